@@ -1,0 +1,43 @@
+/** Imports point inward: domain <- ports <- adapters/use cases <- handlers <- infra. */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'domain-is-pure',
+      comment: 'shared/domain imports nothing of ours outside itself and no AWS SDK',
+      severity: 'error',
+      from: { path: '^shared/domain' },
+      to: { pathNot: ['^shared/domain', '^node_modules/decimal\\.js'], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'ports-import-domain-only',
+      severity: 'error',
+      from: { path: '^shared/ports' },
+      to: { pathNot: ['^shared/domain', '^shared/ports'], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'shared-does-not-import-outer-layers',
+      severity: 'error',
+      from: { path: '^shared' },
+      to: { path: ['^functions', '^infra', '^workflows', '^test'] },
+    },
+    {
+      name: 'functions-do-not-import-infra',
+      severity: 'error',
+      from: { path: '^(functions|workflows)' },
+      to: { path: ['^infra', '^test'] },
+    },
+    {
+      name: 'only-tests-import-tests',
+      severity: 'error',
+      from: { pathNot: '^test' },
+      to: { path: '^test' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

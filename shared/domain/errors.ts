@@ -1,0 +1,44 @@
+/**
+ * Named domain errors. Every refusal carries a machine code, a human message and details
+ * (the field path and the rule or figures) so a caller can tell exactly what was wrong.
+ */
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
+export class DomainError extends Error {
+  override readonly name: string = 'DomainError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Input that breaks a rule of shape or range; `details.path` names the field. */
+export class ValidationError extends DomainError {
+  override readonly name = 'ValidationError';
+  constructor(message: string, details: ErrorDetails & { path: string }) {
+    super('VALIDATION_FAILED', message, details);
+  }
+}
+
+/** A business rule refused the action (limits, regulatory profile, unknown references). */
+export class RuleViolation extends DomainError {
+  override readonly name = 'RuleViolation';
+  constructor(code: string, message: string, details: ErrorDetails = {}) {
+    super(code, message, details);
+  }
+}
+
+/** An invariant that must hold before anything is written did not; a defect, never input. */
+export class InvariantViolation extends DomainError {
+  override readonly name = 'InvariantViolation';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('INVARIANT_VIOLATED', message, details);
+  }
+}
+
+export function invariant(condition: unknown, message: string, details: ErrorDetails = {}): asserts condition {
+  if (!condition) throw new InvariantViolation(message, details);
+}
