@@ -1,0 +1,533 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { InvariantViolation, RuleViolation } from '../../../../../shared/domain/errors.ts';
+import type { RemainderRule, RoundingMode, SplitPart } from '../../../../../shared/domain/money/index.ts';
+import { ROUNDING_MODES, divRound, split } from '../../../../../shared/domain/money/index.ts';
+import { expectDomainError, expectValidation } from './expect-domain-error.ts';
+
+const LARGEST_REMAINDER: RemainderRule = { kind: 'LARGEST_REMAINDER' };
+const toLead = (mode: RoundingMode, party = 'LEAD'): RemainderRule => ({ kind: 'ROUNDING_PARTY', party, mode });
+
+function asObject(result: Map<string, bigint>): Record<string, bigint> {
+  return Object.fromEntries(result);
+}
+
+/** LEAD 30%, BANK-A 50%, BANK-B 20% of the outstanding principal. */
+const THREE_LENDERS: readonly SplitPart[] = [
+  { id: 'LEAD', weight: 3_000_000n, priority: 0 },
+  { id: 'BANK-A', weight: 5_000_000n, priority: 1 },
+  { id: 'BANK-B', weight: 2_000_000n, priority: 2 },
+];
+
+describe('split: ROUNDING_PARTY', () => {
+  it('rounds the other lenders and gives the rest to the lead', () => {
+    // 1,000,001 fen: exact LEAD 300000.3, BANK-A 500000.5, BANK-B 200000.2
+    // HALF_UP: BANK-A 500001, BANK-B 200000, LEAD 1000001 - 700001 = 300000
+    expect(asObject(split(1_000_001n, THREE_LENDERS, toLead('HALF_UP')))).toEqual({
+      LEAD: 300_000n,
+      'BANK-A': 500_001n,
+      'BANK-B': 200_000n,
+    });
+    // HALF_EVEN: BANK-A's tie goes to the even 500000, LEAD 1000001 - 700000 = 300001
+    expect(asObject(split(1_000_001n, THREE_LENDERS, toLead('HALF_EVEN')))).toEqual({
+      LEAD: 300_001n,
+      'BANK-A': 500_000n,
+      'BANK-B': 200_000n,
+    });
+    // DOWN: 500000 and 200000, LEAD 300001
+    expect(asObject(split(1_000_001n, THREE_LENDERS, toLead('DOWN')))).toEqual({
+      LEAD: 300_001n,
+      'BANK-A': 500_000n,
+      'BANK-B': 200_000n,
+    });
+  });
+
+  it('splits 1 fen among three equal lenders: the lead takes it', () => {
+    const equal: SplitPart[] = [
+      { id: 'LEAD', weight: 1n, priority: 0 },
+      { id: 'BANK-A', weight: 1n, priority: 1 },
+      { id: 'BANK-B', weight: 1n, priority: 2 },
+    ];
+    // each exact share is 1/3 fen: the others round to 0, the lead takes 1
+    for (const mode of ROUNDING_MODES) {
+      expect(asObject(split(1n, equal, toLead(mode)))).toEqual({ LEAD: 1n, 'BANK-A': 0n, 'BANK-B': 0n });
+    }
+  });
+
+  it('splits 1 fen 30/50/20 by mode', () => {
+    // exact LEAD 0.3, BANK-A 0.5, BANK-B 0.2
+    expect(asObject(split(1n, THREE_LENDERS, toLead('HALF_UP')))).toEqual({ LEAD: 0n, 'BANK-A': 1n, 'BANK-B': 0n });
+    expect(asObject(split(1n, THREE_LENDERS, toLead('HALF_EVEN')))).toEqual({ LEAD: 1n, 'BANK-A': 0n, 'BANK-B': 0n });
+    expect(asObject(split(1n, THREE_LENDERS, toLead('DOWN')))).toEqual({ LEAD: 1n, 'BANK-A': 0n, 'BANK-B': 0n });
+  });
+
+  it('shows HALF_UP, HALF_EVEN and DOWN on 1.5 fen shares', () => {
+    const parts: SplitPart[] = [
+      { id: 'LEAD', weight: 2n, priority: 0 },
+      { id: 'A', weight: 1n, priority: 1 },
+      { id: 'B', weight: 1n, priority: 2 },
+    ];
+    // 6 fen: exact LEAD 3, A 1.5, B 1.5
+    expect(asObject(split(6n, parts, toLead('HALF_UP')))).toEqual({ LEAD: 2n, A: 2n, B: 2n });
+    expect(asObject(split(6n, parts, toLead('HALF_EVEN')))).toEqual({ LEAD: 2n, A: 2n, B: 2n });
+    expect(asObject(split(6n, parts, toLead('DOWN')))).toEqual({ LEAD: 4n, A: 1n, B: 1n });
+    // 10 fen: exact LEAD 5, A 2.5, B 2.5
+    expect(asObject(split(10n, parts, toLead('HALF_UP')))).toEqual({ LEAD: 4n, A: 3n, B: 3n });
+    expect(asObject(split(10n, parts, toLead('HALF_EVEN')))).toEqual({ LEAD: 6n, A: 2n, B: 2n });
+    expect(asObject(split(10n, parts, toLead('DOWN')))).toEqual({ LEAD: 6n, A: 2n, B: 2n });
+  });
+
+  it('without a named party uses the largest weight, then the lower priority, then the lower id', () => {
+    // 1 fen, exact 0.3 / 0.5 / 0.2: the party is BANK-A (largest weight), the others round to 0
+    expect(asObject(split(1n, THREE_LENDERS, { kind: 'ROUNDING_PARTY', mode: 'DOWN' }))).toEqual({
+      LEAD: 0n,
+      'BANK-A': 1n,
+      'BANK-B': 0n,
+    });
+    const tied: SplitPart[] = [
+      { id: 'Z', weight: 5n, priority: 1 },
+      { id: 'Y', weight: 5n, priority: 2 },
+      { id: 'X', weight: 1n, priority: 0 },
+    ];
+    expect(asObject(split(1n, tied, { kind: 'ROUNDING_PARTY', mode: 'DOWN' }))).toEqual({ Z: 1n, Y: 0n, X: 0n });
+    const tiedPriority: SplitPart[] = [
+      { id: 'N', weight: 5n, priority: 1 },
+      { id: 'M', weight: 5n, priority: 1 },
+    ];
+    expect(asObject(split(1n, tiedPriority, { kind: 'ROUNDING_PARTY', mode: 'DOWN' }))).toEqual({ N: 0n, M: 1n });
+  });
+
+  it('falls back from a named party of weight 0', () => {
+    const parts: SplitPart[] = [
+      { id: 'LEAD', weight: 0n, priority: 0 },
+      { id: 'A', weight: 2n, priority: 1 },
+      { id: 'B', weight: 1n, priority: 2 },
+    ];
+    // 1 fen: exact A 0.667, B 0.333; the party falls back to A
+    expect(asObject(split(1n, parts, toLead('DOWN')))).toEqual({ LEAD: 0n, A: 1n, B: 0n });
+  });
+
+  it('refuses a named party that is not a part', () => {
+    expectValidation(() => split(10n, THREE_LENDERS, toLead('HALF_UP', 'GHOST')), 'rule.party', 'known-party');
+  });
+
+  it('never lets the party go negative: rounded-up parts give back, last in tie-break order first', () => {
+    const four: SplitPart[] = ['A', 'B', 'C', 'D'].map((id) => ({ id, weight: 1n, priority: 0 }));
+    // 2 fen: each exact share 0.5; B, C and D round up to 1 = 3 > 2, so A gets 0
+    // and one unit comes back from the highest id among the tied rounded-up parts, D.
+    expect(asObject(split(2n, four, toLead('HALF_UP', 'A')))).toEqual({ A: 0n, B: 1n, C: 1n, D: 0n });
+    const prioritised: SplitPart[] = [
+      { id: 'A', weight: 1n, priority: 0 },
+      { id: 'B', weight: 1n, priority: 9 },
+      { id: 'C', weight: 1n, priority: 1 },
+      { id: 'D', weight: 1n, priority: 1 },
+    ];
+    // the same, but B has the highest priority number, so B gives back
+    expect(asObject(split(2n, prioritised, toLead('HALF_UP', 'A')))).toEqual({ A: 0n, B: 0n, C: 1n, D: 1n });
+  });
+});
+
+describe('split: LARGEST_REMAINDER', () => {
+  it('floors and hands leftover units to the largest remainders', () => {
+    // 1,000,001 fen: floors 300000 / 500000 / 200000, 1 unit left, remainders .3 / .5 / .2 -> BANK-A
+    expect(asObject(split(1_000_001n, THREE_LENDERS, LARGEST_REMAINDER))).toEqual({
+      LEAD: 300_000n,
+      'BANK-A': 500_001n,
+      'BANK-B': 200_000n,
+    });
+    // 1,000,009 fen: exact 300002.7 / 500004.5 / 200001.8; floors leave 2 units -> LEAD (.7), BANK-B (.8)
+    expect(asObject(split(1_000_009n, THREE_LENDERS, LARGEST_REMAINDER))).toEqual({
+      LEAD: 300_003n,
+      'BANK-A': 500_004n,
+      'BANK-B': 200_002n,
+    });
+  });
+
+  it('splits 1 fen among three equal lenders by priority', () => {
+    const equal: SplitPart[] = [
+      { id: 'BANK-B', weight: 1n, priority: 2 },
+      { id: 'BANK-A', weight: 1n, priority: 1 },
+      { id: 'LEAD', weight: 1n, priority: 0 },
+    ];
+    expect(asObject(split(1n, equal, LARGEST_REMAINDER))).toEqual({ LEAD: 1n, 'BANK-A': 0n, 'BANK-B': 0n });
+    // 2 fen: LEAD then BANK-A
+    expect(asObject(split(2n, equal, LARGEST_REMAINDER))).toEqual({ LEAD: 1n, 'BANK-A': 1n, 'BANK-B': 0n });
+  });
+
+  it('breaks a remainder tie by priority, then by id', () => {
+    const parts: SplitPart[] = [
+      { id: 'b', weight: 1n, priority: 1 },
+      { id: 'a', weight: 1n, priority: 1 },
+      { id: 'c', weight: 1n, priority: 0 },
+    ];
+    // each exact share is 1/3: c wins on priority, then a beats b on id
+    expect(asObject(split(1n, parts, LARGEST_REMAINDER))).toEqual({ a: 0n, b: 0n, c: 1n });
+    expect(asObject(split(2n, parts, LARGEST_REMAINDER))).toEqual({ a: 1n, b: 0n, c: 1n });
+    // 4 fen: floors 1 each, one unit left, again c
+    expect(asObject(split(4n, parts, LARGEST_REMAINDER))).toEqual({ a: 1n, b: 1n, c: 2n });
+  });
+
+  it('compares ids by code units, not by locale', () => {
+    const parts: SplitPart[] = [
+      { id: 'a', weight: 1n, priority: 0 },
+      { id: 'B', weight: 1n, priority: 0 },
+    ];
+    // 'B' (66) sorts before 'a' (97)
+    expect(asObject(split(1n, parts, LARGEST_REMAINDER))).toEqual({ a: 0n, B: 1n });
+  });
+});
+
+describe('split: caps', () => {
+  it('gives a part its cap when its exact share reaches it and re-splits the rest', () => {
+    const parts: SplitPart[] = [
+      { id: 'A', weight: 1n, priority: 0, cap: 10n },
+      { id: 'B', weight: 1n, priority: 1 },
+      { id: 'C', weight: 2n, priority: 2 },
+    ];
+    // 100 fen: A's exact share 25 exceeds its cap 10; the other 90 go 1:2 to B and C -> 30 and 60
+    expect(asObject(split(100n, parts, LARGEST_REMAINDER))).toEqual({ A: 10n, B: 30n, C: 60n });
+    expect(asObject(split(100n, parts, toLead('HALF_UP', 'C')))).toEqual({ A: 10n, B: 30n, C: 60n });
+  });
+
+  it('repeats until no exact share exceeds a cap', () => {
+    const parts: SplitPart[] = [
+      { id: 'A', weight: 1n, priority: 0, cap: 10n },
+      { id: 'B', weight: 1n, priority: 1, cap: 40n },
+      { id: 'C', weight: 1n, priority: 2 },
+    ];
+    // 120 fen: 40 each, A capped at 10; then 110 over B and C = 55 each, B capped at 40; C gets 70
+    expect(asObject(split(120n, parts, LARGEST_REMAINDER))).toEqual({ A: 10n, B: 40n, C: 70n });
+  });
+
+  it('moves the excess the rounding party cannot hold to the best remainder with headroom', () => {
+    // outstanding principal LEAD 100, A 201, B 300 fen (W = 601), repayment of 600 fen, DOWN:
+    // exact A 600 x 201 / 601 = 200.666 -> 200, B 600 x 300 / 601 = 299.501 -> 299,
+    // LEAD would take 600 - 499 = 101 > its 100 outstanding: the extra fen goes to A (remainder .666 > .501)
+    const outstanding: SplitPart[] = [
+      { id: 'LEAD', weight: 100n, priority: 0, cap: 100n },
+      { id: 'A', weight: 201n, priority: 1, cap: 201n },
+      { id: 'B', weight: 300n, priority: 2, cap: 300n },
+    ];
+    expect(asObject(split(600n, outstanding, toLead('DOWN')))).toEqual({ LEAD: 100n, A: 201n, B: 299n });
+  });
+
+  it('breaks the excess tie by priority then id', () => {
+    // 1 fen outstanding each, 2 fen repaid, DOWN: A and B get 0 (2/3 each), LEAD would take 2 > 1;
+    // the extra fen goes to the lower priority number among the equal remainders: A
+    const outstanding: SplitPart[] = [
+      { id: 'LEAD', weight: 1n, priority: 0, cap: 1n },
+      { id: 'B', weight: 1n, priority: 1, cap: 1n },
+      { id: 'A', weight: 1n, priority: 2, cap: 1n },
+    ];
+    expect(asObject(split(2n, outstanding, toLead('DOWN')))).toEqual({ LEAD: 1n, B: 1n, A: 0n });
+    const samePriority = outstanding.map((part) => ({ ...part, priority: 1 }));
+    expect(asObject(split(2n, samePriority, toLead('DOWN')))).toEqual({ LEAD: 1n, B: 0n, A: 1n });
+  });
+
+  it('pays every part its cap when the total equals the caps', () => {
+    const outstanding: SplitPart[] = [
+      { id: 'LEAD', weight: 333n, priority: 0, cap: 333n },
+      { id: 'A', weight: 333n, priority: 1, cap: 333n },
+      { id: 'B', weight: 334n, priority: 2, cap: 334n },
+    ];
+    for (const rule of [LARGEST_REMAINDER, toLead('HALF_UP'), toLead('DOWN')]) {
+      expect(asObject(split(1000n, outstanding, rule))).toEqual({ LEAD: 333n, A: 333n, B: 334n });
+    }
+  });
+
+  it('moves the rounding party to the largest remaining weight when the named party is at its cap', () => {
+    const parts: SplitPart[] = [
+      { id: 'LEAD', weight: 5n, priority: 0, cap: 2n },
+      { id: 'A', weight: 3n, priority: 1 },
+      { id: 'B', weight: 2n, priority: 2 },
+    ];
+    // 10 fen: LEAD's exact share 5 reaches its cap 2; the other 8 go 3:2 -> A 4.8, B 3.2;
+    // A (largest remaining weight) becomes the rounding party: B rounds to 3, A takes 8 - 3 = 5
+    expect(asObject(split(10n, parts, toLead('HALF_UP')))).toEqual({ LEAD: 2n, A: 5n, B: 3n });
+  });
+
+  it('gives a cap of 0 nothing', () => {
+    const parts: SplitPart[] = [
+      { id: 'A', weight: 5n, priority: 0, cap: 0n },
+      { id: 'B', weight: 5n, priority: 1 },
+    ];
+    expect(asObject(split(7n, parts, LARGEST_REMAINDER))).toEqual({ A: 0n, B: 7n });
+  });
+
+  it('refuses a total above the caps with SPLIT_EXCEEDS_CAPS', () => {
+    const parts: SplitPart[] = [
+      { id: 'A', weight: 1n, priority: 0, cap: 10n },
+      { id: 'B', weight: 1n, priority: 1, cap: 20n },
+      { id: 'Z', weight: 0n, priority: 2, cap: 1000n }, // weight 0: its cap adds nothing
+    ];
+    const error = expectDomainError(() => split(31n, parts, LARGEST_REMAINDER), RuleViolation, 'SPLIT_EXCEEDS_CAPS');
+    expect(error.details).toEqual({ total: '31', capacity: '30' });
+    expect(asObject(split(30n, parts, LARGEST_REMAINDER))).toEqual({ A: 10n, B: 20n, Z: 0n });
+  });
+});
+
+describe('split: edges and refusals', () => {
+  it('gives weight-0 parts nothing and lists every id', () => {
+    const parts: SplitPart[] = [
+      { id: 'A', weight: 0n, priority: 0 },
+      { id: 'B', weight: 3n, priority: 1 },
+      { id: 'C', weight: 0n, priority: 2 },
+    ];
+    expect(asObject(split(7n, parts, LARGEST_REMAINDER))).toEqual({ A: 0n, B: 7n, C: 0n });
+    expect(asObject(split(7n, parts, toLead('HALF_UP', 'A')))).toEqual({ A: 0n, B: 7n, C: 0n });
+  });
+
+  it('splits zero as zeros, even with no positive weight', () => {
+    const zeros: SplitPart[] = [
+      { id: 'A', weight: 0n, priority: 0 },
+      { id: 'B', weight: 0n, priority: 1 },
+    ];
+    expect(asObject(split(0n, zeros, LARGEST_REMAINDER))).toEqual({ A: 0n, B: 0n });
+    expect(split(0n, [], LARGEST_REMAINDER).size).toBe(0);
+  });
+
+  it('refuses bad totals, weights, caps, priorities and ids with a path', () => {
+    const one: SplitPart[] = [{ id: 'A', weight: 1n, priority: 0 }];
+    expectValidation(() => split(-1n, one, LARGEST_REMAINDER), 'total', 'non-negative');
+    expectValidation(() => split(5 as unknown as bigint, one, LARGEST_REMAINDER), 'total', 'non-negative');
+    expectValidation(() => split(5n, [{ id: 'A', weight: -1n, priority: 0 }], LARGEST_REMAINDER), 'parts[0].weight');
+    expectValidation(
+      () => split(5n, [{ id: 'A', weight: 1 as unknown as bigint, priority: 0 }], LARGEST_REMAINDER),
+      'parts[0].weight',
+    );
+    expectValidation(() => split(5n, [{ id: 'A', weight: 1n, priority: 0, cap: -1n }], LARGEST_REMAINDER), 'parts[0].cap');
+    expectValidation(() => split(5n, [{ id: 'A', weight: 1n, priority: NaN }], LARGEST_REMAINDER), 'parts[0].priority');
+    expectValidation(() => split(5n, [{ id: '', weight: 1n, priority: 0 }], LARGEST_REMAINDER), 'parts[0].id');
+    expectValidation(
+      () =>
+        split(
+          5n,
+          [
+            { id: 'A', weight: 1n, priority: 0 },
+            { id: 'A', weight: 2n, priority: 1 },
+          ],
+          LARGEST_REMAINDER,
+        ),
+      'parts[1].id',
+      'unique-id',
+    );
+    expectValidation(() => split(5n, [{ id: 'A', weight: 0n, priority: 0 }], LARGEST_REMAINDER), 'parts', 'positive-weight');
+    expectValidation(() => split(5n, [], LARGEST_REMAINDER), 'parts', 'positive-weight');
+    expectValidation(
+      () => split(5n, one, { kind: 'ROUNDING_PARTY', mode: 'UP' as RoundingMode }),
+      'rule.mode',
+      'rounding-mode',
+    );
+    expectValidation(() => split(5n, one, { kind: 'PRO_RATA' } as unknown as RemainderRule), 'rule.kind', 'remainder-rule');
+  });
+
+  it('is not the source of invariant failures for valid input', () => {
+    expect(() => split(10n ** 13n, THREE_LENDERS, toLead('HALF_UP'))).not.toThrow(InvariantViolation);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Properties
+
+const weightArb = fc.oneof(
+  fc.constant(0n),
+  fc.bigInt({ min: 1n, max: 10n }),
+  fc.bigInt({ min: 1n, max: 10n ** 13n }),
+);
+const totalArb = fc.oneof(fc.bigInt({ min: 0n, max: 100n }), fc.bigInt({ min: 0n, max: 10n ** 13n }));
+const modeArb = fc.constantFrom<RoundingMode>(...ROUNDING_MODES);
+
+/** 1 to 20 parts with unique ids, small priorities (to force ties) and at least one positive weight. */
+const partsArb = fc
+  .uniqueArray(
+    fc.record({ id: fc.string({ minLength: 1, maxLength: 4 }), weight: weightArb, priority: fc.integer({ min: 0, max: 3 }) }),
+    { minLength: 1, maxLength: 20, selector: (part) => part.id },
+  )
+  .map((parts): SplitPart[] =>
+    parts.some((part) => part.weight > 0n) ? parts : parts.map((part, i) => (i === 0 ? { ...part, weight: 1n } : part)),
+  );
+
+function ruleArb(parts: readonly SplitPart[]): fc.Arbitrary<RemainderRule> {
+  return fc.oneof(
+    fc.constant<RemainderRule>(LARGEST_REMAINDER),
+    modeArb.map((mode): RemainderRule => ({ kind: 'ROUNDING_PARTY', mode })),
+    fc.tuple(fc.constantFrom(...parts.map((part) => part.id)), modeArb).map(
+      ([party, mode]): RemainderRule => ({ kind: 'ROUNDING_PARTY', party, mode }),
+    ),
+  );
+}
+
+interface Scenario {
+  readonly total: bigint;
+  readonly parts: readonly SplitPart[];
+  readonly rule: RemainderRule;
+  readonly shuffled: readonly SplitPart[];
+}
+
+function scenarioArb(parts: fc.Arbitrary<SplitPart[]>, total: (parts: SplitPart[]) => fc.Arbitrary<bigint>): fc.Arbitrary<Scenario> {
+  return parts.chain((ps) =>
+    fc.record({
+      total: total(ps),
+      parts: fc.constant(ps),
+      rule: ruleArb(ps),
+      shuffled: fc.shuffledSubarray(ps, { minLength: ps.length, maxLength: ps.length }),
+    }),
+  );
+}
+
+const uncapped = scenarioArb(partsArb, () => totalArb);
+
+/** Parts with outstanding principal as both weight and cap, and a repayment of at most the total outstanding. */
+const outstanding = scenarioArb(
+  partsArb.map((parts) => parts.map((part) => ({ ...part, cap: part.weight }))),
+  (parts) => fc.bigInt({ min: 0n, max: parts.reduce((sum, part) => sum + part.weight, 0n) }),
+);
+
+/** Parts with arbitrary caps (some absent); the total may exceed what the caps allow. */
+const randomCaps = scenarioArb(
+  partsArb.chain((parts) =>
+    fc.tuple(...parts.map((part) => fc.option(fc.bigInt({ min: 0n, max: 10n ** 13n }), { nil: undefined }).map((cap) => ({ ...part, cap })))),
+  ),
+  () => totalArb,
+);
+
+function weightOf(parts: readonly SplitPart[]): bigint {
+  return parts.reduce((sum, part) => sum + part.weight, 0n);
+}
+
+function capacityOf(parts: readonly SplitPart[]): bigint | undefined {
+  let capacity = 0n;
+  for (const part of parts) {
+    if (part.weight === 0n) continue;
+    if (part.cap === undefined) return undefined;
+    capacity += part.cap;
+  }
+  return capacity;
+}
+
+function expectWellFormed(result: Map<string, bigint>, total: bigint, parts: readonly SplitPart[]): void {
+  expect(result.size).toBe(parts.length);
+  let sum = 0n;
+  for (const part of parts) {
+    const amount = result.get(part.id);
+    expect(amount).toBeDefined();
+    expect(amount! >= 0n).toBe(true);
+    if (part.weight === 0n) expect(amount).toBe(0n);
+    if (part.cap !== undefined) expect(amount! <= part.cap).toBe(true);
+    sum += amount!;
+  }
+  expect(sum).toBe(total);
+}
+
+/** The rounding party as documented, computed independently by sorting. */
+function expectedParty(parts: readonly SplitPart[], named: string | undefined): string {
+  const namedPart = parts.find((part) => part.id === named);
+  if (namedPart !== undefined && namedPart.weight > 0n) return namedPart.id;
+  const ranked = [...parts]
+    .filter((part) => part.weight > 0n)
+    .sort((a, b) =>
+      a.weight !== b.weight ? (a.weight > b.weight ? -1 : 1) : a.priority !== b.priority ? a.priority - b.priority : a.id < b.id ? -1 : 1,
+    );
+  return ranked[0]!.id;
+}
+
+describe('split: properties', () => {
+  it('sums to the total, never negative, weight 0 gets 0, every id present (1-20 parts, totals to 10^13)', () => {
+    fc.assert(
+      fc.property(uncapped, ({ total, parts, rule }) => {
+        expectWellFormed(split(total, parts, rule), total, parts);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('does not depend on the order of the parts and is repeatable', () => {
+    for (const scenarios of [uncapped, outstanding]) {
+      fc.assert(
+        fc.property(scenarios, ({ total, parts, rule, shuffled }) => {
+          const first = asObject(split(total, parts, rule));
+          expect(asObject(split(total, shuffled, rule))).toEqual(first);
+          expect(asObject(split(total, parts, rule))).toEqual(first);
+        }),
+        { numRuns: 300 },
+      );
+    }
+  });
+
+  it('LARGEST_REMAINDER: every part is within one unit of its exact share', () => {
+    fc.assert(
+      fc.property(uncapped, ({ total, parts }) => {
+        const result = split(total, parts, LARGEST_REMAINDER);
+        const weight = weightOf(parts);
+        for (const part of parts) {
+          // |amount - total x w / W| < 1  <=>  |amount x W - total x w| < W
+          const gap = result.get(part.id)! * weight - total * part.weight;
+          expect((gap < 0n ? -gap : gap) < weight).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('ROUNDING_PARTY: the other parts get exactly their rounded share while the party can absorb the rest', () => {
+    const roundingParty = uncapped.filter(({ rule }) => rule.kind === 'ROUNDING_PARTY');
+    fc.assert(
+      fc.property(roundingParty, ({ total, parts, rule }) => {
+        if (rule.kind !== 'ROUNDING_PARTY') return;
+        const result = split(total, parts, rule);
+        const weight = weightOf(parts);
+        const party = expectedParty(parts, rule.party);
+        const rounded = new Map(parts.map((part) => [part.id, divRound(total * part.weight, weight, rule.mode)]));
+        const othersRounded = parts.reduce((sum, part) => (part.id === party ? sum : sum + rounded.get(part.id)!), 0n);
+        if (othersRounded <= total) {
+          for (const part of parts) {
+            if (part.id !== party) expect(result.get(part.id)).toBe(rounded.get(part.id));
+          }
+          expect(result.get(party)).toBe(total - othersRounded);
+        } else {
+          // rounding up overshot: the party gets nothing and every other part is its floor or ceiling
+          expect(result.get(party)).toBe(0n);
+          for (const part of parts) {
+            const floor = (total * part.weight) / weight;
+            const amount = result.get(part.id)!;
+            if (part.id !== party) expect(amount === floor || amount === floor + 1n).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never pays a lender more principal than it has outstanding', () => {
+    fc.assert(
+      fc.property(outstanding, ({ total, parts, rule }) => {
+        const result = split(total, parts, rule);
+        expectWellFormed(result, total, parts);
+        if (rule.kind === 'LARGEST_REMAINDER') {
+          const weight = weightOf(parts);
+          for (const part of parts) {
+            const gap = result.get(part.id)! * weight - total * part.weight;
+            expect((gap < 0n ? -gap : gap) < weight).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('respects arbitrary caps or refuses a total above them', () => {
+    fc.assert(
+      fc.property(randomCaps, ({ total, parts, rule, shuffled }) => {
+        const capacity = capacityOf(parts);
+        if (capacity !== undefined && total > capacity) {
+          expectDomainError(() => split(total, parts, rule), RuleViolation, 'SPLIT_EXCEEDS_CAPS');
+          return;
+        }
+        const result = split(total, parts, rule);
+        expectWellFormed(result, total, parts);
+        expect(asObject(split(total, shuffled, rule))).toEqual(asObject(result));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
