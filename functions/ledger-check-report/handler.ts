@@ -1,0 +1,11 @@
+import middy from '@middy/core';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { validate } from '../../shared/http/api.ts';
+import type { LedgerCheckReport } from '../../shared/ports/stores.ts';
+import { recordReportInput } from './schema.ts';
+import { recordReport } from './use-case.ts';
+
+const stores = createStores(createDocumentClient(), tablesFromEnv());
+
+export const handler = middy<unknown, LedgerCheckReport>().handler((event) => recordReport({ ...stores, clock: systemClock }, validate(recordReportInput, event)));

@@ -1,0 +1,9 @@
+import middy from '@middy/core';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { validate } from '../../shared/http/api.ts';
+import { verifyShardInput } from './schema.ts';
+import { verifyShard, type ShardResult } from './use-case.ts';
+
+const deps = createStores(createDocumentClient(), tablesFromEnv());
+
+export const handler = middy<unknown, ShardResult>().handler((event) => verifyShard(deps, validate(verifyShardInput, event).shard));

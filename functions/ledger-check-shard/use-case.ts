@@ -1,0 +1,29 @@
+import { verifyLoanLedger, type LedgerDifference } from '../../shared/domain/ledger-check.ts';
+import type { LedgerStore, LoanStore } from '../../shared/ports/stores.ts';
+
+export interface ShardResult {
+  readonly shard: number;
+  readonly loansChecked: number;
+  readonly entriesChecked: number;
+  readonly differenceCount: number;
+  /** The first differences of the shard; the report keeps at most 1000 in all. */
+  readonly differences: readonly LedgerDifference[];
+}
+
+const KEEP = 1000;
+
+/** Reads only; running it again gives the same result, so the task may be retried freely. */
+export async function verifyShard(deps: { loans: LoanStore; ledger: LedgerStore }, shard: number): Promise<ShardResult> {
+  const loanIds = await deps.loans.loanIdsOfShard(shard);
+  let entriesChecked = 0;
+  const differences: LedgerDifference[] = [];
+  let differenceCount = 0;
+  for (const loanId of loanIds) {
+    const { entries, positions } = await deps.ledger.loanLedger(loanId);
+    entriesChecked += entries.length;
+    const found = verifyLoanLedger(loanId, entries, positions);
+    differenceCount += found.length;
+    differences.push(...found.slice(0, KEEP - differences.length));
+  }
+  return { shard, loansChecked: loanIds.length, entriesChecked, differenceCount, differences };
+}

@@ -1,0 +1,25 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
+import { apiHandler, idempotentWrite, pathParam, validate } from '../../shared/http/api.ts';
+import { isoDate } from '../../shared/http/schemas.ts';
+import { getLedgerCheck, startLedgerCheck } from './use-case.ts';
+
+const logger = new Logger();
+const stores = createStores(createDocumentClient(), tablesFromEnv());
+const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.LEDGER_CHECK_STATE_MACHINE_ARN ?? '');
+const deps = { ...stores, workflow, clock: systemClock };
+
+export const handler = apiHandler(
+  {
+    'POST /v1/ledger-checks': (req) =>
+      idempotentWrite(req, deps, (seal) => startLedgerCheck(deps, (req.body as { businessDate: string }).businessDate, req.idempotencyKey ?? '', seal)),
+    'GET /v1/ledger-checks/{businessDate}': async (req) => ({
+      statusCode: 200,
+      body: await getLedgerCheck(deps, validate(isoDate, pathParam(req, 'businessDate'))),
+    }),
+  },
+  logger,
+);

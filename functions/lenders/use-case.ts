@@ -1,0 +1,28 @@
+import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
+import { validateLender, type Lender } from '../../shared/domain/lender.ts';
+import type { LenderStore } from '../../shared/ports/stores.ts';
+import type { Seal } from '../../shared/http/idempotency.ts';
+import { notFound } from '../../shared/http/errors.ts';
+import type { CreateLenderRequest } from '../../shared/http/schemas.ts';
+
+export interface LenderDeps {
+  readonly lenders: LenderStore;
+}
+
+export async function createLender(deps: LenderDeps, input: CreateLenderRequest, seal: Seal, now: string): Promise<void> {
+  const lender = validateLender({ ...input, createdAt: now });
+  await deps.lenders.create(lender, seal(201, lender));
+}
+
+export async function listLenders(deps: LenderDeps, principal: Principal): Promise<{ lenders: Lender[] }> {
+  const only = restrictedTo(principal);
+  const lenders = only === null ? await deps.lenders.list() : [await deps.lenders.get(only)].filter((l): l is Lender => l !== null);
+  return { lenders: lenders.sort((a, b) => a.lenderId.localeCompare(b.lenderId)) };
+}
+
+/** Another lender's record answers 404, exactly as a lender that does not exist. */
+export async function getLender(deps: LenderDeps, principal: Principal, lenderId: string): Promise<Lender> {
+  const lender = canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
+  if (!lender) throw notFound('lender', lenderId);
+  return lender;
+}

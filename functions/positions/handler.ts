@@ -1,0 +1,17 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { apiHandler, callerOf, pathParam } from '../../shared/http/api.ts';
+import { getLenderPositions } from './use-case.ts';
+
+const logger = new Logger();
+const deps = createStores(createDocumentClient(), tablesFromEnv());
+
+export const handler = apiHandler(
+  {
+    'GET /v1/lenders/{lenderId}/positions': async (req) => ({
+      statusCode: 200,
+      body: await getLenderPositions(deps, callerOf(req), pathParam(req, 'lenderId')),
+    }),
+  },
+  logger,
+);

@@ -1,0 +1,66 @@
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  QueryCommand,
+  TransactWriteCommand,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { WriteConflict } from '../../ports/stores.ts';
+import type { Item } from './codec.ts';
+
+export interface Tables {
+  readonly ledger: string;
+  readonly state: string;
+}
+
+export function tablesFromEnv(env: NodeJS.ProcessEnv = process.env): Tables {
+  const ledger = env.LEDGER_TABLE;
+  const state = env.STATE_TABLE;
+  if (!ledger || !state) throw new Error('LEDGER_TABLE and STATE_TABLE must be set');
+  return { ledger, state };
+}
+
+export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** Every page of a query; request paths only query partitions whose size is bounded. */
+export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
+  const items: Item[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    items.push(...((page.Items ?? []) as Item[]));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
+
+/**
+ * Writes one atomic group. A failed condition becomes a WriteConflict naming the item that lost
+ * (`entities[i]` names item i); a conflict with another transaction in flight is retried a few
+ * times, since the other writer's outcome decides ours.
+ */
+export async function transactWrite(doc: DynamoDBDocumentClient, items: TransactItems, entities: readonly string[], attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+      if (failed >= 0) {
+        const entity = entities[failed] ?? 'item';
+        throw new WriteConflict(entity === 'idempotency' ? 'IDEMPOTENCY_KEY' : 'ALREADY_EXISTS', entity);
+      }
+      const inFlight = reasons.some((r) => r.Code === 'TransactionConflict');
+      if (!inFlight) throw error;
+      if (attempt >= attempts) throw new WriteConflict('BUSY', entities.join(','));
+      await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt + Math.floor(Math.random() * 10)));
+    }
+  }
+}

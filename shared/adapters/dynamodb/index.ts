@@ -1,0 +1,19 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Tables } from './client.ts';
+import { DynamoIdempotencyStore, DynamoLedgerCheckStore, DynamoLedgerStore, DynamoLenderStore, DynamoLoanStore, DynamoProgramStore } from './stores.ts';
+
+export { createDocumentClient, tablesFromEnv } from './client.ts';
+export type { Tables } from './client.ts';
+
+/** Every store over one document client; handlers build this once at module scope. */
+export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
+  return {
+    idempotency: new DynamoIdempotencyStore(doc, tables),
+    lenders: new DynamoLenderStore(doc, tables),
+    programs: new DynamoProgramStore(doc, tables),
+    loans: new DynamoLoanStore(doc, tables),
+    ledger: new DynamoLedgerStore(doc, tables),
+    ledgerChecks: new DynamoLedgerCheckStore(doc, tables),
+  };
+}
+export type Stores = ReturnType<typeof createStores>;

@@ -1,0 +1,34 @@
+/** Keys of the StateTable; see docs/access-patterns.md (S1-S9). The only place they are built. */
+export const LOAN_SHARDS = 16;
+
+const pad = (n: number, width: number): string => n.toString().padStart(width, '0');
+
+export const stateKeys = {
+  lender: (lenderId: string) => ({ pk: `LENDER#${lenderId}`, sk: 'LENDER' }),
+  lenderIndex: (lenderId: string) => ({ gsi1pk: 'LENDERS', gsi1sk: lenderId }),
+  lendersPartition: 'LENDERS',
+  program: (programId: string, version: number) => ({ pk: `PROGRAM#${programId}`, sk: `V#${pad(version, 6)}` }),
+  programPartition: (programId: string) => `PROGRAM#${programId}`,
+  programVersionPrefix: 'V#',
+  programIndex: (programId: string, version: number) => ({ gsi1pk: 'PROGRAMS', gsi1sk: `${programId}#V#${pad(version, 6)}` }),
+  programsPartition: 'PROGRAMS',
+  loan: (loanId: string) => ({ pk: `LOAN#${loanId}`, sk: 'LOAN' }),
+  loanIndex: (loanId: string) => ({ gsi1pk: loanShardKey(loanShard(loanId)), gsi1sk: loanId }),
+  loanShardPartition: (shard: number) => loanShardKey(shard),
+  idempotency: (scopeKey: string) => ({ pk: `IDEM#${scopeKey}`, sk: 'IDEM' }),
+  ledgerCheck: (businessDate: string) => ({ pk: `LEDGERCHECK#${businessDate}`, sk: 'REPORT' }),
+};
+
+function loanShardKey(shard: number): string {
+  return `LOANSHARD#${pad(shard, 2)}`;
+}
+
+/** A stable hash (FNV-1a) of the loan id: the same loan always lands in the same shard. */
+export function loanShard(loanId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < loanId.length; i++) {
+    hash ^= loanId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % LOAN_SHARDS;
+}

@@ -1,0 +1,244 @@
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { JournalEntry, Position } from '../../domain/ledger.ts';
+import type { Lender } from '../../domain/lender.ts';
+import type { BookedLoan, Loan } from '../../domain/loan.ts';
+import type { Program } from '../../domain/program.ts';
+import type {
+  IdempotencyRecord,
+  IdempotencyStore,
+  LedgerCheckReport,
+  LedgerCheckStore,
+  LedgerStore,
+  LenderStore,
+  LoanStore,
+  ProgramStore,
+} from '../../ports/stores.ts';
+import { decode, encode, stripKeys, type Item } from './codec.ts';
+import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
+import { ledgerKeys } from './ledger-keys.ts';
+import { stateKeys } from './state-keys.ts';
+
+const notExists = 'attribute_not_exists(pk)';
+
+function toItem(entityType: string, keys: Record<string, string>, value: object): Item {
+  return { ...keys, entityType, ...(encode(value) as Item) };
+}
+
+function fromItem<T>(item: Item | undefined): T | null {
+  return item ? decode<T>(stripKeys(item)) : null;
+}
+
+function idempotencyPut(tables: Tables, record: IdempotencyRecord): TransactItems[number] {
+  return {
+    Put: {
+      TableName: tables.state,
+      Item: toItem('Idempotency', stateKeys.idempotency(record.scopeKey), record),
+      ConditionExpression: notExists,
+    },
+  };
+}
+
+export class DynamoIdempotencyStore implements IdempotencyStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async get(scopeKey: string): Promise<IdempotencyRecord | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.idempotency(scopeKey), ConsistentRead: true }));
+    return fromItem<IdempotencyRecord>(out.Item as Item | undefined);
+  }
+
+  async put(record: IdempotencyRecord): Promise<void> {
+    await transactWrite(this.doc, [idempotencyPut(this.tables, record)], ['idempotency']);
+  }
+}
+
+export class DynamoLenderStore implements LenderStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async get(lenderId: string): Promise<Lender | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.lender(lenderId), ConsistentRead: true }));
+    return fromItem<Lender>(out.Item as Item | undefined);
+  }
+
+  async getMany(lenderIds: readonly string[]): Promise<Map<string, Lender>> {
+    const found = new Map<string, Lender>();
+    const unique = [...new Set(lenderIds)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => stateKeys.lender(id));
+      while (keys && keys.length > 0) {
+        const out: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tables.state]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[this.tables.state] ?? []) {
+          const lender = fromItem<Lender>(item as Item);
+          if (lender) found.set(lender.lenderId, lender);
+        }
+        keys = out.UnprocessedKeys?.[this.tables.state]?.Keys;
+      }
+    }
+    return found;
+  }
+
+  async list(): Promise<Lender[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': stateKeys.lendersPartition },
+    });
+    return items.map((i) => fromItem<Lender>(i) as Lender);
+  }
+
+  async create(lender: Lender, idempotency: IdempotencyRecord): Promise<void> {
+    const item = toItem('Lender', { ...stateKeys.lender(lender.lenderId), ...stateKeys.lenderIndex(lender.lenderId) }, lender);
+    await transactWrite(
+      this.doc,
+      [idempotencyPut(this.tables, idempotency), { Put: { TableName: this.tables.state, Item: item, ConditionExpression: notExists } }],
+      ['idempotency', 'lender'],
+    );
+  }
+}
+
+export class DynamoProgramStore implements ProgramStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async get(programId: string, version: number | null): Promise<Program | null> {
+    if (version !== null) {
+      const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.program(programId, version), ConsistentRead: true }));
+      return fromItem<Program>(out.Item as Item | undefined);
+    }
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tables.state,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :v)',
+        ExpressionAttributeValues: { ':p': stateKeys.programPartition(programId), ':v': stateKeys.programVersionPrefix },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return fromItem<Program>(out.Items?.[0] as Item | undefined);
+  }
+
+  async list(): Promise<Program[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': stateKeys.programsPartition },
+    });
+    return items.map((i) => fromItem<Program>(i) as Program);
+  }
+
+  async createVersion(program: Program, idempotency: IdempotencyRecord): Promise<void> {
+    const keys = { ...stateKeys.program(program.programId, program.version), ...stateKeys.programIndex(program.programId, program.version) };
+    await transactWrite(
+      this.doc,
+      [idempotencyPut(this.tables, idempotency), { Put: { TableName: this.tables.state, Item: toItem('Program', keys, program), ConditionExpression: notExists } }],
+      ['idempotency', 'program'],
+    );
+  }
+}
+
+export class DynamoLoanStore implements LoanStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async get(loanId: string): Promise<Loan | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.loan(loanId), ConsistentRead: true }));
+    return fromItem<Loan>(out.Item as Item | undefined);
+  }
+
+  async loanIdsOfShard(shard: number): Promise<string[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': stateKeys.loanShardPartition(shard) },
+      ProjectionExpression: 'gsi1sk',
+    });
+    return items.map((i) => String(i.gsi1sk));
+  }
+
+  async book(booked: BookedLoan, positions: readonly Position[], idempotency: IdempotencyRecord): Promise<void> {
+    const { loan, entry } = booked;
+    const items: TransactItems = [
+      idempotencyPut(this.tables, idempotency),
+      {
+        Put: {
+          TableName: this.tables.state,
+          Item: toItem('Loan', { ...stateKeys.loan(loan.loanId), ...stateKeys.loanIndex(loan.loanId) }, loan),
+          ConditionExpression: notExists,
+        },
+      },
+      {
+        Put: {
+          TableName: this.tables.ledger,
+          Item: toItem('JournalEntry', { ...ledgerKeys.entry(loan.loanId, entry.entryId), ...ledgerKeys.entryIndex(entry.businessDate, loan.loanId, entry.entryId) }, entry),
+          ConditionExpression: notExists,
+        },
+      },
+      ...positions.map((p) => ({
+        Put: {
+          TableName: this.tables.ledger,
+          Item: toItem('Position', { ...ledgerKeys.position(p.loanId, p.lenderId), ...ledgerKeys.positionIndex(p.lenderId, p.loanId) }, p),
+          ConditionExpression: notExists,
+        },
+      })),
+    ];
+    await transactWrite(this.doc, items, ['idempotency', 'loan', 'entry', ...positions.map(() => 'position')]);
+  }
+}
+
+export class DynamoLedgerStore implements LedgerStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async positionsOfLender(lenderId: string): Promise<Position[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.ledger,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': ledgerKeys.lenderPartition(lenderId) },
+    });
+    return items.map((i) => fromItem<Position>(i) as Position);
+  }
+
+  async loanLedger(loanId: string): Promise<{ entries: JournalEntry[]; positions: Position[] }> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.ledger,
+      KeyConditionExpression: 'pk = :p',
+      ExpressionAttributeValues: { ':p': ledgerKeys.loanPartition(loanId) },
+      ConsistentRead: true,
+    });
+    const entries = items.filter((i) => i.entityType === 'JournalEntry').map((i) => fromItem<JournalEntry>(i) as JournalEntry);
+    const positions = items.filter((i) => i.entityType === 'Position').map((i) => fromItem<Position>(i) as Position);
+    return { entries, positions };
+  }
+}
+
+export class DynamoLedgerCheckStore implements LedgerCheckStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async get(businessDate: string): Promise<LedgerCheckReport | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.ledgerCheck(businessDate), ConsistentRead: true }));
+    return fromItem<LedgerCheckReport>(out.Item as Item | undefined);
+  }
+
+  async put(report: LedgerCheckReport): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tables.state, Item: toItem('LedgerCheckReport', stateKeys.ledgerCheck(report.businessDate), report) }));
+  }
+}

@@ -1,0 +1,139 @@
+import { invariant } from './errors.ts';
+
+/** Each lender's book (chart of accounts), DESIGN section 6. */
+export const ACCOUNTS = [
+  'PRINCIPAL_RECEIVABLE',
+  'INTEREST_RECEIVABLE',
+  'INTEREST_INCOME',
+  'FEE_INCOME',
+  'PENALTY_INCOME',
+  'SETTLEMENT_CLEARING',
+  'GUARANTEE_RECEIVABLE',
+  'SUSPENSE',
+  'LOSSES',
+] as const;
+export type Account = (typeof ACCOUNTS)[number];
+
+export type EventType = 'DISBURSEMENT';
+
+export interface Leg {
+  readonly lenderId: string;
+  readonly account: Account;
+  readonly side: 'DEBIT' | 'CREDIT';
+  readonly amountMinor: bigint;
+  /** The other party of a settlement-clearing leg (a lender id, or ESCROW for the collection account). */
+  readonly counterparty: string | null;
+}
+
+export interface JournalEntry {
+  /** Derived from the event, so one event books one entry however often it is delivered. */
+  readonly entryId: string;
+  readonly eventType: EventType;
+  readonly eventId: string;
+  readonly loanId: string;
+  readonly currency: string;
+  readonly businessDate: string;
+  readonly legs: readonly Leg[];
+  readonly createdAt: string;
+}
+
+/** Balances per account, debit-positive: a debit adds, a credit subtracts. */
+export type Balances = Readonly<Partial<Record<Account, bigint>>>;
+
+export interface Position {
+  readonly lenderId: string;
+  readonly loanId: string;
+  readonly currency: string;
+  readonly balancesMinor: Balances;
+  /** Count of entries folded in; the expected version of the next write. */
+  readonly version: number;
+}
+
+export const ESCROW = 'ESCROW';
+
+export function entryIdOf(eventType: EventType, eventId: string): string {
+  return `${eventType}#${eventId}`;
+}
+
+export interface BookImbalance {
+  readonly lenderId: string;
+  readonly debitMinor: bigint;
+  readonly creditMinor: bigint;
+}
+
+/** Books of an entry whose debits differ from their credits (none for a valid entry). */
+export function imbalances(entry: Pick<JournalEntry, 'legs'>): BookImbalance[] {
+  const books = new Map<string, { debitMinor: bigint; creditMinor: bigint }>();
+  for (const leg of entry.legs) {
+    const book = books.get(leg.lenderId) ?? { debitMinor: 0n, creditMinor: 0n };
+    if (leg.side === 'DEBIT') book.debitMinor += leg.amountMinor;
+    else book.creditMinor += leg.amountMinor;
+    books.set(leg.lenderId, book);
+  }
+  return [...books].filter(([, b]) => b.debitMinor !== b.creditMinor).map(([lenderId, b]) => ({ lenderId, ...b }));
+}
+
+/** Stops before any write if an entry is empty, has a non-positive leg, or does not balance. */
+export function assertBalanced(entry: JournalEntry): JournalEntry {
+  invariant(entry.legs.length > 0, 'a journal entry has at least one leg', { entryId: entry.entryId });
+  for (const leg of entry.legs) {
+    invariant(leg.amountMinor > 0n, 'every leg amount is positive', { entryId: entry.entryId, leg: leg.account, lenderId: leg.lenderId });
+  }
+  const off = imbalances(entry);
+  invariant(off.length === 0, 'a journal entry balances in every book', {
+    entryId: entry.entryId,
+    books: off.map((b) => ({ lenderId: b.lenderId, debitMinor: b.debitMinor.toString(), creditMinor: b.creditMinor.toString() })),
+  });
+  return entry;
+}
+
+export function applyLegs(balances: Balances, legs: readonly Leg[]): Balances {
+  const next: Partial<Record<Account, bigint>> = { ...balances };
+  for (const leg of legs) {
+    const signed = leg.side === 'DEBIT' ? leg.amountMinor : -leg.amountMinor;
+    next[leg.account] = (next[leg.account] ?? 0n) + signed;
+  }
+  return next;
+}
+
+/** A lender's position in a loan after one more entry; the entry's legs for other lenders are ignored. */
+export function applyEntry(position: Position, entry: JournalEntry): Position {
+  const legs = entry.legs.filter((l) => l.lenderId === position.lenderId);
+  invariant(legs.length > 0, 'an entry only changes the positions of lenders it has legs for', {
+    entryId: entry.entryId,
+    lenderId: position.lenderId,
+  });
+  const balancesMinor = applyLegs(position.balancesMinor, legs);
+  invariant((balancesMinor.PRINCIPAL_RECEIVABLE ?? 0n) >= 0n, 'no lender principal is ever negative', {
+    entryId: entry.entryId,
+    lenderId: position.lenderId,
+  });
+  return { ...position, balancesMinor, version: position.version + 1 };
+}
+
+export function openPosition(lenderId: string, loanId: string, currency: string): Position {
+  return { lenderId, loanId, currency, balancesMinor: {}, version: 0 };
+}
+
+/** Positions recomputed from entries alone: what the stored positions must always equal. */
+export function foldEntries(loanId: string, entries: readonly JournalEntry[]): Map<string, Position> {
+  const positions = new Map<string, Position>();
+  for (const entry of entries) {
+    for (const lenderId of new Set(entry.legs.map((l) => l.lenderId))) {
+      const position = positions.get(lenderId) ?? openPosition(lenderId, loanId, entry.currency);
+      positions.set(lenderId, applyEntry(position, entry));
+    }
+  }
+  return positions;
+}
+
+export function outstandingPrincipalMinor(position: Pick<Position, "balancesMinor">): bigint {
+  return position.balancesMinor.PRINCIPAL_RECEIVABLE ?? 0n;
+}
+
+/** Differences between two balance sets, per account (empty when they agree). */
+export function balanceDifferences(expected: Balances, actual: Balances): { account: Account; expectedMinor: bigint; actualMinor: bigint }[] {
+  return ACCOUNTS.map((account) => ({ account, expectedMinor: expected[account] ?? 0n, actualMinor: actual[account] ?? 0n })).filter(
+    (d) => d.expectedMinor !== d.actualMinor,
+  );
+}

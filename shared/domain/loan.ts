@@ -1,0 +1,278 @@
+import { RuleViolation, ValidationError, invariant } from './errors.ts';
+import { ESCROW, assertBalanced, entryIdOf, type JournalEntry, type Leg } from './ledger.ts';
+import type { Lender } from './lender.ts';
+import { compareDecimal, isFunding, type Program, type ProgramTerms, type RepaymentMethod } from './program.ts';
+import { REGULATORY_PROFILES, RULES, formatBps } from './regulatory-profile.ts';
+
+export type BorrowerType = 'INDIVIDUAL' | 'BUSINESS';
+
+export interface Borrower {
+  readonly borrowerId: string;
+  readonly type: BorrowerType;
+  readonly region: string;
+  /** Unsecured credit counts against the per-borrower cap of unsecured personal loans. */
+  readonly secured: boolean;
+}
+
+export interface FundingPart {
+  readonly lenderId: string;
+  readonly amountMinor: bigint;
+}
+
+export interface BookLoanRequest {
+  readonly loanId: string;
+  readonly programId: string;
+  readonly programVersion: number | null;
+  readonly borrower: Borrower;
+  readonly currency: string;
+  readonly principalMinor: bigint;
+  readonly annualRate: string;
+  readonly termMonths: number;
+  readonly repaymentMethod: RepaymentMethod;
+  readonly disbursementDate: string;
+  readonly disbursementReference: string;
+  readonly fundingPlan: readonly FundingPart[];
+}
+
+export interface FundingShare extends FundingPart {
+  readonly role: 'LEAD' | 'PARTNER';
+}
+
+export interface Loan {
+  readonly loanId: string;
+  readonly programId: string;
+  readonly programVersion: number;
+  /** The program's terms as they were at booking; a later program version never changes them. */
+  readonly terms: ProgramTerms;
+  readonly borrower: Borrower;
+  readonly currency: string;
+  readonly principalMinor: bigint;
+  readonly annualRate: string;
+  readonly termMonths: number;
+  readonly repaymentMethod: RepaymentMethod;
+  readonly disbursementDate: string;
+  readonly disbursementReference: string;
+  readonly fundingPlan: readonly FundingShare[];
+  readonly status: 'ACTIVE';
+  readonly createdAt: string;
+}
+
+export interface BookedLoan {
+  readonly loan: Loan;
+  readonly entry: JournalEntry;
+}
+
+/**
+ * Decides a booking: checks the request against the program, its regulatory profile and the
+ * lenders' limits, and builds the loan and its disbursement entry. Pure; nothing is written here.
+ */
+export function bookLoan(request: BookLoanRequest, program: Program, lenders: ReadonlyMap<string, Lender>, now: string): BookedLoan {
+  checkAgainstProgram(request, program);
+  const fundingPlan = checkFundingPlan(request, program, lenders);
+  checkRegulatory(request, program, fundingPlan, lenders);
+  const loan: Loan = {
+    loanId: request.loanId,
+    programId: program.programId,
+    programVersion: program.version,
+    terms: termsOf(program),
+    borrower: request.borrower,
+    currency: request.currency,
+    principalMinor: request.principalMinor,
+    annualRate: request.annualRate,
+    termMonths: request.termMonths,
+    repaymentMethod: request.repaymentMethod,
+    disbursementDate: request.disbursementDate,
+    disbursementReference: request.disbursementReference,
+    fundingPlan,
+    status: 'ACTIVE',
+    createdAt: now,
+  };
+  return { loan, entry: disbursementEntry(loan, now) };
+}
+
+function termsOf(program: Program): ProgramTerms {
+  const { programId: _id, version: _v, createdAt: _c, ...terms } = program;
+  return terms;
+}
+
+/** Each lender's book: its part of the principal is receivable, paid out through escrow. */
+export function disbursementEntry(loan: Loan, now: string): JournalEntry {
+  const legs: Leg[] = loan.fundingPlan.flatMap((part) => [
+    { lenderId: part.lenderId, account: 'PRINCIPAL_RECEIVABLE', side: 'DEBIT', amountMinor: part.amountMinor, counterparty: null },
+    { lenderId: part.lenderId, account: 'SETTLEMENT_CLEARING', side: 'CREDIT', amountMinor: part.amountMinor, counterparty: ESCROW },
+  ]);
+  const entry = assertBalanced({
+    entryId: entryIdOf('DISBURSEMENT', loan.loanId),
+    eventType: 'DISBURSEMENT',
+    eventId: loan.loanId,
+    loanId: loan.loanId,
+    currency: loan.currency,
+    businessDate: loan.disbursementDate,
+    legs,
+    createdAt: now,
+  });
+  const debits = legs.filter((l) => l.side === 'DEBIT').reduce((s, l) => s + l.amountMinor, 0n);
+  invariant(debits === loan.principalMinor, 'the disbursement books exactly the principal', { loanId: loan.loanId });
+  return entry;
+}
+
+function checkAgainstProgram(request: BookLoanRequest, program: Program): void {
+  const refuse = (code: string, path: string, message: string, figures: Record<string, unknown>): never => {
+    throw new RuleViolation(code, message, { path, programId: program.programId, programVersion: program.version, ...figures });
+  };
+  if (request.currency !== program.currency) {
+    refuse('CURRENCY_MISMATCH', 'currency', `program ${program.programId} lends in ${program.currency}, not ${request.currency}`, {
+      programCurrency: program.currency,
+    });
+  }
+  const { minMinor, maxMinor } = program.amountRange;
+  if (request.principalMinor < minMinor || request.principalMinor > maxMinor) {
+    refuse('AMOUNT_OUT_OF_RANGE', 'principalMinor', `principal ${request.principalMinor} is outside the program's range ${minMinor}..${maxMinor}`, {
+      minMinor: minMinor.toString(),
+      maxMinor: maxMinor.toString(),
+    });
+  }
+  const { min, max } = program.termMonthsRange;
+  if (request.termMonths < min || request.termMonths > max) {
+    refuse('TERM_OUT_OF_RANGE', 'termMonths', `term ${request.termMonths} months is outside the program's range ${min}..${max}`, { min, max });
+  }
+  if (!program.repaymentMethods.includes(request.repaymentMethod)) {
+    refuse('METHOD_NOT_ALLOWED', 'repaymentMethod', `program ${program.programId} does not offer ${request.repaymentMethod}`, {
+      allowed: program.repaymentMethods,
+    });
+  }
+  const rates = program.borrowerRateRange;
+  if (compareDecimal(request.annualRate, rates.min) < 0 || compareDecimal(request.annualRate, rates.max) > 0) {
+    refuse('RATE_OUT_OF_RANGE', 'annualRate', `annual rate ${request.annualRate} is outside the program's range ${rates.min}..${rates.max}`, {
+      min: rates.min,
+      max: rates.max,
+    });
+  }
+}
+
+function checkFundingPlan(request: BookLoanRequest, program: Program, lenders: ReadonlyMap<string, Lender>): FundingShare[] {
+  if (request.fundingPlan.length === 0) {
+    throw new ValidationError('fundingPlan needs at least one lender', { path: 'fundingPlan', rule: 'non-empty' });
+  }
+  const seen = new Set<string>();
+  const plan = request.fundingPlan.map((part, i): FundingShare => {
+    const path = `fundingPlan.${i}`;
+    if (seen.has(part.lenderId)) {
+      throw new ValidationError(`lender ${part.lenderId} appears twice in the funding plan`, { path: `${path}.lenderId`, rule: 'unique' });
+    }
+    seen.add(part.lenderId);
+    if (!lenders.has(part.lenderId)) {
+      throw new RuleViolation('UNKNOWN_LENDER', `lender ${part.lenderId} does not exist`, { path: `${path}.lenderId`, lenderId: part.lenderId });
+    }
+    const participant = program.participants.find((p) => p.lenderId === part.lenderId);
+    if (!participant || !isFunding(participant)) {
+      throw new RuleViolation('NOT_A_FUNDING_PARTICIPANT', `lender ${part.lenderId} does not fund loans of program ${program.programId}`, {
+        path: `${path}.lenderId`,
+        lenderId: part.lenderId,
+      });
+    }
+    if (part.amountMinor <= 0n) {
+      throw new ValidationError('every funding amount is positive', { path: `${path}.amountMinor`, rule: 'positive' });
+    }
+    if (participant.minAmountMinor !== null && part.amountMinor < participant.minAmountMinor) {
+      throw new RuleViolation('BELOW_PARTICIPANT_MINIMUM', `lender ${part.lenderId} funds at least ${participant.minAmountMinor} of a loan it joins, not ${part.amountMinor}`, {
+        path: `${path}.amountMinor`,
+        minimumMinor: participant.minAmountMinor.toString(),
+      });
+    }
+    return { lenderId: part.lenderId, amountMinor: part.amountMinor, role: participant.role as 'LEAD' | 'PARTNER' };
+  });
+  const sum = plan.reduce((s, p) => s + p.amountMinor, 0n);
+  if (sum !== request.principalMinor) {
+    throw new RuleViolation('PLAN_SUM_MISMATCH', `the funding plan sums to ${sum}, the principal is ${request.principalMinor}`, {
+      path: 'fundingPlan',
+      rule: 'plan-sums-to-principal',
+      planSumMinor: sum.toString(),
+      principalMinor: request.principalMinor.toString(),
+    });
+  }
+  return plan;
+}
+
+/** share ≥ minimum, exactly: amount × 10000 ≥ minimumBps × principal. */
+function shareBelow(amount: bigint, principal: bigint, minimumBps: number): boolean {
+  return amount * 10_000n < BigInt(minimumBps) * principal;
+}
+
+function shareAbove(amount: bigint, principal: bigint, maximumBps: number): boolean {
+  return amount * 10_000n > BigInt(maximumBps) * principal;
+}
+
+function bpsOf(amount: bigint, principal: bigint): string {
+  return formatBps((amount * 10_000n) / principal);
+}
+
+function checkRegulatory(request: BookLoanRequest, program: Program, plan: readonly FundingShare[], lenders: ReadonlyMap<string, Lender>): void {
+  const profile = REGULATORY_PROFILES[program.regulatoryProfile];
+  const principal = request.principalMinor;
+  plan.forEach((part, i) => {
+    const path = `fundingPlan.${i}.amountMinor`;
+    const lender = lenders.get(part.lenderId);
+    invariant(lender, 'funding plan lenders were checked', { lenderId: part.lenderId });
+    const figures = { path, profile: profile.id, lenderId: part.lenderId, amountMinor: part.amountMinor.toString(), principalMinor: principal.toString() };
+    if (part.role === 'PARTNER' && shareBelow(part.amountMinor, principal, profile.minPartnerShareBps)) {
+      throw new RuleViolation(RULES.partnerMinShare, `under ${profile.id} a partner funds at least ${formatBps(profile.minPartnerShareBps)} of each loan; ${part.lenderId} funds ${bpsOf(part.amountMinor, principal)}`, {
+        ...figures,
+        rule: RULES.partnerMinShare,
+        minimumBps: profile.minPartnerShareBps,
+      });
+    }
+    if (shareBelow(part.amountMinor, principal, profile.minLenderShareBps)) {
+      throw new RuleViolation(RULES.lenderMinShare, `under ${profile.id} every lender keeps at least ${formatBps(profile.minLenderShareBps)} of each loan; ${part.lenderId} funds ${bpsOf(part.amountMinor, principal)}`, {
+        ...figures,
+        rule: RULES.lenderMinShare,
+        minimumBps: profile.minLenderShareBps,
+      });
+    }
+    const { minShareBps, maxShareBps } = lender.limits;
+    if (shareBelow(part.amountMinor, principal, minShareBps) || shareAbove(part.amountMinor, principal, maxShareBps)) {
+      throw new RuleViolation('LENDER_SHARE_LIMIT', `lender ${part.lenderId} takes between ${formatBps(minShareBps)} and ${formatBps(maxShareBps)} of a loan; the plan gives it ${bpsOf(part.amountMinor, principal)}`, {
+        ...figures,
+        rule: 'LENDER_SHARE_LIMIT',
+        minShareBps,
+        maxShareBps,
+      });
+    }
+    if (part.amountMinor > lender.limits.perBorrowerCapMinor) {
+      throw new RuleViolation('PER_BORROWER_CAP', `lender ${part.lenderId} lends at most ${lender.limits.perBorrowerCapMinor} to one borrower; the plan gives ${part.amountMinor}`, {
+        ...figures,
+        rule: 'PER_BORROWER_CAP',
+        capMinor: lender.limits.perBorrowerCapMinor.toString(),
+      });
+    }
+    if (profile.localBanksRegionRestricted && lender.institutionType === 'LOCAL_BANK' && lender.region !== request.borrower.region) {
+      throw new RuleViolation(RULES.localBankRegion, `under ${profile.id} local bank ${part.lenderId} (${lender.region}) lends online only inside its region; the borrower is in ${request.borrower.region}`, {
+        path: 'borrower.region',
+        rule: RULES.localBankRegion,
+        profile: profile.id,
+        lenderId: part.lenderId,
+        lenderRegion: lender.region,
+        borrowerRegion: request.borrower.region,
+      });
+    }
+  });
+  if (profile.bulletMaxTermMonths !== null && request.repaymentMethod === 'BULLET' && request.termMonths > profile.bulletMaxTermMonths) {
+    throw new RuleViolation(RULES.bulletMaxTerm, `under ${profile.id} bullet loans run at most ${profile.bulletMaxTermMonths} months, not ${request.termMonths}`, {
+      path: 'termMonths',
+      rule: RULES.bulletMaxTerm,
+      profile: profile.id,
+      maximumMonths: profile.bulletMaxTermMonths,
+      actualMonths: request.termMonths,
+    });
+  }
+  const cap = profile.unsecuredPersonalCapMinor;
+  if (cap !== null && request.borrower.type === 'INDIVIDUAL' && !request.borrower.secured && principal > cap) {
+    throw new RuleViolation(RULES.unsecuredPersonalCap, `under ${profile.id} unsecured personal credit is at most ${cap} per borrower; this loan is ${principal}`, {
+      path: 'principalMinor',
+      rule: RULES.unsecuredPersonalCap,
+      profile: profile.id,
+      capMinor: cap.toString(),
+      principalMinor: principal.toString(),
+    });
+  }
+}

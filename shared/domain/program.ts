@@ -1,0 +1,222 @@
+import { Decimal, type DayCount, type RoundingMode } from './money/index.ts';
+import { RuleViolation, ValidationError } from './errors.ts';
+import { assertRole, type Lender } from './lender.ts';
+import { REGULATORY_PROFILES, RULES, formatBps, type RegulatoryProfileId } from './regulatory-profile.ts';
+
+export type RepaymentMethod = 'EQUAL_INSTALLMENT' | 'EQUAL_PRINCIPAL' | 'INTEREST_ONLY' | 'BULLET';
+export type ParticipantRole = 'LEAD' | 'PARTNER' | 'GUARANTOR' | 'SERVICE_PARTNER';
+export type InterestBasis = 'PRO_RATA' | 'LENDER_RATE';
+export type RemainderRuleName = 'ROUNDING_PARTY' | 'LARGEST_REMAINDER';
+export type WaterfallComponent =
+  | 'PENALTY'
+  | 'OVERDUE_INTEREST'
+  | 'OVERDUE_PRINCIPAL'
+  | 'CURRENT_INTEREST'
+  | 'CURRENT_PRINCIPAL'
+  | 'FEES';
+
+export const DEFAULT_WATERFALL: readonly WaterfallComponent[] = [
+  'PENALTY',
+  'OVERDUE_INTEREST',
+  'OVERDUE_PRINCIPAL',
+  'CURRENT_INTEREST',
+  'CURRENT_PRINCIPAL',
+  'FEES',
+];
+
+export interface Participant {
+  readonly lenderId: string;
+  readonly role: ParticipantRole;
+  /** Target share of each loan's principal in basis points (funding participants). */
+  readonly targetShareBps: number | null;
+  /** A fixed amount per loan instead of a share. */
+  readonly fixedAmountMinor: bigint | null;
+  /** The least the participant funds of a loan it joins. */
+  readonly minAmountMinor: bigint | null;
+  /** Lower number is asked first and wins tie-breaks. */
+  readonly priority: number;
+  /** LENDER_RATE interest basis: the partner's own annual yield, a decimal string. */
+  readonly yieldRate: string | null;
+}
+
+export interface ProgramTerms {
+  readonly name: string;
+  readonly currency: string;
+  readonly regulatoryProfile: RegulatoryProfileId;
+  readonly leadLenderId: string;
+  readonly amountRange: { readonly minMinor: bigint; readonly maxMinor: bigint };
+  readonly termMonthsRange: { readonly min: number; readonly max: number };
+  readonly repaymentMethods: readonly RepaymentMethod[];
+  readonly borrowerRateRange: { readonly min: string; readonly max: string };
+  readonly participants: readonly Participant[];
+  readonly allocationPolicy: 'TARGET_SHARES' | 'PRIORITY_FILL';
+  readonly split: {
+    readonly interestBasis: InterestBasis;
+    readonly penalty: 'PRO_RATA' | 'LEAD';
+    readonly fees: 'LEAD' | { readonly party: string };
+    readonly remainderRule: RemainderRuleName;
+    /** ROUNDING_PARTY takes the remainder; the lead unless set. */
+    readonly roundingParty: string | null;
+  };
+  readonly fees: {
+    readonly serviceFeeRate: string | null;
+    readonly guaranteeFeeRate: string | null;
+    readonly guarantorLenderId: string | null;
+  };
+  readonly lossSharing: {
+    readonly method: 'PRO_RATA' | 'LEAD_FIRST_LOSS';
+    /** LEAD_FIRST_LOSS: the lead absorbs first losses up to this share of disbursed principal. */
+    readonly leadFirstLossCapBps: number | null;
+    /** Guarantor compensation at this many days past due; null when there is no guarantor. */
+    readonly guaranteeTriggerDpd: number | null;
+  };
+  readonly dayCount: DayCount;
+  readonly roundingMode: RoundingMode;
+  /** Penalty rate = contract rate × this multiplier. */
+  readonly penaltyRateMultiplier: string;
+  readonly waterfall: readonly WaterfallComponent[];
+  readonly settlement: {
+    readonly cutoffTime: string;
+    readonly settlementLagDays: number;
+    readonly netting: boolean;
+    readonly calendar: string;
+  };
+  readonly reviewTimeoutHours: number;
+}
+
+export interface Program extends ProgramTerms {
+  readonly programId: string;
+  readonly version: number;
+  readonly createdAt: string;
+}
+
+const FUNDING_ROLES: readonly ParticipantRole[] = ['LEAD', 'PARTNER'];
+
+export function isFunding(participant: Participant): boolean {
+  return FUNDING_ROLES.includes(participant.role);
+}
+
+/**
+ * Checks a program against its participants' records and its regulatory profile. Every refusal
+ * names the field, the rule and the figures.
+ */
+export function validateProgram(terms: ProgramTerms, lenders: ReadonlyMap<string, Lender>): void {
+  const profile = REGULATORY_PROFILES[terms.regulatoryProfile];
+  if (terms.currency !== profile.currency) {
+    throw new RuleViolation(RULES.currency, `regulatory profile ${profile.id} applies to ${profile.currency} programs, not ${terms.currency}`, {
+      path: 'currency',
+      rule: RULES.currency,
+      profile: profile.id,
+    });
+  }
+  checkRanges(terms);
+  const seen = new Set<string>();
+  terms.participants.forEach((p, i) => {
+    const path = `participants.${i}`;
+    if (seen.has(p.lenderId)) {
+      throw new ValidationError(`participant ${p.lenderId} is listed twice`, { path: `${path}.lenderId`, rule: 'unique' });
+    }
+    seen.add(p.lenderId);
+    const lender = lenders.get(p.lenderId);
+    if (!lender) {
+      throw new RuleViolation('UNKNOWN_LENDER', `lender ${p.lenderId} does not exist`, { path: `${path}.lenderId`, lenderId: p.lenderId });
+    }
+    assertRole(lender, p.role, `${path}.role`);
+    if (lender.currency !== terms.currency) {
+      throw new RuleViolation('CURRENCY_MISMATCH', `lender ${p.lenderId} settles in ${lender.currency}, the program in ${terms.currency}`, {
+        path: `${path}.lenderId`,
+      });
+    }
+  });
+  const leads = terms.participants.filter((p) => p.role === 'LEAD');
+  if (leads.length !== 1 || leads[0]?.lenderId !== terms.leadLenderId) {
+    throw new ValidationError('participants must hold exactly one LEAD, the leadLenderId', { path: 'participants', rule: 'one-lead' });
+  }
+  if (!terms.participants.some((p) => p.role === 'PARTNER')) {
+    throw new ValidationError('a co-lending program needs at least one PARTNER', { path: 'participants', rule: 'has-partner' });
+  }
+  checkShares(terms);
+  checkParties(terms, seen);
+}
+
+function checkRanges(terms: ProgramTerms): void {
+  if (terms.amountRange.minMinor > terms.amountRange.maxMinor) {
+    throw new ValidationError('amountRange.minMinor must not exceed amountRange.maxMinor', { path: 'amountRange.minMinor', rule: 'min-not-above-max' });
+  }
+  if (terms.termMonthsRange.min > terms.termMonthsRange.max) {
+    throw new ValidationError('termMonthsRange.min must not exceed termMonthsRange.max', { path: 'termMonthsRange.min', rule: 'min-not-above-max' });
+  }
+  if (compareDecimal(terms.borrowerRateRange.min, terms.borrowerRateRange.max) > 0) {
+    throw new ValidationError('borrowerRateRange.min must not exceed borrowerRateRange.max', { path: 'borrowerRateRange.min', rule: 'min-not-above-max' });
+  }
+}
+
+function checkShares(terms: ProgramTerms): void {
+  const profile = REGULATORY_PROFILES[terms.regulatoryProfile];
+  if (terms.allocationPolicy !== 'TARGET_SHARES') return;
+  let total = 0;
+  terms.participants.forEach((p, i) => {
+    if (!isFunding(p)) return;
+    const path = `participants.${i}.targetShareBps`;
+    if (p.targetShareBps === null) {
+      throw new ValidationError(`participant ${p.lenderId} needs a targetShareBps under TARGET_SHARES`, { path, rule: 'required' });
+    }
+    total += p.targetShareBps;
+    if (p.role === 'PARTNER' && p.targetShareBps < profile.minPartnerShareBps) {
+      throw new RuleViolation(RULES.partnerMinShare, `under ${profile.id} a partner funds at least ${formatBps(profile.minPartnerShareBps)} of each loan; ${p.lenderId} targets ${formatBps(p.targetShareBps)}`, {
+        path,
+        rule: RULES.partnerMinShare,
+        profile: profile.id,
+        minimumBps: profile.minPartnerShareBps,
+        actualBps: p.targetShareBps,
+      });
+    }
+    if (p.targetShareBps < profile.minLenderShareBps) {
+      throw new RuleViolation(RULES.lenderMinShare, `under ${profile.id} every lender keeps at least ${formatBps(profile.minLenderShareBps)} of each loan; ${p.lenderId} targets ${formatBps(p.targetShareBps)}`, {
+        path,
+        rule: RULES.lenderMinShare,
+        profile: profile.id,
+        minimumBps: profile.minLenderShareBps,
+        actualBps: p.targetShareBps,
+      });
+    }
+  });
+  if (total !== 10_000) {
+    throw new ValidationError(`the funding participants' targetShareBps must sum to 10000 (100%), not ${total}`, {
+      path: 'participants',
+      rule: 'shares-sum-to-whole',
+      sumBps: total,
+    });
+  }
+}
+
+function checkParties(terms: ProgramTerms, participants: ReadonlySet<string>): void {
+  const named: [string | null, string][] = [
+    [terms.split.roundingParty, 'split.roundingParty'],
+    [terms.fees.guarantorLenderId, 'fees.guarantorLenderId'],
+    [typeof terms.split.fees === 'object' ? terms.split.fees.party : null, 'split.fees.party'],
+  ];
+  for (const [lenderId, path] of named) {
+    if (lenderId !== null && !participants.has(lenderId)) {
+      throw new ValidationError(`${path} ${lenderId} is not a participant of the program`, { path, rule: 'participant' });
+    }
+  }
+  if (terms.lossSharing.method === 'LEAD_FIRST_LOSS' && terms.lossSharing.leadFirstLossCapBps === null) {
+    throw new ValidationError('lossSharing.leadFirstLossCapBps is required for LEAD_FIRST_LOSS', { path: 'lossSharing.leadFirstLossCapBps', rule: 'required' });
+  }
+  const profile = REGULATORY_PROFILES[terms.regulatoryProfile];
+  const cap = terms.lossSharing.leadFirstLossCapBps;
+  if (profile.maxDefaultLossGuaranteeBps !== null && cap !== null && cap > profile.maxDefaultLossGuaranteeBps) {
+    throw new RuleViolation('DEFAULT_LOSS_GUARANTEE_CAP', `under ${profile.id} the originator's default-loss guarantee is at most ${formatBps(profile.maxDefaultLossGuaranteeBps)}; the program sets ${formatBps(cap)}`, {
+      path: 'lossSharing.leadFirstLossCapBps',
+      rule: 'DEFAULT_LOSS_GUARANTEE_CAP',
+      maximumBps: profile.maxDefaultLossGuaranteeBps,
+      actualBps: cap,
+    });
+  }
+}
+
+/** Compares two decimal strings exactly, without floats. */
+export function compareDecimal(a: string, b: string): number {
+  return new Decimal(a).cmp(new Decimal(b));
+}

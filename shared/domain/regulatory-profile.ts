@@ -1,0 +1,92 @@
+/**
+ * Regulatory profiles are data: a change of rule is a change of these figures, never of code.
+ * Ratios are basis points of the whole (10000 = 100%), amounts are minor units.
+ */
+export type RegulatoryProfileId = 'CN-2021' | 'IN-2025';
+
+export interface RegulatoryProfile {
+  readonly id: RegulatoryProfileId;
+  readonly title: string;
+  readonly currency: string;
+  /** A partner funds at least this share of each joint loan (CN-2021: 30%). */
+  readonly minPartnerShareBps: number;
+  /** Every lender, lead included, keeps at least this share of each loan (IN-2025: 10%). */
+  readonly minLenderShareBps: number;
+  /** Joint loans of a bank with one partner, at most this share of its net tier-1 capital. */
+  readonly maxSinglePartnerToTier1Bps: number | null;
+  /** A bank's joint loans with all partners, at most this share of its total loans. */
+  readonly maxJointToTotalLoansBps: number | null;
+  /** Unsecured personal credit per borrower, across all its loans. */
+  readonly unsecuredPersonalCapMinor: bigint | null;
+  /** Bullet (one repayment at maturity) loans may not run longer than this. */
+  readonly bulletMaxTermMonths: number | null;
+  /** A local bank lends online only to borrowers of its own region. */
+  readonly localBanksRegionRestricted: boolean;
+  /** The partner takes its share within this many calendar days of disbursement. */
+  readonly partnerTakeWithinDays: number | null;
+  /** The originator's default-loss guarantee, at most this share of loans outstanding. */
+  readonly maxDefaultLossGuaranteeBps: number | null;
+  /** Five-category classification floors by days past due (more than `dpdOver` days). */
+  readonly classificationFloors: readonly { readonly dpdOver: number; readonly atLeast: Classification }[];
+}
+
+export type Classification = 'NORMAL' | 'SPECIAL_MENTION' | 'SUBSTANDARD' | 'DOUBTFUL' | 'LOSS';
+
+const CN_FLOORS = [
+  { dpdOver: 0, atLeast: 'SPECIAL_MENTION' },
+  { dpdOver: 90, atLeast: 'SUBSTANDARD' },
+  { dpdOver: 270, atLeast: 'DOUBTFUL' },
+  { dpdOver: 360, atLeast: 'LOSS' },
+] as const;
+
+export const REGULATORY_PROFILES: Readonly<Record<RegulatoryProfileId, RegulatoryProfile>> = {
+  'CN-2021': {
+    id: 'CN-2021',
+    title: 'Interim Measures for Internet Loans of Commercial Banks (2020) and the 2021 notice',
+    currency: 'CNY',
+    minPartnerShareBps: 3000,
+    minLenderShareBps: 0,
+    maxSinglePartnerToTier1Bps: 2500,
+    maxJointToTotalLoansBps: 5000,
+    unsecuredPersonalCapMinor: 20_000_000n,
+    bulletMaxTermMonths: 12,
+    localBanksRegionRestricted: true,
+    partnerTakeWithinDays: null,
+    maxDefaultLossGuaranteeBps: null,
+    classificationFloors: CN_FLOORS,
+  },
+  'IN-2025': {
+    id: 'IN-2025',
+    title: 'Reserve Bank of India co-lending directions (2025)',
+    currency: 'INR',
+    minPartnerShareBps: 1000,
+    minLenderShareBps: 1000,
+    maxSinglePartnerToTier1Bps: null,
+    maxJointToTotalLoansBps: null,
+    unsecuredPersonalCapMinor: null,
+    bulletMaxTermMonths: null,
+    localBanksRegionRestricted: false,
+    partnerTakeWithinDays: 15,
+    maxDefaultLossGuaranteeBps: 500,
+    classificationFloors: CN_FLOORS,
+  },
+};
+
+export const REGULATORY_PROFILE_IDS = Object.keys(REGULATORY_PROFILES) as RegulatoryProfileId[];
+
+/** Rule names used in refusals, so a caller can tell which rule and look it up. */
+export const RULES = {
+  partnerMinShare: 'PARTNER_MIN_SHARE',
+  lenderMinShare: 'LENDER_MIN_SHARE',
+  unsecuredPersonalCap: 'UNSECURED_PERSONAL_CAP',
+  bulletMaxTerm: 'BULLET_MAX_TERM',
+  localBankRegion: 'LOCAL_BANK_REGION',
+  currency: 'PROFILE_CURRENCY',
+} as const;
+
+export function formatBps(bps: number | bigint): string {
+  const value = BigInt(bps);
+  const whole = value / 100n;
+  const frac = (value < 0n ? -value : value) % 100n;
+  return frac === 0n ? `${whole}%` : `${whole}.${frac.toString().padStart(2, '0')}%`;
+}

@@ -1,0 +1,140 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { ValidationError } from '../domain/errors.ts';
+import type { Principal } from '../domain/access.ts';
+import { HttpError, toErrorResponse } from './errors.ts';
+import { toJson } from '../json.ts';
+import { MAX_BODY_BYTES, routeSpec, type RouteKey, type RouteSpec } from './routes.ts';
+import { parseIdempotencyKey, runIdempotent, type Seal } from './idempotency.ts';
+import type { Clock, IdempotencyStore } from '../ports/stores.ts';
+import { principalFromClaims } from './principal.ts';
+
+export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+
+export interface ApiRequest<Body = unknown> {
+  readonly route: RouteSpec;
+  /** Null only on public routes. */
+  readonly principal: Principal | null;
+  readonly body: Body;
+  /** The JSON body as parsed, before defaults; what the idempotency hash covers. */
+  readonly rawBody: unknown;
+  readonly pathParameters: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  readonly idempotencyKey: string | null;
+}
+
+export interface ApiResponse {
+  readonly statusCode: number;
+  /** An object (serialized with amounts as strings) or an already serialized JSON string. */
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type RouteHandler = (request: ApiRequest) => Promise<ApiResponse>;
+
+/** The parsed caller of a route that requires one. */
+export function callerOf(request: ApiRequest): Principal {
+  if (!request.principal) throw new HttpError(401, 'UNAUTHORIZED', 'this route needs a token');
+  return request.principal;
+}
+
+export function pathParam(request: ApiRequest, name: string): string {
+  const value = request.pathParameters[name];
+  if (value === undefined) throw new HttpError(400, 'VALIDATION_FAILED', `path parameter ${name} is missing`, { path: `path.${name}` });
+  return value;
+}
+
+/**
+ * One Lambda serves a few routes: find the route, check who calls, parse and validate the body,
+ * call the route's handler, and turn every named error into `{code, message, details}`.
+ */
+export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, logger: Logger) {
+  return middy<ApiEvent, ApiResult>().handler(async (event) => {
+    try {
+      const spec = routeSpec(event.routeKey);
+      const handle = spec ? routes[spec.routeKey as RouteKey] : undefined;
+      if (!spec || !handle) throw new HttpError(404, 'NOT_FOUND', `no route ${event.routeKey}`);
+      const request = parseRequest(spec, event);
+      const response = await handle(request);
+      return respond(response.statusCode, response.body, response.headers);
+    } catch (error) {
+      const { statusCode, body, unexpected } = toErrorResponse(error);
+      if (unexpected) logger.error('request failed', { routeKey: event.routeKey, error: error as Error });
+      return respond(statusCode, body);
+    }
+  });
+}
+
+function parseRequest(spec: RouteSpec, event: ApiEvent): ApiRequest {
+  const principal = spec.roles.length === 0 ? null : principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
+  if (principal && !spec.roles.includes(principal.role)) {
+    throw new HttpError(403, 'FORBIDDEN', `${spec.routeKey} is not open to ${principal.role}`, { allowedRoles: spec.roles });
+  }
+  const headers = lowerCase(event.headers ?? {});
+  const idempotencyKey = spec.idempotent ? parseIdempotencyKey(headers['idempotency-key']) : null;
+  const rawBody = spec.requestSchema ? parseJsonBody(event) : undefined;
+  const body = spec.requestSchema ? validate(spec.requestSchema, rawBody) : undefined;
+  return {
+    route: spec,
+    principal,
+    body,
+    rawBody,
+    pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
+    query: (event.queryStringParameters ?? {}) as Record<string, string>,
+    idempotencyKey,
+  };
+}
+
+function lowerCase(headers: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function parseJsonBody(event: ApiEvent): unknown {
+  const text = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_BODY_BYTES) {
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the body is ${bytes} bytes; at most ${MAX_BODY_BYTES} are accepted`, { maxBytes: MAX_BODY_BYTES, bytes });
+  }
+  if (text.trim() === '') throw new HttpError(400, 'MALFORMED_JSON', 'the request needs a JSON body', { path: 'body' });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new HttpError(400, 'MALFORMED_JSON', `the body is not valid JSON: ${(error as Error).message}`, { path: 'body' });
+  }
+}
+
+/** zod issues become one ValidationError naming the first field and listing every issue. */
+export function validate<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string; code: string }[] } } }, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || 'body', message: i.message, rule: i.code }));
+  const first = issues[0] ?? { path: 'body', message: 'invalid', rule: 'invalid' };
+  throw new ValidationError(`${first.path}: ${first.message}`, { path: first.path, rule: first.rule, issues });
+}
+
+function respond(statusCode: number, body: unknown, headers: Readonly<Record<string, string>> = {}): ApiResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : toJson(body),
+  };
+}
+
+/** A write route: at most once per Idempotency-Key, the first response replayed for repeats. */
+export async function idempotentWrite(
+  request: ApiRequest,
+  deps: { idempotency: IdempotencyStore; clock: Clock },
+  write: (seal: Seal, now: string) => Promise<void>,
+): Promise<ApiResponse> {
+  const principal = callerOf(request);
+  if (request.idempotencyKey === null) throw new HttpError(400, 'IDEMPOTENCY_KEY_REQUIRED', 'every write takes an Idempotency-Key header');
+  const now = deps.clock.now();
+  const stored = await runIdempotent(
+    deps.idempotency,
+    { operation: request.route.operationId, clientId: principal.clientId, key: request.idempotencyKey, body: request.rawBody, now },
+    (seal) => write(seal, now),
+  );
+  return { statusCode: stored.statusCode, body: stored.body, headers: stored.replayed ? { 'idempotent-replayed': 'true' } : {} };
+}

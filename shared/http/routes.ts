@@ -1,0 +1,45 @@
+import type { z } from 'zod';
+import type { PrincipalRole } from '../domain/access.ts';
+import { bookLoanRequest, createLenderRequest, createProgramRequest, startLedgerCheckRequest } from './schemas.ts';
+
+/**
+ * Every route of the API, who may call it and what it takes. The handlers, the OpenAPI document
+ * and the access-matrix test all read this one list.
+ */
+export interface RouteSpec {
+  readonly routeKey: string;
+  readonly operationId: string;
+  readonly summary: string;
+  /** Empty for public routes. */
+  readonly roles: readonly PrincipalRole[];
+  readonly requestSchema?: z.ZodType;
+  /** Writes take an Idempotency-Key header. */
+  readonly idempotent: boolean;
+  readonly successStatus: number;
+}
+
+const ALL: readonly PrincipalRole[] = ['LEAD', 'PARTNER', 'FINANCE'];
+
+export const ROUTES = [
+  { routeKey: 'GET /v1/openapi.json', operationId: 'getOpenApi', summary: 'This API described as OpenAPI 3.1', roles: [], idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/lenders', operationId: 'createLender', summary: 'Register a lender', roles: ['LEAD'], requestSchema: createLenderRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'GET /v1/lenders', operationId: 'listLenders', summary: 'List the lenders the caller may see', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/lenders/{lenderId}', operationId: 'getLender', summary: 'One lender', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/lenders/{lenderId}/positions', operationId: 'getLenderPositions', summary: "A lender's outstanding principal per loan and in total", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/programs', operationId: 'createProgram', summary: 'Create a program, or its next version', roles: ['LEAD'], requestSchema: createProgramRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'GET /v1/programs', operationId: 'listPrograms', summary: 'Latest version of each program the caller may see', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/programs/{programId}', operationId: 'getProgram', summary: 'A program, latest or ?version=N', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/loans', operationId: 'bookLoan', summary: 'Book a loan with its funding plan and disbursement', roles: ['LEAD'], requestSchema: bookLoanRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'GET /v1/loans/{loanId}', operationId: 'getLoan', summary: "A loan; a partner sees only its own part", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/ledger-checks', operationId: 'startLedgerCheck', summary: 'Start the ledger check of a business date', roles: ['LEAD', 'FINANCE'], requestSchema: startLedgerCheckRequest, idempotent: true, successStatus: 202 },
+  { routeKey: 'GET /v1/ledger-checks/{businessDate}', operationId: 'getLedgerCheck', summary: 'The ledger check report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
+] as const satisfies readonly RouteSpec[];
+
+export type RouteKey = (typeof ROUTES)[number]['routeKey'];
+
+export function routeSpec(routeKey: string): RouteSpec | undefined {
+  return ROUTES.find((r) => r.routeKey === routeKey);
+}
+
+/** Largest request body accepted; anything larger is refused before it is parsed. */
+export const MAX_BODY_BYTES = 256 * 1024;

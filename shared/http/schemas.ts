@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { ID_PATTERN } from '../domain/ids.ts';
+import { REGULATORY_PROFILE_IDS } from '../domain/regulatory-profile.ts';
+
+/**
+ * The API contract. The same schemas validate requests and generate the OpenAPI document.
+ * Amounts are whole minor units (fen) as a string of digits (a safe JSON integer is accepted too);
+ * rates are decimal strings.
+ */
+const MINOR_MESSAGE = 'must be a whole number of minor units (fen), as a string of digits';
+
+const minorInput = z
+  .union([z.string().regex(/^-?\d{1,30}$/, MINOR_MESSAGE), z.number().int(MINOR_MESSAGE).safe(MINOR_MESSAGE)], { error: MINOR_MESSAGE })
+  .transform((v) => BigInt(v));
+
+export const nonNegativeMinor = minorInput.pipe(z.bigint().nonnegative('must not be negative'));
+export const positiveMinor = minorInput.pipe(z.bigint().positive('must be positive'));
+export const minorOut = z.string().regex(/^-?\d+$/).describe('minor units (fen), as a string of digits');
+
+export const id = z.string().regex(ID_PATTERN, "1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
+export const rate = z
+  .string()
+  .regex(/^(0|[1-9]\d{0,2})(\.\d{1,12})?$/, 'must be a decimal string such as "0.0725"')
+  .describe('annual rate as a decimal string, 0.0725 = 7.25%');
+export const bps = z.number().int().min(0).max(10_000).describe('basis points, 10000 = 100%');
+export const isoDate = z.iso.date('must be a date YYYY-MM-DD');
+const currency = z.enum(['CNY', 'INR']);
+const text = (max: number) => z.string().trim().min(1).max(max);
+const region = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,6})?$|^NATIONAL$/, 'a region code such as CN-44, or NATIONAL');
+
+export const lenderRole = z.enum(['LEAD', 'PARTNER', 'GUARANTOR', 'SERVICE_PARTNER']);
+
+export const createLenderRequest = z.strictObject({
+  lenderId: id,
+  name: text(200),
+  roles: z.array(lenderRole).min(1).max(4),
+  institutionType: z.enum(['NATIONAL_BANK', 'LOCAL_BANK', 'INTERNET_BANK', 'NON_BANK']),
+  region,
+  currency,
+  settlementAccount: z.strictObject({ bankName: text(200), accountName: text(200), accountNumber: z.string().regex(/^[0-9A-Za-z-]{4,40}$/) }),
+  limits: z.strictObject({
+    exposureQuotaMinor: nonNegativeMinor,
+    perBorrowerCapMinor: nonNegativeMinor,
+    minShareBps: bps.default(0),
+    maxShareBps: bps.default(10_000),
+  }),
+  netTier1CapitalMinor: nonNegativeMinor.nullable().default(null),
+  totalLoansMinor: nonNegativeMinor.nullable().default(null),
+});
+export type CreateLenderRequest = z.output<typeof createLenderRequest>;
+
+const repaymentMethod = z.enum(['EQUAL_INSTALLMENT', 'EQUAL_PRINCIPAL', 'INTEREST_ONLY', 'BULLET']);
+const waterfallComponent = z.enum(['PENALTY', 'OVERDUE_INTEREST', 'OVERDUE_PRINCIPAL', 'CURRENT_INTEREST', 'CURRENT_PRINCIPAL', 'FEES']);
+
+const participant = z.strictObject({
+  lenderId: id,
+  role: lenderRole,
+  targetShareBps: bps.nullable().default(null),
+  fixedAmountMinor: positiveMinor.nullable().default(null),
+  minAmountMinor: positiveMinor.nullable().default(null),
+  priority: z.number().int().min(0).max(1000).default(100),
+  yieldRate: rate.nullable().default(null),
+});
+
+export const createProgramRequest = z.strictObject({
+  programId: id,
+  name: text(200),
+  currency,
+  regulatoryProfile: z.enum(REGULATORY_PROFILE_IDS as [string, ...string[]]).optional(),
+  leadLenderId: id,
+  amountRange: z.strictObject({ minMinor: positiveMinor, maxMinor: positiveMinor }),
+  termMonthsRange: z.strictObject({ min: z.number().int().min(1).max(360), max: z.number().int().min(1).max(360) }),
+  repaymentMethods: z.array(repaymentMethod).min(1).max(4),
+  borrowerRateRange: z.strictObject({ min: rate, max: rate }),
+  participants: z.array(participant).min(2).max(20),
+  allocationPolicy: z.enum(['TARGET_SHARES', 'PRIORITY_FILL']).default('TARGET_SHARES'),
+  split: z
+    .strictObject({
+      interestBasis: z.enum(['PRO_RATA', 'LENDER_RATE']).default('PRO_RATA'),
+      penalty: z.enum(['PRO_RATA', 'LEAD']).default('PRO_RATA'),
+      fees: z.union([z.literal('LEAD'), z.strictObject({ party: id })]).default('LEAD'),
+      remainderRule: z.enum(['ROUNDING_PARTY', 'LARGEST_REMAINDER']).default('ROUNDING_PARTY'),
+      roundingParty: id.nullable().default(null),
+    })
+    .prefault({}),
+  fees: z
+    .strictObject({
+      serviceFeeRate: rate.nullable().default(null),
+      guaranteeFeeRate: rate.nullable().default(null),
+      guarantorLenderId: id.nullable().default(null),
+    })
+    .prefault({}),
+  lossSharing: z
+    .strictObject({
+      method: z.enum(['PRO_RATA', 'LEAD_FIRST_LOSS']).default('PRO_RATA'),
+      leadFirstLossCapBps: bps.nullable().default(null),
+      guaranteeTriggerDpd: z.number().int().min(1).max(3650).nullable().default(null),
+    })
+    .prefault({}),
+  dayCount: z.enum(['ACT/360', 'ACT/365', '30/360']).default('ACT/360'),
+  roundingMode: z.enum(['HALF_UP', 'HALF_EVEN', 'DOWN']).default('HALF_UP'),
+  penaltyRateMultiplier: z.string().regex(/^\d{1,2}(\.\d{1,6})?$/).default('1.5'),
+  waterfall: z.array(waterfallComponent).length(6).refine((w) => new Set(w).size === 6, 'must list each component once').optional(),
+  settlement: z
+    .strictObject({
+      cutoffTime: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').default('22:00'),
+      settlementLagDays: z.number().int().min(0).max(10).default(1),
+      netting: z.boolean().default(true),
+      calendar: z.string().regex(/^[A-Z]{2}$/).default('CN'),
+    })
+    .prefault({}),
+  reviewTimeoutHours: z.number().int().min(1).max(720).default(24),
+});
+export type CreateProgramRequest = z.output<typeof createProgramRequest>;
+
+export const bookLoanRequest = z.strictObject({
+  loanId: id,
+  programId: id,
+  programVersion: z.number().int().min(1).nullable().default(null),
+  borrower: z.strictObject({
+    borrowerId: id,
+    type: z.enum(['INDIVIDUAL', 'BUSINESS']),
+    region,
+    secured: z.boolean().default(false),
+  }),
+  currency,
+  principalMinor: positiveMinor,
+  annualRate: rate,
+  termMonths: z.number().int().min(1).max(360),
+  repaymentMethod,
+  disbursementDate: isoDate,
+  disbursementReference: text(64),
+  fundingPlan: z.array(z.strictObject({ lenderId: id, amountMinor: positiveMinor })).min(1).max(20),
+});
+export type BookLoanRequestBody = z.output<typeof bookLoanRequest>;
+
+export const startLedgerCheckRequest = z.strictObject({ businessDate: isoDate });
+
+export const versionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
+
+export const errorResponse = z.object({
+  code: z.string().describe('machine code, e.g. VALIDATION_FAILED, PLAN_SUM_MISMATCH'),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).describe('field path (details.path), rule and figures'),
+});
