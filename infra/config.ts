@@ -1,0 +1,104 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { z } from 'zod';
+
+/** The scopes of the `colend` resource server; a client's scopes decide what its tokens may do. */
+export const CLIENT_SCOPES = ['lead', 'partner', 'finance'] as const;
+export type ClientScope = (typeof CLIENT_SCOPES)[number];
+
+/** One client-credentials app client of the user pool. */
+export interface AppClientConfig {
+  /** Stable name; it becomes the client's construct id, so it is never renamed once deployed. */
+  readonly name: string;
+  readonly scopes: readonly ClientScope[];
+  /** The lender the client belongs to; its tokens carry it as the `lender_id` claim. */
+  readonly lenderId?: string;
+}
+
+export interface LedgerCheckSettings {
+  /** EventBridge Scheduler cron expression, evaluated in `timeZone`. */
+  readonly scheduleExpression: string;
+  readonly timeZone: string;
+  /** Loans are spread over this many check shards (see docs/access-patterns.md, S7). */
+  readonly shardCount: number;
+  /** How many shards are verified at the same time. */
+  readonly maxConcurrency: number;
+}
+
+export interface ApiThrottleSettings {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export interface StageConfig {
+  readonly stageName: string;
+  readonly ledgerCheck: LedgerCheckSettings;
+  readonly clients: readonly AppClientConfig[];
+  readonly api: { readonly throttle: ApiThrottleSettings };
+  /** How long function, workflow and access logs are kept. */
+  readonly logRetention: RetentionDays;
+}
+
+export const CLIENTS_CONTEXT_KEY = 'colend:clients';
+export const STAGE_CONTEXT_KEY = 'colend:stage';
+
+export const DEFAULT_CLIENTS: readonly AppClientConfig[] = [
+  { name: 'lead-ops', scopes: ['lead'] },
+  { name: 'platform-finance', scopes: ['finance'] },
+];
+
+const clientName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,62}$/, 'a client name is lowercase letters, digits and dashes, starting with a letter');
+
+const appClientSchema = z
+  .strictObject({
+    name: clientName,
+    scopes: z.array(z.enum(CLIENT_SCOPES)).min(1),
+    lenderId: z.string().min(1).optional(),
+  })
+  .refine((client) => !client.scopes.includes('partner') || client.lenderId !== undefined, {
+    message: 'a client with the partner scope must name its lenderId',
+    path: ['lenderId'],
+  });
+
+const clientsSchema = z
+  .array(appClientSchema)
+  .min(1)
+  .refine((clients) => new Set(clients.map((client) => client.name)).size === clients.length, {
+    message: 'client names must be unique',
+  });
+
+/** Reads `colend:clients` from context: a JSON string (from `-c`) or an array (from cdk.json). */
+export function parseClients(raw: unknown): AppClientConfig[] {
+  const value: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
+  const parsed = clientsSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new Error(`Invalid ${CLIENTS_CONTEXT_KEY}: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+/** Looks a context value up; `app.node.tryGetContext` fits. */
+export type ContextReader = (key: string) => unknown;
+
+export function loadStageConfig(readContext: ContextReader): StageConfig {
+  const rawClients = readContext(CLIENTS_CONTEXT_KEY);
+  const rawStage = readContext(STAGE_CONTEXT_KEY);
+  const stageName = typeof rawStage === 'string' && rawStage !== '' ? rawStage : 'dev';
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(stageName)) {
+    throw new Error(`Invalid ${STAGE_CONTEXT_KEY}: ${stageName}`);
+  }
+  return {
+    stageName,
+    ledgerCheck: {
+      // 01:00 every day in Beijing time, after the business date has closed.
+      scheduleExpression: 'cron(0 1 * * ? *)',
+      timeZone: 'Asia/Shanghai',
+      shardCount: 16,
+      maxConcurrency: 4,
+    },
+    clients: rawClients === undefined ? [...DEFAULT_CLIENTS] : parseClients(rawClients),
+    api: { throttle: { rateLimit: 50, burstLimit: 100 } },
+    logRetention: RetentionDays.THREE_MONTHS,
+  };
+}

@@ -1,0 +1,46 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+
+export interface ColendWorkflowProps {
+  readonly definition: IChainable;
+  /** The functions its Task states invoke, granted by the definition. */
+  readonly invokedFunctions: readonly IFunction[];
+  readonly description?: string;
+  readonly logRetention: RetentionDays;
+  readonly timeout?: Duration;
+}
+
+/**
+ * Our defaults for a workflow: a Standard state machine (money and anything that waits),
+ * every event with its data logged to its own log group, X-Ray tracing on. No physical name.
+ */
+export class ColendWorkflow extends StateMachine {
+  constructor(scope: Construct, id: string, props: ColendWorkflowProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention });
+    super(scope, id, {
+      definitionBody: DefinitionBody.fromChainable(props.definition),
+      stateMachineType: StateMachineType.STANDARD,
+      comment: props.description,
+      timeout: props.timeout ?? Duration.hours(1),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Log delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments and related) support no resource-level permissions.',
+    });
+    for (const fn of props.invokedFunctions) {
+      const logicalId = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnFunction);
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: `A Task state may invoke any version or alias of ${fn.node.id}; the grant covers only that function.`,
+      });
+    }
+  }
+}

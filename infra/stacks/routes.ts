@@ -1,0 +1,31 @@
+import type { ClientScope } from '../config.ts';
+
+/** The function folders behind the HTTP API (docs/architecture.md, Functions and routes). */
+export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'ledger-checks' | 'openapi';
+
+export interface ApiRoute {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly function: ApiFunctionName;
+  /** Any one of these scopes is enough; `undefined` means the route has no authorizer. */
+  readonly scopes?: readonly ClientScope[];
+}
+
+const LEAD: readonly ClientScope[] = ['lead'];
+const ANY: readonly ClientScope[] = ['lead', 'partner', 'finance'];
+
+/** Every route of the API, with the scopes API Gateway checks before the function runs. */
+export const API_ROUTES: readonly ApiRoute[] = [
+  { method: 'POST', path: '/v1/lenders', function: 'lenders', scopes: LEAD },
+  { method: 'GET', path: '/v1/lenders', function: 'lenders', scopes: ANY },
+  { method: 'GET', path: '/v1/lenders/{lenderId}', function: 'lenders', scopes: ANY },
+  { method: 'GET', path: '/v1/lenders/{lenderId}/positions', function: 'positions', scopes: ANY },
+  { method: 'POST', path: '/v1/programs', function: 'programs', scopes: LEAD },
+  { method: 'GET', path: '/v1/programs', function: 'programs', scopes: ANY },
+  { method: 'GET', path: '/v1/programs/{programId}', function: 'programs', scopes: ANY },
+  { method: 'POST', path: '/v1/loans', function: 'loans', scopes: LEAD },
+  { method: 'GET', path: '/v1/loans/{loanId}', function: 'loans', scopes: ANY },
+  { method: 'POST', path: '/v1/ledger-checks', function: 'ledger-checks', scopes: ['lead', 'finance'] },
+  { method: 'GET', path: '/v1/ledger-checks/{businessDate}', function: 'ledger-checks', scopes: ANY },
+  { method: 'GET', path: '/v1/openapi.json', function: 'openapi' },
+];

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { CLIENTS_CONTEXT_KEY, DEFAULT_CLIENTS, STAGE_CONTEXT_KEY, loadStageConfig, parseClients } from '../../infra/config.ts';
+
+const contextOf =
+  (values: Record<string, unknown>) =>
+  (key: string): unknown =>
+    values[key];
+
+describe('stage config', () => {
+  it('defaults to the dev stage, a lead-ops and a platform finance client, and the 01:00 Asia/Shanghai ledger check', () => {
+    const config = loadStageConfig(contextOf({}));
+    expect(config.stageName).toBe('dev');
+    expect(config.clients).toEqual(DEFAULT_CLIENTS);
+    expect(config.clients).toEqual([
+      { name: 'lead-ops', scopes: ['lead'] },
+      { name: 'platform-finance', scopes: ['finance'] },
+    ]);
+    expect(config.ledgerCheck).toEqual({
+      scheduleExpression: 'cron(0 1 * * ? *)',
+      timeZone: 'Asia/Shanghai',
+      shardCount: 16,
+      maxConcurrency: 4,
+    });
+  });
+
+  it('reads clients from colend:clients as JSON text (-c) or as an array (cdk.json)', () => {
+    const clients = [
+      { name: 'lead-ops', scopes: ['lead'] },
+      { name: 'bank-a', scopes: ['partner'], lenderId: 'LENDER-A' },
+    ];
+    expect(loadStageConfig(contextOf({ [CLIENTS_CONTEXT_KEY]: JSON.stringify(clients) })).clients).toEqual(clients);
+    expect(loadStageConfig(contextOf({ [CLIENTS_CONTEXT_KEY]: clients })).clients).toEqual(clients);
+    expect(loadStageConfig(contextOf({ [STAGE_CONTEXT_KEY]: 'prod' })).stageName).toBe('prod');
+  });
+
+  it('refuses a partner client without a lender, an unknown scope, duplicate names and unknown fields', () => {
+    expect(() => parseClients([{ name: 'bank-a', scopes: ['partner'] }])).toThrow(/lenderId/);
+    expect(() => parseClients([{ name: 'ops', scopes: ['admin'] }])).toThrow(/colend:clients/);
+    expect(() => parseClients([{ name: 'ops', scopes: [] }])).toThrow(/colend:clients/);
+    expect(() =>
+      parseClients([
+        { name: 'ops', scopes: ['lead'] },
+        { name: 'ops', scopes: ['finance'] },
+      ]),
+    ).toThrow(/unique/);
+    expect(() => parseClients([{ name: 'ops', scopes: ['lead'], lender: 'x' }])).toThrow(/colend:clients/);
+    expect(() => parseClients([{ name: 'Ops Team', scopes: ['lead'] }])).toThrow(/colend:clients/);
+    expect(() => parseClients([])).toThrow(/colend:clients/);
+    expect(() => loadStageConfig(contextOf({ [STAGE_CONTEXT_KEY]: 'Prod!' }))).toThrow(/colend:stage/);
+  });
+});

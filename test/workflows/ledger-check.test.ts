@@ -1,0 +1,190 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { StateGraph } from 'aws-cdk-lib/aws-stepfunctions';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
+import { LedgerCheckStates, TRANSIENT_LAMBDA_ERRORS } from '../../workflows/ledger-check/states.ts';
+
+type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+type Json = { [key: string]: JsonValue };
+
+const SHARD_COUNT = 16;
+
+let stack: Stack;
+let asl: Json;
+const functionIds: Record<'verifyShard' | 'recordReport', string> = { verifyShard: '', recordReport: '' };
+
+beforeAll(() => {
+  stack = new Stack(new App(), 'WorkflowTest');
+  const verifyShard = new LambdaFunction(stack, 'VerifyShardFn', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('x') });
+  const recordReport = new LambdaFunction(stack, 'RecordReportFn', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('x') });
+  const chain = ledgerCheckDefinition(stack, { verifyShard, recordReport, shardCount: SHARD_COUNT });
+  asl = stack.resolve(new StateGraph(chain.startState, 'LedgerCheck').toGraphJson()) as Json;
+  functionIds.verifyShard = stack.getLogicalId(verifyShard.node.defaultChild as never);
+  functionIds.recordReport = stack.getLogicalId(recordReport.node.defaultChild as never);
+});
+
+function states(): Record<string, Json> {
+  return asl['States'] as Record<string, Json>;
+}
+
+function mapState(): Json {
+  return states()[LedgerCheckStates.verifyShards] ?? {};
+}
+
+function verifyShardState(): Json {
+  return (mapState()['ItemProcessor'] as { States: Record<string, Json> }).States[LedgerCheckStates.verifyShard] ?? {};
+}
+
+describe('ledger-check ASL', () => {
+  it('starts at PrepareShards, a Pass state adding the shard list', () => {
+    expect(asl['StartAt']).toBe('PrepareShards');
+    expect(states()['PrepareShards']).toEqual({
+      Type: 'Pass',
+      Comment: expect.any(String),
+      Result: Array.from({ length: SHARD_COUNT }, (_, shard) => ({ shard })),
+      ResultPath: '$.shards',
+      Next: 'VerifyShards',
+    });
+  });
+
+  it('maps VerifyShard over the shards, four at a time, and puts the results back in shards', () => {
+    expect(mapState()).toEqual(
+      expect.objectContaining({
+        Type: 'Map',
+        ItemsPath: '$.shards',
+        MaxConcurrency: 4,
+        ResultPath: '$.shards',
+        ItemSelector: { 'payload.$': 'States.JsonMerge($$.Execution.Input, $$.Map.Item.Value, false)' },
+        Next: 'RecordReport',
+      }),
+    );
+    const processor = mapState()['ItemProcessor'] as { StartAt: string; ProcessorConfig: Json; States: Record<string, Json> };
+    expect(processor.StartAt).toBe('VerifyShard');
+    expect(processor.ProcessorConfig).toEqual({ Mode: 'INLINE' });
+    expect(Object.keys(processor.States)).toEqual(['VerifyShard']);
+  });
+
+  it('invokes each Task function directly: Resource is the function ARN, no Parameters, no Payload wrapper', () => {
+    const tasks = { verifyShard: verifyShardState(), recordReport: states()['RecordReport'] ?? {} };
+    for (const [name, task] of Object.entries(tasks)) {
+      expect(task['Type']).toBe('Task');
+      expect(task['Resource']).toEqual({ 'Fn::GetAtt': [functionIds[name as keyof typeof functionIds], 'Arn'] });
+      expect(task['Parameters']).toBeUndefined();
+      expect(task['ResultSelector']).toBeUndefined();
+    }
+    expect(verifyShardState()['InputPath']).toBe('$.payload');
+    expect(states()['RecordReport']?.['End']).toBe(true);
+  });
+
+  it('retries only transient Lambda service errors', () => {
+    for (const task of [verifyShardState(), states()['RecordReport'] ?? {}]) {
+      expect(task['Retry']).toEqual([
+        { ErrorEquals: [...TRANSIENT_LAMBDA_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: 'FULL' },
+      ]);
+      expect(task['Catch']).toBeUndefined();
+      expect(JSON.stringify(task['Retry'])).not.toContain('States.ALL');
+    }
+  });
+});
+
+/** The ASL with each function ARN made concrete, for the local engine. */
+function runnableDefinition(): StateMachineDefinition {
+  const text = JSON.stringify(asl).replace(
+    /\{"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]\}/g,
+    (_, logicalId: string) => `"arn:aws:lambda:ap-east-1:123456789012:function:${logicalId}"`,
+  );
+  return JSON.parse(text) as StateMachineDefinition;
+}
+
+interface Run {
+  readonly result: unknown;
+  readonly shardInputs: Json[];
+  readonly reportInput: Json | undefined;
+  readonly maxInFlight: number;
+}
+
+async function run(input: Record<string, string>, verifyShard?: (payload: Json) => Promise<Json>): Promise<Run> {
+  const shardInputs: Json[] = [];
+  let reportInput: Json | undefined;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const machine = new StateMachine(runnableDefinition());
+  const execution = machine.run(input, {
+    overrides: {
+      retryIntervalOverrides: { VerifyShard: 0, RecordReport: 0 },
+      taskResourceLocalHandlers: {
+        VerifyShard: async (payload) => {
+          inFlight += 1;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          try {
+            shardInputs.push(payload as Json);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            return verifyShard ? await verifyShard(payload as Json) : { shard: (payload as Json)['shard'] ?? null, loans: 1, mismatches: 0 };
+          } finally {
+            inFlight -= 1;
+          }
+        },
+        RecordReport: (payload) => {
+          reportInput = payload as Json;
+          return { recorded: true };
+        },
+      },
+    },
+  });
+  return { result: await execution.result, shardInputs, reportInput, maxInFlight };
+}
+
+describe('ledger-check data flow (local engine)', () => {
+  it('passes an explicit business date to every shard and to the report, with nothing invented', async () => {
+    const outcome = await run({ businessDate: '2025-03-31' });
+    expect(outcome.result).toEqual({ recorded: true });
+    expect(outcome.shardInputs.map((payload) => payload['shard']).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: SHARD_COUNT }, (_, shard) => shard),
+    );
+    for (const payload of outcome.shardInputs) {
+      expect(Object.keys(payload).sort()).toEqual(['businessDate', 'shard']);
+      expect(payload['businessDate']).toBe('2025-03-31');
+    }
+    expect(outcome.reportInput).toEqual({
+      businessDate: '2025-03-31',
+      shards: Array.from({ length: SHARD_COUNT }, (_, shard) => ({ shard, loans: 1, mismatches: 0 })),
+    });
+    expect(outcome.maxInFlight).toBeLessThanOrEqual(4);
+  });
+
+  it("passes the scheduler's time along when there is no business date", async () => {
+    const outcome = await run({ scheduledTime: '2025-03-31T17:00:00Z' });
+    for (const payload of outcome.shardInputs) {
+      expect(payload).toEqual({ scheduledTime: '2025-03-31T17:00:00Z', shard: payload['shard'] });
+    }
+    expect(Object.keys(outcome.reportInput ?? {}).sort()).toEqual(['scheduledTime', 'shards']);
+  });
+
+  it('retries a throttled shard and fails the execution on an error of the handler itself', async () => {
+    let throttled = false;
+    const retried = await run({ businessDate: '2025-03-31' }, async (payload) => {
+      if (payload['shard'] === 3 && !throttled) {
+        throttled = true;
+        throw Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
+      }
+      return { shard: payload['shard'] ?? null };
+    });
+    expect(throttled).toBe(true);
+    expect(retried.result).toEqual({ recorded: true });
+
+    let calls = 0;
+    await expect(
+      run({ businessDate: '2025-03-31' }, async (payload) => {
+        if (payload['shard'] === 3) {
+          calls += 1;
+          throw Object.assign(new Error('Entries do not balance'), { name: 'LedgerImbalance' });
+        }
+        return { shard: payload['shard'] ?? null };
+      }),
+    ).rejects.toThrow();
+    expect(calls).toBe(1);
+  });
+});

@@ -1,0 +1,76 @@
+import { Duration } from 'aws-cdk-lib';
+import { JitterType, JsonPath, Map as MapState, Pass, Result } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IChainable, RetryProps } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { LedgerCheckStates, TRANSIENT_LAMBDA_RETRY } from './states.ts';
+
+export interface LedgerCheckTasks {
+  readonly verifyShard: IFunction;
+  readonly recordReport: IFunction;
+  readonly shardCount: number;
+  /** Shards verified at the same time. */
+  readonly maxConcurrency?: number;
+}
+
+const transientLambdaRetry: RetryProps = {
+  errors: [...TRANSIENT_LAMBDA_RETRY.errors],
+  interval: Duration.seconds(TRANSIENT_LAMBDA_RETRY.intervalSeconds),
+  backoffRate: TRANSIENT_LAMBDA_RETRY.backoffRate,
+  maxAttempts: TRANSIENT_LAMBDA_RETRY.maxAttempts,
+  jitterStrategy: JitterType.FULL,
+};
+
+/**
+ * PrepareShards → VerifyShards (Map: VerifyShard per shard) → RecordReport.
+ *
+ * The input may carry `businessDate`, `scheduledTime` or both. A JSONPath reference to an absent
+ * field fails an execution, so fields are never picked one by one: each shard's payload is the
+ * execution input merged with its `{ "shard": n }` item, and RecordReport receives the input with
+ * `shards` replaced by the shard results. Absent fields stay absent.
+ *
+ * Task states call Lambda directly (`Resource` = the function ARN, payload in, result out), so
+ * the local engine binds each Task state to one handler module.
+ */
+export function ledgerCheckDefinition(scope: Construct, tasks: LedgerCheckTasks): IChainable {
+  if (!Number.isInteger(tasks.shardCount) || tasks.shardCount < 1) {
+    throw new Error(`shardCount must be a positive integer, got ${tasks.shardCount}`);
+  }
+  const shardItems = Array.from({ length: tasks.shardCount }, (_, shard) => ({ shard }));
+
+  const prepareShards = new Pass(scope, LedgerCheckStates.prepareShards, {
+    comment: 'Adds the shard list to the input: { businessDate?, scheduledTime?, shards: [{ shard }] }',
+    result: Result.fromArray(shardItems),
+    resultPath: '$.shards',
+  });
+
+  const verifyShard = new LambdaInvoke(scope, LedgerCheckStates.verifyShard, {
+    lambdaFunction: tasks.verifyShard,
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    inputPath: '$.payload',
+    comment: 'Input { businessDate?, scheduledTime?, shard }',
+  });
+  verifyShard.addRetry(transientLambdaRetry);
+
+  const verifyShards = new MapState(scope, LedgerCheckStates.verifyShards, {
+    itemsPath: '$.shards',
+    maxConcurrency: tasks.maxConcurrency ?? 4,
+    itemSelector: {
+      payload: JsonPath.jsonMerge(JsonPath.executionInput, JsonPath.objectAt('$$.Map.Item.Value')),
+    },
+    resultPath: '$.shards',
+  });
+  verifyShards.itemProcessor(verifyShard);
+
+  const recordReport = new LambdaInvoke(scope, LedgerCheckStates.recordReport, {
+    lambdaFunction: tasks.recordReport,
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    comment: 'Input { businessDate?, scheduledTime?, shards: [shard results] }',
+  });
+  recordReport.addRetry(transientLambdaRetry);
+
+  return prepareShards.next(verifyShards).next(recordReport);
+}
