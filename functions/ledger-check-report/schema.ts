@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 const difference = z.object({
   loanId: z.string(),
-  kind: z.enum(['ENTRY_UNBALANCED', 'POSITION_MISMATCH', 'POSITION_MISSING', 'POSITION_WITHOUT_ENTRIES']),
+  kind: z.enum(['ENTRY_UNBALANCED', 'NEGATIVE_PRINCIPAL', 'POSITION_MISMATCH', 'POSITION_MISSING', 'POSITION_WITHOUT_ENTRIES']),
   lenderId: z.string().nullable(),
   entryId: z.string().nullable(),
   detail: z.string(),

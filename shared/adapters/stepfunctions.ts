@@ -16,8 +16,9 @@ export class StepFunctionsStarter implements WorkflowStarter {
       return { executionArn: out.executionArn ?? '' };
     } catch (error) {
       if (error instanceof ExecutionAlreadyExists) {
-        const [, , , region = '', account = '', , machine = ''] = this.stateMachineArn.split(':');
-        return { executionArn: `arn:aws:states:${region}:${account}:execution:${machine}:${name}` };
+        // arn:{partition}:states:{region}:{account}:stateMachine:{name}; the partition is aws-cn in China.
+        const [, partition = 'aws', , region = '', account = '', , machine = ''] = this.stateMachineArn.split(':');
+        return { executionArn: `arn:${partition}:states:${region}:${account}:execution:${machine}:${name}` };
       }
       throw error;
     }

@@ -1,10 +1,10 @@
 import { addDays } from './money/index.ts';
-import { balanceDifferences, foldEntries, imbalances, type JournalEntry, type Position } from './ledger.ts';
+import { applyLegs, balanceDifferences, imbalances, type Balances, type JournalEntry, type Position } from './ledger.ts';
 
 /** What the daily check found wrong with one loan's books; nothing, when they are right. */
 export interface LedgerDifference {
   readonly loanId: string;
-  readonly kind: 'ENTRY_UNBALANCED' | 'POSITION_MISMATCH' | 'POSITION_MISSING' | 'POSITION_WITHOUT_ENTRIES';
+  readonly kind: 'ENTRY_UNBALANCED' | 'NEGATIVE_PRINCIPAL' | 'POSITION_MISMATCH' | 'POSITION_MISSING' | 'POSITION_WITHOUT_ENTRIES';
   readonly lenderId: string | null;
   readonly entryId: string | null;
   readonly detail: string;
@@ -27,15 +27,19 @@ export function verifyLoanLedger(loanId: string, entries: readonly JournalEntry[
       });
     }
   }
-  const expected = foldEntries(loanId, entries);
+  const expected = foldWithoutChecks(entries);
   const stored = new Map(positions.map((p) => [p.lenderId, p]));
-  for (const [lenderId, position] of expected) {
+  for (const [lenderId, balancesMinor] of expected) {
+    const principal = balancesMinor.PRINCIPAL_RECEIVABLE ?? 0n;
+    if (principal < 0n) {
+      found.push({ loanId, kind: 'NEGATIVE_PRINCIPAL', lenderId, entryId: null, detail: `entries give a principal of ${principal}` });
+    }
     const actual = stored.get(lenderId);
     if (!actual) {
       found.push({ loanId, kind: 'POSITION_MISSING', lenderId, entryId: null, detail: 'entries book to a lender that has no stored position' });
       continue;
     }
-    for (const d of balanceDifferences(position.balancesMinor, actual.balancesMinor)) {
+    for (const d of balanceDifferences(balancesMinor, actual.balancesMinor)) {
       found.push({ loanId, kind: 'POSITION_MISMATCH', lenderId, entryId: null, detail: `${d.account}: entries give ${d.expectedMinor}, position holds ${d.actualMinor}` });
     }
   }
@@ -45,6 +49,20 @@ export function verifyLoanLedger(loanId: string, entries: readonly JournalEntry[
     }
   }
   return found;
+}
+
+/**
+ * Balances per lender from the entries alone. Unlike booking, the check must not stop at a
+ * broken invariant: finding such books is its purpose, so it reports them instead.
+ */
+function foldWithoutChecks(entries: readonly JournalEntry[]): Map<string, Balances> {
+  const books = new Map<string, Balances>();
+  for (const entry of entries) {
+    for (const lenderId of new Set(entry.legs.map((l) => l.lenderId))) {
+      books.set(lenderId, applyLegs(books.get(lenderId) ?? {}, entry.legs.filter((l) => l.lenderId === lenderId)));
+    }
+  }
+  return books;
 }
 
 /**

@@ -86,7 +86,10 @@ export const RULES = {
 
 export function formatBps(bps: number | bigint): string {
   const value = BigInt(bps);
-  const whole = value / 100n;
-  const frac = (value < 0n ? -value : value) % 100n;
-  return frac === 0n ? `${whole}%` : `${whole}.${frac.toString().padStart(2, '0')}%`;
+  // The sign is written separately: -5 bps is -0.05%, and -5n / 100n would drop it.
+  const sign = value < 0n ? '-' : '';
+  const magnitude = value < 0n ? -value : value;
+  const whole = magnitude / 100n;
+  const frac = magnitude % 100n;
+  return frac === 0n ? `${sign}${whole}%` : `${sign}${whole}.${frac.toString().padStart(2, '0')}%`;
 }

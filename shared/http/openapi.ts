@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ROUTES, type RouteSpec } from './routes.ts';
-import { errorResponse } from './schemas.ts';
+import { MINOR_AMOUNT, errorResponse } from './schemas.ts';
 
 const ERRORS: Readonly<Record<string, string>> = {
   '400': 'Malformed JSON, a missing Idempotency-Key, or a field that breaks its rule (details.path names it)',
@@ -11,6 +11,28 @@ const ERRORS: Readonly<Record<string, string>> = {
   '413': 'Body too large',
   '422': 'A business or regulatory rule refused the request (details name the rule and figures)',
 };
+
+/** An amount is published as the string form it takes: digits, positive or not negative. */
+function publishAmount(ctx: { jsonSchema: Record<string, unknown> }): void {
+  const sign = ctx.jsonSchema[MINOR_AMOUNT];
+  if (sign === undefined) return;
+  for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
+  Object.assign(ctx.jsonSchema, {
+    type: 'string',
+    pattern: sign === 'positive' ? '^0*[1-9][0-9]{0,29}$' : '^[0-9]{1,30}$',
+    description: `minor units (fen) as a string of digits, ${String(sign)}; a JSON integer is accepted too`,
+  });
+}
+
+function requestSchemaOf(schema: z.ZodType): unknown {
+  return z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any', override: publishAmount as never });
+}
+
+function queryParameters(schema: z.ZodType | undefined): unknown[] {
+  if (!schema) return [];
+  const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: json.required?.includes(name) ?? false, schema: s }));
+}
 
 /** The OpenAPI 3.1 document, generated from the same zod schemas that validate requests. */
 export function openApiDocument(): Record<string, unknown> {
@@ -25,6 +47,7 @@ export function openApiDocument(): Record<string, unknown> {
       'x-colend-roles': route.roles,
       parameters: [
         ...params,
+        ...queryParameters(route.querySchema),
         ...(route.idempotent ? [{ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$' } }] : []),
       ],
       responses: {
@@ -36,7 +59,7 @@ export function openApiDocument(): Record<string, unknown> {
     if (route.requestSchema) {
       operation.requestBody = {
         required: true,
-        content: { 'application/json': { schema: z.toJSONSchema(route.requestSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) } },
+        content: { 'application/json': { schema: requestSchemaOf(route.requestSchema) } },
       };
     }
     paths[path] = { ...(paths[path] ?? {}), [method.toLowerCase()]: operation };

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { PrincipalRole } from '../domain/access.ts';
-import { bookLoanRequest, createLenderRequest, createProgramRequest, startLedgerCheckRequest } from './schemas.ts';
+import { bookLoanRequest, createLenderRequest, createProgramRequest, startLedgerCheckRequest, versionQuery } from './schemas.ts';
 
 /**
  * Every route of the API, who may call it and what it takes. The handlers, the OpenAPI document
@@ -13,6 +13,7 @@ export interface RouteSpec {
   /** Empty for public routes. */
   readonly roles: readonly PrincipalRole[];
   readonly requestSchema?: z.ZodType;
+  readonly querySchema?: z.ZodType;
   /** Writes take an Idempotency-Key header. */
   readonly idempotent: boolean;
   readonly successStatus: number;
@@ -28,7 +29,7 @@ export const ROUTES = [
   { routeKey: 'GET /v1/lenders/{lenderId}/positions', operationId: 'getLenderPositions', summary: "A lender's outstanding principal per loan and in total", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/programs', operationId: 'createProgram', summary: 'Create a program, or its next version', roles: ['LEAD'], requestSchema: createProgramRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'GET /v1/programs', operationId: 'listPrograms', summary: 'Latest version of each program the caller may see', roles: ALL, idempotent: false, successStatus: 200 },
-  { routeKey: 'GET /v1/programs/{programId}', operationId: 'getProgram', summary: 'A program, latest or ?version=N', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/programs/{programId}', operationId: 'getProgram', summary: 'A program, latest or ?version=N', roles: ALL, querySchema: versionQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/loans', operationId: 'bookLoan', summary: 'Book a loan with its funding plan and disbursement', roles: ['LEAD'], requestSchema: bookLoanRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'GET /v1/loans/{loanId}', operationId: 'getLoan', summary: "A loan; a partner sees only its own part", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/ledger-checks', operationId: 'startLedgerCheck', summary: 'Start the ledger check of a business date', roles: ['LEAD', 'FINANCE'], requestSchema: startLedgerCheckRequest, idempotent: true, successStatus: 202 },

@@ -9,12 +9,17 @@ import { REGULATORY_PROFILE_IDS } from '../domain/regulatory-profile.ts';
  */
 const MINOR_MESSAGE = 'must be a whole number of minor units (fen), as a string of digits';
 
-const minorInput = z
-  .union([z.string().regex(/^-?\d{1,30}$/, MINOR_MESSAGE), z.number().int(MINOR_MESSAGE).safe(MINOR_MESSAGE)], { error: MINOR_MESSAGE })
-  .transform((v) => BigInt(v));
+function minorInput(sign: 'non-negative' | 'positive') {
+  return z
+    .union([z.string().regex(/^-?\d{1,30}$/, MINOR_MESSAGE), z.number().int(MINOR_MESSAGE).safe(MINOR_MESSAGE)], { error: MINOR_MESSAGE })
+    .transform((v) => BigInt(v))
+    .meta({ [MINOR_AMOUNT]: sign });
+}
 
-export const nonNegativeMinor = minorInput.pipe(z.bigint().nonnegative('must not be negative'));
-export const positiveMinor = minorInput.pipe(z.bigint().positive('must be positive'));
+/** Marks amount schemas so the OpenAPI document publishes exactly what is accepted (see openapi.ts). */
+export const MINOR_AMOUNT = 'x-minor-amount';
+export const nonNegativeMinor = minorInput('non-negative').pipe(z.bigint().nonnegative('must not be negative'));
+export const positiveMinor = minorInput('positive').pipe(z.bigint().positive('must be positive'));
 export const minorOut = z.string().regex(/^-?\d+$/).describe('minor units (fen), as a string of digits');
 
 export const id = z.string().regex(ID_PATTERN, "1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
@@ -135,6 +140,8 @@ export const bookLoanRequest = z.strictObject({
 export type BookLoanRequestBody = z.output<typeof bookLoanRequest>;
 
 export const startLedgerCheckRequest = z.strictObject({ businessDate: isoDate });
+
+export const ledgerCheckPath = z.object({ businessDate: isoDate });
 
 export const versionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
 

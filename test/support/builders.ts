@@ -1,0 +1,244 @@
+/**
+ * Builders of domain records and API request bodies with sensible CN-2021 defaults: a lead that
+ * funds 40% and two partner banks that fund 30% each, in CNY, ACT/360, HALF_UP. Every builder
+ * takes overrides, so a test states only what it is about.
+ */
+import type { Principal } from '../../shared/domain/access.ts';
+import type { Lender, LenderLimits, LenderRole } from '../../shared/domain/lender.ts';
+import type { BookLoanRequest, Borrower, FundingPart } from '../../shared/domain/loan.ts';
+import { DEFAULT_WATERFALL, type Participant, type ParticipantRole, type Program, type ProgramTerms } from '../../shared/domain/program.ts';
+
+export const LEAD_ID = 'LEAD-BANK';
+export const PARTNER_A = 'PARTNER-A';
+export const PARTNER_B = 'PARTNER-B';
+export const GUARANTOR_ID = 'GUARANTOR-1';
+export const PROGRAM_ID = 'CONSUMER-2025';
+export const LOAN_ID = 'LN-2025-000001';
+export const NOW = '2025-03-01T02:00:00.000Z';
+
+/** RMB 10,000: the default principal, funded 4,000 / 3,000 / 3,000 yuan. */
+export const PRINCIPAL_MINOR = 1_000_000n;
+
+export function aLimits(overrides: Partial<LenderLimits> = {}): LenderLimits {
+  return {
+    exposureQuotaMinor: 100_000_000_000n,
+    perBorrowerCapMinor: 50_000_000n,
+    minShareBps: 0,
+    maxShareBps: 10_000,
+    ...overrides,
+  };
+}
+
+export function aLender(overrides: Partial<Lender> = {}): Lender {
+  const lenderId = overrides.lenderId ?? PARTNER_A;
+  return {
+    lenderId,
+    name: `${lenderId} Bank`,
+    roles: ['PARTNER'],
+    institutionType: 'NATIONAL_BANK',
+    region: 'NATIONAL',
+    currency: 'CNY',
+    settlementAccount: { bankName: `${lenderId} Bank`, accountName: `${lenderId} co-lending clearing`, accountNumber: '6222000011112222' },
+    limits: aLimits(),
+    netTier1CapitalMinor: 50_000_000_000_000n,
+    totalLoansMinor: 400_000_000_000_000n,
+    createdAt: NOW,
+    ...overrides,
+  };
+}
+
+export function aLeadLender(overrides: Partial<Lender> = {}): Lender {
+  return aLender({ lenderId: LEAD_ID, roles: ['LEAD'], institutionType: 'INTERNET_BANK', ...overrides });
+}
+
+export function aPartnerLender(lenderId: string = PARTNER_A, overrides: Partial<Lender> = {}): Lender {
+  return aLender({ lenderId, roles: ['PARTNER'], ...overrides });
+}
+
+/** The lead and the two partners of the default program. */
+export function defaultLenders(): Lender[] {
+  return [aLeadLender(), aPartnerLender(PARTNER_A), aPartnerLender(PARTNER_B)];
+}
+
+export function lenderMap(lenders: readonly Lender[] = defaultLenders()): Map<string, Lender> {
+  return new Map(lenders.map((l) => [l.lenderId, l]));
+}
+
+export function aParticipant(lenderId: string, role: ParticipantRole, targetShareBps: number | null, overrides: Partial<Participant> = {}): Participant {
+  return { lenderId, role, targetShareBps, fixedAmountMinor: null, minAmountMinor: null, priority: 100, yieldRate: null, ...overrides };
+}
+
+export function defaultParticipants(): Participant[] {
+  return [
+    aParticipant(LEAD_ID, 'LEAD', 4000, { priority: 0 }),
+    aParticipant(PARTNER_A, 'PARTNER', 3000, { priority: 1 }),
+    aParticipant(PARTNER_B, 'PARTNER', 3000, { priority: 2 }),
+  ];
+}
+
+export function aProgramTerms(overrides: Partial<ProgramTerms> = {}): ProgramTerms {
+  return {
+    name: 'Consumer co-lending 2025',
+    currency: 'CNY',
+    regulatoryProfile: 'CN-2021',
+    leadLenderId: LEAD_ID,
+    amountRange: { minMinor: 100_000n, maxMinor: 50_000_000n },
+    termMonthsRange: { min: 1, max: 36 },
+    repaymentMethods: ['EQUAL_INSTALLMENT', 'EQUAL_PRINCIPAL', 'INTEREST_ONLY', 'BULLET'],
+    borrowerRateRange: { min: '0.036', max: '0.24' },
+    participants: defaultParticipants(),
+    allocationPolicy: 'TARGET_SHARES',
+    split: { interestBasis: 'PRO_RATA', penalty: 'PRO_RATA', fees: 'LEAD', remainderRule: 'ROUNDING_PARTY', roundingParty: null },
+    fees: { serviceFeeRate: null, guaranteeFeeRate: null, guarantorLenderId: null },
+    lossSharing: { method: 'PRO_RATA', leadFirstLossCapBps: null, guaranteeTriggerDpd: null },
+    dayCount: 'ACT/360',
+    roundingMode: 'HALF_UP',
+    penaltyRateMultiplier: '1.5',
+    waterfall: DEFAULT_WATERFALL,
+    settlement: { cutoffTime: '22:00', settlementLagDays: 1, netting: true, calendar: 'CN' },
+    reviewTimeoutHours: 24,
+    ...overrides,
+  };
+}
+
+export function aProgram(overrides: Partial<Program> = {}): Program {
+  return { programId: PROGRAM_ID, version: 1, createdAt: NOW, ...aProgramTerms(), ...overrides };
+}
+
+/** IN-2025 in INR: a lead keeping 20% and one partner funding 80%. */
+export function anIndiaLenders(): Lender[] {
+  return [aLeadLender({ currency: 'INR' }), aPartnerLender(PARTNER_A, { currency: 'INR' })];
+}
+
+export function anIndiaProgramTerms(overrides: Partial<ProgramTerms> = {}): ProgramTerms {
+  return aProgramTerms({
+    name: 'MSME co-lending 2025',
+    currency: 'INR',
+    regulatoryProfile: 'IN-2025',
+    participants: [aParticipant(LEAD_ID, 'LEAD', 2000, { priority: 0 }), aParticipant(PARTNER_A, 'PARTNER', 8000, { priority: 1 })],
+    settlement: { cutoffTime: '20:00', settlementLagDays: 1, netting: true, calendar: 'IN' },
+    ...overrides,
+  });
+}
+
+export function aBorrower(overrides: Partial<Borrower> = {}): Borrower {
+  return { borrowerId: 'BRW-0001', type: 'INDIVIDUAL', region: 'CN-44', secured: false, ...overrides };
+}
+
+export function plan(...parts: readonly (readonly [string, bigint])[]): FundingPart[] {
+  return parts.map(([lenderId, amountMinor]) => ({ lenderId, amountMinor }));
+}
+
+/** 40% / 30% / 30% of the principal; each partner's 30% rounds up (never below the CN-2021 floor), the lead takes the rest. */
+export function defaultPlan(principalMinor: bigint = PRINCIPAL_MINOR): FundingPart[] {
+  const partner = (principalMinor * 3_000n + 9_999n) / 10_000n;
+  return plan([LEAD_ID, principalMinor - 2n * partner], [PARTNER_A, partner], [PARTNER_B, partner]);
+}
+
+export function aBookLoanRequest(overrides: Partial<BookLoanRequest> = {}): BookLoanRequest {
+  const principalMinor = overrides.principalMinor ?? PRINCIPAL_MINOR;
+  return {
+    loanId: LOAN_ID,
+    programId: PROGRAM_ID,
+    programVersion: null,
+    borrower: aBorrower(),
+    currency: 'CNY',
+    principalMinor,
+    annualRate: '0.0725',
+    termMonths: 12,
+    repaymentMethod: 'EQUAL_INSTALLMENT',
+    disbursementDate: '2025-03-01',
+    disbursementReference: 'DISB-20250301-0001',
+    fundingPlan: defaultPlan(principalMinor),
+    ...overrides,
+  };
+}
+
+// Principals -----------------------------------------------------------------------------------
+
+export const leadOps: Principal = { role: 'LEAD', clientId: 'lead-ops-client', lenderId: LEAD_ID };
+export const platformFinance: Principal = { role: 'FINANCE', clientId: 'platform-finance-client', lenderId: null };
+
+export function partnerOf(lenderId: string = PARTNER_A): Principal {
+  return { role: 'PARTNER', clientId: `${lenderId.toLowerCase()}-client`, lenderId };
+}
+
+export function financeOf(lenderId: string): Principal {
+  return { role: 'FINANCE', clientId: `${lenderId.toLowerCase()}-finance-client`, lenderId };
+}
+
+// Request bodies (JSON as a client sends it: amounts are strings of digits) --------------------
+
+export type JsonBody = Record<string, unknown>;
+
+export function createLenderBody(overrides: JsonBody = {}): JsonBody {
+  return {
+    lenderId: PARTNER_A,
+    name: 'Partner A Bank',
+    roles: ['PARTNER'] satisfies LenderRole[],
+    institutionType: 'NATIONAL_BANK',
+    region: 'NATIONAL',
+    currency: 'CNY',
+    settlementAccount: { bankName: 'Partner A Bank', accountName: 'Partner A co-lending clearing', accountNumber: '6222000011112222' },
+    limits: { exposureQuotaMinor: '100000000000', perBorrowerCapMinor: '50000000', minShareBps: 0, maxShareBps: 10000 },
+    netTier1CapitalMinor: '50000000000000',
+    totalLoansMinor: '400000000000000',
+    ...overrides,
+  };
+}
+
+/** The body that creates the lender `lender` describes (amounts as strings). */
+export function createLenderBodyOf(lender: Lender): JsonBody {
+  const { createdAt: _createdAt, limits, netTier1CapitalMinor, totalLoansMinor, roles, ...rest } = lender;
+  return {
+    ...rest,
+    roles: [...roles],
+    limits: { ...limits, exposureQuotaMinor: limits.exposureQuotaMinor.toString(), perBorrowerCapMinor: limits.perBorrowerCapMinor.toString() },
+    netTier1CapitalMinor: netTier1CapitalMinor === null ? null : netTier1CapitalMinor.toString(),
+    totalLoansMinor: totalLoansMinor === null ? null : totalLoansMinor.toString(),
+  };
+}
+
+export function createProgramBody(overrides: JsonBody = {}): JsonBody {
+  return {
+    programId: PROGRAM_ID,
+    name: 'Consumer co-lending 2025',
+    currency: 'CNY',
+    leadLenderId: LEAD_ID,
+    amountRange: { minMinor: '100000', maxMinor: '50000000' },
+    termMonthsRange: { min: 1, max: 36 },
+    repaymentMethods: ['EQUAL_INSTALLMENT', 'EQUAL_PRINCIPAL', 'INTEREST_ONLY', 'BULLET'],
+    borrowerRateRange: { min: '0.036', max: '0.24' },
+    participants: [
+      { lenderId: LEAD_ID, role: 'LEAD', targetShareBps: 4000, priority: 0 },
+      { lenderId: PARTNER_A, role: 'PARTNER', targetShareBps: 3000, priority: 1 },
+      { lenderId: PARTNER_B, role: 'PARTNER', targetShareBps: 3000, priority: 2 },
+    ],
+    ...overrides,
+  };
+}
+
+export function bookLoanBody(overrides: JsonBody = {}): JsonBody {
+  return {
+    loanId: LOAN_ID,
+    programId: PROGRAM_ID,
+    borrower: { borrowerId: 'BRW-0001', type: 'INDIVIDUAL', region: 'CN-44' },
+    currency: 'CNY',
+    principalMinor: '1000000',
+    annualRate: '0.0725',
+    termMonths: 12,
+    repaymentMethod: 'EQUAL_INSTALLMENT',
+    disbursementDate: '2025-03-01',
+    disbursementReference: 'DISB-20250301-0001',
+    fundingPlan: [
+      { lenderId: LEAD_ID, amountMinor: '400000' },
+      { lenderId: PARTNER_A, amountMinor: '300000' },
+      { lenderId: PARTNER_B, amountMinor: '300000' },
+    ],
+    ...overrides,
+  };
+}
+
+export function startLedgerCheckBody(overrides: JsonBody = {}): JsonBody {
+  return { businessDate: '2025-02-28', ...overrides };
+}

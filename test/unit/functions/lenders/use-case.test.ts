@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../../shared/domain/errors.ts';
+import { validate } from '../../../../shared/http/api.ts';
+import { HttpError } from '../../../../shared/http/errors.ts';
+import { createLenderRequest } from '../../../../shared/http/schemas.ts';
+import { WriteConflict } from '../../../../shared/ports/stores.ts';
+import { createLender, getLender, listLenders } from '../../../../functions/lenders/use-case.ts';
+import { LEAD_ID, NOW, PARTNER_A, PARTNER_B, createLenderBody, defaultLenders, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
+import { rejectedBy } from '../../../support/expect-error.ts';
+import { createInMemoryStores, sealFor, seed } from '../../../support/in-memory-stores.ts';
+
+const SCOPE = 'createLender#lead-ops-client#key-0001';
+
+describe('createLender', () => {
+  it('stores the lender stamped with the time, and its response with it', async () => {
+    const stores = createInMemoryStores();
+    await createLender(stores, validate(createLenderRequest, createLenderBody()), sealFor(SCOPE), NOW);
+    const lender = stores.db.lenders.get(PARTNER_A);
+    expect(lender).toEqual({
+      lenderId: PARTNER_A,
+      name: 'Partner A Bank',
+      roles: ['PARTNER'],
+      institutionType: 'NATIONAL_BANK',
+      region: 'NATIONAL',
+      currency: 'CNY',
+      settlementAccount: { bankName: 'Partner A Bank', accountName: 'Partner A co-lending clearing', accountNumber: '6222000011112222' },
+      limits: { exposureQuotaMinor: 100_000_000_000n, perBorrowerCapMinor: 50_000_000n, minShareBps: 0, maxShareBps: 10_000 },
+      netTier1CapitalMinor: 50_000_000_000_000n,
+      totalLoansMinor: 400_000_000_000_000n,
+      createdAt: NOW,
+    });
+    const record = stores.db.idempotency.get(SCOPE);
+    expect(record?.statusCode).toBe(201);
+    expect(JSON.parse(record?.responseBody ?? '')).toMatchObject({ lenderId: PARTNER_A, limits: { exposureQuotaMinor: '100000000000' }, createdAt: NOW });
+  });
+
+  it('refuses an invalid lender and writes nothing', async () => {
+    const stores = createInMemoryStores();
+    const input = validate(createLenderRequest, createLenderBody({ limits: { exposureQuotaMinor: '100', perBorrowerCapMinor: '101' } }));
+    const error = await rejectedBy(ValidationError, () => createLender(stores, input, sealFor(SCOPE), NOW));
+    expect(error.details.path).toBe('limits.perBorrowerCapMinor');
+    expect(stores.db.lenders.size).toBe(0);
+    expect(stores.db.idempotency.size).toBe(0);
+  });
+
+  it('refuses a lender id that exists, with another key, and changes nothing', async () => {
+    const stores = createInMemoryStores();
+    await createLender(stores, validate(createLenderRequest, createLenderBody()), sealFor(SCOPE), NOW);
+    const conflict = await rejectedBy(WriteConflict, () => createLender(stores, validate(createLenderRequest, createLenderBody({ name: 'Other' })), sealFor('other-scope'), NOW));
+    expect([conflict.reason, conflict.entity]).toEqual(['ALREADY_EXISTS', 'lender']);
+    expect(stores.db.lenders.get(PARTNER_A)?.name).toBe('Partner A Bank');
+    expect([...stores.db.idempotency.keys()]).toEqual([SCOPE]);
+  });
+});
+
+describe('listLenders and getLender', () => {
+  function seeded() {
+    const stores = createInMemoryStores();
+    seed(stores, { lenders: defaultLenders() });
+    return stores;
+  }
+
+  it('lists every lender, by id, to lead operations and platform finance', async () => {
+    const stores = seeded();
+    for (const principal of [leadOps, platformFinance]) {
+      expect((await listLenders(stores, principal)).lenders.map((l) => l.lenderId)).toEqual([LEAD_ID, PARTNER_A, PARTNER_B]);
+    }
+  });
+
+  it("lists only a partner's or a lender finance team's own lender", async () => {
+    const stores = seeded();
+    expect((await listLenders(stores, partnerOf(PARTNER_B))).lenders.map((l) => l.lenderId)).toEqual([PARTNER_B]);
+    expect((await listLenders(stores, financeOf(PARTNER_A))).lenders.map((l) => l.lenderId)).toEqual([PARTNER_A]);
+    expect((await listLenders(stores, partnerOf('PARTNER-GONE'))).lenders).toEqual([]);
+  });
+
+  it('gets a lender the caller may see', async () => {
+    const stores = seeded();
+    expect((await getLender(stores, partnerOf(PARTNER_A), PARTNER_A)).limits.perBorrowerCapMinor).toBe(50_000_000n);
+    expect((await getLender(stores, leadOps, PARTNER_B)).lenderId).toBe(PARTNER_B);
+  });
+
+  it("answers 404 for another lender's record exactly as for a lender that does not exist", async () => {
+    const stores = seeded();
+    const hidden = await rejectedBy(HttpError, () => getLender(stores, partnerOf(PARTNER_A), PARTNER_B));
+    const missing = await rejectedBy(HttpError, () => getLender(stores, leadOps, 'NOBODY'));
+    expect([hidden.statusCode, hidden.code, hidden.message, hidden.details]).toEqual([404, 'NOT_FOUND', `lender ${PARTNER_B} was not found`, { lenderId: PARTNER_B }]);
+    expect([missing.statusCode, missing.code, missing.message]).toEqual([404, 'NOT_FOUND', 'lender NOBODY was not found']);
+  });
+});

@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { bookLoan } from '../../../../shared/domain/loan.ts';
+import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aBookLoanRequest, aProgram, bookLoanBody, defaultLenders, leadOps, lenderMap, partnerOf } from '../../../support/builders.ts';
+import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
+import { lenderItem, loanItem, programItem } from '../../../support/dynamo-items.ts';
+import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
+
+setHandlerEnv();
+const ddb = mockClient(DynamoDBDocumentClient);
+const { handler } = await import('../../../../functions/loans/handler.ts');
+
+const KEY = 'book-LN-2025-000001';
+const call = (routeKey: string, options: EventOptions) => handler(apiEvent(routeKey, options), lambdaContext());
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: new Date(NOW), toFake: ['Date'] });
+  ddb.on(GetCommand).resolves({});
+  ddb.on(QueryCommand).resolves({ Items: [programItem(aProgram())] });
+  ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_TABLES.state]: defaultLenders().map(lenderItem) } });
+});
+afterEach(() => {
+  vi.useRealTimers();
+  ddb.reset();
+});
+
+describe('POST /v1/loans', () => {
+  it('books the loan: 201 with the loan, in one transaction of 3 + lenders items', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: bookLoanBody(), idempotencyKey: KEY });
+    expect(result.statusCode).toBe(201);
+    expect(bodyOf(result)).toMatchObject({
+      loanId: LOAN_ID,
+      programVersion: 1,
+      principalMinor: '1000000',
+      status: 'ACTIVE',
+      createdAt: NOW,
+      fundingPlan: [
+        { lenderId: LEAD_ID, amountMinor: '400000', role: 'LEAD' },
+        { lenderId: PARTNER_A, amountMinor: '300000', role: 'PARTNER' },
+        { lenderId: PARTNER_B, amountMinor: '300000', role: 'PARTNER' },
+      ],
+    });
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((i) => `${i.Put?.TableName} ${String(i.Put?.Item?.sk)}`)).toEqual([
+      `${TEST_TABLES.state} IDEM`,
+      `${TEST_TABLES.state} LOAN`,
+      `${TEST_TABLES.ledger} ENTRY#DISBURSEMENT#${LOAN_ID}`,
+      `${TEST_TABLES.ledger} POS#${LEAD_ID}`,
+      `${TEST_TABLES.ledger} POS#${PARTNER_A}`,
+      `${TEST_TABLES.ledger} POS#${PARTNER_B}`,
+    ]);
+  });
+
+  it('answers 422 PLAN_SUM_MISMATCH with both figures, and writes nothing', async () => {
+    const body = bookLoanBody({ fundingPlan: [{ lenderId: LEAD_ID, amountMinor: '400000' }, { lenderId: PARTNER_A, amountMinor: '300000' }, { lenderId: PARTNER_B, amountMinor: '299999' }] });
+    const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body, idempotencyKey: KEY });
+    expect(result.statusCode).toBe(422);
+    expect(bodyOf(result)).toEqual({
+      code: 'PLAN_SUM_MISMATCH',
+      message: 'the funding plan sums to 999999, the principal is 1000000',
+      details: { path: 'fundingPlan', rule: 'plan-sums-to-principal', planSumMinor: '999999', principalMinor: '1000000' },
+    });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('answers 400 MALFORMED_JSON and 413 before touching DynamoDB', async () => {
+    const malformed = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: '{"loanId":', idempotencyKey: KEY });
+    expect([malformed.statusCode, bodyOf(malformed).code]).toEqual([400, 'MALFORMED_JSON']);
+    const large = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: `{"pad":"${'x'.repeat(262_144)}"}`, idempotencyKey: KEY });
+    expect([large.statusCode, bodyOf(large).code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('answers 500 INTERNAL_ERROR when the write fails', async () => {
+    ddb.on(TransactWriteCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} }));
+    const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: bookLoanBody(), idempotencyKey: KEY });
+    expect(result.statusCode).toBe(500);
+    expect(bodyOf(result)).toEqual({ code: 'INTERNAL_ERROR', message: 'an unexpected error occurred; retrying with the same Idempotency-Key is safe', details: {} });
+  });
+});
+
+describe('GET /v1/loans/{loanId}', () => {
+  const { loan } = bookLoan(aBookLoanRequest(), aProgram(), lenderMap(), NOW);
+
+  it("shows a partner only its own part", async () => {
+    ddb.on(GetCommand, { Key: { pk: `LOAN#${LOAN_ID}`, sk: 'LOAN' } }).resolves({ Item: loanItem(loan) });
+    const result = await call('GET /v1/loans/{loanId}', { claims: claimsOf(partnerOf(PARTNER_B)), pathParameters: { loanId: LOAN_ID } });
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result).fundingPlan).toEqual([{ lenderId: PARTNER_B, amountMinor: '300000', role: 'PARTNER' }]);
+  });
+
+  it('answers 404 for a loan that does not exist', async () => {
+    const result = await call('GET /v1/loans/{loanId}', { claims: claimsOf(leadOps), pathParameters: { loanId: 'LN-NONE' } });
+    expect(result.statusCode).toBe(404);
+    expect(bodyOf(result)).toEqual({ code: 'NOT_FOUND', message: 'loan LN-NONE was not found', details: { loanId: 'LN-NONE' } });
+  });
+
+  it('answers 500 INTERNAL_ERROR when the read fails', async () => {
+    ddb.on(GetCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} }));
+    expect((await call('GET /v1/loans/{loanId}', { claims: claimsOf(leadOps), pathParameters: { loanId: LOAN_ID } })).statusCode).toBe(500);
+  });
+});

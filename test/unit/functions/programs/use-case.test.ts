@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { RuleViolation } from '../../../../shared/domain/errors.ts';
+import { DEFAULT_WATERFALL, type Program } from '../../../../shared/domain/program.ts';
+import { validate } from '../../../../shared/http/api.ts';
+import { HttpError } from '../../../../shared/http/errors.ts';
+import { createProgramRequest } from '../../../../shared/http/schemas.ts';
+import { WriteConflict, type IdempotencyRecord } from '../../../../shared/ports/stores.ts';
+import { createProgram, getProgram, listPrograms } from '../../../../functions/programs/use-case.ts';
+import {
+  LEAD_ID,
+  NOW,
+  PARTNER_A,
+  PARTNER_B,
+  PROGRAM_ID,
+  aProgram,
+  aProgramTerms,
+  anIndiaLenders,
+  createProgramBody,
+  defaultLenders,
+  financeOf,
+  leadOps,
+  partnerOf,
+  platformFinance,
+  type JsonBody,
+} from '../../../support/builders.ts';
+import { rejectedBy } from '../../../support/expect-error.ts';
+import { createInMemoryStores, sealFor, seed, type InMemoryStores } from '../../../support/in-memory-stores.ts';
+
+function withLenders(lenders = defaultLenders()): InMemoryStores {
+  const stores = createInMemoryStores();
+  seed(stores, { lenders });
+  return stores;
+}
+
+async function create(stores: InMemoryStores, body: JsonBody = createProgramBody(), key = 'key', now = NOW): Promise<void> {
+  await createProgram(stores, validate(createProgramRequest, body), sealFor(`createProgram#lead#${key}`, now), now);
+}
+
+describe('createProgram', () => {
+  it('writes version 1 with the CN-2021 profile of CNY and the default waterfall', async () => {
+    const stores = withLenders();
+    await create(stores);
+    const program = stores.db.programs.get(`${PROGRAM_ID}#1`);
+    expect(program).toEqual(aProgram({ version: 1, createdAt: NOW }));
+    expect(program?.regulatoryProfile).toBe('CN-2021');
+    expect(program?.waterfall).toEqual(DEFAULT_WATERFALL);
+    const record = stores.db.idempotency.get('createProgram#lead#key');
+    expect(record?.statusCode).toBe(201);
+    expect(JSON.parse(record?.responseBody ?? '')).toMatchObject({ programId: PROGRAM_ID, version: 1, amountRange: { minMinor: '100000', maxMinor: '50000000' } });
+  });
+
+  it('numbers new versions 1, 2, 3 and never changes an earlier one', async () => {
+    const stores = withLenders();
+    await create(stores, createProgramBody(), 'k1', '2025-03-01T00:00:00.000Z');
+    const first = structuredClone(stores.db.programs.get(`${PROGRAM_ID}#1`));
+    await create(stores, createProgramBody({ name: 'Second' }), 'k2', '2025-03-02T00:00:00.000Z');
+    await create(stores, createProgramBody({ name: 'Third', termMonthsRange: { min: 3, max: 24 } }), 'k3', '2025-03-03T00:00:00.000Z');
+    expect([...stores.db.programs.values()].map((p) => [p.version, p.name, p.createdAt])).toEqual([
+      [1, 'Consumer co-lending 2025', '2025-03-01T00:00:00.000Z'],
+      [2, 'Second', '2025-03-02T00:00:00.000Z'],
+      [3, 'Third', '2025-03-03T00:00:00.000Z'],
+    ]);
+    expect(stores.db.programs.get(`${PROGRAM_ID}#1`)).toEqual(first);
+    expect(stores.db.programs.get(`${PROGRAM_ID}#3`)?.termMonthsRange).toEqual({ min: 3, max: 24 });
+  });
+
+  it('infers IN-2025 for INR, and keeps a profile that is named', async () => {
+    const stores = withLenders(anIndiaLenders());
+    const participants = [
+      { lenderId: LEAD_ID, role: 'LEAD', targetShareBps: 2000 },
+      { lenderId: PARTNER_A, role: 'PARTNER', targetShareBps: 8000 },
+    ];
+    await create(stores, createProgramBody({ programId: 'MSME', currency: 'INR', participants }), 'k1');
+    await create(stores, createProgramBody({ programId: 'MSME', currency: 'INR', participants, regulatoryProfile: 'IN-2025' }), 'k2');
+    expect([...stores.db.programs.values()].map((p) => [p.programId, p.version, p.regulatoryProfile])).toEqual([
+      ['MSME', 1, 'IN-2025'],
+      ['MSME', 2, 'IN-2025'],
+    ]);
+  });
+
+  it('refuses a program that breaks its profile, and writes nothing', async () => {
+    const stores = withLenders();
+    const participants = [
+      { lenderId: LEAD_ID, role: 'LEAD', targetShareBps: 5000 },
+      { lenderId: PARTNER_A, role: 'PARTNER', targetShareBps: 2500 },
+      { lenderId: PARTNER_B, role: 'PARTNER', targetShareBps: 2500 },
+    ];
+    const error = await rejectedBy(RuleViolation, () => create(stores, createProgramBody({ participants })));
+    expect([error.code, error.details.path]).toEqual(['PARTNER_MIN_SHARE', 'participants.1.targetShareBps']);
+    expect(stores.db.programs.size).toBe(0);
+    expect(stores.db.idempotency.size).toBe(0);
+  });
+
+  it('refuses a participant that is not a lender', async () => {
+    const stores = withLenders(defaultLenders().filter((l) => l.lenderId !== PARTNER_B));
+    const error = await rejectedBy(RuleViolation, () => create(stores));
+    expect([error.code, error.details.path]).toEqual(['UNKNOWN_LENDER', 'participants.2.lenderId']);
+  });
+
+  it('takes the next number when another writer wins the race for the same version', async () => {
+    const stores = withLenders();
+    await create(stores, createProgramBody(), 'k1');
+    const write = stores.programs.createVersion.bind(stores.programs);
+    const attempts: number[] = [];
+    stores.programs.createVersion = async (program: Program, record: IdempotencyRecord) => {
+      attempts.push(program.version);
+      if (attempts.length === 1) await write({ ...program, name: 'Competitor' }, { ...record, scopeKey: 'createProgram#other#k' });
+      return write(program, record);
+    };
+    await create(stores, createProgramBody({ name: 'Ours' }), 'k2');
+    expect(attempts).toEqual([2, 3]);
+    expect(stores.db.programs.get(`${PROGRAM_ID}#2`)?.name).toBe('Competitor');
+    expect(stores.db.programs.get(`${PROGRAM_ID}#3`)?.name).toBe('Ours');
+    expect(JSON.parse(stores.db.idempotency.get('createProgram#lead#k2')?.responseBody ?? '').version).toBe(3);
+  });
+
+  it('gives up after five lost races', async () => {
+    const stores = withLenders();
+    let attempts = 0;
+    stores.programs.createVersion = async () => {
+      attempts++;
+      throw new WriteConflict('ALREADY_EXISTS', 'program');
+    };
+    expect((await rejectedBy(WriteConflict, () => create(stores))).reason).toBe('ALREADY_EXISTS');
+    expect(attempts).toBe(5);
+  });
+
+  it('does not retry a lost idempotency key: that is a replay for the caller', async () => {
+    const stores = withLenders();
+    let attempts = 0;
+    stores.programs.createVersion = async () => {
+      attempts++;
+      throw new WriteConflict('IDEMPOTENCY_KEY', 'idempotency');
+    };
+    expect((await rejectedBy(WriteConflict, () => create(stores))).reason).toBe('IDEMPOTENCY_KEY');
+    expect(attempts).toBe(1);
+  });
+});
+
+describe('listPrograms and getProgram', () => {
+  const other = aProgram({ programId: 'A-BUSINESS', participants: aProgramTerms().participants.filter((p) => p.lenderId !== PARTNER_B).map((p) => (p.role === 'LEAD' ? { ...p, targetShareBps: 7000 } : p)) });
+  function seeded(): InMemoryStores {
+    const stores = createInMemoryStores();
+    seed(stores, { programs: [aProgram({ version: 1 }), aProgram({ version: 2, name: 'v2' }), other] });
+    return stores;
+  }
+
+  it('lists the latest version of each program, by id', async () => {
+    const { programs } = await listPrograms(seeded(), leadOps);
+    expect(programs.map((p) => [p.programId, p.version, p.name])).toEqual([
+      ['A-BUSINESS', 1, 'Consumer co-lending 2025'],
+      [PROGRAM_ID, 2, 'v2'],
+    ]);
+  });
+
+  it('lists to a partner only the programs it takes part in', async () => {
+    const stores = seeded();
+    expect((await listPrograms(stores, partnerOf(PARTNER_B))).programs.map((p) => p.programId)).toEqual([PROGRAM_ID]);
+    expect((await listPrograms(stores, financeOf(PARTNER_A))).programs.map((p) => p.programId)).toEqual(['A-BUSINESS', PROGRAM_ID]);
+    expect((await listPrograms(stores, platformFinance)).programs).toHaveLength(2);
+    expect((await listPrograms(stores, partnerOf('OUTSIDER'))).programs).toEqual([]);
+  });
+
+  it('gets the latest version or a given one', async () => {
+    const stores = seeded();
+    expect((await getProgram(stores, leadOps, PROGRAM_ID, null)).version).toBe(2);
+    expect((await getProgram(stores, partnerOf(PARTNER_A), PROGRAM_ID, 1)).name).toBe('Consumer co-lending 2025');
+  });
+
+  it('answers 404 for a program or version that does not exist, or that the partner is not in', async () => {
+    const stores = seeded();
+    const version = await rejectedBy(HttpError, () => getProgram(stores, leadOps, PROGRAM_ID, 9));
+    expect([version.statusCode, version.message]).toEqual([404, `program ${PROGRAM_ID} version 9 was not found`]);
+    const hidden = await rejectedBy(HttpError, () => getProgram(stores, partnerOf(PARTNER_B), 'A-BUSINESS', null));
+    expect([hidden.statusCode, hidden.message, hidden.details]).toEqual([404, 'program A-BUSINESS was not found', { programId: 'A-BUSINESS' }]);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { LOAN_SHARDS, loanShard, stateKeys } from '../../../../../shared/adapters/dynamodb/state-keys.ts';
+
+describe('stateKeys (docs/access-patterns.md S1-S9)', () => {
+  it('S1/S2 lenders', () => {
+    expect(stateKeys.lender('PARTNER-A')).toEqual({ pk: 'LENDER#PARTNER-A', sk: 'LENDER' });
+    expect(stateKeys.lenderIndex('PARTNER-A')).toEqual({ gsi1pk: 'LENDERS', gsi1sk: 'PARTNER-A' });
+    expect(stateKeys.lendersPartition).toBe('LENDERS');
+  });
+
+  it('S3-S5 program versions, padded to six digits so they sort', () => {
+    expect(stateKeys.program('CONSUMER-2025', 3)).toEqual({ pk: 'PROGRAM#CONSUMER-2025', sk: 'V#000003' });
+    expect(stateKeys.program('P', 123456)).toEqual({ pk: 'PROGRAM#P', sk: 'V#123456' });
+    expect(stateKeys.programPartition('P')).toBe('PROGRAM#P');
+    expect(stateKeys.programVersionPrefix).toBe('V#');
+    expect(stateKeys.programIndex('CONSUMER-2025', 12)).toEqual({ gsi1pk: 'PROGRAMS', gsi1sk: 'CONSUMER-2025#V#000012' });
+    expect(stateKeys.programsPartition).toBe('PROGRAMS');
+    expect(stateKeys.program('P', 9).sk < stateKeys.program('P', 10).sk).toBe(true);
+  });
+
+  it('S6/S7 loans and their check shard', () => {
+    expect(stateKeys.loan('LN-2025-000001')).toEqual({ pk: 'LOAN#LN-2025-000001', sk: 'LOAN' });
+    expect(stateKeys.loanIndex('LN-2025-000001')).toEqual({ gsi1pk: 'LOANSHARD#11', gsi1sk: 'LN-2025-000001' });
+    expect(stateKeys.loanShardPartition(3)).toBe('LOANSHARD#03');
+    expect(stateKeys.loanShardPartition(15)).toBe('LOANSHARD#15');
+  });
+
+  it('S8/S9 idempotency records and ledger-check reports', () => {
+    expect(stateKeys.idempotency('bookLoan#lead-ops#key-0001')).toEqual({ pk: 'IDEM#bookLoan#lead-ops#key-0001', sk: 'IDEM' });
+    expect(stateKeys.ledgerCheck('2025-02-28')).toEqual({ pk: 'LEDGERCHECK#2025-02-28', sk: 'REPORT' });
+  });
+});
+
+describe('loanShard', () => {
+  it('is FNV-1a of the id modulo 16, pinned: stored items depend on it', () => {
+    expect(LOAN_SHARDS).toBe(16);
+    expect(loanShard('LN-2025-000001')).toBe(11);
+    expect(loanShard('LN-2025-000002')).toBe(14);
+    expect(loanShard('LN-1')).toBe(5);
+    expect(loanShard('A')).toBe(12);
+    expect(loanShard('')).toBe(5);
+  });
+
+  it('is stable and always within 0..15', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 64 }), (id) => {
+        const shard = loanShard(id);
+        expect(Number.isInteger(shard)).toBe(true);
+        expect(shard).toBeGreaterThanOrEqual(0);
+        expect(shard).toBeLessThanOrEqual(15);
+        expect(loanShard(id)).toBe(shard);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('spreads sequential loan ids evenly', () => {
+    const counts = new Array<number>(16).fill(0);
+    for (let i = 0; i < 16_000; i++) counts[loanShard(`LN-${i}`)] = (counts[loanShard(`LN-${i}`)] ?? 0) + 1;
+    for (const count of counts) expect(count).toBeGreaterThan(900);
+  });
+});

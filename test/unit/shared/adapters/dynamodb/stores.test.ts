@@ -1,0 +1,360 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
+import type { Item } from '../../../../../shared/adapters/dynamodb/codec.ts';
+import { applyEntry, openPosition } from '../../../../../shared/domain/ledger.ts';
+import { bookLoan } from '../../../../../shared/domain/loan.ts';
+import { WriteConflict, type IdempotencyRecord, type LedgerCheckReport } from '../../../../../shared/ports/stores.ts';
+import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, PROGRAM_ID, aBookLoanRequest, aLender, aProgram, lenderMap } from '../../../../support/builders.ts';
+import { rejectedBy } from '../../../../support/expect-error.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test' };
+const stores = createStores(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES);
+afterEach(() => ddb.reset());
+
+const NOT_EXISTS = 'attribute_not_exists(pk)';
+
+function record(scopeKey: string, responseBody = '{}'): IdempotencyRecord {
+  return { scopeKey, requestHash: 'a'.repeat(64), statusCode: 201, responseBody, createdAt: NOW };
+}
+
+function idempotencyPut(rec: IdempotencyRecord) {
+  return { Put: { TableName: TABLES.state, Item: { pk: `IDEM#${rec.scopeKey}`, sk: 'IDEM', entityType: 'Idempotency', ...rec }, ConditionExpression: NOT_EXISTS } };
+}
+
+function cancelled(codes: readonly string[]): TransactionCanceledException {
+  return new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+}
+
+/** The items of the only TransactWriteItems call. */
+function transactItems() {
+  const calls = ddb.commandCalls(TransactWriteCommand);
+  expect(calls).toHaveLength(1);
+  return calls[0]?.args[0].input.TransactItems ?? [];
+}
+
+describe('DynamoLenderStore', () => {
+  const lender = aLender({ lenderId: PARTNER_A, totalLoansMinor: null });
+  const rec = record(`createLender#lead-ops#key-0001`);
+  const storedItem: Item = {
+    pk: `LENDER#${PARTNER_A}`,
+    sk: 'LENDER',
+    gsi1pk: 'LENDERS',
+    gsi1sk: PARTNER_A,
+    entityType: 'Lender',
+    lenderId: PARTNER_A,
+    name: lender.name,
+    roles: ['PARTNER'],
+    institutionType: 'NATIONAL_BANK',
+    region: 'NATIONAL',
+    currency: 'CNY',
+    settlementAccount: lender.settlementAccount,
+    limits: { exposureQuotaMinor: '100000000000', perBorrowerCapMinor: '50000000', minShareBps: 0, maxShareBps: 10_000 },
+    netTier1CapitalMinor: '50000000000000',
+    totalLoansMinor: null,
+    createdAt: NOW,
+  };
+
+  it('creates a lender with its idempotency record in one transaction, each Put conditional', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await stores.lenders.create(lender, rec);
+    expect(transactItems()).toEqual([idempotencyPut(rec), { Put: { TableName: TABLES.state, Item: storedItem, ConditionExpression: NOT_EXISTS } }]);
+  });
+
+  it('a lost race for the key is IDEMPOTENCY_KEY; an existing lender is ALREADY_EXISTS', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['ConditionalCheckFailed', 'None'])).rejectsOnce(cancelled(['None', 'ConditionalCheckFailed']));
+    const key = await rejectedBy(WriteConflict, () => stores.lenders.create(lender, rec));
+    expect([key.reason, key.entity]).toEqual(['IDEMPOTENCY_KEY', 'idempotency']);
+    const exists = await rejectedBy(WriteConflict, () => stores.lenders.create(lender, rec));
+    expect([exists.reason, exists.entity]).toEqual(['ALREADY_EXISTS', 'lender']);
+  });
+
+  it('gets a lender by key with a consistent read, amounts back as bigint', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(GetCommand, { TableName: TABLES.state, Key: { pk: `LENDER#${PARTNER_A}`, sk: 'LENDER' }, ConsistentRead: true }).resolves({ Item: storedItem });
+    expect(await stores.lenders.get(PARTNER_A)).toEqual(lender);
+    expect(await stores.lenders.get('NOBODY')).toBeNull();
+  });
+
+  it('lists lenders from gsi1, every page', async () => {
+    ddb.on(QueryCommand).resolvesOnce({ Items: [storedItem], LastEvaluatedKey: { pk: 'x' } }).resolvesOnce({ Items: [{ ...storedItem, lenderId: PARTNER_B, pk: `LENDER#${PARTNER_B}` }] });
+    const lenders = await stores.lenders.list();
+    expect(lenders.map((l) => l.lenderId)).toEqual([PARTNER_A, PARTNER_B]);
+    expect(lenders[0]).toEqual(lender);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLES.state,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': 'LENDERS' },
+      ExclusiveStartKey: undefined,
+    });
+  });
+
+  it('gets many lenders in batches of 100, without repeats, following unprocessed keys', async () => {
+    const ids = Array.from({ length: 150 }, (_, i) => `L${String(i).padStart(3, '0')}`);
+    const itemOf = (id: string) => ({ ...storedItem, pk: `LENDER#${id}`, lenderId: id });
+    const keysOf = (input: unknown) => ((input as { RequestItems: Record<string, { Keys: { pk: string }[] }> }).RequestItems[TABLES.state]?.Keys ?? []).map((k) => k.pk);
+    ddb.on(BatchGetCommand).callsFake((input: unknown) => {
+      const keys = keysOf(input);
+      // the first batch leaves its last key unprocessed once
+      if (keys.length === 100) return { Responses: { [TABLES.state]: keys.slice(0, 99).map((pk) => itemOf(pk.slice(7))) }, UnprocessedKeys: { [TABLES.state]: { Keys: [{ pk: keys[99], sk: 'LENDER' }] } } };
+      return { Responses: { [TABLES.state]: keys.map((pk) => itemOf(pk.slice(7))) } };
+    });
+    const found = await stores.lenders.getMany([...ids, 'L000', 'L001']);
+    expect([...found.keys()].sort()).toEqual(ids);
+    const calls = ddb.commandCalls(BatchGetCommand).map((c) => keysOf(c.args[0].input));
+    expect(calls.map((k) => k.length)).toEqual([100, 1, 50]);
+    expect(calls[1]).toEqual(['LENDER#L099']);
+    expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.[TABLES.state]?.ConsistentRead).toBe(true);
+  });
+});
+
+describe('DynamoProgramStore', () => {
+  const program = aProgram({ version: 3 });
+  const rec = record('createProgram#lead-ops#key-0002');
+
+  it('writes a version under its padded key with a condition, amounts as strings', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await stores.programs.createVersion(program, rec);
+    const [idem, put] = transactItems();
+    expect(idem).toEqual(idempotencyPut(rec));
+    expect(put?.Put?.TableName).toBe(TABLES.state);
+    expect(put?.Put?.ConditionExpression).toBe(NOT_EXISTS);
+    const item = put?.Put?.Item ?? {};
+    expect(item).toMatchObject({
+      pk: `PROGRAM#${PROGRAM_ID}`,
+      sk: 'V#000003',
+      gsi1pk: 'PROGRAMS',
+      gsi1sk: `${PROGRAM_ID}#V#000003`,
+      entityType: 'Program',
+      programId: PROGRAM_ID,
+      version: 3,
+      amountRange: { minMinor: '100000', maxMinor: '50000000' },
+    });
+    expect(item.participants).toEqual(program.participants.map((p) => ({ ...p, fixedAmountMinor: null, minAmountMinor: null })));
+  });
+
+  it('an existing version is ALREADY_EXISTS on the program', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed']));
+    const conflict = await rejectedBy(WriteConflict, () => stores.programs.createVersion(program, rec));
+    expect([conflict.reason, conflict.entity]).toEqual(['ALREADY_EXISTS', 'program']);
+  });
+
+  it('gets a given version by key, and the latest by a descending query of one', async () => {
+    const stored = { pk: `PROGRAM#${PROGRAM_ID}`, sk: 'V#000003', gsi1pk: 'PROGRAMS', gsi1sk: `${PROGRAM_ID}#V#000003`, entityType: 'Program', ...program, amountRange: { minMinor: '100000', maxMinor: '50000000' } };
+    ddb.on(GetCommand, { Key: { pk: `PROGRAM#${PROGRAM_ID}`, sk: 'V#000003' } }).resolves({ Item: stored });
+    ddb.on(QueryCommand).resolves({ Items: [stored] });
+    expect(await stores.programs.get(PROGRAM_ID, 3)).toEqual(program);
+    expect(await stores.programs.get(PROGRAM_ID, null)).toEqual(program);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLES.state,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :v)',
+      ExpressionAttributeValues: { ':p': `PROGRAM#${PROGRAM_ID}`, ':v': 'V#' },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    });
+  });
+
+  it('answers null for a program without versions', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(GetCommand).resolves({});
+    expect(await stores.programs.get('NONE', null)).toBeNull();
+    expect(await stores.programs.get('NONE', 1)).toBeNull();
+  });
+
+  it('lists every version from gsi1', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ entityType: 'Program', programId: 'P', version: 1 }] });
+    expect(await stores.programs.list()).toEqual([{ programId: 'P', version: 1 }]);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ IndexName: 'gsi1', ExpressionAttributeValues: { ':p': 'PROGRAMS' } });
+  });
+});
+
+describe('DynamoLoanStore.book', () => {
+  const { loan, entry } = bookLoan(aBookLoanRequest(), aProgram(), lenderMap(), NOW);
+  const positions = loan.fundingPlan.map((p) => applyEntry(openPosition(p.lenderId, LOAN_ID, 'CNY'), entry));
+  const rec = record('bookLoan#lead-ops#key-0003');
+  const ledgerPut = (Item: Item) => ({ Put: { TableName: TABLES.ledger, Item, ConditionExpression: NOT_EXISTS } });
+  const position = (lenderId: string, amount: string) =>
+    ledgerPut({
+      pk: `LOAN#${LOAN_ID}`,
+      sk: `POS#${lenderId}`,
+      gsi1pk: `LENDER#${lenderId}`,
+      gsi1sk: `LOAN#${LOAN_ID}`,
+      entityType: 'Position',
+      lenderId,
+      loanId: LOAN_ID,
+      currency: 'CNY',
+      balancesMinor: { PRINCIPAL_RECEIVABLE: amount, SETTLEMENT_CLEARING: `-${amount}` },
+      version: 1,
+    });
+  const leg = (lenderId: string, account: string, side: string, amountMinor: string, counterparty: string | null) => ({ lenderId, account, side, amountMinor, counterparty });
+
+  it('writes the idempotency record, the loan, the entry and one position per lender in one transaction', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await stores.loans.book({ loan, entry }, positions, rec);
+    const items = transactItems();
+    expect(items).toHaveLength(3 + 3);
+    expect(items[0]).toEqual(idempotencyPut(rec));
+    const loanPut = items[1]?.Put;
+    expect(loanPut?.TableName).toBe(TABLES.state);
+    expect(loanPut?.ConditionExpression).toBe(NOT_EXISTS);
+    expect(loanPut?.Item).toMatchObject({
+      pk: `LOAN#${LOAN_ID}`,
+      sk: 'LOAN',
+      gsi1pk: 'LOANSHARD#11',
+      gsi1sk: LOAN_ID,
+      entityType: 'Loan',
+      principalMinor: '1000000',
+      fundingPlan: [
+        { lenderId: LEAD_ID, amountMinor: '400000', role: 'LEAD' },
+        { lenderId: PARTNER_A, amountMinor: '300000', role: 'PARTNER' },
+        { lenderId: PARTNER_B, amountMinor: '300000', role: 'PARTNER' },
+      ],
+      terms: { amountRange: { minMinor: '100000', maxMinor: '50000000' } },
+    });
+    expect(items[2]).toEqual(
+      ledgerPut({
+        pk: `LOAN#${LOAN_ID}`,
+        sk: `ENTRY#DISBURSEMENT#${LOAN_ID}`,
+        gsi1pk: 'ENTRYDATE#2025-03-01#11',
+        gsi1sk: `${LOAN_ID}#DISBURSEMENT#${LOAN_ID}`,
+        entityType: 'JournalEntry',
+        entryId: `DISBURSEMENT#${LOAN_ID}`,
+        eventType: 'DISBURSEMENT',
+        eventId: LOAN_ID,
+        loanId: LOAN_ID,
+        currency: 'CNY',
+        businessDate: '2025-03-01',
+        legs: [
+          leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', '400000', null),
+          leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', '400000', 'ESCROW'),
+          leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'DEBIT', '300000', null),
+          leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'CREDIT', '300000', 'ESCROW'),
+          leg(PARTNER_B, 'PRINCIPAL_RECEIVABLE', 'DEBIT', '300000', null),
+          leg(PARTNER_B, 'SETTLEMENT_CLEARING', 'CREDIT', '300000', 'ESCROW'),
+        ],
+        createdAt: NOW,
+      }),
+    );
+    expect(items.slice(3)).toEqual([position(LEAD_ID, '400000'), position(PARTNER_A, '300000'), position(PARTNER_B, '300000')]);
+    for (const item of items) expect(item.Put?.ConditionExpression).toBe(NOT_EXISTS);
+  });
+
+  it.each([
+    [0, 'IDEMPOTENCY_KEY', 'idempotency'],
+    [1, 'ALREADY_EXISTS', 'loan'],
+    [2, 'ALREADY_EXISTS', 'entry'],
+    [4, 'ALREADY_EXISTS', 'position'],
+  ])('a failed condition on item %i is %s on %s', async (index, reason, entity) => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 6 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
+    const conflict = await rejectedBy(WriteConflict, () => stores.loans.book({ loan, entry }, positions, rec));
+    expect([conflict.reason, conflict.entity]).toEqual([reason, entity]);
+  });
+
+  it('retries a transaction in flight and then books', async () => {
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'None', 'TransactionConflict', 'None', 'None', 'None'])).resolves({});
+    await stores.loans.book({ loan, entry }, positions, rec);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+
+  it('lets a throughput error through', async () => {
+    const error = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+    ddb.on(TransactWriteCommand).rejects(error);
+    await expect(stores.loans.book({ loan, entry }, positions, rec)).rejects.toBe(error);
+  });
+
+  it('reads the loan back exactly', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await stores.loans.book({ loan, entry }, positions, rec);
+    const stored = transactItems()[1]?.Put?.Item;
+    ddb.on(GetCommand, { TableName: TABLES.state, Key: { pk: `LOAN#${LOAN_ID}`, sk: 'LOAN' }, ConsistentRead: true }).resolves({ Item: stored });
+    expect(await stores.loans.get(LOAN_ID)).toEqual(loan);
+  });
+
+  it('lists the loan ids of a shard from gsi1', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ gsi1sk: 'LN-1' }, { gsi1sk: 'LN-9' }] });
+    expect(await stores.loans.loanIdsOfShard(5)).toEqual(['LN-1', 'LN-9']);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLES.state,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': 'LOANSHARD#05' },
+      ProjectionExpression: 'gsi1sk',
+      ExclusiveStartKey: undefined,
+    });
+  });
+});
+
+describe('DynamoLedgerStore', () => {
+  const entryItem = { pk: 'LOAN#LN-1', sk: 'ENTRY#DISBURSEMENT#LN-1', entityType: 'JournalEntry', entryId: 'DISBURSEMENT#LN-1', legs: [{ lenderId: 'A', amountMinor: '5' }] };
+  const positionItem = { pk: 'LOAN#LN-1', sk: 'POS#A', gsi1pk: 'LENDER#A', gsi1sk: 'LOAN#LN-1', entityType: 'Position', lenderId: 'A', loanId: 'LN-1', currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: '5' }, version: 1 };
+
+  it("reads a loan's entries and positions from its partition, consistently", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [entryItem, positionItem] });
+    expect(await stores.ledger.loanLedger('LN-1')).toEqual({
+      entries: [{ entryId: 'DISBURSEMENT#LN-1', legs: [{ lenderId: 'A', amountMinor: 5n }] }],
+      positions: [{ lenderId: 'A', loanId: 'LN-1', currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: 5n }, version: 1 }],
+    });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLES.ledger,
+      KeyConditionExpression: 'pk = :p',
+      ExpressionAttributeValues: { ':p': 'LOAN#LN-1' },
+      ConsistentRead: true,
+      ExclusiveStartKey: undefined,
+    });
+  });
+
+  it("reads a lender's positions from gsi1", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [positionItem] });
+    expect(await stores.ledger.positionsOfLender('A')).toEqual([{ lenderId: 'A', loanId: 'LN-1', currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: 5n }, version: 1 }]);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ TableName: TABLES.ledger, IndexName: 'gsi1', ExpressionAttributeValues: { ':p': 'LENDER#A' } });
+  });
+});
+
+describe('DynamoIdempotencyStore', () => {
+  it('gets a record consistently, and puts one conditionally', async () => {
+    const rec = record('startLedgerCheck#fin#key-0004', '{"status":"STARTED"}');
+    ddb.on(GetCommand, { TableName: TABLES.state, Key: { pk: `IDEM#${rec.scopeKey}`, sk: 'IDEM' }, ConsistentRead: true }).resolves({ Item: idempotencyPut(rec).Put.Item });
+    ddb.on(TransactWriteCommand).resolves({});
+    expect(await stores.idempotency.get(rec.scopeKey)).toEqual(rec);
+    await stores.idempotency.put(rec);
+    expect(transactItems()).toEqual([idempotencyPut(rec)]);
+  });
+
+  it('a record already there is IDEMPOTENCY_KEY', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed']));
+    expect((await rejectedBy(WriteConflict, () => stores.idempotency.put(record('k')))).reason).toBe('IDEMPOTENCY_KEY');
+  });
+});
+
+describe('DynamoLedgerCheckStore', () => {
+  const report: LedgerCheckReport = {
+    businessDate: '2025-02-28',
+    status: 'DIFFERENCES',
+    loansChecked: 2,
+    entriesChecked: 2,
+    differences: [{ loanId: 'LN-1', kind: 'POSITION_MISSING', lenderId: 'A', entryId: null, detail: 'd' }],
+    differenceCount: 1,
+    completedAt: NOW,
+  };
+
+  it('puts the report of a date without a condition, so a rerun replaces it', async () => {
+    ddb.on(PutCommand).resolves({});
+    await stores.ledgerChecks.put(report);
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLES.state,
+      Item: { pk: 'LEDGERCHECK#2025-02-28', sk: 'REPORT', entityType: 'LedgerCheckReport', ...report },
+    });
+  });
+
+  it('gets the report of a date', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(GetCommand, { Key: { pk: 'LEDGERCHECK#2025-02-28', sk: 'REPORT' } }).resolves({ Item: { pk: 'LEDGERCHECK#2025-02-28', sk: 'REPORT', entityType: 'LedgerCheckReport', ...report } });
+    expect(await stores.ledgerChecks.get('2025-02-28')).toEqual(report);
+    expect(await stores.ledgerChecks.get('2025-03-01')).toBeNull();
+  });
+});

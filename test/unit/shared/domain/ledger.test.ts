@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { InvariantViolation } from '../../../../shared/domain/errors.ts';
+import {
+  ACCOUNTS,
+  ESCROW,
+  applyEntry,
+  applyLegs,
+  assertBalanced,
+  balanceDifferences,
+  entryIdOf,
+  foldEntries,
+  imbalances,
+  openPosition,
+  outstandingPrincipalMinor,
+  type JournalEntry,
+  type Leg,
+} from '../../../../shared/domain/ledger.ts';
+import { LEAD_ID, LOAN_ID, NOW, PARTNER_A } from '../../../support/builders.ts';
+import { thrownBy } from '../../../support/expect-error.ts';
+
+const leg = (lenderId: string, account: Leg['account'], side: Leg['side'], amountMinor: bigint, counterparty: string | null = null): Leg => ({
+  lenderId,
+  account,
+  side,
+  amountMinor,
+  counterparty,
+});
+
+function entry(legs: readonly Leg[], entryId = `DISBURSEMENT#${LOAN_ID}`): JournalEntry {
+  return { entryId, eventType: 'DISBURSEMENT', eventId: LOAN_ID, loanId: LOAN_ID, currency: 'CNY', businessDate: '2025-03-01', legs, createdAt: NOW };
+}
+
+/** Lead 400,000 and partner 600,000 fen of principal paid out through escrow. */
+const disbursement = entry([
+  leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 400_000n),
+  leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', 400_000n, ESCROW),
+  leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 600_000n),
+  leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'CREDIT', 600_000n, ESCROW),
+]);
+
+/** A principal repayment of 100,000 fen split 40,000 / 60,000 (a later event, built by hand). */
+const repayment = entry(
+  [
+    leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'DEBIT', 40_000n, ESCROW),
+    leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'CREDIT', 40_000n),
+    leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'DEBIT', 60_000n, ESCROW),
+    leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'CREDIT', 60_000n),
+  ],
+  'REPAYMENT#LN-2025-000001-P1',
+);
+
+describe('entryIdOf', () => {
+  it('derives the entry id from the event', () => {
+    expect(entryIdOf('DISBURSEMENT', 'LN-1')).toBe('DISBURSEMENT#LN-1');
+  });
+});
+
+describe('assertBalanced', () => {
+  it('returns a balanced entry unchanged', () => {
+    expect(assertBalanced(disbursement)).toBe(disbursement);
+  });
+
+  it('refuses an entry whose books do not balance, naming the book and its figures', () => {
+    const off = entry([leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 400_001n), leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', 400_000n, ESCROW)]);
+    const error = thrownBy(InvariantViolation, () => assertBalanced(off));
+    expect(error.code).toBe('INVARIANT_VIOLATED');
+    expect(error.message).toBe('a journal entry balances in every book');
+    expect(error.details).toEqual({ entryId: `DISBURSEMENT#${LOAN_ID}`, books: [{ lenderId: LEAD_ID, debitMinor: '400001', creditMinor: '400000' }] });
+  });
+
+  it('refuses an entry that balances in total but not in each book', () => {
+    const across = entry([leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 100n), leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'CREDIT', 100n, ESCROW)]);
+    const error = thrownBy(InvariantViolation, () => assertBalanced(across));
+    expect(error.details.books).toEqual([
+      { lenderId: LEAD_ID, debitMinor: '100', creditMinor: '0' },
+      { lenderId: PARTNER_A, debitMinor: '0', creditMinor: '100' },
+    ]);
+  });
+
+  it('refuses an empty entry', () => {
+    expect(thrownBy(InvariantViolation, () => assertBalanced(entry([]))).message).toBe('a journal entry has at least one leg');
+  });
+
+  it('refuses a zero or negative leg, even when the books balance', () => {
+    const zero = entry([leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 0n), leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', 0n)]);
+    const zeroError = thrownBy(InvariantViolation, () => assertBalanced(zero));
+    expect(zeroError.message).toBe('every leg amount is positive');
+    expect(zeroError.details).toEqual({ entryId: `DISBURSEMENT#${LOAN_ID}`, leg: 'PRINCIPAL_RECEIVABLE', lenderId: LEAD_ID });
+    const negative = entry([leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', -5n), leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'DEBIT', 5n)]);
+    expect(thrownBy(InvariantViolation, () => assertBalanced(negative)).message).toBe('every leg amount is positive');
+  });
+});
+
+describe('imbalances', () => {
+  it('is empty for a balanced entry', () => {
+    expect(imbalances(disbursement)).toEqual([]);
+  });
+
+  it('lists each book that does not balance', () => {
+    expect(imbalances({ legs: [leg(LEAD_ID, 'FEE_INCOME', 'CREDIT', 7n)] })).toEqual([{ lenderId: LEAD_ID, debitMinor: 0n, creditMinor: 7n }]);
+  });
+});
+
+describe('applyLegs and applyEntry', () => {
+  it('adds debits and subtracts credits per account', () => {
+    expect(applyLegs({ PRINCIPAL_RECEIVABLE: 10n }, [leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 5n), leg(LEAD_ID, 'SUSPENSE', 'CREDIT', 5n)])).toEqual({
+      PRINCIPAL_RECEIVABLE: 15n,
+      SUSPENSE: -5n,
+    });
+  });
+
+  it("applies only the lender's own legs and counts the entry in the version", () => {
+    const position = applyEntry(openPosition(PARTNER_A, LOAN_ID, 'CNY'), disbursement);
+    expect(position).toEqual({
+      lenderId: PARTNER_A,
+      loanId: LOAN_ID,
+      currency: 'CNY',
+      balancesMinor: { PRINCIPAL_RECEIVABLE: 600_000n, SETTLEMENT_CLEARING: -600_000n },
+      version: 1,
+    });
+    const after = applyEntry(position, repayment);
+    expect(after.balancesMinor).toEqual({ PRINCIPAL_RECEIVABLE: 540_000n, SETTLEMENT_CLEARING: -540_000n });
+    expect(after.version).toBe(2);
+  });
+
+  it('does not change the position it is given', () => {
+    const open = openPosition(LEAD_ID, LOAN_ID, 'CNY');
+    applyEntry(open, disbursement);
+    expect(open).toEqual({ lenderId: LEAD_ID, loanId: LOAN_ID, currency: 'CNY', balancesMinor: {}, version: 0 });
+  });
+
+  it('refuses an entry without legs for the lender', () => {
+    const error = thrownBy(InvariantViolation, () => applyEntry(openPosition('PARTNER-B', LOAN_ID, 'CNY'), disbursement));
+    expect(error.details).toEqual({ entryId: `DISBURSEMENT#${LOAN_ID}`, lenderId: 'PARTNER-B' });
+  });
+
+  it('refuses an entry that would make a principal negative', () => {
+    const error = thrownBy(InvariantViolation, () => applyEntry(openPosition(LEAD_ID, LOAN_ID, 'CNY'), repayment));
+    expect(error.message).toBe('no lender principal is ever negative');
+    expect(error.details).toEqual({ entryId: 'REPAYMENT#LN-2025-000001-P1', lenderId: LEAD_ID });
+  });
+
+  it('reads the outstanding principal, zero for an empty position', () => {
+    expect(outstandingPrincipalMinor(openPosition(LEAD_ID, LOAN_ID, 'CNY'))).toBe(0n);
+    expect(outstandingPrincipalMinor(applyEntry(openPosition(LEAD_ID, LOAN_ID, 'CNY'), disbursement))).toBe(400_000n);
+  });
+});
+
+describe('foldEntries', () => {
+  it('recomputes every lender position from the entries', () => {
+    const positions = foldEntries(LOAN_ID, [disbursement, repayment]);
+    expect([...positions.keys()]).toEqual([LEAD_ID, PARTNER_A]);
+    expect(positions.get(LEAD_ID)).toEqual({
+      lenderId: LEAD_ID,
+      loanId: LOAN_ID,
+      currency: 'CNY',
+      balancesMinor: { PRINCIPAL_RECEIVABLE: 360_000n, SETTLEMENT_CLEARING: -360_000n },
+      version: 2,
+    });
+    expect(positions.get(PARTNER_A)?.balancesMinor).toEqual({ PRINCIPAL_RECEIVABLE: 540_000n, SETTLEMENT_CLEARING: -540_000n });
+  });
+
+  it('is empty without entries', () => {
+    expect(foldEntries(LOAN_ID, []).size).toBe(0);
+  });
+});
+
+describe('balanceDifferences', () => {
+  it('is empty when the balances agree, a missing account counting as zero', () => {
+    expect(balanceDifferences({ PRINCIPAL_RECEIVABLE: 5n, SUSPENSE: 0n }, { PRINCIPAL_RECEIVABLE: 5n })).toEqual([]);
+  });
+
+  it('lists each account that differs, in chart-of-accounts order', () => {
+    expect(balanceDifferences({ PRINCIPAL_RECEIVABLE: 400_000n, SETTLEMENT_CLEARING: -400_000n }, { PRINCIPAL_RECEIVABLE: 399_999n, LOSSES: 1n, SETTLEMENT_CLEARING: -400_000n })).toEqual([
+      { account: 'PRINCIPAL_RECEIVABLE', expectedMinor: 400_000n, actualMinor: 399_999n },
+      { account: 'LOSSES', expectedMinor: 0n, actualMinor: 1n },
+    ]);
+  });
+
+  it('covers every account of the chart', () => {
+    expect(ACCOUNTS).toHaveLength(9);
+    const everyAccount = Object.fromEntries(ACCOUNTS.map((a) => [a, 1n]));
+    expect(balanceDifferences(everyAccount, {}).map((d) => d.account)).toEqual([...ACCOUNTS]);
+  });
+});

@@ -1,0 +1,136 @@
+import { describe, expect, it, vi } from 'vitest';
+import { HttpError } from '../../../../shared/http/errors.ts';
+import { parseIdempotencyKey, runIdempotent, type Seal } from '../../../../shared/http/idempotency.ts';
+import { canonicalJson, sha256 } from '../../../../shared/json.ts';
+import { WriteConflict } from '../../../../shared/ports/stores.ts';
+import { NOW } from '../../../support/builders.ts';
+import { rejectedBy, thrownBy } from '../../../support/expect-error.ts';
+import { InMemoryDb, InMemoryIdempotencyStore } from '../../../support/in-memory-stores.ts';
+
+const KEY = 'book-LN-0001-attempt';
+const SCOPE_KEY = `bookLoan#lead-ops#${KEY}`;
+
+function setup() {
+  const db = new InMemoryDb();
+  return { db, store: new InMemoryIdempotencyStore(db) };
+}
+
+function scope(body: unknown, key = KEY) {
+  return { operation: 'bookLoan', clientId: 'lead-ops', key, body, now: NOW };
+}
+
+/** A write that stores its record through the store, as the real writes do in their transaction. */
+function writeThrough(store: InMemoryIdempotencyStore, body: unknown) {
+  return vi.fn(async (seal: Seal) => {
+    await store.put(seal(201, body));
+  });
+}
+
+describe('parseIdempotencyKey', () => {
+  it('accepts 8-128 letters, digits and . _ : -', () => {
+    expect(parseIdempotencyKey('abcd-123')).toBe('abcd-123');
+    expect(parseIdempotencyKey('a'.repeat(128))).toBe('a'.repeat(128));
+    expect(parseIdempotencyKey('2025-03-01T02:00:00.000Z_x')).toBe('2025-03-01T02:00:00.000Z_x');
+  });
+
+  it('requires the header', () => {
+    for (const missing of [undefined, '']) {
+      const error = thrownBy(HttpError, () => parseIdempotencyKey(missing));
+      expect([error.statusCode, error.code]).toEqual([400, 'IDEMPOTENCY_KEY_REQUIRED']);
+      expect(error.details).toEqual({ path: 'headers.Idempotency-Key', rule: 'required' });
+    }
+  });
+
+  it.each(['short', 'a'.repeat(129), 'has space x', 'key#with#hash', 'ключ-12345'])('refuses %j', (key) => {
+    const error = thrownBy(HttpError, () => parseIdempotencyKey(key));
+    expect([error.statusCode, error.code, error.details.path]).toEqual([400, 'VALIDATION_FAILED', 'headers.Idempotency-Key']);
+  });
+});
+
+describe('runIdempotent', () => {
+  it('runs the first write and stores its sealed response', async () => {
+    const { db, store } = setup();
+    const body = { loanId: 'LN-1', principalMinor: '1000000' };
+    const write = writeThrough(store, { loanId: 'LN-1', principalMinor: 1_000_000n });
+    const result = await runIdempotent(store, scope(body), write);
+    expect(result).toEqual({ statusCode: 201, body: '{"loanId":"LN-1","principalMinor":"1000000"}', replayed: false });
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(db.idempotency.get(SCOPE_KEY)).toEqual({
+      scopeKey: SCOPE_KEY,
+      requestHash: sha256(canonicalJson(body)),
+      statusCode: 201,
+      responseBody: '{"loanId":"LN-1","principalMinor":"1000000"}',
+      createdAt: NOW,
+    });
+  });
+
+  it('replays the identical body for the same key and body, without writing again', async () => {
+    const { store } = setup();
+    const body = { loanId: 'LN-1', principalMinor: '1000000' };
+    const first = await runIdempotent(store, scope(body), writeThrough(store, { n: 1 }));
+    const again = writeThrough(store, { n: 2 });
+    const replay = await runIdempotent(store, { ...scope({ principalMinor: '1000000', loanId: 'LN-1' }), now: '2025-03-02T00:00:00.000Z' }, again);
+    expect(replay).toEqual({ statusCode: first.statusCode, body: first.body, replayed: true });
+    expect(again).not.toHaveBeenCalled();
+  });
+
+  it('refuses the same key with another body with 409 IDEMPOTENCY_KEY_REUSED, and does not write', async () => {
+    const { db, store } = setup();
+    await runIdempotent(store, scope({ principalMinor: '1000000' }), writeThrough(store, { n: 1 }));
+    const stored = db.idempotency.get(SCOPE_KEY);
+    const second = writeThrough(store, { n: 2 });
+    const error = await rejectedBy(HttpError, () => runIdempotent(store, scope({ principalMinor: '1000001' }), second));
+    expect([error.statusCode, error.code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
+    expect(error.details).toEqual({ path: 'headers.Idempotency-Key', rule: 'same-key-same-body' });
+    expect(second).not.toHaveBeenCalled();
+    expect(db.idempotency.get(SCOPE_KEY)).toEqual(stored);
+  });
+
+  it('scopes keys by operation and client', async () => {
+    const { store } = setup();
+    await runIdempotent(store, scope({ a: 1 }), writeThrough(store, { n: 1 }));
+    const other = await runIdempotent(store, { ...scope({ a: 2 }), clientId: 'another-client' }, writeThrough(store, { n: 2 }));
+    expect(other).toEqual({ statusCode: 201, body: '{"n":2}', replayed: false });
+    const otherOperation = await runIdempotent(store, { ...scope({ a: 3 }), operation: 'createLender' }, writeThrough(store, { n: 3 }));
+    expect(otherOperation.replayed).toBe(false);
+  });
+
+  it('replays the winner when it loses the race for the key', async () => {
+    const { db, store } = setup();
+    const body = { loanId: 'LN-1' };
+    const winner = { scopeKey: SCOPE_KEY, requestHash: sha256(canonicalJson(body)), statusCode: 201, responseBody: '{"winner":true}', createdAt: NOW };
+    const loser = vi.fn(async (seal: Seal) => {
+      seal(201, { winner: false });
+      db.idempotency.set(SCOPE_KEY, winner); // the other request committed in between
+      throw new WriteConflict('IDEMPOTENCY_KEY', 'idempotency');
+    });
+    expect(await runIdempotent(store, scope(body), loser)).toEqual({ statusCode: 201, body: '{"winner":true}', replayed: true });
+  });
+
+  it('refuses with 409 when the winner of the race had another body', async () => {
+    const { db, store } = setup();
+    const winner = { scopeKey: SCOPE_KEY, requestHash: sha256(canonicalJson({ loanId: 'LN-2' })), statusCode: 201, responseBody: '{}', createdAt: NOW };
+    const loser = async () => {
+      db.idempotency.set(SCOPE_KEY, winner);
+      throw new WriteConflict('IDEMPOTENCY_KEY', 'idempotency');
+    };
+    expect((await rejectedBy(HttpError, () => runIdempotent(store, scope({ loanId: 'LN-1' }), loser))).code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('lets other conflicts and errors through', async () => {
+    const { store } = setup();
+    const exists = await rejectedBy(WriteConflict, () =>
+      runIdempotent(store, scope({ a: 1 }), async () => {
+        throw new WriteConflict('ALREADY_EXISTS', 'loan');
+      }),
+    );
+    expect([exists.reason, exists.entity]).toEqual(['ALREADY_EXISTS', 'loan']);
+    const boom = new Error('network');
+    await expect(runIdempotent(store, scope({ a: 1 }), () => Promise.reject(boom))).rejects.toBe(boom);
+  });
+
+  it('refuses a write that does not seal its response', async () => {
+    const { store } = setup();
+    await expect(runIdempotent(store, scope({ a: 1 }), async () => undefined)).rejects.toThrow('a write must seal its response');
+  });
+});

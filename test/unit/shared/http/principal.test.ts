@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../../../../shared/http/errors.ts';
+import { principalFromClaims } from '../../../../shared/http/principal.ts';
+import { PARTNER_A } from '../../../support/builders.ts';
+import { thrownBy } from '../../../support/expect-error.ts';
+
+function forbidden(claims: Record<string, unknown> | undefined): HttpError {
+  const error = thrownBy(HttpError, () => principalFromClaims(claims));
+  expect(error.statusCode).toBe(403);
+  expect(error.code).toBe('FORBIDDEN');
+  return error;
+}
+
+describe('principalFromClaims', () => {
+  it('reads lead operations from colend/lead', () => {
+    expect(principalFromClaims({ scope: 'colend/lead', client_id: 'lead-ops' })).toEqual({ role: 'LEAD', clientId: 'lead-ops', lenderId: null });
+  });
+
+  it('reads a partner and its lender from colend/partner', () => {
+    expect(principalFromClaims({ scope: 'colend/partner', client_id: 'pa', lender_id: PARTNER_A })).toEqual({ role: 'PARTNER', clientId: 'pa', lenderId: PARTNER_A });
+  });
+
+  it("reads a finance team, restricted to a lender or the platform's own", () => {
+    expect(principalFromClaims({ scope: 'colend/finance', client_id: 'fin', lender_id: PARTNER_A })).toEqual({ role: 'FINANCE', clientId: 'fin', lenderId: PARTNER_A });
+    expect(principalFromClaims({ scope: 'colend/finance', client_id: 'fin' })).toEqual({ role: 'FINANCE', clientId: 'fin', lenderId: null });
+    expect(principalFromClaims({ scope: 'colend/finance', client_id: 'fin', lender_id: '' }).lenderId).toBeNull();
+  });
+
+  it('falls back to sub when there is no client_id, and ignores scopes of other resource servers', () => {
+    expect(principalFromClaims({ scope: 'openid colend/lead profile', sub: 'abc' })).toEqual({ role: 'LEAD', clientId: 'abc', lenderId: null });
+  });
+
+  it('accepts the same scope twice', () => {
+    expect(principalFromClaims({ scope: 'colend/lead colend/lead', client_id: 'x' }).role).toBe('LEAD');
+  });
+
+  it('refuses a token carrying more than one role', () => {
+    const error = forbidden({ scope: 'colend/lead colend/partner', client_id: 'x', lender_id: PARTNER_A });
+    expect(error.details).toEqual({ scopes: ['colend/lead', 'colend/partner'] });
+  });
+
+  it('refuses a token without a colend scope, and no claims at all', () => {
+    expect(forbidden({ scope: 'openid', client_id: 'x' }).details).toEqual({ scopes: ['openid'] });
+    expect(forbidden(undefined).details).toEqual({ scopes: [] });
+  });
+
+  it('refuses a token without a client', () => {
+    forbidden({ scope: 'colend/lead' });
+  });
+
+  it('refuses a partner token without lender_id', () => {
+    const error = forbidden({ scope: 'colend/partner', client_id: 'pa' });
+    expect(error.message).toBe('a partner token must name its lender (claim lender_id)');
+    forbidden({ scope: 'colend/partner', client_id: 'pa', lender_id: 42 });
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_BODY_BYTES, ROUTES, routeSpec } from '../../../../shared/http/routes.ts';
+
+describe('ROUTES', () => {
+  it('holds each route once, each operation id once, all under /v1', () => {
+    expect(new Set(ROUTES.map((r) => r.routeKey)).size).toBe(ROUTES.length);
+    expect(new Set(ROUTES.map((r) => r.operationId)).size).toBe(ROUTES.length);
+    for (const route of ROUTES) expect(route.routeKey).toMatch(/^(GET|POST) \/v1\//);
+  });
+
+  it('makes every POST an idempotent write with a request schema, and no GET', () => {
+    for (const route of ROUTES) {
+      const post = route.routeKey.startsWith('POST ');
+      expect(route.idempotent).toBe(post);
+      expect('requestSchema' in route).toBe(post);
+    }
+  });
+
+  it('opens writes of lenders, programs and loans to lead operations only', () => {
+    expect(routeSpec('POST /v1/lenders')?.roles).toEqual(['LEAD']);
+    expect(routeSpec('POST /v1/programs')?.roles).toEqual(['LEAD']);
+    expect(routeSpec('POST /v1/loans')?.roles).toEqual(['LEAD']);
+    expect(routeSpec('POST /v1/ledger-checks')?.roles).toEqual(['LEAD', 'FINANCE']);
+    expect(routeSpec('GET /v1/openapi.json')?.roles).toEqual([]);
+    expect(routeSpec('GET /v1/loans/{loanId}')?.roles).toEqual(['LEAD', 'PARTNER', 'FINANCE']);
+  });
+
+  it('answers the success status of each write', () => {
+    expect(routeSpec('POST /v1/loans')?.successStatus).toBe(201);
+    expect(routeSpec('POST /v1/ledger-checks')?.successStatus).toBe(202);
+  });
+
+  it('finds nothing for an unknown route key', () => {
+    expect(routeSpec('DELETE /v1/loans/{loanId}')).toBeUndefined();
+  });
+
+  it('accepts bodies up to 256 KiB', () => {
+    expect(MAX_BODY_BYTES).toBe(262_144);
+  });
+});

@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../../shared/domain/errors.ts';
+import { validate } from '../../../../shared/http/api.ts';
+import {
+  bookLoanRequest,
+  createLenderRequest,
+  createProgramRequest,
+  isoDate,
+  nonNegativeMinor,
+  positiveMinor,
+  rate,
+  startLedgerCheckRequest,
+  versionQuery,
+} from '../../../../shared/http/schemas.ts';
+import { DEFAULT_WATERFALL } from '../../../../shared/domain/program.ts';
+import { LEAD_ID, PARTNER_A, bookLoanBody, createLenderBody, createProgramBody, startLedgerCheckBody } from '../../../support/builders.ts';
+import { thrownBy } from '../../../support/expect-error.ts';
+
+function refusedPath(action: () => unknown): string {
+  return String(thrownBy(ValidationError, action).details.path);
+}
+
+describe('amounts (minor units)', () => {
+  it.each([
+    ['100', 100n],
+    [100, 100n],
+    ['000123', 123n],
+    ['123456789012345678901234567890', 123456789012345678901234567890n],
+    [Number.MAX_SAFE_INTEGER, 9_007_199_254_740_991n],
+  ])('accepts %j as a positive amount', (input, expected) => {
+    expect(validate(positiveMinor, input)).toBe(expected);
+  });
+
+  it.each(['1.5', 1.5, '-1', -1, '1e3', 1e-3, 2 ** 60, '0', 0, '', ' 100', '0x10', '1_000', null, true, '1'.repeat(31)])('refuses %j as a positive amount', (input) => {
+    expect(() => validate(positiveMinor, input)).toThrow(ValidationError);
+  });
+
+  it('accepts zero but not a negative as a non-negative amount', () => {
+    expect(validate(nonNegativeMinor, '0')).toBe(0n);
+    expect(validate(nonNegativeMinor, 0)).toBe(0n);
+    expect(thrownBy(ValidationError, () => validate(nonNegativeMinor, '-1')).message).toBe('body: must not be negative');
+  });
+
+  it.each([
+    ['100', 100n],
+    [100, 100n],
+  ])('reads principalMinor %j in a loan request as %s fen', (principalMinor, expected) => {
+    const body = bookLoanBody({ principalMinor, fundingPlan: [{ lenderId: LEAD_ID, amountMinor: principalMinor }] });
+    expect(validate(bookLoanRequest, body).principalMinor).toBe(expected);
+  });
+
+  it.each(['1.5', 1.5, '-1', '1e3', 2 ** 60])('refuses principalMinor %j with the field path', (principalMinor) => {
+    const error = thrownBy(ValidationError, () => validate(bookLoanRequest, bookLoanBody({ principalMinor })));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.details.path).toBe('principalMinor');
+    expect(error.message.startsWith('principalMinor: ')).toBe(true);
+  });
+
+  it('names the funding part whose amount is wrong', () => {
+    const fundingPlan = [
+      { lenderId: LEAD_ID, amountMinor: '400000' },
+      { lenderId: PARTNER_A, amountMinor: '300000.5' },
+    ];
+    expect(refusedPath(() => validate(bookLoanRequest, bookLoanBody({ fundingPlan })))).toBe('fundingPlan.1.amountMinor');
+  });
+
+  it('says what an amount must be', () => {
+    expect(thrownBy(ValidationError, () => validate(bookLoanRequest, bookLoanBody({ principalMinor: '1e3' }))).message).toBe(
+      'principalMinor: must be a whole number of minor units (fen), as a string of digits',
+    );
+    expect(thrownBy(ValidationError, () => validate(bookLoanRequest, bookLoanBody({ principalMinor: '-1' }))).message).toBe('principalMinor: must be positive');
+  });
+});
+
+describe('bookLoanRequest', () => {
+  it('parses the body a client sends, with defaults', () => {
+    expect(validate(bookLoanRequest, bookLoanBody())).toEqual({
+      loanId: 'LN-2025-000001',
+      programId: 'CONSUMER-2025',
+      programVersion: null,
+      borrower: { borrowerId: 'BRW-0001', type: 'INDIVIDUAL', region: 'CN-44', secured: false },
+      currency: 'CNY',
+      principalMinor: 1_000_000n,
+      annualRate: '0.0725',
+      termMonths: 12,
+      repaymentMethod: 'EQUAL_INSTALLMENT',
+      disbursementDate: '2025-03-01',
+      disbursementReference: 'DISB-20250301-0001',
+      fundingPlan: [
+        { lenderId: LEAD_ID, amountMinor: 400_000n },
+        { lenderId: PARTNER_A, amountMinor: 300_000n },
+        { lenderId: 'PARTNER-B', amountMinor: 300_000n },
+      ],
+    });
+  });
+
+  it('refuses unknown fields, naming the object that holds them', () => {
+    const root = thrownBy(ValidationError, () => validate(bookLoanRequest, bookLoanBody({ extra: 1 })));
+    expect(root.details).toMatchObject({ path: 'body', rule: 'unrecognized_keys' });
+    expect(root.message).toContain('extra');
+    expect(refusedPath(() => validate(bookLoanRequest, bookLoanBody({ borrower: { borrowerId: 'B1', type: 'INDIVIDUAL', region: 'CN-44', vip: true } })))).toBe('borrower');
+  });
+
+  it.each([
+    ['loanId', 'LN#1'],
+    ['programVersion', 0],
+    ['currency', 'USD'],
+    ['annualRate', '7.25%'],
+    ['annualRate', 0.0725],
+    ['termMonths', 361],
+    ['termMonths', 12.5],
+    ['repaymentMethod', 'BALLOON'],
+    ['disbursementDate', '2025-02-29'],
+    ['disbursementReference', ''],
+    ['fundingPlan', []],
+  ])('refuses %s = %j', (field, value) => {
+    expect(refusedPath(() => validate(bookLoanRequest, bookLoanBody({ [field]: value })))).toBe(field);
+  });
+
+  it('refuses a borrower region that is not a region code', () => {
+    expect(refusedPath(() => validate(bookLoanRequest, bookLoanBody({ borrower: { borrowerId: 'B1', type: 'INDIVIDUAL', region: 'guangdong' } })))).toBe('borrower.region');
+  });
+
+  it('accepts at most 20 funding parts', () => {
+    const parts = Array.from({ length: 21 }, (_, i) => ({ lenderId: `L${i}`, amountMinor: '1' }));
+    expect(refusedPath(() => validate(bookLoanRequest, bookLoanBody({ fundingPlan: parts })))).toBe('fundingPlan');
+  });
+});
+
+describe('createLenderRequest', () => {
+  it('parses amounts to bigint and fills defaults', () => {
+    const body = createLenderBody({ limits: { exposureQuotaMinor: '100000000000', perBorrowerCapMinor: 50000000 }, netTier1CapitalMinor: undefined, totalLoansMinor: undefined });
+    const parsed = validate(createLenderRequest, body);
+    expect(parsed.limits).toEqual({ exposureQuotaMinor: 100_000_000_000n, perBorrowerCapMinor: 50_000_000n, minShareBps: 0, maxShareBps: 10_000 });
+    expect(parsed.netTier1CapitalMinor).toBeNull();
+    expect(parsed.totalLoansMinor).toBeNull();
+  });
+
+  it('names the nested field that breaks its rule', () => {
+    expect(refusedPath(() => validate(createLenderRequest, createLenderBody({ limits: { exposureQuotaMinor: '-1', perBorrowerCapMinor: '0' } })))).toBe('limits.exposureQuotaMinor');
+    expect(refusedPath(() => validate(createLenderRequest, createLenderBody({ limits: { exposureQuotaMinor: '1', perBorrowerCapMinor: '0', maxShareBps: 10_001 } })))).toBe('limits.maxShareBps');
+    expect(refusedPath(() => validate(createLenderRequest, createLenderBody({ roles: [] })))).toBe('roles');
+    expect(refusedPath(() => validate(createLenderRequest, createLenderBody({ roles: ['BROKER'] })))).toBe('roles.0');
+    expect(refusedPath(() => validate(createLenderRequest, createLenderBody({ settlementAccount: { bankName: 'B', accountName: 'A', accountNumber: '12' } })))).toBe('settlementAccount.accountNumber');
+    expect(refusedPath(() => validate(createLenderRequest, createLenderBody({ name: '   ' })))).toBe('name');
+  });
+});
+
+describe('createProgramRequest', () => {
+  it('fills every default of a program', () => {
+    const parsed = validate(createProgramRequest, createProgramBody());
+    expect(parsed).toMatchObject({
+      amountRange: { minMinor: 100_000n, maxMinor: 50_000_000n },
+      allocationPolicy: 'TARGET_SHARES',
+      split: { interestBasis: 'PRO_RATA', penalty: 'PRO_RATA', fees: 'LEAD', remainderRule: 'ROUNDING_PARTY', roundingParty: null },
+      fees: { serviceFeeRate: null, guaranteeFeeRate: null, guarantorLenderId: null },
+      lossSharing: { method: 'PRO_RATA', leadFirstLossCapBps: null, guaranteeTriggerDpd: null },
+      dayCount: 'ACT/360',
+      roundingMode: 'HALF_UP',
+      penaltyRateMultiplier: '1.5',
+      settlement: { cutoffTime: '22:00', settlementLagDays: 1, netting: true, calendar: 'CN' },
+      reviewTimeoutHours: 24,
+    });
+    expect(parsed.regulatoryProfile).toBeUndefined();
+    expect(parsed.waterfall).toBeUndefined();
+    expect(parsed.participants[1]).toEqual({ lenderId: PARTNER_A, role: 'PARTNER', targetShareBps: 3000, fixedAmountMinor: null, minAmountMinor: null, priority: 1, yieldRate: null });
+  });
+
+  it('accepts a waterfall that lists each component once', () => {
+    expect(validate(createProgramRequest, createProgramBody({ waterfall: [...DEFAULT_WATERFALL].reverse() })).waterfall).toEqual([...DEFAULT_WATERFALL].reverse());
+    expect(refusedPath(() => validate(createProgramRequest, createProgramBody({ waterfall: ['PENALTY', 'PENALTY', 'FEES', 'OVERDUE_INTEREST', 'OVERDUE_PRINCIPAL', 'CURRENT_INTEREST'] })))).toBe('waterfall');
+  });
+
+  it.each([
+    ['regulatoryProfile', 'EU-2030', 'regulatoryProfile'],
+    ['participants', [{ lenderId: LEAD_ID, role: 'LEAD', targetShareBps: 10_000 }], 'participants'],
+    ['amountRange', { minMinor: '0', maxMinor: '10' }, 'amountRange.minMinor'],
+    ['borrowerRateRange', { min: '0.036', max: '24%' }, 'borrowerRateRange.max'],
+    ['settlement', { cutoffTime: '24:00' }, 'settlement.cutoffTime'],
+    ['split', { fees: { party: 'A#B' } }, 'split.fees.party'],
+    ['penaltyRateMultiplier', '1.5x', 'penaltyRateMultiplier'],
+  ])('refuses %s = %j at %s', (field, value, path) => {
+    expect(refusedPath(() => validate(createProgramRequest, createProgramBody({ [field]: value })))).toBe(path);
+  });
+
+  it('refuses a participant share above 10000 bps', () => {
+    const participants = [
+      { lenderId: LEAD_ID, role: 'LEAD', targetShareBps: 10_001 },
+      { lenderId: PARTNER_A, role: 'PARTNER', targetShareBps: 0 },
+    ];
+    expect(refusedPath(() => validate(createProgramRequest, createProgramBody({ participants })))).toBe('participants.0.targetShareBps');
+  });
+});
+
+describe('small schemas', () => {
+  it('rates are decimal strings', () => {
+    expect(validate(rate, '0.0725')).toBe('0.0725');
+    expect(validate(rate, '0')).toBe('0');
+    for (const bad of ['.5', '00.5', '0.', '-0.1', '1e-2', '0.1234567890123']) expect(() => validate(rate, bad)).toThrow(ValidationError);
+  });
+
+  it('dates are real calendar dates', () => {
+    expect(validate(isoDate, '2024-02-29')).toBe('2024-02-29');
+    for (const bad of ['2025-02-29', '2025-13-01', '2025-1-01', '20250301']) expect(() => validate(isoDate, bad)).toThrow(ValidationError);
+  });
+
+  it('a ledger check takes one business date and nothing else', () => {
+    expect(validate(startLedgerCheckRequest, startLedgerCheckBody())).toEqual({ businessDate: '2025-02-28' });
+    expect(refusedPath(() => validate(startLedgerCheckRequest, {}))).toBe('businessDate');
+    expect(refusedPath(() => validate(startLedgerCheckRequest, startLedgerCheckBody({ shard: 1 })))).toBe('body');
+  });
+
+  it('the version query is a positive whole number given as text', () => {
+    expect(validate(versionQuery, { version: '2' })).toEqual({ version: 2 });
+    expect(validate(versionQuery, {})).toEqual({});
+    expect(refusedPath(() => validate(versionQuery, { version: '0' }))).toBe('version');
+    expect(refusedPath(() => validate(versionQuery, { version: 'latest' }))).toBe('version');
+    expect(refusedPath(() => validate(versionQuery, { v: '1' }))).toBe('body');
+  });
+});
