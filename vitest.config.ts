@@ -6,6 +6,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    globalSetup: [],
+    globalSetup: ['test/integration/global-setup.ts'],
   },
 });

@@ -1,0 +1,211 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { findFreePort, LOOPBACK } from './free-port.ts';
+
+/**
+ * DynamoDB Local: the official emulator (shipped by the `amplify-dynamodb-simulator` package),
+ * so transactions, conditions and errors behave as in AWS. It runs on a Java 17+ runtime.
+ */
+
+export const MIN_JAVA_VERSION = 17;
+
+export class JavaRuntimeError extends Error {
+  override name = 'JavaRuntimeError';
+}
+
+export function javaInstallHint(found: string): string {
+  return [
+    `DynamoDB Local needs a Java ${MIN_JAVA_VERSION} or newer runtime; ${found}.`,
+    'Install one, for example:',
+    `  Debian/Ubuntu:  sudo apt-get install -y openjdk-${MIN_JAVA_VERSION}-jre-headless`,
+    `  Fedora/RHEL:    sudo dnf install -y java-${MIN_JAVA_VERSION}-openjdk-headless`,
+    `  macOS:          brew install openjdk@${MIN_JAVA_VERSION}`,
+    `  Windows:        winget install Microsoft.OpenJDK.${MIN_JAVA_VERSION}`,
+    `or put any Java ${MIN_JAVA_VERSION}+ on PATH (or point JAVA_HOME at it), then start again.`,
+  ].join('\n');
+}
+
+/** The major version in `java -version` output: `"17.0.15"` → 17, `"1.8.0_401"` → 8. */
+export function parseJavaMajorVersion(output: string): number | undefined {
+  const match = /version "(\d+)(?:\.(\d+))?[^"]*"/.exec(output);
+  if (!match) return undefined;
+  const first = Number(match[1]);
+  return first === 1 && match[2] !== undefined ? Number(match[2]) : first;
+}
+
+function javaCandidates(): string[] {
+  const fromHome = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : undefined;
+  return fromHome && existsSync(fromHome) ? [fromHome, 'java'] : ['java'];
+}
+
+/** The java executable to run DynamoDB Local with; throws JavaRuntimeError with install advice. */
+export function requireJava(): { command: string; version: number } {
+  let found = 'no `java` was found on PATH';
+  for (const command of javaCandidates()) {
+    const result = spawnSync(command, ['-version'], { encoding: 'utf8', timeout: 15_000 });
+    if (result.error) continue;
+    const version = parseJavaMajorVersion(`${result.stderr}\n${result.stdout}`);
+    if (version !== undefined && version >= MIN_JAVA_VERSION) return { command, version };
+    found = version === undefined ? `\`${command} -version\` did not report a version` : `${command} is Java ${version}`;
+  }
+  throw new JavaRuntimeError(javaInstallHint(found));
+}
+
+function emulatorDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('amplify-dynamodb-simulator')), 'emulator');
+}
+
+export interface DynamoDbLocalOptions {
+  /** Persist tables to `<persistDir>/dynamodb`; in memory when absent. */
+  persistDir?: string;
+  log?: (line: string) => void;
+  javaCommand?: string;
+  readyTimeoutMs?: number;
+}
+
+export interface DynamoDbLocal {
+  readonly endpoint: string;
+  readonly port: number;
+  /** The process group that holds the JVM. */
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/*
+ * The JVM runs under a small shell that holds our stdin: when this process closes it, or dies
+ * in any way, the shell sees end of file and stops the JVM, so no emulator outlives us.
+ * `wait` returns when the JVM exits by itself, so a crash is seen here too.
+ */
+const WATCHDOG = [
+  'exec 3<&0',
+  '"$0" "$@" & jvm=$!',
+  '( cat <&3 >/dev/null 2>&1; kill "$jvm" 2>/dev/null ) &',
+  'wait "$jvm"',
+].join('\n');
+
+function javaArgs(port: number, dbPath: string | undefined): string[] {
+  const dir = emulatorDir();
+  return [
+    // A short-lived test database: fast start matters more than peak throughput.
+    '-XX:TieredStopAtLevel=1',
+    '-XX:+UseSerialGC',
+    '-Xshare:auto',
+    `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(dir, 'DynamoDBLocal.jar'),
+    '-port',
+    String(port),
+    '-sharedDb',
+    '-disableTelemetry',
+    ...(dbPath ? ['-dbPath', dbPath] : ['-inMemory']),
+  ];
+}
+
+function spawnEmulator(javaCommand: string, args: string[], cwd: string): ChildProcess {
+  if (process.platform === 'win32') {
+    return spawn(javaCommand, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+  return spawn('sh', ['-c', WATCHDOG, javaCommand, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+}
+
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+      body: '{}',
+      signal: AbortSignal.timeout(2_000),
+    });
+    await response.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function launchOnce(
+  javaCommand: string,
+  dbPath: string | undefined,
+  options: DynamoDbLocalOptions,
+): Promise<DynamoDbLocal | 'port-taken'> {
+  const port = await findFreePort();
+  const endpoint = `http://${LOOPBACK}:${port}`;
+  const child = spawnEmulator(javaCommand, javaArgs(port, dbPath), dbPath ?? tmpdir());
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let exited = false;
+  const exit = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      exited = true;
+      resolve(code);
+    });
+  });
+  child.once('error', (error) => (output += String(error)));
+
+  const stop = async (): Promise<void> => {
+    child.stdin?.end();
+    if (!exited) {
+      const timer = setTimeout(() => killGroup(child), 5_000);
+      await exit;
+      clearTimeout(timer);
+    }
+  };
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  while (!exited) {
+    if (await answers(endpoint)) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? 60_000} ms\n${output}`);
+    }
+    await sleep(50);
+  }
+  if (exited) {
+    child.stdin?.end();
+    if (/BindException|Address already in use/i.test(output)) return 'port-taken';
+    throw new Error(`DynamoDB Local exited before it was ready:\n${output}`);
+  }
+  let stopping = false;
+  void exit.then(() => {
+    child.stdin?.end();
+    if (!stopping) options.log?.(`DynamoDB Local stopped unexpectedly:\n${output.slice(-2_000)}`);
+  });
+  return {
+    endpoint,
+    port,
+    pid: child.pid ?? -1,
+    stop: async () => {
+      stopping = true;
+      await stop();
+    },
+  };
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
+    else child.kill('SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Starts DynamoDB Local on a free loopback port and waits until it answers. */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  const javaCommand = options.javaCommand ?? requireJava().command;
+  const dbPath = options.persistDir ? join(options.persistDir, 'dynamodb') : undefined;
+  if (dbPath) mkdirSync(dbPath, { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const started = await launchOnce(javaCommand, dbPath, options);
+    if (started !== 'port-taken') return started;
+  }
+  throw new Error('DynamoDB Local could not bind a free port after three attempts');
+}

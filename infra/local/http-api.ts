@@ -1,0 +1,362 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import {
+  authorizerClaims,
+  buildHttpApiEvent,
+  INTERNAL_SERVER_ERROR,
+  jsonResponse,
+  newRequestId,
+  responseFromResult,
+  tokenScopes,
+} from './api-event.ts';
+import type { ApiResponse, JwtAuthorizerContext } from './api-event.ts';
+import { LOOPBACK } from './free-port.ts';
+import type { FunctionHost } from './functions.ts';
+import { JWKS_PATH, localJwks, OPENID_CONFIGURATION_PATH, openIdConfiguration, verifyLocalToken } from './issuer.ts';
+import { asRecord, asString, functionNameFromArn } from './template.ts';
+import type { TemplateResolver } from './template.ts';
+
+/**
+ * The HTTP API of the template served by node:http: the same routes as API Gateway, the same
+ * payload format 2.0 events, the JWT authorizer emulated against the local issuer.
+ */
+
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface LocalRoute {
+  apiId: string;
+  routeKey: string;
+  /** Upper-case method, or `ANY`; undefined for the `$default` route. */
+  method?: string;
+  segments: RouteSegment[];
+  functionId: string;
+  authorization: { type: 'NONE' } | { type: 'JWT'; scopes: string[] };
+}
+
+type RouteSegment = { literal: string } | { parameter: string } | { greedy: string };
+
+export class RouteError extends Error {
+  override name = 'RouteError';
+}
+
+/** `GET /v1/lenders/{lenderId}` → method and path segments; `$default` matches anything. */
+export function parseRouteKey(routeKey: string): { method?: string; segments: RouteSegment[] } {
+  if (routeKey === '$default') return { segments: [{ greedy: '' }] };
+  const [method, path] = routeKey.split(' ');
+  if (!method || !path || !path.startsWith('/')) throw new RouteError(`Unsupported route key ${routeKey}`);
+  const segments = path
+    .split('/')
+    .slice(1)
+    .map((segment): RouteSegment => {
+      const greedy = /^\{(\w+)\+\}$/.exec(segment);
+      if (greedy) return { greedy: greedy[1] as string };
+      const parameter = /^\{(\w+)\}$/.exec(segment);
+      return parameter ? { parameter: parameter[1] as string } : { literal: segment };
+    });
+  return { method: method.toUpperCase(), segments };
+}
+
+/** The routes of every `AWS::ApiGatewayV2::Api` in the template, each bound to its function. */
+export function routesFromTemplate(resolver: TemplateResolver, functions: FunctionHost): LocalRoute[] {
+  const integrations = new Map(resolver.resourcesOfType('AWS::ApiGatewayV2::Integration').map(([id]) => [id, resolver.properties(id)]));
+  const authorizers = new Map(resolver.resourcesOfType('AWS::ApiGatewayV2::Authorizer').map(([id]) => [id, resolver.properties(id)]));
+  return resolver.resourcesOfType('AWS::ApiGatewayV2::Route').map(([logicalId]) => {
+    const props = resolver.properties(logicalId);
+    const routeKey = String(props.RouteKey);
+    const target = asString(props.Target) ?? '';
+    const integrationId = /^integrations\/(.+)$/.exec(target)?.[1];
+    const integration = integrationId === undefined ? undefined : integrations.get(integrationId);
+    if (!integration) throw new RouteError(`Route ${routeKey} (${logicalId}) has no integration the local API can serve`);
+    if (asString(integration.IntegrationType) !== 'AWS_PROXY') {
+      throw new RouteError(`Route ${routeKey}: only Lambda proxy integrations are served locally`);
+    }
+    if (asString(integration.PayloadFormatVersion) !== '2.0') {
+      throw new RouteError(`Route ${routeKey}: only payload format 2.0 is served locally`);
+    }
+    const uri = asString(integration.IntegrationUri) ?? '';
+    const functionArn = /arn:aws[\w-]*:lambda:[^:]+:[^:]+:function:[^/:]+/.exec(uri)?.[0];
+    const name = functionArn === undefined ? undefined : functionNameFromArn(functionArn);
+    const fn = name === undefined ? undefined : functions.get(name);
+    if (!fn || !functions.isRunnable(fn.logicalId)) {
+      throw new RouteError(`Route ${routeKey}: its function ${name ?? uri} has no handler module to run locally`);
+    }
+    const type = asString(props.AuthorizationType) ?? 'NONE';
+    let authorization: LocalRoute['authorization'];
+    if (type === 'NONE') {
+      authorization = { type: 'NONE' };
+    } else if (type === 'JWT') {
+      const authorizer = authorizers.get(asString(props.AuthorizerId) ?? '');
+      if (!authorizer || asString(authorizer.AuthorizerType) !== 'JWT') {
+        throw new RouteError(`Route ${routeKey}: its JWT authorizer is missing from the template`);
+      }
+      const scopes = Array.isArray(props.AuthorizationScopes) ? props.AuthorizationScopes.map(String) : [];
+      authorization = { type: 'JWT', scopes };
+    } else {
+      throw new RouteError(`Route ${routeKey}: authorization type ${type} is not emulated locally`);
+    }
+    return {
+      apiId: asString(props.ApiId) ?? 'local',
+      routeKey,
+      ...parseRouteKey(routeKey),
+      functionId: fn.logicalId,
+      authorization,
+    };
+  });
+}
+
+export interface RouteMatch {
+  route: LocalRoute;
+  pathParameters: Record<string, string>;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function matchSegments(route: LocalRoute, parts: string[]): Record<string, string> | undefined {
+  const parameters: Record<string, string> = {};
+  for (let index = 0; index < route.segments.length; index += 1) {
+    const segment = route.segments[index] as RouteSegment;
+    if ('greedy' in segment) {
+      const rest = parts.slice(index);
+      if (rest.length === 0 || (segment.greedy !== '' && rest.join('/') === '')) return undefined;
+      if (segment.greedy !== '') parameters[segment.greedy] = rest.map(decodeSegment).join('/');
+      return parameters;
+    }
+    const part = parts[index];
+    if (part === undefined) return undefined;
+    if ('literal' in segment) {
+      if (segment.literal !== part) return undefined;
+    } else {
+      if (part === '') return undefined;
+      parameters[segment.parameter] = decodeSegment(part);
+    }
+  }
+  return route.segments.length === parts.length ? parameters : undefined;
+}
+
+/** Rank of a route: literal segments beat parameters, which beat greedy ones; `$default` last. */
+function specificity(route: LocalRoute): number[] {
+  return route.segments.map((segment) => ('literal' in segment ? 3 : 'parameter' in segment ? 2 : 'greedy' in segment && segment.greedy !== '' ? 1 : 0));
+}
+
+function compareSpecificity(a: LocalRoute, b: LocalRoute): number {
+  const left = specificity(a);
+  const right = specificity(b);
+  for (let index = 0; index < Math.max(left.length, right.length); index += 1) {
+    const difference = (right[index] ?? -1) - (left[index] ?? -1);
+    if (difference !== 0) return difference;
+  }
+  if (a.method === 'ANY' && b.method !== 'ANY') return 1;
+  if (b.method === 'ANY' && a.method !== 'ANY') return -1;
+  return 0;
+}
+
+/** The route API Gateway would choose for a method and raw path, if any. */
+export function matchRoute(routes: LocalRoute[], method: string, rawPath: string): RouteMatch | undefined {
+  const parts = rawPath.split('/').slice(1);
+  const candidates = routes
+    .filter((route) => route.method === undefined || route.method === 'ANY' || route.method === method.toUpperCase())
+    .sort(compareSpecificity);
+  for (const route of candidates) {
+    const pathParameters = matchSegments(route, parts);
+    if (pathParameters) return { route, pathParameters };
+  }
+  return undefined;
+}
+
+const UNAUTHORIZED = (description?: string): ApiResponse =>
+  jsonResponse(401, { message: 'Unauthorized' }, [
+    ['www-authenticate', description ? `Bearer error="invalid_token" error_description="${description}"` : 'Bearer'],
+  ]);
+const FORBIDDEN = jsonResponse(403, { message: 'Forbidden' });
+const NOT_FOUND = jsonResponse(404, { message: 'Not Found' });
+const TOO_LARGE = jsonResponse(413, { message: 'Request Entity Too Large' });
+
+/** The JWT authorizer: 401 for a missing, invalid or expired token; 403 when no route scope is granted. */
+export async function authorize(
+  route: LocalRoute,
+  authorizationHeader: string | undefined,
+): Promise<JwtAuthorizerContext | ApiResponse | undefined> {
+  if (route.authorization.type === 'NONE') return undefined;
+  const header = (authorizationHeader ?? '').trim();
+  if (header === '') return UNAUTHORIZED();
+  const token = /^bearer\s+/i.test(header) ? header.replace(/^bearer\s+/i, '') : header;
+  let payload: Record<string, unknown>;
+  try {
+    payload = await verifyLocalToken(token);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return UNAUTHORIZED(code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid');
+  }
+  const granted = tokenScopes(payload);
+  const required = route.authorization.scopes;
+  if (required.length > 0 && !required.some((scope) => granted.includes(scope))) return FORBIDDEN;
+  return { claims: authorizerClaims(payload), scopes: required.length > 0 ? granted : null };
+}
+
+export interface HttpApiOptions {
+  routes: LocalRoute[];
+  functions: FunctionHost;
+  log?: (line: string) => void;
+  /** Extra local endpoints served before the API routes (health, JWKS, test hooks). */
+  localHandlers?: Array<(request: IncomingMessage, url: URL) => Promise<ApiResponse | undefined> | ApiResponse | undefined>;
+  isReady: () => boolean;
+  baseUrl: () => string;
+}
+
+/** Past this much, an oversized body is no longer drained: the connection is dropped. */
+const MAX_DRAIN_BYTES = 10 * MAX_BODY_BYTES;
+
+/**
+ * The request body, or undefined when it is over the limit. An oversized body is read to its
+ * end and dropped, so the client receives the 413 instead of a reset connection.
+ */
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_DRAIN_BYTES) {
+      request.destroy();
+      return undefined;
+    }
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
+}
+
+function write(response: ServerResponse, result: ApiResponse, requestId: string, closeConnection = false): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of result.headers) {
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else headers[name] = `${existing},${value}`;
+  }
+  headers['apigw-requestid'] = requestId;
+  headers['content-length'] = String(result.body.length);
+  if (closeConnection) headers.connection = 'close';
+  response.writeHead(result.statusCode, headers);
+  response.end(result.body);
+}
+
+export function createApiRequestHandler(options: HttpApiOptions) {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const requestId = newRequestId();
+    const now = new Date();
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname === '/health') {
+      const ready = options.isReady();
+      write(response, jsonResponse(ready ? 200 : 503, { status: ready ? 'ok' : 'starting' }), requestId);
+      return;
+    }
+    if (request.method === 'GET' && url.pathname === JWKS_PATH) {
+      write(response, jsonResponse(200, await localJwks()), requestId);
+      return;
+    }
+    if (request.method === 'GET' && url.pathname === OPENID_CONFIGURATION_PATH) {
+      write(response, jsonResponse(200, openIdConfiguration(options.baseUrl())), requestId);
+      return;
+    }
+    for (const local of options.localHandlers ?? []) {
+      const handled = await local(request, url);
+      if (handled) {
+        write(response, handled, requestId);
+        return;
+      }
+    }
+    const rawUrl = request.url ?? '/';
+    const rawPath = rawUrl.split('?')[0] ?? '/';
+    const match = matchRoute(options.routes, request.method ?? 'GET', rawPath);
+    if (!match) {
+      request.resume();
+      write(response, NOT_FOUND, requestId);
+      return;
+    }
+    const body = await readBody(request);
+    if (body === undefined) {
+      write(response, TOO_LARGE, requestId, true);
+      return;
+    }
+    const authorizer = await authorize(match.route, request.headers.authorization);
+    if (authorizer && 'statusCode' in authorizer) {
+      write(response, authorizer, requestId);
+      return;
+    }
+    const event = buildHttpApiEvent(
+      {
+        method: request.method ?? 'GET',
+        url: rawUrl,
+        rawHeaders: request.rawHeaders,
+        body,
+        sourceIp: (request.socket.remoteAddress ?? LOOPBACK).replace(/^::ffff:/, ''),
+        protocol: `HTTP/${request.httpVersion}`,
+        now,
+        requestId,
+      },
+      { routeKey: match.route.routeKey, apiId: match.route.apiId, pathParameters: match.pathParameters, ...(authorizer ? { authorizer } : {}) },
+    );
+    let result: ApiResponse;
+    try {
+      result = responseFromResult(await options.functions.invoke(match.route.functionId, event));
+    } catch (error) {
+      options.log?.(
+        `${match.route.routeKey} (${match.route.functionId}) failed: ${error instanceof Error ? (error.cause instanceof Error ? (error.cause.stack ?? error.message) : error.message) : String(error)}`,
+      );
+      result = INTERNAL_SERVER_ERROR;
+    }
+    write(response, result, requestId);
+  };
+}
+
+export interface HttpApiServer {
+  readonly server: Server;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Listens on the loopback interface (port 0 = any free port). */
+export async function startHttpApi(options: HttpApiOptions, port: number): Promise<HttpApiServer> {
+  const handle = createApiRequestHandler(options);
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      options.log?.(`HTTP API error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (!response.headersSent) write(response, INTERNAL_SERVER_ERROR, newRequestId());
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, LOOPBACK, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return {
+    server,
+    port: typeof address === 'object' && address !== null ? address.port : port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Reads a JSON body of a local endpoint (test hooks), small by design. */
+export async function readJsonBody(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const body = await readBody(request);
+  if (!body || body.length === 0) return {};
+  try {
+    return asRecord(JSON.parse(body.toString('utf8'))) ?? {};
+  } catch {
+    return {};
+  }
+}

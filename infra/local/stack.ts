@@ -1,0 +1,259 @@
+import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { jsonResponse } from './api-event.ts';
+import type { ApiResponse } from './api-event.ts';
+import { requireJava, startDynamoDbLocal } from './dynamodb.ts';
+import type { DynamoDbLocal } from './dynamodb.ts';
+import { FunctionHost, functionsFromTemplate } from './functions.ts';
+import type { ModuleLoader } from './functions.ts';
+import { readJsonBody, routesFromTemplate, startHttpApi } from './http-api.ts';
+import type { HttpApiServer } from './http-api.ts';
+import { mintToken, REPOSITORY_ROOT } from './issuer.ts';
+import { LocalScheduler, schedulesFromTemplate } from './scheduler.ts';
+import { resolveSyncHostPrefix, startSfnEndpoint } from './sfn-endpoint.ts';
+import type { SfnEndpoint } from './sfn-endpoint.ts';
+import { stateMachinesFromTemplate, StepFunctionsRuntime } from './stepfunctions.ts';
+import { createTables, tableSpecsFromTemplate } from './tables.ts';
+import type { CreateTablesResult } from './tables.ts';
+import { LOCAL_REGION, TemplateResolver } from './template.ts';
+import type { CfnTemplate } from './template.ts';
+
+/**
+ * The embedded local stack of `npm start` and of the integration tests: DynamoDB Local with
+ * the template's tables, the template's functions, state machines, routes and schedules, a
+ * local Step Functions endpoint and the local token issuer.
+ */
+
+export interface SeedContext {
+  baseUrl: string;
+  mintToken: typeof mintToken;
+}
+
+export interface LocalStackOptions {
+  /** Port of the HTTP API; 0 (the default) picks any free port. */
+  port?: number;
+  /** Keep DynamoDB data in `<persistDir>/dynamodb` across restarts; in memory when absent. */
+  persistDir?: string;
+  /** Runs once everything is up, before the stack reports ready. */
+  seed?: (ctx: SeedContext) => Promise<void>;
+  log?: (line: string) => void;
+  /** Run this template instead of synthesizing the app (tests of the local stack itself). */
+  template?: CfnTemplate;
+  /** Fire schedules at their times (default true); tests fire them with `scheduler.fire`. */
+  runSchedules?: boolean;
+  /** The repository root that `colend:entry` paths are relative to. */
+  rootDir?: string;
+  /** How handler modules are imported (defaults to the platform's dynamic import). */
+  loadModule?: ModuleLoader;
+}
+
+export interface LocalStack {
+  readonly baseUrl: string;
+  readonly dynamodbEndpoint: string;
+  readonly sfnEndpoint: string;
+  readonly template: CfnTemplate;
+  readonly scheduler: LocalScheduler;
+  readonly stepFunctions: StepFunctionsRuntime;
+  readonly functions: FunctionHost;
+  /** The template's tables: created now, or found from a persisted run. */
+  readonly tables: CreateTablesResult;
+  /** Milliseconds from the call to ready. */
+  readonly startupMs: number;
+  readonly mintToken: typeof mintToken;
+  /** Invocations per function logical id since start. */
+  invocationCounts(): Record<string, number>;
+  /** Stops everything: servers closed, executions aborted, the JVM ended. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+interface SynthModule {
+  synthesizeTemplate?: (options: { bundling: boolean }) => Promise<Record<string, unknown>>;
+}
+
+/** The CloudFormation template of the `Colend` stack, synthesized without bundling. */
+export async function synthesizeAppTemplate(rootDir: string = REPOSITORY_ROOT): Promise<CfnTemplate> {
+  const path = join(rootDir, 'infra', 'synth.ts');
+  if (!existsSync(path)) throw new Error(`${path} is missing: the local stack runs the template it synthesizes`);
+  const module = (await import(pathToFileURL(path).href)) as SynthModule;
+  if (typeof module.synthesizeTemplate !== 'function') throw new Error(`${path} does not export synthesizeTemplate`);
+  return (await module.synthesizeTemplate({ bundling: false })) as CfnTemplate;
+}
+
+/** Sets variables and returns how to put the previous values back. */
+function applyEnvironment(variables: Record<string, string>): () => void {
+  const previous = new Map<string, string | undefined>();
+  for (const [name, value] of Object.entries(variables)) {
+    previous.set(name, process.env[name]);
+    process.env[name] = value;
+  }
+  previous.set('AWS_SESSION_TOKEN', process.env.AWS_SESSION_TOKEN);
+  delete process.env.AWS_SESSION_TOKEN;
+  return () => {
+    for (const [name, value] of previous) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
+type Cleanup = () => Promise<void> | void;
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const startedAt = Date.now();
+  const log = options.log ?? (() => undefined);
+  const phase = (name: string): void => log(`${name} (${Date.now() - startedAt} ms)`);
+  const rootDir = options.rootDir ?? REPOSITORY_ROOT;
+  const cleanups: Cleanup[] = [];
+  let ready = false;
+  let stopped = false;
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    ready = false;
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log(`stop: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+
+  try {
+    // 1. Java first: without it nothing else starts.
+    const java = requireJava();
+    // 2-3. DynamoDB Local starts while the template is synthesized.
+    const [database, synthesized] = await Promise.allSettled([
+      startDynamoDbLocal({ persistDir: options.persistDir, log, javaCommand: java.command }),
+      options.template ? Promise.resolve(options.template) : synthesizeAppTemplate(rootDir),
+    ]);
+    if (database.status === 'fulfilled') cleanups.push(() => database.value.stop());
+    if (database.status === 'rejected') throw database.reason;
+    if (synthesized.status === 'rejected') throw synthesized.reason;
+    const dynamo: DynamoDbLocal = database.value;
+    const template = synthesized.value;
+    phase('DynamoDB Local and template ready');
+    const resolver = new TemplateResolver(template);
+    log(`DynamoDB Local on ${dynamo.endpoint}${options.persistDir ? ` (data in ${join(options.persistDir, 'dynamodb')})` : ' (in memory)'}`);
+
+    // 4. Tables, exactly as the template defines them.
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    cleanups.push(() => client.destroy());
+    const tables = await createTables(client, tableSpecsFromTemplate(resolver));
+    log(`Tables: ${[...tables.created.map((t) => `${t.tableName} (created)`), ...tables.existing.map((t) => `${t.tableName} (kept)`)].join(', ') || 'none'}`);
+
+    // 5. Functions and state machines: every Task state bound, or the stack refuses to start.
+    const functions = new FunctionHost(functionsFromTemplate(resolver), { rootDir, log, loadModule: options.loadModule });
+    const machines = stateMachinesFromTemplate(resolver);
+    const stepFunctions = new StepFunctionsRuntime({
+      machines,
+      functions,
+      log,
+      dynamodb: () => new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    });
+    cleanups.push(() => stepFunctions.stop());
+
+    // 6. The Step Functions endpoint, then the environment handlers see, set before any
+    //    handler module is imported.
+    const sfnEndpoint: SfnEndpoint = await startSfnEndpoint(stepFunctions, { log });
+    cleanups.push(() => sfnEndpoint.close());
+    resolveSyncHostPrefix();
+    const restoreEnvironment = applyEnvironment(
+      functions.environment({
+        AWS_REGION: LOCAL_REGION,
+        AWS_DEFAULT_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SFN: sfnEndpoint.endpoint,
+      }),
+    );
+    cleanups.push(restoreEnvironment);
+    phase('environment set');
+    await functions.preload();
+    phase('handlers loaded');
+
+    const scheduler = new LocalScheduler(
+      schedulesFromTemplate(resolver),
+      {
+        startExecution: (request) => stepFunctions.startExecution(request),
+        invokeFunction: async (nameOrArn, payload) => {
+          const fn = functions.resolve(nameOrArn);
+          if (!fn) throw new Error(`No function ${nameOrArn}`);
+          return functions.invoke(fn.logicalId, payload);
+        },
+      },
+      { log },
+    );
+    cleanups.push(() => scheduler.stop());
+    for (const unsupported of scheduler.unsupportedTargets()) {
+      log(`warning: schedule ${unsupported.scheduleId} targets ${unsupported.arn}, which does not run locally`);
+    }
+
+    // 7. The HTTP API, answering 503 on /health until ready.
+    let baseUrl = '';
+    const localHandlers = [testHooks(scheduler, functions, stepFunctions)];
+    const routes = routesFromTemplate(resolver, functions);
+    const http: HttpApiServer = await startHttpApi(
+      { routes, functions, log, localHandlers, isReady: () => ready, baseUrl: () => baseUrl },
+      options.port ?? 0,
+    );
+    cleanups.push(() => http.close());
+    baseUrl = `http://127.0.0.1:${http.port}`;
+
+    // 8. Seed data through the API, as a client would.
+    if (options.seed) await options.seed({ baseUrl, mintToken });
+
+    if (options.runSchedules ?? true) scheduler.start();
+    ready = true;
+    const startupMs = Date.now() - startedAt;
+    return {
+      baseUrl,
+      dynamodbEndpoint: dynamo.endpoint,
+      sfnEndpoint: sfnEndpoint.endpoint,
+      template,
+      scheduler,
+      stepFunctions,
+      functions,
+      tables,
+      startupMs,
+      mintToken,
+      invocationCounts: () => functions.invocationCounts(),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Local-only endpoints for tests and benchmarks that run in other processes:
+ * `POST /local/schedules/{id}/fire` with `{"time": "<ISO time>"}` fires a schedule;
+ * `GET /local/invocations` reports function invocations and state transitions.
+ */
+function testHooks(scheduler: LocalScheduler, functions: FunctionHost, stepFunctions: StepFunctionsRuntime) {
+  return async (request: IncomingMessage, url: URL): Promise<ApiResponse | undefined> => {
+    if (!url.pathname.startsWith('/local/')) return undefined;
+    const fire = /^\/local\/schedules\/([^/]+)\/fire$/.exec(url.pathname);
+    if (fire && request.method === 'POST') {
+      const body = await readJsonBody(request);
+      const time = typeof body.time === 'string' ? body.time : new Date().toISOString();
+      try {
+        return jsonResponse(200, await scheduler.fire(decodeURIComponent(fire[1] as string), time));
+      } catch (error) {
+        return jsonResponse(400, { message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    if (url.pathname === '/local/invocations' && request.method === 'GET') {
+      return jsonResponse(200, { functions: functions.invocationCounts(), stateTransitions: stepFunctions.transitionCounts() });
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,101 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { JavaRuntimeError } from './dynamodb.ts';
+import { issuerKeyPath } from './issuer.ts';
+import { startLocalStack } from './stack.ts';
+import type { LocalStack, SeedContext } from './stack.ts';
+
+/**
+ * `npm start`: the whole system on this machine, no AWS account needed.
+ *   PORT=3000 (default) sets the API port; `--persist <dir>` keeps DynamoDB data in <dir>.
+ */
+
+const log = (line: string): void => console.log(`[local] ${line}`);
+
+interface DemoModule {
+  seedDemo?: (ctx: SeedContext) => Promise<void>;
+}
+
+/** The demo data of `./demo.ts`, when that module exists. */
+async function demoSeed(): Promise<((ctx: SeedContext) => Promise<void>) | undefined> {
+  const url = new URL('./demo.ts', import.meta.url);
+  if (!existsSync(fileURLToPath(url))) return undefined;
+  const module = (await import(url.href)) as DemoModule;
+  if (typeof module.seedDemo !== 'function') throw new Error('infra/local/demo.ts does not export seedDemo(ctx)');
+  return module.seedDemo;
+}
+
+function usage(message: string): never {
+  console.error(`${message}\nUsage: npm start [-- --persist <dir>]   (PORT sets the API port, default 3000)`);
+  process.exit(2);
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return 3000;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) usage(`PORT=${value} is not a port number`);
+  return port;
+}
+
+function banner(stack: LocalStack, persistDir: string | undefined): string {
+  return [
+    '',
+    `Colend is running at ${stack.baseUrl}  (ready in ${stack.startupMs} ms)`,
+    `  API:             ${stack.baseUrl}/v1/...   health: ${stack.baseUrl}/health`,
+    `  DynamoDB Local:  ${stack.dynamodbEndpoint}${persistDir ? `  (data kept in ${persistDir})` : '  (in memory)'}`,
+    `  Step Functions:  ${stack.sfnEndpoint}`,
+    '',
+    'Access tokens (signed by the local issuer, key in ' + issuerKeyPath() + '):',
+    '  npm run -s token -- --scope lead',
+    '  npm run -s token -- --scope partner --lender <lenderId>',
+    '  npm run -s token -- --scope finance [--lender <lenderId>]',
+    'For example:',
+    `  curl -H "Authorization: Bearer $(npm run -s token -- --scope lead)" ${stack.baseUrl}/v1/lenders`,
+    '',
+    'Ctrl-C stops everything.',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { persist: { type: 'string' } }, strict: true, allowPositionals: false }));
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
+  }
+  const persistDir = values.persist !== undefined ? resolve(values.persist) : undefined;
+  const port = parsePort(process.env.PORT);
+
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({ port, persistDir, log, seed: await demoSeed() });
+  } catch (error) {
+    if (error instanceof JavaRuntimeError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  }
+  console.log(banner(stack, persistDir));
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+await main();

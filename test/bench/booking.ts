@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { LocalStack } from '../../infra/local/stack.ts';
+import { formatMs, percentile } from './stats.ts';
+
+const CLIENTS = 8;
+
+async function post(stack: LocalStack, token: string, path: string, body: unknown): Promise<number> {
+  const res = await fetch(`${stack.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: JSON.stringify(body),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+function lender(lenderId: string, roles: string[]) {
+  return {
+    lenderId,
+    name: lenderId,
+    roles,
+    institutionType: 'NATIONAL_BANK',
+    region: 'NATIONAL',
+    currency: 'CNY',
+    settlementAccount: { bankName: 'Bench Bank', accountName: 'Bench', accountNumber: '6222000000000000' },
+    limits: { exposureQuotaMinor: '100000000000000', perBorrowerCapMinor: '20000000' },
+  };
+}
+
+/** Loans booked over HTTP by 8 concurrent clients, each waiting for its answer before the next. */
+export async function benchBooking(stack: LocalStack, loansPerClient: number) {
+  const token = await stack.mintToken({ scopes: ['lead'] });
+  const run = randomUUID().slice(0, 6).toUpperCase();
+  const [lead, a, b] = [`BLEAD_${run}`, `BBANKA_${run}`, `BBANKB_${run}`];
+  for (const [id, roles] of [[lead, ['LEAD']], [a, ['PARTNER']], [b, ['PARTNER']]] as const) {
+    if ((await post(stack, token, '/v1/lenders', lender(id, [...roles]))) !== 201) throw new Error('bench setup: lender');
+  }
+  const programId = `BPROG_${run}`;
+  const program = {
+    programId,
+    name: 'Bench',
+    currency: 'CNY',
+    leadLenderId: lead,
+    amountRange: { minMinor: '1000', maxMinor: '20000000' },
+    termMonthsRange: { min: 1, max: 36 },
+    repaymentMethods: ['EQUAL_INSTALLMENT'],
+    borrowerRateRange: { min: '0.01', max: '0.24' },
+    participants: [
+      { lenderId: lead, role: 'LEAD', targetShareBps: 4000 },
+      { lenderId: a, role: 'PARTNER', targetShareBps: 3000 },
+      { lenderId: b, role: 'PARTNER', targetShareBps: 3000 },
+    ],
+  };
+  if ((await post(stack, token, '/v1/programs', program)) !== 201) throw new Error('bench setup: program');
+
+  const latencies: number[] = [];
+  let failures = 0;
+  const before = stack.invocationCounts();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, client) => {
+      for (let i = 0; i < loansPerClient; i++) {
+        const loanId = `BL-${run}-${client}-${i}`;
+        const t0 = performance.now();
+        const status = await post(stack, token, '/v1/loans', {
+          loanId,
+          programId,
+          borrower: { borrowerId: `BB-${loanId}`, type: 'INDIVIDUAL', region: 'CN-31' },
+          currency: 'CNY',
+          principalMinor: '1000003',
+          annualRate: '0.108',
+          termMonths: 12,
+          repaymentMethod: 'EQUAL_INSTALLMENT',
+          disbursementDate: '2026-11-02',
+          disbursementReference: `R-${loanId}`,
+          fundingPlan: [
+            { lenderId: lead, amountMinor: '400001' },
+            { lenderId: a, amountMinor: '300001' },
+            { lenderId: b, amountMinor: '300001' },
+          ],
+        });
+        latencies.push(performance.now() - t0);
+        if (status !== 201) failures++;
+      }
+    }),
+  );
+  const elapsedMs = performance.now() - started;
+  const after = stack.invocationCounts();
+  const invocations = Object.keys(after).reduce((n, k) => n + (after[k] ?? 0) - (before[k] ?? 0), 0);
+  const sorted = latencies.sort((x, y) => x - y);
+  return {
+    loans: latencies.length,
+    failures,
+    perSecond: (latencies.length / elapsedMs) * 1000,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    invocationsPerLoan: invocations / latencies.length,
+  };
+}
+
+export function printBooking(r: Awaited<ReturnType<typeof benchBooking>>): void {
+  console.log(
+    `booking over HTTP, ${CLIENTS} clients: ${r.loans} loans, ${r.perSecond.toFixed(1)} loans/s, p50 ${formatMs(r.p50)}, p99 ${formatMs(r.p99)}, ` +
+      `${r.failures} failed, ${r.invocationsPerLoan.toFixed(2)} function invocations per loan`,
+  );
+}

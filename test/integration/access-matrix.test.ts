@@ -1,0 +1,92 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../shared/http/routes.ts';
+import { synthesizeTemplate } from '../../infra/synth.ts';
+import { api } from './support/stack.ts';
+import { createWorld, lenderBody, loanBody, post, programBody, uniqueKey, type World } from './support/world.ts';
+
+type Caller = 'none' | 'lead' | 'partner' | 'otherPartner' | 'finance' | 'lenderFinance';
+const CALLERS: readonly Caller[] = ['none', 'lead', 'partner', 'otherPartner', 'finance', 'lenderFinance'];
+
+interface Probe {
+  readonly path: (w: World, loanId: string, n: number) => string;
+  readonly body?: (w: World, n: number) => unknown;
+  /** The answer for each caller; every route of the API must have a row. */
+  readonly expect: Readonly<Record<Caller, number>>;
+}
+
+const open = { none: 200, lead: 200, partner: 200, otherPartner: 200, finance: 200, lenderFinance: 200 };
+const ownData = { none: 401, lead: 200, partner: 200, otherPartner: 404, finance: 200, lenderFinance: 200 };
+const leadWrite = { none: 401, lead: 201, partner: 403, otherPartner: 403, finance: 403, lenderFinance: 403 };
+const anyReader = { none: 401, lead: 200, partner: 200, otherPartner: 200, finance: 200, lenderFinance: 200 };
+
+/** The partner is bank A; the other partner takes part in nothing it is asked about. */
+const MATRIX: Readonly<Record<string, Probe>> = {
+  'GET /v1/openapi.json': { path: () => '/v1/openapi.json', expect: open },
+  'POST /v1/lenders': { path: () => '/v1/lenders', body: (w, n) => lenderBody(`NEW_${w.suffix}_${n}`, ['PARTNER']), expect: leadWrite },
+  'GET /v1/lenders': { path: () => '/v1/lenders', expect: anyReader },
+  'GET /v1/lenders/{lenderId}': { path: (w) => `/v1/lenders/${w.bankA}`, expect: ownData },
+  'GET /v1/lenders/{lenderId}/positions': { path: (w) => `/v1/lenders/${w.bankA}/positions`, expect: ownData },
+  'POST /v1/programs': { path: () => '/v1/programs', body: (w) => programBody(w), expect: leadWrite },
+  'GET /v1/programs': { path: () => '/v1/programs', expect: anyReader },
+  'GET /v1/programs/{programId}': { path: (w) => `/v1/programs/${w.programId}`, expect: ownData },
+  'POST /v1/loans': { path: () => '/v1/loans', body: (w, n) => loanBody(w, `MX-${w.suffix}-${n}`), expect: leadWrite },
+  'GET /v1/loans/{loanId}': { path: (_w, loanId) => `/v1/loans/${loanId}`, expect: ownData },
+  'POST /v1/ledger-checks': {
+    path: () => '/v1/ledger-checks',
+    body: () => ({ businessDate: '2026-11-02' }),
+    expect: { none: 401, lead: 202, partner: 403, otherPartner: 403, finance: 202, lenderFinance: 403 },
+  },
+  'GET /v1/ledger-checks/{businessDate}': {
+    path: () => '/v1/ledger-checks/2026-11-02',
+    expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 403 },
+  },
+};
+
+let w: World;
+let loanId: string;
+const tokenOf = (caller: Caller): string | undefined =>
+  ({ none: undefined, lead: w.tokens.lead, partner: w.tokens.bankA, otherPartner: w.tokens.outsider, finance: w.tokens.finance, lenderFinance: w.tokens.financeA })[caller];
+
+beforeAll(async () => {
+  w = await createWorld();
+  loanId = `MX-${w.suffix}-LOAN`;
+  expect((await post('/v1/loans', w.tokens.lead, loanBody(w, loanId))).status).toBe(201);
+  expect((await post('/v1/ledger-checks', w.tokens.lead, { businessDate: '2026-11-02' })).status).toBe(202);
+  for (let i = 0; i < 100 && (await api('/v1/ledger-checks/2026-11-02', { token: w.tokens.lead })).status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+describe('access matrix', () => {
+  it('has a row for every route of the API and of the deployed template', async () => {
+    const template = await synthesizeTemplate({ bundling: false });
+    const resources = Object.values((template as { Resources: Record<string, { Type: string; Properties: { RouteKey?: string } }> }).Resources);
+    const deployed = resources.filter((r) => r.Type === 'AWS::ApiGatewayV2::Route').map((r) => r.Properties.RouteKey).sort();
+    expect(Object.keys(MATRIX).sort()).toEqual(ROUTES.map((r) => r.routeKey).sort());
+    expect(deployed).toEqual(ROUTES.map((r) => r.routeKey).sort());
+  });
+
+  let n = 0;
+  for (const [routeKey, probe] of Object.entries(MATRIX)) {
+    for (const caller of CALLERS) {
+      it(`${routeKey} as ${caller} → ${probe.expect[caller]}`, async () => {
+        const [method = 'GET'] = routeKey.split(' ');
+        const i = ++n;
+        const res = await api(probe.path(w, loanId, i), {
+          method,
+          token: tokenOf(caller),
+          body: probe.body?.(w, i),
+          headers: method === 'POST' ? { 'idempotency-key': uniqueKey('matrix') } : {},
+        });
+        expect(res.status, res.text).toBe(probe.expect[caller]);
+      });
+    }
+  }
+
+  it('a partner listing lenders and programs sees only its own lender and its programs', async () => {
+    const lenders = (await api('/v1/lenders', { token: w.tokens.bankA })).json as { lenders: { lenderId: string }[] };
+    expect(lenders.lenders.map((l) => l.lenderId)).toEqual([w.bankA]);
+    const programs = (await api('/v1/programs', { token: w.tokens.outsider })).json as { programs: { programId: string }[] };
+    expect(programs.programs.map((p) => p.programId)).not.toContain(w.programId);
+  });
+});

@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JavaRuntimeError, parseJavaMajorVersion, requireJava } from '../../../../infra/local/dynamodb.ts';
+import { REPOSITORY_ROOT } from '../../../../infra/local/issuer.ts';
+
+describe('the Java check', () => {
+  it('reads the major version of every `java -version` style', () => {
+    expect(parseJavaMajorVersion('openjdk version "17.0.15" 2025-04-15\nOpenJDK Runtime Environment')).toBe(17);
+    expect(parseJavaMajorVersion('openjdk version "21" 2023-09-19')).toBe(21);
+    expect(parseJavaMajorVersion('java version "1.8.0_401"')).toBe(8);
+    expect(parseJavaMajorVersion('openjdk version "22-ea" 2024-03-19')).toBe(22);
+    expect(parseJavaMajorVersion('command not found')).toBeUndefined();
+  });
+
+  describe('with an old or missing Java', () => {
+    let bin: string;
+    const saved = { PATH: process.env.PATH, JAVA_HOME: process.env.JAVA_HOME };
+
+    beforeAll(() => {
+      bin = mkdtempSync(join(tmpdir(), 'colend-java-'));
+      writeFileSync(join(bin, 'java'), '#!/bin/sh\necho \'openjdk version "11.0.22" 2024-01-16\' >&2\n');
+      chmodSync(join(bin, 'java'), 0o755);
+    });
+    afterAll(() => {
+      process.env.PATH = saved.PATH;
+      if (saved.JAVA_HOME === undefined) delete process.env.JAVA_HOME;
+      else process.env.JAVA_HOME = saved.JAVA_HOME;
+      rmSync(bin, { recursive: true, force: true });
+    });
+
+    it('says what to install', () => {
+      delete process.env.JAVA_HOME;
+      process.env.PATH = `${bin}:${saved.PATH}`;
+      expect(() => requireJava()).toThrow(JavaRuntimeError);
+      expect(() => requireJava()).toThrow(/Java 17 or newer runtime; java is Java 11[\s\S]*sudo apt-get install -y openjdk-17-jre-headless/);
+      process.env.PATH = join(bin, 'nothing-here');
+      expect(() => requireJava()).toThrow(/no `java` was found on PATH/);
+      process.env.PATH = saved.PATH;
+    });
+
+    it('stops npm start before anything else starts, with a non-zero exit', () => {
+      const result = spawnSync(join(REPOSITORY_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPOSITORY_ROOT, 'infra', 'local', 'start.ts')], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${bin}:${saved.PATH}`, JAVA_HOME: '', PORT: '0' },
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/openjdk-17-jre-headless/);
+      expect(result.stdout).not.toMatch(/DynamoDB Local on/);
+    });
+  });
+});
