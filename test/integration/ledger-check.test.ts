@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api } from './support/stack.ts';
+import { api, fireSchedule } from './support/stack.ts';
 import { createWorld, loanBody, post, type World } from './support/world.ts';
 
 let w: World;
@@ -27,5 +27,14 @@ describe('daily ledger check workflow', () => {
     expect(report.status).toBe('BALANCED');
     expect(report.differenceCount).toBe(0);
     expect(report.loansChecked).toBeGreaterThanOrEqual(1);
+  });
+
+  it('the daily schedule checks the business day that ended before its run', async () => {
+    // 01:00 in Shanghai on 2026-12-05 is 17:00 UTC on 2026-12-04; the day it closes is 2026-12-04.
+    const fired = await fireSchedule('DailyLedgerCheck', '2026-12-04T17:00:00Z');
+    expect(fired.executionArn).toContain(':execution:');
+    const report = await reportOf('2026-12-04', w.tokens.lead);
+    expect(report.businessDate).toBe('2026-12-04');
+    expect(report.status).toBe('BALANCED');
   });
 });
