@@ -1,8 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../shared/http/routes.ts';
 import { synthesizeTemplate } from '../../infra/synth.ts';
 import { api } from './support/stack.ts';
-import { createWorld, lenderBody, loanBody, post, programBody, uniqueKey, type World } from './support/world.ts';
+import { createWorld, expectLedgerBalanced, lenderBody, loanBody, post, programBody, uniqueKey, type World } from './support/world.ts';
+
+afterEach(expectLedgerBalanced);
 
 type Caller = 'none' | 'lead' | 'partner' | 'otherPartner' | 'finance' | 'lenderFinance';
 const CALLERS: readonly Caller[] = ['none', 'lead', 'partner', 'otherPartner', 'finance', 'lenderFinance'];

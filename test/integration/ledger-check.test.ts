@@ -1,6 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { api, fireSchedule } from './support/stack.ts';
-import { createWorld, loanBody, post, type World } from './support/world.ts';
+import { createWorld, expectLedgerBalanced, loanBody, post, type World } from './support/world.ts';
+
+afterEach(expectLedgerBalanced);
 
 let w: World;
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { api } from './support/stack.ts';
-import { createWorld, ledgerImbalance, loanBody, post, uniqueKey, type World } from './support/world.ts';
+import { createWorld, expectLedgerBalanced, loanBody, post, uniqueKey, type World } from './support/world.ts';
 
 let w: World;
 
@@ -8,11 +8,7 @@ beforeAll(async () => {
   w = await createWorld();
 });
 
-afterEach(async () => {
-  const { total, books } = await ledgerImbalance();
-  expect(total).toBe(0n);
-  expect([...books]).toEqual([]);
-});
+afterEach(expectLedgerBalanced);
 
 async function positionsOf(lenderId: string, tokenValue: string) {
   const res = await api(`/v1/lenders/${lenderId}/positions`, { token: tokenValue });

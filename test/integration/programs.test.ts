@@ -1,6 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { api } from './support/stack.ts';
-import { createWorld, lenderBody, loanBody, post, programBody, uniqueKey, type World } from './support/world.ts';
+import { createWorld, expectLedgerBalanced, lenderBody, loanBody, post, programBody, uniqueKey, type World } from './support/world.ts';
+
+afterEach(expectLedgerBalanced);
 
 let w: World;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { api, token } from './stack.ts';
 
 /**
@@ -144,4 +144,11 @@ export async function ledgerImbalance(): Promise<{ total: bigint; books: Map<str
     }
   }
   return { total, books: new Map([...books].filter(([, v]) => v !== 0n)) };
+}
+
+/** After every integration test: the ledger's debits equal its credits, per book and in total. */
+export async function expectLedgerBalanced(): Promise<void> {
+  const { total, books } = await ledgerImbalance();
+  expect(total).toBe(0n);
+  expect([...books]).toEqual([]);
 }
