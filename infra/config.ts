@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 
@@ -24,6 +25,18 @@ export interface LedgerCheckSettings {
   readonly maxConcurrency: number;
 }
 
+/**
+ * How long an execution of each review workflow may run at most. A backstop only: the waits of
+ * its Task states come from the program (at most 30 days each) and end in the workflow's own
+ * catches long before, so a timed-out execution never leaves a reservation behind.
+ */
+export interface ReviewWorkflowSettings {
+  /** Several rounds, each waiting up to a program's review timeout. */
+  readonly jointReviewTimeout: Duration;
+  /** One wait of up to a program's disbursement timeout, plus a few short steps. */
+  readonly disbursementTimeout: Duration;
+}
+
 export interface ApiThrottleSettings {
   readonly rateLimit: number;
   readonly burstLimit: number;
@@ -32,6 +45,7 @@ export interface ApiThrottleSettings {
 export interface StageConfig {
   readonly stageName: string;
   readonly ledgerCheck: LedgerCheckSettings;
+  readonly reviewWorkflows: ReviewWorkflowSettings;
   readonly clients: readonly AppClientConfig[];
   readonly api: { readonly throttle: ApiThrottleSettings };
   /** How long function, workflow and access logs are kept. */
@@ -96,6 +110,10 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
       timeZone: 'Asia/Shanghai',
       shardCount: 16,
       maxConcurrency: 4,
+    },
+    reviewWorkflows: {
+      jointReviewTimeout: Duration.days(365),
+      disbursementTimeout: Duration.days(60),
     },
     clients: rawClients === undefined ? [...DEFAULT_CLIENTS] : parseClients(rawClients),
     api: { throttle: { rateLimit: 50, burstLimit: 100 } },

@@ -1,5 +1,5 @@
 import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
-import { validateLender, type Lender } from '../../shared/domain/lender.ts';
+import { lenderView, validateLender, type Lender } from '../../shared/domain/lender.ts';
 import type { LenderStore } from '../../shared/ports/stores.ts';
 import type { Seal } from '../../shared/http/idempotency.ts';
 import { notFound } from '../../shared/http/errors.ts';
@@ -11,18 +11,18 @@ export interface LenderDeps {
 
 export async function createLender(deps: LenderDeps, input: CreateLenderRequest, seal: Seal, now: string): Promise<void> {
   const lender = validateLender({ ...input, createdAt: now });
-  await deps.lenders.create(lender, seal(201, lender));
+  await deps.lenders.create(lender, seal(201, lenderView(lender)));
 }
 
-export async function listLenders(deps: LenderDeps, principal: Principal): Promise<{ lenders: Lender[] }> {
+export async function listLenders(deps: LenderDeps, principal: Principal): Promise<{ lenders: ReturnType<typeof lenderView>[] }> {
   const only = restrictedTo(principal);
   const lenders = only === null ? await deps.lenders.list() : [await deps.lenders.get(only)].filter((l): l is Lender => l !== null);
-  return { lenders: lenders.sort((a, b) => a.lenderId.localeCompare(b.lenderId)) };
+  return { lenders: lenders.sort((a, b) => a.lenderId.localeCompare(b.lenderId)).map(lenderView) };
 }
 
 /** Another lender's record answers 404, exactly as a lender that does not exist. */
-export async function getLender(deps: LenderDeps, principal: Principal, lenderId: string): Promise<Lender> {
+export async function getLender(deps: LenderDeps, principal: Principal, lenderId: string): Promise<ReturnType<typeof lenderView>> {
   const lender = canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
   if (!lender) throw notFound('lender', lenderId);
-  return lender;
+  return lenderView(lender);
 }

@@ -3,7 +3,7 @@ import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
 import type { BookLoanRequestBody } from '../../shared/http/schemas.ts';
-import { bookLoan, getLoan } from './use-case.ts';
+import { bookLoan, getLoan, getLoanSchedule } from './use-case.ts';
 
 const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
@@ -13,6 +13,7 @@ export const handler = apiHandler(
   {
     'POST /v1/loans': (req) => idempotentWrite(req, deps, (seal, now) => bookLoan(deps, req.body as BookLoanRequestBody, seal, now)),
     'GET /v1/loans/{loanId}': async (req) => ({ statusCode: 200, body: await getLoan(deps, callerOf(req), pathParam(req, 'loanId')) }),
+    'GET /v1/loans/{loanId}/schedule': async (req) => ({ statusCode: 200, body: await getLoanSchedule(deps, callerOf(req), pathParam(req, 'loanId')) }),
   },
   logger,
 );

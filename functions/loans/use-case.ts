@@ -1,8 +1,11 @@
 import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
-import { RuleViolation } from '../../shared/domain/errors.ts';
+import { RuleViolation, invariant } from '../../shared/domain/errors.ts';
+import { addBorrowerExposure, commitQuota, type Reservation } from '../../shared/domain/exposure.ts';
 import { applyEntry, openPosition } from '../../shared/domain/ledger.ts';
-import { bookLoan as decideBooking, type Loan } from '../../shared/domain/loan.ts';
-import type { LenderStore, LoanStore, ProgramStore } from '../../shared/ports/stores.ts';
+import { bookLoan as decideBooking, type BookLoanRequest, type Loan } from '../../shared/domain/loan.ts';
+import type { Program } from '../../shared/domain/program.ts';
+import { loanSchedules, type LenderSchedule, type Schedule } from '../../shared/domain/schedule.ts';
+import { WriteConflict, type ApplicationChange, type ExposureStore, type LenderStore, type LoanStore, type ProgramStore } from '../../shared/ports/stores.ts';
 import type { Seal } from '../../shared/http/idempotency.ts';
 import { notFound } from '../../shared/http/errors.ts';
 import type { BookLoanRequestBody } from '../../shared/http/schemas.ts';
@@ -11,22 +14,72 @@ export interface LoanDeps {
   readonly loans: LoanStore;
   readonly programs: ProgramStore;
   readonly lenders: LenderStore;
+  readonly exposure: ExposureStore;
+}
+
+export async function programOf(deps: Pick<LoanDeps, 'programs'>, programId: string, version: number | null): Promise<Program> {
+  const program = await deps.programs.get(programId, version);
+  if (!program) {
+    const which = version === null ? programId : `${programId} version ${version}`;
+    throw new RuleViolation('UNKNOWN_PROGRAM', `program ${which} does not exist`, { path: version === null ? 'programId' : 'programVersion' });
+  }
+  return program;
+}
+
+export interface BookingOptions {
+  /** Seals the API response into the idempotency record (direct bookings). */
+  readonly seal: Seal | null;
+  /** Reservations of the plan being booked (bookings from an application). */
+  readonly reservations: readonly Reservation[];
+  readonly applicationChange: ((loan: Loan) => { applicationId: string; change: ApplicationChange }) | null;
 }
 
 /**
- * Books a loan: the loan, its disbursement entry and each lender's new position are written in
- * one transaction, with the idempotency record; a refused booking writes nothing.
+ * The one way a loan is booked, directly or from a reviewed application: the loan, its
+ * disbursement entry, each lender's position and sub-schedule, quota (reserved → committed) and
+ * the borrower's exposure, in one transaction. A quota or exposure changed by another booking
+ * since it was read makes the write fail; the booking is then decided again on fresh figures.
  */
-export async function bookLoan(deps: LoanDeps, input: BookLoanRequestBody, seal: Seal, now: string): Promise<void> {
-  const program = await deps.programs.get(input.programId, input.programVersion);
-  if (!program) {
-    const which = input.programVersion === null ? input.programId : `${input.programId} version ${input.programVersion}`;
-    throw new RuleViolation('UNKNOWN_PROGRAM', `program ${which} does not exist`, { path: input.programVersion === null ? 'programId' : 'programVersion' });
+export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program: Program, now: string, options: BookingOptions): Promise<Loan> {
+  const lenders = await deps.lenders.getMany(request.fundingPlan.map((p) => p.lenderId));
+  for (let attempt = 1; ; attempt++) {
+    const booked = decideBooking(request, program, lenders, now);
+    const { loan, entry } = booked;
+    const reserved = new Map(options.reservations.filter((r) => r.state === 'RESERVED').map((r) => [r.lenderId, r]));
+    const quotas = await Promise.all(
+      loan.fundingPlan.map(async (part) => {
+        const lender = lenders.get(part.lenderId);
+        invariant(lender, 'plan lenders are loaded', { lenderId: part.lenderId });
+        const before = await deps.exposure.quota(part.lenderId);
+        return { before, after: commitQuota(lender, before, part, program.leadLenderId, reserved.get(part.lenderId)?.amountMinor ?? 0n) };
+      }),
+    );
+    const exposureBefore = await deps.exposure.borrowerExposure(loan.borrower.borrowerId);
+    const exposureAfter = addBorrowerExposure(exposureBefore, loan.borrower, loan.principalMinor, loan.fundingPlan, lenders, program.regulatoryProfile);
+    const schedules = loanSchedules(loan);
+    try {
+      await deps.loans.book({
+        booked,
+        positions: loan.fundingPlan.map((part) => applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry)),
+        schedules,
+        quotas,
+        exposure: { before: exposureBefore, after: exposureAfter },
+        idempotency: options.seal ? options.seal(201, loanView(loan, null)) : null,
+        usedReservations: [...reserved.values()].map((r) => ({ ...r, state: 'USED', at: now })),
+        applicationChange: options.applicationChange ? options.applicationChange(loan) : null,
+      });
+      return loan;
+    } catch (error) {
+      const stale = error instanceof WriteConflict && (error.entity === 'quota' || error.entity === 'exposure');
+      if (!stale || attempt >= 5) throw error;
+    }
   }
-  const lenders = await deps.lenders.getMany(input.fundingPlan.map((p) => p.lenderId));
-  const booked = decideBooking(input, program, lenders, now);
-  const positions = booked.loan.fundingPlan.map((part) => applyEntry(openPosition(part.lenderId, booked.loan.loanId, booked.loan.currency), booked.entry));
-  await deps.loans.book(booked, positions, seal(201, loanView(booked.loan, null)));
+}
+
+/** `POST /v1/loans`: a loan booked with an explicit funding plan. */
+export async function bookLoan(deps: LoanDeps, input: BookLoanRequestBody, seal: Seal, now: string): Promise<void> {
+  const program = await programOf(deps, input.programId, input.programVersion);
+  await bookWith(deps, input, program, now, { seal, reservations: [], applicationChange: null });
 }
 
 /** What a caller sees of a loan: everything for the lead, only its own part for a lender. */
@@ -39,10 +92,27 @@ export function loanView(loan: Loan, onlyLender: string | null): Loan {
   };
 }
 
-/** A loan the caller has no part in answers 404, exactly as a loan that does not exist. */
-export async function getLoan(deps: LoanDeps, principal: Principal, loanId: string): Promise<Loan> {
+async function visibleLoan(deps: Pick<LoanDeps, 'loans'>, principal: Principal, loanId: string): Promise<Loan> {
   const loan = await deps.loans.get(loanId);
-  const only = restrictedTo(principal);
   if (!loan || !loan.fundingPlan.some((p) => canSeeLender(principal, p.lenderId))) throw notFound('loan', loanId);
-  return loanView(loan, only);
+  return loan;
+}
+
+/** A loan the caller has no part in answers 404, exactly as a loan that does not exist. */
+export async function getLoan(deps: Pick<LoanDeps, 'loans'>, principal: Principal, loanId: string): Promise<Loan> {
+  return loanView(await visibleLoan(deps, principal, loanId), restrictedTo(principal));
+}
+
+/** The borrower's schedule and the lenders' sub-schedules; a lender sees only its own. */
+export async function getLoanSchedule(
+  deps: Pick<LoanDeps, 'loans'>,
+  principal: Principal,
+  loanId: string,
+): Promise<{ loanId: string; borrower: Schedule | null; lenders: LenderSchedule[] }> {
+  await visibleLoan(deps, principal, loanId);
+  const schedules = await deps.loans.schedules(loanId);
+  if (!schedules) throw notFound('schedule', loanId);
+  const only = restrictedTo(principal);
+  if (only === null) return { loanId, ...schedules };
+  return { loanId, borrower: null, lenders: schedules.lenders.filter((s) => s.lenderId === only) };
 }

@@ -7,6 +7,8 @@ import { jsonResponse } from './api-event.ts';
 import type { ApiResponse } from './api-event.ts';
 import { requireJava, startDynamoDbLocal } from './dynamodb.ts';
 import type { DynamoDbLocal } from './dynamodb.ts';
+import { eventBusNamesFromTemplate, LocalEventBus, startEventsEndpoint } from './eventbridge.ts';
+import type { EventsEndpoint } from './eventbridge.ts';
 import { FunctionHost, functionsFromTemplate } from './functions.ts';
 import type { ModuleLoader } from './functions.ts';
 import { readJsonBody, routesFromTemplate, startHttpApi } from './http-api.ts';
@@ -24,7 +26,7 @@ import type { CfnTemplate } from './template.ts';
 /**
  * The embedded local stack of `npm start` and of the integration tests: DynamoDB Local with
  * the template's tables, the template's functions, state machines, routes and schedules, a
- * local Step Functions endpoint and the local token issuer.
+ * local Step Functions endpoint, a local EventBridge endpoint and the local token issuer.
  */
 
 export interface SeedContext {
@@ -54,6 +56,10 @@ export interface LocalStack {
   readonly baseUrl: string;
   readonly dynamodbEndpoint: string;
   readonly sfnEndpoint: string;
+  /** The local EventBridge endpoint (PutEvents), which handlers reach through AWS_ENDPOINT_URL_EVENTBRIDGE. */
+  readonly eventsEndpoint: string;
+  /** Every event put on the local buses, in order. */
+  readonly events: LocalEventBus;
   readonly template: CfnTemplate;
   readonly scheduler: LocalScheduler;
   readonly stepFunctions: StepFunctionsRuntime;
@@ -164,6 +170,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sfnEndpoint: SfnEndpoint = await startSfnEndpoint(stepFunctions, { log });
     cleanups.push(() => sfnEndpoint.close());
     resolveSyncHostPrefix();
+    const events = new LocalEventBus(eventBusNamesFromTemplate(resolver));
+    const eventsEndpoint: EventsEndpoint = await startEventsEndpoint(events, { log });
+    cleanups.push(() => eventsEndpoint.close());
     const restoreEnvironment = applyEnvironment(
       functions.environment({
         AWS_REGION: LOCAL_REGION,
@@ -172,6 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
         AWS_ENDPOINT_URL_SFN: sfnEndpoint.endpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint.endpoint,
       }),
     );
     cleanups.push(restoreEnvironment);
@@ -198,7 +208,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // 7. The HTTP API, answering 503 on /health until ready.
     let baseUrl = '';
-    const localHandlers = [testHooks(scheduler, functions, stepFunctions)];
+    const localHandlers = [testHooks(scheduler, functions, stepFunctions, events)];
     const routes = routesFromTemplate(resolver, functions);
     const http: HttpApiServer = await startHttpApi(
       { routes, functions, log, localHandlers, isReady: () => ready, baseUrl: () => baseUrl },
@@ -217,6 +227,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       baseUrl,
       dynamodbEndpoint: dynamo.endpoint,
       sfnEndpoint: sfnEndpoint.endpoint,
+      eventsEndpoint: eventsEndpoint.endpoint,
+      events,
       template,
       scheduler,
       stepFunctions,
@@ -236,9 +248,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 /**
  * Local-only endpoints for tests and benchmarks that run in other processes:
  * `POST /local/schedules/{id}/fire` with `{"time": "<ISO time>"}` fires a schedule;
- * `GET /local/invocations` reports function invocations and state transitions.
+ * `GET /local/invocations` reports function invocations and state transitions;
+ * `GET /local/events[?detailType=...]` lists the events put on the local buses, oldest first.
  */
-function testHooks(scheduler: LocalScheduler, functions: FunctionHost, stepFunctions: StepFunctionsRuntime) {
+function testHooks(scheduler: LocalScheduler, functions: FunctionHost, stepFunctions: StepFunctionsRuntime, events: LocalEventBus) {
   return async (request: IncomingMessage, url: URL): Promise<ApiResponse | undefined> => {
     if (!url.pathname.startsWith('/local/')) return undefined;
     const fire = /^\/local\/schedules\/([^/]+)\/fire$/.exec(url.pathname);
@@ -253,6 +266,10 @@ function testHooks(scheduler: LocalScheduler, functions: FunctionHost, stepFunct
     }
     if (url.pathname === '/local/invocations' && request.method === 'GET') {
       return jsonResponse(200, { functions: functions.invocationCounts(), stateTransitions: stepFunctions.transitionCounts() });
+    }
+    if (url.pathname === '/local/events' && request.method === 'GET') {
+      const detailType = url.searchParams.get('detailType') ?? undefined;
+      return jsonResponse(200, { events: events.list({ detailType }) });
     }
     return undefined;
   };

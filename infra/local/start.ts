@@ -46,6 +46,7 @@ function banner(stack: LocalStack, persistDir: string | undefined): string {
     `  API:             ${stack.baseUrl}/v1/...   health: ${stack.baseUrl}/health`,
     `  DynamoDB Local:  ${stack.dynamodbEndpoint}${persistDir ? `  (data kept in ${persistDir})` : '  (in memory)'}`,
     `  Step Functions:  ${stack.sfnEndpoint}`,
+    `  EventBridge:     ${stack.eventsEndpoint}   events put so far: ${stack.baseUrl}/local/events`,
     '',
     'Access tokens (signed by the local issuer, key in ' + issuerKeyPath() + '):',
     '  npm run -s token -- --scope lead',

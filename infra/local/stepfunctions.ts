@@ -186,17 +186,55 @@ function commandFor(operation: string): DynamoCommand | undefined {
 export const MAX_TIMER_SECONDS = 2_147_483;
 
 /**
- * The definition as the engine runs it. The engine gives a Task state without TimeoutSeconds
- * 60 seconds, where AWS waits as long as the execution may run; such states get the longest
- * timer instead, so a task token can wait for a partner's answer.
+ * Where the engine reads the timeout of the Task state it is running: a context field whose
+ * value the runtime sets for each task (see `engineDefinition`).
+ */
+export const TASK_TIMEOUT_CONTEXT_PATH = '$$.LocalRuntime.TaskTimeoutSeconds';
+
+/**
+ * The fields of the envelope the engine builds for a Task state that reads its timeout or
+ * heartbeat from its input: the state's own input or Parameters under `input`, and the values
+ * of TimeoutSecondsPath and HeartbeatSecondsPath. The runtime unwraps it before the task runs.
+ */
+export const TIMING_ENVELOPE = {
+  input: 'LocalTaskInput',
+  timeoutSeconds: 'LocalTaskTimeoutSeconds',
+  heartbeatSeconds: 'LocalTaskHeartbeatSeconds',
+} as const;
+
+function hasTimingPaths(state: AslState): boolean {
+  return typeof state.TimeoutSecondsPath === 'string' || typeof state.HeartbeatSecondsPath === 'string';
+}
+
+/**
+ * The definition as the engine runs it. The runtime, not the engine, decides how long each Task
+ * state may run, so that:
+ * - a state without a timeout waits as long as a timer can (the engine's default is 60 seconds,
+ *   AWS waits as long as the execution may run), and a longer timeout is capped to that timer
+ *   instead of overflowing it;
+ * - TimeoutSecondsPath and HeartbeatSecondsPath are read from the state's input (after
+ *   InputPath), not from the Parameters the engine would apply first: such a state's Parameters
+ *   become an envelope (`TIMING_ENVELOPE`) carrying the input and both values;
+ * - the engine still raises its own `States.Timeout`, which `States.TaskFailed` does not match
+ *   in Retry and Catch, exactly as in AWS: every Task state reads its timeout from the context
+ *   field `TASK_TIMEOUT_CONTEXT_PATH`, set by the runtime as the task starts.
  */
 export function engineDefinition(definition: AslDefinition): AslDefinition {
   const copy = structuredClone(definition);
   const adjust = (def: AslDefinition): void => {
     for (const state of Object.values(def.States)) {
-      if (state.Type === 'Task' && state.TimeoutSecondsPath === undefined) {
-        const seconds = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : MAX_TIMER_SECONDS;
-        state.TimeoutSeconds = Math.min(seconds, MAX_TIMER_SECONDS);
+      if (state.Type === 'Task') {
+        if (hasTimingPaths(state)) {
+          state.Parameters = {
+            ...(state.Parameters === undefined ? { [`${TIMING_ENVELOPE.input}.$`]: '$' } : { [TIMING_ENVELOPE.input]: state.Parameters }),
+            ...(typeof state.TimeoutSecondsPath === 'string' ? { [`${TIMING_ENVELOPE.timeoutSeconds}.$`]: state.TimeoutSecondsPath } : {}),
+            ...(typeof state.HeartbeatSecondsPath === 'string' ? { [`${TIMING_ENVELOPE.heartbeatSeconds}.$`]: state.HeartbeatSecondsPath } : {}),
+          };
+        }
+        delete state.TimeoutSeconds;
+        delete state.HeartbeatSeconds;
+        delete state.HeartbeatSecondsPath;
+        state.TimeoutSecondsPath = TASK_TIMEOUT_CONTEXT_PATH;
       }
       nestedDefinitions(state).forEach(adjust);
     }
@@ -204,6 +242,42 @@ export function engineDefinition(definition: AslDefinition): AslDefinition {
   adjust(copy);
   if (typeof copy.TimeoutSeconds === 'number') copy.TimeoutSeconds = Math.min(copy.TimeoutSeconds, MAX_TIMER_SECONDS);
   return copy;
+}
+
+/** A Task state's input as its task receives it, and how long it may run and go without a heartbeat. */
+export interface TaskTiming {
+  input: unknown;
+  /** Capped to `MAX_TIMER_SECONDS`; that cap when the state sets no timeout. */
+  timeoutSeconds: number;
+  heartbeatSeconds?: number;
+}
+
+function positiveSeconds(value: unknown, field: string, stateName: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TaskFailure('States.Runtime', `${stateName}: ${field} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return Math.min(value, MAX_TIMER_SECONDS);
+}
+
+/**
+ * The timing of one run of a Task state, from its definition (TimeoutSeconds, HeartbeatSeconds)
+ * or from the envelope `engineDefinition` built (TimeoutSecondsPath, HeartbeatSecondsPath).
+ */
+export function taskTiming(stateName: string, state: AslState, engineInput: unknown): TaskTiming {
+  let input = engineInput;
+  let timeout: unknown = state.TimeoutSeconds;
+  let heartbeat: unknown = state.HeartbeatSeconds;
+  if (hasTimingPaths(state)) {
+    const envelope = asRecord(engineInput) ?? {};
+    input = envelope[TIMING_ENVELOPE.input];
+    if (typeof state.TimeoutSecondsPath === 'string') timeout = envelope[TIMING_ENVELOPE.timeoutSeconds];
+    if (typeof state.HeartbeatSecondsPath === 'string') heartbeat = envelope[TIMING_ENVELOPE.heartbeatSeconds];
+  }
+  return {
+    input,
+    timeoutSeconds: timeout === undefined ? MAX_TIMER_SECONDS : positiveSeconds(timeout, 'TimeoutSeconds', stateName),
+    ...(heartbeat === undefined ? {} : { heartbeatSeconds: positiveSeconds(heartbeat, 'HeartbeatSeconds', stateName) }),
+  };
 }
 
 /** An error of the Step Functions API, answered with its code as AWS does. */
@@ -259,6 +333,14 @@ function isValidName(name: string): boolean {
   return true;
 }
 const MAX_INPUT_BYTES = 262_144;
+
+/**
+ * A Step Functions API error as the `states:startExecution` integration reports it:
+ * `StepFunctions.<Code>Exception` (for example `StepFunctions.ExecutionAlreadyExistsException`).
+ */
+export function startExecutionErrorName(code: string): string {
+  return `StepFunctions.${code.endsWith('Exception') ? code : `${code}Exception`}`;
+}
 
 function lambdaErrorForEngine(error: unknown): Error {
   if (error instanceof FunctionError) {
@@ -366,6 +448,10 @@ export class StepFunctionsRuntime {
 
     const engine = this.engines.get(machine.arn) as StateMachine;
     const tokens = this.tokens;
+    // The timeout of the Task state that has just started: the engine calls the task's handler
+    // and then, in the same synchronous turn, reads TASK_TIMEOUT_CONTEXT_PATH, so each task sets
+    // it before its first await and no other task can run in between.
+    const currentTask = { timeoutSeconds: MAX_TIMER_SECONDS };
     const context = {
       Execution: { Id: executionArn, Name: name, RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local`, StartTime: startDate.toISOString() },
       StateMachine: { Id: machine.arn, Name: machine.logicalId },
@@ -374,12 +460,27 @@ export class StepFunctionsRuntime {
           return tokens.tokenFor(executionArn);
         },
       },
+      LocalRuntime: {
+        get TaskTimeoutSeconds(): number {
+          return currentTask.timeoutSeconds;
+        },
+      },
     };
     const abortController = new AbortController();
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
     for (const [stateName, binding] of this.bindings.get(machine.arn) ?? []) {
-      handlers[stateName] = (taskInput) =>
-        this.runTask(machine, stateName, binding, taskInput, executionArn, abortController.signal) as Promise<never>;
+      const state = this.stateDefinition(machine, stateName) ?? { Type: 'Task' };
+      handlers[stateName] = (engineInput) => {
+        let timing: TaskTiming;
+        try {
+          timing = taskTiming(stateName, state, engineInput);
+        } catch (error) {
+          currentTask.timeoutSeconds = MAX_TIMER_SECONDS;
+          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+        currentTask.timeoutSeconds = timing.timeoutSeconds;
+        return this.runTask(stateName, binding, timing, executionArn, abortController.signal) as Promise<never>;
+      };
     }
     const execution = engine.run(parsed as never, {
       overrides: { taskResourceLocalHandlers: handlers },
@@ -436,24 +537,19 @@ export class StepFunctionsRuntime {
     }
   }
 
-  private async runTask(
-    machine: LocalStateMachine,
-    stateName: string,
-    binding: TaskBinding,
-    input: unknown,
-    executionArn: string,
-    signal: AbortSignal,
-  ): Promise<unknown> {
+  private async runTask(stateName: string, binding: TaskBinding, timing: TaskTiming, executionArn: string, signal: AbortSignal): Promise<unknown> {
+    const { input, heartbeatSeconds } = timing;
     // Claimed before the first await: the engine resolved `$$.Task.Token` in this same turn.
     const claimed = this.tokens.claim(executionArn, input);
-    const state = this.stateDefinition(machine, stateName);
-    const heartbeatSeconds = typeof state?.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined;
+    // The engine raises States.Timeout at this deadline; the token then expires with it, so a
+    // late SendTaskSuccess is refused with TaskTimedOut as in AWS.
+    const deadline = Date.now() + timing.timeoutSeconds * 1000;
     const waitForToken = async (): Promise<unknown> => {
       const token = claimed[0];
       if (token === undefined) {
         throw new TaskFailure('States.Runtime', `${stateName} waits for a task token but its input does not carry $$.Task.Token`);
       }
-      return this.tokens.wait(token, { heartbeatSeconds, signal });
+      return this.tokens.wait(token, { heartbeatSeconds, deadline, signal });
     };
     switch (binding.kind) {
       case 'lambda':
@@ -496,11 +592,17 @@ export class StepFunctionsRuntime {
   ): Promise<unknown> {
     const parameters = asRecord(input) ?? {};
     const childInput = parameters.Input;
-    const started = this.startExecution({
-      stateMachineArn: String(parameters.StateMachineArn),
-      name: asString(parameters.Name),
-      input: typeof childInput === 'string' ? childInput : JSON.stringify(childInput ?? {}),
-    });
+    let started: { executionArn: string; startDate: Date };
+    try {
+      started = this.startExecution({
+        stateMachineArn: String(parameters.StateMachineArn),
+        name: asString(parameters.Name),
+        input: typeof childInput === 'string' ? childInput : JSON.stringify(childInput ?? {}),
+      });
+    } catch (error) {
+      if (error instanceof SfnServiceError) throw new TaskFailure(startExecutionErrorName(error.code), error.message);
+      throw error;
+    }
     if (mode === 'async') return { ExecutionArn: started.executionArn, StartDate: started.startDate.toISOString() };
     if (mode === 'waitForTaskToken') return waitForToken();
     const record = await this.waitForExecution(started.executionArn);

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 /**
  * Task tokens of `.waitForTaskToken` Task states: issued when a Task state reads
  * `$$.Task.Token`, completed by SendTaskSuccess / SendTaskFailure, kept alive by
- * SendTaskHeartbeat, failed with `States.HeartbeatTimeout` when heartbeats stop.
+ * SendTaskHeartbeat, failed with `States.HeartbeatTimeout` when heartbeats stop, expired at the
+ * task's deadline (the engine fails the state with `States.Timeout` at that moment).
  */
 
 export class TaskTokenError extends Error {
@@ -32,6 +33,7 @@ interface Pending {
   reject: (error: Error) => void;
   heartbeatTimer?: NodeJS.Timeout;
   heartbeatSeconds?: number;
+  expiryTimer?: NodeJS.Timeout;
 }
 
 const TOKEN_PATTERN = /^AQ[A-Za-z0-9_-]{40,}$/;
@@ -77,13 +79,22 @@ export class TaskTokenRegistry {
     return [...found];
   }
 
-  /** Waits for SendTaskSuccess (its output) or SendTaskFailure (rejects with a TaskFailure). */
-  wait(token: string, options: { heartbeatSeconds?: number; signal?: AbortSignal } = {}): Promise<unknown> {
+  /**
+   * Waits for SendTaskSuccess (its output) or SendTaskFailure (rejects with a TaskFailure).
+   * At `deadline` (epoch milliseconds) the token expires: later answers are refused with
+   * TaskTimedOut, and the promise is left to the caller's own timeout, which reports it.
+   */
+  wait(token: string, options: { heartbeatSeconds?: number; deadline?: number; signal?: AbortSignal } = {}): Promise<unknown> {
     const pending = this.tokens.get(token);
     if (!pending) return Promise.reject(new Error('Unknown task token'));
     if (options.heartbeatSeconds !== undefined) {
       pending.heartbeatSeconds = options.heartbeatSeconds;
       this.armHeartbeat(token, pending);
+    }
+    if (options.deadline !== undefined) {
+      clearTimeout(pending.expiryTimer);
+      pending.expiryTimer = setTimeout(() => this.expire(token), Math.max(0, options.deadline - Date.now()));
+      pending.expiryTimer.unref();
     }
     options.signal?.addEventListener('abort', () => this.close(token, new TaskFailure('States.Timeout', 'Task aborted')), {
       once: true,
@@ -137,6 +148,7 @@ export class TaskTokenRegistry {
   private settle(token: string, pending: Pending): void {
     pending.settled = true;
     clearTimeout(pending.heartbeatTimer);
+    clearTimeout(pending.expiryTimer);
     if (this.current.get(pending.executionArn) === token) this.current.delete(pending.executionArn);
   }
 
@@ -145,6 +157,13 @@ export class TaskTokenRegistry {
     if (!pending || pending.settled) return;
     this.settle(token, pending);
     pending.reject(failure);
+  }
+
+  /** The task's time is up: no answer is accepted any more; the waiting task reports the timeout. */
+  private expire(token: string): void {
+    const pending = this.tokens.get(token);
+    if (!pending || pending.settled) return;
+    this.settle(token, pending);
   }
 
   /** Closes every open token of an execution that has ended. */

@@ -6,6 +6,7 @@
  * - a table is named by its logical id;
  * - a function is `arn:aws:lambda:us-east-1:000000000000:function:<LogicalId>`;
  * - a state machine is `arn:aws:states:us-east-1:000000000000:stateMachine:<LogicalId>`;
+ * - an event bus keeps the `Name` of the template (which its `Ref` gives, as in AWS);
  * - any other resource gets a stable placeholder built from its logical id.
  */
 
@@ -40,6 +41,10 @@ export function functionArn(logicalId: string): string {
 
 export function stateMachineArn(logicalId: string): string {
   return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${logicalId}`;
+}
+
+export function eventBusArnOf(name: string): string {
+  return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}`;
 }
 
 export function tableArn(logicalId: string): string {
@@ -206,6 +211,8 @@ export class TemplateResolver {
         return `http://localhost/${LOCAL_ACCOUNT}/${name}`;
       case 'AWS::SNS::Topic':
         return `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${name}`;
+      case 'AWS::Events::EventBus':
+        return this.eventBusName(name, resource);
       default:
         // Tables, functions, roles, buckets, API resources: their local name is the logical id.
         return name;
@@ -253,6 +260,10 @@ export class TemplateResolver {
         return `https://cognito-idp.${LOCAL_REGION}.amazonaws.com/${logicalId}`;
       case 'AWS::Cognito::UserPool.ProviderName':
         return `cognito-idp.${LOCAL_REGION}.amazonaws.com/${logicalId}`;
+      case 'AWS::Events::EventBus.Name':
+        return this.eventBusName(logicalId, resource);
+      case 'AWS::Events::EventBus.Arn':
+        return eventBusArnOf(this.eventBusName(logicalId, resource));
       case 'AWS::S3::Bucket.Arn':
         return `arn:aws:s3:::${logicalId.toLowerCase()}`;
       default: {
@@ -263,6 +274,12 @@ export class TemplateResolver {
         return `local-${logicalId}-${attribute}`;
       }
     }
+  }
+
+  /** An event bus is named in the template (CloudFormation requires it); locally it keeps that name. */
+  private eventBusName(logicalId: string, resource: CfnResource): string {
+    const name = this.resolveValue(resource.Properties?.Name);
+    return typeof name === 'string' && name !== '' ? name : logicalId;
   }
 
   private join(args: unknown): string {

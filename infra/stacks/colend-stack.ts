@@ -5,10 +5,13 @@ import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-api
 import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
+import { disbursementDefinition } from '../../workflows/disbursement/definition.ts';
+import { jointReviewDefinition } from '../../workflows/joint-review/definition.ts';
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
 import type { StageConfig } from '../config.ts';
 import { ColendFunction } from '../constructs/colend-function.ts';
@@ -24,9 +27,23 @@ export const ENV = {
   ledgerTable: 'LEDGER_TABLE',
   stateTable: 'STATE_TABLE',
   ledgerCheckStateMachineArn: 'LEDGER_CHECK_STATE_MACHINE_ARN',
+  jointReviewStateMachineArn: 'JOINT_REVIEW_STATE_MACHINE_ARN',
+  eventBusName: 'EVENT_BUS_NAME',
 } as const;
 
-export type FunctionName = ApiFunctionName | 'ledger-check-shard' | 'ledger-check-report';
+/** The functions behind Task states of the workflows. */
+export type WorkflowFunctionName =
+  | 'ledger-check-shard'
+  | 'ledger-check-report'
+  | 'review-steps'
+  | 'review-ask'
+  | 'disbursement-steps'
+  | 'disbursement-book';
+
+export type FunctionName = ApiFunctionName | WorkflowFunctionName;
+
+/** The workflows an API function may start; it gets the ARN in its environment. */
+type StartedWorkflow = 'ledgerCheck' | 'jointReview';
 
 interface FunctionSpec {
   /** Construct id; never renamed once deployed. */
@@ -34,7 +51,12 @@ interface FunctionSpec {
   readonly description: string;
   readonly stateTable?: TableAccess;
   readonly ledgerTable?: TableAccess;
-  readonly startsLedgerCheck?: boolean;
+  /** The workflow it starts (StartExecution on it, its ARN in the environment). */
+  readonly starts?: StartedWorkflow;
+  /** Resumes or fails the waiting Task states of the review workflows (SendTaskSuccess/Failure). */
+  readonly answersReviewTasks?: boolean;
+  /** Publishes Colend's events to the event bus (EVENT_BUS_NAME). */
+  readonly publishesEvents?: boolean;
   readonly timeout?: Duration;
 }
 
@@ -44,11 +66,19 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   programs: { id: 'ProgramsFunction', description: 'Co-lending programs API', stateTable: 'readWrite' },
   loans: { id: 'LoansFunction', description: 'Loans API', stateTable: 'readWrite', ledgerTable: 'readWrite' },
   positions: { id: 'PositionsFunction', description: "A lender's positions", stateTable: 'read', ledgerTable: 'read' },
+  applications: {
+    id: 'ApplicationsFunction',
+    description: 'Applications API: submission, joint review, partner decisions, disbursement',
+    stateTable: 'readWrite',
+    ledgerTable: 'read',
+    starts: 'jointReview',
+    answersReviewTasks: true,
+  },
   'ledger-checks': {
     id: 'LedgerChecksFunction',
     description: 'Starts ledger checks and reads their reports',
     stateTable: 'readWrite',
-    startsLedgerCheck: true,
+    starts: 'ledgerCheck',
   },
   openapi: { id: 'OpenApiFunction', description: 'The OpenAPI document of the API' },
   'ledger-check-shard': {
@@ -64,6 +94,32 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     stateTable: 'readWrite',
     timeout: Duration.minutes(1),
   },
+  'review-steps': {
+    id: 'ReviewStepsFunction',
+    description: 'Joint-review steps: choose candidates, record a timed-out ask, allocate',
+    stateTable: 'readWrite',
+    timeout: Duration.minutes(1),
+  },
+  'review-ask': {
+    id: 'ReviewAskFunction',
+    description: "Asks a partner for its decision: stores the task token, publishes the event, calls the partner's webhook",
+    stateTable: 'readWrite',
+    publishesEvents: true,
+    timeout: Duration.minutes(1),
+  },
+  'disbursement-steps': {
+    id: 'DisbursementStepsFunction',
+    description: 'Disbursement saga steps: reserve quota, await the disbursement, release',
+    stateTable: 'readWrite',
+    timeout: Duration.minutes(1),
+  },
+  'disbursement-book': {
+    id: 'DisbursementBookFunction',
+    description: 'Books a disbursed loan from its funding plan',
+    stateTable: 'readWrite',
+    ledgerTable: 'readWrite',
+    timeout: Duration.minutes(1),
+  },
 };
 
 export interface ColendStackProps extends StackProps {
@@ -77,6 +133,9 @@ export class ColendStack extends Stack {
   readonly stateTable: ColendTable;
   readonly functions: ReadonlyMap<FunctionName, ColendFunction>;
   readonly ledgerCheck: ColendWorkflow;
+  readonly disbursement: ColendWorkflow;
+  readonly jointReview: ColendWorkflow;
+  readonly eventBus: EventBus;
   readonly identity: Identity;
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
@@ -91,6 +150,8 @@ export class ColendStack extends Stack {
 
     this.ledgerTable = new ColendTable(this, 'LedgerTable');
     this.stateTable = new ColendTable(this, 'StateTable');
+    // Holds its physical name from the construct path: AWS::Events::EventBus requires a Name.
+    this.eventBus = new EventBus(this, 'EventBus', { description: "Colend's business events (source colend)" });
 
     const functions = new Map<FunctionName, ColendFunction>();
     const addFunction = (name: FunctionName, extraEnvironment: Record<string, string> = {}): ColendFunction => {
@@ -113,15 +174,39 @@ export class ColendStack extends Stack {
       logRetention: props.config.logRetention,
     });
 
+    const disbursementSteps = addFunction('disbursement-steps');
+    const disbursementBook = addFunction('disbursement-book');
+    this.disbursement = new ColendWorkflow(this, 'DisbursementStateMachine', {
+      description: 'Disbursement saga: reserve quota, await the disbursement, book the loan; release on any named failure',
+      definition: disbursementDefinition(new Construct(this, 'Disbursement'), { disbursementSteps, disbursementBook }),
+      invokedFunctions: [disbursementSteps, disbursementBook],
+      logRetention: props.config.logRetention,
+      timeout: props.config.reviewWorkflows.disbursementTimeout,
+    });
+
+    const reviewSteps = addFunction('review-steps');
+    const reviewAsk = addFunction('review-ask');
+    this.jointReview = new ColendWorkflow(this, 'JointReviewStateMachine', {
+      description: 'Joint review: ask the partners round by round, allocate, start the disbursement',
+      definition: jointReviewDefinition(new Construct(this, 'JointReview'), { reviewSteps, reviewAsk, disbursement: this.disbursement }),
+      invokedFunctions: [reviewSteps, reviewAsk],
+      logRetention: props.config.logRetention,
+      timeout: props.config.reviewWorkflows.jointReviewTimeout,
+    });
+
+    const startable: Record<StartedWorkflow, { workflow: ColendWorkflow; variable: string }> = {
+      ledgerCheck: { workflow: this.ledgerCheck, variable: ENV.ledgerCheckStateMachineArn },
+      jointReview: { workflow: this.jointReview, variable: ENV.jointReviewStateMachineArn },
+    };
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       if (functions.has(name)) continue;
       const spec = FUNCTIONS[name];
-      const fn = addFunction(
-        name,
-        spec.startsLedgerCheck === true ? { [ENV.ledgerCheckStateMachineArn]: this.ledgerCheck.stateMachineArn } : {},
-      );
-      if (spec.startsLedgerCheck === true) {
-        this.ledgerCheck.grantStartExecution(fn);
+      const started = spec.starts === undefined ? undefined : startable[spec.starts];
+      const fn = addFunction(name, started === undefined ? {} : { [started.variable]: started.workflow.stateMachineArn });
+      started?.workflow.grantStartExecution(fn);
+      if (spec.answersReviewTasks === true) {
+        this.jointReview.grantTaskResponse(fn);
+        this.disbursement.grantTaskResponse(fn);
       }
     }
     this.functions = functions;
@@ -138,6 +223,9 @@ export class ColendStack extends Stack {
     new CfnOutput(this, 'TokenEndpoint', { value: this.identity.tokenEndpoint });
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'LedgerCheckStateMachineArn', { value: this.ledgerCheck.stateMachineArn });
+    new CfnOutput(this, 'JointReviewStateMachineArn', { value: this.jointReview.stateMachineArn });
+    new CfnOutput(this, 'DisbursementStateMachineArn', { value: this.disbursement.stateMachineArn });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
   }
 
   /** The function of a folder; throws when the stack has none. */
@@ -156,11 +244,13 @@ export class ColendStack extends Stack {
       environment: {
         [ENV.ledgerTable]: this.ledgerTable.tableName,
         [ENV.stateTable]: this.stateTable.tableName,
+        ...(spec.publishesEvents === true ? { [ENV.eventBusName]: this.eventBus.eventBusName } : {}),
         ...extraEnvironment,
       },
     });
     if (spec.stateTable !== undefined) fn.grantTable(this.stateTable, spec.stateTable);
     if (spec.ledgerTable !== undefined) fn.grantTable(this.ledgerTable, spec.ledgerTable);
+    if (spec.publishesEvents === true) this.eventBus.grantPutEventsTo(fn);
     return fn;
   }
 

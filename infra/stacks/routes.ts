@@ -1,7 +1,7 @@
 import type { ClientScope } from '../config.ts';
 
 /** The function folders behind the HTTP API (docs/architecture.md, Functions and routes). */
-export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'ledger-checks' | 'openapi';
+export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi';
 
 export interface ApiRoute {
   readonly method: 'GET' | 'POST';
@@ -12,6 +12,7 @@ export interface ApiRoute {
 }
 
 const LEAD: readonly ClientScope[] = ['lead'];
+const PARTNER: readonly ClientScope[] = ['partner'];
 const ANY: readonly ClientScope[] = ['lead', 'partner', 'finance'];
 
 /** Every route of the API, with the scopes API Gateway checks before the function runs. */
@@ -25,6 +26,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/programs/{programId}', function: 'programs', scopes: ANY },
   { method: 'POST', path: '/v1/loans', function: 'loans', scopes: LEAD },
   { method: 'GET', path: '/v1/loans/{loanId}', function: 'loans', scopes: ANY },
+  { method: 'GET', path: '/v1/loans/{loanId}/schedule', function: 'loans', scopes: ANY },
+  { method: 'POST', path: '/v1/applications', function: 'applications', scopes: LEAD },
+  { method: 'GET', path: '/v1/applications', function: 'applications', scopes: ANY },
+  { method: 'GET', path: '/v1/applications/{applicationId}', function: 'applications', scopes: ANY },
+  { method: 'POST', path: '/v1/applications/{applicationId}/decisions', function: 'applications', scopes: PARTNER },
+  { method: 'POST', path: '/v1/applications/{applicationId}/disbursement', function: 'applications', scopes: LEAD },
   { method: 'POST', path: '/v1/ledger-checks', function: 'ledger-checks', scopes: ['lead', 'finance'] },
   { method: 'GET', path: '/v1/ledger-checks/{businessDate}', function: 'ledger-checks', scopes: ANY },
   { method: 'GET', path: '/v1/openapi.json', function: 'openapi' },

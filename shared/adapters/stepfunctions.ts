@@ -1,6 +1,5 @@
-import type { SFNClient} from '@aws-sdk/client-sfn';
-import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { WorkflowStarter } from '../ports/stores.ts';
+import { ExecutionAlreadyExists, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { TaskResumer, WorkflowStarter } from '../ports/stores.ts';
 import { toJson } from '../json.ts';
 
 /** Starts executions of one state machine, named by their business key. */
@@ -20,6 +19,31 @@ export class StepFunctionsStarter implements WorkflowStarter {
         const [, partition = 'aws', , region = '', account = '', , machine = ''] = this.stateMachineArn.split(':');
         return { executionArn: `arn:${partition}:states:${region}:${account}:execution:${machine}:${name}` };
       }
+      throw error;
+    }
+  }
+}
+
+const GONE = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
+
+/** Task tokens through the Step Functions API; a task that stopped waiting is reported, not thrown. */
+export class StepFunctionsResumer implements TaskResumer {
+  constructor(private readonly client: SFNClient) {}
+
+  async succeed(taskToken: string, output: unknown): Promise<boolean> {
+    return this.settle(() => this.client.send(new SendTaskSuccessCommand({ taskToken, output: toJson(output) })));
+  }
+
+  async fail(taskToken: string, error: string, cause: string): Promise<boolean> {
+    return this.settle(() => this.client.send(new SendTaskFailureCommand({ taskToken, error, cause })));
+  }
+
+  private async settle(send: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await send();
+      return true;
+    } catch (error) {
+      if (error instanceof Error && GONE.has(error.name)) return false;
       throw error;
     }
   }

@@ -42,3 +42,11 @@ export class InvariantViolation extends DomainError {
 export function invariant(condition: unknown, message: string, details: ErrorDetails = {}): asserts condition {
   if (!condition) throw new InvariantViolation(message, details);
 }
+
+/** The action does not fit the current state (already decided, closed, final). */
+export class StateConflict extends DomainError {
+  override readonly name = 'StateConflict';
+  constructor(code: string, message: string, details: ErrorDetails = {}) {
+    super(code, message, details);
+  }
+}

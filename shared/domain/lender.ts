@@ -33,7 +33,14 @@ export interface Lender {
   /** Figures of the regulatory ratios (net tier-1 capital, total loans), for banks. */
   readonly netTier1CapitalMinor: bigint | null;
   readonly totalLoansMinor: bigint | null;
+  /** Where review requests are posted, signed with HMAC-SHA256 under the secret; none when null. */
+  readonly webhook: { readonly url: string; readonly secret: string } | null;
   readonly createdAt: string;
+}
+
+/** A lender as the API shows it: the webhook's signing secret never leaves Colend. */
+export function lenderView(lender: Lender): Omit<Lender, 'webhook'> & { webhook: { url: string; secretConfigured: true } | null } {
+  return { ...lender, webhook: lender.webhook ? { url: lender.webhook.url, secretConfigured: true } : null };
 }
 
 export function validateLender(lender: Lender): Lender {

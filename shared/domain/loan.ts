@@ -1,7 +1,8 @@
 import { RuleViolation, ValidationError, invariant } from './errors.ts';
 import { ESCROW, assertBalanced, entryIdOf, type JournalEntry, type Leg } from './ledger.ts';
 import type { Lender } from './lender.ts';
-import { compareDecimal, isFunding, type Program, type ProgramTerms, type RepaymentMethod } from './program.ts';
+import { checkRequestedTerms, isFunding, type Program, type ProgramTerms, type RepaymentMethod } from './program.ts';
+import { checkBulletTerm, checkLocalBankRegion } from './regulatory-checks.ts';
 import { REGULATORY_PROFILES, RULES, formatBps } from './regulatory-profile.ts';
 
 export type BorrowerType = 'INDIVIDUAL' | 'BUSINESS';
@@ -117,37 +118,16 @@ export function disbursementEntry(loan: Loan, now: string): JournalEntry {
 }
 
 function checkAgainstProgram(request: BookLoanRequest, program: Program): void {
-  const refuse = (code: string, path: string, message: string, figures: Record<string, unknown>): never => {
-    throw new RuleViolation(code, message, { path, programId: program.programId, programVersion: program.version, ...figures });
-  };
   if (request.currency !== program.currency) {
-    refuse('CURRENCY_MISMATCH', 'currency', `program ${program.programId} lends in ${program.currency}, not ${request.currency}`, {
+    throw new RuleViolation('CURRENCY_MISMATCH', `program ${program.programId} lends in ${program.currency}, not ${request.currency}`, {
+      path: 'currency',
+      programId: program.programId,
+      programVersion: program.version,
       programCurrency: program.currency,
     });
   }
-  const { minMinor, maxMinor } = program.amountRange;
-  if (request.principalMinor < minMinor || request.principalMinor > maxMinor) {
-    refuse('AMOUNT_OUT_OF_RANGE', 'principalMinor', `principal ${request.principalMinor} is outside the program's range ${minMinor}..${maxMinor}`, {
-      minMinor: minMinor.toString(),
-      maxMinor: maxMinor.toString(),
-    });
-  }
-  const { min, max } = program.termMonthsRange;
-  if (request.termMonths < min || request.termMonths > max) {
-    refuse('TERM_OUT_OF_RANGE', 'termMonths', `term ${request.termMonths} months is outside the program's range ${min}..${max}`, { min, max });
-  }
-  if (!program.repaymentMethods.includes(request.repaymentMethod)) {
-    refuse('METHOD_NOT_ALLOWED', 'repaymentMethod', `program ${program.programId} does not offer ${request.repaymentMethod}`, {
-      allowed: program.repaymentMethods,
-    });
-  }
-  const rates = program.borrowerRateRange;
-  if (compareDecimal(request.annualRate, rates.min) < 0 || compareDecimal(request.annualRate, rates.max) > 0) {
-    refuse('RATE_OUT_OF_RANGE', 'annualRate', `annual rate ${request.annualRate} is outside the program's range ${rates.min}..${rates.max}`, {
-      min: rates.min,
-      max: rates.max,
-    });
-  }
+  const { principalMinor: amountMinor, termMonths, repaymentMethod, annualRate } = request;
+  checkRequestedTerms({ amountMinor, termMonths, repaymentMethod, annualRate }, program, { amountPath: 'principalMinor', amountNoun: 'principal' });
 }
 
 function checkFundingPlan(request: BookLoanRequest, program: Program, lenders: ReadonlyMap<string, Lender>): FundingShare[] {
@@ -238,41 +218,7 @@ function checkRegulatory(request: BookLoanRequest, program: Program, plan: reado
         maxShareBps,
       });
     }
-    if (part.amountMinor > lender.limits.perBorrowerCapMinor) {
-      throw new RuleViolation('PER_BORROWER_CAP', `lender ${part.lenderId} lends at most ${lender.limits.perBorrowerCapMinor} to one borrower; the plan gives ${part.amountMinor}`, {
-        ...figures,
-        rule: 'PER_BORROWER_CAP',
-        capMinor: lender.limits.perBorrowerCapMinor.toString(),
-      });
-    }
-    if (profile.localBanksRegionRestricted && lender.institutionType === 'LOCAL_BANK' && lender.region !== request.borrower.region) {
-      throw new RuleViolation(RULES.localBankRegion, `under ${profile.id} local bank ${part.lenderId} (${lender.region}) lends online only inside its region; the borrower is in ${request.borrower.region}`, {
-        path: 'borrower.region',
-        rule: RULES.localBankRegion,
-        profile: profile.id,
-        lenderId: part.lenderId,
-        lenderRegion: lender.region,
-        borrowerRegion: request.borrower.region,
-      });
-    }
+    checkLocalBankRegion(profile, lender, request.borrower.region);
   });
-  if (profile.bulletMaxTermMonths !== null && request.repaymentMethod === 'BULLET' && request.termMonths > profile.bulletMaxTermMonths) {
-    throw new RuleViolation(RULES.bulletMaxTerm, `under ${profile.id} bullet loans run at most ${profile.bulletMaxTermMonths} months, not ${request.termMonths}`, {
-      path: 'termMonths',
-      rule: RULES.bulletMaxTerm,
-      profile: profile.id,
-      maximumMonths: profile.bulletMaxTermMonths,
-      actualMonths: request.termMonths,
-    });
-  }
-  const cap = profile.unsecuredPersonalCapMinor;
-  if (cap !== null && request.borrower.type === 'INDIVIDUAL' && !request.borrower.secured && principal > cap) {
-    throw new RuleViolation(RULES.unsecuredPersonalCap, `under ${profile.id} unsecured personal credit is at most ${cap} per borrower; this loan is ${principal}`, {
-      path: 'principalMinor',
-      rule: RULES.unsecuredPersonalCap,
-      profile: profile.id,
-      capMinor: cap.toString(),
-      principalMinor: principal.toString(),
-    });
-  }
+  checkBulletTerm(profile, request.repaymentMethod, request.termMonths);
 }

@@ -1,4 +1,4 @@
-import { Decimal, type DayCount, type RoundingMode } from './money/index.ts';
+import { Decimal, parseRate, type DayCount, type RoundingMode } from './money/index.ts';
 import { RuleViolation, ValidationError } from './errors.ts';
 import { assertRole, type Lender } from './lender.ts';
 import { REGULATORY_PROFILES, RULES, formatBps, type RegulatoryProfileId } from './regulatory-profile.ts';
@@ -81,7 +81,8 @@ export interface ProgramTerms {
     readonly netting: boolean;
     readonly calendar: string;
   };
-  readonly reviewTimeoutHours: number;
+  readonly reviewTimeoutSeconds: number;
+  readonly disbursementTimeoutSeconds: number;
 }
 
 export interface Program extends ProgramTerms {
@@ -212,6 +213,54 @@ function checkParties(terms: ProgramTerms, participants: ReadonlySet<string>): v
       rule: 'DEFAULT_LOSS_GUARANTEE_CAP',
       maximumBps: profile.maxDefaultLossGuaranteeBps,
       actualBps: cap,
+    });
+  }
+}
+
+/** The terms of a requested loan that a program bounds. */
+export interface RequestedTerms {
+  readonly amountMinor: bigint;
+  readonly termMonths: number;
+  readonly repaymentMethod: RepaymentMethod;
+  readonly annualRate: string;
+}
+
+/**
+ * The program's bounds on amount, term, repayment method and borrower rate. The same refusals as a
+ * booking: codes AMOUNT_OUT_OF_RANGE, TERM_OUT_OF_RANGE, METHOD_NOT_ALLOWED, RATE_OUT_OF_RANGE with
+ * the program and its range in the details. `amountPath` and `amountNoun` name the amount field of
+ * the caller's request.
+ */
+export function checkRequestedTerms(
+  terms: RequestedTerms,
+  program: Program,
+  names: { readonly amountPath: string; readonly amountNoun: string },
+): void {
+  const refuse = (code: string, path: string, message: string, figures: Record<string, unknown>): never => {
+    throw new RuleViolation(code, message, { path, programId: program.programId, programVersion: program.version, ...figures });
+  };
+  const { minMinor, maxMinor } = program.amountRange;
+  if (terms.amountMinor < minMinor || terms.amountMinor > maxMinor) {
+    refuse('AMOUNT_OUT_OF_RANGE', names.amountPath, `${names.amountNoun} ${terms.amountMinor} is outside the program's range ${minMinor}..${maxMinor}`, {
+      minMinor: minMinor.toString(),
+      maxMinor: maxMinor.toString(),
+    });
+  }
+  const { min, max } = program.termMonthsRange;
+  if (!Number.isSafeInteger(terms.termMonths) || terms.termMonths < min || terms.termMonths > max) {
+    refuse('TERM_OUT_OF_RANGE', 'termMonths', `term ${terms.termMonths} months is outside the program's range ${min}..${max}`, { min, max });
+  }
+  if (!program.repaymentMethods.includes(terms.repaymentMethod)) {
+    refuse('METHOD_NOT_ALLOWED', 'repaymentMethod', `program ${program.programId} does not offer ${terms.repaymentMethod}`, {
+      allowed: program.repaymentMethods,
+    });
+  }
+  parseRate(terms.annualRate, 'annualRate');
+  const rates = program.borrowerRateRange;
+  if (compareDecimal(terms.annualRate, rates.min) < 0 || compareDecimal(terms.annualRate, rates.max) > 0) {
+    refuse('RATE_OUT_OF_RANGE', 'annualRate', `annual rate ${terms.annualRate} is outside the program's range ${rates.min}..${rates.max}`, {
+      min: rates.min,
+      max: rates.max,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { DomainError, InvariantViolation, RuleViolation, ValidationError } from '../domain/errors.ts';
+import { DomainError, InvariantViolation, RuleViolation, StateConflict, ValidationError } from '../domain/errors.ts';
 import { WriteConflict } from '../ports/stores.ts';
 
 /** An HTTP-level refusal (not found, forbidden, malformed request) with the same error shape. */
@@ -27,6 +27,7 @@ export interface ErrorBody {
 export function toErrorResponse(error: unknown): { statusCode: number; body: ErrorBody; unexpected: boolean } {
   if (error instanceof HttpError) return { statusCode: error.statusCode, body: bodyOf(error.code, error.message, error.details), unexpected: false };
   if (error instanceof ValidationError) return { statusCode: 400, body: bodyOf(error.code, error.message, error.details), unexpected: false };
+  if (error instanceof StateConflict) return { statusCode: 409, body: bodyOf(error.code, error.message, error.details), unexpected: false };
   if (error instanceof RuleViolation) return { statusCode: 422, body: bodyOf(error.code, error.message, error.details), unexpected: false };
   if (error instanceof WriteConflict) {
     if (error.reason === 'BUSY') {

@@ -1,6 +1,16 @@
 import type { z } from 'zod';
 import type { PrincipalRole } from '../domain/access.ts';
-import { bookLoanRequest, createLenderRequest, createProgramRequest, startLedgerCheckRequest, versionQuery } from './schemas.ts';
+import {
+  applicationsQuery,
+  bookLoanRequest,
+  createApplicationRequest,
+  createLenderRequest,
+  createProgramRequest,
+  decisionRequest,
+  disbursementRequest,
+  startLedgerCheckRequest,
+  versionQuery,
+} from './schemas.ts';
 
 /**
  * Every route of the API, who may call it and what it takes. The handlers, the OpenAPI document
@@ -32,6 +42,12 @@ export const ROUTES = [
   { routeKey: 'GET /v1/programs/{programId}', operationId: 'getProgram', summary: 'A program, latest or ?version=N', roles: ALL, querySchema: versionQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/loans', operationId: 'bookLoan', summary: 'Book a loan with its funding plan and disbursement', roles: ['LEAD'], requestSchema: bookLoanRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'GET /v1/loans/{loanId}', operationId: 'getLoan', summary: "A loan; a partner sees only its own part", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/loans/{loanId}/schedule', operationId: 'getLoanSchedule', summary: "The borrower's schedule and each lender's sub-schedule; a partner sees its own", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/applications', operationId: 'createApplication', summary: 'Submit an application for joint review', roles: ['LEAD'], requestSchema: createApplicationRequest, idempotent: true, successStatus: 202 },
+  { routeKey: 'GET /v1/applications', operationId: 'listApplications', summary: "The lead's applications by status (pending reviews by default); for a partner, what awaits its decision", roles: ALL, querySchema: applicationsQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/applications/{applicationId}', operationId: 'getApplication', summary: 'State, decisions, plan, reasons and timeline of an application', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/applications/{applicationId}/decisions', operationId: 'decideApplication', summary: "A partner's decision on its part, once, before the review closes", roles: ['PARTNER'], requestSchema: decisionRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'POST /v1/applications/{applicationId}/disbursement', operationId: 'confirmDisbursement', summary: "The lead's disbursement confirmation, failure or cancellation", roles: ['LEAD'], requestSchema: disbursementRequest, idempotent: true, successStatus: 202 },
   { routeKey: 'POST /v1/ledger-checks', operationId: 'startLedgerCheck', summary: 'Start the ledger check of a business date', roles: ['LEAD', 'FINANCE'], requestSchema: startLedgerCheckRequest, idempotent: true, successStatus: 202 },
   { routeKey: 'GET /v1/ledger-checks/{businessDate}', operationId: 'getLedgerCheck', summary: 'The ledger check report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
 ] as const satisfies readonly RouteSpec[];

@@ -51,6 +51,13 @@ export const createLenderRequest = z.strictObject({
   }),
   netTier1CapitalMinor: nonNegativeMinor.nullable().default(null),
   totalLoansMinor: nonNegativeMinor.nullable().default(null),
+  webhook: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/ }).refine((u) => u.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(u), 'must be https (http only for localhost)'),
+      secret: z.string().min(32, 'a signing secret has at least 32 characters').max(256),
+    })
+    .nullable()
+    .default(null),
 });
 export type CreateLenderRequest = z.output<typeof createLenderRequest>;
 
@@ -114,7 +121,10 @@ export const createProgramRequest = z.strictObject({
       calendar: z.string().regex(/^[A-Z]{2}$/).default('CN'),
     })
     .prefault({}),
-  reviewTimeoutHours: z.number().int().min(1).max(720).default(24),
+  /** How long each partner has to decide; 24 hours unless set. */
+  reviewTimeoutSeconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
+  /** How long the plan waits for the lead's disbursement; capped by the profile (IN-2025: 15 days). */
+  disbursementTimeoutSeconds: z.number().int().min(1).max(30 * 86_400).default(7 * 86_400),
 });
 export type CreateProgramRequest = z.output<typeof createProgramRequest>;
 
@@ -138,6 +148,52 @@ export const bookLoanRequest = z.strictObject({
   fundingPlan: z.array(z.strictObject({ lenderId: id, amountMinor: positiveMinor })).min(1).max(20),
 });
 export type BookLoanRequestBody = z.output<typeof bookLoanRequest>;
+
+export const createApplicationRequest = z.strictObject({
+  applicationId: id,
+  programId: id,
+  programVersion: z.number().int().min(1).nullable().default(null),
+  borrower: z.strictObject({
+    borrowerId: id,
+    type: z.enum(['INDIVIDUAL', 'BUSINESS']),
+    region,
+    secured: z.boolean().default(false),
+  }),
+  currency,
+  amountMinor: positiveMinor,
+  termMonths: z.number().int().min(1).max(360),
+  repaymentMethod,
+  annualRate: rate,
+  purpose: text(200),
+  leadApproval: z.strictObject({
+    approved: z.literal(true, 'the lead approves its own part before asking partners'),
+    reference: text(64),
+    approvedAt: z.iso.datetime({ offset: true }),
+  }),
+});
+export type CreateApplicationRequest = z.output<typeof createApplicationRequest>;
+
+const code = z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'an upper-case code such as INCOME_INSUFFICIENT');
+
+export const decisionRequest = z.strictObject({
+  decision: z.enum(['APPROVE', 'DECLINE']),
+  approvedAmountMinor: positiveMinor.nullable().default(null),
+  conditions: z.array(text(200)).max(20).default([]),
+  reasonCodes: z.array(code).max(20).default([]),
+  comment: text(500).nullable().default(null),
+});
+export type DecisionRequest = z.output<typeof decisionRequest>;
+
+export const disbursementRequest = z.discriminatedUnion('outcome', [
+  z.strictObject({ outcome: z.literal('DISBURSED'), disbursementReference: text(64), disbursementDate: isoDate }),
+  z.strictObject({ outcome: z.literal('FAILED'), reason: text(200) }),
+  z.strictObject({ outcome: z.literal('CANCELLED'), reason: text(200) }),
+]);
+export type DisbursementRequest = z.output<typeof disbursementRequest>;
+
+export const applicationsQuery = z.strictObject({
+  status: z.enum(['IN_REVIEW', 'PLANNED', 'AWAITING_DISBURSEMENT', 'BOOKED', 'REJECTED', 'DISBURSEMENT_FAILED', 'CANCELLED', 'EXPIRED']).optional(),
+});
 
 export const startLedgerCheckRequest = z.strictObject({ businessDate: isoDate });
 

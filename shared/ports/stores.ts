@@ -3,6 +3,10 @@ import type { JournalEntry, Position } from '../domain/ledger.ts';
 import type { Lender } from '../domain/lender.ts';
 import type { BookedLoan, Loan } from '../domain/loan.ts';
 import type { Program } from '../domain/program.ts';
+import type { BorrowerExposure, QuotaUsage, Reservation } from '../domain/exposure.ts';
+import type { ApplicationState, Ask } from '../domain/review.ts';
+import type { Application } from '../domain/application.ts';
+import type { LenderSchedule, Schedule } from '../domain/schedule.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
 export interface IdempotencyRecord {
@@ -51,8 +55,9 @@ export interface ProgramStore {
 
 export interface LoanStore {
   get(loanId: string): Promise<Loan | null>;
-  /** The loan, its disbursement entry and the new positions, in one atomic write. */
-  book(booked: BookedLoan, positions: readonly Position[], idempotency: IdempotencyRecord): Promise<void>;
+  /** Everything a booking changes, in one atomic write (see LoanBooking). */
+  book(booking: LoanBooking): Promise<void>;
+  schedules(loanId: string): Promise<{ borrower: Schedule; lenders: LenderSchedule[] } | null>;
   /** Loan ids of one check shard. */
   loanIdsOfShard(shard: number): Promise<string[]>;
 }
@@ -87,4 +92,86 @@ export interface Clock {
 export interface WorkflowStarter {
   /** Starts a named execution; the same name and input again returns the running execution. */
   start(name: string, input: unknown): Promise<{ executionArn: string }>;
+}
+
+/** A change of an application made by one workflow or API step, at most once per step key. */
+export interface ApplicationChange {
+  readonly step: string;
+  readonly at: string;
+  readonly event: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+  /** Fields of the application record to set. */
+  readonly set: Readonly<Record<string, unknown>>;
+}
+
+export type { BorrowerExposure, QuotaUsage, Reservation } from '../domain/exposure.ts';
+
+/**
+ * A booking: the loan and its disbursement entry, each lender's new position and sub-schedule,
+ * each lender's quota (reserved → committed) and the borrower's exposure, written together or
+ * not at all. Quota and exposure are written only if still at the version read.
+ */
+export interface LoanBooking {
+  readonly booked: BookedLoan;
+  readonly positions: readonly Position[];
+  readonly schedules: { readonly borrower: Schedule; readonly lenders: readonly LenderSchedule[] };
+  readonly quotas: readonly { readonly before: QuotaUsage; readonly after: QuotaUsage }[];
+  readonly exposure: { readonly before: BorrowerExposure; readonly after: BorrowerExposure };
+  readonly idempotency: IdempotencyRecord | null;
+  readonly usedReservations: readonly Reservation[];
+  readonly applicationChange: { readonly applicationId: string; readonly change: ApplicationChange } | null;
+}
+
+export type ApplicationRecord = ApplicationState<Application>;
+
+export interface ApplicationStore {
+  create(record: ApplicationRecord, change: ApplicationChange, idempotency: IdempotencyRecord): Promise<void>;
+  get(applicationId: string): Promise<ApplicationRecord | null>;
+  listByStatus(status: string): Promise<ApplicationRecord[]>;
+  asks(applicationId: string): Promise<Ask[]>;
+  ask(applicationId: string, lenderId: string): Promise<(Ask & { readonly taskToken: string | null }) | null>;
+  /** Applications whose ask to this lender is still open. */
+  awaiting(lenderId: string): Promise<string[]>;
+  /** Applies a step's change once; false when that step was applied before. New asks go with it. */
+  change(applicationId: string, change: ApplicationChange, newAsks?: readonly Ask[]): Promise<boolean>;
+  setAskToken(applicationId: string, lenderId: string, taskToken: string): Promise<void>;
+  /** Stores a decided ask if it is still PENDING, with the application's timeline and the idempotency record. */
+  decide(decided: Ask, change: ApplicationChange, idempotency: IdempotencyRecord): Promise<void>;
+  /** Marks an ask TIMED_OUT if it is still PENDING; returns the ask as it ends. */
+  timeOut(applicationId: string, lenderId: string, change: ApplicationChange): Promise<Ask>;
+  setDisbursementToken(applicationId: string, taskToken: string): Promise<void>;
+  disbursementToken(applicationId: string): Promise<string | null>;
+}
+
+/** Lenders' quota, reservations of plans, borrowers' exposure: what limits a new loan. */
+export interface ExposureStore {
+  quota(lenderId: string): Promise<QuotaUsage>;
+  reservations(applicationId: string): Promise<Reservation[]>;
+  /** The reservation and the quota after it, if the quota is still at `before.version`. */
+  reserve(reservation: Reservation, before: QuotaUsage, after: QuotaUsage): Promise<void>;
+  release(reservation: Reservation, before: QuotaUsage, after: QuotaUsage): Promise<void>;
+  borrowerExposure(borrowerId: string): Promise<BorrowerExposure>;
+}
+
+/** Resumes a workflow waiting on a task token (a partner's decision, the lead's disbursement). */
+export interface TaskResumer {
+  /** False when the task is no longer waiting (it timed out or was already resumed). */
+  succeed(taskToken: string, output: unknown): Promise<boolean>;
+  fail(taskToken: string, error: string, cause: string): Promise<boolean>;
+}
+
+/** A partner's review request, as published and posted to its webhook. */
+export interface ReviewRequested {
+  readonly applicationId: string;
+  readonly lenderId: string;
+  readonly round: number;
+  readonly askedAmountMinor: bigint;
+  readonly minimumAmountMinor: bigint;
+  readonly deadline: string;
+  readonly application: Readonly<Record<string, unknown>>;
+}
+
+export interface PartnerNotifier {
+  /** Publishes the request; the lender's webhook is called too when it has one. */
+  reviewRequested(lender: Lender, request: ReviewRequested): Promise<void>;
 }

@@ -30,10 +30,15 @@ const FUNCTION_IDS = {
   programs: 'ProgramsFunction',
   loans: 'LoansFunction',
   positions: 'PositionsFunction',
+  applications: 'ApplicationsFunction',
   'ledger-checks': 'LedgerChecksFunction',
   openapi: 'OpenApiFunction',
   'ledger-check-shard': 'LedgerCheckShardFunction',
   'ledger-check-report': 'LedgerCheckReportFunction',
+  'review-steps': 'ReviewStepsFunction',
+  'review-ask': 'ReviewAskFunction',
+  'disbursement-steps': 'DisbursementStepsFunction',
+  'disbursement-book': 'DisbursementBookFunction',
   'token-claims': 'TokenClaimsFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
@@ -55,6 +60,49 @@ function fn(folder: FunctionFolder): [string, CfnResource] {
 
 function table(constructId: 'LedgerTable' | 'StateTable'): [string, CfnResource] {
   return byConstructId(resources, 'AWS::DynamoDB::Table', constructId);
+}
+
+type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine';
+
+function stateMachine(constructId: WorkflowId): [string, CfnResource] {
+  return byConstructId(resources, 'AWS::StepFunctions::StateMachine', constructId);
+}
+
+function eventBus(): [string, CfnResource] {
+  return byConstructId(resources, 'AWS::Events::EventBus', 'EventBus');
+}
+
+interface Statement {
+  readonly Action: string | string[];
+  readonly Effect: string;
+  readonly Resource: unknown;
+}
+
+/** The statements of the policies attached to a role (by the role's logical id). */
+function statementsOf(roleId: string | undefined): Statement[] {
+  return ofType(resources, 'AWS::IAM::Policy')
+    .filter(([, policy]) => (policy.Properties?.['Roles'] as unknown[]).some((role) => refOf(role) === roleId))
+    .flatMap(([, policy]) => (policy.Properties?.['PolicyDocument'] as { Statement: Statement[] }).Statement);
+}
+
+function actionsOf(statement: Statement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+/** Every role allowed `action`, with the logical ids of the resources it is allowed on. */
+function grantsOf(action: string): Record<string, string[]> {
+  const grants: Record<string, string[]> = {};
+  for (const [roleId] of ofType(resources, 'AWS::IAM::Role')) {
+    const targets = statementsOf(roleId)
+      .filter((statement) => statement.Effect === 'Allow' && actionsOf(statement).includes(action))
+      .map((statement) => refOf(statement.Resource) ?? getAttArnOf(statement.Resource) ?? JSON.stringify(statement.Resource));
+    if (targets.length > 0) grants[roleId] = targets.sort();
+  }
+  return grants;
+}
+
+function roleOf(folder: FunctionFolder): string {
+  return getAttArnOf(fn(folder)[1].Properties?.['Role']) ?? '';
 }
 
 describe('stack', () => {
@@ -129,10 +177,14 @@ describe('functions', () => {
     expect(variables['POWERTOOLS_SERVICE_NAME']).toBe('colend');
   });
 
-  it('gives every function but the token trigger LEDGER_TABLE and STATE_TABLE, and only ledger-checks the state machine ARN', () => {
+  it('gives every function but the token trigger LEDGER_TABLE and STATE_TABLE, and a workflow ARN or the bus only to the function that uses it', () => {
     const [ledgerId] = table('LedgerTable');
     const [stateId] = table('StateTable');
-    const [stateMachineId] = byConstructId(resources, 'AWS::StepFunctions::StateMachine', 'LedgerCheckStateMachine');
+    const extras: Partial<Record<FunctionFolder, Record<string, string>>> = {
+      'ledger-checks': { LEDGER_CHECK_STATE_MACHINE_ARN: stateMachine('LedgerCheckStateMachine')[0] },
+      applications: { JOINT_REVIEW_STATE_MACHINE_ARN: stateMachine('JointReviewStateMachine')[0] },
+      'review-ask': { EVENT_BUS_NAME: eventBus()[0] },
+    };
     for (const folder of Object.keys(FUNCTION_IDS) as FunctionFolder[]) {
       const variables = (fn(folder)[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
       if (folder === 'token-claims') {
@@ -141,11 +193,11 @@ describe('functions', () => {
       }
       expect(refOf(variables['LEDGER_TABLE'])).toBe(ledgerId);
       expect(refOf(variables['STATE_TABLE'])).toBe(stateId);
-      if (folder === 'ledger-checks') {
-        expect(refOf(variables['LEDGER_CHECK_STATE_MACHINE_ARN'])).toBe(stateMachineId);
-      } else {
-        expect(variables['LEDGER_CHECK_STATE_MACHINE_ARN']).toBeUndefined();
-      }
+      const extra = extras[folder] ?? {};
+      expect(Object.keys(variables).sort(), folder).toEqual(
+        ['LEDGER_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'STATE_TABLE', ...Object.keys(extra)].sort(),
+      );
+      for (const [name, logicalId] of Object.entries(extra)) expect(refOf(variables[name]), `${folder} ${name}`).toBe(logicalId);
     }
   });
 
@@ -178,10 +230,15 @@ describe('least privilege', () => {
     programs: { ledger: 'none', state: 'readWrite' },
     loans: { ledger: 'readWrite', state: 'readWrite' },
     positions: { ledger: 'read', state: 'read' },
+    applications: { ledger: 'read', state: 'readWrite' },
     'ledger-checks': { ledger: 'none', state: 'readWrite' },
     openapi: { ledger: 'none', state: 'none' },
     'ledger-check-shard': { ledger: 'read', state: 'read' },
     'ledger-check-report': { ledger: 'none', state: 'readWrite' },
+    'review-steps': { ledger: 'none', state: 'readWrite' },
+    'review-ask': { ledger: 'none', state: 'readWrite' },
+    'disbursement-steps': { ledger: 'none', state: 'readWrite' },
+    'disbursement-book': { ledger: 'readWrite', state: 'readWrite' },
     'token-claims': { ledger: 'none', state: 'none' },
   };
 
@@ -193,24 +250,39 @@ describe('least privilege', () => {
     }).toEqual(expected[folder]);
   });
 
-  it('lets only ledger-checks start the ledger check', () => {
-    const [stateMachineId] = byConstructId(resources, 'AWS::StepFunctions::StateMachine', 'LedgerCheckStateMachine');
-    const starters = ofType(resources, 'AWS::IAM::Policy')
-      .filter(([, policy]) => JSON.stringify(policy.Properties).includes('states:StartExecution'))
-      .flatMap(([, policy]) => (policy.Properties?.['Roles'] as unknown[]).map((role) => refOf(role)));
-    const ledgerChecksRole = getAttArnOf(fn('ledger-checks')[1].Properties?.['Role']);
+  it('lets ledger-checks and the schedule start the ledger check, applications the joint review, the joint review the disbursement', () => {
+    const [ledgerCheckId] = stateMachine('LedgerCheckStateMachine');
+    const [jointReviewId] = stateMachine('JointReviewStateMachine');
+    const [disbursementId] = stateMachine('DisbursementStateMachine');
     const scheduleRole = getAttArnOf(
       (byConstructId(resources, 'AWS::Scheduler::Schedule', 'DailyLedgerCheck')[1].Properties?.['Target'] as { RoleArn: unknown }).RoleArn,
     );
-    expect(starters.sort()).toEqual([ledgerChecksRole, scheduleRole].sort());
+    const jointReviewRole = getAttArnOf(stateMachine('JointReviewStateMachine')[1].Properties?.['RoleArn']) ?? '';
+    expect(grantsOf('states:StartExecution')).toEqual({
+      [roleOf('ledger-checks')]: [ledgerCheckId],
+      [scheduleRole ?? '']: [ledgerCheckId],
+      [roleOf('applications')]: [jointReviewId],
+      [jointReviewRole]: [disbursementId],
+    });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: stateMachineId } }),
+          Match.objectLike({ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: ledgerCheckId } }),
         ]),
       },
-      Roles: [{ Ref: ledgerChecksRole }],
+      Roles: [{ Ref: roleOf('ledger-checks') }],
     });
+  });
+
+  it('lets only applications answer the task tokens of the review workflows', () => {
+    const review = [stateMachine('DisbursementStateMachine')[0], stateMachine('JointReviewStateMachine')[0]].sort();
+    for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']) {
+      expect(grantsOf(action), action).toEqual({ [roleOf('applications')]: review });
+    }
+  });
+
+  it('lets only review-ask publish events, and only to the bus', () => {
+    expect(grantsOf('events:PutEvents')).toEqual({ [roleOf('review-ask')]: [eventBus()[0]] });
   });
 
   it('uses no managed policy', () => {
@@ -232,6 +304,12 @@ describe('HTTP API', () => {
     ['GET /v1/programs/{programId}', 'programs', ANY],
     ['POST /v1/loans', 'loans', LEAD],
     ['GET /v1/loans/{loanId}', 'loans', ANY],
+    ['GET /v1/loans/{loanId}/schedule', 'loans', ANY],
+    ['POST /v1/applications', 'applications', LEAD],
+    ['GET /v1/applications', 'applications', ANY],
+    ['GET /v1/applications/{applicationId}', 'applications', ANY],
+    ['POST /v1/applications/{applicationId}/decisions', 'applications', ['colend/partner']],
+    ['POST /v1/applications/{applicationId}/disbursement', 'applications', LEAD],
     ['GET /v1/lenders/{lenderId}/positions', 'positions', ANY],
     ['POST /v1/ledger-checks', 'ledger-checks', ['colend/lead', 'colend/finance']],
     ['GET /v1/ledger-checks/{businessDate}', 'ledger-checks', ANY],
@@ -401,6 +479,76 @@ describe('ledger-check workflow', () => {
   });
 });
 
+type Asl = { StartAt: string; States: Record<string, Record<string, unknown>> };
+
+function aslOf(constructId: WorkflowId): Asl {
+  return parseDefinition(stateMachine(constructId)[1].Properties?.['DefinitionString']) as unknown as Asl;
+}
+
+/** The handler module a Task state runs: Resource = function ARN, or Parameters.FunctionName for callbacks. */
+function taskEntry(task: Record<string, unknown> | undefined): string {
+  const parameters = task?.['Parameters'] as Record<string, unknown> | undefined;
+  const logicalId = arnMarkerOf(task?.['Resource']) ?? arnMarkerOf(parameters?.['FunctionName']);
+  const target = resources[logicalId ?? ''];
+  expect(target?.Type).toBe('AWS::Lambda::Function');
+  return entryOf(target as CfnResource);
+}
+
+describe.each(['JointReviewStateMachine', 'DisbursementStateMachine'] as const)('%s', (constructId) => {
+  it('is a Standard state machine logging everything, with tracing, and a timeout beyond any wait of a program', () => {
+    const [, resource] = stateMachine(constructId);
+    expect(resource.Properties?.['StateMachineType']).toBe('STANDARD');
+    expect(resource.Properties?.['TracingConfiguration']).toEqual({ Enabled: true });
+    const logging = resource.Properties?.['LoggingConfiguration'] as { Level: string; IncludeExecutionData: boolean };
+    expect(logging.Level).toBe('ALL');
+    expect(logging.IncludeExecutionData).toBe(true);
+    expect(resource.Properties?.['StateMachineName']).toBeUndefined();
+    // Programs wait at most 30 days per ask or disbursement.
+    expect((aslOf(constructId) as unknown as { TimeoutSeconds: number }).TimeoutSeconds).toBeGreaterThan(30 * 86_400);
+  });
+});
+
+describe('joint-review workflow', () => {
+  it('binds ChooseCandidates, RecordTimeout and Allocate to review-steps and AskPartner to review-ask', () => {
+    const { States: states } = aslOf('JointReviewStateMachine');
+    const processor = states['AskPartners']?.['ItemProcessor'] as Asl;
+    expect(taskEntry(states['ChooseCandidates'])).toBe('functions/review-steps/handler.ts');
+    expect(taskEntry(states['Allocate'])).toBe('functions/review-steps/handler.ts');
+    expect(taskEntry(processor.States['RecordTimeout'])).toBe('functions/review-steps/handler.ts');
+    expect(taskEntry(processor.States['AskPartner'])).toBe('functions/review-ask/handler.ts');
+    expect(processor.States['AskPartner']?.['Resource']).toMatch(/:states:::lambda:invoke\.waitForTaskToken$/);
+    expect(processor.States['AskPartner']?.['TimeoutSecondsPath']).toBe('$.timeoutSeconds');
+  });
+
+  it('starts the Disbursement state machine of the same stack, named by the application id', () => {
+    const start = aslOf('JointReviewStateMachine').States['StartDisbursement'] ?? {};
+    expect(start['Resource']).toMatch(/:states:::states:startExecution$/);
+    const parameters = start['Parameters'] as Record<string, unknown>;
+    expect(parameters['StateMachineArn']).toBe(`\${${stateMachine('DisbursementStateMachine')[0]}}`);
+    expect(parameters['Name.$']).toBe('$.applicationId');
+  });
+});
+
+describe('disbursement workflow', () => {
+  it('binds ReserveQuota, AwaitDisbursement and Release to disbursement-steps and BookLoan to disbursement-book', () => {
+    const { States: states } = aslOf('DisbursementStateMachine');
+    for (const name of ['ReserveQuota', 'AwaitDisbursement', 'Release']) {
+      expect(taskEntry(states[name]), name).toBe('functions/disbursement-steps/handler.ts');
+    }
+    expect(taskEntry(states['BookLoan'])).toBe('functions/disbursement-book/handler.ts');
+    expect(states['AwaitDisbursement']?.['TimeoutSecondsPath']).toBe('$.timeoutSeconds');
+  });
+});
+
+describe('event bus', () => {
+  it("is the one bus for Colend's events, named from its construct path", () => {
+    expect(ofType(resources, 'AWS::Events::EventBus')).toHaveLength(1);
+    const [, bus] = eventBus();
+    expect(bus.Properties?.['Name']).toMatch(/^ColendEventBus[0-9A-F]{8}$/);
+    expect(bus.Properties?.['Policy']).toBeUndefined();
+  });
+});
+
 describe('daily ledger check schedule', () => {
   it('starts the ledger check at 01:00 Beijing time with the scheduled time as input', () => {
     const [, schedule] = byConstructId(resources, 'AWS::Scheduler::Schedule', 'DailyLedgerCheck');
@@ -432,7 +580,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-APIG4$/,
       /^AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,
-      /^AwsSolutions-IAM5\[Resource::<LedgerCheck(Shard|Report)Function[0-9A-F]{8}\.Arn>:\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook)Function[0-9A-F]{8}\.Arn>:\*\]$/,
     ];
     const acknowledgments = app.node.findAll().flatMap((construct) =>
       construct.node.metadata

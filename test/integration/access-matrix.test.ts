@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../shared/http/routes.ts';
 import { synthesizeTemplate } from '../../infra/synth.ts';
 import { api } from './support/stack.ts';
+import { applicationBody, asked, submit, until } from './support/review.ts';
 import { createWorld, expectLedgerBalanced, lenderBody, loanBody, post, programBody, uniqueKey, type World } from './support/world.ts';
 
 afterEach(expectLedgerBalanced);
@@ -10,7 +11,7 @@ type Caller = 'none' | 'lead' | 'partner' | 'otherPartner' | 'finance' | 'lender
 const CALLERS: readonly Caller[] = ['none', 'lead', 'partner', 'otherPartner', 'finance', 'lenderFinance'];
 
 interface Probe {
-  readonly path: (w: World, loanId: string, n: number) => string;
+  readonly path: (w: World, loanId: string, n: number, applicationId: string) => string;
   readonly body?: (w: World, n: number) => unknown;
   /** The answer for each caller; every route of the API must have a row. */
   readonly expect: Readonly<Record<Caller, number>>;
@@ -33,6 +34,25 @@ const MATRIX: Readonly<Record<string, Probe>> = {
   'GET /v1/programs/{programId}': { path: (w) => `/v1/programs/${w.programId}`, expect: ownData },
   'POST /v1/loans': { path: () => '/v1/loans', body: (w, n) => loanBody(w, `MX-${w.suffix}-${n}`), expect: leadWrite },
   'GET /v1/loans/{loanId}': { path: (_w, loanId) => `/v1/loans/${loanId}`, expect: ownData },
+  'GET /v1/loans/{loanId}/schedule': { path: (_w, loanId) => `/v1/loans/${loanId}/schedule`, expect: ownData },
+  'POST /v1/applications': {
+    path: () => '/v1/applications',
+    body: (w, n) => applicationBody(w.programId, `MXA-${w.suffix}-${n}`),
+    expect: { none: 401, lead: 202, partner: 403, otherPartner: 403, finance: 403, lenderFinance: 403 },
+  },
+  'GET /v1/applications': { path: () => '/v1/applications', expect: anyReader },
+  'GET /v1/applications/{applicationId}': { path: (_w, _l, _n, a) => `/v1/applications/${a}`, expect: ownData },
+  'POST /v1/applications/{applicationId}/decisions': {
+    path: (_w, _l, _n, a) => `/v1/applications/${a}/decisions`,
+    body: () => ({ decision: 'DECLINE', reasonCodes: ['POLICY'] }),
+    expect: { none: 401, lead: 403, partner: 201, otherPartner: 404, finance: 403, lenderFinance: 403 },
+  },
+  'POST /v1/applications/{applicationId}/disbursement': {
+    // The lead is let in and told the application does not await its disbursement yet.
+    path: (_w, _l, _n, a) => `/v1/applications/${a}/disbursement`,
+    body: () => ({ outcome: 'CANCELLED', reason: 'Withdrawn' }),
+    expect: { none: 401, lead: 409, partner: 403, otherPartner: 403, finance: 403, lenderFinance: 403 },
+  },
   'POST /v1/ledger-checks': {
     path: () => '/v1/ledger-checks',
     body: () => ({ businessDate: '2026-11-02' }),
@@ -46,6 +66,7 @@ const MATRIX: Readonly<Record<string, Probe>> = {
 
 let w: World;
 let loanId: string;
+let applicationId: string;
 const tokenOf = (caller: Caller): string | undefined =>
   ({ none: undefined, lead: w.tokens.lead, partner: w.tokens.bankA, otherPartner: w.tokens.outsider, finance: w.tokens.finance, lenderFinance: w.tokens.financeA })[caller];
 
@@ -54,6 +75,9 @@ beforeAll(async () => {
   loanId = `MX-${w.suffix}-LOAN`;
   expect((await post('/v1/loans', w.tokens.lead, loanBody(w, loanId))).status).toBe(201);
   expect((await post('/v1/ledger-checks', w.tokens.lead, { businessDate: '2026-11-02' })).status).toBe(202);
+  applicationId = `MXA-${w.suffix}-APP`;
+  await submit(w, w.programId, applicationId);
+  await until(w, applicationId, asked(w.bankA), 'bank A asked');
   for (let i = 0; i < 100 && (await api('/v1/ledger-checks/2026-11-02', { token: w.tokens.lead })).status !== 200; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -74,7 +98,7 @@ describe('access matrix', () => {
       it(`${routeKey} as ${caller} → ${probe.expect[caller]}`, async () => {
         const [method = 'GET'] = routeKey.split(' ');
         const i = ++n;
-        const res = await api(probe.path(w, loanId, i), {
+        const res = await api(probe.path(w, loanId, i, applicationId), {
           method,
           token: tokenOf(caller),
           body: probe.body?.(w, i),

@@ -121,9 +121,9 @@ describe('POST /v1/loans', () => {
         (w, id) => ({
           body: loanBody(w, id, {
             fundingPlan: [
-              { lenderId: w.lead, amountMinor: '400003' },
+              { lenderId: w.lead, amountMinor: '400001' },
               { lenderId: w.bankA, amountMinor: '299999' },
-              { lenderId: w.bankB, amountMinor: '300001' },
+              { lenderId: w.bankB, amountMinor: '300003' },
             ],
           }),
         }),

@@ -4,9 +4,11 @@
  * takes overrides, so a test states only what it is about.
  */
 import type { Principal } from '../../shared/domain/access.ts';
+import type { Application } from '../../shared/domain/application.ts';
 import type { Lender, LenderLimits, LenderRole } from '../../shared/domain/lender.ts';
 import type { BookLoanRequest, Borrower, FundingPart } from '../../shared/domain/loan.ts';
 import { DEFAULT_WATERFALL, type Participant, type ParticipantRole, type Program, type ProgramTerms } from '../../shared/domain/program.ts';
+import type { ApplicationState, Ask, PartnerDecision } from '../../shared/domain/review.ts';
 
 export const LEAD_ID = 'LEAD-BANK';
 export const PARTNER_A = 'PARTNER-A';
@@ -15,6 +17,9 @@ export const GUARANTOR_ID = 'GUARANTOR-1';
 export const PROGRAM_ID = 'CONSUMER-2025';
 export const LOAN_ID = 'LN-2025-000001';
 export const NOW = '2025-03-01T02:00:00.000Z';
+export const APPLICATION_ID = 'APP-2025-000001';
+/** NOW plus the default review timeout (24 hours). */
+export const REVIEW_DEADLINE = '2025-03-02T02:00:00.000Z';
 
 /** RMB 10,000: the default principal, funded 4,000 / 3,000 / 3,000 yuan. */
 export const PRINCIPAL_MINOR = 1_000_000n;
@@ -42,6 +47,7 @@ export function aLender(overrides: Partial<Lender> = {}): Lender {
     limits: aLimits(),
     netTier1CapitalMinor: 50_000_000_000_000n,
     totalLoansMinor: 400_000_000_000_000n,
+    webhook: null,
     createdAt: NOW,
     ...overrides,
   };
@@ -96,7 +102,8 @@ export function aProgramTerms(overrides: Partial<ProgramTerms> = {}): ProgramTer
     penaltyRateMultiplier: '1.5',
     waterfall: DEFAULT_WATERFALL,
     settlement: { cutoffTime: '22:00', settlementLagDays: 1, netting: true, calendar: 'CN' },
-    reviewTimeoutHours: 24,
+    reviewTimeoutSeconds: 86_400,
+    disbursementTimeoutSeconds: 604_800,
     ...overrides,
   };
 }
@@ -150,6 +157,60 @@ export function aBookLoanRequest(overrides: Partial<BookLoanRequest> = {}): Book
     disbursementDate: '2025-03-01',
     disbursementReference: 'DISB-20250301-0001',
     fundingPlan: defaultPlan(principalMinor),
+    ...overrides,
+  };
+}
+
+// Joint review ---------------------------------------------------------------------------------
+
+/** An application of the default program: RMB 10,000 over 12 months, approved by the lead. */
+export function anApplication(overrides: Partial<Application> = {}): Application {
+  return {
+    applicationId: APPLICATION_ID,
+    borrower: aBorrower(),
+    programId: PROGRAM_ID,
+    programVersion: 1,
+    amountMinor: PRINCIPAL_MINOR,
+    termMonths: 12,
+    repaymentMethod: 'EQUAL_INSTALLMENT',
+    annualRate: '0.0725',
+    purpose: 'Household appliances',
+    leadApproval: { approved: true, reference: 'LEAD-APPROVAL-0001', approvedAt: NOW },
+    createdAt: NOW,
+    ...overrides,
+  };
+}
+
+export function anApplicationRecord(overrides: Partial<ApplicationState<Application>> = {}): ApplicationState<Application> {
+  return { application: anApplication(), status: 'IN_REVIEW', round: 1, plan: null, reasons: [], dropped: [], timeline: [], loanId: null, ...overrides };
+}
+
+/** Partner A asked for its 30% in round 1, still open. */
+export function anAsk(overrides: Partial<Ask> = {}): Ask {
+  return {
+    applicationId: APPLICATION_ID,
+    lenderId: PARTNER_A,
+    round: 1,
+    askedAmountMinor: 300_000n,
+    minimumAmountMinor: 300_000n,
+    priority: 1,
+    askedAt: NOW,
+    deadline: REVIEW_DEADLINE,
+    state: 'PENDING',
+    decision: null,
+    ...overrides,
+  };
+}
+
+export function aPartnerDecision(overrides: Partial<PartnerDecision> = {}): PartnerDecision {
+  return {
+    decision: 'APPROVE',
+    approvedAmountMinor: 300_000n,
+    conditions: [],
+    reasonCodes: [],
+    comment: null,
+    decidedBy: 'partner-a-client',
+    decidedAt: NOW,
     ...overrides,
   };
 }
@@ -237,6 +298,30 @@ export function bookLoanBody(overrides: JsonBody = {}): JsonBody {
     ],
     ...overrides,
   };
+}
+
+export function createApplicationBody(overrides: JsonBody = {}): JsonBody {
+  return {
+    applicationId: APPLICATION_ID,
+    programId: PROGRAM_ID,
+    borrower: { borrowerId: 'BRW-0001', type: 'INDIVIDUAL', region: 'CN-44' },
+    currency: 'CNY',
+    amountMinor: '1000000',
+    termMonths: 12,
+    repaymentMethod: 'EQUAL_INSTALLMENT',
+    annualRate: '0.0725',
+    purpose: 'Household appliances',
+    leadApproval: { approved: true, reference: 'LEAD-APPROVAL-0001', approvedAt: NOW },
+    ...overrides,
+  };
+}
+
+export function approveBody(amountMinor = '300000', overrides: JsonBody = {}): JsonBody {
+  return { decision: 'APPROVE', approvedAmountMinor: amountMinor, ...overrides };
+}
+
+export function declineBody(overrides: JsonBody = {}): JsonBody {
+  return { decision: 'DECLINE', reasonCodes: ['INCOME_INSUFFICIENT'], ...overrides };
 }
 
 export function startLedgerCheckBody(overrides: JsonBody = {}): JsonBody {

@@ -10,7 +10,10 @@ import type { JournalEntry, Position } from '../../shared/domain/ledger.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import type { Program } from '../../shared/domain/program.ts';
-import type { IdempotencyRecord, LedgerCheckReport } from '../../shared/ports/stores.ts';
+import type { BorrowerExposure, QuotaUsage, Reservation } from '../../shared/domain/exposure.ts';
+import type { Ask } from '../../shared/domain/review.ts';
+import type { LenderSchedule, Schedule } from '../../shared/domain/schedule.ts';
+import type { ApplicationRecord, IdempotencyRecord, LedgerCheckReport } from '../../shared/ports/stores.ts';
 
 function item(entityType: string, keys: Record<string, string>, value: object): Item {
   return { ...keys, entityType, ...(encode(value) as Item) };
@@ -32,3 +35,34 @@ export const positionItem = (position: Position): Item =>
 export const idempotencyItem = (record: IdempotencyRecord): Item => item('Idempotency', stateKeys.idempotency(record.scopeKey), record);
 
 export const ledgerCheckItem = (report: LedgerCheckReport): Item => item('LedgerCheckReport', stateKeys.ledgerCheck(report.businessDate), report);
+
+export const borrowerScheduleItem = (loanId: string, schedule: Schedule): Item => item('BorrowerSchedule', stateKeys.borrowerSchedule(loanId), schedule);
+
+export const lenderScheduleItem = (loanId: string, schedule: LenderSchedule): Item => item('LenderSchedule', stateKeys.lenderSchedule(loanId, schedule.lenderId), schedule);
+
+/** An application item; `steps` lists the steps that changed it, `disbursementTaskToken` the saga's wait. */
+export const applicationItem = (record: ApplicationRecord, steps: readonly string[] = ['Submitted'], disbursementTaskToken?: string): Item => ({
+  ...item(
+    'Application',
+    { ...stateKeys.application(record.application.applicationId), ...stateKeys.applicationIndex(record.status, record.application.createdAt, record.application.applicationId) },
+    record,
+  ),
+  steps: new Set(steps),
+  ...(disbursementTaskToken === undefined ? {} : { disbursementTaskToken }),
+});
+
+/** An ask item; an open one is in the partner's awaiting index. */
+export const askItem = (ask: Ask, taskToken?: string): Item => ({
+  ...item(
+    'Ask',
+    { ...stateKeys.ask(ask.applicationId, ask.lenderId), ...(ask.state === 'PENDING' ? stateKeys.awaitingIndex(ask.lenderId, ask.deadline, ask.applicationId) : {}) },
+    ask,
+  ),
+  ...(taskToken === undefined ? {} : { taskToken }),
+});
+
+export const reservationItem = (reservation: Reservation): Item => item('Reservation', stateKeys.reservation(reservation.applicationId, reservation.lenderId), reservation);
+
+export const quotaItem = (quota: QuotaUsage): Item => item('Quota', stateKeys.quota(quota.lenderId), quota);
+
+export const exposureItem = (exposure: BorrowerExposure): Item => item('BorrowerExposure', stateKeys.borrowerExposure(exposure.borrowerId), exposure);

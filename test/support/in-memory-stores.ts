@@ -1,32 +1,59 @@
 /**
  * In-memory implementations of every port in shared/ports/stores.ts, with the conflict semantics
- * of the DynamoDB adapter: a write is one atomic group whose first item is the idempotency
- * record; if that record exists the write fails with WriteConflict IDEMPOTENCY_KEY, else if a
- * business item exists it fails with ALREADY_EXISTS naming that item, and nothing is written.
- * Values are copied on the way in and out, as a real store serializes them.
+ * of the DynamoDB adapter: a write is one atomic group whose items are checked in the order the
+ * adapter sends them; the first whose condition fails decides the conflict (WriteConflict
+ * IDEMPOTENCY_KEY for the idempotency record, ALREADY_EXISTS naming the item otherwise, as
+ * `transactWrite` reports it) and nothing is written. Values are copied on the way in and out, as a
+ * real store serializes them.
  */
 import type { JournalEntry, Position } from '../../shared/domain/ledger.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
-import type { BookedLoan, Loan } from '../../shared/domain/loan.ts';
+import type { Loan } from '../../shared/domain/loan.ts';
 import type { Program } from '../../shared/domain/program.ts';
+import { noBorrowerExposure, noQuotaUsage, type BorrowerExposure, type QuotaUsage, type Reservation } from '../../shared/domain/exposure.ts';
+import type { Ask } from '../../shared/domain/review.ts';
+import type { LenderSchedule, Schedule } from '../../shared/domain/schedule.ts';
 import { loanShard } from '../../shared/adapters/dynamodb/state-keys.ts';
 import {
   WriteConflict,
+  type ApplicationChange,
+  type ApplicationRecord,
+  type ApplicationStore,
   type Clock,
+  type ExposureStore,
   type IdempotencyRecord,
   type IdempotencyStore,
   type LedgerCheckReport,
   type LedgerCheckStore,
   type LedgerStore,
   type LenderStore,
+  type LoanBooking,
   type LoanStore,
+  type PartnerNotifier,
   type ProgramStore,
+  type ReviewRequested,
+  type TaskResumer,
   type WorkflowStarter,
 } from '../../shared/ports/stores.ts';
 import { toJson } from '../../shared/json.ts';
 import { NOW } from './builders.ts';
 
 const copy = <T>(value: T): T => structuredClone(value);
+
+/** One item of an atomic group: the entity name the adapter gives it and whether its condition fails. */
+export interface Guard {
+  readonly entity: string;
+  readonly fails: boolean;
+}
+
+/** An application item as stored: the record, the steps that changed it and the disbursement token. */
+export interface StoredApplication {
+  record: ApplicationRecord;
+  readonly steps: Set<string>;
+  disbursementTaskToken: string | null;
+}
+
+export type StoredAsk = Ask & { readonly taskToken: string | null };
 
 /** The tables, keyed as the DynamoDB items are. */
 export class InMemoryDb {
@@ -39,24 +66,70 @@ export class InMemoryDb {
   readonly entries = new Map<string, JournalEntry>();
   /** `{loanId}#{lenderId}` */
   readonly positions = new Map<string, Position>();
+  readonly borrowerSchedules = new Map<string, Schedule>();
+  /** `{loanId}#{lenderId}` */
+  readonly lenderSchedules = new Map<string, LenderSchedule>();
   readonly ledgerChecks = new Map<string, LedgerCheckReport>();
+  readonly applications = new Map<string, StoredApplication>();
+  /** `{applicationId}#{lenderId}` */
+  readonly asks = new Map<string, StoredAsk>();
+  /** `{applicationId}#{lenderId}` */
+  readonly reservations = new Map<string, Reservation>();
+  readonly quotas = new Map<string, QuotaUsage>();
+  readonly exposures = new Map<string, BorrowerExposure>();
   /** Atomic writes that succeeded. */
   transactions = 0;
 
-  /**
-   * One atomic group: `items` are checked in order (the idempotency record first, as the adapter
-   * sends them); the first that exists decides the conflict; otherwise `apply` runs.
-   */
-  transact(items: readonly { readonly entity: string; readonly exists: boolean }[], apply: () => void): void {
-    const lost = items.find((i) => i.exists);
+  /** One atomic group: the first guard that fails decides the conflict; otherwise `apply` runs. */
+  transact(guards: readonly Guard[], apply: () => void): void {
+    const lost = guards.find((g) => g.fails);
     if (lost) throw new WriteConflict(lost.entity === 'idempotency' ? 'IDEMPOTENCY_KEY' : 'ALREADY_EXISTS', lost.entity);
     apply();
     this.transactions++;
   }
 
-  idempotencyItem(record: IdempotencyRecord): { entity: string; exists: boolean } {
-    return { entity: 'idempotency', exists: this.idempotency.has(record.scopeKey) };
+  idempotencyItem(record: IdempotencyRecord): Guard {
+    return { entity: 'idempotency', fails: this.idempotency.has(record.scopeKey) };
   }
+
+  /** `attribute_exists(pk) AND NOT contains(#steps, :step)` on the application item. */
+  applicationStep(applicationId: string, change: ApplicationChange): Guard {
+    const stored = this.applications.get(applicationId);
+    return { entity: 'application-step', fails: !stored || stored.steps.has(change.step) };
+  }
+
+  /** Appends the step's timeline event, sets its fields and records the step. */
+  applyChange(applicationId: string, change: ApplicationChange): void {
+    const stored = this.applications.get(applicationId);
+    if (!stored) throw new Error(`application ${applicationId} does not exist`);
+    const event = { at: change.at, step: change.step, event: change.event, detail: copy(change.detail) };
+    stored.record = { ...stored.record, ...copy(change.set), timeline: [...stored.record.timeline, event] } as ApplicationRecord;
+    stored.steps.add(change.step);
+  }
+
+  /** `attribute_not_exists(pk)` on version 0, `version = :v` otherwise. */
+  versioned<T extends { version: number }>(entity: string, stored: T | undefined, before: { version: number }): Guard {
+    return { entity, fails: before.version === 0 ? stored !== undefined : stored?.version !== before.version };
+  }
+
+  /** `#s = :from` on a reservation. */
+  reservationIn(reservation: Reservation, from: Reservation['state']): Guard {
+    return { entity: 'reservation', fails: this.reservations.get(pairKey(reservation.applicationId, reservation.lenderId))?.state !== from };
+  }
+
+  setReservationState(reservation: Reservation): void {
+    const key = pairKey(reservation.applicationId, reservation.lenderId);
+    const stored = this.reservations.get(key);
+    if (!stored) throw new Error(`reservation ${key} does not exist`);
+    this.reservations.set(key, { ...stored, state: reservation.state, at: reservation.at });
+  }
+}
+
+const pairKey = (a: string, b: string): string => `${a}#${b}`;
+
+/** What a conditional UpdateCommand on a missing item throws (not a WriteConflict: it is not a transaction). */
+export class ConditionalCheckFailed extends Error {
+  override readonly name = 'ConditionalCheckFailedException';
 }
 
 export class InMemoryIdempotencyStore implements IdempotencyStore {
@@ -94,7 +167,7 @@ export class InMemoryLenderStore implements LenderStore {
   }
 
   async create(lender: Lender, idempotency: IdempotencyRecord): Promise<void> {
-    this.db.transact([this.db.idempotencyItem(idempotency), { entity: 'lender', exists: this.db.lenders.has(lender.lenderId) }], () => {
+    this.db.transact([this.db.idempotencyItem(idempotency), { entity: 'lender', fails: this.db.lenders.has(lender.lenderId) }], () => {
       this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
       this.db.lenders.set(lender.lenderId, copy(lender));
     });
@@ -116,7 +189,7 @@ export class InMemoryProgramStore implements ProgramStore {
 
   async createVersion(program: Program, idempotency: IdempotencyRecord): Promise<void> {
     const key = `${program.programId}#${program.version}`;
-    this.db.transact([this.db.idempotencyItem(idempotency), { entity: 'program', exists: this.db.programs.has(key) }], () => {
+    this.db.transact([this.db.idempotencyItem(idempotency), { entity: 'program', fails: this.db.programs.has(key) }], () => {
       this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
       this.db.programs.set(key, copy(program));
     });
@@ -131,25 +204,50 @@ export class InMemoryLoanStore implements LoanStore {
     return loan ? copy(loan) : null;
   }
 
-  /** All or nothing: the idempotency record, the loan, the entry and every position. */
-  async book(booked: BookedLoan, positions: readonly Position[], idempotency: IdempotencyRecord): Promise<void> {
-    const { loan, entry } = booked;
-    const entryKey = `${loan.loanId}#${entry.entryId}`;
-    const positionKey = (p: Position) => `${p.loanId}#${p.lenderId}`;
-    this.db.transact(
-      [
-        this.db.idempotencyItem(idempotency),
-        { entity: 'loan', exists: this.db.loans.has(loan.loanId) },
-        { entity: 'entry', exists: this.db.entries.has(entryKey) },
-        ...positions.map((p) => ({ entity: 'position', exists: this.db.positions.has(positionKey(p)) })),
-      ],
-      () => {
-        this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
-        this.db.loans.set(loan.loanId, copy(loan));
-        this.db.entries.set(entryKey, copy(entry));
-        for (const p of positions) this.db.positions.set(positionKey(p), copy(p));
-      },
-    );
+  /**
+   * All or nothing, guarded in the adapter's order: the idempotency record, the loan, the entry,
+   * every position and schedule (none may exist), each quota and the exposure at the version read,
+   * each reservation still RESERVED, the application's step not applied before.
+   */
+  async book(booking: LoanBooking): Promise<void> {
+    const { db } = this;
+    const { loan, entry } = booking.booked;
+    const entryKey = pairKey(loan.loanId, entry.entryId);
+    const guards: Guard[] = [
+      ...(booking.idempotency ? [db.idempotencyItem(booking.idempotency)] : []),
+      { entity: 'loan', fails: db.loans.has(loan.loanId) },
+      { entity: 'entry', fails: db.entries.has(entryKey) },
+      ...booking.positions.map((p) => ({ entity: 'position', fails: db.positions.has(pairKey(p.loanId, p.lenderId)) })),
+      { entity: 'schedule', fails: db.borrowerSchedules.has(loan.loanId) },
+      ...booking.schedules.lenders.map((s) => ({ entity: 'schedule', fails: db.lenderSchedules.has(pairKey(loan.loanId, s.lenderId)) })),
+      ...booking.quotas.map((q) => db.versioned('quota', db.quotas.get(q.after.lenderId), q.before)),
+      db.versioned('exposure', db.exposures.get(booking.exposure.after.borrowerId), booking.exposure.before),
+      ...booking.usedReservations.map((r) => db.reservationIn(r, 'RESERVED')),
+      ...(booking.applicationChange ? [db.applicationStep(booking.applicationChange.applicationId, booking.applicationChange.change)] : []),
+    ];
+    db.transact(guards, () => {
+      if (booking.idempotency) db.idempotency.set(booking.idempotency.scopeKey, copy(booking.idempotency));
+      db.loans.set(loan.loanId, copy(loan));
+      db.entries.set(entryKey, copy(entry));
+      for (const p of booking.positions) db.positions.set(pairKey(p.loanId, p.lenderId), copy(p));
+      db.borrowerSchedules.set(loan.loanId, copy(booking.schedules.borrower));
+      for (const s of booking.schedules.lenders) db.lenderSchedules.set(pairKey(loan.loanId, s.lenderId), copy(s));
+      for (const q of booking.quotas) db.quotas.set(q.after.lenderId, copy(q.after));
+      db.exposures.set(booking.exposure.after.borrowerId, copy(booking.exposure.after));
+      for (const r of booking.usedReservations) db.setReservationState(r);
+      if (booking.applicationChange) db.applyChange(booking.applicationChange.applicationId, booking.applicationChange.change);
+    });
+  }
+
+  /** The borrower's schedule and the lenders' in key order (`SCHEDULE#LENDER#{lenderId}`); null before booking. */
+  async schedules(loanId: string): Promise<{ borrower: Schedule; lenders: LenderSchedule[] } | null> {
+    const borrower = this.db.borrowerSchedules.get(loanId);
+    if (!borrower) return null;
+    const lenders = [...this.db.lenderSchedules.entries()]
+      .filter(([key]) => key.startsWith(`${loanId}#`))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, s]) => copy(s));
+    return { borrower: copy(borrower), lenders };
   }
 
   async loanIdsOfShard(shard: number): Promise<string[]> {
@@ -184,6 +282,170 @@ export class InMemoryLedgerCheckStore implements LedgerCheckStore {
   }
 }
 
+const withoutToken = (ask: StoredAsk): Ask => {
+  const { taskToken: _token, ...rest } = ask;
+  return copy(rest);
+};
+
+/** Applications and their asks, with the adapter's conditions (see DynamoApplicationStore). */
+export class InMemoryApplicationStore implements ApplicationStore {
+  constructor(private readonly db: InMemoryDb) {}
+
+  async create(record: ApplicationRecord, change: ApplicationChange, idempotency: IdempotencyRecord): Promise<void> {
+    const { applicationId } = record.application;
+    this.db.transact([this.db.idempotencyItem(idempotency), { entity: 'application', fails: this.db.applications.has(applicationId) }], () => {
+      this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
+      const event = { at: change.at, step: change.step, event: change.event, detail: copy(change.detail) };
+      this.db.applications.set(applicationId, { record: { ...copy(record), timeline: [event] }, steps: new Set([change.step]), disbursementTaskToken: null });
+    });
+  }
+
+  async get(applicationId: string): Promise<ApplicationRecord | null> {
+    const stored = this.db.applications.get(applicationId);
+    return stored ? copy(stored.record) : null;
+  }
+
+  /** In the index order: created at, then application id. */
+  async listByStatus(status: string): Promise<ApplicationRecord[]> {
+    const key = (r: ApplicationRecord) => `${r.application.createdAt}#${r.application.applicationId}`;
+    return [...this.db.applications.values()]
+      .map((s) => s.record)
+      .filter((r) => r.status === status)
+      .sort((a, b) => (key(a) < key(b) ? -1 : 1))
+      .map(copy);
+  }
+
+  async asks(applicationId: string): Promise<Ask[]> {
+    return this.asksOf(applicationId).map(withoutToken);
+  }
+
+  async ask(applicationId: string, lenderId: string): Promise<StoredAsk | null> {
+    const ask = this.db.asks.get(pairKey(applicationId, lenderId));
+    return ask ? copy(ask) : null;
+  }
+
+  /** Open asks only: the awaiting index entry goes once the ask is decided or timed out. */
+  async awaiting(lenderId: string): Promise<string[]> {
+    const key = (a: Ask) => `${a.deadline}#${a.applicationId}`;
+    return [...this.db.asks.values()]
+      .filter((a) => a.lenderId === lenderId && a.state === 'PENDING')
+      .sort((a, b) => (key(a) < key(b) ? -1 : 1))
+      .map((a) => a.applicationId);
+  }
+
+  async change(applicationId: string, change: ApplicationChange, newAsks: readonly Ask[] = []): Promise<boolean> {
+    if (!this.db.applications.has(applicationId)) throw new Error(`application ${applicationId} does not exist`);
+    const guards = [
+      this.db.applicationStep(applicationId, change),
+      ...newAsks.map((a) => ({ entity: 'ask', fails: this.db.asks.has(pairKey(a.applicationId, a.lenderId)) })),
+    ];
+    try {
+      this.db.transact(guards, () => {
+        this.db.applyChange(applicationId, change);
+        for (const a of newAsks) this.db.asks.set(pairKey(a.applicationId, a.lenderId), { ...copy(a), taskToken: null });
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof WriteConflict && error.entity === 'application-step') return false;
+      throw error;
+    }
+  }
+
+  async setAskToken(applicationId: string, lenderId: string, taskToken: string): Promise<void> {
+    const key = pairKey(applicationId, lenderId);
+    const ask = this.db.asks.get(key);
+    if (!ask) throw new ConditionalCheckFailed(`ask ${key} does not exist`);
+    this.db.asks.set(key, { ...ask, taskToken });
+  }
+
+  async decide(decided: Ask, change: ApplicationChange, idempotency: IdempotencyRecord): Promise<void> {
+    const key = pairKey(decided.applicationId, decided.lenderId);
+    const guards = [
+      this.db.idempotencyItem(idempotency),
+      { entity: 'ask', fails: this.db.asks.get(key)?.state !== 'PENDING' },
+      this.db.applicationStep(decided.applicationId, change),
+    ];
+    this.db.transact(guards, () => {
+      this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
+      const stored = this.db.asks.get(key);
+      if (!stored) throw new Error(`ask ${key} does not exist`);
+      this.db.asks.set(key, { ...stored, state: decided.state, decision: copy(decided.decision) });
+      this.db.applyChange(decided.applicationId, change);
+    });
+  }
+
+  async timeOut(applicationId: string, lenderId: string, change: ApplicationChange): Promise<Ask> {
+    const key = pairKey(applicationId, lenderId);
+    try {
+      this.db.transact([{ entity: 'ask', fails: this.db.asks.get(key)?.state !== 'PENDING' }, this.db.applicationStep(applicationId, change)], () => {
+        const stored = this.db.asks.get(key);
+        if (!stored) throw new Error(`ask ${key} does not exist`);
+        this.db.asks.set(key, { ...stored, state: 'TIMED_OUT' });
+        this.db.applyChange(applicationId, change);
+      });
+    } catch (error) {
+      if (!(error instanceof WriteConflict && (error.entity === 'ask' || error.entity === 'application-step'))) throw error;
+    }
+    const ask = this.db.asks.get(key);
+    if (!ask) throw new Error(`ask of ${lenderId} on ${applicationId} does not exist`);
+    return withoutToken(ask);
+  }
+
+  async setDisbursementToken(applicationId: string, taskToken: string): Promise<void> {
+    const stored = this.db.applications.get(applicationId);
+    if (!stored) throw new ConditionalCheckFailed(`application ${applicationId} does not exist`);
+    stored.disbursementTaskToken = taskToken;
+  }
+
+  async disbursementToken(applicationId: string): Promise<string | null> {
+    return this.db.applications.get(applicationId)?.disbursementTaskToken ?? null;
+  }
+
+  private asksOf(applicationId: string): StoredAsk[] {
+    return [...this.db.asks.entries()]
+      .filter(([key]) => key.startsWith(`${applicationId}#`))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, ask]) => ask);
+  }
+}
+
+/** Quotas, reservations and exposures, with the adapter's conditions (see DynamoExposureStore). */
+export class InMemoryExposureStore implements ExposureStore {
+  constructor(private readonly db: InMemoryDb) {}
+
+  async quota(lenderId: string): Promise<QuotaUsage> {
+    return copy(this.db.quotas.get(lenderId) ?? noQuotaUsage(lenderId));
+  }
+
+  async reservations(applicationId: string): Promise<Reservation[]> {
+    return [...this.db.reservations.entries()]
+      .filter(([key]) => key.startsWith(`${applicationId}#`))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, r]) => copy(r));
+  }
+
+  async reserve(reservation: Reservation, before: QuotaUsage, after: QuotaUsage): Promise<void> {
+    const key = pairKey(reservation.applicationId, reservation.lenderId);
+    const guards = [{ entity: 'reservation', fails: this.db.reservations.has(key) }, this.db.versioned('quota', this.db.quotas.get(after.lenderId), before)];
+    this.db.transact(guards, () => {
+      this.db.reservations.set(key, copy(reservation));
+      this.db.quotas.set(after.lenderId, copy(after));
+    });
+  }
+
+  async release(reservation: Reservation, before: QuotaUsage, after: QuotaUsage): Promise<void> {
+    const guards = [this.db.reservationIn(reservation, 'RESERVED'), this.db.versioned('quota', this.db.quotas.get(after.lenderId), before)];
+    this.db.transact(guards, () => {
+      this.db.setReservationState(reservation);
+      this.db.quotas.set(after.lenderId, copy(after));
+    });
+  }
+
+  async borrowerExposure(borrowerId: string): Promise<BorrowerExposure> {
+    return copy(this.db.exposures.get(borrowerId) ?? noBorrowerExposure(borrowerId));
+  }
+}
+
 /** A clock that stands still until a test moves it. */
 export interface FrozenClock extends Clock {
   set(instant: string): void;
@@ -211,6 +473,38 @@ export class RecordingWorkflowStarter implements WorkflowStarter {
   }
 }
 
+/** Records every resumption; a token marked gone (timed out, already resumed) answers false and records nothing. */
+export class RecordingTaskResumer implements TaskResumer {
+  readonly succeeded: { taskToken: string; output: unknown }[] = [];
+  readonly failed: { taskToken: string; error: string; cause: string }[] = [];
+  private readonly gone = new Set<string>();
+
+  markGone(taskToken: string): void {
+    this.gone.add(taskToken);
+  }
+
+  async succeed(taskToken: string, output: unknown): Promise<boolean> {
+    if (this.gone.has(taskToken)) return false;
+    this.succeeded.push({ taskToken, output: copy(output) });
+    return true;
+  }
+
+  async fail(taskToken: string, error: string, cause: string): Promise<boolean> {
+    if (this.gone.has(taskToken)) return false;
+    this.failed.push({ taskToken, error, cause });
+    return true;
+  }
+}
+
+/** Records every review request sent to a partner. */
+export class RecordingNotifier implements PartnerNotifier {
+  readonly sent: { lenderId: string; request: ReviewRequested }[] = [];
+
+  async reviewRequested(lender: Lender, request: ReviewRequested): Promise<void> {
+    this.sent.push({ lenderId: lender.lenderId, request: copy(request) });
+  }
+}
+
 export function createInMemoryStores(at: string = NOW) {
   const db = new InMemoryDb();
   return {
@@ -221,16 +515,40 @@ export function createInMemoryStores(at: string = NOW) {
     loans: new InMemoryLoanStore(db),
     ledger: new InMemoryLedgerStore(db),
     ledgerChecks: new InMemoryLedgerCheckStore(db),
+    applications: new InMemoryApplicationStore(db),
+    exposure: new InMemoryExposureStore(db),
     workflow: new RecordingWorkflowStarter(),
+    review: new RecordingWorkflowStarter('arn:aws:states:cn-north-1:123456789012:stateMachine:JointReview'),
+    tasks: new RecordingTaskResumer(),
+    notifier: new RecordingNotifier(),
     clock: frozenClock(at),
   };
 }
 export type InMemoryStores = ReturnType<typeof createInMemoryStores>;
 
 /** Seeds records directly, as if earlier writes had stored them. */
-export function seed(stores: InMemoryStores, records: { lenders?: readonly Lender[]; programs?: readonly Program[] }): void {
-  for (const lender of records.lenders ?? []) stores.db.lenders.set(lender.lenderId, copy(lender));
-  for (const program of records.programs ?? []) stores.db.programs.set(`${program.programId}#${program.version}`, copy(program));
+export function seed(
+  stores: InMemoryStores,
+  records: {
+    lenders?: readonly Lender[];
+    programs?: readonly Program[];
+    quotas?: readonly QuotaUsage[];
+    exposures?: readonly BorrowerExposure[];
+    reservations?: readonly Reservation[];
+  },
+): void {
+  const { db } = stores;
+  for (const lender of records.lenders ?? []) db.lenders.set(lender.lenderId, copy(lender));
+  for (const program of records.programs ?? []) db.programs.set(`${program.programId}#${program.version}`, copy(program));
+  for (const quota of records.quotas ?? []) db.quotas.set(quota.lenderId, copy(quota));
+  for (const exposure of records.exposures ?? []) db.exposures.set(exposure.borrowerId, copy(exposure));
+  for (const r of records.reservations ?? []) db.reservations.set(pairKey(r.applicationId, r.lenderId), copy(r));
+}
+
+/** Seeds an application (and its asks) in the state a test starts from. */
+export function seedApplication(stores: InMemoryStores, record: ApplicationRecord, asks: readonly StoredAsk[] = [], steps: readonly string[] = ['Submitted']): void {
+  stores.db.applications.set(record.application.applicationId, { record: copy(record), steps: new Set(steps), disbursementTaskToken: null });
+  for (const ask of asks) stores.db.asks.set(pairKey(ask.applicationId, ask.lenderId), copy(ask));
 }
 
 /** A seal as runIdempotent makes it, for calling a use case directly. */

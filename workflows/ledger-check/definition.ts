@@ -1,10 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
-import { JitterType, JsonPath, Map as MapState, Pass, Result } from 'aws-cdk-lib/aws-stepfunctions';
-import type { IChainable, RetryProps } from 'aws-cdk-lib/aws-stepfunctions';
+import { JsonPath, Map as MapState, Pass, Result } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { LedgerCheckStates, TRANSIENT_LAMBDA_RETRY } from './states.ts';
+import { transientLambdaRetry } from '../lambda-tasks.ts';
+import { LedgerCheckStates } from './states.ts';
 
 export interface LedgerCheckTasks {
   readonly verifyShard: IFunction;
@@ -13,14 +13,6 @@ export interface LedgerCheckTasks {
   /** Shards verified at the same time. */
   readonly maxConcurrency?: number;
 }
-
-const transientLambdaRetry: RetryProps = {
-  errors: [...TRANSIENT_LAMBDA_RETRY.errors],
-  interval: Duration.seconds(TRANSIENT_LAMBDA_RETRY.intervalSeconds),
-  backoffRate: TRANSIENT_LAMBDA_RETRY.backoffRate,
-  maxAttempts: TRANSIENT_LAMBDA_RETRY.maxAttempts,
-  jitterStrategy: JitterType.FULL,
-};
 
 /**
  * PrepareShards → VerifyShards (Map: VerifyShard per shard) → RecordReport.

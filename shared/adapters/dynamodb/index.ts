@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
+import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
 import { DynamoIdempotencyStore, DynamoLedgerCheckStore, DynamoLedgerStore, DynamoLenderStore, DynamoLoanStore, DynamoProgramStore } from './stores.ts';
 
 export { createDocumentClient, tablesFromEnv } from './client.ts';
@@ -14,6 +15,8 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     loans: new DynamoLoanStore(doc, tables),
     ledger: new DynamoLedgerStore(doc, tables),
     ledgerChecks: new DynamoLedgerCheckStore(doc, tables),
+    applications: new DynamoApplicationStore(doc, tables),
+    exposure: new DynamoExposureStore(doc, tables),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

@@ -17,6 +17,21 @@ export const stateKeys = {
   loanShardPartition: (shard: number) => loanShardKey(shard),
   idempotency: (scopeKey: string) => ({ pk: `IDEM#${scopeKey}`, sk: 'IDEM' }),
   ledgerCheck: (businessDate: string) => ({ pk: `LEDGERCHECK#${businessDate}`, sk: 'REPORT' }),
+  application: (applicationId: string) => ({ pk: `APP#${applicationId}`, sk: 'APP' }),
+  applicationPartition: (applicationId: string) => `APP#${applicationId}`,
+  applicationIndex: (status: string, createdAt: string, applicationId: string) => ({ gsi1pk: `APPSTATUS#${status}`, gsi1sk: `${createdAt}#${applicationId}` }),
+  applicationStatusPartition: (status: string) => `APPSTATUS#${status}`,
+  ask: (applicationId: string, lenderId: string) => ({ pk: `APP#${applicationId}`, sk: `ASK#${lenderId}` }),
+  askPrefix: 'ASK#',
+  awaitingIndex: (lenderId: string, deadline: string, applicationId: string) => ({ gsi1pk: `AWAITING#${lenderId}`, gsi1sk: `${deadline}#${applicationId}` }),
+  awaitingPartition: (lenderId: string) => `AWAITING#${lenderId}`,
+  reservation: (applicationId: string, lenderId: string) => ({ pk: `APP#${applicationId}`, sk: `RESV#${lenderId}` }),
+  reservationPrefix: 'RESV#',
+  quota: (lenderId: string) => ({ pk: `QUOTA#${lenderId}`, sk: 'QUOTA' }),
+  borrowerExposure: (borrowerId: string) => ({ pk: `BORROWER#${borrowerId}`, sk: 'EXPOSURE' }),
+  borrowerSchedule: (loanId: string) => ({ pk: `LOAN#${loanId}`, sk: 'SCHEDULE#BORROWER' }),
+  lenderSchedule: (loanId: string, lenderId: string) => ({ pk: `LOAN#${loanId}`, sk: `SCHEDULE#LENDER#${lenderId}` }),
+  schedulePrefix: 'SCHEDULE#',
 };
 
 function loanShardKey(shard: number): string {

@@ -1,7 +1,8 @@
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JournalEntry, Position } from '../../domain/ledger.ts';
 import type { Lender } from '../../domain/lender.ts';
-import type { BookedLoan, Loan } from '../../domain/loan.ts';
+import type { Loan } from '../../domain/loan.ts';
+import type { LenderSchedule, Schedule } from '../../domain/schedule.ts';
 import type { Program } from '../../domain/program.ts';
 import type {
   IdempotencyRecord,
@@ -10,12 +11,14 @@ import type {
   LedgerCheckStore,
   LedgerStore,
   LenderStore,
+  LoanBooking,
   LoanStore,
   ProgramStore,
 } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
 import { ledgerKeys } from './ledger-keys.ts';
+import { applicationChangeOp, exposureOp, quotaOp, reservationStateOp } from './application-store.ts';
 import { stateKeys } from './state-keys.ts';
 
 const notExists = 'attribute_not_exists(pk)';
@@ -168,33 +171,63 @@ export class DynamoLoanStore implements LoanStore {
     return items.map((i) => String(i.gsi1sk));
   }
 
-  async book(booked: BookedLoan, positions: readonly Position[], idempotency: IdempotencyRecord): Promise<void> {
-    const { loan, entry } = booked;
-    const items: TransactItems = [
-      idempotencyPut(this.tables, idempotency),
+  async book(booking: LoanBooking): Promise<void> {
+    const { loan, entry } = booking.booked;
+    const ops: { op: TransactItems[number]; entity: string }[] = [
+      ...(booking.idempotency ? [{ op: idempotencyPut(this.tables, booking.idempotency), entity: 'idempotency' }] : []),
       {
-        Put: {
-          TableName: this.tables.state,
-          Item: toItem('Loan', { ...stateKeys.loan(loan.loanId), ...stateKeys.loanIndex(loan.loanId) }, loan),
-          ConditionExpression: notExists,
-        },
+        op: { Put: { TableName: this.tables.state, Item: toItem('Loan', { ...stateKeys.loan(loan.loanId), ...stateKeys.loanIndex(loan.loanId) }, loan), ConditionExpression: notExists } },
+        entity: 'loan',
       },
       {
-        Put: {
-          TableName: this.tables.ledger,
-          Item: toItem('JournalEntry', { ...ledgerKeys.entry(loan.loanId, entry.entryId), ...ledgerKeys.entryIndex(entry.businessDate, loan.loanId, entry.entryId) }, entry),
-          ConditionExpression: notExists,
+        op: {
+          Put: {
+            TableName: this.tables.ledger,
+            Item: toItem('JournalEntry', { ...ledgerKeys.entry(loan.loanId, entry.entryId), ...ledgerKeys.entryIndex(entry.businessDate, loan.loanId, entry.entryId) }, entry),
+            ConditionExpression: notExists,
+          },
         },
+        entity: 'entry',
       },
-      ...positions.map((p) => ({
-        Put: {
-          TableName: this.tables.ledger,
-          Item: toItem('Position', { ...ledgerKeys.position(p.loanId, p.lenderId), ...ledgerKeys.positionIndex(p.lenderId, p.loanId) }, p),
-          ConditionExpression: notExists,
+      ...booking.positions.map((p) => ({
+        op: {
+          Put: {
+            TableName: this.tables.ledger,
+            Item: toItem('Position', { ...ledgerKeys.position(p.loanId, p.lenderId), ...ledgerKeys.positionIndex(p.lenderId, p.loanId) }, p),
+            ConditionExpression: notExists,
+          },
         },
+        entity: 'position',
       })),
+      {
+        op: { Put: { TableName: this.tables.state, Item: toItem('BorrowerSchedule', stateKeys.borrowerSchedule(loan.loanId), booking.schedules.borrower), ConditionExpression: notExists } },
+        entity: 'schedule',
+      },
+      ...booking.schedules.lenders.map((s) => ({
+        op: { Put: { TableName: this.tables.state, Item: toItem('LenderSchedule', stateKeys.lenderSchedule(loan.loanId, s.lenderId), s), ConditionExpression: notExists } },
+        entity: 'schedule',
+      })),
+      ...booking.quotas.map((q) => ({ op: quotaOp(this.tables, q.before, q.after), entity: 'quota' })),
+      { op: exposureOp(this.tables, booking.exposure.before, booking.exposure.after), entity: 'exposure' },
+      ...booking.usedReservations.map((r) => ({ op: reservationStateOp(this.tables, r, 'RESERVED'), entity: 'reservation' })),
+      ...(booking.applicationChange
+        ? [{ op: applicationChangeOp(this.tables, booking.applicationChange.applicationId, booking.applicationChange.change), entity: 'application-step' }]
+        : []),
     ];
-    await transactWrite(this.doc, items, ['idempotency', 'loan', 'entry', ...positions.map(() => 'position')]);
+    await transactWrite(this.doc, ops.map((o) => o.op), ops.map((o) => o.entity));
+  }
+
+  async schedules(loanId: string): Promise<{ borrower: Schedule; lenders: LenderSchedule[] } | null> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': stateKeys.loan(loanId).pk, ':s': stateKeys.schedulePrefix },
+      ConsistentRead: true,
+    });
+    const borrower = items.find((i) => i.entityType === 'BorrowerSchedule');
+    if (!borrower) return null;
+    const lenders = items.filter((i) => i.entityType === 'LenderSchedule').map((i) => fromItem<LenderSchedule>(i) as LenderSchedule);
+    return { borrower: fromItem<Schedule>(borrower) as Schedule, lenders };
   }
 }
 

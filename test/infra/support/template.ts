@@ -56,8 +56,9 @@ export function refOf(value: unknown): string | undefined {
 }
 
 /**
- * A state machine definition as CloudFormation renders it (`Fn::Join` of strings and
- * `Fn::GetAtt`s), parsed with each GetAtt replaced by the marker `${LogicalId.Arn}`.
+ * A state machine definition as CloudFormation renders it (`Fn::Join` of strings, `Fn::GetAtt`s
+ * and `Ref`s), parsed with each GetAtt replaced by the marker `${LogicalId.Arn}` and each Ref by
+ * `${LogicalId}` (or `${AWS::Partition}` for a pseudo parameter).
  */
 export function parseDefinition(definitionString: unknown): Record<string, unknown> {
   const join = (definitionString as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
@@ -66,8 +67,10 @@ export function parseDefinition(definitionString: unknown): Record<string, unkno
     .map((part) => {
       if (typeof part === 'string') return part;
       const logicalId = getAttArnOf(part);
-      if (logicalId === undefined) throw new Error(`Unexpected part in definition: ${JSON.stringify(part)}`);
-      return `\${${logicalId}.Arn}`;
+      if (logicalId !== undefined) return `\${${logicalId}.Arn}`;
+      const ref = refOf(part);
+      if (ref !== undefined) return `\${${ref}}`;
+      throw new Error(`Unexpected part in definition: ${JSON.stringify(part)}`);
     })
     .join(join[0]);
   return JSON.parse(text) as Record<string, unknown>;

@@ -86,14 +86,16 @@ export async function createWorld(): Promise<World> {
   const suffix = randomUUID().slice(0, 8).toUpperCase();
   const ids = { lead: `LEAD_${suffix}`, bankA: `BANKA_${suffix}`, bankB: `BANKB_${suffix}`, outsider: `BANKC_${suffix}`, guarantor: `GUAR_${suffix}` };
   const lead = await token({ scopes: ['lead'] });
-  for (const [id, roles] of [
-    [ids.lead, ['LEAD']],
-    [ids.bankA, ['PARTNER']],
-    [ids.bankB, ['PARTNER']],
-    [ids.outsider, ['PARTNER']],
-    [ids.guarantor, ['GUARANTOR']],
+  // The lead takes at most 40% of a loan, so a partner that declines must be replaced.
+  const leadLimits = { limits: { exposureQuotaMinor: '100000000000', perBorrowerCapMinor: '20000000', maxShareBps: 4000 } };
+  for (const [id, roles, extra] of [
+    [ids.lead, ['LEAD'], leadLimits],
+    [ids.bankA, ['PARTNER'], {}],
+    [ids.bankB, ['PARTNER'], {}],
+    [ids.outsider, ['PARTNER'], {}],
+    [ids.guarantor, ['GUARANTOR'], {}],
   ] as const) {
-    const res = await post('/v1/lenders', lead, lenderBody(id, [...roles]));
+    const res = await post('/v1/lenders', lead, lenderBody(id, [...roles], extra));
     if (res.status !== 201) throw new Error(`creating lender ${id}: ${res.status} ${JSON.stringify(res.json)}`);
   }
   const programId = `PROG_${suffix}`;

@@ -13,6 +13,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const { handler } = await import('../../../../functions/lenders/handler.ts');
 
 const KEY = 'create-partner-a-0001';
+const SECRET = 'whsec-partner-a-0123456789abcdef0123456789';
 const call = (routeKey: string, options: EventOptions) => handler(apiEvent(routeKey, options), lambdaContext());
 
 beforeEach(() => {
@@ -29,13 +30,33 @@ describe('POST /v1/lenders', () => {
     ddb.on(TransactWriteCommand).resolves({});
     const result = await call('POST /v1/lenders', { claims: claimsOf(leadOps), body: createLenderBody(), idempotencyKey: KEY });
     expect(result.statusCode).toBe(201);
-    expect(bodyOf(result)).toEqual({ ...createLenderBody(), createdAt: NOW });
+    expect(bodyOf(result)).toEqual({ ...createLenderBody(), webhook: null, createdAt: NOW });
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items.map((i) => [i.Put?.TableName, i.Put?.Item?.pk])).toEqual([
       [TEST_TABLES.state, `IDEM#createLender#${leadOps.clientId}#${KEY}`],
       [TEST_TABLES.state, `LENDER#${PARTNER_A}`],
     ]);
     expect(items[0]?.Put?.Item?.responseBody).toBe(result.body);
+  });
+
+  it('stores the webhook with its secret, and answers only its url', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const webhook = { url: 'https://partner-a.example/colend/reviews', secret: SECRET };
+    const result = await call('POST /v1/lenders', { claims: claimsOf(leadOps), body: createLenderBody({ webhook }), idempotencyKey: KEY });
+    expect(result.statusCode).toBe(201);
+    expect(bodyOf(result).webhook).toEqual({ url: webhook.url, secretConfigured: true });
+    expect(result.body).not.toContain(SECRET);
+    const [idem, lender] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(lender?.Put?.Item?.webhook).toEqual(webhook);
+    expect(String(idem?.Put?.Item?.responseBody)).not.toContain(SECRET);
+  });
+
+  it('answers 400 for a webhook over plain http or with a short secret', async () => {
+    const plain = await call('POST /v1/lenders', { claims: claimsOf(leadOps), body: createLenderBody({ webhook: { url: 'http://partner-a.example/hook', secret: SECRET } }), idempotencyKey: KEY });
+    expect([plain.statusCode, bodyOf(plain).details]).toMatchObject([400, { path: 'webhook.url' }]);
+    const short = await call('POST /v1/lenders', { claims: claimsOf(leadOps), body: createLenderBody({ webhook: { url: 'https://partner-a.example/hook', secret: 'short' } }), idempotencyKey: KEY });
+    expect([short.statusCode, bodyOf(short).details]).toMatchObject([400, { path: 'webhook.secret' }]);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it('replays the stored response for the same key and body', async () => {
@@ -86,6 +107,17 @@ describe('GET /v1/lenders and /v1/lenders/{lenderId}', () => {
     const other = await call('GET /v1/lenders/{lenderId}', { claims: claimsOf(partnerOf(PARTNER_B)), pathParameters: { lenderId: PARTNER_A } });
     expect(other.statusCode).toBe(404);
     expect(bodyOf(other)).toEqual({ code: 'NOT_FOUND', message: `lender ${PARTNER_A} was not found`, details: { lenderId: PARTNER_A } });
+  });
+
+  it('never answers the webhook secret of a stored lender', async () => {
+    const webhook = { url: 'https://partner-a.example/colend/reviews', secret: SECRET };
+    ddb.on(GetCommand, { Key: { pk: `LENDER#${PARTNER_A}`, sk: 'LENDER' } }).resolves({ Item: lenderItem(aLender({ webhook })) });
+    ddb.on(QueryCommand).resolves({ Items: [lenderItem(aLender({ webhook }))] });
+    const one = await call('GET /v1/lenders/{lenderId}', { claims: claimsOf(partnerOf(PARTNER_A)), pathParameters: { lenderId: PARTNER_A } });
+    const all = await call('GET /v1/lenders', { claims: claimsOf(leadOps) });
+    expect(bodyOf(one).webhook).toEqual({ url: webhook.url, secretConfigured: true });
+    expect((bodyOf(all) as { lenders: { webhook: unknown }[] }).lenders[0]?.webhook).toEqual({ url: webhook.url, secretConfigured: true });
+    expect(`${one.body}${all.body}`).not.toContain(SECRET);
   });
 
   it('answers 500 INTERNAL_ERROR when DynamoDB fails', async () => {

@@ -3,13 +3,15 @@ import { ValidationError } from '../../../../shared/domain/errors.ts';
 import { validate } from '../../../../shared/http/api.ts';
 import { HttpError } from '../../../../shared/http/errors.ts';
 import { createLenderRequest } from '../../../../shared/http/schemas.ts';
+import { toJson } from '../../../../shared/json.ts';
 import { WriteConflict } from '../../../../shared/ports/stores.ts';
 import { createLender, getLender, listLenders } from '../../../../functions/lenders/use-case.ts';
-import { LEAD_ID, NOW, PARTNER_A, PARTNER_B, createLenderBody, defaultLenders, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
+import { LEAD_ID, NOW, PARTNER_A, PARTNER_B, aLeadLender, aPartnerLender, createLenderBody, defaultLenders, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
 import { createInMemoryStores, sealFor, seed } from '../../../support/in-memory-stores.ts';
 
 const SCOPE = 'createLender#lead-ops-client#key-0001';
+const SECRET = 'whsec-partner-a-0123456789abcdef0123456789';
 
 describe('createLender', () => {
   it('stores the lender stamped with the time, and its response with it', async () => {
@@ -27,11 +29,22 @@ describe('createLender', () => {
       limits: { exposureQuotaMinor: 100_000_000_000n, perBorrowerCapMinor: 50_000_000n, minShareBps: 0, maxShareBps: 10_000 },
       netTier1CapitalMinor: 50_000_000_000_000n,
       totalLoansMinor: 400_000_000_000_000n,
+      webhook: null,
       createdAt: NOW,
     });
     const record = stores.db.idempotency.get(SCOPE);
     expect(record?.statusCode).toBe(201);
     expect(JSON.parse(record?.responseBody ?? '')).toMatchObject({ lenderId: PARTNER_A, limits: { exposureQuotaMinor: '100000000000' }, createdAt: NOW });
+  });
+
+  it("keeps the webhook's signing secret but never answers it", async () => {
+    const stores = createInMemoryStores();
+    const webhook = { url: 'https://partner-a.example/colend/reviews', secret: SECRET };
+    await createLender(stores, validate(createLenderRequest, createLenderBody({ webhook })), sealFor(SCOPE), NOW);
+    expect(stores.db.lenders.get(PARTNER_A)?.webhook).toEqual(webhook);
+    const response = stores.db.idempotency.get(SCOPE)?.responseBody ?? '';
+    expect(JSON.parse(response)).toMatchObject({ webhook: { url: webhook.url, secretConfigured: true } });
+    expect(response).not.toContain(SECRET);
   });
 
   it('refuses an invalid lender and writes nothing', async () => {
@@ -78,6 +91,18 @@ describe('listLenders and getLender', () => {
     const stores = seeded();
     expect((await getLender(stores, partnerOf(PARTNER_A), PARTNER_A)).limits.perBorrowerCapMinor).toBe(50_000_000n);
     expect((await getLender(stores, leadOps, PARTNER_B)).lenderId).toBe(PARTNER_B);
+  });
+
+  it('never returns the webhook secret, listed or read one by one', async () => {
+    const stores = createInMemoryStores();
+    const webhook = { url: 'https://partner-a.example/colend/reviews', secret: SECRET };
+    seed(stores, { lenders: [aLeadLender(), aPartnerLender(PARTNER_A, { webhook }), aPartnerLender(PARTNER_B)] });
+    const listed = await listLenders(stores, leadOps);
+    expect(listed.lenders.map((l) => l.webhook)).toEqual([null, { url: webhook.url, secretConfigured: true }, null]);
+    const own = await getLender(stores, partnerOf(PARTNER_A), PARTNER_A);
+    expect(own.webhook).toEqual({ url: webhook.url, secretConfigured: true });
+    expect(toJson([listed, own])).not.toContain(SECRET);
+    expect((await listLenders(stores, partnerOf(PARTNER_A))).lenders[0]?.webhook).toEqual({ url: webhook.url, secretConfigured: true });
   });
 
   it("answers 404 for another lender's record exactly as for a lender that does not exist", async () => {

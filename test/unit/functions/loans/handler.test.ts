@@ -3,9 +3,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { bookLoan } from '../../../../shared/domain/loan.ts';
+import { loanSchedules } from '../../../../shared/domain/schedule.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aBookLoanRequest, aProgram, bookLoanBody, defaultLenders, leadOps, lenderMap, partnerOf } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
-import { lenderItem, loanItem, programItem } from '../../../support/dynamo-items.ts';
+import { borrowerScheduleItem, lenderItem, lenderScheduleItem, loanItem, programItem, quotaItem, exposureItem } from '../../../support/dynamo-items.ts';
 import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
 
 setHandlerEnv();
@@ -27,7 +28,7 @@ afterEach(() => {
 });
 
 describe('POST /v1/loans', () => {
-  it('books the loan: 201 with the loan, in one transaction of 3 + lenders items', async () => {
+  it('books the loan: 201 with the loan, in one transaction of 4 + 3 per lender items', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: bookLoanBody(), idempotencyKey: KEY });
     expect(result.statusCode).toBe(201);
@@ -44,14 +45,41 @@ describe('POST /v1/loans', () => {
       ],
     });
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((i) => `${i.Put?.TableName} ${String(i.Put?.Item?.sk)}`)).toEqual([
-      `${TEST_TABLES.state} IDEM`,
-      `${TEST_TABLES.state} LOAN`,
-      `${TEST_TABLES.ledger} ENTRY#DISBURSEMENT#${LOAN_ID}`,
-      `${TEST_TABLES.ledger} POS#${LEAD_ID}`,
-      `${TEST_TABLES.ledger} POS#${PARTNER_A}`,
-      `${TEST_TABLES.ledger} POS#${PARTNER_B}`,
+    expect(items.map((i) => `${i.Put?.TableName} ${String(i.Put?.Item?.pk)} ${String(i.Put?.Item?.sk)}`)).toEqual([
+      `${TEST_TABLES.state} IDEM#bookLoan#${leadOps.clientId}#${KEY} IDEM`,
+      `${TEST_TABLES.state} LOAN#${LOAN_ID} LOAN`,
+      `${TEST_TABLES.ledger} LOAN#${LOAN_ID} ENTRY#DISBURSEMENT#${LOAN_ID}`,
+      `${TEST_TABLES.ledger} LOAN#${LOAN_ID} POS#${LEAD_ID}`,
+      `${TEST_TABLES.ledger} LOAN#${LOAN_ID} POS#${PARTNER_A}`,
+      `${TEST_TABLES.ledger} LOAN#${LOAN_ID} POS#${PARTNER_B}`,
+      `${TEST_TABLES.state} LOAN#${LOAN_ID} SCHEDULE#BORROWER`,
+      `${TEST_TABLES.state} LOAN#${LOAN_ID} SCHEDULE#LENDER#${LEAD_ID}`,
+      `${TEST_TABLES.state} LOAN#${LOAN_ID} SCHEDULE#LENDER#${PARTNER_A}`,
+      `${TEST_TABLES.state} LOAN#${LOAN_ID} SCHEDULE#LENDER#${PARTNER_B}`,
+      `${TEST_TABLES.state} QUOTA#${LEAD_ID} QUOTA`,
+      `${TEST_TABLES.state} QUOTA#${PARTNER_A} QUOTA`,
+      `${TEST_TABLES.state} QUOTA#${PARTNER_B} QUOTA`,
+      `${TEST_TABLES.state} BORROWER#BRW-0001 EXPOSURE`,
     ]);
+    for (const item of items) expect(item.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+  });
+
+  it("answers 422 EXPOSURE_QUOTA when a lender's quota left across its loans is short, and writes nothing", async () => {
+    const used = { lenderId: PARTNER_A, reservedMinor: 0n, committedMinor: 99_999_800_000n, committedByLeadMinor: {}, version: 7 };
+    ddb.on(GetCommand, { Key: { pk: `QUOTA#${PARTNER_A}`, sk: 'QUOTA' } }).resolves({ Item: quotaItem(used) });
+    const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: bookLoanBody(), idempotencyKey: KEY });
+    expect(result.statusCode).toBe(422);
+    expect(bodyOf(result)).toMatchObject({ code: 'EXPOSURE_QUOTA', details: { lenderId: PARTNER_A, committedMinor: '99999800000', requestedMinor: '300000' } });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it("answers 422 UNSECURED_PERSONAL_CAP when the borrower's other loans leave too little room", async () => {
+    const exposure = { borrowerId: 'BRW-0001', unsecuredPersonalOutstandingMinor: 19_500_000n, totalOutstandingMinor: 19_500_000n, perLenderMinor: {}, version: 2 };
+    ddb.on(GetCommand, { Key: { pk: 'BORROWER#BRW-0001', sk: 'EXPOSURE' } }).resolves({ Item: exposureItem(exposure) });
+    const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: bookLoanBody(), idempotencyKey: KEY });
+    expect(result.statusCode).toBe(422);
+    expect(bodyOf(result)).toMatchObject({ code: 'UNSECURED_PERSONAL_CAP', details: { existingMinor: '19500000', requestedMinor: '1000000', capMinor: '20000000' } });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
   it('answers 422 PLAN_SUM_MISMATCH with both figures, and writes nothing', async () => {
@@ -101,5 +129,42 @@ describe('GET /v1/loans/{loanId}', () => {
   it('answers 500 INTERNAL_ERROR when the read fails', async () => {
     ddb.on(GetCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} }));
     expect((await call('GET /v1/loans/{loanId}', { claims: claimsOf(leadOps), pathParameters: { loanId: LOAN_ID } })).statusCode).toBe(500);
+  });
+});
+
+describe('GET /v1/loans/{loanId}/schedule', () => {
+  const { loan } = bookLoan(aBookLoanRequest(), aProgram(), lenderMap(), NOW);
+  const schedules = loanSchedules(loan);
+  const scheduleItems = [borrowerScheduleItem(LOAN_ID, schedules.borrower), ...schedules.lenders.map((s) => lenderScheduleItem(LOAN_ID, s))];
+
+  beforeEach(() => {
+    ddb.on(GetCommand, { Key: { pk: `LOAN#${LOAN_ID}`, sk: 'LOAN' } }).resolves({ Item: loanItem(loan) });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': `LOAN#${LOAN_ID}`, ':s': 'SCHEDULE#' } }).resolves({ Items: scheduleItems });
+  });
+
+  it("shows a partner only its own sub-schedule, amounts as strings", async () => {
+    const result = await call('GET /v1/loans/{loanId}/schedule', { claims: claimsOf(partnerOf(PARTNER_A)), pathParameters: { loanId: LOAN_ID } });
+    expect(result.statusCode).toBe(200);
+    const body = bodyOf(result) as { loanId: string; borrower: unknown; lenders: { lenderId: string; totalPrincipalMinor: string }[] };
+    expect([body.loanId, body.borrower]).toEqual([LOAN_ID, null]);
+    expect(body.lenders.map((s) => [s.lenderId, s.totalPrincipalMinor])).toEqual([[PARTNER_A, '300000']]);
+  });
+
+  it("shows lead operations the borrower's schedule and every lender's", async () => {
+    const result = await call('GET /v1/loans/{loanId}/schedule', { claims: claimsOf(leadOps), pathParameters: { loanId: LOAN_ID } });
+    const body = bodyOf(result) as { borrower: { totalPrincipalMinor: string; instalments: unknown[] }; lenders: { lenderId: string }[] };
+    expect(body.borrower.totalPrincipalMinor).toBe('1000000');
+    expect(body.borrower.instalments).toHaveLength(12);
+    expect(body.lenders.map((s) => s.lenderId)).toEqual([LEAD_ID, PARTNER_A, PARTNER_B]);
+  });
+
+  it('answers 404 for a loan that does not exist', async () => {
+    const result = await call('GET /v1/loans/{loanId}/schedule', { claims: claimsOf(leadOps), pathParameters: { loanId: 'LN-NONE' } });
+    expect([result.statusCode, bodyOf(result).message]).toEqual([404, 'loan LN-NONE was not found']);
+  });
+
+  it('answers 500 INTERNAL_ERROR when the query fails', async () => {
+    ddb.on(QueryCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} }));
+    expect((await call('GET /v1/loans/{loanId}/schedule', { claims: claimsOf(leadOps), pathParameters: { loanId: LOAN_ID } })).statusCode).toBe(500);
   });
 });

@@ -3,8 +3,8 @@ import { RuleViolation } from '../../../../shared/domain/errors.ts';
 import { validate } from '../../../../shared/http/api.ts';
 import { HttpError } from '../../../../shared/http/errors.ts';
 import { bookLoanRequest } from '../../../../shared/http/schemas.ts';
-import { WriteConflict } from '../../../../shared/ports/stores.ts';
-import { bookLoan, getLoan, loanView } from '../../../../functions/loans/use-case.ts';
+import { WriteConflict, type ExposureStore } from '../../../../shared/ports/stores.ts';
+import { bookLoan, getLoan, getLoanSchedule, loanView } from '../../../../functions/loans/use-case.ts';
 import {
   LEAD_ID,
   LOAN_ID,
@@ -12,6 +12,8 @@ import {
   PARTNER_A,
   PARTNER_B,
   PROGRAM_ID,
+  aLimits,
+  aPartnerLender,
   aProgram,
   bookLoanBody,
   defaultLenders,
@@ -68,6 +70,95 @@ describe('bookLoan', () => {
     expect([response.loanId, response.principalMinor, response.fundingPlan.length]).toEqual([LOAN_ID, '1000000', 3]);
   });
 
+  it("writes the schedules, each lender's quota and the borrower's exposure with it", async () => {
+    const stores = seeded();
+    await book(stores);
+    const schedules = await stores.loans.schedules(LOAN_ID);
+    expect(schedules?.borrower.totalPrincipalMinor).toBe(1_000_000n);
+    expect(schedules?.lenders.map((s) => [s.lenderId, s.totalPrincipalMinor])).toEqual([
+      [LEAD_ID, 400_000n],
+      [PARTNER_A, 300_000n],
+      [PARTNER_B, 300_000n],
+    ]);
+    expect(await stores.exposure.quota(PARTNER_A)).toEqual({ lenderId: PARTNER_A, reservedMinor: 0n, committedMinor: 300_000n, committedByLeadMinor: { [LEAD_ID]: 300_000n }, version: 1 });
+    expect(await stores.exposure.borrowerExposure('BRW-0001')).toEqual({
+      borrowerId: 'BRW-0001',
+      unsecuredPersonalOutstandingMinor: 1_000_000n,
+      totalOutstandingMinor: 1_000_000n,
+      perLenderMinor: { [LEAD_ID]: 400_000n, [PARTNER_A]: 300_000n, [PARTNER_B]: 300_000n },
+      version: 1,
+    });
+  });
+
+  it("refuses a loan beyond a lender's exposure quota left across its loans, and writes nothing", async () => {
+    const stores = seeded();
+    seed(stores, { lenders: [aPartnerLender(PARTNER_A, { limits: aLimits({ exposureQuotaMinor: 500_000n, perBorrowerCapMinor: 500_000n }) })] });
+    await book(stores);
+    const error = await rejectedBy(RuleViolation, () => book(stores, bookLoanBody({ loanId: 'LN-2025-000002', borrower: { borrowerId: 'BRW-0002', type: 'INDIVIDUAL', region: 'CN-44' } }), 'scope-2'));
+    expect([error.code, error.details]).toEqual([
+      'EXPOSURE_QUOTA',
+      { lenderId: PARTNER_A, rule: 'EXPOSURE_QUOTA', quotaMinor: '500000', committedMinor: '300000', reservedMinor: '0', requestedMinor: '300000' },
+    ]);
+    expect([stores.db.transactions, stores.db.loans.size, stores.db.exposures.has('BRW-0002')]).toEqual([1, 1, false]);
+    expect((await stores.exposure.quota(PARTNER_A)).committedMinor).toBe(300_000n);
+    expect((await stores.exposure.quota(LEAD_ID)).committedMinor).toBe(400_000n);
+  });
+
+  it("refuses a lender's part beyond its per-borrower cap across the borrower's loans", async () => {
+    const stores = seeded();
+    seed(stores, { lenders: [aPartnerLender(PARTNER_A, { limits: aLimits({ perBorrowerCapMinor: 500_000n }) })] });
+    await book(stores);
+    const error = await rejectedBy(RuleViolation, () => book(stores, bookLoanBody({ loanId: 'LN-2025-000002' }), 'scope-2'));
+    expect([error.code, error.details]).toEqual([
+      'PER_BORROWER_CAP',
+      { path: 'fundingPlan.1.amountMinor', rule: 'PER_BORROWER_CAP', capMinor: '500000', existingMinor: '300000', requestedMinor: '300000' },
+    ]);
+    expect(stores.db.loans.has('LN-2025-000002')).toBe(false);
+  });
+
+  it('refuses unsecured personal credit beyond the CN-2021 cap across the borrower\'s loans; secured credit does not count', async () => {
+    const stores = seeded();
+    const big = (loanId: string, secured: boolean) =>
+      bookLoanBody({
+        loanId,
+        principalMinor: '10000000',
+        borrower: { borrowerId: 'BRW-0001', type: 'INDIVIDUAL', region: 'CN-44', secured },
+        fundingPlan: [
+          { lenderId: LEAD_ID, amountMinor: '4000000' },
+          { lenderId: PARTNER_A, amountMinor: '3000000' },
+          { lenderId: PARTNER_B, amountMinor: '3000000' },
+        ],
+      });
+    await book(stores, big('LN-1', false), 'scope-1');
+    await book(stores, big('LN-2', false), 'scope-2');
+    const error = await rejectedBy(RuleViolation, () => book(stores, bookLoanBody({ loanId: 'LN-3' }), 'scope-3'));
+    expect([error.code, error.details.existingMinor, error.details.requestedMinor, error.details.capMinor]).toEqual(['UNSECURED_PERSONAL_CAP', '20000000', '1000000', '20000000']);
+    await book(stores, big('LN-4', true), 'scope-4');
+    expect(await stores.exposure.borrowerExposure('BRW-0001')).toMatchObject({ unsecuredPersonalOutstandingMinor: 20_000_000n, totalOutstandingMinor: 30_000_000n, version: 3 });
+  });
+
+  it('decides again on fresh figures when another booking changed a quota in between', async () => {
+    const stores = seeded();
+    let raced = false;
+    const exposure: ExposureStore = {
+      quota: async (lenderId) => {
+        const read = await stores.exposure.quota(lenderId);
+        if (!raced && lenderId === PARTNER_A) {
+          raced = true; // another booking commits partner A's quota right after this read
+          stores.db.quotas.set(PARTNER_A, { ...read, committedMinor: 1_000n, committedByLeadMinor: { [LEAD_ID]: 1_000n }, version: 1 });
+        }
+        return read;
+      },
+      borrowerExposure: (id) => stores.exposure.borrowerExposure(id),
+      reservations: (id) => stores.exposure.reservations(id),
+      reserve: (r, b, a) => stores.exposure.reserve(r, b, a),
+      release: (r, b, a) => stores.exposure.release(r, b, a),
+    };
+    await bookLoan({ ...stores, exposure }, validate(bookLoanRequest, bookLoanBody()), sealFor(SCOPE), NOW);
+    expect(await stores.exposure.quota(PARTNER_A)).toEqual({ lenderId: PARTNER_A, reservedMinor: 0n, committedMinor: 301_000n, committedByLeadMinor: { [LEAD_ID]: 301_000n }, version: 2 });
+    expect(stores.db.transactions).toBe(1);
+  });
+
   it('books under the version it names, and a later version leaves the booked loan alone', async () => {
     const stores = seeded();
     await book(stores, bookLoanBody({ programVersion: 1, termMonths: 24 }));
@@ -91,6 +182,7 @@ describe('bookLoan', () => {
     expect([error.code, error.details.planSumMinor, error.details.principalMinor]).toEqual(['PLAN_SUM_MISMATCH', '999999', '1000000']);
     expect(stores.db.transactions).toBe(0);
     expect([stores.db.loans.size, stores.db.entries.size, stores.db.positions.size, stores.db.idempotency.size]).toEqual([0, 0, 0, 0]);
+    expect([stores.db.borrowerSchedules.size, stores.db.lenderSchedules.size, stores.db.quotas.size, stores.db.exposures.size]).toEqual([0, 0, 0, 0]);
   });
 
   it('refuses a loan id booked before, under another key, and writes nothing more', async () => {
@@ -110,6 +202,7 @@ describe('bookLoan', () => {
     const conflict = await rejectedBy(WriteConflict, () => book(stores));
     expect([conflict.reason, conflict.entity]).toEqual(['ALREADY_EXISTS', 'position']);
     expect([stores.db.loans.size, stores.db.entries.size, stores.db.idempotency.size, stores.db.transactions]).toEqual([0, 0, 0, 0]);
+    expect([stores.db.borrowerSchedules.size, stores.db.quotas.size, stores.db.exposures.size]).toEqual([0, 0, 0]);
     expect([...stores.db.positions.values()]).toEqual([stale]);
   });
 });
@@ -147,6 +240,42 @@ describe('getLoan', () => {
     expect([hidden.statusCode, hidden.code, hidden.message]).toEqual([404, 'NOT_FOUND', 'loan LN-2025-000002 was not found']);
     expect([missing.statusCode, missing.code, missing.message]).toEqual([404, 'NOT_FOUND', 'loan LN-NONE was not found']);
     expect((await getLoan(stores, partnerOf(PARTNER_A), 'LN-2025-000002')).fundingPlan).toEqual([{ lenderId: PARTNER_A, amountMinor: 400_000n, role: 'PARTNER' }]);
+  });
+});
+
+describe('getLoanSchedule', () => {
+  async function booked(): Promise<InMemoryStores> {
+    const stores = seeded();
+    await book(stores);
+    await book(stores, twoLenderBody('LN-2025-000002'), 'scope-2');
+    return stores;
+  }
+
+  it("shows lead operations and platform finance the borrower's schedule and every lender's", async () => {
+    const stores = await booked();
+    const stored = await stores.loans.schedules(LOAN_ID);
+    for (const principal of [leadOps, platformFinance]) {
+      const view = await getLoanSchedule(stores, principal, LOAN_ID);
+      expect(view).toEqual({ loanId: LOAN_ID, borrower: stored?.borrower, lenders: stored?.lenders });
+      expect(view.lenders.map((s) => s.lenderId)).toEqual([LEAD_ID, PARTNER_A, PARTNER_B]);
+      expect(view.borrower?.instalments).toHaveLength(12);
+    }
+  });
+
+  it('shows a partner only its own sub-schedule and never the borrower schedule', async () => {
+    const stores = await booked();
+    const view = await getLoanSchedule(stores, partnerOf(PARTNER_A), LOAN_ID);
+    expect(view.borrower).toBeNull();
+    expect(view.lenders.map((s) => [s.lenderId, s.totalPrincipalMinor])).toEqual([[PARTNER_A, 300_000n]]);
+    expect((await getLoanSchedule(stores, financeOf(PARTNER_B), LOAN_ID)).lenders.map((s) => s.lenderId)).toEqual([PARTNER_B]);
+  });
+
+  it('answers 404 for a loan the partner has no part in, exactly as for a loan that does not exist', async () => {
+    const stores = await booked();
+    const hidden = await rejectedBy(HttpError, () => getLoanSchedule(stores, partnerOf(PARTNER_B), 'LN-2025-000002'));
+    const missing = await rejectedBy(HttpError, () => getLoanSchedule(stores, leadOps, 'LN-NONE'));
+    expect([hidden.statusCode, hidden.message]).toEqual([404, 'loan LN-2025-000002 was not found']);
+    expect([missing.statusCode, missing.message]).toEqual([404, 'loan LN-NONE was not found']);
   });
 });
 

@@ -3,6 +3,7 @@ import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -16,7 +17,7 @@ import type { CfnTemplate } from '../../../../infra/local/template.ts';
 
 /**
  * A small stack with one of each thing the local stack serves: a table with an index, stream
- * and TTL; functions with `colend:entry`; an HTTP API with JWT-authorized and open routes;
+ * and TTL; an event bus; functions with `colend:entry`; an HTTP API with JWT-authorized and open routes;
  * state machines with a Map, a Parallel, a task token and an Express workflow; a schedule.
  */
 
@@ -59,7 +60,8 @@ export function synthesizeFixtureTemplate(): CfnTemplate {
     partitionKey: { name: 'owner', type: AttributeType.STRING },
   });
 
-  const echo = fn(stack, 'Echo', 'echo-handler.ts', { ITEMS_TABLE: table.tableName });
+  const bus = new EventBus(stack, 'Bus');
+  const echo = fn(stack, 'Echo', 'echo-handler.ts', { ITEMS_TABLE: table.tableName, BUS_NAME: bus.eventBusName });
   const work = fn(stack, 'Work', 'work-handler.ts');
   const ask = fn(stack, 'Ask', 'ask-handler.ts');
 

@@ -154,11 +154,31 @@ describe('the local stack on a synthesized template', () => {
     await new DynamoDBClient({}).send(new PutItemCommand({ TableName: idOf('AWS::DynamoDB::Table', 'Items'), Item: { pk: { S: 'kept' }, sk: { S: 'item' } } }));
   });
 
+  it('gives handlers a local EventBridge endpoint and lists what they put on the bus at /local/events', async () => {
+    const busName = stack.events.busNames.find((name) => name !== 'default') ?? '';
+    expect(busName).toMatch(/^FixtureBus[0-9A-F]{8}$/);
+    const published = await call('/echo/publish', { method: 'POST', body: JSON.stringify({ applicationId: 'APP-1', lenderId: 'BANK_A' }) });
+    expect(published.json).toMatchObject({ status: 200, result: { FailedEntryCount: 0, Entries: [{ EventId: expect.any(String) }] } });
+    await call('/echo/publish', { method: 'POST', body: JSON.stringify({ applicationId: 'APP-1', lenderId: 'BANK_B' }) });
+    expect(stack.eventsEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const listed = await call('/local/events?detailType=echo.published');
+    expect(listed.status).toBe(200);
+    const events = (listed.json as { events: Array<Record<string, unknown>> }).events;
+    expect(events.map((event) => event.detail)).toEqual([
+      { applicationId: 'APP-1', lenderId: 'BANK_A' },
+      { applicationId: 'APP-1', lenderId: 'BANK_B' },
+    ]);
+    expect(events[0]).toMatchObject({ source: 'colend.test', 'detail-type': 'echo.published', eventBusName: busName, account: '000000000000', region: 'us-east-1' });
+    expect((await call('/local/events?detailType=nothing')).json).toEqual({ events: [] });
+    expect(((await call('/local/events')).json as { events: unknown[] }).events).toHaveLength(2);
+  });
+
   it('counts invocations per function', () => {
     const counts = stack.invocationCounts();
     expect(counts[idOf('AWS::Lambda::Function', 'Work')]).toBe(3);
     expect(counts[idOf('AWS::Lambda::Function', 'Ask')]).toBe(2);
-    expect(counts[idOf('AWS::Lambda::Function', 'Echo')]).toBe(7);
+    expect(counts[idOf('AWS::Lambda::Function', 'Echo')]).toBe(9);
   });
 
   it('keeps persisted tables and their items across a restart, and leaves no emulator behind', async () => {

@@ -4,7 +4,18 @@ import { FunctionHost } from '../../../../infra/local/functions.ts';
 import type { LocalFunction } from '../../../../infra/local/functions.ts';
 import { resolveSyncHostPrefix, startSfnEndpoint } from '../../../../infra/local/sfn-endpoint.ts';
 import type { SfnEndpoint } from '../../../../infra/local/sfn-endpoint.ts';
-import { bindTaskState, engineDefinition, MAX_TIMER_SECONDS, StepFunctionsRuntime, taskStates, unboundTaskStates } from '../../../../infra/local/stepfunctions.ts';
+import {
+  bindTaskState,
+  engineDefinition,
+  MAX_TIMER_SECONDS,
+  startExecutionErrorName,
+  StepFunctionsRuntime,
+  TASK_TIMEOUT_CONTEXT_PATH,
+  taskStates,
+  taskTiming,
+  TIMING_ENVELOPE,
+  unboundTaskStates,
+} from '../../../../infra/local/stepfunctions.ts';
 import type { AslDefinition, LocalStateMachine } from '../../../../infra/local/stepfunctions.ts';
 import { functionArn, stateMachineArn } from '../../../../infra/local/template.ts';
 import { REPOSITORY_ROOT } from '../../../../infra/local/issuer.ts';
@@ -25,7 +36,9 @@ const asked: Array<{ token: string; lenderId: string }> = [];
 /** Handlers by module file; the host imports them through this loader. */
 const modules: Record<string, Record<string, unknown>> = {
   'work-handler.ts': {
-    handler: async (event: { value?: number; fail?: boolean; crash?: boolean }) => {
+    handler: async (event: { value?: number; fail?: boolean; crash?: boolean; errorName?: string; sleepMs?: number }) => {
+      if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
+      if (event.errorName) throw Object.assign(new Error(`refused with ${event.errorName}`), { name: event.errorName });
       if (event.fail) throw new ValueRejectedError(`value ${event.value} rejected`);
       if (event.crash) throw new TypeError('boom');
       return { doubled: (event.value ?? 0) * 2 };
@@ -172,15 +185,54 @@ describe('binding Task states', () => {
     expect(() => new StepFunctionsRuntime({ machines: [broken], functions })).toThrow(/Broken\.Missing/);
   });
 
-  it('gives Task states without a timeout the longest timer instead of the engine default', () => {
+  it('lets the runtime time every Task state: the engine reads the timeout from the context', () => {
     const adjusted = engineDefinition(approval.definition);
     const branch = (adjusted.States.AskLenders?.Branches as AslDefinition[])[0];
-    expect(branch?.States.AskBankA?.TimeoutSeconds).toBe(MAX_TIMER_SECONDS);
-    expect(engineDefinition({ StartAt: 'T', TimeoutSeconds: 31_536_000, States: { T: { Type: 'Task', TimeoutSeconds: 30, Resource: 'x', End: true } } })).toMatchObject({
+    expect(branch?.States.AskBankA?.TimeoutSecondsPath).toBe(TASK_TIMEOUT_CONTEXT_PATH);
+    expect(branch?.States.AskBankA?.TimeoutSeconds).toBeUndefined();
+    expect(branch?.States.AskBankA?.Parameters).toEqual(askLender('BankA').States.AskBankA?.Parameters);
+    expect(engineDefinition({ StartAt: 'T', TimeoutSeconds: 31_536_000, States: { T: { Type: 'Task', TimeoutSeconds: 30, Resource: 'x', End: true } } })).toEqual({
+      StartAt: 'T',
       TimeoutSeconds: MAX_TIMER_SECONDS,
-      States: { T: { TimeoutSeconds: 30 } },
+      States: { T: { Type: 'Task', TimeoutSecondsPath: TASK_TIMEOUT_CONTEXT_PATH, Resource: 'x', End: true } },
     });
     expect(approval.definition.States.AskLenders?.Branches).toEqual([askLender('BankA'), askLender('BankB')]);
+  });
+
+  it('reads TimeoutSecondsPath and HeartbeatSecondsPath from the state input through an envelope around the Parameters', () => {
+    const withParameters = engineDefinition({
+      StartAt: 'T',
+      States: { T: { Type: 'Task', Resource: 'x', TimeoutSecondsPath: '$.wait', HeartbeatSecondsPath: '$.beat', Parameters: { 'a.$': '$.a', b: 1 }, End: true } },
+    });
+    expect(withParameters.States.T).toEqual({
+      Type: 'Task',
+      Resource: 'x',
+      TimeoutSecondsPath: TASK_TIMEOUT_CONTEXT_PATH,
+      Parameters: { [TIMING_ENVELOPE.input]: { 'a.$': '$.a', b: 1 }, [`${TIMING_ENVELOPE.timeoutSeconds}.$`]: '$.wait', [`${TIMING_ENVELOPE.heartbeatSeconds}.$`]: '$.beat' },
+      End: true,
+    });
+    const direct = engineDefinition({ StartAt: 'T', States: { T: { Type: 'Task', Resource: 'x', TimeoutSecondsPath: '$.wait', End: true } } });
+    expect(direct.States.T?.Parameters).toEqual({ [`${TIMING_ENVELOPE.input}.$`]: '$', [`${TIMING_ENVELOPE.timeoutSeconds}.$`]: '$.wait' });
+  });
+
+  it('takes the timing of a run from the definition or the envelope, capped to the longest timer', () => {
+    const state = { Type: 'Task', TimeoutSecondsPath: '$.wait', HeartbeatSecondsPath: '$.beat' };
+    expect(taskTiming('T', state, { [TIMING_ENVELOPE.input]: { a: 1 }, [TIMING_ENVELOPE.timeoutSeconds]: 3, [TIMING_ENVELOPE.heartbeatSeconds]: 2 })).toEqual({
+      input: { a: 1 },
+      timeoutSeconds: 3,
+      heartbeatSeconds: 2,
+    });
+    expect(taskTiming('T', { Type: 'Task', TimeoutSecondsPath: '$.wait' }, { [TIMING_ENVELOPE.input]: {}, [TIMING_ENVELOPE.timeoutSeconds]: 40 * 86_400 })).toEqual({
+      input: {},
+      timeoutSeconds: MAX_TIMER_SECONDS,
+    });
+    expect(taskTiming('T', { Type: 'Task', TimeoutSeconds: 5, HeartbeatSeconds: 1 }, { a: 1 })).toEqual({ input: { a: 1 }, timeoutSeconds: 5, heartbeatSeconds: 1 });
+    expect(taskTiming('T', { Type: 'Task' }, { a: 1 })).toEqual({ input: { a: 1 }, timeoutSeconds: MAX_TIMER_SECONDS });
+    for (const bad of [0, -1, 1.5, '10', null]) {
+      expect(() => taskTiming('T', { Type: 'Task', TimeoutSecondsPath: '$.wait' }, { [TIMING_ENVELOPE.input]: {}, [TIMING_ENVELOPE.timeoutSeconds]: bad })).toThrow(
+        /T: TimeoutSeconds must be a positive integer/,
+      );
+    }
   });
 });
 
@@ -319,5 +371,254 @@ describe('the local Step Functions endpoint', () => {
     await expect(client.send(new DescribeExecutionCommand({ executionArn: `${flow.arn.replace('stateMachine', 'execution')}:missing` }))).rejects.toMatchObject({
       name: 'ExecutionDoesNotExist',
     });
+  });
+});
+
+/** A Task state that hands `$$.Task.Token` to the Ask function and waits for the answer. */
+const callbackState = (extra: Record<string, unknown>) => ({
+  Type: 'Task',
+  Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+  Parameters: { FunctionName: fnArn('Ask'), Payload: { 'token.$': '$$.Task.Token', 'lenderId.$': '$.lenderId' } },
+  ...extra,
+});
+
+/** Asks every lender at once; each has `timeoutSeconds` to answer; a timeout is recorded, a failure too. */
+const review = machine('Review', {
+  StartAt: 'AskAll',
+  States: {
+    AskAll: {
+      Type: 'Map',
+      ItemsPath: '$.asks',
+      ResultPath: '$.decisions',
+      End: true,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'AskOne',
+        States: {
+          AskOne: callbackState({
+            TimeoutSecondsPath: '$.timeoutSeconds',
+            // States.TaskFailed matches any error but States.Timeout, as in AWS.
+            Catch: [
+              { ErrorEquals: ['States.TaskFailed'], ResultPath: '$.error', Next: 'Failed' },
+              { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'TimedOut' },
+            ],
+            End: true,
+          }),
+          TimedOut: { Type: 'Pass', Parameters: { 'lenderId.$': '$.lenderId', decision: 'TIMEOUT', 'error.$': '$.error.Error' }, End: true },
+          Failed: { Type: 'Pass', Parameters: { 'lenderId.$': '$.lenderId', decision: 'FAILED', 'error.$': '$.error.Error' }, End: true },
+        },
+      },
+    },
+  },
+});
+
+const deadline = machine('Deadline', { StartAt: 'Ask', States: { Ask: callbackState({ TimeoutSeconds: 1, End: true }) } });
+const patient = machine('Patient', { StartAt: 'Ask', States: { Ask: callbackState({ TimeoutSecondsPath: '$.timeoutSeconds', End: true }) } });
+const slowWork = machine('SlowWork', {
+  StartAt: 'Work',
+  States: {
+    Work: {
+      Type: 'Task',
+      Resource: fnArn('Work'),
+      TimeoutSecondsPath: '$.limitSeconds',
+      Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'TooSlow' }],
+      End: true,
+    },
+    TooSlow: { Type: 'Pass', End: true },
+  },
+});
+
+/** Reserve (a function that may throw a named error) → Await (a callback) → Booked; named failures → Release. */
+const saga = machine('Saga', {
+  StartAt: 'Reserve',
+  States: {
+    Reserve: {
+      Type: 'Task',
+      Resource: fnArn('Work'),
+      Parameters: { 'errorName.$': '$.reserveError' },
+      ResultPath: '$.reserved',
+      Catch: [{ ErrorEquals: ['QuotaUnavailable'], ResultPath: '$.error', Next: 'Release' }],
+      Next: 'Await',
+    },
+    Await: callbackState({
+      TimeoutSecondsPath: '$.timeoutSeconds',
+      Catch: [{ ErrorEquals: ['DisbursementFailed', 'DisbursementCancelled', 'States.Timeout'], ResultPath: '$.error', Next: 'Release' }],
+      Next: 'Booked',
+    }),
+    Booked: { Type: 'Succeed' },
+    Release: { Type: 'Pass', Parameters: { 'cause.$': '$.error.Error', 'details.$': '$.error.Cause' }, Next: 'Released' },
+    Released: { Type: 'Succeed' },
+  },
+});
+
+const child = machine('Child', { StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } });
+const holding = machine('Holding', { StartAt: 'Hold', States: { Hold: callbackState({ End: true }) } });
+const parent = machine('Parent', {
+  StartAt: 'StartChild',
+  States: {
+    StartChild: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::states:startExecution',
+      Parameters: { 'StateMachineArn.$': '$.target', 'Name.$': '$.id', Input: { 'id.$': '$.id', 'lenderId.$': '$.id' } },
+      ResultPath: '$.started',
+      Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: '$.error', Next: 'AlreadyStarted' }],
+      Next: 'Started',
+    },
+    Started: { Type: 'Succeed' },
+    AlreadyStarted: { Type: 'Succeed' },
+  },
+});
+
+describe('callbacks, timeouts, named errors and child executions', () => {
+  let runtime: StepFunctionsRuntime;
+  let endpoint: SfnEndpoint;
+  let client: SFNClient;
+
+  beforeAll(async () => {
+    runtime = new StepFunctionsRuntime({ machines: [review, deadline, patient, slowWork, saga, child, holding, parent], functions });
+    endpoint = await startSfnEndpoint(runtime);
+    client = new SFNClient({ endpoint: endpoint.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    await runtime.stop();
+    await endpoint.close();
+  });
+
+  const start = async (target: LocalStateMachine, input: unknown, name?: string): Promise<string> =>
+    (await client.send(new StartExecutionCommand({ stateMachineArn: target.arn, input: JSON.stringify(input), name }))).executionArn ?? '';
+  const settled = async (executionArn: string) => {
+    await runtime.waitForExecution(executionArn);
+    return client.send(new DescribeExecutionCommand({ executionArn }));
+  };
+  const tokenOf = (lenderId: string): string => asked.find((entry) => entry.lenderId === lenderId)?.token ?? '';
+
+  it('waits for each item of a Map until its TimeoutSecondsPath, then raises States.Timeout, which States.TaskFailed does not catch', async () => {
+    asked.length = 0;
+    const startedAt = Date.now();
+    const executionArn = await start(review, {
+      asks: [
+        { lenderId: 'A', timeoutSeconds: 30 },
+        { lenderId: 'B', timeoutSeconds: 1 },
+        { lenderId: 'C', timeoutSeconds: 30 },
+      ],
+    });
+    await expect.poll(() => asked.length).toBe(3);
+    await client.send(new SendTaskSuccessCommand({ taskToken: tokenOf('A'), output: '{"lenderId":"A","decision":"APPROVE"}' }));
+    await client.send(new SendTaskFailureCommand({ taskToken: tokenOf('C'), error: 'Declined', cause: 'over the limit' }));
+    const described = await settled(executionArn);
+    expect(described.status).toBe('SUCCEEDED');
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1000);
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    expect(JSON.parse(described.output ?? '').decisions).toEqual([
+      { lenderId: 'A', decision: 'APPROVE' },
+      { lenderId: 'B', decision: 'TIMEOUT', error: 'States.Timeout' },
+      { lenderId: 'C', decision: 'FAILED', error: 'Declined' },
+    ]);
+    // The deadline passed: a late answer is refused as in AWS.
+    await expect(client.send(new SendTaskSuccessCommand({ taskToken: tokenOf('B'), output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+  });
+
+  it('refuses an answer once the deadline has passed, even while the execution goes on', async () => {
+    asked.length = 0;
+    const executionArn = await start(review, { asks: [{ lenderId: 'late', timeoutSeconds: 1 }, { lenderId: 'open', timeoutSeconds: 30 }] });
+    await expect.poll(() => asked.length).toBe(2);
+    await expect.poll(() => runtime.tokens.openTokens(executionArn).length, { timeout: 5000 }).toBe(1);
+    await expect(client.send(new SendTaskSuccessCommand({ taskToken: tokenOf('late'), output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+    expect((await client.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+    await client.send(new SendTaskSuccessCommand({ taskToken: tokenOf('open'), output: '{"decision":"APPROVE"}' }));
+    expect(JSON.parse((await settled(executionArn)).output ?? '').decisions).toEqual([
+      { lenderId: 'late', decision: 'TIMEOUT', error: 'States.Timeout' },
+      { decision: 'APPROVE' },
+    ]);
+  });
+
+  it('honours a fixed TimeoutSeconds: without a Catch the execution fails with States.Timeout', async () => {
+    asked.length = 0;
+    const executionArn = await start(deadline, { lenderId: 'D' });
+    expect(await settled(executionArn)).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    await expect(client.send(new SendTaskSuccessCommand({ taskToken: tokenOf('D'), output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+  });
+
+  it('keeps waiting through a timeout longer than any timer, capped instead of overflowing', async () => {
+    asked.length = 0;
+    const executionArn = await start(patient, { lenderId: 'P', timeoutSeconds: 3_000_000_000 });
+    await expect.poll(() => asked.length).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await client.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+    await client.send(new SendTaskSuccessCommand({ taskToken: tokenOf('P'), output: '{"ok":true}' }));
+    expect(await settled(executionArn)).toMatchObject({ status: 'SUCCEEDED', output: '{"ok":true}' });
+  });
+
+  it('fails the execution with States.Runtime when the timeout path does not hold a positive integer', async () => {
+    expect(await settled(await start(patient, { lenderId: 'Z', timeoutSeconds: 0 }))).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(await settled(await start(patient, { lenderId: 'Z' }))).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+  });
+
+  it('times a function task by TimeoutSecondsPath read from its input', async () => {
+    const executionArn = await start(slowWork, { limitSeconds: 1, sleepMs: 1500 });
+    const described = await settled(executionArn);
+    expect(described.status).toBe('SUCCEEDED');
+    expect(JSON.parse(described.output ?? '').error).toEqual({ Error: 'States.Timeout', Cause: expect.any(String) });
+    const quickRun = await settled(await start(slowWork, { limitSeconds: 5, value: 2 }));
+    // The function received the state input itself, not the envelope the engine built around it.
+    expect(JSON.parse(quickRun.output ?? '')).toEqual({ doubled: 4 });
+  });
+
+  it("catches an error a handler throws by the Error's name, with Lambda's payload as the cause", async () => {
+    const described = await settled(await start(saga, { reserveError: 'QuotaUnavailable', lenderId: 'S', timeoutSeconds: 5 }));
+    expect(described.status).toBe('SUCCEEDED');
+    const output = JSON.parse(described.output ?? '') as { cause: string; details: string };
+    expect(output.cause).toBe('QuotaUnavailable');
+    expect(JSON.parse(output.details)).toMatchObject({ errorType: 'QuotaUnavailable', errorMessage: 'refused with QuotaUnavailable' });
+  });
+
+  it('fails a waiting task with the error name given to SendTaskFailure, or with States.Timeout, both caught by name', async () => {
+    asked.length = 0;
+    const failed = await start(saga, { reserveError: null, lenderId: 'F', timeoutSeconds: 30 });
+    await expect.poll(() => asked.length).toBe(1);
+    await client.send(new SendTaskFailureCommand({ taskToken: tokenOf('F'), error: 'DisbursementFailed', cause: 'bank rejected the transfer' }));
+    expect(JSON.parse((await settled(failed)).output ?? '')).toEqual({ cause: 'DisbursementFailed', details: 'bank rejected the transfer' });
+
+    const expired = await start(saga, { reserveError: null, lenderId: 'E', timeoutSeconds: 1 });
+    expect(JSON.parse((await settled(expired)).output ?? '')).toMatchObject({ cause: 'States.Timeout' });
+
+    asked.length = 0;
+    const booked = await start(saga, { reserveError: null, lenderId: 'B', timeoutSeconds: 30 });
+    await expect.poll(() => asked.length).toBe(1);
+    await client.send(new SendTaskSuccessCommand({ taskToken: tokenOf('B'), output: '{"disbursementReference":"R1"}' }));
+    expect(JSON.parse((await settled(booked)).output ?? '')).toEqual({ disbursementReference: 'R1' });
+  });
+
+  it('starts another state machine by execution name, and reports a duplicate name as StepFunctions.ExecutionAlreadyExistsException', async () => {
+    const first = await settled(await start(parent, { id: 'APP-1', target: child.arn }));
+    expect(first.status).toBe('SUCCEEDED');
+    const childArn = 'arn:aws:states:us-east-1:000000000000:execution:Child:APP-1';
+    expect(JSON.parse(first.output ?? '').started).toEqual({ ExecutionArn: childArn, StartDate: expect.any(String) });
+    const childRun = await settled(childArn);
+    expect(childRun).toMatchObject({ status: 'SUCCEEDED', name: 'APP-1' });
+    expect(JSON.parse(childRun.input ?? '')).toEqual({ id: 'APP-1', lenderId: 'APP-1' });
+
+    const again = await settled(await start(parent, { id: 'APP-1', target: child.arn }));
+    expect(again.status).toBe('SUCCEEDED');
+    expect(JSON.parse(again.output ?? '').error).toEqual({ Error: 'StepFunctions.ExecutionAlreadyExistsException', Cause: expect.stringContaining('APP-1') });
+
+    const missing = await settled(await start(parent, { id: 'APP-2', target: stateMachineArn('Nowhere') }));
+    expect(missing).toMatchObject({ status: 'FAILED', error: 'StepFunctions.StateMachineDoesNotExistException' });
+    expect(startExecutionErrorName('ExecutionAlreadyExists')).toBe('StepFunctions.ExecutionAlreadyExistsException');
+    expect(startExecutionErrorName('InvalidName')).toBe('StepFunctions.InvalidNameException');
+  });
+
+  it('returns the running execution for the same name and input, as StartExecution does', async () => {
+    asked.length = 0;
+    const first = await settled(await start(parent, { id: 'HOLD-1', target: holding.arn }));
+    const second = await settled(await start(parent, { id: 'HOLD-1', target: holding.arn }));
+    const childArn = 'arn:aws:states:us-east-1:000000000000:execution:Holding:HOLD-1';
+    expect(JSON.parse(first.output ?? '').started.ExecutionArn).toBe(childArn);
+    expect(JSON.parse(second.output ?? '').started.ExecutionArn).toBe(childArn);
+    await expect.poll(() => asked.length).toBe(1);
+    await client.send(new SendTaskSuccessCommand({ taskToken: tokenOf('HOLD-1'), output: '{}' }));
+    expect((await settled(childArn)).status).toBe('SUCCEEDED');
   });
 });

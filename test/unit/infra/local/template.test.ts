@@ -20,6 +20,7 @@ const template: CfnTemplate = {
     Pool1: { Type: 'AWS::Cognito::UserPool', Properties: {} },
     Queue1: { Type: 'AWS::SQS::Queue', Properties: {} },
     Widget1: { Type: 'Custom::Widget', Properties: {} },
+    EventBus7B8748AA: { Type: 'AWS::Events::EventBus', Properties: { Name: { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, 'EventBus12DFFDD0']] } } },
     ProdOnly: { Type: 'AWS::DynamoDB::Table', Condition: 'IsProd', Properties: {} },
   },
 };
@@ -34,6 +35,12 @@ describe('Ref', () => {
     expect(resolve({ Ref: 'FlowA74D6E88' })).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:FlowA74D6E88');
     expect(resolve({ Ref: 'Role1' })).toBe('Role1');
     expect(resolve({ Ref: 'Queue1' })).toBe('http://localhost/000000000000/Queue1');
+  });
+
+  it('names an event bus by the Name of the template, as its Ref does in AWS', () => {
+    expect(resolve({ Ref: 'EventBus7B8748AA' })).toBe('ColendEventBus12DFFDD0');
+    expect(resolve({ 'Fn::GetAtt': ['EventBus7B8748AA', 'Name'] })).toBe('ColendEventBus12DFFDD0');
+    expect(resolve({ 'Fn::GetAtt': ['EventBus7B8748AA', 'Arn'] })).toBe('arn:aws:events:us-east-1:000000000000:event-bus/ColendEventBus12DFFDD0');
   });
 
   it('resolves pseudo parameters and parameter defaults', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
-import { assertRole, validateLender } from '../../../../shared/domain/lender.ts';
+import { assertRole, lenderView, validateLender } from '../../../../shared/domain/lender.ts';
 import { PARTNER_A, aLender, aLimits } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
 
@@ -40,5 +40,18 @@ describe('assertRole', () => {
     expect(error.code).toBe('LENDER_ROLE_MISSING');
     expect(error.message).toBe(`lender ${PARTNER_A} does not have the role LEAD`);
     expect(error.details).toEqual({ path: 'participants.0.role', lenderId: PARTNER_A, role: 'LEAD', roles: ['PARTNER'] });
+  });
+});
+
+describe('lenderView', () => {
+  it("shows the webhook's url and that a secret is set, never the secret", () => {
+    const lender = aLender({ webhook: { url: 'https://partner-a.example/hook', secret: 'whsec-0123456789abcdef0123456789abcdef' } });
+    const view = lenderView(lender);
+    expect(view).toEqual({ ...lender, webhook: { url: 'https://partner-a.example/hook', secretConfigured: true } });
+    expect(JSON.stringify(view.webhook)).not.toContain('whsec');
+  });
+
+  it('shows no webhook as null', () => {
+    expect(lenderView(aLender()).webhook).toBeNull();
   });
 });

@@ -213,13 +213,6 @@ describe("bookLoan: the lenders' own limits", () => {
     expect(() => book(aBookLoanRequest(), program, withLender(aLeadLender({ limits: aLimits({ maxShareBps: 4000 }) })))).not.toThrow();
   });
 
-  it("refuses a part above the lender's per-borrower cap, and accepts one at it", () => {
-    const error = refusal(aBookLoanRequest(), program, withLender(aPartnerLender(PARTNER_B, { limits: aLimits({ perBorrowerCapMinor: 299_999n }) })));
-    expect(error.code).toBe('PER_BORROWER_CAP');
-    expect(error.details).toMatchObject({ path: 'fundingPlan.2.amountMinor', lenderId: PARTNER_B, capMinor: '299999', amountMinor: '300000' });
-    expect(error.message).toBe(`lender ${PARTNER_B} lends at most 299999 to one borrower; the plan gives 300000`);
-    expect(() => book(aBookLoanRequest(), program, withLender(aPartnerLender(PARTNER_B, { limits: aLimits({ perBorrowerCapMinor: 300_000n }) })))).not.toThrow();
-  });
 });
 
 describe('bookLoan: CN-2021 rules on the borrower and the product', () => {
@@ -257,13 +250,6 @@ describe('bookLoan: CN-2021 rules on the borrower and the product', () => {
     expect(error.message).toBe('under CN-2021 bullet loans run at most 12 months, not 13');
     expect(book(aBookLoanRequest({ repaymentMethod: 'BULLET', termMonths: 12 })).loan.termMonths).toBe(12);
     expect(book(aBookLoanRequest({ repaymentMethod: 'EQUAL_INSTALLMENT', termMonths: 36 })).loan.termMonths).toBe(36);
-  });
-
-  it('refuses unsecured personal credit above RMB 200,000 (20,000,000 fen)', () => {
-    const error = refusal(aBookLoanRequest({ principalMinor: 20_000_001n }));
-    expect(error.code).toBe('UNSECURED_PERSONAL_CAP');
-    expect(error.details).toEqual({ path: 'principalMinor', rule: 'UNSECURED_PERSONAL_CAP', profile: 'CN-2021', capMinor: '20000000', principalMinor: '20000001' });
-    expect(error.message).toBe('under CN-2021 unsecured personal credit is at most 20000000 per borrower; this loan is 20000001');
   });
 
   it('accepts unsecured personal credit of exactly 20,000,000 fen, and secured or business credit above it', () => {

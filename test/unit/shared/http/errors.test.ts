@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError, InvariantViolation, RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
+import { DomainError, InvariantViolation, RuleViolation, StateConflict, ValidationError } from '../../../../shared/domain/errors.ts';
 import { HttpError, notFound, toErrorResponse } from '../../../../shared/http/errors.ts';
 import { WriteConflict } from '../../../../shared/ports/stores.ts';
 
@@ -24,6 +24,14 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(new RuleViolation('PLAN_SUM_MISMATCH', 'sums to 999999', { planSumMinor: '999999' }))).toEqual({
       statusCode: 422,
       body: { code: 'PLAN_SUM_MISMATCH', message: 'sums to 999999', details: { planSumMinor: '999999' } },
+      unexpected: false,
+    });
+  });
+
+  it('a StateConflict is a 409 with its own code and details', () => {
+    expect(toErrorResponse(new StateConflict('DECISION_ALREADY_MADE', 'already decided', { state: 'APPROVED' }))).toEqual({
+      statusCode: 409,
+      body: { code: 'DECISION_ALREADY_MADE', message: 'already decided', details: { state: 'APPROVED' } },
       unexpected: false,
     });
   });

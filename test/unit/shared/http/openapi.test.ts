@@ -16,6 +16,7 @@ interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
   anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
   required?: string[];
   pattern?: string;
   additionalProperties?: boolean;
@@ -54,8 +55,11 @@ describe('openApiDocument', () => {
       expect(op.requestBody?.required).toBe(true);
       const schema = op.requestBody?.content['application/json'].schema;
       expect(schema?.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-      expect(schema?.type).toBe('object');
-      expect(schema?.additionalProperties).toBe(false);
+      // A body of several shapes (the disbursement outcomes) is one of closed objects.
+      for (const shape of schema?.oneOf ?? [schema]) {
+        expect(shape?.type).toBe('object');
+        expect(shape?.additionalProperties).toBe(false);
+      }
       expect(op.parameters).toContainEqual({ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$' } });
     }
   });
@@ -70,6 +74,15 @@ describe('openApiDocument', () => {
     expect(lender?.properties?.limits?.properties?.exposureQuotaMinor).toEqual(NON_NEGATIVE_AMOUNT);
     const program = operation('POST /v1/programs').requestBody?.content['application/json'].schema;
     expect(program?.properties?.amountRange?.properties?.minMinor).toEqual(AMOUNT);
+  });
+
+  it('describes the disbursement report as one of its three outcomes', () => {
+    const schema = operation('POST /v1/applications/{applicationId}/disbursement').requestBody?.content['application/json'].schema;
+    expect(schema?.oneOf?.map((s) => [s.properties?.outcome, s.required])).toEqual([
+      [{ type: 'string', const: 'DISBURSED' }, ['outcome', 'disbursementReference', 'disbursementDate']],
+      [{ type: 'string', const: 'FAILED' }, ['outcome', 'reason']],
+      [{ type: 'string', const: 'CANCELLED' }, ['outcome', 'reason']],
+    ]);
   });
 
   it('lists path parameters and the roles of each route', () => {

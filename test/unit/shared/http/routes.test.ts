@@ -25,6 +25,18 @@ describe('ROUTES', () => {
     expect(routeSpec('GET /v1/loans/{loanId}')?.roles).toEqual(['LEAD', 'PARTNER', 'FINANCE']);
   });
 
+  it('opens the joint review to each role for its own part', () => {
+    expect(routeSpec('POST /v1/applications')?.roles).toEqual(['LEAD']);
+    expect(routeSpec('POST /v1/applications/{applicationId}/decisions')?.roles).toEqual(['PARTNER']);
+    expect(routeSpec('POST /v1/applications/{applicationId}/disbursement')?.roles).toEqual(['LEAD']);
+    expect(routeSpec('GET /v1/applications')?.roles).toEqual(['LEAD', 'PARTNER', 'FINANCE']);
+    expect(routeSpec('GET /v1/applications/{applicationId}')?.roles).toEqual(['LEAD', 'PARTNER', 'FINANCE']);
+    expect(routeSpec('GET /v1/loans/{loanId}/schedule')?.roles).toEqual(['LEAD', 'PARTNER', 'FINANCE']);
+    expect([routeSpec('POST /v1/applications')?.successStatus, routeSpec('POST /v1/applications/{applicationId}/decisions')?.successStatus, routeSpec('POST /v1/applications/{applicationId}/disbursement')?.successStatus]).toEqual([
+      202, 201, 202,
+    ]);
+  });
+
   it('answers the success status of each write', () => {
     expect(routeSpec('POST /v1/loans')?.successStatus).toBe(201);
     expect(routeSpec('POST /v1/ledger-checks')?.successStatus).toBe(202);

@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../../shared/domain/errors.ts';
 import { validate } from '../../../../shared/http/api.ts';
 import {
+  applicationsQuery,
   bookLoanRequest,
+  createApplicationRequest,
   createLenderRequest,
   createProgramRequest,
+  decisionRequest,
+  disbursementRequest,
   isoDate,
   nonNegativeMinor,
   positiveMinor,
@@ -13,7 +17,7 @@ import {
   versionQuery,
 } from '../../../../shared/http/schemas.ts';
 import { DEFAULT_WATERFALL } from '../../../../shared/domain/program.ts';
-import { LEAD_ID, PARTNER_A, bookLoanBody, createLenderBody, createProgramBody, startLedgerCheckBody } from '../../../support/builders.ts';
+import { LEAD_ID, NOW, PARTNER_A, approveBody, bookLoanBody, createApplicationBody, createLenderBody, createProgramBody, declineBody, startLedgerCheckBody } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
 
 function refusedPath(action: () => unknown): string {
@@ -159,7 +163,8 @@ describe('createProgramRequest', () => {
       roundingMode: 'HALF_UP',
       penaltyRateMultiplier: '1.5',
       settlement: { cutoffTime: '22:00', settlementLagDays: 1, netting: true, calendar: 'CN' },
-      reviewTimeoutHours: 24,
+      reviewTimeoutSeconds: 86_400,
+    disbursementTimeoutSeconds: 604_800,
     });
     expect(parsed.regulatoryProfile).toBeUndefined();
     expect(parsed.waterfall).toBeUndefined();
@@ -189,6 +194,63 @@ describe('createProgramRequest', () => {
       { lenderId: PARTNER_A, role: 'PARTNER', targetShareBps: 0 },
     ];
     expect(refusedPath(() => validate(createProgramRequest, createProgramBody({ participants })))).toBe('participants.0.targetShareBps');
+  });
+});
+
+describe('createLenderRequest webhook', () => {
+  const secret = 'whsec-0123456789abcdef0123456789abcdef';
+
+  it('takes an https url and a secret of 32 characters or more; none by default', () => {
+    expect(validate(createLenderRequest, createLenderBody()).webhook).toBeNull();
+    expect(validate(createLenderRequest, createLenderBody({ webhook: { url: 'https://partner.example/hook', secret } })).webhook).toEqual({ url: 'https://partner.example/hook', secret });
+    expect(validate(createLenderRequest, createLenderBody({ webhook: { url: 'http://127.0.0.1:8080/hook', secret } })).webhook?.url).toBe('http://127.0.0.1:8080/hook');
+  });
+
+  it('refuses plain http away from localhost, another scheme, and a short secret', () => {
+    expect(refusedPath(() => validate(createLenderRequest, createLenderBody({ webhook: { url: 'http://partner.example/hook', secret } })))).toBe('webhook.url');
+    expect(refusedPath(() => validate(createLenderRequest, createLenderBody({ webhook: { url: 'ftp://partner.example/hook', secret } })))).toBe('webhook.url');
+    expect(refusedPath(() => validate(createLenderRequest, createLenderBody({ webhook: { url: 'https://partner.example/hook', secret: 'x'.repeat(31) } })))).toBe('webhook.secret');
+  });
+});
+
+describe('createProgramRequest timeouts', () => {
+  it('gives a partner 24 hours to decide and the lead 7 days to disburse unless set', () => {
+    const program = validate(createProgramRequest, createProgramBody());
+    expect([program.reviewTimeoutSeconds, program.disbursementTimeoutSeconds]).toEqual([86_400, 604_800]);
+    expect(refusedPath(() => validate(createProgramRequest, createProgramBody({ reviewTimeoutSeconds: 0 })))).toBe('reviewTimeoutSeconds');
+    expect(refusedPath(() => validate(createProgramRequest, createProgramBody({ disbursementTimeoutSeconds: 30 * 86_400 + 1 })))).toBe('disbursementTimeoutSeconds');
+  });
+});
+
+describe('joint review requests', () => {
+  it('parses an application, amounts to bigint, unsecured unless said', () => {
+    const parsed = validate(createApplicationRequest, createApplicationBody());
+    expect([parsed.amountMinor, parsed.programVersion, parsed.borrower.secured, parsed.leadApproval.approvedAt]).toEqual([1_000_000n, null, false, NOW]);
+  });
+
+  it("refuses an application without the lead's approval", () => {
+    expect(refusedPath(() => validate(createApplicationRequest, createApplicationBody({ leadApproval: { approved: false, reference: 'R-1', approvedAt: NOW } })))).toBe('leadApproval.approved');
+    expect(refusedPath(() => validate(createApplicationRequest, createApplicationBody({ leadApproval: undefined })))).toBe('leadApproval');
+  });
+
+  it('parses a decision with defaults, and refuses reason codes that are not codes', () => {
+    expect(validate(decisionRequest, approveBody())).toEqual({ decision: 'APPROVE', approvedAmountMinor: 300_000n, conditions: [], reasonCodes: [], comment: null });
+    expect(validate(decisionRequest, declineBody()).reasonCodes).toEqual(['INCOME_INSUFFICIENT']);
+    expect(refusedPath(() => validate(decisionRequest, declineBody({ reasonCodes: ['income too low'] })))).toBe('reasonCodes.0');
+    expect(refusedPath(() => validate(decisionRequest, { decision: 'MAYBE' }))).toBe('decision');
+  });
+
+  it('takes a disbursement report in one of its three outcomes, each with its own fields only', () => {
+    expect(validate(disbursementRequest, { outcome: 'DISBURSED', disbursementReference: 'D-1', disbursementDate: '2025-03-03' })).toEqual({ outcome: 'DISBURSED', disbursementReference: 'D-1', disbursementDate: '2025-03-03' });
+    expect(validate(disbursementRequest, { outcome: 'CANCELLED', reason: 'withdrawn' })).toEqual({ outcome: 'CANCELLED', reason: 'withdrawn' });
+    expect(refusedPath(() => validate(disbursementRequest, { outcome: 'FAILED' }))).toBe('reason');
+    expect(() => validate(disbursementRequest, { outcome: 'FAILED', reason: 'x', disbursementDate: '2025-03-03' })).toThrow(ValidationError);
+  });
+
+  it('lists applications by a known status only', () => {
+    expect(validate(applicationsQuery, {})).toEqual({});
+    expect(validate(applicationsQuery, { status: 'PLANNED' })).toEqual({ status: 'PLANNED' });
+    expect(refusedPath(() => validate(applicationsQuery, { status: 'LOST' }))).toBe('status');
   });
 });
 

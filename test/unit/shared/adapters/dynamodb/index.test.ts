@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoApplicationStore, DynamoExposureStore } from '../../../../../shared/adapters/dynamodb/application-store.ts';
 import { createDocumentClient, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
 import {
   DynamoIdempotencyStore,
@@ -19,5 +20,7 @@ describe('createStores', () => {
     expect(stores.loans).toBeInstanceOf(DynamoLoanStore);
     expect(stores.ledger).toBeInstanceOf(DynamoLedgerStore);
     expect(stores.ledgerChecks).toBeInstanceOf(DynamoLedgerCheckStore);
+    expect(stores.applications).toBeInstanceOf(DynamoApplicationStore);
+    expect(stores.exposure).toBeInstanceOf(DynamoExposureStore);
   });
 });

@@ -32,6 +32,36 @@ describe('stateKeys (docs/access-patterns.md S1-S9)', () => {
   });
 });
 
+describe('stateKeys of the joint review (docs/joint-review.md S10-S17) and schedules', () => {
+  it('S10/S11 applications, indexed by status then creation', () => {
+    expect(stateKeys.application('APP-1')).toEqual({ pk: 'APP#APP-1', sk: 'APP' });
+    expect(stateKeys.applicationPartition('APP-1')).toBe('APP#APP-1');
+    expect(stateKeys.applicationIndex('IN_REVIEW', '2025-03-01T02:00:00.000Z', 'APP-1')).toEqual({ gsi1pk: 'APPSTATUS#IN_REVIEW', gsi1sk: '2025-03-01T02:00:00.000Z#APP-1' });
+    expect(stateKeys.applicationStatusPartition('BOOKED')).toBe('APPSTATUS#BOOKED');
+  });
+
+  it('S12-S14 asks, in the application partition and in the awaiting index by deadline', () => {
+    expect(stateKeys.ask('APP-1', 'PARTNER-A')).toEqual({ pk: 'APP#APP-1', sk: 'ASK#PARTNER-A' });
+    expect(stateKeys.askPrefix).toBe('ASK#');
+    expect(stateKeys.awaitingIndex('PARTNER-A', '2025-03-02T02:00:00.000Z', 'APP-1')).toEqual({ gsi1pk: 'AWAITING#PARTNER-A', gsi1sk: '2025-03-02T02:00:00.000Z#APP-1' });
+    expect(stateKeys.awaitingPartition('PARTNER-A')).toBe('AWAITING#PARTNER-A');
+  });
+
+  it('S15-S17 reservations, quotas and borrower exposure', () => {
+    expect(stateKeys.reservation('APP-1', 'PARTNER-A')).toEqual({ pk: 'APP#APP-1', sk: 'RESV#PARTNER-A' });
+    expect(stateKeys.reservationPrefix).toBe('RESV#');
+    expect(stateKeys.quota('PARTNER-A')).toEqual({ pk: 'QUOTA#PARTNER-A', sk: 'QUOTA' });
+    expect(stateKeys.borrowerExposure('BRW-1')).toEqual({ pk: 'BORROWER#BRW-1', sk: 'EXPOSURE' });
+  });
+
+  it("schedules live in the loan's partition, beside the loan", () => {
+    expect(stateKeys.borrowerSchedule('LN-1')).toEqual({ pk: 'LOAN#LN-1', sk: 'SCHEDULE#BORROWER' });
+    expect(stateKeys.lenderSchedule('LN-1', 'PARTNER-A')).toEqual({ pk: 'LOAN#LN-1', sk: 'SCHEDULE#LENDER#PARTNER-A' });
+    expect(stateKeys.schedulePrefix).toBe('SCHEDULE#');
+    expect(stateKeys.borrowerSchedule('LN-1').pk).toBe(stateKeys.loan('LN-1').pk);
+  });
+});
+
 describe('loanShard', () => {
   it('is FNV-1a of the id modulo 16, pinned: stored items depend on it', () => {
     expect(LOAN_SHARDS).toBe(16);

@@ -3,10 +3,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
-import type { Item } from '../../../../../shared/adapters/dynamodb/codec.ts';
+import { decode, stripKeys, type Item } from '../../../../../shared/adapters/dynamodb/codec.ts';
+import { addBorrowerExposure, commitQuota, noBorrowerExposure, noQuotaUsage, type QuotaUsage, type Reservation } from '../../../../../shared/domain/exposure.ts';
 import { applyEntry, openPosition } from '../../../../../shared/domain/ledger.ts';
 import { bookLoan } from '../../../../../shared/domain/loan.ts';
-import { WriteConflict, type IdempotencyRecord, type LedgerCheckReport } from '../../../../../shared/ports/stores.ts';
+import { loanSchedules } from '../../../../../shared/domain/schedule.ts';
+import { WriteConflict, type IdempotencyRecord, type LedgerCheckReport, type LoanBooking } from '../../../../../shared/ports/stores.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, PROGRAM_ID, aBookLoanRequest, aLender, aProgram, lenderMap } from '../../../../support/builders.ts';
 import { rejectedBy } from '../../../../support/expect-error.ts';
 
@@ -55,6 +57,7 @@ describe('DynamoLenderStore', () => {
     limits: { exposureQuotaMinor: '100000000000', perBorrowerCapMinor: '50000000', minShareBps: 0, maxShareBps: 10_000 },
     netTier1CapitalMinor: '50000000000000',
     totalLoansMinor: null,
+    webhook: null,
     createdAt: NOW,
   };
 
@@ -174,8 +177,12 @@ describe('DynamoProgramStore', () => {
 });
 
 describe('DynamoLoanStore.book', () => {
-  const { loan, entry } = bookLoan(aBookLoanRequest(), aProgram(), lenderMap(), NOW);
+  const program = aProgram();
+  const lenders = lenderMap();
+  const booked = bookLoan(aBookLoanRequest(), program, lenders, NOW);
+  const { loan, entry } = booked;
   const positions = loan.fundingPlan.map((p) => applyEntry(openPosition(p.lenderId, LOAN_ID, 'CNY'), entry));
+  const schedules = loanSchedules(loan);
   const rec = record('bookLoan#lead-ops#key-0003');
   const ledgerPut = (Item: Item) => ({ Put: { TableName: TABLES.ledger, Item, ConditionExpression: NOT_EXISTS } });
   const position = (lenderId: string, amount: string) =>
@@ -192,12 +199,71 @@ describe('DynamoLoanStore.book', () => {
       version: 1,
     });
   const leg = (lenderId: string, account: string, side: string, amountMinor: string, counterparty: string | null) => ({ lenderId, account, side, amountMinor, counterparty });
+  const part = (lenderId: string) => {
+    const found = loan.fundingPlan.find((p) => p.lenderId === lenderId);
+    if (!found) throw new Error(`no part for ${lenderId}`);
+    return found;
+  };
+  const lender = (lenderId: string) => {
+    const found = lenders.get(lenderId);
+    if (!found) throw new Error(`no lender ${lenderId}`);
+    return found;
+  };
 
-  it('writes the idempotency record, the loan, the entry and one position per lender in one transaction', async () => {
+  /** Partner A has booked before (version 3); the lead and partner B have no quota item yet. */
+  const partnerABefore: QuotaUsage = { lenderId: PARTNER_A, reservedMinor: 0n, committedMinor: 5_000_000n, committedByLeadMinor: { [LEAD_ID]: 5_000_000n }, version: 3 };
+  const directQuotas = [noQuotaUsage(LEAD_ID), partnerABefore, noQuotaUsage(PARTNER_B)].map((before) => ({
+    before,
+    after: commitQuota(lender(before.lenderId), before, part(before.lenderId), LEAD_ID, 0n),
+  }));
+  const exposureBefore = noBorrowerExposure('BRW-0001');
+  const exposureAfter = addBorrowerExposure(exposureBefore, loan.borrower, loan.principalMinor, loan.fundingPlan, lenders, 'CN-2021');
+  const direct: LoanBooking = {
+    booked,
+    positions,
+    schedules,
+    quotas: directQuotas,
+    exposure: { before: exposureBefore, after: exposureAfter },
+    idempotency: rec,
+    usedReservations: [],
+    applicationChange: null,
+  };
+
+  /** The same loan booked from its application: every part was reserved, the step is recorded. */
+  const reserved = (lenderId: string): Reservation => ({ applicationId: LOAN_ID, lenderId, amountMinor: part(lenderId).amountMinor, state: 'RESERVED', at: NOW });
+  const reservedBefore = (lenderId: string, version: number): QuotaUsage => ({ lenderId, reservedMinor: part(lenderId).amountMinor, committedMinor: 0n, committedByLeadMinor: {}, version });
+  const fromApplication: LoanBooking = {
+    ...direct,
+    quotas: [reservedBefore(LEAD_ID, 1), reservedBefore(PARTNER_A, 1), reservedBefore(PARTNER_B, 2)].map((before) => ({
+      before,
+      after: commitQuota(lender(before.lenderId), before, part(before.lenderId), LEAD_ID, before.reservedMinor),
+    })),
+    idempotency: null,
+    usedReservations: [LEAD_ID, PARTNER_A, PARTNER_B].map((id) => ({ ...reserved(id), state: 'USED', at: NOW })),
+    applicationChange: {
+      applicationId: LOAN_ID,
+      change: { step: 'BookLoan', at: NOW, event: 'BOOKED', detail: { loanId: LOAN_ID }, set: { status: 'BOOKED', loanId: LOAN_ID } },
+    },
+  };
+
+  function expectSchedules(items: readonly Record<string, unknown>[]): void {
+    const [borrower, ...lenderItems] = items as { Put?: { TableName?: string; Item?: Item; ConditionExpression?: string } }[];
+    const keysOf = (put: (typeof lenderItems)[number]) => [put.Put?.TableName, put.Put?.Item?.pk, put.Put?.Item?.sk, put.Put?.Item?.entityType, put.Put?.ConditionExpression];
+    expect(keysOf(borrower ?? {})).toEqual([TABLES.state, `LOAN#${LOAN_ID}`, 'SCHEDULE#BORROWER', 'BorrowerSchedule', NOT_EXISTS]);
+    expect(lenderItems.map(keysOf)).toEqual(
+      [LEAD_ID, PARTNER_A, PARTNER_B].map((id) => [TABLES.state, `LOAN#${LOAN_ID}`, `SCHEDULE#LENDER#${id}`, 'LenderSchedule', NOT_EXISTS]),
+    );
+    expect(borrower?.Put?.Item?.totalPrincipalMinor).toBe('1000000');
+    expect(decode(stripKeys(borrower?.Put?.Item ?? {}))).toEqual(schedules.borrower);
+    expect(lenderItems.map((i) => decode(stripKeys(i.Put?.Item ?? {})))).toEqual(schedules.lenders);
+    expect(Object.keys(borrower?.Put?.Item ?? {}).sort()).toEqual(['entityType', 'instalments', 'method', 'pk', 'sk', 'totalInterestMinor', 'totalPrincipalMinor']);
+  }
+
+  it('writes the idempotency record, the loan, the entry, one position and sub-schedule per lender, the quotas and the exposure in one transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await stores.loans.book({ loan, entry }, positions, rec);
+    await stores.loans.book(direct);
     const items = transactItems();
-    expect(items).toHaveLength(3 + 3);
+    expect(items).toHaveLength(3 + 3 + 1 + 3 + 3 + 1);
     expect(items[0]).toEqual(idempotencyPut(rec));
     const loanPut = items[1]?.Put;
     expect(loanPut?.TableName).toBe(TABLES.state);
@@ -240,8 +306,112 @@ describe('DynamoLoanStore.book', () => {
         createdAt: NOW,
       }),
     );
-    expect(items.slice(3)).toEqual([position(LEAD_ID, '400000'), position(PARTNER_A, '300000'), position(PARTNER_B, '300000')]);
-    for (const item of items) expect(item.Put?.ConditionExpression).toBe(NOT_EXISTS);
+    expect(items.slice(3, 6)).toEqual([position(LEAD_ID, '400000'), position(PARTNER_A, '300000'), position(PARTNER_B, '300000')]);
+    expectSchedules(items.slice(6, 10));
+    expect(items.slice(10, 13)).toEqual([
+      {
+        Put: {
+          TableName: TABLES.state,
+          Item: { pk: `QUOTA#${LEAD_ID}`, sk: 'QUOTA', entityType: 'Quota', lenderId: LEAD_ID, reservedMinor: '0', committedMinor: '400000', committedByLeadMinor: { [LEAD_ID]: '400000' }, version: 1 },
+          ConditionExpression: NOT_EXISTS,
+        },
+      },
+      {
+        Put: {
+          TableName: TABLES.state,
+          Item: { pk: `QUOTA#${PARTNER_A}`, sk: 'QUOTA', entityType: 'Quota', lenderId: PARTNER_A, reservedMinor: '0', committedMinor: '5300000', committedByLeadMinor: { [LEAD_ID]: '5300000' }, version: 4 },
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': 3 },
+        },
+      },
+      {
+        Put: {
+          TableName: TABLES.state,
+          Item: { pk: `QUOTA#${PARTNER_B}`, sk: 'QUOTA', entityType: 'Quota', lenderId: PARTNER_B, reservedMinor: '0', committedMinor: '300000', committedByLeadMinor: { [LEAD_ID]: '300000' }, version: 1 },
+          ConditionExpression: NOT_EXISTS,
+        },
+      },
+    ]);
+    expect(items[13]).toEqual({
+      Put: {
+        TableName: TABLES.state,
+        Item: {
+          pk: 'BORROWER#BRW-0001',
+          sk: 'EXPOSURE',
+          entityType: 'BorrowerExposure',
+          borrowerId: 'BRW-0001',
+          unsecuredPersonalOutstandingMinor: '1000000',
+          totalOutstandingMinor: '1000000',
+          perLenderMinor: { [LEAD_ID]: '400000', [PARTNER_A]: '300000', [PARTNER_B]: '300000' },
+          version: 1,
+        },
+        ConditionExpression: NOT_EXISTS,
+      },
+    });
+  });
+
+  it('booked from an application: no idempotency record; reservations RESERVED → USED and the application step, in the same transaction', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await stores.loans.book(fromApplication);
+    const items = transactItems();
+    expect(items).toHaveLength(2 + 3 + 4 + 3 + 1 + 3 + 1);
+    expect(items.map((i) => String(i.Put?.Item?.sk ?? i.Update?.Key?.sk))).toEqual([
+      'LOAN',
+      `ENTRY#DISBURSEMENT#${LOAN_ID}`,
+      `POS#${LEAD_ID}`,
+      `POS#${PARTNER_A}`,
+      `POS#${PARTNER_B}`,
+      'SCHEDULE#BORROWER',
+      `SCHEDULE#LENDER#${LEAD_ID}`,
+      `SCHEDULE#LENDER#${PARTNER_A}`,
+      `SCHEDULE#LENDER#${PARTNER_B}`,
+      'QUOTA',
+      'QUOTA',
+      'QUOTA',
+      'EXPOSURE',
+      `RESV#${LEAD_ID}`,
+      `RESV#${PARTNER_A}`,
+      `RESV#${PARTNER_B}`,
+      'APP',
+    ]);
+    expect(items[10]).toEqual({
+      Put: {
+        TableName: TABLES.state,
+        Item: { pk: `QUOTA#${PARTNER_A}`, sk: 'QUOTA', entityType: 'Quota', lenderId: PARTNER_A, reservedMinor: '0', committedMinor: '300000', committedByLeadMinor: { [LEAD_ID]: '300000' }, version: 2 },
+        ConditionExpression: 'version = :v',
+        ExpressionAttributeValues: { ':v': 1 },
+      },
+    });
+    expect(items[11]?.Put?.ExpressionAttributeValues).toEqual({ ':v': 2 });
+    expect(items.slice(13, 16)).toEqual(
+      [LEAD_ID, PARTNER_A, PARTNER_B].map((lenderId) => ({
+        Update: {
+          TableName: TABLES.state,
+          Key: { pk: `APP#${LOAN_ID}`, sk: `RESV#${lenderId}` },
+          UpdateExpression: 'SET #s = :to, #at = :at',
+          ConditionExpression: '#s = :from',
+          ExpressionAttributeNames: { '#s': 'state', '#at': 'at' },
+          ExpressionAttributeValues: { ':to': 'USED', ':from': 'RESERVED', ':at': NOW },
+        },
+      })),
+    );
+    expect(items[16]).toEqual({
+      Update: {
+        TableName: TABLES.state,
+        Key: { pk: `APP#${LOAN_ID}`, sk: 'APP' },
+        UpdateExpression: 'SET #timeline = list_append(#timeline, :event), #f0 = :v0, #f1 = :v1, #g1 = :g1 ADD #steps :stepSet',
+        ConditionExpression: 'attribute_exists(pk) AND NOT contains(#steps, :step)',
+        ExpressionAttributeNames: { '#timeline': 'timeline', '#steps': 'steps', '#f0': 'status', '#f1': 'loanId', '#g1': 'gsi1pk' },
+        ExpressionAttributeValues: {
+          ':event': [{ at: NOW, step: 'BookLoan', event: 'BOOKED', detail: { loanId: LOAN_ID } }],
+          ':step': 'BookLoan',
+          ':stepSet': new Set(['BookLoan']),
+          ':v0': 'BOOKED',
+          ':v1': LOAN_ID,
+          ':g1': 'APPSTATUS#BOOKED',
+        },
+      },
+    });
   });
 
   it.each([
@@ -249,30 +419,61 @@ describe('DynamoLoanStore.book', () => {
     [1, 'ALREADY_EXISTS', 'loan'],
     [2, 'ALREADY_EXISTS', 'entry'],
     [4, 'ALREADY_EXISTS', 'position'],
-  ])('a failed condition on item %i is %s on %s', async (index, reason, entity) => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 6 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
-    const conflict = await rejectedBy(WriteConflict, () => stores.loans.book({ loan, entry }, positions, rec));
+    [6, 'ALREADY_EXISTS', 'schedule'],
+    [8, 'ALREADY_EXISTS', 'schedule'],
+    [11, 'ALREADY_EXISTS', 'quota'],
+    [13, 'ALREADY_EXISTS', 'exposure'],
+  ])('a failed condition on item %i of a direct booking is %s on %s', async (index, reason, entity) => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 14 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
+    const conflict = await rejectedBy(WriteConflict, () => stores.loans.book(direct));
     expect([conflict.reason, conflict.entity]).toEqual([reason, entity]);
   });
 
+  it.each([
+    [14, 'reservation'],
+    [16, 'application-step'],
+  ])('a failed condition on item %i of a booking from an application is a conflict on %s', async (index, entity) => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 17 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
+    const conflict = await rejectedBy(WriteConflict, () => stores.loans.book(fromApplication));
+    expect([conflict.reason, conflict.entity]).toEqual(['ALREADY_EXISTS', entity]);
+  });
+
   it('retries a transaction in flight and then books', async () => {
-    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'None', 'TransactionConflict', 'None', 'None', 'None'])).resolves({});
-    await stores.loans.book({ loan, entry }, positions, rec);
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'None', 'TransactionConflict', ...Array.from({ length: 11 }, () => 'None')])).resolves({});
+    await stores.loans.book(direct);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
   });
 
   it('lets a throughput error through', async () => {
     const error = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
     ddb.on(TransactWriteCommand).rejects(error);
-    await expect(stores.loans.book({ loan, entry }, positions, rec)).rejects.toBe(error);
+    await expect(stores.loans.book(direct)).rejects.toBe(error);
   });
 
   it('reads the loan back exactly', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await stores.loans.book({ loan, entry }, positions, rec);
+    await stores.loans.book(direct);
     const stored = transactItems()[1]?.Put?.Item;
     ddb.on(GetCommand, { TableName: TABLES.state, Key: { pk: `LOAN#${LOAN_ID}`, sk: 'LOAN' }, ConsistentRead: true }).resolves({ Item: stored });
     expect(await stores.loans.get(LOAN_ID)).toEqual(loan);
+  });
+
+  it("reads the loan's schedules back from its partition, consistently; null before booking", async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await stores.loans.book(direct);
+    const scheduleItems = transactItems()
+      .slice(6, 10)
+      .map((i) => i.Put?.Item ?? {});
+    ddb.on(QueryCommand).resolvesOnce({ Items: scheduleItems }).resolvesOnce({ Items: [] });
+    expect(await stores.loans.schedules(LOAN_ID)).toEqual(schedules);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLES.state,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': `LOAN#${LOAN_ID}`, ':s': 'SCHEDULE#' },
+      ConsistentRead: true,
+      ExclusiveStartKey: undefined,
+    });
+    expect(await stores.loans.schedules('LN-NONE')).toBeNull();
   });
 
   it('lists the loan ids of a shard from gsi1', async () => {

@@ -1,0 +1,45 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { StepFunctionsResumer, StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
+import { apiHandler, callerOf, idempotentWrite, pathParam, validate } from '../../shared/http/api.ts';
+import { applicationsQuery, type CreateApplicationRequest, type DecisionRequest, type DisbursementRequest } from '../../shared/http/schemas.ts';
+import { createApplication, decide, getApplication, listApplications, reportDisbursement, resumeReview, startReview } from './use-case.ts';
+
+const logger = new Logger();
+const sfn = new SFNClient({});
+const deps = {
+  ...createStores(createDocumentClient(), tablesFromEnv()),
+  review: new StepFunctionsStarter(sfn, process.env.JOINT_REVIEW_STATE_MACHINE_ARN ?? ''),
+  tasks: new StepFunctionsResumer(sfn),
+  clock: systemClock,
+};
+
+export const handler = apiHandler(
+  {
+    'POST /v1/applications': async (req) => {
+      const response = await idempotentWrite(req, deps, (seal, now) => createApplication(deps, req.body as CreateApplicationRequest, seal, now));
+      await startReview(deps, (req.body as CreateApplicationRequest).applicationId);
+      return response;
+    },
+    'GET /v1/applications': async (req) => ({
+      statusCode: 200,
+      body: await listApplications(deps, callerOf(req), validate(applicationsQuery, req.query).status),
+    }),
+    'GET /v1/applications/{applicationId}': async (req) => ({
+      statusCode: 200,
+      body: await getApplication(deps, callerOf(req), pathParam(req, 'applicationId')),
+    }),
+    'POST /v1/applications/{applicationId}/decisions': async (req) => {
+      const applicationId = pathParam(req, 'applicationId');
+      const principal = callerOf(req);
+      const response = await idempotentWrite(req, deps, (seal, now) => decide(deps, principal, applicationId, req.body as DecisionRequest, seal, now));
+      await resumeReview(deps, applicationId, principal.lenderId ?? '');
+      return response;
+    },
+    'POST /v1/applications/{applicationId}/disbursement': (req) =>
+      idempotentWrite(req, deps, (seal, now) => reportDisbursement(deps, pathParam(req, 'applicationId'), req.body as DisbursementRequest, seal, now)),
+  },
+  logger,
+);

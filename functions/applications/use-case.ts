@@ -1,0 +1,163 @@
+import { restrictedTo, type Principal } from '../../shared/domain/access.ts';
+import { validateApplication, type Application } from '../../shared/domain/application.ts';
+import { RuleViolation, StateConflict } from '../../shared/domain/errors.ts';
+import { decideAsk, outcomeOf, type Ask } from '../../shared/domain/review.ts';
+import {
+  WriteConflict,
+  type ApplicationRecord,
+  type ApplicationStore,
+  type ExposureStore,
+  type IdempotencyStore,
+  type LenderStore,
+  type ProgramStore,
+  type TaskResumer,
+  type WorkflowStarter,
+} from '../../shared/ports/stores.ts';
+import type { Seal } from '../../shared/http/idempotency.ts';
+import { notFound } from '../../shared/http/errors.ts';
+import type { CreateApplicationRequest, DecisionRequest, DisbursementRequest } from '../../shared/http/schemas.ts';
+import { programOf } from '../loans/use-case.ts';
+
+export interface ApplicationDeps {
+  readonly applications: ApplicationStore;
+  readonly exposure: ExposureStore;
+  readonly programs: ProgramStore;
+  readonly lenders: LenderStore;
+  readonly review: WorkflowStarter;
+  readonly tasks: TaskResumer;
+  readonly idempotency: IdempotencyStore;
+}
+
+/** What an application looks like to a caller; a partner sees its own ask and plan line only. */
+export interface ApplicationView extends ApplicationRecord {
+  readonly asks: readonly Ask[];
+}
+
+/**
+ * Takes an application for joint review: checked against its program and the regulatory profile
+ * (for this borrower across all its loans) before anything is stored. The review workflow is
+ * started, named by the application, by `startReview`.
+ */
+export async function createApplication(deps: ApplicationDeps, input: CreateApplicationRequest, seal: Seal, now: string): Promise<void> {
+  const program = await programOf(deps, input.programId, input.programVersion);
+  if (input.currency !== program.currency) {
+    throw new RuleViolation('CURRENCY_MISMATCH', `program ${program.programId} lends in ${program.currency}, not ${input.currency}`, { path: 'currency' });
+  }
+  const lead = await deps.lenders.get(program.leadLenderId);
+  if (!lead) throw new RuleViolation('UNKNOWN_LENDER', `the program's lead ${program.leadLenderId} does not exist`, { path: 'programId' });
+  const { currency: _currency, ...fields } = input;
+  const application: Application = { ...fields, programVersion: program.version, createdAt: now };
+  const exposure = await deps.exposure.borrowerExposure(input.borrower.borrowerId);
+  const assessment = validateApplication(application, program, lead, exposure);
+  const record: ApplicationRecord = { application, status: 'IN_REVIEW', round: 0, plan: null, reasons: [], dropped: [], timeline: [], loanId: null };
+  const detail = { programId: program.programId, programVersion: program.version, amountMinor: input.amountMinor, tags: assessment.tags };
+  await deps.applications.create(record, { step: 'Submitted', at: now, event: 'SUBMITTED', detail, set: {} }, seal(202, { ...record, asks: [] }));
+}
+
+/** Starts (or finds) the review of an application; safe to call after every request. */
+export async function startReview(deps: Pick<ApplicationDeps, 'review'>, applicationId: string): Promise<void> {
+  await deps.review.start(applicationId, { applicationId, round: 1 });
+}
+
+function partnerView(record: ApplicationRecord, asks: readonly Ask[], lenderId: string): ApplicationView {
+  return {
+    ...record,
+    plan: record.plan?.filter((line) => line.lenderId === lenderId) ?? null,
+    reasons: record.reasons.filter((r) => r.lenderId === lenderId),
+    dropped: record.dropped.filter((d) => d.lenderId === lenderId),
+    timeline: record.timeline
+      .filter((e) => e.detail.lenderId === undefined || e.detail.lenderId === lenderId)
+      .map((e) => ({ ...e, detail: ownDetail(e.detail, lenderId) })),
+    asks: asks.filter((a) => a.lenderId === lenderId),
+  };
+}
+
+/** An event about the whole application keeps, of its lists (plan, reasons, lenders asked), only what concerns this lender. */
+function ownDetail(detail: Readonly<Record<string, unknown>>, lenderId: string): Readonly<Record<string, unknown>> {
+  const concerns = (key: string, item: unknown): boolean => {
+    if (key === 'lenderIds') return item === lenderId;
+    if (item !== null && typeof item === 'object' && 'lenderId' in item) return item.lenderId === lenderId;
+    return true;
+  };
+  return Object.fromEntries(Object.entries(detail).map(([key, value]) => [key, Array.isArray(value) ? value.filter((item) => concerns(key, item)) : value]));
+}
+
+/** The lead and the platform see everything; a partner only an application it was asked about. */
+export async function getApplication(deps: Pick<ApplicationDeps, 'applications'>, principal: Principal, applicationId: string): Promise<ApplicationView> {
+  const record = await deps.applications.get(applicationId);
+  if (!record) throw notFound('application', applicationId);
+  const asks = await deps.applications.asks(applicationId);
+  const only = restrictedTo(principal);
+  if (only === null) return { ...record, asks };
+  if (!asks.some((a) => a.lenderId === only)) throw notFound('application', applicationId);
+  return partnerView(record, asks, only);
+}
+
+/** The lead's applications in one status (pending reviews by default); a partner's open asks. */
+export async function listApplications(deps: Pick<ApplicationDeps, 'applications'>, principal: Principal, status: string | undefined) {
+  const only = restrictedTo(principal);
+  if (only === null) {
+    const records = await deps.applications.listByStatus(status ?? 'IN_REVIEW');
+    return { applications: records.map((r) => ({ applicationId: r.application.applicationId, status: r.status, amountMinor: r.application.amountMinor, createdAt: r.application.createdAt })) };
+  }
+  const ids = await deps.applications.awaiting(only);
+  const asks = await Promise.all(ids.map((id) => deps.applications.ask(id, only)));
+  return {
+    applications: asks
+      .filter((a): a is NonNullable<typeof a> => a !== null && a.state === 'PENDING' && (status === undefined || status === 'IN_REVIEW'))
+      .map((a) => ({ applicationId: a.applicationId, askedAmountMinor: a.askedAmountMinor, minimumAmountMinor: a.minimumAmountMinor, deadline: a.deadline })),
+  };
+}
+
+/**
+ * A partner's decision on its ask: stored once (with who and when), then handed to the waiting
+ * review. A lender that was not asked gets 404, as if the application did not exist.
+ */
+export async function decide(deps: ApplicationDeps, principal: Principal, applicationId: string, input: DecisionRequest, seal: Seal, now: string): Promise<void> {
+  const lenderId = principal.lenderId ?? '';
+  const ask = await deps.applications.ask(applicationId, lenderId);
+  if (!ask) throw notFound('application', applicationId);
+  const { taskToken: _token, ...open } = ask;
+  const decided = decideAsk(open, input, principal.clientId, now);
+  const event = decided.state === 'APPROVED' ? 'PARTNER_APPROVED' : 'PARTNER_DECLINED';
+  const detail = { lenderId, round: ask.round, approvedAmountMinor: input.approvedAmountMinor, reasonCodes: input.reasonCodes, decidedBy: principal.clientId };
+  try {
+    await deps.applications.decide(decided, { step: `Decision#${lenderId}#${ask.round}`, at: now, event, detail, set: {} }, seal(201, decided));
+  } catch (error) {
+    if (!(error instanceof WriteConflict && error.entity === 'ask')) throw error;
+    // Decided or closed since it was read: refuse with the reason the ask gives now.
+    const latest = await deps.applications.ask(applicationId, lenderId);
+    if (latest) decideAsk(latest, input, principal.clientId, now);
+    throw error;
+  }
+}
+
+/** Hands a stored decision to the review; a replayed request hands it again (harmless). */
+export async function resumeReview(deps: Pick<ApplicationDeps, 'applications' | 'tasks'>, applicationId: string, lenderId: string): Promise<void> {
+  const ask = await deps.applications.ask(applicationId, lenderId);
+  if (!ask || ask.state === 'PENDING' || ask.taskToken === null) return;
+  await deps.tasks.succeed(ask.taskToken, outcomeOf(ask));
+}
+
+const FAILURES = { FAILED: 'DisbursementFailed', CANCELLED: 'DisbursementCancelled' } as const;
+
+/** The lead reports the disbursement of a planned loan, its failure, or cancels it. */
+export async function reportDisbursement(deps: ApplicationDeps, applicationId: string, input: DisbursementRequest, seal: Seal, now: string): Promise<void> {
+  const record = await deps.applications.get(applicationId);
+  if (!record) throw notFound('application', applicationId);
+  const token = record.status === 'AWAITING_DISBURSEMENT' ? await deps.applications.disbursementToken(applicationId) : null;
+  if (token === null) {
+    throw new StateConflict('NOT_AWAITING_DISBURSEMENT', `application ${applicationId} is ${record.status}, not awaiting its disbursement`, {
+      applicationId,
+      status: record.status,
+    });
+  }
+  const resumed =
+    input.outcome === 'DISBURSED'
+      ? await deps.tasks.succeed(token, { applicationId, disbursementReference: input.disbursementReference, disbursementDate: input.disbursementDate })
+      : await deps.tasks.fail(token, FAILURES[input.outcome], input.reason);
+  if (!resumed) {
+    throw new StateConflict('NOT_AWAITING_DISBURSEMENT', `application ${applicationId} stopped waiting for its disbursement`, { applicationId });
+  }
+  await deps.idempotency.put(seal(202, { applicationId, outcome: input.outcome, acceptedAt: now }));
+}

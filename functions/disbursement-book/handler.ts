@@ -1,0 +1,10 @@
+import middy from '@middy/core';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { validate } from '../../shared/http/api.ts';
+import { bookFromApplicationInput } from './schema.ts';
+import { bookFromApplication } from './use-case.ts';
+
+const deps = { ...createStores(createDocumentClient(), tablesFromEnv()), clock: systemClock };
+
+export const handler = middy<unknown, unknown>().handler((event) => bookFromApplication(deps, validate(bookFromApplicationInput, event)));

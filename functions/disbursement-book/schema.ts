@@ -1,0 +1,6 @@
+import { z } from 'zod';
+
+/** Input of the BookLoan Task: the application and the disbursement the lead reported. */
+export const bookFromApplicationInput = z
+  .object({ applicationId: z.string().min(1), disbursementReference: z.string().min(1).max(64), disbursementDate: z.iso.date() })
+  .loose();

@@ -1,0 +1,21 @@
+import middy from '@middy/core';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { validate } from '../../shared/http/api.ts';
+import { disbursementStepInput } from './schema.ts';
+import { awaitDisbursement, release, reserve } from './use-case.ts';
+
+const deps = { ...createStores(createDocumentClient(), tablesFromEnv()), clock: systemClock };
+
+/** The Disbursement saga's steps around the booking: ReserveQuota, AwaitDisbursement, Release. */
+export const handler = middy<unknown, unknown>().handler(async (event) => {
+  const input = validate(disbursementStepInput, event);
+  switch (input.step) {
+    case 'ReserveQuota':
+      return reserve(deps, input.applicationId);
+    case 'AwaitDisbursement':
+      return awaitDisbursement(deps, input.applicationId, input.taskToken);
+    case 'Release':
+      return release(deps, input.applicationId, input.cause);
+  }
+});

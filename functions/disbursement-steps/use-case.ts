@@ -1,0 +1,104 @@
+import { RuleViolation, invariant } from '../../shared/domain/errors.ts';
+import { releaseQuota, reserveQuota, type Reservation } from '../../shared/domain/exposure.ts';
+import { REGULATORY_PROFILES } from '../../shared/domain/regulatory-profile.ts';
+import { FINAL_STATUSES, type ApplicationStatus } from '../../shared/domain/review.ts';
+import { WriteConflict, type ApplicationStore, type Clock, type ExposureStore, type LenderStore, type ProgramStore } from '../../shared/ports/stores.ts';
+
+export interface DisbursementDeps {
+  readonly applications: ApplicationStore;
+  readonly exposure: ExposureStore;
+  readonly lenders: LenderStore;
+  readonly programs: ProgramStore;
+  readonly clock: Clock;
+}
+
+/** Raised to the workflow by name; its Catch routes to Release. */
+export class QuotaUnavailable extends Error {
+  override readonly name = 'QuotaUnavailable';
+}
+
+const ATTEMPTS = 5;
+
+/** Reads the quota, decides, writes on the version read; another writer in between means read again. */
+async function onFreshQuota(deps: DisbursementDeps, lenderId: string, write: (before: Awaited<ReturnType<ExposureStore['quota']>>) => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write(await deps.exposure.quota(lenderId));
+      return;
+    } catch (error) {
+      if (!(error instanceof WriteConflict && error.entity === 'quota') || attempt >= ATTEMPTS) throw error;
+    }
+  }
+}
+
+/**
+ * Reserves every lender's part of the plan. Each reservation is its own conditional write with the
+ * quota it takes from, so two plans racing for a lender's last quota cannot both get it; a
+ * reservation already made (a retried step) is kept as it is.
+ */
+export async function reserve(deps: DisbursementDeps, applicationId: string): Promise<{ applicationId: string; timeoutSeconds: number }> {
+  const record = await deps.applications.get(applicationId);
+  invariant(record?.plan, 'a plan exists before its quota is reserved', { applicationId });
+  const program = await deps.programs.get(record.application.programId, record.application.programVersion);
+  invariant(program, 'the program version of an application exists', { applicationId });
+  const held = new Set((await deps.exposure.reservations(applicationId)).map((r) => r.lenderId));
+  const lenders = await deps.lenders.getMany(record.plan.map((l) => l.lenderId));
+  const at = deps.clock.now();
+  for (const line of record.plan.filter((l) => !held.has(l.lenderId))) {
+    const lender = lenders.get(line.lenderId);
+    invariant(lender, 'plan lenders exist', { lenderId: line.lenderId });
+    const reservation: Reservation = { applicationId, lenderId: line.lenderId, amountMinor: line.amountMinor, state: 'RESERVED', at };
+    try {
+      await onFreshQuota(deps, line.lenderId, (before) => deps.exposure.reserve(reservation, before, reserveQuota(lender, before, line.amountMinor)));
+    } catch (error) {
+      if (error instanceof WriteConflict && error.entity === 'reservation') continue;
+      if (error instanceof RuleViolation) throw new QuotaUnavailable(error.message);
+      throw error;
+    }
+  }
+  const profile = REGULATORY_PROFILES[program.regulatoryProfile];
+  const cap = profile.partnerTakeWithinDays === null ? Infinity : profile.partnerTakeWithinDays * 86_400;
+  return { applicationId, timeoutSeconds: Math.min(program.disbursementTimeoutSeconds, cap) };
+}
+
+/** Parks the saga until the lead reports the disbursement (or the wait times out). */
+export async function awaitDisbursement(deps: DisbursementDeps, applicationId: string, taskToken: string): Promise<void> {
+  await deps.applications.setDisbursementToken(applicationId, taskToken);
+  await deps.applications.change(applicationId, {
+    step: 'AwaitDisbursement',
+    at: deps.clock.now(),
+    event: 'AWAITING_DISBURSEMENT',
+    detail: {},
+    set: { status: 'AWAITING_DISBURSEMENT' },
+  });
+}
+
+const FINAL_BY_CAUSE: Readonly<Record<string, ApplicationStatus>> = {
+  QuotaUnavailable: 'REJECTED',
+  DisbursementFailed: 'DISBURSEMENT_FAILED',
+  DisbursementCancelled: 'CANCELLED',
+  'States.Timeout': 'EXPIRED',
+  BookingRefused: 'DISBURSEMENT_FAILED',
+};
+
+/**
+ * Compensation: every reservation still held is released (each release is conditional on the
+ * reservation still being RESERVED, so a retried release gives nothing back twice), then the
+ * application's final status records why.
+ */
+export async function release(deps: DisbursementDeps, applicationId: string, cause: string): Promise<{ applicationId: string; status: ApplicationStatus }> {
+  const at = deps.clock.now();
+  for (const reservation of (await deps.exposure.reservations(applicationId)).filter((r) => r.state === 'RESERVED')) {
+    const released: Reservation = { ...reservation, state: 'RELEASED', at };
+    try {
+      await onFreshQuota(deps, reservation.lenderId, (before) => deps.exposure.release(released, before, releaseQuota(before, reservation.amountMinor)));
+    } catch (error) {
+      if (!(error instanceof WriteConflict && error.entity === 'reservation')) throw error;
+    }
+  }
+  const record = await deps.applications.get(applicationId);
+  if (record && FINAL_STATUSES.includes(record.status)) return { applicationId, status: record.status };
+  const status = FINAL_BY_CAUSE[cause] ?? 'DISBURSEMENT_FAILED';
+  await deps.applications.change(applicationId, { step: 'Release', at, event: status, detail: { cause }, set: { status } });
+  return { applicationId, status };
+}

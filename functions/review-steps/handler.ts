@@ -1,0 +1,21 @@
+import middy from '@middy/core';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { validate } from '../../shared/http/api.ts';
+import { reviewStepInput } from './schema.ts';
+import { allocateRound, chooseRound, recordTimeout } from './use-case.ts';
+
+const deps = { ...createStores(createDocumentClient(), tablesFromEnv()), clock: systemClock };
+
+/** The JointReview steps that read and write the application (ChooseCandidates, RecordTimeout, Allocate). */
+export const handler = middy<unknown, unknown>().handler(async (event) => {
+  const input = validate(reviewStepInput, event);
+  switch (input.step) {
+    case 'ChooseCandidates':
+      return chooseRound(deps, input.applicationId, input.round);
+    case 'RecordTimeout':
+      return recordTimeout(deps, input.applicationId, input.lenderId, input.round);
+    case 'Allocate':
+      return allocateRound(deps, input.applicationId, input.round);
+  }
+});

@@ -1,0 +1,154 @@
+import { allocate, chooseCandidates, type AllocationResult, type Candidate, type DroppedLender, type LenderExposure } from '../../shared/domain/allocation.ts';
+import type { Application } from '../../shared/domain/application.ts';
+import { invariant } from '../../shared/domain/errors.ts';
+import type { Lender } from '../../shared/domain/lender.ts';
+import type { Program } from '../../shared/domain/program.ts';
+import { outcomeOf, type Ask } from '../../shared/domain/review.ts';
+import type { ApplicationRecord, ApplicationStore, Clock, ExposureStore, LenderStore, ProgramStore } from '../../shared/ports/stores.ts';
+
+export interface ReviewDeps {
+  readonly applications: ApplicationStore;
+  readonly exposure: ExposureStore;
+  readonly programs: ProgramStore;
+  readonly lenders: LenderStore;
+  readonly clock: Clock;
+}
+
+interface Review {
+  readonly record: ApplicationRecord;
+  readonly application: Application;
+  readonly program: Program;
+  readonly asks: readonly Ask[];
+  readonly candidates: readonly Candidate[];
+  readonly dropped: readonly DroppedLender[];
+  readonly result: AllocationResult;
+}
+
+/** What each funding lender already carries, from its quota and the borrower's exposure. */
+async function exposuresOf(deps: ReviewDeps, program: Program, application: Application, lenderIds: readonly string[]): Promise<Map<string, LenderExposure>> {
+  const borrower = await deps.exposure.borrowerExposure(application.borrower.borrowerId);
+  const entries = await Promise.all(
+    lenderIds.map(async (lenderId): Promise<[string, LenderExposure]> => {
+      const quota = await deps.exposure.quota(lenderId);
+      return [
+        lenderId,
+        {
+          outstandingMinor: quota.committedMinor,
+          reservedMinor: quota.reservedMinor,
+          borrowerOutstandingMinor: borrower.perLenderMinor[lenderId] ?? 0n,
+          jointWithLeadMinor: quota.committedByLeadMinor[program.leadLenderId] ?? 0n,
+          jointTotalMinor: quota.committedMinor,
+        },
+      ];
+    }),
+  );
+  return new Map(entries);
+}
+
+/** The review as it stands: fresh candidates and the allocation of every decision so far. */
+async function assess(deps: ReviewDeps, applicationId: string): Promise<Review> {
+  const record = await deps.applications.get(applicationId);
+  invariant(record, 'the application of a review exists', { applicationId });
+  const { application } = record;
+  const program = await deps.programs.get(application.programId, application.programVersion);
+  invariant(program, 'the program version of an application exists', { applicationId });
+  const lenderIds = program.participants.map((p) => p.lenderId);
+  const lenders: Map<string, Lender> = await deps.lenders.getMany(lenderIds);
+  const exposure = await exposuresOf(deps, program, application, lenderIds);
+  const { candidates, dropped } = chooseCandidates(program, application, lenders, exposure, new Set());
+  const asks = await deps.applications.asks(applicationId);
+  const result = allocate(program, application, candidates, asks.filter((a) => a.state !== 'PENDING').map(outcomeOf));
+  return { record, application, program, asks, candidates, dropped, result };
+}
+
+export interface AskOrder {
+  readonly applicationId: string;
+  readonly lenderId: string;
+  readonly round: number;
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * Round n of the review: ask the partners the allocation needs next. Writing the round's asks is
+ * one step; run again (a retry after a crash), it finds them written and returns the same asks.
+ */
+export async function chooseRound(deps: ReviewDeps, applicationId: string, round: number): Promise<{ applicationId: string; round: number; asks: AskOrder[]; outcome: 'ASK' | 'REJECT' }> {
+  const review = await assess(deps, applicationId);
+  const timeoutSeconds = review.program.reviewTimeoutSeconds;
+  const stored = review.asks.filter((a) => a.round === round);
+  if (review.record.round >= round) {
+    const outcome = review.record.status === 'REJECTED' ? 'REJECT' : 'ASK';
+    return { applicationId, round, asks: stored.map((a) => ({ applicationId, lenderId: a.lenderId, round, timeoutSeconds })), outcome };
+  }
+  const now = deps.clock.now();
+  if (review.result.outcome === 'REJECT') {
+    await deps.applications.change(applicationId, {
+      step: `ChooseCandidates#${round}`,
+      at: now,
+      event: 'REJECTED',
+      detail: { round, reasons: review.result.reasons, dropped: review.dropped },
+      set: { status: 'REJECTED', round, reasons: review.result.reasons, dropped: review.dropped },
+    });
+    return { applicationId, round, asks: [], outcome: 'REJECT' };
+  }
+  const asked = new Set(review.asks.map((a) => a.lenderId));
+  const next = review.result.outcome === 'NEED_MORE' ? review.result.askLenderIds.filter((id) => !asked.has(id)) : [];
+  const deadline = new Date(Date.parse(now) + timeoutSeconds * 1000).toISOString();
+  const asks: Ask[] = next.map((lenderId) => {
+    const candidate = review.candidates.find((c) => c.lenderId === lenderId);
+    invariant(candidate, 'the partners to ask are candidates', { lenderId });
+    return {
+      applicationId,
+      lenderId,
+      round,
+      askedAmountMinor: candidate.askedAmountMinor,
+      minimumAmountMinor: candidate.minimumAmountMinor,
+      priority: candidate.priority,
+      askedAt: now,
+      deadline,
+      state: 'PENDING',
+      decision: null,
+    };
+  });
+  await deps.applications.change(
+    applicationId,
+    {
+      step: `ChooseCandidates#${round}`,
+      at: now,
+      event: 'PARTNERS_ASKED',
+      detail: { round, lenderIds: next, deadline },
+      set: { round, dropped: review.dropped },
+    },
+    asks,
+  );
+  return { applicationId, round, asks: asks.map((a) => ({ applicationId, lenderId: a.lenderId, round, timeoutSeconds })), outcome: 'ASK' };
+}
+
+/** A partner let its ask run out: recorded, unless its decision arrived first (then that stands). */
+export async function recordTimeout(deps: ReviewDeps, applicationId: string, lenderId: string, round: number) {
+  const ask = await deps.applications.timeOut(applicationId, lenderId, {
+    step: `Timeout#${lenderId}#${round}`,
+    at: deps.clock.now(),
+    event: 'PARTNER_TIMED_OUT',
+    detail: { lenderId, round },
+    set: {},
+  });
+  return outcomeOf(ask);
+}
+
+/** After a round: a plan, another round, or a refusal, each with its reasons. */
+export async function allocateRound(deps: ReviewDeps, applicationId: string, round: number): Promise<{ applicationId: string; outcome: AllocationResult['outcome']; round: number }> {
+  const { result } = await assess(deps, applicationId);
+  const at = deps.clock.now();
+  const step = `Allocate#${round}`;
+  if (result.outcome === 'PLAN') {
+    await deps.applications.change(applicationId, { step, at, event: 'PLANNED', detail: { round, plan: result.plan }, set: { status: 'PLANNED', plan: result.plan, reasons: result.reasons } });
+    return { applicationId, outcome: 'PLAN', round };
+  }
+  if (result.outcome === 'NEED_MORE') {
+    await deps.applications.change(applicationId, { step, at, event: 'MORE_PARTNERS_NEEDED', detail: { round, shortfallMinor: result.shortfallMinor }, set: { reasons: result.reasons } });
+    return { applicationId, outcome: 'NEED_MORE', round: round + 1 };
+  }
+  await deps.applications.change(applicationId, { step, at, event: 'REJECTED', detail: { round }, set: { status: 'REJECTED', reasons: result.reasons } });
+  return { applicationId, outcome: 'REJECT', round };
+}

@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { LOOPBACK } from './free-port.ts';
+import { asRecord, asString, LOCAL_ACCOUNT, LOCAL_REGION } from './template.ts';
+import type { TemplateResolver } from './template.ts';
+
+/**
+ * A local EventBridge endpoint speaking the AWS JSON 1.1 protocol for `PutEvents`, so handlers
+ * publish through the real SDK client (or any client of the protocol), unchanged. Every event
+ * is kept in memory, in the order it was put, for tests to read (`GET /local/events`).
+ */
+
+const TARGET_PREFIX = 'AWSEvents.';
+/** PutEvents takes at most 10 entries and 256 KiB in total. */
+const MAX_ENTRIES = 10;
+const MAX_ENTRIES_BYTES = 262_144;
+const MAX_REQUEST_BYTES = 1_048_576;
+export const DEFAULT_EVENT_BUS = 'default';
+
+/** An event as EventBridge delivers it to a target, plus the bus it was put on. */
+export interface LocalEvent {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+  eventBusName: string;
+}
+
+export type PutEventsResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+export interface PutEventsResult {
+  FailedEntryCount: number;
+  Entries: PutEventsResultEntry[];
+}
+
+export class EventsServiceError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/** The names of the template's `AWS::Events::EventBus` resources, as their `Ref` gives them. */
+export function eventBusNamesFromTemplate(resolver: TemplateResolver): string[] {
+  return resolver.resourcesOfType('AWS::Events::EventBus').map(([logicalId]) => String(resolver.ref(logicalId)));
+}
+
+/** EventBridge times travel as epoch seconds in the JSON protocols; ISO text is accepted too. */
+function entryTime(value: unknown, now: Date): string {
+  if (typeof value === 'number' && Number.isFinite(value)) return new Date(value * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return new Date(value).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The buses of the template and the account's `default` bus, and every event put on them. */
+export class LocalEventBus {
+  private readonly buses: Set<string>;
+  private readonly events: LocalEvent[] = [];
+
+  constructor(busNames: readonly string[] = []) {
+    this.buses = new Set([DEFAULT_EVENT_BUS, ...busNames]);
+  }
+
+  get busNames(): string[] {
+    return [...this.buses];
+  }
+
+  /** The bus an entry names (by name or ARN), or the default bus when it names none. */
+  private busOf(nameOrArn: unknown): string | undefined {
+    if (nameOrArn === undefined || nameOrArn === null || nameOrArn === '') return DEFAULT_EVENT_BUS;
+    if (typeof nameOrArn !== 'string') return undefined;
+    const name = /^arn:aws[\w-]*:events:[^:]*:[^:]*:event-bus\/(.+)$/.exec(nameOrArn)?.[1] ?? nameOrArn;
+    return this.buses.has(name) ? name : undefined;
+  }
+
+  /** `PutEvents`: each entry is kept or refused on its own, as EventBridge does. */
+  putEvents(request: Record<string, unknown>, now: Date = new Date()): PutEventsResult {
+    const entries = request.Entries;
+    if (!Array.isArray(entries) || entries.length < 1 || entries.length > MAX_ENTRIES) {
+      throw new EventsServiceError(
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`,
+      );
+    }
+    if (Buffer.byteLength(JSON.stringify(entries), 'utf8') > MAX_ENTRIES_BYTES) {
+      throw new EventsServiceError('ValidationException', 'Total size of the entries in the request is over the limit.');
+    }
+    const results = entries.map((entry): PutEventsResultEntry => this.putEntry(asRecord(entry) ?? {}, now));
+    return { FailedEntryCount: results.filter((entry) => 'ErrorCode' in entry).length, Entries: results };
+  }
+
+  private putEntry(entry: Record<string, unknown>, now: Date): PutEventsResultEntry {
+    const source = asString(entry.Source);
+    const detailType = asString(entry.DetailType);
+    const detailText = asString(entry.Detail);
+    for (const [field, value] of [
+      ['Source', source],
+      ['DetailType', detailType],
+      ['Detail', detailText],
+    ] as const) {
+      if (value === undefined || value === '') {
+        return { ErrorCode: 'InvalidArgument', ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.` };
+      }
+    }
+    let detail: unknown;
+    try {
+      detail = JSON.parse(detailText as string);
+    } catch {
+      detail = undefined;
+    }
+    if (asRecord(detail) === undefined) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    const eventBusName = this.busOf(entry.EventBusName);
+    if (eventBusName === undefined) {
+      return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${String(entry.EventBusName)} does not exist.` };
+    }
+    const resources = Array.isArray(entry.Resources) ? entry.Resources.filter((value): value is string => typeof value === 'string') : [];
+    const event: LocalEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': detailType as string,
+      source: source as string,
+      account: LOCAL_ACCOUNT,
+      time: entryTime(entry.Time, now),
+      region: LOCAL_REGION,
+      resources,
+      detail,
+      eventBusName,
+    };
+    this.events.push(event);
+    return { EventId: event.id };
+  }
+
+  /** Every event put so far, oldest first; only those of one detail type, source or bus when asked. */
+  list(filter: { detailType?: string; source?: string; eventBusName?: string } = {}): LocalEvent[] {
+    return this.events
+      .filter((event) => filter.detailType === undefined || event['detail-type'] === filter.detailType)
+      .filter((event) => filter.source === undefined || event.source === filter.source)
+      .filter((event) => filter.eventBusName === undefined || event.eventBusName === filter.eventBusName)
+      .map((event) => structuredClone(event));
+  }
+
+  /** Forgets every event (tests that want a clean slate). */
+  clear(): void {
+    this.events.length = 0;
+  }
+}
+
+function send(response: ServerResponse, status: number, body: unknown, errorType?: string): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+  });
+  response.end(text);
+}
+
+function sendError(response: ServerResponse, status: number, code: string, message: string): void {
+  send(response, status, { __type: code, message }, code);
+}
+
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function handleEventsRequest(bus: LocalEventBus, log?: (line: string) => void) {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    if (request.method !== 'POST' || !target.startsWith(TARGET_PREFIX)) {
+      request.resume();
+      sendError(response, 400, 'UnknownOperationException', 'Expected a POST with X-Amz-Target: AWSEvents.<Operation>');
+      return;
+    }
+    const operation = target.slice(TARGET_PREFIX.length);
+    if (operation !== 'PutEvents') {
+      request.resume();
+      sendError(response, 400, 'UnknownOperationException', `${operation} is not available on the local endpoint`);
+      return;
+    }
+    const text = await readBody(request);
+    if (text === undefined) {
+      sendError(response, 413, 'RequestEntityTooLarge', 'Request too large');
+      return;
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = asRecord(text === '' ? {} : JSON.parse(text)) ?? {};
+    } catch {
+      sendError(response, 400, 'SerializationException', 'The request body is not valid JSON');
+      return;
+    }
+    try {
+      send(response, 200, bus.putEvents(body));
+    } catch (error) {
+      if (error instanceof EventsServiceError) {
+        sendError(response, error.status, error.code, error.message);
+        return;
+      }
+      log?.(`EventBridge endpoint: PutEvents failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      sendError(response, 500, 'InternalException', error instanceof Error ? error.message : String(error));
+    }
+  };
+}
+
+export interface EventsEndpoint {
+  readonly endpoint: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** Serves the bus on a loopback port (0 = any free port). */
+export async function startEventsEndpoint(bus: LocalEventBus, options: { port?: number; log?: (line: string) => void } = {}): Promise<EventsEndpoint> {
+  const handle = handleEventsRequest(bus, options.log);
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      options.log?.(`EventBridge endpoint error: ${String(error)}`);
+      if (!response.headersSent) sendError(response, 500, 'InternalException', 'Internal error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, LOOPBACK, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    endpoint: `http://${LOOPBACK}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

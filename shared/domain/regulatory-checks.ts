@@ -1,0 +1,75 @@
+import { RuleViolation } from './errors.ts';
+import type { Lender } from './lender.ts';
+import type { RepaymentMethod } from './program.ts';
+import { RULES, type RegulatoryProfile } from './regulatory-profile.ts';
+
+/**
+ * Checks of the regulatory profile shared by applications and bookings, so both refuse with the
+ * same rule, message and figures.
+ */
+
+/** Bullet loans (one repayment at maturity) run no longer than the profile allows. */
+export function checkBulletTerm(profile: RegulatoryProfile, repaymentMethod: RepaymentMethod, termMonths: number): void {
+  if (profile.bulletMaxTermMonths === null || repaymentMethod !== 'BULLET' || termMonths <= profile.bulletMaxTermMonths) return;
+  throw new RuleViolation(RULES.bulletMaxTerm, `under ${profile.id} bullet loans run at most ${profile.bulletMaxTermMonths} months, not ${termMonths}`, {
+    path: 'termMonths',
+    rule: RULES.bulletMaxTerm,
+    profile: profile.id,
+    maximumMonths: profile.bulletMaxTermMonths,
+    actualMonths: termMonths,
+  });
+}
+
+/** Whether the profile keeps this lender, a local bank, from lending online to a borrower of another region. */
+export function isOutsideLendingRegion(profile: RegulatoryProfile, lender: Lender, borrowerRegion: string): boolean {
+  return profile.localBanksRegionRestricted && lender.institutionType === 'LOCAL_BANK' && lender.region !== borrowerRegion;
+}
+
+/** The region rule for one lender, refused with the same figures as a booking. */
+export function checkLocalBankRegion(profile: RegulatoryProfile, lender: Lender, borrowerRegion: string): void {
+  if (!isOutsideLendingRegion(profile, lender, borrowerRegion)) return;
+  throw new RuleViolation(
+    RULES.localBankRegion,
+    `under ${profile.id} local bank ${lender.lenderId} (${lender.region}) lends online only inside its region; the borrower is in ${borrowerRegion}`,
+    {
+      path: 'borrower.region',
+      rule: RULES.localBankRegion,
+      profile: profile.id,
+      lenderId: lender.lenderId,
+      lenderRegion: lender.region,
+      borrowerRegion,
+    },
+  );
+}
+
+/**
+ * Unsecured credit to an individual counts across all the borrower's loans: what it owes unsecured
+ * now plus this amount stays within the profile's cap.
+ */
+export function checkUnsecuredPersonalCap(
+  profile: RegulatoryProfile,
+  borrower: { readonly borrowerId: string; readonly type: string; readonly secured: boolean },
+  existingMinor: bigint,
+  requestedMinor: bigint,
+  path: string,
+): void {
+  const cap = profile.unsecuredPersonalCapMinor;
+  if (cap === null || borrower.type !== 'INDIVIDUAL' || borrower.secured) return;
+  const total = existingMinor + requestedMinor;
+  if (total <= cap) return;
+  throw new RuleViolation(
+    RULES.unsecuredPersonalCap,
+    `under ${profile.id} unsecured personal credit is at most ${cap} per borrower across all its loans; ` +
+      `borrower ${borrower.borrowerId} owes ${existingMinor} and asks for ${requestedMinor}, ${total} in all`,
+    {
+      path,
+      rule: RULES.unsecuredPersonalCap,
+      profile: profile.id,
+      borrowerId: borrower.borrowerId,
+      existingMinor: existingMinor.toString(),
+      requestedMinor: requestedMinor.toString(),
+      totalMinor: total.toString(),
+      capMinor: cap.toString(),
+    },
+  );
+}

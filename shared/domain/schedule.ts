@@ -1,0 +1,466 @@
+import { invariant, ValidationError } from './errors.ts';
+import type { Loan } from './loan.ts';
+import type { ProgramTerms, RepaymentMethod } from './program.ts';
+import {
+  accrueInterest,
+  addMonths,
+  compareIsoDates,
+  daysBetween,
+  divRound,
+  parseDayCount,
+  parseIsoDate,
+  parseRate,
+  parseRoundingMode,
+  split,
+  toExactFraction,
+} from './money/index.ts';
+import type { DayCount, Decimal, ExactFraction, RemainderRule, RoundingMode, SplitPart } from './money/index.ts';
+
+/**
+ * Repayment schedules: the borrower's instalments and each lender's part of them.
+ * The conventions are written down in docs/schedules.md; the golden schedules in
+ * test/golden/schedules are computed from that text by a separate implementation.
+ */
+
+export interface Instalment {
+  readonly number: number;
+  readonly dueDate: string;
+  /** The interest period is [periodStart, periodEnd); periodEnd is the due date. */
+  readonly periodStart: string;
+  readonly periodEnd: string;
+  /** Actual calendar days of the period, whatever the day count. */
+  readonly days: number;
+  readonly principalMinor: bigint;
+  readonly interestMinor: bigint;
+  readonly totalMinor: bigint;
+  readonly openingPrincipalMinor: bigint;
+  readonly closingPrincipalMinor: bigint;
+}
+
+export interface Schedule {
+  readonly method: RepaymentMethod;
+  readonly instalments: readonly Instalment[];
+  readonly totalPrincipalMinor: bigint;
+  readonly totalInterestMinor: bigint;
+}
+
+export interface ScheduleTerms {
+  readonly principalMinor: bigint;
+  /** Annual contract rate as a decimal string, "0.12" for 12%. */
+  readonly annualRate: string;
+  readonly termMonths: number;
+  readonly method: RepaymentMethod;
+  readonly disbursementDate: string;
+  /** Default: the disbursement date + 1 month (a regular first period). */
+  readonly firstDueDate?: string;
+  readonly dayCount: DayCount;
+  readonly roundingMode: RoundingMode;
+}
+
+export interface LenderInstalment {
+  readonly number: number;
+  readonly dueDate: string;
+  readonly principalMinor: bigint;
+  readonly interestMinor: bigint;
+  readonly totalMinor: bigint;
+  /** The lender's outstanding principal after this instalment. */
+  readonly closingPrincipalMinor: bigint;
+}
+
+export interface LenderSchedule {
+  readonly lenderId: string;
+  readonly instalments: readonly LenderInstalment[];
+  /** Equals the lender's funded amount. */
+  readonly totalPrincipalMinor: bigint;
+  readonly totalInterestMinor: bigint;
+}
+
+export interface ScheduleFunding {
+  readonly lenderId: string;
+  readonly amountMinor: bigint;
+  /** Lower numbers win tie-breaks; a lender without one ranks after every lender with one, then by id. */
+  readonly priority?: number;
+}
+
+export const REPAYMENT_METHODS: readonly RepaymentMethod[] = [
+  'EQUAL_INSTALLMENT',
+  'EQUAL_PRINCIPAL',
+  'INTEREST_ONLY',
+  'BULLET',
+];
+
+/** Fifty years of monthly instalments; keeps every schedule (and its exact arithmetic) bounded. */
+export const MAX_TERM_MONTHS = 600;
+
+const NO_PRIORITY = Number.MAX_SAFE_INTEGER;
+
+interface CheckedTerms {
+  readonly principalMinor: bigint;
+  readonly rate: Decimal;
+  readonly rateFraction: ExactFraction;
+  readonly termMonths: number;
+  readonly method: RepaymentMethod;
+  readonly disbursementDate: string;
+  readonly firstDueDate: string | undefined;
+  readonly dayCount: DayCount;
+  readonly roundingMode: RoundingMode;
+}
+
+/**
+ * The borrower's schedule. Monthly methods pay on the due dates of `scheduleDueDates`; a regular
+ * month's interest is opening principal x annual rate / 12, an odd first period and a bullet loan
+ * accrue daily with the day count. Every amount is rounded to the minor unit with the rounding mode
+ * and the last instalment repays whatever principal is left.
+ */
+export function borrowerSchedule(terms: ScheduleTerms): Schedule {
+  const checked = checkTerms(terms);
+  const instalments = checked.method === 'BULLET' ? bulletInstalments(checked) : monthlyInstalments(checked);
+  let totalInterestMinor = 0n;
+  for (const instalment of instalments) totalInterestMinor += instalment.interestMinor;
+  const schedule: Schedule = {
+    method: checked.method,
+    instalments,
+    totalPrincipalMinor: checked.principalMinor,
+    totalInterestMinor,
+  };
+  assertSchedule(schedule, checked.principalMinor);
+  return schedule;
+}
+
+/**
+ * The due dates of a monthly schedule, each computed from its anchor (never from the previous due
+ * date), so a month-end day survives short months: with a first due date, instalment i falls
+ * `i - 1` months after it; without one, `i` months after the disbursement date.
+ */
+export function scheduleDueDates(disbursementDate: string, termMonths: number, firstDueDate?: string): string[] {
+  checkTermMonths(termMonths);
+  return Array.from({ length: termMonths }, (_, i) => dueDateOf(i + 1, disbursementDate, firstDueDate));
+}
+
+function dueDateOf(number: number, disbursementDate: string, firstDueDate: string | undefined): string {
+  return firstDueDate === undefined ? addMonths(disbursementDate, number) : addMonths(firstDueDate, number - 1);
+}
+
+/** The amount of each EQUAL_INSTALLMENT instalment: P·r / (1 − (1 + r)^−n) with r = annual rate / 12, rounded once. */
+export function levelPaymentMinor(
+  principalMinor: bigint,
+  annualRate: string,
+  termMonths: number,
+  mode: RoundingMode,
+): bigint {
+  checkPrincipal(principalMinor);
+  checkTermMonths(termMonths);
+  const rate = toExactFraction(parseRate(annualRate, 'annualRate'));
+  return annuityMinor(principalMinor, rate, termMonths, parseRoundingMode(mode, 'mode'));
+}
+
+/**
+ * P·r / (1 − (1 + r)^−n) exactly. With the annual rate a / 10^k and D = 12·10^k, r = a / D and the
+ * payment is P·a·(D + a)^n / (D·((D + a)^n − D^n)): one bigint division, one rounding.
+ */
+function annuityMinor(principalMinor: bigint, rate: ExactFraction, termMonths: number, mode: RoundingMode): bigint {
+  const n = BigInt(termMonths);
+  const a = rate.numerator;
+  if (a === 0n) return divRound(principalMinor, n, mode);
+  const d = 12n * rate.denominator;
+  const grown = (d + a) ** n;
+  return divRound(principalMinor * a * grown, d * (grown - d ** n), mode);
+}
+
+function monthlyInterest(openingMinor: bigint, rate: ExactFraction, mode: RoundingMode): bigint {
+  return divRound(openingMinor * rate.numerator, 12n * rate.denominator, mode);
+}
+
+function monthlyInstalments(terms: CheckedTerms): Instalment[] {
+  const { principalMinor, method, disbursementDate, roundingMode: mode } = terms;
+  const dueDates = scheduleDueDates(disbursementDate, terms.termMonths, terms.firstDueDate);
+  const oddFirstPeriod = dueDates[0] !== addMonths(disbursementDate, 1);
+  const count = dueDates.length;
+  const level =
+    method === 'EQUAL_INSTALLMENT' && count > 1 ? annuityMinor(principalMinor, terms.rateFraction, count, mode) : 0n;
+  const equalPrincipal = method === 'EQUAL_PRINCIPAL' ? divRound(principalMinor, BigInt(count), mode) : 0n;
+  const instalments: Instalment[] = [];
+  let opening = principalMinor;
+  let periodStart = disbursementDate;
+  for (let i = 0; i < count; i++) {
+    const dueDate = dueDates[i]!;
+    const interest =
+      i === 0 && oddFirstPeriod
+        ? accrueInterest(opening, terms.rate, periodStart, dueDate, terms.dayCount, mode)
+        : monthlyInterest(opening, terms.rateFraction, mode);
+    const planned = method === 'EQUAL_INSTALLMENT' ? level - interest : method === 'EQUAL_PRINCIPAL' ? equalPrincipal : 0n;
+    const principal = i === count - 1 ? opening : clamp(planned, opening);
+    instalments.push(instalment(i + 1, periodStart, dueDate, opening, principal, interest));
+    opening -= principal;
+    periodStart = dueDate;
+  }
+  return instalments;
+}
+
+function bulletInstalments(terms: CheckedTerms): Instalment[] {
+  const { principalMinor, disbursementDate } = terms;
+  const maturity = dueDateOf(terms.termMonths, disbursementDate, terms.firstDueDate);
+  const interest = accrueInterest(principalMinor, terms.rate, disbursementDate, maturity, terms.dayCount, terms.roundingMode);
+  return [instalment(1, disbursementDate, maturity, principalMinor, principalMinor, interest)];
+}
+
+/** A planned principal part kept within [0, outstanding]. */
+function clamp(planned: bigint, outstanding: bigint): bigint {
+  if (planned < 0n) return 0n;
+  return planned > outstanding ? outstanding : planned;
+}
+
+function instalment(
+  number: number,
+  periodStart: string,
+  dueDate: string,
+  opening: bigint,
+  principal: bigint,
+  interest: bigint,
+): Instalment {
+  return {
+    number,
+    dueDate,
+    periodStart,
+    periodEnd: dueDate,
+    days: daysBetween(periodStart, dueDate),
+    principalMinor: principal,
+    interestMinor: interest,
+    totalMinor: principal + interest,
+    openingPrincipalMinor: opening,
+    closingPrincipalMinor: opening - principal,
+  };
+}
+
+function checkPrincipal(principalMinor: bigint): void {
+  if (typeof principalMinor !== 'bigint' || principalMinor <= 0n) {
+    throw new ValidationError(`principalMinor must be a positive bigint, got ${String(principalMinor)}`, {
+      path: 'principalMinor',
+      rule: 'positive',
+    });
+  }
+}
+
+function checkTermMonths(termMonths: number): void {
+  if (!Number.isSafeInteger(termMonths) || termMonths < 1 || termMonths > MAX_TERM_MONTHS) {
+    throw new ValidationError(`termMonths must be a whole number from 1 to ${MAX_TERM_MONTHS}, got ${String(termMonths)}`, {
+      path: 'termMonths',
+      rule: 'term-range',
+    });
+  }
+}
+
+function checkTerms(terms: ScheduleTerms): CheckedTerms {
+  const { principalMinor, termMonths, method } = terms;
+  checkPrincipal(principalMinor);
+  checkTermMonths(termMonths);
+  if (!REPAYMENT_METHODS.includes(method)) {
+    throw new ValidationError(`method must be one of ${REPAYMENT_METHODS.join(', ')}, got ${String(method)}`, {
+      path: 'method',
+      rule: 'repayment-method',
+    });
+  }
+  const rate = parseRate(terms.annualRate, 'annualRate');
+  const disbursementDate = parseIsoDate(terms.disbursementDate, 'disbursementDate');
+  const firstDueDate =
+    terms.firstDueDate === undefined ? undefined : parseIsoDate(terms.firstDueDate, 'firstDueDate');
+  if (firstDueDate !== undefined && compareIsoDates(firstDueDate, disbursementDate) <= 0) {
+    throw new ValidationError(`firstDueDate ${firstDueDate} must be after the disbursement date ${disbursementDate}`, {
+      path: 'firstDueDate',
+      rule: 'after-disbursement',
+    });
+  }
+  return {
+    principalMinor,
+    rate,
+    rateFraction: toExactFraction(rate),
+    termMonths,
+    method,
+    disbursementDate,
+    firstDueDate,
+    dayCount: parseDayCount(terms.dayCount, 'dayCount'),
+    roundingMode: parseRoundingMode(terms.roundingMode, 'roundingMode'),
+  };
+}
+
+function assertSchedule(schedule: Schedule, principalMinor: bigint): void {
+  let expectedOpening = principalMinor;
+  let principalSum = 0n;
+  for (const row of schedule.instalments) {
+    invariant(
+      row.principalMinor >= 0n &&
+        row.interestMinor >= 0n &&
+        row.openingPrincipalMinor === expectedOpening &&
+        row.closingPrincipalMinor === row.openingPrincipalMinor - row.principalMinor &&
+        row.closingPrincipalMinor >= 0n &&
+        row.totalMinor === row.principalMinor + row.interestMinor,
+      'a schedule instalment is negative or does not follow from the one before',
+      { number: row.number },
+    );
+    principalSum += row.principalMinor;
+    expectedOpening = row.closingPrincipalMinor;
+  }
+  invariant(principalSum === principalMinor && expectedOpening === 0n, 'schedule principal does not repay the loan', {
+    principalMinor: principalMinor.toString(),
+    repaidMinor: principalSum.toString(),
+  });
+}
+
+/**
+ * Each lender's part of every instalment. The principal part is split by the lenders' outstanding
+ * principal before the instalment, capped at it, so nobody is repaid more than it has outstanding
+ * and every lender reaches 0 with the last instalment; the interest part is split by the same
+ * weights. Both go through `split` with `rule`. Returned in the order of `fundingPlan`.
+ */
+export function lenderSchedules(
+  schedule: Schedule,
+  fundingPlan: readonly ScheduleFunding[],
+  rule: RemainderRule,
+): LenderSchedule[] {
+  checkFundingPlan(schedule, fundingPlan);
+  const count = fundingPlan.length;
+  const outstanding = fundingPlan.map((part) => part.amountMinor);
+  const priorities = fundingPlan.map((part) => part.priority ?? NO_PRIORITY);
+  const rows: LenderInstalment[][] = fundingPlan.map(() => []);
+  const interestTotals = new Array<bigint>(count).fill(0n);
+  for (const row of schedule.instalments) {
+    const principalParts = new Array<SplitPart>(count);
+    const interestParts = new Array<SplitPart>(count);
+    let outstandingSum = 0n;
+    for (let j = 0; j < count; j++) {
+      const id = fundingPlan[j]!.lenderId;
+      const weight = outstanding[j]!;
+      outstandingSum += weight;
+      principalParts[j] = { id, weight, priority: priorities[j]!, cap: weight };
+      interestParts[j] = { id, weight, priority: priorities[j]! };
+    }
+    invariant(outstandingSum === row.openingPrincipalMinor, 'lenders do not hold the opening principal', {
+      number: row.number,
+    });
+    const principal = split(row.principalMinor, principalParts, rule);
+    const interest = split(row.interestMinor, interestParts, rule);
+    for (let j = 0; j < count; j++) {
+      const id = fundingPlan[j]!.lenderId;
+      const principalMinor = principal.get(id)!;
+      const interestMinor = interest.get(id)!;
+      outstanding[j] = outstanding[j]! - principalMinor;
+      interestTotals[j] = interestTotals[j]! + interestMinor;
+      rows[j]!.push({
+        number: row.number,
+        dueDate: row.dueDate,
+        principalMinor,
+        interestMinor,
+        totalMinor: principalMinor + interestMinor,
+        closingPrincipalMinor: outstanding[j]!,
+      });
+    }
+  }
+  const result = fundingPlan.map(
+    (part, j): LenderSchedule => ({
+      lenderId: part.lenderId,
+      instalments: rows[j]!,
+      totalPrincipalMinor: part.amountMinor,
+      totalInterestMinor: interestTotals[j]!,
+    }),
+  );
+  assertLenderSchedules(schedule, result);
+  return result;
+}
+
+function checkFundingPlan(schedule: Schedule, fundingPlan: readonly ScheduleFunding[]): void {
+  if (fundingPlan.length === 0) {
+    throw new ValidationError('fundingPlan needs at least one lender', { path: 'fundingPlan', rule: 'non-empty' });
+  }
+  const seen = new Set<string>();
+  let sum = 0n;
+  fundingPlan.forEach((part, i) => {
+    const path = `fundingPlan.${i}`;
+    if (typeof part.lenderId !== 'string' || part.lenderId === '' || seen.has(part.lenderId)) {
+      throw new ValidationError(`${path}.lenderId must be a non-empty id that appears once`, {
+        path: `${path}.lenderId`,
+        rule: 'unique-id',
+      });
+    }
+    seen.add(part.lenderId);
+    if (typeof part.amountMinor !== 'bigint' || part.amountMinor < 0n) {
+      throw new ValidationError(`${path}.amountMinor must be a bigint of zero or more`, {
+        path: `${path}.amountMinor`,
+        rule: 'non-negative',
+      });
+    }
+    if (part.priority !== undefined && (typeof part.priority !== 'number' || !Number.isFinite(part.priority))) {
+      throw new ValidationError(`${path}.priority must be a finite number`, { path: `${path}.priority`, rule: 'finite' });
+    }
+    sum += part.amountMinor;
+  });
+  if (sum !== schedule.totalPrincipalMinor) {
+    throw new ValidationError(`fundingPlan sums to ${sum}, the schedule repays ${schedule.totalPrincipalMinor}`, {
+      path: 'fundingPlan',
+      rule: 'plan-sums-to-principal',
+    });
+  }
+}
+
+function assertLenderSchedules(schedule: Schedule, lenders: readonly LenderSchedule[]): void {
+  schedule.instalments.forEach((row, k) => {
+    let principal = 0n;
+    let interest = 0n;
+    for (const lender of lenders) {
+      const part = lender.instalments[k]!;
+      invariant(part.principalMinor >= 0n && part.interestMinor >= 0n && part.closingPrincipalMinor >= 0n, 'a lender part is negative', {
+        lenderId: lender.lenderId,
+        number: row.number,
+      });
+      principal += part.principalMinor;
+      interest += part.interestMinor;
+    }
+    invariant(principal === row.principalMinor && interest === row.interestMinor, 'lender parts do not sum to the instalment', {
+      number: row.number,
+    });
+  });
+  for (const lender of lenders) {
+    let principal = 0n;
+    for (const part of lender.instalments) principal += part.principalMinor;
+    const last = lender.instalments[lender.instalments.length - 1];
+    invariant(principal === lender.totalPrincipalMinor && last?.closingPrincipalMinor === 0n, 'a lender is not repaid exactly its funded amount', {
+      lenderId: lender.lenderId,
+      repaidMinor: principal.toString(),
+      fundedMinor: lender.totalPrincipalMinor.toString(),
+    });
+  }
+}
+
+/** The program's remainder rule for schedules: ROUNDING_PARTY names its party, the lead unless set. */
+export function scheduleRemainderRule(
+  terms: Pick<ProgramTerms, 'split' | 'leadLenderId' | 'roundingMode'>,
+): RemainderRule {
+  if (terms.split.remainderRule === 'LARGEST_REMAINDER') return { kind: 'LARGEST_REMAINDER' };
+  return { kind: 'ROUNDING_PARTY', party: terms.split.roundingParty ?? terms.leadLenderId, mode: terms.roundingMode };
+}
+
+/** A booked loan's schedule terms, with the program's day count and rounding mode as they were at booking. */
+export function scheduleTermsOf(loan: Loan, firstDueDate?: string): ScheduleTerms {
+  return {
+    principalMinor: loan.principalMinor,
+    annualRate: loan.annualRate,
+    termMonths: loan.termMonths,
+    method: loan.repaymentMethod,
+    disbursementDate: loan.disbursementDate,
+    ...(firstDueDate === undefined ? {} : { firstDueDate }),
+    dayCount: loan.terms.dayCount,
+    roundingMode: loan.terms.roundingMode,
+  };
+}
+
+/** A booked loan's borrower schedule and lender sub-schedules, ties broken by the participants' priorities. */
+export function loanSchedules(loan: Loan, firstDueDate?: string): { borrower: Schedule; lenders: LenderSchedule[] } {
+  const borrower = borrowerSchedule(scheduleTermsOf(loan, firstDueDate));
+  const priorities = new Map(loan.terms.participants.map((p) => [p.lenderId, p.priority]));
+  const plan = loan.fundingPlan.map((part): ScheduleFunding => {
+    const priority = priorities.get(part.lenderId);
+    return priority === undefined
+      ? { lenderId: part.lenderId, amountMinor: part.amountMinor }
+      : { lenderId: part.lenderId, amountMinor: part.amountMinor, priority };
+  });
+  return { borrower, lenders: lenderSchedules(borrower, plan, scheduleRemainderRule(loan.terms)) };
+}

@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { PlanLine } from '../../../../shared/domain/allocation.ts';
+import { ValidationError } from '../../../../shared/domain/errors.ts';
+import { APPLICATION_ID, LEAD_ID, NOW, PARTNER_A, PROGRAM_ID, aProgram, anApplicationRecord, defaultLenders } from '../../../support/builders.ts';
+import { lambdaContext } from '../../../support/api-events.ts';
+import { applicationItem, exposureItem, lenderItem, programItem, quotaItem, reservationItem } from '../../../support/dynamo-items.ts';
+import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
+
+setHandlerEnv();
+const ddb = mockClient(DynamoDBDocumentClient);
+const { handler } = await import('../../../../functions/disbursement-book/handler.ts');
+
+const PLAN: PlanLine[] = [
+  { lenderId: LEAD_ID, role: 'LEAD', amountMinor: 700_000n },
+  { lenderId: PARTNER_A, role: 'PARTNER', amountMinor: 300_000n },
+];
+const APP_KEY = { pk: `APP#${APPLICATION_ID}`, sk: 'APP' };
+const input = { applicationId: APPLICATION_ID, disbursementReference: 'DISB-20250303-0042', disbursementDate: '2025-03-03' };
+const reserved = (lenderId: string, amountMinor: bigint) => reservationItem({ applicationId: APPLICATION_ID, lenderId, amountMinor, state: 'RESERVED', at: NOW });
+const quota = (lenderId: string, reservedMinor: bigint) => quotaItem({ lenderId, reservedMinor, committedMinor: 0n, committedByLeadMinor: {}, version: 1 });
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: new Date(NOW), toFake: ['Date'] });
+  ddb.on(GetCommand).resolves({});
+  ddb.on(GetCommand, { Key: APP_KEY }).resolves({ Item: applicationItem(anApplicationRecord({ status: 'AWAITING_DISBURSEMENT', plan: PLAN })) });
+  ddb.on(GetCommand, { Key: { pk: `PROGRAM#${PROGRAM_ID}`, sk: 'V#000001' } }).resolves({ Item: programItem(aProgram()) });
+  ddb.on(GetCommand, { Key: { pk: `QUOTA#${LEAD_ID}`, sk: 'QUOTA' } }).resolves({ Item: quota(LEAD_ID, 700_000n) });
+  ddb.on(GetCommand, { Key: { pk: `QUOTA#${PARTNER_A}`, sk: 'QUOTA' } }).resolves({ Item: quota(PARTNER_A, 300_000n) });
+  ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_TABLES.state]: defaultLenders().map(lenderItem) } });
+  ddb.on(QueryCommand).resolves({ Items: [reserved(LEAD_ID, 700_000n), reserved(PARTNER_A, 300_000n)] });
+  ddb.on(TransactWriteCommand).resolves({});
+});
+afterEach(() => {
+  vi.useRealTimers();
+  ddb.reset();
+});
+
+describe('BookLoan task', () => {
+  it('books the loan under the application id in one transaction and answers BOOKED', async () => {
+    expect(await handler(input, lambdaContext())).toEqual({ applicationId: APPLICATION_ID, loanId: APPLICATION_ID, status: 'BOOKED' });
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((i) => `${String(i.Put?.Item?.pk ?? i.Update?.Key?.pk)} ${String(i.Put?.Item?.sk ?? i.Update?.Key?.sk)}`)).toEqual([
+      `LOAN#${APPLICATION_ID} LOAN`,
+      `LOAN#${APPLICATION_ID} ENTRY#DISBURSEMENT#${APPLICATION_ID}`,
+      `LOAN#${APPLICATION_ID} POS#${LEAD_ID}`,
+      `LOAN#${APPLICATION_ID} POS#${PARTNER_A}`,
+      `LOAN#${APPLICATION_ID} SCHEDULE#BORROWER`,
+      `LOAN#${APPLICATION_ID} SCHEDULE#LENDER#${LEAD_ID}`,
+      `LOAN#${APPLICATION_ID} SCHEDULE#LENDER#${PARTNER_A}`,
+      `QUOTA#${LEAD_ID} QUOTA`,
+      `QUOTA#${PARTNER_A} QUOTA`,
+      'BORROWER#BRW-0001 EXPOSURE',
+      `APP#${APPLICATION_ID} RESV#${LEAD_ID}`,
+      `APP#${APPLICATION_ID} RESV#${PARTNER_A}`,
+      `APP#${APPLICATION_ID} APP`,
+    ]);
+    expect(items[0]?.Put?.Item).toMatchObject({ disbursementReference: 'DISB-20250303-0042', disbursementDate: '2025-03-03', createdAt: NOW });
+    expect(items[8]?.Put?.Item).toMatchObject({ reservedMinor: '0', committedMinor: '300000', version: 2 });
+    expect(items[12]?.Update?.ExpressionAttributeValues).toMatchObject({ ':step': 'BookLoan', ':g1': 'APPSTATUS#BOOKED' });
+  });
+
+  it('answers BOOKED without writing for an application already booked', async () => {
+    ddb.on(GetCommand, { Key: APP_KEY }).resolves({ Item: applicationItem(anApplicationRecord({ status: 'BOOKED', plan: PLAN, loanId: APPLICATION_ID })) });
+    expect(await handler(input, lambdaContext())).toEqual({ applicationId: APPLICATION_ID, loanId: APPLICATION_ID, status: 'BOOKED' });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('fails with BookingRefused by name when the booking breaks a rule, writing nothing', async () => {
+    ddb.on(GetCommand, { Key: { pk: 'BORROWER#BRW-0001', sk: 'EXPOSURE' } }).resolves({
+      Item: exposureItem({ borrowerId: 'BRW-0001', unsecuredPersonalOutstandingMinor: 19_500_000n, totalOutstandingMinor: 19_500_000n, perLenderMinor: {}, version: 2 }),
+    });
+    const error = await handler(input, lambdaContext()).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.name).toBe('BookingRefused');
+    expect(error?.message).toMatch(/^UNSECURED_PERSONAL_CAP: /);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('refuses an input without a valid disbursement date', async () => {
+    await expect(handler({ ...input, disbursementDate: '03/03/2025' }, lambdaContext())).rejects.toBeInstanceOf(ValidationError);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('fails the task with the DynamoDB error, so the workflow retries it', async () => {
+    const error = new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} });
+    ddb.on(TransactWriteCommand).rejects(error);
+    await expect(handler(input, lambdaContext())).rejects.toBe(error);
+  });
+});

@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../../../../shared/domain/errors.ts';
+import {
+  APPLICATION_ID,
+  PARTNER_A,
+  PARTNER_B,
+  PROGRAM_ID,
+  aPartnerDecision,
+  aProgram,
+  anApplicationRecord,
+  anAsk,
+  defaultLenders,
+} from '../../../support/builders.ts';
+import { lambdaContext } from '../../../support/api-events.ts';
+import { applicationItem, askItem, lenderItem, programItem } from '../../../support/dynamo-items.ts';
+import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
+
+setHandlerEnv();
+const ddb = mockClient(DynamoDBDocumentClient);
+const { handler } = await import('../../../../functions/review-steps/handler.ts');
+
+const APP_KEY = { pk: `APP#${APPLICATION_ID}`, sk: 'APP' };
+const ASKS_QUERY = { KeyConditionExpression: 'pk = :p AND begins_with(sk, :a)' };
+const declined = (lenderId: string) => askItem(anAsk({ lenderId, state: 'DECLINED', decision: aPartnerDecision({ decision: 'DECLINE', approvedAmountMinor: null, reasonCodes: ['POLICY'] }) }));
+
+beforeEach(() => {
+  ddb.on(GetCommand).resolves({});
+  ddb.on(GetCommand, { Key: APP_KEY }).resolves({ Item: applicationItem(anApplicationRecord({ round: 0 })) });
+  ddb.on(GetCommand, { Key: { pk: `PROGRAM#${PROGRAM_ID}`, sk: 'V#000001' } }).resolves({ Item: programItem(aProgram()) });
+  ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_TABLES.state]: defaultLenders().map(lenderItem) } });
+  ddb.on(QueryCommand, ASKS_QUERY).resolves({ Items: [] });
+  ddb.on(TransactWriteCommand).resolves({});
+});
+afterEach(() => ddb.reset());
+
+describe('JointReview steps', () => {
+  it('ChooseCandidates writes the round and its asks in one transaction and answers the asks to map over', async () => {
+    expect(await handler({ step: 'ChooseCandidates', applicationId: APPLICATION_ID, round: 1 }, lambdaContext())).toEqual({
+      applicationId: APPLICATION_ID,
+      round: 1,
+      asks: [
+        { applicationId: APPLICATION_ID, lenderId: PARTNER_A, round: 1, timeoutSeconds: 86_400 },
+        { applicationId: APPLICATION_ID, lenderId: PARTNER_B, round: 1, timeoutSeconds: 86_400 },
+      ],
+      outcome: 'ASK',
+    });
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((i) => i.Update?.Key?.sk ?? i.Put?.Item?.sk)).toEqual(['APP', `ASK#${PARTNER_A}`, `ASK#${PARTNER_B}`]);
+    expect(items[1]?.Put?.Item).toMatchObject({ gsi1pk: `AWAITING#${PARTNER_A}`, askedAmountMinor: '300000', state: 'PENDING' });
+  });
+
+  it('RecordTimeout marks the ask and answers its final outcome', async () => {
+    ddb.on(GetCommand, { Key: { pk: `APP#${APPLICATION_ID}`, sk: `ASK#${PARTNER_B}` } }).resolves({ Item: askItem(anAsk({ lenderId: PARTNER_B, state: 'TIMED_OUT' })) });
+    expect(await handler({ step: 'RecordTimeout', applicationId: APPLICATION_ID, lenderId: PARTNER_B, round: 1, error: 'States.Timeout' }, lambdaContext())).toEqual({
+      lenderId: PARTNER_B,
+      decision: 'TIMEOUT',
+    });
+    const [update] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(update?.Update?.ConditionExpression).toBe('#s = :pending');
+  });
+
+  it('RecordTimeout answers the decision that arrived first', async () => {
+    ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }));
+    ddb.on(GetCommand, { Key: { pk: `APP#${APPLICATION_ID}`, sk: `ASK#${PARTNER_A}` } }).resolves({ Item: askItem(anAsk({ state: 'APPROVED', decision: aPartnerDecision() })) });
+    expect(await handler({ step: 'RecordTimeout', applicationId: APPLICATION_ID, lenderId: PARTNER_A, round: 1 }, lambdaContext())).toEqual({
+      lenderId: PARTNER_A,
+      decision: 'APPROVE',
+      approvedAmountMinor: 300_000n,
+    });
+  });
+
+  it('Allocate rejects when every partner declined, recording REJECTED', async () => {
+    ddb.on(GetCommand, { Key: APP_KEY }).resolves({ Item: applicationItem(anApplicationRecord({ round: 1 })) });
+    ddb.on(QueryCommand, ASKS_QUERY).resolves({ Items: [declined(PARTNER_A), declined(PARTNER_B)] });
+    expect(await handler({ step: 'Allocate', applicationId: APPLICATION_ID, round: 1 }, lambdaContext())).toEqual({ applicationId: APPLICATION_ID, outcome: 'REJECT', round: 1 });
+    const [update] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(update?.Update?.ExpressionAttributeValues).toMatchObject({ ':step': 'Allocate#1', ':g1': 'APPSTATUS#REJECTED' });
+  });
+
+  it('refuses an input that names no known step or no round', async () => {
+    await expect(handler({ step: 'Guess', applicationId: APPLICATION_ID, round: 1 }, lambdaContext())).rejects.toBeInstanceOf(ValidationError);
+    await expect(handler({ step: 'Allocate', applicationId: APPLICATION_ID }, lambdaContext())).rejects.toBeInstanceOf(ValidationError);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('fails the task with the DynamoDB error, so the workflow retries it', async () => {
+    const error = new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} });
+    ddb.on(GetCommand).rejects(error);
+    await expect(handler({ step: 'ChooseCandidates', applicationId: APPLICATION_ID, round: 1 }, lambdaContext())).rejects.toBe(error);
+  });
+});

@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import { toJson } from '../../../../shared/json.ts';
+import { validate } from '../../../../shared/http/api.ts';
+import { createApplicationRequest, decisionRequest } from '../../../../shared/http/schemas.ts';
+import type { Lender } from '../../../../shared/domain/lender.ts';
+import { createApplication, decide, getApplication } from '../../../../functions/applications/use-case.ts';
+import { allocateRound, chooseRound, recordTimeout } from '../../../../functions/review-steps/use-case.ts';
+import {
+  APPLICATION_ID,
+  LEAD_ID,
+  NOW,
+  PARTNER_A,
+  PARTNER_B,
+  REVIEW_DEADLINE,
+  aLimits,
+  aParticipant,
+  aPartnerLender,
+  aProgram,
+  approveBody,
+  createApplicationBody,
+  declineBody,
+  defaultLenders,
+  defaultParticipants,
+  leadOps,
+  partnerOf,
+  type JsonBody,
+} from '../../../support/builders.ts';
+import { createInMemoryStores, sealFor, seed, type InMemoryStores } from '../../../support/in-memory-stores.ts';
+
+const PARTNER_C = 'PARTNER-C';
+const DECIDED_AT = '2025-03-01T09:00:00.000Z';
+
+/** An application submitted to the default program (lead 40%, A and B 30% each), review not started. */
+async function submitted(options: { lenders?: Lender[]; withPartnerC?: boolean } = {}): Promise<InMemoryStores> {
+  const stores = createInMemoryStores();
+  const participants = options.withPartnerC ? [...defaultParticipants(), aParticipant(PARTNER_C, 'PARTNER', null, { priority: 3 })] : defaultParticipants();
+  seed(stores, { lenders: options.lenders ?? [...defaultLenders(), aPartnerLender(PARTNER_C)], programs: [aProgram({ participants })] });
+  await createApplication(stores, validate(createApplicationRequest, createApplicationBody()), sealFor('create'), NOW);
+  return stores;
+}
+
+async function answer(stores: InMemoryStores, lenderId: string, body: JsonBody): Promise<void> {
+  await decide(stores, partnerOf(lenderId), APPLICATION_ID, validate(decisionRequest, body), sealFor(`decide-${lenderId}`), DECIDED_AT);
+}
+
+describe('chooseRound', () => {
+  it('asks the partners the allocation needs, each for its part, with the deadline of the program', async () => {
+    const stores = await submitted();
+    expect(await chooseRound(stores, APPLICATION_ID, 1)).toEqual({
+      applicationId: APPLICATION_ID,
+      round: 1,
+      asks: [
+        { applicationId: APPLICATION_ID, lenderId: PARTNER_A, round: 1, timeoutSeconds: 86_400 },
+        { applicationId: APPLICATION_ID, lenderId: PARTNER_B, round: 1, timeoutSeconds: 86_400 },
+      ],
+      outcome: 'ASK',
+    });
+    expect(await stores.applications.asks(APPLICATION_ID)).toEqual(
+      [
+        [PARTNER_A, 1],
+        [PARTNER_B, 2],
+      ].map(([lenderId, priority]) => ({
+        applicationId: APPLICATION_ID,
+        lenderId,
+        round: 1,
+        askedAmountMinor: 300_000n,
+        minimumAmountMinor: 300_000n,
+        priority,
+        askedAt: NOW,
+        deadline: REVIEW_DEADLINE,
+        state: 'PENDING',
+        decision: null,
+      })),
+    );
+    const record = await stores.applications.get(APPLICATION_ID);
+    expect([record?.status, record?.round, record?.dropped]).toEqual(['IN_REVIEW', 1, []]);
+    expect(record?.timeline.at(-1)).toEqual({ at: NOW, step: 'ChooseCandidates#1', event: 'PARTNERS_ASKED', detail: { round: 1, lenderIds: [PARTNER_A, PARTNER_B], deadline: REVIEW_DEADLINE } });
+    expect(await stores.applications.awaiting(PARTNER_A)).toEqual([APPLICATION_ID]);
+  });
+
+  it('run again for the same round, returns the same asks and writes nothing more', async () => {
+    const stores = await submitted();
+    const first = await chooseRound(stores, APPLICATION_ID, 1);
+    const writes = stores.db.transactions;
+    const asks = await stores.applications.asks(APPLICATION_ID);
+    stores.clock.set('2025-03-01T03:00:00.000Z');
+    expect(await chooseRound(stores, APPLICATION_ID, 1)).toEqual(first);
+    expect(stores.db.transactions).toBe(writes);
+    expect(await stores.applications.asks(APPLICATION_ID)).toEqual(asks);
+    expect((await stores.applications.get(APPLICATION_ID))?.timeline.filter((e) => e.step === 'ChooseCandidates#1')).toHaveLength(1);
+  });
+
+  it('rejects when no partner can be asked: status REJECTED with the reasons and the dropped partners', async () => {
+    const short = aLimits({ exposureQuotaMinor: 100_000n, perBorrowerCapMinor: 100_000n });
+    const stores = await submitted({ lenders: [defaultLenders()[0] as Lender, aPartnerLender(PARTNER_A, { limits: short }), aPartnerLender(PARTNER_B, { limits: short })] });
+    expect(await chooseRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, round: 1, asks: [], outcome: 'REJECT' });
+    const record = await stores.applications.get(APPLICATION_ID);
+    expect([record?.status, record?.round]).toEqual(['REJECTED', 1]);
+    expect(record?.dropped.map((d) => [d.lenderId, d.rule])).toEqual([
+      [PARTNER_A, 'EXPOSURE_QUOTA'],
+      [PARTNER_B, 'EXPOSURE_QUOTA'],
+    ]);
+    expect(record?.reasons.at(-1)?.rule).toBe('NO_PARTNER_LEFT');
+    expect(record?.timeline.at(-1)?.event).toBe('REJECTED');
+    expect(stores.db.asks.size).toBe(0);
+    expect(await chooseRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, round: 1, asks: [], outcome: 'REJECT' });
+  });
+});
+
+describe('recordTimeout', () => {
+  it('marks a partner that did not answer TIMED_OUT and reports it so', async () => {
+    const stores = await submitted();
+    await chooseRound(stores, APPLICATION_ID, 1);
+    stores.clock.set(REVIEW_DEADLINE);
+    expect(await recordTimeout(stores, APPLICATION_ID, PARTNER_B, 1)).toEqual({ lenderId: PARTNER_B, decision: 'TIMEOUT' });
+    expect((await stores.applications.ask(APPLICATION_ID, PARTNER_B))?.state).toBe('TIMED_OUT');
+    expect((await stores.applications.get(APPLICATION_ID))?.timeline.at(-1)).toEqual({
+      at: REVIEW_DEADLINE,
+      step: `Timeout#${PARTNER_B}#1`,
+      event: 'PARTNER_TIMED_OUT',
+      detail: { lenderId: PARTNER_B, round: 1 },
+    });
+    expect(await stores.applications.awaiting(PARTNER_B)).toEqual([]);
+  });
+
+  it('keeps a decision that arrived before the timeout was recorded', async () => {
+    const stores = await submitted();
+    await chooseRound(stores, APPLICATION_ID, 1);
+    await answer(stores, PARTNER_A, approveBody('300000'));
+    stores.clock.set(REVIEW_DEADLINE);
+    expect(await recordTimeout(stores, APPLICATION_ID, PARTNER_A, 1)).toEqual({ lenderId: PARTNER_A, decision: 'APPROVE', approvedAmountMinor: 300_000n });
+    expect((await stores.applications.ask(APPLICATION_ID, PARTNER_A))?.state).toBe('APPROVED');
+    expect((await stores.applications.get(APPLICATION_ID))?.timeline.some((e) => e.event === 'PARTNER_TIMED_OUT')).toBe(false);
+  });
+});
+
+describe('allocateRound', () => {
+  it('PLAN: stores the plan and its reasons, status PLANNED; the lead funds the rest', async () => {
+    const stores = await submitted();
+    await chooseRound(stores, APPLICATION_ID, 1);
+    await answer(stores, PARTNER_A, approveBody('300000'));
+    await answer(stores, PARTNER_B, declineBody());
+    expect(await allocateRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, outcome: 'PLAN', round: 1 });
+    const record = await stores.applications.get(APPLICATION_ID);
+    expect(record?.status).toBe('PLANNED');
+    expect(record?.plan).toEqual([
+      { lenderId: LEAD_ID, role: 'LEAD', amountMinor: 700_000n },
+      { lenderId: PARTNER_A, role: 'PARTNER', amountMinor: 300_000n },
+    ]);
+    expect(record?.reasons.map((r) => [r.lenderId, r.amountMinor])).toEqual([
+      [LEAD_ID, 700_000n],
+      [PARTNER_A, 300_000n],
+      [PARTNER_B, 0n],
+      [null, 1_000_000n],
+    ]);
+    expect(record?.timeline.at(-1)).toMatchObject({ step: 'Allocate#1', event: 'PLANNED' });
+  });
+
+  it('NEED_MORE: another round asks only the partner not asked yet, then plans with it', async () => {
+    const stores = await submitted({ withPartnerC: true });
+    expect((await chooseRound(stores, APPLICATION_ID, 1)).asks.map((a) => a.lenderId)).toEqual([PARTNER_A, PARTNER_B]);
+    await answer(stores, PARTNER_A, declineBody());
+    stores.clock.set(REVIEW_DEADLINE);
+    await recordTimeout(stores, APPLICATION_ID, PARTNER_B, 1);
+    expect(await allocateRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, outcome: 'NEED_MORE', round: 2 });
+    const between = await stores.applications.get(APPLICATION_ID);
+    expect([between?.status, between?.plan]).toEqual(['IN_REVIEW', null]);
+    expect(between?.timeline.at(-1)).toMatchObject({ step: 'Allocate#1', event: 'MORE_PARTNERS_NEEDED', detail: { round: 1, shortfallMinor: 300_000n } });
+
+    const second = await chooseRound(stores, APPLICATION_ID, 2);
+    expect(second).toEqual({ applicationId: APPLICATION_ID, round: 2, asks: [{ applicationId: APPLICATION_ID, lenderId: PARTNER_C, round: 2, timeoutSeconds: 86_400 }], outcome: 'ASK' });
+    expect(await stores.applications.ask(APPLICATION_ID, PARTNER_C)).toMatchObject({ round: 2, askedAmountMinor: 600_000n, minimumAmountMinor: 300_000n, state: 'PENDING' });
+    await decide(stores, partnerOf(PARTNER_C), APPLICATION_ID, validate(decisionRequest, approveBody('600000')), sealFor('decide-c'), '2025-03-02T03:00:00.000Z');
+    expect(await allocateRound(stores, APPLICATION_ID, 2)).toEqual({ applicationId: APPLICATION_ID, outcome: 'PLAN', round: 2 });
+    expect((await stores.applications.get(APPLICATION_ID))?.plan).toEqual([
+      { lenderId: LEAD_ID, role: 'LEAD', amountMinor: 400_000n },
+      { lenderId: PARTNER_C, role: 'PARTNER', amountMinor: 600_000n },
+    ]);
+  });
+
+  it('REJECT: every partner declined or let its ask run out and none is left; status REJECTED with the reasons', async () => {
+    const stores = await submitted();
+    await chooseRound(stores, APPLICATION_ID, 1);
+    await answer(stores, PARTNER_A, declineBody());
+    await answer(stores, PARTNER_B, declineBody({ reasonCodes: ['POLICY'] }));
+    expect(await allocateRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, outcome: 'REJECT', round: 1 });
+    const record = await stores.applications.get(APPLICATION_ID);
+    expect([record?.status, record?.plan]).toEqual(['REJECTED', null]);
+    expect(record?.reasons.map((r) => r.rule)).toEqual(['DECLINED', 'DECLINED', 'NO_PARTNER_LEFT']);
+  });
+
+  it("a partner's view of the reviewed application shows no other lender's part, in the plan, the reasons or the timeline", async () => {
+    const stores = await submitted();
+    await chooseRound(stores, APPLICATION_ID, 1);
+    await answer(stores, PARTNER_A, approveBody('300000'));
+    await answer(stores, PARTNER_B, declineBody());
+    await allocateRound(stores, APPLICATION_ID, 1);
+    const view = await getApplication(stores, partnerOf(PARTNER_A), APPLICATION_ID);
+    expect(view.plan).toEqual([{ lenderId: PARTNER_A, role: 'PARTNER', amountMinor: 300_000n }]);
+    expect(view.timeline.map((e) => e.event)).toEqual(['SUBMITTED', 'PARTNERS_ASKED', 'PARTNER_APPROVED', 'PLANNED']);
+    expect(view.timeline.find((e) => e.event === 'PLANNED')?.detail).toEqual({ round: 1, plan: [{ lenderId: PARTNER_A, role: 'PARTNER', amountMinor: 300_000n }] });
+    expect(view.timeline.find((e) => e.event === 'PARTNERS_ASKED')?.detail).toEqual({ round: 1, lenderIds: [PARTNER_A], deadline: REVIEW_DEADLINE });
+    const seen = toJson(view);
+    expect(seen).not.toContain(LEAD_ID);
+    expect(seen).not.toContain(PARTNER_B);
+    const lead = await getApplication(stores, leadOps, APPLICATION_ID);
+    expect(lead.timeline.find((e) => e.event === 'PLANNED')?.detail.plan).toHaveLength(2);
+  });
+
+  it('run again after a crash, changes nothing more', async () => {
+    const stores = await submitted();
+    await chooseRound(stores, APPLICATION_ID, 1);
+    await answer(stores, PARTNER_A, approveBody('300000'));
+    await answer(stores, PARTNER_B, approveBody('300000'));
+    await allocateRound(stores, APPLICATION_ID, 1);
+    const writes = stores.db.transactions;
+    const record = await stores.applications.get(APPLICATION_ID);
+    expect(await allocateRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, outcome: 'PLAN', round: 1 });
+    expect(stores.db.transactions).toBe(writes);
+    expect(await stores.applications.get(APPLICATION_ID)).toEqual(record);
+  });
+});
