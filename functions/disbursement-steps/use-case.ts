@@ -1,8 +1,9 @@
 import { RuleViolation, invariant } from '../../shared/domain/errors.ts';
-import { releaseQuota, reserveQuota, type Reservation } from '../../shared/domain/exposure.ts';
+import { quotaUsageOf, releaseQuota, reserveQuota, takeQuota, type QuotaUsage, type Reservation } from '../../shared/domain/exposure.ts';
+import type { Lender } from '../../shared/domain/lender.ts';
 import { REGULATORY_PROFILES } from '../../shared/domain/regulatory-profile.ts';
 import { FINAL_STATUSES, type ApplicationStatus } from '../../shared/domain/review.ts';
-import { WriteConflict, type ApplicationStore, type Clock, type ExposureStore, type LenderStore, type ProgramStore } from '../../shared/ports/stores.ts';
+import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationStore, type Clock, type ExposureStore, type LenderStore, type ProgramStore } from '../../shared/ports/stores.ts';
 
 export interface DisbursementDeps {
   readonly applications: ApplicationStore;
@@ -17,16 +18,14 @@ export class QuotaUnavailable extends Error {
   override readonly name = 'QuotaUnavailable';
 }
 
-const ATTEMPTS = 5;
-
-/** Reads the quota, decides, writes on the version read; another writer in between means read again. */
-async function onFreshQuota(deps: DisbursementDeps, lenderId: string, write: (before: Awaited<ReturnType<ExposureStore['quota']>>) => Promise<void>): Promise<void> {
+/** Reads the quota, decides, writes on the versions read; another writer in between means read again. */
+async function onFreshQuota(deps: DisbursementDeps, lender: Lender, write: (usage: QuotaUsage) => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await write(await deps.exposure.quota(lenderId));
+      await write(quotaUsageOf(lender, await deps.exposure.quotaShards(lender.lenderId)));
       return;
     } catch (error) {
-      if (!(error instanceof WriteConflict && error.entity === 'quota') || attempt >= ATTEMPTS) throw error;
+      if (!(error instanceof WriteConflict && error.entity === 'quota') || attempt >= OPTIMISTIC_ATTEMPTS) throw error;
     }
   }
 }
@@ -47,9 +46,12 @@ export async function reserve(deps: DisbursementDeps, applicationId: string): Pr
   for (const line of record.plan.filter((l) => !held.has(l.lenderId))) {
     const lender = lenders.get(line.lenderId);
     invariant(lender, 'plan lenders exist', { lenderId: line.lenderId });
-    const reservation: Reservation = { applicationId, lenderId: line.lenderId, amountMinor: line.amountMinor, state: 'RESERVED', at };
     try {
-      await onFreshQuota(deps, line.lenderId, (before) => deps.exposure.reserve(reservation, before, reserveQuota(lender, before, line.amountMinor)));
+      await onFreshQuota(deps, lender, (usage) => {
+        const takes = takeQuota(lender, usage, line.amountMinor, applicationId);
+        const reservation: Reservation = { applicationId, lenderId: line.lenderId, amountMinor: line.amountMinor, takes, state: 'RESERVED', at };
+        return deps.exposure.reserve(reservation, reserveQuota(usage, takes));
+      });
     } catch (error) {
       if (error instanceof WriteConflict && error.entity === 'reservation') continue;
       if (error instanceof RuleViolation) throw new QuotaUnavailable(error.message);
@@ -88,10 +90,14 @@ const FINAL_BY_CAUSE: Readonly<Record<string, ApplicationStatus>> = {
  */
 export async function release(deps: DisbursementDeps, applicationId: string, cause: string): Promise<{ applicationId: string; status: ApplicationStatus }> {
   const at = deps.clock.now();
-  for (const reservation of (await deps.exposure.reservations(applicationId)).filter((r) => r.state === 'RESERVED')) {
+  const held = (await deps.exposure.reservations(applicationId)).filter((r) => r.state === 'RESERVED');
+  const lenders = await deps.lenders.getMany(held.map((r) => r.lenderId));
+  for (const reservation of held) {
+    const lender = lenders.get(reservation.lenderId);
+    invariant(lender, 'a reservation names an existing lender', { lenderId: reservation.lenderId });
     const released: Reservation = { ...reservation, state: 'RELEASED', at };
     try {
-      await onFreshQuota(deps, reservation.lenderId, (before) => deps.exposure.release(released, before, releaseQuota(before, reservation.amountMinor)));
+      await onFreshQuota(deps, lender, (usage) => deps.exposure.release(released, releaseQuota(usage, reservation.takes)));
     } catch (error) {
       if (!(error instanceof WriteConflict && error.entity === 'reservation')) throw error;
     }

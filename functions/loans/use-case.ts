@@ -1,11 +1,11 @@
 import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { RuleViolation, invariant } from '../../shared/domain/errors.ts';
-import { addBorrowerExposure, commitQuota, type Reservation } from '../../shared/domain/exposure.ts';
+import { addBorrowerExposure, commitQuota, quotaUsageOf, type Reservation } from '../../shared/domain/exposure.ts';
 import { applyEntry, openPosition } from '../../shared/domain/ledger.ts';
 import { bookLoan as decideBooking, type BookLoanRequest, type Loan } from '../../shared/domain/loan.ts';
 import type { Program } from '../../shared/domain/program.ts';
 import { loanSchedules, type LenderSchedule, type Schedule } from '../../shared/domain/schedule.ts';
-import { WriteConflict, type ApplicationChange, type ExposureStore, type LenderStore, type LoanStore, type ProgramStore } from '../../shared/ports/stores.ts';
+import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationChange, type ExposureStore, type LenderStore, type LoanStore, type ProgramStore } from '../../shared/ports/stores.ts';
 import type { Seal } from '../../shared/http/idempotency.ts';
 import { notFound } from '../../shared/http/errors.ts';
 import type { BookLoanRequestBody } from '../../shared/http/schemas.ts';
@@ -50,8 +50,8 @@ export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program
       loan.fundingPlan.map(async (part) => {
         const lender = lenders.get(part.lenderId);
         invariant(lender, 'plan lenders are loaded', { lenderId: part.lenderId });
-        const before = await deps.exposure.quota(part.lenderId);
-        return { before, after: commitQuota(lender, before, part, program.leadLenderId, reserved.get(part.lenderId)?.amountMinor ?? 0n) };
+        const usage = quotaUsageOf(lender, await deps.exposure.quotaShards(part.lenderId));
+        return commitQuota(lender, usage, part, program.leadLenderId, reserved.get(part.lenderId) ?? null, loan.loanId);
       }),
     );
     const exposureBefore = await deps.exposure.borrowerExposure(loan.borrower.borrowerId);
@@ -62,7 +62,7 @@ export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program
         booked,
         positions: loan.fundingPlan.map((part) => applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry)),
         schedules,
-        quotas,
+        quotas: quotas.flat(),
         exposure: { before: exposureBefore, after: exposureAfter },
         idempotency: options.seal ? options.seal(201, loanView(loan, null)) : null,
         usedReservations: [...reserved.values()].map((r) => ({ ...r, state: 'USED', at: now })),
@@ -70,8 +70,8 @@ export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program
       });
       return loan;
     } catch (error) {
-      const stale = error instanceof WriteConflict && (error.entity === 'quota' || error.entity === 'exposure');
-      if (!stale || attempt >= 5) throw error;
+      const stale = error instanceof WriteConflict && (error.reason === 'BUSY' || error.entity === 'quota' || error.entity === 'exposure');
+      if (!stale || attempt >= OPTIMISTIC_ATTEMPTS) throw error;
     }
   }
 }

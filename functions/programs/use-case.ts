@@ -2,7 +2,7 @@ import { restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { RuleViolation } from '../../shared/domain/errors.ts';
 import { REGULATORY_PROFILES, REGULATORY_PROFILE_IDS, type RegulatoryProfileId } from '../../shared/domain/regulatory-profile.ts';
 import { DEFAULT_WATERFALL, validateProgram, type Program, type ProgramTerms } from '../../shared/domain/program.ts';
-import { WriteConflict, type LenderStore, type ProgramStore } from '../../shared/ports/stores.ts';
+import { OPTIMISTIC_ATTEMPTS, WriteConflict, type LenderStore, type ProgramStore } from '../../shared/ports/stores.ts';
 import type { Seal } from '../../shared/http/idempotency.ts';
 import { notFound } from '../../shared/http/errors.ts';
 import type { CreateProgramRequest } from '../../shared/http/schemas.ts';
@@ -37,7 +37,7 @@ export async function createProgram(deps: ProgramDeps, input: CreateProgramReque
       await deps.programs.createVersion(program, seal(201, program));
       return;
     } catch (error) {
-      if (!(error instanceof WriteConflict && error.reason === 'ALREADY_EXISTS') || attempt >= 5) throw error;
+      if (!(error instanceof WriteConflict && error.reason === 'ALREADY_EXISTS') || attempt >= OPTIMISTIC_ATTEMPTS) throw error;
     }
   }
 }

@@ -1,6 +1,7 @@
 import { allocate, chooseCandidates, type AllocationResult, type Candidate, type DroppedLender, type LenderExposure } from '../../shared/domain/allocation.ts';
 import type { Application } from '../../shared/domain/application.ts';
 import { invariant } from '../../shared/domain/errors.ts';
+import { quotaTotals } from '../../shared/domain/exposure.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
 import type { Program } from '../../shared/domain/program.ts';
 import { outcomeOf, type Ask } from '../../shared/domain/review.ts';
@@ -29,7 +30,7 @@ async function exposuresOf(deps: ReviewDeps, program: Program, application: Appl
   const borrower = await deps.exposure.borrowerExposure(application.borrower.borrowerId);
   const entries = await Promise.all(
     lenderIds.map(async (lenderId): Promise<[string, LenderExposure]> => {
-      const quota = await deps.exposure.quota(lenderId);
+      const quota = quotaTotals(await deps.exposure.quotaShards(lenderId));
       return [
         lenderId,
         {

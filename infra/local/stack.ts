@@ -1,3 +1,4 @@
+import { startDynamoDbMeter, type DynamoDbCounts } from './dynamodb-meter.ts';
 import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
@@ -50,6 +51,8 @@ export interface LocalStackOptions {
   rootDir?: string;
   /** How handler modules are imported (defaults to the platform's dynamic import). */
   loadModule?: ModuleLoader;
+  /** Route handlers' DynamoDB calls through a counting proxy (benchmarks). */
+  meterDynamoDb?: boolean;
 }
 
 export interface LocalStack {
@@ -71,6 +74,8 @@ export interface LocalStack {
   readonly mintToken: typeof mintToken;
   /** Invocations per function logical id since start. */
   invocationCounts(): Record<string, number>;
+  /** Handlers' DynamoDB work since start, when `meterDynamoDb` was asked for; null otherwise. */
+  dynamoDbCounts(): DynamoDbCounts | null;
   /** Stops everything: servers closed, executions aborted, the JVM ended. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -173,13 +178,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const events = new LocalEventBus(eventBusNamesFromTemplate(resolver));
     const eventsEndpoint: EventsEndpoint = await startEventsEndpoint(events, { log });
     cleanups.push(() => eventsEndpoint.close());
+    const meter = options.meterDynamoDb ? await startDynamoDbMeter(dynamo.endpoint) : null;
+    if (meter) cleanups.push(() => meter.close());
     const restoreEnvironment = applyEnvironment(
       functions.environment({
         AWS_REGION: LOCAL_REGION,
         AWS_DEFAULT_REGION: LOCAL_REGION,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: meter?.endpoint ?? dynamo.endpoint,
         AWS_ENDPOINT_URL_SFN: sfnEndpoint.endpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint.endpoint,
       }),
@@ -237,6 +244,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startupMs,
       mintToken,
       invocationCounts: () => functions.invocationCounts(),
+      dynamoDbCounts: () => meter?.counts() ?? null,
       stop,
     };
   } catch (error) {

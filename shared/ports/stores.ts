@@ -3,7 +3,7 @@ import type { JournalEntry, Position } from '../domain/ledger.ts';
 import type { Lender } from '../domain/lender.ts';
 import type { BookedLoan, Loan } from '../domain/loan.ts';
 import type { Program } from '../domain/program.ts';
-import type { BorrowerExposure, QuotaUsage, Reservation } from '../domain/exposure.ts';
+import type { BorrowerExposure, QuotaChange, QuotaShard, Reservation } from '../domain/exposure.ts';
 import type { ApplicationState, Ask } from '../domain/review.ts';
 import type { Application } from '../domain/application.ts';
 import type { LenderSchedule, Schedule } from '../domain/schedule.ts';
@@ -30,6 +30,12 @@ export class WriteConflict extends Error {
     super(`write conflict on ${entity}: ${reason}`);
   }
 }
+
+/**
+ * How often a write that lost a race is decided again on fresh figures. Every loss means another
+ * write landed, so this bounds the retries by the number of writers at once, not by luck.
+ */
+export const OPTIMISTIC_ATTEMPTS = 25;
 
 export interface IdempotencyStore {
   get(scopeKey: string): Promise<IdempotencyRecord | null>;
@@ -104,7 +110,7 @@ export interface ApplicationChange {
   readonly set: Readonly<Record<string, unknown>>;
 }
 
-export type { BorrowerExposure, QuotaUsage, Reservation } from '../domain/exposure.ts';
+export type { BorrowerExposure, QuotaChange, QuotaShard, QuotaUsage, Reservation } from '../domain/exposure.ts';
 
 /**
  * A booking: the loan and its disbursement entry, each lender's new position and sub-schedule,
@@ -115,7 +121,8 @@ export interface LoanBooking {
   readonly booked: BookedLoan;
   readonly positions: readonly Position[];
   readonly schedules: { readonly borrower: Schedule; readonly lenders: readonly LenderSchedule[] };
-  readonly quotas: readonly { readonly before: QuotaUsage; readonly after: QuotaUsage }[];
+  /** The quota shards the booking takes from or commits on. */
+  readonly quotas: readonly QuotaChange[];
   readonly exposure: { readonly before: BorrowerExposure; readonly after: BorrowerExposure };
   readonly idempotency: IdempotencyRecord | null;
   readonly usedReservations: readonly Reservation[];
@@ -145,11 +152,12 @@ export interface ApplicationStore {
 
 /** Lenders' quota, reservations of plans, borrowers' exposure: what limits a new loan. */
 export interface ExposureStore {
-  quota(lenderId: string): Promise<QuotaUsage>;
+  /** The stored shards of a lender's quota (shards never written are absent). */
+  quotaShards(lenderId: string): Promise<QuotaShard[]>;
   reservations(applicationId: string): Promise<Reservation[]>;
-  /** The reservation and the quota after it, if the quota is still at `before.version`. */
-  reserve(reservation: Reservation, before: QuotaUsage, after: QuotaUsage): Promise<void>;
-  release(reservation: Reservation, before: QuotaUsage, after: QuotaUsage): Promise<void>;
+  /** The reservation and the shards it takes from, if each shard is still at the version read. */
+  reserve(reservation: Reservation, changes: readonly QuotaChange[]): Promise<void>;
+  release(reservation: Reservation, changes: readonly QuotaChange[]): Promise<void>;
   borrowerExposure(borrowerId: string): Promise<BorrowerExposure>;
 }
 

@@ -64,6 +64,7 @@ export async function benchReview(stack: LocalStack, applications: number, concu
 
   const latencies: number[] = [];
   let failures = 0;
+  let polls = 0;
   let next = 0;
   const started = performance.now();
   const one = async (n: number) => {
@@ -87,6 +88,7 @@ export async function benchReview(stack: LocalStack, applications: number, concu
         for (let i = 0; i < 2000; i++) {
           const res = await call(stack, p.token, 'POST', `/v1/applications/${applicationId}/decisions`, { decision: 'APPROVE', approvedAmountMinor: '300000' });
           if (res.status === 201) return;
+          polls++;
           await sleep(20);
         }
       }),
@@ -98,6 +100,7 @@ export async function benchReview(stack: LocalStack, applications: number, concu
         disbursementDate: '2026-11-30',
       });
       if (res.status === 202) break;
+      polls++;
       await sleep(20);
     }
     for (let i = 0; i < 4000; i++) {
@@ -108,6 +111,7 @@ export async function benchReview(stack: LocalStack, applications: number, concu
         return;
       }
       if (status !== undefined && !['IN_REVIEW', 'PLANNED', 'AWAITING_DISBURSEMENT'].includes(status)) break;
+      polls++;
       await sleep(20);
     }
     failures++;
@@ -119,7 +123,7 @@ export async function benchReview(stack: LocalStack, applications: number, concu
   );
   const elapsedMs = performance.now() - started;
   const sorted = latencies.sort((a, b) => a - b);
-  return { applications: latencies.length, failures, perSecond: (latencies.length / elapsedMs) * 1000, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  return { applications: latencies.length, failures, polls, perSecond: (latencies.length / elapsedMs) * 1000, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
 export function printReview(r: Awaited<ReturnType<typeof benchReview>>): void {

@@ -13,12 +13,32 @@ const applications = Number(process.env.BENCH_APPLICATIONS ?? '100');
 console.log(`Colend local benchmarks, Node ${process.version}, ${new Date().toISOString()}`);
 printStartup(await benchStartup());
 
-const stack = await startLocalStack({ port: 0, runSchedules: false, log: () => undefined });
+const stack = await startLocalStack({ port: 0, runSchedules: false, log: () => undefined, meterDynamoDb: true });
+const dynamoDb = () => stack.dynamoDbCounts() ?? { readRequests: 0, writeItems: 0, transactionalWriteItems: 0, requests: {} };
+
+/**
+ * DynamoDB work per unit between two readings of the meter. Each poll the benchmark's clients
+ * made while waiting (an early decision or disbursement call, a status read) cost two reads;
+ * they are not the system's work and are taken out.
+ */
+function perUnit(before: ReturnType<typeof dynamoDb>, units: number, what: string, polls: number): string {
+  const after = dynamoDb();
+  const reads = (after.readRequests - before.readRequests - 2 * polls) / units;
+  const writes = (after.writeItems - before.writeItems) / units;
+  const transactional = (after.transactionalWriteItems - before.transactionalWriteItems) / units;
+  return `  DynamoDB per ${what}: ${reads.toFixed(1)} reads, ${writes.toFixed(1)} items written (${transactional.toFixed(1)} in transactions)`;
+}
 try {
   await benchBooking(stack, 5); // warm-up: module loading and JIT
-  printBooking(await benchBooking(stack, loansPerClient));
+  let before = dynamoDb();
+  const booking = await benchBooking(stack, loansPerClient);
+  printBooking(booking);
+  console.log(perUnit(before, booking.loans + booking.failures, 'booked loan', 0));
   await benchReview(stack, 4, 2); // warm-up
-  printReview(await benchReview(stack, applications, 8));
+  before = dynamoDb();
+  const review = await benchReview(stack, applications, 8);
+  printReview(review);
+  console.log(perUnit(before, review.applications + review.failures, 'application, intake to booked', review.polls));
 } finally {
   await stack.stop();
 }

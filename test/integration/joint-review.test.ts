@@ -20,6 +20,17 @@ describe('joint review', () => {
     const appId = id('ALL');
     await submit(w, programId, appId);
     await until(w, appId, (v) => asked(w.bankA)(v) && asked(w.bankB)(v), 'A and B asked');
+    // Each partner asked is notified on the event bus (AskPartner runs just after the asks are written).
+    let requests: { applicationId: string; lenderId: string; askedAmountMinor: string }[] = [];
+    for (let i = 0; i < 100 && requests.length < 2; i++) {
+      const events = (await api('/local/events?detailType=colend.review.requested', {})).json as { events: { detail: (typeof requests)[number] }[] };
+      requests = events.events.map((e) => e.detail).filter((e) => e.applicationId === appId);
+      if (requests.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(requests.map((e) => [e.lenderId, e.askedAmountMinor]).sort()).toEqual([
+      [w.bankA, '300000'],
+      [w.bankB, '300000'],
+    ]);
     const pendingForA = (await api('/v1/applications', { token: w.tokens.bankA })).json as { applications: { applicationId: string; askedAmountMinor: string }[] };
     expect(pendingForA.applications).toContainEqual(expect.objectContaining({ applicationId: appId, askedAmountMinor: '300000' }));
     expect((await decide(appId, w.tokens.bankA, approve('300000'))).status).toBe(201);

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStores, type Stores } from '../../shared/adapters/dynamodb/index.ts';
 import type { ApplicationRecord } from '../../shared/ports/stores.ts';
+import { quotaTotals } from '../../shared/domain/exposure.ts';
 import { reserve, release } from '../../functions/disbursement-steps/use-case.ts';
 import { bookFromApplication } from '../../functions/disbursement-book/use-case.ts';
 import { api } from './support/stack.ts';
@@ -23,6 +24,7 @@ beforeAll(async () => {
 afterEach(expectLedgerBalanced);
 
 const frozen = { now: () => '2026-11-29T10:00:00.000Z' };
+const totalsOf = async (lenderId: string) => quotaTotals(await stores.exposure.quotaShards(lenderId));
 
 /** A fresh lead and two partners; partner D can fund exactly one 300,000-fen part. */
 async function tightWorld(label: string) {
@@ -79,14 +81,14 @@ describe('quota', () => {
     }
     const statuses = apps.map((a) => settled.get(a)?.status).sort();
     expect(statuses).toEqual(['AWAITING_DISBURSEMENT', 'REJECTED']);
-    const quotaD = await stores.exposure.quota(t.d);
+    const quotaD = await totalsOf(t.d);
     expect([quotaD.reservedMinor, quotaD.committedMinor]).toEqual([300_000n, 0n]);
 
     const winner = apps.find((a) => settled.get(a)?.status === 'AWAITING_DISBURSEMENT') ?? '';
     expect((await disburse(w, winner, { outcome: 'FAILED', reason: 'Account frozen' })).status).toBe(202);
     await until(w, winner, (v) => v.status === 'DISBURSEMENT_FAILED', 'failed');
     for (const lenderId of [t.lead, t.d, t.e]) {
-      const q = await stores.exposure.quota(lenderId);
+      const q = await totalsOf(lenderId);
       expect([lenderId, q.reservedMinor, q.committedMinor]).toEqual([lenderId, 0n, 0n]);
     }
     expect((await stores.exposure.reservations(winner)).map((r) => r.state)).toEqual(['RELEASED', 'RELEASED', 'RELEASED']);
@@ -154,13 +156,13 @@ describe('steps retried after a crash between two writes', () => {
     await expect(reserve({ ...deps, exposure: crashingAfter(stores.exposure, 'reserve') }, appId)).rejects.toThrow('process died');
     await reserve(deps, appId);
     await reserve(deps, appId);
-    const reserved = await Promise.all([t.lead, t.d, t.e].map((l) => stores.exposure.quota(l)));
+    const reserved = await Promise.all([t.lead, t.d, t.e].map((l) => totalsOf(l)));
     expect(reserved.map((q) => q.reservedMinor)).toEqual([400_000n, 300_000n, 300_000n]);
 
     const input = { applicationId: appId, disbursementReference: 'D-CRASH', disbursementDate: '2026-11-30' };
     await expect(bookFromApplication({ ...deps, loans: crashingAfter(stores.loans, 'book') }, input)).rejects.toThrow('process died');
     expect(await bookFromApplication(deps, input)).toEqual({ applicationId: appId, loanId: appId, status: 'BOOKED' });
-    const quotas = await Promise.all([t.lead, t.d, t.e].map((l) => stores.exposure.quota(l)));
+    const quotas = await Promise.all([t.lead, t.d, t.e].map((l) => totalsOf(l)));
     expect(quotas.map((q) => [q.reservedMinor, q.committedMinor])).toEqual([
       [0n, 400_000n],
       [0n, 300_000n],
@@ -172,7 +174,7 @@ describe('steps retried after a crash between two writes', () => {
 
     // A release after booking finds nothing held and changes no quota.
     await release(deps, appId, 'DisbursementFailed');
-    const after = await Promise.all([t.lead, t.d, t.e].map((l) => stores.exposure.quota(l)));
+    const after = await Promise.all([t.lead, t.d, t.e].map((l) => totalsOf(l)));
     expect(after.map((q) => [q.reservedMinor, q.committedMinor])).toEqual(quotas.map((q) => [q.reservedMinor, q.committedMinor]));
   });
 });

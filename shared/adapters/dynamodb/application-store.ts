@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { noBorrowerExposure, noQuotaUsage, type BorrowerExposure, type QuotaUsage, type Reservation } from '../../domain/exposure.ts';
+import { noBorrowerExposure, type BorrowerExposure, type QuotaChange, type QuotaShard, type Reservation } from '../../domain/exposure.ts';
 import type { Ask } from '../../domain/review.ts';
 import { WriteConflict, type ApplicationChange, type ApplicationRecord, type ApplicationStore, type ExposureStore, type IdempotencyRecord } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
@@ -65,8 +65,8 @@ function versionedPut(table: string, keys: Record<string, string>, entityType: s
   };
 }
 
-export function quotaOp(tables: Tables, before: QuotaUsage, after: QuotaUsage): Op {
-  return versionedPut(tables.state, stateKeys.quota(after.lenderId), 'Quota', after, before.version);
+export function quotaOp(tables: Tables, change: QuotaChange): Op {
+  return versionedPut(tables.state, stateKeys.quotaShard(change.after.lenderId, change.after.shard), 'QuotaShard', change.after, change.before.version);
 }
 
 export function exposureOp(tables: Tables, before: BorrowerExposure, after: BorrowerExposure): Op {
@@ -256,9 +256,14 @@ export class DynamoExposureStore implements ExposureStore {
     private readonly tables: Tables,
   ) {}
 
-  async quota(lenderId: string): Promise<QuotaUsage> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.quota(lenderId), ConsistentRead: true }));
-    return out.Item ? decode<QuotaUsage>(stripKeys(out.Item as Item)) : noQuotaUsage(lenderId);
+  async quotaShards(lenderId: string): Promise<QuotaShard[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      KeyConditionExpression: 'pk = :p',
+      ExpressionAttributeValues: { ':p': stateKeys.quotaPartition(lenderId) },
+      ConsistentRead: true,
+    });
+    return items.map((i) => decode<QuotaShard>(stripKeys(i)));
   }
 
   async reservations(applicationId: string): Promise<Reservation[]> {
@@ -271,13 +276,17 @@ export class DynamoExposureStore implements ExposureStore {
     return items.map((i) => decode<Reservation>(stripKeys(i)));
   }
 
-  async reserve(reservation: Reservation, before: QuotaUsage, after: QuotaUsage): Promise<void> {
+  async reserve(reservation: Reservation, changes: readonly QuotaChange[]): Promise<void> {
     const item = { ...stateKeys.reservation(reservation.applicationId, reservation.lenderId), entityType: 'Reservation', ...(encode(reservation) as Item) };
-    await transactWrite(this.doc, [putOp(this.tables.state, item), quotaOp(this.tables, before, after)], ['reservation', 'quota']);
+    await transactWrite(this.doc, [putOp(this.tables.state, item), ...changes.map((c) => quotaOp(this.tables, c))], ['reservation', ...changes.map(() => 'quota')]);
   }
 
-  async release(reservation: Reservation, before: QuotaUsage, after: QuotaUsage): Promise<void> {
-    await transactWrite(this.doc, [reservationStateOp(this.tables, reservation, 'RESERVED'), quotaOp(this.tables, before, after)], ['reservation', 'quota']);
+  async release(reservation: Reservation, changes: readonly QuotaChange[]): Promise<void> {
+    await transactWrite(
+      this.doc,
+      [reservationStateOp(this.tables, reservation, 'RESERVED'), ...changes.map((c) => quotaOp(this.tables, c))],
+      ['reservation', ...changes.map(() => 'quota')],
+    );
   }
 
   async borrowerExposure(borrowerId: string): Promise<BorrowerExposure> {

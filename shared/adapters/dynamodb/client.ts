@@ -44,7 +44,7 @@ export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems
  * (`entities[i]` names item i); a conflict with another transaction in flight is retried a few
  * times, since the other writer's outcome decides ours.
  */
-export async function transactWrite(doc: DynamoDBDocumentClient, items: TransactItems, entities: readonly string[], attempts = 5): Promise<void> {
+export async function transactWrite(doc: DynamoDBDocumentClient, items: TransactItems, entities: readonly string[], attempts = 8): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await doc.send(new TransactWriteCommand({ TransactItems: items }));
@@ -60,7 +60,8 @@ export async function transactWrite(doc: DynamoDBDocumentClient, items: Transact
       const inFlight = reasons.some((r) => r.Code === 'TransactionConflict');
       if (!inFlight) throw error;
       if (attempt >= attempts) throw new WriteConflict('BUSY', entities.join(','));
-      await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt + Math.floor(Math.random() * 10)));
+      // Full jitter, so writers that collided do not collide again in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * Math.min(500, 10 * 2 ** attempt))));
     }
   }
 }

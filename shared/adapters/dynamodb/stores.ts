@@ -207,7 +207,7 @@ export class DynamoLoanStore implements LoanStore {
         op: { Put: { TableName: this.tables.state, Item: toItem('LenderSchedule', stateKeys.lenderSchedule(loan.loanId, s.lenderId), s), ConditionExpression: notExists } },
         entity: 'schedule',
       })),
-      ...booking.quotas.map((q) => ({ op: quotaOp(this.tables, q.before, q.after), entity: 'quota' })),
+      ...booking.quotas.map((q) => ({ op: quotaOp(this.tables, q), entity: 'quota' })),
       { op: exposureOp(this.tables, booking.exposure.before, booking.exposure.after), entity: 'exposure' },
       ...booking.usedReservations.map((r) => ({ op: reservationStateOp(this.tables, r, 'RESERVED'), entity: 'reservation' })),
       ...(booking.applicationChange
