@@ -46,6 +46,17 @@ async function exposuresOf(deps: ReviewDeps, program: Program, application: Appl
   return new Map(entries);
 }
 
+/**
+ * A partner already asked is judged on the terms it was asked under, even if its limits moved
+ * since (another plan took some of its quota): its answer was to that question. Reserving the
+ * plan checks the quota again.
+ */
+function asAsked(candidate: Candidate, ask: Ask | undefined): Candidate {
+  if (!ask) return candidate;
+  const maximum = candidate.maximumAmountMinor > ask.askedAmountMinor ? candidate.maximumAmountMinor : ask.askedAmountMinor;
+  return { ...candidate, askedAmountMinor: ask.askedAmountMinor, minimumAmountMinor: ask.minimumAmountMinor, maximumAmountMinor: maximum };
+}
+
 /** The review as it stands: fresh candidates and the allocation of every decision so far. */
 async function assess(deps: ReviewDeps, applicationId: string): Promise<Review> {
   const record = await deps.applications.get(applicationId);
@@ -56,8 +67,10 @@ async function assess(deps: ReviewDeps, applicationId: string): Promise<Review> 
   const lenderIds = program.participants.map((p) => p.lenderId);
   const lenders: Map<string, Lender> = await deps.lenders.getMany(lenderIds);
   const exposure = await exposuresOf(deps, program, application, lenderIds);
-  const { candidates, dropped } = chooseCandidates(program, application, lenders, exposure, new Set());
+  const selection = chooseCandidates(program, application, lenders, exposure, new Set());
   const asks = await deps.applications.asks(applicationId);
+  const candidates = selection.candidates.map((c) => asAsked(c, asks.find((a) => a.lenderId === c.lenderId)));
+  const { dropped } = selection;
   const result = allocate(program, application, candidates, asks.filter((a) => a.state !== 'PENDING').map(outcomeOf));
   return { record, application, program, asks, candidates, dropped, result };
 }

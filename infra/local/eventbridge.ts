@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { LOOPBACK } from './free-port.ts';
 import { asRecord, asString, LOCAL_ACCOUNT, LOCAL_REGION } from './template.ts';
 import type { TemplateResolver } from './template.ts';
+import { readAwsBody, sendAwsError, sendAwsJson } from './aws-json.ts';
 
 /**
  * A local EventBridge endpoint speaking the AWS JSON 1.1 protocol for `PutEvents`, so handlers
@@ -15,7 +16,6 @@ const TARGET_PREFIX = 'AWSEvents.';
 /** PutEvents takes at most 10 entries and 256 KiB in total. */
 const MAX_ENTRIES = 10;
 const MAX_ENTRIES_BYTES = 262_144;
-const MAX_REQUEST_BYTES = 1_048_576;
 export const DEFAULT_EVENT_BUS = 'default';
 
 /** An event as EventBridge delivers it to a target, plus the bus it was put on. */
@@ -155,31 +155,8 @@ export class LocalEventBus {
   }
 }
 
-function send(response: ServerResponse, status: number, body: unknown, errorType?: string): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
-    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-  });
-  response.end(text);
-}
-
-function sendError(response: ServerResponse, status: number, code: string, message: string): void {
-  send(response, status, { __type: code, message }, code);
-}
-
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REQUEST_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+const send = (response: ServerResponse, status: number, body: unknown): void => sendAwsJson(response, '1.1', status, body);
+const sendError = (response: ServerResponse, status: number, code: string, message: string): void => sendAwsError(response, '1.1', status, code, message);
 
 export function handleEventsRequest(bus: LocalEventBus, log?: (line: string) => void) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -195,7 +172,7 @@ export function handleEventsRequest(bus: LocalEventBus, log?: (line: string) => 
       sendError(response, 400, 'UnknownOperationException', `${operation} is not available on the local endpoint`);
       return;
     }
-    const text = await readBody(request);
+    const text = await readAwsBody(request);
     if (text === undefined) {
       sendError(response, 413, 'RequestEntityTooLarge', 'Request too large');
       return;

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import dns from 'node:dns';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { LOOPBACK } from './free-port.ts';
 import { SfnServiceError } from './stepfunctions.ts';
 import type { ExecutionRecord, ExecutionStatus, StepFunctionsRuntime } from './stepfunctions.ts';
+import { readAwsBody, sendAwsError, sendAwsJson } from './aws-json.ts';
 
 /**
  * A local Step Functions endpoint speaking the AWS JSON 1.0 protocol, so handlers call
@@ -12,7 +12,6 @@ import type { ExecutionRecord, ExecutionStatus, StepFunctionsRuntime } from './s
  */
 
 const TARGET_PREFIX = 'AWSStepFunctions.';
-const MAX_REQUEST_BYTES = 1_048_576;
 
 /** Timestamps travel as epoch seconds in the JSON protocols. */
 function epochSeconds(date: Date | undefined): number | undefined {
@@ -132,31 +131,8 @@ const OPERATIONS: Record<string, Operation> = {
 
 export const SUPPORTED_OPERATIONS = Object.keys(OPERATIONS);
 
-function send(response: ServerResponse, status: number, body: unknown, errorType?: string): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.0',
-    'content-length': Buffer.byteLength(text),
-    'x-amzn-requestid': randomUUID(),
-    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-  });
-  response.end(text);
-}
-
-function sendError(response: ServerResponse, status: number, code: string, message: string): void {
-  send(response, status, { __type: code, message }, code);
-}
-
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REQUEST_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+const send = (response: ServerResponse, status: number, body: unknown): void => sendAwsJson(response, '1.0', status, body);
+const sendError = (response: ServerResponse, status: number, code: string, message: string): void => sendAwsError(response, '1.0', status, code, message);
 
 export interface SfnEndpoint {
   readonly endpoint: string;
@@ -177,7 +153,7 @@ export function handleSfnRequest(runtime: StepFunctionsRuntime, log?: (line: str
       sendError(response, 400, 'UnknownOperationException', `${operationName} is not available on the local endpoint`);
       return;
     }
-    const text = await readBody(request);
+    const text = await readAwsBody(request);
     if (text === undefined) {
       sendError(response, 413, 'RequestEntityTooLarge', 'Request too large');
       return;

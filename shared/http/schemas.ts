@@ -128,20 +128,27 @@ export const createProgramRequest = z.strictObject({
 });
 export type CreateProgramRequest = z.output<typeof createProgramRequest>;
 
+/** The program version a request is made under; the latest when null. */
+const programVersion = z.number().int().min(1).nullable().default(null);
+
+const borrower = z.strictObject({
+  borrowerId: id,
+  type: z.enum(['INDIVIDUAL', 'BUSINESS']),
+  region,
+  secured: z.boolean().default(false),
+});
+
+const termMonths = z.number().int().min(1).max(360);
+
 export const bookLoanRequest = z.strictObject({
   loanId: id,
   programId: id,
-  programVersion: z.number().int().min(1).nullable().default(null),
-  borrower: z.strictObject({
-    borrowerId: id,
-    type: z.enum(['INDIVIDUAL', 'BUSINESS']),
-    region,
-    secured: z.boolean().default(false),
-  }),
+  programVersion,
+  borrower,
   currency,
   principalMinor: positiveMinor,
   annualRate: rate,
-  termMonths: z.number().int().min(1).max(360),
+  termMonths,
   repaymentMethod,
   disbursementDate: isoDate,
   disbursementReference: text(64),
@@ -152,16 +159,11 @@ export type BookLoanRequestBody = z.output<typeof bookLoanRequest>;
 export const createApplicationRequest = z.strictObject({
   applicationId: id,
   programId: id,
-  programVersion: z.number().int().min(1).nullable().default(null),
-  borrower: z.strictObject({
-    borrowerId: id,
-    type: z.enum(['INDIVIDUAL', 'BUSINESS']),
-    region,
-    secured: z.boolean().default(false),
-  }),
+  programVersion,
+  borrower,
   currency,
   amountMinor: positiveMinor,
-  termMonths: z.number().int().min(1).max(360),
+  termMonths,
   repaymentMethod,
   annualRate: rate,
   purpose: text(200),

@@ -1,31 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { formatMs, percentile } from './stats.ts';
+import { benchLender, call } from './setup.ts';
 
 const CLIENTS = 8;
 
-async function post(stack: LocalStack, token: string, path: string, body: unknown): Promise<number> {
-  const res = await fetch(`${stack.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-    body: JSON.stringify(body),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
 
-function lender(lenderId: string, roles: string[]) {
-  return {
-    lenderId,
-    name: lenderId,
-    roles,
-    institutionType: 'NATIONAL_BANK',
-    region: 'NATIONAL',
-    currency: 'CNY',
-    settlementAccount: { bankName: 'Bench Bank', accountName: 'Bench', accountNumber: '6222000000000000' },
-    limits: { exposureQuotaMinor: '100000000000000', perBorrowerCapMinor: '20000000' },
-  };
-}
 
 /** Loans booked over HTTP by 8 concurrent clients, each waiting for its answer before the next. */
 export async function benchBooking(stack: LocalStack, loansPerClient: number) {
@@ -33,7 +13,7 @@ export async function benchBooking(stack: LocalStack, loansPerClient: number) {
   const run = randomUUID().slice(0, 6).toUpperCase();
   const [lead, a, b] = [`BLEAD_${run}`, `BBANKA_${run}`, `BBANKB_${run}`];
   for (const [id, roles] of [[lead, ['LEAD']], [a, ['PARTNER']], [b, ['PARTNER']]] as const) {
-    if ((await post(stack, token, '/v1/lenders', lender(id, [...roles]))) !== 201) throw new Error('bench setup: lender');
+    if ((await call(stack, token, 'POST', '/v1/lenders', benchLender(id, [...roles]))).status !== 201) throw new Error('bench setup: lender');
   }
   const programId = `BPROG_${run}`;
   const program = {
@@ -51,7 +31,7 @@ export async function benchBooking(stack: LocalStack, loansPerClient: number) {
       { lenderId: b, role: 'PARTNER', targetShareBps: 3000 },
     ],
   };
-  if ((await post(stack, token, '/v1/programs', program)) !== 201) throw new Error('bench setup: program');
+  if ((await call(stack, token, 'POST', '/v1/programs', program)).status !== 201) throw new Error('bench setup: program');
 
   const latencies: number[] = [];
   let failures = 0;
@@ -62,7 +42,7 @@ export async function benchBooking(stack: LocalStack, loansPerClient: number) {
       for (let i = 0; i < loansPerClient; i++) {
         const loanId = `BL-${run}-${client}-${i}`;
         const t0 = performance.now();
-        const status = await post(stack, token, '/v1/loans', {
+        const { status } = await call(stack, token, 'POST', '/v1/loans', {
           loanId,
           programId,
           borrower: { borrowerId: `BB-${loanId}`, type: 'INDIVIDUAL', region: 'CN-31' },

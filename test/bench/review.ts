@@ -1,34 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { formatMs, percentile } from './stats.ts';
+import { benchLender, call } from './setup.ts';
 
 interface Actor {
   readonly token: string;
   readonly lenderId: string;
 }
 
-async function call(stack: LocalStack, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`${stack.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as unknown) : null };
-}
 
-function lender(lenderId: string, roles: string[]) {
-  return {
-    lenderId,
-    name: lenderId,
-    roles,
-    institutionType: 'NATIONAL_BANK',
-    region: 'NATIONAL',
-    currency: 'CNY',
-    settlementAccount: { bankName: 'Bench Bank', accountName: 'Bench', accountNumber: '6222000000000000' },
-    limits: { exposureQuotaMinor: '100000000000000', perBorrowerCapMinor: '20000000' },
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -42,7 +22,7 @@ export async function benchReview(stack: LocalStack, applications: number, concu
   const lead = await stack.mintToken({ scopes: ['lead'] });
   const ids = { lead: `RLEAD_${run}`, partners: [`RP1_${run}`, `RP2_${run}`, `RP3_${run}`] };
   for (const [id, roles] of [[ids.lead, ['LEAD']], ...ids.partners.map((p) => [p, ['PARTNER']])] as [string, string[]][]) {
-    if ((await call(stack, lead, 'POST', '/v1/lenders', lender(id, roles))).status !== 201) throw new Error('bench setup: lender');
+    if ((await call(stack, lead, 'POST', '/v1/lenders', benchLender(id, roles))).status !== 201) throw new Error('bench setup: lender');
   }
   const programId = `RPROG_${run}`;
   const program = {
