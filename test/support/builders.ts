@@ -5,6 +5,7 @@
  */
 import type { Principal } from '../../shared/domain/access.ts';
 import type { Application } from '../../shared/domain/application.ts';
+import type { QuotaShard, Reservation } from '../../shared/domain/exposure.ts';
 import type { Lender, LenderLimits, LenderRole } from '../../shared/domain/lender.ts';
 import type { BookLoanRequest, Borrower, FundingPart } from '../../shared/domain/loan.ts';
 import { DEFAULT_WATERFALL, type Participant, type ParticipantRole, type Program, type ProgramTerms } from '../../shared/domain/program.ts';
@@ -159,6 +160,34 @@ export function aBookLoanRequest(overrides: Partial<BookLoanRequest> = {}): Book
     fundingPlan: defaultPlan(principalMinor),
     ...overrides,
   };
+}
+
+// Quota ----------------------------------------------------------------------------------------
+
+/** One eighth of the default exposure quota (RMB 1,000,000,000.00): what each of its shards is allotted. */
+export const SHARD_ALLOTMENT_MINOR = 12_500_000_000n;
+
+/** A stored shard of partner A's default quota: shard 0, written once, nothing held yet. */
+export function aQuotaShard(overrides: Partial<QuotaShard> = {}): QuotaShard {
+  return {
+    lenderId: PARTNER_A,
+    shard: 0,
+    allotmentMinor: SHARD_ALLOTMENT_MINOR,
+    reservedMinor: 0n,
+    committedMinor: 0n,
+    committedByLeadMinor: {},
+    version: 1,
+    ...overrides,
+  };
+}
+
+/**
+ * Partner A's 30% of the default application reserved: the application's id starts at shard 0,
+ * which has room for all of it.
+ */
+export function aReservation(overrides: Partial<Reservation> = {}): Reservation {
+  const amountMinor = overrides.amountMinor ?? 300_000n;
+  return { applicationId: APPLICATION_ID, lenderId: PARTNER_A, amountMinor, takes: [{ shard: 0, amountMinor }], state: 'RESERVED', at: NOW, ...overrides };
 }
 
 // Joint review ---------------------------------------------------------------------------------

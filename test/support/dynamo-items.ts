@@ -10,7 +10,7 @@ import type { JournalEntry, Position } from '../../shared/domain/ledger.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import type { Program } from '../../shared/domain/program.ts';
-import type { BorrowerExposure, QuotaUsage, Reservation } from '../../shared/domain/exposure.ts';
+import type { BorrowerExposure, QuotaShard, Reservation } from '../../shared/domain/exposure.ts';
 import type { Ask } from '../../shared/domain/review.ts';
 import type { LenderSchedule, Schedule } from '../../shared/domain/schedule.ts';
 import type { ApplicationRecord, IdempotencyRecord, LedgerCheckReport } from '../../shared/ports/stores.ts';
@@ -63,6 +63,6 @@ export const askItem = (ask: Ask, taskToken?: string): Item => ({
 
 export const reservationItem = (reservation: Reservation): Item => item('Reservation', stateKeys.reservation(reservation.applicationId, reservation.lenderId), reservation);
 
-export const quotaItem = (quota: QuotaUsage): Item => item('Quota', stateKeys.quota(quota.lenderId), quota);
+export const quotaShardItem = (shard: QuotaShard): Item => item('QuotaShard', stateKeys.quotaShard(shard.lenderId, shard.shard), shard);
 
 export const exposureItem = (exposure: BorrowerExposure): Item => item('BorrowerExposure', stateKeys.borrowerExposure(exposure.borrowerId), exposure);

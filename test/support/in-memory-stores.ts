@@ -10,7 +10,7 @@ import type { JournalEntry, Position } from '../../shared/domain/ledger.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import type { Program } from '../../shared/domain/program.ts';
-import { noBorrowerExposure, noQuotaUsage, type BorrowerExposure, type QuotaUsage, type Reservation } from '../../shared/domain/exposure.ts';
+import { noBorrowerExposure, type BorrowerExposure, type QuotaChange, type QuotaShard, type Reservation } from '../../shared/domain/exposure.ts';
 import type { Ask } from '../../shared/domain/review.ts';
 import type { LenderSchedule, Schedule } from '../../shared/domain/schedule.ts';
 import { loanShard } from '../../shared/adapters/dynamodb/state-keys.ts';
@@ -75,7 +75,8 @@ export class InMemoryDb {
   readonly asks = new Map<string, StoredAsk>();
   /** `{applicationId}#{lenderId}` */
   readonly reservations = new Map<string, Reservation>();
-  readonly quotas = new Map<string, QuotaUsage>();
+  /** `{lenderId}#{shard, two digits}`: one item per quota shard, as `QUOTA#{lenderId}` / `SHARD#{nn}`. */
+  readonly quotas = new Map<string, QuotaShard>();
   readonly exposures = new Map<string, BorrowerExposure>();
   /** Atomic writes that succeeded. */
   transactions = 0;
@@ -112,6 +113,18 @@ export class InMemoryDb {
     return { entity, fails: before.version === 0 ? stored !== undefined : stored?.version !== before.version };
   }
 
+  /** Each shard a write changes, on the version it was read at (see `versioned`). */
+  quotaShards(changes: readonly QuotaChange[]): Guard[] {
+    const keys = changes.map((c) => quotaKey(c.after.lenderId, c.after.shard));
+    // DynamoDB refuses a transaction that names one item twice (a ValidationException, not a conflict).
+    if (new Set(keys).size !== keys.length) throw new Error(`one transaction writes a quota shard twice: ${keys.join(', ')}`);
+    return changes.map((c) => this.versioned('quota', this.quotas.get(quotaKey(c.after.lenderId, c.after.shard)), c.before));
+  }
+
+  setQuotaShards(changes: readonly QuotaChange[]): void {
+    for (const { after } of changes) this.quotas.set(quotaKey(after.lenderId, after.shard), copy(after));
+  }
+
   /** `#s = :from` on a reservation. */
   reservationIn(reservation: Reservation, from: Reservation['state']): Guard {
     return { entity: 'reservation', fails: this.reservations.get(pairKey(reservation.applicationId, reservation.lenderId))?.state !== from };
@@ -126,6 +139,7 @@ export class InMemoryDb {
 }
 
 const pairKey = (a: string, b: string): string => `${a}#${b}`;
+const quotaKey = (lenderId: string, shard: number): string => pairKey(lenderId, shard.toString().padStart(2, '0'));
 
 /** What a conditional UpdateCommand on a missing item throws (not a WriteConflict: it is not a transaction). */
 export class ConditionalCheckFailed extends Error {
@@ -206,7 +220,7 @@ export class InMemoryLoanStore implements LoanStore {
 
   /**
    * All or nothing, guarded in the adapter's order: the idempotency record, the loan, the entry,
-   * every position and schedule (none may exist), each quota and the exposure at the version read,
+   * every position and schedule (none may exist), each quota shard and the exposure at the version read,
    * each reservation still RESERVED, the application's step not applied before.
    */
   async book(booking: LoanBooking): Promise<void> {
@@ -220,7 +234,7 @@ export class InMemoryLoanStore implements LoanStore {
       ...booking.positions.map((p) => ({ entity: 'position', fails: db.positions.has(pairKey(p.loanId, p.lenderId)) })),
       { entity: 'schedule', fails: db.borrowerSchedules.has(loan.loanId) },
       ...booking.schedules.lenders.map((s) => ({ entity: 'schedule', fails: db.lenderSchedules.has(pairKey(loan.loanId, s.lenderId)) })),
-      ...booking.quotas.map((q) => db.versioned('quota', db.quotas.get(q.after.lenderId), q.before)),
+      ...db.quotaShards(booking.quotas),
       db.versioned('exposure', db.exposures.get(booking.exposure.after.borrowerId), booking.exposure.before),
       ...booking.usedReservations.map((r) => db.reservationIn(r, 'RESERVED')),
       ...(booking.applicationChange ? [db.applicationStep(booking.applicationChange.applicationId, booking.applicationChange.change)] : []),
@@ -232,7 +246,7 @@ export class InMemoryLoanStore implements LoanStore {
       for (const p of booking.positions) db.positions.set(pairKey(p.loanId, p.lenderId), copy(p));
       db.borrowerSchedules.set(loan.loanId, copy(booking.schedules.borrower));
       for (const s of booking.schedules.lenders) db.lenderSchedules.set(pairKey(loan.loanId, s.lenderId), copy(s));
-      for (const q of booking.quotas) db.quotas.set(q.after.lenderId, copy(q.after));
+      db.setQuotaShards(booking.quotas);
       db.exposures.set(booking.exposure.after.borrowerId, copy(booking.exposure.after));
       for (const r of booking.usedReservations) db.setReservationState(r);
       if (booking.applicationChange) db.applyChange(booking.applicationChange.applicationId, booking.applicationChange.change);
@@ -409,12 +423,16 @@ export class InMemoryApplicationStore implements ApplicationStore {
   }
 }
 
-/** Quotas, reservations and exposures, with the adapter's conditions (see DynamoExposureStore). */
+/** Quota shards, reservations and exposures, with the adapter's conditions (see DynamoExposureStore). */
 export class InMemoryExposureStore implements ExposureStore {
   constructor(private readonly db: InMemoryDb) {}
 
-  async quota(lenderId: string): Promise<QuotaUsage> {
-    return copy(this.db.quotas.get(lenderId) ?? noQuotaUsage(lenderId));
+  /** The lender's stored shards in key order (`SHARD#00` … `SHARD#07`); shards never written are absent. */
+  async quotaShards(lenderId: string): Promise<QuotaShard[]> {
+    return [...this.db.quotas.entries()]
+      .filter(([, s]) => s.lenderId === lenderId)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, s]) => copy(s));
   }
 
   async reservations(applicationId: string): Promise<Reservation[]> {
@@ -424,20 +442,22 @@ export class InMemoryExposureStore implements ExposureStore {
       .map(([, r]) => copy(r));
   }
 
-  async reserve(reservation: Reservation, before: QuotaUsage, after: QuotaUsage): Promise<void> {
+  /** The new reservation (none may exist) and every shard it takes from, each on the version read. */
+  async reserve(reservation: Reservation, changes: readonly QuotaChange[]): Promise<void> {
     const key = pairKey(reservation.applicationId, reservation.lenderId);
-    const guards = [{ entity: 'reservation', fails: this.db.reservations.has(key) }, this.db.versioned('quota', this.db.quotas.get(after.lenderId), before)];
+    const guards = [{ entity: 'reservation', fails: this.db.reservations.has(key) }, ...this.db.quotaShards(changes)];
     this.db.transact(guards, () => {
       this.db.reservations.set(key, copy(reservation));
-      this.db.quotas.set(after.lenderId, copy(after));
+      this.db.setQuotaShards(changes);
     });
   }
 
-  async release(reservation: Reservation, before: QuotaUsage, after: QuotaUsage): Promise<void> {
-    const guards = [this.db.reservationIn(reservation, 'RESERVED'), this.db.versioned('quota', this.db.quotas.get(after.lenderId), before)];
+  /** The reservation from RESERVED and every shard it goes back to, each on the version read. */
+  async release(reservation: Reservation, changes: readonly QuotaChange[]): Promise<void> {
+    const guards = [this.db.reservationIn(reservation, 'RESERVED'), ...this.db.quotaShards(changes)];
     this.db.transact(guards, () => {
       this.db.setReservationState(reservation);
-      this.db.quotas.set(after.lenderId, copy(after));
+      this.db.setQuotaShards(changes);
     });
   }
 
@@ -532,7 +552,7 @@ export function seed(
   records: {
     lenders?: readonly Lender[];
     programs?: readonly Program[];
-    quotas?: readonly QuotaUsage[];
+    quotas?: readonly QuotaShard[];
     exposures?: readonly BorrowerExposure[];
     reservations?: readonly Reservation[];
   },
@@ -540,7 +560,7 @@ export function seed(
   const { db } = stores;
   for (const lender of records.lenders ?? []) db.lenders.set(lender.lenderId, copy(lender));
   for (const program of records.programs ?? []) db.programs.set(`${program.programId}#${program.version}`, copy(program));
-  for (const quota of records.quotas ?? []) db.quotas.set(quota.lenderId, copy(quota));
+  for (const shard of records.quotas ?? []) db.quotas.set(quotaKey(shard.lenderId, shard.shard), copy(shard));
   for (const exposure of records.exposures ?? []) db.exposures.set(exposure.borrowerId, copy(exposure));
   for (const r of records.reservations ?? []) db.reservations.set(pairKey(r.applicationId, r.lenderId), copy(r));
 }

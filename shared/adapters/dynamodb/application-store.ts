@@ -259,8 +259,8 @@ export class DynamoExposureStore implements ExposureStore {
   async quotaShards(lenderId: string): Promise<QuotaShard[]> {
     const items = await queryAll(this.doc, {
       TableName: this.tables.state,
-      KeyConditionExpression: 'pk = :p',
-      ExpressionAttributeValues: { ':p': stateKeys.quotaPartition(lenderId) },
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': stateKeys.quotaPartition(lenderId), ':s': stateKeys.quotaShardPrefix },
       ConsistentRead: true,
     });
     return items.map((i) => decode<QuotaShard>(stripKeys(i)));

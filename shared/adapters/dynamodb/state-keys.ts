@@ -29,6 +29,7 @@ export const stateKeys = {
   reservationPrefix: 'RESV#',
   quotaShard: (lenderId: string, shard: number) => ({ pk: `QUOTA#${lenderId}`, sk: `SHARD#${pad(shard, 2)}` }),
   quotaPartition: (lenderId: string) => `QUOTA#${lenderId}`,
+  quotaShardPrefix: 'SHARD#',
   borrowerExposure: (borrowerId: string) => ({ pk: `BORROWER#${borrowerId}`, sk: 'EXPOSURE' }),
   borrowerSchedule: (loanId: string) => ({ pk: `LOAN#${loanId}`, sk: 'SCHEDULE#BORROWER' }),
   lenderSchedule: (loanId: string, lenderId: string) => ({ pk: `LOAN#${loanId}`, sk: `SCHEDULE#LENDER#${lenderId}` }),

@@ -4,9 +4,9 @@ import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { PlanLine } from '../../../../shared/domain/allocation.ts';
 import { ValidationError } from '../../../../shared/domain/errors.ts';
-import { APPLICATION_ID, LEAD_ID, NOW, PARTNER_A, PROGRAM_ID, aProgram, anApplicationRecord, defaultLenders } from '../../../support/builders.ts';
+import { APPLICATION_ID, LEAD_ID, NOW, PARTNER_A, PROGRAM_ID, aProgram, aQuotaShard, aReservation, anApplicationRecord, defaultLenders } from '../../../support/builders.ts';
 import { lambdaContext } from '../../../support/api-events.ts';
-import { applicationItem, exposureItem, lenderItem, programItem, quotaItem, reservationItem } from '../../../support/dynamo-items.ts';
+import { applicationItem, exposureItem, lenderItem, programItem, quotaShardItem, reservationItem } from '../../../support/dynamo-items.ts';
 import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
 
 setHandlerEnv();
@@ -19,18 +19,22 @@ const PLAN: PlanLine[] = [
 ];
 const APP_KEY = { pk: `APP#${APPLICATION_ID}`, sk: 'APP' };
 const input = { applicationId: APPLICATION_ID, disbursementReference: 'DISB-20250303-0042', disbursementDate: '2025-03-03' };
-const reserved = (lenderId: string, amountMinor: bigint) => reservationItem({ applicationId: APPLICATION_ID, lenderId, amountMinor, state: 'RESERVED', at: NOW });
-const quota = (lenderId: string, reservedMinor: bigint) => quotaItem({ lenderId, reservedMinor, committedMinor: 0n, committedByLeadMinor: {}, version: 1 });
+/** Each part reserved on shard 0, where the application's id starts. */
+const reserved = (lenderId: string, amountMinor: bigint) => reservationItem(aReservation({ lenderId, amountMinor }));
+const quotaShard0 = (lenderId: string, reservedMinor: bigint) => quotaShardItem(aQuotaShard({ lenderId, shard: 0, reservedMinor }));
+const RESERVATIONS = { KeyConditionExpression: 'pk = :p AND begins_with(sk, :r)' };
+const quotaShards = (lenderId: string) => ({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}` } });
 
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date(NOW), toFake: ['Date'] });
   ddb.on(GetCommand).resolves({});
   ddb.on(GetCommand, { Key: APP_KEY }).resolves({ Item: applicationItem(anApplicationRecord({ status: 'AWAITING_DISBURSEMENT', plan: PLAN })) });
   ddb.on(GetCommand, { Key: { pk: `PROGRAM#${PROGRAM_ID}`, sk: 'V#000001' } }).resolves({ Item: programItem(aProgram()) });
-  ddb.on(GetCommand, { Key: { pk: `QUOTA#${LEAD_ID}`, sk: 'QUOTA' } }).resolves({ Item: quota(LEAD_ID, 700_000n) });
-  ddb.on(GetCommand, { Key: { pk: `QUOTA#${PARTNER_A}`, sk: 'QUOTA' } }).resolves({ Item: quota(PARTNER_A, 300_000n) });
   ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_TABLES.state]: defaultLenders().map(lenderItem) } });
-  ddb.on(QueryCommand).resolves({ Items: [reserved(LEAD_ID, 700_000n), reserved(PARTNER_A, 300_000n)] });
+  ddb.on(QueryCommand).resolves({ Items: [] });
+  ddb.on(QueryCommand, RESERVATIONS).resolves({ Items: [reserved(LEAD_ID, 700_000n), reserved(PARTNER_A, 300_000n)] });
+  ddb.on(QueryCommand, quotaShards(LEAD_ID)).resolves({ Items: [quotaShard0(LEAD_ID, 700_000n)] });
+  ddb.on(QueryCommand, quotaShards(PARTNER_A)).resolves({ Items: [quotaShard0(PARTNER_A, 300_000n)] });
   ddb.on(TransactWriteCommand).resolves({});
 });
 afterEach(() => {
@@ -50,15 +54,34 @@ describe('BookLoan task', () => {
       `LOAN#${APPLICATION_ID} SCHEDULE#BORROWER`,
       `LOAN#${APPLICATION_ID} SCHEDULE#LENDER#${LEAD_ID}`,
       `LOAN#${APPLICATION_ID} SCHEDULE#LENDER#${PARTNER_A}`,
-      `QUOTA#${LEAD_ID} QUOTA`,
-      `QUOTA#${PARTNER_A} QUOTA`,
+      `QUOTA#${LEAD_ID} SHARD#00`,
+      `QUOTA#${PARTNER_A} SHARD#00`,
       'BORROWER#BRW-0001 EXPOSURE',
       `APP#${APPLICATION_ID} RESV#${LEAD_ID}`,
       `APP#${APPLICATION_ID} RESV#${PARTNER_A}`,
       `APP#${APPLICATION_ID} APP`,
     ]);
     expect(items[0]?.Put?.Item).toMatchObject({ disbursementReference: 'DISB-20250303-0042', disbursementDate: '2025-03-03', createdAt: NOW });
-    expect(items[8]?.Put?.Item).toMatchObject({ reservedMinor: '0', committedMinor: '300000', version: 2 });
+    expect(items[8]?.Put).toEqual({
+      TableName: TEST_TABLES.state,
+      Item: {
+        pk: `QUOTA#${PARTNER_A}`,
+        sk: 'SHARD#00',
+        entityType: 'QuotaShard',
+        lenderId: PARTNER_A,
+        shard: 0,
+        allotmentMinor: '12500000000',
+        reservedMinor: '0',
+        committedMinor: '300000',
+        committedByLeadMinor: { [LEAD_ID]: '300000' },
+        version: 2,
+      },
+      ConditionExpression: 'version = :v',
+      ExpressionAttributeValues: { ':v': 1 },
+    });
+    expect(ddb.commandCalls(QueryCommand, { KeyConditionExpression: 'pk = :p' }).map((c) => c.args[0].input)).toEqual(
+      [LEAD_ID, PARTNER_A].map((lenderId) => ({ TableName: TEST_TABLES.state, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}` }, ConsistentRead: true, ExclusiveStartKey: undefined })),
+    );
     expect(items[12]?.Update?.ExpressionAttributeValues).toMatchObject({ ':step': 'BookLoan', ':g1': 'APPSTATUS#BOOKED' });
   });
 

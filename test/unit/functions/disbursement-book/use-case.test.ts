@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { PlanLine } from '../../../../shared/domain/allocation.ts';
 import { BookingRefused, bookFromApplication } from '../../../../functions/disbursement-book/use-case.ts';
 import { reserve } from '../../../../functions/disbursement-steps/use-case.ts';
-import { APPLICATION_ID, LEAD_ID, PARTNER_A, aProgram, anApplicationRecord, defaultLenders } from '../../../support/builders.ts';
+import type { QuotaShard } from '../../../../shared/domain/exposure.ts';
+import { APPLICATION_ID, LEAD_ID, PARTNER_A, SHARD_ALLOTMENT_MINOR, aProgram, aQuotaShard, anApplicationRecord, defaultLenders } from '../../../support/builders.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
 import { createInMemoryStores, seed, seedApplication, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 
@@ -14,9 +15,9 @@ const BOOKED_AT = '2025-03-03T06:00:00.000Z';
 const input = { applicationId: APPLICATION_ID, disbursementReference: 'DISB-20250303-0042', disbursementDate: '2025-03-03' };
 
 /** Planned, quota reserved, awaiting the disbursement the lead has just reported. */
-async function awaiting(): Promise<InMemoryStores> {
+async function awaiting(quotas: readonly QuotaShard[] = []): Promise<InMemoryStores> {
   const stores = createInMemoryStores();
-  seed(stores, { lenders: defaultLenders(), programs: [aProgram()] });
+  seed(stores, { lenders: defaultLenders(), programs: [aProgram()], quotas });
   seedApplication(stores, anApplicationRecord({ status: 'AWAITING_DISBURSEMENT', plan: PLAN }), [], ['Submitted', 'ChooseCandidates#1', 'Allocate#1', 'AwaitDisbursement']);
   await reserve(stores, APPLICATION_ID);
   stores.clock.set(BOOKED_AT);
@@ -56,9 +57,33 @@ describe('bookFromApplication', () => {
       [LEAD_ID, 'USED', BOOKED_AT],
       [PARTNER_A, 'USED', BOOKED_AT],
     ]);
-    expect(await stores.exposure.quota(LEAD_ID)).toEqual({ lenderId: LEAD_ID, reservedMinor: 0n, committedMinor: 700_000n, committedByLeadMinor: { [LEAD_ID]: 700_000n }, version: 2 });
-    expect(await stores.exposure.quota(PARTNER_A)).toEqual({ lenderId: PARTNER_A, reservedMinor: 0n, committedMinor: 300_000n, committedByLeadMinor: { [LEAD_ID]: 300_000n }, version: 2 });
+    // The application's id starts at shard 0, where each reservation was held.
+    expect(await stores.exposure.quotaShards(LEAD_ID)).toEqual([
+      { lenderId: LEAD_ID, shard: 0, allotmentMinor: SHARD_ALLOTMENT_MINOR, reservedMinor: 0n, committedMinor: 700_000n, committedByLeadMinor: { [LEAD_ID]: 700_000n }, version: 2 },
+    ]);
+    expect(await stores.exposure.quotaShards(PARTNER_A)).toEqual([
+      { lenderId: PARTNER_A, shard: 0, allotmentMinor: SHARD_ALLOTMENT_MINOR, reservedMinor: 0n, committedMinor: 300_000n, committedByLeadMinor: { [LEAD_ID]: 300_000n }, version: 2 },
+    ]);
     expect(await stores.exposure.borrowerExposure('BRW-0001')).toMatchObject({ unsecuredPersonalOutstandingMinor: 1_000_000n, perLenderMinor: { [LEAD_ID]: 700_000n, [PARTNER_A]: 300_000n } });
+  });
+
+  it("commits a reservation spread over several shards on exactly those shards, though the quota is full beside it", async () => {
+    // Partner A's shard 0 has 100,000 left, so its 300,000 is reserved 100,000 on shard 0 and 200,000 on shard 1.
+    const nearlyFull = aQuotaShard({ shard: 0, committedMinor: SHARD_ALLOTMENT_MINOR - 100_000n, committedByLeadMinor: { [LEAD_ID]: SHARD_ALLOTMENT_MINOR - 100_000n }, version: 4 });
+    const stores = await awaiting([nearlyFull]);
+    expect((await stores.exposure.reservations(APPLICATION_ID))[1]?.takes).toEqual([
+      { shard: 0, amountMinor: 100_000n },
+      { shard: 1, amountMinor: 200_000n },
+    ]);
+    // Every other shard of partner A is then filled by other loans.
+    seed(stores, { quotas: [2, 3, 4, 5, 6, 7].map((shard) => aQuotaShard({ shard, committedMinor: SHARD_ALLOTMENT_MINOR, version: 1 })) });
+    await bookFromApplication(stores, input);
+    const shards = await stores.exposure.quotaShards(PARTNER_A);
+    expect(shards.slice(0, 2)).toEqual([
+      { ...nearlyFull, committedMinor: SHARD_ALLOTMENT_MINOR, committedByLeadMinor: { [LEAD_ID]: SHARD_ALLOTMENT_MINOR }, version: 6 },
+      { lenderId: PARTNER_A, shard: 1, allotmentMinor: SHARD_ALLOTMENT_MINOR, reservedMinor: 0n, committedMinor: 200_000n, committedByLeadMinor: { [LEAD_ID]: 200_000n }, version: 2 },
+    ]);
+    expect(shards.slice(2).map((s) => [s.shard, s.committedMinor, s.version])).toEqual([2, 3, 4, 5, 6, 7].map((shard) => [shard, SHARD_ALLOTMENT_MINOR, 1]));
   });
 
   it('marks the application BOOKED with the loan id and its event', async () => {
@@ -78,10 +103,10 @@ describe('bookFromApplication', () => {
     const stores = await awaiting();
     await bookFromApplication(stores, input);
     const writes = stores.db.transactions;
-    const quota = await stores.exposure.quota(PARTNER_A);
+    const quota = await stores.exposure.quotaShards(PARTNER_A);
     expect(await bookFromApplication(stores, input)).toEqual({ applicationId: APPLICATION_ID, loanId: APPLICATION_ID, status: 'BOOKED' });
     expect(stores.db.transactions).toBe(writes);
-    expect(await stores.exposure.quota(PARTNER_A)).toEqual(quota);
+    expect(await stores.exposure.quotaShards(PARTNER_A)).toEqual(quota);
   });
 
   it('a retry whose first attempt wrote but did not answer finds the loan booked', async () => {

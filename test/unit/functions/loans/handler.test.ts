@@ -4,9 +4,9 @@ import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { bookLoan } from '../../../../shared/domain/loan.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
-import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aBookLoanRequest, aProgram, bookLoanBody, defaultLenders, leadOps, lenderMap, partnerOf } from '../../../support/builders.ts';
+import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aBookLoanRequest, aProgram, aQuotaShard, bookLoanBody, defaultLenders, leadOps, lenderMap, partnerOf } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
-import { borrowerScheduleItem, lenderItem, lenderScheduleItem, loanItem, programItem, quotaItem, exposureItem } from '../../../support/dynamo-items.ts';
+import { borrowerScheduleItem, lenderItem, lenderScheduleItem, loanItem, programItem, quotaShardItem, exposureItem } from '../../../support/dynamo-items.ts';
 import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
 
 setHandlerEnv();
@@ -19,7 +19,8 @@ const call = (routeKey: string, options: EventOptions) => handler(apiEvent(route
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date(NOW), toFake: ['Date'] });
   ddb.on(GetCommand).resolves({});
-  ddb.on(QueryCommand).resolves({ Items: [programItem(aProgram())] });
+  ddb.on(QueryCommand).resolves({ Items: [] });
+  ddb.on(QueryCommand, { KeyConditionExpression: 'pk = :p AND begins_with(sk, :v)' }).resolves({ Items: [programItem(aProgram())] });
   ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_TABLES.state]: defaultLenders().map(lenderItem) } });
 });
 afterEach(() => {
@@ -56,20 +57,38 @@ describe('POST /v1/loans', () => {
       `${TEST_TABLES.state} LOAN#${LOAN_ID} SCHEDULE#LENDER#${LEAD_ID}`,
       `${TEST_TABLES.state} LOAN#${LOAN_ID} SCHEDULE#LENDER#${PARTNER_A}`,
       `${TEST_TABLES.state} LOAN#${LOAN_ID} SCHEDULE#LENDER#${PARTNER_B}`,
-      `${TEST_TABLES.state} QUOTA#${LEAD_ID} QUOTA`,
-      `${TEST_TABLES.state} QUOTA#${PARTNER_A} QUOTA`,
-      `${TEST_TABLES.state} QUOTA#${PARTNER_B} QUOTA`,
+      `${TEST_TABLES.state} QUOTA#${LEAD_ID} SHARD#03`,
+      `${TEST_TABLES.state} QUOTA#${PARTNER_A} SHARD#03`,
+      `${TEST_TABLES.state} QUOTA#${PARTNER_B} SHARD#03`,
       `${TEST_TABLES.state} BORROWER#BRW-0001 EXPOSURE`,
     ]);
     for (const item of items) expect(item.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    // The loan id starts at shard 3 of each lender's quota, which has room for the whole part.
+    expect(items[11]?.Put?.Item).toEqual({
+      pk: `QUOTA#${PARTNER_A}`,
+      sk: 'SHARD#03',
+      entityType: 'QuotaShard',
+      lenderId: PARTNER_A,
+      shard: 3,
+      allotmentMinor: '12500000000',
+      reservedMinor: '0',
+      committedMinor: '300000',
+      committedByLeadMinor: { [LEAD_ID]: '300000' },
+      version: 1,
+    });
   });
 
   it("answers 422 EXPOSURE_QUOTA when a lender's quota left across its loans is short, and writes nothing", async () => {
-    const used = { lenderId: PARTNER_A, reservedMinor: 0n, committedMinor: 99_999_800_000n, committedByLeadMinor: {}, version: 7 };
-    ddb.on(GetCommand, { Key: { pk: `QUOTA#${PARTNER_A}`, sk: 'QUOTA' } }).resolves({ Item: quotaItem(used) });
+    // 25,000 left on each of the 8 shards: 200,000 in all for a part of 300,000.
+    const used = Array.from({ length: 8 }, (_, shard) => aQuotaShard({ shard, committedMinor: 12_499_975_000n, committedByLeadMinor: { [LEAD_ID]: 12_499_975_000n }, version: 7 }));
+    ddb.on(QueryCommand, { KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `QUOTA#${PARTNER_A}` } }).resolves({ Items: used.map(quotaShardItem) });
     const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: bookLoanBody(), idempotencyKey: KEY });
     expect(result.statusCode).toBe(422);
-    expect(bodyOf(result)).toMatchObject({ code: 'EXPOSURE_QUOTA', details: { lenderId: PARTNER_A, committedMinor: '99999800000', requestedMinor: '300000' } });
+    expect(bodyOf(result)).toEqual({
+      code: 'EXPOSURE_QUOTA',
+      message: `lender ${PARTNER_A} has 200000 of its exposure quota left, not 300000`,
+      details: { lenderId: PARTNER_A, rule: 'EXPOSURE_QUOTA', quotaMinor: '100000000000', committedMinor: '99999800000', reservedMinor: '0', requestedMinor: '300000' },
+    });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { RuleViolation } from '../../../../shared/domain/errors.ts';
+import { quotaTotals, type QuotaShard } from '../../../../shared/domain/exposure.ts';
 import { validate } from '../../../../shared/http/api.ts';
 import { HttpError } from '../../../../shared/http/errors.ts';
 import { bookLoanRequest } from '../../../../shared/http/schemas.ts';
-import { WriteConflict, type ExposureStore } from '../../../../shared/ports/stores.ts';
+import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ExposureStore } from '../../../../shared/ports/stores.ts';
 import { bookLoan, getLoan, getLoanSchedule, loanView } from '../../../../functions/loans/use-case.ts';
 import {
   LEAD_ID,
@@ -12,9 +13,11 @@ import {
   PARTNER_A,
   PARTNER_B,
   PROGRAM_ID,
+  SHARD_ALLOTMENT_MINOR,
   aLimits,
   aPartnerLender,
   aProgram,
+  aQuotaShard,
   bookLoanBody,
   defaultLenders,
   financeOf,
@@ -80,7 +83,16 @@ describe('bookLoan', () => {
       [PARTNER_A, 300_000n],
       [PARTNER_B, 300_000n],
     ]);
-    expect(await stores.exposure.quota(PARTNER_A)).toEqual({ lenderId: PARTNER_A, reservedMinor: 0n, committedMinor: 300_000n, committedByLeadMinor: { [LEAD_ID]: 300_000n }, version: 1 });
+    // The loan id starts at shard 3 of every lender's quota.
+    for (const [lenderId, amountMinor] of [
+      [LEAD_ID, 400_000n],
+      [PARTNER_A, 300_000n],
+      [PARTNER_B, 300_000n],
+    ] as const) {
+      expect(await stores.exposure.quotaShards(lenderId)).toEqual([
+        { lenderId, shard: 3, allotmentMinor: SHARD_ALLOTMENT_MINOR, reservedMinor: 0n, committedMinor: amountMinor, committedByLeadMinor: { [LEAD_ID]: amountMinor }, version: 1 },
+      ]);
+    }
     expect(await stores.exposure.borrowerExposure('BRW-0001')).toEqual({
       borrowerId: 'BRW-0001',
       unsecuredPersonalOutstandingMinor: 1_000_000n,
@@ -94,14 +106,23 @@ describe('bookLoan', () => {
     const stores = seeded();
     seed(stores, { lenders: [aPartnerLender(PARTNER_A, { limits: aLimits({ exposureQuotaMinor: 500_000n, perBorrowerCapMinor: 500_000n }) })] });
     await book(stores);
+    // 62,500 a shard: the first loan's 300,000 fills shards 3 to 6 and takes 50,000 of shard 7.
+    expect((await stores.exposure.quotaShards(PARTNER_A)).map((s) => [s.shard, s.allotmentMinor, s.committedMinor, s.version])).toEqual([
+      [3, 62_500n, 62_500n, 1],
+      [4, 62_500n, 62_500n, 1],
+      [5, 62_500n, 62_500n, 1],
+      [6, 62_500n, 62_500n, 1],
+      [7, 62_500n, 50_000n, 1],
+    ]);
+    const shards = await stores.exposure.quotaShards(PARTNER_A);
     const error = await rejectedBy(RuleViolation, () => book(stores, bookLoanBody({ loanId: 'LN-2025-000002', borrower: { borrowerId: 'BRW-0002', type: 'INDIVIDUAL', region: 'CN-44' } }), 'scope-2'));
     expect([error.code, error.details]).toEqual([
       'EXPOSURE_QUOTA',
       { lenderId: PARTNER_A, rule: 'EXPOSURE_QUOTA', quotaMinor: '500000', committedMinor: '300000', reservedMinor: '0', requestedMinor: '300000' },
     ]);
     expect([stores.db.transactions, stores.db.loans.size, stores.db.exposures.has('BRW-0002')]).toEqual([1, 1, false]);
-    expect((await stores.exposure.quota(PARTNER_A)).committedMinor).toBe(300_000n);
-    expect((await stores.exposure.quota(LEAD_ID)).committedMinor).toBe(400_000n);
+    expect(await stores.exposure.quotaShards(PARTNER_A)).toEqual(shards);
+    expect(quotaTotals(await stores.exposure.quotaShards(LEAD_ID)).committedMinor).toBe(400_000n);
   });
 
   it("refuses a lender's part beyond its per-borrower cap across the borrower's loans", async () => {
@@ -137,26 +158,55 @@ describe('bookLoan', () => {
     expect(await stores.exposure.borrowerExposure('BRW-0001')).toMatchObject({ unsecuredPersonalOutstandingMinor: 20_000_000n, totalOutstandingMinor: 30_000_000n, version: 3 });
   });
 
-  it('decides again on fresh figures when another booking changed a quota in between', async () => {
-    const stores = seeded();
-    let raced = false;
+  /** Partner A's quota reads, with `race` run right after each (another booking writing in between). */
+  function racing(stores: InMemoryStores, race: (reads: number) => void): { exposure: ExposureStore; reads: () => number } {
+    let reads = 0;
     const exposure: ExposureStore = {
-      quota: async (lenderId) => {
-        const read = await stores.exposure.quota(lenderId);
-        if (!raced && lenderId === PARTNER_A) {
-          raced = true; // another booking commits partner A's quota right after this read
-          stores.db.quotas.set(PARTNER_A, { ...read, committedMinor: 1_000n, committedByLeadMinor: { [LEAD_ID]: 1_000n }, version: 1 });
-        }
+      quotaShards: async (lenderId) => {
+        const read = await stores.exposure.quotaShards(lenderId);
+        if (lenderId === PARTNER_A) race(++reads);
         return read;
       },
       borrowerExposure: (id) => stores.exposure.borrowerExposure(id),
       reservations: (id) => stores.exposure.reservations(id),
-      reserve: (r, b, a) => stores.exposure.reserve(r, b, a),
-      release: (r, b, a) => stores.exposure.release(r, b, a),
+      reserve: (r, changes) => stores.exposure.reserve(r, changes),
+      release: (r, changes) => stores.exposure.release(r, changes),
     };
+    return { exposure, reads: () => reads };
+  }
+
+  it('decides again on fresh figures when another booking changed the same quota shard in between', async () => {
+    const stores = seeded();
+    const competitor: QuotaShard = aQuotaShard({ shard: 3, committedMinor: 1_000n, committedByLeadMinor: { [LEAD_ID]: 1_000n }, version: 1 });
+    const { exposure, reads } = racing(stores, (n) => {
+      if (n === 1) seed(stores, { quotas: [competitor] });
+    });
     await bookLoan({ ...stores, exposure }, validate(bookLoanRequest, bookLoanBody()), sealFor(SCOPE), NOW);
-    expect(await stores.exposure.quota(PARTNER_A)).toEqual({ lenderId: PARTNER_A, reservedMinor: 0n, committedMinor: 301_000n, committedByLeadMinor: { [LEAD_ID]: 301_000n }, version: 2 });
+    expect(reads()).toBe(2);
+    expect(await stores.exposure.quotaShards(PARTNER_A)).toEqual([{ ...competitor, committedMinor: 301_000n, committedByLeadMinor: { [LEAD_ID]: 301_000n }, version: 2 }]);
     expect(stores.db.transactions).toBe(1);
+  });
+
+  it('is not held up by another booking on another shard of the same quota', async () => {
+    const stores = seeded();
+    const other: QuotaShard = aQuotaShard({ shard: 6, committedMinor: 1_000n, committedByLeadMinor: { [LEAD_ID]: 1_000n }, version: 1 });
+    const { exposure, reads } = racing(stores, (n) => {
+      if (n === 1) seed(stores, { quotas: [other] });
+    });
+    await bookLoan({ ...stores, exposure }, validate(bookLoanRequest, bookLoanBody()), sealFor(SCOPE), NOW);
+    expect(reads()).toBe(1);
+    expect(await stores.exposure.quotaShards(PARTNER_A)).toEqual([
+      aQuotaShard({ shard: 3, committedMinor: 300_000n, committedByLeadMinor: { [LEAD_ID]: 300_000n }, version: 1 }),
+      other,
+    ]);
+  });
+
+  it(`gives up after ${OPTIMISTIC_ATTEMPTS} bookings lost the race for a shard, writing nothing`, async () => {
+    const stores = seeded();
+    const { exposure, reads } = racing(stores, (n) => seed(stores, { quotas: [aQuotaShard({ shard: 3, committedMinor: BigInt(n), version: n })] }));
+    const conflict = await rejectedBy(WriteConflict, () => bookLoan({ ...stores, exposure }, validate(bookLoanRequest, bookLoanBody()), sealFor(SCOPE), NOW));
+    expect([conflict.reason, conflict.entity, reads()]).toEqual(['ALREADY_EXISTS', 'quota', 25]);
+    expect([stores.db.transactions, stores.db.loans.size, stores.db.idempotency.size]).toEqual([0, 0, 0]);
   });
 
   it('books under the version it names, and a later version leaves the booked loan alone', async () => {

@@ -5,17 +5,19 @@ import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, Tran
 import { ValidationError } from '../../../../shared/domain/errors.ts';
 import {
   APPLICATION_ID,
+  LEAD_ID,
   PARTNER_A,
   PARTNER_B,
   PROGRAM_ID,
   aPartnerDecision,
   aProgram,
+  aQuotaShard,
   anApplicationRecord,
   anAsk,
   defaultLenders,
 } from '../../../support/builders.ts';
 import { lambdaContext } from '../../../support/api-events.ts';
-import { applicationItem, askItem, lenderItem, programItem } from '../../../support/dynamo-items.ts';
+import { applicationItem, askItem, lenderItem, programItem, quotaShardItem } from '../../../support/dynamo-items.ts';
 import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
 
 setHandlerEnv();
@@ -31,6 +33,7 @@ beforeEach(() => {
   ddb.on(GetCommand, { Key: APP_KEY }).resolves({ Item: applicationItem(anApplicationRecord({ round: 0 })) });
   ddb.on(GetCommand, { Key: { pk: `PROGRAM#${PROGRAM_ID}`, sk: 'V#000001' } }).resolves({ Item: programItem(aProgram()) });
   ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_TABLES.state]: defaultLenders().map(lenderItem) } });
+  ddb.on(QueryCommand).resolves({ Items: [] });
   ddb.on(QueryCommand, ASKS_QUERY).resolves({ Items: [] });
   ddb.on(TransactWriteCommand).resolves({});
 });
@@ -50,6 +53,28 @@ describe('JointReview steps', () => {
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items.map((i) => i.Update?.Key?.sk ?? i.Put?.Item?.sk)).toEqual(['APP', `ASK#${PARTNER_A}`, `ASK#${PARTNER_B}`]);
     expect(items[1]?.Put?.Item).toMatchObject({ gsi1pk: `AWAITING#${PARTNER_A}`, askedAmountMinor: '300000', state: 'PENDING' });
+    expect(ddb.commandCalls(QueryCommand, { KeyConditionExpression: 'pk = :p' }).map((c) => c.args[0].input)).toEqual(
+      [LEAD_ID, PARTNER_A, PARTNER_B].map((lenderId) => ({ TableName: TEST_TABLES.state, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}` }, ConsistentRead: true, ExclusiveStartKey: undefined })),
+    );
+  });
+
+  it("ChooseCandidates counts what all of a partner's stored quota shards hold", async () => {
+    // Partner B's shards hold 99,999,800,000 of its 100,000,000,000: 200,000 left, under its 300,000 floor.
+    const shards = [0, 3, 7].map((shard) => aQuotaShard({ lenderId: PARTNER_B, shard, committedMinor: 12_500_000_000n, version: 2 }));
+    const reserved = [1, 2, 4, 5, 6].map((shard) => aQuotaShard({ lenderId: PARTNER_B, shard, reservedMinor: 12_499_960_000n, version: 4 }));
+    ddb.on(QueryCommand, { KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `QUOTA#${PARTNER_B}` } }).resolves({ Items: [...shards, ...reserved].map(quotaShardItem) });
+    const result = await handler({ step: 'ChooseCandidates', applicationId: APPLICATION_ID, round: 1 }, lambdaContext());
+    expect(result).toMatchObject({ asks: [{ lenderId: PARTNER_A }], outcome: 'ASK' });
+    const [update] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(update?.Update?.ExpressionAttributeNames?.['#f1']).toBe('dropped');
+    expect(update?.Update?.ExpressionAttributeValues?.[':v1']).toEqual([
+      {
+        lenderId: PARTNER_B,
+        rule: 'EXPOSURE_QUOTA',
+        reason: `${PARTNER_B} has 200000 of its exposure quota left (quota 100000000000 - outstanding 37500000000 - reserved 62499800000); it must fund at least 300000 (the CN-2021 partner floor of 30%)`,
+        figures: { quotaMinor: '100000000000', outstandingMinor: '37500000000', reservedMinor: '62499800000', remainingMinor: '200000', minimumMinor: '300000' },
+      },
+    ]);
   });
 
   it('RecordTimeout marks the ask and answers its final outcome', async () => {

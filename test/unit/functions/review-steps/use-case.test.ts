@@ -16,6 +16,7 @@ import {
   aParticipant,
   aPartnerLender,
   aProgram,
+  aQuotaShard,
   approveBody,
   createApplicationBody,
   declineBody,
@@ -88,6 +89,27 @@ describe('chooseRound', () => {
     expect(stores.db.transactions).toBe(writes);
     expect(await stores.applications.asks(APPLICATION_ID)).toEqual(asks);
     expect((await stores.applications.get(APPLICATION_ID))?.timeline.filter((e) => e.step === 'ChooseCandidates#1')).toHaveLength(1);
+  });
+
+  it("counts what every shard of a partner's quota holds: a partner with none left across its shards is dropped with the totals", async () => {
+    const stores = await submitted();
+    // Partner B: 12,499,875,000 committed and 125,000 reserved on each of its 8 shards, nothing left.
+    const full = Array.from({ length: 8 }, (_, shard) =>
+      aQuotaShard({ lenderId: PARTNER_B, shard, committedMinor: 12_499_875_000n, reservedMinor: 125_000n, committedByLeadMinor: { [LEAD_ID]: 12_499_875_000n }, version: 2 }),
+    );
+    // Partner A holds something on one shard only, which leaves it room.
+    seed(stores, { quotas: [...full, aQuotaShard({ shard: 4, committedMinor: 5_000_000n, committedByLeadMinor: { [LEAD_ID]: 5_000_000n } })] });
+    const round = await chooseRound(stores, APPLICATION_ID, 1);
+    expect(round.asks.map((a) => a.lenderId)).toEqual([PARTNER_A]);
+    const record = await stores.applications.get(APPLICATION_ID);
+    expect(record?.dropped).toEqual([
+      {
+        lenderId: PARTNER_B,
+        rule: 'EXPOSURE_QUOTA',
+        reason: `${PARTNER_B} has 0 of its exposure quota left (quota 100000000000 - outstanding 99999000000 - reserved 1000000); it must fund at least 300000 (the CN-2021 partner floor of 30%)`,
+        figures: { quotaMinor: '100000000000', outstandingMinor: '99999000000', reservedMinor: '1000000', remainingMinor: '0', minimumMinor: '300000' },
+      },
+    ]);
   });
 
   it('rejects when no partner can be asked: status REJECTED with the reasons and the dropped partners', async () => {

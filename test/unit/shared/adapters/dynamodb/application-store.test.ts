@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
-import type { QuotaUsage, Reservation } from '../../../../../shared/domain/exposure.ts';
+import type { QuotaChange, QuotaShard, Reservation } from '../../../../../shared/domain/exposure.ts';
 import { WriteConflict, type ApplicationChange, type IdempotencyRecord } from '../../../../../shared/ports/stores.ts';
 import { APPLICATION_ID, LEAD_ID, NOW, PARTNER_A, PARTNER_B, REVIEW_DEADLINE, aPartnerDecision, anApplication, anApplicationRecord, anAsk } from '../../../../support/builders.ts';
 import { rejectedBy } from '../../../../support/expect-error.ts';
@@ -319,24 +319,75 @@ describe('DynamoApplicationStore.timeOut', () => {
 });
 
 describe('DynamoExposureStore', () => {
-  const QUOTA_KEY = { pk: `QUOTA#${PARTNER_A}`, sk: 'QUOTA' };
-  const reservation: Reservation = { applicationId: APPLICATION_ID, lenderId: PARTNER_A, amountMinor: 300_000n, state: 'RESERVED', at: NOW };
-  const storedReservation = { pk: `APP#${APPLICATION_ID}`, sk: `RESV#${PARTNER_A}`, entityType: 'Reservation', applicationId: APPLICATION_ID, lenderId: PARTNER_A, amountMinor: '300000', state: 'RESERVED', at: NOW };
-  const before: QuotaUsage = { lenderId: PARTNER_A, reservedMinor: 0n, committedMinor: 100n, committedByLeadMinor: { [LEAD_ID]: 100n }, version: 2 };
-  const after: QuotaUsage = { ...before, reservedMinor: 300_000n, version: 3 };
-  const quotaPut = (usage: QuotaUsage, condition: Record<string, unknown>) => ({
-    Put: {
-      TableName: TABLES.state,
-      Item: { ...QUOTA_KEY, entityType: 'Quota', lenderId: PARTNER_A, reservedMinor: String(usage.reservedMinor), committedMinor: '100', committedByLeadMinor: { [LEAD_ID]: '100' }, version: usage.version },
-      ...condition,
-    },
+  /** Partner A's 300,000 for the application: 100,000 from shard 2 (written before, at version 2) and 200,000 from shard 3 (never written). */
+  const takes = [
+    { shard: 2, amountMinor: 100_000n },
+    { shard: 3, amountMinor: 200_000n },
+  ];
+  const reservation: Reservation = { applicationId: APPLICATION_ID, lenderId: PARTNER_A, amountMinor: 300_000n, takes, state: 'RESERVED', at: NOW };
+  const storedReservation = {
+    pk: `APP#${APPLICATION_ID}`,
+    sk: `RESV#${PARTNER_A}`,
+    entityType: 'Reservation',
+    applicationId: APPLICATION_ID,
+    lenderId: PARTNER_A,
+    amountMinor: '300000',
+    takes: [
+      { shard: 2, amountMinor: '100000' },
+      { shard: 3, amountMinor: '200000' },
+    ],
+    state: 'RESERVED',
+    at: NOW,
+  };
+  const shard2: QuotaShard = { lenderId: PARTNER_A, shard: 2, allotmentMinor: 125_000n, reservedMinor: 0n, committedMinor: 25_000n, committedByLeadMinor: { [LEAD_ID]: 25_000n }, version: 2 };
+  const shard3: QuotaShard = { lenderId: PARTNER_A, shard: 3, allotmentMinor: 125_000n, reservedMinor: 0n, committedMinor: 0n, committedByLeadMinor: {}, version: 0 };
+  const reserved: QuotaChange[] = [
+    { before: shard2, after: { ...shard2, reservedMinor: 100_000n, version: 3 } },
+    { before: shard3, after: { ...shard3, reservedMinor: 200_000n, version: 1 } },
+  ];
+  const storedShard2 = {
+    pk: `QUOTA#${PARTNER_A}`,
+    sk: 'SHARD#02',
+    entityType: 'QuotaShard',
+    lenderId: PARTNER_A,
+    shard: 2,
+    allotmentMinor: '125000',
+    reservedMinor: '100000',
+    committedMinor: '25000',
+    committedByLeadMinor: { [LEAD_ID]: '25000' },
+    version: 3,
+  };
+  const storedShard3 = {
+    pk: `QUOTA#${PARTNER_A}`,
+    sk: 'SHARD#03',
+    entityType: 'QuotaShard',
+    lenderId: PARTNER_A,
+    shard: 3,
+    allotmentMinor: '125000',
+    reservedMinor: '200000',
+    committedMinor: '0',
+    committedByLeadMinor: {},
+    version: 1,
+  };
+
+  it("reads a lender's stored shards with one consistent query of its quota partition, every page", async () => {
+    ddb.on(QueryCommand).resolvesOnce({ Items: [storedShard2], LastEvaluatedKey: { pk: `QUOTA#${PARTNER_A}`, sk: 'SHARD#02' } }).resolvesOnce({ Items: [storedShard3] });
+    expect(await stores.exposure.quotaShards(PARTNER_A)).toEqual([reserved[0]?.after, reserved[1]?.after]);
+    expect(ddb.commandCalls(QueryCommand).map((c) => c.args[0].input)).toEqual([
+      { TableName: TABLES.state, KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${PARTNER_A}`, ':s': 'SHARD#' }, ConsistentRead: true, ExclusiveStartKey: undefined },
+      {
+        TableName: TABLES.state,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+        ExpressionAttributeValues: { ':p': `QUOTA#${PARTNER_A}`, ':s': 'SHARD#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: { pk: `QUOTA#${PARTNER_A}`, sk: 'SHARD#02' },
+      },
+    ]);
   });
 
-  it('answers an empty quota at version 0 when the lender has none yet, and reads one consistently', async () => {
-    ddb.on(GetCommand).resolves({});
-    expect(await stores.exposure.quota(PARTNER_B)).toEqual({ lenderId: PARTNER_B, reservedMinor: 0n, committedMinor: 0n, committedByLeadMinor: {}, version: 0 });
-    ddb.on(GetCommand, { TableName: TABLES.state, Key: QUOTA_KEY, ConsistentRead: true }).resolves({ Item: quotaPut(before, {}).Put.Item });
-    expect(await stores.exposure.quota(PARTNER_A)).toEqual(before);
+  it('answers no shards for a lender whose quota was never written', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    expect(await stores.exposure.quotaShards(PARTNER_B)).toEqual([]);
   });
 
   it("answers an empty exposure at version 0 for a new borrower, and reads one consistently", async () => {
@@ -359,33 +410,32 @@ describe('DynamoExposureStore', () => {
     });
   });
 
-  it('reserves: a new reservation and the quota on the version read, together', async () => {
+  it('reserves: the new reservation and every shard it takes from, each on the version read, together', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await stores.exposure.reserve(reservation, before, after);
+    await stores.exposure.reserve(reservation, reserved);
     expect(transactItems()).toEqual([
       { Put: { TableName: TABLES.state, Item: storedReservation, ConditionExpression: NOT_EXISTS } },
-      quotaPut(after, { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': 2 } }),
+      { Put: { TableName: TABLES.state, Item: storedShard2, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': 2 } } },
+      { Put: { TableName: TABLES.state, Item: storedShard3, ConditionExpression: NOT_EXISTS } },
     ]);
   });
 
-  it("the lender's first reservation creates its quota item", async () => {
-    ddb.on(TransactWriteCommand).resolves({});
-    const first: QuotaUsage = { lenderId: PARTNER_A, reservedMinor: 300_000n, committedMinor: 0n, committedByLeadMinor: {}, version: 1 };
-    await stores.exposure.reserve(reservation, { ...first, reservedMinor: 0n, version: 0 }, first);
-    expect(transactItems()[1]).toEqual({
-      Put: { TableName: TABLES.state, Item: { ...QUOTA_KEY, entityType: 'Quota', lenderId: PARTNER_A, reservedMinor: '300000', committedMinor: '0', committedByLeadMinor: {}, version: 1 }, ConditionExpression: NOT_EXISTS },
-    });
+  it('an existing reservation, and a shard written since it was read, are conflicts on each', async () => {
+    ddb
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(['ConditionalCheckFailed', 'None', 'None']))
+      .rejectsOnce(cancelled(['None', 'None', 'ConditionalCheckFailed']))
+      .rejectsOnce(cancelled(['None', 'ConditionalCheckFailed', 'None']));
+    for (const entity of ['reservation', 'quota', 'quota']) {
+      const conflict = await rejectedBy(WriteConflict, () => stores.exposure.reserve(reservation, reserved));
+      expect([conflict.reason, conflict.entity]).toEqual(['ALREADY_EXISTS', entity]);
+    }
   });
 
-  it('an existing reservation and a quota changed since it was read are conflicts on each', async () => {
-    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['ConditionalCheckFailed', 'None'])).rejectsOnce(cancelled(['None', 'ConditionalCheckFailed']));
-    expect((await rejectedBy(WriteConflict, () => stores.exposure.reserve(reservation, before, after))).entity).toBe('reservation');
-    expect((await rejectedBy(WriteConflict, () => stores.exposure.reserve(reservation, before, after))).entity).toBe('quota');
-  });
-
-  it('releases: the reservation from RESERVED and the quota on the version read, together', async () => {
+  it('releases: the reservation from RESERVED and every shard it goes back to, each on the version read, together', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await stores.exposure.release({ ...reservation, state: 'RELEASED' }, after, { ...before, version: 4 });
+    const released: QuotaChange[] = reserved.map(({ after }) => ({ before: after, after: { ...after, reservedMinor: 0n, version: after.version + 1 } }));
+    await stores.exposure.release({ ...reservation, state: 'RELEASED' }, released);
     expect(transactItems()).toEqual([
       {
         Update: {
@@ -397,7 +447,14 @@ describe('DynamoExposureStore', () => {
           ExpressionAttributeValues: { ':to': 'RELEASED', ':from': 'RESERVED', ':at': NOW },
         },
       },
-      quotaPut({ ...before, version: 4 }, { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': 3 } }),
+      { Put: { TableName: TABLES.state, Item: { ...storedShard2, reservedMinor: '0', version: 4 }, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': 3 } } },
+      { Put: { TableName: TABLES.state, Item: { ...storedShard3, reservedMinor: '0', version: 2 }, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': 1 } } },
     ]);
+  });
+
+  it('a release whose reservation is no longer RESERVED is a conflict on the reservation', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None', 'None']));
+    const released: QuotaChange[] = reserved.map(({ after }) => ({ before: after, after: { ...after, reservedMinor: 0n, version: after.version + 1 } }));
+    expect((await rejectedBy(WriteConflict, () => stores.exposure.release({ ...reservation, state: 'RELEASED' }, released))).entity).toBe('reservation');
   });
 });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -8,7 +8,10 @@ import { rejectedBy } from '../../../../support/expect-error.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const doc = createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' }));
-afterEach(() => ddb.reset());
+afterEach(() => {
+  ddb.reset();
+  vi.restoreAllMocks();
+});
 
 function cancelled(...codes: string[]): TransactionCanceledException {
   return new TransactionCanceledException({
@@ -107,10 +110,35 @@ describe('transactWrite', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(3);
   });
 
-  it('makes five attempts by default', async () => {
+  /** The waits asked for between attempts; each wait then passes at once. */
+  function recordWaits(): number[] {
+    const waits: number[] = [];
+    const schedule = globalThis.setTimeout;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
+      waits.push(ms ?? 0);
+      return schedule(callback, 0);
+    }) as typeof setTimeout);
+    return waits;
+  }
+
+  it('makes eight attempts by default', async () => {
+    const waits = recordWaits();
     ddb.on(TransactWriteCommand).rejects(cancelled('TransactionConflict'));
     expect((await rejectedBy(WriteConflict, () => transactWrite(doc, ITEMS.slice(0, 1), ['idempotency']))).reason).toBe('BUSY');
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(5);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(8);
+    expect(waits).toHaveLength(7);
+  });
+
+  it('waits a random time between attempts, below a bound that doubles from 20 ms up to 500 ms', async () => {
+    const waits = recordWaits();
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999_999);
+    ddb.on(TransactWriteCommand).rejects(cancelled('TransactionConflict'));
+    await rejectedBy(WriteConflict, () => transactWrite(doc, ITEMS, ENTITIES));
+    expect(waits).toEqual([19, 39, 79, 159, 319, 499, 499]);
+    random.mockReturnValue(0);
+    waits.length = 0;
+    await rejectedBy(WriteConflict, () => transactWrite(doc, ITEMS, ENTITIES, 3));
+    expect(waits).toEqual([0, 0]);
   });
 
   it('lets a cancellation for another reason through unchanged', async () => {

@@ -5,7 +5,8 @@ import { applyEntry, openPosition, type Position } from '../../../../../shared/d
 import type { Lender } from '../../../../../shared/domain/lender.ts';
 import { bookLoan, type Loan } from '../../../../../shared/domain/loan.ts';
 import type { Program } from '../../../../../shared/domain/program.ts';
-import { NOW, aBookLoanRequest, aLender, aParticipant, aProgram, lenderMap } from '../../../../support/builders.ts';
+import type { QuotaShard, Reservation } from '../../../../../shared/domain/exposure.ts';
+import { LEAD_ID, NOW, aBookLoanRequest, aLender, aParticipant, aProgram, aQuotaShard, aReservation, lenderMap } from '../../../../support/builders.ts';
 
 describe('encode', () => {
   it('writes every *Minor amount as a decimal string and leaves everything else alone', () => {
@@ -58,6 +59,17 @@ describe('round trip', () => {
     ['a loan with its copied terms', loan satisfies Loan],
     ['a journal entry', entry],
     ['a position', applyEntry(openPosition('LEAD-BANK', loan.loanId, 'CNY'), entry)],
+    ['a quota shard', aQuotaShard({ shard: 7, allotmentMinor: 125_000_001n, reservedMinor: 1n, committedMinor: 2n, committedByLeadMinor: { [LEAD_ID]: 2n } }) satisfies QuotaShard],
+    [
+      'a reservation taken from two shards',
+      aReservation({
+        amountMinor: 300_000n,
+        takes: [
+          { shard: 7, amountMinor: 1n },
+          { shard: 0, amountMinor: 299_999n },
+        ],
+      }) satisfies Reservation,
+    ],
   ];
   it.each(records)('%s survives encode and decode unchanged', (_name, record) => {
     expect(decode(JSON.parse(JSON.stringify(encode(record))))).toEqual(record);

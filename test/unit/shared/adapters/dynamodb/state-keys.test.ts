@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LOAN_SHARDS, loanShard, stateKeys } from '../../../../../shared/adapters/dynamodb/state-keys.ts';
+import { QUOTA_SHARDS } from '../../../../../shared/domain/exposure.ts';
 
 describe('stateKeys (docs/access-patterns.md S1-S9)', () => {
   it('S1/S2 lenders', () => {
@@ -50,8 +51,17 @@ describe('stateKeys of the joint review (docs/joint-review.md S10-S17) and sched
   it('S15-S17 reservations, quotas and borrower exposure', () => {
     expect(stateKeys.reservation('APP-1', 'PARTNER-A')).toEqual({ pk: 'APP#APP-1', sk: 'RESV#PARTNER-A' });
     expect(stateKeys.reservationPrefix).toBe('RESV#');
-    expect(stateKeys.quota('PARTNER-A')).toEqual({ pk: 'QUOTA#PARTNER-A', sk: 'QUOTA' });
+    expect(stateKeys.quotaShard('PARTNER-A', 0)).toEqual({ pk: 'QUOTA#PARTNER-A', sk: 'SHARD#00' });
+    expect(stateKeys.quotaShard('PARTNER-A', 7)).toEqual({ pk: 'QUOTA#PARTNER-A', sk: 'SHARD#07' });
+    expect(stateKeys.quotaPartition('PARTNER-A')).toBe('QUOTA#PARTNER-A');
+    expect(stateKeys.quotaShard('PARTNER-A', 3).pk).toBe(stateKeys.quotaPartition('PARTNER-A'));
     expect(stateKeys.borrowerExposure('BRW-1')).toEqual({ pk: 'BORROWER#BRW-1', sk: 'EXPOSURE' });
+  });
+
+  it("a lender's quota shards share one partition and sort by shard number", () => {
+    const sks = Array.from({ length: QUOTA_SHARDS }, (_, shard) => stateKeys.quotaShard('LEAD-BANK', shard).sk);
+    expect(sks).toEqual(['SHARD#00', 'SHARD#01', 'SHARD#02', 'SHARD#03', 'SHARD#04', 'SHARD#05', 'SHARD#06', 'SHARD#07']);
+    expect([...sks].sort()).toEqual(sks);
   });
 
   it("schedules live in the loan's partition, beside the loan", () => {

@@ -4,7 +4,7 @@ import { DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanc
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
 import { decode, stripKeys, type Item } from '../../../../../shared/adapters/dynamodb/codec.ts';
-import { addBorrowerExposure, commitQuota, noBorrowerExposure, noQuotaUsage, type QuotaUsage, type Reservation } from '../../../../../shared/domain/exposure.ts';
+import { addBorrowerExposure, commitQuota, noBorrowerExposure, quotaUsageOf, type QuotaShard, type QuotaTake, type Reservation } from '../../../../../shared/domain/exposure.ts';
 import { applyEntry, openPosition } from '../../../../../shared/domain/ledger.ts';
 import { bookLoan } from '../../../../../shared/domain/loan.ts';
 import { loanSchedules } from '../../../../../shared/domain/schedule.ts';
@@ -210,12 +210,26 @@ describe('DynamoLoanStore.book', () => {
     return found;
   };
 
-  /** Partner A has booked before (version 3); the lead and partner B have no quota item yet. */
-  const partnerABefore: QuotaUsage = { lenderId: PARTNER_A, reservedMinor: 0n, committedMinor: 5_000_000n, committedByLeadMinor: { [LEAD_ID]: 5_000_000n }, version: 3 };
-  const directQuotas = [noQuotaUsage(LEAD_ID), partnerABefore, noQuotaUsage(PARTNER_B)].map((before) => ({
-    before,
-    after: commitQuota(lender(before.lenderId), before, part(before.lenderId), LEAD_ID, 0n),
-  }));
+  /** Shard `n` of a lender's quota as stored (RMB 1,000,000,000.00 over 8 shards). */
+  const shard = (lenderId: string, n: number, overrides: Partial<QuotaShard> = {}): QuotaShard => ({
+    lenderId,
+    shard: n,
+    allotmentMinor: 12_500_000_000n,
+    reservedMinor: 0n,
+    committedMinor: 0n,
+    committedByLeadMinor: {},
+    version: 1,
+    ...overrides,
+  });
+  const commit = (lenderId: string, stored: readonly QuotaShard[], reservation: Reservation | null) =>
+    commitQuota(lender(lenderId), quotaUsageOf(lender(lenderId), stored), part(lenderId), LEAD_ID, reservation, LOAN_ID);
+
+  /**
+   * The loan id starts at shard 3. Partner A has booked on shard 3 before (version 3); the lead
+   * and partner B have never written it.
+   */
+  const partnerAShard3 = shard(PARTNER_A, 3, { committedMinor: 5_000_000n, committedByLeadMinor: { [LEAD_ID]: 5_000_000n }, version: 3 });
+  const directQuotas = [commit(LEAD_ID, [], null), commit(PARTNER_A, [partnerAShard3], null), commit(PARTNER_B, [], null)].flat();
   const exposureBefore = noBorrowerExposure('BRW-0001');
   const exposureAfter = addBorrowerExposure(exposureBefore, loan.borrower, loan.principalMinor, loan.fundingPlan, lenders, 'CN-2021');
   const direct: LoanBooking = {
@@ -229,15 +243,27 @@ describe('DynamoLoanStore.book', () => {
     applicationChange: null,
   };
 
-  /** The same loan booked from its application: every part was reserved, the step is recorded. */
-  const reserved = (lenderId: string): Reservation => ({ applicationId: LOAN_ID, lenderId, amountMinor: part(lenderId).amountMinor, state: 'RESERVED', at: NOW });
-  const reservedBefore = (lenderId: string, version: number): QuotaUsage => ({ lenderId, reservedMinor: part(lenderId).amountMinor, committedMinor: 0n, committedByLeadMinor: {}, version });
+  /**
+   * The same loan booked from its application: every part was reserved (partner B's over shards 5
+   * and 6, the others' on shard 5 alone), the step is recorded.
+   */
+  const takesOf: Record<string, QuotaTake[]> = {
+    [LEAD_ID]: [{ shard: 5, amountMinor: 400_000n }],
+    [PARTNER_A]: [{ shard: 5, amountMinor: 300_000n }],
+    [PARTNER_B]: [
+      { shard: 5, amountMinor: 100_000n },
+      { shard: 6, amountMinor: 200_000n },
+    ],
+  };
+  const reserved = (lenderId: string): Reservation => ({ applicationId: LOAN_ID, lenderId, amountMinor: part(lenderId).amountMinor, takes: takesOf[lenderId] ?? [], state: 'RESERVED', at: NOW });
+  const reservedShards: Record<string, QuotaShard[]> = {
+    [LEAD_ID]: [shard(LEAD_ID, 5, { reservedMinor: 400_000n })],
+    [PARTNER_A]: [shard(PARTNER_A, 5, { reservedMinor: 300_000n })],
+    [PARTNER_B]: [shard(PARTNER_B, 5, { reservedMinor: 100_000n, version: 2 }), shard(PARTNER_B, 6, { reservedMinor: 200_000n })],
+  };
   const fromApplication: LoanBooking = {
     ...direct,
-    quotas: [reservedBefore(LEAD_ID, 1), reservedBefore(PARTNER_A, 1), reservedBefore(PARTNER_B, 2)].map((before) => ({
-      before,
-      after: commitQuota(lender(before.lenderId), before, part(before.lenderId), LEAD_ID, before.reservedMinor),
-    })),
+    quotas: [LEAD_ID, PARTNER_A, PARTNER_B].flatMap((id) => commit(id, reservedShards[id] ?? [], reserved(id))),
     idempotency: null,
     usedReservations: [LEAD_ID, PARTNER_A, PARTNER_B].map((id) => ({ ...reserved(id), state: 'USED', at: NOW })),
     applicationChange: {
@@ -308,29 +334,22 @@ describe('DynamoLoanStore.book', () => {
     );
     expect(items.slice(3, 6)).toEqual([position(LEAD_ID, '400000'), position(PARTNER_A, '300000'), position(PARTNER_B, '300000')]);
     expectSchedules(items.slice(6, 10));
+    const shardItem = (lenderId: string, committedMinor: string, version: number) => ({
+      pk: `QUOTA#${lenderId}`,
+      sk: 'SHARD#03',
+      entityType: 'QuotaShard',
+      lenderId,
+      shard: 3,
+      allotmentMinor: '12500000000',
+      reservedMinor: '0',
+      committedMinor,
+      committedByLeadMinor: { [LEAD_ID]: committedMinor },
+      version,
+    });
     expect(items.slice(10, 13)).toEqual([
-      {
-        Put: {
-          TableName: TABLES.state,
-          Item: { pk: `QUOTA#${LEAD_ID}`, sk: 'QUOTA', entityType: 'Quota', lenderId: LEAD_ID, reservedMinor: '0', committedMinor: '400000', committedByLeadMinor: { [LEAD_ID]: '400000' }, version: 1 },
-          ConditionExpression: NOT_EXISTS,
-        },
-      },
-      {
-        Put: {
-          TableName: TABLES.state,
-          Item: { pk: `QUOTA#${PARTNER_A}`, sk: 'QUOTA', entityType: 'Quota', lenderId: PARTNER_A, reservedMinor: '0', committedMinor: '5300000', committedByLeadMinor: { [LEAD_ID]: '5300000' }, version: 4 },
-          ConditionExpression: 'version = :v',
-          ExpressionAttributeValues: { ':v': 3 },
-        },
-      },
-      {
-        Put: {
-          TableName: TABLES.state,
-          Item: { pk: `QUOTA#${PARTNER_B}`, sk: 'QUOTA', entityType: 'Quota', lenderId: PARTNER_B, reservedMinor: '0', committedMinor: '300000', committedByLeadMinor: { [LEAD_ID]: '300000' }, version: 1 },
-          ConditionExpression: NOT_EXISTS,
-        },
-      },
+      { Put: { TableName: TABLES.state, Item: shardItem(LEAD_ID, '400000', 1), ConditionExpression: NOT_EXISTS } },
+      { Put: { TableName: TABLES.state, Item: shardItem(PARTNER_A, '5300000', 4), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': 3 } } },
+      { Put: { TableName: TABLES.state, Item: shardItem(PARTNER_B, '300000', 1), ConditionExpression: NOT_EXISTS } },
     ]);
     expect(items[13]).toEqual({
       Put: {
@@ -350,11 +369,26 @@ describe('DynamoLoanStore.book', () => {
     });
   });
 
+  it("writes every shard a part takes from: a part past its shard's room goes on into the next, each on its own version", async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const nearlyFull = shard(PARTNER_A, 3, { committedMinor: 12_499_900_000n, committedByLeadMinor: { [LEAD_ID]: 12_499_900_000n }, version: 3 });
+    await stores.loans.book({ ...direct, quotas: [commit(LEAD_ID, [], null), commit(PARTNER_A, [nearlyFull], null), commit(PARTNER_B, [], null)].flat() });
+    const items = transactItems();
+    expect(items).toHaveLength(3 + 3 + 1 + 3 + 4 + 1);
+    expect(items.slice(10, 14).map((i) => [i.Put?.Item?.pk, i.Put?.Item?.sk, i.Put?.Item?.committedMinor, i.Put?.Item?.version, i.Put?.ConditionExpression, i.Put?.ExpressionAttributeValues])).toEqual([
+      [`QUOTA#${LEAD_ID}`, 'SHARD#03', '400000', 1, NOT_EXISTS, undefined],
+      [`QUOTA#${PARTNER_A}`, 'SHARD#03', '12500000000', 4, 'version = :v', { ':v': 3 }],
+      [`QUOTA#${PARTNER_A}`, 'SHARD#04', '200000', 1, NOT_EXISTS, undefined],
+      [`QUOTA#${PARTNER_B}`, 'SHARD#03', '300000', 1, NOT_EXISTS, undefined],
+    ]);
+    expect(items[14]?.Put?.Item?.sk).toBe('EXPOSURE');
+  });
+
   it('booked from an application: no idempotency record; reservations RESERVED → USED and the application step, in the same transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await stores.loans.book(fromApplication);
     const items = transactItems();
-    expect(items).toHaveLength(2 + 3 + 4 + 3 + 1 + 3 + 1);
+    expect(items).toHaveLength(2 + 3 + 4 + 4 + 1 + 3 + 1);
     expect(items.map((i) => String(i.Put?.Item?.sk ?? i.Update?.Key?.sk))).toEqual([
       'LOAN',
       `ENTRY#DISBURSEMENT#${LOAN_ID}`,
@@ -365,9 +399,10 @@ describe('DynamoLoanStore.book', () => {
       `SCHEDULE#LENDER#${LEAD_ID}`,
       `SCHEDULE#LENDER#${PARTNER_A}`,
       `SCHEDULE#LENDER#${PARTNER_B}`,
-      'QUOTA',
-      'QUOTA',
-      'QUOTA',
+      'SHARD#05',
+      'SHARD#05',
+      'SHARD#05',
+      'SHARD#06',
       'EXPOSURE',
       `RESV#${LEAD_ID}`,
       `RESV#${PARTNER_A}`,
@@ -377,13 +412,27 @@ describe('DynamoLoanStore.book', () => {
     expect(items[10]).toEqual({
       Put: {
         TableName: TABLES.state,
-        Item: { pk: `QUOTA#${PARTNER_A}`, sk: 'QUOTA', entityType: 'Quota', lenderId: PARTNER_A, reservedMinor: '0', committedMinor: '300000', committedByLeadMinor: { [LEAD_ID]: '300000' }, version: 2 },
+        Item: {
+          pk: `QUOTA#${PARTNER_A}`,
+          sk: 'SHARD#05',
+          entityType: 'QuotaShard',
+          lenderId: PARTNER_A,
+          shard: 5,
+          allotmentMinor: '12500000000',
+          reservedMinor: '0',
+          committedMinor: '300000',
+          committedByLeadMinor: { [LEAD_ID]: '300000' },
+          version: 2,
+        },
         ConditionExpression: 'version = :v',
         ExpressionAttributeValues: { ':v': 1 },
       },
     });
-    expect(items[11]?.Put?.ExpressionAttributeValues).toEqual({ ':v': 2 });
-    expect(items.slice(13, 16)).toEqual(
+    expect(items.slice(11, 13).map((i) => [i.Put?.Item?.pk, i.Put?.Item?.sk, i.Put?.Item?.reservedMinor, i.Put?.Item?.committedMinor, i.Put?.Item?.version, i.Put?.ExpressionAttributeValues])).toEqual([
+      [`QUOTA#${PARTNER_B}`, 'SHARD#05', '0', '100000', 3, { ':v': 2 }],
+      [`QUOTA#${PARTNER_B}`, 'SHARD#06', '0', '200000', 2, { ':v': 1 }],
+    ]);
+    expect(items.slice(14, 17)).toEqual(
       [LEAD_ID, PARTNER_A, PARTNER_B].map((lenderId) => ({
         Update: {
           TableName: TABLES.state,
@@ -395,7 +444,7 @@ describe('DynamoLoanStore.book', () => {
         },
       })),
     );
-    expect(items[16]).toEqual({
+    expect(items[17]).toEqual({
       Update: {
         TableName: TABLES.state,
         Key: { pk: `APP#${LOAN_ID}`, sk: 'APP' },
@@ -430,10 +479,11 @@ describe('DynamoLoanStore.book', () => {
   });
 
   it.each([
+    [12, 'quota'],
     [14, 'reservation'],
-    [16, 'application-step'],
+    [17, 'application-step'],
   ])('a failed condition on item %i of a booking from an application is a conflict on %s', async (index, entity) => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 17 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
+    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 18 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
     const conflict = await rejectedBy(WriteConflict, () => stores.loans.book(fromApplication));
     expect([conflict.reason, conflict.entity]).toEqual(['ALREADY_EXISTS', entity]);
   });
