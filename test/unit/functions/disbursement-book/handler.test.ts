@@ -23,7 +23,7 @@ const input = { applicationId: APPLICATION_ID, disbursementReference: 'DISB-2025
 const reserved = (lenderId: string, amountMinor: bigint) => reservationItem(aReservation({ lenderId, amountMinor }));
 const quotaShard0 = (lenderId: string, reservedMinor: bigint) => quotaShardItem(aQuotaShard({ lenderId, shard: 0, reservedMinor }));
 const RESERVATIONS = { KeyConditionExpression: 'pk = :p AND begins_with(sk, :r)' };
-const quotaShards = (lenderId: string) => ({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}` } });
+const quotaShards = (lenderId: string) => ({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}`, ':s': 'SHARD#' } });
 
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date(NOW), toFake: ['Date'] });
@@ -79,8 +79,8 @@ describe('BookLoan task', () => {
       ConditionExpression: 'version = :v',
       ExpressionAttributeValues: { ':v': 1 },
     });
-    expect(ddb.commandCalls(QueryCommand, { KeyConditionExpression: 'pk = :p' }).map((c) => c.args[0].input)).toEqual(
-      [LEAD_ID, PARTNER_A].map((lenderId) => ({ TableName: TEST_TABLES.state, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}` }, ConsistentRead: true, ExclusiveStartKey: undefined })),
+    expect(ddb.commandCalls(QueryCommand, { KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)' }).map((c) => c.args[0].input)).toEqual(
+      [LEAD_ID, PARTNER_A].map((lenderId) => ({ TableName: TEST_TABLES.state, KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}`, ':s': 'SHARD#' }, ConsistentRead: true, ExclusiveStartKey: undefined })),
     );
     expect(items[12]?.Update?.ExpressionAttributeValues).toMatchObject({ ':step': 'BookLoan', ':g1': 'APPSTATUS#BOOKED' });
   });

@@ -19,7 +19,7 @@ const PLAN: PlanLine[] = [
 ];
 const APP_KEY = { pk: `APP#${APPLICATION_ID}`, sk: 'APP' };
 const RESERVATIONS = { KeyConditionExpression: 'pk = :p AND begins_with(sk, :r)' };
-const quotaShards = (lenderId: string) => ({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}` } });
+const quotaShards = (lenderId: string) => ({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}`, ':s': 'SHARD#' } });
 const lenders = (partnerQuotaMinor = 100_000_000_000n) => [aLeadLender(), aPartnerLender(PARTNER_A, { limits: aLimits({ exposureQuotaMinor: partnerQuotaMinor }) })].map(lenderItem);
 
 beforeEach(() => {

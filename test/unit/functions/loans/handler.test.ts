@@ -81,7 +81,7 @@ describe('POST /v1/loans', () => {
   it("answers 422 EXPOSURE_QUOTA when a lender's quota left across its loans is short, and writes nothing", async () => {
     // 25,000 left on each of the 8 shards: 200,000 in all for a part of 300,000.
     const used = Array.from({ length: 8 }, (_, shard) => aQuotaShard({ shard, committedMinor: 12_499_975_000n, committedByLeadMinor: { [LEAD_ID]: 12_499_975_000n }, version: 7 }));
-    ddb.on(QueryCommand, { KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `QUOTA#${PARTNER_A}` } }).resolves({ Items: used.map(quotaShardItem) });
+    ddb.on(QueryCommand, { KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${PARTNER_A}`, ':s': 'SHARD#' } }).resolves({ Items: used.map(quotaShardItem) });
     const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: bookLoanBody(), idempotencyKey: KEY });
     expect(result.statusCode).toBe(422);
     expect(bodyOf(result)).toEqual({

@@ -53,8 +53,8 @@ describe('JointReview steps', () => {
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items.map((i) => i.Update?.Key?.sk ?? i.Put?.Item?.sk)).toEqual(['APP', `ASK#${PARTNER_A}`, `ASK#${PARTNER_B}`]);
     expect(items[1]?.Put?.Item).toMatchObject({ gsi1pk: `AWAITING#${PARTNER_A}`, askedAmountMinor: '300000', state: 'PENDING' });
-    expect(ddb.commandCalls(QueryCommand, { KeyConditionExpression: 'pk = :p' }).map((c) => c.args[0].input)).toEqual(
-      [LEAD_ID, PARTNER_A, PARTNER_B].map((lenderId) => ({ TableName: TEST_TABLES.state, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}` }, ConsistentRead: true, ExclusiveStartKey: undefined })),
+    expect(ddb.commandCalls(QueryCommand, { KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)' }).map((c) => c.args[0].input)).toEqual(
+      [LEAD_ID, PARTNER_A, PARTNER_B].map((lenderId) => ({ TableName: TEST_TABLES.state, KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}`, ':s': 'SHARD#' }, ConsistentRead: true, ExclusiveStartKey: undefined })),
     );
   });
 
@@ -62,7 +62,7 @@ describe('JointReview steps', () => {
     // Partner B's shards hold 99,999,800,000 of its 100,000,000,000: 200,000 left, under its 300,000 floor.
     const shards = [0, 3, 7].map((shard) => aQuotaShard({ lenderId: PARTNER_B, shard, committedMinor: 12_500_000_000n, version: 2 }));
     const reserved = [1, 2, 4, 5, 6].map((shard) => aQuotaShard({ lenderId: PARTNER_B, shard, reservedMinor: 12_499_960_000n, version: 4 }));
-    ddb.on(QueryCommand, { KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `QUOTA#${PARTNER_B}` } }).resolves({ Items: [...shards, ...reserved].map(quotaShardItem) });
+    ddb.on(QueryCommand, { KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${PARTNER_B}`, ':s': 'SHARD#' } }).resolves({ Items: [...shards, ...reserved].map(quotaShardItem) });
     const result = await handler({ step: 'ChooseCandidates', applicationId: APPLICATION_ID, round: 1 }, lambdaContext());
     expect(result).toMatchObject({ asks: [{ lenderId: PARTNER_A }], outcome: 'ASK' });
     const [update] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
