@@ -14,7 +14,7 @@ export const ACCOUNTS = [
 ] as const;
 export type Account = (typeof ACCOUNTS)[number];
 
-export type EventType = 'DISBURSEMENT';
+export type EventType = 'DISBURSEMENT' | 'REPAYMENT' | 'REVERSAL';
 
 export interface Leg {
   readonly lenderId: string;
@@ -35,6 +35,8 @@ export interface JournalEntry {
   readonly businessDate: string;
   readonly legs: readonly Leg[];
   readonly createdAt: string;
+  /** A reversal names the entry it cancels; absent on every other entry. */
+  readonly reverses?: string;
 }
 
 /** Balances per account, debit-positive: a debit adds, a credit subtracts. */

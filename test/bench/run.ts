@@ -1,16 +1,19 @@
 /**
  * `npm run bench`: local performance figures. Prints; asserts nothing about time.
- *   BENCH_LOANS_PER_CLIENT (default 100) and BENCH_APPLICATIONS (default 100) set the run sizes.
+ *   BENCH_LOANS_PER_CLIENT (default 100), BENCH_APPLICATIONS (default 100) and BENCH_SPLITS
+ *   (default 200000) set the run sizes.
  */
 import { startLocalStack } from '../../infra/local/stack.ts';
 import { benchBooking, printBooking } from './booking.ts';
 import { benchReview, printReview } from './review.ts';
+import { benchSplit } from './split.ts';
 import { benchStartup, printStartup } from './startup.ts';
 
 const loansPerClient = Number(process.env.BENCH_LOANS_PER_CLIENT ?? '100');
 const applications = Number(process.env.BENCH_APPLICATIONS ?? '100');
 
 console.log(`Colend local benchmarks, Node ${process.version}, ${new Date().toISOString()}`);
+benchSplit(Number(process.env.BENCH_SPLITS ?? '200000')); // the pure engine, before anything local starts
 printStartup(await benchStartup());
 
 const stack = await startLocalStack({ port: 0, runSchedules: false, log: () => undefined, meterDynamoDb: true });

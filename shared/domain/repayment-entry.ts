@@ -1,0 +1,181 @@
+import { invariant, RuleViolation, ValidationError } from './errors.ts';
+import { assertBalanced, entryIdOf, ESCROW, type Account, type JournalEntry, type Leg } from './ledger.ts';
+import { assertCurrency, parseIsoDate } from './money/index.ts';
+import { describeValue } from './money/describe-value.ts';
+import type { RepaymentSplit } from './repayment-split.ts';
+
+/**
+ * The journal entries of a repayment and of its reversal. Legs per book are written down in
+ * docs/repayments.md.
+ */
+
+/**
+ * One balanced entry for a split repayment, `REPAYMENT#<repaymentId>`. In each lender's book, in
+ * lender id order: Dr SETTLEMENT_CLEARING (counterparty ESCROW) for everything it receives;
+ * Cr PRINCIPAL_RECEIVABLE, INTEREST_INCOME, PENALTY_INCOME, and FEE_INCOME (fees and spread). The
+ * suspense follows in the lead's book: Dr SETTLEMENT_CLEARING (ESCROW) / Cr SUSPENSE. Legs of zero
+ * are left out.
+ */
+export function repaymentEntry(
+  loanId: string,
+  repaymentId: string,
+  valueDate: string,
+  currency: string,
+  repayment: RepaymentSplit,
+  now: string,
+): JournalEntry {
+  checkId(loanId, 'loanId');
+  checkId(repaymentId, 'repaymentId');
+  checkDate(valueDate, 'valueDate');
+  assertCurrency(currency, 'currency');
+  const legs: Leg[] = [];
+  let clearingMinor = 0n;
+  let suspenseBooked = repayment.suspenseMinor === 0n;
+  for (const [lenderId, parts] of repayment.perLender) {
+    const incomeMinor = parts.feeMinor + parts.spreadMinor;
+    const receivedMinor = parts.principalMinor + parts.interestMinor + parts.penaltyMinor + incomeMinor;
+    clearingMinor += receivedMinor;
+    push(legs, lenderId, 'SETTLEMENT_CLEARING', 'DEBIT', receivedMinor, ESCROW);
+    push(legs, lenderId, 'PRINCIPAL_RECEIVABLE', 'CREDIT', parts.principalMinor, null);
+    push(legs, lenderId, 'INTEREST_INCOME', 'CREDIT', parts.interestMinor, null);
+    push(legs, lenderId, 'PENALTY_INCOME', 'CREDIT', parts.penaltyMinor, null);
+    push(legs, lenderId, 'FEE_INCOME', 'CREDIT', incomeMinor, null);
+    if (lenderId === repayment.suspenseLenderId && !suspenseBooked) {
+      clearingMinor += repayment.suspenseMinor;
+      push(legs, lenderId, 'SETTLEMENT_CLEARING', 'DEBIT', repayment.suspenseMinor, ESCROW);
+      push(legs, lenderId, 'SUSPENSE', 'CREDIT', repayment.suspenseMinor, null);
+      suspenseBooked = true;
+    }
+  }
+  invariant(suspenseBooked, 'suspense is booked in the book of a lender of the split', {
+    suspenseLenderId: repayment.suspenseLenderId,
+  });
+  if (clearingMinor !== repayment.paidMinor) {
+    invariant(false, 'the entry books exactly what the borrower paid', {
+      paidMinor: repayment.paidMinor.toString(),
+      bookedMinor: clearingMinor.toString(),
+    });
+  }
+  const entry: JournalEntry = {
+    entryId: entryIdOf('REPAYMENT', repaymentId),
+    eventType: 'REPAYMENT',
+    eventId: repaymentId,
+    loanId,
+    currency,
+    businessDate: valueDate,
+    legs,
+    createdAt: now,
+  };
+  assertBooksBalance(entry);
+  return entry;
+}
+
+/**
+ * The exact negative of an entry as its own entry, `REVERSAL#<reversalId>`: the same legs with
+ * debit and credit swapped, naming the original in `reverses`. It is booked on `businessDate`, the
+ * original's business date unless given. A reversal is itself never reversed: the event is booked
+ * again under a new id instead.
+ */
+export function reversalEntry(
+  original: JournalEntry,
+  reversalId: string,
+  now: string,
+  businessDate: string = original.businessDate,
+): JournalEntry {
+  checkId(reversalId, 'reversalId');
+  checkDate(businessDate, 'businessDate');
+  if (original.eventType === 'REVERSAL' || original.reverses !== undefined) {
+    throw new RuleViolation('REVERSAL_OF_REVERSAL', `entry ${original.entryId} is a reversal and cannot be reversed`, {
+      entryId: original.entryId,
+    });
+  }
+  assertBalanced(original);
+  const legs = original.legs.map(
+    (leg): Leg => ({ ...leg, side: leg.side === 'DEBIT' ? 'CREDIT' : 'DEBIT' }),
+  );
+  const entry: JournalEntry = {
+    entryId: entryIdOf('REVERSAL', reversalId),
+    eventType: 'REVERSAL',
+    eventId: reversalId,
+    loanId: original.loanId,
+    currency: original.currency,
+    businessDate,
+    legs,
+    createdAt: now,
+    reverses: original.entryId,
+  };
+  invariant(entry.entryId !== original.entryId, 'a reversal has an id of its own', { entryId: entry.entryId });
+  assertBalanced(entry);
+  assertTotalBalance(entry);
+  return entry;
+}
+
+function push(
+  legs: Leg[],
+  lenderId: string,
+  account: Account,
+  side: Leg['side'],
+  amountMinor: bigint,
+  counterparty: string | null,
+): void {
+  if (amountMinor !== 0n) legs.push({ lenderId, account, side, amountMinor, counterparty });
+}
+
+/**
+ * The checks of the ledger's `assertBalanced` in one pass, for entries whose legs are grouped by
+ * book (as a repayment entry's are): at least one leg, every leg positive, debits equal credits in
+ * each book and in total.
+ */
+function assertBooksBalance(entry: JournalEntry): void {
+  const legs = entry.legs;
+  invariant(legs.length > 0, 'a journal entry has at least one leg', { entryId: entry.entryId });
+  const closed: string[] = [];
+  let book = legs[0]!.lenderId;
+  let bookNet = 0n;
+  let totalNet = 0n;
+  for (const leg of legs) {
+    if (leg.amountMinor <= 0n) {
+      invariant(false, 'every leg amount is positive', { entryId: entry.entryId, leg: leg.account, lenderId: leg.lenderId });
+    }
+    if (leg.lenderId !== book) {
+      invariant(bookNet === 0n, 'a journal entry balances in every book', { entryId: entry.entryId, lenderId: book });
+      closed.push(book);
+      invariant(!closed.includes(leg.lenderId), "a book's legs are together", { entryId: entry.entryId, lenderId: leg.lenderId });
+      book = leg.lenderId;
+    }
+    const signed = leg.side === 'DEBIT' ? leg.amountMinor : -leg.amountMinor;
+    bookNet += signed;
+    totalNet += signed;
+  }
+  invariant(bookNet === 0n, 'a journal entry balances in every book', { entryId: entry.entryId, lenderId: book });
+  invariant(totalNet === 0n, 'a journal entry balances in total', { entryId: entry.entryId });
+}
+
+/** The last date found valid: the payments of a day share it. */
+let lastValidDate = '';
+
+function checkDate(value: string, path: string): void {
+  if (value === lastValidDate && value !== '') return;
+  parseIsoDate(value, path);
+  lastValidDate = value;
+}
+
+function assertTotalBalance(entry: JournalEntry): void {
+  let debits = 0n;
+  let credits = 0n;
+  for (const leg of entry.legs) {
+    if (leg.side === 'DEBIT') debits += leg.amountMinor;
+    else credits += leg.amountMinor;
+  }
+  invariant(debits === credits, 'a journal entry balances in total', {
+    entryId: entry.entryId,
+    debitMinor: debits.toString(),
+    creditMinor: credits.toString(),
+  });
+}
+
+function checkId(value: unknown, path: string): void {
+  if (typeof value !== 'string' || value === '') {
+    throw new ValidationError(`${path} must be a non-empty id, got ${describeValue(value)}`, { path, rule: 'id' });
+  }
+}

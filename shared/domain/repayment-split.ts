@@ -1,0 +1,473 @@
+import { invariant, RuleViolation, ValidationError } from './errors.ts';
+import { dayCountFraction, divRound, parseRate, split, toExactFraction } from './money/index.ts';
+import type { DayCount, DayCountFraction, ExactFraction, RemainderRule, SplitPart } from './money/index.ts';
+import { describeValue } from './money/describe-value.ts';
+import type { ProgramTerms } from './program.ts';
+import { checkDues, totalCovered, type Covered } from './repayment-waterfall.ts';
+import { scheduleRemainderRule } from './schedule.ts';
+
+/**
+ * The repayment split: what each lender receives of the principal, interest, penalty and fees one
+ * borrower payment covers, and what goes to suspense. Each component is divided separately with the
+ * money core's `split` and the program's remainder rule. The rules are written down in
+ * docs/repayments.md.
+ */
+
+/** The program settings a split reads: a loan's terms snapshot satisfies it. */
+export type RepaymentTerms = Pick<ProgramTerms, 'leadLenderId' | 'split' | 'dayCount' | 'roundingMode'>;
+
+/** A funding lender's state in the loan at the moment of payment. */
+export interface LenderHolding {
+  readonly lenderId: string;
+  readonly role: 'LEAD' | 'PARTNER';
+  /** Before this payment; a lender repaid in full holds 0 and receives no principal, interest or penalty. */
+  readonly outstandingPrincipalMinor: bigint;
+  /** LENDER_RATE: the partner's agreed annual yield, a decimal string ("0.065"); the lead's is not used. */
+  readonly yieldRate: string | null;
+  /** Lower numbers win tie-breaks. */
+  readonly priority: number;
+  /**
+   * LENDER_RATE: interest the partner has already received for this interest period from earlier
+   * partial payments, so a period's entitlement is never paid twice. Zero when absent.
+   */
+  readonly periodInterestReceivedMinor?: bigint;
+}
+
+/** The interest period [start, end) of the interest being paid; LENDER_RATE entitlements accrue over it. */
+export interface InterestPeriod {
+  readonly start: string;
+  readonly end: string;
+}
+
+/** One lender's part of a payment, in minor units. */
+export interface LenderRepaymentParts {
+  readonly principalMinor: bigint;
+  readonly interestMinor: bigint;
+  readonly penaltyMinor: bigint;
+  readonly feeMinor: bigint;
+  /** LENDER_RATE: the lead's spread (the borrower's interest above the partners' entitlements). */
+  readonly spreadMinor: bigint;
+}
+
+export interface RepaymentSplit {
+  /** Every holding and the fee party, ordered by lender id (character by character). */
+  readonly perLender: ReadonlyMap<string, LenderRepaymentParts>;
+  /** The payment above every due: held in suspense in the lead's book. */
+  readonly suspenseMinor: bigint;
+  readonly suspenseLenderId: string;
+  /** The whole payment: the lenders' parts plus suspense. */
+  readonly paidMinor: bigint;
+}
+
+const ZERO_PARTS: LenderRepaymentParts = Object.freeze({
+  principalMinor: 0n,
+  interestMinor: 0n,
+  penaltyMinor: 0n,
+  feeMinor: 0n,
+  spreadMinor: 0n,
+});
+
+/**
+ * Splits what a payment covers (the waterfall's result) among the loan's funding lenders:
+ * - principal by outstanding principal, capped at each lender's outstanding;
+ * - interest by outstanding principal (PRO_RATA), or each partner's entitlement at its own yield
+ *   with the rest to the lead as spread (LENDER_RATE; `period` is then required);
+ * - penalty by outstanding principal (PRO_RATA) or all to the lead (LEAD);
+ * - fees to the lead or to the program's named party;
+ * - the excess to suspense, in the lead's book.
+ * `holdings` are every funding lender of the loan, repaid ones included, in any order.
+ */
+export function splitRepayment(
+  terms: RepaymentTerms,
+  holdings: readonly LenderHolding[],
+  covered: Covered,
+  period: InterestPeriod | null,
+): RepaymentSplit {
+  const books = checkHoldings(terms, holdings);
+  checkCovered(covered);
+  const rule = remainderRuleOf(terms, books);
+  const lead = terms.leadLenderId;
+  let outstandingTotal = 0n;
+  for (const book of books) outstandingTotal += book.outstandingPrincipalMinor;
+
+  const principalMinor = covered.overduePrincipalMinor + covered.currentPrincipalMinor;
+  if (principalMinor > outstandingTotal) {
+    throw new RuleViolation(
+      'PRINCIPAL_ABOVE_OUTSTANDING',
+      `the payment covers ${principalMinor} of principal, the lenders hold ${outstandingTotal}`,
+      { principalMinor: principalMinor.toString(), outstandingMinor: outstandingTotal.toString() },
+    );
+  }
+  const principal = principalMinor === 0n ? null : split(principalMinor, partsOf(books, true), rule);
+
+  const interestMinor = covered.overdueInterestMinor + covered.currentInterestMinor;
+  let interest: ReadonlyMap<string, bigint> | null = null;
+  let spreadMinor = 0n;
+  if (terms.split.interestBasis === 'LENDER_RATE') {
+    const shared = lenderRateInterest(terms, books, interestMinor, period, rule);
+    interest = shared.interest;
+    spreadMinor = shared.spreadMinor;
+  } else if (interestMinor > 0n) {
+    refuseWithoutOutstanding(outstandingTotal, 'interest', interestMinor);
+    interest = split(interestMinor, partsOf(books, false), rule);
+  }
+
+  const penaltyMinor = covered.penaltyMinor;
+  let penalty: ReadonlyMap<string, bigint> | null = null;
+  if (penaltyMinor > 0n && terms.split.penalty === 'PRO_RATA') {
+    refuseWithoutOutstanding(outstandingTotal, 'penalty', penaltyMinor);
+    penalty = split(penaltyMinor, partsOf(books, false), rule);
+  }
+
+  return assemble(books, lead, feePartyOf(terms), { principal, interest, penalty, spreadMinor }, covered);
+}
+
+/** Each component's division, by lender id; null when the component is zero or goes whole to one party. */
+interface Shares {
+  readonly principal: ReadonlyMap<string, bigint> | null;
+  readonly interest: ReadonlyMap<string, bigint> | null;
+  /** Null also when the whole penalty goes to the lead. */
+  readonly penalty: ReadonlyMap<string, bigint> | null;
+  readonly spreadMinor: bigint;
+}
+
+/**
+ * Each lender's five parts, in lender id order, checked: no part negative, no principal above the
+ * lender's outstanding, every component in full, and the payment accounted for to the minor unit.
+ */
+function assemble(
+  books: readonly LenderHolding[],
+  lead: string,
+  feeParty: string,
+  shares: Shares,
+  covered: Covered,
+): RepaymentSplit {
+  const { principal, interest, penalty, spreadMinor } = shares;
+  const principalMinor = covered.overduePrincipalMinor + covered.currentPrincipalMinor;
+  const interestMinor = covered.overdueInterestMinor + covered.currentInterestMinor;
+  const penaltyMinor = covered.penaltyMinor;
+  const feesMinor = covered.feesMinor;
+  const rows: [string, LenderRepaymentParts][] = [];
+  let feeBooked = false;
+  let principalBooked = 0n;
+  let interestBooked = 0n;
+  let penaltyBooked = 0n;
+  let feesBooked = 0n;
+  for (const book of books) {
+    const id = book.lenderId;
+    const isLead = id === lead;
+    const isFeeParty = id === feeParty;
+    const parts: LenderRepaymentParts = {
+      principalMinor: principal === null ? 0n : principal.get(id)!,
+      interestMinor: interest === null ? 0n : interest.get(id)!,
+      penaltyMinor: penalty === null ? (isLead ? penaltyMinor : 0n) : penalty.get(id)!,
+      feeMinor: isFeeParty ? feesMinor : 0n,
+      spreadMinor: isLead ? spreadMinor : 0n,
+    };
+    // Details are built only on failure, so the check costs nothing on the hot path.
+    if (
+      !(
+        parts.principalMinor >= 0n &&
+        parts.principalMinor <= book.outstandingPrincipalMinor &&
+        parts.interestMinor >= 0n &&
+        parts.penaltyMinor >= 0n
+      )
+    ) {
+      invariant(false, 'no part is negative and no lender receives more principal than it has outstanding', {
+        lenderId: id,
+        principalMinor: String(parts.principalMinor),
+        outstandingMinor: String(book.outstandingPrincipalMinor),
+      });
+    }
+    principalBooked += parts.principalMinor;
+    interestBooked += parts.interestMinor + parts.spreadMinor;
+    penaltyBooked += parts.penaltyMinor;
+    feesBooked += parts.feeMinor;
+    feeBooked ||= isFeeParty;
+    rows.push([id, parts]);
+  }
+  if (!feeBooked) {
+    rows.push([feeParty, { ...ZERO_PARTS, feeMinor: feesMinor }]);
+    feesBooked += feesMinor;
+    rows.sort(([a], [b]) => compareIds(a, b));
+  }
+  if (!(principalBooked === principalMinor && interestBooked === interestMinor && penaltyBooked === penaltyMinor)) {
+    invariant(false, 'each component is split in full', {
+      principalMinor: String(principalBooked),
+      interestMinor: String(interestBooked),
+      penaltyMinor: String(penaltyBooked),
+    });
+  }
+  const paidMinor = totalCovered(covered) + covered.excessMinor;
+  if (principalBooked + interestBooked + penaltyBooked + feesBooked + covered.excessMinor !== paidMinor) {
+    invariant(false, 'what the borrower paid equals what is booked to lenders, fees and suspense', {
+      paidMinor: String(paidMinor),
+    });
+  }
+  return { perLender: new Map(rows), suspenseMinor: covered.excessMinor, suspenseLenderId: lead, paidMinor };
+}
+
+/**
+ * LENDER_RATE entitlements for the period: each partner's outstanding principal x its yield x the
+ * day-count fraction of the period, rounded once with the program's rounding mode, less what it has
+ * already received for the period (never below 0). The lead has none.
+ */
+export function lenderRateEntitlements(
+  terms: RepaymentTerms,
+  holdings: readonly LenderHolding[],
+  period: InterestPeriod,
+): Map<string, bigint> {
+  if (terms.split.interestBasis !== 'LENDER_RATE') {
+    throw new ValidationError('entitlements exist only on the LENDER_RATE interest basis', {
+      path: 'split.interestBasis',
+      rule: 'lender-rate',
+    });
+  }
+  const books = checkHoldings(terms, holdings);
+  const entitlements = entitlementsOf(terms, books, period);
+  return new Map(books.map((book, i) => [book.lenderId, entitlements[i]!]));
+}
+
+function entitlementsOf(terms: RepaymentTerms, books: readonly LenderHolding[], period: InterestPeriod): bigint[] {
+  const { days, basis } = periodFraction(period, terms.dayCount);
+  const mode = terms.roundingMode;
+  const entitlements = new Array<bigint>(books.length);
+  for (let i = 0; i < books.length; i++) {
+    const book = books[i]!;
+    if (book.role !== 'PARTNER') {
+      entitlements[i] = 0n;
+      continue;
+    }
+    const rate = yieldFraction(book.yieldRate, i);
+    const accrued = divRound(book.outstandingPrincipalMinor * rate.numerator * days, rate.denominator * basis, mode);
+    const left = accrued - (book.periodInterestReceivedMinor ?? 0n);
+    entitlements[i] = left > 0n ? left : 0n;
+  }
+  return entitlements;
+}
+
+/**
+ * Interest on the LENDER_RATE basis: when the interest paid reaches the partners' entitlements,
+ * each partner gets its entitlement and the lead the rest as spread; otherwise what was paid is
+ * split among the partners by their entitlements (each capped at its entitlement) and the lead
+ * gets no spread.
+ */
+function lenderRateInterest(
+  terms: RepaymentTerms,
+  books: readonly LenderHolding[],
+  interestMinor: bigint,
+  period: InterestPeriod | null,
+  rule: RemainderRule,
+): { interest: ReadonlyMap<string, bigint> | null; spreadMinor: bigint } {
+  if (period === null) {
+    throw new ValidationError('period is required when interest is split on the LENDER_RATE basis', {
+      path: 'period',
+      rule: 'required',
+    });
+  }
+  const entitlements = entitlementsOf(terms, books, period);
+  let entitled = 0n;
+  for (const amount of entitlements) entitled += amount;
+  if (interestMinor >= entitled) {
+    const interest = new Map<string, bigint>();
+    for (let i = 0; i < books.length; i++) interest.set(books[i]!.lenderId, entitlements[i]!);
+    return { interest, spreadMinor: interestMinor - entitled };
+  }
+  if (interestMinor === 0n) return { interest: null, spreadMinor: 0n };
+  const parts: SplitPart[] = [];
+  for (let i = 0; i < books.length; i++) {
+    const book = books[i]!;
+    parts.push({ id: book.lenderId, weight: entitlements[i]!, priority: book.priority, cap: entitlements[i]! });
+  }
+  return { interest: split(interestMinor, parts, rule), spreadMinor: 0n };
+}
+
+/** Weights = outstanding principal; capped at it for principal. */
+function partsOf(books: readonly LenderHolding[], capped: boolean): SplitPart[] {
+  const parts: SplitPart[] = [];
+  for (const book of books) {
+    const weight = book.outstandingPrincipalMinor;
+    parts.push(
+      capped
+        ? { id: book.lenderId, weight, priority: book.priority, cap: weight }
+        : { id: book.lenderId, weight, priority: book.priority },
+    );
+  }
+  return parts;
+}
+
+function refuseWithoutOutstanding(outstandingTotal: bigint, component: string, amountMinor: bigint): void {
+  if (outstandingTotal > 0n) return;
+  throw new RuleViolation(
+    'NO_OUTSTANDING_PRINCIPAL',
+    `${component} of ${amountMinor} is split by outstanding principal, and no lender has any outstanding`,
+    { component, amountMinor: amountMinor.toString() },
+  );
+}
+
+function remainderRuleOf(terms: RepaymentTerms, books: readonly LenderHolding[]): RemainderRule {
+  const { interestBasis, penalty, remainderRule } = terms.split;
+  if (interestBasis !== 'PRO_RATA' && interestBasis !== 'LENDER_RATE') refuseSetting('split.interestBasis', interestBasis);
+  if (penalty !== 'PRO_RATA' && penalty !== 'LEAD') refuseSetting('split.penalty', penalty);
+  if (remainderRule !== 'ROUNDING_PARTY' && remainderRule !== 'LARGEST_REMAINDER') {
+    refuseSetting('split.remainderRule', remainderRule);
+  }
+  const rule = scheduleRemainderRule(terms);
+  if (rule.kind === 'ROUNDING_PARTY' && !holdsPart(books, rule.party)) {
+    throw new ValidationError(`split.roundingParty ${describeValue(rule.party)} holds no part of the loan`, {
+      path: 'split.roundingParty',
+      rule: 'holding',
+    });
+  }
+  return rule;
+}
+
+function holdsPart(books: readonly LenderHolding[], lenderId: string | undefined): boolean {
+  for (const book of books) if (book.lenderId === lenderId) return true;
+  return false;
+}
+
+function refuseSetting(path: string, value: unknown): never {
+  throw new ValidationError(`${path} is not a setting the repayment split knows: ${describeValue(value)}`, {
+    path,
+    rule: 'split-setting',
+  });
+}
+
+function feePartyOf(terms: RepaymentTerms): string {
+  const fees = terms.split.fees;
+  if (fees === 'LEAD') return terms.leadLenderId;
+  if (typeof fees === 'object' && fees !== null && typeof fees.party === 'string' && fees.party !== '') return fees.party;
+  throw new ValidationError(`split.fees must be LEAD or { party }, got ${describeValue(fees)}`, {
+    path: 'split.fees',
+    rule: 'fee-party',
+  });
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The holdings, checked and ordered by lender id, so nothing downstream depends on their order. */
+function checkHoldings(terms: RepaymentTerms, holdings: readonly LenderHolding[]): LenderHolding[] {
+  if (!Array.isArray(holdings) || holdings.length === 0) {
+    throw new ValidationError("holdings must list the loan's funding lenders", { path: 'holdings', rule: 'non-empty' });
+  }
+  const books: LenderHolding[] = [];
+  let leads = 0;
+  for (let i = 0; i < holdings.length; i++) {
+    const holding = holdings[i]!;
+    checkHolding(terms, holding, i);
+    if (holding.role === 'LEAD') leads += 1;
+    // Insertion by id: a loan has a handful of lenders.
+    let at = books.length;
+    while (at > 0 && books[at - 1]!.lenderId >= holding.lenderId) {
+      if (books[at - 1]!.lenderId === holding.lenderId) {
+        throw new ValidationError(`holdings[${i}].lenderId ${describeValue(holding.lenderId)} is listed twice`, {
+          path: `holdings[${i}].lenderId`,
+          rule: 'unique-id',
+        });
+      }
+      at -= 1;
+    }
+    books.splice(at, 0, holding);
+  }
+  if (leads !== 1) {
+    throw new ValidationError(`holdings must include the lead ${terms.leadLenderId} exactly once as LEAD`, {
+      path: 'holdings',
+      rule: 'one-lead',
+    });
+  }
+  return books;
+}
+
+function checkHolding(terms: RepaymentTerms, holding: LenderHolding, index: number): void {
+  const { lenderId, role, outstandingPrincipalMinor, priority, periodInterestReceivedMinor } = holding;
+  if (typeof lenderId !== 'string' || lenderId === '') {
+    throw new ValidationError(`${pathOf(index, 'lenderId')} must be a non-empty id, got ${describeValue(lenderId)}`, {
+      path: pathOf(index, 'lenderId'),
+      rule: 'id',
+    });
+  }
+  if (role !== 'LEAD' && role !== 'PARTNER') {
+    throw new ValidationError(`${pathOf(index, 'role')} must be LEAD or PARTNER, got ${describeValue(role)}`, {
+      path: pathOf(index, 'role'),
+      rule: 'funding-role',
+    });
+  }
+  if ((role === 'LEAD') !== (lenderId === terms.leadLenderId)) {
+    throw new ValidationError(`${pathOf(index, 'role')}: the program's lead ${terms.leadLenderId} holds the LEAD role, and only it`, {
+      path: pathOf(index, 'role'),
+      rule: 'program-lead',
+    });
+  }
+  if (typeof outstandingPrincipalMinor !== 'bigint' || outstandingPrincipalMinor < 0n) {
+    refuseAmount(outstandingPrincipalMinor, pathOf(index, 'outstandingPrincipalMinor'));
+  }
+  if (
+    periodInterestReceivedMinor !== undefined &&
+    (typeof periodInterestReceivedMinor !== 'bigint' || periodInterestReceivedMinor < 0n)
+  ) {
+    refuseAmount(periodInterestReceivedMinor, pathOf(index, 'periodInterestReceivedMinor'));
+  }
+  if (typeof priority !== 'number' || !Number.isFinite(priority)) {
+    throw new ValidationError(`${pathOf(index, 'priority')} must be a finite number, got ${describeValue(priority)}`, {
+      path: pathOf(index, 'priority'),
+      rule: 'finite',
+    });
+  }
+  if (terms.split.interestBasis === 'LENDER_RATE' && role === 'PARTNER') yieldFraction(holding.yieldRate, index);
+}
+
+function pathOf(index: number, field: string): string {
+  return `holdings[${index}].${field}`;
+}
+
+function checkAmount(value: unknown, path: string): void {
+  if (typeof value !== 'bigint' || value < 0n) refuseAmount(value, path);
+}
+
+function refuseAmount(value: unknown, path: string): never {
+  throw new ValidationError(`${path} must be a bigint of zero or more, got ${describeValue(value)}`, {
+    path,
+    rule: 'non-negative',
+  });
+}
+
+function checkCovered(covered: Covered): void {
+  checkDues(covered, 'covered');
+  checkAmount(covered.excessMinor, 'covered.excessMinor');
+}
+
+/** The day-count fraction of the last period seen: consecutive payments of a period share it. */
+let lastPeriod: { start: string; end: string; dayCount: DayCount; fraction: DayCountFraction } | null = null;
+
+function periodFraction(period: InterestPeriod, dayCount: DayCount): DayCountFraction {
+  const last = lastPeriod;
+  if (last !== null && last.start === period.start && last.end === period.end && last.dayCount === dayCount) {
+    return last.fraction;
+  }
+  const fraction = dayCountFraction(period.start, period.end, dayCount);
+  lastPeriod = { start: period.start, end: period.end, dayCount, fraction };
+  return fraction;
+}
+
+/** Yield rates as exact fractions, converted once per distinct rate text. */
+const yieldFractions = new Map<string, ExactFraction>();
+const YIELD_CACHE_LIMIT = 1024;
+
+/** A partner's yield as an exact fraction; `index` names the holding in a refusal. */
+function yieldFraction(rate: string | null, index: number): ExactFraction {
+  if (typeof rate === 'string') {
+    const known = yieldFractions.get(rate);
+    if (known !== undefined) return known;
+  }
+  const path = `holdings[${index}].yieldRate`;
+  if (rate === null) {
+    throw new ValidationError(`${path} is required for a partner under the LENDER_RATE basis`, { path, rule: 'required' });
+  }
+  const fraction = toExactFraction(parseRate(rate, path));
+  if (yieldFractions.size >= YIELD_CACHE_LIMIT) yieldFractions.clear();
+  yieldFractions.set(rate, fraction);
+  return fraction;
+}
