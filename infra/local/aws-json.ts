@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { LOOPBACK } from './free-port.ts';
 
 /** The AWS JSON protocol as the local endpoints speak it (1.0 for Step Functions, 1.1 for EventBridge). */
 export type AwsJsonVersion = '1.0' | '1.1';
@@ -31,4 +32,38 @@ export async function readAwsBody(request: IncomingMessage): Promise<string | un
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface AwsJsonEndpoint {
+  readonly endpoint: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** Serves an AWS JSON handler on a loopback port (0 = any free port); a crash answers 500 with `internalCode`. */
+export async function serveAwsJson(
+  handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>,
+  settings: { version: AwsJsonVersion; internalCode: string; label: string; port?: number; log?: (line: string) => void },
+): Promise<AwsJsonEndpoint> {
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      settings.log?.(`${settings.label} endpoint error: ${String(error)}`);
+      if (!response.headersSent) sendAwsError(response, settings.version, 500, settings.internalCode, 'Internal error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port ?? 0, LOOPBACK, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    endpoint: `http://${LOOPBACK}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { LOOPBACK } from './free-port.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { asRecord, asString, LOCAL_ACCOUNT, LOCAL_REGION } from './template.ts';
 import type { TemplateResolver } from './template.ts';
-import { readAwsBody, sendAwsError, sendAwsJson } from './aws-json.ts';
+import { readAwsBody, sendAwsError, sendAwsJson, serveAwsJson, type AwsJsonEndpoint } from './aws-json.ts';
 
 /**
  * A local EventBridge endpoint speaking the AWS JSON 1.1 protocol for `PutEvents`, so handlers
@@ -197,34 +195,9 @@ export function handleEventsRequest(bus: LocalEventBus, log?: (line: string) => 
   };
 }
 
-export interface EventsEndpoint {
-  readonly endpoint: string;
-  readonly server: Server;
-  close(): Promise<void>;
-}
+export type EventsEndpoint = AwsJsonEndpoint;
 
 /** Serves the bus on a loopback port (0 = any free port). */
-export async function startEventsEndpoint(bus: LocalEventBus, options: { port?: number; log?: (line: string) => void } = {}): Promise<EventsEndpoint> {
-  const handle = handleEventsRequest(bus, options.log);
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      options.log?.(`EventBridge endpoint error: ${String(error)}`);
-      if (!response.headersSent) sendError(response, 500, 'InternalException', 'Internal error');
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, LOOPBACK, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return {
-    endpoint: `http://${LOOPBACK}:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+export function startEventsEndpoint(bus: LocalEventBus, options: { port?: number; log?: (line: string) => void } = {}): Promise<EventsEndpoint> {
+  return serveAwsJson(handleEventsRequest(bus, options.log), { version: '1.1', internalCode: 'InternalException', label: 'EventBridge', ...options });
 }

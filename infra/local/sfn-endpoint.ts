@@ -1,10 +1,8 @@
 import dns from 'node:dns';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { LOOPBACK } from './free-port.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SfnServiceError } from './stepfunctions.ts';
 import type { ExecutionRecord, ExecutionStatus, StepFunctionsRuntime } from './stepfunctions.ts';
-import { readAwsBody, sendAwsError, sendAwsJson } from './aws-json.ts';
+import { readAwsBody, sendAwsError, sendAwsJson, serveAwsJson, type AwsJsonEndpoint } from './aws-json.ts';
 
 /**
  * A local Step Functions endpoint speaking the AWS JSON 1.0 protocol, so handlers call
@@ -134,11 +132,7 @@ export const SUPPORTED_OPERATIONS = Object.keys(OPERATIONS);
 const send = (response: ServerResponse, status: number, body: unknown): void => sendAwsJson(response, '1.0', status, body);
 const sendError = (response: ServerResponse, status: number, code: string, message: string): void => sendAwsError(response, '1.0', status, code, message);
 
-export interface SfnEndpoint {
-  readonly endpoint: string;
-  readonly server: Server;
-  close(): Promise<void>;
-}
+export type SfnEndpoint = AwsJsonEndpoint;
 
 export function handleSfnRequest(runtime: StepFunctionsRuntime, log?: (line: string) => void) {
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -180,32 +174,8 @@ export function handleSfnRequest(runtime: StepFunctionsRuntime, log?: (line: str
 }
 
 /** Serves the runtime on a loopback port (0 = any free port). */
-export async function startSfnEndpoint(
-  runtime: StepFunctionsRuntime,
-  options: { port?: number; log?: (line: string) => void } = {},
-): Promise<SfnEndpoint> {
-  const handle = handleSfnRequest(runtime, options.log);
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      options.log?.(`Step Functions endpoint error: ${String(error)}`);
-      if (!response.headersSent) sendError(response, 500, 'InternalFailure', 'Internal error');
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, LOOPBACK, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return {
-    endpoint: `http://${LOOPBACK}:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+export function startSfnEndpoint(runtime: StepFunctionsRuntime, options: { port?: number; log?: (line: string) => void } = {}): Promise<SfnEndpoint> {
+  return serveAwsJson(handleSfnRequest(runtime, options.log), { version: '1.0', internalCode: 'InternalFailure', label: 'Step Functions', ...options });
 }
 
 let hostPrefixResolution: typeof dns.lookup | undefined;
