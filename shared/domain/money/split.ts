@@ -304,10 +304,10 @@ function roundingParty(
   const partyCap = parts[party]!.cap;
   if (partyAmount < 0n) {
     amounts[party] = 0n;
-    takeBack(parts, states, amounts, remaining, weight, party, -partyAmount);
+    shiftUnits(parts, states, amounts, remaining, weight, party, -partyAmount, 'TAKE');
   } else if (partyCap !== undefined && partyAmount > partyCap) {
     amounts[party] = partyCap;
-    giveOut(parts, states, amounts, remaining, weight, party, partyAmount - partyCap);
+    shiftUnits(parts, states, amounts, remaining, weight, party, partyAmount - partyCap, 'GIVE');
   } else {
     amounts[party] = partyAmount;
   }
@@ -328,8 +328,12 @@ function remaindersOf(
   return remainders;
 }
 
-/** Hands `units` the rounding party could not hold to the other parts with headroom, one each in tie-break order. */
-function giveOut(
+/**
+ * Moves `units` one at a time between the rounding party and the other parts. `GIVE` hands what
+ * the party could not hold (its cap) to the parts with headroom, in tie-break order; `TAKE` takes
+ * back what rounding overshot from the parts that have something, in reverse tie-break order.
+ */
+function shiftUnits(
   parts: readonly SplitPart[],
   states: Uint8Array,
   amounts: bigint[],
@@ -337,52 +341,36 @@ function giveOut(
   weight: bigint,
   party: number,
   units: bigint,
-): void {
-  const remainders = remaindersOf(parts, states, amounts, remaining, weight);
-  const candidates: number[] = [];
-  for (let i = 0; i < parts.length; i++) if (states[i] === ACTIVE && i !== party) candidates.push(i);
-  candidates.sort(byTieBreak(parts, remainders));
-  let left = units;
-  while (left > 0n) {
-    let moved = false;
-    for (const i of candidates) {
-      if (left === 0n) break;
-      const cap = parts[i]!.cap;
-      if (cap !== undefined && amounts[i]! >= cap) continue;
-      amounts[i]! += 1n;
-      left -= 1n;
-      moved = true;
-    }
-    invariant(moved, 'no part has headroom for the excess over the rounding party cap', { excess: left.toString() });
-  }
-}
-
-/** Takes back `units` from the parts that were rounded up, one each in reverse tie-break order. */
-function takeBack(
-  parts: readonly SplitPart[],
-  states: Uint8Array,
-  amounts: bigint[],
-  remaining: bigint,
-  weight: bigint,
-  party: number,
-  units: bigint,
+  direction: 'GIVE' | 'TAKE',
 ): void {
   const remainders = remaindersOf(parts, states, amounts, remaining, weight);
   const candidates: number[] = [];
   for (let i = 0; i < parts.length; i++) if (states[i] === ACTIVE && i !== party) candidates.push(i);
   const order = byTieBreak(parts, remainders);
-  candidates.sort((a, b) => order(b, a));
+  candidates.sort(direction === 'GIVE' ? order : (a, b) => order(b, a));
+  const step = direction === 'GIVE' ? 1n : -1n;
+  const canMove = (i: number): boolean => {
+    if (direction === 'TAKE') return amounts[i]! > 0n;
+    const cap = parts[i]!.cap;
+    return cap === undefined || amounts[i]! < cap;
+  };
   let left = units;
   while (left > 0n) {
     let moved = false;
     for (const i of candidates) {
       if (left === 0n) break;
-      if (amounts[i]! <= 0n) continue;
-      amounts[i]! -= 1n;
+      if (!canMove(i)) continue;
+      amounts[i]! += step;
       left -= 1n;
       moved = true;
     }
-    invariant(moved, 'the parts cannot give back what rounding overshot', { deficit: left.toString() });
+    if (!moved) {
+      invariant(
+        false,
+        direction === 'GIVE' ? 'no part has headroom for the excess over the rounding party cap' : 'the parts cannot give back what rounding overshot',
+        direction === 'GIVE' ? { excess: left.toString() } : { deficit: left.toString() },
+      );
+    }
   }
 }
 
