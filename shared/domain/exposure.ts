@@ -1,5 +1,6 @@
 import { RuleViolation, invariant } from './errors.ts';
 import { split } from './money/index.ts';
+import { shardOf } from './shard.ts';
 import type { Lender } from './lender.ts';
 import type { Borrower, FundingShare } from './loan.ts';
 import { checkUnsecuredPersonalCap } from './regulatory-checks.ts';
@@ -83,13 +84,6 @@ export function quotaTotals(shards: readonly QuotaShard[]): QuotaTotals {
 
 const roomOf = (s: QuotaShard): bigint => s.allotmentMinor - s.committedMinor - s.reservedMinor;
 
-/** A stable hash (FNV-1a) of the key: the same application or loan starts at the same shard. */
-function startShard(key: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % QUOTA_SHARDS;
-}
-
 /** Takes `amountMinor` from the shards, starting at the key's shard; refuses when the quota is short. */
 export function takeQuota(lender: Lender, usage: QuotaUsage, amountMinor: bigint, key: string): QuotaTake[] {
   const remaining = usage.shards.reduce((n, s) => n + roomOf(s), 0n);
@@ -106,7 +100,7 @@ export function takeQuota(lender: Lender, usage: QuotaUsage, amountMinor: bigint
   }
   const takes: QuotaTake[] = [];
   let needed = amountMinor;
-  const start = startShard(key);
+  const start = shardOf(key, QUOTA_SHARDS);
   for (let i = 0; i < usage.shards.length && needed > 0n; i++) {
     const shard = usage.shards[(start + i) % usage.shards.length];
     invariant(shard, 'every quota shard is present', { lenderId: lender.lenderId });

@@ -1,3 +1,5 @@
+import { shardOf } from '../../domain/shard.ts';
+
 /** Keys of the StateTable; see docs/access-patterns.md (S1-S9). The only place they are built. */
 export const LOAN_SHARDS = 16;
 
@@ -40,12 +42,7 @@ function loanShardKey(shard: number): string {
   return `LOANSHARD#${pad(shard, 2)}`;
 }
 
-/** A stable hash (FNV-1a) of the loan id: the same loan always lands in the same shard. */
+/** The check shard of a loan: the same loan always lands in the same shard. */
 export function loanShard(loanId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < loanId.length; i++) {
-    hash ^= loanId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % LOAN_SHARDS;
+  return shardOf(loanId, LOAN_SHARDS);
 }
