@@ -14,7 +14,7 @@ export const ACCOUNTS = [
 ] as const;
 export type Account = (typeof ACCOUNTS)[number];
 
-export type EventType = 'DISBURSEMENT' | 'REPAYMENT' | 'REVERSAL';
+export type EventType = 'DISBURSEMENT' | 'REPAYMENT' | 'REVERSAL' | 'REBOOK';
 
 export interface Leg {
   readonly lenderId: string;

@@ -39,6 +39,13 @@ export interface Participant {
   readonly yieldRate: string | null;
 }
 
+export interface PrepaymentTerms {
+  readonly excess: 'SUSPENSE' | 'PREPAY';
+  readonly reschedule: 'SHORTER_TERM' | 'LOWER_INSTALMENT';
+}
+
+export const DEFAULT_PREPAYMENT: PrepaymentTerms = Object.freeze({ excess: 'SUSPENSE', reschedule: 'LOWER_INSTALMENT' });
+
 export interface ProgramTerms {
   readonly name: string;
   readonly currency: string;
@@ -70,6 +77,13 @@ export interface ProgramTerms {
     /** Guarantor compensation at this many days past due; null when there is no guarantor. */
     readonly guaranteeTriggerDpd: number | null;
   };
+  /**
+   * A payment above every due: held in suspense (SUSPENSE) or repaid as principal early (PREPAY);
+   * after a partial early repayment the schedule keeps its instalment and ends sooner
+   * (SHORTER_TERM) or keeps its end with smaller instalments (LOWER_INSTALMENT). Absent on
+   * programs created before the setting existed: { SUSPENSE, LOWER_INSTALMENT }.
+   */
+  readonly prepayment?: PrepaymentTerms;
   readonly dayCount: DayCount;
   readonly roundingMode: RoundingMode;
   /** Penalty rate = contract rate × this multiplier. */

@@ -455,6 +455,11 @@ export function scheduleTermsOf(loan: Loan, firstDueDate?: string): ScheduleTerm
 /** A booked loan's borrower schedule and lender sub-schedules, ties broken by the participants' priorities. */
 export function loanSchedules(loan: Loan, firstDueDate?: string): { borrower: Schedule; lenders: LenderSchedule[] } {
   const borrower = borrowerSchedule(scheduleTermsOf(loan, firstDueDate));
+  return { borrower, lenders: loanLenderSchedules(loan, borrower) };
+}
+
+/** Each lender's sub-schedule of a borrower schedule of the loan (as booked, or as rebuilt after an early repayment). */
+export function loanLenderSchedules(loan: Loan, borrower: Schedule): LenderSchedule[] {
   const priorities = new Map(loan.terms.participants.map((p) => [p.lenderId, p.priority]));
   const plan = loan.fundingPlan.map((part): ScheduleFunding => {
     const priority = priorities.get(part.lenderId);
@@ -462,5 +467,5 @@ export function loanSchedules(loan: Loan, firstDueDate?: string): { borrower: Sc
       ? { lenderId: part.lenderId, amountMinor: part.amountMinor }
       : { lenderId: part.lenderId, amountMinor: part.amountMinor, priority };
   });
-  return { borrower, lenders: lenderSchedules(borrower, plan, scheduleRemainderRule(loan.terms)) };
+  return lenderSchedules(borrower, plan, scheduleRemainderRule(loan.terms));
 }

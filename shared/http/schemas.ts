@@ -109,6 +109,14 @@ export const createProgramRequest = z.strictObject({
       guaranteeTriggerDpd: z.number().int().min(1).max(3650).nullable().default(null),
     })
     .prefault({}),
+  prepayment: z
+    .strictObject({
+      /** What a payment above every due does: held in suspense, or repays principal early. */
+      excess: z.enum(['SUSPENSE', 'PREPAY']).default('SUSPENSE'),
+      /** After a partial early repayment: fewer instalments of the same size, or as many, smaller. */
+      reschedule: z.enum(['SHORTER_TERM', 'LOWER_INSTALMENT']).default('LOWER_INSTALMENT'),
+    })
+    .prefault({}),
   dayCount: z.enum(['ACT/360', 'ACT/365', '30/360']).default('ACT/360'),
   roundingMode: z.enum(['HALF_UP', 'HALF_EVEN', 'DOWN']).default('HALF_UP'),
   penaltyRateMultiplier: z.string().regex(/^\d{1,2}(\.\d{1,6})?$/).default('1.5'),
@@ -196,6 +204,35 @@ export type DisbursementRequest = z.output<typeof disbursementRequest>;
 export const applicationsQuery = z.strictObject({
   status: z.enum(['IN_REVIEW', 'PLANNED', 'AWAITING_DISBURSEMENT', 'BOOKED', 'REJECTED', 'DISBURSEMENT_FAILED', 'CANCELLED', 'EXPIRED']).optional(),
 });
+
+export const REPAYMENT_CHANNELS = ['AUTO_DEBIT', 'BANK_TRANSFER', 'COUNTER', 'THIRD_PARTY', 'OTHER'] as const;
+export const REPAYMENT_KINDS = ['REGULAR', 'PREPAYMENT'] as const;
+export const MAX_REPAYMENTS_PER_CALL = 100;
+
+/** One borrower payment; its repayment id is its idempotency key. */
+export const repaymentRequest = z.strictObject({
+  repaymentId: id,
+  loanId: id,
+  amountMinor: positiveMinor,
+  currency,
+  valueDate: isoDate,
+  channel: z.enum(REPAYMENT_CHANNELS),
+  /** PREPAYMENT applies what is paid above the dues to principal early, whatever the program's default. */
+  kind: z.enum(REPAYMENT_KINDS).default('REGULAR'),
+});
+export type RepaymentRequestBody = z.output<typeof repaymentRequest>;
+
+export const postRepaymentsRequest = z.strictObject({
+  repayments: z.array(repaymentRequest).min(1).max(MAX_REPAYMENTS_PER_CALL),
+});
+export type PostRepaymentsRequestBody = z.output<typeof postRepaymentsRequest>;
+
+export const reversalRequest = z.strictObject({
+  reversalId: id,
+  reason: z.enum(['BOUNCED', 'MISTAKEN', 'DUPLICATE', 'OTHER']),
+  comment: text(500).nullable().default(null),
+});
+export type ReversalRequestBody = z.output<typeof reversalRequest>;
 
 export const startLedgerCheckRequest = z.strictObject({ businessDate: isoDate });
 

@@ -7,7 +7,7 @@ import type { Principal } from '../../shared/domain/access.ts';
 import type { Application } from '../../shared/domain/application.ts';
 import type { QuotaShard, Reservation } from '../../shared/domain/exposure.ts';
 import type { Lender, LenderLimits, LenderRole } from '../../shared/domain/lender.ts';
-import type { BookLoanRequest, Borrower, FundingPart } from '../../shared/domain/loan.ts';
+import { bookLoan, type BookLoanRequest, type Borrower, type FundingPart, type Loan } from '../../shared/domain/loan.ts';
 import { DEFAULT_WATERFALL, type Participant, type ParticipantRole, type Program, type ProgramTerms } from '../../shared/domain/program.ts';
 import type { ApplicationState, Ask, PartnerDecision } from '../../shared/domain/review.ts';
 
@@ -101,6 +101,7 @@ export function aProgramTerms(overrides: Partial<ProgramTerms> = {}): ProgramTer
     dayCount: 'ACT/360',
     roundingMode: 'HALF_UP',
     penaltyRateMultiplier: '1.5',
+    prepayment: { excess: 'SUSPENSE', reschedule: 'LOWER_INSTALMENT' },
     waterfall: DEFAULT_WATERFALL,
     settlement: { cutoffTime: '22:00', settlementLagDays: 1, netting: true, calendar: 'CN' },
     reviewTimeoutSeconds: 86_400,
@@ -355,4 +356,11 @@ export function declineBody(overrides: JsonBody = {}): JsonBody {
 
 export function startLedgerCheckBody(overrides: JsonBody = {}): JsonBody {
   return { businessDate: '2025-02-28', ...overrides };
+}
+
+// Loans ----------------------------------------------------------------------------------------
+
+/** A booked loan of the default request under the default program, both overridable. */
+export function aLoan(request: Partial<BookLoanRequest> = {}, terms: Partial<ProgramTerms> = {}): Loan {
+  return bookLoan(aBookLoanRequest(request), aProgram(terms), lenderMap(), NOW).loan;
 }

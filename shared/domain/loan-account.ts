@@ -1,0 +1,568 @@
+import { RuleViolation, ValidationError, invariant } from './errors.ts';
+import { compareIsoDates, dayCountFraction, daysBetween, divRound, parseRate, toExactFraction } from './money/index.ts';
+import type { ExactFraction } from './money/index.ts';
+import type { Loan } from './loan.ts';
+import { DEFAULT_PREPAYMENT, DEFAULT_WATERFALL } from './program.ts';
+import { applyWaterfall, type Covered, type Dues } from './repayment-waterfall.ts';
+import { splitRepayment, type LenderHolding, type LenderRepaymentParts, type RepaymentSplit } from './repayment-split.ts';
+import { borrowerSchedule, levelPaymentMinor, loanLenderSchedules, loanSchedules, scheduleTermsOf } from './schedule.ts';
+import type { Instalment, LenderSchedule, Schedule } from './schedule.ts';
+
+/**
+ * A loan's repayment account: the borrower's payments applied one after the other, in order of
+ * value date, to the loan's schedule. Each payment accrues penalty and compound interest up to its
+ * value date, covers the dues by the waterfall, prepays principal when the program or the payment
+ * says so (rebuilding the rest of the schedule), and is split among the lenders. The account is a
+ * pure fold of the payments, so it is the same however often, and in whatever order, they arrive.
+ * The rules are written down in docs/repayment-booking.md.
+ */
+
+export type RepaymentKind = 'REGULAR' | 'PREPAYMENT';
+
+/** One borrower payment as the account applies it. */
+export interface RepaymentEvent {
+  readonly repaymentId: string;
+  readonly valueDate: string;
+  readonly amountMinor: bigint;
+  readonly kind: RepaymentKind;
+  /** Arrival order on the loan; breaks ties between payments of one value date. */
+  readonly seq: number;
+}
+
+/** What one payment did, in the order of effect. */
+export interface RepaymentOutcome {
+  readonly repaymentId: string;
+  readonly valueDate: string;
+  readonly dues: Dues;
+  /** The waterfall's cover plus the early repayment (in currentInterest/currentPrincipal) and the excess. */
+  readonly covered: Covered;
+  readonly prepaidPrincipalMinor: bigint;
+  readonly prepaidInterestMinor: bigint;
+  readonly split: RepaymentSplit;
+  /** Days past due just before the payment. */
+  readonly dpdBefore: number;
+}
+
+export interface AccountInstalment {
+  readonly number: number;
+  readonly dueDate: string;
+  readonly periodStart: string;
+  readonly principalMinor: bigint;
+  readonly interestMinor: bigint;
+  readonly paidPrincipalMinor: bigint;
+  readonly paidInterestMinor: bigint;
+  /** A row written by an early repayment: what it settled on its value date. */
+  readonly prepayment: boolean;
+}
+
+export interface AccountSummary {
+  readonly status: 'ACTIVE' | 'PAID_OFF';
+  readonly asOf: string;
+  readonly outstandingPrincipalMinor: bigint;
+  readonly outstandingByLender: ReadonlyMap<string, bigint>;
+  readonly penaltyOutstandingMinor: bigint;
+  readonly suspenseMinor: bigint;
+  readonly reschedules: number;
+  readonly instalments: readonly AccountInstalment[];
+}
+
+interface Row {
+  number: number;
+  dueDate: string;
+  periodStart: string;
+  principalMinor: bigint;
+  interestMinor: bigint;
+  paidPrincipalMinor: bigint;
+  paidInterestMinor: bigint;
+  prepayment: boolean;
+}
+
+/** One lender's running figures in the loan. */
+interface Book {
+  readonly lenderId: string;
+  readonly role: 'LEAD' | 'PARTNER';
+  readonly yieldRate: string | null;
+  readonly priority: number;
+  outstandingMinor: bigint;
+  /** LENDER_RATE: interest received per instalment number. */
+  readonly interestByInstalment: Map<number, bigint>;
+}
+
+/** The payment's share of one instalment's interest, and the interest period it accrued over. */
+interface InterestPortion {
+  readonly number: number;
+  readonly amountMinor: bigint;
+  readonly start: string;
+  readonly end: string;
+}
+
+/**
+ * The running account of one loan. `apply` takes the payments in order of effect (value date,
+ * then arrival); `foldRepayments` sorts and applies them all.
+ */
+export class LoanAccount {
+  private readonly rows: Row[];
+  private readonly books: Book[];
+  private readonly rate: ExactFraction;
+  private readonly penaltyRate: ExactFraction;
+  private penaltyOutstandingMinor = 0n;
+  private accruedThrough: string;
+  private suspenseMinor = 0n;
+  private reschedules = 0;
+  private lastApplied: RepaymentEvent | null = null;
+
+  constructor(private readonly loan: Loan) {
+    const { borrower } = loanSchedules(loan);
+    this.rows = borrower.instalments.map((row) => rowOf(row, row.number, false));
+    const participants = new Map(loan.terms.participants.map((p) => [p.lenderId, p]));
+    this.books = loan.fundingPlan.map((part) => ({
+      lenderId: part.lenderId,
+      role: part.role,
+      yieldRate: participants.get(part.lenderId)?.yieldRate ?? null,
+      priority: participants.get(part.lenderId)?.priority ?? Number.MAX_SAFE_INTEGER,
+      outstandingMinor: part.amountMinor,
+      interestByInstalment: new Map(),
+    }));
+    this.rate = toExactFraction(parseRate(loan.annualRate, 'annualRate'));
+    const multiplier = toExactFraction(parseRate(loan.terms.penaltyRateMultiplier, 'penaltyRateMultiplier'));
+    this.penaltyRate = {
+      numerator: this.rate.numerator * multiplier.numerator,
+      denominator: this.rate.denominator * multiplier.denominator,
+    };
+    this.accruedThrough = loan.disbursementDate;
+  }
+
+  /** Applies one payment; it must not come before the last one applied. */
+  apply(event: RepaymentEvent): RepaymentOutcome {
+    checkEvent(this.loan, event);
+    const last = this.lastApplied;
+    invariant(last === null || compareEvents(last, event) < 0, 'payments are applied in order of effect', {
+      last: last?.repaymentId ?? null,
+      next: event.repaymentId,
+    });
+    const date = event.valueDate;
+    this.accrueTo(date);
+    const dpdBefore = this.daysPastDue(date);
+    const dues = this.duesAt(date);
+    const waterfall = applyWaterfall(event.amountMinor, dues, this.loan.terms.waterfall ?? DEFAULT_WATERFALL);
+    this.penaltyOutstandingMinor -= waterfall.penaltyMinor;
+    const prepayment = this.prepaymentOf(event, waterfall.excessMinor);
+    const covered: Covered = {
+      ...waterfall,
+      currentInterestMinor: waterfall.currentInterestMinor + prepayment.interestMinor,
+      currentPrincipalMinor: waterfall.currentPrincipalMinor + prepayment.principalMinor,
+      excessMinor: waterfall.excessMinor - prepayment.interestMinor - prepayment.principalMinor,
+    };
+    const portions = this.coverDues(date, waterfall);
+    if (prepayment.principalMinor > 0n) portions.push(...this.settlePrepayment(date, prepayment));
+    const split = this.splitAmong(covered, portions, date);
+    this.repayPrincipal(split);
+    if (prepayment.principalMinor > 0n) this.rebuildAfter(date, prepayment.principalMinor);
+    this.suspenseMinor += split.suspenseMinor;
+    this.lastApplied = event;
+    return {
+      repaymentId: event.repaymentId,
+      valueDate: date,
+      dues,
+      covered,
+      prepaidPrincipalMinor: prepayment.principalMinor,
+      prepaidInterestMinor: prepayment.interestMinor,
+      split,
+      dpdBefore,
+    };
+  }
+
+  /** The account at `asOf` (not before the last payment): penalty accrued to that date. */
+  summary(asOf: string): AccountSummary {
+    this.accrueTo(asOf);
+    let outstanding = 0n;
+    const byLender = new Map<string, bigint>();
+    for (const book of this.books) {
+      outstanding += book.outstandingMinor;
+      byLender.set(book.lenderId, book.outstandingMinor);
+    }
+    const unpaid = this.rows.some((r) => r.paidPrincipalMinor < r.principalMinor || r.paidInterestMinor < r.interestMinor);
+    return {
+      status: !unpaid && outstanding === 0n && this.penaltyOutstandingMinor === 0n ? 'PAID_OFF' : 'ACTIVE',
+      asOf,
+      outstandingPrincipalMinor: outstanding,
+      outstandingByLender: byLender,
+      penaltyOutstandingMinor: this.penaltyOutstandingMinor,
+      suspenseMinor: this.suspenseMinor,
+      reschedules: this.reschedules,
+      instalments: this.rows.map((r) => ({ ...r })),
+    };
+  }
+
+  /** Whether an early repayment has rebuilt the schedule. */
+  get rescheduled(): boolean {
+    return this.reschedules > 0;
+  }
+
+  /**
+   * The schedule as it stands: the rows booked with the loan, each early repayment's settled row
+   * and the rows rebuilt after it; each lender's sub-schedule derived from it exactly as at
+   * booking, so the sub-schedules still sum to the borrower's.
+   */
+  schedules(): { borrower: Schedule; lenders: LenderSchedule[] } {
+    let opening = this.loan.principalMinor;
+    let totalInterestMinor = 0n;
+    const instalments = this.rows.map((row): Instalment => {
+      const instalment: Instalment = {
+        number: row.number,
+        dueDate: row.dueDate,
+        periodStart: row.periodStart,
+        periodEnd: row.dueDate,
+        days: daysBetween(row.periodStart, row.dueDate),
+        principalMinor: row.principalMinor,
+        interestMinor: row.interestMinor,
+        totalMinor: row.principalMinor + row.interestMinor,
+        openingPrincipalMinor: opening,
+        closingPrincipalMinor: opening - row.principalMinor,
+      };
+      opening -= row.principalMinor;
+      totalInterestMinor += row.interestMinor;
+      return instalment;
+    });
+    invariant(opening === 0n, 'the rows repay the principal exactly', { loanId: this.loan.loanId });
+    const borrower: Schedule = { method: this.loan.repaymentMethod, instalments, totalPrincipalMinor: this.loan.principalMinor, totalInterestMinor };
+    return { borrower, lenders: loanLenderSchedules(this.loan, borrower) };
+  }
+
+  /** Days from the due date of the oldest instalment not fully paid and due before `asOf`. */
+  daysPastDue(asOf: string): number {
+    for (const row of this.rows) {
+      if (compareIsoDates(row.dueDate, asOf) >= 0) break;
+      if (row.paidPrincipalMinor < row.principalMinor || row.paidInterestMinor < row.interestMinor) {
+        return daysBetween(row.dueDate, asOf);
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Penalty interest on overdue principal and compound interest on overdue interest, at the
+   * penalty rate, from the last accrual (or each instalment's due date, if later) to `to`; each
+   * rounded once per accrual with the program's rounding mode.
+   */
+  private accrueTo(to: string): void {
+    const from = this.accruedThrough;
+    if (compareIsoDates(to, from) <= 0) return;
+    let principalDays = 0n;
+    let interestDays = 0n;
+    let basis = 0n;
+    for (const row of this.rows) {
+      if (compareIsoDates(row.dueDate, to) >= 0) break;
+      const unpaidPrincipal = row.principalMinor - row.paidPrincipalMinor;
+      const unpaidInterest = row.interestMinor - row.paidInterestMinor;
+      if (unpaidPrincipal === 0n && unpaidInterest === 0n) continue;
+      const start = compareIsoDates(row.dueDate, from) > 0 ? row.dueDate : from;
+      const fraction = dayCountFraction(start, to, this.loan.terms.dayCount);
+      principalDays += unpaidPrincipal * fraction.days;
+      interestDays += unpaidInterest * fraction.days;
+      basis = fraction.basis;
+    }
+    this.accruedThrough = to;
+    if (basis === 0n) return;
+    const { numerator, denominator } = this.penaltyRate;
+    const mode = this.loan.terms.roundingMode;
+    this.penaltyOutstandingMinor +=
+      divRound(principalDays * numerator, denominator * basis, mode) + divRound(interestDays * numerator, denominator * basis, mode);
+  }
+
+  private duesAt(date: string): Dues {
+    let overduePrincipalMinor = 0n;
+    let overdueInterestMinor = 0n;
+    let currentPrincipalMinor = 0n;
+    let currentInterestMinor = 0n;
+    for (const row of this.rows) {
+      const order = compareIsoDates(row.dueDate, date);
+      if (order > 0) break;
+      const principal = row.principalMinor - row.paidPrincipalMinor;
+      const interest = row.interestMinor - row.paidInterestMinor;
+      if (order < 0) {
+        overduePrincipalMinor += principal;
+        overdueInterestMinor += interest;
+      } else {
+        currentPrincipalMinor += principal;
+        currentInterestMinor += interest;
+      }
+    }
+    return {
+      penaltyMinor: this.penaltyOutstandingMinor,
+      overdueInterestMinor,
+      overduePrincipalMinor,
+      currentInterestMinor,
+      currentPrincipalMinor,
+      feesMinor: 0n,
+    };
+  }
+
+  /**
+   * The early repayment a payment makes of its excess: only a PREPAYMENT, or any payment when the
+   * program prepays, and only when the excess pays at least the interest accrued on the principal
+   * not yet due; then that interest and as much of that principal as the rest covers.
+   */
+  private prepaymentOf(event: RepaymentEvent, excessMinor: bigint): { interestMinor: bigint; principalMinor: bigint } {
+    const none = { interestMinor: 0n, principalMinor: 0n };
+    const rule = this.loan.terms.prepayment ?? DEFAULT_PREPAYMENT;
+    if (excessMinor === 0n || (event.kind !== 'PREPAYMENT' && rule.excess !== 'PREPAY')) return none;
+    const first = this.firstFutureRow(event.valueDate);
+    if (first === undefined) return none;
+    const notDueMinor = this.notDuePrincipal(first);
+    if (notDueMinor === 0n) return none;
+    const interestMinor = this.accruedInterest(first.periodStart, event.valueDate, notDueMinor);
+    if (excessMinor <= interestMinor) return none;
+    const left = excessMinor - interestMinor;
+    return { interestMinor, principalMinor: left < notDueMinor ? left : notDueMinor };
+  }
+
+  private firstFutureRow(date: string): Row | undefined {
+    return this.rows.find((row) => compareIsoDates(row.dueDate, date) > 0);
+  }
+
+  private notDuePrincipal(first: Row): bigint {
+    let sum = 0n;
+    for (const row of this.rows) if (row.number >= first.number) sum += row.principalMinor - row.paidPrincipalMinor;
+    return sum;
+  }
+
+  /** Interest accrued daily with the day count over [from, to), rounded once. */
+  private accruedInterest(from: string, to: string, principalMinor: bigint): bigint {
+    if (compareIsoDates(to, from) <= 0) return 0n;
+    const { days, basis } = dayCountFraction(from, to, this.loan.terms.dayCount);
+    const { numerator, denominator } = this.rate;
+    return divRound(principalMinor * numerator * days, denominator * basis, this.loan.terms.roundingMode);
+  }
+
+  /**
+   * Marks what the waterfall covered as paid: overdue interest and principal oldest instalment
+   * first, current ones on the instalment due that day. Returns the interest paid per instalment.
+   */
+  private coverDues(date: string, covered: Covered): InterestPortion[] {
+    const portions: InterestPortion[] = [];
+    let overdueInterest = covered.overdueInterestMinor;
+    let overduePrincipal = covered.overduePrincipalMinor;
+    let currentInterest = covered.currentInterestMinor;
+    let currentPrincipal = covered.currentPrincipalMinor;
+    for (const row of this.rows) {
+      const order = compareIsoDates(row.dueDate, date);
+      if (order > 0) break;
+      const interestLeft = row.interestMinor - row.paidInterestMinor;
+      const interest = order < 0 ? min(overdueInterest, interestLeft) : min(currentInterest, interestLeft);
+      const principalLeft = row.principalMinor - row.paidPrincipalMinor;
+      const principal = order < 0 ? min(overduePrincipal, principalLeft) : min(currentPrincipal, principalLeft);
+      if (order < 0) {
+        overdueInterest -= interest;
+        overduePrincipal -= principal;
+      } else {
+        currentInterest -= interest;
+        currentPrincipal -= principal;
+      }
+      row.paidInterestMinor += interest;
+      row.paidPrincipalMinor += principal;
+      if (interest > 0n) portions.push({ number: row.number, amountMinor: interest, start: row.periodStart, end: row.dueDate });
+    }
+    invariant(
+      overdueInterest === 0n && overduePrincipal === 0n && currentInterest === 0n && currentPrincipal === 0n,
+      'every covered due is marked paid on an instalment',
+      { date },
+    );
+    return portions;
+  }
+
+  /**
+   * An early repayment becomes a row of its own, due and settled on its value date: the interest
+   * accrued since the current period began and the principal prepaid. The rows not yet due are
+   * left for `rebuildAfter`.
+   */
+  private settlePrepayment(date: string, prepayment: { interestMinor: bigint; principalMinor: bigint }): InterestPortion[] {
+    const first = this.firstFutureRow(date);
+    invariant(first !== undefined, 'an early repayment has rows not yet due', { date });
+    const row: Row = {
+      number: first.number,
+      dueDate: date,
+      periodStart: first.periodStart,
+      principalMinor: prepayment.principalMinor,
+      interestMinor: prepayment.interestMinor,
+      paidPrincipalMinor: prepayment.principalMinor,
+      paidInterestMinor: prepayment.interestMinor,
+      prepayment: true,
+    };
+    this.rows.splice(this.rows.indexOf(first), 0, row);
+    return prepayment.interestMinor > 0n
+      ? [{ number: row.number, amountMinor: prepayment.interestMinor, start: first.periodStart, end: date }]
+      : [];
+  }
+
+  /**
+   * The rows not yet due, rebuilt on the principal left from the value date, keeping the next
+   * due date: as many instalments, smaller (LOWER_INSTALMENT), or instalments of the same size,
+   * fewer (SHORTER_TERM). Interest of the first rebuilt period runs from the value date.
+   */
+  private rebuildAfter(date: string, prepaidMinor: bigint): void {
+    const settled = this.rows.findIndex((row) => row.prepayment && row.dueDate === date && row.paidPrincipalMinor === prepaidMinor);
+    invariant(settled >= 0, 'the early repayment row precedes the rebuilt rows', { date });
+    const future = this.rows.slice(settled + 1);
+    const leftMinor = future.reduce((sum, row) => sum + row.principalMinor, 0n) - prepaidMinor;
+    invariant(leftMinor >= 0n, 'an early repayment never exceeds the principal not yet due', { date });
+    this.rows.splice(settled + 1);
+    this.reschedules += 1;
+    if (leftMinor === 0n || future.length === 0) return;
+    const first = future[0]!;
+    const termMonths = this.termAfterPrepayment(future, leftMinor);
+    const rebuilt = borrowerSchedule({
+      ...scheduleTermsOf(this.loan),
+      principalMinor: leftMinor,
+      termMonths,
+      disbursementDate: date,
+      firstDueDate: first.dueDate,
+    });
+    const base = this.rows[settled]!.number + 1;
+    for (const row of rebuilt.instalments) this.rows.push(rowOf(row, base + row.number - 1, false));
+  }
+
+  private termAfterPrepayment(future: readonly Row[], leftMinor: bigint): number {
+    const rule = this.loan.terms.prepayment ?? DEFAULT_PREPAYMENT;
+    const count = future.length;
+    const method = this.loan.repaymentMethod;
+    if (rule.reschedule === 'LOWER_INSTALMENT' || method === 'BULLET' || method === 'INTEREST_ONLY') return count;
+    if (method === 'EQUAL_PRINCIPAL') {
+      const per = future[0]!.principalMinor;
+      const needed = (leftMinor + per - 1n) / per;
+      return Number(needed < BigInt(count) ? needed : BigInt(count));
+    }
+    const instalmentMinor = future[0]!.principalMinor + future[0]!.interestMinor;
+    for (let months = 1; months < count; months++) {
+      if (levelPaymentMinor(leftMinor, this.loan.annualRate, months, this.loan.terms.roundingMode) <= instalmentMinor) return months;
+    }
+    return count;
+  }
+
+  /**
+   * The split of everything covered among the lenders. Under LENDER_RATE each instalment's interest
+   * is split on its own period and recorded against it, so a partner's entitlement for a period is
+   * never paid twice.
+   */
+  private splitAmong(covered: Covered, portions: readonly InterestPortion[], date: string): RepaymentSplit {
+    const terms = this.loan.terms;
+    if (terms.split.interestBasis !== 'LENDER_RATE') return splitRepayment(terms, this.holdings(null), covered, null);
+    const withoutInterest: Covered = { ...covered, overdueInterestMinor: 0n, currentInterestMinor: 0n };
+    let result = splitRepayment(terms, this.holdings(null), withoutInterest, { start: date, end: date });
+    for (const portion of portions) {
+      const interestOnly: Covered = { ...ZERO_COVERED, currentInterestMinor: portion.amountMinor };
+      const part = splitRepayment(terms, this.holdings(portion.number), interestOnly, { start: portion.start, end: portion.end });
+      for (const book of this.books) {
+        const received = part.perLender.get(book.lenderId)?.interestMinor ?? 0n;
+        if (received > 0n) book.interestByInstalment.set(portion.number, (book.interestByInstalment.get(portion.number) ?? 0n) + received);
+      }
+      result = mergeSplits(result, part);
+    }
+    return result;
+  }
+
+  private holdings(instalment: number | null): LenderHolding[] {
+    return this.books.map((book) => ({
+      lenderId: book.lenderId,
+      role: book.role,
+      outstandingPrincipalMinor: book.outstandingMinor,
+      yieldRate: book.yieldRate,
+      priority: book.priority,
+      ...(instalment === null ? {} : { periodInterestReceivedMinor: book.interestByInstalment.get(instalment) ?? 0n }),
+    }));
+  }
+
+  private repayPrincipal(split: RepaymentSplit): void {
+    for (const book of this.books) {
+      book.outstandingMinor -= split.perLender.get(book.lenderId)?.principalMinor ?? 0n;
+      invariant(book.outstandingMinor >= 0n, 'no lender principal is ever negative', { lenderId: book.lenderId });
+    }
+  }
+}
+
+const ZERO_COVERED: Covered = Object.freeze({
+  penaltyMinor: 0n,
+  overdueInterestMinor: 0n,
+  overduePrincipalMinor: 0n,
+  currentInterestMinor: 0n,
+  currentPrincipalMinor: 0n,
+  feesMinor: 0n,
+  excessMinor: 0n,
+});
+
+/** The order of effect: value date, then arrival. */
+export function compareEvents(a: Pick<RepaymentEvent, 'valueDate' | 'seq'>, b: Pick<RepaymentEvent, 'valueDate' | 'seq'>): number {
+  return compareIsoDates(a.valueDate, b.valueDate) || a.seq - b.seq;
+}
+
+/** The account after every payment, applied in order of effect; the outcome of each payment by id. */
+export function foldRepayments(
+  loan: Loan,
+  events: readonly RepaymentEvent[],
+): { account: LoanAccount; outcomes: Map<string, RepaymentOutcome> } {
+  const account = new LoanAccount(loan);
+  const outcomes = new Map<string, RepaymentOutcome>();
+  for (const event of [...events].sort(compareEvents)) outcomes.set(event.repaymentId, account.apply(event));
+  return { account, outcomes };
+}
+
+/** Two splits of one payment summed lender by lender. */
+function mergeSplits(a: RepaymentSplit, b: RepaymentSplit): RepaymentSplit {
+  const merged = new Map<string, LenderRepaymentParts>(a.perLender);
+  for (const [lenderId, parts] of b.perLender) {
+    const known = merged.get(lenderId);
+    merged.set(
+      lenderId,
+      known === undefined
+        ? parts
+        : {
+            principalMinor: known.principalMinor + parts.principalMinor,
+            interestMinor: known.interestMinor + parts.interestMinor,
+            penaltyMinor: known.penaltyMinor + parts.penaltyMinor,
+            feeMinor: known.feeMinor + parts.feeMinor,
+            spreadMinor: known.spreadMinor + parts.spreadMinor,
+          },
+    );
+  }
+  const perLender = new Map([...merged].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return {
+    perLender,
+    suspenseMinor: a.suspenseMinor + b.suspenseMinor,
+    suspenseLenderId: a.suspenseLenderId,
+    paidMinor: a.paidMinor + b.paidMinor,
+  };
+}
+
+function rowOf(instalment: Instalment, number: number, prepayment: boolean): Row {
+  return {
+    number,
+    dueDate: instalment.dueDate,
+    periodStart: instalment.periodStart,
+    principalMinor: instalment.principalMinor,
+    interestMinor: instalment.interestMinor,
+    paidPrincipalMinor: 0n,
+    paidInterestMinor: 0n,
+    prepayment,
+  };
+}
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+/** A payment the account can take: a positive amount, on or after the disbursement. */
+function checkEvent(loan: Loan, event: RepaymentEvent): void {
+  if (typeof event.amountMinor !== 'bigint' || event.amountMinor <= 0n) {
+    throw new ValidationError(`amountMinor must be a positive whole number of minor units, got ${String(event.amountMinor)}`, {
+      path: 'amountMinor',
+      rule: 'positive',
+    });
+  }
+  if (compareIsoDates(event.valueDate, loan.disbursementDate) < 0) {
+    throw new RuleViolation(
+      'VALUE_DATE_BEFORE_DISBURSEMENT',
+      `value date ${event.valueDate} is before the disbursement of loan ${loan.loanId} on ${loan.disbursementDate}`,
+      { path: 'valueDate', valueDate: event.valueDate, disbursementDate: loan.disbursementDate },
+    );
+  }
+}
