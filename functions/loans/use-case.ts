@@ -5,7 +5,9 @@ import { applyEntry, openPosition } from '../../shared/domain/ledger.ts';
 import { bookLoan as decideBooking, type BookLoanRequest, type Loan } from '../../shared/domain/loan.ts';
 import type { Program } from '../../shared/domain/program.ts';
 import { loanSchedules, type LenderSchedule, type Schedule } from '../../shared/domain/schedule.ts';
-import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationChange, type ExposureStore, type LenderStore, type LoanStore, type ProgramStore } from '../../shared/ports/stores.ts';
+import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationChange, type ExposureStore, type LenderStore, type LoanStore, type ProgramStore, type RepaymentStore } from '../../shared/ports/stores.ts';
+import { foldRepayments } from '../../shared/domain/loan-account.ts';
+import { effective } from '../../shared/domain/repayment-booking.ts';
 import type { Seal } from '../../shared/http/idempotency.ts';
 import { notFound } from '../../shared/http/errors.ts';
 import type { BookLoanRequestBody } from '../../shared/http/schemas.ts';
@@ -103,14 +105,19 @@ export async function getLoan(deps: Pick<LoanDeps, 'loans'>, principal: Principa
   return loanView(await visibleLoan(deps, principal, loanId), restrictedTo(principal));
 }
 
-/** The borrower's schedule and the lenders' sub-schedules; a lender sees only its own. */
+/**
+ * The borrower's schedule and the lenders' sub-schedules as they stand: as booked, or as rebuilt
+ * by early repayments; a lender sees only its own.
+ */
 export async function getLoanSchedule(
-  deps: Pick<LoanDeps, 'loans'>,
+  deps: Pick<LoanDeps, 'loans'> & { readonly repayments: Pick<RepaymentStore, 'load'> },
   principal: Principal,
   loanId: string,
 ): Promise<{ loanId: string; borrower: Schedule | null; lenders: LenderSchedule[] }> {
-  await visibleLoan(deps, principal, loanId);
-  const schedules = await deps.loans.schedules(loanId);
+  const loan = await visibleLoan(deps, principal, loanId);
+  const { ledger } = await deps.repayments.load(loanId);
+  const { account } = foldRepayments(loan, effective(ledger));
+  const schedules = account.rescheduled ? account.schedules() : await deps.loans.schedules(loanId);
   if (!schedules) throw notFound('schedule', loanId);
   const only = restrictedTo(principal);
   if (only === null) return { loanId, ...schedules };

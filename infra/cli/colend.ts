@@ -1,29 +1,61 @@
 /**
  * `colend`, the command line of finance and operations.
  *   npm run colend -- ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]
- * Under `npm start`, pass the DynamoDB Local endpoint the banner prints.
+ *     Under `npm start`, pass the DynamoDB Local endpoint the banner prints.
+ *   npm run colend -- import-collections <file> [--api <url>] [--token <jwt>]
+ *     Posts the lead's collection file (CSV or pipe-delimited, see docs/files.md) to the API;
+ *     --api and --token default to COLEND_API_URL and COLEND_TOKEN.
+ * Exit status: 0 when all is well, 1 when differences or refused lines were found, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
 import { verifyLedger } from './ledger-verify.ts';
+import { formatImportReport, importCollections } from './import-collections.ts';
 
-const USAGE = 'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]';
+const USAGE = [
+  'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
+  '       colend import-collections <file> [--api <url>] [--token <jwt>]   (defaults: COLEND_API_URL, COLEND_TOKEN)',
+].join('\n');
+
+const OPTIONS = {
+  endpoint: { type: 'string' },
+  'ledger-table': { type: 'string' },
+  'state-table': { type: 'string' },
+  api: { type: 'string' },
+  token: { type: 'string' },
+} as const;
+
+type Values = { [K in keyof typeof OPTIONS]?: string };
+
+/** The options each command takes; any other is a usage error. */
+const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections', readonly (keyof typeof OPTIONS)[]>> = {
+  'ledger verify': ['endpoint', 'ledger-table', 'state-table'],
+  'import-collections': ['api', 'token'],
+};
+
+function usage(problem?: string): number {
+  console.error(problem ? `${problem}\n${USAGE}` : USAGE);
+  return 2;
+}
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { endpoint: { type: 'string' }, 'ledger-table': { type: 'string' }, 'state-table': { type: 'string' } },
-  });
-  if (positionals.join(' ') !== 'ledger verify') {
-    console.error(USAGE);
-    return 2;
+  let parsed: { positionals: string[]; values: Values };
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    return usage(error instanceof Error ? error.message : String(error));
   }
+  const { positionals, values } = parsed;
+  const command = positionals.join(' ') === 'ledger verify' ? 'ledger verify' : positionals[0] === 'import-collections' && positionals.length === 2 ? 'import-collections' : null;
+  if (command === null) return usage();
+  const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
+  if (foreign.length > 0) return usage(`${command} does not take ${foreign.map((name) => `--${name}`).join(', ')}`);
+  return command === 'ledger verify' ? ledgerVerify(values) : importCollectionFile(positionals[1] as string, values);
+}
+
+async function ledgerVerify(values: Values): Promise<number> {
   const ledger = values['ledger-table'];
   const state = values['state-table'];
-  if ((ledger === undefined) !== (state === undefined)) {
-    console.error(`--ledger-table and --state-table go together\n${USAGE}`);
-    return 2;
-  }
+  if ((ledger === undefined) !== (state === undefined)) return usage('--ledger-table and --state-table go together');
   if (values.endpoint !== undefined) {
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
@@ -37,6 +69,16 @@ async function main(argv: string[]): Promise<number> {
   for (const d of report.differences) console.log(`DIFFERENCE ${d.kind} loan ${d.loanId}${d.lenderId ? ` lender ${d.lenderId}` : ''}${d.entryId ? ` entry ${d.entryId}` : ''}: ${d.detail}`);
   console.log(report.differenceCount === 0 ? 'BALANCED: every position equals its entries, every entry balances' : `${report.differenceCount} differences`);
   return report.differenceCount === 0 ? 0 : 1;
+}
+
+async function importCollectionFile(file: string, values: Values): Promise<number> {
+  const apiUrl = values.api ?? process.env.COLEND_API_URL;
+  const token = values.token ?? process.env.COLEND_TOKEN;
+  if (!apiUrl) return usage('the API URL is missing: pass --api <url> or set COLEND_API_URL');
+  if (!token) return usage('the token is missing: pass --token <jwt> or set COLEND_TOKEN');
+  const report = await importCollections({ file, apiUrl, token });
+  for (const line of formatImportReport(report)) console.log(line);
+  return report.counts.refused === 0 && report.counts.invalid === 0 ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -13,23 +13,29 @@ export interface ColendWorkflowProps {
   readonly description?: string;
   readonly logRetention: RetentionDays;
   readonly timeout?: Duration;
+  /** EXPRESS for high-volume short work whose steps are idempotent; STANDARD otherwise. */
+  readonly type?: StateMachineType;
 }
 
 /**
- * Our defaults for a workflow: a Standard state machine (money and anything that waits),
+ * Our defaults for a workflow: a Standard state machine (money and anything that waits) unless
+ * the caller asks for Express,
  * every event with its data logged to its own log group, X-Ray tracing on. No physical name.
  */
 export class ColendWorkflow extends StateMachine {
+  readonly isExpress: boolean;
+
   constructor(scope: Construct, id: string, props: ColendWorkflowProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention });
     super(scope, id, {
       definitionBody: DefinitionBody.fromChainable(props.definition),
-      stateMachineType: StateMachineType.STANDARD,
+      stateMachineType: props.type ?? StateMachineType.STANDARD,
       comment: props.description,
-      timeout: props.timeout ?? Duration.hours(1),
+      timeout: props.timeout ?? (props.type === StateMachineType.EXPRESS ? Duration.minutes(1) : Duration.hours(1)),
       tracingEnabled: true,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });
+    this.isExpress = props.type === StateMachineType.EXPRESS;
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

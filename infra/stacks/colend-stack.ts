@@ -11,6 +11,8 @@ import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } f
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { disbursementDefinition } from '../../workflows/disbursement/definition.ts';
+import { repaymentSplitDefinition } from '../../workflows/repayment-split/definition.ts';
+import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { jointReviewDefinition } from '../../workflows/joint-review/definition.ts';
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
 import type { StageConfig } from '../config.ts';
@@ -28,6 +30,7 @@ export const ENV = {
   stateTable: 'STATE_TABLE',
   ledgerCheckStateMachineArn: 'LEDGER_CHECK_STATE_MACHINE_ARN',
   jointReviewStateMachineArn: 'JOINT_REVIEW_STATE_MACHINE_ARN',
+  repaymentSplitStateMachineArn: 'REPAYMENT_SPLIT_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
 } as const;
 
@@ -38,12 +41,14 @@ export type WorkflowFunctionName =
   | 'review-steps'
   | 'review-ask'
   | 'disbursement-steps'
-  | 'disbursement-book';
+  | 'disbursement-book'
+  | 'repayment-book'
+  | 'repayment-publish';
 
 export type FunctionName = ApiFunctionName | WorkflowFunctionName;
 
 /** The workflows an API function may start; it gets the ARN in its environment. */
-type StartedWorkflow = 'ledgerCheck' | 'jointReview';
+type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentSplit';
 
 interface FunctionSpec {
   /** Construct id; never renamed once deployed. */
@@ -113,6 +118,26 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     stateTable: 'readWrite',
     timeout: Duration.minutes(1),
   },
+  repayments: {
+    id: 'RepaymentsFunction',
+    description: 'Repayments API: intake (one or a batch), reversal, lookup',
+    stateTable: 'read',
+    ledgerTable: 'read',
+    starts: 'repaymentSplit',
+  },
+  'repayment-book': {
+    id: 'RepaymentBookFunction',
+    description: "Splits a repayment and books it (or its reversal) in the loan's ledger",
+    stateTable: 'readWrite',
+    ledgerTable: 'readWrite',
+    timeout: Duration.seconds(30),
+  },
+  'repayment-publish': {
+    id: 'RepaymentPublishFunction',
+    description: 'Publishes a booked or reversed repayment on the event bus',
+    publishesEvents: true,
+    timeout: Duration.seconds(10),
+  },
   'disbursement-book': {
     id: 'DisbursementBookFunction',
     description: 'Books a disbursed loan from its funding plan',
@@ -134,6 +159,7 @@ export class ColendStack extends Stack {
   readonly functions: ReadonlyMap<FunctionName, ColendFunction>;
   readonly ledgerCheck: ColendWorkflow;
   readonly disbursement: ColendWorkflow;
+  readonly repaymentSplit: ColendWorkflow;
   readonly jointReview: ColendWorkflow;
   readonly eventBus: EventBus;
   readonly identity: Identity;
@@ -194,16 +220,28 @@ export class ColendStack extends Stack {
       timeout: props.config.reviewWorkflows.jointReviewTimeout,
     });
 
+    const splitAndBook = addFunction('repayment-book');
+    const publishRepayment = addFunction('repayment-publish');
+    this.repaymentSplit = new ColendWorkflow(this, 'RepaymentSplitStateMachine', {
+      description: 'Repayment split (Express): validate, waterfall, split, book one entry, publish',
+      definition: repaymentSplitDefinition(new Construct(this, 'RepaymentSplit'), { splitAndBook, publish: publishRepayment }),
+      invokedFunctions: [splitAndBook, publishRepayment],
+      logRetention: props.config.logRetention,
+      type: StateMachineType.EXPRESS,
+    });
+
     const startable: Record<StartedWorkflow, { workflow: ColendWorkflow; variable: string }> = {
       ledgerCheck: { workflow: this.ledgerCheck, variable: ENV.ledgerCheckStateMachineArn },
       jointReview: { workflow: this.jointReview, variable: ENV.jointReviewStateMachineArn },
+      repaymentSplit: { workflow: this.repaymentSplit, variable: ENV.repaymentSplitStateMachineArn },
     };
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       if (functions.has(name)) continue;
       const spec = FUNCTIONS[name];
       const started = spec.starts === undefined ? undefined : startable[spec.starts];
       const fn = addFunction(name, started === undefined ? {} : { [started.variable]: started.workflow.stateMachineArn });
-      started?.workflow.grantStartExecution(fn);
+      if (started?.workflow.isExpress === true) started.workflow.grantStartSyncExecution(fn);
+      else started?.workflow.grantStartExecution(fn);
       if (spec.answersReviewTasks === true) {
         this.jointReview.grantTaskResponse(fn);
         this.disbursement.grantTaskResponse(fn);
@@ -225,6 +263,7 @@ export class ColendStack extends Stack {
     new CfnOutput(this, 'LedgerCheckStateMachineArn', { value: this.ledgerCheck.stateMachineArn });
     new CfnOutput(this, 'JointReviewStateMachineArn', { value: this.jointReview.stateMachineArn });
     new CfnOutput(this, 'DisbursementStateMachineArn', { value: this.disbursement.stateMachineArn });
+    new CfnOutput(this, 'RepaymentSplitStateMachineArn', { value: this.repaymentSplit.stateMachineArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
   }
 

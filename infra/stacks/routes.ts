@@ -1,7 +1,7 @@
 import type { ClientScope } from '../config.ts';
 
 /** The function folders behind the HTTP API (docs/architecture.md, Functions and routes). */
-export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi';
+export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments';
 
 export interface ApiRoute {
   readonly method: 'GET' | 'POST';
@@ -27,6 +27,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/v1/loans', function: 'loans', scopes: LEAD },
   { method: 'GET', path: '/v1/loans/{loanId}', function: 'loans', scopes: ANY },
   { method: 'GET', path: '/v1/loans/{loanId}/schedule', function: 'loans', scopes: ANY },
+  { method: 'GET', path: '/v1/loans/{loanId}/repayments', function: 'repayments', scopes: ANY },
+  { method: 'POST', path: '/v1/repayments', function: 'repayments', scopes: LEAD },
+  { method: 'GET', path: '/v1/repayments/{repaymentId}', function: 'repayments', scopes: ANY },
+  { method: 'POST', path: '/v1/repayments/{repaymentId}/reversal', function: 'repayments', scopes: LEAD },
   { method: 'POST', path: '/v1/applications', function: 'applications', scopes: LEAD },
   { method: 'GET', path: '/v1/applications', function: 'applications', scopes: ANY },
   { method: 'GET', path: '/v1/applications/{applicationId}', function: 'applications', scopes: ANY },

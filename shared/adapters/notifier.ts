@@ -7,6 +7,12 @@ import { toJson } from '../json.ts';
 export const EVENT_SOURCE = 'colend';
 export const REVIEW_REQUESTED = 'colend.review.requested';
 
+/** Puts one event of Colend's on the bus; a refused entry is an error. */
+export async function putEvent(events: EventBridgeClient, busName: string, detailType: string, detail: string): Promise<void> {
+  const out = await events.send(new PutEventsCommand({ Entries: [{ EventBusName: busName, Source: EVENT_SOURCE, DetailType: detailType, Detail: detail }] }));
+  if ((out.FailedEntryCount ?? 0) > 0) throw new Error(`the event bus refused ${detailType}: ${out.Entries?.[0]?.ErrorMessage ?? 'unknown'}`);
+}
+
 /** `X-Colend-Signature: sha256=<hex>` over `<timestamp>.<body>`, so a replayed body with a new time fails. */
 export function webhookSignature(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
@@ -35,10 +41,7 @@ export class EventBridgeNotifier implements PartnerNotifier {
 
   async reviewRequested(lender: Lender, request: ReviewRequested): Promise<void> {
     const body = toJson({ type: REVIEW_REQUESTED, ...request });
-    const out = await this.events.send(
-      new PutEventsCommand({ Entries: [{ EventBusName: this.busName, Source: EVENT_SOURCE, DetailType: REVIEW_REQUESTED, Detail: body }] }),
-    );
-    if ((out.FailedEntryCount ?? 0) > 0) throw new Error(`the event bus refused the review request: ${out.Entries?.[0]?.ErrorMessage ?? 'unknown'}`);
+    await putEvent(this.events, this.busName, REVIEW_REQUESTED, body);
     if (lender.webhook) await this.post(lender.webhook, body, request);
   }
 

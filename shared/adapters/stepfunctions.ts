@@ -1,5 +1,5 @@
-import { ExecutionAlreadyExists, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { TaskResumer, WorkflowStarter } from '../ports/stores.ts';
+import { ExecutionAlreadyExists, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, StartSyncExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { SyncWorkflow, TaskResumer, WorkflowStarter } from '../ports/stores.ts';
 import { toJson } from '../json.ts';
 
 /** Starts executions of one state machine, named by their business key. */
@@ -46,5 +46,21 @@ export class StepFunctionsResumer implements TaskResumer {
       if (error instanceof Error && GONE.has(error.name)) return false;
       throw error;
     }
+  }
+}
+
+/** Runs an Express state machine synchronously and returns its output; a failed execution throws. */
+export class StepFunctionsSyncRunner implements SyncWorkflow {
+  constructor(
+    private readonly client: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  async run(input: unknown): Promise<unknown> {
+    const out = await this.client.send(new StartSyncExecutionCommand({ stateMachineArn: this.stateMachineArn, input: toJson(input) }));
+    if (out.status !== 'SUCCEEDED') {
+      throw new Error(`execution ${out.executionArn ?? ''} ended ${out.status ?? 'UNKNOWN'}: ${out.error ?? ''} ${out.cause ?? ''}`.trim());
+    }
+    return JSON.parse(out.output ?? 'null') as unknown;
   }
 }

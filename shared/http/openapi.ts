@@ -45,6 +45,7 @@ export function openApiDocument(): Record<string, unknown> {
       operationId: route.operationId,
       summary: route.summary,
       'x-colend-roles': route.roles,
+      ...(route.keyInBody === undefined ? {} : { 'x-colend-idempotency-key': route.keyInBody }),
       parameters: [
         ...params,
         ...queryParameters(route.querySchema),

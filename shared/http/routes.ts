@@ -8,6 +8,8 @@ import {
   createProgramRequest,
   decisionRequest,
   disbursementRequest,
+  postRepaymentsRequest,
+  reversalRequest,
   startLedgerCheckRequest,
   versionQuery,
 } from './schemas.ts';
@@ -26,6 +28,8 @@ export interface RouteSpec {
   readonly querySchema?: z.ZodType;
   /** Writes take an Idempotency-Key header. */
   readonly idempotent: boolean;
+  /** Writes whose idempotency key is a business id in the body (a repayment's id) name that field instead. */
+  readonly keyInBody?: string;
   readonly successStatus: number;
 }
 
@@ -43,6 +47,10 @@ export const ROUTES = [
   { routeKey: 'POST /v1/loans', operationId: 'bookLoan', summary: 'Book a loan with its funding plan and disbursement', roles: ['LEAD'], requestSchema: bookLoanRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'GET /v1/loans/{loanId}', operationId: 'getLoan', summary: "A loan; a partner sees only its own part", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/loans/{loanId}/schedule', operationId: 'getLoanSchedule', summary: "The borrower's schedule and each lender's sub-schedule; a partner sees its own", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/loans/{loanId}/repayments', operationId: 'getLoanRepayments', summary: "The loan's repayment account: dues, days past due, each lender's outstanding, every repayment; a partner sees its own part", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/repayments', operationId: 'postRepayments', summary: 'Book repayments (1 to 100); each repaymentId is its idempotency key, answered one by one in order', roles: ['LEAD'], requestSchema: postRepaymentsRequest, idempotent: false, keyInBody: 'repayments[].repaymentId', successStatus: 200 },
+  { routeKey: 'GET /v1/repayments/{repaymentId}', operationId: 'getRepayment', summary: 'A repayment as booked now, with its split; a partner sees its own part', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/repayments/{repaymentId}/reversal', operationId: 'reverseRepayment', summary: 'Reverse a bounced or mistaken repayment: the exact negative of its booking, as its own entry', roles: ['LEAD'], requestSchema: reversalRequest, idempotent: false, keyInBody: 'reversalId', successStatus: 200 },
   { routeKey: 'POST /v1/applications', operationId: 'createApplication', summary: 'Submit an application for joint review', roles: ['LEAD'], requestSchema: createApplicationRequest, idempotent: true, successStatus: 202 },
   { routeKey: 'GET /v1/applications', operationId: 'listApplications', summary: "The lead's applications by status (pending reviews by default); for a partner, what awaits its decision", roles: ALL, querySchema: applicationsQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/applications/{applicationId}', operationId: 'getApplication', summary: 'State, decisions, plan, reasons and timeline of an application', roles: ALL, idempotent: false, successStatus: 200 },

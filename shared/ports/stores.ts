@@ -7,6 +7,7 @@ import type { BorrowerExposure, QuotaChange, QuotaShard, Reservation } from '../
 import type { ApplicationState, Ask } from '../domain/review.ts';
 import type { Application } from '../domain/application.ts';
 import type { LenderSchedule, Schedule } from '../domain/schedule.ts';
+import type { RepaymentLedger } from '../domain/repayment-booking.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
 export interface IdempotencyRecord {
@@ -73,6 +74,33 @@ export interface LedgerStore {
   loanLedger(loanId: string): Promise<{ entries: JournalEntry[]; positions: Position[] }>;
 }
 
+/** What the API answered when a repayment was first booked; a replay answers it again. */
+export interface RepaymentRecord {
+  readonly repaymentId: string;
+  readonly loanId: string;
+  /** The answer as first sent (JSON). */
+  readonly resultJson: string;
+  readonly createdAt: string;
+}
+
+/** One change of a loan's repayments: its entries, positions and ledger, written together. */
+export interface RepaymentWrite {
+  readonly ledger: RepaymentLedger;
+  readonly entries: readonly JournalEntry[];
+  /** The positions after the entries; each written on the condition that it is still at `version - entries applied`. */
+  readonly positions: readonly { readonly position: Position; readonly expectedVersion: number }[];
+  /** The record of a new repayment id, written only if the id is new. */
+  readonly record: RepaymentRecord | null;
+}
+
+export interface RepaymentStore {
+  /** The loan's repayment ledger (empty when none yet) and its positions, read consistently in one query. */
+  load(loanId: string): Promise<{ ledger: RepaymentLedger; positions: Position[] }>;
+  /** Everything in one transaction; WriteConflict VERSION when the ledger moved, ALREADY_EXISTS on `repayment-record`. */
+  write(change: RepaymentWrite): Promise<void>;
+  record(repaymentId: string): Promise<RepaymentRecord | null>;
+}
+
 export interface LedgerCheckReport {
   readonly businessDate: string;
   readonly status: 'BALANCED' | 'DIFFERENCES';
@@ -93,6 +121,11 @@ export interface LedgerCheckStore {
 export interface Clock {
   /** ISO-8601 instant. */
   now(): string;
+}
+
+/** An Express workflow run to its end; its output is the answer. */
+export interface SyncWorkflow {
+  run(input: unknown): Promise<unknown>;
 }
 
 export interface WorkflowStarter {

@@ -40,6 +40,9 @@ const FUNCTION_IDS = {
   'disbursement-steps': 'DisbursementStepsFunction',
   'disbursement-book': 'DisbursementBookFunction',
   'token-claims': 'TokenClaimsFunction',
+  repayments: 'RepaymentsFunction',
+  'repayment-book': 'RepaymentBookFunction',
+  'repayment-publish': 'RepaymentPublishFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
 
@@ -62,7 +65,7 @@ function table(constructId: 'LedgerTable' | 'StateTable'): [string, CfnResource]
   return byConstructId(resources, 'AWS::DynamoDB::Table', constructId);
 }
 
-type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine';
+type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine' | 'RepaymentSplitStateMachine';
 
 function stateMachine(constructId: WorkflowId): [string, CfnResource] {
   return byConstructId(resources, 'AWS::StepFunctions::StateMachine', constructId);
@@ -184,6 +187,8 @@ describe('functions', () => {
       'ledger-checks': { LEDGER_CHECK_STATE_MACHINE_ARN: stateMachine('LedgerCheckStateMachine')[0] },
       applications: { JOINT_REVIEW_STATE_MACHINE_ARN: stateMachine('JointReviewStateMachine')[0] },
       'review-ask': { EVENT_BUS_NAME: eventBus()[0] },
+      repayments: { REPAYMENT_SPLIT_STATE_MACHINE_ARN: stateMachine('RepaymentSplitStateMachine')[0] },
+      'repayment-publish': { EVENT_BUS_NAME: eventBus()[0] },
     };
     for (const folder of Object.keys(FUNCTION_IDS) as FunctionFolder[]) {
       const variables = (fn(folder)[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
@@ -240,6 +245,9 @@ describe('least privilege', () => {
     'disbursement-steps': { ledger: 'none', state: 'readWrite' },
     'disbursement-book': { ledger: 'readWrite', state: 'readWrite' },
     'token-claims': { ledger: 'none', state: 'none' },
+    repayments: { ledger: 'read', state: 'read' },
+    'repayment-book': { ledger: 'readWrite', state: 'readWrite' },
+    'repayment-publish': { ledger: 'none', state: 'none' },
   };
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
@@ -281,8 +289,13 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets only review-ask publish events, and only to the bus', () => {
-    expect(grantsOf('events:PutEvents')).toEqual({ [roleOf('review-ask')]: [eventBus()[0]] });
+  it('lets only review-ask and repayment-publish publish events, and only to the bus', () => {
+    expect(grantsOf('events:PutEvents')).toEqual({ [roleOf('review-ask')]: [eventBus()[0]], [roleOf('repayment-publish')]: [eventBus()[0]] });
+  });
+
+  it('lets only the repayments API run the RepaymentSplit workflow, synchronously', () => {
+    expect(grantsOf('states:StartSyncExecution')).toEqual({ [roleOf('repayments')]: [stateMachine('RepaymentSplitStateMachine')[0]] });
+    expect(stateMachine('RepaymentSplitStateMachine')[1].Properties?.['StateMachineType']).toBe('EXPRESS');
   });
 
   it('uses no managed policy', () => {
@@ -305,6 +318,10 @@ describe('HTTP API', () => {
     ['POST /v1/loans', 'loans', LEAD],
     ['GET /v1/loans/{loanId}', 'loans', ANY],
     ['GET /v1/loans/{loanId}/schedule', 'loans', ANY],
+    ['GET /v1/loans/{loanId}/repayments', 'repayments', ANY],
+    ['POST /v1/repayments', 'repayments', LEAD],
+    ['GET /v1/repayments/{repaymentId}', 'repayments', ANY],
+    ['POST /v1/repayments/{repaymentId}/reversal', 'repayments', LEAD],
     ['POST /v1/applications', 'applications', LEAD],
     ['GET /v1/applications', 'applications', ANY],
     ['GET /v1/applications/{applicationId}', 'applications', ANY],
@@ -580,7 +597,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-APIG4$/,
       /^AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,
-      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook)Function[0-9A-F]{8}\.Arn>:\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBook|RepaymentPublish)Function[0-9A-F]{8}\.Arn>:\*\]$/,
     ];
     const acknowledgments = app.node.findAll().flatMap((construct) =>
       construct.node.metadata

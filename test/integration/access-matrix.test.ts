@@ -35,6 +35,18 @@ const MATRIX: Readonly<Record<string, Probe>> = {
   'POST /v1/loans': { path: () => '/v1/loans', body: (w, n) => loanBody(w, `MX-${w.suffix}-${n}`), expect: leadWrite },
   'GET /v1/loans/{loanId}': { path: (_w, loanId) => `/v1/loans/${loanId}`, expect: ownData },
   'GET /v1/loans/{loanId}/schedule': { path: (_w, loanId) => `/v1/loans/${loanId}/schedule`, expect: ownData },
+  'GET /v1/loans/{loanId}/repayments': { path: (_w, loanId) => `/v1/loans/${loanId}/repayments`, expect: ownData },
+  'POST /v1/repayments': {
+    path: () => '/v1/repayments',
+    body: (w, n) => ({ repayments: [matrixRepayment(w, `MXR-${w.suffix}-${n}`)] }),
+    expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 403, lenderFinance: 403 },
+  },
+  'GET /v1/repayments/{repaymentId}': { path: (w) => `/v1/repayments/MXR-${w.suffix}-READ`, expect: ownData },
+  'POST /v1/repayments/{repaymentId}/reversal': {
+    path: (w) => `/v1/repayments/MXR-${w.suffix}-REVERSE/reversal`,
+    body: (w, n) => ({ reversalId: `MXV-${w.suffix}-${n}`, reason: 'MISTAKEN' }),
+    expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 403, lenderFinance: 403 },
+  },
   'POST /v1/applications': {
     path: () => '/v1/applications',
     body: (w, n) => applicationBody(w.programId, `MXA-${w.suffix}-${n}`),
@@ -64,6 +76,11 @@ const MATRIX: Readonly<Record<string, Probe>> = {
   },
 };
 
+/** A repayment on the matrix loan (disbursed 2026-11-02): all of it goes to suspense. */
+function matrixRepayment(w: World, repaymentId: string) {
+  return { repaymentId, loanId: `MX-${w.suffix}-LOAN`, amountMinor: '100', currency: 'CNY', valueDate: '2026-11-10', channel: 'BANK_TRANSFER' };
+}
+
 let w: World;
 let loanId: string;
 let applicationId: string;
@@ -74,6 +91,10 @@ beforeAll(async () => {
   w = await createWorld();
   loanId = `MX-${w.suffix}-LOAN`;
   expect((await post('/v1/loans', w.tokens.lead, loanBody(w, loanId))).status).toBe(201);
+  for (const id of ['READ', 'REVERSE']) {
+    const booked = await post('/v1/repayments', w.tokens.lead, { repayments: [matrixRepayment(w, `MXR-${w.suffix}-${id}`)] });
+    expect((booked.json as { results: { status: string }[] }).results[0]?.status).toBe('BOOKED');
+  }
   expect((await post('/v1/ledger-checks', w.tokens.lead, { businessDate: '2026-11-02' })).status).toBe(202);
   applicationId = `MXA-${w.suffix}-APP`;
   await submit(w, w.programId, applicationId);

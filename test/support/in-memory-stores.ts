@@ -13,6 +13,7 @@ import type { Program } from '../../shared/domain/program.ts';
 import { noBorrowerExposure, type BorrowerExposure, type QuotaChange, type QuotaShard, type Reservation } from '../../shared/domain/exposure.ts';
 import type { Ask } from '../../shared/domain/review.ts';
 import type { LenderSchedule, Schedule } from '../../shared/domain/schedule.ts';
+import { emptyLedger, type RepaymentLedger } from '../../shared/domain/repayment-booking.ts';
 import { loanShard } from '../../shared/adapters/dynamodb/state-keys.ts';
 import {
   WriteConflict,
@@ -31,6 +32,9 @@ import {
   type LoanStore,
   type PartnerNotifier,
   type ProgramStore,
+  type RepaymentRecord,
+  type RepaymentStore,
+  type RepaymentWrite,
   type ReviewRequested,
   type TaskResumer,
   type WorkflowStarter,
@@ -78,6 +82,8 @@ export class InMemoryDb {
   /** `{lenderId}#{shard, two digits}`: one item per quota shard, as `QUOTA#{lenderId}` / `SHARD#{nn}`. */
   readonly quotas = new Map<string, QuotaShard>();
   readonly exposures = new Map<string, BorrowerExposure>();
+  readonly repaymentLedgers = new Map<string, RepaymentLedger>();
+  readonly repaymentRecords = new Map<string, RepaymentRecord>();
   /** Atomic writes that succeeded. */
   transactions = 0;
 
@@ -280,6 +286,43 @@ export class InMemoryLedgerStore implements LedgerStore {
     const entries = [...this.db.entries.entries()].filter(([key]) => key.startsWith(`${loanId}#`)).map(([, e]) => copy(e));
     const positions = [...this.db.positions.values()].filter((p) => p.loanId === loanId).map(copy);
     return { entries, positions };
+  }
+}
+
+/** The repayment ledger, entries, positions and records, written as the adapter does: all or nothing. */
+export class InMemoryRepaymentStore implements RepaymentStore {
+  constructor(private readonly db: InMemoryDb) {}
+
+  async load(loanId: string): Promise<{ ledger: RepaymentLedger; positions: Position[] }> {
+    const ledger = this.db.repaymentLedgers.get(loanId);
+    const positions = [...this.db.positions.values()].filter((p) => p.loanId === loanId).map(copy);
+    return { ledger: ledger ? copy(ledger) : emptyLedger(loanId), positions };
+  }
+
+  async write(change: RepaymentWrite): Promise<void> {
+    const { db } = this;
+    const { ledger } = change;
+    const stored = db.repaymentLedgers.get(ledger.loanId);
+    const guards: Guard[] = [
+      { entity: 'repayment-ledger', fails: ledger.version === 1 ? stored !== undefined : stored?.version !== ledger.version - 1 },
+      ...change.entries.map((e) => ({ entity: 'entry', fails: db.entries.has(pairKey(e.loanId, e.entryId)) })),
+      ...change.positions.map(({ position, expectedVersion }) => {
+        const current = db.positions.get(pairKey(position.loanId, position.lenderId));
+        return { entity: 'position', fails: expectedVersion === 0 ? current !== undefined : current?.version !== expectedVersion };
+      }),
+      ...(change.record ? [{ entity: 'repayment-record', fails: db.repaymentRecords.has(change.record.repaymentId) }] : []),
+    ];
+    db.transact(guards, () => {
+      db.repaymentLedgers.set(ledger.loanId, copy(ledger));
+      for (const e of change.entries) db.entries.set(pairKey(e.loanId, e.entryId), copy(e));
+      for (const { position } of change.positions) db.positions.set(pairKey(position.loanId, position.lenderId), copy(position));
+      if (change.record) db.repaymentRecords.set(change.record.repaymentId, copy(change.record));
+    });
+  }
+
+  async record(repaymentId: string): Promise<RepaymentRecord | null> {
+    const record = this.db.repaymentRecords.get(repaymentId);
+    return record ? copy(record) : null;
   }
 }
 
@@ -537,6 +580,7 @@ export function createInMemoryStores(at: string = NOW) {
     ledgerChecks: new InMemoryLedgerCheckStore(db),
     applications: new InMemoryApplicationStore(db),
     exposure: new InMemoryExposureStore(db),
+    repayments: new InMemoryRepaymentStore(db),
     workflow: new RecordingWorkflowStarter(),
     review: new RecordingWorkflowStarter('arn:aws:states:cn-north-1:123456789012:stateMachine:JointReview'),
     tasks: new RecordingTaskResumer(),

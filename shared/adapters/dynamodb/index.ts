@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
+import { DynamoRepaymentStore } from './repayment-store.ts';
 import { DynamoIdempotencyStore, DynamoLedgerCheckStore, DynamoLedgerStore, DynamoLenderStore, DynamoLoanStore, DynamoProgramStore } from './stores.ts';
 
 export { createDocumentClient, tablesFromEnv } from './client.ts';
@@ -17,6 +18,7 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     ledgerChecks: new DynamoLedgerCheckStore(doc, tables),
     applications: new DynamoApplicationStore(doc, tables),
     exposure: new DynamoExposureStore(doc, tables),
+    repayments: new DynamoRepaymentStore(doc, tables),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

@@ -15,4 +15,6 @@ export const ledgerKeys = {
   positionIndex: (lenderId: string, loanId: string) => ({ gsi1pk: `LENDER#${lenderId}`, gsi1sk: `LOAN#${loanId}` }),
   positionPrefix: 'POS#',
   lenderPartition: (lenderId: string) => `LENDER#${lenderId}`,
+  /** The loan's repayment ledger; sorts right after the positions, so one query reads both. */
+  repayments: (loanId: string) => ({ pk: `LOAN#${loanId}`, sk: 'REPAYMENTS' }),
 };

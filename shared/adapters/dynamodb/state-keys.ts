@@ -36,6 +36,7 @@ export const stateKeys = {
   borrowerSchedule: (loanId: string) => ({ pk: `LOAN#${loanId}`, sk: 'SCHEDULE#BORROWER' }),
   lenderSchedule: (loanId: string, lenderId: string) => ({ pk: `LOAN#${loanId}`, sk: `SCHEDULE#LENDER#${lenderId}` }),
   schedulePrefix: 'SCHEDULE#',
+  repayment: (repaymentId: string) => ({ pk: `REPAYMENT#${repaymentId}`, sk: 'REPAYMENT' }),
 };
 
 function loanShardKey(shard: number): string {

@@ -165,7 +165,7 @@ describe('EventBridgeNotifier', () => {
       const { opts } = options(3);
       const lender = aPartnerLender(PARTNER_A, { webhook: { url: hook.url, secret: SECRET } });
       await expect(new EventBridgeNotifier(new EventBridgeClient({ region: 'cn-north-1' }), BUS, opts).reviewRequested(lender, request)).rejects.toThrow(
-        'the event bus refused the review request: try again',
+        'the event bus refused colend.review.requested: try again',
       );
       expect(hook.received).toHaveLength(0);
     } finally {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../../../shared/http/openapi.ts';
-import { ROUTES } from '../../../../shared/http/routes.ts';
+import { ROUTES, type RouteSpec } from '../../../../shared/http/routes.ts';
 
 interface Operation {
   operationId: string;
@@ -60,7 +60,12 @@ describe('openApiDocument', () => {
         expect(shape?.type).toBe('object');
         expect(shape?.additionalProperties).toBe(false);
       }
-      expect(op.parameters).toContainEqual({ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$' } });
+      const header = { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,128}$' } };
+      if ((route as RouteSpec).keyInBody === undefined) expect(op.parameters).toContainEqual(header);
+      else {
+        expect(op.parameters).not.toContainEqual(header);
+        expect((op as unknown as Record<string, unknown>)['x-colend-idempotency-key']).toBe((route as RouteSpec).keyInBody);
+      }
     }
   });
 

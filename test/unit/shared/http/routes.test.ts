@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES, ROUTES, routeSpec } from '../../../../shared/http/routes.ts';
+import { MAX_BODY_BYTES, ROUTES, routeSpec, type RouteSpec } from '../../../../shared/http/routes.ts';
 
 describe('ROUTES', () => {
   it('holds each route once, each operation id once, all under /v1', () => {
@@ -8,12 +8,15 @@ describe('ROUTES', () => {
     for (const route of ROUTES) expect(route.routeKey).toMatch(/^(GET|POST) \/v1\//);
   });
 
-  it('makes every POST an idempotent write with a request schema, and no GET', () => {
-    for (const route of ROUTES) {
+  it('makes every POST an idempotent write with a request schema, keyed by a header or by a business id in its body, and no GET', () => {
+    for (const route of ROUTES as readonly RouteSpec[]) {
       const post = route.routeKey.startsWith('POST ');
-      expect(route.idempotent).toBe(post);
+      expect(route.idempotent || route.keyInBody !== undefined, route.routeKey).toBe(post);
+      expect(route.idempotent && route.keyInBody !== undefined, route.routeKey).toBe(false);
       expect('requestSchema' in route).toBe(post);
     }
+    expect(routeSpec('POST /v1/repayments')?.keyInBody).toBe('repayments[].repaymentId');
+    expect(routeSpec('POST /v1/repayments/{repaymentId}/reversal')?.keyInBody).toBe('reversalId');
   });
 
   it('opens writes of lenders, programs and loans to lead operations only', () => {

@@ -1,0 +1,181 @@
+import { DomainError, InvariantViolation, RuleViolation, StateConflict } from '../../shared/domain/errors.ts';
+import { applyEntry, openPosition, type JournalEntry, type Position } from '../../shared/domain/ledger.ts';
+import type { Loan } from '../../shared/domain/loan.ts';
+import {
+  decideRepayment,
+  decideReversal,
+  type BookedRepayment,
+  type RepaymentDecision,
+  type RepaymentLedger,
+  type RepaymentRequest,
+  type ReversalRequest,
+} from '../../shared/domain/repayment-booking.ts';
+import { toErrorResponse } from '../../shared/http/errors.ts';
+import { toJson } from '../../shared/json.ts';
+import { WriteConflict, type Clock, type RepaymentStore } from '../../shared/ports/stores.ts';
+import type { RepaymentStepInput, RepaymentStepResult, RepaymentView } from './schema.ts';
+
+export interface RepaymentBookDeps {
+  readonly loan: (loanId: string) => Promise<Loan | null>;
+  readonly repayments: RepaymentStore;
+  readonly clock: Clock;
+}
+
+/**
+ * How often a change is decided again after another change of the same loan landed first. Every
+ * loss means another write landed, so this bounds the retries by the writers of one loan at once.
+ */
+export const REPAYMENT_ATTEMPTS = 200;
+
+/** A transaction holds at most 100 items; the ledger, a record and the positions take their share. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+/** The time zone of each settlement calendar: a value date is "in the future" by its local date. */
+const CALENDAR_ZONES: Readonly<Record<string, string>> = { CN: 'Asia/Shanghai', IN: 'Asia/Kolkata' };
+
+/** `SplitAndBook`: books a repayment or a reversal; domain refusals are answers, not failures. */
+export async function splitAndBook(deps: RepaymentBookDeps, input: RepaymentStepInput): Promise<RepaymentStepResult> {
+  try {
+    return input.action === 'BOOK' ? await book(deps, input.repayment) : await reverse(deps, input.loanId, input.repaymentId, input.reversal);
+  } catch (error) {
+    if (error instanceof DomainError && !(error instanceof InvariantViolation)) {
+      return { status: 'REFUSED', statusCode: toErrorResponse(error).statusCode, error: { code: error.code, message: error.message, details: error.details } };
+    }
+    throw error;
+  }
+}
+
+async function book(deps: RepaymentBookDeps, request: RepaymentRequest): Promise<RepaymentStepResult> {
+  const loan = await loanOf(deps, request.loanId);
+  return change(deps, loan, request.repaymentId, (ledger, today, now) => decideRepayment(loan, ledger, request, today, now), true);
+}
+
+async function reverse(deps: RepaymentBookDeps, loanId: string, repaymentId: string, request: ReversalRequest): Promise<RepaymentStepResult> {
+  const loan = await loanOf(deps, loanId);
+  return change(deps, loan, repaymentId, (ledger, today, now) => decideReversal(loan, ledger, repaymentId, request, today, now), false);
+}
+
+/**
+ * Reads the loan's repayments, decides, and writes the decision in one transaction conditioned on
+ * the ledger's version; a change that lost the race is decided again on the new ledger.
+ */
+async function change(
+  deps: RepaymentBookDeps,
+  loan: Loan,
+  repaymentId: string,
+  decide: (ledger: RepaymentLedger, today: string, now: string) => RepaymentDecision,
+  newRepayment: boolean,
+): Promise<RepaymentStepResult> {
+  for (let attempt = 1; ; attempt++) {
+    const { ledger, positions } = await deps.repayments.load(loan.loanId);
+    const now = deps.clock.now();
+    const decision = decide(ledger, localDate(now, loan.terms.settlement.calendar), now);
+    if (decision.kind === 'REPLAY') return replay(deps, loan, decision.booked, newRepayment);
+    const view = viewOf(loan, decision.booked, decision.rebooked);
+    const changed = positionsAfter(loan, positions, decision.entries);
+    const items = 1 + decision.entries.length + changed.length + (newRepayment ? 1 : 0);
+    if (items > MAX_TRANSACTION_ITEMS) {
+      throw new RuleViolation('TOO_MANY_REBOOKINGS', `this change would rebook ${decision.rebooked.length} repayments of loan ${loan.loanId} in one step`, {
+        path: 'valueDate',
+        rebooked: decision.rebooked.length,
+      });
+    }
+    try {
+      await deps.repayments.write({
+        ledger: decision.ledger,
+        entries: decision.entries,
+        positions: changed,
+        record: newRepayment ? { repaymentId, loanId: loan.loanId, resultJson: toJson(view), createdAt: now } : null,
+      });
+      return { status: newRepayment ? 'BOOKED' : 'REVERSED', repayment: view, entryIds: decision.entries.map((e) => e.entryId) };
+    } catch (error) {
+      if (!(error instanceof WriteConflict)) throw error;
+      if (error.entity === 'repayment-record') await refuseReuseOnOtherLoan(deps, loan, repaymentId);
+      else if (error.reason !== 'BUSY' && error.entity !== 'repayment-ledger' && error.entity !== 'position') throw error;
+      if (attempt >= REPAYMENT_ATTEMPTS) throw new WriteConflict('BUSY', 'repayment-ledger');
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 5 * Math.min(attempt, 10))));
+    }
+  }
+}
+
+async function refuseReuseOnOtherLoan(deps: RepaymentBookDeps, loan: Loan, repaymentId: string): Promise<void> {
+  const record = await deps.repayments.record(repaymentId);
+  if (record !== null && record.loanId !== loan.loanId) {
+    throw new StateConflict('REPAYMENT_ID_REUSED', `repayment ${repaymentId} was booked on loan ${record.loanId}`, {
+      path: 'repaymentId',
+      repaymentId,
+    });
+  }
+}
+
+/** A repayment delivered again answers exactly what its first booking answered. */
+async function replay(deps: RepaymentBookDeps, loan: Loan, booked: BookedRepayment, newRepayment: boolean): Promise<RepaymentStepResult> {
+  if (!newRepayment) return { status: 'REPLAYED', repayment: viewOf(loan, booked, []), entryIds: [] };
+  const record = await deps.repayments.record(booked.repaymentId);
+  const repayment = record === null ? viewOf(loan, booked, []) : (JSON.parse(record.resultJson) as RepaymentView);
+  return { status: 'REPLAYED', repayment, entryIds: [] };
+}
+
+async function loanOf(deps: RepaymentBookDeps, loanId: string): Promise<Loan> {
+  const loan = await deps.loan(loanId);
+  if (loan === null) throw new RuleViolation('LOAN_NOT_FOUND', `loan ${loanId} does not exist`, { path: 'loanId', loanId });
+  return loan;
+}
+
+/** Each position an entry touches, after the entries, with the version it must still have. */
+export function positionsAfter(loan: Loan, positions: readonly Position[], entries: readonly JournalEntry[]): { position: Position; expectedVersion: number }[] {
+  const byLender = new Map(positions.map((p) => [p.lenderId, p]));
+  const changed = new Map<string, { position: Position; expectedVersion: number }>();
+  for (const entry of entries) {
+    for (const lenderId of new Set(entry.legs.map((l) => l.lenderId))) {
+      const current = changed.get(lenderId)?.position ?? byLender.get(lenderId) ?? openPosition(lenderId, loan.loanId, loan.currency);
+      const expectedVersion = changed.get(lenderId)?.expectedVersion ?? byLender.get(lenderId)?.version ?? 0;
+      changed.set(lenderId, { position: applyEntry(current, entry), expectedVersion });
+    }
+  }
+  return [...changed.values()];
+}
+
+/** The date at `now` where the program settles. */
+export function localDate(now: string, calendar: string): string {
+  const zone = CALENDAR_ZONES[calendar] ?? 'UTC';
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(now));
+}
+
+/** What the API shows of a booked repayment. */
+export function viewOf(loan: Loan, booked: BookedRepayment, rebooked: readonly string[]): RepaymentView {
+  return {
+    repaymentId: booked.repaymentId,
+    loanId: loan.loanId,
+    currency: loan.currency,
+    valueDate: booked.valueDate,
+    amountMinor: booked.amountMinor.toString(),
+    channel: booked.channel,
+    kind: booked.kind,
+    bookedAt: booked.bookedAt,
+    entryId: booked.entryId,
+    generation: booked.generation,
+    split: {
+      lenders: [...booked.split.perLender].map(([lenderId, parts]) => ({
+        lenderId,
+        principalMinor: parts.principalMinor.toString(),
+        interestMinor: parts.interestMinor.toString(),
+        penaltyMinor: parts.penaltyMinor.toString(),
+        feeMinor: parts.feeMinor.toString(),
+        spreadMinor: parts.spreadMinor.toString(),
+      })),
+      suspenseMinor: booked.split.suspenseMinor.toString(),
+    },
+    rebooked: [...rebooked],
+    reversal:
+      booked.reversal === null
+        ? null
+        : {
+            reversalId: booked.reversal.reversalId,
+            reason: booked.reversal.reason,
+            comment: booked.reversal.comment,
+            reversedAt: booked.reversal.reversedAt,
+            entryId: booked.reversal.entryId,
+          },
+  };
+}

@@ -1,0 +1,30 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { StepFunctionsSyncRunner } from '../../shared/adapters/stepfunctions.ts';
+import { apiHandler, callerOf, pathParam } from '../../shared/http/api.ts';
+import type { PostRepaymentsRequestBody, ReversalRequestBody } from '../../shared/http/schemas.ts';
+import { getLoanRepayments, getRepayment, postRepayments, reverseRepayment } from './use-case.ts';
+
+const logger = new Logger();
+const stores = createStores(createDocumentClient(), tablesFromEnv());
+const deps = {
+  split: new StepFunctionsSyncRunner(new SFNClient({}), process.env.REPAYMENT_SPLIT_STATE_MACHINE_ARN ?? ''),
+  loans: stores.loans,
+  repayments: stores.repayments,
+  clock: systemClock,
+};
+
+export const handler = apiHandler(
+  {
+    'POST /v1/repayments': async (req) => ({ statusCode: 200, body: await postRepayments(deps, req.body as PostRepaymentsRequestBody) }),
+    'POST /v1/repayments/{repaymentId}/reversal': async (req) => ({
+      statusCode: 200,
+      body: await reverseRepayment(deps, pathParam(req, 'repaymentId'), req.body as ReversalRequestBody),
+    }),
+    'GET /v1/repayments/{repaymentId}': async (req) => ({ statusCode: 200, body: await getRepayment(deps, callerOf(req), pathParam(req, 'repaymentId')) }),
+    'GET /v1/loans/{loanId}/repayments': async (req) => ({ statusCode: 200, body: await getLoanRepayments(deps, callerOf(req), pathParam(req, 'loanId')) }),
+  },
+  logger,
+);

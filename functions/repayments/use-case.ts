@@ -1,0 +1,106 @@
+import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
+import { foldRepayments } from '../../shared/domain/loan-account.ts';
+import type { Loan } from '../../shared/domain/loan.ts';
+import { effective } from '../../shared/domain/repayment-booking.ts';
+import { HttpError, notFound } from '../../shared/http/errors.ts';
+import type { PostRepaymentsRequestBody, RepaymentRequestBody, ReversalRequestBody } from '../../shared/http/schemas.ts';
+import type { Clock, LoanStore, RepaymentStore, SyncWorkflow } from '../../shared/ports/stores.ts';
+import type { RepaymentStepResult, RepaymentView } from '../repayment-book/schema.ts';
+import { localDate, viewOf } from '../repayment-book/use-case.ts';
+
+export interface RepaymentsDeps {
+  readonly split: SyncWorkflow;
+  readonly loans: Pick<LoanStore, 'get'>;
+  readonly repayments: RepaymentStore;
+  readonly clock: Clock;
+}
+
+/** Repayments of one call that go through the workflow at the same time. */
+const IN_FLIGHT = 8;
+
+export type RepaymentAnswer =
+  | { readonly repaymentId: string; readonly status: 'BOOKED' | 'REPLAYED'; readonly repayment: RepaymentView }
+  | { readonly repaymentId: string; readonly status: 'REFUSED'; readonly error: { code: string; message: string; details: Readonly<Record<string, unknown>> } };
+
+/** `POST /v1/repayments`: each repayment through the RepaymentSplit workflow; answers in request order. */
+export async function postRepayments(deps: RepaymentsDeps, body: PostRepaymentsRequestBody): Promise<{ results: RepaymentAnswer[] }> {
+  const results = new Array<RepaymentAnswer>(body.repayments.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < body.repayments.length) {
+      const index = next++;
+      results[index] = await bookOne(deps, body.repayments[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, body.repayments.length) }, worker));
+  return { results };
+}
+
+async function bookOne(deps: RepaymentsDeps, repayment: RepaymentRequestBody): Promise<RepaymentAnswer> {
+  const result = (await deps.split.run({ action: 'BOOK', repayment })) as RepaymentStepResult;
+  if (result.status === 'REFUSED') return { repaymentId: repayment.repaymentId, status: 'REFUSED', error: result.error };
+  return { repaymentId: repayment.repaymentId, status: result.status === 'REPLAYED' ? 'REPLAYED' : 'BOOKED', repayment: result.repayment };
+}
+
+/** `POST /v1/repayments/{repaymentId}/reversal`: through the same workflow; a refusal is an error. */
+export async function reverseRepayment(deps: RepaymentsDeps, repaymentId: string, reversal: ReversalRequestBody): Promise<{ status: string; repayment: RepaymentView }> {
+  const record = await deps.repayments.record(repaymentId);
+  if (record === null) throw notFound('repayment', repaymentId);
+  const result = (await deps.split.run({ action: 'REVERSE', loanId: record.loanId, repaymentId, reversal })) as RepaymentStepResult;
+  if (result.status === 'REFUSED') throw new HttpError(result.statusCode, result.error.code, result.error.message, { ...result.error.details });
+  return { status: result.status, repayment: result.repayment };
+}
+
+/** A repayment as booked now; a partner sees it only on a loan it funds, and only its own part. */
+export async function getRepayment(deps: RepaymentsDeps, principal: Principal, repaymentId: string): Promise<RepaymentView> {
+  const record = await deps.repayments.record(repaymentId);
+  if (record === null) throw notFound('repayment', repaymentId);
+  const loan = await visibleLoan(deps, principal, record.loanId, () => notFound('repayment', repaymentId));
+  const { ledger } = await deps.repayments.load(loan.loanId);
+  const booked = ledger.repayments.find((r) => r.repaymentId === repaymentId);
+  if (booked === undefined) throw notFound('repayment', repaymentId);
+  return onlyOwnPart(viewOf(loan, booked, []), restrictedTo(principal));
+}
+
+/**
+ * `GET /v1/loans/{loanId}/repayments`: the loan's repayment account today: instalments with what
+ * is paid, penalty outstanding, days past due, suspense, each lender's outstanding principal and
+ * every repayment.
+ */
+export async function getLoanRepayments(deps: RepaymentsDeps, principal: Principal, loanId: string) {
+  const loan = await visibleLoan(deps, principal, loanId, () => notFound('loan', loanId));
+  const { ledger } = await deps.repayments.load(loanId);
+  const { account } = foldRepayments(loan, effective(ledger));
+  const today = localDate(deps.clock.now(), loan.terms.settlement.calendar);
+  const lastValueDate = ledger.repayments.reduce((last, r) => (r.valueDate > last ? r.valueDate : last), loan.disbursementDate);
+  const asOf = today > lastValueDate ? today : lastValueDate;
+  const summary = account.summary(asOf);
+  const only = restrictedTo(principal);
+  return {
+    loanId,
+    currency: loan.currency,
+    asOf,
+    status: summary.status,
+    daysPastDue: account.daysPastDue(asOf),
+    outstandingPrincipalMinor: only === null ? summary.outstandingPrincipalMinor : null,
+    penaltyOutstandingMinor: summary.penaltyOutstandingMinor,
+    suspenseMinor: only === null ? summary.suspenseMinor : null,
+    reschedules: summary.reschedules,
+    lenders: [...summary.outstandingByLender]
+      .filter(([lenderId]) => only === null || lenderId === only)
+      .map(([lenderId, outstandingPrincipalMinor]) => ({ lenderId, outstandingPrincipalMinor })),
+    instalments: only === null ? summary.instalments : null,
+    repayments: ledger.repayments.map((r) => onlyOwnPart(viewOf(loan, r, []), only)),
+  };
+}
+
+async function visibleLoan(deps: RepaymentsDeps, principal: Principal, loanId: string, missing: () => Error): Promise<Loan> {
+  const loan = await deps.loans.get(loanId);
+  if (loan === null || !loan.fundingPlan.some((p) => canSeeLender(principal, p.lenderId))) throw missing();
+  return loan;
+}
+
+function onlyOwnPart(view: RepaymentView, only: string | null): RepaymentView {
+  if (only === null) return view;
+  return { ...view, split: { lenders: view.split.lenders.filter((l) => l.lenderId === only), suspenseMinor: '0' } };
+}

@@ -1,0 +1,146 @@
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Position } from '../../domain/ledger.ts';
+import { emptyLedger, type BookedRepayment, type RepaymentLedger } from '../../domain/repayment-booking.ts';
+import type { LenderRepaymentParts, RepaymentSplit } from '../../domain/repayment-split.ts';
+import type { RepaymentRecord, RepaymentStore, RepaymentWrite } from '../../ports/stores.ts';
+import { decode, encode, stripKeys, type Item } from './codec.ts';
+import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
+import { ledgerKeys } from './ledger-keys.ts';
+import { stateKeys } from './state-keys.ts';
+
+/** A split as stored: its lenders as a list in lender id order. */
+interface StoredSplit {
+  readonly perLender: readonly ({ readonly lenderId: string } & LenderRepaymentParts)[];
+  readonly suspenseMinor: bigint;
+  readonly suspenseLenderId: string;
+  readonly paidMinor: bigint;
+}
+
+type StoredRepayment = Omit<BookedRepayment, 'split'> & { readonly split: StoredSplit };
+
+interface StoredLedger {
+  readonly loanId: string;
+  readonly version: number;
+  readonly repayments: readonly StoredRepayment[];
+}
+
+/** The loan's repayments and positions (LedgerTable L3, L6) and the repayment records (StateTable S20). */
+export class DynamoRepaymentStore implements RepaymentStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async load(loanId: string): Promise<{ ledger: RepaymentLedger; positions: Position[] }> {
+    const repaymentsKey = ledgerKeys.repayments(loanId);
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.ledger,
+      KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':p': repaymentsKey.pk, ':from': ledgerKeys.positionPrefix, ':to': repaymentsKey.sk },
+      ConsistentRead: true,
+    });
+    const positions = items.filter((i) => i.entityType === 'Position').map((i) => decode<Position>(stripKeys(i)));
+    const stored = items.find((i) => i.entityType === 'RepaymentLedger');
+    return { ledger: stored === undefined ? emptyLedger(loanId) : fromStored(decode<StoredLedger>(stripKeys(stored))), positions };
+  }
+
+  async write(change: RepaymentWrite): Promise<void> {
+    const { ledger } = change;
+    const ops: { op: TransactItems[number]; entity: string }[] = [
+      {
+        op: {
+          Put: {
+            TableName: this.tables.ledger,
+            Item: { ...ledgerKeys.repayments(ledger.loanId), entityType: 'RepaymentLedger', ...(encode(toStored(ledger)) as Item) },
+            ...(ledger.version === 1
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': ledger.version - 1 } }),
+          },
+        },
+        entity: 'repayment-ledger',
+      },
+      ...change.entries.map((entry) => ({
+        op: {
+          Put: {
+            TableName: this.tables.ledger,
+            Item: {
+              ...ledgerKeys.entry(entry.loanId, entry.entryId),
+              ...ledgerKeys.entryIndex(entry.businessDate, entry.loanId, entry.entryId),
+              entityType: 'JournalEntry',
+              ...(encode(entry) as Item),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        entity: 'entry',
+      })),
+      ...change.positions.map(({ position, expectedVersion }) => ({
+        op: {
+          Put: {
+            TableName: this.tables.ledger,
+            Item: {
+              ...ledgerKeys.position(position.loanId, position.lenderId),
+              ...ledgerKeys.positionIndex(position.lenderId, position.loanId),
+              entityType: 'Position',
+              ...(encode(position) as Item),
+            },
+            ...(expectedVersion === 0
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
+          },
+        },
+        entity: 'position',
+      })),
+      ...(change.record === null
+        ? []
+        : [
+            {
+              op: {
+                Put: {
+                  TableName: this.tables.state,
+                  Item: { ...stateKeys.repayment(change.record.repaymentId), entityType: 'RepaymentRecord', ...(encode(change.record) as Item) },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              entity: 'repayment-record',
+            },
+          ]),
+    ];
+    await transactWrite(
+      this.doc,
+      ops.map((o) => o.op),
+      ops.map((o) => o.entity),
+    );
+  }
+
+  async record(repaymentId: string): Promise<RepaymentRecord | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.repayment(repaymentId), ConsistentRead: true }));
+    return out.Item ? decode<RepaymentRecord>(stripKeys(out.Item as Item)) : null;
+  }
+}
+
+function toStored(ledger: RepaymentLedger): StoredLedger {
+  return {
+    ...ledger,
+    repayments: ledger.repayments.map((r) => ({
+      ...r,
+      split: { ...r.split, perLender: [...r.split.perLender].map(([lenderId, parts]) => ({ lenderId, ...parts })) },
+    })),
+  };
+}
+
+function fromStored(stored: StoredLedger): RepaymentLedger {
+  return {
+    loanId: stored.loanId,
+    version: stored.version,
+    repayments: stored.repayments.map((r): BookedRepayment => {
+      const split: RepaymentSplit = {
+        perLender: new Map(r.split.perLender.map(({ lenderId, ...parts }) => [lenderId, parts])),
+        suspenseMinor: r.split.suspenseMinor,
+        suspenseLenderId: r.split.suspenseLenderId,
+        paidMinor: r.split.paidMinor,
+      };
+      return { ...r, split };
+    }),
+  };
+}
