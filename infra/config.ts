@@ -45,6 +45,8 @@ export interface ApiThrottleSettings {
 export interface StageConfig {
   readonly stageName: string;
   readonly ledgerCheck: LedgerCheckSettings;
+  /** The daily risk update: the same shards, its own schedule. */
+  readonly riskUpdate: LedgerCheckSettings;
   readonly reviewWorkflows: ReviewWorkflowSettings;
   readonly clients: readonly AppClientConfig[];
   readonly api: { readonly throttle: ApiThrottleSettings };
@@ -107,6 +109,13 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
     ledgerCheck: {
       // 01:00 every day in Beijing time, after the business date has closed.
       scheduleExpression: 'cron(0 1 * * ? *)',
+      timeZone: 'Asia/Shanghai',
+      shardCount: 16,
+      maxConcurrency: 4,
+    },
+    riskUpdate: {
+      // 00:30 every day in Beijing time: classes and compensations of the day that closed.
+      scheduleExpression: 'cron(30 0 * * ? *)',
       timeZone: 'Asia/Shanghai',
       shardCount: 16,
       maxConcurrency: 4,

@@ -7,7 +7,7 @@ import type { Program } from '../../shared/domain/program.ts';
 import { loanSchedules, type LenderSchedule, type Schedule } from '../../shared/domain/schedule.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationChange, type ExposureStore, type LenderStore, type LoanStore, type ProgramStore, type RepaymentStore } from '../../shared/ports/stores.ts';
 import { foldRepayments } from '../../shared/domain/loan-account.ts';
-import { effective } from '../../shared/domain/repayment-booking.ts';
+import { effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
 import type { Seal } from '../../shared/http/idempotency.ts';
 import { notFound } from '../../shared/http/errors.ts';
 import type { BookLoanRequestBody } from '../../shared/http/schemas.ts';
@@ -116,7 +116,7 @@ export async function getLoanSchedule(
 ): Promise<{ loanId: string; borrower: Schedule | null; lenders: LenderSchedule[] }> {
   const loan = await visibleLoan(deps, principal, loanId);
   const { ledger } = await deps.repayments.load(loanId);
-  const { account } = foldRepayments(loan, effective(ledger));
+  const { account } = foldRepayments(loan, effective(ledger), loanEvents(ledger));
   const schedules = account.rescheduled ? account.schedules() : await deps.loans.schedules(loanId);
   if (!schedules) throw notFound('schedule', loanId);
   const only = restrictedTo(principal);

@@ -2,8 +2,11 @@ import { DomainError, InvariantViolation, RuleViolation, StateConflict } from '.
 import { applyEntry, openPosition, type JournalEntry, type Position } from '../../shared/domain/ledger.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import {
+  decideLoanEvent,
   decideRepayment,
   decideReversal,
+  type BookedLoanEvent,
+  type LoanEventRequest,
   type BookedRepayment,
   type RepaymentDecision,
   type RepaymentLedger,
@@ -12,8 +15,8 @@ import {
 } from '../../shared/domain/repayment-booking.ts';
 import { toErrorResponse } from '../../shared/http/errors.ts';
 import { toJson } from '../../shared/json.ts';
-import { WriteConflict, type Clock, type RepaymentStore } from '../../shared/ports/stores.ts';
-import type { RepaymentStepInput, RepaymentStepResult, RepaymentView } from './schema.ts';
+import { WriteConflict, type Clock, type RepaymentRecord, type RepaymentStore } from '../../shared/ports/stores.ts';
+import type { LoanEventRequestBody, LoanEventView, RepaymentStepInput, RepaymentStepResult, RepaymentView } from './schema.ts';
 
 export interface RepaymentBookDeps {
   readonly loan: (loanId: string) => Promise<Loan | null>;
@@ -36,7 +39,9 @@ const CALENDAR_ZONES: Readonly<Record<string, string>> = { CN: 'Asia/Shanghai', 
 /** `SplitAndBook`: books a repayment or a reversal; domain refusals are answers, not failures. */
 export async function splitAndBook(deps: RepaymentBookDeps, input: RepaymentStepInput): Promise<RepaymentStepResult> {
   try {
-    return input.action === 'BOOK' ? await book(deps, input.repayment) : await reverse(deps, input.loanId, input.repaymentId, input.reversal);
+    if (input.action === 'BOOK') return await book(deps, input.repayment);
+    if (input.action === 'REVERSE') return await reverse(deps, input.loanId, input.repaymentId, input.reversal);
+    return await bookEvent(deps, input.loanId, input.event);
   } catch (error) {
     if (error instanceof DomainError && !(error instanceof InvariantViolation)) {
       return { status: 'REFUSED', statusCode: toErrorResponse(error).statusCode, error: { code: error.code, message: error.message, details: error.details } };
@@ -55,6 +60,46 @@ async function reverse(deps: RepaymentBookDeps, loanId: string, repaymentId: str
   return change(deps, loan, repaymentId, (ledger, today, now) => decideReversal(loan, ledger, repaymentId, request, today, now), false);
 }
 
+/** A compensation, write-off or transfer, booked through the same change as a repayment. */
+export async function bookEvent(deps: RepaymentBookDeps, loanId: string, request: LoanEventRequestBody): Promise<RepaymentStepResult> {
+  const loan = await loanOf(deps, loanId);
+  const event: LoanEventRequest = {
+    type: request.type,
+    eventId: request.eventId,
+    valueDate: request.valueDate,
+    reason: request.reason,
+    transfer: request.type === 'TRANSFER' ? { fromLenderId: request.fromLenderId, toLenderId: request.toLenderId, principalMinor: request.principalMinor } : null,
+  };
+  return commitLedgerChange<RepaymentStepResult>(deps, loan, (ledger, today, now) => {
+    const decision = decideLoanEvent(loan, ledger, event, today, now);
+    if (decision.kind === 'REPLAY') return { done: { status: 'REPLAYED', event: eventViewOf(loan, decision.booked, []), entryIds: [] } };
+    return {
+      ledger: decision.ledger,
+      entries: decision.entries,
+      rebooked: decision.rebooked.length,
+      record: null,
+      result: { status: 'BOOKED', event: eventViewOf(loan, decision.booked, decision.rebooked), entryIds: decision.entries.map((e) => e.entryId) },
+    };
+  });
+}
+
+/** What the API shows of a compensation, write-off or transfer. */
+export function eventViewOf(loan: Loan, booked: BookedLoanEvent, rebooked: readonly string[]): LoanEventView {
+  return {
+    type: booked.type,
+    eventId: booked.eventId,
+    loanId: loan.loanId,
+    valueDate: booked.valueDate,
+    reason: booked.reason,
+    transfer: booked.transfer === null ? null : { ...booked.transfer, principalMinor: booked.transfer.principalMinor.toString() },
+    bookedAt: booked.bookedAt,
+    entryId: booked.entryId,
+    generation: booked.generation,
+    legs: booked.legs.map((leg) => ({ ...leg, amountMinor: leg.amountMinor.toString() })),
+    rebooked: [...rebooked],
+  };
+}
+
 /**
  * Reads the loan's repayments, decides, and writes the decision in one transaction conditioned on
  * the ledger's version; a change that lost the race is decided again on the new ledger.
@@ -66,31 +111,67 @@ async function change(
   decide: (ledger: RepaymentLedger, today: string, now: string) => RepaymentDecision,
   newRepayment: boolean,
 ): Promise<RepaymentStepResult> {
+  return commitLedgerChange<RepaymentStepResult>(
+    deps,
+    loan,
+    async (ledger, today, now) => {
+      const decision = decide(ledger, today, now);
+      if (decision.kind === 'REPLAY') return { done: await replay(deps, loan, decision.booked, newRepayment) };
+      const view = viewOf(loan, decision.booked, decision.rebooked);
+      return {
+        ledger: decision.ledger,
+        entries: decision.entries,
+        rebooked: decision.rebooked.length,
+        record: newRepayment ? { repaymentId, loanId: loan.loanId, resultJson: toJson(view), createdAt: now } : null,
+        result: { status: newRepayment ? 'BOOKED' : 'REVERSED', repayment: view, entryIds: decision.entries.map((e) => e.entryId) },
+      };
+    },
+    () => refuseReuseOnOtherLoan(deps, loan, repaymentId),
+  );
+}
+
+/** A change of a loan's ledger, decided on the ledger as read: done already, or to be written. */
+export type PlannedChange<R> =
+  | { readonly done: R }
+  | {
+      readonly ledger: RepaymentLedger;
+      readonly entries: readonly JournalEntry[];
+      readonly rebooked: number;
+      readonly record: RepaymentRecord | null;
+      readonly result: R;
+    };
+
+/**
+ * The one way a loan's ledger changes (repayments, reversals, compensations, write-offs,
+ * transfers, risk): read the ledger and positions, plan, write the ledger, the entries, the
+ * positions they change and the record in one transaction conditioned on the ledger's version;
+ * a plan that lost the race is made again on the new ledger.
+ */
+export async function commitLedgerChange<R>(
+  deps: Pick<RepaymentBookDeps, 'repayments' | 'clock'>,
+  loan: Loan,
+  plan: (ledger: RepaymentLedger, today: string, now: string) => Promise<PlannedChange<R>> | PlannedChange<R>,
+  onRecordTaken: () => Promise<void> = async () => undefined,
+): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     const { ledger, positions } = await deps.repayments.load(loan.loanId);
     const now = deps.clock.now();
-    const decision = decide(ledger, localDate(now, loan.terms.settlement.calendar), now);
-    if (decision.kind === 'REPLAY') return replay(deps, loan, decision.booked, newRepayment);
-    const view = viewOf(loan, decision.booked, decision.rebooked);
-    const changed = positionsAfter(loan, positions, decision.entries);
-    const items = 1 + decision.entries.length + changed.length + (newRepayment ? 1 : 0);
+    const planned = await plan(ledger, localDate(now, loan.terms.settlement.calendar), now);
+    if ('done' in planned) return planned.done;
+    const changed = positionsAfter(loan, positions, planned.entries);
+    const items = 1 + planned.entries.length + changed.length + (planned.record === null ? 0 : 1);
     if (items > MAX_TRANSACTION_ITEMS) {
-      throw new RuleViolation('TOO_MANY_REBOOKINGS', `this change would rebook ${decision.rebooked.length} repayments of loan ${loan.loanId} in one step`, {
+      throw new RuleViolation('TOO_MANY_REBOOKINGS', `this change would rebook ${planned.rebooked} entries of loan ${loan.loanId} in one step`, {
         path: 'valueDate',
-        rebooked: decision.rebooked.length,
+        rebooked: planned.rebooked,
       });
     }
     try {
-      await deps.repayments.write({
-        ledger: decision.ledger,
-        entries: decision.entries,
-        positions: changed,
-        record: newRepayment ? { repaymentId, loanId: loan.loanId, resultJson: toJson(view), createdAt: now } : null,
-      });
-      return { status: newRepayment ? 'BOOKED' : 'REVERSED', repayment: view, entryIds: decision.entries.map((e) => e.entryId) };
+      await deps.repayments.write({ ledger: planned.ledger, entries: planned.entries, positions: changed, record: planned.record });
+      return planned.result;
     } catch (error) {
       if (!(error instanceof WriteConflict)) throw error;
-      if (error.entity === 'repayment-record') await refuseReuseOnOtherLoan(deps, loan, repaymentId);
+      if (error.entity === 'repayment-record') await onRecordTaken();
       else if (error.reason !== 'BUSY' && error.entity !== 'repayment-ledger' && error.entity !== 'position') throw error;
       if (attempt >= REPAYMENT_ATTEMPTS) throw new WriteConflict('BUSY', 'repayment-ledger');
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 5 * Math.min(attempt, 10))));
@@ -165,6 +246,10 @@ export function viewOf(loan: Loan, booked: BookedRepayment, rebooked: readonly s
         spreadMinor: parts.spreadMinor.toString(),
       })),
       suspenseMinor: booked.split.suspenseMinor.toString(),
+      recovery:
+        booked.split.recovery === undefined
+          ? null
+          : { account: booked.split.recovery.account, parties: [...booked.split.recovery.parts].map(([partyId, amount]) => ({ partyId, amountMinor: amount.toString() })) },
     },
     rebooked: [...rebooked],
     reversal:

@@ -4,8 +4,8 @@ import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { StepFunctionsSyncRunner } from '../../shared/adapters/stepfunctions.ts';
 import { apiHandler, callerOf, pathParam } from '../../shared/http/api.ts';
-import type { PostRepaymentsRequestBody, ReversalRequestBody } from '../../shared/http/schemas.ts';
-import { getLoanRepayments, getRepayment, postRepayments, reverseRepayment } from './use-case.ts';
+import type { PostRepaymentsRequestBody, ReversalRequestBody, TransferRequestBody, WriteOffRequestBody } from '../../shared/http/schemas.ts';
+import { getLoanRepayments, getRepayment, postLoanEvent, postRepayments, reverseRepayment } from './use-case.ts';
 
 const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
@@ -24,6 +24,14 @@ export const handler = apiHandler(
       body: await reverseRepayment(deps, pathParam(req, 'repaymentId'), req.body as ReversalRequestBody),
     }),
     'GET /v1/repayments/{repaymentId}': async (req) => ({ statusCode: 200, body: await getRepayment(deps, callerOf(req), pathParam(req, 'repaymentId')) }),
+    'POST /v1/loans/{loanId}/transfers': async (req) => {
+      const { transferId, ...transfer } = req.body as TransferRequestBody;
+      return postLoanEvent(deps, pathParam(req, 'loanId'), { type: 'TRANSFER', eventId: transferId, ...transfer });
+    },
+    'POST /v1/loans/{loanId}/write-off': async (req) => {
+      const { writeOffId, ...writeOff } = req.body as WriteOffRequestBody;
+      return postLoanEvent(deps, pathParam(req, 'loanId'), { type: 'WRITE_OFF', eventId: writeOffId, ...writeOff });
+    },
     'GET /v1/loans/{loanId}/repayments': async (req) => ({ statusCode: 200, body: await getLoanRepayments(deps, callerOf(req), pathParam(req, 'loanId')) }),
   },
   logger,

@@ -1,12 +1,13 @@
 import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { foldRepayments } from '../../shared/domain/loan-account.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
-import { effective } from '../../shared/domain/repayment-booking.ts';
+import { effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
 import { HttpError, notFound } from '../../shared/http/errors.ts';
 import type { PostRepaymentsRequestBody, RepaymentRequestBody, ReversalRequestBody } from '../../shared/http/schemas.ts';
 import type { Clock, LoanStore, RepaymentStore, SyncWorkflow } from '../../shared/ports/stores.ts';
-import type { RepaymentStepResult, RepaymentView } from '../repayment-book/schema.ts';
-import { localDate, viewOf } from '../repayment-book/use-case.ts';
+import type { LoanEventRequestBody, LoanEventView, RepaymentStepResult, RepaymentView } from '../repayment-book/schema.ts';
+import { invariant } from '../../shared/domain/errors.ts';
+import { eventViewOf, localDate, viewOf } from '../repayment-book/use-case.ts';
 
 export interface RepaymentsDeps {
   readonly split: SyncWorkflow;
@@ -39,7 +40,24 @@ export async function postRepayments(deps: RepaymentsDeps, body: PostRepaymentsR
 async function bookOne(deps: RepaymentsDeps, repayment: RepaymentRequestBody): Promise<RepaymentAnswer> {
   const result = (await deps.split.run({ action: 'BOOK', repayment })) as RepaymentStepResult;
   if (result.status === 'REFUSED') return { repaymentId: repayment.repaymentId, status: 'REFUSED', error: result.error };
-  return { repaymentId: repayment.repaymentId, status: result.status === 'REPLAYED' ? 'REPLAYED' : 'BOOKED', repayment: result.repayment };
+  return { repaymentId: repayment.repaymentId, status: result.status === 'REPLAYED' ? 'REPLAYED' : 'BOOKED', repayment: repaymentOf(result) };
+}
+
+function repaymentOf(result: RepaymentStepResult): RepaymentView {
+  invariant('repayment' in result, 'a repayment step answers with the repayment', { status: result.status });
+  return result.repayment;
+}
+
+/**
+ * `POST /v1/loans/{loanId}/transfers` and `POST /v1/loans/{loanId}/write-off`: through the same
+ * workflow as a repayment, so every change of a loan's ledger has one writer; a refusal is an error.
+ */
+export async function postLoanEvent(deps: RepaymentsDeps, loanId: string, event: LoanEventRequestBody): Promise<{ statusCode: number; body: { status: string; event: LoanEventView } }> {
+  if ((await deps.loans.get(loanId)) === null) throw notFound('loan', loanId);
+  const result = (await deps.split.run({ action: 'EVENT', loanId, event })) as RepaymentStepResult;
+  if (result.status === 'REFUSED') throw new HttpError(result.statusCode, result.error.code, result.error.message, { ...result.error.details });
+  invariant('event' in result, 'an event step answers with the event', { status: result.status });
+  return { statusCode: result.status === 'BOOKED' ? 201 : 200, body: { status: result.status, event: result.event } };
 }
 
 /** `POST /v1/repayments/{repaymentId}/reversal`: through the same workflow; a refusal is an error. */
@@ -48,7 +66,7 @@ export async function reverseRepayment(deps: RepaymentsDeps, repaymentId: string
   if (record === null) throw notFound('repayment', repaymentId);
   const result = (await deps.split.run({ action: 'REVERSE', loanId: record.loanId, repaymentId, reversal })) as RepaymentStepResult;
   if (result.status === 'REFUSED') throw new HttpError(result.statusCode, result.error.code, result.error.message, { ...result.error.details });
-  return { status: result.status, repayment: result.repayment };
+  return { status: result.status, repayment: repaymentOf(result) };
 }
 
 /** A repayment as booked now; a partner sees it only on a loan it funds, and only its own part. */
@@ -70,9 +88,9 @@ export async function getRepayment(deps: RepaymentsDeps, principal: Principal, r
 export async function getLoanRepayments(deps: RepaymentsDeps, principal: Principal, loanId: string) {
   const loan = await visibleLoan(deps, principal, loanId, () => notFound('loan', loanId));
   const { ledger } = await deps.repayments.load(loanId);
-  const { account } = foldRepayments(loan, effective(ledger));
+  const { account } = foldRepayments(loan, effective(ledger), loanEvents(ledger));
   const today = localDate(deps.clock.now(), loan.terms.settlement.calendar);
-  const lastValueDate = ledger.repayments.reduce((last, r) => (r.valueDate > last ? r.valueDate : last), loan.disbursementDate);
+  const lastValueDate = [...ledger.repayments, ...(ledger.events ?? [])].reduce((last, r) => (r.valueDate > last ? r.valueDate : last), loan.disbursementDate);
   const asOf = today > lastValueDate ? today : lastValueDate;
   const summary = account.summary(asOf);
   const only = restrictedTo(principal);
@@ -90,7 +108,12 @@ export async function getLoanRepayments(deps: RepaymentsDeps, principal: Princip
       .filter(([lenderId]) => only === null || lenderId === only)
       .map(([lenderId, outstandingPrincipalMinor]) => ({ lenderId, outstandingPrincipalMinor })),
     instalments: only === null ? summary.instalments : null,
+    risk: ledger.risk ?? null,
     repayments: ledger.repayments.map((r) => onlyOwnPart(viewOf(loan, r, []), only)),
+    events: (ledger.events ?? []).map((e) => {
+      const view = eventViewOf(loan, e, []);
+      return only === null ? view : { ...view, legs: view.legs.filter((leg) => leg.lenderId === only) };
+    }),
   };
 }
 
@@ -102,5 +125,6 @@ async function visibleLoan(deps: RepaymentsDeps, principal: Principal, loanId: s
 
 function onlyOwnPart(view: RepaymentView, only: string | null): RepaymentView {
   if (only === null) return view;
-  return { ...view, split: { lenders: view.split.lenders.filter((l) => l.lenderId === only), suspenseMinor: '0' } };
+  const recovery = view.split.recovery === null ? null : { ...view.split.recovery, parties: view.split.recovery.parties.filter((p) => p.partyId === only) };
+  return { ...view, split: { lenders: view.split.lenders.filter((l) => l.lenderId === only), suspenseMinor: '0', recovery } };
 }

@@ -12,6 +12,7 @@ import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { disbursementDefinition } from '../../workflows/disbursement/definition.ts';
 import { repaymentSplitDefinition } from '../../workflows/repayment-split/definition.ts';
+import { riskUpdateDefinition } from '../../workflows/risk-update/definition.ts';
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { jointReviewDefinition } from '../../workflows/joint-review/definition.ts';
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
@@ -31,6 +32,7 @@ export const ENV = {
   ledgerCheckStateMachineArn: 'LEDGER_CHECK_STATE_MACHINE_ARN',
   jointReviewStateMachineArn: 'JOINT_REVIEW_STATE_MACHINE_ARN',
   repaymentSplitStateMachineArn: 'REPAYMENT_SPLIT_STATE_MACHINE_ARN',
+  riskUpdateStateMachineArn: 'RISK_UPDATE_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
 } as const;
 
@@ -43,12 +45,13 @@ export type WorkflowFunctionName =
   | 'disbursement-steps'
   | 'disbursement-book'
   | 'repayment-book'
-  | 'repayment-publish';
+  | 'repayment-publish'
+  | 'risk-steps';
 
 export type FunctionName = ApiFunctionName | WorkflowFunctionName;
 
 /** The workflows an API function may start; it gets the ARN in its environment. */
-type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentSplit';
+type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentSplit' | 'riskUpdate';
 
 interface FunctionSpec {
   /** Construct id; never renamed once deployed. */
@@ -86,6 +89,12 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     starts: 'ledgerCheck',
   },
   openapi: { id: 'OpenApiFunction', description: 'The OpenAPI document of the API' },
+  'risk-updates': {
+    id: 'RiskUpdatesFunction',
+    description: 'Starts risk updates and reads their reports',
+    stateTable: 'readWrite',
+    starts: 'riskUpdate',
+  },
   'ledger-check-shard': {
     id: 'LedgerCheckShardFunction',
     description: 'Verifies the ledger of one check shard',
@@ -138,6 +147,13 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     publishesEvents: true,
     timeout: Duration.seconds(10),
   },
+  'risk-steps': {
+    id: 'RiskStepsFunction',
+    description: 'Daily risk update steps: assess a shard of loans (DPD, class, compensation, write-off), record the report',
+    stateTable: 'readWrite',
+    ledgerTable: 'readWrite',
+    timeout: Duration.minutes(5),
+  },
   'disbursement-book': {
     id: 'DisbursementBookFunction',
     description: 'Books a disbursed loan from its funding plan',
@@ -160,12 +176,14 @@ export class ColendStack extends Stack {
   readonly ledgerCheck: ColendWorkflow;
   readonly disbursement: ColendWorkflow;
   readonly repaymentSplit: ColendWorkflow;
+  readonly riskUpdate: ColendWorkflow;
   readonly jointReview: ColendWorkflow;
   readonly eventBus: EventBus;
   readonly identity: Identity;
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
   readonly dailyLedgerCheck: Schedule;
+  readonly dailyRiskUpdate: Schedule;
 
   constructor(scope: Construct, id: string, props: ColendStackProps) {
     super(scope, id, {
@@ -230,10 +248,23 @@ export class ColendStack extends Stack {
       type: StateMachineType.EXPRESS,
     });
 
+    const riskSteps = addFunction('risk-steps');
+    this.riskUpdate = new ColendWorkflow(this, 'RiskUpdateStateMachine', {
+      description: 'Daily risk update: DPD and five-category class per loan, guarantee compensation and write-off at their triggers',
+      definition: riskUpdateDefinition(new Construct(this, 'RiskUpdate'), {
+        riskSteps,
+        shardCount: props.config.riskUpdate.shardCount,
+        maxConcurrency: props.config.riskUpdate.maxConcurrency,
+      }),
+      invokedFunctions: [riskSteps],
+      logRetention: props.config.logRetention,
+    });
+
     const startable: Record<StartedWorkflow, { workflow: ColendWorkflow; variable: string }> = {
       ledgerCheck: { workflow: this.ledgerCheck, variable: ENV.ledgerCheckStateMachineArn },
       jointReview: { workflow: this.jointReview, variable: ENV.jointReviewStateMachineArn },
       repaymentSplit: { workflow: this.repaymentSplit, variable: ENV.repaymentSplitStateMachineArn },
+      riskUpdate: { workflow: this.riskUpdate, variable: ENV.riskUpdateStateMachineArn },
     };
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       if (functions.has(name)) continue;
@@ -255,7 +286,8 @@ export class ColendStack extends Stack {
       logRetention: props.config.logRetention,
     });
     [this.api, this.apiStage] = this.createApi();
-    this.dailyLedgerCheck = this.createDailyLedgerCheck();
+    this.dailyLedgerCheck = this.createDailySchedule('DailyLedgerCheck', 'Starts the ledger check of the business date that has just closed', this.ledgerCheck, this.config.ledgerCheck);
+    this.dailyRiskUpdate = this.createDailySchedule('DailyRiskUpdate', 'Starts the risk update of the business date that has just closed', this.riskUpdate, this.config.riskUpdate);
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url });
     new CfnOutput(this, 'TokenEndpoint', { value: this.identity.tokenEndpoint });
@@ -264,6 +296,7 @@ export class ColendStack extends Stack {
     new CfnOutput(this, 'JointReviewStateMachineArn', { value: this.jointReview.stateMachineArn });
     new CfnOutput(this, 'DisbursementStateMachineArn', { value: this.disbursement.stateMachineArn });
     new CfnOutput(this, 'RepaymentSplitStateMachineArn', { value: this.repaymentSplit.stateMachineArn });
+    new CfnOutput(this, 'RiskUpdateStateMachineArn', { value: this.riskUpdate.stateMachineArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
   }
 
@@ -351,12 +384,12 @@ export class ColendStack extends Stack {
     return [api, stage];
   }
 
-  private createDailyLedgerCheck(): Schedule {
-    const settings = this.config.ledgerCheck;
-    return new Schedule(this, 'DailyLedgerCheck', {
-      description: 'Starts the ledger check of the business date that has just closed',
+  /** A daily EventBridge Scheduler schedule that starts a workflow with the scheduler's time. */
+  private createDailySchedule(id: string, description: string, workflow: ColendWorkflow, settings: { scheduleExpression: string; timeZone: string }): Schedule {
+    return new Schedule(this, id, {
+      description,
       schedule: ScheduleExpression.expression(settings.scheduleExpression, TimeZone.of(settings.timeZone)),
-      target: new StepFunctionsStartExecution(this.ledgerCheck, {
+      target: new StepFunctionsStartExecution(workflow, {
         input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
         retryAttempts: 3,
         maxEventAge: Duration.hours(6),

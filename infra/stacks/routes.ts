@@ -1,7 +1,7 @@
 import type { ClientScope } from '../config.ts';
 
 /** The function folders behind the HTTP API (docs/architecture.md, Functions and routes). */
-export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments';
+export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates';
 
 export interface ApiRoute {
   readonly method: 'GET' | 'POST';
@@ -28,6 +28,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/loans/{loanId}', function: 'loans', scopes: ANY },
   { method: 'GET', path: '/v1/loans/{loanId}/schedule', function: 'loans', scopes: ANY },
   { method: 'GET', path: '/v1/loans/{loanId}/repayments', function: 'repayments', scopes: ANY },
+  { method: 'POST', path: '/v1/loans/{loanId}/transfers', function: 'repayments', scopes: LEAD },
+  { method: 'POST', path: '/v1/loans/{loanId}/write-off', function: 'repayments', scopes: LEAD },
   { method: 'POST', path: '/v1/repayments', function: 'repayments', scopes: LEAD },
   { method: 'GET', path: '/v1/repayments/{repaymentId}', function: 'repayments', scopes: ANY },
   { method: 'POST', path: '/v1/repayments/{repaymentId}/reversal', function: 'repayments', scopes: LEAD },
@@ -38,5 +40,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/v1/applications/{applicationId}/disbursement', function: 'applications', scopes: LEAD },
   { method: 'POST', path: '/v1/ledger-checks', function: 'ledger-checks', scopes: ['lead', 'finance'] },
   { method: 'GET', path: '/v1/ledger-checks/{businessDate}', function: 'ledger-checks', scopes: ANY },
+  { method: 'POST', path: '/v1/risk-updates', function: 'risk-updates', scopes: ['lead', 'finance'] },
+  { method: 'GET', path: '/v1/risk-updates/{businessDate}', function: 'risk-updates', scopes: ANY },
   { method: 'GET', path: '/v1/openapi.json', function: 'openapi' },
 ];

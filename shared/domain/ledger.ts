@@ -14,7 +14,7 @@ export const ACCOUNTS = [
 ] as const;
 export type Account = (typeof ACCOUNTS)[number];
 
-export type EventType = 'DISBURSEMENT' | 'REPAYMENT' | 'REVERSAL' | 'REBOOK';
+export type EventType = 'DISBURSEMENT' | 'REPAYMENT' | 'REVERSAL' | 'REBOOK' | 'COMPENSATION' | 'WRITE_OFF' | 'TRANSFER';
 
 export interface Leg {
   readonly lenderId: string;

@@ -1,10 +1,13 @@
 import { RuleViolation, ValidationError, invariant } from './errors.ts';
-import { compareIsoDates, dayCountFraction, daysBetween, divRound, parseRate, toExactFraction } from './money/index.ts';
+import { compareIsoDates, dayCountFraction, daysBetween, divRound, parseRate, split, toExactFraction } from './money/index.ts';
 import type { ExactFraction } from './money/index.ts';
+import type { Leg } from './ledger.ts';
 import type { Loan } from './loan.ts';
-import { DEFAULT_PREPAYMENT, DEFAULT_WATERFALL } from './program.ts';
-import { applyWaterfall, type Covered, type Dues } from './repayment-waterfall.ts';
-import { splitRepayment, type LenderHolding, type LenderRepaymentParts, type RepaymentSplit } from './repayment-split.ts';
+import { DEFAULT_PREPAYMENT, DEFAULT_WATERFALL, isFunding } from './program.ts';
+import { REGULATORY_PROFILES, RULES, formatBps } from './regulatory-profile.ts';
+import { applyWaterfall, totalCovered, type Covered, type Dues } from './repayment-waterfall.ts';
+import { splitRepayment, type LenderHolding, type LenderRepaymentParts, type Recovery, type RepaymentSplit } from './repayment-split.ts';
+import { scheduleRemainderRule } from './schedule.ts';
 import { borrowerSchedule, levelPaymentMinor, loanLenderSchedules, loanSchedules, scheduleTermsOf } from './schedule.ts';
 import type { Instalment, LenderSchedule, Schedule } from './schedule.ts';
 
@@ -21,12 +24,51 @@ export type RepaymentKind = 'REGULAR' | 'PREPAYMENT';
 
 /** One borrower payment as the account applies it. */
 export interface RepaymentEvent {
+  readonly type?: 'REPAYMENT';
   readonly repaymentId: string;
   readonly valueDate: string;
   readonly amountMinor: bigint;
   readonly kind: RepaymentKind;
   /** Arrival order on the loan; breaks ties between payments of one value date. */
   readonly seq: number;
+}
+
+/** The guarantor pays each lender its outstanding principal (and overdue interest); the claim becomes the guarantor's. */
+export interface CompensationEvent {
+  readonly type: 'COMPENSATION';
+  readonly eventId: string;
+  readonly valueDate: string;
+  readonly seq: number;
+}
+
+/** The lenders' outstanding principal (or the guarantor's claim) is written off, shared per the program. */
+export interface WriteOffEvent {
+  readonly type: 'WRITE_OFF';
+  readonly eventId: string;
+  readonly valueDate: string;
+  readonly seq: number;
+}
+
+/** A lender sells some or all of its outstanding principal to another funding participant. */
+export interface TransferEvent {
+  readonly type: 'TRANSFER';
+  readonly eventId: string;
+  readonly valueDate: string;
+  readonly seq: number;
+  readonly fromLenderId: string;
+  readonly toLenderId: string;
+  readonly principalMinor: bigint;
+}
+
+/** Every event of a loan's account other than a repayment. */
+export type LoanEvent = CompensationEvent | WriteOffEvent | TransferEvent;
+
+/** What a compensation, write-off or transfer did: the legs of its entry. */
+export interface LoanEventOutcome {
+  readonly eventId: string;
+  readonly type: LoanEvent['type'];
+  readonly valueDate: string;
+  readonly legs: readonly Leg[];
 }
 
 /** What one payment did, in the order of effect. */
@@ -56,7 +98,7 @@ export interface AccountInstalment {
 }
 
 export interface AccountSummary {
-  readonly status: 'ACTIVE' | 'PAID_OFF';
+  readonly status: 'ACTIVE' | 'PAID_OFF' | 'COMPENSATED' | 'WRITTEN_OFF';
   readonly asOf: string;
   readonly outstandingPrincipalMinor: bigint;
   readonly outstandingByLender: ReadonlyMap<string, bigint>;
@@ -109,7 +151,14 @@ export class LoanAccount {
   private accruedThrough: string;
   private suspenseMinor = 0n;
   private reschedules = 0;
-  private lastApplied: RepaymentEvent | null = null;
+  private lastApplied: { readonly id: string; readonly valueDate: string; readonly seq: number } | null = null;
+  /** After a compensation: the guarantor and what it has still to recover. */
+  private claim: { readonly guarantorId: string; remainingMinor: bigint } | null = null;
+  private compensated = false;
+  /** After a write-off: what each party lost, and what is still to recover. */
+  private writtenOff: { readonly lossByParty: ReadonlyMap<string, bigint>; remainingMinor: bigint } | null = null;
+  /** Interest of a period owed to a seller for its days (transfers under ACTUALS), by instalment number. */
+  private readonly interestOwed: { readonly number: number; readonly buyer: string; readonly seller: string; remainingMinor: bigint }[] = [];
 
   constructor(private readonly loan: Loan) {
     const { borrower } = loanSchedules(loan);
@@ -135,18 +184,15 @@ export class LoanAccount {
   /** Applies one payment; it must not come before the last one applied. */
   apply(event: RepaymentEvent): RepaymentOutcome {
     checkEvent(this.loan, event);
-    const last = this.lastApplied;
-    invariant(last === null || compareEvents(last, event) < 0, 'payments are applied in order of effect', {
-      last: last?.repaymentId ?? null,
-      next: event.repaymentId,
-    });
+    this.enter(event.repaymentId, event);
     const date = event.valueDate;
     this.accrueTo(date);
     const dpdBefore = this.daysPastDue(date);
     const dues = this.duesAt(date);
     const waterfall = applyWaterfall(event.amountMinor, dues, this.loan.terms.waterfall ?? DEFAULT_WATERFALL);
     this.penaltyOutstandingMinor -= waterfall.penaltyMinor;
-    const prepayment = this.prepaymentOf(event, waterfall.excessMinor);
+    const recovering = this.claim !== null || this.writtenOff !== null;
+    const prepayment = recovering ? { interestMinor: 0n, principalMinor: 0n } : this.prepaymentOf(event, waterfall.excessMinor);
     const covered: Covered = {
       ...waterfall,
       currentInterestMinor: waterfall.currentInterestMinor + prepayment.interestMinor,
@@ -154,12 +200,12 @@ export class LoanAccount {
       excessMinor: waterfall.excessMinor - prepayment.interestMinor - prepayment.principalMinor,
     };
     const portions = this.coverDues(date, waterfall);
-    if (prepayment.principalMinor > 0n) portions.push(...this.settlePrepayment(date, prepayment));
-    const split = this.splitAmong(covered, portions, date);
+    const prepaying = prepayment.principalMinor > 0n || prepayment.interestMinor > 0n;
+    const settled = prepaying ? this.settlePrepayment(date, prepayment, portions) : -1;
+    const split = recovering ? this.recover(covered) : this.payInterestOwed(this.splitAmong(covered, portions, date), portions);
     this.repayPrincipal(split);
-    if (prepayment.principalMinor > 0n) this.rebuildAfter(date, prepayment.principalMinor);
+    if (prepaying) this.rebuildAfter(date, settled);
     this.suspenseMinor += split.suspenseMinor;
-    this.lastApplied = event;
     return {
       repaymentId: event.repaymentId,
       valueDate: date,
@@ -170,6 +216,296 @@ export class LoanAccount {
       split,
       dpdBefore,
     };
+  }
+
+  /** Applies a compensation, a write-off or a transfer; it must not come before the last event applied. */
+  applyEvent(event: LoanEvent): LoanEventOutcome {
+    if (compareIsoDates(event.valueDate, this.loan.disbursementDate) < 0) {
+      throw new RuleViolation('VALUE_DATE_BEFORE_DISBURSEMENT', `value date ${event.valueDate} is before the disbursement of loan ${this.loan.loanId} on ${this.loan.disbursementDate}`, {
+        path: 'valueDate',
+      });
+    }
+    this.enter(event.eventId, event);
+    this.accrueTo(event.valueDate);
+    const legs = event.type === 'COMPENSATION' ? this.compensate(event) : event.type === 'WRITE_OFF' ? this.writeOff(event) : this.transfer(event);
+    return { eventId: event.eventId, type: event.type, valueDate: event.valueDate, legs };
+  }
+
+  /** Whether the loan was compensated by its guarantor, and whether it was written off. */
+  get standing(): { readonly compensated: boolean; readonly writtenOff: boolean } {
+    return { compensated: this.compensated, writtenOff: this.writtenOff !== null };
+  }
+
+  private enter(id: string, event: { readonly valueDate: string; readonly seq: number }): void {
+    const last = this.lastApplied;
+    invariant(last === null || compareEvents(last, event) < 0, 'events are applied in order of effect', { last: last?.id ?? null, next: id });
+    this.lastApplied = { id, valueDate: event.valueDate, seq: event.seq };
+  }
+
+  private guarantorOrNull(): string | null {
+    return this.loan.terms.fees.guarantorLenderId;
+  }
+
+  /**
+   * The guarantor pays each lender its outstanding principal and, when the program says so, its
+   * part of the overdue interest (split as a payment of it would be); the lenders' claim becomes
+   * the guarantor's. Lender: Dr SETTLEMENT_CLEARING (guarantor) / Cr PRINCIPAL_RECEIVABLE,
+   * INTEREST_INCOME, FEE_INCOME (spread). Guarantor: Dr GUARANTEE_RECEIVABLE / Cr
+   * SETTLEMENT_CLEARING (each lender).
+   */
+  private compensate(event: CompensationEvent): Leg[] {
+    const guarantorId = this.guarantorOrNull();
+    if (guarantorId === null) throw new RuleViolation('NO_GUARANTOR', `the program of loan ${this.loan.loanId} has no guarantor`, { path: 'fees.guarantorLenderId' });
+    this.refuseAfterLoss('compensate');
+    const outstanding = this.books.reduce((sum, book) => sum + book.outstandingMinor, 0n);
+    if (outstanding === 0n) throw new RuleViolation('NOTHING_OUTSTANDING', `loan ${this.loan.loanId} has no principal outstanding`, { path: 'loanId' });
+    const portions: InterestPortion[] = [];
+    let interestMinor = 0n;
+    if (this.loan.terms.lossSharing.guaranteeCoversInterest !== false) {
+      for (const row of this.rows) {
+        if (compareIsoDates(row.dueDate, event.valueDate) > 0) break;
+        const unpaid = row.interestMinor - row.paidInterestMinor;
+        if (unpaid === 0n) continue;
+        interestMinor += unpaid;
+        portions.push({ number: row.number, amountMinor: unpaid, start: row.periodStart, end: row.dueDate });
+      }
+    }
+    const covered: Covered = { ...ZERO_COVERED, overdueInterestMinor: interestMinor, overduePrincipalMinor: outstanding };
+    const paid = this.splitAmong(covered, portions, event.valueDate);
+    this.repayPrincipal(paid);
+    const legs: Leg[] = [];
+    const guarantorLegs: Leg[] = [];
+    let claimMinor = 0n;
+    for (const [lenderId, parts] of paid.perLender) {
+      const totalMinor = parts.principalMinor + parts.interestMinor + parts.penaltyMinor + parts.feeMinor + parts.spreadMinor;
+      if (totalMinor === 0n) continue;
+      claimMinor += totalMinor;
+      pushLeg(legs, lenderId, 'SETTLEMENT_CLEARING', 'DEBIT', totalMinor, guarantorId);
+      pushLeg(legs, lenderId, 'PRINCIPAL_RECEIVABLE', 'CREDIT', parts.principalMinor, null);
+      pushLeg(legs, lenderId, 'INTEREST_INCOME', 'CREDIT', parts.interestMinor, null);
+      pushLeg(legs, lenderId, 'FEE_INCOME', 'CREDIT', parts.feeMinor + parts.spreadMinor, null);
+      pushLeg(guarantorLegs, guarantorId, 'SETTLEMENT_CLEARING', 'CREDIT', totalMinor, lenderId);
+    }
+    pushLeg(legs, guarantorId, 'GUARANTEE_RECEIVABLE', 'DEBIT', claimMinor, null);
+    this.claim = { guarantorId, remainingMinor: claimMinor };
+    this.compensated = true;
+    return [...legs, ...guarantorLegs];
+  }
+
+  /**
+   * Writes off what is still owed to the lenders (or to the guarantor, after a compensation).
+   * Lenders' losses are shared per the program: PRO_RATA (each loses what it holds), or
+   * LEAD_FIRST_LOSS (the lead absorbs the first losses up to its cap, a share of the loan's
+   * principal, then every lender pro rata by outstanding); the lead pays each partner the part of
+   * its outstanding it absorbs. Loser: Dr LOSSES / Cr PRINCIPAL_RECEIVABLE (or GUARANTEE_RECEIVABLE).
+   */
+  private writeOff(event: WriteOffEvent): Leg[] {
+    if (this.writtenOff !== null) throw new RuleViolation('ALREADY_WRITTEN_OFF', `loan ${this.loan.loanId} is already written off`, { path: 'loanId', eventId: event.eventId });
+    const legs: Leg[] = [];
+    if (this.claim !== null) {
+      const { guarantorId, remainingMinor } = this.claim;
+      if (remainingMinor === 0n) throw new RuleViolation('NOTHING_OUTSTANDING', `the guarantor's claim on loan ${this.loan.loanId} is recovered`, { path: 'loanId' });
+      pushLeg(legs, guarantorId, 'LOSSES', 'DEBIT', remainingMinor, null);
+      pushLeg(legs, guarantorId, 'GUARANTEE_RECEIVABLE', 'CREDIT', remainingMinor, null);
+      this.writtenOff = { lossByParty: new Map([[guarantorId, remainingMinor]]), remainingMinor };
+      this.claim = null;
+      return legs;
+    }
+    const held = new Map(this.books.filter((b) => b.outstandingMinor > 0n).map((b) => [b.lenderId, b.outstandingMinor]));
+    const totalMinor = [...held.values()].reduce((sum, v) => sum + v, 0n);
+    if (totalMinor === 0n) throw new RuleViolation('NOTHING_OUTSTANDING', `loan ${this.loan.loanId} has no principal outstanding`, { path: 'loanId' });
+    const losses = this.lossShares(held, totalMinor);
+    const lead = this.loan.terms.leadLenderId;
+    // Book by book: the lead's legs together (its loss, its principal, what it pays each partner).
+    for (const book of this.books) {
+      const own = held.get(book.lenderId) ?? 0n;
+      const loss = losses.get(book.lenderId) ?? 0n;
+      pushLeg(legs, book.lenderId, 'LOSSES', 'DEBIT', loss, null);
+      if (book.lenderId === lead) {
+        pushLeg(legs, lead, 'PRINCIPAL_RECEIVABLE', 'CREDIT', own, null);
+        for (const other of this.books) {
+          if (other.lenderId !== lead) pushLeg(legs, lead, 'SETTLEMENT_CLEARING', 'CREDIT', (held.get(other.lenderId) ?? 0n) - (losses.get(other.lenderId) ?? 0n), other.lenderId);
+        }
+      } else {
+        pushLeg(legs, book.lenderId, 'SETTLEMENT_CLEARING', 'DEBIT', own - loss, lead);
+        pushLeg(legs, book.lenderId, 'PRINCIPAL_RECEIVABLE', 'CREDIT', own, null);
+      }
+      book.outstandingMinor = 0n;
+    }
+    this.writtenOff = { lossByParty: losses, remainingMinor: totalMinor };
+    return legs;
+  }
+
+  /** Each lender's loss; under LEAD_FIRST_LOSS the lead's first loss is capped at its share of the loan's principal. */
+  private lossShares(held: ReadonlyMap<string, bigint>, totalMinor: bigint): Map<string, bigint> {
+    const { method, leadFirstLossCapBps } = this.loan.terms.lossSharing;
+    if (method !== 'LEAD_FIRST_LOSS') return new Map(held);
+    const lead = this.loan.terms.leadLenderId;
+    const capMinor = (this.loan.principalMinor * BigInt(leadFirstLossCapBps ?? 0)) / 10_000n;
+    const firstMinor = totalMinor < capMinor ? totalMinor : capMinor;
+    const rest = totalMinor - firstMinor;
+    const shares = rest === 0n ? new Map<string, bigint>() : split(rest, this.weights(held), scheduleRemainderRule(this.loan.terms));
+    const losses = new Map<string, bigint>();
+    for (const [lenderId] of held) losses.set(lenderId, shares.get(lenderId) ?? 0n);
+    losses.set(lead, (losses.get(lead) ?? 0n) + firstMinor);
+    for (const [lenderId, loss] of losses) {
+      invariant(lenderId === lead || loss <= (held.get(lenderId) ?? 0n), 'a partner never loses more than it holds', { lenderId });
+    }
+    return losses;
+  }
+
+  /**
+   * Split parts for amounts by party; every lender of the loan takes part (weight 0 when it has
+   * none), so the program's rounding party is always among them and falls back as the split's
+   * rule says when it has no share.
+   */
+  private weights(amounts: ReadonlyMap<string, bigint>): { id: string; weight: bigint; priority: number; cap: bigint }[] {
+    const parts = this.books.map((book) => {
+      const weight = amounts.get(book.lenderId) ?? 0n;
+      return { id: book.lenderId, weight, priority: book.priority, cap: weight };
+    });
+    for (const [id, weight] of amounts) {
+      if (!parts.some((p) => p.id === id)) parts.push({ id, weight, priority: Number.MAX_SAFE_INTEGER, cap: weight });
+    }
+    return parts;
+  }
+
+  /**
+   * A sale of outstanding principal at par from one funding participant to another, effective on
+   * the value date: Seller Dr SETTLEMENT_CLEARING (buyer) / Cr PRINCIPAL_RECEIVABLE; buyer the
+   * reverse. Refused when a regulatory minimum would no longer hold. Under ACTUALS the seller is
+   * owed the interest of the current period for its days on what it sold.
+   */
+  private transfer(event: TransferEvent): Leg[] {
+    this.refuseAfterLoss('transfer');
+    const { fromLenderId, toLenderId, principalMinor } = event;
+    if (fromLenderId === toLenderId) throw new ValidationError('toLenderId must differ from fromLenderId', { path: 'toLenderId', rule: 'other-lender' });
+    const seller = this.books.find((b) => b.lenderId === fromLenderId);
+    if (seller === undefined || seller.outstandingMinor === 0n) {
+      throw new RuleViolation('NOT_A_HOLDER', `lender ${fromLenderId} holds no part of loan ${this.loan.loanId}`, { path: 'fromLenderId' });
+    }
+    if (principalMinor <= 0n || principalMinor > seller.outstandingMinor) {
+      throw new RuleViolation('ABOVE_HOLDING', `lender ${fromLenderId} holds ${seller.outstandingMinor}, it cannot sell ${principalMinor}`, {
+        path: 'principalMinor',
+        holdingMinor: seller.outstandingMinor.toString(),
+      });
+    }
+    const buyer = this.bookOf(toLenderId);
+    seller.outstandingMinor -= principalMinor;
+    buyer.outstandingMinor += principalMinor;
+    this.checkMinimums();
+    if (this.loan.terms.transfers?.interest === 'ACTUALS') this.oweSellerInterest(event, buyer);
+    const legs: Leg[] = [];
+    pushLeg(legs, fromLenderId, 'SETTLEMENT_CLEARING', 'DEBIT', principalMinor, toLenderId);
+    pushLeg(legs, fromLenderId, 'PRINCIPAL_RECEIVABLE', 'CREDIT', principalMinor, null);
+    pushLeg(legs, toLenderId, 'PRINCIPAL_RECEIVABLE', 'DEBIT', principalMinor, null);
+    pushLeg(legs, toLenderId, 'SETTLEMENT_CLEARING', 'CREDIT', principalMinor, fromLenderId);
+    return legs;
+  }
+
+  /** The buyer's book, opened on its first purchase: it must be a funding participant of the program. */
+  private bookOf(lenderId: string): Book {
+    const known = this.books.find((b) => b.lenderId === lenderId);
+    if (known !== undefined) return known;
+    const participant = this.loan.terms.participants.find((p) => p.lenderId === lenderId);
+    if (participant === undefined || !isFunding(participant)) {
+      throw new RuleViolation('NOT_A_FUNDING_PARTICIPANT', `lender ${lenderId} does not fund loans of program ${this.loan.programId}`, { path: 'toLenderId' });
+    }
+    const book: Book = {
+      lenderId,
+      role: participant.role === 'LEAD' ? 'LEAD' : 'PARTNER',
+      yieldRate: participant.yieldRate,
+      priority: participant.priority,
+      outstandingMinor: 0n,
+      interestByInstalment: new Map(),
+    };
+    this.books.push(book);
+    return book;
+  }
+
+  /** After a transfer every holder keeps the profile's minimum share of the outstanding, and a partner still holds a part. */
+  private checkMinimums(): void {
+    const profile = REGULATORY_PROFILES[this.loan.terms.regulatoryProfile];
+    const total = this.books.reduce((sum, b) => sum + b.outstandingMinor, 0n);
+    if (!this.books.some((b) => b.role === 'PARTNER' && b.outstandingMinor > 0n)) {
+      throw new RuleViolation(RULES.partnerMinShare, `under ${profile.id} a co-lent loan keeps a partner`, { path: 'toLenderId', rule: RULES.partnerMinShare, profile: profile.id });
+    }
+    for (const book of this.books) {
+      const mustHold = book.role === 'LEAD' ? profile.minLenderShareBps : Math.max(profile.minLenderShareBps, book.outstandingMinor > 0n ? profile.minPartnerShareBps : 0);
+      if (book.outstandingMinor * 10_000n < BigInt(mustHold) * total) {
+        const rule = book.role === 'PARTNER' && mustHold === profile.minPartnerShareBps ? RULES.partnerMinShare : RULES.lenderMinShare;
+        throw new RuleViolation(rule, `under ${profile.id} ${book.lenderId} must keep at least ${formatBps(mustHold)} of the outstanding principal after the transfer`, {
+          path: 'principalMinor',
+          rule,
+          profile: profile.id,
+          lenderId: book.lenderId,
+          minimumBps: mustHold,
+        });
+      }
+    }
+  }
+
+  /**
+   * ACTUALS: the seller's interest for [period start, value date) on what it sold, at the buyer's
+   * basis (the contract rate, or the buyer's yield under LENDER_RATE), rounded once; moved from the
+   * buyer to the seller when the period's interest is paid.
+   */
+  private oweSellerInterest(event: TransferEvent, buyer: Book): void {
+    const row = this.firstFutureRow(event.valueDate);
+    if (row === undefined || compareIsoDates(row.periodStart, event.valueDate) >= 0) return;
+    const rate = this.loan.terms.split.interestBasis === 'LENDER_RATE' && buyer.role === 'PARTNER' && buyer.yieldRate !== null
+      ? toExactFraction(parseRate(buyer.yieldRate, 'yieldRate'))
+      : this.rate;
+    const { days, basis } = dayCountFraction(row.periodStart, event.valueDate, this.loan.terms.dayCount);
+    const owed = divRound(event.principalMinor * rate.numerator * days, rate.denominator * basis, this.loan.terms.roundingMode);
+    if (owed > 0n) this.interestOwed.push({ number: row.number, buyer: buyer.lenderId, seller: event.fromLenderId, remainingMinor: owed });
+  }
+
+  /** Moves interest owed to sellers out of the buyers' parts of a payment of that period's interest. */
+  private payInterestOwed(paid: RepaymentSplit, portions: readonly InterestPortion[]): RepaymentSplit {
+    if (this.interestOwed.length === 0) return paid;
+    const perLender = new Map(paid.perLender);
+    for (const owed of this.interestOwed) {
+      if (owed.remainingMinor === 0n || !portions.some((p) => p.number === owed.number)) continue;
+      const buyer = perLender.get(owed.buyer);
+      const seller = perLender.get(owed.seller);
+      if (buyer === undefined || seller === undefined) continue;
+      const move = min(owed.remainingMinor, buyer.interestMinor);
+      perLender.set(owed.buyer, { ...buyer, interestMinor: buyer.interestMinor - move });
+      perLender.set(owed.seller, { ...seller, interestMinor: seller.interestMinor + move });
+      owed.remainingMinor -= move;
+    }
+    return { ...paid, perLender };
+  }
+
+  /**
+   * A payment on a compensated loan recovers the guarantor's claim; on a written-off loan, each
+   * party's loss in proportion to it. Whatever is above what is left to recover is suspense.
+   */
+  private recover(covered: Covered): RepaymentSplit {
+    const recovered = totalCovered(covered);
+    const lead = this.loan.terms.leadLenderId;
+    const zero: LenderRepaymentParts = { principalMinor: 0n, interestMinor: 0n, penaltyMinor: 0n, feeMinor: 0n, spreadMinor: 0n };
+    let recovery: Recovery;
+    let recoveredMinor: bigint;
+    if (this.claim !== null) {
+      recoveredMinor = min(recovered, this.claim.remainingMinor);
+      this.claim.remainingMinor -= recoveredMinor;
+      recovery = { account: 'GUARANTEE_RECEIVABLE', parts: new Map(recoveredMinor === 0n ? [] : [[this.claim.guarantorId, recoveredMinor]]) };
+    } else {
+      const loss = this.writtenOff!;
+      recoveredMinor = min(recovered, loss.remainingMinor);
+      loss.remainingMinor -= recoveredMinor;
+      const parts = recoveredMinor === 0n ? new Map<string, bigint>() : split(recoveredMinor, this.weights(loss.lossByParty), scheduleRemainderRule(this.loan.terms));
+      recovery = { account: 'LOSSES', parts: new Map([...parts].filter(([, v]) => v > 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+    }
+    const suspenseMinor = covered.excessMinor + recovered - recoveredMinor;
+    return { perLender: new Map([[lead, zero]]), suspenseMinor, suspenseLenderId: lead, paidMinor: recovered + covered.excessMinor, recovery };
+  }
+
+  private refuseAfterLoss(action: string): void {
+    if (this.claim !== null) throw new RuleViolation('COMPENSATED', `loan ${this.loan.loanId} was compensated by its guarantor; it cannot ${action}`, { path: 'loanId' });
+    if (this.writtenOff !== null) throw new RuleViolation('WRITTEN_OFF', `loan ${this.loan.loanId} is written off; it cannot ${action}`, { path: 'loanId' });
   }
 
   /** The account at `asOf` (not before the last payment): penalty accrued to that date. */
@@ -183,7 +519,8 @@ export class LoanAccount {
     }
     const unpaid = this.rows.some((r) => r.paidPrincipalMinor < r.principalMinor || r.paidInterestMinor < r.interestMinor);
     return {
-      status: !unpaid && outstanding === 0n && this.penaltyOutstandingMinor === 0n ? 'PAID_OFF' : 'ACTIVE',
+      status:
+        this.writtenOff !== null ? 'WRITTEN_OFF' : this.claim !== null ? 'COMPENSATED' : !unpaid && outstanding === 0n && this.penaltyOutstandingMinor === 0n ? 'PAID_OFF' : 'ACTIVE',
       asOf,
       outstandingPrincipalMinor: outstanding,
       outstandingByLender: byLender,
@@ -312,7 +649,7 @@ export class LoanAccount {
     const notDueMinor = this.notDuePrincipal(first);
     if (notDueMinor === 0n) return none;
     const interestMinor = this.accruedInterest(first.periodStart, event.valueDate, notDueMinor);
-    if (excessMinor <= interestMinor) return none;
+    if (excessMinor < interestMinor) return none;
     const left = excessMinor - interestMinor;
     return { interestMinor, principalMinor: left < notDueMinor ? left : notDueMinor };
   }
@@ -376,7 +713,7 @@ export class LoanAccount {
    * accrued since the current period began and the principal prepaid. The rows not yet due are
    * left for `rebuildAfter`.
    */
-  private settlePrepayment(date: string, prepayment: { interestMinor: bigint; principalMinor: bigint }): InterestPortion[] {
+  private settlePrepayment(date: string, prepayment: { interestMinor: bigint; principalMinor: bigint }, portions: InterestPortion[]): number {
     const first = this.firstFutureRow(date);
     invariant(first !== undefined, 'an early repayment has rows not yet due', { date });
     const row: Row = {
@@ -389,34 +726,33 @@ export class LoanAccount {
       paidInterestMinor: prepayment.interestMinor,
       prepayment: true,
     };
-    this.rows.splice(this.rows.indexOf(first), 0, row);
-    return prepayment.interestMinor > 0n
-      ? [{ number: row.number, amountMinor: prepayment.interestMinor, start: first.periodStart, end: date }]
-      : [];
+    const index = this.rows.indexOf(first);
+    this.rows.splice(index, 0, row);
+    if (prepayment.interestMinor > 0n) portions.push({ number: row.number, amountMinor: prepayment.interestMinor, start: first.periodStart, end: date });
+    return index;
   }
 
   /**
-   * The rows not yet due, rebuilt on the principal left from the value date, keeping the next
-   * due date: as many instalments, smaller (LOWER_INSTALMENT), or instalments of the same size,
-   * fewer (SHORTER_TERM). Interest of the first rebuilt period runs from the value date.
+   * The rows not yet due, rebuilt on the principal left from the value date, keeping their due
+   * dates: as many instalments, smaller (LOWER_INSTALMENT), or fewer (SHORTER_TERM). The first
+   * rebuilt period runs from the value date.
    */
-  private rebuildAfter(date: string, prepaidMinor: bigint): void {
-    const settled = this.rows.findIndex((row) => row.prepayment && row.dueDate === date && row.paidPrincipalMinor === prepaidMinor);
-    invariant(settled >= 0, 'the early repayment row precedes the rebuilt rows', { date });
+  private rebuildAfter(date: string, settled: number): void {
+    const prepaidMinor = this.rows[settled]!.principalMinor;
+    invariant(this.rows[settled]!.prepayment, 'the early repayment row precedes the rebuilt rows', { date });
     const future = this.rows.slice(settled + 1);
     const leftMinor = future.reduce((sum, row) => sum + row.principalMinor, 0n) - prepaidMinor;
     invariant(leftMinor >= 0n, 'an early repayment never exceeds the principal not yet due', { date });
     this.rows.splice(settled + 1);
     this.reschedules += 1;
     if (leftMinor === 0n || future.length === 0) return;
-    const first = future[0]!;
     const termMonths = this.termAfterPrepayment(future, leftMinor);
     const rebuilt = borrowerSchedule({
       ...scheduleTermsOf(this.loan),
       principalMinor: leftMinor,
       termMonths,
       disbursementDate: date,
-      firstDueDate: first.dueDate,
+      dueDates: future.slice(0, termMonths).map((row) => row.dueDate),
     });
     const base = this.rows[settled]!.number + 1;
     for (const row of rebuilt.instalments) this.rows.push(rowOf(row, base + row.number - 1, false));
@@ -495,15 +831,32 @@ export function compareEvents(a: Pick<RepaymentEvent, 'valueDate' | 'seq'>, b: P
   return compareIsoDates(a.valueDate, b.valueDate) || a.seq - b.seq;
 }
 
-/** The account after every payment, applied in order of effect; the outcome of each payment by id. */
+/**
+ * The account after every payment and event, applied in order of effect; the outcome of each by
+ * id (repayment ids and event ids).
+ */
 export function foldRepayments(
   loan: Loan,
-  events: readonly RepaymentEvent[],
-): { account: LoanAccount; outcomes: Map<string, RepaymentOutcome> } {
+  repayments: readonly RepaymentEvent[],
+  events: readonly LoanEvent[] = [],
+): { account: LoanAccount; outcomes: Map<string, RepaymentOutcome>; eventOutcomes: Map<string, LoanEventOutcome> } {
   const account = new LoanAccount(loan);
   const outcomes = new Map<string, RepaymentOutcome>();
-  for (const event of [...events].sort(compareEvents)) outcomes.set(event.repaymentId, account.apply(event));
-  return { account, outcomes };
+  const eventOutcomes = new Map<string, LoanEventOutcome>();
+  const all: (RepaymentEvent | LoanEvent)[] = [...repayments, ...events].sort(compareEvents);
+  for (const event of all) {
+    if (isRepayment(event)) outcomes.set(event.repaymentId, account.apply(event));
+    else eventOutcomes.set(event.eventId, account.applyEvent(event));
+  }
+  return { account, outcomes, eventOutcomes };
+}
+
+function isRepayment(event: RepaymentEvent | LoanEvent): event is RepaymentEvent {
+  return event.type === undefined || event.type === 'REPAYMENT';
+}
+
+function pushLeg(legs: Leg[], lenderId: string, account: Leg['account'], side: Leg['side'], amountMinor: bigint, counterparty: string | null): void {
+  if (amountMinor !== 0n) legs.push({ lenderId, account, side, amountMinor, counterparty });
 }
 
 /** Two splits of one payment summed lender by lender. */

@@ -76,7 +76,16 @@ export interface ProgramTerms {
     readonly leadFirstLossCapBps: number | null;
     /** Guarantor compensation at this many days past due; null when there is no guarantor. */
     readonly guaranteeTriggerDpd: number | null;
+    /** Whether the guarantor also pays the overdue interest (true when absent). */
+    readonly guaranteeCoversInterest?: boolean;
+    /** The daily risk update writes a loan off at this many days past due; null (or absent): only on request. */
+    readonly writeOffDpd?: number | null;
   };
+  /**
+   * Who earns the interest of the period in which a share transfer falls: each holder for its days
+   * (ACTUALS), or the holder at the payment (RECORD, also when absent).
+   */
+  readonly transfers?: { readonly interest: 'ACTUALS' | 'RECORD' };
   /**
    * A payment above every due: held in suspense (SUSPENSE) or repaid as principal early (PREPAY);
    * after a partial early repayment the schedule keeps its instalment and ends sooner

@@ -2,7 +2,16 @@ import { RuleViolation, StateConflict, invariant } from './errors.ts';
 import { assertBalanced, entryIdOf, type JournalEntry, type Leg } from './ledger.ts';
 import type { Loan } from './loan.ts';
 import { compareIsoDates } from './money/index.ts';
-import { compareEvents, foldRepayments, type RepaymentEvent, type RepaymentKind, type RepaymentOutcome } from './loan-account.ts';
+import {
+  compareEvents,
+  foldRepayments,
+  type LoanEvent,
+  type LoanEventOutcome,
+  type RepaymentEvent,
+  type RepaymentKind,
+  type RepaymentOutcome,
+} from './loan-account.ts';
+import type { Classification } from './regulatory-profile.ts';
 import { repaymentEntry, reversalEntry } from './repayment-entry.ts';
 import type { LenderRepaymentParts, RepaymentSplit } from './repayment-split.ts';
 
@@ -46,12 +55,45 @@ export interface BookedRepayment {
   readonly reversal: (ReversalRequest & { readonly reversedAt: string; readonly entryId: string }) | null;
 }
 
-/** The loan's repayment record: every payment booked, in arrival order, and the write version. */
+/** A compensation, write-off or transfer booked on the loan, with the legs of its entry in effect. */
+export interface BookedLoanEvent {
+  readonly type: LoanEvent['type'];
+  readonly eventId: string;
+  readonly valueDate: string;
+  readonly seq: number;
+  readonly bookedAt: string;
+  /** TRANSFER only. */
+  readonly transfer: { readonly fromLenderId: string; readonly toLenderId: string; readonly principalMinor: bigint } | null;
+  /** Why (write-off and compensation: the risk update's reason or the operator's). */
+  readonly reason: string;
+  readonly generation: number;
+  readonly entryId: string;
+  readonly legs: readonly Leg[];
+}
+
+/** The loan's risk as the daily update last set it: the same class for every lender. */
+export interface LoanRisk {
+  readonly asOf: string;
+  readonly dpd: number;
+  readonly classification: Classification;
+  /** The date the loan entered this class. */
+  readonly since: string;
+}
+
+/** The loan's repayment record: every payment and event booked, in arrival order, and the write version. */
 export interface RepaymentLedger {
   readonly loanId: string;
   readonly version: number;
   readonly repayments: readonly BookedRepayment[];
+  readonly events?: readonly BookedLoanEvent[];
+  readonly risk?: LoanRisk;
 }
+
+export type LoanEventRequest = Omit<BookedLoanEvent, 'seq' | 'bookedAt' | 'generation' | 'entryId' | 'legs'>;
+
+export type LoanEventDecision =
+  | { readonly kind: 'REPLAY'; readonly booked: BookedLoanEvent }
+  | { readonly kind: 'BOOK'; readonly ledger: RepaymentLedger; readonly entries: readonly JournalEntry[]; readonly booked: BookedLoanEvent; readonly rebooked: readonly string[] };
 
 export interface BookingPlan {
   readonly ledger: RepaymentLedger;
@@ -83,10 +125,10 @@ export function decideRepayment(loan: Loan, ledger: RepaymentLedger, request: Re
     });
   }
   checkRequest(loan, request, today);
-  const seq = ledger.repayments.reduce((max, r) => Math.max(max, r.seq), 0) + 1;
+  const seq = nextSeq(ledger);
   const event: RepaymentEvent = { repaymentId: request.repaymentId, valueDate: request.valueDate, amountMinor: request.amountMinor, kind: request.kind, seq };
-  const { outcomes } = foldRepayments(loan, [...effective(ledger), event]);
-  const outcome = outcomes.get(event.repaymentId);
+  const folded = foldRepayments(loan, [...effective(ledger), event], loanEvents(ledger));
+  const outcome = folded.outcomes.get(event.repaymentId);
   invariant(outcome !== undefined, 'the new payment is applied', { repaymentId: event.repaymentId });
   const entry = repaymentEntry(loan.loanId, event.repaymentId, event.valueDate, loan.currency, outcome.split, now);
   const booked: BookedRepayment = {
@@ -102,10 +144,10 @@ export function decideRepayment(loan: Loan, ledger: RepaymentLedger, request: Re
     split: outcome.split,
     reversal: null,
   };
-  const rebooking = rebook(loan, ledger.repayments, outcomes, now);
+  const rebooking = rebook(loan, ledger, ledger.repayments, folded, now);
   return {
     kind: 'BOOK',
-    ledger: { ...ledger, version: ledger.version + 1, repayments: [...rebooking.repayments, booked] },
+    ledger: { ...ledger, version: ledger.version + 1, repayments: [...rebooking.repayments, booked], events: rebooking.events },
     entries: [entry, ...rebooking.entries],
     booked,
     rebooked: rebooking.rebooked,
@@ -129,6 +171,13 @@ export function decideReversal(
   if (target === undefined) {
     throw new RuleViolation('REPAYMENT_NOT_FOUND', `loan ${loan.loanId} has no repayment ${repaymentId}`, { path: 'repaymentId', repaymentId });
   }
+  const other = ledger.repayments.find((r) => r.repaymentId !== repaymentId && r.reversal?.reversalId === request.reversalId);
+  if (other !== undefined) {
+    throw new StateConflict('REVERSAL_ID_REUSED', `reversal ${request.reversalId} already reversed repayment ${other.repaymentId}`, {
+      path: 'reversalId',
+      repaymentId: other.repaymentId,
+    });
+  }
   if (target.reversal !== null) {
     if (target.reversal.reversalId === request.reversalId) return { kind: 'REPLAY', booked: target };
     throw new StateConflict('ALREADY_REVERSED', `repayment ${repaymentId} was reversed by ${target.reversal.reversalId}`, {
@@ -141,11 +190,11 @@ export function decideReversal(
   const entry = reversalEntry(booking, request.reversalId, now, today);
   const reversed: BookedRepayment = { ...target, reversal: { ...request, reversedAt: now, entryId: entry.entryId } };
   const repayments = ledger.repayments.map((r) => (r.repaymentId === repaymentId ? reversed : r));
-  const { outcomes } = foldRepayments(loan, effective({ ...ledger, repayments }));
-  const rebooking = rebook(loan, repayments, outcomes, now);
+  const folded = foldRepayments(loan, effective({ ...ledger, repayments }), loanEvents(ledger));
+  const rebooking = rebook(loan, ledger, repayments, folded, now);
   return {
     kind: 'BOOK',
-    ledger: { ...ledger, version: ledger.version + 1, repayments: rebooking.repayments },
+    ledger: { ...ledger, version: ledger.version + 1, repayments: rebooking.repayments, events: rebooking.events },
     entries: [entry, ...rebooking.entries],
     booked: reversed,
     rebooked: rebooking.rebooked,
@@ -161,18 +210,22 @@ export function effective(ledger: Pick<RepaymentLedger, 'repayments'>): Repaymen
     .sort(compareEvents);
 }
 
-/** Every booked payment whose split differs from its new outcome gets a REBOOK entry and its next generation. */
+/**
+ * Every booked payment whose split differs from its new outcome, and every booked event whose legs
+ * differ, gets a REBOOK entry and its next generation.
+ */
 function rebook(
   loan: Loan,
+  ledger: RepaymentLedger,
   repayments: readonly BookedRepayment[],
-  outcomes: ReadonlyMap<string, RepaymentOutcome>,
+  folded: { outcomes: ReadonlyMap<string, RepaymentOutcome>; eventOutcomes: ReadonlyMap<string, LoanEventOutcome> },
   now: string,
-): { repayments: BookedRepayment[]; entries: JournalEntry[]; rebooked: string[] } {
+): { repayments: BookedRepayment[]; events: BookedLoanEvent[]; entries: JournalEntry[]; rebooked: string[] } {
   const entries: JournalEntry[] = [];
   const rebooked: string[] = [];
-  const next = repayments.map((booked) => {
+  const nextRepayments = repayments.map((booked) => {
     if (booked.reversal !== null) return booked;
-    const outcome = outcomes.get(booked.repaymentId);
+    const outcome = folded.outcomes.get(booked.repaymentId);
     invariant(outcome !== undefined, 'every payment in effect has an outcome', { repaymentId: booked.repaymentId });
     if (sameSplit(booked.split, outcome.split)) return booked;
     const generation = booked.generation + 1;
@@ -181,7 +234,100 @@ function rebook(
     rebooked.push(booked.repaymentId);
     return { ...booked, generation, entryId: entry.entryId, split: outcome.split };
   });
-  return { repayments: next, entries, rebooked };
+  const events = (ledger.events ?? []).map((booked) => {
+    const outcome = folded.eventOutcomes.get(booked.eventId);
+    if (outcome === undefined || sameLegs(booked.legs, outcome.legs)) return booked;
+    const generation = booked.generation + 1;
+    const eventId = `${booked.type}-${booked.eventId}#${generation}`;
+    const undo = booked.legs.map((leg): Leg => ({ ...leg, side: leg.side === 'DEBIT' ? 'CREDIT' : 'DEBIT' }));
+    const entry = assertBalanced({
+      entryId: entryIdOf('REBOOK', eventId),
+      eventType: 'REBOOK',
+      eventId,
+      loanId: loan.loanId,
+      currency: loan.currency,
+      businessDate: booked.valueDate,
+      legs: [...undo, ...outcome.legs],
+      createdAt: now,
+    });
+    entries.push(entry);
+    rebooked.push(booked.eventId);
+    return { ...booked, generation, entryId: entry.entryId, legs: outcome.legs };
+  });
+  return { repayments: nextRepayments, events, entries, rebooked };
+}
+
+/**
+ * Decides a compensation, write-off or transfer: a replay when its id is booked with the same
+ * content, a refusal when with other content or when the account refuses it, else its entry
+ * (`<TYPE>#<eventId>`) and the rebooking of what follows it.
+ */
+export function decideLoanEvent(loan: Loan, ledger: RepaymentLedger, request: LoanEventRequest, today: string, now: string): LoanEventDecision {
+  const known = (ledger.events ?? []).find((e) => e.eventId === request.eventId && e.type === request.type);
+  if (known !== undefined) {
+    if (known.valueDate === request.valueDate && sameTransfer(known.transfer, request.transfer)) return { kind: 'REPLAY', booked: known };
+    throw new StateConflict('EVENT_ID_REUSED', `${request.type} ${request.eventId} was booked with other content`, { path: 'eventId', eventId: request.eventId });
+  }
+  checkDate(loan, request.valueDate, today);
+  const seq = nextSeq(ledger);
+  const event = loanEventOf({ ...request, seq });
+  const folded = foldRepayments(loan, effective(ledger), [...loanEvents(ledger), event]);
+  const outcome = folded.eventOutcomes.get(request.eventId);
+  invariant(outcome !== undefined, 'the new event is applied', { eventId: request.eventId });
+  const entry = assertBalanced({
+    entryId: entryIdOf(request.type, request.eventId),
+    eventType: request.type,
+    eventId: request.eventId,
+    loanId: loan.loanId,
+    currency: loan.currency,
+    businessDate: request.valueDate,
+    legs: outcome.legs,
+    createdAt: now,
+  });
+  const booked: BookedLoanEvent = { ...request, seq, bookedAt: now, generation: 0, entryId: entry.entryId, legs: outcome.legs };
+  const rebooking = rebook(loan, ledger, ledger.repayments, folded, now);
+  return {
+    kind: 'BOOK',
+    ledger: { ...ledger, version: ledger.version + 1, repayments: rebooking.repayments, events: [...rebooking.events, booked] },
+    entries: [entry, ...rebooking.entries],
+    booked,
+    rebooked: rebooking.rebooked,
+  };
+}
+
+/** The events in effect, as the account applies them. */
+export function loanEvents(ledger: Pick<RepaymentLedger, 'events'>): LoanEvent[] {
+  return (ledger.events ?? []).map((e) => loanEventOf(e));
+}
+
+function loanEventOf(e: Pick<BookedLoanEvent, 'type' | 'eventId' | 'valueDate' | 'seq' | 'transfer'>): LoanEvent {
+  if (e.type === 'TRANSFER') {
+    invariant(e.transfer !== null, 'a transfer names its lenders and amount', { eventId: e.eventId });
+    return { type: 'TRANSFER', eventId: e.eventId, valueDate: e.valueDate, seq: e.seq, ...e.transfer };
+  }
+  return { type: e.type, eventId: e.eventId, valueDate: e.valueDate, seq: e.seq };
+}
+
+function nextSeq(ledger: RepaymentLedger): number {
+  let max = 0;
+  for (const r of ledger.repayments) max = Math.max(max, r.seq);
+  for (const e of ledger.events ?? []) max = Math.max(max, e.seq);
+  return max + 1;
+}
+
+function sameTransfer(a: BookedLoanEvent['transfer'], b: BookedLoanEvent['transfer']): boolean {
+  if (a === null || b === null) return a === b;
+  return a.fromLenderId === b.fromLenderId && a.toLenderId === b.toLenderId && a.principalMinor === b.principalMinor;
+}
+
+function sameLegs(a: readonly Leg[], b: readonly Leg[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((leg, i) => {
+      const other = b[i]!;
+      return leg.lenderId === other.lenderId && leg.account === other.account && leg.side === other.side && leg.amountMinor === other.amountMinor && leg.counterparty === other.counterparty;
+    })
+  );
 }
 
 /**
@@ -218,10 +364,18 @@ const PARTS: readonly (keyof LenderRepaymentParts)[] = ['principalMinor', 'inter
 
 export function sameSplit(a: RepaymentSplit, b: RepaymentSplit): boolean {
   if (a.suspenseMinor !== b.suspenseMinor || a.paidMinor !== b.paidMinor || a.perLender.size !== b.perLender.size) return false;
+  if (a.recovery?.account !== b.recovery?.account || !sameAmounts(a.recovery?.parts, b.recovery?.parts)) return false;
   for (const [lenderId, parts] of a.perLender) {
     const other = b.perLender.get(lenderId);
     if (other === undefined || PARTS.some((part) => parts[part] !== other[part])) return false;
   }
+  return true;
+}
+
+function sameAmounts(a: ReadonlyMap<string, bigint> | undefined, b: ReadonlyMap<string, bigint> | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.size !== b.size) return false;
+  for (const [id, amount] of a) if (b.get(id) !== amount) return false;
   return true;
 }
 
@@ -233,18 +387,19 @@ function checkRequest(loan: Loan, request: RepaymentRequest, today: string): voi
       loanCurrency: loan.currency,
     });
   }
-  if (compareIsoDates(request.valueDate, loan.disbursementDate) < 0) {
+  checkDate(loan, request.valueDate, today);
+}
+
+/** A value date from the disbursement to today. */
+function checkDate(loan: Loan, valueDate: string, today: string): void {
+  if (compareIsoDates(valueDate, loan.disbursementDate) < 0) {
     throw new RuleViolation(
       'VALUE_DATE_BEFORE_DISBURSEMENT',
-      `value date ${request.valueDate} is before the disbursement of loan ${loan.loanId} on ${loan.disbursementDate}`,
-      { path: 'valueDate', valueDate: request.valueDate, disbursementDate: loan.disbursementDate },
+      `value date ${valueDate} is before the disbursement of loan ${loan.loanId} on ${loan.disbursementDate}`,
+      { path: 'valueDate', valueDate, disbursementDate: loan.disbursementDate },
     );
   }
-  if (compareIsoDates(request.valueDate, today) > 0) {
-    throw new RuleViolation('VALUE_DATE_IN_FUTURE', `value date ${request.valueDate} is after today, ${today}`, {
-      path: 'valueDate',
-      valueDate: request.valueDate,
-      today,
-    });
+  if (compareIsoDates(valueDate, today) > 0) {
+    throw new RuleViolation('VALUE_DATE_IN_FUTURE', `value date ${valueDate} is after today, ${today}`, { path: 'valueDate', valueDate, today });
   }
 }

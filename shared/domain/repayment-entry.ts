@@ -13,8 +13,9 @@ import type { RepaymentSplit } from './repayment-split.ts';
  * One balanced entry for a split repayment, `REPAYMENT#<repaymentId>`. In each lender's book, in
  * lender id order: Dr SETTLEMENT_CLEARING (counterparty ESCROW) for everything it receives;
  * Cr PRINCIPAL_RECEIVABLE, INTEREST_INCOME, PENALTY_INCOME, and FEE_INCOME (fees and spread). The
- * suspense follows in the lead's book: Dr SETTLEMENT_CLEARING (ESCROW) / Cr SUSPENSE. Legs of zero
- * are left out.
+ * suspense follows in the lead's book: Dr SETTLEMENT_CLEARING (ESCROW) / Cr SUSPENSE. A recovery
+ * follows in each recovering party's book: Dr SETTLEMENT_CLEARING (ESCROW) / Cr the recovered
+ * account. Legs of zero are left out.
  */
 export function repaymentEntry(
   loanId: string,
@@ -46,6 +47,11 @@ export function repaymentEntry(
       push(legs, lenderId, 'SUSPENSE', 'CREDIT', repayment.suspenseMinor, null);
       suspenseBooked = true;
     }
+  }
+  for (const [partyId, amountMinor] of repayment.recovery?.parts ?? []) {
+    clearingMinor += amountMinor;
+    push(legs, partyId, 'SETTLEMENT_CLEARING', 'DEBIT', amountMinor, ESCROW);
+    push(legs, partyId, repayment.recovery!.account, 'CREDIT', amountMinor, null);
   }
   invariant(suspenseBooked, 'suspense is booked in the book of a lender of the split', {
     suspenseLenderId: repayment.suspenseLenderId,

@@ -55,8 +55,19 @@ export interface RepaymentSplit {
   /** The payment above every due: held in suspense in the lead's book. */
   readonly suspenseMinor: bigint;
   readonly suspenseLenderId: string;
-  /** The whole payment: the lenders' parts plus suspense. */
+  /** The whole payment: the lenders' parts plus suspense (and the recovery, if any). */
   readonly paidMinor: bigint;
+  /**
+   * A payment on a compensated or written-off loan recovers a claim instead of paying lenders'
+   * dues: the guarantor's claim (GUARANTEE_RECEIVABLE) or each lender's loss (LOSSES), by party.
+   */
+  readonly recovery?: Recovery;
+}
+
+export interface Recovery {
+  readonly account: 'GUARANTEE_RECEIVABLE' | 'LOSSES';
+  /** By party id, in id order. */
+  readonly parts: ReadonlyMap<string, bigint>;
 }
 
 const ZERO_PARTS: LenderRepaymentParts = Object.freeze({

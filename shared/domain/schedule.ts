@@ -53,6 +53,11 @@ export interface ScheduleTerms {
   readonly disbursementDate: string;
   /** Default: the disbursement date + 1 month (a regular first period). */
   readonly firstDueDate?: string;
+  /**
+   * Every due date, given: a schedule rebuilt after an early repayment keeps the due dates of the
+   * schedule it replaces. One per month of the term, increasing, the first after the disbursement.
+   */
+  readonly dueDates?: readonly string[];
   readonly dayCount: DayCount;
   readonly roundingMode: RoundingMode;
 }
@@ -102,6 +107,7 @@ interface CheckedTerms {
   readonly method: RepaymentMethod;
   readonly disbursementDate: string;
   readonly firstDueDate: string | undefined;
+  readonly dueDates: readonly string[] | undefined;
   readonly dayCount: DayCount;
   readonly roundingMode: RoundingMode;
 }
@@ -173,7 +179,7 @@ function monthlyInterest(openingMinor: bigint, rate: ExactFraction, mode: Roundi
 
 function monthlyInstalments(terms: CheckedTerms): Instalment[] {
   const { principalMinor, method, disbursementDate, roundingMode: mode } = terms;
-  const dueDates = scheduleDueDates(disbursementDate, terms.termMonths, terms.firstDueDate);
+  const dueDates = terms.dueDates ?? scheduleDueDates(disbursementDate, terms.termMonths, terms.firstDueDate);
   const oddFirstPeriod = dueDates[0] !== addMonths(disbursementDate, 1);
   const count = dueDates.length;
   const level =
@@ -199,7 +205,7 @@ function monthlyInstalments(terms: CheckedTerms): Instalment[] {
 
 function bulletInstalments(terms: CheckedTerms): Instalment[] {
   const { principalMinor, disbursementDate } = terms;
-  const maturity = dueDateOf(terms.termMonths, disbursementDate, terms.firstDueDate);
+  const maturity = terms.dueDates?.[terms.dueDates.length - 1] ?? dueDateOf(terms.termMonths, disbursementDate, terms.firstDueDate);
   const interest = accrueInterest(principalMinor, terms.rate, disbursementDate, maturity, terms.dayCount, terms.roundingMode);
   return [instalment(1, disbursementDate, maturity, principalMinor, principalMinor, interest)];
 }
@@ -270,6 +276,7 @@ function checkTerms(terms: ScheduleTerms): CheckedTerms {
       rule: 'after-disbursement',
     });
   }
+  const dueDates = terms.dueDates === undefined ? undefined : checkDueDates(terms.dueDates, termMonths, disbursementDate);
   return {
     principalMinor,
     rate,
@@ -278,9 +285,25 @@ function checkTerms(terms: ScheduleTerms): CheckedTerms {
     method,
     disbursementDate,
     firstDueDate,
+    dueDates,
     dayCount: parseDayCount(terms.dayCount, 'dayCount'),
     roundingMode: parseRoundingMode(terms.roundingMode, 'roundingMode'),
   };
+}
+
+function checkDueDates(dueDates: readonly string[], termMonths: number, disbursementDate: string): string[] {
+  if (dueDates.length !== termMonths) {
+    throw new ValidationError(`dueDates must hold one date per month of the term (${termMonths}), got ${dueDates.length}`, { path: 'dueDates', rule: 'one-per-month' });
+  }
+  let previous = disbursementDate;
+  return dueDates.map((date, i) => {
+    const checked = parseIsoDate(date, `dueDates.${i}`);
+    if (compareIsoDates(checked, previous) <= 0) {
+      throw new ValidationError(`dueDates.${i} ${checked} must come after ${previous}`, { path: `dueDates.${i}`, rule: 'increasing' });
+    }
+    previous = checked;
+    return checked;
+  });
 }
 
 function assertSchedule(schedule: Schedule, principalMinor: bigint): void {

@@ -10,7 +10,10 @@ import {
   disbursementRequest,
   postRepaymentsRequest,
   reversalRequest,
+  transferRequest,
+  writeOffRequest,
   startLedgerCheckRequest,
+  startRiskUpdateRequest,
   versionQuery,
 } from './schemas.ts';
 
@@ -48,6 +51,8 @@ export const ROUTES = [
   { routeKey: 'GET /v1/loans/{loanId}', operationId: 'getLoan', summary: "A loan; a partner sees only its own part", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/loans/{loanId}/schedule', operationId: 'getLoanSchedule', summary: "The borrower's schedule and each lender's sub-schedule; a partner sees its own", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/loans/{loanId}/repayments', operationId: 'getLoanRepayments', summary: "The loan's repayment account: dues, days past due, each lender's outstanding, every repayment; a partner sees its own part", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/loans/{loanId}/transfers', operationId: 'transferShare', summary: "A lender sells some or all of its part of a loan to another funding participant from a value date; refused if a regulatory minimum would break", roles: ['LEAD'], requestSchema: transferRequest, idempotent: false, keyInBody: 'transferId', successStatus: 201 },
+  { routeKey: 'POST /v1/loans/{loanId}/write-off', operationId: 'writeOffLoan', summary: "Write a loan off: each lender's outstanding principal (or the guarantor's claim) becomes a loss, shared per the program", roles: ['LEAD'], requestSchema: writeOffRequest, idempotent: false, keyInBody: 'writeOffId', successStatus: 201 },
   { routeKey: 'POST /v1/repayments', operationId: 'postRepayments', summary: 'Book repayments (1 to 100); each repaymentId is its idempotency key, answered one by one in order', roles: ['LEAD'], requestSchema: postRepaymentsRequest, idempotent: false, keyInBody: 'repayments[].repaymentId', successStatus: 200 },
   { routeKey: 'GET /v1/repayments/{repaymentId}', operationId: 'getRepayment', summary: 'A repayment as booked now, with its split; a partner sees its own part', roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/repayments/{repaymentId}/reversal', operationId: 'reverseRepayment', summary: 'Reverse a bounced or mistaken repayment: the exact negative of its booking, as its own entry', roles: ['LEAD'], requestSchema: reversalRequest, idempotent: false, keyInBody: 'reversalId', successStatus: 200 },
@@ -58,6 +63,8 @@ export const ROUTES = [
   { routeKey: 'POST /v1/applications/{applicationId}/disbursement', operationId: 'confirmDisbursement', summary: "The lead's disbursement confirmation, failure or cancellation", roles: ['LEAD'], requestSchema: disbursementRequest, idempotent: true, successStatus: 202 },
   { routeKey: 'POST /v1/ledger-checks', operationId: 'startLedgerCheck', summary: 'Start the ledger check of a business date', roles: ['LEAD', 'FINANCE'], requestSchema: startLedgerCheckRequest, idempotent: true, successStatus: 202 },
   { routeKey: 'GET /v1/ledger-checks/{businessDate}', operationId: 'getLedgerCheck', summary: 'The ledger check report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/risk-updates', operationId: 'startRiskUpdate', summary: 'Run the daily risk update of a business date again (DPD, class, compensation, write-off)', roles: ['LEAD', 'FINANCE'], requestSchema: startRiskUpdateRequest, idempotent: true, successStatus: 202 },
+  { routeKey: 'GET /v1/risk-updates/{businessDate}', operationId: 'getRiskUpdate', summary: 'The risk update report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteKey = (typeof ROUTES)[number]['routeKey'];

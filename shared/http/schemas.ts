@@ -107,8 +107,11 @@ export const createProgramRequest = z.strictObject({
       method: z.enum(['PRO_RATA', 'LEAD_FIRST_LOSS']).default('PRO_RATA'),
       leadFirstLossCapBps: bps.nullable().default(null),
       guaranteeTriggerDpd: z.number().int().min(1).max(3650).nullable().default(null),
+      guaranteeCoversInterest: z.boolean().default(true),
+      writeOffDpd: z.number().int().min(1).max(3650).nullable().default(null),
     })
     .prefault({}),
+  transfers: z.strictObject({ interest: z.enum(['ACTUALS', 'RECORD']).default('RECORD') }).prefault({}),
   prepayment: z
     .strictObject({
       /** What a payment above every due does: held in suspense, or repays principal early. */
@@ -234,7 +237,27 @@ export const reversalRequest = z.strictObject({
 });
 export type ReversalRequestBody = z.output<typeof reversalRequest>;
 
+/** `POST /v1/loans/{loanId}/transfers`: a lender sells some or all of its part; the transfer id is the idempotency key. */
+export const transferRequest = z.strictObject({
+  transferId: id,
+  fromLenderId: id,
+  toLenderId: id,
+  principalMinor: positiveMinor,
+  valueDate: isoDate,
+  reason: text(200).default('Share transfer'),
+});
+export type TransferRequestBody = z.output<typeof transferRequest>;
+
+/** `POST /v1/loans/{loanId}/write-off`: the write-off id is the idempotency key. */
+export const writeOffRequest = z.strictObject({
+  writeOffId: id,
+  valueDate: isoDate,
+  reason: text(200),
+});
+export type WriteOffRequestBody = z.output<typeof writeOffRequest>;
+
 export const startLedgerCheckRequest = z.strictObject({ businessDate: isoDate });
+export const startRiskUpdateRequest = z.strictObject({ businessDate: isoDate });
 
 export const ledgerCheckPath = z.object({ businessDate: isoDate });
 

@@ -101,6 +101,25 @@ export interface RepaymentStore {
   record(repaymentId: string): Promise<RepaymentRecord | null>;
 }
 
+/** One daily risk update: what each shard found and did. */
+export interface RiskRunReport {
+  readonly businessDate: string;
+  readonly loansAssessed: number;
+  readonly byClass: Readonly<Record<string, number>>;
+  readonly reclassified: number;
+  readonly compensated: readonly string[];
+  readonly writtenOff: readonly string[];
+  /** Loans the run could not assess or act on, with the reason. */
+  readonly held: readonly { readonly loanId: string; readonly code: string; readonly message: string }[];
+  readonly completedAt: string;
+}
+
+export interface RiskRunStore {
+  get(businessDate: string): Promise<RiskRunReport | null>;
+  /** Overwrites: a rerun of the same date writes the same report. */
+  put(report: RiskRunReport): Promise<void>;
+}
+
 export interface LedgerCheckReport {
   readonly businessDate: string;
   readonly status: 'BALANCED' | 'DIFFERENCES';

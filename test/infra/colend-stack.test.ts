@@ -43,6 +43,8 @@ const FUNCTION_IDS = {
   repayments: 'RepaymentsFunction',
   'repayment-book': 'RepaymentBookFunction',
   'repayment-publish': 'RepaymentPublishFunction',
+  'risk-steps': 'RiskStepsFunction',
+  'risk-updates': 'RiskUpdatesFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
 
@@ -65,7 +67,7 @@ function table(constructId: 'LedgerTable' | 'StateTable'): [string, CfnResource]
   return byConstructId(resources, 'AWS::DynamoDB::Table', constructId);
 }
 
-type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine' | 'RepaymentSplitStateMachine';
+type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine' | 'RepaymentSplitStateMachine' | 'RiskUpdateStateMachine';
 
 function stateMachine(constructId: WorkflowId): [string, CfnResource] {
   return byConstructId(resources, 'AWS::StepFunctions::StateMachine', constructId);
@@ -188,6 +190,7 @@ describe('functions', () => {
       applications: { JOINT_REVIEW_STATE_MACHINE_ARN: stateMachine('JointReviewStateMachine')[0] },
       'review-ask': { EVENT_BUS_NAME: eventBus()[0] },
       repayments: { REPAYMENT_SPLIT_STATE_MACHINE_ARN: stateMachine('RepaymentSplitStateMachine')[0] },
+      'risk-updates': { RISK_UPDATE_STATE_MACHINE_ARN: stateMachine('RiskUpdateStateMachine')[0] },
       'repayment-publish': { EVENT_BUS_NAME: eventBus()[0] },
     };
     for (const folder of Object.keys(FUNCTION_IDS) as FunctionFolder[]) {
@@ -248,6 +251,8 @@ describe('least privilege', () => {
     repayments: { ledger: 'read', state: 'read' },
     'repayment-book': { ledger: 'readWrite', state: 'readWrite' },
     'repayment-publish': { ledger: 'none', state: 'none' },
+    'risk-steps': { ledger: 'readWrite', state: 'readWrite' },
+    'risk-updates': { ledger: 'none', state: 'readWrite' },
   };
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
@@ -258,17 +263,19 @@ describe('least privilege', () => {
     }).toEqual(expected[folder]);
   });
 
-  it('lets ledger-checks and the schedule start the ledger check, applications the joint review, the joint review the disbursement', () => {
+  it('lets ledger-checks and the schedules start the ledger check and the risk update, applications the joint review, the joint review the disbursement', () => {
     const [ledgerCheckId] = stateMachine('LedgerCheckStateMachine');
+    const [riskUpdateId] = stateMachine('RiskUpdateStateMachine');
     const [jointReviewId] = stateMachine('JointReviewStateMachine');
     const [disbursementId] = stateMachine('DisbursementStateMachine');
-    const scheduleRole = getAttArnOf(
-      (byConstructId(resources, 'AWS::Scheduler::Schedule', 'DailyLedgerCheck')[1].Properties?.['Target'] as { RoleArn: unknown }).RoleArn,
-    );
+    const roleOfSchedule = (id: string) =>
+      getAttArnOf((byConstructId(resources, 'AWS::Scheduler::Schedule', id)[1].Properties?.['Target'] as { RoleArn: unknown }).RoleArn) ?? '';
     const jointReviewRole = getAttArnOf(stateMachine('JointReviewStateMachine')[1].Properties?.['RoleArn']) ?? '';
     expect(grantsOf('states:StartExecution')).toEqual({
       [roleOf('ledger-checks')]: [ledgerCheckId],
-      [scheduleRole ?? '']: [ledgerCheckId],
+      [roleOfSchedule('DailyLedgerCheck')]: [ledgerCheckId],
+      [roleOfSchedule('DailyRiskUpdate')]: [riskUpdateId],
+      [roleOf('risk-updates')]: [riskUpdateId],
       [roleOf('applications')]: [jointReviewId],
       [jointReviewRole]: [disbursementId],
     });
@@ -319,6 +326,8 @@ describe('HTTP API', () => {
     ['GET /v1/loans/{loanId}', 'loans', ANY],
     ['GET /v1/loans/{loanId}/schedule', 'loans', ANY],
     ['GET /v1/loans/{loanId}/repayments', 'repayments', ANY],
+    ['POST /v1/loans/{loanId}/transfers', 'repayments', LEAD],
+    ['POST /v1/loans/{loanId}/write-off', 'repayments', LEAD],
     ['POST /v1/repayments', 'repayments', LEAD],
     ['GET /v1/repayments/{repaymentId}', 'repayments', ANY],
     ['POST /v1/repayments/{repaymentId}/reversal', 'repayments', LEAD],
@@ -330,6 +339,8 @@ describe('HTTP API', () => {
     ['GET /v1/lenders/{lenderId}/positions', 'positions', ANY],
     ['POST /v1/ledger-checks', 'ledger-checks', ['colend/lead', 'colend/finance']],
     ['GET /v1/ledger-checks/{businessDate}', 'ledger-checks', ANY],
+    ['POST /v1/risk-updates', 'risk-updates', ['colend/lead', 'colend/finance']],
+    ['GET /v1/risk-updates/{businessDate}', 'risk-updates', ANY],
     ['GET /v1/openapi.json', 'openapi', undefined],
   ];
 
@@ -597,7 +608,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-APIG4$/,
       /^AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,
-      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBook|RepaymentPublish)Function[0-9A-F]{8}\.Arn>:\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBook|RepaymentPublish|RiskSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
     ];
     const acknowledgments = app.node.findAll().flatMap((construct) =>
       construct.node.metadata

@@ -36,6 +36,16 @@ const MATRIX: Readonly<Record<string, Probe>> = {
   'GET /v1/loans/{loanId}': { path: (_w, loanId) => `/v1/loans/${loanId}`, expect: ownData },
   'GET /v1/loans/{loanId}/schedule': { path: (_w, loanId) => `/v1/loans/${loanId}/schedule`, expect: ownData },
   'GET /v1/loans/{loanId}/repayments': { path: (_w, loanId) => `/v1/loans/${loanId}/repayments`, expect: ownData },
+  'POST /v1/loans/{loanId}/transfers': {
+    path: (w) => `/v1/loans/MX-${w.suffix}-TR/transfers`,
+    body: (w, n) => ({ transferId: `MXT-${w.suffix}-${n}`, fromLenderId: w.lead, toLenderId: w.bankA, principalMinor: '100', valueDate: '2026-11-10' }),
+    expect: { none: 401, lead: 201, partner: 403, otherPartner: 403, finance: 403, lenderFinance: 403 },
+  },
+  'POST /v1/loans/{loanId}/write-off': {
+    path: (w) => `/v1/loans/MX-${w.suffix}-WO/write-off`,
+    body: (w, n) => ({ writeOffId: `MXW-${w.suffix}-${n}`, valueDate: '2026-11-10', reason: 'Fraud confirmed' }),
+    expect: { none: 401, lead: 201, partner: 403, otherPartner: 403, finance: 403, lenderFinance: 403 },
+  },
   'POST /v1/repayments': {
     path: () => '/v1/repayments',
     body: (w, n) => ({ repayments: [matrixRepayment(w, `MXR-${w.suffix}-${n}`)] }),
@@ -46,6 +56,15 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     path: (w) => `/v1/repayments/MXR-${w.suffix}-REVERSE/reversal`,
     body: (w, n) => ({ reversalId: `MXV-${w.suffix}-${n}`, reason: 'MISTAKEN' }),
     expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 403, lenderFinance: 403 },
+  },
+  'POST /v1/risk-updates': {
+    path: () => '/v1/risk-updates',
+    body: () => ({ businessDate: '2026-11-02' }),
+    expect: { none: 401, lead: 202, partner: 403, otherPartner: 403, finance: 202, lenderFinance: 403 },
+  },
+  'GET /v1/risk-updates/{businessDate}': {
+    path: () => '/v1/risk-updates/2026-11-02',
+    expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 403 },
   },
   'POST /v1/applications': {
     path: () => '/v1/applications',
@@ -91,6 +110,7 @@ beforeAll(async () => {
   w = await createWorld();
   loanId = `MX-${w.suffix}-LOAN`;
   expect((await post('/v1/loans', w.tokens.lead, loanBody(w, loanId))).status).toBe(201);
+  for (const other of ['TR', 'WO']) expect((await post('/v1/loans', w.tokens.lead, loanBody(w, `MX-${w.suffix}-${other}`))).status).toBe(201);
   for (const id of ['READ', 'REVERSE']) {
     const booked = await post('/v1/repayments', w.tokens.lead, { repayments: [matrixRepayment(w, `MXR-${w.suffix}-${id}`)] });
     expect((booked.json as { results: { status: string }[] }).results[0]?.status).toBe('BOOKED');
@@ -99,6 +119,10 @@ beforeAll(async () => {
   applicationId = `MXA-${w.suffix}-APP`;
   await submit(w, w.programId, applicationId);
   await until(w, applicationId, asked(w.bankA), 'bank A asked');
+  expect((await post('/v1/risk-updates', w.tokens.lead, { businessDate: '2026-11-02' })).status).toBe(202);
+  for (let i = 0; i < 100 && (await api('/v1/risk-updates/2026-11-02', { token: w.tokens.lead })).status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
   for (let i = 0; i < 100 && (await api('/v1/ledger-checks/2026-11-02', { token: w.tokens.lead })).status !== 200; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }

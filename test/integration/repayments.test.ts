@@ -66,6 +66,7 @@ describe('POST /v1/repayments', () => {
         { lenderId: w.lead, principalMinor: '31715', interestMinor: '3600', penaltyMinor: '0', feeMinor: '0', spreadMinor: '0' },
       ],
       suspenseMinor: '0',
+      recovery: null,
     });
     expect(answer.repayment!.entryId).toBe(`REPAYMENT#R-${w.suffix}-1`);
     const account = await api<{ daysPastDue: number; lenders: { lenderId: string; outstandingPrincipalMinor: string }[] }>(`/v1/loans/${loanId}/repayments`, { token: w.tokens.lead });

@@ -35,6 +35,8 @@ import {
   type RepaymentRecord,
   type RepaymentStore,
   type RepaymentWrite,
+  type RiskRunReport,
+  type RiskRunStore,
   type ReviewRequested,
   type TaskResumer,
   type WorkflowStarter,
@@ -84,6 +86,7 @@ export class InMemoryDb {
   readonly exposures = new Map<string, BorrowerExposure>();
   readonly repaymentLedgers = new Map<string, RepaymentLedger>();
   readonly repaymentRecords = new Map<string, RepaymentRecord>();
+  readonly riskRuns = new Map<string, RiskRunReport>();
   /** Atomic writes that succeeded. */
   transactions = 0;
 
@@ -323,6 +326,19 @@ export class InMemoryRepaymentStore implements RepaymentStore {
   async record(repaymentId: string): Promise<RepaymentRecord | null> {
     const record = this.db.repaymentRecords.get(repaymentId);
     return record ? copy(record) : null;
+  }
+}
+
+export class InMemoryRiskRunStore implements RiskRunStore {
+  constructor(private readonly db: InMemoryDb) {}
+
+  async get(businessDate: string): Promise<RiskRunReport | null> {
+    const report = this.db.riskRuns.get(businessDate);
+    return report ? copy(report) : null;
+  }
+
+  async put(report: RiskRunReport): Promise<void> {
+    this.db.riskRuns.set(report.businessDate, copy(report));
   }
 }
 
@@ -581,6 +597,7 @@ export function createInMemoryStores(at: string = NOW) {
     applications: new InMemoryApplicationStore(db),
     exposure: new InMemoryExposureStore(db),
     repayments: new InMemoryRepaymentStore(db),
+    riskRuns: new InMemoryRiskRunStore(db),
     workflow: new RecordingWorkflowStarter(),
     review: new RecordingWorkflowStarter('arn:aws:states:cn-north-1:123456789012:stateMachine:JointReview'),
     tasks: new RecordingTaskResumer(),

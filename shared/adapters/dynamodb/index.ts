@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
 import { DynamoRepaymentStore } from './repayment-store.ts';
-import { DynamoIdempotencyStore, DynamoLedgerCheckStore, DynamoLedgerStore, DynamoLenderStore, DynamoLoanStore, DynamoProgramStore } from './stores.ts';
+import { DynamoIdempotencyStore, DynamoRiskRunStore, DynamoLedgerCheckStore, DynamoLedgerStore, DynamoLenderStore, DynamoLoanStore, DynamoProgramStore } from './stores.ts';
 
 export { createDocumentClient, tablesFromEnv } from './client.ts';
 export type { Tables } from './client.ts';
@@ -19,6 +19,7 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     applications: new DynamoApplicationStore(doc, tables),
     exposure: new DynamoExposureStore(doc, tables),
     repayments: new DynamoRepaymentStore(doc, tables),
+    riskRuns: new DynamoRiskRunStore(doc, tables),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

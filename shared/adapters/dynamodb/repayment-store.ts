@@ -1,7 +1,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Position } from '../../domain/ledger.ts';
 import { emptyLedger, type BookedRepayment, type RepaymentLedger } from '../../domain/repayment-booking.ts';
-import type { LenderRepaymentParts, RepaymentSplit } from '../../domain/repayment-split.ts';
+import type { LenderRepaymentParts, Recovery, RepaymentSplit } from '../../domain/repayment-split.ts';
 import type { RepaymentRecord, RepaymentStore, RepaymentWrite } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
@@ -14,15 +14,18 @@ interface StoredSplit {
   readonly suspenseMinor: bigint;
   readonly suspenseLenderId: string;
   readonly paidMinor: bigint;
+  readonly recovery?: StoredRecovery;
 }
 
 type StoredRepayment = Omit<BookedRepayment, 'split'> & { readonly split: StoredSplit };
 
-interface StoredLedger {
-  readonly loanId: string;
-  readonly version: number;
-  readonly repayments: readonly StoredRepayment[];
+/** A recovery as stored: its parties as a list. */
+interface StoredRecovery {
+  readonly account: Recovery['account'];
+  readonly parts: readonly { readonly partyId: string; readonly amountMinor: bigint }[];
 }
+
+type StoredLedger = Omit<RepaymentLedger, 'repayments'> & { readonly repayments: readonly StoredRepayment[] };
 
 /** The loan's repayments and positions (LedgerTable L3, L6) and the repayment records (StateTable S20). */
 export class DynamoRepaymentStore implements RepaymentStore {
@@ -122,23 +125,32 @@ export class DynamoRepaymentStore implements RepaymentStore {
 function toStored(ledger: RepaymentLedger): StoredLedger {
   return {
     ...ledger,
-    repayments: ledger.repayments.map((r) => ({
-      ...r,
-      split: { ...r.split, perLender: [...r.split.perLender].map(([lenderId, parts]) => ({ lenderId, ...parts })) },
-    })),
+    repayments: ledger.repayments.map((r) => {
+      const { recovery, ...split } = r.split;
+      return {
+        ...r,
+        split: {
+          ...split,
+          perLender: [...split.perLender].map(([lenderId, parts]) => ({ lenderId, ...parts })),
+          ...(recovery === undefined ? {} : { recovery: { account: recovery.account, parts: [...recovery.parts].map(([partyId, amountMinor]) => ({ partyId, amountMinor })) } }),
+        },
+      };
+    }),
   };
 }
 
 function fromStored(stored: StoredLedger): RepaymentLedger {
   return {
-    loanId: stored.loanId,
-    version: stored.version,
+    ...stored,
     repayments: stored.repayments.map((r): BookedRepayment => {
       const split: RepaymentSplit = {
         perLender: new Map(r.split.perLender.map(({ lenderId, ...parts }) => [lenderId, parts])),
         suspenseMinor: r.split.suspenseMinor,
         suspenseLenderId: r.split.suspenseLenderId,
         paidMinor: r.split.paidMinor,
+        ...(r.split.recovery === undefined
+          ? {}
+          : { recovery: { account: r.split.recovery.account, parts: new Map(r.split.recovery.parts.map((p) => [p.partyId, p.amountMinor])) } }),
       };
       return { ...r, split };
     }),

@@ -19,6 +19,7 @@ export const stateKeys = {
   loanShardPartition: (shard: number) => loanShardKey(shard),
   idempotency: (scopeKey: string) => ({ pk: `IDEM#${scopeKey}`, sk: 'IDEM' }),
   ledgerCheck: (businessDate: string) => ({ pk: `LEDGERCHECK#${businessDate}`, sk: 'REPORT' }),
+  riskRun: (businessDate: string) => ({ pk: `RISKRUN#${businessDate}`, sk: 'REPORT' }),
   application: (applicationId: string) => ({ pk: `APP#${applicationId}`, sk: 'APP' }),
   applicationPartition: (applicationId: string) => `APP#${applicationId}`,
   applicationIndex: (status: string, createdAt: string, applicationId: string) => ({ gsi1pk: `APPSTATUS#${status}`, gsi1sk: `${createdAt}#${applicationId}` }),

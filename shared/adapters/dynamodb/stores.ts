@@ -14,6 +14,8 @@ import type {
   LoanBooking,
   LoanStore,
   ProgramStore,
+  RiskRunReport,
+  RiskRunStore,
 } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
@@ -273,5 +275,21 @@ export class DynamoLedgerCheckStore implements LedgerCheckStore {
 
   async put(report: LedgerCheckReport): Promise<void> {
     await this.doc.send(new PutCommand({ TableName: this.tables.state, Item: toItem('LedgerCheckReport', stateKeys.ledgerCheck(report.businessDate), report) }));
+  }
+}
+
+export class DynamoRiskRunStore implements RiskRunStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async get(businessDate: string): Promise<RiskRunReport | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.riskRun(businessDate), ConsistentRead: true }));
+    return fromItem<RiskRunReport>(out.Item as Item | undefined);
+  }
+
+  async put(report: RiskRunReport): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tables.state, Item: toItem('RiskRunReport', stateKeys.riskRun(report.businessDate), report) }));
   }
 }

@@ -1,0 +1,11 @@
+import middy from '@middy/core';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { validate } from '../../shared/http/api.ts';
+import { riskStepInput } from './schema.ts';
+import { runRiskStep } from './use-case.ts';
+
+const stores = createStores(createDocumentClient(), tablesFromEnv());
+const deps = { loans: stores.loans, repayments: stores.repayments, riskRuns: stores.riskRuns, clock: systemClock };
+
+export const handler = middy<unknown, unknown>().handler((event) => runRiskStep(deps, validate(riskStepInput, event)));

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/** The date to assess: given, or the day that closed before the scheduler's time. */
+const when = {
+  businessDate: z.iso.date().optional(),
+  scheduledTime: z.iso.datetime({ offset: true }).optional(),
+};
+
+const shardResult = z.object({
+  shard: z.number().int(),
+  loansAssessed: z.number().int(),
+  byClass: z.record(z.string(), z.number().int()),
+  reclassified: z.number().int(),
+  compensated: z.array(z.string()),
+  writtenOff: z.array(z.string()),
+  held: z.array(z.object({ loanId: z.string(), code: z.string(), message: z.string() })),
+});
+export type RiskShardResult = z.output<typeof shardResult>;
+
+/** Input of the RiskUpdate Task states: `step` says which. */
+export const riskStepInput = z.discriminatedUnion('step', [
+  z.object({ step: z.literal('AssessShard'), shard: z.number().int().min(0), ...when }).loose(),
+  z.object({ step: z.literal('RecordReport'), shards: z.array(shardResult), ...when }).loose(),
+]);
+export type RiskStepInput = z.output<typeof riskStepInput>;

@@ -1,0 +1,26 @@
+import type { IdempotencyStore, RiskRunReport, RiskRunStore, WorkflowStarter } from '../../shared/ports/stores.ts';
+import type { Seal } from '../../shared/http/idempotency.ts';
+import { notFound } from '../../shared/http/errors.ts';
+import { sha256 } from '../../shared/json.ts';
+
+export interface RiskUpdateDeps {
+  readonly riskRuns: RiskRunStore;
+  readonly idempotency: IdempotencyStore;
+  readonly workflow: WorkflowStarter;
+}
+
+/**
+ * Starts the risk update of a business date (the daily schedule does it on its own; operations
+ * rerun a date this way). Named by the date and the request's key, so a retry finds the same run.
+ */
+export async function startRiskUpdate(deps: RiskUpdateDeps, businessDate: string, idempotencyKey: string, seal: Seal): Promise<void> {
+  const name = `risk-update-${businessDate}-${sha256(idempotencyKey).slice(0, 16)}`;
+  const { executionArn } = await deps.workflow.start(name, { businessDate });
+  await deps.idempotency.put(seal(202, { businessDate, executionArn, status: 'STARTED' }));
+}
+
+export async function getRiskUpdate(deps: Pick<RiskUpdateDeps, 'riskRuns'>, businessDate: string): Promise<RiskRunReport> {
+  const report = await deps.riskRuns.get(businessDate);
+  if (!report) throw notFound('riskUpdate', businessDate);
+  return report;
+}

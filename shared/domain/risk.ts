@@ -1,0 +1,97 @@
+import { classifyLoan } from './delinquency.ts';
+import type { JournalEntry } from './ledger.ts';
+import { foldRepayments } from './loan-account.ts';
+import type { Loan } from './loan.ts';
+import { REGULATORY_PROFILES, type Classification } from './regulatory-profile.ts';
+import { decideLoanEvent, effective, loanEvents, type LoanRisk, type RepaymentLedger } from './repayment-booking.ts';
+
+/**
+ * The daily risk update of one loan at a business date: days past due, the five-category class
+ * (one class for the loan, so the same for every lender, never better than before), guarantee
+ * compensation at the program's trigger, and write-off at the program's write-off DPD. Pure: the
+ * caller writes the new ledger and the entries in one transaction. docs/risk-update.md.
+ */
+
+export interface RiskAssessment {
+  /** The ledger to write, or null when the loan was already assessed for this date (or is settled). */
+  readonly ledger: RepaymentLedger | null;
+  readonly entries: readonly JournalEntry[];
+  readonly risk: LoanRisk | null;
+  readonly status: string;
+  readonly compensated: boolean;
+  readonly writtenOff: boolean;
+  /** Why an action the program calls for was not taken (e.g. the guarantee cap is reached). */
+  readonly held: string | null;
+}
+
+export interface RiskOptions {
+  /** False when the guarantee may not pay (its cap is reached); the compensation is then held. */
+  readonly guaranteeAvailable: boolean;
+}
+
+export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: string, now: string, options: RiskOptions = { guaranteeAvailable: true }): RiskAssessment {
+  const before = ledger.risk ?? null;
+  const folded = foldRepayments(loan, effective(ledger), loanEvents(ledger));
+  const summary = folded.account.summary(businessDate);
+  if (before?.asOf === businessDate || (before !== null && before.asOf > businessDate)) {
+    return { ledger: null, entries: [], risk: before, status: summary.status, compensated: false, writtenOff: false, held: null };
+  }
+  const dpd = folded.account.daysPastDue(businessDate);
+  const profile = REGULATORY_PROFILES[loan.terms.regulatoryProfile];
+  const classification: Classification = summary.status === 'PAID_OFF' ? (before?.classification ?? 'NORMAL') : classifyLoan(dpd, profile, before?.classification ?? 'NORMAL');
+  const risk: LoanRisk = {
+    asOf: businessDate,
+    dpd,
+    classification,
+    since: before !== null && before.classification === classification ? before.since : businessDate,
+  };
+  let next: RepaymentLedger = ledger;
+  const entries: JournalEntry[] = [];
+  let compensated = false;
+  let writtenOff = false;
+  let held: string | null = null;
+  const { guaranteeTriggerDpd, writeOffDpd } = loan.terms.lossSharing;
+  const standing = folded.account.standing;
+  const open = summary.status === 'ACTIVE';
+  if (open && loan.terms.fees.guarantorLenderId !== null && guaranteeTriggerDpd !== null && dpd >= guaranteeTriggerDpd && !standing.compensated) {
+    if (options.guaranteeAvailable) {
+      const decision = decideLoanEvent(
+        loan,
+        next,
+        { type: 'COMPENSATION', eventId: `RISK-${businessDate}`, valueDate: businessDate, reason: `${dpd} days past due, trigger ${guaranteeTriggerDpd}`, transfer: null },
+        businessDate,
+        now,
+      );
+      if (decision.kind === 'BOOK') {
+        next = decision.ledger;
+        entries.push(...decision.entries);
+        compensated = true;
+      }
+    } else {
+      held = 'GUARANTEE_CAP_REACHED';
+    }
+  }
+  if ((open || summary.status === 'COMPENSATED' || compensated) && writeOffDpd !== null && writeOffDpd !== undefined && dpd >= writeOffDpd && !standing.writtenOff) {
+    const decision = decideLoanEvent(
+      loan,
+      next,
+      { type: 'WRITE_OFF', eventId: `RISK-${businessDate}`, valueDate: businessDate, reason: `${dpd} days past due, write-off at ${writeOffDpd}`, transfer: null },
+      businessDate,
+      now,
+    );
+    if (decision.kind === 'BOOK') {
+      next = decision.ledger;
+      entries.push(...decision.entries);
+      writtenOff = true;
+    }
+  }
+  return {
+    ledger: { ...next, version: ledger.version + 1, risk },
+    entries,
+    risk,
+    status: writtenOff ? 'WRITTEN_OFF' : compensated ? 'COMPENSATED' : summary.status,
+    compensated,
+    writtenOff,
+    held,
+  };
+}
