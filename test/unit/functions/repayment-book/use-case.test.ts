@@ -1,0 +1,372 @@
+import { describe, expect, it } from 'vitest';
+import { cachedLoans } from '../../../../functions/repayment-book/loan-cache.ts';
+import type { RepaymentStepInput, RepaymentStepResult, RepaymentView } from '../../../../functions/repayment-book/schema.ts';
+import { localDate, positionsAfter, splitAndBook, type RepaymentBookDeps } from '../../../../functions/repayment-book/use-case.ts';
+import { ESCROW, applyEntry, foldEntries, openPosition, type JournalEntry, type Position } from '../../../../shared/domain/ledger.ts';
+import { disbursementEntry, type Loan } from '../../../../shared/domain/loan.ts';
+import type { RepaymentRequestBody } from '../../../../shared/http/schemas.ts';
+import { toJson } from '../../../../shared/json.ts';
+import { WriteConflict, type RepaymentStore, type RepaymentWrite } from '../../../../shared/ports/stores.ts';
+import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aLoan } from '../../../support/builders.ts';
+import { createInMemoryStores, type InMemoryStores } from '../../../support/in-memory-stores.ts';
+
+/*
+ * The test loan: 1,000,000 fen at 7.25%, 12 months EQUAL_INSTALLMENT from 2025-03-01, funded
+ * 400,000 / 300,000 / 300,000. Instalment 1 (due 2025-04-01) is 80,600 + 6,042 = 86,642, split
+ * 32,240 + 2,416 (lead) and 24,180 + 1,813 (each partner): 30% of 6,042 is 1,812.6 → 1,813.
+ */
+const BOOKED_AT = '2025-05-05T02:00:00.000Z';
+const OTHER_LOAN = 'LN-2025-000002';
+
+/** A booked loan as `bookLoan` leaves it: the loan, its disbursement entry and a position per lender. */
+function seedLoan(stores: InMemoryStores, loan: Loan = aLoan()): Loan {
+  const entry = disbursementEntry(loan, NOW);
+  stores.db.loans.set(loan.loanId, structuredClone(loan));
+  stores.db.entries.set(`${loan.loanId}#${entry.entryId}`, entry);
+  for (const part of loan.fundingPlan) {
+    stores.db.positions.set(`${loan.loanId}#${part.lenderId}`, applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry));
+  }
+  return loan;
+}
+
+function setup(at = BOOKED_AT): { stores: InMemoryStores; deps: RepaymentBookDeps } {
+  const stores = createInMemoryStores(at);
+  seedLoan(stores);
+  seedLoan(stores, aLoan({ loanId: OTHER_LOAN }));
+  return { stores, deps: { loan: (id) => stores.loans.get(id), repayments: stores.repayments, clock: stores.clock } };
+}
+
+function repayment(repaymentId: string, valueDate: string, amountMinor: bigint, overrides: Partial<RepaymentRequestBody> = {}): RepaymentStepInput {
+  return {
+    action: 'BOOK',
+    repayment: { repaymentId, loanId: LOAN_ID, amountMinor, currency: 'CNY', valueDate, channel: 'AUTO_DEBIT', kind: 'REGULAR', ...overrides },
+  };
+}
+
+const R1 = repayment('R-1', '2025-04-01', 86_642n);
+const R2 = repayment('R-2', '2025-05-01', 86_642n);
+
+function reverse(repaymentId: string, reversalId: string): RepaymentStepInput {
+  return { action: 'REVERSE', loanId: LOAN_ID, repaymentId, reversal: { reversalId, reason: 'BOUNCED', comment: null } };
+}
+
+function view(result: RepaymentStepResult): RepaymentView {
+  if (!('repayment' in result)) throw new Error(`expected a repayment, got ${result.status}`);
+  return result.repayment;
+}
+
+function lender(lenderId: string, principalMinor: string, interestMinor: string, penaltyMinor = '0') {
+  return { lenderId, principalMinor, interestMinor, penaltyMinor, feeMinor: '0', spreadMinor: '0' };
+}
+
+function loanEntries(stores: InMemoryStores, loanId: string): JournalEntry[] {
+  return [...stores.db.entries.entries()].filter(([key]) => key.startsWith(`${loanId}#`)).map(([, e]) => e);
+}
+
+function loanPositions(stores: InMemoryStores, loanId: string): Position[] {
+  return [...stores.db.positions.values()].filter((p) => p.loanId === loanId);
+}
+
+/** The stored positions are exactly the fold of the loan's stored entries. */
+function expectPositionsAreTheFold(stores: InMemoryStores, loanId: string): void {
+  const folded = foldEntries(loanId, loanEntries(stores, loanId));
+  const stored = loanPositions(stores, loanId);
+  expect(stored).toHaveLength(folded.size);
+  for (const position of stored) expect(position).toEqual(folded.get(position.lenderId));
+}
+
+describe('splitAndBook: BOOK', () => {
+  it('books a repayment: the answer, the entry, the ledger, the positions and the record, in one write', async () => {
+    const { stores, deps } = setup();
+    const result = await splitAndBook(deps, R1);
+    const expected = {
+      repaymentId: 'R-1',
+      loanId: LOAN_ID,
+      currency: 'CNY',
+      valueDate: '2025-04-01',
+      amountMinor: '86642',
+      channel: 'AUTO_DEBIT',
+      kind: 'REGULAR',
+      bookedAt: BOOKED_AT,
+      entryId: 'REPAYMENT#R-1',
+      generation: 0,
+      split: { lenders: [lender(LEAD_ID, '32240', '2416'), lender(PARTNER_A, '24180', '1813'), lender(PARTNER_B, '24180', '1813')], suspenseMinor: '0' },
+      rebooked: [],
+      reversal: null,
+    };
+    expect(result).toMatchObject({ status: 'BOOKED', repayment: expected, entryIds: ['REPAYMENT#R-1'] });
+    expect(stores.db.transactions).toBe(1);
+    expect(stores.db.repaymentRecords.get('R-1')).toEqual({ repaymentId: 'R-1', loanId: LOAN_ID, resultJson: toJson(view(result)), createdAt: BOOKED_AT });
+    expect(stores.db.repaymentLedgers.get(LOAN_ID)?.version).toBe(1);
+    expect(stores.db.entries.get(`${LOAN_ID}#REPAYMENT#R-1`)?.legs[0]).toEqual({ lenderId: LEAD_ID, account: 'SETTLEMENT_CLEARING', side: 'DEBIT', amountMinor: 34_656n, counterparty: ESCROW });
+    expect(loanPositions(stores, LOAN_ID).map((p) => [p.lenderId, p.balancesMinor.PRINCIPAL_RECEIVABLE, p.version])).toEqual([
+      [LEAD_ID, 367_760n, 2],
+      [PARTNER_A, 275_820n, 2],
+      [PARTNER_B, 275_820n, 2],
+    ]);
+    expectPositionsAreTheFold(stores, LOAN_ID);
+  });
+
+  it('answers a repayment delivered again with its first answer, byte for byte, and writes nothing', async () => {
+    const { stores, deps } = setup();
+    const first = await splitAndBook(deps, R1);
+    stores.clock.set('2025-05-06T02:00:00.000Z');
+    const again = await splitAndBook(deps, R1);
+    expect(again.status).toBe('REPLAYED');
+    expect(toJson(view(again))).toBe(toJson(view(first)));
+    expect(again).toMatchObject({ entryIds: [] });
+    expect(stores.db.transactions).toBe(1);
+  });
+
+  it('a replay answers the first answer even after the repayment was rebooked', async () => {
+    const { stores, deps } = setup();
+    const first = await splitAndBook(deps, R2);
+    const earlier = await splitAndBook(deps, R1);
+    expect(view(earlier).rebooked).toEqual(['R-2']);
+    expect(earlier).toMatchObject({ entryIds: ['REPAYMENT#R-1', 'REBOOK#R-2#1'] });
+    const again = await splitAndBook(deps, R2);
+    expect(toJson(view(again))).toBe(toJson(view(first)));
+    expect(view(again)).toMatchObject({ generation: 0, entryId: 'REPAYMENT#R-2' });
+    expect(stores.db.repaymentLedgers.get(LOAN_ID)?.repayments.find((r) => r.repaymentId === 'R-2')).toMatchObject({ generation: 1, entryId: 'REBOOK#R-2#1' });
+    expectPositionsAreTheFold(stores, LOAN_ID);
+  });
+
+  it('refuses a repayment id already booked on another loan (409 REPAYMENT_ID_REUSED) and writes nothing on this one', async () => {
+    const { stores, deps } = setup();
+    await splitAndBook(deps, R1);
+    const positionsBefore = structuredClone(loanPositions(stores, OTHER_LOAN));
+    const result = await splitAndBook(deps, repayment('R-1', '2025-04-01', 86_642n, { loanId: OTHER_LOAN }));
+    expect(result).toEqual({
+      status: 'REFUSED',
+      statusCode: 409,
+      error: { code: 'REPAYMENT_ID_REUSED', message: expect.stringContaining(LOAN_ID), details: { path: 'repaymentId', repaymentId: 'R-1' } },
+    });
+    expect(stores.db.repaymentLedgers.has(OTHER_LOAN)).toBe(false);
+    expect(loanEntries(stores, OTHER_LOAN).map((e) => e.entryId)).toEqual([`DISBURSEMENT#${OTHER_LOAN}`]);
+    expect(loanPositions(stores, OTHER_LOAN)).toEqual(positionsBefore);
+    expect(stores.db.repaymentRecords.get('R-1')?.loanId).toBe(LOAN_ID);
+    expect(stores.db.transactions).toBe(1);
+  });
+
+  it('refuses a loan that does not exist (422 LOAN_NOT_FOUND)', async () => {
+    const { stores, deps } = setup();
+    const result = await splitAndBook(deps, repayment('R-1', '2025-04-01', 86_642n, { loanId: 'LN-NONE' }));
+    expect(result).toEqual({
+      status: 'REFUSED',
+      statusCode: 422,
+      error: { code: 'LOAN_NOT_FOUND', message: expect.any(String), details: { path: 'loanId', loanId: 'LN-NONE' } },
+    });
+    expect(stores.db.transactions).toBe(0);
+  });
+
+  it('answers the domain refusals with their status and code', async () => {
+    const { deps } = setup();
+    const currency = await splitAndBook(deps, repayment('R-1', '2025-04-01', 86_642n, { currency: 'INR' }));
+    expect(currency).toMatchObject({ status: 'REFUSED', statusCode: 422, error: { code: 'CURRENCY_MISMATCH', details: { path: 'currency' } } });
+    const future = await splitAndBook(deps, repayment('R-1', '2025-05-06', 86_642n));
+    expect(future).toMatchObject({ status: 'REFUSED', statusCode: 422, error: { code: 'VALUE_DATE_IN_FUTURE', details: { path: 'valueDate', today: '2025-05-05' } } });
+  });
+
+  it("judges the future by the program's calendar: 17:00 UTC is already the next day in Shanghai", async () => {
+    const { deps } = setup('2025-05-04T17:00:00.000Z');
+    const result = await splitAndBook(deps, repayment('R-1', '2025-05-05', 1_000n));
+    expect(result.status).toBe('BOOKED');
+  });
+
+  it('decides again a write that lost the ledger version race and books the repayment once', async () => {
+    const { stores, deps } = setup();
+    let writes = 0;
+    const losingOnce: RepaymentStore = {
+      load: (loanId) => stores.repayments.load(loanId),
+      record: (repaymentId) => stores.repayments.record(repaymentId),
+      write: async (change: RepaymentWrite) => {
+        writes += 1;
+        if (writes === 1) throw new WriteConflict('ALREADY_EXISTS', 'repayment-ledger');
+        return stores.repayments.write(change);
+      },
+    };
+    const result = await splitAndBook({ ...deps, repayments: losingOnce }, R1);
+    expect(result.status).toBe('BOOKED');
+    expect(writes).toBe(2);
+    expect(stores.db.transactions).toBe(1);
+    expect(loanEntries(stores, LOAN_ID).map((e) => e.entryId)).toEqual([`DISBURSEMENT#${LOAN_ID}`, 'REPAYMENT#R-1']);
+    expectPositionsAreTheFold(stores, LOAN_ID);
+  });
+
+  it('when another change landed first, decides again on the new ledger', async () => {
+    const { stores, deps } = setup();
+    let writes = 0;
+    const racing: RepaymentStore = {
+      load: (loanId) => stores.repayments.load(loanId),
+      record: (repaymentId) => stores.repayments.record(repaymentId),
+      write: async (change: RepaymentWrite) => {
+        writes += 1;
+        // R-1 lands between our read and our write: our write, on version 1, loses
+        if (writes === 1) await splitAndBook(deps, R1);
+        return stores.repayments.write(change);
+      },
+    };
+    const result = await splitAndBook({ ...deps, repayments: racing }, R2);
+    expect(result.status).toBe('BOOKED');
+    expect(writes).toBe(2);
+    const ledger = stores.db.repaymentLedgers.get(LOAN_ID);
+    expect(ledger?.version).toBe(2);
+    expect(ledger?.repayments.map((r) => [r.repaymentId, r.seq, r.generation])).toEqual([
+      ['R-1', 1, 0],
+      ['R-2', 2, 0],
+    ]);
+    // decided on the ledger with R-1: instalment 2 on time, 5,555 × 0.3 = 1,666.5 → 1,667 of interest each partner
+    expect(view(result).split.lenders).toEqual([lender(LEAD_ID, '32435', '2221'), lender(PARTNER_A, '24326', '1667'), lender(PARTNER_B, '24326', '1667')]);
+    expectPositionsAreTheFold(stores, LOAN_ID);
+  });
+});
+
+describe('splitAndBook: REVERSE', () => {
+  it('reverses a repayment, rebooks the later ones, and writes no new record', async () => {
+    const { stores, deps } = setup();
+    await splitAndBook(deps, R1);
+    await splitAndBook(deps, R2);
+    stores.clock.set('2025-05-06T02:00:00.000Z');
+    const result = await splitAndBook(deps, reverse('R-1', 'V-1'));
+    expect(result).toMatchObject({ status: 'REVERSED', entryIds: ['REVERSAL#V-1', 'REBOOK#R-2#1'] });
+    expect(view(result)).toMatchObject({
+      repaymentId: 'R-1',
+      generation: 0,
+      entryId: 'REPAYMENT#R-1',
+      rebooked: ['R-2'],
+      reversal: { reversalId: 'V-1', reason: 'BOUNCED', comment: null, reversedAt: '2025-05-06T02:00:00.000Z', entryId: 'REVERSAL#V-1' },
+    });
+    expect([...stores.db.repaymentRecords.keys()]).toEqual(['R-1', 'R-2']);
+    expect(stores.db.entries.get(`${LOAN_ID}#REVERSAL#V-1`)).toMatchObject({ businessDate: '2025-05-06', reverses: 'REPAYMENT#R-1' });
+    // with R-1 reversed only R-2's principal is repaid: 31,925 / 23,945 / 23,945 (instalment 1, thirty days late)
+    expect(loanPositions(stores, LOAN_ID).map((p) => [p.lenderId, p.balancesMinor.PRINCIPAL_RECEIVABLE])).toEqual([
+      [LEAD_ID, 368_075n],
+      [PARTNER_A, 276_055n],
+      [PARTNER_B, 276_055n],
+    ]);
+    expectPositionsAreTheFold(stores, LOAN_ID);
+  });
+
+  it('answers the same reversal again, refuses another one (409) and an unknown repayment (422)', async () => {
+    const { stores, deps } = setup();
+    await splitAndBook(deps, R1);
+    const first = await splitAndBook(deps, reverse('R-1', 'V-1'));
+    const again = await splitAndBook(deps, reverse('R-1', 'V-1'));
+    expect(again).toEqual({ status: 'REPLAYED', repayment: view(first), entryIds: [] });
+    const other = await splitAndBook(deps, reverse('R-1', 'V-2'));
+    expect(other).toMatchObject({ status: 'REFUSED', statusCode: 409, error: { code: 'ALREADY_REVERSED', details: { path: 'reversalId', reversalId: 'V-1' } } });
+    const unknown = await splitAndBook(deps, reverse('R-9', 'V-3'));
+    expect(unknown).toMatchObject({ status: 'REFUSED', statusCode: 422, error: { code: 'REPAYMENT_NOT_FOUND', details: { path: 'repaymentId', repaymentId: 'R-9' } } });
+    expect(stores.db.transactions).toBe(2);
+    expectPositionsAreTheFold(stores, LOAN_ID);
+  });
+});
+
+describe('positionsAfter', () => {
+  const loan = aLoan();
+  const disbursement = disbursementEntry(loan, NOW);
+  const opened = loan.fundingPlan.map((p) => applyEntry(openPosition(p.lenderId, loan.loanId, loan.currency), disbursement));
+
+  function entry(entryId: string, legs: JournalEntry['legs']): JournalEntry {
+    return { entryId, eventType: 'REPAYMENT', eventId: entryId, loanId: LOAN_ID, currency: 'CNY', businessDate: '2025-04-01', legs, createdAt: NOW };
+  }
+
+  const toLead = entry('REPAYMENT#A', [
+    { lenderId: LEAD_ID, account: 'SETTLEMENT_CLEARING', side: 'DEBIT', amountMinor: 100n, counterparty: ESCROW },
+    { lenderId: LEAD_ID, account: 'PRINCIPAL_RECEIVABLE', side: 'CREDIT', amountMinor: 100n, counterparty: null },
+  ]);
+  const toLeadAndA = entry('REPAYMENT#B', [
+    { lenderId: LEAD_ID, account: 'SETTLEMENT_CLEARING', side: 'DEBIT', amountMinor: 40n, counterparty: ESCROW },
+    { lenderId: LEAD_ID, account: 'INTEREST_INCOME', side: 'CREDIT', amountMinor: 40n, counterparty: null },
+    { lenderId: PARTNER_A, account: 'SETTLEMENT_CLEARING', side: 'DEBIT', amountMinor: 30n, counterparty: ESCROW },
+    { lenderId: PARTNER_A, account: 'INTEREST_INCOME', side: 'CREDIT', amountMinor: 30n, counterparty: null },
+  ]);
+
+  it('returns each position the entries touch, after all of them, with the version it was read at', () => {
+    const changed = positionsAfter(loan, opened, [toLead, toLeadAndA]);
+    expect(changed).toEqual([
+      {
+        position: { lenderId: LEAD_ID, loanId: LOAN_ID, currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: 399_900n, SETTLEMENT_CLEARING: -399_860n, INTEREST_INCOME: -40n }, version: 3 },
+        expectedVersion: 1,
+      },
+      {
+        position: { lenderId: PARTNER_A, loanId: LOAN_ID, currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: 300_000n, SETTLEMENT_CLEARING: -299_970n, INTEREST_INCOME: -30n }, version: 2 },
+        expectedVersion: 1,
+      },
+    ]);
+  });
+
+  it('opens a position the loan does not have yet, expected at version 0', () => {
+    const changed = positionsAfter(loan, [], [toLeadAndA]);
+    expect(changed.map((c) => [c.position.lenderId, c.position.version, c.expectedVersion, c.position.balancesMinor])).toEqual([
+      [LEAD_ID, 1, 0, { SETTLEMENT_CLEARING: 40n, INTEREST_INCOME: -40n }],
+      [PARTNER_A, 1, 0, { SETTLEMENT_CLEARING: 30n, INTEREST_INCOME: -30n }],
+    ]);
+  });
+
+  it('returns nothing for no entries', () => {
+    expect(positionsAfter(loan, opened, [])).toEqual([]);
+  });
+});
+
+describe('localDate', () => {
+  it("is the date in the program's settlement calendar", () => {
+    // 2026-11-29T17:00Z is 2026-11-30 01:00 in Shanghai and 2026-11-29 22:30 in Kolkata
+    expect(localDate('2026-11-29T17:00:00Z', 'CN')).toBe('2026-11-30');
+    expect(localDate('2026-11-29T17:00:00Z', 'IN')).toBe('2026-11-29');
+    expect(localDate('2026-11-29T18:30:00Z', 'IN')).toBe('2026-11-30');
+    expect(localDate('2026-11-29T15:59:59Z', 'CN')).toBe('2026-11-29');
+  });
+
+  it('is the UTC date for a calendar it does not know', () => {
+    expect(localDate('2026-11-29T23:59:59Z', 'XX')).toBe('2026-11-29');
+  });
+});
+
+describe('cachedLoans', () => {
+  function countingStore() {
+    const reads: string[] = [];
+    return {
+      reads,
+      store: {
+        get: async (loanId: string): Promise<Loan | null> => {
+          reads.push(loanId);
+          return loanId.startsWith('LN-') ? aLoan({ loanId }) : null;
+        },
+      },
+    };
+  }
+
+  it('reads a loan once however often it is asked for', async () => {
+    const { reads, store } = countingStore();
+    const loan = cachedLoans(store);
+    const first = await loan(LOAN_ID);
+    expect(first?.loanId).toBe(LOAN_ID);
+    expect(await loan(LOAN_ID)).toBe(first);
+    expect(await loan(LOAN_ID)).toBe(first);
+    expect(reads).toEqual([LOAN_ID]);
+  });
+
+  it('does not remember a loan that does not exist', async () => {
+    const { reads, store } = countingStore();
+    const loan = cachedLoans(store);
+    expect(await loan('NONE')).toBeNull();
+    expect(await loan('NONE')).toBeNull();
+    expect(reads).toEqual(['NONE', 'NONE']);
+  });
+
+  it('at capacity, lets the least recently used loan go', async () => {
+    const { reads, store } = countingStore();
+    const loan = cachedLoans(store, 2);
+    await loan('LN-A');
+    await loan('LN-B');
+    await loan('LN-A'); // LN-B is now the least recently used
+    await loan('LN-C'); // evicts LN-B
+    expect(reads).toEqual(['LN-A', 'LN-B', 'LN-C']);
+    await loan('LN-A');
+    await loan('LN-C');
+    expect(reads).toEqual(['LN-A', 'LN-B', 'LN-C']);
+    await loan('LN-B');
+    expect(reads).toEqual(['LN-A', 'LN-B', 'LN-C', 'LN-B']);
+  });
+});

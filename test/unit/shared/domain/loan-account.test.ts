@@ -1,0 +1,626 @@
+import { describe, expect, it } from 'vitest';
+import { InvariantViolation, RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
+import { LoanAccount, foldRepayments, type AccountInstalment, type RepaymentEvent, type RepaymentKind } from '../../../../shared/domain/loan-account.ts';
+import type { Loan } from '../../../../shared/domain/loan.ts';
+import type { Covered, Dues, LenderRepaymentParts } from '../../../../shared/domain/repayment.ts';
+import { loanSchedules } from '../../../../shared/domain/schedule.ts';
+import { LEAD_ID, PARTNER_A, PARTNER_B, aLoan, aParticipant, aProgramTerms } from '../../../support/builders.ts';
+import { thrownBy } from '../../../support/expect-error.ts';
+
+/*
+ * The test loan (aLoan): 1,000,000 fen at 7.25% over 12 months, EQUAL_INSTALLMENT, disbursed
+ * 2025-03-01, funded 400,000 (LEAD-BANK) / 300,000 (PARTNER-A) / 300,000 (PARTNER-B); ACT/360,
+ * HALF_UP, penalty multiplier 1.5, split PRO_RATA with the lead as rounding party.
+ *
+ * Worked out by hand from docs/schedules.md and docs/repayment-booking.md:
+ *   r = 0.0725 / 12 = 0.00604166...
+ *   level payment A = P·r / (1 − (1 + r)^−12) = 86,642.04 → 86,642
+ *   instalment 1 (2025-03-01 .. 2025-04-01): interest 1,000,000 × 0.0725 / 12 = 6,041.67 → 6,042,
+ *     principal 86,642 − 6,042 = 80,600
+ *   instalment 2 (2025-04-01 .. 2025-05-01): interest 919,400 × 0.0725 / 12 = 5,554.71 → 5,555,
+ *     principal 86,642 − 5,555 = 81,087
+ *   penalty rate = 0.0725 × 1.5 = 0.10875
+ *
+ * Pro rata among 400,000 / 300,000 / 300,000 under ROUNDING_PARTY (lead), HALF_UP: each partner gets
+ * its 30% rounded, the lead the rest.
+ */
+
+const loan = aLoan();
+
+const LEVEL = 86_642n;
+const I1 = { principal: 80_600n, interest: 6_042n };
+const I2 = { principal: 81_087n, interest: 5_555n };
+
+function ev(repaymentId: string, valueDate: string, amountMinor: bigint, seq: number, kind: RepaymentKind = 'REGULAR'): RepaymentEvent {
+  return { repaymentId, valueDate, amountMinor, kind, seq };
+}
+
+function parts(principalMinor: bigint, interestMinor: bigint, penaltyMinor = 0n, spreadMinor = 0n): LenderRepaymentParts {
+  return { principalMinor, interestMinor, penaltyMinor, feeMinor: 0n, spreadMinor };
+}
+
+function perLender(lead: LenderRepaymentParts, a: LenderRepaymentParts, b: LenderRepaymentParts): Map<string, LenderRepaymentParts> {
+  return new Map([
+    [LEAD_ID, lead],
+    [PARTNER_A, a],
+    [PARTNER_B, b],
+  ]);
+}
+
+function dues(overrides: Partial<Dues> = {}): Dues {
+  return {
+    penaltyMinor: 0n,
+    overdueInterestMinor: 0n,
+    overduePrincipalMinor: 0n,
+    currentInterestMinor: 0n,
+    currentPrincipalMinor: 0n,
+    feesMinor: 0n,
+    ...overrides,
+  };
+}
+
+function covered(overrides: Partial<Covered> = {}): Covered {
+  return { ...dues(), excessMinor: 0n, ...overrides };
+}
+
+function outstanding(account: LoanAccount, asOf: string): [string, bigint][] {
+  return [...account.summary(asOf).outstandingByLender];
+}
+
+function row(overrides: Partial<AccountInstalment> & Pick<AccountInstalment, 'number' | 'dueDate' | 'periodStart' | 'principalMinor' | 'interestMinor'>): AccountInstalment {
+  return { paidPrincipalMinor: 0n, paidInterestMinor: 0n, prepayment: false, ...overrides };
+}
+
+/** Instalment 1 paid on its due date. */
+const ON_TIME = ev('R-1', '2025-04-01', LEVEL, 1);
+
+describe('the test loan', () => {
+  it('starts from the booked schedule: 12 rows, the first two as worked out by hand', () => {
+    const account = new LoanAccount(loan);
+    const summary = account.summary('2025-03-01');
+    expect(summary.instalments).toHaveLength(12);
+    expect(summary.instalments.slice(0, 2)).toEqual([
+      row({ number: 1, dueDate: '2025-04-01', periodStart: '2025-03-01', principalMinor: I1.principal, interestMinor: I1.interest }),
+      row({ number: 2, dueDate: '2025-05-01', periodStart: '2025-04-01', principalMinor: I2.principal, interestMinor: I2.interest }),
+    ]);
+    expect(summary.instalments[11]?.dueDate).toBe('2026-03-01');
+    expect(summary).toMatchObject({ status: 'ACTIVE', outstandingPrincipalMinor: 1_000_000n, penaltyOutstandingMinor: 0n, suspenseMinor: 0n, reschedules: 0 });
+    expect(outstanding(account, '2025-03-01')).toEqual([
+      [LEAD_ID, 400_000n],
+      [PARTNER_A, 300_000n],
+      [PARTNER_B, 300_000n],
+    ]);
+  });
+});
+
+describe('LoanAccount.apply: regular payments', () => {
+  it('an on-time instalment covers its dues, is split 40/30/30 to the fen and leaves nothing in suspense', () => {
+    const account = new LoanAccount(loan);
+    const outcome = account.apply(ON_TIME);
+    expect(outcome.dues).toEqual(dues({ currentInterestMinor: 6_042n, currentPrincipalMinor: 80_600n }));
+    expect(outcome.covered).toEqual(covered({ currentInterestMinor: 6_042n, currentPrincipalMinor: 80_600n }));
+    expect(outcome.dpdBefore).toBe(0);
+    expect([outcome.prepaidPrincipalMinor, outcome.prepaidInterestMinor]).toEqual([0n, 0n]);
+    // principal 80,600 × 0.3 = 24,180 exactly; lead 80,600 − 48,360 = 32,240
+    // interest 6,042 × 0.3 = 1,812.6 → 1,813; lead 6,042 − 3,626 = 2,416
+    expect(outcome.split).toEqual({
+      perLender: perLender(parts(32_240n, 2_416n), parts(24_180n, 1_813n), parts(24_180n, 1_813n)),
+      suspenseMinor: 0n,
+      suspenseLenderId: LEAD_ID,
+      paidMinor: LEVEL,
+    });
+    expect([...outcome.split.perLender.keys()]).toEqual([LEAD_ID, PARTNER_A, PARTNER_B]);
+    const summary = account.summary('2025-04-01');
+    expect(summary.instalments[0]).toEqual(
+      row({ number: 1, dueDate: '2025-04-01', periodStart: '2025-03-01', principalMinor: 80_600n, interestMinor: 6_042n, paidPrincipalMinor: 80_600n, paidInterestMinor: 6_042n }),
+    );
+    expect(summary.outstandingPrincipalMinor).toBe(919_400n);
+    expect(summary.suspenseMinor).toBe(0n);
+    expect(outstanding(account, '2025-04-01')).toEqual([
+      [LEAD_ID, 367_760n],
+      [PARTNER_A, 275_820n],
+      [PARTNER_B, 275_820n],
+    ]);
+  });
+
+  it('a payment before any due date covers nothing: all of it is suspense under the default SUSPENSE program', () => {
+    const account = new LoanAccount(loan);
+    const outcome = account.apply(ev('R-1', '2025-03-15', 10_000n, 1));
+    expect(outcome.dues).toEqual(dues());
+    expect(outcome.covered).toEqual(covered({ excessMinor: 10_000n }));
+    expect(outcome.split).toEqual({
+      perLender: perLender(parts(0n, 0n), parts(0n, 0n), parts(0n, 0n)),
+      suspenseMinor: 10_000n,
+      suspenseLenderId: LEAD_ID,
+      paidMinor: 10_000n,
+    });
+    const summary = account.summary('2025-03-15');
+    expect([summary.suspenseMinor, summary.outstandingPrincipalMinor, summary.reschedules]).toEqual([10_000n, 1_000_000n, 0]);
+  });
+
+  it('a partial payment pays interest before principal (the waterfall order)', () => {
+    const short = new LoanAccount(loan).apply(ev('R-1', '2025-04-01', 5_000n, 1));
+    // 5,000 < 6,042 of interest: all interest, no principal; 5,000 × 0.3 = 1,500 each, lead 2,000
+    expect(short.covered).toEqual(covered({ currentInterestMinor: 5_000n }));
+    expect(short.split.perLender).toEqual(perLender(parts(0n, 2_000n), parts(0n, 1_500n), parts(0n, 1_500n)));
+
+    const account = new LoanAccount(loan);
+    const outcome = account.apply(ev('R-1', '2025-04-01', 10_000n, 1));
+    // 10,000: 6,042 of interest, then 3,958 of principal; 3,958 × 0.3 = 1,187.4 → 1,187, lead 3,958 − 2,374 = 1,584
+    expect(outcome.covered).toEqual(covered({ currentInterestMinor: 6_042n, currentPrincipalMinor: 3_958n }));
+    expect(outcome.split.perLender).toEqual(perLender(parts(1_584n, 2_416n), parts(1_187n, 1_813n), parts(1_187n, 1_813n)));
+    expect(outcome.split.suspenseMinor).toBe(0n);
+    const summary = account.summary('2025-04-01');
+    expect([summary.instalments[0]?.paidInterestMinor, summary.instalments[0]?.paidPrincipalMinor]).toEqual([6_042n, 3_958n]);
+    expect(outstanding(account, '2025-04-01')).toEqual([
+      [LEAD_ID, 398_416n],
+      [PARTNER_A, 298_813n],
+      [PARTNER_B, 298_813n],
+    ]);
+    // what is left of the instalment is still current on its due date, and overdue the day after
+    const rest = account.apply(ev('R-2', '2025-04-01', 76_642n, 2));
+    expect(rest.dues).toEqual(dues({ currentPrincipalMinor: 76_642n }));
+    expect(account.daysPastDue('2025-04-02')).toBe(0);
+  });
+
+  it('a payment 9 days late pays penalty and compound interest first, each rounded HALF_UP once', () => {
+    const account = new LoanAccount(loan);
+    const outcome = account.apply(ev('R-1', '2025-04-10', 86_877n, 1));
+    // instalment 1 due 2025-04-01, unpaid; 9 days to 2025-04-10 under ACT/360:
+    //   penalty  80,600 × 0.10875 × 9 / 360 = 219.13125 → 219
+    //   compound  6,042 × 0.10875 × 9 / 360 =  16.4266875 → 16
+    expect(outcome.dpdBefore).toBe(9);
+    expect(outcome.dues).toEqual(dues({ penaltyMinor: 235n, overdueInterestMinor: 6_042n, overduePrincipalMinor: 80_600n }));
+    expect(outcome.covered).toEqual(covered({ penaltyMinor: 235n, overdueInterestMinor: 6_042n, overduePrincipalMinor: 80_600n }));
+    // penalty 235 pro rata: 235 × 0.3 = 70.5 → 71 each, lead 235 − 142 = 93
+    expect(outcome.split).toEqual({
+      perLender: perLender(parts(32_240n, 2_416n, 93n), parts(24_180n, 1_813n, 71n), parts(24_180n, 1_813n, 71n)),
+      suspenseMinor: 0n,
+      suspenseLenderId: LEAD_ID,
+      paidMinor: 86_877n,
+    });
+    const summary = account.summary('2025-04-10');
+    expect([summary.penaltyOutstandingMinor, account.daysPastDue('2025-04-10')]).toEqual([0n, 0]);
+  });
+
+  it('penalty paid is not due again: the next accrual runs from the last one, not from the due date', () => {
+    const account = new LoanAccount(loan);
+    const first = account.apply(ev('R-1', '2025-04-10', 235n, 1));
+    expect(first.covered).toEqual(covered({ penaltyMinor: 235n }));
+    expect(account.summary('2025-04-10').penaltyOutstandingMinor).toBe(0n);
+    // 10 more days (2025-04-10 .. 2025-04-20) on what is still unpaid:
+    //   penalty  80,600 × 0.10875 × 10 / 360 = 243.479... → 243
+    //   compound  6,042 × 0.10875 × 10 / 360 =  18.251875 → 18
+    const second = account.apply(ev('R-2', '2025-04-20', 261n, 2));
+    expect(second.dpdBefore).toBe(19);
+    expect(second.dues).toEqual(dues({ penaltyMinor: 261n, overdueInterestMinor: 6_042n, overduePrincipalMinor: 80_600n }));
+    expect(second.covered).toEqual(covered({ penaltyMinor: 261n }));
+  });
+
+  it('after a late instalment is paid in full the next one on time has no penalty and no days past due', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ev('R-1', '2025-04-10', 86_877n, 1));
+    const next = account.apply(ev('R-2', '2025-05-01', LEVEL, 2));
+    expect(next.dpdBefore).toBe(0);
+    expect(next.dues).toEqual(dues({ currentInterestMinor: 5_555n, currentPrincipalMinor: 81_087n }));
+    // by outstanding 367,760 / 275,820 / 275,820 (still 40/30/30):
+    //   interest 5,555 × 0.3 = 1,666.5 → 1,667, lead 5,555 − 3,334 = 2,221
+    //   principal 81,087 × 0.3 = 24,326.1 → 24,326, lead 81,087 − 48,652 = 32,435
+    expect(next.split.perLender).toEqual(perLender(parts(32_435n, 2_221n), parts(24_326n, 1_667n), parts(24_326n, 1_667n)));
+  });
+
+  it('an overpayment covers the dues and holds the rest in suspense in the lead book', () => {
+    const account = new LoanAccount(loan);
+    const outcome = account.apply(ev('R-1', '2025-04-01', 100_000n, 1));
+    expect(outcome.covered).toEqual(covered({ currentInterestMinor: 6_042n, currentPrincipalMinor: 80_600n, excessMinor: 13_358n }));
+    expect(outcome.split).toEqual({
+      perLender: perLender(parts(32_240n, 2_416n), parts(24_180n, 1_813n), parts(24_180n, 1_813n)),
+      suspenseMinor: 13_358n,
+      suspenseLenderId: LEAD_ID,
+      paidMinor: 100_000n,
+    });
+    const summary = account.summary('2025-04-01');
+    expect([summary.suspenseMinor, summary.reschedules, summary.instalments.length]).toEqual([13_358n, 0, 12]);
+    expect(summary.instalments[1]).toEqual(row({ number: 2, dueDate: '2025-05-01', periodStart: '2025-04-01', principalMinor: I2.principal, interestMinor: I2.interest }));
+  });
+});
+
+/*
+ * Early repayment on 2025-04-16, after instalment 1 was paid on time. Principal not yet due:
+ * 1,000,000 − 80,600 = 919,400. Interest accrued on it since the current period began (2025-04-01),
+ * 15 days ACT/360: 919,400 × 0.0725 × 15 / 360 = 2,777.354... → 2,777.
+ * A PREPAYMENT of 300,000 pays that interest and 297,223 of principal; 622,177 is left.
+ * The prepayment split by outstanding 367,760 / 275,820 / 275,820 (exactly 40/30/30):
+ *   principal 297,223 × 0.3 = 89,166.9 → 89,167 each, lead 297,223 − 178,334 = 118,889
+ *   interest    2,777 × 0.3 =    833.1 →    833 each, lead   2,777 −   1,666 =   1,111
+ */
+const ACCRUED = 2_777n;
+const PREPAID = 297_223n;
+const LEFT = 622_177n;
+
+/*
+ * LOWER_INSTALMENT: the 11 rows not yet due rebuilt on 622,177 from 2025-04-16, next due date kept
+ * (2025-05-01). Level payment over 11 months: 622,177 · r / (1 − (1 + r)^−11) = 58,632. The first
+ * period is odd (15 days), so its interest accrues daily: 622,177 × 0.0725 × 15 / 360 = 1,879.49 → 1,879;
+ * every later month is opening × 0.0725 / 12; the last row takes the principal left.
+ */
+const LOWER_ROWS: [string, string, bigint, bigint][] = [
+  ['2025-04-16', '2025-05-01', 56_753n, 1_879n],
+  ['2025-05-01', '2025-06-01', 55_216n, 3_416n],
+  ['2025-06-01', '2025-07-01', 55_549n, 3_083n],
+  ['2025-07-01', '2025-08-01', 55_885n, 2_747n],
+  ['2025-08-01', '2025-09-01', 56_223n, 2_409n],
+  ['2025-09-01', '2025-10-01', 56_562n, 2_070n],
+  ['2025-10-01', '2025-11-01', 56_904n, 1_728n],
+  ['2025-11-01', '2025-12-01', 57_248n, 1_384n],
+  ['2025-12-01', '2026-01-01', 57_594n, 1_038n],
+  ['2026-01-01', '2026-02-01', 57_942n, 690n],
+  ['2026-02-01', '2026-03-01', 56_301n, 340n],
+];
+
+function rebuilt(rows: readonly [string, string, bigint, bigint][], firstNumber: number): AccountInstalment[] {
+  return rows.map(([periodStart, dueDate, principalMinor, interestMinor], i) => row({ number: firstNumber + i, periodStart, dueDate, principalMinor, interestMinor }));
+}
+
+describe('LoanAccount.apply: early repayment', () => {
+  it('a PREPAYMENT mid-period pays the interest accrued on the principal not yet due, then that principal', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ON_TIME);
+    const outcome = account.apply(ev('R-2', '2025-04-16', 300_000n, 2, 'PREPAYMENT'));
+    expect(outcome.dues).toEqual(dues());
+    expect(outcome.covered).toEqual(covered({ currentInterestMinor: ACCRUED, currentPrincipalMinor: PREPAID }));
+    expect([outcome.prepaidInterestMinor, outcome.prepaidPrincipalMinor]).toEqual([ACCRUED, PREPAID]);
+    expect(outcome.split).toEqual({
+      perLender: perLender(parts(118_889n, 1_111n), parts(89_167n, 833n), parts(89_167n, 833n)),
+      suspenseMinor: 0n,
+      suspenseLenderId: LEAD_ID,
+      paidMinor: 300_000n,
+    });
+    const summary = account.summary('2025-04-16');
+    expect(summary.outstandingPrincipalMinor).toBe(LEFT);
+    // 367,760 − 118,889 = 248,871; 275,820 − 89,167 = 186,653
+    expect(outstanding(account, '2025-04-16')).toEqual([
+      [LEAD_ID, 248_871n],
+      [PARTNER_A, 186_653n],
+      [PARTNER_B, 186_653n],
+    ]);
+    expect(summary.reschedules).toBe(1);
+    expect(account.rescheduled).toBe(true);
+  });
+
+  it('rebuilds the rows not yet due LOWER_INSTALMENT: as many rows, smaller, keeping the next due date', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ON_TIME);
+    account.apply(ev('R-2', '2025-04-16', 300_000n, 2, 'PREPAYMENT'));
+    const { instalments } = account.summary('2025-04-16');
+    expect(instalments).toEqual([
+      row({ number: 1, dueDate: '2025-04-01', periodStart: '2025-03-01', principalMinor: 80_600n, interestMinor: 6_042n, paidPrincipalMinor: 80_600n, paidInterestMinor: 6_042n }),
+      row({ number: 2, dueDate: '2025-04-16', periodStart: '2025-04-01', principalMinor: PREPAID, interestMinor: ACCRUED, paidPrincipalMinor: PREPAID, paidInterestMinor: ACCRUED, prepayment: true }),
+      ...rebuilt(LOWER_ROWS, 3),
+    ]);
+    expect(instalments.slice(2).every((r) => r.principalMinor + r.interestMinor <= LEVEL)).toBe(true);
+    // the first rebuilt instalment is then due as rebuilt
+    const next = account.apply(ev('R-3', '2025-05-01', 58_632n, 3));
+    expect(next.dues).toEqual(dues({ currentInterestMinor: 1_879n, currentPrincipalMinor: 56_753n }));
+  });
+
+  it('schedules(): borrower rows repay the principal; each lender sub-schedule row sums to the borrower row', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ON_TIME);
+    account.apply(ev('R-2', '2025-04-16', 300_000n, 2, 'PREPAYMENT'));
+    const { borrower, lenders } = account.schedules();
+    expect(borrower.instalments).toHaveLength(13);
+    expect(borrower.instalments.reduce((s, r) => s + r.principalMinor, 0n)).toBe(1_000_000n);
+    expect(borrower.totalPrincipalMinor).toBe(1_000_000n);
+    expect(borrower.totalInterestMinor).toBe(6_042n + ACCRUED + LOWER_ROWS.reduce((s, r) => s + r[3], 0n));
+    expect(borrower.instalments[1]).toMatchObject({ number: 2, dueDate: '2025-04-16', periodStart: '2025-04-01', days: 15, openingPrincipalMinor: 919_400n, closingPrincipalMinor: LEFT });
+    expect(borrower.instalments[12]?.closingPrincipalMinor).toBe(0n);
+    expect(lenders.map((l) => [l.lenderId, l.totalPrincipalMinor])).toEqual([
+      [LEAD_ID, 400_000n],
+      [PARTNER_A, 300_000n],
+      [PARTNER_B, 300_000n],
+    ]);
+    borrower.instalments.forEach((r, k) => {
+      expect(lenders.reduce((s, l) => s + l.instalments[k]!.principalMinor, 0n)).toBe(r.principalMinor);
+      expect(lenders.reduce((s, l) => s + l.instalments[k]!.interestMinor, 0n)).toBe(r.interestMinor);
+    });
+    for (const lender of lenders) expect(lender.instalments.reduce((s, r) => s + r.principalMinor, 0n)).toBe(lender.totalPrincipalMinor);
+    // the row before the rebuild keeps the booked sub-schedule; the settled row is split as the payment was
+    const booked = loanSchedules(loan).lenders;
+    expect(lenders.map((l) => l.instalments[0])).toEqual(booked.map((l) => l.instalments[0]));
+    expect(lenders.map((l) => [l.instalments[1]!.principalMinor, l.instalments[1]!.interestMinor])).toEqual([
+      [118_889n, 1_111n],
+      [89_167n, 833n],
+      [89_167n, 833n],
+    ]);
+  });
+
+  it('SHORTER_TERM, EQUAL_INSTALLMENT: the fewest months whose level payment is not above the old instalment', () => {
+    const shorter = aLoan({}, { prepayment: { excess: 'SUSPENSE', reschedule: 'SHORTER_TERM' } });
+    const account = new LoanAccount(shorter);
+    account.apply(ON_TIME);
+    account.apply(ev('R-2', '2025-04-16', 300_000n, 2, 'PREPAYMENT'));
+    // level payment of 622,177 over 7 months: 91,043 > 86,642; over 8 months: 79,901 ≤ 86,642 → 8 rows.
+    // First period daily (1,879 as above), then opening × 0.0725 / 12, the last row takes the rest.
+    const expected = rebuilt(
+      [
+        ['2025-04-16', '2025-05-01', 78_022n, 1_879n],
+        ['2025-05-01', '2025-06-01', 76_613n, 3_288n],
+        ['2025-06-01', '2025-07-01', 77_076n, 2_825n],
+        ['2025-07-01', '2025-08-01', 77_542n, 2_359n],
+        ['2025-08-01', '2025-09-01', 78_010n, 1_891n],
+        ['2025-09-01', '2025-10-01', 78_482n, 1_419n],
+        ['2025-10-01', '2025-11-01', 78_956n, 945n],
+        ['2025-11-01', '2025-12-01', 77_476n, 468n],
+      ],
+      3,
+    );
+    const { instalments } = account.summary('2025-04-16');
+    expect(instalments.slice(2)).toEqual(expected);
+    expect(instalments).toHaveLength(10);
+    expect(instalments.slice(2).every((r) => r.principalMinor + r.interestMinor <= LEVEL)).toBe(true);
+    expect(instalments.slice(2).reduce((s, r) => s + r.principalMinor, 0n)).toBe(LEFT);
+  });
+
+  it('SHORTER_TERM, EQUAL_PRINCIPAL: as many rows as the old principal per instalment needs, the rest divided equally', () => {
+    const ep = aLoan({ repaymentMethod: 'EQUAL_PRINCIPAL' }, { prepayment: { excess: 'SUSPENSE', reschedule: 'SHORTER_TERM' } });
+    const account = new LoanAccount(ep);
+    // EQUAL_PRINCIPAL: 1,000,000 / 12 = 83,333.33 → 83,333 a month; instalment 1 = 83,333 + 6,042 = 89,375,
+    // instalment 2 = 83,333 + 916,667 × 0.0725 / 12 (= 5,538.197 → 5,538) = 88,871
+    const first = account.apply(ev('R-1', '2025-04-01', 89_375n, 1));
+    expect(first.dues).toEqual(dues({ currentInterestMinor: 6_042n, currentPrincipalMinor: 83_333n }));
+    expect(account.summary('2025-04-01').instalments[1]).toMatchObject({ principalMinor: 83_333n, interestMinor: 5_538n });
+    const outcome = account.apply(ev('R-2', '2025-04-16', 300_000n, 2, 'PREPAYMENT'));
+    // accrued on 916,667 over 15 days: 916,667 × 0.0725 × 15 / 360 = 2,769.098 → 2,769;
+    // principal 300,000 − 2,769 = 297,231; left 916,667 − 297,231 = 619,436
+    expect([outcome.prepaidInterestMinor, outcome.prepaidPrincipalMinor]).toEqual([2_769n, 297_231n]);
+    const rows = account.summary('2025-04-16').instalments.slice(2);
+    // 619,436 at the old 83,333 a month needs ⌈619,436 / 83,333⌉ = 8 rows (11 before); the principal
+    // left divided equally: 619,436 / 8 = 77,429.5 → 77,430, the last row 619,436 − 7 × 77,430 = 77,426.
+    // The first period accrues daily from the value date: 619,436 × 0.0725 × 15 / 360 = 1,871.2 → 1,871;
+    // then opening × 0.0725 / 12, e.g. 542,006 × 0.0725 / 12 = 3,274.6 → 3,275.
+    expect(rows).toEqual(
+      rebuilt(
+        [
+          ['2025-04-16', '2025-05-01', 77_430n, 1_871n],
+          ['2025-05-01', '2025-06-01', 77_430n, 3_275n],
+          ['2025-06-01', '2025-07-01', 77_430n, 2_807n],
+          ['2025-07-01', '2025-08-01', 77_430n, 2_339n],
+          ['2025-08-01', '2025-09-01', 77_430n, 1_871n],
+          ['2025-09-01', '2025-10-01', 77_430n, 1_403n],
+          ['2025-10-01', '2025-11-01', 77_430n, 936n],
+          ['2025-11-01', '2025-12-01', 77_426n, 468n],
+        ],
+        3,
+      ),
+    );
+    expect(rows.every((r) => r.principalMinor + r.interestMinor <= 88_871n)).toBe(true);
+  });
+
+  it("the program's prepayment.excess = PREPAY prepays the excess of a REGULAR payment", () => {
+    const prepay = aLoan({}, { prepayment: { excess: 'PREPAY', reschedule: 'LOWER_INSTALMENT' } });
+    const account = new LoanAccount(prepay);
+    const outcome = account.apply(ev('R-1', '2025-04-01', 100_000n, 1));
+    // excess 100,000 − 86,642 = 13,358; interest accrued on the period starting that day: 0 days → 0
+    expect([outcome.prepaidInterestMinor, outcome.prepaidPrincipalMinor]).toEqual([0n, 13_358n]);
+    expect(outcome.covered).toEqual(covered({ currentInterestMinor: 6_042n, currentPrincipalMinor: 93_958n }));
+    // principal 93,958 × 0.3 = 28,187.4 → 28,187 each, lead 93,958 − 56,374 = 37,584
+    expect(outcome.split).toEqual({
+      perLender: perLender(parts(37_584n, 2_416n), parts(28_187n, 1_813n), parts(28_187n, 1_813n)),
+      suspenseMinor: 0n,
+      suspenseLenderId: LEAD_ID,
+      paidMinor: 100_000n,
+    });
+    // rebuilt on 919,400 − 13,358 = 906,042 over 11 months from 2025-04-01, a regular first month:
+    // interest 906,042 × 0.0725 / 12 = 5,474.004 → 5,474; level 85,383 → principal 79,909
+    const { instalments, suspenseMinor } = account.summary('2025-04-01');
+    expect(suspenseMinor).toBe(0n);
+    expect(instalments).toHaveLength(13);
+    expect(instalments[1]).toEqual(
+      row({ number: 2, dueDate: '2025-04-01', periodStart: '2025-04-01', principalMinor: 13_358n, interestMinor: 0n, paidPrincipalMinor: 13_358n, prepayment: true }),
+    );
+    expect(instalments[2]).toEqual(row({ number: 3, dueDate: '2025-05-01', periodStart: '2025-04-01', principalMinor: 79_909n, interestMinor: 5_474n }));
+    expect(instalments[12]).toEqual(row({ number: 13, dueDate: '2026-03-01', periodStart: '2026-02-01', principalMinor: 84_873n, interestMinor: 513n }));
+  });
+
+  it('two early repayments of the same principal on one day each settle their own row', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ON_TIME);
+    // on a due date the current period has just begun: no interest accrued, all 50,000 is principal
+    const first = account.apply(ev('R-2', '2025-04-01', 50_000n, 2, 'PREPAYMENT'));
+    const second = account.apply(ev('R-3', '2025-04-01', 50_000n, 3, 'PREPAYMENT'));
+    expect([first.prepaidPrincipalMinor, second.prepaidPrincipalMinor, second.prepaidInterestMinor]).toEqual([50_000n, 50_000n, 0n]);
+    const summary = account.summary('2025-04-01');
+    // 919,400 − 100,000 = 819,400 left, rebuilt over 11 months from 2025-04-01 (a regular first month):
+    // interest 819,400 × 0.0725 / 12 = 4,950.54 → 4,951; level 77,218 → principal 72,267
+    expect(summary.outstandingPrincipalMinor).toBe(819_400n);
+    expect(summary.instalments).toHaveLength(14);
+    expect(summary.instalments.slice(1, 4)).toEqual([
+      row({ number: 2, dueDate: '2025-04-01', periodStart: '2025-04-01', principalMinor: 50_000n, interestMinor: 0n, paidPrincipalMinor: 50_000n, prepayment: true }),
+      row({ number: 3, dueDate: '2025-04-01', periodStart: '2025-04-01', principalMinor: 50_000n, interestMinor: 0n, paidPrincipalMinor: 50_000n, prepayment: true }),
+      row({ number: 4, dueDate: '2025-05-01', periodStart: '2025-04-01', principalMinor: 72_267n, interestMinor: 4_951n }),
+    ]);
+    expect(summary.instalments.reduce((s, r) => s + r.principalMinor - r.paidPrincipalMinor, 0n)).toBe(819_400n);
+    expect(account.schedules().borrower.instalments.reduce((s, r) => s + r.principalMinor, 0n)).toBe(1_000_000n);
+  });
+
+  it('the same excess stays in suspense under the default SUSPENSE program', () => {
+    const account = new LoanAccount(loan);
+    const outcome = account.apply(ev('R-1', '2025-04-01', 100_000n, 1));
+    expect(outcome.prepaidPrincipalMinor).toBe(0n);
+    expect(account.rescheduled).toBe(false);
+  });
+
+  it('a full payoff settles the loan: PAID_OFF, nothing outstanding for any lender', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ON_TIME);
+    // 919,400 of principal + 2,777 of interest accrued since 2025-04-01
+    const outcome = account.apply(ev('R-2', '2025-04-16', 922_177n, 2, 'PREPAYMENT'));
+    expect(outcome.covered).toEqual(covered({ currentInterestMinor: ACCRUED, currentPrincipalMinor: 919_400n }));
+    // each lender is repaid exactly what it holds
+    expect(outcome.split.perLender).toEqual(perLender(parts(367_760n, 1_111n), parts(275_820n, 833n), parts(275_820n, 833n)));
+    const summary = account.summary('2025-04-16');
+    expect(summary.status).toBe('PAID_OFF');
+    expect(summary.outstandingPrincipalMinor).toBe(0n);
+    expect([...summary.outstandingByLender]).toEqual([
+      [LEAD_ID, 0n],
+      [PARTNER_A, 0n],
+      [PARTNER_B, 0n],
+    ]);
+    expect(summary.instalments).toHaveLength(2);
+    expect(account.schedules().borrower.instalments.map((r) => r.principalMinor)).toEqual([80_600n, 919_400n]);
+  });
+
+  it('a payoff above everything owed repays it all and holds the rest in suspense', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ON_TIME);
+    const outcome = account.apply(ev('R-2', '2025-04-16', 927_177n, 2, 'PREPAYMENT'));
+    expect(outcome.covered).toEqual(covered({ currentInterestMinor: ACCRUED, currentPrincipalMinor: 919_400n, excessMinor: 5_000n }));
+    const summary = account.summary('2025-04-16');
+    expect([summary.status, summary.suspenseMinor]).toEqual(['PAID_OFF', 5_000n]);
+  });
+
+  it('an excess exactly equal to the accrued interest repays that interest alone and rebuilds from the value date', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ON_TIME);
+    const outcome = account.apply(ev('R-2', '2025-04-16', ACCRUED, 2, 'PREPAYMENT'));
+    expect(outcome.covered).toEqual(covered({ currentInterestMinor: ACCRUED }));
+    expect([outcome.prepaidInterestMinor, outcome.prepaidPrincipalMinor, outcome.split.suspenseMinor]).toEqual([ACCRUED, 0n, 0n]);
+    const { instalments, reschedules, outstandingPrincipalMinor } = account.summary('2025-04-16');
+    expect([reschedules, outstandingPrincipalMinor]).toEqual([1, 919_400n]);
+    expect(instalments[1]).toEqual(
+      row({ number: 2, dueDate: '2025-04-16', periodStart: '2025-04-01', principalMinor: 0n, interestMinor: ACCRUED, paidInterestMinor: ACCRUED, prepayment: true }),
+    );
+    // 919,400 rebuilt over 11 months from 2025-04-16: level 86,642 again; the first period accrues daily,
+    // 919,400 × 0.0725 × 15 / 360 = 2,777.35 → 2,777, so it repays 86,642 − 2,777 = 83,865 of principal
+    expect(instalments).toHaveLength(13);
+    expect(instalments[2]).toEqual(row({ number: 3, dueDate: '2025-05-01', periodStart: '2025-04-16', principalMinor: 83_865n, interestMinor: 2_777n }));
+  });
+
+  it('an excess smaller than the accrued interest is not an early repayment: it goes to suspense', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ON_TIME);
+    const outcome = account.apply(ev('R-2', '2025-04-16', 2_776n, 2, 'PREPAYMENT'));
+    expect(outcome.covered).toEqual(covered({ excessMinor: 2_776n }));
+    expect([outcome.prepaidInterestMinor, outcome.prepaidPrincipalMinor, outcome.split.suspenseMinor]).toEqual([0n, 0n, 2_776n]);
+    const summary = account.summary('2025-04-16');
+    expect([summary.reschedules, summary.instalments.length, summary.outstandingPrincipalMinor]).toEqual([0, 12, 919_400n]);
+  });
+});
+
+/*
+ * LENDER_RATE: PARTNER-A yields 5%, PARTNER-B 6%; the lead takes the spread.
+ * Instalment 1's period 2025-03-01 .. 2025-04-01 is 31 days (ACT/360):
+ *   PARTNER-A 300,000 × 0.05 × 31 / 360 = 1,291.67 → 1,292
+ *   PARTNER-B 300,000 × 0.06 × 31 / 360 = 1,550
+ * Instalment 2's period 2025-04-01 .. 2025-05-01 is 30 days:
+ *   PARTNER-A 300,000 × 0.05 × 30 / 360 = 1,250;  PARTNER-B 300,000 × 0.06 × 30 / 360 = 1,500
+ */
+function lenderRateLoan(): Loan {
+  return aLoan(
+    {},
+    {
+      participants: [
+        aParticipant(LEAD_ID, 'LEAD', 4000, { priority: 0 }),
+        aParticipant(PARTNER_A, 'PARTNER', 3000, { priority: 1, yieldRate: '0.05' }),
+        aParticipant(PARTNER_B, 'PARTNER', 3000, { priority: 2, yieldRate: '0.06' }),
+      ],
+      split: { ...aProgramTerms().split, interestBasis: 'LENDER_RATE' },
+    },
+  );
+}
+
+describe('LoanAccount.apply: LENDER_RATE', () => {
+  it('partners get their entitlement for the instalment period, the lead the spread', () => {
+    const outcome = new LoanAccount(lenderRateLoan()).apply(ON_TIME);
+    // spread 6,042 − (1,292 + 1,550) = 3,200; principal split as under PRO_RATA
+    expect(outcome.split.perLender).toEqual(perLender(parts(32_240n, 0n, 0n, 3_200n), parts(24_180n, 1_292n), parts(24_180n, 1_550n)));
+    expect(outcome.split.paidMinor).toBe(LEVEL);
+  });
+
+  it('each instalment covered by one payment is split on its own period', () => {
+    const outcome = new LoanAccount(lenderRateLoan()).apply(ev('R-1', '2025-05-01', 174_069n, 1));
+    // instalment 1 overdue 30 days: penalty 80,600 × 0.10875 × 30 / 360 = 730.4375 → 730,
+    // compound 6,042 × 0.10875 × 30 / 360 = 54.755625 → 55; together 785
+    // 785 + 6,042 + 80,600 + 5,555 + 81,087 = 174,069
+    expect(outcome.dues).toEqual(dues({ penaltyMinor: 785n, overdueInterestMinor: 6_042n, overduePrincipalMinor: 80_600n, currentInterestMinor: 5_555n, currentPrincipalMinor: 81_087n }));
+    // principal 161,687 × 0.3 = 48,506.1 → 48,506 each, lead 64,675
+    // penalty 785 × 0.3 = 235.5 → 236 each, lead 313
+    // interest: A 1,292 + 1,250 = 2,542; B 1,550 + 1,500 = 3,050; spread (6,042 − 2,842) + (5,555 − 2,750) = 6,005
+    expect(outcome.split.perLender).toEqual(perLender(parts(64_675n, 0n, 313n, 6_005n), parts(48_506n, 2_542n, 236n), parts(48_506n, 3_050n, 236n)));
+  });
+
+  it('a second partial payment of the same instalment never pays a partner beyond its entitlement', () => {
+    const account = new LoanAccount(lenderRateLoan());
+    const first = account.apply(ev('R-1', '2025-04-01', 2_000n, 1));
+    // 2,000 < 2,842 entitled: divided by entitlements 1,292 : 1,550, the lead (weight 0) yields the
+    // rounding to the largest entitlement (PARTNER-B): A 2,000 × 1,292 / 2,842 = 909.22 → 909, B 1,091
+    expect(first.split.perLender).toEqual(perLender(parts(0n, 0n), parts(0n, 909n), parts(0n, 1_091n)));
+    const second = account.apply(ev('R-2', '2025-04-01', 84_642n, 2));
+    // 4,042 of interest left; entitlements left A 1,292 − 909 = 383, B 1,550 − 1,091 = 459; spread 4,042 − 842 = 3,200
+    expect(second.split.perLender).toEqual(perLender(parts(32_240n, 0n, 0n, 3_200n), parts(24_180n, 383n), parts(24_180n, 459n)));
+    const a = first.split.perLender.get(PARTNER_A)!.interestMinor + second.split.perLender.get(PARTNER_A)!.interestMinor;
+    const b = first.split.perLender.get(PARTNER_B)!.interestMinor + second.split.perLender.get(PARTNER_B)!.interestMinor;
+    expect([a, b]).toEqual([1_292n, 1_550n]);
+  });
+});
+
+describe('foldRepayments', () => {
+  const events = [
+    ev('R-1', '2025-04-01', LEVEL, 1),
+    ev('R-2', '2025-05-10', 90_000n, 2),
+    ev('R-3', '2025-06-15', 100_000n, 3, 'PREPAYMENT'),
+    ev('R-4', '2025-06-15', 5_000n, 4),
+    ev('R-5', '2025-03-20', 1_000n, 5),
+  ];
+
+  it('gives the same account and outcomes whatever the order the payments are given in', () => {
+    const reference = foldRepayments(loan, events);
+    const summary = reference.account.summary('2025-07-01');
+    const orders = [[...events].reverse(), [events[2]!, events[4]!, events[0]!, events[3]!, events[1]!], [events[3]!, events[2]!, events[1]!, events[0]!, events[4]!]];
+    for (const order of orders) {
+      const folded = foldRepayments(loan, order);
+      expect(folded.account.summary('2025-07-01')).toEqual(summary);
+      expect(folded.outcomes).toEqual(reference.outcomes);
+      expect(folded.account.schedules()).toEqual(reference.account.schedules());
+    }
+    // and the same as applying them one by one in value date, then arrival, order
+    const account = new LoanAccount(loan);
+    for (const e of [events[4]!, events[0]!, events[1]!, events[2]!, events[3]!]) account.apply(e);
+    expect(account.summary('2025-07-01')).toEqual(summary);
+  });
+
+  it('applies payments of one value date in arrival order', () => {
+    const { outcomes } = foldRepayments(loan, [ev('B', '2025-04-01', 80_000n, 2), ev('A', '2025-04-01', 6_042n, 1)]);
+    expect(outcomes.get('A')?.covered).toEqual(covered({ currentInterestMinor: 6_042n }));
+    expect(outcomes.get('B')?.covered).toEqual(covered({ currentPrincipalMinor: 80_000n }));
+  });
+});
+
+describe('LoanAccount refusals', () => {
+  it('refuses a value date before the disbursement', () => {
+    const error = thrownBy(RuleViolation, () => new LoanAccount(loan).apply(ev('R-1', '2025-02-28', 1_000n, 1)));
+    expect(error.code).toBe('VALUE_DATE_BEFORE_DISBURSEMENT');
+    expect(error.details).toEqual({ path: 'valueDate', valueDate: '2025-02-28', disbursementDate: '2025-03-01' });
+  });
+
+  it('takes a payment on the disbursement date itself', () => {
+    const outcome = new LoanAccount(loan).apply(ev('R-1', '2025-03-01', 1_000n, 1));
+    expect(outcome.split.suspenseMinor).toBe(1_000n);
+  });
+
+  it('refuses an amount of zero or less', () => {
+    for (const amount of [0n, -1n]) {
+      const error = thrownBy(ValidationError, () => new LoanAccount(loan).apply(ev('R-1', '2025-04-01', amount, 1)));
+      expect(error.details).toMatchObject({ path: 'amountMinor', rule: 'positive' });
+    }
+  });
+
+  it('apply out of order of effect is an invariant violation', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ev('R-2', '2025-05-01', 1_000n, 2));
+    thrownBy(InvariantViolation, () => account.apply(ev('R-1', '2025-04-01', 1_000n, 1)));
+    thrownBy(InvariantViolation, () => account.apply(ev('R-0', '2025-05-01', 1_000n, 1)));
+    thrownBy(InvariantViolation, () => account.apply(ev('R-2', '2025-05-01', 1_000n, 2)));
+  });
+});
