@@ -105,32 +105,51 @@ export function applyLegs(balances: Balances, legs: readonly Leg[]): Balances {
 
 /** A lender's position in a loan after one more entry; the entry's legs for other lenders are ignored. */
 export function applyEntry(position: Position, entry: JournalEntry): Position {
-  const legs = entry.legs.filter((l) => l.lenderId === position.lenderId);
-  invariant(legs.length > 0, 'an entry only changes the positions of lenders it has legs for', {
-    entryId: entry.entryId,
-    lenderId: position.lenderId,
-  });
-  const balancesMinor = applyLegs(position.balancesMinor, legs);
+  return applyEntries(position, [entry]);
+}
+
+/**
+ * A lender's position after the entries of one change, written together (a payment and the
+ * rebooking of the payments it alters). The principal is checked once, after all of them: between
+ * two entries of one change it may dip below zero (a payoff valued before a payment that had
+ * repaid principal, ahead of that payment's rebooking), and no position is ever stored there.
+ */
+export function applyEntries(position: Position, entries: readonly JournalEntry[]): Position {
+  let balancesMinor = position.balancesMinor;
+  for (const entry of entries) {
+    const legs = entry.legs.filter((l) => l.lenderId === position.lenderId);
+    invariant(legs.length > 0, 'an entry only changes the positions of lenders it has legs for', {
+      entryId: entry.entryId,
+      lenderId: position.lenderId,
+    });
+    balancesMinor = applyLegs(balancesMinor, legs);
+  }
   invariant((balancesMinor.PRINCIPAL_RECEIVABLE ?? 0n) >= 0n, 'no lender principal is ever negative', {
-    entryId: entry.entryId,
+    entryId: entries.at(-1)?.entryId ?? null,
     lenderId: position.lenderId,
   });
-  return { ...position, balancesMinor, version: position.version + 1 };
+  return { ...position, balancesMinor, version: position.version + entries.length };
 }
 
 export function openPosition(lenderId: string, loanId: string, currency: string): Position {
   return { lenderId, loanId, currency, balancesMinor: {}, version: 0 };
 }
 
-/** Positions recomputed from entries alone: what the stored positions must always equal. */
+/**
+ * Positions recomputed from entries alone: what the stored positions must always equal. The
+ * principal is checked after all the entries (see `applyEntries`).
+ */
 export function foldEntries(loanId: string, entries: readonly JournalEntry[]): Map<string, Position> {
-  const positions = new Map<string, Position>();
+  const byLender = new Map<string, { currency: string; entries: JournalEntry[] }>();
   for (const entry of entries) {
     for (const lenderId of new Set(entry.legs.map((l) => l.lenderId))) {
-      const position = positions.get(lenderId) ?? openPosition(lenderId, loanId, entry.currency);
-      positions.set(lenderId, applyEntry(position, entry));
+      const own = byLender.get(lenderId) ?? { currency: entry.currency, entries: [] };
+      own.entries.push(entry);
+      byLender.set(lenderId, own);
     }
   }
+  const positions = new Map<string, Position>();
+  for (const [lenderId, own] of byLender) positions.set(lenderId, applyEntries(openPosition(lenderId, loanId, own.currency), own.entries));
   return positions;
 }
 

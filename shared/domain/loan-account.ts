@@ -126,6 +126,8 @@ interface Book {
   readonly yieldRate: string | null;
   readonly priority: number;
   outstandingMinor: bigint;
+  /** What it funded, after transfers: the weights of interest still due once every lender is repaid. */
+  heldMinor: bigint;
   /** LENDER_RATE: interest received per instalment number. */
   readonly interestByInstalment: Map<number, bigint>;
 }
@@ -170,6 +172,7 @@ export class LoanAccount {
       yieldRate: participants.get(part.lenderId)?.yieldRate ?? null,
       priority: participants.get(part.lenderId)?.priority ?? Number.MAX_SAFE_INTEGER,
       outstandingMinor: part.amountMinor,
+      heldMinor: part.amountMinor,
       interestByInstalment: new Map(),
     }));
     this.rate = toExactFraction(parseRate(loan.annualRate, 'annualRate'));
@@ -393,6 +396,8 @@ export class LoanAccount {
     const buyer = this.bookOf(toLenderId);
     seller.outstandingMinor -= principalMinor;
     buyer.outstandingMinor += principalMinor;
+    seller.heldMinor -= principalMinor;
+    buyer.heldMinor += principalMinor;
     this.checkMinimums();
     if (this.loan.terms.transfers?.interest === 'ACTUALS') this.oweSellerInterest(event, buyer);
     const legs: Leg[] = [];
@@ -417,6 +422,7 @@ export class LoanAccount {
       yieldRate: participant.yieldRate,
       priority: participant.priority,
       outstandingMinor: 0n,
+      heldMinor: 0n,
       interestByInstalment: new Map(),
     };
     this.books.push(book);
@@ -797,11 +803,16 @@ export class LoanAccount {
     return result;
   }
 
+  /**
+   * Every lender's holding for a split. Once every lender is repaid (a waterfall may put principal
+   * before interest), interest and penalty still due are split by what each funded, after transfers.
+   */
   private holdings(instalment: number | null): LenderHolding[] {
+    const repaid = this.books.every((book) => book.outstandingMinor === 0n);
     return this.books.map((book) => ({
       lenderId: book.lenderId,
       role: book.role,
-      outstandingPrincipalMinor: book.outstandingMinor,
+      outstandingPrincipalMinor: repaid ? book.heldMinor : book.outstandingMinor,
       yieldRate: book.yieldRate,
       priority: book.priority,
       ...(instalment === null ? {} : { periodInterestReceivedMinor: book.interestByInstalment.get(instalment) ?? 0n }),
