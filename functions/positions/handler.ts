@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
-import { apiHandler, callerOf, pathParam } from '../../shared/http/api.ts';
-import { getLenderPositions } from './use-case.ts';
+import { apiHandler, callerOf, pathParam, validate } from '../../shared/http/api.ts';
+import { profitQuery } from '../../shared/http/schemas.ts';
+import { getLenderPositions, getLenderProfit } from './use-case.ts';
 
 const logger = new Logger();
 const deps = createStores(createDocumentClient(), tablesFromEnv());
@@ -11,6 +12,10 @@ export const handler = apiHandler(
     'GET /v1/lenders/{lenderId}/positions': async (req) => ({
       statusCode: 200,
       body: await getLenderPositions(deps, callerOf(req), pathParam(req, 'lenderId')),
+    }),
+    'GET /v1/lenders/{lenderId}/profit': async (req) => ({
+      statusCode: 200,
+      body: await getLenderProfit(deps, callerOf(req), pathParam(req, 'lenderId'), validate(profitQuery, req.query).month),
     }),
   },
   logger,

@@ -1,5 +1,6 @@
 import { canSeeLender, type Principal } from '../../shared/domain/access.ts';
 import { outstandingPrincipalMinor, type Balances } from '../../shared/domain/ledger.ts';
+import { lenderProfit, monthRange, type ProfitReport } from '../../shared/domain/profit.ts';
 import type { LedgerStore, LenderStore } from '../../shared/ports/stores.ts';
 import { notFound } from '../../shared/http/errors.ts';
 
@@ -33,4 +34,25 @@ export async function getLenderPositions(deps: PositionDeps, principal: Principa
     totals.set(p.currency, { ...t, loans: t.loans + 1, outstandingPrincipalMinor: t.outstandingPrincipalMinor + p.outstandingPrincipalMinor });
   }
   return { lenderId, positions, totals: [...totals.values()].sort((a, b) => a.currency.localeCompare(b.currency)) };
+}
+
+/** Days of a month read at the same time. */
+const DAYS_IN_FLIGHT = 8;
+
+/**
+ * `GET /v1/lenders/{lenderId}/profit?month=YYYY-MM`: what the lender earned and lost in the month,
+ * per currency, from its legs of the month's entries (by business date). A lender that only
+ * guarantees reports its fee income as guarantee fees.
+ */
+export async function getLenderProfit(deps: PositionDeps, principal: Principal | null, lenderId: string, month: string): Promise<ProfitReport> {
+  const { days } = monthRange(month);
+  const lender = principal === null || canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
+  if (!lender) throw notFound('lender', lenderId);
+  const entries = [];
+  for (let i = 0; i < days.length; i += DAYS_IN_FLIGHT) {
+    const batch = await Promise.all(days.slice(i, i + DAYS_IN_FLIGHT).map((day) => deps.ledger.entriesOfDate(day)));
+    entries.push(...batch.flat());
+  }
+  const guarantorOnly = lender.roles.includes('GUARANTOR') && !lender.roles.includes('LEAD') && !lender.roles.includes('PARTNER');
+  return lenderProfit(lenderId, month, entries, () => (guarantorOnly ? lenderId : null));
 }

@@ -1,5 +1,5 @@
 import { DomainError, InvariantViolation, RuleViolation, StateConflict } from '../../shared/domain/errors.ts';
-import { applyEntry, openPosition, type JournalEntry, type Position } from '../../shared/domain/ledger.ts';
+import { applyEntries, openPosition, type JournalEntry, type Position } from '../../shared/domain/ledger.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import {
   decideLoanEvent,
@@ -15,7 +15,7 @@ import {
 } from '../../shared/domain/repayment-booking.ts';
 import { toErrorResponse } from '../../shared/http/errors.ts';
 import { toJson } from '../../shared/json.ts';
-import { WriteConflict, type Clock, type RepaymentRecord, type RepaymentStore } from '../../shared/ports/stores.ts';
+import { WriteConflict, type Clock, type RepaymentRecord, type RepaymentStore, type RepaymentWrite } from '../../shared/ports/stores.ts';
 import type { LoanEventRequestBody, LoanEventView, RepaymentStepInput, RepaymentStepResult, RepaymentView } from './schema.ts';
 
 export interface RepaymentBookDeps {
@@ -139,6 +139,7 @@ export type PlannedChange<R> =
       readonly rebooked: number;
       readonly record: RepaymentRecord | null;
       readonly result: R;
+      readonly guaranteePool?: RepaymentWrite['guaranteePool'];
     };
 
 /**
@@ -167,12 +168,18 @@ export async function commitLedgerChange<R>(
       });
     }
     try {
-      await deps.repayments.write({ ledger: planned.ledger, entries: planned.entries, positions: changed, record: planned.record });
+      await deps.repayments.write({
+        ledger: planned.ledger,
+        entries: planned.entries,
+        positions: changed,
+        record: planned.record,
+        ...(planned.guaranteePool === undefined ? {} : { guaranteePool: planned.guaranteePool }),
+      });
       return planned.result;
     } catch (error) {
       if (!(error instanceof WriteConflict)) throw error;
       if (error.entity === 'repayment-record') await onRecordTaken();
-      else if (error.reason !== 'BUSY' && error.entity !== 'repayment-ledger' && error.entity !== 'position') throw error;
+      else if (error.reason !== 'BUSY' && !['repayment-ledger', 'position', 'guarantee-pool'].includes(error.entity)) throw error;
       if (attempt >= REPAYMENT_ATTEMPTS) throw new WriteConflict('BUSY', 'repayment-ledger');
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 5 * Math.min(attempt, 10))));
     }
@@ -203,18 +210,20 @@ async function loanOf(deps: RepaymentBookDeps, loanId: string): Promise<Loan> {
   return loan;
 }
 
-/** Each position an entry touches, after the entries, with the version it must still have. */
+/**
+ * Each position an entry touches, after the entries, with the version it must still have. The
+ * entries are written together, so each position is checked after all of them (`applyEntries`).
+ */
 export function positionsAfter(loan: Loan, positions: readonly Position[], entries: readonly JournalEntry[]): { position: Position; expectedVersion: number }[] {
   const byLender = new Map(positions.map((p) => [p.lenderId, p]));
-  const changed = new Map<string, { position: Position; expectedVersion: number }>();
+  const touched = new Map<string, JournalEntry[]>();
   for (const entry of entries) {
-    for (const lenderId of new Set(entry.legs.map((l) => l.lenderId))) {
-      const current = changed.get(lenderId)?.position ?? byLender.get(lenderId) ?? openPosition(lenderId, loan.loanId, loan.currency);
-      const expectedVersion = changed.get(lenderId)?.expectedVersion ?? byLender.get(lenderId)?.version ?? 0;
-      changed.set(lenderId, { position: applyEntry(current, entry), expectedVersion });
-    }
+    for (const lenderId of new Set(entry.legs.map((l) => l.lenderId))) touched.set(lenderId, [...(touched.get(lenderId) ?? []), entry]);
   }
-  return [...changed.values()];
+  return [...touched].map(([lenderId, own]) => {
+    const current = byLender.get(lenderId) ?? openPosition(lenderId, loan.loanId, loan.currency);
+    return { position: applyEntries(current, own), expectedVersion: current.version };
+  });
 }
 
 /** The date at `now` where the program settles. */

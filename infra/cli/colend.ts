@@ -2,6 +2,8 @@
  * `colend`, the command line of finance and operations.
  *   npm run colend -- ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]
  *     Under `npm start`, pass the DynamoDB Local endpoint the banner prints.
+ *   npm run colend -- profit <lenderId> --month YYYY-MM [--endpoint <url>] [--ledger-table <name> --state-table <name>]
+ *     The lender's profit of the month, as GET /v1/lenders/{lenderId}/profit gives it.
  *   npm run colend -- import-collections <file> [--api <url>] [--token <jwt>]
  *     Posts the lead's collection file (CSV or pipe-delimited, see docs/files.md) to the API;
  *     --api and --token default to COLEND_API_URL and COLEND_TOKEN.
@@ -10,9 +12,11 @@
 import { parseArgs } from 'node:util';
 import { verifyLedger } from './ledger-verify.ts';
 import { formatImportReport, importCollections } from './import-collections.ts';
+import { formatProfitReport, lenderProfitReport } from './profit.ts';
 
 const USAGE = [
   'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
+  '       colend profit <lenderId> --month YYYY-MM [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
   '       colend import-collections <file> [--api <url>] [--token <jwt>]   (defaults: COLEND_API_URL, COLEND_TOKEN)',
 ].join('\n');
 
@@ -22,13 +26,15 @@ const OPTIONS = {
   'state-table': { type: 'string' },
   api: { type: 'string' },
   token: { type: 'string' },
+  month: { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: string };
 
 /** The options each command takes; any other is a usage error. */
-const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections', readonly (keyof typeof OPTIONS)[]>> = {
+const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit', readonly (keyof typeof OPTIONS)[]>> = {
   'ledger verify': ['endpoint', 'ledger-table', 'state-table'],
+  profit: ['endpoint', 'ledger-table', 'state-table', 'month'],
   'import-collections': ['api', 'token'],
 };
 
@@ -45,26 +51,49 @@ async function main(argv: string[]): Promise<number> {
     return usage(error instanceof Error ? error.message : String(error));
   }
   const { positionals, values } = parsed;
-  const command = positionals.join(' ') === 'ledger verify' ? 'ledger verify' : positionals[0] === 'import-collections' && positionals.length === 2 ? 'import-collections' : null;
+  const command =
+    positionals.join(' ') === 'ledger verify'
+      ? 'ledger verify'
+      : (positionals[0] === 'import-collections' || positionals[0] === 'profit') && positionals.length === 2
+        ? positionals[0]
+        : null;
   if (command === null) return usage();
   const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
   if (foreign.length > 0) return usage(`${command} does not take ${foreign.map((name) => `--${name}`).join(', ')}`);
-  return command === 'ledger verify' ? ledgerVerify(values) : importCollectionFile(positionals[1] as string, values);
+  if (command === 'ledger verify') return ledgerVerify(values);
+  if (command === 'profit') return profit(positionals[1] as string, values);
+  return importCollectionFile(positionals[1] as string, values);
 }
 
-async function ledgerVerify(values: Values): Promise<number> {
+/** Where the tables are: an endpoint (local credentials then) and their names, if given. */
+function tableOptions(values: Values): { endpoint?: string; tables?: { ledger: string; state: string } } | string {
   const ledger = values['ledger-table'];
   const state = values['state-table'];
-  if ((ledger === undefined) !== (state === undefined)) return usage('--ledger-table and --state-table go together');
+  if ((ledger === undefined) !== (state === undefined)) return '--ledger-table and --state-table go together';
   if (values.endpoint !== undefined) {
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
   }
-  const report = await verifyLedger({
+  return {
     ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
     ...(ledger !== undefined && state !== undefined ? { tables: { ledger, state } } : {}),
-  });
+  };
+}
+
+async function profit(lenderId: string, values: Values): Promise<number> {
+  if (values.month === undefined || !/^\d{4}-(0[1-9]|1[0-2])$/.test(values.month)) return usage('--month YYYY-MM is required');
+  const where = tableOptions(values);
+  if (typeof where === 'string') return usage(where);
+  const report = await lenderProfitReport({ lenderId, month: values.month, ...where });
+  for (const line of formatProfitReport(report)) console.log(line);
+  return 0;
+}
+
+async function ledgerVerify(values: Values): Promise<number> {
+  const where = tableOptions(values);
+  if (typeof where === 'string') return usage(where);
+  const report = await verifyLedger(where);
   console.log(`loans checked: ${report.loansChecked}, entries checked: ${report.entriesChecked}`);
   for (const d of report.differences) console.log(`DIFFERENCE ${d.kind} loan ${d.loanId}${d.lenderId ? ` lender ${d.lenderId}` : ''}${d.entryId ? ` entry ${d.entryId}` : ''}: ${d.detail}`);
   console.log(report.differenceCount === 0 ? 'BALANCED: every position equals its entries, every entry balances' : `${report.differenceCount} differences`);

@@ -17,7 +17,8 @@ export interface VerifyReport {
   readonly differenceCount: number;
 }
 
-async function findTables(client: DynamoDBClient): Promise<Tables> {
+/** The ledger and state tables of the endpoint, found by their construct ids' prefixes. */
+export async function findTables(client: DynamoDBClient): Promise<Tables> {
   const names: string[] = [];
   let ExclusiveStartTableName: string | undefined;
   do {

@@ -21,6 +21,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/lenders', function: 'lenders', scopes: ANY },
   { method: 'GET', path: '/v1/lenders/{lenderId}', function: 'lenders', scopes: ANY },
   { method: 'GET', path: '/v1/lenders/{lenderId}/positions', function: 'positions', scopes: ANY },
+  { method: 'GET', path: '/v1/lenders/{lenderId}/profit', function: 'positions', scopes: ANY },
   { method: 'POST', path: '/v1/programs', function: 'programs', scopes: LEAD },
   { method: 'GET', path: '/v1/programs', function: 'programs', scopes: ANY },
   { method: 'GET', path: '/v1/programs/{programId}', function: 'programs', scopes: ANY },

@@ -12,6 +12,9 @@ import { decideLoanEvent, effective, loanEvents, type LoanRisk, type RepaymentLe
  * caller writes the new ledger and the entries in one transaction. docs/risk-update.md.
  */
 
+/** What the guarantee may still pay: without a cap, up to the remaining of a cap, or not known yet. */
+export type GuaranteeRoom = { readonly kind: 'UNCAPPED' } | { readonly kind: 'CAPPED'; readonly remainingMinor: bigint } | { readonly kind: 'UNKNOWN' };
+
 export interface RiskAssessment {
   /** The ledger to write, or null when the loan was already assessed for this date (or is settled). */
   readonly ledger: RepaymentLedger | null;
@@ -22,19 +25,18 @@ export interface RiskAssessment {
   readonly writtenOff: boolean;
   /** Why an action the program calls for was not taken (e.g. the guarantee cap is reached). */
   readonly held: string | null;
+  /** What the guarantor pays by this assessment's compensation (0 without one). */
+  readonly guaranteePaidMinor: bigint;
+  /** The lenders' principal outstanding after the assessment (0 once compensated or written off). */
+  readonly outstandingMinor: bigint;
 }
 
-export interface RiskOptions {
-  /** False when the guarantee may not pay (its cap is reached); the compensation is then held. */
-  readonly guaranteeAvailable: boolean;
-}
-
-export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: string, now: string, options: RiskOptions = { guaranteeAvailable: true }): RiskAssessment {
+export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: string, now: string, guarantee: GuaranteeRoom = { kind: 'UNCAPPED' }): RiskAssessment {
   const before = ledger.risk ?? null;
   const folded = foldRepayments(loan, effective(ledger), loanEvents(ledger));
   const summary = folded.account.summary(businessDate);
   if (before?.asOf === businessDate || (before !== null && before.asOf > businessDate)) {
-    return { ledger: null, entries: [], risk: before, status: summary.status, compensated: false, writtenOff: false, held: null };
+    return { ledger: null, entries: [], risk: before, status: summary.status, compensated: false, writtenOff: false, held: null, guaranteePaidMinor: 0n, outstandingMinor: summary.outstandingPrincipalMinor };
   }
   const dpd = folded.account.daysPastDue(businessDate);
   const profile = REGULATORY_PROFILES[loan.terms.regulatoryProfile];
@@ -50,28 +52,31 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
   let compensated = false;
   let writtenOff = false;
   let held: string | null = null;
+  let guaranteePaidMinor = 0n;
   const { guaranteeTriggerDpd, writeOffDpd } = loan.terms.lossSharing;
   const standing = folded.account.standing;
   const open = summary.status === 'ACTIVE';
   if (open && loan.terms.fees.guarantorLenderId !== null && guaranteeTriggerDpd !== null && dpd >= guaranteeTriggerDpd && !standing.compensated) {
-    if (options.guaranteeAvailable) {
-      const decision = decideLoanEvent(
-        loan,
-        next,
-        { type: 'COMPENSATION', eventId: `RISK-${businessDate}`, valueDate: businessDate, reason: `${dpd} days past due, trigger ${guaranteeTriggerDpd}`, transfer: null },
-        businessDate,
-        now,
-      );
-      if (decision.kind === 'BOOK') {
+    const decision = decideLoanEvent(
+      loan,
+      next,
+      { type: 'COMPENSATION', eventId: `RISK-${businessDate}`, valueDate: businessDate, reason: `${dpd} days past due, trigger ${guaranteeTriggerDpd}`, transfer: null },
+      businessDate,
+      now,
+    );
+    if (decision.kind === 'BOOK') {
+      const paidMinor = decision.booked.legs.filter((leg) => leg.account === 'GUARANTEE_RECEIVABLE' && leg.side === 'DEBIT').reduce((sum, leg) => sum + leg.amountMinor, 0n);
+      if (guarantee.kind === 'UNKNOWN') held = 'GUARANTEE_CAP_UNKNOWN';
+      else if (guarantee.kind === 'CAPPED' && paidMinor > guarantee.remainingMinor) held = 'GUARANTEE_CAP_REACHED';
+      else {
         next = decision.ledger;
         entries.push(...decision.entries);
         compensated = true;
+        guaranteePaidMinor = paidMinor;
       }
-    } else {
-      held = 'GUARANTEE_CAP_REACHED';
     }
   }
-  if ((open || summary.status === 'COMPENSATED' || compensated) && writeOffDpd !== null && writeOffDpd !== undefined && dpd >= writeOffDpd && !standing.writtenOff) {
+  if ((open || summary.status === 'COMPENSATED') && writeOffDpd !== null && writeOffDpd !== undefined && dpd >= writeOffDpd && !standing.writtenOff) {
     const decision = decideLoanEvent(
       loan,
       next,
@@ -93,5 +98,7 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
     compensated,
     writtenOff,
     held,
+    guaranteePaidMinor,
+    outstandingMinor: compensated || writtenOff ? 0n : summary.outstandingPrincipalMinor,
   };
 }

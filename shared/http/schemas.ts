@@ -261,6 +261,8 @@ export const startRiskUpdateRequest = z.strictObject({ businessDate: isoDate });
 
 export const ledgerCheckPath = z.object({ businessDate: isoDate });
 
+export const profitQuery = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM') });
+
 export const versionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
 
 export const errorResponse = z.object({

@@ -72,6 +72,8 @@ export interface LoanStore {
 export interface LedgerStore {
   positionsOfLender(lenderId: string): Promise<Position[]>;
   loanLedger(loanId: string): Promise<{ entries: JournalEntry[]; positions: Position[] }>;
+  /** Every entry of a business date, all loans (the date index, shard by shard). */
+  entriesOfDate(businessDate: string): Promise<JournalEntry[]>;
 }
 
 /** What the API answered when a repayment was first booked; a replay answers it again. */
@@ -91,6 +93,27 @@ export interface RepaymentWrite {
   readonly positions: readonly { readonly position: Position; readonly expectedVersion: number }[];
   /** The record of a new repayment id, written only if the id is new. */
   readonly record: RepaymentRecord | null;
+  /** A compensation under a capped guarantee: the program's pool, written at its version read. */
+  readonly guaranteePool?: { readonly pool: GuaranteePool; readonly expectedVersion: number };
+}
+
+/**
+ * A program's default-loss guarantee under a profile that caps it (IN-2025: 5% of loans
+ * outstanding): the outstanding principal of its loans at the last risk update, and what the
+ * guarantor has paid so far.
+ */
+export interface GuaranteePool {
+  readonly programId: string;
+  readonly baseMinor: bigint;
+  readonly baseAsOf: string;
+  readonly paidMinor: bigint;
+  readonly version: number;
+}
+
+export interface GuaranteePoolStore {
+  get(programId: string): Promise<GuaranteePool | null>;
+  /** Sets the base of the day, keeping what was paid; a rerun of the date writes the same base. */
+  setBase(programId: string, baseMinor: bigint, asOf: string): Promise<void>;
 }
 
 export interface RepaymentStore {

@@ -337,6 +337,7 @@ describe('HTTP API', () => {
     ['POST /v1/applications/{applicationId}/decisions', 'applications', ['colend/partner']],
     ['POST /v1/applications/{applicationId}/disbursement', 'applications', LEAD],
     ['GET /v1/lenders/{lenderId}/positions', 'positions', ANY],
+    ['GET /v1/lenders/{lenderId}/profit', 'positions', ANY],
     ['POST /v1/ledger-checks', 'ledger-checks', ['colend/lead', 'colend/finance']],
     ['GET /v1/ledger-checks/{businessDate}', 'ledger-checks', ANY],
     ['POST /v1/risk-updates', 'risk-updates', ['colend/lead', 'colend/finance']],

@@ -29,6 +29,7 @@ const MATRIX: Readonly<Record<string, Probe>> = {
   'GET /v1/lenders': { path: () => '/v1/lenders', expect: anyReader },
   'GET /v1/lenders/{lenderId}': { path: (w) => `/v1/lenders/${w.bankA}`, expect: ownData },
   'GET /v1/lenders/{lenderId}/positions': { path: (w) => `/v1/lenders/${w.bankA}/positions`, expect: ownData },
+  'GET /v1/lenders/{lenderId}/profit': { path: (w) => `/v1/lenders/${w.bankA}/profit?month=2026-11`, expect: ownData },
   'POST /v1/programs': { path: () => '/v1/programs', body: (w) => programBody(w), expect: leadWrite },
   'GET /v1/programs': { path: () => '/v1/programs', expect: anyReader },
   'GET /v1/programs/{programId}': { path: (w) => `/v1/programs/${w.programId}`, expect: ownData },

@@ -35,6 +35,8 @@ import {
   type RepaymentRecord,
   type RepaymentStore,
   type RepaymentWrite,
+  type GuaranteePool,
+  type GuaranteePoolStore,
   type RiskRunReport,
   type RiskRunStore,
   type ReviewRequested,
@@ -87,6 +89,7 @@ export class InMemoryDb {
   readonly repaymentLedgers = new Map<string, RepaymentLedger>();
   readonly repaymentRecords = new Map<string, RepaymentRecord>();
   readonly riskRuns = new Map<string, RiskRunReport>();
+  readonly guaranteePools = new Map<string, GuaranteePool>();
   /** Atomic writes that succeeded. */
   transactions = 0;
 
@@ -290,6 +293,10 @@ export class InMemoryLedgerStore implements LedgerStore {
     const positions = [...this.db.positions.values()].filter((p) => p.loanId === loanId).map(copy);
     return { entries, positions };
   }
+
+  async entriesOfDate(businessDate: string): Promise<JournalEntry[]> {
+    return [...this.db.entries.values()].filter((e) => e.businessDate === businessDate).map(copy);
+  }
 }
 
 /** The repayment ledger, entries, positions and records, written as the adapter does: all or nothing. */
@@ -313,6 +320,7 @@ export class InMemoryRepaymentStore implements RepaymentStore {
         const current = db.positions.get(pairKey(position.loanId, position.lenderId));
         return { entity: 'position', fails: expectedVersion === 0 ? current !== undefined : current?.version !== expectedVersion };
       }),
+      ...(change.guaranteePool ? [{ entity: 'guarantee-pool', fails: db.guaranteePools.get(change.guaranteePool.pool.programId)?.version !== change.guaranteePool.expectedVersion }] : []),
       ...(change.record ? [{ entity: 'repayment-record', fails: db.repaymentRecords.has(change.record.repaymentId) }] : []),
     ];
     db.transact(guards, () => {
@@ -320,12 +328,27 @@ export class InMemoryRepaymentStore implements RepaymentStore {
       for (const e of change.entries) db.entries.set(pairKey(e.loanId, e.entryId), copy(e));
       for (const { position } of change.positions) db.positions.set(pairKey(position.loanId, position.lenderId), copy(position));
       if (change.record) db.repaymentRecords.set(change.record.repaymentId, copy(change.record));
+      if (change.guaranteePool) db.guaranteePools.set(change.guaranteePool.pool.programId, copy(change.guaranteePool.pool));
     });
   }
 
   async record(repaymentId: string): Promise<RepaymentRecord | null> {
     const record = this.db.repaymentRecords.get(repaymentId);
     return record ? copy(record) : null;
+  }
+}
+
+export class InMemoryGuaranteePoolStore implements GuaranteePoolStore {
+  constructor(private readonly db: InMemoryDb) {}
+
+  async get(programId: string): Promise<GuaranteePool | null> {
+    const pool = this.db.guaranteePools.get(programId);
+    return pool ? copy(pool) : null;
+  }
+
+  async setBase(programId: string, baseMinor: bigint, asOf: string): Promise<void> {
+    const known = this.db.guaranteePools.get(programId);
+    this.db.guaranteePools.set(programId, { programId, baseMinor, baseAsOf: asOf, paidMinor: known?.paidMinor ?? 0n, version: (known?.version ?? 0) + 1 });
   }
 }
 
@@ -598,6 +621,7 @@ export function createInMemoryStores(at: string = NOW) {
     exposure: new InMemoryExposureStore(db),
     repayments: new InMemoryRepaymentStore(db),
     riskRuns: new InMemoryRiskRunStore(db),
+    guaranteePools: new InMemoryGuaranteePoolStore(db),
     workflow: new RecordingWorkflowStarter(),
     review: new RecordingWorkflowStarter('arn:aws:states:cn-north-1:123456789012:stateMachine:JointReview'),
     tasks: new RecordingTaskResumer(),

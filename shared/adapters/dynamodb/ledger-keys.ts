@@ -7,9 +7,10 @@ export const ledgerKeys = {
   loanPartition: (loanId: string) => `LOAN#${loanId}`,
   entry: (loanId: string, entryId: string) => ({ pk: `LOAN#${loanId}`, sk: `ENTRY#${entryId}` }),
   entryIndex: (businessDate: string, loanId: string, entryId: string) => ({
-    gsi1pk: `ENTRYDATE#${businessDate}#${pad(loanShard(loanId))}`,
+    gsi1pk: ledgerKeys.entryDatePartition(businessDate, loanShard(loanId)),
     gsi1sk: `${loanId}#${entryId}`,
   }),
+  entryDatePartition: (businessDate: string, shard: number) => `ENTRYDATE#${businessDate}#${pad(shard)}`,
   entryPrefix: 'ENTRY#',
   position: (loanId: string, lenderId: string) => ({ pk: `LOAN#${loanId}`, sk: `POS#${lenderId}` }),
   positionIndex: (lenderId: string, loanId: string) => ({ gsi1pk: `LENDER#${lenderId}`, gsi1sk: `LOAN#${loanId}` }),

@@ -1,8 +1,8 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Position } from '../../domain/ledger.ts';
 import { emptyLedger, type BookedRepayment, type RepaymentLedger } from '../../domain/repayment-booking.ts';
 import type { LenderRepaymentParts, Recovery, RepaymentSplit } from '../../domain/repayment-split.ts';
-import type { RepaymentRecord, RepaymentStore, RepaymentWrite } from '../../ports/stores.ts';
+import type { GuaranteePool, GuaranteePoolStore, RepaymentRecord, RepaymentStore, RepaymentWrite } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
 import { ledgerKeys } from './ledger-keys.ts';
@@ -94,6 +94,21 @@ export class DynamoRepaymentStore implements RepaymentStore {
         },
         entity: 'position',
       })),
+      ...(change.guaranteePool === undefined
+        ? []
+        : [
+            {
+              op: {
+                Put: {
+                  TableName: this.tables.state,
+                  Item: { ...stateKeys.guaranteePool(change.guaranteePool.pool.programId), entityType: 'GuaranteePool', ...(encode(change.guaranteePool.pool) as Item) },
+                  ConditionExpression: 'version = :pool',
+                  ExpressionAttributeValues: { ':pool': change.guaranteePool.expectedVersion },
+                },
+              },
+              entity: 'guarantee-pool',
+            },
+          ]),
       ...(change.record === null
         ? []
         : [
@@ -155,4 +170,28 @@ function fromStored(stored: StoredLedger): RepaymentLedger {
       return { ...r, split };
     }),
   };
+}
+
+/** The programs' capped guarantees (StateTable S22). */
+export class DynamoGuaranteePoolStore implements GuaranteePoolStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async get(programId: string): Promise<GuaranteePool | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.guaranteePool(programId), ConsistentRead: true }));
+    return out.Item ? decode<GuaranteePool>(stripKeys(out.Item as Item)) : null;
+  }
+
+  async setBase(programId: string, baseMinor: bigint, asOf: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tables.state,
+        Key: stateKeys.guaranteePool(programId),
+        UpdateExpression: 'SET entityType = :type, programId = :id, baseMinor = :base, baseAsOf = :asOf, paidMinor = if_not_exists(paidMinor, :zero) ADD version :one',
+        ExpressionAttributeValues: { ':type': 'GuaranteePool', ':id': programId, ':base': baseMinor.toString(), ':asOf': asOf, ':zero': '0', ':one': 1 },
+      }),
+    );
+  }
 }

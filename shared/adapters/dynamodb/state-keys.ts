@@ -20,6 +20,7 @@ export const stateKeys = {
   idempotency: (scopeKey: string) => ({ pk: `IDEM#${scopeKey}`, sk: 'IDEM' }),
   ledgerCheck: (businessDate: string) => ({ pk: `LEDGERCHECK#${businessDate}`, sk: 'REPORT' }),
   riskRun: (businessDate: string) => ({ pk: `RISKRUN#${businessDate}`, sk: 'REPORT' }),
+  guaranteePool: (programId: string) => ({ pk: `PROGRAM#${programId}`, sk: 'GUARANTEE' }),
   application: (applicationId: string) => ({ pk: `APP#${applicationId}`, sk: 'APP' }),
   applicationPartition: (applicationId: string) => `APP#${applicationId}`,
   applicationIndex: (status: string, createdAt: string, applicationId: string) => ({ gsi1pk: `APPSTATUS#${status}`, gsi1sk: `${createdAt}#${applicationId}` }),

@@ -21,7 +21,7 @@ import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
 import { ledgerKeys } from './ledger-keys.ts';
 import { applicationChangeOp, exposureOp, quotaOp, reservationStateOp } from './application-store.ts';
-import { stateKeys } from './state-keys.ts';
+import { LOAN_SHARDS, stateKeys } from './state-keys.ts';
 
 const notExists = 'attribute_not_exists(pk)';
 
@@ -259,6 +259,20 @@ export class DynamoLedgerStore implements LedgerStore {
     const entries = items.filter((i) => i.entityType === 'JournalEntry').map((i) => fromItem<JournalEntry>(i) as JournalEntry);
     const positions = items.filter((i) => i.entityType === 'Position').map((i) => fromItem<Position>(i) as Position);
     return { entries, positions };
+  }
+
+  async entriesOfDate(businessDate: string): Promise<JournalEntry[]> {
+    const shards = await Promise.all(
+      Array.from({ length: LOAN_SHARDS }, (_, shard) =>
+        queryAll(this.doc, {
+          TableName: this.tables.ledger,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': ledgerKeys.entryDatePartition(businessDate, shard) },
+        }),
+      ),
+    );
+    return shards.flat().map((i) => fromItem<JournalEntry>(i) as JournalEntry);
   }
 }
 

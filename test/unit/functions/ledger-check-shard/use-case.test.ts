@@ -48,6 +48,7 @@ describe('verifyShard', () => {
     const ledger: LedgerStore = {
       positionsOfLender: async () => [],
       loanLedger: async (loanId) => ({ entries: [] as JournalEntry[], positions: orphans(loanId) }),
+      entriesOfDate: async () => [],
     };
     const result = await verifyShard({ loans: loans as LoanStore, ledger }, 3);
     expect(result.differenceCount).toBe(1200);

@@ -1,0 +1,43 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient, createStores, type Tables } from '../../shared/adapters/dynamodb/index.ts';
+import type { ProfitReport } from '../../shared/domain/profit.ts';
+import { getLenderProfit } from '../../functions/positions/use-case.ts';
+import { findTables } from './ledger-verify.ts';
+
+export interface ProfitOptions {
+  readonly lenderId: string;
+  readonly month: string;
+  /** A DynamoDB endpoint (DynamoDB Local under `npm start`); AWS when absent. */
+  readonly endpoint?: string;
+  readonly tables?: Tables;
+}
+
+/** `colend profit <lenderId> --month YYYY-MM`: the same figures as `GET /v1/lenders/{id}/profit`. */
+export async function lenderProfitReport(options: ProfitOptions): Promise<ProfitReport> {
+  const client = new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
+  try {
+    const stores = createStores(createDocumentClient(client), options.tables ?? (await findTables(client)));
+    return await getLenderProfit(stores, null, options.lenderId, options.month);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Minor units as major units with two decimals: 123456 → "1234.56". */
+function major(minor: bigint): string {
+  const sign = minor < 0n ? '-' : '';
+  const abs = minor < 0n ? -minor : minor;
+  return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
+
+export function formatProfitReport(report: ProfitReport): string[] {
+  const lines = [`profit of ${report.lenderId}, ${report.from} to ${report.to}`];
+  if (report.byCurrency.length === 0) lines.push('no entries in the month');
+  for (const p of report.byCurrency) {
+    lines.push(
+      `${p.currency}: interest ${major(p.interestIncomeMinor)}, penalty ${major(p.penaltyIncomeMinor)}, fees and spread ${major(p.feeIncomeMinor)}, ` +
+        `guarantee fees ${major(p.guaranteeFeesMinor)}, losses ${major(p.lossesMinor)}, net ${major(p.netMinor)} (${p.loans} loans, ${p.entries} entries)`,
+    );
+  }
+  return lines;
+}

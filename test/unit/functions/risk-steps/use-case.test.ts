@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { bookWith } from '../../../../functions/loans/use-case.ts';
+import { assessShard, recordReport } from '../../../../functions/risk-steps/use-case.ts';
+import { loanShard } from '../../../../shared/adapters/dynamodb/state-keys.ts';
+import type { Program } from '../../../../shared/domain/program.ts';
+import {
+  GUARANTOR_ID,
+  LEAD_ID,
+  NOW,
+  PARTNER_A,
+  aBookLoanRequest,
+  aBorrower,
+  aLender,
+  aParticipant,
+  aProgram,
+  anIndiaLenders,
+  anIndiaProgramTerms,
+  plan,
+} from '../../../support/builders.ts';
+import { createInMemoryStores, seed, type InMemoryStores } from '../../../support/in-memory-stores.ts';
+
+/** IN-2025: lead 20%, partner 80%, a guarantor compensating at 30 days past due, its guarantee capped at 5%. */
+function inProgram(): Program {
+  const terms = anIndiaProgramTerms({
+    participants: [aParticipant(LEAD_ID, 'LEAD', 2000, { priority: 0 }), aParticipant(PARTNER_A, 'PARTNER', 8000, { priority: 1 }), aParticipant(GUARANTOR_ID, 'GUARANTOR', null, { priority: 9 })],
+    fees: { serviceFeeRate: null, guaranteeFeeRate: null, guarantorLenderId: GUARANTOR_ID },
+    lossSharing: { method: 'PRO_RATA', leadFirstLossCapBps: null, guaranteeTriggerDpd: 30, guaranteeCoversInterest: false, writeOffDpd: null },
+  });
+  return aProgram({ ...terms, programId: 'MSME-2025' });
+}
+
+async function world(loans: readonly string[]): Promise<{ stores: InMemoryStores; program: Program }> {
+  const stores = createInMemoryStores();
+  const program = inProgram();
+  seed(stores, { lenders: [...anIndiaLenders(), aLender({ lenderId: GUARANTOR_ID, roles: ['GUARANTOR'], currency: 'INR' })], programs: [program] });
+  for (const loanId of loans) {
+    const request = aBookLoanRequest({
+      loanId,
+      programId: program.programId,
+      currency: 'INR',
+      borrower: aBorrower({ region: 'IN-MH' }),
+      principalMinor: 1_000_000n,
+      disbursementDate: '2025-01-10',
+      fundingPlan: plan([LEAD_ID, 200_000n], [PARTNER_A, 800_000n]),
+    });
+    await bookWith(stores, request, program, NOW, { seal: null, reservations: [], applicationChange: null });
+  }
+  return { stores, program };
+}
+
+const deps = (stores: InMemoryStores) => ({ loans: stores.loans, repayments: stores.repayments, riskRuns: stores.riskRuns, guaranteePools: stores.guaranteePools, clock: stores.clock });
+
+describe('assessShard under a capped guarantee (IN-2025: 5% of loans outstanding)', () => {
+  it('holds a compensation while no run has measured the cap, then pays within it and records what was paid', async () => {
+    const { stores } = await world(['IN-1']);
+    const shard = loanShard('IN-1');
+    // Nothing paid since 2025-01-10: 90 days past due on 2025-05-11 (first due 2025-02-10).
+    const first = await assessShard(deps(stores), shard, '2025-05-11');
+    expect(first.compensated).toEqual([]);
+    expect(first.held.map((h) => h.code)).toEqual(['GUARANTEE_CAP_UNKNOWN']);
+    expect(first.outstandingByProgram).toEqual({ 'MSME-2025': '1000000' });
+    // The base is set by the report: 5% of 1,000,000 is 50,000, short of the 1,000,000 claim.
+    await recordReport(deps(stores), '2025-05-11', [first]);
+    expect(await stores.guaranteePools.get('MSME-2025')).toMatchObject({ baseMinor: 1_000_000n, paidMinor: 0n, version: 1 });
+    const second = await assessShard(deps(stores), shard, '2025-05-12');
+    expect(second.held.map((h) => h.code)).toEqual(['GUARANTEE_CAP_REACHED']);
+    expect(second.compensated).toEqual([]);
+  });
+
+  it('compensates while the claim fits under the cap, in the same write as the pool', async () => {
+    const loans = Array.from({ length: 20 }, (_, i) => `IN-${String(i).padStart(2, '0')}`);
+    const { stores } = await world(loans);
+    // A base of 20 loans outstanding (20,000,000): the cap is 1,000,000, one loan's principal.
+    const shards = await Promise.all(Array.from(new Set(loans.map(loanShard))).map((s) => assessShard(deps(stores), s, '2025-02-09')));
+    await recordReport(deps(stores), '2025-02-09', shards);
+    expect((await stores.guaranteePools.get('MSME-2025'))?.baseMinor).toBe(20_000_000n);
+    const results = [];
+    for (const s of Array.from(new Set(loans.map(loanShard))).sort((a, b) => a - b)) results.push(await assessShard(deps(stores), s, '2025-05-11'));
+    const compensated = results.flatMap((r) => r.compensated);
+    const held = results.flatMap((r) => r.held);
+    expect(compensated).toHaveLength(1);
+    expect(held).toHaveLength(19);
+    expect(new Set(held.map((h) => h.code))).toEqual(new Set(['GUARANTEE_CAP_REACHED']));
+    expect(await stores.guaranteePools.get('MSME-2025')).toMatchObject({ paidMinor: 1_000_000n, version: 2 });
+  });
+});
