@@ -1,16 +1,20 @@
 /**
  * `npm run bench`: local performance figures. Prints; asserts nothing about time.
- *   BENCH_LOANS_PER_CLIENT (default 100), BENCH_APPLICATIONS (default 100) and BENCH_SPLITS
- *   (default 200000) set the run sizes.
+ *   BENCH_LOANS_PER_CLIENT (default 100), BENCH_APPLICATIONS (default 100), BENCH_SPLITS
+ *   (default 200000), BENCH_REPAYMENTS (default 2000, one per call) and BENCH_REPAYMENT_BATCHES
+ *   (default 5 calls of 25 per client) set the run sizes.
  */
 import { startLocalStack } from '../../infra/local/stack.ts';
 import { benchBooking, printBooking } from './booking.ts';
+import { benchRepayments, printRepaymentCapacity, printRepayments, repaymentCapacity } from './repayments.ts';
 import { benchReview, printReview } from './review.ts';
 import { benchSplit } from './split.ts';
 import { benchStartup, printStartup } from './startup.ts';
 
 const loansPerClient = Number(process.env.BENCH_LOANS_PER_CLIENT ?? '100');
 const applications = Number(process.env.BENCH_APPLICATIONS ?? '100');
+const repayments = Number(process.env.BENCH_REPAYMENTS ?? '2000');
+const repaymentBatches = Number(process.env.BENCH_REPAYMENT_BATCHES ?? '5');
 
 console.log(`Colend local benchmarks, Node ${process.version}, ${new Date().toISOString()}`);
 benchSplit(Number(process.env.BENCH_SPLITS ?? '200000')); // the pure engine, before anything local starts
@@ -42,6 +46,11 @@ try {
   const review = await benchReview(stack, applications, 8);
   printReview(review);
   console.log(perUnit(before, review.applications + review.failures, 'application, intake to booked', review.polls));
+  // Last, so the figures above run on the same data as before repayments were measured.
+  await benchRepayments(stack, 80, 0); // warm-up
+  const repayment = await benchRepayments(stack, repayments, repaymentBatches);
+  printRepayments(repayment);
+  printRepaymentCapacity(await repaymentCapacity(stack, repayment));
 } finally {
   await stack.stop();
 }
