@@ -181,7 +181,8 @@ export async function commitLedgerChange<R>(
       if (error.entity === 'repayment-record') await onRecordTaken();
       else if (error.reason !== 'BUSY' && !['repayment-ledger', 'position', 'guarantee-pool'].includes(error.entity)) throw error;
       if (attempt >= REPAYMENT_ATTEMPTS) throw new WriteConflict('BUSY', 'repayment-ledger');
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 5 * Math.min(attempt, 10))));
+      // Full jitter, growing with each loss: writers that collided spread out instead of colliding again.
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * Math.min(160, 10 * 2 ** Math.min(attempt, 5)))));
     }
   }
 }

@@ -93,6 +93,7 @@ export async function getLoanRepayments(deps: RepaymentsDeps, principal: Princip
   const lastValueDate = [...ledger.repayments, ...(ledger.events ?? [])].reduce((last, r) => (r.valueDate > last ? r.valueDate : last), loan.disbursementDate);
   const asOf = today > lastValueDate ? today : lastValueDate;
   const summary = account.summary(asOf);
+  const accruals = account.accruals(asOf);
   const only = restrictedTo(principal);
   return {
     loanId,
@@ -104,9 +105,19 @@ export async function getLoanRepayments(deps: RepaymentsDeps, principal: Princip
     penaltyOutstandingMinor: summary.penaltyOutstandingMinor,
     suspenseMinor: only === null ? summary.suspenseMinor : null,
     reschedules: summary.reschedules,
+    interestDueMinor: accruals.interestDueMinor,
+    interestAccruedMinor: accruals.interestAccruedMinor,
     lenders: [...summary.outstandingByLender]
       .filter(([lenderId]) => only === null || lenderId === only)
-      .map(([lenderId, outstandingPrincipalMinor]) => ({ lenderId, outstandingPrincipalMinor })),
+      .map(([lenderId, outstandingPrincipalMinor]) => {
+        const parts = accruals.byLender.get(lenderId);
+        return {
+          lenderId,
+          outstandingPrincipalMinor,
+          interestAccruedMinor: (parts?.interestMinor ?? 0n) + (parts?.spreadMinor ?? 0n),
+          penaltyAccruedMinor: parts?.penaltyMinor ?? 0n,
+        };
+      }),
     instalments: only === null ? summary.instalments : null,
     risk: ledger.risk ?? null,
     repayments: ledger.repayments.map((r) => onlyOwnPart(viewOf(loan, r, []), only)),

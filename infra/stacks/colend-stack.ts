@@ -129,10 +129,12 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   },
   repayments: {
     id: 'RepaymentsFunction',
-    description: 'Repayments API: intake (one or a batch), reversal, lookup',
+    description: 'Repayments API: intake (one or a batch), reversal, transfers, write-off, lookup',
     stateTable: 'read',
     ledgerTable: 'read',
     starts: 'repaymentSplit',
+    // A batch of 100 runs through the workflow 8 at a time; API Gateway waits at most 29 s.
+    timeout: Duration.seconds(29),
   },
   'repayment-book': {
     id: 'RepaymentBookFunction',

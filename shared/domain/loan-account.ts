@@ -537,6 +537,33 @@ export class LoanAccount {
     };
   }
 
+  /**
+   * Interest and penalty accrued and unpaid at `asOf` (not before the last event), and each
+   * lender's part of them: what it would receive if the borrower paid them now. Interest is the
+   * unpaid interest of the rows due by `asOf` and the interest accrued daily on the principal not
+   * yet due since the current period began; penalty is the penalty and compound interest accrued.
+   * Nothing is booked: income is booked when paid.
+   */
+  accruals(asOf: string): { interestDueMinor: bigint; interestAccruedMinor: bigint; penaltyMinor: bigint; byLender: ReadonlyMap<string, LenderRepaymentParts> } {
+    this.accrueTo(asOf);
+    const portions: InterestPortion[] = [];
+    let interestDueMinor = 0n;
+    for (const row of this.rows) {
+      if (compareIsoDates(row.dueDate, asOf) > 0) break;
+      const unpaid = row.interestMinor - row.paidInterestMinor;
+      if (unpaid === 0n) continue;
+      interestDueMinor += unpaid;
+      portions.push({ number: row.number, amountMinor: unpaid, start: row.periodStart, end: row.dueDate });
+    }
+    const first = this.firstFutureRow(asOf);
+    const interestAccruedMinor = first === undefined ? 0n : this.accruedInterest(first.periodStart, asOf, this.notDuePrincipal(first));
+    if (first !== undefined && interestAccruedMinor > 0n) portions.push({ number: first.number, amountMinor: interestAccruedMinor, start: first.periodStart, end: asOf });
+    const covered: Covered = { ...ZERO_COVERED, penaltyMinor: this.penaltyOutstandingMinor, overdueInterestMinor: interestDueMinor + interestAccruedMinor };
+    const live = this.claim === null && this.writtenOff === null && totalCovered(covered) > 0n;
+    const byLender = live ? this.splitAmong(covered, portions, asOf, false).perLender : new Map<string, LenderRepaymentParts>();
+    return { interestDueMinor, interestAccruedMinor, penaltyMinor: this.penaltyOutstandingMinor, byLender };
+  }
+
   /** Whether an early repayment has rebuilt the schedule. */
   get rescheduled(): boolean {
     return this.reschedules > 0;
@@ -786,7 +813,7 @@ export class LoanAccount {
    * is split on its own period and recorded against it, so a partner's entitlement for a period is
    * never paid twice.
    */
-  private splitAmong(covered: Covered, portions: readonly InterestPortion[], date: string): RepaymentSplit {
+  private splitAmong(covered: Covered, portions: readonly InterestPortion[], date: string, record = true): RepaymentSplit {
     const terms = this.loan.terms;
     if (terms.split.interestBasis !== 'LENDER_RATE') return splitRepayment(terms, this.holdings(null), covered, null);
     const withoutInterest: Covered = { ...covered, overdueInterestMinor: 0n, currentInterestMinor: 0n };
@@ -794,7 +821,7 @@ export class LoanAccount {
     for (const portion of portions) {
       const interestOnly: Covered = { ...ZERO_COVERED, currentInterestMinor: portion.amountMinor };
       const part = splitRepayment(terms, this.holdings(portion.number), interestOnly, { start: portion.start, end: portion.end });
-      for (const book of this.books) {
+      for (const book of record ? this.books : []) {
         const received = part.perLender.get(book.lenderId)?.interestMinor ?? 0n;
         if (received > 0n) book.interestByInstalment.set(portion.number, (book.interestByInstalment.get(portion.number) ?? 0n) + received);
       }

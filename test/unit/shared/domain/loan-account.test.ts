@@ -624,3 +624,31 @@ describe('LoanAccount refusals', () => {
     thrownBy(InvariantViolation, () => account.apply(ev('R-2', '2025-05-01', 1_000n, 2)));
   });
 });
+
+describe('accruals', () => {
+  it('accrues the current period daily on the principal not yet due, and splits it by outstanding', () => {
+    // 1,000,000 x 0.0725 x 10/360 = 2,013.89 -> 2,014; 30% of it is 604.2 -> 604 for each partner.
+    const { account } = foldRepayments(aLoan(), []);
+    const accruals = account.accruals('2025-03-11');
+    expect(accruals).toMatchObject({ interestDueMinor: 0n, interestAccruedMinor: 2_014n, penaltyMinor: 0n });
+    expect([...accruals.byLender].map(([id, p]) => [id, p.interestMinor, p.penaltyMinor])).toEqual([
+      ['LEAD-BANK', 806n, 0n],
+      ['PARTNER-A', 604n, 0n],
+      ['PARTNER-B', 604n, 0n],
+    ]);
+  });
+
+  it('adds the interest of a missed instalment and the penalty on it, ten days late', () => {
+    // Due 2025-04-01 and unpaid: 6,042 interest. Accrued since: 919,400 x 0.0725 x 10/360 = 1,851.60 -> 1,852.
+    // Penalty 80,600 x 0.10875 x 10/360 = 243.47 -> 243, compound 6,042 x 0.10875 x 10/360 = 18.25 -> 18.
+    const { account } = foldRepayments(aLoan(), []);
+    const accruals = account.accruals('2025-04-11');
+    expect(accruals).toMatchObject({ interestDueMinor: 6_042n, interestAccruedMinor: 1_852n, penaltyMinor: 261n });
+    // 7,894 interest: 2,368.2 -> 2,368 per partner, 3,158 to the lead; 261 penalty: 78.3 -> 78, lead 105.
+    expect([...accruals.byLender].map(([id, p]) => [id, p.interestMinor, p.penaltyMinor])).toEqual([
+      ['LEAD-BANK', 3_158n, 105n],
+      ['PARTNER-A', 2_368n, 78n],
+      ['PARTNER-B', 2_368n, 78n],
+    ]);
+  });
+});
