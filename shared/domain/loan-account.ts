@@ -5,7 +5,7 @@ import type { Leg } from './ledger.ts';
 import type { Loan } from './loan.ts';
 import { DEFAULT_PREPAYMENT, DEFAULT_WATERFALL, isFunding } from './program.ts';
 import { REGULATORY_PROFILES, RULES, formatBps } from './regulatory-profile.ts';
-import { applyWaterfall, totalCovered, type Covered, type Dues } from './repayment-waterfall.ts';
+import { NOTHING_COVERED, applyWaterfall, totalCovered, type Covered, type Dues } from './repayment-waterfall.ts';
 import { splitRepayment, type LenderHolding, type LenderRepaymentParts, type Recovery, type RepaymentSplit } from './repayment-split.ts';
 import { scheduleRemainderRule } from './schedule.ts';
 import { borrowerSchedule, levelPaymentMinor, loanLenderSchedules, loanSchedules, scheduleTermsOf } from './schedule.ts';
@@ -273,7 +273,7 @@ export class LoanAccount {
         portions.push({ number: row.number, amountMinor: unpaid, start: row.periodStart, end: row.dueDate });
       }
     }
-    const covered: Covered = { ...ZERO_COVERED, overdueInterestMinor: interestMinor, overduePrincipalMinor: outstanding };
+    const covered: Covered = { ...NOTHING_COVERED, overdueInterestMinor: interestMinor, overduePrincipalMinor: outstanding };
     const paid = this.splitAmong(covered, portions, event.valueDate);
     this.repayPrincipal(paid);
     const legs: Leg[] = [];
@@ -558,7 +558,7 @@ export class LoanAccount {
     const first = this.firstFutureRow(asOf);
     const interestAccruedMinor = first === undefined ? 0n : this.accruedInterest(first.periodStart, asOf, this.notDuePrincipal(first));
     if (first !== undefined && interestAccruedMinor > 0n) portions.push({ number: first.number, amountMinor: interestAccruedMinor, start: first.periodStart, end: asOf });
-    const covered: Covered = { ...ZERO_COVERED, penaltyMinor: this.penaltyOutstandingMinor, overdueInterestMinor: interestDueMinor + interestAccruedMinor };
+    const covered: Covered = { ...NOTHING_COVERED, penaltyMinor: this.penaltyOutstandingMinor, overdueInterestMinor: interestDueMinor + interestAccruedMinor };
     const live = this.claim === null && this.writtenOff === null && totalCovered(covered) > 0n;
     const byLender = live ? this.splitAmong(covered, portions, asOf, false).perLender : new Map<string, LenderRepaymentParts>();
     return { interestDueMinor, interestAccruedMinor, penaltyMinor: this.penaltyOutstandingMinor, byLender };
@@ -819,7 +819,7 @@ export class LoanAccount {
     const withoutInterest: Covered = { ...covered, overdueInterestMinor: 0n, currentInterestMinor: 0n };
     let result = splitRepayment(terms, this.holdings(null), withoutInterest, { start: date, end: date });
     for (const portion of portions) {
-      const interestOnly: Covered = { ...ZERO_COVERED, currentInterestMinor: portion.amountMinor };
+      const interestOnly: Covered = { ...NOTHING_COVERED, currentInterestMinor: portion.amountMinor };
       const part = splitRepayment(terms, this.holdings(portion.number), interestOnly, { start: portion.start, end: portion.end });
       for (const book of record ? this.books : []) {
         const received = part.perLender.get(book.lenderId)?.interestMinor ?? 0n;
@@ -853,16 +853,6 @@ export class LoanAccount {
     }
   }
 }
-
-const ZERO_COVERED: Covered = Object.freeze({
-  penaltyMinor: 0n,
-  overdueInterestMinor: 0n,
-  overduePrincipalMinor: 0n,
-  currentInterestMinor: 0n,
-  currentPrincipalMinor: 0n,
-  feesMinor: 0n,
-  excessMinor: 0n,
-});
 
 /** The order of effect: value date, then arrival. */
 export function compareEvents(a: Pick<RepaymentEvent, 'valueDate' | 'seq'>, b: Pick<RepaymentEvent, 'valueDate' | 'seq'>): number {

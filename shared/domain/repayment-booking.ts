@@ -238,18 +238,7 @@ function rebook(
     const outcome = folded.eventOutcomes.get(booked.eventId);
     if (outcome === undefined || sameLegs(booked.legs, outcome.legs)) return booked;
     const generation = booked.generation + 1;
-    const eventId = `${booked.type}-${booked.eventId}#${generation}`;
-    const undo = booked.legs.map((leg): Leg => ({ ...leg, side: leg.side === 'DEBIT' ? 'CREDIT' : 'DEBIT' }));
-    const entry = assertBalanced({
-      entryId: entryIdOf('REBOOK', eventId),
-      eventType: 'REBOOK',
-      eventId,
-      loanId: loan.loanId,
-      currency: loan.currency,
-      businessDate: booked.valueDate,
-      legs: [...undo, ...outcome.legs],
-      createdAt: now,
-    });
+    const entry = restatement(loan, `${booked.type}-${booked.eventId}#${generation}`, booked.valueDate, booked.legs, outcome.legs, now);
     entries.push(entry);
     rebooked.push(booked.eventId);
     return { ...booked, generation, entryId: entry.entryId, legs: outcome.legs };
@@ -337,16 +326,20 @@ function sameLegs(a: readonly Leg[], b: readonly Leg[]): boolean {
 function rebookEntry(loan: Loan, booked: BookedRepayment, split: RepaymentSplit, generation: number, now: string): JournalEntry {
   const before = repaymentEntry(loan.loanId, booked.repaymentId, booked.valueDate, loan.currency, booked.split, now);
   const after = repaymentEntry(loan.loanId, booked.repaymentId, booked.valueDate, loan.currency, split, now);
-  const undo = before.legs.map((leg): Leg => ({ ...leg, side: leg.side === 'DEBIT' ? 'CREDIT' : 'DEBIT' }));
-  const eventId = `${booked.repaymentId}#${generation}`;
+  return restatement(loan, `${booked.repaymentId}#${generation}`, booked.valueDate, before.legs, after.legs, now);
+}
+
+/** `REBOOK#<eventId>`: the legs in effect with debit and credit swapped, then the new legs. */
+function restatement(loan: Loan, eventId: string, businessDate: string, before: readonly Leg[], after: readonly Leg[], now: string): JournalEntry {
+  const undo = before.map((leg): Leg => ({ ...leg, side: leg.side === 'DEBIT' ? 'CREDIT' : 'DEBIT' }));
   return assertBalanced({
     entryId: entryIdOf('REBOOK', eventId),
     eventType: 'REBOOK',
     eventId,
     loanId: loan.loanId,
     currency: loan.currency,
-    businessDate: booked.valueDate,
-    legs: [...undo, ...after.legs],
+    businessDate,
+    legs: [...undo, ...after],
     createdAt: now,
   });
 }

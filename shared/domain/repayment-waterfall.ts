@@ -24,6 +24,17 @@ export interface Covered extends Dues {
   readonly excessMinor: bigint;
 }
 
+/** A payment that covers nothing: the start of a cover built component by component. */
+export const NOTHING_COVERED: Covered = Object.freeze({
+  penaltyMinor: 0n,
+  overdueInterestMinor: 0n,
+  overduePrincipalMinor: 0n,
+  currentInterestMinor: 0n,
+  currentPrincipalMinor: 0n,
+  feesMinor: 0n,
+  excessMinor: 0n,
+});
+
 type DuesField = keyof Dues;
 
 const FIELD_OF: Readonly<Record<WaterfallComponent, DuesField>> = {

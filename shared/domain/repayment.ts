@@ -4,7 +4,7 @@
  * reversal. The rules are written down in docs/repayments.md; the golden cases in
  * test/golden/repayments are computed from that page by a separate implementation.
  */
-export { DUES_FIELDS, applyWaterfall, totalCovered } from './repayment-waterfall.ts';
+export { DUES_FIELDS, NOTHING_COVERED, applyWaterfall, totalCovered } from './repayment-waterfall.ts';
 export type { Covered, Dues } from './repayment-waterfall.ts';
 export { lenderRateEntitlements, splitRepayment } from './repayment-split.ts';
 export type {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { formatMs, percentile } from './stats.ts';
-import { benchLender, call } from './setup.ts';
+import { call, setUpProgram } from './setup.ts';
 
 const CLIENTS = 8;
 
@@ -11,27 +11,7 @@ const CLIENTS = 8;
 export async function benchBooking(stack: LocalStack, loansPerClient: number) {
   const token = await stack.mintToken({ scopes: ['lead'] });
   const run = randomUUID().slice(0, 6).toUpperCase();
-  const [lead, a, b] = [`BLEAD_${run}`, `BBANKA_${run}`, `BBANKB_${run}`];
-  for (const [id, roles] of [[lead, ['LEAD']], [a, ['PARTNER']], [b, ['PARTNER']]] as const) {
-    if ((await call(stack, token, 'POST', '/v1/lenders', benchLender(id, [...roles]))).status !== 201) throw new Error('bench setup: lender');
-  }
-  const programId = `BPROG_${run}`;
-  const program = {
-    programId,
-    name: 'Bench',
-    currency: 'CNY',
-    leadLenderId: lead,
-    amountRange: { minMinor: '1000', maxMinor: '20000000' },
-    termMonthsRange: { min: 1, max: 36 },
-    repaymentMethods: ['EQUAL_INSTALLMENT'],
-    borrowerRateRange: { min: '0.01', max: '0.24' },
-    participants: [
-      { lenderId: lead, role: 'LEAD', targetShareBps: 4000 },
-      { lenderId: a, role: 'PARTNER', targetShareBps: 3000 },
-      { lenderId: b, role: 'PARTNER', targetShareBps: 3000 },
-    ],
-  };
-  if ((await call(stack, token, 'POST', '/v1/programs', program)).status !== 201) throw new Error('bench setup: program');
+  const { programId, lead, a, b } = await setUpProgram(stack, token, run, 'B');
 
   const latencies: number[] = [];
   let failures = 0;

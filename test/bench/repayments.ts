@@ -5,7 +5,7 @@ import { stateKeys } from '../../shared/adapters/dynamodb/state-keys.ts';
 import { LOCAL_CREDENTIALS, type LocalStack } from '../../infra/local/stack.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { formatMs, percentile } from './stats.ts';
-import { benchLender, call } from './setup.ts';
+import { call, setUpProgram } from './setup.ts';
 
 /**
  * Repayments end to end over HTTP: `POST /v1/repayments` → the RepaymentSplit workflow (Express,
@@ -34,32 +34,6 @@ interface Payment {
 
 type Counts = NonNullable<ReturnType<LocalStack['dynamoDbCounts']>>;
 const NO_COUNTS: Counts = { requests: {}, readRequests: 0, writeItems: 0, transactionalWriteItems: 0 };
-
-/** Lenders and a program of three lenders (40/30/30), as the booking benchmark sets them up. */
-async function setUpProgram(stack: LocalStack, token: string, run: string) {
-  const [lead, a, b] = [`PLEAD_${run}`, `PBANKA_${run}`, `PBANKB_${run}`];
-  for (const [id, roles] of [[lead, ['LEAD']], [a, ['PARTNER']], [b, ['PARTNER']]] as const) {
-    if ((await call(stack, token, 'POST', '/v1/lenders', benchLender(id, [...roles]))).status !== 201) throw new Error('bench setup: lender');
-  }
-  const programId = `PPROG_${run}`;
-  const program = {
-    programId,
-    name: 'Bench repayments',
-    currency: 'CNY',
-    leadLenderId: lead,
-    amountRange: { minMinor: '1000', maxMinor: '20000000' },
-    termMonthsRange: { min: 1, max: 36 },
-    repaymentMethods: ['EQUAL_INSTALLMENT'],
-    borrowerRateRange: { min: '0.01', max: '0.24' },
-    participants: [
-      { lenderId: lead, role: 'LEAD', targetShareBps: 4000 },
-      { lenderId: a, role: 'PARTNER', targetShareBps: 3000 },
-      { lenderId: b, role: 'PARTNER', targetShareBps: 3000 },
-    ],
-  };
-  if ((await call(stack, token, 'POST', '/v1/programs', program)).status !== 201) throw new Error('bench setup: program');
-  return { programId, lead, a, b };
-}
 
 /** Books each client's loans, the 8 clients at once (not measured). */
 async function bookLoans(stack: LocalStack, token: string, setup: Awaited<ReturnType<typeof setUpProgram>>, loansByClient: readonly string[][]): Promise<void> {
@@ -144,7 +118,7 @@ function delta(after: Readonly<Record<string, number>>, before: Readonly<Record<
 export async function benchRepayments(stack: LocalStack, repayments: number, batchesPerClient: number) {
   const token = await stack.mintToken({ scopes: ['lead'] });
   const run = randomUUID().slice(0, 6).toUpperCase();
-  const setup = await setUpProgram(stack, token, run);
+  const setup = await setUpProgram(stack, token, run, 'P');
   const singleLoans = Math.ceil(repayments / (CLIENTS * PAYMENTS_PER_LOAN));
   const batchLoans = BATCH * Math.ceil(batchesPerClient / PAYMENTS_PER_LOAN);
   const single = Array.from({ length: CLIENTS }, (_, c) => Array.from({ length: singleLoans }, (_, i) => `PL-${run}-${c}-${i}`));

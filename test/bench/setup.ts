@@ -25,3 +25,29 @@ export function benchLender(lenderId: string, roles: string[]) {
     limits: { exposureQuotaMinor: '100000000000000', perBorrowerCapMinor: '20000000' },
   };
 }
+
+/** A lead and two partner banks and a program funding 40/30/30, with ids of the run (`prefix` tells benchmarks apart). */
+export async function setUpProgram(stack: LocalStack, token: string, run: string, prefix: string) {
+  const [lead, a, b] = [`${prefix}LEAD_${run}`, `${prefix}BANKA_${run}`, `${prefix}BANKB_${run}`];
+  for (const [id, roles] of [[lead, ['LEAD']], [a, ['PARTNER']], [b, ['PARTNER']]] as const) {
+    if ((await call(stack, token, 'POST', '/v1/lenders', benchLender(id, [...roles]))).status !== 201) throw new Error('bench setup: lender');
+  }
+  const programId = `${prefix}PROG_${run}`;
+  const program = {
+    programId,
+    name: 'Bench',
+    currency: 'CNY',
+    leadLenderId: lead,
+    amountRange: { minMinor: '1000', maxMinor: '20000000' },
+    termMonthsRange: { min: 1, max: 36 },
+    repaymentMethods: ['EQUAL_INSTALLMENT'],
+    borrowerRateRange: { min: '0.01', max: '0.24' },
+    participants: [
+      { lenderId: lead, role: 'LEAD', targetShareBps: 4000 },
+      { lenderId: a, role: 'PARTNER', targetShareBps: 3000 },
+      { lenderId: b, role: 'PARTNER', targetShareBps: 3000 },
+    ],
+  };
+  if ((await call(stack, token, 'POST', '/v1/programs', program)).status !== 201) throw new Error('bench setup: program');
+  return { programId, lead, a, b };
+}

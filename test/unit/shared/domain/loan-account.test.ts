@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvariantViolation, RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
 import { LoanAccount, foldRepayments, type AccountInstalment, type RepaymentEvent, type RepaymentKind } from '../../../../shared/domain/loan-account.ts';
 import type { Loan } from '../../../../shared/domain/loan.ts';
-import type { Covered, Dues, LenderRepaymentParts } from '../../../../shared/domain/repayment.ts';
+import { NOTHING_COVERED, type Covered, type Dues, type LenderRepaymentParts } from '../../../../shared/domain/repayment.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
 import { LEAD_ID, PARTNER_A, PARTNER_B, aLoan, aParticipant, aProgramTerms } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
@@ -48,15 +48,8 @@ function perLender(lead: LenderRepaymentParts, a: LenderRepaymentParts, b: Lende
 }
 
 function dues(overrides: Partial<Dues> = {}): Dues {
-  return {
-    penaltyMinor: 0n,
-    overdueInterestMinor: 0n,
-    overduePrincipalMinor: 0n,
-    currentInterestMinor: 0n,
-    currentPrincipalMinor: 0n,
-    feesMinor: 0n,
-    ...overrides,
-  };
+  const { excessMinor: _excess, ...nothing } = NOTHING_COVERED;
+  return { ...nothing, ...overrides };
 }
 
 function covered(overrides: Partial<Covered> = {}): Covered {

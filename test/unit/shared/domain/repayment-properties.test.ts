@@ -4,7 +4,7 @@ import { applyLegs, imbalances, type JournalEntry } from '../../../../shared/dom
 import { DAY_COUNTS, ROUNDING_MODES, addDays } from '../../../../shared/domain/money/index.ts';
 import type { WaterfallComponent } from '../../../../shared/domain/program.ts';
 import { DEFAULT_WATERFALL } from '../../../../shared/domain/program.ts';
-import type { Covered, Dues, InterestPeriod, LenderHolding, RepaymentSplit, RepaymentTerms } from '../../../../shared/domain/repayment.ts';
+import { NOTHING_COVERED, type Covered, type Dues, type InterestPeriod, type LenderHolding, type RepaymentSplit, type RepaymentTerms } from '../../../../shared/domain/repayment.ts';
 import {
   applyWaterfall,
   lenderRateEntitlements,
@@ -157,16 +157,6 @@ function sumParts(split: RepaymentSplit): bigint {
 }
 
 const RUNS = { numRuns: 400 };
-
-const NOTHING_COVERED: Covered = {
-  penaltyMinor: 0n,
-  overdueInterestMinor: 0n,
-  overduePrincipalMinor: 0n,
-  currentInterestMinor: 0n,
-  currentPrincipalMinor: 0n,
-  feesMinor: 0n,
-  excessMinor: 0n,
-};
 
 describe('repayment split properties', () => {
   it('the waterfall covers components in order, never more than due, and accounts for the whole payment', () => {

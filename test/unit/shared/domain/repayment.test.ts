@@ -5,7 +5,7 @@ import { bookLoan } from '../../../../shared/domain/loan.ts';
 import { Decimal, accrueInterest } from '../../../../shared/domain/money/index.ts';
 import type { ProgramTerms, WaterfallComponent } from '../../../../shared/domain/program.ts';
 import { DEFAULT_WATERFALL } from '../../../../shared/domain/program.ts';
-import type { Covered, Dues, LenderHolding, RepaymentSplit, RepaymentTerms } from '../../../../shared/domain/repayment.ts';
+import { NOTHING_COVERED, type Covered, type Dues, type LenderHolding, type RepaymentSplit, type RepaymentTerms } from '../../../../shared/domain/repayment.ts';
 import {
   applyWaterfall,
   lenderRateEntitlements,
@@ -53,15 +53,8 @@ const THREE: readonly LenderHolding[] = [
 ];
 
 function dues(overrides: Partial<Dues> = {}): Dues {
-  return {
-    penaltyMinor: 0n,
-    overdueInterestMinor: 0n,
-    overduePrincipalMinor: 0n,
-    currentInterestMinor: 0n,
-    currentPrincipalMinor: 0n,
-    feesMinor: 0n,
-    ...overrides,
-  };
+  const { excessMinor: _excess, ...nothing } = NOTHING_COVERED;
+  return { ...nothing, ...overrides };
 }
 
 /** A monthly instalment: 1,000.00 of interest, 8,333.33 of principal, 20.00 of fees. */
