@@ -7,6 +7,6 @@ import { splitAndBook } from './use-case.ts';
 import { cachedLoans } from './loan-cache.ts';
 
 const stores = createStores(createDocumentClient(), tablesFromEnv());
-const deps = { loan: cachedLoans(stores.loans), repayments: stores.repayments, clock: systemClock };
+const deps = { loan: cachedLoans(stores.loans), repayments: stores.repayments, programPools: stores.programPools, clock: systemClock };
 
 export const handler = middy<unknown, unknown>().handler((event) => splitAndBook(deps, validate(repaymentStepInput, event)));

@@ -15,12 +15,14 @@ import {
 } from '../../shared/domain/repayment-booking.ts';
 import { toErrorResponse } from '../../shared/http/errors.ts';
 import { toJson } from '../../shared/json.ts';
-import { WriteConflict, type Clock, type RepaymentRecord, type RepaymentStore, type RepaymentWrite } from '../../shared/ports/stores.ts';
+import { WriteConflict, type Clock, type ProgramPool, type ProgramPoolStore, type RepaymentRecord, type RepaymentStore, type RepaymentWrite } from '../../shared/ports/stores.ts';
+import { REGULATORY_PROFILES } from '../../shared/domain/regulatory-profile.ts';
 import type { LoanEventRequestBody, LoanEventView, RepaymentStepInput, RepaymentStepResult, RepaymentView } from './schema.ts';
 
 export interface RepaymentBookDeps {
   readonly loan: (loanId: string) => Promise<Loan | null>;
   readonly repayments: RepaymentStore;
+  readonly programPools: Pick<ProgramPoolStore, 'get'>;
   readonly clock: Clock;
 }
 
@@ -63,14 +65,22 @@ async function reverse(deps: RepaymentBookDeps, loanId: string, repaymentId: str
 /** A compensation, write-off or transfer, booked through the same change as a repayment. */
 export async function bookEvent(deps: RepaymentBookDeps, loanId: string, request: LoanEventRequestBody): Promise<RepaymentStepResult> {
   const loan = await loanOf(deps, loanId);
-  const event: LoanEventRequest = {
-    type: request.type,
-    eventId: request.eventId,
-    valueDate: request.valueDate,
-    reason: request.reason,
-    transfer: request.type === 'TRANSFER' ? { fromLenderId: request.fromLenderId, toLenderId: request.toLenderId, principalMinor: request.principalMinor } : null,
-  };
-  return commitLedgerChange<RepaymentStepResult>(deps, loan, (ledger, today, now) => {
+  return commitLedgerChange<RepaymentStepResult>(deps, loan, async (ledger, today, now) => {
+    const firstLoss = request.type === 'WRITE_OFF' ? await firstLossRoom(deps.programPools, loan) : null;
+    if (firstLoss?.kind === 'UNKNOWN') {
+      throw new RuleViolation('FIRST_LOSS_BASE_UNKNOWN', `the lead's first-loss cap of program ${loan.programId} is a share of its disbursed principal, which no risk update has measured yet`, {
+        path: 'writeOffId',
+        programId: loan.programId,
+      });
+    }
+    const event: LoanEventRequest = {
+      type: request.type,
+      eventId: request.eventId,
+      valueDate: request.valueDate,
+      reason: request.reason,
+      transfer: request.type === 'TRANSFER' ? { fromLenderId: request.fromLenderId, toLenderId: request.toLenderId, principalMinor: request.principalMinor } : null,
+      leadFirstLossCapMinor: firstLoss?.kind === 'CAPPED' ? firstLoss.roomMinor : null,
+    };
     const decision = decideLoanEvent(loan, ledger, event, today, now);
     if (decision.kind === 'REPLAY') return { done: { status: 'REPLAYED', event: eventViewOf(loan, decision.booked, []), entryIds: [] } };
     return {
@@ -79,8 +89,38 @@ export async function bookEvent(deps: RepaymentBookDeps, loanId: string, request
       rebooked: decision.rebooked.length,
       record: null,
       result: { status: 'BOOKED', event: eventViewOf(loan, decision.booked, decision.rebooked), entryIds: decision.entries.map((e) => e.entryId) },
+      ...poolUse(firstLoss?.kind === 'CAPPED' ? firstLoss.pool : null, decision.leadFirstLossMinor),
     };
   });
+}
+
+/** What a capped program pool leaves for a loan: nothing to cap, room under the cap, or not measured yet. */
+export type PoolRoom = { readonly kind: 'UNCAPPED' } | { readonly kind: 'CAPPED'; readonly pool: ProgramPool; readonly roomMinor: bigint } | { readonly kind: 'UNKNOWN' };
+
+function roomOf(pool: ProgramPool | null, capBps: number): PoolRoom {
+  if (pool === null) return { kind: 'UNKNOWN' };
+  const left = (pool.baseMinor * BigInt(capBps)) / 10_000n - pool.usedMinor;
+  return { kind: 'CAPPED', pool, roomMinor: left > 0n ? left : 0n };
+}
+
+/** LEAD_FIRST_LOSS: the room the lead's cap (a share of the program's disbursed principal) leaves. */
+export async function firstLossRoom(pools: Pick<ProgramPoolStore, 'get'>, loan: Loan): Promise<PoolRoom> {
+  const { method, leadFirstLossCapBps } = loan.terms.lossSharing;
+  if (method !== 'LEAD_FIRST_LOSS') return { kind: 'UNCAPPED' };
+  return roomOf(await pools.get(loan.programId, 'FIRST_LOSS'), leadFirstLossCapBps ?? 0);
+}
+
+/** A profile that caps the default-loss guarantee (IN-2025): the room its cap (a share of loans outstanding) leaves. */
+export async function guaranteeRoom(pools: Pick<ProgramPoolStore, 'get'>, loan: Loan): Promise<PoolRoom> {
+  const capBps = REGULATORY_PROFILES[loan.terms.regulatoryProfile].maxDefaultLossGuaranteeBps;
+  if (capBps === null) return { kind: 'UNCAPPED' };
+  return roomOf(await pools.get(loan.programId, 'GUARANTEE'), capBps);
+}
+
+/** The pool written with the change when the change used some of it, at the version read. */
+export function poolUse(pool: ProgramPool | null, usedMinor: bigint): { programPool?: RepaymentWrite['programPool'] } {
+  if (pool === null || usedMinor === 0n) return {};
+  return { programPool: { pool: { ...pool, usedMinor: pool.usedMinor + usedMinor, version: pool.version + 1 }, expectedVersion: pool.version } };
 }
 
 /** What the API shows of a compensation, write-off or transfer. */
@@ -139,7 +179,7 @@ export type PlannedChange<R> =
       readonly rebooked: number;
       readonly record: RepaymentRecord | null;
       readonly result: R;
-      readonly guaranteePool?: RepaymentWrite['guaranteePool'];
+      readonly programPool?: RepaymentWrite['programPool'];
     };
 
 /**
@@ -173,13 +213,13 @@ export async function commitLedgerChange<R>(
         entries: planned.entries,
         positions: changed,
         record: planned.record,
-        ...(planned.guaranteePool === undefined ? {} : { guaranteePool: planned.guaranteePool }),
+        ...(planned.programPool === undefined ? {} : { programPool: planned.programPool }),
       });
       return planned.result;
     } catch (error) {
       if (!(error instanceof WriteConflict)) throw error;
       if (error.entity === 'repayment-record') await onRecordTaken();
-      else if (error.reason !== 'BUSY' && !['repayment-ledger', 'position', 'guarantee-pool'].includes(error.entity)) throw error;
+      else if (error.reason !== 'BUSY' && !['repayment-ledger', 'position', 'program-pool'].includes(error.entity)) throw error;
       if (attempt >= REPAYMENT_ATTEMPTS) throw new WriteConflict('BUSY', 'repayment-ledger');
       // Full jitter, growing with each loss: writers that collided spread out instead of colliding again.
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * Math.min(160, 10 * 2 ** Math.min(attempt, 5)))));

@@ -16,6 +16,8 @@ const shardResult = z.object({
   held: z.array(z.object({ loanId: z.string(), code: z.string(), message: z.string() })),
   /** The lenders' principal outstanding of each program's loans of the shard, minor units as strings. */
   outstandingByProgram: z.record(z.string(), z.string().regex(/^\d+$/)),
+  /** The principal disbursed of each program's loans of the shard. */
+  disbursedByProgram: z.record(z.string(), z.string().regex(/^\d+$/)),
 });
 export type RiskShardResult = z.output<typeof shardResult>;
 

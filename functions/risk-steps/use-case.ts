@@ -1,9 +1,8 @@
 import { DomainError, InvariantViolation } from '../../shared/domain/errors.ts';
 import { businessDateClosedAt } from '../../shared/domain/ledger-check.ts';
-import { REGULATORY_PROFILES } from '../../shared/domain/regulatory-profile.ts';
-import { assessLoan, type GuaranteeRoom, type RiskAssessment } from '../../shared/domain/risk.ts';
-import type { Clock, GuaranteePoolStore, LoanStore, RepaymentStore, RiskRunReport, RiskRunStore } from '../../shared/ports/stores.ts';
-import { commitLedgerChange } from '../repayment-book/use-case.ts';
+import { assessLoan, type RiskAssessment, type Room } from '../../shared/domain/risk.ts';
+import type { Clock, LoanStore, ProgramPoolStore, RepaymentStore, RiskRunReport, RiskRunStore } from '../../shared/ports/stores.ts';
+import { commitLedgerChange, firstLossRoom, guaranteeRoom, poolUse, type PoolRoom } from '../repayment-book/use-case.ts';
 import type { RiskShardResult, RiskStepInput } from './schema.ts';
 
 /** The platform's business calendar runs on China Standard Time (UTC+8, no daylight saving). */
@@ -13,8 +12,12 @@ export interface RiskDeps {
   readonly loans: Pick<LoanStore, 'get' | 'loanIdsOfShard'>;
   readonly repayments: RepaymentStore;
   readonly riskRuns: RiskRunStore;
-  readonly guaranteePools: GuaranteePoolStore;
+  readonly programPools: ProgramPoolStore;
   readonly clock: Clock;
+}
+
+function asRoom(room: PoolRoom): Room {
+  return room.kind === 'CAPPED' ? { kind: 'CAPPED', remainingMinor: room.roomMinor } : room;
 }
 
 export async function runRiskStep(deps: RiskDeps, input: RiskStepInput): Promise<RiskShardResult | RiskRunReport> {
@@ -37,29 +40,23 @@ export async function assessShard(deps: RiskDeps, shard: number, businessDate: s
     writtenOff: [] as string[],
     held: [] as RiskShardResult['held'],
     outstandingByProgram: {} as Record<string, string>,
+    disbursedByProgram: {} as Record<string, string>,
   };
   for (const loanId of await deps.loans.loanIdsOfShard(shard)) {
     const loan = await deps.loans.get(loanId);
     if (loan === null || loan.disbursementDate > businessDate) continue;
     try {
-      const capBps = REGULATORY_PROFILES[loan.terms.regulatoryProfile].maxDefaultLossGuaranteeBps;
       const outcome = await commitLedgerChange<{ assessment: RiskAssessment; reclassified: boolean }>(deps, loan, async (ledger, _today, now) => {
-        const pool = capBps === null ? null : await deps.guaranteePools.get(loan.programId);
-        const room: GuaranteeRoom =
-          capBps === null ? { kind: 'UNCAPPED' } : pool === null ? { kind: 'UNKNOWN' } : { kind: 'CAPPED', remainingMinor: (pool.baseMinor * BigInt(capBps)) / 10_000n - pool.paidMinor };
-        const assessment = assessLoan(loan, ledger, businessDate, now, room);
+        const [guarantee, firstLoss] = await Promise.all([guaranteeRoom(deps.programPools, loan), firstLossRoom(deps.programPools, loan)]);
+        const assessment = assessLoan(loan, ledger, businessDate, now, { guarantee: asRoom(guarantee), firstLoss: asRoom(firstLoss) });
         const reclassified = ledger.risk !== undefined && assessment.risk !== null && ledger.risk.classification !== assessment.risk.classification;
         const done = { assessment, reclassified };
         if (assessment.ledger === null) return { done };
-        const paid = assessment.guaranteePaidMinor > 0n && pool !== null;
-        return {
-          ledger: assessment.ledger,
-          entries: assessment.entries,
-          rebooked: 0,
-          record: null,
-          result: done,
-          ...(paid ? { guaranteePool: { pool: { ...pool, paidMinor: pool.paidMinor + assessment.guaranteePaidMinor, version: pool.version + 1 }, expectedVersion: pool.version } } : {}),
-        };
+        const pool =
+          assessment.guaranteePaidMinor > 0n
+            ? poolUse(guarantee.kind === 'CAPPED' ? guarantee.pool : null, assessment.guaranteePaidMinor)
+            : poolUse(firstLoss.kind === 'CAPPED' ? firstLoss.pool : null, assessment.leadFirstLossMinor);
+        return { ledger: assessment.ledger, entries: assessment.entries, rebooked: 0, record: null, result: done, ...pool };
       });
       const { assessment } = outcome;
       result.loansAssessed += 1;
@@ -70,6 +67,7 @@ export async function assessShard(deps: RiskDeps, shard: number, businessDate: s
       if (assessment.writtenOff) result.writtenOff.push(loanId);
       if (assessment.held !== null) result.held.push({ loanId, code: assessment.held, message: HELD[assessment.held] ?? 'the program calls for an action the run could not take' });
       result.outstandingByProgram[loan.programId] = (BigInt(result.outstandingByProgram[loan.programId] ?? '0') + assessment.outstandingMinor).toString();
+      result.disbursedByProgram[loan.programId] = (BigInt(result.disbursedByProgram[loan.programId] ?? '0') + loan.principalMinor).toString();
     } catch (error) {
       if (!(error instanceof DomainError) || error instanceof InvariantViolation) throw error;
       result.held.push({ loanId, code: error.code, message: error.message });
@@ -81,18 +79,19 @@ export async function assessShard(deps: RiskDeps, shard: number, businessDate: s
 const HELD: Readonly<Record<string, string>> = {
   GUARANTEE_CAP_REACHED: "the compensation would take the guarantee above its cap (the profile's share of the program's loans outstanding)",
   GUARANTEE_CAP_UNKNOWN: "the guarantee's cap is measured on the program's loans outstanding at a risk update; none has measured it yet",
+  FIRST_LOSS_BASE_UNKNOWN: "the lead's first-loss cap is a share of the program's disbursed principal, measured at a risk update; none has measured it yet",
 };
 
 /**
  * `RecordReport`: the run's report of the business date (a rerun overwrites it with the same
  * figures), and each program's loans outstanding as the base of a capped guarantee.
  */
-export async function recordReport(deps: Pick<RiskDeps, 'riskRuns' | 'guaranteePools' | 'clock'>, businessDate: string, shards: readonly RiskShardResult[]): Promise<RiskRunReport> {
-  const outstanding = new Map<string, bigint>();
-  for (const shard of shards) {
-    for (const [programId, amount] of Object.entries(shard.outstandingByProgram)) outstanding.set(programId, (outstanding.get(programId) ?? 0n) + BigInt(amount));
+export async function recordReport(deps: Pick<RiskDeps, 'riskRuns' | 'programPools' | 'clock'>, businessDate: string, shards: readonly RiskShardResult[]): Promise<RiskRunReport> {
+  for (const [kind, field] of [['GUARANTEE', 'outstandingByProgram'], ['FIRST_LOSS', 'disbursedByProgram']] as const) {
+    const bases = new Map<string, bigint>();
+    for (const shard of shards) for (const [programId, amount] of Object.entries(shard[field])) bases.set(programId, (bases.get(programId) ?? 0n) + BigInt(amount));
+    for (const [programId, baseMinor] of bases) await deps.programPools.setBase(programId, kind, baseMinor, businessDate);
   }
-  for (const [programId, baseMinor] of outstanding) await deps.guaranteePools.setBase(programId, baseMinor, businessDate);
   const byClass: Record<string, number> = {};
   for (const shard of shards) for (const [name, count] of Object.entries(shard.byClass)) byClass[name] = (byClass[name] ?? 0) + count;
   const report: RiskRunReport = {

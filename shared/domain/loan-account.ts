@@ -47,6 +47,12 @@ export interface WriteOffEvent {
   readonly eventId: string;
   readonly valueDate: string;
   readonly seq: number;
+  /**
+   * LEAD_FIRST_LOSS: what the lead's first losses in the program could still take when the
+   * write-off was booked (its cap is a share of the program's disbursed principal). Absent: the
+   * cap's share of this loan's principal.
+   */
+  readonly leadFirstLossCapMinor?: bigint;
 }
 
 /** A lender sells some or all of its outstanding principal to another funding participant. */
@@ -69,6 +75,8 @@ export interface LoanEventOutcome {
   readonly type: LoanEvent['type'];
   readonly valueDate: string;
   readonly legs: readonly Leg[];
+  /** WRITE_OFF under LEAD_FIRST_LOSS: the lead's first loss it took. */
+  readonly leadFirstLossMinor?: bigint;
 }
 
 /** What one payment did, in the order of effect. */
@@ -157,6 +165,8 @@ export class LoanAccount {
   /** After a compensation: the guarantor and what it has still to recover. */
   private claim: { readonly guarantorId: string; remainingMinor: bigint } | null = null;
   private compensated = false;
+  /** The lead's first loss taken by the event being applied. */
+  private firstLossTaken = 0n;
   /** After a write-off: what each party lost, and what is still to recover. */
   private writtenOff: { readonly lossByParty: ReadonlyMap<string, bigint>; remainingMinor: bigint } | null = null;
   /** Interest of a period owed to a seller for its days (transfers under ACTUALS), by instalment number. */
@@ -230,8 +240,10 @@ export class LoanAccount {
     }
     this.enter(event.eventId, event);
     this.accrueTo(event.valueDate);
+    this.firstLossTaken = 0n;
     const legs = event.type === 'COMPENSATION' ? this.compensate(event) : event.type === 'WRITE_OFF' ? this.writeOff(event) : this.transfer(event);
-    return { eventId: event.eventId, type: event.type, valueDate: event.valueDate, legs };
+    const outcome = { eventId: event.eventId, type: event.type, valueDate: event.valueDate, legs };
+    return this.firstLossTaken > 0n ? { ...outcome, leadFirstLossMinor: this.firstLossTaken } : outcome;
   }
 
   /** Whether the loan was compensated by its guarantor, and whether it was written off. */
@@ -317,7 +329,7 @@ export class LoanAccount {
     const held = new Map(this.books.filter((b) => b.outstandingMinor > 0n).map((b) => [b.lenderId, b.outstandingMinor]));
     const totalMinor = [...held.values()].reduce((sum, v) => sum + v, 0n);
     if (totalMinor === 0n) throw new RuleViolation('NOTHING_OUTSTANDING', `loan ${this.loan.loanId} has no principal outstanding`, { path: 'loanId' });
-    const losses = this.lossShares(held, totalMinor);
+    const losses = this.lossShares(held, totalMinor, event.leadFirstLossCapMinor);
     const lead = this.loan.terms.leadLenderId;
     // Book by book: the lead's legs together (its loss, its principal, what it pays each partner).
     for (const book of this.books) {
@@ -339,13 +351,17 @@ export class LoanAccount {
     return legs;
   }
 
-  /** Each lender's loss; under LEAD_FIRST_LOSS the lead's first loss is capped at its share of the loan's principal. */
-  private lossShares(held: ReadonlyMap<string, bigint>, totalMinor: bigint): Map<string, bigint> {
+  /**
+   * Each lender's loss; under LEAD_FIRST_LOSS the lead's first loss is capped by what its cap in
+   * the program has left (or, when not given, the cap's share of this loan's principal).
+   */
+  private lossShares(held: ReadonlyMap<string, bigint>, totalMinor: bigint, capLeftMinor: bigint | undefined): Map<string, bigint> {
     const { method, leadFirstLossCapBps } = this.loan.terms.lossSharing;
     if (method !== 'LEAD_FIRST_LOSS') return new Map(held);
     const lead = this.loan.terms.leadLenderId;
-    const capMinor = (this.loan.principalMinor * BigInt(leadFirstLossCapBps ?? 0)) / 10_000n;
+    const capMinor = capLeftMinor ?? (this.loan.principalMinor * BigInt(leadFirstLossCapBps ?? 0)) / 10_000n;
     const firstMinor = totalMinor < capMinor ? totalMinor : capMinor;
+    this.firstLossTaken = firstMinor;
     const rest = totalMinor - firstMinor;
     const shares = rest === 0n ? new Map<string, bigint>() : split(rest, this.weights(held), scheduleRemainderRule(this.loan.terms));
     const losses = new Map<string, bigint>();

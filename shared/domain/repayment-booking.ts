@@ -66,6 +66,8 @@ export interface BookedLoanEvent {
   readonly transfer: { readonly fromLenderId: string; readonly toLenderId: string; readonly principalMinor: bigint } | null;
   /** Why (write-off and compensation: the risk update's reason or the operator's). */
   readonly reason: string;
+  /** WRITE_OFF under LEAD_FIRST_LOSS: the room left under the lead's cap in the program when booked. */
+  readonly leadFirstLossCapMinor: bigint | null;
   readonly generation: number;
   readonly entryId: string;
   readonly legs: readonly Leg[];
@@ -93,7 +95,15 @@ export type LoanEventRequest = Omit<BookedLoanEvent, 'seq' | 'bookedAt' | 'gener
 
 export type LoanEventDecision =
   | { readonly kind: 'REPLAY'; readonly booked: BookedLoanEvent }
-  | { readonly kind: 'BOOK'; readonly ledger: RepaymentLedger; readonly entries: readonly JournalEntry[]; readonly booked: BookedLoanEvent; readonly rebooked: readonly string[] };
+  | {
+      readonly kind: 'BOOK';
+      readonly ledger: RepaymentLedger;
+      readonly entries: readonly JournalEntry[];
+      readonly booked: BookedLoanEvent;
+      readonly rebooked: readonly string[];
+      /** WRITE_OFF under LEAD_FIRST_LOSS: the lead's first loss taken (0 otherwise). */
+      readonly leadFirstLossMinor: bigint;
+    };
 
 export interface BookingPlan {
   readonly ledger: RepaymentLedger;
@@ -281,6 +291,7 @@ export function decideLoanEvent(loan: Loan, ledger: RepaymentLedger, request: Lo
     entries: [entry, ...rebooking.entries],
     booked,
     rebooked: rebooking.rebooked,
+    leadFirstLossMinor: outcome.leadFirstLossMinor ?? 0n,
   };
 }
 
@@ -289,10 +300,13 @@ export function loanEvents(ledger: Pick<RepaymentLedger, 'events'>): LoanEvent[]
   return (ledger.events ?? []).map((e) => loanEventOf(e));
 }
 
-function loanEventOf(e: Pick<BookedLoanEvent, 'type' | 'eventId' | 'valueDate' | 'seq' | 'transfer'>): LoanEvent {
+function loanEventOf(e: Pick<BookedLoanEvent, 'type' | 'eventId' | 'valueDate' | 'seq' | 'transfer'> & { readonly leadFirstLossCapMinor?: bigint | null }): LoanEvent {
   if (e.type === 'TRANSFER') {
     invariant(e.transfer !== null, 'a transfer names its lenders and amount', { eventId: e.eventId });
     return { type: 'TRANSFER', eventId: e.eventId, valueDate: e.valueDate, seq: e.seq, ...e.transfer };
+  }
+  if (e.type === 'WRITE_OFF' && e.leadFirstLossCapMinor !== undefined && e.leadFirstLossCapMinor !== null) {
+    return { type: 'WRITE_OFF', eventId: e.eventId, valueDate: e.valueDate, seq: e.seq, leadFirstLossCapMinor: e.leadFirstLossCapMinor };
   }
   return { type: e.type, eventId: e.eventId, valueDate: e.valueDate, seq: e.seq };
 }

@@ -12,8 +12,17 @@ import { decideLoanEvent, effective, loanEvents, type LoanRisk, type RepaymentLe
  * caller writes the new ledger and the entries in one transaction. docs/risk-update.md.
  */
 
-/** What the guarantee may still pay: without a cap, up to the remaining of a cap, or not known yet. */
-export type GuaranteeRoom = { readonly kind: 'UNCAPPED' } | { readonly kind: 'CAPPED'; readonly remainingMinor: bigint } | { readonly kind: 'UNKNOWN' };
+/** What a capped program pool may still take: no cap, up to what is left, or not measured yet. */
+export type Room = { readonly kind: 'UNCAPPED' } | { readonly kind: 'CAPPED'; readonly remainingMinor: bigint } | { readonly kind: 'UNKNOWN' };
+
+export interface RiskRooms {
+  /** The default-loss guarantee under a profile that caps it. */
+  readonly guarantee: Room;
+  /** The lead's first losses under LEAD_FIRST_LOSS. */
+  readonly firstLoss: Room;
+}
+
+const UNCAPPED: RiskRooms = { guarantee: { kind: 'UNCAPPED' }, firstLoss: { kind: 'UNCAPPED' } };
 
 export interface RiskAssessment {
   /** The ledger to write, or null when the loan was already assessed for this date (or is settled). */
@@ -27,16 +36,30 @@ export interface RiskAssessment {
   readonly held: string | null;
   /** What the guarantor pays by this assessment's compensation (0 without one). */
   readonly guaranteePaidMinor: bigint;
+  /** The lead's first loss taken by this assessment's write-off (0 without one). */
+  readonly leadFirstLossMinor: bigint;
   /** The lenders' principal outstanding after the assessment (0 once compensated or written off). */
   readonly outstandingMinor: bigint;
 }
 
-export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: string, now: string, guarantee: GuaranteeRoom = { kind: 'UNCAPPED' }): RiskAssessment {
+export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: string, now: string, rooms: RiskRooms = UNCAPPED): RiskAssessment {
+  const { guarantee, firstLoss } = rooms;
   const before = ledger.risk ?? null;
   const folded = foldRepayments(loan, effective(ledger), loanEvents(ledger));
   const summary = folded.account.summary(businessDate);
   if (before?.asOf === businessDate || (before !== null && before.asOf > businessDate)) {
-    return { ledger: null, entries: [], risk: before, status: summary.status, compensated: false, writtenOff: false, held: null, guaranteePaidMinor: 0n, outstandingMinor: summary.outstandingPrincipalMinor };
+    return {
+      ledger: null,
+      entries: [],
+      risk: before,
+      status: summary.status,
+      compensated: false,
+      writtenOff: false,
+      held: null,
+      guaranteePaidMinor: 0n,
+      leadFirstLossMinor: 0n,
+      outstandingMinor: summary.outstandingPrincipalMinor,
+    };
   }
   const dpd = folded.account.daysPastDue(businessDate);
   const profile = REGULATORY_PROFILES[loan.terms.regulatoryProfile];
@@ -53,6 +76,7 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
   let writtenOff = false;
   let held: string | null = null;
   let guaranteePaidMinor = 0n;
+  let leadFirstLossMinor = 0n;
   const { guaranteeTriggerDpd, writeOffDpd } = loan.terms.lossSharing;
   const standing = folded.account.standing;
   const open = summary.status === 'ACTIVE';
@@ -60,7 +84,7 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
     const decision = decideLoanEvent(
       loan,
       next,
-      { type: 'COMPENSATION', eventId: `RISK-${businessDate}`, valueDate: businessDate, reason: `${dpd} days past due, trigger ${guaranteeTriggerDpd}`, transfer: null },
+      { type: 'COMPENSATION', eventId: `RISK-${businessDate}`, valueDate: businessDate, reason: `${dpd} days past due, trigger ${guaranteeTriggerDpd}`, transfer: null, leadFirstLossCapMinor: null },
       businessDate,
       now,
     );
@@ -76,11 +100,22 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
       }
     }
   }
-  if ((open || summary.status === 'COMPENSATED') && writeOffDpd !== null && writeOffDpd !== undefined && dpd >= writeOffDpd && !standing.writtenOff) {
+  const writeOffDue = (open || summary.status === 'COMPENSATED') && writeOffDpd !== null && writeOffDpd !== undefined && dpd >= writeOffDpd && !standing.writtenOff;
+  // The guarantor's loss on a compensated loan takes nothing from the lead's first-loss cap.
+  const lendersLose = !compensated && summary.status !== 'COMPENSATED';
+  if (writeOffDue && lendersLose && firstLoss.kind === 'UNKNOWN') held = 'FIRST_LOSS_BASE_UNKNOWN';
+  else if (writeOffDue) {
     const decision = decideLoanEvent(
       loan,
       next,
-      { type: 'WRITE_OFF', eventId: `RISK-${businessDate}`, valueDate: businessDate, reason: `${dpd} days past due, write-off at ${writeOffDpd}`, transfer: null },
+      {
+        type: 'WRITE_OFF',
+        eventId: `RISK-${businessDate}`,
+        valueDate: businessDate,
+        reason: `${dpd} days past due, write-off at ${writeOffDpd}`,
+        transfer: null,
+        leadFirstLossCapMinor: firstLoss.kind === 'CAPPED' && lendersLose ? firstLoss.remainingMinor : null,
+      },
       businessDate,
       now,
     );
@@ -88,6 +123,7 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
       next = decision.ledger;
       entries.push(...decision.entries);
       writtenOff = true;
+      leadFirstLossMinor = decision.leadFirstLossMinor;
     }
   }
   return {
@@ -99,6 +135,7 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
     writtenOff,
     held,
     guaranteePaidMinor,
+    leadFirstLossMinor,
     outstandingMinor: compensated || writtenOff ? 0n : summary.outstandingPrincipalMinor,
   };
 }

@@ -93,27 +93,31 @@ export interface RepaymentWrite {
   readonly positions: readonly { readonly position: Position; readonly expectedVersion: number }[];
   /** The record of a new repayment id, written only if the id is new. */
   readonly record: RepaymentRecord | null;
-  /** A compensation under a capped guarantee: the program's pool, written at its version read. */
-  readonly guaranteePool?: { readonly pool: GuaranteePool; readonly expectedVersion: number };
+  /** A change that uses a program's capped pool (guarantee, lead's first loss): the pool, written at its version read. */
+  readonly programPool?: { readonly pool: ProgramPool; readonly expectedVersion: number };
 }
 
 /**
- * A program's default-loss guarantee under a profile that caps it (IN-2025: 5% of loans
- * outstanding): the outstanding principal of its loans at the last risk update, and what the
- * guarantor has paid so far.
+ * A program-level cap measured by the risk update. GUARANTEE: a default-loss guarantee a profile
+ * caps (IN-2025: 5% of loans outstanding), the base being the program's loans outstanding.
+ * FIRST_LOSS: the lead's first losses under LEAD_FIRST_LOSS, the base being the program's
+ * disbursed principal. `usedMinor` is what was taken so far.
  */
-export interface GuaranteePool {
+export type ProgramPoolKind = 'GUARANTEE' | 'FIRST_LOSS';
+
+export interface ProgramPool {
   readonly programId: string;
+  readonly kind: ProgramPoolKind;
   readonly baseMinor: bigint;
   readonly baseAsOf: string;
-  readonly paidMinor: bigint;
+  readonly usedMinor: bigint;
   readonly version: number;
 }
 
-export interface GuaranteePoolStore {
-  get(programId: string): Promise<GuaranteePool | null>;
-  /** Sets the base of the day, keeping what was paid; a rerun of the date writes the same base. */
-  setBase(programId: string, baseMinor: bigint, asOf: string): Promise<void>;
+export interface ProgramPoolStore {
+  get(programId: string, kind: ProgramPoolKind): Promise<ProgramPool | null>;
+  /** Sets the base of the day, keeping what was used; a rerun of the date writes the same base. */
+  setBase(programId: string, kind: ProgramPoolKind, baseMinor: bigint, asOf: string): Promise<void>;
 }
 
 export interface RepaymentStore {

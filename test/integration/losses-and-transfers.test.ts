@@ -117,13 +117,23 @@ describe('POST /v1/loans/{loanId}/write-off', () => {
     const programId = await programWith('FL', { lossSharing: { method: 'LEAD_FIRST_LOSS', leadFirstLossCapBps: 1000 } });
     const loanId = `WO-${w.suffix}-2`;
     await bookLoan(loanId, programId, '2026-03-02');
+    const refused = await api<{ code: string }>(`/v1/loans/${loanId}/write-off`, {
+      method: 'POST',
+      token: w.tokens.lead,
+      body: { writeOffId: `WO-${w.suffix}-2`, valueDate: '2026-11-20', reason: 'Fraud confirmed' },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.json.code).toBe('FIRST_LOSS_BASE_UNKNOWN');
+    // A risk update measures the program's disbursed principal: this loan's 1,000,003.
+    expect((await post('/v1/risk-updates', w.tokens.finance, { businessDate: '2026-11-21' })).status).toBe(202);
+    await riskReport('2026-11-21');
     const res = await api<{ event: Account['events'][number] }>(`/v1/loans/${loanId}/write-off`, {
       method: 'POST',
       token: w.tokens.lead,
       body: { writeOffId: `WO-${w.suffix}-2`, valueDate: '2026-11-20', reason: 'Fraud confirmed' },
     });
     expect(res.status).toBe(201);
-    // Cap 10% of 1,000,003 = 100,000; the rest 900,003 by 400,001 : 300,001 : 300,001 gives
+    // Cap 10% of the program's 1,000,003 disbursed = 100,000; the rest 900,003 by 400,001 : 300,001 : 300,001 gives
     // 270,001 to each partner (HALF_UP) and 360,001 to the lead, so the lead loses 460,001.
     expect(res.json.event.legs.map((l) => [l.lenderId, l.account, l.side, l.amountMinor, l.counterparty])).toEqual([
       [w.lead, 'LOSSES', 'DEBIT', '460001', null],

@@ -35,8 +35,9 @@ import {
   type RepaymentRecord,
   type RepaymentStore,
   type RepaymentWrite,
-  type GuaranteePool,
-  type GuaranteePoolStore,
+  type ProgramPool,
+  type ProgramPoolKind,
+  type ProgramPoolStore,
   type RiskRunReport,
   type RiskRunStore,
   type ReviewRequested,
@@ -89,7 +90,8 @@ export class InMemoryDb {
   readonly repaymentLedgers = new Map<string, RepaymentLedger>();
   readonly repaymentRecords = new Map<string, RepaymentRecord>();
   readonly riskRuns = new Map<string, RiskRunReport>();
-  readonly guaranteePools = new Map<string, GuaranteePool>();
+  /** `{programId}#{kind}` */
+  readonly programPools = new Map<string, ProgramPool>();
   /** Atomic writes that succeeded. */
   transactions = 0;
 
@@ -320,7 +322,9 @@ export class InMemoryRepaymentStore implements RepaymentStore {
         const current = db.positions.get(pairKey(position.loanId, position.lenderId));
         return { entity: 'position', fails: expectedVersion === 0 ? current !== undefined : current?.version !== expectedVersion };
       }),
-      ...(change.guaranteePool ? [{ entity: 'guarantee-pool', fails: db.guaranteePools.get(change.guaranteePool.pool.programId)?.version !== change.guaranteePool.expectedVersion }] : []),
+      ...(change.programPool
+        ? [{ entity: 'program-pool', fails: db.programPools.get(pairKey(change.programPool.pool.programId, change.programPool.pool.kind))?.version !== change.programPool.expectedVersion }]
+        : []),
       ...(change.record ? [{ entity: 'repayment-record', fails: db.repaymentRecords.has(change.record.repaymentId) }] : []),
     ];
     db.transact(guards, () => {
@@ -328,7 +332,7 @@ export class InMemoryRepaymentStore implements RepaymentStore {
       for (const e of change.entries) db.entries.set(pairKey(e.loanId, e.entryId), copy(e));
       for (const { position } of change.positions) db.positions.set(pairKey(position.loanId, position.lenderId), copy(position));
       if (change.record) db.repaymentRecords.set(change.record.repaymentId, copy(change.record));
-      if (change.guaranteePool) db.guaranteePools.set(change.guaranteePool.pool.programId, copy(change.guaranteePool.pool));
+      if (change.programPool) db.programPools.set(pairKey(change.programPool.pool.programId, change.programPool.pool.kind), copy(change.programPool.pool));
     });
   }
 
@@ -338,17 +342,17 @@ export class InMemoryRepaymentStore implements RepaymentStore {
   }
 }
 
-export class InMemoryGuaranteePoolStore implements GuaranteePoolStore {
+export class InMemoryProgramPoolStore implements ProgramPoolStore {
   constructor(private readonly db: InMemoryDb) {}
 
-  async get(programId: string): Promise<GuaranteePool | null> {
-    const pool = this.db.guaranteePools.get(programId);
+  async get(programId: string, kind: ProgramPoolKind): Promise<ProgramPool | null> {
+    const pool = this.db.programPools.get(pairKey(programId, kind));
     return pool ? copy(pool) : null;
   }
 
-  async setBase(programId: string, baseMinor: bigint, asOf: string): Promise<void> {
-    const known = this.db.guaranteePools.get(programId);
-    this.db.guaranteePools.set(programId, { programId, baseMinor, baseAsOf: asOf, paidMinor: known?.paidMinor ?? 0n, version: (known?.version ?? 0) + 1 });
+  async setBase(programId: string, kind: ProgramPoolKind, baseMinor: bigint, asOf: string): Promise<void> {
+    const known = this.db.programPools.get(pairKey(programId, kind));
+    this.db.programPools.set(pairKey(programId, kind), { programId, kind, baseMinor, baseAsOf: asOf, usedMinor: known?.usedMinor ?? 0n, version: (known?.version ?? 0) + 1 });
   }
 }
 
@@ -621,7 +625,7 @@ export function createInMemoryStores(at: string = NOW) {
     exposure: new InMemoryExposureStore(db),
     repayments: new InMemoryRepaymentStore(db),
     riskRuns: new InMemoryRiskRunStore(db),
-    guaranteePools: new InMemoryGuaranteePoolStore(db),
+    programPools: new InMemoryProgramPoolStore(db),
     workflow: new RecordingWorkflowStarter(),
     review: new RecordingWorkflowStarter('arn:aws:states:cn-north-1:123456789012:stateMachine:JointReview'),
     tasks: new RecordingTaskResumer(),

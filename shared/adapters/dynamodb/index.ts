@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
-import { DynamoGuaranteePoolStore, DynamoRepaymentStore } from './repayment-store.ts';
+import { DynamoProgramPoolStore, DynamoRepaymentStore } from './repayment-store.ts';
 import { DynamoIdempotencyStore, DynamoRiskRunStore, DynamoLedgerCheckStore, DynamoLedgerStore, DynamoLenderStore, DynamoLoanStore, DynamoProgramStore } from './stores.ts';
 
 export { createDocumentClient, tablesFromEnv } from './client.ts';
@@ -20,7 +20,7 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     exposure: new DynamoExposureStore(doc, tables),
     repayments: new DynamoRepaymentStore(doc, tables),
     riskRuns: new DynamoRiskRunStore(doc, tables),
-    guaranteePools: new DynamoGuaranteePoolStore(doc, tables),
+    programPools: new DynamoProgramPoolStore(doc, tables),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

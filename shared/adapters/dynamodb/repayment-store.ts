@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import type { Position } from '../../domain/ledger.ts';
 import { emptyLedger, type BookedRepayment, type RepaymentLedger } from '../../domain/repayment-booking.ts';
 import type { LenderRepaymentParts, Recovery, RepaymentSplit } from '../../domain/repayment-split.ts';
-import type { GuaranteePool, GuaranteePoolStore, RepaymentRecord, RepaymentStore, RepaymentWrite } from '../../ports/stores.ts';
+import type { ProgramPool, ProgramPoolKind, ProgramPoolStore, RepaymentRecord, RepaymentStore, RepaymentWrite } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
 import { ledgerKeys } from './ledger-keys.ts';
@@ -94,19 +94,19 @@ export class DynamoRepaymentStore implements RepaymentStore {
         },
         entity: 'position',
       })),
-      ...(change.guaranteePool === undefined
+      ...(change.programPool === undefined
         ? []
         : [
             {
               op: {
                 Put: {
                   TableName: this.tables.state,
-                  Item: { ...stateKeys.guaranteePool(change.guaranteePool.pool.programId), entityType: 'GuaranteePool', ...(encode(change.guaranteePool.pool) as Item) },
+                  Item: { ...stateKeys.programPool(change.programPool.pool.programId, change.programPool.pool.kind), entityType: 'ProgramPool', ...(encode(change.programPool.pool) as Item) },
                   ConditionExpression: 'version = :pool',
-                  ExpressionAttributeValues: { ':pool': change.guaranteePool.expectedVersion },
+                  ExpressionAttributeValues: { ':pool': change.programPool.expectedVersion },
                 },
               },
-              entity: 'guarantee-pool',
+              entity: 'program-pool',
             },
           ]),
       ...(change.record === null
@@ -172,25 +172,25 @@ function fromStored(stored: StoredLedger): RepaymentLedger {
   };
 }
 
-/** The programs' capped guarantees (StateTable S22). */
-export class DynamoGuaranteePoolStore implements GuaranteePoolStore {
+/** The programs' capped pools (StateTable S22). */
+export class DynamoProgramPoolStore implements ProgramPoolStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
   ) {}
 
-  async get(programId: string): Promise<GuaranteePool | null> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.guaranteePool(programId), ConsistentRead: true }));
-    return out.Item ? decode<GuaranteePool>(stripKeys(out.Item as Item)) : null;
+  async get(programId: string, kind: ProgramPoolKind): Promise<ProgramPool | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.programPool(programId, kind), ConsistentRead: true }));
+    return out.Item ? decode<ProgramPool>(stripKeys(out.Item as Item)) : null;
   }
 
-  async setBase(programId: string, baseMinor: bigint, asOf: string): Promise<void> {
+  async setBase(programId: string, kind: ProgramPoolKind, baseMinor: bigint, asOf: string): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tables.state,
-        Key: stateKeys.guaranteePool(programId),
-        UpdateExpression: 'SET entityType = :type, programId = :id, baseMinor = :base, baseAsOf = :asOf, paidMinor = if_not_exists(paidMinor, :zero) ADD version :one',
-        ExpressionAttributeValues: { ':type': 'GuaranteePool', ':id': programId, ':base': baseMinor.toString(), ':asOf': asOf, ':zero': '0', ':one': 1 },
+        Key: stateKeys.programPool(programId, kind),
+        UpdateExpression: 'SET entityType = :type, programId = :id, kind = :kind, baseMinor = :base, baseAsOf = :asOf, usedMinor = if_not_exists(usedMinor, :zero) ADD version :one',
+        ExpressionAttributeValues: { ':type': 'ProgramPool', ':id': programId, ':kind': kind, ':base': baseMinor.toString(), ':asOf': asOf, ':zero': '0', ':one': 1 },
       }),
     );
   }

@@ -385,7 +385,11 @@ function seeded(loan: Loan): { stores: InMemoryStores; deps: RepaymentBookDeps }
   for (const part of loan.fundingPlan) {
     stores.db.positions.set(`${loan.loanId}#${part.lenderId}`, applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry));
   }
-  return { stores, deps: { loan: (id) => stores.loans.get(id), repayments: stores.repayments, clock: stores.clock } };
+  // The program's pools as a risk update measured them: this loan among others of the program.
+  for (const kind of ['FIRST_LOSS', 'GUARANTEE'] as const) {
+    stores.db.programPools.set(`${loan.programId}#${kind}`, { programId: loan.programId, kind, baseMinor: loan.principalMinor * 3n, baseAsOf: loan.disbursementDate, usedMinor: 0n, version: 1 });
+  }
+  return { stores, deps: { loan: (id) => stores.loans.get(id), repayments: stores.repayments, programPools: stores.programPools, clock: stores.clock } };
 }
 
 /** The loan's entries in the order they were written. */

@@ -33,7 +33,7 @@ function setup(at = BOOKED_AT): { stores: InMemoryStores; deps: RepaymentBookDep
   const stores = createInMemoryStores(at);
   seedLoan(stores);
   seedLoan(stores, aLoan({ loanId: OTHER_LOAN }));
-  return { stores, deps: { loan: (id) => stores.loans.get(id), repayments: stores.repayments, clock: stores.clock } };
+  return { stores, deps: { loan: (id) => stores.loans.get(id), repayments: stores.repayments, programPools: stores.programPools, clock: stores.clock } };
 }
 
 function repayment(repaymentId: string, valueDate: string, amountMinor: bigint, overrides: Partial<RepaymentRequestBody> = {}): RepaymentStepInput {

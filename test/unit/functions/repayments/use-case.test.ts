@@ -163,7 +163,7 @@ async function bookedLoan(): Promise<RepaymentsDeps> {
   stores.db.loans.set(loan.loanId, loan);
   stores.db.entries.set(`${loan.loanId}#${entry.entryId}`, entry);
   for (const part of loan.fundingPlan) stores.db.positions.set(`${loan.loanId}#${part.lenderId}`, applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry));
-  const book = { loan: (id: string) => stores.loans.get(id), repayments: stores.repayments, clock: stores.clock };
+  const book = { loan: (id: string) => stores.loans.get(id), repayments: stores.repayments, programPools: stores.programPools, clock: stores.clock };
   for (const [repaymentId, valueDate, amountMinor] of [
     ['R-1', '2025-04-01', 86_642n],
     ['R-2', '2025-05-01', 90_000n],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bookWith } from '../../../../functions/loans/use-case.ts';
 import { assessShard, recordReport } from '../../../../functions/risk-steps/use-case.ts';
+import { splitAndBook } from '../../../../functions/repayment-book/use-case.ts';
 import { loanShard } from '../../../../shared/adapters/dynamodb/state-keys.ts';
 import type { Program } from '../../../../shared/domain/program.ts';
 import {
@@ -8,6 +9,8 @@ import {
   LEAD_ID,
   NOW,
   PARTNER_A,
+  PARTNER_B,
+  PROGRAM_ID,
   aBookLoanRequest,
   aBorrower,
   aLender,
@@ -15,6 +18,7 @@ import {
   aProgram,
   anIndiaLenders,
   anIndiaProgramTerms,
+  defaultLenders,
   plan,
 } from '../../../support/builders.ts';
 import { createInMemoryStores, seed, type InMemoryStores } from '../../../support/in-memory-stores.ts';
@@ -48,7 +52,7 @@ async function world(loans: readonly string[]): Promise<{ stores: InMemoryStores
   return { stores, program };
 }
 
-const deps = (stores: InMemoryStores) => ({ loans: stores.loans, repayments: stores.repayments, riskRuns: stores.riskRuns, guaranteePools: stores.guaranteePools, clock: stores.clock });
+const deps = (stores: InMemoryStores) => ({ loans: stores.loans, repayments: stores.repayments, riskRuns: stores.riskRuns, programPools: stores.programPools, clock: stores.clock });
 
 describe('assessShard under a capped guarantee (IN-2025: 5% of loans outstanding)', () => {
   it('holds a compensation while no run has measured the cap, then pays within it and records what was paid', async () => {
@@ -61,7 +65,7 @@ describe('assessShard under a capped guarantee (IN-2025: 5% of loans outstanding
     expect(first.outstandingByProgram).toEqual({ 'MSME-2025': '1000000' });
     // The base is set by the report: 5% of 1,000,000 is 50,000, short of the 1,000,000 claim.
     await recordReport(deps(stores), '2025-05-11', [first]);
-    expect(await stores.guaranteePools.get('MSME-2025')).toMatchObject({ baseMinor: 1_000_000n, paidMinor: 0n, version: 1 });
+    expect(await stores.programPools.get('MSME-2025', 'GUARANTEE')).toMatchObject({ baseMinor: 1_000_000n, usedMinor: 0n, version: 1 });
     const second = await assessShard(deps(stores), shard, '2025-05-12');
     expect(second.held.map((h) => h.code)).toEqual(['GUARANTEE_CAP_REACHED']);
     expect(second.compensated).toEqual([]);
@@ -73,7 +77,7 @@ describe('assessShard under a capped guarantee (IN-2025: 5% of loans outstanding
     // A base of 20 loans outstanding (20,000,000): the cap is 1,000,000, one loan's principal.
     const shards = await Promise.all(Array.from(new Set(loans.map(loanShard))).map((s) => assessShard(deps(stores), s, '2025-02-09')));
     await recordReport(deps(stores), '2025-02-09', shards);
-    expect((await stores.guaranteePools.get('MSME-2025'))?.baseMinor).toBe(20_000_000n);
+    expect((await stores.programPools.get('MSME-2025', 'GUARANTEE'))?.baseMinor).toBe(20_000_000n);
     const results = [];
     for (const s of Array.from(new Set(loans.map(loanShard))).sort((a, b) => a - b)) results.push(await assessShard(deps(stores), s, '2025-05-11'));
     const compensated = results.flatMap((r) => r.compensated);
@@ -81,6 +85,51 @@ describe('assessShard under a capped guarantee (IN-2025: 5% of loans outstanding
     expect(compensated).toHaveLength(1);
     expect(held).toHaveLength(19);
     expect(new Set(held.map((h) => h.code))).toEqual(new Set(['GUARANTEE_CAP_REACHED']));
-    expect(await stores.guaranteePools.get('MSME-2025')).toMatchObject({ paidMinor: 1_000_000n, version: 2 });
+    expect(await stores.programPools.get('MSME-2025', 'GUARANTEE')).toMatchObject({ usedMinor: 1_000_000n, version: 2 });
+  });
+});
+
+describe("the lead's first-loss cap across a program (LEAD_FIRST_LOSS, a share of the program's disbursed principal)", () => {
+  /** Two CN-2021 loans of 1,000,000 (40/30/30) under a 10% first-loss cap. */
+  async function cnWorld(): Promise<InMemoryStores> {
+    const stores = createInMemoryStores();
+    const program = aProgram({ lossSharing: { method: 'LEAD_FIRST_LOSS', leadFirstLossCapBps: 1000, guaranteeTriggerDpd: null, guaranteeCoversInterest: true, writeOffDpd: null } });
+    seed(stores, { lenders: defaultLenders(), programs: [program] });
+    for (const loanId of ['CN-1', 'CN-2']) {
+      await bookWith(stores, aBookLoanRequest({ loanId, borrower: aBorrower({ borrowerId: `B-${loanId}` }) }), program, NOW, { seal: null, reservations: [], applicationChange: null });
+    }
+    return stores;
+  }
+  const bookDeps = (stores: InMemoryStores) => ({ loan: (id: string) => stores.loans.get(id), repayments: stores.repayments, programPools: stores.programPools, clock: stores.clock });
+  const writeOff = (loanId: string) => ({ type: 'WRITE_OFF' as const, eventId: `WO-${loanId}`, valueDate: '2025-03-01', reason: 'Fraud confirmed' });
+  const bookEvent = (stores: InMemoryStores, loanId: string, event: ReturnType<typeof writeOff>) => splitAndBook(bookDeps(stores), { action: 'EVENT', loanId, event });
+  const lossesOf = (result: Awaited<ReturnType<typeof splitAndBook>>) =>
+    'event' in result ? result.event.legs.filter((l) => l.account === 'LOSSES').map((l) => [l.lenderId, l.amountMinor]) : result;
+
+  it('refuses a write-off while no risk update has measured the program', async () => {
+    const stores = await cnWorld();
+    const result = await bookEvent(stores, 'CN-1', writeOff('CN-1'));
+    expect(result).toMatchObject({ status: 'REFUSED', statusCode: 422, error: { code: 'FIRST_LOSS_BASE_UNKNOWN' } });
+  });
+
+  it("lets the lead's first loss take the program's cap on the first loan written off, and nothing on the next", async () => {
+    const stores = await cnWorld();
+    const shards = [...new Set([loanShard('CN-1'), loanShard('CN-2')])];
+    await recordReport(deps(stores), '2025-03-01', await Promise.all(shards.map((s) => assessShard(deps(stores), s, '2025-03-01'))));
+    expect(await stores.programPools.get(PROGRAM_ID, 'FIRST_LOSS')).toMatchObject({ baseMinor: 2_000_000n, usedMinor: 0n });
+    // Cap 10% of 2,000,000 = 200,000, all of it on the first loss; the other 800,000 pro rata: 320,000 / 240,000 / 240,000.
+    expect(lossesOf(await bookEvent(stores, 'CN-1', writeOff('CN-1')))).toEqual([
+      [LEAD_ID, '520000'],
+      [PARTNER_A, '240000'],
+      [PARTNER_B, '240000'],
+    ]);
+    expect(await stores.programPools.get(PROGRAM_ID, 'FIRST_LOSS')).toMatchObject({ usedMinor: 200_000n });
+    // Nothing left under the cap: the second loan is lost pro rata.
+    expect(lossesOf(await bookEvent(stores, 'CN-2', writeOff('CN-2')))).toEqual([
+      [LEAD_ID, '400000'],
+      [PARTNER_A, '300000'],
+      [PARTNER_B, '300000'],
+    ]);
+    expect(await stores.programPools.get(PROGRAM_ID, 'FIRST_LOSS')).toMatchObject({ usedMinor: 200_000n });
   });
 });
