@@ -233,11 +233,7 @@ export class LoanAccount {
 
   /** Applies a compensation, a write-off or a transfer; it must not come before the last event applied. */
   applyEvent(event: LoanEvent): LoanEventOutcome {
-    if (compareIsoDates(event.valueDate, this.loan.disbursementDate) < 0) {
-      throw new RuleViolation('VALUE_DATE_BEFORE_DISBURSEMENT', `value date ${event.valueDate} is before the disbursement of loan ${this.loan.loanId} on ${this.loan.disbursementDate}`, {
-        path: 'valueDate',
-      });
-    }
+    checkValueDate(this.loan, event.valueDate);
     this.enter(event.eventId, event);
     this.accrueTo(event.valueDate);
     this.firstLossTaken = 0n;
@@ -955,11 +951,16 @@ function checkEvent(loan: Loan, event: RepaymentEvent): void {
       rule: 'positive',
     });
   }
-  if (compareIsoDates(event.valueDate, loan.disbursementDate) < 0) {
+  checkValueDate(loan, event.valueDate);
+}
+
+/** Nothing of a loan's account happens before its disbursement. */
+export function checkValueDate(loan: Loan, valueDate: string): void {
+  if (compareIsoDates(valueDate, loan.disbursementDate) < 0) {
     throw new RuleViolation(
       'VALUE_DATE_BEFORE_DISBURSEMENT',
-      `value date ${event.valueDate} is before the disbursement of loan ${loan.loanId} on ${loan.disbursementDate}`,
-      { path: 'valueDate', valueDate: event.valueDate, disbursementDate: loan.disbursementDate },
+      `value date ${valueDate} is before the disbursement of loan ${loan.loanId} on ${loan.disbursementDate}`,
+      { path: 'valueDate', valueDate, disbursementDate: loan.disbursementDate },
     );
   }
 }

@@ -3,6 +3,7 @@ import { assertBalanced, entryIdOf, type JournalEntry, type Leg } from './ledger
 import type { Loan } from './loan.ts';
 import { compareIsoDates } from './money/index.ts';
 import {
+  checkValueDate,
   compareEvents,
   foldRepayments,
   type LoanEvent,
@@ -399,13 +400,7 @@ function checkRequest(loan: Loan, request: RepaymentRequest, today: string): voi
 
 /** A value date from the disbursement to today. */
 function checkDate(loan: Loan, valueDate: string, today: string): void {
-  if (compareIsoDates(valueDate, loan.disbursementDate) < 0) {
-    throw new RuleViolation(
-      'VALUE_DATE_BEFORE_DISBURSEMENT',
-      `value date ${valueDate} is before the disbursement of loan ${loan.loanId} on ${loan.disbursementDate}`,
-      { path: 'valueDate', valueDate, disbursementDate: loan.disbursementDate },
-    );
-  }
+  checkValueDate(loan, valueDate);
   if (compareIsoDates(valueDate, today) > 0) {
     throw new RuleViolation('VALUE_DATE_IN_FUTURE', `value date ${valueDate} is after today, ${today}`, { path: 'valueDate', valueDate, today });
   }
