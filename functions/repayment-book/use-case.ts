@@ -30,7 +30,7 @@ export interface RepaymentBookDeps {
  * How often a change is decided again after another change of the same loan landed first. Every
  * loss means another write landed, so this bounds the retries by the writers of one loan at once.
  */
-export const REPAYMENT_ATTEMPTS = 200;
+const REPAYMENT_ATTEMPTS = 200;
 
 /** A transaction holds at most 100 items; the ledger, a record and the positions take their share. */
 const MAX_TRANSACTION_ITEMS = 100;

@@ -370,7 +370,7 @@ function sameRequest(booked: BookedRepayment, request: RepaymentRequest): boolea
 
 const PARTS: readonly (keyof LenderRepaymentParts)[] = ['principalMinor', 'interestMinor', 'penaltyMinor', 'feeMinor', 'spreadMinor'];
 
-export function sameSplit(a: RepaymentSplit, b: RepaymentSplit): boolean {
+function sameSplit(a: RepaymentSplit, b: RepaymentSplit): boolean {
   if (a.suspenseMinor !== b.suspenseMinor || a.paidMinor !== b.paidMinor || a.perLender.size !== b.perLender.size) return false;
   if (a.recovery?.account !== b.recovery?.account || !sameAmounts(a.recovery?.parts, b.recovery?.parts)) return false;
   for (const [lenderId, parts] of a.perLender) {
