@@ -1,7 +1,7 @@
 import type { IdempotencyStore, RiskRunReport, RiskRunStore, WorkflowStarter } from '../../shared/ports/stores.ts';
 import type { Seal } from '../../shared/http/idempotency.ts';
 import { notFound } from '../../shared/http/errors.ts';
-import { sha256 } from '../../shared/json.ts';
+import { startDailyRun } from '../ledger-checks/use-case.ts';
 
 export interface RiskUpdateDeps {
   readonly riskRuns: RiskRunStore;
@@ -14,9 +14,7 @@ export interface RiskUpdateDeps {
  * rerun a date this way). Named by the date and the request's key, so a retry finds the same run.
  */
 export async function startRiskUpdate(deps: RiskUpdateDeps, businessDate: string, idempotencyKey: string, seal: Seal): Promise<void> {
-  const name = `risk-update-${businessDate}-${sha256(idempotencyKey).slice(0, 16)}`;
-  const { executionArn } = await deps.workflow.start(name, { businessDate });
-  await deps.idempotency.put(seal(202, { businessDate, executionArn, status: 'STARTED' }));
+  await startDailyRun(deps, 'risk-update', businessDate, idempotencyKey, seal);
 }
 
 export async function getRiskUpdate(deps: Pick<RiskUpdateDeps, 'riskRuns'>, businessDate: string): Promise<RiskRunReport> {

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ValidationError } from '../domain/errors.ts';
-import type { Principal } from '../domain/access.ts';
+import { restrictedTo, type Principal } from '../domain/access.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 import { toJson } from '../json.ts';
 import { MAX_BODY_BYTES, routeSpec, type RouteKey, type RouteSpec } from './routes.ts';
@@ -38,6 +38,12 @@ export type RouteHandler = (request: ApiRequest) => Promise<ApiResponse>;
 export function callerOf(request: ApiRequest): Principal {
   if (!request.principal) throw new HttpError(401, 'UNAUTHORIZED', 'this route needs a token');
   return request.principal;
+}
+
+/** Runs over every lender's books (ledger checks, risk updates) are the platform teams' only. */
+export function platformOnly(request: ApiRequest, what: string): ApiRequest {
+  if (restrictedTo(callerOf(request)) !== null) throw new HttpError(403, 'FORBIDDEN', `${what} cover every lender; they are open to the platform teams only`);
+  return request;
 }
 
 export function pathParam(request: ApiRequest, name: string): string {

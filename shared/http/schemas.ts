@@ -256,10 +256,12 @@ export const writeOffRequest = z.strictObject({
 });
 export type WriteOffRequestBody = z.output<typeof writeOffRequest>;
 
-export const startLedgerCheckRequest = z.strictObject({ businessDate: isoDate });
-export const startRiskUpdateRequest = z.strictObject({ businessDate: isoDate });
+/** The body of a request that starts a run of a business date. */
+const businessDateRequest = z.strictObject({ businessDate: isoDate });
+export const startLedgerCheckRequest = businessDateRequest;
+export const startRiskUpdateRequest = businessDateRequest;
 
-export const ledgerCheckPath = z.object({ businessDate: isoDate });
+export const businessDatePath = z.object({ businessDate: isoDate });
 
 export const profitQuery = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM') });
 
