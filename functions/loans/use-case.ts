@@ -6,8 +6,8 @@ import { bookLoan as decideBooking, type BookLoanRequest, type Loan } from '../.
 import type { Program } from '../../shared/domain/program.ts';
 import { loanSchedules, type LenderSchedule, type Schedule } from '../../shared/domain/schedule.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationChange, type ExposureStore, type LenderStore, type LoanStore, type ProgramStore, type RepaymentStore } from '../../shared/ports/stores.ts';
-import { foldRepayments } from '../../shared/domain/loan-account.ts';
-import { effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
+import { foldRepayments, type LoanAccount } from '../../shared/domain/loan-account.ts';
+import { HEAD_ONLY, effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
 import type { Seal } from '../../shared/http/idempotency.ts';
 import { notFound } from '../../shared/http/errors.ts';
 import type { BookLoanRequestBody } from '../../shared/http/schemas.ts';
@@ -115,11 +115,16 @@ export async function getLoanSchedule(
   loanId: string,
 ): Promise<{ loanId: string; borrower: Schedule | null; lenders: LenderSchedule[] }> {
   const loan = await visibleLoan(deps, principal, loanId);
-  const { ledger } = await deps.repayments.load(loanId);
-  const { account } = foldRepayments(loan, effective(ledger), loanEvents(ledger));
-  const schedules = account.rescheduled ? account.schedules() : await deps.loans.schedules(loanId);
+  const { ledger: head } = await deps.repayments.load(loanId, HEAD_ONLY);
+  const schedules = (head.state?.reschedules ?? 0) > 0 ? await rebuiltSchedules(deps.repayments, loan) : await deps.loans.schedules(loanId);
   if (!schedules) throw notFound('schedule', loanId);
   const only = restrictedTo(principal);
   if (only === null) return { loanId, ...schedules };
   return { loanId, borrower: null, lenders: schedules.lenders.filter((s) => s.lenderId === only) };
+}
+
+/** After an early repayment the schedule is the whole book's fold. */
+async function rebuiltSchedules(repayments: Pick<RepaymentStore, 'load'>, loan: Loan): Promise<ReturnType<LoanAccount['schedules']>> {
+  const { ledger } = await repayments.load(loan.loanId, 'ALL');
+  return foldRepayments(loan, effective(ledger), loanEvents(ledger)).account.schedules();
 }

@@ -1,11 +1,16 @@
-import { DomainError, InvariantViolation, RuleViolation, StateConflict } from '../../shared/domain/errors.ts';
+import { DomainError, InvariantViolation, RuleViolation, StateConflict, invariant } from '../../shared/domain/errors.ts';
 import { applyEntries, openPosition, type JournalEntry, type Position } from '../../shared/domain/ledger.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import {
   decideLoanEvent,
   decideRepayment,
   decideReversal,
+  endOf,
+  replayOf,
+  repaymentReplayOf,
+  type BookedItem,
   type BookedLoanEvent,
+  type EffectKey,
   type LoanEventRequest,
   type BookedRepayment,
   type RepaymentDecision,
@@ -54,18 +59,48 @@ export async function splitAndBook(deps: RepaymentBookDeps, input: RepaymentStep
 
 async function book(deps: RepaymentBookDeps, request: RepaymentRequest): Promise<RepaymentStepResult> {
   const loan = await loanOf(deps, request.loanId);
-  return change(deps, loan, request.repaymentId, (ledger, today, now) => decideRepayment(loan, ledger, request, today, now), true);
+  return change(deps, loan, request.repaymentId, endOf(request.valueDate), async (ledger, today, now) => {
+    const known = await bookedBefore(deps, loan, request);
+    return known ?? decideRepayment(loan, ledger, request, today, now);
+  });
 }
 
 async function reverse(deps: RepaymentBookDeps, loanId: string, repaymentId: string, request: ReversalRequest): Promise<RepaymentStepResult> {
   const loan = await loanOf(deps, loanId);
-  return change(deps, loan, repaymentId, (ledger, today, now) => decideReversal(loan, ledger, repaymentId, request, today, now), false);
+  const record = await deps.repayments.record(repaymentId);
+  if (record === null || record.loanId !== loan.loanId) {
+    throw new RuleViolation('REPAYMENT_NOT_FOUND', `loan ${loan.loanId} has no repayment ${repaymentId}`, { path: 'repaymentId', repaymentId });
+  }
+  try {
+    return await change(deps, loan, null, { valueDate: record.valueDate, seq: record.seq }, (ledger, today, now) => decideReversal(loan, ledger, repaymentId, request, today, now));
+  } catch (error) {
+    // The reversal's entry is keyed by its id: taken means another repayment of the loan was reversed by it.
+    if (error instanceof WriteConflict && error.entity === 'entry') {
+      throw new StateConflict('REVERSAL_ID_REUSED', `reversal ${request.reversalId} already reversed another repayment`, { path: 'reversalId' });
+    }
+    throw error;
+  }
+}
+
+/**
+ * A repayment id already taken: by this loan with the same content, a replay of its booking; with
+ * other content, or by another loan, a refusal. Null when the id is new.
+ */
+async function bookedBefore(deps: RepaymentBookDeps, loan: Loan, request: RepaymentRequest): Promise<RepaymentDecision | null> {
+  const record = await deps.repayments.record(request.repaymentId);
+  if (record === null) return null;
+  if (record.loanId !== loan.loanId) {
+    throw new StateConflict('REPAYMENT_ID_REUSED', `repayment ${request.repaymentId} was booked on loan ${record.loanId}`, { path: 'repaymentId', repaymentId: request.repaymentId });
+  }
+  const item = await deps.repayments.item(loan.loanId, { valueDate: record.valueDate, seq: record.seq });
+  invariant(item?.kind === 'REPAYMENT', 'a repayment record points at its payment on the book', { repaymentId: request.repaymentId });
+  return repaymentReplayOf(item.booked, request);
 }
 
 /** A compensation, write-off or transfer, booked through the same change as a repayment. */
 export async function bookEvent(deps: RepaymentBookDeps, loanId: string, request: LoanEventRequestBody): Promise<RepaymentStepResult> {
   const loan = await loanOf(deps, loanId);
-  return commitLedgerChange<RepaymentStepResult>(deps, loan, async (ledger, today, now) => {
+  return commitLedgerChange<RepaymentStepResult>(deps, loan, endOf(request.valueDate), async (ledger, today, now) => {
     const firstLoss = request.type === 'WRITE_OFF' ? await firstLossRoom(deps.programPools, loan) : null;
     if (firstLoss?.kind === 'UNKNOWN') {
       throw new RuleViolation('FIRST_LOSS_BASE_UNKNOWN', `the lead's first-loss cap of program ${loan.programId} is a share of its disbursed principal, which no risk update has measured yet`, {
@@ -81,10 +116,12 @@ export async function bookEvent(deps: RepaymentBookDeps, loanId: string, request
       transfer: request.type === 'TRANSFER' ? { fromLenderId: request.fromLenderId, toLenderId: request.toLenderId, principalMinor: request.principalMinor } : null,
       leadFirstLossCapMinor: firstLoss?.kind === 'CAPPED' ? firstLoss.roomMinor : null,
     };
-    const decision = decideLoanEvent(loan, ledger, event, today, now);
+    const known = await deps.repayments.loanEvent(loan.loanId, event.type, event.eventId);
+    const decision = known === null ? decideLoanEvent(loan, ledger, event, today, now) : replayOf(known, event);
     if (decision.kind === 'REPLAY') return { done: { status: 'REPLAYED', event: eventViewOf(loan, decision.booked, []), entryIds: [] } };
     return {
       ledger: decision.ledger,
+      items: decision.writes,
       entries: decision.entries,
       rebooked: decision.rebooked.length,
       record: null,
@@ -141,40 +178,38 @@ export function eventViewOf(loan: Loan, booked: BookedLoanEvent, rebooked: reado
 }
 
 /**
- * Reads the loan's repayments, decides, and writes the decision in one transaction conditioned on
- * the ledger's version; a change that lost the race is decided again on the new ledger.
+ * Decides a repayment or a reversal on the loan's book and writes the decision; a new repayment
+ * takes its id's record, which answers its replays.
  */
 async function change(
   deps: RepaymentBookDeps,
   loan: Loan,
-  repaymentId: string,
-  decide: (ledger: RepaymentLedger, today: string, now: string) => RepaymentDecision,
-  newRepayment: boolean,
+  newRepaymentId: string | null,
+  from: EffectKey,
+  decide: (ledger: RepaymentLedger, today: string, now: string) => Promise<RepaymentDecision> | RepaymentDecision,
 ): Promise<RepaymentStepResult> {
-  return commitLedgerChange<RepaymentStepResult>(
-    deps,
-    loan,
-    async (ledger, today, now) => {
-      const decision = decide(ledger, today, now);
-      if (decision.kind === 'REPLAY') return { done: await replay(deps, loan, decision.booked, newRepayment) };
-      const view = viewOf(loan, decision.booked, decision.rebooked);
-      return {
-        ledger: decision.ledger,
-        entries: decision.entries,
-        rebooked: decision.rebooked.length,
-        record: newRepayment ? { repaymentId, loanId: loan.loanId, resultJson: toJson(view), createdAt: now } : null,
-        result: { status: newRepayment ? 'BOOKED' : 'REVERSED', repayment: view, entryIds: decision.entries.map((e) => e.entryId) },
-      };
-    },
-    () => refuseReuseOnOtherLoan(deps, loan, repaymentId),
-  );
+  return commitLedgerChange<RepaymentStepResult>(deps, loan, from, async (ledger, today, now) => {
+    const decision = await decide(ledger, today, now);
+    if (decision.kind === 'REPLAY') return { done: await replay(deps, loan, decision.booked, newRepaymentId !== null) };
+    const view = viewOf(loan, decision.booked, decision.rebooked);
+    const { booked } = decision;
+    return {
+      ledger: decision.ledger,
+      items: decision.writes,
+      entries: decision.entries,
+      rebooked: decision.rebooked.length,
+      record: newRepaymentId === null ? null : { repaymentId: newRepaymentId, loanId: loan.loanId, valueDate: booked.valueDate, seq: booked.seq, resultJson: toJson(view), createdAt: now },
+      result: { status: newRepaymentId === null ? 'REVERSED' : 'BOOKED', repayment: view, entryIds: decision.entries.map((e) => e.entryId) },
+    };
+  });
 }
 
-/** A change of a loan's ledger, decided on the ledger as read: done already, or to be written. */
+/** A change of a loan's book, decided on the book as read: done already, or to be written. */
 export type PlannedChange<R> =
   | { readonly done: R }
   | {
       readonly ledger: RepaymentLedger;
+      readonly items: readonly BookedItem[];
       readonly entries: readonly JournalEntry[];
       readonly rebooked: number;
       readonly record: RepaymentRecord | null;
@@ -183,33 +218,36 @@ export type PlannedChange<R> =
     };
 
 /**
- * The one way a loan's ledger changes (repayments, reversals, compensations, write-offs,
- * transfers, risk): read the ledger and positions, plan, write the ledger, the entries, the
- * positions they change and the record in one transaction conditioned on the ledger's version;
- * a plan that lost the race is made again on the new ledger.
+ * The one way a loan's book changes (repayments, reversals, compensations, write-offs, transfers,
+ * risk): read the head, the positions and the window of events from where the change takes
+ * effect, plan, and write the head, the events, the entries, the positions they change and the
+ * record in one transaction conditioned on the head's version; a plan that lost the race is made
+ * again on the new head.
  */
 export async function commitLedgerChange<R>(
   deps: Pick<RepaymentBookDeps, 'repayments' | 'clock'>,
   loan: Loan,
+  from: EffectKey,
   plan: (ledger: RepaymentLedger, today: string, now: string) => Promise<PlannedChange<R>> | PlannedChange<R>,
-  onRecordTaken: () => Promise<void> = async () => undefined,
 ): Promise<R> {
   for (let attempt = 1; ; attempt++) {
-    const { ledger, positions } = await deps.repayments.load(loan.loanId);
+    const { ledger, positions } = await deps.repayments.load(loan.loanId, from);
     const now = deps.clock.now();
     const planned = await plan(ledger, localDate(now, loan.terms.settlement.calendar), now);
     if ('done' in planned) return planned.done;
     const changed = positionsAfter(loan, positions, planned.entries);
-    const items = 1 + planned.entries.length + changed.length + (planned.record === null ? 0 : 1);
+    const items = 1 + planned.items.length + planned.entries.length + changed.length + (planned.record === null ? 0 : 1) + (planned.programPool === undefined ? 0 : 1);
     if (items > MAX_TRANSACTION_ITEMS) {
-      throw new RuleViolation('TOO_MANY_REBOOKINGS', `this change would rebook ${planned.rebooked} entries of loan ${loan.loanId} in one step`, {
+      throw new RuleViolation('TOO_MANY_REBOOKINGS', `this change would restate ${planned.items.length - 1} later events of loan ${loan.loanId} in one step`, {
         path: 'valueDate',
         rebooked: planned.rebooked,
+        restated: planned.items.length - 1,
       });
     }
     try {
       await deps.repayments.write({
         ledger: planned.ledger,
+        items: planned.items,
         entries: planned.entries,
         positions: changed,
         record: planned.record,
@@ -218,22 +256,11 @@ export async function commitLedgerChange<R>(
       return planned.result;
     } catch (error) {
       if (!(error instanceof WriteConflict)) throw error;
-      if (error.entity === 'repayment-record') await onRecordTaken();
-      else if (error.reason !== 'BUSY' && !['repayment-ledger', 'position', 'program-pool'].includes(error.entity)) throw error;
+      if (error.reason !== 'BUSY' && !['repayment-ledger', 'repayment-record', 'position', 'program-pool'].includes(error.entity)) throw error;
       if (attempt >= REPAYMENT_ATTEMPTS) throw new WriteConflict('BUSY', 'repayment-ledger');
       // Full jitter, growing with each loss: writers that collided spread out instead of colliding again.
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * Math.min(160, 10 * 2 ** Math.min(attempt, 5)))));
     }
-  }
-}
-
-async function refuseReuseOnOtherLoan(deps: RepaymentBookDeps, loan: Loan, repaymentId: string): Promise<void> {
-  const record = await deps.repayments.record(repaymentId);
-  if (record !== null && record.loanId !== loan.loanId) {
-    throw new StateConflict('REPAYMENT_ID_REUSED', `repayment ${repaymentId} was booked on loan ${record.loanId}`, {
-      path: 'repaymentId',
-      repaymentId,
-    });
   }
 }
 

@@ -74,10 +74,9 @@ export async function getRepayment(deps: RepaymentsDeps, principal: Principal, r
   const record = await deps.repayments.record(repaymentId);
   if (record === null) throw notFound('repayment', repaymentId);
   const loan = await visibleLoan(deps, principal, record.loanId, () => notFound('repayment', repaymentId));
-  const { ledger } = await deps.repayments.load(loan.loanId);
-  const booked = ledger.repayments.find((r) => r.repaymentId === repaymentId);
-  if (booked === undefined) throw notFound('repayment', repaymentId);
-  return onlyOwnPart(viewOf(loan, booked, []), restrictedTo(principal));
+  const item = await deps.repayments.item(loan.loanId, { valueDate: record.valueDate, seq: record.seq });
+  if (item?.kind !== 'REPAYMENT') throw notFound('repayment', repaymentId);
+  return onlyOwnPart(viewOf(loan, item.booked, []), restrictedTo(principal));
 }
 
 /**
@@ -87,7 +86,7 @@ export async function getRepayment(deps: RepaymentsDeps, principal: Principal, r
  */
 export async function getLoanRepayments(deps: RepaymentsDeps, principal: Principal, loanId: string) {
   const loan = await visibleLoan(deps, principal, loanId, () => notFound('loan', loanId));
-  const { ledger } = await deps.repayments.load(loanId);
+  const { ledger } = await deps.repayments.load(loanId, 'ALL');
   const { account } = foldRepayments(loan, effective(ledger), loanEvents(ledger));
   const today = localDate(deps.clock.now(), loan.terms.settlement.calendar);
   const lastValueDate = [...ledger.repayments, ...(ledger.events ?? [])].reduce((last, r) => (r.valueDate > last ? r.valueDate : last), loan.disbursementDate);

@@ -1,6 +1,7 @@
 import { DomainError, InvariantViolation } from '../../shared/domain/errors.ts';
 import { businessDateClosedAt } from '../../shared/domain/ledger-check.ts';
 import { assessLoan, type RiskAssessment, type Room } from '../../shared/domain/risk.ts';
+import { endOf } from '../../shared/domain/repayment-booking.ts';
 import type { Clock, LoanStore, ProgramPoolStore, RepaymentStore, RiskRunReport, RiskRunStore } from '../../shared/ports/stores.ts';
 import { commitLedgerChange, firstLossRoom, guaranteeRoom, poolUse, type PoolRoom } from '../repayment-book/use-case.ts';
 import type { RiskShardResult, RiskStepInput } from './schema.ts';
@@ -46,7 +47,7 @@ export async function assessShard(deps: RiskDeps, shard: number, businessDate: s
     const loan = await deps.loans.get(loanId);
     if (loan === null || loan.disbursementDate > businessDate) continue;
     try {
-      const outcome = await commitLedgerChange<{ assessment: RiskAssessment; reclassified: boolean }>(deps, loan, async (ledger, _today, now) => {
+      const outcome = await commitLedgerChange<{ assessment: RiskAssessment; reclassified: boolean }>(deps, loan, endOf(businessDate), async (ledger, _today, now) => {
         const [guarantee, firstLoss] = await Promise.all([guaranteeRoom(deps.programPools, loan), firstLossRoom(deps.programPools, loan)]);
         const assessment = assessLoan(loan, ledger, businessDate, now, { guarantee: asRoom(guarantee), firstLoss: asRoom(firstLoss) });
         const reclassified = ledger.risk !== undefined && assessment.risk !== null && ledger.risk.classification !== assessment.risk.classification;
@@ -56,7 +57,7 @@ export async function assessShard(deps: RiskDeps, shard: number, businessDate: s
           assessment.guaranteePaidMinor > 0n
             ? poolUse(guarantee.kind === 'CAPPED' ? guarantee.pool : null, assessment.guaranteePaidMinor)
             : poolUse(firstLoss.kind === 'CAPPED' ? firstLoss.pool : null, assessment.leadFirstLossMinor);
-        return { ledger: assessment.ledger, entries: assessment.entries, rebooked: 0, record: null, result: done, ...pool };
+        return { ledger: assessment.ledger, items: assessment.writes, entries: assessment.entries, rebooked: 0, record: null, result: done, ...pool };
       });
       const { assessment } = outcome;
       result.loansAssessed += 1;

@@ -8,7 +8,7 @@ import { REGULATORY_PROFILES, RULES, formatBps } from './regulatory-profile.ts';
 import { NOTHING_COVERED, applyWaterfall, totalCovered, type Covered, type Dues } from './repayment-waterfall.ts';
 import { splitRepayment, type LenderHolding, type LenderRepaymentParts, type Recovery, type RepaymentSplit } from './repayment-split.ts';
 import { scheduleRemainderRule } from './schedule.ts';
-import { borrowerSchedule, levelPaymentMinor, loanLenderSchedules, loanSchedules, scheduleTermsOf } from './schedule.ts';
+import { borrowerSchedule, levelPaymentMinor, loanLenderSchedules, scheduleTermsOf } from './schedule.ts';
 import type { Instalment, LenderSchedule, Schedule } from './schedule.ts';
 
 /**
@@ -116,6 +116,48 @@ export interface AccountSummary {
   readonly instalments: readonly AccountInstalment[];
 }
 
+/** Where the rows not yet due come from after an early repayment rebuilt them. */
+export interface RowBasis {
+  /** The value date of the early repayment: the first rebuilt period runs from it. */
+  readonly from: string;
+  readonly principalMinor: bigint;
+  /** 0: nothing was left to rebuild. */
+  readonly termMonths: number;
+  /** The rebuilt rows keep the booked schedule's due dates from this index on. */
+  readonly firstDueIndex: number;
+  readonly firstNumber: number;
+}
+
+/** A row of the account with what is paid of it. */
+export type AccountRow = Readonly<Row>;
+
+/**
+ * What the account holds after an event (`LoanAccount.state`): the next event applied to the
+ * restored account does what it does in the whole fold.
+ */
+export interface AccountState {
+  readonly last: { readonly id: string; readonly valueDate: string; readonly seq: number } | null;
+  readonly accruedThrough: string;
+  readonly penaltyOutstandingMinor: bigint;
+  readonly suspenseMinor: bigint;
+  readonly reschedules: number;
+  readonly books: readonly {
+    readonly lenderId: string;
+    readonly role: 'LEAD' | 'PARTNER';
+    readonly outstandingMinor: bigint;
+    readonly heldMinor: bigint;
+    /** LENDER_RATE: interest received of each instalment still open. */
+    readonly interestByInstalment: readonly (readonly [number, bigint])[];
+  }[];
+  /** Rows due by the last event's value date and not fully paid. */
+  readonly openRows: readonly AccountRow[];
+  readonly basis: RowBasis | null;
+  readonly claim: { readonly guarantorId: string; readonly remainingMinor: bigint } | null;
+  readonly compensated: boolean;
+  readonly writtenOff: { readonly lossByParty: readonly (readonly [string, bigint])[]; readonly remainingMinor: bigint } | null;
+  readonly interestOwed: readonly { readonly number: number; readonly buyer: string; readonly seller: string; readonly remainingMinor: bigint }[];
+}
+
 interface Row {
   number: number;
   dueDate: string;
@@ -170,21 +212,19 @@ export class LoanAccount {
   /** After a write-off: what each party lost, and what is still to recover. */
   private writtenOff: { readonly lossByParty: ReadonlyMap<string, bigint>; remainingMinor: bigint } | null = null;
   /** Interest of a period owed to a seller for its days (transfers under ACTUALS), by instalment number. */
-  private readonly interestOwed: { readonly number: number; readonly buyer: string; readonly seller: string; remainingMinor: bigint }[] = [];
+  private interestOwed: { readonly number: number; readonly buyer: string; readonly seller: string; remainingMinor: bigint }[] = [];
+  /** The due dates of the schedule booked with the loan: every row's due date is one of them. */
+  private readonly bookedDueDates: readonly string[];
+  /** Where the rows not yet due come from: the booked schedule (null), or the last rebuild. */
+  private basis: RowBasis | null = null;
+  /** Restored from a state: the rows fully paid before it are not held. */
+  private partial = false;
 
   constructor(private readonly loan: Loan) {
-    const { borrower } = loanSchedules(loan);
+    const borrower = borrowerSchedule(scheduleTermsOf(loan));
     this.rows = borrower.instalments.map((row) => rowOf(row, row.number, false));
-    const participants = new Map(loan.terms.participants.map((p) => [p.lenderId, p]));
-    this.books = loan.fundingPlan.map((part) => ({
-      lenderId: part.lenderId,
-      role: part.role,
-      yieldRate: participants.get(part.lenderId)?.yieldRate ?? null,
-      priority: participants.get(part.lenderId)?.priority ?? Number.MAX_SAFE_INTEGER,
-      outstandingMinor: part.amountMinor,
-      heldMinor: part.amountMinor,
-      interestByInstalment: new Map(),
-    }));
+    this.bookedDueDates = borrower.instalments.map((row) => row.dueDate);
+    this.books = loan.fundingPlan.map((part) => this.openBook(part.lenderId, part.role, part.amountMinor));
     this.rate = toExactFraction(parseRate(loan.annualRate, 'annualRate'));
     const multiplier = toExactFraction(parseRate(loan.terms.penaltyRateMultiplier, 'penaltyRateMultiplier'));
     this.penaltyRate = {
@@ -192,6 +232,106 @@ export class LoanAccount {
       denominator: this.rate.denominator * multiplier.denominator,
     };
     this.accruedThrough = loan.disbursementDate;
+  }
+
+  /**
+   * The account as it stands after the last event applied: enough to apply the next one exactly as
+   * the whole fold would. Rows fully paid by then are left out (no later event reads them), and the
+   * rows not yet due are named by their basis (the booked schedule or the last rebuild), so the
+   * state does not grow with the loan's history.
+   */
+  state(): AccountState {
+    const cut = this.lastApplied?.valueDate ?? this.loan.disbursementDate;
+    const openRows: AccountRow[] = [];
+    const live = new Set<number>();
+    let tailFrom = Number.MAX_SAFE_INTEGER;
+    for (const row of this.rows) {
+      if (compareIsoDates(row.dueDate, cut) > 0) {
+        tailFrom = Math.min(tailFrom, row.number);
+        continue;
+      }
+      if (row.paidInterestMinor < row.interestMinor) live.add(row.number);
+      if (row.paidPrincipalMinor < row.principalMinor || row.paidInterestMinor < row.interestMinor) openRows.push({ ...row });
+    }
+    const alive = (n: number) => n >= tailFrom || live.has(n);
+    return {
+      last: this.lastApplied,
+      accruedThrough: this.accruedThrough,
+      penaltyOutstandingMinor: this.penaltyOutstandingMinor,
+      suspenseMinor: this.suspenseMinor,
+      reschedules: this.reschedules,
+      books: this.books.map((book) => ({
+        lenderId: book.lenderId,
+        role: book.role,
+        outstandingMinor: book.outstandingMinor,
+        heldMinor: book.heldMinor,
+        interestByInstalment: [...book.interestByInstalment].filter(([n]) => alive(n)).sort(([a], [b]) => a - b),
+      })),
+      openRows,
+      basis: this.basis,
+      claim: this.claim === null ? null : { ...this.claim },
+      compensated: this.compensated,
+      writtenOff: this.writtenOff === null ? null : { lossByParty: [...this.writtenOff.lossByParty], remainingMinor: this.writtenOff.remainingMinor },
+      interestOwed: this.interestOwed.filter((owed) => owed.remainingMinor > 0n && alive(owed.number)).map((owed) => ({ ...owed })),
+    };
+  }
+
+  /** The account of `loan` as `state` left it: applying the events after it gives what the whole fold gives. */
+  static restore(loan: Loan, state: AccountState): LoanAccount {
+    const account = new LoanAccount(loan);
+    const cut = state.last?.valueDate ?? loan.disbursementDate;
+    const tail = state.basis === null ? account.rows : account.rebuiltRows(state.basis);
+    const rows = [...state.openRows.map((row) => ({ ...row })), ...tail.filter((row) => compareIsoDates(row.dueDate, cut) > 0)];
+    account.rows.splice(0, account.rows.length, ...rows);
+    account.books.splice(
+      0,
+      account.books.length,
+      ...state.books.map((b) => {
+        const book = account.openBook(b.lenderId, b.role, b.heldMinor);
+        book.outstandingMinor = b.outstandingMinor;
+        for (const [n, amount] of b.interestByInstalment) book.interestByInstalment.set(n, amount);
+        return book;
+      }),
+    );
+    account.lastApplied = state.last;
+    account.accruedThrough = state.accruedThrough;
+    account.penaltyOutstandingMinor = state.penaltyOutstandingMinor;
+    account.suspenseMinor = state.suspenseMinor;
+    account.reschedules = state.reschedules;
+    account.basis = state.basis;
+    account.claim = state.claim === null ? null : { ...state.claim };
+    account.compensated = state.compensated;
+    account.writtenOff = state.writtenOff === null ? null : { lossByParty: new Map(state.writtenOff.lossByParty), remainingMinor: state.writtenOff.remainingMinor };
+    account.interestOwed = state.interestOwed.map((owed) => ({ ...owed }));
+    account.partial = true;
+    return account;
+  }
+
+  /** A lender's book in the loan, its terms from the program's participants. */
+  private openBook(lenderId: string, role: 'LEAD' | 'PARTNER', heldMinor: bigint): Book {
+    const participant = this.loan.terms.participants.find((p) => p.lenderId === lenderId);
+    return {
+      lenderId,
+      role,
+      yieldRate: participant?.yieldRate ?? null,
+      priority: participant?.priority ?? Number.MAX_SAFE_INTEGER,
+      outstandingMinor: heldMinor,
+      heldMinor,
+      interestByInstalment: new Map(),
+    };
+  }
+
+  /** The rows a rebuild made, numbered from its first. */
+  private rebuiltRows(basis: RowBasis): Row[] {
+    if (basis.termMonths === 0) return [];
+    const rebuilt = borrowerSchedule({
+      ...scheduleTermsOf(this.loan),
+      principalMinor: basis.principalMinor,
+      termMonths: basis.termMonths,
+      disbursementDate: basis.from,
+      dueDates: this.bookedDueDates.slice(basis.firstDueIndex, basis.firstDueIndex + basis.termMonths),
+    });
+    return rebuilt.instalments.map((row) => rowOf(row, basis.firstNumber + row.number - 1, false));
   }
 
   /** Applies one payment; it must not come before the last one applied. */
@@ -428,15 +568,7 @@ export class LoanAccount {
     if (participant === undefined || !isFunding(participant)) {
       throw new RuleViolation('NOT_A_FUNDING_PARTICIPANT', `lender ${lenderId} does not fund loans of program ${this.loan.programId}`, { path: 'toLenderId' });
     }
-    const book: Book = {
-      lenderId,
-      role: participant.role === 'LEAD' ? 'LEAD' : 'PARTNER',
-      yieldRate: participant.yieldRate,
-      priority: participant.priority,
-      outstandingMinor: 0n,
-      heldMinor: 0n,
-      interestByInstalment: new Map(),
-    };
+    const book = this.openBook(lenderId, participant.role === 'LEAD' ? 'LEAD' : 'PARTNER', 0n);
     this.books.push(book);
     return book;
   }
@@ -587,6 +719,7 @@ export class LoanAccount {
    * booking, so the sub-schedules still sum to the borrower's.
    */
   schedules(): { borrower: Schedule; lenders: LenderSchedule[] } {
+    invariant(!this.partial, 'the whole schedule comes from the whole fold, not from a restored state', { loanId: this.loan.loanId });
     let opening = this.loan.principalMinor;
     let totalInterestMinor = 0n;
     const instalments = this.rows.map((row): Instalment => {
@@ -790,17 +923,20 @@ export class LoanAccount {
     invariant(leftMinor >= 0n, 'an early repayment never exceeds the principal not yet due', { date });
     this.rows.splice(settled + 1);
     this.reschedules += 1;
-    if (leftMinor === 0n || future.length === 0) return;
+    const firstNumber = this.rows[settled]!.number + 1;
+    if (leftMinor === 0n || future.length === 0) {
+      this.basis = { from: date, principalMinor: 0n, termMonths: 0, firstDueIndex: 0, firstNumber };
+      return;
+    }
     const termMonths = this.termAfterPrepayment(future, leftMinor);
-    const rebuilt = borrowerSchedule({
-      ...scheduleTermsOf(this.loan),
-      principalMinor: leftMinor,
-      termMonths,
-      disbursementDate: date,
-      dueDates: future.slice(0, termMonths).map((row) => row.dueDate),
-    });
-    const base = this.rows[settled]!.number + 1;
-    for (const row of rebuilt.instalments) this.rows.push(rowOf(row, base + row.number - 1, false));
+    const firstDueIndex = this.bookedDueDates.indexOf(future[0]!.dueDate);
+    invariant(
+      future.slice(0, termMonths).every((row, i) => row.dueDate === this.bookedDueDates[firstDueIndex + i]),
+      'rebuilt rows keep due dates of the booked schedule, in a run',
+      { date },
+    );
+    this.basis = { from: date, principalMinor: leftMinor, termMonths, firstDueIndex, firstNumber };
+    this.rows.push(...this.rebuiltRows(this.basis));
   }
 
   private termAfterPrepayment(future: readonly Row[], leftMinor: bigint): number {

@@ -3,9 +3,10 @@ import { assertBalanced, entryIdOf, type JournalEntry, type Leg } from './ledger
 import type { Loan } from './loan.ts';
 import { compareIsoDates } from './money/index.ts';
 import {
+  LoanAccount,
   checkValueDate,
   compareEvents,
-  foldRepayments,
+  type AccountState,
   type LoanEvent,
   type LoanEventOutcome,
   type RepaymentEvent,
@@ -13,15 +14,36 @@ import {
   type RepaymentOutcome,
 } from './loan-account.ts';
 import type { Classification } from './regulatory-profile.ts';
+import { encodeAccountState } from './account-state.ts';
 import { repaymentEntry, reversalEntry } from './repayment-entry.ts';
 import type { LenderRepaymentParts, RepaymentSplit } from './repayment-split.ts';
 
 /**
- * Booking a repayment or a reversal on a loan: the account is folded again with the change, the
- * new payment gets its entry, and every payment booked before whose split the change alters is
- * rebooked (one entry that reverses its last booking and books the new split). Pure: the caller
- * writes the entries, the positions and the record in one transaction. docs/repayment-booking.md.
+ * Booking a repayment, a reversal or another event of a loan's account on the loan's book: the
+ * account is restored from the state just before the change takes effect and folded forward over
+ * the change and the events booked after it (none, for a change in order); the change gets its
+ * entry, every later payment or event whose split the change alters is rebooked (one entry that
+ * reverses its last booking and books the new split), and every event whose state after it moved
+ * is written again. Pure: the caller writes the head, the events, the entries, the positions and
+ * the record in one transaction. docs/repayment-booking.md.
  */
+
+/** Where an event sits in the order of effect: value date, then arrival on the loan. */
+export interface EffectKey {
+  readonly valueDate: string;
+  readonly seq: number;
+}
+
+/** Above every arrival number: the key after every event of a value date. */
+export const MAX_SEQ = 999_999_999;
+
+/** After every event: a read of the head alone. */
+export const HEAD_ONLY: EffectKey = { valueDate: '9999-12-31', seq: MAX_SEQ };
+
+/** Where a new event of `valueDate` takes effect: after every event booked on that date. */
+export function endOf(valueDate: string): EffectKey {
+  return { valueDate, seq: MAX_SEQ };
+}
 
 export interface RepaymentRequest {
   readonly repaymentId: string;
@@ -54,6 +76,8 @@ export interface BookedRepayment {
   readonly entryId: string;
   readonly split: RepaymentSplit;
   readonly reversal: (ReversalRequest & { readonly reversedAt: string; readonly entryId: string }) | null;
+  /** The account after it in order of effect (reversed: the account where it was); where a later change restores from. */
+  readonly stateAfter: AccountState;
 }
 
 /** A compensation, write-off or transfer booked on the loan, with the legs of its entry in effect. */
@@ -72,6 +96,8 @@ export interface BookedLoanEvent {
   readonly generation: number;
   readonly entryId: string;
   readonly legs: readonly Leg[];
+  /** The account after it in order of effect. */
+  readonly stateAfter: AccountState;
 }
 
 /** The loan's risk as the daily update last set it: the same class for every lender. */
@@ -83,16 +109,35 @@ export interface LoanRisk {
   readonly since: string;
 }
 
-/** The loan's repayment record: every payment and event booked, in arrival order, and the write version. */
+/**
+ * A loan's book as a change needs it: the head (version, next arrival number, the key of the
+ * latest event, the account after every event, the risk) and a window of the events booked from
+ * where the change takes effect on, with the account just before the window. A change in order
+ * has an empty window whose base is the head's state; a view reads the whole book (base null,
+ * every event).
+ */
 export interface RepaymentLedger {
   readonly loanId: string;
   readonly version: number;
+  /** The arrival number of the next event booked on the loan. */
+  readonly nextSeq: number;
+  /** The key of the latest event in order of effect (reversed ones included); null before the first. */
+  readonly lastKey: EffectKey | null;
+  /** The account after every event in effect; null before the first event. */
+  readonly state: AccountState | null;
+  /** The account just before the window's first event; null: the loan as disbursed. */
+  readonly base: AccountState | null;
+  /** The payments of the window, in arrival order. */
   readonly repayments: readonly BookedRepayment[];
+  /** The compensations, write-offs and transfers of the window, in arrival order. */
   readonly events?: readonly BookedLoanEvent[];
   readonly risk?: LoanRisk;
 }
 
-export type LoanEventRequest = Omit<BookedLoanEvent, 'seq' | 'bookedAt' | 'generation' | 'entryId' | 'legs'>;
+/** A booked payment or event whose item is written by a change (new, rebooked, reversed, or its state after moved). */
+export type BookedItem = { readonly kind: 'REPAYMENT'; readonly booked: BookedRepayment } | { readonly kind: 'EVENT'; readonly booked: BookedLoanEvent };
+
+export type LoanEventRequest = Omit<BookedLoanEvent, 'seq' | 'bookedAt' | 'generation' | 'entryId' | 'legs' | 'stateAfter'>;
 
 export type LoanEventDecision =
   | { readonly kind: 'REPLAY'; readonly booked: BookedLoanEvent }
@@ -102,6 +147,7 @@ export type LoanEventDecision =
       readonly entries: readonly JournalEntry[];
       readonly booked: BookedLoanEvent;
       readonly rebooked: readonly string[];
+      readonly writes: readonly BookedItem[];
       /** WRITE_OFF under LEAD_FIRST_LOSS: the lead's first loss taken (0 otherwise). */
       readonly leadFirstLossMinor: bigint;
     };
@@ -113,13 +159,20 @@ export interface BookingPlan {
   readonly booked: BookedRepayment;
   /** The payments rebooked by this change, by id. */
   readonly rebooked: readonly string[];
+  /** The items of the book this change writes: the change's own and every one it moved. */
+  readonly writes: readonly BookedItem[];
   readonly outcome: RepaymentOutcome | null;
 }
 
 export type RepaymentDecision = { readonly kind: 'REPLAY'; readonly booked: BookedRepayment } | ({ readonly kind: 'BOOK' } & BookingPlan);
 
 export function emptyLedger(loanId: string): RepaymentLedger {
-  return { loanId, version: 0, repayments: [] };
+  return { loanId, version: 0, nextSeq: 1, lastKey: null, state: null, base: null, repayments: [] };
+}
+
+/** Whether a change taking effect at `key` comes after every event booked: its window is empty. */
+export function inOrder(ledger: Pick<RepaymentLedger, 'lastKey'>, key: EffectKey): boolean {
+  return ledger.lastKey === null || compareEvents(ledger.lastKey, key) < 0;
 }
 
 /**
@@ -128,17 +181,11 @@ export function emptyLedger(loanId: string): RepaymentLedger {
  */
 export function decideRepayment(loan: Loan, ledger: RepaymentLedger, request: RepaymentRequest, today: string, now: string): RepaymentDecision {
   const known = ledger.repayments.find((r) => r.repaymentId === request.repaymentId);
-  if (known !== undefined) {
-    if (sameRequest(known, request)) return { kind: 'REPLAY', booked: known };
-    throw new StateConflict('REPAYMENT_ID_REUSED', `repayment ${request.repaymentId} was booked with other content`, {
-      path: 'repaymentId',
-      repaymentId: request.repaymentId,
-    });
-  }
+  if (known !== undefined) return repaymentReplayOf(known, request);
   checkRequest(loan, request, today);
-  const seq = nextSeq(ledger);
+  const seq = ledger.nextSeq;
   const event: RepaymentEvent = { repaymentId: request.repaymentId, valueDate: request.valueDate, amountMinor: request.amountMinor, kind: request.kind, seq };
-  const folded = foldRepayments(loan, [...effective(ledger), event], loanEvents(ledger));
+  const folded = foldWindow(loan, ledger, [...ledger.repayments.map(itemOf), { kind: 'REPAYMENT', event, active: true }, ...(ledger.events ?? []).map(eventItemOf)]);
   const outcome = folded.outcomes.get(event.repaymentId);
   invariant(outcome !== undefined, 'the new payment is applied', { repaymentId: event.repaymentId });
   const entry = repaymentEntry(loan.loanId, event.repaymentId, event.valueDate, loan.currency, outcome.split, now);
@@ -154,16 +201,27 @@ export function decideRepayment(loan: Loan, ledger: RepaymentLedger, request: Re
     entryId: entry.entryId,
     split: outcome.split,
     reversal: null,
+    stateAfter: stateOf(folded, repaymentKey(event.repaymentId)),
   };
   const rebooking = rebook(loan, ledger, ledger.repayments, folded, now);
   return {
     kind: 'BOOK',
-    ledger: { ...ledger, version: ledger.version + 1, repayments: [...rebooking.repayments, booked], events: rebooking.events },
+    ledger: after(ledger, folded, { valueDate: event.valueDate, seq }, [...rebooking.repayments, booked], rebooking.events),
     entries: [entry, ...rebooking.entries],
     booked,
     rebooked: rebooking.rebooked,
+    writes: [{ kind: 'REPAYMENT', booked }, ...rebooking.writes],
     outcome,
   };
+}
+
+/** A repayment id booked before: the same content is a replay; other content is refused. */
+export function repaymentReplayOf(known: BookedRepayment, request: RepaymentRequest): RepaymentDecision {
+  if (sameRequest(known, request)) return { kind: 'REPLAY', booked: known };
+  throw new StateConflict('REPAYMENT_ID_REUSED', `repayment ${request.repaymentId} was booked with other content`, {
+    path: 'repaymentId',
+    repaymentId: request.repaymentId,
+  });
 }
 
 /**
@@ -199,16 +257,18 @@ export function decideReversal(
   const original = repaymentEntry(loan.loanId, target.repaymentId, target.valueDate, loan.currency, target.split, target.bookedAt);
   const booking = target.generation === 0 ? original : { ...original, entryId: target.entryId };
   const entry = reversalEntry(booking, request.reversalId, now, today);
-  const reversed: BookedRepayment = { ...target, reversal: { ...request, reversedAt: now, entryId: entry.entryId } };
-  const repayments = ledger.repayments.map((r) => (r.repaymentId === repaymentId ? reversed : r));
-  const folded = foldRepayments(loan, effective({ ...ledger, repayments }), loanEvents(ledger));
-  const rebooking = rebook(loan, ledger, repayments, folded, now);
+  const marked: BookedRepayment = { ...target, reversal: { ...request, reversedAt: now, entryId: entry.entryId } };
+  const repayments = ledger.repayments.map((r) => (r.repaymentId === repaymentId ? marked : r));
+  const folded = foldWindow(loan, ledger, [...repayments.map(itemOf), ...(ledger.events ?? []).map(eventItemOf)]);
+  const reversed: BookedRepayment = { ...marked, stateAfter: stateOf(folded, repaymentKey(repaymentId)) };
+  const rebooking = rebook(loan, ledger, repayments.map((r) => (r.repaymentId === repaymentId ? reversed : r)), folded, now);
   return {
     kind: 'BOOK',
-    ledger: { ...ledger, version: ledger.version + 1, repayments: rebooking.repayments, events: rebooking.events },
+    ledger: after(ledger, folded, null, rebooking.repayments, rebooking.events),
     entries: [entry, ...rebooking.entries],
     booked: reversed,
     rebooked: rebooking.rebooked,
+    writes: [{ kind: 'REPAYMENT', booked: reversed }, ...rebooking.writes],
     outcome: null,
   };
 }
@@ -221,40 +281,126 @@ export function effective(ledger: Pick<RepaymentLedger, 'repayments'>): Repaymen
     .sort(compareEvents);
 }
 
+/** One event of a window as the fold takes it: a payment (applied unless reversed) or another event. */
+type WindowItem =
+  | { readonly kind: 'REPAYMENT'; readonly event: RepaymentEvent; readonly active: boolean }
+  | { readonly kind: 'EVENT'; readonly event: LoanEvent };
+
+interface WindowFold {
+  readonly account: LoanAccount;
+  readonly outcomes: ReadonlyMap<string, RepaymentOutcome>;
+  readonly eventOutcomes: ReadonlyMap<string, LoanEventOutcome>;
+  /** The account after each item, by `repaymentKey` / `eventKey`; a reversed payment's is the account where it sits. */
+  readonly states: ReadonlyMap<string, AccountState>;
+}
+
+const repaymentKey = (repaymentId: string): string => `R#${repaymentId}`;
+const eventKey = (type: string, eventId: string): string => `E#${type}#${eventId}`;
+
+function itemOf(r: BookedRepayment): WindowItem {
+  return { kind: 'REPAYMENT', event: { repaymentId: r.repaymentId, valueDate: r.valueDate, amountMinor: r.amountMinor, kind: r.kind, seq: r.seq }, active: r.reversal === null };
+}
+
+function eventItemOf(e: BookedLoanEvent): WindowItem {
+  return { kind: 'EVENT', event: loanEventOf(e) };
+}
+
+/**
+ * The account restored at the window's base and every item of the window applied in order of
+ * effect, with the account after each: the same outcomes as the fold of the whole book.
+ */
+function foldWindow(loan: Loan, ledger: Pick<RepaymentLedger, 'base'>, items: readonly WindowItem[]): WindowFold {
+  const account = ledger.base === null ? new LoanAccount(loan) : LoanAccount.restore(loan, ledger.base);
+  const outcomes = new Map<string, RepaymentOutcome>();
+  const eventOutcomes = new Map<string, LoanEventOutcome>();
+  const states = new Map<string, AccountState>();
+  for (const item of [...items].sort((x, y) => compareEvents(x.event, y.event))) {
+    if (item.kind === 'REPAYMENT') {
+      if (item.active) outcomes.set(item.event.repaymentId, account.apply(item.event));
+      states.set(repaymentKey(item.event.repaymentId), account.state());
+    } else {
+      eventOutcomes.set(item.event.eventId, account.applyEvent(item.event));
+      states.set(eventKey(item.event.type, item.event.eventId), account.state());
+    }
+  }
+  return { account, outcomes, eventOutcomes, states };
+}
+
+function stateOf(folded: WindowFold, key: string): AccountState {
+  const state = folded.states.get(key);
+  invariant(state !== undefined, 'every item of the window has its state after it', { key });
+  return state;
+}
+
+/** The book after a change: the next version, the window as it now stands and the account after every event. */
+function after(
+  ledger: RepaymentLedger,
+  folded: WindowFold,
+  added: EffectKey | null,
+  repayments: readonly BookedRepayment[],
+  events: readonly BookedLoanEvent[],
+): RepaymentLedger {
+  const lastKey = added !== null && inOrder(ledger, added) ? added : ledger.lastKey;
+  return {
+    ...ledger,
+    version: ledger.version + 1,
+    nextSeq: added === null ? ledger.nextSeq : ledger.nextSeq + 1,
+    lastKey,
+    state: folded.account.state(),
+    repayments,
+    events,
+  };
+}
+
 /**
  * Every booked payment whose split differs from its new outcome, and every booked event whose legs
- * differ, gets a REBOOK entry and its next generation.
+ * differ, gets a REBOOK entry and its next generation; every one whose state after it moved is
+ * written again with it.
  */
 function rebook(
   loan: Loan,
   ledger: RepaymentLedger,
   repayments: readonly BookedRepayment[],
-  folded: { outcomes: ReadonlyMap<string, RepaymentOutcome>; eventOutcomes: ReadonlyMap<string, LoanEventOutcome> },
+  folded: WindowFold,
   now: string,
-): { repayments: BookedRepayment[]; events: BookedLoanEvent[]; entries: JournalEntry[]; rebooked: string[] } {
+): { repayments: BookedRepayment[]; events: BookedLoanEvent[]; entries: JournalEntry[]; rebooked: string[]; writes: BookedItem[] } {
   const entries: JournalEntry[] = [];
   const rebooked: string[] = [];
+  const writes: BookedItem[] = [];
   const nextRepayments = repayments.map((booked) => {
-    if (booked.reversal !== null) return booked;
-    const outcome = folded.outcomes.get(booked.repaymentId);
-    invariant(outcome !== undefined, 'every payment in effect has an outcome', { repaymentId: booked.repaymentId });
-    if (sameSplit(booked.split, outcome.split)) return booked;
-    const generation = booked.generation + 1;
-    const entry = rebookEntry(loan, booked, outcome.split, generation, now);
-    entries.push(entry);
-    rebooked.push(booked.repaymentId);
-    return { ...booked, generation, entryId: entry.entryId, split: outcome.split };
+    const stateAfter = stateOf(folded, repaymentKey(booked.repaymentId));
+    const moved = !sameState(booked.stateAfter, stateAfter);
+    let next: BookedRepayment = moved ? { ...booked, stateAfter } : booked;
+    if (booked.reversal === null) {
+      const outcome = folded.outcomes.get(booked.repaymentId);
+      invariant(outcome !== undefined, 'every payment in effect has an outcome', { repaymentId: booked.repaymentId });
+      if (!sameSplit(booked.split, outcome.split)) {
+        const generation = booked.generation + 1;
+        const entry = rebookEntry(loan, booked, outcome.split, generation, now);
+        entries.push(entry);
+        rebooked.push(booked.repaymentId);
+        next = { ...next, generation, entryId: entry.entryId, split: outcome.split };
+      }
+    }
+    if (next !== booked) writes.push({ kind: 'REPAYMENT', booked: next });
+    return next;
   });
   const events = (ledger.events ?? []).map((booked) => {
+    const stateAfter = stateOf(folded, eventKey(booked.type, booked.eventId));
     const outcome = folded.eventOutcomes.get(booked.eventId);
-    if (outcome === undefined || sameLegs(booked.legs, outcome.legs)) return booked;
-    const generation = booked.generation + 1;
-    const entry = restatement(loan, `${booked.type}-${booked.eventId}#${generation}`, booked.valueDate, booked.legs, outcome.legs, now);
-    entries.push(entry);
-    rebooked.push(booked.eventId);
-    return { ...booked, generation, entryId: entry.entryId, legs: outcome.legs };
+    invariant(outcome !== undefined, 'every event of the window has an outcome', { eventId: booked.eventId });
+    let next: BookedLoanEvent = sameState(booked.stateAfter, stateAfter) ? booked : { ...booked, stateAfter };
+    if (!sameLegs(booked.legs, outcome.legs)) {
+      const generation = booked.generation + 1;
+      const entry = restatement(loan, `${booked.type}-${booked.eventId}#${generation}`, booked.valueDate, booked.legs, outcome.legs, now);
+      entries.push(entry);
+      rebooked.push(booked.eventId);
+      next = { ...next, generation, entryId: entry.entryId, legs: outcome.legs };
+    }
+    if (next !== booked) writes.push({ kind: 'EVENT', booked: next });
+    return next;
   });
-  return { repayments: nextRepayments, events, entries, rebooked };
+  return { repayments: nextRepayments, events, entries, rebooked, writes };
 }
 
 /**
@@ -264,14 +410,11 @@ function rebook(
  */
 export function decideLoanEvent(loan: Loan, ledger: RepaymentLedger, request: LoanEventRequest, today: string, now: string): LoanEventDecision {
   const known = (ledger.events ?? []).find((e) => e.eventId === request.eventId && e.type === request.type);
-  if (known !== undefined) {
-    if (known.valueDate === request.valueDate && sameTransfer(known.transfer, request.transfer)) return { kind: 'REPLAY', booked: known };
-    throw new StateConflict('EVENT_ID_REUSED', `${request.type} ${request.eventId} was booked with other content`, { path: 'eventId', eventId: request.eventId });
-  }
+  if (known !== undefined) return replayOf(known, request);
   checkDate(loan, request.valueDate, today);
-  const seq = nextSeq(ledger);
+  const seq = ledger.nextSeq;
   const event = loanEventOf({ ...request, seq });
-  const folded = foldRepayments(loan, effective(ledger), [...loanEvents(ledger), event]);
+  const folded = foldWindow(loan, ledger, [...ledger.repayments.map(itemOf), ...(ledger.events ?? []).map(eventItemOf), { kind: 'EVENT', event }]);
   const outcome = folded.eventOutcomes.get(request.eventId);
   invariant(outcome !== undefined, 'the new event is applied', { eventId: request.eventId });
   const entry = assertBalanced({
@@ -284,16 +427,31 @@ export function decideLoanEvent(loan: Loan, ledger: RepaymentLedger, request: Lo
     legs: outcome.legs,
     createdAt: now,
   });
-  const booked: BookedLoanEvent = { ...request, seq, bookedAt: now, generation: 0, entryId: entry.entryId, legs: outcome.legs };
+  const booked: BookedLoanEvent = {
+    ...request,
+    seq,
+    bookedAt: now,
+    generation: 0,
+    entryId: entry.entryId,
+    legs: outcome.legs,
+    stateAfter: stateOf(folded, eventKey(request.type, request.eventId)),
+  };
   const rebooking = rebook(loan, ledger, ledger.repayments, folded, now);
   return {
     kind: 'BOOK',
-    ledger: { ...ledger, version: ledger.version + 1, repayments: rebooking.repayments, events: [...rebooking.events, booked] },
+    ledger: after(ledger, folded, { valueDate: request.valueDate, seq }, rebooking.repayments, [...rebooking.events, booked]),
     entries: [entry, ...rebooking.entries],
     booked,
     rebooked: rebooking.rebooked,
+    writes: [{ kind: 'EVENT', booked }, ...rebooking.writes],
     leadFirstLossMinor: outcome.leadFirstLossMinor ?? 0n,
   };
+}
+
+/** An event id booked before: the same content is a replay; other content is refused. */
+export function replayOf(known: BookedLoanEvent, request: LoanEventRequest): LoanEventDecision {
+  if (known.valueDate === request.valueDate && sameTransfer(known.transfer, request.transfer)) return { kind: 'REPLAY', booked: known };
+  throw new StateConflict('EVENT_ID_REUSED', `${request.type} ${request.eventId} was booked with other content`, { path: 'eventId', eventId: request.eventId });
 }
 
 /** The events in effect, as the account applies them. */
@@ -312,11 +470,9 @@ function loanEventOf(e: Pick<BookedLoanEvent, 'type' | 'eventId' | 'valueDate' |
   return { type: e.type, eventId: e.eventId, valueDate: e.valueDate, seq: e.seq };
 }
 
-function nextSeq(ledger: RepaymentLedger): number {
-  let max = 0;
-  for (const r of ledger.repayments) max = Math.max(max, r.seq);
-  for (const e of ledger.events ?? []) max = Math.max(max, e.seq);
-  return max + 1;
+/** Two states of the account are the same when they encode the same. */
+function sameState(a: AccountState, b: AccountState): boolean {
+  return encodeAccountState(a) === encodeAccountState(b);
 }
 
 function sameTransfer(a: BookedLoanEvent['transfer'], b: BookedLoanEvent['transfer']): boolean {

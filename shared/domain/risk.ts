@@ -1,9 +1,9 @@
 import { classifyLoan } from './delinquency.ts';
 import type { JournalEntry } from './ledger.ts';
-import { foldRepayments } from './loan-account.ts';
+import { LoanAccount } from './loan-account.ts';
 import type { Loan } from './loan.ts';
 import { REGULATORY_PROFILES, type Classification } from './regulatory-profile.ts';
-import { decideLoanEvent, effective, loanEvents, type LoanRisk, type RepaymentLedger } from './repayment-booking.ts';
+import { decideLoanEvent, type BookedItem, type LoanRisk, type RepaymentLedger } from './repayment-booking.ts';
 
 /**
  * The daily risk update of one loan at a business date: days past due, the five-category class
@@ -28,6 +28,8 @@ export interface RiskAssessment {
   /** The ledger to write, or null when the loan was already assessed for this date (or is settled). */
   readonly ledger: RepaymentLedger | null;
   readonly entries: readonly JournalEntry[];
+  /** The items of the book written with it (a compensation, a write-off, what they restated). */
+  readonly writes: readonly BookedItem[];
   readonly risk: LoanRisk | null;
   readonly status: string;
   readonly compensated: boolean;
@@ -45,12 +47,13 @@ export interface RiskAssessment {
 export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: string, now: string, rooms: RiskRooms = UNCAPPED): RiskAssessment {
   const { guarantee, firstLoss } = rooms;
   const before = ledger.risk ?? null;
-  const folded = foldRepayments(loan, effective(ledger), loanEvents(ledger));
-  const summary = folded.account.summary(businessDate);
+  const account = ledger.state === null ? new LoanAccount(loan) : LoanAccount.restore(loan, ledger.state);
+  const summary = account.summary(businessDate);
   if (before?.asOf === businessDate || (before !== null && before.asOf > businessDate)) {
     return {
       ledger: null,
       entries: [],
+      writes: [],
       risk: before,
       status: summary.status,
       compensated: false,
@@ -61,7 +64,7 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
       outstandingMinor: summary.outstandingPrincipalMinor,
     };
   }
-  const dpd = folded.account.daysPastDue(businessDate);
+  const dpd = account.daysPastDue(businessDate);
   const profile = REGULATORY_PROFILES[loan.terms.regulatoryProfile];
   const classification: Classification = summary.status === 'PAID_OFF' ? (before?.classification ?? 'NORMAL') : classifyLoan(dpd, profile, before?.classification ?? 'NORMAL');
   const risk: LoanRisk = {
@@ -72,13 +75,14 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
   };
   let next: RepaymentLedger = ledger;
   const entries: JournalEntry[] = [];
+  const writes: BookedItem[] = [];
   let compensated = false;
   let writtenOff = false;
   let held: string | null = null;
   let guaranteePaidMinor = 0n;
   let leadFirstLossMinor = 0n;
   const { guaranteeTriggerDpd, writeOffDpd } = loan.terms.lossSharing;
-  const standing = folded.account.standing;
+  const standing = account.standing;
   const open = summary.status === 'ACTIVE';
   if (open && loan.terms.fees.guarantorLenderId !== null && guaranteeTriggerDpd !== null && dpd >= guaranteeTriggerDpd && !standing.compensated) {
     const decision = decideLoanEvent(
@@ -95,6 +99,7 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
       else {
         next = decision.ledger;
         entries.push(...decision.entries);
+        writes.push(...decision.writes);
         compensated = true;
         guaranteePaidMinor = paidMinor;
       }
@@ -122,6 +127,7 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
     if (decision.kind === 'BOOK') {
       next = decision.ledger;
       entries.push(...decision.entries);
+      writes.push(...decision.writes);
       writtenOff = true;
       leadFirstLossMinor = decision.leadFirstLossMinor;
     }
@@ -129,6 +135,7 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
   return {
     ledger: { ...next, version: ledger.version + 1, risk },
     entries,
+    writes: latestOfEach(writes),
     risk,
     status: writtenOff ? 'WRITTEN_OFF' : compensated ? 'COMPENSATED' : summary.status,
     compensated,
@@ -138,4 +145,11 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
     leadFirstLossMinor,
     outstandingMinor: compensated || writtenOff ? 0n : summary.outstandingPrincipalMinor,
   };
+}
+
+/** The last write of each item: a write-off after a compensation restates what the compensation wrote. */
+function latestOfEach(writes: readonly BookedItem[]): BookedItem[] {
+  const byItem = new Map<string, BookedItem>();
+  for (const write of writes) byItem.set(write.kind === 'REPAYMENT' ? `R#${write.booked.repaymentId}` : `E#${write.booked.type}#${write.booked.eventId}`, write);
+  return [...byItem.values()];
 }

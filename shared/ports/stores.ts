@@ -7,7 +7,7 @@ import type { BorrowerExposure, QuotaChange, QuotaShard, Reservation } from '../
 import type { ApplicationState, Ask } from '../domain/review.ts';
 import type { Application } from '../domain/application.ts';
 import type { LenderSchedule, Schedule } from '../domain/schedule.ts';
-import type { RepaymentLedger } from '../domain/repayment-booking.ts';
+import type { BookedItem, BookedLoanEvent, EffectKey, RepaymentLedger } from '../domain/repayment-booking.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
 export interface IdempotencyRecord {
@@ -76,18 +76,23 @@ export interface LedgerStore {
   entriesOfDate(businessDate: string): Promise<JournalEntry[]>;
 }
 
-/** What the API answered when a repayment was first booked; a replay answers it again. */
+/** A repayment id taken: its loan, where it sits on the loan's book, and what the API first answered. */
 export interface RepaymentRecord {
   readonly repaymentId: string;
   readonly loanId: string;
+  readonly valueDate: string;
+  readonly seq: number;
   /** The answer as first sent (JSON). */
   readonly resultJson: string;
   readonly createdAt: string;
 }
 
-/** One change of a loan's repayments: its entries, positions and ledger, written together. */
+/** One change of a loan's book: its head, the events it wrote, its entries and positions, written together. */
 export interface RepaymentWrite {
+  /** The head after the change (version, next arrival, latest key, state, risk); written on the condition that it is still at `version - 1`. */
   readonly ledger: RepaymentLedger;
+  /** The events of the book the change writes: its own and every one it restated. */
+  readonly items: readonly BookedItem[];
   readonly entries: readonly JournalEntry[];
   /** The positions after the entries; each written on the condition that it is still at `version - entries applied`. */
   readonly positions: readonly { readonly position: Position; readonly expectedVersion: number }[];
@@ -120,12 +125,25 @@ export interface ProgramPoolStore {
   setBase(programId: string, kind: ProgramPoolKind, baseMinor: bigint, asOf: string): Promise<void>;
 }
 
+/**
+ * A loan's book (docs/repayment-booking.md): a small versioned head, one item per event in order
+ * of effect, the entries and the positions.
+ */
 export interface RepaymentStore {
-  /** The loan's repayment ledger (empty when none yet) and its positions, read consistently in one query. */
-  load(loanId: string): Promise<{ ledger: RepaymentLedger; positions: Position[] }>;
-  /** Everything in one transaction; WriteConflict VERSION when the ledger moved, ALREADY_EXISTS on `repayment-record`. */
+  /**
+   * The head and the positions, read consistently in one query, with the window a change taking
+   * effect at `from` needs: empty when the change comes after every event (its base is the head's
+   * state); else the events from `from` on, in a paged query, and the state after the event just
+   * before it. `'ALL'`: every event, from the loan as disbursed.
+   */
+  load(loanId: string, from: EffectKey | 'ALL'): Promise<{ ledger: RepaymentLedger; positions: Position[] }>;
+  /** Everything in one transaction; WriteConflict on `repayment-ledger` when the head moved, on `repayment-record` when the id is taken. */
   write(change: RepaymentWrite): Promise<void>;
   record(repaymentId: string): Promise<RepaymentRecord | null>;
+  /** A payment or event of the loan's book at its key. */
+  item(loanId: string, key: EffectKey): Promise<BookedItem | null>;
+  /** A compensation, write-off or transfer of the loan, by type and id. */
+  loanEvent(loanId: string, type: BookedLoanEvent['type'], eventId: string): Promise<BookedLoanEvent | null>;
 }
 
 /** One daily risk update: what each shard found and did. */

@@ -13,7 +13,8 @@ import type { Program } from '../../shared/domain/program.ts';
 import { noBorrowerExposure, type BorrowerExposure, type QuotaChange, type QuotaShard, type Reservation } from '../../shared/domain/exposure.ts';
 import type { Ask } from '../../shared/domain/review.ts';
 import type { LenderSchedule, Schedule } from '../../shared/domain/schedule.ts';
-import { emptyLedger, type RepaymentLedger } from '../../shared/domain/repayment-booking.ts';
+import { emptyLedger, inOrder, type BookedItem, type BookedLoanEvent, type EffectKey, type RepaymentLedger } from '../../shared/domain/repayment-booking.ts';
+import { compareEvents } from '../../shared/domain/loan-account.ts';
 import { loanShard } from '../../shared/adapters/dynamodb/state-keys.ts';
 import {
   WriteConflict,
@@ -87,13 +88,31 @@ export class InMemoryDb {
   /** `{lenderId}#{shard, two digits}`: one item per quota shard, as `QUOTA#{lenderId}` / `SHARD#{nn}`. */
   readonly quotas = new Map<string, QuotaShard>();
   readonly exposures = new Map<string, BorrowerExposure>();
+  /** Each loan's head: version, next arrival, latest key, state and risk (no window). */
   readonly repaymentLedgers = new Map<string, RepaymentLedger>();
+  /** The events of the loans' books, by `{loanId}#{valueDate}#{seq, 9 digits}`. */
+  readonly bookItems = new Map<string, BookedItem>();
+  /** `{loanId}#{type}#{eventId}`: where a compensation, write-off or transfer sits. */
+  readonly eventRefs = new Map<string, EffectKey>();
   readonly repaymentRecords = new Map<string, RepaymentRecord>();
   readonly riskRuns = new Map<string, RiskRunReport>();
   /** `{programId}#{kind}` */
   readonly programPools = new Map<string, ProgramPool>();
   /** Atomic writes that succeeded. */
   transactions = 0;
+
+  /** A loan's whole book: its head and every event, in arrival order; undefined before its first event. */
+  book(loanId: string): RepaymentLedger | undefined {
+    const head = this.repaymentLedgers.get(loanId);
+    if (head === undefined) return undefined;
+    const items = [...this.bookItems.entries()].filter(([key]) => key.startsWith(`${loanId}#`)).map(([, item]) => copy(item));
+    items.sort((a, b) => a.booked.seq - b.booked.seq);
+    return {
+      ...copy(head),
+      repayments: items.flatMap((i) => (i.kind === 'REPAYMENT' ? [i.booked] : [])),
+      events: items.flatMap((i) => (i.kind === 'EVENT' ? [i.booked] : [])),
+    };
+  }
 
   /** One atomic group: the first guard that fails decides the conflict; otherwise `apply` runs. */
   transact(guards: readonly Guard[], apply: () => void): void {
@@ -301,14 +320,42 @@ export class InMemoryLedgerStore implements LedgerStore {
   }
 }
 
-/** The repayment ledger, entries, positions and records, written as the adapter does: all or nothing. */
+/** A loan's book (head, events, entries, positions) and the repayment records, written as the adapter does: all or nothing. */
 export class InMemoryRepaymentStore implements RepaymentStore {
   constructor(private readonly db: InMemoryDb) {}
 
-  async load(loanId: string): Promise<{ ledger: RepaymentLedger; positions: Position[] }> {
-    const ledger = this.db.repaymentLedgers.get(loanId);
+  async load(loanId: string, from: EffectKey | 'ALL'): Promise<{ ledger: RepaymentLedger; positions: Position[] }> {
+    const stored = this.db.repaymentLedgers.get(loanId);
+    const head = stored ? copy(stored) : emptyLedger(loanId);
     const positions = [...this.db.positions.values()].filter((p) => p.loanId === loanId).map(copy);
-    return { ledger: ledger ? copy(ledger) : emptyLedger(loanId), positions };
+    if (from !== 'ALL' && inOrder(head, from)) return { ledger: { ...head, base: head.state, repayments: [], events: [] }, positions };
+    const all = this.itemsOf(loanId);
+    const window = from === 'ALL' ? all : all.filter((i) => compareEvents(i.booked, from) >= 0);
+    const before = from === 'ALL' ? [] : all.filter((i) => compareEvents(i.booked, from) < 0);
+    const base = before.length === 0 ? null : before[before.length - 1]!.booked.stateAfter;
+    const byArrival = [...window].sort((x, y) => x.booked.seq - y.booked.seq);
+    const repayments = byArrival.flatMap((i) => (i.kind === 'REPAYMENT' ? [i.booked] : []));
+    const events = byArrival.flatMap((i) => (i.kind === 'EVENT' ? [i.booked] : []));
+    return { ledger: { ...head, base, repayments, events }, positions };
+  }
+
+  /** The loan's events in order of effect. */
+  private itemsOf(loanId: string): BookedItem[] {
+    return [...this.db.bookItems.entries()]
+      .filter(([key]) => key.startsWith(`${loanId}#`))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, item]) => copy(item));
+  }
+
+  async item(loanId: string, key: EffectKey): Promise<BookedItem | null> {
+    const item = this.db.bookItems.get(bookKey(loanId, key));
+    return item ? copy(item) : null;
+  }
+
+  async loanEvent(loanId: string, type: BookedLoanEvent['type'], eventId: string): Promise<BookedLoanEvent | null> {
+    const key = this.db.eventRefs.get(`${loanId}#${type}#${eventId}`);
+    const item = key === undefined ? undefined : this.db.bookItems.get(bookKey(loanId, key));
+    return item?.kind === 'EVENT' ? copy(item.booked) : null;
   }
 
   async write(change: RepaymentWrite): Promise<void> {
@@ -328,7 +375,11 @@ export class InMemoryRepaymentStore implements RepaymentStore {
       ...(change.record ? [{ entity: 'repayment-record', fails: db.repaymentRecords.has(change.record.repaymentId) }] : []),
     ];
     db.transact(guards, () => {
-      db.repaymentLedgers.set(ledger.loanId, copy(ledger));
+      db.repaymentLedgers.set(ledger.loanId, { ...copy(ledger), base: null, repayments: [], events: [] });
+      for (const item of change.items) {
+        db.bookItems.set(bookKey(ledger.loanId, item.booked), copy(item));
+        if (item.kind === 'EVENT') db.eventRefs.set(`${ledger.loanId}#${item.booked.type}#${item.booked.eventId}`, { valueDate: item.booked.valueDate, seq: item.booked.seq });
+      }
       for (const e of change.entries) db.entries.set(pairKey(e.loanId, e.entryId), copy(e));
       for (const { position } of change.positions) db.positions.set(pairKey(position.loanId, position.lenderId), copy(position));
       if (change.record) db.repaymentRecords.set(change.record.repaymentId, copy(change.record));
@@ -340,6 +391,10 @@ export class InMemoryRepaymentStore implements RepaymentStore {
     const record = this.db.repaymentRecords.get(repaymentId);
     return record ? copy(record) : null;
   }
+}
+
+function bookKey(loanId: string, key: EffectKey): string {
+  return `${loanId}#${key.valueDate}#${key.seq.toString().padStart(9, '0')}`;
 }
 
 export class InMemoryProgramPoolStore implements ProgramPoolStore {

@@ -16,6 +16,14 @@ export const ledgerKeys = {
   positionIndex: (lenderId: string, loanId: string) => ({ gsi1pk: `LENDER#${lenderId}`, gsi1sk: `LOAN#${loanId}` }),
   positionPrefix: 'POS#',
   lenderPartition: (lenderId: string) => `LENDER#${lenderId}`,
-  /** The loan's repayment ledger; sorts right after the positions, so one query reads both. */
-  repayments: (loanId: string) => ({ pk: `LOAN#${loanId}`, sk: 'REPAYMENTS' }),
+  /** The loan's head; sorts right before the positions, so one query reads both. */
+  head: (loanId: string) => ({ pk: `LOAN#${loanId}`, sk: 'HEAD' }),
+  /** The upper end of the head-and-positions range. */
+  positionsEnd: 'POS#\uffff',
+  /** An event of the loan's book, in order of effect: value date, then arrival (9 digits). */
+  event: (loanId: string, valueDate: string, seq: number) => ({ pk: `LOAN#${loanId}`, sk: `EV#${valueDate}#${seq.toString().padStart(9, '0')}` }),
+  eventPrefix: 'EV#',
+  eventsEnd: 'EV#\uffff',
+  /** A compensation, write-off or transfer by its id: where it sits on the book. */
+  eventRef: (loanId: string, type: string, eventId: string) => ({ pk: `LOAN#${loanId}`, sk: `REF#${type}#${eventId}` }),
 };

@@ -1,6 +1,17 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { decodeAccountState, encodeAccountState } from '../../domain/account-state.ts';
 import type { Position } from '../../domain/ledger.ts';
-import { emptyLedger, type BookedRepayment, type RepaymentLedger } from '../../domain/repayment-booking.ts';
+import type { AccountState } from '../../domain/loan-account.ts';
+import {
+  emptyLedger,
+  inOrder,
+  type BookedItem,
+  type BookedLoanEvent,
+  type BookedRepayment,
+  type EffectKey,
+  type LoanRisk,
+  type RepaymentLedger,
+} from '../../domain/repayment-booking.ts';
 import type { LenderRepaymentParts, Recovery, RepaymentSplit } from '../../domain/repayment-split.ts';
 import type { ProgramPool, ProgramPoolKind, ProgramPoolStore, RepaymentRecord, RepaymentStore, RepaymentWrite } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
@@ -17,111 +28,148 @@ interface StoredSplit {
   readonly recovery?: StoredRecovery;
 }
 
-type StoredRepayment = Omit<BookedRepayment, 'split'> & { readonly split: StoredSplit };
-
 /** A recovery as stored: its parties as a list. */
 interface StoredRecovery {
   readonly account: Recovery['account'];
   readonly parts: readonly { readonly partyId: string; readonly amountMinor: bigint }[];
 }
 
-type StoredLedger = Omit<RepaymentLedger, 'repayments'> & { readonly repayments: readonly StoredRepayment[] };
+type StoredRepayment = Omit<BookedRepayment, 'split' | 'stateAfter'> & { readonly split: StoredSplit; readonly stateAfter: string };
+type StoredLoanEvent = Omit<BookedLoanEvent, 'stateAfter'> & { readonly stateAfter: string };
 
-/** The loan's repayments and positions (LedgerTable L3, L6) and the repayment records (StateTable S20). */
+interface StoredHead {
+  readonly loanId: string;
+  readonly version: number;
+  readonly nextSeq: number;
+  readonly lastKey: EffectKey | null;
+  readonly state: string | null;
+  readonly risk?: LoanRisk;
+}
+
+/**
+ * A loan's book (LedgerTable L3, L6-L8): the head, one item per event in order of effect, the
+ * positions, and the repayment records (StateTable S20). docs/repayment-booking.md.
+ */
 export class DynamoRepaymentStore implements RepaymentStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
   ) {}
 
-  async load(loanId: string): Promise<{ ledger: RepaymentLedger; positions: Position[] }> {
-    const repaymentsKey = ledgerKeys.repayments(loanId);
+  async load(loanId: string, from: EffectKey | 'ALL'): Promise<{ ledger: RepaymentLedger; positions: Position[] }> {
+    const head = ledgerKeys.head(loanId);
     const items = await queryAll(this.doc, {
       TableName: this.tables.ledger,
       KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':p': repaymentsKey.pk, ':from': ledgerKeys.positionPrefix, ':to': repaymentsKey.sk },
+      ExpressionAttributeValues: { ':p': head.pk, ':from': head.sk, ':to': ledgerKeys.positionsEnd },
       ConsistentRead: true,
     });
     const positions = items.filter((i) => i.entityType === 'Position').map((i) => decode<Position>(stripKeys(i)));
-    const stored = items.find((i) => i.entityType === 'RepaymentLedger');
-    return { ledger: stored === undefined ? emptyLedger(loanId) : fromStored(decode<StoredLedger>(stripKeys(stored))), positions };
+    const stored = items.find((i) => i.entityType === 'LoanHead');
+    const ledger = stored === undefined ? emptyLedger(loanId) : headOf(stored);
+    if (from !== 'ALL' && inOrder(ledger, from)) return { ledger: { ...ledger, base: ledger.state }, positions };
+    const [base, window] = await Promise.all([from === 'ALL' ? Promise.resolve(null) : this.stateBefore(loanId, from), this.eventsFrom(loanId, from)]);
+    const repayments = window.filter((w) => w.kind === 'REPAYMENT').map((w) => w.booked);
+    const events = window.filter((w) => w.kind === 'EVENT').map((w) => w.booked);
+    return { ledger: { ...ledger, base, repayments, events }, positions };
+  }
+
+  /** The state after the last event before `key`; null when none is (the loan as disbursed). */
+  private async stateBefore(loanId: string, key: EffectKey): Promise<AccountState | null> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tables.ledger,
+        KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':p': ledgerKeys.loanPartition(loanId), ':from': ledgerKeys.eventPrefix, ':to': ledgerKeys.event(loanId, key.valueDate, key.seq - 1).sk },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0] as Item | undefined;
+    return item === undefined ? null : decodeAccountState(item.stateAfter as string);
+  }
+
+  /** Every event from `key` on (all with 'ALL'), in arrival order. */
+  private async eventsFrom(loanId: string, key: EffectKey | 'ALL'): Promise<BookedItem[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.ledger,
+      KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':p': ledgerKeys.loanPartition(loanId),
+        ':from': key === 'ALL' ? ledgerKeys.eventPrefix : ledgerKeys.event(loanId, key.valueDate, key.seq).sk,
+        ':to': ledgerKeys.eventsEnd,
+      },
+      ConsistentRead: true,
+    });
+    return items.map(bookedOf).sort((a, b) => a.booked.seq - b.booked.seq);
+  }
+
+  async item(loanId: string, key: EffectKey): Promise<BookedItem | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.ledger, Key: ledgerKeys.event(loanId, key.valueDate, key.seq), ConsistentRead: true }));
+    return out.Item ? bookedOf(out.Item as Item) : null;
+  }
+
+  async loanEvent(loanId: string, type: BookedLoanEvent['type'], eventId: string): Promise<BookedLoanEvent | null> {
+    const ref = await this.doc.send(new GetCommand({ TableName: this.tables.ledger, Key: ledgerKeys.eventRef(loanId, type, eventId), ConsistentRead: true }));
+    if (!ref.Item) return null;
+    const found = await this.item(loanId, { valueDate: ref.Item.valueDate as string, seq: ref.Item.seq as number });
+    return found?.kind === 'EVENT' ? found.booked : null;
   }
 
   async write(change: RepaymentWrite): Promise<void> {
     const { ledger } = change;
+    const put = (table: string, item: Item, entity: string, condition?: { ConditionExpression: string; ExpressionAttributeValues?: Item }) => ({
+      op: { Put: { TableName: table, Item: item, ...condition } },
+      entity,
+    });
     const ops: { op: TransactItems[number]; entity: string }[] = [
-      {
-        op: {
-          Put: {
-            TableName: this.tables.ledger,
-            Item: { ...ledgerKeys.repayments(ledger.loanId), entityType: 'RepaymentLedger', ...(encode(toStored(ledger)) as Item) },
-            ...(ledger.version === 1
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': ledger.version - 1 } }),
-          },
-        },
-        entity: 'repayment-ledger',
-      },
-      ...change.entries.map((entry) => ({
-        op: {
-          Put: {
-            TableName: this.tables.ledger,
-            Item: {
-              ...ledgerKeys.entry(entry.loanId, entry.entryId),
-              ...ledgerKeys.entryIndex(entry.businessDate, entry.loanId, entry.entryId),
-              entityType: 'JournalEntry',
-              ...(encode(entry) as Item),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-        entity: 'entry',
-      })),
-      ...change.positions.map(({ position, expectedVersion }) => ({
-        op: {
-          Put: {
-            TableName: this.tables.ledger,
-            Item: {
-              ...ledgerKeys.position(position.loanId, position.lenderId),
-              ...ledgerKeys.positionIndex(position.lenderId, position.loanId),
-              entityType: 'Position',
-              ...(encode(position) as Item),
-            },
-            ...(expectedVersion === 0
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
-          },
-        },
-        entity: 'position',
-      })),
+      put(
+        this.tables.ledger,
+        { ...ledgerKeys.head(ledger.loanId), entityType: 'LoanHead', ...(encode(storedHead(ledger)) as Item) },
+        'repayment-ledger',
+        ledger.version === 1 ? { ConditionExpression: 'attribute_not_exists(pk)' } : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': ledger.version - 1 } },
+      ),
+      ...change.items.flatMap((written) => {
+        const { booked } = written;
+        const key = ledgerKeys.event(ledger.loanId, booked.valueDate, booked.seq);
+        const item = put(this.tables.ledger, { ...key, ...itemOf(written) }, 'event');
+        if (written.kind === 'REPAYMENT' || booked.seq !== ledger.nextSeq - 1) return [item];
+        const ref = { ...ledgerKeys.eventRef(ledger.loanId, written.booked.type, written.booked.eventId), entityType: 'EventRef', valueDate: booked.valueDate, seq: booked.seq };
+        return [item, put(this.tables.ledger, ref, 'event-ref')];
+      }),
+      ...change.entries.map((entry) =>
+        put(
+          this.tables.ledger,
+          { ...ledgerKeys.entry(entry.loanId, entry.entryId), ...ledgerKeys.entryIndex(entry.businessDate, entry.loanId, entry.entryId), entityType: 'JournalEntry', ...(encode(entry) as Item) },
+          'entry',
+          { ConditionExpression: 'attribute_not_exists(pk)' },
+        ),
+      ),
+      ...change.positions.map(({ position, expectedVersion }) =>
+        put(
+          this.tables.ledger,
+          { ...ledgerKeys.position(position.loanId, position.lenderId), ...ledgerKeys.positionIndex(position.lenderId, position.loanId), entityType: 'Position', ...(encode(position) as Item) },
+          'position',
+          expectedVersion === 0 ? { ConditionExpression: 'attribute_not_exists(pk)' } : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } },
+        ),
+      ),
       ...(change.programPool === undefined
         ? []
         : [
-            {
-              op: {
-                Put: {
-                  TableName: this.tables.state,
-                  Item: { ...stateKeys.programPool(change.programPool.pool.programId, change.programPool.pool.kind), entityType: 'ProgramPool', ...(encode(change.programPool.pool) as Item) },
-                  ConditionExpression: 'version = :pool',
-                  ExpressionAttributeValues: { ':pool': change.programPool.expectedVersion },
-                },
-              },
-              entity: 'program-pool',
-            },
+            put(
+              this.tables.state,
+              { ...stateKeys.programPool(change.programPool.pool.programId, change.programPool.pool.kind), entityType: 'ProgramPool', ...(encode(change.programPool.pool) as Item) },
+              'program-pool',
+              { ConditionExpression: 'version = :pool', ExpressionAttributeValues: { ':pool': change.programPool.expectedVersion } },
+            ),
           ]),
       ...(change.record === null
         ? []
         : [
-            {
-              op: {
-                Put: {
-                  TableName: this.tables.state,
-                  Item: { ...stateKeys.repayment(change.record.repaymentId), entityType: 'RepaymentRecord', ...(encode(change.record) as Item) },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              entity: 'repayment-record',
-            },
+            put(this.tables.state, { ...stateKeys.repayment(change.record.repaymentId), entityType: 'RepaymentRecord', ...(encode(change.record) as Item) }, 'repayment-record', {
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
           ]),
     ];
     await transactWrite(
@@ -137,39 +185,65 @@ export class DynamoRepaymentStore implements RepaymentStore {
   }
 }
 
-function toStored(ledger: RepaymentLedger): StoredLedger {
+function storedHead(ledger: RepaymentLedger): StoredHead {
   return {
-    ...ledger,
-    repayments: ledger.repayments.map((r) => {
-      const { recovery, ...split } = r.split;
-      return {
-        ...r,
-        split: {
-          ...split,
-          perLender: [...split.perLender].map(([lenderId, parts]) => ({ lenderId, ...parts })),
-          ...(recovery === undefined ? {} : { recovery: { account: recovery.account, parts: [...recovery.parts].map(([partyId, amountMinor]) => ({ partyId, amountMinor })) } }),
-        },
-      };
-    }),
+    loanId: ledger.loanId,
+    version: ledger.version,
+    nextSeq: ledger.nextSeq,
+    lastKey: ledger.lastKey,
+    state: ledger.state === null ? null : encodeAccountState(ledger.state),
+    ...(ledger.risk === undefined ? {} : { risk: ledger.risk }),
   };
 }
 
-function fromStored(stored: StoredLedger): RepaymentLedger {
+function headOf(item: Item): RepaymentLedger {
+  const stored = decode<StoredHead>(stripKeys(item));
+  const state = stored.state === null ? null : decodeAccountState(stored.state);
   return {
-    ...stored,
-    repayments: stored.repayments.map((r): BookedRepayment => {
-      const split: RepaymentSplit = {
-        perLender: new Map(r.split.perLender.map(({ lenderId, ...parts }) => [lenderId, parts])),
-        suspenseMinor: r.split.suspenseMinor,
-        suspenseLenderId: r.split.suspenseLenderId,
-        paidMinor: r.split.paidMinor,
-        ...(r.split.recovery === undefined
-          ? {}
-          : { recovery: { account: r.split.recovery.account, parts: new Map(r.split.recovery.parts.map((p) => [p.partyId, p.amountMinor])) } }),
-      };
-      return { ...r, split };
-    }),
+    loanId: stored.loanId,
+    version: stored.version,
+    nextSeq: stored.nextSeq,
+    lastKey: stored.lastKey,
+    state,
+    base: state,
+    repayments: [],
+    events: [],
+    ...(stored.risk === undefined ? {} : { risk: stored.risk }),
   };
+}
+
+function itemOf(written: BookedItem): Item {
+  if (written.kind === 'EVENT') {
+    const stored: StoredLoanEvent = { ...written.booked, stateAfter: encodeAccountState(written.booked.stateAfter) };
+    return { entityType: 'BookedLoanEvent', ...(encode(stored) as Item) };
+  }
+  const { recovery, ...split } = written.booked.split;
+  const stored: StoredRepayment = {
+    ...written.booked,
+    split: {
+      ...split,
+      perLender: [...split.perLender].map(([lenderId, parts]) => ({ lenderId, ...parts })),
+      ...(recovery === undefined ? {} : { recovery: { account: recovery.account, parts: [...recovery.parts].map(([partyId, amountMinor]) => ({ partyId, amountMinor })) } }),
+    },
+    stateAfter: encodeAccountState(written.booked.stateAfter),
+  };
+  return { entityType: 'BookedRepayment', ...(encode(stored) as Item) };
+}
+
+function bookedOf(item: Item): BookedItem {
+  if (item.entityType === 'BookedLoanEvent') {
+    const stored = decode<StoredLoanEvent>(stripKeys(item));
+    return { kind: 'EVENT', booked: { ...stored, stateAfter: decodeAccountState(stored.stateAfter) } };
+  }
+  const r = decode<StoredRepayment>(stripKeys(item));
+  const split: RepaymentSplit = {
+    perLender: new Map(r.split.perLender.map(({ lenderId, ...parts }) => [lenderId, parts])),
+    suspenseMinor: r.split.suspenseMinor,
+    suspenseLenderId: r.split.suspenseLenderId,
+    paidMinor: r.split.paidMinor,
+    ...(r.split.recovery === undefined ? {} : { recovery: { account: r.split.recovery.account, parts: new Map(r.split.recovery.parts.map((p) => [p.partyId, p.amountMinor])) } }),
+  };
+  return { kind: 'REPAYMENT', booked: { ...r, split, stateAfter: decodeAccountState(r.stateAfter) } };
 }
 
 /** The programs' capped pools (StateTable S22). */

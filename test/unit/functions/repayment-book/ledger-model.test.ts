@@ -5,11 +5,12 @@ import { splitAndBook, type RepaymentBookDeps } from '../../../../functions/repa
 import { ESCROW, applyEntry, applyLegs, foldEntries, imbalances, openPosition, type Balances, type JournalEntry, type Leg, type Position } from '../../../../shared/domain/ledger.ts';
 import type { Lender } from '../../../../shared/domain/lender.ts';
 import { bookLoan, disbursementEntry, type FundingPart, type Loan } from '../../../../shared/domain/loan.ts';
-import { compareEvents, foldRepayments } from '../../../../shared/domain/loan-account.ts';
+import { LoanAccount, compareEvents, foldRepayments } from '../../../../shared/domain/loan-account.ts';
+import { encodeAccountState } from '../../../../shared/domain/account-state.ts';
 import { DAY_COUNTS, ROUNDING_MODES, addDays, compareIsoDates, daysBetween } from '../../../../shared/domain/money/index.ts';
 import { DEFAULT_WATERFALL, validateProgram, type Participant, type RepaymentMethod, type WaterfallComponent } from '../../../../shared/domain/program.ts';
 import { REGULATORY_PROFILES } from '../../../../shared/domain/regulatory-profile.ts';
-import { effective, loanEvents, type RepaymentLedger } from '../../../../shared/domain/repayment-booking.ts';
+import { effective, emptyLedger, loanEvents, type RepaymentLedger } from '../../../../shared/domain/repayment-booking.ts';
 import { repaymentEntry } from '../../../../shared/domain/repayment-entry.ts';
 import type { RepaymentSplit } from '../../../../shared/domain/repayment-split.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
@@ -402,7 +403,24 @@ function positionsOf(stores: InMemoryStores): Position[] {
 }
 
 function ledgerOf(stores: InMemoryStores): RepaymentLedger | undefined {
-  return stores.db.repaymentLedgers.get(LOAN_ID);
+  return stores.db.book(LOAN_ID);
+}
+
+/**
+ * Every event's stored state after it, and the head's state, are what the whole fold holds at that
+ * point: a later change restored from any of them folds exactly as the whole book would.
+ */
+function expectTrueStates(loan: Loan, ledger: RepaymentLedger): void {
+  const account = new LoanAccount(loan);
+  const items = [
+    ...ledger.repayments.map((r) => ({ key: r, id: r.repaymentId, stateAfter: r.stateAfter, apply: () => (r.reversal === null ? account.apply({ repaymentId: r.repaymentId, valueDate: r.valueDate, amountMinor: r.amountMinor, kind: r.kind, seq: r.seq }) : null) })),
+    ...(ledger.events ?? []).map((e) => ({ key: e, id: e.eventId, stateAfter: e.stateAfter, apply: () => account.applyEvent(loanEvents({ events: [e] })[0]!) })),
+  ].sort((a, b) => compareEvents(a.key, b.key));
+  for (const item of items) {
+    item.apply();
+    expect(encodeAccountState(item.stateAfter), `state after ${item.id}`).toBe(encodeAccountState(account.state()));
+  }
+  expect(ledger.state === null ? null : encodeAccountState(ledger.state), 'the head').toBe(items.length === 0 ? null : encodeAccountState(account.state()));
 }
 
 /** Everything a change of the loan may write. */
@@ -469,6 +487,7 @@ function expectSoundBooks(loan: Loan, stores: InMemoryStores, inEffect: Readonly
   for (const p of positions) expect(p.balancesMinor.PRINCIPAL_RECEIVABLE ?? 0n, p.lenderId).toBeGreaterThanOrEqual(0n);
 
   const ledger = ledgerOf(stores);
+  if (ledger !== undefined) expectTrueStates(loan, ledger);
   const booked = (ledger?.repayments ?? []).filter((r) => r.reversal === null);
   expect(new Map(booked.map((r) => [r.repaymentId, r.amountMinor]))).toEqual(inEffect);
   for (const r of booked) expect(paidOf(r.split), r.repaymentId).toBe(r.amountMinor);
@@ -595,7 +614,7 @@ async function checkRun(c: LoanCase, steps: readonly Step[], order: readonly num
   expect(snapshot(run.stores)).toEqual(settled);
 
   // Order independence: the changes in effect, delivered in order of effect to a fresh ledger.
-  const ledger = ledgerOf(run.stores) ?? { loanId: LOAN_ID, version: 0, repayments: [], events: [] };
+  const ledger = ledgerOf(run.stores) ?? emptyLedger(LOAN_ID);
   const stepOf = new Map(steps.map((step) => {
     const input = step.input;
     const id = input.action === 'BOOK' ? input.repayment.repaymentId : input.action === 'EVENT' ? input.event.eventId : `reversal ${input.reversal.reversalId}`;
@@ -613,7 +632,7 @@ async function checkRun(c: LoanCase, steps: readonly Step[], order: readonly num
     if (step.input.action === 'BOOK') fresh.inEffect.set(id, step.amountMinor);
   }
   expectSoundBooks(c.loan, fresh.stores, fresh.inEffect);
-  const freshLedger = ledgerOf(fresh.stores) ?? { loanId: LOAN_ID, version: 0, repayments: [], events: [] };
+  const freshLedger = ledgerOf(fresh.stores) ?? emptyLedger(LOAN_ID);
   const splits = (l: RepaymentLedger) => new Map(l.repayments.filter((r) => r.reversal === null).map((r) => [r.repaymentId, r.split]));
   const legs = (l: RepaymentLedger) => new Map((l.events ?? []).map((e) => [e.eventId, e.legs]));
   expect(splits(freshLedger)).toEqual(splits(ledger));

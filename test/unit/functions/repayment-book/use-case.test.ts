@@ -96,7 +96,7 @@ describe('splitAndBook: BOOK', () => {
     };
     expect(result).toMatchObject({ status: 'BOOKED', repayment: expected, entryIds: ['REPAYMENT#R-1'] });
     expect(stores.db.transactions).toBe(1);
-    expect(stores.db.repaymentRecords.get('R-1')).toEqual({ repaymentId: 'R-1', loanId: LOAN_ID, resultJson: toJson(view(result)), createdAt: BOOKED_AT });
+    expect(stores.db.repaymentRecords.get('R-1')).toEqual({ repaymentId: 'R-1', loanId: LOAN_ID, valueDate: '2025-04-01', seq: 1, resultJson: toJson(view(result)), createdAt: BOOKED_AT });
     expect(stores.db.repaymentLedgers.get(LOAN_ID)?.version).toBe(1);
     expect(stores.db.entries.get(`${LOAN_ID}#REPAYMENT#R-1`)?.legs[0]).toEqual({ lenderId: LEAD_ID, account: 'SETTLEMENT_CLEARING', side: 'DEBIT', amountMinor: 34_656n, counterparty: ESCROW });
     expect(loanPositions(stores, LOAN_ID).map((p) => [p.lenderId, p.balancesMinor.PRINCIPAL_RECEIVABLE, p.version])).toEqual([
@@ -127,7 +127,7 @@ describe('splitAndBook: BOOK', () => {
     const again = await splitAndBook(deps, R2);
     expect(toJson(view(again))).toBe(toJson(view(first)));
     expect(view(again)).toMatchObject({ generation: 0, entryId: 'REPAYMENT#R-2' });
-    expect(stores.db.repaymentLedgers.get(LOAN_ID)?.repayments.find((r) => r.repaymentId === 'R-2')).toMatchObject({ generation: 1, entryId: 'REBOOK#R-2#1' });
+    expect(stores.db.book(LOAN_ID)?.repayments.find((r) => r.repaymentId === 'R-2')).toMatchObject({ generation: 1, entryId: 'REBOOK#R-2#1' });
     expectPositionsAreTheFold(stores, LOAN_ID);
   });
 
@@ -177,8 +177,10 @@ describe('splitAndBook: BOOK', () => {
     const { stores, deps } = setup();
     let writes = 0;
     const losingOnce: RepaymentStore = {
-      load: (loanId) => stores.repayments.load(loanId),
+      load: (loanId, from) => stores.repayments.load(loanId, from),
       record: (repaymentId) => stores.repayments.record(repaymentId),
+      item: (loanId, key) => stores.repayments.item(loanId, key),
+      loanEvent: (loanId, type, eventId) => stores.repayments.loanEvent(loanId, type, eventId),
       write: async (change: RepaymentWrite) => {
         writes += 1;
         if (writes === 1) throw new WriteConflict('ALREADY_EXISTS', 'repayment-ledger');
@@ -197,8 +199,10 @@ describe('splitAndBook: BOOK', () => {
     const { stores, deps } = setup();
     let writes = 0;
     const racing: RepaymentStore = {
-      load: (loanId) => stores.repayments.load(loanId),
+      load: (loanId, from) => stores.repayments.load(loanId, from),
       record: (repaymentId) => stores.repayments.record(repaymentId),
+      item: (loanId, key) => stores.repayments.item(loanId, key),
+      loanEvent: (loanId, type, eventId) => stores.repayments.loanEvent(loanId, type, eventId),
       write: async (change: RepaymentWrite) => {
         writes += 1;
         // R-1 lands between our read and our write: our write, on version 1, loses
@@ -209,7 +213,7 @@ describe('splitAndBook: BOOK', () => {
     const result = await splitAndBook({ ...deps, repayments: racing }, R2);
     expect(result.status).toBe('BOOKED');
     expect(writes).toBe(2);
-    const ledger = stores.db.repaymentLedgers.get(LOAN_ID);
+    const ledger = stores.db.book(LOAN_ID);
     expect(ledger?.version).toBe(2);
     expect(ledger?.repayments.map((r) => [r.repaymentId, r.seq, r.generation])).toEqual([
       ['R-1', 1, 0],

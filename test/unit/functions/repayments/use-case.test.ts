@@ -124,7 +124,7 @@ describe('reverseRepayment', () => {
 
   function withRecord(split: SyncWorkflow): RepaymentsDeps {
     const stores = createInMemoryStores(AT);
-    stores.db.repaymentRecords.set('R-1', { repaymentId: 'R-1', loanId: LOAN_ID, resultJson: '{}', createdAt: NOW });
+    stores.db.repaymentRecords.set('R-1', { repaymentId: 'R-1', loanId: LOAN_ID, valueDate: '2025-04-01', seq: 1, resultJson: '{}', createdAt: NOW });
     return depsWith(split, stores);
   }
 

@@ -4,10 +4,13 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
 import type { JournalEntry, Position } from '../../../../../shared/domain/ledger.ts';
-import type { BookedRepayment, RepaymentLedger } from '../../../../../shared/domain/repayment-booking.ts';
+import { emptyLedger, type BookedLoanEvent, type BookedRepayment, type RepaymentLedger } from '../../../../../shared/domain/repayment-booking.ts';
+import { encodeAccountState } from '../../../../../shared/domain/account-state.ts';
+import { LoanAccount, foldRepayments } from '../../../../../shared/domain/loan-account.ts';
+import { bookLoan } from '../../../../../shared/domain/loan.ts';
 import type { LenderRepaymentParts } from '../../../../../shared/domain/repayment-split.ts';
 import { WriteConflict, type RepaymentRecord, type RepaymentWrite } from '../../../../../shared/ports/stores.ts';
-import { LEAD_ID, LOAN_ID, PARTNER_A, PARTNER_B } from '../../../../support/builders.ts';
+import { LEAD_ID, LOAN_ID, PARTNER_A, PARTNER_B, aBookLoanRequest, aProgram, lenderMap } from '../../../../support/builders.ts';
 import { rejectedBy } from '../../../../support/expect-error.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -26,6 +29,11 @@ function cancelled(codes: readonly string[]): TransactionCanceledException {
 function parts(principalMinor: bigint, interestMinor: bigint): LenderRepaymentParts {
   return { principalMinor, interestMinor, penaltyMinor: 0n, feeMinor: 0n, spreadMinor: 0n };
 }
+
+const loan = bookLoan(aBookLoanRequest(), aProgram(), lenderMap(), AT).loan;
+/** The account where R-0 sits (it is reversed: the loan as disbursed), and after R-1. */
+const STATE_R0 = new LoanAccount(loan).state();
+const STATE_R1 = foldRepayments(loan, [{ repaymentId: 'R-1', valueDate: '2025-04-01', amountMinor: 86_642n, kind: 'REGULAR', seq: 2 }]).account.state();
 
 /** Instalment 1 of the test loan paid on time (80,600 + 6,042), and a payment of 1,000 before it, reversed. */
 const r1: BookedRepayment = {
@@ -49,6 +57,7 @@ const r1: BookedRepayment = {
     paidMinor: 86_642n,
   },
   reversal: null,
+  stateAfter: STATE_R1,
 };
 const r0: BookedRepayment = {
   repaymentId: 'R-0',
@@ -62,6 +71,7 @@ const r0: BookedRepayment = {
   entryId: 'REBOOK#R-0#1',
   split: { perLender: new Map([[LEAD_ID, parts(0n, 0n)]]), suspenseMinor: 1_000n, suspenseLenderId: LEAD_ID, paidMinor: 1_000n },
   reversal: { reversalId: 'V-0', reason: 'MISTAKEN', comment: 'keyed twice', reversedAt: AT, entryId: 'REVERSAL#V-0' },
+  stateAfter: STATE_R0,
 };
 
 function storedParts(lenderId: string, principalMinor: string, interestMinor: string) {
@@ -81,6 +91,7 @@ const storedR0 = {
   entryId: 'REBOOK#R-0#1',
   split: { perLender: [storedParts(LEAD_ID, '0', '0')], suspenseMinor: '1000', suspenseLenderId: LEAD_ID, paidMinor: '1000' },
   reversal: { reversalId: 'V-0', reason: 'MISTAKEN', comment: 'keyed twice', reversedAt: AT, entryId: 'REVERSAL#V-0' },
+  stateAfter: encodeAccountState(STATE_R0),
 };
 const storedR1 = {
   repaymentId: 'R-1',
@@ -99,10 +110,31 @@ const storedR1 = {
     paidMinor: '86642',
   },
   reversal: null,
+  stateAfter: encodeAccountState(STATE_R1),
 };
 
-const ledger: RepaymentLedger = { loanId: LOAN_ID, version: 3, repayments: [r0, r1] };
-const ledgerItem = { pk: LOAN_PK, sk: 'REPAYMENTS', entityType: 'RepaymentLedger', loanId: LOAN_ID, version: 3, repayments: [storedR0, storedR1] };
+const head: RepaymentLedger = {
+  loanId: LOAN_ID,
+  version: 3,
+  nextSeq: 3,
+  lastKey: { valueDate: '2025-04-01', seq: 2 },
+  state: STATE_R1,
+  base: STATE_R1,
+  repayments: [],
+  events: [],
+};
+const headItem = {
+  pk: LOAN_PK,
+  sk: 'HEAD',
+  entityType: 'LoanHead',
+  loanId: LOAN_ID,
+  version: 3,
+  nextSeq: 3,
+  lastKey: { valueDate: '2025-04-01', seq: 2 },
+  state: encodeAccountState(STATE_R1),
+};
+const r0Item = { pk: LOAN_PK, sk: 'EV#2025-03-20#000000001', entityType: 'BookedRepayment', ...storedR0 };
+const r1Item = { pk: LOAN_PK, sk: 'EV#2025-04-01#000000002', entityType: 'BookedRepayment', ...storedR1 };
 
 const leadPosition: Position = {
   lenderId: LEAD_ID,
@@ -124,38 +156,62 @@ const leadPositionItem = {
   version: 2,
 };
 
+const HEAD_QUERY = {
+  TableName: TABLES.ledger,
+  KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
+  ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'HEAD', ':to': 'POS#\uffff' },
+  ConsistentRead: true,
+  ExclusiveStartKey: undefined,
+};
+
 describe('DynamoRepaymentStore.load', () => {
-  it('reads the positions and the ledger in one consistent query and decodes splits back to maps of bigints', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [leadPositionItem, ledgerItem] });
-    const loaded = await stores.repayments.load(LOAN_ID);
+  it('a change after every event reads the head and the positions in one consistent query, and nothing else', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [headItem, leadPositionItem] });
+    const loaded = await stores.repayments.load(LOAN_ID, { valueDate: '2025-05-01', seq: 999_999_999 });
     const calls = ddb.commandCalls(QueryCommand);
     expect(calls).toHaveLength(1);
-    expect(calls[0]?.args[0].input).toEqual({
+    expect(calls[0]?.args[0].input).toEqual(HEAD_QUERY);
+    expect(loaded.positions).toEqual([leadPosition]);
+    expect(loaded.ledger).toEqual(head);
+  });
+
+  it('a change before the latest event also reads the state just before it and the events from it on', async () => {
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'HEAD', ':to': 'POS#\uffff' } }).resolves({ Items: [headItem, leadPositionItem] });
+    ddb.on(QueryCommand, { ScanIndexForward: false }).resolves({ Items: [r0Item] });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'EV#2025-03-25#999999999', ':to': 'EV#\uffff' } }).resolves({ Items: [r1Item] });
+    const loaded = await stores.repayments.load(LOAN_ID, { valueDate: '2025-03-25', seq: 999_999_999 });
+    const inputs = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(inputs).toHaveLength(3);
+    expect(inputs[1]).toEqual({
       TableName: TABLES.ledger,
       KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'POS#', ':to': 'REPAYMENTS' },
+      ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'EV#', ':to': 'EV#2025-03-25#999999998' },
+      ScanIndexForward: false,
+      Limit: 1,
       ConsistentRead: true,
-      ExclusiveStartKey: undefined,
     });
-    expect(loaded.positions).toEqual([leadPosition]);
-    expect(loaded.ledger).toEqual(ledger);
-    const split = loaded.ledger.repayments[1]!.split;
+    expect(inputs[2]).toMatchObject({ ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'EV#2025-03-25#999999999', ':to': 'EV#\uffff' }, ConsistentRead: true });
+    expect(loaded.ledger).toEqual({ ...head, base: STATE_R0, repayments: [r1], events: [] });
+    const split = loaded.ledger.repayments[0]!.split;
     expect(split.perLender).toBeInstanceOf(Map);
     expect([...split.perLender.keys()]).toEqual([LEAD_ID, PARTNER_A, PARTNER_B]);
     expect(split.perLender.get(PARTNER_A)?.interestMinor).toBe(1_813n);
+  });
+
+  it('the whole book: every event from the loan as disbursed, in arrival order, every page followed', async () => {
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'HEAD', ':to': 'POS#\uffff' } }).resolves({ Items: [headItem] });
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'EV#', ':to': 'EV#\uffff' } })
+      .resolvesOnce({ Items: [r1Item], LastEvaluatedKey: { pk: LOAN_PK, sk: r1Item.sk } })
+      .resolvesOnce({ Items: [r0Item] });
+    const loaded = await stores.repayments.load(LOAN_ID, 'ALL');
+    expect(loaded.ledger).toEqual({ ...head, base: null, repayments: [r0, r1], events: [] });
     expect(typeof loaded.ledger.repayments[0]!.amountMinor).toBe('bigint');
   });
 
-  it('answers an empty ledger at version 0 for a loan without repayments', async () => {
+  it('answers an empty book at version 0 for a loan without events', async () => {
     ddb.on(QueryCommand).resolves({ Items: [leadPositionItem] });
-    expect(await stores.repayments.load(LOAN_ID)).toEqual({ ledger: { loanId: LOAN_ID, version: 0, repayments: [] }, positions: [leadPosition] });
-  });
-
-  it('follows every page of the query', async () => {
-    ddb.on(QueryCommand).resolvesOnce({ Items: [leadPositionItem], LastEvaluatedKey: { pk: LOAN_PK, sk: `POS#${LEAD_ID}` } }).resolvesOnce({ Items: [ledgerItem] });
-    const loaded = await stores.repayments.load(LOAN_ID);
-    expect(loaded.ledger.version).toBe(3);
-    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({ pk: LOAN_PK, sk: `POS#${LEAD_ID}` });
+    expect(await stores.repayments.load(LOAN_ID, { valueDate: '2025-04-01', seq: 999_999_999 })).toEqual({ ledger: emptyLedger(LOAN_ID), positions: [leadPosition] });
   });
 });
 
@@ -195,11 +251,12 @@ const entryItem = {
 
 /** A lender with no position yet (expected version 0). */
 const newPosition: Position = { lenderId: PARTNER_A, loanId: LOAN_ID, currency: 'CNY', balancesMinor: { SETTLEMENT_CLEARING: 1n, INTEREST_INCOME: -1n }, version: 1 };
-const record: RepaymentRecord = { repaymentId: 'R-1', loanId: LOAN_ID, resultJson: '{"repaymentId":"R-1"}', createdAt: AT };
+const record: RepaymentRecord = { repaymentId: 'R-1', loanId: LOAN_ID, valueDate: '2025-04-01', seq: 2, resultJson: '{"repaymentId":"R-1"}', createdAt: AT };
 
 function change(overrides: Partial<RepaymentWrite> = {}): RepaymentWrite {
   return {
-    ledger,
+    ledger: head,
+    items: [{ kind: 'REPAYMENT', booked: r1 }],
     entries: [entry],
     positions: [
       { position: leadPosition, expectedVersion: 1 },
@@ -217,11 +274,12 @@ function transactItems() {
 }
 
 describe('DynamoRepaymentStore.write', () => {
-  it('writes the ledger on its version, the entries, the positions on theirs and the record, in one transaction', async () => {
+  it('writes the head on its version, the event, the entries, the positions on theirs and the record, in one transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await stores.repayments.write(change());
     expect(transactItems()).toEqual([
-      { Put: { TableName: TABLES.ledger, Item: ledgerItem, ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': 2 } } },
+      { Put: { TableName: TABLES.ledger, Item: headItem, ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': 2 } } },
+      { Put: { TableName: TABLES.ledger, Item: r1Item } },
       { Put: { TableName: TABLES.ledger, Item: entryItem, ConditionExpression: NOT_EXISTS } },
       { Put: { TableName: TABLES.ledger, Item: leadPositionItem, ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': 1 } } },
       {
@@ -245,39 +303,70 @@ describe('DynamoRepaymentStore.write', () => {
       {
         Put: {
           TableName: TABLES.state,
-          Item: { pk: 'REPAYMENT#R-1', sk: 'REPAYMENT', entityType: 'RepaymentRecord', repaymentId: 'R-1', loanId: LOAN_ID, resultJson: '{"repaymentId":"R-1"}', createdAt: AT },
+          Item: { pk: 'REPAYMENT#R-1', sk: 'REPAYMENT', entityType: 'RepaymentRecord', ...record },
           ConditionExpression: NOT_EXISTS,
         },
       },
     ]);
   });
 
-  it('writes the first ledger of a loan only if none exists, and no record for a reversal', async () => {
+  it('writes the first head of a loan only if none exists, and no record for a reversal', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await stores.repayments.write(change({ ledger: { loanId: LOAN_ID, version: 1, repayments: [r1] }, positions: [], record: null }));
+    await stores.repayments.write(change({ ledger: { ...head, version: 1 }, positions: [], record: null }));
     const items = transactItems();
-    expect(items).toHaveLength(2);
-    expect(items[0]).toEqual({
-      Put: { TableName: TABLES.ledger, Item: { ...ledgerItem, version: 1, repayments: [storedR1] }, ConditionExpression: NOT_EXISTS },
-    });
-    expect(items[1]?.Put?.Item?.sk).toBe('ENTRY#REPAYMENT#R-1');
+    expect(items).toHaveLength(3);
+    expect(items[0]).toEqual({ Put: { TableName: TABLES.ledger, Item: { ...headItem, version: 1 }, ConditionExpression: NOT_EXISTS } });
+    expect(items.map((i) => i.Put?.Item?.sk)).toEqual(['HEAD', 'EV#2025-04-01#000000002', 'ENTRY#REPAYMENT#R-1']);
+  });
+
+  it("a new compensation, write-off or transfer also writes where its id sits on the book", async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const transfer: BookedLoanEvent = {
+      type: 'TRANSFER',
+      eventId: 'T-1',
+      valueDate: '2025-04-02',
+      seq: 3,
+      bookedAt: AT,
+      transfer: { fromLenderId: PARTNER_A, toLenderId: LEAD_ID, principalMinor: 100n },
+      reason: '',
+      leadFirstLossCapMinor: null,
+      generation: 0,
+      entryId: 'TRANSFER#T-1',
+      legs: [],
+      stateAfter: STATE_R1,
+    };
+    await stores.repayments.write(change({ ledger: { ...head, version: 4, nextSeq: 4 }, items: [{ kind: 'EVENT', booked: transfer }], entries: [], positions: [], record: null }));
+    const items = transactItems();
+    expect(items.map((i) => i.Put?.Item?.sk)).toEqual(['HEAD', 'EV#2025-04-02#000000003', 'REF#TRANSFER#T-1']);
+    expect(items[2]?.Put?.Item).toEqual({ pk: LOAN_PK, sk: 'REF#TRANSFER#T-1', entityType: 'EventRef', valueDate: '2025-04-02', seq: 3 });
   });
 
   it('a failed condition on item i is a WriteConflict naming that item', async () => {
-    // items: 0 ledger, 1 entry, 2 and 3 positions, 4 record
+    // items: 0 head, 1 event, 2 entry, 3 and 4 positions, 5 record
     const cases: [number, string][] = [
       [0, 'repayment-ledger'],
-      [1, 'entry'],
-      [2, 'position'],
+      [1, 'event'],
+      [2, 'entry'],
       [3, 'position'],
-      [4, 'repayment-record'],
+      [4, 'position'],
+      [5, 'repayment-record'],
     ];
     for (const [failed, entity] of cases) {
       ddb.reset();
-      ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 5 }, (_, i) => (i === failed ? 'ConditionalCheckFailed' : 'None'))));
+      ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 6 }, (_, i) => (i === failed ? 'ConditionalCheckFailed' : 'None'))));
       const conflict = await rejectedBy(WriteConflict, () => stores.repayments.write(change()));
       expect([conflict.reason, conflict.entity]).toEqual(['ALREADY_EXISTS', entity]);
     }
+  });
+});
+
+describe('DynamoRepaymentStore.item and loanEvent', () => {
+  it('gets an event of the book by its key, and a compensation, write-off or transfer by its id; null when absent', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(GetCommand, { TableName: TABLES.ledger, Key: { pk: LOAN_PK, sk: 'EV#2025-04-01#000000002' }, ConsistentRead: true }).resolves({ Item: r1Item });
+    expect(await stores.repayments.item(LOAN_ID, { valueDate: '2025-04-01', seq: 2 })).toEqual({ kind: 'REPAYMENT', booked: r1 });
+    expect(await stores.repayments.item(LOAN_ID, { valueDate: '2025-04-01', seq: 3 })).toBeNull();
+    expect(await stores.repayments.loanEvent(LOAN_ID, 'TRANSFER', 'T-9')).toBeNull();
   });
 });
 
