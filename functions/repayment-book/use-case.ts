@@ -236,7 +236,8 @@ export async function commitLedgerChange<R>(
     const planned = await plan(ledger, localDate(now, loan.terms.settlement.calendar), now);
     if ('done' in planned) return planned.done;
     const changed = positionsAfter(loan, positions, planned.entries);
-    const items = 1 + planned.items.length + planned.entries.length + changed.length + (planned.record === null ? 0 : 1) + (planned.programPool === undefined ? 0 : 1);
+    const opened = changed.filter((p) => p.expectedVersion === 0).length;
+    const items = 1 + planned.items.length + planned.entries.length + opened + (planned.record === null ? 0 : 1) + (planned.programPool === undefined ? 0 : 1);
     if (items > MAX_TRANSACTION_ITEMS) {
       throw new RuleViolation('TOO_MANY_REBOOKINGS', `this change would restate ${planned.items.length - 1} later events of loan ${loan.loanId} in one step`, {
         path: 'valueDate',
@@ -279,8 +280,9 @@ async function loanOf(deps: RepaymentBookDeps, loanId: string): Promise<Loan> {
 }
 
 /**
- * Each position an entry touches, after the entries, with the version it must still have. The
- * entries are written together, so each position is checked after all of them (`applyEntries`).
+ * Every position of the loan after the entries (they live on the loan's head, written whole),
+ * each with the version it had; a lender new to the loan has version 0. The entries are written
+ * together, so each position is checked after all of them (`applyEntries`).
  */
 export function positionsAfter(loan: Loan, positions: readonly Position[], entries: readonly JournalEntry[]): { position: Position; expectedVersion: number }[] {
   const byLender = new Map(positions.map((p) => [p.lenderId, p]));
@@ -288,9 +290,11 @@ export function positionsAfter(loan: Loan, positions: readonly Position[], entri
   for (const entry of entries) {
     for (const lenderId of new Set(entry.legs.map((l) => l.lenderId))) touched.set(lenderId, [...(touched.get(lenderId) ?? []), entry]);
   }
-  return [...touched].map(([lenderId, own]) => {
+  const lenderIds = [...new Set([...byLender.keys(), ...touched.keys()])].sort();
+  return lenderIds.map((lenderId) => {
     const current = byLender.get(lenderId) ?? openPosition(lenderId, loan.loanId, loan.currency);
-    return { position: applyEntries(current, own), expectedVersion: current.version };
+    const own = touched.get(lenderId);
+    return { position: own === undefined ? current : applyEntries(current, own), expectedVersion: current.version };
   });
 }
 

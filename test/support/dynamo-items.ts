@@ -5,6 +5,8 @@
  */
 import { encode, type Item } from '../../shared/adapters/dynamodb/codec.ts';
 import { ledgerKeys } from '../../shared/adapters/dynamodb/ledger-keys.ts';
+import { headItem } from '../../shared/adapters/dynamodb/loan-head.ts';
+import { emptyLedger } from '../../shared/domain/repayment-booking.ts';
 import { stateKeys } from '../../shared/adapters/dynamodb/state-keys.ts';
 import type { JournalEntry, Position } from '../../shared/domain/ledger.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
@@ -29,8 +31,8 @@ export const loanItem = (loan: Loan): Item => item('Loan', { ...stateKeys.loan(l
 export const entryItem = (entry: JournalEntry): Item =>
   item('JournalEntry', { ...ledgerKeys.entry(entry.loanId, entry.entryId), ...ledgerKeys.entryIndex(entry.businessDate, entry.loanId, entry.entryId) }, entry);
 
-export const positionItem = (position: Position): Item =>
-  item('Position', { ...ledgerKeys.position(position.loanId, position.lenderId), ...ledgerKeys.positionIndex(position.lenderId, position.loanId) }, position);
+/** A loan's head holding these positions (no event booked yet). */
+export const headWithPositions = (loanId: string, positions: readonly Position[]): Item => headItem({ ...emptyLedger(loanId), version: 1 }, positions);
 
 export const idempotencyItem = (record: IdempotencyRecord): Item => item('Idempotency', stateKeys.idempotency(record.scopeKey), record);
 

@@ -277,6 +277,8 @@ export class InMemoryLoanStore implements LoanStore {
       db.loans.set(loan.loanId, copy(loan));
       db.entries.set(entryKey, copy(entry));
       for (const p of booking.positions) db.positions.set(pairKey(p.loanId, p.lenderId), copy(p));
+      // The loan's head, as the adapter writes it with the positions: its first change is version 2.
+      db.repaymentLedgers.set(loan.loanId, { ...emptyLedger(loan.loanId), version: 1 });
       db.borrowerSchedules.set(loan.loanId, copy(booking.schedules.borrower));
       for (const s of booking.schedules.lenders) db.lenderSchedules.set(pairKey(loan.loanId, s.lenderId), copy(s));
       db.setQuotaShards(booking.quotas);

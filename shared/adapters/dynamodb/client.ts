@@ -1,7 +1,9 @@
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   QueryCommand,
+  type BatchGetCommandOutput,
   TransactWriteCommand,
   type QueryCommandInput,
   type TransactWriteCommandInput,
@@ -34,6 +36,20 @@ export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandI
     items.push(...((page.Items ?? []) as Item[]));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
+  return items;
+}
+
+/** Every item of `keys` that exists, read consistently 100 at a time, unprocessed keys asked again. */
+export async function batchGetAll(doc: DynamoDBDocumentClient, table: string, keys: readonly Record<string, unknown>[]): Promise<Item[]> {
+  const items: Item[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
+    while (pending && pending.length > 0) {
+      const out: BatchGetCommandOutput = await doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+      items.push(...((out.Responses?.[table] ?? []) as Item[]));
+      pending = out.UnprocessedKeys?.[table]?.Keys;
+    }
+  }
   return items;
 }
 

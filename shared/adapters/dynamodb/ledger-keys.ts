@@ -12,14 +12,12 @@ export const ledgerKeys = {
   }),
   entryDatePartition: (businessDate: string, shard: number) => `ENTRYDATE#${businessDate}#${pad(shard)}`,
   entryPrefix: 'ENTRY#',
-  position: (loanId: string, lenderId: string) => ({ pk: `LOAN#${loanId}`, sk: `POS#${lenderId}` }),
-  positionIndex: (lenderId: string, loanId: string) => ({ gsi1pk: `LENDER#${lenderId}`, gsi1sk: `LOAN#${loanId}` }),
-  positionPrefix: 'POS#',
+  /** A lender that holds (or held) a part of the loan; its position is on the loan's head. */
+  holder: (loanId: string, lenderId: string) => ({ pk: `LOAN#${loanId}`, sk: `HOLDER#${lenderId}` }),
+  holderIndex: (lenderId: string, loanId: string) => ({ gsi1pk: `LENDER#${lenderId}`, gsi1sk: `LOAN#${loanId}` }),
   lenderPartition: (lenderId: string) => `LENDER#${lenderId}`,
-  /** The loan's head; sorts right before the positions, so one query reads both. */
+  /** The loan's head: version, state, risk and every lender's position in the loan. */
   head: (loanId: string) => ({ pk: `LOAN#${loanId}`, sk: 'HEAD' }),
-  /** The upper end of the head-and-positions range. */
-  positionsEnd: 'POS#\uffff',
   /** An event of the loan's book, in order of effect: value date, then arrival (9 digits). */
   event: (loanId: string, valueDate: string, seq: number) => ({ pk: `LOAN#${loanId}`, sk: `EV#${valueDate}#${seq.toString().padStart(9, '0')}` }),
   eventPrefix: 'EV#',

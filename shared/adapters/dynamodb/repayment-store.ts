@@ -3,13 +3,11 @@ import { decodeAccountState, encodeAccountState } from '../../domain/account-sta
 import type { Position } from '../../domain/ledger.ts';
 import type { AccountState } from '../../domain/loan-account.ts';
 import {
-  emptyLedger,
   inOrder,
   type BookedItem,
   type BookedLoanEvent,
   type BookedRepayment,
   type EffectKey,
-  type LoanRisk,
   type RepaymentLedger,
 } from '../../domain/repayment-booking.ts';
 import type { LenderRepaymentParts, Recovery, RepaymentSplit } from '../../domain/repayment-split.ts';
@@ -17,6 +15,7 @@ import type { ProgramPool, ProgramPoolKind, ProgramPoolStore, RepaymentRecord, R
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
 import { ledgerKeys } from './ledger-keys.ts';
+import { headItem, headOf, holderItem } from './loan-head.ts';
 import { stateKeys } from './state-keys.ts';
 
 /** A split as stored: its lenders as a list in lender id order. */
@@ -37,15 +36,6 @@ interface StoredRecovery {
 type StoredRepayment = Omit<BookedRepayment, 'split' | 'stateAfter'> & { readonly split: StoredSplit; readonly stateAfter: string };
 type StoredLoanEvent = Omit<BookedLoanEvent, 'stateAfter'> & { readonly stateAfter: string };
 
-interface StoredHead {
-  readonly loanId: string;
-  readonly version: number;
-  readonly nextSeq: number;
-  readonly lastKey: EffectKey | null;
-  readonly state: string | null;
-  readonly risk?: LoanRisk;
-}
-
 /**
  * A loan's book (LedgerTable L3, L6-L8): the head, one item per event in order of effect, the
  * positions, and the repayment records (StateTable S20). docs/repayment-booking.md.
@@ -57,17 +47,9 @@ export class DynamoRepaymentStore implements RepaymentStore {
   ) {}
 
   async load(loanId: string, from: EffectKey | 'ALL'): Promise<{ ledger: RepaymentLedger; positions: Position[] }> {
-    const head = ledgerKeys.head(loanId);
-    const items = await queryAll(this.doc, {
-      TableName: this.tables.ledger,
-      KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':p': head.pk, ':from': head.sk, ':to': ledgerKeys.positionsEnd },
-      ConsistentRead: true,
-    });
-    const positions = items.filter((i) => i.entityType === 'Position').map((i) => decode<Position>(stripKeys(i)));
-    const stored = items.find((i) => i.entityType === 'LoanHead');
-    const ledger = stored === undefined ? emptyLedger(loanId) : headOf(stored);
-    if (from !== 'ALL' && inOrder(ledger, from)) return { ledger: { ...ledger, base: ledger.state }, positions };
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.ledger, Key: ledgerKeys.head(loanId), ConsistentRead: true }));
+    const { ledger, positions } = headOf(loanId, out.Item as Item | undefined);
+    if (from !== 'ALL' && inOrder(ledger, from)) return { ledger, positions };
     const [base, window] = await Promise.all([from === 'ALL' ? Promise.resolve(null) : this.stateBefore(loanId, from), this.eventsFrom(loanId, from)]);
     const repayments = window.filter((w) => w.kind === 'REPAYMENT').map((w) => w.booked);
     const events = window.filter((w) => w.kind === 'EVENT').map((w) => w.booked);
@@ -126,7 +108,7 @@ export class DynamoRepaymentStore implements RepaymentStore {
     const ops: { op: TransactItems[number]; entity: string }[] = [
       put(
         this.tables.ledger,
-        { ...ledgerKeys.head(ledger.loanId), entityType: 'LoanHead', ...(encode(storedHead(ledger)) as Item) },
+        headItem(ledger, change.positions.map((p) => p.position)),
         'repayment-ledger',
         ledger.version === 1 ? { ConditionExpression: 'attribute_not_exists(pk)' } : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': ledger.version - 1 } },
       ),
@@ -146,14 +128,8 @@ export class DynamoRepaymentStore implements RepaymentStore {
           { ConditionExpression: 'attribute_not_exists(pk)' },
         ),
       ),
-      ...change.positions.map(({ position, expectedVersion }) =>
-        put(
-          this.tables.ledger,
-          { ...ledgerKeys.position(position.loanId, position.lenderId), ...ledgerKeys.positionIndex(position.lenderId, position.loanId), entityType: 'Position', ...(encode(position) as Item) },
-          'position',
-          expectedVersion === 0 ? { ConditionExpression: 'attribute_not_exists(pk)' } : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } },
-        ),
-      ),
+      // A lender new to the loan (a transfer's buyer) is found by its index from now on.
+      ...change.positions.filter((p) => p.expectedVersion === 0).map(({ position }) => put(this.tables.ledger, holderItem(position.loanId, position.lenderId), 'holder')),
       ...(change.programPool === undefined
         ? []
         : [
@@ -183,33 +159,6 @@ export class DynamoRepaymentStore implements RepaymentStore {
     const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.repayment(repaymentId), ConsistentRead: true }));
     return out.Item ? decode<RepaymentRecord>(stripKeys(out.Item as Item)) : null;
   }
-}
-
-function storedHead(ledger: RepaymentLedger): StoredHead {
-  return {
-    loanId: ledger.loanId,
-    version: ledger.version,
-    nextSeq: ledger.nextSeq,
-    lastKey: ledger.lastKey,
-    state: ledger.state === null ? null : encodeAccountState(ledger.state),
-    ...(ledger.risk === undefined ? {} : { risk: ledger.risk }),
-  };
-}
-
-function headOf(item: Item): RepaymentLedger {
-  const stored = decode<StoredHead>(stripKeys(item));
-  const state = stored.state === null ? null : decodeAccountState(stored.state);
-  return {
-    loanId: stored.loanId,
-    version: stored.version,
-    nextSeq: stored.nextSeq,
-    lastKey: stored.lastKey,
-    state,
-    base: state,
-    repayments: [],
-    events: [],
-    ...(stored.risk === undefined ? {} : { risk: stored.risk }),
-  };
 }
 
 function itemOf(written: BookedItem): Item {

@@ -1,4 +1,4 @@
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JournalEntry, Position } from '../../domain/ledger.ts';
 import type { Lender } from '../../domain/lender.ts';
 import type { Loan } from '../../domain/loan.ts';
@@ -18,7 +18,9 @@ import type {
   RiskRunStore,
 } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
-import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
+import { batchGetAll, queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
+import { headItem, headOf, holderItem } from './loan-head.ts';
+import { emptyLedger } from '../../domain/repayment-booking.ts';
 import { ledgerKeys } from './ledger-keys.ts';
 import { applicationChangeOp, exposureOp, quotaOp, reservationStateOp } from './application-store.ts';
 import { LOAN_SHARDS, stateKeys } from './state-keys.ts';
@@ -71,20 +73,9 @@ export class DynamoLenderStore implements LenderStore {
   }
 
   async getMany(lenderIds: readonly string[]): Promise<Map<string, Lender>> {
-    const found = new Map<string, Lender>();
-    const unique = [...new Set(lenderIds)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((id) => stateKeys.lender(id));
-      while (keys && keys.length > 0) {
-        const out: BatchGetCommandOutput = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.tables.state]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of out.Responses?.[this.tables.state] ?? []) {
-          const lender = fromItem<Lender>(item as Item);
-          if (lender) found.set(lender.lenderId, lender);
-        }
-        keys = out.UnprocessedKeys?.[this.tables.state]?.Keys;
-      }
-    }
-    return found;
+    const items = await batchGetAll(this.doc, this.tables.state, [...new Set(lenderIds)].map((id) => stateKeys.lender(id)));
+    const lenders = items.map((item) => fromItem<Lender>(item)).filter((l): l is Lender => l !== null);
+    return new Map(lenders.map((l) => [l.lenderId, l]));
   }
 
   async list(): Promise<Lender[]> {
@@ -191,14 +182,13 @@ export class DynamoLoanStore implements LoanStore {
         },
         entity: 'entry',
       },
+      // The loan's head, with each lender's position after the disbursement; its first change is version 2.
+      {
+        op: { Put: { TableName: this.tables.ledger, Item: headItem({ ...emptyLedger(loan.loanId), version: 1 }, booking.positions), ConditionExpression: notExists } },
+        entity: 'position',
+      },
       ...booking.positions.map((p) => ({
-        op: {
-          Put: {
-            TableName: this.tables.ledger,
-            Item: toItem('Position', { ...ledgerKeys.position(p.loanId, p.lenderId), ...ledgerKeys.positionIndex(p.lenderId, p.loanId) }, p),
-            ConditionExpression: notExists,
-          },
-        },
+        op: { Put: { TableName: this.tables.ledger, Item: holderItem(loan.loanId, p.lenderId), ConditionExpression: notExists } },
         entity: 'position',
       })),
       {
@@ -239,14 +229,17 @@ export class DynamoLedgerStore implements LedgerStore {
     private readonly tables: Tables,
   ) {}
 
+  /** The lender's holdings (its index, L4), then each loan's head for its position there, 100 at a time. */
   async positionsOfLender(lenderId: string): Promise<Position[]> {
-    const items = await queryAll(this.doc, {
+    const holdings = await queryAll(this.doc, {
       TableName: this.tables.ledger,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :p',
       ExpressionAttributeValues: { ':p': ledgerKeys.lenderPartition(lenderId) },
     });
-    return items.map((i) => fromItem<Position>(i) as Position);
+    const loanIds = [...new Set(holdings.map((i) => String(i.loanId)))];
+    const heads = await batchGetAll(this.doc, this.tables.ledger, loanIds.map((loanId) => ledgerKeys.head(loanId)));
+    return heads.flatMap((item) => headOf(String(item.loanId), item).positions.filter((p) => p.lenderId === lenderId));
   }
 
   async loanLedger(loanId: string): Promise<{ entries: JournalEntry[]; positions: Position[] }> {
@@ -257,8 +250,7 @@ export class DynamoLedgerStore implements LedgerStore {
       ConsistentRead: true,
     });
     const entries = items.filter((i) => i.entityType === 'JournalEntry').map((i) => fromItem<JournalEntry>(i) as JournalEntry);
-    const positions = items.filter((i) => i.entityType === 'Position').map((i) => fromItem<Position>(i) as Position);
-    return { entries, positions };
+    return { entries, positions: headOf(loanId, items.find((i) => i.entityType === 'LoanHead')).positions };
   }
 
   async entriesOfDate(businessDate: string): Promise<JournalEntry[]> {

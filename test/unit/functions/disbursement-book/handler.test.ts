@@ -49,8 +49,9 @@ describe('BookLoan task', () => {
     expect(items.map((i) => `${String(i.Put?.Item?.pk ?? i.Update?.Key?.pk)} ${String(i.Put?.Item?.sk ?? i.Update?.Key?.sk)}`)).toEqual([
       `LOAN#${APPLICATION_ID} LOAN`,
       `LOAN#${APPLICATION_ID} ENTRY#DISBURSEMENT#${APPLICATION_ID}`,
-      `LOAN#${APPLICATION_ID} POS#${LEAD_ID}`,
-      `LOAN#${APPLICATION_ID} POS#${PARTNER_A}`,
+      `LOAN#${APPLICATION_ID} HEAD`,
+      `LOAN#${APPLICATION_ID} HOLDER#${LEAD_ID}`,
+      `LOAN#${APPLICATION_ID} HOLDER#${PARTNER_A}`,
       `LOAN#${APPLICATION_ID} SCHEDULE#BORROWER`,
       `LOAN#${APPLICATION_ID} SCHEDULE#LENDER#${LEAD_ID}`,
       `LOAN#${APPLICATION_ID} SCHEDULE#LENDER#${PARTNER_A}`,
@@ -62,7 +63,7 @@ describe('BookLoan task', () => {
       `APP#${APPLICATION_ID} APP`,
     ]);
     expect(items[0]?.Put?.Item).toMatchObject({ disbursementReference: 'DISB-20250303-0042', disbursementDate: '2025-03-03', createdAt: NOW });
-    expect(items[8]?.Put).toEqual({
+    expect(items[9]?.Put).toEqual({
       TableName: TEST_TABLES.state,
       Item: {
         pk: `QUOTA#${PARTNER_A}`,
@@ -82,7 +83,7 @@ describe('BookLoan task', () => {
     expect(ddb.commandCalls(QueryCommand, { KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)' }).map((c) => c.args[0].input)).toEqual(
       [LEAD_ID, PARTNER_A].map((lenderId) => ({ TableName: TEST_TABLES.state, KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}`, ':s': 'SHARD#' }, ConsistentRead: true, ExclusiveStartKey: undefined })),
     );
-    expect(items[12]?.Update?.ExpressionAttributeValues).toMatchObject({ ':step': 'BookLoan', ':g1': 'APPSTATUS#BOOKED' });
+    expect(items[13]?.Update?.ExpressionAttributeValues).toMatchObject({ ':step': 'BookLoan', ':g1': 'APPSTATUS#BOOKED' });
   });
 
   it('answers BOOKED without writing for an application already booked', async () => {

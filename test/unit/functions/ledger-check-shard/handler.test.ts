@@ -7,7 +7,7 @@ import { applyEntry, openPosition } from '../../../../shared/domain/ledger.ts';
 import { bookLoan } from '../../../../shared/domain/loan.ts';
 import { LOAN_ID, NOW, PARTNER_A, aBookLoanRequest, aProgram, lenderMap } from '../../../support/builders.ts';
 import { lambdaContext } from '../../../support/api-events.ts';
-import { entryItem, positionItem } from '../../../support/dynamo-items.ts';
+import { entryItem, headWithPositions } from '../../../support/dynamo-items.ts';
 import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
 
 setHandlerEnv();
@@ -26,7 +26,7 @@ function stubShard(items: Record<string, unknown>[]) {
 
 describe('VerifyShard task', () => {
   it('verifies the loans of the shard it is given', async () => {
-    stubShard([entryItem(entry), ...positions.map(positionItem)]);
+    stubShard([entryItem(entry), headWithPositions(LOAN_ID, positions)]);
     expect(await handler({ shard: 11, businessDate: '2025-02-28' }, lambdaContext())).toEqual({ shard: 11, loansChecked: 1, entriesChecked: 1, differenceCount: 0, differences: [] });
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExpressionAttributeValues).toEqual({ ':p': 'LOANSHARD#11' });
   });
@@ -34,7 +34,7 @@ describe('VerifyShard task', () => {
   it('reports a position that differs', async () => {
     const [lead, a, b] = positions;
     if (!lead || !a || !b) throw new Error('positions missing');
-    stubShard([entryItem(entry), positionItem(lead), positionItem({ ...a, balancesMinor: { ...a.balancesMinor, PRINCIPAL_RECEIVABLE: 1n } }), positionItem(b)]);
+    stubShard([entryItem(entry), headWithPositions(LOAN_ID, [lead, { ...a, balancesMinor: { ...a.balancesMinor, PRINCIPAL_RECEIVABLE: 1n } }, b])]);
     const result = await handler({ shard: 11 }, lambdaContext());
     expect(result.differenceCount).toBe(1);
     expect(result.differences[0]).toEqual({ loanId: LOAN_ID, kind: 'POSITION_MISMATCH', lenderId: PARTNER_A, entryId: null, detail: 'PRINCIPAL_RECEIVABLE: entries give 300000, position holds 1' });

@@ -29,7 +29,7 @@ afterEach(() => {
 });
 
 describe('POST /v1/loans', () => {
-  it('books the loan: 201 with the loan, in one transaction of 4 + 3 per lender items', async () => {
+  it('books the loan: 201 with the loan, in one transaction of 5 + 3 per lender items', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: bookLoanBody(), idempotencyKey: KEY });
     expect(result.statusCode).toBe(201);
@@ -50,9 +50,10 @@ describe('POST /v1/loans', () => {
       `${TEST_TABLES.state} IDEM#bookLoan#${leadOps.clientId}#${KEY} IDEM`,
       `${TEST_TABLES.state} LOAN#${LOAN_ID} LOAN`,
       `${TEST_TABLES.ledger} LOAN#${LOAN_ID} ENTRY#DISBURSEMENT#${LOAN_ID}`,
-      `${TEST_TABLES.ledger} LOAN#${LOAN_ID} POS#${LEAD_ID}`,
-      `${TEST_TABLES.ledger} LOAN#${LOAN_ID} POS#${PARTNER_A}`,
-      `${TEST_TABLES.ledger} LOAN#${LOAN_ID} POS#${PARTNER_B}`,
+      `${TEST_TABLES.ledger} LOAN#${LOAN_ID} HEAD`,
+      `${TEST_TABLES.ledger} LOAN#${LOAN_ID} HOLDER#${LEAD_ID}`,
+      `${TEST_TABLES.ledger} LOAN#${LOAN_ID} HOLDER#${PARTNER_A}`,
+      `${TEST_TABLES.ledger} LOAN#${LOAN_ID} HOLDER#${PARTNER_B}`,
       `${TEST_TABLES.state} LOAN#${LOAN_ID} SCHEDULE#BORROWER`,
       `${TEST_TABLES.state} LOAN#${LOAN_ID} SCHEDULE#LENDER#${LEAD_ID}`,
       `${TEST_TABLES.state} LOAN#${LOAN_ID} SCHEDULE#LENDER#${PARTNER_A}`,
@@ -64,7 +65,7 @@ describe('POST /v1/loans', () => {
     ]);
     for (const item of items) expect(item.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
     // The loan id starts at shard 3 of each lender's quota, which has room for the whole part.
-    expect(items[11]?.Put?.Item).toEqual({
+    expect(items[12]?.Put?.Item).toEqual({
       pk: `QUOTA#${PARTNER_A}`,
       sk: 'SHARD#03',
       entityType: 'QuotaShard',

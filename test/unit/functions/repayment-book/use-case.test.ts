@@ -9,6 +9,7 @@ import { toJson } from '../../../../shared/json.ts';
 import { WriteConflict, type RepaymentStore, type RepaymentWrite } from '../../../../shared/ports/stores.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aLoan } from '../../../support/builders.ts';
 import { createInMemoryStores, type InMemoryStores } from '../../../support/in-memory-stores.ts';
+import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
 
 /*
  * The test loan: 1,000,000 fen at 7.25%, 12 months EQUAL_INSTALLMENT from 2025-03-01, funded
@@ -26,6 +27,7 @@ function seedLoan(stores: InMemoryStores, loan: Loan = aLoan()): Loan {
   for (const part of loan.fundingPlan) {
     stores.db.positions.set(`${loan.loanId}#${part.lenderId}`, applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry));
   }
+  stores.db.repaymentLedgers.set(loan.loanId, { ...emptyLedger(loan.loanId), version: 1 });
   return loan;
 }
 
@@ -97,7 +99,7 @@ describe('splitAndBook: BOOK', () => {
     expect(result).toMatchObject({ status: 'BOOKED', repayment: expected, entryIds: ['REPAYMENT#R-1'] });
     expect(stores.db.transactions).toBe(1);
     expect(stores.db.repaymentRecords.get('R-1')).toEqual({ repaymentId: 'R-1', loanId: LOAN_ID, valueDate: '2025-04-01', seq: 1, resultJson: toJson(view(result)), createdAt: BOOKED_AT });
-    expect(stores.db.repaymentLedgers.get(LOAN_ID)?.version).toBe(1);
+    expect(stores.db.repaymentLedgers.get(LOAN_ID)?.version).toBe(2);
     expect(stores.db.entries.get(`${LOAN_ID}#REPAYMENT#R-1`)?.legs[0]).toEqual({ lenderId: LEAD_ID, account: 'SETTLEMENT_CLEARING', side: 'DEBIT', amountMinor: 34_656n, counterparty: ESCROW });
     expect(loanPositions(stores, LOAN_ID).map((p) => [p.lenderId, p.balancesMinor.PRINCIPAL_RECEIVABLE, p.version])).toEqual([
       [LEAD_ID, 367_760n, 2],
@@ -141,7 +143,7 @@ describe('splitAndBook: BOOK', () => {
       statusCode: 409,
       error: { code: 'REPAYMENT_ID_REUSED', message: expect.stringContaining(LOAN_ID), details: { path: 'repaymentId', repaymentId: 'R-1' } },
     });
-    expect(stores.db.repaymentLedgers.has(OTHER_LOAN)).toBe(false);
+    expect(stores.db.repaymentLedgers.get(OTHER_LOAN)?.version).toBe(1);
     expect(loanEntries(stores, OTHER_LOAN).map((e) => e.entryId)).toEqual([`DISBURSEMENT#${OTHER_LOAN}`]);
     expect(loanPositions(stores, OTHER_LOAN)).toEqual(positionsBefore);
     expect(stores.db.repaymentRecords.get('R-1')?.loanId).toBe(LOAN_ID);
@@ -214,7 +216,7 @@ describe('splitAndBook: BOOK', () => {
     expect(result.status).toBe('BOOKED');
     expect(writes).toBe(2);
     const ledger = stores.db.book(LOAN_ID);
-    expect(ledger?.version).toBe(2);
+    expect(ledger?.version).toBe(3);
     expect(ledger?.repayments.map((r) => [r.repaymentId, r.seq, r.generation])).toEqual([
       ['R-1', 1, 0],
       ['R-2', 2, 0],
@@ -286,7 +288,7 @@ describe('positionsAfter', () => {
     { lenderId: PARTNER_A, account: 'INTEREST_INCOME', side: 'CREDIT', amountMinor: 30n, counterparty: null },
   ]);
 
-  it('returns each position the entries touch, after all of them, with the version it was read at', () => {
+  it('returns every position of the loan, those the entries touch after all of them, each with the version it was read at', () => {
     const changed = positionsAfter(loan, opened, [toLead, toLeadAndA]);
     expect(changed).toEqual([
       {
@@ -297,6 +299,7 @@ describe('positionsAfter', () => {
         position: { lenderId: PARTNER_A, loanId: LOAN_ID, currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: 300_000n, SETTLEMENT_CLEARING: -299_970n, INTEREST_INCOME: -30n }, version: 2 },
         expectedVersion: 1,
       },
+      { position: opened[2], expectedVersion: 1 },
     ]);
   });
 
@@ -308,8 +311,8 @@ describe('positionsAfter', () => {
     ]);
   });
 
-  it('returns nothing for no entries', () => {
-    expect(positionsAfter(loan, opened, [])).toEqual([]);
+  it('returns every position unchanged for no entries', () => {
+    expect(positionsAfter(loan, opened, [])).toEqual(opened.map((position) => ({ position, expectedVersion: 1 })));
   });
 });
 

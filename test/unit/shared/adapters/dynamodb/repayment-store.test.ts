@@ -132,6 +132,7 @@ const headItem = {
   nextSeq: 3,
   lastKey: { valueDate: '2025-04-01', seq: 2 },
   state: encodeAccountState(STATE_R1),
+  positions: JSON.stringify([[LEAD_ID, 'CNY', 2, [['PRINCIPAL_RECEIVABLE', '367760'], ['SETTLEMENT_CLEARING', '-365344'], ['INTEREST_INCOME', '-2416']]]]),
 };
 const r0Item = { pk: LOAN_PK, sk: 'EV#2025-03-20#000000001', entityType: 'BookedRepayment', ...storedR0 };
 const r1Item = { pk: LOAN_PK, sk: 'EV#2025-04-01#000000002', entityType: 'BookedRepayment', ...storedR1 };
@@ -143,46 +144,26 @@ const leadPosition: Position = {
   balancesMinor: { PRINCIPAL_RECEIVABLE: 367_760n, SETTLEMENT_CLEARING: -365_344n, INTEREST_INCOME: -2_416n },
   version: 2,
 };
-const leadPositionItem = {
-  pk: LOAN_PK,
-  sk: `POS#${LEAD_ID}`,
-  gsi1pk: `LENDER#${LEAD_ID}`,
-  gsi1sk: LOAN_PK,
-  entityType: 'Position',
-  lenderId: LEAD_ID,
-  loanId: LOAN_ID,
-  currency: 'CNY',
-  balancesMinor: { PRINCIPAL_RECEIVABLE: '367760', SETTLEMENT_CLEARING: '-365344', INTEREST_INCOME: '-2416' },
-  version: 2,
-};
-
-const HEAD_QUERY = {
-  TableName: TABLES.ledger,
-  KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
-  ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'HEAD', ':to': 'POS#\uffff' },
-  ConsistentRead: true,
-  ExclusiveStartKey: undefined,
-};
+const HEAD_GET = { TableName: TABLES.ledger, Key: { pk: LOAN_PK, sk: 'HEAD' }, ConsistentRead: true };
 
 describe('DynamoRepaymentStore.load', () => {
-  it('a change after every event reads the head and the positions in one consistent query, and nothing else', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [headItem, leadPositionItem] });
+  it('a change after every event reads the head, with the positions on it, in one consistent GetItem, and nothing else', async () => {
+    ddb.on(GetCommand).resolves({ Item: headItem });
     const loaded = await stores.repayments.load(LOAN_ID, { valueDate: '2025-05-01', seq: 999_999_999 });
-    const calls = ddb.commandCalls(QueryCommand);
-    expect(calls).toHaveLength(1);
-    expect(calls[0]?.args[0].input).toEqual(HEAD_QUERY);
+    expect(ddb.commandCalls(GetCommand).map((c) => c.args[0].input)).toEqual([HEAD_GET]);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
     expect(loaded.positions).toEqual([leadPosition]);
     expect(loaded.ledger).toEqual(head);
   });
 
   it('a change before the latest event also reads the state just before it and the events from it on', async () => {
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'HEAD', ':to': 'POS#\uffff' } }).resolves({ Items: [headItem, leadPositionItem] });
+    ddb.on(GetCommand).resolves({ Item: headItem });
     ddb.on(QueryCommand, { ScanIndexForward: false }).resolves({ Items: [r0Item] });
     ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'EV#2025-03-25#999999999', ':to': 'EV#\uffff' } }).resolves({ Items: [r1Item] });
     const loaded = await stores.repayments.load(LOAN_ID, { valueDate: '2025-03-25', seq: 999_999_999 });
     const inputs = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
-    expect(inputs).toHaveLength(3);
-    expect(inputs[1]).toEqual({
+    expect(inputs).toHaveLength(2);
+    expect(inputs[0]).toEqual({
       TableName: TABLES.ledger,
       KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'EV#', ':to': 'EV#2025-03-25#999999998' },
@@ -190,7 +171,7 @@ describe('DynamoRepaymentStore.load', () => {
       Limit: 1,
       ConsistentRead: true,
     });
-    expect(inputs[2]).toMatchObject({ ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'EV#2025-03-25#999999999', ':to': 'EV#\uffff' }, ConsistentRead: true });
+    expect(inputs[1]).toMatchObject({ ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'EV#2025-03-25#999999999', ':to': 'EV#\uffff' }, ConsistentRead: true });
     expect(loaded.ledger).toEqual({ ...head, base: STATE_R0, repayments: [r1], events: [] });
     const split = loaded.ledger.repayments[0]!.split;
     expect(split.perLender).toBeInstanceOf(Map);
@@ -199,7 +180,7 @@ describe('DynamoRepaymentStore.load', () => {
   });
 
   it('the whole book: every event from the loan as disbursed, in arrival order, every page followed', async () => {
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'HEAD', ':to': 'POS#\uffff' } }).resolves({ Items: [headItem] });
+    ddb.on(GetCommand).resolves({ Item: headItem });
     ddb
       .on(QueryCommand, { ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'EV#', ':to': 'EV#\uffff' } })
       .resolvesOnce({ Items: [r1Item], LastEvaluatedKey: { pk: LOAN_PK, sk: r1Item.sk } })
@@ -209,9 +190,9 @@ describe('DynamoRepaymentStore.load', () => {
     expect(typeof loaded.ledger.repayments[0]!.amountMinor).toBe('bigint');
   });
 
-  it('answers an empty book at version 0 for a loan without events', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [leadPositionItem] });
-    expect(await stores.repayments.load(LOAN_ID, { valueDate: '2025-04-01', seq: 999_999_999 })).toEqual({ ledger: emptyLedger(LOAN_ID), positions: [leadPosition] });
+  it('answers an empty book at version 0 for a loan without a head', async () => {
+    ddb.on(GetCommand).resolves({});
+    expect(await stores.repayments.load(LOAN_ID, { valueDate: '2025-04-01', seq: 999_999_999 })).toEqual({ ledger: emptyLedger(LOAN_ID), positions: [] });
   });
 });
 
@@ -274,32 +255,18 @@ function transactItems() {
 }
 
 describe('DynamoRepaymentStore.write', () => {
-  it('writes the head on its version, the event, the entries, the positions on theirs and the record, in one transaction', async () => {
+  it('writes the head with every position on its version, the event, the entries, a new holder and the record, in one transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await stores.repayments.write(change());
+    const positions = JSON.stringify([
+      [LEAD_ID, 'CNY', 2, [['PRINCIPAL_RECEIVABLE', '367760'], ['SETTLEMENT_CLEARING', '-365344'], ['INTEREST_INCOME', '-2416']]],
+      [PARTNER_A, 'CNY', 1, [['SETTLEMENT_CLEARING', '1'], ['INTEREST_INCOME', '-1']]],
+    ]);
     expect(transactItems()).toEqual([
-      { Put: { TableName: TABLES.ledger, Item: headItem, ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': 2 } } },
+      { Put: { TableName: TABLES.ledger, Item: { ...headItem, positions }, ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': 2 } } },
       { Put: { TableName: TABLES.ledger, Item: r1Item } },
       { Put: { TableName: TABLES.ledger, Item: entryItem, ConditionExpression: NOT_EXISTS } },
-      { Put: { TableName: TABLES.ledger, Item: leadPositionItem, ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': 1 } } },
-      {
-        Put: {
-          TableName: TABLES.ledger,
-          Item: {
-            pk: LOAN_PK,
-            sk: `POS#${PARTNER_A}`,
-            gsi1pk: `LENDER#${PARTNER_A}`,
-            gsi1sk: LOAN_PK,
-            entityType: 'Position',
-            lenderId: PARTNER_A,
-            loanId: LOAN_ID,
-            currency: 'CNY',
-            balancesMinor: { SETTLEMENT_CLEARING: '1', INTEREST_INCOME: '-1' },
-            version: 1,
-          },
-          ConditionExpression: NOT_EXISTS,
-        },
-      },
+      { Put: { TableName: TABLES.ledger, Item: { pk: LOAN_PK, sk: `HOLDER#${PARTNER_A}`, gsi1pk: `LENDER#${PARTNER_A}`, gsi1sk: LOAN_PK, entityType: 'Holder', loanId: LOAN_ID, lenderId: PARTNER_A } } },
       {
         Put: {
           TableName: TABLES.state,
@@ -315,7 +282,7 @@ describe('DynamoRepaymentStore.write', () => {
     await stores.repayments.write(change({ ledger: { ...head, version: 1 }, positions: [], record: null }));
     const items = transactItems();
     expect(items).toHaveLength(3);
-    expect(items[0]).toEqual({ Put: { TableName: TABLES.ledger, Item: { ...headItem, version: 1 }, ConditionExpression: NOT_EXISTS } });
+    expect(items[0]).toMatchObject({ Put: { TableName: TABLES.ledger, Item: { ...headItem, version: 1, positions: '[]' }, ConditionExpression: NOT_EXISTS } });
     expect(items.map((i) => i.Put?.Item?.sk)).toEqual(['HEAD', 'EV#2025-04-01#000000002', 'ENTRY#REPAYMENT#R-1']);
   });
 
@@ -342,18 +309,17 @@ describe('DynamoRepaymentStore.write', () => {
   });
 
   it('a failed condition on item i is a WriteConflict naming that item', async () => {
-    // items: 0 head, 1 event, 2 entry, 3 and 4 positions, 5 record
+    // items: 0 head, 1 event, 2 entry, 3 holder, 4 record
     const cases: [number, string][] = [
       [0, 'repayment-ledger'],
       [1, 'event'],
       [2, 'entry'],
-      [3, 'position'],
-      [4, 'position'],
-      [5, 'repayment-record'],
+      [3, 'holder'],
+      [4, 'repayment-record'],
     ];
     for (const [failed, entity] of cases) {
       ddb.reset();
-      ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 6 }, (_, i) => (i === failed ? 'ConditionalCheckFailed' : 'None'))));
+      ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 5 }, (_, i) => (i === failed ? 'ConditionalCheckFailed' : 'None'))));
       const conflict = await rejectedBy(WriteConflict, () => stores.repayments.write(change()));
       expect([conflict.reason, conflict.entity]).toEqual(['ALREADY_EXISTS', entity]);
     }

@@ -11,6 +11,8 @@ import { loanSchedules } from '../../../../../shared/domain/schedule.ts';
 import { WriteConflict, type IdempotencyRecord, type LedgerCheckReport, type LoanBooking } from '../../../../../shared/ports/stores.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, PROGRAM_ID, aBookLoanRequest, aLender, aProgram, lenderMap } from '../../../../support/builders.ts';
 import { rejectedBy } from '../../../../support/expect-error.ts';
+import { headItem, holderItem } from '../../../../../shared/adapters/dynamodb/loan-head.ts';
+import { emptyLedger } from '../../../../../shared/domain/repayment-booking.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test' };
@@ -185,19 +187,24 @@ describe('DynamoLoanStore.book', () => {
   const schedules = loanSchedules(loan);
   const rec = record('bookLoan#lead-ops#key-0003');
   const ledgerPut = (Item: Item) => ({ Put: { TableName: TABLES.ledger, Item, ConditionExpression: NOT_EXISTS } });
-  const position = (lenderId: string, amount: string) =>
-    ledgerPut({
-      pk: `LOAN#${LOAN_ID}`,
-      sk: `POS#${lenderId}`,
-      gsi1pk: `LENDER#${lenderId}`,
-      gsi1sk: `LOAN#${LOAN_ID}`,
-      entityType: 'Position',
-      lenderId,
-      loanId: LOAN_ID,
-      currency: 'CNY',
-      balancesMinor: { PRINCIPAL_RECEIVABLE: amount, SETTLEMENT_CLEARING: `-${amount}` },
-      version: 1,
-    });
+  const holder = (lenderId: string) =>
+    ledgerPut({ pk: `LOAN#${LOAN_ID}`, sk: `HOLDER#${lenderId}`, gsi1pk: `LENDER#${lenderId}`, gsi1sk: `LOAN#${LOAN_ID}`, entityType: 'Holder', loanId: LOAN_ID, lenderId });
+  const balances = (amount: string) => [['PRINCIPAL_RECEIVABLE', amount], ['SETTLEMENT_CLEARING', `-${amount}`]];
+  const head = ledgerPut({
+    pk: `LOAN#${LOAN_ID}`,
+    sk: 'HEAD',
+    entityType: 'LoanHead',
+    loanId: LOAN_ID,
+    version: 1,
+    nextSeq: 1,
+    lastKey: null,
+    state: null,
+    positions: JSON.stringify([
+      [LEAD_ID, 'CNY', 1, balances('400000')],
+      [PARTNER_A, 'CNY', 1, balances('300000')],
+      [PARTNER_B, 'CNY', 1, balances('300000')],
+    ]),
+  });
   const leg = (lenderId: string, account: string, side: string, amountMinor: string, counterparty: string | null) => ({ lenderId, account, side, amountMinor, counterparty });
   const part = (lenderId: string) => {
     const found = loan.fundingPlan.find((p) => p.lenderId === lenderId);
@@ -289,7 +296,7 @@ describe('DynamoLoanStore.book', () => {
     ddb.on(TransactWriteCommand).resolves({});
     await stores.loans.book(direct);
     const items = transactItems();
-    expect(items).toHaveLength(3 + 3 + 1 + 3 + 3 + 1);
+    expect(items).toHaveLength(3 + 4 + 1 + 3 + 3 + 1);
     expect(items[0]).toEqual(idempotencyPut(rec));
     const loanPut = items[1]?.Put;
     expect(loanPut?.TableName).toBe(TABLES.state);
@@ -332,8 +339,8 @@ describe('DynamoLoanStore.book', () => {
         createdAt: NOW,
       }),
     );
-    expect(items.slice(3, 6)).toEqual([position(LEAD_ID, '400000'), position(PARTNER_A, '300000'), position(PARTNER_B, '300000')]);
-    expectSchedules(items.slice(6, 10));
+    expect(items.slice(3, 7)).toEqual([head, holder(LEAD_ID), holder(PARTNER_A), holder(PARTNER_B)]);
+    expectSchedules(items.slice(7, 11));
     const shardItem = (lenderId: string, committedMinor: string, version: number) => ({
       pk: `QUOTA#${lenderId}`,
       sk: 'SHARD#03',
@@ -346,12 +353,12 @@ describe('DynamoLoanStore.book', () => {
       committedByLeadMinor: { [LEAD_ID]: committedMinor },
       version,
     });
-    expect(items.slice(10, 13)).toEqual([
+    expect(items.slice(11, 14)).toEqual([
       { Put: { TableName: TABLES.state, Item: shardItem(LEAD_ID, '400000', 1), ConditionExpression: NOT_EXISTS } },
       { Put: { TableName: TABLES.state, Item: shardItem(PARTNER_A, '5300000', 4), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': 3 } } },
       { Put: { TableName: TABLES.state, Item: shardItem(PARTNER_B, '300000', 1), ConditionExpression: NOT_EXISTS } },
     ]);
-    expect(items[13]).toEqual({
+    expect(items[14]).toEqual({
       Put: {
         TableName: TABLES.state,
         Item: {
@@ -374,27 +381,28 @@ describe('DynamoLoanStore.book', () => {
     const nearlyFull = shard(PARTNER_A, 3, { committedMinor: 12_499_900_000n, committedByLeadMinor: { [LEAD_ID]: 12_499_900_000n }, version: 3 });
     await stores.loans.book({ ...direct, quotas: [commit(LEAD_ID, [], null), commit(PARTNER_A, [nearlyFull], null), commit(PARTNER_B, [], null)].flat() });
     const items = transactItems();
-    expect(items).toHaveLength(3 + 3 + 1 + 3 + 4 + 1);
-    expect(items.slice(10, 14).map((i) => [i.Put?.Item?.pk, i.Put?.Item?.sk, i.Put?.Item?.committedMinor, i.Put?.Item?.version, i.Put?.ConditionExpression, i.Put?.ExpressionAttributeValues])).toEqual([
+    expect(items).toHaveLength(3 + 4 + 1 + 3 + 4 + 1);
+    expect(items.slice(11, 15).map((i) => [i.Put?.Item?.pk, i.Put?.Item?.sk, i.Put?.Item?.committedMinor, i.Put?.Item?.version, i.Put?.ConditionExpression, i.Put?.ExpressionAttributeValues])).toEqual([
       [`QUOTA#${LEAD_ID}`, 'SHARD#03', '400000', 1, NOT_EXISTS, undefined],
       [`QUOTA#${PARTNER_A}`, 'SHARD#03', '12500000000', 4, 'version = :v', { ':v': 3 }],
       [`QUOTA#${PARTNER_A}`, 'SHARD#04', '200000', 1, NOT_EXISTS, undefined],
       [`QUOTA#${PARTNER_B}`, 'SHARD#03', '300000', 1, NOT_EXISTS, undefined],
     ]);
-    expect(items[14]?.Put?.Item?.sk).toBe('EXPOSURE');
+    expect(items[15]?.Put?.Item?.sk).toBe('EXPOSURE');
   });
 
   it('booked from an application: no idempotency record; reservations RESERVED → USED and the application step, in the same transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await stores.loans.book(fromApplication);
     const items = transactItems();
-    expect(items).toHaveLength(2 + 3 + 4 + 4 + 1 + 3 + 1);
+    expect(items).toHaveLength(2 + 4 + 4 + 4 + 1 + 3 + 1);
     expect(items.map((i) => String(i.Put?.Item?.sk ?? i.Update?.Key?.sk))).toEqual([
       'LOAN',
       `ENTRY#DISBURSEMENT#${LOAN_ID}`,
-      `POS#${LEAD_ID}`,
-      `POS#${PARTNER_A}`,
-      `POS#${PARTNER_B}`,
+      'HEAD',
+      `HOLDER#${LEAD_ID}`,
+      `HOLDER#${PARTNER_A}`,
+      `HOLDER#${PARTNER_B}`,
       'SCHEDULE#BORROWER',
       `SCHEDULE#LENDER#${LEAD_ID}`,
       `SCHEDULE#LENDER#${PARTNER_A}`,
@@ -409,7 +417,7 @@ describe('DynamoLoanStore.book', () => {
       `RESV#${PARTNER_B}`,
       'APP',
     ]);
-    expect(items[10]).toEqual({
+    expect(items[11]).toEqual({
       Put: {
         TableName: TABLES.state,
         Item: {
@@ -428,11 +436,11 @@ describe('DynamoLoanStore.book', () => {
         ExpressionAttributeValues: { ':v': 1 },
       },
     });
-    expect(items.slice(11, 13).map((i) => [i.Put?.Item?.pk, i.Put?.Item?.sk, i.Put?.Item?.reservedMinor, i.Put?.Item?.committedMinor, i.Put?.Item?.version, i.Put?.ExpressionAttributeValues])).toEqual([
+    expect(items.slice(12, 14).map((i) => [i.Put?.Item?.pk, i.Put?.Item?.sk, i.Put?.Item?.reservedMinor, i.Put?.Item?.committedMinor, i.Put?.Item?.version, i.Put?.ExpressionAttributeValues])).toEqual([
       [`QUOTA#${PARTNER_B}`, 'SHARD#05', '0', '100000', 3, { ':v': 2 }],
       [`QUOTA#${PARTNER_B}`, 'SHARD#06', '0', '200000', 2, { ':v': 1 }],
     ]);
-    expect(items.slice(14, 17)).toEqual(
+    expect(items.slice(15, 18)).toEqual(
       [LEAD_ID, PARTNER_A, PARTNER_B].map((lenderId) => ({
         Update: {
           TableName: TABLES.state,
@@ -444,7 +452,7 @@ describe('DynamoLoanStore.book', () => {
         },
       })),
     );
-    expect(items[17]).toEqual({
+    expect(items[18]).toEqual({
       Update: {
         TableName: TABLES.state,
         Key: { pk: `APP#${LOAN_ID}`, sk: 'APP' },
@@ -467,29 +475,30 @@ describe('DynamoLoanStore.book', () => {
     [0, 'IDEMPOTENCY_KEY', 'idempotency'],
     [1, 'ALREADY_EXISTS', 'loan'],
     [2, 'ALREADY_EXISTS', 'entry'],
-    [4, 'ALREADY_EXISTS', 'position'],
-    [6, 'ALREADY_EXISTS', 'schedule'],
-    [8, 'ALREADY_EXISTS', 'schedule'],
-    [11, 'ALREADY_EXISTS', 'quota'],
-    [13, 'ALREADY_EXISTS', 'exposure'],
+    [3, 'ALREADY_EXISTS', 'position'],
+    [5, 'ALREADY_EXISTS', 'position'],
+    [7, 'ALREADY_EXISTS', 'schedule'],
+    [9, 'ALREADY_EXISTS', 'schedule'],
+    [12, 'ALREADY_EXISTS', 'quota'],
+    [14, 'ALREADY_EXISTS', 'exposure'],
   ])('a failed condition on item %i of a direct booking is %s on %s', async (index, reason, entity) => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 14 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
+    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 15 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
     const conflict = await rejectedBy(WriteConflict, () => stores.loans.book(direct));
     expect([conflict.reason, conflict.entity]).toEqual([reason, entity]);
   });
 
   it.each([
-    [12, 'quota'],
-    [14, 'reservation'],
-    [17, 'application-step'],
+    [13, 'quota'],
+    [15, 'reservation'],
+    [18, 'application-step'],
   ])('a failed condition on item %i of a booking from an application is a conflict on %s', async (index, entity) => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 18 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
+    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 19 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
     const conflict = await rejectedBy(WriteConflict, () => stores.loans.book(fromApplication));
     expect([conflict.reason, conflict.entity]).toEqual(['ALREADY_EXISTS', entity]);
   });
 
   it('retries a transaction in flight and then books', async () => {
-    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'None', 'TransactionConflict', ...Array.from({ length: 11 }, () => 'None')])).resolves({});
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'None', 'TransactionConflict', ...Array.from({ length: 12 }, () => 'None')])).resolves({});
     await stores.loans.book(direct);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
   });
@@ -512,7 +521,7 @@ describe('DynamoLoanStore.book', () => {
     ddb.on(TransactWriteCommand).resolves({});
     await stores.loans.book(direct);
     const scheduleItems = transactItems()
-      .slice(6, 10)
+      .slice(7, 11)
       .map((i) => i.Put?.Item ?? {});
     ddb.on(QueryCommand).resolvesOnce({ Items: scheduleItems }).resolvesOnce({ Items: [] });
     expect(await stores.loans.schedules(LOAN_ID)).toEqual(schedules);
@@ -542,13 +551,14 @@ describe('DynamoLoanStore.book', () => {
 
 describe('DynamoLedgerStore', () => {
   const entryItem = { pk: 'LOAN#LN-1', sk: 'ENTRY#DISBURSEMENT#LN-1', entityType: 'JournalEntry', entryId: 'DISBURSEMENT#LN-1', legs: [{ lenderId: 'A', amountMinor: '5' }] };
-  const positionItem = { pk: 'LOAN#LN-1', sk: 'POS#A', gsi1pk: 'LENDER#A', gsi1sk: 'LOAN#LN-1', entityType: 'Position', lenderId: 'A', loanId: 'LN-1', currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: '5' }, version: 1 };
+  const position = (loanId: string, lenderId: string, amount: bigint) => ({ lenderId, loanId, currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: amount }, version: 1 });
+  const head = (loanId: string) => headItem({ ...emptyLedger(loanId), version: 1 }, [position(loanId, 'A', 5n), position(loanId, 'B', 7n)]);
 
-  it("reads a loan's entries and positions from its partition, consistently", async () => {
-    ddb.on(QueryCommand).resolves({ Items: [entryItem, positionItem] });
+  it("reads a loan's entries and the positions on its head from its partition, consistently", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [entryItem, head('LN-1')] });
     expect(await stores.ledger.loanLedger('LN-1')).toEqual({
       entries: [{ entryId: 'DISBURSEMENT#LN-1', legs: [{ lenderId: 'A', amountMinor: 5n }] }],
-      positions: [{ lenderId: 'A', loanId: 'LN-1', currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: 5n }, version: 1 }],
+      positions: [position('LN-1', 'A', 5n), position('LN-1', 'B', 7n)],
     });
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
       TableName: TABLES.ledger,
@@ -559,10 +569,14 @@ describe('DynamoLedgerStore', () => {
     });
   });
 
-  it("reads a lender's positions from gsi1", async () => {
-    ddb.on(QueryCommand).resolves({ Items: [positionItem] });
-    expect(await stores.ledger.positionsOfLender('A')).toEqual([{ lenderId: 'A', loanId: 'LN-1', currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: 5n }, version: 1 }]);
+  it("reads a lender's holdings from gsi1, then its position on each loan's head", async () => {
+    ddb.on(QueryCommand).resolves({ Items: [holderItem('LN-1', 'A'), holderItem('LN-2', 'A')] });
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLES.ledger]: [head('LN-1'), head('LN-2')] } });
+    expect(await stores.ledger.positionsOfLender('A')).toEqual([position('LN-1', 'A', 5n), position('LN-2', 'A', 5n)]);
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ TableName: TABLES.ledger, IndexName: 'gsi1', ExpressionAttributeValues: { ':p': 'LENDER#A' } });
+    expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input).toEqual({
+      RequestItems: { [TABLES.ledger]: { Keys: [{ pk: 'LOAN#LN-1', sk: 'HEAD' }, { pk: 'LOAN#LN-2', sk: 'HEAD' }], ConsistentRead: true } },
+    });
   });
 });
 
