@@ -6,6 +6,7 @@
  */
 import { startLocalStack } from '../../infra/local/stack.ts';
 import { benchBooking, printBooking } from './booking.ts';
+import { benchLongLoan, printLongLoan } from './long-loan.ts';
 import { NO_COUNTS, benchRepayments, printRepayments } from './repayments.ts';
 import { benchReview, printReview } from './review.ts';
 import { benchSplit } from './split.ts';
@@ -33,7 +34,9 @@ function perUnit(before: ReturnType<typeof dynamoDb>, units: number, what: strin
   const reads = (after.readRequests - before.readRequests - 2 * polls) / units;
   const writes = (after.writeItems - before.writeItems) / units;
   const transactional = (after.transactionalWriteItems - before.transactionalWriteItems) / units;
-  return `  DynamoDB per ${what}: ${reads.toFixed(1)} reads, ${writes.toFixed(1)} items written (${transactional.toFixed(1)} in transactions)`;
+  const rcu = (after.readUnits - before.readUnits) / units;
+  const wcu = (after.writeUnits - before.writeUnits + after.indexWriteUnits - before.indexWriteUnits) / units;
+  return `  DynamoDB per ${what}: ${reads.toFixed(1)} reads (${rcu.toFixed(1)} RCU), ${writes.toFixed(1)} items written (${transactional.toFixed(1)} in transactions, ${wcu.toFixed(1)} WCU with the index)`;
 }
 try {
   await benchBooking(stack, 5); // warm-up: module loading and JIT
@@ -47,6 +50,7 @@ try {
   printReview(review);
   console.log(perUnit(before, review.applications + review.failures, 'application, intake to booked', review.polls));
   // Last, so the figures above run on the same data as before repayments were measured.
+  printLongLoan(await benchLongLoan(stack));
   await benchRepayments(stack, 80, 0); // warm-up
   const repayment = await benchRepayments(stack, repayments, repaymentBatches);
   printRepayments(repayment);

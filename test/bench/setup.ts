@@ -27,7 +27,7 @@ export function benchLender(lenderId: string, roles: string[]) {
 }
 
 /** A lead and two partner banks and a program funding 40/30/30, with ids of the run (`prefix` tells benchmarks apart). */
-export async function setUpProgram(stack: LocalStack, token: string, run: string, prefix: string) {
+export async function setUpProgram(stack: LocalStack, token: string, run: string, prefix: string, maxTermMonths = 36) {
   const [lead, a, b] = [`${prefix}LEAD_${run}`, `${prefix}BANKA_${run}`, `${prefix}BANKB_${run}`];
   for (const [id, roles] of [[lead, ['LEAD']], [a, ['PARTNER']], [b, ['PARTNER']]] as const) {
     if ((await call(stack, token, 'POST', '/v1/lenders', benchLender(id, [...roles]))).status !== 201) throw new Error('bench setup: lender');
@@ -39,7 +39,7 @@ export async function setUpProgram(stack: LocalStack, token: string, run: string
     currency: 'CNY',
     leadLenderId: lead,
     amountRange: { minMinor: '1000', maxMinor: '20000000' },
-    termMonthsRange: { min: 1, max: 36 },
+    termMonthsRange: { min: 1, max: maxTermMonths },
     repaymentMethods: ['EQUAL_INSTALLMENT'],
     borrowerRateRange: { min: '0.01', max: '0.24' },
     participants: [

@@ -4,11 +4,10 @@
  * literally.
  */
 import { encode, type Item } from '../../shared/adapters/dynamodb/codec.ts';
-import { ledgerKeys } from '../../shared/adapters/dynamodb/ledger-keys.ts';
 import { headItem } from '../../shared/adapters/dynamodb/loan-head.ts';
 import { emptyLedger } from '../../shared/domain/repayment-booking.ts';
 import { stateKeys } from '../../shared/adapters/dynamodb/state-keys.ts';
-import type { JournalEntry, Position } from '../../shared/domain/ledger.ts';
+import type { Position } from '../../shared/domain/ledger.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import type { Program } from '../../shared/domain/program.ts';
@@ -28,8 +27,7 @@ export const programItem = (program: Program): Item =>
 
 export const loanItem = (loan: Loan): Item => item('Loan', { ...stateKeys.loan(loan.loanId), ...stateKeys.loanIndex(loan.loanId) }, loan);
 
-export const entryItem = (entry: JournalEntry): Item =>
-  item('JournalEntry', { ...ledgerKeys.entry(entry.loanId, entry.entryId), ...ledgerKeys.entryIndex(entry.businessDate, entry.loanId, entry.entryId) }, entry);
+export { entryItem } from '../../shared/adapters/dynamodb/entry-codec.ts';
 
 /** A loan's head holding these positions (no event booked yet). */
 export const headWithPositions = (loanId: string, positions: readonly Position[]): Item => headItem({ ...emptyLedger(loanId), version: 1 }, positions);

@@ -16,6 +16,7 @@ import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
 import { ledgerKeys } from './ledger-keys.ts';
 import { headItem, headOf, holderItem } from './loan-head.ts';
+import { entryItem } from './entry-codec.ts';
 import { stateKeys } from './state-keys.ts';
 
 /** A split as stored: its lenders as a list in lender id order. */
@@ -120,14 +121,7 @@ export class DynamoRepaymentStore implements RepaymentStore {
         const ref = { ...ledgerKeys.eventRef(ledger.loanId, written.booked.type, written.booked.eventId), entityType: 'EventRef', valueDate: booked.valueDate, seq: booked.seq };
         return [item, put(this.tables.ledger, ref, 'event-ref')];
       }),
-      ...change.entries.map((entry) =>
-        put(
-          this.tables.ledger,
-          { ...ledgerKeys.entry(entry.loanId, entry.entryId), ...ledgerKeys.entryIndex(entry.businessDate, entry.loanId, entry.entryId), entityType: 'JournalEntry', ...(encode(entry) as Item) },
-          'entry',
-          { ConditionExpression: 'attribute_not_exists(pk)' },
-        ),
-      ),
+      ...change.entries.map((entry) => put(this.tables.ledger, entryItem(entry), 'entry', { ConditionExpression: 'attribute_not_exists(pk)' })),
       // A lender new to the loan (a transfer's buyer) is found by its index from now on.
       ...change.positions.filter((p) => p.expectedVersion === 0).map(({ position }) => put(this.tables.ledger, holderItem(position.loanId, position.lenderId), 'holder')),
       ...(change.programPool === undefined

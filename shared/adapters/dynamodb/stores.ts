@@ -20,6 +20,7 @@ import type {
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { batchGetAll, queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
 import { headItem, headOf, holderItem } from './loan-head.ts';
+import { entryItem, entryOf } from './entry-codec.ts';
 import { emptyLedger } from '../../domain/repayment-booking.ts';
 import { ledgerKeys } from './ledger-keys.ts';
 import { applicationChangeOp, exposureOp, quotaOp, reservationStateOp } from './application-store.ts';
@@ -176,7 +177,7 @@ export class DynamoLoanStore implements LoanStore {
         op: {
           Put: {
             TableName: this.tables.ledger,
-            Item: toItem('JournalEntry', { ...ledgerKeys.entry(loan.loanId, entry.entryId), ...ledgerKeys.entryIndex(entry.businessDate, loan.loanId, entry.entryId) }, entry),
+            Item: entryItem(entry),
             ConditionExpression: notExists,
           },
         },
@@ -249,7 +250,7 @@ export class DynamoLedgerStore implements LedgerStore {
       ExpressionAttributeValues: { ':p': ledgerKeys.loanPartition(loanId) },
       ConsistentRead: true,
     });
-    const entries = items.filter((i) => i.entityType === 'JournalEntry').map((i) => fromItem<JournalEntry>(i) as JournalEntry);
+    const entries = items.filter((i) => i.entityType === 'JournalEntry').map(entryOf);
     return { entries, positions: headOf(loanId, items.find((i) => i.entityType === 'LoanHead')).positions };
   }
 
@@ -264,7 +265,7 @@ export class DynamoLedgerStore implements LedgerStore {
         }),
       ),
     );
-    return shards.flat().map((i) => fromItem<JournalEntry>(i) as JournalEntry);
+    return shards.flat().map(entryOf);
   }
 }
 

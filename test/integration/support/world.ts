@@ -1,3 +1,5 @@
+import { entryOf } from '../../../shared/adapters/dynamodb/entry-codec.ts';
+import type { JournalEntry } from '../../../shared/domain/ledger.ts';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -116,18 +118,18 @@ export async function createWorld(): Promise<World> {
   };
 }
 
-/** Every journal entry in the local ledger, read straight from DynamoDB Local. */
-export async function allJournalEntries(): Promise<{ entryId: string; legs: { lenderId: string; side: string; amountMinor: string }[] }[]> {
+/** Every journal entry in the local ledger, read straight from DynamoDB Local and decoded as the adapter does. */
+export async function allJournalEntries(): Promise<JournalEntry[]> {
   const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const doc = DynamoDBDocumentClient.from(client);
   const { TableNames = [] } = await client.send(new ListTablesCommand({}));
   const ledger = TableNames.find((t) => t.startsWith('LedgerTable'));
   if (!ledger) throw new Error(`no ledger table among ${TableNames.join(', ')}`);
-  const entries: { entryId: string; legs: { lenderId: string; side: string; amountMinor: string }[] }[] = [];
+  const entries: JournalEntry[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await doc.send(new ScanCommand({ TableName: ledger, ExclusiveStartKey, FilterExpression: 'entityType = :e', ExpressionAttributeValues: { ':e': 'JournalEntry' } }));
-    entries.push(...((page.Items ?? []) as typeof entries));
+    entries.push(...(page.Items ?? []).map((item) => entryOf(item)));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   client.destroy();
@@ -140,7 +142,7 @@ export async function ledgerImbalance(): Promise<{ total: bigint; books: Map<str
   let total = 0n;
   for (const entry of await allJournalEntries()) {
     for (const leg of entry.legs) {
-      const signed = leg.side === 'DEBIT' ? BigInt(leg.amountMinor) : -BigInt(leg.amountMinor);
+      const signed = leg.side === 'DEBIT' ? leg.amountMinor : -leg.amountMinor;
       books.set(leg.lenderId, (books.get(leg.lenderId) ?? 0n) + signed);
       total += signed;
     }

@@ -222,12 +222,9 @@ const entryItem = {
   loanId: LOAN_ID,
   currency: 'CNY',
   businessDate: '2025-04-01',
-  legs: [
-    { lenderId: LEAD_ID, account: 'SETTLEMENT_CLEARING', side: 'DEBIT', amountMinor: '34656', counterparty: 'ESCROW' },
-    { lenderId: LEAD_ID, account: 'PRINCIPAL_RECEIVABLE', side: 'CREDIT', amountMinor: '32240', counterparty: null },
-    { lenderId: LEAD_ID, account: 'INTEREST_INCOME', side: 'CREDIT', amountMinor: '2416', counterparty: null },
-  ],
   createdAt: AT,
+  // One string per leg: lender, account, side, amount, counterparty.
+  legs: [`${LEAD_ID} SETTLEMENT_CLEARING D 34656 ESCROW`, `${LEAD_ID} PRINCIPAL_RECEIVABLE C 32240 `, `${LEAD_ID} INTEREST_INCOME C 2416 `],
 };
 
 /** A lender with no position yet (expected version 0). */

@@ -205,7 +205,8 @@ describe('DynamoLoanStore.book', () => {
       [PARTNER_B, 'CNY', 1, balances('300000')],
     ]),
   });
-  const leg = (lenderId: string, account: string, side: string, amountMinor: string, counterparty: string | null) => ({ lenderId, account, side, amountMinor, counterparty });
+  /** A leg as stored: one string of lender, account, side, amount and counterparty. */
+  const leg = (lenderId: string, account: string, side: string, amountMinor: string, counterparty: string) => `${lenderId} ${account} ${side} ${amountMinor} ${counterparty}`;
   const part = (lenderId: string) => {
     const found = loan.fundingPlan.find((p) => p.lenderId === lenderId);
     if (!found) throw new Error(`no part for ${lenderId}`);
@@ -328,15 +329,15 @@ describe('DynamoLoanStore.book', () => {
         loanId: LOAN_ID,
         currency: 'CNY',
         businessDate: '2025-03-01',
-        legs: [
-          leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', '400000', null),
-          leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', '400000', 'ESCROW'),
-          leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'DEBIT', '300000', null),
-          leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'CREDIT', '300000', 'ESCROW'),
-          leg(PARTNER_B, 'PRINCIPAL_RECEIVABLE', 'DEBIT', '300000', null),
-          leg(PARTNER_B, 'SETTLEMENT_CLEARING', 'CREDIT', '300000', 'ESCROW'),
-        ],
         createdAt: NOW,
+        legs: [
+          leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'D', '400000', ''),
+          leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'C', '400000', 'ESCROW'),
+          leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'D', '300000', ''),
+          leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'C', '300000', 'ESCROW'),
+          leg(PARTNER_B, 'PRINCIPAL_RECEIVABLE', 'D', '300000', ''),
+          leg(PARTNER_B, 'SETTLEMENT_CLEARING', 'C', '300000', 'ESCROW'),
+        ],
       }),
     );
     expect(items.slice(3, 7)).toEqual([head, holder(LEAD_ID), holder(PARTNER_A), holder(PARTNER_B)]);
@@ -550,14 +551,22 @@ describe('DynamoLoanStore.book', () => {
 });
 
 describe('DynamoLedgerStore', () => {
-  const entryItem = { pk: 'LOAN#LN-1', sk: 'ENTRY#DISBURSEMENT#LN-1', entityType: 'JournalEntry', entryId: 'DISBURSEMENT#LN-1', legs: [{ lenderId: 'A', amountMinor: '5' }] };
+  const entryItem = { pk: 'LOAN#LN-1', sk: 'ENTRY#DISBURSEMENT#LN-1', entityType: 'JournalEntry', entryId: 'DISBURSEMENT#LN-1', legs: ['A PRINCIPAL_RECEIVABLE D 5 ', 'A SETTLEMENT_CLEARING C 5 ESCROW'] };
   const position = (loanId: string, lenderId: string, amount: bigint) => ({ lenderId, loanId, currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: amount }, version: 1 });
   const head = (loanId: string) => headItem({ ...emptyLedger(loanId), version: 1 }, [position(loanId, 'A', 5n), position(loanId, 'B', 7n)]);
 
   it("reads a loan's entries and the positions on its head from its partition, consistently", async () => {
     ddb.on(QueryCommand).resolves({ Items: [entryItem, head('LN-1')] });
     expect(await stores.ledger.loanLedger('LN-1')).toEqual({
-      entries: [{ entryId: 'DISBURSEMENT#LN-1', legs: [{ lenderId: 'A', amountMinor: 5n }] }],
+      entries: [
+        {
+          entryId: 'DISBURSEMENT#LN-1',
+          legs: [
+            { lenderId: 'A', account: 'PRINCIPAL_RECEIVABLE', side: 'DEBIT', amountMinor: 5n, counterparty: null },
+            { lenderId: 'A', account: 'SETTLEMENT_CLEARING', side: 'CREDIT', amountMinor: 5n, counterparty: 'ESCROW' },
+          ],
+        },
+      ],
       positions: [position('LN-1', 'A', 5n), position('LN-1', 'B', 7n)],
     });
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
