@@ -48,6 +48,8 @@ export interface StageConfig {
   /** The daily risk update: the same shards, its own schedule. */
   readonly riskUpdate: LedgerCheckSettings;
   readonly reviewWorkflows: ReviewWorkflowSettings;
+  /** A collection batch: how many loans' groups are booked side by side. */
+  readonly repaymentBatch: { readonly maxConcurrency: number };
   readonly clients: readonly AppClientConfig[];
   readonly api: { readonly throttle: ApiThrottleSettings };
   /** How long function, workflow and access logs are kept. */
@@ -124,6 +126,7 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
       jointReviewTimeout: Duration.days(365),
       disbursementTimeout: Duration.days(60),
     },
+    repaymentBatch: { maxConcurrency: 8 },
     clients: rawClients === undefined ? [...DEFAULT_CLIENTS] : parseClients(rawClients),
     api: { throttle: { rateLimit: 50, burstLimit: 100 } },
     logRetention: RetentionDays.THREE_MONTHS,

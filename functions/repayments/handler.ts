@@ -5,14 +5,17 @@ import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/
 import { StepFunctionsSyncRunner } from '../../shared/adapters/stepfunctions.ts';
 import { apiHandler, callerOf, pathParam } from '../../shared/http/api.ts';
 import type { PostRepaymentsRequestBody, ReversalRequestBody, TransferRequestBody, WriteOffRequestBody } from '../../shared/http/schemas.ts';
-import { getLoanRepayments, getRepayment, postLoanEvent, postRepayments, reverseRepayment } from './use-case.ts';
+import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
+import { getLoanRepayments, getRepayment, postLoanEvent, postRepayments, postReversal } from './use-case.ts';
 
 const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
 const deps = {
-  split: new StepFunctionsSyncRunner(new SFNClient({}), process.env.REPAYMENT_SPLIT_STATE_MACHINE_ARN ?? ''),
+  batch: new StepFunctionsSyncRunner(new SFNClient({}), process.env.REPAYMENT_BATCH_STATE_MACHINE_ARN ?? ''),
   loans: stores.loans,
+  loan: cachedLoans(stores.loans),
   repayments: stores.repayments,
+  programPools: stores.programPools,
   clock: systemClock,
 };
 
@@ -21,7 +24,7 @@ export const handler = apiHandler(
     'POST /v1/repayments': async (req) => ({ statusCode: 200, body: await postRepayments(deps, req.body as PostRepaymentsRequestBody) }),
     'POST /v1/repayments/{repaymentId}/reversal': async (req) => ({
       statusCode: 200,
-      body: await reverseRepayment(deps, pathParam(req, 'repaymentId'), req.body as ReversalRequestBody),
+      body: await postReversal(deps, pathParam(req, 'repaymentId'), req.body as ReversalRequestBody),
     }),
     'GET /v1/repayments/{repaymentId}': async (req) => ({ statusCode: 200, body: await getRepayment(deps, callerOf(req), pathParam(req, 'repaymentId')) }),
     'POST /v1/loans/{loanId}/transfers': async (req) => {

@@ -2,71 +2,45 @@ import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/
 import { foldRepayments } from '../../shared/domain/loan-account.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import { effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
-import { HttpError, notFound } from '../../shared/http/errors.ts';
-import type { PostRepaymentsRequestBody, RepaymentRequestBody, ReversalRequestBody } from '../../shared/http/schemas.ts';
-import type { Clock, LoanStore, RepaymentStore, SyncWorkflow } from '../../shared/ports/stores.ts';
-import type { LoanEventRequestBody, LoanEventView, RepaymentStepResult, RepaymentView } from '../repayment-book/schema.ts';
-import { invariant } from '../../shared/domain/errors.ts';
-import { eventViewOf, localDate, viewOf } from '../repayment-book/use-case.ts';
+import { notFound } from '../../shared/http/errors.ts';
+import type { PostRepaymentsRequestBody, ReversalRequestBody } from '../../shared/http/schemas.ts';
+import type { LoanStore, SyncWorkflow } from '../../shared/ports/stores.ts';
+import type { BatchReport, LoanEventRequestBody, LoanEventView, RepaymentView } from '../../shared/contracts/repayments.ts';
+import { localDate } from '../../shared/use-cases/ledger-writer.ts';
+import { bookLoanEvent, eventViewOf, reverseRepayment, splitAndBook, viewOf, type RepaymentBookDeps } from '../../shared/use-cases/loan-changes.ts';
+import { batchReport } from '../../shared/use-cases/repayment-batch.ts';
 
-export interface RepaymentsDeps {
-  readonly split: SyncWorkflow;
+export interface RepaymentsDeps extends RepaymentBookDeps {
+  /** The RepaymentBatch workflow, started synchronously. */
+  readonly batch: SyncWorkflow;
   readonly loans: Pick<LoanStore, 'get'>;
-  readonly repayments: RepaymentStore;
-  readonly clock: Clock;
-}
-
-/** Repayments of one call that go through the workflow at the same time. */
-const IN_FLIGHT = 8;
-
-export type RepaymentAnswer =
-  | { readonly repaymentId: string; readonly status: 'BOOKED' | 'REPLAYED'; readonly repayment: RepaymentView }
-  | { readonly repaymentId: string; readonly status: 'REFUSED'; readonly error: { code: string; message: string; details: Readonly<Record<string, unknown>> } };
-
-/** `POST /v1/repayments`: each repayment through the RepaymentSplit workflow; answers in request order. */
-export async function postRepayments(deps: RepaymentsDeps, body: PostRepaymentsRequestBody): Promise<{ results: RepaymentAnswer[] }> {
-  const results = new Array<RepaymentAnswer>(body.repayments.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < body.repayments.length) {
-      const index = next++;
-      results[index] = await bookOne(deps, body.repayments[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, body.repayments.length) }, worker));
-  return { results };
-}
-
-async function bookOne(deps: RepaymentsDeps, repayment: RepaymentRequestBody): Promise<RepaymentAnswer> {
-  const result = (await deps.split.run({ action: 'BOOK', repayment })) as RepaymentStepResult;
-  if (result.status === 'REFUSED') return { repaymentId: repayment.repaymentId, status: 'REFUSED', error: result.error };
-  return { repaymentId: repayment.repaymentId, status: result.status === 'REPLAYED' ? 'REPLAYED' : 'BOOKED', repayment: repaymentOf(result) };
-}
-
-function repaymentOf(result: RepaymentStepResult): RepaymentView {
-  invariant('repayment' in result, 'a repayment step answers with the repayment', { status: result.status });
-  return result.repayment;
 }
 
 /**
- * `POST /v1/loans/{loanId}/transfers` and `POST /v1/loans/{loanId}/write-off`: through the same
- * workflow as a repayment, so every change of a loan's ledger has one writer; a refusal is an error.
+ * `POST /v1/repayments`: a single repayment is booked in this function, through the same use case
+ * the workflow's steps call; a call of many runs as one RepaymentBatch execution (docs/adr/0004).
+ * Every row is answered in request order, with the batch's report.
  */
+export async function postRepayments(deps: RepaymentsDeps, body: PostRepaymentsRequestBody): Promise<BatchReport> {
+  if (body.repayments.length > 1) return (await deps.batch.run({ repayments: body.repayments })) as BatchReport;
+  const repayment = body.repayments[0]!;
+  const result = await splitAndBook(deps, { action: 'BOOK', repayment });
+  return batchReport(1, [], [{ loanId: repayment.loanId, results: [{ index: 0, repaymentId: repayment.repaymentId, result }] }]);
+}
+
+/** `POST /v1/loans/{loanId}/transfers` and `POST /v1/loans/{loanId}/write-off`: one change of the loan's book; a refusal is an error. */
 export async function postLoanEvent(deps: RepaymentsDeps, loanId: string, event: LoanEventRequestBody): Promise<{ statusCode: number; body: { status: string; event: LoanEventView } }> {
   if ((await deps.loans.get(loanId)) === null) throw notFound('loan', loanId);
-  const result = (await deps.split.run({ action: 'EVENT', loanId, event })) as RepaymentStepResult;
-  if (result.status === 'REFUSED') throw new HttpError(result.statusCode, result.error.code, result.error.message, { ...result.error.details });
-  invariant('event' in result, 'an event step answers with the event', { status: result.status });
+  const result = await bookLoanEvent(deps, loanId, event);
   return { statusCode: result.status === 'BOOKED' ? 201 : 200, body: { status: result.status, event: result.event } };
 }
 
-/** `POST /v1/repayments/{repaymentId}/reversal`: through the same workflow; a refusal is an error. */
-export async function reverseRepayment(deps: RepaymentsDeps, repaymentId: string, reversal: ReversalRequestBody): Promise<{ status: string; repayment: RepaymentView }> {
+/** `POST /v1/repayments/{repaymentId}/reversal`: one change of the loan's book; a refusal is an error. */
+export async function postReversal(deps: RepaymentsDeps, repaymentId: string, reversal: ReversalRequestBody): Promise<{ status: string; repayment: RepaymentView }> {
   const record = await deps.repayments.record(repaymentId);
   if (record === null) throw notFound('repayment', repaymentId);
-  const result = (await deps.split.run({ action: 'REVERSE', loanId: record.loanId, repaymentId, reversal })) as RepaymentStepResult;
-  if (result.status === 'REFUSED') throw new HttpError(result.statusCode, result.error.code, result.error.message, { ...result.error.details });
-  return { status: result.status, repayment: repaymentOf(result) };
+  const { status, repayment } = await reverseRepayment(deps, record.loanId, repaymentId, reversal);
+  return { status, repayment };
 }
 
 /** A repayment as booked now; a partner sees it only on a loan it funds, and only its own part. */

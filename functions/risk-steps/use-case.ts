@@ -3,7 +3,7 @@ import { businessDateClosedAt } from '../../shared/domain/ledger-check.ts';
 import { assessLoan, type RiskAssessment, type Room } from '../../shared/domain/risk.ts';
 import { endOf } from '../../shared/domain/repayment-booking.ts';
 import type { Clock, LoanStore, ProgramPoolStore, RepaymentStore, RiskRunReport, RiskRunStore } from '../../shared/ports/stores.ts';
-import { commitLedgerChange, firstLossRoom, guaranteeRoom, poolUse, type PoolRoom } from '../repayment-book/use-case.ts';
+import { commitLedgerChange, firstLossRoom, guaranteeRoom, poolUse, type PoolRoom } from '../../shared/use-cases/ledger-writer.ts';
 import type { RiskShardResult, RiskStepInput } from './schema.ts';
 
 /** The platform's business calendar runs on China Standard Time (UTC+8, no daylight saving). */

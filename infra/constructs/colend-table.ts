@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 
 export const GSI1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
@@ -7,11 +7,12 @@ export const GSI1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1s
 /**
  * Our defaults for a table (docs/architecture.md, Tables): string keys `pk`/`sk`, one general
  * index `gsi1`, on-demand, point-in-time recovery, deletion protection, AWS-managed encryption,
- * and retained when the stack is deleted. No physical name.
+ * and retained when the stack is deleted. No physical name. A stream when asked for.
  */
 export class ColendTable extends Table {
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, options: { readonly stream?: StreamViewType } = {}) {
     super(scope, id, {
+      ...(options.stream === undefined ? {} : { stream: options.stream }),
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,

@@ -11,6 +11,8 @@ import type { DynamoDbLocal } from './dynamodb.ts';
 import { eventBusNamesFromTemplate, LocalEventBus, startEventsEndpoint } from './eventbridge.ts';
 import type { EventsEndpoint } from './eventbridge.ts';
 import { FunctionHost, functionsFromTemplate } from './functions.ts';
+import { StreamPoller, streamSourcesFromTemplate } from './streams.ts';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { ModuleLoader } from './functions.ts';
 import { readJsonBody, routesFromTemplate, startHttpApi } from './http-api.ts';
 import type { HttpApiServer } from './http-api.ts';
@@ -76,6 +78,8 @@ export interface LocalStack {
   invocationCounts(): Record<string, number>;
   /** Handlers' DynamoDB work since start, when `meterDynamoDb` was asked for; null otherwise. */
   dynamoDbCounts(): DynamoDbCounts | null;
+  /** The table streams' readers: `settled()` waits until every committed change was handed on. */
+  streams: StreamPoller;
   /** Stops everything: servers closed, executions aborted, the JVM ended. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -227,6 +231,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // 8. Seed data through the API, as a client would.
     if (options.seed) await options.seed({ baseUrl, mintToken });
 
+    // 9. The table streams, handed to the functions that read them in AWS.
+    const streams = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    cleanups.push(() => streams.destroy());
+    const streamPoller = new StreamPoller(streamSourcesFromTemplate(resolver), {
+      dynamodb: client,
+      streams,
+      tableName: (logicalId) => [...tables.created, ...tables.existing].find((t) => t.logicalId === logicalId)?.tableName ?? logicalId,
+      invoke: (logicalId, event) => functions.invoke(logicalId, event),
+      log,
+    });
+    streamPoller.start();
+    cleanups.push(() => streamPoller.stop());
+
     if (options.runSchedules ?? true) scheduler.start();
     ready = true;
     const startupMs = Date.now() - startedAt;
@@ -245,6 +262,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       mintToken,
       invocationCounts: () => functions.invocationCounts(),
       dynamoDbCounts: () => meter?.counts() ?? null,
+      streams: streamPoller,
       stop,
     };
   } catch (error) {

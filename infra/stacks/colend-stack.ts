@@ -5,13 +5,17 @@ import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-api
 import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { disbursementDefinition } from '../../workflows/disbursement/definition.ts';
-import { repaymentSplitDefinition } from '../../workflows/repayment-split/definition.ts';
+import { repaymentBatchDefinition } from '../../workflows/repayment-batch/definition.ts';
 import { riskUpdateDefinition } from '../../workflows/risk-update/definition.ts';
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { jointReviewDefinition } from '../../workflows/joint-review/definition.ts';
@@ -31,7 +35,7 @@ export const ENV = {
   stateTable: 'STATE_TABLE',
   ledgerCheckStateMachineArn: 'LEDGER_CHECK_STATE_MACHINE_ARN',
   jointReviewStateMachineArn: 'JOINT_REVIEW_STATE_MACHINE_ARN',
-  repaymentSplitStateMachineArn: 'REPAYMENT_SPLIT_STATE_MACHINE_ARN',
+  repaymentBatchStateMachineArn: 'REPAYMENT_BATCH_STATE_MACHINE_ARN',
   riskUpdateStateMachineArn: 'RISK_UPDATE_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
 } as const;
@@ -44,6 +48,7 @@ export type WorkflowFunctionName =
   | 'review-ask'
   | 'disbursement-steps'
   | 'disbursement-book'
+  | 'repayment-batch'
   | 'repayment-book'
   | 'repayment-publish'
   | 'risk-steps';
@@ -51,7 +56,7 @@ export type WorkflowFunctionName =
 export type FunctionName = ApiFunctionName | WorkflowFunctionName;
 
 /** The workflows an API function may start; it gets the ARN in its environment. */
-type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentSplit' | 'riskUpdate';
+type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate';
 
 interface FunctionSpec {
   /** Construct id; never renamed once deployed. */
@@ -129,25 +134,31 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   },
   repayments: {
     id: 'RepaymentsFunction',
-    description: 'Repayments API: intake (one or a batch), reversal, transfers, write-off, lookup',
-    stateTable: 'read',
-    ledgerTable: 'read',
-    starts: 'repaymentSplit',
-    // A batch of 100 runs through the workflow 8 at a time; API Gateway waits at most 29 s.
+    description: 'Repayments API: intake (one in the function, a batch through the workflow), reversal, transfers, write-off, lookup',
+    stateTable: 'readWrite',
+    ledgerTable: 'readWrite',
+    starts: 'repaymentBatch',
+    // A batch of 100 runs through the workflow; API Gateway waits at most 29 s.
     timeout: Duration.seconds(29),
+  },
+  'repayment-batch': {
+    id: 'RepaymentBatchFunction',
+    description: "Groups a collection batch's rows by loan, and reports every row's answer",
+    timeout: Duration.seconds(10),
   },
   'repayment-book': {
     id: 'RepaymentBookFunction',
-    description: "Splits a repayment and books it (or its reversal) in the loan's ledger",
+    description: "Books one loan's repayments of a batch, in order, in the loan's book",
     stateTable: 'readWrite',
     ledgerTable: 'readWrite',
     timeout: Duration.seconds(30),
   },
   'repayment-publish': {
     id: 'RepaymentPublishFunction',
-    description: 'Publishes a booked or reversed repayment on the event bus',
+    description: "Publishes what was committed to the loans' books (the ledger table's stream) on the event bus",
     publishesEvents: true,
-    timeout: Duration.seconds(10),
+    stateTable: 'read',
+    timeout: Duration.seconds(30),
   },
   'risk-steps': {
     id: 'RiskStepsFunction',
@@ -177,7 +188,9 @@ export class ColendStack extends Stack {
   readonly functions: ReadonlyMap<FunctionName, ColendFunction>;
   readonly ledgerCheck: ColendWorkflow;
   readonly disbursement: ColendWorkflow;
-  readonly repaymentSplit: ColendWorkflow;
+  readonly repaymentBatch: ColendWorkflow;
+  /** What the stream's publishing could not put on the bus after its retries. */
+  readonly publishDeadLetters: Queue;
   readonly riskUpdate: ColendWorkflow;
   readonly jointReview: ColendWorkflow;
   readonly eventBus: EventBus;
@@ -194,7 +207,8 @@ export class ColendStack extends Stack {
     });
     this.config = props.config;
 
-    this.ledgerTable = new ColendTable(this, 'LedgerTable');
+    // Its stream carries every committed change of a loan's book to the event bus.
+    this.ledgerTable = new ColendTable(this, 'LedgerTable', { stream: StreamViewType.NEW_AND_OLD_IMAGES });
     this.stateTable = new ColendTable(this, 'StateTable');
     // Holds its physical name from the construct path: AWS::Events::EventBus requires a Name.
     this.eventBus = new EventBus(this, 'EventBus', { description: "Colend's business events (source colend)" });
@@ -240,15 +254,16 @@ export class ColendStack extends Stack {
       timeout: props.config.reviewWorkflows.jointReviewTimeout,
     });
 
-    const splitAndBook = addFunction('repayment-book');
-    const publishRepayment = addFunction('repayment-publish');
-    this.repaymentSplit = new ColendWorkflow(this, 'RepaymentSplitStateMachine', {
-      description: 'Repayment split (Express): validate, waterfall, split, book one entry, publish',
-      definition: repaymentSplitDefinition(new Construct(this, 'RepaymentSplit'), { splitAndBook, publish: publishRepayment }),
-      invokedFunctions: [splitAndBook, publishRepayment],
+    const batch = addFunction('repayment-batch');
+    const bookLoanGroup = addFunction('repayment-book');
+    this.repaymentBatch = new ColendWorkflow(this, 'RepaymentBatchStateMachine', {
+      description: 'Collection batch (Express): group the rows by loan, book each loan in order (loans side by side), report every row',
+      definition: repaymentBatchDefinition(new Construct(this, 'RepaymentBatch'), { batch, bookLoanGroup, maxConcurrency: props.config.repaymentBatch.maxConcurrency }),
+      invokedFunctions: [batch, bookLoanGroup],
       logRetention: props.config.logRetention,
       type: StateMachineType.EXPRESS,
     });
+    this.publishDeadLetters = this.publishCommitted(addFunction('repayment-publish'));
 
     const riskSteps = addFunction('risk-steps');
     this.riskUpdate = new ColendWorkflow(this, 'RiskUpdateStateMachine', {
@@ -265,7 +280,7 @@ export class ColendStack extends Stack {
     const startable: Record<StartedWorkflow, { workflow: ColendWorkflow; variable: string }> = {
       ledgerCheck: { workflow: this.ledgerCheck, variable: ENV.ledgerCheckStateMachineArn },
       jointReview: { workflow: this.jointReview, variable: ENV.jointReviewStateMachineArn },
-      repaymentSplit: { workflow: this.repaymentSplit, variable: ENV.repaymentSplitStateMachineArn },
+      repaymentBatch: { workflow: this.repaymentBatch, variable: ENV.repaymentBatchStateMachineArn },
       riskUpdate: { workflow: this.riskUpdate, variable: ENV.riskUpdateStateMachineArn },
     };
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
@@ -297,7 +312,7 @@ export class ColendStack extends Stack {
     new CfnOutput(this, 'LedgerCheckStateMachineArn', { value: this.ledgerCheck.stateMachineArn });
     new CfnOutput(this, 'JointReviewStateMachineArn', { value: this.jointReview.stateMachineArn });
     new CfnOutput(this, 'DisbursementStateMachineArn', { value: this.disbursement.stateMachineArn });
-    new CfnOutput(this, 'RepaymentSplitStateMachineArn', { value: this.repaymentSplit.stateMachineArn });
+    new CfnOutput(this, 'RepaymentBatchStateMachineArn', { value: this.repaymentBatch.stateMachineArn });
     new CfnOutput(this, 'RiskUpdateStateMachineArn', { value: this.riskUpdate.stateMachineArn });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
   }
@@ -384,6 +399,39 @@ export class ColendStack extends Stack {
       }
     }
     return [api, stage];
+  }
+
+  /**
+   * The ledger table's stream → the publishing function → the event bus: every payment and event
+   * committed to a loan's book is published from the commit itself, never from a step that may run
+   * after a rollback (docs/adr/0004). Only the items of books reach the function; a batch that fails
+   * part way is handed again from the first change not published, and what still fails after the
+   * retries is kept in a dead-letter queue.
+   */
+  private publishCommitted(fn: ColendFunction): Queue {
+    const deadLetters = new Queue(this, 'PublishDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: "It is itself the dead-letter queue: the on-failure destination of the publishing function's stream source",
+    });
+    fn.addEventSource(
+      new DynamoEventSource(this.ledgerTable, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 20,
+        maxRecordAge: Duration.days(1),
+        onFailure: new SqsDlq(deadLetters),
+        filters: [FilterCriteria.filter({ dynamodb: { NewImage: { entityType: { S: FilterRule.or('BookedRepayment', 'BookedLoanEvent') } } } })],
+      }),
+    );
+    return deadLetters;
   }
 
   /** A daily EventBridge Scheduler schedule that starts a workflow with the scheduler's time. */

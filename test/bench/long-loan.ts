@@ -79,6 +79,6 @@ export function printLongLoan(r: Awaited<ReturnType<typeof benchLongLoan>>): voi
   const inOrder = r.costs.filter((_, i) => i !== reversal);
   const range = (f: (c: EventCost) => number) => `${Math.min(...inOrder.map(f))}–${Math.max(...inOrder.map(f))}`;
   console.log(`  every change in order: ${range((c) => c.reads)} reads, ${range((c) => c.items)} items, ${range((c) => c.wcu + c.indexWcu)} WCU with the index`);
-  console.log(`  the reversal (event ${reversal + 1}, before ${r.steps.length - reversal - 1} later events): ${show(r.costs[reversal]!)}`);
+  console.log(`  the reversal (delivered ${reversal + 1}th, of a payment two months back: it restates what follows it): ${show(r.costs[reversal]!)}`);
   console.log(`  ledger verify: ${r.verified.loansChecked} loans, ${r.verified.entriesChecked} entries, ${r.verified.differenceCount === 0 ? 'BALANCED' : `${r.verified.differenceCount} differences`}`);
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { LocalStack } from '../../infra/local/stack.ts';
+import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
+import { LOCAL_CREDENTIALS, type LocalStack } from '../../infra/local/stack.ts';
+import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { formatMs, percentile } from './stats.ts';
 import { call, setUpProgram } from './setup.ts';
 
@@ -119,7 +121,8 @@ export async function benchRepayments(stack: LocalStack, repayments: number, bat
   const batchLoans = BATCH * Math.ceil(batchesPerClient / PAYMENTS_PER_LOAN);
   const single = Array.from({ length: CLIENTS }, (_, c) => Array.from({ length: singleLoans }, (_, i) => `PL-${run}-${c}-${i}`));
   const batched = Array.from({ length: CLIENTS }, (_, c) => Array.from({ length: batchLoans }, (_, i) => `PL-${run}-${c}-B${i}`));
-  await bookLoans(stack, token, setup, single.map((loans, c) => [...loans, ...(batched[c] ?? [])]));
+  const workflowLoans = Array.from({ length: CLIENTS }, (_, c) => Array.from({ length: WORKFLOW_LOANS_PER_CLIENT }, (_, i) => `PL-${run}-${c}-W${i}`));
+  await bookLoans(stack, token, setup, single.map((loans, c) => [...loans, ...(batched[c] ?? []), ...(workflowLoans[c] ?? [])]));
   const due = await instalmentsDue(stack, token, single[0]?.[0] ?? batched[0]?.[0] ?? '');
 
   // One per call: each client's payments, every loan's first before any loan's second.
@@ -169,6 +172,10 @@ export async function benchRepayments(stack: LocalStack, repayments: number, bat
   );
   const batchMs = performance.now() - started;
 
+  // The alternative for a single repayment (docs/adr/0004): one execution of the batch workflow per
+  // repayment, started synchronously, as the API would if it did not book a single one itself.
+  const viaWorkflow = await singleThroughWorkflow(stack, run, workflowLoans, due);
+
   const sorted = latencies.sort((x, y) => x - y);
   const count = latencies.length;
   const requests = (op: string) => ((dynamo.requests[op] ?? 0) - (dynamoBefore.requests[op] ?? 0)) / count;
@@ -192,6 +199,46 @@ export async function benchRepayments(stack: LocalStack, repayments: number, bat
       indexWcu: (dynamo.indexWriteUnits - dynamoBefore.indexWriteUnits) / count,
     },
     batched: { repayments: batchedCount, failures: batchFailures, perSecond: (batchedCount / batchMs) * 1000 },
+    viaWorkflow,
+  };
+}
+
+/** Loans per client paid one repayment each through the workflow (the alternative measured for a single repayment). */
+const WORKFLOW_LOANS_PER_CLIENT = 40;
+
+/** One repayment per execution of RepaymentBatch, started synchronously by 8 clients: latency and work per repayment. */
+async function singleThroughWorkflow(stack: LocalStack, run: string, loans: readonly string[][], due: readonly Instalment[]) {
+  const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const stateMachineArn = process.env.REPAYMENT_BATCH_STATE_MACHINE_ARN ?? '';
+  const latencies: number[] = [];
+  let failures = 0;
+  const invocationsBefore = stack.invocationCounts();
+  const transitionsBefore = stack.stepFunctions.transitionCounts();
+  const started = performance.now();
+  await Promise.all(
+    loans.map(async (clientLoans, c) => {
+      for (const [i, loanId] of clientLoans.entries()) {
+        const payment = paymentsOf(loanId, 0, due)[0] as Payment;
+        const t0 = performance.now();
+        const out = await sfn.send(new StartSyncExecutionCommand({ stateMachineArn, input: JSON.stringify({ repayments: [repaymentBody(payment, `PW-${run}-${c}-${i}`)] }) }));
+        latencies.push(performance.now() - t0);
+        const status = (JSON.parse(out.output ?? '{}') as { results?: { status: string }[] }).results?.[0]?.status;
+        if (out.status !== 'SUCCEEDED' || status !== 'BOOKED') failures++;
+      }
+    }),
+  );
+  const elapsedMs = performance.now() - started;
+  sfn.destroy();
+  const sorted = latencies.sort((x, y) => x - y);
+  const count = latencies.length;
+  return {
+    repayments: count,
+    failures,
+    perSecond: (count / elapsedMs) * 1000,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    invocationsPerRepayment: delta(stack.invocationCounts(), invocationsBefore) / count,
+    transitionsPerRepayment: delta(stack.stepFunctions.transitionCounts(), transitionsBefore) / count,
   };
 }
 
@@ -208,5 +255,10 @@ export function printRepayments(r: RepaymentBench): void {
   );
   console.log(
     `repayments over HTTP, ${CLIENTS} clients, batches of ${BATCH} per call, ${r.batched.repayments} repayments: ${r.batched.perSecond.toFixed(1)}/s, ${r.batched.failures} failed`,
+  );
+  const w = r.viaWorkflow;
+  console.log(
+    `single repayments through the batch workflow instead (StartSyncExecution, ${CLIENTS} clients, ${w.repayments} repayments): ${w.perSecond.toFixed(1)}/s, ` +
+      `p50 ${formatMs(w.p50)}, p99 ${formatMs(w.p99)}, ${w.failures} failed, ${w.invocationsPerRepayment.toFixed(2)} function invocations, ${w.transitionsPerRepayment.toFixed(2)} state transitions`,
   );
 }

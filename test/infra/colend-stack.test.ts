@@ -41,6 +41,7 @@ const FUNCTION_IDS = {
   'disbursement-book': 'DisbursementBookFunction',
   'token-claims': 'TokenClaimsFunction',
   repayments: 'RepaymentsFunction',
+  'repayment-batch': 'RepaymentBatchFunction',
   'repayment-book': 'RepaymentBookFunction',
   'repayment-publish': 'RepaymentPublishFunction',
   'risk-steps': 'RiskStepsFunction',
@@ -67,7 +68,7 @@ function table(constructId: 'LedgerTable' | 'StateTable'): [string, CfnResource]
   return byConstructId(resources, 'AWS::DynamoDB::Table', constructId);
 }
 
-type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine' | 'RepaymentSplitStateMachine' | 'RiskUpdateStateMachine';
+type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine' | 'RepaymentBatchStateMachine' | 'RiskUpdateStateMachine';
 
 function stateMachine(constructId: WorkflowId): [string, CfnResource] {
   return byConstructId(resources, 'AWS::StepFunctions::StateMachine', constructId);
@@ -189,7 +190,7 @@ describe('functions', () => {
       'ledger-checks': { LEDGER_CHECK_STATE_MACHINE_ARN: stateMachine('LedgerCheckStateMachine')[0] },
       applications: { JOINT_REVIEW_STATE_MACHINE_ARN: stateMachine('JointReviewStateMachine')[0] },
       'review-ask': { EVENT_BUS_NAME: eventBus()[0] },
-      repayments: { REPAYMENT_SPLIT_STATE_MACHINE_ARN: stateMachine('RepaymentSplitStateMachine')[0] },
+      repayments: { REPAYMENT_BATCH_STATE_MACHINE_ARN: stateMachine('RepaymentBatchStateMachine')[0] },
       'risk-updates': { RISK_UPDATE_STATE_MACHINE_ARN: stateMachine('RiskUpdateStateMachine')[0] },
       'repayment-publish': { EVENT_BUS_NAME: eventBus()[0] },
     };
@@ -248,9 +249,11 @@ describe('least privilege', () => {
     'disbursement-steps': { ledger: 'none', state: 'readWrite' },
     'disbursement-book': { ledger: 'readWrite', state: 'readWrite' },
     'token-claims': { ledger: 'none', state: 'none' },
-    repayments: { ledger: 'read', state: 'read' },
+    repayments: { ledger: 'readWrite', state: 'readWrite' },
+    'repayment-batch': { ledger: 'none', state: 'none' },
     'repayment-book': { ledger: 'readWrite', state: 'readWrite' },
-    'repayment-publish': { ledger: 'none', state: 'none' },
+    // The ledger table's stream, and the loans it publishes.
+    'repayment-publish': { ledger: 'read', state: 'read' },
     'risk-steps': { ledger: 'readWrite', state: 'readWrite' },
     'risk-updates': { ledger: 'none', state: 'readWrite' },
   };
@@ -300,9 +303,9 @@ describe('least privilege', () => {
     expect(grantsOf('events:PutEvents')).toEqual({ [roleOf('review-ask')]: [eventBus()[0]], [roleOf('repayment-publish')]: [eventBus()[0]] });
   });
 
-  it('lets only the repayments API run the RepaymentSplit workflow, synchronously', () => {
-    expect(grantsOf('states:StartSyncExecution')).toEqual({ [roleOf('repayments')]: [stateMachine('RepaymentSplitStateMachine')[0]] });
-    expect(stateMachine('RepaymentSplitStateMachine')[1].Properties?.['StateMachineType']).toBe('EXPRESS');
+  it('lets only the repayments API run the RepaymentBatch workflow, synchronously', () => {
+    expect(grantsOf('states:StartSyncExecution')).toEqual({ [roleOf('repayments')]: [stateMachine('RepaymentBatchStateMachine')[0]] });
+    expect(stateMachine('RepaymentBatchStateMachine')[1].Properties?.['StateMachineType']).toBe('EXPRESS');
   });
 
   it('uses no managed policy', () => {
@@ -591,6 +594,24 @@ describe('daily ledger check schedule', () => {
   });
 });
 
+describe('events from what was committed (docs/adr/0004)', () => {
+  it("streams the ledger table's new and old images to the publishing function, only the items of loans' books, retried from the first failure, with a dead-letter queue", () => {
+    const [ledgerId, ledger] = table('LedgerTable');
+    expect(ledger.Properties?.['StreamSpecification']).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(table('StateTable')[1].Properties?.['StreamSpecification']).toBeUndefined();
+    const mappings = ofType(resources, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    const props = mappings[0]![1].Properties ?? {};
+    expect(refOf(props['FunctionName'])).toBe(fn('repayment-publish')[0]);
+    expect(props['EventSourceArn']).toEqual({ 'Fn::GetAtt': [ledgerId, 'StreamArn'] });
+    expect(props['FilterCriteria']).toEqual({ Filters: [{ Pattern: JSON.stringify({ dynamodb: { NewImage: { entityType: { S: ['BookedRepayment', 'BookedLoanEvent'] } } } }) }] });
+    expect(props).toMatchObject({ StartingPosition: 'TRIM_HORIZON', BisectBatchOnFunctionError: true, FunctionResponseTypes: ['ReportBatchItemFailures'], MaximumRetryAttempts: 20 });
+    const [queueId, queue] = byConstructId(resources, 'AWS::SQS::Queue', 'PublishDeadLetters');
+    expect(props['DestinationConfig']).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } });
+    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+  });
+});
+
 describe('cdk-nag (AWS Solutions)', () => {
   it('has no finding that is neither fixed nor acknowledged', () => {
     const report = new AwsSolutionsChecks().validateScope(app);
@@ -607,9 +628,11 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-L1$/,
       /^AwsSolutions-COG[238]$/,
       /^AwsSolutions-APIG4$/,
+      // The publishing function's dead-letter queue is itself a dead-letter queue.
+      /^AwsSolutions-SQS3$/,
       /^AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,
-      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBook|RepaymentPublish|RiskSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
     ];
     const acknowledgments = app.node.findAll().flatMap((construct) =>
       construct.node.metadata

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { splitAndBook, type RepaymentBookDeps } from '../../functions/repayment-book/use-case.ts';
+import { splitAndBook, type RepaymentBookDeps } from '../../shared/use-cases/loan-changes.ts';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { decode } from '../../shared/adapters/dynamodb/codec.ts';
 import { createDocumentClient, createStores } from '../../shared/adapters/dynamodb/index.ts';

@@ -2,7 +2,7 @@ import { addDays } from '../../shared/domain/money/index.ts';
 import { foldRepayments, type RepaymentEvent } from '../../shared/domain/loan-account.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import { loanSchedules } from '../../shared/domain/schedule.ts';
-import type { RepaymentStepInput } from '../../functions/repayment-book/schema.ts';
+import type { RepaymentStepInput } from '../../shared/contracts/repayments.ts';
 
 /**
  * A 30-year loan's story of 1,000 events, for the benchmark and the test of a long loan's book:

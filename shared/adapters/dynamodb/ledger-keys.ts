@@ -5,6 +5,11 @@ const pad = (n: number): string => n.toString().padStart(2, '0');
 
 export const ledgerKeys = {
   loanPartition: (loanId: string) => `LOAN#${loanId}`,
+  /** The loan of a partition key. */
+  loanIdOf: (pk: string) => {
+    if (!pk.startsWith('LOAN#')) throw new TypeError(`${pk} is not a loan's partition key`);
+    return pk.slice('LOAN#'.length);
+  },
   entry: (loanId: string, entryId: string) => ({ pk: `LOAN#${loanId}`, sk: `ENTRY#${entryId}` }),
   entryIndex: (businessDate: string, loanId: string, entryId: string) => ({
     gsi1pk: ledgerKeys.entryDatePartition(businessDate, loanShard(loanId)),

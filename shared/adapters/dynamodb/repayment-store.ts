@@ -173,7 +173,8 @@ function itemOf(written: BookedItem): Item {
   return { entityType: 'BookedRepayment', ...(encode(stored) as Item) };
 }
 
-function bookedOf(item: Item): BookedItem {
+/** A payment or event of a loan's book, from its item (as read, or as the table's stream shows it). */
+export function bookedOf(item: Item): BookedItem {
   if (item.entityType === 'BookedLoanEvent') {
     const stored = decode<StoredLoanEvent>(stripKeys(item));
     return { kind: 'EVENT', booked: { ...stored, stateAfter: decodeAccountState(stored.stateAfter) } };

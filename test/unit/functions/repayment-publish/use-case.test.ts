@@ -1,61 +1,93 @@
 import { describe, expect, it } from 'vitest';
-import { publishInput, type PublishInput } from '../../../../functions/repayment-publish/schema.ts';
-import { LOAN_LEDGER_EVENTS, publishChange } from '../../../../functions/repayment-publish/use-case.ts';
-import { validate } from '../../../../shared/http/api.ts';
-import { LOAN_ID } from '../../../support/builders.ts';
+import { LOAN_LEDGER_EVENTS, eventsOf, publishCommitted, type BusEvent, type CommittedChange } from '../../../../functions/repayment-publish/use-case.ts';
+import { LoanAccount } from '../../../../shared/domain/loan-account.ts';
+import type { BookedItem, BookedLoanEvent, BookedRepayment } from '../../../../shared/domain/repayment-booking.ts';
+import { LEAD_ID, LOAN_ID, PARTNER_A, aLoan } from '../../../support/builders.ts';
 
-function recorder() {
-  const published: { detailType: string; detail: string }[] = [];
-  return {
-    published,
-    deps: {
-      publish: async (detailType: string, detail: string): Promise<void> => {
-        published.push({ detailType, detail });
+const loan = aLoan();
+const state = new LoanAccount(loan).state();
+const AT = '2025-04-01T02:00:00.000Z';
+
+const booked: BookedRepayment = {
+  repaymentId: 'R-1',
+  valueDate: '2025-04-01',
+  amountMinor: 1_000n,
+  kind: 'REGULAR',
+  channel: 'AUTO_DEBIT',
+  seq: 1,
+  bookedAt: AT,
+  generation: 0,
+  entryId: 'REPAYMENT#R-1',
+  split: { perLender: new Map([[LEAD_ID, { principalMinor: 0n, interestMinor: 0n, penaltyMinor: 0n, feeMinor: 0n, spreadMinor: 0n }]]), suspenseMinor: 1_000n, suspenseLenderId: LEAD_ID, paidMinor: 1_000n },
+  reversal: null,
+  stateAfter: state,
+};
+const repayment = (b: BookedRepayment): BookedItem => ({ kind: 'REPAYMENT', booked: b });
+const change = (before: BookedItem | null, after: BookedItem | null, sequenceNumber = '100'): CommittedChange => ({ loanId: LOAN_ID, sequenceNumber, before, after });
+const detailOf = (e: BusEvent) => JSON.parse(e.detail) as { id: string; type: string; loanId: string; repayment?: { repaymentId: string; generation: number } };
+
+describe('eventsOf: what a committed change of a loan book means', () => {
+  it('a payment written for the first time is booked, its entry id the event id', () => {
+    const [event, ...rest] = eventsOf(loan, change(null, repayment(booked)));
+    expect(rest).toEqual([]);
+    expect([event?.id, event?.detailType]).toEqual(['REPAYMENT#R-1', LOAN_LEDGER_EVENTS.booked]);
+    expect(detailOf(event!)).toMatchObject({ id: 'REPAYMENT#R-1', type: 'colend.repayment.booked', loanId: LOAN_ID, repayment: { repaymentId: 'R-1', amountMinor: '1000' } });
+  });
+
+  it('a payment that gains its reversal is reversed; one rebooked is rebooked; one whose state after it moved says nothing', () => {
+    const reversed = { ...booked, reversal: { reversalId: 'V-1', reason: 'BOUNCED', comment: null, reversedAt: AT, entryId: 'REVERSAL#V-1' } };
+    expect(eventsOf(loan, change(repayment(booked), repayment(reversed))).map((e) => [e.id, e.detailType])).toEqual([['REVERSAL#V-1', LOAN_LEDGER_EVENTS.reversed]]);
+    const rebooked = { ...booked, generation: 1, entryId: 'REBOOK#R-1#1' };
+    expect(eventsOf(loan, change(repayment(booked), repayment(rebooked))).map((e) => [e.id, e.detailType])).toEqual([['REBOOK#R-1#1', LOAN_LEDGER_EVENTS.rebooked]]);
+    const moved = { ...booked, stateAfter: { ...state, suspenseMinor: 5n } };
+    expect(eventsOf(loan, change(repayment(booked), repayment(moved)))).toEqual([]);
+  });
+
+  it('a compensation, write-off or transfer written for the first time is published under its own type', () => {
+    const transfer: BookedLoanEvent = {
+      type: 'TRANSFER',
+      eventId: 'T-1',
+      valueDate: '2025-04-02',
+      seq: 2,
+      bookedAt: AT,
+      transfer: { fromLenderId: LEAD_ID, toLenderId: PARTNER_A, principalMinor: 100n },
+      reason: 'sale',
+      leadFirstLossCapMinor: null,
+      generation: 0,
+      entryId: 'TRANSFER#T-1',
+      legs: [],
+      stateAfter: state,
+    };
+    expect(eventsOf(loan, change(null, { kind: 'EVENT', booked: transfer })).map((e) => [e.id, e.detailType])).toEqual([['TRANSFER#T-1', LOAN_LEDGER_EVENTS.TRANSFER]]);
+  });
+});
+
+describe('publishCommitted', () => {
+  it('publishes the changes in order and answers null when the bus took all of them', async () => {
+    const put: string[] = [];
+    const deps = { loan: async () => loan, publish: async (events: readonly BusEvent[]) => (put.push(...events.map((e) => e.id)), events.length) };
+    expect(await publishCommitted(deps, [change(null, repayment(booked), '1'), change(null, repayment({ ...booked, repaymentId: 'R-2' }), '2')])).toBeNull();
+    expect(put).toEqual(['REPAYMENT#R-1', 'REPAYMENT#R-2']);
+  });
+
+  it('stops at the first change the bus refused and answers its sequence number, so the stream hands it again', async () => {
+    const put: string[] = [];
+    let calls = 0;
+    const deps = {
+      loan: async () => loan,
+      publish: async (events: readonly BusEvent[]) => {
+        calls += 1;
+        if (calls === 2) return 0;
+        put.push(...events.map((e) => e.id));
+        return events.length;
       },
-    },
-  };
-}
-
-const repayment = { repaymentId: 'R-1', loanId: LOAN_ID, amountMinor: '86642', entryId: 'REPAYMENT#R-1', generation: 0 };
-
-function input(status: 'BOOKED' | 'REVERSED' | 'REPLAYED', entryIds: string[]): PublishInput {
-  return validate(publishInput, { status, repayment, entryIds });
-}
-
-describe('publishChange: repayments', () => {
-  it('puts colend.repayment.booked with the repayment and the entry ids, and passes its input on', async () => {
-    const { published, deps } = recorder();
-    const booked = input('BOOKED', ['REPAYMENT#R-1', 'REBOOK#R-0#1']);
-    expect(await publishChange(deps, booked)).toBe(booked);
-    expect(published).toEqual([
-      {
-        detailType: 'colend.repayment.booked',
-        detail: JSON.stringify({ type: 'colend.repayment.booked', replayed: false, repayment, entryIds: ['REPAYMENT#R-1', 'REBOOK#R-0#1'] }),
-      },
-    ]);
+    };
+    const changes = [change(null, repayment(booked), '1'), change(null, repayment({ ...booked, repaymentId: 'R-2' }), '2'), change(null, repayment({ ...booked, repaymentId: 'R-3' }), '3')];
+    expect(await publishCommitted(deps, changes)).toBe('2');
+    expect(put).toEqual(['REPAYMENT#R-1']);
   });
 
-  it('puts colend.repayment.reversed for a reversal', async () => {
-    const { published, deps } = recorder();
-    await publishChange(deps, input('REVERSED', ['REVERSAL#V-1']));
-    expect(published.map((p) => p.detailType)).toEqual(['colend.repayment.reversed']);
-    expect(JSON.parse(published[0]!.detail)).toEqual({ type: 'colend.repayment.reversed', replayed: false, repayment, entryIds: ['REVERSAL#V-1'] });
-  });
-
-  it('publishes a replay again, marked replayed, as a booking', async () => {
-    const { published, deps } = recorder();
-    await publishChange(deps, input('REPLAYED', []));
-    expect(published).toEqual([
-      { detailType: 'colend.repayment.booked', detail: JSON.stringify({ type: 'colend.repayment.booked', replayed: true, repayment, entryIds: [] }) },
-    ]);
-  });
-
-  it('names the two repayment detail types', () => {
-    expect([LOAN_LEDGER_EVENTS.booked, LOAN_LEDGER_EVENTS.reversed]).toEqual(['colend.repayment.booked', 'colend.repayment.reversed']);
-  });
-
-  it('lets a failure to publish fail the task', async () => {
-    const failing = { publish: async (): Promise<void> => Promise.reject(new Error('bus unavailable')) };
-    await expect(publishChange(failing, input('BOOKED', ['REPAYMENT#R-1']))).rejects.toThrow('bus unavailable');
+  it('fails the batch when the loan of a changed book cannot be read', async () => {
+    await expect(publishCommitted({ loan: async () => null, publish: async () => 0 }, [change(null, repayment(booked))])).rejects.toThrow(`the book of loan ${LOAN_ID} changed, but the loan cannot be read`);
   });
 });

@@ -1,153 +1,121 @@
 import { describe, expect, it } from 'vitest';
-import type { RepaymentStepInput, RepaymentStepResult, RepaymentView } from '../../../../functions/repayment-book/schema.ts';
-import { splitAndBook } from '../../../../functions/repayment-book/use-case.ts';
-import { getLoanRepayments, getRepayment, postRepayments, reverseRepayment, type RepaymentsDeps } from '../../../../functions/repayments/use-case.ts';
+import type { BatchReport } from '../../../../shared/contracts/repayments.ts';
+import { splitAndBook } from '../../../../shared/use-cases/loan-changes.ts';
+import { getLoanRepayments, getRepayment, postLoanEvent, postRepayments, postReversal, type RepaymentsDeps } from '../../../../functions/repayments/use-case.ts';
 import { applyEntry, openPosition } from '../../../../shared/domain/ledger.ts';
 import { disbursementEntry } from '../../../../shared/domain/loan.ts';
+import { RuleViolation, StateConflict } from '../../../../shared/domain/errors.ts';
 import { HttpError } from '../../../../shared/http/errors.ts';
 import type { RepaymentRequestBody } from '../../../../shared/http/schemas.ts';
 import type { SyncWorkflow } from '../../../../shared/ports/stores.ts';
+import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aLoan, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
 import { createInMemoryStores, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 
 const AT = '2025-05-05T02:00:00.000Z';
 
-/** The answers of the workflow are passed through untouched; a marker object stands for a repayment view. */
-function aView(repaymentId: string): RepaymentView {
-  return { repaymentId, loanId: LOAN_ID, marker: `view of ${repaymentId}` } as unknown as RepaymentView;
-}
-
-function refusal(statusCode: number, code: string, details: Record<string, unknown>): RepaymentStepResult {
-  return { status: 'REFUSED', statusCode, error: { code, message: `refused: ${code}`, details } };
-}
-
-/** A workflow whose runs stay open until the test answers them, so it can count them in flight. */
-class HeldWorkflow implements SyncWorkflow {
-  readonly inputs: unknown[] = [];
-  readonly open: { input: RepaymentStepInput; answer: (result: RepaymentStepResult) => void }[] = [];
-
-  run(input: unknown): Promise<unknown> {
-    this.inputs.push(input);
-    return new Promise((resolve) => this.open.push({ input: input as RepaymentStepInput, answer: resolve }));
-  }
-}
-
-/** A workflow that answers every run at once from a table. */
-function cannedWorkflow(answer: (input: RepaymentStepInput) => RepaymentStepResult): SyncWorkflow & { inputs: unknown[] } {
+/** A workflow that records its inputs and answers from a function. */
+function cannedWorkflow(answer: (input: unknown) => unknown): SyncWorkflow & { inputs: unknown[] } {
   const inputs: unknown[] = [];
   return {
     inputs,
     run: async (input: unknown) => {
       inputs.push(input);
-      return answer(input as RepaymentStepInput);
+      return answer(input);
     },
   };
 }
 
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const noWorkflow = cannedWorkflow(() => {
+  throw new Error('this call does not run the workflow');
+});
 
-function body(count: number): { repayments: RepaymentRequestBody[] } {
-  return {
-    repayments: Array.from({ length: count }, (_, i) => ({
-      repaymentId: `R-${i + 1}`,
-      loanId: LOAN_ID,
-      amountMinor: 1_000n + BigInt(i),
-      currency: 'CNY',
-      valueDate: '2025-04-01',
-      channel: 'AUTO_DEBIT' as const,
-      kind: 'REGULAR' as const,
-    })),
-  };
+function repayment(repaymentId: string, valueDate: string, amountMinor: bigint): RepaymentRequestBody {
+  return { repaymentId, loanId: LOAN_ID, amountMinor, currency: 'CNY', valueDate, channel: 'AUTO_DEBIT', kind: 'REGULAR' };
 }
 
-function depsWith(split: SyncWorkflow, stores: InMemoryStores = createInMemoryStores(AT)): RepaymentsDeps {
-  return { split, loans: stores.loans, repayments: stores.repayments, clock: stores.clock };
+/** A booked loan: the loan, its disbursement entry, a position per lender and its head. */
+function seeded(): InMemoryStores {
+  const stores = createInMemoryStores(AT);
+  const loan = aLoan();
+  const entry = disbursementEntry(loan, NOW);
+  stores.db.loans.set(loan.loanId, loan);
+  stores.db.entries.set(`${loan.loanId}#${entry.entryId}`, entry);
+  for (const part of loan.fundingPlan) stores.db.positions.set(`${loan.loanId}#${part.lenderId}`, applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry));
+  stores.db.repaymentLedgers.set(loan.loanId, { ...emptyLedger(loan.loanId), version: 1 });
+  return stores;
 }
 
-function idOf(input: RepaymentStepInput): string {
-  if (input.action !== 'BOOK') throw new Error(`expected a booking, got ${input.action}`);
-  return input.repayment.repaymentId;
+function depsWith(batch: SyncWorkflow, stores: InMemoryStores = seeded()): RepaymentsDeps {
+  return { batch, loans: stores.loans, loan: (id) => stores.loans.get(id), repayments: stores.repayments, programPools: stores.programPools, clock: stores.clock };
 }
 
 describe('postRepayments', () => {
-  it('answers in request order, with at most 8 repayments in the workflow at once', async () => {
-    const workflow = new HeldWorkflow();
-    const request = body(20);
-    const done = postRepayments(depsWith(workflow), request);
-    let mostInFlight = 0;
-    for (;;) {
-      await settle();
-      mostInFlight = Math.max(mostInFlight, workflow.open.length);
-      if (workflow.open.length === 0) break;
-      // answer the latest first, so answers arrive out of request order
-      for (const run of workflow.open.splice(0).reverse()) {
-        const id = idOf(run.input);
-        run.answer({ status: 'BOOKED', repayment: aView(id), entryIds: [`REPAYMENT#${id}`] });
-      }
-    }
-    const { results } = await done;
-    expect(mostInFlight).toBe(8);
-    expect(workflow.inputs).toHaveLength(20);
-    expect(workflow.inputs[0]).toEqual({ action: 'BOOK', repayment: request.repayments[0] });
-    expect(results.map((r) => r.repaymentId)).toEqual(request.repayments.map((r) => r.repaymentId));
-    expect(results[19]).toEqual({ repaymentId: 'R-20', status: 'BOOKED', repayment: aView('R-20') });
+  it('books a single repayment in the function, without the workflow, and answers it with the report', async () => {
+    const stores = seeded();
+    const answer = await postRepayments(depsWith(noWorkflow, stores), { repayments: [repayment('R-1', '2025-04-01', 86_642n)] });
+    expect(answer.results).toMatchObject([{ repaymentId: 'R-1', status: 'BOOKED', repayment: { repaymentId: 'R-1', entryId: 'REPAYMENT#R-1', split: { suspenseMinor: '0' } } }]);
+    expect(answer.report).toEqual({ rows: 1, booked: 1, replayed: 0, refused: 0, loans: 1, suspense: [], refusedByCode: {} });
+    expect(stores.db.transactions).toBe(1);
+    expect(noWorkflow.inputs).toEqual([]);
   });
 
-  it('starts only as many runs as there are repayments', async () => {
-    const workflow = new HeldWorkflow();
-    const done = postRepayments(depsWith(workflow), body(3));
-    await settle();
-    expect(workflow.open).toHaveLength(3);
-    for (const run of workflow.open.splice(0)) run.answer({ status: 'BOOKED', repayment: aView(idOf(run.input)), entryIds: [] });
-    expect((await done).results).toHaveLength(3);
-  });
-
-  it('maps each step result: BOOKED and REPLAYED with the repayment, REFUSED with the error alone', async () => {
-    const workflow = cannedWorkflow((input) => {
-      const id = idOf(input);
-      if (id === 'R-2') return { status: 'REPLAYED', repayment: aView(id), entryIds: [] };
-      if (id === 'R-3') return refusal(422, 'VALUE_DATE_IN_FUTURE', { path: 'valueDate', today: '2025-05-05' });
-      return { status: 'BOOKED', repayment: aView(id), entryIds: [`REPAYMENT#${id}`] };
-    });
-    const { results } = await postRepayments(depsWith(workflow), body(3));
-    expect(results).toEqual([
-      { repaymentId: 'R-1', status: 'BOOKED', repayment: aView('R-1') },
-      { repaymentId: 'R-2', status: 'REPLAYED', repayment: aView('R-2') },
-      { repaymentId: 'R-3', status: 'REFUSED', error: { code: 'VALUE_DATE_IN_FUTURE', message: 'refused: VALUE_DATE_IN_FUTURE', details: { path: 'valueDate', today: '2025-05-05' } } },
+  it('answers a single refused repayment as a refused row with the rule, and books nothing', async () => {
+    const stores = seeded();
+    const answer = await postRepayments(depsWith(noWorkflow, stores), { repayments: [repayment('R-1', '2025-02-01', 1_000n)] });
+    expect(answer.results).toEqual([
+      {
+        repaymentId: 'R-1',
+        status: 'REFUSED',
+        error: expect.objectContaining({ code: 'VALUE_DATE_BEFORE_DISBURSEMENT', details: { path: 'valueDate', valueDate: '2025-02-01', disbursementDate: '2025-03-01' } }),
+      },
     ]);
+    expect(answer.report).toMatchObject({ rows: 1, booked: 0, refused: 1, refusedByCode: { VALUE_DATE_BEFORE_DISBURSEMENT: 1 } });
+    expect(stores.db.transactions).toBe(0);
+  });
+
+  it('runs a call of many repayments as one execution of the batch workflow, and answers its output', async () => {
+    const output: BatchReport = { results: [], report: { rows: 2, booked: 2, replayed: 0, refused: 0, loans: 1, suspense: [], refusedByCode: {} } };
+    const workflow = cannedWorkflow(() => output);
+    const rows = [repayment('R-1', '2025-04-01', 86_642n), repayment('R-2', '2025-05-01', 90_000n)];
+    expect(await postRepayments(depsWith(workflow), { repayments: rows })).toBe(output);
+    expect(workflow.inputs).toEqual([{ repayments: rows }]);
   });
 });
 
-describe('reverseRepayment', () => {
-  const reversal = { reversalId: 'V-1', reason: 'BOUNCED' as const, comment: null };
-
-  function withRecord(split: SyncWorkflow): RepaymentsDeps {
-    const stores = createInMemoryStores(AT);
-    stores.db.repaymentRecords.set('R-1', { repaymentId: 'R-1', loanId: LOAN_ID, valueDate: '2025-04-01', seq: 1, resultJson: '{}', createdAt: NOW });
-    return depsWith(split, stores);
-  }
-
-  it('sends the reversal through the workflow on the loan of the repayment record', async () => {
-    const workflow = cannedWorkflow(() => ({ status: 'REVERSED', repayment: aView('R-1'), entryIds: ['REVERSAL#V-1'] }));
-    const answer = await reverseRepayment(withRecord(workflow), 'R-1', reversal);
-    expect(answer).toEqual({ status: 'REVERSED', repayment: aView('R-1') });
-    expect(workflow.inputs).toEqual([{ action: 'REVERSE', loanId: LOAN_ID, repaymentId: 'R-1', reversal }]);
+describe('postReversal and postLoanEvent', () => {
+  it('reverses a repayment in the function, on the loan of its record', async () => {
+    const stores = seeded();
+    const deps = depsWith(noWorkflow, stores);
+    await postRepayments(deps, { repayments: [repayment('R-1', '2025-04-01', 86_642n)] });
+    const answer = await postReversal(deps, 'R-1', { reversalId: 'V-1', reason: 'BOUNCED', comment: null });
+    expect(answer).toMatchObject({ status: 'REVERSED', repayment: { repaymentId: 'R-1', reversal: { reversalId: 'V-1', entryId: 'REVERSAL#V-1' } } });
   });
 
-  it("turns the step's refusal into an HttpError with the step's status code and code", async () => {
-    const workflow = cannedWorkflow(() => refusal(409, 'ALREADY_REVERSED', { path: 'reversalId', reversalId: 'V-0' }));
-    const error = await rejectedBy(HttpError, () => reverseRepayment(withRecord(workflow), 'R-1', reversal));
-    expect([error.statusCode, error.code, error.message, error.details]).toEqual([409, 'ALREADY_REVERSED', 'refused: ALREADY_REVERSED', { path: 'reversalId', reversalId: 'V-0' }]);
+  it('a refused reversal is the domain error itself (the edge maps it), and changes nothing', async () => {
+    const stores = seeded();
+    const deps = depsWith(noWorkflow, stores);
+    await postRepayments(deps, { repayments: [repayment('R-1', '2025-04-01', 86_642n)] });
+    await postReversal(deps, 'R-1', { reversalId: 'V-1', reason: 'BOUNCED', comment: null });
+    const conflict = await rejectedBy(StateConflict, () => postReversal(deps, 'R-1', { reversalId: 'V-2', reason: 'BOUNCED', comment: null }));
+    expect(conflict.code).toBe('ALREADY_REVERSED');
+    expect(stores.db.transactions).toBe(2);
   });
 
-  it('answers 404 for a repayment never booked, without running the workflow', async () => {
-    const workflow = cannedWorkflow(() => {
-      throw new Error('not expected');
-    });
-    const error = await rejectedBy(HttpError, () => reverseRepayment(withRecord(workflow), 'R-9', reversal));
-    expect([error.statusCode, error.code, error.details]).toEqual([404, 'NOT_FOUND', { repaymentId: 'R-9' }]);
-    expect(workflow.inputs).toEqual([]);
+  it('answers 404 for a repayment never booked', async () => {
+    const error = await rejectedBy(HttpError, () => postReversal(depsWith(noWorkflow), 'R-9', { reversalId: 'V-1', reason: 'BOUNCED', comment: null }));
+    expect(error.statusCode).toBe(404);
+  });
+
+  it('books a transfer in the function, and refuses one of a loan that does not exist with 404', async () => {
+    const deps = depsWith(noWorkflow);
+    const transfer = { type: 'TRANSFER' as const, eventId: 'T-1', valueDate: '2025-04-02', reason: 'sale', fromLenderId: LEAD_ID, toLenderId: PARTNER_A, principalMinor: 10_000n };
+    const answer = await postLoanEvent(deps, LOAN_ID, transfer);
+    expect(answer).toMatchObject({ statusCode: 201, body: { status: 'BOOKED', event: { type: 'TRANSFER', eventId: 'T-1', entryId: 'TRANSFER#T-1' } } });
+    expect((await postLoanEvent(deps, LOAN_ID, transfer)).statusCode).toBe(200);
+    expect((await rejectedBy(HttpError, () => postLoanEvent(deps, 'LN-NONE', transfer))).statusCode).toBe(404);
+    await rejectedBy(RuleViolation, () => postLoanEvent(deps, LOAN_ID, { ...transfer, eventId: 'T-2', principalMinor: 10_000_000n }));
   });
 });
 
@@ -157,12 +125,7 @@ describe('reverseRepayment', () => {
  * 81,087 + 5,555 (the lead 32,435 + 2,221, each partner 24,326 + 1,667) and leaves 3,358 in suspense.
  */
 async function bookedLoan(): Promise<RepaymentsDeps> {
-  const stores = createInMemoryStores(AT);
-  const loan = aLoan();
-  const entry = disbursementEntry(loan, NOW);
-  stores.db.loans.set(loan.loanId, loan);
-  stores.db.entries.set(`${loan.loanId}#${entry.entryId}`, entry);
-  for (const part of loan.fundingPlan) stores.db.positions.set(`${loan.loanId}#${part.lenderId}`, applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry));
+  const stores = seeded();
   const book = { loan: (id: string) => stores.loans.get(id), repayments: stores.repayments, programPools: stores.programPools, clock: stores.clock };
   for (const [repaymentId, valueDate, amountMinor] of [
     ['R-1', '2025-04-01', 86_642n],
@@ -171,12 +134,7 @@ async function bookedLoan(): Promise<RepaymentsDeps> {
     const result = await splitAndBook(book, { action: 'BOOK', repayment: { repaymentId, loanId: LOAN_ID, amountMinor, currency: 'CNY', valueDate, channel: 'AUTO_DEBIT', kind: 'REGULAR' } });
     expect(result.status).toBe('BOOKED');
   }
-  return depsWith(
-    cannedWorkflow(() => {
-      throw new Error('reads do not run the workflow');
-    }),
-    stores,
-  );
+  return depsWith(noWorkflow, stores);
 }
 
 function lender(lenderId: string, principalMinor: string, interestMinor: string) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bookWith } from '../../../../functions/loans/use-case.ts';
 import { assessShard, recordReport } from '../../../../functions/risk-steps/use-case.ts';
-import { splitAndBook } from '../../../../functions/repayment-book/use-case.ts';
+import { splitAndBook } from '../../../../shared/use-cases/loan-changes.ts';
 import { loanShard } from '../../../../shared/adapters/dynamodb/state-keys.ts';
 import type { Program } from '../../../../shared/domain/program.ts';
 import {
@@ -109,7 +109,7 @@ describe("the lead's first-loss cap across a program (LEAD_FIRST_LOSS, a share o
   it('refuses a write-off while no risk update has measured the program', async () => {
     const stores = await cnWorld();
     const result = await bookEvent(stores, 'CN-1', writeOff('CN-1'));
-    expect(result).toMatchObject({ status: 'REFUSED', statusCode: 422, error: { code: 'FIRST_LOSS_BASE_UNKNOWN' } });
+    expect(result).toMatchObject({ status: 'REFUSED', error: { code: 'FIRST_LOSS_BASE_UNKNOWN' } });
   });
 
   it("lets the lead's first loss take the program's cap on the first loan written off, and nothing on the next", async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { cachedLoans } from '../../../../functions/repayment-book/loan-cache.ts';
-import type { RepaymentStepInput, RepaymentStepResult, RepaymentView } from '../../../../functions/repayment-book/schema.ts';
-import { localDate, positionsAfter, splitAndBook, type RepaymentBookDeps } from '../../../../functions/repayment-book/use-case.ts';
+import { cachedLoans } from '../../../../shared/use-cases/loan-cache.ts';
+import type { RepaymentStepInput, RepaymentStepResult, RepaymentView } from '../../../../shared/contracts/repayments.ts';
+import { splitAndBook, type RepaymentBookDeps } from '../../../../shared/use-cases/loan-changes.ts';
+import { localDate, positionsAfter } from '../../../../shared/use-cases/ledger-writer.ts';
 import { ESCROW, applyEntry, foldEntries, openPosition, type JournalEntry, type Position } from '../../../../shared/domain/ledger.ts';
 import { disbursementEntry, type Loan } from '../../../../shared/domain/loan.ts';
 import type { RepaymentRequestBody } from '../../../../shared/http/schemas.ts';
@@ -133,14 +134,13 @@ describe('splitAndBook: BOOK', () => {
     expectPositionsAreTheFold(stores, LOAN_ID);
   });
 
-  it('refuses a repayment id already booked on another loan (409 REPAYMENT_ID_REUSED) and writes nothing on this one', async () => {
+  it('refuses a repayment id already booked on another loan (REPAYMENT_ID_REUSED) and writes nothing on this one', async () => {
     const { stores, deps } = setup();
     await splitAndBook(deps, R1);
     const positionsBefore = structuredClone(loanPositions(stores, OTHER_LOAN));
     const result = await splitAndBook(deps, repayment('R-1', '2025-04-01', 86_642n, { loanId: OTHER_LOAN }));
     expect(result).toEqual({
       status: 'REFUSED',
-      statusCode: 409,
       error: { code: 'REPAYMENT_ID_REUSED', message: expect.stringContaining(LOAN_ID), details: { path: 'repaymentId', repaymentId: 'R-1' } },
     });
     expect(stores.db.repaymentLedgers.get(OTHER_LOAN)?.version).toBe(1);
@@ -150,23 +150,22 @@ describe('splitAndBook: BOOK', () => {
     expect(stores.db.transactions).toBe(1);
   });
 
-  it('refuses a loan that does not exist (422 LOAN_NOT_FOUND)', async () => {
+  it('refuses a loan that does not exist (LOAN_NOT_FOUND)', async () => {
     const { stores, deps } = setup();
     const result = await splitAndBook(deps, repayment('R-1', '2025-04-01', 86_642n, { loanId: 'LN-NONE' }));
     expect(result).toEqual({
       status: 'REFUSED',
-      statusCode: 422,
       error: { code: 'LOAN_NOT_FOUND', message: expect.any(String), details: { path: 'loanId', loanId: 'LN-NONE' } },
     });
     expect(stores.db.transactions).toBe(0);
   });
 
-  it('answers the domain refusals with their status and code', async () => {
+  it('answers the domain refusals with their code and figures', async () => {
     const { deps } = setup();
     const currency = await splitAndBook(deps, repayment('R-1', '2025-04-01', 86_642n, { currency: 'INR' }));
-    expect(currency).toMatchObject({ status: 'REFUSED', statusCode: 422, error: { code: 'CURRENCY_MISMATCH', details: { path: 'currency' } } });
+    expect(currency).toMatchObject({ status: 'REFUSED', error: { code: 'CURRENCY_MISMATCH', details: { path: 'currency' } } });
     const future = await splitAndBook(deps, repayment('R-1', '2025-05-06', 86_642n));
-    expect(future).toMatchObject({ status: 'REFUSED', statusCode: 422, error: { code: 'VALUE_DATE_IN_FUTURE', details: { path: 'valueDate', today: '2025-05-05' } } });
+    expect(future).toMatchObject({ status: 'REFUSED', error: { code: 'VALUE_DATE_IN_FUTURE', details: { path: 'valueDate', today: '2025-05-05' } } });
   });
 
   it("judges the future by the program's calendar: 17:00 UTC is already the next day in Shanghai", async () => {
@@ -253,16 +252,16 @@ describe('splitAndBook: REVERSE', () => {
     expectPositionsAreTheFold(stores, LOAN_ID);
   });
 
-  it('answers the same reversal again, refuses another one (409) and an unknown repayment (422)', async () => {
+  it('answers the same reversal again, refuses another one and an unknown repayment', async () => {
     const { stores, deps } = setup();
     await splitAndBook(deps, R1);
     const first = await splitAndBook(deps, reverse('R-1', 'V-1'));
     const again = await splitAndBook(deps, reverse('R-1', 'V-1'));
     expect(again).toEqual({ status: 'REPLAYED', repayment: view(first), entryIds: [] });
     const other = await splitAndBook(deps, reverse('R-1', 'V-2'));
-    expect(other).toMatchObject({ status: 'REFUSED', statusCode: 409, error: { code: 'ALREADY_REVERSED', details: { path: 'reversalId', reversalId: 'V-1' } } });
+    expect(other).toMatchObject({ status: 'REFUSED', error: { code: 'ALREADY_REVERSED', details: { path: 'reversalId', reversalId: 'V-1' } } });
     const unknown = await splitAndBook(deps, reverse('R-9', 'V-3'));
-    expect(unknown).toMatchObject({ status: 'REFUSED', statusCode: 422, error: { code: 'REPAYMENT_NOT_FOUND', details: { path: 'repaymentId', repaymentId: 'R-9' } } });
+    expect(unknown).toMatchObject({ status: 'REFUSED', error: { code: 'REPAYMENT_NOT_FOUND', details: { path: 'repaymentId', repaymentId: 'R-9' } } });
     expect(stores.db.transactions).toBe(2);
     expectPositionsAreTheFold(stores, LOAN_ID);
   });

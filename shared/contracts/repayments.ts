@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, isoDate, positiveMinor, repaymentRequest, reversalRequest } from '../../shared/http/schemas.ts';
+import { id, isoDate, positiveMinor, repaymentRequest, reversalRequest } from '../http/schemas.ts';
 
 const reason = z.string().trim().min(1).max(200);
 
@@ -79,7 +79,58 @@ export interface LoanEventView {
   readonly rebooked: readonly string[];
 }
 
-export type RepaymentStepResult =
-  | { readonly status: 'BOOKED' | 'REVERSED' | 'REPLAYED'; readonly repayment: RepaymentView; readonly entryIds: readonly string[] }
-  | { readonly status: 'BOOKED' | 'REPLAYED'; readonly event: LoanEventView; readonly entryIds: readonly string[] }
-  | { readonly status: 'REFUSED'; readonly statusCode: number; readonly error: { readonly code: string; readonly message: string; readonly details: Readonly<Record<string, unknown>> } };
+export type RepaymentChangeResult = { readonly status: 'BOOKED' | 'REVERSED' | 'REPLAYED'; readonly repayment: RepaymentView; readonly entryIds: readonly string[] };
+export type LoanEventResult = { readonly status: 'BOOKED' | 'REPLAYED'; readonly event: LoanEventView; readonly entryIds: readonly string[] };
+/** A domain refusal as an answer: the rule's code, its message and the figures (the edge maps the code to a status). */
+export type Refusal = { readonly status: 'REFUSED'; readonly error: { readonly code: string; readonly message: string; readonly details: Readonly<Record<string, unknown>> } };
+
+export type RepaymentStepResult = RepaymentChangeResult | LoanEventResult | Refusal;
+
+// A collection batch (the RepaymentBatch workflow) -------------------------------------------------
+
+/** Input of the workflow: the rows of one call or one file, in their order. */
+export const repaymentBatchInput = z.strictObject({ repayments: z.array(z.unknown()).min(1).max(1_000) });
+
+/** One loan's rows, in the batch's order; `index` is the row's place in the batch. */
+export const loanGroup = z.strictObject({ loanId: id, rows: z.array(z.strictObject({ index: z.number().int().min(0), repayment: repaymentRequest })).min(1) });
+export type LoanGroup = z.output<typeof loanGroup>;
+
+/** `GroupByLoan`'s output: the valid rows grouped by loan, and the rows refused as they stand. */
+export interface GroupedBatch {
+  readonly rows: number;
+  readonly groups: readonly z.input<typeof loanGroup>[];
+  readonly refused: readonly { readonly index: number; readonly repaymentId: string | null; readonly result: Refusal }[];
+}
+
+/** `BookLoanGroup`'s output: each row of the loan's group with its answer. */
+export interface GroupResult {
+  readonly loanId: string;
+  readonly results: readonly { readonly index: number; readonly repaymentId: string; readonly result: RepaymentStepResult }[];
+}
+
+/** One row's answer, in the batch's order. */
+export type BatchRowResult =
+  | { readonly repaymentId: string; readonly status: 'BOOKED' | 'REPLAYED'; readonly repayment: RepaymentView }
+  | { readonly repaymentId: string | null; readonly status: 'REFUSED'; readonly error: Refusal['error'] };
+
+/** The workflow's output: every row's answer, and what went to suspense or was refused. */
+export interface BatchReport {
+  readonly results: readonly BatchRowResult[];
+  readonly report: {
+    readonly rows: number;
+    readonly booked: number;
+    readonly replayed: number;
+    readonly refused: number;
+    readonly loans: number;
+    /** Rows whose booking put something in suspense, with the amount. */
+    readonly suspense: readonly { readonly repaymentId: string; readonly loanId: string; readonly suspenseMinor: string }[];
+    /** Refused rows by the rule's code. */
+    readonly refusedByCode: Readonly<Record<string, number>>;
+  };
+}
+
+/** Input of the Report step: the grouping and each group's results (the Map's output). */
+export const batchReportInput = z.strictObject({
+  grouped: z.strictObject({ rows: z.number().int().min(0), groups: z.array(z.unknown()), refused: z.array(z.unknown()) }),
+  booked: z.array(z.unknown()),
+});

@@ -1,5 +1,5 @@
-import type { Loan } from '../../shared/domain/loan.ts';
-import type { LoanStore } from '../../shared/ports/stores.ts';
+import type { Loan } from '../domain/loan.ts';
+import type { LoanStore } from '../ports/stores.ts';
 
 /** Loans a warm function keeps; a booked loan's terms never change, so a cached loan is never stale. */
 const CACHED_LOANS = 5_000;

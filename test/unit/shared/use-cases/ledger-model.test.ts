@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { RepaymentStepInput, RepaymentStepResult } from '../../../../functions/repayment-book/schema.ts';
-import { splitAndBook, type RepaymentBookDeps } from '../../../../functions/repayment-book/use-case.ts';
+import type { RepaymentStepInput, RepaymentStepResult } from '../../../../shared/contracts/repayments.ts';
+import { splitAndBook, type RepaymentBookDeps } from '../../../../shared/use-cases/loan-changes.ts';
 import { ESCROW, applyEntry, applyLegs, foldEntries, imbalances, openPosition, type Balances, type JournalEntry, type Leg, type Position } from '../../../../shared/domain/ledger.ts';
 import type { Lender } from '../../../../shared/domain/lender.ts';
 import { bookLoan, disbursementEntry, type FundingPart, type Loan } from '../../../../shared/domain/loan.ts';

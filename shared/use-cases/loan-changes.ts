@@ -1,0 +1,239 @@
+import { DomainError, InvariantViolation, RuleViolation, StateConflict, invariant } from '../domain/errors.ts';
+import type { Loan } from '../domain/loan.ts';
+import {
+  decideLoanEvent,
+  decideRepayment,
+  decideReversal,
+  endOf,
+  replayOf,
+  repaymentReplayOf,
+  type BookedLoanEvent,
+  type EffectKey,
+  type LoanEventRequest,
+  type BookedRepayment,
+  type RepaymentDecision,
+  type RepaymentLedger,
+  type RepaymentRequest,
+  type ReversalRequest,
+} from '../domain/repayment-booking.ts';
+import { toJson } from '../json.ts';
+import { WriteConflict, type Clock, type ProgramPoolStore, type RepaymentStore } from '../ports/stores.ts';
+import { commitLedgerChange, firstLossRoom, poolUse } from './ledger-writer.ts';
+import type {
+  GroupResult,
+  LoanEventRequestBody,
+  LoanEventResult,
+  LoanEventView,
+  LoanGroup,
+  RepaymentChangeResult,
+  RepaymentStepInput,
+  RepaymentStepResult,
+  RepaymentView,
+} from '../contracts/repayments.ts';
+
+export interface RepaymentBookDeps {
+  readonly loan: (loanId: string) => Promise<Loan | null>;
+  readonly repayments: RepaymentStore;
+  readonly programPools: Pick<ProgramPoolStore, 'get'>;
+  readonly clock: Clock;
+}
+
+/** One change of a loan's book (a repayment, a reversal, a compensation, write-off or transfer); a domain refusal is an answer, not a failure. */
+export async function splitAndBook(deps: RepaymentBookDeps, input: RepaymentStepInput): Promise<RepaymentStepResult> {
+  try {
+    if (input.action === 'BOOK') return await bookRepayment(deps, input.repayment);
+    if (input.action === 'REVERSE') return await reverseRepayment(deps, input.loanId, input.repaymentId, input.reversal);
+    return await bookLoanEvent(deps, input.loanId, input.event);
+  } catch (error) {
+    if (error instanceof DomainError && !(error instanceof InvariantViolation)) {
+      return { status: 'REFUSED', error: { code: error.code, message: error.message, details: error.details } };
+    }
+    throw error;
+  }
+}
+
+/**
+ * `BookLoanGroup`: the repayments of one loan in a batch, booked one after the other in the order
+ * given (each its own change of the loan's book), each answered with its row index.
+ */
+export async function bookLoanGroup(deps: RepaymentBookDeps, group: LoanGroup): Promise<GroupResult> {
+  const results: GroupResult['results'][number][] = [];
+  for (const row of group.rows) results.push({ index: row.index, repaymentId: row.repayment.repaymentId, result: await splitAndBook(deps, { action: 'BOOK', repayment: row.repayment }) });
+  return { loanId: group.loanId, results };
+}
+
+/** A repayment booked, or its first booking answered again; a refusal is a DomainError. */
+export async function bookRepayment(deps: RepaymentBookDeps, request: RepaymentRequest): Promise<RepaymentChangeResult> {
+  const loan = await loanOf(deps, request.loanId);
+  return change(deps, loan, request.repaymentId, endOf(request.valueDate), async (ledger, today, now) => {
+    const known = await bookedBefore(deps, loan, request);
+    return known ?? decideRepayment(loan, ledger, request, today, now);
+  });
+}
+
+/** A repayment reversed (the exact negative of its booking in effect); a refusal is a DomainError. */
+export async function reverseRepayment(deps: RepaymentBookDeps, loanId: string, repaymentId: string, request: ReversalRequest): Promise<RepaymentChangeResult> {
+  const loan = await loanOf(deps, loanId);
+  const record = await deps.repayments.record(repaymentId);
+  if (record === null || record.loanId !== loan.loanId) {
+    throw new RuleViolation('REPAYMENT_NOT_FOUND', `loan ${loan.loanId} has no repayment ${repaymentId}`, { path: 'repaymentId', repaymentId });
+  }
+  try {
+    return await change(deps, loan, null, { valueDate: record.valueDate, seq: record.seq }, (ledger, today, now) => decideReversal(loan, ledger, repaymentId, request, today, now));
+  } catch (error) {
+    // The reversal's entry is keyed by its id: taken means another repayment of the loan was reversed by it.
+    if (error instanceof WriteConflict && error.entity === 'entry') {
+      throw new StateConflict('REVERSAL_ID_REUSED', `reversal ${request.reversalId} already reversed another repayment`, { path: 'reversalId' });
+    }
+    throw error;
+  }
+}
+
+/**
+ * A repayment id already taken: by this loan with the same content, a replay of its booking; with
+ * other content, or by another loan, a refusal. Null when the id is new.
+ */
+async function bookedBefore(deps: RepaymentBookDeps, loan: Loan, request: RepaymentRequest): Promise<RepaymentDecision | null> {
+  const record = await deps.repayments.record(request.repaymentId);
+  if (record === null) return null;
+  if (record.loanId !== loan.loanId) {
+    throw new StateConflict('REPAYMENT_ID_REUSED', `repayment ${request.repaymentId} was booked on loan ${record.loanId}`, { path: 'repaymentId', repaymentId: request.repaymentId });
+  }
+  const item = await deps.repayments.item(loan.loanId, { valueDate: record.valueDate, seq: record.seq });
+  invariant(item?.kind === 'REPAYMENT', 'a repayment record points at its payment on the book', { repaymentId: request.repaymentId });
+  return repaymentReplayOf(item.booked, request);
+}
+
+/** A compensation, write-off or transfer, booked through the same change as a repayment; a refusal is a DomainError. */
+export async function bookLoanEvent(deps: RepaymentBookDeps, loanId: string, request: LoanEventRequestBody): Promise<LoanEventResult> {
+  const loan = await loanOf(deps, loanId);
+  return commitLedgerChange<LoanEventResult>(deps, loan, endOf(request.valueDate), async (ledger, today, now) => {
+    const firstLoss = request.type === 'WRITE_OFF' ? await firstLossRoom(deps.programPools, loan) : null;
+    if (firstLoss?.kind === 'UNKNOWN') {
+      throw new RuleViolation('FIRST_LOSS_BASE_UNKNOWN', `the lead's first-loss cap of program ${loan.programId} is a share of its disbursed principal, which no risk update has measured yet`, {
+        path: 'writeOffId',
+        programId: loan.programId,
+      });
+    }
+    const event: LoanEventRequest = {
+      type: request.type,
+      eventId: request.eventId,
+      valueDate: request.valueDate,
+      reason: request.reason,
+      transfer: request.type === 'TRANSFER' ? { fromLenderId: request.fromLenderId, toLenderId: request.toLenderId, principalMinor: request.principalMinor } : null,
+      leadFirstLossCapMinor: firstLoss?.kind === 'CAPPED' ? firstLoss.roomMinor : null,
+    };
+    const known = await deps.repayments.loanEvent(loan.loanId, event.type, event.eventId);
+    const decision = known === null ? decideLoanEvent(loan, ledger, event, today, now) : replayOf(known, event);
+    if (decision.kind === 'REPLAY') return { done: { status: 'REPLAYED', event: eventViewOf(loan, decision.booked, []), entryIds: [] } };
+    return {
+      ledger: decision.ledger,
+      items: decision.writes,
+      entries: decision.entries,
+      rebooked: decision.rebooked.length,
+      record: null,
+      result: { status: 'BOOKED', event: eventViewOf(loan, decision.booked, decision.rebooked), entryIds: decision.entries.map((e) => e.entryId) },
+      ...poolUse(firstLoss?.kind === 'CAPPED' ? firstLoss.pool : null, decision.leadFirstLossMinor),
+    };
+  });
+}
+
+/** What the API shows of a compensation, write-off or transfer. */
+export function eventViewOf(loan: Loan, booked: BookedLoanEvent, rebooked: readonly string[]): LoanEventView {
+  return {
+    type: booked.type,
+    eventId: booked.eventId,
+    loanId: loan.loanId,
+    valueDate: booked.valueDate,
+    reason: booked.reason,
+    transfer: booked.transfer === null ? null : { ...booked.transfer, principalMinor: booked.transfer.principalMinor.toString() },
+    bookedAt: booked.bookedAt,
+    entryId: booked.entryId,
+    generation: booked.generation,
+    legs: booked.legs.map((leg) => ({ ...leg, amountMinor: leg.amountMinor.toString() })),
+    rebooked: [...rebooked],
+  };
+}
+
+/**
+ * Decides a repayment or a reversal on the loan's book and writes the decision; a new repayment
+ * takes its id's record, which answers its replays.
+ */
+async function change(
+  deps: RepaymentBookDeps,
+  loan: Loan,
+  newRepaymentId: string | null,
+  from: EffectKey,
+  decide: (ledger: RepaymentLedger, today: string, now: string) => Promise<RepaymentDecision> | RepaymentDecision,
+): Promise<RepaymentChangeResult> {
+  return commitLedgerChange<RepaymentChangeResult>(deps, loan, from, async (ledger, today, now) => {
+    const decision = await decide(ledger, today, now);
+    if (decision.kind === 'REPLAY') return { done: await replay(deps, loan, decision.booked, newRepaymentId !== null) };
+    const view = viewOf(loan, decision.booked, decision.rebooked);
+    const { booked } = decision;
+    return {
+      ledger: decision.ledger,
+      items: decision.writes,
+      entries: decision.entries,
+      rebooked: decision.rebooked.length,
+      record: newRepaymentId === null ? null : { repaymentId: newRepaymentId, loanId: loan.loanId, valueDate: booked.valueDate, seq: booked.seq, resultJson: toJson(view), createdAt: now },
+      result: { status: newRepaymentId === null ? 'REVERSED' : 'BOOKED', repayment: view, entryIds: decision.entries.map((e) => e.entryId) },
+    };
+  });
+}
+
+/** A repayment delivered again answers exactly what its first booking answered. */
+async function replay(deps: RepaymentBookDeps, loan: Loan, booked: BookedRepayment, newRepayment: boolean): Promise<RepaymentChangeResult> {
+  if (!newRepayment) return { status: 'REPLAYED', repayment: viewOf(loan, booked, []), entryIds: [] };
+  const record = await deps.repayments.record(booked.repaymentId);
+  const repayment = record === null ? viewOf(loan, booked, []) : (JSON.parse(record.resultJson) as RepaymentView);
+  return { status: 'REPLAYED', repayment, entryIds: [] };
+}
+
+async function loanOf(deps: RepaymentBookDeps, loanId: string): Promise<Loan> {
+  const loan = await deps.loan(loanId);
+  if (loan === null) throw new RuleViolation('LOAN_NOT_FOUND', `loan ${loanId} does not exist`, { path: 'loanId', loanId });
+  return loan;
+}
+
+/** What the API shows of a booked repayment. */
+export function viewOf(loan: Loan, booked: BookedRepayment, rebooked: readonly string[]): RepaymentView {
+  return {
+    repaymentId: booked.repaymentId,
+    loanId: loan.loanId,
+    currency: loan.currency,
+    valueDate: booked.valueDate,
+    amountMinor: booked.amountMinor.toString(),
+    channel: booked.channel,
+    kind: booked.kind,
+    bookedAt: booked.bookedAt,
+    entryId: booked.entryId,
+    generation: booked.generation,
+    split: {
+      lenders: [...booked.split.perLender].map(([lenderId, parts]) => ({
+        lenderId,
+        principalMinor: parts.principalMinor.toString(),
+        interestMinor: parts.interestMinor.toString(),
+        penaltyMinor: parts.penaltyMinor.toString(),
+        feeMinor: parts.feeMinor.toString(),
+        spreadMinor: parts.spreadMinor.toString(),
+      })),
+      suspenseMinor: booked.split.suspenseMinor.toString(),
+      recovery:
+        booked.split.recovery === undefined
+          ? null
+          : { account: booked.split.recovery.account, parties: [...booked.split.recovery.parts].map(([partyId, amount]) => ({ partyId, amountMinor: amount.toString() })) },
+    },
+    rebooked: [...rebooked],
+    reversal:
+      booked.reversal === null
+        ? null
+        : {
+            reversalId: booked.reversal.reversalId,
+            reason: booked.reversal.reason,
+            comment: booked.reversal.comment,
+            reversedAt: booked.reversal.reversedAt,
+            entryId: booked.reversal.entryId,
+          },
+  };
+}
