@@ -1,4 +1,4 @@
-import { RuleViolation } from '../domain/errors.ts';
+import { RuleViolation, StateConflict } from '../domain/errors.ts';
 import { applyEntries, openPosition, type JournalEntry, type Position } from '../domain/ledger.ts';
 import type { Loan } from '../domain/loan.ts';
 import { REGULATORY_PROFILES } from '../domain/regulatory-profile.ts';
@@ -16,7 +16,7 @@ import { WriteConflict, type Clock, type ProgramPool, type ProgramPoolStore, typ
  * How often a change is decided again after another change of the same loan landed first. Every
  * loss means another write landed, so this bounds the retries by the writers of one loan at once.
  */
-const REPAYMENT_ATTEMPTS = 200;
+export const REPAYMENT_ATTEMPTS = 200;
 
 /** A transaction holds at most 100 items; the ledger, a record and the positions take their share. */
 const MAX_TRANSACTION_ITEMS = 100;
@@ -78,7 +78,13 @@ export async function commitLedgerChange<R>(
     } catch (error) {
       if (!(error instanceof WriteConflict)) throw error;
       if (error.reason !== 'BUSY' && !['repayment-ledger', 'repayment-record', 'position', 'program-pool'].includes(error.entity)) throw error;
-      if (attempt >= REPAYMENT_ATTEMPTS) throw new WriteConflict('BUSY', 'repayment-ledger');
+      if (attempt >= REPAYMENT_ATTEMPTS) {
+        throw new StateConflict('LOAN_BUSY', `loan ${loan.loanId} changed ${REPAYMENT_ATTEMPTS} times while this change was decided; deliver it again`, {
+          path: 'loanId',
+          loanId: loan.loanId,
+          attempts: REPAYMENT_ATTEMPTS,
+        });
+      }
       // Full jitter, growing with each loss: writers that collided spread out instead of colliding again.
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * Math.min(160, 10 * 2 ** Math.min(attempt, 5)))));
     }

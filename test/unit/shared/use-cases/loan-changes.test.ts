@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cachedLoans } from '../../../../shared/use-cases/loan-cache.ts';
 import type { RepaymentStepInput, RepaymentStepResult, RepaymentView } from '../../../../shared/contracts/repayments.ts';
 import { splitAndBook, type RepaymentBookDeps } from '../../../../shared/use-cases/loan-changes.ts';
-import { localDate, positionsAfter } from '../../../../shared/use-cases/ledger-writer.ts';
+import { REPAYMENT_ATTEMPTS, localDate, positionsAfter } from '../../../../shared/use-cases/ledger-writer.ts';
 import { ESCROW, applyEntry, foldEntries, openPosition, type JournalEntry, type Position } from '../../../../shared/domain/ledger.ts';
 import { disbursementEntry, type Loan } from '../../../../shared/domain/loan.ts';
 import type { RepaymentRequestBody } from '../../../../shared/http/schemas.ts';
@@ -172,6 +172,34 @@ describe('splitAndBook: BOOK', () => {
     const { deps } = setup('2025-05-04T17:00:00.000Z');
     const result = await splitAndBook(deps, repayment('R-1', '2025-05-05', 1_000n));
     expect(result.status).toBe('BOOKED');
+  });
+
+  it('refuses with 409 LOAN_BUSY, changing nothing, once every one of its attempts lost the race', async () => {
+    const { stores, deps } = setup();
+    let writes = 0;
+    const alwaysLosing: RepaymentStore = {
+      load: (loanId, from) => stores.repayments.load(loanId, from),
+      record: (repaymentId) => stores.repayments.record(repaymentId),
+      item: (loanId, key) => stores.repayments.item(loanId, key),
+      loanEvent: (loanId, type, eventId) => stores.repayments.loanEvent(loanId, type, eventId),
+      write: async () => {
+        writes += 1;
+        throw new WriteConflict('ALREADY_EXISTS', 'repayment-ledger');
+      },
+    };
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const pending = splitAndBook({ ...deps, repayments: alwaysLosing }, R1);
+      await vi.runAllTimersAsync();
+      expect(await pending).toEqual({
+        status: 'REFUSED',
+        error: { code: 'LOAN_BUSY', message: expect.stringContaining(`loan ${LOAN_ID} changed ${REPAYMENT_ATTEMPTS} times`), details: { path: 'loanId', loanId: LOAN_ID, attempts: REPAYMENT_ATTEMPTS } },
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(writes).toBe(REPAYMENT_ATTEMPTS);
+    expect(stores.db.transactions).toBe(0);
   });
 
   it('decides again a write that lost the ledger version race and books the repayment once', async () => {
