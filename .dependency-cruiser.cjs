@@ -22,6 +22,13 @@ module.exports = {
       to: { path: ['^functions', '^infra', '^workflows', '^test'] },
     },
     {
+      name: 'functions-do-not-import-other-functions',
+      comment: 'A function imports only its own folder: logic two functions share lives in shared/ (use cases, contracts)',
+      severity: 'error',
+      from: { path: '^functions/([^/]+)/' },
+      to: { path: '^functions/', pathNot: '^functions/$1/' },
+    },
+    {
       name: 'functions-do-not-import-infra',
       severity: 'error',
       from: { path: '^(functions|workflows)' },

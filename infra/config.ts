@@ -1,3 +1,4 @@
+import { CALENDAR_ZONES, PLATFORM_CALENDAR } from '../shared/domain/business-date.ts';
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
@@ -99,6 +100,9 @@ export function parseClients(raw: unknown): AppClientConfig[] {
 /** Looks a context value up; `app.node.tryGetContext` fits. */
 export type ContextReader = (key: string) => unknown;
 
+/** The daily runs are scheduled in the platform's calendar, the one that defines their business dates. */
+const PLATFORM_ZONE = CALENDAR_ZONES[PLATFORM_CALENDAR] ?? 'Asia/Shanghai';
+
 export function loadStageConfig(readContext: ContextReader): StageConfig {
   const rawClients = readContext(CLIENTS_CONTEXT_KEY);
   const rawStage = readContext(STAGE_CONTEXT_KEY);
@@ -111,14 +115,14 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
     ledgerCheck: {
       // 01:00 every day in Beijing time, after the business date has closed.
       scheduleExpression: 'cron(0 1 * * ? *)',
-      timeZone: 'Asia/Shanghai',
+      timeZone: PLATFORM_ZONE,
       shardCount: 16,
       maxConcurrency: 4,
     },
     riskUpdate: {
       // 00:30 every day in Beijing time: classes and compensations of the day that closed.
       scheduleExpression: 'cron(30 0 * * ? *)',
-      timeZone: 'Asia/Shanghai',
+      timeZone: PLATFORM_ZONE,
       shardCount: 16,
       maxConcurrency: 4,
     },

@@ -16,7 +16,7 @@ import {
 import type { Seal } from '../../shared/http/idempotency.ts';
 import { notFound } from '../../shared/http/errors.ts';
 import type { CreateApplicationRequest, DecisionRequest, DisbursementRequest } from '../../shared/http/schemas.ts';
-import { programOf } from '../loans/use-case.ts';
+import { programOf } from '../../shared/use-cases/loan-booking.ts';
 
 export interface ApplicationDeps {
   readonly applications: ApplicationStore;

@@ -1,7 +1,7 @@
 import { DomainError, invariant } from '../../shared/domain/errors.ts';
 import type { Clock } from '../../shared/ports/stores.ts';
 import { WriteConflict, type ApplicationStore, type ExposureStore } from '../../shared/ports/stores.ts';
-import { bookWith, type LoanDeps } from '../loans/use-case.ts';
+import { bookWith, type LoanDeps } from '../../shared/use-cases/loan-booking.ts';
 
 export interface BookFromApplicationDeps extends LoanDeps {
   readonly applications: ApplicationStore;

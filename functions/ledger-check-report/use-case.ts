@@ -1,9 +1,8 @@
-import { businessDateClosedAt, type LedgerDifference } from '../../shared/domain/ledger-check.ts';
+import { businessDateClosedAt } from '../../shared/domain/business-date.ts';
+import type { LedgerDifference } from '../../shared/domain/ledger-check.ts';
 import type { Clock, LedgerCheckReport, LedgerCheckStore } from '../../shared/ports/stores.ts';
-import type { ShardResult } from '../ledger-check-shard/use-case.ts';
+import type { ShardResult } from '../../shared/contracts/ledger-check.ts';
 
-/** The platform's business calendar runs on China Standard Time (UTC+8, no daylight saving). */
-const BUSINESS_UTC_OFFSET_MINUTES = 8 * 60;
 
 export interface RecordReportInput {
   readonly businessDate?: string | undefined;
@@ -13,7 +12,7 @@ export interface RecordReportInput {
 
 /** Writes the report of the run; a rerun of the same date replaces it with the same content. */
 export async function recordReport(deps: { ledgerChecks: LedgerCheckStore; clock: Clock }, input: RecordReportInput): Promise<LedgerCheckReport> {
-  const businessDate = input.businessDate ?? businessDateClosedAt(input.scheduledTime ?? '', BUSINESS_UTC_OFFSET_MINUTES);
+  const businessDate = input.businessDate ?? businessDateClosedAt(input.scheduledTime ?? '');
   const differences: LedgerDifference[] = input.shards.flatMap((s) => s.differences).slice(0, 1000);
   const differenceCount = input.shards.reduce((n, s) => n + s.differenceCount, 0);
   const report: LedgerCheckReport = {

@@ -2,7 +2,8 @@ import middy from '@middy/core';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { validate } from '../../shared/http/api.ts';
 import { verifyShardInput } from './schema.ts';
-import { verifyShard, type ShardResult } from './use-case.ts';
+import type { ShardResult } from '../../shared/contracts/ledger-check.ts';
+import { verifyShard } from './use-case.ts';
 
 const deps = createStores(createDocumentClient(), tablesFromEnv());
 

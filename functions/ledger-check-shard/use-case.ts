@@ -1,14 +1,6 @@
+import type { ShardResult } from '../../shared/contracts/ledger-check.ts';
 import { verifyLoanLedger, type LedgerDifference } from '../../shared/domain/ledger-check.ts';
 import type { LedgerStore, LoanStore } from '../../shared/ports/stores.ts';
-
-export interface ShardResult {
-  readonly shard: number;
-  readonly loansChecked: number;
-  readonly entriesChecked: number;
-  readonly differenceCount: number;
-  /** The first differences of the shard; the report keeps at most 1000 in all. */
-  readonly differences: readonly LedgerDifference[];
-}
 
 const KEEP = 1000;
 

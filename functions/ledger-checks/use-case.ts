@@ -1,7 +1,7 @@
 import type { IdempotencyStore, LedgerCheckReport, LedgerCheckStore, WorkflowStarter } from '../../shared/ports/stores.ts';
 import type { Seal } from '../../shared/http/idempotency.ts';
 import { notFound } from '../../shared/http/errors.ts';
-import { sha256 } from '../../shared/json.ts';
+import { startDailyRun } from '../../shared/use-cases/daily-runs.ts';
 
 export interface LedgerCheckDeps {
   readonly ledgerChecks: LedgerCheckStore;
@@ -15,22 +15,6 @@ export interface LedgerCheckDeps {
  */
 export async function startLedgerCheck(deps: LedgerCheckDeps, businessDate: string, idempotencyKey: string, seal: Seal): Promise<void> {
   await startDailyRun(deps, 'ledger-check', businessDate, idempotencyKey, seal);
-}
-
-/**
- * Starts a run of a business date (a ledger check, a risk update) named by the date and the
- * request's key, and stores the answer in the request's idempotency record.
- */
-export async function startDailyRun(
-  deps: Pick<LedgerCheckDeps, 'idempotency' | 'workflow'>,
-  kind: string,
-  businessDate: string,
-  idempotencyKey: string,
-  seal: Seal,
-): Promise<void> {
-  const name = `${kind}-${businessDate}-${sha256(idempotencyKey).slice(0, 16)}`;
-  const { executionArn } = await deps.workflow.start(name, { businessDate });
-  await deps.idempotency.put(seal(202, { businessDate, executionArn, status: 'STARTED' }));
 }
 
 export async function getLedgerCheck(deps: LedgerCheckDeps, businessDate: string): Promise<LedgerCheckReport> {

@@ -1,82 +1,13 @@
 import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
-import { RuleViolation, invariant } from '../../shared/domain/errors.ts';
-import { addBorrowerExposure, commitQuota, quotaUsageOf, type Reservation } from '../../shared/domain/exposure.ts';
-import { applyEntry, openPosition } from '../../shared/domain/ledger.ts';
-import { bookLoan as decideBooking, type BookLoanRequest, type Loan } from '../../shared/domain/loan.ts';
-import type { Program } from '../../shared/domain/program.ts';
-import { loanSchedules, type LenderSchedule, type Schedule } from '../../shared/domain/schedule.ts';
-import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationChange, type ExposureStore, type LenderStore, type LoanStore, type ProgramStore, type RepaymentStore } from '../../shared/ports/stores.ts';
+import { bookWith, loanView, programOf, type LoanDeps } from '../../shared/use-cases/loan-booking.ts';
+import type { Loan } from '../../shared/domain/loan.ts';
+import type { LenderSchedule, Schedule } from '../../shared/domain/schedule.ts';
+import type { RepaymentStore } from '../../shared/ports/stores.ts';
 import { foldRepayments, type LoanAccount } from '../../shared/domain/loan-account.ts';
 import { HEAD_ONLY, effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
 import type { Seal } from '../../shared/http/idempotency.ts';
 import { notFound } from '../../shared/http/errors.ts';
 import type { BookLoanRequestBody } from '../../shared/http/schemas.ts';
-
-export interface LoanDeps {
-  readonly loans: LoanStore;
-  readonly programs: ProgramStore;
-  readonly lenders: LenderStore;
-  readonly exposure: ExposureStore;
-}
-
-export async function programOf(deps: Pick<LoanDeps, 'programs'>, programId: string, version: number | null): Promise<Program> {
-  const program = await deps.programs.get(programId, version);
-  if (!program) {
-    const which = version === null ? programId : `${programId} version ${version}`;
-    throw new RuleViolation('UNKNOWN_PROGRAM', `program ${which} does not exist`, { path: version === null ? 'programId' : 'programVersion' });
-  }
-  return program;
-}
-
-export interface BookingOptions {
-  /** Seals the API response into the idempotency record (direct bookings). */
-  readonly seal: Seal | null;
-  /** Reservations of the plan being booked (bookings from an application). */
-  readonly reservations: readonly Reservation[];
-  readonly applicationChange: ((loan: Loan) => { applicationId: string; change: ApplicationChange }) | null;
-}
-
-/**
- * The one way a loan is booked, directly or from a reviewed application: the loan, its
- * disbursement entry, each lender's position and sub-schedule, quota (reserved → committed) and
- * the borrower's exposure, in one transaction. A quota or exposure changed by another booking
- * since it was read makes the write fail; the booking is then decided again on fresh figures.
- */
-export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program: Program, now: string, options: BookingOptions): Promise<Loan> {
-  const lenders = await deps.lenders.getMany(request.fundingPlan.map((p) => p.lenderId));
-  for (let attempt = 1; ; attempt++) {
-    const booked = decideBooking(request, program, lenders, now);
-    const { loan, entry } = booked;
-    const reserved = new Map(options.reservations.filter((r) => r.state === 'RESERVED').map((r) => [r.lenderId, r]));
-    const quotas = await Promise.all(
-      loan.fundingPlan.map(async (part) => {
-        const lender = lenders.get(part.lenderId);
-        invariant(lender, 'plan lenders are loaded', { lenderId: part.lenderId });
-        const usage = quotaUsageOf(lender, await deps.exposure.quotaShards(part.lenderId));
-        return commitQuota(lender, usage, part, program.leadLenderId, reserved.get(part.lenderId) ?? null, loan.loanId);
-      }),
-    );
-    const exposureBefore = await deps.exposure.borrowerExposure(loan.borrower.borrowerId);
-    const exposureAfter = addBorrowerExposure(exposureBefore, loan.borrower, loan.principalMinor, loan.fundingPlan, lenders, program.regulatoryProfile);
-    const schedules = loanSchedules(loan);
-    try {
-      await deps.loans.book({
-        booked,
-        positions: loan.fundingPlan.map((part) => applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry)),
-        schedules,
-        quotas: quotas.flat(),
-        exposure: { before: exposureBefore, after: exposureAfter },
-        idempotency: options.seal ? options.seal(201, loanView(loan, null)) : null,
-        usedReservations: [...reserved.values()].map((r) => ({ ...r, state: 'USED', at: now })),
-        applicationChange: options.applicationChange ? options.applicationChange(loan) : null,
-      });
-      return loan;
-    } catch (error) {
-      const stale = error instanceof WriteConflict && (error.reason === 'BUSY' || error.entity === 'quota' || error.entity === 'exposure');
-      if (!stale || attempt >= OPTIMISTIC_ATTEMPTS) throw error;
-    }
-  }
-}
 
 /** `POST /v1/loans`: a loan booked with an explicit funding plan. */
 export async function bookLoan(deps: LoanDeps, input: BookLoanRequestBody, seal: Seal, now: string): Promise<void> {
@@ -84,15 +15,6 @@ export async function bookLoan(deps: LoanDeps, input: BookLoanRequestBody, seal:
   await bookWith(deps, input, program, now, { seal, reservations: [], applicationChange: null });
 }
 
-/** What a caller sees of a loan: everything for the lead, only its own part for a lender. */
-export function loanView(loan: Loan, onlyLender: string | null): Loan {
-  if (onlyLender === null) return loan;
-  return {
-    ...loan,
-    fundingPlan: loan.fundingPlan.filter((p) => p.lenderId === onlyLender),
-    terms: { ...loan.terms, participants: loan.terms.participants.filter((p) => p.lenderId === onlyLender) },
-  };
-}
 
 async function visibleLoan(deps: Pick<LoanDeps, 'loans'>, principal: Principal, loanId: string): Promise<Loan> {
   const loan = await deps.loans.get(loanId);

@@ -6,7 +6,7 @@ import { notFound } from '../../shared/http/errors.ts';
 import type { PostRepaymentsRequestBody, ReversalRequestBody } from '../../shared/http/schemas.ts';
 import type { LoanStore, SyncWorkflow } from '../../shared/ports/stores.ts';
 import type { BatchReport, LoanEventRequestBody, LoanEventView, RepaymentView } from '../../shared/contracts/repayments.ts';
-import { localDate } from '../../shared/use-cases/ledger-writer.ts';
+import { businessDateAt } from '../../shared/domain/business-date.ts';
 import { bookLoanEvent, eventViewOf, reverseRepayment, splitAndBook, viewOf, type RepaymentBookDeps } from '../../shared/use-cases/loan-changes.ts';
 import { batchReport } from '../../shared/use-cases/repayment-batch.ts';
 
@@ -62,7 +62,7 @@ export async function getLoanRepayments(deps: RepaymentsDeps, principal: Princip
   const loan = await visibleLoan(deps, principal, loanId, () => notFound('loan', loanId));
   const { ledger } = await deps.repayments.load(loanId, 'ALL');
   const { account } = foldRepayments(loan, effective(ledger), loanEvents(ledger));
-  const today = localDate(deps.clock.now(), loan.terms.settlement.calendar);
+  const today = businessDateAt(deps.clock.now(), loan.terms.settlement.calendar);
   const lastValueDate = [...ledger.repayments, ...(ledger.events ?? [])].reduce((last, r) => (r.valueDate > last ? r.valueDate : last), loan.disbursementDate);
   const asOf = today > lastValueDate ? today : lastValueDate;
   const summary = account.summary(asOf);

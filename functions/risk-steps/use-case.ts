@@ -1,13 +1,11 @@
 import { DomainError, InvariantViolation } from '../../shared/domain/errors.ts';
-import { businessDateClosedAt } from '../../shared/domain/ledger-check.ts';
+import { businessDateClosedAt } from '../../shared/domain/business-date.ts';
 import { assessLoan, type RiskAssessment, type Room } from '../../shared/domain/risk.ts';
 import { endOf } from '../../shared/domain/repayment-booking.ts';
 import type { Clock, LoanStore, ProgramPoolStore, RepaymentStore, RiskRunReport, RiskRunStore } from '../../shared/ports/stores.ts';
 import { commitLedgerChange, firstLossRoom, guaranteeRoom, poolUse, type PoolRoom } from '../../shared/use-cases/ledger-writer.ts';
 import type { RiskShardResult, RiskStepInput } from './schema.ts';
 
-/** The platform's business calendar runs on China Standard Time (UTC+8, no daylight saving). */
-const BUSINESS_UTC_OFFSET_MINUTES = 8 * 60;
 
 export interface RiskDeps {
   readonly loans: Pick<LoanStore, 'get' | 'loanIdsOfShard'>;
@@ -22,7 +20,7 @@ function asRoom(room: PoolRoom): Room {
 }
 
 export async function runRiskStep(deps: RiskDeps, input: RiskStepInput): Promise<RiskShardResult | RiskRunReport> {
-  const businessDate = input.businessDate ?? businessDateClosedAt(input.scheduledTime ?? '', BUSINESS_UTC_OFFSET_MINUTES);
+  const businessDate = input.businessDate ?? businessDateClosedAt(input.scheduledTime ?? '');
   return input.step === 'AssessShard' ? assessShard(deps, input.shard, businessDate) : recordReport(deps, businessDate, input.shards);
 }
 

@@ -1,7 +1,7 @@
 import type { IdempotencyStore, RiskRunReport, RiskRunStore, WorkflowStarter } from '../../shared/ports/stores.ts';
 import type { Seal } from '../../shared/http/idempotency.ts';
 import { notFound } from '../../shared/http/errors.ts';
-import { startDailyRun } from '../ledger-checks/use-case.ts';
+import { startDailyRun } from '../../shared/use-cases/daily-runs.ts';
 
 export interface RiskUpdateDeps {
   readonly riskRuns: RiskRunStore;

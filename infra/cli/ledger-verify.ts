@@ -1,7 +1,8 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, createStores, type Tables } from '../../shared/adapters/dynamodb/index.ts';
 import { LOAN_SHARDS } from '../../shared/adapters/dynamodb/state-keys.ts';
-import { verifyShard, type ShardResult } from '../../functions/ledger-check-shard/use-case.ts';
+import type { ShardResult } from '../../shared/contracts/ledger-check.ts';
+import { verifyShard } from '../../functions/ledger-check-shard/use-case.ts';
 
 export interface VerifyOptions {
   /** A DynamoDB endpoint (DynamoDB Local under `npm start`); AWS when absent. */

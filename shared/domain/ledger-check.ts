@@ -1,4 +1,3 @@
-import { addDays } from './money/index.ts';
 import { applyLegs, balanceDifferences, imbalances, type Balances, type JournalEntry, type Position } from './ledger.ts';
 
 /** What the daily check found wrong with one loan's books; nothing, when they are right. */
@@ -65,13 +64,3 @@ function foldWithoutChecks(entries: readonly JournalEntry[]): Map<string, Balanc
   return books;
 }
 
-/**
- * The business date a run at `instant` closes: the day before the run's local date (a run just
- * after midnight checks the day that ended). `utcOffsetMinutes` is the calendar's fixed offset.
- */
-export function businessDateClosedAt(instant: string, utcOffsetMinutes: number): string {
-  const ms = Date.parse(instant);
-  if (Number.isNaN(ms)) throw new RangeError(`not an ISO instant: ${instant}`);
-  const local = new Date(ms + utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
-  return addDays(local, -1);
-}

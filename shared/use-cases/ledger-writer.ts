@@ -1,3 +1,4 @@
+import { businessDateAt } from '../domain/business-date.ts';
 import { RuleViolation, StateConflict } from '../domain/errors.ts';
 import { applyEntries, openPosition, type JournalEntry, type Position } from '../domain/ledger.ts';
 import type { Loan } from '../domain/loan.ts';
@@ -21,8 +22,6 @@ export const REPAYMENT_ATTEMPTS = 200;
 /** A transaction holds at most 100 items; the ledger, a record and the positions take their share. */
 const MAX_TRANSACTION_ITEMS = 100;
 
-/** The time zone of each settlement calendar: a value date is "in the future" by its local date. */
-const CALENDAR_ZONES: Readonly<Record<string, string>> = { CN: 'Asia/Shanghai', IN: 'Asia/Kolkata' };
 
 /** A change of a loan's book, decided on the book as read: done already, or to be written. */
 export type PlannedChange<R> =
@@ -53,7 +52,7 @@ export async function commitLedgerChange<R>(
   for (let attempt = 1; ; attempt++) {
     const { ledger, positions } = await deps.repayments.load(loan.loanId, from);
     const now = deps.clock.now();
-    const planned = await plan(ledger, localDate(now, loan.terms.settlement.calendar), now);
+    const planned = await plan(ledger, businessDateAt(now, loan.terms.settlement.calendar), now);
     if ('done' in planned) return planned.done;
     const changed = positionsAfter(loan, positions, planned.entries);
     const opened = changed.filter((p) => p.expectedVersion === 0).length;
@@ -110,11 +109,6 @@ export function positionsAfter(loan: Loan, positions: readonly Position[], entri
   });
 }
 
-/** The date at `now` where the program settles. */
-export function localDate(now: string, calendar: string): string {
-  const zone = CALENDAR_ZONES[calendar] ?? 'UTC';
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(now));
-}
 
 /** What a capped program pool leaves for a loan: nothing to cap, room under the cap, or not measured yet. */
 export type PoolRoom = { readonly kind: 'UNCAPPED' } | { readonly kind: 'CAPPED'; readonly pool: ProgramPool; readonly roomMinor: bigint } | { readonly kind: 'UNKNOWN' };

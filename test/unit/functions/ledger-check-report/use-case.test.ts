@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerDifference } from '../../../../shared/domain/ledger-check.ts';
 import { recordReport } from '../../../../functions/ledger-check-report/use-case.ts';
-import type { ShardResult } from '../../../../functions/ledger-check-shard/use-case.ts';
+import type { ShardResult } from '../../../../shared/contracts/ledger-check.ts';
 import { createInMemoryStores } from '../../../support/in-memory-stores.ts';
 
 const COMPLETED = '2025-03-01T16:03:00.000Z';

@@ -5,7 +5,8 @@ import { validate } from '../../../../shared/http/api.ts';
 import { HttpError } from '../../../../shared/http/errors.ts';
 import { bookLoanRequest } from '../../../../shared/http/schemas.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ExposureStore } from '../../../../shared/ports/stores.ts';
-import { bookLoan, getLoan, getLoanSchedule, loanView } from '../../../../functions/loans/use-case.ts';
+import { bookLoan, getLoan, getLoanSchedule } from '../../../../functions/loans/use-case.ts';
+import { loanView } from '../../../../shared/use-cases/loan-booking.ts';
 import {
   LEAD_ID,
   LOAN_ID,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bookWith } from '../../../../functions/loans/use-case.ts';
+import { bookWith } from '../../../../shared/use-cases/loan-booking.ts';
 import { assessShard, recordReport } from '../../../../functions/risk-steps/use-case.ts';
 import { splitAndBook } from '../../../../shared/use-cases/loan-changes.ts';
 import { loanShard } from '../../../../shared/adapters/dynamodb/state-keys.ts';

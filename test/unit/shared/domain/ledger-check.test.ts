@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { businessDateClosedAt, verifyLoanLedger } from '../../../../shared/domain/ledger-check.ts';
+import { verifyLoanLedger } from '../../../../shared/domain/ledger-check.ts';
 import { applyEntry, openPosition, type JournalEntry, type Position } from '../../../../shared/domain/ledger.ts';
 import { bookLoan } from '../../../../shared/domain/loan.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aBookLoanRequest, aProgram, lenderMap } from '../../../support/builders.ts';
 
-const CST = 8 * 60;
 const ENTRY_ID = `DISBURSEMENT#${LOAN_ID}`;
 
 /** The default loan's entry and the positions booked with it. */
@@ -79,35 +78,3 @@ describe('verifyLoanLedger', () => {
   });
 });
 
-describe('businessDateClosedAt (UTC+8)', () => {
-  it('closes the day that just ended at local midnight', () => {
-    expect(businessDateClosedAt('2025-03-01T16:00:00Z', CST)).toBe('2025-03-01');
-    expect(businessDateClosedAt('2025-03-01T16:05:00.000Z', CST)).toBe('2025-03-01');
-  });
-
-  it('one millisecond before local midnight is still the earlier local day', () => {
-    expect(businessDateClosedAt('2025-03-01T15:59:59.999Z', CST)).toBe('2025-02-28');
-  });
-
-  it('crosses month ends, leap and common years', () => {
-    expect(businessDateClosedAt('2024-02-29T16:00:00Z', CST)).toBe('2024-02-29');
-    expect(businessDateClosedAt('2025-02-28T16:00:00Z', CST)).toBe('2025-02-28');
-    expect(businessDateClosedAt('2025-04-30T16:30:00Z', CST)).toBe('2025-04-30');
-  });
-
-  it('crosses the year end', () => {
-    expect(businessDateClosedAt('2024-12-31T16:00:00Z', CST)).toBe('2024-12-31');
-    expect(businessDateClosedAt('2024-12-31T15:59:59Z', CST)).toBe('2024-12-30');
-    expect(businessDateClosedAt('2025-01-01T00:30:00+08:00', CST)).toBe('2024-12-31');
-  });
-
-  it('uses the offset it is given', () => {
-    expect(businessDateClosedAt('2025-03-01T00:00:00Z', 0)).toBe('2025-02-28');
-    expect(businessDateClosedAt('2025-03-01T04:00:00Z', -5 * 60)).toBe('2025-02-27');
-  });
-
-  it('refuses a value that is not an instant', () => {
-    expect(() => businessDateClosedAt('yesterday', CST)).toThrow(new RangeError('not an ISO instant: yesterday'));
-    expect(() => businessDateClosedAt('', CST)).toThrow(RangeError);
-  });
-});

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { cachedLoans } from '../../../../shared/use-cases/loan-cache.ts';
 import type { RepaymentStepInput, RepaymentStepResult, RepaymentView } from '../../../../shared/contracts/repayments.ts';
 import { splitAndBook, type RepaymentBookDeps } from '../../../../shared/use-cases/loan-changes.ts';
-import { REPAYMENT_ATTEMPTS, localDate, positionsAfter } from '../../../../shared/use-cases/ledger-writer.ts';
+import { REPAYMENT_ATTEMPTS, positionsAfter } from '../../../../shared/use-cases/ledger-writer.ts';
 import { ESCROW, applyEntry, foldEntries, openPosition, type JournalEntry, type Position } from '../../../../shared/domain/ledger.ts';
 import { disbursementEntry, type Loan } from '../../../../shared/domain/loan.ts';
 import type { RepaymentRequestBody } from '../../../../shared/http/schemas.ts';
@@ -340,20 +340,6 @@ describe('positionsAfter', () => {
 
   it('returns every position unchanged for no entries', () => {
     expect(positionsAfter(loan, opened, [])).toEqual(opened.map((position) => ({ position, expectedVersion: 1 })));
-  });
-});
-
-describe('localDate', () => {
-  it("is the date in the program's settlement calendar", () => {
-    // 2026-11-29T17:00Z is 2026-11-30 01:00 in Shanghai and 2026-11-29 22:30 in Kolkata
-    expect(localDate('2026-11-29T17:00:00Z', 'CN')).toBe('2026-11-30');
-    expect(localDate('2026-11-29T17:00:00Z', 'IN')).toBe('2026-11-29');
-    expect(localDate('2026-11-29T18:30:00Z', 'IN')).toBe('2026-11-30');
-    expect(localDate('2026-11-29T15:59:59Z', 'CN')).toBe('2026-11-29');
-  });
-
-  it('is the UTC date for a calendar it does not know', () => {
-    expect(localDate('2026-11-29T23:59:59Z', 'XX')).toBe('2026-11-29');
   });
 });
 
