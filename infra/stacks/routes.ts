@@ -1,7 +1,8 @@
+import { ROUTES, type ApiFunctionName } from '../../shared/http/routes.ts';
+import type { PrincipalRole } from '../../shared/domain/access.ts';
 import type { ClientScope } from '../config.ts';
 
-/** The function folders behind the HTTP API (docs/architecture.md, Functions and routes). */
-export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates';
+export type { ApiFunctionName };
 
 export interface ApiRoute {
   readonly method: 'GET' | 'POST';
@@ -11,37 +12,15 @@ export interface ApiRoute {
   readonly scopes?: readonly ClientScope[];
 }
 
-const LEAD: readonly ClientScope[] = ['lead'];
-const PARTNER: readonly ClientScope[] = ['partner'];
-const ANY: readonly ClientScope[] = ['lead', 'partner', 'finance'];
+/** The client scope that carries each role. */
+const SCOPE_OF: Readonly<Record<PrincipalRole, ClientScope>> = { LEAD: 'lead', PARTNER: 'partner', FINANCE: 'finance' };
 
-/** Every route of the API, with the scopes API Gateway checks before the function runs. */
-export const API_ROUTES: readonly ApiRoute[] = [
-  { method: 'POST', path: '/v1/lenders', function: 'lenders', scopes: LEAD },
-  { method: 'GET', path: '/v1/lenders', function: 'lenders', scopes: ANY },
-  { method: 'GET', path: '/v1/lenders/{lenderId}', function: 'lenders', scopes: ANY },
-  { method: 'GET', path: '/v1/lenders/{lenderId}/positions', function: 'positions', scopes: ANY },
-  { method: 'GET', path: '/v1/lenders/{lenderId}/profit', function: 'positions', scopes: ANY },
-  { method: 'POST', path: '/v1/programs', function: 'programs', scopes: LEAD },
-  { method: 'GET', path: '/v1/programs', function: 'programs', scopes: ANY },
-  { method: 'GET', path: '/v1/programs/{programId}', function: 'programs', scopes: ANY },
-  { method: 'POST', path: '/v1/loans', function: 'loans', scopes: LEAD },
-  { method: 'GET', path: '/v1/loans/{loanId}', function: 'loans', scopes: ANY },
-  { method: 'GET', path: '/v1/loans/{loanId}/schedule', function: 'loans', scopes: ANY },
-  { method: 'GET', path: '/v1/loans/{loanId}/repayments', function: 'repayments', scopes: ANY },
-  { method: 'POST', path: '/v1/loans/{loanId}/transfers', function: 'repayments', scopes: LEAD },
-  { method: 'POST', path: '/v1/loans/{loanId}/write-off', function: 'repayments', scopes: LEAD },
-  { method: 'POST', path: '/v1/repayments', function: 'repayments', scopes: LEAD },
-  { method: 'GET', path: '/v1/repayments/{repaymentId}', function: 'repayments', scopes: ANY },
-  { method: 'POST', path: '/v1/repayments/{repaymentId}/reversal', function: 'repayments', scopes: LEAD },
-  { method: 'POST', path: '/v1/applications', function: 'applications', scopes: LEAD },
-  { method: 'GET', path: '/v1/applications', function: 'applications', scopes: ANY },
-  { method: 'GET', path: '/v1/applications/{applicationId}', function: 'applications', scopes: ANY },
-  { method: 'POST', path: '/v1/applications/{applicationId}/decisions', function: 'applications', scopes: PARTNER },
-  { method: 'POST', path: '/v1/applications/{applicationId}/disbursement', function: 'applications', scopes: LEAD },
-  { method: 'POST', path: '/v1/ledger-checks', function: 'ledger-checks', scopes: ['lead', 'finance'] },
-  { method: 'GET', path: '/v1/ledger-checks/{businessDate}', function: 'ledger-checks', scopes: ANY },
-  { method: 'POST', path: '/v1/risk-updates', function: 'risk-updates', scopes: ['lead', 'finance'] },
-  { method: 'GET', path: '/v1/risk-updates/{businessDate}', function: 'risk-updates', scopes: ANY },
-  { method: 'GET', path: '/v1/openapi.json', function: 'openapi' },
-];
+/**
+ * Every route of the API with the scopes API Gateway checks before the function runs: the one
+ * route table (`shared/http/routes.ts`), so the gateway and the handlers' role checks agree.
+ */
+export const API_ROUTES: readonly ApiRoute[] = ROUTES.map((route) => {
+  const [method, path] = route.routeKey.split(' ') as ['GET' | 'POST', string];
+  const roles: readonly PrincipalRole[] = route.roles;
+  return { method, path, function: route.function, ...(roles.length === 0 ? {} : { scopes: roles.map((role) => SCOPE_OF[role]) }) };
+});

@@ -19,11 +19,18 @@ import {
 } from './schemas.ts';
 
 /**
- * Every route of the API, who may call it and what it takes. The handlers, the OpenAPI document
- * and the access-matrix test all read this one list.
+ * Every route of the API, the function behind it, who may call it and what it takes. The CDK
+ * stack (routes, integrations and the scopes API Gateway checks), the local HTTP server (through
+ * the template), the handlers' role checks, the OpenAPI document and the access-matrix test all
+ * read this one list.
  */
+/** The function folders behind the HTTP API (docs/architecture.md, Functions and routes). */
+export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates';
+
 export interface RouteSpec {
   readonly routeKey: string;
+  /** The function that serves it. */
+  readonly function: ApiFunctionName;
   readonly operationId: string;
   readonly summary: string;
   /** Empty for public routes. */
@@ -40,33 +47,33 @@ export interface RouteSpec {
 const ALL: readonly PrincipalRole[] = ['LEAD', 'PARTNER', 'FINANCE'];
 
 export const ROUTES = [
-  { routeKey: 'GET /v1/openapi.json', operationId: 'getOpenApi', summary: 'This API described as OpenAPI 3.1', roles: [], idempotent: false, successStatus: 200 },
-  { routeKey: 'POST /v1/lenders', operationId: 'createLender', summary: 'Register a lender', roles: ['LEAD'], requestSchema: createLenderRequest, idempotent: true, successStatus: 201 },
-  { routeKey: 'GET /v1/lenders', operationId: 'listLenders', summary: 'List the lenders the caller may see', roles: ALL, idempotent: false, successStatus: 200 },
-  { routeKey: 'GET /v1/lenders/{lenderId}', operationId: 'getLender', summary: 'One lender', roles: ALL, idempotent: false, successStatus: 200 },
-  { routeKey: 'GET /v1/lenders/{lenderId}/positions', operationId: 'getLenderPositions', summary: "A lender's outstanding principal per loan and in total", roles: ALL, idempotent: false, successStatus: 200 },
-  { routeKey: 'GET /v1/lenders/{lenderId}/profit', operationId: 'getLenderProfit', summary: "A lender's profit of a month: interest, penalty, fees and spread, guarantee fees, losses absorbed, net", roles: ALL, querySchema: profitQuery, idempotent: false, successStatus: 200 },
-  { routeKey: 'POST /v1/programs', operationId: 'createProgram', summary: 'Create a program, or its next version', roles: ['LEAD'], requestSchema: createProgramRequest, idempotent: true, successStatus: 201 },
-  { routeKey: 'GET /v1/programs', operationId: 'listPrograms', summary: 'Latest version of each program the caller may see', roles: ALL, idempotent: false, successStatus: 200 },
-  { routeKey: 'GET /v1/programs/{programId}', operationId: 'getProgram', summary: 'A program, latest or ?version=N', roles: ALL, querySchema: versionQuery, idempotent: false, successStatus: 200 },
-  { routeKey: 'POST /v1/loans', operationId: 'bookLoan', summary: 'Book a loan with its funding plan and disbursement', roles: ['LEAD'], requestSchema: bookLoanRequest, idempotent: true, successStatus: 201 },
-  { routeKey: 'GET /v1/loans/{loanId}', operationId: 'getLoan', summary: "A loan; a partner sees only its own part", roles: ALL, idempotent: false, successStatus: 200 },
-  { routeKey: 'GET /v1/loans/{loanId}/schedule', operationId: 'getLoanSchedule', summary: "The borrower's schedule and each lender's sub-schedule; a partner sees its own", roles: ALL, idempotent: false, successStatus: 200 },
-  { routeKey: 'GET /v1/loans/{loanId}/repayments', operationId: 'getLoanRepayments', summary: "The loan's repayment account: dues, days past due, each lender's outstanding, every repayment; a partner sees its own part", roles: ALL, idempotent: false, successStatus: 200 },
-  { routeKey: 'POST /v1/loans/{loanId}/transfers', operationId: 'transferShare', summary: "A lender sells some or all of its part of a loan to another funding participant from a value date; refused if a regulatory minimum would break", roles: ['LEAD'], requestSchema: transferRequest, idempotent: false, keyInBody: 'transferId', successStatus: 201 },
-  { routeKey: 'POST /v1/loans/{loanId}/write-off', operationId: 'writeOffLoan', summary: "Write a loan off: each lender's outstanding principal (or the guarantor's claim) becomes a loss, shared per the program", roles: ['LEAD'], requestSchema: writeOffRequest, idempotent: false, keyInBody: 'writeOffId', successStatus: 201 },
-  { routeKey: 'POST /v1/repayments', operationId: 'postRepayments', summary: 'Book repayments (1 to 100); each repaymentId is its idempotency key, answered one by one in order', roles: ['LEAD'], requestSchema: postRepaymentsRequest, idempotent: false, keyInBody: 'repayments[].repaymentId', successStatus: 200 },
-  { routeKey: 'GET /v1/repayments/{repaymentId}', operationId: 'getRepayment', summary: 'A repayment as booked now, with its split; a partner sees its own part', roles: ALL, idempotent: false, successStatus: 200 },
-  { routeKey: 'POST /v1/repayments/{repaymentId}/reversal', operationId: 'reverseRepayment', summary: 'Reverse a bounced or mistaken repayment: the exact negative of its booking, as its own entry', roles: ['LEAD'], requestSchema: reversalRequest, idempotent: false, keyInBody: 'reversalId', successStatus: 200 },
-  { routeKey: 'POST /v1/applications', operationId: 'createApplication', summary: 'Submit an application for joint review', roles: ['LEAD'], requestSchema: createApplicationRequest, idempotent: true, successStatus: 202 },
-  { routeKey: 'GET /v1/applications', operationId: 'listApplications', summary: "The lead's applications by status (pending reviews by default); for a partner, what awaits its decision", roles: ALL, querySchema: applicationsQuery, idempotent: false, successStatus: 200 },
-  { routeKey: 'GET /v1/applications/{applicationId}', operationId: 'getApplication', summary: 'State, decisions, plan, reasons and timeline of an application', roles: ALL, idempotent: false, successStatus: 200 },
-  { routeKey: 'POST /v1/applications/{applicationId}/decisions', operationId: 'decideApplication', summary: "A partner's decision on its part, once, before the review closes", roles: ['PARTNER'], requestSchema: decisionRequest, idempotent: true, successStatus: 201 },
-  { routeKey: 'POST /v1/applications/{applicationId}/disbursement', operationId: 'confirmDisbursement', summary: "The lead's disbursement confirmation, failure or cancellation", roles: ['LEAD'], requestSchema: disbursementRequest, idempotent: true, successStatus: 202 },
-  { routeKey: 'POST /v1/ledger-checks', operationId: 'startLedgerCheck', summary: 'Start the ledger check of a business date', roles: ['LEAD', 'FINANCE'], requestSchema: startLedgerCheckRequest, idempotent: true, successStatus: 202 },
-  { routeKey: 'GET /v1/ledger-checks/{businessDate}', operationId: 'getLedgerCheck', summary: 'The ledger check report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
-  { routeKey: 'POST /v1/risk-updates', operationId: 'startRiskUpdate', summary: 'Run the daily risk update of a business date again (DPD, class, compensation, write-off)', roles: ['LEAD', 'FINANCE'], requestSchema: startRiskUpdateRequest, idempotent: true, successStatus: 202 },
-  { routeKey: 'GET /v1/risk-updates/{businessDate}', operationId: 'getRiskUpdate', summary: 'The risk update report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/openapi.json', function: 'openapi', operationId: 'getOpenApi', summary: 'This API described as OpenAPI 3.1', roles: [], idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/lenders', function: 'lenders', operationId: 'createLender', summary: 'Register a lender', roles: ['LEAD'], requestSchema: createLenderRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'GET /v1/lenders', function: 'lenders', operationId: 'listLenders', summary: 'List the lenders the caller may see', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/lenders/{lenderId}', function: 'lenders', operationId: 'getLender', summary: 'One lender', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/lenders/{lenderId}/positions', function: 'positions', operationId: 'getLenderPositions', summary: "A lender's outstanding principal per loan and in total", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/lenders/{lenderId}/profit', function: 'positions', operationId: 'getLenderProfit', summary: "A lender's profit of a month: interest, penalty, fees and spread, guarantee fees, losses absorbed, net", roles: ALL, querySchema: profitQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/programs', function: 'programs', operationId: 'createProgram', summary: 'Create a program, or its next version', roles: ['LEAD'], requestSchema: createProgramRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'GET /v1/programs', function: 'programs', operationId: 'listPrograms', summary: 'Latest version of each program the caller may see', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/programs/{programId}', function: 'programs', operationId: 'getProgram', summary: 'A program, latest or ?version=N', roles: ALL, querySchema: versionQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/loans', function: 'loans', operationId: 'bookLoan', summary: 'Book a loan with its funding plan and disbursement', roles: ['LEAD'], requestSchema: bookLoanRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'GET /v1/loans/{loanId}', function: 'loans', operationId: 'getLoan', summary: "A loan; a partner sees only its own part", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/loans/{loanId}/schedule', function: 'loans', operationId: 'getLoanSchedule', summary: "The borrower's schedule and each lender's sub-schedule; a partner sees its own", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/loans/{loanId}/repayments', function: 'repayments', operationId: 'getLoanRepayments', summary: "The loan's repayment account: dues, days past due, each lender's outstanding, every repayment; a partner sees its own part", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/loans/{loanId}/transfers', function: 'repayments', operationId: 'transferShare', summary: "A lender sells some or all of its part of a loan to another funding participant from a value date; refused if a regulatory minimum would break", roles: ['LEAD'], requestSchema: transferRequest, idempotent: false, keyInBody: 'transferId', successStatus: 201 },
+  { routeKey: 'POST /v1/loans/{loanId}/write-off', function: 'repayments', operationId: 'writeOffLoan', summary: "Write a loan off: each lender's outstanding principal (or the guarantor's claim) becomes a loss, shared per the program", roles: ['LEAD'], requestSchema: writeOffRequest, idempotent: false, keyInBody: 'writeOffId', successStatus: 201 },
+  { routeKey: 'POST /v1/repayments', function: 'repayments', operationId: 'postRepayments', summary: 'Book repayments (1 to 100); each repaymentId is its idempotency key, answered one by one in order', roles: ['LEAD'], requestSchema: postRepaymentsRequest, idempotent: false, keyInBody: 'repayments[].repaymentId', successStatus: 200 },
+  { routeKey: 'GET /v1/repayments/{repaymentId}', function: 'repayments', operationId: 'getRepayment', summary: 'A repayment as booked now, with its split; a partner sees its own part', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/repayments/{repaymentId}/reversal', function: 'repayments', operationId: 'reverseRepayment', summary: 'Reverse a bounced or mistaken repayment: the exact negative of its booking, as its own entry', roles: ['LEAD'], requestSchema: reversalRequest, idempotent: false, keyInBody: 'reversalId', successStatus: 200 },
+  { routeKey: 'POST /v1/applications', function: 'applications', operationId: 'createApplication', summary: 'Submit an application for joint review', roles: ['LEAD'], requestSchema: createApplicationRequest, idempotent: true, successStatus: 202 },
+  { routeKey: 'GET /v1/applications', function: 'applications', operationId: 'listApplications', summary: "The lead's applications by status (pending reviews by default); for a partner, what awaits its decision", roles: ALL, querySchema: applicationsQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/applications/{applicationId}', function: 'applications', operationId: 'getApplication', summary: 'State, decisions, plan, reasons and timeline of an application', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/applications/{applicationId}/decisions', function: 'applications', operationId: 'decideApplication', summary: "A partner's decision on its part, once, before the review closes", roles: ['PARTNER'], requestSchema: decisionRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'POST /v1/applications/{applicationId}/disbursement', function: 'applications', operationId: 'confirmDisbursement', summary: "The lead's disbursement confirmation, failure or cancellation", roles: ['LEAD'], requestSchema: disbursementRequest, idempotent: true, successStatus: 202 },
+  { routeKey: 'POST /v1/ledger-checks', function: 'ledger-checks', operationId: 'startLedgerCheck', summary: 'Start the ledger check of a business date', roles: ['LEAD', 'FINANCE'], requestSchema: startLedgerCheckRequest, idempotent: true, successStatus: 202 },
+  { routeKey: 'GET /v1/ledger-checks/{businessDate}', function: 'ledger-checks', operationId: 'getLedgerCheck', summary: 'The ledger check report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/risk-updates', function: 'risk-updates', operationId: 'startRiskUpdate', summary: 'Run the daily risk update of a business date again (DPD, class, compensation, write-off)', roles: ['LEAD', 'FINANCE'], requestSchema: startRiskUpdateRequest, idempotent: true, successStatus: 202 },
+  { routeKey: 'GET /v1/risk-updates/{businessDate}', function: 'risk-updates', operationId: 'getRiskUpdate', summary: 'The risk update report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteKey = (typeof ROUTES)[number]['routeKey'];

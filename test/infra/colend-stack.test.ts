@@ -342,9 +342,10 @@ describe('HTTP API', () => {
     ['GET /v1/lenders/{lenderId}/positions', 'positions', ANY],
     ['GET /v1/lenders/{lenderId}/profit', 'positions', ANY],
     ['POST /v1/ledger-checks', 'ledger-checks', ['colend/lead', 'colend/finance']],
-    ['GET /v1/ledger-checks/{businessDate}', 'ledger-checks', ANY],
+    // Lead and finance only, at the gateway as in the function (one route table).
+    ['GET /v1/ledger-checks/{businessDate}', 'ledger-checks', ['colend/lead', 'colend/finance']],
     ['POST /v1/risk-updates', 'risk-updates', ['colend/lead', 'colend/finance']],
-    ['GET /v1/risk-updates/{businessDate}', 'risk-updates', ANY],
+    ['GET /v1/risk-updates/{businessDate}', 'risk-updates', ['colend/lead', 'colend/finance']],
     ['GET /v1/openapi.json', 'openapi', undefined],
   ];
 
