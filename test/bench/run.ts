@@ -7,6 +7,7 @@
 import { startLocalStack } from '../../infra/local/stack.ts';
 import { benchBooking, printBooking } from './booking.ts';
 import { benchLongLoan, printLongLoan } from './long-loan.ts';
+import { benchWriteFloor, printWriteFloor } from './floor.ts';
 import { NO_COUNTS, benchRepayments, printRepayments } from './repayments.ts';
 import { benchReview, printReview } from './review.ts';
 import { benchSplit } from './split.ts';
@@ -51,9 +52,12 @@ try {
   console.log(perUnit(before, review.applications + review.failures, 'application, intake to booked', review.polls));
   // Last, so the figures above run on the same data as before repayments were measured.
   printLongLoan(await benchLongLoan(stack));
+  const floor = await benchWriteFloor(stack);
+  printWriteFloor(floor);
   await benchRepayments(stack, 80, 0); // warm-up
   const repayment = await benchRepayments(stack, repayments, repaymentBatches);
   printRepayments(repayment);
+  console.log(`  repayments end to end / the transaction floor: ${((100 * repayment.perSecond) / floor.transactionsPerSecond).toFixed(0)}%`);
 } finally {
   await stack.stop();
 }

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient, PutItemCommand, TransactWriteItemsCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { LOCAL_CREDENTIALS, type LocalStack } from '../../infra/local/stack.ts';
+import { LOCAL_REGION } from '../../infra/local/template.ts';
+
+/**
+ * The local write floor: what DynamoDB Local itself takes, with the same SDK and 8 clients, before
+ * any of Colend's work. Single PutItems of one item the size of a repayment's, and
+ * TransactWriteItems of as many items as a repayment writes (head, event, entry, record), each
+ * under 1 KB. A repayment end to end is measured against the second. Prints; asserts nothing.
+ */
+
+const CLIENTS = 8;
+/** A repayment writes four items in one transaction. */
+const ITEMS_PER_REPAYMENT = 4;
+
+function item(pk: string, sk: string): Record<string, AttributeValue> {
+  return { pk: { S: pk }, sk: { S: sk }, entityType: { S: 'Floor' }, payload: { S: 'x'.repeat(800) } };
+}
+
+async function rate(clients: number, perClient: number, op: (client: number, i: number) => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await Promise.all(Array.from({ length: clients }, async (_, c) => {
+    for (let i = 0; i < perClient; i++) await op(c, i);
+  }));
+  return (clients * perClient * 1000) / (performance.now() - started);
+}
+
+export async function benchWriteFloor(stack: LocalStack, perClient = 250) {
+  const client = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const table = [...stack.tables.created, ...stack.tables.existing].find((t) => t.logicalId.startsWith('LedgerTable'))?.tableName;
+  if (table === undefined) throw new Error('no ledger table');
+  const run = randomUUID().slice(0, 8);
+  try {
+    await rate(CLIENTS, 20, (c, i) => client.send(new PutItemCommand({ TableName: table, Item: item(`FLOOR#${run}#warm`, `${c}#${i}`) })));
+    const putsPerSecond = await rate(CLIENTS, perClient, (c, i) => client.send(new PutItemCommand({ TableName: table, Item: item(`FLOOR#${run}#${c}`, `P#${i}`) })));
+    const transactionsPerSecond = await rate(CLIENTS, perClient, (c, i) =>
+      client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: Array.from({ length: ITEMS_PER_REPAYMENT }, (_, k) => ({
+            Put: { TableName: table, Item: item(`FLOOR#${run}#${c}#${i}`, `T#${k}`), ConditionExpression: 'attribute_not_exists(pk)' },
+          })),
+        }),
+      ),
+    );
+    return { putsPerSecond, transactionsPerSecond };
+  } finally {
+    client.destroy();
+  }
+}
+
+export type WriteFloor = Awaited<ReturnType<typeof benchWriteFloor>>;
+
+export function printWriteFloor(floor: WriteFloor): void {
+  console.log(
+    `local write floor, ${CLIENTS} clients on DynamoDB Local: ${floor.putsPerSecond.toFixed(1)} PutItem/s, ` +
+      `${floor.transactionsPerSecond.toFixed(1)} TransactWriteItems/s of ${ITEMS_PER_REPAYMENT} items (a repayment's)`,
+  );
+}
