@@ -88,9 +88,6 @@ export type RepaymentStepResult = RepaymentChangeResult | LoanEventResult | Refu
 
 // A collection batch (the RepaymentBatch workflow) -------------------------------------------------
 
-/** Input of the workflow: the rows of one call or one file, in their order. */
-export const repaymentBatchInput = z.strictObject({ repayments: z.array(z.unknown()).min(1).max(1_000) });
-
 /** One loan's rows, in the batch's order; `index` is the row's place in the batch. */
 export const loanGroup = z.strictObject({ loanId: id, rows: z.array(z.strictObject({ index: z.number().int().min(0), repayment: repaymentRequest })).min(1) });
 export type LoanGroup = z.output<typeof loanGroup>;
@@ -128,9 +125,3 @@ export interface BatchReport {
     readonly refusedByCode: Readonly<Record<string, number>>;
   };
 }
-
-/** Input of the Report step: the grouping and each group's results (the Map's output). */
-export const batchReportInput = z.strictObject({
-  grouped: z.strictObject({ rows: z.number().int().min(0), groups: z.array(z.unknown()), refused: z.array(z.unknown()) }),
-  booked: z.array(z.unknown()),
-});

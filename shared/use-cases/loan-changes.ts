@@ -31,6 +31,13 @@ import type {
   RepaymentView,
 } from '../contracts/repayments.ts';
 
+/**
+ * The changes of a loan's book, for every function that makes one: a repayment, a reversal, a
+ * compensation, a write-off or a transfer, each decided by the domain (`repayment-booking.ts`) and
+ * written through the ledger writer; the views the API and the events show of them.
+ * docs/repayment-booking.md.
+ */
+
 export interface RepaymentBookDeps {
   readonly loan: (loanId: string) => Promise<Loan | null>;
   readonly repayments: RepaymentStore;
