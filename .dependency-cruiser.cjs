@@ -29,6 +29,14 @@ module.exports = {
       to: { path: '^functions/', pathNot: '^functions/$1/' },
     },
     {
+      name: 'only-the-edge-speaks-http',
+      comment:
+        'Status codes, requests and headers live in shared/http and the handlers; the domain, ports, adapters, use cases, contracts, workflows and each function\'s use case take typed inputs and return results or domain errors',
+      severity: 'error',
+      from: { path: ['^shared/(domain|ports|adapters|use-cases|contracts)/', '^workflows/', '^functions/[^/]+/(use-case|schema)\\.ts$'] },
+      to: { path: '^shared/http/' },
+    },
+    {
       name: 'functions-do-not-import-infra',
       severity: 'error',
       from: { path: '^(functions|workflows)' },

@@ -3,8 +3,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { StepFunctionsResumer, StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
-import { apiHandler, callerOf, idempotentWrite, pathParam, validate } from '../../shared/http/api.ts';
-import { applicationsQuery, type CreateApplicationRequest, type DecisionRequest, type DisbursementRequest } from '../../shared/http/schemas.ts';
+import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
+import { applicationsQuery, type CreateApplicationRequest, type DecisionRequest, type DisbursementRequest } from '../../shared/contracts/schemas.ts';
 import { createApplication, decide, getApplication, listApplications, reportDisbursement, resumeReview, startReview } from './use-case.ts';
 
 const logger = new Logger();

@@ -1,6 +1,6 @@
 import { restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { validateApplication, type Application } from '../../shared/domain/application.ts';
-import { RuleViolation, StateConflict } from '../../shared/domain/errors.ts';
+import { RuleViolation, StateConflict, NotFound } from '../../shared/domain/errors.ts';
 import { decideAsk, outcomeOf, type Ask } from '../../shared/domain/review.ts';
 import {
   WriteConflict,
@@ -13,9 +13,8 @@ import {
   type TaskResumer,
   type WorkflowStarter,
 } from '../../shared/ports/stores.ts';
-import type { Seal } from '../../shared/http/idempotency.ts';
-import { notFound } from '../../shared/http/errors.ts';
-import type { CreateApplicationRequest, DecisionRequest, DisbursementRequest } from '../../shared/http/schemas.ts';
+import type { Seal } from '../../shared/ports/stores.ts';
+import type { CreateApplicationRequest, DecisionRequest, DisbursementRequest } from '../../shared/contracts/schemas.ts';
 import { programOf } from '../../shared/use-cases/loan-booking.ts';
 
 export interface ApplicationDeps {
@@ -85,11 +84,11 @@ function ownDetail(detail: Readonly<Record<string, unknown>>, lenderId: string):
 /** The lead and the platform see everything; a partner only an application it was asked about. */
 export async function getApplication(deps: Pick<ApplicationDeps, 'applications'>, principal: Principal, applicationId: string): Promise<ApplicationView> {
   const record = await deps.applications.get(applicationId);
-  if (!record) throw notFound('application', applicationId);
+  if (!record) throw new NotFound('application', applicationId);
   const asks = await deps.applications.asks(applicationId);
   const only = restrictedTo(principal);
   if (only === null) return { ...record, asks };
-  if (!asks.some((a) => a.lenderId === only)) throw notFound('application', applicationId);
+  if (!asks.some((a) => a.lenderId === only)) throw new NotFound('application', applicationId);
   return partnerView(record, asks, only);
 }
 
@@ -116,7 +115,7 @@ export async function listApplications(deps: Pick<ApplicationDeps, 'applications
 export async function decide(deps: ApplicationDeps, principal: Principal, applicationId: string, input: DecisionRequest, seal: Seal, now: string): Promise<void> {
   const lenderId = principal.lenderId ?? '';
   const ask = await deps.applications.ask(applicationId, lenderId);
-  if (!ask) throw notFound('application', applicationId);
+  if (!ask) throw new NotFound('application', applicationId);
   const { taskToken: _token, ...open } = ask;
   const decided = decideAsk(open, input, principal.clientId, now);
   const event = decided.state === 'APPROVED' ? 'PARTNER_APPROVED' : 'PARTNER_DECLINED';
@@ -144,7 +143,7 @@ const FAILURES = { FAILED: 'DisbursementFailed', CANCELLED: 'DisbursementCancell
 /** The lead reports the disbursement of a planned loan, its failure, or cancels it. */
 export async function reportDisbursement(deps: ApplicationDeps, applicationId: string, input: DisbursementRequest, seal: Seal, now: string): Promise<void> {
   const record = await deps.applications.get(applicationId);
-  if (!record) throw notFound('application', applicationId);
+  if (!record) throw new NotFound('application', applicationId);
   const token = record.status === 'AWAITING_DISBURSEMENT' ? await deps.applications.disbursementToken(applicationId) : null;
   if (token === null) {
     throw new StateConflict('NOT_AWAITING_DISBURSEMENT', `application ${applicationId} is ${record.status}, not awaiting its disbursement`, {

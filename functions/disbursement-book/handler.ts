@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
-import { validate } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
 import { bookFromApplicationInput } from './schema.ts';
 import { bookFromApplication } from './use-case.ts';
 

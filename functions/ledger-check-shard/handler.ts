@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
-import { validate } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
 import { verifyShardInput } from './schema.ts';
 import type { ShardResult } from '../../shared/contracts/ledger-check.ts';
 import { verifyShard } from './use-case.ts';

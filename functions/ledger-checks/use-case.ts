@@ -1,6 +1,6 @@
+import { NotFound } from '../../shared/domain/errors.ts';
 import type { IdempotencyStore, LedgerCheckReport, LedgerCheckStore, WorkflowStarter } from '../../shared/ports/stores.ts';
-import type { Seal } from '../../shared/http/idempotency.ts';
-import { notFound } from '../../shared/http/errors.ts';
+import type { Seal } from '../../shared/ports/stores.ts';
 import { startDailyRun } from '../../shared/use-cases/daily-runs.ts';
 
 export interface LedgerCheckDeps {
@@ -19,6 +19,6 @@ export async function startLedgerCheck(deps: LedgerCheckDeps, businessDate: stri
 
 export async function getLedgerCheck(deps: LedgerCheckDeps, businessDate: string): Promise<LedgerCheckReport> {
   const report = await deps.ledgerChecks.get(businessDate);
-  if (!report) throw notFound('ledgerCheck', businessDate);
+  if (!report) throw new NotFound('ledgerCheck', businessDate);
   return report;
 }

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
-import type { CreateLenderRequest } from '../../shared/http/schemas.ts';
+import type { CreateLenderRequest } from '../../shared/contracts/schemas.ts';
 import { createLender, getLender, listLenders } from './use-case.ts';
 
 const logger = new Logger();

@@ -1,9 +1,8 @@
 import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { lenderView, validateLender, type Lender } from '../../shared/domain/lender.ts';
-import type { LenderStore } from '../../shared/ports/stores.ts';
-import type { Seal } from '../../shared/http/idempotency.ts';
-import { notFound } from '../../shared/http/errors.ts';
-import type { CreateLenderRequest } from '../../shared/http/schemas.ts';
+import { NotFound } from '../../shared/domain/errors.ts';
+import type { LenderStore, Seal } from '../../shared/ports/stores.ts';
+import type { CreateLenderRequest } from '../../shared/contracts/schemas.ts';
 
 export interface LenderDeps {
   readonly lenders: LenderStore;
@@ -23,6 +22,6 @@ export async function listLenders(deps: LenderDeps, principal: Principal): Promi
 /** Another lender's record answers 404, exactly as a lender that does not exist. */
 export async function getLender(deps: LenderDeps, principal: Principal, lenderId: string): Promise<ReturnType<typeof lenderView>> {
   const lender = canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
-  if (!lender) throw notFound('lender', lenderId);
+  if (!lender) throw new NotFound('lender', lenderId);
   return lenderView(lender);
 }

@@ -1,3 +1,4 @@
+import { NotFound } from '../../shared/domain/errors.ts';
 import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { bookWith, loanView, programOf, type LoanDeps } from '../../shared/use-cases/loan-booking.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
@@ -5,9 +6,8 @@ import type { LenderSchedule, Schedule } from '../../shared/domain/schedule.ts';
 import type { RepaymentStore } from '../../shared/ports/stores.ts';
 import { foldRepayments, type LoanAccount } from '../../shared/domain/loan-account.ts';
 import { HEAD_ONLY, effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
-import type { Seal } from '../../shared/http/idempotency.ts';
-import { notFound } from '../../shared/http/errors.ts';
-import type { BookLoanRequestBody } from '../../shared/http/schemas.ts';
+import type { Seal } from '../../shared/ports/stores.ts';
+import type { BookLoanRequestBody } from '../../shared/contracts/schemas.ts';
 
 /** `POST /v1/loans`: a loan booked with an explicit funding plan. */
 export async function bookLoan(deps: LoanDeps, input: BookLoanRequestBody, seal: Seal, now: string): Promise<void> {
@@ -18,7 +18,7 @@ export async function bookLoan(deps: LoanDeps, input: BookLoanRequestBody, seal:
 
 async function visibleLoan(deps: Pick<LoanDeps, 'loans'>, principal: Principal, loanId: string): Promise<Loan> {
   const loan = await deps.loans.get(loanId);
-  if (!loan || !loan.fundingPlan.some((p) => canSeeLender(principal, p.lenderId))) throw notFound('loan', loanId);
+  if (!loan || !loan.fundingPlan.some((p) => canSeeLender(principal, p.lenderId))) throw new NotFound('loan', loanId);
   return loan;
 }
 
@@ -39,7 +39,7 @@ export async function getLoanSchedule(
   const loan = await visibleLoan(deps, principal, loanId);
   const { ledger: head } = await deps.repayments.load(loanId, HEAD_ONLY);
   const schedules = (head.state?.reschedules ?? 0) > 0 ? await rebuiltSchedules(deps.repayments, loan) : await deps.loans.schedules(loanId);
-  if (!schedules) throw notFound('schedule', loanId);
+  if (!schedules) throw new NotFound('schedule', loanId);
   const only = restrictedTo(principal);
   if (only === null) return { loanId, ...schedules };
   return { loanId, borrower: null, lenders: schedules.lenders.filter((s) => s.lenderId === only) };

@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
-import { apiHandler, callerOf, pathParam, validate } from '../../shared/http/api.ts';
-import { profitQuery } from '../../shared/http/schemas.ts';
+import { apiHandler, callerOf, pathParam } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
+import { profitQuery } from '../../shared/contracts/schemas.ts';
 import { getLenderPositions, getLenderProfit } from './use-case.ts';
 
 const logger = new Logger();

@@ -1,8 +1,8 @@
+import { NotFound } from '../../shared/domain/errors.ts';
 import { canSeeLender, type Principal } from '../../shared/domain/access.ts';
 import { outstandingPrincipalMinor, type Balances } from '../../shared/domain/ledger.ts';
 import { lenderProfit, monthRange, type ProfitReport } from '../../shared/domain/profit.ts';
 import type { LedgerStore, LenderStore } from '../../shared/ports/stores.ts';
-import { notFound } from '../../shared/http/errors.ts';
 
 export interface PositionDeps {
   readonly lenders: LenderStore;
@@ -23,7 +23,7 @@ export interface LenderPositions {
 /** Per-loan positions and their total per currency; the total is summed here, never stored. */
 export async function getLenderPositions(deps: PositionDeps, principal: Principal, lenderId: string): Promise<LenderPositions> {
   const lender = canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
-  if (!lender) throw notFound('lender', lenderId);
+  if (!lender) throw new NotFound('lender', lenderId);
   const stored = await deps.ledger.positionsOfLender(lenderId);
   const positions = stored
     .map((p) => ({ loanId: p.loanId, currency: p.currency, outstandingPrincipalMinor: outstandingPrincipalMinor(p), balancesMinor: p.balancesMinor }))
@@ -47,7 +47,7 @@ const DAYS_IN_FLIGHT = 8;
 export async function getLenderProfit(deps: PositionDeps, principal: Principal | null, lenderId: string, month: string): Promise<ProfitReport> {
   const { days } = monthRange(month);
   const lender = principal === null || canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
-  if (!lender) throw notFound('lender', lenderId);
+  if (!lender) throw new NotFound('lender', lenderId);
   const entries = [];
   for (let i = 0; i < days.length; i += DAYS_IN_FLIGHT) {
     const batch = await Promise.all(days.slice(i, i + DAYS_IN_FLIGHT).map((day) => deps.ledger.entriesOfDate(day)));

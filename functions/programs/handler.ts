@@ -1,8 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
-import { apiHandler, callerOf, idempotentWrite, pathParam, validate } from '../../shared/http/api.ts';
-import { versionQuery, type CreateProgramRequest } from '../../shared/http/schemas.ts';
+import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
+import { versionQuery, type CreateProgramRequest } from '../../shared/contracts/schemas.ts';
 import { createProgram, getProgram, listPrograms } from './use-case.ts';
 
 const logger = new Logger();

@@ -1,11 +1,10 @@
 import { restrictedTo, type Principal } from '../../shared/domain/access.ts';
-import { RuleViolation } from '../../shared/domain/errors.ts';
+import { RuleViolation, NotFound } from '../../shared/domain/errors.ts';
 import { REGULATORY_PROFILES, REGULATORY_PROFILE_IDS, type RegulatoryProfileId } from '../../shared/domain/regulatory-profile.ts';
 import { DEFAULT_WATERFALL, validateProgram, type Program, type ProgramTerms } from '../../shared/domain/program.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type LenderStore, type ProgramStore } from '../../shared/ports/stores.ts';
-import type { Seal } from '../../shared/http/idempotency.ts';
-import { notFound } from '../../shared/http/errors.ts';
-import type { CreateProgramRequest } from '../../shared/http/schemas.ts';
+import type { Seal } from '../../shared/ports/stores.ts';
+import type { CreateProgramRequest } from '../../shared/contracts/schemas.ts';
 
 export interface ProgramDeps {
   readonly programs: ProgramStore;
@@ -60,6 +59,6 @@ export async function listPrograms(deps: ProgramDeps, principal: Principal): Pro
 
 export async function getProgram(deps: ProgramDeps, principal: Principal, programId: string, version: number | null): Promise<Program> {
   const program = await deps.programs.get(programId, version);
-  if (!program || !visibleTo(principal, program)) throw notFound('program', version === null ? programId : `${programId} version ${version}`);
+  if (!program || !visibleTo(principal, program)) throw new NotFound('program', version === null ? programId : `${programId} version ${version}`);
   return program;
 }

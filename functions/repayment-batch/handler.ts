@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { GroupResult, GroupedBatch } from '../../shared/contracts/repayments.ts';
-import { validate } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
 import { batchReport, groupByLoan } from '../../shared/use-cases/repayment-batch.ts';
 import { repaymentBatchStepInput } from './schema.ts';
 

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { loanGroup } from '../../shared/contracts/repayments.ts';
-import { validate } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { bookLoanGroup } from '../../shared/use-cases/loan-changes.ts';
 

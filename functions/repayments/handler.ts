@@ -4,7 +4,7 @@ import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { StepFunctionsSyncRunner } from '../../shared/adapters/stepfunctions.ts';
 import { apiHandler, callerOf, pathParam } from '../../shared/http/api.ts';
-import type { PostRepaymentsRequestBody, ReversalRequestBody, TransferRequestBody, WriteOffRequestBody } from '../../shared/http/schemas.ts';
+import type { PostRepaymentsRequestBody, ReversalRequestBody, TransferRequestBody, WriteOffRequestBody } from '../../shared/contracts/schemas.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { getLoanRepayments, getRepayment, postLoanEvent, postRepayments, postReversal } from './use-case.ts';
 

@@ -1,9 +1,9 @@
+import { NotFound } from '../../shared/domain/errors.ts';
 import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { foldRepayments } from '../../shared/domain/loan-account.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import { effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
-import { notFound } from '../../shared/http/errors.ts';
-import type { PostRepaymentsRequestBody, ReversalRequestBody } from '../../shared/http/schemas.ts';
+import type { PostRepaymentsRequestBody, ReversalRequestBody } from '../../shared/contracts/schemas.ts';
 import type { LoanStore, SyncWorkflow } from '../../shared/ports/stores.ts';
 import type { BatchReport, LoanEventRequestBody, LoanEventView, RepaymentView } from '../../shared/contracts/repayments.ts';
 import { businessDateAt } from '../../shared/domain/business-date.ts';
@@ -30,7 +30,7 @@ export async function postRepayments(deps: RepaymentsDeps, body: PostRepaymentsR
 
 /** `POST /v1/loans/{loanId}/transfers` and `POST /v1/loans/{loanId}/write-off`: one change of the loan's book; a refusal is an error. */
 export async function postLoanEvent(deps: RepaymentsDeps, loanId: string, event: LoanEventRequestBody): Promise<{ statusCode: number; body: { status: string; event: LoanEventView } }> {
-  if ((await deps.loans.get(loanId)) === null) throw notFound('loan', loanId);
+  if ((await deps.loans.get(loanId)) === null) throw new NotFound('loan', loanId);
   const result = await bookLoanEvent(deps, loanId, event);
   return { statusCode: result.status === 'BOOKED' ? 201 : 200, body: { status: result.status, event: result.event } };
 }
@@ -38,7 +38,7 @@ export async function postLoanEvent(deps: RepaymentsDeps, loanId: string, event:
 /** `POST /v1/repayments/{repaymentId}/reversal`: one change of the loan's book; a refusal is an error. */
 export async function postReversal(deps: RepaymentsDeps, repaymentId: string, reversal: ReversalRequestBody): Promise<{ status: string; repayment: RepaymentView }> {
   const record = await deps.repayments.record(repaymentId);
-  if (record === null) throw notFound('repayment', repaymentId);
+  if (record === null) throw new NotFound('repayment', repaymentId);
   const { status, repayment } = await reverseRepayment(deps, record.loanId, repaymentId, reversal);
   return { status, repayment };
 }
@@ -46,10 +46,10 @@ export async function postReversal(deps: RepaymentsDeps, repaymentId: string, re
 /** A repayment as booked now; a partner sees it only on a loan it funds, and only its own part. */
 export async function getRepayment(deps: RepaymentsDeps, principal: Principal, repaymentId: string): Promise<RepaymentView> {
   const record = await deps.repayments.record(repaymentId);
-  if (record === null) throw notFound('repayment', repaymentId);
-  const loan = await visibleLoan(deps, principal, record.loanId, () => notFound('repayment', repaymentId));
+  if (record === null) throw new NotFound('repayment', repaymentId);
+  const loan = await visibleLoan(deps, principal, record.loanId, () => new NotFound('repayment', repaymentId));
   const item = await deps.repayments.item(loan.loanId, { valueDate: record.valueDate, seq: record.seq });
-  if (item?.kind !== 'REPAYMENT') throw notFound('repayment', repaymentId);
+  if (item?.kind !== 'REPAYMENT') throw new NotFound('repayment', repaymentId);
   return onlyOwnPart(viewOf(loan, item.booked, []), restrictedTo(principal));
 }
 
@@ -59,7 +59,7 @@ export async function getRepayment(deps: RepaymentsDeps, principal: Principal, r
  * every repayment.
  */
 export async function getLoanRepayments(deps: RepaymentsDeps, principal: Principal, loanId: string) {
-  const loan = await visibleLoan(deps, principal, loanId, () => notFound('loan', loanId));
+  const loan = await visibleLoan(deps, principal, loanId, () => new NotFound('loan', loanId));
   const { ledger } = await deps.repayments.load(loanId, 'ALL');
   const { account } = foldRepayments(loan, effective(ledger), loanEvents(ledger));
   const today = businessDateAt(deps.clock.now(), loan.terms.settlement.calendar);

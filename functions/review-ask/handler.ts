@@ -6,7 +6,7 @@ import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { EventBridgeNotifier } from '../../shared/adapters/notifier.ts';
 import { StepFunctionsResumer } from '../../shared/adapters/stepfunctions.ts';
-import { validate } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
 import { askPartnerInput } from './schema.ts';
 import { askPartner } from './use-case.ts';
 

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
-import { validate } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
 import { riskStepInput } from './schema.ts';
 import { runRiskStep } from './use-case.ts';
 

@@ -3,8 +3,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
-import { apiHandler, idempotentWrite, platformOnly, validate } from '../../shared/http/api.ts';
-import { businessDatePath } from '../../shared/http/schemas.ts';
+import { apiHandler, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
+import { businessDatePath } from '../../shared/contracts/schemas.ts';
 import { getRiskUpdate, startRiskUpdate } from './use-case.ts';
 
 const logger = new Logger();

@@ -1,6 +1,6 @@
+import { NotFound } from '../../shared/domain/errors.ts';
 import type { IdempotencyStore, RiskRunReport, RiskRunStore, WorkflowStarter } from '../../shared/ports/stores.ts';
-import type { Seal } from '../../shared/http/idempotency.ts';
-import { notFound } from '../../shared/http/errors.ts';
+import type { Seal } from '../../shared/ports/stores.ts';
 import { startDailyRun } from '../../shared/use-cases/daily-runs.ts';
 
 export interface RiskUpdateDeps {
@@ -19,6 +19,6 @@ export async function startRiskUpdate(deps: RiskUpdateDeps, businessDate: string
 
 export async function getRiskUpdate(deps: Pick<RiskUpdateDeps, 'riskRuns'>, businessDate: string): Promise<RiskRunReport> {
   const report = await deps.riskRuns.get(businessDate);
-  if (!report) throw notFound('riskUpdate', businessDate);
+  if (!report) throw new NotFound('riskUpdate', businessDate);
   return report;
 }

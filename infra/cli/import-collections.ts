@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseCollectionFile, type CollectionFileFormat, type CollectionLineError, type CollectionRepayment } from '../../shared/adapters/files/collection-file.ts';
-import { MAX_REPAYMENTS_PER_CALL } from '../../shared/http/schemas.ts';
+import { MAX_REPAYMENTS_PER_CALL } from '../../shared/contracts/schemas.ts';
 import { toJson } from '../../shared/json.ts';
 
 export interface ImportOptions {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, isoDate, positiveMinor, repaymentRequest, reversalRequest } from '../http/schemas.ts';
+import { id, isoDate, positiveMinor, repaymentRequest, reversalRequest } from './schemas.ts';
 
 const reason = z.string().trim().min(1).max(200);
 

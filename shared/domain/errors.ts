@@ -50,3 +50,11 @@ export class StateConflict extends DomainError {
     super(code, message, details);
   }
 }
+
+/** What was asked for does not exist, or the caller may not see it (and must not learn which). */
+export class NotFound extends DomainError {
+  override readonly name = 'NotFound';
+  constructor(what: string, id: string) {
+    super('NOT_FOUND', `${what} ${id} was not found`, { [`${what}Id`]: id });
+  }
+}

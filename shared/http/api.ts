@@ -1,12 +1,13 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ValidationError } from '../domain/errors.ts';
 import { restrictedTo, type Principal } from '../domain/access.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
+import { validate } from '../contracts/validate.ts';
 import { toJson } from '../json.ts';
 import { MAX_BODY_BYTES, routeSpec, type RouteKey, type RouteSpec } from './routes.ts';
-import { parseIdempotencyKey, runIdempotent, type Seal } from './idempotency.ts';
+import { parseIdempotencyKey, runIdempotent } from './idempotency.ts';
+import type { Seal } from '../ports/stores.ts';
 import type { Clock, IdempotencyStore } from '../ports/stores.ts';
 import { principalFromClaims } from './principal.ts';
 
@@ -111,14 +112,6 @@ function parseJsonBody(event: ApiEvent): unknown {
   }
 }
 
-/** zod issues become one ValidationError naming the first field and listing every issue. */
-export function validate<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string; code: string }[] } } }, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join('.') || 'body', message: i.message, rule: i.code }));
-  const first = issues[0] ?? { path: 'body', message: 'invalid', rule: 'invalid' };
-  throw new ValidationError(`${first.path}: ${first.message}`, { path: first.path, rule: first.rule, issues });
-}
 
 function respond(statusCode: number, body: unknown, headers: Readonly<Record<string, string>> = {}): ApiResult {
   return {

@@ -1,4 +1,4 @@
-import { DomainError, InvariantViolation, RuleViolation, StateConflict, ValidationError } from '../domain/errors.ts';
+import { DomainError, InvariantViolation, NotFound, RuleViolation, StateConflict, ValidationError } from '../domain/errors.ts';
 import { WriteConflict } from '../ports/stores.ts';
 
 /** An HTTP-level refusal (not found, forbidden, malformed request) with the same error shape. */
@@ -14,8 +14,6 @@ export class HttpError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string): HttpError =>
-  new HttpError(404, 'NOT_FOUND', `${what} ${id} was not found`, { [`${what}Id`]: id });
 
 export interface ErrorBody {
   readonly code: string;
@@ -26,6 +24,7 @@ export interface ErrorBody {
 /** Maps every named error to a status and the `{code, message, details}` body; anything else is a 500. */
 export function toErrorResponse(error: unknown): { statusCode: number; body: ErrorBody; unexpected: boolean } {
   if (error instanceof HttpError) return { statusCode: error.statusCode, body: bodyOf(error.code, error.message, error.details), unexpected: false };
+  if (error instanceof NotFound) return { statusCode: 404, body: bodyOf(error.code, error.message, error.details), unexpected: false };
   if (error instanceof ValidationError) return { statusCode: 400, body: bodyOf(error.code, error.message, error.details), unexpected: false };
   if (error instanceof StateConflict) return { statusCode: 409, body: bodyOf(error.code, error.message, error.details), unexpected: false };
   if (error instanceof RuleViolation) return { statusCode: 422, body: bodyOf(error.code, error.message, error.details), unexpected: false };

@@ -1,4 +1,4 @@
-import type { IdempotencyRecord, IdempotencyStore } from '../ports/stores.ts';
+import type { IdempotencyRecord, IdempotencyStore, Seal } from '../ports/stores.ts';
 import { WriteConflict } from '../ports/stores.ts';
 import { HttpError } from './errors.ts';
 import { canonicalJson, sha256, toJson } from '../json.ts';
@@ -8,9 +8,6 @@ export interface StoredResponse {
   readonly body: string;
   readonly replayed: boolean;
 }
-
-/** Seals the response of a first write into the record that the write itself stores. */
-export type Seal = (statusCode: number, body: unknown) => IdempotencyRecord;
 
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ROUTES, type RouteSpec } from './routes.ts';
-import { MINOR_AMOUNT, errorResponse } from './schemas.ts';
+import { MINOR_AMOUNT, errorResponse } from '../contracts/schemas.ts';
 
 const ERRORS: Readonly<Record<string, string>> = {
   '400': 'Malformed JSON, a missing Idempotency-Key, or a field that breaks its rule (details.path names it)',

@@ -16,7 +16,7 @@ import {
   startLedgerCheckRequest,
   startRiskUpdateRequest,
   versionQuery,
-} from './schemas.ts';
+} from '../contracts/schemas.ts';
 
 /**
  * Every route of the API, the function behind it, who may call it and what it takes. The CDK

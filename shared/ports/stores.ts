@@ -21,6 +21,12 @@ export interface IdempotencyRecord {
   readonly createdAt: string;
 }
 
+/**
+ * Seals a write's answer (its status and body) into the write's idempotency record, stored in
+ * the same transaction as the write, so a replay answers exactly what the first delivery did.
+ */
+export type Seal = (statusCode: number, body: unknown) => IdempotencyRecord;
+
 /** A write lost a race: the idempotency record or the business item was already there. */
 export class WriteConflict extends Error {
   override readonly name = 'WriteConflict';

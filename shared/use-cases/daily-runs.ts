@@ -1,4 +1,4 @@
-import type { Seal } from '../http/idempotency.ts';
+import type { Seal } from '../ports/stores.ts';
 import { sha256 } from '../json.ts';
 import type { IdempotencyStore, WorkflowStarter } from '../ports/stores.ts';
 

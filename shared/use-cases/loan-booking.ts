@@ -4,7 +4,7 @@ import { applyEntry, openPosition } from '../domain/ledger.ts';
 import { bookLoan as decideBooking, type BookLoanRequest, type Loan } from '../domain/loan.ts';
 import type { Program } from '../domain/program.ts';
 import { loanSchedules } from '../domain/schedule.ts';
-import type { Seal } from '../http/idempotency.ts';
+import type { Seal } from '../ports/stores.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationChange, type ExposureStore, type LenderStore, type LoanStore, type ProgramStore } from '../ports/stores.ts';
 
 /**

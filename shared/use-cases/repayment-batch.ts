@@ -1,4 +1,4 @@
-import { repaymentRequest } from '../http/schemas.ts';
+import { repaymentRequest } from '../contracts/schemas.ts';
 import type { BatchReport, BatchRowResult, GroupResult, GroupedBatch, Refusal } from '../contracts/repayments.ts';
 import { ValidationError } from '../domain/errors.ts';
 

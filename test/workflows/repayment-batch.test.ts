@@ -11,7 +11,7 @@ import { loanGroup, type BatchReport } from '../../shared/contracts/repayments.t
 import { applyEntry, openPosition } from '../../shared/domain/ledger.ts';
 import { disbursementEntry, type Loan } from '../../shared/domain/loan.ts';
 import { emptyLedger } from '../../shared/domain/repayment-booking.ts';
-import { validate } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
 import { toJson } from '../../shared/json.ts';
 import { bookLoanGroup } from '../../shared/use-cases/loan-changes.ts';
 import { batchReport, groupByLoan } from '../../shared/use-cases/repayment-batch.ts';

@@ -1,6 +1,6 @@
 import { CURRENCIES, isCurrencyCode } from '../../domain/money/amount.ts';
 import { describeValue } from '../../domain/money/describe-value.ts';
-import { repaymentRequest, type RepaymentRequestBody } from '../../http/schemas.ts';
+import { repaymentRequest, type RepaymentRequestBody } from '../../contracts/schemas.ts';
 
 /**
  * The lead's daily collection file: one borrower payment a line, as CSV (header required) or in

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { RuleViolation, StateConflict } from '../../../../shared/domain/errors.ts';
+import { RuleViolation, StateConflict, NotFound } from '../../../../shared/domain/errors.ts';
 import type { PlanLine } from '../../../../shared/domain/allocation.ts';
-import { validate } from '../../../../shared/http/api.ts';
-import { HttpError } from '../../../../shared/http/errors.ts';
-import { createApplicationRequest, decisionRequest, disbursementRequest } from '../../../../shared/http/schemas.ts';
+import { validate } from '../../../../shared/contracts/validate.ts';
+import { createApplicationRequest, decisionRequest, disbursementRequest } from '../../../../shared/contracts/schemas.ts';
 import { WriteConflict, type ApplicationStore } from '../../../../shared/ports/stores.ts';
 import { createApplication, decide, getApplication, listApplications, reportDisbursement, resumeReview, startReview } from '../../../../functions/applications/use-case.ts';
 import {
@@ -175,10 +174,10 @@ describe('getApplication', () => {
 
   it('answers 404 to a lender that was not asked, exactly as for an application that does not exist', async () => {
     const stores = planned();
-    const hidden = await rejectedBy(HttpError, () => getApplication(stores, partnerOf('PARTNER-C'), APPLICATION_ID));
-    const missing = await rejectedBy(HttpError, () => getApplication(stores, leadOps, 'APP-NONE'));
-    expect([hidden.statusCode, hidden.message, hidden.details]).toEqual([404, `application ${APPLICATION_ID} was not found`, { applicationId: APPLICATION_ID }]);
-    expect([missing.statusCode, missing.message]).toEqual([404, 'application APP-NONE was not found']);
+    const hidden = await rejectedBy(NotFound, () => getApplication(stores, partnerOf('PARTNER-C'), APPLICATION_ID));
+    const missing = await rejectedBy(NotFound, () => getApplication(stores, leadOps, 'APP-NONE'));
+    expect([hidden.message, hidden.details]).toEqual([`application ${APPLICATION_ID} was not found`, { applicationId: APPLICATION_ID }]);
+    expect([missing.message]).toEqual(['application APP-NONE was not found']);
   });
 });
 
@@ -272,9 +271,9 @@ describe('decide', () => {
   it('answers 404 to a lender that was not asked, and to an application that does not exist', async () => {
     const stores = seeded();
     inReview(stores);
-    const stranger = await rejectedBy(HttpError, () => decide(stores, partnerOf('PARTNER-C'), APPLICATION_ID, decision(approveBody()), sealFor('x'), LATER));
-    expect([stranger.statusCode, stranger.message]).toEqual([404, `application ${APPLICATION_ID} was not found`]);
-    expect((await rejectedBy(HttpError, () => decide(stores, partnerOf(PARTNER_A), 'APP-NONE', decision(approveBody()), sealFor('y'), LATER))).statusCode).toBe(404);
+    const stranger = await rejectedBy(NotFound, () => decide(stores, partnerOf('PARTNER-C'), APPLICATION_ID, decision(approveBody()), sealFor('x'), LATER));
+    expect([stranger.message]).toEqual([`application ${APPLICATION_ID} was not found`]);
+    expect((await rejectedBy(NotFound, () => decide(stores, partnerOf(PARTNER_A), 'APP-NONE', decision(approveBody()), sealFor('y'), LATER))).code).toBe('NOT_FOUND');
   });
 
   it('refuses with the reason of the ask as it is now when it was decided between the read and the write', async () => {
@@ -365,6 +364,6 @@ describe('reportDisbursement', () => {
 
   it('answers 404 for an application that does not exist', async () => {
     const stores = seeded();
-    expect((await rejectedBy(HttpError, () => reportDisbursement(stores, 'APP-NONE', report({ outcome: 'FAILED', reason: 'x' }), sealFor('n'), LATER))).statusCode).toBe(404);
+    expect((await rejectedBy(NotFound, () => reportDisbursement(stores, 'APP-NONE', report({ outcome: 'FAILED', reason: 'x' }), sealFor('n'), LATER))).code).toBe('NOT_FOUND');
   });
 });

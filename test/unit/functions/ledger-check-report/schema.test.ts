@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../../shared/domain/errors.ts';
-import { validate } from '../../../../shared/http/api.ts';
+import { validate } from '../../../../shared/contracts/validate.ts';
 import { recordReportInput } from '../../../../functions/ledger-check-report/schema.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
 

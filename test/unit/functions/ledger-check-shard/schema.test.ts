@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../../shared/domain/errors.ts';
-import { validate } from '../../../../shared/http/api.ts';
+import { validate } from '../../../../shared/contracts/validate.ts';
 import { verifyShardInput } from '../../../../functions/ledger-check-shard/schema.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
 

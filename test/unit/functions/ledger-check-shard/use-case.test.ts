@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalEntry, Position } from '../../../../shared/domain/ledger.ts';
 import type { LedgerStore, LoanStore } from '../../../../shared/ports/stores.ts';
-import { validate } from '../../../../shared/http/api.ts';
-import { bookLoanRequest } from '../../../../shared/http/schemas.ts';
+import { validate } from '../../../../shared/contracts/validate.ts';
+import { bookLoanRequest } from '../../../../shared/contracts/schemas.ts';
 import { bookLoan } from '../../../../functions/loans/use-case.ts';
 import { verifyShard } from '../../../../functions/ledger-check-shard/use-case.ts';
 import { PARTNER_A, aProgram, bookLoanBody, defaultLenders } from '../../../support/builders.ts';

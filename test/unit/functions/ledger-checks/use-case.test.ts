@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { NotFound } from '../../../../shared/domain/errors.ts';
 import { HttpError } from '../../../../shared/http/errors.ts';
+import { describe, expect, it } from 'vitest';
 import { runIdempotent } from '../../../../shared/http/idempotency.ts';
 import type { LedgerCheckReport } from '../../../../shared/ports/stores.ts';
 import { getLedgerCheck, startLedgerCheck } from '../../../../functions/ledger-checks/use-case.ts';
@@ -67,7 +68,7 @@ describe('getLedgerCheck', () => {
   });
 
   it('answers 404 for a date without a report', async () => {
-    const error = await rejectedBy(HttpError, () => getLedgerCheck(createInMemoryStores(), '2025-02-27'));
-    expect([error.statusCode, error.code, error.message]).toEqual([404, 'NOT_FOUND', 'ledgerCheck 2025-02-27 was not found']);
+    const error = await rejectedBy(NotFound, () => getLedgerCheck(createInMemoryStores(), '2025-02-27'));
+    expect([error.code, error.message]).toEqual(['NOT_FOUND', 'ledgerCheck 2025-02-27 was not found']);
   });
 });

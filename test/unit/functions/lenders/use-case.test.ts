@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../../shared/domain/errors.ts';
-import { validate } from '../../../../shared/http/api.ts';
-import { HttpError } from '../../../../shared/http/errors.ts';
-import { createLenderRequest } from '../../../../shared/http/schemas.ts';
+import { ValidationError, NotFound } from '../../../../shared/domain/errors.ts';
+import { validate } from '../../../../shared/contracts/validate.ts';
+import { createLenderRequest } from '../../../../shared/contracts/schemas.ts';
 import { toJson } from '../../../../shared/json.ts';
 import { WriteConflict } from '../../../../shared/ports/stores.ts';
 import { createLender, getLender, listLenders } from '../../../../functions/lenders/use-case.ts';
@@ -107,9 +106,9 @@ describe('listLenders and getLender', () => {
 
   it("answers 404 for another lender's record exactly as for a lender that does not exist", async () => {
     const stores = seeded();
-    const hidden = await rejectedBy(HttpError, () => getLender(stores, partnerOf(PARTNER_A), PARTNER_B));
-    const missing = await rejectedBy(HttpError, () => getLender(stores, leadOps, 'NOBODY'));
-    expect([hidden.statusCode, hidden.code, hidden.message, hidden.details]).toEqual([404, 'NOT_FOUND', `lender ${PARTNER_B} was not found`, { lenderId: PARTNER_B }]);
-    expect([missing.statusCode, missing.code, missing.message]).toEqual([404, 'NOT_FOUND', 'lender NOBODY was not found']);
+    const hidden = await rejectedBy(NotFound, () => getLender(stores, partnerOf(PARTNER_A), PARTNER_B));
+    const missing = await rejectedBy(NotFound, () => getLender(stores, leadOps, 'NOBODY'));
+    expect([hidden.code, hidden.message, hidden.details]).toEqual(['NOT_FOUND', `lender ${PARTNER_B} was not found`, { lenderId: PARTNER_B }]);
+    expect([missing.code, missing.message]).toEqual(['NOT_FOUND', 'lender NOBODY was not found']);
   });
 });

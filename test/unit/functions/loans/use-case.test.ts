@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { RuleViolation } from '../../../../shared/domain/errors.ts';
+import { RuleViolation, NotFound } from '../../../../shared/domain/errors.ts';
 import { quotaTotals, type QuotaShard } from '../../../../shared/domain/exposure.ts';
-import { validate } from '../../../../shared/http/api.ts';
-import { HttpError } from '../../../../shared/http/errors.ts';
-import { bookLoanRequest } from '../../../../shared/http/schemas.ts';
+import { validate } from '../../../../shared/contracts/validate.ts';
+import { bookLoanRequest } from '../../../../shared/contracts/schemas.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ExposureStore } from '../../../../shared/ports/stores.ts';
 import { bookLoan, getLoan, getLoanSchedule } from '../../../../functions/loans/use-case.ts';
 import { loanView } from '../../../../shared/use-cases/loan-booking.ts';
@@ -286,10 +285,10 @@ describe('getLoan', () => {
 
   it('answers 404 to a partner with no part in the loan, exactly as for a loan that does not exist', async () => {
     const stores = await booked();
-    const hidden = await rejectedBy(HttpError, () => getLoan(stores, partnerOf(PARTNER_B), 'LN-2025-000002'));
-    const missing = await rejectedBy(HttpError, () => getLoan(stores, leadOps, 'LN-NONE'));
-    expect([hidden.statusCode, hidden.code, hidden.message]).toEqual([404, 'NOT_FOUND', 'loan LN-2025-000002 was not found']);
-    expect([missing.statusCode, missing.code, missing.message]).toEqual([404, 'NOT_FOUND', 'loan LN-NONE was not found']);
+    const hidden = await rejectedBy(NotFound, () => getLoan(stores, partnerOf(PARTNER_B), 'LN-2025-000002'));
+    const missing = await rejectedBy(NotFound, () => getLoan(stores, leadOps, 'LN-NONE'));
+    expect([hidden.code, hidden.message]).toEqual(['NOT_FOUND', 'loan LN-2025-000002 was not found']);
+    expect([missing.code, missing.message]).toEqual(['NOT_FOUND', 'loan LN-NONE was not found']);
     expect((await getLoan(stores, partnerOf(PARTNER_A), 'LN-2025-000002')).fundingPlan).toEqual([{ lenderId: PARTNER_A, amountMinor: 400_000n, role: 'PARTNER' }]);
   });
 });
@@ -323,10 +322,10 @@ describe('getLoanSchedule', () => {
 
   it('answers 404 for a loan the partner has no part in, exactly as for a loan that does not exist', async () => {
     const stores = await booked();
-    const hidden = await rejectedBy(HttpError, () => getLoanSchedule(stores, partnerOf(PARTNER_B), 'LN-2025-000002'));
-    const missing = await rejectedBy(HttpError, () => getLoanSchedule(stores, leadOps, 'LN-NONE'));
-    expect([hidden.statusCode, hidden.message]).toEqual([404, 'loan LN-2025-000002 was not found']);
-    expect([missing.statusCode, missing.message]).toEqual([404, 'loan LN-NONE was not found']);
+    const hidden = await rejectedBy(NotFound, () => getLoanSchedule(stores, partnerOf(PARTNER_B), 'LN-2025-000002'));
+    const missing = await rejectedBy(NotFound, () => getLoanSchedule(stores, leadOps, 'LN-NONE'));
+    expect([hidden.message]).toEqual(['loan LN-2025-000002 was not found']);
+    expect([missing.message]).toEqual(['loan LN-NONE was not found']);
   });
 });
 

@@ -1,6 +1,6 @@
+import { NotFound } from '../../../../shared/domain/errors.ts';
 import { describe, expect, it } from 'vitest';
 import type { Position } from '../../../../shared/domain/ledger.ts';
-import { HttpError } from '../../../../shared/http/errors.ts';
 import { getLenderPositions } from '../../../../functions/positions/use-case.ts';
 import { PARTNER_A, PARTNER_B, defaultLenders, financeOf, leadOps, partnerOf } from '../../../support/builders.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
@@ -52,9 +52,9 @@ describe('getLenderPositions', () => {
   });
 
   it("answers 404 for another lender's positions and for a lender that does not exist", async () => {
-    const hidden = await rejectedBy(HttpError, () => getLenderPositions(seeded(), partnerOf(PARTNER_B), PARTNER_A));
-    expect([hidden.statusCode, hidden.message]).toEqual([404, `lender ${PARTNER_A} was not found`]);
-    const missing = await rejectedBy(HttpError, () => getLenderPositions(seeded(), leadOps, 'NOBODY'));
-    expect([missing.statusCode, missing.message]).toEqual([404, 'lender NOBODY was not found']);
+    const hidden = await rejectedBy(NotFound, () => getLenderPositions(seeded(), partnerOf(PARTNER_B), PARTNER_A));
+    expect([hidden.message]).toEqual([`lender ${PARTNER_A} was not found`]);
+    const missing = await rejectedBy(NotFound, () => getLenderPositions(seeded(), leadOps, 'NOBODY'));
+    expect([missing.message]).toEqual(['lender NOBODY was not found']);
   });
 });

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { RuleViolation } from '../../../../shared/domain/errors.ts';
+import { RuleViolation, NotFound } from '../../../../shared/domain/errors.ts';
 import { DEFAULT_WATERFALL, type Program } from '../../../../shared/domain/program.ts';
-import { validate } from '../../../../shared/http/api.ts';
-import { HttpError } from '../../../../shared/http/errors.ts';
-import { createProgramRequest } from '../../../../shared/http/schemas.ts';
+import { validate } from '../../../../shared/contracts/validate.ts';
+import { createProgramRequest } from '../../../../shared/contracts/schemas.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type IdempotencyRecord } from '../../../../shared/ports/stores.ts';
 import { createProgram, getProgram, listPrograms } from '../../../../functions/programs/use-case.ts';
 import {
@@ -169,9 +168,9 @@ describe('listPrograms and getProgram', () => {
 
   it('answers 404 for a program or version that does not exist, or that the partner is not in', async () => {
     const stores = seeded();
-    const version = await rejectedBy(HttpError, () => getProgram(stores, leadOps, PROGRAM_ID, 9));
-    expect([version.statusCode, version.message]).toEqual([404, `program ${PROGRAM_ID} version 9 was not found`]);
-    const hidden = await rejectedBy(HttpError, () => getProgram(stores, partnerOf(PARTNER_B), 'A-BUSINESS', null));
-    expect([hidden.statusCode, hidden.message, hidden.details]).toEqual([404, 'program A-BUSINESS was not found', { programId: 'A-BUSINESS' }]);
+    const version = await rejectedBy(NotFound, () => getProgram(stores, leadOps, PROGRAM_ID, 9));
+    expect([version.message]).toEqual([`program ${PROGRAM_ID} version 9 was not found`]);
+    const hidden = await rejectedBy(NotFound, () => getProgram(stores, partnerOf(PARTNER_B), 'A-BUSINESS', null));
+    expect([hidden.message, hidden.details]).toEqual(['program A-BUSINESS was not found', { programId: 'A-BUSINESS' }]);
   });
 });

@@ -4,9 +4,8 @@ import { splitAndBook } from '../../../../shared/use-cases/loan-changes.ts';
 import { getLoanRepayments, getRepayment, postLoanEvent, postRepayments, postReversal, type RepaymentsDeps } from '../../../../functions/repayments/use-case.ts';
 import { applyEntry, openPosition } from '../../../../shared/domain/ledger.ts';
 import { disbursementEntry } from '../../../../shared/domain/loan.ts';
-import { RuleViolation, StateConflict } from '../../../../shared/domain/errors.ts';
-import { HttpError } from '../../../../shared/http/errors.ts';
-import type { RepaymentRequestBody } from '../../../../shared/http/schemas.ts';
+import { RuleViolation, StateConflict, NotFound } from '../../../../shared/domain/errors.ts';
+import type { RepaymentRequestBody } from '../../../../shared/contracts/schemas.ts';
 import type { SyncWorkflow } from '../../../../shared/ports/stores.ts';
 import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aLoan, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
@@ -104,8 +103,8 @@ describe('postReversal and postLoanEvent', () => {
   });
 
   it('answers 404 for a repayment never booked', async () => {
-    const error = await rejectedBy(HttpError, () => postReversal(depsWith(noWorkflow), 'R-9', { reversalId: 'V-1', reason: 'BOUNCED', comment: null }));
-    expect(error.statusCode).toBe(404);
+    const error = await rejectedBy(NotFound, () => postReversal(depsWith(noWorkflow), 'R-9', { reversalId: 'V-1', reason: 'BOUNCED', comment: null }));
+    expect(error.code).toBe('NOT_FOUND');
   });
 
   it('books a transfer in the function, and refuses one of a loan that does not exist with 404', async () => {
@@ -114,7 +113,7 @@ describe('postReversal and postLoanEvent', () => {
     const answer = await postLoanEvent(deps, LOAN_ID, transfer);
     expect(answer).toMatchObject({ statusCode: 201, body: { status: 'BOOKED', event: { type: 'TRANSFER', eventId: 'T-1', entryId: 'TRANSFER#T-1' } } });
     expect((await postLoanEvent(deps, LOAN_ID, transfer)).statusCode).toBe(200);
-    expect((await rejectedBy(HttpError, () => postLoanEvent(deps, 'LN-NONE', transfer))).statusCode).toBe(404);
+    expect((await rejectedBy(NotFound, () => postLoanEvent(deps, 'LN-NONE', transfer))).code).toBe('NOT_FOUND');
     await rejectedBy(RuleViolation, () => postLoanEvent(deps, LOAN_ID, { ...transfer, eventId: 'T-2', principalMinor: 10_000_000n }));
   });
 });
@@ -169,8 +168,8 @@ describe('getRepayment', () => {
       [partnerOf('PARTNER-C'), 'R-1'],
       [leadOps, 'R-9'],
     ] as const) {
-      const error = await rejectedBy(HttpError, () => getRepayment(deps, principal, repaymentId));
-      expect([error.statusCode, error.code, error.details]).toEqual([404, 'NOT_FOUND', { repaymentId }]);
+      const error = await rejectedBy(NotFound, () => getRepayment(deps, principal, repaymentId));
+      expect([error.code, error.details]).toEqual(['NOT_FOUND', { repaymentId }]);
     }
   });
 });
@@ -224,8 +223,8 @@ describe('getLoanRepayments', () => {
       [partnerOf('PARTNER-C'), LOAN_ID],
       [leadOps, 'LN-NONE'],
     ] as const) {
-      const error = await rejectedBy(HttpError, () => getLoanRepayments(deps, principal, loanId));
-      expect([error.statusCode, error.code, error.details]).toEqual([404, 'NOT_FOUND', { loanId }]);
+      const error = await rejectedBy(NotFound, () => getLoanRepayments(deps, principal, loanId));
+      expect([error.code, error.details]).toEqual(['NOT_FOUND', { loanId }]);
     }
   });
 });

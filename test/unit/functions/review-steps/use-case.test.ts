@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toJson } from '../../../../shared/json.ts';
-import { validate } from '../../../../shared/http/api.ts';
-import { createApplicationRequest, decisionRequest } from '../../../../shared/http/schemas.ts';
+import { validate } from '../../../../shared/contracts/validate.ts';
+import { createApplicationRequest, decisionRequest } from '../../../../shared/contracts/schemas.ts';
 import type { Lender } from '../../../../shared/domain/lender.ts';
 import { createApplication, decide, getApplication } from '../../../../functions/applications/use-case.ts';
 import { allocateRound, chooseRound, recordTimeout } from '../../../../functions/review-steps/use-case.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DomainError, InvariantViolation, RuleViolation, StateConflict, ValidationError } from '../../../../shared/domain/errors.ts';
-import { HttpError, notFound, toErrorResponse } from '../../../../shared/http/errors.ts';
+import { DomainError, InvariantViolation, NotFound, RuleViolation, StateConflict, ValidationError } from '../../../../shared/domain/errors.ts';
+import { HttpError, toErrorResponse } from '../../../../shared/http/errors.ts';
 import { WriteConflict } from '../../../../shared/ports/stores.ts';
 
 describe('toErrorResponse', () => {
@@ -74,10 +74,11 @@ describe('toErrorResponse', () => {
   });
 });
 
-describe('notFound', () => {
-  it('is a 404 naming the id', () => {
-    const error = notFound('loan', 'LN-1');
-    expect(error).toBeInstanceOf(HttpError);
-    expect([error.statusCode, error.code, error.message, error.details]).toEqual([404, 'NOT_FOUND', 'loan LN-1 was not found', { loanId: 'LN-1' }]);
+describe('NotFound', () => {
+  it('is a domain error naming the id, which the edge answers with 404', () => {
+    const error = new NotFound('loan', 'LN-1');
+    expect(error).toBeInstanceOf(DomainError);
+    expect([error.code, error.message, error.details]).toEqual(['NOT_FOUND', 'loan LN-1 was not found', { loanId: 'LN-1' }]);
+    expect(toErrorResponse(error)).toEqual({ statusCode: 404, body: { code: 'NOT_FOUND', message: 'loan LN-1 was not found', details: { loanId: 'LN-1' } }, unexpected: false });
   });
 });

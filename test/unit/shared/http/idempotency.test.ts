@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HttpError } from '../../../../shared/http/errors.ts';
-import { parseIdempotencyKey, runIdempotent, type Seal } from '../../../../shared/http/idempotency.ts';
+import { parseIdempotencyKey, runIdempotent } from '../../../../shared/http/idempotency.ts';
+import type { Seal } from '../../../../shared/ports/stores.ts';
 import { canonicalJson, sha256 } from '../../../../shared/json.ts';
 import { WriteConflict } from '../../../../shared/ports/stores.ts';
 import { NOW } from '../../../support/builders.ts';

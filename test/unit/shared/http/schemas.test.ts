@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../../shared/domain/errors.ts';
-import { validate } from '../../../../shared/http/api.ts';
+import { validate } from '../../../../shared/contracts/validate.ts';
 import {
   applicationsQuery,
   bookLoanRequest,
@@ -15,7 +15,7 @@ import {
   rate,
   startLedgerCheckRequest,
   versionQuery,
-} from '../../../../shared/http/schemas.ts';
+} from '../../../../shared/contracts/schemas.ts';
 import { DEFAULT_WATERFALL } from '../../../../shared/domain/program.ts';
 import { LEAD_ID, NOW, PARTNER_A, approveBody, bookLoanBody, createApplicationBody, createLenderBody, createProgramBody, declineBody, startLedgerCheckBody } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';

@@ -5,7 +5,7 @@ import { splitAndBook, type RepaymentBookDeps } from '../../../../shared/use-cas
 import { REPAYMENT_ATTEMPTS, positionsAfter } from '../../../../shared/use-cases/ledger-writer.ts';
 import { ESCROW, applyEntry, foldEntries, openPosition, type JournalEntry, type Position } from '../../../../shared/domain/ledger.ts';
 import { disbursementEntry, type Loan } from '../../../../shared/domain/loan.ts';
-import type { RepaymentRequestBody } from '../../../../shared/http/schemas.ts';
+import type { RepaymentRequestBody } from '../../../../shared/contracts/schemas.ts';
 import { toJson } from '../../../../shared/json.ts';
 import { WriteConflict, type RepaymentStore, type RepaymentWrite } from '../../../../shared/ports/stores.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aLoan } from '../../../support/builders.ts';
