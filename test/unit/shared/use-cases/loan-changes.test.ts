@@ -32,6 +32,17 @@ function seedLoan(stores: InMemoryStores, loan: Loan = aLoan()): Loan {
   return loan;
 }
 
+/** The in-memory loan book with its writes going through `write` instead. */
+function writingThrough(stores: InMemoryStores, write: (change: RepaymentWrite) => Promise<void>): RepaymentStore {
+  return {
+    load: (loanId, from) => stores.repayments.load(loanId, from),
+    record: (repaymentId) => stores.repayments.record(repaymentId),
+    item: (loanId, key) => stores.repayments.item(loanId, key),
+    loanEvent: (loanId, type, eventId) => stores.repayments.loanEvent(loanId, type, eventId),
+    write,
+  };
+}
+
 function setup(at = BOOKED_AT): { stores: InMemoryStores; deps: RepaymentBookDeps } {
   const stores = createInMemoryStores(at);
   seedLoan(stores);
@@ -177,16 +188,10 @@ describe('splitAndBook: BOOK', () => {
   it('refuses with 409 LOAN_BUSY, changing nothing, once every one of its attempts lost the race', async () => {
     const { stores, deps } = setup();
     let writes = 0;
-    const alwaysLosing: RepaymentStore = {
-      load: (loanId, from) => stores.repayments.load(loanId, from),
-      record: (repaymentId) => stores.repayments.record(repaymentId),
-      item: (loanId, key) => stores.repayments.item(loanId, key),
-      loanEvent: (loanId, type, eventId) => stores.repayments.loanEvent(loanId, type, eventId),
-      write: async () => {
-        writes += 1;
-        throw new WriteConflict('ALREADY_EXISTS', 'repayment-ledger');
-      },
-    };
+    const alwaysLosing = writingThrough(stores, async () => {
+      writes += 1;
+      throw new WriteConflict('ALREADY_EXISTS', 'repayment-ledger');
+    });
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     try {
       const pending = splitAndBook({ ...deps, repayments: alwaysLosing }, R1);
@@ -205,17 +210,11 @@ describe('splitAndBook: BOOK', () => {
   it('decides again a write that lost the ledger version race and books the repayment once', async () => {
     const { stores, deps } = setup();
     let writes = 0;
-    const losingOnce: RepaymentStore = {
-      load: (loanId, from) => stores.repayments.load(loanId, from),
-      record: (repaymentId) => stores.repayments.record(repaymentId),
-      item: (loanId, key) => stores.repayments.item(loanId, key),
-      loanEvent: (loanId, type, eventId) => stores.repayments.loanEvent(loanId, type, eventId),
-      write: async (change: RepaymentWrite) => {
-        writes += 1;
-        if (writes === 1) throw new WriteConflict('ALREADY_EXISTS', 'repayment-ledger');
-        return stores.repayments.write(change);
-      },
-    };
+    const losingOnce = writingThrough(stores, async (change: RepaymentWrite) => {
+      writes += 1;
+      if (writes === 1) throw new WriteConflict('ALREADY_EXISTS', 'repayment-ledger');
+      return stores.repayments.write(change);
+    });
     const result = await splitAndBook({ ...deps, repayments: losingOnce }, R1);
     expect(result.status).toBe('BOOKED');
     expect(writes).toBe(2);
@@ -227,18 +226,12 @@ describe('splitAndBook: BOOK', () => {
   it('when another change landed first, decides again on the new ledger', async () => {
     const { stores, deps } = setup();
     let writes = 0;
-    const racing: RepaymentStore = {
-      load: (loanId, from) => stores.repayments.load(loanId, from),
-      record: (repaymentId) => stores.repayments.record(repaymentId),
-      item: (loanId, key) => stores.repayments.item(loanId, key),
-      loanEvent: (loanId, type, eventId) => stores.repayments.loanEvent(loanId, type, eventId),
-      write: async (change: RepaymentWrite) => {
-        writes += 1;
-        // R-1 lands between our read and our write: our write, on version 1, loses
-        if (writes === 1) await splitAndBook(deps, R1);
-        return stores.repayments.write(change);
-      },
-    };
+    const racing = writingThrough(stores, async (change: RepaymentWrite) => {
+      writes += 1;
+      // R-1 lands between our read and our write: our write, on version 1, loses
+      if (writes === 1) await splitAndBook(deps, R1);
+      return stores.repayments.write(change);
+    });
     const result = await splitAndBook({ ...deps, repayments: racing }, R2);
     expect(result.status).toBe('BOOKED');
     expect(writes).toBe(2);
