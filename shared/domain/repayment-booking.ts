@@ -287,11 +287,12 @@ type WindowItem =
   | { readonly kind: 'EVENT'; readonly event: LoanEvent };
 
 interface WindowFold {
-  readonly account: LoanAccount;
   readonly outcomes: ReadonlyMap<string, RepaymentOutcome>;
   readonly eventOutcomes: ReadonlyMap<string, LoanEventOutcome>;
   /** The account after each item, by `repaymentKey` / `eventKey`; a reversed payment's is the account where it sits. */
   readonly states: ReadonlyMap<string, AccountState>;
+  /** The account after the whole window: the state after its last item (the base when it is empty). */
+  readonly final: AccountState;
 }
 
 const repaymentKey = (repaymentId: string): string => `R#${repaymentId}`;
@@ -314,16 +315,19 @@ function foldWindow(loan: Loan, ledger: Pick<RepaymentLedger, 'base'>, items: re
   const outcomes = new Map<string, RepaymentOutcome>();
   const eventOutcomes = new Map<string, LoanEventOutcome>();
   const states = new Map<string, AccountState>();
+  let final: AccountState | null = null;
   for (const item of [...items].sort((x, y) => compareEvents(x.event, y.event))) {
     if (item.kind === 'REPAYMENT') {
       if (item.active) outcomes.set(item.event.repaymentId, account.apply(item.event));
-      states.set(repaymentKey(item.event.repaymentId), account.state());
+      final = account.state();
+      states.set(repaymentKey(item.event.repaymentId), final);
     } else {
       eventOutcomes.set(item.event.eventId, account.applyEvent(item.event));
-      states.set(eventKey(item.event.type, item.event.eventId), account.state());
+      final = account.state();
+      states.set(eventKey(item.event.type, item.event.eventId), final);
     }
   }
-  return { account, outcomes, eventOutcomes, states };
+  return { outcomes, eventOutcomes, states, final: final ?? account.state() };
 }
 
 function stateOf(folded: WindowFold, key: string): AccountState {
@@ -346,7 +350,7 @@ function after(
     version: ledger.version + 1,
     nextSeq: added === null ? ledger.nextSeq : ledger.nextSeq + 1,
     lastKey,
-    state: folded.account.state(),
+    state: folded.final,
     repayments,
     events,
   };

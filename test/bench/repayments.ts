@@ -131,34 +131,20 @@ export async function benchRepayments(stack: LocalStack, repayments: number, bat
     const byLoan = loans.map((loanId, i) => paymentsOf(loanId, i, due));
     return Array.from({ length: PAYMENTS_PER_LOAN }, (_, k) => byLoan.map((p) => p[k] as Payment)).flat().slice(0, perClient);
   });
-  const latencies: number[] = [];
   const booked: { loanId: string; repaymentId: string }[] = [];
-  let failures = 0;
   const dynamoBefore = stack.dynamoDbCounts() ?? NO_COUNTS;
-  const invocationsBefore = stack.invocationCounts();
-  const transitionsBefore = stack.stepFunctions.transitionCounts();
-  let started = performance.now();
-  await Promise.all(
-    plans.map(async (plan, c) => {
-      for (const [i, payment] of plan.entries()) {
-        const repaymentId = `PR-${run}-${c}-${i}`;
-        const t0 = performance.now();
-        const [status] = await post(stack, token, [repaymentBody(payment, repaymentId)]);
-        latencies.push(performance.now() - t0);
-        if (status === 'BOOKED') booked.push({ loanId: payment.loanId, repaymentId });
-        else failures++;
-      }
-    }),
-  );
-  const elapsedMs = performance.now() - started;
+  const onePerCall = await timedCalls(stack, plans, async (payment, c, i) => {
+    const repaymentId = `PR-${run}-${c}-${i}`;
+    const [status] = await post(stack, token, [repaymentBody(payment, repaymentId)]);
+    if (status === 'BOOKED') booked.push({ loanId: payment.loanId, repaymentId });
+    return status === 'BOOKED';
+  });
   const dynamo = stack.dynamoDbCounts() ?? NO_COUNTS;
-  const invocations = delta(stack.invocationCounts(), invocationsBefore);
-  const transitions = delta(stack.stepFunctions.transitionCounts(), transitionsBefore);
 
   // Batches of 25: batch b of a client pays instalment b % 5 of its loans 25 × ⌊b / 5⌋ to 25 × ⌊b / 5⌋ + 24.
   let batchedCount = 0;
   let batchFailures = 0;
-  started = performance.now();
+  const started = performance.now();
   await Promise.all(
     batched.map(async (loans, c) => {
       for (let b = 0; b < batchesPerClient; b++) {
@@ -176,17 +162,10 @@ export async function benchRepayments(stack: LocalStack, repayments: number, bat
   // repayment, started synchronously, as the API would if it did not book a single one itself.
   const viaWorkflow = await singleThroughWorkflow(stack, run, workflowLoans, due);
 
-  const sorted = latencies.sort((x, y) => x - y);
-  const count = latencies.length;
+  const count = onePerCall.repayments;
   const requests = (op: string) => ((dynamo.requests[op] ?? 0) - (dynamoBefore.requests[op] ?? 0)) / count;
   return {
-    repayments: count,
-    failures,
-    perSecond: (count / elapsedMs) * 1000,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    invocationsPerRepayment: invocations / count,
-    transitionsPerRepayment: transitions / count,
+    ...onePerCall,
     dynamoDb: {
       queries: requests('Query'),
       gets: requests('GetItem'),
@@ -210,25 +189,39 @@ const WORKFLOW_LOANS_PER_CLIENT = 40;
 async function singleThroughWorkflow(stack: LocalStack, run: string, loans: readonly string[][], due: readonly Instalment[]) {
   const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   const stateMachineArn = process.env.REPAYMENT_BATCH_STATE_MACHINE_ARN ?? '';
+  try {
+    return await timedCalls(stack, loans, async (loanId, c, i) => {
+      const payment = paymentsOf(loanId, 0, due)[0] as Payment;
+      const out = await sfn.send(new StartSyncExecutionCommand({ stateMachineArn, input: JSON.stringify({ repayments: [repaymentBody(payment, `PW-${run}-${c}-${i}`)] }) }));
+      const status = (JSON.parse(out.output ?? '{}') as { results?: { status: string }[] }).results?.[0]?.status;
+      return out.status === 'SUCCEEDED' && status === 'BOOKED';
+    });
+  } finally {
+    sfn.destroy();
+  }
+}
+
+/**
+ * Each client's calls one after the other, every client at once: the rate, each call's latency,
+ * the failures, and the function invocations and state transitions per call.
+ */
+async function timedCalls<T>(stack: LocalStack, plans: readonly (readonly T[])[], call: (item: T, client: number, index: number) => Promise<boolean>) {
   const latencies: number[] = [];
   let failures = 0;
   const invocationsBefore = stack.invocationCounts();
   const transitionsBefore = stack.stepFunctions.transitionCounts();
   const started = performance.now();
   await Promise.all(
-    loans.map(async (clientLoans, c) => {
-      for (const [i, loanId] of clientLoans.entries()) {
-        const payment = paymentsOf(loanId, 0, due)[0] as Payment;
+    plans.map(async (plan, c) => {
+      for (const [i, item] of plan.entries()) {
         const t0 = performance.now();
-        const out = await sfn.send(new StartSyncExecutionCommand({ stateMachineArn, input: JSON.stringify({ repayments: [repaymentBody(payment, `PW-${run}-${c}-${i}`)] }) }));
+        const ok = await call(item, c, i);
         latencies.push(performance.now() - t0);
-        const status = (JSON.parse(out.output ?? '{}') as { results?: { status: string }[] }).results?.[0]?.status;
-        if (out.status !== 'SUCCEEDED' || status !== 'BOOKED') failures++;
+        if (!ok) failures++;
       }
     }),
   );
   const elapsedMs = performance.now() - started;
-  sfn.destroy();
   const sorted = latencies.sort((x, y) => x - y);
   const count = latencies.length;
   return {
