@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { restrictedTo, type Principal } from '../domain/access.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
@@ -53,25 +53,48 @@ export function pathParam(request: ApiRequest, name: string): string {
   return value;
 }
 
+/** What the request layer hands the handler: the parsed request and the route that serves it. */
+interface ApiContext extends Context {
+  routed?: { readonly request: ApiRequest; readonly handle: RouteHandler };
+}
+
 /**
- * One Lambda serves a few routes: find the route, check who calls, parse and validate the body,
- * call the route's handler, and turn every named error into `{code, message, details}`.
+ * One Lambda serves a few routes, as an onion: the outer layer turns every named error into
+ * `{code, message, details}` with its status; the inner layer finds the route, checks who calls,
+ * and parses and validates the body; the handler calls the route and serializes its answer.
  */
 export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, logger: Logger) {
-  return middy<ApiEvent, ApiResult>().handler(async (event) => {
-    try {
-      const spec = routeSpec(event.routeKey);
-      const handle = spec ? routes[spec.routeKey as RouteKey] : undefined;
-      if (!spec || !handle) throw new HttpError(404, 'NOT_FOUND', `no route ${event.routeKey}`);
-      const request = parseRequest(spec, event);
-      const response = await handle(request);
+  return middy<ApiEvent, ApiResult, Error, ApiContext>()
+    .use(errorResponses(logger))
+    .use(routeRequests(routes))
+    .handler(async (_event, context) => {
+      if (!context.routed) throw new Error('the request layer did not run');
+      const response = await context.routed.handle(context.routed.request);
       return respond(response.statusCode, response.body, response.headers);
-    } catch (error) {
-      const { statusCode, body, unexpected } = toErrorResponse(error);
-      if (unexpected) logger.error('request failed', { routeKey: event.routeKey, error: error as Error });
-      return respond(statusCode, body);
-    }
-  });
+    });
+}
+
+/** The outer layer: a named error becomes its status and body; anything else a logged 500. */
+function errorResponses(logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+  return {
+    onError: (request) => {
+      const { statusCode, body, unexpected } = toErrorResponse(request.error);
+      if (unexpected) logger.error('request failed', { routeKey: request.event.routeKey, error: request.error as Error });
+      request.response = respond(statusCode, body);
+    },
+  };
+}
+
+/** The inner layer: route, caller, Idempotency-Key and body, or a refusal before any work. */
+function routeRequests(routes: Partial<Record<RouteKey, RouteHandler>>): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+  return {
+    before: (request) => {
+      const spec = routeSpec(request.event.routeKey);
+      const handle = spec ? routes[spec.routeKey as RouteKey] : undefined;
+      if (!spec || !handle) throw new HttpError(404, 'NOT_FOUND', `no route ${request.event.routeKey}`);
+      request.context.routed = { request: parseRequest(spec, request.event), handle };
+    },
+  };
 }
 
 function parseRequest(spec: RouteSpec, event: ApiEvent): ApiRequest {
@@ -111,7 +134,6 @@ function parseJsonBody(event: ApiEvent): unknown {
     throw new HttpError(400, 'MALFORMED_JSON', `the body is not valid JSON: ${(error as Error).message}`, { path: 'body' });
   }
 }
-
 
 function respond(statusCode: number, body: unknown, headers: Readonly<Record<string, string>> = {}): ApiResult {
   return {
