@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FunctionHost, functionsFromTemplate } from '../../infra/local/functions.ts';
 import { LOCAL_ISSUER, LOCAL_SCOPES, REPOSITORY_ROOT } from '../../infra/local/issuer.ts';
 import type { LocalScope } from '../../infra/local/issuer.ts';
-import { stateMachinesFromTemplate, taskStates, unboundTaskStates } from '../../infra/local/stepfunctions.ts';
+import { stateMachinesFromTemplate, taskStates, unboundTaskStates } from '../../infra/local/state-machines.ts';
 import { comparableSpec, listTableNames, tableSpecFromDescription, tableSpecsFromTemplate } from '../../infra/local/tables.ts';
 import { TemplateResolver } from '../../infra/local/template.ts';
 import { api, dynamoDbClient, localTemplate, token } from './support/stack.ts';

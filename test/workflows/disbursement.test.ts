@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AslState } from '../../infra/local/stepfunctions.ts';
+import type { AslState } from '../../infra/local/state-machines.ts';
 import { CAUGHT_ERRORS, DisbursementErrors, DisbursementStates, workflowError } from '../../workflows/disbursement/states.ts';
 import type { AwaitDisbursementEvent, DisbursementConfirmation, DisbursementError } from '../../workflows/disbursement/states.ts';
 import { TRANSIENT_LAMBDA_ERRORS } from '../../workflows/lambda-retry.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AslState } from '../../infra/local/stepfunctions.ts';
+import type { AslState } from '../../infra/local/state-machines.ts';
 import { workflowError } from '../../workflows/disbursement/states.ts';
 import { AllocationOutcomes, JointReviewErrors, JointReviewStates, ReviewSteps, RoundOutcomes } from '../../workflows/joint-review/states.ts';
 import type { AllocateResult, AskPartnerEvent, ChooseCandidatesResult, PartnerDecision } from '../../workflows/joint-review/states.ts';

@@ -6,7 +6,7 @@ import { DescribeExecutionCommand, SendTaskSuccessCommand, SFNClient, StartExecu
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, startLocalStack } from '../../../../infra/local/stack.ts';
 import type { LocalStack } from '../../../../infra/local/stack.ts';
-import { stateMachinesFromTemplate, unboundTaskStates } from '../../../../infra/local/stepfunctions.ts';
+import { stateMachinesFromTemplate, unboundTaskStates } from '../../../../infra/local/state-machines.ts';
 import { comparableSpec, listTableNames, tableSpecFromDescription, tableSpecsFromTemplate } from '../../../../infra/local/tables.ts';
 import { TemplateResolver } from '../../../../infra/local/template.ts';
 import type { CfnTemplate } from '../../../../infra/local/template.ts';

@@ -8,15 +8,14 @@ import {
   bindTaskState,
   engineDefinition,
   MAX_TIMER_SECONDS,
-  startExecutionErrorName,
-  StepFunctionsRuntime,
   TASK_TIMEOUT_CONTEXT_PATH,
   taskStates,
   taskTiming,
   TIMING_ENVELOPE,
   unboundTaskStates,
-} from '../../../../infra/local/stepfunctions.ts';
-import type { AslDefinition, LocalStateMachine } from '../../../../infra/local/stepfunctions.ts';
+} from '../../../../infra/local/state-machines.ts';
+import type { AslDefinition, LocalStateMachine } from '../../../../infra/local/state-machines.ts';
+import { startExecutionErrorName, StepFunctionsRuntime } from '../../../../infra/local/stepfunctions.ts';
 import { functionArn, stateMachineArn } from '../../../../infra/local/template.ts';
 import { REPOSITORY_ROOT } from '../../../../infra/local/issuer.ts';
 
