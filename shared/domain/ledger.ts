@@ -1,4 +1,5 @@
 import { invariant } from './errors.ts';
+import { EXACT_NUMBER_LIMIT } from './money/exact-number.ts';
 
 /** Each lender's book (chart of accounts), DESIGN section 6. */
 export const ACCOUNTS = [
@@ -75,20 +76,40 @@ export function imbalances(entry: Pick<JournalEntry, 'legs'>): BookImbalance[] {
   return [...books].filter(([, b]) => b.debitMinor !== b.creditMinor).map(([lenderId, b]) => ({ lenderId, ...b }));
 }
 
+const EXACT_LEG_MINOR = BigInt(EXACT_NUMBER_LIMIT);
+
 /** Stops before any write if an entry is empty, has a non-positive leg, or does not balance. */
 export function assertBalanced(entry: JournalEntry): JournalEntry {
-  invariant(entry.legs.length > 0, 'a journal entry has at least one leg', { entryId: entry.entryId });
-  // One pass, and details built only on failure: every booking of a repayment runs this.
-  const nets = new Map<string, bigint>();
-  for (const leg of entry.legs) {
-    if (leg.amountMinor <= 0n) invariant(false, 'every leg amount is positive', { entryId: entry.entryId, leg: leg.account, lenderId: leg.lenderId });
-    nets.set(leg.lenderId, (nets.get(leg.lenderId) ?? 0n) + (leg.side === 'DEBIT' ? leg.amountMinor : -leg.amountMinor));
+  const legs = entry.legs;
+  if (legs.length === 0) invariant(false, 'a journal entry has at least one leg', { entryId: entry.entryId });
+  // One pass, details built only on failure: every booking of a repayment runs this. Legs of a book
+  // usually come together, and when every run of one book's legs nets to zero, every book does.
+  // Runs are added up as numbers while that is exact (every amount and running net under 2^52);
+  // anything else is settled by adding up in bigint, book by book.
+  let quick = true;
+  let runBook = legs[0]!.lenderId;
+  let runNet = 0;
+  for (let i = 0; i < legs.length; i++) {
+    const leg = legs[i]!;
+    const amountMinor = leg.amountMinor;
+    if (!(amountMinor > 0n)) {
+      invariant(false, 'every leg amount is positive', { entryId: entry.entryId, leg: leg.account, lenderId: leg.lenderId });
+    }
+    if (leg.lenderId !== runBook) {
+      if (runNet !== 0) quick = false;
+      runBook = leg.lenderId;
+      runNet = 0;
+    }
+    if (amountMinor >= EXACT_LEG_MINOR) quick = false;
+    else runNet = leg.side === 'DEBIT' ? runNet + Number(amountMinor) : runNet - Number(amountMinor);
+    if (!(runNet < EXACT_NUMBER_LIMIT && runNet > -EXACT_NUMBER_LIMIT)) quick = false;
   }
-  for (const net of nets.values()) {
-    if (net === 0n) continue;
+  if (quick && runNet === 0) return entry;
+  const books = imbalances(entry);
+  if (books.length > 0) {
     invariant(false, 'a journal entry balances in every book', {
       entryId: entry.entryId,
-      books: imbalances(entry).map((b) => ({ lenderId: b.lenderId, debitMinor: b.debitMinor.toString(), creditMinor: b.creditMinor.toString() })),
+      books: books.map((b) => ({ lenderId: b.lenderId, debitMinor: b.debitMinor.toString(), creditMinor: b.creditMinor.toString() })),
     });
   }
   return entry;

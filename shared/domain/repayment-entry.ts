@@ -1,6 +1,6 @@
 import { invariant, RuleViolation, ValidationError } from './errors.ts';
 import { assertBalanced, entryIdOf, ESCROW, type Account, type JournalEntry, type Leg } from './ledger.ts';
-import { assertCurrency, parseIsoDate } from './money/index.ts';
+import { assertCurrency, parseIsoDate, plus } from './money/index.ts';
 import { describeValue } from './money/describe-value.ts';
 import type { RepaymentSplit } from './repayment-split.ts';
 
@@ -33,25 +33,28 @@ export function repaymentEntry(
   let clearingMinor = 0n;
   let suspenseBooked = repayment.suspenseMinor === 0n;
   for (const [lenderId, parts] of repayment.perLender) {
-    const incomeMinor = parts.feeMinor + parts.spreadMinor;
-    const receivedMinor = parts.principalMinor + parts.interestMinor + parts.penaltyMinor + incomeMinor;
-    clearingMinor += receivedMinor;
+    const incomeMinor = plus(parts.feeMinor, parts.spreadMinor);
+    const receivedMinor = plus(plus(parts.principalMinor, parts.interestMinor), plus(parts.penaltyMinor, incomeMinor));
+    clearingMinor = plus(clearingMinor, receivedMinor);
     push(legs, lenderId, 'SETTLEMENT_CLEARING', 'DEBIT', receivedMinor, ESCROW);
     push(legs, lenderId, 'PRINCIPAL_RECEIVABLE', 'CREDIT', parts.principalMinor, null);
     push(legs, lenderId, 'INTEREST_INCOME', 'CREDIT', parts.interestMinor, null);
     push(legs, lenderId, 'PENALTY_INCOME', 'CREDIT', parts.penaltyMinor, null);
     push(legs, lenderId, 'FEE_INCOME', 'CREDIT', incomeMinor, null);
     if (lenderId === repayment.suspenseLenderId && !suspenseBooked) {
-      clearingMinor += repayment.suspenseMinor;
+      clearingMinor = plus(clearingMinor, repayment.suspenseMinor);
       push(legs, lenderId, 'SETTLEMENT_CLEARING', 'DEBIT', repayment.suspenseMinor, ESCROW);
       push(legs, lenderId, 'SUSPENSE', 'CREDIT', repayment.suspenseMinor, null);
       suspenseBooked = true;
     }
   }
-  for (const [partyId, amountMinor] of repayment.recovery?.parts ?? []) {
-    clearingMinor += amountMinor;
-    push(legs, partyId, 'SETTLEMENT_CLEARING', 'DEBIT', amountMinor, ESCROW);
-    push(legs, partyId, repayment.recovery!.account, 'CREDIT', amountMinor, null);
+  const recovery = repayment.recovery;
+  if (recovery !== undefined) {
+    for (const [partyId, amountMinor] of recovery.parts) {
+      clearingMinor = plus(clearingMinor, amountMinor);
+      push(legs, partyId, 'SETTLEMENT_CLEARING', 'DEBIT', amountMinor, ESCROW);
+      push(legs, partyId, recovery.account, 'CREDIT', amountMinor, null);
+    }
   }
   invariant(suspenseBooked, 'suspense is booked in the book of a lender of the split', {
     suspenseLenderId: repayment.suspenseLenderId,

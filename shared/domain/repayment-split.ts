@@ -1,6 +1,7 @@
 import { invariant, RuleViolation, ValidationError } from './errors.ts';
-import { dayCountFraction, divRound, parseRate, split, toExactFraction } from './money/index.ts';
-import type { DayCount, DayCountFraction, ExactFraction, RemainderRule, SplitPart } from './money/index.ts';
+import { dayCountFraction, divRound, parseRate, plus, splitAmounts, toExactFraction } from './money/index.ts';
+import { bigintOf, divRoundSmall, EXACT_NUMBER_LIMIT } from './money/exact-number.ts';
+import type { DayCount, DayCountFraction, ExactFraction, RemainderRule, RoundingMode, SplitPart } from './money/index.ts';
 import { describeValue } from './money/describe-value.ts';
 import type { ProgramTerms } from './program.ts';
 import { checkDues, totalCovered, type Covered } from './repayment-waterfall.ts';
@@ -70,14 +71,6 @@ export interface Recovery {
   readonly parts: ReadonlyMap<string, bigint>;
 }
 
-const ZERO_PARTS: LenderRepaymentParts = Object.freeze({
-  principalMinor: 0n,
-  interestMinor: 0n,
-  penaltyMinor: 0n,
-  feeMinor: 0n,
-  spreadMinor: 0n,
-});
-
 /**
  * Splits what a payment covers (the waterfall's result) among the loan's funding lenders:
  * - principal by outstanding principal, capped at each lender's outstanding;
@@ -99,9 +92,9 @@ export function splitRepayment(
   const rule = remainderRuleOf(terms, books);
   const lead = terms.leadLenderId;
   let outstandingTotal = 0n;
-  for (const book of books) outstandingTotal += book.outstandingPrincipalMinor;
+  for (const book of books) outstandingTotal = plus(outstandingTotal, book.outstandingPrincipalMinor);
 
-  const principalMinor = covered.overduePrincipalMinor + covered.currentPrincipalMinor;
+  const principalMinor = plus(covered.overduePrincipalMinor, covered.currentPrincipalMinor);
   if (principalMinor > outstandingTotal) {
     throw new RuleViolation(
       'PRINCIPAL_ABOVE_OUTSTANDING',
@@ -109,10 +102,10 @@ export function splitRepayment(
       { principalMinor: principalMinor.toString(), outstandingMinor: outstandingTotal.toString() },
     );
   }
-  const principal = principalMinor === 0n ? null : split(principalMinor, partsOf(books, true), rule);
+  const principal = principalMinor === 0n ? null : splitAmounts(principalMinor, partsOf(books, true), rule);
 
-  const interestMinor = covered.overdueInterestMinor + covered.currentInterestMinor;
-  let interest: ReadonlyMap<string, bigint> | null = null;
+  const interestMinor = plus(covered.overdueInterestMinor, covered.currentInterestMinor);
+  let interest: readonly bigint[] | null = null;
   let spreadMinor = 0n;
   if (terms.split.interestBasis === 'LENDER_RATE') {
     const shared = lenderRateInterest(terms, books, interestMinor, period, rule);
@@ -120,25 +113,28 @@ export function splitRepayment(
     spreadMinor = shared.spreadMinor;
   } else if (interestMinor > 0n) {
     refuseWithoutOutstanding(outstandingTotal, 'interest', interestMinor);
-    interest = split(interestMinor, partsOf(books, false), rule);
+    interest = splitAmounts(interestMinor, partsOf(books, false), rule);
   }
 
   const penaltyMinor = covered.penaltyMinor;
-  let penalty: ReadonlyMap<string, bigint> | null = null;
+  let penalty: readonly bigint[] | null = null;
   if (penaltyMinor > 0n && terms.split.penalty === 'PRO_RATA') {
     refuseWithoutOutstanding(outstandingTotal, 'penalty', penaltyMinor);
-    penalty = split(penaltyMinor, partsOf(books, false), rule);
+    penalty = splitAmounts(penaltyMinor, partsOf(books, false), rule);
   }
 
   return assemble(books, lead, feePartyOf(terms), { principal, interest, penalty, spreadMinor }, covered);
 }
 
-/** Each component's division, by lender id; null when the component is zero or goes whole to one party. */
+/**
+ * Each component's division, one amount per book in the books' order; null when the component is
+ * zero or goes whole to one party.
+ */
 interface Shares {
-  readonly principal: ReadonlyMap<string, bigint> | null;
-  readonly interest: ReadonlyMap<string, bigint> | null;
+  readonly principal: readonly bigint[] | null;
+  readonly interest: readonly bigint[] | null;
   /** Null also when the whole penalty goes to the lead. */
-  readonly penalty: ReadonlyMap<string, bigint> | null;
+  readonly penalty: readonly bigint[] | null;
   readonly spreadMinor: bigint;
 }
 
@@ -154,25 +150,31 @@ function assemble(
   covered: Covered,
 ): RepaymentSplit {
   const { principal, interest, penalty, spreadMinor } = shares;
-  const principalMinor = covered.overduePrincipalMinor + covered.currentPrincipalMinor;
-  const interestMinor = covered.overdueInterestMinor + covered.currentInterestMinor;
+  const principalMinor = plus(covered.overduePrincipalMinor, covered.currentPrincipalMinor);
+  const interestMinor = plus(covered.overdueInterestMinor, covered.currentInterestMinor);
   const penaltyMinor = covered.penaltyMinor;
   const feesMinor = covered.feesMinor;
-  const rows: [string, LenderRepaymentParts][] = [];
-  let feeBooked = false;
+  const perLender = new Map<string, LenderRepaymentParts>();
+  // A fee party that holds no part of the loan gets a row of its own, in id order among the books.
+  let feePending = !holdsPart(books, feeParty);
   let principalBooked = 0n;
   let interestBooked = 0n;
   let penaltyBooked = 0n;
   let feesBooked = 0n;
-  for (const book of books) {
+  for (let i = 0; i < books.length; i++) {
+    const book = books[i]!;
     const id = book.lenderId;
+    if (feePending && feeParty < id) {
+      perLender.set(feeParty, feesOnly(feesMinor));
+      feesBooked = plus(feesBooked, feesMinor);
+      feePending = false;
+    }
     const isLead = id === lead;
-    const isFeeParty = id === feeParty;
     const parts: LenderRepaymentParts = {
-      principalMinor: principal === null ? 0n : principal.get(id)!,
-      interestMinor: interest === null ? 0n : interest.get(id)!,
-      penaltyMinor: penalty === null ? (isLead ? penaltyMinor : 0n) : penalty.get(id)!,
-      feeMinor: isFeeParty ? feesMinor : 0n,
+      principalMinor: principal === null ? 0n : principal[i]!,
+      interestMinor: interest === null ? 0n : interest[i]!,
+      penaltyMinor: penalty === null ? (isLead ? penaltyMinor : 0n) : penalty[i]!,
+      feeMinor: id === feeParty ? feesMinor : 0n,
       spreadMinor: isLead ? spreadMinor : 0n,
     };
     // Details are built only on failure, so the check costs nothing on the hot path.
@@ -190,17 +192,15 @@ function assemble(
         outstandingMinor: String(book.outstandingPrincipalMinor),
       });
     }
-    principalBooked += parts.principalMinor;
-    interestBooked += parts.interestMinor + parts.spreadMinor;
-    penaltyBooked += parts.penaltyMinor;
-    feesBooked += parts.feeMinor;
-    feeBooked ||= isFeeParty;
-    rows.push([id, parts]);
+    principalBooked = plus(principalBooked, parts.principalMinor);
+    interestBooked = plus(plus(interestBooked, parts.interestMinor), parts.spreadMinor);
+    penaltyBooked = plus(penaltyBooked, parts.penaltyMinor);
+    feesBooked = plus(feesBooked, parts.feeMinor);
+    perLender.set(id, parts);
   }
-  if (!feeBooked) {
-    rows.push([feeParty, { ...ZERO_PARTS, feeMinor: feesMinor }]);
-    feesBooked += feesMinor;
-    rows.sort(([a], [b]) => compareIds(a, b));
+  if (feePending) {
+    perLender.set(feeParty, feesOnly(feesMinor));
+    feesBooked = plus(feesBooked, feesMinor);
   }
   if (!(principalBooked === principalMinor && interestBooked === interestMinor && penaltyBooked === penaltyMinor)) {
     invariant(false, 'each component is split in full', {
@@ -209,13 +209,18 @@ function assemble(
       penaltyMinor: String(penaltyBooked),
     });
   }
-  const paidMinor = totalCovered(covered) + covered.excessMinor;
-  if (principalBooked + interestBooked + penaltyBooked + feesBooked + covered.excessMinor !== paidMinor) {
+  const paidMinor = plus(totalCovered(covered), covered.excessMinor);
+  if (plus(plus(principalBooked, interestBooked), plus(plus(penaltyBooked, feesBooked), covered.excessMinor)) !== paidMinor) {
     invariant(false, 'what the borrower paid equals what is booked to lenders, fees and suspense', {
       paidMinor: String(paidMinor),
     });
   }
-  return { perLender: new Map(rows), suspenseMinor: covered.excessMinor, suspenseLenderId: lead, paidMinor };
+  return { perLender, suspenseMinor: covered.excessMinor, suspenseLenderId: lead, paidMinor };
+}
+
+/** The parts of a fee party that holds no part of the loan. */
+function feesOnly(feeMinor: bigint): LenderRepaymentParts {
+  return { principalMinor: 0n, interestMinor: 0n, penaltyMinor: 0n, feeMinor, spreadMinor: 0n };
 }
 
 /**
@@ -240,7 +245,7 @@ export function lenderRateEntitlements(
 }
 
 function entitlementsOf(terms: RepaymentTerms, books: readonly LenderHolding[], period: InterestPeriod): bigint[] {
-  const { days, basis } = periodFraction(period, terms.dayCount);
+  const fraction = periodFraction(period, terms.dayCount);
   const mode = terms.roundingMode;
   const entitlements = new Array<bigint>(books.length);
   for (let i = 0; i < books.length; i++) {
@@ -249,12 +254,27 @@ function entitlementsOf(terms: RepaymentTerms, books: readonly LenderHolding[], 
       entitlements[i] = 0n;
       continue;
     }
-    const rate = yieldFraction(book.yieldRate, i);
-    const accrued = divRound(book.outstandingPrincipalMinor * rate.numerator * days, rate.denominator * basis, mode);
-    const left = accrued - (book.periodInterestReceivedMinor ?? 0n);
-    entitlements[i] = left > 0n ? left : 0n;
+    const accrued = accrue(book.outstandingPrincipalMinor, yieldFraction(book.yieldRate, i), fraction, mode);
+    const receivedMinor = book.periodInterestReceivedMinor ?? 0n;
+    entitlements[i] = receivedMinor === 0n ? accrued : accrued > receivedMinor ? accrued - receivedMinor : 0n;
   }
   return entitlements;
+}
+
+/**
+ * principal x rate x days / basis, rounded once with `mode`: in plain numbers when the product and
+ * the divisor are whole numbers below EXACT_NUMBER_LIMIT (so exact, and equal to the bigint result),
+ * in bigint otherwise.
+ */
+function accrue(principalMinor: bigint, rate: YieldRate, fraction: PeriodFraction, mode: RoundingMode): bigint {
+  // Every factor is a whole number of at least 0: a product under the limit has exact partial products,
+  // and a principal too large to be exact as a number makes the product too large (or NaN) as well.
+  const numerator = Number(principalMinor) * rate.numeratorNumber * fraction.daysNumber;
+  const denominator = rate.denominatorNumber * fraction.basisNumber;
+  if (numerator < EXACT_NUMBER_LIMIT && denominator < EXACT_NUMBER_LIMIT) {
+    return bigintOf(divRoundSmall(numerator, denominator, mode));
+  }
+  return divRound(principalMinor * rate.numerator * fraction.days, rate.denominator * fraction.basis, mode);
 }
 
 /**
@@ -269,7 +289,7 @@ function lenderRateInterest(
   interestMinor: bigint,
   period: InterestPeriod | null,
   rule: RemainderRule,
-): { interest: ReadonlyMap<string, bigint> | null; spreadMinor: bigint } {
+): { interest: readonly bigint[] | null; spreadMinor: bigint } {
   if (period === null) {
     throw new ValidationError('period is required when interest is split on the LENDER_RATE basis', {
       path: 'period',
@@ -278,19 +298,15 @@ function lenderRateInterest(
   }
   const entitlements = entitlementsOf(terms, books, period);
   let entitled = 0n;
-  for (const amount of entitlements) entitled += amount;
-  if (interestMinor >= entitled) {
-    const interest = new Map<string, bigint>();
-    for (let i = 0; i < books.length; i++) interest.set(books[i]!.lenderId, entitlements[i]!);
-    return { interest, spreadMinor: interestMinor - entitled };
-  }
+  for (const amount of entitlements) entitled = plus(entitled, amount);
+  if (interestMinor >= entitled) return { interest: entitlements, spreadMinor: interestMinor - entitled };
   if (interestMinor === 0n) return { interest: null, spreadMinor: 0n };
   const parts: SplitPart[] = [];
   for (let i = 0; i < books.length; i++) {
     const book = books[i]!;
     parts.push({ id: book.lenderId, weight: entitlements[i]!, priority: book.priority, cap: entitlements[i]! });
   }
-  return { interest: split(interestMinor, parts, rule), spreadMinor: 0n };
+  return { interest: splitAmounts(interestMinor, parts, rule), spreadMinor: 0n };
 }
 
 /** Weights = outstanding principal; capped at it for principal. */
@@ -355,10 +371,6 @@ function feePartyOf(terms: RepaymentTerms): string {
   });
 }
 
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** The holdings, checked and ordered by lender id, so nothing downstream depends on their order. */
 function checkHoldings(terms: RepaymentTerms, holdings: readonly LenderHolding[]): LenderHolding[] {
   if (!Array.isArray(holdings) || holdings.length === 0) {
@@ -372,6 +384,7 @@ function checkHoldings(terms: RepaymentTerms, holdings: readonly LenderHolding[]
     if (holding.role === 'LEAD') leads += 1;
     // Insertion by id: a loan has a handful of lenders.
     let at = books.length;
+    books.push(holding);
     while (at > 0 && books[at - 1]!.lenderId >= holding.lenderId) {
       if (books[at - 1]!.lenderId === holding.lenderId) {
         throw new ValidationError(`holdings[${i}].lenderId ${describeValue(holding.lenderId)} is listed twice`, {
@@ -379,9 +392,10 @@ function checkHoldings(terms: RepaymentTerms, holdings: readonly LenderHolding[]
           rule: 'unique-id',
         });
       }
+      books[at] = books[at - 1]!;
       at -= 1;
     }
-    books.splice(at, 0, holding);
+    books[at] = holding;
   }
   if (leads !== 1) {
     throw new ValidationError(`holdings must include the lead ${terms.leadLenderId} exactly once as LEAD`, {
@@ -450,25 +464,38 @@ function checkCovered(covered: Covered): void {
   checkAmount(covered.excessMinor, 'covered.excessMinor');
 }
 
-/** The day-count fraction of the last period seen: consecutive payments of a period share it. */
-let lastPeriod: { start: string; end: string; dayCount: DayCount; fraction: DayCountFraction } | null = null;
+/** A period's day-count fraction, with its terms also as numbers for `accrue`. */
+interface PeriodFraction extends DayCountFraction {
+  readonly daysNumber: number;
+  readonly basisNumber: number;
+}
 
-function periodFraction(period: InterestPeriod, dayCount: DayCount): DayCountFraction {
+/** The day-count fraction of the last period seen: consecutive payments of a period share it. */
+let lastPeriod: { start: string; end: string; dayCount: DayCount; fraction: PeriodFraction } | null = null;
+
+function periodFraction(period: InterestPeriod, dayCount: DayCount): PeriodFraction {
   const last = lastPeriod;
   if (last !== null && last.start === period.start && last.end === period.end && last.dayCount === dayCount) {
     return last.fraction;
   }
-  const fraction = dayCountFraction(period.start, period.end, dayCount);
+  const { days, basis } = dayCountFraction(period.start, period.end, dayCount);
+  const fraction = { days, basis, daysNumber: asExactNumber(days), basisNumber: asExactNumber(basis) };
   lastPeriod = { start: period.start, end: period.end, dayCount, fraction };
   return fraction;
 }
 
+/** A yield as an exact fraction, with its terms also as numbers for `accrue`. */
+interface YieldRate extends ExactFraction {
+  readonly numeratorNumber: number;
+  readonly denominatorNumber: number;
+}
+
 /** Yield rates as exact fractions, converted once per distinct rate text. */
-const yieldFractions = new Map<string, ExactFraction>();
+const yieldFractions = new Map<string, YieldRate>();
 const YIELD_CACHE_LIMIT = 1024;
 
 /** A partner's yield as an exact fraction; `index` names the holding in a refusal. */
-function yieldFraction(rate: string | null, index: number): ExactFraction {
+function yieldFraction(rate: string | null, index: number): YieldRate {
   if (typeof rate === 'string') {
     const known = yieldFractions.get(rate);
     if (known !== undefined) return known;
@@ -477,8 +504,19 @@ function yieldFraction(rate: string | null, index: number): ExactFraction {
   if (rate === null) {
     throw new ValidationError(`${path} is required for a partner under the LENDER_RATE basis`, { path, rule: 'required' });
   }
-  const fraction = toExactFraction(parseRate(rate, path));
+  const { numerator, denominator } = toExactFraction(parseRate(rate, path));
+  const fraction: YieldRate = {
+    numerator,
+    denominator,
+    numeratorNumber: asExactNumber(numerator),
+    denominatorNumber: asExactNumber(denominator),
+  };
   if (yieldFractions.size >= YIELD_CACHE_LIMIT) yieldFractions.clear();
   yieldFractions.set(rate, fraction);
   return fraction;
+}
+
+/** A whole number of zero or more as a number when that is exact, otherwise Infinity (the number path then never applies). */
+function asExactNumber(value: bigint): number {
+  return value < BigInt(EXACT_NUMBER_LIMIT) ? Number(value) : Infinity;
 }

@@ -1,5 +1,6 @@
 import { invariant, ValidationError } from './errors.ts';
 import { describeValue } from './money/describe-value.ts';
+import { plus } from './money/index.ts';
 import { DEFAULT_WATERFALL, type WaterfallComponent } from './program.ts';
 
 /**
@@ -37,15 +38,6 @@ export const NOTHING_COVERED: Covered = Object.freeze({
 
 type DuesField = keyof Dues;
 
-const FIELD_OF: Readonly<Record<WaterfallComponent, DuesField>> = {
-  PENALTY: 'penaltyMinor',
-  OVERDUE_INTEREST: 'overdueInterestMinor',
-  OVERDUE_PRINCIPAL: 'overduePrincipalMinor',
-  CURRENT_INTEREST: 'currentInterestMinor',
-  CURRENT_PRINCIPAL: 'currentPrincipalMinor',
-  FEES: 'feesMinor',
-};
-
 export const DUES_FIELDS: readonly DuesField[] = [
   'penaltyMinor',
   'overdueInterestMinor',
@@ -74,6 +66,7 @@ export function applyWaterfall(
   checkDues(dues, 'dues');
   checkOrder(order);
   let left = amountMinor;
+  let taken = 0n;
   let penaltyMinor = 0n;
   let overdueInterestMinor = 0n;
   let overduePrincipalMinor = 0n;
@@ -81,10 +74,13 @@ export function applyWaterfall(
   let currentPrincipalMinor = 0n;
   let feesMinor = 0n;
   for (let i = 0; i < order.length && left > 0n; i++) {
-    const due = dues[FIELD_OF[order[i]!]];
+    const component = order[i]!;
+    const due = dueOf(dues, component);
+    if (due === 0n) continue;
     const take = left < due ? left : due;
-    left -= take;
-    switch (order[i]!) {
+    left = take === left ? 0n : left - take;
+    taken = plus(taken, take);
+    switch (component) {
       case 'PENALTY':
         penaltyMinor = take;
         break;
@@ -105,7 +101,13 @@ export function applyWaterfall(
         break;
     }
   }
-  const result: Covered = {
+  if (!(plus(taken, left) === amountMinor && left >= 0n)) {
+    invariant(false, 'the waterfall accounts for the whole payment', {
+      amountMinor: amountMinor.toString(),
+      excessMinor: left.toString(),
+    });
+  }
+  return {
     penaltyMinor,
     overdueInterestMinor,
     overduePrincipalMinor,
@@ -114,29 +116,46 @@ export function applyWaterfall(
     feesMinor,
     excessMinor: left,
   };
-  if (!(totalCovered(result) + left === amountMinor && left >= 0n)) {
-    invariant(false, 'the waterfall accounts for the whole payment', {
-      amountMinor: amountMinor.toString(),
-      excessMinor: left.toString(),
-    });
+}
+
+function dueOf(dues: Dues, component: WaterfallComponent): bigint {
+  switch (component) {
+    case 'PENALTY':
+      return dues.penaltyMinor;
+    case 'OVERDUE_INTEREST':
+      return dues.overdueInterestMinor;
+    case 'OVERDUE_PRINCIPAL':
+      return dues.overduePrincipalMinor;
+    case 'CURRENT_INTEREST':
+      return dues.currentInterestMinor;
+    case 'CURRENT_PRINCIPAL':
+      return dues.currentPrincipalMinor;
+    case 'FEES':
+      return dues.feesMinor;
   }
-  return result;
 }
 
 /** The sum of the covered components, the excess left out. */
 export function totalCovered(covered: Dues): bigint {
-  return (
-    covered.penaltyMinor +
-    covered.overdueInterestMinor +
-    covered.overduePrincipalMinor +
-    covered.currentInterestMinor +
-    covered.currentPrincipalMinor +
-    covered.feesMinor
+  return plus(
+    plus(plus(covered.penaltyMinor, covered.overdueInterestMinor), plus(covered.overduePrincipalMinor, covered.currentInterestMinor)),
+    plus(covered.currentPrincipalMinor, covered.feesMinor),
   );
 }
 
 /** Every component is a bigint of zero or more minor units. */
 export function checkDues(dues: Dues, path: string): void {
+  if (
+    isAmount(dues.penaltyMinor) &&
+    isAmount(dues.overdueInterestMinor) &&
+    isAmount(dues.overduePrincipalMinor) &&
+    isAmount(dues.currentInterestMinor) &&
+    isAmount(dues.currentPrincipalMinor) &&
+    isAmount(dues.feesMinor)
+  ) {
+    return;
+  }
+  // Field by field, to name the first one that is wrong.
   for (const field of DUES_FIELDS) {
     const value: unknown = dues[field];
     if (typeof value !== 'bigint' || value < 0n) {
@@ -148,14 +167,29 @@ export function checkDues(dues: Dues, path: string): void {
   }
 }
 
-const COMPONENT_BIT: Readonly<Record<WaterfallComponent, number>> = {
-  PENALTY: 1,
-  OVERDUE_INTEREST: 2,
-  OVERDUE_PRINCIPAL: 4,
-  CURRENT_INTEREST: 8,
-  CURRENT_PRINCIPAL: 16,
-  FEES: 32,
-};
+function isAmount(value: unknown): boolean {
+  return typeof value === 'bigint' && value >= 0n;
+}
+
+/** A component's bit in the set of components seen; 0 for anything that is not a component. */
+function componentBit(component: unknown): number {
+  switch (component) {
+    case 'PENALTY':
+      return 1;
+    case 'OVERDUE_INTEREST':
+      return 2;
+    case 'OVERDUE_PRINCIPAL':
+      return 4;
+    case 'CURRENT_INTEREST':
+      return 8;
+    case 'CURRENT_PRINCIPAL':
+      return 16;
+    case 'FEES':
+      return 32;
+    default:
+      return 0;
+  }
+}
 const EVERY_COMPONENT = 63;
 
 /** A waterfall names each of the six components exactly once. */
@@ -163,7 +197,7 @@ function checkOrder(order: readonly WaterfallComponent[]): void {
   let seen = 0;
   for (let i = 0; i < order.length; i++) {
     const component = order[i]!;
-    const bit = Object.hasOwn(COMPONENT_BIT, component) ? COMPONENT_BIT[component] : 0;
+    const bit = componentBit(component);
     if (bit === 0 || (seen & bit) !== 0) {
       throw new ValidationError(
         `order[${i}] must be a waterfall component not named before, got ${describeValue(component)}`,
@@ -173,7 +207,7 @@ function checkOrder(order: readonly WaterfallComponent[]): void {
     seen |= bit;
   }
   if (seen !== EVERY_COMPONENT) {
-    const missing = DEFAULT_WATERFALL.filter((c) => (seen & COMPONENT_BIT[c]) === 0);
+    const missing = DEFAULT_WATERFALL.filter((c) => (seen & componentBit(c)) === 0);
     throw new ValidationError(`order must name every component once; missing ${missing.join(', ')}`, {
       path: 'order',
       rule: 'waterfall-complete',

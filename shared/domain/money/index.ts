@@ -7,6 +7,7 @@ export {
   parseMinor,
   parseNonNegativeMinor,
   parsePositiveMinor,
+  plus,
 } from './amount.ts';
 export type { Currency, CurrencyCode } from './amount.ts';
 export {
@@ -32,5 +33,5 @@ export { Decimal, parseDecimal, parseRate, parseRatio, toExactFraction } from '.
 export type { ExactFraction } from './decimal.ts';
 export { ROUNDING_MODES, applyRate, divRound, parseRoundingMode, roundDecimalToMinor } from './rounding.ts';
 export type { RoundingMode } from './rounding.ts';
-export { split } from './split.ts';
+export { split, splitAmounts } from './split.ts';
 export type { RemainderRule, SplitPart } from './split.ts';

@@ -23,7 +23,7 @@ export function parseRoundingMode(value: unknown, path: string): RoundingMode {
 
 /** numerator / denominator rounded with `mode`, exactly, for a positive denominator. */
 export function divRound(numerator: bigint, denominator: bigint, mode: RoundingMode): bigint {
-  invariant(denominator > 0n, 'divRound needs a positive denominator', { denominator: String(denominator) });
+  if (!(denominator > 0n)) invariant(false, 'divRound needs a positive denominator', { denominator: String(denominator) });
   if (mode !== 'HALF_UP' && mode !== 'HALF_EVEN' && mode !== 'DOWN') parseRoundingMode(mode, 'mode');
   const quotient = numerator / denominator; // bigint division truncates toward zero
   const remainder = numerator % denominator; // carries the sign of the numerator

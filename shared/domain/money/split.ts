@@ -1,6 +1,7 @@
 import { invariant, RuleViolation, ValidationError } from '../errors.ts';
 import { describeValue } from './describe-value.ts';
 import type { RoundingMode } from './rounding.ts';
+import { bigintOf, divRoundSmall, EXACT_NUMBER_LIMIT } from './exact-number.ts';
 import { divRound, parseRoundingMode } from './rounding.ts';
 
 export interface SplitPart {
@@ -51,6 +52,29 @@ const AT_CAP = 2;
  * Parts of weight 0 always get 0. The returned map holds every input id, in input order.
  */
 export function split(total: bigint, parts: readonly SplitPart[], rule: RemainderRule): Map<string, bigint> {
+  const amounts = splitAmounts(total, parts, rule);
+  const result = new Map<string, bigint>();
+  for (let i = 0; i < parts.length; i++) result.set(parts[i]!.id, amounts[i]!);
+  return result;
+}
+
+/**
+ * The same split as `split`, each part's amount at the part's index: for callers that already hold
+ * the parts in an order of their own and would only look the amounts up again by id.
+ */
+export function splitAmounts(total: bigint, parts: readonly SplitPart[], rule: RemainderRule): bigint[] {
+  return splitWith(total, parts, rule, true);
+}
+
+/**
+ * The same split computed in bigint throughout, whatever the size of the amounts: the reference
+ * that the number path of `splitAmounts` must always equal.
+ */
+export function splitAmountsInBigint(total: bigint, parts: readonly SplitPart[], rule: RemainderRule): bigint[] {
+  return splitWith(total, parts, rule, false);
+}
+
+function splitWith(total: bigint, parts: readonly SplitPart[], rule: RemainderRule, numbersAllowed: boolean): bigint[] {
   if (typeof total !== 'bigint' || total < 0n) {
     throw new ValidationError(`total must be a bigint of zero or more minor units, got ${describeValue(total)}`, {
       path: 'total',
@@ -59,65 +83,284 @@ export function split(total: bigint, parts: readonly SplitPart[], rule: Remainde
   }
   checkRule(rule);
   const count = parts.length;
-  const result = new Map<string, bigint>();
-  let weightTotal = 0n;
-  let capacity = 0n;
+  // Weights and caps are read once, as numbers: exact, and added up exactly, when the sums stay
+  // under EXACT_NUMBER_LIMIT; in bigint below otherwise.
+  const { weights, caps } = scratchFor(count);
+  let weightSum = 0;
+  let capacitySum = 0;
   let everyPartCapped = true;
   let anyCap = false;
+  const seen = count > SHORT_LIST ? new Set<string>() : null;
   for (let i = 0; i < count; i++) {
     const part = parts[i]!;
-    checkPart(part, i);
-    if (result.has(part.id)) {
+    checkPart(part, i, weights, caps);
+    if (appearsBefore(parts, i, seen)) {
       throw new ValidationError(`parts[${i}].id ${JSON.stringify(part.id)} appears more than once`, {
         path: `parts[${i}].id`,
         rule: 'unique-id',
       });
     }
-    result.set(part.id, 0n);
-    if (part.weight > 0n) {
-      weightTotal += part.weight;
-      if (part.cap === undefined) everyPartCapped = false;
+    if (weights[i]! > 0) {
+      weightSum += weights[i]!;
+      if (caps[i] === NO_CAP) everyPartCapped = false;
       else {
-        capacity += part.cap;
+        capacitySum += caps[i]!;
         anyCap = true;
       }
     }
   }
-  if (rule.kind === 'ROUNDING_PARTY' && rule.party !== undefined && !result.has(rule.party)) {
+  if (rule.kind === 'ROUNDING_PARTY' && rule.party !== undefined && indexOfId(parts, rule.party) < 0) {
     throw new ValidationError(`rule.party ${JSON.stringify(rule.party)} is not one of the parts`, {
       path: 'rule.party',
       rule: 'known-party',
     });
   }
-  if (total === 0n) return result;
-  if (weightTotal === 0n) {
+  if (total === 0n) return new Array<bigint>(count).fill(0n);
+  // Each weight is zero or more and Number() of a positive one is positive: no sum means no weight.
+  if (weightSum === 0) {
     throw new ValidationError(`parts: splitting ${total} needs at least one part with a positive weight`, {
       path: 'parts',
       rule: 'positive-weight',
     });
   }
-  if (everyPartCapped && total > capacity) {
+  const exactSums = weightSum < EXACT_NUMBER_LIMIT && capacitySum < EXACT_NUMBER_LIMIT;
+  // An exact capacity compares exactly with Number(total): a total too large to be exact is larger.
+  if (everyPartCapped && (exactSums ? Number(total) > capacitySum : total > sumOf(parts, true))) {
+    const capacity = sumOf(parts, true);
     throw new RuleViolation('SPLIT_EXCEEDS_CAPS', `cannot split ${total}: the parts' caps allow at most ${capacity}`, {
       total: total.toString(),
       capacity: capacity.toString(),
     });
   }
 
+  if (numbersAllowed && exactSums) {
+    const inNumbers = splitInNumbers(total, parts, weightSum, rule);
+    if (inNumbers !== null) return inNumbers;
+  }
+  const weightTotal = sumOf(parts, false);
   const amounts = new Array<bigint>(count).fill(0n);
   const states = new Uint8Array(count).fill(ZERO_WEIGHT);
   for (let i = 0; i < count; i++) if (parts[i]!.weight > 0n) states[i] = ACTIVE;
-  const pool = anyCap
-    ? fillToCaps(parts, states, amounts, total, weightTotal)
-    : { remaining: total, weight: weightTotal };
-  if (pool.weight > 0n) {
-    if (rule.kind === 'LARGEST_REMAINDER') largestRemainder(parts, states, amounts, pool.remaining, pool.weight);
-    else roundingParty(parts, states, amounts, pool.remaining, pool.weight, rule.party, rule.mode);
-  } else {
-    invariant(pool.remaining === 0n, 'capped parts left an amount unallocated', {
-      remaining: pool.remaining.toString(),
-    });
+  let remaining = total;
+  let weight = weightTotal;
+  if (anyCap) {
+    const pool = fillToCaps(parts, states, amounts, total, weightTotal);
+    remaining = pool.remaining;
+    weight = pool.weight;
   }
-  return collect(parts, amounts, total, result);
+  if (weight > 0n) {
+    if (rule.kind === 'LARGEST_REMAINDER') largestRemainder(parts, states, amounts, remaining, weight);
+    else roundingParty(parts, states, amounts, remaining, weight, rule.party, rule.mode);
+  } else if (remaining !== 0n) {
+    invariant(false, 'capped parts left an amount unallocated', { remaining: remaining.toString() });
+  }
+  checkAmounts(parts, amounts, total);
+  return amounts;
+}
+
+/** The weights (or the caps) of the parts of positive weight, added up in bigint. */
+function sumOf(parts: readonly SplitPart[], ofCaps: boolean): bigint {
+  let sum = 0n;
+  for (const part of parts) {
+    if (part.weight > 0n) sum += ofCaps ? (part.cap ?? 0n) : part.weight;
+  }
+  return sum;
+}
+
+/** No cap, in the number path (caps are zero or more). */
+const NO_CAP = -1;
+
+/**
+ * The split in plain numbers: the same steps as in bigint, exact because every product it forms
+ * (what is left x a weight, a cap x the pool weight) stays below EXACT_NUMBER_LIMIT. Null when the
+ * amounts are too large for that, or in the rare cases that need more than one pass (rounding that
+ * pushes the rounding party below zero or above its cap, capped parts that leave an amount
+ * unallocated): the bigint path then computes, or refuses, the split.
+ */
+function splitInNumbers(
+  total: bigint,
+  parts: readonly SplitPart[],
+  weightTotal: number,
+  rule: RemainderRule,
+): bigint[] | null {
+  const count = parts.length;
+  const totalNumber = Number(total);
+  // total >= 1, so the pool weight and every product below are under the limit too.
+  if (!(totalNumber * weightTotal < EXACT_NUMBER_LIMIT)) return null;
+  const { weights, caps, amounts, states } = scratch;
+  let anyCap = false;
+  for (let i = 0; i < count; i++) {
+    amounts[i] = 0;
+    states[i] = ZERO_WEIGHT;
+    if (weights[i] === 0) continue;
+    states[i] = ACTIVE;
+    if (caps[i] !== NO_CAP) {
+      if (!(caps[i]! * weightTotal < EXACT_NUMBER_LIMIT)) return null;
+      anyCap = true;
+    }
+  }
+  let remaining = totalNumber;
+  let weight = weightTotal;
+  if (anyCap) {
+    for (;;) {
+      let fixedAmount = 0;
+      let fixedWeight = 0;
+      for (let i = 0; i < count; i++) {
+        const cap = caps[i]!;
+        if (states[i] !== ACTIVE || cap === NO_CAP || remaining * weights[i]! < cap * weight) continue;
+        states[i] = AT_CAP;
+        amounts[i] = cap;
+        fixedAmount += cap;
+        fixedWeight += weights[i]!;
+      }
+      if (fixedWeight === 0) break;
+      remaining -= fixedAmount;
+      weight -= fixedWeight;
+      if (weight === 0) break;
+    }
+  }
+  if (weight === 0) {
+    if (remaining !== 0) return null;
+  } else if (rule.kind === 'LARGEST_REMAINDER') {
+    largestRemainderInNumbers(parts, states, weights, amounts, remaining, weight);
+  } else if (!roundingPartyInNumbers(parts, states, weights, caps, amounts, remaining, weight, rule)) {
+    return null;
+  }
+  return toBigints(parts, weights, caps, amounts, total);
+}
+
+interface Scratch {
+  readonly weights: Float64Array;
+  readonly caps: Float64Array;
+  readonly amounts: Float64Array;
+  readonly remainders: Float64Array;
+  readonly states: Uint8Array;
+}
+
+/**
+ * The number path's working arrays, reused from split to split: a split runs to its end before the
+ * next one starts, and allocating them afresh would cost more than the arithmetic they hold.
+ */
+let scratch: Scratch = scratchOf(8);
+
+function scratchOf(size: number): Scratch {
+  return {
+    weights: new Float64Array(size),
+    caps: new Float64Array(size),
+    amounts: new Float64Array(size),
+    remainders: new Float64Array(size),
+    states: new Uint8Array(size),
+  };
+}
+
+function scratchFor(count: number): Scratch {
+  if (scratch.states.length < count) scratch = scratchOf(Math.max(count, 2 * scratch.states.length));
+  return scratch;
+}
+
+/** The number path's amounts as bigints, after the same checks as `checkAmounts`. */
+function toBigints(
+  parts: readonly SplitPart[],
+  weights: Float64Array,
+  caps: Float64Array,
+  amounts: Float64Array,
+  total: bigint,
+): bigint[] {
+  const result: bigint[] = [];
+  let sum = 0;
+  let valid = true;
+  for (let i = 0; i < parts.length; i++) {
+    const amount = amounts[i]!;
+    const cap = caps[i]!;
+    if (!(amount >= 0 && (cap === NO_CAP || amount <= cap) && (weights[i]! > 0 || amount === 0))) valid = false;
+    sum += amount;
+    result.push(bigintOf(amount));
+  }
+  if (!valid || sum !== Number(total)) checkAmounts(parts, result, total);
+  return result;
+}
+
+function roundingPartyInNumbers(
+  parts: readonly SplitPart[],
+  states: Uint8Array,
+  weights: Float64Array,
+  caps: Float64Array,
+  amounts: Float64Array,
+  remaining: number,
+  weight: number,
+  rule: Extract<RemainderRule, { kind: 'ROUNDING_PARTY' }>,
+): boolean {
+  const party = chooseParty(parts, states, rule.party);
+  let given = 0;
+  for (let i = 0; i < parts.length; i++) {
+    if (states[i] !== ACTIVE || i === party) continue;
+    const share = divRoundSmall(remaining * weights[i]!, weight, rule.mode);
+    amounts[i] = share;
+    given += share;
+  }
+  const partyAmount = remaining - given;
+  const partyCap = caps[party]!;
+  if (partyAmount < 0 || (partyCap !== NO_CAP && partyAmount > partyCap)) return false;
+  amounts[party] = partyAmount;
+  return true;
+}
+
+function largestRemainderInNumbers(
+  parts: readonly SplitPart[],
+  states: Uint8Array,
+  weights: Float64Array,
+  amounts: Float64Array,
+  remaining: number,
+  weight: number,
+): void {
+  const remainders = scratch.remainders;
+  let leftover = remaining;
+  for (let i = 0; i < parts.length; i++) {
+    remainders[i] = 0;
+    if (states[i] !== ACTIVE) continue;
+    const product = remaining * weights[i]!;
+    const floor = divRoundSmall(product, weight, 'DOWN');
+    amounts[i] = floor;
+    remainders[i] = product - floor * weight;
+    leftover -= floor;
+  }
+  if (leftover === 0) return;
+  if (leftover === 1) {
+    let best = -1;
+    for (let i = 0; i < parts.length; i++) {
+      if (states[i] === ACTIVE && remainders[i]! > 0 && (best < 0 || wins(parts, remainders, i, best))) best = i;
+    }
+    invariant(best >= 0, 'a leftover unit has no part with a remainder');
+    amounts[best]! += 1;
+    return;
+  }
+  const candidates: number[] = [];
+  for (let i = 0; i < parts.length; i++) if (states[i] === ACTIVE && remainders[i]! > 0) candidates.push(i);
+  if (!(candidates.length > leftover)) {
+    invariant(false, 'more leftover units than parts with a remainder', { leftover: leftover.toString() });
+  }
+  candidates.sort(byTieBreak(parts, remainders));
+  for (let k = 0; k < leftover; k++) amounts[candidates[k]!]! += 1;
+}
+
+/** Lists longer than this check their ids with a Set; a loan's handful of lenders compare directly. */
+const SHORT_LIST = 16;
+
+/** Whether the id of parts[index] is also the id of an earlier part; `seen` holds those ids for a long list. */
+function appearsBefore(parts: readonly SplitPart[], index: number, seen: Set<string> | null): boolean {
+  const id = parts[index]!.id;
+  if (seen !== null) {
+    if (seen.has(id)) return true;
+    seen.add(id);
+    return false;
+  }
+  for (let j = 0; j < index; j++) if (parts[j]!.id === id) return true;
+  return false;
+}
+
+function indexOfId(parts: readonly SplitPart[], id: string): number {
+  for (let i = 0; i < parts.length; i++) if (parts[i]!.id === id) return i;
+  return -1;
 }
 
 function checkRule(rule: RemainderRule): void {
@@ -138,7 +381,8 @@ function checkRule(rule: RemainderRule): void {
   }
 }
 
-function checkPart(part: SplitPart, index: number): void {
+/** Checks a part and reads its weight and cap (NO_CAP when it has none) into `weights` and `caps` as numbers. */
+function checkPart(part: SplitPart, index: number, weights: Float64Array, caps: Float64Array): void {
   const { id, weight, priority, cap } = part;
   if (typeof id !== 'string' || id === '') {
     throw new ValidationError(`parts[${index}].id must be a non-empty string`, {
@@ -146,7 +390,9 @@ function checkPart(part: SplitPart, index: number): void {
       rule: 'id',
     });
   }
-  if (typeof weight !== 'bigint' || weight < 0n) {
+  // Number() keeps the sign of a bigint, so the number says whether it is negative.
+  const weightNumber = typeof weight === 'bigint' ? Number(weight) : -1;
+  if (weightNumber < 0) {
     throw new ValidationError(`parts[${index}].weight must be a bigint of zero or more, got ${describeValue(weight)}`, {
       path: `parts[${index}].weight`,
       rule: 'non-negative',
@@ -160,13 +406,19 @@ function checkPart(part: SplitPart, index: number): void {
       id,
     });
   }
-  if (cap !== undefined && (typeof cap !== 'bigint' || cap < 0n)) {
-    throw new ValidationError(`parts[${index}].cap must be a bigint of zero or more, got ${describeValue(cap)}`, {
-      path: `parts[${index}].cap`,
-      rule: 'non-negative',
-      id,
-    });
+  let capNumber = NO_CAP;
+  if (cap !== undefined) {
+    capNumber = typeof cap === 'bigint' ? Number(cap) : -1;
+    if (capNumber < 0) {
+      throw new ValidationError(`parts[${index}].cap must be a bigint of zero or more, got ${describeValue(cap)}`, {
+        path: `parts[${index}].cap`,
+        rule: 'non-negative',
+        id,
+      });
+    }
   }
+  weights[index] = weightNumber;
+  caps[index] = capNumber;
 }
 
 interface Pool {
@@ -209,7 +461,7 @@ function fillToCaps(
 }
 
 /** Whether part a wins a tie-break over part b: larger remainder, then lower priority, then lower id. */
-function wins(parts: readonly SplitPart[], remainders: readonly bigint[], a: number, b: number): boolean {
+function wins<R extends bigint | number>(parts: readonly SplitPart[], remainders: ArrayLike<R>, a: number, b: number): boolean {
   const ra = remainders[a]!;
   const rb = remainders[b]!;
   if (ra !== rb) return ra > rb;
@@ -219,7 +471,10 @@ function wins(parts: readonly SplitPart[], remainders: readonly bigint[], a: num
   return pa.id < pb.id;
 }
 
-function byTieBreak(parts: readonly SplitPart[], remainders: readonly bigint[]): (a: number, b: number) => number {
+function byTieBreak<R extends bigint | number>(
+  parts: readonly SplitPart[],
+  remainders: ArrayLike<R>,
+): (a: number, b: number) => number {
   return (a, b) => (a === b ? 0 : wins(parts, remainders, a, b) ? -1 : 1);
 }
 
@@ -253,9 +508,9 @@ function largestRemainder(
   const candidates: number[] = [];
   for (let i = 0; i < parts.length; i++) if (states[i] === ACTIVE && remainders[i]! > 0n) candidates.push(i);
   // Each remainder is below one unit and they add up to the leftover, so there are more candidates than units.
-  invariant(BigInt(candidates.length) > leftover, 'more leftover units than parts with a remainder', {
-    leftover: leftover.toString(),
-  });
+  if (!(BigInt(candidates.length) > leftover)) {
+    invariant(false, 'more leftover units than parts with a remainder', { leftover: leftover.toString() });
+  }
   candidates.sort(byTieBreak(parts, remainders));
   for (let k = 0; k < Number(leftover); k++) amounts[candidates[k]!]! += 1n;
 }
@@ -374,24 +629,21 @@ function shiftUnits(
   }
 }
 
-function collect(
-  parts: readonly SplitPart[],
-  amounts: readonly bigint[],
-  total: bigint,
-  result: Map<string, bigint>,
-): Map<string, bigint> {
+/** The invariants of every split, checked before anyone books it; details are built only on failure. */
+function checkAmounts(parts: readonly SplitPart[], amounts: readonly bigint[], total: bigint): void {
   let sum = 0n;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     const amount = amounts[i]!;
-    invariant(
-      amount >= 0n && (part.cap === undefined || amount <= part.cap) && (part.weight > 0n || amount === 0n),
-      'a split part is negative, above its cap or given to a weight of zero',
-      { id: part.id, amount: amount.toString() },
-    );
+    if (!(amount >= 0n && (part.cap === undefined || amount <= part.cap) && (part.weight > 0n || amount === 0n))) {
+      invariant(false, 'a split part is negative, above its cap or given to a weight of zero', {
+        id: part.id,
+        amount: amount.toString(),
+      });
+    }
     sum += amount;
-    result.set(part.id, amount);
   }
-  invariant(sum === total, 'split parts do not sum to the total', { total: total.toString(), sum: sum.toString() });
-  return result;
+  if (sum !== total) {
+    invariant(false, 'split parts do not sum to the total', { total: total.toString(), sum: sum.toString() });
+  }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { applyLegs, imbalances, type JournalEntry } from '../../../../shared/domain/ledger.ts';
-import { DAY_COUNTS, ROUNDING_MODES, addDays } from '../../../../shared/domain/money/index.ts';
+import { DAY_COUNTS, ROUNDING_MODES, addDays, dayCountFraction, divRound, parseRate, toExactFraction } from '../../../../shared/domain/money/index.ts';
 import type { WaterfallComponent } from '../../../../shared/domain/program.ts';
 import { DEFAULT_WATERFALL } from '../../../../shared/domain/program.ts';
 import { NOTHING_COVERED, type Covered, type Dues, type InterestPeriod, type LenderHolding, type RepaymentSplit, type RepaymentTerms } from '../../../../shared/domain/repayment.ts';
@@ -368,4 +368,27 @@ describe('repayment split properties', () => {
     );
   });
 
+
+  it('LENDER_RATE entitlements equal principal x yield x day-count fraction worked out in bigint, less what was received', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const terms = { ...s.terms, split: { ...s.terms.split, interestBasis: 'LENDER_RATE' as const } };
+        const { days, basis } = dayCountFraction(s.period.start, s.period.end, terms.dayCount);
+        const expected = new Map<string, bigint>();
+        for (const h of s.holdings) {
+          if (h.role === 'LEAD') {
+            expected.set(h.lenderId, 0n);
+            continue;
+          }
+          const rate = toExactFraction(parseRate(h.yieldRate, 'yieldRate'));
+          const accrued = divRound(h.outstandingPrincipalMinor * rate.numerator * days, rate.denominator * basis, terms.roundingMode);
+          const left = accrued - (h.periodInterestReceivedMinor ?? 0n);
+          expected.set(h.lenderId, left > 0n ? left : 0n);
+        }
+        const entitlements = lenderRateEntitlements(terms, s.holdings, s.period);
+        for (const [lenderId, amount] of expected) expect(entitlements.get(lenderId)).toBe(amount);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });

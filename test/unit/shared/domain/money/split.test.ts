@@ -2,7 +2,8 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { InvariantViolation, RuleViolation } from '../../../../../shared/domain/errors.ts';
 import type { RemainderRule, RoundingMode, SplitPart } from '../../../../../shared/domain/money/index.ts';
-import { ROUNDING_MODES, divRound, split } from '../../../../../shared/domain/money/index.ts';
+import { ROUNDING_MODES, divRound, split, splitAmounts } from '../../../../../shared/domain/money/index.ts';
+import { splitAmountsInBigint } from '../../../../../shared/domain/money/split.ts';
 import { expectDomainError, expectValidation } from './expect-domain-error.ts';
 
 const LARGEST_REMAINDER: RemainderRule = { kind: 'LARGEST_REMAINDER' };
@@ -528,6 +529,78 @@ describe('split: properties', () => {
         expect(asObject(split(total, shuffled, rule))).toEqual(asObject(result));
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('split: the number path', () => {
+  /** Amounts from a fen to beyond what a double holds exactly, so both paths and the switch between them occur. */
+  const amount = fc.oneof(
+    fc.bigInt({ min: 0n, max: 10n }),
+    fc.bigInt({ min: 0n, max: 10_000_000n }),
+    fc.bigInt({ min: 0n, max: 1n << 26n }),
+    fc.bigInt({ min: (1n << 26n) - 5000n, max: (1n << 26n) + 5000n }),
+    fc.bigInt({ min: 0n, max: 1n << 60n }),
+  );
+  const rule: fc.Arbitrary<RemainderRule> = fc.oneof(
+    fc.constant(LARGEST_REMAINDER),
+    fc.record({
+      kind: fc.constant('ROUNDING_PARTY' as const),
+      mode: fc.constantFrom(...ROUNDING_MODES),
+      party: fc.constantFrom('A', 'B', 'C', 'D'),
+    }),
+    fc.record({ kind: fc.constant('ROUNDING_PARTY' as const), mode: fc.constantFrom(...ROUNDING_MODES) }),
+  );
+  const parts: fc.Arbitrary<SplitPart[]> = fc
+    .array(
+      fc.record({
+        weight: amount,
+        priority: fc.integer({ min: 0, max: 2 }),
+        cap: fc.option(amount, { nil: undefined }),
+        capAtWeight: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((drawn) =>
+      drawn.map(({ weight, priority, cap, capAtWeight }, i) => {
+        const id = 'ABCD'[i]!;
+        const limit = capAtWeight ? weight : cap;
+        return limit === undefined ? { id, weight, priority } : { id, weight, priority, cap: limit };
+      }),
+    );
+
+  function outcome(run: () => bigint[]): unknown {
+    try {
+      return run();
+    } catch (error) {
+      return { error: (error as Error).name, message: (error as Error).message };
+    }
+  }
+
+  it('gives what the bigint computation gives, to the minor unit, or refuses the same way', () => {
+    fc.assert(
+      fc.property(amount, parts, rule, (total, drawn, remainder) => {
+        const known = drawn.some((p) => remainder.kind === 'LARGEST_REMAINDER' || remainder.party === undefined || p.id === remainder.party);
+        const usable: RemainderRule = known ? remainder : { kind: 'LARGEST_REMAINDER' };
+        expect(outcome(() => splitAmounts(total, drawn, usable))).toEqual(outcome(() => splitAmountsInBigint(total, drawn, usable)));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('splits a loan of three lenders by outstanding principal as the bigint computation does', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.bigInt({ min: 0n, max: 100_000_000n }), { minLength: 3, maxLength: 3 }),
+        fc.bigInt({ min: 0n, max: 100_000_000n }),
+        rule,
+        (outstanding, paid, remainder) => {
+          const lenders = outstanding.map((weight, i) => ({ id: 'ABC'[i]!, weight, priority: i, cap: weight }));
+          const usable: RemainderRule = remainder.kind === 'ROUNDING_PARTY' && remainder.party === 'D' ? LARGEST_REMAINDER : remainder;
+          expect(outcome(() => splitAmounts(paid, lenders, usable))).toEqual(outcome(() => splitAmountsInBigint(paid, lenders, usable)));
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 });
