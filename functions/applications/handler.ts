@@ -2,16 +2,17 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
 import { StepFunctionsResumer, StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
 import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { applicationsQuery, type CreateApplicationRequest, type DecisionRequest, type DisbursementRequest } from '../../shared/contracts/schemas.ts';
-import { createApplication, decide, getApplication, listApplications, reportDisbursement, resumeReview, startReview } from './use-case.ts';
+import { createApplication, decide, getApplication, listApplications, reportDisbursement, resumeReview, startReview, type StoredDecision } from './use-case.ts';
 
 const logger = new Logger();
 const sfn = new SFNClient({});
 const deps = {
-  ...createStores(createDocumentClient(), tablesFromEnv()),
+  ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv())),
   review: new StepFunctionsStarter(sfn, process.env.JOINT_REVIEW_STATE_MACHINE_ARN ?? ''),
   tasks: new StepFunctionsResumer(sfn),
   clock: systemClock,
@@ -35,8 +36,11 @@ export const handler = apiHandler(
     'POST /v1/applications/{applicationId}/decisions': async (req) => {
       const applicationId = pathParam(req, 'applicationId');
       const principal = callerOf(req);
-      const response = await idempotentWrite(req, deps, (seal, now) => decide(deps, principal, applicationId, req.body as DecisionRequest, seal, now));
-      await resumeReview(deps, applicationId, principal.lenderId ?? '');
+      let stored: StoredDecision | undefined;
+      const response = await idempotentWrite(req, deps, async (seal, now) => {
+        stored = await decide(deps, principal, applicationId, req.body as DecisionRequest, seal, now);
+      });
+      await resumeReview(deps, applicationId, principal.lenderId ?? '', stored);
       return response;
     },
     'POST /v1/applications/{applicationId}/disbursement': (req) =>

@@ -108,11 +108,17 @@ export async function listApplications(deps: Pick<ApplicationDeps, 'applications
   };
 }
 
+/** The decision just stored and the task token its ask held when it was read (null if none yet). */
+export interface StoredDecision {
+  readonly decided: Ask;
+  readonly taskToken: string | null;
+}
+
 /**
  * A partner's decision on its ask: stored once (with who and when), then handed to the waiting
  * review. A lender that was not asked gets 404, as if the application did not exist.
  */
-export async function decide(deps: ApplicationDeps, principal: Principal, applicationId: string, input: DecisionRequest, seal: Seal, now: string): Promise<void> {
+export async function decide(deps: ApplicationDeps, principal: Principal, applicationId: string, input: DecisionRequest, seal: Seal, now: string): Promise<StoredDecision> {
   const lenderId = principal.lenderId ?? '';
   const ask = await deps.applications.ask(applicationId, lenderId);
   if (!ask) throw new NotFound('application', applicationId);
@@ -122,6 +128,7 @@ export async function decide(deps: ApplicationDeps, principal: Principal, applic
   const detail = { lenderId, round: ask.round, approvedAmountMinor: input.approvedAmountMinor, reasonCodes: input.reasonCodes, decidedBy: principal.clientId };
   try {
     await deps.applications.decide(decided, { step: `Decision#${lenderId}#${ask.round}`, at: now, event, detail, set: {} }, seal(201, decided));
+    return { decided, taskToken: ask.taskToken };
   } catch (error) {
     if (!(error instanceof WriteConflict && error.entity === 'ask')) throw error;
     // Decided or closed since it was read: refuse with the reason the ask gives now.
@@ -131,8 +138,14 @@ export async function decide(deps: ApplicationDeps, principal: Principal, applic
   }
 }
 
-/** Hands a stored decision to the review; a replayed request hands it again (harmless). */
-export async function resumeReview(deps: Pick<ApplicationDeps, 'applications' | 'tasks'>, applicationId: string, lenderId: string): Promise<void> {
+/**
+ * Hands a stored decision to the review; a replayed request hands it again (harmless). The token
+ * the ask held when the decision was taken resumes it without reading the ask again; without one
+ * (the review had not asked yet, or a replay), or if that token no longer waits (the ask was
+ * asked again since), the ask is read: the token stored by then, or the ask step resumes itself.
+ */
+export async function resumeReview(deps: Pick<ApplicationDeps, 'applications' | 'tasks'>, applicationId: string, lenderId: string, stored?: StoredDecision): Promise<void> {
+  if (stored?.taskToken && (await deps.tasks.succeed(stored.taskToken, outcomeOf(stored.decided)))) return;
   const ask = await deps.applications.ask(applicationId, lenderId);
   if (!ask || ask.state === 'PENDING' || ask.taskToken === null) return;
   await deps.tasks.succeed(ask.taskToken, outcomeOf(ask));
@@ -142,10 +155,11 @@ const FAILURES = { FAILED: 'DisbursementFailed', CANCELLED: 'DisbursementCancell
 
 /** The lead reports the disbursement of a planned loan, its failure, or cancels it. */
 export async function reportDisbursement(deps: ApplicationDeps, applicationId: string, input: DisbursementRequest, seal: Seal, now: string): Promise<void> {
-  const record = await deps.applications.get(applicationId);
-  if (!record) throw new NotFound('application', applicationId);
-  const token = record.status === 'AWAITING_DISBURSEMENT' ? await deps.applications.disbursementToken(applicationId) : null;
+  // The token is there only while the saga waits; the application itself is read only to say why not.
+  const token = await deps.applications.disbursementToken(applicationId);
   if (token === null) {
+    const record = await deps.applications.get(applicationId);
+    if (!record) throw new NotFound('application', applicationId);
     throw new StateConflict('NOT_AWAITING_DISBURSEMENT', `application ${applicationId} is ${record.status}, not awaiting its disbursement`, {
       applicationId,
       status: record.status,

@@ -1,11 +1,12 @@
 import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { disbursementStepInput } from './schema.ts';
 import { awaitDisbursement, release, reserve } from './use-case.ts';
 
-const deps = { ...createStores(createDocumentClient(), tablesFromEnv()), clock: systemClock };
+const deps = { ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv())), clock: systemClock };
 
 /** The Disbursement saga's steps around the booking: ReserveQuota, AwaitDisbursement, Release. */
 export const handler = middy<unknown, unknown>().handler(async (event) => {

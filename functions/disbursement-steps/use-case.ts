@@ -31,33 +31,46 @@ async function onFreshQuota(deps: DisbursementDeps, lender: Lender, write: (usag
 }
 
 /**
- * Reserves every lender's part of the plan. Each reservation is its own conditional write with the
- * quota it takes from, so two plans racing for a lender's last quota cannot both get it; a
- * reservation already made (a retried step) is kept as it is.
+ * Reserves every lender's part of the plan, the lenders at once. Each reservation is its own
+ * conditional write with the quota it takes from, so two plans racing for a lender's last quota
+ * cannot both get it; a reservation already made (a retried step) refuses the write that would
+ * make it again, and is kept as it is.
  */
 export async function reserve(deps: DisbursementDeps, applicationId: string): Promise<{ applicationId: string; timeoutSeconds: number }> {
   const record = await deps.applications.get(applicationId);
   invariant(record?.plan, 'a plan exists before its quota is reserved', { applicationId });
-  const program = await deps.programs.get(record.application.programId, record.application.programVersion);
+  const plan = record.plan;
+  const [program, lenders] = await Promise.all([
+    deps.programs.get(record.application.programId, record.application.programVersion),
+    deps.lenders.getMany(plan.map((l) => l.lenderId)),
+  ]);
   invariant(program, 'the program version of an application exists', { applicationId });
-  const held = new Set((await deps.exposure.reservations(applicationId)).map((r) => r.lenderId));
-  const lenders = await deps.lenders.getMany(record.plan.map((l) => l.lenderId));
   const at = deps.clock.now();
-  for (const line of record.plan.filter((l) => !held.has(l.lenderId))) {
-    const lender = lenders.get(line.lenderId);
-    invariant(lender, 'plan lenders exist', { lenderId: line.lenderId });
-    try {
-      await onFreshQuota(deps, lender, (usage) => {
-        const takes = takeQuota(lender, usage, line.amountMinor, applicationId);
-        const reservation: Reservation = { applicationId, lenderId: line.lenderId, amountMinor: line.amountMinor, takes, state: 'RESERVED', at };
-        return deps.exposure.reserve(reservation, reserveQuota(usage, takes));
-      });
-    } catch (error) {
-      if (error instanceof WriteConflict && error.entity === 'reservation') continue;
-      if (error instanceof RuleViolation) throw new QuotaUnavailable(error.message);
-      throw error;
-    }
-  }
+  // Read only when a lender's quota looks short: it may be this plan's own reservation, made before a retry.
+  const reservedBefore = async (lenderId: string) => (await deps.exposure.reservations(applicationId)).some((r) => r.lenderId === lenderId);
+  const outcomes = await Promise.allSettled(
+    plan.map(async (line) => {
+      const lender = lenders.get(line.lenderId);
+      invariant(lender, 'plan lenders exist', { lenderId: line.lenderId });
+      try {
+        await onFreshQuota(deps, lender, (usage) => {
+          const takes = takeQuota(lender, usage, line.amountMinor, applicationId);
+          const reservation: Reservation = { applicationId, lenderId: line.lenderId, amountMinor: line.amountMinor, takes, state: 'RESERVED', at };
+          return deps.exposure.reserve(reservation, reserveQuota(usage, takes));
+        });
+      } catch (error) {
+        if (error instanceof WriteConflict && error.entity === 'reservation') return;
+        if (error instanceof RuleViolation) {
+          if (await reservedBefore(line.lenderId)) return;
+          throw new QuotaUnavailable(error.message);
+        }
+        throw error;
+      }
+    }),
+  );
+  // Every lender's write has ended before the step fails, so Release finds whatever was reserved.
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
   const profile = REGULATORY_PROFILES[program.regulatoryProfile];
   const cap = profile.partnerTakeWithinDays === null ? Infinity : profile.partnerTakeWithinDays * 86_400;
   return { applicationId, timeoutSeconds: Math.min(program.disbursementTimeoutSeconds, cap) };

@@ -4,6 +4,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
 import { EventBridgeNotifier } from '../../shared/adapters/notifier.ts';
 import { StepFunctionsResumer } from '../../shared/adapters/stepfunctions.ts';
 import { validate } from '../../shared/contracts/validate.ts';
@@ -18,6 +19,6 @@ const notifier = new EventBridgeNotifier(new EventBridgeClient({}), process.env.
   now: systemClock.now,
   log: (message, detail) => logger.warn(message, detail),
 });
-const deps = { ...createStores(createDocumentClient(), tablesFromEnv()), notifier, tasks: new StepFunctionsResumer(new SFNClient({})) };
+const deps = { ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv())), notifier, tasks: new StepFunctionsResumer(new SFNClient({})) };
 
 export const handler = middy<unknown, void>().handler((event) => askPartner(deps, validate(askPartnerInput, event)));

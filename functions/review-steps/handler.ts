@@ -1,11 +1,12 @@
 import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { reviewStepInput } from './schema.ts';
 import { allocateRound, chooseRound, recordTimeout } from './use-case.ts';
 
-const deps = { ...createStores(createDocumentClient(), tablesFromEnv()), clock: systemClock };
+const deps = { ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv())), clock: systemClock };
 
 /** The JointReview steps that read and write the application (ChooseCandidates, RecordTimeout, Allocate). */
 export const handler = middy<unknown, unknown>().handler(async (event) => {

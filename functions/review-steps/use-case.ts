@@ -27,7 +27,7 @@ interface Review {
 
 /** What each funding lender already carries, from its quota and the borrower's exposure. */
 async function exposuresOf(deps: ReviewDeps, program: Program, application: Application, lenderIds: readonly string[]): Promise<Map<string, LenderExposure>> {
-  const borrower = await deps.exposure.borrowerExposure(application.borrower.borrowerId);
+  const borrowerRead = deps.exposure.borrowerExposure(application.borrower.borrowerId);
   const entries = await Promise.all(
     lenderIds.map(async (lenderId): Promise<[string, LenderExposure]> => {
       const quota = quotaTotals(await deps.exposure.quotaShards(lenderId));
@@ -36,14 +36,17 @@ async function exposuresOf(deps: ReviewDeps, program: Program, application: Appl
         {
           outstandingMinor: quota.committedMinor,
           reservedMinor: quota.reservedMinor,
-          borrowerOutstandingMinor: borrower.perLenderMinor[lenderId] ?? 0n,
+          borrowerOutstandingMinor: 0n,
           jointWithLeadMinor: quota.committedByLeadMinor[program.leadLenderId] ?? 0n,
           jointTotalMinor: quota.committedMinor,
         },
       ];
     }),
   );
-  return new Map(entries);
+  const borrower = await borrowerRead;
+  return new Map(
+    entries.map(([lenderId, figures]): [string, LenderExposure] => [lenderId, { ...figures, borrowerOutstandingMinor: borrower.perLenderMinor[lenderId] ?? 0n }]),
+  );
 }
 
 /**
@@ -65,10 +68,13 @@ async function assess(deps: ReviewDeps, applicationId: string): Promise<Review> 
   const program = await deps.programs.get(application.programId, application.programVersion);
   invariant(program, 'the program version of an application exists', { applicationId });
   const lenderIds = program.participants.map((p) => p.lenderId);
-  const lenders: Map<string, Lender> = await deps.lenders.getMany(lenderIds);
-  const exposure = await exposuresOf(deps, program, application, lenderIds);
+  // An application's asks are written with its first round, so before it there are none to read.
+  const [lenders, exposure, asks]: [Map<string, Lender>, Map<string, LenderExposure>, readonly Ask[]] = await Promise.all([
+    deps.lenders.getMany(lenderIds),
+    exposuresOf(deps, program, application, lenderIds),
+    record.round === 0 ? Promise.resolve([]) : deps.applications.asks(applicationId),
+  ]);
   const selection = chooseCandidates(program, application, lenders, exposure, new Set());
-  const asks = await deps.applications.asks(applicationId);
   const candidates = selection.candidates.map((c) => asAsked(c, asks.find((a) => a.lenderId === c.lenderId)));
   const { dropped } = selection;
   const result = allocate(program, application, candidates, asks.filter((a) => a.state !== 'PENDING').map(outcomeOf));

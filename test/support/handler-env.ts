@@ -13,4 +13,6 @@ export function setHandlerEnv(): void {
   process.env.POWERTOOLS_SERVICE_NAME = 'colend';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.AWS_REGION = 'cn-north-1';
+  // Each test hands a handler its own lenders and programs: nothing is kept from one test to the next.
+  process.env.REFERENCE_CACHE_TTL_MS = '0';
 }

@@ -554,8 +554,10 @@ export class InMemoryApplicationStore implements ApplicationStore {
     stored.disbursementTaskToken = taskToken;
   }
 
+  /** As the adapter: the token only while the application awaits its disbursement. */
   async disbursementToken(applicationId: string): Promise<string | null> {
-    return this.db.applications.get(applicationId)?.disbursementTaskToken ?? null;
+    const stored = this.db.applications.get(applicationId);
+    return stored?.record.status === 'AWAITING_DISBURSEMENT' ? (stored.disbursementTaskToken ?? null) : null;
   }
 
   private asksOf(applicationId: string): StoredAsk[] {

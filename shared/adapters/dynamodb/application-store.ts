@@ -157,8 +157,12 @@ export class DynamoApplicationStore implements ApplicationStore {
     return items.map((i) => String(i.applicationId));
   }
 
+  /**
+   * The step's condition (the application exists and the step is not applied yet) is checked by
+   * the write itself; only a refused write reads the item, to tell a step applied before from an
+   * application that does not exist.
+   */
   async change(applicationId: string, change: ApplicationChange, newAsks: readonly Ask[] = []): Promise<boolean> {
-    if (!(await this.get(applicationId))) throw new Error(`application ${applicationId} does not exist`);
     const asks = newAsks.map((ask) =>
       putOp(this.tables.state, {
         ...stateKeys.ask(ask.applicationId, ask.lenderId),
@@ -171,8 +175,9 @@ export class DynamoApplicationStore implements ApplicationStore {
       await transactWrite(this.doc, [applicationChangeOp(this.tables, applicationId, change), ...asks], ['application-step', ...asks.map(() => 'ask')]);
       return true;
     } catch (error) {
-      if (error instanceof WriteConflict && error.entity === 'application-step') return false;
-      throw error;
+      if (!(error instanceof WriteConflict && error.entity === 'application-step')) throw error;
+      if (!(await this.get(applicationId))) throw new Error(`application ${applicationId} does not exist`, { cause: error });
+      return false;
     }
   }
 
@@ -240,12 +245,19 @@ export class DynamoApplicationStore implements ApplicationStore {
     );
   }
 
+  /** The token of the Disbursement wait while the application awaits its disbursement; null otherwise. */
   async disbursementToken(applicationId: string): Promise<string | null> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.tables.state, Key: stateKeys.application(applicationId), ConsistentRead: true, ProjectionExpression: 'disbursementTaskToken' }),
+      new GetCommand({
+        TableName: this.tables.state,
+        Key: stateKeys.application(applicationId),
+        ConsistentRead: true,
+        ProjectionExpression: 'disbursementTaskToken, #s',
+        ExpressionAttributeNames: { '#s': 'status' },
+      }),
     );
     const token = out.Item?.disbursementTaskToken;
-    return typeof token === 'string' ? token : null;
+    return typeof token === 'string' && out.Item?.status === 'AWAITING_DISBURSEMENT' ? token : null;
   }
 
 }

@@ -204,7 +204,8 @@ describe('POST /v1/applications/{applicationId}/disbursement', () => {
   });
 
   it('answers 409 NOT_AWAITING_DISBURSEMENT when the application is not waiting, or stopped waiting', async () => {
-    ddb.on(GetCommand, { Key: APP_KEY }).resolvesOnce({ Item: applicationItem(anApplicationRecord({ status: 'PLANNED' })) }).resolves({ Item: awaiting });
+    const plannedItem = applicationItem(anApplicationRecord({ status: 'PLANNED' }));
+    ddb.on(GetCommand, { Key: APP_KEY }).resolvesOnce({ Item: plannedItem }).resolvesOnce({ Item: plannedItem }).resolves({ Item: awaiting });
     const planned = await call('POST /v1/applications/{applicationId}/disbursement', { claims: claimsOf(leadOps), pathParameters: path, body: disbursed, idempotencyKey: KEY });
     expect([planned.statusCode, bodyOf(planned).code, bodyOf(planned).details]).toEqual([409, 'NOT_AWAITING_DISBURSEMENT', { applicationId: APPLICATION_ID, status: 'PLANNED' }]);
     sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'timed out', $metadata: {} }));

@@ -201,10 +201,11 @@ describe('DynamoApplicationStore.change', () => {
     expect(conflict.entity).toBe('ask');
   });
 
-  it('refuses to change an application that does not exist, before writing', async () => {
+  it('refuses to change an application that does not exist: the write is refused, then the read says why', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed']));
     ddb.on(GetCommand).resolves({});
     await expect(stores.applications.change('APP-NONE', change('Allocate#1'))).rejects.toThrow('application APP-NONE does not exist');
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
   });
 });
 
@@ -223,7 +224,11 @@ describe('DynamoApplicationStore task tokens', () => {
 
   it('keeps and reads the disbursement task token on the application', async () => {
     ddb.on(UpdateCommand).resolves({});
-    ddb.on(GetCommand).resolvesOnce({ Item: { disbursementTaskToken: 'token-d' } }).resolvesOnce({ Item: {} });
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({ Item: { disbursementTaskToken: 'token-d', status: 'AWAITING_DISBURSEMENT' } })
+      .resolvesOnce({ Item: { disbursementTaskToken: 'token-d', status: 'BOOKED' } })
+      .resolvesOnce({ Item: {} });
     await stores.applications.setDisbursementToken(APPLICATION_ID, 'token-d');
     expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
       TableName: TABLES.state,
@@ -234,7 +239,14 @@ describe('DynamoApplicationStore task tokens', () => {
     });
     expect(await stores.applications.disbursementToken(APPLICATION_ID)).toBe('token-d');
     expect(await stores.applications.disbursementToken(APPLICATION_ID)).toBeNull();
-    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({ TableName: TABLES.state, Key: APP_KEY, ConsistentRead: true, ProjectionExpression: 'disbursementTaskToken' });
+    expect(await stores.applications.disbursementToken(APPLICATION_ID)).toBeNull();
+    expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLES.state,
+      Key: APP_KEY,
+      ConsistentRead: true,
+      ProjectionExpression: 'disbursementTaskToken, #s',
+      ExpressionAttributeNames: { '#s': 'status' },
+    });
   });
 
   it('lets the failed condition on a missing ask through', async () => {
