@@ -1,13 +1,12 @@
 import { RuleViolation, ValidationError, invariant } from './errors.ts';
-import { compareIsoDates, dayCountFraction, daysBetween, divRound, parseRate, split, toExactFraction } from './money/index.ts';
+import { compareIsoDates, dayCountFraction, daysBetween, divRound, parseRate, toExactFraction } from './money/index.ts';
 import type { ExactFraction } from './money/index.ts';
-import type { Leg } from './ledger.ts';
 import type { Loan } from './loan.ts';
-import { DEFAULT_PREPAYMENT, DEFAULT_WATERFALL, isFunding } from './program.ts';
-import { REGULATORY_PROFILES, RULES, formatBps } from './regulatory-profile.ts';
+import { min, type Book, type InterestPortion, type Row } from './loan-account-model.ts';
+import { LoanEvents, type LoanEvent, type LoanEventOutcome, type StandingState } from './loan-events.ts';
+import { DEFAULT_PREPAYMENT, DEFAULT_WATERFALL } from './program.ts';
 import { NOTHING_COVERED, applyWaterfall, totalCovered, type Covered, type Dues } from './repayment-waterfall.ts';
-import { splitRepayment, type LenderHolding, type LenderRepaymentParts, type Recovery, type RepaymentSplit } from './repayment-split.ts';
-import { scheduleRemainderRule } from './schedule.ts';
+import { splitRepayment, type LenderHolding, type LenderRepaymentParts, type RepaymentSplit } from './repayment-split.ts';
 import { borrowerSchedule, levelPaymentMinor, loanLenderSchedules, scheduleTermsOf } from './schedule.ts';
 import type { Instalment, LenderSchedule, Schedule } from './schedule.ts';
 
@@ -20,6 +19,9 @@ import type { Instalment, LenderSchedule, Schedule } from './schedule.ts';
  * The rules are written down in docs/repayment-booking.md.
  */
 
+// Compensation, write-off and transfer live in loan-events.ts; callers import them with the account.
+export type { CompensationEvent, LoanEvent, LoanEventOutcome, StandingState, TransferEvent, WriteOffEvent } from './loan-events.ts';
+
 export type RepaymentKind = 'REGULAR' | 'PREPAYMENT';
 
 /** One borrower payment as the account applies it. */
@@ -31,52 +33,6 @@ export interface RepaymentEvent {
   readonly kind: RepaymentKind;
   /** Arrival order on the loan; breaks ties between payments of one value date. */
   readonly seq: number;
-}
-
-/** The guarantor pays each lender its outstanding principal (and overdue interest); the claim becomes the guarantor's. */
-export interface CompensationEvent {
-  readonly type: 'COMPENSATION';
-  readonly eventId: string;
-  readonly valueDate: string;
-  readonly seq: number;
-}
-
-/** The lenders' outstanding principal (or the guarantor's claim) is written off, shared per the program. */
-export interface WriteOffEvent {
-  readonly type: 'WRITE_OFF';
-  readonly eventId: string;
-  readonly valueDate: string;
-  readonly seq: number;
-  /**
-   * LEAD_FIRST_LOSS: what the lead's first losses in the program could still take when the
-   * write-off was booked (its cap is a share of the program's disbursed principal). Absent: the
-   * cap's share of this loan's principal.
-   */
-  readonly leadFirstLossCapMinor?: bigint;
-}
-
-/** A lender sells some or all of its outstanding principal to another funding participant. */
-export interface TransferEvent {
-  readonly type: 'TRANSFER';
-  readonly eventId: string;
-  readonly valueDate: string;
-  readonly seq: number;
-  readonly fromLenderId: string;
-  readonly toLenderId: string;
-  readonly principalMinor: bigint;
-}
-
-/** Every event of a loan's account other than a repayment. */
-export type LoanEvent = CompensationEvent | WriteOffEvent | TransferEvent;
-
-/** What a compensation, write-off or transfer did: the legs of its entry. */
-export interface LoanEventOutcome {
-  readonly eventId: string;
-  readonly type: LoanEvent['type'];
-  readonly valueDate: string;
-  readonly legs: readonly Leg[];
-  /** WRITE_OFF under LEAD_FIRST_LOSS: the lead's first loss it took. */
-  readonly leadFirstLossMinor?: bigint;
 }
 
 /** What one payment did, in the order of effect. */
@@ -135,7 +91,7 @@ export type AccountRow = Readonly<Row>;
  * What the account holds after an event (`LoanAccount.state`): the next event applied to the
  * restored account does what it does in the whole fold.
  */
-export interface AccountState {
+export interface AccountState extends StandingState {
   readonly last: { readonly id: string; readonly valueDate: string; readonly seq: number } | null;
   readonly accruedThrough: string;
   readonly penaltyOutstandingMinor: bigint;
@@ -152,42 +108,6 @@ export interface AccountState {
   /** Rows due by the last event's value date and not fully paid. */
   readonly openRows: readonly AccountRow[];
   readonly basis: RowBasis | null;
-  readonly claim: { readonly guarantorId: string; readonly remainingMinor: bigint } | null;
-  readonly compensated: boolean;
-  readonly writtenOff: { readonly lossByParty: readonly (readonly [string, bigint])[]; readonly remainingMinor: bigint } | null;
-  readonly interestOwed: readonly { readonly number: number; readonly buyer: string; readonly seller: string; readonly remainingMinor: bigint }[];
-}
-
-interface Row {
-  number: number;
-  dueDate: string;
-  periodStart: string;
-  principalMinor: bigint;
-  interestMinor: bigint;
-  paidPrincipalMinor: bigint;
-  paidInterestMinor: bigint;
-  prepayment: boolean;
-}
-
-/** One lender's running figures in the loan. */
-interface Book {
-  readonly lenderId: string;
-  readonly role: 'LEAD' | 'PARTNER';
-  readonly yieldRate: string | null;
-  readonly priority: number;
-  outstandingMinor: bigint;
-  /** What it funded, after transfers: the weights of interest still due once every lender is repaid. */
-  heldMinor: bigint;
-  /** LENDER_RATE: interest received per instalment number. */
-  readonly interestByInstalment: Map<number, bigint>;
-}
-
-/** The payment's share of one instalment's interest, and the interest period it accrued over. */
-interface InterestPortion {
-  readonly number: number;
-  readonly amountMinor: bigint;
-  readonly start: string;
-  readonly end: string;
 }
 
 /**
@@ -204,15 +124,8 @@ export class LoanAccount {
   private suspenseMinor = 0n;
   private reschedules = 0;
   private lastApplied: { readonly id: string; readonly valueDate: string; readonly seq: number } | null = null;
-  /** After a compensation: the guarantor and what it has still to recover. */
-  private claim: { readonly guarantorId: string; remainingMinor: bigint } | null = null;
-  private compensated = false;
-  /** The lead's first loss taken by the event being applied. */
-  private firstLossTaken = 0n;
-  /** After a write-off: what each party lost, and what is still to recover. */
-  private writtenOff: { readonly lossByParty: ReadonlyMap<string, bigint>; remainingMinor: bigint } | null = null;
-  /** Interest of a period owed to a seller for its days (transfers under ACTUALS), by instalment number. */
-  private interestOwed: { readonly number: number; readonly buyer: string; readonly seller: string; remainingMinor: bigint }[] = [];
+  /** Compensation, write-off and transfers, and the standing they leave. */
+  private readonly events: LoanEvents;
   /** The due dates of the schedule booked with the loan: every row's due date is one of them. */
   private readonly bookedDueDates: readonly string[];
   /** Where the rows not yet due come from: the booked schedule (null), or the last rebuild. */
@@ -232,6 +145,16 @@ export class LoanAccount {
       denominator: this.rate.denominator * multiplier.denominator,
     };
     this.accruedThrough = loan.disbursementDate;
+    this.events = new LoanEvents({
+      loan,
+      books: this.books,
+      rate: this.rate,
+      openBook: (lenderId, role, heldMinor) => this.openBook(lenderId, role, heldMinor),
+      dueInterest: (date) => this.dueInterest(date),
+      firstFutureRow: (date) => this.firstFutureRow(date),
+      splitAmong: (covered, portions, date) => this.splitAmong(covered, portions, date),
+      repayPrincipal: (split) => this.repayPrincipal(split),
+    });
   }
 
   /**
@@ -269,10 +192,7 @@ export class LoanAccount {
       })),
       openRows,
       basis: this.basis,
-      claim: this.claim === null ? null : { ...this.claim },
-      compensated: this.compensated,
-      writtenOff: this.writtenOff === null ? null : { lossByParty: [...this.writtenOff.lossByParty], remainingMinor: this.writtenOff.remainingMinor },
-      interestOwed: this.interestOwed.filter((owed) => owed.remainingMinor > 0n && alive(owed.number)).map((owed) => ({ ...owed })),
+      ...this.events.state(alive),
     };
   }
 
@@ -299,10 +219,7 @@ export class LoanAccount {
     account.suspenseMinor = state.suspenseMinor;
     account.reschedules = state.reschedules;
     account.basis = state.basis;
-    account.claim = state.claim === null ? null : { ...state.claim };
-    account.compensated = state.compensated;
-    account.writtenOff = state.writtenOff === null ? null : { lossByParty: new Map(state.writtenOff.lossByParty), remainingMinor: state.writtenOff.remainingMinor };
-    account.interestOwed = state.interestOwed.map((owed) => ({ ...owed }));
+    account.events.restore(state);
     account.partial = true;
     return account;
   }
@@ -344,7 +261,7 @@ export class LoanAccount {
     const dues = this.duesAt(date);
     const waterfall = applyWaterfall(event.amountMinor, dues, this.loan.terms.waterfall ?? DEFAULT_WATERFALL);
     this.penaltyOutstandingMinor -= waterfall.penaltyMinor;
-    const recovering = this.claim !== null || this.writtenOff !== null;
+    const recovering = this.events.recovering;
     const prepayment = recovering ? { interestMinor: 0n, principalMinor: 0n } : this.prepaymentOf(event, waterfall.excessMinor);
     const covered: Covered = {
       ...waterfall,
@@ -355,7 +272,7 @@ export class LoanAccount {
     const portions = this.coverDues(date, waterfall);
     const prepaying = prepayment.principalMinor > 0n || prepayment.interestMinor > 0n;
     const settled = prepaying ? this.settlePrepayment(date, prepayment, portions) : -1;
-    const split = recovering ? this.recover(covered) : this.payInterestOwed(this.splitAmong(covered, portions, date), portions);
+    const split = recovering ? this.events.recover(covered) : this.events.payInterestOwed(this.splitAmong(covered, portions, date), portions);
     this.repayPrincipal(split);
     if (prepaying) this.rebuildAfter(date, settled);
     this.suspenseMinor += split.suspenseMinor;
@@ -376,286 +293,20 @@ export class LoanAccount {
     checkValueDate(this.loan, event.valueDate);
     this.enter(event.eventId, event);
     this.accrueTo(event.valueDate);
-    this.firstLossTaken = 0n;
-    const legs = event.type === 'COMPENSATION' ? this.compensate(event) : event.type === 'WRITE_OFF' ? this.writeOff(event) : this.transfer(event);
+    const { legs, leadFirstLossMinor } = this.events.apply(event);
     const outcome = { eventId: event.eventId, type: event.type, valueDate: event.valueDate, legs };
-    return this.firstLossTaken > 0n ? { ...outcome, leadFirstLossMinor: this.firstLossTaken } : outcome;
+    return leadFirstLossMinor > 0n ? { ...outcome, leadFirstLossMinor } : outcome;
   }
 
   /** Whether the loan was compensated by its guarantor, and whether it was written off. */
   get standing(): { readonly compensated: boolean; readonly writtenOff: boolean } {
-    return { compensated: this.compensated, writtenOff: this.writtenOff !== null };
+    return this.events.standing;
   }
 
   private enter(id: string, event: { readonly valueDate: string; readonly seq: number }): void {
     const last = this.lastApplied;
     invariant(last === null || compareEvents(last, event) < 0, 'events are applied in order of effect', { last: last?.id ?? null, next: id });
     this.lastApplied = { id, valueDate: event.valueDate, seq: event.seq };
-  }
-
-  private guarantorOrNull(): string | null {
-    return this.loan.terms.fees.guarantorLenderId;
-  }
-
-  /**
-   * The guarantor pays each lender its outstanding principal and, when the program says so, its
-   * part of the overdue interest (split as a payment of it would be); the lenders' claim becomes
-   * the guarantor's. Lender: Dr SETTLEMENT_CLEARING (guarantor) / Cr PRINCIPAL_RECEIVABLE,
-   * INTEREST_INCOME, FEE_INCOME (spread). Guarantor: Dr GUARANTEE_RECEIVABLE / Cr
-   * SETTLEMENT_CLEARING (each lender).
-   */
-  private compensate(event: CompensationEvent): Leg[] {
-    const guarantorId = this.guarantorOrNull();
-    if (guarantorId === null) throw new RuleViolation('NO_GUARANTOR', `the program of loan ${this.loan.loanId} has no guarantor`, { path: 'fees.guarantorLenderId' });
-    this.refuseAfterLoss('compensate');
-    const outstanding = this.books.reduce((sum, book) => sum + book.outstandingMinor, 0n);
-    if (outstanding === 0n) throw new RuleViolation('NOTHING_OUTSTANDING', `loan ${this.loan.loanId} has no principal outstanding`, { path: 'loanId' });
-    const portions: InterestPortion[] = [];
-    let interestMinor = 0n;
-    if (this.loan.terms.lossSharing.guaranteeCoversInterest !== false) {
-      for (const row of this.rows) {
-        if (compareIsoDates(row.dueDate, event.valueDate) > 0) break;
-        const unpaid = row.interestMinor - row.paidInterestMinor;
-        if (unpaid === 0n) continue;
-        interestMinor += unpaid;
-        portions.push({ number: row.number, amountMinor: unpaid, start: row.periodStart, end: row.dueDate });
-      }
-    }
-    const covered: Covered = { ...NOTHING_COVERED, overdueInterestMinor: interestMinor, overduePrincipalMinor: outstanding };
-    const paid = this.splitAmong(covered, portions, event.valueDate);
-    this.repayPrincipal(paid);
-    const legs: Leg[] = [];
-    const guarantorLegs: Leg[] = [];
-    let claimMinor = 0n;
-    for (const [lenderId, parts] of paid.perLender) {
-      const totalMinor = parts.principalMinor + parts.interestMinor + parts.penaltyMinor + parts.feeMinor + parts.spreadMinor;
-      if (totalMinor === 0n) continue;
-      claimMinor += totalMinor;
-      pushLeg(legs, lenderId, 'SETTLEMENT_CLEARING', 'DEBIT', totalMinor, guarantorId);
-      pushLeg(legs, lenderId, 'PRINCIPAL_RECEIVABLE', 'CREDIT', parts.principalMinor, null);
-      pushLeg(legs, lenderId, 'INTEREST_INCOME', 'CREDIT', parts.interestMinor, null);
-      pushLeg(legs, lenderId, 'FEE_INCOME', 'CREDIT', parts.feeMinor + parts.spreadMinor, null);
-      pushLeg(guarantorLegs, guarantorId, 'SETTLEMENT_CLEARING', 'CREDIT', totalMinor, lenderId);
-    }
-    pushLeg(legs, guarantorId, 'GUARANTEE_RECEIVABLE', 'DEBIT', claimMinor, null);
-    this.claim = { guarantorId, remainingMinor: claimMinor };
-    this.compensated = true;
-    return [...legs, ...guarantorLegs];
-  }
-
-  /**
-   * Writes off what is still owed to the lenders (or to the guarantor, after a compensation).
-   * Lenders' losses are shared per the program: PRO_RATA (each loses what it holds), or
-   * LEAD_FIRST_LOSS (the lead absorbs the first losses up to its cap, a share of the loan's
-   * principal, then every lender pro rata by outstanding); the lead pays each partner the part of
-   * its outstanding it absorbs. Loser: Dr LOSSES / Cr PRINCIPAL_RECEIVABLE (or GUARANTEE_RECEIVABLE).
-   */
-  private writeOff(event: WriteOffEvent): Leg[] {
-    if (this.writtenOff !== null) throw new RuleViolation('ALREADY_WRITTEN_OFF', `loan ${this.loan.loanId} is already written off`, { path: 'loanId', eventId: event.eventId });
-    const legs: Leg[] = [];
-    if (this.claim !== null) {
-      const { guarantorId, remainingMinor } = this.claim;
-      if (remainingMinor === 0n) throw new RuleViolation('NOTHING_OUTSTANDING', `the guarantor's claim on loan ${this.loan.loanId} is recovered`, { path: 'loanId' });
-      pushLeg(legs, guarantorId, 'LOSSES', 'DEBIT', remainingMinor, null);
-      pushLeg(legs, guarantorId, 'GUARANTEE_RECEIVABLE', 'CREDIT', remainingMinor, null);
-      this.writtenOff = { lossByParty: new Map([[guarantorId, remainingMinor]]), remainingMinor };
-      this.claim = null;
-      return legs;
-    }
-    const held = new Map(this.books.filter((b) => b.outstandingMinor > 0n).map((b) => [b.lenderId, b.outstandingMinor]));
-    const totalMinor = [...held.values()].reduce((sum, v) => sum + v, 0n);
-    if (totalMinor === 0n) throw new RuleViolation('NOTHING_OUTSTANDING', `loan ${this.loan.loanId} has no principal outstanding`, { path: 'loanId' });
-    const losses = this.lossShares(held, totalMinor, event.leadFirstLossCapMinor);
-    const lead = this.loan.terms.leadLenderId;
-    // Book by book: the lead's legs together (its loss, its principal, what it pays each partner).
-    for (const book of this.books) {
-      const own = held.get(book.lenderId) ?? 0n;
-      const loss = losses.get(book.lenderId) ?? 0n;
-      pushLeg(legs, book.lenderId, 'LOSSES', 'DEBIT', loss, null);
-      if (book.lenderId === lead) {
-        pushLeg(legs, lead, 'PRINCIPAL_RECEIVABLE', 'CREDIT', own, null);
-        for (const other of this.books) {
-          if (other.lenderId !== lead) pushLeg(legs, lead, 'SETTLEMENT_CLEARING', 'CREDIT', (held.get(other.lenderId) ?? 0n) - (losses.get(other.lenderId) ?? 0n), other.lenderId);
-        }
-      } else {
-        pushLeg(legs, book.lenderId, 'SETTLEMENT_CLEARING', 'DEBIT', own - loss, lead);
-        pushLeg(legs, book.lenderId, 'PRINCIPAL_RECEIVABLE', 'CREDIT', own, null);
-      }
-      book.outstandingMinor = 0n;
-    }
-    this.writtenOff = { lossByParty: losses, remainingMinor: totalMinor };
-    return legs;
-  }
-
-  /**
-   * Each lender's loss; under LEAD_FIRST_LOSS the lead's first loss is capped by what its cap in
-   * the program has left (or, when not given, the cap's share of this loan's principal).
-   */
-  private lossShares(held: ReadonlyMap<string, bigint>, totalMinor: bigint, capLeftMinor: bigint | undefined): Map<string, bigint> {
-    const { method, leadFirstLossCapBps } = this.loan.terms.lossSharing;
-    if (method !== 'LEAD_FIRST_LOSS') return new Map(held);
-    const lead = this.loan.terms.leadLenderId;
-    const capMinor = capLeftMinor ?? (this.loan.principalMinor * BigInt(leadFirstLossCapBps ?? 0)) / 10_000n;
-    const firstMinor = totalMinor < capMinor ? totalMinor : capMinor;
-    this.firstLossTaken = firstMinor;
-    const rest = totalMinor - firstMinor;
-    const shares = rest === 0n ? new Map<string, bigint>() : split(rest, this.weights(held), scheduleRemainderRule(this.loan.terms));
-    const losses = new Map<string, bigint>();
-    for (const [lenderId] of held) losses.set(lenderId, shares.get(lenderId) ?? 0n);
-    losses.set(lead, (losses.get(lead) ?? 0n) + firstMinor);
-    for (const [lenderId, loss] of losses) {
-      invariant(lenderId === lead || loss <= (held.get(lenderId) ?? 0n), 'a partner never loses more than it holds', { lenderId });
-    }
-    return losses;
-  }
-
-  /**
-   * Split parts for amounts by party; every lender of the loan takes part (weight 0 when it has
-   * none), so the program's rounding party is always among them and falls back as the split's
-   * rule says when it has no share.
-   */
-  private weights(amounts: ReadonlyMap<string, bigint>): { id: string; weight: bigint; priority: number; cap: bigint }[] {
-    const parts = this.books.map((book) => {
-      const weight = amounts.get(book.lenderId) ?? 0n;
-      return { id: book.lenderId, weight, priority: book.priority, cap: weight };
-    });
-    for (const [id, weight] of amounts) {
-      if (!parts.some((p) => p.id === id)) parts.push({ id, weight, priority: Number.MAX_SAFE_INTEGER, cap: weight });
-    }
-    return parts;
-  }
-
-  /**
-   * A sale of outstanding principal at par from one funding participant to another, effective on
-   * the value date: Seller Dr SETTLEMENT_CLEARING (buyer) / Cr PRINCIPAL_RECEIVABLE; buyer the
-   * reverse. Refused when a regulatory minimum would no longer hold. Under ACTUALS the seller is
-   * owed the interest of the current period for its days on what it sold.
-   */
-  private transfer(event: TransferEvent): Leg[] {
-    this.refuseAfterLoss('transfer');
-    const { fromLenderId, toLenderId, principalMinor } = event;
-    if (fromLenderId === toLenderId) throw new ValidationError('toLenderId must differ from fromLenderId', { path: 'toLenderId', rule: 'other-lender' });
-    const seller = this.books.find((b) => b.lenderId === fromLenderId);
-    if (seller === undefined || seller.outstandingMinor === 0n) {
-      throw new RuleViolation('NOT_A_HOLDER', `lender ${fromLenderId} holds no part of loan ${this.loan.loanId}`, { path: 'fromLenderId' });
-    }
-    if (principalMinor <= 0n || principalMinor > seller.outstandingMinor) {
-      throw new RuleViolation('ABOVE_HOLDING', `lender ${fromLenderId} holds ${seller.outstandingMinor}, it cannot sell ${principalMinor}`, {
-        path: 'principalMinor',
-        holdingMinor: seller.outstandingMinor.toString(),
-      });
-    }
-    const buyer = this.bookOf(toLenderId);
-    seller.outstandingMinor -= principalMinor;
-    buyer.outstandingMinor += principalMinor;
-    seller.heldMinor -= principalMinor;
-    buyer.heldMinor += principalMinor;
-    this.checkMinimums();
-    if (this.loan.terms.transfers?.interest === 'ACTUALS') this.oweSellerInterest(event, buyer);
-    const legs: Leg[] = [];
-    pushLeg(legs, fromLenderId, 'SETTLEMENT_CLEARING', 'DEBIT', principalMinor, toLenderId);
-    pushLeg(legs, fromLenderId, 'PRINCIPAL_RECEIVABLE', 'CREDIT', principalMinor, null);
-    pushLeg(legs, toLenderId, 'PRINCIPAL_RECEIVABLE', 'DEBIT', principalMinor, null);
-    pushLeg(legs, toLenderId, 'SETTLEMENT_CLEARING', 'CREDIT', principalMinor, fromLenderId);
-    return legs;
-  }
-
-  /** The buyer's book, opened on its first purchase: it must be a funding participant of the program. */
-  private bookOf(lenderId: string): Book {
-    const known = this.books.find((b) => b.lenderId === lenderId);
-    if (known !== undefined) return known;
-    const participant = this.loan.terms.participants.find((p) => p.lenderId === lenderId);
-    if (participant === undefined || !isFunding(participant)) {
-      throw new RuleViolation('NOT_A_FUNDING_PARTICIPANT', `lender ${lenderId} does not fund loans of program ${this.loan.programId}`, { path: 'toLenderId' });
-    }
-    const book = this.openBook(lenderId, participant.role === 'LEAD' ? 'LEAD' : 'PARTNER', 0n);
-    this.books.push(book);
-    return book;
-  }
-
-  /** After a transfer every holder keeps the profile's minimum share of the outstanding, and a partner still holds a part. */
-  private checkMinimums(): void {
-    const profile = REGULATORY_PROFILES[this.loan.terms.regulatoryProfile];
-    const total = this.books.reduce((sum, b) => sum + b.outstandingMinor, 0n);
-    if (!this.books.some((b) => b.role === 'PARTNER' && b.outstandingMinor > 0n)) {
-      throw new RuleViolation(RULES.partnerMinShare, `under ${profile.id} a co-lent loan keeps a partner`, { path: 'toLenderId', rule: RULES.partnerMinShare, profile: profile.id });
-    }
-    for (const book of this.books) {
-      const mustHold = book.role === 'LEAD' ? profile.minLenderShareBps : Math.max(profile.minLenderShareBps, book.outstandingMinor > 0n ? profile.minPartnerShareBps : 0);
-      if (book.outstandingMinor * 10_000n < BigInt(mustHold) * total) {
-        const rule = book.role === 'PARTNER' && mustHold === profile.minPartnerShareBps ? RULES.partnerMinShare : RULES.lenderMinShare;
-        throw new RuleViolation(rule, `under ${profile.id} ${book.lenderId} must keep at least ${formatBps(mustHold)} of the outstanding principal after the transfer`, {
-          path: 'principalMinor',
-          rule,
-          profile: profile.id,
-          lenderId: book.lenderId,
-          minimumBps: mustHold,
-        });
-      }
-    }
-  }
-
-  /**
-   * ACTUALS: the seller's interest for [period start, value date) on what it sold, at the buyer's
-   * basis (the contract rate, or the buyer's yield under LENDER_RATE), rounded once; moved from the
-   * buyer to the seller when the period's interest is paid.
-   */
-  private oweSellerInterest(event: TransferEvent, buyer: Book): void {
-    const row = this.firstFutureRow(event.valueDate);
-    if (row === undefined || compareIsoDates(row.periodStart, event.valueDate) >= 0) return;
-    const rate = this.loan.terms.split.interestBasis === 'LENDER_RATE' && buyer.role === 'PARTNER' && buyer.yieldRate !== null
-      ? toExactFraction(parseRate(buyer.yieldRate, 'yieldRate'))
-      : this.rate;
-    const { days, basis } = dayCountFraction(row.periodStart, event.valueDate, this.loan.terms.dayCount);
-    const owed = divRound(event.principalMinor * rate.numerator * days, rate.denominator * basis, this.loan.terms.roundingMode);
-    if (owed > 0n) this.interestOwed.push({ number: row.number, buyer: buyer.lenderId, seller: event.fromLenderId, remainingMinor: owed });
-  }
-
-  /** Moves interest owed to sellers out of the buyers' parts of a payment of that period's interest. */
-  private payInterestOwed(paid: RepaymentSplit, portions: readonly InterestPortion[]): RepaymentSplit {
-    if (this.interestOwed.length === 0) return paid;
-    const perLender = new Map(paid.perLender);
-    for (const owed of this.interestOwed) {
-      if (owed.remainingMinor === 0n || !portions.some((p) => p.number === owed.number)) continue;
-      const buyer = perLender.get(owed.buyer);
-      const seller = perLender.get(owed.seller);
-      if (buyer === undefined || seller === undefined) continue;
-      const move = min(owed.remainingMinor, buyer.interestMinor);
-      perLender.set(owed.buyer, { ...buyer, interestMinor: buyer.interestMinor - move });
-      perLender.set(owed.seller, { ...seller, interestMinor: seller.interestMinor + move });
-      owed.remainingMinor -= move;
-    }
-    return { ...paid, perLender };
-  }
-
-  /**
-   * A payment on a compensated loan recovers the guarantor's claim; on a written-off loan, each
-   * party's loss in proportion to it. Whatever is above what is left to recover is suspense.
-   */
-  private recover(covered: Covered): RepaymentSplit {
-    const recovered = totalCovered(covered);
-    const lead = this.loan.terms.leadLenderId;
-    const zero: LenderRepaymentParts = { principalMinor: 0n, interestMinor: 0n, penaltyMinor: 0n, feeMinor: 0n, spreadMinor: 0n };
-    let recovery: Recovery;
-    let recoveredMinor: bigint;
-    if (this.claim !== null) {
-      recoveredMinor = min(recovered, this.claim.remainingMinor);
-      this.claim.remainingMinor -= recoveredMinor;
-      recovery = { account: 'GUARANTEE_RECEIVABLE', parts: new Map(recoveredMinor === 0n ? [] : [[this.claim.guarantorId, recoveredMinor]]) };
-    } else {
-      const loss = this.writtenOff!;
-      recoveredMinor = min(recovered, loss.remainingMinor);
-      loss.remainingMinor -= recoveredMinor;
-      const parts = recoveredMinor === 0n ? new Map<string, bigint>() : split(recoveredMinor, this.weights(loss.lossByParty), scheduleRemainderRule(this.loan.terms));
-      recovery = { account: 'LOSSES', parts: new Map([...parts].filter(([, v]) => v > 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
-    }
-    const suspenseMinor = covered.excessMinor + recovered - recoveredMinor;
-    return { perLender: new Map([[lead, zero]]), suspenseMinor, suspenseLenderId: lead, paidMinor: recovered + covered.excessMinor, recovery };
-  }
-
-  private refuseAfterLoss(action: string): void {
-    if (this.claim !== null) throw new RuleViolation('COMPENSATED', `loan ${this.loan.loanId} was compensated by its guarantor; it cannot ${action}`, { path: 'loanId' });
-    if (this.writtenOff !== null) throw new RuleViolation('WRITTEN_OFF', `loan ${this.loan.loanId} is written off; it cannot ${action}`, { path: 'loanId' });
   }
 
   /** The account at `asOf` (not before the last payment): penalty accrued to that date. */
@@ -669,8 +320,7 @@ export class LoanAccount {
     }
     const unpaid = this.rows.some((r) => r.paidPrincipalMinor < r.principalMinor || r.paidInterestMinor < r.interestMinor);
     return {
-      status:
-        this.writtenOff !== null ? 'WRITTEN_OFF' : this.claim !== null ? 'COMPENSATED' : !unpaid && outstanding === 0n && this.penaltyOutstandingMinor === 0n ? 'PAID_OFF' : 'ACTIVE',
+      status: this.events.status ?? (!unpaid && outstanding === 0n && this.penaltyOutstandingMinor === 0n ? 'PAID_OFF' : 'ACTIVE'),
       asOf,
       outstandingPrincipalMinor: outstanding,
       outstandingByLender: byLender,
@@ -690,20 +340,14 @@ export class LoanAccount {
    */
   accruals(asOf: string): { interestDueMinor: bigint; interestAccruedMinor: bigint; penaltyMinor: bigint; byLender: ReadonlyMap<string, LenderRepaymentParts> } {
     this.accrueTo(asOf);
-    const portions: InterestPortion[] = [];
+    const portions = this.dueInterest(asOf);
     let interestDueMinor = 0n;
-    for (const row of this.rows) {
-      if (compareIsoDates(row.dueDate, asOf) > 0) break;
-      const unpaid = row.interestMinor - row.paidInterestMinor;
-      if (unpaid === 0n) continue;
-      interestDueMinor += unpaid;
-      portions.push({ number: row.number, amountMinor: unpaid, start: row.periodStart, end: row.dueDate });
-    }
+    for (const portion of portions) interestDueMinor += portion.amountMinor;
     const first = this.firstFutureRow(asOf);
     const interestAccruedMinor = first === undefined ? 0n : this.accruedInterest(first.periodStart, asOf, this.notDuePrincipal(first));
     if (first !== undefined && interestAccruedMinor > 0n) portions.push({ number: first.number, amountMinor: interestAccruedMinor, start: first.periodStart, end: asOf });
     const covered: Covered = { ...NOTHING_COVERED, penaltyMinor: this.penaltyOutstandingMinor, overdueInterestMinor: interestDueMinor + interestAccruedMinor };
-    const live = this.claim === null && this.writtenOff === null && totalCovered(covered) > 0n;
+    const live = !this.events.recovering && totalCovered(covered) > 0n;
     const byLender = live ? this.splitAmong(covered, portions, asOf, false).perLender : new Map<string, LenderRepaymentParts>();
     return { interestDueMinor, interestAccruedMinor, penaltyMinor: this.penaltyOutstandingMinor, byLender };
   }
@@ -830,6 +474,18 @@ export class LoanAccount {
     if (excessMinor < interestMinor) return none;
     const left = excessMinor - interestMinor;
     return { interestMinor, principalMinor: left < notDueMinor ? left : notDueMinor };
+  }
+
+  /** The unpaid interest of each row due by `date`, oldest first, with the period it accrued over. */
+  private dueInterest(date: string): InterestPortion[] {
+    const portions: InterestPortion[] = [];
+    for (const row of this.rows) {
+      if (compareIsoDates(row.dueDate, date) > 0) break;
+      const unpaid = row.interestMinor - row.paidInterestMinor;
+      if (unpaid === 0n) continue;
+      portions.push({ number: row.number, amountMinor: unpaid, start: row.periodStart, end: row.dueDate });
+    }
+    return portions;
   }
 
   private firstFutureRow(date: string): Row | undefined {
@@ -1031,10 +687,6 @@ function isRepayment(event: RepaymentEvent | LoanEvent): event is RepaymentEvent
   return event.type === undefined || event.type === 'REPAYMENT';
 }
 
-function pushLeg(legs: Leg[], lenderId: string, account: Leg['account'], side: Leg['side'], amountMinor: bigint, counterparty: string | null): void {
-  if (amountMinor !== 0n) legs.push({ lenderId, account, side, amountMinor, counterparty });
-}
-
 /** Two splits of one payment summed lender by lender. */
 function mergeSplits(a: RepaymentSplit, b: RepaymentSplit): RepaymentSplit {
   const merged = new Map<string, LenderRepaymentParts>(a.perLender);
@@ -1073,10 +725,6 @@ function rowOf(instalment: Instalment, number: number, prepayment: boolean): Row
     paidInterestMinor: 0n,
     prepayment,
   };
-}
-
-function min(a: bigint, b: bigint): bigint {
-  return a < b ? a : b;
 }
 
 /** A payment the account can take: a positive amount, on or after the disbursement. */
