@@ -76,8 +76,6 @@ export function imbalances(entry: Pick<JournalEntry, 'legs'>): BookImbalance[] {
   return [...books].filter(([, b]) => b.debitMinor !== b.creditMinor).map(([lenderId, b]) => ({ lenderId, ...b }));
 }
 
-const EXACT_LEG_MINOR = BigInt(EXACT_NUMBER_LIMIT);
-
 /** Stops before any write if an entry is empty, has a non-positive leg, or does not balance. */
 export function assertBalanced(entry: JournalEntry): JournalEntry {
   const legs = entry.legs;
@@ -91,8 +89,10 @@ export function assertBalanced(entry: JournalEntry): JournalEntry {
   let runNet = 0;
   for (let i = 0; i < legs.length; i++) {
     const leg = legs[i]!;
-    const amountMinor = leg.amountMinor;
-    if (!(amountMinor > 0n)) {
+    // Number() keeps the sign and the order of a bigint: this is the bigint's own comparison with 0
+    // and with the limit, and below the limit it is the amount exactly.
+    const amount = Number(leg.amountMinor);
+    if (!(amount > 0)) {
       invariant(false, 'every leg amount is positive', { entryId: entry.entryId, leg: leg.account, lenderId: leg.lenderId });
     }
     if (leg.lenderId !== runBook) {
@@ -100,8 +100,8 @@ export function assertBalanced(entry: JournalEntry): JournalEntry {
       runBook = leg.lenderId;
       runNet = 0;
     }
-    if (amountMinor >= EXACT_LEG_MINOR) quick = false;
-    else runNet = leg.side === 'DEBIT' ? runNet + Number(amountMinor) : runNet - Number(amountMinor);
+    if (amount < EXACT_NUMBER_LIMIT) runNet = leg.side === 'DEBIT' ? runNet + amount : runNet - amount;
+    else quick = false;
     if (!(runNet < EXACT_NUMBER_LIMIT && runNet > -EXACT_NUMBER_LIMIT)) quick = false;
   }
   if (quick && runNet === 0) return entry;

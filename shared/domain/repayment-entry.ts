@@ -32,7 +32,9 @@ export function repaymentEntry(
   const legs: Leg[] = [];
   let clearingMinor = 0n;
   let suspenseBooked = repayment.suspenseMinor === 0n;
-  for (const [lenderId, parts] of repayment.perLender) {
+  const perLender = repayment.perLender;
+  for (const lenderId of perLender.keys()) {
+    const parts = perLender.get(lenderId)!;
     const incomeMinor = plus(parts.feeMinor, parts.spreadMinor);
     const receivedMinor = plus(plus(parts.principalMinor, parts.interestMinor), plus(parts.penaltyMinor, incomeMinor));
     clearingMinor = plus(clearingMinor, receivedMinor);

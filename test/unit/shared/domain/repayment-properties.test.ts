@@ -388,7 +388,7 @@ describe('repayment split properties', () => {
         const entitlements = lenderRateEntitlements(terms, s.holdings, s.period);
         for (const [lenderId, amount] of expected) expect(entitlements.get(lenderId)).toBe(amount);
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 });

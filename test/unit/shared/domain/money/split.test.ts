@@ -584,7 +584,7 @@ describe('split: the number path', () => {
         const usable: RemainderRule = known ? remainder : { kind: 'LARGEST_REMAINDER' };
         expect(outcome(() => splitAmounts(total, drawn, usable))).toEqual(outcome(() => splitAmountsInBigint(total, drawn, usable)));
       }),
-      { numRuns: 5000 },
+      { numRuns: 2000 },
     );
   });
 
@@ -600,7 +600,7 @@ describe('split: the number path', () => {
           expect(outcome(() => splitAmounts(paid, lenders, usable))).toEqual(outcome(() => splitAmountsInBigint(paid, lenders, usable)));
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 1000 },
     );
   });
 });
