@@ -43,6 +43,8 @@ export interface LocalStackOptions {
   port?: number;
   /** Keep DynamoDB data in `<persistDir>/dynamodb` across restarts; in memory when absent. */
   persistDir?: string;
+  /** A stack that runs long (`npm start`, the benchmarks): DynamoDB Local tuned for throughput over a quick start. */
+  longRunning?: boolean;
   /** Runs once everything is up, before the stack reports ready. */
   seed?: (ctx: SeedContext) => Promise<void>;
   log?: (line: string) => void;
@@ -146,7 +148,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const java = requireJava();
     // 2-3. DynamoDB Local starts while the template is synthesized.
     const [database, synthesized] = await Promise.allSettled([
-      startDynamoDbLocal({ persistDir: options.persistDir, log, javaCommand: java.command }),
+      startDynamoDbLocal({ persistDir: options.persistDir, log, javaCommand: java.command, longRunning: options.longRunning ?? false }),
       options.template ? Promise.resolve(options.template) : synthesizeAppTemplate(rootDir),
     ]);
     if (database.status === 'fulfilled') cleanups.push(() => database.value.stop());

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
 
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ port, persistDir, log, seed: await demoSeed() });
+    stack = await startLocalStack({ port, persistDir, log, seed: await demoSeed(), longRunning: true });
   } catch (error) {
     if (error instanceof JavaRuntimeError) {
       console.error(error.message);

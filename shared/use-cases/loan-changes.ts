@@ -69,13 +69,33 @@ export async function bookLoanGroup(deps: RepaymentBookDeps, group: LoanGroup): 
   return { loanId: group.loanId, results };
 }
 
-/** A repayment booked, or its first booking answered again; a refusal is a DomainError. */
+/**
+ * A repayment booked, or its first booking answered again; a refusal is a DomainError.
+ *
+ * A new id is the common case, so the first attempt does not read the id's record: the record is
+ * written in the booking's transaction on condition that the id is new, and a taken id fails the
+ * whole transaction. Only then (or when the head moved, or the book refused the payment as it
+ * stands now) is the record read, and a delivery again answered with its first booking.
+ */
 export async function bookRepayment(deps: RepaymentBookDeps, request: RepaymentRequest): Promise<RepaymentChangeResult> {
   const loan = await loanOf(deps, request.loanId);
-  return change(deps, loan, request.repaymentId, endOf(request.valueDate), async (ledger, today, now) => {
+  let firstAttempt = true;
+  try {
+    return await change(deps, loan, request.repaymentId, endOf(request.valueDate), async (ledger, today, now) => {
+      const known = firstAttempt ? null : await bookedBefore(deps, loan, request);
+      firstAttempt = false;
+      return known ?? decideRepayment(loan, ledger, request, today, now);
+    });
+  } catch (error) {
+    const refused = error instanceof DomainError && !(error instanceof InvariantViolation);
+    if (!refused && !(error instanceof WriteConflict && error.entity === 'entry')) throw error;
+    // Its entry taken, or refused by the book as it stands now (paid off since, too many later
+    // events to restate): a delivery again of a repayment booked when the book allowed it is
+    // answered, not refused.
     const known = await bookedBefore(deps, loan, request);
-    return known ?? decideRepayment(loan, ledger, request, today, now);
-  });
+    if (known?.kind !== 'REPLAY') throw error;
+    return replay(deps, loan, known.booked, true);
+  }
 }
 
 /** A repayment reversed (the exact negative of its booking in effect); a refusal is a DomainError. */

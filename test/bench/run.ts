@@ -22,7 +22,7 @@ console.log(`Colend local benchmarks, Node ${process.version}, ${new Date().toIS
 benchSplit(Number(process.env.BENCH_SPLITS ?? '200000')); // the pure engine, before anything local starts
 printStartup(await benchStartup());
 
-const stack = await startLocalStack({ port: 0, runSchedules: false, log: () => undefined, meterDynamoDb: true });
+const stack = await startLocalStack({ port: 0, runSchedules: false, log: () => undefined, meterDynamoDb: true, longRunning: true });
 const dynamoDb = () => stack.dynamoDbCounts() ?? NO_COUNTS;
 
 /**

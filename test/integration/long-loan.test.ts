@@ -79,11 +79,12 @@ describe('a 30-year loan of 1,000 events', () => {
       expect(result.status, step.action === 'BOOK' ? step.repayment.repaymentId : 'the reversal').toBe(step.action === 'BOOK' ? 'BOOKED' : 'REVERSED');
     }
 
-    // Every change in order reads the head with the positions and the repayment's record, and
-    // writes one transaction; none costs more at the 1,000th event than at the first ones.
+    // Every change in order reads the head with the positions, once, and writes one transaction
+    // (a repayment's record is not read: its id being new is a condition of the write); none costs
+    // more at the 1,000th event than at the first ones.
     const reversal = steps.findIndex((s) => s.action === 'REVERSE');
     const inOrder = costs.filter((_, i) => i !== reversal);
-    expect(new Set(inOrder.map((c) => c.reads))).toEqual(new Set([2]));
+    expect(new Set(inOrder.map((c) => c.reads))).toEqual(new Set([1]));
     const early = costs.slice(0, 100);
     const late = costs.slice(-100);
     expect(Math.max(...late.map((c) => c.items))).toBeLessThanOrEqual(Math.max(...early.map((c) => c.items)));
