@@ -1,7 +1,7 @@
 import { restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { validateApplication, type Application } from '../../shared/domain/application.ts';
 import { RuleViolation, StateConflict, NotFound } from '../../shared/domain/errors.ts';
-import { decideAsk, outcomeOf, type Ask } from '../../shared/domain/review.ts';
+import { decideAsk, outcomeOf, type Ask, type TimelineEvent } from '../../shared/domain/review.ts';
 import {
   WriteConflict,
   type ApplicationRecord,
@@ -81,11 +81,52 @@ function ownDetail(detail: Readonly<Record<string, unknown>>, lenderId: string):
   return Object.fromEntries(Object.entries(detail).map(([key, value]) => [key, Array.isArray(value) ? value.filter((item) => concerns(key, item)) : value]));
 }
 
+/** A partner's decision as an event of the timeline: kept on its ask, never written twice. */
+function decisionEvent(ask: Ask): TimelineEvent | null {
+  const { decision } = ask;
+  if (decision === null || (ask.state !== 'APPROVED' && ask.state !== 'DECLINED')) return null;
+  return {
+    at: decision.decidedAt,
+    step: `Decision#${ask.lenderId}#${ask.round}`,
+    event: ask.state === 'APPROVED' ? 'PARTNER_APPROVED' : 'PARTNER_DECLINED',
+    detail: {
+      lenderId: ask.lenderId,
+      round: ask.round,
+      ...(decision.approvedAmountMinor === null ? {} : { approvedAmountMinor: decision.approvedAmountMinor }),
+      reasonCodes: decision.reasonCodes,
+      decidedBy: decision.decidedBy,
+    },
+  };
+}
+
+/**
+ * The stored timeline with each partner's decision in its place: after the round's asks, before
+ * the round's allocation, among the round's other events by time. A decision the timeline already
+ * holds (stored with the application before decisions were kept on the ask alone) is not repeated.
+ */
+export function timelineWithDecisions(timeline: readonly TimelineEvent[], asks: readonly Ask[]): TimelineEvent[] {
+  const events = [...timeline];
+  const decisions = asks
+    .map((ask) => ({ round: ask.round, event: decisionEvent(ask) }))
+    .filter((d): d is { round: number; event: TimelineEvent } => d.event !== null && !timeline.some((e) => e.step === d.event?.step))
+    .sort((a, b) => (a.event.at < b.event.at ? -1 : a.event.at > b.event.at ? 1 : 0));
+  for (const { round, event } of decisions) {
+    const asked = events.findIndex((e) => e.step === `ChooseCandidates#${round}`);
+    const allocated = events.findIndex((e) => e.step === `Allocate#${round}`);
+    const end = allocated < 0 ? events.length : allocated;
+    let at = asked + 1;
+    while (at < end && (events[at]?.at ?? '') <= event.at) at++;
+    events.splice(at, 0, event);
+  }
+  return events;
+}
+
 /** The lead and the platform see everything; a partner only an application it was asked about. */
 export async function getApplication(deps: Pick<ApplicationDeps, 'applications'>, principal: Principal, applicationId: string): Promise<ApplicationView> {
-  const record = await deps.applications.get(applicationId);
-  if (!record) throw new NotFound('application', applicationId);
+  const stored = await deps.applications.get(applicationId);
+  if (!stored) throw new NotFound('application', applicationId);
   const asks = await deps.applications.asks(applicationId);
+  const record = { ...stored, timeline: timelineWithDecisions(stored.timeline, asks) };
   const only = restrictedTo(principal);
   if (only === null) return { ...record, asks };
   if (!asks.some((a) => a.lenderId === only)) throw new NotFound('application', applicationId);
@@ -124,10 +165,8 @@ export async function decide(deps: ApplicationDeps, principal: Principal, applic
   if (!ask) throw new NotFound('application', applicationId);
   const { taskToken: _token, ...open } = ask;
   const decided = decideAsk(open, input, principal.clientId, now);
-  const event = decided.state === 'APPROVED' ? 'PARTNER_APPROVED' : 'PARTNER_DECLINED';
-  const detail = { lenderId, round: ask.round, approvedAmountMinor: input.approvedAmountMinor, reasonCodes: input.reasonCodes, decidedBy: principal.clientId };
   try {
-    await deps.applications.decide(decided, { step: `Decision#${lenderId}#${ask.round}`, at: now, event, detail, set: {} }, seal(201, decided));
+    await deps.applications.decide(decided, seal(201, decided));
     return { decided, taskToken: ask.taskToken };
   } catch (error) {
     if (!(error instanceof WriteConflict && error.entity === 'ask')) throw error;

@@ -245,8 +245,11 @@ export interface ApplicationStore {
   /** Applies a step's change once; false when that step was applied before. New asks go with it. */
   change(applicationId: string, change: ApplicationChange, newAsks?: readonly Ask[]): Promise<boolean>;
   setAskToken(applicationId: string, lenderId: string, taskToken: string): Promise<void>;
-  /** Stores a decided ask if it is still PENDING, with the application's timeline and the idempotency record. */
-  decide(decided: Ask, change: ApplicationChange, idempotency: IdempotencyRecord): Promise<void>;
+  /**
+   * Stores a decided ask if it is still PENDING, with the idempotency record. The application's
+   * item is not written: its timeline shows the decision from the ask.
+   */
+  decide(decided: Ask, idempotency: IdempotencyRecord): Promise<void>;
   /** Marks an ask TIMED_OUT if it is still PENDING; returns the ask as it ends. */
   timeOut(applicationId: string, lenderId: string, change: ApplicationChange): Promise<Ask>;
   setDisbursementToken(applicationId: string, taskToken: string): Promise<void>;

@@ -515,19 +515,14 @@ export class InMemoryApplicationStore implements ApplicationStore {
     this.db.asks.set(key, { ...ask, taskToken });
   }
 
-  async decide(decided: Ask, change: ApplicationChange, idempotency: IdempotencyRecord): Promise<void> {
+  async decide(decided: Ask, idempotency: IdempotencyRecord): Promise<void> {
     const key = pairKey(decided.applicationId, decided.lenderId);
-    const guards = [
-      this.db.idempotencyItem(idempotency),
-      { entity: 'ask', fails: this.db.asks.get(key)?.state !== 'PENDING' },
-      this.db.applicationStep(decided.applicationId, change),
-    ];
+    const guards = [this.db.idempotencyItem(idempotency), { entity: 'ask', fails: this.db.asks.get(key)?.state !== 'PENDING' }];
     this.db.transact(guards, () => {
       this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
       const stored = this.db.asks.get(key);
       if (!stored) throw new Error(`ask ${key} does not exist`);
       this.db.asks.set(key, { ...stored, state: decided.state, decision: copy(decided.decision) });
-      this.db.applyChange(decided.applicationId, change);
     });
   }
 

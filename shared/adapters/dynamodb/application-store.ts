@@ -193,7 +193,7 @@ export class DynamoApplicationStore implements ApplicationStore {
     );
   }
 
-  async decide(decided: Ask, change: ApplicationChange, idempotency: IdempotencyRecord): Promise<void> {
+  async decide(decided: Ask, idempotency: IdempotencyRecord): Promise<void> {
     const update: Op = {
       Update: {
         TableName: this.tables.state,
@@ -204,11 +204,7 @@ export class DynamoApplicationStore implements ApplicationStore {
         ExpressionAttributeValues: { ':s': decided.state, ':d': encode(decided.decision), ':pending': 'PENDING' },
       },
     };
-    await transactWrite(
-      this.doc,
-      [idempotencyOp(this.tables, idempotency), update, applicationChangeOp(this.tables, decided.applicationId, change)],
-      ['idempotency', 'ask', 'application-step'],
-    );
+    await transactWrite(this.doc, [idempotencyOp(this.tables, idempotency), update], ['idempotency', 'ask']);
   }
 
   async timeOut(applicationId: string, lenderId: string, change: ApplicationChange): Promise<Ask> {

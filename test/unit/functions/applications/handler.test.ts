@@ -149,7 +149,7 @@ describe('POST /v1/applications/{applicationId}/decisions', () => {
     expect(result.statusCode).toBe(201);
     expect(bodyOf(result)).toMatchObject({ lenderId: PARTNER_A, state: 'APPROVED', decision: { approvedAmountMinor: '300000', decidedBy: partnerOf(PARTNER_A).clientId, decidedAt: NOW } });
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((i) => i.Put?.Item?.pk ?? i.Update?.Key?.sk)).toEqual([`IDEM#decideApplication#${partnerOf(PARTNER_A).clientId}#${KEY}`, `ASK#${PARTNER_A}`, 'APP']);
+    expect(items.map((i) => i.Put?.Item?.pk ?? i.Update?.Key?.sk)).toEqual([`IDEM#decideApplication#${partnerOf(PARTNER_A).clientId}#${KEY}`, `ASK#${PARTNER_A}`]);
     expect(sfn.commandCalls(SendTaskSuccessCommand).map((c) => c.args[0].input)).toEqual([
       { taskToken: 'token-a', output: `{"lenderId":"${PARTNER_A}","decision":"APPROVE","approvedAmountMinor":"300000"}` },
     ]);

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RuleViolation, StateConflict, NotFound } from '../../../../shared/domain/errors.ts';
 import type { PlanLine } from '../../../../shared/domain/allocation.ts';
 import { validate } from '../../../../shared/contracts/validate.ts';
 import { createApplicationRequest, decisionRequest, disbursementRequest } from '../../../../shared/contracts/schemas.ts';
 import { WriteConflict, type ApplicationStore } from '../../../../shared/ports/stores.ts';
-import { createApplication, decide, getApplication, listApplications, reportDisbursement, resumeReview, startReview } from '../../../../functions/applications/use-case.ts';
+import { createApplication, decide, getApplication, listApplications, reportDisbursement, resumeReview, startReview, timelineWithDecisions } from '../../../../functions/applications/use-case.ts';
 import {
   APPLICATION_ID,
   LEAD_ID,
@@ -230,7 +230,8 @@ describe('decide', () => {
       decision: { decision: 'APPROVE', approvedAmountMinor: 300_000n, conditions: ['salary account'], reasonCodes: [], comment: null, decidedBy: partner.clientId, decidedAt: LATER },
       taskToken: 'token-a',
     });
-    expect((await stores.applications.get(APPLICATION_ID))?.timeline.at(-1)).toEqual({
+    expect((await stores.applications.get(APPLICATION_ID))?.timeline.map((e) => e.step)).not.toContain(`Decision#${PARTNER_A}#1`);
+    expect((await getApplication(stores, partner, APPLICATION_ID)).timeline.at(-1)).toEqual({
       at: LATER,
       step: `Decision#${PARTNER_A}#1`,
       event: 'PARTNER_APPROVED',
@@ -245,7 +246,7 @@ describe('decide', () => {
     const stores = seeded();
     inReview(stores);
     await decide(stores, partnerOf(PARTNER_A), APPLICATION_ID, decision(declineBody()), sealFor('decline-scope'), LATER);
-    expect((await stores.applications.get(APPLICATION_ID))?.timeline.at(-1)).toMatchObject({ event: 'PARTNER_DECLINED', detail: { reasonCodes: ['INCOME_INSUFFICIENT'] } });
+    expect((await getApplication(stores, partnerOf(PARTNER_A), APPLICATION_ID)).timeline.at(-1)).toMatchObject({ event: 'PARTNER_DECLINED', detail: { reasonCodes: ['INCOME_INSUFFICIENT'] } });
   });
 
   it('refuses a second decision with 409 DECISION_ALREADY_MADE, and changes nothing', async () => {
@@ -299,6 +300,23 @@ describe('resumeReview', () => {
     await decide(stores, partnerOf(PARTNER_A), APPLICATION_ID, decision(approveBody()), sealFor('s'), LATER);
     await resumeReview(stores, APPLICATION_ID, PARTNER_A);
     expect(stores.tasks.succeeded).toEqual([{ taskToken: 'token-a', output: { lenderId: PARTNER_A, decision: 'APPROVE', approvedAmountMinor: 300_000n } }]);
+  });
+
+  it('resumes with the token the ask held when the decision was taken, and reads the ask again only if that token no longer waits', async () => {
+    const stores = seeded();
+    inReview(stores);
+    const stored = await decide(stores, partnerOf(PARTNER_A), APPLICATION_ID, decision(approveBody()), sealFor('s'), LATER);
+    expect(stored.taskToken).toBe('token-a');
+    const reads = vi.spyOn(stores.applications, 'ask');
+    await resumeReview(stores, APPLICATION_ID, PARTNER_A, stored);
+    expect(reads).not.toHaveBeenCalled();
+    reads.mockRestore();
+    expect(stores.tasks.succeeded).toEqual([{ taskToken: 'token-a', output: { lenderId: PARTNER_A, decision: 'APPROVE', approvedAmountMinor: 300_000n } }]);
+    // Asked again since (a retried ask step keeps a new token): the stale token is refused, the ask's token resumes.
+    await stores.applications.setAskToken(APPLICATION_ID, PARTNER_A, 'token-a2');
+    stores.tasks.markGone('token-a');
+    await resumeReview(stores, APPLICATION_ID, PARTNER_A, stored);
+    expect(stores.tasks.succeeded.map((s) => s.taskToken)).toEqual(['token-a', 'token-a2']);
   });
 
   it('does nothing for an open ask, an ask without a token yet, or no ask; a review that stopped waiting is no error', async () => {
@@ -365,5 +383,44 @@ describe('reportDisbursement', () => {
   it('answers 404 for an application that does not exist', async () => {
     const stores = seeded();
     expect((await rejectedBy(NotFound, () => reportDisbursement(stores, 'APP-NONE', report({ outcome: 'FAILED', reason: 'x' }), sealFor('n'), LATER))).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('timelineWithDecisions', () => {
+  const event = (at: string, step: string, name: string) => ({ at, step, event: name, detail: {} });
+  const approved = (lenderId: string, round: number, decidedAt: string) =>
+    anAsk({ lenderId, round, state: 'APPROVED', decision: aPartnerDecision({ decidedAt, decidedBy: `${lenderId}-client` }) });
+
+  it("puts each decision after its round's asks and before its round's allocation, in time order, even at the same instant", () => {
+    const t = '2025-03-01T10:00:00.000Z';
+    const timeline = [event(t, 'Submitted', 'SUBMITTED'), event(t, 'ChooseCandidates#1', 'PARTNERS_ASKED'), event(t, 'Allocate#1', 'PLANNED')];
+    const shown = timelineWithDecisions(timeline, [approved(PARTNER_B, 1, t), approved(PARTNER_A, 1, t)]);
+    expect(shown.map((e) => e.step)).toEqual(['Submitted', 'ChooseCandidates#1', `Decision#${PARTNER_B}#1`, `Decision#${PARTNER_A}#1`, 'Allocate#1']);
+    expect(shown[3]).toEqual({
+      at: t,
+      step: `Decision#${PARTNER_A}#1`,
+      event: 'PARTNER_APPROVED',
+      detail: { lenderId: PARTNER_A, round: 1, approvedAmountMinor: 300_000n, reasonCodes: [], decidedBy: `${PARTNER_A}-client` },
+    });
+  });
+
+  it('places a decision among its round\'s events by time, a later round after the first, and never repeats a decision the timeline holds', () => {
+    const timeline = [
+      event('2025-03-01T10:00:00.000Z', 'ChooseCandidates#1', 'PARTNERS_ASKED'),
+      event('2025-03-01T10:00:01.000Z', `Decision#${PARTNER_A}#1`, 'PARTNER_APPROVED'),
+      event('2025-03-01T10:00:02.000Z', `Timeout#${PARTNER_B}#1`, 'PARTNER_TIMED_OUT'),
+      event('2025-03-01T10:00:03.000Z', 'Allocate#1', 'MORE_PARTNERS_NEEDED'),
+      event('2025-03-01T10:00:03.000Z', 'ChooseCandidates#2', 'PARTNERS_ASKED'),
+    ];
+    const asks = [approved(PARTNER_A, 1, '2025-03-01T10:00:01.000Z'), approved('PARTNER-D', 1, '2025-03-01T10:00:02.500Z'), approved('PARTNER-C', 2, '2025-03-01T10:00:04.000Z')];
+    expect(timelineWithDecisions(timeline, asks).map((e) => e.step)).toEqual([
+      'ChooseCandidates#1',
+      `Decision#${PARTNER_A}#1`,
+      `Timeout#${PARTNER_B}#1`,
+      'Decision#PARTNER-D#1',
+      'Allocate#1',
+      'ChooseCandidates#2',
+      'Decision#PARTNER-C#2',
+    ]);
   });
 });

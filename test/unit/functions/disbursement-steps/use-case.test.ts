@@ -104,6 +104,21 @@ describe('reserve', () => {
     expect(stores.db.transactions).toBe(2);
   });
 
+  it("run again after its own reservation took a lender's last quota, keeps that reservation instead of finding the lender short", async () => {
+    // 37,500 left on each of 8 shards: exactly the partner's 300,000.
+    const exact = shortShards.map((shard) => ({ ...shard, reservedMinor: 0n }));
+    const stores = planned([aLeadLender(), shortPartnerA()], exact);
+    await reserve(stores, APPLICATION_ID);
+    const quotas = await stores.exposure.quotaShards(PARTNER_A);
+    stores.clock.set(LATER);
+    expect(await reserve(stores, APPLICATION_ID)).toEqual({ applicationId: APPLICATION_ID, timeoutSeconds: 604_800 });
+    expect(await stores.exposure.quotaShards(PARTNER_A)).toEqual(quotas);
+    expect((await stores.exposure.reservations(APPLICATION_ID)).map((r) => [r.lenderId, r.state, r.at])).toEqual([
+      [LEAD_ID, 'RESERVED', NOW],
+      [PARTNER_A, 'RESERVED', NOW],
+    ]);
+  });
+
   it('raises QuotaUnavailable by name when a lender is short in all its shards, leaving its quota untouched', async () => {
     // 31,250 left on each of 8 shards: 250,000 in all for a part of 300,000.
     const stores = planned([aLeadLender(), shortPartnerA()], shortShards);

@@ -260,9 +260,9 @@ describe('DynamoApplicationStore.decide', () => {
   const decided = { ...ask, state: 'APPROVED' as const, decision: aPartnerDecision() };
   const decisionRec = { ...rec, scopeKey: 'decideApplication#partner-a#key-0002', statusCode: 201 };
 
-  it('stores the decision on a still PENDING ask, off the awaiting index, with the timeline and the idempotency record', async () => {
+  it('stores the decision on a still PENDING ask, off the awaiting index, with the idempotency record; the application is not written', async () => {
     ddb.on(TransactWriteCommand).resolves({});
-    await stores.applications.decide(decided, change(`Decision#${PARTNER_A}#1`), decisionRec);
+    await stores.applications.decide(decided, decisionRec);
     expect(transactItems()).toEqual([
       { Put: { TableName: TABLES.state, Item: { pk: `IDEM#${decisionRec.scopeKey}`, sk: 'IDEM', entityType: 'Idempotency', ...decisionRec }, ConditionExpression: NOT_EXISTS } },
       {
@@ -279,13 +279,12 @@ describe('DynamoApplicationStore.decide', () => {
           },
         },
       },
-      stepUpdate(`Decision#${PARTNER_A}#1`, `DECISION#${PARTNER_A}#1`),
     ]);
   });
 
   it('an ask decided or closed since it was read is a conflict on the ask', async () => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None']));
-    const conflict = await rejectedBy(WriteConflict, () => stores.applications.decide(decided, change('Decision#x#1'), decisionRec));
+    ddb.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed']));
+    const conflict = await rejectedBy(WriteConflict, () => stores.applications.decide(decided, decisionRec));
     expect([conflict.reason, conflict.entity]).toEqual(['ALREADY_EXISTS', 'ask']);
   });
 });
