@@ -63,6 +63,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   readonly baseUrl: string;
   readonly dynamodbEndpoint: string;
+  /** The process group that holds DynamoDB Local's JVM (what the benchmarks read its CPU time from). */
+  readonly dynamodbProcessGroup: number;
   readonly sfnEndpoint: string;
   /** The local EventBridge endpoint (PutEvents), which handlers reach through AWS_ENDPOINT_URL_EVENTBRIDGE. */
   readonly eventsEndpoint: string;
@@ -253,6 +255,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       baseUrl,
       dynamodbEndpoint: dynamo.endpoint,
+      dynamodbProcessGroup: dynamo.pid,
       sfnEndpoint: sfnEndpoint.endpoint,
       eventsEndpoint: eventsEndpoint.endpoint,
       events,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand, TransactWriteItemsCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS, type LocalStack } from '../../infra/local/stack.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
+import { cpuMeter, cpuText } from './stats.ts';
 
 /**
  * The local write floor: what DynamoDB Local itself takes, with the same SDK and 8 clients, before
@@ -34,6 +35,7 @@ export async function benchWriteFloor(stack: LocalStack, perClient = 250) {
   try {
     await rate(CLIENTS, 20, (c, i) => client.send(new PutItemCommand({ TableName: table, Item: item(`FLOOR#${run}#warm`, `${c}#${i}`) })));
     const putsPerSecond = await rate(CLIENTS, perClient, (c, i) => client.send(new PutItemCommand({ TableName: table, Item: item(`FLOOR#${run}#${c}`, `P#${i}`) })));
+    const cpu = cpuMeter(stack.dynamodbProcessGroup);
     const transactionsPerSecond = await rate(CLIENTS, perClient, (c, i) =>
       client.send(
         new TransactWriteItemsCommand({
@@ -43,7 +45,9 @@ export async function benchWriteFloor(stack: LocalStack, perClient = 250) {
         }),
       ),
     );
-    return { putsPerSecond, transactionsPerSecond };
+    const used = cpu();
+    const transactions = CLIENTS * perClient;
+    return { putsPerSecond, transactionsPerSecond, cpuPerTransaction: { nodeMs: used.nodeMs / transactions, dynamoDbMs: used.dynamoDbMs === null ? null : used.dynamoDbMs / transactions } };
   } finally {
     client.destroy();
   }
@@ -56,4 +60,5 @@ export function printWriteFloor(floor: WriteFloor): void {
     `local write floor, ${CLIENTS} clients on DynamoDB Local: ${floor.putsPerSecond.toFixed(1)} PutItem/s, ` +
       `${floor.transactionsPerSecond.toFixed(1)} TransactWriteItems/s of ${ITEMS_PER_REPAYMENT} items (a repayment's)`,
   );
+  console.log(`  CPU per transaction: ${cpuText(floor.cpuPerTransaction)}`);
 }

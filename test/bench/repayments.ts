@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SFNClient, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { LOCAL_CREDENTIALS, type LocalStack } from '../../infra/local/stack.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
-import { formatMs, percentile } from './stats.ts';
+import { cpuMeter, cpuText, formatMs, percentile } from './stats.ts';
 import { call, setUpProgram } from './setup.ts';
 
 /**
@@ -166,7 +166,7 @@ export async function benchRepayments(stack: LocalStack, repayments: number, bat
   const requests = (op: string) => ((dynamo.requests[op] ?? 0) - (dynamoBefore.requests[op] ?? 0)) / count;
   return {
     ...onePerCall,
-    dynamoDb: {
+    dynamoDb: stack.dynamoDbCounts() === null ? null : {
       queries: requests('Query'),
       gets: requests('GetItem'),
       transactions: requests('TransactWriteItems'),
@@ -210,6 +210,7 @@ async function timedCalls<T>(stack: LocalStack, plans: readonly (readonly T[])[]
   let failures = 0;
   const invocationsBefore = stack.invocationCounts();
   const transitionsBefore = stack.stepFunctions.transitionCounts();
+  const cpu = cpuMeter(stack.dynamodbProcessGroup);
   const started = performance.now();
   await Promise.all(
     plans.map(async (plan, c) => {
@@ -222,9 +223,11 @@ async function timedCalls<T>(stack: LocalStack, plans: readonly (readonly T[])[]
     }),
   );
   const elapsedMs = performance.now() - started;
+  const used = cpu();
   const sorted = latencies.sort((x, y) => x - y);
   const count = latencies.length;
   return {
+    cpuPerRepayment: { nodeMs: used.nodeMs / count, dynamoDbMs: used.dynamoDbMs === null ? null : used.dynamoDbMs / count },
     repayments: count,
     failures,
     perSecond: (count / elapsedMs) * 1000,
@@ -239,13 +242,17 @@ export type RepaymentBench = Awaited<ReturnType<typeof benchRepayments>>;
 
 export function printRepayments(r: RepaymentBench): void {
   const d = r.dynamoDb;
+  const units =
+    d === null
+      ? ''
+      : `${d.queries.toFixed(2)} queries + ${d.gets.toFixed(2)} gets (${d.reads.toFixed(2)} reads), ` +
+        `${d.itemsWritten.toFixed(1)} items written (${d.transactionalItems.toFixed(1)} in ${d.transactions.toFixed(2)} transactions), ` +
+        `${d.rcu.toFixed(2)} RCU, ${d.wcu.toFixed(2)} WCU + ${d.indexWcu.toFixed(2)} index WCU, `;
   console.log(
     `repayments over HTTP, ${CLIENTS} clients, one per call, ${r.repayments} repayments: ${r.perSecond.toFixed(1)}/s, p50 ${formatMs(r.p50)}, p99 ${formatMs(r.p99)}, ` +
-      `${r.failures} failed; per repayment ${d.queries.toFixed(2)} queries + ${d.gets.toFixed(2)} gets (${d.reads.toFixed(2)} reads), ` +
-      `${d.itemsWritten.toFixed(1)} items written (${d.transactionalItems.toFixed(1)} in ${d.transactions.toFixed(2)} transactions), ` +
-      `${d.rcu.toFixed(2)} RCU, ${d.wcu.toFixed(2)} WCU + ${d.indexWcu.toFixed(2)} index WCU, ` +
-      `${r.invocationsPerRepayment.toFixed(2)} function invocations, ${r.transitionsPerRepayment.toFixed(2)} state transitions`,
+      `${r.failures} failed; per repayment ${units}${r.invocationsPerRepayment.toFixed(2)} function invocations, ${r.transitionsPerRepayment.toFixed(2)} state transitions`,
   );
+  console.log(`  CPU per repayment: ${cpuText(r.cpuPerRepayment)}`);
   console.log(
     `repayments over HTTP, ${CLIENTS} clients, batches of ${BATCH} per call, ${r.batched.repayments} repayments: ${r.batched.perSecond.toFixed(1)}/s, ${r.batched.failures} failed`,
   );
@@ -254,4 +261,5 @@ export function printRepayments(r: RepaymentBench): void {
     `single repayments through the batch workflow instead (StartSyncExecution, ${CLIENTS} clients, ${w.repayments} repayments): ${w.perSecond.toFixed(1)}/s, ` +
       `p50 ${formatMs(w.p50)}, p99 ${formatMs(w.p99)}, ${w.failures} failed, ${w.invocationsPerRepayment.toFixed(2)} function invocations, ${w.transitionsPerRepayment.toFixed(2)} state transitions`,
   );
+  console.log(`  CPU per repayment: ${cpuText(w.cpuPerRepayment)}`);
 }
