@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { formatMs, percentile } from './stats.ts';
+import { cpuMeter, cpuText, formatMs, percentile } from './stats.ts';
 import { benchLender, call } from './setup.ts';
 
 interface Partner {
@@ -163,6 +163,7 @@ export async function benchReview(stack: LocalStack, applications: number, concu
     }
     failures++;
   };
+  const cpu = cpuMeter(stack.dynamodbProcessGroup);
   try {
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -175,9 +176,12 @@ export async function benchReview(stack: LocalStack, applications: number, concu
     await webhooks.close();
   }
   const elapsedMs = performance.now() - started;
+  const used = cpu();
   const sorted = latencies.sort((a, b) => a - b);
   const system = systemLatencies.sort((a, b) => a - b);
+  const done = Math.max(1, latencies.length + failures);
   return {
+    cpuPerApplication: { nodeMs: used.nodeMs / done, dynamoDbMs: used.dynamoDbMs === null ? null : used.dynamoDbMs / done },
     applications: latencies.length,
     failures,
     polls: statusPolls + listPolls,
@@ -196,4 +200,5 @@ export function printReview(r: Awaited<ReturnType<typeof benchReview>>): void {
     `joint review, intake → booked, 3 partners answering at once: ${r.applications} applications, ${r.perSecond.toFixed(2)} applications/s, ` +
       `p50 ${formatMs(r.p50)}, p99 ${formatMs(r.p99)} (the system's own time, without the wait for answers: p50 ${formatMs(r.systemP50)}, p99 ${formatMs(r.systemP99)}), ${r.failures} failed`,
   );
+  console.log(`  CPU per application (the clients and partners included): ${cpuText(r.cpuPerApplication)}`);
 }
