@@ -1,6 +1,7 @@
 import { invariant, RuleViolation, ValidationError } from './errors.ts';
 import { dayCountFraction, divRound, parseRate, plus, splitAmounts, toExactFraction } from './money/index.ts';
 import { bigintOf, divRoundSmall, EXACT_NUMBER_LIMIT } from './money/exact-number.ts';
+import { NO_CAP, splitWholeNumbers, type WholeNumberParts } from './money/split.ts';
 import type { DayCount, DayCountFraction, ExactFraction, RemainderRule, RoundingMode, SplitPart } from './money/index.ts';
 import { describeValue } from './money/describe-value.ts';
 import type { ProgramTerms } from './program.ts';
@@ -82,6 +83,20 @@ export interface Recovery {
  * `holdings` are every funding lender of the loan, repaid ones included, in any order.
  */
 export function splitRepayment(
+  terms: RepaymentTerms,
+  holdings: readonly LenderHolding[],
+  covered: Covered,
+  period: InterestPeriod | null,
+): RepaymentSplit {
+  return splitInNumbers(terms, holdings, covered, period) ?? splitRepaymentInBigint(terms, holdings, covered, period);
+}
+
+/**
+ * The same split computed in bigint throughout, whatever the size of the amounts: the reference
+ * that the number path of `splitRepayment` must always equal, and the path that refuses what is
+ * wrong with the inputs.
+ */
+export function splitRepaymentInBigint(
   terms: RepaymentTerms,
   holdings: readonly LenderHolding[],
   covered: Covered,
@@ -520,4 +535,321 @@ function yieldFraction(rate: string | null, index: number): YieldRate {
 /** A whole number of zero or more as a number when that is exact, otherwise Infinity (the number path then never applies). */
 function asExactNumber(value: bigint): number {
   return value < BigInt(EXACT_NUMBER_LIMIT) ? Number(value) : Infinity;
+}
+
+/*
+ * The number path of `splitRepayment`. Every amount of a loan below EXACT_NUMBER_LIMIT makes every
+ * sum, product and quotient below exact in plain numbers, so the split needs no bigint arithmetic:
+ * bigints are created once, for the parts that are not already one of the inputs. Anything out of
+ * the ordinary (an input the bigint path refuses, an amount too large, a rate or rounding mode not
+ * seen yet, a split that needs more than one pass) returns null, and the bigint path computes or
+ * refuses the split; it is the reference this path is tested against.
+ */
+
+/** The number path's working arrays, reused from payment to payment (a split runs to its end first). */
+interface SplitScratch {
+  /** The holdings in lender id order, with their partners' yields (null for the lead, and off LENDER_RATE). */
+  readonly books: LenderHolding[];
+  readonly rates: (YieldRate | null)[];
+  readonly ids: string[];
+  readonly priorities: Float64Array;
+  readonly outstanding: Float64Array;
+  readonly noCaps: Float64Array;
+  readonly entitlements: Float64Array;
+  readonly principal: Float64Array;
+  readonly interest: Float64Array;
+  readonly penalty: Float64Array;
+  /** Principal: weights and caps are the outstanding principal. */
+  readonly byOutstandingCapped: WholeNumberParts;
+  /** Interest and penalty on PRO_RATA: weights are the outstanding principal, no caps. */
+  readonly byOutstanding: WholeNumberParts;
+  /** Interest on LENDER_RATE paid in part: weights and caps are the entitlements. */
+  readonly byEntitlement: WholeNumberParts;
+}
+
+/** A placeholder in the scratch's list of books. */
+const NO_BOOK: LenderHolding = { lenderId: '', role: 'PARTNER', outstandingPrincipalMinor: 0n, yieldRate: null, priority: 0 };
+
+let splitScratch = splitScratchOf(8);
+
+function splitScratchOf(size: number): SplitScratch {
+  const ids = new Array<string>(size).fill('');
+  const priorities = new Float64Array(size);
+  const outstanding = new Float64Array(size);
+  const noCaps = new Float64Array(size).fill(NO_CAP);
+  const entitlements = new Float64Array(size);
+  return {
+    books: new Array<LenderHolding>(size).fill(NO_BOOK),
+    rates: new Array<YieldRate | null>(size).fill(null),
+    ids,
+    priorities,
+    outstanding,
+    noCaps,
+    entitlements,
+    principal: new Float64Array(size),
+    interest: new Float64Array(size),
+    penalty: new Float64Array(size),
+    byOutstandingCapped: { ids, priorities, weights: outstanding, caps: outstanding },
+    byOutstanding: { ids, priorities, weights: outstanding, caps: noCaps },
+    byEntitlement: { ids, priorities, weights: entitlements, caps: entitlements },
+  };
+}
+
+/** A whole number of minor units as a number, or NaN when it is not a bigint from 0 to below EXACT_NUMBER_LIMIT. */
+function exactAmount(value: unknown): number {
+  if (value === 0n) return 0;
+  if (typeof value !== 'bigint') return NaN;
+  const amount = Number(value);
+  return amount >= 0 && amount < EXACT_NUMBER_LIMIT ? amount : NaN;
+}
+
+/** The remainder rule of the last program seen, so consecutive payments share it. */
+let lastRule: Extract<RemainderRule, { kind: 'ROUNDING_PARTY' }> = { kind: 'ROUNDING_PARTY', party: '', mode: 'HALF_UP' };
+const LARGEST_REMAINDER: RemainderRule = Object.freeze({ kind: 'LARGEST_REMAINDER' });
+
+function ruleInNumbers(terms: RepaymentTerms): RemainderRule | null {
+  const { remainderRule, roundingParty } = terms.split;
+  if (remainderRule === 'LARGEST_REMAINDER') return LARGEST_REMAINDER;
+  if (remainderRule !== 'ROUNDING_PARTY') return null;
+  const party = roundingParty ?? terms.leadLenderId;
+  const mode = terms.roundingMode;
+  if (typeof party !== 'string') return null;
+  if (lastRule.party !== party || lastRule.mode !== mode) lastRule = { kind: 'ROUNDING_PARTY', party, mode };
+  return lastRule;
+}
+
+/** The fee party, or null where `feePartyOf` refuses. */
+function feePartyInNumbers(terms: RepaymentTerms): string | null {
+  const fees = terms.split.fees;
+  if (fees === 'LEAD') return terms.leadLenderId;
+  if (typeof fees === 'object' && fees !== null && typeof fees.party === 'string' && fees.party !== '') return fees.party;
+  return null;
+}
+
+/** The day-count fraction of a period, or null where `periodFraction` refuses. */
+function periodFractionInNumbers(period: InterestPeriod, dayCount: DayCount): PeriodFraction | null {
+  const last = lastPeriod;
+  if (last !== null && last.start === period.start && last.end === period.end && last.dayCount === dayCount) {
+    return last.fraction;
+  }
+  try {
+    return periodFraction(period, dayCount);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The holdings, checked as `checkHoldings` checks them, in lender id order in the scratch, with
+ * their figures as numbers; false for anything `checkHoldings` refuses or the number path does not take.
+ */
+function booksInNumbers(terms: RepaymentTerms, holdings: readonly LenderHolding[], lenderRate: boolean): boolean {
+  if (!Array.isArray(holdings) || holdings.length === 0) return false;
+  const count = holdings.length;
+  if (splitScratch.ids.length < count) splitScratch = splitScratchOf(Math.max(count, 2 * splitScratch.ids.length));
+  const { books, rates, ids, priorities, outstanding, entitlements } = splitScratch;
+  const lead = terms.leadLenderId;
+  let leads = 0;
+  for (let i = 0; i < count; i++) {
+    const holding = holdings[i]!;
+    const { lenderId, role, priority } = holding;
+    if (typeof lenderId !== 'string' || lenderId === '' || (role !== 'LEAD' && role !== 'PARTNER')) return false;
+    if ((role === 'LEAD') !== (lenderId === lead)) return false;
+    if (typeof priority !== 'number' || !Number.isFinite(priority)) return false;
+    const held = exactAmount(holding.outstandingPrincipalMinor);
+    if (!(held >= 0)) return false;
+    const receivedMinor = holding.periodInterestReceivedMinor;
+    const received = receivedMinor === undefined ? 0 : exactAmount(receivedMinor);
+    if (!(received >= 0)) return false;
+    if (role === 'LEAD') leads += 1;
+    // A yield is taken from the rates already converted (by the bigint path, which refuses a wrong one).
+    let rate: YieldRate | null = null;
+    if (lenderRate && role === 'PARTNER') {
+      const yieldRate = holding.yieldRate;
+      rate = typeof yieldRate === 'string' ? (yieldFractions.get(yieldRate) ?? null) : null;
+      if (rate === null) return false;
+    }
+    // Insertion by id: a loan has a handful of lenders.
+    let at = i;
+    while (at > 0 && ids[at - 1]! >= lenderId) {
+      if (ids[at - 1] === lenderId) return false;
+      books[at] = books[at - 1]!;
+      rates[at] = rates[at - 1]!;
+      ids[at] = ids[at - 1]!;
+      priorities[at] = priorities[at - 1]!;
+      outstanding[at] = outstanding[at - 1]!;
+      entitlements[at] = entitlements[at - 1]!;
+      at -= 1;
+    }
+    books[at] = holding;
+    rates[at] = rate;
+    ids[at] = lenderId;
+    priorities[at] = priority;
+    outstanding[at] = held;
+    entitlements[at] = received;
+  }
+  return leads === 1;
+}
+
+/**
+ * LENDER_RATE entitlements as `entitlementsOf` computes them, in place of what each partner has
+ * already received in the scratch; their sum, or NaN when the number path does not apply.
+ */
+function entitlementsInNumbers(terms: RepaymentTerms, period: InterestPeriod, count: number): number {
+  const fraction = periodFractionInNumbers(period, terms.dayCount);
+  if (fraction === null) return NaN;
+  const mode = terms.roundingMode;
+  const { rates, outstanding, entitlements } = splitScratch;
+  let entitled = 0;
+  for (let i = 0; i < count; i++) {
+    const rate = rates[i]!;
+    if (rate === null) {
+      entitlements[i] = 0;
+      continue;
+    }
+    const numerator = outstanding[i]! * rate.numeratorNumber * fraction.daysNumber;
+    const denominator = rate.denominatorNumber * fraction.basisNumber;
+    if (!(numerator < EXACT_NUMBER_LIMIT && denominator < EXACT_NUMBER_LIMIT && denominator > 0)) return NaN;
+    const accrued = divRoundSmall(numerator, denominator, mode);
+    const received = entitlements[i]!;
+    const entitlement = accrued > received ? accrued - received : 0;
+    entitlements[i] = entitlement;
+    entitled += entitlement;
+  }
+  return entitled < EXACT_NUMBER_LIMIT ? entitled : NaN;
+}
+
+function splitInNumbers(
+  terms: RepaymentTerms,
+  holdings: readonly LenderHolding[],
+  covered: Covered,
+  period: InterestPeriod | null,
+): RepaymentSplit | null {
+  const settings = terms.split;
+  const { interestBasis, penalty: penaltyRule } = settings;
+  if (interestBasis !== 'PRO_RATA' && interestBasis !== 'LENDER_RATE') return null;
+  if (penaltyRule !== 'PRO_RATA' && penaltyRule !== 'LEAD') return null;
+  const mode = terms.roundingMode;
+  if (mode !== 'HALF_UP' && mode !== 'HALF_EVEN' && mode !== 'DOWN') return null;
+  const rule = ruleInNumbers(terms);
+  const feeParty = feePartyInNumbers(terms);
+  if (rule === null || feeParty === null) return null;
+  const lenderRate = interestBasis === 'LENDER_RATE';
+  if (lenderRate && period === null) return null;
+  if (!booksInNumbers(terms, holdings, lenderRate)) return null;
+  const count = holdings.length;
+  const { books, ids, outstanding } = splitScratch;
+  if (rule.kind === 'ROUNDING_PARTY' && indexOfBook(ids, count, rule.party!) < 0) return null;
+
+  const penaltyMinor = exactAmount(covered.penaltyMinor);
+  const principalMinor = exactAmount(covered.overduePrincipalMinor) + exactAmount(covered.currentPrincipalMinor);
+  const interestMinor = exactAmount(covered.overdueInterestMinor) + exactAmount(covered.currentInterestMinor);
+  const feesMinor = exactAmount(covered.feesMinor);
+  const excessMinor = exactAmount(covered.excessMinor);
+  // Each term is exact and below the limit; a total at or above it (or NaN) leaves the number path.
+  const paidMinor = penaltyMinor + principalMinor + interestMinor + feesMinor + excessMinor;
+  if (!(paidMinor < EXACT_NUMBER_LIMIT)) return null;
+
+  let outstandingTotal = 0;
+  for (let i = 0; i < count; i++) outstandingTotal += outstanding[i]!;
+  if (!(outstandingTotal < EXACT_NUMBER_LIMIT) || principalMinor > outstandingTotal) return null;
+  const { principal, interest, penalty } = splitScratch;
+  if (!splitWholeNumbers(principalMinor, count, splitScratch.byOutstandingCapped, rule, principal)) return null;
+
+  let spreadMinor = 0;
+  if (lenderRate) {
+    const entitled = entitlementsInNumbers(terms, period!, count);
+    if (!(entitled >= 0)) return null;
+    const entitlements = splitScratch.entitlements;
+    if (interestMinor >= entitled) {
+      for (let i = 0; i < count; i++) interest[i] = entitlements[i]!;
+      spreadMinor = interestMinor - entitled;
+    } else if (!splitWholeNumbers(interestMinor, count, splitScratch.byEntitlement, rule, interest)) {
+      return null;
+    }
+  } else if (interestMinor === 0) {
+    interest.fill(0, 0, count);
+  } else if (outstandingTotal === 0 || !splitWholeNumbers(interestMinor, count, splitScratch.byOutstanding, rule, interest)) {
+    return null;
+  }
+
+  const penaltyProRata = penaltyMinor > 0 && penaltyRule === 'PRO_RATA';
+  if (penaltyProRata && (outstandingTotal === 0 || !splitWholeNumbers(penaltyMinor, count, splitScratch.byOutstanding, rule, penalty))) {
+    return null;
+  }
+
+  // Each lender's parts, in lender id order, checked as `assemble` checks them.
+  const lead = terms.leadLenderId;
+  const perLender = new Map<string, LenderRepaymentParts>();
+  let feePending = indexOfBook(ids, count, feeParty) < 0;
+  let principalBooked = 0;
+  let interestBooked = 0;
+  let penaltyBooked = 0;
+  let feesBooked = 0;
+  for (let i = 0; i < count; i++) {
+    const book = books[i]!;
+    const id = ids[i]!;
+    if (feePending && feeParty < id) {
+      perLender.set(feeParty, feesOnly(covered.feesMinor));
+      feesBooked += feesMinor;
+      feePending = false;
+    }
+    const isLead = id === lead;
+    const principalPart = principal[i]!;
+    const interestPart = interest[i]!;
+    const penaltyPart = penaltyProRata ? penalty[i]! : isLead ? penaltyMinor : 0;
+    const spreadPart = isLead ? spreadMinor : 0;
+    const isFeeParty = id === feeParty;
+    if (!(principalPart >= 0 && principalPart <= outstanding[i]! && interestPart >= 0 && penaltyPart >= 0)) {
+      invariant(false, 'no part is negative and no lender receives more principal than it has outstanding', {
+        lenderId: id,
+        principalMinor: String(principalPart),
+        outstandingMinor: String(book.outstandingPrincipalMinor),
+      });
+    }
+    principalBooked += principalPart;
+    interestBooked += interestPart + spreadPart;
+    penaltyBooked += penaltyPart;
+    if (isFeeParty) feesBooked += feesMinor;
+    perLender.set(id, {
+      principalMinor: principalPart === outstanding[i] ? book.outstandingPrincipalMinor : bigintOf(principalPart),
+      interestMinor: bigintOf(interestPart),
+      penaltyMinor: penaltyProRata ? bigintOf(penaltyPart) : isLead ? covered.penaltyMinor : 0n,
+      feeMinor: isFeeParty ? covered.feesMinor : 0n,
+      spreadMinor: spreadPart === interestMinor && spreadPart > 0 ? interestOf(covered) : bigintOf(spreadPart),
+    });
+  }
+  if (feePending) {
+    perLender.set(feeParty, feesOnly(covered.feesMinor));
+    feesBooked += feesMinor;
+  }
+  if (!(principalBooked === principalMinor && interestBooked === interestMinor && penaltyBooked === penaltyMinor)) {
+    invariant(false, 'each component is split in full', {
+      principalMinor: String(principalBooked),
+      interestMinor: String(interestBooked),
+      penaltyMinor: String(penaltyBooked),
+    });
+  }
+  if (feesBooked !== feesMinor) {
+    invariant(false, 'what the borrower paid equals what is booked to lenders, fees and suspense', {
+      paidMinor: String(paidMinor),
+    });
+  }
+  return {
+    perLender,
+    suspenseMinor: covered.excessMinor,
+    suspenseLenderId: lead,
+    paidMinor: paidMinor === excessMinor ? covered.excessMinor : bigintOf(paidMinor),
+  };
+}
+
+/** The index of a lender among the first `count` ids of the scratch, -1 when it holds no part. */
+function indexOfBook(ids: readonly string[], count: number, lenderId: string): number {
+  for (let i = 0; i < count; i++) if (ids[i] === lenderId) return i;
+  return -1;
+}
+
+/** The interest a payment covers, as one of its bigints when the other is zero. */
+function interestOf(covered: Covered): bigint {
+  return plus(covered.overdueInterestMinor, covered.currentInterestMinor);
 }

@@ -85,7 +85,7 @@ function splitWith(total: bigint, parts: readonly SplitPart[], rule: RemainderRu
   const count = parts.length;
   // Weights and caps are read once, as numbers: exact, and added up exactly, when the sums stay
   // under EXACT_NUMBER_LIMIT; in bigint below otherwise.
-  const { weights, caps } = scratchFor(count);
+  const { weights, caps, ids, priorities } = scratchFor(count);
   let weightSum = 0;
   let capacitySum = 0;
   let everyPartCapped = true;
@@ -94,6 +94,8 @@ function splitWith(total: bigint, parts: readonly SplitPart[], rule: RemainderRu
   for (let i = 0; i < count; i++) {
     const part = parts[i]!;
     checkPart(part, i, weights, caps);
+    ids[i] = part.id;
+    priorities[i] = part.priority;
     if (appearsBefore(parts, i, seen)) {
       throw new ValidationError(`parts[${i}].id ${JSON.stringify(part.id)} appears more than once`, {
         path: `parts[${i}].id`,
@@ -134,8 +136,13 @@ function splitWith(total: bigint, parts: readonly SplitPart[], rule: RemainderRu
   }
 
   if (numbersAllowed && exactSums) {
-    const inNumbers = splitInNumbers(total, parts, weightSum, rule);
-    if (inNumbers !== null) return inNumbers;
+    const { amounts } = scratch;
+    const largest = rule.kind === 'LARGEST_REMAINDER';
+    const party = largest ? undefined : rule.party;
+    const mode = largest ? 'DOWN' : rule.mode;
+    if (shareInNumbers(count, ids, priorities, weights, caps, amounts, Number(total), weightSum, largest, party, mode)) {
+      return toBigints(parts, weights, caps, amounts, total);
+    }
   }
   const weightTotal = sumOf(parts, false);
   const amounts = new Array<bigint>(count).fill(0n);
@@ -168,26 +175,80 @@ function sumOf(parts: readonly SplitPart[], ofCaps: boolean): bigint {
 }
 
 /** No cap, in the number path (caps are zero or more). */
-const NO_CAP = -1;
+export const NO_CAP = -1;
+
+/**
+ * `splitAmounts` for callers that hold their parts as plain numbers, already checked: distinct
+ * non-empty ids, finite priorities, weights and caps whole numbers of zero or more (NO_CAP for
+ * none), the total a whole number of zero or more, the rule valid with its party among the ids.
+ * Writes each part's amount into `amounts` at the part's index and returns true; returns false,
+ * writing nothing the caller may use, whenever the split is not this simple: sums or products not
+ * exact as numbers, no positive weight, a total above the caps, or a case that needs more than one
+ * pass. The caller then splits in bigint with `splitAmounts`, which gives the same result or refuses.
+ */
+export function splitWholeNumbers(
+  total: number,
+  count: number,
+  parts: WholeNumberParts,
+  rule: RemainderRule,
+  amounts: Float64Array,
+): boolean {
+  const { ids, priorities, weights, caps } = parts;
+  let weightSum = 0;
+  let capacitySum = 0;
+  let everyPartCapped = true;
+  for (let i = 0; i < count; i++) {
+    const weight = weights[i]!;
+    if (!(weight >= 0)) return false;
+    if (weight === 0) continue;
+    weightSum += weight;
+    if (caps[i] === NO_CAP) everyPartCapped = false;
+    else capacitySum += caps[i]!;
+  }
+  if (!(weightSum < EXACT_NUMBER_LIMIT && capacitySum < EXACT_NUMBER_LIMIT && total >= 0 && total < EXACT_NUMBER_LIMIT)) return false;
+  if (total === 0) {
+    for (let i = 0; i < count; i++) amounts[i] = 0;
+    return true;
+  }
+  if (weightSum === 0 || (everyPartCapped && total > capacitySum)) return false;
+  if (rule.kind === 'LARGEST_REMAINDER') return shareInNumbers(count, ids, priorities, weights, caps, amounts, total, weightSum, true, undefined, 'DOWN');
+  const mode = rule.mode;
+  if (mode !== 'HALF_UP' && mode !== 'HALF_EVEN' && mode !== 'DOWN') return false;
+  return shareInNumbers(count, ids, priorities, weights, caps, amounts, total, weightSum, false, rule.party, mode);
+}
+
+/** Parts as plain numbers, at their index; see `splitWholeNumbers`. */
+export interface WholeNumberParts {
+  readonly ids: readonly string[];
+  readonly priorities: Float64Array;
+  readonly weights: Float64Array;
+  readonly caps: Float64Array;
+}
 
 /**
  * The split in plain numbers: the same steps as in bigint, exact because every product it forms
- * (what is left x a weight, a cap x the pool weight) stays below EXACT_NUMBER_LIMIT. Null when the
- * amounts are too large for that, or in the rare cases that need more than one pass (rounding that
- * pushes the rounding party below zero or above its cap, capped parts that leave an amount
- * unallocated): the bigint path then computes, or refuses, the split.
+ * (what is left x a weight, a cap x the pool weight) stays below EXACT_NUMBER_LIMIT. False when
+ * the amounts are too large for that, or in the rare cases that need more than one pass (rounding
+ * that pushes the rounding party below zero or above its cap, capped parts that leave an amount
+ * unallocated): the bigint path then computes, or refuses, the split. `total` is at least 1 and
+ * `weightTotal` the sum of the positive weights.
  */
-function splitInNumbers(
-  total: bigint,
-  parts: readonly SplitPart[],
+function shareInNumbers(
+  count: number,
+  ids: readonly string[],
+  priorities: Float64Array,
+  weights: Float64Array,
+  caps: Float64Array,
+  amounts: Float64Array,
+  total: number,
   weightTotal: number,
-  rule: RemainderRule,
-): bigint[] | null {
-  const count = parts.length;
-  const totalNumber = Number(total);
+  largest: boolean,
+  party: string | undefined,
+  mode: RoundingMode,
+): boolean {
   // total >= 1, so the pool weight and every product below are under the limit too.
-  if (!(totalNumber * weightTotal < EXACT_NUMBER_LIMIT)) return null;
-  const { weights, caps, amounts, states } = scratch;
+  if (!(total * weightTotal < EXACT_NUMBER_LIMIT)) return false;
+  const states = scratchFor(count).states;
   let anyCap = false;
   for (let i = 0; i < count; i++) {
     amounts[i] = 0;
@@ -195,11 +256,11 @@ function splitInNumbers(
     if (weights[i] === 0) continue;
     states[i] = ACTIVE;
     if (caps[i] !== NO_CAP) {
-      if (!(caps[i]! * weightTotal < EXACT_NUMBER_LIMIT)) return null;
+      if (!(caps[i]! * weightTotal < EXACT_NUMBER_LIMIT)) return false;
       anyCap = true;
     }
   }
-  let remaining = totalNumber;
+  let remaining = total;
   let weight = weightTotal;
   if (anyCap) {
     for (;;) {
@@ -219,17 +280,14 @@ function splitInNumbers(
       if (weight === 0) break;
     }
   }
-  if (weight === 0) {
-    if (remaining !== 0) return null;
-  } else if (rule.kind === 'LARGEST_REMAINDER') {
-    largestRemainderInNumbers(parts, states, weights, amounts, remaining, weight);
-  } else if (!roundingPartyInNumbers(parts, states, weights, caps, amounts, remaining, weight, rule)) {
-    return null;
-  }
-  return toBigints(parts, weights, caps, amounts, total);
+  if (weight === 0) return remaining === 0;
+  if (largest) return largestRemainderInNumbers(count, ids, priorities, states, weights, amounts, remaining, weight);
+  return roundingPartyInNumbers(count, ids, priorities, states, weights, caps, amounts, remaining, weight, party, mode);
 }
 
 interface Scratch {
+  readonly ids: string[];
+  readonly priorities: Float64Array;
   readonly weights: Float64Array;
   readonly caps: Float64Array;
   readonly amounts: Float64Array;
@@ -245,6 +303,8 @@ let scratch: Scratch = scratchOf(8);
 
 function scratchOf(size: number): Scratch {
   return {
+    ids: new Array<string>(size).fill(''),
+    priorities: new Float64Array(size),
     weights: new Float64Array(size),
     caps: new Float64Array(size),
     amounts: new Float64Array(size),
@@ -281,20 +341,23 @@ function toBigints(
 }
 
 function roundingPartyInNumbers(
-  parts: readonly SplitPart[],
+  count: number,
+  ids: readonly string[],
+  priorities: Float64Array,
   states: Uint8Array,
   weights: Float64Array,
   caps: Float64Array,
   amounts: Float64Array,
   remaining: number,
   weight: number,
-  rule: Extract<RemainderRule, { kind: 'ROUNDING_PARTY' }>,
+  named: string | undefined,
+  mode: RoundingMode,
 ): boolean {
-  const party = chooseParty(parts, states, rule.party);
+  const party = choosePartyInNumbers(count, ids, priorities, states, weights, named);
   let given = 0;
-  for (let i = 0; i < parts.length; i++) {
+  for (let i = 0; i < count; i++) {
     if (states[i] !== ACTIVE || i === party) continue;
-    const share = divRoundSmall(remaining * weights[i]!, weight, rule.mode);
+    const share = divRoundSmall(remaining * weights[i]!, weight, mode);
     amounts[i] = share;
     given += share;
   }
@@ -305,17 +368,50 @@ function roundingPartyInNumbers(
   return true;
 }
 
+/** `chooseParty` on the number path: weights there are exact, so they compare as the bigints do. */
+function choosePartyInNumbers(
+  count: number,
+  ids: readonly string[],
+  priorities: Float64Array,
+  states: Uint8Array,
+  weights: Float64Array,
+  named: string | undefined,
+): number {
+  let best = -1;
+  for (let i = 0; i < count; i++) {
+    if (states[i] !== ACTIVE) continue;
+    if (ids[i] === named) return i;
+    if (best < 0) {
+      best = i;
+      continue;
+    }
+    const weight = weights[i]!;
+    const bestWeight = weights[best]!;
+    if (
+      weight > bestWeight ||
+      (weight === bestWeight &&
+        (priorities[i]! < priorities[best]! || (priorities[i] === priorities[best] && ids[i]! < ids[best]!)))
+    ) {
+      best = i;
+    }
+  }
+  invariant(best >= 0, 'no part can take the remainder');
+  return best;
+}
+
 function largestRemainderInNumbers(
-  parts: readonly SplitPart[],
+  count: number,
+  ids: readonly string[],
+  priorities: Float64Array,
   states: Uint8Array,
   weights: Float64Array,
   amounts: Float64Array,
   remaining: number,
   weight: number,
-): void {
+): boolean {
   const remainders = scratch.remainders;
   let leftover = remaining;
-  for (let i = 0; i < parts.length; i++) {
+  for (let i = 0; i < count; i++) {
     remainders[i] = 0;
     if (states[i] !== ACTIVE) continue;
     const product = remaining * weights[i]!;
@@ -324,23 +420,33 @@ function largestRemainderInNumbers(
     remainders[i] = product - floor * weight;
     leftover -= floor;
   }
-  if (leftover === 0) return;
+  if (leftover === 0) return true;
   if (leftover === 1) {
     let best = -1;
-    for (let i = 0; i < parts.length; i++) {
-      if (states[i] === ACTIVE && remainders[i]! > 0 && (best < 0 || wins(parts, remainders, i, best))) best = i;
+    for (let i = 0; i < count; i++) {
+      if (states[i] === ACTIVE && remainders[i]! > 0 && (best < 0 || winsInNumbers(ids, priorities, remainders, i, best))) best = i;
     }
     invariant(best >= 0, 'a leftover unit has no part with a remainder');
     amounts[best]! += 1;
-    return;
+    return true;
   }
   const candidates: number[] = [];
-  for (let i = 0; i < parts.length; i++) if (states[i] === ACTIVE && remainders[i]! > 0) candidates.push(i);
+  for (let i = 0; i < count; i++) if (states[i] === ACTIVE && remainders[i]! > 0) candidates.push(i);
   if (!(candidates.length > leftover)) {
     invariant(false, 'more leftover units than parts with a remainder', { leftover: leftover.toString() });
   }
-  candidates.sort(byTieBreak(parts, remainders));
+  candidates.sort((a, b) => (a === b ? 0 : winsInNumbers(ids, priorities, remainders, a, b) ? -1 : 1));
   for (let k = 0; k < leftover; k++) amounts[candidates[k]!]! += 1;
+  return true;
+}
+
+/** `wins` on the number path. */
+function winsInNumbers(ids: readonly string[], priorities: Float64Array, remainders: Float64Array, a: number, b: number): boolean {
+  const ra = remainders[a]!;
+  const rb = remainders[b]!;
+  if (ra !== rb) return ra > rb;
+  if (priorities[a] !== priorities[b]) return priorities[a]! < priorities[b]!;
+  return ids[a]! < ids[b]!;
 }
 
 /** Lists longer than this check their ids with a Set; a loan's handful of lenders compare directly. */
