@@ -85,11 +85,20 @@ export class StreamPoller {
   /** Records the function never took after every retry. */
   readonly deadLetters: { readonly source: string; readonly record: unknown; readonly error: string }[] = [];
   private idleRounds = 0;
+  /** Wakes the loop from an idle wait (stop, settled). */
+  private wake: (() => void) | null = null;
+  private settling = 0;
 
+  /**
+   * A busy stream is read again at once; an idle one after `intervalMs`, doubling while it stays
+   * idle up to `maxIdleMs` (Lambda reads each shard about four times a second): an idle stack
+   * does not spend the cores on empty reads. `settled()` reads at the shortest interval.
+   */
   constructor(
     private readonly sources: readonly LocalStreamSource[],
     private readonly deps: StreamPollerDeps,
     private readonly intervalMs = 20,
+    private readonly maxIdleMs = 160,
   ) {}
 
   start(): void {
@@ -100,35 +109,63 @@ export class StreamPoller {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.wake?.();
     await this.loop;
   }
 
   /** Resolves once every stream has been read to its end and every record handled. */
   async settled(timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    this.idleRounds = 0;
-    while (this.idleRounds < 2) {
-      if (Date.now() > until) throw new Error('the table streams did not settle');
-      await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
+    this.settling += 1;
+    try {
+      this.idleRounds = 0;
+      this.wake?.();
+      while (this.idleRounds < 2) {
+        if (Date.now() > until) throw new Error('the table streams did not settle');
+        await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
+      }
+    } finally {
+      this.settling -= 1;
     }
   }
 
+  /** The wait after an idle round: doubling from `intervalMs` to `maxIdleMs`, cut short by `wake`. */
+  private idleWait(): Promise<void> {
+    const idleMs = this.settling > 0 ? this.intervalMs : Math.min(this.maxIdleMs, this.intervalMs * 2 ** Math.min(this.idleRounds, 8));
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, idleMs);
+      this.wake = done;
+    });
+  }
+
   private async run(): Promise<void> {
-    let round = 0;
+    let nextDiscovery = 0;
+    let nextRenewal = 0;
     while (this.running) {
       let busy = false;
       try {
         // New shards once a second; a stale iterator asked for again five times a second.
-        if (round % 50 === 0) await this.discoverShards();
-        else if (round % 10 === 0) await this.renewStale();
-        round += 1;
+        const now = Date.now();
+        if (now >= nextDiscovery) {
+          await this.discoverShards();
+          nextDiscovery = now + 1_000;
+          nextRenewal = now + 200;
+        } else if (now >= nextRenewal) {
+          await this.renewStale();
+          nextRenewal = now + 200;
+        }
         for (const source of this.sources) busy = (await this.pollSource(source)) || busy;
         busy = busy || this.anyStale();
       } catch (error) {
         this.deps.log(`stream: ${error instanceof Error ? error.message : String(error)}`);
       }
       this.idleRounds = busy ? 0 : this.idleRounds + 1;
-      if (!busy) await new Promise((resolve) => setTimeout(resolve, this.intervalMs));
+      if (!busy) await this.idleWait();
     }
   }
 
