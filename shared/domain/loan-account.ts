@@ -134,7 +134,7 @@ export class LoanAccount {
   private partial = false;
 
   constructor(private readonly loan: Loan) {
-    const borrower = borrowerSchedule(scheduleTermsOf(loan));
+    const borrower = bookedSchedule(loan);
     this.rows = borrower.instalments.map((row) => rowOf(row, row.number, false));
     this.bookedDueDates = borrower.instalments.map((row) => row.dueDate);
     this.books = loan.fundingPlan.map((part) => this.openBook(part.lenderId, part.role, part.amountMinor));
@@ -712,6 +712,20 @@ function mergeSplits(a: RepaymentSplit, b: RepaymentSplit): RepaymentSplit {
     suspenseLenderId: a.suspenseLenderId,
     paidMinor: a.paidMinor + b.paidMinor,
   };
+}
+
+/**
+ * The schedule booked with a loan, computed once per loan object: a pure function of the loan's
+ * terms, which never change, read by every event the loan's account applies or restores from.
+ */
+const bookedSchedules = new WeakMap<Loan, Schedule>();
+function bookedSchedule(loan: Loan): Schedule {
+  let schedule = bookedSchedules.get(loan);
+  if (schedule === undefined) {
+    schedule = borrowerSchedule(scheduleTermsOf(loan));
+    bookedSchedules.set(loan, schedule);
+  }
+  return schedule;
 }
 
 function rowOf(instalment: Instalment, number: number, prepayment: boolean): Row {

@@ -4,6 +4,8 @@
  *   (default 200000), BENCH_REPAYMENTS (default 2000, one per call) and BENCH_REPAYMENT_BATCHES
  *   (default 5 calls of 25 per client) set the run sizes.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startLocalStack } from '../../infra/local/stack.ts';
 import { benchBooking, printBooking } from './booking.ts';
 import { benchLongLoan, printLongLoan } from './long-loan.ts';
@@ -18,63 +20,79 @@ const applications = Number(process.env.BENCH_APPLICATIONS ?? '100');
 const repayments = Number(process.env.BENCH_REPAYMENTS ?? '2000');
 const repaymentBatches = Number(process.env.BENCH_REPAYMENT_BATCHES ?? '5');
 
-console.log(`Colend local benchmarks, Node ${process.version}, ${new Date().toISOString()}`);
-benchSplit(Number(process.env.BENCH_SPLITS ?? '200000')); // the pure engine, before anything local starts
-printStartup(await benchStartup());
-
 /*
- * Two stacks. The meter counts DynamoDB work as a proxy in front of DynamoDB Local that reads every
- * request and answer, so it costs the one Node process as much HTTP work again: units per business
- * event come from a metered stack, rates and latencies from a stack without it.
+ * Two stacks, each in a process of its own (a function's clients are made once per process, for the
+ * stack it started with). The meter counts DynamoDB work as a proxy in front of DynamoDB Local that
+ * reads every request and answer, so it costs the one Node process as much HTTP work again: units
+ * per business event come from a metered stack, rates and latencies from a stack without it.
  */
+const phase = process.env.BENCH_PHASE ?? 'all';
 const options = { port: 0, runSchedules: false, log: () => undefined, longRunning: true } as const;
-const metered = await startLocalStack({ ...options, meterDynamoDb: true });
-const dynamoDb = () => metered.dynamoDbCounts() ?? NO_COUNTS;
 
-/**
- * DynamoDB work per unit between two readings of the meter. Each poll the benchmark's clients
- * made while waiting (an early decision or disbursement call, a status read) cost two reads;
- * they are not the system's work and are taken out.
- */
-function perUnit(before: ReturnType<typeof dynamoDb>, units: number, what: string, polls: number): string {
-  const after = dynamoDb();
-  const reads = (after.readRequests - before.readRequests - 2 * polls) / units;
-  const writes = (after.writeItems - before.writeItems) / units;
-  const transactional = (after.transactionalWriteItems - before.transactionalWriteItems) / units;
-  const rcu = (after.readUnits - before.readUnits) / units;
-  const wcu = (after.writeUnits - before.writeUnits + after.indexWriteUnits - before.indexWriteUnits) / units;
-  return `  DynamoDB per ${what}: ${reads.toFixed(1)} reads (${rcu.toFixed(1)} RCU), ${writes.toFixed(1)} items written (${transactional.toFixed(1)} in transactions, ${wcu.toFixed(1)} WCU with the index)`;
-}
-try {
-  console.log('units of work (metered stack):');
-  await benchBooking(metered, 2); // warm-up: module loading and JIT
-  let before = dynamoDb();
-  const booked = await benchBooking(metered, 10);
-  console.log(perUnit(before, booked.loans + booked.failures, 'booked loan', 0));
-  await benchReview(metered, 4, 2); // warm-up
-  before = dynamoDb();
-  const reviewed = await benchReview(metered, 16, 8);
-  console.log(perUnit(before, reviewed.applications + reviewed.failures, 'application, intake to booked', reviewed.pollReads / 2));
-  printLongLoan(await benchLongLoan(metered));
-  await benchRepayments(metered, 80, 0); // warm-up
-  printRepayments(await benchRepayments(metered, 400, 0));
-} finally {
-  await metered.stop();
+if (phase === 'all') {
+  console.log(`Colend local benchmarks, Node ${process.version}, ${new Date().toISOString()}`);
+  benchSplit(Number(process.env.BENCH_SPLITS ?? '200000')); // the pure engine, before anything local starts
+  printStartup(await benchStartup());
+  for (const next of ['units', 'rates']) {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { env: { ...process.env, BENCH_PHASE: next }, stdio: 'inherit' });
+    if (child.status !== 0) process.exit(child.status ?? 1);
+  }
+} else if (phase === 'units') {
+  await unitsOfWork();
+} else {
+  await ratesAndLatencies();
 }
 
-const stack = await startLocalStack({ ...options, meterDynamoDb: false });
-try {
-  console.log('rates and latencies (stack without the meter):');
-  await benchBooking(stack, 5); // warm-up: module loading and JIT
-  printBooking(await benchBooking(stack, loansPerClient));
-  await benchReview(stack, 4, 2); // warm-up
-  printReview(await benchReview(stack, applications, 8));
-  await benchRepayments(stack, 400, 0); // warm-up: the database compiles its hot paths
-  const floor = await benchWriteFloor(stack);
-  printWriteFloor(floor);
-  const repayment = await benchRepayments(stack, repayments, repaymentBatches);
-  printRepayments(repayment);
-  console.log(`  repayments end to end / the transaction floor: ${((100 * repayment.perSecond) / floor.transactionsPerSecond).toFixed(0)}%`);
-} finally {
-  await stack.stop();
+async function unitsOfWork(): Promise<void> {
+  const metered = await startLocalStack({ ...options, meterDynamoDb: true });
+  const dynamoDb = () => metered.dynamoDbCounts() ?? NO_COUNTS;
+  /**
+   * DynamoDB work per unit between two readings of the meter. Each poll the benchmark's clients
+   * made while waiting (an early decision or disbursement call, a status read) cost two reads;
+   * they are not the system's work and are taken out.
+   */
+  const perUnit = (before: ReturnType<typeof dynamoDb>, units: number, what: string, polls: number): string => {
+    const after = dynamoDb();
+    const reads = (after.readRequests - before.readRequests - 2 * polls) / units;
+    const writes = (after.writeItems - before.writeItems) / units;
+    const transactional = (after.transactionalWriteItems - before.transactionalWriteItems) / units;
+    const rcu = (after.readUnits - before.readUnits) / units;
+    const wcu = (after.writeUnits - before.writeUnits + after.indexWriteUnits - before.indexWriteUnits) / units;
+    return `  DynamoDB per ${what}: ${reads.toFixed(1)} reads (${rcu.toFixed(1)} RCU), ${writes.toFixed(1)} items written (${transactional.toFixed(1)} in transactions, ${wcu.toFixed(1)} WCU with the index)`;
+  };
+  try {
+    console.log('units of work (metered stack):');
+    await benchBooking(metered, 2); // warm-up: module loading and JIT
+    let before = dynamoDb();
+    const booked = await benchBooking(metered, 10);
+    console.log(perUnit(before, booked.loans + booked.failures, 'booked loan', 0));
+    await benchReview(metered, 4, 2); // warm-up
+    before = dynamoDb();
+    const reviewed = await benchReview(metered, 16, 8);
+    console.log(perUnit(before, reviewed.applications + reviewed.failures, 'application, intake to booked', reviewed.pollReads / 2));
+    printLongLoan(await benchLongLoan(metered));
+    await benchRepayments(metered, 80, 0); // warm-up
+    printRepayments(await benchRepayments(metered, 400, 0));
+  } finally {
+    await metered.stop();
+  }
+}
+
+async function ratesAndLatencies(): Promise<void> {
+  const stack = await startLocalStack({ ...options, meterDynamoDb: false });
+  try {
+    console.log('rates and latencies (stack without the meter):');
+    await benchBooking(stack, 5); // warm-up: module loading and JIT
+    printBooking(await benchBooking(stack, loansPerClient));
+    await benchReview(stack, 4, 2); // warm-up
+    printReview(await benchReview(stack, applications, 8));
+    await benchRepayments(stack, 400, 0); // warm-up: the database compiles its hot paths
+    const floor = await benchWriteFloor(stack);
+    printWriteFloor(floor);
+    const repayment = await benchRepayments(stack, repayments, repaymentBatches);
+    printRepayments(repayment);
+    console.log(`  repayments end to end / the transaction floor: ${((100 * repayment.perSecond) / floor.transactionsPerSecond).toFixed(0)}%`);
+  } finally {
+    await stack.stop();
+  }
 }
