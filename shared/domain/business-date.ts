@@ -31,3 +31,28 @@ export function businessDateAt(instant: string, calendar: string): string {
 export function businessDateClosedAt(instant: string, calendar: string = PLATFORM_CALENDAR): string {
   return addDays(businessDateAt(instant, calendar), -1);
 }
+
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The settlement day of something booked at `instant` under a program's settlement terms: its
+ * date in the calendar's time zone, or the next day when booked at or after the cut-off time
+ * (`HH:MM`, in the same zone). A settlement run of business date T takes the days after the
+ * previous business date up to T (docs/settlement.md), so what is booked on a weekend, a holiday
+ * or after T's cut-off is settled on the next business date.
+ */
+export function cutoffDayAt(instant: string, settlement: { readonly cutoffTime: string; readonly calendar: string }): string {
+  const ms = Date.parse(instant);
+  if (Number.isNaN(ms)) throw new RangeError(`not an ISO instant: ${instant}`);
+  const cutoff = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(settlement.cutoffTime);
+  if (!cutoff) throw new RangeError(`a cut-off time is HH:MM, got ${settlement.cutoffTime}`);
+  const zone = CALENDAR_ZONES[settlement.calendar] ?? 'UTC';
+  let format = clockFormats.get(zone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    clockFormats.set(zone, format);
+  }
+  const date = businessDateAt(instant, settlement.calendar);
+  const time = format.format(new Date(ms));
+  return time >= settlement.cutoffTime ? addDays(date, 1) : date;
+}

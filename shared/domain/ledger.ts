@@ -17,6 +17,14 @@ export type Account = (typeof ACCOUNTS)[number];
 
 export type EventType = 'DISBURSEMENT' | 'REPAYMENT' | 'REVERSAL' | 'REBOOK' | 'COMPENSATION' | 'WRITE_OFF' | 'TRANSFER';
 
+/**
+ * What money moving between two parties is for, in settlement (docs/settlement.md): a
+ * SETTLEMENT_CLEARING leg names it when its book clears with more than one counterparty in the
+ * entry; otherwise settlement reads it from the book's other legs.
+ */
+export const SETTLEMENT_COMPONENTS = ['PRINCIPAL', 'INTEREST', 'PENALTY', 'FEE', 'SUSPENSE', 'GUARANTEE', 'LOSS'] as const;
+export type SettlementComponent = (typeof SETTLEMENT_COMPONENTS)[number];
+
 export interface Leg {
   readonly lenderId: string;
   readonly account: Account;
@@ -24,6 +32,8 @@ export interface Leg {
   readonly amountMinor: bigint;
   /** The other party of a settlement-clearing leg (a lender id, or ESCROW for the collection account). */
   readonly counterparty: string | null;
+  /** A settlement-clearing leg's component, when the book's other legs cannot tell it. */
+  readonly component?: SettlementComponent;
 }
 
 export interface JournalEntry {
@@ -38,6 +48,14 @@ export interface JournalEntry {
   readonly createdAt: string;
   /** A reversal names the entry it cancels; absent on every other entry. */
   readonly reverses?: string;
+  /**
+   * The settlement day the entry was booked in: the date in the program's time zone at booking,
+   * the next day when booked at or after the cut-off time (business-date.ts, `cutoffDayAt`).
+   * Settlement gathers entries by it, so an entry booked late for an earlier value date is settled
+   * in the run after its booking and never rewrites a settled date. Absent on entries booked
+   * before it existed: their value date stands in.
+   */
+  readonly bookedOn?: string;
 }
 
 /** Balances per account, debit-positive: a debit adds, a credit subtracts. */

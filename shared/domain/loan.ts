@@ -1,3 +1,4 @@
+import { cutoffDayAt } from './business-date.ts';
 import { RuleViolation, ValidationError, invariant } from './errors.ts';
 import { ESCROW, assertBalanced, entryIdOf, type JournalEntry, type Leg } from './ledger.ts';
 import type { Lender } from './lender.ts';
@@ -111,6 +112,7 @@ export function disbursementEntry(loan: Loan, now: string): JournalEntry {
     businessDate: loan.disbursementDate,
     legs,
     createdAt: now,
+    bookedOn: cutoffDayAt(now, loan.terms.settlement),
   });
   const debits = legs.filter((l) => l.side === 'DEBIT').reduce((s, l) => s + l.amountMinor, 0n);
   invariant(debits === loan.principalMinor, 'the disbursement books exactly the principal', { loanId: loan.loanId });

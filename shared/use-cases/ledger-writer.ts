@@ -1,4 +1,4 @@
-import { businessDateAt } from '../domain/business-date.ts';
+import { businessDateAt, cutoffDayAt } from '../domain/business-date.ts';
 import { RuleViolation, StateConflict } from '../domain/errors.ts';
 import { applyEntries, openPosition, type JournalEntry, type Position } from '../domain/ledger.ts';
 import type { Loan } from '../domain/loan.ts';
@@ -54,9 +54,12 @@ export async function commitLedgerChange<R>(
     const now = deps.clock.now();
     const planned = await plan(ledger, businessDateAt(now, loan.terms.settlement.calendar), now);
     if ('done' in planned) return planned.done;
-    const changed = positionsAfter(loan, positions, planned.entries);
+    // Every entry of the change is settled in the settlement day it is booked in.
+    const bookedOn = cutoffDayAt(now, loan.terms.settlement);
+    const entries = planned.entries.map((entry) => (entry.bookedOn === undefined ? { ...entry, bookedOn } : entry));
+    const changed = positionsAfter(loan, positions, entries);
     const opened = changed.filter((p) => p.expectedVersion === 0).length;
-    const items = 1 + planned.items.length + planned.entries.length + opened + (planned.record === null ? 0 : 1) + (planned.programPool === undefined ? 0 : 1);
+    const items = 1 + planned.items.length + entries.length + opened + (planned.record === null ? 0 : 1) + (planned.programPool === undefined ? 0 : 1);
     if (items > MAX_TRANSACTION_ITEMS) {
       throw new RuleViolation('TOO_MANY_REBOOKINGS', `this change would restate ${planned.items.length - 1} later events of loan ${loan.loanId} in one step`, {
         path: 'valueDate',
@@ -68,7 +71,7 @@ export async function commitLedgerChange<R>(
       await deps.repayments.write({
         ledger: planned.ledger,
         items: planned.items,
-        entries: planned.entries,
+        entries,
         positions: changed,
         record: planned.record,
         ...(planned.programPool === undefined ? {} : { programPool: planned.programPool }),

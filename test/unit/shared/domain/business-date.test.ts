@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { businessDateAt, businessDateClosedAt } from '../../../../shared/domain/business-date.ts';
+import { businessDateAt, businessDateClosedAt, cutoffDayAt } from '../../../../shared/domain/business-date.ts';
 
 describe('businessDateAt', () => {
   it("is the date in the program's settlement calendar", () => {
@@ -46,5 +46,29 @@ describe('businessDateClosedAt (the platform calendar, Asia/Shanghai)', () => {
   it('refuses a value that is not an instant', () => {
     expect(() => businessDateClosedAt('yesterday')).toThrow(new RangeError('not an ISO instant: yesterday'));
     expect(() => businessDateClosedAt('')).toThrow(RangeError);
+  });
+});
+
+describe('cutoffDayAt: the settlement day of a booking', () => {
+  const cn = { cutoffTime: '22:00', calendar: 'CN' };
+  it('is the date in the calendar zone before the cut-off time', () => {
+    expect(cutoffDayAt('2026-03-02T13:59:59.999Z', cn)).toBe('2026-03-02'); // 21:59:59.999 in Shanghai
+  });
+  it('is the next day at or after the cut-off time', () => {
+    expect(cutoffDayAt('2026-03-02T14:00:00.000Z', cn)).toBe('2026-03-03'); // 22:00 in Shanghai
+    expect(cutoffDayAt('2026-03-02T15:59:00.000Z', cn)).toBe('2026-03-03'); // 23:59
+  });
+  it('takes the date of the zone, not of UTC', () => {
+    expect(cutoffDayAt('2026-03-02T16:30:00.000Z', cn)).toBe('2026-03-03'); // 00:30 on the 3rd in Shanghai
+    expect(cutoffDayAt('2026-12-31T18:00:00.000Z', { cutoffTime: '23:30', calendar: 'IN' })).toBe('2027-01-01'); // 23:30 in Kolkata is the cut-off
+    expect(cutoffDayAt('2026-12-31T17:59:00.000Z', { cutoffTime: '23:30', calendar: 'IN' })).toBe('2026-12-31'); // 23:29
+    expect(cutoffDayAt('2026-12-31T18:00:00.000Z', { cutoffTime: '23:31', calendar: 'IN' })).toBe('2026-12-31');
+  });
+  it('rolls over a month and a year end', () => {
+    expect(cutoffDayAt('2026-12-31T14:00:00.000Z', cn)).toBe('2027-01-01');
+  });
+  it('refuses a malformed instant or cut-off', () => {
+    expect(() => cutoffDayAt('yesterday', cn)).toThrow('not an ISO instant: yesterday');
+    expect(() => cutoffDayAt('2026-03-02T14:00:00.000Z', { cutoffTime: '24:00', calendar: 'CN' })).toThrow('a cut-off time is HH:MM, got 24:00');
   });
 });

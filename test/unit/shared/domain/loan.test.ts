@@ -91,6 +91,7 @@ describe('bookLoan: a valid booking', () => {
       businessDate: '2025-03-01',
       legs: [debit(LEAD_ID, 400_000n), credit(LEAD_ID, 400_000n), debit(PARTNER_A, 300_000n), credit(PARTNER_A, 300_000n), debit(PARTNER_B, 300_000n), credit(PARTNER_B, 300_000n)],
       createdAt: NOW,
+      bookedOn: '2025-03-01',
     });
   });
 

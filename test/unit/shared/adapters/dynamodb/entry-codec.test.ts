@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { entryItem, entryOf } from '../../../../../shared/adapters/dynamodb/entry-codec.ts';
-import { ACCOUNTS, type JournalEntry, type Leg } from '../../../../../shared/domain/ledger.ts';
+import { ACCOUNTS, SETTLEMENT_COMPONENTS, type JournalEntry, type Leg } from '../../../../../shared/domain/ledger.ts';
 
 const entry: JournalEntry = {
   entryId: 'REVERSAL#V-1',
@@ -46,12 +46,27 @@ describe('the stored form of a journal entry', () => {
       side: fc.constantFrom('DEBIT', 'CREDIT'),
       amountMinor: fc.bigInt({ min: 0n, max: 10n ** 20n }),
       counterparty: fc.option(id, { nil: null }),
-    });
+    }).chain((l) => fc.option(fc.constantFrom(...SETTLEMENT_COMPONENTS), { nil: undefined }).map((component): Leg => (component === undefined ? l : { ...l, component })));
     fc.assert(
       fc.property(fc.array(leg, { maxLength: 30 }), (legs) => {
         expect(entryOf(entryItem({ ...entry, legs }))).toEqual({ ...entry, legs });
       }),
     );
+  });
+
+  it('indexes an entry by the settlement day it was booked in, and keeps the component of a leg', () => {
+    const booked: JournalEntry = {
+      ...entry,
+      bookedOn: '2025-04-07',
+      legs: [
+        { lenderId: 'BANK-A', account: 'SETTLEMENT_CLEARING', side: 'CREDIT', amountMinor: 500n, counterparty: 'GUAR-1', component: 'FEE' },
+        { lenderId: 'BANK-A', account: 'INTEREST_INCOME', side: 'DEBIT', amountMinor: 500n, counterparty: null },
+      ],
+    };
+    const item = entryItem(booked);
+    expect(item.gsi1pk).toBe('ENTRYDATE#2025-04-07#05');
+    expect(item.legs).toEqual(['BANK-A SETTLEMENT_CLEARING C 500 GUAR-1 FEE', 'BANK-A INTEREST_INCOME D 500 ']);
+    expect(entryOf(item)).toEqual(booked);
   });
 
   it('refuses a stored leg it cannot read, naming it', () => {

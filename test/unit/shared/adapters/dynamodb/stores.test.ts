@@ -330,6 +330,7 @@ describe('DynamoLoanStore.book', () => {
         currency: 'CNY',
         businessDate: '2025-03-01',
         createdAt: NOW,
+        bookedOn: '2025-03-01',
         legs: [
           leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'D', '400000', ''),
           leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'C', '400000', 'ESCROW'),
