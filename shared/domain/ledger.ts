@@ -56,6 +56,9 @@ export interface JournalEntry {
    * before it existed: their value date stands in.
    */
   readonly bookedOn?: string;
+  /** The program (and version) whose settlement terms settle the entry; absent on entries booked before it existed. */
+  readonly programId?: string;
+  readonly programVersion?: number;
 }
 
 /** Balances per account, debit-positive: a debit adds, a credit subtracts. */

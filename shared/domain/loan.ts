@@ -113,6 +113,8 @@ export function disbursementEntry(loan: Loan, now: string): JournalEntry {
     legs,
     createdAt: now,
     bookedOn: cutoffDayAt(now, loan.terms.settlement),
+    programId: loan.programId,
+    programVersion: loan.programVersion,
   });
   const debits = legs.filter((l) => l.side === 'DEBIT').reduce((s, l) => s + l.amountMinor, 0n);
   invariant(debits === loan.principalMinor, 'the disbursement books exactly the principal', { loanId: loan.loanId });

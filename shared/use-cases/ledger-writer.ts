@@ -54,9 +54,9 @@ export async function commitLedgerChange<R>(
     const now = deps.clock.now();
     const planned = await plan(ledger, businessDateAt(now, loan.terms.settlement.calendar), now);
     if ('done' in planned) return planned.done;
-    // Every entry of the change is settled in the settlement day it is booked in.
-    const bookedOn = cutoffDayAt(now, loan.terms.settlement);
-    const entries = planned.entries.map((entry) => (entry.bookedOn === undefined ? { ...entry, bookedOn } : entry));
+    // Every entry of the change is settled in the settlement day it is booked in, on the loan's program's terms.
+    const settledAs = { bookedOn: cutoffDayAt(now, loan.terms.settlement), programId: loan.programId, programVersion: loan.programVersion };
+    const entries = planned.entries.map((entry) => (entry.bookedOn === undefined ? { ...entry, ...settledAs } : entry));
     const changed = positionsAfter(loan, positions, entries);
     const opened = changed.filter((p) => p.expectedVersion === 0).length;
     const items = 1 + planned.items.length + entries.length + opened + (planned.record === null ? 0 : 1) + (planned.programPool === undefined ? 0 : 1);

@@ -92,6 +92,8 @@ describe('bookLoan: a valid booking', () => {
       legs: [debit(LEAD_ID, 400_000n), credit(LEAD_ID, 400_000n), debit(PARTNER_A, 300_000n), credit(PARTNER_A, 300_000n), debit(PARTNER_B, 300_000n), credit(PARTNER_B, 300_000n)],
       createdAt: NOW,
       bookedOn: '2025-03-01',
+      programId: 'CONSUMER-2025',
+      programVersion: 1,
     });
   });
 

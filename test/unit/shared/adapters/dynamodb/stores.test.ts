@@ -331,6 +331,8 @@ describe('DynamoLoanStore.book', () => {
         businessDate: '2025-03-01',
         createdAt: NOW,
         bookedOn: '2025-03-01',
+        programId: 'CONSUMER-2025',
+        programVersion: 1,
         legs: [
           leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'D', '400000', ''),
           leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'C', '400000', 'ESCROW'),
