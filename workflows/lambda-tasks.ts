@@ -20,6 +20,8 @@ export interface DirectInvokeProps {
   /** The payload template (`field.$` for paths); the whole state input when absent. */
   readonly payload?: Readonly<Record<string, unknown>>;
   readonly comment?: string;
+  /** Where the result goes in the state's output; the whole output when absent. */
+  readonly resultPath?: string;
 }
 
 /**
@@ -33,6 +35,7 @@ export function directInvoke(scope: Construct, stateName: string, props: DirectI
     retryOnServiceExceptions: false,
     comment: props.comment,
     ...(props.payload === undefined ? {} : { payload: TaskInput.fromObject({ ...props.payload }) }),
+    ...(props.resultPath === undefined ? {} : { resultPath: props.resultPath }),
   });
   task.addRetry(transientLambdaRetry);
   return task;

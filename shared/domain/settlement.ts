@@ -165,7 +165,7 @@ export interface PayoutInstruction {
   /** Netted over every component and both directions of the pair, or one direction gross. */
   readonly netted: boolean;
   /** What the amount is made of, per component: signed from the payee's side (what the payer owes it). */
-  readonly components: Readonly<Partial<Record<SettlementComponent, bigint>>>;
+  readonly componentsMinor: Readonly<Partial<Record<SettlementComponent, bigint>>>;
 }
 
 export interface ProgramSettlementTerms {
@@ -202,7 +202,7 @@ export function payoutInstructions(businessDate: string, items: readonly Settlem
       payee,
       amountMinor,
       netted,
-      components,
+      componentsMinor: components,
     });
     if (terms.netting) {
       let net = 0n;

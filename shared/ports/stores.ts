@@ -8,6 +8,7 @@ import type { ApplicationState, Ask } from '../domain/review.ts';
 import type { Application } from '../domain/application.ts';
 import type { LenderSchedule, Schedule } from '../domain/schedule.ts';
 import type { BookedItem, BookedLoanEvent, EffectKey, RepaymentLedger } from '../domain/repayment-booking.ts';
+import type { PayoutInstruction, SettlementItem } from '../domain/settlement.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
 export interface IdempotencyRecord {
@@ -78,8 +79,10 @@ export interface LoanStore {
 export interface LedgerStore {
   positionsOfLender(lenderId: string): Promise<Position[]>;
   loanLedger(loanId: string): Promise<{ entries: JournalEntry[]; positions: Position[] }>;
-  /** Every entry of a business date, all loans (the date index, shard by shard). */
+  /** Every entry booked in a settlement day, all loans (the date index, shard by shard). */
   entriesOfDate(businessDate: string): Promise<JournalEntry[]>;
+  /** The entries booked in a settlement day on one shard of the loans, in index order. */
+  entriesOfDayShard(day: string, shard: number): Promise<JournalEntry[]>;
 }
 
 /** A repayment id taken: its loan, where it sits on the loan's book, and what the API first answered. */
@@ -288,4 +291,67 @@ export interface ReviewRequested {
 export interface PartnerNotifier {
   /** Publishes the request; the lender's webhook is called too when it has one. */
   reviewRequested(lender: Lender, request: ReviewRequested): Promise<void>;
+}
+
+/** A settlement run of a business date (docs/settlement.md). */
+export interface SettlementRun {
+  readonly businessDate: string;
+  readonly status: 'RUNNING' | 'SETTLED' | 'FAILED';
+  /** 1 for the first run of the date; a re-run of a failed or settled date counts up. */
+  readonly attempt: number;
+  /** The settlement days each calendar settles in this run (empty: not a business day there). */
+  readonly daysByCalendar: Readonly<Record<string, readonly string[]>>;
+  readonly shardCount: number;
+  readonly startedAt: string;
+  readonly settledAt: string | null;
+  /** When the date was first settled: bank references recorded later never change its files. */
+  readonly firstSettledAt: string | null;
+  readonly entries: number;
+  readonly instructions: number;
+  /** Every file written, by lender: name, records and SHA-256 of its bytes. */
+  readonly files: readonly SettlementFile[];
+  readonly failure: { readonly code: string; readonly message: string } | null;
+}
+
+export interface SettlementFile {
+  readonly lenderId: string;
+  readonly name: string;
+  readonly records: number;
+  readonly sha256: string;
+}
+
+/** What one shard of a run gathered: its entries' settlement items. Written whole, again on a re-run. */
+export interface SettlementShard {
+  readonly businessDate: string;
+  readonly shard: number;
+  readonly entries: number;
+  readonly items: readonly SettlementItem[];
+}
+
+/** A payout instruction as stored: with the bank's reference once the transfer is executed. */
+export interface StoredInstruction extends PayoutInstruction {
+  readonly executed: { readonly bankReference: string; readonly executedAt: string; readonly recordedBy: string; readonly recordedAt: string } | null;
+}
+
+export interface SettlementStore {
+  getRun(businessDate: string): Promise<SettlementRun | null>;
+  /** The latest run before a date, to chain runs (null when none was ever run before it). */
+  previousRun(businessDate: string): Promise<SettlementRun | null>;
+  /** Creates the run, or replaces it on the version read (`expectedAttempt`; 0 to create). */
+  putRun(run: SettlementRun, expectedAttempt: number): Promise<void>;
+  putShard(shard: SettlementShard): Promise<void>;
+  shards(businessDate: string): Promise<SettlementShard[]>;
+  /** Writes each instruction once; an instruction already written is kept and returned as stored. */
+  putInstructions(instructions: readonly PayoutInstruction[]): Promise<StoredInstruction[]>;
+  instructions(businessDate: string): Promise<StoredInstruction[]>;
+  /** Records the execution once; fails with WriteConflict when another execution was recorded. */
+  recordExecution(businessDate: string, instructionId: string, executed: NonNullable<StoredInstruction['executed']>): Promise<StoredInstruction>;
+}
+
+/** Where files live: a folder locally, a bucket in AWS. Paths use `/`. */
+export interface FileStore {
+  put(path: string, body: Uint8Array): Promise<void>;
+  get(path: string): Promise<Uint8Array | null>;
+  /** Paths under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
 }

@@ -318,7 +318,11 @@ export class InMemoryLedgerStore implements LedgerStore {
   }
 
   async entriesOfDate(businessDate: string): Promise<JournalEntry[]> {
-    return [...this.db.entries.values()].filter((e) => e.businessDate === businessDate).map(copy);
+    return [...this.db.entries.values()].filter((e) => (e.bookedOn ?? e.businessDate) === businessDate).map(copy);
+  }
+
+  async entriesOfDayShard(day: string, shard: number): Promise<JournalEntry[]> {
+    return (await this.entriesOfDate(day)).filter((e) => loanShard(e.loanId) === shard).sort((a, b) => (`${a.loanId}#${a.entryId}` < `${b.loanId}#${b.entryId}` ? -1 : 1));
   }
 }
 

@@ -39,6 +39,15 @@ export const stateKeys = {
   lenderSchedule: (loanId: string, lenderId: string) => ({ pk: `LOAN#${loanId}`, sk: `SCHEDULE#LENDER#${lenderId}` }),
   schedulePrefix: 'SCHEDULE#',
   repayment: (repaymentId: string) => ({ pk: `REPAYMENT#${repaymentId}`, sk: 'REPAYMENT' }),
+  /** A settlement run of a business date, its shards and its instructions (docs/settlement.md). */
+  settlementRun: (businessDate: string) => ({ pk: `SETTLEMENT#${businessDate}`, sk: 'RUN' }),
+  settlementRunIndex: (businessDate: string) => ({ gsi1pk: 'SETTLEMENTRUNS', gsi1sk: businessDate }),
+  settlementRunsPartition: 'SETTLEMENTRUNS',
+  settlementPartition: (businessDate: string) => `SETTLEMENT#${businessDate}`,
+  settlementShard: (businessDate: string, shard: number) => ({ pk: `SETTLEMENT#${businessDate}`, sk: `SHARD#${pad(shard, 2)}` }),
+  settlementShardPrefix: 'SHARD#',
+  instruction: (businessDate: string, instructionId: string) => ({ pk: `SETTLEMENT#${businessDate}`, sk: `INSTR#${instructionId}` }),
+  instructionPrefix: 'INSTR#',
 };
 
 function loanShardKey(shard: number): string {

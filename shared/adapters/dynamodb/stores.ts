@@ -255,17 +255,18 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async entriesOfDate(businessDate: string): Promise<JournalEntry[]> {
-    const shards = await Promise.all(
-      Array.from({ length: LOAN_SHARDS }, (_, shard) =>
-        queryAll(this.doc, {
-          TableName: this.tables.ledger,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': ledgerKeys.entryDatePartition(businessDate, shard) },
-        }),
-      ),
-    );
-    return shards.flat().map(entryOf);
+    const shards = await Promise.all(Array.from({ length: LOAN_SHARDS }, (_, shard) => this.entriesOfDayShard(businessDate, shard)));
+    return shards.flat();
+  }
+
+  async entriesOfDayShard(day: string, shard: number): Promise<JournalEntry[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.ledger,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': ledgerKeys.entryDatePartition(day, shard) },
+    });
+    return items.map(entryOf);
   }
 }
 

@@ -49,6 +49,7 @@ describe('verifyShard', () => {
       positionsOfLender: async () => [],
       loanLedger: async (loanId) => ({ entries: [] as JournalEntry[], positions: orphans(loanId) }),
       entriesOfDate: async () => [],
+      entriesOfDayShard: async () => [],
     };
     const result = await verifyShard({ loans: loans as LoanStore, ledger }, 3);
     expect(result.differenceCount).toBe(1200);

@@ -137,7 +137,7 @@ describe('payoutInstructions', () => {
       ['SI-20261102-PROG-ESCROW-P-A', 'ESCROW', 'P-A', 112_465n, true],
       ['SI-20261102-PROG-ESCROW-P-B', 'ESCROW', 'P-B', 312_465n, true],
     ]);
-    expect(instructions[1]!.components).toEqual({ PRINCIPAL: 100_000n, INTEREST: 12_375n, PENALTY: 90n });
+    expect(instructions[1]!.componentsMinor).toEqual({ PRINCIPAL: 100_000n, INTEREST: 12_375n, PENALTY: 90n });
     expect(instructions[1]!.valueDate).toBe('2026-11-03');
   });
 
@@ -149,7 +149,7 @@ describe('payoutInstructions', () => {
       ['SI-20261102-PROG-ESCROW-P-B', 312_465n, false],
       ['SI-20261102-PROG-P-A-ESCROW', 200_000n, false],
     ]);
-    expect(instructions[3]!.components).toEqual({ PRINCIPAL: 200_000n });
+    expect(instructions[3]!.componentsMinor).toEqual({ PRINCIPAL: 200_000n });
   });
 
   it('moves, per party, exactly what the items say it is owed, netted or not', () => {

@@ -1,0 +1,112 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { PayoutInstruction } from '../../domain/settlement.ts';
+import { WriteConflict, type SettlementRun, type SettlementShard, type SettlementStore, type StoredInstruction } from '../../ports/stores.ts';
+import { decode, encode, stripKeys, type Item } from './codec.ts';
+import { queryAll, type Tables } from './client.ts';
+import { stateKeys } from './state-keys.ts';
+
+/** Settlement runs, their shards and instructions in the StateTable (docs/access-patterns.md S24-S27). */
+export class DynamoSettlementStore implements SettlementStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async getRun(businessDate: string): Promise<SettlementRun | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.settlementRun(businessDate), ConsistentRead: true }));
+    return out.Item ? decode<SettlementRun>(stripKeys(out.Item)) : null;
+  }
+
+  async previousRun(businessDate: string): Promise<SettlementRun | null> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tables.state,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p AND gsi1sk < :d',
+        ExpressionAttributeValues: { ':p': stateKeys.settlementRunsPartition, ':d': businessDate },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const found = out.Items?.[0];
+    return found ? this.getRun(String(found.businessDate)) : null;
+  }
+
+  async putRun(run: SettlementRun, expectedAttempt: number): Promise<void> {
+    const created = expectedAttempt === 0;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tables.state,
+          Item: { ...stateKeys.settlementRun(run.businessDate), ...stateKeys.settlementRunIndex(run.businessDate), entityType: 'SettlementRun', ...(encode(run) as Item) },
+          ConditionExpression: created ? 'attribute_not_exists(pk)' : 'attempt = :a',
+          ...(created ? {} : { ExpressionAttributeValues: { ':a': expectedAttempt } }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new WriteConflict(created ? 'ALREADY_EXISTS' : 'VERSION', 'settlement-run');
+      throw error;
+    }
+  }
+
+  async putShard(shard: SettlementShard): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.tables.state, Item: { ...stateKeys.settlementShard(shard.businessDate, shard.shard), entityType: 'SettlementShard', ...(encode(shard) as Item) } }),
+    );
+  }
+
+  async shards(businessDate: string): Promise<SettlementShard[]> {
+    return (await this.partition(businessDate, stateKeys.settlementShardPrefix)).map((item) => decode<SettlementShard>(stripKeys(item)));
+  }
+
+  async putInstructions(instructions: readonly PayoutInstruction[]): Promise<StoredInstruction[]> {
+    const stored: StoredInstruction[] = [];
+    for (const instruction of instructions) {
+      const key = stateKeys.instruction(instruction.businessDate, instruction.instructionId);
+      const fresh: StoredInstruction = { ...instruction, executed: null };
+      try {
+        await this.doc.send(new PutCommand({ TableName: this.tables.state, Item: { ...key, entityType: 'PayoutInstruction', ...(encode(fresh) as Item) }, ConditionExpression: 'attribute_not_exists(pk)' }));
+        stored.push(fresh);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: key, ConsistentRead: true }));
+        stored.push(decode<StoredInstruction>(stripKeys(out.Item as Item)));
+      }
+    }
+    return stored;
+  }
+
+  async instructions(businessDate: string): Promise<StoredInstruction[]> {
+    return (await this.partition(businessDate, stateKeys.instructionPrefix)).map((item) => decode<StoredInstruction>(stripKeys(item)));
+  }
+
+  async recordExecution(businessDate: string, instructionId: string, executed: NonNullable<StoredInstruction['executed']>): Promise<StoredInstruction> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.state,
+          Key: stateKeys.instruction(businessDate, instructionId),
+          UpdateExpression: 'SET executed = :e',
+          ConditionExpression: 'attribute_exists(pk) AND executed = :none',
+          ExpressionAttributeValues: { ':e': executed, ':none': null },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return decode<StoredInstruction>(stripKeys(out.Attributes as Item));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new WriteConflict('ALREADY_EXISTS', 'instruction-execution');
+      throw error;
+    }
+  }
+
+  /** The items of a run of one kind (shards, instructions), in key order. */
+  private async partition(businessDate: string, prefix: string): Promise<Item[]> {
+    return queryAll(this.doc, {
+      TableName: this.tables.state,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': stateKeys.settlementPartition(businessDate), ':s': prefix },
+      ConsistentRead: true,
+    });
+  }
+}

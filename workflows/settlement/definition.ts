@@ -1,0 +1,71 @@
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Choice, Condition, Fail, JsonPath, Map as MapState, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { directInvoke } from '../lambda-tasks.ts';
+import { SettlementStates } from './states.ts';
+
+export interface SettlementTasks {
+  readonly settlementSteps: IFunction;
+  /** Shards gathered at the same time. */
+  readonly maxConcurrency?: number;
+}
+
+/**
+ * OpenRun → Skipped (a scheduled day that is not a business day, or already settled), or
+ * GatherShards (Map: GatherShard per shard) → Instruct → WriteFiles → CloseRun; a failure after
+ * OpenRun → FailRun → Failed. Steps pass the business date and small counts only: what a step
+ * produces is in the StateTable and the file store, so each may run again with the same effect.
+ */
+export function settlementDefinition(scope: Construct, tasks: SettlementTasks): IChainable {
+  const fn = tasks.settlementSteps;
+  const date = { 'businessDate.$': '$.businessDate' };
+  const openRun = directInvoke(scope, SettlementStates.openRun, {
+    fn,
+    payload: { step: SettlementStates.openRun, 'input.$': '$' },
+    comment: 'Opens the run of the business date (given, or the day the schedule closes): its days per calendar, its attempt and shards',
+  });
+  const gatherShard = directInvoke(scope, SettlementStates.gatherShard, {
+    fn,
+    payload: { step: SettlementStates.gatherShard, ...date, 'shard.$': '$.shard' },
+    comment: "One shard's entries of the run's days: settlement items and repayment rows",
+  });
+  const gatherShards = new MapState(scope, SettlementStates.gatherShards, {
+    itemsPath: '$.shards',
+    maxConcurrency: tasks.maxConcurrency ?? 4,
+    itemSelector: { 'businessDate.$': '$.businessDate', 'shard.$': '$$.Map.Item.Value.shard' },
+    resultPath: JsonPath.DISCARD,
+  });
+  gatherShards.itemProcessor(gatherShard);
+  const instruct = directInvoke(scope, SettlementStates.instruct, {
+    fn,
+    payload: { step: SettlementStates.instruct, ...date },
+    resultPath: '$.instructed',
+    comment: 'Payout instructions from every shard, netted or gross per program, each written once',
+  });
+  const writeFiles = directInvoke(scope, SettlementStates.writeFiles, {
+    fn,
+    payload: { step: SettlementStates.writeFiles, ...date },
+    resultPath: '$.written',
+    comment: "Every lender's file set of the date, the .ok marker last",
+  });
+  const closeRun = directInvoke(scope, SettlementStates.closeRun, {
+    fn,
+    payload: { step: SettlementStates.closeRun, ...date, 'instructions.$': '$.instructed.instructions', 'entries.$': '$.instructed.entries', 'files.$': '$.written.files' },
+    comment: 'Marks the run settled with what it wrote',
+  });
+  const failRun = directInvoke(scope, SettlementStates.failRun, {
+    fn,
+    payload: { step: SettlementStates.failRun, ...date, 'error.$': '$.error' },
+    resultPath: JsonPath.DISCARD,
+    comment: 'Records why the run stopped; the date can be run again',
+  });
+  failRun.next(new Fail(scope, SettlementStates.failed, { causePath: '$.error.Cause', errorPath: '$.error.Error' }));
+  for (const task of [gatherShards, instruct, writeFiles, closeRun]) task.addCatch(failRun, { errors: ['States.ALL'], resultPath: '$.error' });
+  const skipped = new Succeed(scope, SettlementStates.skipped, { comment: 'Not a business day of any calendar, or a date already settled (a scheduled run)' });
+  return openRun.next(
+    new Choice(scope, 'OpenedOrSkipped')
+      .when(Condition.booleanEquals('$.skipped', true), skipped)
+      .otherwise(gatherShards.next(instruct).next(writeFiles).next(closeRun)),
+  );
+}

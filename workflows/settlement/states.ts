@@ -1,0 +1,16 @@
+// Plain data only: handlers and the local stack may import this file without pulling in the CDK.
+
+/** State names of the Settlement workflow (docs/settlement.md). */
+export const SettlementStates = {
+  openRun: 'OpenRun',
+  skipped: 'Skipped',
+  gatherShards: 'GatherShards',
+  gatherShard: 'GatherShard',
+  instruct: 'Instruct',
+  writeFiles: 'WriteFiles',
+  closeRun: 'CloseRun',
+  failRun: 'FailRun',
+  failed: 'Failed',
+} as const;
+
+export type SettlementStateName = (typeof SettlementStates)[keyof typeof SettlementStates];
