@@ -289,3 +289,17 @@ export interface PartnerNotifier {
   /** Publishes the request; the lender's webhook is called too when it has one. */
   reviewRequested(lender: Lender, request: ReviewRequested): Promise<void>;
 }
+
+import type { LoadedCalendarYear } from '../domain/calendar.ts';
+
+/** The operator-loaded years of the business calendars (docs/calendar.md). */
+export interface CalendarStore {
+  /** Every stored version of every loaded year of the calendar, in no particular order. */
+  loadedYears(calendar: string): Promise<LoadedCalendarYear[]>;
+  /**
+   * Writes a new version of a year, with the write's idempotency record when it has one. A
+   * version, once written, never changes: writing one that exists is refused (WriteConflict
+   * ALREADY_EXISTS) and changes nothing.
+   */
+  putYear(year: LoadedCalendarYear, idempotency?: IdempotencyRecord): Promise<void>;
+}

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
+import { DynamoCalendarStore } from './calendar-store.ts';
 import { DynamoProgramPoolStore, DynamoRepaymentStore } from './repayment-store.ts';
 import { DynamoIdempotencyStore, DynamoRiskRunStore, DynamoLedgerCheckStore, DynamoLedgerStore, DynamoLenderStore, DynamoLoanStore, DynamoProgramStore } from './stores.ts';
 
@@ -21,6 +22,7 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     repayments: new DynamoRepaymentStore(doc, tables),
     riskRuns: new DynamoRiskRunStore(doc, tables),
     programPools: new DynamoProgramPoolStore(doc, tables),
+    calendars: new DynamoCalendarStore(doc, tables),
   };
 }
 export type Stores = ReturnType<typeof createStores>;
