@@ -7,17 +7,24 @@
  *   npm run colend -- import-collections <file> [--api <url>] [--token <jwt>]
  *     Posts the lead's collection file (CSV or pipe-delimited, see docs/files.md) to the API;
  *     --api and --token default to COLEND_API_URL and COLEND_TOKEN.
+ *   npm run colend -- calendar load <file.json> --calendar CN --year 2027 [--api <url>] [--token <jwt>]
+ *     Loads a newly published year of a calendar (docs/calendar.md) as its next version.
+ *   npm run colend -- calendar show CN [--year 2026] [--api <url>] [--token <jwt>]
+ *     The years the calendar covers and where each comes from; with --year, that year's days.
  * Exit status: 0 when all is well, 1 when differences or refused lines were found, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
 import { verifyLedger } from './ledger-verify.ts';
 import { formatImportReport, importCollections } from './import-collections.ts';
 import { formatProfitReport, lenderProfitReport } from './profit.ts';
+import { formatLoad, formatShow, loadCalendarFile, showCalendar } from './calendar.ts';
 
 const USAGE = [
   'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
   '       colend profit <lenderId> --month YYYY-MM [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
   '       colend import-collections <file> [--api <url>] [--token <jwt>]   (defaults: COLEND_API_URL, COLEND_TOKEN)',
+  '       colend calendar load <file.json> --calendar <id> --year YYYY [--api <url>] [--token <jwt>]',
+  '       colend calendar show <id> [--year YYYY] [--api <url>] [--token <jwt>]',
 ].join('\n');
 
 const OPTIONS = {
@@ -27,15 +34,19 @@ const OPTIONS = {
   api: { type: 'string' },
   token: { type: 'string' },
   month: { type: 'string' },
+  calendar: { type: 'string' },
+  year: { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: string };
 
 /** The options each command takes; any other is a usage error. */
-const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit', readonly (keyof typeof OPTIONS)[]>> = {
+const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show', readonly (keyof typeof OPTIONS)[]>> = {
   'ledger verify': ['endpoint', 'ledger-table', 'state-table'],
   profit: ['endpoint', 'ledger-table', 'state-table', 'month'],
   'import-collections': ['api', 'token'],
+  'calendar load': ['api', 'token', 'calendar', 'year'],
+  'calendar show': ['api', 'token', 'year'],
 };
 
 function usage(problem?: string): number {
@@ -56,13 +67,45 @@ async function main(argv: string[]): Promise<number> {
       ? 'ledger verify'
       : (positionals[0] === 'import-collections' || positionals[0] === 'profit') && positionals.length === 2
         ? positionals[0]
-        : null;
+        : positionals[0] === 'calendar' && (positionals[1] === 'load' || positionals[1] === 'show') && positionals.length === 3
+          ? (`calendar ${positionals[1]}` as const)
+          : null;
   if (command === null) return usage();
   const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
   if (foreign.length > 0) return usage(`${command} does not take ${foreign.map((name) => `--${name}`).join(', ')}`);
   if (command === 'ledger verify') return ledgerVerify(values);
   if (command === 'profit') return profit(positionals[1] as string, values);
+  if (command === 'calendar load') return calendarLoad(positionals[2] as string, values);
+  if (command === 'calendar show') return calendarShow(positionals[2] as string, values);
   return importCollectionFile(positionals[1] as string, values);
+}
+
+/** The API and token of a command that calls the API, or the usage problem. */
+function apiOptions(values: Values): { apiUrl: string; token: string } | string {
+  const apiUrl = values.api ?? process.env.COLEND_API_URL;
+  const token = values.token ?? process.env.COLEND_TOKEN;
+  if (!apiUrl) return 'the API URL is missing: pass --api <url> or set COLEND_API_URL';
+  if (!token) return 'the token is missing: pass --token <jwt> or set COLEND_TOKEN';
+  return { apiUrl, token };
+}
+
+async function calendarLoad(file: string, values: Values): Promise<number> {
+  if (values.calendar === undefined) return usage('--calendar <id> is required');
+  if (values.year === undefined || !/^\d{4}$/.test(values.year)) return usage('--year YYYY is required');
+  const api = apiOptions(values);
+  if (typeof api === 'string') return usage(api);
+  const answer = await loadCalendarFile({ ...api, file, calendar: values.calendar, year: Number(values.year) });
+  for (const line of formatLoad(answer)) console.log(line);
+  return answer.status === 201 ? 0 : 1;
+}
+
+async function calendarShow(calendar: string, values: Values): Promise<number> {
+  if (values.year !== undefined && !/^\d{4}$/.test(values.year)) return usage('--year must be YYYY');
+  const api = apiOptions(values);
+  if (typeof api === 'string') return usage(api);
+  const answer = await showCalendar({ ...api, calendar, ...(values.year === undefined ? {} : { year: Number(values.year) }) });
+  for (const line of formatShow(answer)) console.log(line);
+  return answer.status === 200 ? 0 : 1;
 }
 
 /** Where the tables are: an endpoint (local credentials then) and their names, if given. */

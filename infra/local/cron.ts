@@ -1,37 +1,28 @@
+import { Cron } from 'croner';
+
 /**
  * EventBridge Scheduler expressions: `cron(...)` (the six-field AWS form), `rate(...)` and
- * `at(...)`, evaluated in the schedule's time zone.
+ * `at(...)`, evaluated in the schedule's time zone. A cron expression is evaluated by croner
+ * (Quartz weekday numbering, 1 = Sunday, and a year field, as AWS has them); this module only
+ * translates the AWS form and applies the AWS rules croner does not share.
  *
  * Daylight saving time is handled as EventBridge Scheduler documents it: a time that does not
  * exist on the day clocks move forward is skipped; a time that occurs twice on the day they move
- * back fires once, at its first occurrence.
+ * back fires once, at its first occurrence. Croner follows Vixie cron instead (a fixed time in
+ * the gap runs just after it; an interval job runs on both occurrences), so its candidates are
+ * filtered: one whose wall time the expression does not name, or that is the second occurrence
+ * of its wall time, is passed over.
  */
 
 export class ScheduleExpressionError extends Error {
   override name = 'ScheduleExpressionError';
 }
 
-const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-
-type DayOfMonthRule =
-  | { kind: 'values'; values: Set<number> }
-  | { kind: 'last' }
-  | { kind: 'lastWeekday' }
-  | { kind: 'nearestWeekday'; day: number };
-
-type DayOfWeekRule =
-  | { kind: 'values'; values: Set<number> }
-  | { kind: 'last'; weekday: number }
-  | { kind: 'nth'; weekday: number; nth: number };
-
+/** A parsed `cron(...)`: the AWS text and the croner pattern that evaluates it. */
 export interface CronExpression {
-  minutes: number[];
-  hours: number[];
-  months: Set<number>;
-  years: Set<number>;
-  dayOfMonth: DayOfMonthRule | 'any';
-  dayOfWeek: DayOfWeekRule | 'any';
+  readonly expression: string;
+  /** Seven croner fields: a zero second, then the AWS fields with the day of week in croner's form. */
+  readonly pattern: string;
 }
 
 export type ScheduleExpression =
@@ -48,67 +39,18 @@ export interface WallTime {
   second: number;
 }
 
-function fieldValue(token: string, min: number, max: number, names: string[] | undefined, offset: number, field: string): number {
-  const upper = token.toUpperCase();
-  const named = names?.indexOf(upper) ?? -1;
-  const value = named >= 0 ? named + offset : /^\d+$/.test(token) ? Number(token) : NaN;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ScheduleExpressionError(`${field}: ${token} is not between ${min} and ${max}`);
-  }
-  return value;
-}
-
-/** A field of values, ranges, lists and increments: `5`, `1-5`, `MON-FRI`, `0/15`, `*\/2`, `1,3`. */
-function parseValues(text: string, min: number, max: number, field: string, names?: string[], offset = 0): Set<number> {
-  const values = new Set<number>();
-  for (const part of text.split(',')) {
-    const [range, stepText] = part.split('/') as [string, string | undefined];
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new ScheduleExpressionError(`${field}: bad increment in ${part}`);
-    let from: number;
-    let to: number;
-    if (range === '*') {
-      from = min;
-      to = max;
-    } else if (range.includes('-')) {
-      const [start, end] = range.split('-') as [string, string];
-      from = fieldValue(start, min, max, names, offset, field);
-      to = fieldValue(end, min, max, names, offset, field);
-      if (to < from) throw new ScheduleExpressionError(`${field}: range ${range} runs backwards`);
-    } else {
-      from = fieldValue(range, min, max, names, offset, field);
-      to = stepText === undefined ? from : max;
-    }
-    for (let value = from; value <= to; value += step) values.add(value);
-  }
-  return values;
-}
-
-function parseDayOfMonth(text: string): DayOfMonthRule | 'any' {
-  if (text === '?' || text === '*') return 'any';
-  const upper = text.toUpperCase();
-  if (upper === 'L') return { kind: 'last' };
-  if (upper === 'LW') return { kind: 'lastWeekday' };
-  const weekday = /^(\d{1,2})W$/.exec(upper);
-  if (weekday) return { kind: 'nearestWeekday', day: fieldValue(weekday[1] as string, 1, 31, undefined, 0, 'day-of-month') };
-  return { kind: 'values', values: parseValues(text, 1, 31, 'day-of-month') };
-}
-
-/** Days of week are 1-7 (1 = Sunday) or SUN-SAT; stored as 0-6 like Date.getUTCDay(). */
-function parseDayOfWeek(text: string): DayOfWeekRule | 'any' {
-  if (text === '?' || text === '*') return 'any';
-  const upper = text.toUpperCase();
-  if (upper === 'L') return { kind: 'values', values: new Set([6]) };
+/**
+ * AWS day-of-week → croner's: `L` alone is the last day of the week (Saturday); `6L` / `FRIL` is
+ * the last such weekday of the month, which croner writes `6#L`. Numbers already agree (Quartz).
+ */
+function croneredDayOfWeek(field: string): string {
+  const upper = field.toUpperCase();
+  if (upper === 'L') return '7';
   const last = /^(\w+)L$/.exec(upper);
-  if (last) return { kind: 'last', weekday: fieldValue(last[1] as string, 1, 7, DAY_NAMES, 1, 'day-of-week') - 1 };
-  const nth = /^(\w+)#([1-5])$/.exec(upper);
-  if (nth) {
-    return { kind: 'nth', weekday: fieldValue(nth[1] as string, 1, 7, DAY_NAMES, 1, 'day-of-week') - 1, nth: Number(nth[2]) };
-  }
-  const values = parseValues(text, 1, 7, 'day-of-week', DAY_NAMES, 1);
-  return { kind: 'values', values: new Set([...values].map((value) => value - 1)) };
+  return last ? `${last[1] as string}#L` : field;
 }
 
+/** Checks the AWS rules, then hands the expression to croner; a field croner refuses is named in the error. */
 export function parseCron(body: string): CronExpression {
   const fields = body.trim().split(/\s+/);
   if (fields.length !== 6) {
@@ -118,14 +60,27 @@ export function parseCron(body: string): CronExpression {
   if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
     throw new ScheduleExpressionError(`cron(${body}): exactly one of day-of-month and day-of-week must be ?`);
   }
-  return {
-    minutes: [...parseValues(minutes, 0, 59, 'minutes')].sort((a, b) => a - b),
-    hours: [...parseValues(hours, 0, 23, 'hours')].sort((a, b) => a - b),
-    months: parseValues(month, 1, 12, 'month', MONTH_NAMES, 1),
-    years: parseValues(year, 1970, 2199, 'year'),
-    dayOfMonth: parseDayOfMonth(dayOfMonth),
-    dayOfWeek: parseDayOfWeek(dayOfWeek),
-  };
+  const cron = { expression: body, pattern: ['0', minutes, hours, dayOfMonth, month, croneredDayOfWeek(dayOfWeek), year].join(' ') };
+  try {
+    jobOf(cron, 'UTC');
+  } catch (error) {
+    throw new ScheduleExpressionError(`cron(${body}): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return cron;
+}
+
+const jobs = new Map<string, Cron>();
+
+/** The croner job of a pattern in a time zone, built once; `paused` with no function never starts a timer. */
+function jobOf(cron: CronExpression, timeZone: string): Cron {
+  const key = `${timeZone} ${cron.pattern}`;
+  let job = jobs.get(key);
+  if (!job) {
+    // `sloppyRanges` accepts the AWS increments `0/15`; Quartz weekdays and the year field are the AWS ones.
+    job = new Cron(cron.pattern, { timezone: timeZone, mode: '7-part', alternativeWeekdays: true, sloppyRanges: true, paused: true });
+    jobs.set(key, job);
+  }
+  return job;
 }
 
 const RATE_UNITS: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
@@ -209,77 +164,27 @@ export function instantsOf(wall: WallTime, timeZone: string): Date[] {
     .map((instant) => new Date(instant));
 }
 
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+/** A candidate croner gives that EventBridge Scheduler would not fire: see the module comment. */
+function firesAsAwsDoes(job: Cron, timeZone: string, candidate: Date): boolean {
+  if (!job.match(candidate)) return false;
+  return instantsOf(wallTime(candidate, timeZone), timeZone)[0]?.getTime() === candidate.getTime();
 }
 
-function weekdayOf(year: number, month: number, day: number): number {
-  return new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-}
-
-function dayOfMonthMatches(rule: DayOfMonthRule, year: number, month: number, day: number): boolean {
-  const last = daysInMonth(year, month);
-  switch (rule.kind) {
-    case 'values':
-      return rule.values.has(day);
-    case 'last':
-      return day === last;
-    case 'lastWeekday': {
-      let candidate = last;
-      while (weekdayOf(year, month, candidate) === 0 || weekdayOf(year, month, candidate) === 6) candidate -= 1;
-      return day === candidate;
-    }
-    case 'nearestWeekday': {
-      if (rule.day > last) return false;
-      const target = rule.day;
-      const weekday = weekdayOf(year, month, target);
-      let candidate = target;
-      if (weekday === 6) candidate = target === 1 ? 3 : target - 1;
-      if (weekday === 0) candidate = target === last ? target - 2 : target + 1;
-      return day === candidate;
-    }
-  }
-}
-
-function dayOfWeekMatches(rule: DayOfWeekRule, year: number, month: number, day: number): boolean {
-  const weekday = weekdayOf(year, month, day);
-  switch (rule.kind) {
-    case 'values':
-      return rule.values.has(weekday);
-    case 'last':
-      return weekday === rule.weekday && day + 7 > daysInMonth(year, month);
-    case 'nth':
-      return weekday === rule.weekday && Math.ceil(day / 7) === rule.nth;
-  }
-}
-
-function dayMatches(cron: CronExpression, year: number, month: number, day: number): boolean {
-  if (!cron.years.has(year) || !cron.months.has(month)) return false;
-  if (cron.dayOfMonth !== 'any' && !dayOfMonthMatches(cron.dayOfMonth, year, month, day)) return false;
-  if (cron.dayOfWeek !== 'any' && !dayOfWeekMatches(cron.dayOfWeek, year, month, day)) return false;
-  return true;
-}
+/** At most this many of croner's candidates in a row are passed over (each is a DST edge, so a handful at most). */
+const MAX_PASSED_OVER = 16;
 
 /** The first instant strictly after `after` at which the cron expression fires in `timeZone`. */
 export function nextCronTime(cron: CronExpression, timeZone: string, after: Date): Date | undefined {
-  const start = wallTime(after, timeZone);
-  const cursor = new Date(Date.UTC(start.year, start.month - 1, start.day));
-  const lastYear = Math.max(...cron.years);
-  while (cursor.getUTCFullYear() <= lastYear) {
-    const year = cursor.getUTCFullYear();
-    const month = cursor.getUTCMonth() + 1;
-    const day = cursor.getUTCDate();
-    if (dayMatches(cron, year, month, day)) {
-      for (const hour of cron.hours) {
-        for (const minute of cron.minutes) {
-          const first = instantsOf({ year, month, day, hour, minute, second: 0 }, timeZone)[0];
-          if (first !== undefined && first.getTime() > after.getTime()) return first;
-        }
-      }
-    }
-    cursor.setUTCDate(cursor.getUTCDate() + 1);
+  formatter(timeZone);
+  const job = jobOf(cron, timeZone);
+  let cursor = after;
+  for (let passed = 0; passed <= MAX_PASSED_OVER; passed++) {
+    const candidate = job.nextRun(cursor);
+    if (candidate === null) return undefined;
+    if (firesAsAwsDoes(job, timeZone, candidate)) return candidate;
+    cursor = candidate;
   }
-  return undefined;
+  throw new ScheduleExpressionError(`cron(${cron.expression}) in ${timeZone}: no fire time after ${after.toISOString()} that exists once on the wall clock`);
 }
 
 /**

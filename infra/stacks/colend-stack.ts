@@ -94,6 +94,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     starts: 'ledgerCheck',
   },
   openapi: { id: 'OpenApiFunction', description: 'The OpenAPI document of the API' },
+  calendars: { id: 'CalendarsFunction', description: 'Business calendars API: the years each calendar covers, loading a newly published year', stateTable: 'readWrite' },
   'risk-updates': {
     id: 'RiskUpdatesFunction',
     description: 'Starts risk updates and reads their reports',

@@ -1,6 +1,7 @@
 import type { Lender } from '../domain/lender.ts';
 import type { Program } from '../domain/program.ts';
-import type { IdempotencyRecord, LenderStore, ProgramStore } from '../ports/stores.ts';
+import type { LoadedCalendarYear } from '../domain/calendar.ts';
+import type { CalendarStore, IdempotencyRecord, LenderStore, ProgramStore } from '../ports/stores.ts';
 
 /**
  * Reference data a warm function keeps instead of reading it at every step of a review.
@@ -94,14 +95,56 @@ export class CachedLenders implements LenderStore {
   }
 }
 
-/** How long a warm function keeps a lender: `REFERENCE_CACHE_TTL_MS`, 60 s by default; 0 keeps nothing, programs included. */
+/**
+ * A calendar's loaded years, kept for `ttlMs`: settlement asks for its calendar per loan and reads
+ * the table once per function per TTL. A year newly loaded elsewhere is seen within the TTL (60 s
+ * by default); a write through this store drops what it kept of that calendar, so the function
+ * that wrote sees its own write at once. The same array (and so the same Sets of days built from
+ * it) is handed out for the whole TTL.
+ */
+export class CachedCalendars implements CalendarStore {
+  private readonly kept = new Map<string, { years: Promise<LoadedCalendarYear[]>; until: number }>();
+
+  constructor(
+    private readonly store: CalendarStore,
+    private readonly ttlMs = 60_000,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  loadedYears(calendar: string): Promise<LoadedCalendarYear[]> {
+    const entry = this.kept.get(calendar);
+    if (entry && entry.until > this.nowMs()) return entry.years;
+    const years = this.store.loadedYears(calendar);
+    this.kept.set(calendar, { years, until: this.nowMs() + this.ttlMs });
+    years.catch(() => this.kept.get(calendar)?.years === years && this.kept.delete(calendar));
+    return years;
+  }
+
+  async putYear(year: LoadedCalendarYear, idempotency?: IdempotencyRecord): Promise<void> {
+    try {
+      await this.store.putYear(year, idempotency);
+    } finally {
+      this.kept.delete(year.calendar);
+    }
+  }
+}
+
+/** How long a warm function keeps a lender or a calendar's loaded years: `REFERENCE_CACHE_TTL_MS`, 60 s by default; 0 keeps nothing, programs included. */
 export function referenceCacheTtlMs(env: NodeJS.ProcessEnv = process.env): number {
   const ttl = Number(env.REFERENCE_CACHE_TTL_MS ?? '60000');
   return Number.isFinite(ttl) && ttl > 0 ? ttl : 0;
 }
 
-/** The stores with their programs and lenders kept as above (unless the time to keep them is 0); the rest read as before. */
-export function withCachedReferences<T extends { readonly programs: ProgramStore; readonly lenders: LenderStore }>(stores: T, ttlMs = referenceCacheTtlMs()): T {
+/** The stores with their programs, lenders and calendars kept as above (unless the time to keep them is 0); the rest read as before. */
+export function withCachedReferences<T extends { readonly programs: ProgramStore; readonly lenders: LenderStore; readonly calendars?: CalendarStore }>(
+  stores: T,
+  ttlMs = referenceCacheTtlMs(),
+): T {
   if (ttlMs === 0) return stores;
-  return { ...stores, programs: new CachedPrograms(stores.programs), lenders: new CachedLenders(stores.lenders, ttlMs) };
+  return {
+    ...stores,
+    programs: new CachedPrograms(stores.programs),
+    lenders: new CachedLenders(stores.lenders, ttlMs),
+    ...(stores.calendars ? { calendars: new CachedCalendars(stores.calendars, ttlMs) } : {}),
+  };
 }

@@ -267,6 +267,23 @@ export const profitQuery = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1
 
 export const versionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
 
+/**
+ * An operator's table of a calendar year (docs/calendar.md). The dates are strings here: whether
+ * each is a real date of the year, a weekend when worked, and listed once is the domain's check
+ * (`validateCalendarYear`), which names the rule broken.
+ */
+const calendarDay = z.string().max(10).describe('a date YYYY-MM-DD of the year loaded');
+export const loadCalendarYearRequest = z.strictObject({
+  holidays: z.array(calendarDay).max(366).describe('days off of the year, weekends inside a holiday period may be listed'),
+  workingDays: z.array(calendarDay).max(106).default([]).describe('Saturdays and Sundays worked in lieu (调休上班)'),
+  source: text(500).describe("where the table comes from: the notice's title and number"),
+});
+export type LoadCalendarYearRequest = z.output<typeof loadCalendarYearRequest>;
+
+export const calendarPath = z.object({ calendar: z.string() });
+export const calendarYearPath = z.object({ calendar: z.string(), year: z.string().regex(/^\d{4}$/, 'must be a year YYYY').transform(Number) });
+export const calendarQuery = z.strictObject({ year: z.coerce.number().int().min(1).max(9999).optional() });
+
 export const errorResponse = z.object({
   code: z.string().describe('machine code, e.g. VALIDATION_FAILED, PLAN_SUM_MISMATCH'),
   message: z.string(),

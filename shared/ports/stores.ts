@@ -354,4 +354,16 @@ export interface FileStore {
   get(path: string): Promise<Uint8Array | null>;
   /** Paths under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
+import type { LoadedCalendarYear } from '../domain/calendar.ts';
+
+/** The operator-loaded years of the business calendars (docs/calendar.md). */
+export interface CalendarStore {
+  /** Every stored version of every loaded year of the calendar, in no particular order. */
+  loadedYears(calendar: string): Promise<LoadedCalendarYear[]>;
+  /**
+   * Writes a new version of a year, with the write's idempotency record when it has one. A
+   * version, once written, never changes: writing one that exists is refused (WriteConflict
+   * ALREADY_EXISTS) and changes nothing.
+   */
+  putYear(year: LoadedCalendarYear, idempotency?: IdempotencyRecord): Promise<void>;
 }

@@ -46,6 +46,7 @@ const FUNCTION_IDS = {
   'repayment-publish': 'RepaymentPublishFunction',
   'risk-steps': 'RiskStepsFunction',
   'risk-updates': 'RiskUpdatesFunction',
+  calendars: 'CalendarsFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
 
@@ -256,6 +257,7 @@ describe('least privilege', () => {
     'repayment-publish': { ledger: 'read', state: 'read' },
     'risk-steps': { ledger: 'readWrite', state: 'readWrite' },
     'risk-updates': { ledger: 'none', state: 'readWrite' },
+    calendars: { ledger: 'none', state: 'readWrite' },
   };
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
@@ -346,6 +348,9 @@ describe('HTTP API', () => {
     ['GET /v1/ledger-checks/{businessDate}', 'ledger-checks', ['colend/lead', 'colend/finance']],
     ['POST /v1/risk-updates', 'risk-updates', ['colend/lead', 'colend/finance']],
     ['GET /v1/risk-updates/{businessDate}', 'risk-updates', ['colend/lead', 'colend/finance']],
+    // Loading a year: lead and finance (the platform's: a partner's finance team is refused by the function).
+    ['PUT /v1/calendars/{calendar}/years/{year}', 'calendars', ['colend/lead', 'colend/finance']],
+    ['GET /v1/calendars/{calendar}', 'calendars', ANY],
     ['GET /v1/openapi.json', 'openapi', undefined],
   ];
 

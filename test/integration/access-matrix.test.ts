@@ -73,6 +73,13 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     expect: { none: 401, lead: 202, partner: 403, otherPartner: 403, finance: 403, lenderFinance: 403 },
   },
   'GET /v1/applications': { path: () => '/v1/applications', expect: anyReader },
+  // A year no other test reads: each accepted call stores its next version.
+  'PUT /v1/calendars/{calendar}/years/{year}': {
+    path: () => '/v1/calendars/CN/years/2150',
+    body: (w, n) => ({ holidays: ['2150-01-01'], workingDays: [], source: `access matrix ${w.suffix} ${n}` }),
+    expect: { none: 401, lead: 201, partner: 403, otherPartner: 403, finance: 201, lenderFinance: 403 },
+  },
+  'GET /v1/calendars/{calendar}': { path: () => '/v1/calendars/CN', expect: anyReader },
   'GET /v1/applications/{applicationId}': { path: (_w, _l, _n, a) => `/v1/applications/${a}`, expect: ownData },
   'POST /v1/applications/{applicationId}/decisions': {
     path: (_w, _l, _n, a) => `/v1/applications/${a}/decisions`,
@@ -148,7 +155,7 @@ describe('access matrix', () => {
           method,
           token: tokenOf(caller),
           body: probe.body?.(w, i),
-          headers: method === 'POST' ? { 'idempotency-key': uniqueKey('matrix') } : {},
+          headers: method === 'GET' ? {} : { 'idempotency-key': uniqueKey('matrix') },
         });
         expect(res.status, res.text).toBe(probe.expect[caller]);
       });

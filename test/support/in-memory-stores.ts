@@ -21,6 +21,7 @@ import {
   type ApplicationChange,
   type ApplicationRecord,
   type ApplicationStore,
+  type CalendarStore,
   type Clock,
   type ExposureStore,
   type IdempotencyRecord,
@@ -47,6 +48,7 @@ import {
 } from '../../shared/ports/stores.ts';
 import { toJson } from '../../shared/json.ts';
 import { NOW } from './builders.ts';
+import type { LoadedCalendarYear } from '../../shared/domain/calendar.ts';
 
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -98,6 +100,8 @@ export class InMemoryDb {
   readonly riskRuns = new Map<string, RiskRunReport>();
   /** `{programId}#{kind}` */
   readonly programPools = new Map<string, ProgramPool>();
+  /** `{calendar}#{year}#{version}` */
+  readonly calendarYears = new Map<string, LoadedCalendarYear>();
   /** Atomic writes that succeeded. */
   transactions = 0;
 
@@ -189,6 +193,26 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
 
   async put(record: IdempotencyRecord): Promise<void> {
     this.db.transact([this.db.idempotencyItem(record)], () => this.db.idempotency.set(record.scopeKey, copy(record)));
+  }
+}
+
+export class InMemoryCalendarStore implements CalendarStore {
+  /** Reads of loadedYears, for tests of what is read when. */
+  reads = 0;
+  constructor(private readonly db: InMemoryDb) {}
+
+  async loadedYears(calendar: string): Promise<LoadedCalendarYear[]> {
+    this.reads++;
+    return [...this.db.calendarYears.values()].filter((y) => y.calendar === calendar).map(copy);
+  }
+
+  async putYear(year: LoadedCalendarYear, idempotency?: IdempotencyRecord): Promise<void> {
+    const key = `${year.calendar}#${year.year}#${year.version}`;
+    const guards = [...(idempotency ? [this.db.idempotencyItem(idempotency)] : []), { entity: 'calendar-year', fails: this.db.calendarYears.has(key) }];
+    this.db.transact(guards, () => {
+      if (idempotency) this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
+      this.db.calendarYears.set(key, copy(year));
+    });
   }
 }
 
@@ -684,6 +708,7 @@ export function createInMemoryStores(at: string = NOW) {
     repayments: new InMemoryRepaymentStore(db),
     riskRuns: new InMemoryRiskRunStore(db),
     programPools: new InMemoryProgramPoolStore(db),
+    calendars: new InMemoryCalendarStore(db),
     workflow: new RecordingWorkflowStarter(),
     review: new RecordingWorkflowStarter('arn:aws:states:cn-north-1:123456789012:stateMachine:JointReview'),
     tasks: new RecordingTaskResumer(),

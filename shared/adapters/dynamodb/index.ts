@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
+import { DynamoCalendarStore } from './calendar-store.ts';
 import { DynamoProgramPoolStore, DynamoRepaymentStore } from './repayment-store.ts';
 import { DynamoSettlementStore } from './settlement-store.ts';
 import { DynamoIdempotencyStore, DynamoRiskRunStore, DynamoLedgerCheckStore, DynamoLedgerStore, DynamoLenderStore, DynamoLoanStore, DynamoProgramStore } from './stores.ts';
@@ -23,6 +24,7 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     riskRuns: new DynamoRiskRunStore(doc, tables),
     programPools: new DynamoProgramPoolStore(doc, tables),
     settlements: new DynamoSettlementStore(doc, tables),
+    calendars: new DynamoCalendarStore(doc, tables),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

@@ -90,6 +90,27 @@ describe('cron expressions', () => {
     expect(next('cron(30 1 * * ? *)', 'America/New_York', '2026-11-01T06:00:00Z')).toBe('2026-11-02T06:30:00.000Z');
   });
 
+  it('reads L alone in the day of week as Saturday, as AWS does', () => {
+    // 2026-11-07 is a Saturday.
+    expect(series('cron(0 8 ? * L *)', 'UTC', '2026-11-02T00:00:00Z', 2)).toEqual(['2026-11-07T08:00:00.000Z', '2026-11-14T08:00:00.000Z']);
+  });
+
+  it('fires an interval expression once per wall time through the repeated hour, and skips its times in the gap', () => {
+    // 01:00 and 01:30 each happened twice in New York on 2026-11-01; each fires at its first occurrence only.
+    expect(series('cron(0,30 1 * * ? *)', 'America/New_York', '2026-10-31T12:00:00Z', 4)).toEqual([
+      '2026-11-01T05:00:00.000Z',
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-02T06:00:00.000Z',
+      '2026-11-02T06:30:00.000Z',
+    ]);
+    // 02:00-02:59 did not happen on 2026-03-08: */20 resumes at 03:00.
+    expect(series('cron(*/20 2-3 * * ? *)', 'America/New_York', '2026-03-08T06:50:00Z', 3)).toEqual([
+      '2026-03-08T07:00:00.000Z',
+      '2026-03-08T07:20:00.000Z',
+      '2026-03-08T07:40:00.000Z',
+    ]);
+  });
+
   it('ends after the last year of the expression', () => {
     expect(next('cron(0 0 1 1 ? 2027)', 'UTC', '2027-01-01T00:00:00Z')).toBeUndefined();
   });
@@ -98,7 +119,7 @@ describe('cron expressions', () => {
     expect(() => parseCron('0 1 * * *')).toThrow(/six fields/);
     expect(() => parseCron('0 1 * * * *')).toThrow(/exactly one of day-of-month and day-of-week/);
     expect(() => parseCron('0 1 ? * ? *')).toThrow(/exactly one/);
-    expect(() => parseCron('61 1 * * ? *')).toThrow(/minutes: 61/);
+    expect(() => parseCron('61 1 * * ? *')).toThrow(/cron\(61 1 \* \* \? \*\): .*minute: 61/);
     expect(() => parseCron('0 1 ? * FUNDAY *')).toThrow(ScheduleExpressionError);
     expect(() => parseScheduleExpression('every day')).toThrow(/cron\(\.\.\.\), rate\(\.\.\.\) or at\(\.\.\.\)/);
     expect(() => nextFireTime('cron(0 1 * * ? *)', 'Mars/Olympus', new Date())).toThrow(/Unknown time zone/);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Lender } from '../../../../shared/domain/lender.ts';
 import type { Program } from '../../../../shared/domain/program.ts';
-import { CachedLenders, CachedPrograms, referenceCacheTtlMs, withCachedReferences } from '../../../../shared/adapters/reference-cache.ts';
-import type { IdempotencyRecord, LenderStore, ProgramStore } from '../../../../shared/ports/stores.ts';
+import { CachedCalendars, CachedLenders, CachedPrograms, referenceCacheTtlMs, withCachedReferences } from '../../../../shared/adapters/reference-cache.ts';
+import { WriteConflict, type IdempotencyRecord, type LenderStore, type ProgramStore } from '../../../../shared/ports/stores.ts';
+import { createInMemoryStores } from '../../../support/in-memory-stores.ts';
+import { loadedYear } from '../../../support/calendar-years.ts';
 import { PARTNER_A, PROGRAM_ID, aLeadLender, aPartnerLender, aProgram } from '../../../support/builders.ts';
 
 class CountingPrograms implements ProgramStore {
@@ -86,5 +88,45 @@ describe('withCachedReferences', () => {
     expect(withCachedReferences(stores, 0)).toBe(stores);
     expect(withCachedReferences(stores, 5).programs).toBeInstanceOf(CachedPrograms);
     expect([referenceCacheTtlMs({}), referenceCacheTtlMs({ REFERENCE_CACHE_TTL_MS: '0' }), referenceCacheTtlMs({ REFERENCE_CACHE_TTL_MS: 'x' })]).toEqual([60_000, 0, 0]);
+  });
+});
+
+describe('CachedCalendars', () => {
+  function counting() {
+    const stores = createInMemoryStores();
+    return { stores, cached: new CachedCalendars(stores.calendars, 60_000, () => now) };
+  }
+  let now = 0;
+
+  it('reads a calendar once per TTL, handing out the same years; a year loaded elsewhere is seen once the TTL is up', async () => {
+    now = 0;
+    const { stores, cached } = counting();
+    const first = await cached.loadedYears('CN');
+    expect(await cached.loadedYears('CN')).toBe(first);
+    expect(stores.calendars.reads).toBe(1);
+
+    await stores.calendars.putYear(loadedYear());
+    now = 59_999;
+    expect(await cached.loadedYears('CN')).toEqual([]);
+    now = 60_000;
+    expect((await cached.loadedYears('CN')).map((y) => y.year)).toEqual([2027]);
+    expect(stores.calendars.reads).toBe(2);
+  });
+
+  it('sees its own write at once, and reads again after a write that lost', async () => {
+    now = 0;
+    const { stores, cached } = counting();
+    expect(await cached.loadedYears('CN')).toEqual([]);
+    await cached.putYear(loadedYear());
+    expect((await cached.loadedYears('CN')).map((y) => y.version)).toEqual([1]);
+    await expect(cached.putYear(loadedYear())).rejects.toThrow(WriteConflict);
+    await cached.loadedYears('CN');
+    expect(stores.calendars.reads).toBe(3);
+  });
+
+  it('is what withCachedReferences puts in front of a calendar store', () => {
+    const stores = { programs: new CountingPrograms([]), lenders: new CountingLenders([]), calendars: createInMemoryStores().calendars };
+    expect(withCachedReferences(stores, 5).calendars).toBeInstanceOf(CachedCalendars);
+    expect(withCachedReferences(stores, 0).calendars).toBe(stores.calendars);
   });
 });

@@ -5,12 +5,12 @@ describe('ROUTES', () => {
   it('holds each route once, each operation id once, all under /v1', () => {
     expect(new Set(ROUTES.map((r) => r.routeKey)).size).toBe(ROUTES.length);
     expect(new Set(ROUTES.map((r) => r.operationId)).size).toBe(ROUTES.length);
-    for (const route of ROUTES) expect(route.routeKey).toMatch(/^(GET|POST) \/v1\//);
+    for (const route of ROUTES) expect(route.routeKey).toMatch(/^(GET|POST|PUT) \/v1\//);
   });
 
-  it('makes every POST an idempotent write with a request schema, keyed by a header or by a business id in its body, and no GET', () => {
+  it('makes every POST and PUT an idempotent write with a request schema, keyed by a header or by a business id in its body, and no GET', () => {
     for (const route of ROUTES as readonly RouteSpec[]) {
-      const post = route.routeKey.startsWith('POST ');
+      const post = !route.routeKey.startsWith('GET ');
       expect(route.idempotent || route.keyInBody !== undefined, route.routeKey).toBe(post);
       expect(route.idempotent && route.keyInBody !== undefined, route.routeKey).toBe(false);
       expect('requestSchema' in route).toBe(post);
@@ -24,6 +24,8 @@ describe('ROUTES', () => {
     expect(routeSpec('POST /v1/programs')?.roles).toEqual(['LEAD']);
     expect(routeSpec('POST /v1/loans')?.roles).toEqual(['LEAD']);
     expect(routeSpec('POST /v1/ledger-checks')?.roles).toEqual(['LEAD', 'FINANCE']);
+    expect(routeSpec('PUT /v1/calendars/{calendar}/years/{year}')?.roles).toEqual(['LEAD', 'FINANCE']);
+    expect(routeSpec('GET /v1/calendars/{calendar}')?.roles).toEqual(['LEAD', 'PARTNER', 'FINANCE']);
     expect(routeSpec('GET /v1/openapi.json')?.roles).toEqual([]);
     expect(routeSpec('GET /v1/loans/{loanId}')?.roles).toEqual(['LEAD', 'PARTNER', 'FINANCE']);
   });
@@ -43,6 +45,7 @@ describe('ROUTES', () => {
   it('answers the success status of each write', () => {
     expect(routeSpec('POST /v1/loans')?.successStatus).toBe(201);
     expect(routeSpec('POST /v1/ledger-checks')?.successStatus).toBe(202);
+    expect(routeSpec('PUT /v1/calendars/{calendar}/years/{year}')?.successStatus).toBe(201);
   });
 
   it('finds nothing for an unknown route key', () => {

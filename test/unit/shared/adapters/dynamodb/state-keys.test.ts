@@ -3,7 +3,15 @@ import fc from 'fast-check';
 import { LOAN_SHARDS, loanShard, stateKeys } from '../../../../../shared/adapters/dynamodb/state-keys.ts';
 import { QUOTA_SHARDS } from '../../../../../shared/domain/exposure.ts';
 
-describe('stateKeys (docs/access-patterns.md S1-S9)', () => {
+describe('stateKeys (docs/access-patterns.md S1-S23)', () => {
+  it('S23 calendar years, one item per version, sorted by year then version', () => {
+    expect(stateKeys.calendarYear('CN', 2027, 3)).toEqual({ pk: 'CALENDAR#CN', sk: 'YEAR#2027#V#000003' });
+    expect(stateKeys.calendarPartition('CN')).toBe('CALENDAR#CN');
+    expect(stateKeys.calendarYearPrefix).toBe('YEAR#');
+    expect(stateKeys.calendarYear('CN', 2027, 9).sk < stateKeys.calendarYear('CN', 2027, 10).sk).toBe(true);
+    expect(stateKeys.calendarYear('CN', 2027, 999).sk < stateKeys.calendarYear('CN', 2028, 1).sk).toBe(true);
+  });
+
   it('S1/S2 lenders', () => {
     expect(stateKeys.lender('PARTNER-A')).toEqual({ pk: 'LENDER#PARTNER-A', sk: 'LENDER' });
     expect(stateKeys.lenderIndex('PARTNER-A')).toEqual({ gsi1pk: 'LENDERS', gsi1sk: 'PARTNER-A' });

@@ -1,0 +1,29 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
+import { calendarPath, calendarQuery, calendarYearPath, type LoadCalendarYearRequest } from '../../shared/contracts/schemas.ts';
+import { describeCalendar, loadCalendarYear } from '../../shared/use-cases/calendars.ts';
+
+const logger = new Logger();
+const stores = createStores(createDocumentClient(), tablesFromEnv());
+const deps = { ...stores, clock: systemClock };
+
+export const handler = apiHandler(
+  {
+    'PUT /v1/calendars/{calendar}/years/{year}': (req) => {
+      const { calendar, year } = validate(calendarYearPath, platformOnly(req, 'calendars').pathParameters);
+      // The year is in the path, not the body: the same key and body for another year is another request.
+      const keyed = { ...req, rawBody: { calendar, year, body: req.rawBody } };
+      return idempotentWrite(keyed, deps, async (seal, now) => {
+        await loadCalendarYear(deps, { calendar, year, ...(req.body as LoadCalendarYearRequest) }, callerOf(req).clientId, seal, now);
+      });
+    },
+    'GET /v1/calendars/{calendar}': async (req) => {
+      const { year } = validate(calendarQuery, req.query);
+      return { statusCode: 200, body: await describeCalendar(deps, validate(calendarPath, req.pathParameters).calendar, year ?? null) };
+    },
+  },
+  logger,
+);
