@@ -48,6 +48,8 @@ export interface StageConfig {
   readonly ledgerCheck: LedgerCheckSettings;
   /** The daily risk update: the same shards, its own schedule. */
   readonly riskUpdate: LedgerCheckSettings;
+  /** The daily settlement, after the programs' cut-off; it gathers the date index's 16 shards. */
+  readonly settlement: Omit<LedgerCheckSettings, 'shardCount'>;
   readonly reviewWorkflows: ReviewWorkflowSettings;
   /** A collection batch: how many loans' groups are booked side by side. */
   readonly repaymentBatch: { readonly maxConcurrency: number };
@@ -124,6 +126,12 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
       scheduleExpression: 'cron(30 0 * * ? *)',
       timeZone: PLATFORM_ZONE,
       shardCount: 16,
+      maxConcurrency: 4,
+    },
+    settlement: {
+      // 23:00 every day in Beijing time, after the default 22:00 cut-off: settles the day that closed.
+      scheduleExpression: 'cron(0 23 * * ? *)',
+      timeZone: PLATFORM_ZONE,
       maxConcurrency: 4,
     },
     reviewWorkflows: {

@@ -11,6 +11,8 @@
  *     Loads a newly published year of a calendar (docs/calendar.md) as its next version.
  *   npm run colend -- calendar show CN [--year 2026] [--api <url>] [--token <jwt>]
  *     The years the calendar covers and where each comes from; with --year, that year's days.
+ *   npm run colend -- settle --date YYYY-MM-DD [--restart] [--api <url>] [--token <jwt>]
+ *     Settles a business date (docs/settlement.md), waits for the run and prints its instructions and files.
  * Exit status: 0 when all is well, 1 when differences or refused lines were found, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
@@ -18,6 +20,7 @@ import { verifyLedger } from './ledger-verify.ts';
 import { formatImportReport, importCollections } from './import-collections.ts';
 import { formatProfitReport, lenderProfitReport } from './profit.ts';
 import { formatLoad, formatShow, loadCalendarFile, showCalendar } from './calendar.ts';
+import { formatSettle, settle } from './settle.ts';
 
 const USAGE = [
   'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
@@ -25,6 +28,7 @@ const USAGE = [
   '       colend import-collections <file> [--api <url>] [--token <jwt>]   (defaults: COLEND_API_URL, COLEND_TOKEN)',
   '       colend calendar load <file.json> --calendar <id> --year YYYY [--api <url>] [--token <jwt>]',
   '       colend calendar show <id> [--year YYYY] [--api <url>] [--token <jwt>]',
+  '       colend settle --date YYYY-MM-DD [--restart] [--api <url>] [--token <jwt>]',
 ].join('\n');
 
 const OPTIONS = {
@@ -36,12 +40,15 @@ const OPTIONS = {
   month: { type: 'string' },
   calendar: { type: 'string' },
   year: { type: 'string' },
+  date: { type: 'string' },
+  restart: { type: 'boolean' },
 } as const;
 
-type Values = { [K in keyof typeof OPTIONS]?: string };
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** The options each command takes; any other is a usage error. */
-const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show', readonly (keyof typeof OPTIONS)[]>> = {
+const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle', readonly (keyof typeof OPTIONS)[]>> = {
+  settle: ['api', 'token', 'date', 'restart'],
   'ledger verify': ['endpoint', 'ledger-table', 'state-table'],
   profit: ['endpoint', 'ledger-table', 'state-table', 'month'],
   'import-collections': ['api', 'token'],
@@ -69,7 +76,9 @@ async function main(argv: string[]): Promise<number> {
         ? positionals[0]
         : positionals[0] === 'calendar' && (positionals[1] === 'load' || positionals[1] === 'show') && positionals.length === 3
           ? (`calendar ${positionals[1]}` as const)
-          : null;
+          : positionals.join(' ') === 'settle'
+            ? 'settle'
+            : null;
   if (command === null) return usage();
   const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
   if (foreign.length > 0) return usage(`${command} does not take ${foreign.map((name) => `--${name}`).join(', ')}`);
@@ -77,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'profit') return profit(positionals[1] as string, values);
   if (command === 'calendar load') return calendarLoad(positionals[2] as string, values);
   if (command === 'calendar show') return calendarShow(positionals[2] as string, values);
+  if (command === 'settle') return settleDate(values);
   return importCollectionFile(positionals[1] as string, values);
 }
 
@@ -106,6 +116,15 @@ async function calendarShow(calendar: string, values: Values): Promise<number> {
   const answer = await showCalendar({ ...api, calendar, ...(values.year === undefined ? {} : { year: Number(values.year) }) });
   for (const line of formatShow(answer)) console.log(line);
   return answer.status === 200 ? 0 : 1;
+}
+
+async function settleDate(values: Values): Promise<number> {
+  if (values.date === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) return usage('--date YYYY-MM-DD is required');
+  const api = apiOptions(values);
+  if (typeof api === 'string') return usage(api);
+  const answer = await settle({ ...api, businessDate: values.date, restart: values.restart === true });
+  for (const line of formatSettle(values.date, answer)) console.log(line);
+  return answer.view?.run.status === 'SETTLED' ? 0 : 1;
 }
 
 /** Where the tables are: an endpoint (local credentials then) and their names, if given. */

@@ -3,6 +3,7 @@ import type { CfnTable, ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -99,6 +100,27 @@ export class ColendFunction extends NodejsFunction {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
     });
+  }
+
+  /**
+   * Grants access to the settlement files: reading (objects and the listing of a lender's date),
+   * or reading and putting new objects; never deleting (a put of an existing key adds a version).
+   */
+  grantFiles(bucket: IBucket, access: 'read' | 'readWrite'): void {
+    bucket.grantRead(this);
+    if (access === 'readWrite') bucket.grantPut(this);
+    const bucketLogicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnBucket);
+    const role = this.role ?? this;
+    const findings: [string, string][] = [
+      ['Action::s3:GetObject*', 'Reads the settlement files of the bucket (objects and their versions); only that bucket.'],
+      ['Action::s3:GetBucket*', "Reads the files bucket's own settings that listing and versioned reads need; only that bucket."],
+      ['Action::s3:List*', "Lists a lender's files of a date; only the files bucket."],
+      [`Resource::<${bucketLogicalId}.Arn>/*`, 'Files are keyed by lender and date (statements/{lender}/{date}/...), known only at run time; the grant covers only the files bucket.'],
+      ...(access === 'readWrite' ? [['Action::s3:Abort*', 'A large file is written in parts; an interrupted upload is aborted. Only the files bucket.'] as [string, string]] : []),
+    ];
+    for (const [id, reason] of findings) {
+      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${id}]`, reason });
+    }
   }
 
   /** Grants item access to a table and its indexes (queries on gsi1 need the index ARN). */

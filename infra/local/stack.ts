@@ -1,5 +1,7 @@
 import { startDynamoDbMeter, type DynamoDbCounts } from './dynamodb-meter.ts';
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -58,6 +60,8 @@ export interface LocalStackOptions {
   loadModule?: ModuleLoader;
   /** Route handlers' DynamoDB calls through a counting proxy (benchmarks). */
   meterDynamoDb?: boolean;
+  /** Where the files S3 holds in AWS are kept: `<persistDir>/files` when persisting, a new temporary folder otherwise. */
+  filesDir?: string;
 }
 
 export interface LocalStack {
@@ -71,6 +75,8 @@ export interface LocalStack {
   /** Every event put on the local buses, in order. */
   readonly events: LocalEventBus;
   readonly template: CfnTemplate;
+  /** The folder that stands in for the files bucket (settlement files, statements). */
+  readonly filesDir: string;
   readonly scheduler: LocalScheduler;
   readonly stepFunctions: StepFunctionsRuntime;
   readonly functions: FunctionHost;
@@ -188,6 +194,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const eventsEndpoint: EventsEndpoint = await startEventsEndpoint(events, { log });
     cleanups.push(() => eventsEndpoint.close());
     const meter = options.meterDynamoDb ? await startDynamoDbMeter(dynamo.endpoint) : null;
+    const filesDir = options.filesDir ?? (options.persistDir ? join(options.persistDir, 'files') : await mkdtemp(join(tmpdir(), 'colend-files-')));
+    await mkdir(filesDir, { recursive: true });
+    if (options.filesDir === undefined && options.persistDir === undefined) cleanups.push(() => rm(filesDir, { recursive: true, force: true }));
     if (meter) cleanups.push(() => meter.close());
     const restoreEnvironment = applyEnvironment(
       functions.environment({
@@ -198,6 +207,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         AWS_ENDPOINT_URL_DYNAMODB: meter?.endpoint ?? dynamo.endpoint,
         AWS_ENDPOINT_URL_SFN: sfnEndpoint.endpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint.endpoint,
+        FILES_DIR: filesDir,
       }),
     );
     cleanups.push(restoreEnvironment);
@@ -260,6 +270,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       eventsEndpoint: eventsEndpoint.endpoint,
       events,
       template,
+      filesDir,
       scheduler,
       stepFunctions,
       functions,

@@ -1,4 +1,5 @@
-import { CfnOutput, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import type { StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -17,6 +18,7 @@ import { Construct } from 'constructs';
 import { disbursementDefinition } from '../../workflows/disbursement/definition.ts';
 import { repaymentBatchDefinition } from '../../workflows/repayment-batch/definition.ts';
 import { riskUpdateDefinition } from '../../workflows/risk-update/definition.ts';
+import { settlementDefinition } from '../../workflows/settlement/definition.ts';
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { jointReviewDefinition } from '../../workflows/joint-review/definition.ts';
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
@@ -37,7 +39,9 @@ export const ENV = {
   jointReviewStateMachineArn: 'JOINT_REVIEW_STATE_MACHINE_ARN',
   repaymentBatchStateMachineArn: 'REPAYMENT_BATCH_STATE_MACHINE_ARN',
   riskUpdateStateMachineArn: 'RISK_UPDATE_STATE_MACHINE_ARN',
+  settlementStateMachineArn: 'SETTLEMENT_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
+  filesBucket: 'FILES_BUCKET',
 } as const;
 
 /** The functions behind Task states of the workflows. */
@@ -51,12 +55,13 @@ export type WorkflowFunctionName =
   | 'repayment-batch'
   | 'repayment-book'
   | 'repayment-publish'
-  | 'risk-steps';
+  | 'risk-steps'
+  | 'settlement-steps';
 
 export type FunctionName = ApiFunctionName | WorkflowFunctionName;
 
 /** The workflows an API function may start; it gets the ARN in its environment. */
-type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate';
+type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate' | 'settlement';
 
 interface FunctionSpec {
   /** Construct id; never renamed once deployed. */
@@ -70,6 +75,8 @@ interface FunctionSpec {
   readonly answersReviewTasks?: boolean;
   /** Publishes Colend's events to the event bus (EVENT_BUS_NAME). */
   readonly publishesEvents?: boolean;
+  /** The settlement files (statements, partner files): read, or read and written. */
+  readonly files?: 'read' | 'readWrite';
   readonly timeout?: Duration;
 }
 
@@ -168,6 +175,21 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     ledgerTable: 'readWrite',
     timeout: Duration.minutes(5),
   },
+  settlements: {
+    id: 'SettlementsFunction',
+    description: 'Settlement API: start a run, read it, record executed transfers, serve statements',
+    stateTable: 'readWrite',
+    starts: 'settlement',
+    files: 'read',
+  },
+  'settlement-steps': {
+    id: 'SettlementStepsFunction',
+    description: 'Daily settlement steps: open the run, gather a shard, instruct, write the files, close',
+    stateTable: 'readWrite',
+    ledgerTable: 'read',
+    files: 'readWrite',
+    timeout: Duration.minutes(15),
+  },
   'disbursement-book': {
     id: 'DisbursementBookFunction',
     description: 'Books a disbursed loan from its funding plan',
@@ -193,6 +215,9 @@ export class ColendStack extends Stack {
   /** What the stream's publishing could not put on the bus after its retries. */
   readonly publishDeadLetters: Queue;
   readonly riskUpdate: ColendWorkflow;
+  readonly settlement: ColendWorkflow;
+  /** Settlement files: versioned, each object locked against deletion once written. */
+  readonly filesBucket: Bucket;
   readonly jointReview: ColendWorkflow;
   readonly eventBus: EventBus;
   readonly identity: Identity;
@@ -200,6 +225,7 @@ export class ColendStack extends Stack {
   readonly apiStage: HttpStage;
   readonly dailyLedgerCheck: Schedule;
   readonly dailyRiskUpdate: Schedule;
+  readonly dailySettlement: Schedule;
 
   constructor(scope: Construct, id: string, props: ColendStackProps) {
     super(scope, id, {
@@ -211,6 +237,20 @@ export class ColendStack extends Stack {
     // Its stream carries every committed change of a loan's book to the event bus.
     this.ledgerTable = new ColendTable(this, 'LedgerTable', { stream: StreamViewType.NEW_AND_OLD_IMAGES });
     this.stateTable = new ColendTable(this, 'StateTable');
+    this.filesBucket = new Bucket(this, 'FilesBucket', {
+      versioned: true,
+      objectLockEnabled: true,
+      // A settled date's files are kept: a re-run adds a version, no version can be deleted for 5 years.
+      objectLockDefaultRetention: ObjectLockRetention.governance(Duration.days(5 * 365)),
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: BucketEncryption.S3_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.filesBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Every object is written by the settlement function and read through the API, whose access log records each request with its client; object versions and object lock keep every file as written.',
+    });
     // Holds its physical name from the construct path: AWS::Events::EventBus requires a Name.
     this.eventBus = new EventBus(this, 'EventBus', { description: "Colend's business events (source colend)" });
 
@@ -278,11 +318,20 @@ export class ColendStack extends Stack {
       logRetention: props.config.logRetention,
     });
 
+    const settlementSteps = addFunction('settlement-steps');
+    this.settlement = new ColendWorkflow(this, 'SettlementStateMachine', {
+      description: 'Daily settlement: open the run of the date, gather every shard, instruct, write the files, close',
+      definition: settlementDefinition(new Construct(this, 'Settlement'), { settlementSteps, maxConcurrency: props.config.settlement.maxConcurrency }),
+      invokedFunctions: [settlementSteps],
+      logRetention: props.config.logRetention,
+    });
+
     const startable: Record<StartedWorkflow, { workflow: ColendWorkflow; variable: string }> = {
       ledgerCheck: { workflow: this.ledgerCheck, variable: ENV.ledgerCheckStateMachineArn },
       jointReview: { workflow: this.jointReview, variable: ENV.jointReviewStateMachineArn },
       repaymentBatch: { workflow: this.repaymentBatch, variable: ENV.repaymentBatchStateMachineArn },
       riskUpdate: { workflow: this.riskUpdate, variable: ENV.riskUpdateStateMachineArn },
+      settlement: { workflow: this.settlement, variable: ENV.settlementStateMachineArn },
     };
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       if (functions.has(name)) continue;
@@ -306,6 +355,7 @@ export class ColendStack extends Stack {
     [this.api, this.apiStage] = this.createApi();
     this.dailyLedgerCheck = this.createDailySchedule('DailyLedgerCheck', 'Starts the ledger check of the business date that has just closed', this.ledgerCheck, this.config.ledgerCheck);
     this.dailyRiskUpdate = this.createDailySchedule('DailyRiskUpdate', 'Starts the risk update of the business date that has just closed', this.riskUpdate, this.config.riskUpdate);
+    this.dailySettlement = this.createDailySchedule('DailySettlement', "Starts the settlement of the business date whose cut-off has just passed", this.settlement, this.config.settlement);
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url });
     new CfnOutput(this, 'TokenEndpoint', { value: this.identity.tokenEndpoint });
@@ -315,6 +365,8 @@ export class ColendStack extends Stack {
     new CfnOutput(this, 'DisbursementStateMachineArn', { value: this.disbursement.stateMachineArn });
     new CfnOutput(this, 'RepaymentBatchStateMachineArn', { value: this.repaymentBatch.stateMachineArn });
     new CfnOutput(this, 'RiskUpdateStateMachineArn', { value: this.riskUpdate.stateMachineArn });
+    new CfnOutput(this, 'SettlementStateMachineArn', { value: this.settlement.stateMachineArn });
+    new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
   }
 
@@ -335,12 +387,14 @@ export class ColendStack extends Stack {
         [ENV.ledgerTable]: this.ledgerTable.tableName,
         [ENV.stateTable]: this.stateTable.tableName,
         ...(spec.publishesEvents === true ? { [ENV.eventBusName]: this.eventBus.eventBusName } : {}),
+        ...(spec.files !== undefined ? { [ENV.filesBucket]: this.filesBucket.bucketName } : {}),
         ...extraEnvironment,
       },
     });
     if (spec.stateTable !== undefined) fn.grantTable(this.stateTable, spec.stateTable);
     if (spec.ledgerTable !== undefined) fn.grantTable(this.ledgerTable, spec.ledgerTable);
     if (spec.publishesEvents === true) this.eventBus.grantPutEventsTo(fn);
+    if (spec.files !== undefined) fn.grantFiles(this.filesBucket, spec.files);
     return fn;
   }
 

@@ -263,6 +263,19 @@ export const startRiskUpdateRequest = businessDateRequest;
 
 export const businessDatePath = z.object({ businessDate: isoDate });
 
+/** `POST /v1/settlement-runs`: the date to settle; `restart` runs a date whose run stopped midway again. */
+export const startSettlementRequest = z.strictObject({ businessDate: isoDate, restart: z.boolean().optional() });
+export type StartSettlementRequest = z.output<typeof startSettlementRequest>;
+
+export const instructionPath = z.object({ businessDate: isoDate, instructionId: z.string().regex(/^SI-[A-Za-z0-9_.:-]{1,200}$/, 'an instruction id SI-...') });
+
+/** The bank's confirmation of an executed transfer. */
+export const executedRequest = z.strictObject({ bankReference: z.string().regex(/^[A-Za-z0-9_.:/-]{1,64}$/, "1-64 letters, digits, '_', '.', ':', '/' or '-'"), executedAt: z.iso.datetime({ offset: true }) });
+export type ExecutedRequest = z.output<typeof executedRequest>;
+
+export const statementsPath = z.object({ lenderId: id, businessDate: isoDate });
+export const statementFilePath = z.object({ lenderId: id, businessDate: isoDate, fileName: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'a file name') });
+
 export const profitQuery = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM') });
 
 export const versionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });

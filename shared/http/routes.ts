@@ -16,6 +16,8 @@ import {
   transferRequest,
   writeOffRequest,
   startLedgerCheckRequest,
+  startSettlementRequest,
+  executedRequest,
   startRiskUpdateRequest,
   versionQuery,
 } from '../contracts/schemas.ts';
@@ -27,7 +29,7 @@ import {
  * read this one list.
  */
 /** The function folders behind the HTTP API (docs/architecture.md, Functions and routes). */
-export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates' | 'calendars';
+export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates' | 'calendars' | 'settlements';
 
 export interface RouteSpec {
   readonly routeKey: string;
@@ -75,6 +77,11 @@ export const ROUTES = [
   { routeKey: 'POST /v1/ledger-checks', function: 'ledger-checks', operationId: 'startLedgerCheck', summary: 'Start the ledger check of a business date', roles: ['LEAD', 'FINANCE'], requestSchema: startLedgerCheckRequest, idempotent: true, successStatus: 202 },
   { routeKey: 'GET /v1/ledger-checks/{businessDate}', function: 'ledger-checks', operationId: 'getLedgerCheck', summary: 'The ledger check report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/risk-updates', function: 'risk-updates', operationId: 'startRiskUpdate', summary: 'Run the daily risk update of a business date again (DPD, class, compensation, write-off)', roles: ['LEAD', 'FINANCE'], requestSchema: startRiskUpdateRequest, idempotent: true, successStatus: 202 },
+  { routeKey: 'POST /v1/settlement-runs', function: 'settlements', operationId: 'startSettlement', summary: 'Settle a business date (again): instructions, files, statements; the schedule does it after each cut-off', roles: ['LEAD', 'FINANCE'], requestSchema: startSettlementRequest, idempotent: true, successStatus: 202 },
+  { routeKey: 'GET /v1/settlement-runs/{businessDate}', function: 'settlements', operationId: 'getSettlementRun', summary: 'The settlement run of a date: status, shards gathered, instructions, files', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed', function: 'settlements', operationId: 'recordInstructionExecuted', summary: "Record the bank's reference of an executed payout instruction (once)", roles: ['LEAD', 'FINANCE'], requestSchema: executedRequest, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/lenders/{lenderId}/statements/{businessDate}', function: 'settlements', operationId: 'listStatements', summary: "A lender's settlement files of a date; a partner sees only its own", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/lenders/{lenderId}/statements/{businessDate}/{fileName}', function: 'settlements', operationId: 'getStatementFile', summary: "One of a lender's settlement files; a partner gets only its own", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'PUT /v1/calendars/{calendar}/years/{year}', function: 'calendars', operationId: 'loadCalendarYear', summary: "Load a newly published year of a calendar (its holidays and worked weekend days) as the year's next version; the platform's lead operations and finance only", roles: ['LEAD', 'FINANCE'], requestSchema: loadCalendarYearRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'GET /v1/calendars/{calendar}', function: 'calendars', operationId: 'getCalendar', summary: 'The years a calendar covers and where each comes from (the package, or a loaded version: by whom, when); ?year=YYYY adds that year\'s business days', roles: ALL, querySchema: calendarQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/risk-updates/{businessDate}', function: 'risk-updates', operationId: 'getRiskUpdate', summary: 'The risk update report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },

@@ -9,6 +9,7 @@ import type { Application } from '../domain/application.ts';
 import type { LenderSchedule, Schedule } from '../domain/schedule.ts';
 import type { BookedItem, BookedLoanEvent, EffectKey, RepaymentLedger } from '../domain/repayment-booking.ts';
 import type { PayoutInstruction, SettlementItem } from '../domain/settlement.ts';
+import type { LoadedCalendarYear } from '../domain/calendar.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
 export interface IdempotencyRecord {
@@ -354,7 +355,7 @@ export interface FileStore {
   get(path: string): Promise<Uint8Array | null>;
   /** Paths under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
-import type { LoadedCalendarYear } from '../domain/calendar.ts';
+}
 
 /** The operator-loaded years of the business calendars (docs/calendar.md). */
 export interface CalendarStore {

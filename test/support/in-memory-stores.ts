@@ -18,6 +18,10 @@ import { compareEvents } from '../../shared/domain/loan-account.ts';
 import { loanShard } from '../../shared/adapters/dynamodb/state-keys.ts';
 import {
   WriteConflict,
+  type SettlementRun,
+  type SettlementShard,
+  type SettlementStore,
+  type StoredInstruction,
   type ApplicationChange,
   type ApplicationRecord,
   type ApplicationStore,
@@ -49,6 +53,7 @@ import {
 import { toJson } from '../../shared/json.ts';
 import { NOW } from './builders.ts';
 import type { LoadedCalendarYear } from '../../shared/domain/calendar.ts';
+import type { PayoutInstruction } from '../../shared/domain/settlement.ts';
 
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -709,6 +714,7 @@ export function createInMemoryStores(at: string = NOW) {
     riskRuns: new InMemoryRiskRunStore(db),
     programPools: new InMemoryProgramPoolStore(db),
     calendars: new InMemoryCalendarStore(db),
+    settlements: new InMemorySettlementStore(),
     workflow: new RecordingWorkflowStarter(),
     review: new RecordingWorkflowStarter('arn:aws:states:cn-north-1:123456789012:stateMachine:JointReview'),
     tasks: new RecordingTaskResumer(),
@@ -746,4 +752,55 @@ export function seedApplication(stores: InMemoryStores, record: ApplicationRecor
 /** A seal as runIdempotent makes it, for calling a use case directly. */
 export function sealFor(scopeKey: string, createdAt: string = NOW, requestHash = 'f'.repeat(64)) {
   return (statusCode: number, body: unknown): IdempotencyRecord => ({ scopeKey, requestHash, statusCode, responseBody: toJson(body), createdAt });
+}
+
+/** Settlement runs, shards and instructions, kept as the adapter keeps them. */
+export class InMemorySettlementStore implements SettlementStore {
+  readonly runs = new Map<string, SettlementRun>();
+  readonly shardItems = new Map<string, SettlementShard>();
+  readonly stored = new Map<string, StoredInstruction>();
+
+  async getRun(businessDate: string): Promise<SettlementRun | null> {
+    const run = this.runs.get(businessDate);
+    return run ? copy(run) : null;
+  }
+
+  async previousRun(businessDate: string): Promise<SettlementRun | null> {
+    const before = [...this.runs.keys()].filter((d) => d < businessDate).sort();
+    return before.length === 0 ? null : this.getRun(before.at(-1)!);
+  }
+
+  async putRun(run: SettlementRun, expectedAttempt: number): Promise<void> {
+    const current = this.runs.get(run.businessDate);
+    if ((current?.attempt ?? 0) !== expectedAttempt) throw new WriteConflict(expectedAttempt === 0 ? 'ALREADY_EXISTS' : 'VERSION', 'settlement-run');
+    this.runs.set(run.businessDate, copy(run));
+  }
+
+  async putShard(shard: SettlementShard): Promise<void> {
+    this.shardItems.set(`${shard.businessDate}#${shard.shard}`, copy(shard));
+  }
+
+  async shards(businessDate: string): Promise<SettlementShard[]> {
+    return [...this.shardItems.values()].filter((s) => s.businessDate === businessDate).sort((a, b) => a.shard - b.shard).map(copy);
+  }
+
+  async putInstructions(instructions: readonly PayoutInstruction[]): Promise<StoredInstruction[]> {
+    return instructions.map((i) => {
+      const key = `${i.businessDate}#${i.instructionId}`;
+      if (!this.stored.has(key)) this.stored.set(key, copy({ ...i, executed: null }));
+      return copy(this.stored.get(key)!);
+    });
+  }
+
+  async instructions(businessDate: string): Promise<StoredInstruction[]> {
+    return [...this.stored.values()].filter((i) => i.businessDate === businessDate).sort((a, b) => (a.instructionId < b.instructionId ? -1 : 1)).map(copy);
+  }
+
+  async recordExecution(businessDate: string, instructionId: string, executed: NonNullable<StoredInstruction['executed']>): Promise<StoredInstruction> {
+    const key = `${businessDate}#${instructionId}`;
+    const current = this.stored.get(key);
+    if (current === undefined || current.executed !== null) throw new WriteConflict('ALREADY_EXISTS', 'instruction-execution');
+    this.stored.set(key, { ...current, executed: { ...executed } });
+    return copy(this.stored.get(key)!);
+  }
 }

@@ -1,0 +1,22 @@
+import middy from '@middy/core';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { LOAN_SHARDS } from '../../shared/adapters/dynamodb/state-keys.ts';
+import { fileStoreFromEnv } from '../../shared/adapters/files/index.ts';
+import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
+import { validate } from '../../shared/contracts/validate.ts';
+import { businessCalendar } from '../../shared/use-cases/calendars.ts';
+import { settlementStepInput } from './schema.ts';
+import { runSettlementStep } from './use-case.ts';
+
+const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv()));
+const deps = {
+  ...stores,
+  files: fileStoreFromEnv(),
+  clock: systemClock,
+  calendar: (id: string) => businessCalendar(stores, id),
+  // The date index's shards: every shard of the loans is gathered.
+  shardCount: LOAN_SHARDS,
+};
+
+export const handler = middy<unknown, unknown>().handler((event) => runSettlementStep(deps, validate(settlementStepInput, event)));

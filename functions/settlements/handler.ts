@@ -1,0 +1,40 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { fileStoreFromEnv } from '../../shared/adapters/files/index.ts';
+import { StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
+import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
+import { businessDatePath, instructionPath, statementFilePath, statementsPath, type ExecutedRequest, type StartSettlementRequest } from '../../shared/contracts/schemas.ts';
+import { executionRecorded, lenderStatementFile, lenderStatements, runView, startSettlement } from './use-case.ts';
+
+const logger = new Logger();
+const stores = createStores(createDocumentClient(), tablesFromEnv());
+const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.SETTLEMENT_STATE_MACHINE_ARN ?? '');
+const deps = { ...stores, workflow, files: fileStoreFromEnv(), clock: systemClock };
+
+export const handler = apiHandler(
+  {
+    'POST /v1/settlement-runs': (req) =>
+      idempotentWrite(platformOnly(req, 'settlement runs'), deps, (seal) => startSettlement(deps, req.body as StartSettlementRequest, seal)),
+    'GET /v1/settlement-runs/{businessDate}': async (req) => ({
+      statusCode: 200,
+      body: await runView(deps, validate(businessDatePath, platformOnly(req, 'settlement runs').pathParameters).businessDate),
+    }),
+    'POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed': async (req) => {
+      const { businessDate, instructionId } = validate(instructionPath, platformOnly(req, 'settlement runs').pathParameters);
+      return { statusCode: 200, body: await executionRecorded(deps, businessDate, instructionId, req.body as ExecutedRequest, callerOf(req).clientId) };
+    },
+    'GET /v1/lenders/{lenderId}/statements/{businessDate}': async (req) => {
+      const { lenderId, businessDate } = validate(statementsPath, req.pathParameters);
+      return { statusCode: 200, body: await lenderStatements(deps, callerOf(req), lenderId, businessDate) };
+    },
+    'GET /v1/lenders/{lenderId}/statements/{businessDate}/{fileName}': async (req) => {
+      const { lenderId, businessDate, fileName } = validate(statementFilePath, req.pathParameters);
+      const body = await lenderStatementFile(deps, callerOf(req), lenderId, businessDate, fileName);
+      return { statusCode: 200, body: Buffer.from(body).toString('utf8'), headers: { 'content-type': 'text/plain; charset=utf-8', 'content-disposition': `attachment; filename="${fileName}"` } };
+    },
+  },
+  logger,
+);

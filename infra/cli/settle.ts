@@ -1,0 +1,82 @@
+/**
+ * `colend settle --date T [--restart]`: settles a business date through the API (the same run the
+ * schedule starts), waits for it and prints the run: its status, the entries it settled, each
+ * payout instruction and each lender's files.
+ */
+export interface SettleOptions {
+  readonly apiUrl: string;
+  /** A bearer token of lead operations or the platform's finance team. */
+  readonly token: string;
+  readonly businessDate: string;
+  readonly restart: boolean;
+  readonly fetch?: typeof fetch;
+  /** How often the run is read while it goes (ms). */
+  readonly pollMs?: number;
+  /** How long to wait for the run before giving up (ms). */
+  readonly timeoutMs?: number;
+}
+
+export interface SettleAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+interface RunView {
+  run: { businessDate: string; status: string; attempt: number; entries: number; instructions: number; files: { lenderId: string; name: string; records: number }[]; failure: { code: string; message: string } | null };
+  shardsGathered: number;
+  instructions: { instructionId: string; payer: string; payee: string; amountMinor: string; currency: string; valueDate: string; netted: boolean }[];
+}
+
+async function call(options: SettleOptions, method: 'GET' | 'POST', path: string, body?: unknown, key?: string): Promise<SettleAnswer> {
+  const response = await (options.fetch ?? fetch)(`${options.apiUrl.replace(/\/+$/, '')}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${options.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(key === undefined ? {} : { 'idempotency-key': key }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  try {
+    return { status: response.status, body: JSON.parse(text) as Record<string, unknown> };
+  } catch {
+    return { status: response.status, body: { code: `HTTP_${response.status}`, message: text.slice(0, 500) } };
+  }
+}
+
+/**
+ * Starts the date's next attempt and waits for its end. The request's key is the date and the
+ * attempt it follows, so running the command again after a lost answer starts nothing twice.
+ */
+export async function settle(options: SettleOptions): Promise<{ started: SettleAnswer; view: RunView | null }> {
+  const path = `/v1/settlement-runs/${options.businessDate}`;
+  const before = await call(options, 'GET', path);
+  const after = before.status === 200 ? (before.body as unknown as RunView).run.attempt : 0;
+  const started = await call(options, 'POST', '/v1/settlement-runs', { businessDate: options.businessDate, ...(options.restart ? { restart: true } : {}) }, `settle:${options.businessDate}:after-${after}`);
+  if (started.status !== 202) return { started, view: null };
+  const deadline = Date.now() + (options.timeoutMs ?? 15 * 60_000);
+  for (;;) {
+    const read = await call(options, 'GET', path);
+    const view = read.status === 200 ? (read.body as unknown as RunView) : null;
+    if (view !== null && view.run.attempt > after && view.run.status !== 'RUNNING') return { started, view };
+    if (Date.now() > deadline) return { started, view };
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+  }
+}
+
+export function formatSettle(businessDate: string, answer: { started: SettleAnswer; view: RunView | null }): string[] {
+  if (answer.view === null) {
+    const { code, message } = answer.started.body as { code?: string; message?: string };
+    return [`settlement of ${businessDate} not started: ${answer.started.status} ${code ?? ''} ${message ?? ''}`.trim()];
+  }
+  const { run, instructions } = answer.view;
+  const lines = [`settlement of ${run.businessDate}, attempt ${run.attempt}: ${run.status}${run.failure ? ` (${run.failure.code}: ${run.failure.message})` : ''}`];
+  if (run.status !== 'SETTLED') return lines;
+  lines.push(`entries settled: ${run.entries}, instructions: ${run.instructions}`);
+  for (const i of instructions) lines.push(`  ${i.instructionId}  ${i.payer} -> ${i.payee}  ${i.currency} ${i.amountMinor} (minor units)  value ${i.valueDate}${i.netted ? '  netted' : ''}`);
+  const byLender = new Map<string, string[]>();
+  for (const f of run.files) byLender.set(f.lenderId, [...(byLender.get(f.lenderId) ?? []), `${f.name} (${f.records})`]);
+  for (const [lenderId, files] of byLender) lines.push(`  files of ${lenderId}: ${files.join(', ')}`);
+  return lines;
+}
