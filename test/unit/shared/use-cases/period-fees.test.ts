@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
-import { applyEntry, foldEntries, openPosition, type JournalEntry } from '../../../../shared/domain/ledger.ts';
-import { disbursementEntry, type Loan } from '../../../../shared/domain/loan.ts';
-import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
+import { foldEntries, type JournalEntry } from '../../../../shared/domain/ledger.ts';
+import type { Loan } from '../../../../shared/domain/loan.ts';
 import { bookPeriodFees, type PeriodFeeDeps } from '../../../../shared/use-cases/period-fees.ts';
-import { LEAD_ID, NOW, PARTNER_A, PARTNER_B, aLoan } from '../../../support/builders.ts';
+import { LEAD_ID, PARTNER_A, PARTNER_B, aLoan } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
-import { createInMemoryStores, type InMemoryStores } from '../../../support/in-memory-stores.ts';
+import { createInMemoryStores, seedBookedLoan, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 
 /*
  * The test loan (aLoan): 1,000,000 fen disbursed 2025-03-01, PARTNER-A and PARTNER-B 300,000 each,
@@ -16,16 +15,6 @@ import { createInMemoryStores, type InMemoryStores } from '../../../support/in-m
  */
 
 const AT = '2025-04-02T04:00:00.000Z';
-
-function seedLoan(stores: InMemoryStores, loan: Loan): void {
-  const entry = disbursementEntry(loan, NOW);
-  stores.db.loans.set(loan.loanId, structuredClone(loan));
-  stores.db.entries.set(`${loan.loanId}#${entry.entryId}`, entry);
-  for (const part of loan.fundingPlan) {
-    stores.db.positions.set(`${loan.loanId}#${part.lenderId}`, applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry));
-  }
-  stores.db.repaymentLedgers.set(loan.loanId, { ...emptyLedger(loan.loanId), version: 1 });
-}
 
 function setup(): { stores: InMemoryStores; deps: PeriodFeeDeps; loan: Loan } {
   const stores = createInMemoryStores(AT);
@@ -40,7 +29,7 @@ function setup(): { stores: InMemoryStores; deps: PeriodFeeDeps; loan: Loan } {
       },
     },
   );
-  seedLoan(stores, loan);
+  seedBookedLoan(stores, loan);
   return { stores, loan, deps: { loan: (id) => stores.loans.get(id), repayments: stores.repayments, ledger: stores.ledger, clock: stores.clock } };
 }
 
