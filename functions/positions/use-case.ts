@@ -1,7 +1,7 @@
 import { NotFound } from '../../shared/domain/errors.ts';
 import { canSeeLender, type Principal } from '../../shared/domain/access.ts';
 import { outstandingPrincipalMinor, type Balances } from '../../shared/domain/ledger.ts';
-import { lenderProfit, monthRange, type ProfitReport } from '../../shared/domain/profit.ts';
+import { lenderProfit, periodDays, type ProfitReport } from '../../shared/domain/profit.ts';
 import type { LedgerStore, LenderStore } from '../../shared/ports/stores.ts';
 
 export interface PositionDeps {
@@ -40,12 +40,13 @@ export async function getLenderPositions(deps: PositionDeps, principal: Principa
 const DAYS_IN_FLIGHT = 8;
 
 /**
- * `GET /v1/lenders/{lenderId}/profit?month=YYYY-MM`: what the lender earned and lost in the month,
- * per currency, from its legs of the month's entries (by business date). A lender that only
- * guarantees reports its fee income as guarantee fees.
+ * `GET /v1/lenders/{lenderId}/profit?month=YYYY-MM`: the lender's profit statement of the period
+ * (a month, or a quarter YYYY-Qn), per currency, from its legs of the period's entries (by
+ * business date). A lender that only guarantees reports its fee income as guarantee fees, a
+ * service partner as its share; fees a lender paid to a guarantor are its guarantee cost.
  */
 export async function getLenderProfit(deps: PositionDeps, principal: Principal | null, lenderId: string, month: string): Promise<ProfitReport> {
-  const { days } = monthRange(month);
+  const { days } = periodDays(month);
   const lender = principal === null || canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
   if (!lender) throw new NotFound('lender', lenderId);
   const entries = [];
@@ -53,6 +54,8 @@ export async function getLenderProfit(deps: PositionDeps, principal: Principal |
     const batch = await Promise.all(days.slice(i, i + DAYS_IN_FLIGHT).map((day) => deps.ledger.entriesOfDate(day)));
     entries.push(...batch.flat());
   }
-  const guarantorOnly = lender.roles.includes('GUARANTOR') && !lender.roles.includes('LEAD') && !lender.roles.includes('PARTNER');
-  return lenderProfit(lenderId, month, entries, () => (guarantorOnly ? lenderId : null));
+  const funds = lender.roles.includes('LEAD') || lender.roles.includes('PARTNER');
+  const guarantorOnly = lender.roles.includes('GUARANTOR') && !funds;
+  const guarantors = new Set((await deps.lenders.list()).filter((l) => l.roles.includes('GUARANTOR')).map((l) => l.lenderId));
+  return lenderProfit(lenderId, month, entries, () => (guarantorOnly ? lenderId : null), { guarantors, servicePartner: lender.roles.includes('SERVICE_PARTNER') && !funds });
 }

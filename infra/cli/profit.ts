@@ -36,7 +36,7 @@ export function formatProfitReport(report: ProfitReport): string[] {
   for (const p of report.byCurrency) {
     lines.push(
       `${p.currency}: interest ${major(p.interestIncomeMinor)}, penalty ${major(p.penaltyIncomeMinor)}, fees and spread ${major(p.feeIncomeMinor)}, ` +
-        `guarantee fees ${major(p.guaranteeFeesMinor)}, losses ${major(p.lossesMinor)}, net ${major(p.netMinor)} (${p.loans} loans, ${p.entries} entries)`,
+        `guarantee fees ${major(p.guaranteeFeesMinor)}, service partner share ${major(p.servicePartnerShareMinor)}, fees paid ${major(p.feesPaidMinor)} (guarantee cost ${major(p.guaranteeCostMinor)}), losses ${major(p.lossesMinor)}, net ${major(p.netMinor)} (${p.loans} loans, ${p.entries} entries)`,
     );
   }
   return lines;

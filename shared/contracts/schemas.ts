@@ -74,6 +74,21 @@ const participant = z.strictObject({
   yieldRate: rate.nullable().default(null),
 });
 
+/** A program's fee rule (docs/fees.md). */
+const feeRule = z.strictObject({
+  id,
+  kind: z.enum(['SERVICE', 'GUARANTEE', 'SERVICE_PARTNER_SHARE', 'OTHER']),
+  payee: id,
+  base: z.enum(['OUTSTANDING_PRINCIPAL', 'REPAYMENT_INTEREST', 'FLAT']),
+  rate: rate.nullable().default(null),
+  amountMinor: positiveMinor.nullable().default(null),
+  period: z.enum(['MONTHLY', 'QUARTERLY', 'PER_REPAYMENT']),
+  payer: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('BORROWER') }),
+    z.strictObject({ kind: z.literal('DEDUCTED_FROM_INTEREST'), lenders: z.union([z.literal('ALL_PARTNERS'), z.array(id).min(1).max(20)]) }),
+  ]),
+});
+
 export const createProgramRequest = z.strictObject({
   programId: id,
   name: text(200),
@@ -100,6 +115,7 @@ export const createProgramRequest = z.strictObject({
       serviceFeeRate: rate.nullable().default(null),
       guaranteeFeeRate: rate.nullable().default(null),
       guarantorLenderId: id.nullable().default(null),
+      rules: z.array(feeRule).max(20).optional(),
     })
     .prefault({}),
   lossSharing: z

@@ -23,6 +23,8 @@ type Encoded = [
   compensated: 0 | 1,
   writtenOff: [losses: [string, string][], remaining: string] | null,
   interestOwed: [number: number, buyer: string, seller: string, remaining: string][],
+  /** Present only when borrower fees are owed, so a state without them encodes as before. */
+  feesOwed?: [ruleId: string, owed: string][],
 ];
 
 export function encodeAccountState(state: AccountState): string {
@@ -50,13 +52,14 @@ export function encodeAccountState(state: AccountState): string {
     state.writtenOff === null ? null : [state.writtenOff.lossByParty.map(([id, a]) => [id, a.toString()]), state.writtenOff.remainingMinor.toString()],
     state.interestOwed.map((o) => [o.number, o.buyer, o.seller, o.remainingMinor.toString()]),
   ];
+  if (state.feesOwed !== undefined && state.feesOwed.length > 0) encoded[13] = state.feesOwed.map(([ruleId, owed]): [string, string] => [ruleId, owed.toString()]);
   return JSON.stringify(encoded);
 }
 
 export function decodeAccountState(text: string): AccountState {
   const e = JSON.parse(text) as Encoded;
   if (!Array.isArray(e) || e[0] !== VERSION) throw new ValidationError(`an account state of version ${String(Array.isArray(e) ? e[0] : e)} cannot be read`, { path: 'state', rule: 'version' });
-  const [, last, accruedThrough, penalty, suspense, reschedules, books, openRows, basis, claim, compensated, writtenOff, owed] = e;
+  const [, last, accruedThrough, penalty, suspense, reschedules, books, openRows, basis, claim, compensated, writtenOff, owed, feesOwed] = e;
   return {
     last: last === null ? null : { id: last[0], valueDate: last[1], seq: last[2] },
     accruedThrough,
@@ -87,5 +90,6 @@ export function decodeAccountState(text: string): AccountState {
     compensated: compensated === 1,
     writtenOff: writtenOff === null ? null : { lossByParty: writtenOff[0].map(([id, a]) => [id, BigInt(a)] as const), remainingMinor: BigInt(writtenOff[1]) },
     interestOwed: owed.map(([number, buyer, seller, remaining]) => ({ number, buyer, seller, remainingMinor: BigInt(remaining) })),
+    ...(feesOwed === undefined ? {} : { feesOwed: feesOwed.map(([ruleId, amount]) => [ruleId, BigInt(amount)] as const) }),
   };
 }

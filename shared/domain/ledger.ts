@@ -7,6 +7,8 @@ export const ACCOUNTS = [
   'INTEREST_RECEIVABLE',
   'INTEREST_INCOME',
   'FEE_INCOME',
+  /** Fees a lender pays out of its interest to another party (docs/fees.md). */
+  'FEE_EXPENSE',
   'PENALTY_INCOME',
   'SETTLEMENT_CLEARING',
   'GUARANTEE_RECEIVABLE',
@@ -15,7 +17,7 @@ export const ACCOUNTS = [
 ] as const;
 export type Account = (typeof ACCOUNTS)[number];
 
-export type EventType = 'DISBURSEMENT' | 'REPAYMENT' | 'REVERSAL' | 'REBOOK' | 'COMPENSATION' | 'WRITE_OFF' | 'TRANSFER';
+export type EventType = 'DISBURSEMENT' | 'REPAYMENT' | 'REVERSAL' | 'REBOOK' | 'COMPENSATION' | 'WRITE_OFF' | 'TRANSFER' | 'FEE' | 'BUYBACK';
 
 /**
  * What money moving between two parties is for, in settlement (docs/settlement.md): a

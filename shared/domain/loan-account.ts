@@ -7,6 +7,7 @@ import { LoanEvents, type LoanEvent, type LoanEventOutcome, type StandingState }
 import { DEFAULT_PREPAYMENT, DEFAULT_WATERFALL } from './program.ts';
 import { NOTHING_COVERED, applyWaterfall, totalCovered, type Covered, type Dues } from './repayment-waterfall.ts';
 import { splitRepayment, type LenderHolding, type LenderRepaymentParts, type RepaymentSplit } from './repayment-split.ts';
+import { chargesOnInterest, feesByPayee, interestDeductions, payOwedFees } from './fees.ts';
 import { borrowerSchedule, levelPaymentMinor, loanLenderSchedules, scheduleTermsOf } from './schedule.ts';
 import type { Instalment, LenderSchedule, Schedule } from './schedule.ts';
 
@@ -108,6 +109,8 @@ export interface AccountState extends StandingState {
   /** Rows due by the last event's value date and not fully paid. */
   readonly openRows: readonly AccountRow[];
   readonly basis: RowBasis | null;
+  /** Borrower fees charged and not yet paid, by fee rule id; absent when none. */
+  readonly feesOwed?: readonly (readonly [string, bigint])[];
 }
 
 /**
@@ -122,6 +125,8 @@ export class LoanAccount {
   private penaltyOutstandingMinor = 0n;
   private accruedThrough: string;
   private suspenseMinor = 0n;
+  /** Borrower fees charged on interest paid and not yet paid, by fee rule id (docs/fees.md). */
+  private feesOwed = new Map<string, bigint>();
   private reschedules = 0;
   private lastApplied: { readonly id: string; readonly valueDate: string; readonly seq: number } | null = null;
   /** Compensation, write-off and transfers, and the standing they leave. */
@@ -193,6 +198,7 @@ export class LoanAccount {
       openRows,
       basis: this.basis,
       ...this.events.state(alive),
+      ...(this.feesOwed.size === 0 ? {} : { feesOwed: [...this.feesOwed] }),
     };
   }
 
@@ -219,6 +225,7 @@ export class LoanAccount {
     account.suspenseMinor = state.suspenseMinor;
     account.reschedules = state.reschedules;
     account.basis = state.basis;
+    account.feesOwed = new Map(state.feesOwed ?? []);
     account.events.restore(state);
     account.partial = true;
     return account;
@@ -258,10 +265,9 @@ export class LoanAccount {
     const date = event.valueDate;
     this.accrueTo(date);
     const dpdBefore = this.daysPastDue(date);
-    const dues = this.duesAt(date);
-    const waterfall = applyWaterfall(event.amountMinor, dues, this.loan.terms.waterfall ?? DEFAULT_WATERFALL);
-    this.penaltyOutstandingMinor -= waterfall.penaltyMinor;
     const recovering = this.events.recovering;
+    const { dues, waterfall, feesPaid } = this.coverWithFees(event.amountMinor, date, recovering);
+    this.penaltyOutstandingMinor -= waterfall.penaltyMinor;
     const prepayment = recovering ? { interestMinor: 0n, principalMinor: 0n } : this.prepaymentOf(event, waterfall.excessMinor);
     const covered: Covered = {
       ...waterfall,
@@ -272,7 +278,7 @@ export class LoanAccount {
     const portions = this.coverDues(date, waterfall);
     const prepaying = prepayment.principalMinor > 0n || prepayment.interestMinor > 0n;
     const settled = prepaying ? this.settlePrepayment(date, prepayment, portions) : -1;
-    const split = recovering ? this.events.recover(covered) : this.events.payInterestOwed(this.splitAmong(covered, portions, date), portions);
+    const split = recovering ? this.events.recover(covered) : this.withFees(this.events.payInterestOwed(this.splitAmong({ ...covered, feesMinor: 0n }, portions, date), portions), feesPaid);
     this.repayPrincipal(split);
     if (prepaying) this.rebuildAfter(date, settled);
     this.suspenseMinor += split.suspenseMinor;
@@ -286,6 +292,56 @@ export class LoanAccount {
       split,
       dpdBefore,
     };
+  }
+
+  /**
+   * The waterfall of a payment with the borrower's fees: the fees owed are due in the FEES slot,
+   * and so is each borrower rule's fraction of the interest this payment covers (the FEES slot
+   * comes after the interest, so adding them changes no interest covered). What the payment covers
+   * of the fees is paid to the rules in the program's order; the rest stays owed. A compensated
+   * or written-off loan is charged no fees.
+   */
+  private coverWithFees(amountMinor: bigint, date: string, recovering: boolean): { dues: Dues; waterfall: Covered; feesPaid: ReadonlyMap<string, bigint> } {
+    const order = this.loan.terms.waterfall ?? DEFAULT_WATERFALL;
+    const owed = recovering ? new Map<string, bigint>() : new Map(this.feesOwed);
+    let owedMinor = 0n;
+    for (const amount of owed.values()) owedMinor += amount;
+    const base = this.duesAt(date);
+    let dues: Dues = owedMinor === 0n ? base : { ...base, feesMinor: owedMinor };
+    let waterfall = applyWaterfall(amountMinor, dues, order);
+    const charges = recovering ? new Map<string, bigint>() : chargesOnInterest(this.loan.terms, waterfall.overdueInterestMinor + waterfall.currentInterestMinor);
+    if (charges.size > 0) {
+      for (const [ruleId, fee] of charges) {
+        owed.set(ruleId, (owed.get(ruleId) ?? 0n) + fee);
+        owedMinor += fee;
+      }
+      dues = { ...dues, feesMinor: owedMinor };
+      waterfall = applyWaterfall(amountMinor, dues, order);
+    }
+    if (owedMinor === 0n) return { dues, waterfall, feesPaid: new Map() };
+    const { paid, left } = payOwedFees(this.loan.terms, owed, waterfall.feesMinor);
+    if (!recovering) this.feesOwed = left;
+    return { dues, waterfall, feesPaid: paid };
+  }
+
+  /**
+   * A split with the borrower's fees paid to their payees (a payee that holds no part of the loan
+   * appears with its fee only) and the fees lenders pay out of their interest of it.
+   */
+  private withFees(split: RepaymentSplit, feesPaid: ReadonlyMap<string, bigint>): RepaymentSplit {
+    let result = split;
+    if (feesPaid.size > 0) {
+      const perLender = new Map(split.perLender);
+      let paidMinor = split.paidMinor;
+      for (const [payee, amount] of feesByPayee(this.loan.terms, feesPaid)) {
+        const known = perLender.get(payee) ?? { principalMinor: 0n, interestMinor: 0n, penaltyMinor: 0n, feeMinor: 0n, spreadMinor: 0n };
+        perLender.set(payee, { ...known, feeMinor: known.feeMinor + amount });
+        paidMinor += amount;
+      }
+      result = { ...split, perLender: new Map([...perLender].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))), paidMinor };
+    }
+    const deductions = interestDeductions(this.loan.terms, result.perLender);
+    return deductions.length === 0 ? result : { ...result, deductions };
   }
 
   /** Applies a compensation, a write-off or a transfer; it must not come before the last event applied. */

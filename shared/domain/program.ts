@@ -1,6 +1,7 @@
 import { Decimal, parseRate, type DayCount, type RoundingMode } from './money/index.ts';
 import { RuleViolation, ValidationError } from './errors.ts';
 import { assertRole, type Lender } from './lender.ts';
+import { checkFeeRules, type FeeTerms } from './fee-rules.ts';
 import { REGULATORY_PROFILES, RULES, formatBps, type RegulatoryProfileId } from './regulatory-profile.ts';
 
 export type RepaymentMethod = 'EQUAL_INSTALLMENT' | 'EQUAL_PRINCIPAL' | 'INTEREST_ONLY' | 'BULLET';
@@ -65,11 +66,8 @@ export interface ProgramTerms {
     /** ROUNDING_PARTY takes the remainder; the lead unless set. */
     readonly roundingParty: string | null;
   };
-  readonly fees: {
-    readonly serviceFeeRate: string | null;
-    readonly guaranteeFeeRate: string | null;
-    readonly guarantorLenderId: string | null;
-  };
+  /** Fee rules, and the older shorthand that maps to rules (fee-rules.ts, docs/fees.md). */
+  readonly fees: FeeTerms;
   readonly lossSharing: {
     readonly method: 'PRO_RATA' | 'LEAD_FIRST_LOSS';
     /** LEAD_FIRST_LOSS: the lead absorbs first losses up to this share of disbursed principal. */
@@ -161,6 +159,7 @@ export function validateProgram(terms: ProgramTerms, lenders: ReadonlyMap<string
   }
   checkShares(terms);
   checkParties(terms, seen);
+  checkFeeRules(terms);
 }
 
 function checkRanges(terms: ProgramTerms): void {

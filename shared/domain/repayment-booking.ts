@@ -16,7 +16,7 @@ import {
 import type { Classification } from './regulatory-profile.ts';
 import { encodeAccountState } from './account-state.ts';
 import { repaymentEntry, reversalEntry } from './repayment-entry.ts';
-import type { LenderRepaymentParts, RepaymentSplit } from './repayment-split.ts';
+import type { FeeDeduction, LenderRepaymentParts, RepaymentSplit } from './repayment-split.ts';
 
 /**
  * Booking a repayment, a reversal or another event of a loan's account on the loan's book: the
@@ -533,11 +533,16 @@ const PARTS: readonly (keyof LenderRepaymentParts)[] = ['principalMinor', 'inter
 function sameSplit(a: RepaymentSplit, b: RepaymentSplit): boolean {
   if (a.suspenseMinor !== b.suspenseMinor || a.paidMinor !== b.paidMinor || a.perLender.size !== b.perLender.size) return false;
   if (a.recovery?.account !== b.recovery?.account || !sameAmounts(a.recovery?.parts, b.recovery?.parts)) return false;
+  if (!sameDeductions(a.deductions ?? [], b.deductions ?? [])) return false;
   for (const [lenderId, parts] of a.perLender) {
     const other = b.perLender.get(lenderId);
     if (other === undefined || PARTS.some((part) => parts[part] !== other[part])) return false;
   }
   return true;
+}
+
+function sameDeductions(a: readonly FeeDeduction[], b: readonly FeeDeduction[]): boolean {
+  return a.length === b.length && a.every((d, i) => d.ruleId === b[i]!.ruleId && d.fromLenderId === b[i]!.fromLenderId && d.toLenderId === b[i]!.toLenderId && d.amountMinor === b[i]!.amountMinor);
 }
 
 function sameAmounts(a: ReadonlyMap<string, bigint> | undefined, b: ReadonlyMap<string, bigint> | undefined): boolean {

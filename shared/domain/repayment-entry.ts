@@ -1,9 +1,9 @@
 import { invariant, RuleViolation, ValidationError } from './errors.ts';
-import { assertBalanced, entryIdOf, ESCROW, type Account, type JournalEntry, type Leg } from './ledger.ts';
+import { assertBalanced, entryIdOf, ESCROW, type Account, type JournalEntry, type Leg, type SettlementComponent } from './ledger.ts';
 import { assertCurrency, parseIsoDate, plus } from './money/index.ts';
 import { EXACT_NUMBER_LIMIT } from './money/exact-number.ts';
 import { describeValue } from './money/describe-value.ts';
-import type { LenderRepaymentParts, RepaymentSplit } from './repayment-split.ts';
+import type { FeeDeduction, LenderRepaymentParts, RepaymentSplit } from './repayment-split.ts';
 
 /**
  * The journal entries of a repayment and of its reversal. Legs per book are written down in
@@ -27,6 +27,9 @@ export function repaymentEntry(
   now: string,
 ): JournalEntry {
   checkEntry(loanId, repaymentId, valueDate, currency);
+  if (repayment.deductions !== undefined && repayment.deductions.length > 0) {
+    return balancedEntry(loanId, repaymentId, valueDate, currency, legsWithDeductions(repayment, repayment.deductions), now);
+  }
   return balancedEntry(loanId, repaymentId, valueDate, currency, legsInNumbers(repayment) ?? legsInBigint(repayment), now);
 }
 
@@ -43,7 +46,59 @@ export function repaymentEntryInBigint(
   now: string,
 ): JournalEntry {
   checkEntry(loanId, repaymentId, valueDate, currency);
+  if (repayment.deductions !== undefined && repayment.deductions.length > 0) {
+    return balancedEntry(loanId, repaymentId, valueDate, currency, legsWithDeductions(repayment, repayment.deductions), now);
+  }
   return balancedEntry(loanId, repaymentId, valueDate, currency, legsInBigint(repayment), now);
+}
+
+/**
+ * The legs of a payment some lenders pay fees out of (docs/fees.md): the usual legs, then in each
+ * payer's book Dr FEE_EXPENSE / Cr SETTLEMENT_CLEARING (the payee, FEE) and in the payee's book
+ * Dr SETTLEMENT_CLEARING (the payer, FEE) / Cr FEE_INCOME. A book that then clears with more than
+ * one counterparty names the component of each clearing leg: its escrow debit becomes one leg per
+ * component (PRINCIPAL, INTEREST, PENALTY, FEE for fees and spread, SUSPENSE).
+ */
+function legsWithDeductions(repayment: RepaymentSplit, deductions: readonly FeeDeduction[]): Leg[] {
+  invariant(repayment.recovery === undefined, 'no fee is deducted from a recovery', {});
+  const base = legsInBigint(repayment);
+  const moves: Leg[] = [];
+  for (const d of deductions) {
+    moves.push({ lenderId: d.fromLenderId, account: 'FEE_EXPENSE', side: 'DEBIT', amountMinor: d.amountMinor, counterparty: null });
+    moves.push({ lenderId: d.fromLenderId, account: 'SETTLEMENT_CLEARING', side: 'CREDIT', amountMinor: d.amountMinor, counterparty: d.toLenderId, component: 'FEE' });
+    moves.push({ lenderId: d.toLenderId, account: 'SETTLEMENT_CLEARING', side: 'DEBIT', amountMinor: d.amountMinor, counterparty: d.fromLenderId, component: 'FEE' });
+    moves.push({ lenderId: d.toLenderId, account: 'FEE_INCOME', side: 'CREDIT', amountMinor: d.amountMinor, counterparty: null });
+  }
+  const all = [...base, ...moves];
+  const counterparties = new Map<string, Set<string>>();
+  for (const l of all) {
+    if (l.account !== 'SETTLEMENT_CLEARING') continue;
+    const own = counterparties.get(l.lenderId) ?? new Set<string>();
+    own.add(l.counterparty ?? '');
+    counterparties.set(l.lenderId, own);
+  }
+  const books = [...new Set(all.map((l) => l.lenderId))];
+  const legs: Leg[] = [];
+  for (const lenderId of books) {
+    const own = all.filter((l) => l.lenderId === lenderId);
+    if ((counterparties.get(lenderId)?.size ?? 0) <= 1) {
+      legs.push(...own);
+      continue;
+    }
+    const parts = repayment.perLender.get(lenderId);
+    const escrow: [SettlementComponent, bigint][] = [
+      ['PRINCIPAL', parts?.principalMinor ?? 0n],
+      ['INTEREST', parts?.interestMinor ?? 0n],
+      ['PENALTY', parts?.penaltyMinor ?? 0n],
+      ['FEE', (parts?.feeMinor ?? 0n) + (parts?.spreadMinor ?? 0n)],
+      ['SUSPENSE', lenderId === repayment.suspenseLenderId ? repayment.suspenseMinor : 0n],
+    ];
+    for (const [component, amountMinor] of escrow) {
+      if (amountMinor !== 0n) legs.push({ lenderId, account: 'SETTLEMENT_CLEARING', side: 'DEBIT', amountMinor, counterparty: ESCROW, component });
+    }
+    legs.push(...own.filter((l) => !(l.account === 'SETTLEMENT_CLEARING' && l.counterparty === ESCROW)));
+  }
+  return legs;
 }
 
 function checkEntry(loanId: string, repaymentId: string, valueDate: string, currency: string): void {

@@ -64,6 +64,19 @@ export interface RepaymentSplit {
    * dues: the guarantor's claim (GUARANTEE_RECEIVABLE) or each lender's loss (LOSSES), by party.
    */
   readonly recovery?: Recovery;
+  /**
+   * Fees the program's rules take out of lenders' interest of this payment, each moving from the
+   * payer to the payee (docs/fees.md); absent when none.
+   */
+  readonly deductions?: readonly FeeDeduction[];
+}
+
+/** A fee one lender pays another party out of its interest of a payment. */
+export interface FeeDeduction {
+  readonly ruleId: string;
+  readonly fromLenderId: string;
+  readonly toLenderId: string;
+  readonly amountMinor: bigint;
 }
 
 export interface Recovery {

@@ -29,7 +29,7 @@ interface Profit {
   lenderId: string;
   from: string;
   to: string;
-  byCurrency: { currency: string; interestIncomeMinor: string; penaltyIncomeMinor: string; feeIncomeMinor: string; guaranteeFeesMinor: string; lossesMinor: string; netMinor: string; loans: number; entries: number }[];
+  byCurrency: { currency: string; interestIncomeMinor: string; penaltyIncomeMinor: string; feeIncomeMinor: string; guaranteeFeesMinor: string; servicePartnerShareMinor: string; feesPaidMinor: string; guaranteeCostMinor: string; lossesMinor: string; netMinor: string; loans: number; entries: number }[];
 }
 
 describe('GET /v1/lenders/{lenderId}/profit', () => {
@@ -42,13 +42,13 @@ describe('GET /v1/lenders/{lenderId}/profit', () => {
       from: '2026-02-01',
       to: '2026-02-28',
       byCurrency: [
-        { currency: 'CNY', interestIncomeMinor: '2700', penaltyIncomeMinor: '0', feeIncomeMinor: '0', guaranteeFeesMinor: '0', lossesMinor: '0', netMinor: '2700', loans: 1, entries: 1 },
+        { currency: 'CNY', interestIncomeMinor: '2700', penaltyIncomeMinor: '0', feeIncomeMinor: '0', guaranteeFeesMinor: '0', servicePartnerShareMinor: '0', feesPaidMinor: '0', guaranteeCostMinor: '0', lossesMinor: '0', netMinor: '2700', loans: 1, entries: 1 },
       ],
     });
     const march = await api<Profit>(`/v1/lenders/${w.bankA}/profit?month=2026-03`, { token: w.tokens.lead });
     // Written off: what partner A still held, 300,001 - 23,787.
     expect(march.json.byCurrency).toEqual([
-      { currency: 'CNY', interestIncomeMinor: '0', penaltyIncomeMinor: '0', feeIncomeMinor: '0', guaranteeFeesMinor: '0', lossesMinor: '276214', netMinor: '-276214', loans: 1, entries: 1 },
+      { currency: 'CNY', interestIncomeMinor: '0', penaltyIncomeMinor: '0', feeIncomeMinor: '0', guaranteeFeesMinor: '0', servicePartnerShareMinor: '0', feesPaidMinor: '0', guaranteeCostMinor: '0', lossesMinor: '276214', netMinor: '-276214', loans: 1, entries: 1 },
     ]);
   });
 
@@ -68,7 +68,7 @@ describe('GET /v1/lenders/{lenderId}/profit', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(
       `profit of ${w.lead}, 2026-02-01 to 2026-02-28\n` +
-        'CNY: interest 36.00, penalty 0.00, fees and spread 0.00, guarantee fees 0.00, losses 0.00, net 36.00 (1 loans, 1 entries)\n',
+        'CNY: interest 36.00, penalty 0.00, fees and spread 0.00, guarantee fees 0.00, service partner share 0.00, fees paid 0.00 (guarantee cost 0.00), losses 0.00, net 36.00 (1 loans, 1 entries)\n',
     );
   });
 });

@@ -6,9 +6,9 @@
  * `transactWrite` reports it) and nothing is written. Values are copied on the way in and out, as a
  * real store serializes them.
  */
-import type { JournalEntry, Position } from '../../shared/domain/ledger.ts';
+import { applyEntry, openPosition, type JournalEntry, type Position } from '../../shared/domain/ledger.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
-import type { Loan } from '../../shared/domain/loan.ts';
+import { disbursementEntry, type Loan } from '../../shared/domain/loan.ts';
 import type { Program } from '../../shared/domain/program.ts';
 import { noBorrowerExposure, type BorrowerExposure, type QuotaChange, type QuotaShard, type Reservation } from '../../shared/domain/exposure.ts';
 import type { Ask } from '../../shared/domain/review.ts';
@@ -723,6 +723,18 @@ export function createInMemoryStores(at: string = NOW) {
   };
 }
 export type InMemoryStores = ReturnType<typeof createInMemoryStores>;
+
+/** A booked loan as `bookLoan` leaves it: the loan, its disbursement entry, a position per lender and its head. */
+export function seedBookedLoan(stores: InMemoryStores, loan: Loan): Loan {
+  const entry = disbursementEntry(loan, NOW);
+  stores.db.loans.set(loan.loanId, structuredClone(loan));
+  stores.db.entries.set(`${loan.loanId}#${entry.entryId}`, entry);
+  for (const part of loan.fundingPlan) {
+    stores.db.positions.set(`${loan.loanId}#${part.lenderId}`, applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry));
+  }
+  stores.db.repaymentLedgers.set(loan.loanId, { ...emptyLedger(loan.loanId), version: 1 });
+  return loan;
+}
 
 /** Seeds records directly, as if earlier writes had stored them. */
 export function seed(

@@ -10,7 +10,7 @@ import {
   type EffectKey,
   type RepaymentLedger,
 } from '../../domain/repayment-booking.ts';
-import type { LenderRepaymentParts, Recovery, RepaymentSplit } from '../../domain/repayment-split.ts';
+import type { FeeDeduction, LenderRepaymentParts, Recovery, RepaymentSplit } from '../../domain/repayment-split.ts';
 import type { ProgramPool, ProgramPoolKind, ProgramPoolStore, RepaymentRecord, RepaymentStore, RepaymentWrite } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
@@ -26,6 +26,7 @@ interface StoredSplit {
   readonly suspenseLenderId: string;
   readonly paidMinor: bigint;
   readonly recovery?: StoredRecovery;
+  readonly deductions?: readonly FeeDeduction[];
 }
 
 /** A recovery as stored: its parties as a list. */
@@ -185,6 +186,7 @@ export function bookedOf(item: Item): BookedItem {
     suspenseMinor: r.split.suspenseMinor,
     suspenseLenderId: r.split.suspenseLenderId,
     paidMinor: r.split.paidMinor,
+    ...(r.split.deductions === undefined ? {} : { deductions: r.split.deductions }),
     ...(r.split.recovery === undefined ? {} : { recovery: { account: r.split.recovery.account, parts: new Map(r.split.recovery.parts.map((p) => [p.partyId, p.amountMinor])) } }),
   };
   return { kind: 'REPAYMENT', booked: { ...r, split, stateAfter: decodeAccountState(r.stateAfter) } };

@@ -178,7 +178,7 @@ describe('balanceDifferences', () => {
   });
 
   it('covers every account of the chart', () => {
-    expect(ACCOUNTS).toHaveLength(9);
+    expect(ACCOUNTS).toHaveLength(10);
     const everyAccount = Object.fromEntries(ACCOUNTS.map((a) => [a, 1n]));
     expect(balanceDifferences(everyAccount, {}).map((d) => d.account)).toEqual([...ACCOUNTS]);
   });

@@ -39,8 +39,8 @@ describe('lenderProfit', () => {
   it("sums the lender's legs of the month per currency: income, losses and the net", () => {
     const report = lenderProfit('A', '2026-11', entries, () => null);
     expect(report.byCurrency).toEqual([
-      { currency: 'CNY', interestIncomeMinor: 2_000n, penaltyIncomeMinor: 0n, feeIncomeMinor: 0n, guaranteeFeesMinor: 0n, lossesMinor: 5_000n, netMinor: -3_000n, loans: 3, entries: 4 },
-      { currency: 'INR', interestIncomeMinor: 70n, penaltyIncomeMinor: 0n, feeIncomeMinor: 0n, guaranteeFeesMinor: 0n, lossesMinor: 0n, netMinor: 70n, loans: 1, entries: 1 },
+      { currency: 'CNY', interestIncomeMinor: 2_000n, penaltyIncomeMinor: 0n, feeIncomeMinor: 0n, guaranteeFeesMinor: 0n, servicePartnerShareMinor: 0n, feesPaidMinor: 0n, guaranteeCostMinor: 0n, lossesMinor: 5_000n, netMinor: -3_000n, loans: 3, entries: 4 },
+      { currency: 'INR', interestIncomeMinor: 70n, penaltyIncomeMinor: 0n, feeIncomeMinor: 0n, guaranteeFeesMinor: 0n, servicePartnerShareMinor: 0n, feesPaidMinor: 0n, guaranteeCostMinor: 0n, lossesMinor: 0n, netMinor: 70n, loans: 1, entries: 1 },
     ]);
   });
 
@@ -52,5 +52,61 @@ describe('lenderProfit', () => {
 
   it('has no line for a lender without entries in the month', () => {
     expect(lenderProfit('Z', '2026-11', entries, () => null).byCurrency).toEqual([]);
+  });
+});
+
+describe('profit statements with fees', () => {
+  /*
+   * One loan in Q4 2026. BANK-A received 1,813 of interest in November and paid 363 of it to the
+   * lead (20% of it, rounded HALF_UP from 362.6); the lead received 2,416 of interest and 2,942
+   * of spread and paid 883 (30% of the spread) to its service partner SP; BANK-A paid the
+   * guarantor G a guarantee fee of 258 for December (its period fee entry).
+   */
+  const fee = (from: string, to: string, amountMinor: bigint): Leg[] => [
+    { lenderId: from, account: 'FEE_EXPENSE', side: 'DEBIT', amountMinor, counterparty: null },
+    { lenderId: from, account: 'SETTLEMENT_CLEARING', side: 'CREDIT', amountMinor, counterparty: to, component: 'FEE' },
+    { lenderId: to, account: 'SETTLEMENT_CLEARING', side: 'DEBIT', amountMinor, counterparty: from, component: 'FEE' },
+    { lenderId: to, account: 'FEE_INCOME', side: 'CREDIT', amountMinor, counterparty: null },
+  ];
+  const entries = [
+    entry('REPAYMENT#1', '2026-11-01', [
+      leg('BANK-A', 'SETTLEMENT_CLEARING', 'DEBIT', 1_813n),
+      leg('BANK-A', 'INTEREST_INCOME', 'CREDIT', 1_813n),
+      leg('LEAD', 'SETTLEMENT_CLEARING', 'DEBIT', 5_358n),
+      leg('LEAD', 'INTEREST_INCOME', 'CREDIT', 2_416n),
+      leg('LEAD', 'FEE_INCOME', 'CREDIT', 2_942n),
+      ...fee('BANK-A', 'LEAD', 363n),
+      ...fee('LEAD', 'SP', 883n),
+    ]),
+    entry('FEE#GUARANTEE#2026-12#LN-1', '2026-12-31', fee('BANK-A', 'G', 258n)),
+  ];
+  const parties = { guarantors: new Set(['G']) };
+
+  it("gives each party its own statement of the quarter: income, fees received and paid, guarantee cost, the service partner's share, net", () => {
+    // BANK-A: 1,813 − 363 − 258 = 1,192. The lead: 2,416 + 2,942 + 363 − 883 = 4,838.
+    expect(lenderProfit('BANK-A', '2026-Q4', entries, () => 'G', parties).byCurrency[0]).toMatchObject({
+      interestIncomeMinor: 1_813n,
+      feeIncomeMinor: 0n,
+      feesPaidMinor: 621n,
+      guaranteeCostMinor: 258n,
+      netMinor: 1_192n,
+    });
+    expect(lenderProfit('LEAD', '2026-Q4', entries, () => 'G', parties).byCurrency[0]).toMatchObject({
+      interestIncomeMinor: 2_416n,
+      feeIncomeMinor: 3_305n,
+      feesPaidMinor: 883n,
+      guaranteeCostMinor: 0n,
+      netMinor: 4_838n,
+    });
+    expect(lenderProfit('SP', '2026-Q4', entries, () => 'G', { ...parties, servicePartner: true }).byCurrency[0]).toMatchObject({
+      servicePartnerShareMinor: 883n,
+      feeIncomeMinor: 0n,
+      netMinor: 883n,
+    });
+    expect(lenderProfit('G', '2026-Q4', entries, (loanId) => (loanId === 'LN-1' ? 'G' : null), parties).byCurrency[0]).toMatchObject({ guaranteeFeesMinor: 258n, netMinor: 258n });
+  });
+
+  it('reads only the entries of the period', () => {
+    expect(lenderProfit('G', '2026-11', entries, () => 'G', parties).byCurrency).toEqual([]);
   });
 });

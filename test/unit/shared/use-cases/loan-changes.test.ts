@@ -9,8 +9,7 @@ import type { RepaymentRequestBody } from '../../../../shared/contracts/schemas.
 import { toJson } from '../../../../shared/json.ts';
 import { WriteConflict, type RepaymentStore, type RepaymentWrite } from '../../../../shared/ports/stores.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aLoan } from '../../../support/builders.ts';
-import { createInMemoryStores, type InMemoryStores } from '../../../support/in-memory-stores.ts';
-import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
+import { createInMemoryStores, seedBookedLoan, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 
 /*
  * The test loan: 1,000,000 fen at 7.25%, 12 months EQUAL_INSTALLMENT from 2025-03-01, funded
@@ -20,16 +19,8 @@ import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
 const BOOKED_AT = '2025-05-05T02:00:00.000Z';
 const OTHER_LOAN = 'LN-2025-000002';
 
-/** A booked loan as `bookLoan` leaves it: the loan, its disbursement entry and a position per lender. */
 function seedLoan(stores: InMemoryStores, loan: Loan = aLoan()): Loan {
-  const entry = disbursementEntry(loan, NOW);
-  stores.db.loans.set(loan.loanId, structuredClone(loan));
-  stores.db.entries.set(`${loan.loanId}#${entry.entryId}`, entry);
-  for (const part of loan.fundingPlan) {
-    stores.db.positions.set(`${loan.loanId}#${part.lenderId}`, applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry));
-  }
-  stores.db.repaymentLedgers.set(loan.loanId, { ...emptyLedger(loan.loanId), version: 1 });
-  return loan;
+  return seedBookedLoan(stores, loan);
 }
 
 /** The in-memory loan book with its writes going through `write` instead. */
