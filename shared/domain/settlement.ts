@@ -14,6 +14,7 @@ const COMPONENT_OF_ACCOUNT: Readonly<Record<Account, SettlementComponent | null>
   INTEREST_RECEIVABLE: 'INTEREST',
   INTEREST_INCOME: 'INTEREST',
   FEE_INCOME: 'FEE',
+  FEE_EXPENSE: 'FEE',
   PENALTY_INCOME: 'PENALTY',
   SETTLEMENT_CLEARING: null,
   GUARANTEE_RECEIVABLE: 'GUARANTEE',
@@ -26,6 +27,8 @@ const COMPONENT_OF_EVENT: Readonly<Partial<Record<JournalEntry['eventType'], Set
   COMPENSATION: 'GUARANTEE',
   WRITE_OFF: 'LOSS',
   TRANSFER: 'PRINCIPAL',
+  BUYBACK: 'PRINCIPAL',
+  FEE: 'FEE',
 };
 
 /**

@@ -47,6 +47,8 @@ const FUNCTION_IDS = {
   'risk-steps': 'RiskStepsFunction',
   'risk-updates': 'RiskUpdatesFunction',
   calendars: 'CalendarsFunction',
+  settlements: 'SettlementsFunction',
+  'settlement-steps': 'SettlementStepsFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
 
@@ -69,7 +71,7 @@ function table(constructId: 'LedgerTable' | 'StateTable'): [string, CfnResource]
   return byConstructId(resources, 'AWS::DynamoDB::Table', constructId);
 }
 
-type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine' | 'RepaymentBatchStateMachine' | 'RiskUpdateStateMachine';
+type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine' | 'RepaymentBatchStateMachine' | 'RiskUpdateStateMachine' | 'SettlementStateMachine';
 
 function stateMachine(constructId: WorkflowId): [string, CfnResource] {
   return byConstructId(resources, 'AWS::StepFunctions::StateMachine', constructId);
@@ -77,6 +79,11 @@ function stateMachine(constructId: WorkflowId): [string, CfnResource] {
 
 function eventBus(): [string, CfnResource] {
   return byConstructId(resources, 'AWS::Events::EventBus', 'EventBus');
+}
+
+/** The files bucket's logical id. */
+function filesBucket(): string {
+  return byConstructId(resources, 'AWS::S3::Bucket', 'FilesBucket')[0];
 }
 
 interface Statement {
@@ -194,6 +201,8 @@ describe('functions', () => {
       repayments: { REPAYMENT_BATCH_STATE_MACHINE_ARN: stateMachine('RepaymentBatchStateMachine')[0] },
       'risk-updates': { RISK_UPDATE_STATE_MACHINE_ARN: stateMachine('RiskUpdateStateMachine')[0] },
       'repayment-publish': { EVENT_BUS_NAME: eventBus()[0] },
+      settlements: { SETTLEMENT_STATE_MACHINE_ARN: stateMachine('SettlementStateMachine')[0], FILES_BUCKET: filesBucket() },
+      'settlement-steps': { FILES_BUCKET: filesBucket() },
     };
     for (const folder of Object.keys(FUNCTION_IDS) as FunctionFolder[]) {
       const variables = (fn(folder)[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
@@ -258,6 +267,8 @@ describe('least privilege', () => {
     'risk-steps': { ledger: 'readWrite', state: 'readWrite' },
     'risk-updates': { ledger: 'none', state: 'readWrite' },
     calendars: { ledger: 'none', state: 'readWrite' },
+    settlements: { ledger: 'none', state: 'readWrite' },
+    'settlement-steps': { ledger: 'read', state: 'readWrite' },
   };
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
@@ -273,6 +284,7 @@ describe('least privilege', () => {
     const [riskUpdateId] = stateMachine('RiskUpdateStateMachine');
     const [jointReviewId] = stateMachine('JointReviewStateMachine');
     const [disbursementId] = stateMachine('DisbursementStateMachine');
+    const [settlementId] = stateMachine('SettlementStateMachine');
     const roleOfSchedule = (id: string) =>
       getAttArnOf((byConstructId(resources, 'AWS::Scheduler::Schedule', id)[1].Properties?.['Target'] as { RoleArn: unknown }).RoleArn) ?? '';
     const jointReviewRole = getAttArnOf(stateMachine('JointReviewStateMachine')[1].Properties?.['RoleArn']) ?? '';
@@ -283,6 +295,8 @@ describe('least privilege', () => {
       [roleOf('risk-updates')]: [riskUpdateId],
       [roleOf('applications')]: [jointReviewId],
       [jointReviewRole]: [disbursementId],
+      [roleOfSchedule('DailySettlement')]: [settlementId],
+      [roleOf('settlements')]: [settlementId],
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -351,6 +365,11 @@ describe('HTTP API', () => {
     // Loading a year: lead and finance (the platform's: a partner's finance team is refused by the function).
     ['PUT /v1/calendars/{calendar}/years/{year}', 'calendars', ['colend/lead', 'colend/finance']],
     ['GET /v1/calendars/{calendar}', 'calendars', ANY],
+    ['POST /v1/settlement-runs', 'settlements', ['colend/lead', 'colend/finance']],
+    ['GET /v1/settlement-runs/{businessDate}', 'settlements', ['colend/lead', 'colend/finance']],
+    ['POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed', 'settlements', ['colend/lead', 'colend/finance']],
+    ['GET /v1/lenders/{lenderId}/statements/{businessDate}', 'settlements', ANY],
+    ['GET /v1/lenders/{lenderId}/statements/{businessDate}/{fileName}', 'settlements', ANY],
     ['GET /v1/openapi.json', 'openapi', undefined],
   ];
 
@@ -638,7 +657,11 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-SQS3$/,
       /^AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,
-      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
+      // The files bucket: its objects are keyed by lender and date; reads and puts of that bucket only.
+      /^AwsSolutions-IAM5\[Action::s3:(GetObject|GetBucket|List|Abort)\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/\*\]$/,
+      /^AwsSolutions-S1$/,
     ];
     const acknowledgments = app.node.findAll().flatMap((construct) =>
       construct.node.metadata
