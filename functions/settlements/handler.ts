@@ -4,15 +4,17 @@ import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { fileStoreFromEnv } from '../../shared/adapters/files/index.ts';
 import { StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
+import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
+import { businessCalendar } from '../../shared/use-cases/calendars.ts';
 import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { businessDatePath, instructionPath, statementFilePath, statementsPath, type ExecutedRequest, type StartSettlementRequest } from '../../shared/contracts/schemas.ts';
 import { executionRecorded, lenderStatementFile, lenderStatements, runView, startSettlement } from './use-case.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv()));
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.SETTLEMENT_STATE_MACHINE_ARN ?? '');
-const deps = { ...stores, workflow, files: fileStoreFromEnv(), clock: systemClock };
+const deps = { ...stores, workflow, files: fileStoreFromEnv(), clock: systemClock, calendar: (id: string) => businessCalendar(stores, id) };
 
 export const handler = apiHandler(
   {

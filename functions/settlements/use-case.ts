@@ -1,7 +1,7 @@
 import { canSeeLender, type Principal } from '../../shared/domain/access.ts';
 import { NotFound, StateConflict } from '../../shared/domain/errors.ts';
-import type { FileStore, IdempotencyStore, Seal, SettlementStore, WorkflowStarter, Clock } from '../../shared/ports/stores.ts';
-import { recordExecution, settlementView, statementFile, statements } from '../../shared/use-cases/settlement.ts';
+import type { Clock, FileStore, IdempotencyStore, ProgramStore, Seal, SettlementStore, WorkflowStarter } from '../../shared/ports/stores.ts';
+import { notABusinessDay, recordExecution, settleableDays, settlementView, statementFile, statements, type SettlementCalendar } from '../../shared/use-cases/settlement.ts';
 
 export interface SettlementsDeps {
   readonly settlements: SettlementStore;
@@ -9,11 +9,14 @@ export interface SettlementsDeps {
   readonly workflow: WorkflowStarter;
   readonly files: FileStore;
   readonly clock: Clock;
+  readonly programs: Pick<ProgramStore, 'get' | 'list'>;
+  readonly calendar: (id: string) => Promise<SettlementCalendar>;
 }
 
 /**
  * Starts the settlement of a business date as its next attempt, named `settlement-{date}-{n}`:
- * two starts of the same attempt are one execution. A date whose run is still going is refused
+ * two starts of the same attempt are one execution. A date that cannot be settled now is refused
+ * at once, with the reason OpenRun would give. A date whose run is still going is refused
  * unless `restart` says the run stopped (a machine died) and is to be run again.
  */
 export async function startSettlement(deps: SettlementsDeps, request: { businessDate: string; restart?: boolean }, seal: Seal): Promise<void> {
@@ -24,6 +27,7 @@ export async function startSettlement(deps: SettlementsDeps, request: { business
       attempt: run.attempt,
     });
   }
+  if ((await settleableDays(deps, request.businessDate, run)) === 'NOT_A_BUSINESS_DAY') throw notABusinessDay(request.businessDate);
   const attempt = (run?.attempt ?? 0) + 1;
   const { executionArn } = await deps.workflow.start(`settlement-${request.businessDate}-${attempt}`, { businessDate: request.businessDate, attempt });
   await deps.idempotency.put(seal(202, { businessDate: request.businessDate, attempt, executionArn, status: 'STARTED' }));

@@ -91,7 +91,8 @@ export function lenderProfit(
   const { from, to } = periodRange(month);
   const lines = new Map<string, { interest: bigint; penalty: bigint; fee: bigint; guarantee: bigint; share: bigint; paid: bigint; guaranteeCost: bigint; losses: bigint; loans: Set<string>; entries: number }>();
   for (const entry of entries) {
-    if (entry.businessDate < from || entry.businessDate > to) continue;
+    const day = entry.bookedOn ?? entry.businessDate; // the settlement day it was booked in: a closed period never changes
+    if (day < from || day > to) continue;
     const legs = entry.legs.filter((leg) => leg.lenderId === lenderId);
     if (legs.length === 0) continue;
     const line = lines.get(entry.currency) ?? { interest: 0n, penalty: 0n, fee: 0n, guarantee: 0n, share: 0n, paid: 0n, guaranteeCost: 0n, losses: 0n, loans: new Set<string>(), entries: 0 };

@@ -54,25 +54,23 @@ async function latestPrograms(deps: Pick<SettlementDeps, 'programs'>): Promise<P
 const union = (daysByCalendar: SettlementRun['daysByCalendar']): string[] => [...new Set(Object.values(daysByCalendar).flat())].sort();
 
 /**
- * Opens (or re-opens, as attempt N) the run of a business date. Refuses a date that is not a
- * business day of any program's calendar, a date whose cut-off has not passed for every program
- * settling it, and a date whose previous business date was never settled; a re-run keeps the
- * days the first run settled, so it settles exactly the same entries.
+ * The days a business date settles per calendar, or the reason it cannot be settled now: not a
+ * business day of any program's calendar (`NOT_A_BUSINESS_DAY`; a scheduled run is skipped
+ * instead), a cut-off not passed for a program settling it (`BUSINESS_DATE_OPEN`), the previous
+ * run unsettled or a business date skipped (`PREVIOUS_DATE_NOT_SETTLED`). The API checks it
+ * before starting a run, so a caller is told at once; OpenRun checks it again when the run opens.
  */
-export async function openRun(deps: SettlementDeps, input: { businessDate?: string; scheduledTime?: string; attempt?: number }): Promise<{ businessDate: string; attempt: number; skipped: boolean; shards: { shard: number }[] }> {
+export async function settleableDays(
+  deps: Pick<SettlementDeps, 'programs' | 'settlements' | 'calendar' | 'clock'>,
+  businessDate: string,
+  existing: SettlementRun | null,
+): Promise<Record<string, string[]> | 'NOT_A_BUSINESS_DAY'> {
   const programs = await latestPrograms(deps);
-  const businessDate = input.businessDate ?? businessDateAt(input.scheduledTime ?? deps.clock.now(), programs[0]?.settlement.calendar ?? 'CN');
-  const existing = await deps.settlements.getRun(businessDate);
-  const skip = { businessDate, attempt: existing?.attempt ?? 0, skipped: true, shards: [] };
-  if (input.attempt === undefined && existing?.status === 'SETTLED') return skip; // the schedule fired for a settled date
   const daysByCalendar: Record<string, string[]> = {};
   for (const calendarId of [...new Set(programs.map((p) => p.settlement.calendar))].sort()) {
     daysByCalendar[calendarId] = settlementDays(businessDate, await deps.calendar(calendarId));
   }
-  if (Object.values(daysByCalendar).every((days) => days.length === 0)) {
-    if (input.businessDate === undefined) return skip; // the schedule fires every day; a holiday settles nothing
-    throw new RuleViolation('NOT_A_BUSINESS_DAY', `${businessDate} is not a business day of any program's calendar`, { path: 'businessDate', businessDate, calendars: Object.keys(daysByCalendar) });
-  }
+  if (Object.values(daysByCalendar).every((days) => days.length === 0)) return 'NOT_A_BUSINESS_DAY';
   const now = deps.clock.now();
   for (const program of programs) {
     if ((daysByCalendar[program.settlement.calendar] ?? []).length === 0) continue;
@@ -96,10 +94,33 @@ export async function openRun(deps: SettlementDeps, input: { businessDate?: stri
       firstDay,
     });
   }
+  return daysByCalendar;
+}
+
+export function notABusinessDay(businessDate: string): RuleViolation {
+  return new RuleViolation('NOT_A_BUSINESS_DAY', `${businessDate} is not a business day of any program's calendar`, { path: 'businessDate', businessDate });
+}
+
+/**
+ * Opens (or re-opens, as attempt N) the run of a business date, refused as `settleableDays`
+ * says; a re-run keeps the days the first run settled, so it settles exactly the same entries.
+ */
+export async function openRun(deps: SettlementDeps, input: { businessDate?: string; scheduledTime?: string; attempt?: number }): Promise<{ businessDate: string; attempt: number; skipped: boolean; shards: { shard: number }[] }> {
+  const programs = await latestPrograms(deps);
+  const businessDate = input.businessDate ?? businessDateAt(input.scheduledTime ?? deps.clock.now(), programs[0]?.settlement.calendar ?? 'CN');
+  const existing = await deps.settlements.getRun(businessDate);
+  const skip = { businessDate, attempt: existing?.attempt ?? 0, skipped: true, shards: [] };
+  if (input.attempt === undefined && existing?.status === 'SETTLED') return skip; // the schedule fired for a settled date
+  const daysByCalendar = await settleableDays(deps, businessDate, existing);
+  if (daysByCalendar === 'NOT_A_BUSINESS_DAY') {
+    if (input.businessDate === undefined) return skip; // the schedule fires every day; a holiday settles nothing
+    throw notABusinessDay(businessDate);
+  }
   const attempt = (existing?.attempt ?? 0) + 1;
   if (input.attempt !== undefined && input.attempt !== attempt) {
     throw new StateConflict('SETTLEMENT_RUN_CHANGED', `run ${attempt - 1} of ${businessDate} changed since this attempt was started`, { businessDate, attempt: input.attempt });
   }
+  const now = deps.clock.now();
   const run: SettlementRun = {
     businessDate,
     status: 'RUNNING',

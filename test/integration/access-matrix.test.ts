@@ -80,6 +80,30 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     expect: { none: 401, lead: 201, partner: 403, otherPartner: 403, finance: 201, lenderFinance: 403 },
   },
   'GET /v1/calendars/{calendar}': { path: () => '/v1/calendars/CN', expect: anyReader },
+  // A Sunday: the platform's teams are let in and told it settles nothing; nothing runs on the shared stack.
+  'POST /v1/settlement-runs': {
+    path: () => '/v1/settlement-runs',
+    body: () => ({ businessDate: '2026-11-01' }),
+    expect: { none: 401, lead: 422, partner: 403, otherPartner: 403, finance: 422, lenderFinance: 403 },
+  },
+  'GET /v1/settlement-runs/{businessDate}': {
+    path: () => '/v1/settlement-runs/2026-11-01',
+    expect: { none: 401, lead: 404, partner: 403, otherPartner: 403, finance: 404, lenderFinance: 403 },
+  },
+  'POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed': {
+    path: () => '/v1/settlement-runs/2026-11-01/instructions/SI-20261101-NONE-ESCROW-NONE/executed',
+    body: () => ({ bankReference: 'REF-1', executedAt: '2026-11-02T02:00:00Z' }),
+    expect: { none: 401, lead: 404, partner: 403, otherPartner: 403, finance: 404, lenderFinance: 403 },
+  },
+  // Nothing is settled on that date: the lender's own callers are told so; another lender's are told nothing more.
+  'GET /v1/lenders/{lenderId}/statements/{businessDate}': {
+    path: (w) => `/v1/lenders/${w.bankA}/statements/2026-11-01`,
+    expect: { none: 401, lead: 404, partner: 404, otherPartner: 404, finance: 404, lenderFinance: 404 },
+  },
+  'GET /v1/lenders/{lenderId}/statements/{businessDate}/{fileName}': {
+    path: (w) => `/v1/lenders/${w.bankA}/statements/2026-11-01/control_20261101.txt`,
+    expect: { none: 401, lead: 404, partner: 404, otherPartner: 404, finance: 404, lenderFinance: 404 },
+  },
   'GET /v1/applications/{applicationId}': { path: (_w, _l, _n, a) => `/v1/applications/${a}`, expect: ownData },
   'POST /v1/applications/{applicationId}/decisions': {
     path: (_w, _l, _n, a) => `/v1/applications/${a}/decisions`,

@@ -2,13 +2,22 @@ import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api } from './support/stack.ts';
 import { createWorld, loanBody, post, type World } from './support/world.ts';
+import { cutoffDayAt } from '../../shared/domain/business-date.ts';
+import { monthRange } from '../../shared/domain/profit.ts';
 
 let w: World;
+/**
+ * A month's profit counts the entries booked in it (their settlement day, as settlement does): a
+ * payment valued in February but booked today is today's month's income, and a closed month
+ * never changes. Both events below are booked now.
+ */
+let month: string;
 const loanId = () => `PF-${w.suffix}-1`;
 
 /** A loan of 1,000,003 fen at 10.8% over 12 months disbursed 2026-01-05, funded 400,001 / 300,001 / 300,001. */
 beforeAll(async () => {
   w = await createWorld();
+  month = cutoffDayAt(new Date().toISOString(), { cutoffTime: '22:00', calendar: 'CN' }).slice(0, 7);
   expect((await post('/v1/loans', w.tokens.lead, loanBody(w, loanId(), { disbursementDate: '2026-01-05' }))).status).toBe(201);
   // Instalment 1 on its due date: 79,289 principal, 9,000 interest (3,600 / 2,700 / 2,700).
   const paid = await api<{ results: { status: string }[] }>('/v1/repayments', {
@@ -33,23 +42,22 @@ interface Profit {
 }
 
 describe('GET /v1/lenders/{lenderId}/profit', () => {
-  it("gives a partner its interest of the month, and its losses of the month it absorbed them", async () => {
-    const feb = await api<Profit>(`/v1/lenders/${w.bankA}/profit?month=2026-02`, { token: w.tokens.bankA });
-    expect(feb.status).toBe(200);
-    expect(feb.json).toEqual({
+  it('gives a partner its interest and its losses of the month they were booked in, and nothing for the month they are valued in', async () => {
+    const booked = await api<Profit>(`/v1/lenders/${w.bankA}/profit?month=${month}`, { token: w.tokens.bankA });
+    expect(booked.status).toBe(200);
+    const { from, to } = monthRange(month);
+    // Interest 2,700; written off: what partner A still held, 300,001 - 23,787; three entries with the disbursement.
+    expect(booked.json).toEqual({
       lenderId: w.bankA,
-      month: '2026-02',
-      from: '2026-02-01',
-      to: '2026-02-28',
+      month,
+      from,
+      to,
       byCurrency: [
-        { currency: 'CNY', interestIncomeMinor: '2700', penaltyIncomeMinor: '0', feeIncomeMinor: '0', guaranteeFeesMinor: '0', servicePartnerShareMinor: '0', feesPaidMinor: '0', guaranteeCostMinor: '0', lossesMinor: '0', netMinor: '2700', loans: 1, entries: 1 },
+        { currency: 'CNY', interestIncomeMinor: '2700', penaltyIncomeMinor: '0', feeIncomeMinor: '0', guaranteeFeesMinor: '0', servicePartnerShareMinor: '0', feesPaidMinor: '0', guaranteeCostMinor: '0', lossesMinor: '276214', netMinor: '-273514', loans: 1, entries: 3 },
       ],
     });
-    const march = await api<Profit>(`/v1/lenders/${w.bankA}/profit?month=2026-03`, { token: w.tokens.lead });
-    // Written off: what partner A still held, 300,001 - 23,787.
-    expect(march.json.byCurrency).toEqual([
-      { currency: 'CNY', interestIncomeMinor: '0', penaltyIncomeMinor: '0', feeIncomeMinor: '0', guaranteeFeesMinor: '0', servicePartnerShareMinor: '0', feesPaidMinor: '0', guaranteeCostMinor: '0', lossesMinor: '276214', netMinor: '-276214', loans: 1, entries: 1 },
-    ]);
+    const valued = await api<Profit>(`/v1/lenders/${w.bankA}/profit?month=2026-02`, { token: w.tokens.lead });
+    expect(valued.json.byCurrency).toEqual([]);
   });
 
   it('refuses a malformed month and hides another lender', async () => {
@@ -60,15 +68,17 @@ describe('GET /v1/lenders/{lenderId}/profit', () => {
   });
 
   it('gives the same figures on the command line', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'infra/cli/colend.ts', 'profit', w.lead, '--month', '2026-02', '--endpoint', inject('dynamodbEndpoint')], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'infra/cli/colend.ts', 'profit', w.lead, '--month', month, '--endpoint', inject('dynamodbEndpoint')], {
       encoding: 'utf8',
       timeout: 60_000,
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+    const { from, to } = monthRange(month);
+    // The lead: interest 3,600; written off, what it still held: 400,001 - 31,715.
     expect(run.stdout).toBe(
-      `profit of ${w.lead}, 2026-02-01 to 2026-02-28\n` +
-        'CNY: interest 36.00, penalty 0.00, fees and spread 0.00, guarantee fees 0.00, service partner share 0.00, fees paid 0.00 (guarantee cost 0.00), losses 0.00, net 36.00 (1 loans, 1 entries)\n',
+      `profit of ${w.lead}, ${from} to ${to}\n` +
+        'CNY: interest 36.00, penalty 0.00, fees and spread 0.00, guarantee fees 0.00, service partner share 0.00, fees paid 0.00 (guarantee cost 0.00), losses 3682.86, net -3646.86 (1 loans, 3 entries)\n',
     );
   });
 });
