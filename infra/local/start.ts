@@ -47,6 +47,7 @@ function banner(stack: LocalStack, persistDir: string | undefined): string {
     `  DynamoDB Local:  ${stack.dynamodbEndpoint}${persistDir ? `  (data kept in ${persistDir})` : '  (in memory)'}`,
     `  Step Functions:  ${stack.sfnEndpoint}`,
     `  EventBridge:     ${stack.eventsEndpoint}   events put so far: ${stack.baseUrl}/local/events`,
+    `  Files:           ${stack.filesDir}   (settlement files: statements/{lenderId}/{YYYYMMDD}/)`,
     '',
     'Access tokens (signed by the local issuer, key in ' + issuerKeyPath() + '):',
     '  npm run -s token -- --scope lead',
