@@ -1,6 +1,7 @@
 import { startDynamoDbMeter, type DynamoDbCounts } from './dynamodb-meter.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { setLocalTime } from '../../shared/adapters/clock.ts';
 import { tmpdir } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
@@ -85,6 +86,11 @@ export interface LocalStack {
   /** Milliseconds from the call to ready. */
   readonly startupMs: number;
   readonly mintToken: typeof mintToken;
+  /**
+   * Moves every handler's clock to an instant, running on from there (a story on other dates than
+   * today); null returns to the machine's clock. Schedules keep the machine's time.
+   */
+  setTime(instant: string | null): void;
   /** Invocations per function logical id since start. */
   invocationCounts(): Record<string, number>;
   /** Handlers' DynamoDB work since start, when `meterDynamoDb` was asked for; null otherwise. */
@@ -184,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodb: () => new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
     });
     cleanups.push(() => stepFunctions.stop());
+    cleanups.push(() => setLocalTime(null));
 
     // 6. The Step Functions endpoint, then the environment handlers see, set before any
     //    handler module is imported.
@@ -277,6 +284,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tables,
       startupMs,
       mintToken,
+      setTime: (instant) => setLocalTime(instant),
       invocationCounts: () => functions.invocationCounts(),
       dynamoDbCounts: () => meter?.counts() ?? null,
       streams: streamPoller,
