@@ -134,6 +134,54 @@ describe('the settlement of a business date', () => {
     expect((await openRun(deps, { businessDate: '2025-03-04' })).skipped).toBe(false);
   });
 
+  it('gives the same files and instructions when a run stopped midway is run again', async () => {
+    const uninterrupted = await settle('2025-03-03');
+    const files = await Promise.all(uninterrupted.files.map(async (f) => [f.name, Buffer.from(await statementFile(deps, f.lenderId, '2025-03-03', f.name)).toString('hex')]));
+    // Another book, the same entries: its first run stops after half the shards and the instructions.
+    stores = createInMemoryStores('2025-03-03T15:00:00.000Z');
+    seed(stores, { programs: [aProgram()] });
+    await rm(dir, { recursive: true, force: true });
+    deps = { ...stores, files: new FolderFileStore(dir), calendar: (id) => businessCalendar(stores, id), shardCount: SHARDS };
+    seedBook();
+    const opened = await openRun(deps, { businessDate: '2025-03-03' });
+    for (const { shard } of opened.shards.slice(0, 8)) await gatherShard(deps, '2025-03-03', shard);
+    await expect(instruct(deps, '2025-03-03')).rejects.toThrow('every shard of the run is gathered before its instructions');
+    const resumed = await settle('2025-03-03', 2);
+    expect(resumed.files).toEqual(uninterrupted.files);
+    expect(await Promise.all(resumed.files.map(async (f) => [f.name, Buffer.from(await statementFile(deps, f.lenderId, '2025-03-03', f.name)).toString('hex')]))).toEqual(files);
+  });
+
+  it('settles a correction of a settled date in the run of the day it is booked, naming what it corrects', async () => {
+    await settle('2025-03-03');
+    // The repayment bounced: its reversal is booked on Tuesday.
+    book({
+      entryId: 'REVERSAL#V-1',
+      eventType: 'REVERSAL',
+      eventId: 'V-1',
+      loanId: 'LN-1',
+      businessDate: '2025-03-03',
+      bookedOn: '2025-03-04',
+      reverses: 'REPAYMENT#R-1',
+      legs: [
+        leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'C', 33_600n, 'ESCROW'),
+        leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'D', 30_000n),
+        leg(LEAD_ID, 'INTEREST_INCOME', 'D', 3_600n),
+        ...[PARTNER_A, PARTNER_B].flatMap((id) => [leg(id, 'SETTLEMENT_CLEARING', 'C', 25_200n, 'ESCROW'), leg(id, 'PRINCIPAL_RECEIVABLE', 'D', 22_500n), leg(id, 'INTEREST_INCOME', 'D', 2_700n)]),
+      ],
+    });
+    const before = (await stores.settlements.instructions('2025-03-03')).map((i) => [i.instructionId, i.amountMinor]);
+    stores.clock.set('2025-03-04T15:00:00.000Z');
+    await settle('2025-03-04');
+    expect((await stores.settlements.instructions('2025-03-03')).map((i) => [i.instructionId, i.amountMinor])).toEqual(before);
+    expect((await stores.settlements.instructions('2025-03-04')).map((i) => [i.instructionId, i.payer, i.payee, i.amountMinor])).toEqual([
+      ['SI-20250304-CONSUMER-2025-LEAD-BANK-ESCROW', LEAD_ID, 'ESCROW', 33_600n],
+      ['SI-20250304-CONSUMER-2025-PARTNER-A-ESCROW', PARTNER_A, 'ESCROW', 25_200n],
+      ['SI-20250304-CONSUMER-2025-PARTNER-B-ESCROW', PARTNER_B, 'ESCROW', 25_200n],
+    ]);
+    const detail = Buffer.from(await statementFile(deps, PARTNER_A, '2025-03-04', 'repayment_detail_20250304.txt')).toString('utf8');
+    expect(detail.split('\n')[1]).toBe('2025-03-04|PARTNER-A|LN-1|REVERSAL|V-1|2025-03-03|2025-03-04|CNY|-225.00|-27.00|0.00|0.00|0.00|0.00|0.00|-252.00|REPAYMENT#R-1');
+  });
+
   it('records a bank reference once, and refuses another for the same instruction', async () => {
     await settle('2025-03-03');
     const id = 'SI-20250303-CONSUMER-2025-LEAD-BANK-ESCROW';
