@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cutoffDayAt } from '../../../../shared/domain/business-date.ts';
 import { FolderFileStore } from '../../../../shared/adapters/files/file-store.ts';
 import type { JournalEntry, Leg } from '../../../../shared/domain/ledger.ts';
 import { businessCalendar } from '../../../../shared/use-cases/calendars.ts';
@@ -20,12 +21,13 @@ let stores: InMemoryStores;
 let deps: SettlementDeps;
 let dir: string;
 
-const leg = (lenderId: string, account: Leg['account'], side: 'D' | 'C', amount: bigint, counterparty: string | null = null): Leg => ({
+const leg = (lenderId: string, account: Leg['account'], side: 'D' | 'C', amount: bigint, counterparty: string | null = null, component?: Leg['component']): Leg => ({
   lenderId,
   account,
   side: side === 'D' ? 'DEBIT' : 'CREDIT',
   amountMinor: amount,
   counterparty,
+  ...(component === undefined ? {} : { component }),
 });
 
 function book(entry: Omit<JournalEntry, 'currency' | 'createdAt' | 'programId' | 'programVersion'>): void {
@@ -189,5 +191,146 @@ describe('the settlement of a business date', () => {
     expect(done.executed).toEqual({ bankReference: 'R-77', executedAt: '2025-03-04T02:00:00Z', recordedBy: 'finance', recordedAt: '2025-03-03T15:00:00.000Z' });
     expect(await recordExecution(deps, '2025-03-03', id, { bankReference: 'R-77', executedAt: '2025-03-04T02:00:00Z' }, 'finance')).toEqual(done);
     await expectDomainError(recordExecution(deps, '2025-03-03', id, { bankReference: 'R-78', executedAt: '2025-03-04T02:00:00Z' }, 'finance'), 'INSTRUCTION_ALREADY_EXECUTED');
+  });
+});
+
+describe('settlement scenarios', () => {
+  const GUARANTOR = 'GUARANTOR-1';
+  let n = 0;
+  /** The collection account owes the lead `amount` of principal (a repayment to the lead alone), booked on `bookedOn`. */
+  const collected = (bookedOn: string, amount: bigint): void =>
+    book({
+      entryId: `REPAYMENT#C-${++n}`,
+      eventType: 'REPAYMENT',
+      eventId: `C-${n}`,
+      loanId: `LN-${n}`,
+      businessDate: bookedOn,
+      bookedOn,
+      legs: [leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'D', amount, 'ESCROW'), leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'C', amount)],
+    });
+  const at = async (date: string) => (await stores.settlements.instructions(date)).map((i) => [i.payer, i.payee, i.amountMinor, i.valueDate]);
+
+  beforeEach(() => {
+    stores.db.entries.clear();
+  });
+
+  it('settles around the National Day holiday and its worked weekend days (2025: 10-01..08 off, Sunday 09-28 and Saturday 10-11 worked)', async () => {
+    stores.clock.set('2025-10-20T00:00:00.000Z');
+    collected('2025-09-27', 100n); // a Saturday: settled on the worked Sunday
+    collected('2025-09-28', 200n);
+    collected('2025-09-30', 300n);
+    collected('2025-10-03', 400n); // in the holiday: settled on 10-09
+    collected('2025-10-09', 500n);
+    collected('2025-10-11', 600n); // a worked Saturday
+    expect((await settle('2025-09-28')).daysByCalendar).toEqual({ CN: ['2025-09-27', '2025-09-28'] });
+    expect(await at('2025-09-28')).toEqual([['ESCROW', LEAD_ID, 300n, '2025-09-29']]);
+    await settle('2025-09-29');
+    expect(await at('2025-09-29')).toEqual([]);
+    await settle('2025-09-30');
+    // T+1 skips the holiday.
+    expect(await at('2025-09-30')).toEqual([['ESCROW', LEAD_ID, 300n, '2025-10-09']]);
+    await expectDomainError(openRun(deps, { businessDate: '2025-10-08' }), 'NOT_A_BUSINESS_DAY');
+    expect((await settle('2025-10-09')).daysByCalendar.CN).toEqual(['2025-10-01', '2025-10-02', '2025-10-03', '2025-10-04', '2025-10-05', '2025-10-06', '2025-10-07', '2025-10-08', '2025-10-09']);
+    expect(await at('2025-10-09')).toEqual([['ESCROW', LEAD_ID, 900n, '2025-10-10']]);
+    await settle('2025-10-10');
+    await settle('2025-10-11');
+    expect(await at('2025-10-11')).toEqual([['ESCROW', LEAD_ID, 600n, '2025-10-13']]);
+  });
+
+  it('settles a payment booked after the cut-off on the next business date', async () => {
+    stores.clock.set('2025-10-20T00:00:00.000Z');
+    const settlement = { cutoffTime: '22:00', calendar: 'CN' };
+    collected(cutoffDayAt('2025-09-30T13:59:00.000Z', settlement), 100n); // 21:59 in Beijing
+    collected(cutoffDayAt('2025-09-30T14:00:00.000Z', settlement), 200n); // 22:00: the next day, a holiday
+    await settle('2025-09-30');
+    expect(await at('2025-09-30')).toEqual([['ESCROW', LEAD_ID, 100n, '2025-10-09']]);
+    await settle('2025-10-09');
+    expect(await at('2025-10-09')).toEqual([['ESCROW', LEAD_ID, 200n, '2025-10-10']]);
+  });
+
+  it("pays a guarantor's compensation from the guarantor to the lender, and a share transfer from the buyer to the seller", async () => {
+    stores.clock.set('2025-03-04T15:00:00.000Z');
+    book({
+      entryId: 'COMPENSATION#G-1',
+      eventType: 'COMPENSATION',
+      eventId: 'G-1',
+      loanId: 'LN-G',
+      businessDate: '2025-03-04',
+      bookedOn: '2025-03-04',
+      legs: [
+        leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'D', 302_500n, GUARANTOR),
+        leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'C', 300_000n),
+        leg(PARTNER_A, 'INTEREST_INCOME', 'C', 2_500n),
+        leg(GUARANTOR, 'GUARANTEE_RECEIVABLE', 'D', 302_500n),
+        leg(GUARANTOR, 'SETTLEMENT_CLEARING', 'C', 302_500n, PARTNER_A),
+      ],
+    });
+    book({
+      entryId: 'TRANSFER#T-1',
+      eventType: 'TRANSFER',
+      eventId: 'T-1',
+      loanId: 'LN-T',
+      businessDate: '2025-03-04',
+      bookedOn: '2025-03-04',
+      legs: [
+        leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'D', 100_000n, PARTNER_B),
+        leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'C', 100_000n),
+        leg(PARTNER_B, 'PRINCIPAL_RECEIVABLE', 'D', 100_000n),
+        leg(PARTNER_B, 'SETTLEMENT_CLEARING', 'C', 100_000n, PARTNER_A),
+      ],
+    });
+    await settle('2025-03-04');
+    expect(await at('2025-03-04')).toEqual([
+      [GUARANTOR, PARTNER_A, 302_500n, '2025-03-05'],
+      [PARTNER_B, PARTNER_A, 100_000n, '2025-03-05'],
+    ]);
+    const summary = Buffer.from(await statementFile(deps, GUARANTOR, '2025-03-04', 'settlement_summary_20250304.txt')).toString('utf8');
+    expect(summary.split('\n')[1]).toBe('2025-03-04|GUARANTOR-1|CONSUMER-2025|PARTNER-A|CNY|GUARANTEE|0.00|3025.00|-3025.00|SI-20250304-CONSUMER-2025-GUARANTOR-1-PARTNER-A|2025-03-05|');
+  });
+
+  it("pays a fee taken from a partner's interest from the partner to the lead, beside the interest the collection account owes it", async () => {
+    stores.clock.set('2025-03-04T15:00:00.000Z');
+    // P-A's interest is 100.00, of which 20% is the lead's fee.
+    book({
+      entryId: 'REPAYMENT#F-1',
+      eventType: 'REPAYMENT',
+      eventId: 'F-1',
+      loanId: 'LN-F',
+      businessDate: '2025-03-04',
+      bookedOn: '2025-03-04',
+      legs: [
+        leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'D', 10_000n, 'ESCROW', 'INTEREST'),
+        leg(PARTNER_A, 'INTEREST_INCOME', 'C', 10_000n),
+        leg(PARTNER_A, 'FEE_EXPENSE', 'D', 2_000n),
+        leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'C', 2_000n, LEAD_ID, 'FEE'),
+        leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'D', 2_000n, PARTNER_A, 'FEE'),
+        leg(LEAD_ID, 'FEE_INCOME', 'C', 2_000n),
+      ],
+    });
+    await settle('2025-03-04');
+    expect(await at('2025-03-04')).toEqual([
+      ['ESCROW', PARTNER_A, 10_000n, '2025-03-05'],
+      [PARTNER_A, LEAD_ID, 2_000n, '2025-03-05'],
+    ]);
+  });
+
+  it('pays each direction of a pair on its own when the program does not net', async () => {
+    seed(stores, { programs: [aProgram({ settlement: { cutoffTime: '22:00', settlementLagDays: 2, netting: false, calendar: 'CN' } })] });
+    stores.clock.set('2025-03-04T15:00:00.000Z');
+    collected('2025-03-04', 700n);
+    book({
+      entryId: 'DISBURSEMENT#LN-D',
+      eventType: 'DISBURSEMENT',
+      eventId: 'LN-D',
+      loanId: 'LN-D',
+      businessDate: '2025-03-04',
+      bookedOn: '2025-03-04',
+      legs: [leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'D', 5_000n), leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'C', 5_000n, 'ESCROW')],
+    });
+    await settle('2025-03-04');
+    expect((await stores.settlements.instructions('2025-03-04')).map((i) => [i.instructionId, i.amountMinor, i.valueDate, i.netted])).toEqual([
+      ['SI-20250304-CONSUMER-2025-ESCROW-LEAD-BANK', 700n, '2025-03-06', false],
+      ['SI-20250304-CONSUMER-2025-LEAD-BANK-ESCROW', 5_000n, '2025-03-06', false],
+    ]);
   });
 });
