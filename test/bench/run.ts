@@ -2,7 +2,8 @@
  * `npm run bench`: local performance figures. Prints; asserts nothing about time.
  *   BENCH_LOANS_PER_CLIENT (default 100), BENCH_APPLICATIONS (default 100), BENCH_SPLITS
  *   (default 200000), BENCH_REPAYMENTS (default 2000, one per call) and BENCH_REPAYMENT_BATCHES
- *   (default 5 calls of 25 per client) set the run sizes.
+ *   (default 5 calls of 25 per client) and BENCH_SETTLEMENT_LOANS (default 100000; 10000 on the
+ *   metered stack) set the run sizes.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { benchLongLoan, printLongLoan } from './long-loan.ts';
 import { benchWriteFloor, printWriteFloor } from './floor.ts';
 import { NO_COUNTS, benchRepayments, printRepayments } from './repayments.ts';
 import { benchReview, printReview } from './review.ts';
+import { benchSettlement, printSettlement } from './settlement.ts';
 import { benchSplit } from './split.ts';
 import { benchStartup, printStartup } from './startup.ts';
 
@@ -19,6 +21,7 @@ const loansPerClient = Number(process.env.BENCH_LOANS_PER_CLIENT ?? '100');
 const applications = Number(process.env.BENCH_APPLICATIONS ?? '100');
 const repayments = Number(process.env.BENCH_REPAYMENTS ?? '2000');
 const repaymentBatches = Number(process.env.BENCH_REPAYMENT_BATCHES ?? '5');
+const settlementLoans = Number(process.env.BENCH_SETTLEMENT_LOANS ?? '100000');
 
 /*
  * Two stacks, each in a process of its own (a function's clients are made once per process, for the
@@ -33,12 +36,14 @@ if (phase === 'all') {
   console.log(`Colend local benchmarks, Node ${process.version}, ${new Date().toISOString()}`);
   benchSplit(Number(process.env.BENCH_SPLITS ?? '200000')); // the pure engine, before anything local starts
   printStartup(await benchStartup());
-  for (const next of ['units', 'rates']) {
+  for (const next of ['units', 'rates', 'settlement']) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { env: { ...process.env, BENCH_PHASE: next }, stdio: 'inherit' });
     if (child.status !== 0) process.exit(child.status ?? 1);
   }
 } else if (phase === 'units') {
   await unitsOfWork();
+} else if (phase === 'settlement') {
+  await settlementRun();
 } else {
   await ratesAndLatencies();
 }
@@ -73,8 +78,20 @@ async function unitsOfWork(): Promise<void> {
     printLongLoan(await benchLongLoan(metered));
     await benchRepayments(metered, 80, 0); // warm-up
     printRepayments(await benchRepayments(metered, 400, 0));
+    printSettlement(await benchSettlement(metered, Math.min(10_000, settlementLoans)));
   } finally {
     await metered.stop();
+  }
+}
+
+/** The settlement of one business date on a stack of its own (it settles every program of its stack). */
+async function settlementRun(): Promise<void> {
+  const stack = await startLocalStack({ ...options, meterDynamoDb: false });
+  try {
+    console.log('settlement (stack without the meter):');
+    printSettlement(await benchSettlement(stack, settlementLoans));
+  } finally {
+    await stack.stop();
   }
 }
 

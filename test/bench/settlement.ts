@@ -1,0 +1,157 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { entryItem } from '../../shared/adapters/dynamodb/entry-codec.ts';
+import { assertBalanced, ESCROW, type JournalEntry, type Leg } from '../../shared/domain/ledger.ts';
+import { LOCAL_CREDENTIALS, type LocalStack } from '../../infra/local/stack.ts';
+import { LOCAL_REGION } from '../../infra/local/template.ts';
+import { benchLender, call } from './setup.ts';
+import { formatMs } from './stats.ts';
+
+/** The business date settled: a Wednesday. Its bookings are seeded at 10:00 and it is settled at 23:00 Beijing time. */
+const DATE = '2026-12-02';
+const LENDERS = ['SLEAD', 'SBANKA', 'SBANKB', 'SBANKC'];
+const PROGRAM = 'SPROG';
+
+/**
+ * One loan's repayment of the date across the four lenders (a lead with 10%, three partners with
+ * 30% each): principal and interest to each, as the split books them.
+ */
+function repaymentOf(loanId: string, n: number): JournalEntry {
+  const legs: Leg[] = [];
+  LENDERS.forEach((lenderId, i) => {
+    const principal = BigInt(i === 0 ? 1_000 + (n % 97) : 3_000 + (n % 89));
+    const interest = BigInt(i === 0 ? 90 : 270);
+    legs.push({ lenderId, account: 'SETTLEMENT_CLEARING', side: 'DEBIT', amountMinor: principal + interest, counterparty: ESCROW });
+    legs.push({ lenderId, account: 'PRINCIPAL_RECEIVABLE', side: 'CREDIT', amountMinor: principal, counterparty: null });
+    legs.push({ lenderId, account: 'INTEREST_INCOME', side: 'CREDIT', amountMinor: interest, counterparty: null });
+  });
+  return assertBalanced({
+    entryId: `REPAYMENT#SR-${n}`,
+    eventType: 'REPAYMENT',
+    eventId: `SR-${n}`,
+    loanId,
+    currency: 'CNY',
+    businessDate: DATE,
+    bookedOn: DATE,
+    programId: PROGRAM,
+    programVersion: 1,
+    legs,
+    createdAt: `${DATE}T02:00:00.000Z`,
+  });
+}
+
+/** Writes the entries of `loans` loans with BatchWriteItem (25 a call, 16 calls at once), through the entry codec the ledger writes with. */
+async function seedEntries(stack: LocalStack, loans: number): Promise<number> {
+  const table = [...stack.tables.created, ...stack.tables.existing].find((t) => t.logicalId.startsWith('LedgerTable'))?.tableName;
+  if (table === undefined) throw new Error('bench: no ledger table');
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 10 }));
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < loans) {
+      const from = next;
+      next = Math.min(loans, next + 25);
+      let requests: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> = {
+        [table]: Array.from({ length: next - from }, (_, i) => ({ PutRequest: { Item: entryItem(repaymentOf(`SL-${from + i}`, from + i)) } })),
+      };
+      while (Object.keys(requests).length > 0) {
+        const out = await doc.send(new BatchWriteCommand({ RequestItems: requests }));
+        requests = (out.UnprocessedItems ?? {}) as typeof requests;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  doc.destroy();
+  return performance.now() - started;
+}
+
+interface RunView {
+  readonly run: { readonly status: string; readonly entries: number; readonly instructions: number; readonly files: readonly unknown[] };
+}
+
+/** Reads the run every 100 ms until it is no longer running. */
+async function ended(stack: LocalStack, token: string): Promise<RunView> {
+  for (;;) {
+    const read = await call(stack, token, 'GET', `/v1/settlement-runs/${DATE}`);
+    const view = read.json as RunView | null;
+    if (read.status === 200 && view !== null && view.run.status !== 'RUNNING') return view;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Settlement of one business date for `loans` loans with one repayment each across four lenders:
+ * the book is seeded first (not timed), then the run is started through the API and timed to
+ * SETTLED. Prints the wall time, the Node process's peak memory, DynamoDB work per loan when the
+ * stack is metered, and the run's counts.
+ */
+export async function benchSettlement(stack: LocalStack, loans: number) {
+  stack.setTime(`${DATE}T02:00:00.000Z`);
+  const lead = await stack.mintToken({ scopes: ['lead'] });
+  for (const [i, id] of LENDERS.entries()) {
+    if ((await call(stack, lead, 'POST', '/v1/lenders', benchLender(id, [i === 0 ? 'LEAD' : 'PARTNER']))).status !== 201) throw new Error('bench setup: lender');
+  }
+  const program = {
+    programId: PROGRAM,
+    name: 'Bench settlement',
+    currency: 'CNY',
+    leadLenderId: LENDERS[0],
+    amountRange: { minMinor: '1000', maxMinor: '20000000' },
+    termMonthsRange: { min: 1, max: 36 },
+    repaymentMethods: ['EQUAL_INSTALLMENT'],
+    borrowerRateRange: { min: '0.01', max: '0.24' },
+    participants: LENDERS.map((lenderId, i) => ({ lenderId, role: i === 0 ? 'LEAD' : 'PARTNER', targetShareBps: i === 0 ? 1000 : 3000, priority: i })),
+  };
+  const created = await call(stack, lead, 'POST', '/v1/programs', program);
+  if (created.status !== 201) throw new Error(`bench setup: program ${JSON.stringify(created.json)}`);
+  const seedMs = await seedEntries(stack, loans);
+  stack.setTime(`${DATE}T15:00:00.000Z`);
+  const finance = await stack.mintToken({ scopes: ['finance'] });
+  const before = stack.dynamoDbCounts();
+  // The run's own peak: the process's resident memory, sampled while it runs.
+  const rssAtStart = process.memoryUsage().rss;
+  let peakRss = rssAtStart;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 25);
+  const started = performance.now();
+  const start = await call(stack, finance, 'POST', '/v1/settlement-runs', { businessDate: DATE });
+  if (start.status !== 202) throw new Error(`bench: the run did not start: ${JSON.stringify(start.json)}`);
+  const view = await ended(stack, finance);
+  const wallMs = performance.now() - started;
+  clearInterval(sampler);
+  const after = stack.dynamoDbCounts();
+  stack.setTime(null);
+  return {
+    loans,
+    seedMs,
+    wallMs,
+    status: view.run.status,
+    entries: view.run.entries,
+    instructions: view.run.instructions,
+    files: view.run.files.length,
+    peakRssMiB: peakRss / 2 ** 20,
+    rssAtStartMiB: rssAtStart / 2 ** 20,
+    perLoan:
+      before === null || after === null
+        ? null
+        : {
+            reads: (after.readRequests - before.readRequests) / loans,
+            rcu: (after.readUnits - before.readUnits) / loans,
+            writes: (after.writeItems - before.writeItems) / loans,
+            wcu: (after.writeUnits - before.writeUnits + after.indexWriteUnits - before.indexWriteUnits) / loans,
+          },
+  };
+}
+
+export function printSettlement(r: Awaited<ReturnType<typeof benchSettlement>>): void {
+  console.log(
+    `settlement of one business date, ${r.loans} loans with one repayment each across 4 lenders: ${formatMs(r.wallMs)} (${r.status}; ${r.entries} entries, ${r.instructions} instructions, ${r.files} files; seeding the book took ${formatMs(r.seedMs)}), ` +
+      `peak resident memory of the Node process during the run ${r.peakRssMiB.toFixed(0)} MiB (${r.rssAtStartMiB.toFixed(0)} MiB when it started; the stack and the clients share the process)`,
+  );
+  if (r.perLoan !== null) {
+    console.log(
+      `  DynamoDB per settled loan: ${r.perLoan.reads.toFixed(3)} read requests (${r.perLoan.rcu.toFixed(3)} RCU), ${r.perLoan.writes.toFixed(4)} items written (${r.perLoan.wcu.toFixed(4)} WCU with the index)`,
+    );
+  }
+}
