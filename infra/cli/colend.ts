@@ -11,6 +11,9 @@
  *     Loads a newly published year of a calendar (docs/calendar.md) as its next version.
  *   npm run colend -- calendar show CN [--year 2026] [--api <url>] [--token <jwt>]
  *     The years the calendar covers and where each comes from; with --year, that year's days.
+ *   npm run colend -- simulate <scenario.json> [--out <folder>]
+ *     Plays a co-lending story on an embedded local stack (docs/scenario.md) and writes every
+ *     lender's files and summary.json to the folder (default simulation-out).
  *   npm run colend -- settle --date YYYY-MM-DD [--restart] [--api <url>] [--token <jwt>]
  *     Settles a business date (docs/settlement.md), waits for the run and prints its instructions and files.
  * Exit status: 0 when all is well, 1 when differences or refused lines were found, 2 on a usage error.
@@ -21,6 +24,7 @@ import { formatImportReport, importCollections } from './import-collections.ts';
 import { formatProfitReport, lenderProfitReport } from './profit.ts';
 import { formatLoad, formatShow, loadCalendarFile, showCalendar } from './calendar.ts';
 import { formatSettle, settle } from './settle.ts';
+import { runSimulation } from './simulate.ts';
 
 const USAGE = [
   'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
@@ -29,6 +33,7 @@ const USAGE = [
   '       colend calendar load <file.json> --calendar <id> --year YYYY [--api <url>] [--token <jwt>]',
   '       colend calendar show <id> [--year YYYY] [--api <url>] [--token <jwt>]',
   '       colend settle --date YYYY-MM-DD [--restart] [--api <url>] [--token <jwt>]',
+  '       colend simulate <scenario.json> [--out <folder>]',
 ].join('\n');
 
 const OPTIONS = {
@@ -42,12 +47,14 @@ const OPTIONS = {
   year: { type: 'string' },
   date: { type: 'string' },
   restart: { type: 'boolean' },
+  out: { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** The options each command takes; any other is a usage error. */
-const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle', readonly (keyof typeof OPTIONS)[]>> = {
+const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate', readonly (keyof typeof OPTIONS)[]>> = {
+  simulate: ['out'],
   settle: ['api', 'token', 'date', 'restart'],
   'ledger verify': ['endpoint', 'ledger-table', 'state-table'],
   profit: ['endpoint', 'ledger-table', 'state-table', 'month'],
@@ -78,7 +85,9 @@ async function main(argv: string[]): Promise<number> {
           ? (`calendar ${positionals[1]}` as const)
           : positionals.join(' ') === 'settle'
             ? 'settle'
-            : null;
+            : positionals[0] === 'simulate' && positionals.length === 2
+              ? 'simulate'
+              : null;
   if (command === null) return usage();
   const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
   if (foreign.length > 0) return usage(`${command} does not take ${foreign.map((name) => `--${name}`).join(', ')}`);
@@ -87,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'calendar load') return calendarLoad(positionals[2] as string, values);
   if (command === 'calendar show') return calendarShow(positionals[2] as string, values);
   if (command === 'settle') return settleDate(values);
+  if (command === 'simulate') return runSimulation(positionals[1] as string, values.out ?? 'simulation-out');
   return importCollectionFile(positionals[1] as string, values);
 }
 
