@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FolderFileStore } from '../../../../shared/adapters/files/file-store.ts';
-import type { JournalEntry, Leg } from '../../../../shared/domain/ledger.ts';
+import { foldEntries, type JournalEntry, type Leg } from '../../../../shared/domain/ledger.ts';
+import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
+import { loanSchedules } from '../../../../shared/domain/schedule.ts';
 import { businessCalendar } from '../../../../shared/use-cases/calendars.ts';
 import { closeRun, gatherShard, instruct, openRun, recordExecution, statementFile, statements, writeFiles, type SettlementDeps } from '../../../../shared/use-cases/settlement.ts';
-import { aProgram, LEAD_ID, PARTNER_A, PARTNER_B, PROGRAM_ID } from '../../../support/builders.ts';
+import { aLoan, aProgram, LEAD_ID, PARTNER_A, PARTNER_B, PROGRAM_ID } from '../../../support/builders.ts';
 import { createInMemoryStores, seed, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
 import { DomainError } from '../../../../shared/domain/errors.ts';
@@ -28,13 +30,27 @@ const leg = (lenderId: string, account: Leg['account'], side: 'D' | 'C', amount:
   counterparty,
 });
 
+/** Books an entry as the ledger holds it: the entry, and the loan's positions on its head folded from every entry of the loan. */
 function book(entry: Omit<JournalEntry, 'currency' | 'createdAt' | 'programId' | 'programVersion'>): void {
   const full: JournalEntry = { ...entry, currency: 'CNY', createdAt: '2025-03-01T02:00:00.000Z', programId: PROGRAM_ID, programVersion: 1 };
   stores.db.entries.set(`${full.loanId}#${full.entryId}`, full);
+  const entries = [...stores.db.entries.values()].filter((e) => e.loanId === full.loanId);
+  for (const [lenderId, position] of foldEntries(full.loanId, entries)) stores.db.positions.set(`${full.loanId}#${lenderId}`, position);
 }
+
+/**
+ * LN-1: 10,000.00 at 12% a year, equal principal over 3 months, 4,000 / 3,000 / 3,000, disbursed
+ * Saturday 2025-03-01 with reference DISB-1; its head's latest risk update is of 2025-03-02.
+ */
+const LOAN = aLoan({ loanId: 'LN-1', principalMinor: 1_000_000n, annualRate: '0.12', termMonths: 3, repaymentMethod: 'EQUAL_PRINCIPAL', disbursementReference: 'DISB-1' });
 
 /** Disbursed Saturday 2025-03-01 (10,000.00: 4,000 / 3,000 / 3,000); repaid Monday 2025-03-03 (336.00 / 252.00 / 252.00). */
 function seedBook(): void {
+  stores.db.loans.set(LOAN.loanId, structuredClone(LOAN));
+  const schedules = loanSchedules(LOAN);
+  stores.db.borrowerSchedules.set(LOAN.loanId, schedules.borrower);
+  for (const s of schedules.lenders) stores.db.lenderSchedules.set(`${LOAN.loanId}#${s.lenderId}`, s);
+  stores.db.repaymentLedgers.set(LOAN.loanId, { ...emptyLedger(LOAN.loanId), version: 3, risk: { asOf: '2025-03-02', dpd: 0, classification: 'NORMAL', since: '2025-03-01' } });
   book({
     entryId: 'DISBURSEMENT#LN-1',
     eventType: 'DISBURSEMENT',
@@ -97,7 +113,23 @@ describe('the settlement of a business date', () => {
 
   it("writes each lender's file set: the summary, the repayment detail, the control file with its totals and hashes, and the .ok marker", async () => {
     await settle('2025-03-03');
-    expect(await statements(deps, PARTNER_A, '2025-03-03')).toEqual(['20250303.ok', 'control_20250303.txt', 'repayment_detail_20250303.txt', 'settlement_summary_20250303.txt']);
+    expect(await statements(deps, PARTNER_A, '2025-03-03')).toEqual([
+      '20250303.ok',
+      'compensation_20250303.txt',
+      'control_20250303.txt',
+      'disbursement_detail_20250303.txt',
+      'human/loan_master_20250303.csv',
+      'human/loan_master_20250303.xlsx',
+      'human/settlement_summary_20250303.csv',
+      'human/settlement_summary_20250303.xlsx',
+      'human/trial_balance_20250303.csv',
+      'human/trial_balance_20250303.xlsx',
+      'loan_master_20250303.txt',
+      'repayment_detail_20250303.txt',
+      'repayment_schedule_20250303.txt',
+      'settlement_summary_20250303.txt',
+      'trial_balance_20250303.txt',
+    ]);
     const detail = Buffer.from(await statementFile(deps, PARTNER_A, '2025-03-03', 'repayment_detail_20250303.txt')).toString('utf8');
     expect(detail).toBe(
       'business_date|lender_id|loan_id|event_type|event_id|value_date|booked_on|currency|principal_amount|interest_amount|penalty_amount|fee_amount|suspense_amount|guarantee_amount|loss_amount|total_amount|corrects_entry\n' +
