@@ -1,5 +1,5 @@
 import type { LedgerDifference } from '../domain/ledger-check.ts';
-import type { JournalEntry, Position } from '../domain/ledger.ts';
+import type { Account, JournalEntry, Position } from '../domain/ledger.ts';
 import type { Lender } from '../domain/lender.ts';
 import type { BookedLoan, Loan } from '../domain/loan.ts';
 import type { Program } from '../domain/program.ts';
@@ -7,7 +7,7 @@ import type { BorrowerExposure, QuotaChange, QuotaShard, Reservation } from '../
 import type { ApplicationState, Ask } from '../domain/review.ts';
 import type { Application } from '../domain/application.ts';
 import type { LenderSchedule, Schedule } from '../domain/schedule.ts';
-import type { BookedItem, BookedLoanEvent, EffectKey, RepaymentLedger } from '../domain/repayment-booking.ts';
+import type { BookedItem, BookedLoanEvent, EffectKey, LoanRisk, RepaymentLedger } from '../domain/repayment-booking.ts';
 import type { PayoutInstruction, SettlementItem } from '../domain/settlement.ts';
 import type { LoadedCalendarYear } from '../domain/calendar.ts';
 
@@ -367,4 +367,41 @@ export interface CalendarStore {
    * ALREADY_EXISTS) and changes nothing.
    */
   putYear(year: LoadedCalendarYear, idempotency?: IdempotencyRecord): Promise<void>;
+}
+
+/** A loan's head as the daily settlement reads it for the loan master: every lender's position in the loan and the loan's risk. */
+export interface LoanHeadView {
+  readonly loanId: string;
+  readonly positions: readonly Position[];
+  /** The class and DPD of the latest daily risk update; null before the loan's first. */
+  readonly risk: LoanRisk | null;
+}
+
+/** One balance of a lender's book: debit-positive minor units, per currency and account. */
+export interface AccountBalance {
+  readonly currency: string;
+  readonly account: Account;
+  readonly balanceMinor: bigint;
+}
+
+/** A lender's closing balances of a settled date: the opening balances of its trial balance on the next. */
+export interface LenderBalances {
+  readonly businessDate: string;
+  readonly lenderId: string;
+  /** Non-zero balances only, by currency and account. */
+  readonly balances: readonly AccountBalance[];
+}
+
+/**
+ * What the daily settlement reads and keeps beyond its runs (docs/settlement.md): the heads of a
+ * shard's loans, in batches, for the loan master; each lender's closing balances per date, for
+ * the next date's trial balance.
+ */
+export interface SettlementBooks {
+  /** The heads of the loans, in no particular order; a loan without a head is left out. */
+  loanHeads(loanIds: readonly string[]): Promise<LoanHeadView[]>;
+  /** Written whole; a re-run of the date writes the same. */
+  putLenderBalances(balances: LenderBalances): Promise<void>;
+  /** Every lender's closing balances of a date. */
+  lenderBalances(businessDate: string): Promise<LenderBalances[]>;
 }

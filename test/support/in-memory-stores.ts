@@ -21,6 +21,9 @@ import {
   type SettlementRun,
   type SettlementShard,
   type SettlementStore,
+  type SettlementBooks,
+  type LenderBalances,
+  type LoanHeadView,
   type StoredInstruction,
   type ApplicationChange,
   type ApplicationRecord,
@@ -714,7 +717,7 @@ export function createInMemoryStores(at: string = NOW) {
     riskRuns: new InMemoryRiskRunStore(db),
     programPools: new InMemoryProgramPoolStore(db),
     calendars: new InMemoryCalendarStore(db),
-    settlements: new InMemorySettlementStore(),
+    settlements: new InMemorySettlementStore(db),
     workflow: new RecordingWorkflowStarter(),
     review: new RecordingWorkflowStarter('arn:aws:states:cn-north-1:123456789012:stateMachine:JointReview'),
     tasks: new RecordingTaskResumer(),
@@ -766,11 +769,31 @@ export function sealFor(scopeKey: string, createdAt: string = NOW, requestHash =
   return (statusCode: number, body: unknown): IdempotencyRecord => ({ scopeKey, requestHash, statusCode, responseBody: toJson(body), createdAt });
 }
 
-/** Settlement runs, shards and instructions, kept as the adapter keeps them. */
-export class InMemorySettlementStore implements SettlementStore {
+/** Settlement runs, shards, instructions and closing balances, kept as the adapter keeps them; loan heads read from the book. */
+export class InMemorySettlementStore implements SettlementStore, SettlementBooks {
   readonly runs = new Map<string, SettlementRun>();
   readonly shardItems = new Map<string, SettlementShard>();
   readonly stored = new Map<string, StoredInstruction>();
+  readonly balances = new Map<string, LenderBalances>();
+
+  constructor(private readonly db: InMemoryDb = new InMemoryDb()) {}
+
+  async loanHeads(loanIds: readonly string[]): Promise<LoanHeadView[]> {
+    return [...new Set(loanIds)].flatMap((loanId) => {
+      const ledger = this.db.repaymentLedgers.get(loanId);
+      if (ledger === undefined) return [];
+      const positions = [...this.db.positions.values()].filter((p) => p.loanId === loanId).sort((a, b) => (a.lenderId < b.lenderId ? -1 : 1));
+      return [{ loanId, positions: positions.map(copy), risk: ledger.risk === undefined ? null : copy(ledger.risk) }];
+    });
+  }
+
+  async putLenderBalances(balances: LenderBalances): Promise<void> {
+    this.balances.set(`${balances.businessDate}#${balances.lenderId}`, copy(balances));
+  }
+
+  async lenderBalances(businessDate: string): Promise<LenderBalances[]> {
+    return [...this.balances.values()].filter((b) => b.businessDate === businessDate).sort((a, b) => (a.lenderId < b.lenderId ? -1 : 1)).map(copy);
+  }
 
   async getRun(businessDate: string): Promise<SettlementRun | null> {
     const run = this.runs.get(businessDate);

@@ -1,13 +1,18 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { PayoutInstruction } from '../../domain/settlement.ts';
-import { WriteConflict, type SettlementRun, type SettlementShard, type SettlementStore, type StoredInstruction } from '../../ports/stores.ts';
+import { WriteConflict, type LenderBalances, type LoanHeadView, type SettlementBooks, type SettlementRun, type SettlementShard, type SettlementStore, type StoredInstruction } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
-import { queryAll, type Tables } from './client.ts';
+import { batchGetAll, queryAll, type Tables } from './client.ts';
+import { ledgerKeys } from './ledger-keys.ts';
+import { headOf } from './loan-head.ts';
 import { stateKeys } from './state-keys.ts';
 
-/** Settlement runs, their shards and instructions in the StateTable (docs/access-patterns.md S24-S27). */
-export class DynamoSettlementStore implements SettlementStore {
+/**
+ * Settlement runs, their shards, instructions and the lenders' closing balances in the StateTable
+ * (docs/access-patterns.md S24-S28); the loans' heads it reads from the LedgerTable (L6).
+ */
+export class DynamoSettlementStore implements SettlementStore, SettlementBooks {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
@@ -98,6 +103,26 @@ export class DynamoSettlementStore implements SettlementStore {
       if (error instanceof ConditionalCheckFailedException) throw new WriteConflict('ALREADY_EXISTS', 'instruction-execution');
       throw error;
     }
+  }
+
+  /** The heads of the loans (L6), 100 a BatchGet; a loan without a head is left out. */
+  async loanHeads(loanIds: readonly string[]): Promise<LoanHeadView[]> {
+    const items = await batchGetAll(this.doc, this.tables.ledger, [...new Set(loanIds)].map((loanId) => ledgerKeys.head(loanId)));
+    return items.map((item) => {
+      const loanId = String(item.loanId);
+      const { ledger, positions } = headOf(loanId, item);
+      return { loanId, positions, risk: ledger.risk ?? null };
+    });
+  }
+
+  async putLenderBalances(balances: LenderBalances): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.tables.state, Item: { ...stateKeys.lenderBalances(balances.businessDate, balances.lenderId), entityType: 'LenderBalances', ...(encode(balances) as Item) } }),
+    );
+  }
+
+  async lenderBalances(businessDate: string): Promise<LenderBalances[]> {
+    return (await this.partition(businessDate, stateKeys.lenderBalancesPrefix)).map((item) => decode<LenderBalances>(stripKeys(item)));
   }
 
   /** The items of a run of one kind (shards, instructions), in key order. */

@@ -1,6 +1,6 @@
 import { shardOf } from '../../domain/shard.ts';
 
-/** Keys of the StateTable; see docs/access-patterns.md (S1-S23). The only place they are built. */
+/** Keys of the StateTable; see docs/access-patterns.md (S1-S28). The only place they are built. */
 export const LOAN_SHARDS = 16;
 
 const pad = (n: number, width: number): string => n.toString().padStart(width, '0');
@@ -48,6 +48,9 @@ export const stateKeys = {
   settlementShardPrefix: 'SHARD#',
   instruction: (businessDate: string, instructionId: string) => ({ pk: `SETTLEMENT#${businessDate}`, sk: `INSTR#${instructionId}` }),
   instructionPrefix: 'INSTR#',
+  /** A lender's closing balances of a settled date: the next date's opening (S28). */
+  lenderBalances: (businessDate: string, lenderId: string) => ({ pk: `SETTLEMENT#${businessDate}`, sk: `BALANCES#${lenderId}` }),
+  lenderBalancesPrefix: 'BALANCES#',
   calendarYear: (calendar: string, year: number, version: number) => ({ pk: `CALENDAR#${calendar}`, sk: `YEAR#${pad(year, 4)}#V#${pad(version, 6)}` }),
   calendarPartition: (calendar: string) => `CALENDAR#${calendar}`,
   calendarYearPrefix: 'YEAR#',

@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../../../../shared/adapters/dynamodb/index.ts';
+import { headItem } from '../../../../../shared/adapters/dynamodb/loan-head.ts';
+import { DynamoSettlementStore } from '../../../../../shared/adapters/dynamodb/settlement-store.ts';
+import { emptyLedger } from '../../../../../shared/domain/repayment-booking.ts';
+import { PARTNER_A } from '../../../../support/builders.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test' };
+const store = new DynamoSettlementStore(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES);
+afterEach(() => ddb.reset());
+
+describe("settlement's books in DynamoDB", () => {
+  it("reads loans' heads in batches of 100 from the ledger table, with every position and the risk", async () => {
+    const risk = { asOf: '2025-03-02', dpd: 3, classification: 'SPECIAL_MENTION' as const, since: '2025-03-02' };
+    const head = headItem({ ...emptyLedger('LN-7'), version: 4, risk }, [{ lenderId: PARTNER_A, loanId: 'LN-7', currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: 277_500n, INTEREST_INCOME: -2_700n }, version: 2 }]);
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLES.ledger]: [head] } });
+    const loanIds = Array.from({ length: 150 }, (_, i) => `LN-${i}`);
+    const heads = await store.loanHeads(loanIds);
+    const calls = ddb.commandCalls(BatchGetCommand);
+    expect(calls.map((c) => c.args[0].input.RequestItems?.[TABLES.ledger]?.Keys?.length)).toEqual([100, 50]);
+    expect(calls[0]!.args[0].input.RequestItems?.[TABLES.ledger]?.Keys?.[0]).toEqual({ pk: 'LOAN#LN-0', sk: 'HEAD' });
+    expect(heads[0]).toEqual({ loanId: 'LN-7', risk, positions: [{ lenderId: PARTNER_A, loanId: 'LN-7', currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: 277_500n, INTEREST_INCOME: -2_700n }, version: 2 }] });
+  });
+
+  it("keeps a lender's closing balances of a date whole, amounts as decimal strings, and reads every lender's of a date", async () => {
+    ddb.on(PutCommand).resolves({});
+    const balances = { businessDate: '2025-03-03', lenderId: PARTNER_A, balances: [{ currency: 'CNY', account: 'INTEREST_INCOME' as const, balanceMinor: -2_700n }] };
+    await store.putLenderBalances(balances);
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLES.state,
+      Item: { pk: 'SETTLEMENT#2025-03-03', sk: 'BALANCES#PARTNER-A', entityType: 'LenderBalances', businessDate: '2025-03-03', lenderId: PARTNER_A, balances: [{ currency: 'CNY', account: 'INTEREST_INCOME', balanceMinor: '-2700' }] },
+    });
+    ddb.on(QueryCommand).resolves({ Items: [ddb.commandCalls(PutCommand)[0]!.args[0].input.Item!] });
+    expect(await store.lenderBalances('2025-03-03')).toEqual([balances]);
+    expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': 'SETTLEMENT#2025-03-03', ':s': 'BALANCES#' } });
+  });
+});
