@@ -13,6 +13,8 @@
  *     The years the calendar covers and where each comes from; with --year, that year's days.
  *   npm run colend -- settle --date YYYY-MM-DD [--restart] [--api <url>] [--token <jwt>]
  *     Settles a business date (docs/settlement.md), waits for the run and prints its instructions and files.
+ *   npm run colend -- profit-run --program <id> --period YYYY-MM|YYYY-Qn [--restart] [--api <url>] [--token <jwt>]
+ *     Shares a program's profit of a period (docs/profit-sharing.md), waits for the run and prints each party's statement.
  * Exit status: 0 when all is well, 1 when differences or refused lines were found, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
@@ -21,6 +23,7 @@ import { formatImportReport, importCollections } from './import-collections.ts';
 import { formatProfitReport, lenderProfitReport } from './profit.ts';
 import { formatLoad, formatShow, loadCalendarFile, showCalendar } from './calendar.ts';
 import { formatSettle, settle } from './settle.ts';
+import { formatProfitRun, profitRun } from './profit-run.ts';
 
 const USAGE = [
   'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
@@ -29,6 +32,7 @@ const USAGE = [
   '       colend calendar load <file.json> --calendar <id> --year YYYY [--api <url>] [--token <jwt>]',
   '       colend calendar show <id> [--year YYYY] [--api <url>] [--token <jwt>]',
   '       colend settle --date YYYY-MM-DD [--restart] [--api <url>] [--token <jwt>]',
+  '       colend profit-run --program <id> --period YYYY-MM|YYYY-Qn [--restart] [--api <url>] [--token <jwt>]',
 ].join('\n');
 
 const OPTIONS = {
@@ -42,13 +46,16 @@ const OPTIONS = {
   year: { type: 'string' },
   date: { type: 'string' },
   restart: { type: 'boolean' },
+  program: { type: 'string' },
+  period: { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** The options each command takes; any other is a usage error. */
-const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle', readonly (keyof typeof OPTIONS)[]>> = {
+const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'profit-run', readonly (keyof typeof OPTIONS)[]>> = {
   settle: ['api', 'token', 'date', 'restart'],
+  'profit-run': ['api', 'token', 'program', 'period', 'restart'],
   'ledger verify': ['endpoint', 'ledger-table', 'state-table'],
   profit: ['endpoint', 'ledger-table', 'state-table', 'month'],
   'import-collections': ['api', 'token'],
@@ -78,7 +85,9 @@ async function main(argv: string[]): Promise<number> {
           ? (`calendar ${positionals[1]}` as const)
           : positionals.join(' ') === 'settle'
             ? 'settle'
-            : null;
+            : positionals.join(' ') === 'profit-run'
+              ? 'profit-run'
+              : null;
   if (command === null) return usage();
   const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
   if (foreign.length > 0) return usage(`${command} does not take ${foreign.map((name) => `--${name}`).join(', ')}`);
@@ -87,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'calendar load') return calendarLoad(positionals[2] as string, values);
   if (command === 'calendar show') return calendarShow(positionals[2] as string, values);
   if (command === 'settle') return settleDate(values);
+  if (command === 'profit-run') return shareProfit(values);
   return importCollectionFile(positionals[1] as string, values);
 }
 
@@ -125,6 +135,16 @@ async function settleDate(values: Values): Promise<number> {
   const answer = await settle({ ...api, businessDate: values.date, restart: values.restart === true });
   for (const line of formatSettle(values.date, answer)) console.log(line);
   return answer.view?.run.status === 'SETTLED' ? 0 : 1;
+}
+
+async function shareProfit(values: Values): Promise<number> {
+  if (values.program === undefined) return usage('--program <id> is required');
+  if (values.period === undefined || !/^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$/.test(values.period)) return usage('--period YYYY-MM or YYYY-Qn is required');
+  const api = apiOptions(values);
+  if (typeof api === 'string') return usage(api);
+  const answer = await profitRun({ ...api, programId: values.program, period: values.period, restart: values.restart === true });
+  for (const line of formatProfitRun(values.program, values.period, answer)) console.log(line);
+  return answer.view?.run.status === 'DONE' ? 0 : 1;
 }
 
 /** Where the tables are: an endpoint (local credentials then) and their names, if given. */

@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cutoffDayAt } from '../../shared/domain/business-date.ts';
-import { api, fireSchedule } from './support/stack.ts';
+import { api, baseUrl, fireSchedule } from './support/stack.ts';
 import { createWorld, expectLedgerBalanced, loanBody, post, programBody, type World } from './support/world.ts';
 
 afterEach(expectLedgerBalanced);
@@ -94,6 +95,25 @@ describe('profit-sharing workflow on the local stack', () => {
     expect((await post('/v1/profit-runs', w.tokens.lead, { programId: `NOPE_${w.suffix}`, period: '2026-10' })).status).toBe(404);
     expect((await post('/v1/profit-runs', w.tokens.financeA, { programId: w.programId, period: '2026-11' })).status).toBe(403);
     expect((await api(`/v1/profit-runs/${w.programId}/2099-01`, { token: w.tokens.lead })).status).toBe(404);
+  });
+
+  it('colend profit-run shares September and prints each party\'s statement', () => {
+    // September (30 days): each partner pays 300,001 × 30 × 0.01 / 360 = 250.00 → 250 and 300,001 × 30 × 0.005 / 360 = 125.00 → 125.
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'infra/cli/colend.ts', 'profit-run', '--program', w.programId, '--period', '2026-09', '--api', baseUrl(), '--token', w.tokens.finance], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const parties = [w.bankA, w.bankB, w.guarantor, w.lead].sort();
+    const roles: Record<string, string> = { [w.bankA]: 'PARTNER', [w.bankB]: 'PARTNER', [w.guarantor]: 'GUARANTOR', [w.lead]: 'LEAD' };
+    expect(run.stdout).toBe(
+      [
+        `profit sharing of ${w.programId} 2026-09, attempt 1: DONE`,
+        'loans: 1, fee entries booked: 2, found booked before: 0',
+        ...parties.map((id) => `${id} (${roles[id]}), entries booked 2026-09-01 to 2026-09-30: none`),
+      ].join('\n') + '\n',
+    );
   });
 
   it('the daily schedule shares the month that ended before it fired, for every program billing monthly', async () => {
