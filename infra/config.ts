@@ -50,6 +50,8 @@ export interface StageConfig {
   readonly riskUpdate: LedgerCheckSettings;
   /** The daily settlement, after the programs' cut-off; it gathers the date index's 16 shards. */
   readonly settlement: Omit<LedgerCheckSettings, 'shardCount'>;
+  /** The daily profit-sharing schedule: the periods that ended (the loan shards are the 16 of the loans' index). */
+  readonly profitSharing: Omit<LedgerCheckSettings, 'shardCount'>;
   readonly reviewWorkflows: ReviewWorkflowSettings;
   /** A collection batch: how many loans' groups are booked side by side. */
   readonly repaymentBatch: { readonly maxConcurrency: number };
@@ -131,6 +133,13 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
     settlement: {
       // 23:00 every day in Beijing time, after the default 22:00 cut-off: settles the day that closed.
       scheduleExpression: 'cron(0 23 * * ? *)',
+      timeZone: PLATFORM_ZONE,
+      maxConcurrency: 4,
+    },
+    profitSharing: {
+      // 22:30 every day in Beijing time, after the default 22:00 cut-off: a month or quarter whose
+      // last day has just closed is shared, and its fees are settled with the next settlement day.
+      scheduleExpression: 'cron(30 22 * * ? *)',
       timeZone: PLATFORM_ZONE,
       maxConcurrency: 4,
     },

@@ -16,6 +16,8 @@
  *     lender's files and summary.json to the folder (default simulation-out).
  *   npm run colend -- settle --date YYYY-MM-DD [--restart] [--api <url>] [--token <jwt>]
  *     Settles a business date (docs/settlement.md), waits for the run and prints its instructions and files.
+ *   npm run colend -- profit-run --program <id> --period YYYY-MM|YYYY-Qn [--restart] [--api <url>] [--token <jwt>]
+ *     Shares a program's profit of a period (docs/profit-sharing.md), waits for the run and prints each party's statement.
  * Exit status: 0 when all is well, 1 when differences or refused lines were found, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
@@ -25,6 +27,7 @@ import { formatProfitReport, lenderProfitReport } from './profit.ts';
 import { formatLoad, formatShow, loadCalendarFile, showCalendar } from './calendar.ts';
 import { formatSettle, settle } from './settle.ts';
 import { runSimulation } from './simulate.ts';
+import { formatProfitRun, profitRun } from './profit-run.ts';
 
 const USAGE = [
   'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
@@ -34,6 +37,7 @@ const USAGE = [
   '       colend calendar show <id> [--year YYYY] [--api <url>] [--token <jwt>]',
   '       colend settle --date YYYY-MM-DD [--restart] [--api <url>] [--token <jwt>]',
   '       colend simulate <scenario.json> [--out <folder>]',
+  '       colend profit-run --program <id> --period YYYY-MM|YYYY-Qn [--restart] [--api <url>] [--token <jwt>]',
 ].join('\n');
 
 const OPTIONS = {
@@ -48,14 +52,17 @@ const OPTIONS = {
   date: { type: 'string' },
   restart: { type: 'boolean' },
   out: { type: 'string' },
+  program: { type: 'string' },
+  period: { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** The options each command takes; any other is a usage error. */
-const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate', readonly (keyof typeof OPTIONS)[]>> = {
+const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run', readonly (keyof typeof OPTIONS)[]>> = {
   simulate: ['out'],
   settle: ['api', 'token', 'date', 'restart'],
+  'profit-run': ['api', 'token', 'program', 'period', 'restart'],
   'ledger verify': ['endpoint', 'ledger-table', 'state-table'],
   profit: ['endpoint', 'ledger-table', 'state-table', 'month'],
   'import-collections': ['api', 'token'],
@@ -87,7 +94,9 @@ async function main(argv: string[]): Promise<number> {
             ? 'settle'
             : positionals[0] === 'simulate' && positionals.length === 2
               ? 'simulate'
-              : null;
+              : positionals.join(' ') === 'profit-run'
+                ? 'profit-run'
+                : null;
   if (command === null) return usage();
   const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
   if (foreign.length > 0) return usage(`${command} does not take ${foreign.map((name) => `--${name}`).join(', ')}`);
@@ -97,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'calendar show') return calendarShow(positionals[2] as string, values);
   if (command === 'settle') return settleDate(values);
   if (command === 'simulate') return runSimulation(positionals[1] as string, values.out ?? 'simulation-out');
+  if (command === 'profit-run') return shareProfit(values);
   return importCollectionFile(positionals[1] as string, values);
 }
 
@@ -135,6 +145,16 @@ async function settleDate(values: Values): Promise<number> {
   const answer = await settle({ ...api, businessDate: values.date, restart: values.restart === true });
   for (const line of formatSettle(values.date, answer)) console.log(line);
   return answer.view?.run.status === 'SETTLED' ? 0 : 1;
+}
+
+async function shareProfit(values: Values): Promise<number> {
+  if (values.program === undefined) return usage('--program <id> is required');
+  if (values.period === undefined || !/^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$/.test(values.period)) return usage('--period YYYY-MM or YYYY-Qn is required');
+  const api = apiOptions(values);
+  if (typeof api === 'string') return usage(api);
+  const answer = await profitRun({ ...api, programId: values.program, period: values.period, restart: values.restart === true });
+  for (const line of formatProfitRun(values.program, values.period, answer)) console.log(line);
+  return answer.view?.run.status === 'DONE' ? 0 : 1;
 }
 
 /** Where the tables are: an endpoint (local credentials then) and their names, if given. */

@@ -19,6 +19,7 @@ import { disbursementDefinition } from '../../workflows/disbursement/definition.
 import { repaymentBatchDefinition } from '../../workflows/repayment-batch/definition.ts';
 import { riskUpdateDefinition } from '../../workflows/risk-update/definition.ts';
 import { settlementDefinition } from '../../workflows/settlement/definition.ts';
+import { profitSharingDefinition } from '../../workflows/profit-sharing/definition.ts';
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { jointReviewDefinition } from '../../workflows/joint-review/definition.ts';
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
@@ -40,6 +41,7 @@ export const ENV = {
   repaymentBatchStateMachineArn: 'REPAYMENT_BATCH_STATE_MACHINE_ARN',
   riskUpdateStateMachineArn: 'RISK_UPDATE_STATE_MACHINE_ARN',
   settlementStateMachineArn: 'SETTLEMENT_STATE_MACHINE_ARN',
+  profitSharingStateMachineArn: 'PROFIT_SHARING_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
   filesBucket: 'FILES_BUCKET',
 } as const;
@@ -56,12 +58,13 @@ export type WorkflowFunctionName =
   | 'repayment-book'
   | 'repayment-publish'
   | 'risk-steps'
-  | 'settlement-steps';
+  | 'settlement-steps'
+  | 'profit-steps';
 
 export type FunctionName = ApiFunctionName | WorkflowFunctionName;
 
 /** The workflows an API function may start; it gets the ARN in its environment. */
-type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate' | 'settlement';
+type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate' | 'settlement' | 'profitSharing';
 
 interface FunctionSpec {
   /** Construct id; never renamed once deployed. */
@@ -190,6 +193,19 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     files: 'readWrite',
     timeout: Duration.minutes(15),
   },
+  'profit-runs': {
+    id: 'ProfitRunsFunction',
+    description: "Profit-sharing API: start a program's run of a period, read it, serve a party's statements",
+    stateTable: 'readWrite',
+    starts: 'profitSharing',
+  },
+  'profit-steps': {
+    id: 'ProfitStepsFunction',
+    description: "Profit-sharing steps: plan the runs, open one, book a shard's period fees, store the statements, close",
+    stateTable: 'readWrite',
+    ledgerTable: 'readWrite',
+    timeout: Duration.minutes(15),
+  },
   'disbursement-book': {
     id: 'DisbursementBookFunction',
     description: 'Books a disbursed loan from its funding plan',
@@ -216,6 +232,7 @@ export class ColendStack extends Stack {
   readonly publishDeadLetters: Queue;
   readonly riskUpdate: ColendWorkflow;
   readonly settlement: ColendWorkflow;
+  readonly profitSharing: ColendWorkflow;
   /** Settlement files: versioned, each object locked against deletion once written. */
   readonly filesBucket: Bucket;
   readonly jointReview: ColendWorkflow;
@@ -226,6 +243,7 @@ export class ColendStack extends Stack {
   readonly dailyLedgerCheck: Schedule;
   readonly dailyRiskUpdate: Schedule;
   readonly dailySettlement: Schedule;
+  readonly dailyProfitSharing: Schedule;
 
   constructor(scope: Construct, id: string, props: ColendStackProps) {
     super(scope, id, {
@@ -326,12 +344,21 @@ export class ColendStack extends Stack {
       logRetention: props.config.logRetention,
     });
 
+    const profitSteps = addFunction('profit-steps');
+    this.profitSharing = new ColendWorkflow(this, 'ProfitSharingStateMachine', {
+      description: "Profit sharing: for a program's period that ended, book every loan's period fees once and store each party's statement",
+      definition: profitSharingDefinition(new Construct(this, 'ProfitSharing'), { profitSteps, maxConcurrency: props.config.profitSharing.maxConcurrency }),
+      invokedFunctions: [profitSteps],
+      logRetention: props.config.logRetention,
+    });
+
     const startable: Record<StartedWorkflow, { workflow: ColendWorkflow; variable: string }> = {
       ledgerCheck: { workflow: this.ledgerCheck, variable: ENV.ledgerCheckStateMachineArn },
       jointReview: { workflow: this.jointReview, variable: ENV.jointReviewStateMachineArn },
       repaymentBatch: { workflow: this.repaymentBatch, variable: ENV.repaymentBatchStateMachineArn },
       riskUpdate: { workflow: this.riskUpdate, variable: ENV.riskUpdateStateMachineArn },
       settlement: { workflow: this.settlement, variable: ENV.settlementStateMachineArn },
+      profitSharing: { workflow: this.profitSharing, variable: ENV.profitSharingStateMachineArn },
     };
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       if (functions.has(name)) continue;
@@ -356,6 +383,7 @@ export class ColendStack extends Stack {
     this.dailyLedgerCheck = this.createDailySchedule('DailyLedgerCheck', 'Starts the ledger check of the business date that has just closed', this.ledgerCheck, this.config.ledgerCheck);
     this.dailyRiskUpdate = this.createDailySchedule('DailyRiskUpdate', 'Starts the risk update of the business date that has just closed', this.riskUpdate, this.config.riskUpdate);
     this.dailySettlement = this.createDailySchedule('DailySettlement', "Starts the settlement of the business date whose cut-off has just passed", this.settlement, this.config.settlement);
+    this.dailyProfitSharing = this.createDailySchedule('DailyProfitSharing', "Starts the profit sharing of every program's periods that have just ended", this.profitSharing, this.config.profitSharing);
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url });
     new CfnOutput(this, 'TokenEndpoint', { value: this.identity.tokenEndpoint });
@@ -366,6 +394,7 @@ export class ColendStack extends Stack {
     new CfnOutput(this, 'RepaymentBatchStateMachineArn', { value: this.repaymentBatch.stateMachineArn });
     new CfnOutput(this, 'RiskUpdateStateMachineArn', { value: this.riskUpdate.stateMachineArn });
     new CfnOutput(this, 'SettlementStateMachineArn', { value: this.settlement.stateMachineArn });
+    new CfnOutput(this, 'ProfitSharingStateMachineArn', { value: this.profitSharing.stateMachineArn });
     new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
   }

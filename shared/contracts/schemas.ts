@@ -292,6 +292,16 @@ export type ExecutedRequest = z.output<typeof executedRequest>;
 export const statementsPath = z.object({ lenderId: id, businessDate: isoDate });
 export const statementFilePath = z.object({ lenderId: id, businessDate: isoDate, fileName: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'a file name') });
 
+/** A profit-sharing period: a month `YYYY-MM` or a quarter `YYYY-Qn`. */
+export const profitPeriod = z.string().regex(/^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$/, 'must be a month YYYY-MM or a quarter YYYY-Qn');
+
+/** `POST /v1/profit-runs`: share a program's profit of a period; `restart` runs a period whose run stopped midway again. */
+export const startProfitRunRequest = z.strictObject({ programId: id, period: profitPeriod, restart: z.boolean().optional() });
+export type StartProfitRunRequest = z.output<typeof startProfitRunRequest>;
+
+export const profitRunPath = z.object({ programId: id, period: profitPeriod });
+export const profitStatementPath = z.object({ lenderId: id, period: profitPeriod });
+
 export const profitQuery = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM') });
 
 export const versionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });

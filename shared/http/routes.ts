@@ -17,6 +17,7 @@ import {
   writeOffRequest,
   startLedgerCheckRequest,
   startSettlementRequest,
+  startProfitRunRequest,
   executedRequest,
   startRiskUpdateRequest,
   versionQuery,
@@ -29,7 +30,7 @@ import {
  * read this one list.
  */
 /** The function folders behind the HTTP API (docs/architecture.md, Functions and routes). */
-export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates' | 'calendars' | 'settlements';
+export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates' | 'calendars' | 'settlements' | 'profit-runs';
 
 export interface RouteSpec {
   readonly routeKey: string;
@@ -82,6 +83,9 @@ export const ROUTES = [
   { routeKey: 'POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed', function: 'settlements', operationId: 'recordInstructionExecuted', summary: "Record the bank's reference of an executed payout instruction (once)", roles: ['LEAD', 'FINANCE'], requestSchema: executedRequest, idempotent: false, keyInBody: 'bankReference', successStatus: 200 },
   { routeKey: 'GET /v1/lenders/{lenderId}/statements/{businessDate}', function: 'settlements', operationId: 'listStatements', summary: "A lender's settlement files of a date; a partner sees only its own", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/lenders/{lenderId}/statements/{businessDate}/{fileName}', function: 'settlements', operationId: 'getStatementFile', summary: "One of a lender's settlement files; a partner gets only its own", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/profit-runs', function: 'profit-runs', operationId: 'startProfitRun', summary: "Share a program's profit of a period that ended (a month or a quarter): book its period fees once, store each party's statement; the schedule does it at each period's end", roles: ['LEAD', 'FINANCE'], requestSchema: startProfitRunRequest, idempotent: true, successStatus: 202 },
+  { routeKey: 'GET /v1/profit-runs/{programId}/{period}', function: 'profit-runs', operationId: 'getProfitRun', summary: "The profit-sharing run of a program's period: status, loans, entries booked, each party's statement", roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/lenders/{lenderId}/profit-statements/{period}', function: 'profit-runs', operationId: 'getProfitStatements', summary: "A party's stored profit statements of a period, one per program; a partner reads only its own", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'PUT /v1/calendars/{calendar}/years/{year}', function: 'calendars', operationId: 'loadCalendarYear', summary: "Load a newly published year of a calendar (its holidays and worked weekend days) as the year's next version; the platform's lead operations and finance only", roles: ['LEAD', 'FINANCE'], requestSchema: loadCalendarYearRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'GET /v1/calendars/{calendar}', function: 'calendars', operationId: 'getCalendar', summary: 'The years a calendar covers and where each comes from (the package, or a loaded version: by whom, when); ?year=YYYY adds that year\'s business days', roles: ALL, querySchema: calendarQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/risk-updates/{businessDate}', function: 'risk-updates', operationId: 'getRiskUpdate', summary: 'The risk update report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },

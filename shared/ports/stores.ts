@@ -10,6 +10,7 @@ import type { LenderSchedule, Schedule } from '../domain/schedule.ts';
 import type { BookedItem, BookedLoanEvent, EffectKey, LoanRisk, RepaymentLedger } from '../domain/repayment-booking.ts';
 import type { PayoutInstruction, SettlementItem } from '../domain/settlement.ts';
 import type { LoadedCalendarYear } from '../domain/calendar.ts';
+import type { ProfitReport } from '../domain/profit.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
 export interface IdempotencyRecord {
@@ -404,4 +405,45 @@ export interface SettlementBooks {
   putLenderBalances(balances: LenderBalances): Promise<void>;
   /** Every lender's closing balances of a date. */
   lenderBalances(businessDate: string): Promise<LenderBalances[]>;
+}
+
+/** A profit-sharing run of one program and one period (docs/profit-sharing.md). */
+export interface ProfitRun {
+  readonly programId: string;
+  /** A month `YYYY-MM` or a quarter `YYYY-Qn`. */
+  readonly period: string;
+  readonly status: 'RUNNING' | 'DONE' | 'FAILED';
+  /** 1 for the first run of the period; a run again of a failed period counts up. */
+  readonly attempt: number;
+  readonly shardCount: number;
+  readonly startedAt: string;
+  readonly doneAt: string | null;
+  /** Loans of the program gone through, period-fee entries booked by this attempt, and those found booked before. */
+  readonly loans: number;
+  readonly booked: number;
+  readonly replayed: number;
+  /** The parties whose statements the run stored. */
+  readonly parties: readonly string[];
+  readonly failure: { readonly code: string; readonly message: string } | null;
+}
+
+/** A party's profit statement of a period in one program, as a profit-sharing run stored it. */
+export interface StoredProfitStatement extends ProfitReport {
+  readonly programId: string;
+  readonly period: string;
+  /** The party's role in the program. */
+  readonly role: string;
+  /** The attempt of the run that stored it, and when. */
+  readonly attempt: number;
+  readonly storedAt: string;
+}
+
+export interface ProfitRunStore {
+  getRun(programId: string, period: string): Promise<ProfitRun | null>;
+  /** Creates the run, or replaces it on the version read (`expectedAttempt`; 0 to create). */
+  putRun(run: ProfitRun, expectedAttempt: number): Promise<void>;
+  /** Writes a party's statement whole; a run again of the period writes it again. */
+  putStatement(statement: StoredProfitStatement): Promise<void>;
+  /** A party's statements of a period, one per program, in program order. */
+  statements(lenderId: string, period: string): Promise<StoredProfitStatement[]>;
 }

@@ -49,6 +49,8 @@ const FUNCTION_IDS = {
   calendars: 'CalendarsFunction',
   settlements: 'SettlementsFunction',
   'settlement-steps': 'SettlementStepsFunction',
+  'profit-runs': 'ProfitRunsFunction',
+  'profit-steps': 'ProfitStepsFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
 
@@ -71,7 +73,7 @@ function table(constructId: 'LedgerTable' | 'StateTable'): [string, CfnResource]
   return byConstructId(resources, 'AWS::DynamoDB::Table', constructId);
 }
 
-type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine' | 'RepaymentBatchStateMachine' | 'RiskUpdateStateMachine' | 'SettlementStateMachine';
+type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine' | 'RepaymentBatchStateMachine' | 'RiskUpdateStateMachine' | 'SettlementStateMachine' | 'ProfitSharingStateMachine';
 
 function stateMachine(constructId: WorkflowId): [string, CfnResource] {
   return byConstructId(resources, 'AWS::StepFunctions::StateMachine', constructId);
@@ -203,6 +205,7 @@ describe('functions', () => {
       'repayment-publish': { EVENT_BUS_NAME: eventBus()[0] },
       settlements: { SETTLEMENT_STATE_MACHINE_ARN: stateMachine('SettlementStateMachine')[0], FILES_BUCKET: filesBucket() },
       'settlement-steps': { FILES_BUCKET: filesBucket() },
+      'profit-runs': { PROFIT_SHARING_STATE_MACHINE_ARN: stateMachine('ProfitSharingStateMachine')[0] },
     };
     for (const folder of Object.keys(FUNCTION_IDS) as FunctionFolder[]) {
       const variables = (fn(folder)[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
@@ -269,6 +272,9 @@ describe('least privilege', () => {
     calendars: { ledger: 'none', state: 'readWrite' },
     settlements: { ledger: 'none', state: 'readWrite' },
     'settlement-steps': { ledger: 'read', state: 'readWrite' },
+    'profit-runs': { ledger: 'none', state: 'readWrite' },
+    // Period fees are booked through the ledger writer: entries, head and positions.
+    'profit-steps': { ledger: 'readWrite', state: 'readWrite' },
   };
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
@@ -285,6 +291,7 @@ describe('least privilege', () => {
     const [jointReviewId] = stateMachine('JointReviewStateMachine');
     const [disbursementId] = stateMachine('DisbursementStateMachine');
     const [settlementId] = stateMachine('SettlementStateMachine');
+    const [profitSharingId] = stateMachine('ProfitSharingStateMachine');
     const roleOfSchedule = (id: string) =>
       getAttArnOf((byConstructId(resources, 'AWS::Scheduler::Schedule', id)[1].Properties?.['Target'] as { RoleArn: unknown }).RoleArn) ?? '';
     const jointReviewRole = getAttArnOf(stateMachine('JointReviewStateMachine')[1].Properties?.['RoleArn']) ?? '';
@@ -297,6 +304,8 @@ describe('least privilege', () => {
       [jointReviewRole]: [disbursementId],
       [roleOfSchedule('DailySettlement')]: [settlementId],
       [roleOf('settlements')]: [settlementId],
+      [roleOfSchedule('DailyProfitSharing')]: [profitSharingId],
+      [roleOf('profit-runs')]: [profitSharingId],
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -370,6 +379,9 @@ describe('HTTP API', () => {
     ['POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed', 'settlements', ['colend/lead', 'colend/finance']],
     ['GET /v1/lenders/{lenderId}/statements/{businessDate}', 'settlements', ANY],
     ['GET /v1/lenders/{lenderId}/statements/{businessDate}/{fileName}', 'settlements', ANY],
+    ['POST /v1/profit-runs', 'profit-runs', ['colend/lead', 'colend/finance']],
+    ['GET /v1/profit-runs/{programId}/{period}', 'profit-runs', ['colend/lead', 'colend/finance']],
+    ['GET /v1/lenders/{lenderId}/profit-statements/{period}', 'profit-runs', ANY],
     ['GET /v1/openapi.json', 'openapi', undefined],
   ];
 
@@ -657,7 +669,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-SQS3$/,
       /^AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,
-      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps|ProfitSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
       // The files bucket: its objects are keyed by lender and date; reads and puts of that bucket only.
       /^AwsSolutions-IAM5\[Action::s3:(GetObject|GetBucket|List|Abort)\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/\*\]$/,

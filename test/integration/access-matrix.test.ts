@@ -104,6 +104,17 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     path: (w) => `/v1/lenders/${w.bankA}/statements/2026-11-01/control_20261101.txt`,
     expect: { none: 401, lead: 404, partner: 404, otherPartner: 404, finance: 404, lenderFinance: 404 },
   },
+  // October is shared before the matrix runs (the world's program bills no fees: nothing is booked): a second start is refused.
+  'POST /v1/profit-runs': {
+    path: () => '/v1/profit-runs',
+    body: (w) => ({ programId: w.programId, period: '2026-10' }),
+    expect: { none: 401, lead: 409, partner: 403, otherPartner: 403, finance: 409, lenderFinance: 403 },
+  },
+  'GET /v1/profit-runs/{programId}/{period}': {
+    path: (w) => `/v1/profit-runs/${w.programId}/2026-10`,
+    expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 403 },
+  },
+  'GET /v1/lenders/{lenderId}/profit-statements/{period}': { path: (w) => `/v1/lenders/${w.bankA}/profit-statements/2026-10`, expect: ownData },
   'GET /v1/applications/{applicationId}': { path: (_w, _l, _n, a) => `/v1/applications/${a}`, expect: ownData },
   'POST /v1/applications/{applicationId}/decisions': {
     path: (_w, _l, _n, a) => `/v1/applications/${a}/decisions`,
@@ -156,6 +167,10 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 100));
   }
   for (let i = 0; i < 100 && (await api('/v1/ledger-checks/2026-11-02', { token: w.tokens.lead })).status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect((await post('/v1/profit-runs', w.tokens.finance, { programId: w.programId, period: '2026-10' })).status).toBe(202);
+  for (let i = 0; i < 300 && (await api<{ run: { status: string } }>(`/v1/profit-runs/${w.programId}/2026-10`, { token: w.tokens.lead })).json?.run?.status !== 'DONE'; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
 });

@@ -18,6 +18,9 @@ import { compareEvents } from '../../shared/domain/loan-account.ts';
 import { loanShard } from '../../shared/adapters/dynamodb/state-keys.ts';
 import {
   WriteConflict,
+  type ProfitRun,
+  type ProfitRunStore,
+  type StoredProfitStatement,
   type SettlementRun,
   type SettlementShard,
   type SettlementStore,
@@ -718,6 +721,7 @@ export function createInMemoryStores(at: string = NOW) {
     programPools: new InMemoryProgramPoolStore(db),
     calendars: new InMemoryCalendarStore(db),
     settlements: new InMemorySettlementStore(db),
+    profitRuns: new InMemoryProfitRunStore(),
     workflow: new RecordingWorkflowStarter(),
     review: new RecordingWorkflowStarter('arn:aws:states:cn-north-1:123456789012:stateMachine:JointReview'),
     tasks: new RecordingTaskResumer(),
@@ -837,5 +841,30 @@ export class InMemorySettlementStore implements SettlementStore, SettlementBooks
     if (current === undefined || current.executed !== null) throw new WriteConflict('ALREADY_EXISTS', 'instruction-execution');
     this.stored.set(key, { ...current, executed: { ...executed } });
     return copy(this.stored.get(key)!);
+  }
+}
+
+/** Profit-sharing runs and the parties' statements, kept as the adapter keeps them. */
+export class InMemoryProfitRunStore implements ProfitRunStore {
+  readonly runs = new Map<string, ProfitRun>();
+  readonly stored = new Map<string, StoredProfitStatement>();
+
+  async getRun(programId: string, period: string): Promise<ProfitRun | null> {
+    const run = this.runs.get(`${programId}#${period}`);
+    return run ? copy(run) : null;
+  }
+
+  async putRun(run: ProfitRun, expectedAttempt: number): Promise<void> {
+    const key = `${run.programId}#${run.period}`;
+    if ((this.runs.get(key)?.attempt ?? 0) !== expectedAttempt) throw new WriteConflict(expectedAttempt === 0 ? 'ALREADY_EXISTS' : 'VERSION', 'profit-run');
+    this.runs.set(key, copy(run));
+  }
+
+  async putStatement(statement: StoredProfitStatement): Promise<void> {
+    this.stored.set(`${statement.lenderId}#${statement.period}#${statement.programId}`, copy(statement));
+  }
+
+  async statements(lenderId: string, period: string): Promise<StoredProfitStatement[]> {
+    return [...this.stored.entries()].filter(([key]) => key.startsWith(`${lenderId}#${period}#`)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => copy(s));
   }
 }

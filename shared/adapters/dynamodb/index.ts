@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
 import { DynamoCalendarStore } from './calendar-store.ts';
+import { DynamoProfitRunStore } from './profit-store.ts';
 import { DynamoProgramPoolStore, DynamoRepaymentStore } from './repayment-store.ts';
 import { DynamoSettlementStore } from './settlement-store.ts';
 import { DynamoIdempotencyStore, DynamoRiskRunStore, DynamoLedgerCheckStore, DynamoLedgerStore, DynamoLenderStore, DynamoLoanStore, DynamoProgramStore } from './stores.ts';
@@ -25,6 +26,7 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     programPools: new DynamoProgramPoolStore(doc, tables),
     settlements: new DynamoSettlementStore(doc, tables),
     calendars: new DynamoCalendarStore(doc, tables),
+    profitRuns: new DynamoProfitRunStore(doc, tables),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

@@ -1,6 +1,6 @@
 import { shardOf } from '../../domain/shard.ts';
 
-/** Keys of the StateTable; see docs/access-patterns.md (S1-S28). The only place they are built. */
+/** Keys of the StateTable; see docs/access-patterns.md (S1-S30). The only place they are built. */
 export const LOAN_SHARDS = 16;
 
 const pad = (n: number, width: number): string => n.toString().padStart(width, '0');
@@ -54,6 +54,11 @@ export const stateKeys = {
   calendarYear: (calendar: string, year: number, version: number) => ({ pk: `CALENDAR#${calendar}`, sk: `YEAR#${pad(year, 4)}#V#${pad(version, 6)}` }),
   calendarPartition: (calendar: string) => `CALENDAR#${calendar}`,
   calendarYearPrefix: 'YEAR#',
+  /** A profit-sharing run of a program and a period, and each party's statement of a period (docs/profit-sharing.md). */
+  profitRun: (programId: string, period: string) => ({ pk: `PROFITRUN#${programId}#${period}`, sk: 'RUN' }),
+  profitStatement: (lenderId: string, period: string, programId: string) => ({ pk: `LENDER#${lenderId}`, sk: `PROFIT#${period}#${programId}` }),
+  lenderPartition: (lenderId: string) => `LENDER#${lenderId}`,
+  profitStatementPrefix: (period: string) => `PROFIT#${period}#`,
 };
 
 function loanShardKey(shard: number): string {

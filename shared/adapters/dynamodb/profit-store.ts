@@ -1,0 +1,55 @@
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { WriteConflict, type ProfitRun, type ProfitRunStore, type StoredProfitStatement } from '../../ports/stores.ts';
+import { decode, encode, stripKeys, type Item } from './codec.ts';
+import { queryAll, type Tables } from './client.ts';
+import { stateKeys } from './state-keys.ts';
+
+/** Profit-sharing runs and the parties' statements in the StateTable (docs/access-patterns.md S28-S29). */
+export class DynamoProfitRunStore implements ProfitRunStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async getRun(programId: string, period: string): Promise<ProfitRun | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.profitRun(programId, period), ConsistentRead: true }));
+    return out.Item ? decode<ProfitRun>(stripKeys(out.Item)) : null;
+  }
+
+  async putRun(run: ProfitRun, expectedAttempt: number): Promise<void> {
+    const created = expectedAttempt === 0;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tables.state,
+          Item: { ...stateKeys.profitRun(run.programId, run.period), entityType: 'ProfitRun', ...(encode(run) as Item) },
+          ConditionExpression: created ? 'attribute_not_exists(pk)' : 'attempt = :a',
+          ...(created ? {} : { ExpressionAttributeValues: { ':a': expectedAttempt } }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new WriteConflict(created ? 'ALREADY_EXISTS' : 'VERSION', 'profit-run');
+      throw error;
+    }
+  }
+
+  async putStatement(statement: StoredProfitStatement): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tables.state,
+        Item: { ...stateKeys.profitStatement(statement.lenderId, statement.period, statement.programId), entityType: 'ProfitStatement', ...(encode(statement) as Item) },
+      }),
+    );
+  }
+
+  async statements(lenderId: string, period: string): Promise<StoredProfitStatement[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': stateKeys.lenderPartition(lenderId), ':s': stateKeys.profitStatementPrefix(period) },
+      ConsistentRead: true,
+    });
+    return items.map((item) => decode<StoredProfitStatement>(stripKeys(item)));
+  }
+}
