@@ -92,7 +92,23 @@ describe('the Settlement workflow', () => {
 
   it("serves a partner its own files, whose control file adds up, and hides another lender's", async () => {
     const own = await call<{ files: string[] }>('GET', `/v1/lenders/${ids.bankA}/statements/2026-12-02`, tokens.bankA);
-    expect(own.json.files).toEqual(['20261202.ok', 'control_20261202.txt', 'repayment_detail_20261202.txt', 'settlement_summary_20261202.txt']);
+    expect(own.json.files).toEqual([
+      '20261202.ok',
+      'compensation_20261202.txt',
+      'control_20261202.txt',
+      'disbursement_detail_20261202.txt',
+      'human/loan_master_20261202.csv',
+      'human/loan_master_20261202.xlsx',
+      'human/settlement_summary_20261202.csv',
+      'human/settlement_summary_20261202.xlsx',
+      'human/trial_balance_20261202.csv',
+      'human/trial_balance_20261202.xlsx',
+      'loan_master_20261202.txt',
+      'repayment_detail_20261202.txt',
+      'repayment_schedule_20261202.txt',
+      'settlement_summary_20261202.txt',
+      'trial_balance_20261202.txt',
+    ]);
     expect((await call('GET', `/v1/lenders/${ids.bankA}/statements/2026-12-02`, tokens.bankB)).status).toBe(404);
     expect((await call('GET', `/v1/lenders/${ids.bankA}/statements/2026-12-02/control_20261202.txt`, tokens.bankB)).status).toBe(404);
     const detail = await call('GET', `/v1/lenders/${ids.bankA}/statements/2026-12-02/repayment_detail_20261202.txt`, tokens.bankA);

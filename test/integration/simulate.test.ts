@@ -74,7 +74,18 @@ describe('colend simulate', () => {
   it("writes every lender's files of every settled date", async () => {
     const dates = await readdir(join(out, 'statements', ids.bankA));
     expect(dates.length).toBe(summary.settledDates.length);
-    expect(await readdir(join(out, 'statements', ids.bankA, '20260209'))).toEqual(['20260209.ok', 'control_20260209.txt', 'repayment_detail_20260209.txt', 'settlement_summary_20260209.txt']);
+    expect(await readdir(join(out, 'statements', ids.bankA, '20260209'))).toEqual([
+      '20260209.ok',
+      'compensation_20260209.txt',
+      'control_20260209.txt',
+      'disbursement_detail_20260209.txt',
+      'human',
+      'loan_master_20260209.txt',
+      'repayment_detail_20260209.txt',
+      'repayment_schedule_20260209.txt',
+      'settlement_summary_20260209.txt',
+      'trial_balance_20260209.txt',
+    ]);
   });
 
   it('refuses a malformed scenario, naming each problem by its JSON path', () => {
