@@ -1,25 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { canonicalJson, sha256 } from '../../shared/json.ts';
+import { callApi, type ApiAnswer, type CommandApi } from './api-client.ts';
 
 /**
  * `colend calendar load <file.json> --calendar CN --year 2027` and `colend calendar show CN
  * [--year 2026]`: the operator's path for a newly published year (docs/calendar.md), through the
  * API, so the load is checked, versioned and recorded with who loaded it exactly as a call is.
  */
-export interface CalendarApi {
-  /** The API's base URL, e.g. `https://api.example.com`. */
-  readonly apiUrl: string;
-  /** A bearer token of lead operations or the platform's finance team. */
-  readonly token: string;
-  readonly fetch?: typeof fetch;
-}
-
-export interface CalendarAnswer {
-  readonly status: number;
-  /** The API's JSON answer (the stored version, the calendar, or `{code, message, details}`). */
-  readonly body: Record<string, unknown>;
-  readonly replayed: boolean;
-}
+export type CalendarApi = CommandApi;
+export type CalendarAnswer = ApiAnswer;
 
 /**
  * The Idempotency-Key of a load: the calendar, the year and the file's content. Loading the same
@@ -29,25 +18,7 @@ export function loadKey(calendar: string, year: number, body: unknown): string {
   return `calendar:${calendar}:${year}:${sha256(canonicalJson(body)).slice(0, 32)}`;
 }
 
-async function send(api: CalendarApi, method: 'GET' | 'PUT', path: string, init: { body?: unknown; key?: string } = {}): Promise<CalendarAnswer> {
-  const response = await (api.fetch ?? fetch)(`${api.apiUrl.replace(/\/+$/, '')}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${api.token}`,
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(init.key === undefined ? {} : { 'idempotency-key': init.key }),
-    },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  });
-  const text = await response.text();
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    body = { code: `HTTP_${response.status}`, message: text.slice(0, 500), details: {} };
-  }
-  return { status: response.status, body, replayed: response.headers.get('idempotent-replayed') === 'true' };
-}
+const send = (api: CalendarApi, method: 'GET' | 'PUT', path: string, init: { body?: unknown; key?: string } = {}): Promise<CalendarAnswer> => callApi(api, method, path, init.body, init.key);
 
 export async function loadCalendarFile(options: CalendarApi & { readonly file: string; readonly calendar: string; readonly year: number }): Promise<CalendarAnswer> {
   const text = await readFile(options.file, 'utf8');

@@ -1,24 +1,19 @@
+import { callApi, type ApiAnswer, type CommandApi } from './api-client.ts';
+
 /**
  * `colend profit-run --program P --period 2026-11 [--restart]`: shares a program's profit of a
  * period through the API (the run the schedule starts), waits for it and prints each party's
  * statement (docs/profit-sharing.md).
  */
-export interface ProfitRunOptions {
-  readonly apiUrl: string;
-  /** A bearer token of lead operations or the platform's finance team. */
-  readonly token: string;
+export interface ProfitRunOptions extends CommandApi {
   readonly programId: string;
   readonly period: string;
   readonly restart: boolean;
-  readonly fetch?: typeof fetch;
   readonly pollMs?: number;
   readonly timeoutMs?: number;
 }
 
-export interface ProfitRunAnswer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-}
+export type ProfitRunAnswer = ApiAnswer;
 
 type Figures = Record<'interestIncomeMinor' | 'penaltyIncomeMinor' | 'feeIncomeMinor' | 'guaranteeFeesMinor' | 'servicePartnerShareMinor' | 'feesPaidMinor' | 'guaranteeCostMinor' | 'lossesMinor' | 'netMinor', string> & {
   currency: string;
@@ -31,23 +26,7 @@ interface RunView {
   statements: { lenderId: string; role: string; from: string; to: string; byCurrency: Figures[] }[];
 }
 
-async function call(options: ProfitRunOptions, method: 'GET' | 'POST', path: string, body?: unknown, key?: string): Promise<ProfitRunAnswer> {
-  const response = await (options.fetch ?? fetch)(`${options.apiUrl.replace(/\/+$/, '')}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${options.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(key === undefined ? {} : { 'idempotency-key': key }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  try {
-    return { status: response.status, body: JSON.parse(text) as Record<string, unknown> };
-  } catch {
-    return { status: response.status, body: { code: `HTTP_${response.status}`, message: text.slice(0, 500) } };
-  }
-}
+const call = (options: ProfitRunOptions, method: 'GET' | 'POST', path: string, body?: unknown, key?: string): Promise<ProfitRunAnswer> => callApi(options, method, path, body, key);
 
 /**
  * Starts the period's next attempt and waits for its end. The request's key is the program, the

@@ -1,25 +1,20 @@
+import { callApi, type ApiAnswer, type CommandApi } from './api-client.ts';
+
 /**
  * `colend settle --date T [--restart]`: settles a business date through the API (the same run the
  * schedule starts), waits for it and prints the run: its status, the entries it settled, each
  * payout instruction and each lender's files.
  */
-export interface SettleOptions {
-  readonly apiUrl: string;
-  /** A bearer token of lead operations or the platform's finance team. */
-  readonly token: string;
+export interface SettleOptions extends CommandApi {
   readonly businessDate: string;
   readonly restart: boolean;
-  readonly fetch?: typeof fetch;
   /** How often the run is read while it goes (ms). */
   readonly pollMs?: number;
   /** How long to wait for the run before giving up (ms). */
   readonly timeoutMs?: number;
 }
 
-export interface SettleAnswer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-}
+export type SettleAnswer = ApiAnswer;
 
 interface RunView {
   run: { businessDate: string; status: string; attempt: number; entries: number; instructions: number; files: { lenderId: string; name: string; records: number }[]; failure: { code: string; message: string } | null };
@@ -27,23 +22,7 @@ interface RunView {
   instructions: { instructionId: string; payer: string; payee: string; amountMinor: string; currency: string; valueDate: string; netted: boolean }[];
 }
 
-async function call(options: SettleOptions, method: 'GET' | 'POST', path: string, body?: unknown, key?: string): Promise<SettleAnswer> {
-  const response = await (options.fetch ?? fetch)(`${options.apiUrl.replace(/\/+$/, '')}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${options.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(key === undefined ? {} : { 'idempotency-key': key }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  try {
-    return { status: response.status, body: JSON.parse(text) as Record<string, unknown> };
-  } catch {
-    return { status: response.status, body: { code: `HTTP_${response.status}`, message: text.slice(0, 500) } };
-  }
-}
+const call = (options: SettleOptions, method: 'GET' | 'POST', path: string, body?: unknown, key?: string): Promise<SettleAnswer> => callApi(options, method, path, body, key);
 
 /**
  * Starts the date's next attempt and waits for its end. The request's key is the date and the
