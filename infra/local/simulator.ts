@@ -19,6 +19,8 @@ export interface SimulationOptions {
   readonly log?: (line: string) => void;
   /** A running local stack to play on (its clock is moved); one is started (and stopped) when absent. */
   readonly stack?: LocalStack;
+  /** Copy the lenders' files from the stack's file folder to `out` (default true; `npm start` writes the summary beside them instead). */
+  readonly copyFiles?: boolean;
 }
 
 export interface SimulationSummary {
@@ -90,14 +92,14 @@ export async function simulate(json: unknown, options: SimulationOptions): Promi
   const log = options.log ?? (() => undefined);
   const stack = options.stack ?? (await startLocalStack({ port: 0, runSchedules: false, log: () => undefined, longRunning: true }));
   try {
-    return await play(scenario, stack, options.out, log);
+    return await play(scenario, stack, options.out, log, options.copyFiles ?? true);
   } finally {
     stack.setTime(null);
     if (options.stack === undefined) await stack.stop();
   }
 }
 
-async function play(scenario: Scenario, stack: LocalStack, out: string, log: (line: string) => void): Promise<SimulationSummary> {
+async function play(scenario: Scenario, stack: LocalStack, out: string, log: (line: string) => void, copyFiles: boolean): Promise<SimulationSummary> {
   stack.setTime(morning(scenario.start));
   const lead = apiOf(stack, await stack.mintToken({ scopes: ['lead'] }));
   const finance = apiOf(stack, await stack.mintToken({ scopes: ['finance'] }));
@@ -166,9 +168,11 @@ async function play(scenario: Scenario, stack: LocalStack, out: string, log: (li
   }
 
   await mkdir(out, { recursive: true });
-  await cp(join(stack.filesDir, 'statements'), join(out, 'statements'), { recursive: true, force: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
+  if (copyFiles) {
+    await cp(join(stack.filesDir, 'statements'), join(out, 'statements'), { recursive: true, force: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
   const lenders: Record<string, SimulationSummary['lenders'][string]> = {};
   for (const lenderId of lenderIds) {
     const positions = (await must(`positions of ${lenderId}`, finance.call('GET', `/v1/lenders/${lenderId}/positions`), [200])) as { totals: { currency: string; outstandingPrincipalMinor: string }[] };

@@ -1,15 +1,19 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { JavaRuntimeError } from './dynamodb.ts';
 import { issuerKeyPath } from './issuer.ts';
+import { simulate } from './simulator.ts';
 import { startLocalStack } from './stack.ts';
 import type { LocalStack, SeedContext } from './stack.ts';
 
 /**
- * `npm start`: the whole system on this machine, no AWS account needed.
- *   PORT=3000 (default) sets the API port; `--persist <dir>` keeps DynamoDB data in <dir>.
+ * `npm start`: the whole system on this machine, no AWS account needed, with the demo story
+ * (`scenarios/demo.json`, docs/scenario.md) played in the background once the stack is up.
+ *   PORT=3000 (default) sets the API port; `--persist <dir>` keeps DynamoDB data in <dir>;
+ *   `--no-story` starts without playing the story.
  */
 
 const log = (line: string): void => console.log(`[local] ${line}`);
@@ -28,7 +32,7 @@ async function demoSeed(): Promise<((ctx: SeedContext) => Promise<void>) | undef
 }
 
 function usage(message: string): never {
-  console.error(`${message}\nUsage: npm start [-- --persist <dir>]   (PORT sets the API port, default 3000)`);
+  console.error(`${message}\nUsage: npm start [-- --persist <dir>] [-- --no-story]   (PORT sets the API port, default 3000)`);
   process.exit(2);
 }
 
@@ -60,10 +64,31 @@ function banner(stack: LocalStack, persistDir: string | undefined): string {
   ].join('\n');
 }
 
+/**
+ * Plays the demo story on the running stack: its files appear in the files folder day by day, and
+ * `summary.json` beside them at the end. The stack's clock runs on the story's dates meanwhile and
+ * returns to the machine's at the end. A story already played (persisted data) is not played again.
+ */
+async function playStory(stack: LocalStack, stopping: () => boolean): Promise<void> {
+  const summaryPath = join(stack.filesDir, 'summary.json');
+  if (existsSync(summaryPath)) {
+    log(`the demo story was played before: ${summaryPath}`);
+    return;
+  }
+  const story = JSON.parse(await readFile(new URL('./scenarios/demo.json', import.meta.url), 'utf8')) as unknown;
+  log(`playing the demo story (docs/scenario.md): its files appear in ${join(stack.filesDir, 'statements')} as each day is settled`);
+  try {
+    const summary = await simulate(story, { out: stack.filesDir, stack, copyFiles: false, log: (line) => log(`story ${line}`) });
+    log(`demo story played: ${summary.loansBooked} loans, ${summary.repaymentsBooked} repayments, ${summary.settledDates.length} business dates settled; ${summaryPath}`);
+  } catch (error) {
+    if (!stopping()) log(`the demo story stopped: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 async function main(): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { persist: { type: 'string' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ options: { persist: { type: 'string' }, 'no-story': { type: 'boolean' } }, strict: true, allowPositionals: false }));
   } catch (error) {
     usage(error instanceof Error ? error.message : String(error));
   }
@@ -82,8 +107,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log(banner(stack, persistDir));
-
   let stopping = false;
+  if (values['no-story'] !== true) void playStory(stack, () => stopping);
+
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
