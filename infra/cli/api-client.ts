@@ -35,3 +35,34 @@ export async function callApi(api: CommandApi, method: 'GET' | 'POST' | 'PUT', p
   }
   return { status: response.status, body: parsed, replayed: response.headers.get('idempotent-replayed') === 'true' };
 }
+
+/** A run the API starts and then reports: its attempt and whether it is still going. */
+interface RunRead {
+  readonly run: { readonly attempt: number; readonly status: string };
+}
+
+/**
+ * Starts a run's next attempt and waits for its end: reads the run (`runPath`), posts `body` to
+ * `startPath` with the key `{keyPrefix}:after-{attempt read}`, so the command run again after a
+ * lost answer starts nothing twice, then reads the run until the new attempt has ended.
+ */
+export async function startAndAwait<View extends RunRead>(
+  api: CommandApi & { readonly pollMs?: number; readonly timeoutMs?: number },
+  runPath: string,
+  startPath: string,
+  body: unknown,
+  keyPrefix: string,
+): Promise<{ started: ApiAnswer; view: View | null }> {
+  const before = await callApi(api, 'GET', runPath);
+  const after = before.status === 200 ? (before.body as unknown as View).run.attempt : 0;
+  const started = await callApi(api, 'POST', startPath, body, `${keyPrefix}:after-${after}`);
+  if (started.status !== 202) return { started, view: null };
+  const deadline = Date.now() + (api.timeoutMs ?? 15 * 60_000);
+  for (;;) {
+    const read = await callApi(api, 'GET', runPath);
+    const view = read.status === 200 ? (read.body as unknown as View) : null;
+    if (view !== null && view.run.attempt > after && view.run.status !== 'RUNNING') return { started, view };
+    if (Date.now() > deadline) return { started, view };
+    await new Promise((resolve) => setTimeout(resolve, api.pollMs ?? 1000));
+  }
+}

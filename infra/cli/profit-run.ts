@@ -1,4 +1,8 @@
-import { callApi, type ApiAnswer, type CommandApi } from './api-client.ts';
+import { formatMajor, type CurrencyCode } from '../../shared/domain/money/index.ts';
+import { startAndAwait, type ApiAnswer, type CommandApi } from './api-client.ts';
+
+/** Minor units (a decimal string) in the currency's major units: "123456" → "1234.56". */
+const major = (currency: string, minor: string): string => formatMajor(BigInt(minor), currency as CurrencyCode);
 
 /**
  * `colend profit-run --program P --period 2026-11 [--restart]`: shares a program's profit of a
@@ -26,35 +30,11 @@ interface RunView {
   statements: { lenderId: string; role: string; from: string; to: string; byCurrency: Figures[] }[];
 }
 
-const call = (options: ProfitRunOptions, method: 'GET' | 'POST', path: string, body?: unknown, key?: string): Promise<ProfitRunAnswer> => callApi(options, method, path, body, key);
-
-/**
- * Starts the period's next attempt and waits for its end. The request's key is the program, the
- * period and the attempt it follows, so running the command again after a lost answer starts nothing twice.
- */
-export async function profitRun(options: ProfitRunOptions): Promise<{ started: ProfitRunAnswer; view: RunView | null }> {
-  const path = `/v1/profit-runs/${encodeURIComponent(options.programId)}/${options.period}`;
-  const before = await call(options, 'GET', path);
-  const after = before.status === 200 ? (before.body as unknown as RunView).run.attempt : 0;
+/** Starts the period's next attempt and waits for its end (`startAndAwait`). */
+export function profitRun(options: ProfitRunOptions): Promise<{ started: ProfitRunAnswer; view: RunView | null }> {
   const body = { programId: options.programId, period: options.period, ...(options.restart ? { restart: true } : {}) };
-  const started = await call(options, 'POST', '/v1/profit-runs', body, `profit-run:${options.programId}:${options.period}:after-${after}`);
-  if (started.status !== 202) return { started, view: null };
-  const deadline = Date.now() + (options.timeoutMs ?? 15 * 60_000);
-  for (;;) {
-    const read = await call(options, 'GET', path);
-    const view = read.status === 200 ? (read.body as unknown as RunView) : null;
-    if (view !== null && view.run.attempt > after && view.run.status !== 'RUNNING') return { started, view };
-    if (Date.now() > deadline) return { started, view };
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
-  }
-}
-
-/** Minor units (a decimal string) as major units with two decimals: "123456" → "1234.56". */
-function major(minor: string): string {
-  const value = BigInt(minor);
-  const sign = value < 0n ? '-' : '';
-  const abs = value < 0n ? -value : value;
-  return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+  const path = `/v1/profit-runs/${encodeURIComponent(options.programId)}/${options.period}`;
+  return startAndAwait<RunView>(options, path, '/v1/profit-runs', body, `profit-run:${options.programId}:${options.period}`);
 }
 
 export function formatProfitRun(programId: string, period: string, answer: { started: ProfitRunAnswer; view: RunView | null }): string[] {
@@ -70,8 +50,8 @@ export function formatProfitRun(programId: string, period: string, answer: { sta
     lines.push(`${s.lenderId} (${s.role}), entries booked ${s.from} to ${s.to}:${s.byCurrency.length === 0 ? ' none' : ''}`);
     for (const p of s.byCurrency) {
       lines.push(
-        `  ${p.currency}: interest ${major(p.interestIncomeMinor)}, penalty ${major(p.penaltyIncomeMinor)}, fees and spread ${major(p.feeIncomeMinor)}, guarantee fees ${major(p.guaranteeFeesMinor)}, ` +
-          `service partner share ${major(p.servicePartnerShareMinor)}, fees paid ${major(p.feesPaidMinor)} (guarantee cost ${major(p.guaranteeCostMinor)}), losses ${major(p.lossesMinor)}, net ${major(p.netMinor)} (${p.loans} loans, ${p.entries} entries)`,
+        `  ${p.currency}: interest ${major(p.currency, p.interestIncomeMinor)}, penalty ${major(p.currency, p.penaltyIncomeMinor)}, fees and spread ${major(p.currency, p.feeIncomeMinor)}, guarantee fees ${major(p.currency, p.guaranteeFeesMinor)}, ` +
+          `service partner share ${major(p.currency, p.servicePartnerShareMinor)}, fees paid ${major(p.currency, p.feesPaidMinor)} (guarantee cost ${major(p.currency, p.guaranteeCostMinor)}), losses ${major(p.currency, p.lossesMinor)}, net ${major(p.currency, p.netMinor)} (${p.loans} loans, ${p.entries} entries)`,
       );
     }
   }

@@ -1,4 +1,4 @@
-import { callApi, type ApiAnswer, type CommandApi } from './api-client.ts';
+import { startAndAwait, type ApiAnswer, type CommandApi } from './api-client.ts';
 
 /**
  * `colend settle --date T [--restart]`: settles a business date through the API (the same run the
@@ -22,26 +22,10 @@ interface RunView {
   instructions: { instructionId: string; payer: string; payee: string; amountMinor: string; currency: string; valueDate: string; netted: boolean }[];
 }
 
-const call = (options: SettleOptions, method: 'GET' | 'POST', path: string, body?: unknown, key?: string): Promise<SettleAnswer> => callApi(options, method, path, body, key);
-
-/**
- * Starts the date's next attempt and waits for its end. The request's key is the date and the
- * attempt it follows, so running the command again after a lost answer starts nothing twice.
- */
-export async function settle(options: SettleOptions): Promise<{ started: SettleAnswer; view: RunView | null }> {
-  const path = `/v1/settlement-runs/${options.businessDate}`;
-  const before = await call(options, 'GET', path);
-  const after = before.status === 200 ? (before.body as unknown as RunView).run.attempt : 0;
-  const started = await call(options, 'POST', '/v1/settlement-runs', { businessDate: options.businessDate, ...(options.restart ? { restart: true } : {}) }, `settle:${options.businessDate}:after-${after}`);
-  if (started.status !== 202) return { started, view: null };
-  const deadline = Date.now() + (options.timeoutMs ?? 15 * 60_000);
-  for (;;) {
-    const read = await call(options, 'GET', path);
-    const view = read.status === 200 ? (read.body as unknown as RunView) : null;
-    if (view !== null && view.run.attempt > after && view.run.status !== 'RUNNING') return { started, view };
-    if (Date.now() > deadline) return { started, view };
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
-  }
+/** Starts the date's next attempt and waits for its end (`startAndAwait`). */
+export function settle(options: SettleOptions): Promise<{ started: SettleAnswer; view: RunView | null }> {
+  const body = { businessDate: options.businessDate, ...(options.restart ? { restart: true } : {}) };
+  return startAndAwait<RunView>(options, `/v1/settlement-runs/${options.businessDate}`, '/v1/settlement-runs', body, `settle:${options.businessDate}`);
 }
 
 export function formatSettle(businessDate: string, answer: { started: SettleAnswer; view: RunView | null }): string[] {

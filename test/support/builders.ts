@@ -7,6 +7,7 @@ import type { Principal } from '../../shared/domain/access.ts';
 import type { Application } from '../../shared/domain/application.ts';
 import type { QuotaShard, Reservation } from '../../shared/domain/exposure.ts';
 import type { Lender, LenderLimits, LenderRole } from '../../shared/domain/lender.ts';
+import type { Leg } from '../../shared/domain/ledger.ts';
 import { bookLoan, type BookLoanRequest, type Borrower, type FundingPart, type Loan } from '../../shared/domain/loan.ts';
 import { DEFAULT_WATERFALL, type Participant, type ParticipantRole, type Program, type ProgramTerms } from '../../shared/domain/program.ts';
 import type { ApplicationState, Ask, PartnerDecision } from '../../shared/domain/review.ts';
@@ -364,4 +365,9 @@ export function startLedgerCheckBody(overrides: JsonBody = {}): JsonBody {
 /** A booked loan of the default request under the default program, both overridable. */
 export function aLoan(request: Partial<BookLoanRequest> = {}, terms: Partial<ProgramTerms> = {}): Loan {
   return bookLoan(aBookLoanRequest(request), aProgram(terms), lenderMap(), NOW).loan;
+}
+
+/** A journal entry's leg: `D` or `C`, with the counterparty and component of a clearing leg when it has them. */
+export function aLeg(lenderId: string, account: Leg['account'], side: 'D' | 'C', amountMinor: bigint, counterparty: string | null = null, component?: Leg['component']): Leg {
+  return { lenderId, account, side: side === 'D' ? 'DEBIT' : 'CREDIT', amountMinor, counterparty, ...(component === undefined ? {} : { component }) };
 }

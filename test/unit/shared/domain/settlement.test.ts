@@ -1,16 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JournalEntry, Leg } from '../../../../shared/domain/ledger.ts';
+import { aLeg as leg } from '../../../support/builders.ts';
 import { movementsOf, netByParty, netOwedByParty, payoutInstructions, settlementDays, SettlementItems } from '../../../../shared/domain/settlement.ts';
 
-const leg = (lenderId: string, account: Leg['account'], side: 'D' | 'C', amount: bigint, counterparty: string | null = null, component?: Leg['component']): Leg => ({
-  lenderId,
-  account,
-  side: side === 'D' ? 'DEBIT' : 'CREDIT',
-  amountMinor: amount,
-  counterparty,
-  ...(component === undefined ? {} : { component }),
-});
 
 const entry = (eventType: JournalEntry['eventType'], legs: Leg[]): JournalEntry => ({
   entryId: `${eventType}#E1`,

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cutoffDayAt } from '../../../../shared/domain/business-date.ts';
 import { FolderFileStore } from '../../../../shared/adapters/files/file-store.ts';
-import { foldEntries, type JournalEntry, type Leg } from '../../../../shared/domain/ledger.ts';
+import { foldEntries, type JournalEntry } from '../../../../shared/domain/ledger.ts';
 import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
 import { businessCalendar } from '../../../../shared/use-cases/calendars.ts';
 import { closeRun, gatherShard, instruct, openRun, recordExecution, statementFile, statements, trialBalance, writeFiles, type SettlementDeps } from '../../../../shared/use-cases/settlement.ts';
-import { aLoan, aProgram, GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B, PROGRAM_ID } from '../../../support/builders.ts';
+import { aLeg as leg, aLoan, aProgram, GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B, PROGRAM_ID } from '../../../support/builders.ts';
 import { createInMemoryStores, seed, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
 import { DomainError } from '../../../../shared/domain/errors.ts';
@@ -25,14 +25,6 @@ let stores: InMemoryStores;
 let deps: SettlementDeps;
 let dir: string;
 
-const leg = (lenderId: string, account: Leg['account'], side: 'D' | 'C', amount: bigint, counterparty: string | null = null, component?: Leg['component']): Leg => ({
-  lenderId,
-  account,
-  side: side === 'D' ? 'DEBIT' : 'CREDIT',
-  amountMinor: amount,
-  counterparty,
-  ...(component === undefined ? {} : { component }),
-});
 
 /** Books an entry as the ledger holds it: the entry, and the loan's positions on its head folded from every entry of the loan. */
 function book(entry: Omit<JournalEntry, 'currency' | 'createdAt' | 'programId' | 'programVersion'>): void {
