@@ -1,5 +1,5 @@
 import { assertApplicationOfProgram, type Application } from './application.ts';
-import { isOutsideLendingRegion } from './regulatory-checks.ts';
+import { isOutsideLendingRegion, jointLoanLimit } from './regulatory-checks.ts';
 import { RuleViolation, ValidationError } from './errors.ts';
 import type { Lender } from './lender.ts';
 import { split, type RemainderRule } from './money/index.ts';
@@ -298,21 +298,19 @@ function perBorrowerLimit(context: Selection, lender: Lender, held: LenderExposu
 /** The partner's joint loans with this lead stay within the profile's share of its net tier-1 capital. */
 function tier1Limit(context: Selection, lender: Lender, held: LenderExposure): Limit[] {
   const { profile, program } = context;
-  const bps = profile.maxSinglePartnerToTier1Bps;
-  const capital = lender.netTier1CapitalMinor;
-  if (bps === null || capital === null) return [];
-  const cap = shareOf(capital, bps, 'DOWN');
-  const left = cap - held.jointWithLeadMinor;
+  const limit = jointLoanLimit(profile, ALLOCATION_RULES.singlePartnerTier1Cap, lender.netTier1CapitalMinor, held.jointWithLeadMinor);
+  if (limit === null) return [];
+  const { capBps, figureMinor: capital, limitMinor: cap, headroomMinor: left } = limit;
   return [
     {
-      rule: ALLOCATION_RULES.singlePartnerTier1Cap,
+      rule: limit.rule,
       allowanceMinor: left,
       because:
-        `under ${profile.id} joint loans of ${lender.lenderId} with ${program.leadLenderId} stay within ${formatBps(bps)} of its net tier-1 capital ${capital}, ` +
+        `under ${profile.id} joint loans of ${lender.lenderId} with ${program.leadLenderId} stay within ${formatBps(capBps)} of its net tier-1 capital ${capital}, ` +
         `that is ${cap}; ${held.jointWithLeadMinor} are outstanding, ${left} left`,
       figures: {
         profile: profile.id,
-        capBps: String(bps),
+        capBps: String(capBps),
         netTier1CapitalMinor: capital.toString(),
         capMinor: cap.toString(),
         jointWithLeadMinor: held.jointWithLeadMinor.toString(),
@@ -325,21 +323,19 @@ function tier1Limit(context: Selection, lender: Lender, held: LenderExposure): L
 /** The partner's joint loans with all counterparties stay within the profile's share of its total loans. */
 function totalLoansLimit(context: Selection, lender: Lender, held: LenderExposure): Limit[] {
   const { profile } = context;
-  const bps = profile.maxJointToTotalLoansBps;
-  const loans = lender.totalLoansMinor;
-  if (bps === null || loans === null) return [];
-  const cap = shareOf(loans, bps, 'DOWN');
-  const left = cap - held.jointTotalMinor;
+  const limit = jointLoanLimit(profile, ALLOCATION_RULES.jointToTotalLoansCap, lender.totalLoansMinor, held.jointTotalMinor);
+  if (limit === null) return [];
+  const { capBps, figureMinor: loans, limitMinor: cap, headroomMinor: left } = limit;
   return [
     {
-      rule: ALLOCATION_RULES.jointToTotalLoansCap,
+      rule: limit.rule,
       allowanceMinor: left,
       because:
-        `under ${profile.id} joint loans of ${lender.lenderId} stay within ${formatBps(bps)} of its total loans ${loans}, ` +
+        `under ${profile.id} joint loans of ${lender.lenderId} stay within ${formatBps(capBps)} of its total loans ${loans}, ` +
         `that is ${cap}; ${held.jointTotalMinor} are outstanding, ${left} left`,
       figures: {
         profile: profile.id,
-        capBps: String(bps),
+        capBps: String(capBps),
         totalLoansMinor: loans.toString(),
         capMinor: cap.toString(),
         jointTotalMinor: held.jointTotalMinor.toString(),

@@ -1,7 +1,8 @@
+import { shareOf } from './allocation-model.ts';
 import { RuleViolation } from './errors.ts';
 import type { Lender } from './lender.ts';
 import type { RepaymentMethod } from './program.ts';
-import { RULES, type RegulatoryProfile } from './regulatory-profile.ts';
+import { RULES, type RegulatoryProfile, type RegulatoryProfileId } from './regulatory-profile.ts';
 
 /**
  * Checks of the regulatory profile shared by applications and bookings, so both refuse with the
@@ -72,4 +73,46 @@ export function checkUnsecuredPersonalCap(
       capMinor: cap.toString(),
     },
   );
+}
+
+/** The two ratio rules on a bank's joint loans (DESIGN section 10), each a share of one of its figures. */
+export type JointLoanRule = typeof RULES.singlePartnerTier1Cap | typeof RULES.jointToTotalLoansCap;
+
+export const JOINT_LOAN_RULES: readonly JointLoanRule[] = [RULES.singlePartnerTier1Cap, RULES.jointToTotalLoansCap];
+
+/** The figure each rule takes its share of. */
+export const FIGURE_OF_RULE = {
+  [RULES.singlePartnerTier1Cap]: 'netTier1CapitalMinor',
+  [RULES.jointToTotalLoansCap]: 'totalLoansMinor',
+} as const satisfies Record<JointLoanRule, keyof Lender>;
+
+/** The profile's share for a rule, in basis points of the figure; null when the profile does not set the rule. */
+export function jointLoanCapBps(profile: RegulatoryProfile, rule: JointLoanRule): number | null {
+  return rule === RULES.singlePartnerTier1Cap ? profile.maxSinglePartnerToTier1Bps : profile.maxJointToTotalLoansBps;
+}
+
+export interface JointLoanLimit {
+  readonly rule: JointLoanRule;
+  readonly profile: RegulatoryProfileId;
+  readonly capBps: number;
+  /** Net tier-1 capital or total loans, whichever the rule takes its share of. */
+  readonly figureMinor: bigint;
+  /** `capBps` of the figure, rounded down to the minor unit: the regulator's favour. */
+  readonly limitMinor: bigint;
+  readonly outstandingMinor: bigint;
+  /** The limit less what is outstanding; negative once the rule is broken. */
+  readonly headroomMinor: bigint;
+}
+
+/**
+ * A bank's limit under one of the ratio rules and what is left of it. Null when the profile sets
+ * no such rule or the bank has no figure: a missing figure is never taken as zero. The one
+ * definition the allocation (`candidates.ts`) and the daily regulatory report both use, so the
+ * two never disagree about a limit.
+ */
+export function jointLoanLimit(profile: RegulatoryProfile, rule: JointLoanRule, figureMinor: bigint | null, outstandingMinor: bigint): JointLoanLimit | null {
+  const capBps = jointLoanCapBps(profile, rule);
+  if (capBps === null || figureMinor === null) return null;
+  const limitMinor = shareOf(figureMinor, capBps, 'DOWN');
+  return { rule, profile: profile.id, capBps, figureMinor, limitMinor, outstandingMinor, headroomMinor: limitMinor - outstandingMinor };
 }

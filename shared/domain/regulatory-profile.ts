@@ -82,6 +82,8 @@ export const RULES = {
   bulletMaxTerm: 'BULLET_MAX_TERM',
   localBankRegion: 'LOCAL_BANK_REGION',
   currency: 'PROFILE_CURRENCY',
+  singlePartnerTier1Cap: 'SINGLE_PARTNER_TIER1_CAP',
+  jointToTotalLoansCap: 'JOINT_TO_TOTAL_LOANS_CAP',
 } as const;
 
 export function formatBps(bps: number | bigint): string {
