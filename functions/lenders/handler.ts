@@ -2,7 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
-import type { CreateLenderRequest } from '../../shared/contracts/schemas.ts';
+import { validate } from '../../shared/contracts/validate.ts';
+import { lenderPath, regulatoryFiguresPath, type CreateLenderRequest, type RegulatoryFiguresRequest } from '../../shared/contracts/schemas.ts';
+import { listRegulatoryFigures, setRegulatoryFigures } from '../../shared/use-cases/regulatory-figures.ts';
 import { createLender, getLender, listLenders } from './use-case.ts';
 
 const logger = new Logger();
@@ -14,6 +16,18 @@ export const handler = apiHandler(
     'POST /v1/lenders': (req) => idempotentWrite(req, deps, (seal, now) => createLender(deps, req.body as CreateLenderRequest, seal, now)),
     'GET /v1/lenders': async (req) => ({ statusCode: 200, body: await listLenders(deps, callerOf(req)) }),
     'GET /v1/lenders/{lenderId}': async (req) => ({ statusCode: 200, body: await getLender(deps, callerOf(req), pathParam(req, 'lenderId')) }),
+    'PUT /v1/lenders/{lenderId}/regulatory-figures/{effectiveDate}': (req) => {
+      const { lenderId, effectiveDate } = validate(regulatoryFiguresPath, req.pathParameters);
+      // The lender and the date are in the path: the same key and body for another lender or date is another request.
+      const keyed = { ...req, rawBody: { lenderId, effectiveDate, body: req.rawBody } };
+      return idempotentWrite(keyed, deps, async (seal, now) => {
+        await setRegulatoryFigures(deps, { lenderId, effectiveDate, figures: req.body as RegulatoryFiguresRequest }, callerOf(req).clientId, seal, now);
+      });
+    },
+    'GET /v1/lenders/{lenderId}/regulatory-figures': async (req) => ({
+      statusCode: 200,
+      body: await listRegulatoryFigures(deps, callerOf(req), validate(lenderPath, req.pathParameters).lenderId, deps.clock.now()),
+    }),
   },
   logger,
 );

@@ -5,13 +5,16 @@ import { quotaTotals } from '../../shared/domain/exposure.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
 import type { Program } from '../../shared/domain/program.ts';
 import { outcomeOf, type Ask } from '../../shared/domain/review.ts';
-import type { ApplicationRecord, ApplicationStore, Clock, ExposureStore, LenderStore, ProgramStore } from '../../shared/ports/stores.ts';
+import type { ApplicationRecord, ApplicationStore, Clock, ExposureStore, LenderStore, ProgramStore, RegulatoryFiguresStore } from '../../shared/ports/stores.ts';
+import { businessDateAt } from '../../shared/domain/business-date.ts';
+import { lendersOnDate } from '../../shared/use-cases/regulatory-figures.ts';
 
 export interface ReviewDeps {
   readonly applications: ApplicationStore;
   readonly exposure: ExposureStore;
   readonly programs: ProgramStore;
   readonly lenders: LenderStore;
+  readonly regulatoryFigures: RegulatoryFiguresStore;
   readonly clock: Clock;
 }
 
@@ -68,9 +71,11 @@ async function assess(deps: ReviewDeps, applicationId: string): Promise<Review> 
   const program = await deps.programs.get(application.programId, application.programVersion);
   invariant(program, 'the program version of an application exists', { applicationId });
   const lenderIds = program.participants.map((p) => p.lenderId);
+  // Each bank is judged by its figures in force today, in the program's calendar.
+  const today = businessDateAt(deps.clock.now(), program.settlement.calendar);
   // An application's asks are written with its first round, so before it there are none to read.
   const [lenders, exposure, asks]: [Map<string, Lender>, Map<string, LenderExposure>, readonly Ask[]] = await Promise.all([
-    deps.lenders.getMany(lenderIds),
+    lendersOnDate(deps, lenderIds, today),
     exposuresOf(deps, program, application, lenderIds),
     record.round === 0 ? Promise.resolve([]) : deps.applications.asks(applicationId),
   ]);

@@ -323,6 +323,21 @@ export const calendarPath = z.object({ calendar: z.string() });
 export const calendarYearPath = z.object({ calendar: z.string(), year: z.string().regex(/^\d{4}$/, 'must be a year YYYY').transform(Number) });
 export const calendarQuery = z.strictObject({ year: z.coerce.number().int().min(1).max(9999).optional() });
 
+/** `PUT /v1/lenders/{lenderId}/regulatory-figures/{effectiveDate}`: a bank's figures for the ratio rules, with their source (docs/regulatory-report.md). */
+export const regulatoryFiguresRequest = z.strictObject({
+  netTier1CapitalMinor: positiveMinor.describe('net tier-1 capital (一级资本净额), minor units'),
+  totalLoansMinor: positiveMinor.describe('total loans (各项贷款余额), minor units'),
+  source: text(500).describe("where the figures come from, e.g. the quarter's regulatory report"),
+});
+export type RegulatoryFiguresRequest = z.output<typeof regulatoryFiguresRequest>;
+export const lenderPath = z.object({ lenderId: id });
+export const regulatoryFiguresPath = z.object({ lenderId: id, effectiveDate: isoDate });
+
+/** `POST /v1/regulatory-reports`: the date to report; `restart` runs a date whose run stopped midway again. */
+export const startRegulatoryReportRequest = z.strictObject({ businessDate: isoDate, restart: z.boolean().optional() });
+export type StartRegulatoryReportRequest = z.output<typeof startRegulatoryReportRequest>;
+export const regulatoryReportQuery = z.strictObject({ format: z.enum(['json', 'csv', 'xlsx']).optional().describe('json (the default), or the report as a CSV or XLSX file') });
+
 export const errorResponse = z.object({
   code: z.string().describe('machine code, e.g. VALIDATION_FAILED, PLAN_SUM_MISMATCH'),
   message: z.string(),

@@ -21,6 +21,9 @@ import {
   executedRequest,
   startRiskUpdateRequest,
   versionQuery,
+  regulatoryFiguresRequest,
+  startRegulatoryReportRequest,
+  regulatoryReportQuery,
 } from '../contracts/schemas.ts';
 
 /**
@@ -30,7 +33,7 @@ import {
  * read this one list.
  */
 /** The function folders behind the HTTP API (docs/architecture.md, Functions and routes). */
-export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates' | 'calendars' | 'settlements' | 'profit-runs';
+export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates' | 'calendars' | 'settlements' | 'profit-runs' | 'regulatory-reports';
 
 export interface RouteSpec {
   readonly routeKey: string;
@@ -89,6 +92,10 @@ export const ROUTES = [
   { routeKey: 'PUT /v1/calendars/{calendar}/years/{year}', function: 'calendars', operationId: 'loadCalendarYear', summary: "Load a newly published year of a calendar (its holidays and worked weekend days) as the year's next version; the platform's lead operations and finance only", roles: ['LEAD', 'FINANCE'], requestSchema: loadCalendarYearRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'GET /v1/calendars/{calendar}', function: 'calendars', operationId: 'getCalendar', summary: 'The years a calendar covers and where each comes from (the package, or a loaded version: by whom, when); ?year=YYYY adds that year\'s business days', roles: ALL, querySchema: calendarQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/risk-updates/{businessDate}', function: 'risk-updates', operationId: 'getRiskUpdate', summary: 'The risk update report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
+  { routeKey: 'PUT /v1/lenders/{lenderId}/regulatory-figures/{effectiveDate}', function: 'lenders', operationId: 'setRegulatoryFigures', summary: "Set a bank's net tier-1 capital and total loans in force from a date, with their source, as the date's next version (allocation and the regulatory report use the figures in force)", roles: ['LEAD'], requestSchema: regulatoryFiguresRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'GET /v1/lenders/{lenderId}/regulatory-figures', function: 'lenders', operationId: 'listRegulatoryFigures', summary: "A bank's regulatory figures, every version, and those in force today; a partner sees only its own", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/regulatory-reports', function: 'regulatory-reports', operationId: 'startRegulatoryReport', summary: 'Report a business date (again): each bank\'s joint loans against 25% of net tier-1 capital and 50% of total loans, with the headroom; the schedule does it every day', roles: ['LEAD', 'FINANCE'], requestSchema: startRegulatoryReportRequest, idempotent: true, successStatus: 202 },
+  { routeKey: 'GET /v1/regulatory-reports/{businessDate}', function: 'regulatory-reports', operationId: 'getRegulatoryReport', summary: 'The regulatory report of a business date and the state of its run; ?format=csv or xlsx for the file', roles: ['LEAD', 'FINANCE'], querySchema: regulatoryReportQuery, idempotent: false, successStatus: 200 },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteKey = (typeof ROUTES)[number]['routeKey'];

@@ -11,6 +11,8 @@ import type { BookedItem, BookedLoanEvent, EffectKey, LoanRisk, RepaymentLedger 
 import type { PayoutInstruction, SettlementItem } from '../domain/settlement.ts';
 import type { LoadedCalendarYear } from '../domain/calendar.ts';
 import type { ProfitReport } from '../domain/profit.ts';
+import type { RegulatoryFigures } from '../domain/regulatory-figures.ts';
+import type { JointLoanMeasures, RegulatoryReport } from '../domain/regulatory-report.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
 export interface IdempotencyRecord {
@@ -446,4 +448,46 @@ export interface ProfitRunStore {
   putStatement(statement: StoredProfitStatement): Promise<void>;
   /** A party's statements of a period, one per program, in program order. */
   statements(lenderId: string, period: string): Promise<StoredProfitStatement[]>;
+}
+
+/** A bank's dated regulatory figures, every version (docs/regulatory-report.md). */
+export interface RegulatoryFiguresStore {
+  /** Every stored version of the lender's figures, in no particular order (the registration's are on the lender). */
+  versions(lenderId: string): Promise<RegulatoryFigures[]>;
+  /**
+   * Writes a version with the write's idempotency record. A version, once written, never changes:
+   * writing one that exists is refused (WriteConflict ALREADY_EXISTS) and changes nothing.
+   */
+  put(figures: RegulatoryFigures, idempotency: IdempotencyRecord): Promise<void>;
+}
+
+/** The regulatory report run of a business date: its state and, once done, the report. */
+export interface RegulatoryReportRun {
+  readonly businessDate: string;
+  readonly status: 'RUNNING' | 'DONE' | 'FAILED';
+  /** 1 for the first run of the date; each run again counts up and replaces the report. */
+  readonly attempt: number;
+  readonly shardCount: number;
+  readonly startedAt: string;
+  readonly doneAt: string | null;
+  /** Loans with principal outstanding at the end of the date. */
+  readonly loans: number;
+  readonly report: RegulatoryReport | null;
+  readonly failure: { readonly code: string; readonly message: string } | null;
+}
+
+/** What one loan shard measured for a run: written whole, again by a step run again. */
+export interface RegulatoryReportShard {
+  readonly businessDate: string;
+  readonly shard: number;
+  readonly attempt: number;
+  readonly measures: JointLoanMeasures;
+}
+
+export interface RegulatoryReportStore {
+  getRun(businessDate: string): Promise<RegulatoryReportRun | null>;
+  /** Creates the run, or replaces it on the version read (`expectedAttempt`; 0 to create). */
+  putRun(run: RegulatoryReportRun, expectedAttempt: number): Promise<void>;
+  putShard(shard: RegulatoryReportShard): Promise<void>;
+  shards(businessDate: string): Promise<RegulatoryReportShard[]>;
 }

@@ -20,6 +20,10 @@ import {
   WriteConflict,
   type ProfitRun,
   type ProfitRunStore,
+  type RegulatoryFiguresStore,
+  type RegulatoryReportRun,
+  type RegulatoryReportShard,
+  type RegulatoryReportStore,
   type StoredProfitStatement,
   type SettlementRun,
   type SettlementShard,
@@ -60,6 +64,7 @@ import { toJson } from '../../shared/json.ts';
 import { NOW } from './builders.ts';
 import type { LoadedCalendarYear } from '../../shared/domain/calendar.ts';
 import type { PayoutInstruction } from '../../shared/domain/settlement.ts';
+import type { RegulatoryFigures } from '../../shared/domain/regulatory-figures.ts';
 
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -722,6 +727,8 @@ export function createInMemoryStores(at: string = NOW) {
     calendars: new InMemoryCalendarStore(db),
     settlements: new InMemorySettlementStore(db),
     profitRuns: new InMemoryProfitRunStore(),
+    regulatoryFigures: new InMemoryRegulatoryFiguresStore(db),
+    regulatoryReports: new InMemoryRegulatoryReportStore(),
     workflow: new RecordingWorkflowStarter(),
     review: new RecordingWorkflowStarter('arn:aws:states:cn-north-1:123456789012:stateMachine:JointReview'),
     tasks: new RecordingTaskResumer(),
@@ -866,5 +873,48 @@ export class InMemoryProfitRunStore implements ProfitRunStore {
 
   async statements(lenderId: string, period: string): Promise<StoredProfitStatement[]> {
     return [...this.stored.entries()].filter(([key]) => key.startsWith(`${lenderId}#${period}#`)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => copy(s));
+  }
+}
+
+/** A bank's dated regulatory figures, each version written once with its idempotency record, as the adapter does. */
+export class InMemoryRegulatoryFiguresStore implements RegulatoryFiguresStore {
+  /** `{lenderId}#{effectiveDate}#{version}` */
+  readonly stored = new Map<string, RegulatoryFigures>();
+  constructor(private readonly db: InMemoryDb) {}
+
+  async versions(lenderId: string): Promise<RegulatoryFigures[]> {
+    return [...this.stored.values()].filter((f) => f.lenderId === lenderId).map(copy);
+  }
+
+  async put(figures: RegulatoryFigures, idempotency: IdempotencyRecord): Promise<void> {
+    const key = `${figures.lenderId}#${figures.effectiveDate}#${figures.version}`;
+    this.db.transact([this.db.idempotencyItem(idempotency), { entity: 'regulatory-figures', fails: this.stored.has(key) }], () => {
+      this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
+      this.stored.set(key, copy(figures));
+    });
+  }
+}
+
+/** Regulatory report runs and their shards, kept as the adapter keeps them. */
+export class InMemoryRegulatoryReportStore implements RegulatoryReportStore {
+  readonly runs = new Map<string, RegulatoryReportRun>();
+  readonly shardItems = new Map<string, RegulatoryReportShard>();
+
+  async getRun(businessDate: string): Promise<RegulatoryReportRun | null> {
+    const run = this.runs.get(businessDate);
+    return run ? copy(run) : null;
+  }
+
+  async putRun(run: RegulatoryReportRun, expectedAttempt: number): Promise<void> {
+    if ((this.runs.get(run.businessDate)?.attempt ?? 0) !== expectedAttempt) throw new WriteConflict(expectedAttempt === 0 ? 'ALREADY_EXISTS' : 'VERSION', 'regulatory-report-run');
+    this.runs.set(run.businessDate, copy(run));
+  }
+
+  async putShard(shard: RegulatoryReportShard): Promise<void> {
+    this.shardItems.set(`${shard.businessDate}#${shard.shard}`, copy(shard));
+  }
+
+  async shards(businessDate: string): Promise<RegulatoryReportShard[]> {
+    return [...this.shardItems.values()].filter((s) => s.businessDate === businessDate).sort((a, b) => a.shard - b.shard).map(copy);
   }
 }

@@ -1,7 +1,8 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
+  PutCommand,
   QueryCommand,
   type BatchGetCommandOutput,
   TransactWriteCommand,
@@ -79,5 +80,27 @@ export async function transactWrite(doc: DynamoDBDocumentClient, items: Transact
       // Full jitter, so writers that collided do not collide again in step.
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * Math.min(500, 10 * 2 ** attempt))));
     }
+  }
+}
+
+/**
+ * Writes a run item (a run of a date or a period) whole: created when `expectedAttempt` is 0
+ * (`attribute_not_exists(pk)`), else only over the attempt read (`attempt = :a`), so two starts of
+ * one attempt cannot both win. A lost condition is a WriteConflict on `entity`.
+ */
+export async function putAttempt(doc: DynamoDBDocumentClient, table: string, item: Item, expectedAttempt: number, entity: string): Promise<void> {
+  const created = expectedAttempt === 0;
+  try {
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: item,
+        ConditionExpression: created ? 'attribute_not_exists(pk)' : 'attempt = :a',
+        ...(created ? {} : { ExpressionAttributeValues: { ':a': expectedAttempt } }),
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new WriteConflict(created ? 'ALREADY_EXISTS' : 'VERSION', entity);
+    throw error;
   }
 }

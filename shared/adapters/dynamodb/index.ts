@@ -3,6 +3,7 @@ import type { Tables } from './client.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
 import { DynamoCalendarStore } from './calendar-store.ts';
 import { DynamoProfitRunStore } from './profit-store.ts';
+import { DynamoRegulatoryFiguresStore, DynamoRegulatoryReportStore } from './regulatory-store.ts';
 import { DynamoProgramPoolStore, DynamoRepaymentStore } from './repayment-store.ts';
 import { DynamoSettlementStore } from './settlement-store.ts';
 import { DynamoIdempotencyStore, DynamoRiskRunStore, DynamoLedgerCheckStore, DynamoLedgerStore, DynamoLenderStore, DynamoLoanStore, DynamoProgramStore } from './stores.ts';
@@ -27,6 +28,8 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     settlements: new DynamoSettlementStore(doc, tables),
     calendars: new DynamoCalendarStore(doc, tables),
     profitRuns: new DynamoProfitRunStore(doc, tables),
+    regulatoryFigures: new DynamoRegulatoryFiguresStore(doc, tables),
+    regulatoryReports: new DynamoRegulatoryReportStore(doc, tables),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

@@ -1,8 +1,7 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { WriteConflict, type ProfitRun, type ProfitRunStore, type StoredProfitStatement } from '../../ports/stores.ts';
+import type { ProfitRun, ProfitRunStore, StoredProfitStatement } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
-import { queryAll, type Tables } from './client.ts';
+import { putAttempt, queryAll, type Tables } from './client.ts';
 import { stateKeys } from './state-keys.ts';
 
 /** Profit-sharing runs and the parties' statements in the StateTable (docs/access-patterns.md S28-S29). */
@@ -18,20 +17,8 @@ export class DynamoProfitRunStore implements ProfitRunStore {
   }
 
   async putRun(run: ProfitRun, expectedAttempt: number): Promise<void> {
-    const created = expectedAttempt === 0;
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tables.state,
-          Item: { ...stateKeys.profitRun(run.programId, run.period), entityType: 'ProfitRun', ...(encode(run) as Item) },
-          ConditionExpression: created ? 'attribute_not_exists(pk)' : 'attempt = :a',
-          ...(created ? {} : { ExpressionAttributeValues: { ':a': expectedAttempt } }),
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new WriteConflict(created ? 'ALREADY_EXISTS' : 'VERSION', 'profit-run');
-      throw error;
-    }
+    const item = { ...stateKeys.profitRun(run.programId, run.period), entityType: 'ProfitRun', ...(encode(run) as Item) };
+    await putAttempt(this.doc, this.tables.state, item, expectedAttempt, 'profit-run');
   }
 
   async putStatement(statement: StoredProfitStatement): Promise<void> {

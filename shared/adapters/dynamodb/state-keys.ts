@@ -1,6 +1,6 @@
 import { shardOf } from '../../domain/shard.ts';
 
-/** Keys of the StateTable; see docs/access-patterns.md (S1-S30). The only place they are built. */
+/** Keys of the StateTable; see docs/access-patterns.md (S1-S33). The only place they are built. */
 export const LOAN_SHARDS = 16;
 
 const pad = (n: number, width: number): string => n.toString().padStart(width, '0');
@@ -59,6 +59,13 @@ export const stateKeys = {
   profitStatement: (lenderId: string, period: string, programId: string) => ({ pk: `LENDER#${lenderId}`, sk: `PROFIT#${period}#${programId}` }),
   lenderPartition: (lenderId: string) => `LENDER#${lenderId}`,
   profitStatementPrefix: (period: string) => `PROFIT#${period}#`,
+  /** A bank's dated regulatory figures, and the regulatory report run of a date with its shards (docs/regulatory-report.md). */
+  regulatoryFigures: (lenderId: string, effectiveDate: string, version: number) => ({ pk: `LENDER#${lenderId}`, sk: `FIGURES#${effectiveDate}#V#${pad(version, 6)}` }),
+  regulatoryFiguresPrefix: 'FIGURES#',
+  regulatoryReportRun: (businessDate: string) => ({ pk: `REGREPORT#${businessDate}`, sk: 'RUN' }),
+  regulatoryReportShard: (businessDate: string, shard: number) => ({ pk: `REGREPORT#${businessDate}`, sk: `SHARD#${pad(shard, 2)}` }),
+  regulatoryReportPartition: (businessDate: string) => `REGREPORT#${businessDate}`,
+  regulatoryReportShardPrefix: 'SHARD#',
 };
 
 function loanShardKey(shard: number): string {

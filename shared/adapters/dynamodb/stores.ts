@@ -36,7 +36,8 @@ function fromItem<T>(item: Item | undefined): T | null {
   return item ? decode<T>(stripKeys(item)) : null;
 }
 
-function idempotencyPut(tables: Tables, record: IdempotencyRecord): TransactItems[number] {
+/** The Put of a write's idempotency record, to go in the write's own transaction. */
+export function idempotencyPut(tables: Tables, record: IdempotencyRecord): TransactItems[number] {
   return {
     Put: {
       TableName: tables.state,

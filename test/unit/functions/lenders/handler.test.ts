@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson, sha256 } from '../../../../shared/json.ts';
-import { LEAD_ID, NOW, PARTNER_A, PARTNER_B, aLender, createLenderBody, leadOps, partnerOf } from '../../../support/builders.ts';
+import { LEAD_ID, NOW, PARTNER_A, PARTNER_B, aLender, createLenderBody, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
 import { idempotencyItem, lenderItem } from '../../../support/dynamo-items.ts';
 import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
@@ -130,5 +130,68 @@ describe('GET /v1/lenders and /v1/lenders/{lenderId}', () => {
 
   it('answers 404 to a route of another function', async () => {
     expect((await call('POST /v1/loans', { claims: claimsOf(leadOps) })).statusCode).toBe(404);
+  });
+});
+
+describe('PUT and GET /v1/lenders/{lenderId}/regulatory-figures', () => {
+  const FIGURES_KEY = 'figures-partner-a-2025q1';
+  const body = { netTier1CapitalMinor: '180000000', totalLoansMinor: '900000000', source: '2024 Q4 regulatory report' };
+  const put = (pathParameters: Record<string, string>, options: Partial<EventOptions> = {}) =>
+    call('PUT /v1/lenders/{lenderId}/regulatory-figures/{effectiveDate}', { claims: claimsOf(leadOps), body, idempotencyKey: FIGURES_KEY, pathParameters, ...options });
+
+  beforeEach(() => {
+    ddb.on(GetCommand, { Key: { pk: `LENDER#${PARTNER_A}`, sk: 'LENDER' } }).resolves({ Item: lenderItem(aLender()) });
+    ddb.on(QueryCommand).resolves({ Items: [] });
+  });
+
+  it('stores version 1 of the date with who set it, in one transaction with its idempotency record: 201', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const result = await put({ lenderId: PARTNER_A, effectiveDate: '2025-03-01' });
+    expect(result.statusCode).toBe(201);
+    expect(bodyOf(result)).toEqual({ lenderId: PARTNER_A, effectiveDate: '2025-03-01', version: 1, ...body, setBy: leadOps.clientId, setAt: NOW });
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((i) => [i.Put?.Item?.pk, i.Put?.Item?.sk, i.Put?.ConditionExpression])).toEqual([
+      [`IDEM#setRegulatoryFigures#${leadOps.clientId}#${FIGURES_KEY}`, 'IDEM', 'attribute_not_exists(pk)'],
+      [`LENDER#${PARTNER_A}`, 'FIGURES#2025-03-01#V#000001', 'attribute_not_exists(pk)'],
+    ]);
+    expect(items[1]?.Put?.Item?.netTier1CapitalMinor).toBe('180000000');
+  });
+
+  it.each([
+    [{ effectiveDate: '2025-02-30' }, {}, 'effectiveDate'],
+    [{ effectiveDate: '2025-3-01' }, {}, 'effectiveDate'],
+    [{}, { body: { ...body, netTier1CapitalMinor: '0' } }, 'netTier1CapitalMinor'],
+    [{}, { body: { ...body, totalLoansMinor: '-5' } }, 'totalLoansMinor'],
+    [{}, { body: { ...body, totalLoansMinor: '12.5' } }, 'totalLoansMinor'],
+    [{}, { body: { ...body, source: '  ' } }, 'source'],
+  ] as const)('answers 400 naming the field, and writes nothing: %j %j', async (path, options, field) => {
+    const result = await put({ lenderId: PARTNER_A, effectiveDate: '2025-03-01', ...path }, options);
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toMatchObject({ code: 'VALIDATION_FAILED', details: { path: field } });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('answers 422 EFFECTIVE_DATE_IN_FUTURE for a date after today, and 403 to anyone but lead operations', async () => {
+    const future = await put({ lenderId: PARTNER_A, effectiveDate: '2025-03-02' });
+    expect(future.statusCode).toBe(422);
+    expect(bodyOf(future)).toMatchObject({ code: 'EFFECTIVE_DATE_IN_FUTURE', details: { path: 'effectiveDate', today: '2025-03-01' } });
+    for (const caller of [partnerOf(PARTNER_A), platformFinance]) {
+      expect((await put({ lenderId: PARTNER_A, effectiveDate: '2025-03-01' }, { claims: claimsOf(caller) })).statusCode).toBe(403);
+    }
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it("lists a bank's figures, its registration's first, with those in force today; another partner's are not found", async () => {
+    const stored = { lenderId: PARTNER_A, effectiveDate: '2025-03-01', version: 1, ...body, setBy: 'lead-ops-client', setAt: NOW };
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': `LENDER#${PARTNER_A}`, ':f': 'FIGURES#' } }).resolves({ Items: [{ pk: `LENDER#${PARTNER_A}`, sk: 'FIGURES#2025-03-01#V#000001', entityType: 'RegulatoryFigures', ...stored }] });
+    const own = await call('GET /v1/lenders/{lenderId}/regulatory-figures', { claims: claimsOf(partnerOf(PARTNER_A)), pathParameters: { lenderId: PARTNER_A } });
+    expect(own.statusCode).toBe(200);
+    expect(bodyOf(own)).toMatchObject({ lenderId: PARTNER_A, today: '2025-03-01', inForce: { version: 1, netTier1CapitalMinor: '180000000' } });
+    expect((bodyOf(own).figures as { version: number; source: string }[]).map((f) => [f.version, f.source])).toEqual([
+      [0, 'lender registration'],
+      [1, '2024 Q4 regulatory report'],
+    ]);
+    const other = await call('GET /v1/lenders/{lenderId}/regulatory-figures', { claims: claimsOf(partnerOf(PARTNER_B)), pathParameters: { lenderId: PARTNER_A } });
+    expect(other.statusCode).toBe(404);
   });
 });

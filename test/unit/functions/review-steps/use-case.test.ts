@@ -129,6 +129,41 @@ describe('chooseRound', () => {
   });
 });
 
+describe('the figures allocation judges a bank by', () => {
+  /** Partner B holds 8,000.01 with the lead; its registration figures leave it room, a later report of 40,000.00 net tier-1 capital does not. */
+  async function withLaterFigures(effectiveDate: string): Promise<InMemoryStores> {
+    const stores = await submitted();
+    seed(stores, { quotas: [aQuotaShard({ lenderId: PARTNER_B, shard: 0, committedMinor: 800_001n, committedByLeadMinor: { [LEAD_ID]: 800_001n } })] });
+    stores.regulatoryFigures.stored.set(`${PARTNER_B}#${effectiveDate}#1`, {
+      lenderId: PARTNER_B,
+      effectiveDate,
+      version: 1,
+      netTier1CapitalMinor: 4_000_000n,
+      totalLoansMinor: 400_000_000_000_000n,
+      source: 'capital notice',
+      setBy: 'lead-ops',
+      setAt: NOW,
+    });
+    return stores;
+  }
+
+  it('are those in force today in the program\'s calendar: a partner over 25% of its net tier-1 capital then is dropped', async () => {
+    const stores = await withLaterFigures('2025-03-01');
+    const round = await chooseRound(stores, APPLICATION_ID, 1);
+    expect(round.asks.map((a) => a.lenderId)).toEqual([PARTNER_A]);
+    const record = await stores.applications.get(APPLICATION_ID);
+    expect(record?.dropped).toMatchObject([
+      { lenderId: PARTNER_B, rule: 'SINGLE_PARTNER_TIER1_CAP', figures: { netTier1CapitalMinor: '4000000', capMinor: '1000000', jointWithLeadMinor: '800001', remainingMinor: '199999', minimumMinor: '300000' } },
+    ]);
+  });
+
+  it('are not figures effective from tomorrow', async () => {
+    const stores = await withLaterFigures('2025-03-02');
+    const round = await chooseRound(stores, APPLICATION_ID, 1);
+    expect(round.asks.map((a) => a.lenderId)).toEqual([PARTNER_A, PARTNER_B]);
+  });
+});
+
 describe('recordTimeout', () => {
   it('marks a partner that did not answer TIMED_OUT and reports it so', async () => {
     const stores = await submitted();
