@@ -52,6 +52,8 @@ export interface StageConfig {
   readonly settlement: Omit<LedgerCheckSettings, 'shardCount'>;
   /** The daily profit-sharing schedule: the periods that ended (the loan shards are the 16 of the loans' index). */
   readonly profitSharing: Omit<LedgerCheckSettings, 'shardCount'>;
+  /** The daily regulatory report of the date that closed (the loan shards are the 16 of the loans' index). */
+  readonly regulatoryReport: Omit<LedgerCheckSettings, 'shardCount'>;
   readonly reviewWorkflows: ReviewWorkflowSettings;
   /** A collection batch: how many loans' groups are booked side by side. */
   readonly repaymentBatch: { readonly maxConcurrency: number };
@@ -140,6 +142,12 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
       // 22:30 every day in Beijing time, after the default 22:00 cut-off: a month or quarter whose
       // last day has just closed is shared, and its fees are settled with the next settlement day.
       scheduleExpression: 'cron(30 22 * * ? *)',
+      timeZone: PLATFORM_ZONE,
+      maxConcurrency: 4,
+    },
+    regulatoryReport: {
+      // 00:45 every day in Beijing time: every cut-off of the day that closed has passed.
+      scheduleExpression: 'cron(45 0 * * ? *)',
       timeZone: PLATFORM_ZONE,
       maxConcurrency: 4,
     },

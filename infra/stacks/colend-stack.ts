@@ -20,6 +20,7 @@ import { repaymentBatchDefinition } from '../../workflows/repayment-batch/defini
 import { riskUpdateDefinition } from '../../workflows/risk-update/definition.ts';
 import { settlementDefinition } from '../../workflows/settlement/definition.ts';
 import { profitSharingDefinition } from '../../workflows/profit-sharing/definition.ts';
+import { regulatoryReportDefinition } from '../../workflows/regulatory-report/definition.ts';
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { jointReviewDefinition } from '../../workflows/joint-review/definition.ts';
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
@@ -42,6 +43,7 @@ export const ENV = {
   riskUpdateStateMachineArn: 'RISK_UPDATE_STATE_MACHINE_ARN',
   settlementStateMachineArn: 'SETTLEMENT_STATE_MACHINE_ARN',
   profitSharingStateMachineArn: 'PROFIT_SHARING_STATE_MACHINE_ARN',
+  regulatoryReportStateMachineArn: 'REGULATORY_REPORT_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
   filesBucket: 'FILES_BUCKET',
 } as const;
@@ -59,12 +61,13 @@ export type WorkflowFunctionName =
   | 'repayment-publish'
   | 'risk-steps'
   | 'settlement-steps'
-  | 'profit-steps';
+  | 'profit-steps'
+  | 'regulatory-report-steps';
 
 export type FunctionName = ApiFunctionName | WorkflowFunctionName;
 
 /** The workflows an API function may start; it gets the ARN in its environment. */
-type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate' | 'settlement' | 'profitSharing';
+type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate' | 'settlement' | 'profitSharing' | 'regulatoryReport';
 
 interface FunctionSpec {
   /** Construct id; never renamed once deployed. */
@@ -213,6 +216,19 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     ledgerTable: 'readWrite',
     timeout: Duration.minutes(1),
   },
+  'regulatory-reports': {
+    id: 'RegulatoryReportsFunction',
+    description: 'Regulatory report API: start the report of a date, read it, export it as CSV or XLSX',
+    stateTable: 'readWrite',
+    starts: 'regulatoryReport',
+  },
+  'regulatory-report-steps': {
+    id: 'RegulatoryReportStepsFunction',
+    description: "Regulatory report steps: open the run, measure a loan shard's joint loans at the end of the date, record the report",
+    stateTable: 'readWrite',
+    ledgerTable: 'read',
+    timeout: Duration.minutes(15),
+  },
 };
 
 export interface ColendStackProps extends StackProps {
@@ -233,6 +249,7 @@ export class ColendStack extends Stack {
   readonly riskUpdate: ColendWorkflow;
   readonly settlement: ColendWorkflow;
   readonly profitSharing: ColendWorkflow;
+  readonly regulatoryReport: ColendWorkflow;
   /** Settlement files: versioned, each object locked against deletion once written. */
   readonly filesBucket: Bucket;
   readonly jointReview: ColendWorkflow;
@@ -244,6 +261,7 @@ export class ColendStack extends Stack {
   readonly dailyRiskUpdate: Schedule;
   readonly dailySettlement: Schedule;
   readonly dailyProfitSharing: Schedule;
+  readonly dailyRegulatoryReport: Schedule;
 
   constructor(scope: Construct, id: string, props: ColendStackProps) {
     super(scope, id, {
@@ -352,6 +370,14 @@ export class ColendStack extends Stack {
       logRetention: props.config.logRetention,
     });
 
+    const reportSteps = addFunction('regulatory-report-steps');
+    this.regulatoryReport = new ColendWorkflow(this, 'RegulatoryReportStateMachine', {
+      description: "Daily regulatory report: each bank's joint loans at the end of the date against 25% of net tier-1 capital and 50% of total loans",
+      definition: regulatoryReportDefinition(new Construct(this, 'RegulatoryReport'), { reportSteps, maxConcurrency: props.config.regulatoryReport.maxConcurrency }),
+      invokedFunctions: [reportSteps],
+      logRetention: props.config.logRetention,
+    });
+
     const startable: Record<StartedWorkflow, { workflow: ColendWorkflow; variable: string }> = {
       ledgerCheck: { workflow: this.ledgerCheck, variable: ENV.ledgerCheckStateMachineArn },
       jointReview: { workflow: this.jointReview, variable: ENV.jointReviewStateMachineArn },
@@ -359,6 +385,7 @@ export class ColendStack extends Stack {
       riskUpdate: { workflow: this.riskUpdate, variable: ENV.riskUpdateStateMachineArn },
       settlement: { workflow: this.settlement, variable: ENV.settlementStateMachineArn },
       profitSharing: { workflow: this.profitSharing, variable: ENV.profitSharingStateMachineArn },
+      regulatoryReport: { workflow: this.regulatoryReport, variable: ENV.regulatoryReportStateMachineArn },
     };
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       if (functions.has(name)) continue;
@@ -384,6 +411,7 @@ export class ColendStack extends Stack {
     this.dailyRiskUpdate = this.createDailySchedule('DailyRiskUpdate', 'Starts the risk update of the business date that has just closed', this.riskUpdate, this.config.riskUpdate);
     this.dailySettlement = this.createDailySchedule('DailySettlement', "Starts the settlement of the business date whose cut-off has just passed", this.settlement, this.config.settlement);
     this.dailyProfitSharing = this.createDailySchedule('DailyProfitSharing', "Starts the profit sharing of every program's periods that have just ended", this.profitSharing, this.config.profitSharing);
+    this.dailyRegulatoryReport = this.createDailySchedule('DailyRegulatoryReport', 'Starts the regulatory report of the business date that has just closed', this.regulatoryReport, this.config.regulatoryReport);
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url });
     new CfnOutput(this, 'TokenEndpoint', { value: this.identity.tokenEndpoint });
@@ -395,6 +423,7 @@ export class ColendStack extends Stack {
     new CfnOutput(this, 'RiskUpdateStateMachineArn', { value: this.riskUpdate.stateMachineArn });
     new CfnOutput(this, 'SettlementStateMachineArn', { value: this.settlement.stateMachineArn });
     new CfnOutput(this, 'ProfitSharingStateMachineArn', { value: this.profitSharing.stateMachineArn });
+    new CfnOutput(this, 'RegulatoryReportStateMachineArn', { value: this.regulatoryReport.stateMachineArn });
     new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
   }

@@ -56,3 +56,15 @@ export function cutoffDayAt(instant: string, settlement: { readonly cutoffTime: 
   const time = format.format(new Date(ms));
   return time >= settlement.cutoffTime ? addDays(date, 1) : date;
 }
+
+/**
+ * Today's settlement day across programs' terms: the latest of their cut-off days at `instant`,
+ * and never before `floor`. Entries booked after a date sit in the date index under the days
+ * after it, up to this one.
+ */
+export function latestCutoffDayAt(instant: string, settlements: readonly { readonly cutoffTime: string; readonly calendar: string }[], floor: string): string {
+  return settlements.reduce((last, terms) => {
+    const day = cutoffDayAt(instant, terms);
+    return day > last ? day : last;
+  }, floor);
+}

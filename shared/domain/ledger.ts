@@ -147,6 +147,11 @@ export function applyLegs(balances: Balances, legs: readonly Leg[]): Balances {
   return next;
 }
 
+/** Balances as they were before some legs were applied: a position at the end of an earlier date. */
+export function balancesBefore(balances: Balances, legs: readonly Leg[]): Balances {
+  return applyLegs(balances, legs.map((leg): Leg => ({ ...leg, side: leg.side === 'DEBIT' ? 'CREDIT' : 'DEBIT' })));
+}
+
 /** A lender's position in a loan after one more entry; the entry's legs for other lenders are ignored. */
 export function applyEntry(position: Position, entry: JournalEntry): Position {
   return applyEntries(position, [entry]);

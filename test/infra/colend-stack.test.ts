@@ -51,6 +51,8 @@ const FUNCTION_IDS = {
   'settlement-steps': 'SettlementStepsFunction',
   'profit-runs': 'ProfitRunsFunction',
   'profit-steps': 'ProfitStepsFunction',
+  'regulatory-reports': 'RegulatoryReportsFunction',
+  'regulatory-report-steps': 'RegulatoryReportStepsFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
 
@@ -73,7 +75,15 @@ function table(constructId: 'LedgerTable' | 'StateTable'): [string, CfnResource]
   return byConstructId(resources, 'AWS::DynamoDB::Table', constructId);
 }
 
-type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine' | 'RepaymentBatchStateMachine' | 'RiskUpdateStateMachine' | 'SettlementStateMachine' | 'ProfitSharingStateMachine';
+type WorkflowId =
+  | 'LedgerCheckStateMachine'
+  | 'JointReviewStateMachine'
+  | 'DisbursementStateMachine'
+  | 'RepaymentBatchStateMachine'
+  | 'RiskUpdateStateMachine'
+  | 'SettlementStateMachine'
+  | 'ProfitSharingStateMachine'
+  | 'RegulatoryReportStateMachine';
 
 function stateMachine(constructId: WorkflowId): [string, CfnResource] {
   return byConstructId(resources, 'AWS::StepFunctions::StateMachine', constructId);
@@ -206,6 +216,7 @@ describe('functions', () => {
       settlements: { SETTLEMENT_STATE_MACHINE_ARN: stateMachine('SettlementStateMachine')[0], FILES_BUCKET: filesBucket() },
       'settlement-steps': { FILES_BUCKET: filesBucket() },
       'profit-runs': { PROFIT_SHARING_STATE_MACHINE_ARN: stateMachine('ProfitSharingStateMachine')[0] },
+      'regulatory-reports': { REGULATORY_REPORT_STATE_MACHINE_ARN: stateMachine('RegulatoryReportStateMachine')[0] },
     };
     for (const folder of Object.keys(FUNCTION_IDS) as FunctionFolder[]) {
       const variables = (fn(folder)[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
@@ -275,6 +286,9 @@ describe('least privilege', () => {
     'profit-runs': { ledger: 'none', state: 'readWrite' },
     // Period fees are booked through the ledger writer: entries, head and positions.
     'profit-steps': { ledger: 'readWrite', state: 'readWrite' },
+    'regulatory-reports': { ledger: 'none', state: 'readWrite' },
+    // The loans' heads and the date index, read; the run and its shards, written.
+    'regulatory-report-steps': { ledger: 'read', state: 'readWrite' },
   };
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
@@ -292,6 +306,7 @@ describe('least privilege', () => {
     const [disbursementId] = stateMachine('DisbursementStateMachine');
     const [settlementId] = stateMachine('SettlementStateMachine');
     const [profitSharingId] = stateMachine('ProfitSharingStateMachine');
+    const [regulatoryReportId] = stateMachine('RegulatoryReportStateMachine');
     const roleOfSchedule = (id: string) =>
       getAttArnOf((byConstructId(resources, 'AWS::Scheduler::Schedule', id)[1].Properties?.['Target'] as { RoleArn: unknown }).RoleArn) ?? '';
     const jointReviewRole = getAttArnOf(stateMachine('JointReviewStateMachine')[1].Properties?.['RoleArn']) ?? '';
@@ -306,6 +321,8 @@ describe('least privilege', () => {
       [roleOf('settlements')]: [settlementId],
       [roleOfSchedule('DailyProfitSharing')]: [profitSharingId],
       [roleOf('profit-runs')]: [profitSharingId],
+      [roleOfSchedule('DailyRegulatoryReport')]: [regulatoryReportId],
+      [roleOf('regulatory-reports')]: [regulatoryReportId],
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -382,6 +399,10 @@ describe('HTTP API', () => {
     ['POST /v1/profit-runs', 'profit-runs', ['colend/lead', 'colend/finance']],
     ['GET /v1/profit-runs/{programId}/{period}', 'profit-runs', ['colend/lead', 'colend/finance']],
     ['GET /v1/lenders/{lenderId}/profit-statements/{period}', 'profit-runs', ANY],
+    ['PUT /v1/lenders/{lenderId}/regulatory-figures/{effectiveDate}', 'lenders', LEAD],
+    ['GET /v1/lenders/{lenderId}/regulatory-figures', 'lenders', ANY],
+    ['POST /v1/regulatory-reports', 'regulatory-reports', ['colend/lead', 'colend/finance']],
+    ['GET /v1/regulatory-reports/{businessDate}', 'regulatory-reports', ['colend/lead', 'colend/finance']],
     ['GET /v1/openapi.json', 'openapi', undefined],
   ];
 
@@ -631,6 +652,27 @@ describe('daily ledger check schedule', () => {
   });
 });
 
+describe('regulatory report workflow and schedule', () => {
+  it('runs OpenRun → MeasureShards (MeasureShard per loan shard) → RecordReport, every Task bound to regulatory-report-steps', () => {
+    const asl = aslOf('RegulatoryReportStateMachine');
+    expect(asl.StartAt).toBe('OpenRun');
+    const processor = asl.States['MeasureShards']?.['ItemProcessor'] as Asl;
+    const tasks = { ...asl.States, ...processor.States };
+    const taskNames = Object.keys(tasks).filter((name) => tasks[name]?.['Type'] === 'Task').sort();
+    expect(taskNames).toEqual(['FailRun', 'MeasureShard', 'OpenRun', 'RecordReport']);
+    for (const name of taskNames) expect(taskEntry(tasks[name]), name).toBe('functions/regulatory-report-steps/handler.ts');
+  });
+
+  it('starts the report at 00:45 Beijing time, after every cut-off of the day that closed, with the scheduled time as input', () => {
+    const [, schedule] = byConstructId(resources, 'AWS::Scheduler::Schedule', 'DailyRegulatoryReport');
+    expect(schedule.Properties?.['ScheduleExpression']).toBe('cron(45 0 * * ? *)');
+    expect(schedule.Properties?.['ScheduleExpressionTimezone']).toBe('Asia/Shanghai');
+    const target = schedule.Properties?.['Target'] as { Arn: unknown; Input: string };
+    expect(refOf(target.Arn)).toBe(stateMachine('RegulatoryReportStateMachine')[0]);
+    expect(JSON.parse(target.Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+  });
+});
+
 describe('events from what was committed (docs/adr/0004)', () => {
   it("streams the ledger table's new and old images to the publishing function, only the items of loans' books, retried from the first failure, with a dead-letter queue", () => {
     const [ledgerId, ledger] = table('LedgerTable');
@@ -669,7 +711,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-SQS3$/,
       /^AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,
-      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps|ProfitSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps|ProfitSteps|RegulatoryReportSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
       // The files bucket: its objects are keyed by lender and date; reads and puts of that bucket only.
       /^AwsSolutions-IAM5\[Action::s3:(GetObject|GetBucket|List|Abort)\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/\*\]$/,

@@ -1,0 +1,15 @@
+import middy from '@middy/core';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { LOAN_SHARDS } from '../../shared/adapters/dynamodb/state-keys.ts';
+import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
+import { validate } from '../../shared/contracts/validate.ts';
+import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
+import { reportStepInput } from './schema.ts';
+import { runReportStep } from './use-case.ts';
+
+const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv()));
+// The loan shards: every loan is measured.
+const deps = { ...stores, loan: cachedLoans(stores.loans), clock: systemClock, shardCount: LOAN_SHARDS };
+
+export const handler = middy<unknown, unknown>().handler((event) => runReportStep(deps, validate(reportStepInput, event)));
