@@ -36,6 +36,21 @@ export async function callApi(api: CommandApi, method: 'GET' | 'POST' | 'PUT', p
   return { status: response.status, body: parsed, replayed: response.headers.get('idempotent-replayed') === 'true' };
 }
 
+/** A file the API serves (an export): its bytes and name, or the API's refusal. */
+export interface FileAnswer {
+  readonly status: number;
+  readonly bytes: Buffer;
+  /** From the answer's content-disposition; null when it names none (a refusal). */
+  readonly fileName: string | null;
+}
+
+/** Reads a file the API serves, as bytes: a refusal comes back as its JSON, in `bytes`. */
+export async function fetchFile(api: CommandApi, path: string): Promise<FileAnswer> {
+  const response = await (api.fetch ?? fetch)(`${api.apiUrl.replace(/\/+$/, '')}${path}`, { method: 'GET', headers: { authorization: `Bearer ${api.token}` } });
+  const named = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '');
+  return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()), fileName: named?.[1] ?? null };
+}
+
 /** A run the API starts and then reports: its attempt and whether it is still going. */
 interface RunRead {
   readonly run: { readonly attempt: number; readonly status: string };

@@ -18,6 +18,9 @@
  *     Settles a business date (docs/settlement.md), waits for the run and prints its instructions and files.
  *   npm run colend -- profit-run --program <id> --period YYYY-MM|YYYY-Qn [--restart] [--api <url>] [--token <jwt>]
  *     Shares a program's profit of a period (docs/profit-sharing.md), waits for the run and prints each party's statement.
+ *   npm run colend -- regulatory-report --date YYYY-MM-DD [--run [--restart]] [--format csv|xlsx [--out <file>]] [--api <url>] [--token <jwt>]
+ *     Prints the regulatory report of a date (docs/regulatory-report.md); --run reports the date (again) first and
+ *     waits; --format saves the export. Exit status 1 when a rule is broken or a bank has no figures in force.
  * Exit status: 0 when all is well, 1 when differences or refused lines were found, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
@@ -28,6 +31,7 @@ import { formatLoad, formatShow, loadCalendarFile, showCalendar } from './calend
 import { formatSettle, settle } from './settle.ts';
 import { runSimulation } from './simulate.ts';
 import { formatProfitRun, profitRun } from './profit-run.ts';
+import { formatRegulatoryReport, regulatoryReport, reportIsClean } from './regulatory-report.ts';
 
 const USAGE = [
   'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
@@ -38,6 +42,7 @@ const USAGE = [
   '       colend settle --date YYYY-MM-DD [--restart] [--api <url>] [--token <jwt>]',
   '       colend simulate <scenario.json> [--out <folder>]',
   '       colend profit-run --program <id> --period YYYY-MM|YYYY-Qn [--restart] [--api <url>] [--token <jwt>]',
+  '       colend regulatory-report --date YYYY-MM-DD [--run [--restart]] [--format csv|xlsx [--out <file>]] [--api <url>] [--token <jwt>]',
 ].join('\n');
 
 const OPTIONS = {
@@ -54,15 +59,18 @@ const OPTIONS = {
   out: { type: 'string' },
   program: { type: 'string' },
   period: { type: 'string' },
+  run: { type: 'boolean' },
+  format: { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** The options each command takes; any other is a usage error. */
-const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run', readonly (keyof typeof OPTIONS)[]>> = {
+const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run' | 'regulatory-report', readonly (keyof typeof OPTIONS)[]>> = {
   simulate: ['out'],
   settle: ['api', 'token', 'date', 'restart'],
   'profit-run': ['api', 'token', 'program', 'period', 'restart'],
+  'regulatory-report': ['api', 'token', 'date', 'run', 'restart', 'format', 'out'],
   'ledger verify': ['endpoint', 'ledger-table', 'state-table'],
   profit: ['endpoint', 'ledger-table', 'state-table', 'month'],
   'import-collections': ['api', 'token'],
@@ -96,7 +104,9 @@ async function main(argv: string[]): Promise<number> {
               ? 'simulate'
               : positionals.join(' ') === 'profit-run'
                 ? 'profit-run'
-                : null;
+                : positionals.join(' ') === 'regulatory-report'
+                  ? 'regulatory-report'
+                  : null;
   if (command === null) return usage();
   const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
   if (foreign.length > 0) return usage(`${command} does not take ${foreign.map((name) => `--${name}`).join(', ')}`);
@@ -107,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'settle') return settleDate(values);
   if (command === 'simulate') return runSimulation(positionals[1] as string, values.out ?? 'simulation-out');
   if (command === 'profit-run') return shareProfit(values);
+  if (command === 'regulatory-report') return reportDate(values);
   return importCollectionFile(positionals[1] as string, values);
 }
 
@@ -155,6 +166,25 @@ async function shareProfit(values: Values): Promise<number> {
   const answer = await profitRun({ ...api, programId: values.program, period: values.period, restart: values.restart === true });
   for (const line of formatProfitRun(values.program, values.period, answer)) console.log(line);
   return answer.view?.run.status === 'DONE' ? 0 : 1;
+}
+
+async function reportDate(values: Values): Promise<number> {
+  if (values.date === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) return usage('--date YYYY-MM-DD is required');
+  if (values.format !== undefined && values.format !== 'csv' && values.format !== 'xlsx') return usage('--format is csv or xlsx');
+  if (values.out !== undefined && values.format === undefined) return usage('--out goes with --format');
+  if (values.restart === true && values.run !== true) return usage('--restart goes with --run');
+  const api = apiOptions(values);
+  if (typeof api === 'string') return usage(api);
+  const answer = await regulatoryReport({
+    ...api,
+    businessDate: values.date,
+    run: values.run === true,
+    restart: values.restart === true,
+    ...(values.format === undefined ? {} : { format: values.format }),
+    ...(values.out === undefined ? {} : { out: values.out }),
+  });
+  for (const line of formatRegulatoryReport(values.date, answer)) console.log(line);
+  return reportIsClean(answer) ? 0 : 1;
 }
 
 /** Where the tables are: an endpoint (local credentials then) and their names, if given. */

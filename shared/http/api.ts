@@ -28,7 +28,7 @@ export interface ApiRequest<Body = unknown> {
 
 export interface ApiResponse {
   readonly statusCode: number;
-  /** An object (serialized with amounts as strings) or an already serialized JSON string. */
+  /** An object (serialized with amounts as strings), an already serialized string, or the bytes of a file (sent base64-encoded). */
   readonly body: unknown;
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -136,6 +136,9 @@ function parseJsonBody(event: ApiEvent): unknown {
 }
 
 function respond(statusCode: number, body: unknown, headers: Readonly<Record<string, string>> = {}): ApiResult {
+  if (body instanceof Uint8Array) {
+    return { statusCode, headers: { 'content-type': 'application/octet-stream', ...headers }, body: Buffer.from(body).toString('base64'), isBase64Encoded: true };
+  }
   return {
     statusCode,
     headers: { 'content-type': 'application/json', ...headers },

@@ -13,11 +13,14 @@ import { COLUMN_NAMES_ZH, type RenderedFile } from './settlement-files.ts';
 /** How many rows are written between two yields to the event loop, so a large sheet never holds it long. */
 export const ROWS_PER_YIELD = 2_000;
 
-/** `业务日期 business_date`: every column of a file has its Chinese name, or the copy is refused. */
-export function bilingualHeader(file: Pick<RenderedFile, 'name' | 'table'>): string[] {
+/** A file as its copies need it: its name and its header and rows as written. */
+type Table = Pick<RenderedFile, 'name' | 'table'>;
+
+/** `业务日期 business_date`: every column of a file has its Chinese name (the files' own, or those given), or the copy is refused. */
+export function bilingualHeader(file: Table, names: Readonly<Record<string, string>> = COLUMN_NAMES_ZH): string[] {
   return file.table.header.map((column) => {
-    const zh = COLUMN_NAMES_ZH[column];
-    if (zh === undefined) throw new RangeError(`column ${column} of ${file.name} has no Chinese name (COLUMN_NAMES_ZH)`);
+    const zh = names[column];
+    if (zh === undefined) throw new RangeError(`column ${column} of ${file.name} has no Chinese name`);
     return `${zh} ${column}`;
   });
 }
@@ -25,8 +28,8 @@ export function bilingualHeader(file: Pick<RenderedFile, 'name' | 'table'>): str
 const baseName = (name: string): string => name.replace(/\.txt$/, '');
 
 /** The CSV copy: UTF-8 with a byte order mark (so spreadsheet programs read the Chinese), RFC 4180 quoting, CRLF. */
-export function csvCopy(file: RenderedFile): { name: string; body: Buffer } {
-  const text = stringify([bilingualHeader(file), ...file.table.rows], { record_delimiter: '\r\n' });
+export function csvCopy(file: Table, names?: Readonly<Record<string, string>>): { name: string; body: Buffer } {
+  const text = stringify([bilingualHeader(file, names), ...file.table.rows], { record_delimiter: '\r\n' });
   return { name: `${baseName(file.name)}.csv`, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]) };
 }
 
@@ -37,7 +40,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * cell text (amounts as written in the file, exact to the fen). The workbook's created and
  * modified dates are the business date, midnight UTC, so only the zip's own timestamps vary.
  */
-export async function xlsxCopy(file: RenderedFile, businessDate: string, sheetName: string): Promise<{ name: string; body: Buffer }> {
+export async function xlsxCopy(file: Table, businessDate: string, sheetName: string, names?: Readonly<Record<string, string>>): Promise<{ name: string; body: Buffer }> {
   const sink = new PassThrough();
   const chunks: Buffer[] = [];
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -52,7 +55,7 @@ export async function xlsxCopy(file: RenderedFile, businessDate: string, sheetNa
   workbook.creator = 'Colend';
   workbook.lastModifiedBy = 'Colend';
   const sheet = workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.addRow(bilingualHeader(file)).commit();
+  sheet.addRow(bilingualHeader(file, names)).commit();
   let written = 0;
   for (const row of file.table.rows) {
     sheet.addRow([...row]).commit();

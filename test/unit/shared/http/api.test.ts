@@ -263,3 +263,17 @@ describe('callerOf, pathParam and idempotentWrite', () => {
     await expect(idempotentWrite(request({ idempotencyKey: null }), stores, async () => undefined)).rejects.toMatchObject({ statusCode: 400, code: 'IDEMPOTENCY_KEY_REQUIRED' });
   });
 });
+
+describe('apiHandler: files', () => {
+  it('sends the bytes of a file base64-encoded, with the headers the route gives', async () => {
+    const bytes = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0xff, 0x00]);
+    const { call } = serve({ 'GET /v1/lenders': async () => ({ statusCode: 200, body: bytes, headers: { 'content-disposition': 'attachment; filename="x.xlsx"' } }) });
+    const result = await call('GET /v1/lenders', { claims: lead });
+    expect(result).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="x.xlsx"' },
+      body: bytes.toString('base64'),
+      isBase64Encoded: true,
+    });
+  });
+});
