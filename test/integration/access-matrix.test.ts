@@ -136,6 +136,24 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     path: () => '/v1/ledger-checks/2026-11-02',
     expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 403 },
   },
+  // Each accepted call stores the date's next version; figures large enough to limit nothing the matrix asks.
+  'PUT /v1/lenders/{lenderId}/regulatory-figures/{effectiveDate}': {
+    path: (w) => `/v1/lenders/${w.bankA}/regulatory-figures/2026-11-01`,
+    body: (w, n) => ({ netTier1CapitalMinor: '10000000000000', totalLoansMinor: '80000000000000', source: `access matrix ${w.suffix} ${n}` }),
+    expect: leadWrite,
+  },
+  'GET /v1/lenders/{lenderId}/regulatory-figures': { path: (w) => `/v1/lenders/${w.bankA}/regulatory-figures`, expect: ownData },
+  // A date still open: the platform's teams are let in and told so; nothing runs on the shared stack.
+  'POST /v1/regulatory-reports': {
+    path: () => '/v1/regulatory-reports',
+    body: () => ({ businessDate: '2099-01-01' }),
+    expect: { none: 401, lead: 422, partner: 403, otherPartner: 403, finance: 422, lenderFinance: 403 },
+  },
+  // Reported before the matrix runs; it covers every bank, so a partner's callers are refused.
+  'GET /v1/regulatory-reports/{businessDate}': {
+    path: () => '/v1/regulatory-reports/2026-11-02',
+    expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 403 },
+  },
 };
 
 /** A repayment on the matrix loan (disbursed 2026-11-02): all of it goes to suspense. */
@@ -169,10 +187,15 @@ beforeAll(async () => {
   for (let i = 0; i < 100 && (await api('/v1/ledger-checks/2026-11-02', { token: w.tokens.lead })).status !== 200; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
+  expect((await post('/v1/regulatory-reports', w.tokens.finance, { businessDate: '2026-11-02' })).status).toBe(202);
   expect((await post('/v1/profit-runs', w.tokens.finance, { programId: w.programId, period: '2026-10' })).status).toBe(202);
   for (let i = 0; i < 300 && (await api<{ run: { status: string } }>(`/v1/profit-runs/${w.programId}/2026-10`, { token: w.tokens.lead })).json?.run?.status !== 'DONE'; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
+  for (let i = 0; i < 300 && (await api<{ run: { status: string } }>('/v1/regulatory-reports/2026-11-02', { token: w.tokens.lead })).json?.run?.status !== 'DONE'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect((await api<{ run: { status: string } }>('/v1/regulatory-reports/2026-11-02', { token: w.tokens.lead })).json?.run?.status).toBe('DONE');
 });
 
 describe('access matrix', () => {
