@@ -112,6 +112,16 @@ export interface Program extends ProgramTerms {
   readonly createdAt: string;
 }
 
+/** The latest version of each program, by program id: the terms in force now (cut-off, calendar, participants). */
+export function latestVersions(programs: readonly Program[]): Program[] {
+  const latest = new Map<string, Program>();
+  for (const program of programs) {
+    const seen = latest.get(program.programId);
+    if (seen === undefined || seen.version < program.version) latest.set(program.programId, program);
+  }
+  return [...latest.values()].sort((a, b) => (a.programId < b.programId ? -1 : 1));
+}
+
 const FUNDING_ROLES: readonly ParticipantRole[] = ['LEAD', 'PARTNER'];
 
 export function isFunding(participant: Participant): boolean {

@@ -409,24 +409,29 @@ export interface SettlementBooks {
   lenderBalances(businessDate: string): Promise<LenderBalances[]>;
 }
 
-/** A profit-sharing run of one program and one period (docs/profit-sharing.md). */
-export interface ProfitRun {
-  readonly programId: string;
-  /** A month `YYYY-MM` or a quarter `YYYY-Qn`. */
-  readonly period: string;
+/** The state of a run that goes loan shard by loan shard (a profit-sharing period, a regulatory report date). */
+export interface ShardedRunState {
   readonly status: 'RUNNING' | 'DONE' | 'FAILED';
-  /** 1 for the first run of the period; a run again of a failed period counts up. */
+  /** 1 for the first run; each run again counts up. */
   readonly attempt: number;
   readonly shardCount: number;
   readonly startedAt: string;
   readonly doneAt: string | null;
-  /** Loans of the program gone through, period-fee entries booked by this attempt, and those found booked before. */
+  /** Loans gone through. */
   readonly loans: number;
+  readonly failure: { readonly code: string; readonly message: string } | null;
+}
+
+/** A profit-sharing run of one program and one period (docs/profit-sharing.md); a run again of a failed period counts up. */
+export interface ProfitRun extends ShardedRunState {
+  readonly programId: string;
+  /** A month `YYYY-MM` or a quarter `YYYY-Qn`. */
+  readonly period: string;
+  /** Period-fee entries booked by this attempt, and those found booked before. */
   readonly booked: number;
   readonly replayed: number;
   /** The parties whose statements the run stored. */
   readonly parties: readonly string[];
-  readonly failure: { readonly code: string; readonly message: string } | null;
 }
 
 /** A party's profit statement of a period in one program, as a profit-sharing run stored it. */
@@ -461,19 +466,10 @@ export interface RegulatoryFiguresStore {
   put(figures: RegulatoryFigures, idempotency: IdempotencyRecord): Promise<void>;
 }
 
-/** The regulatory report run of a business date: its state and, once done, the report. */
-export interface RegulatoryReportRun {
+/** The regulatory report run of a business date (each run again replaces the report); `loans` are those with principal outstanding at the end of the date. */
+export interface RegulatoryReportRun extends ShardedRunState {
   readonly businessDate: string;
-  readonly status: 'RUNNING' | 'DONE' | 'FAILED';
-  /** 1 for the first run of the date; each run again counts up and replaces the report. */
-  readonly attempt: number;
-  readonly shardCount: number;
-  readonly startedAt: string;
-  readonly doneAt: string | null;
-  /** Loans with principal outstanding at the end of the date. */
-  readonly loans: number;
   readonly report: RegulatoryReport | null;
-  readonly failure: { readonly code: string; readonly message: string } | null;
 }
 
 /** What one loan shard measured for a run: written whole, again by a step run again. */

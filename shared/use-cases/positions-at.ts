@@ -1,6 +1,7 @@
 import { addDays } from '../domain/money/index.ts';
 import { latestCutoffDayAt } from '../domain/business-date.ts';
 import { balancesBefore, type Leg, type Position } from '../domain/ledger.ts';
+import { latestVersions } from '../domain/program.ts';
 import type { Clock, LedgerStore, LoanStore, ProgramStore, SettlementBooks } from '../ports/stores.ts';
 
 export interface PositionsAtDeps {
@@ -14,9 +15,12 @@ export interface PositionsAtDeps {
 /** Heads read at once: one BatchGet. */
 const HEADS_PER_READ = 100;
 
-/** The legs of a shard's entries booked after a date, per loan and lender: the settlement days since, up to today's. */
-async function legsBookedAfter(deps: PositionsAtDeps, businessDate: string, shard: number): Promise<Map<string, Leg[]>> {
-  const programs = await deps.programs.list();
+/**
+ * The legs of a shard's entries booked after a date, per `{loanId}#{lenderId}`: the date index of
+ * each settlement day since, up to today's under the programs' latest terms.
+ */
+export async function legsBookedAfter(deps: Pick<PositionsAtDeps, 'ledger' | 'programs' | 'clock'>, businessDate: string, shard: number): Promise<Map<string, Leg[]>> {
+  const programs = latestVersions(await deps.programs.list());
   const today = latestCutoffDayAt(deps.clock.now(), programs.map((p) => p.settlement), businessDate);
   const legs = new Map<string, Leg[]>();
   for (let day = addDays(businessDate, 1); day <= today; day = addDays(day, 1)) {

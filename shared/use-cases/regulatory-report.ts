@@ -2,7 +2,7 @@ import { businessDateClosedAt, cutoffDayAt } from '../domain/business-date.ts';
 import { NotFound, RuleViolation, StateConflict, invariant } from '../domain/errors.ts';
 import { outstandingPrincipalMinor } from '../domain/ledger.ts';
 import type { Loan } from '../domain/loan.ts';
-import type { Program } from '../domain/program.ts';
+import { latestVersions, type Program } from '../domain/program.ts';
 import { NO_MEASURES, addMeasures, measureJointLoans, regulatoryReport, type LoanPrincipals } from '../domain/regulatory-report.ts';
 import { WriteConflict, type IdempotencyStore, type LenderStore, type RegulatoryReportRun, type RegulatoryReportStore, type Seal, type WorkflowStarter } from '../ports/stores.ts';
 import { positionsAtEndOf, type PositionsAtDeps } from './positions-at.ts';
@@ -19,13 +19,6 @@ export interface RegulatoryReportDeps extends PositionsAtDeps, FiguresDeps {
   /** A loan by id (cached: a booked loan's terms never change). */
   readonly loan: (loanId: string) => Promise<Loan | null>;
   readonly shardCount: number;
-}
-
-/** The latest version of each program: the settlement terms in force (cut-off, calendar). */
-function latestVersions(programs: readonly Program[]): Program[] {
-  const latest = new Map<string, Program>();
-  for (const p of programs) if ((latest.get(p.programId)?.version ?? 0) < p.version) latest.set(p.programId, p);
-  return [...latest.values()].sort((a, b) => (a.programId < b.programId ? -1 : 1));
 }
 
 /**

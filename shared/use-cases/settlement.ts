@@ -1,9 +1,9 @@
 import { businessDateAt, cutoffDayAt } from '../domain/business-date.ts';
 import { invariant, NotFound, RuleViolation, StateConflict } from '../domain/errors.ts';
 import { addDays } from '../domain/money/index.ts';
-import { ACCOUNTS, ESCROW, type Account, type Balances, type JournalEntry, type Leg, type Position, type SettlementComponent } from '../domain/ledger.ts';
+import { ACCOUNTS, ESCROW, balancesBefore, type Account, type JournalEntry, type Leg, type SettlementComponent } from '../domain/ledger.ts';
 import type { Loan } from '../domain/loan.ts';
-import type { Program } from '../domain/program.ts';
+import { latestVersions, type Program } from '../domain/program.ts';
 import {
   movementsOf,
   netByParty,
@@ -36,6 +36,7 @@ import {
   type TrialBalanceLine,
 } from '../adapters/files/settlement-files.ts';
 import { csvCopy, xlsxCopy } from '../adapters/files/human-copies.ts';
+import { legsBookedAfter } from './positions-at.ts';
 import {
   WriteConflict,
   type AccountBalance,
@@ -77,12 +78,7 @@ export interface SettlementDeps {
 
 /** The latest version of every program: whose calendars, settlement terms and participants settle. */
 async function latestPrograms(deps: Pick<SettlementDeps, 'programs'>): Promise<Program[]> {
-  const latest = new Map<string, Program>();
-  for (const program of await deps.programs.list()) {
-    const seen = latest.get(program.programId);
-    if (seen === undefined || seen.version < program.version) latest.set(program.programId, program);
-  }
-  return [...latest.values()].sort((a, b) => (a.programId < b.programId ? -1 : 1));
+  return latestVersions(await deps.programs.list());
 }
 
 const union = (daysByCalendar: SettlementRun['daysByCalendar']): string[] => [...new Set(Object.values(daysByCalendar).flat())].sort();
@@ -416,7 +412,7 @@ async function loanMasterOfShard(
     const heads = await deps.settlements.loanHeads(loanIds.slice(i, i + 100));
     const held = heads.flatMap((head) =>
       head.positions
-        .map((position) => ({ head, position, balancesMinor: undoLegs(position, later.get(`${head.loanId}#${position.lenderId}`) ?? []) }))
+        .map((position) => ({ head, position, balancesMinor: balancesBefore(position.balancesMinor, later.get(`${head.loanId}#${position.lenderId}`) ?? []) }))
         .filter(({ head: h, position, balancesMinor }) => OUTSTANDING_ACCOUNTS.some((a) => (balancesMinor[a] ?? 0n) !== 0n) || (touched.get(h.loanId)?.has(position.lenderId) ?? false)),
     );
     const loans = await Promise.all(held.map(({ head }) => loanOf(head.loanId)));
@@ -440,32 +436,6 @@ async function loanMasterOfShard(
     });
   }
   return rows;
-}
-
-/** The legs of the shard's entries booked after the date, per loan and lender: the settlement days since, up to today's. */
-async function legsBookedAfter(deps: SettlementDeps, businessDate: string, shard: number): Promise<Map<string, Leg[]>> {
-  const now = deps.clock.now();
-  const today = (await latestPrograms(deps)).reduce((last, p) => {
-    const day = cutoffDayAt(now, p.settlement);
-    return day > last ? day : last;
-  }, businessDate);
-  const legs = new Map<string, Leg[]>();
-  for (let day = addDays(businessDate, 1); day <= today; day = addDays(day, 1)) {
-    for (const entry of await deps.ledger.entriesOfDayShard(day, shard)) {
-      for (const leg of entry.legs) {
-        const key = `${entry.loanId}#${leg.lenderId}`;
-        legs.set(key, [...(legs.get(key) ?? []), leg]);
-      }
-    }
-  }
-  return legs;
-}
-
-/** A position before some of its legs. */
-function undoLegs(position: Position, legs: readonly Leg[]): Balances {
-  const balances: Partial<Record<Account, bigint>> = { ...position.balancesMinor };
-  for (const leg of legs) balances[leg.account] = (balances[leg.account] ?? 0n) - (leg.side === 'DEBIT' ? leg.amountMinor : -leg.amountMinor);
-  return balances;
 }
 
 function detailRowJson(entry: JournalEntry, movements: readonly Movement[]): unknown[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { businessDateAt, businessDateClosedAt, cutoffDayAt } from '../../../../shared/domain/business-date.ts';
+import { businessDateAt, businessDateClosedAt, cutoffDayAt, latestCutoffDayAt } from '../../../../shared/domain/business-date.ts';
 
 describe('businessDateAt', () => {
   it("is the date in the program's settlement calendar", () => {
@@ -70,5 +70,20 @@ describe('cutoffDayAt: the settlement day of a booking', () => {
   it('refuses a malformed instant or cut-off', () => {
     expect(() => cutoffDayAt('yesterday', cn)).toThrow('not an ISO instant: yesterday');
     expect(() => cutoffDayAt('2026-03-02T14:00:00.000Z', { cutoffTime: '24:00', calendar: 'CN' })).toThrow('a cut-off time is HH:MM, got 24:00');
+  });
+});
+
+describe("today's settlement day across programs", () => {
+  it('is the latest of their cut-off days, never before the floor', () => {
+    // 22:30 in Beijing: past a 22:00 cut-off (the next day), not past 23:00.
+    const at = '2025-03-01T14:30:00.000Z';
+    const terms = [
+      { cutoffTime: '23:00', calendar: 'CN' },
+      { cutoffTime: '22:00', calendar: 'CN' },
+    ];
+    expect(latestCutoffDayAt(at, terms, '2025-02-01')).toBe('2025-03-02');
+    expect(latestCutoffDayAt(at, [terms[0]!], '2025-02-01')).toBe('2025-03-01');
+    expect(latestCutoffDayAt(at, [], '2025-02-27')).toBe('2025-02-27');
+    expect(latestCutoffDayAt(at, terms, '2025-03-05')).toBe('2025-03-05');
   });
 });

@@ -5,6 +5,7 @@ import {
   ESCROW,
   applyEntry,
   applyLegs,
+  balancesBefore,
   assertBalanced,
   balanceDifferences,
   entryIdOf,
@@ -15,7 +16,7 @@ import {
   type JournalEntry,
   type Leg,
 } from '../../../../shared/domain/ledger.ts';
-import { LEAD_ID, LOAN_ID, NOW, PARTNER_A } from '../../../support/builders.ts';
+import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, aLeg } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
 
 const leg = (lenderId: string, account: Leg['account'], side: Leg['side'], amountMinor: bigint, counterparty: string | null = null): Leg => ({
@@ -181,5 +182,15 @@ describe('balanceDifferences', () => {
     expect(ACCOUNTS).toHaveLength(10);
     const everyAccount = Object.fromEntries(ACCOUNTS.map((a) => [a, 1n]));
     expect(balanceDifferences(everyAccount, {}).map((d) => d.account)).toEqual([...ACCOUNTS]);
+  });
+});
+
+describe('balances before some legs', () => {
+  it('undoes exactly what applying the legs did, account by account', () => {
+    const legs = [aLeg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'C', 22_500n), aLeg(PARTNER_A, 'SETTLEMENT_CLEARING', 'D', 25_200n, 'ESCROW'), aLeg(PARTNER_A, 'INTEREST_INCOME', 'C', 2_700n)];
+    const before = { PRINCIPAL_RECEIVABLE: 300_000n, SETTLEMENT_CLEARING: -300_000n };
+    const after = applyLegs(before, legs);
+    expect(after).toEqual({ PRINCIPAL_RECEIVABLE: 277_500n, SETTLEMENT_CLEARING: -274_800n, INTEREST_INCOME: -2_700n });
+    expect(balancesBefore(after, legs)).toEqual({ ...before, INTEREST_INCOME: 0n });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
-import { compareDecimal, isFunding, validateProgram, type ProgramTerms } from '../../../../shared/domain/program.ts';
+import { compareDecimal, isFunding, latestVersions, validateProgram, type ProgramTerms } from '../../../../shared/domain/program.ts';
 import {
   GUARANTOR_ID,
   LEAD_ID,
@@ -9,6 +9,7 @@ import {
   aLender,
   aParticipant,
   aPartnerLender,
+  aProgram,
   aProgramTerms,
   anIndiaLenders,
   anIndiaProgramTerms,
@@ -228,5 +229,16 @@ describe('isFunding and compareDecimal', () => {
     expect(compareDecimal('0.1', '0.10')).toBe(0);
     expect(compareDecimal('0.30000000000000001', '0.3')).toBe(1);
     expect(compareDecimal('9', '10')).toBe(-1);
+  });
+});
+
+describe('the latest version of each program', () => {
+  it('keeps the highest version of each program id, in program order, whatever the order read', () => {
+    const versions = [aProgram({ programId: 'P-2', version: 1 }), aProgram({ programId: 'P-1', version: 3 }), aProgram({ programId: 'P-2', version: 2 }), aProgram({ programId: 'P-1', version: 1 })];
+    expect(latestVersions(versions).map((p) => [p.programId, p.version])).toEqual([
+      ['P-1', 3],
+      ['P-2', 2],
+    ]);
+    expect(latestVersions([])).toEqual([]);
   });
 });
