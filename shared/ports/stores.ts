@@ -11,6 +11,7 @@ import type { BookedItem, BookedLoanEvent, EffectKey, LoanRisk, RepaymentLedger 
 import type { PayoutInstruction, SettlementItem } from '../domain/settlement.ts';
 import type { LoadedCalendarYear } from '../domain/calendar.ts';
 import type { ProfitReport } from '../domain/profit.ts';
+import type { BreakState, ReconciliationBreak } from '../domain/reconciliation-break.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
 export interface IdempotencyRecord {
@@ -446,4 +447,32 @@ export interface ProfitRunStore {
   putStatement(statement: StoredProfitStatement): Promise<void>;
   /** A party's statements of a period, one per program, in program order. */
   statements(lenderId: string, period: string): Promise<StoredProfitStatement[]>;
+}
+
+/** A page of a listing, and where the next one starts (null on the last page). */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly cursor: string | null;
+}
+
+export interface BreakQuery {
+  /** Absent: open and investigating first, then resolved and accepted. */
+  readonly state?: BreakState;
+  readonly lenderId?: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/** The breaks of reconciliation (docs/reconciliation.md, R2). */
+export interface BreakStore {
+  get(breakId: string): Promise<ReconciliationBreak | null>;
+  /**
+   * Breaks a reconciliation found: a new one is written as given (OPEN, version 1); one already
+   * there keeps its state, owner, history, opening and escalation, and takes the new figures,
+   * lines and reconciliation.
+   */
+  upsertFound(breaks: readonly ReconciliationBreak[]): Promise<void>;
+  /** Writes a changed break on the version it was read at (`WriteConflict` VERSION otherwise). */
+  put(changed: ReconciliationBreak, expectedVersion: number): Promise<void>;
+  list(query: BreakQuery): Promise<Page<ReconciliationBreak>>;
 }

@@ -55,7 +55,11 @@ import {
   type ReviewRequested,
   type TaskResumer,
   type WorkflowStarter,
+  type BreakQuery,
+  type BreakStore,
+  type Page,
 } from '../../shared/ports/stores.ts';
+import { BREAK_STATES, type ReconciliationBreak } from '../../shared/domain/reconciliation-break.ts';
 import { toJson } from '../../shared/json.ts';
 import { NOW } from './builders.ts';
 import type { LoadedCalendarYear } from '../../shared/domain/calendar.ts';
@@ -866,5 +870,56 @@ export class InMemoryProfitRunStore implements ProfitRunStore {
 
   async statements(lenderId: string, period: string): Promise<StoredProfitStatement[]> {
     return [...this.stored.entries()].filter(([key]) => key.startsWith(`${lenderId}#${period}#`)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => copy(s));
+  }
+}
+
+/** R2 in memory: the same upsert, version and listing rules as the DynamoDB store (by state, then lender, opening day and id). */
+export class InMemoryBreakStore implements BreakStore {
+  readonly breaks = new Map<string, ReconciliationBreak>();
+
+  async get(breakId: string): Promise<ReconciliationBreak | null> {
+    const found = this.breaks.get(breakId);
+    return found ? copy(found) : null;
+  }
+
+  async upsertFound(breaks: readonly ReconciliationBreak[]): Promise<void> {
+    for (const found of breaks) {
+      const current = this.breaks.get(found.breakId);
+      this.breaks.set(
+        found.breakId,
+        copy(
+          current === undefined
+            ? found
+            : {
+                ...current,
+                oursMinor: found.oursMinor,
+                theirsMinor: found.theirsMinor,
+                differenceMinor: found.differenceMinor,
+                ours: found.ours,
+                theirs: found.theirs,
+                lines: found.lines,
+                currency: found.currency,
+                reconciliationId: found.reconciliationId,
+                version: current.version + 1,
+              },
+        ),
+      );
+    }
+  }
+
+  async put(changed: ReconciliationBreak, expectedVersion: number): Promise<void> {
+    if ((this.breaks.get(changed.breakId)?.version ?? 0) !== expectedVersion) throw new WriteConflict(expectedVersion === 0 ? 'ALREADY_EXISTS' : 'VERSION', 'reconciliation-break');
+    this.breaks.set(changed.breakId, copy(changed));
+  }
+
+  async list(query: BreakQuery): Promise<Page<ReconciliationBreak>> {
+    const order = (b: ReconciliationBreak): string => `${BREAK_STATES.indexOf(b.state)}#${b.lenderId}#${b.openedOn}#${b.breakId}`;
+    const all = [...this.breaks.values()]
+      .filter((b) => (query.state === undefined || b.state === query.state) && (query.lenderId === undefined || b.lenderId === query.lenderId))
+      .sort((a, b) => (order(a) < order(b) ? -1 : 1));
+    const start = query.cursor === undefined ? 0 : all.findIndex((b) => order(b) > query.cursor!);
+    const items = start < 0 ? [] : all.slice(start, start + query.limit);
+    const last = items.at(-1);
+    return { items: items.map(copy), cursor: last !== undefined && start + query.limit < all.length ? order(last) : null };
   }
 }

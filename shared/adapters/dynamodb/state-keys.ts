@@ -59,6 +59,23 @@ export const stateKeys = {
   profitStatement: (lenderId: string, period: string, programId: string) => ({ pk: `LENDER#${lenderId}`, sk: `PROFIT#${period}#${programId}` }),
   lenderPartition: (lenderId: string) => `LENDER#${lenderId}`,
   profitStatementPrefix: (period: string) => `PROFIT#${period}#`,
+  /** Reconciliation (docs/reconciliation.md, R1-R5). */
+  reconciliation: (reconciliationId: string) => ({ pk: `RECON#${reconciliationId}`, sk: 'RECON' }),
+  reconciliationIndex: (businessDate: string, type: string, counterparty: string, reconciliationId: string) => ({
+    gsi1pk: `RECONS#${businessDate}`,
+    gsi1sk: `${type}#${counterparty}#${reconciliationId}`,
+  }),
+  reconciliationsPartition: (businessDate: string) => `RECONS#${businessDate}`,
+  reconciliationBreak: (breakId: string) => ({ pk: `BREAK#${breakId}`, sk: 'BREAK' }),
+  breakIndex: (state: string, lenderId: string, openedOn: string, breakId: string) => ({ gsi1pk: `BREAKS#${state}`, gsi1sk: `${lenderId}#${openedOn}#${breakId}` }),
+  breaksPartition: (state: string) => `BREAKS#${state}`,
+  breaksOfLenderPrefix: (lenderId: string) => `${lenderId}#`,
+  upload: (uploadId: string) => ({ pk: `UPLOAD#${uploadId}`, sk: 'UPLOAD' }),
+  reconciliationSettings: (counterparty: string, version: number) => ({ pk: `RECONSETTINGS#${counterparty}`, sk: `V#${pad(version, 6)}` }),
+  reconciliationSettingsPartition: (counterparty: string) => `RECONSETTINGS#${counterparty}`,
+  adjustment: (adjustmentId: string) => ({ pk: `ADJUSTMENT#${adjustmentId}`, sk: 'ADJUSTMENT' }),
+  adjustmentIndex: (state: string, proposedAt: string, adjustmentId: string) => ({ gsi1pk: `ADJUSTMENTS#${state}`, gsi1sk: `${proposedAt}#${adjustmentId}` }),
+  adjustmentsPartition: (state: string) => `ADJUSTMENTS#${state}`,
 };
 
 function loanShardKey(shard: number): string {
