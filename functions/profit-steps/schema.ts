@@ -1,3 +1,4 @@
+import { caughtError } from '../../shared/contracts/step-error.ts';
 import { z } from 'zod';
 
 const period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$/, 'must be a month YYYY-MM or a quarter YYYY-Qn');
@@ -15,6 +16,6 @@ export const profitStepInput = z.discriminatedUnion('step', [
   z.object({ step: z.literal('BookShard'), ...run, shard: z.number().int().min(0).max(255) }),
   z.object({ step: z.literal('Statements'), ...run }),
   z.object({ step: z.literal('CloseRun'), ...run, shards: z.array(shardBooked), parties: z.array(z.string()) }),
-  z.object({ step: z.literal('FailRun'), ...run, error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose() }),
+  z.object({ step: z.literal('FailRun'), ...run, error: caughtError }),
 ]);
 export type ProfitStepInput = z.output<typeof profitStepInput>;

@@ -1,3 +1,4 @@
+import { stepFailure } from '../../shared/contracts/step-error.ts';
 import { bookShard, closeRun, failRun, openRun, planRuns, statements, type ProfitSharingDeps } from '../../shared/use-cases/profit-sharing.ts';
 import type { ProfitStepInput } from './schema.ts';
 
@@ -15,19 +16,8 @@ export async function runProfitStep(deps: ProfitSharingDeps, input: ProfitStepIn
     case 'CloseRun':
       return closeRun(deps, input.programId, input.period, input);
     case 'FailRun': {
-      const cause = parseCause(input.error.Cause);
-      await failRun(deps, input.programId, input.period, { code: cause.code ?? input.error.Error ?? 'FAILED', message: cause.message ?? input.error.Cause ?? 'the run failed' });
+      await failRun(deps, input.programId, input.period, stepFailure(input.error, 'the run failed'));
       return { programId: input.programId, period: input.period, status: 'FAILED' };
     }
-  }
-}
-
-/** A Lambda error's cause is the JSON of the thrown error: its code and message when it had them. */
-function parseCause(cause: string | undefined): { code?: string; message?: string } {
-  try {
-    const parsed = JSON.parse(cause ?? '') as { errorType?: string; errorMessage?: string; code?: string };
-    return { code: parsed.code ?? parsed.errorType, message: parsed.errorMessage };
-  } catch {
-    return {};
   }
 }

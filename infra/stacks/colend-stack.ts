@@ -19,6 +19,7 @@ import { disbursementDefinition } from '../../workflows/disbursement/definition.
 import { repaymentBatchDefinition } from '../../workflows/repayment-batch/definition.ts';
 import { riskUpdateDefinition } from '../../workflows/risk-update/definition.ts';
 import { settlementDefinition } from '../../workflows/settlement/definition.ts';
+import { reconciliationDefinition } from '../../workflows/reconciliation/definition.ts';
 import { profitSharingDefinition } from '../../workflows/profit-sharing/definition.ts';
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { jointReviewDefinition } from '../../workflows/joint-review/definition.ts';
@@ -42,6 +43,7 @@ export const ENV = {
   riskUpdateStateMachineArn: 'RISK_UPDATE_STATE_MACHINE_ARN',
   settlementStateMachineArn: 'SETTLEMENT_STATE_MACHINE_ARN',
   profitSharingStateMachineArn: 'PROFIT_SHARING_STATE_MACHINE_ARN',
+  reconciliationStateMachineArn: 'RECONCILIATION_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
   filesBucket: 'FILES_BUCKET',
 } as const;
@@ -59,12 +61,13 @@ export type WorkflowFunctionName =
   | 'repayment-publish'
   | 'risk-steps'
   | 'settlement-steps'
-  | 'profit-steps';
+  | 'profit-steps'
+  | 'reconciliation-steps';
 
 export type FunctionName = ApiFunctionName | WorkflowFunctionName;
 
 /** The workflows an API function may start; it gets the ARN in its environment. */
-type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate' | 'settlement' | 'profitSharing';
+type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate' | 'settlement' | 'profitSharing' | 'reconciliation';
 
 interface FunctionSpec {
   /** Construct id; never renamed once deployed. */
@@ -206,6 +209,22 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     ledgerTable: 'readWrite',
     timeout: Duration.minutes(15),
   },
+  reconciliations: {
+    id: 'ReconciliationsFunction',
+    description: 'Reconciliation API: upload a counterpart file, reconcile it, read reports and breaks, export them, set tolerances',
+    stateTable: 'readWrite',
+    starts: 'reconciliation',
+    // It signs the upload URLs: a presigned PUT carries its permission to write the bucket.
+    files: 'readWrite',
+  },
+  'reconciliation-steps': {
+    id: 'ReconciliationStepsFunction',
+    description: 'Reconciliation steps: plan the files of a run, reconcile one (read, spool, match, breaks, report), record a failure',
+    stateTable: 'readWrite',
+    ledgerTable: 'read',
+    files: 'readWrite',
+    timeout: Duration.minutes(15),
+  },
   'disbursement-book': {
     id: 'DisbursementBookFunction',
     description: 'Books a disbursed loan from its funding plan',
@@ -233,6 +252,7 @@ export class ColendStack extends Stack {
   readonly riskUpdate: ColendWorkflow;
   readonly settlement: ColendWorkflow;
   readonly profitSharing: ColendWorkflow;
+  readonly reconciliation: ColendWorkflow;
   /** Settlement files: versioned, each object locked against deletion once written. */
   readonly filesBucket: Bucket;
   readonly jointReview: ColendWorkflow;
@@ -352,6 +372,14 @@ export class ColendStack extends Stack {
       logRetention: props.config.logRetention,
     });
 
+    const reconciliationSteps = addFunction('reconciliation-steps');
+    this.reconciliation = new ColendWorkflow(this, 'ReconciliationStateMachine', {
+      description: 'Reconciliation: the files to reconcile (one started through the API, or every one waiting for a date just settled), each read, matched and reported',
+      definition: reconciliationDefinition(new Construct(this, 'Reconciliation'), { reconciliationSteps, maxConcurrency: props.config.reconciliation.maxConcurrency }),
+      invokedFunctions: [reconciliationSteps],
+      logRetention: props.config.logRetention,
+    });
+
     const startable: Record<StartedWorkflow, { workflow: ColendWorkflow; variable: string }> = {
       ledgerCheck: { workflow: this.ledgerCheck, variable: ENV.ledgerCheckStateMachineArn },
       jointReview: { workflow: this.jointReview, variable: ENV.jointReviewStateMachineArn },
@@ -359,6 +387,7 @@ export class ColendStack extends Stack {
       riskUpdate: { workflow: this.riskUpdate, variable: ENV.riskUpdateStateMachineArn },
       settlement: { workflow: this.settlement, variable: ENV.settlementStateMachineArn },
       profitSharing: { workflow: this.profitSharing, variable: ENV.profitSharingStateMachineArn },
+      reconciliation: { workflow: this.reconciliation, variable: ENV.reconciliationStateMachineArn },
     };
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       if (functions.has(name)) continue;
@@ -395,6 +424,7 @@ export class ColendStack extends Stack {
     new CfnOutput(this, 'RiskUpdateStateMachineArn', { value: this.riskUpdate.stateMachineArn });
     new CfnOutput(this, 'SettlementStateMachineArn', { value: this.settlement.stateMachineArn });
     new CfnOutput(this, 'ProfitSharingStateMachineArn', { value: this.profitSharing.stateMachineArn });
+    new CfnOutput(this, 'ReconciliationStateMachineArn', { value: this.reconciliation.stateMachineArn });
     new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
   }

@@ -46,7 +46,8 @@ export interface BreakFinding {
 export interface MatchResult {
   /** Pairs found with no difference beyond the tolerances. */
   readonly matchedCount: number;
-  readonly matchedMinor: bigint;
+  /** What the matched pairs add up to, per currency. */
+  readonly matchedMinor: Readonly<Record<string, bigint>>;
   /** Pairs found on amount and date rather than on their ids. */
   readonly matchedOnAmountCount: number;
   readonly oursCount: number;
@@ -121,7 +122,11 @@ export function matchRecords(oursIn: readonly MatchRecord[], theirsIn: readonly 
     });
   }
   let matchedCount = 0;
-  let matchedMinor = 0n;
+  const matchedMinor: Record<string, bigint> = {};
+  const count = (record: MatchRecord): void => {
+    matchedCount++;
+    matchedMinor[record.currency] = (matchedMinor[record.currency] ?? 0n) + record.totalMinor;
+  };
   let matchedOnAmountCount = 0;
   const oursLeft: MatchRecord[] = [];
   const oursKeys = new Set<string>();
@@ -139,10 +144,8 @@ export function matchRecords(oursIn: readonly MatchRecord[], theirsIn: readonly 
     }
     theirsByKey.delete(record.key);
     const differences = compare(record, pair, tolerances);
-    if (differences.length === 0) {
-      matchedCount++;
-      matchedMinor += record.totalMinor;
-    } else findings.push(...differences);
+    if (differences.length === 0) count(record);
+    else findings.push(...differences);
   }
   const theirsLeft = [...theirsByKey.values()];
   const waiting = new Map<string, MatchRecord[]>();
@@ -158,9 +161,8 @@ export function matchRecords(oursIn: readonly MatchRecord[], theirsIn: readonly 
       continue;
     }
     candidates.splice(at, 1);
-    matchedCount++;
+    count(record);
     matchedOnAmountCount++;
-    matchedMinor += record.totalMinor;
   }
   for (const record of stillOurs) {
     findings.push({ kind: 'MISSING_THEIRS', component: '', recordKey: record.key, lenderId: record.lenderId, currency: record.currency, oursMinor: record.totalMinor, theirsMinor: null, ours: record.date, theirs: null, lines: [] });

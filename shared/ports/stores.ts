@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { LedgerDifference } from '../domain/ledger-check.ts';
 import type { Account, JournalEntry, Position } from '../domain/ledger.ts';
 import type { Lender } from '../domain/lender.ts';
@@ -11,7 +12,8 @@ import type { BookedItem, BookedLoanEvent, EffectKey, LoanRisk, RepaymentLedger 
 import type { PayoutInstruction, SettlementItem } from '../domain/settlement.ts';
 import type { LoadedCalendarYear } from '../domain/calendar.ts';
 import type { ProfitReport } from '../domain/profit.ts';
-import type { BreakState, ReconciliationBreak } from '../domain/reconciliation-break.ts';
+import type { MatchRecord } from '../domain/reconciliation.ts';
+import type { BreakState, ReconciliationBreak, ReconciliationType } from '../domain/reconciliation-break.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
 export interface IdempotencyRecord {
@@ -349,6 +351,10 @@ export interface SettlementStore {
   instructions(businessDate: string): Promise<StoredInstruction[]>;
   /** Records the execution once; fails with WriteConflict when another execution was recorded. */
   recordExecution(businessDate: string, instructionId: string, executed: NonNullable<StoredInstruction['executed']>): Promise<StoredInstruction>;
+  /** Every instruction not executed yet, of any date (R6). */
+  openInstructions(): Promise<StoredInstruction[]>;
+  /** The instructions whose execution is dated that day (R6). */
+  instructionsExecutedOn(day: string): Promise<StoredInstruction[]>;
 }
 
 /** Where files live: a folder locally, a bucket in AWS. Paths use `/`. */
@@ -357,6 +363,8 @@ export interface FileStore {
   get(path: string): Promise<Uint8Array | null>;
   /** Paths under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
+  /** The file's bytes as a stream, for files too large to hold (null when there is none). */
+  openRead(path: string): Promise<Readable | null>;
 }
 
 /** The operator-loaded years of the business calendars (docs/calendar.md). */
@@ -466,13 +474,131 @@ export interface BreakQuery {
 /** The breaks of reconciliation (docs/reconciliation.md, R2). */
 export interface BreakStore {
   get(breakId: string): Promise<ReconciliationBreak | null>;
+  /** The breaks of these ids that exist, in the order asked. */
+  getMany(breakIds: readonly string[]): Promise<ReconciliationBreak[]>;
   /**
    * Breaks a reconciliation found: a new one is written as given (OPEN, version 1); one already
    * there keeps its state, owner, history, opening and escalation, and takes the new figures,
    * lines and reconciliation.
    */
-  upsertFound(breaks: readonly ReconciliationBreak[]): Promise<void>;
+  upsertFound(breaks: readonly ReconciliationBreak[]): Promise<ReconciliationBreak[]>;
   /** Writes a changed break on the version it was read at (`WriteConflict` VERSION otherwise). */
   put(changed: ReconciliationBreak, expectedVersion: number): Promise<void>;
   list(query: BreakQuery): Promise<Page<ReconciliationBreak>>;
+}
+
+/** A counterpart file uploaded for reconciliation (R3). */
+export interface ReconciliationUpload {
+  readonly uploadId: string;
+  readonly fileName: string;
+  /** Where its bytes are in the file store. */
+  readonly path: string;
+  readonly createdBy: string;
+  /** The lender of the client that asked for it (a partner's upload is its own). */
+  readonly lenderId: string | null;
+  readonly createdAt: string;
+}
+
+export type ReconciliationStatus = 'RECEIVED' | 'WAITING' | 'REPORTED' | 'REJECTED' | 'FAILED';
+
+export interface FileErrorView {
+  readonly line: number;
+  readonly field: string;
+  readonly rule: string;
+  readonly message: string;
+}
+
+/** What the escrow balance check (b) found for one currency. */
+export interface EscrowBalanceCheck {
+  readonly currency: string;
+  /** The statement's closing balance. */
+  readonly statementMinor: bigint;
+  /** What the collection account should hold: instructions still to pay, and payments booked after the cut-off. */
+  readonly expectedMinor: bigint;
+  readonly differenceMinor: bigint;
+  /** Per party: what the account still owes it (positive) or it owes the account (negative). */
+  readonly owedMinor: Readonly<Record<string, bigint>>;
+  readonly inTransitMinor: bigint;
+}
+
+/** A reconciliation of one counterpart file (R1, docs/reconciliation.md). */
+export interface Reconciliation {
+  readonly reconciliationId: string;
+  readonly type: ReconciliationType;
+  readonly businessDate: string;
+  /** The partner's lender id, or the bank format of an escrow statement. */
+  readonly counterparty: string;
+  /** The lender whose records these are (partner files); null for the escrow statement. */
+  readonly lenderId: string | null;
+  readonly bankFormat: string | null;
+  readonly uploadId: string;
+  readonly fileName: string;
+  readonly fileSha256: string;
+  readonly status: ReconciliationStatus;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** The settlement attempt of the date it was matched against (a re-settled date is matched again). */
+  readonly settlementAttempt: number | null;
+  readonly counts: {
+    readonly ours: number;
+    readonly theirs: number;
+    readonly matched: number;
+    readonly matchedOnAmount: number;
+    readonly breaks: number;
+  } | null;
+  readonly matchedMinor: Readonly<Record<string, bigint>>;
+  readonly breaksByKind: Readonly<Record<string, number>>;
+  /** Breaks by age band as of the report (docs/reconciliation.md). */
+  readonly breaksByAge: Readonly<Record<string, number>>;
+  readonly netDifferenceMinor: Readonly<Record<string, bigint>>;
+  readonly balance: readonly EscrowBalanceCheck[];
+  readonly errors: readonly FileErrorView[];
+  readonly failure: { readonly code: string; readonly message: string } | null;
+  /** Starts of the workflow for it: a failed reconciliation is started again as the next run. */
+  readonly runs: number;
+  readonly version: number;
+}
+
+/** Counterparty settings of reconciliation (R4): tolerances and when a break escalates. */
+export interface ReconciliationSettings {
+  readonly counterparty: string;
+  readonly amountToleranceMinor: bigint;
+  readonly dateToleranceDays: number;
+  readonly escalateAfterDays: number;
+  readonly version: number;
+  readonly setBy: string;
+  readonly setAt: string;
+}
+
+export interface ReconciliationStore {
+  putUpload(upload: ReconciliationUpload): Promise<void>;
+  getUpload(uploadId: string): Promise<ReconciliationUpload | null>;
+  get(reconciliationId: string): Promise<Reconciliation | null>;
+  /** Creates (`expectedVersion` 0) or replaces on the version read; `WriteConflict` otherwise. */
+  put(reconciliation: Reconciliation, expectedVersion: number): Promise<void>;
+  /** A date's reconciliations, oldest first within each type and counterparty. */
+  ofDate(businessDate: string): Promise<Reconciliation[]>;
+  /** The latest settings of a counterparty; null when none were set. */
+  settings(counterparty: string): Promise<ReconciliationSettings | null>;
+  /** A new version (`WriteConflict` when that version exists). */
+  putSettings(settings: ReconciliationSettings): Promise<void>;
+}
+
+export type SpoolSide = 'OURS' | 'THEIRS';
+
+/** Where both sides of a reconciliation wait, by partition of their group, to be matched one partition at a time. */
+export interface MatchSpool {
+  readonly partitions: number;
+  add(side: SpoolSide, record: MatchRecord): Promise<void>;
+  count(side: SpoolSide): number;
+  /** Every record added is readable after this. */
+  seal(): Promise<void>;
+  read(side: SpoolSide, partition: number): Promise<MatchRecord[]>;
+  close(): Promise<void>;
+}
+
+/** Where a client puts the bytes of an upload: a presigned URL in AWS, the local server's path locally. */
+export interface UploadUrls {
+  putUrl(path: string, expiresSeconds: number): Promise<string>;
 }

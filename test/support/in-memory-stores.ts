@@ -56,10 +56,15 @@ import {
   type TaskResumer,
   type WorkflowStarter,
   type BreakQuery,
+  type Reconciliation,
+  type ReconciliationSettings,
+  type ReconciliationStore,
+  type ReconciliationUpload,
   type BreakStore,
   type Page,
 } from '../../shared/ports/stores.ts';
 import { BREAK_STATES, type ReconciliationBreak } from '../../shared/domain/reconciliation-break.ts';
+import { executedOn } from '../../shared/domain/settlement.ts';
 import { toJson } from '../../shared/json.ts';
 import { NOW } from './builders.ts';
 import type { LoadedCalendarYear } from '../../shared/domain/calendar.ts';
@@ -846,6 +851,20 @@ export class InMemorySettlementStore implements SettlementStore, SettlementBooks
     this.stored.set(key, { ...current, executed: { ...executed } });
     return copy(this.stored.get(key)!);
   }
+
+  async openInstructions(): Promise<StoredInstruction[]> {
+    return this.byIndex((i) => i.executed === null);
+  }
+
+  async instructionsExecutedOn(day: string): Promise<StoredInstruction[]> {
+    return this.byIndex((i) => i.executed !== null && executedOn(i.executed) === day);
+  }
+
+  /** In the order of the R6 index: value date, then id. */
+  private byIndex(keep: (i: StoredInstruction) => boolean): StoredInstruction[] {
+    const order = (i: StoredInstruction): string => `${i.valueDate}#${i.instructionId}`;
+    return [...this.stored.values()].filter(keep).sort((a, b) => (order(a) < order(b) ? -1 : 1)).map(copy);
+  }
 }
 
 /** Profit-sharing runs and the parties' statements, kept as the adapter keeps them. */
@@ -882,12 +901,15 @@ export class InMemoryBreakStore implements BreakStore {
     return found ? copy(found) : null;
   }
 
-  async upsertFound(breaks: readonly ReconciliationBreak[]): Promise<void> {
+  async getMany(breakIds: readonly string[]): Promise<ReconciliationBreak[]> {
+    return breakIds.flatMap((id) => (this.breaks.has(id) ? [copy(this.breaks.get(id)!)] : []));
+  }
+
+  async upsertFound(breaks: readonly ReconciliationBreak[]): Promise<ReconciliationBreak[]> {
+    const written: ReconciliationBreak[] = [];
     for (const found of breaks) {
       const current = this.breaks.get(found.breakId);
-      this.breaks.set(
-        found.breakId,
-        copy(
+      const next: ReconciliationBreak =
           current === undefined
             ? found
             : {
@@ -901,10 +923,11 @@ export class InMemoryBreakStore implements BreakStore {
                 currency: found.currency,
                 reconciliationId: found.reconciliationId,
                 version: current.version + 1,
-              },
-        ),
-      );
+              };
+      this.breaks.set(found.breakId, copy(next));
+      written.push(copy(next));
     }
+    return written;
   }
 
   async put(changed: ReconciliationBreak, expectedVersion: number): Promise<void> {
@@ -921,5 +944,48 @@ export class InMemoryBreakStore implements BreakStore {
     const items = start < 0 ? [] : all.slice(start, start + query.limit);
     const last = items.at(-1);
     return { items: items.map(copy), cursor: last !== undefined && start + query.limit < all.length ? order(last) : null };
+  }
+}
+
+/** R1, R3, R4 in memory, with the DynamoDB store's conditions. */
+export class InMemoryReconciliationStore implements ReconciliationStore {
+  readonly uploads = new Map<string, ReconciliationUpload>();
+  readonly reconciliations = new Map<string, Reconciliation>();
+  /** `{counterparty}#{version}` */
+  readonly settingsVersions = new Map<string, ReconciliationSettings>();
+
+  async putUpload(upload: ReconciliationUpload): Promise<void> {
+    if (this.uploads.has(upload.uploadId)) throw new WriteConflict('ALREADY_EXISTS', 'reconciliation-upload');
+    this.uploads.set(upload.uploadId, copy(upload));
+  }
+
+  async getUpload(uploadId: string): Promise<ReconciliationUpload | null> {
+    const found = this.uploads.get(uploadId);
+    return found ? copy(found) : null;
+  }
+
+  async get(reconciliationId: string): Promise<Reconciliation | null> {
+    const found = this.reconciliations.get(reconciliationId);
+    return found ? copy(found) : null;
+  }
+
+  async put(r: Reconciliation, expectedVersion: number): Promise<void> {
+    if ((this.reconciliations.get(r.reconciliationId)?.version ?? 0) !== expectedVersion) throw new WriteConflict(expectedVersion === 0 ? 'ALREADY_EXISTS' : 'VERSION', 'reconciliation');
+    this.reconciliations.set(r.reconciliationId, copy(r));
+  }
+
+  async ofDate(businessDate: string): Promise<Reconciliation[]> {
+    return [...this.reconciliations.values()].filter((r) => r.businessDate === businessDate).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0)).map(copy);
+  }
+
+  async settings(counterparty: string): Promise<ReconciliationSettings | null> {
+    const all = [...this.settingsVersions.values()].filter((s) => s.counterparty === counterparty).sort((a, b) => b.version - a.version);
+    return all[0] ? copy(all[0]) : null;
+  }
+
+  async putSettings(settings: ReconciliationSettings): Promise<void> {
+    const key = `${settings.counterparty}#${settings.version}`;
+    if (this.settingsVersions.has(key)) throw new WriteConflict('ALREADY_EXISTS', 'reconciliation-settings');
+    this.settingsVersions.set(key, copy(settings));
   }
 }

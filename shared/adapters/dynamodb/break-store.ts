@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BREAK_STATES, type BreakState, type ReconciliationBreak } from '../../domain/reconciliation-break.ts';
 import { WriteConflict, type BreakQuery, type BreakStore, type Page } from '../../ports/stores.ts';
-import type { Tables } from './client.ts';
+import { batchGetAll, type Tables } from './client.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { stateKeys } from './state-keys.ts';
 
@@ -37,21 +37,24 @@ export class DynamoBreakStore implements BreakStore {
     return out.Item ? decode<ReconciliationBreak>(stripKeys(out.Item)) : null;
   }
 
-  async upsertFound(breaks: readonly ReconciliationBreak[]): Promise<void> {
+  async getMany(breakIds: readonly string[]): Promise<ReconciliationBreak[]> {
+    const items = await batchGetAll(this.doc, this.tables.state, breakIds.map((id) => stateKeys.reconciliationBreak(id)));
+    const byId = new Map(items.map((item) => [String(item.breakId), decode<ReconciliationBreak>(stripKeys(item))]));
+    return breakIds.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async upsertFound(breaks: readonly ReconciliationBreak[]): Promise<ReconciliationBreak[]> {
+    const written: ReconciliationBreak[] = [];
     for (let i = 0; i < breaks.length; i += 100) {
       const chunk = breaks.slice(i, i + 100);
-      const out = await this.doc.send(
-        new BatchGetCommand({ RequestItems: { [this.tables.state]: { Keys: chunk.map((b) => stateKeys.reconciliationBreak(b.breakId)), ConsistentRead: true } } }),
-      );
-      const stored = new Map((out.Responses?.[this.tables.state] ?? []).map((item) => [String(item.breakId), decode<ReconciliationBreak>(stripKeys(item))]));
-      for (const found of chunk) {
-        await this.upsertOne(found, stored.get(found.breakId) ?? null);
-      }
+      const stored = new Map((await batchGetAll(this.doc, this.tables.state, chunk.map((b) => stateKeys.reconciliationBreak(b.breakId)))).map((item) => [String(item.breakId), decode<ReconciliationBreak>(stripKeys(item))]));
+      for (const found of chunk) written.push(await this.upsertOne(found, stored.get(found.breakId) ?? null));
     }
+    return written;
   }
 
   /** A new break is created; a stored one takes the new figures on its version, retried when another write came first. */
-  private async upsertOne(found: ReconciliationBreak, known: ReconciliationBreak | null): Promise<void> {
+  private async upsertOne(found: ReconciliationBreak, known: ReconciliationBreak | null): Promise<ReconciliationBreak> {
     let current = known;
     for (let attempt = 0; attempt < 10; attempt++) {
       const next: ReconciliationBreak =
@@ -71,7 +74,7 @@ export class DynamoBreakStore implements BreakStore {
             };
       try {
         await this.write(next, current === null ? 0 : current.version);
-        return;
+        return next;
       } catch (error) {
         if (!(error instanceof WriteConflict)) throw error;
         current = await this.get(found.breakId);

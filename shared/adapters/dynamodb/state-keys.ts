@@ -48,6 +48,10 @@ export const stateKeys = {
   settlementShardPrefix: 'SHARD#',
   instruction: (businessDate: string, instructionId: string) => ({ pk: `SETTLEMENT#${businessDate}`, sk: `INSTR#${instructionId}` }),
   instructionPrefix: 'INSTR#',
+  /** R6: instructions not executed yet, then those executed on a day (docs/reconciliation.md). */
+  openInstructionIndex: (valueDate: string, instructionId: string) => ({ gsi1pk: 'INSTR#OPEN', gsi1sk: `${valueDate}#${instructionId}` }),
+  openInstructionsPartition: 'INSTR#OPEN',
+  executedInstructionsPartition: (day: string) => `INSTR#EXEC#${day}`,
   /** A lender's closing balances of a settled date: the next date's opening (S28). */
   lenderBalances: (businessDate: string, lenderId: string) => ({ pk: `SETTLEMENT#${businessDate}`, sk: `BALANCES#${lenderId}` }),
   lenderBalancesPrefix: 'BALANCES#',

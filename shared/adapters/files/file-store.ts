@@ -1,4 +1,6 @@
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { FileStore } from '../../ports/stores.ts';
@@ -34,6 +36,17 @@ export class FolderFileStore implements FileStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
+  }
+
+  async openRead(path: string): Promise<Readable | null> {
+    const target = join(this.root, checkPath(path));
+    try {
+      await stat(target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return createReadStream(target, { highWaterMark: 1 << 20 });
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -78,6 +91,17 @@ export class S3FileStore implements FileStore {
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: checkPath(path) }));
       return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      if (error instanceof NoSuchKey) return null;
+      throw error;
+    }
+  }
+
+  async openRead(path: string): Promise<Readable | null> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: checkPath(path) }));
+      if (!out.Body) return Readable.from([]);
+      return out.Body instanceof Readable ? out.Body : Readable.fromWeb(out.Body.transformToWebStream() as Parameters<typeof Readable.fromWeb>[0]);
     } catch (error) {
       if (error instanceof NoSuchKey) return null;
       throw error;

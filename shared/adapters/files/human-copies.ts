@@ -25,7 +25,7 @@ export function bilingualHeader(file: Pick<RenderedFile, 'name' | 'table'>): str
 const baseName = (name: string): string => name.replace(/\.txt$/, '');
 
 /** The CSV copy: UTF-8 with a byte order mark (so spreadsheet programs read the Chinese), RFC 4180 quoting, CRLF. */
-export function csvCopy(file: RenderedFile): { name: string; body: Buffer } {
+export function csvCopy(file: Pick<RenderedFile, 'name' | 'table'>): { name: string; body: Buffer } {
   const text = stringify([bilingualHeader(file), ...file.table.rows], { record_delimiter: '\r\n' });
   return { name: `${baseName(file.name)}.csv`, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]) };
 }
@@ -37,7 +37,7 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
  * cell text (amounts as written in the file, exact to the fen). The workbook's created and
  * modified dates are the business date, midnight UTC, so only the zip's own timestamps vary.
  */
-export async function xlsxCopy(file: RenderedFile, businessDate: string, sheetName: string): Promise<{ name: string; body: Buffer }> {
+export async function xlsxCopy(file: Pick<RenderedFile, 'name' | 'table'>, businessDate: string, sheetName: string): Promise<{ name: string; body: Buffer }> {
   const sink = new PassThrough();
   const chunks: Buffer[] = [];
   sink.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -24,7 +24,7 @@ describe('matchRecords', () => {
     const ours = [repayment('L1', 'R1', 10_000n, 250n), repayment('L2', 'R2', 5_000n, 101n)];
     const theirs = ours.map((r, i) => ({ ...r, line: i + 2 }));
     const result = matchRecords(ours, theirs, exact);
-    expect(result).toEqual({ matchedCount: 2, matchedMinor: 15_351n, matchedOnAmountCount: 0, oursCount: 2, theirsCount: 2, findings: [] });
+    expect(result).toEqual({ matchedCount: 2, matchedMinor: { CNY: 15_351n }, matchedOnAmountCount: 0, oursCount: 2, theirsCount: 2, findings: [] });
   });
 
   it('finds one break per differing component, the date, and a class', () => {
@@ -41,14 +41,14 @@ describe('matchRecords', () => {
 
   it('lets differences within the tolerances match', () => {
     const result = matchRecords([repayment('L1', 'R1', 10_000n, 250n)], [repayment('L1', 'R1', 10_000n, 251n, '2026-03-03', 2)], { amountToleranceMinor: 1n, dateToleranceDays: 1 });
-    expect([result.matchedCount, result.matchedMinor, result.findings]).toEqual([1, 10_250n, []]);
+    expect([result.matchedCount, result.matchedMinor, result.findings]).toEqual([1, { CNY: 10_250n }, []]);
   });
 
   it('matches what the ids leave on amount and date within the same group, then reports the rest missing', () => {
     const ours = [repayment('L1', 'R1', 10_000n, 250n), repayment('L1', 'R9', 700n, 0n)];
     const theirs = [repayment('L1', 'BANK-77', 10_000n, 250n, '2026-03-02', 3), repayment('L2', 'R5', 1n, 0n, '2026-03-02', 4)];
     const result = matchRecords(ours, theirs, exact);
-    expect([result.matchedCount, result.matchedOnAmountCount, result.matchedMinor]).toEqual([1, 1, 10_250n]);
+    expect([result.matchedCount, result.matchedOnAmountCount, result.matchedMinor]).toEqual([1, 1, { CNY: 10_250n }]);
     expect(result.findings.map((f) => [f.kind, f.recordKey, f.oursMinor, f.theirsMinor, f.lines])).toEqual([
       ['MISSING_THEIRS', 'L1|R9', 700n, null, []],
       ['MISSING_OURS', 'L2|R5', null, 1n, [4]],
