@@ -186,7 +186,7 @@ export function splitDelimited(text: string, delimiter: string): (DelimitedRecor
  * records (one line each, plus the line breaks inside their fields), so a blank line must stay a
  * record, as csv-parse makes it by default.
  */
-export async function* csvParseRecords(text: AsyncIterable<string>, delimiter: string): AsyncGenerator<DelimitedRecord> {
+export async function* csvParseRecords(text: Iterable<string> | AsyncIterable<string>, delimiter: string): AsyncGenerator<DelimitedRecord> {
   const parser = parseStream(csvOptions(delimiter));
   const feeding = (async () => {
     for await (const chunk of text) if (!parser.write(chunk)) await new Promise((resolve) => parser.once('drain', resolve));
