@@ -14,19 +14,19 @@ export class S3UploadUrls implements UploadUrls {
   }
 }
 
-/** On the local stack: the local server's upload path, which writes into the files folder. */
+/** On the local stack: the local server's upload path (LOCAL_UPLOAD_URL, set once it listens), which writes into the files folder. */
 export class LocalUploadUrls implements UploadUrls {
-  constructor(private readonly baseUrl: string) {}
-
   async putUrl(path: string): Promise<string> {
-    return `${this.baseUrl.replace(/\/+$/, '')}/${path}`;
+    const base = process.env.LOCAL_UPLOAD_URL;
+    if (base === undefined || base === '') throw new Error('LOCAL_UPLOAD_URL is set by the local stack once its server listens');
+    return `${base.replace(/\/+$/, '')}/${path}`;
   }
 }
 
-/** LOCAL_UPLOAD_URL on the local stack, the files bucket (FILES_BUCKET) in AWS. */
+/** The local server's upload path where files are a folder (FILES_DIR), the files bucket (FILES_BUCKET) in AWS. */
 export function uploadUrlsFromEnv(): UploadUrls {
-  const local = process.env.LOCAL_UPLOAD_URL;
-  if (local !== undefined && local !== '') return new LocalUploadUrls(local);
+  const dir = process.env.FILES_DIR;
+  if (dir !== undefined && dir !== '') return new LocalUploadUrls();
   const bucket = process.env.FILES_BUCKET;
   if (bucket === undefined || bucket === '') throw new Error('FILES_BUCKET (or LOCAL_UPLOAD_URL locally) must name where uploads go');
   return new S3UploadUrls(new S3Client({}), bucket);
