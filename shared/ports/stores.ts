@@ -356,6 +356,13 @@ export interface FileStore {
   get(path: string): Promise<Uint8Array | null>;
   /** Paths under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Writes a file from its bytes as they come, holding a bounded part of them at a time; the
+   * file appears whole when the stream ends, or not at all when it fails.
+   */
+  putStream(path: string, body: AsyncIterable<Uint8Array>): Promise<void>;
+  /** A file's bytes as they are read, or null when there is no such file. */
+  getStream(path: string): Promise<AsyncIterable<Uint8Array> | null>;
 }
 
 /** The operator-loaded years of the business calendars (docs/calendar.md). */
