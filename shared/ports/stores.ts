@@ -85,6 +85,8 @@ export interface LedgerStore {
   entriesOfDate(businessDate: string): Promise<JournalEntry[]>;
   /** The entries booked in a settlement day on one shard of the loans, in index order. */
   entriesOfDayShard(day: string, shard: number): Promise<JournalEntry[]>;
+  /** The same, a page at a time (by loan id, then entry id), each read when the one before is done with. */
+  entryPagesOfDayShard(day: string, shard: number): AsyncIterable<JournalEntry[]>;
 }
 
 /** A repayment id taken: its loan, where it sits on the loan's book, and what the API first answered. */
