@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { LedgerDifference } from '../domain/ledger-check.ts';
 import type { Account, JournalEntry, Position } from '../domain/ledger.ts';
 import type { Lender } from '../domain/lender.ts';
@@ -88,6 +87,8 @@ export interface LedgerStore {
   entriesOfDate(businessDate: string): Promise<JournalEntry[]>;
   /** The entries booked in a settlement day on one shard of the loans, in index order. */
   entriesOfDayShard(day: string, shard: number): Promise<JournalEntry[]>;
+  /** The same, a page at a time (by loan id, then entry id), each read when the one before is done with. */
+  entryPagesOfDayShard(day: string, shard: number): AsyncIterable<JournalEntry[]>;
 }
 
 /** A repayment id taken: its loan, where it sits on the loan's book, and what the API first answered. */
@@ -363,8 +364,13 @@ export interface FileStore {
   get(path: string): Promise<Uint8Array | null>;
   /** Paths under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
-  /** The file's bytes as a stream, for files too large to hold (null when there is none). */
-  openRead(path: string): Promise<Readable | null>;
+  /**
+   * Writes a file from its bytes as they come, holding a bounded part of them at a time; the
+   * file appears whole when the stream ends, or not at all when it fails.
+   */
+  putStream(path: string, body: AsyncIterable<Uint8Array>): Promise<void>;
+  /** A file's bytes as they are read, or null when there is no such file. */
+  getStream(path: string): Promise<AsyncIterable<Uint8Array> | null>;
 }
 
 /** The operator-loaded years of the business calendars (docs/calendar.md). */

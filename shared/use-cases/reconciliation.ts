@@ -29,7 +29,7 @@ import type {
 import { statementPath } from '../adapters/files/settlement-files.ts';
 
 /** Reads a counterpart file as it streams (the adapter of docs/files.md, Counterpart files). */
-export type CounterpartReader = <T extends CounterpartFileType>(input: Readable, options: { readonly type: T; readonly mapping?: BankStatementMapping }) => AsyncIterable<CounterpartRecord<T>>;
+export type CounterpartReader = <T extends CounterpartFileType>(input: Readable | AsyncIterable<Uint8Array>, options: { readonly type: T; readonly mapping?: BankStatementMapping }) => AsyncIterable<CounterpartRecord<T>>;
 
 export interface ReconciliationDeps {
   readonly reconciliations: ReconciliationStore;
@@ -81,7 +81,7 @@ function actor(principal: Principal): string {
 }
 
 async function fileSha256(files: FileStore, path: string): Promise<string | null> {
-  const stream = await files.openRead(path);
+  const stream = await files.getStream(path);
   if (stream === null) return null;
   const hash = createHash('sha256');
   for await (const chunk of stream) hash.update(chunk as Uint8Array);
@@ -214,7 +214,7 @@ export async function reconcileOne(deps: ReconciliationDeps, reconciliationId: s
   }
   if (current.status === 'REPORTED' && current.settlementAttempt === run.attempt) return { reconciliationId, status: current.status };
   const upload = await deps.reconciliations.getUpload(current.uploadId);
-  const input = upload === null ? null : await deps.files.openRead(upload.path);
+  const input = upload === null ? null : await deps.files.getStream(upload.path);
   if (input === null) throw new NotFound('upload', current.uploadId);
   const spool = await deps.spool();
   try {
@@ -317,7 +317,7 @@ function balanceFinding(b: EscrowBalanceCheck): BreakFinding {
 }
 
 /** Their records into the spool; an escrow statement's last line with a balance, per currency. */
-async function spoolTheirs(deps: ReconciliationDeps, r: Reconciliation, input: Readable, spool: MatchSpool): Promise<Map<string, EscrowStatementLine>> {
+async function spoolTheirs(deps: ReconciliationDeps, r: Reconciliation, input: AsyncIterable<Uint8Array>, spool: MatchSpool): Promise<Map<string, EscrowStatementLine>> {
   const closing = new Map<string, EscrowStatementLine>();
   if (r.type === 'ESCROW_STATEMENT') {
     const mapping = r.bankFormat === null || r.bankFormat === GENERIC_BANK_FORMAT ? undefined : ((await deps.bankFormat(r.bankFormat)) ?? undefined);
@@ -365,7 +365,7 @@ async function spoolOurs(deps: ReconciliationDeps, r: Reconciliation, days: read
     return;
   }
   const name = ourFileName(r.type, r.businessDate);
-  const ours = await deps.files.openRead(statementPath(r.counterparty, r.businessDate, name));
+  const ours = await deps.files.getStream(statementPath(r.counterparty, r.businessDate, name));
   if (ours === null) throw new RuleViolation('OUR_FILE_MISSING', `${r.counterparty} has no ${name} for ${r.businessDate}: the settlement of the date wrote no files for it`, { lenderId: r.counterparty });
   const toRecord = r.type === 'PARTNER_REPAYMENTS' ? (row: CounterpartRecord) => repaymentRowRecord(row as CounterpartRecord<'PARTNER_REPAYMENTS'>) : (row: CounterpartRecord) => loanRowRecord(row as CounterpartRecord<'PARTNER_LOANS'>);
   for await (const row of deps.readCounterpart(ours, { type: r.type })) await spool.add('OURS', toRecord(row));

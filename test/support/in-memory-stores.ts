@@ -368,6 +368,12 @@ export class InMemoryLedgerStore implements LedgerStore {
   async entriesOfDayShard(day: string, shard: number): Promise<JournalEntry[]> {
     return (await this.entriesOfDate(day)).filter((e) => loanShard(e.loanId) === shard).sort((a, b) => (`${a.loanId}#${a.entryId}` < `${b.loanId}#${b.entryId}` ? -1 : 1));
   }
+
+  /** Pages of two entries, so that readers meet a page boundary in every test with a few entries. */
+  async *entryPagesOfDayShard(day: string, shard: number): AsyncGenerator<JournalEntry[]> {
+    const entries = await this.entriesOfDayShard(day, shard);
+    for (let i = 0; i < entries.length; i += 2) yield entries.slice(i, i + 2);
+  }
 }
 
 /** A loan's book (head, events, entries, positions) and the repayment records, written as the adapter does: all or nothing. */
