@@ -18,6 +18,8 @@
  *     Settles a business date (docs/settlement.md), waits for the run and prints its instructions and files.
  *   npm run colend -- profit-run --program <id> --period YYYY-MM|YYYY-Qn [--restart] [--api <url>] [--token <jwt>]
  *     Shares a program's profit of a period (docs/profit-sharing.md), waits for the run and prints each party's statement.
+ *   npm run colend -- reconcile <file> --type <type> --date YYYY-MM-DD [--lender <id>] [--bank-format <id>] [--api <url>] [--token <jwt>]
+ *     Uploads a counterpart file, reconciles it (docs/reconciliation.md) and prints the report.
  * Exit status: 0 when all is well, 1 when differences or refused lines were found, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
@@ -26,6 +28,7 @@ import { formatImportReport, importCollections } from './import-collections.ts';
 import { formatProfitReport, lenderProfitReport } from './profit.ts';
 import { formatLoad, formatShow, loadCalendarFile, showCalendar } from './calendar.ts';
 import { formatSettle, settle } from './settle.ts';
+import { formatReconcile, reconcile } from './reconcile.ts';
 import { runSimulation } from './simulate.ts';
 import { formatProfitRun, profitRun } from './profit-run.ts';
 
@@ -38,6 +41,7 @@ const USAGE = [
   '       colend settle --date YYYY-MM-DD [--restart] [--api <url>] [--token <jwt>]',
   '       colend simulate <scenario.json> [--out <folder>]',
   '       colend profit-run --program <id> --period YYYY-MM|YYYY-Qn [--restart] [--api <url>] [--token <jwt>]',
+  '       colend reconcile <file> --type ESCROW_STATEMENT|PARTNER_REPAYMENTS|PARTNER_LOANS --date YYYY-MM-DD [--lender <id>] [--bank-format <id>] [--api <url>] [--token <jwt>]',
 ].join('\n');
 
 const OPTIONS = {
@@ -54,15 +58,19 @@ const OPTIONS = {
   out: { type: 'string' },
   program: { type: 'string' },
   period: { type: 'string' },
+  type: { type: 'string' },
+  lender: { type: 'string' },
+  'bank-format': { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** The options each command takes; any other is a usage error. */
-const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run', readonly (keyof typeof OPTIONS)[]>> = {
+const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run' | 'reconcile', readonly (keyof typeof OPTIONS)[]>> = {
   simulate: ['out'],
   settle: ['api', 'token', 'date', 'restart'],
   'profit-run': ['api', 'token', 'program', 'period', 'restart'],
+  reconcile: ['api', 'token', 'type', 'date', 'lender', 'bank-format'],
   'ledger verify': ['endpoint', 'ledger-table', 'state-table'],
   profit: ['endpoint', 'ledger-table', 'state-table', 'month'],
   'import-collections': ['api', 'token'],
@@ -96,7 +104,9 @@ async function main(argv: string[]): Promise<number> {
               ? 'simulate'
               : positionals.join(' ') === 'profit-run'
                 ? 'profit-run'
-                : null;
+                : positionals[0] === 'reconcile' && positionals.length === 2
+                  ? 'reconcile'
+                  : null;
   if (command === null) return usage();
   const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
   if (foreign.length > 0) return usage(`${command} does not take ${foreign.map((name) => `--${name}`).join(', ')}`);
@@ -107,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'settle') return settleDate(values);
   if (command === 'simulate') return runSimulation(positionals[1] as string, values.out ?? 'simulation-out');
   if (command === 'profit-run') return shareProfit(values);
+  if (command === 'reconcile') return reconcileFile(positionals[1] as string, values);
   return importCollectionFile(positionals[1] as string, values);
 }
 
@@ -155,6 +166,26 @@ async function shareProfit(values: Values): Promise<number> {
   const answer = await profitRun({ ...api, programId: values.program, period: values.period, restart: values.restart === true });
   for (const line of formatProfitRun(values.program, values.period, answer)) console.log(line);
   return answer.view?.run.status === 'DONE' ? 0 : 1;
+}
+
+const RECONCILIATION_TYPES = ['ESCROW_STATEMENT', 'PARTNER_REPAYMENTS', 'PARTNER_LOANS'] as const;
+
+async function reconcileFile(file: string, values: Values): Promise<number> {
+  const type = RECONCILIATION_TYPES.find((t) => t === values.type);
+  if (type === undefined) return usage(`--type is required: one of ${RECONCILIATION_TYPES.join(', ')}`);
+  if (values.date === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) return usage('--date YYYY-MM-DD is required');
+  const api = apiOptions(values);
+  if (typeof api === 'string') return usage(api);
+  const answer = await reconcile({
+    ...api,
+    file,
+    type,
+    businessDate: values.date,
+    ...(values.lender === undefined ? {} : { lenderId: values.lender }),
+    ...(values['bank-format'] === undefined ? {} : { bankFormat: values['bank-format'] }),
+  });
+  for (const line of formatReconcile(answer)) console.log(line);
+  return answer.view?.status === 'REPORTED' ? 0 : 1;
 }
 
 /** Where the tables are: an endpoint (local credentials then) and their names, if given. */
