@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
+import { DynamoBankFormatStore } from './bank-format-store.ts';
 import { DynamoCalendarStore } from './calendar-store.ts';
 import { DynamoProfitRunStore } from './profit-store.ts';
 import { DynamoProgramPoolStore, DynamoRepaymentStore } from './repayment-store.ts';
@@ -27,6 +28,7 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     settlements: new DynamoSettlementStore(doc, tables),
     calendars: new DynamoCalendarStore(doc, tables),
     profitRuns: new DynamoProfitRunStore(doc, tables),
+    bankFormats: new DynamoBankFormatStore(doc, tables),
   };
 }
 export type Stores = ReturnType<typeof createStores>;
