@@ -6,7 +6,7 @@ import { readCounterpartFile } from '../../shared/adapters/files/counterpart-rea
 import { fileStoreFromEnv } from '../../shared/adapters/files/index.ts';
 import { DiskMatchSpool } from '../../shared/adapters/files/match-spool.ts';
 import { validate } from '../../shared/contracts/validate.ts';
-import type { ReconciliationDeps } from '../../shared/use-cases/reconciliation.ts';
+import { latestMapping, type ReconciliationDeps } from '../../shared/use-cases/reconciliation.ts';
 import { reconciliationStepInput } from './schema.ts';
 import { runReconciliationStep } from './use-case.ts';
 
@@ -20,7 +20,7 @@ const deps: ReconciliationDeps = {
   clock: systemClock,
   spool: () => DiskMatchSpool.open(SPOOL_PARTITIONS),
   readCounterpart: readCounterpartFile,
-  bankFormat: (bankId) => stores.bankFormats.latest(bankId),
+  bankFormat: (bankId) => latestMapping(stores, bankId),
   shardCount: LOAN_SHARDS,
 };
 

@@ -21,6 +21,7 @@ import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../share
 import { sha256 } from '../../shared/json.ts';
 import {
   allBreaks,
+  latestMapping,
   createUpload,
   listBreaks,
   putSettings,
@@ -39,7 +40,7 @@ const deps = {
   uploads: uploadUrlsFromEnv(),
   clock: systemClock,
   workflow: new StepFunctionsStarter(new SFNClient({}), process.env.RECONCILIATION_STATE_MACHINE_ARN ?? ''),
-  bankFormat: (bankId: string) => stores.bankFormats.latest(bankId),
+  bankFormat: (bankId: string) => latestMapping(stores, bankId),
   lenderExists: async (lenderId: string) => (await stores.lenders.get(lenderId)) !== null,
 };
 

@@ -108,6 +108,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   },
   openapi: { id: 'OpenApiFunction', description: 'The OpenAPI document of the API' },
   calendars: { id: 'CalendarsFunction', description: 'Business calendars API: the years each calendar covers, loading a newly published year', stateTable: 'readWrite' },
+  'bank-formats': { id: 'BankFormatsFunction', description: "Bank statement mappings API: each bank's mapping by version, loading a new one", stateTable: 'readWrite' },
   'risk-updates': {
     id: 'RiskUpdatesFunction',
     description: 'Starts risk updates and reads their reports',

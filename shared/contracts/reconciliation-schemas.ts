@@ -6,7 +6,12 @@ import { id, isoDate, nonNegativeMinor } from './schemas.ts';
 
 /** `POST /v1/reconciliation-uploads`: where to PUT a counterpart file. */
 export const createUploadRequest = z.strictObject({
-  fileName: z.string().trim().regex(/^[^/\\\u0000-\u001f]{1,200}$/, 'a file name of 1-200 characters, no path'),
+  fileName: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .refine((name) => !/[/\\]/.test(name) && [...name].every((c) => c.charCodeAt(0) >= 0x20), 'a file name of 1-200 characters, no path and no control characters'),
 });
 export type CreateUploadRequest = z.output<typeof createUploadRequest>;
 

@@ -279,7 +279,7 @@ type Names = string | readonly string[];
 export interface BankStatementMappingInput {
   readonly bankId: string;
   readonly name: string;
-  readonly encoding?: FileEncoding;
+  readonly encoding?: string;
   readonly format: { readonly kind: 'CSV'; readonly delimiter?: string } | { readonly kind: 'XLSX'; readonly sheet?: string | number };
   readonly headerRow?: number;
   readonly columns: { readonly [K in keyof StatementColumns]: Names | undefined } & { readonly bankReference: Names; readonly valueDate: Names };
@@ -380,7 +380,7 @@ export function validateBankStatementMapping(input: BankStatementMappingInput): 
   if (!ID_PATTERN.test(input.bankId)) issues.push({ path: 'bankId', rule: 'id-format', message: `bankId must be 1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit, got ${describeValue(input.bankId)}` });
   const name = input.name.trim();
   if (name === '' || name.length > MAX_NAME) issues.push({ path: 'name', rule: 'required', message: `name: say which bank and export this is, in 1-${MAX_NAME} characters` });
-  if (input.encoding !== undefined && !FILE_ENCODINGS.includes(input.encoding)) {
+  if (input.encoding !== undefined && !(FILE_ENCODINGS as readonly string[]).includes(input.encoding)) {
     issues.push({ path: 'encoding', rule: 'encoding', message: `encoding must be one of ${FILE_ENCODINGS.join(', ')} (or left out to tell it from the bytes), got ${describeValue(input.encoding)}` });
   }
 
@@ -461,7 +461,7 @@ export function validateBankStatementMapping(input: BankStatementMappingInput): 
   return {
     bankId: input.bankId,
     name,
-    ...(input.encoding === undefined ? {} : { encoding: input.encoding }),
+    ...(input.encoding === undefined ? {} : { encoding: input.encoding as FileEncoding }),
     format,
     headerRow,
     columns: columns as unknown as StatementColumns,

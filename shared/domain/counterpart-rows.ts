@@ -176,9 +176,6 @@ export class LayoutRows<R> implements RowReader<R> {
     for (let i = 0; i < this.layout.length; i++) {
       const { column, field, kind } = this.layout[i] as LayoutColumn;
       const text = (cells[this.indexes[i] as number] as string).trim();
-      const fail = (rule: string, what: string): void => {
-        problems.push({ line, path: field, rule, message: `${column} ${what} (got ${describeValue(text)})` });
-      };
       switch (kind) {
         case 'date':
         case 'optional-date': {
@@ -191,42 +188,42 @@ export class LayoutRows<R> implements RowReader<R> {
           break;
         }
         case 'id':
-          if (!ID_PATTERN.test(text)) fail('id-format', "must be 1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
+          if (!ID_PATTERN.test(text)) fail(problems, line, field, column, text, 'id-format', "must be 1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
           record[field] = text;
           break;
         case 'text':
-          if (text === '' || text.length > MAX_TEXT) fail('required', `must be 1-${MAX_TEXT} characters`);
+          if (text === '' || text.length > MAX_TEXT) fail(problems, line, field, column, text, 'required', `must be 1-${MAX_TEXT} characters`);
           record[field] = text;
           break;
         case 'optional-text':
-          if (text.length > MAX_TEXT) fail('too-long', `must be at most ${MAX_TEXT} characters`);
+          if (text.length > MAX_TEXT) fail(problems, line, field, column, text, 'too-long', `must be at most ${MAX_TEXT} characters`);
           record[field] = text === '' ? null : text;
           break;
         case 'currency':
-          if (!isCurrencyCode(text)) fail('currency', `must be one of ${Object.keys(CURRENCIES).join(', ')}`);
+          if (!isCurrencyCode(text)) fail(problems, line, field, column, text, 'currency', `must be one of ${Object.keys(CURRENCIES).join(', ')}`);
           record[field] = text;
           break;
         case 'amount':
         case 'non-negative-amount': {
           const minor = amountOf(text, digits, false, line, field, column, problems);
-          if (minor !== null && kind === 'non-negative-amount' && minor < 0n) fail('non-negative', 'must not be negative');
+          if (minor !== null && kind === 'non-negative-amount' && minor < 0n) fail(problems, line, field, column, text, 'non-negative', 'must not be negative');
           record[field] = minor;
           break;
         }
         case 'count':
-          if (!/^\d{1,9}$/.test(text)) fail('count', 'must be a whole number of days, 0 or more');
+          if (!/^\d{1,9}$/.test(text)) fail(problems, line, field, column, text, 'count', 'must be a whole number of days, 0 or more');
           record[field] = Number(text);
           break;
         case 'event-type':
-          if (!(EVENT_TYPES as readonly string[]).includes(text)) fail('event-type', `must be one of ${EVENT_TYPES.join(', ')}`);
+          if (!(EVENT_TYPES as readonly string[]).includes(text)) fail(problems, line, field, column, text, 'event-type', `must be one of ${EVENT_TYPES.join(', ')}`);
           record[field] = text;
           break;
         case 'classification':
-          if (!(CLASSIFICATIONS as readonly string[]).includes(text)) fail('classification', `must be one of ${CLASSIFICATIONS.join(', ')}`);
+          if (!(CLASSIFICATIONS as readonly string[]).includes(text)) fail(problems, line, field, column, text, 'classification', `must be one of ${CLASSIFICATIONS.join(', ')}`);
           record[field] = text;
           break;
         case 'share':
-          if (!/^\d{1,3}(\.\d{1,9})?$/.test(text)) fail('share', 'must be a decimal fraction such as 0.300000');
+          if (!/^\d{1,3}(\.\d{1,9})?$/.test(text)) fail(problems, line, field, column, text, 'share', 'must be a decimal fraction such as 0.300000');
           record[field] = text;
           break;
       }
@@ -246,6 +243,10 @@ export class LayoutRows<R> implements RowReader<R> {
   ends(): boolean {
     return false;
   }
+}
+
+function fail(problems: FileLineError[], line: number, path: string, column: string, text: string, rule: string, what: string): void {
+  problems.push({ line, path, rule, message: `${column} ${what} (got ${describeValue(text)})` });
 }
 
 /** The repayment detail's rows: their total is checked against the components. */
@@ -310,10 +311,15 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
     return problems;
   }
 
-  private cell(cells: readonly string[], field: string): { text: string; column: string } | null {
+  /** The trimmed text of a field's column; null when the header does not hold the column. */
+  private textOf(cells: readonly string[], field: string): string | null {
     const located = this.at[field];
-    if (!located) return null;
-    return { text: (cells[located.index] ?? '').trim(), column: located.name };
+    return located ? (cells[located.index] ?? '').trim() : null;
+  }
+
+  /** The header's name of a field's column, for messages. */
+  private columnOf(field: string): string {
+    return this.at[field]?.name ?? field;
   }
 
   row(cells: readonly string[], line: number, problems: FileLineError[]): EscrowStatementLine | null {
@@ -321,106 +327,125 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
     if (!fieldCount(cells, this.width, line, problems)) return null;
     const { mapping } = this;
 
-    const reference = this.cell(cells, 'bankReference');
-    const bankReference = reference?.text ?? '';
+    const bankReference = this.textOf(cells, 'bankReference') ?? '';
     if (bankReference === '' || bankReference.length > MAX_TEXT) {
-      problems.push({ line, path: 'bankReference', rule: 'required', message: `${reference?.column ?? 'bankReference'} must be the bank's flow number, 1-${MAX_TEXT} characters (got ${describeValue(bankReference)})` });
+      problems.push({ line, path: 'bankReference', rule: 'required', message: `${this.columnOf('bankReference')} must be the bank's flow number, 1-${MAX_TEXT} characters (got ${describeValue(bankReference)})` });
     }
 
-    const date = this.cell(cells, 'valueDate');
-    const valueDate = this.dates.read(date?.text ?? '');
-    if (valueDate === null) problems.push(this.dates.problem(line, 'valueDate', date?.column ?? 'valueDate', date?.text ?? ''));
+    const dateText = this.textOf(cells, 'valueDate') ?? '';
+    const valueDate = this.dates.read(dateText);
+    if (valueDate === null) problems.push(this.dates.problem(line, 'valueDate', this.columnOf('valueDate'), dateText));
 
     const currency = this.currencyOf(cells, line, problems);
     const digits = digitsOf(currency ?? '');
-    const moved = this.amountOf(cells, digits, line, problems);
+    const amountMinor = this.amountOf(cells, digits, line, problems);
 
-    const balance = this.cell(cells, 'balanceAfter');
-    const balanceAfterMinor = balance && balance.text !== '' ? amountOf(balance.text, digits, mapping.thousandsSeparator, line, 'balanceAfterMinor', balance.column, problems) : undefined;
+    const balance = this.textOf(cells, 'balanceAfter');
+    const balanceAfterMinor = balance ? amountOf(balance, digits, mapping.thousandsSeparator, line, 'balanceAfterMinor', this.columnOf('balanceAfter'), problems) : null;
 
-    const text = (field: string): string | undefined => {
-      const c = this.cell(cells, field);
-      if (!c || c.text === '') return undefined;
-      if (c.text.length > MAX_TEXT * 4) problems.push({ line, path: field, rule: 'too-long', message: `${c.column} must be at most ${MAX_TEXT * 4} characters` });
-      return c.text;
-    };
-    const counterpartyAccount = text('counterpartyAccount');
-    const counterpartyName = text('counterpartyName');
-    const memo = text('memo');
+    const counterpartyAccount = this.optionalText(cells, 'counterpartyAccount', line, problems);
+    const counterpartyName = this.optionalText(cells, 'counterpartyName', line, problems);
+    const memo = this.optionalText(cells, 'memo', line, problems);
     const instructionId = this.idOf(cells, 'instructionId', memo, this.instructionPattern, line, problems);
     const repaymentId = this.idOf(cells, 'repaymentId', memo, this.repaymentPattern, line, problems);
 
-    if (problems.length > before || moved === null || valueDate === null || currency === null) return null;
-    return {
+    if (problems.length > before || amountMinor === null || valueDate === null || currency === null) return null;
+    const record: { -readonly [K in keyof EscrowStatementLine]: EscrowStatementLine[K] } = {
       line,
       bankReference,
       valueDate,
-      direction: moved.direction,
-      amountMinor: moved.amountMinor,
+      direction: this.direction,
+      amountMinor,
       currency,
-      ...(counterpartyAccount === undefined ? {} : { counterpartyAccount }),
-      ...(counterpartyName === undefined ? {} : { counterpartyName }),
-      ...(memo === undefined ? {} : { memo }),
-      ...(balanceAfterMinor === undefined || balanceAfterMinor === null ? {} : { balanceAfterMinor }),
-      ...(instructionId === undefined ? {} : { instructionId }),
-      ...(repaymentId === undefined ? {} : { repaymentId }),
     };
+    if (counterpartyAccount !== undefined) record.counterpartyAccount = counterpartyAccount;
+    if (counterpartyName !== undefined) record.counterpartyName = counterpartyName;
+    if (memo !== undefined) record.memo = memo;
+    if (balanceAfterMinor !== null) record.balanceAfterMinor = balanceAfterMinor;
+    if (instructionId !== undefined) record.instructionId = instructionId;
+    if (repaymentId !== undefined) record.repaymentId = repaymentId;
+    return record;
+  }
+
+  private optionalText(cells: readonly string[], field: string, line: number, problems: FileLineError[]): string | undefined {
+    const text = this.textOf(cells, field);
+    if (!text) return undefined;
+    if (text.length > MAX_TEXT * 4) problems.push({ line, path: field, rule: 'too-long', message: `${this.columnOf(field)} must be at most ${MAX_TEXT * 4} characters` });
+    return text;
   }
 
   private currencyOf(cells: readonly string[], line: number, problems: FileLineError[]): CurrencyCode | null {
     const { currency } = this.mapping;
     if ('fixed' in currency) return currency.fixed;
-    const c = this.cell(cells, 'currency');
-    const given = c?.text ?? '';
+    const given = this.textOf(cells, 'currency') ?? '';
     const code = currency.aliases[given] ?? given.toUpperCase();
     if (isCurrencyCode(code)) return code;
-    problems.push({ line, path: 'currency', rule: 'currency', message: `${c?.column ?? 'currency'} must be one of ${[...Object.keys(CURRENCIES), ...Object.keys(currency.aliases)].join(', ')} (got ${describeValue(given)})` });
+    problems.push({ line, path: 'currency', rule: 'currency', message: `${this.columnOf('currency')} must be one of ${[...Object.keys(CURRENCIES), ...Object.keys(currency.aliases)].join(', ')} (got ${describeValue(given)})` });
     return null;
   }
 
-  private amountOf(cells: readonly string[], digits: number, line: number, problems: FileLineError[]): { direction: 'CREDIT' | 'DEBIT'; amountMinor: bigint } | null {
-    const { amount, thousandsSeparator } = this.mapping;
-    const read = (field: string): { minor: bigint | null; column: string; text: string } => {
-      const c = this.cell(cells, field) as { text: string; column: string };
-      return { minor: c.text === '' ? 0n : amountOf(c.text, digits, thousandsSeparator, line, 'amountMinor', c.column, problems), column: c.column, text: c.text };
-    };
-    const refuse = (rule: string, message: string) => {
-      problems.push({ line, path: 'amountMinor', rule, message });
+  /** The direction of the amount `amountOf` read last (set with it, so a row makes no object for the pair). */
+  private direction: 'CREDIT' | 'DEBIT' = 'CREDIT';
+
+  /** One side's amount: 0 when the cell is empty; null (a problem pushed) when it is no amount or negative. */
+  private sideOf(cells: readonly string[], field: string, digits: number, line: number, problems: FileLineError[]): bigint | null {
+    const text = this.textOf(cells, field) ?? '';
+    if (text === '') return 0n;
+    const minor = amountOf(text, digits, this.mapping.thousandsSeparator, line, 'amountMinor', this.columnOf(field), problems);
+    if (minor !== null && minor < 0n && this.mapping.amount.kind !== 'SIGNED') {
+      problems.push({ line, path: 'amountMinor', rule: 'positive', message: `${this.columnOf(field)} must not be negative (got ${describeValue(text)})` });
       return null;
-    };
+    }
+    return minor;
+  }
+
+  /** The amount, positive, with `direction` set; null when the row's amount columns break a rule. */
+  private amountOf(cells: readonly string[], digits: number, line: number, problems: FileLineError[]): bigint | null {
+    const { amount } = this.mapping;
     if (amount.kind === 'DEBIT_CREDIT') {
-      const debit = read('debit');
-      const credit = read('credit');
-      if (debit.minor === null || credit.minor === null) return null;
-      for (const side of [debit, credit]) if (side.minor !== null && side.minor < 0n) return refuse('positive', `${side.column} must not be negative (got ${describeValue(side.text)})`);
-      if (debit.minor !== 0n && credit.minor !== 0n) return refuse('one-side', `only one of ${debit.column} and ${credit.column} may hold an amount (got ${describeValue(debit.text)} and ${describeValue(credit.text)})`);
-      if (debit.minor === 0n && credit.minor === 0n) return refuse('required', `${debit.column} or ${credit.column} must hold an amount greater than zero`);
-      return debit.minor !== 0n ? { direction: 'DEBIT', amountMinor: debit.minor } : { direction: 'CREDIT', amountMinor: credit.minor };
+      const debit = this.sideOf(cells, 'debit', digits, line, problems);
+      const credit = this.sideOf(cells, 'credit', digits, line, problems);
+      if (debit === null || credit === null) return null;
+      const [debitColumn, creditColumn] = [this.columnOf('debit'), this.columnOf('credit')];
+      if (debit !== 0n && credit !== 0n) {
+        problems.push({ line, path: 'amountMinor', rule: 'one-side', message: `only one of ${debitColumn} and ${creditColumn} may hold an amount (got ${describeValue(this.textOf(cells, 'debit'))} and ${describeValue(this.textOf(cells, 'credit'))})` });
+        return null;
+      }
+      if (debit === 0n && credit === 0n) {
+        problems.push({ line, path: 'amountMinor', rule: 'required', message: `${debitColumn} or ${creditColumn} must hold an amount greater than zero` });
+        return null;
+      }
+      this.direction = debit !== 0n ? 'DEBIT' : 'CREDIT';
+      return debit !== 0n ? debit : credit;
     }
-    const value = read('amount');
-    if (value.minor === null) return null;
-    if (value.minor === 0n) return refuse('required', `${value.column} must hold an amount other than zero (got ${describeValue(value.text)})`);
+    const value = this.sideOf(cells, 'amount', digits, line, problems);
+    if (value === null) return null;
+    if (value === 0n) {
+      problems.push({ line, path: 'amountMinor', rule: 'required', message: `${this.columnOf('amount')} must hold an amount other than zero (got ${describeValue(this.textOf(cells, 'amount'))})` });
+      return null;
+    }
     if (amount.kind === 'SIGNED') {
-      const positive = value.minor > 0n;
-      const magnitude = positive ? value.minor : -value.minor;
-      return { direction: positive === (amount.creditIs === 'POSITIVE') ? 'CREDIT' : 'DEBIT', amountMinor: magnitude };
+      this.direction = value > 0n === (amount.creditIs === 'POSITIVE') ? 'CREDIT' : 'DEBIT';
+      return value > 0n ? value : -value;
     }
-    if (value.minor < 0n) return refuse('positive', `${value.column} must not be negative when ${amount.direction.join(' or ')} tells the direction (got ${describeValue(value.text)})`);
-    const flag = this.cell(cells, 'direction') as { text: string; column: string };
-    if (amount.credit.includes(flag.text)) return { direction: 'CREDIT', amountMinor: value.minor };
-    if (amount.debit.includes(flag.text)) return { direction: 'DEBIT', amountMinor: value.minor };
-    problems.push({ line, path: 'direction', rule: 'direction', message: `${flag.column} must be one of ${[...amount.credit, ...amount.debit].join(', ')} (got ${describeValue(flag.text)})` });
-    return null;
+    const flag = this.textOf(cells, 'direction') ?? '';
+    if (amount.credit.includes(flag)) this.direction = 'CREDIT';
+    else if (amount.debit.includes(flag)) this.direction = 'DEBIT';
+    else {
+      problems.push({ line, path: 'direction', rule: 'direction', message: `${this.columnOf('direction')} must be one of ${[...amount.credit, ...amount.debit].join(', ')} (got ${describeValue(flag)})` });
+      return null;
+    }
+    return value;
   }
 
   /** An id from its own column (checked), else the first match of the memo pattern. */
   private idOf(cells: readonly string[], field: string, memo: string | undefined, pattern: RegExp | null, line: number, problems: FileLineError[]): string | undefined {
-    const c = this.cell(cells, field);
-    if (c && c.text !== '') {
-      if (!ID_PATTERN.test(c.text)) {
-        problems.push({ line, path: field, rule: 'id-format', message: `${c.column} must be 1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit (got ${describeValue(c.text)})` });
+    const text = this.textOf(cells, field);
+    if (text) {
+      if (!ID_PATTERN.test(text)) {
+        problems.push({ line, path: field, rule: 'id-format', message: `${this.columnOf(field)} must be 1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit (got ${describeValue(text)})` });
       }
-      return c.text;
+      return text;
     }
     if (!pattern || memo === undefined) return undefined;
     const m = pattern.exec(memo);

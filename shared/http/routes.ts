@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { PrincipalRole } from '../domain/access.ts';
+import { bankFormatRequest } from '../contracts/bank-formats.ts';
 import {
   applicationsQuery,
   bookLoanRequest,
@@ -31,7 +32,7 @@ import { breaksExportQuery, breaksQuery, createUploadRequest, exportQuery, recon
  * read this one list.
  */
 /** The function folders behind the HTTP API (docs/architecture.md, Functions and routes). */
-export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates' | 'calendars' | 'settlements' | 'profit-runs' | 'reconciliations';
+export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates' | 'calendars' | 'settlements' | 'profit-runs' | 'reconciliations' | 'bank-formats';
 
 export interface RouteSpec {
   readonly routeKey: string;
@@ -89,6 +90,9 @@ export const ROUTES = [
   { routeKey: 'GET /v1/lenders/{lenderId}/profit-statements/{period}', function: 'profit-runs', operationId: 'getProfitStatements', summary: "A party's stored profit statements of a period, one per program; a partner reads only its own", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'PUT /v1/calendars/{calendar}/years/{year}', function: 'calendars', operationId: 'loadCalendarYear', summary: "Load a newly published year of a calendar (its holidays and worked weekend days) as the year's next version; the platform's lead operations and finance only", roles: ['LEAD', 'FINANCE'], requestSchema: loadCalendarYearRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'GET /v1/calendars/{calendar}', function: 'calendars', operationId: 'getCalendar', summary: 'The years a calendar covers and where each comes from (the package, or a loaded version: by whom, when); ?year=YYYY adds that year\'s business days', roles: ALL, querySchema: calendarQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'PUT /v1/bank-formats/{bankId}', function: 'bank-formats', operationId: 'loadBankFormat', summary: "Load a bank's statement mapping (its columns, encoding, amounts, dates, memo patterns) as the bank's next version; the platform's lead operations and finance only", roles: ['LEAD', 'FINANCE'], requestSchema: bankFormatRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'GET /v1/bank-formats', function: 'bank-formats', operationId: 'listBankFormats', summary: "The latest mapping of every bank, the built-in generic one included", roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/bank-formats/{bankId}', function: 'bank-formats', operationId: 'getBankFormat', summary: "A bank's statement mapping, latest or ?version=N, with who loaded it and when", roles: ['LEAD', 'FINANCE'], querySchema: versionQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/risk-updates/{businessDate}', function: 'risk-updates', operationId: 'getRiskUpdate', summary: 'The risk update report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/reconciliation-uploads', function: 'reconciliations', operationId: 'createReconciliationUpload', summary: 'Where to PUT a counterpart file (an escrow statement, a partner\'s records) before reconciling it: a URL valid for 15 minutes', roles: ALL, requestSchema: createUploadRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'POST /v1/reconciliations', function: 'reconciliations', operationId: 'startReconciliation', summary: 'Reconcile an uploaded file of a date against what Colend settled; the same file again is the same reconciliation; a partner reconciles only its own records', roles: ALL, requestSchema: startReconciliationRequest, idempotent: true, successStatus: 202 },

@@ -10,6 +10,7 @@ import type { LenderSchedule, Schedule } from '../domain/schedule.ts';
 import type { BookedItem, BookedLoanEvent, EffectKey, LoanRisk, RepaymentLedger } from '../domain/repayment-booking.ts';
 import type { PayoutInstruction, SettlementItem } from '../domain/settlement.ts';
 import type { LoadedCalendarYear } from '../domain/calendar.ts';
+import type { BankFormatVersion } from '../domain/counterpart-records.ts';
 import type { ProfitReport } from '../domain/profit.ts';
 import type { MatchRecord } from '../domain/reconciliation.ts';
 import type { BreakState, ReconciliationBreak, ReconciliationType } from '../domain/reconciliation-break.ts';
@@ -607,4 +608,14 @@ export interface MatchSpool {
 /** Where a client puts the bytes of an upload: a presigned URL in AWS, the local server's path locally. */
 export interface UploadUrls {
   putUrl(path: string, expiresSeconds: number): Promise<string>;
+}
+
+/** The versions of each bank's statement mapping (docs/files.md, The bank's mapping); the built-in mapping is not stored. */
+export interface BankFormatStore {
+  /** Every stored version of a bank's mapping, in no particular order. */
+  versions(bankId: string): Promise<BankFormatVersion[]>;
+  /** Every stored version of every bank's mapping (banks are few, and so are their versions). */
+  all(): Promise<BankFormatVersion[]>;
+  /** Writes a new version, with the write's idempotency record; a version that exists is refused (WriteConflict ALREADY_EXISTS) and nothing changes. */
+  put(format: BankFormatVersion, idempotency: IdempotencyRecord): Promise<void>;
 }

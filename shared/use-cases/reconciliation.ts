@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { canSeeLender, restrictedTo, type Principal } from '../domain/access.ts';
-import { CounterpartFileError, type BankStatementMapping, type CounterpartFileType, type CounterpartRecord, type EscrowStatementLine } from '../domain/counterpart-records.ts';
+import { CounterpartFileError, GENERIC_BANK_ID, type BankStatementMapping, type CounterpartFileType, type CounterpartRecord, type EscrowStatementLine } from '../domain/counterpart-records.ts';
 import { NotFound, RuleViolation, ValidationError } from '../domain/errors.ts';
 import { ESCROW } from '../domain/ledger.ts';
 import { addDays, compareIsoDates } from '../domain/money/index.ts';
-import { countBreaks, differenceOf, matchRecords, reconciliationIdOf, type BreakFinding, type MatchRecord, type Tolerances } from '../domain/reconciliation.ts';
+import { countBreaks, differenceOf, matchRecords, reconciliationIdOf, type BreakFinding, type Tolerances } from '../domain/reconciliation.ts';
 import { breakIdFrom, breakIdentityText, type ReconciliationBreak, type ReconciliationType } from '../domain/reconciliation-break.ts';
 import { entryMovement, escrowEffectMinor, expectedRecord, instructionMovement, loanRowRecord, repaymentRowRecord, statementRecord } from '../domain/reconciliation-records.ts';
 import { sha256 } from '../json.ts';
@@ -27,6 +27,7 @@ import type {
   WorkflowStarter,
 } from '../ports/stores.ts';
 import { statementPath } from '../adapters/files/settlement-files.ts';
+import { bankFormat, type BankFormatDeps } from './bank-formats.ts';
 
 /** Reads a counterpart file as it streams (the adapter of docs/files.md, Counterpart files). */
 export type CounterpartReader = <T extends CounterpartFileType>(input: Readable | AsyncIterable<Uint8Array>, options: { readonly type: T; readonly mapping?: BankStatementMapping }) => AsyncIterable<CounterpartRecord<T>>;
@@ -47,7 +48,17 @@ export interface ReconciliationDeps {
 
 export const DEFAULT_SETTINGS = { amountToleranceMinor: 0n, dateToleranceDays: 0, escalateAfterDays: 3 } as const;
 /** The bank format of a statement when the request names none: the built-in generic layout. */
-export const GENERIC_BANK_FORMAT = 'GENERIC';
+export const GENERIC_BANK_FORMAT = GENERIC_BANK_ID;
+
+/** The latest mapping of a bank (the built-in generic one included), or null for a bank never loaded. */
+export async function latestMapping(deps: BankFormatDeps, bankId: string): Promise<BankStatementMapping | null> {
+  try {
+    return (await bankFormat(deps, bankId, null)).mapping;
+  } catch (error) {
+    if (error instanceof NotFound) return null;
+    throw error;
+  }
+}
 const UPLOAD_URL_SECONDS = 15 * 60;
 const PARTNER_TYPES: readonly ReconciliationType[] = ['PARTNER_REPAYMENTS', 'PARTNER_LOANS'];
 
@@ -114,7 +125,7 @@ export async function startReconciliation(
     if (own !== null) throw new RuleViolation('FORBIDDEN', 'the escrow statement covers every lender; it is reconciled by the platform teams only', { path: 'type' });
     if (request.lenderId !== undefined) throw new ValidationError('an escrow statement is not one lender\'s: leave lenderId out', { path: 'lenderId', rule: 'not-allowed' });
     bankFormat = request.bankFormat ?? GENERIC_BANK_FORMAT;
-    if (bankFormat !== GENERIC_BANK_FORMAT && (await deps.bankFormat(bankFormat)) === null) {
+    if ((await deps.bankFormat(bankFormat)) === null) {
       throw new ValidationError(`no bank format ${bankFormat} was loaded (PUT /v1/bank-formats/${bankFormat})`, { path: 'bankFormat', rule: 'unknown' });
     }
     counterparty = bankFormat;
@@ -320,7 +331,7 @@ function balanceFinding(b: EscrowBalanceCheck): BreakFinding {
 async function spoolTheirs(deps: ReconciliationDeps, r: Reconciliation, input: AsyncIterable<Uint8Array>, spool: MatchSpool): Promise<Map<string, EscrowStatementLine>> {
   const closing = new Map<string, EscrowStatementLine>();
   if (r.type === 'ESCROW_STATEMENT') {
-    const mapping = r.bankFormat === null || r.bankFormat === GENERIC_BANK_FORMAT ? undefined : ((await deps.bankFormat(r.bankFormat)) ?? undefined);
+    const mapping = (await deps.bankFormat(r.bankFormat ?? GENERIC_BANK_FORMAT)) ?? undefined;
     const executed = await deps.settlements.instructionsExecutedOn(r.businessDate);
     const byReference = new Map(executed.filter((i) => i.executed !== null).map((i) => [i.executed!.bankReference, { instructionId: i.instructionId, lenderId: i.payer === ESCROW ? i.payee : i.payer }]));
     for await (const line of deps.readCounterpart(input, { type: 'ESCROW_STATEMENT', ...(mapping === undefined ? {} : { mapping }) })) {

@@ -80,6 +80,14 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     expect: { none: 401, lead: 201, partner: 403, otherPartner: 403, finance: 201, lenderFinance: 403 },
   },
   'GET /v1/calendars/{calendar}': { path: () => '/v1/calendars/CN', expect: anyReader },
+  // A bank no other test reads: each accepted call stores its next version.
+  'PUT /v1/bank-formats/{bankId}': {
+    path: () => '/v1/bank-formats/MATRIX-BANK',
+    body: (w, n) => ({ name: `access matrix ${w.suffix} ${n}`, format: { kind: 'CSV' }, columns: { bankReference: '流水号', valueDate: '日期' }, amount: { kind: 'SIGNED', column: '金额' }, currency: { fixed: 'CNY' } }),
+    expect: { none: 401, lead: 201, partner: 403, otherPartner: 403, finance: 201, lenderFinance: 403 },
+  },
+  'GET /v1/bank-formats': { path: () => '/v1/bank-formats', expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 200 } },
+  'GET /v1/bank-formats/{bankId}': { path: () => '/v1/bank-formats/GENERIC-CN', expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 200 } },
   // A Sunday: the platform's teams are let in and told it settles nothing; nothing runs on the shared stack.
   'POST /v1/settlement-runs': {
     path: () => '/v1/settlement-runs',

@@ -31,6 +31,7 @@ import {
   type ApplicationChange,
   type ApplicationRecord,
   type ApplicationStore,
+  type BankFormatStore,
   type CalendarStore,
   type Clock,
   type ExposureStore,
@@ -68,6 +69,7 @@ import { executedOn } from '../../shared/domain/settlement.ts';
 import { toJson } from '../../shared/json.ts';
 import { NOW } from './builders.ts';
 import type { LoadedCalendarYear } from '../../shared/domain/calendar.ts';
+import type { BankFormatVersion } from '../../shared/domain/counterpart-records.ts';
 import type { PayoutInstruction } from '../../shared/domain/settlement.ts';
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -122,6 +124,8 @@ export class InMemoryDb {
   readonly programPools = new Map<string, ProgramPool>();
   /** `{calendar}#{year}#{version}` */
   readonly calendarYears = new Map<string, LoadedCalendarYear>();
+  /** `{bankId}#{version}` */
+  readonly bankFormats = new Map<string, BankFormatVersion>();
   /** Atomic writes that succeeded. */
   transactions = 0;
 
@@ -232,6 +236,26 @@ export class InMemoryCalendarStore implements CalendarStore {
     this.db.transact(guards, () => {
       if (idempotency) this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
       this.db.calendarYears.set(key, copy(year));
+    });
+  }
+}
+
+export class InMemoryBankFormatStore implements BankFormatStore {
+  constructor(private readonly db: InMemoryDb) {}
+
+  async versions(bankId: string): Promise<BankFormatVersion[]> {
+    return [...this.db.bankFormats.values()].filter((f) => f.bankId === bankId).map(copy);
+  }
+
+  async all(): Promise<BankFormatVersion[]> {
+    return [...this.db.bankFormats.values()].map(copy);
+  }
+
+  async put(format: BankFormatVersion, idempotency: IdempotencyRecord): Promise<void> {
+    const key = `${format.bankId}#${format.version}`;
+    this.db.transact([this.db.idempotencyItem(idempotency), { entity: 'bank-format', fails: this.db.bankFormats.has(key) }], () => {
+      this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
+      this.db.bankFormats.set(key, copy(format));
     });
   }
 }
@@ -735,6 +759,7 @@ export function createInMemoryStores(at: string = NOW) {
     riskRuns: new InMemoryRiskRunStore(db),
     programPools: new InMemoryProgramPoolStore(db),
     calendars: new InMemoryCalendarStore(db),
+    bankFormats: new InMemoryBankFormatStore(db),
     settlements: new InMemorySettlementStore(db),
     profitRuns: new InMemoryProfitRunStore(),
     workflow: new RecordingWorkflowStarter(),

@@ -1,6 +1,6 @@
 import { shardOf } from '../../domain/shard.ts';
 
-/** Keys of the StateTable; see docs/access-patterns.md (S1-S30). The only place they are built. */
+/** Keys of the StateTable; see docs/access-patterns.md (S1-S31). The only place they are built. */
 export const LOAN_SHARDS = 16;
 
 const pad = (n: number, width: number): string => n.toString().padStart(width, '0');
@@ -80,6 +80,12 @@ export const stateKeys = {
   adjustment: (adjustmentId: string) => ({ pk: `ADJUSTMENT#${adjustmentId}`, sk: 'ADJUSTMENT' }),
   adjustmentIndex: (state: string, proposedAt: string, adjustmentId: string) => ({ gsi1pk: `ADJUSTMENTS#${state}`, gsi1sk: `${proposedAt}#${adjustmentId}` }),
   adjustmentsPartition: (state: string) => `ADJUSTMENTS#${state}`,
+  /** A version of a bank's statement mapping, and the index of every bank's versions (docs/files.md, S31). */
+  bankFormat: (bankId: string, version: number) => ({ pk: `BANKFORMAT#${bankId}`, sk: `V#${pad(version, 6)}` }),
+  bankFormatPartition: (bankId: string) => `BANKFORMAT#${bankId}`,
+  bankFormatVersionPrefix: 'V#',
+  bankFormatIndex: (bankId: string, version: number) => ({ gsi1pk: 'BANKFORMATS', gsi1sk: `${bankId}#V#${pad(version, 6)}` }),
+  bankFormatsPartition: 'BANKFORMATS',
 };
 
 function loanShardKey(shard: number): string {

@@ -28,15 +28,15 @@ import { LOAN_SHARDS, stateKeys } from './state-keys.ts';
 
 const notExists = 'attribute_not_exists(pk)';
 
-function toItem(entityType: string, keys: Record<string, string>, value: object): Item {
+export function toItem(entityType: string, keys: Record<string, string>, value: object): Item {
   return { ...keys, entityType, ...(encode(value) as Item) };
 }
 
-function fromItem<T>(item: Item | undefined): T | null {
+export function fromItem<T>(item: Item | undefined): T | null {
   return item ? decode<T>(stripKeys(item)) : null;
 }
 
-function idempotencyPut(tables: Tables, record: IdempotencyRecord): TransactItems[number] {
+export function idempotencyPut(tables: Tables, record: IdempotencyRecord): TransactItems[number] {
   return {
     Put: {
       TableName: tables.state,

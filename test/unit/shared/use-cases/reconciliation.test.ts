@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GENERIC_BANK_ID, GENERIC_BANK_MAPPING } from '../../../../shared/domain/counterpart-records.ts';
 import { readCounterpartFile } from '../../../../shared/adapters/files/counterpart-reader.ts';
 import { FolderFileStore } from '../../../../shared/adapters/files/file-store.ts';
 import { DiskMatchSpool } from '../../../../shared/adapters/files/match-spool.ts';
@@ -98,7 +99,7 @@ beforeEach(async () => {
     clock: { now: () => now },
     spool: () => DiskMatchSpool.open(4),
     readCounterpart: readCounterpartFile,
-    bankFormat: async () => null,
+    bankFormat: async (id) => (id === GENERIC_BANK_ID ? GENERIC_BANK_MAPPING : null),
     shardCount: 16,
   };
   extra = { idempotency: stores.idempotency, workflow: new RecordingWorkflowStarter(), lenderExists: async (id) => [LEAD_ID, PARTNER_A, PARTNER_B].includes(id) };
