@@ -52,6 +52,8 @@ const FUNCTION_IDS = {
   'settlement-steps': 'SettlementStepsFunction',
   'profit-runs': 'ProfitRunsFunction',
   'profit-steps': 'ProfitStepsFunction',
+  reconciliations: 'ReconciliationsFunction',
+  'reconciliation-steps': 'ReconciliationStepsFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
 
@@ -74,7 +76,7 @@ function table(constructId: 'LedgerTable' | 'StateTable'): [string, CfnResource]
   return byConstructId(resources, 'AWS::DynamoDB::Table', constructId);
 }
 
-type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine' | 'RepaymentBatchStateMachine' | 'RiskUpdateStateMachine' | 'SettlementStateMachine' | 'ProfitSharingStateMachine';
+type WorkflowId = 'LedgerCheckStateMachine' | 'JointReviewStateMachine' | 'DisbursementStateMachine' | 'RepaymentBatchStateMachine' | 'RiskUpdateStateMachine' | 'SettlementStateMachine' | 'ProfitSharingStateMachine' | 'ReconciliationStateMachine';
 
 function stateMachine(constructId: WorkflowId): [string, CfnResource] {
   return byConstructId(resources, 'AWS::StepFunctions::StateMachine', constructId);
@@ -207,6 +209,8 @@ describe('functions', () => {
       settlements: { SETTLEMENT_STATE_MACHINE_ARN: stateMachine('SettlementStateMachine')[0], FILES_BUCKET: filesBucket() },
       'settlement-steps': { FILES_BUCKET: filesBucket() },
       'profit-runs': { PROFIT_SHARING_STATE_MACHINE_ARN: stateMachine('ProfitSharingStateMachine')[0] },
+      reconciliations: { RECONCILIATION_STATE_MACHINE_ARN: stateMachine('ReconciliationStateMachine')[0], FILES_BUCKET: filesBucket() },
+      'reconciliation-steps': { FILES_BUCKET: filesBucket() },
     };
     for (const folder of Object.keys(FUNCTION_IDS) as FunctionFolder[]) {
       const variables = (fn(folder)[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
@@ -277,6 +281,9 @@ describe('least privilege', () => {
     'profit-runs': { ledger: 'none', state: 'readWrite' },
     // Period fees are booked through the ledger writer: entries, head and positions.
     'profit-steps': { ledger: 'readWrite', state: 'readWrite' },
+    reconciliations: { ledger: 'none', state: 'readWrite' },
+    // The escrow statement is matched against the date index's payments.
+    'reconciliation-steps': { ledger: 'read', state: 'readWrite' },
   };
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
@@ -294,6 +301,7 @@ describe('least privilege', () => {
     const [disbursementId] = stateMachine('DisbursementStateMachine');
     const [settlementId] = stateMachine('SettlementStateMachine');
     const [profitSharingId] = stateMachine('ProfitSharingStateMachine');
+    const [reconciliationId] = stateMachine('ReconciliationStateMachine');
     const roleOfSchedule = (id: string) =>
       getAttArnOf((byConstructId(resources, 'AWS::Scheduler::Schedule', id)[1].Properties?.['Target'] as { RoleArn: unknown }).RoleArn) ?? '';
     const jointReviewRole = getAttArnOf(stateMachine('JointReviewStateMachine')[1].Properties?.['RoleArn']) ?? '';
@@ -308,6 +316,7 @@ describe('least privilege', () => {
       [roleOf('settlements')]: [settlementId],
       [roleOfSchedule('DailyProfitSharing')]: [profitSharingId],
       [roleOf('profit-runs')]: [profitSharingId],
+      [roleOf('reconciliations')]: [reconciliationId],
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -379,6 +388,15 @@ describe('HTTP API', () => {
     ['PUT /v1/bank-formats/{bankId}', 'bank-formats', ['colend/lead', 'colend/finance']],
     ['GET /v1/bank-formats', 'bank-formats', ['colend/lead', 'colend/finance']],
     ['GET /v1/bank-formats/{bankId}', 'bank-formats', ['colend/lead', 'colend/finance']],
+    ['POST /v1/reconciliation-uploads', 'reconciliations', ANY],
+    ['POST /v1/reconciliations', 'reconciliations', ANY],
+    ['GET /v1/reconciliations', 'reconciliations', ANY],
+    ['GET /v1/reconciliations/{reconciliationId}', 'reconciliations', ANY],
+    ['GET /v1/reconciliations/{reconciliationId}/export', 'reconciliations', ANY],
+    ['GET /v1/breaks', 'reconciliations', ANY],
+    ['GET /v1/breaks/export', 'reconciliations', ANY],
+    ['PUT /v1/reconciliation-settings/{counterparty}', 'reconciliations', ['colend/lead', 'colend/finance']],
+    ['GET /v1/reconciliation-settings/{counterparty}', 'reconciliations', ['colend/lead', 'colend/finance']],
     ['POST /v1/settlement-runs', 'settlements', ['colend/lead', 'colend/finance']],
     ['GET /v1/settlement-runs/{businessDate}', 'settlements', ['colend/lead', 'colend/finance']],
     ['POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed', 'settlements', ['colend/lead', 'colend/finance']],
@@ -674,7 +692,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-SQS3$/,
       /^AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,
-      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps|ProfitSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps|ProfitSteps|ReconciliationSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
       // The files bucket: its objects are keyed by lender and date; reads and puts of that bucket only.
       /^AwsSolutions-IAM5\[Action::s3:(GetObject|GetBucket|List|Abort)\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/\*\]$/,
