@@ -62,7 +62,12 @@ export const handler = apiHandler(
         const uploadId = sha256(`${callerOf(req).clientId}#${req.idempotencyKey}`).slice(0, 32);
         return createUpload({ ...deps, newId: () => uploadId }, callerOf(req), req.body as CreateUploadRequest, seal);
       }),
-    'POST /v1/reconciliations': (req) => idempotentWrite(req, deps, (seal) => startReconciliation(deps, callerOf(req), req.body as StartReconciliationRequestBody, seal)),
+    'POST /v1/reconciliations': (req) => {
+      const body = req.body as StartReconciliationRequestBody;
+      // The escrow statement covers every lender's money: the platform's teams reconcile it.
+      if (body.type === 'ESCROW_STATEMENT') platformOnly(req, 'escrow statement reconciliations');
+      return idempotentWrite(req, deps, (seal) => startReconciliation(deps, callerOf(req), body, seal));
+    },
     'GET /v1/reconciliations': async (req) => {
       const { businessDate, lender } = validate(reconciliationsQuery, req.query);
       return { statusCode: 200, body: { businessDate, reconciliations: await reconciliationsOfDate(deps, callerOf(req), businessDate, lender) } };

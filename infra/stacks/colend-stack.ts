@@ -357,10 +357,18 @@ export class ColendStack extends Stack {
       logRetention: props.config.logRetention,
     });
 
+    const reconciliationSteps = addFunction('reconciliation-steps');
+    this.reconciliation = new ColendWorkflow(this, 'ReconciliationStateMachine', {
+      description: 'Reconciliation: the files to reconcile (one started through the API, or every one waiting for a date just settled), each read, matched and reported',
+      definition: reconciliationDefinition(new Construct(this, 'Reconciliation'), { reconciliationSteps, maxConcurrency: props.config.reconciliation.maxConcurrency }),
+      invokedFunctions: [reconciliationSteps],
+      logRetention: props.config.logRetention,
+    });
+
     const settlementSteps = addFunction('settlement-steps');
     this.settlement = new ColendWorkflow(this, 'SettlementStateMachine', {
       description: 'Daily settlement: open the run of the date, gather every shard, instruct, write the files, close',
-      definition: settlementDefinition(new Construct(this, 'Settlement'), { settlementSteps, maxConcurrency: props.config.settlement.maxConcurrency }),
+      definition: settlementDefinition(new Construct(this, 'Settlement'), { settlementSteps, reconciliation: this.reconciliation, maxConcurrency: props.config.settlement.maxConcurrency }),
       invokedFunctions: [settlementSteps],
       logRetention: props.config.logRetention,
     });
@@ -370,14 +378,6 @@ export class ColendStack extends Stack {
       description: "Profit sharing: for a program's period that ended, book every loan's period fees once and store each party's statement",
       definition: profitSharingDefinition(new Construct(this, 'ProfitSharing'), { profitSteps, maxConcurrency: props.config.profitSharing.maxConcurrency }),
       invokedFunctions: [profitSteps],
-      logRetention: props.config.logRetention,
-    });
-
-    const reconciliationSteps = addFunction('reconciliation-steps');
-    this.reconciliation = new ColendWorkflow(this, 'ReconciliationStateMachine', {
-      description: 'Reconciliation: the files to reconcile (one started through the API, or every one waiting for a date just settled), each read, matched and reported',
-      definition: reconciliationDefinition(new Construct(this, 'Reconciliation'), { reconciliationSteps, maxConcurrency: props.config.reconciliation.maxConcurrency }),
-      invokedFunctions: [reconciliationSteps],
       logRetention: props.config.logRetention,
     });
 

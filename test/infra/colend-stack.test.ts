@@ -305,6 +305,7 @@ describe('least privilege', () => {
     const roleOfSchedule = (id: string) =>
       getAttArnOf((byConstructId(resources, 'AWS::Scheduler::Schedule', id)[1].Properties?.['Target'] as { RoleArn: unknown }).RoleArn) ?? '';
     const jointReviewRole = getAttArnOf(stateMachine('JointReviewStateMachine')[1].Properties?.['RoleArn']) ?? '';
+    const settlementRole = getAttArnOf(stateMachine('SettlementStateMachine')[1].Properties?.['RoleArn']) ?? '';
     expect(grantsOf('states:StartExecution')).toEqual({
       [roleOf('ledger-checks')]: [ledgerCheckId],
       [roleOfSchedule('DailyLedgerCheck')]: [ledgerCheckId],
@@ -317,6 +318,7 @@ describe('least privilege', () => {
       [roleOfSchedule('DailyProfitSharing')]: [profitSharingId],
       [roleOf('profit-runs')]: [profitSharingId],
       [roleOf('reconciliations')]: [reconciliationId],
+      [settlementRole]: [reconciliationId],
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
