@@ -54,6 +54,8 @@ export interface StageConfig {
   readonly profitSharing: Omit<LedgerCheckSettings, 'shardCount'>;
   /** The daily regulatory report of the date that closed (the loan shards are the 16 of the loans' index). */
   readonly regulatoryReport: Omit<LedgerCheckSettings, 'shardCount'>;
+  /** Reconciliation: how many files are reconciled side by side in one run of the workflow. */
+  readonly reconciliation: { readonly maxConcurrency: number };
   readonly reviewWorkflows: ReviewWorkflowSettings;
   /** A collection batch: how many loans' groups are booked side by side. */
   readonly repaymentBatch: { readonly maxConcurrency: number };
@@ -151,6 +153,7 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
       timeZone: PLATFORM_ZONE,
       maxConcurrency: 4,
     },
+    reconciliation: { maxConcurrency: 2 },
     reviewWorkflows: {
       jointReviewTimeout: Duration.days(365),
       disbursementTimeout: Duration.days(60),

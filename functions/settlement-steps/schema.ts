@@ -1,3 +1,4 @@
+import { stepError } from '../../shared/contracts/step-failure.ts';
 import { z } from 'zod';
 
 const isoDate = z.iso.date();
@@ -18,6 +19,6 @@ export const settlementStepInput = z.discriminatedUnion('step', [
     entries: z.number().int().min(0),
     files: z.array(z.object({ lenderId: z.string(), name: z.string(), records: z.number().int().min(0), sha256: z.string() })),
   }),
-  z.object({ step: z.literal('FailRun'), businessDate: isoDate, error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).loose() }),
+  z.object({ step: z.literal('FailRun'), businessDate: isoDate, error: stepError }),
 ]);
 export type SettlementStepInput = z.output<typeof settlementStepInput>;

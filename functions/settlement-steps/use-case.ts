@@ -1,3 +1,4 @@
+import { failureOf } from '../../shared/contracts/step-failure.ts';
 import { closeRun, failRun, gatherShard, instruct, openRun, writeFiles, type SettlementDeps } from '../../shared/use-cases/settlement.ts';
 import type { SettlementStepInput } from './schema.ts';
 
@@ -15,19 +16,8 @@ export async function runSettlementStep(deps: SettlementDeps, input: SettlementS
     case 'CloseRun':
       return closeRun(deps, input.businessDate, input);
     case 'FailRun': {
-      const cause = parseCause(input.error.Cause);
-      await failRun(deps, input.businessDate, { code: cause.code ?? input.error.Error ?? 'FAILED', message: cause.message ?? input.error.Cause ?? 'the run failed' });
+      await failRun(deps, input.businessDate, failureOf(input.error));
       return { businessDate: input.businessDate, status: 'FAILED' };
     }
-  }
-}
-
-/** A Lambda error's cause is the JSON of the thrown error: its code and message when it had them. */
-function parseCause(cause: string | undefined): { code?: string; message?: string } {
-  try {
-    const parsed = JSON.parse(cause ?? '') as { errorType?: string; errorMessage?: string; code?: string };
-    return { code: parsed.code ?? parsed.errorType, message: parsed.errorMessage };
-  } catch {
-    return {};
   }
 }

@@ -21,6 +21,8 @@
  *   npm run colend -- regulatory-report --date YYYY-MM-DD [--run [--restart]] [--format csv|xlsx [--out <file>]] [--api <url>] [--token <jwt>]
  *     Prints the regulatory report of a date (docs/regulatory-report.md); --run reports the date (again) first and
  *     waits; --format saves the export. Exit status 1 when a rule is broken or a bank has no figures in force.
+ *   npm run colend -- reconcile <file> --type <type> --date YYYY-MM-DD [--lender <id>] [--bank-format <id>] [--api <url>] [--token <jwt>]
+ *     Uploads a counterpart file, reconciles it (docs/reconciliation.md) and prints the report.
  * Exit status: 0 when all is well, 1 when differences or refused lines were found, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
@@ -29,6 +31,7 @@ import { formatImportReport, importCollections } from './import-collections.ts';
 import { formatProfitReport, lenderProfitReport } from './profit.ts';
 import { formatLoad, formatShow, loadCalendarFile, showCalendar } from './calendar.ts';
 import { formatSettle, settle } from './settle.ts';
+import { formatReconcile, reconcile } from './reconcile.ts';
 import { runSimulation } from './simulate.ts';
 import { formatProfitRun, profitRun } from './profit-run.ts';
 import { formatRegulatoryReport, regulatoryReport, reportIsClean } from './regulatory-report.ts';
@@ -43,6 +46,7 @@ const USAGE = [
   '       colend simulate <scenario.json> [--out <folder>]',
   '       colend profit-run --program <id> --period YYYY-MM|YYYY-Qn [--restart] [--api <url>] [--token <jwt>]',
   '       colend regulatory-report --date YYYY-MM-DD [--run [--restart]] [--format csv|xlsx [--out <file>]] [--api <url>] [--token <jwt>]',
+  '       colend reconcile <file> --type ESCROW_STATEMENT|PARTNER_REPAYMENTS|PARTNER_LOANS --date YYYY-MM-DD [--lender <id>] [--bank-format <id>] [--api <url>] [--token <jwt>]',
 ].join('\n');
 
 const OPTIONS = {
@@ -61,16 +65,20 @@ const OPTIONS = {
   period: { type: 'string' },
   run: { type: 'boolean' },
   format: { type: 'string' },
+  type: { type: 'string' },
+  lender: { type: 'string' },
+  'bank-format': { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** The options each command takes; any other is a usage error. */
-const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run' | 'regulatory-report', readonly (keyof typeof OPTIONS)[]>> = {
+const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run' | 'regulatory-report' | 'reconcile', readonly (keyof typeof OPTIONS)[]>> = {
   simulate: ['out'],
   settle: ['api', 'token', 'date', 'restart'],
   'profit-run': ['api', 'token', 'program', 'period', 'restart'],
   'regulatory-report': ['api', 'token', 'date', 'run', 'restart', 'format', 'out'],
+  reconcile: ['api', 'token', 'type', 'date', 'lender', 'bank-format'],
   'ledger verify': ['endpoint', 'ledger-table', 'state-table'],
   profit: ['endpoint', 'ledger-table', 'state-table', 'month'],
   'import-collections': ['api', 'token'],
@@ -106,6 +114,8 @@ async function main(argv: string[]): Promise<number> {
                 ? 'profit-run'
                 : positionals.join(' ') === 'regulatory-report'
                   ? 'regulatory-report'
+                : positionals[0] === 'reconcile' && positionals.length === 2
+                  ? 'reconcile'
                   : null;
   if (command === null) return usage();
   const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
@@ -118,6 +128,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'simulate') return runSimulation(positionals[1] as string, values.out ?? 'simulation-out');
   if (command === 'profit-run') return shareProfit(values);
   if (command === 'regulatory-report') return reportDate(values);
+  if (command === 'reconcile') return reconcileFile(positionals[1] as string, values);
   return importCollectionFile(positionals[1] as string, values);
 }
 
@@ -185,6 +196,26 @@ async function reportDate(values: Values): Promise<number> {
   });
   for (const line of formatRegulatoryReport(values.date, answer)) console.log(line);
   return reportIsClean(answer) ? 0 : 1;
+}
+
+const RECONCILIATION_TYPES = ['ESCROW_STATEMENT', 'PARTNER_REPAYMENTS', 'PARTNER_LOANS'] as const;
+
+async function reconcileFile(file: string, values: Values): Promise<number> {
+  const type = RECONCILIATION_TYPES.find((t) => t === values.type);
+  if (type === undefined) return usage(`--type is required: one of ${RECONCILIATION_TYPES.join(', ')}`);
+  if (values.date === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) return usage('--date YYYY-MM-DD is required');
+  const api = apiOptions(values);
+  if (typeof api === 'string') return usage(api);
+  const answer = await reconcile({
+    ...api,
+    file,
+    type,
+    businessDate: values.date,
+    ...(values.lender === undefined ? {} : { lenderId: values.lender }),
+    ...(values['bank-format'] === undefined ? {} : { bankFormat: values['bank-format'] }),
+  });
+  for (const line of formatReconcile(answer)) console.log(line);
+  return answer.view?.status === 'REPORTED' ? 0 : 1;
 }
 
 /** Where the tables are: an endpoint (local credentials then) and their names, if given. */

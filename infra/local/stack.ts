@@ -1,3 +1,4 @@
+import { LOCAL_UPLOAD_PATH, localUploads } from './uploads.ts';
 import { startDynamoDbMeter, type DynamoDbCounts } from './dynamodb-meter.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -241,7 +242,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // 7. The HTTP API, answering 503 on /health until ready.
     let baseUrl = '';
-    const localHandlers = [testHooks(scheduler, functions, stepFunctions, events)];
+    const localHandlers = [testHooks(scheduler, functions, stepFunctions, events), localUploads(filesDir)];
     const routes = routesFromTemplate(resolver, functions);
     const http: HttpApiServer = await startHttpApi(
       { routes, functions, log, localHandlers, isReady: () => ready, baseUrl: () => baseUrl },
@@ -249,6 +250,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     cleanups.push(() => http.close());
     baseUrl = `http://127.0.0.1:${http.port}`;
+    // Upload URLs name the server's own address, known only now that it listens.
+    cleanups.push(applyEnvironment({ LOCAL_UPLOAD_URL: `${baseUrl}${LOCAL_UPLOAD_PATH}` }));
 
     // 8. Seed data through the API, as a client would.
     if (options.seed) await options.seed({ baseUrl, mintToken });

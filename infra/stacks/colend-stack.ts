@@ -19,6 +19,7 @@ import { disbursementDefinition } from '../../workflows/disbursement/definition.
 import { repaymentBatchDefinition } from '../../workflows/repayment-batch/definition.ts';
 import { riskUpdateDefinition } from '../../workflows/risk-update/definition.ts';
 import { settlementDefinition } from '../../workflows/settlement/definition.ts';
+import { reconciliationDefinition } from '../../workflows/reconciliation/definition.ts';
 import { profitSharingDefinition } from '../../workflows/profit-sharing/definition.ts';
 import { regulatoryReportDefinition } from '../../workflows/regulatory-report/definition.ts';
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -44,6 +45,7 @@ export const ENV = {
   settlementStateMachineArn: 'SETTLEMENT_STATE_MACHINE_ARN',
   profitSharingStateMachineArn: 'PROFIT_SHARING_STATE_MACHINE_ARN',
   regulatoryReportStateMachineArn: 'REGULATORY_REPORT_STATE_MACHINE_ARN',
+  reconciliationStateMachineArn: 'RECONCILIATION_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
   filesBucket: 'FILES_BUCKET',
 } as const;
@@ -62,12 +64,13 @@ export type WorkflowFunctionName =
   | 'risk-steps'
   | 'settlement-steps'
   | 'profit-steps'
-  | 'regulatory-report-steps';
+  | 'regulatory-report-steps'
+  | 'reconciliation-steps';
 
 export type FunctionName = ApiFunctionName | WorkflowFunctionName;
 
 /** The workflows an API function may start; it gets the ARN in its environment. */
-type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate' | 'settlement' | 'profitSharing' | 'regulatoryReport';
+type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate' | 'settlement' | 'profitSharing' | 'regulatoryReport' | 'reconciliation';
 
 interface FunctionSpec {
   /** Construct id; never renamed once deployed. */
@@ -108,6 +111,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   },
   openapi: { id: 'OpenApiFunction', description: 'The OpenAPI document of the API' },
   calendars: { id: 'CalendarsFunction', description: 'Business calendars API: the years each calendar covers, loading a newly published year', stateTable: 'readWrite' },
+  'bank-formats': { id: 'BankFormatsFunction', description: "Bank statement mappings API: each bank's mapping by version, loading a new one", stateTable: 'readWrite' },
   'risk-updates': {
     id: 'RiskUpdatesFunction',
     description: 'Starts risk updates and reads their reports',
@@ -209,6 +213,22 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     ledgerTable: 'readWrite',
     timeout: Duration.minutes(15),
   },
+  reconciliations: {
+    id: 'ReconciliationsFunction',
+    description: 'Reconciliation API: upload a counterpart file, reconcile it, read reports and breaks, export them, set tolerances',
+    stateTable: 'readWrite',
+    starts: 'reconciliation',
+    // It signs the upload URLs: a presigned PUT carries its permission to write the bucket.
+    files: 'readWrite',
+  },
+  'reconciliation-steps': {
+    id: 'ReconciliationStepsFunction',
+    description: 'Reconciliation steps: plan the files of a run, reconcile one (read, spool, match, breaks, report), record a failure',
+    stateTable: 'readWrite',
+    ledgerTable: 'read',
+    files: 'readWrite',
+    timeout: Duration.minutes(15),
+  },
   'disbursement-book': {
     id: 'DisbursementBookFunction',
     description: 'Books a disbursed loan from its funding plan',
@@ -250,6 +270,7 @@ export class ColendStack extends Stack {
   readonly settlement: ColendWorkflow;
   readonly profitSharing: ColendWorkflow;
   readonly regulatoryReport: ColendWorkflow;
+  readonly reconciliation: ColendWorkflow;
   /** Settlement files: versioned, each object locked against deletion once written. */
   readonly filesBucket: Bucket;
   readonly jointReview: ColendWorkflow;
@@ -354,10 +375,18 @@ export class ColendStack extends Stack {
       logRetention: props.config.logRetention,
     });
 
+    const reconciliationSteps = addFunction('reconciliation-steps');
+    this.reconciliation = new ColendWorkflow(this, 'ReconciliationStateMachine', {
+      description: 'Reconciliation: the files to reconcile (one started through the API, or every one waiting for a date just settled), each read, matched and reported',
+      definition: reconciliationDefinition(new Construct(this, 'Reconciliation'), { reconciliationSteps, maxConcurrency: props.config.reconciliation.maxConcurrency }),
+      invokedFunctions: [reconciliationSteps],
+      logRetention: props.config.logRetention,
+    });
+
     const settlementSteps = addFunction('settlement-steps');
     this.settlement = new ColendWorkflow(this, 'SettlementStateMachine', {
       description: 'Daily settlement: open the run of the date, gather every shard, instruct, write the files, close',
-      definition: settlementDefinition(new Construct(this, 'Settlement'), { settlementSteps, maxConcurrency: props.config.settlement.maxConcurrency }),
+      definition: settlementDefinition(new Construct(this, 'Settlement'), { settlementSteps, reconciliation: this.reconciliation, maxConcurrency: props.config.settlement.maxConcurrency }),
       invokedFunctions: [settlementSteps],
       logRetention: props.config.logRetention,
     });
@@ -386,6 +415,7 @@ export class ColendStack extends Stack {
       settlement: { workflow: this.settlement, variable: ENV.settlementStateMachineArn },
       profitSharing: { workflow: this.profitSharing, variable: ENV.profitSharingStateMachineArn },
       regulatoryReport: { workflow: this.regulatoryReport, variable: ENV.regulatoryReportStateMachineArn },
+      reconciliation: { workflow: this.reconciliation, variable: ENV.reconciliationStateMachineArn },
     };
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       if (functions.has(name)) continue;
@@ -424,6 +454,7 @@ export class ColendStack extends Stack {
     new CfnOutput(this, 'SettlementStateMachineArn', { value: this.settlement.stateMachineArn });
     new CfnOutput(this, 'ProfitSharingStateMachineArn', { value: this.profitSharing.stateMachineArn });
     new CfnOutput(this, 'RegulatoryReportStateMachineArn', { value: this.regulatoryReport.stateMachineArn });
+    new CfnOutput(this, 'ReconciliationStateMachineArn', { value: this.reconciliation.stateMachineArn });
     new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
   }

@@ -171,6 +171,11 @@ export interface PayoutInstruction {
   readonly componentsMinor: Readonly<Partial<Record<SettlementComponent, bigint>>>;
 }
 
+/** The day an instruction's execution is dated: the date of the bank's execution time as it was recorded. */
+export function executedOn(executed: { readonly executedAt: string }): string {
+  return executed.executedAt.slice(0, 10);
+}
+
 export interface ProgramSettlementTerms {
   readonly netting: boolean;
   /** The date the program's instructions are paid: T + N business days of its calendar. */

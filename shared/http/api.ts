@@ -31,6 +31,8 @@ export interface ApiResponse {
   /** An object (serialized with amounts as strings), an already serialized string, or the bytes of a file (sent base64-encoded). */
   readonly body: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A binary body (an XLSX export), sent base64-encoded as API Gateway's payload format 2.0 says. */
+  readonly isBase64Encoded?: boolean;
 }
 
 export type RouteHandler = (request: ApiRequest) => Promise<ApiResponse>;
@@ -70,7 +72,8 @@ export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, logg
     .handler(async (_event, context) => {
       if (!context.routed) throw new Error('the request layer did not run');
       const response = await context.routed.handle(context.routed.request);
-      return respond(response.statusCode, response.body, response.headers);
+      const result = respond(response.statusCode, response.body, response.headers);
+      return response.isBase64Encoded === true ? { ...result, isBase64Encoded: true } : result;
     });
 }
 

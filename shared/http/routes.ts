@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { PrincipalRole } from '../domain/access.ts';
+import { bankFormatRequest } from '../contracts/bank-formats.ts';
 import {
   applicationsQuery,
   bookLoanRequest,
@@ -25,6 +26,7 @@ import {
   startRegulatoryReportRequest,
   regulatoryReportQuery,
 } from '../contracts/schemas.ts';
+import { breaksExportQuery, breaksQuery, createUploadRequest, exportQuery, reconciliationSettingsRequest, reconciliationsQuery, startReconciliationRequest } from '../contracts/reconciliation-schemas.ts';
 
 /**
  * Every route of the API, the function behind it, who may call it and what it takes. The CDK
@@ -33,7 +35,22 @@ import {
  * read this one list.
  */
 /** The function folders behind the HTTP API (docs/architecture.md, Functions and routes). */
-export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates' | 'calendars' | 'settlements' | 'profit-runs' | 'regulatory-reports';
+export type ApiFunctionName =
+  | 'lenders'
+  | 'programs'
+  | 'loans'
+  | 'positions'
+  | 'applications'
+  | 'ledger-checks'
+  | 'openapi'
+  | 'repayments'
+  | 'risk-updates'
+  | 'calendars'
+  | 'settlements'
+  | 'profit-runs'
+  | 'regulatory-reports'
+  | 'reconciliations'
+  | 'bank-formats';
 
 export interface RouteSpec {
   readonly routeKey: string;
@@ -91,11 +108,23 @@ export const ROUTES = [
   { routeKey: 'GET /v1/lenders/{lenderId}/profit-statements/{period}', function: 'profit-runs', operationId: 'getProfitStatements', summary: "A party's stored profit statements of a period, one per program; a partner reads only its own", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'PUT /v1/calendars/{calendar}/years/{year}', function: 'calendars', operationId: 'loadCalendarYear', summary: "Load a newly published year of a calendar (its holidays and worked weekend days) as the year's next version; the platform's lead operations and finance only", roles: ['LEAD', 'FINANCE'], requestSchema: loadCalendarYearRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'GET /v1/calendars/{calendar}', function: 'calendars', operationId: 'getCalendar', summary: 'The years a calendar covers and where each comes from (the package, or a loaded version: by whom, when); ?year=YYYY adds that year\'s business days', roles: ALL, querySchema: calendarQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'PUT /v1/bank-formats/{bankId}', function: 'bank-formats', operationId: 'loadBankFormat', summary: "Load a bank's statement mapping (its columns, encoding, amounts, dates, memo patterns) as the bank's next version; the platform's lead operations and finance only", roles: ['LEAD', 'FINANCE'], requestSchema: bankFormatRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'GET /v1/bank-formats', function: 'bank-formats', operationId: 'listBankFormats', summary: "The latest mapping of every bank, the built-in generic one included", roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/bank-formats/{bankId}', function: 'bank-formats', operationId: 'getBankFormat', summary: "A bank's statement mapping, latest or ?version=N, with who loaded it and when", roles: ['LEAD', 'FINANCE'], querySchema: versionQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/risk-updates/{businessDate}', function: 'risk-updates', operationId: 'getRiskUpdate', summary: 'The risk update report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
   { routeKey: 'PUT /v1/lenders/{lenderId}/regulatory-figures/{effectiveDate}', function: 'lenders', operationId: 'setRegulatoryFigures', summary: "Set a bank's net tier-1 capital and total loans in force from a date, with their source, as the date's next version (allocation and the regulatory report use the figures in force)", roles: ['LEAD'], requestSchema: regulatoryFiguresRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'GET /v1/lenders/{lenderId}/regulatory-figures', function: 'lenders', operationId: 'listRegulatoryFigures', summary: "A bank's regulatory figures, every version, and those in force today; a partner sees only its own", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/regulatory-reports', function: 'regulatory-reports', operationId: 'startRegulatoryReport', summary: 'Report a business date (again): each bank\'s joint loans against 25% of net tier-1 capital and 50% of total loans, with the headroom; the schedule does it every day', roles: ['LEAD', 'FINANCE'], requestSchema: startRegulatoryReportRequest, idempotent: true, successStatus: 202 },
   { routeKey: 'GET /v1/regulatory-reports/{businessDate}', function: 'regulatory-reports', operationId: 'getRegulatoryReport', summary: 'The regulatory report of a business date and the state of its run; ?format=csv or xlsx for the file', roles: ['LEAD', 'FINANCE'], querySchema: regulatoryReportQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/reconciliation-uploads', function: 'reconciliations', operationId: 'createReconciliationUpload', summary: 'Where to PUT a counterpart file (an escrow statement, a partner\'s records) before reconciling it: a URL valid for 15 minutes', roles: ALL, requestSchema: createUploadRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'POST /v1/reconciliations', function: 'reconciliations', operationId: 'startReconciliation', summary: 'Reconcile an uploaded file of a date against what Colend settled; the same file again is the same reconciliation; a partner reconciles only its own records', roles: ALL, requestSchema: startReconciliationRequest, idempotent: true, successStatus: 202 },
+  { routeKey: 'GET /v1/reconciliations', function: 'reconciliations', operationId: 'listReconciliations', summary: "A date's reconciliations; a partner sees its own", roles: ALL, querySchema: reconciliationsQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/reconciliations/{reconciliationId}', function: 'reconciliations', operationId: 'getReconciliation', summary: 'A reconciliation: status, matched count and amount, breaks by kind and age, net difference, the escrow balance check, or the errors of a refused file', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/reconciliations/{reconciliationId}/export', function: 'reconciliations', operationId: 'exportReconciliation', summary: "A reconciliation's report and breaks as CSV or XLSX (?format=csv|xlsx), columns in Chinese and English", roles: ALL, querySchema: exportQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/breaks', function: 'reconciliations', operationId: 'listBreaks', summary: 'Breaks by lender, state and kind, a page at a time (?cursor= from the previous page); a partner sees its own', roles: ALL, querySchema: breaksQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/breaks/export', function: 'reconciliations', operationId: 'exportBreaks', summary: 'The breaks a listing would give, as CSV or XLSX', roles: ALL, querySchema: breaksExportQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'PUT /v1/reconciliation-settings/{counterparty}', function: 'reconciliations', operationId: 'putReconciliationSettings', summary: "A counterparty's reconciliation tolerances (amount, days) and when its breaks escalate, as a new version", roles: ['LEAD', 'FINANCE'], requestSchema: reconciliationSettingsRequest, idempotent: true, successStatus: 201 },
+  { routeKey: 'GET /v1/reconciliation-settings/{counterparty}', function: 'reconciliations', operationId: 'getReconciliationSettings', summary: "A counterparty's reconciliation settings in force (the defaults when none were set)", roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteKey = (typeof ROUTES)[number]['routeKey'];

@@ -10,9 +10,12 @@ import type { LenderSchedule, Schedule } from '../domain/schedule.ts';
 import type { BookedItem, BookedLoanEvent, EffectKey, LoanRisk, RepaymentLedger } from '../domain/repayment-booking.ts';
 import type { PayoutInstruction, SettlementItem } from '../domain/settlement.ts';
 import type { LoadedCalendarYear } from '../domain/calendar.ts';
+import type { BankFormatVersion } from '../domain/counterpart-records.ts';
 import type { ProfitReport } from '../domain/profit.ts';
 import type { RegulatoryFigures } from '../domain/regulatory-figures.ts';
 import type { JointLoanMeasures, RegulatoryReport } from '../domain/regulatory-report.ts';
+import type { MatchRecord } from '../domain/reconciliation.ts';
+import type { BreakState, ReconciliationBreak, ReconciliationType } from '../domain/reconciliation-break.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
 export interface IdempotencyRecord {
@@ -87,6 +90,8 @@ export interface LedgerStore {
   entriesOfDate(businessDate: string): Promise<JournalEntry[]>;
   /** The entries booked in a settlement day on one shard of the loans, in index order. */
   entriesOfDayShard(day: string, shard: number): Promise<JournalEntry[]>;
+  /** The same, a page at a time (by loan id, then entry id), each read when the one before is done with. */
+  entryPagesOfDayShard(day: string, shard: number): AsyncIterable<JournalEntry[]>;
 }
 
 /** A repayment id taken: its loan, where it sits on the loan's book, and what the API first answered. */
@@ -350,6 +355,10 @@ export interface SettlementStore {
   instructions(businessDate: string): Promise<StoredInstruction[]>;
   /** Records the execution once; fails with WriteConflict when another execution was recorded. */
   recordExecution(businessDate: string, instructionId: string, executed: NonNullable<StoredInstruction['executed']>): Promise<StoredInstruction>;
+  /** Every instruction not executed yet, of any date (R6). */
+  openInstructions(): Promise<StoredInstruction[]>;
+  /** The instructions whose execution is dated that day (R6). */
+  instructionsExecutedOn(day: string): Promise<StoredInstruction[]>;
 }
 
 /** Where files live: a folder locally, a bucket in AWS. Paths use `/`. */
@@ -358,6 +367,13 @@ export interface FileStore {
   get(path: string): Promise<Uint8Array | null>;
   /** Paths under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * Writes a file from its bytes as they come, holding a bounded part of them at a time; the
+   * file appears whole when the stream ends, or not at all when it fails.
+   */
+  putStream(path: string, body: AsyncIterable<Uint8Array>): Promise<void>;
+  /** A file's bytes as they are read, or null when there is no such file. */
+  getStream(path: string): Promise<AsyncIterable<Uint8Array> | null>;
 }
 
 /** The operator-loaded years of the business calendars (docs/calendar.md). */
@@ -486,4 +502,160 @@ export interface RegulatoryReportStore {
   putRun(run: RegulatoryReportRun, expectedAttempt: number): Promise<void>;
   putShard(shard: RegulatoryReportShard): Promise<void>;
   shards(businessDate: string): Promise<RegulatoryReportShard[]>;
+}
+
+/** A page of a listing, and where the next one starts (null on the last page). */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly cursor: string | null;
+}
+
+export interface BreakQuery {
+  /** Absent: open and investigating first, then resolved and accepted. */
+  readonly state?: BreakState;
+  readonly lenderId?: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/** The breaks of reconciliation (docs/reconciliation.md, R2). */
+export interface BreakStore {
+  get(breakId: string): Promise<ReconciliationBreak | null>;
+  /** The breaks of these ids that exist, in the order asked. */
+  getMany(breakIds: readonly string[]): Promise<ReconciliationBreak[]>;
+  /**
+   * Breaks a reconciliation found: a new one is written as given (OPEN, version 1); one already
+   * there keeps its state, owner, history, opening and escalation, and takes the new figures,
+   * lines and reconciliation.
+   */
+  upsertFound(breaks: readonly ReconciliationBreak[]): Promise<ReconciliationBreak[]>;
+  /** Writes a changed break on the version it was read at (`WriteConflict` VERSION otherwise). */
+  put(changed: ReconciliationBreak, expectedVersion: number): Promise<void>;
+  list(query: BreakQuery): Promise<Page<ReconciliationBreak>>;
+}
+
+/** A counterpart file uploaded for reconciliation (R3). */
+export interface ReconciliationUpload {
+  readonly uploadId: string;
+  readonly fileName: string;
+  /** Where its bytes are in the file store. */
+  readonly path: string;
+  readonly createdBy: string;
+  /** The lender of the client that asked for it (a partner's upload is its own). */
+  readonly lenderId: string | null;
+  readonly createdAt: string;
+}
+
+export type ReconciliationStatus = 'RECEIVED' | 'WAITING' | 'REPORTED' | 'REJECTED' | 'FAILED';
+
+export interface FileErrorView {
+  readonly line: number;
+  readonly field: string;
+  readonly rule: string;
+  readonly message: string;
+}
+
+/** What the escrow balance check (b) found for one currency. */
+export interface EscrowBalanceCheck {
+  readonly currency: string;
+  /** The statement's closing balance. */
+  readonly statementMinor: bigint;
+  /** What the collection account should hold: instructions still to pay, and payments booked after the cut-off. */
+  readonly expectedMinor: bigint;
+  readonly differenceMinor: bigint;
+  /** Per party: what the account still owes it (positive) or it owes the account (negative). */
+  readonly owedMinor: Readonly<Record<string, bigint>>;
+  readonly inTransitMinor: bigint;
+}
+
+/** A reconciliation of one counterpart file (R1, docs/reconciliation.md). */
+export interface Reconciliation {
+  readonly reconciliationId: string;
+  readonly type: ReconciliationType;
+  readonly businessDate: string;
+  /** The partner's lender id, or the bank format of an escrow statement. */
+  readonly counterparty: string;
+  /** The lender whose records these are (partner files); null for the escrow statement. */
+  readonly lenderId: string | null;
+  readonly bankFormat: string | null;
+  readonly uploadId: string;
+  readonly fileName: string;
+  readonly fileSha256: string;
+  readonly status: ReconciliationStatus;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** The settlement attempt of the date it was matched against (a re-settled date is matched again). */
+  readonly settlementAttempt: number | null;
+  readonly counts: {
+    readonly ours: number;
+    readonly theirs: number;
+    readonly matched: number;
+    readonly matchedOnAmount: number;
+    readonly breaks: number;
+  } | null;
+  readonly matchedMinor: Readonly<Record<string, bigint>>;
+  readonly breaksByKind: Readonly<Record<string, number>>;
+  /** Breaks by age band as of the report (docs/reconciliation.md). */
+  readonly breaksByAge: Readonly<Record<string, number>>;
+  readonly netDifferenceMinor: Readonly<Record<string, bigint>>;
+  readonly balance: readonly EscrowBalanceCheck[];
+  readonly errors: readonly FileErrorView[];
+  readonly failure: { readonly code: string; readonly message: string } | null;
+  /** Starts of the workflow for it: a failed reconciliation is started again as the next run. */
+  readonly runs: number;
+  readonly version: number;
+}
+
+/** Counterparty settings of reconciliation (R4): tolerances and when a break escalates. */
+export interface ReconciliationSettings {
+  readonly counterparty: string;
+  readonly amountToleranceMinor: bigint;
+  readonly dateToleranceDays: number;
+  readonly escalateAfterDays: number;
+  readonly version: number;
+  readonly setBy: string;
+  readonly setAt: string;
+}
+
+export interface ReconciliationStore {
+  putUpload(upload: ReconciliationUpload): Promise<void>;
+  getUpload(uploadId: string): Promise<ReconciliationUpload | null>;
+  get(reconciliationId: string): Promise<Reconciliation | null>;
+  /** Creates (`expectedVersion` 0) or replaces on the version read; `WriteConflict` otherwise. */
+  put(reconciliation: Reconciliation, expectedVersion: number): Promise<void>;
+  /** A date's reconciliations, oldest first within each type and counterparty. */
+  ofDate(businessDate: string): Promise<Reconciliation[]>;
+  /** The latest settings of a counterparty; null when none were set. */
+  settings(counterparty: string): Promise<ReconciliationSettings | null>;
+  /** A new version (`WriteConflict` when that version exists). */
+  putSettings(settings: ReconciliationSettings): Promise<void>;
+}
+
+export type SpoolSide = 'OURS' | 'THEIRS';
+
+/** Where both sides of a reconciliation wait, by partition of their group, to be matched one partition at a time. */
+export interface MatchSpool {
+  readonly partitions: number;
+  add(side: SpoolSide, record: MatchRecord): Promise<void>;
+  count(side: SpoolSide): number;
+  /** Every record added is readable after this. */
+  seal(): Promise<void>;
+  read(side: SpoolSide, partition: number): Promise<MatchRecord[]>;
+  close(): Promise<void>;
+}
+
+/** Where a client puts the bytes of an upload: a presigned URL in AWS, the local server's path locally. */
+export interface UploadUrls {
+  putUrl(path: string, expiresSeconds: number): Promise<string>;
+}
+
+/** The versions of each bank's statement mapping (docs/files.md, The bank's mapping); the built-in mapping is not stored. */
+export interface BankFormatStore {
+  /** Every stored version of a bank's mapping, in no particular order. */
+  versions(bankId: string): Promise<BankFormatVersion[]>;
+  /** Every stored version of every bank's mapping (banks are few, and so are their versions). */
+  all(): Promise<BankFormatVersion[]>;
+  /** Writes a new version, with the write's idempotency record; a version that exists is refused (WriteConflict ALREADY_EXISTS) and nothing changes. */
+  put(format: BankFormatVersion, idempotency: IdempotencyRecord): Promise<void>;
 }

@@ -7,7 +7,8 @@ import {
   type CalendarYearSource,
   type LoadedCalendarYear,
 } from '../domain/calendar.ts';
-import { OPTIMISTIC_ATTEMPTS, WriteConflict, type CalendarStore, type Seal } from '../ports/stores.ts';
+import type { CalendarStore, Seal } from '../ports/stores.ts';
+import { writeNextVersion } from './versions.ts';
 
 /**
  * Business calendars (docs/calendar.md): the calendar settlement counts business days with, and
@@ -41,17 +42,14 @@ export interface LoadCalendarYearInput {
  */
 export async function loadCalendarYear(deps: CalendarDeps, input: LoadCalendarYearInput, loadedBy: string, seal: Seal, now: string): Promise<LoadedCalendarYear> {
   const table = validateCalendarYear(input);
-  for (let attempt = 1; ; attempt++) {
-    const versions = (await deps.calendars.loadedYears(input.calendar)).filter((y) => y.year === input.year);
-    const version = versions.reduce((latest, y) => Math.max(latest, y.version), 0) + 1;
-    const loaded: LoadedCalendarYear = { calendar: input.calendar, year: input.year, version, ...table, loadedBy, loadedAt: now, source: input.source.trim() };
-    try {
+  return writeNextVersion(
+    async () => (await deps.calendars.loadedYears(input.calendar)).filter((y) => y.year === input.year).reduce((latest, y) => Math.max(latest, y.version), 0),
+    async (version) => {
+      const loaded: LoadedCalendarYear = { calendar: input.calendar, year: input.year, version, ...table, loadedBy, loadedAt: now, source: input.source.trim() };
       await deps.calendars.putYear(loaded, seal(201, loaded));
       return loaded;
-    } catch (error) {
-      if (!(error instanceof WriteConflict && error.reason === 'ALREADY_EXISTS') || attempt >= OPTIMISTIC_ATTEMPTS) throw error;
-    }
-  }
+    },
+  );
 }
 
 export interface CalendarYearView {

@@ -47,12 +47,15 @@ const FUNCTION_IDS = {
   'risk-steps': 'RiskStepsFunction',
   'risk-updates': 'RiskUpdatesFunction',
   calendars: 'CalendarsFunction',
+  'bank-formats': 'BankFormatsFunction',
   settlements: 'SettlementsFunction',
   'settlement-steps': 'SettlementStepsFunction',
   'profit-runs': 'ProfitRunsFunction',
   'profit-steps': 'ProfitStepsFunction',
   'regulatory-reports': 'RegulatoryReportsFunction',
   'regulatory-report-steps': 'RegulatoryReportStepsFunction',
+  reconciliations: 'ReconciliationsFunction',
+  'reconciliation-steps': 'ReconciliationStepsFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
 
@@ -83,7 +86,8 @@ type WorkflowId =
   | 'RiskUpdateStateMachine'
   | 'SettlementStateMachine'
   | 'ProfitSharingStateMachine'
-  | 'RegulatoryReportStateMachine';
+  | 'RegulatoryReportStateMachine'
+  | 'ReconciliationStateMachine';
 
 function stateMachine(constructId: WorkflowId): [string, CfnResource] {
   return byConstructId(resources, 'AWS::StepFunctions::StateMachine', constructId);
@@ -217,6 +221,8 @@ describe('functions', () => {
       'settlement-steps': { FILES_BUCKET: filesBucket() },
       'profit-runs': { PROFIT_SHARING_STATE_MACHINE_ARN: stateMachine('ProfitSharingStateMachine')[0] },
       'regulatory-reports': { REGULATORY_REPORT_STATE_MACHINE_ARN: stateMachine('RegulatoryReportStateMachine')[0] },
+      reconciliations: { RECONCILIATION_STATE_MACHINE_ARN: stateMachine('ReconciliationStateMachine')[0], FILES_BUCKET: filesBucket() },
+      'reconciliation-steps': { FILES_BUCKET: filesBucket() },
     };
     for (const folder of Object.keys(FUNCTION_IDS) as FunctionFolder[]) {
       const variables = (fn(folder)[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
@@ -281,6 +287,7 @@ describe('least privilege', () => {
     'risk-steps': { ledger: 'readWrite', state: 'readWrite' },
     'risk-updates': { ledger: 'none', state: 'readWrite' },
     calendars: { ledger: 'none', state: 'readWrite' },
+    'bank-formats': { ledger: 'none', state: 'readWrite' },
     settlements: { ledger: 'none', state: 'readWrite' },
     'settlement-steps': { ledger: 'read', state: 'readWrite' },
     'profit-runs': { ledger: 'none', state: 'readWrite' },
@@ -289,6 +296,9 @@ describe('least privilege', () => {
     'regulatory-reports': { ledger: 'none', state: 'readWrite' },
     // The loans' heads and the date index, read; the run and its shards, written.
     'regulatory-report-steps': { ledger: 'read', state: 'readWrite' },
+    reconciliations: { ledger: 'none', state: 'readWrite' },
+    // The escrow statement is matched against the date index's payments.
+    'reconciliation-steps': { ledger: 'read', state: 'readWrite' },
   };
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
@@ -307,9 +317,11 @@ describe('least privilege', () => {
     const [settlementId] = stateMachine('SettlementStateMachine');
     const [profitSharingId] = stateMachine('ProfitSharingStateMachine');
     const [regulatoryReportId] = stateMachine('RegulatoryReportStateMachine');
+    const [reconciliationId] = stateMachine('ReconciliationStateMachine');
     const roleOfSchedule = (id: string) =>
       getAttArnOf((byConstructId(resources, 'AWS::Scheduler::Schedule', id)[1].Properties?.['Target'] as { RoleArn: unknown }).RoleArn) ?? '';
     const jointReviewRole = getAttArnOf(stateMachine('JointReviewStateMachine')[1].Properties?.['RoleArn']) ?? '';
+    const settlementRole = getAttArnOf(stateMachine('SettlementStateMachine')[1].Properties?.['RoleArn']) ?? '';
     expect(grantsOf('states:StartExecution')).toEqual({
       [roleOf('ledger-checks')]: [ledgerCheckId],
       [roleOfSchedule('DailyLedgerCheck')]: [ledgerCheckId],
@@ -323,6 +335,8 @@ describe('least privilege', () => {
       [roleOf('profit-runs')]: [profitSharingId],
       [roleOfSchedule('DailyRegulatoryReport')]: [regulatoryReportId],
       [roleOf('regulatory-reports')]: [regulatoryReportId],
+      [roleOf('reconciliations')]: [reconciliationId],
+      [settlementRole]: [reconciliationId],
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -391,6 +405,18 @@ describe('HTTP API', () => {
     // Loading a year: lead and finance (the platform's: a partner's finance team is refused by the function).
     ['PUT /v1/calendars/{calendar}/years/{year}', 'calendars', ['colend/lead', 'colend/finance']],
     ['GET /v1/calendars/{calendar}', 'calendars', ANY],
+    ['PUT /v1/bank-formats/{bankId}', 'bank-formats', ['colend/lead', 'colend/finance']],
+    ['GET /v1/bank-formats', 'bank-formats', ['colend/lead', 'colend/finance']],
+    ['GET /v1/bank-formats/{bankId}', 'bank-formats', ['colend/lead', 'colend/finance']],
+    ['POST /v1/reconciliation-uploads', 'reconciliations', ANY],
+    ['POST /v1/reconciliations', 'reconciliations', ANY],
+    ['GET /v1/reconciliations', 'reconciliations', ANY],
+    ['GET /v1/reconciliations/{reconciliationId}', 'reconciliations', ANY],
+    ['GET /v1/reconciliations/{reconciliationId}/export', 'reconciliations', ANY],
+    ['GET /v1/breaks', 'reconciliations', ANY],
+    ['GET /v1/breaks/export', 'reconciliations', ANY],
+    ['PUT /v1/reconciliation-settings/{counterparty}', 'reconciliations', ['colend/lead', 'colend/finance']],
+    ['GET /v1/reconciliation-settings/{counterparty}', 'reconciliations', ['colend/lead', 'colend/finance']],
     ['POST /v1/settlement-runs', 'settlements', ['colend/lead', 'colend/finance']],
     ['GET /v1/settlement-runs/{businessDate}', 'settlements', ['colend/lead', 'colend/finance']],
     ['POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed', 'settlements', ['colend/lead', 'colend/finance']],
@@ -711,7 +737,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-SQS3$/,
       /^AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,
-      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps|ProfitSteps|RegulatoryReportSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps|ProfitSteps|RegulatoryReportSteps|ReconciliationSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
       // The files bucket: its objects are keyed by lender and date; reads and puts of that bucket only.
       /^AwsSolutions-IAM5\[Action::s3:(GetObject|GetBucket|List|Abort)\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/\*\]$/,

@@ -80,6 +80,45 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     expect: { none: 401, lead: 201, partner: 403, otherPartner: 403, finance: 201, lenderFinance: 403 },
   },
   'GET /v1/calendars/{calendar}': { path: () => '/v1/calendars/CN', expect: anyReader },
+  // A bank no other test reads: each accepted call stores its next version.
+  'PUT /v1/bank-formats/{bankId}': {
+    path: () => '/v1/bank-formats/MATRIX-BANK',
+    body: (w, n) => ({ name: `access matrix ${w.suffix} ${n}`, format: { kind: 'CSV' }, columns: { bankReference: '流水号', valueDate: '日期' }, amount: { kind: 'SIGNED', column: '金额' }, currency: { fixed: 'CNY' } }),
+    expect: { none: 401, lead: 201, partner: 403, otherPartner: 403, finance: 201, lenderFinance: 403 },
+  },
+  'GET /v1/bank-formats': { path: () => '/v1/bank-formats', expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 200 } },
+  'GET /v1/bank-formats/{bankId}': { path: () => '/v1/bank-formats/GENERIC-CN', expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 200 } },
+  'POST /v1/reconciliation-uploads': {
+    path: () => '/v1/reconciliation-uploads',
+    body: (w, n) => ({ fileName: `matrix-${w.suffix}-${n}.txt` }),
+    expect: { none: 401, lead: 201, partner: 201, otherPartner: 201, finance: 201, lenderFinance: 201 },
+  },
+  // An upload never made: every caller let in is told it is not found.
+  'POST /v1/reconciliations': {
+    path: () => '/v1/reconciliations',
+    body: () => ({ uploadId: 'UP-matrix-none', type: 'PARTNER_REPAYMENTS', businessDate: '2026-11-02', lenderId: 'NOBODY' }),
+    expect: { none: 401, lead: 404, partner: 404, otherPartner: 404, finance: 404, lenderFinance: 404 },
+  },
+  'GET /v1/reconciliations': { path: () => '/v1/reconciliations?businessDate=2026-11-02', expect: anyReader },
+  'GET /v1/reconciliations/{reconciliationId}': {
+    path: () => '/v1/reconciliations/RC-20261102-PARTNER_REPAYMENTS-NOBODY-000000000000',
+    expect: { none: 401, lead: 404, partner: 404, otherPartner: 404, finance: 404, lenderFinance: 404 },
+  },
+  'GET /v1/reconciliations/{reconciliationId}/export': {
+    path: () => '/v1/reconciliations/RC-20261102-PARTNER_REPAYMENTS-NOBODY-000000000000/export?format=xlsx',
+    expect: { none: 401, lead: 404, partner: 404, otherPartner: 404, finance: 404, lenderFinance: 404 },
+  },
+  'GET /v1/breaks': { path: (w) => `/v1/breaks?lender=${w.bankA}&state=OPEN`, expect: anyReader },
+  'GET /v1/breaks/export': { path: () => '/v1/breaks/export?format=csv', expect: anyReader },
+  'PUT /v1/reconciliation-settings/{counterparty}': {
+    path: (w) => `/v1/reconciliation-settings/${w.bankA}`,
+    body: () => ({ amountToleranceMinor: '0', dateToleranceDays: 0, escalateAfterDays: 3 }),
+    expect: { none: 401, lead: 201, partner: 403, otherPartner: 403, finance: 201, lenderFinance: 403 },
+  },
+  'GET /v1/reconciliation-settings/{counterparty}': {
+    path: (w) => `/v1/reconciliation-settings/${w.bankA}`,
+    expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 403 },
+  },
   // A Sunday: the platform's teams are let in and told it settles nothing; nothing runs on the shared stack.
   'POST /v1/settlement-runs': {
     path: () => '/v1/settlement-runs',

@@ -35,6 +35,7 @@ import {
   type ApplicationChange,
   type ApplicationRecord,
   type ApplicationStore,
+  type BankFormatStore,
   type CalendarStore,
   type Clock,
   type ExposureStore,
@@ -59,10 +60,20 @@ import {
   type ReviewRequested,
   type TaskResumer,
   type WorkflowStarter,
+  type BreakQuery,
+  type Reconciliation,
+  type ReconciliationSettings,
+  type ReconciliationStore,
+  type ReconciliationUpload,
+  type BreakStore,
+  type Page,
 } from '../../shared/ports/stores.ts';
+import { BREAK_STATES, type ReconciliationBreak } from '../../shared/domain/reconciliation-break.ts';
+import { executedOn } from '../../shared/domain/settlement.ts';
 import { toJson } from '../../shared/json.ts';
 import { NOW } from './builders.ts';
 import type { LoadedCalendarYear } from '../../shared/domain/calendar.ts';
+import type { BankFormatVersion } from '../../shared/domain/counterpart-records.ts';
 import type { PayoutInstruction } from '../../shared/domain/settlement.ts';
 import type { RegulatoryFigures } from '../../shared/domain/regulatory-figures.ts';
 
@@ -118,6 +129,8 @@ export class InMemoryDb {
   readonly programPools = new Map<string, ProgramPool>();
   /** `{calendar}#{year}#{version}` */
   readonly calendarYears = new Map<string, LoadedCalendarYear>();
+  /** `{bankId}#{version}` */
+  readonly bankFormats = new Map<string, BankFormatVersion>();
   /** Atomic writes that succeeded. */
   transactions = 0;
 
@@ -228,6 +241,26 @@ export class InMemoryCalendarStore implements CalendarStore {
     this.db.transact(guards, () => {
       if (idempotency) this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
       this.db.calendarYears.set(key, copy(year));
+    });
+  }
+}
+
+export class InMemoryBankFormatStore implements BankFormatStore {
+  constructor(private readonly db: InMemoryDb) {}
+
+  async versions(bankId: string): Promise<BankFormatVersion[]> {
+    return [...this.db.bankFormats.values()].filter((f) => f.bankId === bankId).map(copy);
+  }
+
+  async all(): Promise<BankFormatVersion[]> {
+    return [...this.db.bankFormats.values()].map(copy);
+  }
+
+  async put(format: BankFormatVersion, idempotency: IdempotencyRecord): Promise<void> {
+    const key = `${format.bankId}#${format.version}`;
+    this.db.transact([this.db.idempotencyItem(idempotency), { entity: 'bank-format', fails: this.db.bankFormats.has(key) }], () => {
+      this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
+      this.db.bankFormats.set(key, copy(format));
     });
   }
 }
@@ -363,6 +396,12 @@ export class InMemoryLedgerStore implements LedgerStore {
 
   async entriesOfDayShard(day: string, shard: number): Promise<JournalEntry[]> {
     return (await this.entriesOfDate(day)).filter((e) => loanShard(e.loanId) === shard).sort((a, b) => (`${a.loanId}#${a.entryId}` < `${b.loanId}#${b.entryId}` ? -1 : 1));
+  }
+
+  /** Pages of two entries, so that readers meet a page boundary in every test with a few entries. */
+  async *entryPagesOfDayShard(day: string, shard: number): AsyncGenerator<JournalEntry[]> {
+    const entries = await this.entriesOfDayShard(day, shard);
+    for (let i = 0; i < entries.length; i += 2) yield entries.slice(i, i + 2);
   }
 }
 
@@ -725,6 +764,7 @@ export function createInMemoryStores(at: string = NOW) {
     riskRuns: new InMemoryRiskRunStore(db),
     programPools: new InMemoryProgramPoolStore(db),
     calendars: new InMemoryCalendarStore(db),
+    bankFormats: new InMemoryBankFormatStore(db),
     settlements: new InMemorySettlementStore(db),
     profitRuns: new InMemoryProfitRunStore(),
     regulatoryFigures: new InMemoryRegulatoryFiguresStore(db),
@@ -849,6 +889,20 @@ export class InMemorySettlementStore implements SettlementStore, SettlementBooks
     this.stored.set(key, { ...current, executed: { ...executed } });
     return copy(this.stored.get(key)!);
   }
+
+  async openInstructions(): Promise<StoredInstruction[]> {
+    return this.byIndex((i) => i.executed === null);
+  }
+
+  async instructionsExecutedOn(day: string): Promise<StoredInstruction[]> {
+    return this.byIndex((i) => i.executed !== null && executedOn(i.executed) === day);
+  }
+
+  /** In the order of the R6 index: value date, then id. */
+  private byIndex(keep: (i: StoredInstruction) => boolean): StoredInstruction[] {
+    const order = (i: StoredInstruction): string => `${i.valueDate}#${i.instructionId}`;
+    return [...this.stored.values()].filter(keep).sort((a, b) => (order(a) < order(b) ? -1 : 1)).map(copy);
+  }
 }
 
 /** Profit-sharing runs and the parties' statements, kept as the adapter keeps them. */
@@ -916,5 +970,103 @@ export class InMemoryRegulatoryReportStore implements RegulatoryReportStore {
 
   async shards(businessDate: string): Promise<RegulatoryReportShard[]> {
     return [...this.shardItems.values()].filter((s) => s.businessDate === businessDate).sort((a, b) => a.shard - b.shard).map(copy);
+  }
+}
+
+/** R2 in memory: the same upsert, version and listing rules as the DynamoDB store (by state, then lender, opening day and id). */
+export class InMemoryBreakStore implements BreakStore {
+  readonly breaks = new Map<string, ReconciliationBreak>();
+
+  async get(breakId: string): Promise<ReconciliationBreak | null> {
+    const found = this.breaks.get(breakId);
+    return found ? copy(found) : null;
+  }
+
+  async getMany(breakIds: readonly string[]): Promise<ReconciliationBreak[]> {
+    return breakIds.flatMap((id) => (this.breaks.has(id) ? [copy(this.breaks.get(id)!)] : []));
+  }
+
+  async upsertFound(breaks: readonly ReconciliationBreak[]): Promise<ReconciliationBreak[]> {
+    const written: ReconciliationBreak[] = [];
+    for (const found of breaks) {
+      const current = this.breaks.get(found.breakId);
+      const next: ReconciliationBreak =
+          current === undefined
+            ? found
+            : {
+                ...current,
+                oursMinor: found.oursMinor,
+                theirsMinor: found.theirsMinor,
+                differenceMinor: found.differenceMinor,
+                ours: found.ours,
+                theirs: found.theirs,
+                lines: found.lines,
+                currency: found.currency,
+                reconciliationId: found.reconciliationId,
+                version: current.version + 1,
+              };
+      this.breaks.set(found.breakId, copy(next));
+      written.push(copy(next));
+    }
+    return written;
+  }
+
+  async put(changed: ReconciliationBreak, expectedVersion: number): Promise<void> {
+    if ((this.breaks.get(changed.breakId)?.version ?? 0) !== expectedVersion) throw new WriteConflict(expectedVersion === 0 ? 'ALREADY_EXISTS' : 'VERSION', 'reconciliation-break');
+    this.breaks.set(changed.breakId, copy(changed));
+  }
+
+  async list(query: BreakQuery): Promise<Page<ReconciliationBreak>> {
+    const order = (b: ReconciliationBreak): string => `${BREAK_STATES.indexOf(b.state)}#${b.lenderId}#${b.openedOn}#${b.breakId}`;
+    const all = [...this.breaks.values()]
+      .filter((b) => (query.state === undefined || b.state === query.state) && (query.lenderId === undefined || b.lenderId === query.lenderId))
+      .sort((a, b) => (order(a) < order(b) ? -1 : 1));
+    const start = query.cursor === undefined ? 0 : all.findIndex((b) => order(b) > query.cursor!);
+    const items = start < 0 ? [] : all.slice(start, start + query.limit);
+    const last = items.at(-1);
+    return { items: items.map(copy), cursor: last !== undefined && start + query.limit < all.length ? order(last) : null };
+  }
+}
+
+/** R1, R3, R4 in memory, with the DynamoDB store's conditions. */
+export class InMemoryReconciliationStore implements ReconciliationStore {
+  readonly uploads = new Map<string, ReconciliationUpload>();
+  readonly reconciliations = new Map<string, Reconciliation>();
+  /** `{counterparty}#{version}` */
+  readonly settingsVersions = new Map<string, ReconciliationSettings>();
+
+  async putUpload(upload: ReconciliationUpload): Promise<void> {
+    if (this.uploads.has(upload.uploadId)) throw new WriteConflict('ALREADY_EXISTS', 'reconciliation-upload');
+    this.uploads.set(upload.uploadId, copy(upload));
+  }
+
+  async getUpload(uploadId: string): Promise<ReconciliationUpload | null> {
+    const found = this.uploads.get(uploadId);
+    return found ? copy(found) : null;
+  }
+
+  async get(reconciliationId: string): Promise<Reconciliation | null> {
+    const found = this.reconciliations.get(reconciliationId);
+    return found ? copy(found) : null;
+  }
+
+  async put(r: Reconciliation, expectedVersion: number): Promise<void> {
+    if ((this.reconciliations.get(r.reconciliationId)?.version ?? 0) !== expectedVersion) throw new WriteConflict(expectedVersion === 0 ? 'ALREADY_EXISTS' : 'VERSION', 'reconciliation');
+    this.reconciliations.set(r.reconciliationId, copy(r));
+  }
+
+  async ofDate(businessDate: string): Promise<Reconciliation[]> {
+    return [...this.reconciliations.values()].filter((r) => r.businessDate === businessDate).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0)).map(copy);
+  }
+
+  async settings(counterparty: string): Promise<ReconciliationSettings | null> {
+    const all = [...this.settingsVersions.values()].filter((s) => s.counterparty === counterparty).sort((a, b) => b.version - a.version);
+    return all[0] ? copy(all[0]) : null;
+  }
+
+  async putSettings(settings: ReconciliationSettings): Promise<void> {
+    const key = `${settings.counterparty}#${settings.version}`;
+    if (this.settingsVersions.has(key)) throw new WriteConflict('ALREADY_EXISTS', 'reconciliation-settings');
+    this.settingsVersions.set(key, copy(settings));
   }
 }

@@ -1,5 +1,7 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Choice, Condition, Fail, JsonPath, Map as MapState, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
+import { Choice, Condition, Fail, IntegrationPattern, JsonPath, Map as MapState, Succeed, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { directInvoke } from '../lambda-tasks.ts';
@@ -7,14 +9,17 @@ import { SettlementStates } from './states.ts';
 
 export interface SettlementTasks {
   readonly settlementSteps: IFunction;
+  /** Started once the date is settled, to reconcile the counterpart files of the date. */
+  readonly reconciliation: IStateMachine;
   /** Shards gathered at the same time. */
   readonly maxConcurrency?: number;
 }
 
 /**
  * OpenRun → Skipped (a scheduled day that is not a business day, or already settled), or
- * GatherShards (Map: GatherShard per shard) → Instruct → WriteFiles → CloseRun; a failure after
- * OpenRun → FailRun → Failed. Steps pass the business date and small counts only: what a step
+ * GatherShards (Map: GatherShard per shard) → Instruct → WriteFiles → CloseRun → ReconcileDate
+ * (starts the Reconciliation of the date's counterpart files) → Settled; a failure after OpenRun
+ * and before CloseRun → FailRun → Failed. Steps pass the business date and small counts only: what a step
  * produces is in the StateTable and the file store, so each may run again with the same effect.
  */
 export function settlementDefinition(scope: Construct, tasks: SettlementTasks): IChainable {
@@ -52,8 +57,20 @@ export function settlementDefinition(scope: Construct, tasks: SettlementTasks): 
   const closeRun = directInvoke(scope, SettlementStates.closeRun, {
     fn,
     payload: { step: SettlementStates.closeRun, ...date, 'instructions.$': '$.instructed.instructions', 'entries.$': '$.instructed.entries', 'files.$': '$.written.files' },
+    resultPath: '$.closed',
     comment: 'Marks the run settled with what it wrote',
   });
+  const settled = new Succeed(scope, SettlementStates.settled, { comment: 'The date is settled; its reconciliation runs on its own' });
+  const reconcileDate = new StepFunctionsStartExecution(scope, SettlementStates.reconcileDate, {
+    stateMachine: tasks.reconciliation,
+    integrationPattern: IntegrationPattern.REQUEST_RESPONSE,
+    name: JsonPath.format('reconcile-{}-settled-{}', JsonPath.stringAt('$.businessDate'), JsonPath.stringAt('$.attempt')),
+    input: TaskInput.fromObject({ businessDate: JsonPath.stringAt('$.businessDate') }),
+    resultPath: JsonPath.DISCARD,
+    comment: 'Reconciles the counterpart files of the date that wait for its settlement, or were matched against an earlier run of it; named by the run, so one start per run',
+  });
+  // The date is settled whatever happens to the start: a reconciliation can always be started on demand.
+  reconcileDate.addCatch(settled, { errors: ['States.ALL'], resultPath: '$.reconcileError' });
   const failRun = directInvoke(scope, SettlementStates.failRun, {
     fn,
     payload: { step: SettlementStates.failRun, ...date, 'error.$': '$.error' },
@@ -66,6 +83,6 @@ export function settlementDefinition(scope: Construct, tasks: SettlementTasks): 
   return openRun.next(
     new Choice(scope, 'OpenedOrSkipped')
       .when(Condition.booleanEquals('$.skipped', true), skipped)
-      .otherwise(gatherShards.next(instruct).next(writeFiles).next(closeRun)),
+      .otherwise(gatherShards.next(instruct).next(writeFiles).next(closeRun).next(reconcileDate).next(settled)),
   );
 }

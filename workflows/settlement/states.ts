@@ -9,6 +9,8 @@ export const SettlementStates = {
   instruct: 'Instruct',
   writeFiles: 'WriteFiles',
   closeRun: 'CloseRun',
+  reconcileDate: 'ReconcileDate',
+  settled: 'Settled',
   failRun: 'FailRun',
   failed: 'Failed',
 } as const;

@@ -31,13 +31,18 @@ export function createDocumentClient(client = new DynamoDBClient({})): DynamoDBD
 /** Every page of a query; request paths only query partitions whose size is bounded. */
 export async function queryAll(doc: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
   const items: Item[] = [];
+  for await (const page of queryPages(doc, input)) items.push(...page);
+  return items;
+}
+
+/** The pages of a query one at a time, each read when the one before is done with: what a partition of any size needs. */
+export async function* queryPages(doc: DynamoDBDocumentClient, input: QueryCommandInput): AsyncGenerator<Item[]> {
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
-    items.push(...((page.Items ?? []) as Item[]));
+    yield (page.Items ?? []) as Item[];
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  return items;
 }
 
 /** Every item of `keys` that exists, read consistently 100 at a time, unprocessed keys asked again. */

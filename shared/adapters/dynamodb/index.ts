@@ -1,7 +1,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
+import { DynamoBreakStore } from './break-store.ts';
+import { DynamoBankFormatStore } from './bank-format-store.ts';
 import { DynamoCalendarStore } from './calendar-store.ts';
+import { DynamoReconciliationStore } from './reconciliation-store.ts';
 import { DynamoProfitRunStore } from './profit-store.ts';
 import { DynamoRegulatoryFiguresStore, DynamoRegulatoryReportStore } from './regulatory-store.ts';
 import { DynamoProgramPoolStore, DynamoRepaymentStore } from './repayment-store.ts';
@@ -30,6 +33,9 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     profitRuns: new DynamoProfitRunStore(doc, tables),
     regulatoryFigures: new DynamoRegulatoryFiguresStore(doc, tables),
     regulatoryReports: new DynamoRegulatoryReportStore(doc, tables),
+    reconciliations: new DynamoReconciliationStore(doc, tables),
+    breaks: new DynamoBreakStore(doc, tables),
+    bankFormats: new DynamoBankFormatStore(doc, tables),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

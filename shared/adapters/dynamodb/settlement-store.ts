@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { PayoutInstruction } from '../../domain/settlement.ts';
+import { executedOn, type PayoutInstruction } from '../../domain/settlement.ts';
 import { WriteConflict, type LenderBalances, type LoanHeadView, type SettlementBooks, type SettlementRun, type SettlementShard, type SettlementStore, type StoredInstruction } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { batchGetAll, queryAll, type Tables } from './client.ts';
@@ -71,7 +71,7 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks {
       const key = stateKeys.instruction(instruction.businessDate, instruction.instructionId);
       const fresh: StoredInstruction = { ...instruction, executed: null };
       try {
-        await this.doc.send(new PutCommand({ TableName: this.tables.state, Item: { ...key, entityType: 'PayoutInstruction', ...(encode(fresh) as Item) }, ConditionExpression: 'attribute_not_exists(pk)' }));
+        await this.doc.send(new PutCommand({ TableName: this.tables.state, Item: { ...key, ...stateKeys.openInstructionIndex(instruction.valueDate, instruction.instructionId), entityType: 'PayoutInstruction', ...(encode(fresh) as Item) }, ConditionExpression: 'attribute_not_exists(pk)' }));
         stored.push(fresh);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -92,9 +92,9 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks {
         new UpdateCommand({
           TableName: this.tables.state,
           Key: stateKeys.instruction(businessDate, instructionId),
-          UpdateExpression: 'SET executed = :e',
+          UpdateExpression: 'SET executed = :e, gsi1pk = :day',
           ConditionExpression: 'attribute_exists(pk) AND executed = :none',
-          ExpressionAttributeValues: { ':e': executed, ':none': null },
+          ExpressionAttributeValues: { ':e': executed, ':none': null, ':day': stateKeys.executedInstructionsPartition(executedOn(executed)) },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -103,6 +103,26 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks {
       if (error instanceof ConditionalCheckFailedException) throw new WriteConflict('ALREADY_EXISTS', 'instruction-execution');
       throw error;
     }
+  }
+
+  async openInstructions(): Promise<StoredInstruction[]> {
+    return this.indexed(stateKeys.openInstructionsPartition);
+  }
+
+  async instructionsExecutedOn(day: string): Promise<StoredInstruction[]> {
+    return this.indexed(stateKeys.executedInstructionsPartition(day));
+  }
+
+  /** R6 (the index projects whole items; eventually consistent). */
+  private async indexed(partition: string): Promise<StoredInstruction[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': partition },
+    });
+    const order = (i: StoredInstruction): string => `${i.valueDate}#${i.instructionId}`;
+    return items.map((item) => decode<StoredInstruction>(stripKeys(item))).sort((a, b) => (order(a) < order(b) ? -1 : 1));
   }
 
   /** The heads of the loans (L6), 100 a BatchGet; a loan without a head is left out. */

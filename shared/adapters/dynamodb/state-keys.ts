@@ -1,6 +1,6 @@
 import { shardOf } from '../../domain/shard.ts';
 
-/** Keys of the StateTable; see docs/access-patterns.md (S1-S33). The only place they are built. */
+/** Keys of the StateTable; see docs/access-patterns.md (S1-S34, R1-R6). The only place they are built. */
 export const LOAN_SHARDS = 16;
 
 const pad = (n: number, width: number): string => n.toString().padStart(width, '0');
@@ -48,6 +48,10 @@ export const stateKeys = {
   settlementShardPrefix: 'SHARD#',
   instruction: (businessDate: string, instructionId: string) => ({ pk: `SETTLEMENT#${businessDate}`, sk: `INSTR#${instructionId}` }),
   instructionPrefix: 'INSTR#',
+  /** R6: instructions not executed yet, then those executed on a day (docs/reconciliation.md). */
+  openInstructionIndex: (valueDate: string, instructionId: string) => ({ gsi1pk: 'INSTR#OPEN', gsi1sk: `${valueDate}#${instructionId}` }),
+  openInstructionsPartition: 'INSTR#OPEN',
+  executedInstructionsPartition: (day: string) => `INSTR#EXEC#${day}`,
   /** A lender's closing balances of a settled date: the next date's opening (S28). */
   lenderBalances: (businessDate: string, lenderId: string) => ({ pk: `SETTLEMENT#${businessDate}`, sk: `BALANCES#${lenderId}` }),
   lenderBalancesPrefix: 'BALANCES#',
@@ -66,6 +70,29 @@ export const stateKeys = {
   regulatoryReportShard: (businessDate: string, shard: number) => ({ pk: `REGREPORT#${businessDate}`, sk: `SHARD#${pad(shard, 2)}` }),
   regulatoryReportPartition: (businessDate: string) => `REGREPORT#${businessDate}`,
   regulatoryReportShardPrefix: 'SHARD#',
+  /** Reconciliation (docs/reconciliation.md, R1-R5). */
+  reconciliation: (reconciliationId: string) => ({ pk: `RECON#${reconciliationId}`, sk: 'RECON' }),
+  reconciliationIndex: (businessDate: string, type: string, counterparty: string, reconciliationId: string) => ({
+    gsi1pk: `RECONS#${businessDate}`,
+    gsi1sk: `${type}#${counterparty}#${reconciliationId}`,
+  }),
+  reconciliationsPartition: (businessDate: string) => `RECONS#${businessDate}`,
+  reconciliationBreak: (breakId: string) => ({ pk: `BREAK#${breakId}`, sk: 'BREAK' }),
+  breakIndex: (state: string, lenderId: string, openedOn: string, breakId: string) => ({ gsi1pk: `BREAKS#${state}`, gsi1sk: `${lenderId}#${openedOn}#${breakId}` }),
+  breaksPartition: (state: string) => `BREAKS#${state}`,
+  breaksOfLenderPrefix: (lenderId: string) => `${lenderId}#`,
+  upload: (uploadId: string) => ({ pk: `UPLOAD#${uploadId}`, sk: 'UPLOAD' }),
+  reconciliationSettings: (counterparty: string, version: number) => ({ pk: `RECONSETTINGS#${counterparty}`, sk: `V#${pad(version, 6)}` }),
+  reconciliationSettingsPartition: (counterparty: string) => `RECONSETTINGS#${counterparty}`,
+  adjustment: (adjustmentId: string) => ({ pk: `ADJUSTMENT#${adjustmentId}`, sk: 'ADJUSTMENT' }),
+  adjustmentIndex: (state: string, proposedAt: string, adjustmentId: string) => ({ gsi1pk: `ADJUSTMENTS#${state}`, gsi1sk: `${proposedAt}#${adjustmentId}` }),
+  adjustmentsPartition: (state: string) => `ADJUSTMENTS#${state}`,
+  /** A version of a bank's statement mapping, and the index of every bank's versions (docs/files.md, S34). */
+  bankFormat: (bankId: string, version: number) => ({ pk: `BANKFORMAT#${bankId}`, sk: `V#${pad(version, 6)}` }),
+  bankFormatPartition: (bankId: string) => `BANKFORMAT#${bankId}`,
+  bankFormatVersionPrefix: 'V#',
+  bankFormatIndex: (bankId: string, version: number) => ({ gsi1pk: 'BANKFORMATS', gsi1sk: `${bankId}#V#${pad(version, 6)}` }),
+  bankFormatsPartition: 'BANKFORMATS',
 };
 
 function loanShardKey(shard: number): string {

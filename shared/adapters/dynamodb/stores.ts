@@ -18,7 +18,7 @@ import type {
   RiskRunStore,
 } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
-import { batchGetAll, queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
+import { batchGetAll, queryAll, queryPages, transactWrite, type Tables, type TransactItems } from './client.ts';
 import { headItem, headOf, holderItem } from './loan-head.ts';
 import { entryItem, entryOf } from './entry-codec.ts';
 import { emptyLedger } from '../../domain/repayment-booking.ts';
@@ -28,11 +28,11 @@ import { LOAN_SHARDS, stateKeys } from './state-keys.ts';
 
 const notExists = 'attribute_not_exists(pk)';
 
-function toItem(entityType: string, keys: Record<string, string>, value: object): Item {
+export function toItem(entityType: string, keys: Record<string, string>, value: object): Item {
   return { ...keys, entityType, ...(encode(value) as Item) };
 }
 
-function fromItem<T>(item: Item | undefined): T | null {
+export function fromItem<T>(item: Item | undefined): T | null {
   return item ? decode<T>(stripKeys(item)) : null;
 }
 
@@ -261,13 +261,19 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async entriesOfDayShard(day: string, shard: number): Promise<JournalEntry[]> {
-    const items = await queryAll(this.doc, {
+    const entries: JournalEntry[] = [];
+    for await (const page of this.entryPagesOfDayShard(day, shard)) entries.push(...page);
+    return entries;
+  }
+
+  async *entryPagesOfDayShard(day: string, shard: number): AsyncGenerator<JournalEntry[]> {
+    const pages = queryPages(this.doc, {
       TableName: this.tables.ledger,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :p',
       ExpressionAttributeValues: { ':p': ledgerKeys.entryDatePartition(day, shard) },
     });
-    return items.map(entryOf);
+    for await (const items of pages) yield items.map(entryOf);
   }
 }
 

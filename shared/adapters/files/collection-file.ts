@@ -1,23 +1,22 @@
 import { CURRENCIES, isCurrencyCode } from '../../domain/money/amount.ts';
 import { describeValue } from '../../domain/money/describe-value.ts';
+import { parseMajorText } from '../../domain/money/major-text.ts';
+import type { FileLineError } from '../../domain/counterpart-records.ts';
 import { repaymentRequest, type RepaymentRequestBody } from '../../contracts/schemas.ts';
+import { splitDelimited, type DelimitedProblem, type DelimitedRecord } from './delimited-records.ts';
 
 /**
- * The lead's daily collection file: one borrower payment a line, as CSV (header required) or in
- * the pipe-delimited form of the partner files (header optional). Every line goes through the
- * API's own `repaymentRequest` schema, so a line the file accepts is a line the API accepts.
- * Pure: text in, requests and errors out, each error with the file's physical line number.
+ * The lead's daily collection file: one borrower payment a record, as CSV (header required) or
+ * in the pipe-delimited form of the partner files (header optional), both read with csv-parse's
+ * rules (delimited-records.ts: a quoted field may hold the separator and line breaks). Every
+ * record goes through the API's own `repaymentRequest` schema, so a line the file accepts is a
+ * line the API accepts. Pure: text in, requests and errors out, each error with the physical
+ * line where its record starts.
  */
 export type CollectionFileFormat = 'CSV' | 'PIPE';
 
-export interface CollectionLineError {
-  /** 1-based physical line of the file. */
-  readonly line: number;
-  /** The request field (`amountMinor`, `valueDate`, ...), or `header`, `line`, `file`. */
-  readonly path: string;
-  readonly rule: string;
-  readonly message: string;
-}
+/** `path` is the request field (`amountMinor`, `valueDate`, ...), or `header`, `line`, `file`. */
+export type CollectionLineError = FileLineError;
 
 export interface CollectionRepayment {
   readonly line: number;
@@ -57,25 +56,23 @@ const FIELD_ORDER: readonly string[] = ['line', 'repaymentId', 'loanId', 'amount
 /** For a line whose currency is unknown (already an error), amounts are read with the most digits any currency has. */
 const MAX_MINOR_DIGITS = Math.max(...Object.values(CURRENCIES).map((c) => c.minorDigits));
 
-type Split = { readonly fields: string[] } | { readonly error: string };
+type Item = DelimitedRecord | DelimitedProblem;
+
+const isBlank = (item: Item): boolean => 'fields' in item && item.fields.length === 1 && (item.fields[0] as string).trim() === '';
 
 export function parseCollectionFile(text: string): ParsedCollectionFile {
-  const lines = text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .map((content, index) => ({ line: index + 1, content }))
-    .filter((l) => l.content.trim() !== '');
-  const first = lines[0];
-  if (!first) return { repayments: [], errors: [{ line: 1, path: 'file', rule: 'empty', message: 'the file holds no line' }], format: 'CSV' };
+  const body = text.replace(/^\uFEFF/, '');
+  const firstLine = body.split('\n').find((l) => l.trim() !== '');
+  if (firstLine === undefined) return { repayments: [], errors: [{ line: 1, path: 'file', rule: 'empty', message: 'the file holds no line' }], format: 'CSV' };
 
-  const format = detectFormat(first.content);
-  const split = format === 'CSV' ? splitCsvLine : splitPipeLine;
-  const firstSplit = split(first.content);
-  const hasHeader = format === 'CSV' || ('fields' in firstSplit && firstSplit.fields[0]?.toLowerCase() === 'repayment_id');
+  const format = detectFormat(firstLine);
+  const items = splitDelimited(body, format === 'CSV' ? ',' : '|').filter((item) => !isBlank(item));
+  const first = items[0] as Item;
+  const hasHeader = format === 'CSV' || ('fields' in first && first.fields[0]?.trim().toLowerCase() === 'repayment_id');
 
   let columns: readonly Column[] = PIPE_COLUMNS;
   if (hasHeader) {
-    const header = readHeader(firstSplit);
+    const header = readHeader(first);
     if ('error' in header) return { repayments: [], errors: [{ line: first.line, path: 'header', ...header.error }], format };
     columns = header.columns;
   }
@@ -83,10 +80,10 @@ export function parseCollectionFile(text: string): ParsedCollectionFile {
   const repayments: CollectionRepayment[] = [];
   const errors: CollectionLineError[] = [];
   const seen = new Map<string, number>();
-  for (const { line, content } of hasHeader ? lines.slice(1) : lines) {
-    const result = readDataLine(split(content), columns, seen, line);
-    if ('request' in result) repayments.push({ line, request: result.request });
-    else errors.push(...result.errors.map((e) => ({ line, ...e })));
+  for (const item of hasHeader ? items.slice(1) : items) {
+    const result = readDataLine(item, columns, seen);
+    if ('request' in result) repayments.push({ line: item.line, request: result.request });
+    else errors.push(...result.errors.map((e) => ({ line: item.line, ...e })));
   }
   return { repayments, errors, format };
 }
@@ -97,49 +94,9 @@ function detectFormat(line: string): CollectionFileFormat {
   return count('|') > count(',') ? 'PIPE' : 'CSV';
 }
 
-function splitPipeLine(line: string): Split {
-  return { fields: line.split('|').map((f) => f.trim()) };
-}
-
-/**
- * RFC 4180 fields of one line: a field may be quoted with `"`, a quote inside written `""`; a
- * quoted field does not run over to the next line. Spaces around a field are ignored.
- */
-function splitCsvLine(line: string): Split {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    while (line[i] === ' ' || line[i] === '\t') i++;
-    if (line[i] === '"') {
-      let value = '';
-      i++;
-      for (;;) {
-        const close = line.indexOf('"', i);
-        if (close < 0) return { error: `field ${fields.length + 1} opens a quote that is not closed on this line` };
-        value += line.slice(i, close);
-        i = close + 1;
-        if (line[i] !== '"') break;
-        value += '"';
-        i++;
-      }
-      while (line[i] === ' ' || line[i] === '\t') i++;
-      if (i < line.length && line[i] !== ',') return { error: `field ${fields.length + 1} has text after its closing quote` };
-      fields.push(value.trim());
-    } else {
-      const end = line.indexOf(',', i);
-      const raw = end < 0 ? line.slice(i) : line.slice(i, end);
-      if (raw.includes('"')) return { error: `field ${fields.length + 1} has a quote inside an unquoted value` };
-      fields.push(raw.trim());
-      i = end < 0 ? line.length : end;
-    }
-    if (i >= line.length) return { fields };
-    i++; // the comma
-  }
-}
-
-function readHeader(split: Split): { columns: Column[] } | { error: { rule: string; message: string } } {
-  if ('error' in split) return { error: { rule: 'quoting', message: split.error } };
-  const names = split.fields.map((f) => f.toLowerCase());
+function readHeader(item: Item): { columns: Column[] } | { error: { rule: string; message: string } } {
+  if (!('fields' in item)) return { error: { rule: item.rule, message: item.message } };
+  const names = item.fields.map((f) => f.trim().toLowerCase());
   const problems: { rule: string; text: string }[] = [];
   const known = new Set<string>(COLUMNS);
   for (const name of new Set(names.filter((n) => !known.has(n)))) problems.push({ rule: 'unknown-column', text: `unknown column ${describeValue(name)}` });
@@ -154,26 +111,29 @@ function readHeader(split: Split): { columns: Column[] } | { error: { rule: stri
 
 type LineProblem = Omit<CollectionLineError, 'line'>;
 
-function readDataLine(split: Split, columns: readonly Column[], seen: Map<string, number>, line: number): { request: RepaymentRequestBody } | { errors: LineProblem[] } {
-  if ('error' in split) return { errors: [{ path: 'line', rule: 'quoting', message: split.error }] };
-  if (split.fields.length !== columns.length) {
-    return { errors: [{ path: 'line', rule: 'field-count', message: `expected ${columns.length} fields, found ${split.fields.length}` }] };
+function readDataLine(item: Item, columns: readonly Column[], seen: Map<string, number>): { request: RepaymentRequestBody } | { errors: LineProblem[] } {
+  if (!('fields' in item)) return { errors: [{ path: 'line', rule: item.rule, message: item.message }] };
+  const { line } = item;
+  const fields = item.fields.map((f) => f.trim());
+  if (fields.length !== columns.length) {
+    return { errors: [{ path: 'line', rule: 'field-count', message: `expected ${columns.length} fields, found ${fields.length}` }] };
   }
   const value = (column: Column): string | undefined => {
     const index = columns.indexOf(column);
-    return index < 0 ? undefined : split.fields[index];
+    return index < 0 ? undefined : fields[index];
   };
 
   const problems: LineProblem[] = [];
   const raw: Partial<Record<Field, string>> = {};
-  for (const [index, column] of columns.entries()) raw[FIELD_OF[column]] = split.fields[index] ?? '';
+  for (const [index, column] of columns.entries()) raw[FIELD_OF[column]] = fields[index] ?? '';
 
   const currency = value('currency') ?? '';
   const major = value('amount');
   let amountMinor = value('amount_minor');
   if (major !== undefined) {
-    const converted = majorToMinor(major, currency);
-    if ('minor' in converted) amountMinor = converted.minor;
+    const known = isCurrencyCode(currency);
+    const converted = parseMajorText(major, known ? CURRENCIES[currency].minorDigits : MAX_MINOR_DIGITS, { unit: known ? ` for ${currency}` : '' });
+    if (typeof converted === 'bigint') amountMinor = converted.toString();
     else problems.push({ path: 'amountMinor', ...converted });
   }
 
@@ -206,25 +166,6 @@ function readDataLine(split: Split, columns: readonly Column[], seen: Map<string
 
   if (problems.length > 0 || !result.success) return { errors: problems.sort((a, b) => FIELD_ORDER.indexOf(a.path) - FIELD_ORDER.indexOf(b.path)) };
   return { request: result.data };
-}
-
-/**
- * Major units to minor units, exactly, on the digits of the text: `1234.5` CNY -> `123450`.
- * A minus sign is kept so that the schema refuses the amount as not positive.
- */
-function majorToMinor(text: string, currency: string): { minor: string } | { rule: string; message: string } {
-  const digits = isCurrencyCode(currency) ? CURRENCIES[currency].minorDigits : MAX_MINOR_DIGITS;
-  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!match) {
-    return { rule: 'decimal-format', message: `must be an amount in major units such as 1234.56 (got ${describeValue(text)})` };
-  }
-  const [, sign = '', whole = '0', fraction = ''] = match;
-  if (fraction.length > digits) {
-    const unit = isCurrencyCode(currency) ? ` for ${currency}` : '';
-    return { rule: 'minor-digits', message: `has more than ${digits} decimal places${unit} (got ${describeValue(text)})` };
-  }
-  const minor = BigInt(whole) * 10n ** BigInt(digits) + BigInt(fraction.padEnd(digits, '0') || '0');
-  return { minor: `${sign}${minor.toString()}` };
 }
 
 /** `YYYYMMDD` becomes `YYYY-MM-DD`; anything else is left for the schema to judge. */

@@ -1,6 +1,21 @@
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { FileStore } from '../../ports/stores.ts';
 
 /** A path of the store: segments of letters, digits, `_ . -`, joined by `/`; no `..`. */
@@ -36,6 +51,30 @@ export class FolderFileStore implements FileStore {
     }
   }
 
+  /** Written to a partial file of its own, renamed when whole; a failed write leaves nothing. */
+  async putStream(path: string, body: AsyncIterable<Uint8Array>): Promise<void> {
+    const target = join(this.root, checkPath(path));
+    await mkdir(dirname(target), { recursive: true });
+    const partial = `${target}.${randomUUID()}.partial`;
+    try {
+      await pipeline(body, createWriteStream(partial));
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+    await rename(partial, target);
+  }
+
+  async getStream(path: string): Promise<AsyncIterable<Uint8Array> | null> {
+    try {
+      const handle = await open(join(this.root, checkPath(path)), 'r');
+      return handle.createReadStream();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
   async list(prefix: string): Promise<string[]> {
     const base = join(this.root, ...prefix.split('/').filter((s) => s !== ''));
     const found: string[] = [];
@@ -63,11 +102,18 @@ export class FolderFileStore implements FileStore {
   }
 }
 
+/**
+ * How many bytes a streamed file is sent in at a time: one PutObject when the whole file is
+ * smaller, parts of a multipart upload otherwise (S3 takes parts of at least 5 MiB but the last).
+ */
+export const S3_PART_BYTES = 8 * 2 ** 20;
+
 /** Files in an S3 bucket (versioned, with object lock on settled dates; see the CDK stack). */
 export class S3FileStore implements FileStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    private readonly partBytes: number = S3_PART_BYTES,
   ) {}
 
   async put(path: string, body: Uint8Array): Promise<void> {
@@ -78,6 +124,57 @@ export class S3FileStore implements FileStore {
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: checkPath(path) }));
       return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      if (error instanceof NoSuchKey) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Holds at most a part in memory: a file smaller than a part is one PutObject; a larger one a
+   * multipart upload (each part with its CRC32, as object lock asks), aborted when anything fails.
+   */
+  async putStream(path: string, body: AsyncIterable<Uint8Array>): Promise<void> {
+    const key = checkPath(path);
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    let uploadId: string | undefined;
+    const parts: CompletedPart[] = [];
+    const sendPart = async (): Promise<void> => {
+      uploadId ??= (await this.s3.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ChecksumAlgorithm: 'CRC32' }))).UploadId;
+      const PartNumber = parts.length + 1;
+      const out = await this.s3.send(new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber, Body: Buffer.concat(pending), ChecksumAlgorithm: 'CRC32' }));
+      parts.push({ PartNumber, ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32 });
+      pending = [];
+      pendingBytes = 0;
+    };
+    try {
+      for await (const chunk of body) {
+        pending.push(chunk);
+        pendingBytes += chunk.byteLength;
+        if (pendingBytes >= this.partBytes) await sendPart();
+      }
+      if (uploadId === undefined) {
+        await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: Buffer.concat(pending) }));
+        return;
+      }
+      if (pendingBytes > 0) await sendPart();
+      await this.s3.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    } catch (error) {
+      if (uploadId !== undefined) {
+        await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })).catch((aborting: unknown) => {
+          throw new AggregateError([error, aborting], `writing ${key} failed, and so did aborting its upload ${uploadId}`);
+        });
+      }
+      throw error;
+    }
+  }
+
+  async getStream(path: string): Promise<AsyncIterable<Uint8Array> | null> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: checkPath(path) }));
+      if (out.Body === undefined) return Readable.from([]);
+      return out.Body instanceof Readable ? out.Body : Readable.fromWeb(out.Body.transformToWebStream() as Parameters<typeof Readable.fromWeb>[0]);
     } catch (error) {
       if (error instanceof NoSuchKey) return null;
       throw error;

@@ -10,6 +10,8 @@ export {
   plus,
 } from './amount.ts';
 export type { Currency, CurrencyCode } from './amount.ts';
+export { parseMajorText } from './major-text.ts';
+export type { MajorTextOptions, MajorTextProblem } from './major-text.ts';
 export {
   addDays,
   addMonths,

@@ -50,6 +50,9 @@ describe('verifyShard', () => {
       loanLedger: async (loanId) => ({ entries: [] as JournalEntry[], positions: orphans(loanId) }),
       entriesOfDate: async () => [],
       entriesOfDayShard: async () => [],
+      entryPagesOfDayShard: async function* () {
+        yield* [];
+      },
     };
     const result = await verifyShard({ loans: loans as LoanStore, ledger }, 3);
     expect(result.differenceCount).toBe(1200);

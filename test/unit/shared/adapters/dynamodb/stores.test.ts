@@ -581,6 +581,24 @@ describe('DynamoLedgerStore', () => {
     });
   });
 
+  it("reads a settlement day's entries of a shard from the date index a page at a time, the next page only when asked for", async () => {
+    const second = { ...entryItem, pk: 'LOAN#LN-2', entryId: 'DISBURSEMENT#LN-2' };
+    ddb.on(QueryCommand).resolvesOnce({ Items: [entryItem], LastEvaluatedKey: { pk: 'LOAN#LN-1', sk: 'ENTRY#DISBURSEMENT#LN-1' } }).resolvesOnce({ Items: [second] });
+    const pages = stores.ledger.entryPagesOfDayShard('2025-03-03', 5)[Symbol.asyncIterator]();
+    expect((await pages.next()).value?.map((e: { entryId: string }) => e.entryId)).toEqual(['DISBURSEMENT#LN-1']);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLES.ledger,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': 'ENTRYDATE#2025-03-03#05' },
+      ExclusiveStartKey: undefined,
+    });
+    expect((await pages.next()).value?.map((e: { entryId: string }) => e.entryId)).toEqual(['DISBURSEMENT#LN-2']);
+    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({ pk: 'LOAN#LN-1', sk: 'ENTRY#DISBURSEMENT#LN-1' });
+    expect((await pages.next()).done).toBe(true);
+  });
+
   it("reads a lender's holdings from gsi1, then its position on each loan's head", async () => {
     ddb.on(QueryCommand).resolves({ Items: [holderItem('LN-1', 'A'), holderItem('LN-2', 'A')] });
     ddb.on(BatchGetCommand).resolves({ Responses: { [TABLES.ledger]: [head('LN-1'), head('LN-2')] } });

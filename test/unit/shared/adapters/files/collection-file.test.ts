@@ -48,14 +48,42 @@ describe('CSV', () => {
     ]);
   });
 
-  it('refuses a quote left open, text after a closing quote and a quote inside an unquoted field', () => {
-    const parsed = parseCollectionFile(csv('"R-1,L-1,1,CNY,2026-03-01,OTHER,', '"R-2"x,L-1,1,CNY,2026-03-01,OTHER,', 'R-3,L"1,1,CNY,2026-03-01,OTHER,'));
-    expect(parsed.repayments).toEqual([]);
+  it('refuses text after a closing quote and a quote inside an unquoted field, on their lines, and reads the lines around them', () => {
+    const parsed = parseCollectionFile(csv('R-1,L-1,1,CNY,2026-03-01,OTHER,', '"R-2"x,L-1,1,CNY,2026-03-01,OTHER,', 'R-3,L"1,1,CNY,2026-03-01,OTHER,', 'R-4,L-1,1,CNY,2026-03-01,OTHER,'));
+    expect(parsed.repayments.map((r) => [r.line, r.request.repaymentId])).toEqual([
+      [2, 'R-1'],
+      [5, 'R-4'],
+    ]);
     expect(parsed.errors).toEqual([
-      { line: 2, path: 'line', rule: 'quoting', message: 'field 1 opens a quote that is not closed on this line' },
       { line: 3, path: 'line', rule: 'quoting', message: 'field 1 has text after its closing quote' },
       { line: 4, path: 'line', rule: 'quoting', message: 'field 2 has a quote inside an unquoted value' },
     ]);
+  });
+
+  it('refuses a quote left open: it runs to the end of the file, so the lines after it are part of its field', () => {
+    const parsed = parseCollectionFile(csv('R-1,L-1,1,CNY,2026-03-01,OTHER,', '"R-2,L-1,1,CNY,2026-03-01,OTHER,', 'R-3,L-1,1,CNY,2026-03-01,OTHER,'));
+    expect(parsed.repayments.map((r) => r.line)).toEqual([2]);
+    expect(parsed.errors).toEqual([{ line: 3, path: 'line', rule: 'quoting', message: 'field 1 opens a quote that is not closed before the end of the file' }]);
+  });
+
+  it('reads a quoted field over several lines as one record, numbered by the line it starts on', () => {
+    const parsed = parseCollectionFile(csv('R-1,L-1,1,CNY,2026-03-01,OTHER,', '"R-2","L-2","2.50",CNY,2026-03-01,OTHER,"', 'PREPAYMENT"', 'R-3,L-3,x,CNY,2026-03-01,OTHER,'));
+    expect(parsed.repayments.map((r) => [r.line, r.request.repaymentId, r.request.amountMinor, r.request.kind])).toEqual([
+      [2, 'R-1', 100n, 'REGULAR'],
+      [3, 'R-2', 250n, 'PREPAYMENT'],
+    ]);
+    expect(where(csv('R-1,L-1,1,CNY,2026-03-01,OTHER,', '"R-2","L-2","2.50",CNY,2026-03-01,OTHER,"', 'PREPAYMENT"', 'R-3,L-3,x,CNY,2026-03-01,OTHER,'))).toEqual([
+      { line: 5, path: 'amountMinor', rule: 'decimal-format' },
+    ]);
+  });
+
+  it('counts the lines of a quoted line break, also with CRLF, for the errors after it', () => {
+    const text = ['repayment_id,loan_id,amount,currency,value_date,channel,kind', 'R-1,"L-1",1,CNY,2026-03-01,OTHER,"REG', 'ULAR"', 'R-2,L-2,x,CNY,2026-03-01,OTHER,'].join('\r\n');
+    expect(where(text)).toEqual([
+      { line: 2, path: 'kind', rule: 'invalid_value' },
+      { line: 4, path: 'amountMinor', rule: 'decimal-format' },
+    ]);
+    expect(parseCollectionFile(text).errors[0]?.message).toBe('Invalid option: expected one of "REGULAR"|"PREPAYMENT" (got "REG\\r\\nULAR")');
   });
 
   it('requires the header: a CSV file starting with data refuses its first line as a header', () => {
@@ -126,6 +154,13 @@ describe('pipe-delimited', () => {
       { line: 2, path: 'line', rule: 'field-count' },
     ]);
     expect(parseCollectionFile('R-1|L-1|1|CNY|2026-03-01|COUNTER\n').errors[0]?.message).toBe('expected 7 fields, found 6');
+  });
+
+  it('reads quoted fields as the settlement files write them: a | inside quotes is data', () => {
+    const parsed = parseCollectionFile('repayment_id|loan_id|amount|currency|value_date|channel|kind\n"R-1"|"L|1"|1|CNY|2026-03-01|OTHER|\nR-2|L-2|2|CNY|2026-03-01|OTHER|\n');
+    expect(parsed.format).toBe('PIPE');
+    expect(parsed.errors).toEqual([{ line: 2, path: 'loanId', rule: 'invalid_format', message: `1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit (got "L|1")` }]);
+    expect(parsed.repayments.map((r) => r.line)).toEqual([3]);
   });
 
   it('refuses an id outside the id characters, after a BOM and with CRLF', () => {

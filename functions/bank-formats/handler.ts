@@ -1,0 +1,31 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
+import { validate } from '../../shared/contracts/validate.ts';
+import { versionQuery } from '../../shared/contracts/schemas.ts';
+import { bankFormatPath, type BankFormatRequest } from '../../shared/contracts/bank-formats.ts';
+import { bankFormat, listBankFormats, loadBankFormat } from '../../shared/use-cases/bank-formats.ts';
+
+const logger = new Logger();
+const stores = createStores(createDocumentClient(), tablesFromEnv());
+const deps = { ...stores, clock: systemClock };
+
+export const handler = apiHandler(
+  {
+    'PUT /v1/bank-formats/{bankId}': (req) => {
+      const { bankId } = validate(bankFormatPath, platformOnly(req, 'bank formats').pathParameters);
+      // The bank is in the path, not the body: the same key and body for another bank is another request.
+      const keyed = { ...req, rawBody: { bankId, body: req.rawBody } };
+      return idempotentWrite(keyed, deps, async (seal, now) => {
+        await loadBankFormat(deps, bankId, req.body as BankFormatRequest, callerOf(req).clientId, seal, now);
+      });
+    },
+    'GET /v1/bank-formats/{bankId}': async (req) => {
+      const { version } = validate(versionQuery, req.query);
+      return { statusCode: 200, body: await bankFormat(deps, validate(bankFormatPath, req.pathParameters).bankId, version ?? null) };
+    },
+    'GET /v1/bank-formats': async () => ({ statusCode: 200, body: { bankFormats: await listBankFormats(deps) } }),
+  },
+  logger,
+);

@@ -1,0 +1,27 @@
+import middy from '@middy/core';
+import { systemClock } from '../../shared/adapters/clock.ts';
+import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { LOAN_SHARDS } from '../../shared/adapters/dynamodb/state-keys.ts';
+import { readCounterpartFile } from '../../shared/adapters/files/counterpart-reader.ts';
+import { fileStoreFromEnv } from '../../shared/adapters/files/index.ts';
+import { DiskMatchSpool } from '../../shared/adapters/files/match-spool.ts';
+import { validate } from '../../shared/contracts/validate.ts';
+import { latestMapping, type ReconciliationDeps } from '../../shared/use-cases/reconciliation.ts';
+import { reconciliationStepInput } from './schema.ts';
+import { runReconciliationStep } from './use-case.ts';
+
+/** Partitions of a reconciliation's spool: a million rows are matched about 60,000 at a time. */
+const SPOOL_PARTITIONS = 16;
+
+const stores = createStores(createDocumentClient(), tablesFromEnv());
+const deps: ReconciliationDeps = {
+  ...stores,
+  files: fileStoreFromEnv(),
+  clock: systemClock,
+  spool: () => DiskMatchSpool.open(SPOOL_PARTITIONS),
+  readCounterpart: readCounterpartFile,
+  bankFormat: (bankId) => latestMapping(stores, bankId),
+  shardCount: LOAN_SHARDS,
+};
+
+export const handler = middy<unknown, unknown>().handler((event) => runReconciliationStep(deps, validate(reconciliationStepInput, event)));

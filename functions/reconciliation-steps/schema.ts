@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { stepError } from '../../shared/contracts/step-failure.ts';
+
+const reconciliationId = z.string().min(1).max(200);
+
+/** Input of the Reconciliation workflow's Task states: `step` says which (workflows/reconciliation/states.ts). */
+export const reconciliationStepInput = z.discriminatedUnion('step', [
+  z.object({
+    step: z.literal('Plan'),
+    input: z.object({ reconciliationIds: z.array(reconciliationId).max(100).optional(), businessDate: z.iso.date().optional() }).loose(),
+  }),
+  z.object({ step: z.literal('Reconcile'), reconciliationId }),
+  z.object({ step: z.literal('FailReconciliation'), reconciliationId, error: stepError }),
+]);
+export type ReconciliationStepInput = z.output<typeof reconciliationStepInput>;

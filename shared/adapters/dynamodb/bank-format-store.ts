@@ -1,0 +1,47 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BankFormatVersion } from '../../domain/counterpart-records.ts';
+import type { BankFormatStore, IdempotencyRecord } from '../../ports/stores.ts';
+import { queryAll, transactWrite, type Tables } from './client.ts';
+import { stateKeys } from './state-keys.ts';
+import { fromItem, idempotencyPut, toItem } from './stores.ts';
+
+/**
+ * The versions of each bank's statement mapping in the StateTable (docs/access-patterns.md S31):
+ * one item per version under the bank's partition, written once on `attribute_not_exists` with
+ * the write's idempotency record, and indexed on gsi1 so every bank's versions are one query.
+ */
+export class DynamoBankFormatStore implements BankFormatStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async versions(bankId: string): Promise<BankFormatVersion[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :v)',
+      ExpressionAttributeValues: { ':p': stateKeys.bankFormatPartition(bankId), ':v': stateKeys.bankFormatVersionPrefix },
+      ConsistentRead: true,
+    });
+    return items.map((item) => fromItem<BankFormatVersion>(item) as BankFormatVersion);
+  }
+
+  async all(): Promise<BankFormatVersion[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': stateKeys.bankFormatsPartition },
+    });
+    return items.map((item) => fromItem<BankFormatVersion>(item) as BankFormatVersion);
+  }
+
+  async put(format: BankFormatVersion, idempotency: IdempotencyRecord): Promise<void> {
+    const keys = { ...stateKeys.bankFormat(format.bankId, format.version), ...stateKeys.bankFormatIndex(format.bankId, format.version) };
+    await transactWrite(
+      this.doc,
+      [idempotencyPut(this.tables, idempotency), { Put: { TableName: this.tables.state, Item: toItem('BankFormat', keys, format), ConditionExpression: 'attribute_not_exists(pk)' } }],
+      ['idempotency', 'bank-format'],
+    );
+  }
+}

@@ -1,0 +1,90 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { WriteConflict, type Reconciliation, type ReconciliationSettings, type ReconciliationStore, type ReconciliationUpload } from '../../ports/stores.ts';
+import { queryAll, type Tables } from './client.ts';
+import { decode, encode, stripKeys, type Item } from './codec.ts';
+import { stateKeys } from './state-keys.ts';
+
+/** Reconciliations, uploads and counterparty settings in the StateTable (R1, R3, R4). */
+export class DynamoReconciliationStore implements ReconciliationStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tables: Tables,
+  ) {}
+
+  async putUpload(upload: ReconciliationUpload): Promise<void> {
+    await this.conditionalPut({ ...stateKeys.upload(upload.uploadId), entityType: 'ReconciliationUpload', ...(encode(upload) as Item) }, 0, 'reconciliation-upload');
+  }
+
+  async getUpload(uploadId: string): Promise<ReconciliationUpload | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.upload(uploadId), ConsistentRead: true }));
+    return out.Item ? decode<ReconciliationUpload>(stripKeys(out.Item)) : null;
+  }
+
+  async get(reconciliationId: string): Promise<Reconciliation | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.reconciliation(reconciliationId), ConsistentRead: true }));
+    return out.Item ? decode<Reconciliation>(stripKeys(out.Item)) : null;
+  }
+
+  async put(r: Reconciliation, expectedVersion: number): Promise<void> {
+    await this.conditionalPut(
+      {
+        ...stateKeys.reconciliation(r.reconciliationId),
+        ...stateKeys.reconciliationIndex(r.businessDate, r.type, r.counterparty, r.reconciliationId),
+        entityType: 'Reconciliation',
+        ...(encode(r) as Item),
+      },
+      expectedVersion,
+      'reconciliation',
+    );
+  }
+
+  async ofDate(businessDate: string): Promise<Reconciliation[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': stateKeys.reconciliationsPartition(businessDate) },
+    });
+    return items.map((item) => decode<Reconciliation>(stripKeys(item))).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  }
+
+  async settings(counterparty: string): Promise<ReconciliationSettings | null> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tables.state,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': stateKeys.reconciliationSettingsPartition(counterparty) },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0];
+    return item ? decode<ReconciliationSettings>(stripKeys(item)) : null;
+  }
+
+  async putSettings(settings: ReconciliationSettings): Promise<void> {
+    await this.conditionalPut(
+      { ...stateKeys.reconciliationSettings(settings.counterparty, settings.version), entityType: 'ReconciliationSettings', ...(encode(settings) as Item) },
+      0,
+      'reconciliation-settings',
+    );
+  }
+
+  private async conditionalPut(item: Item, expectedVersion: number, entity: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tables.state,
+          Item: item,
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': expectedVersion } }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new WriteConflict(expectedVersion === 0 ? 'ALREADY_EXISTS' : 'VERSION', entity);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,207 @@
+import { daysBetween } from './money/index.ts';
+import { AGE_BANDS, BREAK_KINDS, ageBandOf, ageInDays, type AgeBand, type BreakKind, type ReconciliationBreak, type ReconciliationType } from './reconciliation-break.ts';
+
+/**
+ * A record of either side as matching sees it (docs/reconciliation.md): the counterpart's rows and
+ * ours are both brought to this shape, so one matcher serves the three reconciliations.
+ */
+export interface MatchRecord {
+  /** The id matched first: `{loanId}|{eventId}`, a loan id, a flow number or instruction id. */
+  readonly key: string;
+  /** Records left after the ids are matched on amount and date within this group (a loan, a direction). */
+  readonly group: string;
+  /** Their file's line; 0 for ours. */
+  readonly line: number;
+  readonly lenderId: string;
+  readonly currency: string;
+  /** Compared with the date tolerance (a value date); null where the record has none. */
+  readonly date: string | null;
+  /** Compared component by component with the amount tolerance (minor units). */
+  readonly amountsMinor: Readonly<Record<string, bigint>>;
+  /** What the second pass compares and the reports add up. */
+  readonly totalMinor: bigint;
+  /** Compared exactly: a five-category class, days past due. */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export interface Tolerances {
+  readonly amountToleranceMinor: bigint;
+  readonly dateToleranceDays: number;
+}
+
+/** A difference found, before it becomes a stored break with an id, owner and history. */
+export interface BreakFinding {
+  readonly kind: BreakKind;
+  readonly component: string;
+  readonly recordKey: string;
+  readonly lenderId: string;
+  readonly currency: string;
+  readonly oursMinor: bigint | null;
+  readonly theirsMinor: bigint | null;
+  readonly ours: string | null;
+  readonly theirs: string | null;
+  readonly lines: readonly number[];
+}
+
+export interface MatchResult {
+  /** Pairs found with no difference beyond the tolerances. */
+  readonly matchedCount: number;
+  /** What the matched pairs add up to, per currency. */
+  readonly matchedMinor: Readonly<Record<string, bigint>>;
+  /** Pairs found on amount and date rather than on their ids. */
+  readonly matchedOnAmountCount: number;
+  readonly oursCount: number;
+  readonly theirsCount: number;
+  readonly findings: BreakFinding[];
+}
+
+const abs = (v: bigint): bigint => (v < 0n ? -v : v);
+
+function datesApart(a: string | null, b: string | null): number {
+  if (a === null || b === null) return 0;
+  return Math.abs(daysBetween(a, b));
+}
+
+/** The differences of a pair found on its id. */
+function compare(ours: MatchRecord, theirs: MatchRecord, tolerances: Tolerances): BreakFinding[] {
+  const found: BreakFinding[] = [];
+  const base = { recordKey: ours.key, lenderId: ours.lenderId, currency: ours.currency, lines: [theirs.line] };
+  const components = [...new Set([...Object.keys(ours.amountsMinor), ...Object.keys(theirs.amountsMinor)])].sort();
+  for (const component of components) {
+    const a = ours.amountsMinor[component] ?? 0n;
+    const b = theirs.amountsMinor[component] ?? 0n;
+    if (abs(b - a) > tolerances.amountToleranceMinor) {
+      found.push({ ...base, kind: 'AMOUNT_MISMATCH', component, oursMinor: a, theirsMinor: b, ours: null, theirs: null });
+    }
+  }
+  if (ours.currency !== theirs.currency) {
+    found.push({ ...base, kind: 'AMOUNT_MISMATCH', component: 'CURRENCY', oursMinor: null, theirsMinor: null, ours: ours.currency, theirs: theirs.currency });
+  }
+  if (datesApart(ours.date, theirs.date) > tolerances.dateToleranceDays) {
+    found.push({ ...base, kind: 'DATE_MISMATCH', component: 'VALUE_DATE', oursMinor: ours.totalMinor, theirsMinor: theirs.totalMinor, ours: ours.date, theirs: theirs.date });
+  }
+  for (const name of [...new Set([...Object.keys(ours.attributes), ...Object.keys(theirs.attributes)])].sort()) {
+    const a = ours.attributes[name] ?? '';
+    const b = theirs.attributes[name] ?? '';
+    if (a !== b) found.push({ ...base, kind: 'CLASSIFICATION_MISMATCH', component: name, oursMinor: null, theirsMinor: null, ours: a, theirs: b });
+  }
+  return found;
+}
+
+const byKeyThenLine = (a: MatchRecord, b: MatchRecord): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.line - b.line);
+
+/**
+ * Matches one partition: first on ids (a key twice in their file is a DUPLICATE; the first one is
+ * matched), then what is left on both sides within each group on amount and date within the
+ * tolerances, in key order; whatever is left is missing on the other side. The result depends on
+ * the records only, never on their order.
+ */
+export function matchRecords(oursIn: readonly MatchRecord[], theirsIn: readonly MatchRecord[], tolerances: Tolerances): MatchResult {
+  const ours = [...oursIn].sort(byKeyThenLine);
+  const theirs = [...theirsIn].sort(byKeyThenLine);
+  const findings: BreakFinding[] = [];
+  const theirsByKey = new Map<string, MatchRecord>();
+  const duplicates = new Map<string, MatchRecord[]>();
+  for (const record of theirs) {
+    if (!theirsByKey.has(record.key)) theirsByKey.set(record.key, record);
+    else duplicates.set(record.key, [...(duplicates.get(record.key) ?? []), record]);
+  }
+  for (const [key, extra] of duplicates) {
+    const first = theirsByKey.get(key)!;
+    findings.push({
+      kind: 'DUPLICATE',
+      component: '',
+      recordKey: key,
+      lenderId: first.lenderId,
+      currency: first.currency,
+      oursMinor: null,
+      theirsMinor: extra.reduce((sum, r) => sum + r.totalMinor, 0n),
+      ours: null,
+      theirs: `${extra.length + 1} rows`,
+      lines: [first.line, ...extra.map((r) => r.line)],
+    });
+  }
+  let matchedCount = 0;
+  const matchedMinor: Record<string, bigint> = {};
+  const count = (record: MatchRecord): void => {
+    matchedCount++;
+    matchedMinor[record.currency] = (matchedMinor[record.currency] ?? 0n) + record.totalMinor;
+  };
+  let matchedOnAmountCount = 0;
+  const oursLeft: MatchRecord[] = [];
+  const oursKeys = new Set<string>();
+  for (const record of ours) {
+    if (oursKeys.has(record.key)) {
+      // Our side never repeats a key; if it did, the second is compared as missing on theirs.
+      oursLeft.push(record);
+      continue;
+    }
+    oursKeys.add(record.key);
+    const pair = theirsByKey.get(record.key);
+    if (pair === undefined) {
+      oursLeft.push(record);
+      continue;
+    }
+    theirsByKey.delete(record.key);
+    const differences = compare(record, pair, tolerances);
+    if (differences.length === 0) count(record);
+    else findings.push(...differences);
+  }
+  const theirsLeft = [...theirsByKey.values()];
+  const waiting = new Map<string, MatchRecord[]>();
+  for (const record of theirsLeft) waiting.set(record.group, [...(waiting.get(record.group) ?? []), record]);
+  const stillOurs: MatchRecord[] = [];
+  for (const record of oursLeft) {
+    const candidates = waiting.get(record.group) ?? [];
+    const at = candidates.findIndex(
+      (t) => t.currency === record.currency && abs(t.totalMinor - record.totalMinor) <= tolerances.amountToleranceMinor && datesApart(t.date, record.date) <= tolerances.dateToleranceDays,
+    );
+    if (at < 0) {
+      stillOurs.push(record);
+      continue;
+    }
+    candidates.splice(at, 1);
+    count(record);
+    matchedOnAmountCount++;
+  }
+  for (const record of stillOurs) {
+    findings.push({ kind: 'MISSING_THEIRS', component: '', recordKey: record.key, lenderId: record.lenderId, currency: record.currency, oursMinor: record.totalMinor, theirsMinor: null, ours: record.date, theirs: null, lines: [] });
+  }
+  for (const record of [...waiting.values()].flat().sort(byKeyThenLine)) {
+    findings.push({ kind: 'MISSING_OURS', component: '', recordKey: record.key, lenderId: record.lenderId, currency: record.currency, oursMinor: null, theirsMinor: record.totalMinor, ours: null, theirs: record.date, lines: [record.line] });
+  }
+  return { matchedCount, matchedMinor, matchedOnAmountCount, oursCount: oursIn.length, theirsCount: theirsIn.length, findings };
+}
+
+/** theirs − ours, a missing side counting as zero. */
+export function differenceOf(finding: Pick<BreakFinding, 'oursMinor' | 'theirsMinor'>): bigint {
+  return (finding.theirsMinor ?? 0n) - (finding.oursMinor ?? 0n);
+}
+
+/** `RC-{YYYYMMDD}-{type}-{counterparty}-{12 hex}`: the same file for the same date and counterparty is one reconciliation. */
+export function reconciliationIdOf(type: ReconciliationType, businessDate: string, counterparty: string, fileSha256Hex: string): string {
+  return `RC-${businessDate.replaceAll('-', '')}-${type}-${counterparty}-${fileSha256Hex.slice(0, 12)}`;
+}
+
+/** The kinds whose difference is money: the net difference adds these up. */
+const AMOUNT_KINDS: ReadonlySet<BreakKind> = new Set(['MISSING_OURS', 'MISSING_THEIRS', 'AMOUNT_MISMATCH']);
+
+export interface BreakCounts {
+  readonly byKind: Readonly<Record<BreakKind, number>>;
+  readonly byAge: Readonly<Record<AgeBand, number>>;
+  /** Σ (theirs − ours) over the amount-carrying breaks, per currency. */
+  readonly netDifferenceMinor: Readonly<Record<string, bigint>>;
+}
+
+/** Breaks by kind, by age band (as of `today`) and the net difference per currency. */
+export function countBreaks(breaks: readonly Pick<ReconciliationBreak, 'kind' | 'openedOn' | 'currency' | 'differenceMinor'>[], today: string): BreakCounts {
+  const byKind = Object.fromEntries(BREAK_KINDS.map((k) => [k, 0])) as Record<BreakKind, number>;
+  const byAge = Object.fromEntries(AGE_BANDS.map((b) => [b.band, 0])) as Record<AgeBand, number>;
+  const netDifferenceMinor: Record<string, bigint> = {};
+  for (const b of breaks) {
+    byKind[b.kind]++;
+    byAge[ageBandOf(ageInDays(b.openedOn, today))]++;
+    if (AMOUNT_KINDS.has(b.kind)) netDifferenceMinor[b.currency] = (netDifferenceMinor[b.currency] ?? 0n) + b.differenceMinor;
+  }
+  return { byKind, byAge, netDifferenceMinor };
+}

@@ -1,0 +1,546 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { canSeeLender, restrictedTo, type Principal } from '../domain/access.ts';
+import { CounterpartFileError, GENERIC_BANK_ID, type BankStatementMapping, type CounterpartFileType, type CounterpartRecord, type EscrowStatementLine } from '../domain/counterpart-records.ts';
+import { NotFound, RuleViolation, ValidationError } from '../domain/errors.ts';
+import { ESCROW } from '../domain/ledger.ts';
+import { addDays, compareIsoDates } from '../domain/money/index.ts';
+import { countBreaks, differenceOf, matchRecords, reconciliationIdOf, type BreakFinding, type Tolerances } from '../domain/reconciliation.ts';
+import { breakIdFrom, breakIdentityText, type ReconciliationBreak, type ReconciliationType } from '../domain/reconciliation-break.ts';
+import { entryMovement, escrowEffectMinor, expectedRecord, instructionMovement, loanRowRecord, repaymentRowRecord, statementRecord } from '../domain/reconciliation-records.ts';
+import { sha256 } from '../json.ts';
+import type {
+  BreakStore,
+  Clock,
+  EscrowBalanceCheck,
+  FileStore,
+  IdempotencyStore,
+  LedgerStore,
+  MatchSpool,
+  Reconciliation,
+  ReconciliationSettings,
+  ReconciliationStore,
+  Seal,
+  SettlementStore,
+  StoredInstruction,
+  UploadUrls,
+  WorkflowStarter,
+} from '../ports/stores.ts';
+import { statementPath } from '../adapters/files/settlement-files.ts';
+import { bankFormat, type BankFormatDeps } from './bank-formats.ts';
+
+/** Reads a counterpart file as it streams (the adapter of docs/files.md, Counterpart files). */
+export type CounterpartReader = <T extends CounterpartFileType>(input: Readable | AsyncIterable<Uint8Array>, options: { readonly type: T; readonly mapping?: BankStatementMapping }) => AsyncIterable<CounterpartRecord<T>>;
+
+export interface ReconciliationDeps {
+  readonly reconciliations: ReconciliationStore;
+  readonly breaks: BreakStore;
+  readonly settlements: Pick<SettlementStore, 'getRun' | 'openInstructions' | 'instructionsExecutedOn'>;
+  readonly ledger: Pick<LedgerStore, 'entriesOfDayShard'>;
+  readonly files: FileStore;
+  readonly clock: Clock;
+  readonly spool: () => Promise<MatchSpool>;
+  readonly readCounterpart: CounterpartReader;
+  /** A bank's statement layout (docs/files.md); null when none was loaded. */
+  readonly bankFormat: (bankId: string) => Promise<BankStatementMapping | null>;
+  readonly shardCount: number;
+}
+
+export const DEFAULT_SETTINGS = { amountToleranceMinor: 0n, dateToleranceDays: 0, escalateAfterDays: 3 } as const;
+/** The bank format of a statement when the request names none: the built-in generic layout. */
+export const GENERIC_BANK_FORMAT = GENERIC_BANK_ID;
+
+/** The latest mapping of a bank (the built-in generic one included), or null for a bank never loaded. */
+export async function latestMapping(deps: BankFormatDeps, bankId: string): Promise<BankStatementMapping | null> {
+  try {
+    return (await bankFormat(deps, bankId, null)).mapping;
+  } catch (error) {
+    if (error instanceof NotFound) return null;
+    throw error;
+  }
+}
+const UPLOAD_URL_SECONDS = 15 * 60;
+const PARTNER_TYPES: readonly ReconciliationType[] = ['PARTNER_REPAYMENTS', 'PARTNER_LOANS'];
+
+// ---------------------------------------------------------------------------------------------
+// Uploads and starts
+
+export async function createUpload(
+  deps: { reconciliations: ReconciliationStore; uploads: UploadUrls; clock: Clock; idempotency: IdempotencyStore; newId: () => string },
+  principal: Principal,
+  request: { fileName: string },
+  seal: Seal,
+): Promise<void> {
+  const uploadId = `UP-${deps.newId()}`;
+  const path = `reconciliation-uploads/${uploadId}`;
+  await deps.reconciliations.putUpload({ uploadId, fileName: request.fileName, path, createdBy: actor(principal), lenderId: principal.lenderId, createdAt: deps.clock.now() });
+  const url = await deps.uploads.putUrl(path, UPLOAD_URL_SECONDS);
+  const expiresAt = new Date(Date.parse(deps.clock.now()) + UPLOAD_URL_SECONDS * 1000).toISOString();
+  await deps.idempotency.put(seal(201, { uploadId, method: 'PUT', url, expiresAt }));
+}
+
+export interface StartReconciliationRequest {
+  readonly uploadId: string;
+  readonly type: ReconciliationType;
+  readonly businessDate: string;
+  readonly lenderId?: string;
+  readonly bankFormat?: string;
+}
+
+function actor(principal: Principal): string {
+  return principal.clientId;
+}
+
+async function fileSha256(files: FileStore, path: string): Promise<string | null> {
+  const stream = await files.getStream(path);
+  if (stream === null) return null;
+  const hash = createHash('sha256');
+  for await (const chunk of stream) hash.update(chunk as Uint8Array);
+  return hash.digest('hex');
+}
+
+/**
+ * Records the reconciliation of an uploaded file and starts its workflow. The id comes from what
+ * is reconciled (date, type, counterparty, the file's SHA-256), so the same file sent twice is one
+ * reconciliation; a failed one is started again.
+ */
+export async function startReconciliation(
+  deps: Pick<ReconciliationDeps, 'reconciliations' | 'files' | 'clock' | 'bankFormat'> & { idempotency: IdempotencyStore; workflow: WorkflowStarter; lenderExists: (id: string) => Promise<boolean> },
+  principal: Principal,
+  request: StartReconciliationRequest,
+  seal: Seal,
+): Promise<void> {
+  const upload = await deps.reconciliations.getUpload(request.uploadId);
+  const own = restrictedTo(principal);
+  if (upload === null || (own !== null && upload.lenderId !== own)) throw new NotFound('upload', request.uploadId);
+  let counterparty: string;
+  let lenderId: string | null = null;
+  let bankFormat: string | null = null;
+  if (PARTNER_TYPES.includes(request.type)) {
+    lenderId = request.lenderId ?? own;
+    if (lenderId === null) throw new ValidationError(`a ${request.type} reconciliation names the lender whose records these are`, { path: 'lenderId', rule: 'required' });
+    if (!canSeeLender(principal, lenderId) || !(await deps.lenderExists(lenderId))) throw new NotFound('lender', lenderId);
+    counterparty = lenderId;
+  } else {
+    if (own !== null) throw new RuleViolation('FORBIDDEN', 'the escrow statement covers every lender; it is reconciled by the platform teams only', { path: 'type' });
+    if (request.lenderId !== undefined) throw new ValidationError('an escrow statement is not one lender\'s: leave lenderId out', { path: 'lenderId', rule: 'not-allowed' });
+    bankFormat = request.bankFormat ?? GENERIC_BANK_FORMAT;
+    if ((await deps.bankFormat(bankFormat)) === null) {
+      throw new ValidationError(`no bank format ${bankFormat} was loaded (PUT /v1/bank-formats/${bankFormat})`, { path: 'bankFormat', rule: 'unknown' });
+    }
+    counterparty = bankFormat;
+  }
+  const sha = await fileSha256(deps.files, upload.path);
+  if (sha === null) throw new RuleViolation('UPLOAD_EMPTY', `nothing was uploaded for ${upload.uploadId}: PUT the file to its URL first`, { path: 'uploadId' });
+  const reconciliationId = reconciliationIdOf(request.type, request.businessDate, counterparty, sha);
+  const now = deps.clock.now();
+  const existing = await deps.reconciliations.get(reconciliationId);
+  let current = existing;
+  if (existing === null) {
+    current = {
+      reconciliationId,
+      type: request.type,
+      businessDate: request.businessDate,
+      counterparty,
+      lenderId,
+      bankFormat,
+      uploadId: upload.uploadId,
+      fileName: upload.fileName,
+      fileSha256: sha,
+      status: 'RECEIVED',
+      createdBy: actor(principal),
+      createdAt: now,
+      updatedAt: now,
+      settlementAttempt: null,
+      counts: null,
+      matchedMinor: {},
+      breaksByKind: {},
+      breaksByAge: {},
+      netDifferenceMinor: {},
+      balance: [],
+      errors: [],
+      failure: null,
+      runs: 1,
+      version: 1,
+    };
+    await deps.reconciliations.put(current, 0);
+  } else if (existing.status === 'FAILED') {
+    current = { ...existing, status: 'RECEIVED', failure: null, updatedAt: now, runs: existing.runs + 1, version: existing.version + 1 };
+    await deps.reconciliations.put(current, existing.version);
+  }
+  const started = current!;
+  const { executionArn } = await deps.workflow.start(executionName(reconciliationId, started.runs), { reconciliationIds: [reconciliationId] });
+  await deps.idempotency.put(seal(202, { reconciliationId, status: started.status, executionArn }));
+}
+
+/** Execution names are at most 80 characters: the date and a digest of the id, and the run's count. */
+export function executionName(reconciliationId: string, run: number): string {
+  return `reconcile-${sha256(reconciliationId).slice(0, 24)}-${run}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflow steps
+
+/**
+ * The reconciliations a run of the workflow takes: those it was started with, or, after the
+ * settlement of a date, the latest of each type and counterparty of that date that waits for the
+ * settlement, failed, or was matched against an earlier run of the date.
+ */
+export async function planReconciliations(deps: Pick<ReconciliationDeps, 'reconciliations' | 'settlements'>, input: { reconciliationIds?: readonly string[]; businessDate?: string }): Promise<string[]> {
+  if (input.reconciliationIds !== undefined) return [...input.reconciliationIds];
+  if (input.businessDate === undefined) return [];
+  const run = await deps.settlements.getRun(input.businessDate);
+  const latest = new Map<string, Reconciliation>();
+  for (const r of await deps.reconciliations.ofDate(input.businessDate)) latest.set(`${r.type}#${r.counterparty}`, r);
+  return [...latest.values()]
+    .filter((r) => r.status === 'WAITING' || r.status === 'RECEIVED' || r.status === 'FAILED' || (r.status === 'REPORTED' && run !== null && r.settlementAttempt !== run.attempt))
+    .map((r) => r.reconciliationId);
+}
+
+/** The tolerances and escalation of a counterparty: its latest settings, or the defaults. */
+export async function settingsOf(deps: Pick<ReconciliationDeps, 'reconciliations'>, counterparty: string): Promise<Omit<ReconciliationSettings, 'setBy' | 'setAt' | 'version' | 'counterparty'>> {
+  return (await deps.reconciliations.settings(counterparty)) ?? DEFAULT_SETTINGS;
+}
+
+async function save(deps: Pick<ReconciliationDeps, 'reconciliations' | 'clock'>, current: Reconciliation, change: Partial<Reconciliation>): Promise<Reconciliation> {
+  const next: Reconciliation = { ...current, ...change, updatedAt: deps.clock.now(), version: current.version + 1 };
+  await deps.reconciliations.put(next, current.version);
+  return next;
+}
+
+/**
+ * Reconciles one file against the settled date: reads it to the end (a malformed file is
+ * REJECTED, nothing of it used), spools both sides by group, matches partition by partition,
+ * upserts the breaks, resolves those of the scope no longer found, and reports. The same file
+ * against the same settlement attempt is reported once.
+ */
+export async function reconcileOne(deps: ReconciliationDeps, reconciliationId: string): Promise<{ reconciliationId: string; status: Reconciliation['status'] }> {
+  let current = await deps.reconciliations.get(reconciliationId);
+  if (current === null) throw new NotFound('reconciliation', reconciliationId);
+  if (current.status === 'REJECTED') return { reconciliationId, status: current.status };
+  const run = await deps.settlements.getRun(current.businessDate);
+  if (run === null || run.status !== 'SETTLED') {
+    if (current.status !== 'WAITING') current = await save(deps, current, { status: 'WAITING' });
+    return { reconciliationId, status: 'WAITING' };
+  }
+  if (current.status === 'REPORTED' && current.settlementAttempt === run.attempt) return { reconciliationId, status: current.status };
+  const upload = await deps.reconciliations.getUpload(current.uploadId);
+  const input = upload === null ? null : await deps.files.getStream(upload.path);
+  if (input === null) throw new NotFound('upload', current.uploadId);
+  const spool = await deps.spool();
+  try {
+    let closing: Map<string, EscrowStatementLine>;
+    try {
+      closing = await spoolTheirs(deps, current, input, spool);
+    } catch (error) {
+      if (!(error instanceof CounterpartFileError)) throw error;
+      const errors = error.errors.map((e) => ({ line: e.line, field: e.path, rule: e.rule, message: e.message }));
+      current = await save(deps, current, { status: 'REJECTED', errors, settlementAttempt: run.attempt });
+      return { reconciliationId, status: 'REJECTED' };
+    }
+    await spoolOurs(deps, current, [...new Set(Object.values(run.daysByCalendar).flat())], spool);
+    await spool.seal();
+    const settings = await settingsOf(deps, current.counterparty);
+    const tolerances: Tolerances = { amountToleranceMinor: settings.amountToleranceMinor, dateToleranceDays: settings.dateToleranceDays };
+    const today = deps.clock.now().slice(0, 10);
+    const found: ReconciliationBreak[] = [];
+    let matched = 0;
+    let matchedOnAmount = 0;
+    const matchedMinor: Record<string, bigint> = {};
+    const foundIds = new Set<string>();
+    for (let p = 0; p < spool.partitions; p++) {
+      const result = matchRecords(await spool.read('OURS', p), await spool.read('THEIRS', p), tolerances);
+      matched += result.matchedCount;
+      matchedOnAmount += result.matchedOnAmountCount;
+      const breaks = result.findings.map((f) => breakOf(current!, f, today, deps.clock.now()));
+      const stored = await deps.breaks.upsertFound(breaks);
+      for (const b of stored) {
+        foundIds.add(b.breakId);
+        found.push(b);
+      }
+      for (const [c, v] of Object.entries(result.matchedMinor)) matchedMinor[c] = (matchedMinor[c] ?? 0n) + v;
+    }
+    const balance = current.type === 'ESCROW_STATEMENT' ? await escrowBalance(deps, current.businessDate, closing, today) : [];
+    const balanceBreaks = balance.filter((b) => b.differenceMinor !== 0n && abs(b.differenceMinor) > tolerances.amountToleranceMinor).map((b) => breakOf(current!, balanceFinding(b), today, deps.clock.now()));
+    for (const b of await deps.breaks.upsertFound(balanceBreaks)) {
+      foundIds.add(b.breakId);
+      found.push(b);
+    }
+    await resolveGone(deps, current, foundIds);
+    const counts = countBreaks(found, today);
+    current = await save(deps, current, {
+      status: 'REPORTED',
+      settlementAttempt: run.attempt,
+      counts: { ours: spool.count('OURS'), theirs: spool.count('THEIRS'), matched, matchedOnAmount, breaks: found.length },
+      matchedMinor,
+      breaksByKind: counts.byKind,
+      breaksByAge: counts.byAge,
+      netDifferenceMinor: counts.netDifferenceMinor,
+      balance,
+      errors: [],
+      failure: null,
+    });
+    return { reconciliationId, status: 'REPORTED' };
+  } finally {
+    await spool.close();
+  }
+}
+
+const abs = (v: bigint): bigint => (v < 0n ? -v : v);
+
+function breakOf(r: Reconciliation, f: BreakFinding, today: string, now: string): ReconciliationBreak {
+  const identity = { type: r.type, businessDate: r.businessDate, counterparty: r.counterparty, kind: f.kind, component: f.component, recordKey: f.recordKey };
+  return {
+    ...identity,
+    breakId: breakIdFrom(identity, sha256(breakIdentityText(identity))),
+    lenderId: r.lenderId ?? f.lenderId,
+    currency: f.currency,
+    oursMinor: f.oursMinor,
+    theirsMinor: f.theirsMinor,
+    differenceMinor: f.kind === 'DATE_MISMATCH' || f.kind === 'CLASSIFICATION_MISMATCH' || f.kind === 'DUPLICATE' ? 0n : differenceOf(f),
+    ours: f.ours,
+    theirs: f.theirs,
+    lines: f.lines,
+    openedOn: today,
+    openedAt: now,
+    reconciliationId: r.reconciliationId,
+    state: 'OPEN',
+    owner: null,
+    history: [{ at: now, by: 'reconciliation', from: null, to: 'OPEN', reason: `found by ${r.reconciliationId}`, reconciliationId: r.reconciliationId }],
+    escalatedAt: null,
+    version: 1,
+  };
+}
+
+function balanceFinding(b: EscrowBalanceCheck): BreakFinding {
+  return {
+    kind: 'AMOUNT_MISMATCH',
+    component: 'BALANCE',
+    recordKey: `CLOSING|${b.currency}`,
+    lenderId: ESCROW,
+    currency: b.currency,
+    oursMinor: b.expectedMinor,
+    theirsMinor: b.statementMinor,
+    ours: null,
+    theirs: null,
+    lines: [],
+  };
+}
+
+/** Their records into the spool; an escrow statement's last line with a balance, per currency. */
+async function spoolTheirs(deps: ReconciliationDeps, r: Reconciliation, input: AsyncIterable<Uint8Array>, spool: MatchSpool): Promise<Map<string, EscrowStatementLine>> {
+  const closing = new Map<string, EscrowStatementLine>();
+  if (r.type === 'ESCROW_STATEMENT') {
+    const mapping = (await deps.bankFormat(r.bankFormat ?? GENERIC_BANK_FORMAT)) ?? undefined;
+    const executed = await deps.settlements.instructionsExecutedOn(r.businessDate);
+    const byReference = new Map(executed.filter((i) => i.executed !== null).map((i) => [i.executed!.bankReference, { instructionId: i.instructionId, lenderId: i.payer === ESCROW ? i.payee : i.payer }]));
+    for await (const line of deps.readCounterpart(input, { type: 'ESCROW_STATEMENT', ...(mapping === undefined ? {} : { mapping }) })) {
+      await spool.add('THEIRS', statementRecord(line, byReference));
+      if (line.balanceAfterMinor !== undefined) {
+        const last = closing.get(line.currency);
+        if (last === undefined || last.line < line.line) closing.set(line.currency, line);
+      }
+    }
+    return closing;
+  }
+  const toRecord = r.type === 'PARTNER_REPAYMENTS' ? (row: CounterpartRecord) => repaymentRowRecord(row as CounterpartRecord<'PARTNER_REPAYMENTS'>) : (row: CounterpartRecord) => loanRowRecord(row as CounterpartRecord<'PARTNER_LOANS'>);
+  for await (const row of deps.readCounterpart(input, { type: r.type })) {
+    const record = toRecord(row);
+    await spool.add('THEIRS', record.lenderId === r.counterparty ? record : { ...record, lenderId: r.counterparty });
+  }
+  return closing;
+}
+
+/** The name of a lender's file of a date (docs/files.md). */
+function ourFileName(type: 'PARTNER_REPAYMENTS' | 'PARTNER_LOANS', businessDate: string): string {
+  const compact = businessDate.replaceAll('-', '');
+  return type === 'PARTNER_REPAYMENTS' ? `repayment_detail_${compact}.txt` : `loan_master_${compact}.txt`;
+}
+
+/** Our side: the lender's own file of the date as settled, or the movements the collection account should show. */
+async function spoolOurs(deps: ReconciliationDeps, r: Reconciliation, days: readonly string[], spool: MatchSpool): Promise<void> {
+  if (r.type === 'ESCROW_STATEMENT') {
+    for (const day of [...days].sort()) {
+      for (let shard = 0; shard < deps.shardCount; shard++) {
+        for (const entry of await deps.ledger.entriesOfDayShard(day, shard)) {
+          const movement = entryMovement(entry);
+          if (movement !== null) await spool.add('OURS', expectedRecord(movement));
+        }
+      }
+    }
+    for (const instruction of await instructionsOfStatementDay(deps, r.businessDate)) {
+      const date = instruction.executed === null ? instruction.valueDate : instruction.executed.executedAt.slice(0, 10);
+      const movement = instructionMovement(instruction, date);
+      if (movement !== null) await spool.add('OURS', expectedRecord(movement));
+    }
+    return;
+  }
+  const name = ourFileName(r.type, r.businessDate);
+  const ours = await deps.files.getStream(statementPath(r.counterparty, r.businessDate, name));
+  if (ours === null) throw new RuleViolation('OUR_FILE_MISSING', `${r.counterparty} has no ${name} for ${r.businessDate}: the settlement of the date wrote no files for it`, { lenderId: r.counterparty });
+  const toRecord = r.type === 'PARTNER_REPAYMENTS' ? (row: CounterpartRecord) => repaymentRowRecord(row as CounterpartRecord<'PARTNER_REPAYMENTS'>) : (row: CounterpartRecord) => loanRowRecord(row as CounterpartRecord<'PARTNER_LOANS'>);
+  for await (const row of deps.readCounterpart(ours, { type: r.type })) await spool.add('OURS', toRecord(row));
+}
+
+/** Instructions the statement of a day should show: those executed that day, and those due that day not yet executed. */
+async function instructionsOfStatementDay(deps: Pick<ReconciliationDeps, 'settlements'>, day: string): Promise<StoredInstruction[]> {
+  const due = (await deps.settlements.openInstructions()).filter((i) => i.valueDate === day);
+  return [...(await deps.settlements.instructionsExecutedOn(day)), ...due];
+}
+
+/**
+ * (b) What the collection account should hold at the end of the day, per currency: every
+ * instruction of a date up to the day not executed by its end (out of the account: still held;
+ * into it: still to come), and payments received by the day but booked after its cut-off.
+ */
+export async function escrowBalance(
+  deps: Pick<ReconciliationDeps, 'settlements' | 'ledger' | 'shardCount'>,
+  day: string,
+  closing: ReadonlyMap<string, EscrowStatementLine>,
+  today: string,
+): Promise<EscrowBalanceCheck[]> {
+  const owed = new Map<string, Map<string, bigint>>();
+  const add = (currency: string, party: string, amount: bigint): void => {
+    const parties = owed.get(currency) ?? new Map<string, bigint>();
+    parties.set(party, (parties.get(party) ?? 0n) + amount);
+    owed.set(currency, parties);
+  };
+  const unpaid: StoredInstruction[] = (await deps.settlements.openInstructions()).filter((i) => compareIsoDates(i.businessDate, day) <= 0);
+  for (let d = addDays(day, 1); compareIsoDates(d, today) <= 0; d = addDays(d, 1)) {
+    unpaid.push(...(await deps.settlements.instructionsExecutedOn(d)).filter((i) => compareIsoDates(i.businessDate, day) <= 0));
+  }
+  for (const i of unpaid) {
+    if (i.payer === ESCROW) add(i.currency, i.payee, i.amountMinor);
+    else if (i.payee === ESCROW) add(i.currency, i.payer, -i.amountMinor);
+  }
+  const inTransit = new Map<string, bigint>();
+  const next = addDays(day, 1);
+  for (let shard = 0; shard < deps.shardCount; shard++) {
+    for (const entry of await deps.ledger.entriesOfDayShard(next, shard)) {
+      if (compareIsoDates(entry.businessDate, day) > 0) continue;
+      const net = escrowEffectMinor(entry);
+      if (net !== 0n) inTransit.set(entry.currency, (inTransit.get(entry.currency) ?? 0n) + net);
+    }
+  }
+  const currencies = [...new Set([...closing.keys()])].sort();
+  return currencies.map((currency) => {
+    const parties = owed.get(currency) ?? new Map<string, bigint>();
+    const transit = inTransit.get(currency) ?? 0n;
+    const expected = [...parties.values()].reduce((s, v) => s + v, 0n) + transit;
+    const statement = closing.get(currency)!.balanceAfterMinor!;
+    return {
+      currency,
+      statementMinor: statement,
+      expectedMinor: expected,
+      differenceMinor: statement - expected,
+      owedMinor: Object.fromEntries([...parties].sort(([a], [b]) => (a < b ? -1 : 1))),
+      inTransitMinor: transit,
+    };
+  });
+}
+
+/** The ids of the breaks the latest report of a date, type and counterparty found. */
+function scopeBreaksPath(r: Pick<Reconciliation, 'type' | 'businessDate' | 'counterparty'>): string {
+  return `reconciliation-work/${r.type}/${r.businessDate}/${r.counterparty}/breaks.txt`;
+}
+
+export async function breakIdsOfScope(deps: Pick<ReconciliationDeps, 'files'>, r: Pick<Reconciliation, 'type' | 'businessDate' | 'counterparty'>): Promise<string[]> {
+  const stored = await deps.files.get(scopeBreaksPath(r));
+  return stored === null ? [] : Buffer.from(stored).toString('utf8').split('\n').filter((id) => id !== '');
+}
+
+/** Breaks of the same date, type and counterparty an earlier report found and this one did not: resolved. */
+async function resolveGone(deps: Pick<ReconciliationDeps, 'breaks' | 'files' | 'clock'>, r: Reconciliation, found: ReadonlySet<string>): Promise<void> {
+  const path = scopeBreaksPath(r);
+  const earlier = await breakIdsOfScope(deps, r);
+  for (const breakId of earlier) {
+    if (found.has(breakId)) continue;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const b = await deps.breaks.get(breakId);
+      if (b === null || (b.state !== 'OPEN' && b.state !== 'INVESTIGATING')) break;
+      const now = deps.clock.now();
+      const resolved: ReconciliationBreak = {
+        ...b,
+        state: 'RESOLVED',
+        history: [...b.history, { at: now, by: 'reconciliation', from: b.state, to: 'RESOLVED', reason: `no longer found by ${r.reconciliationId}`, reconciliationId: r.reconciliationId }],
+        version: b.version + 1,
+      };
+      try {
+        await deps.breaks.put(resolved, b.version);
+        break;
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'WriteConflict')) throw error;
+      }
+    }
+  }
+  await deps.files.put(path, Buffer.from([...found].sort().map((id) => `${id}\n`).join('')));
+}
+
+/** A run that stopped: FAILED with the reason; it is planned again by the next settlement of the date or a new start. */
+export async function failReconciliation(deps: Pick<ReconciliationDeps, 'reconciliations' | 'clock'>, reconciliationId: string, error: { code: string; message: string }): Promise<void> {
+  const current = await deps.reconciliations.get(reconciliationId);
+  if (current === null || current.status === 'REPORTED' || current.status === 'REJECTED') return;
+  await save(deps, current, { status: 'FAILED', failure: error });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/** A reconciliation as its caller may see it: a partner only its own; another's is not found. */
+export async function reconciliationView(deps: Pick<ReconciliationDeps, 'reconciliations'>, principal: Principal, reconciliationId: string): Promise<Reconciliation> {
+  const r = await deps.reconciliations.get(reconciliationId);
+  if (r === null || !visible(principal, r)) throw new NotFound('reconciliation', reconciliationId);
+  return r;
+}
+
+function visible(principal: Principal, r: Reconciliation): boolean {
+  const own = restrictedTo(principal);
+  return own === null || r.lenderId === own;
+}
+
+export async function reconciliationsOfDate(deps: Pick<ReconciliationDeps, 'reconciliations'>, principal: Principal, businessDate: string, lenderId?: string): Promise<Reconciliation[]> {
+  return (await deps.reconciliations.ofDate(businessDate)).filter((r) => visible(principal, r) && (lenderId === undefined || r.lenderId === lenderId));
+}
+
+/** A page of breaks; a partner (or a lender's finance team) sees only its own lender's. */
+export async function listBreaks(
+  deps: Pick<ReconciliationDeps, 'breaks'>,
+  principal: Principal,
+  query: { lender?: string; state?: ReconciliationBreak['state']; kind?: ReconciliationBreak['kind']; limit: number; cursor?: string },
+): Promise<{ items: ReconciliationBreak[]; cursor: string | null }> {
+  const own = restrictedTo(principal);
+  if (own !== null && query.lender !== undefined && query.lender !== own) return { items: [], cursor: null };
+  const lenderId = own ?? query.lender;
+  const page = await deps.breaks.list({ ...(query.state === undefined ? {} : { state: query.state }), ...(lenderId === undefined ? {} : { lenderId }), limit: query.limit, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) });
+  return { items: page.items.filter((b) => query.kind === undefined || b.kind === query.kind), cursor: page.cursor };
+}
+
+/** Every break a listing would page through, for the exports. */
+export async function allBreaks(deps: Pick<ReconciliationDeps, 'breaks'>, principal: Principal, query: { lender?: string; state?: ReconciliationBreak['state']; kind?: ReconciliationBreak['kind'] }): Promise<ReconciliationBreak[]> {
+  const all: ReconciliationBreak[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listBreaks(deps, principal, { ...query, limit: 500, ...(cursor === undefined ? {} : { cursor }) });
+    all.push(...page.items);
+    cursor = page.cursor ?? undefined;
+  } while (cursor !== undefined);
+  return all;
+}
+
+/** A counterparty's tolerances as a new version, with who set them. */
+export async function putSettings(
+  deps: Pick<ReconciliationDeps, 'reconciliations' | 'clock'> & { idempotency: IdempotencyStore },
+  principal: Principal,
+  counterparty: string,
+  request: { amountToleranceMinor: bigint; dateToleranceDays: number; escalateAfterDays: number },
+  seal: Seal,
+): Promise<void> {
+  const latest = await deps.reconciliations.settings(counterparty);
+  const settings: ReconciliationSettings = { counterparty, ...request, version: (latest?.version ?? 0) + 1, setBy: actor(principal), setAt: deps.clock.now() };
+  await deps.reconciliations.putSettings(settings);
+  await deps.idempotency.put(seal(201, settings));
+}
+
+export async function settingsView(deps: Pick<ReconciliationDeps, 'reconciliations'>, counterparty: string): Promise<ReconciliationSettings | (typeof DEFAULT_SETTINGS & { counterparty: string; version: 0 })> {
+  return (await deps.reconciliations.settings(counterparty)) ?? { counterparty, ...DEFAULT_SETTINGS, version: 0 };
+}

@@ -1,0 +1,302 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import iconv from 'iconv-lite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GENERIC_BANK_ID, GENERIC_BANK_MAPPING } from '../../../../shared/domain/counterpart-records.ts';
+import { readCounterpartFile } from '../../../../shared/adapters/files/counterpart-reader.ts';
+import { FolderFileStore } from '../../../../shared/adapters/files/file-store.ts';
+import { DiskMatchSpool } from '../../../../shared/adapters/files/match-spool.ts';
+import type { Principal } from '../../../../shared/domain/access.ts';
+import type { JournalEntry } from '../../../../shared/domain/ledger.ts';
+import type { PayoutInstruction } from '../../../../shared/domain/settlement.ts';
+import type { IdempotencyRecord, SettlementRun } from '../../../../shared/ports/stores.ts';
+import {
+  listBreaks,
+  planReconciliations,
+  reconcileOne,
+  reconciliationView,
+  startReconciliation,
+  type ReconciliationDeps,
+} from '../../../../shared/use-cases/reconciliation.ts';
+import { aLeg as leg, LEAD_ID, PARTNER_A, PARTNER_B } from '../../../support/builders.ts';
+import { createInMemoryStores, InMemoryBreakStore, InMemoryReconciliationStore, RecordingWorkflowStarter, type InMemoryStores } from '../../../support/in-memory-stores.ts';
+
+const DATE = '2025-03-03';
+const FINANCE: Principal = { role: 'FINANCE', clientId: 'fin-platform', lenderId: null };
+const PARTNER: Principal = { role: 'PARTNER', clientId: 'partner-a', lenderId: PARTNER_A };
+
+let dir: string;
+let stores: InMemoryStores;
+let deps: ReconciliationDeps;
+let extra: { idempotency: InMemoryStores['idempotency']; workflow: RecordingWorkflowStarter; lenderExists: (id: string) => Promise<boolean> };
+let now = '2025-03-04T02:00:00.000Z';
+
+const REPAYMENT_HEADER =
+  'business_date|lender_id|loan_id|event_type|event_id|value_date|booked_on|currency|principal_amount|interest_amount|penalty_amount|fee_amount|suspense_amount|guarantee_amount|loss_amount|total_amount|corrects_entry';
+
+interface Row {
+  loan: string;
+  event: string;
+  principal: number;
+  interest: number;
+  valueDate: string;
+}
+
+const money = (fen: number): string => `${Math.trunc(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
+const line = (lender: string, r: Row): string =>
+  [DATE, lender, r.loan, 'REPAYMENT', r.event, r.valueDate, DATE, 'CNY', money(r.principal), money(r.interest), '0.00', '0.00', '0.00', '0.00', '0.00', money(r.principal + r.interest), ''].join('|');
+const repaymentFile = (lender: string, rows: readonly Row[]): string => `${[REPAYMENT_HEADER, ...rows.map((r) => line(lender, r))].join('\n')}\n`;
+
+const ROWS: Row[] = [
+  { loan: 'LN-1', event: 'R-1', principal: 33_600, interest: 3_000, valueDate: DATE },
+  { loan: 'LN-2', event: 'R-2', principal: 120_000, interest: 1_201, valueDate: DATE },
+  { loan: 'LN-3', event: 'R-3', principal: 5_000, interest: 0, valueDate: '2025-03-01' },
+];
+
+function settled(attempt = 1): SettlementRun {
+  return {
+    businessDate: DATE,
+    status: 'SETTLED',
+    attempt,
+    daysByCalendar: { CN: ['2025-03-01', '2025-03-02', DATE] },
+    shardCount: 16,
+    startedAt: now,
+    settledAt: now,
+    firstSettledAt: now,
+    entries: 3,
+    instructions: 1,
+    files: [],
+    failure: null,
+  };
+}
+
+async function upload(uploadId: string, body: Uint8Array | string, lenderId: string | null = null): Promise<void> {
+  await deps.files.put(`reconciliation-uploads/${uploadId}`, typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
+  await deps.reconciliations.putUpload({ uploadId, fileName: `${uploadId}.txt`, path: `reconciliation-uploads/${uploadId}`, createdBy: 'fin-platform', lenderId, createdAt: now });
+}
+
+let key = 0;
+const seal = (statusCode: number, body: unknown): IdempotencyRecord => ({ scopeKey: `k${++key}`, requestHash: 'h', statusCode, responseBody: JSON.stringify(body), createdAt: now });
+
+async function start(principal: Principal, request: Parameters<typeof startReconciliation>[2]): Promise<string> {
+  await startReconciliation({ ...deps, ...extra }, principal, request, seal);
+  const stored = [...stores.db.idempotency.values()].at(-1)!;
+  return (JSON.parse(stored.responseBody) as { reconciliationId: string }).reconciliationId;
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'colend-reconcile-'));
+  stores = createInMemoryStores();
+  now = '2025-03-04T02:00:00.000Z';
+  deps = {
+    reconciliations: new InMemoryReconciliationStore(),
+    breaks: new InMemoryBreakStore(),
+    settlements: stores.settlements,
+    ledger: stores.ledger,
+    files: new FolderFileStore(dir),
+    clock: { now: () => now },
+    spool: () => DiskMatchSpool.open(4),
+    readCounterpart: readCounterpartFile,
+    bankFormat: async (id) => (id === GENERIC_BANK_ID ? GENERIC_BANK_MAPPING : null),
+    shardCount: 16,
+  };
+  extra = { idempotency: stores.idempotency, workflow: new RecordingWorkflowStarter(), lenderExists: async (id) => [LEAD_ID, PARTNER_A, PARTNER_B].includes(id) };
+  await stores.settlements.putRun(settled(), 0);
+  await deps.files.put(`statements/${PARTNER_A}/20250303/repayment_detail_20250303.txt`, Buffer.from(repaymentFile(PARTNER_A, ROWS)));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a partner repayment file', () => {
+  it('reconciles clean with zero breaks, matched count and amount', async () => {
+    await upload('UP-clean', repaymentFile(PARTNER_A, ROWS), PARTNER_A);
+    const id = await start(PARTNER, { uploadId: 'UP-clean', type: 'PARTNER_REPAYMENTS', businessDate: DATE });
+    expect(id).toMatch(/^RC-20250303-PARTNER_REPAYMENTS-PARTNER-A-[0-9a-f]{12}$/);
+    expect(extra.workflow.starts).toEqual([{ name: expect.stringMatching(/^reconcile-[0-9a-f]{24}-1$/), input: { reconciliationIds: [id] } }]);
+    expect(await reconcileOne(deps, id)).toEqual({ reconciliationId: id, status: 'REPORTED' });
+    const r = await reconciliationView(deps, PARTNER, id);
+    expect(r.counts).toEqual({ ours: 3, theirs: 3, matched: 3, matchedOnAmount: 0, breaks: 0 });
+    expect(r.matchedMinor).toEqual({ CNY: 162_801n });
+    expect(r.breaksByKind).toEqual({ MISSING_OURS: 0, MISSING_THEIRS: 0, AMOUNT_MISMATCH: 0, DATE_MISMATCH: 0, DUPLICATE: 0, CLASSIFICATION_MISMATCH: 0 });
+    expect(r.settlementAttempt).toBe(1);
+    // Once reported against the settlement's attempt, it is not matched again.
+    expect(await reconcileOne(deps, id)).toEqual({ reconciliationId: id, status: 'REPORTED' });
+    expect((await deps.reconciliations.get(id))!.version).toBe(r.version);
+  });
+
+  it('finds each difference as a break of its kind, to the fen', async () => {
+    const theirs: Row[] = [{ ...ROWS[0]!, interest: 2_999 }, { ...ROWS[1]!, valueDate: '2025-03-02' }, { loan: 'LN-9', event: 'R-9', principal: 100, interest: 0, valueDate: DATE }];
+    await upload('UP-diff', `${repaymentFile(PARTNER_A, theirs)}${line(PARTNER_A, theirs[2]!)}\n`);
+    const id = await start(FINANCE, { uploadId: 'UP-diff', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A });
+    await reconcileOne(deps, id);
+    const { items } = await listBreaks(deps, FINANCE, { limit: 100 });
+    expect(items.map((b) => [b.kind, b.component, b.recordKey, b.oursMinor, b.theirsMinor, b.differenceMinor, b.ours, b.theirs, b.lines, b.lenderId]).sort()).toEqual(
+      [
+        ['AMOUNT_MISMATCH', 'INTEREST', 'LN-1|R-1', 3_000n, 2_999n, -1n, null, null, [2], PARTNER_A],
+        ['DATE_MISMATCH', 'VALUE_DATE', 'LN-2|R-2', 121_201n, 121_201n, 0n, DATE, '2025-03-02', [3], PARTNER_A],
+        ['DUPLICATE', '', 'LN-9|R-9', null, 100n, 0n, null, '2 rows', [4, 5], PARTNER_A],
+        ['MISSING_OURS', '', 'LN-9|R-9', null, 100n, 100n, null, DATE, [4], PARTNER_A],
+        ['MISSING_THEIRS', '', 'LN-3|R-3', 5_000n, null, -5_000n, '2025-03-01', null, [], PARTNER_A],
+      ].sort(),
+    );
+    const r = await deps.reconciliations.get(id);
+    expect(r!.netDifferenceMinor).toEqual({ CNY: -4_901n });
+    expect(r!.counts).toEqual({ ours: 3, theirs: 4, matched: 0, matchedOnAmount: 0, breaks: 5 });
+  });
+
+  it('resolves the breaks a corrected file no longer has, and keeps those it still has', async () => {
+    await upload('UP-first', repaymentFile(PARTNER_A, [{ ...ROWS[0]!, interest: 2_999 }, ROWS[1]!]));
+    const first = await start(FINANCE, { uploadId: 'UP-first', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A });
+    await reconcileOne(deps, first);
+    expect((await listBreaks(deps, FINANCE, { state: 'OPEN', limit: 10 })).items.map((b) => b.kind).sort()).toEqual(['AMOUNT_MISMATCH', 'MISSING_THEIRS']);
+    now = '2025-03-05T02:00:00.000Z';
+    await upload('UP-second', repaymentFile(PARTNER_A, ROWS.slice(0, 2)));
+    const second = await start(FINANCE, { uploadId: 'UP-second', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A });
+    expect(second).not.toBe(first);
+    await reconcileOne(deps, second);
+    const resolved = (await listBreaks(deps, FINANCE, { state: 'RESOLVED', limit: 10 })).items;
+    expect(resolved.map((b) => [b.kind, b.history.at(-1)!.reason])).toEqual([['AMOUNT_MISMATCH', `no longer found by ${second}`]]);
+    const open = (await listBreaks(deps, FINANCE, { state: 'OPEN', limit: 10 })).items;
+    expect(open.map((b) => [b.kind, b.openedOn, b.reconciliationId, b.version])).toEqual([['MISSING_THEIRS', '2025-03-04', second, 2]]);
+  });
+
+  it('refuses a malformed file whole, with the line and the field, and writes no break', async () => {
+    await upload('UP-bad', `${repaymentFile(PARTNER_A, ROWS)}${line(PARTNER_A, ROWS[0]!).replace('336.00', '33.6.00')}\n`);
+    const id = await start(FINANCE, { uploadId: 'UP-bad', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A });
+    expect(await reconcileOne(deps, id)).toEqual({ reconciliationId: id, status: 'REJECTED' });
+    const r = await deps.reconciliations.get(id);
+    expect(r!.errors).toEqual([expect.objectContaining({ line: 5, field: 'principalMinor' })]);
+    expect((deps.breaks as InMemoryBreakStore).breaks.size).toBe(0);
+  });
+
+  it('waits for the settlement of its date, and is planned by it', async () => {
+    stores = createInMemoryStores();
+    deps = { ...deps, settlements: stores.settlements, ledger: stores.ledger };
+    extra = { ...extra, idempotency: stores.idempotency };
+    await upload('UP-early', repaymentFile(PARTNER_A, ROWS));
+    const id = await start(FINANCE, { uploadId: 'UP-early', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A });
+    expect(await reconcileOne(deps, id)).toEqual({ reconciliationId: id, status: 'WAITING' });
+    await stores.settlements.putRun(settled(), 0);
+    expect(await planReconciliations(deps, { businessDate: DATE })).toEqual([id]);
+    expect(await reconcileOne(deps, id)).toEqual({ reconciliationId: id, status: 'REPORTED' });
+    expect(await planReconciliations(deps, { businessDate: DATE })).toEqual([]);
+    // The date settled again: matched again against the new run.
+    await stores.settlements.putRun(settled(2), 1);
+    expect(await planReconciliations(deps, { businessDate: DATE })).toEqual([id]);
+  });
+
+  it('is the same reconciliation when the same file is sent again; a partner sees only its own', async () => {
+    await upload('UP-a', repaymentFile(PARTNER_A, ROWS), PARTNER_A);
+    await upload('UP-b', repaymentFile(PARTNER_A, ROWS), PARTNER_A);
+    const a = await start(PARTNER, { uploadId: 'UP-a', type: 'PARTNER_REPAYMENTS', businessDate: DATE });
+    const b = await start(PARTNER, { uploadId: 'UP-b', type: 'PARTNER_REPAYMENTS', businessDate: DATE });
+    expect(b).toBe(a);
+    const other: Principal = { role: 'PARTNER', clientId: 'partner-b', lenderId: PARTNER_B };
+    await expect(reconciliationView(deps, other, a)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(start(other, { uploadId: 'UP-a', type: 'PARTNER_REPAYMENTS', businessDate: DATE })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(start(PARTNER, { uploadId: 'UP-a', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_B })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(start(PARTNER, { uploadId: 'UP-a', type: 'ESCROW_STATEMENT', businessDate: DATE })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  const perturbation = fc.constantFrom('DROP', 'AMOUNT', 'DATE', 'DUPLICATE');
+  const kinds = { DROP: 'MISSING_THEIRS', AMOUNT: 'AMOUNT_MISMATCH', DATE: 'DATE_MISMATCH', DUPLICATE: 'DUPLICATE' } as const;
+
+  it('finds every random perturbation of a clean file (UTF-8 or GBK) as a break of the right kind, and no other', async () => {
+    const ours: Row[] = Array.from({ length: 40 }, (_, i) => ({ loan: `LN-${100 + i}`, event: `R-${i}`, principal: 10_000 + i * 137, interest: 50 + i, valueDate: DATE }));
+    await deps.files.put(`statements/${PARTNER_A}/20250303/repayment_detail_20250303.txt`, Buffer.from(repaymentFile(PARTNER_A, ours)));
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.nat({ max: 39 }), { minLength: 1, maxLength: 6 }), fc.array(perturbation, { minLength: 6, maxLength: 6 }), fc.boolean(), async (targets, changes, gbk) => {
+        run++;
+        (deps.breaks as InMemoryBreakStore).breaks.clear();
+        const touched = new Map(targets.map((t, i) => [t, changes[i]!]));
+        const lines: string[] = [gbk ? REPAYMENT_HEADER.replace('loan_id', '借据号').replace('event_id', '事件编号') : REPAYMENT_HEADER];
+        ours.forEach((row, i) => {
+          const change = touched.get(i);
+          if (change === 'DROP') return;
+          const theirs = change === 'AMOUNT' ? { ...row, principal: row.principal + 1 } : change === 'DATE' ? { ...row, valueDate: '2025-03-02' } : row;
+          lines.push(line(PARTNER_A, theirs));
+          if (change === 'DUPLICATE') lines.push(line(PARTNER_A, theirs));
+        });
+        const text = `${lines.join('\n')}\n`;
+        await upload(`UP-p${run}`, gbk ? iconv.encode(text, 'gbk') : text);
+        const id = await start(FINANCE, { uploadId: `UP-p${run}`, type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A });
+        await reconcileOne(deps, id);
+        const found = [...(deps.breaks as InMemoryBreakStore).breaks.values()].map((b) => `${b.recordKey}:${b.kind}`).sort();
+        const wanted = [...touched].map(([i, change]) => `${ours[i]!.loan}|${ours[i]!.event}:${kinds[change]}`).sort();
+        expect(found).toEqual(wanted);
+        expect((await deps.reconciliations.get(id))!.counts!.matched).toBe(40 - [...touched.values()].filter((c) => c !== 'DUPLICATE').length);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('the escrow statement', () => {
+  const STATEMENT_HEADER = '交易日期,交易流水号,借方发生额,贷方发生额,余额,币种,摘要';
+
+  function seedEscrow(): void {
+    const repayment = (id: string, loanId: string, fen: bigint): JournalEntry => ({
+      entryId: `REPAYMENT#${id}`,
+      eventType: 'REPAYMENT',
+      eventId: id,
+      loanId,
+      currency: 'CNY',
+      businessDate: DATE,
+      bookedOn: DATE,
+      createdAt: now,
+      legs: [leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'D', fen, 'ESCROW'), leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'C', fen)],
+    });
+    stores.db.entries.set('LN-1#REPAYMENT#R-1', repayment('R-1', 'LN-1', 50_000n));
+    stores.db.entries.set('LN-2#REPAYMENT#R-2', repayment('R-2', 'LN-2', 12_345n));
+    const instruction = (id: string, payee: string, fen: bigint, businessDate: string, valueDate: string): PayoutInstruction => ({
+      instructionId: id,
+      businessDate,
+      valueDate,
+      currency: 'CNY',
+      programId: 'P',
+      payer: 'ESCROW',
+      payee,
+      amountMinor: fen,
+      netted: true,
+      componentsMinor: { PRINCIPAL: fen },
+    });
+    void stores.settlements.putInstructions([
+      instruction('SI-20250228-P-ESCROW-PARTNER-A', PARTNER_A, 70_000n, '2025-02-28', DATE),
+      instruction('SI-20250303-P-ESCROW-PARTNER-A', PARTNER_A, 62_345n, DATE, '2025-03-04'),
+    ]);
+  }
+
+  async function statementReconciled(closing: string): Promise<string> {
+    seedEscrow();
+    await stores.settlements.recordExecution('2025-02-28', 'SI-20250228-P-ESCROW-PARTNER-A', { bankReference: 'B-003', executedAt: '2025-03-03T10:00:00+08:00', recordedBy: 'fin', recordedAt: now });
+    // Opening 700.00 (owed to PARTNER-A for 2025-02-28), + 500.00 + 123.45 collected, − 700.00 paid out.
+    const statement = [
+      STATEMENT_HEADER,
+      `2025-03-03,B-001,,500.00,1200.00,人民币,还款`,
+      `2025-03-03,B-002,,123.45,1323.45,人民币,还款`,
+      `2025-03-03,B-003,700.00,,${closing},人民币,付款`,
+    ].join('\n');
+    await upload('UP-stmt', statement);
+    const id = await start(FINANCE, { uploadId: 'UP-stmt', type: 'ESCROW_STATEMENT', businessDate: DATE });
+    expect(await reconcileOne(deps, id)).toEqual({ reconciliationId: id, status: 'REPORTED' });
+    return id;
+  }
+
+  it('matches payments on amount and date, a payout on its bank reference, and the balance on what is still owed', async () => {
+    const r = (await deps.reconciliations.get(await statementReconciled('623.45')))!;
+    expect(r.counts).toEqual({ ours: 3, theirs: 3, matched: 3, matchedOnAmount: 2, breaks: 0 });
+    expect(r.matchedMinor).toEqual({ CNY: 132_345n });
+    expect(r.balance).toEqual([{ currency: 'CNY', statementMinor: 62_345n, expectedMinor: 62_345n, differenceMinor: 0n, owedMinor: { [PARTNER_A]: 62_345n }, inTransitMinor: 0n }]);
+  });
+
+  it('reports a closing balance a fen off as a balance break of the collection account', async () => {
+    await statementReconciled('623.44');
+    const { items } = await listBreaks(deps, FINANCE, { limit: 10 });
+    expect(items.map((b) => [b.kind, b.component, b.recordKey, b.lenderId, b.oursMinor, b.theirsMinor, b.differenceMinor])).toEqual([['AMOUNT_MISMATCH', 'BALANCE', 'CLOSING|CNY', 'ESCROW', 62_345n, 62_344n, -1n]]);
+  });
+});
