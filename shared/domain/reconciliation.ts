@@ -97,6 +97,13 @@ const byKeyThenLine = (a: MatchRecord, b: MatchRecord): number => (a.key < b.key
  * the records only, never on their order.
  */
 export function matchRecords(oursIn: readonly MatchRecord[], theirsIn: readonly MatchRecord[], tolerances: Tolerances): MatchResult {
+  // The usual group: one record on each side, the same key (a loan's payment on both books).
+  if (oursIn.length === 1 && theirsIn.length === 1 && oursIn[0]!.key === theirsIn[0]!.key) {
+    const [ours, theirs] = [oursIn[0]!, theirsIn[0]!];
+    const findings = compare(ours, theirs, tolerances);
+    const matched = findings.length === 0;
+    return { matchedCount: matched ? 1 : 0, matchedMinor: matched ? { [ours.currency]: ours.totalMinor } : {}, matchedOnAmountCount: 0, oursCount: 1, theirsCount: 1, findings };
+  }
   const ours = [...oursIn].sort(byKeyThenLine);
   const theirs = [...theirsIn].sort(byKeyThenLine);
   const findings: BreakFinding[] = [];
@@ -204,4 +211,13 @@ export function countBreaks(breaks: readonly Pick<ReconciliationBreak, 'kind' | 
     if (AMOUNT_KINDS.has(b.kind)) netDifferenceMinor[b.currency] = (netDifferenceMinor[b.currency] ?? 0n) + b.differenceMinor;
   }
   return { byKind, byAge, netDifferenceMinor };
+}
+
+/** Two counts of breaks added up (reports count breaks a batch at a time). */
+export function sumCounts(a: BreakCounts, b: BreakCounts): BreakCounts {
+  const add = <K extends string>(x: Readonly<Record<K, number>>, y: Readonly<Record<K, number>>): Record<K, number> =>
+    Object.fromEntries(Object.keys(x).map((k) => [k, x[k as K] + y[k as K]])) as Record<K, number>;
+  const net: Record<string, bigint> = { ...a.netDifferenceMinor };
+  for (const [currency, v] of Object.entries(b.netDifferenceMinor)) net[currency] = (net[currency] ?? 0n) + v;
+  return { byKind: add(a.byKind, b.byKind), byAge: add(a.byAge, b.byAge), netDifferenceMinor: net };
 }

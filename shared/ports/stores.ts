@@ -14,7 +14,7 @@ import type { BankFormatVersion } from '../domain/counterpart-records.ts';
 import type { ProfitReport } from '../domain/profit.ts';
 import type { RegulatoryFigures } from '../domain/regulatory-figures.ts';
 import type { JointLoanMeasures, RegulatoryReport } from '../domain/regulatory-report.ts';
-import type { MatchRecord } from '../domain/reconciliation.ts';
+import type { BreakFinding, MatchRecord } from '../domain/reconciliation.ts';
 import type { BreakState, ReconciliationBreak, ReconciliationType } from '../domain/reconciliation-break.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
@@ -642,6 +642,10 @@ export interface MatchSpool {
   /** Every record added is readable after this. */
   seal(): Promise<void>;
   read(side: SpoolSide, partition: number): Promise<MatchRecord[]>;
+  /** Keeps a difference found until the whole file has been read: nothing of a refused file is written. */
+  keep(finding: BreakFinding): Promise<void>;
+  /** The differences kept, in the order kept. */
+  kept(): AsyncIterable<BreakFinding>;
   close(): Promise<void>;
 }
 

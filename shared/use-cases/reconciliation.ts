@@ -4,8 +4,9 @@ import { canSeeLender, restrictedTo, type Principal } from '../domain/access.ts'
 import { CounterpartFileError, GENERIC_BANK_ID, type BankStatementMapping, type CounterpartFileType, type CounterpartRecord, type EscrowStatementLine } from '../domain/counterpart-records.ts';
 import { NotFound, RuleViolation, ValidationError } from '../domain/errors.ts';
 import { ESCROW } from '../domain/ledger.ts';
+import { executedOn } from '../domain/settlement.ts';
 import { addDays, compareIsoDates } from '../domain/money/index.ts';
-import { countBreaks, differenceOf, matchRecords, reconciliationIdOf, type BreakFinding, type Tolerances } from '../domain/reconciliation.ts';
+import { countBreaks, sumCounts, differenceOf, matchRecords, reconciliationIdOf, type BreakCounts, type BreakFinding, type MatchRecord, type MatchResult, type Tolerances } from '../domain/reconciliation.ts';
 import { breakIdFrom, breakIdentityText, type ReconciliationBreak, type ReconciliationType } from '../domain/reconciliation-break.ts';
 import { entryMovement, escrowEffectMinor, expectedRecord, instructionMovement, loanRowRecord, repaymentRowRecord, statementRecord } from '../domain/reconciliation-records.ts';
 import { sha256 } from '../json.ts';
@@ -220,62 +221,59 @@ export async function reconcileOne(deps: ReconciliationDeps, reconciliationId: s
   if (current.status === 'REJECTED') return { reconciliationId, status: current.status };
   const run = await deps.settlements.getRun(current.businessDate);
   if (run === null || run.status !== 'SETTLED') {
-    if (current.status !== 'WAITING') current = await save(deps, current, { status: 'WAITING' });
+    if (current.status !== 'WAITING') await save(deps, current, { status: 'WAITING' });
     return { reconciliationId, status: 'WAITING' };
   }
   if (current.status === 'REPORTED' && current.settlementAttempt === run.attempt) return { reconciliationId, status: current.status };
   const upload = await deps.reconciliations.getUpload(current.uploadId);
-  const input = upload === null ? null : await deps.files.getStream(upload.path);
-  if (input === null) throw new NotFound('upload', current.uploadId);
-  const spool = await deps.spool();
+  if (upload === null) throw new NotFound('upload', current.uploadId);
+  const r = current;
+  const days = [...new Set(Object.values(run.daysByCalendar).flat())].sort();
+  const openTheirs = async (closing: Map<string, EscrowStatementLine>): Promise<AsyncIterable<MatchRecord>> => {
+    const input = await deps.files.getStream(upload.path);
+    if (input === null) throw new NotFound('upload', r.uploadId);
+    return theirsRecords(deps, r, input, closing);
+  };
+  const settings = await settingsOf(deps, r.counterparty);
+  const tolerances: Tolerances = { amountToleranceMinor: settings.amountToleranceMinor, dateToleranceDays: settings.dateToleranceDays };
+  let spool = await deps.spool();
   try {
-    let closing: Map<string, EscrowStatementLine>;
+    let tally: Tally;
+    const closing = new Map<string, EscrowStatementLine>();
     try {
-      closing = await spoolTheirs(deps, current, input, spool);
+      if (r.type === 'ESCROW_STATEMENT') {
+        tally = await matchSpooled(await oursRecords(deps, r, days), await openTheirs(closing), tolerances, spool);
+      } else {
+        try {
+          tally = await matchInOrder(await oursRecords(deps, r, days), await openTheirs(closing), tolerances, spool);
+        } catch (error) {
+          if (!(error instanceof OutOfOrder)) throw error;
+          // A file not in our order (by loan) is matched through the spool: read again, from the start.
+          await spool.close();
+          spool = await deps.spool();
+          tally = await matchSpooled(await oursRecords(deps, r, days), await openTheirs(closing), tolerances, spool);
+        }
+      }
     } catch (error) {
       if (!(error instanceof CounterpartFileError)) throw error;
       const errors = error.errors.map((e) => ({ line: e.line, field: e.path, rule: e.rule, message: e.message }));
       current = await save(deps, current, { status: 'REJECTED', errors, settlementAttempt: run.attempt });
       return { reconciliationId, status: 'REJECTED' };
     }
-    await spoolOurs(deps, current, [...new Set(Object.values(run.daysByCalendar).flat())], spool);
-    await spool.seal();
-    const settings = await settingsOf(deps, current.counterparty);
-    const tolerances: Tolerances = { amountToleranceMinor: settings.amountToleranceMinor, dateToleranceDays: settings.dateToleranceDays };
+    // The whole file was read and matched: only now is anything of it written.
     const today = deps.clock.now().slice(0, 10);
-    const found: ReconciliationBreak[] = [];
-    let matched = 0;
-    let matchedOnAmount = 0;
-    const matchedMinor: Record<string, bigint> = {};
-    const foundIds = new Set<string>();
-    for (let p = 0; p < spool.partitions; p++) {
-      const result = matchRecords(await spool.read('OURS', p), await spool.read('THEIRS', p), tolerances);
-      matched += result.matchedCount;
-      matchedOnAmount += result.matchedOnAmountCount;
-      const breaks = result.findings.map((f) => breakOf(current!, f, today, deps.clock.now()));
-      const stored = await deps.breaks.upsertFound(breaks);
-      for (const b of stored) {
-        foundIds.add(b.breakId);
-        found.push(b);
-      }
-      for (const [c, v] of Object.entries(result.matchedMinor)) matchedMinor[c] = (matchedMinor[c] ?? 0n) + v;
-    }
-    const balance = current.type === 'ESCROW_STATEMENT' ? await escrowBalance(deps, current.businessDate, closing, today) : [];
-    const balanceBreaks = balance.filter((b) => b.differenceMinor !== 0n && abs(b.differenceMinor) > tolerances.amountToleranceMinor).map((b) => breakOf(current!, balanceFinding(b), today, deps.clock.now()));
-    for (const b of await deps.breaks.upsertFound(balanceBreaks)) {
-      foundIds.add(b.breakId);
-      found.push(b);
-    }
-    await resolveGone(deps, current, foundIds);
-    const counts = countBreaks(found, today);
+    const balance = r.type === 'ESCROW_STATEMENT' ? await escrowBalance(deps, r.businessDate, closing, today) : [];
+    for (const b of balance) if (abs(b.differenceMinor) > tolerances.amountToleranceMinor) await spool.keep(balanceFinding(b));
+    const written = await writeBreaks(deps, r, spool.kept(), today);
+    await resolveGone(deps, r, written.ids);
     current = await save(deps, current, {
       status: 'REPORTED',
       settlementAttempt: run.attempt,
-      counts: { ours: spool.count('OURS'), theirs: spool.count('THEIRS'), matched, matchedOnAmount, breaks: found.length },
-      matchedMinor,
-      breaksByKind: counts.byKind,
-      breaksByAge: counts.byAge,
-      netDifferenceMinor: counts.netDifferenceMinor,
+      counts: { ours: tally.ours, theirs: tally.theirs, matched: tally.matched, matchedOnAmount: tally.matchedOnAmount, breaks: written.ids.size },
+      matchedMinor: tally.matchedMinor,
+      breaksByKind: written.counts.byKind,
+      breaksByAge: written.counts.byAge,
+      netDifferenceMinor: written.counts.netDifferenceMinor,
       balance,
       errors: [],
       failure: null,
@@ -284,6 +282,104 @@ export async function reconcileOne(deps: ReconciliationDeps, reconciliationId: s
   } finally {
     await spool.close();
   }
+}
+
+/** What matching counted; the differences it found are kept in the spool until the whole file is read. */
+interface Tally {
+  ours: number;
+  theirs: number;
+  matched: number;
+  matchedOnAmount: number;
+  matchedMinor: Record<string, bigint>;
+}
+
+const newTally = (): Tally => ({ ours: 0, theirs: 0, matched: 0, matchedOnAmount: 0, matchedMinor: {} });
+
+async function tallyOf(tally: Tally, result: MatchResult, spool: MatchSpool): Promise<void> {
+  tally.ours += result.oursCount;
+  tally.theirs += result.theirsCount;
+  tally.matched += result.matchedCount;
+  tally.matchedOnAmount += result.matchedOnAmountCount;
+  for (const [c, v] of Object.entries(result.matchedMinor)) tally.matchedMinor[c] = (tally.matchedMinor[c] ?? 0n) + v;
+  for (const f of result.findings) await spool.keep(f);
+}
+
+/** A group came again after a later one: the file is not in our order. */
+class OutOfOrder extends Error {
+  override readonly name = 'OutOfOrder';
+}
+
+/** The records of each group in turn; OutOfOrder when a group comes back after a later one. */
+async function* byGroup(records: AsyncIterable<MatchRecord>): AsyncGenerator<MatchRecord[]> {
+  let group: string | null = null;
+  let batch: MatchRecord[] = [];
+  for await (const record of records) {
+    if (group !== null && record.group !== group) {
+      if (record.group < group) throw new OutOfOrder(`${record.group} after ${group}`);
+      yield batch;
+      batch = [];
+    }
+    group = record.group;
+    batch.push(record);
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * Both sides in our order (by loan, as our files are written and partners send them back):
+ * matched group by group as they stream, holding one group of each side.
+ */
+async function matchInOrder(ours: AsyncIterable<MatchRecord>, theirs: AsyncIterable<MatchRecord>, tolerances: Tolerances, spool: MatchSpool): Promise<Tally> {
+  const tally = newTally();
+  const a = byGroup(ours);
+  const b = byGroup(theirs);
+  let x = await a.next();
+  let y = await b.next();
+  while (!x.done || !y.done) {
+    const ourGroup = x.done ? null : x.value[0]!.group;
+    const theirGroup = y.done ? null : y.value[0]!.group;
+    if (theirGroup === null || (ourGroup !== null && ourGroup < theirGroup)) {
+      await tallyOf(tally, matchRecords(x.value as MatchRecord[], [], tolerances), spool);
+      x = await a.next();
+    } else if (ourGroup === null || theirGroup < ourGroup) {
+      await tallyOf(tally, matchRecords([], y.value as MatchRecord[], tolerances), spool);
+      y = await b.next();
+    } else {
+      await tallyOf(tally, matchRecords(x.value as MatchRecord[], y.value as MatchRecord[], tolerances), spool);
+      x = await a.next();
+      y = await b.next();
+    }
+  }
+  return tally;
+}
+
+/** Both sides written out by group into the spool's partitions, then matched one partition at a time. */
+async function matchSpooled(ours: AsyncIterable<MatchRecord>, theirs: AsyncIterable<MatchRecord>, tolerances: Tolerances, spool: MatchSpool): Promise<Tally> {
+  for await (const record of theirs) await spool.add('THEIRS', record);
+  for await (const record of ours) await spool.add('OURS', record);
+  await spool.seal();
+  const tally = newTally();
+  for (let p = 0; p < spool.partitions; p++) await tallyOf(tally, matchRecords(await spool.read('OURS', p), await spool.read('THEIRS', p), tolerances), spool);
+  return tally;
+}
+
+/** The differences kept, as breaks: upserted 100 at a time, counted as they go. */
+async function writeBreaks(deps: Pick<ReconciliationDeps, 'breaks' | 'clock'>, r: Reconciliation, findings: AsyncIterable<BreakFinding>, today: string): Promise<{ ids: Set<string>; counts: BreakCounts }> {
+  const ids = new Set<string>();
+  let counts: BreakCounts = countBreaks([], today);
+  let batch: ReconciliationBreak[] = [];
+  const flush = async (): Promise<void> => {
+    const stored = await deps.breaks.upsertFound(batch);
+    for (const b of stored) ids.add(b.breakId);
+    counts = sumCounts(counts, countBreaks(stored, today));
+    batch = [];
+  };
+  for await (const finding of findings) {
+    batch.push(breakOf(r, finding, today, deps.clock.now()));
+    if (batch.length === 100) await flush();
+  }
+  await flush();
+  return { ids, counts };
 }
 
 const abs = (v: bigint): bigint => (v < 0n ? -v : v);
@@ -327,28 +423,30 @@ function balanceFinding(b: EscrowBalanceCheck): BreakFinding {
   };
 }
 
-/** Their records into the spool; an escrow statement's last line with a balance, per currency. */
-async function spoolTheirs(deps: ReconciliationDeps, r: Reconciliation, input: AsyncIterable<Uint8Array>, spool: MatchSpool): Promise<Map<string, EscrowStatementLine>> {
-  const closing = new Map<string, EscrowStatementLine>();
+/** Their records as matching sees them; an escrow statement's last line with a balance, per currency, into `closing`. */
+async function* theirsRecords(deps: ReconciliationDeps, r: Reconciliation, input: AsyncIterable<Uint8Array>, closing: Map<string, EscrowStatementLine>): AsyncGenerator<MatchRecord> {
   if (r.type === 'ESCROW_STATEMENT') {
     const mapping = (await deps.bankFormat(r.bankFormat ?? GENERIC_BANK_FORMAT)) ?? undefined;
     const executed = await deps.settlements.instructionsExecutedOn(r.businessDate);
     const byReference = new Map(executed.filter((i) => i.executed !== null).map((i) => [i.executed!.bankReference, { instructionId: i.instructionId, lenderId: i.payer === ESCROW ? i.payee : i.payer }]));
     for await (const line of deps.readCounterpart(input, { type: 'ESCROW_STATEMENT', ...(mapping === undefined ? {} : { mapping }) })) {
-      await spool.add('THEIRS', statementRecord(line, byReference));
       if (line.balanceAfterMinor !== undefined) {
         const last = closing.get(line.currency);
         if (last === undefined || last.line < line.line) closing.set(line.currency, line);
       }
+      yield statementRecord(line, byReference);
     }
-    return closing;
+    return;
   }
-  const toRecord = r.type === 'PARTNER_REPAYMENTS' ? (row: CounterpartRecord) => repaymentRowRecord(row as CounterpartRecord<'PARTNER_REPAYMENTS'>) : (row: CounterpartRecord) => loanRowRecord(row as CounterpartRecord<'PARTNER_LOANS'>);
+  const toRecord = recordOf(r.type);
   for await (const row of deps.readCounterpart(input, { type: r.type })) {
     const record = toRecord(row);
-    await spool.add('THEIRS', record.lenderId === r.counterparty ? record : { ...record, lenderId: r.counterparty });
+    yield record.lenderId === r.counterparty ? record : { ...record, lenderId: r.counterparty };
   }
-  return closing;
+}
+
+function recordOf(type: 'PARTNER_REPAYMENTS' | 'PARTNER_LOANS'): (row: CounterpartRecord) => MatchRecord {
+  return type === 'PARTNER_REPAYMENTS' ? (row) => repaymentRowRecord(row as CounterpartRecord<'PARTNER_REPAYMENTS'>) : (row) => loanRowRecord(row as CounterpartRecord<'PARTNER_LOANS'>);
 }
 
 /** The name of a lender's file of a date (docs/files.md). */
@@ -358,28 +456,31 @@ function ourFileName(type: 'PARTNER_REPAYMENTS' | 'PARTNER_LOANS', businessDate:
 }
 
 /** Our side: the lender's own file of the date as settled, or the movements the collection account should show. */
-async function spoolOurs(deps: ReconciliationDeps, r: Reconciliation, days: readonly string[], spool: MatchSpool): Promise<void> {
-  if (r.type === 'ESCROW_STATEMENT') {
-    for (const day of [...days].sort()) {
-      for (let shard = 0; shard < deps.shardCount; shard++) {
-        for (const entry of await deps.ledger.entriesOfDayShard(day, shard)) {
-          const movement = entryMovement(entry);
-          if (movement !== null) await spool.add('OURS', expectedRecord(movement));
-        }
-      }
-    }
-    for (const instruction of await instructionsOfStatementDay(deps, r.businessDate)) {
-      const date = instruction.executed === null ? instruction.valueDate : instruction.executed.executedAt.slice(0, 10);
-      const movement = instructionMovement(instruction, date);
-      if (movement !== null) await spool.add('OURS', expectedRecord(movement));
-    }
-    return;
-  }
+async function oursRecords(deps: ReconciliationDeps, r: Reconciliation, days: readonly string[]): Promise<AsyncIterable<MatchRecord>> {
+  if (r.type === 'ESCROW_STATEMENT') return expectedMovements(deps, r.businessDate, days);
   const name = ourFileName(r.type, r.businessDate);
   const ours = await deps.files.getStream(statementPath(r.counterparty, r.businessDate, name));
   if (ours === null) throw new RuleViolation('OUR_FILE_MISSING', `${r.counterparty} has no ${name} for ${r.businessDate}: the settlement of the date wrote no files for it`, { lenderId: r.counterparty });
-  const toRecord = r.type === 'PARTNER_REPAYMENTS' ? (row: CounterpartRecord) => repaymentRowRecord(row as CounterpartRecord<'PARTNER_REPAYMENTS'>) : (row: CounterpartRecord) => loanRowRecord(row as CounterpartRecord<'PARTNER_LOANS'>);
-  for await (const row of deps.readCounterpart(ours, { type: r.type })) await spool.add('OURS', toRecord(row));
+  const toRecord = recordOf(r.type);
+  return (async function* () {
+    for await (const row of deps.readCounterpart(ours, { type: r.type })) yield toRecord(row);
+  })();
+}
+
+async function* expectedMovements(deps: ReconciliationDeps, day: string, days: readonly string[]): AsyncGenerator<MatchRecord> {
+  for (const settled of days) {
+    for (let shard = 0; shard < deps.shardCount; shard++) {
+      for (const entry of await deps.ledger.entriesOfDayShard(settled, shard)) {
+        const movement = entryMovement(entry);
+        if (movement !== null) yield expectedRecord(movement);
+      }
+    }
+  }
+  for (const instruction of await instructionsOfStatementDay(deps, day)) {
+    const date = instruction.executed === null ? instruction.valueDate : executedOn(instruction.executed);
+    const movement = instructionMovement(instruction, date);
+    if (movement !== null) yield expectedRecord(movement);
+  }
 }
 
 /** Instructions the statement of a day should show: those executed that day, and those due that day not yet executed. */

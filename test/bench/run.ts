@@ -3,7 +3,7 @@
  *   BENCH_LOANS_PER_CLIENT (default 100), BENCH_APPLICATIONS (default 100), BENCH_SPLITS
  *   (default 200000), BENCH_REPAYMENTS (default 2000, one per call) and BENCH_REPAYMENT_BATCHES
  *   (default 5 calls of 25 per client) and BENCH_SETTLEMENT_LOANS (default 100000; 10000 on the
- *   metered stack) set the run sizes.
+ *   metered stack) and BENCH_RECONCILE_ROWS (default 1000000) set the run sizes.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { benchWriteFloor, printWriteFloor } from './floor.ts';
 import { NO_COUNTS, benchRepayments, printRepayments } from './repayments.ts';
 import { benchReview, printReview } from './review.ts';
 import { benchSettlement, printSettlement } from './settlement.ts';
+import { reconciliationBench } from './reconciliation.ts';
 import { benchSplit } from './split.ts';
 import { benchStartup, printStartup } from './startup.ts';
 
@@ -36,7 +37,7 @@ if (phase === 'all') {
   console.log(`Colend local benchmarks, Node ${process.version}, ${new Date().toISOString()}`);
   benchSplit(Number(process.env.BENCH_SPLITS ?? '200000')); // the pure engine, before anything local starts
   printStartup(await benchStartup());
-  for (const next of ['units', 'rates', 'settlement']) {
+  for (const next of ['units', 'rates', 'settlement', 'reconciliation']) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { env: { ...process.env, BENCH_PHASE: next }, stdio: 'inherit' });
     if (child.status !== 0) process.exit(child.status ?? 1);
   }
@@ -44,6 +45,8 @@ if (phase === 'all') {
   await unitsOfWork();
 } else if (phase === 'settlement') {
   await settlementRun();
+} else if (phase === 'reconciliation') {
+  await reconciliationBench();
 } else {
   await ratesAndLatencies();
 }

@@ -1,0 +1,32 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCounterpartFile } from './shared/adapters/files/counterpart-reader.ts';
+import { DiskMatchSpool } from './shared/adapters/files/match-spool.ts';
+import { repaymentRowRecord } from './shared/domain/reconciliation-records.ts';
+import { matchRecords } from './shared/domain/reconciliation.ts';
+const HEADER = 'business_date|lender_id|loan_id|event_type|event_id|value_date|booked_on|currency|principal_amount|interest_amount|penalty_amount|fee_amount|suspense_amount|guarantee_amount|loss_amount|total_amount|corrects_entry';
+const dir = await mkdtemp(join(tmpdir(), 'p-'));
+const rows: string[] = [HEADER];
+for (let i = 0; i < 100000; i++) rows.push(`2026-12-02|A|BL-${i}|REPAYMENT|BR-${i}|2026-12-02|2026-12-02|CNY|500.00|10.00|0.00|0.00|0.00|0.00|0.00|510.00|`);
+await writeFile(join(dir, 'f'), rows.join('\n') + '\n');
+let t = performance.now();
+let n = 0;
+for await (const r of readCounterpartFile(createReadStream(join(dir, 'f')), { type: 'PARTNER_REPAYMENTS' })) { n++; void r; }
+console.log('read', n, (performance.now() - t).toFixed(0), 'ms');
+t = performance.now();
+const recs = [];
+for await (const r of readCounterpartFile(createReadStream(join(dir, 'f')), { type: 'PARTNER_REPAYMENTS' })) recs.push(repaymentRowRecord(r));
+console.log('read+record', (performance.now() - t).toFixed(0), 'ms');
+t = performance.now();
+const spool = await DiskMatchSpool.open(16);
+for (const r of recs) await spool.add('THEIRS', r);
+for (const r of recs) await spool.add('OURS', r);
+await spool.seal();
+console.log('spool add x2', (performance.now() - t).toFixed(0), 'ms');
+t = performance.now();
+let m = 0;
+for (let p = 0; p < 16; p++) { const res = matchRecords(await spool.read('OURS', p), await spool.read('THEIRS', p), { amountToleranceMinor: 0n, dateToleranceDays: 0 }); m += res.matchedCount; }
+console.log('read+match', m, (performance.now() - t).toFixed(0), 'ms');
+await spool.close();
