@@ -28,7 +28,7 @@ export async function postRepayments(deps: RepaymentsDeps, body: PostRepaymentsR
   return batchReport(1, [], [{ loanId: repayment.loanId, results: [{ index: 0, repaymentId: repayment.repaymentId, result }] }]);
 }
 
-/** `POST /v1/loans/{loanId}/transfers` and `POST /v1/loans/{loanId}/write-off`: one change of the loan's book; a refusal is an error. */
+/** `POST /v1/loans/{loanId}/transfers`, `.../buybacks` and `.../write-off`: one change of the loan's book; a refusal is an error. */
 export async function postLoanEvent(deps: RepaymentsDeps, loanId: string, event: LoanEventRequestBody): Promise<{ statusCode: number; body: { status: string; event: LoanEventView } }> {
   if ((await deps.loans.get(loanId)) === null) throw new NotFound('loan', loanId);
   const result = await bookLoanEvent(deps, loanId, event);

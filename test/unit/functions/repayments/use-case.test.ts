@@ -116,6 +116,16 @@ describe('postReversal and postLoanEvent', () => {
     expect((await rejectedBy(NotFound, () => postLoanEvent(deps, 'LN-NONE', transfer))).code).toBe('NOT_FOUND');
     await rejectedBy(RuleViolation, () => postLoanEvent(deps, LOAN_ID, { ...transfer, eventId: 'T-2', principalMinor: 10_000_000n }));
   });
+
+  it('books a buyback in the function (201, then 200 for the same again), and a stated price that is not the price is a 409 conflict', async () => {
+    const deps = depsWith(noWorkflow);
+    const buyback = { type: 'BUYBACK' as const, eventId: 'B-1', valueDate: '2025-03-15', reason: 'Partner exit', sellerLenderId: PARTNER_B, buyerId: LEAD_ID, expectedPriceMinor: null };
+    const mismatch = await rejectedBy(StateConflict, () => postLoanEvent(deps, LOAN_ID, { ...buyback, expectedPriceMinor: 300_845n }));
+    expect(mismatch.details).toMatchObject({ expectedPriceMinor: '300845', priceMinor: '300846' });
+    const answer = await postLoanEvent(deps, LOAN_ID, buyback);
+    expect(answer).toMatchObject({ statusCode: 201, body: { status: 'BOOKED', event: { type: 'BUYBACK', entryId: 'BUYBACK#B-1', buyback: { price: { priceMinor: '300846' } } } } });
+    expect((await postLoanEvent(deps, LOAN_ID, buyback)).statusCode).toBe(200);
+  });
 });
 
 /*
