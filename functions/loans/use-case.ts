@@ -37,9 +37,8 @@ export async function getLoanSchedule(
   principal: Principal,
   loanId: string,
 ): Promise<{ loanId: string; borrower: Schedule | null; lenders: LenderSchedule[] }> {
-  const { ledger: head } = await deps.repayments.load(loanId, HEAD_ONLY);
-  const holders = (head.state?.books ?? []).filter((b) => b.heldMinor > 0n).map((b) => b.lenderId);
-  const loan = await visibleLoan(deps, principal, loanId, holders);
+  const { ledger: head, positions } = await deps.repayments.load(loanId, HEAD_ONLY);
+  const loan = await visibleLoan(deps, principal, loanId, positions.map((p) => p.lenderId));
   // A lender that sold its whole share holds nothing: a buyback may have moved its rows.
   const sold = (head.state?.books ?? []).some((b) => b.heldMinor === 0n);
   const schedules = (head.state?.reschedules ?? 0) > 0 || sold ? await rebuiltSchedules(deps.repayments, loan) : await deps.loans.schedules(loanId);
