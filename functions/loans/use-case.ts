@@ -16,9 +16,9 @@ export async function bookLoan(deps: LoanDeps, input: BookLoanRequestBody, seal:
 }
 
 
-async function visibleLoan(deps: Pick<LoanDeps, 'loans'>, principal: Principal, loanId: string): Promise<Loan> {
+async function visibleLoan(deps: Pick<LoanDeps, 'loans'>, principal: Principal, loanId: string, holders: readonly string[] = []): Promise<Loan> {
   const loan = await deps.loans.get(loanId);
-  if (!loan || !loan.fundingPlan.some((p) => canSeeLender(principal, p.lenderId))) throw new NotFound('loan', loanId);
+  if (!loan || ![...loan.fundingPlan.map((p) => p.lenderId), ...holders].some((lenderId) => canSeeLender(principal, lenderId))) throw new NotFound('loan', loanId);
   return loan;
 }
 
@@ -29,23 +29,26 @@ export async function getLoan(deps: Pick<LoanDeps, 'loans'>, principal: Principa
 
 /**
  * The borrower's schedule and the lenders' sub-schedules as they stand: as booked, or as rebuilt
- * by early repayments; a lender sees only its own.
+ * by early repayments and buybacks; a lender sees only its own (a guarantor that bought a share
+ * back sees its sub-schedule of it).
  */
 export async function getLoanSchedule(
   deps: Pick<LoanDeps, 'loans'> & { readonly repayments: Pick<RepaymentStore, 'load'> },
   principal: Principal,
   loanId: string,
 ): Promise<{ loanId: string; borrower: Schedule | null; lenders: LenderSchedule[] }> {
-  const loan = await visibleLoan(deps, principal, loanId);
-  const { ledger: head } = await deps.repayments.load(loanId, HEAD_ONLY);
-  const schedules = (head.state?.reschedules ?? 0) > 0 ? await rebuiltSchedules(deps.repayments, loan) : await deps.loans.schedules(loanId);
+  const { ledger: head, positions } = await deps.repayments.load(loanId, HEAD_ONLY);
+  const loan = await visibleLoan(deps, principal, loanId, positions.map((p) => p.lenderId));
+  // A lender that sold its whole share holds nothing: a buyback may have moved its rows.
+  const sold = (head.state?.books ?? []).some((b) => b.heldMinor === 0n);
+  const schedules = (head.state?.reschedules ?? 0) > 0 || sold ? await rebuiltSchedules(deps.repayments, loan) : await deps.loans.schedules(loanId);
   if (!schedules) throw new NotFound('schedule', loanId);
   const only = restrictedTo(principal);
   if (only === null) return { loanId, ...schedules };
   return { loanId, borrower: null, lenders: schedules.lenders.filter((s) => s.lenderId === only) };
 }
 
-/** After an early repayment the schedule is the whole book's fold. */
+/** After an early repayment or a buyback the schedule is the whole book's fold. */
 async function rebuiltSchedules(repayments: Pick<RepaymentStore, 'load'>, loan: Loan): Promise<ReturnType<LoanAccount['schedules']>> {
   const { ledger } = await repayments.load(loan.loanId, 'ALL');
   return foldRepayments(loan, effective(ledger), loanEvents(ledger)).account.schedules();

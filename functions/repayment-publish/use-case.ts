@@ -19,6 +19,7 @@ export const LOAN_LEDGER_EVENTS = {
   COMPENSATION: 'colend.loan.compensated',
   WRITE_OFF: 'colend.loan.written-off',
   TRANSFER: 'colend.loan.share-transferred',
+  BUYBACK: 'colend.loan.bought-back',
   restated: 'colend.loan.event-restated',
 } as const;
 

@@ -4,7 +4,7 @@ import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { StepFunctionsSyncRunner } from '../../shared/adapters/stepfunctions.ts';
 import { apiHandler, callerOf, pathParam } from '../../shared/http/api.ts';
-import type { PostRepaymentsRequestBody, ReversalRequestBody, TransferRequestBody, WriteOffRequestBody } from '../../shared/contracts/schemas.ts';
+import type { BuybackRequestBody, PostRepaymentsRequestBody, ReversalRequestBody, TransferRequestBody, WriteOffRequestBody } from '../../shared/contracts/schemas.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { getLoanRepayments, getRepayment, postLoanEvent, postRepayments, postReversal } from './use-case.ts';
 
@@ -30,6 +30,10 @@ export const handler = apiHandler(
     'POST /v1/loans/{loanId}/transfers': async (req) => {
       const { transferId, ...transfer } = req.body as TransferRequestBody;
       return postLoanEvent(deps, pathParam(req, 'loanId'), { type: 'TRANSFER', eventId: transferId, ...transfer });
+    },
+    'POST /v1/loans/{loanId}/buybacks': async (req) => {
+      const { buybackId, expectedPriceMinor, ...buyback } = req.body as BuybackRequestBody;
+      return postLoanEvent(deps, pathParam(req, 'loanId'), { type: 'BUYBACK', eventId: buybackId, expectedPriceMinor: expectedPriceMinor ?? null, ...buyback });
     },
     'POST /v1/loans/{loanId}/write-off': async (req) => {
       const { writeOffId, ...writeOff } = req.body as WriteOffRequestBody;

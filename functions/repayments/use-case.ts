@@ -2,7 +2,7 @@ import { NotFound } from '../../shared/domain/errors.ts';
 import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { foldRepayments } from '../../shared/domain/loan-account.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
-import { effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
+import { HEAD_ONLY, effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
 import type { PostRepaymentsRequestBody, ReversalRequestBody } from '../../shared/contracts/schemas.ts';
 import type { LoanStore, SyncWorkflow } from '../../shared/ports/stores.ts';
 import type { BatchReport, LoanEventRequestBody, LoanEventView, RepaymentView } from '../../shared/contracts/repayments.ts';
@@ -28,7 +28,7 @@ export async function postRepayments(deps: RepaymentsDeps, body: PostRepaymentsR
   return batchReport(1, [], [{ loanId: repayment.loanId, results: [{ index: 0, repaymentId: repayment.repaymentId, result }] }]);
 }
 
-/** `POST /v1/loans/{loanId}/transfers` and `POST /v1/loans/{loanId}/write-off`: one change of the loan's book; a refusal is an error. */
+/** `POST /v1/loans/{loanId}/transfers`, `.../buybacks` and `.../write-off`: one change of the loan's book; a refusal is an error. */
 export async function postLoanEvent(deps: RepaymentsDeps, loanId: string, event: LoanEventRequestBody): Promise<{ statusCode: number; body: { status: string; event: LoanEventView } }> {
   if ((await deps.loans.get(loanId)) === null) throw new NotFound('loan', loanId);
   const result = await bookLoanEvent(deps, loanId, event);
@@ -103,8 +103,12 @@ export async function getLoanRepayments(deps: RepaymentsDeps, principal: Princip
 
 async function visibleLoan(deps: RepaymentsDeps, principal: Principal, loanId: string, missing: () => Error): Promise<Loan> {
   const loan = await deps.loans.get(loanId);
-  if (loan === null || !loan.fundingPlan.some((p) => canSeeLender(principal, p.lenderId))) throw missing();
-  return loan;
+  if (loan === null) throw missing();
+  if (loan.fundingPlan.some((p) => canSeeLender(principal, p.lenderId))) return loan;
+  // A lender that came to the loan later (a transfer's buyer, a guarantor that bought a share back or compensated) has a position on its head.
+  const { positions } = await deps.repayments.load(loanId, HEAD_ONLY);
+  if (positions.some((p) => canSeeLender(principal, p.lenderId))) return loan;
+  throw missing();
 }
 
 function onlyOwnPart(view: RepaymentView, only: string | null): RepaymentView {

@@ -49,6 +49,7 @@ const event = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('repayment'), on: isoDate, repaymentId: id, loanId: id, amountMinor: minor, kind: z.enum(['REGULAR', 'PREPAYMENT']).optional(), valueDate: isoDate.optional() }),
   z.strictObject({ type: z.literal('reversal'), on: isoDate, repaymentId: id, reversalId: id, reason: z.enum(['BOUNCED', 'MISTAKEN', 'DUPLICATE']).default('BOUNCED') }),
   z.strictObject({ type: z.literal('transfer'), on: isoDate, loanId: id, transfer: body }),
+  z.strictObject({ type: z.literal('buyback'), on: isoDate, loanId: id, buyback: body }),
   z.strictObject({ type: z.literal('writeOff'), on: isoDate, loanId: id, writeOffId: id, reason: z.string().min(1).max(200) }),
   z.strictObject({ type: z.literal('riskUpdate'), on: isoDate }),
 ]);

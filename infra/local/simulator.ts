@@ -230,6 +230,9 @@ async function playEvent(
     case 'transfer':
       await must(`transfer on ${event.loanId}`, lead.call('POST', `/v1/loans/${event.loanId}/transfers`, event.transfer, `sim-transfer-${String(event.transfer.transferId)}`), [200, 201]);
       return;
+    case 'buyback':
+      await must(`buyback on ${event.loanId}`, lead.call('POST', `/v1/loans/${event.loanId}/buybacks`, event.buyback, `sim-buyback-${String(event.buyback.buybackId)}`), [200, 201]);
+      return;
     case 'writeOff':
       await must(`write-off ${event.writeOffId}`, lead.call('POST', `/v1/loans/${event.loanId}/write-off`, { writeOffId: event.writeOffId, valueDate: event.on, reason: event.reason }, `sim-${event.writeOffId}`), [200, 201]);
       return;

@@ -3,7 +3,7 @@ import { id, isoDate, positiveMinor, repaymentRequest, reversalRequest } from '.
 
 const reason = z.string().trim().min(1).max(200);
 
-/** A compensation, write-off or transfer of one loan; its event id is its idempotency key on the loan. */
+/** A compensation, write-off, transfer or buyback of one loan; its event id is its idempotency key on the loan. */
 export const loanEventRequest = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('COMPENSATION'), eventId: id, valueDate: isoDate, reason }),
   z.strictObject({ type: z.literal('WRITE_OFF'), eventId: id, valueDate: isoDate, reason }),
@@ -15,6 +15,15 @@ export const loanEventRequest = z.discriminatedUnion('type', [
     fromLenderId: id,
     toLenderId: id,
     principalMinor: positiveMinor,
+  }),
+  z.strictObject({
+    type: z.literal('BUYBACK'),
+    eventId: id,
+    valueDate: isoDate,
+    reason,
+    sellerLenderId: id,
+    buyerId: id,
+    expectedPriceMinor: positiveMinor.nullable().default(null),
   }),
 ]);
 export type LoanEventRequestBody = z.output<typeof loanEventRequest>;
@@ -64,7 +73,7 @@ export interface RepaymentView {
   } | null;
 }
 
-/** A compensation, write-off or transfer as the API shows it. */
+/** A compensation, write-off, transfer or buyback as the API shows it. */
 export interface LoanEventView {
   readonly type: string;
   readonly eventId: string;
@@ -72,6 +81,19 @@ export interface LoanEventView {
   readonly valueDate: string;
   readonly reason: string;
   readonly transfer: { readonly fromLenderId: string; readonly toLenderId: string; readonly principalMinor: string } | null;
+  /** BUYBACK only: the parties, the price the caller stated, and the price its entry in effect books, by component. */
+  readonly buyback?: {
+    readonly sellerLenderId: string;
+    readonly buyerId: string;
+    readonly expectedPriceMinor: string | null;
+    readonly price: {
+      readonly principalMinor: string;
+      readonly interestMinor: string;
+      readonly penaltyMinor: string;
+      readonly premiumMinor: string;
+      readonly priceMinor: string;
+    };
+  };
   readonly bookedAt: string;
   readonly entryId: string;
   readonly generation: number;

@@ -136,6 +136,32 @@ export const createProgramRequest = z.strictObject({
       reschedule: z.enum(['SHORTER_TERM', 'LOWER_INSTALMENT']).default('LOWER_INSTALMENT'),
     })
     .prefault({}),
+  /** Who may buy a partner's remaining share back (回购), and the price rule (docs/repayment-booking.md). */
+  buyback: z
+    .strictObject({
+      buyers: z
+        .array(z.enum(['LEAD', 'GUARANTOR']))
+        .min(1)
+        .max(2)
+        .refine((b) => new Set(b).size === b.length, 'must list each buyer once')
+        .default(['LEAD', 'GUARANTOR']),
+      price: z
+        .strictObject({
+          /** The seller's part of the interest accrued on principal not yet due, to the value date. */
+          accruedInterest: z.boolean().default(true),
+          /** The seller's part of the unpaid interest of rows due on or before the value date. */
+          overdueInterest: z.boolean().default(true),
+          /** The seller's part of the penalty and compound interest accrued to the value date. */
+          penalty: z.boolean().default(false),
+          premiumRate: z
+            .string()
+            .regex(/^-?(0|[1-9]\d{0,2})(\.\d{1,12})?$/, 'must be a decimal string such as "0" (par) or "-0.02" (a 2% discount)')
+            .default('0')
+            .describe('premium (positive) or discount (negative) on the price, above -1 and at most 1'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   dayCount: z.enum(['ACT/360', 'ACT/365', '30/360']).default('ACT/360'),
   roundingMode: z.enum(['HALF_UP', 'HALF_EVEN', 'DOWN']).default('HALF_UP'),
   penaltyRateMultiplier: z.string().regex(/^\d{1,2}(\.\d{1,6})?$/).default('1.5'),
@@ -263,6 +289,21 @@ export const transferRequest = z.strictObject({
   reason: text(200).default('Share transfer'),
 });
 export type TransferRequestBody = z.output<typeof transferRequest>;
+
+/**
+ * `POST /v1/loans/{loanId}/buybacks`: the buyer takes the seller's whole remaining share at the
+ * program's price; the buyback id is the idempotency key. A stated `expectedPriceMinor` that is not
+ * the price refuses the buyback.
+ */
+export const buybackRequest = z.strictObject({
+  buybackId: id,
+  sellerLenderId: id,
+  buyerId: id,
+  valueDate: isoDate,
+  expectedPriceMinor: positiveMinor.optional(),
+  reason: text(200).default('Buyback'),
+});
+export type BuybackRequestBody = z.output<typeof buybackRequest>;
 
 /** `POST /v1/loans/{loanId}/write-off`: the write-off id is the idempotency key. */
 export const writeOffRequest = z.strictObject({

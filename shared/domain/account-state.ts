@@ -9,6 +9,8 @@ import type { AccountRow, AccountState } from './loan-account.ts';
 
 const VERSION = 1;
 
+const ROLE_CODES = { LEAD: 'L', PARTNER: 'P', GUARANTOR: 'G' } as const;
+
 type Encoded = [
   version: number,
   last: [id: string, valueDate: string, seq: number] | null,
@@ -16,7 +18,8 @@ type Encoded = [
   penaltyOutstanding: string,
   suspense: string,
   reschedules: number,
-  books: [lenderId: string, role: 'L' | 'P', outstanding: string, held: string, interest: [number, string][]][],
+  /** A guarantor holds a part only after a buyback ('G'), so a state without one encodes as before. */
+  books: [lenderId: string, role: 'L' | 'P' | 'G', outstanding: string, held: string, interest: [number, string][]][],
   openRows: [number: number, dueDate: string, periodStart: string, principal: string, interest: string, paidPrincipal: string, paidInterest: string, prepayment: 0 | 1][],
   basis: [from: string, principal: string, termMonths: number, firstDueIndex: number, firstNumber: number] | null,
   claim: [guarantorId: string, remaining: string] | null,
@@ -35,7 +38,7 @@ export function encodeAccountState(state: AccountState): string {
     state.penaltyOutstandingMinor.toString(),
     state.suspenseMinor.toString(),
     state.reschedules,
-    state.books.map((b) => [b.lenderId, b.role === 'LEAD' ? 'L' : 'P', b.outstandingMinor.toString(), b.heldMinor.toString(), b.interestByInstalment.map(([n, a]) => [n, a.toString()])]),
+    state.books.map((b) => [b.lenderId, ROLE_CODES[b.role], b.outstandingMinor.toString(), b.heldMinor.toString(), b.interestByInstalment.map(([n, a]) => [n, a.toString()])]),
     state.openRows.map((r) => [
       r.number,
       r.dueDate,
@@ -68,7 +71,7 @@ export function decodeAccountState(text: string): AccountState {
     reschedules,
     books: books.map(([lenderId, role, outstanding, held, interest]) => ({
       lenderId,
-      role: role === 'L' ? 'LEAD' : 'PARTNER',
+      role: role === 'L' ? 'LEAD' : role === 'G' ? 'GUARANTOR' : 'PARTNER',
       outstandingMinor: BigInt(outstanding),
       heldMinor: BigInt(held),
       interestByInstalment: interest.map(([n, a]) => [n, BigInt(a)] as const),

@@ -16,10 +16,16 @@ export interface Row {
   prepayment: boolean;
 }
 
+/**
+ * A holder's role in the loan: the lead, a partner, or the guarantor once it bought a share back
+ * (it then holds and is paid like a partner, at its own yield under LENDER_RATE).
+ */
+export type HolderRole = 'LEAD' | 'PARTNER' | 'GUARANTOR';
+
 /** One lender's running figures in the loan. */
 export interface Book {
   readonly lenderId: string;
-  readonly role: 'LEAD' | 'PARTNER';
+  readonly role: HolderRole;
   readonly yieldRate: string | null;
   readonly priority: number;
   outstandingMinor: bigint;

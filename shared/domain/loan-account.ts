@@ -1,15 +1,16 @@
+import type { SellerShare } from './buyback.ts';
 import { RuleViolation, ValidationError, invariant } from './errors.ts';
 import { compareIsoDates, dayCountFraction, daysBetween, divRound, parseRate, toExactFraction } from './money/index.ts';
 import type { ExactFraction } from './money/index.ts';
 import type { Loan } from './loan.ts';
-import { min, type Book, type InterestPortion, type Row } from './loan-account-model.ts';
+import { min, type Book, type HolderRole, type InterestPortion, type Row } from './loan-account-model.ts';
 import { LoanEvents, type LoanEvent, type LoanEventOutcome, type StandingState } from './loan-events.ts';
 import { DEFAULT_PREPAYMENT, DEFAULT_WATERFALL } from './program.ts';
 import { NOTHING_COVERED, applyWaterfall, totalCovered, type Covered, type Dues } from './repayment-waterfall.ts';
 import { splitRepayment, type LenderHolding, type LenderRepaymentParts, type RepaymentSplit } from './repayment-split.ts';
 import { chargesOnInterest, feesByPayee, interestDeductions, payOwedFees } from './fees.ts';
 import { borrowerSchedule, levelPaymentMinor, loanLenderSchedules, scheduleTermsOf } from './schedule.ts';
-import type { Instalment, LenderSchedule, Schedule } from './schedule.ts';
+import type { Instalment, LenderInstalment, LenderSchedule, Schedule } from './schedule.ts';
 
 /**
  * A loan's repayment account: the borrower's payments applied one after the other, in order of
@@ -21,7 +22,7 @@ import type { Instalment, LenderSchedule, Schedule } from './schedule.ts';
  */
 
 // Compensation, write-off and transfer live in loan-events.ts; callers import them with the account.
-export type { CompensationEvent, LoanEvent, LoanEventOutcome, StandingState, TransferEvent, WriteOffEvent } from './loan-events.ts';
+export type { BuybackEvent, CompensationEvent, LoanEvent, LoanEventOutcome, StandingState, TransferEvent, WriteOffEvent } from './loan-events.ts';
 
 export type RepaymentKind = 'REGULAR' | 'PREPAYMENT';
 
@@ -100,7 +101,7 @@ export interface AccountState extends StandingState {
   readonly reschedules: number;
   readonly books: readonly {
     readonly lenderId: string;
-    readonly role: 'LEAD' | 'PARTNER';
+    readonly role: HolderRole;
     readonly outstandingMinor: bigint;
     readonly heldMinor: bigint;
     /** LENDER_RATE: interest received of each instalment still open. */
@@ -159,6 +160,7 @@ export class LoanAccount {
       firstFutureRow: (date) => this.firstFutureRow(date),
       splitAmong: (covered, portions, date) => this.splitAmong(covered, portions, date),
       repayPrincipal: (split) => this.repayPrincipal(split),
+      shareAt: (lenderId, date) => this.shareAt(lenderId, date),
     });
   }
 
@@ -232,7 +234,7 @@ export class LoanAccount {
   }
 
   /** A lender's book in the loan, its terms from the program's participants. */
-  private openBook(lenderId: string, role: 'LEAD' | 'PARTNER', heldMinor: bigint): Book {
+  private openBook(lenderId: string, role: HolderRole, heldMinor: bigint): Book {
     const participant = this.loan.terms.participants.find((p) => p.lenderId === lenderId);
     return {
       lenderId,
@@ -408,6 +410,31 @@ export class LoanAccount {
     return { interestDueMinor, interestAccruedMinor, penaltyMinor: this.penaltyOutstandingMinor, byLender };
   }
 
+  /**
+   * A lender's share at `date` (penalty accrued to it), part by part: its outstanding principal,
+   * and its part of the unpaid interest of the rows due by `date`, of the interest accrued since
+   * the current period began on the principal not yet due, and of the penalty, each split on its
+   * own as a payment of that part alone would be. Nothing is recorded.
+   */
+  private shareAt(lenderId: string, date: string): SellerShare {
+    const partOf = (covered: Covered, portions: readonly InterestPortion[]): LenderRepaymentParts | undefined =>
+      totalCovered(covered) === 0n ? undefined : this.splitAmong(covered, portions, date, false).perLender.get(lenderId);
+    const due = this.dueInterest(date);
+    const dueMinor = due.reduce((sum, portion) => sum + portion.amountMinor, 0n);
+    const first = this.firstFutureRow(date);
+    const accruedMinor = first === undefined ? 0n : this.accruedInterest(first.periodStart, date, this.notDuePrincipal(first));
+    const accrued = first === undefined || accruedMinor === 0n ? [] : [{ number: first.number, amountMinor: accruedMinor, start: first.periodStart, end: date }];
+    const overdue = partOf({ ...NOTHING_COVERED, overdueInterestMinor: dueMinor }, due);
+    const current = partOf({ ...NOTHING_COVERED, overdueInterestMinor: accruedMinor }, accrued);
+    const penalty = partOf({ ...NOTHING_COVERED, penaltyMinor: this.penaltyOutstandingMinor }, []);
+    return {
+      principalMinor: this.books.find((book) => book.lenderId === lenderId)?.outstandingMinor ?? 0n,
+      overdueInterestMinor: (overdue?.interestMinor ?? 0n) + (overdue?.spreadMinor ?? 0n),
+      accruedInterestMinor: (current?.interestMinor ?? 0n) + (current?.spreadMinor ?? 0n),
+      penaltyMinor: penalty?.penaltyMinor ?? 0n,
+    };
+  }
+
   /** Whether an early repayment has rebuilt the schedule. */
   get rescheduled(): boolean {
     return this.reschedules > 0;
@@ -441,7 +468,7 @@ export class LoanAccount {
     });
     invariant(opening === 0n, 'the rows repay the principal exactly', { loanId: this.loan.loanId });
     const borrower: Schedule = { method: this.loan.repaymentMethod, instalments, totalPrincipalMinor: this.loan.principalMinor, totalInterestMinor };
-    return { borrower, lenders: loanLenderSchedules(this.loan, borrower) };
+    return { borrower, lenders: afterBuybacks(loanLenderSchedules(this.loan, borrower), this.events.buybacks) };
   }
 
   /** Days from the due date of the oldest instalment not fully paid and due before `asOf`. */
@@ -698,7 +725,8 @@ export class LoanAccount {
     const repaid = this.books.every((book) => book.outstandingMinor === 0n);
     return this.books.map((book) => ({
       lenderId: book.lenderId,
-      role: book.role,
+      // A guarantor holding a share it bought back is paid for it as a partner is.
+      role: book.role === 'LEAD' ? 'LEAD' : 'PARTNER',
       outstandingPrincipalMinor: repaid ? book.heldMinor : book.outstandingMinor,
       yieldRate: book.yieldRate,
       priority: book.priority,
@@ -782,6 +810,48 @@ function bookedSchedule(loan: Loan): Schedule {
     bookedSchedules.set(loan, schedule);
   }
   return schedule;
+}
+
+/**
+ * The sub-schedules after the buybacks: each seller's rows due after its buyback's value date pass
+ * to the buyer, added to the buyer's rows of the same instalment (a guarantor that funded nothing
+ * gets a sub-schedule of those rows), so the sub-schedules still sum to the borrower's row by row.
+ */
+function afterBuybacks(lenders: readonly LenderSchedule[], buybacks: readonly { readonly sellerLenderId: string; readonly buyerId: string; readonly valueDate: string }[]): LenderSchedule[] {
+  const rows = new Map(lenders.map((s) => [s.lenderId, [...s.instalments]]));
+  for (const { sellerLenderId, buyerId, valueDate } of buybacks) {
+    const sold = (rows.get(sellerLenderId) ?? []).filter((row) => compareIsoDates(row.dueDate, valueDate) > 0);
+    rows.set(sellerLenderId, (rows.get(sellerLenderId) ?? []).filter((row) => compareIsoDates(row.dueDate, valueDate) <= 0));
+    const own = new Map((rows.get(buyerId) ?? []).map((row) => [row.number, row]));
+    for (const row of sold) {
+      const held = own.get(row.number);
+      own.set(
+        row.number,
+        held === undefined
+          ? row
+          : {
+              ...held,
+              principalMinor: held.principalMinor + row.principalMinor,
+              interestMinor: held.interestMinor + row.interestMinor,
+              totalMinor: held.totalMinor + row.totalMinor,
+              closingPrincipalMinor: held.closingPrincipalMinor + row.closingPrincipalMinor,
+            },
+      );
+    }
+    rows.set(buyerId, [...own.values()].sort((a, b) => a.number - b.number));
+  }
+  const order = [...lenders.map((s) => s.lenderId), ...[...rows.keys()].filter((id) => !lenders.some((s) => s.lenderId === id))];
+  return order.map((lenderId) => scheduleOf(lenderId, rows.get(lenderId)!));
+}
+
+function scheduleOf(lenderId: string, instalments: readonly LenderInstalment[]): LenderSchedule {
+  let totalPrincipalMinor = 0n;
+  let totalInterestMinor = 0n;
+  for (const row of instalments) {
+    totalPrincipalMinor += row.principalMinor;
+    totalInterestMinor += row.interestMinor;
+  }
+  return { lenderId, instalments, totalPrincipalMinor, totalInterestMinor };
 }
 
 function rowOf(instalment: Instalment, number: number, prepayment: boolean): Row {

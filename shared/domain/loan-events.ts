@@ -1,7 +1,8 @@
 import { RuleViolation, ValidationError, invariant } from './errors.ts';
 import type { Leg } from './ledger.ts';
 import type { Loan } from './loan.ts';
-import { min, type Book, type InterestPortion, type Row } from './loan-account-model.ts';
+import { buybackLegs, buybackPrice, buybackTermsOf, type BuybackBuyer, type SellerShare } from './buyback.ts';
+import { min, type Book, type HolderRole, type InterestPortion, type Row } from './loan-account-model.ts';
 import { compareIsoDates, dayCountFraction, divRound, parseRate, split, toExactFraction } from './money/index.ts';
 import type { ExactFraction } from './money/index.ts';
 import { isFunding } from './program.ts';
@@ -52,10 +53,20 @@ export interface TransferEvent {
   readonly principalMinor: bigint;
 }
 
-/** Every event of a loan's account other than a repayment. */
-export type LoanEvent = CompensationEvent | WriteOffEvent | TransferEvent;
+/** The lead or the guarantor buys a partner's whole remaining share at the program's price (回购). */
+export interface BuybackEvent {
+  readonly type: 'BUYBACK';
+  readonly eventId: string;
+  readonly valueDate: string;
+  readonly seq: number;
+  readonly sellerLenderId: string;
+  readonly buyerId: string;
+}
 
-/** What a compensation, write-off or transfer did: the legs of its entry. */
+/** Every event of a loan's account other than a repayment. */
+export type LoanEvent = CompensationEvent | WriteOffEvent | TransferEvent | BuybackEvent;
+
+/** What a compensation, write-off, transfer or buyback did: the legs of its entry. */
 export interface LoanEventOutcome {
   readonly eventId: string;
   readonly type: LoanEvent['type'];
@@ -68,12 +79,12 @@ export interface LoanEventOutcome {
 /** What losses and transfers read and change of the account they act on. */
 export interface AccountAccess {
   readonly loan: Loan;
-  /** Every lender's book in the loan; a transfer to a new funding participant adds one. */
+  /** Every lender's book in the loan; a transfer to a new funding participant, or a guarantor's buyback, adds one. */
   readonly books: Book[];
   /** The loan's contract rate, exact. */
   readonly rate: ExactFraction;
   /** A lender's book in the loan, its terms from the program's participants. */
-  openBook(lenderId: string, role: 'LEAD' | 'PARTNER', heldMinor: bigint): Book;
+  openBook(lenderId: string, role: HolderRole, heldMinor: bigint): Book;
   /** The unpaid interest of each row due by `date`, oldest first. */
   dueInterest(date: string): InterestPortion[];
   /** The first row not yet due on `date`. */
@@ -82,6 +93,8 @@ export interface AccountAccess {
   splitAmong(covered: Covered, portions: readonly InterestPortion[], date: string): RepaymentSplit;
   /** Lowers each lender's outstanding by the principal it receives in `split`. */
   repayPrincipal(split: RepaymentSplit): void;
+  /** A lender's share at a date, part by part, each as a payment of that part alone would give it the lender. */
+  shareAt(lenderId: string, date: string): SellerShare;
 }
 
 /** What losses and transfers leave on the account (part of `AccountState`). */
@@ -105,7 +118,9 @@ export class LoanEvents {
   /** After a write-off: what each party lost, and what is still to recover. */
   private writtenOff: { readonly lossByParty: ReadonlyMap<string, bigint>; remainingMinor: bigint } | null = null;
   /** Interest of a period owed to a seller for its days (transfers under ACTUALS), by instalment number. */
-  private interestOwed: { readonly number: number; readonly buyer: string; readonly seller: string; remainingMinor: bigint }[] = [];
+  private interestOwed: { readonly number: number; buyer: string; readonly seller: string; remainingMinor: bigint }[] = [];
+  /** The buybacks applied by this fold, in order of effect: the sub-schedules follow them (not kept in the state). */
+  private readonly bought: { readonly sellerLenderId: string; readonly buyerId: string; readonly valueDate: string }[] = [];
 
   constructor(private readonly account: AccountAccess) {}
 
@@ -121,11 +136,28 @@ export class LoanEvents {
     return this.account.rate;
   }
 
-  /** Applies a compensation, a write-off or a transfer: the legs of its entry, and the lead's first loss it took. */
+  /** Applies a compensation, a write-off, a transfer or a buyback: the legs of its entry, and the lead's first loss it took. */
   apply(event: LoanEvent): { readonly legs: Leg[]; readonly leadFirstLossMinor: bigint } {
     this.firstLossTaken = 0n;
-    const legs = event.type === 'COMPENSATION' ? this.compensate(event) : event.type === 'WRITE_OFF' ? this.writeOff(event) : this.transfer(event);
-    return { legs, leadFirstLossMinor: this.firstLossTaken };
+    return { legs: this.legsOf(event), leadFirstLossMinor: this.firstLossTaken };
+  }
+
+  private legsOf(event: LoanEvent): Leg[] {
+    switch (event.type) {
+      case 'COMPENSATION':
+        return this.compensate(event);
+      case 'WRITE_OFF':
+        return this.writeOff(event);
+      case 'TRANSFER':
+        return this.transfer(event);
+      case 'BUYBACK':
+        return this.buyback(event);
+    }
+  }
+
+  /** The buybacks this fold applied, in order of effect. */
+  get buybacks(): readonly { readonly sellerLenderId: string; readonly buyerId: string; readonly valueDate: string }[] {
+    return this.bought;
   }
 
   /** Whether payments now recover a claim or losses instead of paying the lenders' dues. */
@@ -188,6 +220,13 @@ export class LoanEvents {
     const guarantorLegs: Leg[] = [];
     let claimMinor = 0n;
     for (const [lenderId, parts] of paid.perLender) {
+      if (lenderId === guarantorId) {
+        // A share the guarantor bought back: its principal joins its claim. Nobody pays it the
+        // interest of that share (income is booked when paid); the borrower still owes it.
+        claimMinor += parts.principalMinor;
+        pushLeg(guarantorLegs, guarantorId, 'PRINCIPAL_RECEIVABLE', 'CREDIT', parts.principalMinor, null);
+        continue;
+      }
       const totalMinor = parts.principalMinor + parts.interestMinor + parts.penaltyMinor + parts.feeMinor + parts.spreadMinor;
       if (totalMinor === 0n) continue;
       claimMinor += totalMinor;
@@ -197,10 +236,11 @@ export class LoanEvents {
       pushLeg(legs, lenderId, 'FEE_INCOME', 'CREDIT', parts.feeMinor + parts.spreadMinor, null);
       pushLeg(guarantorLegs, guarantorId, 'SETTLEMENT_CLEARING', 'CREDIT', totalMinor, lenderId);
     }
-    pushLeg(legs, guarantorId, 'GUARANTEE_RECEIVABLE', 'DEBIT', claimMinor, null);
+    const own: Leg[] = [];
+    pushLeg(own, guarantorId, 'GUARANTEE_RECEIVABLE', 'DEBIT', claimMinor, null);
     this.claim = { guarantorId, remainingMinor: claimMinor };
     this.compensated = true;
-    return [...legs, ...guarantorLegs];
+    return [...legs, ...own, ...guarantorLegs];
   }
 
   /**
@@ -320,6 +360,75 @@ export class LoanEvents {
     return legs;
   }
 
+  /**
+   * The buyer (the program's lead or guarantor, as its buyback terms allow) takes the seller's
+   * whole remaining share from the value date at the program's price: the seller's outstanding
+   * principal and, as the rule says, its part of the interest accrued and due and of the penalty,
+   * with the premium or discount. The seller's later payments, and its part of interest already
+   * received in the current period (LENDER_RATE), pass to the buyer; a guarantor that held nothing
+   * gets a book. No regulatory minimum is checked: a buyback is a partner's exit.
+   */
+  private buyback(event: BuybackEvent): Leg[] {
+    this.refuseAfterLoss('be bought back');
+    const { sellerLenderId, buyerId } = event;
+    const loanId = this.loan.loanId;
+    if (sellerLenderId === buyerId) {
+      throw new RuleViolation('BUYBACK_BUYER_IS_SELLER', `lender ${buyerId} cannot buy back its own share of loan ${loanId}`, { path: 'buyerId', buyerId, sellerLenderId });
+    }
+    const terms = buybackTermsOf(this.loan.terms);
+    const role = this.buyerRole(buyerId);
+    if (role === null || !terms.buyers.includes(role)) {
+      throw new RuleViolation('BUYBACK_BUYER_NOT_ALLOWED', `program ${this.loan.programId} lets ${terms.buyers.join(' or ')} buy a share of loan ${loanId} back; ${buyerId} is ${role ?? 'neither its lead nor its guarantor'}`, {
+        path: 'buyerId',
+        buyerId,
+        allowed: [...terms.buyers],
+      });
+    }
+    if (this.books.every((b) => b.outstandingMinor === 0n)) throw new RuleViolation('LOAN_CLOSED', `loan ${loanId} has no principal outstanding`, { path: 'loanId', loanId });
+    const seller = this.books.find((b) => b.lenderId === sellerLenderId);
+    if (seller === undefined || seller.outstandingMinor === 0n) {
+      throw new RuleViolation('NOT_A_HOLDER', `lender ${sellerLenderId} holds no part of loan ${loanId}`, { path: 'sellerLenderId', sellerLenderId });
+    }
+    if (seller.role !== 'PARTNER') {
+      throw new RuleViolation('BUYBACK_SELLER_NOT_A_PARTNER', `a buyback buys a partner's share; ${sellerLenderId} holds loan ${loanId} as ${seller.role}`, { path: 'sellerLenderId', sellerLenderId, role: seller.role });
+    }
+    const buyer = this.buyerBook(buyerId, role);
+    const price = buybackPrice(this.account.shareAt(sellerLenderId, event.valueDate), terms, this.loan.terms.roundingMode);
+    buyer.outstandingMinor += seller.outstandingMinor;
+    buyer.heldMinor += seller.heldMinor;
+    seller.outstandingMinor = 0n;
+    seller.heldMinor = 0n;
+    for (const [instalment, receivedMinor] of seller.interestByInstalment) buyer.interestByInstalment.set(instalment, (buyer.interestByInstalment.get(instalment) ?? 0n) + receivedMinor);
+    seller.interestByInstalment.clear();
+    for (const owed of this.interestOwed) if (owed.buyer === sellerLenderId) owed.buyer = buyerId;
+    this.bought.push({ sellerLenderId, buyerId, valueDate: event.valueDate });
+    return buybackLegs(sellerLenderId, buyerId, price);
+  }
+
+  /** The buyer's role in the loan's program: its lead, its guarantor, or neither. */
+  private buyerRole(lenderId: string): BuybackBuyer | null {
+    if (lenderId === this.loan.terms.leadLenderId) return 'LEAD';
+    if (lenderId === this.guarantorOrNull()) return 'GUARANTOR';
+    return null;
+  }
+
+  /**
+   * The buyer's book; a guarantor's is opened by its first buyback. Under LENDER_RATE a guarantor
+   * is paid for the share at its own yield, so it must have one in the program.
+   */
+  private buyerBook(lenderId: string, role: BuybackBuyer): Book {
+    const known = this.books.find((b) => b.lenderId === lenderId);
+    const book = known ?? this.account.openBook(lenderId, role, 0n);
+    if (role === 'GUARANTOR' && this.loan.terms.split.interestBasis === 'LENDER_RATE' && book.yieldRate === null) {
+      throw new RuleViolation('BUYBACK_BUYER_YIELD_REQUIRED', `under LENDER_RATE the guarantor ${lenderId} is paid for a share at its own yield, and program ${this.loan.programId} gives it none`, {
+        path: 'buyerId',
+        buyerId: lenderId,
+      });
+    }
+    if (known === undefined) this.books.push(book);
+    return book;
+  }
+
   /** The buyer's book, opened on its first purchase: it must be a funding participant of the program. */
   private bookOf(lenderId: string): Book {
     const known = this.books.find((b) => b.lenderId === lenderId);
@@ -341,7 +450,7 @@ export class LoanEvents {
       throw new RuleViolation(RULES.partnerMinShare, `under ${profile.id} a co-lent loan keeps a partner`, { path: 'toLenderId', rule: RULES.partnerMinShare, profile: profile.id });
     }
     for (const book of this.books) {
-      const mustHold = book.role === 'LEAD' ? profile.minLenderShareBps : Math.max(profile.minLenderShareBps, book.outstandingMinor > 0n ? profile.minPartnerShareBps : 0);
+      const mustHold = book.role !== 'PARTNER' ? profile.minLenderShareBps : Math.max(profile.minLenderShareBps, book.outstandingMinor > 0n ? profile.minPartnerShareBps : 0);
       if (book.outstandingMinor * 10_000n < BigInt(mustHold) * total) {
         const rule = book.role === 'PARTNER' && mustHold === profile.minPartnerShareBps ? RULES.partnerMinShare : RULES.lenderMinShare;
         throw new RuleViolation(rule, `under ${profile.id} ${book.lenderId} must keep at least ${formatBps(mustHold)} of the outstanding principal after the transfer`, {

@@ -2,6 +2,7 @@ import { Decimal, parseRate, type DayCount, type RoundingMode } from './money/in
 import { RuleViolation, ValidationError } from './errors.ts';
 import { assertRole, type Lender } from './lender.ts';
 import { checkFeeRules, type FeeTerms } from './fee-rules.ts';
+import { checkBuybackTerms, type BuybackTerms } from './buyback.ts';
 import { REGULATORY_PROFILES, RULES, formatBps, type RegulatoryProfileId } from './regulatory-profile.ts';
 
 export type RepaymentMethod = 'EQUAL_INSTALLMENT' | 'EQUAL_PRINCIPAL' | 'INTEREST_ONLY' | 'BULLET';
@@ -91,6 +92,12 @@ export interface ProgramTerms {
    * programs created before the setting existed: { SUSPENSE, LOWER_INSTALMENT }.
    */
   readonly prepayment?: PrepaymentTerms;
+  /**
+   * Who may buy a partner's remaining share back (回购) and at what price (buyback.ts). Absent on
+   * programs created before the setting existed: `DEFAULT_BUYBACK`, the lead or the guarantor at
+   * outstanding principal plus accrued and overdue interest, at par.
+   */
+  readonly buyback?: BuybackTerms;
   readonly dayCount: DayCount;
   readonly roundingMode: RoundingMode;
   /** Penalty rate = contract rate × this multiplier. */
@@ -170,6 +177,7 @@ export function validateProgram(terms: ProgramTerms, lenders: ReadonlyMap<string
   checkShares(terms);
   checkParties(terms, seen);
   checkFeeRules(terms);
+  checkBuybackTerms(terms.buyback);
 }
 
 function checkRanges(terms: ProgramTerms): void {

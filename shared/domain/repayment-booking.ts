@@ -1,3 +1,4 @@
+import { checkExpectedPrice, priceOfLegs } from './buyback.ts';
 import { RuleViolation, StateConflict, invariant } from './errors.ts';
 import { assertBalanced, entryIdOf, type JournalEntry, type Leg } from './ledger.ts';
 import type { Loan } from './loan.ts';
@@ -80,7 +81,14 @@ export interface BookedRepayment {
   readonly stateAfter: AccountState;
 }
 
-/** A compensation, write-off or transfer booked on the loan, with the legs of its entry in effect. */
+/** What a buyback names: the seller, the buyer, and the price the caller stated, if any (checked when booked). */
+export interface BuybackParties {
+  readonly sellerLenderId: string;
+  readonly buyerId: string;
+  readonly expectedPriceMinor: bigint | null;
+}
+
+/** A compensation, write-off, transfer or buyback booked on the loan, with the legs of its entry in effect. */
 export interface BookedLoanEvent {
   readonly type: LoanEvent['type'];
   readonly eventId: string;
@@ -89,6 +97,8 @@ export interface BookedLoanEvent {
   readonly bookedAt: string;
   /** TRANSFER only. */
   readonly transfer: { readonly fromLenderId: string; readonly toLenderId: string; readonly principalMinor: bigint } | null;
+  /** BUYBACK only (absent on every other event); its price is read from its legs in effect (`priceOfLegs`). */
+  readonly buyback?: BuybackParties;
   /** Why (write-off and compensation: the risk update's reason or the operator's). */
   readonly reason: string;
   /** WRITE_OFF under LEAD_FIRST_LOSS: the room left under the lead's cap in the program when booked. */
@@ -421,6 +431,8 @@ export function decideLoanEvent(loan: Loan, ledger: RepaymentLedger, request: Lo
   const folded = foldWindow(loan, ledger, [...ledger.repayments.map(itemOf), ...(ledger.events ?? []).map(eventItemOf), { kind: 'EVENT', event }]);
   const outcome = folded.eventOutcomes.get(request.eventId);
   invariant(outcome !== undefined, 'the new event is applied', { eventId: request.eventId });
+  // A stated price is the caller's agreement: checked when the buyback is booked, never when a later change restates it.
+  if (request.buyback !== undefined) checkExpectedPrice(priceOfLegs(outcome.legs, request.buyback.sellerLenderId, request.buyback.buyerId), request.buyback.expectedPriceMinor);
   const entry = assertBalanced({
     entryId: entryIdOf(request.type, request.eventId),
     eventType: request.type,
@@ -454,7 +466,7 @@ export function decideLoanEvent(loan: Loan, ledger: RepaymentLedger, request: Lo
 
 /** An event id booked before: the same content is a replay; other content is refused. */
 export function replayOf(known: BookedLoanEvent, request: LoanEventRequest): LoanEventDecision {
-  if (known.valueDate === request.valueDate && sameTransfer(known.transfer, request.transfer)) return { kind: 'REPLAY', booked: known };
+  if (known.valueDate === request.valueDate && sameTransfer(known.transfer, request.transfer) && sameBuyback(known.buyback, request.buyback)) return { kind: 'REPLAY', booked: known };
   throw new StateConflict('EVENT_ID_REUSED', `${request.type} ${request.eventId} was booked with other content`, { path: 'eventId', eventId: request.eventId });
 }
 
@@ -463,10 +475,14 @@ export function loanEvents(ledger: Pick<RepaymentLedger, 'events'>): LoanEvent[]
   return (ledger.events ?? []).map((e) => loanEventOf(e));
 }
 
-function loanEventOf(e: Pick<BookedLoanEvent, 'type' | 'eventId' | 'valueDate' | 'seq' | 'transfer'> & { readonly leadFirstLossCapMinor?: bigint | null }): LoanEvent {
+function loanEventOf(e: Pick<BookedLoanEvent, 'type' | 'eventId' | 'valueDate' | 'seq' | 'transfer' | 'buyback'> & { readonly leadFirstLossCapMinor?: bigint | null }): LoanEvent {
   if (e.type === 'TRANSFER') {
     invariant(e.transfer !== null, 'a transfer names its lenders and amount', { eventId: e.eventId });
     return { type: 'TRANSFER', eventId: e.eventId, valueDate: e.valueDate, seq: e.seq, ...e.transfer };
+  }
+  if (e.type === 'BUYBACK') {
+    invariant(e.buyback !== undefined, 'a buyback names its seller and buyer', { eventId: e.eventId });
+    return { type: 'BUYBACK', eventId: e.eventId, valueDate: e.valueDate, seq: e.seq, sellerLenderId: e.buyback.sellerLenderId, buyerId: e.buyback.buyerId };
   }
   if (e.type === 'WRITE_OFF' && e.leadFirstLossCapMinor !== undefined && e.leadFirstLossCapMinor !== null) {
     return { type: 'WRITE_OFF', eventId: e.eventId, valueDate: e.valueDate, seq: e.seq, leadFirstLossCapMinor: e.leadFirstLossCapMinor };
@@ -484,12 +500,17 @@ function sameTransfer(a: BookedLoanEvent['transfer'], b: BookedLoanEvent['transf
   return a.fromLenderId === b.fromLenderId && a.toLenderId === b.toLenderId && a.principalMinor === b.principalMinor;
 }
 
+function sameBuyback(a: BuybackParties | undefined, b: BuybackParties | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.sellerLenderId === b.sellerLenderId && a.buyerId === b.buyerId && a.expectedPriceMinor === b.expectedPriceMinor;
+}
+
 function sameLegs(a: readonly Leg[], b: readonly Leg[]): boolean {
   return (
     a.length === b.length &&
     a.every((leg, i) => {
       const other = b[i]!;
-      return leg.lenderId === other.lenderId && leg.account === other.account && leg.side === other.side && leg.amountMinor === other.amountMinor && leg.counterparty === other.counterparty;
+      return leg.lenderId === other.lenderId && leg.account === other.account && leg.side === other.side && leg.amountMinor === other.amountMinor && leg.counterparty === other.counterparty && leg.component === other.component;
     })
   );
 }

@@ -114,6 +114,21 @@ export function movementsOf(entry: JournalEntry): Movement[] {
   return out;
 }
 
+/** A buyback, or the restatement of one (`REBOOK#BUYBACK-{eventId}#{n}`, its change). */
+export function isBuyback(entry: Pick<JournalEntry, 'eventType' | 'eventId'>): boolean {
+  return entry.eventType === 'BUYBACK' || (entry.eventType === 'REBOOK' && entry.eventId.startsWith('BUYBACK-'));
+}
+
+/**
+ * What the repayment detail shows of an entry, per lender and component, signed from the lender's
+ * side: its movements with the collection account, and of a buyback what the buyer owes the
+ * seller, in both books (positive in the seller's, negative in the buyer's).
+ */
+export function detailMovements(entry: Pick<JournalEntry, 'eventType' | 'eventId'>, movements: readonly Movement[]): Movement[] {
+  if (!isBuyback(entry)) return movements.filter((m) => m.counterparty === ESCROW);
+  return movements.flatMap((m) => (m.counterparty === ESCROW ? [m] : [m, { lenderId: m.counterparty, counterparty: m.lenderId, component: m.component, amountMinor: -m.amountMinor }]));
+}
+
 /** One program's settlement of one pair and component for a business date, each direction apart. */
 export interface SettlementItem {
   readonly currency: string;

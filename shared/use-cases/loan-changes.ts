@@ -1,3 +1,4 @@
+import { priceOfLegs } from '../domain/buyback.ts';
 import { DomainError, InvariantViolation, RuleViolation, StateConflict, invariant } from '../domain/errors.ts';
 import type { Loan } from '../domain/loan.ts';
 import {
@@ -131,7 +132,7 @@ async function bookedBefore(deps: RepaymentBookDeps, loan: Loan, request: Repaym
   return repaymentReplayOf(item.booked, request);
 }
 
-/** A compensation, write-off or transfer, booked through the same change as a repayment; a refusal is a DomainError. */
+/** A compensation, write-off, transfer or buyback, booked through the same change as a repayment; a refusal is a DomainError. */
 export async function bookLoanEvent(deps: RepaymentBookDeps, loanId: string, request: LoanEventRequestBody): Promise<LoanEventResult> {
   const loan = await loanOf(deps, loanId);
   return commitLedgerChange<LoanEventResult>(deps, loan, endOf(request.valueDate), async (ledger, today, now) => {
@@ -149,6 +150,7 @@ export async function bookLoanEvent(deps: RepaymentBookDeps, loanId: string, req
       reason: request.reason,
       transfer: request.type === 'TRANSFER' ? { fromLenderId: request.fromLenderId, toLenderId: request.toLenderId, principalMinor: request.principalMinor } : null,
       leadFirstLossCapMinor: firstLoss?.kind === 'CAPPED' ? firstLoss.roomMinor : null,
+      ...(request.type === 'BUYBACK' ? { buyback: { sellerLenderId: request.sellerLenderId, buyerId: request.buyerId, expectedPriceMinor: request.expectedPriceMinor } } : {}),
     };
     const known = await deps.repayments.loanEvent(loan.loanId, event.type, event.eventId);
     const decision = known === null ? decideLoanEvent(loan, ledger, event, today, now) : replayOf(known, event);
@@ -165,8 +167,10 @@ export async function bookLoanEvent(deps: RepaymentBookDeps, loanId: string, req
   });
 }
 
-/** What the API shows of a compensation, write-off or transfer. */
+/** What the API shows of a compensation, write-off, transfer or buyback. */
 export function eventViewOf(loan: Loan, booked: BookedLoanEvent, rebooked: readonly string[]): LoanEventView {
+  const buyback = booked.buyback;
+  const price = buyback === undefined ? null : priceOfLegs(booked.legs, buyback.sellerLenderId, buyback.buyerId);
   return {
     type: booked.type,
     eventId: booked.eventId,
@@ -174,6 +178,22 @@ export function eventViewOf(loan: Loan, booked: BookedLoanEvent, rebooked: reado
     valueDate: booked.valueDate,
     reason: booked.reason,
     transfer: booked.transfer === null ? null : { ...booked.transfer, principalMinor: booked.transfer.principalMinor.toString() },
+    ...(buyback === undefined || price === null
+      ? {}
+      : {
+          buyback: {
+            sellerLenderId: buyback.sellerLenderId,
+            buyerId: buyback.buyerId,
+            expectedPriceMinor: buyback.expectedPriceMinor === null ? null : buyback.expectedPriceMinor.toString(),
+            price: {
+              principalMinor: price.principalMinor.toString(),
+              interestMinor: price.interestMinor.toString(),
+              penaltyMinor: price.penaltyMinor.toString(),
+              premiumMinor: price.premiumMinor.toString(),
+              priceMinor: price.priceMinor.toString(),
+            },
+          },
+        }),
     bookedAt: booked.bookedAt,
     entryId: booked.entryId,
     generation: booked.generation,

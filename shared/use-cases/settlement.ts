@@ -5,6 +5,7 @@ import { ACCOUNTS, ESCROW, balancesBefore, type Account, type JournalEntry, type
 import type { Loan } from '../domain/loan.ts';
 import { latestVersions, type Program } from '../domain/program.ts';
 import {
+  detailMovements,
   movementsOf,
   netByParty,
   netOwedByParty,
@@ -215,7 +216,7 @@ async function* entriesOfShard(deps: SettlementDeps, run: SettlementRun, shard: 
   }
 }
 
-const DETAIL_EVENTS = new Set<JournalEntry['eventType']>(['REPAYMENT', 'REVERSAL', 'REBOOK']);
+const DETAIL_EVENTS = new Set<JournalEntry['eventType']>(['REPAYMENT', 'REVERSAL', 'REBOOK', 'BUYBACK']);
 const shardName = (shard: number) => String(shard).padStart(2, '0');
 const workPath = (businessDate: string, shard: number) => `settlement-work/${businessDate}/shard-${shardName(shard)}.json`;
 /** The loan master rows of a shard, taken once per date (see `loanMasterOfShard`). */
@@ -359,7 +360,8 @@ function compensationRows(entry: JournalEntry): CompensationRow[] {
   const credited = (legs: readonly Leg[], account: Account) => legs.filter((l) => l.account === account).reduce((sum, l) => sum + (l.side === 'CREDIT' ? l.amountMinor : -l.amountMinor), 0n);
   const rows: CompensationRow[] = [];
   for (const [lenderId, legs] of [...books].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!legs.some((l) => l.account === 'PRINCIPAL_RECEIVABLE' || l.account === 'INTEREST_INCOME' || l.account === 'FEE_INCOME')) continue;
+    // The guarantor's own book (its claim; a share it bought back joins it) is not a lender it paid.
+    if (!legs.some((l) => l.account === 'PRINCIPAL_RECEIVABLE' || l.account === 'INTEREST_INCOME' || l.account === 'FEE_INCOME') || legs.some((l) => l.account === 'GUARANTEE_RECEIVABLE')) continue;
     const clearing = legs.filter((l) => l.account === 'SETTLEMENT_CLEARING');
     const guarantors = [...new Set(clearing.map((l) => l.counterparty))];
     invariant(guarantors.length === 1 && guarantors[0] !== null && guarantors[0] !== ESCROW, 'a compensated lender clears with the guarantor alone', { entryId: entry.entryId, lenderId });
@@ -439,7 +441,7 @@ async function loanMasterOfShard(
 }
 
 function detailRowJson(entry: JournalEntry, movements: readonly Movement[]): unknown[] {
-  return [entry.loanId, entry.entryId, entry.eventType, entry.eventId, entry.businessDate, entry.bookedOn ?? entry.businessDate, entry.currency, entry.reverses ?? '', movements.filter((m) => m.counterparty === ESCROW).map((m) => [m.lenderId, m.component, m.amountMinor.toString()])];
+  return [entry.loanId, entry.entryId, entry.eventType, entry.eventId, entry.businessDate, entry.bookedOn ?? entry.businessDate, entry.currency, entry.reverses ?? '', detailMovements(entry, movements).map((m) => [m.lenderId, m.component, m.amountMinor.toString()])];
 }
 
 function detailRowOf(json: unknown[]): DetailRow {

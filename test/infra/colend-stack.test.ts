@@ -386,6 +386,7 @@ describe('HTTP API', () => {
     ['GET /v1/loans/{loanId}/schedule', 'loans', ANY],
     ['GET /v1/loans/{loanId}/repayments', 'repayments', ANY],
     ['POST /v1/loans/{loanId}/transfers', 'repayments', LEAD],
+    ['POST /v1/loans/{loanId}/buybacks', 'repayments', LEAD],
     ['POST /v1/loans/{loanId}/write-off', 'repayments', LEAD],
     ['POST /v1/repayments', 'repayments', LEAD],
     ['GET /v1/repayments/{repaymentId}', 'repayments', ANY],

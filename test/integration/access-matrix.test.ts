@@ -42,6 +42,12 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     body: (w, n) => ({ transferId: `MXT-${w.suffix}-${n}`, fromLenderId: w.lead, toLenderId: w.bankA, principalMinor: '100', valueDate: '2026-11-10' }),
     expect: { none: 401, lead: 201, partner: 403, otherPartner: 403, finance: 403, lenderFinance: 403 },
   },
+  // Only the lead's call reaches the book: it buys bank A's whole share, once.
+  'POST /v1/loans/{loanId}/buybacks': {
+    path: (w) => `/v1/loans/MX-${w.suffix}-BB/buybacks`,
+    body: (w, n) => ({ buybackId: `MXB-${w.suffix}-${n}`, sellerLenderId: w.bankA, buyerId: w.lead, valueDate: '2026-11-10' }),
+    expect: { none: 401, lead: 201, partner: 403, otherPartner: 403, finance: 403, lenderFinance: 403 },
+  },
   'POST /v1/loans/{loanId}/write-off': {
     path: (w) => `/v1/loans/MX-${w.suffix}-WO/write-off`,
     body: (w, n) => ({ writeOffId: `MXW-${w.suffix}-${n}`, valueDate: '2026-11-10', reason: 'Fraud confirmed' }),
@@ -210,7 +216,7 @@ beforeAll(async () => {
   w = await createWorld();
   loanId = `MX-${w.suffix}-LOAN`;
   expect((await post('/v1/loans', w.tokens.lead, loanBody(w, loanId))).status).toBe(201);
-  for (const other of ['TR', 'WO']) expect((await post('/v1/loans', w.tokens.lead, loanBody(w, `MX-${w.suffix}-${other}`))).status).toBe(201);
+  for (const other of ['TR', 'WO', 'BB']) expect((await post('/v1/loans', w.tokens.lead, loanBody(w, `MX-${w.suffix}-${other}`))).status).toBe(201);
   for (const id of ['READ', 'REVERSE']) {
     const booked = await post('/v1/repayments', w.tokens.lead, { repayments: [matrixRepayment(w, `MXR-${w.suffix}-${id}`)] });
     expect((booked.json as { results: { status: string }[] }).results[0]?.status).toBe('BOOKED');

@@ -190,3 +190,46 @@ describe('POST /v1/loans/{loanId}/transfers', () => {
     expect(await entryIdsOf(loanId)).toEqual([`DISBURSEMENT#${loanId}`]);
   });
 });
+
+describe('POST /v1/loans/{loanId}/buybacks', () => {
+  interface Answer {
+    status: string;
+    code: string;
+    details: Record<string, unknown>;
+    event: { entryId: string; buyback: { price: Record<string, string> } };
+  }
+  const buyback = (loanId: string, body: Record<string, unknown>) => api<Answer>(`/v1/loans/${loanId}/buybacks`, { method: 'POST', token: w.tokens.lead, body });
+
+  it("has the guarantor buy a partner's share at the program's discounted price, once, refusing what the program does not allow and a price that is not its own", async () => {
+    const programId = await programWith('BB', { fees: { guarantorLenderId: w.guarantor }, buyback: { buyers: ['GUARANTOR'], price: { premiumRate: '-0.01' } } });
+    const loanId = `BB-${w.suffix}-1`;
+    await bookLoan(loanId, programId, '2026-10-02');
+    const body = { buybackId: `BB-${w.suffix}-1`, sellerLenderId: w.bankB, buyerId: w.guarantor, valueDate: '2026-10-20' };
+
+    const lead = await buyback(loanId, { ...body, buyerId: w.lead });
+    expect([lead.status, lead.json.code, lead.json.details.path]).toEqual([422, 'BUYBACK_BUYER_NOT_ALLOWED', 'buyerId']);
+    const negative = await buyback(loanId, { ...body, expectedPriceMinor: '-5' });
+    expect([negative.status, negative.json.details.path]).toEqual([400, 'expectedPriceMinor']);
+    // 18 days accrued on 1,000,003 at 10.8%: 5,400.02 → 5,400; bank B's 300,001 / 1,000,003 of it:
+    // 1,619.996 → 1,620. Base 301,621; a 1% discount 3,016.21 → 3,016. Price 298,605.
+    const mismatch = await buyback(loanId, { ...body, expectedPriceMinor: '301621' });
+    expect([mismatch.status, mismatch.json.code]).toEqual([409, 'BUYBACK_PRICE_MISMATCH']);
+    expect(mismatch.json.details).toMatchObject({ path: 'expectedPriceMinor', expectedPriceMinor: '301621', priceMinor: '298605', premiumMinor: '-3016' });
+    expect(await entryIdsOf(loanId)).toEqual([`DISBURSEMENT#${loanId}`]);
+
+    const booked = await buyback(loanId, { ...body, expectedPriceMinor: '298605' });
+    expect(booked.status, JSON.stringify(booked.json)).toBe(201);
+    expect(booked.json.event.buyback.price).toEqual({ principalMinor: '300001', interestMinor: '1620', penaltyMinor: '0', premiumMinor: '-3016', priceMinor: '298605' });
+    expect((await buyback(loanId, { ...body, expectedPriceMinor: '298605' })).status).toBe(200);
+    const reused = await buyback(loanId, body);
+    expect([reused.status, reused.json.code]).toEqual([409, 'EVENT_ID_REUSED']);
+    expect(await entryIdsOf(loanId)).toEqual([`BUYBACK#BB-${w.suffix}-1`, `DISBURSEMENT#${loanId}`]);
+    const account = await accountOf(loanId);
+    expect(account.lenders.map((l) => [l.lenderId, l.outstandingPrincipalMinor])).toEqual([
+      [w.lead, '400001'],
+      [w.bankA, '300001'],
+      [w.bankB, '0'],
+      [w.guarantor, '300001'],
+    ]);
+  });
+});

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,10 @@ const template = {
   ],
 };
 
-/** Six loans over a week of January 2026, repaid to their schedules through the Spring Festival; one pays late, one partly, one is reversed. */
+/**
+ * Six loans over a week of January 2026, repaid to their schedules through the Spring Festival;
+ * one pays late, one partly, one is reversed, and the lead buys bank B's share of another back.
+ */
 const scenario = {
   version: 1,
   name: 'Two months through the Spring Festival',
@@ -33,7 +36,10 @@ const scenario = {
   lenders: [lenderBody(ids.lead, ['LEAD']), lenderBody(ids.bankA, ['PARTNER']), lenderBody(ids.bankB, ['PARTNER']), lenderBody(ids.guarantor, ['GUARANTOR'])],
   programs: [programBody(ids)],
   loanSeries: [{ count: 6, from: '2026-01-05', everyDays: 1, idPrefix: 'SIM-L', template, late: { every: 3, instalment: 1, days: 4 }, partial: { every: 4, instalment: 1, shareBps: 5000 } }],
-  events: [{ type: 'reversal', on: '2026-02-09', repaymentId: 'SIM-L0005-I1', reversalId: 'SIM-V1', reason: 'BOUNCED' }],
+  events: [
+    { type: 'reversal', on: '2026-02-09', repaymentId: 'SIM-L0005-I1', reversalId: 'SIM-V1', reason: 'BOUNCED' },
+    { type: 'buyback', on: '2026-02-12', loanId: 'SIM-L0002', buyback: { buybackId: 'SIM-B1', sellerLenderId: ids.bankB, buyerId: ids.lead, valueDate: '2026-02-12' } },
+  ],
 };
 
 let stack: LocalStack;
@@ -62,6 +68,19 @@ describe('colend simulate', () => {
     expect(summary.settledDates).toContain('2026-02-28');
     expect(summary.settledDates).not.toContain('2026-02-18');
     expect(summary.settledDates).not.toContain('2026-01-10');
+  });
+
+  it("pays the buyback's price from the lead to bank B, in both repayment details of its date", async () => {
+    expect(summary.eventsPlayed).toBe(2);
+    const rowOf = async (lenderId: string) =>
+      (await readFile(join(out, 'statements', lenderId, '20260212', 'repayment_detail_20260212.txt'), 'utf8')).split('\n').find((line) => line.includes('|BUYBACK|SIM-B1|'));
+    const seller = (await rowOf(ids.bankB))?.split('|');
+    const buyer = (await rowOf(ids.lead))?.split('|');
+    // Bank B's principal after instalment 1 (paid 2026-02-06) and its interest since, received by
+    // bank B and paid by the lead: the same figures, negative in the lead's row.
+    expect(seller?.slice(8, 10).every((v) => /^[1-9]\d*\.\d\d$/.test(v))).toBe(true);
+    expect(buyer?.slice(8, 10).every((v) => v.startsWith('-'))).toBe(true);
+    expect(buyer?.slice(8).map((v) => v.replace(/^-/, ''))).toEqual(seller?.slice(8));
   });
 
   it('settles exactly the principal each lender lent out and was repaid: what it still holds', () => {

@@ -104,6 +104,7 @@ export function aProgramTerms(overrides: Partial<ProgramTerms> = {}): ProgramTer
     roundingMode: 'HALF_UP',
     penaltyRateMultiplier: '1.5',
     prepayment: { excess: 'SUSPENSE', reschedule: 'LOWER_INSTALMENT' },
+    buyback: { buyers: ['LEAD', 'GUARANTOR'], price: { accruedInterest: true, overdueInterest: true, penalty: false, premiumRate: '0' } },
     waterfall: DEFAULT_WATERFALL,
     settlement: { cutoffTime: '22:00', settlementLagDays: 1, netting: true, calendar: 'CN' },
     reviewTimeoutSeconds: 86_400,

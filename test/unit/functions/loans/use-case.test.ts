@@ -6,6 +6,7 @@ import { bookLoanRequest } from '../../../../shared/contracts/schemas.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ExposureStore } from '../../../../shared/ports/stores.ts';
 import { bookLoan, getLoan, getLoanSchedule } from '../../../../functions/loans/use-case.ts';
 import { loanView } from '../../../../shared/use-cases/loan-booking.ts';
+import { bookLoanEvent } from '../../../../shared/use-cases/loan-changes.ts';
 import {
   LEAD_ID,
   LOAN_ID,
@@ -318,6 +319,21 @@ describe('getLoanSchedule', () => {
     expect(view.borrower).toBeNull();
     expect(view.lenders.map((s) => [s.lenderId, s.totalPrincipalMinor])).toEqual([[PARTNER_A, 300_000n]]);
     expect((await getLoanSchedule(stores, financeOf(PARTNER_B), LOAN_ID)).lenders.map((s) => s.lenderId)).toEqual([PARTNER_B]);
+  });
+
+  it("after a buyback shows the seller's rows not yet due in the buyer's sub-schedule, and the seller only its rows before", async () => {
+    const stores = await booked();
+    stores.clock.set('2025-04-15T02:00:00.000Z');
+    const deps = { loan: (id: string) => stores.loans.get(id), repayments: stores.repayments, programPools: stores.programPools, clock: stores.clock };
+    await bookLoanEvent(deps, LOAN_ID, { type: 'BUYBACK', eventId: 'B-1', valueDate: '2025-04-11', reason: 'Partner exit', sellerLenderId: PARTNER_A, buyerId: LEAD_ID, expectedPriceMinor: null });
+    const view = await getLoanSchedule(stores, leadOps, LOAN_ID);
+    // Instalment 1 (due 2025-04-01) stays PARTNER-A's: 24,180; instalments 2-12 (275,820) are the lead's now.
+    expect(view.lenders.map((s) => [s.lenderId, s.instalments.length, s.totalPrincipalMinor])).toEqual([
+      [LEAD_ID, 12, 675_820n],
+      [PARTNER_A, 1, 24_180n],
+      [PARTNER_B, 12, 300_000n],
+    ]);
+    expect((await getLoanSchedule(stores, partnerOf(PARTNER_A), LOAN_ID)).lenders.map((s) => s.instalments.map((i) => i.number))).toEqual([[1]]);
   });
 
   it('answers 404 for a loan the partner has no part in, exactly as for a loan that does not exist', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { buybackLegs } from '../../../../shared/domain/buyback.ts';
 import { LOAN_LEDGER_EVENTS, eventsOf, publishCommitted, type BusEvent, type CommittedChange } from '../../../../functions/repayment-publish/use-case.ts';
 import { LoanAccount } from '../../../../shared/domain/loan-account.ts';
 import type { BookedItem, BookedLoanEvent, BookedRepayment } from '../../../../shared/domain/repayment-booking.ts';
@@ -59,6 +60,33 @@ describe('eventsOf: what a committed change of a loan book means', () => {
       stateAfter: state,
     };
     expect(eventsOf(loan, change(null, { kind: 'EVENT', booked: transfer })).map((e) => [e.id, e.detailType])).toEqual([['TRANSFER#T-1', LOAN_LEDGER_EVENTS.TRANSFER]]);
+  });
+
+  it('a buyback is published as bought back, with its parties and its price read from its legs', () => {
+    const legs = buybackLegs(PARTNER_A, LEAD_ID, { principalMinor: 300_000n, interestMinor: 846n, penaltyMinor: 0n, premiumMinor: 0n, priceMinor: 300_846n });
+    const buyback: BookedLoanEvent = {
+      type: 'BUYBACK',
+      eventId: 'B-1',
+      valueDate: '2025-03-15',
+      seq: 1,
+      bookedAt: AT,
+      transfer: null,
+      buyback: { sellerLenderId: PARTNER_A, buyerId: LEAD_ID, expectedPriceMinor: null },
+      reason: 'Partner exit',
+      leadFirstLossCapMinor: null,
+      generation: 0,
+      entryId: 'BUYBACK#B-1',
+      legs,
+      stateAfter: state,
+    };
+    const [event] = eventsOf(loan, change(null, { kind: 'EVENT', booked: buyback }));
+    expect([event?.id, event?.detailType]).toEqual(['BUYBACK#B-1', 'colend.loan.bought-back']);
+    expect(JSON.parse(event!.detail).event.buyback).toEqual({
+      sellerLenderId: PARTNER_A,
+      buyerId: LEAD_ID,
+      expectedPriceMinor: null,
+      price: { principalMinor: '300000', interestMinor: '846', penaltyMinor: '0', premiumMinor: '0', priceMinor: '300846' },
+    });
   });
 });
 

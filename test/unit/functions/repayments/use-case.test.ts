@@ -8,9 +8,9 @@ import { RuleViolation, StateConflict, NotFound } from '../../../../shared/domai
 import type { RepaymentRequestBody } from '../../../../shared/contracts/schemas.ts';
 import type { SyncWorkflow } from '../../../../shared/ports/stores.ts';
 import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
-import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aLoan, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
+import { GUARANTOR_ID, LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aLoan, aParticipant, defaultParticipants, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
-import { createInMemoryStores, type InMemoryStores } from '../../../support/in-memory-stores.ts';
+import { createInMemoryStores, seedBookedLoan, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 
 const AT = '2025-05-05T02:00:00.000Z';
 
@@ -116,6 +116,16 @@ describe('postReversal and postLoanEvent', () => {
     expect((await rejectedBy(NotFound, () => postLoanEvent(deps, 'LN-NONE', transfer))).code).toBe('NOT_FOUND');
     await rejectedBy(RuleViolation, () => postLoanEvent(deps, LOAN_ID, { ...transfer, eventId: 'T-2', principalMinor: 10_000_000n }));
   });
+
+  it('books a buyback in the function (201, then 200 for the same again), and a stated price that is not the price is a 409 conflict', async () => {
+    const deps = depsWith(noWorkflow);
+    const buyback = { type: 'BUYBACK' as const, eventId: 'B-1', valueDate: '2025-03-15', reason: 'Partner exit', sellerLenderId: PARTNER_B, buyerId: LEAD_ID, expectedPriceMinor: null };
+    const mismatch = await rejectedBy(StateConflict, () => postLoanEvent(deps, LOAN_ID, { ...buyback, expectedPriceMinor: 300_845n }));
+    expect(mismatch.details).toMatchObject({ expectedPriceMinor: '300845', priceMinor: '300846' });
+    const answer = await postLoanEvent(deps, LOAN_ID, buyback);
+    expect(answer).toMatchObject({ statusCode: 201, body: { status: 'BOOKED', event: { type: 'BUYBACK', entryId: 'BUYBACK#B-1', buyback: { price: { priceMinor: '300846' } } } } });
+    expect((await postLoanEvent(deps, LOAN_ID, buyback)).statusCode).toBe(200);
+  });
 });
 
 /*
@@ -215,6 +225,20 @@ describe('getLoanRepayments', () => {
       expect.objectContaining({ lenders: [lender(PARTNER_A, '24180', '1813')], suspenseMinor: '0' }),
       expect.objectContaining({ lenders: [lender(PARTNER_A, '24326', '1667')], suspenseMinor: '0' }),
     ]);
+  });
+
+  it('shows a guarantor that bought a share back its own part, which it did not fund', async () => {
+    const stores = createInMemoryStores(AT);
+    const loan = seedBookedLoan(
+      stores,
+      aLoan({}, { participants: [...defaultParticipants(), aParticipant(GUARANTOR_ID, 'GUARANTOR', null)], fees: { serviceFeeRate: null, guaranteeFeeRate: null, guarantorLenderId: GUARANTOR_ID } }),
+    );
+    const deps = depsWith(noWorkflow, stores);
+    await expect(getLoanRepayments(deps, partnerOf(GUARANTOR_ID), loan.loanId)).rejects.toBeInstanceOf(NotFound);
+    await postLoanEvent(deps, loan.loanId, { type: 'BUYBACK', eventId: 'B-1', valueDate: '2025-04-11', reason: 'Guarantor buyback', sellerLenderId: PARTNER_B, buyerId: GUARANTOR_ID, expectedPriceMinor: null });
+    const account = await getLoanRepayments(deps, partnerOf(GUARANTOR_ID), loan.loanId);
+    expect(account.lenders).toMatchObject([{ lenderId: GUARANTOR_ID, outstandingPrincipalMinor: 300_000n }]);
+    expect(account.events.map((e) => e.legs.every((leg) => leg.lenderId === GUARANTOR_ID))).toEqual([true]);
   });
 
   it('answers 404 to a lender with no part in the loan, as for a loan that does not exist', async () => {

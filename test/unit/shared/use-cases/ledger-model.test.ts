@@ -20,7 +20,7 @@ import { createInMemoryStores, type InMemoryStores } from '../../../support/in-m
 
 /*
  * A model test of one loan's ledger, driven through `splitAndBook` with in-memory stores: random
- * programs and loans, random repayments, reversals, transfers, compensations and write-offs,
+ * programs and loans, random repayments, reversals, transfers, buybacks, compensations and write-offs,
  * delivered in a random order with duplicates. After every delivery the books balance, the stored
  * positions are the fold of the entries and of the splits and legs in effect, no principal is
  * negative, and every fen paid is booked; at the end every accepted change delivered again changes
@@ -209,6 +209,7 @@ type EventSpec =
   | { readonly type: 'REPAYMENT'; readonly date: DateSpec; readonly amount: AmountSpec; readonly prepayment: boolean }
   | { readonly type: 'REVERSAL'; readonly target: number }
   | { readonly type: 'TRANSFER'; readonly date: DateSpec; readonly from: PartySpec; readonly to: PartySpec; readonly permille: number; readonly small: boolean }
+  | { readonly type: 'BUYBACK'; readonly date: DateSpec; readonly seller: PartySpec; readonly buyer: 'LEAD' | 'GUARANTOR' | 'SELLER' }
   | { readonly type: 'COMPENSATION' | 'WRITE_OFF'; readonly date: DateSpec };
 
 const dateSpec: fc.Arbitrary<DateSpec> = fc.oneof(
@@ -239,6 +240,10 @@ const eventSpec: fc.Arbitrary<EventSpec> = fc.oneof(
     arbitrary: fc.record({ type: fc.constant('TRANSFER' as const), date: dateSpec, from: partySpec, to: partySpec, permille: fc.integer({ min: 1, max: 1_000 }), small: fc.boolean() }),
   },
   { weight: 1, arbitrary: fc.record({ type: fc.constantFrom('COMPENSATION' as const, 'WRITE_OFF' as const), date: dateSpec }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ type: fc.constant('BUYBACK' as const), date: dateSpec, seller: partySpec, buyer: fc.constantFrom('LEAD' as const, 'LEAD' as const, 'LEAD' as const, 'GUARANTOR' as const, 'GUARANTOR' as const, 'SELLER' as const) }),
+  },
 );
 
 /** One change to deliver, as the workflow's input, with what the model needs to know of it. */
@@ -335,6 +340,19 @@ function stepsOf(c: LoanCase, specs: readonly EventSpec[]): Step[] {
       return {
         input: { action: 'EVENT', loanId, event: { type: 'TRANSFER', eventId: `T-${n}`, valueDate, reason: 'Share transfer', fromLenderId: from, toLenderId: to, principalMinor } },
         label: `T-${n} ${from} -> ${to} ${principalMinor} on ${valueDate}`,
+        repaymentId: null,
+        amountMinor: 0n,
+        outsideCode,
+      };
+    }
+    if (spec.type === 'BUYBACK') {
+      // Mostly a partner of the loan: the lead and the other parties sell nothing back.
+      const partners = c.fundingIds.slice(1);
+      const seller = spec.seller.pool === 'FUNDING' ? partners[spec.seller.index % partners.length]! : party(spec.seller);
+      const buyerId = spec.buyer === 'LEAD' ? c.loan.terms.leadLenderId : spec.buyer === 'GUARANTOR' ? GUARANTOR_ID : seller;
+      return {
+        input: { action: 'EVENT', loanId, event: { type: 'BUYBACK', eventId: `B-${n}`, valueDate, reason: 'Buyback', sellerLenderId: seller, buyerId, expectedPriceMinor: null } },
+        label: `B-${n} ${seller} -> ${buyerId} on ${valueDate}`,
         repaymentId: null,
         amountMinor: 0n,
         outsideCode,
@@ -525,6 +543,11 @@ const REFUSALS = new Set([
   'PARTNER_MIN_SHARE',
   'LENDER_MIN_SHARE',
   'VALIDATION_FAILED',
+  'LOAN_CLOSED',
+  'BUYBACK_BUYER_NOT_ALLOWED',
+  'BUYBACK_BUYER_IS_SELLER',
+  'BUYBACK_SELLER_NOT_A_PARTNER',
+  'BUYBACK_BUYER_YIELD_REQUIRED',
   // the model's own expectations
   'VALUE_DATE_IN_FUTURE',
   'VALUE_DATE_BEFORE_DISBURSEMENT',

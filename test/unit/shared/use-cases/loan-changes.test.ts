@@ -1,7 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { cachedLoans } from '../../../../shared/use-cases/loan-cache.ts';
-import type { RepaymentStepInput, RepaymentStepResult, RepaymentView } from '../../../../shared/contracts/repayments.ts';
-import { splitAndBook, type RepaymentBookDeps } from '../../../../shared/use-cases/loan-changes.ts';
+import type { LoanEventRequestBody, RepaymentStepInput, RepaymentStepResult, RepaymentView } from '../../../../shared/contracts/repayments.ts';
+import { bookLoanEvent, eventViewOf, splitAndBook, type RepaymentBookDeps } from '../../../../shared/use-cases/loan-changes.ts';
+import { StateConflict } from '../../../../shared/domain/errors.ts';
+import { verifyLoanLedger } from '../../../../shared/domain/ledger-check.ts';
+import { rejectedBy } from '../../../support/expect-error.ts';
 import { REPAYMENT_ATTEMPTS, positionsAfter } from '../../../../shared/use-cases/ledger-writer.ts';
 import { ESCROW, applyEntry, foldEntries, openPosition, type JournalEntry, type Position } from '../../../../shared/domain/ledger.ts';
 import { disbursementEntry, type Loan } from '../../../../shared/domain/loan.ts';
@@ -372,5 +375,115 @@ describe('cachedLoans', () => {
     expect(reads).toEqual(['LN-A', 'LN-B', 'LN-C']);
     await loan('LN-B');
     expect(reads).toEqual(['LN-A', 'LN-B', 'LN-C', 'LN-B']);
+  });
+});
+
+describe('bookLoanEvent: BUYBACK', () => {
+  /** The lead buys PARTNER-A's share (the test loan's program lets the lead or the guarantor buy, at par). */
+  function buyback(valueDate: string, overrides: Partial<Extract<LoanEventRequestBody, { type: 'BUYBACK' }>> = {}): LoanEventRequestBody {
+    return { type: 'BUYBACK', eventId: 'B-1', valueDate, reason: 'Partner exit', sellerLenderId: PARTNER_A, buyerId: LEAD_ID, expectedPriceMinor: null, ...overrides };
+  }
+
+  function expectLedgerVerifies(stores: InMemoryStores): void {
+    expect(verifyLoanLedger(LOAN_ID, loanEntries(stores, LOAN_ID), loanPositions(stores, LOAN_ID))).toEqual([]);
+    expectPositionsAreTheFold(stores, LOAN_ID);
+  }
+
+  it('books one entry at the price of the value date, answers a delivery again with it, and refuses the id with other content', async () => {
+    // 2025-03-15: 300,000 and PARTNER-A's 30% of 1,000,000 × 7.25% × 14 / 360 = 2,819 → 846.
+    const { stores, deps } = setup();
+    const first = await bookLoanEvent(deps, LOAN_ID, buyback('2025-03-15', { expectedPriceMinor: 300_846n }));
+    expect(first).toMatchObject({
+      status: 'BOOKED',
+      entryIds: ['BUYBACK#B-1'],
+      event: {
+        type: 'BUYBACK',
+        entryId: 'BUYBACK#B-1',
+        transfer: null,
+        buyback: {
+          sellerLenderId: PARTNER_A,
+          buyerId: LEAD_ID,
+          expectedPriceMinor: '300846',
+          price: { principalMinor: '300000', interestMinor: '846', penaltyMinor: '0', premiumMinor: '0', priceMinor: '300846' },
+        },
+      },
+    });
+    expect(loanPositions(stores, LOAN_ID).map((p) => [p.lenderId, p.balancesMinor.PRINCIPAL_RECEIVABLE, p.balancesMinor.INTEREST_INCOME, p.balancesMinor.SETTLEMENT_CLEARING])).toEqual([
+      [LEAD_ID, 700_000n, 846n, -700_846n],
+      [PARTNER_A, 0n, -846n, 846n],
+      [PARTNER_B, 300_000n, undefined, -300_000n],
+    ]);
+    expectLedgerVerifies(stores);
+
+    const again = await bookLoanEvent(deps, LOAN_ID, buyback('2025-03-15', { expectedPriceMinor: 300_846n }));
+    expect(again).toEqual({ status: 'REPLAYED', event: { ...first.event, rebooked: [] }, entryIds: [] });
+    for (const other of [{ buyerId: PARTNER_B }, { expectedPriceMinor: null }, { valueDate: '2025-03-16' }]) {
+      const refused = await rejectedBy(StateConflict, () => bookLoanEvent(deps, LOAN_ID, { ...buyback('2025-03-15', { expectedPriceMinor: 300_846n }), ...other }));
+      expect([refused.code, refused.details.path]).toEqual(['EVENT_ID_REUSED', 'eventId']);
+    }
+    expect(stores.db.transactions).toBe(1);
+  });
+
+  it('refuses a stated price that is not the price with 409 BUYBACK_PRICE_MISMATCH naming both, and books nothing', async () => {
+    const { stores, deps } = setup();
+    const refused = await rejectedBy(StateConflict, () => bookLoanEvent(deps, LOAN_ID, buyback('2025-03-15', { expectedPriceMinor: 300_000n })));
+    expect(refused.code).toBe('BUYBACK_PRICE_MISMATCH');
+    expect(refused.details).toEqual({
+      path: 'expectedPriceMinor',
+      expectedPriceMinor: '300000',
+      priceMinor: '300846',
+      principalMinor: '300000',
+      interestMinor: '846',
+      penaltyMinor: '0',
+      premiumMinor: '0',
+    });
+    expect(stores.db.transactions).toBe(0);
+    expect(stores.db.repaymentLedgers.get(LOAN_ID)?.version).toBe(1);
+    expect(loanEntries(stores, LOAN_ID).map((e) => e.entryId)).toEqual([`DISBURSEMENT#${LOAN_ID}`]);
+  });
+
+  it('refuses, writing nothing, a buyer the program does not allow and a value date in the future', async () => {
+    const { stores, deps } = setup();
+    await expect(bookLoanEvent(deps, LOAN_ID, buyback('2025-03-15', { buyerId: PARTNER_B }))).rejects.toMatchObject({ code: 'BUYBACK_BUYER_NOT_ALLOWED', details: { path: 'buyerId' } });
+    await expect(bookLoanEvent(deps, LOAN_ID, buyback('2025-05-06'))).rejects.toMatchObject({ code: 'VALUE_DATE_IN_FUTURE', details: { path: 'valueDate' } });
+    await expect(bookLoanEvent(deps, LOAN_ID, buyback('2025-02-28'))).rejects.toMatchObject({ code: 'VALUE_DATE_BEFORE_DISBURSEMENT', details: { path: 'valueDate' } });
+    expect(stores.db.transactions).toBe(0);
+  });
+
+  it('splits a repayment after the value date to the buyer for the share it bought', async () => {
+    // Instalment 1 (80,600 + 6,042) by outstanding 700,000 / 300,000: PARTNER-B 24,180 + 1,813,
+    // the lead the rest, 56,420 + 4,229; PARTNER-A nothing.
+    const { stores, deps } = setup();
+    await bookLoanEvent(deps, LOAN_ID, buyback('2025-03-15'));
+    const result = await splitAndBook(deps, R1);
+    expect(view(result).split.lenders).toEqual([lender(LEAD_ID, '56420', '4229'), lender(PARTNER_A, '0', '0'), lender(PARTNER_B, '24180', '1813')]);
+    expect(stores.db.entries.get(`${LOAN_ID}#REPAYMENT#R-1`)?.legs.some((l) => l.lenderId === PARTNER_A)).toBe(false);
+    expectLedgerVerifies(stores);
+  });
+
+  it('restates the buyback when a repayment with an earlier value date arrives after it: the price of the fold, one REBOOK entry', async () => {
+    // Booked first on 2025-04-11 with instalment 1 unpaid: 300,000, its interest 6,042 → 1,813 and
+    // 10 days accrued on 919,400 (1,852 → 556): 302,369. Then instalment 1, paid on 2025-04-01,
+    // arrives: PARTNER-A is paid 24,180 + 1,813 itself and the lead buys 275,820 + 556 = 276,376.
+    const { stores, deps } = setup();
+    const booked = await bookLoanEvent(deps, LOAN_ID, buyback('2025-04-11', { expectedPriceMinor: 302_369n }));
+    expect(booked.event.buyback?.price.priceMinor).toBe('302369');
+    const earlier = await splitAndBook(deps, R1);
+    expect(view(earlier).split.lenders).toEqual([lender(LEAD_ID, '32240', '2416'), lender(PARTNER_A, '24180', '1813'), lender(PARTNER_B, '24180', '1813')]);
+    expect(view(earlier).rebooked).toEqual(['B-1']);
+    expect(earlier).toMatchObject({ entryIds: ['REPAYMENT#R-1', 'REBOOK#BUYBACK-B-1#1'] });
+    const restated = stores.db.book(LOAN_ID)!.events!.find((e) => e.eventId === 'B-1')!;
+    expect(restated).toMatchObject({ generation: 1, entryId: 'REBOOK#BUYBACK-B-1#1' });
+    expect(eventViewOf(aLoan(), restated, []).buyback).toEqual({
+      sellerLenderId: PARTNER_A,
+      buyerId: LEAD_ID,
+      expectedPriceMinor: '302369',
+      price: { principalMinor: '275820', interestMinor: '556', penaltyMinor: '0', premiumMinor: '0', priceMinor: '276376' },
+    });
+    const partner = loanPositions(stores, LOAN_ID).find((p) => p.lenderId === PARTNER_A)!;
+    expect([partner.balancesMinor.PRINCIPAL_RECEIVABLE, partner.balancesMinor.INTEREST_INCOME, partner.balancesMinor.SETTLEMENT_CLEARING]).toEqual([0n, -(1_813n + 556n), -300_000n + 25_993n + 276_376n]);
+    expectLedgerVerifies(stores);
+    // The same buyback delivered again is still the one booked, whatever its price became.
+    expect((await bookLoanEvent(deps, LOAN_ID, buyback('2025-04-11', { expectedPriceMinor: 302_369n }))).status).toBe('REPLAYED');
   });
 });
