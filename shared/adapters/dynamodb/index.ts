@@ -1,6 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
+import { DynamoAdjustmentStore } from './adjustment-store.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
+import { DynamoBreakStore } from './break-store.ts';
 import { DynamoCalendarStore } from './calendar-store.ts';
 import { DynamoProfitRunStore } from './profit-store.ts';
 import { DynamoProgramPoolStore, DynamoRepaymentStore } from './repayment-store.ts';
@@ -27,6 +29,8 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     settlements: new DynamoSettlementStore(doc, tables),
     calendars: new DynamoCalendarStore(doc, tables),
     profitRuns: new DynamoProfitRunStore(doc, tables),
+    breaks: new DynamoBreakStore(doc, tables),
+    adjustments: new DynamoAdjustmentStore(doc, tables),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

@@ -36,7 +36,8 @@ function fromItem<T>(item: Item | undefined): T | null {
   return item ? decode<T>(stripKeys(item)) : null;
 }
 
-function idempotencyPut(tables: Tables, record: IdempotencyRecord): TransactItems[number] {
+/** A write's idempotency record, as one item of the write's transaction. */
+export function idempotencyPut(tables: Tables, record: IdempotencyRecord): TransactItems[number] {
   return {
     Put: {
       TableName: tables.state,
