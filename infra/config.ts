@@ -52,6 +52,8 @@ export interface StageConfig {
   readonly settlement: Omit<LedgerCheckSettings, 'shardCount'>;
   /** The daily profit-sharing schedule: the periods that ended (the loan shards are the 16 of the loans' index). */
   readonly profitSharing: Omit<LedgerCheckSettings, 'shardCount'>;
+  /** The daily escalation of reconciliation breaks: one function, invoked by its schedule. */
+  readonly breakEscalation: Pick<LedgerCheckSettings, 'scheduleExpression' | 'timeZone'>;
   readonly reviewWorkflows: ReviewWorkflowSettings;
   /** A collection batch: how many loans' groups are booked side by side. */
   readonly repaymentBatch: { readonly maxConcurrency: number };
@@ -142,6 +144,11 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
       scheduleExpression: 'cron(30 22 * * ? *)',
       timeZone: PLATFORM_ZONE,
       maxConcurrency: 4,
+    },
+    breakEscalation: {
+      // 08:30 every day in Beijing time: what has stayed open too long is raised at the start of the working day.
+      scheduleExpression: 'cron(30 8 * * ? *)',
+      timeZone: PLATFORM_ZONE,
     },
     reviewWorkflows: {
       jointReviewTimeout: Duration.days(365),

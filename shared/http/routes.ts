@@ -22,6 +22,7 @@ import {
   startRiskUpdateRequest,
   versionQuery,
 } from '../contracts/schemas.ts';
+import { adjustmentDecisionRequest, adjustmentRequest, adjustmentsQuery, breakActionRequest } from '../contracts/adjustments.ts';
 
 /**
  * Every route of the API, the function behind it, who may call it and what it takes. The CDK
@@ -30,7 +31,7 @@ import {
  * read this one list.
  */
 /** The function folders behind the HTTP API (docs/architecture.md, Functions and routes). */
-export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates' | 'calendars' | 'settlements' | 'profit-runs';
+export type ApiFunctionName = 'lenders' | 'programs' | 'loans' | 'positions' | 'applications' | 'ledger-checks' | 'openapi' | 'repayments' | 'risk-updates' | 'calendars' | 'settlements' | 'profit-runs' | 'breaks' | 'adjustments';
 
 export interface RouteSpec {
   readonly routeKey: string;
@@ -89,6 +90,13 @@ export const ROUTES = [
   { routeKey: 'PUT /v1/calendars/{calendar}/years/{year}', function: 'calendars', operationId: 'loadCalendarYear', summary: "Load a newly published year of a calendar (its holidays and worked weekend days) as the year's next version; the platform's lead operations and finance only", roles: ['LEAD', 'FINANCE'], requestSchema: loadCalendarYearRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'GET /v1/calendars/{calendar}', function: 'calendars', operationId: 'getCalendar', summary: 'The years a calendar covers and where each comes from (the package, or a loaded version: by whom, when); ?year=YYYY adds that year\'s business days', roles: ALL, querySchema: calendarQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/risk-updates/{businessDate}', function: 'risk-updates', operationId: 'getRiskUpdate', summary: 'The risk update report of a business date', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/breaks/{breakId}', function: 'breaks', operationId: 'getBreak', summary: "A reconciliation break: kind, amounts, owner, state, history; a partner sees only its own lender's", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/breaks/{breakId}/actions', function: 'breaks', operationId: 'actOnBreak', summary: "Investigate a break, accept it without money moving (a reason required) or assign its owner; the platform's lead operations and finance only", roles: ['LEAD', 'FINANCE'], requestSchema: breakActionRequest, idempotent: true, successStatus: 200 },
+  { routeKey: 'POST /v1/adjustments', function: 'adjustments', operationId: 'proposeAdjustment', summary: "Propose an adjustment (the maker): money between a lender and a counterparty for one component of a loan, booked only once another finance user approves it", roles: ['FINANCE'], requestSchema: adjustmentRequest, idempotent: false, keyInBody: 'adjustmentId', successStatus: 201 },
+  { routeKey: 'GET /v1/adjustments', function: 'adjustments', operationId: 'listAdjustments', summary: "The adjustments in a state (proposed by default), oldest first, a page at a time; a partner sees those its lender is a party to", roles: ALL, querySchema: adjustmentsQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/adjustments/{adjustmentId}', function: 'adjustments', operationId: 'getAdjustment', summary: 'An adjustment: the proposal, its maker, its approval (checker, time, reason, entry) or rejection', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/adjustments/{adjustmentId}/approval', function: 'adjustments', operationId: 'approveAdjustment', summary: "Approve an adjustment (the checker, never the maker): its entry is booked once and flows into the next settlement run, its break is resolved; approving again answers the approval", roles: ['FINANCE'], requestSchema: adjustmentDecisionRequest, idempotent: true, successStatus: 200 },
+  { routeKey: 'POST /v1/adjustments/{adjustmentId}/rejection', function: 'adjustments', operationId: 'rejectAdjustment', summary: 'Reject a proposed adjustment (a checker), or withdraw it (its maker); nothing is booked', roles: ['FINANCE'], requestSchema: adjustmentDecisionRequest, idempotent: true, successStatus: 200 },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteKey = (typeof ROUTES)[number]['routeKey'];
