@@ -18,6 +18,9 @@
  *     Settles a business date (docs/settlement.md), waits for the run and prints its instructions and files.
  *   npm run colend -- profit-run --program <id> --period YYYY-MM|YYYY-Qn [--restart] [--api <url>] [--token <jwt>]
  *     Shares a program's profit of a period (docs/profit-sharing.md), waits for the run and prints each party's statement.
+ *   npm run colend -- adjustment propose <adjustment.json> | adjustment approve|reject <adjustmentId> --reason <text> [--api <url>] [--token <jwt>]
+ *   npm run colend -- break investigate|accept <breakId> [--reason <text>] [--owner <who>] [--api <url>] [--token <jwt>]
+ *     A finance user's work on adjustments (maker-checker) and breaks (docs/reconciliation.md); the token says who.
  * Exit status: 0 when all is well, 1 when differences or refused lines were found, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
@@ -28,6 +31,7 @@ import { formatLoad, formatShow, loadCalendarFile, showCalendar } from './calend
 import { formatSettle, settle } from './settle.ts';
 import { runSimulation } from './simulate.ts';
 import { formatProfitRun, profitRun } from './profit-run.ts';
+import { actOnBreak, decideAdjustment, formatAdjustment, formatBreak, proposeAdjustmentFile } from './adjustments.ts';
 
 const USAGE = [
   'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
@@ -38,6 +42,9 @@ const USAGE = [
   '       colend settle --date YYYY-MM-DD [--restart] [--api <url>] [--token <jwt>]',
   '       colend simulate <scenario.json> [--out <folder>]',
   '       colend profit-run --program <id> --period YYYY-MM|YYYY-Qn [--restart] [--api <url>] [--token <jwt>]',
+  '       colend adjustment propose <adjustment.json> [--api <url>] [--token <jwt>]',
+  '       colend adjustment approve|reject <adjustmentId> --reason <text> [--api <url>] [--token <jwt>]',
+  '       colend break investigate|accept <breakId> [--reason <text>] [--owner <who>] [--api <url>] [--token <jwt>]',
 ].join('\n');
 
 const OPTIONS = {
@@ -54,12 +61,23 @@ const OPTIONS = {
   out: { type: 'string' },
   program: { type: 'string' },
   period: { type: 'string' },
+  reason: { type: 'string' },
+  owner: { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
+/** A finance user's work on an adjustment or a break: `<noun> <verb> <id or file>`. */
+type WorkCommand = 'adjustment propose' | 'adjustment approve' | 'adjustment reject' | 'break investigate' | 'break accept';
+const WORK_COMMANDS: readonly WorkCommand[] = ['adjustment propose', 'adjustment approve', 'adjustment reject', 'break investigate', 'break accept'];
+
 /** The options each command takes; any other is a usage error. */
-const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run', readonly (keyof typeof OPTIONS)[]>> = {
+const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run' | WorkCommand, readonly (keyof typeof OPTIONS)[]>> = {
+  'adjustment propose': ['api', 'token'],
+  'adjustment approve': ['api', 'token', 'reason'],
+  'adjustment reject': ['api', 'token', 'reason'],
+  'break investigate': ['api', 'token', 'reason', 'owner'],
+  'break accept': ['api', 'token', 'reason'],
   simulate: ['out'],
   settle: ['api', 'token', 'date', 'restart'],
   'profit-run': ['api', 'token', 'program', 'period', 'restart'],
@@ -83,8 +101,10 @@ async function main(argv: string[]): Promise<number> {
     return usage(error instanceof Error ? error.message : String(error));
   }
   const { positionals, values } = parsed;
+  const work = WORK_COMMANDS.find((c) => positionals.length === 3 && `${positionals[0]} ${positionals[1]}` === c);
   const command =
-    positionals.join(' ') === 'ledger verify'
+    work ??
+    (positionals.join(' ') === 'ledger verify'
       ? 'ledger verify'
       : (positionals[0] === 'import-collections' || positionals[0] === 'profit') && positionals.length === 2
         ? positionals[0]
@@ -96,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
               ? 'simulate'
               : positionals.join(' ') === 'profit-run'
                 ? 'profit-run'
-                : null;
+                : null);
   if (command === null) return usage();
   const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
   if (foreign.length > 0) return usage(`${command} does not take ${foreign.map((name) => `--${name}`).join(', ')}`);
@@ -107,7 +127,24 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'settle') return settleDate(values);
   if (command === 'simulate') return runSimulation(positionals[1] as string, values.out ?? 'simulation-out');
   if (command === 'profit-run') return shareProfit(values);
+  if (work !== undefined) return workOn(work, positionals[2] as string, values);
   return importCollectionFile(positionals[1] as string, values);
+}
+
+/** An adjustment proposed, approved or rejected, or a break investigated or accepted; 0 when the API took it. */
+async function workOn(command: WorkCommand, target: string, values: Values): Promise<number> {
+  const api = apiOptions(values);
+  if (typeof api === 'string') return usage(api);
+  if ((command === 'adjustment approve' || command === 'adjustment reject') && values.reason === undefined) return usage(`${command} needs --reason <text>`);
+  const reason = values.reason ?? '';
+  const answer =
+    command === 'adjustment propose'
+      ? await proposeAdjustmentFile({ ...api, file: target })
+      : command === 'adjustment approve' || command === 'adjustment reject'
+        ? await decideAdjustment({ ...api, adjustmentId: target, decision: command === 'adjustment approve' ? 'approval' : 'rejection', reason })
+        : await actOnBreak({ ...api, breakId: target, action: command === 'break accept' ? 'ACCEPT' : 'INVESTIGATE', reason, ...(values.owner === undefined ? {} : { owner: values.owner }) });
+  for (const line of command.startsWith('break') ? formatBreak(answer) : formatAdjustment(answer)) console.log(line);
+  return answer.status === 200 || answer.status === 201 ? 0 : 1;
 }
 
 /** The API and token of a command that calls the API, or the usage problem. */
