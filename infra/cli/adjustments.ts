@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { canonicalJson, sha256 } from '../../shared/json.ts';
-import { callApi, type ApiAnswer, type CommandApi } from './api-client.ts';
+import { callApi, readJsonFile, type ApiAnswer, type CommandApi } from './api-client.ts';
 import { formatRefusal } from './calendar.ts';
 
 /**
@@ -20,14 +19,7 @@ export function decisionKey(what: string, id: string, body: unknown): string {
 
 /** Proposes the adjustment of a JSON file (the body of `POST /v1/adjustments`); its adjustment id is its key. */
 export async function proposeAdjustmentFile(api: CommandApi & { readonly file: string }): Promise<ApiAnswer> {
-  const text = await readFile(api.file, 'utf8');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${api.file} is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
-  return callApi(api, 'POST', '/v1/adjustments', body);
+  return callApi(api, 'POST', '/v1/adjustments', await readJsonFile(api.file));
 }
 
 export function decideAdjustment(api: CommandApi & { readonly adjustmentId: string; readonly decision: 'approval' | 'rejection'; readonly reason: string }): Promise<ApiAnswer> {

@@ -4,6 +4,7 @@ import { synthesizeTemplate } from '../../infra/synth.ts';
 import { findTables } from '../../infra/cli/ledger-verify.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/index.ts';
 import { DynamoBreakStore } from '../../shared/adapters/dynamodb/break-store.ts';
+import { aBreak } from '../support/adjustments.ts';
 import { api, dynamoDbClient, token } from './support/stack.ts';
 import { applicationBody, asked, submit, until } from './support/review.ts';
 import { createWorld, expectLedgerBalanced, lenderBody, loanBody, post, programBody, uniqueKey, type World } from './support/world.ts';
@@ -180,31 +181,21 @@ async function seedBreakAndAdjustments(w: World): Promise<void> {
   const client = dynamoDbClient();
   const store = new DynamoBreakStore(createDocumentClient(client), await findTables(client));
   await store.upsertFound([
-    {
+    aBreak({
       breakId: matrixBreakId(w),
-      type: 'PARTNER_REPAYMENTS',
       businessDate: '2026-11-02',
       counterparty: w.bankA,
       kind: 'MISSING_THEIRS',
       component: '',
       recordKey: `MX-${w.suffix}-LOAN|MXR-${w.suffix}-READ`,
       lenderId: w.bankA,
-      currency: 'CNY',
       oursMinor: 100n,
       theirsMinor: null,
       differenceMinor: -100n,
-      ours: null,
-      theirs: null,
-      lines: [],
       openedOn: '2026-11-02',
       openedAt: '2026-11-02T02:00:00.000Z',
       reconciliationId: `RC-20261102-PARTNER_REPAYMENTS-${w.bankA}-0123456789ab`,
-      state: 'OPEN',
-      owner: null,
-      history: [],
-      escalatedAt: null,
-      version: 1,
-    },
+    }),
   ]);
   client.destroy();
   const maker = await token({ scopes: ['finance'], clientId: `matrix-maker-${w.suffix}` });

@@ -6,8 +6,9 @@ import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/index.ts';
 import { DynamoBreakStore } from '../../shared/adapters/dynamodb/break-store.ts';
 import type { ReconciliationBreak } from '../../shared/domain/reconciliation-break.ts';
+import { aBreak } from '../support/adjustments.ts';
 import { localTemplate } from './support/stack.ts';
-import { lenderBody, loanBody, programBody, uniqueKey } from './support/world.ts';
+import { createParties, loanBody, uniqueKey } from './support/world.ts';
 
 /**
  * Maker-checker on a stack of its own, whose clock the test moves: a loan booked on Wednesday
@@ -52,31 +53,18 @@ async function settle(businessDate: string): Promise<RunView> {
 
 /** A break of bank A's repayment file, as the reconciliation finds it: its interest 12.34 short. */
 function aBreakOf(breakId: string, openedOn: string): ReconciliationBreak {
-  return {
+  return aBreak({
     breakId,
-    type: 'PARTNER_REPAYMENTS',
     businessDate: openedOn,
     counterparty: ids.bankA,
-    kind: 'AMOUNT_MISMATCH',
-    component: 'INTEREST',
-    recordKey: `J-LOAN-1|${breakId}`,
     lenderId: ids.bankA,
-    currency: 'CNY',
-    oursMinor: 2_700n,
+    recordKey: `J-LOAN-1|${breakId}`,
     theirsMinor: 1_466n,
     differenceMinor: -1_234n,
-    ours: null,
-    theirs: null,
-    lines: [2],
     openedOn,
     openedAt: `${openedOn}T02:00:00.000Z`,
     reconciliationId: `RC-${openedOn.replaceAll('-', '')}-PARTNER_REPAYMENTS-${ids.bankA}-0123456789ab`,
-    state: 'OPEN',
-    owner: null,
-    history: [],
-    escalatedAt: null,
-    version: 1,
-  };
+  });
 }
 
 beforeAll(async () => {
@@ -88,15 +76,7 @@ beforeAll(async () => {
   tokens.bankA = await stack.mintToken({ scopes: ['partner'], lenderId: ids.bankA });
   tokens.bankB = await stack.mintToken({ scopes: ['partner'], lenderId: ids.bankB });
   tokens.financeA = await stack.mintToken({ scopes: ['finance'], lenderId: ids.bankA });
-  for (const [id, roles] of [
-    [ids.lead, ['LEAD']],
-    [ids.bankA, ['PARTNER']],
-    [ids.bankB, ['PARTNER']],
-    [ids.guarantor, ['GUARANTOR']],
-  ] as const) {
-    expect((await call('POST', '/v1/lenders', tokens.lead, lenderBody(id, [...roles]))).status).toBe(201);
-  }
-  expect((await call('POST', '/v1/programs', tokens.lead, programBody(ids))).status).toBe(201);
+  await createParties((path, body) => call('POST', path, tokens.lead, body), ids);
   // 1,000,003 fen funded 400,001 / 300,001 / 300,001, disbursed 2026-11-02 and booked now.
   expect((await call('POST', '/v1/loans', tokens.lead, loanBody(ids, 'J-LOAN-1'))).status).toBe(201);
   client = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });

@@ -3,25 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { actOnBreak, decideAdjustment, decisionKey, formatAdjustment, formatBreak, proposeAdjustmentFile } from '../../../../infra/cli/adjustments.ts';
+import { fakeApi } from '../../../support/fake-api.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'colend-adjustment-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-interface Call {
-  readonly url: string;
-  readonly method: string | undefined;
-  readonly headers: Record<string, string>;
-  readonly body: unknown;
-}
-
-function fakeApi(status: number, body: unknown) {
-  const calls: Call[] = [];
-  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    calls.push({ url: String(input), method: init?.method, headers: init?.headers as Record<string, string>, body: init?.body === undefined ? undefined : JSON.parse(String(init.body)) });
-    return new Response(JSON.stringify(body), { status });
-  }) as typeof globalThis.fetch;
-  return { fetch, calls };
-}
 
 const API = 'https://api.colend.test';
 const adjustment = {
