@@ -14,7 +14,7 @@ import {
   type AdjustmentState,
 } from '../domain/adjustment.ts';
 import { restrictedTo, type Principal } from '../domain/access.ts';
-import { cutoffDayAt } from '../domain/business-date.ts';
+import { businessDateAt, cutoffDayAt } from '../domain/business-date.ts';
 import { NotFound, RuleViolation, StateConflict, invariant } from '../domain/errors.ts';
 import type { Loan } from '../domain/loan.ts';
 import { resolveByAdjustment } from '../domain/reconciliation-break.ts';
@@ -59,7 +59,7 @@ export async function proposeAdjustmentOf(deps: AdjustmentDeps, proposal: Adjust
   const { positions } = await deps.repayments.load(loan.loanId, HEAD_ONLY);
   checkParties(proposal, loan, new Set(positions.map((p) => p.lenderId)));
   if (proposal.breakId !== null) checkBreak(proposal, await breakOf(deps, proposal.breakId));
-  checkOutstanding(adjustmentEntry(adjustment, loan, loan.disbursementDate, adjustment.proposedAt), positions);
+  checkOutstanding(adjustmentEntry(adjustment, loan, businessDateAt(adjustment.proposedAt, loan.terms.settlement.calendar), adjustment.proposedAt), positions);
   try {
     await deps.adjustments.create(adjustment);
   } catch (error) {

@@ -74,13 +74,20 @@ export async function escalateBreaks(deps: EscalationDeps, today: string): Promi
   return { today, checked, escalated };
 }
 
-/** Publishes one break's escalation, then marks it on its version; false when it closed or was marked meanwhile. */
-async function escalate(deps: EscalationDeps, found: ReconciliationBreak, age: { today: string; ageDays: number; afterDays: number }): Promise<boolean> {
+const escalates = (b: ReconciliationBreak | null): b is ReconciliationBreak => b !== null && b.escalatedAt === null && OPEN_BREAK_STATES.includes(b.state);
+
+/**
+ * Publishes one break's escalation, then marks it on its version; false when it closed or was
+ * marked since the page was read (read again first, so a break accepted meanwhile is not published).
+ */
+async function escalate(deps: EscalationDeps, listed: ReconciliationBreak, age: { today: string; ageDays: number; afterDays: number }): Promise<boolean> {
+  const found = await deps.breaks.get(listed.breakId);
+  if (!escalates(found)) return false;
   await deps.publish(BREAK_ESCALATED, toJson(escalationEvent(found, age)));
   const at = deps.clock.now();
   let marked = false;
   await changeBreak(deps, found.breakId, (current) => {
-    marked = current.escalatedAt === null && OPEN_BREAK_STATES.includes(current.state);
+    marked = escalates(current);
     return marked ? { ...current, escalatedAt: at, version: current.version + 1 } : current;
   });
   return marked;

@@ -97,3 +97,20 @@ describe('escalateBreaks', () => {
     expect((await escalateBreaks(deps, '2025-03-07')).escalated).toEqual([BREAK_ID]);
   });
 });
+
+describe('a break changed after its page was read', () => {
+  it('is not published when it was accepted meanwhile', async () => {
+    put(aBreak());
+    const accepting: EscalationDeps['breaks'] = {
+      list: async (query: Parameters<typeof stores.breaks.list>[0]) => {
+        const page = await stores.breaks.list(query);
+        if (query.state === 'OPEN') stores.breaks.breaks.set(BREAK_ID, aBreak({ state: 'ACCEPTED', version: 2 }));
+        return page;
+      },
+      get: (id: string) => stores.breaks.get(id),
+      put: (changed, expected) => stores.breaks.put(changed, expected),
+    };
+    expect(await escalateBreaks({ ...deps, breaks: accepting }, '2025-03-07')).toEqual({ today: '2025-03-07', checked: 1, escalated: [] });
+    expect(published).toEqual([]);
+  });
+});
