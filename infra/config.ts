@@ -56,6 +56,8 @@ export interface StageConfig {
   readonly regulatoryReport: Omit<LedgerCheckSettings, 'shardCount'>;
   /** Reconciliation: how many files are reconciled side by side in one run of the workflow. */
   readonly reconciliation: { readonly maxConcurrency: number };
+  /** The daily escalation of reconciliation breaks: one function, invoked by its schedule. */
+  readonly breakEscalation: Pick<LedgerCheckSettings, 'scheduleExpression' | 'timeZone'>;
   readonly reviewWorkflows: ReviewWorkflowSettings;
   /** A collection batch: how many loans' groups are booked side by side. */
   readonly repaymentBatch: { readonly maxConcurrency: number };
@@ -154,6 +156,11 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
       maxConcurrency: 4,
     },
     reconciliation: { maxConcurrency: 2 },
+    breakEscalation: {
+      // 08:30 every day in Beijing time: what has stayed open too long is raised at the start of the working day.
+      scheduleExpression: 'cron(30 8 * * ? *)',
+      timeZone: PLATFORM_ZONE,
+    },
     reviewWorkflows: {
       jointReviewTimeout: Duration.days(365),
       disbursementTimeout: Duration.days(60),

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+
 /** How a `colend` command reaches the API: its base URL and a bearer token. */
 export interface CommandApi {
   /** The API's base URL, e.g. `https://api.example.com`. */
@@ -13,6 +15,16 @@ export interface ApiAnswer {
   readonly body: Record<string, unknown>;
   /** The answer replays the first answer to the same Idempotency-Key. */
   readonly replayed: boolean;
+}
+
+/** A request body a command reads from a JSON file; a file that is not JSON is named in the error. */
+export async function readJsonFile(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 /** One call of a command, with its Idempotency-Key when it writes. */

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { canonicalJson, sha256 } from '../../shared/json.ts';
-import { callApi, type ApiAnswer, type CommandApi } from './api-client.ts';
+import { callApi, readJsonFile, type ApiAnswer, type CommandApi } from './api-client.ts';
 
 /**
  * `colend calendar load <file.json> --calendar CN --year 2027` and `colend calendar show CN
@@ -21,13 +20,7 @@ export function loadKey(calendar: string, year: number, body: unknown): string {
 const send = (api: CalendarApi, method: 'GET' | 'PUT', path: string, init: { body?: unknown; key?: string } = {}): Promise<CalendarAnswer> => callApi(api, method, path, init.body, init.key);
 
 export async function loadCalendarFile(options: CalendarApi & { readonly file: string; readonly calendar: string; readonly year: number }): Promise<CalendarAnswer> {
-  const text = await readFile(options.file, 'utf8');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${options.file} is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
+  const body = await readJsonFile(options.file);
   const path = `/v1/calendars/${encodeURIComponent(options.calendar)}/years/${options.year}`;
   return send(options, 'PUT', path, { body, key: loadKey(options.calendar, options.year, body) });
 }

@@ -23,6 +23,9 @@
  *     waits; --format saves the export. Exit status 1 when a rule is broken or a bank has no figures in force.
  *   npm run colend -- reconcile <file> --type <type> --date YYYY-MM-DD [--lender <id>] [--bank-format <id>] [--api <url>] [--token <jwt>]
  *     Uploads a counterpart file, reconciles it (docs/reconciliation.md) and prints the report.
+ *   npm run colend -- adjustment propose <adjustment.json> | adjustment approve|reject <adjustmentId> --reason <text> [--api <url>] [--token <jwt>]
+ *   npm run colend -- break investigate|accept <breakId> [--reason <text>] [--owner <who>] [--api <url>] [--token <jwt>]
+ *     A finance user's work on adjustments (maker-checker) and breaks (docs/reconciliation.md); the token says who.
  * Exit status: 0 when all is well, 1 when differences or refused lines were found, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
@@ -35,6 +38,7 @@ import { formatReconcile, reconcile } from './reconcile.ts';
 import { runSimulation } from './simulate.ts';
 import { formatProfitRun, profitRun } from './profit-run.ts';
 import { formatRegulatoryReport, regulatoryReport, reportIsClean } from './regulatory-report.ts';
+import { actOnBreak, decideAdjustment, formatAdjustment, formatBreak, proposeAdjustmentFile } from './adjustments.ts';
 
 const USAGE = [
   'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
@@ -47,6 +51,9 @@ const USAGE = [
   '       colend profit-run --program <id> --period YYYY-MM|YYYY-Qn [--restart] [--api <url>] [--token <jwt>]',
   '       colend regulatory-report --date YYYY-MM-DD [--run [--restart]] [--format csv|xlsx [--out <file>]] [--api <url>] [--token <jwt>]',
   '       colend reconcile <file> --type ESCROW_STATEMENT|PARTNER_REPAYMENTS|PARTNER_LOANS --date YYYY-MM-DD [--lender <id>] [--bank-format <id>] [--api <url>] [--token <jwt>]',
+  '       colend adjustment propose <adjustment.json> [--api <url>] [--token <jwt>]',
+  '       colend adjustment approve|reject <adjustmentId> --reason <text> [--api <url>] [--token <jwt>]',
+  '       colend break investigate|accept <breakId> [--reason <text>] [--owner <who>] [--api <url>] [--token <jwt>]',
 ].join('\n');
 
 const OPTIONS = {
@@ -68,12 +75,37 @@ const OPTIONS = {
   type: { type: 'string' },
   lender: { type: 'string' },
   'bank-format': { type: 'string' },
+  reason: { type: 'string' },
+  owner: { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
+/** A finance user's work on an adjustment or a break: `<noun> <verb> <id or file>`. */
+type WorkCommand = 'adjustment propose' | 'adjustment approve' | 'adjustment reject' | 'break investigate' | 'break accept';
+const WORK_COMMANDS: readonly WorkCommand[] = ['adjustment propose', 'adjustment approve', 'adjustment reject', 'break investigate', 'break accept'];
+
 /** The options each command takes; any other is a usage error. */
-const COMMAND_OPTIONS: Readonly<Record<'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run' | 'regulatory-report' | 'reconcile', readonly (keyof typeof OPTIONS)[]>> = {
+type Command = 'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run' | 'regulatory-report' | 'reconcile' | WorkCommand;
+
+/** The command a command line names, from its words (those before the file or id it takes); null when none. */
+function commandOf(positionals: readonly string[]): Command | null {
+  const words = positionals.join(' ');
+  const [first, second] = positionals;
+  const work = WORK_COMMANDS.find((c) => positionals.length === 3 && `${first} ${second}` === c);
+  if (work !== undefined) return work;
+  if (words === 'ledger verify' || words === 'settle' || words === 'profit-run' || words === 'regulatory-report') return words;
+  if ((first === 'import-collections' || first === 'profit' || first === 'simulate' || first === 'reconcile') && positionals.length === 2) return first;
+  if (first === 'calendar' && (second === 'load' || second === 'show') && positionals.length === 3) return `calendar ${second}`;
+  return null;
+}
+
+const COMMAND_OPTIONS: Readonly<Record<Command, readonly (keyof typeof OPTIONS)[]>> = {
+  'adjustment propose': ['api', 'token'],
+  'adjustment approve': ['api', 'token', 'reason'],
+  'adjustment reject': ['api', 'token', 'reason'],
+  'break investigate': ['api', 'token', 'reason', 'owner'],
+  'break accept': ['api', 'token', 'reason'],
   simulate: ['out'],
   settle: ['api', 'token', 'date', 'restart'],
   'profit-run': ['api', 'token', 'program', 'period', 'restart'],
@@ -99,24 +131,7 @@ async function main(argv: string[]): Promise<number> {
     return usage(error instanceof Error ? error.message : String(error));
   }
   const { positionals, values } = parsed;
-  const command =
-    positionals.join(' ') === 'ledger verify'
-      ? 'ledger verify'
-      : (positionals[0] === 'import-collections' || positionals[0] === 'profit') && positionals.length === 2
-        ? positionals[0]
-        : positionals[0] === 'calendar' && (positionals[1] === 'load' || positionals[1] === 'show') && positionals.length === 3
-          ? (`calendar ${positionals[1]}` as const)
-          : positionals.join(' ') === 'settle'
-            ? 'settle'
-            : positionals[0] === 'simulate' && positionals.length === 2
-              ? 'simulate'
-              : positionals.join(' ') === 'profit-run'
-                ? 'profit-run'
-                : positionals.join(' ') === 'regulatory-report'
-                  ? 'regulatory-report'
-                : positionals[0] === 'reconcile' && positionals.length === 2
-                  ? 'reconcile'
-                  : null;
+  const command = commandOf(positionals);
   if (command === null) return usage();
   const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
   if (foreign.length > 0) return usage(`${command} does not take ${foreign.map((name) => `--${name}`).join(', ')}`);
@@ -129,7 +144,25 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'profit-run') return shareProfit(values);
   if (command === 'regulatory-report') return reportDate(values);
   if (command === 'reconcile') return reconcileFile(positionals[1] as string, values);
+  const work = WORK_COMMANDS.find((c) => c === command);
+  if (work !== undefined) return workOn(work, positionals[2] as string, values);
   return importCollectionFile(positionals[1] as string, values);
+}
+
+/** An adjustment proposed, approved or rejected, or a break investigated or accepted; 0 when the API took it. */
+async function workOn(command: WorkCommand, target: string, values: Values): Promise<number> {
+  const api = apiOptions(values);
+  if (typeof api === 'string') return usage(api);
+  if ((command === 'adjustment approve' || command === 'adjustment reject') && values.reason === undefined) return usage(`${command} needs --reason <text>`);
+  const reason = values.reason ?? '';
+  const answer =
+    command === 'adjustment propose'
+      ? await proposeAdjustmentFile({ ...api, file: target })
+      : command === 'adjustment approve' || command === 'adjustment reject'
+        ? await decideAdjustment({ ...api, adjustmentId: target, decision: command === 'adjustment approve' ? 'approval' : 'rejection', reason })
+        : await actOnBreak({ ...api, breakId: target, action: command === 'break accept' ? 'ACCEPT' : 'INVESTIGATE', reason, ...(values.owner === undefined ? {} : { owner: values.owner }) });
+  for (const line of command.startsWith('break') ? formatBreak(answer) : formatAdjustment(answer)) console.log(line);
+  return answer.status === 200 || answer.status === 201 ? 0 : 1;
 }
 
 /** The API and token of a command that calls the API, or the usage problem. */

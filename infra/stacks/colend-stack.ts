@@ -8,12 +8,13 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, FilterRule, StartingPosition, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { disbursementDefinition } from '../../workflows/disbursement/definition.ts';
 import { repaymentBatchDefinition } from '../../workflows/repayment-batch/definition.ts';
@@ -65,7 +66,8 @@ export type WorkflowFunctionName =
   | 'settlement-steps'
   | 'profit-steps'
   | 'regulatory-report-steps'
-  | 'reconciliation-steps';
+  | 'reconciliation-steps'
+  | 'break-escalation';
 
 export type FunctionName = ApiFunctionName | WorkflowFunctionName;
 
@@ -229,6 +231,24 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     files: 'readWrite',
     timeout: Duration.minutes(15),
   },
+  breaks: {
+    id: 'BreaksFunction',
+    description: 'Reconciliation breaks API: read a break, investigate, accept or assign it',
+    stateTable: 'readWrite',
+  },
+  adjustments: {
+    id: 'AdjustmentsFunction',
+    description: 'Adjustments API (maker-checker): propose, approve (booked once in the ledger), reject, read',
+    stateTable: 'readWrite',
+    ledgerTable: 'readWrite',
+  },
+  'break-escalation': {
+    id: 'BreakEscalationFunction',
+    description: "Daily escalation: publishes each break open longer than its counterparty's limit, once",
+    stateTable: 'readWrite',
+    publishesEvents: true,
+    timeout: Duration.minutes(5),
+  },
   'disbursement-book': {
     id: 'DisbursementBookFunction',
     description: 'Books a disbursed loan from its funding plan',
@@ -283,6 +303,7 @@ export class ColendStack extends Stack {
   readonly dailySettlement: Schedule;
   readonly dailyProfitSharing: Schedule;
   readonly dailyRegulatoryReport: Schedule;
+  readonly dailyBreakEscalation: Schedule;
 
   constructor(scope: Construct, id: string, props: ColendStackProps) {
     super(scope, id, {
@@ -442,6 +463,7 @@ export class ColendStack extends Stack {
     this.dailySettlement = this.createDailySchedule('DailySettlement', "Starts the settlement of the business date whose cut-off has just passed", this.settlement, this.config.settlement);
     this.dailyProfitSharing = this.createDailySchedule('DailyProfitSharing', "Starts the profit sharing of every program's periods that have just ended", this.profitSharing, this.config.profitSharing);
     this.dailyRegulatoryReport = this.createDailySchedule('DailyRegulatoryReport', 'Starts the regulatory report of the business date that has just closed', this.regulatoryReport, this.config.regulatoryReport);
+    this.dailyBreakEscalation = this.createDailyInvocation('DailyBreakEscalation', 'Escalates the reconciliation breaks open longer than their counterparty allows', this.functionOf('break-escalation'), this.config.breakEscalation);
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url });
     new CfnOutput(this, 'TokenEndpoint', { value: this.identity.tokenEndpoint });
@@ -576,6 +598,30 @@ export class ColendStack extends Stack {
       }),
     );
     return deadLetters;
+  }
+
+  /**
+   * A daily EventBridge Scheduler schedule that invokes one function with the scheduler's time:
+   * for a run that is one step, with no workflow around it. Its role may invoke only that function.
+   */
+  private createDailyInvocation(id: string, description: string, fn: ColendFunction, settings: { scheduleExpression: string; timeZone: string }): Schedule {
+    const role = new Role(this, `${id}Role`, {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>:*]`,
+      reason: `The schedule may invoke any version or alias of ${fn.node.id}; the grant covers only that function.`,
+    });
+    return new Schedule(this, id, {
+      description,
+      schedule: ScheduleExpression.expression(settings.scheduleExpression, TimeZone.of(settings.timeZone)),
+      target: new LambdaInvoke(fn, {
+        role,
+        input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(6),
+      }),
+    });
   }
 
   /** A daily EventBridge Scheduler schedule that starts a workflow with the scheduler's time. */

@@ -17,3 +17,12 @@ export function canSeeLender(principal: Principal, lenderId: string): boolean {
   const only = restrictedTo(principal);
   return only === null || only === lenderId;
 }
+
+/**
+ * The person or system behind a call, as recorded on what it decides (a break's history, an
+ * adjustment's maker and checker): the token's client id. The one place that says so, so that a
+ * user claim of the token replaces it in one line.
+ */
+export function actorOf(principal: Principal): string {
+  return principal.clientId;
+}

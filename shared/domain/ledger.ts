@@ -17,7 +17,7 @@ export const ACCOUNTS = [
 ] as const;
 export type Account = (typeof ACCOUNTS)[number];
 
-export type EventType = 'DISBURSEMENT' | 'REPAYMENT' | 'REVERSAL' | 'REBOOK' | 'COMPENSATION' | 'WRITE_OFF' | 'TRANSFER' | 'FEE' | 'BUYBACK';
+export type EventType = 'DISBURSEMENT' | 'REPAYMENT' | 'REVERSAL' | 'REBOOK' | 'COMPENSATION' | 'WRITE_OFF' | 'TRANSFER' | 'FEE' | 'BUYBACK' | 'ADJUSTMENT';
 
 /**
  * What money moving between two parties is for, in settlement (docs/settlement.md): a

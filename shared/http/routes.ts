@@ -28,6 +28,7 @@ import {
   regulatoryReportQuery,
 } from '../contracts/schemas.ts';
 import { breaksExportQuery, breaksQuery, createUploadRequest, exportQuery, reconciliationSettingsRequest, reconciliationsQuery, startReconciliationRequest } from '../contracts/reconciliation-schemas.ts';
+import { adjustmentDecisionRequest, adjustmentRequest, adjustmentsQuery, breakActionRequest } from '../contracts/adjustments.ts';
 
 /**
  * Every route of the API, the function behind it, who may call it and what it takes. The CDK
@@ -51,7 +52,9 @@ export type ApiFunctionName =
   | 'profit-runs'
   | 'regulatory-reports'
   | 'reconciliations'
-  | 'bank-formats';
+  | 'bank-formats'
+  | 'breaks'
+  | 'adjustments';
 
 export interface RouteSpec {
   readonly routeKey: string;
@@ -127,6 +130,13 @@ export const ROUTES = [
   { routeKey: 'GET /v1/breaks/export', function: 'reconciliations', operationId: 'exportBreaks', summary: 'The breaks a listing would give, as CSV or XLSX', roles: ALL, querySchema: breaksExportQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'PUT /v1/reconciliation-settings/{counterparty}', function: 'reconciliations', operationId: 'putReconciliationSettings', summary: "A counterparty's reconciliation tolerances (amount, days) and when its breaks escalate, as a new version", roles: ['LEAD', 'FINANCE'], requestSchema: reconciliationSettingsRequest, idempotent: true, successStatus: 201 },
   { routeKey: 'GET /v1/reconciliation-settings/{counterparty}', function: 'reconciliations', operationId: 'getReconciliationSettings', summary: "A counterparty's reconciliation settings in force (the defaults when none were set)", roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/breaks/{breakId}', function: 'breaks', operationId: 'getBreak', summary: "A reconciliation break: kind, amounts, owner, state, history; a partner sees only its own lender's", roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/breaks/{breakId}/actions', function: 'breaks', operationId: 'actOnBreak', summary: "Investigate a break, accept it without money moving (a reason required) or assign its owner; the platform's lead operations and finance only", roles: ['LEAD', 'FINANCE'], requestSchema: breakActionRequest, idempotent: true, successStatus: 200 },
+  { routeKey: 'POST /v1/adjustments', function: 'adjustments', operationId: 'proposeAdjustment', summary: "Propose an adjustment (the maker): money between a lender and a counterparty for one component of a loan, booked only once another finance user approves it", roles: ['FINANCE'], requestSchema: adjustmentRequest, idempotent: false, keyInBody: 'adjustmentId', successStatus: 201 },
+  { routeKey: 'GET /v1/adjustments', function: 'adjustments', operationId: 'listAdjustments', summary: "The adjustments in a state (proposed by default), oldest first, a page at a time; a partner sees those its lender is a party to", roles: ALL, querySchema: adjustmentsQuery, idempotent: false, successStatus: 200 },
+  { routeKey: 'GET /v1/adjustments/{adjustmentId}', function: 'adjustments', operationId: 'getAdjustment', summary: 'An adjustment: the proposal, its maker, its approval (checker, time, reason, entry) or rejection', roles: ALL, idempotent: false, successStatus: 200 },
+  { routeKey: 'POST /v1/adjustments/{adjustmentId}/approval', function: 'adjustments', operationId: 'approveAdjustment', summary: "Approve an adjustment (the checker, never the maker): its entry is booked once and flows into the next settlement run, its break is resolved; approving again answers the approval", roles: ['FINANCE'], requestSchema: adjustmentDecisionRequest, idempotent: true, successStatus: 200 },
+  { routeKey: 'POST /v1/adjustments/{adjustmentId}/rejection', function: 'adjustments', operationId: 'rejectAdjustment', summary: 'Reject a proposed adjustment (a checker), or withdraw it (its maker); nothing is booked', roles: ['FINANCE'], requestSchema: adjustmentDecisionRequest, idempotent: true, successStatus: 200 },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteKey = (typeof ROUTES)[number]['routeKey'];

@@ -16,6 +16,7 @@ import type { RegulatoryFigures } from '../domain/regulatory-figures.ts';
 import type { JointLoanMeasures, RegulatoryReport } from '../domain/regulatory-report.ts';
 import type { BreakFinding, MatchRecord } from '../domain/reconciliation.ts';
 import type { BreakState, ReconciliationBreak, ReconciliationType } from '../domain/reconciliation-break.ts';
+import type { Adjustment, AdjustmentState } from '../domain/adjustment.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
 export interface IdempotencyRecord {
@@ -529,8 +530,11 @@ export interface BreakStore {
    * lines and reconciliation.
    */
   upsertFound(breaks: readonly ReconciliationBreak[]): Promise<ReconciliationBreak[]>;
-  /** Writes a changed break on the version it was read at (`WriteConflict` VERSION otherwise). */
-  put(changed: ReconciliationBreak, expectedVersion: number): Promise<void>;
+  /**
+   * Writes a changed break on the version it was read at (`WriteConflict` VERSION otherwise), with
+   * the idempotency record of the request that changed it when there is one, in the same write.
+   */
+  put(changed: ReconciliationBreak, expectedVersion: number, idempotency?: IdempotencyRecord): Promise<void>;
   list(query: BreakQuery): Promise<Page<ReconciliationBreak>>;
 }
 
@@ -662,4 +666,28 @@ export interface BankFormatStore {
   all(): Promise<BankFormatVersion[]>;
   /** Writes a new version, with the write's idempotency record; a version that exists is refused (WriteConflict ALREADY_EXISTS) and nothing changes. */
   put(format: BankFormatVersion, idempotency: IdempotencyRecord): Promise<void>;
+}
+
+/** A counterparty's reconciliation settings, as the daily escalation needs them (R4). */
+export interface ReconciliationSettingsReader {
+  /** Days a break may stay open or investigating before it escalates. */
+  escalateAfterDays(counterparty: string): Promise<number>;
+}
+
+export interface AdjustmentQuery {
+  readonly state: AdjustmentState;
+  /** Only the adjustments of which this lender is one of the two parties; null: all. */
+  readonly lenderId: string | null;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/** The adjustments of reconciliation (docs/reconciliation.md, R5), oldest proposal first per state. */
+export interface AdjustmentStore {
+  get(adjustmentId: string): Promise<Adjustment | null>;
+  /** Writes a new adjustment; `WriteConflict` ALREADY_EXISTS when its id is taken. */
+  create(adjustment: Adjustment): Promise<void>;
+  /** Writes a changed adjustment on the version it was read at (`WriteConflict` VERSION otherwise). */
+  put(changed: Adjustment, expectedVersion: number): Promise<void>;
+  list(query: AdjustmentQuery): Promise<Page<Adjustment>>;
 }

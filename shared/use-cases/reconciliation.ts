@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { canSeeLender, restrictedTo, type Principal } from '../domain/access.ts';
+import { actorOf, canSeeLender, restrictedTo, type Principal } from '../domain/access.ts';
 import { CounterpartFileError, GENERIC_BANK_ID, type BankStatementMapping, type CounterpartFileType, type CounterpartRecord, type EscrowStatementLine } from '../domain/counterpart-records.ts';
 import { NotFound, RuleViolation, ValidationError } from '../domain/errors.ts';
 import { ESCROW } from '../domain/ledger.ts';
@@ -20,6 +20,7 @@ import type {
   MatchSpool,
   Reconciliation,
   ReconciliationSettings,
+  ReconciliationSettingsReader,
   ReconciliationStore,
   Seal,
   SettlementStore,
@@ -29,6 +30,7 @@ import type {
 } from '../ports/stores.ts';
 import { statementPath } from '../adapters/files/settlement-files.ts';
 import { bankFormat, type BankFormatDeps } from './bank-formats.ts';
+import { DEFAULT_ESCALATE_AFTER_DAYS } from './break-escalation.ts';
 
 /** Reads a counterpart file as it streams (the adapter of docs/files.md, Counterpart files). */
 export type CounterpartReader = <T extends CounterpartFileType>(input: Readable | AsyncIterable<Uint8Array>, options: { readonly type: T; readonly mapping?: BankStatementMapping }) => AsyncIterable<CounterpartRecord<T>>;
@@ -47,7 +49,7 @@ export interface ReconciliationDeps {
   readonly shardCount: number;
 }
 
-export const DEFAULT_SETTINGS = { amountToleranceMinor: 0n, dateToleranceDays: 0, escalateAfterDays: 3 } as const;
+export const DEFAULT_SETTINGS = { amountToleranceMinor: 0n, dateToleranceDays: 0, escalateAfterDays: DEFAULT_ESCALATE_AFTER_DAYS } as const;
 /** The bank format of a statement when the request names none: the built-in generic layout. */
 export const GENERIC_BANK_FORMAT = GENERIC_BANK_ID;
 
@@ -74,7 +76,7 @@ export async function createUpload(
 ): Promise<void> {
   const uploadId = `UP-${deps.newId()}`;
   const path = `reconciliation-uploads/${uploadId}`;
-  await deps.reconciliations.putUpload({ uploadId, fileName: request.fileName, path, createdBy: actor(principal), lenderId: principal.lenderId, createdAt: deps.clock.now() });
+  await deps.reconciliations.putUpload({ uploadId, fileName: request.fileName, path, createdBy: actorOf(principal), lenderId: principal.lenderId, createdAt: deps.clock.now() });
   const url = await deps.uploads.putUrl(path, UPLOAD_URL_SECONDS);
   const expiresAt = new Date(Date.parse(deps.clock.now()) + UPLOAD_URL_SECONDS * 1000).toISOString();
   await deps.idempotency.put(seal(201, { uploadId, method: 'PUT', url, expiresAt }));
@@ -86,10 +88,6 @@ export interface StartReconciliationRequest {
   readonly businessDate: string;
   readonly lenderId?: string;
   readonly bankFormat?: string;
-}
-
-function actor(principal: Principal): string {
-  return principal.clientId;
 }
 
 async function fileSha256(files: FileStore, path: string): Promise<string | null> {
@@ -149,7 +147,7 @@ export async function startReconciliation(
       fileName: upload.fileName,
       fileSha256: sha,
       status: 'RECEIVED',
-      createdBy: actor(principal),
+      createdBy: actorOf(principal),
       createdAt: now,
       updatedAt: now,
       settlementAttempt: null,
@@ -196,6 +194,11 @@ export async function planReconciliations(deps: Pick<ReconciliationDeps, 'reconc
   return [...latest.values()]
     .filter((r) => r.status === 'WAITING' || r.status === 'RECEIVED' || r.status === 'FAILED' || (r.status === 'REPORTED' && run !== null && r.settlementAttempt !== run.attempt))
     .map((r) => r.reconciliationId);
+}
+
+/** When a counterparty's breaks escalate, from its settings (the daily escalation reads this). */
+export function settingsReader(deps: Pick<ReconciliationDeps, 'reconciliations'>): ReconciliationSettingsReader {
+  return { escalateAfterDays: async (counterparty) => (await settingsOf(deps, counterparty)).escalateAfterDays };
 }
 
 /** The tolerances and escalation of a counterparty: its latest settings, or the defaults. */
@@ -637,7 +640,7 @@ export async function putSettings(
   seal: Seal,
 ): Promise<void> {
   const latest = await deps.reconciliations.settings(counterparty);
-  const settings: ReconciliationSettings = { counterparty, ...request, version: (latest?.version ?? 0) + 1, setBy: actor(principal), setAt: deps.clock.now() };
+  const settings: ReconciliationSettings = { counterparty, ...request, version: (latest?.version ?? 0) + 1, setBy: actorOf(principal), setAt: deps.clock.now() };
   await deps.reconciliations.putSettings(settings);
   await deps.idempotency.put(seal(201, settings));
 }

@@ -30,7 +30,7 @@ describe('bundling', () => {
       files: Record<string, { source: { path: string; packaging: string } }>;
     };
     const functions = ofType(resources, 'AWS::Lambda::Function');
-    expect(functions.length).toBe(29);
+    expect(functions.length).toBe(32);
     for (const [logicalId, fn] of functions) {
       const code = fn.Properties?.['Code'] as { S3Key: string };
       const hash = code.S3Key.replace(/\.zip$/, '');

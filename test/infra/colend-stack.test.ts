@@ -56,6 +56,9 @@ const FUNCTION_IDS = {
   'regulatory-report-steps': 'RegulatoryReportStepsFunction',
   reconciliations: 'ReconciliationsFunction',
   'reconciliation-steps': 'ReconciliationStepsFunction',
+  breaks: 'BreaksFunction',
+  adjustments: 'AdjustmentsFunction',
+  'break-escalation': 'BreakEscalationFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
 
@@ -223,6 +226,7 @@ describe('functions', () => {
       'regulatory-reports': { REGULATORY_REPORT_STATE_MACHINE_ARN: stateMachine('RegulatoryReportStateMachine')[0] },
       reconciliations: { RECONCILIATION_STATE_MACHINE_ARN: stateMachine('ReconciliationStateMachine')[0], FILES_BUCKET: filesBucket() },
       'reconciliation-steps': { FILES_BUCKET: filesBucket() },
+      'break-escalation': { EVENT_BUS_NAME: eventBus()[0] },
     };
     for (const folder of Object.keys(FUNCTION_IDS) as FunctionFolder[]) {
       const variables = (fn(folder)[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
@@ -299,6 +303,10 @@ describe('least privilege', () => {
     reconciliations: { ledger: 'none', state: 'readWrite' },
     // The escrow statement is matched against the date index's payments.
     'reconciliation-steps': { ledger: 'read', state: 'readWrite' },
+    breaks: { ledger: 'none', state: 'readWrite' },
+    // An approved adjustment is booked through the ledger writer: entry, head and positions.
+    adjustments: { ledger: 'readWrite', state: 'readWrite' },
+    'break-escalation': { ledger: 'none', state: 'readWrite' },
   };
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
@@ -355,8 +363,12 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets only review-ask and repayment-publish publish events, and only to the bus', () => {
-    expect(grantsOf('events:PutEvents')).toEqual({ [roleOf('review-ask')]: [eventBus()[0]], [roleOf('repayment-publish')]: [eventBus()[0]] });
+  it('lets only review-ask, repayment-publish and break-escalation publish events, and only to the bus', () => {
+    expect(grantsOf('events:PutEvents')).toEqual({
+      [roleOf('review-ask')]: [eventBus()[0]],
+      [roleOf('repayment-publish')]: [eventBus()[0]],
+      [roleOf('break-escalation')]: [eventBus()[0]],
+    });
   });
 
   it('lets only the repayments API run the RepaymentBatch workflow, synchronously', () => {
@@ -430,6 +442,14 @@ describe('HTTP API', () => {
     ['GET /v1/lenders/{lenderId}/regulatory-figures', 'lenders', ANY],
     ['POST /v1/regulatory-reports', 'regulatory-reports', ['colend/lead', 'colend/finance']],
     ['GET /v1/regulatory-reports/{businessDate}', 'regulatory-reports', ['colend/lead', 'colend/finance']],
+    ['GET /v1/breaks/{breakId}', 'breaks', ANY],
+    // Lead and finance at the gateway; a lender's finance team is refused by the function.
+    ['POST /v1/breaks/{breakId}/actions', 'breaks', ['colend/lead', 'colend/finance']],
+    ['POST /v1/adjustments', 'adjustments', ['colend/finance']],
+    ['GET /v1/adjustments', 'adjustments', ANY],
+    ['GET /v1/adjustments/{adjustmentId}', 'adjustments', ANY],
+    ['POST /v1/adjustments/{adjustmentId}/approval', 'adjustments', ['colend/finance']],
+    ['POST /v1/adjustments/{adjustmentId}/rejection', 'adjustments', ['colend/finance']],
     ['GET /v1/openapi.json', 'openapi', undefined],
   ];
 
@@ -700,6 +720,21 @@ describe('regulatory report workflow and schedule', () => {
   });
 });
 
+describe('daily break escalation schedule', () => {
+  it('invokes the escalation function at 08:30 Beijing time with the scheduled time, through a role that may invoke only it', () => {
+    const [, schedule] = byConstructId(resources, 'AWS::Scheduler::Schedule', 'DailyBreakEscalation');
+    expect(schedule.Properties?.['ScheduleExpression']).toBe('cron(30 8 * * ? *)');
+    expect(schedule.Properties?.['ScheduleExpressionTimezone']).toBe('Asia/Shanghai');
+    const target = schedule.Properties?.['Target'] as { Arn: unknown; Input: string; RoleArn: unknown };
+    expect(getAttArnOf(target.Arn)).toBe(fn('break-escalation')[0]);
+    expect(JSON.parse(target.Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+    const [functionId] = fn('break-escalation');
+    const arn = { 'Fn::GetAtt': [functionId, 'Arn'] };
+    const role = getAttArnOf(target.RoleArn) ?? '';
+    expect(statementsOf(role).map((st) => [st.Action, st.Resource])).toEqual([['lambda:InvokeFunction', [arn, { 'Fn::Join': ['', [arn, ':*']] }]]]);
+  });
+});
+
 describe('events from what was committed (docs/adr/0004)', () => {
   it("streams the ledger table's new and old images to the publishing function, only the items of loans' books, retried from the first failure, with a dead-letter queue", () => {
     const [ledgerId, ledger] = table('LedgerTable');
@@ -739,6 +774,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps|ProfitSteps|RegulatoryReportSteps|ReconciliationSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps|ProfitSteps|BreakEscalation)Function[0-9A-F]{8}\.Arn>:\*\]$/,
       // The files bucket: its objects are keyed by lender and date; reads and puts of that bucket only.
       /^AwsSolutions-IAM5\[Action::s3:(GetObject|GetBucket|List|Abort)\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/\*\]$/,

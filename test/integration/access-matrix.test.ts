@@ -1,7 +1,11 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../shared/http/routes.ts';
 import { synthesizeTemplate } from '../../infra/synth.ts';
-import { api } from './support/stack.ts';
+import { findTables } from '../../infra/cli/ledger-verify.ts';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/index.ts';
+import { DynamoBreakStore } from '../../shared/adapters/dynamodb/break-store.ts';
+import { aBreak } from '../support/adjustments.ts';
+import { api, dynamoDbClient, token } from './support/stack.ts';
 import { applicationBody, asked, submit, until } from './support/review.ts';
 import { createWorld, expectLedgerBalanced, lenderBody, loanBody, post, programBody, uniqueKey, type World } from './support/world.ts';
 
@@ -199,7 +203,67 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     path: () => '/v1/regulatory-reports/2026-11-02',
     expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 403 },
   },
+  // Bank A's break. Breaks are worked, and money adjusted, by the platform's teams only: a lender's
+  // finance team reads its own lender's breaks and adjustments but acts on none (an adjustment moves
+  // money between books; accepting a break closes a difference the lender is a party to).
+  'GET /v1/breaks/{breakId}': { path: (w) => `/v1/breaks/${matrixBreakId(w)}`, expect: ownData },
+  'POST /v1/breaks/{breakId}/actions': {
+    path: (w) => `/v1/breaks/${matrixBreakId(w)}/actions`,
+    body: () => ({ action: 'ASSIGN', owner: 'reconciliation-desk' }),
+    expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 403 },
+  },
+  'POST /v1/adjustments': {
+    path: () => '/v1/adjustments',
+    body: (w, n) => matrixAdjustment(w, `MXJ-${w.suffix}-${n}`),
+    expect: { none: 401, lead: 403, partner: 403, otherPartner: 403, finance: 201, lenderFinance: 403 },
+  },
+  'GET /v1/adjustments': { path: () => '/v1/adjustments', expect: anyReader },
+  'GET /v1/adjustments/{adjustmentId}': { path: (w) => `/v1/adjustments/MXJ-${w.suffix}-READ`, expect: ownData },
+  // Proposed by another finance user of the platform, so the matrix's finance user is a checker.
+  'POST /v1/adjustments/{adjustmentId}/approval': {
+    path: (w) => `/v1/adjustments/MXJ-${w.suffix}-APPROVE/approval`,
+    body: () => ({ reason: 'Checked' }),
+    expect: { none: 401, lead: 403, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 403 },
+  },
+  'POST /v1/adjustments/{adjustmentId}/rejection': {
+    path: (w) => `/v1/adjustments/MXJ-${w.suffix}-REJECT/rejection`,
+    body: () => ({ reason: 'Not needed' }),
+    expect: { none: 401, lead: 403, partner: 403, otherPartner: 403, finance: 200, lenderFinance: 403 },
+  },
 };
+
+/** A break of bank A's repayment file, written as the reconciliation writes it. */
+const matrixBreakId = (w: World): string => `BK-20261102-PR-${w.suffix.toLowerCase().padStart(20, '0')}`;
+
+/** One fen of interest the collection account owes bank A on the matrix loan. */
+function matrixAdjustment(w: World, adjustmentId: string) {
+  return { adjustmentId, loanId: `MX-${w.suffix}-LOAN`, lenderId: w.bankA, counterparty: 'ESCROW', currency: 'CNY', component: 'INTEREST', direction: 'COUNTERPARTY_OWES_LENDER', amountMinor: '1', reason: 'Access matrix' };
+}
+
+async function seedBreakAndAdjustments(w: World): Promise<void> {
+  const client = dynamoDbClient();
+  const store = new DynamoBreakStore(createDocumentClient(client), await findTables(client));
+  await store.upsertFound([
+    aBreak({
+      breakId: matrixBreakId(w),
+      businessDate: '2026-11-02',
+      counterparty: w.bankA,
+      kind: 'MISSING_THEIRS',
+      component: '',
+      recordKey: `MX-${w.suffix}-LOAN|MXR-${w.suffix}-READ`,
+      lenderId: w.bankA,
+      oursMinor: 100n,
+      theirsMinor: null,
+      differenceMinor: -100n,
+      openedOn: '2026-11-02',
+      openedAt: '2026-11-02T02:00:00.000Z',
+      reconciliationId: `RC-20261102-PARTNER_REPAYMENTS-${w.bankA}-0123456789ab`,
+    }),
+  ]);
+  client.destroy();
+  const maker = await token({ scopes: ['finance'], clientId: `matrix-maker-${w.suffix}` });
+  for (const id of ['READ', 'APPROVE', 'REJECT']) expect((await post('/v1/adjustments', maker, matrixAdjustment(w, `MXJ-${w.suffix}-${id}`))).status).toBe(201);
+}
 
 /** A repayment on the matrix loan (disbursed 2026-11-02): all of it goes to suspense. */
 function matrixRepayment(w: World, repaymentId: string) {
@@ -233,6 +297,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 100));
   }
   expect((await post('/v1/regulatory-reports', w.tokens.finance, { businessDate: '2026-11-02' })).status).toBe(202);
+  await seedBreakAndAdjustments(w);
   expect((await post('/v1/profit-runs', w.tokens.finance, { programId: w.programId, period: '2026-10' })).status).toBe(202);
   for (let i = 0; i < 300 && (await api<{ run: { status: string } }>(`/v1/profit-runs/${w.programId}/2026-10`, { token: w.tokens.lead })).json?.run?.status !== 'DONE'; i++) {
     await new Promise((r) => setTimeout(r, 100));

@@ -67,7 +67,10 @@ import {
   type ReconciliationUpload,
   type BreakStore,
   type Page,
+  type AdjustmentQuery,
+  type AdjustmentStore,
 } from '../../shared/ports/stores.ts';
+import type { Adjustment } from '../../shared/domain/adjustment.ts';
 import { BREAK_STATES, type ReconciliationBreak } from '../../shared/domain/reconciliation-break.ts';
 import { executedOn } from '../../shared/domain/settlement.ts';
 import { toJson } from '../../shared/json.ts';
@@ -769,6 +772,8 @@ export function createInMemoryStores(at: string = NOW) {
     profitRuns: new InMemoryProfitRunStore(),
     regulatoryFigures: new InMemoryRegulatoryFiguresStore(db),
     regulatoryReports: new InMemoryRegulatoryReportStore(),
+    breaks: new InMemoryBreakStore(db),
+    adjustments: new InMemoryAdjustmentStore(),
     workflow: new RecordingWorkflowStarter(),
     review: new RecordingWorkflowStarter('arn:aws:states:cn-north-1:123456789012:stateMachine:JointReview'),
     tasks: new RecordingTaskResumer(),
@@ -977,6 +982,9 @@ export class InMemoryRegulatoryReportStore implements RegulatoryReportStore {
 export class InMemoryBreakStore implements BreakStore {
   readonly breaks = new Map<string, ReconciliationBreak>();
 
+  /** The tables the idempotency records of break actions go to, written with the break. */
+  constructor(private readonly db: InMemoryDb = new InMemoryDb()) {}
+
   async get(breakId: string): Promise<ReconciliationBreak | null> {
     const found = this.breaks.get(breakId);
     return found ? copy(found) : null;
@@ -1011,9 +1019,12 @@ export class InMemoryBreakStore implements BreakStore {
     return written;
   }
 
-  async put(changed: ReconciliationBreak, expectedVersion: number): Promise<void> {
+  async put(changed: ReconciliationBreak, expectedVersion: number, idempotency?: IdempotencyRecord): Promise<void> {
     if ((this.breaks.get(changed.breakId)?.version ?? 0) !== expectedVersion) throw new WriteConflict(expectedVersion === 0 ? 'ALREADY_EXISTS' : 'VERSION', 'reconciliation-break');
-    this.breaks.set(changed.breakId, copy(changed));
+    this.db.transact(idempotency ? [this.db.idempotencyItem(idempotency)] : [], () => {
+      if (idempotency) this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
+      this.breaks.set(changed.breakId, copy(changed));
+    });
   }
 
   async list(query: BreakQuery): Promise<Page<ReconciliationBreak>> {
@@ -1068,5 +1079,35 @@ export class InMemoryReconciliationStore implements ReconciliationStore {
     const key = `${settings.counterparty}#${settings.version}`;
     if (this.settingsVersions.has(key)) throw new WriteConflict('ALREADY_EXISTS', 'reconciliation-settings');
     this.settingsVersions.set(key, copy(settings));
+  }
+}
+
+/** R5 in memory: created once, written on the version read, listed per state by proposal time and id, as the DynamoDB store does. */
+export class InMemoryAdjustmentStore implements AdjustmentStore {
+  readonly adjustments = new Map<string, Adjustment>();
+
+  async get(adjustmentId: string): Promise<Adjustment | null> {
+    const found = this.adjustments.get(adjustmentId);
+    return found ? copy(found) : null;
+  }
+
+  async create(adjustment: Adjustment): Promise<void> {
+    if (this.adjustments.has(adjustment.adjustmentId)) throw new WriteConflict('ALREADY_EXISTS', 'adjustment');
+    this.adjustments.set(adjustment.adjustmentId, copy(adjustment));
+  }
+
+  async put(changed: Adjustment, expectedVersion: number): Promise<void> {
+    if (this.adjustments.get(changed.adjustmentId)?.version !== expectedVersion) throw new WriteConflict('VERSION', 'adjustment');
+    this.adjustments.set(changed.adjustmentId, copy(changed));
+  }
+
+  async list(query: AdjustmentQuery): Promise<Page<Adjustment>> {
+    const order = (a: Adjustment): string => `${a.proposedAt}#${a.adjustmentId}`;
+    const all = [...this.adjustments.values()]
+      .filter((a) => a.state === query.state && (query.lenderId === null || a.lenderId === query.lenderId || a.counterparty === query.lenderId))
+      .sort((a, b) => (order(a) < order(b) ? -1 : 1))
+      .filter((a) => query.cursor === undefined || order(a) > query.cursor);
+    const items = all.slice(0, query.limit);
+    return { items: items.map(copy), cursor: all.length > query.limit ? order(items.at(-1)!) : null };
   }
 }

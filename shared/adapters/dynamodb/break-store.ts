@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BREAK_STATES, type BreakState, type ReconciliationBreak } from '../../domain/reconciliation-break.ts';
-import { WriteConflict, type BreakQuery, type BreakStore, type Page } from '../../ports/stores.ts';
-import { batchGetAll, type Tables } from './client.ts';
+import { WriteConflict, type BreakQuery, type BreakStore, type IdempotencyRecord, type Page } from '../../ports/stores.ts';
+import { batchGetAll, transactWrite, type Tables } from './client.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { stateKeys } from './state-keys.ts';
+import { idempotencyPut } from './stores.ts';
 
 /** Where a listing stopped: the state it was reading and the last key of that state's index. */
 interface BreakCursor {
@@ -83,27 +84,30 @@ export class DynamoBreakStore implements BreakStore {
     throw new WriteConflict('BUSY', 'reconciliation-break');
   }
 
-  async put(changed: ReconciliationBreak, expectedVersion: number): Promise<void> {
-    await this.write(changed, expectedVersion);
+  async put(changed: ReconciliationBreak, expectedVersion: number, idempotency?: IdempotencyRecord): Promise<void> {
+    await this.write(changed, expectedVersion, idempotency);
   }
 
-  private async write(b: ReconciliationBreak, expectedVersion: number): Promise<void> {
+  /** The break on its version; with a request's idempotency record, both in one transaction. */
+  private async write(b: ReconciliationBreak, expectedVersion: number, idempotency?: IdempotencyRecord): Promise<void> {
+    const put = {
+      TableName: this.tables.state,
+      Item: {
+        ...stateKeys.reconciliationBreak(b.breakId),
+        ...stateKeys.breakIndex(b.state, b.lenderId, b.openedOn, b.breakId),
+        entityType: 'ReconciliationBreak',
+        ...(encode(b) as Item),
+      },
+      ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+      ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': expectedVersion } }),
+    };
+    const lost = new WriteConflict(expectedVersion === 0 ? 'ALREADY_EXISTS' : 'VERSION', 'reconciliation-break');
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tables.state,
-          Item: {
-            ...stateKeys.reconciliationBreak(b.breakId),
-            ...stateKeys.breakIndex(b.state, b.lenderId, b.openedOn, b.breakId),
-            entityType: 'ReconciliationBreak',
-            ...(encode(b) as Item),
-          },
-          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
-          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':v': expectedVersion } }),
-        }),
-      );
+      if (idempotency === undefined) await this.doc.send(new PutCommand(put));
+      else await transactWrite(this.doc, [idempotencyPut(this.tables, idempotency), { Put: put }], ['idempotency', 'reconciliation-break']);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new WriteConflict(expectedVersion === 0 ? 'ALREADY_EXISTS' : 'VERSION', 'reconciliation-break');
+      if (error instanceof ConditionalCheckFailedException) throw lost;
+      if (error instanceof WriteConflict && error.entity === 'reconciliation-break') throw lost;
       throw error;
     }
   }

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
+import { DynamoAdjustmentStore } from './adjustment-store.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
 import { DynamoBreakStore } from './break-store.ts';
 import { DynamoBankFormatStore } from './bank-format-store.ts';
@@ -36,6 +37,7 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     reconciliations: new DynamoReconciliationStore(doc, tables),
     breaks: new DynamoBreakStore(doc, tables),
     bankFormats: new DynamoBankFormatStore(doc, tables),
+    adjustments: new DynamoAdjustmentStore(doc, tables),
   };
 }
 export type Stores = ReturnType<typeof createStores>;

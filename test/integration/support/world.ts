@@ -80,6 +80,25 @@ export function loanBody(w: Pick<World, 'programId' | 'lead' | 'bankA' | 'bankB'
   };
 }
 
+/** The parties of a program of the integration tests and their program, as `programBody` names them. */
+export type Parties = Pick<World, 'programId' | 'lead' | 'bankA' | 'bankB' | 'guarantor'>;
+
+/**
+ * Registers the lead, two partner banks and a guarantor, then their program, through `postAsLead`
+ * (a call of lead operations on whichever stack the test runs), each expected to be created.
+ */
+export async function createParties(postAsLead: (path: string, body: unknown) => Promise<{ status: number }>, ids: Parties): Promise<void> {
+  for (const [id, roles] of [
+    [ids.lead, ['LEAD']],
+    [ids.bankA, ['PARTNER']],
+    [ids.bankB, ['PARTNER']],
+    [ids.guarantor, ['GUARANTOR']],
+  ] as const) {
+    expect((await postAsLead('/v1/lenders', lenderBody(id, [...roles]))).status).toBe(201);
+  }
+  expect((await postAsLead('/v1/programs', programBody(ids))).status).toBe(201);
+}
+
 export async function post(path: string, tokenValue: string, body: unknown, key = uniqueKey('k')) {
   return api(path, { method: 'POST', token: tokenValue, body, headers: { 'idempotency-key': key } });
 }

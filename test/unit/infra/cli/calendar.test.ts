@@ -4,25 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatLoad, formatShow, loadCalendarFile, loadKey, showCalendar } from '../../../../infra/cli/calendar.ts';
 import { CN_2027_TABLE, loadedYear } from '../../../support/calendar-years.ts';
+import { fakeApi } from '../../../support/fake-api.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'colend-calendar-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-interface Call {
-  readonly url: string;
-  readonly method: string | undefined;
-  readonly headers: Record<string, string>;
-  readonly body: unknown;
-}
-
-function fakeApi(status: number, body: unknown, headers: Record<string, string> = {}) {
-  const calls: Call[] = [];
-  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    calls.push({ url: String(input), method: init?.method, headers: init?.headers as Record<string, string>, body: init?.body === undefined ? undefined : JSON.parse(String(init.body)) });
-    return new Response(JSON.stringify(body), { status, headers });
-  }) as typeof globalThis.fetch;
-  return { fetch, calls };
-}
 
 describe('colend calendar load', () => {
   const file = join(dir, 'cn-2027.json');

@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+/** What the daily schedule hands the escalation: the time it fired; or a business date, to run a given day again. */
+export const escalationInput = z
+  .object({
+    scheduledTime: z.iso.datetime({ offset: true }).optional(),
+    businessDate: z.iso.date().optional(),
+  })
+  .loose();
+export type EscalationInput = z.output<typeof escalationInput>;

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { runEscalation } from '../../../../functions/break-escalation/use-case.ts';
+import { escalationInput } from '../../../../functions/break-escalation/schema.ts';
+import { validate } from '../../../../shared/contracts/validate.ts';
+import { defaultReconciliationSettings } from '../../../../shared/use-cases/break-escalation.ts';
+import { aBreak, BREAK_ID } from '../../../support/adjustments.ts';
+import { createInMemoryStores } from '../../../support/in-memory-stores.ts';
+
+describe('the escalation function', () => {
+  it("ages breaks in the platform's calendar at the schedule's time, or on the date given", async () => {
+    const stores = createInMemoryStores('2025-03-07T00:30:00.000Z');
+    stores.breaks.breaks.set(BREAK_ID, aBreak());
+    const published: string[] = [];
+    const deps = { breaks: stores.breaks, settings: defaultReconciliationSettings, publish: async (type: string) => void published.push(type), clock: stores.clock };
+    // 00:30 in Beijing on the 6th: the break of the 3rd is 3 days old, not escalated.
+    expect(await runEscalation(deps, { scheduledTime: '2025-03-05T16:30:00Z' })).toEqual({ today: '2025-03-06', checked: 1, escalated: [] });
+    expect((await runEscalation(deps, { businessDate: '2025-03-05' })).today).toBe('2025-03-05');
+    expect(await runEscalation(deps, {})).toEqual({ today: '2025-03-07', checked: 1, escalated: [BREAK_ID] });
+    expect(published).toEqual(['colend.break.escalated']);
+  });
+
+  it("takes the scheduler's input, and refuses a time that is not one", () => {
+    expect(validate(escalationInput, { scheduledTime: '2025-03-07T00:30:00Z' })).toEqual({ scheduledTime: '2025-03-07T00:30:00Z' });
+    expect(() => validate(escalationInput, { scheduledTime: 'tomorrow' })).toThrow(/scheduledTime/);
+  });
+});
