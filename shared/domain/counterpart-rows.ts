@@ -1,6 +1,13 @@
 import {
   PARTNER_REPAYMENT_COMPONENTS,
   EVENT_TYPES,
+  PARTNER_LOAN_LAYOUT,
+  PARTNER_REPAYMENT_LAYOUT,
+  buildPartnerLoan,
+  buildPartnerRepayment,
+  type LayoutBuilder,
+  type PartnerLoanRow,
+  type PartnerRepaymentRow,
   type BankStatementMapping,
   type ColumnNames,
   type DateFormat,
@@ -91,7 +98,11 @@ export class DateCells {
   }
 }
 
+/** Zero written with the currency's digits, the amount these files hold most: read without parsing. */
+const ZERO_TEXT = '0.00';
+
 function amountOf(text: string, digits: number, thousands: boolean, line: number, path: string, column: string, problems: FileLineError[]): bigint | null {
+  if (digits === 2 && text === ZERO_TEXT) return 0n;
   const parsed = parseMajorText(text, digits, { thousands });
   if (typeof parsed === 'bigint') return parsed;
   problems.push({ line, path, rule: parsed.rule, message: `${column} ${parsed.message}` });
@@ -138,13 +149,34 @@ export class LayoutRows<R> implements RowReader<R> {
   private width = 0;
   private readonly dates = new DateCells(['YYYY-MM-DD', 'YYYYMMDD']);
 
+  /** The values of the row being read, handed to `build`, which copies them out. */
+  private readonly values: unknown[];
+  /**
+   * Each column's last valid text and its value: a column's value repeats from row to row (the
+   * date, the lender, the currency, a zero amount), and is then taken without reading it again.
+   * Amounts depend on the currency's digits, so a change of digits forgets them.
+   */
+  private readonly lastText: (string | undefined)[];
+  private readonly lastValue: unknown[];
+  private lastDigits = -1;
+  /** Where `totalMinor` and the fields it sums are in the layout; -1 and none when the layout has no total. */
+  private readonly totalAt: number;
+  private readonly componentsAt: readonly number[];
+
   constructor(
     private readonly layout: readonly LayoutColumn[],
+    private readonly build: LayoutBuilder<R>,
     /** Other names of a column (a Chinese name to the English one). */
     private readonly aliases: Readonly<Record<string, string>>,
     /** Fields whose sum is `totalMinor`, checked on every row. */
-    private readonly totalOf: readonly string[] = [],
-  ) {}
+    totalOf: readonly string[] = [],
+  ) {
+    this.values = new Array<unknown>(layout.length);
+    this.lastText = new Array<string | undefined>(layout.length).fill(undefined);
+    this.lastValue = new Array<unknown>(layout.length);
+    this.totalAt = totalOf.length === 0 ? -1 : layout.findIndex((c) => c.field === 'totalMinor');
+    this.componentsAt = totalOf.map((field) => layout.findIndex((c) => c.field === field));
+  }
 
   header(cells: readonly string[], line: number): FileLineError[] {
     const known = new Map<string, string>();
@@ -171,73 +203,86 @@ export class LayoutRows<R> implements RowReader<R> {
   row(cells: readonly string[], line: number, problems: FileLineError[]): R | null {
     const before = problems.length;
     if (!fieldCount(cells, this.width, line, problems)) return null;
-    const record: Record<string, unknown> = { line };
+    const values = this.values;
     const digits = digitsOf((cells[this.currencyAt] ?? '').trim());
+    if (digits !== this.lastDigits) {
+      this.lastText.fill(undefined);
+      this.lastDigits = digits;
+    }
     for (let i = 0; i < this.layout.length; i++) {
-      const { column, field, kind } = this.layout[i] as LayoutColumn;
       const text = (cells[this.indexes[i] as number] as string).trim();
+      if (text === this.lastText[i]) {
+        values[i] = this.lastValue[i];
+        continue;
+      }
+      const { column, field, kind } = this.layout[i] as LayoutColumn;
+      const cellStart = problems.length;
       switch (kind) {
         case 'date':
         case 'optional-date': {
-          if (kind === 'optional-date' && text === '') record[field] = null;
+          if (kind === 'optional-date' && text === '') values[i] = null;
           else {
             const iso = this.dates.read(text);
             if (iso === null) problems.push(this.dates.problem(line, field, column, text));
-            record[field] = iso;
+            values[i] = iso;
           }
           break;
         }
         case 'id':
           if (!ID_PATTERN.test(text)) fail(problems, line, field, column, text, 'id-format', "must be 1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
-          record[field] = text;
+          values[i] = text;
           break;
         case 'text':
           if (text === '' || text.length > MAX_TEXT) fail(problems, line, field, column, text, 'required', `must be 1-${MAX_TEXT} characters`);
-          record[field] = text;
+          values[i] = text;
           break;
         case 'optional-text':
           if (text.length > MAX_TEXT) fail(problems, line, field, column, text, 'too-long', `must be at most ${MAX_TEXT} characters`);
-          record[field] = text === '' ? null : text;
+          values[i] = text === '' ? null : text;
           break;
         case 'currency':
           if (!isCurrencyCode(text)) fail(problems, line, field, column, text, 'currency', `must be one of ${Object.keys(CURRENCIES).join(', ')}`);
-          record[field] = text;
+          values[i] = text;
           break;
         case 'amount':
         case 'non-negative-amount': {
           const minor = amountOf(text, digits, false, line, field, column, problems);
           if (minor !== null && kind === 'non-negative-amount' && minor < 0n) fail(problems, line, field, column, text, 'non-negative', 'must not be negative');
-          record[field] = minor;
+          values[i] = minor;
           break;
         }
         case 'count':
           if (!/^\d{1,9}$/.test(text)) fail(problems, line, field, column, text, 'count', 'must be a whole number of days, 0 or more');
-          record[field] = Number(text);
+          values[i] = Number(text);
           break;
         case 'event-type':
           if (!(EVENT_TYPES as readonly string[]).includes(text)) fail(problems, line, field, column, text, 'event-type', `must be one of ${EVENT_TYPES.join(', ')}`);
-          record[field] = text;
+          values[i] = text;
           break;
         case 'classification':
           if (!(CLASSIFICATIONS as readonly string[]).includes(text)) fail(problems, line, field, column, text, 'classification', `must be one of ${CLASSIFICATIONS.join(', ')}`);
-          record[field] = text;
+          values[i] = text;
           break;
         case 'share':
           if (!/^\d{1,3}(\.\d{1,9})?$/.test(text)) fail(problems, line, field, column, text, 'share', 'must be a decimal fraction such as 0.300000');
-          record[field] = text;
+          values[i] = text;
           break;
+      }
+      if (problems.length === cellStart) {
+        this.lastText[i] = text;
+        this.lastValue[i] = values[i];
       }
     }
     if (problems.length > before) return null;
-    if (this.totalOf.length > 0) {
+    if (this.totalAt >= 0) {
       let sum = 0n;
-      for (const f of this.totalOf) sum += record[f] as bigint;
-      if (sum !== record.totalMinor) {
-        problems.push({ line, path: 'totalMinor', rule: 'total-mismatch', message: `total_amount is ${String(record.totalMinor)} minor units but its components sum to ${sum}` });
+      for (const at of this.componentsAt) sum += values[at] as bigint;
+      if (sum !== values[this.totalAt]) {
+        problems.push({ line, path: 'totalMinor', rule: 'total-mismatch', message: `total_amount is ${String(values[this.totalAt])} minor units but its components sum to ${sum}` });
         return null;
       }
     }
-    return record as R;
+    return this.build(line, values);
   }
 
   ends(): boolean {
@@ -250,8 +295,13 @@ function fail(problems: FileLineError[], line: number, path: string, column: str
 }
 
 /** The repayment detail's rows: their total is checked against the components. */
-export function partnerRepaymentRows<R>(layout: readonly LayoutColumn[], aliases: Readonly<Record<string, string>>): LayoutRows<R> {
-  return new LayoutRows<R>(layout, aliases, PARTNER_REPAYMENT_COMPONENTS);
+export function partnerRepaymentRows(aliases: Readonly<Record<string, string>>): LayoutRows<PartnerRepaymentRow> {
+  return new LayoutRows(PARTNER_REPAYMENT_LAYOUT, buildPartnerRepayment, aliases, PARTNER_REPAYMENT_COMPONENTS);
+}
+
+/** The loan master's rows. */
+export function partnerLoanRows(aliases: Readonly<Record<string, string>>): LayoutRows<PartnerLoanRow> {
+  return new LayoutRows(PARTNER_LOAN_LAYOUT, buildPartnerLoan, aliases);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { readCounterpartFile, type ReadCounterpartOptions } from '../../../../../shared/adapters/files/counterpart-reader.ts';
+import { readCounterpartBatches, readCounterpartFile, type ReadCounterpartOptions } from '../../../../../shared/adapters/files/counterpart-reader.ts';
 import { csvCopy, xlsxCopy } from '../../../../../shared/adapters/files/human-copies.ts';
 import { loanMasterFile, type LoanMasterRow } from '../../../../../shared/adapters/files/settlement-files.ts';
 import {
@@ -115,6 +115,28 @@ describe('partner repayment detail (还款明细)', () => {
     expect(problems).toHaveLength(MAX_FILE_ERRORS);
     expect(problems[99]).toEqual({ line: 101, path: 'currency', rule: 'currency', message: 'currency must be one of CNY, INR (got "USD")' });
     expect(error?.truncated).toBe(true);
+  });
+
+  it('hands the same records a chunk at a time, and refuses the same file at the same point', async () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => REPAYMENT.replace('R-0001', `R-${i}`));
+    const text = Buffer.from(`${REPAYMENT_HEADER}\n${rows.join('\n')}\n`);
+    const chunks = [text.subarray(0, 70_000), text.subarray(70_000)];
+    const batches: number[][] = [];
+    for await (const batch of readCounterpartBatches(Readable.from(chunks), { type: 'PARTNER_REPAYMENTS' })) batches.push(batch.map((r) => r.line));
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.flat()).toEqual((await read(text, { type: 'PARTNER_REPAYMENTS' })).records.map((r) => r.line));
+    const bad = Buffer.from(text.toString('utf8').replace('R-800|2026-03-01', 'R-800|2026-03-32'));
+    const handed: number[] = [];
+    const error = await (async () => {
+      try {
+        for await (const batch of readCounterpartBatches(Readable.from([bad.subarray(0, 70_000), bad.subarray(70_000)]), { type: 'PARTNER_REPAYMENTS' })) handed.push(...batch.map((r) => r.line));
+      } catch (caught) {
+        return caught as CounterpartFileError;
+      }
+      return null;
+    })();
+    expect(problemsOf(error).map((p) => [p.line, p.path])).toEqual([[802, 'valueDate']]);
+    expect(handed).toEqual(Array.from({ length: 800 }, (_, i) => i + 2));
   });
 
   it('reads a repeated row twice: duplicates are for reconciliation to report', async () => {
