@@ -14,7 +14,7 @@ import {
   type FileLineError,
 } from '../../domain/counterpart-records.ts';
 import { EscrowRows, isBlankRow, partnerLoanRows, partnerRepaymentRows, type RowReader } from '../../domain/counterpart-rows.ts';
-import { DelimitedSplitter, type DelimitedRecord } from './delimited-records.ts';
+import { DelimitedSplitter, separatorOf, type DelimitedRecord } from './delimited-records.ts';
 import { COLUMN_NAMES_ZH } from './settlement-files.ts';
 
 /**
@@ -269,10 +269,7 @@ function delimiterOf(format: CounterpartFormat | undefined, mapping: BankStateme
   if (format === 'PIPE') return '|';
   if (mapping?.format.kind === 'CSV') return mapping.format.delimiter;
   if (format === 'CSV') return ',';
-  const text = encoding === 'GBK' ? iconv.decode(head, 'gbk') : head.toString('utf8');
-  const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  const count = (separator: string) => first.split(separator).length - 1;
-  return count(',') > count('|') ? ',' : '|';
+  return separatorOf(encoding === 'GBK' ? iconv.decode(head, 'gbk') : head.toString('utf8'), '|');
 }
 
 // ---------------------------------------------------------------------------------------------

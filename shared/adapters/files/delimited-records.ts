@@ -221,6 +221,18 @@ function quotingMessage(error: unknown, cut: boolean): string {
   }
 }
 
+/**
+ * The separator of a file told from its first line that is not blank: ids, codes, dates and
+ * amounts hold neither `|` nor `,`, so the one that occurs more is the file's; `onTie` when as
+ * many of each.
+ */
+export function separatorOf(text: string, onTie: ',' | '|'): ',' | '|' {
+  const first = text.split('\n', 50).find((l) => l.trim() !== '') ?? '';
+  const commas = first.split(',').length;
+  const pipes = first.split('|').length;
+  return commas === pipes ? onTie : commas > pipes ? ',' : '|';
+}
+
 /** Every record of a whole text (the collection file) and every problem met, in the order of their lines. */
 export function splitDelimited(text: string, delimiter: string): (DelimitedRecord | DelimitedProblem)[] {
   const items: (DelimitedRecord | DelimitedProblem)[] = [];
