@@ -139,6 +139,27 @@ describe('partner repayment detail (还款明细)', () => {
     expect(handed).toEqual(Array.from({ length: 800 }, (_, i) => i + 2));
   });
 
+  it('streams: the first record comes once the first 64 KiB are in, not the whole file', async () => {
+    let pulled = 0;
+    async function* bytes(): AsyncGenerator<Buffer> {
+      yield Buffer.from(`${REPAYMENT_HEADER}\n`);
+      for (let i = 0; i < 100_000; i++) {
+        pulled++;
+        yield Buffer.from(`${REPAYMENT.replace('R-0001', `R-${i}`)}\n`);
+      }
+    }
+    const records = readCounterpartFile(bytes(), { type: 'PARTNER_REPAYMENTS' });
+    const first = await records.next();
+    expect(first.value).toMatchObject({ line: 2, eventId: 'R-0' });
+    expect(pulled).toBeLessThan(1_000);
+    await records.return(undefined);
+  });
+
+  it('refuses a UTF-16 file', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${REPAYMENT_HEADER}\n`, 'utf16le')]);
+    expect(problemsOf((await read(utf16, { type: 'PARTNER_REPAYMENTS' })).error)).toEqual([{ line: 1, path: 'encoding', rule: 'encoding', message: 'the file is UTF-16; Colend reads UTF-8 and GBK' }]);
+  });
+
   it('reads a repeated row twice: duplicates are for reconciliation to report', async () => {
     const { records, error } = await read(`${REPAYMENT_HEADER}\n${REPAYMENT}\n${REPAYMENT}\n`, { type: 'PARTNER_REPAYMENTS' });
     expect(error).toBeNull();
