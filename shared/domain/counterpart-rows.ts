@@ -307,7 +307,39 @@ export function partnerLoanRows(aliases: Readonly<Record<string, string>>): Layo
 // ---------------------------------------------------------------------------------------------
 // The bank's statement, through its mapping.
 
-type Located = { readonly index: number; readonly name: string } | null;
+/** Where each column the mapping reads is in the header (-1: not there). One shape for every row. */
+interface ColumnIndexes {
+  bankReference: number;
+  valueDate: number;
+  counterpartyAccount: number;
+  counterpartyName: number;
+  memo: number;
+  balanceAfter: number;
+  instructionId: number;
+  repaymentId: number;
+  debit: number;
+  credit: number;
+  amount: number;
+  direction: number;
+  currency: number;
+}
+type Column = keyof ColumnIndexes;
+
+const noColumns = (): ColumnIndexes => ({
+  bankReference: -1,
+  valueDate: -1,
+  counterpartyAccount: -1,
+  counterpartyName: -1,
+  memo: -1,
+  balanceAfter: -1,
+  instructionId: -1,
+  repaymentId: -1,
+  debit: -1,
+  credit: -1,
+  amount: -1,
+  direction: -1,
+  currency: -1,
+});
 
 /**
  * A line of the escrow bank's statement, through the bank's mapping. The header must hold the
@@ -320,7 +352,9 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
   private readonly instructionPattern: RegExp | null;
   private readonly repaymentPattern: RegExp | null;
   private width = 0;
-  private at: Record<string, Located> = {};
+  private at: ColumnIndexes = noColumns();
+  /** The header's name of each column read, for messages. */
+  private names: Partial<Record<Column, string>> = {};
 
   constructor(private readonly mapping: BankStatementMapping) {
     this.headerRow = mapping.headerRow;
@@ -330,9 +364,9 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
   }
 
   /** Each column the mapping reads, by field, and whether the header must hold it. */
-  private wanted(): [field: string, names: ColumnNames, required: boolean][] {
+  private wanted(): [field: Column, names: ColumnNames, required: boolean][] {
     const { columns, amount, currency } = this.mapping;
-    const list: [string, ColumnNames, boolean][] = Object.entries(columns).map(([field, names]) => [field, names as ColumnNames, field === 'bankReference' || field === 'valueDate']);
+    const list: [Column, ColumnNames, boolean][] = Object.entries(columns).map(([field, names]) => [field as Column, names as ColumnNames, field === 'bankReference' || field === 'valueDate']);
     if (amount.kind === 'DEBIT_CREDIT') list.push(['debit', amount.debit, true], ['credit', amount.credit, true]);
     else list.push(['amount', amount.column, true]);
     if (amount.kind === 'DIRECTION') list.push(['direction', amount.direction, true]);
@@ -343,33 +377,32 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
   header(cells: readonly string[], line: number): FileLineError[] {
     const index = headerIndex(cells);
     const problems: FileLineError[] = [];
-    this.at = {};
+    this.at = noColumns();
+    this.names = {};
     for (const [field, names, required] of this.wanted()) {
       const name = names.find((n) => index.has(normalise(n)));
       const where = name === undefined ? undefined : (index.get(normalise(name)) as number[]);
       if (name === undefined || where === undefined) {
         if (required) problems.push({ line, path: 'header', rule: 'missing-column', message: `no column ${names.join(' or ')} (${field}) in the header` });
-        this.at[field] = null;
       } else if (where.length > 1) {
         problems.push({ line, path: 'header', rule: 'duplicate-column', message: `column ${name} (${field}) appears ${where.length} times` });
-        this.at[field] = null;
       } else {
-        this.at[field] = { index: where[0] as number, name };
+        this.at[field] = where[0] as number;
+        this.names[field] = name;
       }
     }
     this.width = cells.length;
     return problems;
   }
 
-  /** The trimmed text of a field's column; null when the header does not hold the column. */
-  private textOf(cells: readonly string[], field: string): string | null {
-    const located = this.at[field];
-    return located ? (cells[located.index] ?? '').trim() : null;
+  /** The trimmed text of a column; null when the header does not hold it. */
+  private textOf(cells: readonly string[], index: number): string | null {
+    return index < 0 ? null : (cells[index] ?? '').trim();
   }
 
   /** The header's name of a field's column, for messages. */
-  private columnOf(field: string): string {
-    return this.at[field]?.name ?? field;
+  private columnOf(field: Column): string {
+    return this.names[field] ?? field;
   }
 
   row(cells: readonly string[], line: number, problems: FileLineError[]): EscrowStatementLine | null {
@@ -377,12 +410,12 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
     if (!fieldCount(cells, this.width, line, problems)) return null;
     const { mapping } = this;
 
-    const bankReference = this.textOf(cells, 'bankReference') ?? '';
+    const bankReference = this.textOf(cells, this.at.bankReference) ?? '';
     if (bankReference === '' || bankReference.length > MAX_TEXT) {
       problems.push({ line, path: 'bankReference', rule: 'required', message: `${this.columnOf('bankReference')} must be the bank's flow number, 1-${MAX_TEXT} characters (got ${describeValue(bankReference)})` });
     }
 
-    const dateText = this.textOf(cells, 'valueDate') ?? '';
+    const dateText = this.textOf(cells, this.at.valueDate) ?? '';
     const valueDate = this.dates.read(dateText);
     if (valueDate === null) problems.push(this.dates.problem(line, 'valueDate', this.columnOf('valueDate'), dateText));
 
@@ -390,7 +423,7 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
     const digits = digitsOf(currency ?? '');
     const amountMinor = this.amountOf(cells, digits, line, problems);
 
-    const balance = this.textOf(cells, 'balanceAfter');
+    const balance = this.textOf(cells, this.at.balanceAfter);
     const balanceAfterMinor = balance ? amountOf(balance, digits, mapping.thousandsSeparator, line, 'balanceAfterMinor', this.columnOf('balanceAfter'), problems) : null;
 
     const counterpartyAccount = this.optionalText(cells, 'counterpartyAccount', line, problems);
@@ -417,8 +450,8 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
     return record;
   }
 
-  private optionalText(cells: readonly string[], field: string, line: number, problems: FileLineError[]): string | undefined {
-    const text = this.textOf(cells, field);
+  private optionalText(cells: readonly string[], field: Column, line: number, problems: FileLineError[]): string | undefined {
+    const text = this.textOf(cells, this.at[field]);
     if (!text) return undefined;
     if (text.length > MAX_TEXT * 4) problems.push({ line, path: field, rule: 'too-long', message: `${this.columnOf(field)} must be at most ${MAX_TEXT * 4} characters` });
     return text;
@@ -427,7 +460,7 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
   private currencyOf(cells: readonly string[], line: number, problems: FileLineError[]): CurrencyCode | null {
     const { currency } = this.mapping;
     if ('fixed' in currency) return currency.fixed;
-    const given = this.textOf(cells, 'currency') ?? '';
+    const given = this.textOf(cells, this.at.currency) ?? '';
     const code = currency.aliases[given] ?? given.toUpperCase();
     if (isCurrencyCode(code)) return code;
     problems.push({ line, path: 'currency', rule: 'currency', message: `${this.columnOf('currency')} must be one of ${[...Object.keys(CURRENCIES), ...Object.keys(currency.aliases)].join(', ')} (got ${describeValue(given)})` });
@@ -438,8 +471,8 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
   private direction: 'CREDIT' | 'DEBIT' = 'CREDIT';
 
   /** One side's amount: 0 when the cell is empty; null (a problem pushed) when it is no amount or negative. */
-  private sideOf(cells: readonly string[], field: string, digits: number, line: number, problems: FileLineError[]): bigint | null {
-    const text = this.textOf(cells, field) ?? '';
+  private sideOf(cells: readonly string[], field: Column, digits: number, line: number, problems: FileLineError[]): bigint | null {
+    const text = this.textOf(cells, this.at[field]) ?? '';
     if (text === '') return 0n;
     const minor = amountOf(text, digits, this.mapping.thousandsSeparator, line, 'amountMinor', this.columnOf(field), problems);
     if (minor !== null && minor < 0n && this.mapping.amount.kind !== 'SIGNED') {
@@ -458,7 +491,7 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
       if (debit === null || credit === null) return null;
       const [debitColumn, creditColumn] = [this.columnOf('debit'), this.columnOf('credit')];
       if (debit !== 0n && credit !== 0n) {
-        problems.push({ line, path: 'amountMinor', rule: 'one-side', message: `only one of ${debitColumn} and ${creditColumn} may hold an amount (got ${describeValue(this.textOf(cells, 'debit'))} and ${describeValue(this.textOf(cells, 'credit'))})` });
+        problems.push({ line, path: 'amountMinor', rule: 'one-side', message: `only one of ${debitColumn} and ${creditColumn} may hold an amount (got ${describeValue(this.textOf(cells, this.at.debit))} and ${describeValue(this.textOf(cells, this.at.credit))})` });
         return null;
       }
       if (debit === 0n && credit === 0n) {
@@ -471,14 +504,14 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
     const value = this.sideOf(cells, 'amount', digits, line, problems);
     if (value === null) return null;
     if (value === 0n) {
-      problems.push({ line, path: 'amountMinor', rule: 'required', message: `${this.columnOf('amount')} must hold an amount other than zero (got ${describeValue(this.textOf(cells, 'amount'))})` });
+      problems.push({ line, path: 'amountMinor', rule: 'required', message: `${this.columnOf('amount')} must hold an amount other than zero (got ${describeValue(this.textOf(cells, this.at.amount))})` });
       return null;
     }
     if (amount.kind === 'SIGNED') {
       this.direction = value > 0n === (amount.creditIs === 'POSITIVE') ? 'CREDIT' : 'DEBIT';
       return value > 0n ? value : -value;
     }
-    const flag = this.textOf(cells, 'direction') ?? '';
+    const flag = this.textOf(cells, this.at.direction) ?? '';
     if (amount.credit.includes(flag)) this.direction = 'CREDIT';
     else if (amount.debit.includes(flag)) this.direction = 'DEBIT';
     else {
@@ -489,8 +522,8 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
   }
 
   /** An id from its own column (checked), else the first match of the memo pattern. */
-  private idOf(cells: readonly string[], field: string, memo: string | undefined, pattern: RegExp | null, line: number, problems: FileLineError[]): string | undefined {
-    const text = this.textOf(cells, field);
+  private idOf(cells: readonly string[], field: Column, memo: string | undefined, pattern: RegExp | null, line: number, problems: FileLineError[]): string | undefined {
+    const text = this.textOf(cells, this.at[field]);
     if (text) {
       if (!ID_PATTERN.test(text)) {
         problems.push({ line, path: field, rule: 'id-format', message: `${this.columnOf(field)} must be 1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit (got ${describeValue(text)})` });
