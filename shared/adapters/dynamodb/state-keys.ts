@@ -59,7 +59,7 @@ export const stateKeys = {
   profitStatement: (lenderId: string, period: string, programId: string) => ({ pk: `LENDER#${lenderId}`, sk: `PROFIT#${period}#${programId}` }),
   lenderPartition: (lenderId: string) => `LENDER#${lenderId}`,
   profitStatementPrefix: (period: string) => `PROFIT#${period}#`,
-  /** A version of a bank's statement mapping, and the index of every bank's versions (docs/files.md, S34). */
+  /** A version of a bank's statement mapping, and the index of every bank's versions (docs/files.md, S31). */
   bankFormat: (bankId: string, version: number) => ({ pk: `BANKFORMAT#${bankId}`, sk: `V#${pad(version, 6)}` }),
   bankFormatPartition: (bankId: string) => `BANKFORMAT#${bankId}`,
   bankFormatVersionPrefix: 'V#',
