@@ -1,6 +1,13 @@
 import {
   PARTNER_REPAYMENT_COMPONENTS,
   EVENT_TYPES,
+  PARTNER_LOAN_LAYOUT,
+  PARTNER_REPAYMENT_LAYOUT,
+  buildPartnerLoan,
+  buildPartnerRepayment,
+  type LayoutBuilder,
+  type PartnerLoanRow,
+  type PartnerRepaymentRow,
   type BankStatementMapping,
   type ColumnNames,
   type DateFormat,
@@ -91,7 +98,11 @@ export class DateCells {
   }
 }
 
+/** Zero written with the currency's digits, the amount these files hold most: read without parsing. */
+const ZERO_TEXT = '0.00';
+
 function amountOf(text: string, digits: number, thousands: boolean, line: number, path: string, column: string, problems: FileLineError[]): bigint | null {
+  if (digits === 2 && text === ZERO_TEXT) return 0n;
   const parsed = parseMajorText(text, digits, { thousands });
   if (typeof parsed === 'bigint') return parsed;
   problems.push({ line, path, rule: parsed.rule, message: `${column} ${parsed.message}` });
@@ -138,13 +149,34 @@ export class LayoutRows<R> implements RowReader<R> {
   private width = 0;
   private readonly dates = new DateCells(['YYYY-MM-DD', 'YYYYMMDD']);
 
+  /** The values of the row being read, handed to `build`, which copies them out. */
+  private readonly values: unknown[];
+  /**
+   * Each column's last valid text and its value: a column's value repeats from row to row (the
+   * date, the lender, the currency, a zero amount), and is then taken without reading it again.
+   * Amounts depend on the currency's digits, so a change of digits forgets them.
+   */
+  private readonly lastText: (string | undefined)[];
+  private readonly lastValue: unknown[];
+  private lastDigits = -1;
+  /** Where `totalMinor` and the fields it sums are in the layout; -1 and none when the layout has no total. */
+  private readonly totalAt: number;
+  private readonly componentsAt: readonly number[];
+
   constructor(
     private readonly layout: readonly LayoutColumn[],
+    private readonly build: LayoutBuilder<R>,
     /** Other names of a column (a Chinese name to the English one). */
     private readonly aliases: Readonly<Record<string, string>>,
     /** Fields whose sum is `totalMinor`, checked on every row. */
-    private readonly totalOf: readonly string[] = [],
-  ) {}
+    totalOf: readonly string[] = [],
+  ) {
+    this.values = new Array<unknown>(layout.length);
+    this.lastText = new Array<string | undefined>(layout.length).fill(undefined);
+    this.lastValue = new Array<unknown>(layout.length);
+    this.totalAt = totalOf.length === 0 ? -1 : layout.findIndex((c) => c.field === 'totalMinor');
+    this.componentsAt = totalOf.map((field) => layout.findIndex((c) => c.field === field));
+  }
 
   header(cells: readonly string[], line: number): FileLineError[] {
     const known = new Map<string, string>();
@@ -171,73 +203,86 @@ export class LayoutRows<R> implements RowReader<R> {
   row(cells: readonly string[], line: number, problems: FileLineError[]): R | null {
     const before = problems.length;
     if (!fieldCount(cells, this.width, line, problems)) return null;
-    const record: Record<string, unknown> = { line };
+    const values = this.values;
     const digits = digitsOf((cells[this.currencyAt] ?? '').trim());
+    if (digits !== this.lastDigits) {
+      this.lastText.fill(undefined);
+      this.lastDigits = digits;
+    }
     for (let i = 0; i < this.layout.length; i++) {
-      const { column, field, kind } = this.layout[i] as LayoutColumn;
       const text = (cells[this.indexes[i] as number] as string).trim();
+      if (text === this.lastText[i]) {
+        values[i] = this.lastValue[i];
+        continue;
+      }
+      const { column, field, kind } = this.layout[i] as LayoutColumn;
+      const cellStart = problems.length;
       switch (kind) {
         case 'date':
         case 'optional-date': {
-          if (kind === 'optional-date' && text === '') record[field] = null;
+          if (kind === 'optional-date' && text === '') values[i] = null;
           else {
             const iso = this.dates.read(text);
             if (iso === null) problems.push(this.dates.problem(line, field, column, text));
-            record[field] = iso;
+            values[i] = iso;
           }
           break;
         }
         case 'id':
           if (!ID_PATTERN.test(text)) fail(problems, line, field, column, text, 'id-format', "must be 1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
-          record[field] = text;
+          values[i] = text;
           break;
         case 'text':
           if (text === '' || text.length > MAX_TEXT) fail(problems, line, field, column, text, 'required', `must be 1-${MAX_TEXT} characters`);
-          record[field] = text;
+          values[i] = text;
           break;
         case 'optional-text':
           if (text.length > MAX_TEXT) fail(problems, line, field, column, text, 'too-long', `must be at most ${MAX_TEXT} characters`);
-          record[field] = text === '' ? null : text;
+          values[i] = text === '' ? null : text;
           break;
         case 'currency':
           if (!isCurrencyCode(text)) fail(problems, line, field, column, text, 'currency', `must be one of ${Object.keys(CURRENCIES).join(', ')}`);
-          record[field] = text;
+          values[i] = text;
           break;
         case 'amount':
         case 'non-negative-amount': {
           const minor = amountOf(text, digits, false, line, field, column, problems);
           if (minor !== null && kind === 'non-negative-amount' && minor < 0n) fail(problems, line, field, column, text, 'non-negative', 'must not be negative');
-          record[field] = minor;
+          values[i] = minor;
           break;
         }
         case 'count':
           if (!/^\d{1,9}$/.test(text)) fail(problems, line, field, column, text, 'count', 'must be a whole number of days, 0 or more');
-          record[field] = Number(text);
+          values[i] = Number(text);
           break;
         case 'event-type':
           if (!(EVENT_TYPES as readonly string[]).includes(text)) fail(problems, line, field, column, text, 'event-type', `must be one of ${EVENT_TYPES.join(', ')}`);
-          record[field] = text;
+          values[i] = text;
           break;
         case 'classification':
           if (!(CLASSIFICATIONS as readonly string[]).includes(text)) fail(problems, line, field, column, text, 'classification', `must be one of ${CLASSIFICATIONS.join(', ')}`);
-          record[field] = text;
+          values[i] = text;
           break;
         case 'share':
           if (!/^\d{1,3}(\.\d{1,9})?$/.test(text)) fail(problems, line, field, column, text, 'share', 'must be a decimal fraction such as 0.300000');
-          record[field] = text;
+          values[i] = text;
           break;
+      }
+      if (problems.length === cellStart) {
+        this.lastText[i] = text;
+        this.lastValue[i] = values[i];
       }
     }
     if (problems.length > before) return null;
-    if (this.totalOf.length > 0) {
+    if (this.totalAt >= 0) {
       let sum = 0n;
-      for (const f of this.totalOf) sum += record[f] as bigint;
-      if (sum !== record.totalMinor) {
-        problems.push({ line, path: 'totalMinor', rule: 'total-mismatch', message: `total_amount is ${String(record.totalMinor)} minor units but its components sum to ${sum}` });
+      for (const at of this.componentsAt) sum += values[at] as bigint;
+      if (sum !== values[this.totalAt]) {
+        problems.push({ line, path: 'totalMinor', rule: 'total-mismatch', message: `total_amount is ${String(values[this.totalAt])} minor units but its components sum to ${sum}` });
         return null;
       }
     }
-    return record as R;
+    return this.build(line, values);
   }
 
   ends(): boolean {
@@ -250,14 +295,51 @@ function fail(problems: FileLineError[], line: number, path: string, column: str
 }
 
 /** The repayment detail's rows: their total is checked against the components. */
-export function partnerRepaymentRows<R>(layout: readonly LayoutColumn[], aliases: Readonly<Record<string, string>>): LayoutRows<R> {
-  return new LayoutRows<R>(layout, aliases, PARTNER_REPAYMENT_COMPONENTS);
+export function partnerRepaymentRows(aliases: Readonly<Record<string, string>>): LayoutRows<PartnerRepaymentRow> {
+  return new LayoutRows(PARTNER_REPAYMENT_LAYOUT, buildPartnerRepayment, aliases, PARTNER_REPAYMENT_COMPONENTS);
+}
+
+/** The loan master's rows. */
+export function partnerLoanRows(aliases: Readonly<Record<string, string>>): LayoutRows<PartnerLoanRow> {
+  return new LayoutRows(PARTNER_LOAN_LAYOUT, buildPartnerLoan, aliases);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The bank's statement, through its mapping.
 
-type Located = { readonly index: number; readonly name: string } | null;
+/** Where each column the mapping reads is in the header (-1: not there). One shape for every row. */
+interface ColumnIndexes {
+  bankReference: number;
+  valueDate: number;
+  counterpartyAccount: number;
+  counterpartyName: number;
+  memo: number;
+  balanceAfter: number;
+  instructionId: number;
+  repaymentId: number;
+  debit: number;
+  credit: number;
+  amount: number;
+  direction: number;
+  currency: number;
+}
+type Column = keyof ColumnIndexes;
+
+const noColumns = (): ColumnIndexes => ({
+  bankReference: -1,
+  valueDate: -1,
+  counterpartyAccount: -1,
+  counterpartyName: -1,
+  memo: -1,
+  balanceAfter: -1,
+  instructionId: -1,
+  repaymentId: -1,
+  debit: -1,
+  credit: -1,
+  amount: -1,
+  direction: -1,
+  currency: -1,
+});
 
 /**
  * A line of the escrow bank's statement, through the bank's mapping. The header must hold the
@@ -270,7 +352,9 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
   private readonly instructionPattern: RegExp | null;
   private readonly repaymentPattern: RegExp | null;
   private width = 0;
-  private at: Record<string, Located> = {};
+  private at: ColumnIndexes = noColumns();
+  /** The header's name of each column read, for messages. */
+  private names: Partial<Record<Column, string>> = {};
 
   constructor(private readonly mapping: BankStatementMapping) {
     this.headerRow = mapping.headerRow;
@@ -280,9 +364,9 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
   }
 
   /** Each column the mapping reads, by field, and whether the header must hold it. */
-  private wanted(): [field: string, names: ColumnNames, required: boolean][] {
+  private wanted(): [field: Column, names: ColumnNames, required: boolean][] {
     const { columns, amount, currency } = this.mapping;
-    const list: [string, ColumnNames, boolean][] = Object.entries(columns).map(([field, names]) => [field, names as ColumnNames, field === 'bankReference' || field === 'valueDate']);
+    const list: [Column, ColumnNames, boolean][] = Object.entries(columns).map(([field, names]) => [field as Column, names as ColumnNames, field === 'bankReference' || field === 'valueDate']);
     if (amount.kind === 'DEBIT_CREDIT') list.push(['debit', amount.debit, true], ['credit', amount.credit, true]);
     else list.push(['amount', amount.column, true]);
     if (amount.kind === 'DIRECTION') list.push(['direction', amount.direction, true]);
@@ -293,33 +377,32 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
   header(cells: readonly string[], line: number): FileLineError[] {
     const index = headerIndex(cells);
     const problems: FileLineError[] = [];
-    this.at = {};
+    this.at = noColumns();
+    this.names = {};
     for (const [field, names, required] of this.wanted()) {
       const name = names.find((n) => index.has(normalise(n)));
       const where = name === undefined ? undefined : (index.get(normalise(name)) as number[]);
       if (name === undefined || where === undefined) {
         if (required) problems.push({ line, path: 'header', rule: 'missing-column', message: `no column ${names.join(' or ')} (${field}) in the header` });
-        this.at[field] = null;
       } else if (where.length > 1) {
         problems.push({ line, path: 'header', rule: 'duplicate-column', message: `column ${name} (${field}) appears ${where.length} times` });
-        this.at[field] = null;
       } else {
-        this.at[field] = { index: where[0] as number, name };
+        this.at[field] = where[0] as number;
+        this.names[field] = name;
       }
     }
     this.width = cells.length;
     return problems;
   }
 
-  /** The trimmed text of a field's column; null when the header does not hold the column. */
-  private textOf(cells: readonly string[], field: string): string | null {
-    const located = this.at[field];
-    return located ? (cells[located.index] ?? '').trim() : null;
+  /** The trimmed text of a column; null when the header does not hold it. */
+  private textOf(cells: readonly string[], index: number): string | null {
+    return index < 0 ? null : (cells[index] ?? '').trim();
   }
 
   /** The header's name of a field's column, for messages. */
-  private columnOf(field: string): string {
-    return this.at[field]?.name ?? field;
+  private columnOf(field: Column): string {
+    return this.names[field] ?? field;
   }
 
   row(cells: readonly string[], line: number, problems: FileLineError[]): EscrowStatementLine | null {
@@ -327,12 +410,12 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
     if (!fieldCount(cells, this.width, line, problems)) return null;
     const { mapping } = this;
 
-    const bankReference = this.textOf(cells, 'bankReference') ?? '';
+    const bankReference = this.textOf(cells, this.at.bankReference) ?? '';
     if (bankReference === '' || bankReference.length > MAX_TEXT) {
       problems.push({ line, path: 'bankReference', rule: 'required', message: `${this.columnOf('bankReference')} must be the bank's flow number, 1-${MAX_TEXT} characters (got ${describeValue(bankReference)})` });
     }
 
-    const dateText = this.textOf(cells, 'valueDate') ?? '';
+    const dateText = this.textOf(cells, this.at.valueDate) ?? '';
     const valueDate = this.dates.read(dateText);
     if (valueDate === null) problems.push(this.dates.problem(line, 'valueDate', this.columnOf('valueDate'), dateText));
 
@@ -340,7 +423,7 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
     const digits = digitsOf(currency ?? '');
     const amountMinor = this.amountOf(cells, digits, line, problems);
 
-    const balance = this.textOf(cells, 'balanceAfter');
+    const balance = this.textOf(cells, this.at.balanceAfter);
     const balanceAfterMinor = balance ? amountOf(balance, digits, mapping.thousandsSeparator, line, 'balanceAfterMinor', this.columnOf('balanceAfter'), problems) : null;
 
     const counterpartyAccount = this.optionalText(cells, 'counterpartyAccount', line, problems);
@@ -367,8 +450,8 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
     return record;
   }
 
-  private optionalText(cells: readonly string[], field: string, line: number, problems: FileLineError[]): string | undefined {
-    const text = this.textOf(cells, field);
+  private optionalText(cells: readonly string[], field: Column, line: number, problems: FileLineError[]): string | undefined {
+    const text = this.textOf(cells, this.at[field]);
     if (!text) return undefined;
     if (text.length > MAX_TEXT * 4) problems.push({ line, path: field, rule: 'too-long', message: `${this.columnOf(field)} must be at most ${MAX_TEXT * 4} characters` });
     return text;
@@ -377,7 +460,7 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
   private currencyOf(cells: readonly string[], line: number, problems: FileLineError[]): CurrencyCode | null {
     const { currency } = this.mapping;
     if ('fixed' in currency) return currency.fixed;
-    const given = this.textOf(cells, 'currency') ?? '';
+    const given = this.textOf(cells, this.at.currency) ?? '';
     const code = currency.aliases[given] ?? given.toUpperCase();
     if (isCurrencyCode(code)) return code;
     problems.push({ line, path: 'currency', rule: 'currency', message: `${this.columnOf('currency')} must be one of ${[...Object.keys(CURRENCIES), ...Object.keys(currency.aliases)].join(', ')} (got ${describeValue(given)})` });
@@ -388,8 +471,8 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
   private direction: 'CREDIT' | 'DEBIT' = 'CREDIT';
 
   /** One side's amount: 0 when the cell is empty; null (a problem pushed) when it is no amount or negative. */
-  private sideOf(cells: readonly string[], field: string, digits: number, line: number, problems: FileLineError[]): bigint | null {
-    const text = this.textOf(cells, field) ?? '';
+  private sideOf(cells: readonly string[], field: Column, digits: number, line: number, problems: FileLineError[]): bigint | null {
+    const text = this.textOf(cells, this.at[field]) ?? '';
     if (text === '') return 0n;
     const minor = amountOf(text, digits, this.mapping.thousandsSeparator, line, 'amountMinor', this.columnOf(field), problems);
     if (minor !== null && minor < 0n && this.mapping.amount.kind !== 'SIGNED') {
@@ -408,7 +491,7 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
       if (debit === null || credit === null) return null;
       const [debitColumn, creditColumn] = [this.columnOf('debit'), this.columnOf('credit')];
       if (debit !== 0n && credit !== 0n) {
-        problems.push({ line, path: 'amountMinor', rule: 'one-side', message: `only one of ${debitColumn} and ${creditColumn} may hold an amount (got ${describeValue(this.textOf(cells, 'debit'))} and ${describeValue(this.textOf(cells, 'credit'))})` });
+        problems.push({ line, path: 'amountMinor', rule: 'one-side', message: `only one of ${debitColumn} and ${creditColumn} may hold an amount (got ${describeValue(this.textOf(cells, this.at.debit))} and ${describeValue(this.textOf(cells, this.at.credit))})` });
         return null;
       }
       if (debit === 0n && credit === 0n) {
@@ -421,14 +504,14 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
     const value = this.sideOf(cells, 'amount', digits, line, problems);
     if (value === null) return null;
     if (value === 0n) {
-      problems.push({ line, path: 'amountMinor', rule: 'required', message: `${this.columnOf('amount')} must hold an amount other than zero (got ${describeValue(this.textOf(cells, 'amount'))})` });
+      problems.push({ line, path: 'amountMinor', rule: 'required', message: `${this.columnOf('amount')} must hold an amount other than zero (got ${describeValue(this.textOf(cells, this.at.amount))})` });
       return null;
     }
     if (amount.kind === 'SIGNED') {
       this.direction = value > 0n === (amount.creditIs === 'POSITIVE') ? 'CREDIT' : 'DEBIT';
       return value > 0n ? value : -value;
     }
-    const flag = this.textOf(cells, 'direction') ?? '';
+    const flag = this.textOf(cells, this.at.direction) ?? '';
     if (amount.credit.includes(flag)) this.direction = 'CREDIT';
     else if (amount.debit.includes(flag)) this.direction = 'DEBIT';
     else {
@@ -439,8 +522,8 @@ export class EscrowRows implements RowReader<EscrowStatementLine> {
   }
 
   /** An id from its own column (checked), else the first match of the memo pattern. */
-  private idOf(cells: readonly string[], field: string, memo: string | undefined, pattern: RegExp | null, line: number, problems: FileLineError[]): string | undefined {
-    const text = this.textOf(cells, field);
+  private idOf(cells: readonly string[], field: Column, memo: string | undefined, pattern: RegExp | null, line: number, problems: FileLineError[]): string | undefined {
+    const text = this.textOf(cells, this.at[field]);
     if (text) {
       if (!ID_PATTERN.test(text)) {
         problems.push({ line, path: field, rule: 'id-format', message: `${this.columnOf(field)} must be 1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit (got ${describeValue(text)})` });

@@ -3,7 +3,9 @@
  *   BENCH_LOANS_PER_CLIENT (default 100), BENCH_APPLICATIONS (default 100), BENCH_SPLITS
  *   (default 200000), BENCH_REPAYMENTS (default 2000, one per call) and BENCH_REPAYMENT_BATCHES
  *   (default 5 calls of 25 per client) and BENCH_SETTLEMENT_LOANS (default 100000; 10000 on the
- *   metered stack) and BENCH_RECONCILE_ROWS (default 1000000) set the run sizes.
+ *   metered stack), BENCH_COUNTERPART_ROWS (default 1000000) and BENCH_RECONCILE_ROWS (default
+ *   1000000) set the run sizes; BENCH_PHASE=counterpart-read runs the reading of counterpart files
+ *   alone, BENCH_PHASE=reconciliation the reconciliation of a million rows alone.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +39,7 @@ if (phase === 'all') {
   console.log(`Colend local benchmarks, Node ${process.version}, ${new Date().toISOString()}`);
   benchSplit(Number(process.env.BENCH_SPLITS ?? '200000')); // the pure engine, before anything local starts
   printStartup(await benchStartup());
+  counterpartRead();
   for (const next of ['units', 'rates', 'settlement', 'reconciliation']) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { env: { ...process.env, BENCH_PHASE: next }, stdio: 'inherit' });
     if (child.status !== 0) process.exit(child.status ?? 1);
@@ -47,8 +50,16 @@ if (phase === 'all') {
   await settlementRun();
 } else if (phase === 'reconciliation') {
   await reconciliationBench();
+} else if (phase === 'counterpart-read') {
+  counterpartRead();
 } else {
   await ratesAndLatencies();
+}
+
+/** Reading counterpart files, in a process that loads nothing else, so its memory is the reader's (counterpart-read.ts). */
+function counterpartRead(): void {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./counterpart-read.ts', import.meta.url))], { stdio: 'inherit' });
+  if (child.status !== 0) process.exit(child.status ?? 1);
 }
 
 async function unitsOfWork(): Promise<void> {

@@ -6,7 +6,7 @@ import { stateKeys } from './state-keys.ts';
 import { fromItem, idempotencyPut, toItem } from './stores.ts';
 
 /**
- * The versions of each bank's statement mapping in the StateTable (docs/access-patterns.md S31):
+ * The versions of each bank's statement mapping in the StateTable (docs/access-patterns.md S34):
  * one item per version under the bank's partition, written once on `attribute_not_exists` with
  * the write's idempotency record, and indexed on gsi1 so every bank's versions are one query.
  */

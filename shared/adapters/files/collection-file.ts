@@ -3,7 +3,7 @@ import { describeValue } from '../../domain/money/describe-value.ts';
 import { parseMajorText } from '../../domain/money/major-text.ts';
 import type { FileLineError } from '../../domain/counterpart-records.ts';
 import { repaymentRequest, type RepaymentRequestBody } from '../../contracts/schemas.ts';
-import { splitDelimited, type DelimitedProblem, type DelimitedRecord } from './delimited-records.ts';
+import { separatorOf, splitDelimited, type DelimitedProblem, type DelimitedRecord } from './delimited-records.ts';
 
 /**
  * The lead's daily collection file: one borrower payment a record, as CSV (header required) or
@@ -62,12 +62,10 @@ const isBlank = (item: Item): boolean => 'fields' in item && item.fields.length 
 
 export function parseCollectionFile(text: string): ParsedCollectionFile {
   const body = text.replace(/^\uFEFF/, '');
-  const firstLine = body.split('\n').find((l) => l.trim() !== '');
-  if (firstLine === undefined) return { repayments: [], errors: [{ line: 1, path: 'file', rule: 'empty', message: 'the file holds no line' }], format: 'CSV' };
-
-  const format = detectFormat(firstLine);
+  const format: CollectionFileFormat = separatorOf(body, ',') === '|' ? 'PIPE' : 'CSV';
   const items = splitDelimited(body, format === 'CSV' ? ',' : '|').filter((item) => !isBlank(item));
-  const first = items[0] as Item;
+  const first = items[0];
+  if (first === undefined) return { repayments: [], errors: [{ line: 1, path: 'file', rule: 'empty', message: 'the file holds no line' }], format: 'CSV' };
   const hasHeader = format === 'CSV' || ('fields' in first && first.fields[0]?.trim().toLowerCase() === 'repayment_id');
 
   let columns: readonly Column[] = PIPE_COLUMNS;
@@ -86,12 +84,6 @@ export function parseCollectionFile(text: string): ParsedCollectionFile {
     else errors.push(...result.errors.map((e) => ({ line: item.line, ...e })));
   }
   return { repayments, errors, format };
-}
-
-/** Ids, codes, dates and amounts hold neither `|` nor `,`: the separator that occurs more is the format's. */
-function detectFormat(line: string): CollectionFileFormat {
-  const count = (separator: string) => line.split(separator).length - 1;
-  return count('|') > count(',') ? 'PIPE' : 'CSV';
 }
 
 function readHeader(item: Item): { columns: Column[] } | { error: { rule: string; message: string } } {

@@ -5,8 +5,6 @@ import {
   CounterpartFileError,
   GENERIC_BANK_MAPPING,
   MAX_FILE_ERRORS,
-  PARTNER_LOAN_LAYOUT,
-  PARTNER_REPAYMENT_LAYOUT,
   validateBankStatementMapping,
   type BankStatementMapping,
   type BankStatementMappingInput,
@@ -15,8 +13,8 @@ import {
   type FileEncoding,
   type FileLineError,
 } from '../../domain/counterpart-records.ts';
-import { EscrowRows, LayoutRows, isBlankRow, partnerRepaymentRows, type RowReader } from '../../domain/counterpart-rows.ts';
-import { DelimitedSplitter, type DelimitedRecord } from './delimited-records.ts';
+import { EscrowRows, isBlankRow, partnerLoanRows, partnerRepaymentRows, type RowReader } from '../../domain/counterpart-rows.ts';
+import { DelimitedSplitter, separatorOf, type DelimitedRecord } from './delimited-records.ts';
 import { COLUMN_NAMES_ZH } from './settlement-files.ts';
 
 /**
@@ -55,9 +53,9 @@ function rowReaderOf<T extends CounterpartFileType>(type: T, mapping: BankStatem
     case 'ESCROW_STATEMENT':
       return new EscrowRows(mapping ?? GENERIC_BANK_MAPPING) as unknown as RowReader<CounterpartRecord<T>>;
     case 'PARTNER_REPAYMENTS':
-      return partnerRepaymentRows<CounterpartRecord<T>>(PARTNER_REPAYMENT_LAYOUT, PARTNER_ALIASES);
+      return partnerRepaymentRows(PARTNER_ALIASES) as unknown as RowReader<CounterpartRecord<T>>;
     default:
-      return new LayoutRows<CounterpartRecord<T>>(PARTNER_LOAN_LAYOUT, PARTNER_ALIASES);
+      return partnerLoanRows(PARTNER_ALIASES) as unknown as RowReader<CounterpartRecord<T>>;
   }
 }
 
@@ -69,6 +67,21 @@ export async function* readCounterpartFile<T extends CounterpartFileType>(
   input: Readable | AsyncIterable<Uint8Array>,
   options: ReadCounterpartOptions<T>,
 ): AsyncGenerator<CounterpartRecord<T>> {
+  for await (const batch of readCounterpartBatches(input, options)) for (const record of batch) yield record;
+}
+
+/** Rows of an XLSX sheet handed on together. */
+const XLSX_BATCH = 1_000;
+
+/**
+ * The same records a chunk's worth at a time (the records of each chunk of bytes, a few hundred
+ * rows): for a consumer that works through a million rows, one wait per chunk instead of one per
+ * record. The same refusal, at the same point.
+ */
+export async function* readCounterpartBatches<T extends CounterpartFileType>(
+  input: Readable | AsyncIterable<Uint8Array>,
+  options: ReadCounterpartOptions<T>,
+): AsyncGenerator<CounterpartRecord<T>[]> {
   const mapping = options.type === 'ESCROW_STATEMENT' ? validateBankStatementMapping(options.mapping ?? GENERIC_BANK_MAPPING) : null;
   const bytes = (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   const head = await sniff(bytes);
@@ -81,7 +94,16 @@ export async function* readCounterpartFile<T extends CounterpartFileType>(
     if (!zip) refuse(1, 'file', 'format', 'the file is not an XLSX workbook (its bytes do not start as a zip does)');
     if (wanted !== undefined && wanted !== 'XLSX') refuse(1, 'file', 'format', `the file is an XLSX workbook, not ${wanted}`);
     const sheet = mapping?.format.kind === 'XLSX' ? mapping.format.sheet : 1;
-    for await (const { line, cells } of xlsxRows(all, sheet)) yield* rows.take(line, cells);
+    let out: CounterpartRecord<T>[] = [];
+    for await (const { line, cells } of xlsxRows(all, sheet)) {
+      const record = rows.take(line, cells);
+      if (record !== null) out.push(record);
+      if (out.length >= XLSX_BATCH) {
+        yield out;
+        out = [];
+      }
+    }
+    if (out.length > 0) yield out;
     rows.end();
     return;
   }
@@ -97,13 +119,25 @@ export async function* readCounterpartFile<T extends CounterpartFileType>(
   );
   for await (const chunk of all) {
     splitter.push(decode.write(chunk, splitter.linesRead + 1));
-    for (const record of batch) yield* rows.take(record.line, record.fields);
-    batch.length = 0;
+    const out = recordsOf(batch, rows);
+    if (out.length > 0) yield out;
   }
   splitter.push(decode.end(splitter.linesRead + 1));
   splitter.end();
-  for (const record of batch) yield* rows.take(record.line, record.fields);
+  const out = recordsOf(batch, rows);
+  if (out.length > 0) yield out;
   rows.end();
+}
+
+/** The records of a chunk's rows, the batch emptied for the next chunk. */
+function recordsOf<R>(batch: DelimitedRecord[], rows: RowLoop<R>): R[] {
+  const out: R[] = [];
+  for (const { line, fields } of batch) {
+    const record = rows.take(line, fields);
+    if (record !== null) out.push(record);
+  }
+  batch.length = 0;
+  return out;
 }
 
 /**
@@ -126,26 +160,28 @@ class RowLoop<R> {
     if (this.problems.length >= MAX_FILE_ERRORS) throw new CounterpartFileError(this.problems.slice(0, MAX_FILE_ERRORS), true);
   }
 
-  *take(line: number, cells: readonly string[]): Generator<R> {
+  /** The row's record; null for the header, a blank or ignored row, or a row with problems (kept for the refusal). */
+  take(line: number, cells: readonly string[]): R | null {
     this.lastLine = line;
-    if (this.state === 'ENDED') return;
+    if (this.state === 'ENDED') return null;
     if (this.state === 'BEFORE_HEADER') {
       const at = this.reader.headerRow;
-      if (at === 'FIRST' ? isBlankRow(cells) : line < at) return;
+      if (at === 'FIRST' ? isBlankRow(cells) : line < at) return null;
       if (at !== 'FIRST' && line > at) refuse(line, 'header', 'header-row', `the header is expected on line ${at}, but the first record after it starts on line ${line}`);
       const problems = this.reader.header(cells, line);
       if (problems.length > 0) throw new CounterpartFileError(problems, false);
       this.state = 'DATA';
-      return;
+      return null;
     }
-    if (isBlankRow(cells)) return;
+    if (isBlankRow(cells)) return null;
     if (this.reader.ends(cells)) {
       this.state = 'ENDED';
-      return;
+      return null;
     }
     const record = this.reader.row(cells, line, this.problems);
-    if (this.problems.length > 0) this.stopWhenFull();
-    else if (record !== null) yield record;
+    if (this.problems.length === 0) return record;
+    this.stopWhenFull();
+    return null;
   }
 
   end(): void {
@@ -233,10 +269,7 @@ function delimiterOf(format: CounterpartFormat | undefined, mapping: BankStateme
   if (format === 'PIPE') return '|';
   if (mapping?.format.kind === 'CSV') return mapping.format.delimiter;
   if (format === 'CSV') return ',';
-  const text = encoding === 'GBK' ? iconv.decode(head, 'gbk') : head.toString('utf8');
-  const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  const count = (separator: string) => first.split(separator).length - 1;
-  return count(',') > count('|') ? ',' : '|';
+  return separatorOf(encoding === 'GBK' ? iconv.decode(head, 'gbk') : head.toString('utf8'), '|');
 }
 
 // ---------------------------------------------------------------------------------------------

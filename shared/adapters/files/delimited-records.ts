@@ -59,12 +59,16 @@ export class DelimitedSplitter {
 
   push(chunk: string): void {
     const text = this.pending === '' ? chunk : this.pending + chunk;
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      this.take(text.slice(start, nl));
-      start = nl + 1;
+    if (this.quoted === null && text.indexOf(QUOTE) < 0) {
+      this.pending = this.takeQuoteFree(text);
+    } else {
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        this.take(text.slice(start, nl));
+        start = nl + 1;
+      }
+      this.pending = start === 0 ? text : text.slice(start);
     }
-    this.pending = start === 0 ? text : text.slice(start);
     if (this.pending.length > MAX_RECORD_CHARS) {
       this.onProblem({ line: this.line + 1, rule: 'record-size', message: `line ${this.line + 1} runs over ${MAX_RECORD_CHARS} characters without a line break` });
       this.pending = '';
@@ -81,6 +85,17 @@ export class DelimitedSplitter {
       this.quoted = null;
       this.parseQuoted(start, text);
     }
+  }
+
+  /** The whole lines of a text holding no quote at all (most chunks of most files), each split at the delimiter; the unfinished last line is returned. */
+  private takeQuoteFree(text: string): string {
+    const lines = text.split('\n');
+    const last = lines.length - 1;
+    for (let i = 0; i < last; i++) {
+      const raw = lines[i] as string;
+      this.onRecord({ line: ++this.line, fields: (raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw).split(this.delimiter) });
+    }
+    return lines[last] as string;
   }
 
   private take(raw: string): void {
@@ -204,6 +219,18 @@ function quotingMessage(error: unknown, cut: boolean): string {
     default:
       return e.message ?? String(error);
   }
+}
+
+/**
+ * The separator of a file told from its first line that is not blank: ids, codes, dates and
+ * amounts hold neither `|` nor `,`, so the one that occurs more is the file's; `onTie` when as
+ * many of each.
+ */
+export function separatorOf(text: string, onTie: ',' | '|'): ',' | '|' {
+  const first = text.split('\n', 50).find((l) => l.trim() !== '') ?? '';
+  const commas = first.split(',').length;
+  const pipes = first.split('|').length;
+  return commas === pipes ? onTie : commas > pipes ? ',' : '|';
 }
 
 /** Every record of a whole text (the collection file) and every problem met, in the order of their lines. */

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  PARTNER_LOAN_LAYOUT,
+  PARTNER_REPAYMENT_LAYOUT,
+  buildPartnerLoan,
+  buildPartnerRepayment,
   CURRENCY_ALIASES,
   CounterpartFileError,
   DATE_FORMATS,
@@ -104,5 +108,17 @@ describe('CounterpartFileError', () => {
     );
     expect([error.code, error.message]).toEqual(['FILE_MALFORMED', 'the file is refused whole: line 7, amountMinor: 贷方发生额 must be an amount in major units such as 1234.56 (got "abc") (and 1 more)']);
     expect(error.details).toEqual({ errors: error.errors, truncated: false });
+  });
+});
+
+describe('layout builders', () => {
+  it.each([
+    ['repayment detail', PARTNER_REPAYMENT_LAYOUT, buildPartnerRepayment],
+    ['loan master', PARTNER_LOAN_LAYOUT, buildPartnerLoan],
+  ] as const)('build the %s record field by field in the layout order', (_name, layout, build) => {
+    const values = layout.map((c) => `value of ${c.column}`);
+    const record = build(7, values) as unknown as Record<string, unknown>;
+    expect(Object.keys(record)).toEqual(['line', ...layout.map((c) => c.field)]);
+    expect(Object.values(record)).toEqual([7, ...values]);
   });
 });

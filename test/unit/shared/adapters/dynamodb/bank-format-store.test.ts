@@ -16,7 +16,7 @@ afterEach(() => ddb.reset());
 const record: IdempotencyRecord = { scopeKey: 'loadBankFormat#finance-client#key-0001', requestHash: 'a'.repeat(64), statusCode: 201, responseBody: '{}', createdAt: '2026-11-20T08:00:00.000Z' };
 const format = (version: number): BankFormatVersion => ({ bankId: 'ICBC', version, mapping: { ...GENERIC_BANK_MAPPING, bankId: 'ICBC' }, loadedBy: 'finance-client', loadedAt: '2026-11-20T08:00:00.000Z' });
 
-describe('DynamoBankFormatStore (docs/access-patterns.md S31)', () => {
+describe('DynamoBankFormatStore (docs/access-patterns.md S34)', () => {
   it('writes a version on attribute_not_exists, indexed for the list, with its idempotency record in the same transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await store.put(format(3), record);

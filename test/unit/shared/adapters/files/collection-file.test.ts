@@ -302,7 +302,8 @@ describe('text the file may carry', () => {
     expect(parseCollectionFile(`${CSV_HEADER}\r\n`)).toEqual({ format: 'CSV', repayments: [], errors: [] });
   });
 
-  it('refuses an empty file', () => {
+  it('refuses an empty file, and one of empty quoted fields alone', () => {
     expect(parseCollectionFile('\uFEFF\r\n\n')).toEqual({ format: 'CSV', repayments: [], errors: [{ line: 1, path: 'file', rule: 'empty', message: 'the file holds no line' }] });
+    expect(parseCollectionFile('""\n \n').errors).toEqual([{ line: 1, path: 'file', rule: 'empty', message: 'the file holds no line' }]);
   });
 });

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { readCounterpartFile, type ReadCounterpartOptions } from '../../../../../shared/adapters/files/counterpart-reader.ts';
+import { readCounterpartBatches, readCounterpartFile, type ReadCounterpartOptions } from '../../../../../shared/adapters/files/counterpart-reader.ts';
 import { csvCopy, xlsxCopy } from '../../../../../shared/adapters/files/human-copies.ts';
 import { loanMasterFile, type LoanMasterRow } from '../../../../../shared/adapters/files/settlement-files.ts';
 import {
@@ -115,6 +115,49 @@ describe('partner repayment detail (还款明细)', () => {
     expect(problems).toHaveLength(MAX_FILE_ERRORS);
     expect(problems[99]).toEqual({ line: 101, path: 'currency', rule: 'currency', message: 'currency must be one of CNY, INR (got "USD")' });
     expect(error?.truncated).toBe(true);
+  });
+
+  it('hands the same records a chunk at a time, and refuses the same file at the same point', async () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => REPAYMENT.replace('R-0001', `R-${i}`));
+    const text = Buffer.from(`${REPAYMENT_HEADER}\n${rows.join('\n')}\n`);
+    const chunks = [text.subarray(0, 70_000), text.subarray(70_000)];
+    const batches: number[][] = [];
+    for await (const batch of readCounterpartBatches(Readable.from(chunks), { type: 'PARTNER_REPAYMENTS' })) batches.push(batch.map((r) => r.line));
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.flat()).toEqual((await read(text, { type: 'PARTNER_REPAYMENTS' })).records.map((r) => r.line));
+    const bad = Buffer.from(text.toString('utf8').replace('R-800|2026-03-01', 'R-800|2026-03-32'));
+    const handed: number[] = [];
+    const error = await (async () => {
+      try {
+        for await (const batch of readCounterpartBatches(Readable.from([bad.subarray(0, 70_000), bad.subarray(70_000)]), { type: 'PARTNER_REPAYMENTS' })) handed.push(...batch.map((r) => r.line));
+      } catch (caught) {
+        return caught as CounterpartFileError;
+      }
+      return null;
+    })();
+    expect(problemsOf(error).map((p) => [p.line, p.path])).toEqual([[802, 'valueDate']]);
+    expect(handed).toEqual(Array.from({ length: 800 }, (_, i) => i + 2));
+  });
+
+  it('streams: the first record comes once the first 64 KiB are in, not the whole file', async () => {
+    let pulled = 0;
+    async function* bytes(): AsyncGenerator<Buffer> {
+      yield Buffer.from(`${REPAYMENT_HEADER}\n`);
+      for (let i = 0; i < 100_000; i++) {
+        pulled++;
+        yield Buffer.from(`${REPAYMENT.replace('R-0001', `R-${i}`)}\n`);
+      }
+    }
+    const records = readCounterpartFile(bytes(), { type: 'PARTNER_REPAYMENTS' });
+    const first = await records.next();
+    expect(first.value).toMatchObject({ line: 2, eventId: 'R-0' });
+    expect(pulled).toBeLessThan(1_000);
+    await records.return(undefined);
+  });
+
+  it('refuses a UTF-16 file', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${REPAYMENT_HEADER}\n`, 'utf16le')]);
+    expect(problemsOf((await read(utf16, { type: 'PARTNER_REPAYMENTS' })).error)).toEqual([{ line: 1, path: 'encoding', rule: 'encoding', message: 'the file is UTF-16; Colend reads UTF-8 and GBK' }]);
   });
 
   it('reads a repeated row twice: duplicates are for reconciliation to report', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
-import { DelimitedSplitter, csvParseRecords, splitDelimited, type DelimitedProblem, type DelimitedRecord } from '../../../../../shared/adapters/files/delimited-records.ts';
+import { DelimitedSplitter, csvParseRecords, separatorOf, splitDelimited, type DelimitedProblem, type DelimitedRecord } from '../../../../../shared/adapters/files/delimited-records.ts';
 
 /** The splitter's records, the text pushed in chunks cut at the given points. */
 function splitInChunks(text: string, delimiter: string, cuts: readonly number[]): (DelimitedRecord | DelimitedProblem)[] {
@@ -68,5 +68,12 @@ describe('DelimitedSplitter: csv-parse records, quote-free lines split directly'
     const splitter = new DelimitedSplitter(',', () => undefined, (p) => problems.push(p));
     splitter.push('x'.repeat(200_000));
     expect(problems).toEqual([{ line: 1, rule: 'record-size', message: 'line 1 runs over 131072 characters without a line break' }]);
+  });
+
+  it('tells the separator from the first line that is not blank, the given one on a tie', () => {
+    expect(separatorOf('\n  \na|b|c,d\nx,y,z,w,v', ',')).toBe('|');
+    expect(separatorOf('交易日期,交易流水号,借方发生额\n', '|')).toBe(',');
+    expect(separatorOf('R-1\n', '|')).toBe('|');
+    expect(separatorOf('', ',')).toBe(',');
   });
 });
