@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { LOAN_SHARDS } from '../../shared/adapters/dynamodb/state-keys.ts';
-import { readCounterpartFile } from '../../shared/adapters/files/counterpart-reader.ts';
+import { readCounterpartBatches } from '../../shared/adapters/files/counterpart-reader.ts';
 import { fileStoreFromEnv } from '../../shared/adapters/files/index.ts';
 import { DiskMatchSpool } from '../../shared/adapters/files/match-spool.ts';
 import { validate } from '../../shared/contracts/validate.ts';
@@ -19,7 +19,7 @@ const deps: ReconciliationDeps = {
   files: fileStoreFromEnv(),
   clock: systemClock,
   spool: () => DiskMatchSpool.open(SPOOL_PARTITIONS),
-  readCounterpart: readCounterpartFile,
+  readCounterpart: readCounterpartBatches,
   bankFormat: (bankId) => latestMapping(stores, bankId),
   shardCount: LOAN_SHARDS,
 };

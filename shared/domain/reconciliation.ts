@@ -58,33 +58,38 @@ export interface MatchResult {
 const abs = (v: bigint): bigint => (v < 0n ? -v : v);
 
 function datesApart(a: string | null, b: string | null): number {
-  if (a === null || b === null) return 0;
+  if (a === null || b === null || a === b) return 0;
   return Math.abs(daysBetween(a, b));
+}
+
+/** Names in either record, ours first in its order, then those only theirs has (sorted once a difference is found). */
+function differingNames<V>(ours: Readonly<Record<string, V>>, theirs: Readonly<Record<string, V>>, differ: (a: V | undefined, b: V | undefined) => boolean): string[] {
+  const names: string[] = [];
+  for (const name in ours) if (differ(ours[name], theirs[name])) names.push(name);
+  for (const name in theirs) if (!(name in ours) && differ(undefined, theirs[name])) names.push(name);
+  return names.length > 1 ? names.sort() : names;
 }
 
 /** The differences of a pair found on its id. */
 function compare(ours: MatchRecord, theirs: MatchRecord, tolerances: Tolerances): BreakFinding[] {
+  const tolerance = tolerances.amountToleranceMinor;
+  const amountsDiffer = (a: bigint | undefined, b: bigint | undefined): boolean => abs((b ?? 0n) - (a ?? 0n)) > tolerance;
+  const components = differingNames(ours.amountsMinor, theirs.amountsMinor, amountsDiffer);
+  const apart = datesApart(ours.date, theirs.date);
+  const attributes = differingNames(ours.attributes, theirs.attributes, (a, b) => (a ?? '') !== (b ?? ''));
+  if (components.length === 0 && attributes.length === 0 && ours.currency === theirs.currency && apart <= tolerances.dateToleranceDays) return [];
   const found: BreakFinding[] = [];
   const base = { recordKey: ours.key, lenderId: ours.lenderId, currency: ours.currency, lines: [theirs.line] };
-  const components = [...new Set([...Object.keys(ours.amountsMinor), ...Object.keys(theirs.amountsMinor)])].sort();
   for (const component of components) {
-    const a = ours.amountsMinor[component] ?? 0n;
-    const b = theirs.amountsMinor[component] ?? 0n;
-    if (abs(b - a) > tolerances.amountToleranceMinor) {
-      found.push({ ...base, kind: 'AMOUNT_MISMATCH', component, oursMinor: a, theirsMinor: b, ours: null, theirs: null });
-    }
+    found.push({ ...base, kind: 'AMOUNT_MISMATCH', component, oursMinor: ours.amountsMinor[component] ?? 0n, theirsMinor: theirs.amountsMinor[component] ?? 0n, ours: null, theirs: null });
   }
   if (ours.currency !== theirs.currency) {
     found.push({ ...base, kind: 'AMOUNT_MISMATCH', component: 'CURRENCY', oursMinor: null, theirsMinor: null, ours: ours.currency, theirs: theirs.currency });
   }
-  if (datesApart(ours.date, theirs.date) > tolerances.dateToleranceDays) {
+  if (apart > tolerances.dateToleranceDays) {
     found.push({ ...base, kind: 'DATE_MISMATCH', component: 'VALUE_DATE', oursMinor: ours.totalMinor, theirsMinor: theirs.totalMinor, ours: ours.date, theirs: theirs.date });
   }
-  for (const name of [...new Set([...Object.keys(ours.attributes), ...Object.keys(theirs.attributes)])].sort()) {
-    const a = ours.attributes[name] ?? '';
-    const b = theirs.attributes[name] ?? '';
-    if (a !== b) found.push({ ...base, kind: 'CLASSIFICATION_MISMATCH', component: name, oursMinor: null, theirsMinor: null, ours: a, theirs: b });
-  }
+  for (const name of attributes) found.push({ ...base, kind: 'CLASSIFICATION_MISMATCH', component: name, oursMinor: null, theirsMinor: null, ours: ours.attributes[name] ?? '', theirs: theirs.attributes[name] ?? '' });
   return found;
 }
 

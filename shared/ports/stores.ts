@@ -641,7 +641,7 @@ export type SpoolSide = 'OURS' | 'THEIRS';
 /** Where both sides of a reconciliation wait, by partition of their group, to be matched one partition at a time. */
 export interface MatchSpool {
   readonly partitions: number;
-  add(side: SpoolSide, record: MatchRecord): Promise<void>;
+  add(side: SpoolSide, records: readonly MatchRecord[]): Promise<void>;
   count(side: SpoolSide): number;
   /** Every record added is readable after this. */
   seal(): Promise<void>;

@@ -32,8 +32,8 @@ import { statementPath } from '../adapters/files/settlement-files.ts';
 import { bankFormat, type BankFormatDeps } from './bank-formats.ts';
 import { DEFAULT_ESCALATE_AFTER_DAYS } from './break-escalation.ts';
 
-/** Reads a counterpart file as it streams (the adapter of docs/files.md, Counterpart files). */
-export type CounterpartReader = <T extends CounterpartFileType>(input: Readable | AsyncIterable<Uint8Array>, options: { readonly type: T; readonly mapping?: BankStatementMapping }) => AsyncIterable<CounterpartRecord<T>>;
+/** Reads a counterpart file as it streams, a chunk's records at a time (the adapter of docs/files.md, Counterpart files). */
+export type CounterpartReader = <T extends CounterpartFileType>(input: Readable | AsyncIterable<Uint8Array>, options: { readonly type: T; readonly mapping?: BankStatementMapping }) => AsyncIterable<CounterpartRecord<T>[]>;
 
 export interface ReconciliationDeps {
   readonly reconciliations: ReconciliationStore;
@@ -232,7 +232,7 @@ export async function reconcileOne(deps: ReconciliationDeps, reconciliationId: s
   if (upload === null) throw new NotFound('upload', current.uploadId);
   const r = current;
   const days = [...new Set(Object.values(run.daysByCalendar).flat())].sort();
-  const openTheirs = async (closing: Map<string, EscrowStatementLine>): Promise<AsyncIterable<MatchRecord>> => {
+  const openTheirs = async (closing: Map<string, EscrowStatementLine>): Promise<AsyncIterable<MatchRecord[]>> => {
     const input = await deps.files.getStream(upload.path);
     if (input === null) throw new NotFound('upload', r.uploadId);
     return theirsRecords(deps, r, input, closing);
@@ -303,7 +303,7 @@ async function tallyOf(tally: Tally, result: MatchResult, spool: MatchSpool): Pr
   tally.theirs += result.theirsCount;
   tally.matched += result.matchedCount;
   tally.matchedOnAmount += result.matchedOnAmountCount;
-  for (const [c, v] of Object.entries(result.matchedMinor)) tally.matchedMinor[c] = (tally.matchedMinor[c] ?? 0n) + v;
+  for (const c in result.matchedMinor) tally.matchedMinor[c] = (tally.matchedMinor[c] ?? 0n) + result.matchedMinor[c]!;
   for (const f of result.findings) await spool.keep(f);
 }
 
@@ -312,54 +312,78 @@ class OutOfOrder extends Error {
   override readonly name = 'OutOfOrder';
 }
 
-/** The records of each group in turn; OutOfOrder when a group comes back after a later one. */
-async function* byGroup(records: AsyncIterable<MatchRecord>): AsyncGenerator<MatchRecord[]> {
-  let group: string | null = null;
-  let batch: MatchRecord[] = [];
-  for await (const record of records) {
-    if (group !== null && record.group !== group) {
-      if (record.group < group) throw new OutOfOrder(`${record.group} after ${group}`);
-      yield batch;
-      batch = [];
-    }
-    group = record.group;
-    batch.push(record);
+/**
+ * The records of each group in turn, from batches of records: a group is handed over once its last
+ * record has been seen; OutOfOrder when a group comes after a later one or again.
+ */
+class Groups {
+  private buffer: MatchRecord[] = [];
+  private at = 0;
+  private done = false;
+  private last: string | null = null;
+
+  constructor(private readonly batches: AsyncIterator<MatchRecord[]>) {}
+
+  /** The next group when the batches read hold it whole; null at the end; undefined when more must be read. */
+  take(): MatchRecord[] | null | undefined {
+    if (this.at >= this.buffer.length) return this.done ? null : undefined;
+    const group = this.buffer[this.at]!.group;
+    let end = this.at + 1;
+    while (end < this.buffer.length && this.buffer[end]!.group === group) end++;
+    if (end === this.buffer.length && !this.done) return undefined;
+    if (this.last !== null && group <= this.last) throw new OutOfOrder(`${group} after ${this.last}`);
+    this.last = group;
+    const records = this.buffer.slice(this.at, end);
+    this.at = end;
+    return records;
   }
-  if (batch.length > 0) yield batch;
+
+  async next(): Promise<MatchRecord[] | null> {
+    for (;;) {
+      const group = this.take();
+      if (group !== undefined) return group;
+      const read = await this.batches.next();
+      if (read.done === true) this.done = true;
+      else {
+        this.buffer = this.at === this.buffer.length ? read.value : [...this.buffer.slice(this.at), ...read.value];
+        this.at = 0;
+      }
+    }
+  }
 }
 
 /**
  * Both sides in our order (by loan, as our files are written and partners send them back):
- * matched group by group as they stream, holding one group of each side.
+ * matched group by group as they stream, holding a chunk of each side.
  */
-async function matchInOrder(ours: AsyncIterable<MatchRecord>, theirs: AsyncIterable<MatchRecord>, tolerances: Tolerances, spool: MatchSpool): Promise<Tally> {
+async function matchInOrder(ours: AsyncIterable<MatchRecord[]>, theirs: AsyncIterable<MatchRecord[]>, tolerances: Tolerances, spool: MatchSpool): Promise<Tally> {
   const tally = newTally();
-  const a = byGroup(ours);
-  const b = byGroup(theirs);
+  const a = new Groups(ours[Symbol.asyncIterator]());
+  const b = new Groups(theirs[Symbol.asyncIterator]());
   let x = await a.next();
   let y = await b.next();
-  while (!x.done || !y.done) {
-    const ourGroup = x.done ? null : x.value[0]!.group;
-    const theirGroup = y.done ? null : y.value[0]!.group;
-    if (theirGroup === null || (ourGroup !== null && ourGroup < theirGroup)) {
-      await tallyOf(tally, matchRecords(x.value as MatchRecord[], [], tolerances), spool);
-      x = await a.next();
-    } else if (ourGroup === null || theirGroup < ourGroup) {
-      await tallyOf(tally, matchRecords([], y.value as MatchRecord[], tolerances), spool);
-      y = await b.next();
-    } else {
-      await tallyOf(tally, matchRecords(x.value as MatchRecord[], y.value as MatchRecord[], tolerances), spool);
-      x = await a.next();
-      y = await b.next();
+  while (x !== null || y !== null) {
+    const ourGroup = x === null ? null : x[0]!.group;
+    const theirGroup = y === null ? null : y[0]!.group;
+    const both = ourGroup !== null && ourGroup === theirGroup;
+    const oursOnly = !both && ourGroup !== null && (theirGroup === null || ourGroup < theirGroup);
+    await tallyOf(tally, matchRecords(both || oursOnly ? x! : [], both || !oursOnly ? y! : [], tolerances), spool);
+    if (both || oursOnly) {
+      const taken = a.take();
+      x = taken === undefined ? await a.next() : taken;
+    }
+    if (both || !oursOnly) {
+      const taken = b.take();
+      y = taken === undefined ? await b.next() : taken;
     }
   }
   return tally;
 }
 
 /** Both sides written out by group into the spool's partitions, then matched one partition at a time. */
-async function matchSpooled(ours: AsyncIterable<MatchRecord>, theirs: AsyncIterable<MatchRecord>, tolerances: Tolerances, spool: MatchSpool): Promise<Tally> {
-  for await (const record of theirs) await spool.add('THEIRS', record);
-  for await (const record of ours) await spool.add('OURS', record);
+async function matchSpooled(ours: AsyncIterable<MatchRecord[]>, theirs: AsyncIterable<MatchRecord[]>, tolerances: Tolerances, spool: MatchSpool): Promise<Tally> {
+  for await (const records of theirs) await spool.add('THEIRS', records);
+  for await (const records of ours) await spool.add('OURS', records);
   await spool.seal();
   const tally = newTally();
   for (let p = 0; p < spool.partitions; p++) await tallyOf(tally, matchRecords(await spool.read('OURS', p), await spool.read('THEIRS', p), tolerances), spool);
@@ -427,24 +451,27 @@ function balanceFinding(b: EscrowBalanceCheck): BreakFinding {
 }
 
 /** Their records as matching sees them; an escrow statement's last line with a balance, per currency, into `closing`. */
-async function* theirsRecords(deps: ReconciliationDeps, r: Reconciliation, input: AsyncIterable<Uint8Array>, closing: Map<string, EscrowStatementLine>): AsyncGenerator<MatchRecord> {
+async function* theirsRecords(deps: ReconciliationDeps, r: Reconciliation, input: AsyncIterable<Uint8Array>, closing: Map<string, EscrowStatementLine>): AsyncGenerator<MatchRecord[]> {
   if (r.type === 'ESCROW_STATEMENT') {
     const mapping = (await deps.bankFormat(r.bankFormat ?? GENERIC_BANK_FORMAT)) ?? undefined;
     const executed = await deps.settlements.instructionsExecutedOn(r.businessDate);
     const byReference = new Map(executed.filter((i) => i.executed !== null).map((i) => [i.executed!.bankReference, { instructionId: i.instructionId, lenderId: i.payer === ESCROW ? i.payee : i.payer }]));
-    for await (const line of deps.readCounterpart(input, { type: 'ESCROW_STATEMENT', ...(mapping === undefined ? {} : { mapping }) })) {
-      if (line.balanceAfterMinor !== undefined) {
+    for await (const lines of deps.readCounterpart(input, { type: 'ESCROW_STATEMENT', ...(mapping === undefined ? {} : { mapping }) })) {
+      for (const line of lines) {
+        if (line.balanceAfterMinor === undefined) continue;
         const last = closing.get(line.currency);
         if (last === undefined || last.line < line.line) closing.set(line.currency, line);
       }
-      yield statementRecord(line, byReference);
+      yield lines.map((line) => statementRecord(line, byReference));
     }
     return;
   }
   const toRecord = recordOf(r.type);
-  for await (const row of deps.readCounterpart(input, { type: r.type })) {
-    const record = toRecord(row);
-    yield record.lenderId === r.counterparty ? record : { ...record, lenderId: r.counterparty };
+  for await (const rows of deps.readCounterpart(input, { type: r.type })) {
+    yield rows.map((row) => {
+      const record = toRecord(row);
+      return record.lenderId === r.counterparty ? record : { ...record, lenderId: r.counterparty };
+    });
   }
 }
 
@@ -459,31 +486,26 @@ function ourFileName(type: 'PARTNER_REPAYMENTS' | 'PARTNER_LOANS', businessDate:
 }
 
 /** Our side: the lender's own file of the date as settled, or the movements the collection account should show. */
-async function oursRecords(deps: ReconciliationDeps, r: Reconciliation, days: readonly string[]): Promise<AsyncIterable<MatchRecord>> {
+async function oursRecords(deps: ReconciliationDeps, r: Reconciliation, days: readonly string[]): Promise<AsyncIterable<MatchRecord[]>> {
   if (r.type === 'ESCROW_STATEMENT') return expectedMovements(deps, r.businessDate, days);
   const name = ourFileName(r.type, r.businessDate);
   const ours = await deps.files.getStream(statementPath(r.counterparty, r.businessDate, name));
   if (ours === null) throw new RuleViolation('OUR_FILE_MISSING', `${r.counterparty} has no ${name} for ${r.businessDate}: the settlement of the date wrote no files for it`, { lenderId: r.counterparty });
   const toRecord = recordOf(r.type);
   return (async function* () {
-    for await (const row of deps.readCounterpart(ours, { type: r.type })) yield toRecord(row);
+    for await (const rows of deps.readCounterpart(ours, { type: r.type })) yield rows.map(toRecord);
   })();
 }
 
-async function* expectedMovements(deps: ReconciliationDeps, day: string, days: readonly string[]): AsyncGenerator<MatchRecord> {
+async function* expectedMovements(deps: ReconciliationDeps, day: string, days: readonly string[]): AsyncGenerator<MatchRecord[]> {
   for (const settled of days) {
     for (let shard = 0; shard < deps.shardCount; shard++) {
-      for (const entry of await deps.ledger.entriesOfDayShard(settled, shard)) {
-        const movement = entryMovement(entry);
-        if (movement !== null) yield expectedRecord(movement);
-      }
+      const movements = (await deps.ledger.entriesOfDayShard(settled, shard)).map(entryMovement);
+      yield movements.filter((m) => m !== null).map(expectedRecord);
     }
   }
-  for (const instruction of await instructionsOfStatementDay(deps, day)) {
-    const date = instruction.executed === null ? instruction.valueDate : executedOn(instruction.executed);
-    const movement = instructionMovement(instruction, date);
-    if (movement !== null) yield expectedRecord(movement);
-  }
+  const instructions = (await instructionsOfStatementDay(deps, day)).map((i) => instructionMovement(i, i.executed === null ? i.valueDate : executedOn(i.executed)));
+  yield instructions.filter((m) => m !== null).map(expectedRecord);
 }
 
 /** Instructions the statement of a day should show: those executed that day, and those due that day not yet executed. */

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { once } from 'node:events';
-import { readCounterpartFile } from '../../shared/adapters/files/counterpart-reader.ts';
+import { readCounterpartBatches } from '../../shared/adapters/files/counterpart-reader.ts';
 import { FolderFileStore } from '../../shared/adapters/files/file-store.ts';
 import { DiskMatchSpool } from '../../shared/adapters/files/match-spool.ts';
 import type { SettlementRun } from '../../shared/ports/stores.ts';
@@ -81,7 +81,7 @@ export async function reconciliationBench(rows = Number(process.env.BENCH_RECONC
       files,
       clock: { now: () => '2026-12-03T02:00:00.000Z' },
       spool: () => DiskMatchSpool.open(16),
-      readCounterpart: readCounterpartFile,
+      readCounterpart: readCounterpartBatches,
       bankFormat: async () => null,
       shardCount: 16,
     };

@@ -109,9 +109,9 @@ export class DiskMatchSpool implements MatchSpool {
     return file;
   }
 
-  async add(side: SpoolSide, record: MatchRecord): Promise<void> {
-    this.counts[side]++;
-    await this.file(`${side}-${partitionOf(record.group, this.partitions)}`).add(toLine(record));
+  async add(side: SpoolSide, records: readonly MatchRecord[]): Promise<void> {
+    this.counts[side] += records.length;
+    for (const record of records) await this.file(`${side}-${partitionOf(record.group, this.partitions)}`).add(toLine(record));
   }
 
   count(side: SpoolSide): number {

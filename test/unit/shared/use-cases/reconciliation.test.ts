@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENERIC_BANK_ID, GENERIC_BANK_MAPPING } from '../../../../shared/domain/counterpart-records.ts';
-import { readCounterpartFile } from '../../../../shared/adapters/files/counterpart-reader.ts';
+import { readCounterpartBatches } from '../../../../shared/adapters/files/counterpart-reader.ts';
 import { FolderFileStore } from '../../../../shared/adapters/files/file-store.ts';
 import { DiskMatchSpool } from '../../../../shared/adapters/files/match-spool.ts';
 import type { Principal } from '../../../../shared/domain/access.ts';
@@ -98,7 +98,7 @@ beforeEach(async () => {
     files: new FolderFileStore(dir),
     clock: { now: () => now },
     spool: () => DiskMatchSpool.open(4),
-    readCounterpart: readCounterpartFile,
+    readCounterpart: readCounterpartBatches,
     bankFormat: async (id) => (id === GENERIC_BANK_ID ? GENERIC_BANK_MAPPING : null),
     shardCount: 16,
   };
