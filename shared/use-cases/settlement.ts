@@ -150,7 +150,10 @@ export function notABusinessDay(businessDate: string): RuleViolation {
  * Opens (or re-opens, as attempt N) the run of a business date, refused as `settleableDays`
  * says; a re-run keeps the days the first run settled, so it settles exactly the same entries.
  */
-export async function openRun(deps: SettlementDeps, input: { businessDate?: string; scheduledTime?: string; attempt?: number }): Promise<{ businessDate: string; attempt: number; skipped: boolean; shards: { shard: number }[] }> {
+export async function openRun(
+  deps: SettlementDeps,
+  input: { businessDate?: string; scheduledTime?: string; attempt?: number },
+): Promise<{ businessDate: string; attempt: number; skipped: boolean; shards: { shard: number }[]; manifest?: string }> {
   const programs = await latestPrograms(deps);
   const businessDate = input.businessDate ?? businessDateAt(input.scheduledTime ?? deps.clock.now(), programs[0]?.settlement.calendar ?? 'CN');
   const existing = await deps.settlements.getRun(businessDate);
@@ -165,6 +168,9 @@ export async function openRun(deps: SettlementDeps, input: { businessDate?: stri
   if (input.attempt !== undefined && input.attempt !== attempt) {
     throw new StateConflict('SETTLEMENT_RUN_CHANGED', `run ${attempt - 1} of ${businessDate} changed since this attempt was started`, { businessDate, attempt: input.attempt });
   }
+  // The shards to gather, for the Map that reads them from the file store; the same bytes every time.
+  const shards = Array.from({ length: deps.shardCount }, (_, shard) => ({ shard }));
+  await deps.files.put(manifestPath(businessDate), Buffer.from(JSON.stringify(shards), 'utf8'));
   const now = deps.clock.now();
   const run: SettlementRun = {
     businessDate,
@@ -186,7 +192,7 @@ export async function openRun(deps: SettlementDeps, input: { businessDate?: stri
     if (error instanceof WriteConflict) throw new StateConflict('SETTLEMENT_RUNNING', `another run of ${businessDate} started at the same time`, { businessDate });
     throw error;
   }
-  return { businessDate, attempt, skipped: false, shards: Array.from({ length: deps.shardCount }, (_, shard) => ({ shard })) };
+  return { businessDate, attempt, skipped: false, shards, manifest: manifestPath(businessDate) };
 }
 
 async function runningRun(deps: { readonly settlements: SettlementStore }, businessDate: string): Promise<SettlementRun> {
@@ -242,6 +248,8 @@ async function* pagesOfDay(deps: SettlementDeps, day: string, shard: number): As
 
 const DETAIL_EVENTS = new Set<JournalEntry['eventType']>(['REPAYMENT', 'REVERSAL', 'REBOOK']);
 const shardName = (shard: number) => String(shard).padStart(2, '0');
+/** The manifest of a run's shards, `[{"shard":0},…]`: what the gather's Distributed Map reads in AWS. */
+const manifestPath = (businessDate: string) => `${SETTLEMENT_WORK_PREFIX}/${businessDate}/manifest.json`;
 /** What a gather leaves: per file and lender a work file of rows, and the shard's index (its accounts, which work files it wrote), written last. */
 const workPath = (businessDate: string, shard: number, layout: FileLayout, lenderId: string) => `${SETTLEMENT_WORK_PREFIX}/${businessDate}/shard-${shardName(shard)}/${layout.prefix}/${lenderId}.jsonl`;
 const workIndexPath = (businessDate: string, shard: number) => `${SETTLEMENT_WORK_PREFIX}/${businessDate}/shard-${shardName(shard)}/index.json`;
