@@ -3,7 +3,8 @@
  *   BENCH_LOANS_PER_CLIENT (default 100), BENCH_APPLICATIONS (default 100), BENCH_SPLITS
  *   (default 200000), BENCH_REPAYMENTS (default 2000, one per call) and BENCH_REPAYMENT_BATCHES
  *   (default 5 calls of 25 per client) and BENCH_SETTLEMENT_LOANS (default 100000; 10000 on the
- *   metered stack) set the run sizes.
+ *   metered stack) set the run sizes; BENCH_PHASE=settlement runs the settlement alone
+ *   (BENCH_SETTLEMENT_METERED=1: on the metered stack).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -84,11 +85,15 @@ async function unitsOfWork(): Promise<void> {
   }
 }
 
-/** The settlement of one business date on a stack of its own (it settles every program of its stack). */
+/**
+ * The settlement of one business date on a stack of its own (it settles every program of its
+ * stack); BENCH_SETTLEMENT_METERED=1 meters its DynamoDB work instead of timing it.
+ */
 async function settlementRun(): Promise<void> {
-  const stack = await startLocalStack({ ...options, meterDynamoDb: false });
+  const metered = process.env.BENCH_SETTLEMENT_METERED === '1';
+  const stack = await startLocalStack({ ...options, meterDynamoDb: metered });
   try {
-    console.log('settlement (stack without the meter):');
+    console.log(`settlement (stack ${metered ? 'with' : 'without'} the meter):`);
     printSettlement(await benchSettlement(stack, settlementLoans));
   } finally {
     await stack.stop();
