@@ -2,6 +2,7 @@ import { CALENDAR_ZONES, PLATFORM_CALENDAR } from '../shared/domain/business-dat
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import type { ShardMap } from '../workflows/settlement/states.ts';
 
 /** The scopes of the `colend` resource server; a client's scopes decide what its tokens may do. */
 export const CLIENT_SCOPES = ['lead', 'partner', 'finance'] as const;
@@ -48,8 +49,12 @@ export interface StageConfig {
   readonly ledgerCheck: LedgerCheckSettings;
   /** The daily risk update: the same shards, its own schedule. */
   readonly riskUpdate: LedgerCheckSettings;
-  /** The daily settlement, after the programs' cut-off; it gathers the date index's 16 shards. */
-  readonly settlement: Omit<LedgerCheckSettings, 'shardCount'>;
+  /**
+   * The daily settlement, after the programs' cut-off; it gathers the date index's 16 shards, with
+   * a Distributed Map over the run's manifest in AWS and an inline Map on the local stage, whose
+   * engine runs no Distributed Map (docs/adr/0005).
+   */
+  readonly settlement: Omit<LedgerCheckSettings, 'shardCount'> & { readonly shardMap: ShardMap };
   /** The daily profit-sharing schedule: the periods that ended (the loan shards are the 16 of the loans' index). */
   readonly profitSharing: Omit<LedgerCheckSettings, 'shardCount'>;
   /** The daily regulatory report of the date that closed (the loan shards are the 16 of the loans' index). */
@@ -69,6 +74,8 @@ export interface StageConfig {
 
 export const CLIENTS_CONTEXT_KEY = 'colend:clients';
 export const STAGE_CONTEXT_KEY = 'colend:stage';
+/** The stage the local stack synthesizes (infra/synth.ts): the same stack, with what its engines run. */
+export const LOCAL_STAGE = 'local';
 
 export const DEFAULT_CLIENTS: readonly AppClientConfig[] = [
   { name: 'lead-ops', scopes: ['lead'] },
@@ -141,6 +148,7 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
       scheduleExpression: 'cron(0 23 * * ? *)',
       timeZone: PLATFORM_ZONE,
       maxConcurrency: 4,
+      shardMap: stageName === LOCAL_STAGE ? 'INLINE' : 'DISTRIBUTED',
     },
     profitSharing: {
       // 22:30 every day in Beijing time, after the default 22:00 cut-off: a month or quarter whose

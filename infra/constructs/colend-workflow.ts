@@ -3,6 +3,7 @@ import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 
@@ -46,6 +47,20 @@ export class ColendWorkflow extends StateMachine {
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
         reason: `A Task state may invoke any version or alias of ${fn.node.id}; the grant covers only that function.`,
+      });
+    }
+    this.acknowledgeDistributedMap();
+  }
+
+  /** A Distributed Map's policy (added by the CDK) describes, stops and redrives its child executions, named at run time: only this state machine's. */
+  private acknowledgeDistributedMap(): void {
+    const policy = this.node.tryFindChild('DistributedMapPolicy');
+    if (policy === undefined) return;
+    const name = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${Stack.of(this).getLogicalId(this.node.defaultChild as CfnStateMachine)}"}]}]}`;
+    for (const execution of [`${name}:*`, `${name}/*:*`]) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${execution}]`,
+        reason: "A Distributed Map's child executions and map runs are named when the map runs; the grant covers only this state machine's executions.",
       });
     }
   }

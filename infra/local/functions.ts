@@ -70,6 +70,17 @@ const defaultLoader: ModuleLoader = (url) => import(url) as Promise<Record<strin
 /** Variables that configure the Lambda runtime itself, not the handler: never copied locally. */
 const RUNTIME_VARIABLES = new Set(['NODE_OPTIONS', 'AWS_NODEJS_CONNECTION_REUSE_ENABLED']);
 
+/** One invocation as it ended: what the function was given, how long it ran, whether it failed. */
+export interface Invocation {
+  readonly functionId: string;
+  /** The event as the handler received it (after the JSON boundary). */
+  readonly event: unknown;
+  /** `performance.now()` when the invocation started, in milliseconds. */
+  readonly startedAt: number;
+  readonly durationMs: number;
+  readonly failed: boolean;
+}
+
 export interface FunctionHostOptions {
   rootDir: string;
   log?: (line: string) => void;
@@ -80,6 +91,8 @@ export class FunctionHost {
   private readonly byId = new Map<string, LocalFunction>();
   private readonly handlers = new Map<string, Promise<Handler>>();
   private readonly counts = new Map<string, number>();
+  private readonly durations = new Map<string, number>();
+  private readonly listeners = new Set<(invocation: Invocation) => void>();
   private readonly loadModule: ModuleLoader;
 
   constructor(
@@ -146,6 +159,18 @@ export class FunctionHost {
 
   resetInvocationCounts(): void {
     this.counts.clear();
+    this.durations.clear();
+  }
+
+  /** Milliseconds spent in each function's handler since start (or the last reset), the module's first import left out: what Lambda bills as duration. */
+  invocationDurations(): Record<string, number> {
+    return Object.fromEntries([...this.durations.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  /** Calls `listener` as each invocation ends, until the returned function is called. */
+  onInvocation(listener: (invocation: Invocation) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /**
@@ -196,13 +221,23 @@ export class FunctionHost {
     const handler = await this.handler(fn);
     const payload: unknown = JSON.parse(JSON.stringify(event ?? null));
     const context = lambdaContext(fn);
+    const startedAt = performance.now();
+    let failed = true;
     try {
       const result = await callHandler(handler, payload, context);
+      failed = false;
       const serialized = JSON.stringify(result);
       return serialized === undefined ? null : (JSON.parse(serialized) as unknown);
     } catch (error) {
       throw toFunctionError(logicalId, error);
+    } finally {
+      this.ended({ functionId: logicalId, event: payload, startedAt, durationMs: performance.now() - startedAt, failed });
     }
+  }
+
+  private ended(invocation: Invocation): void {
+    this.durations.set(invocation.functionId, (this.durations.get(invocation.functionId) ?? 0) + invocation.durationMs);
+    for (const listener of this.listeners) listener(invocation);
   }
 }
 

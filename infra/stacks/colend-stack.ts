@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -407,10 +408,22 @@ export class ColendStack extends Stack {
     const settlementSteps = addFunction('settlement-steps');
     this.settlement = new ColendWorkflow(this, 'SettlementStateMachine', {
       description: 'Daily settlement: open the run of the date, gather every shard, instruct, write the files, close',
-      definition: settlementDefinition(new Construct(this, 'Settlement'), { settlementSteps, reconciliation: this.reconciliation, maxConcurrency: props.config.settlement.maxConcurrency }),
+      definition: settlementDefinition(new Construct(this, 'Settlement'), {
+        settlementSteps,
+        reconciliation: this.reconciliation,
+        maxConcurrency: props.config.settlement.maxConcurrency,
+        filesBucket: this.filesBucket,
+        shardMap: props.config.settlement.shardMap,
+      }),
       invokedFunctions: [settlementSteps],
       logRetention: props.config.logRetention,
     });
+    if (props.config.settlement.shardMap === 'DISTRIBUTED') {
+      Validations.of(this.settlement.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.filesBucket.node.defaultChild as CfnBucket)}.Arn>/settlement-work/*]`,
+        reason: "The gather's Distributed Map reads the manifest of a run's shards, keyed by its business date; the grant covers the settlement's work files only.",
+      });
+    }
 
     const profitSteps = addFunction('profit-steps');
     this.profitSharing = new ColendWorkflow(this, 'ProfitSharingStateMachine', {

@@ -1,7 +1,7 @@
 import { businessDateAt, cutoffDayAt } from '../domain/business-date.ts';
 import { invariant, NotFound, RuleViolation, StateConflict } from '../domain/errors.ts';
 import { addDays } from '../domain/money/index.ts';
-import { ACCOUNTS, ESCROW, balancesBefore, type Account, type JournalEntry, type Leg, type SettlementComponent } from '../domain/ledger.ts';
+import { ACCOUNTS, ESCROW, balancesBefore, type Account, type JournalEntry, type Leg } from '../domain/ledger.ts';
 import type { Loan } from '../domain/loan.ts';
 import { latestVersions, type Program } from '../domain/program.ts';
 import {
@@ -12,32 +12,43 @@ import {
   payoutInstructions,
   settlementDays,
   SettlementItems,
-  type Movement,
   type ProgramSettlementTerms,
   type SettlementItem,
 } from '../domain/settlement.ts';
 import {
-  compensationFile,
+  COMPENSATION,
+  compensationFileRow,
+  addRows,
   controlFile,
-  disbursementDetailFile,
+  DataFileWriter,
+  DISBURSEMENT_DETAIL,
+  disbursementDetailFileRow,
   doneMarker,
-  loanMasterFile,
-  repaymentDetailFile,
-  repaymentScheduleFile,
+  fileName,
+  LOAN_MASTER,
+  loanMasterFileRow,
+  noRows,
+  REPAYMENT_DETAIL,
+  REPAYMENT_SCHEDULE,
+  repaymentDetailFileRow,
+  repaymentScheduleFileRow,
+  SETTLEMENT_SUMMARY,
   settlementSummaryFile,
-  sha256,
   statementPath,
+  TRIAL_BALANCE,
   trialBalanceFile,
   type CompensationRow,
-  type DetailRow,
-  type DisbursementRow,
-  type LoanMasterRow,
+  type FileLayout,
+  type FileRow,
   type RenderedFile,
-  type ScheduleRow,
+  type RowSink,
+  type RowTotals,
   type TrialBalanceLine,
+  type WrittenFile,
 } from '../adapters/files/settlement-files.ts';
-import { csvCopy, xlsxCopy } from '../adapters/files/human-copies.ts';
+import { copyName, csvCopyWriter, xlsxCopyWriter } from '../adapters/files/human-copies.ts';
 import { legsBookedAfter } from './positions-at.ts';
+import { mergeSorted, SETTLEMENT_WORK_PREFIX, WorkFileWriter, workRows, type WorkRow } from '../adapters/files/work-files.ts';
 import {
   WriteConflict,
   type AccountBalance,
@@ -68,7 +79,7 @@ export interface SettlementCalendar {
 
 export interface SettlementDeps {
   readonly settlements: SettlementStore & SettlementBooks;
-  readonly ledger: Pick<LedgerStore, 'entriesOfDayShard'>;
+  readonly ledger: Pick<LedgerStore, 'entriesOfDayShard' | 'entryPagesOfDayShard'>;
   readonly programs: Pick<ProgramStore, 'get' | 'list'>;
   readonly loans: Pick<LoanStore, 'get' | 'schedules' | 'loanIdsOfShard'>;
   readonly files: FileStore;
@@ -136,7 +147,10 @@ export function notABusinessDay(businessDate: string): RuleViolation {
  * Opens (or re-opens, as attempt N) the run of a business date, refused as `settleableDays`
  * says; a re-run keeps the days the first run settled, so it settles exactly the same entries.
  */
-export async function openRun(deps: SettlementDeps, input: { businessDate?: string; scheduledTime?: string; attempt?: number }): Promise<{ businessDate: string; attempt: number; skipped: boolean; shards: { shard: number }[] }> {
+export async function openRun(
+  deps: SettlementDeps,
+  input: { businessDate?: string; scheduledTime?: string; attempt?: number },
+): Promise<{ businessDate: string; attempt: number; skipped: boolean; shards: { shard: number }[]; manifest?: string }> {
   const programs = await latestPrograms(deps);
   const businessDate = input.businessDate ?? businessDateAt(input.scheduledTime ?? deps.clock.now(), programs[0]?.settlement.calendar ?? 'CN');
   const existing = await deps.settlements.getRun(businessDate);
@@ -151,6 +165,9 @@ export async function openRun(deps: SettlementDeps, input: { businessDate?: stri
   if (input.attempt !== undefined && input.attempt !== attempt) {
     throw new StateConflict('SETTLEMENT_RUN_CHANGED', `run ${attempt - 1} of ${businessDate} changed since this attempt was started`, { businessDate, attempt: input.attempt });
   }
+  // The shards to gather, for the Map that reads them from the file store; the same bytes every time.
+  const shards = Array.from({ length: deps.shardCount }, (_, shard) => ({ shard }));
+  await deps.files.put(manifestPath(businessDate), Buffer.from(JSON.stringify(shards), 'utf8'));
   const now = deps.clock.now();
   const run: SettlementRun = {
     businessDate,
@@ -172,7 +189,7 @@ export async function openRun(deps: SettlementDeps, input: { businessDate?: stri
     if (error instanceof WriteConflict) throw new StateConflict('SETTLEMENT_RUNNING', `another run of ${businessDate} started at the same time`, { businessDate });
     throw error;
   }
-  return { businessDate, attempt, skipped: false, shards: Array.from({ length: deps.shardCount }, (_, shard) => ({ shard })) };
+  return { businessDate, attempt, skipped: false, shards, manifest: manifestPath(businessDate) };
 }
 
 async function runningRun(deps: { readonly settlements: SettlementStore }, businessDate: string): Promise<SettlementRun> {
@@ -205,27 +222,44 @@ function programReader(deps: Pick<SettlementDeps, 'programs' | 'loans'>) {
   };
 }
 
-/** The entries a run settles on one shard, with the program each is settled under. */
-async function* entriesOfShard(deps: SettlementDeps, run: SettlementRun, shard: number): AsyncGenerator<{ entry: JournalEntry; program: Program }> {
+/**
+ * The entries a run settles on one shard, with the program each is settled under, a batch at a
+ * time: the days' pages of the date index merged in index order (loan, then entry).
+ */
+async function* entriesOfShard(deps: SettlementDeps, run: SettlementRun, shard: number): AsyncGenerator<{ entry: JournalEntry; program: Program }[]> {
   const programOf = programReader(deps);
-  for (const day of union(run.daysByCalendar)) {
-    for (const entry of await deps.ledger.entriesOfDayShard(day, shard)) {
+  const days = union(run.daysByCalendar).map((day) => pagesOfDay(deps, day, shard));
+  for await (const batch of mergeSorted(days, ({ entry }) => `${entry.loanId}#${entry.entryId}`)) {
+    const settled: { entry: JournalEntry; program: Program }[] = [];
+    for (const { day, entry } of batch) {
       const program = await programOf(entry);
-      if ((run.daysByCalendar[program.settlement.calendar] ?? []).includes(day)) yield { entry, program };
+      if ((run.daysByCalendar[program.settlement.calendar] ?? []).includes(day)) settled.push({ entry, program });
     }
+    yield settled;
   }
+}
+
+async function* pagesOfDay(deps: SettlementDeps, day: string, shard: number): AsyncGenerator<{ day: string; entry: JournalEntry }[]> {
+  for await (const page of deps.ledger.entryPagesOfDayShard(day, shard)) yield page.map((entry) => ({ day, entry }));
 }
 
 const DETAIL_EVENTS = new Set<JournalEntry['eventType']>(['REPAYMENT', 'REVERSAL', 'REBOOK', 'BUYBACK']);
 const shardName = (shard: number) => String(shard).padStart(2, '0');
-const workPath = (businessDate: string, shard: number) => `settlement-work/${businessDate}/shard-${shardName(shard)}.json`;
-/** The loan master rows of a shard, taken once per date (see `loanMasterOfShard`). */
-const loansPath = (businessDate: string, shard: number) => `settlement-work/${businessDate}/loans-${shardName(shard)}.json`;
+/** The manifest of a run's shards, `[{"shard":0},…]`: what the gather's Distributed Map reads in AWS. */
+const manifestPath = (businessDate: string) => `${SETTLEMENT_WORK_PREFIX}/${businessDate}/manifest.json`;
+/** What a gather leaves: per file and lender a work file of rows, and the shard's index (its accounts, which work files it wrote), written last. */
+const workPath = (businessDate: string, shard: number, layout: FileLayout, lenderId: string) => `${SETTLEMENT_WORK_PREFIX}/${businessDate}/shard-${shardName(shard)}/${layout.prefix}/${lenderId}.jsonl`;
+const workIndexPath = (businessDate: string, shard: number) => `${SETTLEMENT_WORK_PREFIX}/${businessDate}/shard-${shardName(shard)}/index.json`;
+/** The loan master rows of a shard, per lender, and their index written last: taken once per date (see `writeLoanMaster`). */
+const loansPath = (businessDate: string, shard: number, lenderId: string) => `${SETTLEMENT_WORK_PREFIX}/${businessDate}/loans-${shardName(shard)}/${lenderId}.jsonl`;
+const loansIndexPath = (businessDate: string, shard: number) => `${SETTLEMENT_WORK_PREFIX}/${businessDate}/loans-${shardName(shard)}/index.json`;
 
-/** Work files are JSON; amounts keep their bigint through `{"$n": "123"}`. */
+/** Index files are JSON; amounts keep their bigint through `{"$n": "123"}`. */
 const toJson = (value: unknown): Buffer => Buffer.from(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? { $n: v.toString() } : v)), 'utf8');
 const fromJson = <T>(body: Uint8Array): T =>
   JSON.parse(Buffer.from(body).toString('utf8'), (_key, v: unknown) => (v !== null && typeof v === 'object' && '$n' in v && typeof v.$n === 'string' ? BigInt(v.$n) : v)) as T;
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The debits and credits of one account of a lender's book in the run's entries. */
 interface AccountMovement {
@@ -236,14 +270,10 @@ interface AccountMovement {
   readonly creditMinor: bigint;
 }
 
-/** What one shard gathers for the files, besides its items: written whole to its work file. */
-interface ShardWork {
-  /** Repayment detail rows, every lender's movements in each (the rows of `detailRowJson`). */
-  readonly repayments: unknown[][];
-  readonly accounts: AccountMovement[];
-  readonly disbursements: { readonly lenderId: string; readonly row: DisbursementRow }[];
-  readonly schedules: { readonly lenderId: string; readonly row: ScheduleRow }[];
-  readonly compensations: CompensationRow[];
+/** What a gather leaves besides its work files: the shard's account movements, and per file (layout prefix) and lender with a work file, what its rows add up to. */
+interface ShardIndex {
+  readonly accounts: readonly AccountMovement[];
+  readonly files: Readonly<Record<string, Readonly<Record<string, RowTotals>>>>;
 }
 
 /** Adds up an entry's legs per lender, currency and account. */
@@ -264,11 +294,56 @@ class AccountMovements {
   }
 
   list(): AccountMovement[] {
-    return [...this.sums.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, m]) => ({ ...m }));
+    return [...this.sums.entries()].sort(([a], [b]) => byText(a, b)).map(([, m]) => ({ ...m }));
   }
 }
 
-/** Reads each loan once per step. */
+/**
+ * The work files a step is writing, one per file and lender, opened when the lender's first row
+ * of that file comes; every row comes in loan order. Stopped as a whole when the step fails, so
+ * no work file is left half written.
+ */
+class WorkFiles {
+  private readonly open = new Map<string, { readonly layout: FileLayout; readonly lenderId: string; readonly writer: WorkFileWriter }>();
+
+  constructor(
+    private readonly files: FileStore,
+    private readonly pathOf: (layout: FileLayout, lenderId: string) => string,
+  ) {}
+
+  async write(layout: FileLayout, lenderId: string, loanId: string, row: FileRow | null): Promise<void> {
+    if (row === null) return;
+    const key = `${layout.prefix}/${lenderId}`;
+    let file = this.open.get(key);
+    if (file === undefined) {
+      const path = this.pathOf(layout, lenderId);
+      file = { layout, lenderId, writer: new WorkFileWriter(path, layout, (body) => this.files.putStream(path, body)) };
+      this.open.set(key, file);
+    }
+    await file.writer.write(loanId, row);
+  }
+
+  /** Ends every file; per file (layout prefix) and lender, what its rows add up to. */
+  async end(): Promise<Record<string, Record<string, RowTotals>>> {
+    const files = [...this.open.values()].sort((a, b) => byText(`${a.layout.prefix}/${a.lenderId}`, `${b.layout.prefix}/${b.lenderId}`));
+    const added = await Promise.all(files.map(({ writer }) => writer.end()));
+    const written: Record<string, Record<string, RowTotals>> = {};
+    files.forEach(({ layout, lenderId }, i) => {
+      (written[layout.prefix] ??= {})[lenderId] = added[i]!;
+    });
+    return written;
+  }
+
+  async abort(error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error : new Error(String(error));
+    await Promise.all([...this.open.values()].map(({ writer }) => writer.abort(reason)));
+  }
+}
+
+/** How many loans a step keeps once read: the loans of a batch of heads, and those of the disbursements met recently. */
+const LOANS_KEPT = 1_000;
+
+/** Reads each loan once while it is among the `LOANS_KEPT` read last. */
 function loanReader(deps: Pick<SettlementDeps, 'loans'>): (loanId: string) => Promise<Loan> {
   const loans = new Map<string, Promise<Loan>>();
   return (loanId) => {
@@ -279,56 +354,79 @@ function loanReader(deps: Pick<SettlementDeps, 'loans'>): (loanId: string) => Pr
         return loan;
       });
       loans.set(loanId, found);
+      if (loans.size > LOANS_KEPT) loans.delete(loans.keys().next().value as string);
     }
     return found;
   };
 }
 
 /**
- * Gathers one shard: its settlement items, and for the files its repayment rows, the debits and
- * credits of every lender's accounts, its disbursements with the new loans' sub-schedules, its
- * compensations, and (once per date) the loan master rows of its loans. Written whole each time.
+ * Gathers one shard: its settlement items, and for the files its rows of each lender's repayment
+ * detail, disbursement detail, repayment schedule and compensation file, the debits and credits
+ * of every lender's accounts, and (once per date) the loan master rows of its loans. The entries
+ * come a page at a time in loan order and each row goes to its lender's work file as it is made,
+ * so a gather holds a page of entries, not the shard. Written whole each time.
  */
 export async function gatherShard(deps: SettlementDeps, businessDate: string, shard: number): Promise<{ shard: number; entries: number }> {
   const run = await runningRun(deps, businessDate);
+  const loanMasterKept = (await deps.files.get(loansIndexPath(businessDate, shard))) !== null;
   const items = new SettlementItems();
   const accounts = new AccountMovements();
-  const work: ShardWork = { repayments: [], accounts: [], disbursements: [], schedules: [], compensations: [] };
+  const work = new WorkFiles(deps.files, (layout, lenderId) => workPath(businessDate, shard, layout, lenderId));
   const loanOf = loanReader(deps);
   /** The lenders with legs in the run's entries, per loan: their loans are in the loan master even when nothing is left. */
   const touched = new Map<string, Set<string>>();
   let entries = 0;
-  for await (const { entry, program } of entriesOfShard(deps, run, shard)) {
-    entries += 1;
-    const movements = movementsOf(entry);
-    for (const movement of movements) items.add(entry.currency, program.programId, movement);
-    if (DETAIL_EVENTS.has(entry.eventType)) work.repayments.push(detailRowJson(entry, movements));
-    accounts.add(entry.currency, entry.legs);
-    const lenders = touched.get(entry.loanId) ?? new Set<string>();
-    for (const leg of entry.legs) lenders.add(leg.lenderId);
-    touched.set(entry.loanId, lenders);
-    if (entry.eventType === 'DISBURSEMENT') await gatherDisbursement(deps, work, entry, await loanOf(entry.loanId));
-    if (isCompensation(entry)) work.compensations.push(...compensationRows(entry));
+  let files: Record<string, Record<string, RowTotals>>;
+  try {
+    for await (const batch of entriesOfShard(deps, run, shard)) {
+      for (const { entry, program } of batch) {
+        entries += 1;
+        const movements = movementsOf(entry);
+        for (const movement of movements) items.add(entry.currency, program.programId, movement);
+        accounts.add(entry.currency, entry.legs);
+        if (!loanMasterKept) {
+          const lenders = touched.get(entry.loanId) ?? new Set<string>();
+          for (const leg of entry.legs) lenders.add(leg.lenderId);
+          touched.set(entry.loanId, lenders);
+        }
+        if (DETAIL_EVENTS.has(entry.eventType)) {
+          // Each lender's part as a detail row: what moved with the collection account, or a buyback's price in both books.
+          const detail = detailMovements(entry, movements).map((m) => ({ ...m, counterparty: ESCROW }));
+          for (const lenderId of new Set(detail.map((m) => m.lenderId))) await work.write(REPAYMENT_DETAIL, lenderId, entry.loanId, repaymentDetailFileRow(businessDate, lenderId, { entry, movements: detail }));
+        }
+        if (entry.eventType === 'DISBURSEMENT') await gatherDisbursement(deps, work, businessDate, entry, await loanOf(entry.loanId));
+        if (isCompensation(entry)) {
+          for (const row of compensationRows(entry)) {
+            for (const lenderId of new Set([row.lenderId, row.guarantorId])) await work.write(COMPENSATION, lenderId, entry.loanId, compensationFileRow(businessDate, lenderId, row));
+          }
+        }
+      }
+    }
+    files = await work.end();
+  } catch (error) {
+    await work.abort(error);
+    throw error;
   }
-  work.accounts.push(...accounts.list());
-  await deps.files.put(workPath(businessDate, shard), toJson(work));
-  if ((await deps.files.get(loansPath(businessDate, shard))) === null) {
-    await deps.files.put(loansPath(businessDate, shard), toJson(await loanMasterOfShard(deps, run, shard, touched, loanOf)));
-  }
+  if (!loanMasterKept) await writeLoanMaster(deps, run, shard, touched, loanOf);
+  const index: ShardIndex = { accounts: accounts.list(), files };
+  await deps.files.put(workIndexPath(businessDate, shard), toJson(index));
   await deps.settlements.putShard({ businessDate, shard, entries, items: items.list() });
   return { shard, entries };
 }
 
 /** Each lender's principal paid out, and the loan's sub-schedules: a loan disbursed in the run's days is new to its lenders. */
-async function gatherDisbursement(deps: SettlementDeps, work: ShardWork, entry: JournalEntry, loan: Loan): Promise<void> {
+async function gatherDisbursement(deps: SettlementDeps, work: WorkFiles, businessDate: string, entry: JournalEntry, loan: Loan): Promise<void> {
   const principal = new Map<string, bigint>();
   for (const leg of entry.legs) {
     if (leg.account === 'PRINCIPAL_RECEIVABLE') principal.set(leg.lenderId, (principal.get(leg.lenderId) ?? 0n) + (leg.side === 'DEBIT' ? leg.amountMinor : -leg.amountMinor));
   }
   for (const [lenderId, principalMinor] of principal) {
-    work.disbursements.push({
+    await work.write(
+      DISBURSEMENT_DETAIL,
       lenderId,
-      row: {
+      loan.loanId,
+      disbursementDetailFileRow(businessDate, lenderId, {
         loanId: loan.loanId,
         programId: loan.programId,
         currency: entry.currency,
@@ -337,13 +435,15 @@ async function gatherDisbursement(deps: SettlementDeps, work: ShardWork, entry: 
         loanPrincipalMinor: loan.principalMinor,
         principalMinor,
         reference: loan.disbursementReference,
-      },
-    });
+      }),
+    );
   }
   const schedules = await deps.loans.schedules(loan.loanId);
   invariant(schedules !== null, 'a booked loan has its schedules', { loanId: loan.loanId });
   for (const schedule of schedules.lenders) {
-    for (const instalment of schedule.instalments) work.schedules.push({ lenderId: schedule.lenderId, row: { loanId: loan.loanId, programId: loan.programId, currency: loan.currency, instalment } });
+    for (const instalment of schedule.instalments) {
+      await work.write(REPAYMENT_SCHEDULE, schedule.lenderId, loan.loanId, repaymentScheduleFileRow(businessDate, schedule.lenderId, { loanId: loan.loanId, programId: loan.programId, currency: loan.currency, instalment }));
+    }
   }
 }
 
@@ -394,62 +494,54 @@ function compensationRows(entry: JournalEntry): CompensationRow[] {
 const OUTSTANDING_ACCOUNTS: readonly Account[] = ['PRINCIPAL_RECEIVABLE', 'INTEREST_RECEIVABLE', 'GUARANTEE_RECEIVABLE', 'SUSPENSE'];
 
 /**
- * The loan master rows of a shard's loans: each lender's position at the end of the date (the
- * head's, less the entries booked after the date: read from the date index of the days since, on
- * the same shard), for every loan the lender still has something outstanding on or had entries
- * settled on in the run. DPD and class are the head's, from the latest risk update. Taken once per
- * date and kept, so a re-run writes the same rows whatever was booked since.
+ * The loan master rows of a shard's loans, to each lender's work file: its position at the end
+ * of the date (the head's, less the entries booked after the date: read from the date index of
+ * the days since, on the same shard), for every loan it still has something outstanding on or had
+ * entries settled on in the run. DPD and class are the head's, from the latest risk update. The
+ * heads are read 100 at a time in loan order. Taken once per date and kept (the index is written
+ * last), so a re-run writes the same rows whatever was booked since.
  */
-async function loanMasterOfShard(
-  deps: SettlementDeps,
-  run: SettlementRun,
-  shard: number,
-  touched: ReadonlyMap<string, ReadonlySet<string>>,
-  loanOf: (loanId: string) => Promise<Loan>,
-): Promise<{ lenderId: string; row: LoanMasterRow }[]> {
+async function writeLoanMaster(deps: SettlementDeps, run: SettlementRun, shard: number, touched: ReadonlyMap<string, ReadonlySet<string>>, loanOf: (loanId: string) => Promise<Loan>): Promise<void> {
   const later = await legsBookedAfter(deps, run.businessDate, shard);
-  const loanIds = await deps.loans.loanIdsOfShard(shard);
-  const rows: { lenderId: string; row: LoanMasterRow }[] = [];
-  for (let i = 0; i < loanIds.length; i += 100) {
-    const heads = await deps.settlements.loanHeads(loanIds.slice(i, i + 100));
-    const held = heads.flatMap((head) =>
-      head.positions
-        .map((position) => ({ head, position, balancesMinor: balancesBefore(position.balancesMinor, later.get(`${head.loanId}#${position.lenderId}`) ?? []) }))
-        .filter(({ head: h, position, balancesMinor }) => OUTSTANDING_ACCOUNTS.some((a) => (balancesMinor[a] ?? 0n) !== 0n) || (touched.get(h.loanId)?.has(position.lenderId) ?? false)),
-    );
-    const loans = await Promise.all(held.map(({ head }) => loanOf(head.loanId)));
-    held.forEach(({ head, position, balancesMinor }, j) => {
-      const loan = loans[j]!;
-      rows.push({
-        lenderId: position.lenderId,
-        row: {
-          loanId: loan.loanId,
-          programId: loan.programId,
-          currency: position.currency,
-          disbursementDate: loan.disbursementDate,
-          loanPrincipalMinor: loan.principalMinor,
-          fundedMinor: loan.fundingPlan.find((p) => p.lenderId === position.lenderId)?.amountMinor ?? 0n,
-          balancesMinor,
-          dpd: head.risk?.dpd ?? 0,
-          classification: head.risk?.classification ?? 'NORMAL',
-          riskAsOf: head.risk?.asOf ?? null,
-        },
-      });
-    });
+  const loanIds = [...(await deps.loans.loanIdsOfShard(shard))].sort(byText);
+  const work = new WorkFiles(deps.files, (_layout, lenderId) => loansPath(run.businessDate, shard, lenderId));
+  let files: Record<string, Record<string, RowTotals>>;
+  try {
+    for (let i = 0; i < loanIds.length; i += 100) {
+      const heads = (await deps.settlements.loanHeads(loanIds.slice(i, i + 100))).sort((a, b) => byText(a.loanId, b.loanId));
+      const held = heads.flatMap((head) =>
+        head.positions
+          .map((position) => ({ head, position, balancesMinor: balancesBefore(position.balancesMinor, later.get(`${head.loanId}#${position.lenderId}`) ?? []) }))
+          .filter(({ head: h, position, balancesMinor }) => OUTSTANDING_ACCOUNTS.some((a) => (balancesMinor[a] ?? 0n) !== 0n) || (touched.get(h.loanId)?.has(position.lenderId) ?? false)),
+      );
+      const loans = await Promise.all(held.map(({ head }) => loanOf(head.loanId)));
+      for (const [j, { head, position, balancesMinor }] of held.entries()) {
+        const loan = loans[j]!;
+        await work.write(
+          LOAN_MASTER,
+          position.lenderId,
+          loan.loanId,
+          loanMasterFileRow(run.businessDate, position.lenderId, {
+            loanId: loan.loanId,
+            programId: loan.programId,
+            currency: position.currency,
+            disbursementDate: loan.disbursementDate,
+            loanPrincipalMinor: loan.principalMinor,
+            fundedMinor: loan.fundingPlan.find((p) => p.lenderId === position.lenderId)?.amountMinor ?? 0n,
+            balancesMinor,
+            dpd: head.risk?.dpd ?? 0,
+            classification: head.risk?.classification ?? 'NORMAL',
+            riskAsOf: head.risk?.asOf ?? null,
+          }),
+        );
+      }
+    }
+    files = await work.end();
+  } catch (error) {
+    await work.abort(error);
+    throw error;
   }
-  return rows;
-}
-
-function detailRowJson(entry: JournalEntry, movements: readonly Movement[]): unknown[] {
-  return [entry.loanId, entry.entryId, entry.eventType, entry.eventId, entry.businessDate, entry.bookedOn ?? entry.businessDate, entry.currency, entry.reverses ?? '', detailMovements(entry, movements).map((m) => [m.lenderId, m.component, m.amountMinor.toString()])];
-}
-
-function detailRowOf(json: unknown[]): DetailRow {
-  const [loanId, entryId, eventType, eventId, businessDate, bookedOn, currency, reverses, movements] = json as [string, string, JournalEntry['eventType'], string, string, string, string, string, [string, SettlementComponent, string][]];
-  return {
-    entry: { loanId, entryId, eventType, eventId, businessDate, bookedOn, currency, legs: [], createdAt: '', ...(reverses === '' ? {} : { reverses }) },
-    movements: movements.map(([lenderId, component, amount]) => ({ lenderId, counterparty: ESCROW, component, amountMinor: BigInt(amount) })),
-  };
+  await deps.files.put(loansIndexPath(run.businessDate, shard), toJson({ lenders: files[LOAN_MASTER.prefix] ?? {} }));
 }
 
 async function runItems(deps: SettlementDeps, run: SettlementRun): Promise<{ items: SettlementItem[]; entries: number }> {
@@ -503,52 +595,16 @@ async function lendersToFile(deps: SettlementDeps, items: readonly SettlementIte
   return [...ids].sort();
 }
 
-/** A lender's rows of every file, gathered from the shards' work files. */
-interface LenderRows {
-  readonly loans: LoanMasterRow[];
-  readonly disbursements: DisbursementRow[];
-  readonly schedules: ScheduleRow[];
-  readonly compensations: CompensationRow[];
-  readonly accounts: AccountMovement[];
-}
-
-const emptyRows = (): LenderRows => ({ loans: [], disbursements: [], schedules: [], compensations: [], accounts: [] });
-
-/** Reads every shard's work files once and hands each row to its lenders; repayment rows stay whole (each names its lenders' parts). */
-async function gatheredRows(deps: SettlementDeps, run: SettlementRun): Promise<{ repayments: DetailRow[]; byLender: Map<string, LenderRows> }> {
-  const repayments: DetailRow[] = [];
-  const byLender = new Map<string, LenderRows>();
-  const rowsOf = (lenderId: string): LenderRows => {
-    let rows = byLender.get(lenderId);
-    if (rows === undefined) {
-      rows = emptyRows();
-      byLender.set(lenderId, rows);
-    }
-    return rows;
-  };
-  for (let shard = 0; shard < run.shardCount; shard++) {
-    const [body, loans] = await Promise.all([deps.files.get(workPath(run.businessDate, shard)), deps.files.get(loansPath(run.businessDate, shard))]);
-    invariant(body !== null && loans !== null, 'every shard of the run is gathered before its files', { businessDate: run.businessDate, shard });
-    const work = fromJson<ShardWork>(body);
-    for (const json of work.repayments) repayments.push(detailRowOf(json));
-    for (const { lenderId, row } of fromJson<{ lenderId: string; row: LoanMasterRow }[]>(loans)) rowsOf(lenderId).loans.push(row);
-    for (const { lenderId, row } of work.disbursements) rowsOf(lenderId).disbursements.push(row);
-    for (const { lenderId, row } of work.schedules) rowsOf(lenderId).schedules.push(row);
-    for (const row of work.compensations) {
-      rowsOf(row.lenderId).compensations.push(row);
-      rowsOf(row.guarantorId).compensations.push(row);
-    }
-    for (const movement of work.accounts) rowsOf(movement.lenderId).accounts.push(movement);
-  }
-  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  repayments.sort((a, b) => byText(`${a.entry.loanId}#${a.entry.entryId}`, `${b.entry.loanId}#${b.entry.entryId}`));
-  for (const rows of byLender.values()) {
-    rows.loans.sort((a, b) => byText(a.loanId, b.loanId));
-    rows.disbursements.sort((a, b) => byText(a.loanId, b.loanId));
-    rows.schedules.sort((a, b) => byText(a.loanId, b.loanId) || a.instalment.number - b.instalment.number);
-    rows.compensations.sort((a, b) => byText(`${a.loanId}#${a.entryId}#${a.lenderId}`, `${b.loanId}#${b.entryId}#${b.lenderId}`));
-  }
-  return { repayments, byLender };
+/** Every shard's index, with the lenders of its loan master under the loan master's prefix; every shard must have been gathered. */
+async function shardIndexes(deps: SettlementDeps, run: SettlementRun): Promise<ShardIndex[]> {
+  return Promise.all(
+    Array.from({ length: run.shardCount }, async (_, shard) => {
+      const [work, loans] = await Promise.all([deps.files.get(workIndexPath(run.businessDate, shard)), deps.files.get(loansIndexPath(run.businessDate, shard))]);
+      invariant(work !== null && loans !== null, 'every shard of the run is gathered before its files', { businessDate: run.businessDate, shard });
+      const index = fromJson<ShardIndex>(work);
+      return { accounts: index.accounts, files: { ...index.files, [LOAN_MASTER.prefix]: fromJson<{ lenders: Record<string, RowTotals> }>(loans).lenders } };
+    }),
+  );
 }
 
 /**
@@ -586,17 +642,26 @@ export function trialBalance(lenderId: string, currencies: Iterable<string>, ope
   return lines;
 }
 
-/** The people's copies of a lender's files: which, and the sheet each is written to. */
-const HUMAN_COPIES: readonly { readonly prefix: string; readonly sheet: string }[] = [
-  { prefix: 'settlement_summary_', sheet: '汇总对账 settlement summary' },
-  { prefix: 'trial_balance_', sheet: '试算平衡表 trial balance' },
-  { prefix: 'loan_master_', sheet: '贷款主文件 loan master' },
-];
+/** The files with copies for people, by layout prefix, and the sheet each copy is written to. */
+const COPY_SHEETS: Readonly<Record<string, string>> = {
+  [SETTLEMENT_SUMMARY.prefix]: '汇总对账 settlement summary',
+  [TRIAL_BALANCE.prefix]: '试算平衡表 trial balance',
+  [LOAN_MASTER.prefix]: '贷款主文件 loan master',
+};
+
+/** What every lender's files of the date are made of, besides the work files. */
+interface DateFacts {
+  readonly run: SettlementRun;
+  readonly items: readonly SettlementItem[];
+  readonly instructions: readonly StoredInstruction[];
+  readonly shards: readonly ShardIndex[];
+}
 
 /**
  * Writes every lender's file set of the date and keeps each lender's closing balances for the
- * next date's trial balance; the copies for people go to `human/`, the `.ok` marker last. The
- * same run gives the same bytes for every pipe-delimited file.
+ * next date's trial balance; the copies for people go to `human/`, the `.ok` marker last. Every
+ * lender's trial balance is checked before any file is written. The same run gives the same
+ * bytes for every pipe-delimited file.
  */
 export async function writeFiles(deps: SettlementDeps, businessDate: string): Promise<{ files: SettlementFile[] }> {
   const run = await runningRun(deps, businessDate);
@@ -605,43 +670,97 @@ export async function writeFiles(deps: SettlementDeps, businessDate: string): Pr
   const instructions = (await deps.settlements.instructions(businessDate)).map((i) =>
     i.executed !== null && (run.firstSettledAt === null || i.executed.recordedAt > run.firstSettledAt) ? { ...i, executed: null } : i,
   );
-  const { repayments, byLender } = await gatheredRows(deps, run);
+  const shards = await shardIndexes(deps, run);
   const previous = await deps.settlements.previousRun(businessDate);
   invariant(previous === null || previous.status === 'SETTLED', 'a date is settled after the one before it', { businessDate, previous: previous?.businessDate ?? null });
   const opening = new Map((previous === null ? [] : await deps.settlements.lenderBalances(previous.businessDate)).map((b) => [b.lenderId, b.balances]));
+  const books = new Set(opening.keys());
+  for (const shard of shards) {
+    for (const movement of shard.accounts) books.add(movement.lenderId);
+    for (const lenders of Object.values(shard.files)) for (const lenderId of Object.keys(lenders)) books.add(lenderId);
+  }
   const programs = await latestPrograms(deps);
+  const lenders = await lendersToFile(deps, items, books);
+  const trialBalances = new Map(
+    lenders.map((lenderId) => {
+      const currencies = programs.filter((p) => p.participants.some((x) => x.lenderId === lenderId)).map((p) => p.currency);
+      const movements = shards.flatMap((shard) => shard.accounts.filter((m) => m.lenderId === lenderId));
+      return [lenderId, trialBalance(lenderId, currencies, opening.get(lenderId) ?? [], movements)] as const;
+    }),
+  );
+  const facts: DateFacts = { run, items, instructions, shards };
   const written: SettlementFile[] = [];
-  for (const lenderId of await lendersToFile(deps, items, [...byLender.keys(), ...opening.keys()])) {
-    const rows = byLender.get(lenderId) ?? emptyRows();
-    const currencies = programs.filter((p) => p.participants.some((x) => x.lenderId === lenderId)).map((p) => p.currency);
-    const lines = trialBalance(lenderId, currencies, opening.get(lenderId) ?? [], rows.accounts);
-    const data: RenderedFile[] = [
-      settlementSummaryFile(businessDate, lenderId, items, instructions),
-      repaymentDetailFile(businessDate, lenderId, repayments),
-      loanMasterFile(businessDate, lenderId, rows.loans),
-      disbursementDetailFile(businessDate, lenderId, rows.disbursements),
-      repaymentScheduleFile(businessDate, lenderId, rows.schedules),
-      compensationFile(businessDate, lenderId, rows.compensations),
-      trialBalanceFile(businessDate, lenderId, lines),
-    ];
+  for (const lenderId of lenders) {
+    const lines = trialBalances.get(lenderId)!;
     await deps.settlements.putLenderBalances({
       businessDate,
       lenderId,
       balances: lines.filter((l) => l.closingMinor !== 0n).map((l) => ({ currency: l.currency, account: l.account, balanceMinor: l.closingMinor })),
     });
-    for (const file of [...data, controlFile(businessDate, lenderId, data)]) {
-      await deps.files.put(statementPath(lenderId, businessDate, file.name), file.body);
-      written.push({ lenderId, name: file.name, records: file.records, sha256: sha256(file.body) });
-    }
-    for (const { prefix, sheet } of HUMAN_COPIES) {
-      const file = data.find((f) => f.name.startsWith(prefix))!;
-      for (const copy of [csvCopy(file), await xlsxCopy(file, businessDate, sheet)]) await deps.files.put(statementPath(lenderId, businessDate, `human/${copy.name}`), copy.body);
-    }
-    const done = doneMarker(businessDate);
-    await deps.files.put(statementPath(lenderId, businessDate, done.name), done.body);
-    written.push({ lenderId, name: done.name, records: done.records, sha256: sha256(done.body) });
+    written.push(...(await writeLenderFiles(deps, facts, lenderId, lines)));
   }
   return { files: written };
+}
+
+/** A lender's file set: the summary and the trial balance whole, the files with a row per loan merged from the shards' work files as they are read. */
+async function writeLenderFiles(deps: SettlementDeps, facts: DateFacts, lenderId: string, lines: readonly TrialBalanceLine[]): Promise<SettlementFile[]> {
+  const businessDate = facts.run.businessDate;
+  const put = (file: RenderedFile) => deps.files.put(statementPath(lenderId, businessDate, file.name), file.body);
+  const summary = settlementSummaryFile(businessDate, lenderId, facts.items, facts.instructions);
+  await put(summary);
+  const merged: WrittenFile[] = [];
+  for (const layout of [REPAYMENT_DETAIL, LOAN_MASTER, DISBURSEMENT_DETAIL, REPAYMENT_SCHEDULE, COMPENSATION]) merged.push(await writeMerged(deps, facts, lenderId, layout));
+  const trial = trialBalanceFile(businessDate, lenderId, lines);
+  await put(trial);
+  const data = [summary, ...merged, trial];
+  const control = controlFile(businessDate, lenderId, data);
+  await put(control);
+  for (const [file, layout] of [
+    [summary, SETTLEMENT_SUMMARY],
+    [trial, TRIAL_BALANCE],
+  ] as const) {
+    const copies = await copiesFor(deps, businessDate, lenderId, layout);
+    for (const copy of copies) await copy.write(file.table.rows);
+    await Promise.all(copies.map((copy) => copy.end()));
+  }
+  const done = doneMarker(businessDate);
+  await put(done);
+  return [...data, control, done].map((f) => ({ lenderId, name: f.name, records: f.records, sha256: f.sha256 }));
+}
+
+/** The CSV and XLSX copies for people of a file that has them (`COPY_SHEETS`), written to `human/` as its rows come. */
+async function copiesFor(deps: SettlementDeps, businessDate: string, lenderId: string, layout: FileLayout): Promise<RowSink[]> {
+  const sheet = COPY_SHEETS[layout.prefix];
+  if (sheet === undefined) return [];
+  const name = fileName(layout, businessDate);
+  const sink = (copy: string) => (body: AsyncIterable<Uint8Array>) => deps.files.putStream(statementPath(lenderId, businessDate, `human/${copy}`), body);
+  return [await csvCopyWriter(layout, sink(copyName(name, 'csv'))), xlsxCopyWriter(layout, businessDate, sheet, sink(copyName(name, 'xlsx')))];
+}
+
+/** One of a lender's files with a row per loan: its rows from every shard's work file, merged in loan order as they are read. */
+async function writeMerged(deps: SettlementDeps, facts: DateFacts, lenderId: string, layout: FileLayout): Promise<WrittenFile> {
+  const { businessDate } = facts.run;
+  const name = fileName(layout, businessDate);
+  const copies = await copiesFor(deps, businessDate, lenderId, layout);
+  const file = await DataFileWriter.open(layout, businessDate, (body) => deps.files.putStream(statementPath(lenderId, businessDate, name), body), copies);
+  let added = noRows(layout);
+  try {
+    const sources: AsyncIterable<WorkRow[]>[] = [];
+    for (const [shard, index] of facts.shards.entries()) {
+      const rows = index.files[layout.prefix]?.[lenderId];
+      if (rows === undefined) continue;
+      added = addRows(added, rows);
+      const path = layout === LOAN_MASTER ? loansPath(businessDate, shard, lenderId) : workPath(businessDate, shard, layout, lenderId);
+      const body = await deps.files.getStream(path);
+      invariant(body !== null, 'every work file a shard lists is there', { path });
+      sources.push(workRows(body));
+    }
+    for await (const batch of mergeSorted(sources, (r) => r.loanId)) await file.write(batch.map((r) => r.fields));
+    return await file.end(added);
+  } catch (error) {
+    await file.abort(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
 }
 
 /** Marks the run settled with what it wrote. */

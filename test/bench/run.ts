@@ -4,8 +4,9 @@
  *   (default 200000), BENCH_REPAYMENTS (default 2000, one per call) and BENCH_REPAYMENT_BATCHES
  *   (default 5 calls of 25 per client) and BENCH_SETTLEMENT_LOANS (default 100000; 10000 on the
  *   metered stack), BENCH_COUNTERPART_ROWS (default 1000000) and BENCH_RECONCILE_ROWS (default
- *   1000000) set the run sizes; BENCH_PHASE=counterpart-read runs the reading of counterpart files
- *   alone, BENCH_PHASE=reconciliation the reconciliation of a million rows alone.
+ *   1000000) set the run sizes; BENCH_PHASE=settlement runs the settlement alone
+ *   (BENCH_SETTLEMENT_METERED=1: on the metered stack), BENCH_PHASE=counterpart-read the reading of
+ *   counterpart files alone, BENCH_PHASE=reconciliation the reconciliation of a million rows alone.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -98,11 +99,15 @@ async function unitsOfWork(): Promise<void> {
   }
 }
 
-/** The settlement of one business date on a stack of its own (it settles every program of its stack). */
+/**
+ * The settlement of one business date on a stack of its own (it settles every program of its
+ * stack); BENCH_SETTLEMENT_METERED=1 meters its DynamoDB work instead of timing it.
+ */
 async function settlementRun(): Promise<void> {
-  const stack = await startLocalStack({ ...options, meterDynamoDb: false });
+  const metered = process.env.BENCH_SETTLEMENT_METERED === '1';
+  const stack = await startLocalStack({ ...options, meterDynamoDb: metered });
   try {
-    console.log('settlement (stack without the meter):');
+    console.log(`settlement (stack ${metered ? 'with' : 'without'} the meter):`);
     printSettlement(await benchSettlement(stack, settlementLoans));
   } finally {
     await stack.stop();

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { getHeapStatistics } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -98,8 +99,10 @@ async function ended(stack: LocalStack, token: string): Promise<RunView> {
 /**
  * Settlement of one business date for `loans` loans with one repayment each across four lenders:
  * the book is seeded first (not timed), then the run is started through the API and timed to
- * SETTLED. Prints the wall time, the Node process's peak memory, DynamoDB work per loan when the
- * stack is metered, and the run's counts.
+ * SETTLED. Prints the wall time, the Node process's peak memory (overall and while each step ran),
+ * each step's duration in the settlement-steps function with the GB-seconds they come to at its
+ * configured memory, the state transitions, DynamoDB work per loan when the stack is metered, and
+ * the run's counts.
  */
 export async function benchSettlement(stack: LocalStack, loans: number) {
   stack.setTime(`${DATE}T02:00:00.000Z`);
@@ -124,20 +127,29 @@ export async function benchSettlement(stack: LocalStack, loans: number) {
   stack.setTime(`${DATE}T15:00:00.000Z`);
   const finance = await stack.mintToken({ scopes: ['finance'] });
   const before = stack.dynamoDbCounts();
+  const transitionsBefore = settlementTransitions(stack);
+  const stepsFunction = stack.functions.functions.find((fn) => fn.entry === STEPS_ENTRY);
+  if (stepsFunction === undefined) throw new Error(`bench: no function runs ${STEPS_ENTRY}`);
+  const steps: StepRun[] = [];
+  const stopObserving = stack.functions.onInvocation((invocation) => {
+    if (invocation.functionId !== stepsFunction.logicalId) return;
+    steps.push({ step: String((invocation.event as { step?: unknown }).step), startedAt: invocation.startedAt, durationMs: invocation.durationMs });
+  });
   // The run's own peak: the process's resident memory, sampled while it runs.
-  const rssAtStart = process.memoryUsage().rss;
-  let peakRss = rssAtStart;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 25);
+  const samples: MemorySample[] = [];
+  const sample = () => samples.push({ at: performance.now(), memory: process.memoryUsage() });
+  sample();
+  const sampler = setInterval(sample, 25);
   const started = performance.now();
   const start = await call(stack, finance, 'POST', '/v1/settlement-runs', { businessDate: DATE });
   if (start.status !== 202) throw new Error(`bench: the run did not start: ${JSON.stringify(start.json)}`);
   const view = await ended(stack, finance);
   const wallMs = performance.now() - started;
   clearInterval(sampler);
+  stopObserving();
   const after = stack.dynamoDbCounts();
   stack.setTime(null);
+  const peak = samples.reduce((max, s) => (s.memory.rss > max.memory.rss ? s : max));
   return {
     loans,
     seedMs,
@@ -146,8 +158,12 @@ export async function benchSettlement(stack: LocalStack, loans: number) {
     entries: view.run.entries,
     instructions: view.run.instructions,
     files: view.run.files.length,
-    peakRssMiB: peakRss / 2 ** 20,
-    rssAtStartMiB: rssAtStart / 2 ** 20,
+    atStart: samples[0]!.memory,
+    atPeak: peak.memory,
+    heapLimitMiB: getHeapStatistics().heap_size_limit / 2 ** 20,
+    steps: stepFigures(steps, samples, started),
+    memoryMb: stepsFunction.memoryMb,
+    stateTransitions: settlementTransitions(stack) - transitionsBefore,
     perLoan:
       before === null || after === null
         ? null
@@ -160,10 +176,70 @@ export async function benchSettlement(stack: LocalStack, loans: number) {
   };
 }
 
+const STEPS_ENTRY = 'functions/settlement-steps/handler.ts';
+const STEP_ORDER = ['OpenRun', 'GatherShard', 'Instruct', 'WriteFiles', 'CloseRun'];
+
+interface StepRun {
+  readonly step: string;
+  readonly startedAt: number;
+  readonly durationMs: number;
+}
+
+interface MemorySample {
+  readonly at: number;
+  readonly memory: NodeJS.MemoryUsage;
+}
+
+/** The Settlement state machine's transitions since the stack started. */
+function settlementTransitions(stack: LocalStack): number {
+  return Object.entries(stack.stepFunctions.transitionCounts())
+    .filter(([id]) => id.startsWith('SettlementStateMachine'))
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
+/**
+ * Per step: how often it ran, its durations (the function's billed time), the wall time from its
+ * first start to its last end, and the highest resident memory sampled while one of its runs was
+ * going.
+ */
+function stepFigures(runs: readonly StepRun[], samples: readonly MemorySample[], runStarted: number) {
+  return STEP_ORDER.map((step) => {
+    const own = runs.filter((r) => r.step === step);
+    const durations = own.map((r) => r.durationMs).sort((a, b) => a - b);
+    const during = samples.filter((s) => own.some((r) => s.at >= r.startedAt && s.at <= r.startedAt + r.durationMs));
+    const from = Math.min(...own.map((r) => r.startedAt));
+    const to = Math.max(...own.map((r) => r.startedAt + r.durationMs));
+    return {
+      step,
+      runs: own.length,
+      totalMs: durations.reduce((sum, ms) => sum + ms, 0),
+      minMs: durations[0] ?? 0,
+      medianMs: durations[Math.floor(durations.length / 2)] ?? 0,
+      maxMs: durations[durations.length - 1] ?? 0,
+      startMs: own.length === 0 ? 0 : from - runStarted,
+      wallMs: own.length === 0 ? 0 : to - from,
+      peakRssMiB: during.reduce((max, s) => Math.max(max, s.memory.rss), 0) / 2 ** 20,
+    };
+  });
+}
+
 export function printSettlement(r: Awaited<ReturnType<typeof benchSettlement>>): void {
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  const heapSetting = /--max-old-space-size/.test(`${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`) ? 'capped by --max-old-space-size' : "V8's default";
   console.log(
     `settlement of one business date, ${r.loans} loans with one repayment each across 4 lenders: ${formatMs(r.wallMs)} (${r.status}; ${r.entries} entries, ${r.instructions} instructions, ${r.files} files; seeding the book took ${formatMs(r.seedMs)}), ` +
-      `peak resident memory of the Node process during the run ${r.peakRssMiB.toFixed(0)} MiB (${r.rssAtStartMiB.toFixed(0)} MiB when it started; the stack and the clients share the process)`,
+      `peak resident memory of the Node process during the run ${mib(r.atPeak.rss)} (${mib(r.atStart.rss)} when it started; the stack and the clients share the process; heap limit ${r.heapLimitMiB.toFixed(0)} MiB, ${heapSetting})`,
+  );
+  const memory = (m: NodeJS.MemoryUsage) => `heap ${mib(m.heapUsed)} used of ${mib(m.heapTotal)}, external ${mib(m.external)} (array buffers ${mib(m.arrayBuffers)})`;
+  console.log(`  memory at the start: ${memory(r.atStart)}; at the peak: ${memory(r.atPeak)}`);
+  const functionMs = r.steps.reduce((sum, s) => sum + s.totalMs, 0);
+  const gbSeconds = (functionMs / 1000) * (r.memoryMb / 1024);
+  for (const s of r.steps) {
+    const spread = s.runs > 1 ? ` in ${s.runs} runs (${formatMs(s.minMs)} to ${formatMs(s.maxMs)}, median ${formatMs(s.medianMs)}; ${formatMs(s.wallMs)} of wall time)` : '';
+    console.log(`  ${s.step} at ${formatMs(s.startMs)}: ${formatMs(s.totalMs)}${spread}; peak resident memory while it ran ${s.peakRssMiB.toFixed(0)} MiB`);
+  }
+  console.log(
+    `  the steps' function ran ${formatMs(functionMs)} in all: at ${r.memoryMb} MB, ${gbSeconds.toFixed(2)} GB-s per run, ${((gbSeconds / r.loans) * 1e6).toFixed(2)} GB-s per million settled loan-days; ${r.stateTransitions} state transitions`,
   );
   if (r.perLoan !== null) {
     console.log(

@@ -331,6 +331,8 @@ describe('least privilege', () => {
     const jointReviewRole = getAttArnOf(stateMachine('JointReviewStateMachine')[1].Properties?.['RoleArn']) ?? '';
     const settlementRole = getAttArnOf(stateMachine('SettlementStateMachine')[1].Properties?.['RoleArn']) ?? '';
     expect(grantsOf('states:StartExecution')).toEqual({
+      // Its Distributed Map runs each shard's gather as a child execution of the same state machine. It starts the reconciliation of the date once settled.
+      [settlementRole]: [reconciliationId, settlementId],
       [roleOf('ledger-checks')]: [ledgerCheckId],
       [roleOfSchedule('DailyLedgerCheck')]: [ledgerCheckId],
       [roleOfSchedule('DailyRiskUpdate')]: [riskUpdateId],
@@ -344,7 +346,6 @@ describe('least privilege', () => {
       [roleOfSchedule('DailyRegulatoryReport')]: [regulatoryReportId],
       [roleOf('regulatory-reports')]: [regulatoryReportId],
       [roleOf('reconciliations')]: [reconciliationId],
-      [settlementRole]: [reconciliationId],
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -677,6 +678,56 @@ describe('disbursement workflow', () => {
   });
 });
 
+describe('settlement workflow', () => {
+  type MapState = Record<string, unknown> & { ItemProcessor: Asl & { ProcessorConfig?: Record<string, unknown> } };
+
+  it('gathers the shards with a Distributed Map reading the manifest OpenRun writes to the files bucket, 4 at a time, results discarded', () => {
+    const { States: states } = aslOf('SettlementStateMachine');
+    const map = states['GatherShards'] as MapState;
+    expect(map).toMatchObject({
+      Type: 'Map',
+      MaxConcurrency: 4,
+      ResultPath: null,
+      ItemSelector: { 'businessDate.$': '$.businessDate', 'shard.$': '$$.Map.Item.Value.shard' },
+      ItemReader: { Resource: 'arn:${AWS::Partition}:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: `\${${filesBucket()}}`, 'Key.$': '$.manifest' } },
+      Next: 'Instruct',
+    });
+    expect(map['ItemsPath']).toBeUndefined();
+    expect(map['ItemBatcher']).toBeUndefined();
+    expect(map['ResultWriter']).toBeUndefined();
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(taskEntry(map.ItemProcessor.States['GatherShard'])).toBe('functions/settlement-steps/handler.ts');
+  });
+
+  it('lets the state machine read the work files of the files bucket, not the statements, and run its own child executions', () => {
+    const role = getAttArnOf(stateMachine('SettlementStateMachine')[1].Properties?.['RoleArn']) ?? '';
+    const reads = statementsOf(role).filter((statement) => actionsOf(statement).includes('s3:GetObject'));
+    expect(reads.map((statement) => statement.Resource)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [filesBucket(), 'Arn'] }, '/settlement-work/*']] }]);
+    expect(statementsOf(role).flatMap(actionsOf).filter((action) => action.startsWith('s3:'))).toEqual(['s3:GetObject']);
+    expect(grantsOf('states:DescribeExecution')[role]).toHaveLength(1);
+  });
+
+  it('gathers with an inline Map over the shards OpenRun returns on the local stage, whose engine runs no Distributed Map, and reads nothing of the bucket', () => {
+    const local = resourcesOf(Template.fromStack(buildApp({ bundling: false, context: { 'colend:stage': 'local' } }).stack));
+    const [, machine] = byConstructId(local, 'AWS::StepFunctions::StateMachine', 'SettlementStateMachine');
+    const map = (parseDefinition(machine.Properties?.['DefinitionString']) as unknown as Asl).States['GatherShards'] as MapState;
+    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.shards', MaxConcurrency: 4, ResultPath: null, ItemSelector: { 'businessDate.$': '$.businessDate', 'shard.$': '$$.Map.Item.Value.shard' } });
+    expect(map['ItemReader']).toBeUndefined();
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'INLINE' });
+    const role = getAttArnOf(machine.Properties?.['RoleArn']);
+    const actions = ofType(local, 'AWS::IAM::Policy')
+      .filter(([, policy]) => (policy.Properties?.['Roles'] as unknown[]).some((r) => refOf(r) === role))
+      .flatMap(([, policy]) => (policy.Properties?.['PolicyDocument'] as { Statement: Statement[] }).Statement.flatMap(actionsOf));
+    // Only the reconciliation of the settled date is started; no child execution gathers a shard.
+    expect(actions.filter((action) => action.startsWith('s3:') || action === 'states:StartExecution')).toEqual(['states:StartExecution']);
+    const starts = ofType(local, 'AWS::IAM::Policy')
+      .filter(([, policy]) => (policy.Properties?.['Roles'] as unknown[]).some((r) => refOf(r) === role))
+      .flatMap(([, policy]) => (policy.Properties?.['PolicyDocument'] as { Statement: Statement[] }).Statement)
+      .filter((st) => actionsOf(st).includes('states:StartExecution'));
+    expect(starts.map((st) => refOf(st.Resource))).toEqual([byConstructId(local, 'AWS::StepFunctions::StateMachine', 'ReconciliationStateMachine')[0]]);
+  });
+});
+
 describe('event bus', () => {
   it("is the one bus for Colend's events, named from its construct path", () => {
     expect(ofType(resources, 'AWS::Events::EventBus')).toHaveLength(1);
@@ -778,6 +829,9 @@ describe('cdk-nag (AWS Solutions)', () => {
       // The files bucket: its objects are keyed by lender and date; reads and puts of that bucket only.
       /^AwsSolutions-IAM5\[Action::s3:(GetObject|GetBucket|List|Abort)\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/\*\]$/,
+      // The settlement's Distributed Map: the manifest among the work files, and its own child executions.
+      /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/settlement-work\/\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:\{"Fn::Select":\[6,\{"Fn::Split":\[":",\{"Ref":"SettlementStateMachine[0-9A-F]{8}"\}\]\}\]\}(\/\*)?:\*\]$/,
       /^AwsSolutions-S1$/,
     ];
     const acknowledgments = app.node.findAll().flatMap((construct) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENTS_CONTEXT_KEY, DEFAULT_CLIENTS, STAGE_CONTEXT_KEY, loadStageConfig, parseClients } from '../../infra/config.ts';
+import { CLIENTS_CONTEXT_KEY, DEFAULT_CLIENTS, LOCAL_STAGE, STAGE_CONTEXT_KEY, loadStageConfig, parseClients } from '../../infra/config.ts';
 
 const contextOf =
   (values: Record<string, unknown>) =>
@@ -21,6 +21,12 @@ describe('stage config', () => {
       shardCount: 16,
       maxConcurrency: 4,
     });
+  });
+
+  it('gathers the settlement with a Distributed Map on every stage but the local one, whose engine runs none', () => {
+    expect(loadStageConfig(contextOf({})).settlement).toEqual({ scheduleExpression: 'cron(0 23 * * ? *)', timeZone: 'Asia/Shanghai', maxConcurrency: 4, shardMap: 'DISTRIBUTED' });
+    expect(loadStageConfig(contextOf({ [STAGE_CONTEXT_KEY]: 'prod' })).settlement.shardMap).toBe('DISTRIBUTED');
+    expect(loadStageConfig(contextOf({ [STAGE_CONTEXT_KEY]: LOCAL_STAGE })).settlement.shardMap).toBe('INLINE');
   });
 
   it('reads clients from colend:clients as JSON text (-c) or as an array (cdk.json)', () => {

@@ -14,4 +14,12 @@ describe('synthesizeTemplate', () => {
       .map((resource) => resource.Metadata?.['colend:entry']);
     expect(entries).toContain('functions/lenders/handler.ts');
   });
+
+  it("is the local stage's, whose settlement gathers with an inline Map (the local engine runs no Distributed Map)", async () => {
+    const resources = (await synthesizeTemplate())['Resources'] as Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+    const [, settlement] = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && id.startsWith('SettlementStateMachine'))!;
+    const definition = JSON.stringify(settlement.Properties?.['DefinitionString']);
+    expect(definition).toContain('\\"ItemsPath\\":\\"$.shards\\"');
+    expect(definition).not.toContain('ItemReader');
+  });
 });

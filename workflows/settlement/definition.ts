@@ -1,11 +1,14 @@
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Choice, Condition, Fail, IntegrationPattern, JsonPath, Map as MapState, Succeed, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Choice, Condition, DistributedMap, Fail, IntegrationPattern, JsonPath, Map as MapState, S3JsonItemReader, StateMachineType, Succeed, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { SETTLEMENT_WORK_PREFIX } from '../../shared/adapters/files/work-files.ts';
 import { directInvoke } from '../lambda-tasks.ts';
-import { SettlementStates } from './states.ts';
+import { SettlementStates, type ShardMap } from './states.ts';
 
 export interface SettlementTasks {
   readonly settlementSteps: IFunction;
@@ -13,6 +16,40 @@ export interface SettlementTasks {
   readonly reconciliation: IStateMachine;
   /** Shards gathered at the same time. */
   readonly maxConcurrency?: number;
+  /** The files bucket, where OpenRun writes the manifest of the run's shards. */
+  readonly filesBucket: IBucket;
+  /** A Distributed Map over the manifest (AWS), or an inline Map over OpenRun's shards (the local stack). */
+  readonly shardMap: ShardMap;
+}
+
+/**
+ * The manifest's reader, allowed to read the settlement's work files only (the S3 reader of the
+ * CDK would read the whole bucket): the state machine never sees a lender's statements.
+ */
+class WorkManifestReader extends S3JsonItemReader {
+  override providePolicyStatements(): PolicyStatement[] {
+    return [new PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${SETTLEMENT_WORK_PREFIX}/*`)] })];
+  }
+}
+
+/**
+ * GatherShard once per shard, `maxConcurrency` at a time, results discarded (a gather leaves what
+ * it made in the StateTable and the file store). In AWS a Distributed Map reads the shards from
+ * the manifest OpenRun wrote (`$.manifest` in the files bucket), each shard a child execution; the
+ * local engine runs no Distributed Map, so there the Map iterates `$.shards` inline (docs/adr/0005).
+ */
+function gatherShardsState(scope: Construct, tasks: SettlementTasks, gatherShard: IChainable): MapState | DistributedMap {
+  const props = {
+    maxConcurrency: tasks.maxConcurrency ?? 4,
+    itemSelector: { 'businessDate.$': '$.businessDate', 'shard.$': '$$.Map.Item.Value.shard' },
+    resultPath: JsonPath.DISCARD,
+  };
+  if (tasks.shardMap === 'INLINE') return new MapState(scope, SettlementStates.gatherShards, { ...props, itemsPath: '$.shards' }).itemProcessor(gatherShard);
+  return new DistributedMap(scope, SettlementStates.gatherShards, {
+    ...props,
+    itemReader: new WorkManifestReader({ bucket: tasks.filesBucket, key: JsonPath.stringAt('$.manifest') }),
+    mapExecutionType: StateMachineType.STANDARD,
+  }).itemProcessor(gatherShard);
 }
 
 /**
@@ -35,13 +72,7 @@ export function settlementDefinition(scope: Construct, tasks: SettlementTasks): 
     payload: { step: SettlementStates.gatherShard, ...date, 'shard.$': '$.shard' },
     comment: "One shard's entries of the run's days: settlement items and repayment rows",
   });
-  const gatherShards = new MapState(scope, SettlementStates.gatherShards, {
-    itemsPath: '$.shards',
-    maxConcurrency: tasks.maxConcurrency ?? 4,
-    itemSelector: { 'businessDate.$': '$.businessDate', 'shard.$': '$$.Map.Item.Value.shard' },
-    resultPath: JsonPath.DISCARD,
-  });
-  gatherShards.itemProcessor(gatherShard);
+  const gatherShards = gatherShardsState(scope, tasks, gatherShard);
   const instruct = directInvoke(scope, SettlementStates.instruct, {
     fn,
     payload: { step: SettlementStates.instruct, ...date },

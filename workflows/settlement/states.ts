@@ -16,3 +16,10 @@ export const SettlementStates = {
 } as const;
 
 export type SettlementStateName = (typeof SettlementStates)[keyof typeof SettlementStates];
+
+/**
+ * How GatherShards runs GatherShard over the run's shards: a Distributed Map reading the manifest
+ * OpenRun writes to the files bucket (AWS), or an inline Map over the shards OpenRun returns, where
+ * the engine runs no Distributed Map (the local stack; docs/adr/0005).
+ */
+export type ShardMap = 'DISTRIBUTED' | 'INLINE';

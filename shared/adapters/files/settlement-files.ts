@@ -1,34 +1,190 @@
 import { createHash } from 'node:crypto';
-import { stringify } from 'csv-stringify/sync';
+import { stringify, type Options as CsvOptions } from 'csv-stringify/sync';
+import { invariant } from '../../domain/errors.ts';
 import { type Account, type Balances, type JournalEntry, type SettlementComponent } from '../../domain/ledger.ts';
 import type { LenderInstalment } from '../../domain/schedule.ts';
 import { formatMajor, type CurrencyCode } from '../../domain/money/index.ts';
 import type { Movement, PayoutInstruction, SettlementItem } from '../../domain/settlement.ts';
+import { TextWriter, type FileSink } from './text-writer.ts';
 
 /**
  * A lender's daily file set (docs/files.md, Settlement files): pipe-delimited UTF-8 with a header
  * line, rows in a fixed order, a control file (each file's record count, totals per amount
  * column and SHA-256) and the `.ok` marker written last. The same inputs give the same bytes.
+ *
+ * Each file has a layout (its name, header and amount columns) and a function from one record to
+ * its row. A small file is rendered whole (`render`); a file with a row per loan is written as its
+ * rows come (`DataFileWriter`), through the same layout and row functions and the same
+ * csv-stringify options, so both give the same bytes for the same rows.
  */
 
-export interface RenderedFile {
+/** One row of a data file: its cells as written, and its amounts in minor units, in the order of the file's amount columns. */
+export interface FileRow {
+  readonly fields: readonly string[];
+  readonly amounts: readonly bigint[];
+}
+
+/** A data file's name, header line and the columns the control file totals. */
+export interface FileLayout {
+  readonly prefix: string;
+  readonly header: readonly string[];
+  readonly amountColumns: readonly string[];
+}
+
+/** What the control file and the run keep of a written file. */
+export interface WrittenFile {
   readonly name: string;
-  readonly body: Buffer;
   readonly records: number;
   readonly totals: Readonly<Record<string, bigint>>;
+  readonly sha256: string;
+}
+
+export interface RenderedFile extends WrittenFile {
+  readonly body: Buffer;
   /** The header and rows as written, for the copies for people (human-copies.ts). */
   readonly table: { readonly header: readonly string[]; readonly rows: readonly (readonly string[])[] };
 }
 
 const COMPONENTS: readonly SettlementComponent[] = ['PRINCIPAL', 'INTEREST', 'PENALTY', 'FEE', 'SUSPENSE', 'GUARANTEE', 'LOSS'];
+const COMPONENT_COLUMNS = COMPONENTS.map((c) => `${c.toLowerCase()}_amount`);
 
-function render(name: string, header: readonly string[], rows: readonly (readonly string[])[], amountColumns: readonly string[], amounts: readonly (readonly bigint[])[]): RenderedFile {
-  const body = Buffer.from(stringify([header, ...rows], { delimiter: '|', record_delimiter: '\n', quoted_match: /[|\n"]/ }), 'utf8');
+/**
+ * How rows are written as lines: csv-stringify's options, and the characters that make it quote
+ * or escape a field. A row with none of them is its fields joined by the delimiter, which is what
+ * csv-stringify writes for it (a property test holds the two equal for any rows); the others go
+ * through csv-stringify.
+ */
+export interface LineFormat {
+  readonly options: CsvOptions & { readonly delimiter: string; readonly record_delimiter: string };
+  readonly quotable: RegExp;
+}
+
+/** How every data file is written: `|` between fields, a field holding `|`, a line break or a quote quoted, `\n` after each line. */
+export const PIPE_DELIMITED: LineFormat = { options: { delimiter: '|', record_delimiter: '\n', quoted_match: /[|\n"]/ }, quotable: /[|"\n\r]/ };
+
+/** Rows as csv-stringify writes them in `format`. */
+export function formatRows(rows: readonly (readonly string[])[], format: LineFormat): string {
+  const { delimiter, record_delimiter: end } = format.options;
+  let text = '';
+  for (const fields of rows) {
+    text += fields.some((field) => format.quotable.test(field)) ? stringify([fields as string[]], format.options) : fields.join(delimiter) + end;
+  }
+  return text;
+}
+
+export const fileName = (layout: FileLayout, businessDate: string): string => `${layout.prefix}_${compact(businessDate)}.txt`;
+
+function totalsOf(layout: FileLayout, rows: readonly FileRow[]): Record<string, bigint> {
   const totals: Record<string, bigint> = {};
-  amountColumns.forEach((column, i) => {
-    totals[column] = amounts.reduce((sum, row) => sum + (row[i] ?? 0n), 0n);
+  layout.amountColumns.forEach((column, i) => {
+    totals[column] = rows.reduce((sum, row) => sum + (row.amounts[i] ?? 0n), 0n);
   });
-  return { name, body, records: rows.length, totals, table: { header, rows } };
+  return totals;
+}
+
+/** A whole file from its rows, in memory: for the files whose size does not grow with the loans. */
+function render(layout: FileLayout, businessDate: string, rows: readonly FileRow[]): RenderedFile {
+  const table = { header: layout.header, rows: rows.map((r) => r.fields) };
+  const body = Buffer.from(formatRows([table.header, ...table.rows], PIPE_DELIMITED), 'utf8');
+  return { name: fileName(layout, businessDate), body, records: rows.length, totals: totalsOf(layout, rows), sha256: sha256(body), table };
+}
+
+/** Something that takes the rows of a file as they come, a batch at a time (a data file, a copy for people). */
+export interface RowSink {
+  /** Takes the next rows, in order. */
+  write(rows: readonly (readonly string[])[]): Promise<void>;
+  /** Ends the file and waits until it is stored whole. */
+  end(): Promise<void>;
+  /** Stops the file: nothing of it is kept. */
+  abort(error: Error): Promise<void>;
+}
+
+/** What some rows of a file add up to: how many, and the total of each amount column (minor units). */
+export interface RowTotals {
+  readonly rows: number;
+  readonly totals: readonly bigint[];
+}
+
+export const noRows = (layout: FileLayout): RowTotals => ({ rows: 0, totals: layout.amountColumns.map(() => 0n) });
+
+export const addRows = (a: RowTotals, b: RowTotals): RowTotals => ({ rows: a.rows + b.rows, totals: a.totals.map((total, i) => total + (b.totals[i] ?? 0n)) });
+
+/**
+ * Rows written as lines (`formatRows`) to a file of the store as they come, its SHA-256 computed
+ * on the way: the same bytes as the rows formatted in one call.
+ */
+export class LineWriter {
+  private readonly text: TextWriter;
+
+  /** `start`: text the file begins with (a byte order mark). */
+  constructor(
+    private readonly format: LineFormat,
+    sink: FileSink,
+    start = '',
+  ) {
+    this.text = new TextWriter(sink, start);
+  }
+
+  async write(rows: readonly (readonly string[])[]): Promise<void> {
+    if (rows.length > 0) await this.text.write(formatRows(rows, this.format));
+  }
+
+  /** Ends the file and waits until it is stored whole; its SHA-256. */
+  end(): Promise<string> {
+    return this.text.end();
+  }
+
+  abort(error: Error): Promise<void> {
+    return this.text.abort(error);
+  }
+}
+
+/**
+ * A data file written as its rows come, a batch at a time: the header line first, each batch
+ * given to the copies for people too. Its record count and totals are those its rows' sources
+ * added up as they made them (`end`), checked against the rows written. The same rows give the
+ * same bytes as `render`.
+ */
+export class DataFileWriter {
+  private records = 0;
+  private readonly lines: LineWriter;
+
+  private constructor(
+    private readonly layout: FileLayout,
+    private readonly businessDate: string,
+    sink: FileSink,
+    private readonly copies: readonly RowSink[],
+  ) {
+    this.lines = new LineWriter(PIPE_DELIMITED, sink);
+  }
+
+  static async open(layout: FileLayout, businessDate: string, sink: FileSink, copies: readonly RowSink[] = []): Promise<DataFileWriter> {
+    const writer = new DataFileWriter(layout, businessDate, sink, copies);
+    await writer.lines.write([layout.header]);
+    return writer;
+  }
+
+  async write(rows: readonly (readonly string[])[]): Promise<void> {
+    this.records += rows.length;
+    await this.lines.write(rows);
+    for (const copy of this.copies) await copy.write(rows);
+  }
+
+  /** Ends the file (and its copies) with what its rows add up to, which must count exactly the rows written. */
+  async end(added: RowTotals): Promise<WrittenFile> {
+    const name = fileName(this.layout, this.businessDate);
+    invariant(added.rows === this.records, 'a file holds every row its sources made', { file: name, made: added.rows, written: this.records });
+    const [sha] = await Promise.all([this.lines.end(), ...this.copies.map((c) => c.end())]);
+    const totals: Record<string, bigint> = {};
+    this.layout.amountColumns.forEach((column, i) => {
+      totals[column] = added.totals[i] ?? 0n;
+    });
+    return { name, records: this.records, totals, sha256: sha };
+  }
+
+  async abort(error: Error): Promise<void> {
+    await Promise.all([this.lines.abort(error), ...this.copies.map((c) => c.abort(error))]);
+  }
 }
 
 /** One row per repayment entry (a repayment, its reversal, a restatement) with the lender's part per component. */
@@ -37,33 +193,34 @@ export interface DetailRow {
   readonly movements: readonly Movement[];
 }
 
-export function repaymentDetailFile(businessDate: string, lenderId: string, rows: readonly DetailRow[]): RenderedFile {
-  const header = ['business_date', 'lender_id', 'loan_id', 'event_type', 'event_id', 'value_date', 'booked_on', 'currency', ...COMPONENTS.map((c) => `${c.toLowerCase()}_amount`), 'total_amount', 'corrects_entry'];
-  const lines: string[][] = [];
-  const amounts: bigint[][] = [];
-  for (const { entry, movements } of rows) {
-    const own = movements.filter((m) => m.lenderId === lenderId && m.counterparty === 'ESCROW');
-    if (own.length === 0) continue;
-    const parts = COMPONENTS.map((c) => own.filter((m) => m.component === c).reduce((s, m) => s + m.amountMinor, 0n));
-    const total = parts.reduce((s, v) => s + v, 0n);
-    const money = (minor: bigint) => formatMajor(minor, entry.currency as CurrencyCode);
-    lines.push([
-      businessDate,
-      lenderId,
-      entry.loanId,
-      entry.eventType,
-      entry.eventId,
-      entry.businessDate,
-      entry.bookedOn ?? entry.businessDate,
-      entry.currency,
-      ...parts.map(money),
-      money(total),
-      entry.reverses ?? '',
-    ]);
-    amounts.push([...parts, total]);
-  }
-  return render(`repayment_detail_${compact(businessDate)}.txt`, header, lines, [...COMPONENTS.map((c) => `${c.toLowerCase()}_amount`), 'total_amount'], amounts);
+export const REPAYMENT_DETAIL: FileLayout = {
+  prefix: 'repayment_detail',
+  header: ['business_date', 'lender_id', 'loan_id', 'event_type', 'event_id', 'value_date', 'booked_on', 'currency', ...COMPONENT_COLUMNS, 'total_amount', 'corrects_entry'],
+  amountColumns: [...COMPONENT_COLUMNS, 'total_amount'],
+};
+
+/** The lender's row of a repayment entry: its part of each component; none when it has no part with the collection account. */
+export function repaymentDetailFileRow(businessDate: string, lenderId: string, { entry, movements }: DetailRow): FileRow | null {
+  const own = movements.filter((m) => m.lenderId === lenderId && m.counterparty === 'ESCROW');
+  if (own.length === 0) return null;
+  const parts = COMPONENTS.map((c) => own.filter((m) => m.component === c).reduce((s, m) => s + m.amountMinor, 0n));
+  const total = parts.reduce((s, v) => s + v, 0n);
+  const m = money(entry.currency);
+  return {
+    fields: [businessDate, lenderId, entry.loanId, entry.eventType, entry.eventId, entry.businessDate, entry.bookedOn ?? entry.businessDate, entry.currency, ...parts.map(m), m(total), entry.reverses ?? ''],
+    amounts: [...parts, total],
+  };
 }
+
+export function repaymentDetailFile(businessDate: string, lenderId: string, rows: readonly DetailRow[]): RenderedFile {
+  return render(REPAYMENT_DETAIL, businessDate, rows.flatMap((row) => repaymentDetailFileRow(businessDate, lenderId, row) ?? []));
+}
+
+export const SETTLEMENT_SUMMARY: FileLayout = {
+  prefix: 'settlement_summary',
+  header: ['business_date', 'lender_id', 'program_id', 'counterparty', 'currency', 'component', 'receivable_amount', 'payable_amount', 'net_amount', 'instruction_id', 'value_date', 'bank_reference'],
+  amountColumns: ['receivable_amount', 'payable_amount', 'net_amount'],
+};
 
 /**
  * The settlement summary (汇总对账): per program and counterparty, what is received and paid per
@@ -75,9 +232,7 @@ export function settlementSummaryFile(
   items: readonly SettlementItem[],
   instructions: readonly (PayoutInstruction & { readonly executed: { readonly bankReference: string } | null })[],
 ): RenderedFile {
-  const header = ['business_date', 'lender_id', 'program_id', 'counterparty', 'currency', 'component', 'receivable_amount', 'payable_amount', 'net_amount', 'instruction_id', 'value_date', 'bank_reference'];
-  const lines: string[][] = [];
-  const amounts: bigint[][] = [];
+  const rows: FileRow[] = [];
   for (const item of items) {
     if (item.lenderId !== lenderId && item.counterparty !== lenderId) continue;
     const mine = item.lenderId === lenderId;
@@ -87,44 +242,51 @@ export function settlementSummaryFile(
     const pays = instructions.filter(
       (i) => i.programId === item.programId && i.currency === item.currency && ((i.payer === lenderId && i.payee === counterparty) || (i.payee === lenderId && i.payer === counterparty)),
     );
-    const money = (minor: bigint) => formatMajor(minor, item.currency as CurrencyCode);
-    lines.push([
-      businessDate,
-      lenderId,
-      item.programId,
-      counterparty,
-      item.currency,
-      item.component,
-      money(receivable),
-      money(payable),
-      money(receivable - payable),
-      pays.map((i) => i.instructionId).join(';'),
-      pays[0]?.valueDate ?? '',
-      pays.map((i) => i.executed?.bankReference ?? '').join(';'),
-    ]);
-    amounts.push([receivable, payable, receivable - payable]);
+    const m = money(item.currency);
+    rows.push({
+      fields: [
+        businessDate,
+        lenderId,
+        item.programId,
+        counterparty,
+        item.currency,
+        item.component,
+        m(receivable),
+        m(payable),
+        m(receivable - payable),
+        pays.map((i) => i.instructionId).join(';'),
+        pays[0]?.valueDate ?? '',
+        pays.map((i) => i.executed?.bankReference ?? '').join(';'),
+      ],
+      amounts: [receivable, payable, receivable - payable],
+    });
   }
-  return render(`settlement_summary_${compact(businessDate)}.txt`, header, lines, ['receivable_amount', 'payable_amount', 'net_amount'], amounts);
+  return render(SETTLEMENT_SUMMARY, businessDate, rows);
 }
 
+export const CONTROL: FileLayout = { prefix: 'control', header: ['business_date', 'lender_id', 'file_name', 'record_count', 'amount_totals', 'sha256'], amountColumns: [] };
+
 /** The control file: one line per data file, with its records, totals per amount column and SHA-256. */
-export function controlFile(businessDate: string, lenderId: string, files: readonly RenderedFile[]): RenderedFile {
-  const header = ['business_date', 'lender_id', 'file_name', 'record_count', 'amount_totals', 'sha256'];
-  const lines = files.map((f) => [
-    businessDate,
-    lenderId,
-    f.name,
-    String(f.records),
-    Object.entries(f.totals)
-      .map(([column, total]) => `${column}=${total.toString()}`)
-      .join(';'),
-    sha256(f.body),
-  ]);
-  return render(`control_${compact(businessDate)}.txt`, header, lines, [], []);
+export function controlFile(businessDate: string, lenderId: string, files: readonly WrittenFile[]): RenderedFile {
+  const rows = files.map((f) => ({
+    fields: [
+      businessDate,
+      lenderId,
+      f.name,
+      String(f.records),
+      Object.entries(f.totals)
+        .map(([column, total]) => `${column}=${total.toString()}`)
+        .join(';'),
+      f.sha256,
+    ],
+    amounts: [],
+  }));
+  return render(CONTROL, businessDate, rows);
 }
 
 export function doneMarker(businessDate: string): RenderedFile {
-  return { name: `${compact(businessDate)}.ok`, body: Buffer.from(''), records: 0, totals: {}, table: { header: [], rows: [] } };
+  const body = Buffer.from('');
+  return { name: `${compact(businessDate)}.ok`, body, records: 0, totals: {}, sha256: sha256(body), table: { header: [], rows: [] } };
 }
 
 export function sha256(body: Uint8Array): string {
@@ -160,19 +322,22 @@ export interface TrialBalanceLine {
   readonly closingMinor: bigint;
 }
 
+const TRIAL_BALANCE_AMOUNTS = ['opening_debit', 'opening_credit', 'debit_amount', 'credit_amount', 'closing_debit', 'closing_credit'];
+export const TRIAL_BALANCE: FileLayout = { prefix: 'trial_balance', header: ['business_date', 'lender_id', 'currency', 'account', ...TRIAL_BALANCE_AMOUNTS], amountColumns: TRIAL_BALANCE_AMOUNTS };
+
 /**
  * The trial balance (试算平衡表): per currency, every account of the lender's book with its
  * opening balance, the date's debits and credits and its closing balance, each balance on its
  * side. The lines come checked (settlement.ts, `trialBalance`): debits equal credits.
  */
 export function trialBalanceFile(businessDate: string, lenderId: string, lines: readonly TrialBalanceLine[]): RenderedFile {
-  const amountColumns = ['opening_debit', 'opening_credit', 'debit_amount', 'credit_amount', 'closing_debit', 'closing_credit'];
-  const header = ['business_date', 'lender_id', 'currency', 'account', ...amountColumns];
   const debitSide = (balance: bigint) => (balance > 0n ? balance : 0n);
   const creditSide = (balance: bigint) => (balance < 0n ? -balance : 0n);
-  const amounts = lines.map((l) => [debitSide(l.openingMinor), creditSide(l.openingMinor), l.debitMinor, l.creditMinor, debitSide(l.closingMinor), creditSide(l.closingMinor)]);
-  const rows = lines.map((l, i) => [businessDate, lenderId, l.currency, l.account, ...amounts[i]!.map(money(l.currency))]);
-  return render(`trial_balance_${compact(businessDate)}.txt`, header, rows, amountColumns, amounts);
+  const rows = lines.map((l) => {
+    const amounts = [debitSide(l.openingMinor), creditSide(l.openingMinor), l.debitMinor, l.creditMinor, debitSide(l.closingMinor), creditSide(l.closingMinor)];
+    return { fields: [businessDate, lenderId, l.currency, l.account, ...amounts.map(money(l.currency))], amounts };
+  });
+  return render(TRIAL_BALANCE, businessDate, rows);
 }
 
 /** The accounts of a lender's position in a loan the loan master shows, each on the side it normally stands. */
@@ -205,10 +370,10 @@ export interface LoanMasterRow {
   readonly riskAsOf: string | null;
 }
 
-/** The loan master (贷款主文件): one row per loan the lender holds a part of, or had movements on that date. */
-export function loanMasterFile(businessDate: string, lenderId: string, rows: readonly LoanMasterRow[]): RenderedFile {
-  const amountColumns = ['loan_principal', 'funded_amount', ...LOAN_MASTER_BALANCES.map(([column]) => column)];
-  const header = [
+const LOAN_MASTER_BALANCE_COLUMNS = LOAN_MASTER_BALANCES.map(([column]) => column);
+export const LOAN_MASTER: FileLayout = {
+  prefix: 'loan_master',
+  header: [
     'business_date',
     'lender_id',
     'loan_id',
@@ -218,17 +383,26 @@ export function loanMasterFile(businessDate: string, lenderId: string, rows: rea
     'loan_principal',
     'funded_amount',
     'funding_share',
-    ...LOAN_MASTER_BALANCES.map(([column]) => column),
+    ...LOAN_MASTER_BALANCE_COLUMNS,
     'dpd',
     'classification',
     'risk_as_of',
-  ];
-  const amounts = rows.map((r) => [r.loanPrincipalMinor, r.fundedMinor, ...LOAN_MASTER_BALANCES.map(([, account, side]) => (r.balancesMinor[account] ?? 0n) * side)]);
-  const lines = rows.map((r, i) => {
-    const [principal, funded, ...balances] = amounts[i]!.map(money(r.currency));
-    return [businessDate, lenderId, r.loanId, r.programId, r.currency, r.disbursementDate, principal!, funded!, shareOf(r.fundedMinor, r.loanPrincipalMinor), ...balances, String(r.dpd), r.classification, r.riskAsOf ?? ''];
-  });
-  return render(`loan_master_${compact(businessDate)}.txt`, header, lines, amountColumns, amounts);
+  ],
+  amountColumns: ['loan_principal', 'funded_amount', ...LOAN_MASTER_BALANCE_COLUMNS],
+};
+
+export function loanMasterFileRow(businessDate: string, lenderId: string, r: LoanMasterRow): FileRow {
+  const amounts = [r.loanPrincipalMinor, r.fundedMinor, ...LOAN_MASTER_BALANCES.map(([, account, side]) => (r.balancesMinor[account] ?? 0n) * side)];
+  const [principal, funded, ...balances] = amounts.map(money(r.currency));
+  return {
+    fields: [businessDate, lenderId, r.loanId, r.programId, r.currency, r.disbursementDate, principal!, funded!, shareOf(r.fundedMinor, r.loanPrincipalMinor), ...balances, String(r.dpd), r.classification, r.riskAsOf ?? ''],
+    amounts,
+  };
+}
+
+/** The loan master (贷款主文件): one row per loan the lender holds a part of, or had movements on that date. */
+export function loanMasterFile(businessDate: string, lenderId: string, rows: readonly LoanMasterRow[]): RenderedFile {
+  return render(LOAN_MASTER, businessDate, rows.map((r) => loanMasterFileRow(businessDate, lenderId, r)));
 }
 
 /** A lender's part of one disbursement the date settles. */
@@ -244,15 +418,23 @@ export interface DisbursementRow {
   readonly reference: string;
 }
 
+export const DISBURSEMENT_DETAIL: FileLayout = {
+  prefix: 'disbursement_detail',
+  header: ['business_date', 'lender_id', 'loan_id', 'program_id', 'currency', 'disbursement_date', 'booked_on', 'loan_principal', 'principal_amount', 'funding_share', 'disbursement_reference'],
+  amountColumns: ['loan_principal', 'principal_amount'],
+};
+
+export function disbursementDetailFileRow(businessDate: string, lenderId: string, r: DisbursementRow): FileRow {
+  const m = money(r.currency);
+  return {
+    fields: [businessDate, lenderId, r.loanId, r.programId, r.currency, r.disbursementDate, r.bookedOn, m(r.loanPrincipalMinor), m(r.principalMinor), shareOf(r.principalMinor, r.loanPrincipalMinor), r.reference],
+    amounts: [r.loanPrincipalMinor, r.principalMinor],
+  };
+}
+
 /** The disbursement detail (放款明细): one row per disbursement entry settled, the lender's principal. */
 export function disbursementDetailFile(businessDate: string, lenderId: string, rows: readonly DisbursementRow[]): RenderedFile {
-  const header = ['business_date', 'lender_id', 'loan_id', 'program_id', 'currency', 'disbursement_date', 'booked_on', 'loan_principal', 'principal_amount', 'funding_share', 'disbursement_reference'];
-  const amounts = rows.map((r) => [r.loanPrincipalMinor, r.principalMinor]);
-  const lines = rows.map((r) => {
-    const m = money(r.currency);
-    return [businessDate, lenderId, r.loanId, r.programId, r.currency, r.disbursementDate, r.bookedOn, m(r.loanPrincipalMinor), m(r.principalMinor), shareOf(r.principalMinor, r.loanPrincipalMinor), r.reference];
-  });
-  return render(`disbursement_detail_${compact(businessDate)}.txt`, header, lines, ['loan_principal', 'principal_amount'], amounts);
+  return render(DISBURSEMENT_DETAIL, businessDate, rows.map((r) => disbursementDetailFileRow(businessDate, lenderId, r)));
 }
 
 /** One instalment of a lender's sub-schedule of a loan disbursed in the run's days. */
@@ -263,13 +445,22 @@ export interface ScheduleRow {
   readonly instalment: LenderInstalment;
 }
 
+const SCHEDULE_AMOUNTS = ['principal_amount', 'interest_amount', 'total_amount', 'closing_principal'];
+export const REPAYMENT_SCHEDULE: FileLayout = {
+  prefix: 'repayment_schedule',
+  header: ['business_date', 'lender_id', 'loan_id', 'program_id', 'currency', 'instalment_number', 'due_date', ...SCHEDULE_AMOUNTS],
+  amountColumns: SCHEDULE_AMOUNTS,
+};
+
+export function repaymentScheduleFileRow(businessDate: string, lenderId: string, r: ScheduleRow): FileRow {
+  const i = r.instalment;
+  const amounts = [i.principalMinor, i.interestMinor, i.totalMinor, i.closingPrincipalMinor];
+  return { fields: [businessDate, lenderId, r.loanId, r.programId, r.currency, String(i.number), i.dueDate, ...amounts.map(money(r.currency))], amounts };
+}
+
 /** The repayment schedule (还款计划): the lender's sub-schedule of each loan whose disbursement the date settles. */
 export function repaymentScheduleFile(businessDate: string, lenderId: string, rows: readonly ScheduleRow[]): RenderedFile {
-  const amountColumns = ['principal_amount', 'interest_amount', 'total_amount', 'closing_principal'];
-  const header = ['business_date', 'lender_id', 'loan_id', 'program_id', 'currency', 'instalment_number', 'due_date', ...amountColumns];
-  const amounts = rows.map(({ instalment: i }) => [i.principalMinor, i.interestMinor, i.totalMinor, i.closingPrincipalMinor]);
-  const lines = rows.map((r, i) => [businessDate, lenderId, r.loanId, r.programId, r.currency, String(r.instalment.number), r.instalment.dueDate, ...amounts[i]!.map(money(r.currency))]);
-  return render(`repayment_schedule_${compact(businessDate)}.txt`, header, lines, amountColumns, amounts);
+  return render(REPAYMENT_SCHEDULE, businessDate, rows.map((r) => repaymentScheduleFileRow(businessDate, lenderId, r)));
 }
 
 /** What a guarantor paid one lender by a compensation entry (or the change a restatement of it made). */
@@ -290,14 +481,26 @@ export interface CompensationRow {
   readonly totalMinor: bigint;
 }
 
+const COMPENSATION_AMOUNTS = ['principal_amount', 'interest_amount', 'fee_amount', 'total_amount'];
+export const COMPENSATION: FileLayout = {
+  prefix: 'compensation',
+  header: ['business_date', 'lender_id', 'loan_id', 'event_type', 'event_id', 'value_date', 'booked_on', 'currency', 'guarantor_id', 'compensated_lender_id', ...COMPENSATION_AMOUNTS],
+  amountColumns: COMPENSATION_AMOUNTS,
+};
+
+/** The row of a compensation in the file of `lenderId`: the compensated lender's, or the guarantor's. */
+export function compensationFileRow(businessDate: string, lenderId: string, r: CompensationRow): FileRow {
+  const amounts = [r.principalMinor, r.interestMinor, r.feeMinor, r.totalMinor];
+  return { fields: [businessDate, lenderId, r.loanId, r.eventType, r.eventId, r.valueDate, r.bookedOn, r.currency, r.guarantorId, r.lenderId, ...amounts.map(money(r.currency))], amounts };
+}
+
 /** The compensation file (代偿): one row per compensation entry settled and lender paid, in the guarantor's file and the lender's. */
 export function compensationFile(businessDate: string, lenderId: string, rows: readonly CompensationRow[]): RenderedFile {
-  const amountColumns = ['principal_amount', 'interest_amount', 'fee_amount', 'total_amount'];
-  const header = ['business_date', 'lender_id', 'loan_id', 'event_type', 'event_id', 'value_date', 'booked_on', 'currency', 'guarantor_id', 'compensated_lender_id', ...amountColumns];
-  const amounts = rows.map((r) => [r.principalMinor, r.interestMinor, r.feeMinor, r.totalMinor]);
-  const lines = rows.map((r, i) => [businessDate, lenderId, r.loanId, r.eventType, r.eventId, r.valueDate, r.bookedOn, r.currency, r.guarantorId, r.lenderId, ...amounts[i]!.map(money(r.currency))]);
-  return render(`compensation_${compact(businessDate)}.txt`, header, lines, amountColumns, amounts);
+  return render(COMPENSATION, businessDate, rows.map((r) => compensationFileRow(businessDate, lenderId, r)));
 }
+
+/** The data files of a lender's set, in the order of the control file. */
+export const DATA_FILES: readonly FileLayout[] = [SETTLEMENT_SUMMARY, REPAYMENT_DETAIL, LOAN_MASTER, DISBURSEMENT_DETAIL, REPAYMENT_SCHEDULE, COMPENSATION, TRIAL_BALANCE];
 
 /** The Chinese name of every column of the files, for the copies for people. */
 export const COLUMN_NAMES_ZH: Readonly<Record<string, string>> = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FunctionError, FunctionHost, functionsFromTemplate } from '../../../../infra/local/functions.ts';
-import type { LocalFunction } from '../../../../infra/local/functions.ts';
+import type { Invocation, LocalFunction } from '../../../../infra/local/functions.ts';
 import { REPOSITORY_ROOT } from '../../../../infra/local/issuer.ts';
 import { functionArn, TemplateResolver } from '../../../../infra/local/template.ts';
 
@@ -79,6 +79,36 @@ describe('the function host', () => {
     expect(seen[0]?.context.remaining).toBeGreaterThan(9_000);
     expect(seen[0]?.context.awsRequestId).not.toBe(seen[1]?.context.awsRequestId);
     expect(host.invocationCounts()).toEqual({ Work: 2 });
+  });
+
+  it("tells each ended invocation's event, duration and outcome to its listeners, and adds up each function's duration", async () => {
+    const host = new FunctionHost([local('Steps', `${FIXTURES}/work-handler.ts`)], {
+      rootDir: REPOSITORY_ROOT,
+      loadModule: async () => ({
+        handler: async (event: { step: string; waitMs: number }) => {
+          await new Promise((resolve) => setTimeout(resolve, event.waitMs));
+          if (event.step === 'Fails') throw new Error('no shard 99');
+          return { step: event.step };
+        },
+      }),
+    });
+    const seen: Invocation[] = [];
+    const stop = host.onInvocation((invocation) => seen.push(invocation));
+    await host.invoke('Steps', { step: 'OpenRun', waitMs: 30 });
+    await expect(host.invoke('Steps', { step: 'Fails', waitMs: 10 })).rejects.toThrow('no shard 99');
+    stop();
+    await host.invoke('Steps', { step: 'CloseRun', waitMs: 0 });
+    expect(seen.map((i) => [i.functionId, i.event, i.failed])).toEqual([
+      ['Steps', { step: 'OpenRun', waitMs: 30 }, false],
+      ['Steps', { step: 'Fails', waitMs: 10 }, true],
+    ]);
+    expect(seen[0]!.durationMs).toBeGreaterThanOrEqual(29);
+    expect(seen[1]!.startedAt).toBeGreaterThanOrEqual(seen[0]!.startedAt + seen[0]!.durationMs);
+    const total = host.invocationDurations()['Steps']!;
+    expect(total).toBeGreaterThanOrEqual(seen[0]!.durationMs + seen[1]!.durationMs);
+    host.resetInvocationCounts();
+    expect(host.invocationDurations()).toEqual({});
+    expect(host.invocationCounts()).toEqual({});
   });
 
   it('reports a thrown error as Lambda does, and supports callback handlers', async () => {
