@@ -26,7 +26,7 @@ export const handler = apiHandler(
     }),
     'POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed': async (req) => {
       const { businessDate, instructionId } = validate(instructionPath, platformOnly(req, 'settlement runs').pathParameters);
-      return { statusCode: 200, body: await executionRecorded(deps, businessDate, instructionId, req.body as ExecutedRequest, callerOf(req).clientId) };
+      return { statusCode: 200, body: await executionRecorded(deps, businessDate, instructionId, req.body as ExecutedRequest, callerOf(req).userId) };
     },
     'GET /v1/lenders/{lenderId}/statements/{businessDate}': async (req) => {
       const { lenderId, businessDate } = validate(statementsPath, req.pathParameters);

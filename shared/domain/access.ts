@@ -3,7 +3,14 @@ export type PrincipalRole = 'LEAD' | 'PARTNER' | 'FINANCE';
 
 export interface Principal {
   readonly role: PrincipalRole;
+  /** The app client the token was issued to (a console's users share their console's client). */
   readonly clientId: string;
+  /**
+   * Who acts: the signed-in user of a user token (its `username`, or `sub`), or the client itself
+   * for a client-credentials token. What a person records (an executed transfer, a decision, a
+   * loaded calendar) names it, and maker-checker tells two people apart by it.
+   */
+  readonly userId: string;
   /** The lender the client belongs to; always set for partners, optional for finance. */
   readonly lenderId: string | null;
 }
