@@ -350,6 +350,12 @@ export interface SettlementStore {
   recordExecution(businessDate: string, instructionId: string, executed: NonNullable<StoredInstruction['executed']>): Promise<StoredInstruction>;
 }
 
+/** The settlement runs of a range of dates, newest first (S25's index, docs/console.md). */
+export interface SettlementRunIndex {
+  /** At most `limit` runs dated from `from` to `to` (each bound optional, inclusive), the latest first. */
+  latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<SettlementRun[]>;
+}
+
 /** Where files live: a folder locally, a bucket in AWS. Paths use `/`. */
 export interface FileStore {
   put(path: string, body: Uint8Array): Promise<void>;

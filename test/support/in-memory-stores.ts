@@ -25,6 +25,7 @@ import {
   type SettlementShard,
   type SettlementStore,
   type SettlementBooks,
+  type SettlementRunIndex,
   type LenderBalances,
   type LoanHeadView,
   type StoredInstruction,
@@ -774,7 +775,7 @@ export function sealFor(scopeKey: string, createdAt: string = NOW, requestHash =
 }
 
 /** Settlement runs, shards, instructions and closing balances, kept as the adapter keeps them; loan heads read from the book. */
-export class InMemorySettlementStore implements SettlementStore, SettlementBooks {
+export class InMemorySettlementStore implements SettlementStore, SettlementBooks, SettlementRunIndex {
   readonly runs = new Map<string, SettlementRun>();
   readonly shardItems = new Map<string, SettlementShard>();
   readonly stored = new Map<string, StoredInstruction>();
@@ -802,6 +803,11 @@ export class InMemorySettlementStore implements SettlementStore, SettlementBooks
   async getRun(businessDate: string): Promise<SettlementRun | null> {
     const run = this.runs.get(businessDate);
     return run ? copy(run) : null;
+  }
+
+  async latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<SettlementRun[]> {
+    const dates = [...this.runs.keys()].filter((d) => (range.from === undefined || d >= range.from) && (range.to === undefined || d <= range.to));
+    return dates.sort().reverse().slice(0, limit).map((d) => copy(this.runs.get(d)!));
   }
 
   async previousRun(businessDate: string): Promise<SettlementRun | null> {

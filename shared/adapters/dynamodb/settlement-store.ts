@@ -1,7 +1,17 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { PayoutInstruction } from '../../domain/settlement.ts';
-import { WriteConflict, type LenderBalances, type LoanHeadView, type SettlementBooks, type SettlementRun, type SettlementShard, type SettlementStore, type StoredInstruction } from '../../ports/stores.ts';
+import {
+  WriteConflict,
+  type LenderBalances,
+  type LoanHeadView,
+  type SettlementBooks,
+  type SettlementRun,
+  type SettlementRunIndex,
+  type SettlementShard,
+  type SettlementStore,
+  type StoredInstruction,
+} from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { batchGetAll, queryAll, type Tables } from './client.ts';
 import { ledgerKeys } from './ledger-keys.ts';
@@ -12,7 +22,7 @@ import { stateKeys } from './state-keys.ts';
  * Settlement runs, their shards, instructions and the lenders' closing balances in the StateTable
  * (docs/access-patterns.md S24-S28); the loans' heads it reads from the LedgerTable (L6).
  */
-export class DynamoSettlementStore implements SettlementStore, SettlementBooks {
+export class DynamoSettlementStore implements SettlementStore, SettlementBooks, SettlementRunIndex {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
@@ -36,6 +46,36 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks {
     );
     const found = out.Items?.[0];
     return found ? this.getRun(String(found.businessDate)) : null;
+  }
+
+  /** The runs of a range of dates from the runs' index (S25), newest first, page by page until `limit`. */
+  async latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<SettlementRun[]> {
+    const bounds =
+      range.from !== undefined && range.to !== undefined
+        ? { condition: ' AND gsi1sk BETWEEN :from AND :to', values: { ':from': range.from, ':to': range.to } }
+        : range.from !== undefined
+          ? { condition: ' AND gsi1sk >= :from', values: { ':from': range.from } }
+          : range.to !== undefined
+            ? { condition: ' AND gsi1sk <= :to', values: { ':to': range.to } }
+            : { condition: '', values: {} };
+    const runs: SettlementRun[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tables.state,
+          IndexName: 'gsi1',
+          KeyConditionExpression: `gsi1pk = :p${bounds.condition}`,
+          ExpressionAttributeValues: { ':p': stateKeys.settlementRunsPartition, ...bounds.values },
+          ScanIndexForward: false,
+          Limit: limit - runs.length,
+          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of out.Items ?? []) runs.push(decode<SettlementRun>(stripKeys(item)));
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined && runs.length < limit);
+    return runs;
   }
 
   async putRun(run: SettlementRun, expectedAttempt: number): Promise<void> {
