@@ -1,4 +1,4 @@
-import type { LocalScope } from './issuer.ts';
+import type { PrincipalRole } from '../../shared/domain/access.ts';
 
 /**
  * The people of the local stack: what the Cognito user pool's users, groups and `lender_id`
@@ -10,7 +10,8 @@ export interface LocalUser {
   /** The sign-in name: the `username` claim of the user's tokens. */
   readonly username: string;
   readonly name: { readonly zh: string; readonly en: string };
-  readonly scope: LocalScope;
+  /** The user's one scope, `colend/<scope>` in its tokens (a local issuer scope). */
+  readonly scope: Lowercase<PrincipalRole>;
   /** The lender the user works for; its tokens carry it as `lender_id`, and see only its data. */
   readonly lenderId?: string;
 }
