@@ -1,6 +1,9 @@
 /** Who is calling, from the verified token: lead operations, a partner lender, or a finance team. */
 export type PrincipalRole = 'LEAD' | 'PARTNER' | 'FINANCE';
 
+/** The scope of the `colend` resource server that grants each role; a token carries exactly one. */
+export const ROLE_SCOPES: Readonly<Record<PrincipalRole, string>> = { LEAD: 'colend/lead', PARTNER: 'colend/partner', FINANCE: 'colend/finance' };
+
 export interface Principal {
   readonly role: PrincipalRole;
   /** The app client the token was issued to (a console's users share their console's client). */

@@ -1,11 +1,7 @@
-import type { Principal, PrincipalRole } from '../domain/access.ts';
+import { ROLE_SCOPES, type Principal, type PrincipalRole } from '../domain/access.ts';
 import { HttpError } from './errors.ts';
 
-const SCOPE_ROLES: Readonly<Record<string, PrincipalRole>> = {
-  'colend/lead': 'LEAD',
-  'colend/partner': 'PARTNER',
-  'colend/finance': 'FINANCE',
-};
+const SCOPE_ROLES: Readonly<Record<string, PrincipalRole>> = Object.fromEntries(Object.entries(ROLE_SCOPES).map(([role, scope]) => [scope, role as PrincipalRole]));
 
 /**
  * The caller, from the claims the JWT authorizer verified. A token grants one role; a partner
