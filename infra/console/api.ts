@@ -39,12 +39,13 @@ export interface ApiClient {
   blob(path: string): Promise<Blob>;
 }
 
-export function apiClient(token: () => string | null, onUnauthorized: () => void): ApiClient {
+/** `base`: the API's origin; empty when the page is served by the API's own server (the local stack). */
+export function apiClient(base: () => string, token: () => string | null, onUnauthorized: () => void): ApiClient {
   const send = async (path: string, init: RequestInit): Promise<Response> => {
     const headers = new Headers(init.headers);
     const bearer = token();
     if (bearer !== null) headers.set('authorization', `Bearer ${bearer}`);
-    const response = await fetch(path, { ...init, headers });
+    const response = await fetch(`${base()}${path}`, { ...init, headers });
     if (response.ok) return response;
     if (response.status === 401) onUnauthorized();
     const text = await response.text();

@@ -2,7 +2,8 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { restrictedTo } from '../../shared/domain/access.ts';
 import { ApiError, apiClient, type RunList, type RunView, type Statements } from './api.ts';
-import { currentSession, endSession, finishCognitoSignIn, localSignIn, localUsers, signOutUrl, startCognitoSignIn, type ConsoleConfig, type LocalUserView, type Session } from './auth.ts';
+import { currentSession, endSession, finishCognitoSignIn, localSignIn, localUsers, signOutUrl, startCognitoSignIn, type LocalUserView, type Session } from './auth.ts';
+import type { CognitoConfig, ConsoleConfig } from './config.ts';
 import { isPlatform, type ConsoleData, type ViewContext } from './context.ts';
 import { h } from './dom.ts';
 import { DEFAULT_LANGUAGE, isLanguage, label, type LabelKey, type Language } from './i18n.ts';
@@ -34,6 +35,7 @@ let data: ConsoleData = { runs: null, date: null, run: null, statements: null, e
 
 const t = (key: LabelKey, values?: Readonly<Record<string, string | number>>) => label(language, key, values);
 const api = apiClient(
+  () => config.apiUrl ?? '',
   () => session?.accessToken ?? null,
   () => signOut(t('error.sessionEnded')),
 );
@@ -65,7 +67,7 @@ function render(): void {
   );
   const main = h('main', {});
   if (session === null) {
-    main.append(signInView({ language, t, config, users, message, signInLocal: (u) => void signInLocal(u), signInCognito: () => void startCognitoSignIn(config as Extract<ConsoleConfig, { signIn: 'cognito' }>) }));
+    main.append(signInView({ language, t, config, users, message, signInLocal: (u) => void signInLocal(u), signInCognito: () => void startCognitoSignIn(config as CognitoConfig) }));
   } else {
     const ctx: ViewContext = { language, t, principal: session.principal, api, data, actions: { selectDate: (d) => void selectDate(d), recordExecuted, download } };
     if (data.error !== null) main.append(h('p', { class: 'error', attrs: { role: 'alert' } }, data.error));

@@ -1,6 +1,7 @@
 import type { Principal } from '../../shared/domain/access.ts';
 import type { LocalUser } from '../local/users.ts';
 import { principalOf } from './caller.ts';
+import type { CognitoConfig, ConsoleConfig } from './config.ts';
 
 /**
  * Who uses the console, and their token. On the local stack the sign-in page lists the local
@@ -8,17 +9,6 @@ import { principalOf } from './caller.ts';
  * AWS it sends the user to the Cognito hosted login (authorization code with PKCE) and exchanges
  * the code for an access token. The token lives in this tab's sessionStorage only.
  */
-
-export type ConsoleConfig =
-  | { readonly signIn: 'local' }
-  | {
-      readonly signIn: 'cognito';
-      readonly authorizeUrl: string;
-      readonly tokenUrl: string;
-      readonly logoutUrl: string;
-      readonly clientId: string;
-      readonly scopes: readonly string[];
-    };
 
 export interface Session {
   readonly accessToken: string;
@@ -80,7 +70,7 @@ const base64Url = (bytes: Uint8Array): string => btoa(String.fromCharCode(...byt
 const redirectUri = (): string => `${location.origin}/console/`;
 
 /** Sends the browser to the hosted login with a fresh PKCE verifier and state. */
-export async function startCognitoSignIn(config: Extract<ConsoleConfig, { signIn: 'cognito' }>): Promise<void> {
+export async function startCognitoSignIn(config: CognitoConfig): Promise<void> {
   const verifier = base64Url(crypto.getRandomValues(new Uint8Array(32)));
   const state = base64Url(crypto.getRandomValues(new Uint8Array(16)));
   const challenge = base64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
@@ -99,7 +89,7 @@ export async function startCognitoSignIn(config: Extract<ConsoleConfig, { signIn
 }
 
 /** On the way back from the hosted login: the code exchanged for a token, or null when the page was not called back. */
-export async function finishCognitoSignIn(config: Extract<ConsoleConfig, { signIn: 'cognito' }>): Promise<Session | null> {
+export async function finishCognitoSignIn(config: CognitoConfig): Promise<Session | null> {
   const params = new URLSearchParams(location.search);
   const code = params.get('code');
   if (code === null) return null;

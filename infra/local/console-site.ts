@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { buildConsole, type ConsoleFile } from '../console/build.ts';
+import type { ConsoleConfig } from '../console/config.ts';
 import { jsonResponse, type ApiResponse } from './api-event.ts';
 import { readJsonBody } from './http-api.ts';
 import { DEFAULT_TOKEN_TTL_SECONDS, mintToken } from './issuer.ts';
@@ -15,7 +16,7 @@ import { LOCAL_USERS, localUser } from './users.ts';
  */
 
 export const CONSOLE_PATH = '/console/';
-const LOCAL_CONFIG = { signIn: 'local' } as const;
+const LOCAL_CONFIG: ConsoleConfig = { signIn: 'local' };
 
 /** The page may load its own files and call its own origin, nothing else. */
 const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";

@@ -10,6 +10,8 @@ import { h } from '../dom.ts';
  */
 
 const DAY_SECONDS = 86_400;
+const DAY_STEPS = [1, 2, 7, 14, 28, 91].map((days) => days * DAY_SECONDS);
+const dayOf = (epochSecondsValue: number): string => new Date(epochSecondsValue * 1000).toISOString().slice(0, 10);
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
 const epochSeconds = (date: string): number => Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / 1000;
 
@@ -35,8 +37,13 @@ export function collectionsChart(ctx: ViewContext): HTMLElement {
         height: 260,
         // One date alone is drawn in the middle of its neighbours; collections start from zero.
         scales: { x: { time: true, range: (_u, min, max) => (xs.length === 1 ? [xs[0]! - DAY_SECONDS, xs[0]! + DAY_SECONDS] : [min, max]) }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-        series: [{}, ...lines.map((line, i) => ({ label: line.label, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: true } }))],
-        axes: [{}, { size: 80 }],
+        // Business dates, not instants: days in UTC, ticks a whole number of days apart.
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+        series: [
+          { label: ctx.t('date.label'), value: (_u, v) => (v === null ? '--' : dayOf(v)) },
+          ...lines.map((line, i) => ({ label: line.label, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: true } })),
+        ],
+        axes: [{ incrs: DAY_STEPS, values: (_u, splits) => splits.map((v) => dayOf(v).slice(5)) }, { size: 80 }],
       },
       [xs, ...lines.map((line) => line.values)],
       target,

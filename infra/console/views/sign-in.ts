@@ -1,4 +1,5 @@
-import type { ConsoleConfig, LocalUserView } from '../auth.ts';
+import type { LocalUserView } from '../auth.ts';
+import type { ConsoleConfig } from '../config.ts';
 import { h } from '../dom.ts';
 import type { LabelKey, Language } from '../i18n.ts';
 
