@@ -115,33 +115,41 @@ async function signInLocal(username: string): Promise<void> {
   }
 }
 
-/** The runs list, then the date asked for in the address (`#2026-11-30`) or the latest settled. */
+/**
+ * The runs list and the date asked for in the address (`#2026-11-30`), side by side; without a
+ * date in the address, the latest settled date of the list.
+ */
 async function loadRuns(): Promise<void> {
   setReady('loading');
+  const asked = /^#(\d{4}-\d{2}-\d{2})$/.exec(location.hash)?.[1] ?? null;
+  const listing = api.get<RunList>('/v1/settlement-runs').then((runs) => {
+    data = { ...data, runs };
+    return runs;
+  });
   try {
-    const runs = await api.get<RunList>('/v1/settlement-runs');
-    const asked = /^#(\d{4}-\d{2}-\d{2})$/.exec(location.hash)?.[1];
-    const latest = [...runs.runs].reverse().find((r) => r.status === 'SETTLED')?.businessDate ?? null;
-    data = { ...data, runs, error: null };
-    const date = asked ?? latest;
-    if (date === null) {
-      setReady('ready');
-      render();
-      return;
-    }
-    await selectDate(date);
+    const date = asked ?? [...(await listing).runs].reverse().find((r) => r.status === 'SETTLED')?.businessDate ?? null;
+    if (date === null) await listing;
+    else await Promise.all([listing, loadDate(date)]);
   } catch (error) {
     data = { ...data, error: describe(error) };
-    setReady('ready');
-    render();
   }
+  render();
+  setReady('ready');
 }
 
+/** The user picked a date. */
 async function selectDate(date: string): Promise<void> {
+  setReady('loading');
+  await loadDate(date);
+  render();
+  setReady('ready');
+}
+
+/** The run of a date (the platform's teams), or the caller's own lender's files of it. */
+async function loadDate(date: string): Promise<void> {
   const principal = session?.principal;
   if (principal === undefined) return;
   data = { ...data, date, run: null, statements: null, error: null };
-  setReady('loading');
   render();
   history.replaceState(null, '', `#${date}`);
   try {
@@ -153,8 +161,6 @@ async function selectDate(date: string): Promise<void> {
   } catch (error) {
     data = { ...data, error: describe(error) };
   }
-  render();
-  setReady('ready');
 }
 
 async function orNotFound<T>(request: Promise<T>): Promise<T | 'NOT_FOUND'> {

@@ -350,10 +350,13 @@ export interface SettlementStore {
   recordExecution(businessDate: string, instructionId: string, executed: NonNullable<StoredInstruction['executed']>): Promise<StoredInstruction>;
 }
 
+/** A run as its list reads it: without the list of its files, which only the run of a date needs. */
+export type ListedSettlementRun = Omit<SettlementRun, 'files'>;
+
 /** The settlement runs of a range of dates, newest first (S25's index, docs/console.md). */
 export interface SettlementRunIndex {
   /** At most `limit` runs dated from `from` to `to` (each bound optional, inclusive), the latest first. */
-  latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<SettlementRun[]>;
+  latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<ListedSettlementRun[]>;
 }
 
 /** Where files live: a folder locally, a bucket in AWS. Paths use `/`. */

@@ -1,7 +1,7 @@
 import { restrictedTo, type Principal } from '../domain/access.ts';
 import { collectionsByLender, type LenderCollections } from '../domain/collections.ts';
 import { ValidationError } from '../domain/errors.ts';
-import type { SettlementRun, SettlementRunIndex, SettlementStore } from '../ports/stores.ts';
+import type { ListedSettlementRun, SettlementRun, SettlementRunIndex, SettlementStore } from '../ports/stores.ts';
 
 /**
  * `GET /v1/settlement-runs?from=&to=` (docs/console.md): the settlement runs of a range of dates
@@ -27,8 +27,8 @@ export interface SettlementRunSummary {
   readonly settledAt: string | null;
   /** The settlement days the run settled, per calendar. */
   readonly daysByCalendar: SettlementRun['daysByCalendar'];
-  /** The platform's teams only: entries settled, instructions, files written. */
-  readonly counts?: { readonly entries: number; readonly instructions: number; readonly files: number };
+  /** The platform's teams only: entries settled and instructions (the run of the date lists its files). */
+  readonly counts?: { readonly entries: number; readonly instructions: number };
   /** Each lender's collections of the date (settled runs only; empty while a run is not settled). */
   readonly collections: readonly LenderCollections[];
 }
@@ -55,7 +55,7 @@ export async function settlementRuns(deps: SettlementRunsDeps, principal: Princi
   return { runs: summaries, truncated };
 }
 
-async function summaryOf(deps: SettlementRunsDeps, run: SettlementRun, only: string | null): Promise<SettlementRunSummary> {
+async function summaryOf(deps: SettlementRunsDeps, run: ListedSettlementRun, only: string | null): Promise<SettlementRunSummary> {
   const collections = run.status === 'SETTLED' ? collectionsByLender((await deps.settlements.shards(run.businessDate)).flatMap((shard) => shard.items)) : [];
   return {
     businessDate: run.businessDate,
@@ -63,7 +63,7 @@ async function summaryOf(deps: SettlementRunsDeps, run: SettlementRun, only: str
     attempt: run.attempt,
     settledAt: run.settledAt,
     daysByCalendar: run.daysByCalendar,
-    ...(only === null ? { counts: { entries: run.entries, instructions: run.instructions, files: run.files.length } } : {}),
+    ...(only === null ? { counts: { entries: run.entries, instructions: run.instructions } } : {}),
     collections: only === null ? collections : collections.filter((c) => c.lenderId === only),
   };
 }

@@ -3,12 +3,14 @@
  *   BENCH_LOANS_PER_CLIENT (default 100), BENCH_APPLICATIONS (default 100), BENCH_SPLITS
  *   (default 200000), BENCH_REPAYMENTS (default 2000, one per call) and BENCH_REPAYMENT_BATCHES
  *   (default 5 calls of 25 per client) and BENCH_SETTLEMENT_LOANS (default 100000; 10000 on the
- *   metered stack) set the run sizes.
+ *   metered stack) set the run sizes; BENCH_CONSOLE_END (default 2026-07-10) how far the demo
+ *   story is played before the finance console is opened.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startLocalStack } from '../../infra/local/stack.ts';
 import { benchBooking, printBooking } from './booking.ts';
+import { benchConsole, printConsole } from './console.ts';
 import { benchLongLoan, printLongLoan } from './long-loan.ts';
 import { benchWriteFloor, printWriteFloor } from './floor.ts';
 import { NO_COUNTS, benchRepayments, printRepayments } from './repayments.ts';
@@ -36,7 +38,7 @@ if (phase === 'all') {
   console.log(`Colend local benchmarks, Node ${process.version}, ${new Date().toISOString()}`);
   benchSplit(Number(process.env.BENCH_SPLITS ?? '200000')); // the pure engine, before anything local starts
   printStartup(await benchStartup());
-  for (const next of ['units', 'rates', 'settlement']) {
+  for (const next of ['units', 'rates', 'settlement', 'console']) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { env: { ...process.env, BENCH_PHASE: next }, stdio: 'inherit' });
     if (child.status !== 0) process.exit(child.status ?? 1);
   }
@@ -44,6 +46,8 @@ if (phase === 'all') {
   await unitsOfWork();
 } else if (phase === 'settlement') {
   await settlementRun();
+} else if (phase === 'console') {
+  await consoleLoad();
 } else {
   await ratesAndLatencies();
 }
@@ -90,6 +94,17 @@ async function settlementRun(): Promise<void> {
   try {
     console.log('settlement (stack without the meter):');
     printSettlement(await benchSettlement(stack, settlementLoans));
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** The finance console's load time, on a stack of its own that plays part of the demo story. */
+async function consoleLoad(): Promise<void> {
+  const stack = await startLocalStack({ ...options, meterDynamoDb: false });
+  try {
+    console.log('finance console (stack without the meter, headless Chromium):');
+    printConsole(await benchConsole(stack));
   } finally {
     await stack.stop();
   }

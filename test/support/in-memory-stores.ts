@@ -26,6 +26,7 @@ import {
   type SettlementStore,
   type SettlementBooks,
   type SettlementRunIndex,
+  type ListedSettlementRun,
   type LenderBalances,
   type LoanHeadView,
   type StoredInstruction,
@@ -805,9 +806,16 @@ export class InMemorySettlementStore implements SettlementStore, SettlementBooks
     return run ? copy(run) : null;
   }
 
-  async latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<SettlementRun[]> {
+  async latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<ListedSettlementRun[]> {
     const dates = [...this.runs.keys()].filter((d) => (range.from === undefined || d >= range.from) && (range.to === undefined || d <= range.to));
-    return dates.sort().reverse().slice(0, limit).map((d) => copy(this.runs.get(d)!));
+    return dates
+      .sort()
+      .reverse()
+      .slice(0, limit)
+      .map((d) => {
+        const { files: _files, ...listed } = copy(this.runs.get(d)!);
+        return listed;
+      });
   }
 
   async previousRun(businessDate: string): Promise<SettlementRun | null> {

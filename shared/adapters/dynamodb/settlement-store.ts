@@ -4,6 +4,7 @@ import type { PayoutInstruction } from '../../domain/settlement.ts';
 import {
   WriteConflict,
   type LenderBalances,
+  type ListedSettlementRun,
   type LoanHeadView,
   type SettlementBooks,
   type SettlementRun,
@@ -17,6 +18,9 @@ import { batchGetAll, queryAll, type Tables } from './client.ts';
 import { ledgerKeys } from './ledger-keys.ts';
 import { headOf } from './loan-head.ts';
 import { stateKeys } from './state-keys.ts';
+
+/** What a run's list reads of each run: everything but its files (a run writes tens of them per lender). */
+const LISTED_RUN_ATTRIBUTES = ['businessDate', 'status', 'attempt', 'daysByCalendar', 'shardCount', 'startedAt', 'settledAt', 'firstSettledAt', 'entries', 'instructions', 'failure'] as const satisfies readonly (keyof ListedSettlementRun)[];
 
 /**
  * Settlement runs, their shards, instructions and the lenders' closing balances in the StateTable
@@ -48,8 +52,8 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks, 
     return found ? this.getRun(String(found.businessDate)) : null;
   }
 
-  /** The runs of a range of dates from the runs' index (S25), newest first, page by page until `limit`. */
-  async latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<SettlementRun[]> {
+  /** The runs of a range of dates from the runs' index (S25), newest first, page by page until `limit`; their files left out. */
+  async latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<ListedSettlementRun[]> {
     const bounds =
       range.from !== undefined && range.to !== undefined
         ? { condition: ' AND gsi1sk BETWEEN :from AND :to', values: { ':from': range.from, ':to': range.to } }
@@ -58,7 +62,7 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks, 
           : range.to !== undefined
             ? { condition: ' AND gsi1sk <= :to', values: { ':to': range.to } }
             : { condition: '', values: {} };
-    const runs: SettlementRun[] = [];
+    const runs: ListedSettlementRun[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const out = await this.doc.send(
@@ -67,12 +71,14 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks, 
           IndexName: 'gsi1',
           KeyConditionExpression: `gsi1pk = :p${bounds.condition}`,
           ExpressionAttributeValues: { ':p': stateKeys.settlementRunsPartition, ...bounds.values },
+          ProjectionExpression: LISTED_RUN_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(LISTED_RUN_ATTRIBUTES.map((name, i) => [`#a${i}`, name])),
           ScanIndexForward: false,
           Limit: limit - runs.length,
           ...(start === undefined ? {} : { ExclusiveStartKey: start }),
         }),
       );
-      for (const item of out.Items ?? []) runs.push(decode<SettlementRun>(stripKeys(item)));
+      for (const item of out.Items ?? []) runs.push(decode<ListedSettlementRun>(item));
       start = out.LastEvaluatedKey;
     } while (start !== undefined && runs.length < limit);
     return runs;

@@ -40,7 +40,7 @@ describe('GET /v1/settlement-runs', () => {
         {
           businessDate: '2026-11-30',
           attempt: 2,
-          counts: { entries: 3, instructions: 2, files: 0 },
+          counts: { entries: 3, instructions: 2 },
           collections: [
             { lenderId: PARTNER_A, collectedMinor: '23787', componentsMinor: { PRINCIPAL: '23787' } },
             { lenderId: PARTNER_B, collectedMinor: '2700', componentsMinor: { INTEREST: '2700' } },

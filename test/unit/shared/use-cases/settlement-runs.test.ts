@@ -71,7 +71,7 @@ describe('the settlement runs of a range of dates', () => {
       attempt: 1,
       settledAt: '2026-11-30T15:00:09.000Z',
       daysByCalendar: { CN: ['2026-11-28', '2026-11-29', '2026-11-30'] },
-      counts: { entries: 7, instructions: 3, files: 2 },
+      counts: { entries: 7, instructions: 3 },
       collections: [
         { lenderId: PARTNER_A, currency: 'CNY', collectedMinor: 150_902n, componentsMinor: { PRINCIPAL: 150_001n, INTEREST: 901n }, owedToEscrowMinor: 300_001n, netMinor: -149_099n },
         { lenderId: PARTNER_B, currency: 'CNY', collectedMinor: 45n, componentsMinor: { PENALTY: 45n }, owedToEscrowMinor: 0n, netMinor: 45n },
