@@ -33,6 +33,23 @@ export function append(parent: Element, ...children: Child[]): void {
   }
 }
 
+/** A form that stays on the page: its submission calls `onSubmit` instead of loading another. */
+export function form(className: string, onSubmit: () => void, ...children: Child[]): HTMLFormElement {
+  return h(
+    'form',
+    {
+      class: className,
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          onSubmit();
+        },
+      },
+    },
+    ...children,
+  );
+}
+
 /** A table of rows; each cell a node or text. */
 export function table(headings: readonly string[], rows: readonly Child[][], props: Props = {}): HTMLTableElement {
   return h(

@@ -6,7 +6,7 @@ import { REPOSITORY_ROOT } from '../../infra/local/issuer.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { launchBrowser, viewOf } from '../support/browser.ts';
 import { localTemplate } from './support/stack.ts';
-import { lenderBody, loanBody, programBody, uniqueKey } from './support/world.ts';
+import { loanBody, programBody, uniqueKey, worldLenders } from './support/world.ts';
 
 /**
  * The finance console in headless Chromium on a stack of its own, whose clock the test moves: the
@@ -44,14 +44,7 @@ beforeAll(async () => {
   stack.setTime('2026-12-02T02:00:00.000Z'); // Wednesday, 10:00 in Beijing
   const lead = await stack.mintToken({ scopes: ['lead'] });
   finance = await stack.mintToken({ scopes: ['finance'] });
-  for (const [id, roles] of [
-    [ids.lead, ['LEAD']],
-    [ids.bankA, ['PARTNER']],
-    [ids.bankB, ['PARTNER']],
-    [ids.guarantor, ['GUARANTOR']],
-  ] as const) {
-    expect((await call('POST', '/v1/lenders', lead, lenderBody(id, [...roles]))).status).toBe(201);
-  }
+  for (const lender of worldLenders(ids)) expect((await call('POST', '/v1/lenders', lead, lender)).status).toBe(201);
   expect((await call('POST', '/v1/programs', lead, programBody(ids))).status).toBe(201);
   // 1,000,003 fen funded 400,001 / 300,001 / 300,001; instalment 1 of 88,289 repaid on its due date.
   expect((await call('POST', '/v1/loans', lead, loanBody(ids, 'C-LOAN-1'))).status).toBe(201);

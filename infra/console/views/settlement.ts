@@ -1,6 +1,6 @@
 import type { Instruction, RunView } from '../api.ts';
 import { isPlatform, mayRecordExecution, type ViewContext } from '../context.ts';
-import { h, table } from '../dom.ts';
+import { form, h, table } from '../dom.ts';
 import { instant, money } from '../format.ts';
 import { COMPONENT_ORDER, type LabelKey } from '../i18n.ts';
 
@@ -15,16 +15,10 @@ export function datePicker(ctx: ViewContext): HTMLElement {
   const input = h('input', { id: 'business-date', attrs: { type: 'date', value: ctx.data.date ?? '' } });
   const options = h('datalist', { id: 'run-dates' }, ...runs.map((r) => h('option', { attrs: { value: r.businessDate } })));
   input.setAttribute('list', 'run-dates');
-  return h(
-    'form',
-    {
-      class: 'date-picker',
-      on: {
-        submit: (event) => {
-          event.preventDefault();
-          if (input.value !== '') ctx.actions.selectDate(input.value);
-        },
-      },
+  return form(
+    'date-picker',
+    () => {
+      if (input.value !== '') ctx.actions.selectDate(input.value);
     },
     h('label', { attrs: { for: 'business-date' } }, ctx.t('date.label')),
     input,
@@ -127,20 +121,14 @@ function executedCell(ctx: ViewContext, i: Instruction): HTMLElement {
   at.value = localDateTime(new Date());
   const message = h('span', { class: 'error' });
   const button = h('button', { attrs: { type: 'submit' } }, ctx.t('instructions.record'));
-  return h(
-    'form',
-    {
-      class: 'record',
-      on: {
-        submit: (event) => {
-          event.preventDefault();
-          button.disabled = true;
-          ctx.actions.recordExecuted(i.instructionId, reference.value.trim(), new Date(at.value).toISOString()).catch((error: unknown) => {
-            message.textContent = ctx.t('instructions.recordFailed', { message: error instanceof Error ? error.message : String(error) });
-            button.disabled = false;
-          });
-        },
-      },
+  return form(
+    'record',
+    () => {
+      button.disabled = true;
+      ctx.actions.recordExecuted(i.instructionId, reference.value.trim(), new Date(at.value).toISOString()).catch((error: unknown) => {
+        message.textContent = ctx.t('instructions.recordFailed', { message: error instanceof Error ? error.message : String(error) });
+        button.disabled = false;
+      });
     },
     reference,
     at,
