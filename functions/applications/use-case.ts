@@ -164,7 +164,7 @@ export async function decide(deps: ApplicationDeps, principal: Principal, applic
   const ask = await deps.applications.ask(applicationId, lenderId);
   if (!ask) throw new NotFound('application', applicationId);
   const { taskToken: _token, ...open } = ask;
-  const decided = decideAsk(open, input, principal.clientId, now);
+  const decided = decideAsk(open, input, principal.userId, now);
   try {
     await deps.applications.decide(decided, seal(201, decided));
     return { decided, taskToken: ask.taskToken };
@@ -172,7 +172,7 @@ export async function decide(deps: ApplicationDeps, principal: Principal, applic
     if (!(error instanceof WriteConflict && error.entity === 'ask')) throw error;
     // Decided or closed since it was read: refuse with the reason the ask gives now.
     const latest = await deps.applications.ask(applicationId, lenderId);
-    if (latest) decideAsk(latest, input, principal.clientId, now);
+    if (latest) decideAsk(latest, input, principal.userId, now);
     throw error;
   }
 }

@@ -17,7 +17,7 @@ export const handler = apiHandler(
       // The year is in the path, not the body: the same key and body for another year is another request.
       const keyed = { ...req, rawBody: { calendar, year, body: req.rawBody } };
       return idempotentWrite(keyed, deps, async (seal, now) => {
-        await loadCalendarYear(deps, { calendar, year, ...(req.body as LoadCalendarYearRequest) }, callerOf(req).clientId, seal, now);
+        await loadCalendarYear(deps, { calendar, year, ...(req.body as LoadCalendarYearRequest) }, callerOf(req).userId, seal, now);
       });
     },
     'GET /v1/calendars/{calendar}': async (req) => {

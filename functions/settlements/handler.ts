@@ -8,8 +8,8 @@ import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
 import { businessCalendar } from '../../shared/use-cases/calendars.ts';
 import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
-import { businessDatePath, instructionPath, statementFilePath, statementsPath, type ExecutedRequest, type StartSettlementRequest } from '../../shared/contracts/schemas.ts';
-import { executionRecorded, lenderStatementFile, lenderStatements, runView, startSettlement } from './use-case.ts';
+import { businessDatePath, instructionPath, settlementRunsQuery, statementFilePath, statementsPath, type ExecutedRequest, type StartSettlementRequest } from '../../shared/contracts/schemas.ts';
+import { executionRecorded, lenderStatementFile, lenderStatements, runList, runView, startSettlement } from './use-case.ts';
 
 const logger = new Logger();
 const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv()));
@@ -20,13 +20,14 @@ export const handler = apiHandler(
   {
     'POST /v1/settlement-runs': (req) =>
       idempotentWrite(platformOnly(req, 'settlement runs'), deps, (seal) => startSettlement(deps, req.body as StartSettlementRequest, seal)),
+    'GET /v1/settlement-runs': async (req) => ({ statusCode: 200, body: await runList(deps, callerOf(req), validate(settlementRunsQuery, req.query)) }),
     'GET /v1/settlement-runs/{businessDate}': async (req) => ({
       statusCode: 200,
       body: await runView(deps, validate(businessDatePath, platformOnly(req, 'settlement runs').pathParameters).businessDate),
     }),
     'POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed': async (req) => {
       const { businessDate, instructionId } = validate(instructionPath, platformOnly(req, 'settlement runs').pathParameters);
-      return { statusCode: 200, body: await executionRecorded(deps, businessDate, instructionId, req.body as ExecutedRequest, callerOf(req).clientId) };
+      return { statusCode: 200, body: await executionRecorded(deps, businessDate, instructionId, req.body as ExecutedRequest, callerOf(req).userId) };
     },
     'GET /v1/lenders/{lenderId}/statements/{businessDate}': async (req) => {
       const { lenderId, businessDate } = validate(statementsPath, req.pathParameters);

@@ -1,10 +1,11 @@
 import { canSeeLender, type Principal } from '../../shared/domain/access.ts';
 import { NotFound, StateConflict } from '../../shared/domain/errors.ts';
-import type { Clock, FileStore, IdempotencyStore, ProgramStore, Seal, SettlementStore, WorkflowStarter } from '../../shared/ports/stores.ts';
+import type { Clock, FileStore, IdempotencyStore, ProgramStore, Seal, SettlementRunIndex, SettlementStore, WorkflowStarter } from '../../shared/ports/stores.ts';
+import { settlementRuns } from '../../shared/use-cases/settlement-runs.ts';
 import { notABusinessDay, recordExecution, settleableDays, settlementView, statementFile, statements, type SettlementCalendar } from '../../shared/use-cases/settlement.ts';
 
 export interface SettlementsDeps {
-  readonly settlements: SettlementStore;
+  readonly settlements: SettlementStore & SettlementRunIndex;
   readonly idempotency: IdempotencyStore;
   readonly workflow: WorkflowStarter;
   readonly files: FileStore;
@@ -34,6 +35,8 @@ export async function startSettlement(deps: SettlementsDeps, request: { business
 }
 
 export const runView = settlementView;
+
+export const runList = settlementRuns;
 
 export function executionRecorded(deps: SettlementsDeps, businessDate: string, instructionId: string, request: { bankReference: string; executedAt: string }, recordedBy: string) {
   return recordExecution(deps, businessDate, instructionId, request, recordedBy);

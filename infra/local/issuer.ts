@@ -7,9 +7,9 @@ import { calculateJwkThumbprint, jwtVerify, SignJWT } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
 
 /**
- * The local OAuth token issuer: it signs RS256 access tokens shaped like the Cognito
- * client-credentials tokens of AWS, which the local HTTP API verifies against its JWKS the
- * way the API Gateway JWT authorizer does. Its key pair lives in `.colend/issuer-key.json`
+ * The local OAuth token issuer: it signs RS256 access tokens shaped like Cognito's in AWS (a
+ * client-credentials token of a client, or a user's token of the console's app client), which
+ * the local HTTP API verifies against its JWKS the way the API Gateway JWT authorizer does. Its key pair lives in `.colend/issuer-key.json`
  * (or `$COLEND_HOME/issuer-key.json`), so tokens survive restarts of `npm start`.
  */
 
@@ -107,11 +107,16 @@ export function parseScope(value: string): LocalScope | undefined {
   return (LOCAL_SCOPES as readonly string[]).includes(bare) ? (bare as LocalScope) : undefined;
 }
 
+/** The app client of the console's user tokens on the local stack; the console's app client in AWS. */
+export const LOCAL_CONSOLE_CLIENT_ID = 'local-console';
+
 export interface MintTokenOptions {
   scopes: LocalScope[];
-  /** The lender the client belongs to: the `lender_id` claim. */
+  /** The lender the client (or the user) belongs to: the `lender_id` claim. */
   lenderId?: string;
-  /** Defaults to `local-<scopes>-<lenderId or platform>`. */
+  /** A user's token: the `username` claim (and its `sub`), issued to the console's client. */
+  username?: string;
+  /** Defaults to `local-<scopes>-<lenderId or platform>`, or the console's client for a user. */
   clientId?: string;
   /** Defaults to one hour, as Cognito access tokens. */
   ttlSeconds?: number;
@@ -126,18 +131,19 @@ export function defaultClientId(scopes: readonly LocalScope[], lenderId?: string
 /** An RS256 access token from the local issuer. */
 export async function mintToken(options: MintTokenOptions): Promise<string> {
   const key = await issuerKey();
-  const clientId = options.clientId ?? defaultClientId(options.scopes, options.lenderId);
+  const clientId = options.clientId ?? (options.username !== undefined ? LOCAL_CONSOLE_CLIENT_ID : defaultClientId(options.scopes, options.lenderId));
   const now = Math.floor(Date.now() / 1000);
   const claims: JWTPayload = {
     client_id: clientId,
     scope: options.scopes.map((scope) => `${RESOURCE_SERVER}/${scope}`).join(' '),
     token_use: 'access',
+    ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.lenderId !== undefined ? { lender_id: options.lenderId } : {}),
   };
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
     .setIssuer(LOCAL_ISSUER)
-    .setSubject(clientId)
+    .setSubject(options.username ?? clientId)
     .setIssuedAt(now)
     .setExpirationTime(now + (options.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS))
     .setJti(randomUUID())

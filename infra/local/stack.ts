@@ -19,6 +19,7 @@ import { StreamPoller, streamSourcesFromTemplate } from './streams.ts';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { ModuleLoader } from './functions.ts';
 import { readJsonBody, routesFromTemplate, startHttpApi } from './http-api.ts';
+import { consoleSite } from './console-site.ts';
 import type { HttpApiServer } from './http-api.ts';
 import { mintToken, REPOSITORY_ROOT } from './issuer.ts';
 import { LocalScheduler, schedulesFromTemplate } from './scheduler.ts';
@@ -242,7 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // 7. The HTTP API, answering 503 on /health until ready.
     let baseUrl = '';
-    const localHandlers = [testHooks(scheduler, functions, stepFunctions, events), localUploads(filesDir)];
+    const localHandlers = [testHooks(scheduler, functions, stepFunctions, events), localUploads(filesDir), consoleSite(log)];
     const routes = routesFromTemplate(resolver, functions);
     const http: HttpApiServer = await startHttpApi(
       { routes, functions, log, localHandlers, isReady: () => ready, baseUrl: () => baseUrl },

@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { JavaRuntimeError } from './dynamodb.ts';
 import { issuerKeyPath } from './issuer.ts';
 import { simulate } from './simulator.ts';
+import { missingBrowser } from './browser.ts';
+import { LOCAL_USERS } from './users.ts';
 import { startLocalStack } from './stack.ts';
 import type { LocalStack, SeedContext } from './stack.ts';
 
@@ -52,6 +54,7 @@ function banner(stack: LocalStack, persistDir: string | undefined): string {
     `  Step Functions:  ${stack.sfnEndpoint}`,
     `  EventBridge:     ${stack.eventsEndpoint}   events put so far: ${stack.baseUrl}/local/events`,
     `  Files:           ${stack.filesDir}   (settlement files: statements/{lenderId}/{YYYYMMDD}/)`,
+    `  Console:         ${stack.baseUrl}/console/   (sign in as ${LOCAL_USERS.map((u) => u.username).join(', ')})`,
     '',
     'Access tokens (signed by the local issuer, key in ' + issuerKeyPath() + '):',
     '  npm run -s token -- --scope lead',
@@ -107,6 +110,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   console.log(banner(stack, persistDir));
+  const browser = missingBrowser();
+  if (browser !== null) log(`the console works in any browser; its tests in npm test need Chromium and a Chinese font. ${browser}`);
   let stopping = false;
   if (values['no-story'] !== true) void playStory(stack, () => stopping);
 

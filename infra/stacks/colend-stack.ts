@@ -1,9 +1,9 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CorsHttpMethod, HttpApi, HttpMethod, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -32,6 +32,7 @@ import { ColendFunction } from '../constructs/colend-function.ts';
 import type { TableAccess } from '../constructs/colend-function.ts';
 import { ColendTable } from '../constructs/colend-table.ts';
 import { ColendWorkflow } from '../constructs/colend-workflow.ts';
+import { ConsoleSite } from '../constructs/console-site.ts';
 import { Identity, scopeName } from './identity.ts';
 import { API_ROUTES } from './routes.ts';
 import type { ApiFunctionName } from './routes.ts';
@@ -297,6 +298,8 @@ export class ColendStack extends Stack {
   readonly jointReview: ColendWorkflow;
   readonly eventBus: EventBus;
   readonly identity: Identity;
+  /** The finance console: its page behind CloudFront, calling the API with its users' tokens. */
+  readonly console: ConsoleSite;
   readonly api: HttpApi;
   readonly apiStage: HttpStage;
   readonly dailyLedgerCheck: Schedule;
@@ -465,12 +468,18 @@ export class ColendStack extends Stack {
     }
     this.functions = functions;
 
+    this.console = new ConsoleSite(this, 'Console', {
+      logRetention: props.config.logRetention,
+      connectSources: [`https://*.execute-api.${Aws.REGION}.${this.urlSuffix}`, `https://*.auth.${Aws.REGION}.amazoncognito.com`],
+    });
     this.identity = new Identity(this, 'Identity', {
       stageName: props.config.stageName,
       clients: props.config.clients,
       logRetention: props.config.logRetention,
+      consoleUrl: this.console.url,
     });
     [this.api, this.apiStage] = this.createApi();
+    this.console.publish({ signIn: 'cognito', apiUrl: this.api.apiEndpoint, ...this.identity.consoleSignIn });
     this.dailyLedgerCheck = this.createDailySchedule('DailyLedgerCheck', 'Starts the ledger check of the business date that has just closed', this.ledgerCheck, this.config.ledgerCheck);
     this.dailyRiskUpdate = this.createDailySchedule('DailyRiskUpdate', 'Starts the risk update of the business date that has just closed', this.riskUpdate, this.config.riskUpdate);
     this.dailySettlement = this.createDailySchedule('DailySettlement', "Starts the settlement of the business date whose cut-off has just passed", this.settlement, this.config.settlement);
@@ -480,6 +489,7 @@ export class ColendStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url });
     new CfnOutput(this, 'TokenEndpoint', { value: this.identity.tokenEndpoint });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url });
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'LedgerCheckStateMachineArn', { value: this.ledgerCheck.stateMachineArn });
     new CfnOutput(this, 'JointReviewStateMachineArn', { value: this.jointReview.stateMachineArn });
@@ -526,6 +536,13 @@ export class ColendStack extends Stack {
     const api = new HttpApi(this, 'HttpApi', {
       description: 'Colend API (/v1)',
       createDefaultStage: false,
+      // The finance console calls it from its own origin, with a bearer token (no cookies).
+      corsPreflight: {
+        allowOrigins: [this.console.origin],
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        maxAge: Duration.hours(1),
+      },
     });
     const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', { retention: this.config.logRetention });
     const stage = api.addStage('DefaultStage', {
@@ -553,7 +570,7 @@ export class ColendStack extends Stack {
     });
 
     const authorizer = new HttpJwtAuthorizer('ClientCredentialsAuthorizer', this.identity.issuerUrl, {
-      jwtAudience: [...this.identity.clients.values()].map((client) => client.userPoolClientId),
+      jwtAudience: [...this.identity.clients.values(), this.identity.consoleClient].map((client) => client.userPoolClientId),
     });
     const integrations = new Map<ApiFunctionName, HttpLambdaIntegration>();
     for (const route of API_ROUTES) {

@@ -1,12 +1,14 @@
 import { ArnFormat, Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
+  CfnUserPoolGroup,
   FeaturePlan,
   LambdaVersion,
   Mfa,
   OAuthScope,
   ResourceServerScope,
   UserPool,
+  UserPoolClientIdentityProvider,
   UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
 import type { UserPoolClient } from 'aws-cdk-lib/aws-cognito';
@@ -17,6 +19,7 @@ import { Construct } from 'constructs';
 import { CLIENT_LENDERS_ENV } from '../../functions/token-claims/schema.ts';
 import { CLIENT_SCOPES } from '../config.ts';
 import type { AppClientConfig, ClientScope } from '../config.ts';
+import type { CognitoConfig } from '../console/config.ts';
 import { ColendFunction } from '../constructs/colend-function.ts';
 
 export const RESOURCE_SERVER_ID = 'colend';
@@ -44,13 +47,23 @@ export interface IdentityProps {
   readonly stageName: string;
   readonly clients: readonly AppClientConfig[];
   readonly logRetention: RetentionDays;
+  /** The finance console's address (`https://{domain}/console/`): its users sign in there and come back to it. */
+  readonly consoleUrl: string;
 }
 
+/** The groups every stage has; a lender's people are in `finance:{lenderId}` or `partner:{lenderId}`, made per lender. */
+const PLATFORM_GROUPS: Readonly<Record<string, string>> = {
+  lead: 'Lead operations: every lender, lenders, programs, loans',
+  finance: "The platform's finance team: every lender's settlement and statements",
+};
+
 /**
- * The token issuer of the HTTP API: a Cognito user pool without users, a resource server
- * `colend` with the scopes `lead`, `partner` and `finance`, and one client-credentials app
- * client per configured client. A pre-token-generation trigger adds `lender_id` to the access
- * tokens of clients that belong to a lender.
+ * The token issuer of the HTTP API: a Cognito user pool, a resource server `colend` with the
+ * scopes `lead`, `partner` and `finance`, one client-credentials app client per configured client,
+ * and the finance console's app client, through which the pool's users sign in (authorization
+ * code with PKCE, TOTP required). A pre-token-generation trigger adds `lender_id` to the access
+ * tokens of clients that belong to a lender, and gives a user's token the scope and lender of its
+ * group (functions/token-claims).
  */
 export class Identity extends Construct {
   readonly userPool: UserPool;
@@ -58,6 +71,10 @@ export class Identity extends Construct {
   readonly issuerUrl: string;
   readonly tokenEndpoint: string;
   readonly tokenClaims: ColendFunction;
+  /** The console's app client: a public client (no secret) of the hosted login. */
+  readonly consoleClient: UserPoolClient;
+  /** What the console needs to sign its users in (its config.json, less the API's address). */
+  readonly consoleSignIn: Omit<CognitoConfig, 'signIn' | 'apiUrl'>;
 
   constructor(scope: Construct, id: string, props: IdentityProps) {
     super(scope, id);
@@ -77,7 +94,9 @@ export class Identity extends Construct {
     this.userPool = new UserPool(this, 'UserPool', {
       selfSignUpEnabled: false,
       featurePlan: FeaturePlan.ESSENTIALS,
-      mfa: Mfa.OFF,
+      // The console's users move money: a password and a one-time code from an authenticator app.
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: AccountRecovery.NONE,
       passwordPolicy: {
         minLength: 14,
@@ -118,6 +137,36 @@ export class Identity extends Construct {
     }
     this.clients = clients;
 
+    const colendScopes = CLIENT_SCOPES.map((name) => OAuthScope.resourceServer(resourceServer, scopeOf(scopes, name)));
+    this.consoleClient = this.userPool.addClient('ConsoleClient', {
+      userPoolClientName: 'finance-console',
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        // The token trigger keeps only the scope of the user's group.
+        scopes: [OAuthScope.OPENID, ...colendScopes],
+        callbackUrls: [props.consoleUrl],
+        logoutUrls: [props.consoleUrl],
+      },
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+      enableTokenRevocation: true,
+      preventUserExistenceErrors: true,
+    });
+    for (const [groupName, description] of Object.entries(PLATFORM_GROUPS)) {
+      new CfnUserPoolGroup(this, `Group-${groupName}`, { userPoolId: this.userPool.userPoolId, groupName, description });
+    }
+    this.consoleSignIn = {
+      authorizeUrl: `${domain.baseUrl()}/oauth2/authorize`,
+      tokenUrl: `${domain.baseUrl()}/oauth2/token`,
+      logoutUrl: `${domain.baseUrl()}/logout`,
+      clientId: this.consoleClient.userPoolClientId,
+      scopes: ['openid', ...CLIENT_SCOPES.map(scopeName)],
+    };
+
     const clientLenders = Object.fromEntries(
       props.clients.flatMap((client) => {
         const appClient = clients.get(client.name);
@@ -126,7 +175,7 @@ export class Identity extends Construct {
     );
     this.tokenClaims = new ColendFunction(stack, 'TokenClaimsFunction', {
       name: 'token-claims',
-      description: 'Adds lender_id to the access tokens of clients that belong to a lender',
+      description: "Adds lender_id to the access tokens of clients that belong to a lender; scopes a console user's token by its group",
       functionName: tokenClaimsName,
       logRetention: props.logRetention,
       memorySize: 256,
@@ -147,17 +196,13 @@ export class Identity extends Construct {
 
     Validations.of(this.userPool).acknowledge(
       {
-        id: 'AwsSolutions-COG2',
-        reason: 'The pool has no users and no sign-in, only client-credentials app clients, to which MFA does not apply.',
-      },
-      {
         id: 'AwsSolutions-COG3',
-        reason: 'Threat protection evaluates user sign-ins; this pool has no users, only client-credentials grants, which it does not cover.',
+        reason: "Threat protection (the Plus plan) is not bought: the pool's users are named staff, created by administrators only, signing in with a password and a required one-time code.",
       },
       {
         id: 'AwsSolutions-COG8',
         reason:
-          'The Plus plan adds threat protection for user sign-ins, and the pool has no users; Essentials already allows the access-token customization (lender_id) for client-credentials grants.',
+          "The Plus plan adds threat protection; the pool's few named staff sign in with a required one-time code, and Essentials already allows the access-token customization (lender_id, a user's scope).",
       },
     );
   }

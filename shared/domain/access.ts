@@ -1,9 +1,19 @@
 /** Who is calling, from the verified token: lead operations, a partner lender, or a finance team. */
 export type PrincipalRole = 'LEAD' | 'PARTNER' | 'FINANCE';
 
+/** The scope of the `colend` resource server that grants each role; a token carries exactly one. */
+export const ROLE_SCOPES: Readonly<Record<PrincipalRole, string>> = { LEAD: 'colend/lead', PARTNER: 'colend/partner', FINANCE: 'colend/finance' };
+
 export interface Principal {
   readonly role: PrincipalRole;
+  /** The app client the token was issued to (a console's users share their console's client). */
   readonly clientId: string;
+  /**
+   * Who acts: the signed-in user of a user token (its `username`, or `sub`), or the client itself
+   * for a client-credentials token. What a person records (an executed transfer, a decision, a
+   * loaded calendar) names it, and maker-checker tells two people apart by it.
+   */
+  readonly userId: string;
   /** The lender the client belongs to; always set for partners, optional for finance. */
   readonly lenderId: string | null;
 }
@@ -20,9 +30,9 @@ export function canSeeLender(principal: Principal, lenderId: string): boolean {
 
 /**
  * The person or system behind a call, as recorded on what it decides (a break's history, an
- * adjustment's maker and checker): the token's client id. The one place that says so, so that a
- * user claim of the token replaces it in one line.
+ * adjustment's maker and checker): the token's user (its client for a client-credentials token),
+ * so two people signed in to one console are two actors.
  */
 export function actorOf(principal: Principal): string {
-  return principal.clientId;
+  return principal.userId;
 }

@@ -1,4 +1,4 @@
-import { StateConflict, ValidationError, invariant } from './errors.ts';
+import { RuleViolation, StateConflict, ValidationError, invariant } from './errors.ts';
 import type { Leg, SettlementComponent } from './ledger.ts';
 import { applyRate, parseDecimal, type Decimal, type RoundingMode } from './money/index.ts';
 
@@ -111,7 +111,13 @@ export function buybackPrice(share: SellerShare, terms: BuybackTerms, mode: Roun
   const rate = premiumRateOf(rule.premiumRate);
   const premiumMinor = rate.isNegative() ? -applyRate(baseMinor, rate.negated(), mode) : applyRate(baseMinor, rate, mode);
   const price = { principalMinor: share.principalMinor, interestMinor, penaltyMinor, premiumMinor, priceMinor: baseMinor + premiumMinor };
-  invariant(price.priceMinor > 0n, 'a buyback has a positive price', { priceMinor: price.priceMinor.toString() });
+  if (price.priceMinor <= 0n) {
+    throw new RuleViolation('BUYBACK_PRICE_NOT_POSITIVE', `the program's discount leaves nothing to pay for a share of ${baseMinor} minor units: a buyback has a positive price`, {
+      path: 'buyback.price.premiumRate',
+      baseMinor: baseMinor.toString(),
+      priceMinor: price.priceMinor.toString(),
+    });
+  }
   return price;
 }
 

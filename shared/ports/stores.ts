@@ -362,6 +362,15 @@ export interface SettlementStore {
   instructionsExecutedOn(day: string): Promise<StoredInstruction[]>;
 }
 
+/** A run as its list reads it: without the list of its files, which only the run of a date needs. */
+export type ListedSettlementRun = Omit<SettlementRun, 'files'>;
+
+/** The settlement runs of a range of dates, newest first (S25's index, docs/console.md). */
+export interface SettlementRunIndex {
+  /** At most `limit` runs dated from `from` to `to` (each bound optional, inclusive), the latest first. */
+  latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<ListedSettlementRun[]>;
+}
+
 /** Where files live: a folder locally, a bucket in AWS. Paths use `/`. */
 export interface FileStore {
   put(path: string, body: Uint8Array): Promise<void>;

@@ -4,7 +4,8 @@
  *   (default 200000), BENCH_REPAYMENTS (default 2000, one per call) and BENCH_REPAYMENT_BATCHES
  *   (default 5 calls of 25 per client) and BENCH_SETTLEMENT_LOANS (default 100000; 10000 on the
  *   metered stack), BENCH_COUNTERPART_ROWS (default 1000000) and BENCH_RECONCILE_ROWS (default
- *   1000000) set the run sizes; BENCH_PHASE=settlement runs the settlement alone
+ *   1000000) set the run sizes; BENCH_CONSOLE_END (default 2026-07-10) how far the demo story is
+ *   played before the finance console is opened. BENCH_PHASE=settlement runs the settlement alone
  *   (BENCH_SETTLEMENT_METERED=1: on the metered stack), BENCH_PHASE=counterpart-read the reading of
  *   counterpart files alone, BENCH_PHASE=reconciliation the reconciliation of a million rows alone.
  */
@@ -12,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startLocalStack } from '../../infra/local/stack.ts';
 import { benchBooking, printBooking } from './booking.ts';
+import { benchConsole, printConsole } from './console.ts';
 import { benchLongLoan, printLongLoan } from './long-loan.ts';
 import { benchWriteFloor, printWriteFloor } from './floor.ts';
 import { NO_COUNTS, benchRepayments, printRepayments } from './repayments.ts';
@@ -41,7 +43,7 @@ if (phase === 'all') {
   benchSplit(Number(process.env.BENCH_SPLITS ?? '200000')); // the pure engine, before anything local starts
   printStartup(await benchStartup());
   counterpartRead();
-  for (const next of ['units', 'rates', 'settlement', 'reconciliation']) {
+  for (const next of ['units', 'rates', 'settlement', 'reconciliation', 'console']) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { env: { ...process.env, BENCH_PHASE: next }, stdio: 'inherit' });
     if (child.status !== 0) process.exit(child.status ?? 1);
   }
@@ -53,6 +55,8 @@ if (phase === 'all') {
   await reconciliationBench();
 } else if (phase === 'counterpart-read') {
   counterpartRead();
+} else if (phase === 'console') {
+  await consoleLoad();
 } else {
   await ratesAndLatencies();
 }
@@ -109,6 +113,17 @@ async function settlementRun(): Promise<void> {
   try {
     console.log(`settlement (stack ${metered ? 'with' : 'without'} the meter):`);
     printSettlement(await benchSettlement(stack, settlementLoans));
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** The finance console's load time, on a stack of its own that plays part of the demo story. */
+async function consoleLoad(): Promise<void> {
+  const stack = await startLocalStack({ ...options, meterDynamoDb: false });
+  try {
+    console.log('finance console (stack without the meter, headless Chromium):');
+    printConsole(await benchConsole(stack));
   } finally {
     await stack.stop();
   }

@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
@@ -30,8 +31,11 @@ describe('bundling', () => {
       files: Record<string, { source: { path: string; packaging: string } }>;
     };
     const functions = ofType(resources, 'AWS::Lambda::Function');
-    expect(functions.length).toBe(32);
-    for (const [logicalId, fn] of functions) {
+    // Ours, and the CDK's deployment of the finance console's files.
+    expect(functions.length).toBe(33);
+    const ours = functions.filter(([, fn]) => fn.Metadata?.['colend:entry'] !== undefined);
+    expect(ours.length).toBe(32);
+    for (const [logicalId, fn] of ours) {
       const code = fn.Properties?.['Code'] as { S3Key: string };
       const hash = code.S3Key.replace(/\.zip$/, '');
       const asset = assets.files[hash];
@@ -44,5 +48,16 @@ describe('bundling', () => {
       expect(text).toMatch(/export\s*\{[^}]*as handler[^}]*\}/);
       expect(text).toContain('//# sourceMappingURL=index.mjs.map');
     }
+  });
+
+  it("builds the finance console into its asset: the page, its script and styles, under 100 KB gzipped", () => {
+    const assets = JSON.parse(readFileSync(join(outdir, 'Colend.assets.json'), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+    const [, deployment] = ofType(resources, 'Custom::CDKBucketDeployment')[0]!;
+    const [filesKey] = deployment.Properties?.['SourceObjectKeys'] as string[];
+    const dir = join(outdir, assets.files[filesKey!.replace(/\.zip$/, '')]?.source.path ?? 'missing');
+    expect(readdirSync(dir).sort()).toEqual(['app.css', 'app.js', 'index.html']);
+    const gzipped = readdirSync(dir).reduce((sum, name) => sum + gzipSync(readFileSync(join(dir, name)), { level: 9 }).byteLength, 0);
+    expect(gzipped).toBeLessThan(100 * 1024);
+    expect(readFileSync(join(dir, 'app.js'), 'utf8')).toContain('结算批次');
   });
 });

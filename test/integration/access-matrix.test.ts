@@ -135,6 +135,8 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     body: () => ({ businessDate: '2026-11-01' }),
     expect: { none: 401, lead: 422, partner: 403, otherPartner: 403, finance: 422, lenderFinance: 403 },
   },
+  // Every caller lists runs; a lender's callers get their own lender's figures only.
+  'GET /v1/settlement-runs': { path: () => '/v1/settlement-runs?to=2026-11-01', expect: anyReader },
   'GET /v1/settlement-runs/{businessDate}': {
     path: () => '/v1/settlement-runs/2026-11-01',
     expect: { none: 401, lead: 404, partner: 403, otherPartner: 403, finance: 404, lenderFinance: 403 },

@@ -7,11 +7,13 @@ export type Claims = Record<string, string | number | boolean | string[]>;
 
 const SCOPES: Readonly<Record<Principal['role'], string>> = { LEAD: 'colend/lead', PARTNER: 'colend/partner', FINANCE: 'colend/finance' };
 
-/** The claims the authorizer passes for a principal's token. */
+/** The claims the authorizer passes for a principal's token: a user token when its user is not its client. */
 export function claimsOf(principal: Principal): Claims {
+  const user: Claims = principal.userId === principal.clientId ? {} : { username: principal.userId };
   return {
-    sub: principal.clientId,
+    sub: principal.userId,
     client_id: principal.clientId,
+    ...user,
     scope: SCOPES[principal.role],
     token_use: 'access',
     ...(principal.lenderId === null ? {} : { lender_id: principal.lenderId }),

@@ -29,6 +29,8 @@ import {
   type SettlementShard,
   type SettlementStore,
   type SettlementBooks,
+  type SettlementRunIndex,
+  type ListedSettlementRun,
   type LenderBalances,
   type LoanHeadView,
   type StoredInstruction,
@@ -826,7 +828,7 @@ export function sealFor(scopeKey: string, createdAt: string = NOW, requestHash =
 }
 
 /** Settlement runs, shards, instructions and closing balances, kept as the adapter keeps them; loan heads read from the book. */
-export class InMemorySettlementStore implements SettlementStore, SettlementBooks {
+export class InMemorySettlementStore implements SettlementStore, SettlementBooks, SettlementRunIndex {
   readonly runs = new Map<string, SettlementRun>();
   readonly shardItems = new Map<string, SettlementShard>();
   readonly stored = new Map<string, StoredInstruction>();
@@ -854,6 +856,18 @@ export class InMemorySettlementStore implements SettlementStore, SettlementBooks
   async getRun(businessDate: string): Promise<SettlementRun | null> {
     const run = this.runs.get(businessDate);
     return run ? copy(run) : null;
+  }
+
+  async latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<ListedSettlementRun[]> {
+    const dates = [...this.runs.keys()].filter((d) => (range.from === undefined || d >= range.from) && (range.to === undefined || d <= range.to));
+    return dates
+      .sort()
+      .reverse()
+      .slice(0, limit)
+      .map((d) => {
+        const { files: _files, ...listed } = copy(this.runs.get(d)!);
+        return listed;
+      });
   }
 
   async previousRun(businessDate: string): Promise<SettlementRun | null> {

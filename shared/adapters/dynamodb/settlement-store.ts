@@ -1,18 +1,32 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { executedOn, type PayoutInstruction } from '../../domain/settlement.ts';
-import { WriteConflict, type LenderBalances, type LoanHeadView, type SettlementBooks, type SettlementRun, type SettlementShard, type SettlementStore, type StoredInstruction } from '../../ports/stores.ts';
+import {
+  WriteConflict,
+  type LenderBalances,
+  type ListedSettlementRun,
+  type LoanHeadView,
+  type SettlementBooks,
+  type SettlementRun,
+  type SettlementRunIndex,
+  type SettlementShard,
+  type SettlementStore,
+  type StoredInstruction,
+} from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { batchGetAll, queryAll, type Tables } from './client.ts';
 import { ledgerKeys } from './ledger-keys.ts';
 import { headOf } from './loan-head.ts';
 import { stateKeys } from './state-keys.ts';
 
+/** What a run's list reads of each run: everything but its files (a run writes tens of them per lender). */
+const LISTED_RUN_ATTRIBUTES = ['businessDate', 'status', 'attempt', 'daysByCalendar', 'shardCount', 'startedAt', 'settledAt', 'firstSettledAt', 'entries', 'instructions', 'failure'] as const satisfies readonly (keyof ListedSettlementRun)[];
+
 /**
  * Settlement runs, their shards, instructions and the lenders' closing balances in the StateTable
  * (docs/access-patterns.md S24-S28); the loans' heads it reads from the LedgerTable (L6).
  */
-export class DynamoSettlementStore implements SettlementStore, SettlementBooks {
+export class DynamoSettlementStore implements SettlementStore, SettlementBooks, SettlementRunIndex {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
@@ -36,6 +50,38 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks {
     );
     const found = out.Items?.[0];
     return found ? this.getRun(String(found.businessDate)) : null;
+  }
+
+  /** The runs of a range of dates from the runs' index (S25), newest first, page by page until `limit`; their files left out. */
+  async latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<ListedSettlementRun[]> {
+    const bounds =
+      range.from !== undefined && range.to !== undefined
+        ? { condition: ' AND gsi1sk BETWEEN :from AND :to', values: { ':from': range.from, ':to': range.to } }
+        : range.from !== undefined
+          ? { condition: ' AND gsi1sk >= :from', values: { ':from': range.from } }
+          : range.to !== undefined
+            ? { condition: ' AND gsi1sk <= :to', values: { ':to': range.to } }
+            : { condition: '', values: {} };
+    const runs: ListedSettlementRun[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tables.state,
+          IndexName: 'gsi1',
+          KeyConditionExpression: `gsi1pk = :p${bounds.condition}`,
+          ExpressionAttributeValues: { ':p': stateKeys.settlementRunsPartition, ...bounds.values },
+          ProjectionExpression: LISTED_RUN_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(LISTED_RUN_ATTRIBUTES.map((name, i) => [`#a${i}`, name])),
+          ScanIndexForward: false,
+          Limit: limit - runs.length,
+          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of out.Items ?? []) runs.push(decode<ListedSettlementRun>(item));
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined && runs.length < limit);
+    return runs;
   }
 
   async putRun(run: SettlementRun, expectedAttempt: number): Promise<void> {

@@ -39,6 +39,11 @@ export function lenderBody(lenderId: string, roles: string[], extra: Record<stri
   };
 }
 
+/** The lenders of a settlement world, each with its role: the lead, two partner banks and a guarantor. */
+export function worldLenders(w: Pick<World, 'lead' | 'bankA' | 'bankB' | 'guarantor'>) {
+  return [lenderBody(w.lead, ['LEAD']), lenderBody(w.bankA, ['PARTNER']), lenderBody(w.bankB, ['PARTNER']), lenderBody(w.guarantor, ['GUARANTOR'])];
+}
+
 export function programBody(w: Pick<World, 'programId' | 'lead' | 'bankA' | 'bankB' | 'guarantor'>, extra: Record<string, unknown> = {}) {
   return {
     programId: w.programId,

@@ -16,7 +16,7 @@ setHandlerEnv();
 const ddb = mockClient(DynamoDBDocumentClient);
 const { handler } = await import('../../../../functions/adjustments/handler.ts');
 
-const checker = { ...platformFinance, clientId: 'platform-finance-checker' };
+const checker = { ...platformFinance, clientId: 'platform-finance-checker', userId: 'platform-finance-checker' };
 const loan = aLoan();
 const proposal = { ...aProposal(), amountMinor: '150' };
 const proposedItem: Item = {

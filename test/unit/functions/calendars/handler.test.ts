@@ -49,6 +49,12 @@ describe('PUT /v1/calendars/{calendar}/years/{year}', () => {
     expect([result.statusCode, bodyOf(result).version, bodyOf(result).loadedBy]).toEqual([201, 2, leadOps.clientId]);
   });
 
+  it("names the signed-in user of a console's token as who loaded it", async () => {
+    const user = { ...platformFinance, clientId: 'console-client', userId: 'fin.wang' };
+    const result = await call(PUT, { claims: claimsOf(user), body: CN_2027_TABLE, idempotencyKey: KEY, pathParameters: { calendar: 'CN', year: '2027' } });
+    expect([result.statusCode, bodyOf(result).loadedBy]).toEqual([201, 'fin.wang']);
+  });
+
   it('replays the first answer for the same key, body and year; refuses the key for another year', async () => {
     const first = '{"calendar":"CN","year":2027,"version":1}';
     const scopeKey = `loadCalendarYear#${platformFinance.clientId}#${KEY}`;

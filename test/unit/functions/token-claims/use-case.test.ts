@@ -1,6 +1,7 @@
-import type { PreTokenGenerationV3TriggerEvent } from 'aws-lambda';
+import type { PreTokenGenerationV2TriggerEvent, PreTokenGenerationV3TriggerEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { addLenderClaim } from '../../../../functions/token-claims/use-case.ts';
+import { accessOfGroup, addLenderClaim, customizeToken, UserAccessError } from '../../../../functions/token-claims/use-case.ts';
+import { principalFromClaims } from '../../../../shared/http/principal.ts';
 
 function tokenRequest(clientId: string, overrides: Partial<PreTokenGenerationV3TriggerEvent> = {}): PreTokenGenerationV3TriggerEvent {
   return {
@@ -52,5 +53,57 @@ describe('addLenderClaim', () => {
   it('leaves other trigger sources alone', () => {
     const event = { ...tokenRequest('client-bank-a'), triggerSource: 'TokenGeneration_HostedAuth' } as unknown as PreTokenGenerationV3TriggerEvent;
     expect(addLenderClaim(event, CLIENT_LENDERS)).toBe(event);
+  });
+});
+
+function signIn(groups: string[], triggerSource: PreTokenGenerationV2TriggerEvent['triggerSource'] = 'TokenGeneration_HostedAuth'): PreTokenGenerationV2TriggerEvent {
+  return {
+    version: '3',
+    region: 'ap-east-1',
+    userPoolId: 'ap-east-1_example',
+    triggerSource,
+    userName: 'fin.wang',
+    callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: 'console-client' },
+    request: { userAttributes: { sub: '7f3c2a9e' }, groupConfiguration: { groupsToOverride: groups }, scopes: ['openid', 'colend/lead', 'colend/partner', 'colend/finance'] },
+    response: { claimsAndScopeOverrideDetails: {} },
+  } as PreTokenGenerationV2TriggerEvent;
+}
+
+describe("a console user's token", () => {
+  it("carries exactly its group's scope, and the group's lender as lender_id", () => {
+    const platform = customizeToken(signIn(['finance']), CLIENT_LENDERS);
+    expect(platform.response.claimsAndScopeOverrideDetails).toEqual({
+      accessTokenGeneration: { scopesToAdd: ['colend/finance'], scopesToSuppress: ['colend/lead', 'colend/partner'], claimsToSuppress: ['lender_id'] },
+    });
+    const bank = customizeToken(signIn(['finance:JN_RCB', 'Everyone']), CLIENT_LENDERS);
+    expect(bank.response.claimsAndScopeOverrideDetails).toEqual({
+      accessTokenGeneration: { scopesToAdd: ['colend/finance'], scopesToSuppress: ['colend/lead', 'colend/partner'], claimsToAddOrOverride: { lender_id: 'JN_RCB' } },
+    });
+    expect(customizeToken(signIn(['partner:LS_IB'], 'TokenGeneration_RefreshTokens'), CLIENT_LENDERS).response.claimsAndScopeOverrideDetails.accessTokenGeneration).toMatchObject({
+      scopesToAdd: ['colend/partner'],
+      claimsToAddOrOverride: { lender_id: 'LS_IB' },
+    });
+  });
+
+  it('gives a token the API reads as that user, in that role, for that lender', () => {
+    const details = customizeToken(signIn(['finance:JN_RCB']), CLIENT_LENDERS).response.claimsAndScopeOverrideDetails.accessTokenGeneration!;
+    // The access token as Cognito issues it after the trigger: the requested scopes, less those suppressed, plus those added.
+    const scopes = ['openid', 'colend/lead', 'colend/partner', 'colend/finance'].filter((s) => !details.scopesToSuppress!.includes(s));
+    const claims = { scope: [...new Set([...scopes, ...details.scopesToAdd!])].join(' '), client_id: 'console-client', username: 'fin.wang', sub: '7f3c2a9e', ...details.claimsToAddOrOverride };
+    expect(principalFromClaims(claims)).toEqual({ role: 'FINANCE', clientId: 'console-client', userId: 'fin.wang', lenderId: 'JN_RCB' });
+  });
+
+  it('refuses a sign-in of a user in no Colend group or in several, naming what it found', () => {
+    expect(() => customizeToken(signIn([]), CLIENT_LENDERS)).toThrow(new UserAccessError('user fin.wang must belong to exactly one Colend group (lead, finance, finance:{lenderId} or partner:{lenderId}); found none'));
+    expect(() => customizeToken(signIn(['Admins', 'partner']), CLIENT_LENDERS)).toThrow(/found none$/);
+    expect(() => customizeToken(signIn(['finance', 'lead']), CLIENT_LENDERS)).toThrow(/found finance, lead$/);
+  });
+
+  it('reads only the Colend groups: a partner group names its lender, a lead group none', () => {
+    expect(accessOfGroup('lead')).toEqual({ role: 'LEAD', lenderId: null });
+    expect(accessOfGroup('finance')).toEqual({ role: 'FINANCE', lenderId: null });
+    expect(accessOfGroup('finance:HX_CB')).toEqual({ role: 'FINANCE', lenderId: 'HX_CB' });
+    expect(accessOfGroup('partner:BANK:A')).toEqual({ role: 'PARTNER', lenderId: 'BANK:A' });
+    for (const other of ['partner', 'lead:X', 'finance:', 'finance: X', 'auditors', 'Finance', 'constructor']) expect(accessOfGroup(other), other).toBeNull();
   });
 });

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { colendHome, issuerKeyPath, LOCAL_ISSUER, localJwks, mintToken, parseScope, REPOSITORY_ROOT, verifyLocalToken } from '../../../../infra/local/issuer.ts';
+import { colendHome, issuerKeyPath, LOCAL_CONSOLE_CLIENT_ID, LOCAL_ISSUER, localJwks, mintToken, parseScope, REPOSITORY_ROOT, verifyLocalToken } from '../../../../infra/local/issuer.ts';
 import { parseTokenArgs, UsageError } from '../../../../infra/local/token-args.ts';
+import { LOCAL_USERS, USERNAME_PATTERN } from '../../../../infra/local/users.ts';
+import { principalFromClaims } from '../../../../shared/http/principal.ts';
 
 let home: string;
 const previousHome = process.env.COLEND_HOME;
@@ -54,6 +56,15 @@ describe('the local issuer', () => {
     expect(decodeJwt(await mintToken({ scopes: ['finance'], clientId: 'reports' })).client_id).toBe('reports');
   });
 
+  it("mints a user's token of the console's client: username and sub name the user", async () => {
+    const claims = decodeJwt(await mintToken({ scopes: ['finance'], username: 'fin.wang' }));
+    expect(claims).toMatchObject({ iss: LOCAL_ISSUER, sub: 'fin.wang', username: 'fin.wang', client_id: LOCAL_CONSOLE_CLIENT_ID, scope: 'colend/finance', token_use: 'access' });
+    expect(claims).not.toHaveProperty('lender_id');
+    expect(principalFromClaims(claims)).toEqual({ role: 'FINANCE', clientId: LOCAL_CONSOLE_CLIENT_ID, userId: 'fin.wang', lenderId: null });
+    const bank = decodeJwt(await mintToken({ scopes: ['finance'], username: 'jn.chen', lenderId: 'JN_RCB' }));
+    expect(principalFromClaims(bank)).toEqual({ role: 'FINANCE', clientId: LOCAL_CONSOLE_CLIENT_ID, userId: 'jn.chen', lenderId: 'JN_RCB' });
+  });
+
   it('verifies its tokens against the JWKS it serves, so they survive a restart', async () => {
     const token = await mintToken({ scopes: ['lead'] });
     await expect(verifyLocalToken(token)).resolves.toMatchObject({ scope: 'colend/lead' });
@@ -84,6 +95,13 @@ describe('npm run token', () => {
     expect(parseTokenArgs(['--scope', 'lead', '--scope', 'finance', '--client-id', 'ops'])).toEqual({ scopes: ['lead', 'finance'], clientId: 'ops' });
   });
 
+  it("reads --user: a local user's own scope and lender, or another name with its --scope", () => {
+    expect(parseTokenArgs(['--user', 'fin.li'])).toEqual({ scopes: ['finance'], username: 'fin.li' });
+    expect(parseTokenArgs(['--user', 'hx.sun', '--ttl', '60'])).toEqual({ scopes: ['finance'], username: 'hx.sun', lenderId: 'HX_CB', ttlSeconds: 60 });
+    expect(parseTokenArgs(['--user', 'ops.zhao', '--scope', 'colend/lead'])).toEqual({ scopes: ['lead'], username: 'ops.zhao' });
+    expect(parseTokenArgs(['--user', 'auditor@bank', '--scope', 'finance', '--lender', 'LS_IB'])).toEqual({ scopes: ['finance'], username: 'auditor@bank', lenderId: 'LS_IB' });
+  });
+
   it('names the flag that is wrong', () => {
     const error = (argv: string[]): string => {
       try {
@@ -100,6 +118,20 @@ describe('npm run token', () => {
     expect(error(['--scope', 'lead', '--ttl', 'soon'])).toMatch(/--ttl soon/);
     expect(error(['--scope', 'lead', '--lendr', 'X'])).toMatch(/--lendr/);
     expect(error(['--scope'])).toMatch(/--scope/);
+    expect(error(['--user', 'fin.wang', '--scope', 'lead'])).toBe('--user fin.wang is a finance user: leave --scope and --lender out, or name another user');
+    expect(error(['--user', 'jn.chen', '--lender', 'LS_IB'])).toBe('--user jn.chen is a finance user of JN_RCB: leave --scope and --lender out, or name another user');
+    expect(error(['--user', 'fin wang'])).toMatch(/--user fin wang is not a user name/);
+    expect(error(['--user', 'someone'])).toMatch(/Missing --scope/);
+    expect(error(['--user', 'someone', '--scope', 'lead', '--scope', 'finance'])).toMatch(/--user someone takes one --scope/);
+  });
+
+  it('lists users of the demo story: each lender one of its partner banks, each name once', () => {
+    const story = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'infra', 'local', 'scenarios', 'demo.json'), 'utf8')) as { lenders: { lenderId: string; roles: string[] }[] };
+    const banks = story.lenders.filter((l) => l.roles.includes('PARTNER')).map((l) => l.lenderId);
+    expect(LOCAL_USERS.flatMap((u) => (u.lenderId === undefined ? [] : [u.lenderId])).sort()).toEqual([...banks].sort());
+    expect(LOCAL_USERS.filter((u) => u.lenderId === undefined && u.scope === 'finance').map((u) => u.username)).toEqual(['fin.wang', 'fin.li']);
+    expect(new Set(LOCAL_USERS.map((u) => u.username)).size).toBe(LOCAL_USERS.length);
+    for (const user of LOCAL_USERS) expect(user.username).toMatch(USERNAME_PATTERN);
   });
 
   it('prints only the token, and a usage error on stderr', () => {

@@ -271,12 +271,27 @@ describe('buyback properties', () => {
   });
   const mode = fc.constantFrom('HALF_UP' as const, 'HALF_EVEN' as const, 'DOWN' as const);
 
+  it('refuses a discount that would leave nothing to pay: a one-fen share at half price', () => {
+    const terms = { buyers: ['LEAD'] as const, price: { accruedInterest: false, overdueInterest: false, penalty: false, premiumRate: '-0.5000' } };
+    expect(() => buybackPrice({ principalMinor: 1n, overdueInterestMinor: 0n, accruedInterestMinor: 0n, penaltyMinor: 0n }, terms, 'HALF_UP')).toThrow(
+      expect.objectContaining({ code: 'BUYBACK_PRICE_NOT_POSITIVE', details: { path: 'buyback.price.premiumRate', baseMinor: '1', priceMinor: '0' } }) as Error,
+    );
+  });
+
   it('the price is the base and its premium, within half a fen of base × rate; its legs balance and read back as the price', () => {
     fc.assert(
       fc.property(share, terms, mode, (s, t, m) => {
-        const price = buybackPrice(s, t, m);
         const base =
           s.principalMinor + (t.price.overdueInterest ? s.overdueInterestMinor : 0n) + (t.price.accruedInterest ? s.accruedInterestMinor : 0n) + (t.price.penalty ? s.penaltyMinor : 0n);
+        let price: ReturnType<typeof buybackPrice>;
+        try {
+          price = buybackPrice(s, t, m);
+        } catch (error) {
+          // Only a discount that leaves less than two fen (a fen's share at half price) is refused: never a price of nothing.
+          expect(error).toMatchObject({ code: 'BUYBACK_PRICE_NOT_POSITIVE' });
+          expect(base * BigInt(10_000 + Math.round(Number(t.price.premiumRate) * 10_000))).toBeLessThan(20_000n);
+          return;
+        }
         expect(price.priceMinor).toBe(base + price.premiumMinor);
         // |premium × 10,000 - base × bps| ≤ 10,000 (below one fen), and half a fen unless rounding DOWN.
         const exact = base * BigInt(Math.round(Number(t.price.premiumRate) * 10_000));

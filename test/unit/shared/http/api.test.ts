@@ -95,7 +95,7 @@ describe('apiHandler: the request body', () => {
     const response = await result;
     expect(response).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json' }, body: '{"principalMinor":"1000000"}' });
     const [request] = requests;
-    expect(request?.principal).toEqual({ role: 'LEAD', clientId: leadOps.clientId, lenderId: leadOps.lenderId });
+    expect(request?.principal).toEqual({ role: 'LEAD', clientId: leadOps.clientId, userId: leadOps.userId, lenderId: leadOps.lenderId });
     expect(request?.idempotencyKey).toBe(KEY);
     expect((request?.body as { principalMinor: bigint }).principalMinor).toBe(1_000_000n);
     expect((request?.rawBody as { principalMinor: string }).principalMinor).toBe('1000000');

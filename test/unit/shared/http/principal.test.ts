@@ -13,21 +13,35 @@ function forbidden(claims: Record<string, unknown> | undefined): HttpError {
 
 describe('principalFromClaims', () => {
   it('reads lead operations from colend/lead', () => {
-    expect(principalFromClaims({ scope: 'colend/lead', client_id: 'lead-ops' })).toEqual({ role: 'LEAD', clientId: 'lead-ops', lenderId: null });
+    expect(principalFromClaims({ scope: 'colend/lead', client_id: 'lead-ops' })).toEqual({ role: 'LEAD', clientId: 'lead-ops', userId: 'lead-ops', lenderId: null });
   });
 
   it('reads a partner and its lender from colend/partner', () => {
-    expect(principalFromClaims({ scope: 'colend/partner', client_id: 'pa', lender_id: PARTNER_A })).toEqual({ role: 'PARTNER', clientId: 'pa', lenderId: PARTNER_A });
+    expect(principalFromClaims({ scope: 'colend/partner', client_id: 'pa', lender_id: PARTNER_A })).toEqual({ role: 'PARTNER', clientId: 'pa', userId: 'pa', lenderId: PARTNER_A });
   });
 
   it("reads a finance team, restricted to a lender or the platform's own", () => {
-    expect(principalFromClaims({ scope: 'colend/finance', client_id: 'fin', lender_id: PARTNER_A })).toEqual({ role: 'FINANCE', clientId: 'fin', lenderId: PARTNER_A });
-    expect(principalFromClaims({ scope: 'colend/finance', client_id: 'fin' })).toEqual({ role: 'FINANCE', clientId: 'fin', lenderId: null });
+    expect(principalFromClaims({ scope: 'colend/finance', client_id: 'fin', lender_id: PARTNER_A })).toEqual({ role: 'FINANCE', clientId: 'fin', userId: 'fin', lenderId: PARTNER_A });
+    expect(principalFromClaims({ scope: 'colend/finance', client_id: 'fin' })).toEqual({ role: 'FINANCE', clientId: 'fin', userId: 'fin', lenderId: null });
     expect(principalFromClaims({ scope: 'colend/finance', client_id: 'fin', lender_id: '' }).lenderId).toBeNull();
   });
 
   it('falls back to sub when there is no client_id, and ignores scopes of other resource servers', () => {
-    expect(principalFromClaims({ scope: 'openid colend/lead profile', sub: 'abc' })).toEqual({ role: 'LEAD', clientId: 'abc', lenderId: null });
+    expect(principalFromClaims({ scope: 'openid colend/lead profile', sub: 'abc' })).toEqual({ role: 'LEAD', clientId: 'abc', userId: 'abc', lenderId: null });
+  });
+
+  it('names the signed-in user of a user token, and the client of a client-credentials token', () => {
+    // Cognito: a user's access token carries username and sub beside the app client.
+    const user = { scope: 'openid colend/finance', client_id: 'console', username: 'fin.wang', sub: '7f3c2a9e-0d1b-4c55-9e0a-2f6b1d8c4e11' };
+    expect(principalFromClaims(user)).toEqual({ role: 'FINANCE', clientId: 'console', userId: 'fin.wang', lenderId: null });
+    // Without username (a pool signing in by e-mail alias keeps it), the sub names the user.
+    expect(principalFromClaims({ ...user, username: undefined }).userId).toBe('7f3c2a9e-0d1b-4c55-9e0a-2f6b1d8c4e11');
+    expect(principalFromClaims({ ...user, username: '' }).userId).toBe('7f3c2a9e-0d1b-4c55-9e0a-2f6b1d8c4e11');
+    // A client-credentials token: its sub is the client itself.
+    expect(principalFromClaims({ scope: 'colend/lead', client_id: 'lead-ops', sub: 'lead-ops' }).userId).toBe('lead-ops');
+    // Two users of one console are two callers.
+    const li = principalFromClaims({ ...user, username: 'fin.li', sub: 'c1d2' });
+    expect([li.clientId, li.userId]).toEqual(['console', 'fin.li']);
   });
 
   it('accepts the same scope twice', () => {

@@ -38,4 +38,55 @@ describe("settlement's books in DynamoDB", () => {
     expect(await store.lenderBalances('2025-03-03')).toEqual([balances]);
     expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': 'SETTLEMENT#2025-03-03', ':s': 'BALANCES#' } });
   });
+
+  it('reads the runs of a range from the runs index, newest first, page by page up to the limit', async () => {
+    // What the projection reads of a run: its files are left out.
+    const runItem = (businessDate: string) => ({ businessDate, status: 'SETTLED', attempt: 1 });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [runItem('2025-03-05'), runItem('2025-03-04')], LastEvaluatedKey: { pk: 'SETTLEMENT#2025-03-04' } })
+      .resolvesOnce({ Items: [runItem('2025-03-03')] });
+    const runs = await store.latestRuns({ from: '2025-03-01', to: '2025-03-05' }, 3);
+    expect(runs).toEqual([
+      { businessDate: '2025-03-05', status: 'SETTLED', attempt: 1 },
+      { businessDate: '2025-03-04', status: 'SETTLED', attempt: 1 },
+      { businessDate: '2025-03-03', status: 'SETTLED', attempt: 1 },
+    ]);
+    const calls = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(calls[0]).toEqual({
+      TableName: TABLES.state,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p AND gsi1sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':p': 'SETTLEMENTRUNS', ':from': '2025-03-01', ':to': '2025-03-05' },
+      ProjectionExpression: '#a0, #a1, #a2, #a3, #a4, #a5, #a6, #a7, #a8, #a9, #a10',
+      ExpressionAttributeNames: {
+        '#a0': 'businessDate',
+        '#a1': 'status',
+        '#a2': 'attempt',
+        '#a3': 'daysByCalendar',
+        '#a4': 'shardCount',
+        '#a5': 'startedAt',
+        '#a6': 'settledAt',
+        '#a7': 'firstSettledAt',
+        '#a8': 'entries',
+        '#a9': 'instructions',
+        '#a10': 'failure',
+      },
+      ScanIndexForward: false,
+      Limit: 3,
+    });
+    expect(calls[1]).toMatchObject({ Limit: 1, ExclusiveStartKey: { pk: 'SETTLEMENT#2025-03-04' } });
+  });
+
+  it('takes either bound of a range alone, or none', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    await store.latestRuns({ from: '2025-03-01' }, 62);
+    await store.latestRuns({ to: '2025-03-05' }, 62);
+    await store.latestRuns({}, 62);
+    expect(ddb.commandCalls(QueryCommand).map((c) => [c.args[0].input.KeyConditionExpression, c.args[0].input.ExpressionAttributeValues])).toEqual([
+      ['gsi1pk = :p AND gsi1sk >= :from', { ':p': 'SETTLEMENTRUNS', ':from': '2025-03-01' }],
+      ['gsi1pk = :p AND gsi1sk <= :to', { ':p': 'SETTLEMENTRUNS', ':to': '2025-03-05' }],
+      ['gsi1pk = :p', { ':p': 'SETTLEMENTRUNS' }],
+    ]);
+  });
 });
