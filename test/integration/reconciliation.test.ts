@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatReconcile, reconcile } from '../../infra/cli/reconcile.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { localTemplate } from './support/stack.ts';
-import { lenderBody, loanBody, programBody, uniqueKey } from './support/world.ts';
+import { createParties, loanBody, uniqueKey } from './support/world.ts';
 
 /**
  * Reconciliation on a stack of its own, whose clock the test moves: a loan booked and repaid on
@@ -73,15 +73,7 @@ beforeAll(async () => {
   tokens.finance = await stack.mintToken({ scopes: ['finance'] });
   tokens.bankA = await stack.mintToken({ scopes: ['partner'], lenderId: ids.bankA });
   tokens.bankB = await stack.mintToken({ scopes: ['partner'], lenderId: ids.bankB });
-  for (const [id, roles] of [
-    [ids.lead, ['LEAD']],
-    [ids.bankA, ['PARTNER']],
-    [ids.bankB, ['PARTNER']],
-    [ids.guarantor, ['GUARANTOR']],
-  ] as const) {
-    expect((await call('POST', '/v1/lenders', tokens.lead, lenderBody(id, [...roles]))).status).toBe(201);
-  }
-  expect((await call('POST', '/v1/programs', tokens.lead, programBody(ids))).status).toBe(201);
+  await createParties((path, body) => call('POST', path, tokens.lead, body), ids);
   expect((await call('POST', '/v1/loans', tokens.lead, loanBody(ids, 'RC-LOAN-1'))).status).toBe(201);
   const paid = await call<{ results: { status: string }[] }>('POST', '/v1/repayments', tokens.lead, {
     repayments: [{ repaymentId: 'RC-R-1', loanId: 'RC-LOAN-1', amountMinor: '88289', currency: 'CNY', valueDate: '2026-12-02', channel: 'AUTO_DEBIT' }],

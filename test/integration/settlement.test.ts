@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { localTemplate } from './support/stack.ts';
-import { lenderBody, loanBody, programBody, uniqueKey } from './support/world.ts';
+import { createParties, loanBody, uniqueKey } from './support/world.ts';
 
 /**
  * The Settlement workflow on a stack of its own, whose clock the test moves: a loan booked and
@@ -48,15 +48,7 @@ beforeAll(async () => {
   tokens.finance = await stack.mintToken({ scopes: ['finance'] });
   tokens.bankA = await stack.mintToken({ scopes: ['partner'], lenderId: ids.bankA });
   tokens.bankB = await stack.mintToken({ scopes: ['partner'], lenderId: ids.bankB });
-  for (const [id, roles] of [
-    [ids.lead, ['LEAD']],
-    [ids.bankA, ['PARTNER']],
-    [ids.bankB, ['PARTNER']],
-    [ids.guarantor, ['GUARANTOR']],
-  ] as const) {
-    expect((await call('POST', '/v1/lenders', tokens.lead, lenderBody(id, [...roles]))).status).toBe(201);
-  }
-  expect((await call('POST', '/v1/programs', tokens.lead, programBody(ids))).status).toBe(201);
+  await createParties((path, body) => call('POST', path, tokens.lead, body), ids);
   // 1,000,003 fen at 10.8% over 12 months, funded 400,001 / 300,001 / 300,001, disbursed 2026-11-02.
   expect((await call('POST', '/v1/loans', tokens.lead, loanBody(ids, 'S-LOAN-1'))).status).toBe(201);
   // Instalment 1 on its due date: 79,289 principal (31,715 / 23,787 / 23,787) and 9,000 interest (3,600 / 2,700 / 2,700).
