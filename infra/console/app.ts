@@ -92,7 +92,12 @@ function signOut(notice: string | null): void {
   else void showSignIn();
 }
 
+/** The sign-in page; in AWS straight on to the hosted login, unless there is something to say first. */
 async function showSignIn(): Promise<void> {
+  if (config.signIn === 'cognito' && message === null) {
+    await startCognitoSignIn(config);
+    return;
+  }
   if (config.signIn === 'local' && users.length === 0) {
     try {
       users = await localUsers();
