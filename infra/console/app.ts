@@ -120,17 +120,25 @@ async function signInLocal(username: string): Promise<void> {
   }
 }
 
+/** The chart and the date picker show this many runs up to the date on view. */
+const RUNS_SHOWN = 31;
+
+/** The latest runs up to a date (or the latest of all), for the chart and the date picker. */
+function listRuns(to: string | null): Promise<RunList> {
+  return api.get<RunList>(`/v1/settlement-runs?limit=${RUNS_SHOWN}${to === null ? '' : `&to=${to}`}`).then((runs) => {
+    data = { ...data, runs };
+    return runs;
+  });
+}
+
 /**
- * The runs list and the date asked for in the address (`#2026-11-30`), side by side; without a
- * date in the address, the latest settled date of the list.
+ * The runs and the date asked for in the address (`#2026-11-30`), side by side; without a date in
+ * the address, the latest settled date of the runs.
  */
 async function loadRuns(): Promise<void> {
   setReady('loading');
   const asked = /^#(\d{4}-\d{2}-\d{2})$/.exec(location.hash)?.[1] ?? null;
-  const listing = api.get<RunList>('/v1/settlement-runs').then((runs) => {
-    data = { ...data, runs };
-    return runs;
-  });
+  const listing = listRuns(asked);
   try {
     const date = asked ?? [...(await listing).runs].reverse().find((r) => r.status === 'SETTLED')?.businessDate ?? null;
     if (date === null) await listing;
@@ -142,10 +150,16 @@ async function loadRuns(): Promise<void> {
   setReady('ready');
 }
 
-/** The user picked a date. */
+/** The user picked a date: its run, and the runs up to it when it is beyond those shown. */
 async function selectDate(date: string): Promise<void> {
   setReady('loading');
-  await loadDate(date);
+  const shown = data.runs?.runs ?? [];
+  const within = shown.length > 0 && shown[0]!.businessDate <= date && date <= shown.at(-1)!.businessDate;
+  try {
+    await Promise.all([loadDate(date), within ? Promise.resolve() : listRuns(date)]);
+  } catch (error) {
+    data = { ...data, error: describe(error) };
+  }
   render();
   setReady('ready');
 }

@@ -61,7 +61,7 @@ import {
 import { toJson } from '../../shared/json.ts';
 import { NOW } from './builders.ts';
 import type { LoadedCalendarYear } from '../../shared/domain/calendar.ts';
-import type { PayoutInstruction } from '../../shared/domain/settlement.ts';
+import type { PayoutInstruction, SettlementItem } from '../../shared/domain/settlement.ts';
 
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -816,6 +816,10 @@ export class InMemorySettlementStore implements SettlementStore, SettlementBooks
         const { files: _files, ...listed } = copy(this.runs.get(d)!);
         return listed;
       });
+  }
+
+  async settledItems(businessDate: string): Promise<SettlementItem[]> {
+    return (await this.shards(businessDate)).flatMap((shard) => shard.items);
   }
 
   async previousRun(businessDate: string): Promise<SettlementRun | null> {
