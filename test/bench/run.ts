@@ -3,7 +3,7 @@
  *   BENCH_LOANS_PER_CLIENT (default 100), BENCH_APPLICATIONS (default 100), BENCH_SPLITS
  *   (default 200000), BENCH_REPAYMENTS (default 2000, one per call) and BENCH_REPAYMENT_BATCHES
  *   (default 5 calls of 25 per client) and BENCH_SETTLEMENT_LOANS (default 100000; 10000 on the
- *   metered stack) set the run sizes; BENCH_CONSOLE_END (default 2026-07-10) how far the demo
+ *   metered stack) set the run sizes; BENCH_CONSOLE_END (default 2026-08-31) how far the demo
  *   story is played before the finance console is opened.
  */
 import { spawnSync } from 'node:child_process';
