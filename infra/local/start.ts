@@ -60,6 +60,7 @@ function banner(stack: LocalStack, persistDir: string | undefined): string {
     '  npm run -s token -- --scope lead',
     '  npm run -s token -- --scope partner --lender <lenderId>',
     '  npm run -s token -- --scope finance [--lender <lenderId>]',
+    '  npm run -s token -- --user fin.wang          (a local user: the console\'s users)',
     'For example:',
     `  curl -H "Authorization: Bearer $(npm run -s token -- --scope lead)" ${stack.baseUrl}/v1/lenders`,
     '',

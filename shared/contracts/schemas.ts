@@ -324,8 +324,8 @@ export const businessDatePath = z.object({ businessDate: isoDate });
 export const startSettlementRequest = z.strictObject({ businessDate: isoDate, restart: z.boolean().optional() });
 export type StartSettlementRequest = z.output<typeof startSettlementRequest>;
 
-/** `GET /v1/settlement-runs`: the runs dated from `from` to `to`, both optional and inclusive. */
-export const settlementRunsQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional() });
+/** `GET /v1/settlement-runs`: the latest `limit` runs (1-62, 62 by default) dated from `from` to `to`, both optional and inclusive. */
+export const settlementRunsQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional(), limit: z.coerce.number().int().min(1).max(62).optional() });
 
 export const instructionPath = z.object({ businessDate: isoDate, instructionId: z.string().regex(/^SI-[A-Za-z0-9_.:-]{1,200}$/, 'an instruction id SI-...') });
 

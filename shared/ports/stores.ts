@@ -369,6 +369,8 @@ export type ListedSettlementRun = Omit<SettlementRun, 'files'>;
 export interface SettlementRunIndex {
   /** At most `limit` runs dated from `from` to `to` (each bound optional, inclusive), the latest first. */
   latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<ListedSettlementRun[]>;
+  /** The settlement items of a settled run's shards (S26), every shard's in one list; read eventually consistent, for a settled run's never change. */
+  settledItems(businessDate: string): Promise<SettlementItem[]>;
 }
 
 /** Where files live: a folder locally, a bucket in AWS. Paths use `/`. */

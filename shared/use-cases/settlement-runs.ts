@@ -1,7 +1,7 @@
 import { restrictedTo, type Principal } from '../domain/access.ts';
 import { collectionsByLender, type LenderCollections } from '../domain/collections.ts';
 import { ValidationError } from '../domain/errors.ts';
-import type { ListedSettlementRun, SettlementRun, SettlementRunIndex, SettlementStore } from '../ports/stores.ts';
+import type { ListedSettlementRun, SettlementRun, SettlementRunIndex } from '../ports/stores.ts';
 
 /**
  * `GET /v1/settlement-runs?from=&to=` (docs/console.md): the settlement runs of a range of dates
@@ -10,13 +10,13 @@ import type { ListedSettlementRun, SettlementRun, SettlementRunIndex, Settlement
  * each settled run's shard items (S26); no journal entry is read again.
  */
 
-/** At most this many runs an answer: two months of business days and more. */
+/** At most this many runs an answer (and by default): two months of business days and more. */
 export const MAX_LISTED_RUNS = 62;
-/** Shard items of this many runs are read at the same time. */
-const READ_CONCURRENCY = 8;
+/** The items of this many runs are read at the same time. */
+const READ_CONCURRENCY = 16;
 
 export interface SettlementRunsDeps {
-  readonly settlements: SettlementRunIndex & Pick<SettlementStore, 'shards'>;
+  readonly settlements: SettlementRunIndex;
 }
 
 /** One run of the list. The platform's teams see every lender and the run's own counts; a lender's callers their own lender's figures only. */
@@ -40,13 +40,22 @@ export interface SettlementRunList {
   readonly truncated: boolean;
 }
 
-export async function settlementRuns(deps: SettlementRunsDeps, principal: Principal, range: { readonly from?: string; readonly to?: string }): Promise<SettlementRunList> {
+/** The latest `limit` runs (at most 62) dated from `from` to `to`, each bound optional and inclusive. */
+export async function settlementRuns(
+  deps: SettlementRunsDeps,
+  principal: Principal,
+  query: { readonly from?: string; readonly to?: string; readonly limit?: number },
+): Promise<SettlementRunList> {
+  const { limit = MAX_LISTED_RUNS, ...range } = query;
   if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
     throw new ValidationError(`from (${range.from}) is after to (${range.to})`, { path: 'from', rule: 'from-not-after-to', from: range.from, to: range.to });
   }
-  const found = await deps.settlements.latestRuns(range, MAX_LISTED_RUNS + 1);
-  const truncated = found.length > MAX_LISTED_RUNS;
-  const runs = found.slice(0, MAX_LISTED_RUNS).reverse();
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LISTED_RUNS) {
+    throw new ValidationError(`limit must be a whole number from 1 to ${MAX_LISTED_RUNS}, got ${limit}`, { path: 'limit', rule: 'runs-per-answer' });
+  }
+  const found = await deps.settlements.latestRuns(range, limit + 1);
+  const truncated = found.length > limit;
+  const runs = found.slice(0, limit).reverse();
   const only = restrictedTo(principal);
   const summaries: SettlementRunSummary[] = [];
   for (let i = 0; i < runs.length; i += READ_CONCURRENCY) {
@@ -56,7 +65,7 @@ export async function settlementRuns(deps: SettlementRunsDeps, principal: Princi
 }
 
 async function summaryOf(deps: SettlementRunsDeps, run: ListedSettlementRun, only: string | null): Promise<SettlementRunSummary> {
-  const collections = run.status === 'SETTLED' ? collectionsByLender((await deps.settlements.shards(run.businessDate)).flatMap((shard) => shard.items)) : [];
+  const collections = run.status === 'SETTLED' ? collectionsByLender(await deps.settlements.settledItems(run.businessDate)) : [];
   return {
     businessDate: run.businessDate,
     status: run.status,

@@ -4,7 +4,7 @@
  *   (default 200000), BENCH_REPAYMENTS (default 2000, one per call) and BENCH_REPAYMENT_BATCHES
  *   (default 5 calls of 25 per client) and BENCH_SETTLEMENT_LOANS (default 100000; 10000 on the
  *   metered stack), BENCH_COUNTERPART_ROWS (default 1000000) and BENCH_RECONCILE_ROWS (default
- *   1000000) set the run sizes; BENCH_CONSOLE_END (default 2026-07-10) how far the demo story is
+ *   1000000) set the run sizes; BENCH_CONSOLE_END (default 2026-08-31) how far the demo story is
  *   played before the finance console is opened. BENCH_PHASE=settlement runs the settlement alone
  *   (BENCH_SETTLEMENT_METERED=1: on the metered stack), BENCH_PHASE=counterpart-read the reading of
  *   counterpart files alone, BENCH_PHASE=reconciliation the reconciliation of a million rows alone.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -189,5 +190,46 @@ describe('the finance console', () => {
       return [(await fetch(`/v1/lenders/LS_IB/statements/${date}`, { headers })).status, (await fetch(`/v1/settlement-runs/${date}`, { headers })).status];
     }, DATE);
     expect(other).toEqual([404, 403]);
+  });
+
+  it("signs in through the hosted login in AWS's configuration: authorization code with PKCE, the code exchanged for a token", async () => {
+    const login = 'https://login.colend.example';
+    const accessToken = await stack.mintToken({ scopes: ['finance'], username: 'fin.li', clientId: 'console-client' });
+    const context = await browser.newContext();
+    const hosted = await context.newPage();
+    // The page as CloudFront serves it: its config.json names the stage's API and hosted login, its policy lets it call them.
+    await hosted.route(/\/console\/(\?.*)?$/, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': `default-src 'self'; connect-src 'self' ${login}; img-src 'self' data: blob:` } });
+    });
+    const config = { signIn: 'cognito', apiUrl: stack.baseUrl, authorizeUrl: `${login}/oauth2/authorize`, tokenUrl: `${login}/oauth2/token`, logoutUrl: `${login}/logout`, clientId: 'console-client', scopes: ['openid', 'colend/finance'] };
+    await hosted.route(`${stack.baseUrl}/console/config.json`, (route) => route.fulfill({ json: config }));
+    let authorize = new URLSearchParams();
+    // The hosted login: the user signs in there, and it sends the browser back with a code.
+    await hosted.route(`${login}/oauth2/authorize?*`, (route) => {
+      authorize = new URL(route.request().url()).searchParams;
+      const back = `${authorize.get('redirect_uri')}?code=CODE-1&state=${authorize.get('state')}`;
+      return route.fulfill({ contentType: 'text/html', body: `<script>location.replace(${JSON.stringify(back)})</script>` });
+    });
+    let exchange = new URLSearchParams();
+    await hosted.route(`${login}/oauth2/token`, (route) => {
+      exchange = new URLSearchParams(route.request().postData() ?? '');
+      return route.fulfill({ json: { access_token: accessToken, id_token: 'unused', token_type: 'Bearer', expires_in: 3600 }, headers: { 'access-control-allow-origin': stack.baseUrl } });
+    });
+    await hosted.goto(`${stack.baseUrl}/console/`);
+    await viewOf(hosted, DATE);
+    expect(Object.fromEntries([...authorize].filter(([k]) => !['state', 'code_challenge'].includes(k)))).toEqual({
+      response_type: 'code',
+      client_id: 'console-client',
+      redirect_uri: `${stack.baseUrl}/console/`,
+      scope: 'openid colend/finance',
+      code_challenge_method: 'S256',
+    });
+    expect(Object.fromEntries([...exchange].filter(([k]) => k !== 'code_verifier'))).toEqual({ grant_type: 'authorization_code', client_id: 'console-client', code: 'CODE-1', redirect_uri: `${stack.baseUrl}/console/` });
+    expect(createHash('sha256').update(exchange.get('code_verifier') ?? '').digest('base64url')).toBe(authorize.get('code_challenge'));
+    expect(await hosted.locator('#who').innerText()).toBe('fin.li · 财务 · 平台');
+    expect(hosted.url()).toBe(`${stack.baseUrl}/console/#${DATE}`);
+    expect(await hosted.locator('#instructions tbody tr').count()).toBe(3);
+    await context.close();
   });
 });

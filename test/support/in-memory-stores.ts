@@ -79,7 +79,7 @@ import { toJson } from '../../shared/json.ts';
 import { NOW } from './builders.ts';
 import type { LoadedCalendarYear } from '../../shared/domain/calendar.ts';
 import type { BankFormatVersion } from '../../shared/domain/counterpart-records.ts';
-import type { PayoutInstruction } from '../../shared/domain/settlement.ts';
+import type { PayoutInstruction, SettlementItem } from '../../shared/domain/settlement.ts';
 import type { RegulatoryFigures } from '../../shared/domain/regulatory-figures.ts';
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -868,6 +868,10 @@ export class InMemorySettlementStore implements SettlementStore, SettlementBooks
         const { files: _files, ...listed } = copy(this.runs.get(d)!);
         return listed;
       });
+  }
+
+  async settledItems(businessDate: string): Promise<SettlementItem[]> {
+    return (await this.shards(businessDate)).flatMap((shard) => shard.items);
   }
 
   async previousRun(businessDate: string): Promise<SettlementRun | null> {

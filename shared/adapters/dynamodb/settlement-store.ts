@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { executedOn, type PayoutInstruction } from '../../domain/settlement.ts';
+import { executedOn, type PayoutInstruction, type SettlementItem } from '../../domain/settlement.ts';
 import {
   WriteConflict,
   type LenderBalances,
@@ -82,6 +82,18 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks, 
       start = out.LastEvaluatedKey;
     } while (start !== undefined && runs.length < limit);
     return runs;
+  }
+
+  /** A settled run's items: its shards' `items` only, eventually consistent (half the read units of `shards`). */
+  async settledItems(businessDate: string): Promise<SettlementItem[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': stateKeys.settlementPartition(businessDate), ':s': stateKeys.settlementShardPrefix },
+      ProjectionExpression: '#items',
+      ExpressionAttributeNames: { '#items': 'items' },
+    });
+    return items.flatMap((item) => decode<Pick<SettlementShard, 'items'>>(item).items);
   }
 
   async putRun(run: SettlementRun, expectedAttempt: number): Promise<void> {

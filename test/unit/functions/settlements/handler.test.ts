@@ -57,6 +57,10 @@ describe('GET /v1/settlement-runs', () => {
     expect([bad.statusCode, bodyOf(bad)]).toEqual([400, expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ path: 'from' }) })]);
     const unknown = await call(LIST, { claims: claimsOf(platformFinance), query: { since: '2026-11-01' } });
     expect([unknown.statusCode, (bodyOf(unknown) as { code: string }).code]).toEqual([400, 'VALIDATION_FAILED']);
+    for (const limit of ['0', '63', 'ten']) {
+      const bad = await call(LIST, { claims: claimsOf(platformFinance), query: { limit } });
+      expect([bad.statusCode, bodyOf(bad)], limit).toEqual([400, expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ path: 'limit' }) })]);
+    }
     const reversed = await call(LIST, { claims: claimsOf(platformFinance), query: { from: '2026-12-01', to: '2026-11-01' } });
     expect([reversed.statusCode, bodyOf(reversed)]).toEqual([400, expect.objectContaining({ details: expect.objectContaining({ path: 'from', rule: 'from-not-after-to' }) })]);
     expect(ddb.commandCalls(QueryCommand)).toEqual([]);

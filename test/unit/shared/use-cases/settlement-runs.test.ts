@@ -110,6 +110,17 @@ describe('the settlement runs of a range of dates', () => {
     expect([exact.truncated, exact.runs.length]).toEqual([false, MAX_LISTED_RUNS]);
   });
 
+  it('lists as many of the latest runs as asked for, up to 62', async () => {
+    const latestTwo = await settlementRuns({ settlements: await store() }, platformFinance, { to: '2026-12-01', limit: 2 });
+    expect([latestTwo.truncated, latestTwo.runs.map((r) => r.businessDate)]).toEqual([true, ['2026-11-30', '2026-12-01']]);
+    const all = await settlementRuns({ settlements: await store() }, platformFinance, { limit: 3 });
+    expect([all.truncated, all.runs.length]).toEqual([false, 3]);
+    for (const limit of [0, 63, 1.5]) {
+      const error = await rejectedBy(ValidationError, () => settlementRuns({ settlements: new InMemorySettlementStore() }, platformFinance, { limit }));
+      expect(error.details, String(limit)).toMatchObject({ path: 'limit', rule: 'runs-per-answer' });
+    }
+  });
+
   it('refuses a range that ends before it starts, naming the field', async () => {
     const error = await rejectedBy(ValidationError, () => settlementRuns({ settlements: new InMemorySettlementStore() }, platformFinance, { from: '2026-12-01', to: '2026-11-30' }));
     expect(error.code).toBe('VALIDATION_FAILED');

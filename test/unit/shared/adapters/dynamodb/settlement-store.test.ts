@@ -89,4 +89,16 @@ describe("settlement's books in DynamoDB", () => {
       ['gsi1pk = :p', { ':p': 'SETTLEMENTRUNS' }],
     ]);
   });
+
+  it("reads a settled run's items from its shards, only their items, eventually consistent", async () => {
+    const item = { currency: 'CNY', programId: 'P', lenderId: PARTNER_A, counterparty: 'ESCROW', component: 'PRINCIPAL', receivableMinor: '23787', payableMinor: '0' };
+    ddb.on(QueryCommand).resolves({ Items: [{ items: [item] }, { items: [{ ...item, component: 'INTEREST', receivableMinor: '2700' }] }] });
+    expect(await store.settledItems('2025-03-03')).toEqual([
+      { ...item, receivableMinor: 23_787n, payableMinor: 0n },
+      { ...item, component: 'INTEREST', receivableMinor: 2_700n, payableMinor: 0n },
+    ]);
+    const input = ddb.commandCalls(QueryCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': 'SETTLEMENT#2025-03-03', ':s': 'SHARD#' }, ProjectionExpression: '#items' });
+    expect(input.ConsistentRead).toBeUndefined();
+  });
 });
