@@ -8,7 +8,7 @@ import { assertBalanced, ESCROW, type JournalEntry, type Leg } from '../../share
 import { LOCAL_CREDENTIALS, type LocalStack } from '../../infra/local/stack.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { benchLender, call } from './setup.ts';
-import { formatMs } from './stats.ts';
+import { cpuMeter, cpuText, formatMs } from './stats.ts';
 
 /** The business date settled: a Wednesday. Its bookings are seeded at 10:00 and it is settled at 23:00 Beijing time. */
 const DATE = '2026-12-02';
@@ -140,14 +140,20 @@ export async function benchSettlement(stack: LocalStack, loans: number) {
   });
   // The run's own peak: the process's resident memory, sampled while it runs.
   const samples: MemorySample[] = [];
-  const sample = () => samples.push({ at: performance.now(), memory: process.memoryUsage() });
+  const sample = () => {
+    const cpu = process.cpuUsage();
+    samples.push({ at: performance.now(), memory: process.memoryUsage(), cpuMs: (cpu.user + cpu.system) / 1000 });
+  };
   sample();
   const sampler = setInterval(sample, 25);
+  const cpu = cpuMeter(stack.dynamodbProcessGroup);
   const started = performance.now();
   const start = await call(stack, finance, 'POST', '/v1/settlement-runs', { businessDate: DATE });
   if (start.status !== 202) throw new Error(`bench: the run did not start: ${JSON.stringify(start.json)}`);
   await lastStepEnded;
   const wallMs = performance.now() - started;
+  const used = cpu();
+  sample();
   clearInterval(sampler);
   stopObserving();
   const after = stack.dynamoDbCounts();
@@ -168,6 +174,7 @@ export async function benchSettlement(stack: LocalStack, loans: number) {
     steps: stepFigures(steps, samples, started),
     memoryMb: stepsFunction.memoryMb,
     stateTransitions: settlementTransitions(stack) - transitionsBefore,
+    cpu: used,
     perLoan:
       before === null || after === null
         ? null
@@ -192,6 +199,8 @@ interface StepRun {
 interface MemorySample {
   readonly at: number;
   readonly memory: NodeJS.MemoryUsage;
+  /** The process's CPU time so far (user and system). */
+  readonly cpuMs: number;
 }
 
 /** The Settlement state machine's transitions since the stack started. */
@@ -213,6 +222,9 @@ function stepFigures(runs: readonly StepRun[], samples: readonly MemorySample[],
     const during = samples.filter((s) => own.some((r) => s.at >= r.startedAt && s.at <= r.startedAt + r.durationMs));
     const from = Math.min(...own.map((r) => r.startedAt));
     const to = Math.max(...own.map((r) => r.startedAt + r.durationMs));
+    // The process's CPU time from the last sample before the step's first start to the first sample after its last end.
+    const before = samples.filter((s) => s.at <= from).at(-1);
+    const after = samples.find((s) => s.at >= to);
     return {
       step,
       runs: own.length,
@@ -223,6 +235,7 @@ function stepFigures(runs: readonly StepRun[], samples: readonly MemorySample[],
       startMs: own.length === 0 ? 0 : from - runStarted,
       wallMs: own.length === 0 ? 0 : to - from,
       peakRssMiB: during.reduce((max, s) => Math.max(max, s.memory.rss), 0) / 2 ** 20,
+      nodeCpuMs: before === undefined || after === undefined ? null : after.cpuMs - before.cpuMs,
     };
   });
 }
@@ -240,11 +253,14 @@ export function printSettlement(r: Awaited<ReturnType<typeof benchSettlement>>):
   const gbSeconds = (functionMs / 1000) * (r.memoryMb / 1024);
   for (const s of r.steps) {
     const spread = s.runs > 1 ? ` in ${s.runs} runs (${formatMs(s.minMs)} to ${formatMs(s.maxMs)}, median ${formatMs(s.medianMs)}; ${formatMs(s.wallMs)} of wall time)` : '';
-    console.log(`  ${s.step} at ${formatMs(s.startMs)}: ${formatMs(s.totalMs)}${spread}; peak resident memory while it ran ${s.peakRssMiB.toFixed(0)} MiB`);
+    const cpuUsed = s.nodeCpuMs === null ? '' : `, the Node process's CPU ${formatMs(s.nodeCpuMs)}`;
+    console.log(`  ${s.step} at ${formatMs(s.startMs)}: ${formatMs(s.totalMs)}${spread}; while it ran: peak resident memory ${s.peakRssMiB.toFixed(0)} MiB${cpuUsed}`);
   }
   console.log(
     `  the steps' function ran ${formatMs(functionMs)} in all: at ${r.memoryMb} MB, ${gbSeconds.toFixed(2)} GB-s per run, ${((gbSeconds / r.loans) * 1e6).toFixed(2)} GB-s per million settled loan-days; ${r.stateTransitions} state transitions`,
   );
+  const perLoan = { nodeMs: r.cpu.nodeMs / r.loans, dynamoDbMs: r.cpu.dynamoDbMs === null ? null : r.cpu.dynamoDbMs / r.loans };
+  console.log(`  CPU of the run: ${formatMs(r.cpu.nodeMs)} in the Node process, ${r.cpu.dynamoDbMs === null ? 'DynamoDB Local not measured' : `${formatMs(r.cpu.dynamoDbMs)} in DynamoDB Local`}; per settled loan ${cpuText(perLoan)}`);
   if (r.perLoan !== null) {
     console.log(
       `  DynamoDB per settled loan: ${r.perLoan.reads.toFixed(3)} read requests (${r.perLoan.rcu.toFixed(3)} RCU), ${r.perLoan.writes.toFixed(4)} items written (${r.perLoan.wcu.toFixed(4)} WCU with the index)`,
