@@ -122,6 +122,9 @@ export async function benchSettlement(stack: LocalStack, loans: number) {
   const created = await call(stack, lead, 'POST', '/v1/programs', program);
   if (created.status !== 201) throw new Error(`bench setup: program ${JSON.stringify(created.json)}`);
   const seedMs = seedEntries(stack, loans);
+  // The ledger's stream hands the seeded entries to the publishing function (which publishes none
+  // of them); in AWS Lambda's pollers read it, here the stack's process does: let it finish first.
+  await stack.streams.settled(600_000);
   stack.setTime(`${DATE}T15:00:00.000Z`);
   const finance = await stack.mintToken({ scopes: ['finance'] });
   const before = stack.dynamoDbCounts();
