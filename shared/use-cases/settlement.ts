@@ -276,25 +276,40 @@ interface ShardIndex {
   readonly files: Readonly<Record<string, Readonly<Record<string, RowTotals>>>>;
 }
 
-/** Adds up an entry's legs per lender, currency and account. */
+/** Adds up an entry's legs per lender, currency and account (a map per currency and lender, so a leg makes no key of its own). */
 class AccountMovements {
-  private readonly sums = new Map<string, { lenderId: string; currency: string; account: Account; debitMinor: bigint; creditMinor: bigint }>();
+  private readonly sums = new Map<string, Map<string, Map<Account, { debitMinor: bigint; creditMinor: bigint }>>>();
 
   add(currency: string, legs: readonly Leg[]): void {
+    let ofCurrency = this.sums.get(currency);
+    if (ofCurrency === undefined) {
+      ofCurrency = new Map();
+      this.sums.set(currency, ofCurrency);
+    }
     for (const leg of legs) {
-      const key = `${leg.lenderId}|${currency}|${leg.account}`;
-      let sum = this.sums.get(key);
+      let ofLender = ofCurrency.get(leg.lenderId);
+      if (ofLender === undefined) {
+        ofLender = new Map();
+        ofCurrency.set(leg.lenderId, ofLender);
+      }
+      let sum = ofLender.get(leg.account);
       if (sum === undefined) {
-        sum = { lenderId: leg.lenderId, currency, account: leg.account, debitMinor: 0n, creditMinor: 0n };
-        this.sums.set(key, sum);
+        sum = { debitMinor: 0n, creditMinor: 0n };
+        ofLender.set(leg.account, sum);
       }
       if (leg.side === 'DEBIT') sum.debitMinor += leg.amountMinor;
       else sum.creditMinor += leg.amountMinor;
     }
   }
 
+  /** By lender, currency and account. */
   list(): AccountMovement[] {
-    return [...this.sums.entries()].sort(([a], [b]) => byText(a, b)).map(([, m]) => ({ ...m }));
+    const movements: AccountMovement[] = [];
+    for (const [currency, ofCurrency] of this.sums) {
+      for (const [lenderId, ofLender] of ofCurrency) for (const [account, sum] of ofLender) movements.push({ lenderId, currency, account, ...sum });
+    }
+    const key = (m: AccountMovement) => `${m.lenderId}|${m.currency}|${m.account}`;
+    return movements.sort((a, b) => byText(key(a), key(b)));
   }
 }
 
@@ -304,7 +319,8 @@ class AccountMovements {
  * no work file is left half written.
  */
 class WorkFiles {
-  private readonly open = new Map<string, { readonly layout: FileLayout; readonly lenderId: string; readonly writer: WorkFileWriter }>();
+  /** Per file layout, per lender, its work file. */
+  private readonly open = new Map<FileLayout, Map<string, WorkFileWriter>>();
 
   constructor(
     private readonly files: FileStore,
@@ -313,30 +329,34 @@ class WorkFiles {
 
   async write(layout: FileLayout, lenderId: string, loanId: string, row: FileRow | null): Promise<void> {
     if (row === null) return;
-    const key = `${layout.prefix}/${lenderId}`;
-    let file = this.open.get(key);
-    if (file === undefined) {
-      const path = this.pathOf(layout, lenderId);
-      file = { layout, lenderId, writer: new WorkFileWriter(path, layout, (body) => this.files.putStream(path, body)) };
-      this.open.set(key, file);
+    let ofLayout = this.open.get(layout);
+    if (ofLayout === undefined) {
+      ofLayout = new Map();
+      this.open.set(layout, ofLayout);
     }
-    await file.writer.write(loanId, row);
+    let writer = ofLayout.get(lenderId);
+    if (writer === undefined) {
+      const path = this.pathOf(layout, lenderId);
+      writer = new WorkFileWriter(path, layout, (body) => this.files.putStream(path, body));
+      ofLayout.set(lenderId, writer);
+    }
+    await writer.write(loanId, row);
   }
 
   /** Ends every file; per file (layout prefix) and lender, what its rows add up to. */
   async end(): Promise<Record<string, Record<string, RowTotals>>> {
-    const files = [...this.open.values()].sort((a, b) => byText(`${a.layout.prefix}/${a.lenderId}`, `${b.layout.prefix}/${b.lenderId}`));
-    const added = await Promise.all(files.map(({ writer }) => writer.end()));
     const written: Record<string, Record<string, RowTotals>> = {};
-    files.forEach(({ layout, lenderId }, i) => {
-      (written[layout.prefix] ??= {})[lenderId] = added[i]!;
-    });
+    for (const [layout, ofLayout] of [...this.open].sort(([a], [b]) => byText(a.prefix, b.prefix))) {
+      const lenders = [...ofLayout.keys()].sort(byText);
+      const added = await Promise.all(lenders.map((lenderId) => ofLayout.get(lenderId)!.end()));
+      written[layout.prefix] = Object.fromEntries(lenders.map((lenderId, i) => [lenderId, added[i]!]));
+    }
     return written;
   }
 
   async abort(error: unknown): Promise<void> {
     const reason = error instanceof Error ? error : new Error(String(error));
-    await Promise.all([...this.open.values()].map(({ writer }) => writer.abort(reason)));
+    await Promise.all([...this.open.values()].flatMap((ofLayout) => [...ofLayout.values()].map((writer) => writer.abort(reason))));
   }
 }
 

@@ -8,7 +8,7 @@ import { assertBalanced, ESCROW, type JournalEntry, type Leg } from '../../share
 import { LOCAL_CREDENTIALS, type LocalStack } from '../../infra/local/stack.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { benchLender, call } from './setup.ts';
-import { formatMs } from './stats.ts';
+import { cpuMeter, cpuText, formatMs } from './stats.ts';
 
 /** The business date settled: a Wednesday. Its bookings are seeded at 10:00 and it is settled at 23:00 Beijing time. */
 const DATE = '2026-12-02';
@@ -87,19 +87,17 @@ interface RunView {
 }
 
 /** Reads the run every 100 ms until it is no longer running. */
-async function ended(stack: LocalStack, token: string): Promise<RunView> {
-  for (;;) {
-    const read = await call(stack, token, 'GET', `/v1/settlement-runs/${DATE}`);
-    const view = read.json as RunView | null;
-    if (read.status === 200 && view !== null && view.run.status !== 'RUNNING') return view;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+async function view(stack: LocalStack, token: string): Promise<RunView> {
+  const read = await call(stack, token, 'GET', `/v1/settlement-runs/${DATE}`);
+  if (read.status !== 200) throw new Error(`bench: the run cannot be read: ${JSON.stringify(read.json)}`);
+  return read.json as RunView;
 }
 
 /**
  * Settlement of one business date for `loans` loans with one repayment each across four lenders:
- * the book is seeded first (not timed), then the run is started through the API and timed to
- * SETTLED. Prints the wall time, the Node process's peak memory (overall and while each step ran),
+ * the book is seeded first (not timed), then the run is started through the API and timed to the
+ * end of its last step (CloseRun), which the bench learns from the function's invocations rather
+ * than by reading the run, so no read of its own counts in the DynamoDB figures. Prints the wall time, the Node process's peak memory (overall and while each step ran),
  * each step's duration in the settlement-steps function with the GB-seconds they come to at its
  * configured memory, the state transitions, DynamoDB work per loan when the stack is metered, and
  * the run's counts.
@@ -124,6 +122,9 @@ export async function benchSettlement(stack: LocalStack, loans: number) {
   const created = await call(stack, lead, 'POST', '/v1/programs', program);
   if (created.status !== 201) throw new Error(`bench setup: program ${JSON.stringify(created.json)}`);
   const seedMs = seedEntries(stack, loans);
+  // The ledger's stream hands the seeded entries to the publishing function (which publishes none
+  // of them); in AWS Lambda's pollers read it, here the stack's process does: let it finish first.
+  await stack.streams.settled(600_000);
   stack.setTime(`${DATE}T15:00:00.000Z`);
   const finance = await stack.mintToken({ scopes: ['finance'] });
   const before = stack.dynamoDbCounts();
@@ -131,39 +132,52 @@ export async function benchSettlement(stack: LocalStack, loans: number) {
   const stepsFunction = stack.functions.functions.find((fn) => fn.entry === STEPS_ENTRY);
   if (stepsFunction === undefined) throw new Error(`bench: no function runs ${STEPS_ENTRY}`);
   const steps: StepRun[] = [];
+  // The run has ended when its last step has: waiting on that, not by reading the run, keeps the clients' reads out of the figures.
+  let lastStep: () => void = () => undefined;
+  const lastStepEnded = new Promise<void>((resolve) => (lastStep = resolve));
   const stopObserving = stack.functions.onInvocation((invocation) => {
     if (invocation.functionId !== stepsFunction.logicalId) return;
-    steps.push({ step: String((invocation.event as { step?: unknown }).step), startedAt: invocation.startedAt, durationMs: invocation.durationMs });
+    const step = String((invocation.event as { step?: unknown }).step);
+    steps.push({ step, startedAt: invocation.startedAt, durationMs: invocation.durationMs });
+    if (step === 'CloseRun' || step === 'FailRun') lastStep();
   });
   // The run's own peak: the process's resident memory, sampled while it runs.
   const samples: MemorySample[] = [];
-  const sample = () => samples.push({ at: performance.now(), memory: process.memoryUsage() });
+  const sample = () => {
+    const cpu = process.cpuUsage();
+    samples.push({ at: performance.now(), memory: process.memoryUsage(), cpuMs: (cpu.user + cpu.system) / 1000 });
+  };
   sample();
   const sampler = setInterval(sample, 25);
+  const cpu = cpuMeter(stack.dynamodbProcessGroup);
   const started = performance.now();
   const start = await call(stack, finance, 'POST', '/v1/settlement-runs', { businessDate: DATE });
   if (start.status !== 202) throw new Error(`bench: the run did not start: ${JSON.stringify(start.json)}`);
-  const view = await ended(stack, finance);
+  await lastStepEnded;
   const wallMs = performance.now() - started;
+  const used = cpu();
+  sample();
   clearInterval(sampler);
   stopObserving();
   const after = stack.dynamoDbCounts();
+  const ran = await view(stack, finance);
   stack.setTime(null);
   const peak = samples.reduce((max, s) => (s.memory.rss > max.memory.rss ? s : max));
   return {
     loans,
     seedMs,
     wallMs,
-    status: view.run.status,
-    entries: view.run.entries,
-    instructions: view.run.instructions,
-    files: view.run.files.length,
+    status: ran.run.status,
+    entries: ran.run.entries,
+    instructions: ran.run.instructions,
+    files: ran.run.files.length,
     atStart: samples[0]!.memory,
     atPeak: peak.memory,
     heapLimitMiB: getHeapStatistics().heap_size_limit / 2 ** 20,
     steps: stepFigures(steps, samples, started),
     memoryMb: stepsFunction.memoryMb,
     stateTransitions: settlementTransitions(stack) - transitionsBefore,
+    cpu: used,
     perLoan:
       before === null || after === null
         ? null
@@ -188,6 +202,8 @@ interface StepRun {
 interface MemorySample {
   readonly at: number;
   readonly memory: NodeJS.MemoryUsage;
+  /** The process's CPU time so far (user and system). */
+  readonly cpuMs: number;
 }
 
 /** The Settlement state machine's transitions since the stack started. */
@@ -209,6 +225,9 @@ function stepFigures(runs: readonly StepRun[], samples: readonly MemorySample[],
     const during = samples.filter((s) => own.some((r) => s.at >= r.startedAt && s.at <= r.startedAt + r.durationMs));
     const from = Math.min(...own.map((r) => r.startedAt));
     const to = Math.max(...own.map((r) => r.startedAt + r.durationMs));
+    // The process's CPU time from the last sample before the step's first start to the first sample after its last end.
+    const before = samples.filter((s) => s.at <= from).at(-1);
+    const after = samples.find((s) => s.at >= to);
     return {
       step,
       runs: own.length,
@@ -219,6 +238,7 @@ function stepFigures(runs: readonly StepRun[], samples: readonly MemorySample[],
       startMs: own.length === 0 ? 0 : from - runStarted,
       wallMs: own.length === 0 ? 0 : to - from,
       peakRssMiB: during.reduce((max, s) => Math.max(max, s.memory.rss), 0) / 2 ** 20,
+      nodeCpuMs: before === undefined || after === undefined ? null : after.cpuMs - before.cpuMs,
     };
   });
 }
@@ -236,11 +256,14 @@ export function printSettlement(r: Awaited<ReturnType<typeof benchSettlement>>):
   const gbSeconds = (functionMs / 1000) * (r.memoryMb / 1024);
   for (const s of r.steps) {
     const spread = s.runs > 1 ? ` in ${s.runs} runs (${formatMs(s.minMs)} to ${formatMs(s.maxMs)}, median ${formatMs(s.medianMs)}; ${formatMs(s.wallMs)} of wall time)` : '';
-    console.log(`  ${s.step} at ${formatMs(s.startMs)}: ${formatMs(s.totalMs)}${spread}; peak resident memory while it ran ${s.peakRssMiB.toFixed(0)} MiB`);
+    const cpuUsed = s.nodeCpuMs === null ? '' : `, the Node process's CPU ${formatMs(s.nodeCpuMs)}`;
+    console.log(`  ${s.step} at ${formatMs(s.startMs)}: ${formatMs(s.totalMs)}${spread}; while it ran: peak resident memory ${s.peakRssMiB.toFixed(0)} MiB${cpuUsed}`);
   }
   console.log(
     `  the steps' function ran ${formatMs(functionMs)} in all: at ${r.memoryMb} MB, ${gbSeconds.toFixed(2)} GB-s per run, ${((gbSeconds / r.loans) * 1e6).toFixed(2)} GB-s per million settled loan-days; ${r.stateTransitions} state transitions`,
   );
+  const perLoan = { nodeMs: r.cpu.nodeMs / r.loans, dynamoDbMs: r.cpu.dynamoDbMs === null ? null : r.cpu.dynamoDbMs / r.loans };
+  console.log(`  CPU of the run: ${formatMs(r.cpu.nodeMs)} in the Node process, ${r.cpu.dynamoDbMs === null ? 'DynamoDB Local not measured' : `${formatMs(r.cpu.dynamoDbMs)} in DynamoDB Local`}; per settled loan ${cpuText(perLoan)}`);
   if (r.perLoan !== null) {
     console.log(
       `  DynamoDB per settled loan: ${r.perLoan.reads.toFixed(3)} read requests (${r.perLoan.rcu.toFixed(3)} RCU), ${r.perLoan.writes.toFixed(4)} items written (${r.perLoan.wcu.toFixed(4)} WCU with the index)`,
