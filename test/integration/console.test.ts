@@ -128,12 +128,13 @@ describe('the finance console', () => {
     expect(text.split('\n')[1]).toBe('2026-12-02|JN_RCB|C-LOAN-1|REPAYMENT|C-R-1|2026-12-02|2026-12-02|CNY|237.87|27.00|0.00|0.00|0.00|0.00|0.00|264.87|');
   });
 
-  it('draws the collections of each lender, and shows the reconciliation panels as empty data states', async () => {
+  it('draws the collections of each lender, and says the date has no reconciliation, break or adjustment yet', async () => {
     await page.waitForSelector('#collections .chart canvas');
     expect(await page.locator('#collections .chart').getAttribute('data-series')).toBe('3');
     expect(await texts('#collections .u-legend .u-series:not(:first-child) .u-label')).toEqual(['JN_RCB CNY', 'LS_IB CNY', 'XH_LEAD CNY']);
-    expect(await texts('#reconciliation h3')).toEqual(['对账结果', '差异（按类型与账龄）', '待审批调整', '未结差异账龄']);
-    expect(await page.locator('#reconciliation [data-empty="true"]').count()).toBe(4);
+    expect(await texts('#reconciliation h3')).toEqual(['对账结果', '差异（按类型与账龄）', '调整审批']);
+    expect(await texts('#reconciliation .empty')).toEqual([`${DATE} 没有对账。`, '没有符合条件的差异。', '没有调整。']);
+    expect(await texts('#breaks-by-age h2, #breaks-by-age .empty')).toEqual(['未结差异账龄', '没有未结差异。']);
   });
 
   it('renders in Chinese by default, with a screenshot, and switches to English and back', async () => {
