@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../infra/local/issuer.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
-import { launchBrowser, viewOf } from '../support/browser.ts';
-import { localTemplate } from './support/stack.ts';
-import { createParties, loanBody, uniqueKey } from './support/world.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
+import { viewOf } from '../support/browser.ts';
+import { apiCall, bookAndRepay, startConsoleStack } from './support/console-world.ts';
 
 /**
  * The console's reconciliation panels in headless Chromium, on a stack of its own whose clock the
@@ -30,15 +29,7 @@ const HEADER =
 const row = (lenderId: string, interest: string, total: string) => `${DATE}|${lenderId}|CR-LOAN-1|REPAYMENT|CR-R-1|${DATE}|${DATE}|CNY|237.87|${interest}|0.00|0.00|0.00|0.00|0.00|${total}|`;
 let finance = '';
 
-async function call<T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${stack.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'idempotency-key': uniqueKey('console-recon') }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text === '' ? undefined : JSON.parse(text)) as T };
-}
+const call = <T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown) => apiCall<T>(stack.baseUrl, method, path, token, body);
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
   for (let i = 0; i < 600; i++) {
@@ -59,17 +50,9 @@ async function settle(businessDate: string): Promise<void> {
 let bankBReconciliation = '';
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  stack = await startLocalStack({ port: 0, runSchedules: false, template: localTemplate(), log: () => undefined });
-  stack.setTime('2026-12-02T02:00:00.000Z'); // Wednesday, 10:00 in Beijing
-  const lead = await stack.mintToken({ scopes: ['lead'] });
-  finance = await stack.mintToken({ scopes: ['finance'] });
-  await createParties((path, body) => call('POST', path, lead, body), ids);
-  expect((await call('POST', '/v1/loans', lead, loanBody(ids, 'CR-LOAN-1'))).status).toBe(201);
-  const paid = await call<{ results: { status: string }[] }>('POST', '/v1/repayments', lead, {
-    repayments: [{ repaymentId: 'CR-R-1', loanId: 'CR-LOAN-1', amountMinor: '88289', currency: 'CNY', valueDate: DATE, channel: 'AUTO_DEBIT' }],
-  });
-  expect(paid.json.results[0]?.status).toBe('BOOKED');
+  let lead: string;
+  ({ browser, stack, lead, finance } = await startConsoleStack());
+  await bookAndRepay(call, lead, ids, { loanId: 'CR-LOAN-1', repaymentId: 'CR-R-1', valueDate: DATE });
   await settle(DATE);
   // Bank B's records, through the API: a fen of interest more than ours.
   const upload = await call<{ uploadId: string; url: string }>('POST', '/v1/reconciliation-uploads', finance, { fileName: 'repayment_detail_20261202.txt' });

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../infra/local/issuer.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
-import { launchBrowser, viewOf } from '../support/browser.ts';
-import { localTemplate } from './support/stack.ts';
-import { loanBody, programBody, uniqueKey, worldLenders } from './support/world.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
+import { viewOf } from '../support/browser.ts';
+import { apiCall, bookAndRepay, startConsoleStack } from './support/console-world.ts';
 
 /**
  * The finance console in headless Chromium on a stack of its own, whose clock the test moves: the
@@ -22,15 +21,7 @@ const ids = { lead: 'XH_LEAD', bankA: 'JN_RCB', bankB: 'LS_IB', guarantor: 'AX_G
 const SCREENSHOTS = join(REPOSITORY_ROOT, 'test', 'output', 'console');
 let finance = '';
 
-async function call<T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${stack.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'idempotency-key': uniqueKey('console') }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text === '' ? undefined : JSON.parse(text)) as T };
-}
+const call = <T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown) => apiCall<T>(stack.baseUrl, method, path, token, body);
 
 interface RunView {
   run: { status: string };
@@ -38,20 +29,9 @@ interface RunView {
 }
 
 beforeAll(async () => {
-  // Fails here, saying what to install, when the machine has no browser or no Chinese font.
-  browser = await launchBrowser();
-  stack = await startLocalStack({ port: 0, runSchedules: false, template: localTemplate(), log: () => undefined });
-  stack.setTime('2026-12-02T02:00:00.000Z'); // Wednesday, 10:00 in Beijing
-  const lead = await stack.mintToken({ scopes: ['lead'] });
-  finance = await stack.mintToken({ scopes: ['finance'] });
-  for (const lender of worldLenders(ids)) expect((await call('POST', '/v1/lenders', lead, lender)).status).toBe(201);
-  expect((await call('POST', '/v1/programs', lead, programBody(ids))).status).toBe(201);
-  // 1,000,003 fen funded 400,001 / 300,001 / 300,001; instalment 1 of 88,289 repaid on its due date.
-  expect((await call('POST', '/v1/loans', lead, loanBody(ids, 'C-LOAN-1'))).status).toBe(201);
-  const paid = await call<{ results: { status: string }[] }>('POST', '/v1/repayments', lead, {
-    repayments: [{ repaymentId: 'C-R-1', loanId: 'C-LOAN-1', amountMinor: '88289', currency: 'CNY', valueDate: DATE, channel: 'AUTO_DEBIT' }],
-  });
-  expect(paid.json.results[0]?.status).toBe('BOOKED');
+  let lead: string;
+  ({ browser, stack, lead, finance } = await startConsoleStack());
+  await bookAndRepay(call, lead, ids, { loanId: 'C-LOAN-1', repaymentId: 'C-R-1', valueDate: DATE });
   stack.setTime('2026-12-02T15:00:00.000Z'); // 23:00 in Beijing, after the cut-off
   expect((await call('POST', '/v1/settlement-runs', finance, { businessDate: DATE })).status).toBe(202);
   for (let i = 0; i < 600 && (await call<RunView>('GET', `/v1/settlement-runs/${DATE}`, finance)).json?.run?.status !== 'SETTLED'; i++) await new Promise((r) => setTimeout(r, 100));
