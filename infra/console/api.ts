@@ -1,4 +1,6 @@
-import type { SettlementRun, StoredInstruction } from '../../shared/ports/stores.ts';
+import type { Adjustment } from '../../shared/domain/adjustment.ts';
+import type { ReconciliationBreak } from '../../shared/domain/reconciliation-break.ts';
+import type { Reconciliation, SettlementRun, StoredInstruction } from '../../shared/ports/stores.ts';
 import type { SettlementRunList } from '../../shared/use-cases/settlement-runs.ts';
 
 /**
@@ -13,6 +15,27 @@ export type Wire<T> = T extends bigint ? string : T extends readonly (infer U)[]
 export type RunList = Wire<SettlementRunList>;
 export type RunView = Wire<{ run: SettlementRun; shardsGathered: number; instructions: StoredInstruction[] }>;
 export type Instruction = Wire<StoredInstruction>;
+export type ReconciliationView = Wire<Reconciliation>;
+export type BreakView = Wire<ReconciliationBreak>;
+export type AdjustmentView = Wire<Adjustment>;
+export interface ReconciliationList {
+  readonly businessDate: string;
+  readonly reconciliations: ReconciliationView[];
+}
+export interface BreakPage {
+  readonly items: BreakView[];
+  readonly cursor: string | null;
+}
+export interface AdjustmentPage {
+  readonly state: string;
+  readonly adjustments: AdjustmentView[];
+  readonly cursor: string | null;
+}
+export interface UploadAnswer {
+  readonly uploadId: string;
+  readonly method: string;
+  readonly url: string;
+}
 export interface Statements {
   readonly lenderId: string;
   readonly businessDate: string;

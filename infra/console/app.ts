@@ -1,20 +1,24 @@
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { restrictedTo } from '../../shared/domain/access.ts';
-import { ApiError, apiClient, type RunList, type RunView, type Statements } from './api.ts';
+import type { AdjustmentState } from '../../shared/domain/adjustment.ts';
+import { OPEN_BREAK_STATES } from '../../shared/domain/reconciliation-break.ts';
+import { ApiError, apiClient, type AdjustmentPage, type BreakPage, type BreakView, type ReconciliationList, type ReconciliationView, type RunList, type RunView, type Statements, type UploadAnswer } from './api.ts';
 import { currentSession, endSession, finishCognitoSignIn, localSignIn, localUsers, signOutUrl, startCognitoSignIn, type LocalUserView, type Session } from './auth.ts';
 import type { CognitoConfig, ConsoleConfig } from './config.ts';
-import { isPlatform, type ConsoleData, type ViewContext } from './context.ts';
+import { isPlatform, type BreakFilter, type ConsoleActions, type ConsoleData, type ProposalBody, type ReconcileRequest, type ReconData, type ViewContext } from './context.ts';
 import { h } from './dom.ts';
 import { DEFAULT_LANGUAGE, isLanguage, label, type LabelKey, type Language } from './i18n.ts';
-import { collectionsChart } from './views/charts.ts';
-import { reconciliationSection } from './views/reconciliation.ts';
+import { breaksByAgeChart, collectionsChart } from './views/charts.ts';
+import { adjustmentsPanel, breaksPanel, reconciliationsPanel } from './views/reconciliation.ts';
 import { datePicker, filesPanel, runPanel } from './views/settlement.ts';
 import { signInView } from './views/sign-in.ts';
 
 /**
  * The finance console (docs/console.md): sign in, pick a business date, see its settlement run,
- * instructions and files, and the chart of collections per lender per day. Everything it shows
+ * instructions and files, its reconciliations, the breaks and the adjustments with their actions
+ * (maker-checker), and the charts of collections per lender per day and of open breaks by age.
+ * Everything it shows
  * comes from the `/v1` API with the signed-in user's token; it keeps no data of its own.
  * `<body data-state="ready" data-date="...">` says the view of a date is rendered (the tests and
  * the bench wait for it).
@@ -31,7 +35,8 @@ let config: ConsoleConfig = { signIn: 'local' };
 let session: Session | null = null;
 let users: LocalUserView[] = [];
 let message: string | null = null;
-let data: ConsoleData = { runs: null, date: null, run: null, statements: null, error: null };
+const EMPTY: ConsoleData = { runs: null, date: null, run: null, statements: null, error: null, recon: null };
+let data: ConsoleData = EMPTY;
 
 const t = (key: LabelKey, values?: Readonly<Record<string, string | number>>) => label(language, key, values);
 const api = apiClient(
@@ -71,9 +76,15 @@ function render(): void {
   if (session === null) {
     main.append(signInView({ language, t, config, users, message, signInLocal: (u) => void signInLocal(u), signInCognito: () => void startCognitoSignIn(config as CognitoConfig) }));
   } else {
-    const ctx: ViewContext = { language, t, principal: session.principal, api, data, actions: { selectDate: (d) => void selectDate(d), recordExecuted, download } };
+    const ctx: ViewContext = { language, t, principal: session.principal, api, data, actions };
     if (data.error !== null) main.append(h('p', { class: 'error', attrs: { role: 'alert' } }, data.error));
-    main.append(datePicker(ctx), runPanel(ctx), filesPanel(ctx), collectionsChart(ctx), reconciliationSection(ctx));
+    main.append(
+      datePicker(ctx),
+      runPanel(ctx),
+      filesPanel(ctx),
+      h('div', { class: 'charts' }, collectionsChart(ctx), breaksByAgeChart(ctx)),
+      h('section', { id: 'reconciliation', class: 'panel' }, h('h2', {}, t('recon.heading')), reconciliationsPanel(ctx), breaksPanel(ctx), adjustmentsPanel(ctx)),
+    );
   }
   root.replaceChildren(header, main);
 }
@@ -88,7 +99,7 @@ function signOut(notice: string | null): void {
   endSession();
   session = null;
   message = notice;
-  data = { runs: null, date: null, run: null, statements: null, error: null };
+  data = EMPTY;
   const away = notice === null ? signOutUrl(config) : null;
   if (away !== null) location.assign(away);
   else void showSignIn();
@@ -170,19 +181,156 @@ async function selectDate(date: string): Promise<void> {
 async function loadDate(date: string): Promise<void> {
   const principal = session?.principal;
   if (principal === undefined) return;
-  data = { ...data, date, run: null, statements: null, error: null };
+  data = { ...data, date, run: null, statements: null, error: null, recon: null };
   render();
   history.replaceState(null, '', `#${date}`);
-  try {
+  const settlement = async () => {
+    // Each answer is merged into the data as it is when it arrives: the two calls run side by side.
     if (isPlatform(principal)) {
-      data = { ...data, run: await orNotFound(api.get<RunView>(`/v1/settlement-runs/${date}`)) };
+      const run = await orNotFound(api.get<RunView>(`/v1/settlement-runs/${date}`));
+      data = { ...data, run };
     } else {
-      data = { ...data, statements: await orNotFound(api.get<Statements>(`/v1/lenders/${encodeURIComponent(restrictedTo(principal)!)}/statements/${date}`)) };
+      const statements = await orNotFound(api.get<Statements>(`/v1/lenders/${encodeURIComponent(restrictedTo(principal)!)}/statements/${date}`));
+      data = { ...data, statements };
     }
+  };
+  const reconciliation = async () => {
+    const recon = await loadRecon(date);
+    data = { ...data, recon };
+  };
+  const failed = (await Promise.allSettled([settlement(), reconciliation()])).find((r) => r.status === 'rejected');
+  if (failed !== undefined) data = { ...data, error: describe(failed.reason) };
+}
+
+const query = (params: Readonly<Record<string, string | undefined>>): string => {
+  const defined = Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined);
+  return defined.length === 0 ? '' : `?${new URLSearchParams(defined).toString()}`;
+};
+
+const breaksPage = (filter: BreakFilter, cursor?: string) => api.get<BreakPage>(`/v1/breaks${query({ state: filter.state, kind: filter.kind, cursor })}`);
+const adjustmentsPage = (state: AdjustmentState, cursor?: string) => api.get<AdjustmentPage>(`/v1/adjustments${query({ state, cursor })}`);
+
+/** Every open and investigating break the caller may see, page by page (the chart counts them all). */
+async function openBreaks(): Promise<BreakView[]> {
+  const all: BreakView[] = [];
+  await Promise.all(
+    OPEN_BREAK_STATES.map(async (state) => {
+      let cursor: string | undefined;
+      do {
+        const page = await api.get<BreakPage>(`/v1/breaks${query({ state, limit: '500', cursor })}`);
+        all.push(...page.items);
+        cursor = page.cursor ?? undefined;
+      } while (cursor !== undefined);
+    }),
+  );
+  return all;
+}
+
+/** The reconciliation panels of a date, the breaks' filter and the adjustments' tab kept. */
+async function loadRecon(date: string): Promise<ReconData> {
+  const filter = data.recon?.breaks.filter ?? {};
+  const state = data.recon?.adjustments.state ?? 'PROPOSED';
+  const [reconciliations, breaks, adjustments, open] = await Promise.all([
+    api.get<ReconciliationList>(`/v1/reconciliations${query({ businessDate: date })}`),
+    breaksPage(filter),
+    adjustmentsPage(state),
+    openBreaks(),
+  ]);
+  return {
+    reconciliations: reconciliations.reconciliations,
+    breaks: { filter, items: breaks.items, cursor: breaks.cursor },
+    adjustments: { state, items: adjustments.adjustments, cursor: adjustments.cursor },
+    openBreaks: open,
+  };
+}
+
+/** Reloads the reconciliation panels after an action or a change of filter, keeping the rest. */
+async function reloadRecon(change: (recon: ReconData) => Promise<ReconData> = async (recon) => ({ ...recon, ...(await loadRecon(data.date!)) })): Promise<void> {
+  const recon = data.recon;
+  if (data.date === null || recon === null) return;
+  setReady('loading');
+  try {
+    const changed = await change(recon);
+    data = { ...data, recon: changed, error: null };
   } catch (error) {
     data = { ...data, error: describe(error) };
   }
+  render();
+  setReady('ready');
 }
+
+/** An API error as it came (code and message), for the form that called. */
+function asIs(error: unknown): Error {
+  return new Error(error instanceof ApiError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+async function acting(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    throw asIs(error);
+  }
+  await reloadRecon();
+}
+
+/** Uploads a counterpart file (its bytes to the URL the API gives), starts its reconciliation and waits a little for its report. */
+async function reconcileFile(file: File, request: ReconcileRequest): Promise<string> {
+  const date = data.date;
+  if (date === null) throw new Error('no business date');
+  let started: { reconciliationId: string; status: string };
+  try {
+    const upload = await api.post<UploadAnswer>('/v1/reconciliation-uploads', { fileName: file.name }, crypto.randomUUID());
+    const put = await fetch(upload.url, { method: upload.method, body: file });
+    if (!put.ok) throw new Error(`${put.status}: ${await put.text()}`);
+    started = await api.post('/v1/reconciliations', { uploadId: upload.uploadId, businessDate: date, ...request }, crypto.randomUUID());
+    for (let i = 0; i < 50 && (started.status === 'RECEIVED' || started.status === 'RUNNING'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      started = await api.get<ReconciliationView>(`/v1/reconciliations/${encodeURIComponent(started.reconciliationId)}`);
+    }
+  } catch (error) {
+    throw asIs(error);
+  }
+  await reloadRecon();
+  return started.status;
+}
+
+const actions: ConsoleActions = {
+  selectDate: (d) => void selectDate(d),
+  recordExecuted,
+  download: (lenderId, fileName) => save(`/v1/lenders/${encodeURIComponent(lenderId)}/statements/${data.date ?? ''}/${encodeURIComponent(fileName)}`, fileName),
+  save,
+  reconcileFile,
+  filterBreaks: (filter) =>
+    void reloadRecon(async (recon) => {
+      const page = await breaksPage(filter);
+      return { ...recon, breaks: { filter, items: page.items, cursor: page.cursor } };
+    }),
+  moreBreaks: () =>
+    void reloadRecon(async (recon) => {
+      const page = await breaksPage(recon.breaks.filter, recon.breaks.cursor ?? undefined);
+      return { ...recon, breaks: { ...recon.breaks, items: [...recon.breaks.items, ...page.items], cursor: page.cursor } };
+    }),
+  breakHistory: async (breakId) => {
+    try {
+      return await api.get<BreakView>(`/v1/breaks/${encodeURIComponent(breakId)}`);
+    } catch (error) {
+      throw asIs(error);
+    }
+  },
+  actOnBreak: (breakId, action, reason) => acting(() => api.post(`/v1/breaks/${encodeURIComponent(breakId)}/actions`, { action, reason }, crypto.randomUUID())),
+  proposeAdjustment: (body: ProposalBody) => acting(() => api.post('/v1/adjustments', body)),
+  showAdjustments: (state) =>
+    void reloadRecon(async (recon) => {
+      const page = await adjustmentsPage(state);
+      return { ...recon, adjustments: { state, items: page.adjustments, cursor: page.cursor } };
+    }),
+  moreAdjustments: () =>
+    void reloadRecon(async (recon) => {
+      const page = await adjustmentsPage(recon.adjustments.state, recon.adjustments.cursor ?? undefined);
+      return { ...recon, adjustments: { ...recon.adjustments, items: [...recon.adjustments.items, ...page.adjustments], cursor: page.cursor } };
+    }),
+  decideAdjustment: (adjustmentId, decision, reason) => acting(() => api.post(`/v1/adjustments/${encodeURIComponent(adjustmentId)}/${decision}`, { reason }, crypto.randomUUID())),
+};
 
 async function orNotFound<T>(request: Promise<T>): Promise<T | 'NOT_FOUND'> {
   try {
@@ -204,11 +352,10 @@ async function recordExecuted(instructionId: string, bankReference: string, exec
   await selectDate(date);
 }
 
-async function download(lenderId: string, fileName: string): Promise<void> {
-  const date = data.date;
-  if (date === null) return;
+/** A file the API serves, fetched with the bearer token and saved under its name. */
+async function save(path: string, fileName: string): Promise<void> {
   try {
-    const blob = await api.blob(`/v1/lenders/${encodeURIComponent(lenderId)}/statements/${date}/${encodeURIComponent(fileName)}`);
+    const blob = await api.blob(path);
     const url = URL.createObjectURL(blob);
     const link = h('a', { attrs: { href: url, download: fileName } });
     document.body.append(link);

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../infra/local/issuer.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
-import { launchBrowser, viewOf } from '../support/browser.ts';
-import { localTemplate } from './support/stack.ts';
-import { loanBody, programBody, uniqueKey, worldLenders } from './support/world.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
+import { viewOf } from '../support/browser.ts';
+import { apiCall, bookAndRepay, startConsoleStack } from './support/console-world.ts';
 
 /**
  * The finance console in headless Chromium on a stack of its own, whose clock the test moves: the
@@ -23,15 +22,7 @@ const ids = { lead: 'XH_LEAD', bankA: 'JN_RCB', bankB: 'LS_IB', guarantor: 'AX_G
 const SCREENSHOTS = join(REPOSITORY_ROOT, 'test', 'output', 'console');
 let finance = '';
 
-async function call<T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${stack.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'idempotency-key': uniqueKey('console') }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text === '' ? undefined : JSON.parse(text)) as T };
-}
+const call = <T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown) => apiCall<T>(stack.baseUrl, method, path, token, body);
 
 interface RunView {
   run: { status: string };
@@ -39,20 +30,9 @@ interface RunView {
 }
 
 beforeAll(async () => {
-  // Fails here, saying what to install, when the machine has no browser or no Chinese font.
-  browser = await launchBrowser();
-  stack = await startLocalStack({ port: 0, runSchedules: false, template: localTemplate(), log: () => undefined });
-  stack.setTime('2026-12-02T02:00:00.000Z'); // Wednesday, 10:00 in Beijing
-  const lead = await stack.mintToken({ scopes: ['lead'] });
-  finance = await stack.mintToken({ scopes: ['finance'] });
-  for (const lender of worldLenders(ids)) expect((await call('POST', '/v1/lenders', lead, lender)).status).toBe(201);
-  expect((await call('POST', '/v1/programs', lead, programBody(ids))).status).toBe(201);
-  // 1,000,003 fen funded 400,001 / 300,001 / 300,001; instalment 1 of 88,289 repaid on its due date.
-  expect((await call('POST', '/v1/loans', lead, loanBody(ids, 'C-LOAN-1'))).status).toBe(201);
-  const paid = await call<{ results: { status: string }[] }>('POST', '/v1/repayments', lead, {
-    repayments: [{ repaymentId: 'C-R-1', loanId: 'C-LOAN-1', amountMinor: '88289', currency: 'CNY', valueDate: DATE, channel: 'AUTO_DEBIT' }],
-  });
-  expect(paid.json.results[0]?.status).toBe('BOOKED');
+  let lead: string;
+  ({ browser, stack, lead, finance } = await startConsoleStack());
+  await bookAndRepay(call, lead, ids, { loanId: 'C-LOAN-1', repaymentId: 'C-R-1', valueDate: DATE });
   stack.setTime('2026-12-02T15:00:00.000Z'); // 23:00 in Beijing, after the cut-off
   expect((await call('POST', '/v1/settlement-runs', finance, { businessDate: DATE })).status).toBe(202);
   for (let i = 0; i < 600 && (await call<RunView>('GET', `/v1/settlement-runs/${DATE}`, finance)).json?.run?.status !== 'SETTLED'; i++) await new Promise((r) => setTimeout(r, 100));
@@ -129,12 +109,13 @@ describe('the finance console', () => {
     expect(text.split('\n')[1]).toBe('2026-12-02|JN_RCB|C-LOAN-1|REPAYMENT|C-R-1|2026-12-02|2026-12-02|CNY|237.87|27.00|0.00|0.00|0.00|0.00|0.00|264.87|');
   });
 
-  it('draws the collections of each lender, and shows the reconciliation panels as empty data states', async () => {
+  it('draws the collections of each lender, and says the date has no reconciliation, break or adjustment yet', async () => {
     await page.waitForSelector('#collections .chart canvas');
     expect(await page.locator('#collections .chart').getAttribute('data-series')).toBe('3');
     expect(await texts('#collections .u-legend .u-series:not(:first-child) .u-label')).toEqual(['JN_RCB CNY', 'LS_IB CNY', 'XH_LEAD CNY']);
-    expect(await texts('#reconciliation h3')).toEqual(['对账结果', '差异（按类型与账龄）', '待审批调整', '未结差异账龄']);
-    expect(await page.locator('#reconciliation [data-empty="true"]').count()).toBe(4);
+    expect(await texts('#reconciliation h3')).toEqual(['对账结果', '差异（按类型与账龄）', '调整审批']);
+    expect(await texts('#reconciliation .empty')).toEqual([`${DATE} 没有对账。`, '没有符合条件的差异。', '没有调整。']);
+    expect(await texts('#breaks-by-age h2, #breaks-by-age .empty')).toEqual(['未结差异账龄', '没有未结差异。']);
   });
 
   it('renders in Chinese by default, with a screenshot, and switches to English and back', async () => {
