@@ -237,7 +237,7 @@ function stepFigures(runs: readonly StepRun[], samples: readonly MemorySample[],
       maxMs: durations[durations.length - 1] ?? 0,
       startMs: own.length === 0 ? 0 : from - runStarted,
       wallMs: own.length === 0 ? 0 : to - from,
-      peakRssMiB: during.reduce((max, s) => Math.max(max, s.memory.rss), 0) / 2 ** 20,
+      peakRssMiB: during.length === 0 ? null : during.reduce((max, s) => Math.max(max, s.memory.rss), 0) / 2 ** 20,
       nodeCpuMs: before === undefined || after === undefined ? null : after.cpuMs - before.cpuMs,
     };
   });
@@ -257,7 +257,8 @@ export function printSettlement(r: Awaited<ReturnType<typeof benchSettlement>>):
   for (const s of r.steps) {
     const spread = s.runs > 1 ? ` in ${s.runs} runs (${formatMs(s.minMs)} to ${formatMs(s.maxMs)}, median ${formatMs(s.medianMs)}; ${formatMs(s.wallMs)} of wall time)` : '';
     const cpuUsed = s.nodeCpuMs === null ? '' : `, the Node process's CPU ${formatMs(s.nodeCpuMs)}`;
-    console.log(`  ${s.step} at ${formatMs(s.startMs)}: ${formatMs(s.totalMs)}${spread}; while it ran: peak resident memory ${s.peakRssMiB.toFixed(0)} MiB${cpuUsed}`);
+    const peak = s.peakRssMiB === null ? 'no memory sample (shorter than the sampling)' : `peak resident memory ${s.peakRssMiB.toFixed(0)} MiB`;
+    console.log(`  ${s.step} at ${formatMs(s.startMs)}: ${formatMs(s.totalMs)}${spread}; while it ran: ${peak}${cpuUsed}`);
   }
   console.log(
     `  the steps' function ran ${formatMs(functionMs)} in all: at ${r.memoryMb} MB, ${gbSeconds.toFixed(2)} GB-s per run, ${((gbSeconds / r.loans) * 1e6).toFixed(2)} GB-s per million settled loan-days; ${r.stateTransitions} state transitions`,
