@@ -294,22 +294,28 @@ async function reconcileFile(file: File, request: ReconcileRequest): Promise<str
   return started.status;
 }
 
+/** The first page of breaks of a filter, or the next page added to those shown. */
+const breaksShown = (filter: BreakFilter, next: boolean) =>
+  reloadRecon(async (recon) => {
+    const page = await breaksPage(filter, next ? (recon.breaks.cursor ?? undefined) : undefined);
+    return { ...recon, breaks: { filter, items: [...(next ? recon.breaks.items : []), ...page.items], cursor: page.cursor } };
+  });
+
+/** The first page of adjustments in a state, or the next page added to those shown. */
+const adjustmentsShown = (state: AdjustmentState, next: boolean) =>
+  reloadRecon(async (recon) => {
+    const page = await adjustmentsPage(state, next ? (recon.adjustments.cursor ?? undefined) : undefined);
+    return { ...recon, adjustments: { state, items: [...(next ? recon.adjustments.items : []), ...page.adjustments], cursor: page.cursor } };
+  });
+
 const actions: ConsoleActions = {
   selectDate: (d) => void selectDate(d),
   recordExecuted,
   download: (lenderId, fileName) => save(`/v1/lenders/${encodeURIComponent(lenderId)}/statements/${data.date ?? ''}/${encodeURIComponent(fileName)}`, fileName),
   save,
   reconcileFile,
-  filterBreaks: (filter) =>
-    void reloadRecon(async (recon) => {
-      const page = await breaksPage(filter);
-      return { ...recon, breaks: { filter, items: page.items, cursor: page.cursor } };
-    }),
-  moreBreaks: () =>
-    void reloadRecon(async (recon) => {
-      const page = await breaksPage(recon.breaks.filter, recon.breaks.cursor ?? undefined);
-      return { ...recon, breaks: { ...recon.breaks, items: [...recon.breaks.items, ...page.items], cursor: page.cursor } };
-    }),
+  filterBreaks: (filter) => void breaksShown(filter, false),
+  moreBreaks: () => void breaksShown(data.recon?.breaks.filter ?? {}, true),
   breakHistory: async (breakId) => {
     try {
       return await api.get<BreakView>(`/v1/breaks/${encodeURIComponent(breakId)}`);
@@ -319,16 +325,8 @@ const actions: ConsoleActions = {
   },
   actOnBreak: (breakId, action, reason) => acting(() => api.post(`/v1/breaks/${encodeURIComponent(breakId)}/actions`, { action, reason }, crypto.randomUUID())),
   proposeAdjustment: (body: ProposalBody) => acting(() => api.post('/v1/adjustments', body)),
-  showAdjustments: (state) =>
-    void reloadRecon(async (recon) => {
-      const page = await adjustmentsPage(state);
-      return { ...recon, adjustments: { state, items: page.adjustments, cursor: page.cursor } };
-    }),
-  moreAdjustments: () =>
-    void reloadRecon(async (recon) => {
-      const page = await adjustmentsPage(recon.adjustments.state, recon.adjustments.cursor ?? undefined);
-      return { ...recon, adjustments: { ...recon.adjustments, items: [...recon.adjustments.items, ...page.adjustments], cursor: page.cursor } };
-    }),
+  showAdjustments: (state) => void adjustmentsShown(state, false),
+  moreAdjustments: () => void adjustmentsShown(data.recon?.adjustments.state ?? 'PROPOSED', true),
   decideAdjustment: (adjustmentId, decision, reason) => acting(() => api.post(`/v1/adjustments/${encodeURIComponent(adjustmentId)}/${decision}`, { reason }, crypto.randomUUID())),
 };
 
