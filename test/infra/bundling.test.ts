@@ -32,9 +32,9 @@ describe('bundling', () => {
     };
     const functions = ofType(resources, 'AWS::Lambda::Function');
     // Ours, and the CDK's deployment of the finance console's files.
-    expect(functions.length).toBe(33);
+    expect(functions.length).toBe(34);
     const ours = functions.filter(([, fn]) => fn.Metadata?.['colend:entry'] !== undefined);
-    expect(ours.length).toBe(32);
+    expect(ours.length).toBe(33);
     for (const [logicalId, fn] of ours) {
       const code = fn.Properties?.['Code'] as { S3Key: string };
       const hash = code.S3Key.replace(/\.zip$/, '');
