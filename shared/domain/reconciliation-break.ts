@@ -1,3 +1,4 @@
+import { daysBetween } from './money/index.ts';
 import { StateConflict, ValidationError } from './errors.ts';
 
 /** What is reconciled (docs/reconciliation.md). */
@@ -94,7 +95,7 @@ export function breakIdFrom(identity: BreakIdentity, identityDigestHex: string):
 
 /** Whole days from the day a break was opened to `today` (both `YYYY-MM-DD`). */
 export function ageInDays(openedOn: string, today: string): number {
-  return Math.max(0, Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${openedOn}T00:00:00Z`)) / 86_400_000));
+  return Math.max(0, daysBetween(openedOn, today));
 }
 
 export function ageBandOf(days: number): AgeBand {
