@@ -148,3 +148,23 @@ export function resolveByAdjustment(current: ReconciliationBreak, adjustmentId: 
   const entry: BreakHistoryEntry = { at, by, from: current.state, to: 'RESOLVED', reason, adjustmentId };
   return { ...current, state: 'RESOLVED', history: [...current.history, entry], version: current.version + 1 };
 }
+
+/**
+ * A break as a reconciliation finds it: new, as found; already known, its state, owner, history,
+ * opening and escalation kept, with the new figures, lines and reconciliation, at its next version.
+ */
+export function breakFoundAgain(current: ReconciliationBreak | null, found: ReconciliationBreak): ReconciliationBreak {
+  if (current === null) return found;
+  return {
+    ...current,
+    oursMinor: found.oursMinor,
+    theirsMinor: found.theirsMinor,
+    differenceMinor: found.differenceMinor,
+    ours: found.ours,
+    theirs: found.theirs,
+    lines: found.lines,
+    currency: found.currency,
+    reconciliationId: found.reconciliationId,
+    version: current.version + 1,
+  };
+}

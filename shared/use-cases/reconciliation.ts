@@ -136,7 +136,7 @@ export async function startReconciliation(
   const existing = await deps.reconciliations.get(reconciliationId);
   let current = existing;
   if (existing === null) {
-    current = {
+    current = receivedReconciliation({
       reconciliationId,
       type: request.type,
       businessDate: request.businessDate,
@@ -146,22 +146,9 @@ export async function startReconciliation(
       uploadId: upload.uploadId,
       fileName: upload.fileName,
       fileSha256: sha,
-      status: 'RECEIVED',
       createdBy: actorOf(principal),
       createdAt: now,
-      updatedAt: now,
-      settlementAttempt: null,
-      counts: null,
-      matchedMinor: {},
-      breaksByKind: {},
-      breaksByAge: {},
-      netDifferenceMinor: {},
-      balance: [],
-      errors: [],
-      failure: null,
-      runs: 1,
-      version: 1,
-    };
+    });
     await deps.reconciliations.put(current, 0);
   } else if (existing.status === 'FAILED') {
     current = { ...existing, status: 'RECEIVED', failure: null, updatedAt: now, runs: existing.runs + 1, version: existing.version + 1 };
@@ -170,6 +157,28 @@ export async function startReconciliation(
   const started = current!;
   const { executionArn } = await deps.workflow.start(executionName(reconciliationId, started.runs), { reconciliationIds: [reconciliationId] });
   await deps.idempotency.put(seal(202, { reconciliationId, status: started.status, executionArn }));
+}
+
+/** A reconciliation as it is first recorded: RECEIVED, nothing matched yet. */
+export function receivedReconciliation(
+  fields: Pick<Reconciliation, 'reconciliationId' | 'type' | 'businessDate' | 'counterparty' | 'lenderId' | 'bankFormat' | 'uploadId' | 'fileName' | 'fileSha256' | 'createdBy' | 'createdAt'>,
+): Reconciliation {
+  return {
+    ...fields,
+    status: 'RECEIVED',
+    updatedAt: fields.createdAt,
+    settlementAttempt: null,
+    counts: null,
+    matchedMinor: {},
+    breaksByKind: {},
+    breaksByAge: {},
+    netDifferenceMinor: {},
+    balance: [],
+    errors: [],
+    failure: null,
+    runs: 1,
+    version: 1,
+  };
 }
 
 /** Execution names are at most 80 characters: the date and a digest of the id, and the run's count. */

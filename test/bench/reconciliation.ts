@@ -7,7 +7,7 @@ import { readCounterpartBatches } from '../../shared/adapters/files/counterpart-
 import { FolderFileStore } from '../../shared/adapters/files/file-store.ts';
 import { DiskMatchSpool } from '../../shared/adapters/files/match-spool.ts';
 import type { SettlementRun } from '../../shared/ports/stores.ts';
-import { reconcileOne, type ReconciliationDeps } from '../../shared/use-cases/reconciliation.ts';
+import { receivedReconciliation, reconcileOne, type ReconciliationDeps } from '../../shared/use-cases/reconciliation.ts';
 import { createInMemoryStores, InMemoryBreakStore, InMemoryReconciliationStore } from '../support/in-memory-stores.ts';
 
 /**
@@ -88,7 +88,7 @@ export async function reconciliationBench(rows = Number(process.env.BENCH_RECONC
     await reconciliations.putUpload({ uploadId: 'UP-bench', fileName: 'bench.txt', path: 'reconciliation-uploads/UP-bench', createdBy: 'bench', lenderId: LENDER, createdAt: '2026-12-03T01:00:00.000Z' });
     const id = `RC-20261202-PARTNER_REPAYMENTS-${LENDER}-000000000000`;
     await reconciliations.put(
-      {
+      receivedReconciliation({
         reconciliationId: id,
         type: 'PARTNER_REPAYMENTS',
         businessDate: DATE,
@@ -98,22 +98,9 @@ export async function reconciliationBench(rows = Number(process.env.BENCH_RECONC
         uploadId: 'UP-bench',
         fileName: 'bench.txt',
         fileSha256: '0'.repeat(64),
-        status: 'RECEIVED',
         createdBy: 'bench',
         createdAt: '2026-12-03T01:00:00.000Z',
-        updatedAt: '2026-12-03T01:00:00.000Z',
-        settlementAttempt: null,
-        counts: null,
-        matchedMinor: {},
-        breaksByKind: {},
-        breaksByAge: {},
-        netDifferenceMinor: {},
-        balance: [],
-        errors: [],
-        failure: null,
-        runs: 1,
-        version: 0,
-      },
+      }),
       0,
     );
     const theirsBytes = (await stat(join(dir, 'reconciliation-uploads', 'UP-bench'))).size;

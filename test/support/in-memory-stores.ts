@@ -73,7 +73,7 @@ import {
   type AdjustmentStore,
 } from '../../shared/ports/stores.ts';
 import type { Adjustment } from '../../shared/domain/adjustment.ts';
-import { BREAK_STATES, type ReconciliationBreak } from '../../shared/domain/reconciliation-break.ts';
+import { BREAK_STATES, breakFoundAgain, type ReconciliationBreak } from '../../shared/domain/reconciliation-break.ts';
 import { executedOn } from '../../shared/domain/settlement.ts';
 import { toJson } from '../../shared/json.ts';
 import { NOW } from './builders.ts';
@@ -1016,21 +1016,7 @@ export class InMemoryBreakStore implements BreakStore {
     const written: ReconciliationBreak[] = [];
     for (const found of breaks) {
       const current = this.breaks.get(found.breakId);
-      const next: ReconciliationBreak =
-          current === undefined
-            ? found
-            : {
-                ...current,
-                oursMinor: found.oursMinor,
-                theirsMinor: found.theirsMinor,
-                differenceMinor: found.differenceMinor,
-                ours: found.ours,
-                theirs: found.theirs,
-                lines: found.lines,
-                currency: found.currency,
-                reconciliationId: found.reconciliationId,
-                version: current.version + 1,
-              };
+      const next = breakFoundAgain(current ?? null, found);
       this.breaks.set(found.breakId, copy(next));
       written.push(copy(next));
     }

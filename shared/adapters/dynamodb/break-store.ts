@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BREAK_STATES, type BreakState, type ReconciliationBreak } from '../../domain/reconciliation-break.ts';
+import { BREAK_STATES, breakFoundAgain, type BreakState, type ReconciliationBreak } from '../../domain/reconciliation-break.ts';
 import { WriteConflict, type BreakQuery, type BreakStore, type IdempotencyRecord, type Page } from '../../ports/stores.ts';
 import { batchGetAll, transactWrite, type Tables } from './client.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
@@ -58,21 +58,7 @@ export class DynamoBreakStore implements BreakStore {
   private async upsertOne(found: ReconciliationBreak, known: ReconciliationBreak | null): Promise<ReconciliationBreak> {
     let current = known;
     for (let attempt = 0; attempt < 10; attempt++) {
-      const next: ReconciliationBreak =
-        current === null
-          ? found
-          : {
-              ...current,
-              oursMinor: found.oursMinor,
-              theirsMinor: found.theirsMinor,
-              differenceMinor: found.differenceMinor,
-              ours: found.ours,
-              theirs: found.theirs,
-              lines: found.lines,
-              currency: found.currency,
-              reconciliationId: found.reconciliationId,
-              version: current.version + 1,
-            };
+      const next = breakFoundAgain(current, found);
       try {
         await this.write(next, current === null ? 0 : current.version);
         return next;
