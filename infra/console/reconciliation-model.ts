@@ -1,6 +1,6 @@
 import { actorOf, type Principal } from '../../shared/domain/access.ts';
-import type { AdjustmentDirection } from '../../shared/domain/adjustment.ts';
-import { ESCROW, SETTLEMENT_COMPONENTS, type SettlementComponent } from '../../shared/domain/ledger.ts';
+import { ADJUSTABLE_COMPONENTS, type AdjustmentDirection } from '../../shared/domain/adjustment.ts';
+import { ESCROW, type SettlementComponent } from '../../shared/domain/ledger.ts';
 import { AGE_BANDS, ageBandOf, ageInDays, OPEN_BREAK_STATES, type AgeBand, type BreakState } from '../../shared/domain/reconciliation-break.ts';
 import type { AdjustmentView, BreakView } from './api.ts';
 import { isPlatform } from './context.ts';
@@ -43,7 +43,7 @@ export interface ProposalDraft {
 
 /**
  * The adjustment a break suggests: its lender, the loan of its record key (`{loanId}|{eventId}`
- * or `{loanId}`), its component when it is a settlement component, the size of its difference,
+ * or `{loanId}`), its component when an adjustment may move it, the size of its difference,
  * and the direction that brings our books to their figure: theirs above ours (a positive
  * difference) is money the counterparty owes the lender; theirs below ours, money the lender owes
  * back. The counterparty is the collection account unless the maker names another lender.
@@ -56,7 +56,7 @@ export function proposalFromBreak(b: Pick<BreakView, 'breakId' | 'recordKey' | '
     lenderId: b.lenderId,
     counterparty: ESCROW,
     currency: b.currency,
-    component: (SETTLEMENT_COMPONENTS as readonly string[]).includes(b.component) ? (b.component as SettlementComponent) : '',
+    component: (ADJUSTABLE_COMPONENTS as readonly string[]).includes(b.component) ? (b.component as SettlementComponent) : '',
     direction: difference < 0n ? 'LENDER_OWES_COUNTERPARTY' : 'COUNTERPARTY_OWES_LENDER',
     amountMinor: (difference < 0n ? -difference : difference).toString(),
   };

@@ -1,5 +1,5 @@
 import { RuleViolation, StateConflict, ValidationError, invariant } from './errors.ts';
-import { applyLegs, assertBalanced, entryIdOf, ESCROW, type Account, type JournalEntry, type Leg, type Position, type SettlementComponent } from './ledger.ts';
+import { assertBalanced, entryIdOf, ESCROW, type Account, type JournalEntry, type Leg, type SettlementComponent } from './ledger.ts';
 import { OPEN_BREAK_STATES, type ReconciliationBreak } from './reconciliation-break.ts';
 
 /**
@@ -33,6 +33,9 @@ export const ACCOUNT_OF_COMPONENT: Readonly<Record<SettlementComponent, Account>
   GUARANTEE: 'GUARANTEE_RECEIVABLE',
   LOSS: 'LOSSES',
 };
+
+/** The components an adjustment moves: income and suspense, which no later event of the loan reads from the books. */
+export const ADJUSTABLE_COMPONENTS: readonly SettlementComponent[] = ['INTEREST', 'PENALTY', 'FEE', 'SUSPENSE'];
 
 /** What the maker proposes. */
 export interface AdjustmentProposal {
@@ -88,8 +91,31 @@ const reasonOf = (reason: string, what: string): string => {
   return trimmed;
 };
 
+/**
+ * The components the loan's account holds: who holds the principal, the guarantor's claim and each
+ * party's loss are what later repayments are split and recovered by, so they change only by the
+ * loan's own events, never by an adjustment of the books beside it.
+ */
+const LOAN_ACCOUNT_COMPONENTS: Readonly<Partial<Record<SettlementComponent, string>>> = {
+  PRINCIPAL: 'a share transfer (POST /v1/loans/{loanId}/transfers) or a buyback moves principal between lenders; a repayment booked wrong is reversed and booked again',
+  GUARANTEE: "the guarantor's claim is its compensation's and is recovered by the loan's repayments",
+  LOSS: "each party's loss is its write-off's and is recovered by the loan's repayments",
+};
+
+/** Refuses a component the loan's account holds, naming the way that component does change. */
+function checkAdjustable(component: SettlementComponent): void {
+  const ofTheLoan = LOAN_ACCOUNT_COMPONENTS[component];
+  if (ofTheLoan === undefined) return;
+  throw new RuleViolation('ADJUSTMENT_OF_LOAN_ACCOUNT', `${component} is held by the loan's account, not adjusted beside it: ${ofTheLoan}`, {
+    path: 'component',
+    component,
+    adjustable: ADJUSTABLE_COMPONENTS,
+  });
+}
+
 /** A new adjustment, PROPOSED by its maker; refuses what breaks a rule of its own fields. */
 export function proposeAdjustment(proposal: AdjustmentProposal, by: string, at: string): Adjustment {
+  checkAdjustable(proposal.component);
   if (proposal.counterparty === proposal.lenderId) {
     throw new ValidationError('the counterparty must be another party than the lender', { path: 'counterparty', rule: 'other-party', lenderId: proposal.lenderId });
   }
@@ -172,6 +198,7 @@ export function checkBreak(proposal: Pick<AdjustmentProposal, 'adjustmentId' | '
  */
 export function adjustmentEntry(adjustment: Adjustment, loan: { readonly loanId: string; readonly currency: string }, businessDate: string, now: string): JournalEntry {
   const { lenderId, counterparty, component, amountMinor } = adjustment;
+  checkAdjustable(component);
   const owed = adjustment.direction === 'COUNTERPARTY_OWES_LENDER';
   const account = ACCOUNT_OF_COMPONENT[component];
   const book = (bookId: string, other: string, isOwed: boolean): Leg[] => [
@@ -188,21 +215,6 @@ export function adjustmentEntry(adjustment: Adjustment, loan: { readonly loanId:
     legs: [...book(lenderId, counterparty, owed), ...(counterparty === ESCROW ? [] : book(counterparty, lenderId, !owed))],
     createdAt: now,
   });
-}
-
-/** No book's principal may go below zero: a principal adjustment is at most what the paying-back book holds. */
-export function checkOutstanding(entry: JournalEntry, positions: readonly Position[]): void {
-  for (const lenderId of new Set(entry.legs.map((l) => l.lenderId))) {
-    const before = positions.find((p) => p.lenderId === lenderId)?.balancesMinor ?? {};
-    const after = applyLegs(before, entry.legs.filter((l) => l.lenderId === lenderId)).PRINCIPAL_RECEIVABLE ?? 0n;
-    if (after < 0n) {
-      throw new RuleViolation('ADJUSTMENT_ABOVE_OUTSTANDING', `${lenderId} holds ${before.PRINCIPAL_RECEIVABLE ?? 0n} of principal in loan ${entry.loanId}; the adjustment would take it below zero`, {
-        path: 'amountMinor',
-        lenderId,
-        outstandingMinor: (before.PRINCIPAL_RECEIVABLE ?? 0n).toString(),
-      });
-    }
-  }
 }
 
 /** What a checker's approval does to an adjustment: nothing more to book, or the approval to record and book. */

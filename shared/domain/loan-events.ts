@@ -393,16 +393,39 @@ export class LoanEvents {
       throw new RuleViolation('BUYBACK_SELLER_NOT_A_PARTNER', `a buyback buys a partner's share; ${sellerLenderId} holds loan ${loanId} as ${seller.role}`, { path: 'sellerLenderId', sellerLenderId, role: seller.role });
     }
     const buyer = this.buyerBook(buyerId, role);
-    const price = buybackPrice(this.account.shareAt(sellerLenderId, event.valueDate), terms, this.loan.terms.roundingMode);
+    const price = buybackPrice(this.netOfInterestOwed(sellerLenderId, this.account.shareAt(sellerLenderId, event.valueDate), event.valueDate), terms, this.loan.terms.roundingMode);
     buyer.outstandingMinor += seller.outstandingMinor;
     buyer.heldMinor += seller.heldMinor;
     seller.outstandingMinor = 0n;
     seller.heldMinor = 0n;
     for (const [instalment, receivedMinor] of seller.interestByInstalment) buyer.interestByInstalment.set(instalment, (buyer.interestByInstalment.get(instalment) ?? 0n) + receivedMinor);
     seller.interestByInstalment.clear();
-    for (const owed of this.interestOwed) if (owed.buyer === sellerLenderId) owed.buyer = buyerId;
+    // What the seller owed for a transfer's days passes to the buyer with the share; a buyer owed it
+    // itself (the lead buying back what it sold) owes nothing: the price already left it out.
+    for (const owed of this.interestOwed) {
+      if (owed.buyer !== sellerLenderId) continue;
+      owed.buyer = buyerId;
+      if (owed.seller === buyerId) owed.remainingMinor = 0n;
+    }
     this.bought.push({ sellerLenderId, buyerId, valueDate: event.valueDate });
     return buybackLegs(sellerLenderId, buyerId, price);
+  }
+
+  /**
+   * The seller's share less the interest it still owes for shares it bought with ACTUALS: that
+   * interest is the days its seller held them, not the seller's own, so the price leaves it out of
+   * the part it belongs to (the current period's accrued interest, or a due row's overdue interest).
+   */
+  private netOfInterestOwed(sellerLenderId: string, share: SellerShare, valueDate: string): SellerShare {
+    const current = this.account.firstFutureRow(valueDate)?.number;
+    let accruedInterestMinor = share.accruedInterestMinor;
+    let overdueInterestMinor = share.overdueInterestMinor;
+    for (const owed of this.interestOwed) {
+      if (owed.buyer !== sellerLenderId || owed.remainingMinor === 0n) continue;
+      if (owed.number === current) accruedInterestMinor -= min(owed.remainingMinor, accruedInterestMinor);
+      else overdueInterestMinor -= min(owed.remainingMinor, overdueInterestMinor);
+    }
+    return { ...share, accruedInterestMinor, overdueInterestMinor };
   }
 
   /** The buyer's role in the loan's program: its lead, its guarantor, or neither. */
@@ -487,10 +510,12 @@ export class LoanEvents {
     for (const owed of this.interestOwed) {
       if (owed.remainingMinor === 0n || !portions.some((p) => p.number === owed.number)) continue;
       const buyer = perLender.get(owed.buyer);
-      const seller = perLender.get(owed.seller);
-      if (buyer === undefined || seller === undefined) continue;
+      if (buyer === undefined || !perLender.has(owed.seller)) continue;
+      invariant(owed.buyer !== owed.seller, 'a lender never owes interest to itself', { lenderId: owed.buyer, number: owed.number });
       const move = min(owed.remainingMinor, buyer.interestMinor);
       perLender.set(owed.buyer, { ...buyer, interestMinor: buyer.interestMinor - move });
+      // Read after the buyer's part is set: one lender's part is never written from a stale copy.
+      const seller = perLender.get(owed.seller)!;
       perLender.set(owed.seller, { ...seller, interestMinor: seller.interestMinor + move });
       owed.remainingMinor -= move;
     }

@@ -4,7 +4,6 @@ import {
   approveAdjustment,
   approvedAs,
   checkBreak,
-  checkOutstanding,
   checkParties,
   isSameProposal,
   proposeAdjustment,
@@ -14,7 +13,7 @@ import {
   type AdjustmentState,
 } from '../domain/adjustment.ts';
 import { restrictedTo, type Principal } from '../domain/access.ts';
-import { businessDateAt, cutoffDayAt } from '../domain/business-date.ts';
+import { cutoffDayAt } from '../domain/business-date.ts';
 import { NotFound, RuleViolation, StateConflict, invariant } from '../domain/errors.ts';
 import type { Loan } from '../domain/loan.ts';
 import { resolveByAdjustment } from '../domain/reconciliation-break.ts';
@@ -46,8 +45,8 @@ export interface Proposed {
 
 /**
  * The maker proposes. The loan must exist and both parties hold or have held a part of it; a named
- * break must be open, in the currency, and concern one of the parties; a principal adjustment may
- * not take a book's principal below zero. The same adjustment id with the same proposal by the
+ * break must be open, in the currency, and concern one of the parties; a component the loan's
+ * account holds (principal, a claim, a loss) is refused. The same adjustment id with the same proposal by the
  * same maker answers the stored one; with anything else it is refused.
  */
 export async function proposeAdjustmentOf(deps: AdjustmentDeps, proposal: AdjustmentProposal, maker: string): Promise<Proposed> {
@@ -59,7 +58,6 @@ export async function proposeAdjustmentOf(deps: AdjustmentDeps, proposal: Adjust
   const { positions } = await deps.repayments.load(loan.loanId, HEAD_ONLY);
   checkParties(proposal, loan, new Set(positions.map((p) => p.lenderId)));
   if (proposal.breakId !== null) checkBreak(proposal, await breakOf(deps, proposal.breakId));
-  checkOutstanding(adjustmentEntry(adjustment, loan, businessDateAt(adjustment.proposedAt, loan.terms.settlement.calendar), adjustment.proposedAt), positions);
   try {
     await deps.adjustments.create(adjustment);
   } catch (error) {
@@ -143,8 +141,7 @@ async function written(deps: Pick<AdjustmentDeps, 'adjustments'>, changed: Adjus
 /**
  * Books the adjustment's entry through the ledger writer (at the head of the loan's book, after every
  * event), once: an entry already booked (a crash after booking, or another checker's call) is found
- * and its settlement day answered. Refused before anything is written when a principal would go
- * below zero.
+ * and its settlement day answered.
  */
 async function book(deps: AdjustmentDeps, adjustment: Adjustment): Promise<string> {
   const loan = await deps.loan(adjustment.loanId);
@@ -152,9 +149,7 @@ async function book(deps: AdjustmentDeps, adjustment: Adjustment): Promise<strin
   const entryId = adjustment.approval?.entryId;
   try {
     return await commitLedgerChange(deps, loan, HEAD_ONLY, async (ledger, today, now) => {
-      const { positions } = await deps.repayments.load(loan.loanId, HEAD_ONLY);
       const entry = adjustmentEntry(adjustment, loan, today, now);
-      checkOutstanding(entry, positions);
       return { ledger: { ...ledger, version: ledger.version + 1 }, items: [], entries: [entry], rebooked: 0, record: null, result: cutoffDayAt(now, loan.terms.settlement) };
     });
   } catch (error) {

@@ -1,5 +1,5 @@
 import { actorOf } from '../../../shared/domain/access.ts';
-import { ADJUSTMENT_DIRECTIONS, ADJUSTMENT_STATES, type AdjustmentState } from '../../../shared/domain/adjustment.ts';
+import { ADJUSTABLE_COMPONENTS, ADJUSTMENT_DIRECTIONS, ADJUSTMENT_STATES, type AdjustmentState } from '../../../shared/domain/adjustment.ts';
 import { SETTLEMENT_COMPONENTS } from '../../../shared/domain/ledger.ts';
 import { CURRENCIES, isCurrencyCode } from '../../../shared/domain/money/amount.ts';
 import { BREAK_KINDS, BREAK_STATES, RECONCILIATION_TYPES, type BreakKind, type BreakState } from '../../../shared/domain/reconciliation-break.ts';
@@ -280,7 +280,7 @@ function proposalForm(ctx: ViewContext, draft: ProposalDraft, close: () => void)
     input('loanId', draft.loanId, 'proposal.loan'),
     input('lenderId', draft.lenderId, 'adjustments.lender'),
     input('counterparty', draft.counterparty, 'adjustments.counterparty'),
-    select('component', ['', ...SETTLEMENT_COMPONENTS], draft.component, (c) => (c === '' ? '—' : ctx.t(COMPONENT_LABELS[c]!)), 'adjustments.component'),
+    select('component', ['', ...ADJUSTABLE_COMPONENTS], draft.component, (c) => (c === '' ? '—' : ctx.t(COMPONENT_LABELS[c]!)), 'adjustments.component'),
     select('direction', ADJUSTMENT_DIRECTIONS, draft.direction, (d) => ctx.t(`adjustments.direction.${d as (typeof ADJUSTMENT_DIRECTIONS)[number]}`), 'adjustments.direction'),
     h('label', {}, ctx.t('adjustments.amount'), ' ', h('input', { attrs: { name: 'amount', value: major, inputmode: 'decimal' } }), ` ${draft.currency}`),
     h('label', {}, ctx.t('adjustments.reason'), ' ', h('input', { attrs: { name: 'reason', maxlength: '500' } })),

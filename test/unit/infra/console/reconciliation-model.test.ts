@@ -44,6 +44,8 @@ describe('the adjustment a break suggests', () => {
       amountMinor: '1',
     });
     expect(proposalFromBreak({ ...aBreak, differenceMinor: '1234', recordKey: 'C-LOAN-2', component: 'TOTAL' })).toMatchObject({ loanId: 'C-LOAN-2', component: '', direction: 'COUNTERPARTY_OWES_LENDER', amountMinor: '1234' });
+    // Principal is the loan account's: the maker picks what to move, or corrects it by a transfer or a rebooking.
+    expect(proposalFromBreak({ ...aBreak, component: 'PRINCIPAL' })).toMatchObject({ component: '' });
   });
 
   it('moves the size of the difference, in the direction of its sign, for any difference', () => {

@@ -9,15 +9,15 @@ import {
   approveAdjustment,
   approvedAs,
   checkBreak,
-  checkOutstanding,
   checkParties,
   isSameProposal,
   proposeAdjustment,
+  ADJUSTABLE_COMPONENTS,
   rejectAdjustment,
   type Adjustment,
 } from '../../../../shared/domain/adjustment.ts';
-import { DomainError, InvariantViolation, RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
-import { foldEntries, imbalances, SETTLEMENT_COMPONENTS, type JournalEntry } from '../../../../shared/domain/ledger.ts';
+import { DomainError, InvariantViolation, ValidationError } from '../../../../shared/domain/errors.ts';
+import { foldEntries, imbalances, type JournalEntry } from '../../../../shared/domain/ledger.ts';
 import { verifyLoanLedger } from '../../../../shared/domain/ledger-check.ts';
 import { disbursementEntry } from '../../../../shared/domain/loan.ts';
 import { movementsOf } from '../../../../shared/domain/settlement.ts';
@@ -161,15 +161,15 @@ describe('the entry of an adjustment', () => {
   });
 
   it('between two lenders: both books move, mirrored, and settlement counts the movement once', () => {
-    const entry = adjustmentEntry(proposed({ counterparty: PARTNER_B, component: 'PRINCIPAL', direction: 'LENDER_OWES_COUNTERPARTY', amountMinor: 12_345n }), LOAN, '2025-03-03', LATER);
+    const entry = adjustmentEntry(proposed({ counterparty: PARTNER_B, component: 'FEE', direction: 'LENDER_OWES_COUNTERPARTY', amountMinor: 12_345n }), LOAN, '2025-03-03', LATER);
     expect(entry.legs).toEqual([
-      leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'C', 12_345n, PARTNER_B, 'PRINCIPAL'),
-      leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'D', 12_345n),
-      leg(PARTNER_B, 'SETTLEMENT_CLEARING', 'D', 12_345n, PARTNER_A, 'PRINCIPAL'),
-      leg(PARTNER_B, 'PRINCIPAL_RECEIVABLE', 'C', 12_345n),
+      leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'C', 12_345n, PARTNER_B, 'FEE'),
+      leg(PARTNER_A, 'FEE_INCOME', 'D', 12_345n),
+      leg(PARTNER_B, 'SETTLEMENT_CLEARING', 'D', 12_345n, PARTNER_A, 'FEE'),
+      leg(PARTNER_B, 'FEE_INCOME', 'C', 12_345n),
     ]);
     // PARTNER-A sorts first: it owes PARTNER-B.
-    expect(movementsOf(entry)).toEqual([{ lenderId: PARTNER_A, counterparty: PARTNER_B, component: 'PRINCIPAL', amountMinor: -12_345n }]);
+    expect(movementsOf(entry)).toEqual([{ lenderId: PARTNER_A, counterparty: PARTNER_B, component: 'FEE', amountMinor: -12_345n }]);
   });
 
   it('uses the account of each component', () => {
@@ -187,7 +187,7 @@ describe('the entry of an adjustment', () => {
   it('balances in every book and moves exactly its amount, in its direction, for its component (any adjustment)', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(...SETTLEMENT_COMPONENTS),
+        fc.constantFrom(...ADJUSTABLE_COMPONENTS),
         fc.constantFrom(...ADJUSTMENT_DIRECTIONS),
         fc.bigInt({ min: 1n, max: MAX_ADJUSTMENT_MINOR }),
         fc.constantFrom('ESCROW', PARTNER_B, LEAD_ID),
@@ -213,13 +213,13 @@ describe('the entry of an adjustment', () => {
     const loan = aLoan();
     const entries: JournalEntry[] = [
       disbursementEntry(loan, NOW),
-      adjustmentEntry(proposed({ counterparty: PARTNER_B, component: 'PRINCIPAL', amountMinor: 1_000n }), loan, '2025-03-03', LATER),
+      adjustmentEntry(proposed({ counterparty: PARTNER_B, component: 'INTEREST', amountMinor: 1_000n }), loan, '2025-03-03', LATER),
       adjustmentEntry(proposed({ adjustmentId: 'ADJ-2', component: 'PENALTY', direction: 'LENDER_OWES_COUNTERPARTY', amountMinor: 77n }), loan, '2025-03-03', LATER),
     ];
     const positions = [...foldEntries(loan.loanId, entries).values()];
     expect(verifyLoanLedger(loan.loanId, entries, positions)).toEqual([]);
-    expect(positions.find((p) => p.lenderId === PARTNER_A)?.balancesMinor).toEqual({ PRINCIPAL_RECEIVABLE: 299_000n, SETTLEMENT_CLEARING: -299_077n, PENALTY_INCOME: 77n });
-    expect(positions.find((p) => p.lenderId === PARTNER_B)?.balancesMinor).toEqual({ PRINCIPAL_RECEIVABLE: 301_000n, SETTLEMENT_CLEARING: -301_000n });
+    expect(positions.find((p) => p.lenderId === PARTNER_A)?.balancesMinor).toEqual({ PRINCIPAL_RECEIVABLE: 300_000n, SETTLEMENT_CLEARING: -299_077n, INTEREST_INCOME: -1_000n, PENALTY_INCOME: 77n });
+    expect(positions.find((p) => p.lenderId === PARTNER_B)?.balancesMinor).toEqual({ PRINCIPAL_RECEIVABLE: 300_000n, SETTLEMENT_CLEARING: -301_000n, INTEREST_INCOME: 1_000n });
   });
 });
 
@@ -249,13 +249,9 @@ describe('what an adjustment must fit', () => {
     expect(codeOf(() => checkBreak(aProposal({ adjustmentId: 'ADJ-9' }), resolved)).code).toBe('BREAK_CLOSED');
   });
 
-  it('refuses a principal adjustment that takes a book below zero, and takes one down to zero', () => {
-    const loan = aLoan();
-    const positions = [...foldEntries(loan.loanId, [disbursementEntry(loan, NOW)]).values()];
-    const paidBack = (amountMinor: bigint) => adjustmentEntry(proposed({ counterparty: PARTNER_B, component: 'PRINCIPAL', amountMinor }), loan, '2025-03-03', LATER);
-    expect(() => checkOutstanding(paidBack(300_000n), positions)).not.toThrow();
-    const error = thrownBy(RuleViolation, () => checkOutstanding(paidBack(300_001n), positions));
-    expect([error.code, error.details]).toEqual(['ADJUSTMENT_ABOVE_OUTSTANDING', { path: 'amountMinor', lenderId: PARTNER_A, outstandingMinor: '300000' }]);
-    expect(() => checkOutstanding(adjustmentEntry(proposed({ component: 'INTEREST', amountMinor: 999_999_999n }), loan, '2025-03-03', LATER), positions)).not.toThrow();
+  it.each(['PRINCIPAL', 'GUARANTEE', 'LOSS'] as const)("refuses %s, which the loan's account holds, when proposed and when an entry is built", (component) => {
+    const refusal = { code: 'ADJUSTMENT_OF_LOAN_ACCOUNT', details: { path: 'component', component, adjustable: ['INTEREST', 'PENALTY', 'FEE', 'SUSPENSE'] } };
+    expect(codeOf(() => proposeAdjustment(aProposal({ component }), MAKER, NOW))).toEqual(refusal);
+    expect(codeOf(() => adjustmentEntry({ ...proposed(), component }, LOAN, '2025-03-03', LATER))).toEqual(refusal);
   });
 });

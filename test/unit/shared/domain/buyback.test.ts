@@ -4,7 +4,7 @@ import { decodeAccountState, encodeAccountState } from '../../../../shared/domai
 import { DEFAULT_BUYBACK, buybackLegs, buybackPrice, checkBuybackTerms, checkExpectedPrice, priceOfLegs, type BuybackTerms } from '../../../../shared/domain/buyback.ts';
 import { RuleViolation, StateConflict, ValidationError } from '../../../../shared/domain/errors.ts';
 import { imbalances, type Leg } from '../../../../shared/domain/ledger.ts';
-import { LoanAccount, foldRepayments, type BuybackEvent, type RepaymentEvent } from '../../../../shared/domain/loan-account.ts';
+import { LoanAccount, foldRepayments, type BuybackEvent, type RepaymentEvent, type TransferEvent } from '../../../../shared/domain/loan-account.ts';
 import type { Loan } from '../../../../shared/domain/loan.ts';
 import { validateProgram } from '../../../../shared/domain/program.ts';
 import { GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B, aLender, aLoan, aParticipant, aProgramTerms, defaultLenders, defaultParticipants, lenderMap, aLeg as leg } from '../../../support/builders.ts';
@@ -159,6 +159,44 @@ describe('buyback price and entry', () => {
       expect(parts.reduce((sum, i) => sum + i.principalMinor, 0n), `row ${row.number}`).toBe(row.principalMinor);
       expect(parts.reduce((sum, i) => sum + i.interestMinor, 0n), `row ${row.number}`).toBe(row.interestMinor);
     }
+  });
+
+  it('the lead buying back a share it partly sold under ACTUALS: the price leaves out the days the lead held what it sold, and no one owes the lead its own interest', () => {
+    // LEAD-BANK sells PARTNER-A 50,000 on 2025-03-11 (10 days into period 1): PARTNER-A owes it
+    // 50,000 × 7.25% × 10 / 360 = 100.69 → 101 of that period's interest. On 2025-03-15 the lead
+    // buys PARTNER-A's 350,000 back: accrued 2,819 (as above), PARTNER-A's part 2,819 × 350,000 /
+    // 1,000,000 = 986.65 → 987, less the 101 it owed the lead: 886. Price 350,886.
+    const actuals = aLoan({}, { transfers: { interest: 'ACTUALS' } });
+    const sold: TransferEvent = { type: 'TRANSFER', eventId: 'T-1', valueDate: '2025-03-11', seq: 1, fromLenderId: LEAD_ID, toLenderId: PARTNER_A, principalMinor: 50_000n };
+    const account = new LoanAccount(actuals);
+    account.applyEvent(sold);
+    expect(account.state().interestOwed).toEqual([{ number: 1, buyer: PARTNER_A, seller: LEAD_ID, remainingMinor: 101n }]);
+    const { legs } = account.applyEvent(buyback('2025-03-15', 2));
+    expect(legs).toEqual(sellerToLead(350_000n, 886n));
+    expect(account.state().interestOwed).toEqual([]);
+
+    // Instalment 1 paid in full: PARTNER-B's 30% of 6,042 is 1,812.6 → 1,813; the lead takes the
+    // rest, 4,229, and what it books is exactly what the borrower paid.
+    const paid = account.apply(payment('R-1', '2025-04-01', 86_642n, 3));
+    expect(paid.split.perLender.get(LEAD_ID)).toMatchObject({ principalMinor: 56_420n, interestMinor: 4_229n });
+    expect(paid.split.perLender.get(PARTNER_B)).toMatchObject({ principalMinor: 24_180n, interestMinor: 1_813n });
+    expect(paid.split.perLender.get(PARTNER_A)).toMatchObject({ principalMinor: 0n, interestMinor: 0n });
+  });
+
+  it('a guarantor buying a share bought under ACTUALS pays the seller net of what it owed, and pays that to the first seller out of the period\'s interest', () => {
+    // As above, PARTNER-A owes LEAD-BANK 101; the guarantor buys PARTNER-A's 350,000 at 350,886 and
+    // takes the 101 over: of the 2,115 it receives of instalment 1's interest (6,042 × 35% =
+    // 2,114.7 → 2,115), 101 goes to the lead.
+    const actuals = guaranteedLoan(DEFAULT_BUYBACK, { transfers: { interest: 'ACTUALS' } });
+    const sold: TransferEvent = { type: 'TRANSFER', eventId: 'T-1', valueDate: '2025-03-11', seq: 1, fromLenderId: LEAD_ID, toLenderId: PARTNER_A, principalMinor: 50_000n };
+    const account = new LoanAccount(actuals);
+    account.applyEvent(sold);
+    const { legs } = account.applyEvent(buyback('2025-03-15', 2, PARTNER_A, GUARANTOR_ID));
+    expect(priceOfLegs(legs, PARTNER_A, GUARANTOR_ID).priceMinor).toBe(350_886n);
+    expect(account.state().interestOwed).toEqual([{ number: 1, buyer: GUARANTOR_ID, seller: LEAD_ID, remainingMinor: 101n }]);
+    const paid = account.apply(payment('R-1', '2025-04-01', 86_642n, 3));
+    expect(paid.split.perLender.get(GUARANTOR_ID)).toMatchObject({ interestMinor: 2_115n - 101n });
+    expect(paid.split.perLender.get(LEAD_ID)).toMatchObject({ interestMinor: 6_042n - 2_115n - 1_813n + 101n });
   });
 
   it('keeps the guarantor as a holder through the account state: a restored account applies the next payment as the whole fold does', () => {

@@ -218,7 +218,7 @@ describe('proposing', () => {
     ['another currency than the loan’s', { currency: 'INR' }, 'CURRENCY_MISMATCH', 'currency'],
     ['an unknown break', { breakId: 'BK-20250303-PR-ffffffffffffffffffff' }, 'BREAK_NOT_FOUND', 'breakId'],
     ['a break of neither party', { lenderId: LEAD_ID, counterparty: PARTNER_B }, 'BREAK_OF_ANOTHER_PARTY', 'breakId'],
-    ['more principal than the paying book holds', { counterparty: PARTNER_B, component: 'PRINCIPAL', amountMinor: 300_001n, breakId: null }, 'ADJUSTMENT_ABOVE_OUTSTANDING', 'amountMinor'],
+    ["principal, which the loan's account holds", { counterparty: PARTNER_B, component: 'PRINCIPAL', amountMinor: 5_000n, breakId: null }, 'ADJUSTMENT_OF_LOAN_ACCOUNT', 'component'],
     ['the lender as counterparty', { counterparty: PARTNER_A }, 'VALIDATION_FAILED', 'counterparty'],
   ] as const)('refuses %s, naming the field, and stores nothing', async (_what, overrides, code, path) => {
     await expectCode(() => propose(overrides), code, { path });
@@ -231,11 +231,11 @@ describe('proposing', () => {
   });
 
   it('takes an adjustment without a break, between two lenders of the loan', async () => {
-    const { adjustment } = await propose({ breakId: null, counterparty: PARTNER_B, component: 'PRINCIPAL', direction: 'LENDER_OWES_COUNTERPARTY', amountMinor: 5_000n });
-    const approved = await approveAdjustmentOf(deps, adjustment.adjustmentId, CHECKER, 'Share corrected');
+    const { adjustment } = await propose({ breakId: null, counterparty: PARTNER_B, component: 'PENALTY', direction: 'LENDER_OWES_COUNTERPARTY', amountMinor: 5_000n });
+    const approved = await approveAdjustmentOf(deps, adjustment.adjustmentId, CHECKER, 'Penalty share corrected');
     expect(approved.state).toBe('APPROVED');
-    expect((await positionOf(PARTNER_A))?.balancesMinor.PRINCIPAL_RECEIVABLE).toBe(305_000n);
-    expect((await positionOf(PARTNER_B))?.balancesMinor.PRINCIPAL_RECEIVABLE).toBe(295_000n);
+    expect((await positionOf(PARTNER_A))?.balancesMinor).toMatchObject({ PRINCIPAL_RECEIVABLE: 300_000n, PENALTY_INCOME: 5_000n });
+    expect((await positionOf(PARTNER_B))?.balancesMinor).toMatchObject({ PRINCIPAL_RECEIVABLE: 300_000n, PENALTY_INCOME: -5_000n });
     expect((await stores.breaks.get(BREAK_ID))?.state).toBe('OPEN');
   });
 });
