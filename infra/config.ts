@@ -52,7 +52,7 @@ export interface StageConfig {
   /**
    * The daily settlement, after the programs' cut-off; it gathers the date index's 16 shards, with
    * a Distributed Map over the run's manifest in AWS and an inline Map on the local stage, whose
-   * engine runs no Distributed Map (docs/adr/0005).
+   * engine runs no Distributed Map (docs/adr/0006).
    */
   readonly settlement: Omit<LedgerCheckSettings, 'shardCount'> & { readonly shardMap: ShardMap };
   /** The daily profit-sharing schedule: the periods that ended (the loan shards are the 16 of the loans' index). */

@@ -36,7 +36,7 @@ class WorkManifestReader extends S3JsonItemReader {
  * GatherShard once per shard, `maxConcurrency` at a time, results discarded (a gather leaves what
  * it made in the StateTable and the file store). In AWS a Distributed Map reads the shards from
  * the manifest OpenRun wrote (`$.manifest` in the files bucket), each shard a child execution; the
- * local engine runs no Distributed Map, so there the Map iterates `$.shards` inline (docs/adr/0005).
+ * local engine runs no Distributed Map, so there the Map iterates `$.shards` inline (docs/adr/0006).
  */
 function gatherShardsState(scope: Construct, tasks: SettlementTasks, gatherShard: IChainable): MapState | DistributedMap {
   const props = {
