@@ -20,6 +20,6 @@ export type SettlementStateName = (typeof SettlementStates)[keyof typeof Settlem
 /**
  * How GatherShards runs GatherShard over the run's shards: a Distributed Map reading the manifest
  * OpenRun writes to the files bucket (AWS), or an inline Map over the shards OpenRun returns, where
- * the engine runs no Distributed Map (the local stack; docs/adr/0005).
+ * the engine runs no Distributed Map (the local stack; docs/adr/0006).
  */
 export type ShardMap = 'DISTRIBUTED' | 'INLINE';
