@@ -7,6 +7,9 @@ import {
   commitQuota,
   noBorrowerExposure,
   noBorrowerPrincipal,
+  lenderOutstanding,
+  outstandingMoveOf,
+  principalMoves,
   quotaTotals,
   quotaUsageOf,
   releaseQuota,
@@ -503,5 +506,83 @@ describe('addBorrowerExposure', () => {
     const after = addBorrowerExposure(none, noBorrowerPrincipal('BRW-0009'), aBorrower({ borrowerId: 'BRW-0009' }), 1_000_000n, planOf(1_000_000n), lenders, 'CN-2021');
     expect(after.version).toBe(1);
     expect(none.perLenderMinor).toEqual({});
+  });
+});
+
+describe('outstanding principal: committed at booking, moved since by every change of a loan book', () => {
+  const leg = (lenderId: string, account: 'PRINCIPAL_RECEIVABLE' | 'INTEREST_INCOME' | 'SETTLEMENT_CLEARING', side: 'DEBIT' | 'CREDIT', amountMinor: bigint) => ({ lenderId, account, side, amountMinor, counterparty: null });
+
+  it("nets each lender's PRINCIPAL_RECEIVABLE legs over the entries, leaving out lenders not moved, in lender id order", () => {
+    const repayment = { legs: [leg(PARTNER_B, 'PRINCIPAL_RECEIVABLE', 'CREDIT', 24_180n), leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'CREDIT', 24_180n), leg(LEAD_ID, 'INTEREST_INCOME', 'CREDIT', 2_416n)] };
+    const transfer = { legs: [leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'CREDIT', 100_000n), leg(PARTNER_B, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 100_000n)] };
+    const reversal = { legs: [leg(PARTNER_B, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 24_180n)] };
+    expect([...principalMoves([repayment, transfer, reversal])]).toEqual([
+      [PARTNER_A, -124_180n],
+      [PARTNER_B, 100_000n],
+    ]);
+    expect(principalMoves([{ legs: [leg(LEAD_ID, 'INTEREST_INCOME', 'CREDIT', 5n), leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'DEBIT', 5n)] }]).size).toBe(0);
+  });
+
+  it("a change moves each lender's shard of the loan (its hash, per lead) and the borrower's figures; unsecured personal only for such a borrower", () => {
+    const entries = [{ legs: [leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'CREDIT', 32_240n), leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'CREDIT', 24_180n)] }];
+    const loan = { loanId: LOAN_ID, borrower: aBorrower(), terms: { leadLenderId: LEAD_ID } } as Parameters<typeof outstandingMoveOf>[0];
+    const move = outstandingMoveOf(loan, entries);
+    const n = 3; // LOAN_ID hashes to shard 3 (KEY_AT_3)
+    expect(move).toEqual({
+      lenders: [
+        { lenderId: LEAD_ID, leadLenderId: LEAD_ID, shard: n, movedMinor: -32_240n },
+        { lenderId: PARTNER_A, leadLenderId: LEAD_ID, shard: n, movedMinor: -24_180n },
+      ],
+      borrower: { borrowerId: 'BRW-0001', unsecuredPersonalMovedMinor: -56_420n, totalMovedMinor: -56_420n, perLenderMovedMinor: { [LEAD_ID]: -32_240n, [PARTNER_A]: -24_180n } },
+    });
+    expect(outstandingMoveOf({ ...loan, borrower: aBorrower({ secured: true }) }, entries).borrower?.unsecuredPersonalMovedMinor).toBe(0n);
+    expect(outstandingMoveOf(loan, [{ legs: [leg(LEAD_ID, 'INTEREST_INCOME', 'CREDIT', 5n)] }])).toEqual({ lenders: [], borrower: null });
+  });
+
+  it('a lender is measured on committed plus moved, in total and per lead', () => {
+    const usage = quotaUsageOf(
+      lender,
+      [shard(2, { committedMinor: 600_000n, committedByLeadMinor: { [LEAD_ID]: 400_000n, 'LEAD-2': 200_000n }, reservedMinor: 50_000n })],
+      [
+        { lenderId: PARTNER_A, leadLenderId: LEAD_ID, shard: 6, movedMinor: -400_000n },
+        { lenderId: PARTNER_A, leadLenderId: 'LEAD-2', shard: 2, movedMinor: -50_000n },
+      ],
+    );
+    expect(lenderOutstanding(usage)).toEqual({ outstandingMinor: 150_000n, reservedMinor: 50_000n, byLeadMinor: { [LEAD_ID]: 0n, 'LEAD-2': 150_000n } });
+  });
+
+  it("principal repaid gives room back on the loan's shard: a full quota repaid takes a new loan again, one fen more is refused", () => {
+    const full = Array.from({ length: 8 }, (_, n) => shard(n, { committedMinor: 125_000n, committedByLeadMinor: { [LEAD_ID]: 125_000n }, version: 3 }));
+    expect(thrownBy(RuleViolation, () => takeQuota(lender, quotaUsageOf(lender, full, []), 1n, LOAN_ID)).code).toBe('EXPOSURE_QUOTA');
+    const repaid = quotaUsageOf(lender, full, [{ lenderId: PARTNER_A, leadLenderId: LEAD_ID, shard: 5, movedMinor: -300_000n }]);
+    // Every other shard is full; shard 5 has what was repaid on it: 300,000, from it alone.
+    expect(takeQuota(lender, repaid, 300_000n, LOAN_ID)).toEqual([{ shard: 5, amountMinor: 300_000n }]);
+    const error = thrownBy(RuleViolation, () => takeQuota(lender, repaid, 300_001n, LOAN_ID));
+    expect([error.code, error.details.outstandingMinor, error.details.requestedMinor]).toEqual(['EXPOSURE_QUOTA', '700000', '300001']);
+  });
+
+  it('any shards and moves: the rooms sum to the quota less what is outstanding and reserved, and what can be taken is exactly that', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ n: fc.integer({ min: 0, max: 7 }), committed: fc.bigInt({ min: 0n, max: 125_000n }), reserved: fc.bigInt({ min: 0n, max: 50_000n }) }), { maxLength: 8 }),
+        fc.array(fc.record({ n: fc.integer({ min: 0, max: 7 }), moved: fc.bigInt({ min: -125_000n, max: 0n }) }), { maxLength: 8 }),
+        (stored, moved) => {
+          const shards = [...new Map(stored.map((s) => [s.n, shard(s.n, { committedMinor: s.committed, reservedMinor: s.reserved > 125_000n - s.committed ? 0n : s.reserved })])).values()];
+          const totalCommitted = shards.reduce((a, s) => a + s.committedMinor, 0n);
+          // Nothing repays more than was committed.
+          let budget = totalCommitted;
+          const moves = moved.flatMap((m) => {
+            const amount = -m.moved > budget ? -budget : m.moved;
+            budget += amount;
+            return amount === 0n ? [] : [{ lenderId: PARTNER_A, leadLenderId: LEAD_ID, shard: m.n, movedMinor: amount }];
+          });
+          const usage = quotaUsageOf(lender, shards, moves);
+          const held = lenderOutstanding(usage);
+          const left = lender.limits.exposureQuotaMinor - held.outstandingMinor - held.reservedMinor;
+          if (left > 0n) expect(takeQuota(lender, usage, left, 'ANY').reduce((a, t) => a + t.amountMinor, 0n)).toBe(left);
+          expect(thrownBy(RuleViolation, () => takeQuota(lender, usage, left + 1n, 'ANY')).details.outstandingMinor).toBe(held.outstandingMinor.toString());
+        },
+      ),
+    );
   });
 });
