@@ -266,13 +266,17 @@ export class DynamoExposureStore implements ExposureStore {
   ) {}
 
   async quotaShards(lenderId: string): Promise<QuotaShard[]> {
-    const items = await queryAll(this.doc, {
+    return (await this.quotaPartition(lenderId, stateKeys.quotaShardPrefix)).map((i) => decode<QuotaShard>(stripKeys(i)));
+  }
+
+  /** The items of a lender's quota partition under one prefix: its quota shards, or its principal shards. */
+  private async quotaPartition(lenderId: string, prefix: string): Promise<Item[]> {
+    return queryAll(this.doc, {
       TableName: this.tables.state,
       KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-      ExpressionAttributeValues: { ':p': stateKeys.quotaPartition(lenderId), ':s': stateKeys.quotaShardPrefix },
+      ExpressionAttributeValues: { ':p': stateKeys.quotaPartition(lenderId), ':s': prefix },
       ConsistentRead: true,
     });
-    return items.map((i) => decode<QuotaShard>(stripKeys(i)));
   }
 
   async reservations(applicationId: string): Promise<Reservation[]> {
@@ -304,13 +308,7 @@ export class DynamoExposureStore implements ExposureStore {
   }
 
   async principalShards(lenderId: string): Promise<PrincipalShard[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tables.state,
-      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-      ExpressionAttributeValues: { ':p': stateKeys.quotaPartition(lenderId), ':s': stateKeys.principalShardPrefix },
-      ConsistentRead: true,
-    });
-    return items.map(principalShardOf);
+    return (await this.quotaPartition(lenderId, stateKeys.principalShardPrefix)).map(principalShardOf);
   }
 
   async borrowerPrincipal(borrowerId: string): Promise<BorrowerPrincipal> {
