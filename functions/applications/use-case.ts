@@ -1,4 +1,5 @@
 import { restrictedTo, type Principal } from '../../shared/domain/access.ts';
+import { borrowerNow } from '../../shared/use-cases/outstanding.ts';
 import { validateApplication, type Application } from '../../shared/domain/application.ts';
 import { RuleViolation, StateConflict, NotFound } from '../../shared/domain/errors.ts';
 import { decideAsk, outcomeOf, type Ask, type TimelineEvent } from '../../shared/domain/review.ts';
@@ -46,8 +47,9 @@ export async function createApplication(deps: ApplicationDeps, input: CreateAppl
   if (!lead) throw new RuleViolation('UNKNOWN_LENDER', `the program's lead ${program.leadLenderId} does not exist`, { path: 'programId' });
   const { currency: _currency, ...fields } = input;
   const application: Application = { ...fields, programVersion: program.version, createdAt: now };
-  const exposure = await deps.exposure.borrowerExposure(input.borrower.borrowerId);
-  const assessment = validateApplication(application, program, lead, exposure);
+  // The caps count what the borrower owes now: what its loans were booked at, less what was repaid since.
+  const { owed } = await borrowerNow(deps, input.borrower.borrowerId);
+  const assessment = validateApplication(application, program, lead, owed);
   const record: ApplicationRecord = { application, status: 'IN_REVIEW', round: 0, plan: null, reasons: [], dropped: [], timeline: [], loanId: null };
   const detail = { programId: program.programId, programVersion: program.version, amountMinor: input.amountMinor, tags: assessment.tags };
   await deps.applications.create(record, { step: 'Submitted', at: now, event: 'SUBMITTED', detail, set: {} }, seal(202, { ...record, asks: [] }));

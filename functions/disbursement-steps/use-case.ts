@@ -1,8 +1,9 @@
 import { RuleViolation, invariant } from '../../shared/domain/errors.ts';
-import { quotaUsageOf, releaseQuota, reserveQuota, takeQuota, type QuotaUsage, type Reservation } from '../../shared/domain/exposure.ts';
+import { releaseQuota, reserveQuota, takeQuota, type QuotaUsage, type Reservation } from '../../shared/domain/exposure.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
 import { REGULATORY_PROFILES } from '../../shared/domain/regulatory-profile.ts';
 import { FINAL_STATUSES, type ApplicationStatus } from '../../shared/domain/review.ts';
+import { quotaUsageNow } from '../../shared/use-cases/outstanding.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationStore, type Clock, type ExposureStore, type LenderStore, type ProgramStore } from '../../shared/ports/stores.ts';
 
 export interface DisbursementDeps {
@@ -22,7 +23,7 @@ export class QuotaUnavailable extends Error {
 async function onFreshQuota(deps: DisbursementDeps, lender: Lender, write: (usage: QuotaUsage) => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await write(quotaUsageOf(lender, await deps.exposure.quotaShards(lender.lenderId)));
+      await write(await quotaUsageNow(deps, lender));
       return;
     } catch (error) {
       if (!(error instanceof WriteConflict && error.entity === 'quota') || attempt >= OPTIMISTIC_ATTEMPTS) throw error;

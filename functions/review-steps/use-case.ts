@@ -1,13 +1,13 @@
 import { allocate, chooseCandidates, type AllocationResult, type Candidate, type DroppedLender, type LenderExposure } from '../../shared/domain/allocation.ts';
 import type { Application } from '../../shared/domain/application.ts';
 import { invariant } from '../../shared/domain/errors.ts';
-import { quotaTotals } from '../../shared/domain/exposure.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
 import type { Program } from '../../shared/domain/program.ts';
 import { outcomeOf, type Ask } from '../../shared/domain/review.ts';
 import type { ApplicationRecord, ApplicationStore, Clock, ExposureStore, LenderStore, ProgramStore, RegulatoryFiguresStore } from '../../shared/ports/stores.ts';
 import { businessDateAt } from '../../shared/domain/business-date.ts';
 import { lendersOnDate } from '../../shared/use-cases/regulatory-figures.ts';
+import { borrowerNow, lenderOutstandingNow } from '../../shared/use-cases/outstanding.ts';
 
 export interface ReviewDeps {
   readonly applications: ApplicationStore;
@@ -28,28 +28,26 @@ interface Review {
   readonly result: AllocationResult;
 }
 
-/** What each funding lender already carries, from its quota and the borrower's exposure. */
+/** What each funding lender owes now (outstanding principal, not what was ever committed), from its quota and principal shards and the borrower's figures. */
 async function exposuresOf(deps: ReviewDeps, program: Program, application: Application, lenderIds: readonly string[]): Promise<Map<string, LenderExposure>> {
-  const borrowerRead = deps.exposure.borrowerExposure(application.borrower.borrowerId);
+  const borrowerRead = borrowerNow(deps, application.borrower.borrowerId);
   const entries = await Promise.all(
     lenderIds.map(async (lenderId): Promise<[string, LenderExposure]> => {
-      const quota = quotaTotals(await deps.exposure.quotaShards(lenderId));
+      const held = await lenderOutstandingNow(deps, lenderId);
       return [
         lenderId,
         {
-          outstandingMinor: quota.committedMinor,
-          reservedMinor: quota.reservedMinor,
+          outstandingMinor: held.outstandingMinor,
+          reservedMinor: held.reservedMinor,
           borrowerOutstandingMinor: 0n,
-          jointWithLeadMinor: quota.committedByLeadMinor[program.leadLenderId] ?? 0n,
-          jointTotalMinor: quota.committedMinor,
+          jointWithLeadMinor: held.byLeadMinor[program.leadLenderId] ?? 0n,
+          jointTotalMinor: held.outstandingMinor,
         },
       ];
     }),
   );
-  const borrower = await borrowerRead;
-  return new Map(
-    entries.map(([lenderId, figures]): [string, LenderExposure] => [lenderId, { ...figures, borrowerOutstandingMinor: borrower.perLenderMinor[lenderId] ?? 0n }]),
-  );
+  const { owed } = await borrowerRead;
+  return new Map(entries.map(([lenderId, figures]): [string, LenderExposure] => [lenderId, { ...figures, borrowerOutstandingMinor: owed.perLenderMinor[lenderId] ?? 0n }]));
 }
 
 /**

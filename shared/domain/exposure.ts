@@ -1,8 +1,9 @@
 import { RuleViolation, invariant } from './errors.ts';
+import type { JournalEntry } from './ledger.ts';
 import { split } from './money/index.ts';
 import { shardOf } from './shard.ts';
 import type { Lender } from './lender.ts';
-import type { Borrower, FundingShare } from './loan.ts';
+import type { Borrower, FundingShare, Loan } from './loan.ts';
 import { checkUnsecuredPersonalCap } from './regulatory-checks.ts';
 import { REGULATORY_PROFILES, type RegulatoryProfileId } from './regulatory-profile.ts';
 
@@ -25,10 +26,29 @@ export interface QuotaShard {
   readonly version: number;
 }
 
-/** Every shard of a lender's quota; shards never written yet are there at version 0. */
+/**
+ * Principal a lender's bookings committed moves afterwards: repaid (a payment's principal, a
+ * prepayment), written off, compensated, sold or bought (a transfer, a buyback), given back by a
+ * reversal, moved by a restatement. Each change of a loan's book adds what it moved, per lender,
+ * to that lender's principal shard of the loan (`shardOf(loanId)`, per lead), in the change's own
+ * transaction, by an atomic add: no read, no condition, and a busy lender's changes spread over
+ * QUOTA_SHARDS items per lead. A lender's outstanding principal is what its quota shards
+ * committed plus what its principal shards moved (`lenderOutstanding`).
+ */
+export interface PrincipalShard {
+  readonly lenderId: string;
+  /** The lead of the programs of the loans whose changes it holds (the single-partner rule counts per lead). */
+  readonly leadLenderId: string;
+  readonly shard: number;
+  /** Net principal moved since booking: negative when repaid, written off or sold, positive when bought or a repayment is reversed. */
+  readonly movedMinor: bigint;
+}
+
+/** Every shard of a lender's quota (shards never written yet are there at version 0) and its principal shards. */
 export interface QuotaUsage {
   readonly lenderId: string;
   readonly shards: readonly QuotaShard[];
+  readonly moves: readonly PrincipalShard[];
 }
 
 /** Where a part was taken from, so it goes back (or is committed) to exactly those shards. */
@@ -51,8 +71,8 @@ export interface Reservation {
   readonly at: string;
 }
 
-/** The quota's shards: the stored ones, and the others at their allotment, untouched. */
-export function quotaUsageOf(lender: Lender, stored: readonly QuotaShard[]): QuotaUsage {
+/** The quota's shards: the stored ones, and the others at their allotment, untouched; with the principal moved since booking. */
+export function quotaUsageOf(lender: Lender, stored: readonly QuotaShard[], moves: readonly PrincipalShard[]): QuotaUsage {
   const weights = Array.from({ length: QUOTA_SHARDS }, (_, shard) => ({ id: String(shard), weight: 1n, priority: shard }));
   const allotments = split(lender.limits.exposureQuotaMinor, weights, { kind: 'LARGEST_REMAINDER' });
   const byShard = new Map(stored.map((s) => [s.shard, s]));
@@ -61,7 +81,7 @@ export function quotaUsageOf(lender: Lender, stored: readonly QuotaShard[]): Quo
     if (found) return found;
     return { lenderId: lender.lenderId, shard, allotmentMinor: allotments.get(String(shard)) ?? 0n, reservedMinor: 0n, committedMinor: 0n, committedByLeadMinor: {}, version: 0 };
   });
-  return { lenderId: lender.lenderId, shards };
+  return { lenderId: lender.lenderId, shards, moves };
 }
 
 export interface QuotaTotals {
@@ -82,19 +102,50 @@ export function quotaTotals(shards: readonly QuotaShard[]): QuotaTotals {
   return { reservedMinor, committedMinor, committedByLeadMinor: byLead };
 }
 
-const roomOf = (s: QuotaShard): bigint => s.allotmentMinor - s.committedMinor - s.reservedMinor;
+/** A lender's joint-loan principal outstanding, in total and per lead, and its quota held for plans not yet booked. */
+export interface LenderOutstanding {
+  readonly outstandingMinor: bigint;
+  readonly reservedMinor: bigint;
+  readonly byLeadMinor: Readonly<Record<string, bigint>>;
+}
+
+/**
+ * The one measure of a lender's outstanding principal that its limits (quota, the CN-2021 ratio
+ * rules) are judged by: committed at booking, plus what every change of a loan's book moved since.
+ */
+export function lenderOutstanding(usage: Pick<QuotaUsage, 'shards' | 'moves'>): LenderOutstanding {
+  const totals = quotaTotals(usage.shards);
+  const byLead: Record<string, bigint> = { ...totals.committedByLeadMinor };
+  let outstandingMinor = totals.committedMinor;
+  for (const move of usage.moves) {
+    outstandingMinor += move.movedMinor;
+    byLead[move.leadLenderId] = (byLead[move.leadLenderId] ?? 0n) + move.movedMinor;
+  }
+  return { outstandingMinor, reservedMinor: totals.reservedMinor, byLeadMinor: byLead };
+}
+
+/**
+ * A shard's room: its allotment less what is committed and reserved on it and what changes moved
+ * on it since. Principal repaid on a loan goes back to the loan's shard, which may not be the one
+ * its booking took from, so one shard's room can exceed its allotment while another's is short:
+ * the rooms still sum exactly to what the quota leaves.
+ */
+function roomOf(usage: QuotaUsage, s: QuotaShard): bigint {
+  const moved = usage.moves.filter((m) => m.shard === s.shard).reduce((n, m) => n + m.movedMinor, 0n);
+  return s.allotmentMinor - s.committedMinor - s.reservedMinor - moved;
+}
 
 /** Takes `amountMinor` from the shards, starting at the key's shard; refuses when the quota is short. */
 export function takeQuota(lender: Lender, usage: QuotaUsage, amountMinor: bigint, key: string): QuotaTake[] {
-  const remaining = usage.shards.reduce((n, s) => n + roomOf(s), 0n);
+  const remaining = usage.shards.reduce((n, s) => n + roomOf(usage, s), 0n);
   if (amountMinor > remaining) {
-    const totals = quotaTotals(usage.shards);
+    const held = lenderOutstanding(usage);
     throw new RuleViolation('EXPOSURE_QUOTA', `lender ${lender.lenderId} has ${remaining} of its exposure quota left, not ${amountMinor}`, {
       lenderId: lender.lenderId,
       rule: 'EXPOSURE_QUOTA',
       quotaMinor: lender.limits.exposureQuotaMinor.toString(),
-      committedMinor: totals.committedMinor.toString(),
-      reservedMinor: totals.reservedMinor.toString(),
+      outstandingMinor: held.outstandingMinor.toString(),
+      reservedMinor: held.reservedMinor.toString(),
       requestedMinor: amountMinor.toString(),
     });
   }
@@ -104,7 +155,7 @@ export function takeQuota(lender: Lender, usage: QuotaUsage, amountMinor: bigint
   for (let i = 0; i < usage.shards.length && needed > 0n; i++) {
     const shard = usage.shards[(start + i) % usage.shards.length];
     invariant(shard, 'every quota shard is present', { lenderId: lender.lenderId });
-    const room = roomOf(shard);
+    const room = roomOf(usage, shard);
     if (room <= 0n) continue;
     const amount = room < needed ? room : needed;
     takes.push({ shard: shard.shard, amountMinor: amount });
@@ -153,7 +204,11 @@ export function commitQuota(lender: Lender, usage: QuotaUsage, part: FundingShar
   });
 }
 
-/** A borrower's credit across all its joint loans. */
+/**
+ * A borrower's credit across all its joint loans as its bookings added it (one item per borrower,
+ * written with each booking at the version read); what changes moved since is in its
+ * `BorrowerPrincipal`, and the caps are judged on the two together (`borrowerOutstanding`).
+ */
 export interface BorrowerExposure {
   readonly borrowerId: string;
   readonly unsecuredPersonalOutstandingMinor: bigint;
@@ -171,11 +226,49 @@ export const noBorrowerExposure = (borrowerId: string): BorrowerExposure => ({
 });
 
 /**
+ * The lenders' principal in a borrower's loans moved since booking, by every change of a loan's
+ * book (added to atomically, like a lender's principal shards): in all, in unsecured loans to an
+ * individual, and per lender. A borrower's loans are few, so one item per borrower is not hot.
+ */
+export interface BorrowerPrincipal {
+  readonly borrowerId: string;
+  readonly unsecuredPersonalMovedMinor: bigint;
+  readonly totalMovedMinor: bigint;
+  readonly perLenderMovedMinor: Readonly<Record<string, bigint>>;
+}
+
+export const noBorrowerPrincipal = (borrowerId: string): BorrowerPrincipal => ({ borrowerId, unsecuredPersonalMovedMinor: 0n, totalMovedMinor: 0n, perLenderMovedMinor: {} });
+
+/** What a borrower owes the lenders now: what its bookings added plus what changes moved since. */
+export interface BorrowerOutstanding {
+  readonly borrowerId: string;
+  readonly unsecuredPersonalOutstandingMinor: bigint;
+  readonly totalOutstandingMinor: bigint;
+  readonly perLenderMinor: Readonly<Record<string, bigint>>;
+}
+
+export function borrowerOutstanding(booked: BorrowerExposure, moved: BorrowerPrincipal): BorrowerOutstanding {
+  invariant(booked.borrowerId === moved.borrowerId, "a borrower's figures are of one borrower", { borrowerId: booked.borrowerId });
+  const perLender: Record<string, bigint> = { ...booked.perLenderMinor };
+  for (const [lenderId, amount] of Object.entries(moved.perLenderMovedMinor)) perLender[lenderId] = (perLender[lenderId] ?? 0n) + amount;
+  return {
+    borrowerId: booked.borrowerId,
+    unsecuredPersonalOutstandingMinor: booked.unsecuredPersonalOutstandingMinor + moved.unsecuredPersonalMovedMinor,
+    totalOutstandingMinor: booked.totalOutstandingMinor + moved.totalMovedMinor,
+    perLenderMinor: perLender,
+  };
+}
+
+const isUnsecuredPersonal = (borrower: Pick<Borrower, 'type' | 'secured'>): boolean => borrower.type === 'INDIVIDUAL' && !borrower.secured;
+
+/**
  * Checks the borrower's caps across all its loans (the lenders' per-borrower caps and, under
- * CN-2021, unsecured personal credit) and returns the exposure after the booking.
+ * CN-2021, unsecured personal credit) on what it owes now, and returns its exposure item after
+ * the booking (what bookings added, plus this one).
  */
 export function addBorrowerExposure(
   before: BorrowerExposure,
+  moved: BorrowerPrincipal,
   borrower: Borrower,
   principalMinor: bigint,
   plan: readonly FundingShare[],
@@ -183,13 +276,13 @@ export function addBorrowerExposure(
   profileId: RegulatoryProfileId,
 ): BorrowerExposure {
   const profile = REGULATORY_PROFILES[profileId];
-  const unsecuredPersonal = borrower.type === 'INDIVIDUAL' && !borrower.secured;
-  checkUnsecuredPersonalCap(profile, borrower, before.unsecuredPersonalOutstandingMinor, principalMinor, 'principalMinor');
+  const owed = borrowerOutstanding(before, moved);
+  checkUnsecuredPersonalCap(profile, borrower, owed.unsecuredPersonalOutstandingMinor, principalMinor, 'principalMinor');
   const perLender: Record<string, bigint> = { ...before.perLenderMinor };
   plan.forEach((part, i) => {
     const lender = lenders.get(part.lenderId);
     invariant(lender, 'plan lenders are loaded', { lenderId: part.lenderId });
-    const existing = perLender[part.lenderId] ?? 0n;
+    const existing = owed.perLenderMinor[part.lenderId] ?? 0n;
     if (existing + part.amountMinor > lender.limits.perBorrowerCapMinor) {
       throw new RuleViolation('PER_BORROWER_CAP', `lender ${part.lenderId} lends at most ${lender.limits.perBorrowerCapMinor} to one borrower; it has ${existing} with ${borrower.borrowerId} and the plan adds ${part.amountMinor}`, {
         path: `fundingPlan.${i}.amountMinor`,
@@ -199,13 +292,50 @@ export function addBorrowerExposure(
         requestedMinor: part.amountMinor.toString(),
       });
     }
-    perLender[part.lenderId] = existing + part.amountMinor;
+    perLender[part.lenderId] = (perLender[part.lenderId] ?? 0n) + part.amountMinor;
   });
   return {
     borrowerId: borrower.borrowerId,
-    unsecuredPersonalOutstandingMinor: before.unsecuredPersonalOutstandingMinor + (unsecuredPersonal ? principalMinor : 0n),
+    unsecuredPersonalOutstandingMinor: before.unsecuredPersonalOutstandingMinor + (isUnsecuredPersonal(borrower) ? principalMinor : 0n),
     totalOutstandingMinor: before.totalOutstandingMinor + principalMinor,
     perLenderMinor: perLender,
     version: before.version + 1,
+  };
+}
+
+/** Each lender's outstanding principal moved by some entries (net PRINCIPAL_RECEIVABLE, debit-positive); lenders not moved are left out. */
+export function principalMoves(entries: readonly Pick<JournalEntry, 'legs'>[]): Map<string, bigint> {
+  const moves = new Map<string, bigint>();
+  for (const entry of entries) {
+    for (const leg of entry.legs) {
+      if (leg.account !== 'PRINCIPAL_RECEIVABLE') continue;
+      moves.set(leg.lenderId, (moves.get(leg.lenderId) ?? 0n) + (leg.side === 'DEBIT' ? leg.amountMinor : -leg.amountMinor));
+    }
+  }
+  return new Map([...moves].filter(([, amount]) => amount !== 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** What a change of a loan's book adds to the limits' measures: one principal shard per lender it moved, and the borrower's figures. */
+export interface OutstandingMove {
+  readonly lenders: readonly PrincipalShard[];
+  /** Null when the change moved no principal (interest, fees, suspense only). */
+  readonly borrower: BorrowerPrincipal | null;
+}
+
+/** The outstanding principal a change of a loan's book moves, from its entries: the same legs its positions change by. */
+export function outstandingMoveOf(loan: Pick<Loan, 'loanId' | 'borrower' | 'terms'>, entries: readonly Pick<JournalEntry, 'legs'>[]): OutstandingMove {
+  const moves = principalMoves(entries);
+  if (moves.size === 0) return { lenders: [], borrower: null };
+  const shard = shardOf(loan.loanId, QUOTA_SHARDS);
+  const lenders = [...moves].map(([lenderId, movedMinor]) => ({ lenderId, leadLenderId: loan.terms.leadLenderId, shard, movedMinor }));
+  const totalMovedMinor = [...moves.values()].reduce((n, amount) => n + amount, 0n);
+  return {
+    lenders,
+    borrower: {
+      borrowerId: loan.borrower.borrowerId,
+      unsecuredPersonalMovedMinor: isUnsecuredPersonal(loan.borrower) ? totalMovedMinor : 0n,
+      totalMovedMinor,
+      perLenderMovedMinor: Object.fromEntries(moves),
+    },
   };
 }

@@ -2,9 +2,10 @@ import { cutoffDayAt } from './business-date.ts';
 import { RuleViolation, ValidationError, invariant } from './errors.ts';
 import { ESCROW, assertBalanced, entryIdOf, type JournalEntry, type Leg } from './ledger.ts';
 import type { Lender } from './lender.ts';
-import { checkRequestedTerms, isFunding, type Program, type ProgramTerms, type RepaymentMethod } from './program.ts';
+import { shareOf } from './allocation-model.ts';
+import { checkRequestedTerms, isFunding, type Participant, type Program, type ProgramTerms, type RepaymentMethod } from './program.ts';
 import { checkBulletTerm, checkLocalBankRegion } from './regulatory-checks.ts';
-import { REGULATORY_PROFILES, RULES, formatBps } from './regulatory-profile.ts';
+import { REGULATORY_PROFILES, RULES, formatBps, type RegulatoryProfile } from './regulatory-profile.ts';
 
 export type BorrowerType = 'INDIVIDUAL' | 'BUSINESS';
 
@@ -222,7 +223,32 @@ function checkRegulatory(request: BookLoanRequest, program: Program, plan: reado
         maxShareBps,
       });
     }
+    const participant = program.participants.find((p) => p.lenderId === part.lenderId);
+    if (part.role === 'PARTNER' && participant) checkFixedAmount(profile, participant, lender, part, principal, path);
     checkLocalBankRegion(profile, lender, request.borrower.region);
   });
   checkBulletTerm(profile, request.repaymentMethod, request.termMonths);
+}
+
+/**
+ * A partner with a fixed amount per loan funds at most that amount, as a review asks it for no
+ * more: unless its minimum for this loan (the program's minimum for it, its own minimum share,
+ * the profile's floors, each rounded up) is above the fixed amount, when at most that minimum.
+ */
+function checkFixedAmount(profile: RegulatoryProfile, participant: Participant, lender: Lender, part: FundingShare, principal: bigint, path: string): void {
+  const fixed = participant.fixedAmountMinor;
+  if (fixed === null) return;
+  const floors = [participant.minAmountMinor ?? 0n, shareOf(principal, lender.limits.minShareBps, 'UP'), shareOf(principal, profile.minPartnerShareBps, 'UP'), shareOf(principal, profile.minLenderShareBps, 'UP')];
+  const minimum = floors.reduce((a, b) => (a > b ? a : b));
+  const most = fixed > minimum ? fixed : minimum;
+  if (part.amountMinor <= most) return;
+  throw new RuleViolation('ABOVE_FIXED_AMOUNT', `partner ${part.lenderId} funds a fixed ${fixed} per loan, so at most ${most} of this one (its minimum ${minimum}); the plan gives it ${part.amountMinor}`, {
+    path,
+    rule: 'ABOVE_FIXED_AMOUNT',
+    lenderId: part.lenderId,
+    fixedAmountMinor: fixed.toString(),
+    minimumMinor: minimum.toString(),
+    maximumMinor: most.toString(),
+    amountMinor: part.amountMinor.toString(),
+  });
 }

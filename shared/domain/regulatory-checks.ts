@@ -2,7 +2,7 @@ import { shareOf } from './allocation-model.ts';
 import { RuleViolation } from './errors.ts';
 import type { Lender } from './lender.ts';
 import type { RepaymentMethod } from './program.ts';
-import { RULES, type RegulatoryProfile, type RegulatoryProfileId } from './regulatory-profile.ts';
+import { RULES, formatBps, type RegulatoryProfile, type RegulatoryProfileId } from './regulatory-profile.ts';
 
 /**
  * Checks of the regulatory profile shared by applications and bookings, so both refuse with the
@@ -115,4 +115,47 @@ export function jointLoanLimit(profile: RegulatoryProfile, rule: JointLoanRule, 
   if (capBps === null || figureMinor === null) return null;
   const limitMinor = shareOf(figureMinor, capBps, 'DOWN');
   return { rule, profile: profile.id, capBps, figureMinor, limitMinor, outstandingMinor, headroomMinor: limitMinor - outstandingMinor };
+}
+
+/** A bank's joint loans outstanding that the two ratio rules count: with one lead, and with everyone. */
+export interface JointLoansHeld {
+  readonly withLeadMinor: bigint;
+  readonly totalMinor: bigint;
+}
+
+/**
+ * A partner's part of a loan booked without a review stays within the ratio rules, exactly as
+ * the review's candidates do (`candidates.ts` asks a partner for at most the headroom
+ * `jointLoanLimit` leaves): its joint loans outstanding with the lead, and with everyone, plus
+ * this part, are at most the limit. A bank without the figure in force, or a profile without the
+ * rule, is not bound by it.
+ */
+export function checkJointLoanLimits(profile: RegulatoryProfile, lender: Lender, leadLenderId: string, held: JointLoansHeld, partMinor: bigint, path: string): void {
+  const measured: readonly [JointLoanRule, bigint, string][] = [
+    [RULES.singlePartnerTier1Cap, held.withLeadMinor, `its joint loans with ${leadLenderId}`],
+    [RULES.jointToTotalLoansCap, held.totalMinor, 'its joint loans with all counterparties'],
+  ];
+  for (const [rule, outstanding, what] of measured) {
+    const figure = FIGURE_OF_RULE[rule];
+    const limit = jointLoanLimit(profile, rule, lender[figure], outstanding);
+    if (limit === null || partMinor <= limit.headroomMinor) continue;
+    throw new RuleViolation(
+      rule,
+      `under ${profile.id} ${what} stay within ${formatBps(limit.capBps)} of ${lender.lenderId}'s ${figure === 'netTier1CapitalMinor' ? 'net tier-1 capital' : 'total loans'} ${limit.figureMinor}, ` +
+        `that is ${limit.limitMinor}; ${outstanding} are outstanding, ${limit.headroomMinor} left, not ${partMinor}`,
+      {
+        path,
+        rule,
+        profile: profile.id,
+        lenderId: lender.lenderId,
+        leadLenderId,
+        capBps: limit.capBps,
+        [figure]: limit.figureMinor.toString(),
+        limitMinor: limit.limitMinor.toString(),
+        outstandingMinor: outstanding.toString(),
+        headroomMinor: limit.headroomMinor.toString(),
+        requestedMinor: partMinor.toString(),
+      },
+    );
+  }
 }

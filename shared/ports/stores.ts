@@ -3,7 +3,7 @@ import type { Account, JournalEntry, Position } from '../domain/ledger.ts';
 import type { Lender } from '../domain/lender.ts';
 import type { BookedLoan, Loan } from '../domain/loan.ts';
 import type { Program } from '../domain/program.ts';
-import type { BorrowerExposure, QuotaChange, QuotaShard, Reservation } from '../domain/exposure.ts';
+import type { BorrowerExposure, BorrowerPrincipal, OutstandingMove, PrincipalShard, QuotaChange, QuotaShard, Reservation } from '../domain/exposure.ts';
 import type { ApplicationState, Ask } from '../domain/review.ts';
 import type { Application } from '../domain/application.ts';
 import type { LenderSchedule, Schedule } from '../domain/schedule.ts';
@@ -119,6 +119,8 @@ export interface RepaymentWrite {
   readonly record: RepaymentRecord | null;
   /** A change that uses a program's capped pool (guarantee, lead's first loss): the pool, written at its version read. */
   readonly programPool?: { readonly pool: ProgramPool; readonly expectedVersion: number };
+  /** The outstanding principal the change moves (one principal shard per lender it moved, the borrower's figures), added atomically. */
+  readonly outstanding?: OutstandingMove;
 }
 
 /**
@@ -226,7 +228,7 @@ export interface ApplicationChange {
   readonly set: Readonly<Record<string, unknown>>;
 }
 
-export type { BorrowerExposure, QuotaChange, QuotaShard, QuotaUsage, Reservation } from '../domain/exposure.ts';
+export type { BorrowerExposure, BorrowerPrincipal, PrincipalShard, QuotaChange, QuotaShard, QuotaUsage, Reservation } from '../domain/exposure.ts';
 
 /**
  * A booking: the loan and its disbursement entry, each lender's new position and sub-schedule,
@@ -278,6 +280,10 @@ export interface ExposureStore {
   reserve(reservation: Reservation, changes: readonly QuotaChange[]): Promise<void>;
   release(reservation: Reservation, changes: readonly QuotaChange[]): Promise<void>;
   borrowerExposure(borrowerId: string): Promise<BorrowerExposure>;
+  /** A lender's principal shards (what changes of loans' books moved since booking), every lead's; shards never written are absent. */
+  principalShards(lenderId: string): Promise<PrincipalShard[]>;
+  /** What changes of the borrower's loans moved since booking; nothing moved when never written. */
+  borrowerPrincipal(borrowerId: string): Promise<BorrowerPrincipal>;
 }
 
 /** Resumes a workflow waiting on a task token (a partner's decision, the lead's disbursement). */

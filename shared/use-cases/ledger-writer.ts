@@ -1,5 +1,6 @@
 import { businessDateAt, cutoffDayAt } from '../domain/business-date.ts';
 import { RuleViolation, StateConflict } from '../domain/errors.ts';
+import { outstandingMoveOf } from '../domain/exposure.ts';
 import { applyEntries, openPosition, type JournalEntry, type Position } from '../domain/ledger.ts';
 import type { Loan } from '../domain/loan.ts';
 import { REGULATORY_PROFILES } from '../domain/regulatory-profile.ts';
@@ -59,7 +60,10 @@ export async function commitLedgerChange<R>(
     const entries = planned.entries.map((entry) => (entry.bookedOn === undefined ? { ...entry, ...settledAs } : entry));
     const changed = positionsAfter(loan, positions, entries);
     const opened = changed.filter((p) => p.expectedVersion === 0).length;
-    const items = 1 + planned.items.length + entries.length + opened + (planned.record === null ? 0 : 1) + (planned.programPool === undefined ? 0 : 1);
+    // The limits are measured on outstanding principal: what the change moves is added to it in the same write.
+    const outstanding = outstandingMoveOf(loan, entries);
+    const measures = outstanding.lenders.length + (outstanding.borrower === null ? 0 : 1);
+    const items = 1 + planned.items.length + entries.length + opened + (planned.record === null ? 0 : 1) + (planned.programPool === undefined ? 0 : 1) + measures;
     if (items > MAX_TRANSACTION_ITEMS) {
       throw new RuleViolation('TOO_MANY_REBOOKINGS', `this change would restate ${planned.items.length - 1} later events of loan ${loan.loanId} in one step`, {
         path: 'valueDate',
@@ -75,6 +79,7 @@ export async function commitLedgerChange<R>(
         positions: changed,
         record: planned.record,
         ...(planned.programPool === undefined ? {} : { programPool: planned.programPool }),
+        outstanding,
       });
       return planned.result;
     } catch (error) {

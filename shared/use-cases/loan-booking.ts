@@ -1,10 +1,16 @@
 import { RuleViolation, invariant } from '../domain/errors.ts';
-import { addBorrowerExposure, commitQuota, quotaUsageOf, type Reservation } from '../domain/exposure.ts';
+import { businessDateAt } from '../domain/business-date.ts';
+import { addBorrowerExposure, commitQuota, lenderOutstanding, type QuotaUsage, type Reservation } from '../domain/exposure.ts';
+import type { Lender } from '../domain/lender.ts';
 import { applyEntry, openPosition } from '../domain/ledger.ts';
-import { bookLoan as decideBooking, type BookLoanRequest, type Loan } from '../domain/loan.ts';
+import { bookLoan as decideBooking, type BookLoanRequest, type FundingShare, type Loan } from '../domain/loan.ts';
 import type { Program } from '../domain/program.ts';
+import { checkJointLoanLimits } from '../domain/regulatory-checks.ts';
+import { REGULATORY_PROFILES } from '../domain/regulatory-profile.ts';
 import { loanSchedules } from '../domain/schedule.ts';
 import type { Seal } from '../ports/stores.ts';
+import { borrowerNow, quotaUsageNow } from './outstanding.ts';
+import { lendersOnDate, type FiguresDeps } from './regulatory-figures.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationChange, type ExposureStore, type LenderStore, type LoanStore, type ProgramStore } from '../ports/stores.ts';
 
 /**
@@ -12,7 +18,7 @@ import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationChange, type Exposu
  * reviewed application): the program it is booked under, and the one booking transaction.
  */
 
-export interface LoanDeps {
+export interface LoanDeps extends FiguresDeps {
   readonly loans: LoanStore;
   readonly programs: ProgramStore;
   readonly lenders: LenderStore;
@@ -43,21 +49,26 @@ export interface BookingOptions {
  * since it was read makes the write fail; the booking is then decided again on fresh figures.
  */
 export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program: Program, now: string, options: BookingOptions): Promise<Loan> {
-  const lenders = await deps.lenders.getMany(request.fundingPlan.map((p) => p.lenderId));
+  const lenderIds = request.fundingPlan.map((p) => p.lenderId);
+  // A plan without reservations was not reviewed: its banks are judged here, as a review judges them, by their figures in force today.
+  const lenders = options.reservations.length === 0 ? await lendersOnDate(deps, lenderIds, businessDateAt(now, program.settlement.calendar)) : await deps.lenders.getMany(lenderIds);
   for (let attempt = 1; ; attempt++) {
     const booked = decideBooking(request, program, lenders, now);
     const { loan, entry } = booked;
     const reserved = new Map(options.reservations.filter((r) => r.state === 'RESERVED').map((r) => [r.lenderId, r]));
     const quotas = await Promise.all(
-      loan.fundingPlan.map(async (part) => {
+      loan.fundingPlan.map(async (part, i) => {
         const lender = lenders.get(part.lenderId);
         invariant(lender, 'plan lenders are loaded', { lenderId: part.lenderId });
-        const usage = quotaUsageOf(lender, await deps.exposure.quotaShards(part.lenderId));
-        return commitQuota(lender, usage, part, program.leadLenderId, reserved.get(part.lenderId) ?? null, loan.loanId);
+        const usage = await quotaUsageNow(deps, lender);
+        const reservation = reserved.get(part.lenderId) ?? null;
+        if (reservation === null) checkRatioRules(program, lender, usage, part, i);
+        return commitQuota(lender, usage, part, program.leadLenderId, reservation, loan.loanId);
       }),
     );
-    const exposureBefore = await deps.exposure.borrowerExposure(loan.borrower.borrowerId);
-    const exposureAfter = addBorrowerExposure(exposureBefore, loan.borrower, loan.principalMinor, loan.fundingPlan, lenders, program.regulatoryProfile);
+    const borrower = await borrowerNow(deps, loan.borrower.borrowerId);
+    const exposureBefore = borrower.booked;
+    const exposureAfter = addBorrowerExposure(exposureBefore, borrower.moved, loan.borrower, loan.principalMinor, loan.fundingPlan, lenders, program.regulatoryProfile);
     const schedules = loanSchedules(loan);
     try {
       await deps.loans.book({
@@ -76,6 +87,24 @@ export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program
       if (!stale || attempt >= OPTIMISTIC_ATTEMPTS) throw error;
     }
   }
+}
+
+/**
+ * A part booked without a reservation (a direct booking) meets the CN-2021 ratio rules on the
+ * partner's outstanding principal, as the review's candidates do; a reserved part was judged by
+ * its review. The lead's own side of the rules is reported, not enforced, as in the review.
+ */
+function checkRatioRules(program: Program, lender: Lender, usage: QuotaUsage, part: FundingShare, index: number): void {
+  if (part.role !== 'PARTNER') return;
+  const held = lenderOutstanding(usage);
+  checkJointLoanLimits(
+    REGULATORY_PROFILES[program.regulatoryProfile],
+    lender,
+    program.leadLenderId,
+    { withLeadMinor: held.byLeadMinor[program.leadLenderId] ?? 0n, totalMinor: held.outstandingMinor },
+    part.amountMinor,
+    `fundingPlan.${index}.amountMinor`,
+  );
 }
 
 /** What a caller sees of a loan: everything for the lead, only its own part for a lender. */

@@ -10,7 +10,7 @@ import { applyEntry, openPosition, type JournalEntry, type Position } from '../.
 import type { Lender } from '../../shared/domain/lender.ts';
 import { disbursementEntry, type Loan } from '../../shared/domain/loan.ts';
 import type { Program } from '../../shared/domain/program.ts';
-import { noBorrowerExposure, type BorrowerExposure, type QuotaChange, type QuotaShard, type Reservation } from '../../shared/domain/exposure.ts';
+import { noBorrowerExposure, noBorrowerPrincipal, type BorrowerExposure, type BorrowerPrincipal, type OutstandingMove, type PrincipalShard, type QuotaChange, type QuotaShard, type Reservation } from '../../shared/domain/exposure.ts';
 import type { Ask } from '../../shared/domain/review.ts';
 import type { LenderSchedule, Schedule } from '../../shared/domain/schedule.ts';
 import { emptyLedger, inOrder, type BookedItem, type BookedLoanEvent, type EffectKey, type RepaymentLedger } from '../../shared/domain/repayment-booking.ts';
@@ -122,6 +122,10 @@ export class InMemoryDb {
   /** `{lenderId}#{shard, two digits}`: one item per quota shard, as `QUOTA#{lenderId}` / `SHARD#{nn}`. */
   readonly quotas = new Map<string, QuotaShard>();
   readonly exposures = new Map<string, BorrowerExposure>();
+  /** `{lenderId}#{leadLenderId}#{shard, two digits}`: a lender's principal shards, as `QUOTA#{lenderId}` / `PRINCIPAL#{lead}#{nn}`. */
+  readonly principalShards = new Map<string, PrincipalShard>();
+  /** What changes moved of each borrower's principal, as `BORROWER#{borrowerId}` / `PRINCIPAL`. */
+  readonly borrowerPrincipals = new Map<string, BorrowerPrincipal>();
   /** Each loan's head: version, next arrival, latest key, state and risk (no window). */
   readonly repaymentLedgers = new Map<string, RepaymentLedger>();
   /** The events of the loans' books, by `{loanId}#{valueDate}#{seq, 9 digits}`. */
@@ -194,6 +198,26 @@ export class InMemoryDb {
 
   setQuotaShards(changes: readonly QuotaChange[]): void {
     for (const { after } of changes) this.quotas.set(quotaKey(after.lenderId, after.shard), copy(after));
+  }
+
+  /** Adds what a change moved, as the adapter's `ADD` does: no read, no condition. */
+  addOutstanding(move: OutstandingMove | undefined): void {
+    for (const m of move?.lenders ?? []) {
+      const key = `${m.lenderId}#${m.leadLenderId}#${m.shard.toString().padStart(2, '0')}`;
+      const before = this.principalShards.get(key)?.movedMinor ?? 0n;
+      this.principalShards.set(key, { ...copy(m), movedMinor: before + m.movedMinor });
+    }
+    const moved = move?.borrower;
+    if (!moved) return;
+    const before = this.borrowerPrincipals.get(moved.borrowerId) ?? noBorrowerPrincipal(moved.borrowerId);
+    const perLender: Record<string, bigint> = { ...before.perLenderMovedMinor };
+    for (const [lenderId, amount] of Object.entries(moved.perLenderMovedMinor)) perLender[lenderId] = (perLender[lenderId] ?? 0n) + amount;
+    this.borrowerPrincipals.set(moved.borrowerId, {
+      borrowerId: moved.borrowerId,
+      unsecuredPersonalMovedMinor: before.unsecuredPersonalMovedMinor + moved.unsecuredPersonalMovedMinor,
+      totalMovedMinor: before.totalMovedMinor + moved.totalMovedMinor,
+      perLenderMovedMinor: perLender,
+    });
   }
 
   /** `#s = :from` on a reservation. */
@@ -474,6 +498,7 @@ export class InMemoryRepaymentStore implements RepaymentStore {
       for (const { position } of change.positions) db.positions.set(pairKey(position.loanId, position.lenderId), copy(position));
       if (change.record) db.repaymentRecords.set(change.record.repaymentId, copy(change.record));
       if (change.programPool) db.programPools.set(pairKey(change.programPool.pool.programId, change.programPool.pool.kind), copy(change.programPool.pool));
+      db.addOutstanding(change.outstanding);
     });
   }
 
@@ -691,6 +716,18 @@ export class InMemoryExposureStore implements ExposureStore {
 
   async borrowerExposure(borrowerId: string): Promise<BorrowerExposure> {
     return copy(this.db.exposures.get(borrowerId) ?? noBorrowerExposure(borrowerId));
+  }
+
+  /** The lender's principal shards in key order; shards never written are absent. */
+  async principalShards(lenderId: string): Promise<PrincipalShard[]> {
+    return [...this.db.principalShards.entries()]
+      .filter(([, s]) => s.lenderId === lenderId)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, s]) => copy(s));
+  }
+
+  async borrowerPrincipal(borrowerId: string): Promise<BorrowerPrincipal> {
+    return copy(this.db.borrowerPrincipals.get(borrowerId) ?? noBorrowerPrincipal(borrowerId));
   }
 }
 

@@ -1,9 +1,10 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { noBorrowerExposure, type BorrowerExposure, type QuotaChange, type QuotaShard, type Reservation } from '../../domain/exposure.ts';
+import { noBorrowerExposure, noBorrowerPrincipal, type BorrowerExposure, type BorrowerPrincipal, type PrincipalShard, type QuotaChange, type QuotaShard, type Reservation } from '../../domain/exposure.ts';
 import type { Ask } from '../../domain/review.ts';
 import { WriteConflict, type ApplicationChange, type ApplicationRecord, type ApplicationStore, type ExposureStore, type IdempotencyRecord } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
+import { borrowerPrincipalOf, principalShardOf } from './outstanding-items.ts';
 import { stateKeys } from './state-keys.ts';
 
 type Op = TransactItems[number];
@@ -265,13 +266,17 @@ export class DynamoExposureStore implements ExposureStore {
   ) {}
 
   async quotaShards(lenderId: string): Promise<QuotaShard[]> {
-    const items = await queryAll(this.doc, {
+    return (await this.quotaPartition(lenderId, stateKeys.quotaShardPrefix)).map((i) => decode<QuotaShard>(stripKeys(i)));
+  }
+
+  /** The items of a lender's quota partition under one prefix: its quota shards, or its principal shards. */
+  private async quotaPartition(lenderId: string, prefix: string): Promise<Item[]> {
+    return queryAll(this.doc, {
       TableName: this.tables.state,
       KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-      ExpressionAttributeValues: { ':p': stateKeys.quotaPartition(lenderId), ':s': stateKeys.quotaShardPrefix },
+      ExpressionAttributeValues: { ':p': stateKeys.quotaPartition(lenderId), ':s': prefix },
       ConsistentRead: true,
     });
-    return items.map((i) => decode<QuotaShard>(stripKeys(i)));
   }
 
   async reservations(applicationId: string): Promise<Reservation[]> {
@@ -300,6 +305,15 @@ export class DynamoExposureStore implements ExposureStore {
   async borrowerExposure(borrowerId: string): Promise<BorrowerExposure> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.borrowerExposure(borrowerId), ConsistentRead: true }));
     return out.Item ? decode<BorrowerExposure>(stripKeys(out.Item as Item)) : noBorrowerExposure(borrowerId);
+  }
+
+  async principalShards(lenderId: string): Promise<PrincipalShard[]> {
+    return (await this.quotaPartition(lenderId, stateKeys.principalShardPrefix)).map(principalShardOf);
+  }
+
+  async borrowerPrincipal(borrowerId: string): Promise<BorrowerPrincipal> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.borrowerPrincipal(borrowerId), ConsistentRead: true }));
+    return out.Item ? borrowerPrincipalOf(out.Item as Item) : noBorrowerPrincipal(borrowerId);
   }
 }
 

@@ -17,6 +17,7 @@ import { queryAll, transactWrite, type Tables, type TransactItems } from './clie
 import { ledgerKeys } from './ledger-keys.ts';
 import { headItem, headOf, holderItem } from './loan-head.ts';
 import { entryItem } from './entry-codec.ts';
+import { outstandingOps } from './outstanding-items.ts';
 import { stateKeys } from './state-keys.ts';
 
 /** A split as stored: its lenders as a list in lender id order. */
@@ -142,6 +143,7 @@ export class DynamoRepaymentStore implements RepaymentStore {
               ConditionExpression: 'attribute_not_exists(pk)',
             }),
           ]),
+      ...outstandingOps(this.tables, change.outstanding),
     ];
     await transactWrite(
       this.doc,

@@ -34,7 +34,12 @@ export const stateKeys = {
   quotaShard: (lenderId: string, shard: number) => ({ pk: `QUOTA#${lenderId}`, sk: `SHARD#${pad(shard, 2)}` }),
   quotaPartition: (lenderId: string) => `QUOTA#${lenderId}`,
   quotaShardPrefix: 'SHARD#',
+  /** A lender's principal moved since booking by changes of the loans of one lead, on one shard (docs/access-patterns.md S35). */
+  principalShard: (lenderId: string, leadLenderId: string, shard: number) => ({ pk: `QUOTA#${lenderId}`, sk: `PRINCIPAL#${leadLenderId}#${pad(shard, 2)}` }),
+  principalShardPrefix: 'PRINCIPAL#',
   borrowerExposure: (borrowerId: string) => ({ pk: `BORROWER#${borrowerId}`, sk: 'EXPOSURE' }),
+  /** The lenders' principal in a borrower's loans moved since booking (S36). */
+  borrowerPrincipal: (borrowerId: string) => ({ pk: `BORROWER#${borrowerId}`, sk: 'PRINCIPAL' }),
   borrowerSchedule: (loanId: string) => ({ pk: `LOAN#${loanId}`, sk: 'SCHEDULE#BORROWER' }),
   lenderSchedule: (loanId: string, lenderId: string) => ({ pk: `LOAN#${loanId}`, sk: `SCHEDULE#LENDER#${lenderId}` }),
   schedulePrefix: 'SCHEDULE#',

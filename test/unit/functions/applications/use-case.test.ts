@@ -99,6 +99,18 @@ describe('createApplication', () => {
     expect([stores.db.applications.size, stores.db.idempotency.size, stores.db.transactions]).toEqual([0, 0, 0]);
   });
 
+  it('counts what the borrower owes now: RMB 195,000.00 booked of which 190,000.00 repaid since leaves room for 10,000.00 more', async () => {
+    const stores = seeded();
+    seed(stores, { exposures: [{ borrowerId: 'BRW-0001', unsecuredPersonalOutstandingMinor: 19_500_000n, totalOutstandingMinor: 19_500_000n, perLenderMinor: {}, version: 3 }] });
+    stores.db.borrowerPrincipals.set('BRW-0001', { borrowerId: 'BRW-0001', unsecuredPersonalMovedMinor: -19_000_000n, totalMovedMinor: -19_000_000n, perLenderMovedMinor: {} });
+    await create(stores);
+    expect(stores.db.applications.size).toBe(1);
+    // 5,000.01 owed and 195,000.00 asked: one fen over the cap, refused on what is owed, not on what was booked.
+    stores.db.borrowerPrincipals.set('BRW-0001', { borrowerId: 'BRW-0001', unsecuredPersonalMovedMinor: -19_000_000n + 1n, totalMovedMinor: -19_000_000n + 1n, perLenderMovedMinor: {} });
+    const error = await rejectedBy(RuleViolation, () => create(stores, createApplicationBody({ applicationId: 'APP-2025-000002', amountMinor: '19500000' }), 'scope-2'));
+    expect([error.code, error.details.existingMinor, error.details.totalMinor]).toEqual(['UNSECURED_PERSONAL_CAP', '500001', '20000001']);
+  });
+
   it('refuses an unknown program, another currency or an amount outside the program, and stores nothing', async () => {
     const stores = seeded();
     expect((await rejectedBy(RuleViolation, () => create(stores, createApplicationBody({ programId: 'NONE' })))).code).toBe('UNKNOWN_PROGRAM');

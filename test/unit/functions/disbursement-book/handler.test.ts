@@ -81,7 +81,10 @@ describe('BookLoan task', () => {
       ExpressionAttributeValues: { ':v': 1 },
     });
     expect(ddb.commandCalls(QueryCommand, { KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)' }).map((c) => c.args[0].input)).toEqual(
-      [LEAD_ID, PARTNER_A].map((lenderId) => ({ TableName: TEST_TABLES.state, KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}`, ':s': 'SHARD#' }, ConsistentRead: true, ExclusiveStartKey: undefined })),
+      // Each lender's quota shards and its principal shards (what was repaid or moved since booking).
+      [LEAD_ID, PARTNER_A].flatMap((lenderId) =>
+        ['SHARD#', 'PRINCIPAL#'].map((prefix) => ({ TableName: TEST_TABLES.state, KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}`, ':s': prefix }, ConsistentRead: true, ExclusiveStartKey: undefined })),
+      ),
     );
     expect(items[13]?.Update?.ExpressionAttributeValues).toMatchObject({ ':step': 'BookLoan', ':g1': 'APPSTATUS#BOOKED' });
   });

@@ -154,6 +154,8 @@ describe('reserve', () => {
       reserve: (r, changes) => stores.exposure.reserve(r, changes),
       release: (r, changes) => stores.exposure.release(r, changes),
       borrowerExposure: (id) => stores.exposure.borrowerExposure(id),
+      principalShards: (id) => stores.exposure.principalShards(id),
+      borrowerPrincipal: (id) => stores.exposure.borrowerPrincipal(id),
     };
     return { exposure, reads: () => reads };
   }

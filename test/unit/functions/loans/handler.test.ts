@@ -88,7 +88,7 @@ describe('POST /v1/loans', () => {
     expect(bodyOf(result)).toEqual({
       code: 'EXPOSURE_QUOTA',
       message: `lender ${PARTNER_A} has 200000 of its exposure quota left, not 300000`,
-      details: { lenderId: PARTNER_A, rule: 'EXPOSURE_QUOTA', quotaMinor: '100000000000', committedMinor: '99999800000', reservedMinor: '0', requestedMinor: '300000' },
+      details: { lenderId: PARTNER_A, rule: 'EXPOSURE_QUOTA', quotaMinor: '100000000000', outstandingMinor: '99999800000', reservedMinor: '0', requestedMinor: '300000' },
     });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });

@@ -119,7 +119,7 @@ describe('bookLoan', () => {
     const error = await rejectedBy(RuleViolation, () => book(stores, bookLoanBody({ loanId: 'LN-2025-000002', borrower: { borrowerId: 'BRW-0002', type: 'INDIVIDUAL', region: 'CN-44' } }), 'scope-2'));
     expect([error.code, error.details]).toEqual([
       'EXPOSURE_QUOTA',
-      { lenderId: PARTNER_A, rule: 'EXPOSURE_QUOTA', quotaMinor: '500000', committedMinor: '300000', reservedMinor: '0', requestedMinor: '300000' },
+      { lenderId: PARTNER_A, rule: 'EXPOSURE_QUOTA', quotaMinor: '500000', outstandingMinor: '300000', reservedMinor: '0', requestedMinor: '300000' },
     ]);
     expect([stores.db.transactions, stores.db.loans.size, stores.db.exposures.has('BRW-0002')]).toEqual([1, 1, false]);
     expect(await stores.exposure.quotaShards(PARTNER_A)).toEqual(shards);
@@ -172,6 +172,8 @@ describe('bookLoan', () => {
       reservations: (id) => stores.exposure.reservations(id),
       reserve: (r, changes) => stores.exposure.reserve(r, changes),
       release: (r, changes) => stores.exposure.release(r, changes),
+      principalShards: (id) => stores.exposure.principalShards(id),
+      borrowerPrincipal: (id) => stores.exposure.borrowerPrincipal(id),
     };
     return { exposure, reads: () => reads };
   }

@@ -54,7 +54,10 @@ describe('JointReview steps', () => {
     expect(items.map((i) => i.Update?.Key?.sk ?? i.Put?.Item?.sk)).toEqual(['APP', `ASK#${PARTNER_A}`, `ASK#${PARTNER_B}`]);
     expect(items[1]?.Put?.Item).toMatchObject({ gsi1pk: `AWAITING#${PARTNER_A}`, askedAmountMinor: '300000', state: 'PENDING' });
     expect(ddb.commandCalls(QueryCommand, { KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)' }).map((c) => c.args[0].input)).toEqual(
-      [LEAD_ID, PARTNER_A, PARTNER_B].map((lenderId) => ({ TableName: TEST_TABLES.state, KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}`, ':s': 'SHARD#' }, ConsistentRead: true, ExclusiveStartKey: undefined })),
+      // Each lender's quota shards and its principal shards (what was repaid or moved since booking).
+      [LEAD_ID, PARTNER_A, PARTNER_B].flatMap((lenderId) =>
+        ['SHARD#', 'PRINCIPAL#'].map((prefix) => ({ TableName: TEST_TABLES.state, KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}`, ':s': prefix }, ConsistentRead: true, ExclusiveStartKey: undefined })),
+      ),
     );
   });
 

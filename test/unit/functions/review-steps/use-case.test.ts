@@ -112,6 +112,19 @@ describe('chooseRound', () => {
     ]);
   });
 
+  it("measures a partner on what it is owed now: committed to its quota less what its loans repaid since (its principal shards)", async () => {
+    const stores = await submitted();
+    const full = Array.from({ length: 8 }, (_, shard) =>
+      aQuotaShard({ lenderId: PARTNER_B, shard, committedMinor: 12_499_875_000n, reservedMinor: 125_000n, committedByLeadMinor: { [LEAD_ID]: 12_499_875_000n }, version: 2 }),
+    );
+    seed(stores, { quotas: full });
+    // 400,000.00 of partner B's loans were repaid since: 400,000.00 of its quota is free again.
+    stores.db.principalShards.set(`${PARTNER_B}#${LEAD_ID}#06`, { lenderId: PARTNER_B, leadLenderId: LEAD_ID, shard: 6, movedMinor: -40_000_000n });
+    const round = await chooseRound(stores, APPLICATION_ID, 1);
+    expect(round.asks.map((a) => a.lenderId)).toEqual([PARTNER_A, PARTNER_B]);
+    expect((await stores.applications.get(APPLICATION_ID))?.dropped).toEqual([]);
+  });
+
   it('rejects when no partner can be asked: status REJECTED with the reasons and the dropped partners', async () => {
     const short = aLimits({ exposureQuotaMinor: 100_000n, perBorrowerCapMinor: 100_000n });
     const stores = await submitted({ lenders: [defaultLenders()[0] as Lender, aPartnerLender(PARTNER_A, { limits: short }), aPartnerLender(PARTNER_B, { limits: short })] });

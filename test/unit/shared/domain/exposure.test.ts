@@ -6,6 +6,10 @@ import {
   addBorrowerExposure,
   commitQuota,
   noBorrowerExposure,
+  noBorrowerPrincipal,
+  lenderOutstanding,
+  outstandingMoveOf,
+  principalMoves,
   quotaTotals,
   quotaUsageOf,
   releaseQuota,
@@ -24,7 +28,7 @@ import { thrownBy } from '../../../support/expect-error.ts';
 /** Quota 1,000,000: 125,000 on each of the 8 shards. */
 const QUOTA_MINOR = 1_000_000n;
 const lender = aPartnerLender(PARTNER_A, { limits: aLimits({ exposureQuotaMinor: QUOTA_MINOR, perBorrowerCapMinor: QUOTA_MINOR }) });
-const fresh = quotaUsageOf(lender, []);
+const fresh = quotaUsageOf(lender, [], []);
 const share = (lenderId: string, amountMinor: bigint, role: FundingShare['role'] = 'PARTNER'): FundingShare => ({ lenderId, amountMinor, role });
 /** A shard of `lender`'s quota as stored. */
 const shard = (n: number, overrides: Partial<QuotaShard> = {}): QuotaShard => aQuotaShard({ shard: n, allotmentMinor: 125_000n, ...overrides });
@@ -60,7 +64,7 @@ function fnv1a(key: string): number {
 describe('quotaUsageOf', () => {
   it('splits a quota of 1,000,000,007 fen into 8 allotments summing to it exactly: the 7 odd fen go to shards 0-6', () => {
     const big = aPartnerLender(PARTNER_A, { limits: aLimits({ exposureQuotaMinor: 1_000_000_007n }) });
-    const usage = quotaUsageOf(big, []);
+    const usage = quotaUsageOf(big, [], []);
     expect(QUOTA_SHARDS).toBe(8);
     expect(usage.lenderId).toBe(PARTNER_A);
     expect(usage.shards.map((s) => s.allotmentMinor)).toEqual([...Array<bigint>(7).fill(125_000_001n), 125_000_000n]);
@@ -70,7 +74,7 @@ describe('quotaUsageOf', () => {
   });
 
   it('gives a quota smaller than the shard count one fen per shard from shard 0, and a zero quota nothing', () => {
-    const allotments = (quota: bigint) => quotaUsageOf(aPartnerLender(PARTNER_A, { limits: aLimits({ exposureQuotaMinor: quota }) }), []).shards.map((s) => s.allotmentMinor);
+    const allotments = (quota: bigint) => quotaUsageOf(aPartnerLender(PARTNER_A, { limits: aLimits({ exposureQuotaMinor: quota }) }), [], []).shards.map((s) => s.allotmentMinor);
     expect(allotments(5n)).toEqual([1n, 1n, 1n, 1n, 1n, 0n, 0n, 0n]);
     expect(allotments(0n)).toEqual(Array<bigint>(8).fill(0n));
     expect(allotments(QUOTA_MINOR)).toEqual(Array<bigint>(8).fill(125_000n));
@@ -79,7 +83,7 @@ describe('quotaUsageOf', () => {
   it('any quota: the allotments sum to it exactly and differ by at most one fen, the larger ones first', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 10n ** 18n }), (quota) => {
-        const allotments = quotaUsageOf(aPartnerLender(PARTNER_A, { limits: aLimits({ exposureQuotaMinor: quota }) }), []).shards.map((s) => s.allotmentMinor);
+        const allotments = quotaUsageOf(aPartnerLender(PARTNER_A, { limits: aLimits({ exposureQuotaMinor: quota }) }), [], []).shards.map((s) => s.allotmentMinor);
         expect(allotments).toHaveLength(QUOTA_SHARDS);
         expect(allotments.reduce((a, b) => a + b, 0n)).toBe(quota);
         const base = quota / 8n;
@@ -90,7 +94,7 @@ describe('quotaUsageOf', () => {
 
   it('keeps the stored shards as they are, in shard order, and fills the others untouched at version 0', () => {
     const stored = [shard(5, { committedMinor: 70_000n, committedByLeadMinor: { [LEAD_ID]: 70_000n }, version: 4 }), shard(2, { reservedMinor: 10_000n, allotmentMinor: 99_000n, version: 1 })];
-    const usage = quotaUsageOf(lender, stored);
+    const usage = quotaUsageOf(lender, stored, []);
     expect(usage.shards.map((s) => s.shard)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(shardOf(usage, 5)).toEqual(stored[0]);
     expect(shardOf(usage, 2)).toEqual(stored[1]);
@@ -144,7 +148,7 @@ describe('takeQuota', () => {
       shard(4, { committedMinor: 125_000n }),
       shard(5, { reservedMinor: 60_000n, committedMinor: 40_000n }),
       shard(6, { reservedMinor: 125_000n }),
-    ]);
+    ], []);
     expect(takeQuota(lender, usage, 100_000n, KEY_AT_4)).toEqual([
       { shard: 5, amountMinor: 25_000n },
       { shard: 7, amountMinor: 75_000n },
@@ -154,8 +158,7 @@ describe('takeQuota', () => {
   describe('with 40,000 left on each shard (480,000 committed, 200,000 reserved, 320,000 left in all)', () => {
     const tight = quotaUsageOf(
       lender,
-      Array.from({ length: 8 }, (_, n) => shard(n, { reservedMinor: 25_000n, committedMinor: 60_000n, committedByLeadMinor: { [LEAD_ID]: 60_000n }, version: 3 })),
-    );
+      Array.from({ length: 8 }, (_, n) => shard(n, { reservedMinor: 25_000n, committedMinor: 60_000n, committedByLeadMinor: { [LEAD_ID]: 60_000n }, version: 3 })), []);
 
     it('takes all that is left, 40,000 from every shard from the key\'s shard on', () => {
       expect(takeQuota(lender, tight, 320_000n, KEY_AT_3)).toEqual([3, 4, 5, 6, 7, 0, 1, 2].map((n) => ({ shard: n, amountMinor: 40_000n })));
@@ -165,16 +168,16 @@ describe('takeQuota', () => {
       const error = thrownBy(RuleViolation, () => takeQuota(lender, tight, 320_001n, KEY_AT_3));
       expect([error.code, error.details]).toEqual([
         'EXPOSURE_QUOTA',
-        { lenderId: PARTNER_A, rule: 'EXPOSURE_QUOTA', quotaMinor: '1000000', committedMinor: '480000', reservedMinor: '200000', requestedMinor: '320001' },
+        { lenderId: PARTNER_A, rule: 'EXPOSURE_QUOTA', quotaMinor: '1000000', outstandingMinor: '480000', reservedMinor: '200000', requestedMinor: '320001' },
       ]);
       expect(error.message).toBe(`lender ${PARTNER_A} has 320000 of its exposure quota left, not 320001`);
     });
   });
 
   it('refuses anything from a full quota, and takes nothing for nothing', () => {
-    const full = quotaUsageOf(lender, Array.from({ length: 8 }, (_, n) => shard(n, { committedMinor: 125_000n })));
+    const full = quotaUsageOf(lender, Array.from({ length: 8 }, (_, n) => shard(n, { committedMinor: 125_000n })), []);
     const error = thrownBy(RuleViolation, () => takeQuota(lender, full, 1n, KEY_AT_0));
-    expect([error.code, error.details.committedMinor, error.details.reservedMinor, error.message]).toEqual(['EXPOSURE_QUOTA', '1000000', '0', `lender ${PARTNER_A} has 0 of its exposure quota left, not 1`]);
+    expect([error.code, error.details.outstandingMinor, error.details.reservedMinor, error.message]).toEqual(['EXPOSURE_QUOTA', '1000000', '0', `lender ${PARTNER_A} has 0 of its exposure quota left, not 1`]);
     expect(takeQuota(lender, full, 0n, KEY_AT_0)).toEqual([]);
   });
 
@@ -182,8 +185,7 @@ describe('takeQuota', () => {
     const usages = fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 125_000n }), fc.bigInt({ min: 0n, max: 125_000n })), { minLength: 8, maxLength: 8 }).map((held) =>
       quotaUsageOf(
         lender,
-        held.map(([a, b], n) => (a + b <= 125_000n ? shard(n, { reservedMinor: a, committedMinor: b }) : shard(n, { reservedMinor: a, committedMinor: 125_000n - a }))),
-      ),
+        held.map(([a, b], n) => (a + b <= 125_000n ? shard(n, { reservedMinor: a, committedMinor: b }) : shard(n, { reservedMinor: a, committedMinor: 125_000n - a }))), []),
     );
     fc.assert(
       fc.property(usages, fc.bigInt({ min: 1n, max: QUOTA_MINOR }), fc.string(), (usage, amount, key) => {
@@ -215,7 +217,7 @@ describe('takeQuota', () => {
 });
 
 describe('reserveQuota', () => {
-  const usage = quotaUsageOf(lender, [shard(7, { committedMinor: 5_000n, committedByLeadMinor: { [LEAD_ID]: 5_000n }, version: 3 })]);
+  const usage = quotaUsageOf(lender, [shard(7, { committedMinor: 5_000n, committedByLeadMinor: { [LEAD_ID]: 5_000n }, version: 3 })], []);
 
   it('holds each take on its shard, one version up, and touches no other shard', () => {
     const takes = takeQuota(lender, usage, 300_000n, KEY_AT_7);
@@ -250,7 +252,7 @@ describe('releaseQuota', () => {
     shard(2, { reservedMinor: 100_000n, committedMinor: 25_000n, version: 6 }),
     shard(3, { reservedMinor: 30_000n, version: 2 }),
     shard(4, { reservedMinor: 90_000n, version: 9 }),
-  ]);
+  ], []);
 
   it('gives back exactly to the shards the reservation came from, one version up', () => {
     expect(
@@ -309,7 +311,7 @@ describe('commitQuota', () => {
   });
 
   it('without a reservation, commits what is left exactly and refuses one fen more', () => {
-    const usage = quotaUsageOf(lender, Array.from({ length: 8 }, (_, n) => shard(n, { committedMinor: n < 4 ? 125_000n : 100_000n, committedByLeadMinor: { [LEAD_ID]: n < 4 ? 125_000n : 100_000n }, version: 2 })));
+    const usage = quotaUsageOf(lender, Array.from({ length: 8 }, (_, n) => shard(n, { committedMinor: n < 4 ? 125_000n : 100_000n, committedByLeadMinor: { [LEAD_ID]: n < 4 ? 125_000n : 100_000n }, version: 2 })), []);
     expect(commitQuota(lender, usage, share(PARTNER_A, 100_000n), LEAD_ID, null, KEY_AT_0)).toEqual(
       [4, 5, 6, 7].map((n) => ({
         before: shardOf(usage, n),
@@ -319,12 +321,12 @@ describe('commitQuota', () => {
     const error = thrownBy(RuleViolation, () => commitQuota(lender, usage, share(PARTNER_A, 100_001n), LEAD_ID, null, KEY_AT_0));
     expect([error.code, error.details]).toEqual([
       'EXPOSURE_QUOTA',
-      { lenderId: PARTNER_A, rule: 'EXPOSURE_QUOTA', quotaMinor: '1000000', committedMinor: '900000', reservedMinor: '0', requestedMinor: '100001' },
+      { lenderId: PARTNER_A, rule: 'EXPOSURE_QUOTA', quotaMinor: '1000000', outstandingMinor: '900000', reservedMinor: '0', requestedMinor: '100001' },
     ]);
   });
 
   it('keeps a total per lead institution on each shard', () => {
-    const usage = quotaUsageOf(lender, [shard(3, { committedMinor: 60_000n, committedByLeadMinor: { [LEAD_ID]: 50_000n, 'LEAD-2': 10_000n }, version: 5 })]);
+    const usage = quotaUsageOf(lender, [shard(3, { committedMinor: 60_000n, committedByLeadMinor: { [LEAD_ID]: 50_000n, 'LEAD-2': 10_000n }, version: 5 })], []);
     expect(commitQuota(lender, usage, share(PARTNER_A, 30_000n), 'LEAD-2', null, KEY_AT_3).map((c) => c.after.committedByLeadMinor)).toEqual([{ [LEAD_ID]: 50_000n, 'LEAD-2': 40_000n }]);
     expect(commitQuota(lender, usage, share(PARTNER_A, 30_000n), 'LEAD-3', null, KEY_AT_3).map((c) => c.after.committedByLeadMinor)).toEqual([{ [LEAD_ID]: 50_000n, 'LEAD-2': 10_000n, 'LEAD-3': 30_000n }]);
     expect(commitQuota(lender, usage, share(PARTNER_A, 70_000n), 'LEAD-3', null, KEY_AT_3).map((c) => [c.after.shard, c.after.committedByLeadMinor])).toEqual([
@@ -362,7 +364,7 @@ describe('quota shards under any sequence of reservations, releases and commitme
       fc.property(fc.bigInt({ min: 0n, max: 1_500_000n }), fc.array(stepArb, { maxLength: 40 }), (quotaMinor, steps) => {
         const subject = aPartnerLender(PARTNER_A, { limits: aLimits({ exposureQuotaMinor: quotaMinor }) });
         const stored = new Map<number, QuotaShard>();
-        const read = () => quotaUsageOf(subject, [...stored.values()]);
+        const read = () => quotaUsageOf(subject, [...stored.values()], []);
         /** All or nothing, each shard on the version it was read at, as the stores write. */
         const write = (changes: readonly QuotaChange[]): boolean => {
           expect(new Set(changes.map((c) => c.after.shard)).size).toBe(changes.length);
@@ -451,7 +453,7 @@ describe('addBorrowerExposure', () => {
   };
 
   it('CN-2021: with RMB 150,000.00 unsecured personal credit outstanding, refuses 60,000.00 more with the figures', () => {
-    const error = thrownBy(RuleViolation, () => addBorrowerExposure(existing, aBorrower(), 6_000_000n, planOf(6_000_000n), lenders, 'CN-2021'));
+    const error = thrownBy(RuleViolation, () => addBorrowerExposure(existing, noBorrowerPrincipal(existing.borrowerId), aBorrower(), 6_000_000n, planOf(6_000_000n), lenders, 'CN-2021'));
     expect([error.code, error.details]).toEqual([
       'UNSECURED_PERSONAL_CAP',
       {
@@ -468,7 +470,7 @@ describe('addBorrowerExposure', () => {
   });
 
   it('CN-2021: accepts 50,000.00 more, reaching the RMB 200,000.00 cap exactly', () => {
-    expect(addBorrowerExposure(existing, aBorrower(), 5_000_000n, planOf(5_000_000n), lenders, 'CN-2021')).toEqual({
+    expect(addBorrowerExposure(existing, noBorrowerPrincipal(existing.borrowerId), aBorrower(), 5_000_000n, planOf(5_000_000n), lenders, 'CN-2021')).toEqual({
       borrowerId: 'BRW-0001',
       unsecuredPersonalOutstandingMinor: 20_000_000n,
       totalOutstandingMinor: 20_000_000n,
@@ -479,30 +481,108 @@ describe('addBorrowerExposure', () => {
 
   it('secured and business credit does not count as unsecured personal, but counts in the total and per lender', () => {
     for (const borrower of [aBorrower({ secured: true }), aBorrower({ type: 'BUSINESS' })]) {
-      const after = addBorrowerExposure(existing, borrower, 6_000_000n, planOf(6_000_000n), lenders, 'CN-2021');
+      const after = addBorrowerExposure(existing, noBorrowerPrincipal(existing.borrowerId), borrower, 6_000_000n, planOf(6_000_000n), lenders, 'CN-2021');
       expect([after.unsecuredPersonalOutstandingMinor, after.totalOutstandingMinor, after.perLenderMinor[PARTNER_A]]).toEqual([15_000_000n, 21_000_000n, 6_300_000n]);
     }
   });
 
   it('IN-2025 has no unsecured personal cap', () => {
-    expect(addBorrowerExposure(existing, aBorrower(), 6_000_000n, planOf(6_000_000n), lenders, 'IN-2025').unsecuredPersonalOutstandingMinor).toBe(21_000_000n);
+    expect(addBorrowerExposure(existing, noBorrowerPrincipal(existing.borrowerId), aBorrower(), 6_000_000n, planOf(6_000_000n), lenders, 'IN-2025').unsecuredPersonalOutstandingMinor).toBe(21_000_000n);
   });
 
   it("refuses a lender's part beyond its per-borrower cap across the borrower's loans, naming the plan line", () => {
     const capped = lenderMap([...lenders.values()].map((l) => (l.lenderId === PARTNER_B ? { ...l, limits: aLimits({ perBorrowerCapMinor: 5_000_000n }) } : l)));
-    const error = thrownBy(RuleViolation, () => addBorrowerExposure(existing, aBorrower({ secured: true }), 2_000_000n, planOf(2_000_000n), capped, 'CN-2021'));
+    const error = thrownBy(RuleViolation, () => addBorrowerExposure(existing, noBorrowerPrincipal(existing.borrowerId), aBorrower({ secured: true }), 2_000_000n, planOf(2_000_000n), capped, 'CN-2021'));
     expect([error.code, error.details]).toEqual([
       'PER_BORROWER_CAP',
       { path: 'fundingPlan.2.amountMinor', rule: 'PER_BORROWER_CAP', capMinor: '5000000', existingMinor: '4500000', requestedMinor: '600000' },
     ]);
-    expect(addBorrowerExposure(existing, aBorrower({ secured: true }), 1_000_000n, planOf(1_000_000n), capped, 'CN-2021').perLenderMinor[PARTNER_B]).toBe(4_800_000n);
+    expect(addBorrowerExposure(existing, noBorrowerPrincipal(existing.borrowerId), aBorrower({ secured: true }), 1_000_000n, planOf(1_000_000n), capped, 'CN-2021').perLenderMinor[PARTNER_B]).toBe(4_800_000n);
   });
 
   it('starts from nothing at version 0 and leaves the exposure it was given unchanged', () => {
     const none = noBorrowerExposure('BRW-0009');
     expect(none).toEqual({ borrowerId: 'BRW-0009', unsecuredPersonalOutstandingMinor: 0n, totalOutstandingMinor: 0n, perLenderMinor: {}, version: 0 });
-    const after = addBorrowerExposure(none, aBorrower({ borrowerId: 'BRW-0009' }), 1_000_000n, planOf(1_000_000n), lenders, 'CN-2021');
+    const after = addBorrowerExposure(none, noBorrowerPrincipal('BRW-0009'), aBorrower({ borrowerId: 'BRW-0009' }), 1_000_000n, planOf(1_000_000n), lenders, 'CN-2021');
     expect(after.version).toBe(1);
     expect(none.perLenderMinor).toEqual({});
+  });
+});
+
+describe('outstanding principal: committed at booking, moved since by every change of a loan book', () => {
+  const leg = (lenderId: string, account: 'PRINCIPAL_RECEIVABLE' | 'INTEREST_INCOME' | 'SETTLEMENT_CLEARING', side: 'DEBIT' | 'CREDIT', amountMinor: bigint) => ({ lenderId, account, side, amountMinor, counterparty: null });
+
+  it("nets each lender's PRINCIPAL_RECEIVABLE legs over the entries, leaving out lenders not moved, in lender id order", () => {
+    const repayment = { legs: [leg(PARTNER_B, 'PRINCIPAL_RECEIVABLE', 'CREDIT', 24_180n), leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'CREDIT', 24_180n), leg(LEAD_ID, 'INTEREST_INCOME', 'CREDIT', 2_416n)] };
+    const transfer = { legs: [leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'CREDIT', 100_000n), leg(PARTNER_B, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 100_000n)] };
+    const reversal = { legs: [leg(PARTNER_B, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 24_180n)] };
+    expect([...principalMoves([repayment, transfer, reversal])]).toEqual([
+      [PARTNER_A, -124_180n],
+      [PARTNER_B, 100_000n],
+    ]);
+    expect(principalMoves([{ legs: [leg(LEAD_ID, 'INTEREST_INCOME', 'CREDIT', 5n), leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'DEBIT', 5n)] }]).size).toBe(0);
+  });
+
+  it("a change moves each lender's shard of the loan (its hash, per lead) and the borrower's figures; unsecured personal only for such a borrower", () => {
+    const entries = [{ legs: [leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'CREDIT', 32_240n), leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'CREDIT', 24_180n)] }];
+    const loan = { loanId: LOAN_ID, borrower: aBorrower(), terms: { leadLenderId: LEAD_ID } } as Parameters<typeof outstandingMoveOf>[0];
+    const move = outstandingMoveOf(loan, entries);
+    const n = 3; // LOAN_ID hashes to shard 3 (KEY_AT_3)
+    expect(move).toEqual({
+      lenders: [
+        { lenderId: LEAD_ID, leadLenderId: LEAD_ID, shard: n, movedMinor: -32_240n },
+        { lenderId: PARTNER_A, leadLenderId: LEAD_ID, shard: n, movedMinor: -24_180n },
+      ],
+      borrower: { borrowerId: 'BRW-0001', unsecuredPersonalMovedMinor: -56_420n, totalMovedMinor: -56_420n, perLenderMovedMinor: { [LEAD_ID]: -32_240n, [PARTNER_A]: -24_180n } },
+    });
+    expect(outstandingMoveOf({ ...loan, borrower: aBorrower({ secured: true }) }, entries).borrower?.unsecuredPersonalMovedMinor).toBe(0n);
+    expect(outstandingMoveOf(loan, [{ legs: [leg(LEAD_ID, 'INTEREST_INCOME', 'CREDIT', 5n)] }])).toEqual({ lenders: [], borrower: null });
+  });
+
+  it('a lender is measured on committed plus moved, in total and per lead', () => {
+    const usage = quotaUsageOf(
+      lender,
+      [shard(2, { committedMinor: 600_000n, committedByLeadMinor: { [LEAD_ID]: 400_000n, 'LEAD-2': 200_000n }, reservedMinor: 50_000n })],
+      [
+        { lenderId: PARTNER_A, leadLenderId: LEAD_ID, shard: 6, movedMinor: -400_000n },
+        { lenderId: PARTNER_A, leadLenderId: 'LEAD-2', shard: 2, movedMinor: -50_000n },
+      ],
+    );
+    expect(lenderOutstanding(usage)).toEqual({ outstandingMinor: 150_000n, reservedMinor: 50_000n, byLeadMinor: { [LEAD_ID]: 0n, 'LEAD-2': 150_000n } });
+  });
+
+  it("principal repaid gives room back on the loan's shard: a full quota repaid takes a new loan again, one fen more is refused", () => {
+    const full = Array.from({ length: 8 }, (_, n) => shard(n, { committedMinor: 125_000n, committedByLeadMinor: { [LEAD_ID]: 125_000n }, version: 3 }));
+    expect(thrownBy(RuleViolation, () => takeQuota(lender, quotaUsageOf(lender, full, []), 1n, LOAN_ID)).code).toBe('EXPOSURE_QUOTA');
+    const repaid = quotaUsageOf(lender, full, [{ lenderId: PARTNER_A, leadLenderId: LEAD_ID, shard: 5, movedMinor: -300_000n }]);
+    // Every other shard is full; shard 5 has what was repaid on it: 300,000, from it alone.
+    expect(takeQuota(lender, repaid, 300_000n, LOAN_ID)).toEqual([{ shard: 5, amountMinor: 300_000n }]);
+    const error = thrownBy(RuleViolation, () => takeQuota(lender, repaid, 300_001n, LOAN_ID));
+    expect([error.code, error.details.outstandingMinor, error.details.requestedMinor]).toEqual(['EXPOSURE_QUOTA', '700000', '300001']);
+  });
+
+  it('any shards and moves: the rooms sum to the quota less what is outstanding and reserved, and what can be taken is exactly that', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ n: fc.integer({ min: 0, max: 7 }), committed: fc.bigInt({ min: 0n, max: 125_000n }), reserved: fc.bigInt({ min: 0n, max: 50_000n }) }), { maxLength: 8 }),
+        fc.array(fc.record({ n: fc.integer({ min: 0, max: 7 }), moved: fc.bigInt({ min: -125_000n, max: 0n }) }), { maxLength: 8 }),
+        (stored, moved) => {
+          const shards = [...new Map(stored.map((s) => [s.n, shard(s.n, { committedMinor: s.committed, reservedMinor: s.reserved > 125_000n - s.committed ? 0n : s.reserved })])).values()];
+          const totalCommitted = shards.reduce((a, s) => a + s.committedMinor, 0n);
+          // Nothing repays more than was committed.
+          let budget = totalCommitted;
+          const moves = moved.flatMap((m) => {
+            const amount = -m.moved > budget ? -budget : m.moved;
+            budget += amount;
+            return amount === 0n ? [] : [{ lenderId: PARTNER_A, leadLenderId: LEAD_ID, shard: m.n, movedMinor: amount }];
+          });
+          const usage = quotaUsageOf(lender, shards, moves);
+          const held = lenderOutstanding(usage);
+          const left = lender.limits.exposureQuotaMinor - held.outstandingMinor - held.reservedMinor;
+          if (left > 0n) expect(takeQuota(lender, usage, left, 'ANY').reduce((a, t) => a + t.amountMinor, 0n)).toBe(left);
+          expect(thrownBy(RuleViolation, () => takeQuota(lender, usage, left + 1n, 'ANY')).details.outstandingMinor).toBe(held.outstandingMinor.toString());
+        },
+      ),
+    );
   });
 });

@@ -274,6 +274,21 @@ describe('DynamoRepaymentStore.write', () => {
     ]);
   });
 
+  it('adds the principal the change moved to each lender\'s principal shard and the borrower\'s, in the same transaction, after the record', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const outstanding = {
+      lenders: [{ lenderId: PARTNER_A, leadLenderId: LEAD_ID, shard: 4, movedMinor: -24_180n }],
+      borrower: { borrowerId: 'BRW-0001', unsecuredPersonalMovedMinor: -24_180n, totalMovedMinor: -24_180n, perLenderMovedMinor: { [PARTNER_A]: -24_180n } },
+    };
+    await stores.repayments.write({ ...change(), outstanding });
+    const items = transactItems();
+    expect(items).toHaveLength(7);
+    expect(items.slice(5).map((i) => [i.Update?.Key, i.Update?.ConditionExpression, i.Update?.UpdateExpression])).toEqual([
+      [{ pk: `QUOTA#${PARTNER_A}`, sk: `PRINCIPAL#${LEAD_ID}#04` }, undefined, 'SET entityType = :type, lenderId = :lender, leadLenderId = :lead, #shard = :shard ADD movedMinor :moved'],
+      [{ pk: 'BORROWER#BRW-0001', sk: 'PRINCIPAL' }, undefined, 'SET entityType = :type, borrowerId = :borrower ADD totalMovedMinor :total, unsecuredPersonalMovedMinor :unsecured, #l0 :l0'],
+    ]);
+  });
+
   it('writes the first head of a loan only if none exists, and no record for a reversal', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await stores.repayments.write(change({ ledger: { ...head, version: 1 }, positions: [], record: null }));

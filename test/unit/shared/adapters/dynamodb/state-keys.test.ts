@@ -66,6 +66,16 @@ describe('stateKeys of the joint review (docs/joint-review.md S10-S17) and sched
     expect(stateKeys.borrowerExposure('BRW-1')).toEqual({ pk: 'BORROWER#BRW-1', sk: 'EXPOSURE' });
   });
 
+  it("S35/S36 principal moved since booking: a lender's principal shards beside its quota shards, under a prefix of their own; the borrower's beside its exposure", () => {
+    expect(stateKeys.principalShard('PARTNER-A', 'LEAD-BANK', 5)).toEqual({ pk: 'QUOTA#PARTNER-A', sk: 'PRINCIPAL#LEAD-BANK#05' });
+    expect(stateKeys.principalShard('PARTNER-A', 'LEAD-BANK', 5).pk).toBe(stateKeys.quotaPartition('PARTNER-A'));
+    expect(stateKeys.principalShardPrefix).toBe('PRINCIPAL#');
+    // Neither prefix reads the other's items.
+    expect(stateKeys.principalShard('PARTNER-A', 'SHARD', 0).sk.startsWith(stateKeys.quotaShardPrefix)).toBe(false);
+    expect(stateKeys.quotaShard('PARTNER-A', 0).sk.startsWith(stateKeys.principalShardPrefix)).toBe(false);
+    expect(stateKeys.borrowerPrincipal('BRW-1')).toEqual({ pk: 'BORROWER#BRW-1', sk: 'PRINCIPAL' });
+  });
+
   it("a lender's quota shards share one partition and sort by shard number", () => {
     const sks = Array.from({ length: QUOTA_SHARDS }, (_, shard) => stateKeys.quotaShard('LEAD-BANK', shard).sk);
     expect(sks).toEqual(['SHARD#00', 'SHARD#01', 'SHARD#02', 'SHARD#03', 'SHARD#04', 'SHARD#05', 'SHARD#06', 'SHARD#07']);

@@ -4,7 +4,7 @@ import { DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanc
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
 import { decode, stripKeys, type Item } from '../../../../../shared/adapters/dynamodb/codec.ts';
-import { addBorrowerExposure, commitQuota, noBorrowerExposure, quotaUsageOf, type QuotaShard, type QuotaTake, type Reservation } from '../../../../../shared/domain/exposure.ts';
+import { addBorrowerExposure, commitQuota, noBorrowerExposure, noBorrowerPrincipal, quotaUsageOf, type QuotaShard, type QuotaTake, type Reservation } from '../../../../../shared/domain/exposure.ts';
 import { applyEntry, openPosition } from '../../../../../shared/domain/ledger.ts';
 import { bookLoan } from '../../../../../shared/domain/loan.ts';
 import { loanSchedules } from '../../../../../shared/domain/schedule.ts';
@@ -230,7 +230,7 @@ describe('DynamoLoanStore.book', () => {
     ...overrides,
   });
   const commit = (lenderId: string, stored: readonly QuotaShard[], reservation: Reservation | null) =>
-    commitQuota(lender(lenderId), quotaUsageOf(lender(lenderId), stored), part(lenderId), LEAD_ID, reservation, LOAN_ID);
+    commitQuota(lender(lenderId), quotaUsageOf(lender(lenderId), stored, []), part(lenderId), LEAD_ID, reservation, LOAN_ID);
 
   /**
    * The loan id starts at shard 3. Partner A has booked on shard 3 before (version 3); the lead
@@ -239,7 +239,7 @@ describe('DynamoLoanStore.book', () => {
   const partnerAShard3 = shard(PARTNER_A, 3, { committedMinor: 5_000_000n, committedByLeadMinor: { [LEAD_ID]: 5_000_000n }, version: 3 });
   const directQuotas = [commit(LEAD_ID, [], null), commit(PARTNER_A, [partnerAShard3], null), commit(PARTNER_B, [], null)].flat();
   const exposureBefore = noBorrowerExposure('BRW-0001');
-  const exposureAfter = addBorrowerExposure(exposureBefore, loan.borrower, loan.principalMinor, loan.fundingPlan, lenders, 'CN-2021');
+  const exposureAfter = addBorrowerExposure(exposureBefore, noBorrowerPrincipal(loan.borrower.borrowerId), loan.borrower, loan.principalMinor, loan.fundingPlan, lenders, 'CN-2021');
   const direct: LoanBooking = {
     booked,
     positions,
