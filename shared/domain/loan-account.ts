@@ -9,8 +9,8 @@ import { DEFAULT_PREPAYMENT, DEFAULT_WATERFALL } from './program.ts';
 import { NOTHING_COVERED, applyWaterfall, totalCovered, type Covered, type Dues } from './repayment-waterfall.ts';
 import { splitRepayment, type LenderHolding, type LenderRepaymentParts, type RepaymentSplit } from './repayment-split.ts';
 import { chargesOnInterest, feesByPayee, interestDeductions, payOwedFees } from './fees.ts';
-import { borrowerSchedule, levelPaymentMinor, loanLenderSchedules, scheduleTermsOf } from './schedule.ts';
-import type { Instalment, LenderInstalment, LenderSchedule, Schedule } from './schedule.ts';
+import { borrowerSchedule, lenderScheduleOf, levelPaymentMinor, loanLenderSchedules, scheduleTermsOf } from './schedule.ts';
+import type { Instalment, LenderSchedule, Schedule } from './schedule.ts';
 
 /**
  * A loan's repayment account: the borrower's payments applied one after the other, in order of
@@ -833,6 +833,7 @@ function afterBuybacks(lenders: readonly LenderSchedule[], buybacks: readonly { 
               ...held,
               principalMinor: held.principalMinor + row.principalMinor,
               interestMinor: held.interestMinor + row.interestMinor,
+              spreadMinor: held.spreadMinor + row.spreadMinor,
               totalMinor: held.totalMinor + row.totalMinor,
               closingPrincipalMinor: held.closingPrincipalMinor + row.closingPrincipalMinor,
             },
@@ -841,17 +842,7 @@ function afterBuybacks(lenders: readonly LenderSchedule[], buybacks: readonly { 
     rows.set(buyerId, [...own.values()].sort((a, b) => a.number - b.number));
   }
   const order = [...lenders.map((s) => s.lenderId), ...[...rows.keys()].filter((id) => !lenders.some((s) => s.lenderId === id))];
-  return order.map((lenderId) => scheduleOf(lenderId, rows.get(lenderId)!));
-}
-
-function scheduleOf(lenderId: string, instalments: readonly LenderInstalment[]): LenderSchedule {
-  let totalPrincipalMinor = 0n;
-  let totalInterestMinor = 0n;
-  for (const row of instalments) {
-    totalPrincipalMinor += row.principalMinor;
-    totalInterestMinor += row.interestMinor;
-  }
-  return { lenderId, instalments, totalPrincipalMinor, totalInterestMinor };
+  return order.map((lenderId) => lenderScheduleOf(lenderId, rows.get(lenderId)!));
 }
 
 function rowOf(instalment: Instalment, number: number, prepayment: boolean): Row {
