@@ -349,8 +349,15 @@ interface InstalmentParts {
   readonly spreadMinor: bigint;
 }
 
-/** Divides one instalment among the lenders, given each one's outstanding principal before it (plan order). */
-type InstalmentDivision = (row: Instalment, outstanding: readonly bigint[]) => readonly InstalmentParts[];
+/** Divides one instalment among the holders, given each one's outstanding principal before it (in the holders' order). */
+type InstalmentDivision = (row: Instalment, holders: readonly string[], outstanding: readonly bigint[]) => readonly InstalmentParts[];
+
+/** A lender's whole remaining share passing to another from a value date (a buyback): the rows due after it are the buyer's. */
+export interface ShareMove {
+  readonly sellerLenderId: string;
+  readonly buyerId: string;
+  readonly valueDate: string;
+}
 
 /**
  * Each lender's part of every instalment on the PRO_RATA basis. The principal part is split by the
@@ -366,7 +373,7 @@ export function lenderSchedules(
 ): LenderSchedule[] {
   checkFundingPlan(schedule, fundingPlan);
   const priorities = fundingPlan.map((part) => part.priority ?? NO_PRIORITY);
-  return subSchedules(schedule, fundingPlan, (row, outstanding) => {
+  return subSchedules(schedule, fundingPlan, [], (row, _holders, outstanding) => {
     const principalParts: SplitPart[] = [];
     const interestParts: SplitPart[] = [];
     fundingPlan.forEach((part, j) => {
@@ -381,21 +388,39 @@ export function lenderSchedules(
 }
 
 /**
- * The sub-schedules of `fundingPlan`: instalment by instalment, `divide` gives each lender its
+ * The sub-schedules of `fundingPlan`: instalment by instalment, `divide` gives each holder its
  * part from what it holds before the instalment; its outstanding goes down by its principal part.
- * Asserted: the parts sum to the borrower's instalment, none is negative, every lender is repaid
- * exactly what it funded.
+ * A move passes the seller's outstanding to the buyer before the first instalment due after its
+ * value date: the seller's sub-schedule ends there and the buyer's (after the plan's, when it funded
+ * nothing) takes the rows from there on. Asserted: the parts sum to the borrower's instalment, none
+ * is negative, every lender is repaid exactly what it funded (or what it holds, after moves).
  */
-function subSchedules(schedule: Schedule, fundingPlan: readonly ScheduleFunding[], divide: InstalmentDivision): LenderSchedule[] {
-  const outstanding = fundingPlan.map((part) => part.amountMinor);
-  const rows: LenderInstalment[][] = fundingPlan.map(() => []);
+function subSchedules(schedule: Schedule, fundingPlan: readonly ScheduleFunding[], moves: readonly ShareMove[], divide: InstalmentDivision): LenderSchedule[] {
+  const holders = [...fundingPlan.map((part) => part.lenderId)];
+  for (const move of moves) if (!holders.includes(move.buyerId)) holders.push(move.buyerId);
+  const outstanding = holders.map((id) => fundingPlan.find((part) => part.lenderId === id)?.amountMinor ?? 0n);
+  const holding = holders.map((id) => fundingPlan.some((part) => part.lenderId === id));
+  const pending = [...moves].sort((a, b) => compareIsoDates(a.valueDate, b.valueDate));
+  const rows: LenderInstalment[][] = holders.map(() => []);
   for (const row of schedule.instalments) {
+    while (pending.length > 0 && compareIsoDates(row.dueDate, pending[0]!.valueDate) > 0) {
+      const move = pending.shift()!;
+      const seller = holders.indexOf(move.sellerLenderId);
+      const buyer = holders.indexOf(move.buyerId);
+      invariant(seller >= 0, 'a share moves from a holder', { lenderId: move.sellerLenderId });
+      outstanding[buyer] = outstanding[buyer]! + outstanding[seller]!;
+      outstanding[seller] = 0n;
+      holding[seller] = false;
+      holding[buyer] = true;
+    }
     invariant(outstanding.reduce((sum, amount) => sum + amount, 0n) === row.openingPrincipalMinor, 'lenders do not hold the opening principal', {
       number: row.number,
     });
-    const parts = divide(row, outstanding);
-    fundingPlan.forEach((_, j) => {
+    const parts = divide(row, holders, outstanding);
+    holders.forEach((lenderId, j) => {
       const { principalMinor, interestMinor, spreadMinor } = parts[j]!;
+      invariant(holding[j]! || principalMinor + interestMinor + spreadMinor === 0n, 'a lender that holds nothing gets nothing', { lenderId, number: row.number });
+      if (!holding[j]) return;
       outstanding[j] = outstanding[j]! - principalMinor;
       rows[j]!.push({
         number: row.number,
@@ -408,13 +433,13 @@ function subSchedules(schedule: Schedule, fundingPlan: readonly ScheduleFunding[
       });
     });
   }
-  const result = fundingPlan.map((part, j): LenderSchedule => ({ ...totalsOf(rows[j]!), lenderId: part.lenderId, instalments: rows[j]!, totalPrincipalMinor: part.amountMinor }));
-  assertLenderSchedules(schedule, result);
+  const result = holders.map((lenderId, j): LenderSchedule => lenderScheduleOf(lenderId, rows[j]!));
+  assertLenderSchedules(schedule, result, moves.length === 0 ? fundingPlan : null);
   return result;
 }
 
 /** A lender's sub-schedule of `instalments`, with its totals. */
-export function lenderScheduleOf(lenderId: string, instalments: readonly LenderInstalment[]): LenderSchedule {
+function lenderScheduleOf(lenderId: string, instalments: readonly LenderInstalment[]): LenderSchedule {
   return { lenderId, instalments, ...totalsOf(instalments) };
 }
 
@@ -464,33 +489,35 @@ function checkFundingPlan(schedule: Schedule, fundingPlan: readonly ScheduleFund
   }
 }
 
-function assertLenderSchedules(schedule: Schedule, lenders: readonly LenderSchedule[]): void {
-  schedule.instalments.forEach((row, k) => {
-    let principal = 0n;
-    let interest = 0n;
-    for (const lender of lenders) {
-      const part = lender.instalments[k]!;
+/** The checks of sub-schedules; `funded` (absent after moves) names what each lender must be repaid. */
+function assertLenderSchedules(schedule: Schedule, lenders: readonly LenderSchedule[], funded: readonly ScheduleFunding[] | null): void {
+  const byNumber = new Map<number, { principal: bigint; interest: bigint }>();
+  for (const lender of lenders) {
+    for (const part of lender.instalments) {
       invariant(part.principalMinor >= 0n && part.interestMinor >= 0n && part.spreadMinor >= 0n && part.closingPrincipalMinor >= 0n, 'a lender part is negative', {
         lenderId: lender.lenderId,
-        number: row.number,
+        number: part.number,
       });
-      principal += part.principalMinor;
-      interest += part.interestMinor + part.spreadMinor;
+      const sums = byNumber.get(part.number) ?? { principal: 0n, interest: 0n };
+      byNumber.set(part.number, { principal: sums.principal + part.principalMinor, interest: sums.interest + part.interestMinor + part.spreadMinor });
     }
-    invariant(principal === row.principalMinor && interest === row.interestMinor, 'lender parts do not sum to the instalment', {
-      number: row.number,
+  }
+  for (const row of schedule.instalments) {
+    const sums = byNumber.get(row.number) ?? { principal: 0n, interest: 0n };
+    invariant(sums.principal === row.principalMinor && sums.interest === row.interestMinor, 'lender parts do not sum to the instalment', { number: row.number });
+  }
+  const lastNumber = schedule.instalments[schedule.instalments.length - 1]?.number;
+  lenders.forEach((lender, j) => {
+    const last = lender.instalments[lender.instalments.length - 1];
+    const fundedMinor = funded === null ? lender.totalPrincipalMinor : funded[j]!.amountMinor;
+    // A lender that sold ends its sub-schedule early, with what it sold still outstanding.
+    const held = last === undefined || last.number === lastNumber;
+    invariant(lender.totalPrincipalMinor === fundedMinor && (!held || last === undefined || last.closingPrincipalMinor === 0n), 'a lender is not repaid exactly its funded amount', {
+      lenderId: lender.lenderId,
+      repaidMinor: lender.totalPrincipalMinor.toString(),
+      fundedMinor: fundedMinor.toString(),
     });
   });
-  for (const lender of lenders) {
-    let principal = 0n;
-    for (const part of lender.instalments) principal += part.principalMinor;
-    const last = lender.instalments[lender.instalments.length - 1];
-    invariant(principal === lender.totalPrincipalMinor && last?.closingPrincipalMinor === 0n, 'a lender is not repaid exactly its funded amount', {
-      lenderId: lender.lenderId,
-      repaidMinor: principal.toString(),
-      fundedMinor: lender.totalPrincipalMinor.toString(),
-    });
-  }
 }
 
 /** A booked loan's schedule terms, with the program's day count and rounding mode as they were at booking. */
@@ -520,16 +547,17 @@ export function loanSchedules(loan: Loan, firstDueDate?: string): { borrower: Sc
  * under LENDER_RATE a partner's interest is its entitlement at its own yield over the instalment's
  * period and the lead's part is the spread.
  */
-export function loanLenderSchedules(loan: Loan, borrower: Schedule): LenderSchedule[] {
+export function loanLenderSchedules(loan: Loan, borrower: Schedule, moves: readonly ShareMove[] = []): LenderSchedule[] {
   const participants = new Map(loan.terms.participants.map((p) => [p.lenderId, p]));
   const plan = loan.fundingPlan;
   checkFundingPlan(borrower, plan);
-  return subSchedules(borrower, plan, (row, outstanding) => {
-    const holdings = plan.map((part, j): LenderHolding => {
-      const participant = participants.get(part.lenderId);
+  return subSchedules(borrower, plan, moves, (row, holders, outstanding) => {
+    const holdings = holders.map((lenderId, j): LenderHolding => {
+      const participant = participants.get(lenderId);
       return {
-        lenderId: part.lenderId,
-        role: part.role,
+        lenderId,
+        // A guarantor holding a share it bought back is paid for it as a partner is.
+        role: lenderId === loan.terms.leadLenderId ? 'LEAD' : 'PARTNER',
         outstandingPrincipalMinor: outstanding[j]!,
         yieldRate: participant?.yieldRate ?? null,
         priority: participant?.priority ?? NO_PRIORITY,
@@ -537,8 +565,8 @@ export function loanLenderSchedules(loan: Loan, borrower: Schedule): LenderSched
     });
     const covered = { ...NOTHING_COVERED, currentPrincipalMinor: row.principalMinor, currentInterestMinor: row.interestMinor };
     const { perLender } = splitRepayment(loan.terms, holdings, covered, { start: row.periodStart, end: row.dueDate });
-    return plan.map((part) => {
-      const parts = perLender.get(part.lenderId)!;
+    return holders.map((lenderId) => {
+      const parts = perLender.get(lenderId)!;
       return { principalMinor: parts.principalMinor, interestMinor: parts.interestMinor, spreadMinor: parts.spreadMinor };
     });
   });

@@ -8,7 +8,7 @@ import { lenderProfit } from '../../../../shared/domain/profit.ts';
 import type { InterestBasis, Participant } from '../../../../shared/domain/program.ts';
 import { repaymentEntry } from '../../../../shared/domain/repayment-entry.ts';
 import { REPAYMENT_METHODS, loanSchedules } from '../../../../shared/domain/schedule.ts';
-import { LEAD_ID, NOW, aLoan, aParticipant, aProgramTerms } from '../../../support/builders.ts';
+import { GUARANTOR_ID, LEAD_ID, NOW, aLoan, aParticipant, aProgramTerms } from '../../../support/builders.ts';
 
 /**
  * The plan and what is paid agree: a lender's sub-schedule line is what the repayment split gives it
@@ -130,6 +130,45 @@ describe('sub-schedules, splits and profit statements agree', () => {
     const paid = payOnTime(loan)[0]!.split!.perLender;
     expect(paid.get('PARTNER-A')!.interestMinor).toBe(partnerA.interestMinor);
     expect(paid.get(LEAD_ID)!.spreadMinor).toBe(lead.spreadMinor);
+  });
+
+  it('after a buyback under LENDER_RATE the buyer is planned what the split pays it: the lead the sold interest as spread, a guarantor its own yield', () => {
+    const base = aLoan();
+    for (const [buyerId, buyerYield] of [
+      [LEAD_ID, null],
+      [GUARANTOR_ID, '0.05'],
+    ] as const) {
+      const loan: Loan = {
+        ...base,
+        terms: {
+          ...base.terms,
+          participants: [
+            ...base.terms.participants.map((p) => (p.role === 'PARTNER' ? { ...p, yieldRate: p.lenderId === 'PARTNER-A' ? '0.045' : '0.04' } : p)),
+            aParticipant(GUARANTOR_ID, 'GUARANTOR', null, { priority: 5, yieldRate: buyerYield }),
+          ],
+          fees: { ...base.terms.fees, guarantorLenderId: GUARANTOR_ID },
+          split: { ...base.terms.split, interestBasis: 'LENDER_RATE' },
+        },
+      };
+      const account = new LoanAccount(loan);
+      const rows = loanSchedules(loan).borrower.instalments;
+      const paid = new Map<number, ReadonlyMap<string, { interestMinor: bigint; spreadMinor: bigint; principalMinor: bigint }>>();
+      paid.set(1, account.apply({ repaymentId: 'R1', valueDate: rows[0]!.dueDate, amountMinor: rows[0]!.totalMinor, kind: 'REGULAR', seq: 1 }).split.perLender);
+      account.applyEvent({ type: 'BUYBACK', eventId: 'B-1', valueDate: '2025-04-11', seq: 2, sellerLenderId: 'PARTNER-B', buyerId });
+      rows.slice(1).forEach((row, i) => paid.set(row.number, account.apply({ repaymentId: `R${row.number}`, valueDate: row.dueDate, amountMinor: row.totalMinor, kind: 'REGULAR', seq: 3 + i }).split.perLender));
+      const { lenders } = account.schedules();
+      const seller = lenders.find((l) => l.lenderId === 'PARTNER-B')!;
+      expect(seller.instalments.map((i) => i.number)).toEqual([1]);
+      for (const lender of lenders) {
+        for (const line of lender.instalments) {
+          const got = paid.get(line.number)!.get(lender.lenderId)!;
+          expect([lender.lenderId, line.number, got.principalMinor, got.interestMinor, got.spreadMinor]).toEqual([lender.lenderId, line.number, line.principalMinor, line.interestMinor, line.spreadMinor]);
+        }
+      }
+      const second = (id: string) => lenders.find((l) => l.lenderId === id)!.instalments.find((i) => i.number === 2)!;
+      if (buyerId === LEAD_ID) expect(second(LEAD_ID).interestMinor).toBe(0n);
+      else expect(second(GUARANTOR_ID).interestMinor).toBeGreaterThan(0n);
+    }
   });
 
   it('paying every instalment on time, each lender receives exactly its sub-schedule line, and the lines sum to the borrower row', () => {
