@@ -1,5 +1,7 @@
-import { ValidationError } from './errors.ts';
+import { invariant, ValidationError } from './errors.ts';
 import {
+  addDays,
+  addMonths,
   compareIsoDates,
   dayCountFraction,
   daysBetween,
@@ -55,8 +57,33 @@ export interface PenaltyInterest {
   readonly compoundMinor: bigint;
 }
 
-/** The five categories from best to worst; a class is worse than another when it comes later. */
-export const CLASSIFICATIONS: readonly Classification[] = ['NORMAL', 'SPECIAL_MENTION', 'SUBSTANDARD', 'DOUBTFUL', 'LOSS'];
+/**
+ * Every class of every profile, best to worst; a class is worse than another when it comes later.
+ * Each profile's own classes (`RegulatoryProfile.classes`) keep this order.
+ */
+export const CLASSIFICATIONS: readonly Classification[] = ['NORMAL', 'SMA_0', 'SMA_1', 'SMA_2', 'SPECIAL_MENTION', 'SUBSTANDARD', 'DOUBTFUL', 'LOSS'];
+
+/** The facts a loan's class is decided from, as of a date. */
+export interface ClassificationFacts {
+  readonly asOf: string;
+  /** Days past due at `asOf` (`daysPastDue`). */
+  readonly dpd: number;
+  /** Principal, interest and penalty due before `asOf` and not paid. */
+  readonly arrearsMinor: bigint;
+  /** The loan's class at its last assessment before `asOf`; null at its first. */
+  readonly previous: LoanClass | null;
+}
+
+/** A loan's class and the history its next class is decided from. */
+export interface LoanClass {
+  readonly classification: Classification;
+  /** The date the loan entered this class. */
+  readonly since: string;
+  /** The first date of the loan's current stretch without arrears; absent while in arrears. */
+  readonly clearSince?: string;
+  /** The date the loan became non-performing, while it is; absent while it performs. */
+  readonly nonPerformingSince?: string;
+}
 
 interface Unpaid {
   readonly instalment: Instalment;
@@ -203,11 +230,81 @@ export function classify(dpd: number, profile: RegulatoryProfile): Classificatio
 }
 
 /**
- * The loan's class at `dpd`: the floor from the profile, or `currentClass` when that is already
- * worse. It never improves a class; an upgrade is a separate decision.
+ * The loan's class at `facts.asOf`, a pure function of the days past due, the arrears and the class
+ * before (docs/risk-update.md, "Classification"):
+ * - a performing loan's class is the profile's floor for its DPD, up or down;
+ * - a non-performing loan keeps its class (or worsens, by DPD or by its time as non-performing)
+ *   until every arrear is paid, and then until it has stayed clear of arrears for the profile's
+ *   observation months; it then takes the floor of its DPD again.
  */
-export function classifyLoan(dpd: number, profile: RegulatoryProfile, currentClass: Classification): Classification {
-  return worseOf(classify(dpd, profile), checkClassification(currentClass));
+export function classifyAt(facts: ClassificationFacts, profile: RegulatoryProfile): LoanClass {
+  const { dpd, arrearsMinor, previous } = facts;
+  const asOf = parseIsoDate(facts.asOf, 'asOf');
+  const floor = classify(dpd, profile);
+  if (typeof arrearsMinor !== 'bigint' || arrearsMinor < 0n || (dpd > 0 && arrearsMinor === 0n)) {
+    throw new ValidationError(`arrearsMinor must be a bigint of zero or more, and more than 0 when ${String(dpd)} days are past due, got ${String(arrearsMinor)}`, {
+      path: 'arrearsMinor',
+      rule: 'arrears-with-dpd',
+    });
+  }
+  if (previous !== null) checkPrevious(previous, asOf);
+  const clearSince = arrearsMinor > 0n ? undefined : (previous?.clearSince ?? asOf);
+  const held = previous !== null && isNonPerforming(previous.classification, profile) ? previous : null;
+  let classification: Classification;
+  let nonPerformingSince: string | undefined;
+  if (held !== null && !observed(clearSince, asOf, profile)) {
+    nonPerformingSince = held.nonPerformingSince ?? held.since;
+    classification = worseOf(worseOf(floor, held.classification), ageFloor(nonPerformingSince, asOf, profile));
+  } else if (isNonPerforming(floor, profile)) {
+    // Past the threshold by DPD: non-performing since the day the DPD passed it.
+    nonPerformingSince = addDays(asOf, -(dpd - nonPerformingDpd(profile) - 1));
+    classification = worseOf(floor, ageFloor(nonPerformingSince, asOf, profile));
+  } else {
+    classification = floor;
+  }
+  const since = previous !== null && previous.classification === classification ? previous.since : asOf;
+  return {
+    classification,
+    since,
+    ...(clearSince === undefined ? {} : { clearSince }),
+    ...(nonPerformingSince === undefined ? {} : { nonPerformingSince }),
+  };
+}
+
+function checkPrevious(previous: LoanClass, asOf: string): void {
+  checkClassification(previous.classification);
+  for (const field of ['since', 'clearSince', 'nonPerformingSince'] as const) {
+    const date = previous[field];
+    if (date === undefined) continue;
+    if (compareIsoDates(parseIsoDate(date, `previous.${field}`), asOf) > 0) {
+      throw new ValidationError(`previous.${field} ${date} is after asOf ${asOf}`, { path: `previous.${field}`, rule: 'not-after-as-of' });
+    }
+  }
+}
+
+/** Whether a loan clear of arrears since `clearSince` has waited out the profile's observation. */
+function observed(clearSince: string | undefined, asOf: string, profile: RegulatoryProfile): boolean {
+  return clearSince !== undefined && compareIsoDates(asOf, addMonths(clearSince, profile.upgradeObservationMonths)) >= 0;
+}
+
+/** The worst class of the profile's floors by time as non-performing. */
+function ageFloor(nonPerformingSince: string, asOf: string, profile: RegulatoryProfile): Classification {
+  let floor: Classification = 'NORMAL';
+  for (const rule of profile.nonPerformingAgeFloors) {
+    if (compareIsoDates(asOf, addMonths(nonPerformingSince, rule.monthsAtLeast)) >= 0) floor = worseOf(floor, rule.atLeast);
+  }
+  return floor;
+}
+
+function isNonPerforming(classification: Classification, profile: RegulatoryProfile): boolean {
+  return compareClassifications(classification, profile.nonPerformingFrom) >= 0;
+}
+
+/** The DPD past which a loan is non-performing: the lowest floor that reaches a non-performing class. */
+function nonPerformingDpd(profile: RegulatoryProfile): number {
+  const floors = profile.classificationFloors.filter((rule) => isNonPerforming(rule.atLeast, profile)).map((rule) => rule.dpdOver);
+  invariant(floors.length > 0, 'a profile names the DPD past which a loan is non-performing', { profile: profile.id });
+  return Math.min(...floors);
 }
 
 /** Negative when `a` is better than `b`, positive when worse, 0 when equal. */

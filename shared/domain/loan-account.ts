@@ -10,7 +10,7 @@ import { NOTHING_COVERED, applyWaterfall, totalCovered, type Covered, type Dues 
 import { splitRepayment, type LenderHolding, type LenderRepaymentParts, type RepaymentSplit } from './repayment-split.ts';
 import { chargesOnInterest, feesByPayee, interestDeductions, payOwedFees } from './fees.ts';
 import { borrowerSchedule, levelPaymentMinor, loanLenderSchedules, scheduleTermsOf } from './schedule.ts';
-import type { Instalment, LenderInstalment, LenderSchedule, Schedule } from './schedule.ts';
+import type { Instalment, LenderSchedule, Schedule } from './schedule.ts';
 
 /**
  * A loan's repayment account: the borrower's payments applied one after the other, in order of
@@ -468,7 +468,7 @@ export class LoanAccount {
     });
     invariant(opening === 0n, 'the rows repay the principal exactly', { loanId: this.loan.loanId });
     const borrower: Schedule = { method: this.loan.repaymentMethod, instalments, totalPrincipalMinor: this.loan.principalMinor, totalInterestMinor };
-    return { borrower, lenders: afterBuybacks(loanLenderSchedules(this.loan, borrower), this.events.buybacks) };
+    return { borrower, lenders: loanLenderSchedules(this.loan, borrower, this.events.buybacks) };
   }
 
   /** Days from the due date of the oldest instalment not fully paid and due before `asOf`. */
@@ -810,48 +810,6 @@ function bookedSchedule(loan: Loan): Schedule {
     bookedSchedules.set(loan, schedule);
   }
   return schedule;
-}
-
-/**
- * The sub-schedules after the buybacks: each seller's rows due after its buyback's value date pass
- * to the buyer, added to the buyer's rows of the same instalment (a guarantor that funded nothing
- * gets a sub-schedule of those rows), so the sub-schedules still sum to the borrower's row by row.
- */
-function afterBuybacks(lenders: readonly LenderSchedule[], buybacks: readonly { readonly sellerLenderId: string; readonly buyerId: string; readonly valueDate: string }[]): LenderSchedule[] {
-  const rows = new Map(lenders.map((s) => [s.lenderId, [...s.instalments]]));
-  for (const { sellerLenderId, buyerId, valueDate } of buybacks) {
-    const sold = (rows.get(sellerLenderId) ?? []).filter((row) => compareIsoDates(row.dueDate, valueDate) > 0);
-    rows.set(sellerLenderId, (rows.get(sellerLenderId) ?? []).filter((row) => compareIsoDates(row.dueDate, valueDate) <= 0));
-    const own = new Map((rows.get(buyerId) ?? []).map((row) => [row.number, row]));
-    for (const row of sold) {
-      const held = own.get(row.number);
-      own.set(
-        row.number,
-        held === undefined
-          ? row
-          : {
-              ...held,
-              principalMinor: held.principalMinor + row.principalMinor,
-              interestMinor: held.interestMinor + row.interestMinor,
-              totalMinor: held.totalMinor + row.totalMinor,
-              closingPrincipalMinor: held.closingPrincipalMinor + row.closingPrincipalMinor,
-            },
-      );
-    }
-    rows.set(buyerId, [...own.values()].sort((a, b) => a.number - b.number));
-  }
-  const order = [...lenders.map((s) => s.lenderId), ...[...rows.keys()].filter((id) => !lenders.some((s) => s.lenderId === id))];
-  return order.map((lenderId) => scheduleOf(lenderId, rows.get(lenderId)!));
-}
-
-function scheduleOf(lenderId: string, instalments: readonly LenderInstalment[]): LenderSchedule {
-  let totalPrincipalMinor = 0n;
-  let totalInterestMinor = 0n;
-  for (const row of instalments) {
-    totalPrincipalMinor += row.principalMinor;
-    totalInterestMinor += row.interestMinor;
-  }
-  return { lenderId, instalments, totalPrincipalMinor, totalInterestMinor };
 }
 
 function rowOf(instalment: Instalment, number: number, prepayment: boolean): Row {

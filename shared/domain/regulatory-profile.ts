@@ -26,18 +26,62 @@ export interface RegulatoryProfile {
   readonly partnerTakeWithinDays: number | null;
   /** The originator's default-loss guarantee, at most this share of loans outstanding. */
   readonly maxDefaultLossGuaranteeBps: number | null;
-  /** Five-category classification floors by days past due (more than `dpdOver` days). */
+  /** The profile's classes of a loan, best to worst. */
+  readonly classes: readonly Classification[];
+  /** Classification floors by days past due (more than `dpdOver` days), in the profile's classes. */
   readonly classificationFloors: readonly { readonly dpdOver: number; readonly atLeast: Classification }[];
+  /**
+   * The first non-performing class: a loan in it or a worse one keeps its class (or worsens) until
+   * every arrear is paid, and then for `upgradeObservationMonths` more; a performing class follows
+   * the days past due both ways.
+   */
+  readonly nonPerformingFrom: Classification;
+  /** Months a non-performing loan stays clear of arrears before it moves back up (0: at once). */
+  readonly upgradeObservationMonths: number;
+  /** Floors by time as non-performing: at least `atLeast` once non-performing for `monthsAtLeast` months. */
+  readonly nonPerformingAgeFloors: readonly { readonly monthsAtLeast: number; readonly atLeast: Classification }[];
 }
 
-export type Classification = 'NORMAL' | 'SPECIAL_MENTION' | 'SUBSTANDARD' | 'DOUBTFUL' | 'LOSS';
+/**
+ * A loan's class. CN-2021 uses the five categories (正常/关注/次级/可疑/损失); IN-2025 uses the
+ * RBI's: standard (NORMAL), special mention accounts SMA-0, SMA-1, SMA-2, and the non-performing
+ * sub-standard, doubtful and loss assets.
+ */
+export type Classification = 'NORMAL' | 'SMA_0' | 'SMA_1' | 'SMA_2' | 'SPECIAL_MENTION' | 'SUBSTANDARD' | 'DOUBTFUL' | 'LOSS';
 
-const CN_FLOORS = [
-  { dpdOver: 0, atLeast: 'SPECIAL_MENTION' },
-  { dpdOver: 90, atLeast: 'SUBSTANDARD' },
-  { dpdOver: 270, atLeast: 'DOUBTFUL' },
-  { dpdOver: 360, atLeast: 'LOSS' },
-] as const;
+/** 2023 financial-asset risk classification measures (商业银行金融资产风险分类办法). */
+const CN_CLASSIFICATION = {
+  classes: ['NORMAL', 'SPECIAL_MENTION', 'SUBSTANDARD', 'DOUBTFUL', 'LOSS'],
+  classificationFloors: [
+    { dpdOver: 0, atLeast: 'SPECIAL_MENTION' },
+    { dpdOver: 90, atLeast: 'SUBSTANDARD' },
+    { dpdOver: 270, atLeast: 'DOUBTFUL' },
+    { dpdOver: 360, atLeast: 'LOSS' },
+  ],
+  nonPerformingFrom: 'SUBSTANDARD',
+  // Arrears repaid, then at least two consecutive repayment periods or six months, whichever is
+  // longer, paid in full on time: with monthly instalments, six months.
+  upgradeObservationMonths: 6,
+  nonPerformingAgeFloors: [],
+} as const;
+
+/**
+ * RBI: SMA-0 1-30 days overdue, SMA-1 31-60, SMA-2 61-90, NPA past 90; an NPA is sub-standard for
+ * 12 months, then doubtful; upgraded to standard only when all arrears are paid. A loss asset is
+ * one the bank, its auditors or the RBI identify as such, not a count of days: no floor reaches it.
+ */
+const IN_CLASSIFICATION = {
+  classes: ['NORMAL', 'SMA_0', 'SMA_1', 'SMA_2', 'SUBSTANDARD', 'DOUBTFUL', 'LOSS'],
+  classificationFloors: [
+    { dpdOver: 0, atLeast: 'SMA_0' },
+    { dpdOver: 30, atLeast: 'SMA_1' },
+    { dpdOver: 60, atLeast: 'SMA_2' },
+    { dpdOver: 90, atLeast: 'SUBSTANDARD' },
+  ],
+  nonPerformingFrom: 'SUBSTANDARD',
+  upgradeObservationMonths: 0,
+  nonPerformingAgeFloors: [{ monthsAtLeast: 12, atLeast: 'DOUBTFUL' }],
+} as const;
 
 export const REGULATORY_PROFILES: Readonly<Record<RegulatoryProfileId, RegulatoryProfile>> = {
   'CN-2021': {
@@ -53,7 +97,7 @@ export const REGULATORY_PROFILES: Readonly<Record<RegulatoryProfileId, Regulator
     localBanksRegionRestricted: true,
     partnerTakeWithinDays: null,
     maxDefaultLossGuaranteeBps: null,
-    classificationFloors: CN_FLOORS,
+    ...CN_CLASSIFICATION,
   },
   'IN-2025': {
     id: 'IN-2025',
@@ -68,7 +112,7 @@ export const REGULATORY_PROFILES: Readonly<Record<RegulatoryProfileId, Regulator
     localBanksRegionRestricted: false,
     partnerTakeWithinDays: 15,
     maxDefaultLossGuaranteeBps: 500,
-    classificationFloors: CN_FLOORS,
+    ...IN_CLASSIFICATION,
   },
 };
 

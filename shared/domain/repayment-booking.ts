@@ -117,6 +117,10 @@ export interface LoanRisk {
   readonly classification: Classification;
   /** The date the loan entered this class. */
   readonly since: string;
+  /** The first date of the loan's current stretch without arrears (the observation before an upgrade). */
+  readonly clearSince?: string;
+  /** The date the loan became non-performing, while it is. */
+  readonly nonPerformingSince?: string;
 }
 
 /**

@@ -6,7 +6,6 @@ import type { DayCount, DayCountFraction, ExactFraction, RemainderRule, Rounding
 import { describeValue } from './money/describe-value.ts';
 import type { ProgramTerms } from './program.ts';
 import { checkDues, totalCovered, type Covered } from './repayment-waterfall.ts';
-import { scheduleRemainderRule } from './schedule.ts';
 
 /**
  * The repayment split: what each lender receives of the principal, interest, penalty and fees one
@@ -83,6 +82,12 @@ export interface Recovery {
   readonly account: 'GUARANTEE_RECEIVABLE' | 'LOSSES';
   /** By party id, in id order. */
   readonly parts: ReadonlyMap<string, bigint>;
+}
+
+/** The program's remainder rule (for splits and schedules): ROUNDING_PARTY names its party, the lead unless set. */
+export function scheduleRemainderRule(terms: Pick<ProgramTerms, 'split' | 'leadLenderId' | 'roundingMode'>): RemainderRule {
+  if (terms.split.remainderRule === 'LARGEST_REMAINDER') return { kind: 'LARGEST_REMAINDER' };
+  return { kind: 'ROUNDING_PARTY', party: terms.split.roundingParty ?? terms.leadLenderId, mode: terms.roundingMode };
 }
 
 /**

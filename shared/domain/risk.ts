@@ -1,13 +1,14 @@
-import { classifyLoan } from './delinquency.ts';
+import { classifyAt } from './delinquency.ts';
 import type { JournalEntry } from './ledger.ts';
-import { LoanAccount } from './loan-account.ts';
+import { LoanAccount, type AccountSummary } from './loan-account.ts';
 import type { Loan } from './loan.ts';
-import { REGULATORY_PROFILES, type Classification } from './regulatory-profile.ts';
+import { compareIsoDates } from './money/index.ts';
+import { REGULATORY_PROFILES } from './regulatory-profile.ts';
 import { decideLoanEvent, type BookedItem, type LoanRisk, type RepaymentLedger } from './repayment-booking.ts';
 
 /**
  * The daily risk update of one loan at a business date: days past due, the five-category class
- * (one class for the loan, so the same for every lender, never better than before), guarantee
+ * (one class for the loan, so the same for every lender; `classifyAt`), guarantee
  * compensation at the program's trigger, and write-off at the program's write-off DPD. Pure: the
  * caller writes the new ledger and the entries in one transaction. docs/risk-update.md.
  */
@@ -66,13 +67,10 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
   }
   const dpd = account.daysPastDue(businessDate);
   const profile = REGULATORY_PROFILES[loan.terms.regulatoryProfile];
-  const classification: Classification = summary.status === 'PAID_OFF' ? (before?.classification ?? 'NORMAL') : classifyLoan(dpd, profile, before?.classification ?? 'NORMAL');
-  const risk: LoanRisk = {
-    asOf: businessDate,
-    dpd,
-    classification,
-    since: before !== null && before.classification === classification ? before.since : businessDate,
-  };
+  const risk: LoanRisk =
+    summary.status === 'PAID_OFF' && before !== null
+      ? { ...before, asOf: businessDate, dpd }
+      : { asOf: businessDate, dpd, ...classifyAt({ asOf: businessDate, dpd, arrearsMinor: arrearsOf(summary, businessDate), previous: before }, profile) };
   let next: RepaymentLedger = ledger;
   const entries: JournalEntry[] = [];
   const writes: BookedItem[] = [];
@@ -152,4 +150,13 @@ function latestOfEach(writes: readonly BookedItem[]): BookedItem[] {
   const byItem = new Map<string, BookedItem>();
   for (const write of writes) byItem.set(write.kind === 'REPAYMENT' ? `R#${write.booked.repaymentId}` : `E#${write.booked.type}#${write.booked.eventId}`, write);
   return [...byItem.values()];
+}
+
+/** Principal, interest and penalty due before `asOf` and not paid. */
+function arrearsOf(summary: AccountSummary, asOf: string): bigint {
+  let arrearsMinor = summary.penaltyOutstandingMinor;
+  for (const row of summary.instalments) {
+    if (compareIsoDates(row.dueDate, asOf) < 0) arrearsMinor += row.principalMinor - row.paidPrincipalMinor + row.interestMinor - row.paidInterestMinor;
+  }
+  return arrearsMinor;
 }

@@ -1,6 +1,6 @@
 import { invariant, ValidationError } from './errors.ts';
 import type { Loan } from './loan.ts';
-import type { ProgramTerms, RepaymentMethod } from './program.ts';
+import type { RepaymentMethod } from './program.ts';
 import {
   accrueInterest,
   addMonths,
@@ -15,6 +15,10 @@ import {
   toExactFraction,
 } from './money/index.ts';
 import type { DayCount, Decimal, ExactFraction, RemainderRule, RoundingMode, SplitPart } from './money/index.ts';
+import { scheduleRemainderRule, splitRepayment, type LenderHolding } from './repayment-split.ts';
+import { NOTHING_COVERED } from './repayment-waterfall.ts';
+
+export { scheduleRemainderRule };
 
 /**
  * Repayment schedules: the borrower's instalments and each lender's part of them.
@@ -62,11 +66,19 @@ export interface ScheduleTerms {
   readonly roundingMode: RoundingMode;
 }
 
+/**
+ * A lender's part of one instalment: the plan, what the repayment split gives the lender when the
+ * borrower pays the instalment in full on its due date (docs/schedules.md, "Plan and paid").
+ */
 export interface LenderInstalment {
   readonly number: number;
   readonly dueDate: string;
   readonly principalMinor: bigint;
+  /** The lender's interest: its pro-rata part (PRO_RATA) or its entitlement at its own yield (LENDER_RATE). */
   readonly interestMinor: bigint;
+  /** LENDER_RATE: the lead's spread, the borrower's interest above the partners' entitlements; 0 otherwise. */
+  readonly spreadMinor: bigint;
+  /** principal + interest + spread. */
   readonly totalMinor: bigint;
   /** The lender's outstanding principal after this instalment. */
   readonly closingPrincipalMinor: bigint;
@@ -78,6 +90,7 @@ export interface LenderSchedule {
   /** Equals the lender's funded amount. */
   readonly totalPrincipalMinor: bigint;
   readonly totalInterestMinor: bigint;
+  readonly totalSpreadMinor: bigint;
 }
 
 export interface ScheduleFunding {
@@ -329,11 +342,29 @@ function assertSchedule(schedule: Schedule, principalMinor: bigint): void {
   });
 }
 
+/** Each lender's part of one instalment, in the order of the funding plan. */
+interface InstalmentParts {
+  readonly principalMinor: bigint;
+  readonly interestMinor: bigint;
+  readonly spreadMinor: bigint;
+}
+
+/** Divides one instalment among the holders, given each one's outstanding principal before it (in the holders' order). */
+type InstalmentDivision = (row: Instalment, holders: readonly string[], outstanding: readonly bigint[]) => readonly InstalmentParts[];
+
+/** A lender's whole remaining share passing to another from a value date (a buyback): the rows due after it are the buyer's. */
+export interface ShareMove {
+  readonly sellerLenderId: string;
+  readonly buyerId: string;
+  readonly valueDate: string;
+}
+
 /**
- * Each lender's part of every instalment. The principal part is split by the lenders' outstanding
- * principal before the instalment, capped at it, so nobody is repaid more than it has outstanding
- * and every lender reaches 0 with the last instalment; the interest part is split by the same
- * weights. Both go through `split` with `rule`. Returned in the order of `fundingPlan`.
+ * Each lender's part of every instalment on the PRO_RATA basis. The principal part is split by the
+ * lenders' outstanding principal before the instalment, capped at it, so nobody is repaid more than
+ * it has outstanding and every lender reaches 0 with the last instalment; the interest part is split
+ * by the same weights. Both go through `split` with `rule`. Returned in the order of `fundingPlan`.
+ * A booked loan's sub-schedules, whatever its interest basis, are `loanLenderSchedules`.
  */
 export function lenderSchedules(
   schedule: Schedule,
@@ -341,53 +372,87 @@ export function lenderSchedules(
   rule: RemainderRule,
 ): LenderSchedule[] {
   checkFundingPlan(schedule, fundingPlan);
-  const count = fundingPlan.length;
-  const outstanding = fundingPlan.map((part) => part.amountMinor);
   const priorities = fundingPlan.map((part) => part.priority ?? NO_PRIORITY);
-  const rows: LenderInstalment[][] = fundingPlan.map(() => []);
-  const interestTotals = new Array<bigint>(count).fill(0n);
-  for (const row of schedule.instalments) {
-    const principalParts = new Array<SplitPart>(count);
-    const interestParts = new Array<SplitPart>(count);
-    let outstandingSum = 0n;
-    for (let j = 0; j < count; j++) {
-      const id = fundingPlan[j]!.lenderId;
+  return subSchedules(schedule, fundingPlan, [], (row, _holders, outstanding) => {
+    const principalParts: SplitPart[] = [];
+    const interestParts: SplitPart[] = [];
+    fundingPlan.forEach((part, j) => {
       const weight = outstanding[j]!;
-      outstandingSum += weight;
-      principalParts[j] = { id, weight, priority: priorities[j]!, cap: weight };
-      interestParts[j] = { id, weight, priority: priorities[j]! };
-    }
-    invariant(outstandingSum === row.openingPrincipalMinor, 'lenders do not hold the opening principal', {
-      number: row.number,
+      principalParts.push({ id: part.lenderId, weight, priority: priorities[j]!, cap: weight });
+      interestParts.push({ id: part.lenderId, weight, priority: priorities[j]! });
     });
     const principal = split(row.principalMinor, principalParts, rule);
     const interest = split(row.interestMinor, interestParts, rule);
-    for (let j = 0; j < count; j++) {
-      const id = fundingPlan[j]!.lenderId;
-      const principalMinor = principal.get(id)!;
-      const interestMinor = interest.get(id)!;
+    return fundingPlan.map((part) => ({ principalMinor: principal.get(part.lenderId)!, interestMinor: interest.get(part.lenderId)!, spreadMinor: 0n }));
+  });
+}
+
+/**
+ * The sub-schedules of `fundingPlan`: instalment by instalment, `divide` gives each holder its
+ * part from what it holds before the instalment; its outstanding goes down by its principal part.
+ * A move passes the seller's outstanding to the buyer before the first instalment due after its
+ * value date: the seller's sub-schedule ends there and the buyer's (after the plan's, when it funded
+ * nothing) takes the rows from there on. Asserted: the parts sum to the borrower's instalment, none
+ * is negative, every lender is repaid exactly what it funded (or what it holds, after moves).
+ */
+function subSchedules(schedule: Schedule, fundingPlan: readonly ScheduleFunding[], moves: readonly ShareMove[], divide: InstalmentDivision): LenderSchedule[] {
+  const holders = [...fundingPlan.map((part) => part.lenderId)];
+  for (const move of moves) if (!holders.includes(move.buyerId)) holders.push(move.buyerId);
+  const outstanding = holders.map((id) => fundingPlan.find((part) => part.lenderId === id)?.amountMinor ?? 0n);
+  const holding = holders.map((id) => fundingPlan.some((part) => part.lenderId === id));
+  const pending = [...moves].sort((a, b) => compareIsoDates(a.valueDate, b.valueDate));
+  const rows: LenderInstalment[][] = holders.map(() => []);
+  for (const row of schedule.instalments) {
+    while (pending.length > 0 && compareIsoDates(row.dueDate, pending[0]!.valueDate) > 0) {
+      const move = pending.shift()!;
+      const seller = holders.indexOf(move.sellerLenderId);
+      const buyer = holders.indexOf(move.buyerId);
+      invariant(seller >= 0, 'a share moves from a holder', { lenderId: move.sellerLenderId });
+      outstanding[buyer] = outstanding[buyer]! + outstanding[seller]!;
+      outstanding[seller] = 0n;
+      holding[seller] = false;
+      holding[buyer] = true;
+    }
+    invariant(outstanding.reduce((sum, amount) => sum + amount, 0n) === row.openingPrincipalMinor, 'lenders do not hold the opening principal', {
+      number: row.number,
+    });
+    const parts = divide(row, holders, outstanding);
+    holders.forEach((lenderId, j) => {
+      const { principalMinor, interestMinor, spreadMinor } = parts[j]!;
+      invariant(holding[j]! || principalMinor + interestMinor + spreadMinor === 0n, 'a lender that holds nothing gets nothing', { lenderId, number: row.number });
+      if (!holding[j]) return;
       outstanding[j] = outstanding[j]! - principalMinor;
-      interestTotals[j] = interestTotals[j]! + interestMinor;
       rows[j]!.push({
         number: row.number,
         dueDate: row.dueDate,
         principalMinor,
         interestMinor,
-        totalMinor: principalMinor + interestMinor,
+        spreadMinor,
+        totalMinor: principalMinor + interestMinor + spreadMinor,
         closingPrincipalMinor: outstanding[j]!,
       });
-    }
+    });
   }
-  const result = fundingPlan.map(
-    (part, j): LenderSchedule => ({
-      lenderId: part.lenderId,
-      instalments: rows[j]!,
-      totalPrincipalMinor: part.amountMinor,
-      totalInterestMinor: interestTotals[j]!,
-    }),
-  );
-  assertLenderSchedules(schedule, result);
+  const result = holders.map((lenderId, j): LenderSchedule => lenderScheduleOf(lenderId, rows[j]!));
+  assertLenderSchedules(schedule, result, moves.length === 0 ? fundingPlan : null);
   return result;
+}
+
+/** A lender's sub-schedule of `instalments`, with its totals. */
+function lenderScheduleOf(lenderId: string, instalments: readonly LenderInstalment[]): LenderSchedule {
+  return { lenderId, instalments, ...totalsOf(instalments) };
+}
+
+function totalsOf(instalments: readonly LenderInstalment[]): Omit<LenderSchedule, 'lenderId' | 'instalments'> {
+  let totalPrincipalMinor = 0n;
+  let totalInterestMinor = 0n;
+  let totalSpreadMinor = 0n;
+  for (const row of instalments) {
+    totalPrincipalMinor += row.principalMinor;
+    totalInterestMinor += row.interestMinor;
+    totalSpreadMinor += row.spreadMinor;
+  }
+  return { totalPrincipalMinor, totalInterestMinor, totalSpreadMinor };
 }
 
 function checkFundingPlan(schedule: Schedule, fundingPlan: readonly ScheduleFunding[]): void {
@@ -424,41 +489,35 @@ function checkFundingPlan(schedule: Schedule, fundingPlan: readonly ScheduleFund
   }
 }
 
-function assertLenderSchedules(schedule: Schedule, lenders: readonly LenderSchedule[]): void {
-  schedule.instalments.forEach((row, k) => {
-    let principal = 0n;
-    let interest = 0n;
-    for (const lender of lenders) {
-      const part = lender.instalments[k]!;
-      invariant(part.principalMinor >= 0n && part.interestMinor >= 0n && part.closingPrincipalMinor >= 0n, 'a lender part is negative', {
+/** The checks of sub-schedules; `funded` (absent after moves) names what each lender must be repaid. */
+function assertLenderSchedules(schedule: Schedule, lenders: readonly LenderSchedule[], funded: readonly ScheduleFunding[] | null): void {
+  const byNumber = new Map<number, { principal: bigint; interest: bigint }>();
+  for (const lender of lenders) {
+    for (const part of lender.instalments) {
+      invariant(part.principalMinor >= 0n && part.interestMinor >= 0n && part.spreadMinor >= 0n && part.closingPrincipalMinor >= 0n, 'a lender part is negative', {
         lenderId: lender.lenderId,
-        number: row.number,
+        number: part.number,
       });
-      principal += part.principalMinor;
-      interest += part.interestMinor;
+      const sums = byNumber.get(part.number) ?? { principal: 0n, interest: 0n };
+      byNumber.set(part.number, { principal: sums.principal + part.principalMinor, interest: sums.interest + part.interestMinor + part.spreadMinor });
     }
-    invariant(principal === row.principalMinor && interest === row.interestMinor, 'lender parts do not sum to the instalment', {
-      number: row.number,
+  }
+  for (const row of schedule.instalments) {
+    const sums = byNumber.get(row.number) ?? { principal: 0n, interest: 0n };
+    invariant(sums.principal === row.principalMinor && sums.interest === row.interestMinor, 'lender parts do not sum to the instalment', { number: row.number });
+  }
+  const lastNumber = schedule.instalments[schedule.instalments.length - 1]?.number;
+  lenders.forEach((lender, j) => {
+    const last = lender.instalments[lender.instalments.length - 1];
+    const fundedMinor = funded === null ? lender.totalPrincipalMinor : funded[j]!.amountMinor;
+    // A lender that sold ends its sub-schedule early, with what it sold still outstanding.
+    const held = last === undefined || last.number === lastNumber;
+    invariant(lender.totalPrincipalMinor === fundedMinor && (!held || last === undefined || last.closingPrincipalMinor === 0n), 'a lender is not repaid exactly its funded amount', {
+      lenderId: lender.lenderId,
+      repaidMinor: lender.totalPrincipalMinor.toString(),
+      fundedMinor: fundedMinor.toString(),
     });
   });
-  for (const lender of lenders) {
-    let principal = 0n;
-    for (const part of lender.instalments) principal += part.principalMinor;
-    const last = lender.instalments[lender.instalments.length - 1];
-    invariant(principal === lender.totalPrincipalMinor && last?.closingPrincipalMinor === 0n, 'a lender is not repaid exactly its funded amount', {
-      lenderId: lender.lenderId,
-      repaidMinor: principal.toString(),
-      fundedMinor: lender.totalPrincipalMinor.toString(),
-    });
-  }
-}
-
-/** The program's remainder rule for schedules: ROUNDING_PARTY names its party, the lead unless set. */
-export function scheduleRemainderRule(
-  terms: Pick<ProgramTerms, 'split' | 'leadLenderId' | 'roundingMode'>,
-): RemainderRule {
-  if (terms.split.remainderRule === 'LARGEST_REMAINDER') return { kind: 'LARGEST_REMAINDER' };
-  return { kind: 'ROUNDING_PARTY', party: terms.split.roundingParty ?? terms.leadLenderId, mode: terms.roundingMode };
 }
 
 /** A booked loan's schedule terms, with the program's day count and rounding mode as they were at booking. */
@@ -481,14 +540,34 @@ export function loanSchedules(loan: Loan, firstDueDate?: string): { borrower: Sc
   return { borrower, lenders: loanLenderSchedules(loan, borrower) };
 }
 
-/** Each lender's sub-schedule of a borrower schedule of the loan (as booked, or as rebuilt after an early repayment). */
-export function loanLenderSchedules(loan: Loan, borrower: Schedule): LenderSchedule[] {
-  const priorities = new Map(loan.terms.participants.map((p) => [p.lenderId, p.priority]));
-  const plan = loan.fundingPlan.map((part): ScheduleFunding => {
-    const priority = priorities.get(part.lenderId);
-    return priority === undefined
-      ? { lenderId: part.lenderId, amountMinor: part.amountMinor }
-      : { lenderId: part.lenderId, amountMinor: part.amountMinor, priority };
+/**
+ * Each lender's sub-schedule of a borrower schedule of the loan (as booked, or as rebuilt after an
+ * early repayment): every instalment divided by the repayment split of the loan's terms, as the
+ * account divides that instalment paid in full on its due date. The plan is then what is paid:
+ * under LENDER_RATE a partner's interest is its entitlement at its own yield over the instalment's
+ * period and the lead's part is the spread.
+ */
+export function loanLenderSchedules(loan: Loan, borrower: Schedule, moves: readonly ShareMove[] = []): LenderSchedule[] {
+  const participants = new Map(loan.terms.participants.map((p) => [p.lenderId, p]));
+  const plan = loan.fundingPlan;
+  checkFundingPlan(borrower, plan);
+  return subSchedules(borrower, plan, moves, (row, holders, outstanding) => {
+    const holdings = holders.map((lenderId, j): LenderHolding => {
+      const participant = participants.get(lenderId);
+      return {
+        lenderId,
+        // A guarantor holding a share it bought back is paid for it as a partner is.
+        role: lenderId === loan.terms.leadLenderId ? 'LEAD' : 'PARTNER',
+        outstandingPrincipalMinor: outstanding[j]!,
+        yieldRate: participant?.yieldRate ?? null,
+        priority: participant?.priority ?? NO_PRIORITY,
+      };
+    });
+    const covered = { ...NOTHING_COVERED, currentPrincipalMinor: row.principalMinor, currentInterestMinor: row.interestMinor };
+    const { perLender } = splitRepayment(loan.terms, holdings, covered, { start: row.periodStart, end: row.dueDate });
+    return holders.map((lenderId) => {
+      const parts = perLender.get(lenderId)!;
+      return { principalMinor: parts.principalMinor, interestMinor: parts.interestMinor, spreadMinor: parts.spreadMinor };
+    });
   });
-  return lenderSchedules(borrower, plan, scheduleRemainderRule(loan.terms));
 }

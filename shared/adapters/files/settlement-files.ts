@@ -445,7 +445,7 @@ export interface ScheduleRow {
   readonly instalment: LenderInstalment;
 }
 
-const SCHEDULE_AMOUNTS = ['principal_amount', 'interest_amount', 'total_amount', 'closing_principal'];
+const SCHEDULE_AMOUNTS = ['principal_amount', 'interest_amount', 'spread_amount', 'total_amount', 'closing_principal'];
 export const REPAYMENT_SCHEDULE: FileLayout = {
   prefix: 'repayment_schedule',
   header: ['business_date', 'lender_id', 'loan_id', 'program_id', 'currency', 'instalment_number', 'due_date', ...SCHEDULE_AMOUNTS],
@@ -454,7 +454,8 @@ export const REPAYMENT_SCHEDULE: FileLayout = {
 
 export function repaymentScheduleFileRow(businessDate: string, lenderId: string, r: ScheduleRow): FileRow {
   const i = r.instalment;
-  const amounts = [i.principalMinor, i.interestMinor, i.totalMinor, i.closingPrincipalMinor];
+  // A sub-schedule stored before the spread had a field of its own has none: its spread was 0 or folded into interest.
+  const amounts = [i.principalMinor, i.interestMinor, i.spreadMinor ?? 0n, i.totalMinor, i.closingPrincipalMinor];
   return { fields: [businessDate, lenderId, r.loanId, r.programId, r.currency, String(i.number), i.dueDate, ...amounts.map(money(r.currency))], amounts };
 }
 

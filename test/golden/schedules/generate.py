@@ -303,6 +303,7 @@ def lender_schedules(schedule, plan, rule):
                 'dueDate': inst['dueDate'],
                 'principalMinor': principal[lid],
                 'interestMinor': interest[lid],
+                'spreadMinor': 0,  # PRO_RATA: no lender's part is spread
                 'totalMinor': principal[lid] + interest[lid],
                 'closingPrincipalMinor': outstanding[lid],
             })

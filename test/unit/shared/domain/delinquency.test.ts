@@ -3,13 +3,14 @@ import fc from 'fast-check';
 import {
   CLASSIFICATIONS,
   classify,
-  classifyLoan,
+  classifyAt,
   compareClassifications,
   daysPastDue,
   overdueAmounts,
   penaltyInterest,
 } from '../../../../shared/domain/delinquency.ts';
-import type { PenaltyTerms } from '../../../../shared/domain/delinquency.ts';
+import type { ClassificationFacts, LoanClass, PenaltyTerms } from '../../../../shared/domain/delinquency.ts';
+import { addDays } from '../../../../shared/domain/money/index.ts';
 import { ValidationError } from '../../../../shared/domain/errors.ts';
 import { REGULATORY_PROFILES, REGULATORY_PROFILE_IDS } from '../../../../shared/domain/regulatory-profile.ts';
 import type { Classification, RegulatoryProfile } from '../../../../shared/domain/regulatory-profile.ts';
@@ -173,19 +174,40 @@ describe('penaltyInterest', () => {
 });
 
 describe('classify', () => {
-  const boundaries: readonly [number, Classification][] = [
-    [0, 'NORMAL'],
-    [1, 'SPECIAL_MENTION'],
-    [90, 'SPECIAL_MENTION'],
-    [91, 'SUBSTANDARD'],
-    [270, 'SUBSTANDARD'],
-    [271, 'DOUBTFUL'],
-    [360, 'DOUBTFUL'],
-    [361, 'LOSS'],
-  ];
+  const boundaries: Readonly<Record<string, readonly [number, Classification][]>> = {
+    // 2023 measures: any overdue at least special mention, past 90 substandard, past 270 doubtful, past 360 loss.
+    'CN-2021': [
+      [0, 'NORMAL'],
+      [1, 'SPECIAL_MENTION'],
+      [30, 'SPECIAL_MENTION'],
+      [31, 'SPECIAL_MENTION'],
+      [60, 'SPECIAL_MENTION'],
+      [61, 'SPECIAL_MENTION'],
+      [90, 'SPECIAL_MENTION'],
+      [91, 'SUBSTANDARD'],
+      [270, 'SUBSTANDARD'],
+      [271, 'DOUBTFUL'],
+      [360, 'DOUBTFUL'],
+      [361, 'LOSS'],
+    ],
+    // RBI: SMA-0 1-30, SMA-1 31-60, SMA-2 61-90, NPA past 90; days alone never make it doubtful or loss.
+    'IN-2025': [
+      [0, 'NORMAL'],
+      [1, 'SMA_0'],
+      [30, 'SMA_0'],
+      [31, 'SMA_1'],
+      [60, 'SMA_1'],
+      [61, 'SMA_2'],
+      [90, 'SMA_2'],
+      [91, 'SUBSTANDARD'],
+      [271, 'SUBSTANDARD'],
+      [361, 'SUBSTANDARD'],
+      [10_000, 'SUBSTANDARD'],
+    ],
+  };
 
   for (const id of REGULATORY_PROFILE_IDS) {
-    it.each(boundaries)(`${id}: %i days past due is at least %s`, (dpd, expected) => {
+    it.each(boundaries[id]!)(`${id}: %i days past due is at least %s`, (dpd, expected) => {
       expect(classify(dpd, REGULATORY_PROFILES[id])).toBe(expected);
     });
   }
@@ -210,48 +232,138 @@ describe('classify', () => {
   });
 });
 
-describe('classifyLoan', () => {
-  const profile = REGULATORY_PROFILES['CN-2021'];
+const CN = REGULATORY_PROFILES['CN-2021'];
+const IN = REGULATORY_PROFILES['IN-2025'];
 
-  it('raises a better class to the floor', () => {
-    expect(classifyLoan(91, profile, 'NORMAL')).toBe('SUBSTANDARD');
-    expect(classifyLoan(1, profile, 'NORMAL')).toBe('SPECIAL_MENTION');
+/** Facts at `asOf`: arrears of 100.00 when anything is past due, none otherwise, unless told. */
+function facts(asOf: string, dpd: number, previous: LoanClass | null, arrearsMinor: bigint = dpd > 0 ? 10_000n : 0n): ClassificationFacts {
+  return { asOf, dpd, arrearsMinor, previous };
+}
+
+describe('classifyAt', () => {
+  it('IN-2025: first assessments take the RBI class of the DPD, an NPA dated from the day it passed 90', () => {
+    expect(classifyAt(facts('2025-06-01', 0, null), IN)).toEqual({ classification: 'NORMAL', since: '2025-06-01', clearSince: '2025-06-01' });
+    expect(classifyAt(facts('2025-06-01', 45, null), IN)).toEqual({ classification: 'SMA_1', since: '2025-06-01' });
+    expect(classifyAt(facts('2025-06-01', 91, null), IN)).toEqual({ classification: 'SUBSTANDARD', since: '2025-06-01', nonPerformingSince: '2025-06-01' });
+    expect(classifyAt(facts('2025-06-01', 100, null), IN)).toEqual({ classification: 'SUBSTANDARD', since: '2025-06-01', nonPerformingSince: '2025-05-23' });
   });
 
-  it('keeps a worse class already assigned, even with nothing overdue', () => {
-    expect(classifyLoan(0, profile, 'DOUBTFUL')).toBe('DOUBTFUL');
-    expect(classifyLoan(100, profile, 'LOSS')).toBe('LOSS');
-    expect(classifyLoan(0, profile, 'NORMAL')).toBe('NORMAL');
+  it('IN-2025: an NPA is sub-standard for 12 months, then doubtful', () => {
+    const npa: LoanClass = { classification: 'SUBSTANDARD', since: '2025-04-01', nonPerformingSince: '2025-04-01' };
+    expect(classifyAt(facts('2026-03-31', 455, npa), IN).classification).toBe('SUBSTANDARD');
+    expect(classifyAt(facts('2026-04-01', 456, npa), IN)).toEqual({ classification: 'DOUBTFUL', since: '2026-04-01', nonPerformingSince: '2025-04-01' });
+    // Seen for the first time 12 months after it passed 90 days: doubtful at once.
+    expect(classifyAt(facts('2026-04-01', 456, null), IN)).toEqual({ classification: 'DOUBTFUL', since: '2026-04-01', nonPerformingSince: '2025-04-01' });
+    expect(classifyAt(facts('2026-03-31', 455, null), IN).classification).toBe('SUBSTANDARD');
   });
 
-  it('refuses an unknown class', () => {
-    expect(() => classifyLoan(0, profile, 'WATCH' as Classification)).toThrow(ValidationError);
+  it('IN-2025: an SMA follows the DPD both ways; an NPA stays until every arrear is paid, then is standard at once', () => {
+    const sma2: LoanClass = { classification: 'SMA_2', since: '2025-05-01' };
+    expect(classifyAt(facts('2025-05-10', 10, sma2), IN)).toEqual({ classification: 'SMA_0', since: '2025-05-10' });
+    const npa: LoanClass = { classification: 'SUBSTANDARD', since: '2025-05-01', nonPerformingSince: '2025-05-01' };
+    // A part payment brings the DPD down to 40: still an NPA, not SMA-1.
+    expect(classifyAt(facts('2025-05-20', 40, npa), IN)).toEqual({ classification: 'SUBSTANDARD', since: '2025-05-01', nonPerformingSince: '2025-05-01' });
+    // Nothing past due but 0.01 of penalty unpaid: still an NPA.
+    expect(classifyAt(facts('2025-05-21', 0, npa, 1n), IN).classification).toBe('SUBSTANDARD');
+    // Every arrear paid: standard the same day.
+    expect(classifyAt(facts('2025-05-22', 0, npa), IN)).toEqual({ classification: 'NORMAL', since: '2025-05-22', clearSince: '2025-05-22' });
+    const doubtful: LoanClass = { classification: 'DOUBTFUL', since: '2025-05-01', nonPerformingSince: '2024-05-01' };
+    expect(classifyAt(facts('2025-05-22', 0, doubtful), IN).classification).toBe('NORMAL');
+  });
+
+  it('CN-2021: special mention returns to normal once nothing is past due', () => {
+    const mention: LoanClass = { classification: 'SPECIAL_MENTION', since: '2025-03-02' };
+    expect(classifyAt(facts('2025-03-20', 19, mention), CN)).toEqual({ classification: 'SPECIAL_MENTION', since: '2025-03-02' });
+    expect(classifyAt(facts('2025-03-21', 0, mention), CN)).toEqual({ classification: 'NORMAL', since: '2025-03-21', clearSince: '2025-03-21' });
+  });
+
+  it('CN-2021: a non-performing loan moves up only six months after its arrears are all paid', () => {
+    const doubtful: LoanClass = { classification: 'DOUBTFUL', since: '2025-01-10', nonPerformingSince: '2024-07-10' };
+    // A part payment: 100 days past due, still arrears: doubtful stays (never below it while in arrears).
+    expect(classifyAt(facts('2025-06-09', 100, doubtful), CN)).toEqual(doubtful);
+    // Arrears all paid on 2025-06-10: the observation starts.
+    const clear = classifyAt(facts('2025-06-10', 0, doubtful), CN);
+    expect(clear).toEqual({ ...doubtful, clearSince: '2025-06-10' });
+    expect(classifyAt(facts('2025-12-09', 0, clear), CN)).toEqual({ ...doubtful, clearSince: '2025-06-10' });
+    expect(classifyAt(facts('2025-12-10', 0, clear), CN)).toEqual({ classification: 'NORMAL', since: '2025-12-10', clearSince: '2025-06-10' });
+    // New arrears inside the observation start it again.
+    const late = classifyAt(facts('2025-08-02', 1, clear), CN);
+    expect(late).toEqual(doubtful);
+    const clearAgain = classifyAt(facts('2025-08-05', 0, late), CN);
+    expect(classifyAt(facts('2025-12-10', 0, clearAgain), CN).classification).toBe('DOUBTFUL');
+    expect(classifyAt(facts('2026-02-05', 0, clearAgain), CN).classification).toBe('NORMAL');
+  });
+
+  it('CN-2021: a loan past 90 days that is paid down under 90 stays substandard', () => {
+    const sub: LoanClass = { classification: 'SUBSTANDARD', since: '2025-04-01', nonPerformingSince: '2025-04-01' };
+    expect(classifyAt(facts('2025-04-15', 20, sub), CN).classification).toBe('SUBSTANDARD');
+    expect(classifyAt(facts('2025-04-15', 280, sub), CN)).toEqual({ classification: 'DOUBTFUL', since: '2025-04-15', nonPerformingSince: '2025-04-01' });
+  });
+
+  it('refuses facts that contradict each other and unknown or future history, naming the field', () => {
+    expectField(() => classifyAt(facts('2025-05-01', 3, null, 0n), CN), 'arrearsMinor', 'arrears-with-dpd');
+    expectField(() => classifyAt(facts('2025-05-01', 0, null, -1n), CN), 'arrearsMinor', 'arrears-with-dpd');
+    expectField(() => classifyAt(facts('2025-05-01', 0, { classification: 'WATCH' as Classification, since: '2025-04-01' }), CN), 'classification', 'classification');
+    expectField(() => classifyAt(facts('2025-05-01', 0, { classification: 'NORMAL', since: '2025-05-02' }), CN), 'previous.since', 'not-after-as-of');
+    expectField(() => classifyAt(facts('2025-05-32', 0, null), CN), 'asOf');
+    expectField(() => classifyAt(facts('2025-05-01', -1, null), CN), 'dpd', 'non-negative-integer');
   });
 });
+
+function expectField(run: () => unknown, path: string, rule?: string): void {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).details).toMatchObject(rule === undefined ? { path } : { path, rule });
+    return;
+  }
+  throw new Error(`expected a ValidationError on ${path}`);
+}
 
 describe('classification properties', () => {
   const profileArb = fc.constantFrom(...REGULATORY_PROFILE_IDS.map((id) => REGULATORY_PROFILES[id]));
   const dpdArb = fc.integer({ min: 0, max: 2_000 });
 
-  it('never improves as DPD grows', () => {
+  it('the floor never improves as DPD grows, and every floor is one of the profile\'s classes', () => {
     fc.assert(
       fc.property(profileArb, dpdArb, dpdArb, (profile, a, b) => {
         const [low, high] = a <= b ? [a, b] : [b, a];
         expect(compareClassifications(classify(low, profile), classify(high, profile))).toBeLessThanOrEqual(0);
+        expect(profile.classes).toContain(classify(high, profile));
       }),
     );
   });
 
-  it('classifyLoan never improves along any sequence of DPDs and is never below the floor', () => {
+  it("keeps each profile's classes in the order of CLASSIFICATIONS, so worse means the same in both", () => {
+    for (const id of REGULATORY_PROFILE_IDS) {
+      const classes = REGULATORY_PROFILES[id].classes;
+      expect(CLASSIFICATIONS.filter((c) => classes.includes(c))).toEqual(classes);
+    }
+  });
+
+  /** A day-by-day history: each day the DPD goes up by one or a payment cuts it (to 0 with or without penalty left). */
+  const dayArb = fc.oneof(fc.constant({ kind: 'LATE' as const }), fc.record({ kind: fc.constant('PAY' as const), dpd: fc.integer({ min: 0, max: 400 }), penaltyLeft: fc.boolean() }));
+
+  it('never below the DPD floor; a non-performing class never improves while in arrears; same class for the same facts', () => {
     fc.assert(
-      fc.property(profileArb, fc.constantFrom(...CLASSIFICATIONS), fc.array(dpdArb, { maxLength: 20 }), (profile, start, dpds) => {
-        let current = start;
-        for (const dpd of dpds) {
-          const next = classifyLoan(dpd, profile, current);
-          expect(compareClassifications(next, current)).toBeGreaterThanOrEqual(0);
-          expect(compareClassifications(next, classify(dpd, profile))).toBeGreaterThanOrEqual(0);
-          current = next;
-        }
+      fc.property(profileArb, fc.array(dayArb, { maxLength: 400 }), (profile, days) => {
+        let previous: LoanClass | null = null;
+        let dpd = 0;
+        days.forEach((day, i) => {
+          const asOf = addDays('2025-01-01', i);
+          dpd = day.kind === 'LATE' ? dpd + 1 : Math.min(day.dpd, dpd);
+          const arrearsMinor = dpd > 0 ? 10_000n : day.kind === 'PAY' && day.penaltyLeft ? 1n : 0n;
+          const next = classifyAt({ asOf, dpd, arrearsMinor, previous }, profile);
+          expect(classifyAt({ asOf, dpd, arrearsMinor, previous }, profile)).toEqual(next);
+          expect(profile.classes).toContain(next.classification);
+          expect(compareClassifications(next.classification, classify(dpd, profile))).toBeGreaterThanOrEqual(0);
+          if (previous !== null && arrearsMinor > 0n && compareClassifications(previous.classification, profile.nonPerformingFrom) >= 0) {
+            expect(compareClassifications(next.classification, previous.classification)).toBeGreaterThanOrEqual(0);
+          }
+          if (profile.upgradeObservationMonths === 0 && arrearsMinor === 0n) expect(next.classification).toBe('NORMAL');
+          previous = next;
+        });
       }),
     );
   });

@@ -36,6 +36,29 @@ describe('regulatory profiles', () => {
       [270, 'DOUBTFUL'],
       [360, 'LOSS'],
     ]);
+    expect(REGULATORY_PROFILES['IN-2025'].classificationFloors.map((f) => [f.dpdOver, f.atLeast])).toEqual([
+      [0, 'SMA_0'],
+      [30, 'SMA_1'],
+      [60, 'SMA_2'],
+      [90, 'SUBSTANDARD'],
+    ]);
+  });
+
+  it("has each profile's classes and its rules of upgrade as data", () => {
+    const cn = REGULATORY_PROFILES['CN-2021'];
+    const india = REGULATORY_PROFILES['IN-2025'];
+    expect([cn.classes, cn.nonPerformingFrom, cn.upgradeObservationMonths, cn.nonPerformingAgeFloors]).toEqual([
+      ['NORMAL', 'SPECIAL_MENTION', 'SUBSTANDARD', 'DOUBTFUL', 'LOSS'],
+      'SUBSTANDARD',
+      6,
+      [],
+    ]);
+    expect([india.classes, india.nonPerformingFrom, india.upgradeObservationMonths, india.nonPerformingAgeFloors]).toEqual([
+      ['NORMAL', 'SMA_0', 'SMA_1', 'SMA_2', 'SUBSTANDARD', 'DOUBTFUL', 'LOSS'],
+      'SUBSTANDARD',
+      0,
+      [{ monthsAtLeast: 12, atLeast: 'DOUBTFUL' }],
+    ]);
   });
 
   it('lists every profile id', () => {

@@ -487,9 +487,9 @@ describe("a lender's whole file set", () => {
     // The partner's 30%, half up: principal 1,000.00 each (the last what is left of its 3,000.00),
     // interest 30.00, 20.00 (20.001), 10.00 (9.999).
     expect(await rowsOf(PARTNER_A, '2025-03-03', 'repayment_schedule_20250303.txt')).toEqual([
-      '2025-03-03|PARTNER-A|LN-1|CONSUMER-2025|CNY|1|2025-04-01|1000.00|30.00|1030.00|2000.00',
-      '2025-03-03|PARTNER-A|LN-1|CONSUMER-2025|CNY|2|2025-05-01|1000.00|20.00|1020.00|1000.00',
-      '2025-03-03|PARTNER-A|LN-1|CONSUMER-2025|CNY|3|2025-06-01|1000.00|10.00|1010.00|0.00',
+      '2025-03-03|PARTNER-A|LN-1|CONSUMER-2025|CNY|1|2025-04-01|1000.00|30.00|0.00|1030.00|2000.00',
+      '2025-03-03|PARTNER-A|LN-1|CONSUMER-2025|CNY|2|2025-05-01|1000.00|20.00|0.00|1020.00|1000.00',
+      '2025-03-03|PARTNER-A|LN-1|CONSUMER-2025|CNY|3|2025-06-01|1000.00|10.00|0.00|1010.00|0.00',
     ]);
     stores.clock.set('2025-03-04T15:00:00.000Z');
     await settle('2025-03-04');

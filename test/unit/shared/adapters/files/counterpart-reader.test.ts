@@ -232,7 +232,7 @@ describe('partner loan master (贷款主文件)', () => {
     expect(problemsOf((await read(text, { type: 'PARTNER_LOANS' })).error)).toEqual([
       { line: 2, path: 'loanPrincipalMinor', rule: 'non-negative', message: 'loan_principal must not be negative (got "-100000.00")' },
       { line: 2, path: 'dpd', rule: 'count', message: 'dpd must be a whole number of days, 0 or more (got "-1")' },
-      { line: 2, path: 'classification', rule: 'classification', message: 'classification must be one of NORMAL, SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL, LOSS (got "WATCH")' },
+      { line: 2, path: 'classification', rule: 'classification', message: 'classification must be one of NORMAL, SMA_0, SMA_1, SMA_2, SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL, LOSS (got "WATCH")' },
     ]);
   });
 });
