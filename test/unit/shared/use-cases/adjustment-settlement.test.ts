@@ -49,11 +49,11 @@ async function settle(businessDate: string) {
   return { run, instructions: instructions.map((i) => [i.payer, i.payee, i.amountMinor, i.netted, i.componentsMinor]) };
 }
 
-/** Proposed on Tuesday 10:00 by the maker; PARTNER-A owes PARTNER-B 100.00 of principal, PARTNER-B owes PARTNER-A 30.00 of interest. */
+/** Proposed on Tuesday 10:00 by the maker; PARTNER-A owes PARTNER-B 100.00 of penalty, PARTNER-B owes PARTNER-A 30.00 of interest. */
 async function proposeBoth(): Promise<void> {
   stores.clock.set('2025-03-04T02:00:00.000Z');
   const between = { breakId: null, counterparty: PARTNER_B } as const;
-  await proposeAdjustmentOf(adjustments, aProposal({ ...between, adjustmentId: 'ADJ-P', component: 'PRINCIPAL', direction: 'LENDER_OWES_COUNTERPARTY', amountMinor: 10_000n }), 'maker');
+  await proposeAdjustmentOf(adjustments, aProposal({ ...between, adjustmentId: 'ADJ-P', component: 'PENALTY', direction: 'LENDER_OWES_COUNTERPARTY', amountMinor: 10_000n }), 'maker');
   await proposeAdjustmentOf(adjustments, aProposal({ ...between, adjustmentId: 'ADJ-I', component: 'INTEREST', direction: 'COUNTERPARTY_OWES_LENDER', amountMinor: 3_000n }), 'maker');
 }
 
@@ -75,9 +75,9 @@ describe.each([true, false])('adjustments in settlement (netting %s)', (netting)
     expect(wednesday.instructions).toEqual(
       netting
         ? // PARTNER-A owes 100.00 and is owed 30.00: it pays 70.00, in one instruction.
-          [[PARTNER_A, PARTNER_B, 7_000n, true, { PRINCIPAL: 10_000n, INTEREST: -3_000n }]]
+          [[PARTNER_A, PARTNER_B, 7_000n, true, { PENALTY: 10_000n, INTEREST: -3_000n }]]
         : [
-            [PARTNER_A, PARTNER_B, 10_000n, false, { PRINCIPAL: 10_000n }],
+            [PARTNER_A, PARTNER_B, 10_000n, false, { PENALTY: 10_000n }],
             [PARTNER_B, PARTNER_A, 3_000n, false, { INTEREST: 3_000n }],
           ],
     );
