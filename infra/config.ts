@@ -39,6 +39,20 @@ export interface ReviewWorkflowSettings {
   readonly disbursementTimeout: Duration;
 }
 
+/**
+ * What the state machines write to their log groups. `ERROR` (the default): failed executions and
+ * states only, without their input and output, which carry borrower and application data. `ALL`:
+ * every event, still without data; `ALL_WITH_DATA`: every event with its input and output, for a
+ * stage where that data may be kept (a test stage, a debugging session).
+ */
+export const WORKFLOW_LOG_LEVELS = ['ERROR', 'ALL', 'ALL_WITH_DATA'] as const;
+export type WorkflowLogLevel = (typeof WORKFLOW_LOG_LEVELS)[number];
+
+export interface WorkflowLogSettings {
+  readonly level: 'ERROR' | 'ALL';
+  readonly includeExecutionData: boolean;
+}
+
 export interface ApiThrottleSettings {
   readonly rateLimit: number;
   readonly burstLimit: number;
@@ -70,10 +84,13 @@ export interface StageConfig {
   readonly api: { readonly throttle: ApiThrottleSettings };
   /** How long function, workflow and access logs are kept. */
   readonly logRetention: RetentionDays;
+  /** What the state machines log (`colend:workflowLogs`); ERROR without data unless a stage asks for more. */
+  readonly workflowLogs: WorkflowLogSettings;
 }
 
 export const CLIENTS_CONTEXT_KEY = 'colend:clients';
 export const STAGE_CONTEXT_KEY = 'colend:stage';
+export const WORKFLOW_LOGS_CONTEXT_KEY = 'colend:workflowLogs';
 /** The stage the local stack synthesizes (infra/synth.ts): the same stack, with what its engines run. */
 export const LOCAL_STAGE = 'local';
 
@@ -112,6 +129,16 @@ export function parseClients(raw: unknown): AppClientConfig[] {
     throw new Error(`Invalid ${CLIENTS_CONTEXT_KEY}: ${z.prettifyError(parsed.error)}`);
   }
   return parsed.data;
+}
+
+/** Reads `colend:workflowLogs`: absent means ERROR without data. */
+export function parseWorkflowLogs(raw: unknown): WorkflowLogSettings {
+  if (raw === undefined) return { level: 'ERROR', includeExecutionData: false };
+  const parsed = z.enum(WORKFLOW_LOG_LEVELS).safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`Invalid ${WORKFLOW_LOGS_CONTEXT_KEY}: ${JSON.stringify(raw)} is not one of ${WORKFLOW_LOG_LEVELS.join(', ')}`);
+  }
+  return parsed.data === 'ALL_WITH_DATA' ? { level: 'ALL', includeExecutionData: true } : { level: parsed.data, includeExecutionData: false };
 }
 
 /** Looks a context value up; `app.node.tryGetContext` fits. */
@@ -177,5 +204,6 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
     clients: rawClients === undefined ? [...DEFAULT_CLIENTS] : parseClients(rawClients),
     api: { throttle: { rateLimit: 50, burstLimit: 100 } },
     logRetention: RetentionDays.THREE_MONTHS,
+    workflowLogs: parseWorkflowLogs(readContext(WORKFLOW_LOGS_CONTEXT_KEY)),
   };
 }

@@ -21,3 +21,28 @@ export const TRANSIENT_LAMBDA_RETRY = {
   backoffRate: 2,
   maxAttempts: 6,
 } as const;
+
+/**
+ * The retry of an Express workflow's Lambda Task states: the same transient errors, 1 s then up
+ * to 2 s, two retries at most. Every Task state of the workflow together must wait less than its
+ * timeout (60 s; its caller, the repayments API, waits 29 s), so a step waits 3 s at most.
+ */
+export const EXPRESS_LAMBDA_RETRY = {
+  errors: TRANSIENT_LAMBDA_ERRORS,
+  intervalSeconds: 1,
+  backoffRate: 2,
+  maxAttempts: 2,
+} as const;
+
+/**
+ * The retry of a compensation step on any error, after the transient ones: a compensation is
+ * idempotent (each of its writes is conditional on what it undoes still being there), so trying
+ * it again is safe, and it is the last chance to give back what the workflow holds. 1 s, then up
+ * to 2, 4 and 8 s: 15 s at most.
+ */
+export const COMPENSATION_RETRY = {
+  errors: ['States.ALL'],
+  intervalSeconds: 1,
+  backoffRate: 2,
+  maxAttempts: 4,
+} as const;

@@ -4,16 +4,33 @@ import { IntegrationPattern, JitterType, JsonPath, TaskInput, Timeout } from 'aw
 import type { RetryProps } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { TRANSIENT_LAMBDA_RETRY } from './lambda-retry.ts';
+import { COMPENSATION_RETRY, EXPRESS_LAMBDA_RETRY, TRANSIENT_LAMBDA_RETRY } from './lambda-retry.ts';
 
-/** The one retry policy of every Lambda Task state: transient Lambda service errors only. */
-export const transientLambdaRetry: RetryProps = {
-  errors: [...TRANSIENT_LAMBDA_RETRY.errors],
-  interval: Duration.seconds(TRANSIENT_LAMBDA_RETRY.intervalSeconds),
-  backoffRate: TRANSIENT_LAMBDA_RETRY.backoffRate,
-  maxAttempts: TRANSIENT_LAMBDA_RETRY.maxAttempts,
-  jitterStrategy: JitterType.FULL,
-};
+interface RetryPolicy {
+  readonly errors: readonly string[];
+  readonly intervalSeconds: number;
+  readonly backoffRate: number;
+  readonly maxAttempts: number;
+}
+
+function retryProps(policy: RetryPolicy): RetryProps {
+  return {
+    errors: [...policy.errors],
+    interval: Duration.seconds(policy.intervalSeconds),
+    backoffRate: policy.backoffRate,
+    maxAttempts: policy.maxAttempts,
+    jitterStrategy: JitterType.FULL,
+  };
+}
+
+/** The retry policy of a Lambda Task state of a Standard workflow: transient Lambda service errors only. */
+export const transientLambdaRetry: RetryProps = retryProps(TRANSIENT_LAMBDA_RETRY);
+
+/** The same errors with a budget that fits an Express workflow's timeout (see EXPRESS_LAMBDA_RETRY). */
+export const expressLambdaRetry: RetryProps = retryProps(EXPRESS_LAMBDA_RETRY);
+
+/** After the transient retry, any error again: for compensation steps only (see COMPENSATION_RETRY). */
+export const compensationRetry: RetryProps = retryProps(COMPENSATION_RETRY);
 
 export interface DirectInvokeProps {
   readonly fn: IFunction;
@@ -22,6 +39,8 @@ export interface DirectInvokeProps {
   readonly comment?: string;
   /** Where the result goes in the state's output; the whole output when absent. */
   readonly resultPath?: string;
+  /** The state's retriers, in order; `[transientLambdaRetry]` when absent. */
+  readonly retries?: readonly RetryProps[];
 }
 
 /**
@@ -37,7 +56,7 @@ export function directInvoke(scope: Construct, stateName: string, props: DirectI
     ...(props.payload === undefined ? {} : { payload: TaskInput.fromObject({ ...props.payload }) }),
     ...(props.resultPath === undefined ? {} : { resultPath: props.resultPath }),
   });
-  task.addRetry(transientLambdaRetry);
+  for (const retry of props.retries ?? [transientLambdaRetry]) task.addRetry(retry);
   return task;
 }
 

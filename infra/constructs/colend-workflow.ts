@@ -6,6 +6,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { WorkflowLogSettings } from '../config.ts';
 
 export interface ColendWorkflowProps {
   readonly definition: IChainable;
@@ -13,6 +14,8 @@ export interface ColendWorkflowProps {
   readonly invokedFunctions: readonly IFunction[];
   readonly description?: string;
   readonly logRetention: RetentionDays;
+  /** What is logged: the stage's setting (ERROR without execution data by default). */
+  readonly logs: WorkflowLogSettings;
   readonly timeout?: Duration;
   /** EXPRESS for high-volume short work whose steps are idempotent; STANDARD otherwise. */
   readonly type?: StateMachineType;
@@ -20,8 +23,9 @@ export interface ColendWorkflowProps {
 
 /**
  * Our defaults for a workflow: a Standard state machine (money and anything that waits) unless
- * the caller asks for Express,
- * every event with its data logged to its own log group, X-Ray tracing on. No physical name.
+ * the caller asks for Express, its own log group at the stage's level (failures only, without the
+ * executions' data, unless the stage asks for more: inputs and outputs carry borrower data),
+ * X-Ray tracing on. No physical name.
  */
 export class ColendWorkflow extends StateMachine {
   readonly isExpress: boolean;
@@ -34,9 +38,16 @@ export class ColendWorkflow extends StateMachine {
       comment: props.description,
       timeout: props.timeout ?? (props.type === StateMachineType.EXPRESS ? Duration.minutes(1) : Duration.hours(1)),
       tracingEnabled: true,
-      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      logs: { destination: logGroup, level: props.logs.level === 'ALL' ? LogLevel.ALL : LogLevel.ERROR, includeExecutionData: props.logs.includeExecutionData },
     });
     this.isExpress = props.type === StateMachineType.EXPRESS;
+    if (props.logs.level !== 'ALL') {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-SF1',
+        reason:
+          'Failures only (ERROR), without execution data: the states carry application and borrower data. X-Ray traces every execution; a stage sets colend:workflowLogs to ALL or ALL_WITH_DATA when it needs every event.',
+      });
+    }
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

@@ -46,7 +46,11 @@ export interface SeedContext {
 export interface LocalStackOptions {
   /** Port of the HTTP API; 0 (the default) picks any free port. */
   port?: number;
-  /** Keep DynamoDB data in `<persistDir>/dynamodb` across restarts; in memory when absent. */
+  /**
+   * Keep DynamoDB data in `<persistDir>/dynamodb` across restarts, and the running Standard
+   * executions in `<persistDir>/executions.json`, resumed by the next start (README, "Executions
+   * across restarts"); in memory when absent.
+   */
   persistDir?: string;
   /** A stack that runs long (`npm start`, the benchmarks): DynamoDB Local tuned for throughput over a quick start. */
   longRunning?: boolean;
@@ -104,6 +108,9 @@ export interface LocalStack {
 }
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** The file of `<persistDir>` that lists the Standard executions running, for the next start to resume. */
+export const IN_FLIGHT_JOURNAL = 'executions.json';
 
 interface SynthModule {
   synthesizeTemplate?: (options: { bundling: boolean }) => Promise<Record<string, unknown>>;
@@ -189,6 +196,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       machines,
       functions,
       log,
+      // With --persist, the executions running at a stop are resumed by the next start (IN_FLIGHT_JOURNAL).
+      ...(options.persistDir ? { journal: join(options.persistDir, IN_FLIGHT_JOURNAL) } : {}),
       dynamodb: () => new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
     });
     cleanups.push(() => stepFunctions.stop());
@@ -270,6 +279,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     streamPoller.start();
     cleanups.push(() => streamPoller.stop());
 
+    const inFlight = stepFunctions.resumeInFlight();
+    for (const execution of inFlight.resumed) log(`resumed ${execution.stateMachine} ${execution.name} (started ${execution.startDate}), from its first state`);
+    for (const execution of inFlight.notResumed) log(`warning: not resumed: ${execution.stateMachine} ${execution.name} (started ${execution.startDate}): ${execution.reason}`);
     if (options.runSchedules ?? true) scheduler.start();
     ready = true;
     const startupMs = Date.now() - startedAt;

@@ -14,7 +14,8 @@ import type { LocalStack, SeedContext } from './stack.ts';
 /**
  * `npm start`: the whole system on this machine, no AWS account needed, with the demo story
  * (`scenarios/demo.json`, docs/scenario.md) played in the background once the stack is up.
- *   PORT=3000 (default) sets the API port; `--persist <dir>` keeps DynamoDB data in <dir>;
+ *   PORT=3000 (default) sets the API port; `--persist <dir>` keeps DynamoDB data in <dir>, and
+ *   resumes the reviews and disbursements that were waiting for an answer;
  *   `--no-story` starts without playing the story.
  */
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -55,6 +56,42 @@ export interface StepFunctionsRuntimeOptions {
   /** DynamoDB client for DynamoDB service integrations, created on first use. */
   dynamodb?: () => DynamoDBClient;
   log?: (line: string) => void;
+  /**
+   * A file that lists the Standard executions running, rewritten as each starts and ends and
+   * kept as it is when the runtime stops, so that the next runtime on the same file (a restart
+   * with `--persist`) can resume them (`resumeInFlight`).
+   */
+  journal?: string;
+}
+
+/** A Standard execution that was running when the runtime stopped, as the journal keeps it. */
+export interface InFlightExecution {
+  readonly stateMachine: string;
+  readonly name: string;
+  readonly input: string;
+  readonly startDate: string;
+}
+
+/** What `resumeInFlight` did with the executions of the journal. */
+export interface ResumedExecutions {
+  /** Started again, with the same name and input. */
+  readonly resumed: InFlightExecution[];
+  /** Left stopped, each with the reason. */
+  readonly notResumed: (InFlightExecution & { readonly reason: string })[];
+}
+
+function readJournal(path: string): InFlightExecution[] {
+  if (!existsSync(path)) return [];
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as { executions?: unknown };
+  if (!Array.isArray(parsed.executions)) throw new Error(`${path} is not a journal of executions: it has no "executions" list`);
+  return parsed.executions.map((entry: unknown, index: number) => {
+    const record = asRecord(entry);
+    const [stateMachine, name, input, startDate] = [record?.stateMachine, record?.name, record?.input, record?.startDate];
+    if (typeof stateMachine !== 'string' || typeof name !== 'string' || typeof input !== 'string' || typeof startDate !== 'string') {
+      throw new Error(`${path}: executions[${index}] needs the strings stateMachine, name, input and startDate`);
+    }
+    return { stateMachine, name, input, startDate };
+  });
 }
 
 /** Execution names: 1 to 80 characters, none of them whitespace, brackets, wildcards, punctuation or control characters. */
@@ -93,6 +130,9 @@ export class StepFunctionsRuntime {
   private readonly bindings = new Map<string, Map<string, TaskBinding>>();
   private readonly executions = new Map<string, ExecutionEntry>();
   private readonly transitions = new Map<string, number>();
+  /** State machines with a Task state that waits for a task token: what a restart resumes. */
+  private readonly waitsForTokens = new Set<string>();
+  private stopping = false;
   private dynamoClient: DynamoDBClient | undefined;
 
   constructor(private readonly options: StepFunctionsRuntimeOptions) {
@@ -107,7 +147,10 @@ export class StepFunctionsRuntime {
       this.engines.set(machine.arn, new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } }));
       const byState = new Map<string, TaskBinding>();
       for (const { stateName, state } of taskStates(machine)) {
-        byState.set(stateName, bindTaskState(state, options.functions) as TaskBinding);
+        const binding = bindTaskState(state, options.functions) as TaskBinding;
+        byState.set(stateName, binding);
+        const waits = (binding.kind === 'lambda-invoke' && binding.waitForToken) || (binding.kind === 'start-execution' && binding.mode === 'waitForTaskToken');
+        if (waits) this.waitsForTokens.add(machine.arn);
       }
       this.bindings.set(machine.arn, byState);
     }
@@ -180,6 +223,7 @@ export class StepFunctionsRuntime {
     const done = new Promise<void>((resolve) => (finish = resolve));
     const entry: ExecutionEntry = { record, machine, done };
     this.executions.set(executionArn, entry);
+    this.writeJournal();
 
     const engine = this.engines.get(machine.arn) as StateMachine;
     const tokens = this.tokens;
@@ -236,6 +280,7 @@ export class StepFunctionsRuntime {
       record.stopDate ??= new Date();
       this.tokens.closeExecution(executionArn);
       entry.abort = undefined;
+      this.writeJournal();
       finish();
     });
     return entry;
@@ -433,8 +478,55 @@ export class StepFunctionsRuntime {
     }
   }
 
-  /** Aborts every running execution and waits until each has settled. */
+  /**
+   * Rewrites the journal with the Standard executions running now. Not while stopping: the
+   * executions the stop aborts stay in it, to be resumed by the next runtime.
+   */
+  private writeJournal(): void {
+    const path = this.options.journal;
+    if (path === undefined || this.stopping) return;
+    const executions: InFlightExecution[] = [...this.executions.values()]
+      .filter((entry) => entry.record.status === 'RUNNING' && entry.machine.type === 'STANDARD')
+      .map(({ machine, record }) => ({ stateMachine: machine.logicalId, name: record.name, input: record.input, startDate: record.startDate.toISOString() }));
+    writeFileSync(`${path}.next`, `${JSON.stringify({ executions }, null, 2)}\n`);
+    renameSync(`${path}.next`, path);
+  }
+
+  /**
+   * Starts again, with the same name and input, each execution the journal says was running when
+   * the previous runtime stopped, if its state machine waits for task tokens (a joint review
+   * waiting for a partner, a disbursement waiting for the lead): the engine keeps an execution's
+   * position in memory only, so it restarts from the first state, and every step of those
+   * workflows may run again with the effect of running once (docs/joint-review.md). Its waits
+   * start again in full, with new task tokens, and each partner or lead is asked again. The
+   * executions of other state machines are left stopped, each with the reason.
+   */
+  resumeInFlight(): ResumedExecutions {
+    const path = this.options.journal;
+    if (path === undefined) return { resumed: [], notResumed: [] };
+    const resumed: InFlightExecution[] = [];
+    const notResumed: (InFlightExecution & { reason: string })[] = [];
+    for (const execution of readJournal(path)) {
+      const machine = [...this.machines.values()].find((candidate) => candidate.logicalId === execution.stateMachine);
+      if (machine === undefined) {
+        notResumed.push({ ...execution, reason: 'its state machine is not in the template any more' });
+      } else if (!this.waitsForTokens.has(machine.arn)) {
+        notResumed.push({
+          ...execution,
+          reason: 'it was stopped in the middle of its work, and only workflows that wait for a partner or the lead are resumed: start it again (a daily run: with "restart": true)',
+        });
+      } else {
+        this.startExecution({ stateMachineArn: machine.arn, name: execution.name, input: execution.input });
+        resumed.push(execution);
+      }
+    }
+    this.writeJournal();
+    return { resumed, notResumed };
+  }
+
+  /** Aborts every running execution and waits until each has settled; the journal keeps them. */
   async stop(): Promise<void> {
+    this.stopping = true;
     const running = [...this.executions.values()].filter((entry) => entry.record.status === 'RUNNING');
     for (const entry of running) {
       entry.stopRequest = { error: 'States.Aborted', cause: 'The local stack stopped' };

@@ -355,6 +355,7 @@ export class ColendStack extends Stack {
       }),
       invokedFunctions: [verifyShard, recordReport],
       logRetention: props.config.logRetention,
+      logs: props.config.workflowLogs,
     });
 
     const disbursementSteps = addFunction('disbursement-steps');
@@ -364,6 +365,7 @@ export class ColendStack extends Stack {
       definition: disbursementDefinition(new Construct(this, 'Disbursement'), { disbursementSteps, disbursementBook }),
       invokedFunctions: [disbursementSteps, disbursementBook],
       logRetention: props.config.logRetention,
+      logs: props.config.workflowLogs,
       timeout: props.config.reviewWorkflows.disbursementTimeout,
     });
 
@@ -374,6 +376,7 @@ export class ColendStack extends Stack {
       definition: jointReviewDefinition(new Construct(this, 'JointReview'), { reviewSteps, reviewAsk, disbursement: this.disbursement }),
       invokedFunctions: [reviewSteps, reviewAsk],
       logRetention: props.config.logRetention,
+      logs: props.config.workflowLogs,
       timeout: props.config.reviewWorkflows.jointReviewTimeout,
     });
 
@@ -384,6 +387,7 @@ export class ColendStack extends Stack {
       definition: repaymentBatchDefinition(new Construct(this, 'RepaymentBatch'), { batch, bookLoanGroup, maxConcurrency: props.config.repaymentBatch.maxConcurrency }),
       invokedFunctions: [batch, bookLoanGroup],
       logRetention: props.config.logRetention,
+      logs: props.config.workflowLogs,
       type: StateMachineType.EXPRESS,
     });
     this.publishDeadLetters = this.publishCommitted(addFunction('repayment-publish'));
@@ -398,6 +402,7 @@ export class ColendStack extends Stack {
       }),
       invokedFunctions: [riskSteps],
       logRetention: props.config.logRetention,
+      logs: props.config.workflowLogs,
     });
 
     const reconciliationSteps = addFunction('reconciliation-steps');
@@ -406,6 +411,7 @@ export class ColendStack extends Stack {
       definition: reconciliationDefinition(new Construct(this, 'Reconciliation'), { reconciliationSteps, maxConcurrency: props.config.reconciliation.maxConcurrency }),
       invokedFunctions: [reconciliationSteps],
       logRetention: props.config.logRetention,
+      logs: props.config.workflowLogs,
     });
 
     const settlementSteps = addFunction('settlement-steps');
@@ -420,6 +426,7 @@ export class ColendStack extends Stack {
       }),
       invokedFunctions: [settlementSteps],
       logRetention: props.config.logRetention,
+      logs: props.config.workflowLogs,
     });
     if (props.config.settlement.shardMap === 'DISTRIBUTED') {
       Validations.of(this.settlement.role).acknowledge({
@@ -434,6 +441,7 @@ export class ColendStack extends Stack {
       definition: profitSharingDefinition(new Construct(this, 'ProfitSharing'), { profitSteps, maxConcurrency: props.config.profitSharing.maxConcurrency }),
       invokedFunctions: [profitSteps],
       logRetention: props.config.logRetention,
+      logs: props.config.workflowLogs,
     });
 
     const reportSteps = addFunction('regulatory-report-steps');
@@ -442,6 +450,7 @@ export class ColendStack extends Stack {
       definition: regulatoryReportDefinition(new Construct(this, 'RegulatoryReport'), { reportSteps, maxConcurrency: props.config.regulatoryReport.maxConcurrency }),
       invokedFunctions: [reportSteps],
       logRetention: props.config.logRetention,
+      logs: props.config.workflowLogs,
     });
 
     const startable: Record<StartedWorkflow, { workflow: ColendWorkflow; variable: string }> = {

@@ -581,20 +581,21 @@ describe('ledger-check workflow', () => {
     return { resource, asl: parseDefinition(resource.Properties?.['DefinitionString']) };
   }
 
-  it('is a Standard state machine logging everything, with tracing', () => {
+  it('is a Standard state machine logging its failures without data, with tracing', () => {
     const { resource } = definition();
     expect(resource.Properties?.['StateMachineType']).toBe('STANDARD');
     expect(resource.Properties?.['TracingConfiguration']).toEqual({ Enabled: true });
     const logging = resource.Properties?.['LoggingConfiguration'] as { Level: string; IncludeExecutionData: boolean };
-    expect(logging.Level).toBe('ALL');
-    expect(logging.IncludeExecutionData).toBe(true);
+    expect(logging.Level).toBe('ERROR');
+    expect(logging.IncludeExecutionData).toBe(false);
   });
 
-  it('runs PrepareShards → VerifyShards (VerifyShard per shard) → RecordReport', () => {
+  it('runs PrepareShards → VerifyShards (VerifyShard per shard) → RecordReport, a failure of either into CheckFailed', () => {
     const { asl } = definition();
     const states = asl['States'] as Record<string, Record<string, unknown>>;
     expect(asl['StartAt']).toBe('PrepareShards');
-    expect(Object.keys(states).sort()).toEqual(['PrepareShards', 'RecordReport', 'VerifyShards']);
+    expect(Object.keys(states).sort()).toEqual(['CheckFailed', 'PrepareShards', 'RecordReport', 'VerifyShards']);
+    expect(states['CheckFailed']).toEqual(expect.objectContaining({ Type: 'Fail' }));
     expect(states['PrepareShards']).toEqual(expect.objectContaining({ Type: 'Pass', Next: 'VerifyShards' }));
     expect(states['VerifyShards']).toEqual(expect.objectContaining({ Type: 'Map', MaxConcurrency: 4, Next: 'RecordReport' }));
     const processor = states['VerifyShards']?.['ItemProcessor'] as { StartAt: string; States: Record<string, Record<string, unknown>> };
@@ -638,13 +639,13 @@ function taskEntry(task: Record<string, unknown> | undefined): string {
 }
 
 describe.each(['JointReviewStateMachine', 'DisbursementStateMachine'] as const)('%s', (constructId) => {
-  it('is a Standard state machine logging everything, with tracing, and a timeout beyond any wait of a program', () => {
+  it('is a Standard state machine logging its failures without data, with tracing, and a timeout beyond any wait of a program', () => {
     const [, resource] = stateMachine(constructId);
     expect(resource.Properties?.['StateMachineType']).toBe('STANDARD');
     expect(resource.Properties?.['TracingConfiguration']).toEqual({ Enabled: true });
     const logging = resource.Properties?.['LoggingConfiguration'] as { Level: string; IncludeExecutionData: boolean };
-    expect(logging.Level).toBe('ALL');
-    expect(logging.IncludeExecutionData).toBe(true);
+    expect(logging.Level).toBe('ERROR');
+    expect(logging.IncludeExecutionData).toBe(false);
     expect(resource.Properties?.['StateMachineName']).toBeUndefined();
     // Programs wait at most 30 days per ask or disbursement.
     expect((aslOf(constructId) as unknown as { TimeoutSeconds: number }).TimeoutSeconds).toBeGreaterThan(30 * 86_400);
@@ -838,6 +839,8 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/settlement-work\/\*\]$/,
       /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:\{"Fn::Select":\[6,\{"Fn::Split":\[":",\{"Ref":"SettlementStateMachine[0-9A-F]{8}"\}\]\}\]\}(\/\*)?:\*\]$/,
       /^AwsSolutions-S1$/,
+      // State machines log failures without execution data by default (borrower data): docs/architecture.md, "Failure paths".
+      /^AwsSolutions-SF1$/,
       // The finance console's distribution (docs/console.md) and the CDK's deployment of its files.
       /^AwsSolutions-CFR[1-4]$/,
       /^AwsSolutions-IAM5\[Action::s3:DeleteObject\*\]$/,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENTS_CONTEXT_KEY, DEFAULT_CLIENTS, LOCAL_STAGE, STAGE_CONTEXT_KEY, loadStageConfig, parseClients } from '../../infra/config.ts';
+import { CLIENTS_CONTEXT_KEY, DEFAULT_CLIENTS, LOCAL_STAGE, STAGE_CONTEXT_KEY, WORKFLOW_LOGS_CONTEXT_KEY, loadStageConfig, parseClients } from '../../infra/config.ts';
 
 const contextOf =
   (values: Record<string, unknown>) =>
@@ -27,6 +27,15 @@ describe('stage config', () => {
     expect(loadStageConfig(contextOf({})).settlement).toEqual({ scheduleExpression: 'cron(0 23 * * ? *)', timeZone: 'Asia/Shanghai', maxConcurrency: 4, shardMap: 'DISTRIBUTED' });
     expect(loadStageConfig(contextOf({ [STAGE_CONTEXT_KEY]: 'prod' })).settlement.shardMap).toBe('DISTRIBUTED');
     expect(loadStageConfig(contextOf({ [STAGE_CONTEXT_KEY]: LOCAL_STAGE })).settlement.shardMap).toBe('INLINE');
+  });
+
+  it('logs workflow failures without execution data unless colend:workflowLogs asks for ALL (without data) or ALL_WITH_DATA', () => {
+    expect(loadStageConfig(contextOf({})).workflowLogs).toEqual({ level: 'ERROR', includeExecutionData: false });
+    expect(loadStageConfig(contextOf({ [WORKFLOW_LOGS_CONTEXT_KEY]: 'ERROR' })).workflowLogs).toEqual({ level: 'ERROR', includeExecutionData: false });
+    expect(loadStageConfig(contextOf({ [WORKFLOW_LOGS_CONTEXT_KEY]: 'ALL' })).workflowLogs).toEqual({ level: 'ALL', includeExecutionData: false });
+    expect(loadStageConfig(contextOf({ [WORKFLOW_LOGS_CONTEXT_KEY]: 'ALL_WITH_DATA' })).workflowLogs).toEqual({ level: 'ALL', includeExecutionData: true });
+    expect(() => loadStageConfig(contextOf({ [WORKFLOW_LOGS_CONTEXT_KEY]: 'all' }))).toThrow('Invalid colend:workflowLogs: "all" is not one of ERROR, ALL, ALL_WITH_DATA');
+    expect(() => loadStageConfig(contextOf({ [WORKFLOW_LOGS_CONTEXT_KEY]: true }))).toThrow('Invalid colend:workflowLogs: true is not one of ERROR, ALL, ALL_WITH_DATA');
   });
 
   it('reads clients from colend:clients as JSON text (-c) or as an array (cdk.json)', () => {

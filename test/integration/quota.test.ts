@@ -1,13 +1,11 @@
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createStores, type Stores } from '../../shared/adapters/dynamodb/index.ts';
-import type { ApplicationRecord } from '../../shared/ports/stores.ts';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Stores } from '../../shared/adapters/dynamodb/index.ts';
 import { quotaTotals } from '../../shared/domain/exposure.ts';
 import { reserve, release } from '../../functions/disbursement-steps/use-case.ts';
 import { bookFromApplication } from '../../functions/disbursement-book/use-case.ts';
 import { api } from './support/stack.ts';
-import { createWorld, expectLedgerBalanced, lenderBody, post, programBody, type World } from './support/world.ts';
+import { createWorld, expectLedgerBalanced, type World } from './support/world.ts';
+import { frozenClock, plannedApplication, quotaWorld, stackStores } from './support/quota-world.ts';
 import { disburse, submit, until, view, type ApplicationView } from './support/review.ts';
 
 let w: World;
@@ -15,43 +13,14 @@ let stores: Stores;
 
 beforeAll(async () => {
   w = await createWorld();
-  const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const { TableNames = [] } = await client.send(new ListTablesCommand({}));
-  const table = (prefix: string) => TableNames.find((t) => t.startsWith(prefix)) ?? '';
-  stores = createStores(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), { ledger: table('LedgerTable'), state: table('StateTable') });
+  stores = await stackStores();
 });
 
 afterEach(expectLedgerBalanced);
 
-const frozen = { now: () => '2026-11-29T10:00:00.000Z' };
+const frozen = frozenClock;
 const totalsOf = async (lenderId: string) => quotaTotals(await stores.exposure.quotaShards(lenderId));
-
-/** A fresh lead and two partners; partner D can fund exactly one 300,000-fen part. */
-async function tightWorld(label: string) {
-  const ids = { lead: `QL_${w.suffix}_${label}`, d: `QD_${w.suffix}_${label}`, e: `QE_${w.suffix}_${label}` };
-  await post('/v1/lenders', w.tokens.lead, lenderBody(ids.lead, ['LEAD'], { limits: { exposureQuotaMinor: '100000000000', perBorrowerCapMinor: '20000000', maxShareBps: 4000 } }));
-  await post('/v1/lenders', w.tokens.lead, lenderBody(ids.d, ['PARTNER'], { limits: { exposureQuotaMinor: '300000', perBorrowerCapMinor: '300000' } }));
-  await post('/v1/lenders', w.tokens.lead, lenderBody(ids.e, ['PARTNER']));
-  const programId = `QP_${w.suffix}_${label}`;
-  const res = await post(
-    '/v1/programs',
-    w.tokens.lead,
-    programBody(
-      { programId, lead: ids.lead, bankA: ids.d, bankB: ids.e, guarantor: w.guarantor },
-      {
-        allocationPolicy: 'PRIORITY_FILL',
-        participants: [
-          { lenderId: ids.lead, role: 'LEAD', targetShareBps: 4000, priority: 0 },
-          { lenderId: ids.d, role: 'PARTNER', targetShareBps: 3000, priority: 1 },
-          { lenderId: ids.e, role: 'PARTNER', targetShareBps: 3000, priority: 2 },
-        ],
-        reviewTimeoutSeconds: 600,
-      },
-    ),
-  );
-  expect(res.status, res.text).toBe(201);
-  return { ...ids, programId, tokenOf: { [ids.d]: '', [ids.e]: '' } as Record<string, string> };
-}
+const tightWorld = (label: string) => quotaWorld(w, label);
 
 describe('quota', () => {
   it('two applications racing for the last quota of a lender: exactly one gets it, and a failed disbursement gives it back', async () => {
@@ -96,41 +65,6 @@ describe('quota', () => {
 });
 
 describe('steps retried after a crash between two writes', () => {
-  async function plannedApplication(t: Awaited<ReturnType<typeof tightWorld>>, applicationId: string): Promise<void> {
-    const program = await stores.programs.get(t.programId, null);
-    const record: ApplicationRecord = {
-      application: {
-        applicationId,
-        programId: t.programId,
-        programVersion: program?.version ?? 1,
-        borrower: { borrowerId: `BR-${applicationId}`, type: 'INDIVIDUAL', region: 'CN-31', secured: false },
-        amountMinor: 1_000_000n,
-        termMonths: 12,
-        repaymentMethod: 'EQUAL_INSTALLMENT',
-        annualRate: '0.108',
-        purpose: 'Household consumption',
-        leadApproval: { approved: true, reference: 'LA-1', approvedAt: '2026-11-29T08:00:00Z' },
-        createdAt: frozen.now(),
-      },
-      status: 'PLANNED',
-      round: 1,
-      plan: [
-        { lenderId: t.lead, role: 'LEAD', amountMinor: 400_000n },
-        { lenderId: t.d, role: 'PARTNER', amountMinor: 300_000n },
-        { lenderId: t.e, role: 'PARTNER', amountMinor: 300_000n },
-      ],
-      reasons: [],
-      dropped: [],
-      timeline: [],
-      loanId: null,
-    };
-    await stores.applications.create(
-      record,
-      { step: 'Submitted', at: frozen.now(), event: 'SUBMITTED', detail: {}, set: {} },
-      { scopeKey: `test#${applicationId}`, requestHash: 'x', statusCode: 202, responseBody: '{}', createdAt: frozen.now() },
-    );
-  }
-
   /** The store does the write, then the process dies before the step returns. */
   function crashingAfter<T extends object>(target: T, method: keyof T, times = 1): T {
     let left = times;
@@ -150,7 +84,7 @@ describe('steps retried after a crash between two writes', () => {
   it('ReserveQuota, BookLoan and Release end exactly as they would without the crash', async () => {
     const t = await tightWorld('CRASH');
     const appId = `QC-${w.suffix}`;
-    await plannedApplication(t, appId);
+    await plannedApplication(stores, t, appId);
     const deps = { ...stores, clock: frozen };
 
     await expect(reserve({ ...deps, exposure: crashingAfter(stores.exposure, 'reserve') }, appId)).rejects.toThrow('process died');

@@ -2,17 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AslState } from '../../infra/local/state-machines.ts';
 import { CAUGHT_ERRORS, DisbursementErrors, DisbursementStates, workflowError } from '../../workflows/disbursement/states.ts';
 import type { AwaitDisbursementEvent, DisbursementConfirmation, DisbursementError } from '../../workflows/disbursement/states.ts';
-import { TRANSIENT_LAMBDA_ERRORS } from '../../workflows/lambda-retry.ts';
+import { COMPENSATION_RETRY, TRANSIENT_LAMBDA_ERRORS } from '../../workflows/lambda-retry.ts';
 import { allStates, eventually, reviewWorkflows } from './support/review-workflows.ts';
 import type { ReviewWorkflows } from './support/review-workflows.ts';
 
 const TRANSIENT_RETRY = [{ ErrorEquals: [...TRANSIENT_LAMBDA_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: 'FULL' }];
+const caughtBy = (named: readonly string[]) => [
+  { ErrorEquals: [...named], ResultPath: '$.error', Next: 'Release' },
+  { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Release' },
+];
 
 /** How each application's saga behaves: which step throws what, and how long the lead has. */
 interface Script {
   timeoutSeconds: number;
   reserveError?: DisbursementError;
   bookError?: string;
+  /** How many times Release fails with an unnamed error before it works. */
+  releaseFailures?: number;
 }
 
 const scripts = new Map<string, Script>();
@@ -35,6 +41,10 @@ beforeAll(() => {
         return { applicationId, timeoutSeconds: script.timeoutSeconds };
       }
       if (event.step === 'AwaitDisbursement') waiting.push(event as unknown as AwaitDisbursementEvent);
+      if (event.step === 'Release' && (script.releaseFailures ?? 0) > 0) {
+        script.releaseFailures = (script.releaseFailures ?? 0) - 1;
+        throw new Error(`the table of ${applicationId} did not answer`);
+      }
       return { applicationId, released: event.step === 'Release' };
     },
     'disbursement-book': async (event) => {
@@ -59,7 +69,8 @@ describe('Disbursement ASL', () => {
     expect(workflows.disbursement.definition.StartAt).toBe('ReserveQuota');
     expect(Object.keys(states()).sort()).toEqual(Object.values(DisbursementStates).sort());
     expect(states()['Booked']).toMatchObject({ Type: 'Succeed' });
-    expect(states()['Released']).toMatchObject({ Type: 'Succeed' });
+    expect(states()['Released']).toMatchObject({ Type: 'Succeed', OutputPath: '$.released' });
+    expect(states()['Faulted']).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
   });
 
   it('runs ReserveQuota → AwaitDisbursement (callback, timed by $.timeoutSeconds) → BookLoan → Booked', () => {
@@ -70,7 +81,7 @@ describe('Disbursement ASL', () => {
       Resource: stepsArn,
       Parameters: { step: 'ReserveQuota', 'applicationId.$': '$.applicationId' },
       Retry: TRANSIENT_RETRY,
-      Catch: [{ ErrorEquals: ['QuotaUnavailable'], ResultPath: '$.error', Next: 'Release' }],
+      Catch: caughtBy(['QuotaUnavailable']),
       Next: 'AwaitDisbursement',
     });
     expect(states()['AwaitDisbursement']).toEqual({
@@ -83,7 +94,7 @@ describe('Disbursement ASL', () => {
       },
       TimeoutSecondsPath: '$.timeoutSeconds',
       Retry: TRANSIENT_RETRY,
-      Catch: [{ ErrorEquals: ['DisbursementFailed', 'DisbursementCancelled', 'States.Timeout'], ResultPath: '$.error', Next: 'Release' }],
+      Catch: caughtBy(['DisbursementFailed', 'DisbursementCancelled', 'States.Timeout']),
       Next: 'BookLoan',
     });
     expect(states()['BookLoan']).toEqual({
@@ -92,31 +103,38 @@ describe('Disbursement ASL', () => {
       Resource: workflows.arnOf('disbursement-book'),
       Parameters: { 'applicationId.$': '$.applicationId', 'disbursementReference.$': '$.disbursementReference', 'disbursementDate.$': '$.disbursementDate' },
       Retry: TRANSIENT_RETRY,
-      Catch: [{ ErrorEquals: ['BookingRefused'], ResultPath: '$.error', Next: 'Release' }],
+      Catch: caughtBy(['BookingRefused']),
       Next: 'Booked',
     });
   });
 
-  it('compensates every named failure with Release, told the name of the error, then ends in Released', () => {
+  it('compensates every failure with Release, told the name of the error; a named one ends in Released, any other in Faulted', () => {
     expect(states()['Release']).toEqual({
       Type: 'Task',
       Comment: expect.any(String),
       Resource: workflows.arnOf('disbursement-steps'),
       Parameters: { step: 'Release', 'applicationId.$': '$.applicationId', 'cause.$': '$.error.Error' },
-      Retry: TRANSIENT_RETRY,
-      Next: 'Released',
+      ResultPath: '$.released',
+      Retry: [
+        ...TRANSIENT_RETRY,
+        { ErrorEquals: ['States.ALL'], IntervalSeconds: COMPENSATION_RETRY.intervalSeconds, MaxAttempts: COMPENSATION_RETRY.maxAttempts, BackoffRate: 2, JitterStrategy: 'FULL' },
+      ],
+      Next: 'ReleasedWhy',
     });
     for (const [stateName, errors] of Object.entries(CAUGHT_ERRORS)) {
-      expect(states()[stateName]?.Catch, stateName).toEqual([{ ErrorEquals: [...errors], ResultPath: '$.error', Next: 'Release' }]);
+      expect(states()[stateName]?.Catch, stateName).toEqual(caughtBy(errors));
     }
     expect(Object.values(DisbursementErrors).sort()).toEqual(Object.values(CAUGHT_ERRORS).flat().sort());
+    expect(states()['ReleasedWhy']).toEqual({
+      Type: 'Choice',
+      Comment: expect.any(String),
+      Choices: [{ Or: Object.values(DisbursementErrors).map((error) => ({ Variable: '$.error.Error', StringEquals: error })), Next: 'Released' }],
+      Default: 'Faulted',
+    });
   });
 
-  it('retries nothing but transient Lambda errors and catches nothing broadly', () => {
-    const text = JSON.stringify(workflows.disbursement.definition);
-    expect(text).not.toContain('States.ALL');
-    expect(text).not.toContain('States.TaskFailed');
-    for (const [stateName, state] of Object.entries(states()).filter(([, state]) => state.Type === 'Task')) {
+  it('retries the forward steps on transient Lambda errors only; only the compensation retries any error', () => {
+    for (const [stateName, state] of Object.entries(states()).filter(([name, state]) => state.Type === 'Task' && name !== 'Release')) {
       expect(state.Retry, stateName).toEqual(TRANSIENT_RETRY);
     }
   });
@@ -180,12 +198,19 @@ describe('Disbursement run (local engine)', () => {
     expect(stepsOf('APP-REFUSED').at(-1)).toEqual({ step: 'Release', applicationId: 'APP-REFUSED', cause: 'BookingRefused' });
   });
 
-  it('fails on an error nobody named, without releasing, so that it is looked at', async () => {
+  it('releases on an error nobody named too, then fails with it, so that it is looked at', async () => {
     const executionArn = start('APP-BUG', { timeoutSeconds: 30, bookError: 'TypeError' });
     const wait = await awaited('APP-BUG');
     workflows.runtime.sendTaskSuccess(wait.taskToken, JSON.stringify({ applicationId: 'APP-BUG', disbursementReference: 'TRX-7', disbursementDate: '2026-03-02' }));
     expect(await workflows.runtime.waitForExecution(executionArn)).toMatchObject({ status: 'FAILED', error: 'TypeError' });
-    expect(stepsOf('APP-BUG').map((event) => event.step)).toEqual(['ReserveQuota', 'AwaitDisbursement']);
+    expect(stepsOf('APP-BUG').map((event) => event.step)).toEqual(['ReserveQuota', 'AwaitDisbursement', 'Release']);
+    expect(stepsOf('APP-BUG').at(-1)).toEqual({ step: 'Release', applicationId: 'APP-BUG', cause: 'TypeError' });
+  });
+
+  it('tries a failing Release again until it works', async () => {
+    const record = await workflows.runtime.waitForExecution(start('APP-RELEASE-RETRY', { timeoutSeconds: 30, reserveError: 'QuotaUnavailable', releaseFailures: 2 }));
+    expect(record).toMatchObject({ status: 'SUCCEEDED', output: JSON.stringify({ applicationId: 'APP-RELEASE-RETRY', released: true }) });
+    expect(stepsOf('APP-RELEASE-RETRY').map((event) => event.step)).toEqual(['ReserveQuota', 'Release', 'Release', 'Release']);
   });
 
   it('is named by the application: a second start with another input is refused', () => {

@@ -82,11 +82,13 @@ function states(): Record<string, AslState> {
   return allStates(workflows.jointReview.definition);
 }
 
+const TO_REVIEW_FAILED = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReviewFailed' }];
+
 describe('JointReview ASL', () => {
   it('has exactly the states of docs/joint-review.md and starts at ChooseCandidates', () => {
     expect(workflows.jointReview.definition.StartAt).toBe('ChooseCandidates');
     expect(Object.keys(workflows.jointReview.definition.States).sort()).toEqual(
-      ['Allocate', 'AllocationOutcome', 'AskPartners', 'ChooseCandidates', 'DisbursementStarted', 'Rejected', 'RoundOutcome', 'StartDisbursement'].sort(),
+      ['Allocate', 'AllocationOutcome', 'AskPartners', 'ChooseCandidates', 'DisbursementStarted', 'Rejected', 'ReviewFailed', 'RoundOutcome', 'StartDisbursement'].sort(),
     );
     expect(Object.values(JointReviewStates).sort()).toEqual(Object.keys(states()).sort());
   });
@@ -99,6 +101,7 @@ describe('JointReview ASL', () => {
       Resource: reviewStepsArn,
       Parameters: { step: 'ChooseCandidates', 'applicationId.$': '$.applicationId', 'round.$': '$.round' },
       Retry: TRANSIENT_RETRY,
+      Catch: TO_REVIEW_FAILED,
       Next: 'RoundOutcome',
     });
     expect(states()['RecordTimeout']).toEqual({
@@ -115,6 +118,7 @@ describe('JointReview ASL', () => {
       Resource: reviewStepsArn,
       Parameters: { step: 'Allocate', 'applicationId.$': '$.applicationId', 'round.$': '$.round' },
       Retry: TRANSIENT_RETRY,
+      Catch: TO_REVIEW_FAILED,
       Next: 'AllocationOutcome',
     });
   });
@@ -140,7 +144,7 @@ describe('JointReview ASL', () => {
 
   it('asks every partner of the round at once, each in a callback task timed by its own timeoutSeconds', () => {
     const map = states()['AskPartners'] ?? { Type: 'Map' };
-    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.asks', ResultPath: '$.decisions', Next: 'Allocate' });
+    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.asks', ResultPath: '$.decisions', Catch: TO_REVIEW_FAILED, Next: 'Allocate' });
     // No limit: MaxConcurrency 0 (the default) leaves it out.
     expect(map.MaxConcurrency ?? 0).toBe(0);
     expect(map.ItemSelector).toBeUndefined();
@@ -176,15 +180,15 @@ describe('JointReview ASL', () => {
       Resource: 'arn:aws:states:::states:startExecution',
       Parameters: { StateMachineArn: workflows.disbursement.arn, 'Name.$': '$.applicationId', Input: { 'applicationId.$': '$.applicationId' } },
       ResultPath: '$.disbursement',
-      Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: '$.error', Next: 'DisbursementStarted' }],
+      Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: '$.error', Next: 'DisbursementStarted' }, ...TO_REVIEW_FAILED],
       Next: 'DisbursementStarted',
     });
     expect(states()['DisbursementStarted']).toMatchObject({ Type: 'Succeed' });
   });
 
-  it('retries nothing but transient Lambda errors and catches nothing broadly', () => {
+  it('retries nothing but transient Lambda errors; any other error of a step ends in ReviewFailed with it', () => {
+    expect(states()['ReviewFailed']).toEqual({ Type: 'Fail', Comment: expect.any(String), ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     const text = JSON.stringify(workflows.jointReview.definition);
-    expect(text).not.toContain('States.ALL');
     expect(text).not.toContain('States.TaskFailed');
     const lambdaTasks = Object.entries(states()).filter(([stateName, state]) => state.Type === 'Task' && stateName !== 'StartDisbursement');
     expect(lambdaTasks.map(([stateName]) => stateName).sort()).toEqual(['Allocate', 'AskPartner', 'ChooseCandidates', 'RecordTimeout']);

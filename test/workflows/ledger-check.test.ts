@@ -79,14 +79,18 @@ describe('ledger-check ASL', () => {
     expect(states()['RecordReport']?.['End']).toBe(true);
   });
 
-  it('retries only transient Lambda service errors', () => {
+  it('retries only transient Lambda service errors; any other error of the Map or the report ends in CheckFailed', () => {
     for (const task of [verifyShardState(), states()['RecordReport'] ?? {}]) {
       expect(task['Retry']).toEqual([
         { ErrorEquals: [...TRANSIENT_LAMBDA_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: 'FULL' },
       ]);
-      expect(task['Catch']).toBeUndefined();
       expect(JSON.stringify(task['Retry'])).not.toContain('States.ALL');
     }
+    expect(verifyShardState()['Catch']).toBeUndefined();
+    for (const name of ['VerifyShards', 'RecordReport']) {
+      expect(states()[name]?.['Catch'], name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'CheckFailed' }]);
+    }
+    expect(states()['CheckFailed']).toEqual({ Type: 'Fail', Comment: expect.any(String), ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
   });
 });
 

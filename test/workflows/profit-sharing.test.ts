@@ -104,8 +104,12 @@ describe('ProfitSharing ASL', () => {
     expect(Object.keys(inner).sort()).toEqual(['BookShards', 'CloseRun', 'FailRun', 'Failed', 'OpenRun', 'OpenedOrSkipped', 'Skipped', 'Statements'].sort());
     expect(inner[ProfitSharingStates.bookShards]).toMatchObject({ Type: 'Map', ItemsPath: '$.shards', MaxConcurrency: 4 });
     for (const task of ['BookShards', 'Statements', 'CloseRun']) expect(inner[task]!['Catch']).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FailRun' }]);
-    // A refused OpenRun leaves the run as it was: it is not caught into FailRun.
-    expect(inner[ProfitSharingStates.openRun]!['Catch']).toBeUndefined();
+    // A refused OpenRun leaves the run as it was: it is not caught into FailRun, it ends the run's iteration in Failed.
+    expect(inner[ProfitSharingStates.openRun]!['Catch']).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }]);
+    for (const name of [ProfitSharingStates.planRuns, ProfitSharingStates.runs]) {
+      expect(states[name]!['Catch'], name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RunsFailed' }]);
+    }
+    expect(states['RunsFailed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
   });
 });
 

@@ -67,8 +67,8 @@ describe('RegulatoryReport ASL', () => {
     expect(states[RegulatoryReportStates.measureShards]).toMatchObject({ Type: 'Map', ItemsPath: '$.shards', MaxConcurrency: 4, ResultPath: null, Next: 'RecordReport' });
     expect(states[RegulatoryReportStates.measureShards]!['ItemSelector']).toEqual({ 'businessDate.$': '$.businessDate', 'attempt.$': '$.attempt', 'shard.$': '$$.Map.Item.Value.shard' });
     for (const task of ['MeasureShards', 'RecordReport']) expect(states[task]!['Catch']).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FailRun' }]);
-    // A refused OpenRun leaves the run as it was: it is not caught into FailRun.
-    expect(states[RegulatoryReportStates.openRun]!['Catch']).toBeUndefined();
+    // A refused OpenRun leaves the run as it was: it is not caught into FailRun, it ends in Failed.
+    expect(states[RegulatoryReportStates.openRun]!['Catch']).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failed' }]);
   });
 });
 

@@ -33,9 +33,13 @@ beforeAll(() => {
 const states = () => asl['States'] as Record<string, Json>;
 
 describe('RepaymentBatch ASL', () => {
-  it('groups by loan, books each loan in a Map eight loans at a time, and reports: three states, none that only forwards', () => {
+  it('groups by loan, books each loan in a Map eight loans at a time, and reports: three states, none that only forwards, each failing into BatchFailed', () => {
     expect(asl['StartAt']).toBe(RepaymentBatchStates.groupByLoan);
-    expect(Object.keys(states())).toEqual([RepaymentBatchStates.groupByLoan, RepaymentBatchStates.bookLoans, RepaymentBatchStates.report]);
+    expect(Object.keys(states())).toEqual([RepaymentBatchStates.groupByLoan, RepaymentBatchStates.bookLoans, RepaymentBatchStates.report, RepaymentBatchStates.batchFailed]);
+    for (const name of [RepaymentBatchStates.groupByLoan, RepaymentBatchStates.bookLoans, RepaymentBatchStates.report]) {
+      expect(states()[name]?.['Catch'], name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: RepaymentBatchStates.batchFailed }]);
+    }
+    expect(states()[RepaymentBatchStates.batchFailed]).toMatchObject({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     expect(states()[RepaymentBatchStates.groupByLoan]).toMatchObject({ Type: 'Task', Parameters: { step: 'GROUP', 'repayments.$': '$.repayments' }, Next: RepaymentBatchStates.bookLoans });
     expect(states()[RepaymentBatchStates.bookLoans]).toMatchObject({ Type: 'Map', ItemsPath: '$.groups', MaxConcurrency: 8, ResultPath: '$.booked', Next: RepaymentBatchStates.report });
     const processor = states()[RepaymentBatchStates.bookLoans]?.['ItemProcessor'] as { States: Record<string, Json> };

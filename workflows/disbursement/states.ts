@@ -7,7 +7,9 @@ export const DisbursementStates = {
   bookLoan: 'BookLoan',
   booked: 'Booked',
   release: 'Release',
+  releasedWhy: 'ReleasedWhy',
   released: 'Released',
+  faulted: 'Faulted',
 } as const;
 
 export type DisbursementStateName = (typeof DisbursementStates)[keyof typeof DisbursementStates];
@@ -41,7 +43,12 @@ export const DisbursementErrors = {
 
 export type DisbursementError = (typeof DisbursementErrors)[keyof typeof DisbursementErrors];
 
-/** Which errors each state catches; every one leads to `Release`. */
+/**
+ * The errors each state expects: caught into `Release`, which records the outcome they name, and
+ * the execution ends in `Released`. Any other error is caught into `Release` too (nothing the
+ * saga reserved is left held), and the execution then ends in `Faulted` with that error, so that
+ * it is looked at.
+ */
 export const CAUGHT_ERRORS = {
   [DisbursementStates.reserveQuota]: [DisbursementErrors.quotaUnavailable],
   [DisbursementStates.awaitDisbursement]: [DisbursementErrors.disbursementFailed, DisbursementErrors.disbursementCancelled, DisbursementErrors.timeout],
@@ -93,11 +100,11 @@ export interface DisbursementConfirmation {
 
 export type BookLoanEvent = DisbursementConfirmation;
 
-/** The event of `disbursement-steps` at `Release`; `cause` is the name of the caught error. */
+/** The event of `disbursement-steps` at `Release`; `cause` is the name of the caught error, named or not. */
 export interface ReleaseEvent {
   readonly step: typeof DisbursementSteps.release;
   readonly applicationId: string;
-  readonly cause: DisbursementError;
+  readonly cause: string;
 }
 
 export type DisbursementStepsEvent = ReserveQuotaEvent | AwaitDisbursementEvent | ReleaseEvent;

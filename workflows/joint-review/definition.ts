@@ -3,6 +3,7 @@ import { Choice, Condition, IntegrationPattern, JsonPath, Map as MapState, Succe
 import type { IChainable, IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { failOnAnyError } from '../failure-paths.ts';
 import { callbackInvoke, directInvoke } from '../lambda-tasks.ts';
 import { AllocationOutcomes, JointReviewErrors, JointReviewStates, ReviewSteps, RoundOutcomes } from './states.ts';
 
@@ -87,6 +88,12 @@ export function jointReviewDefinition(scope: Construct, tasks: JointReviewTasks)
     comment: 'Starts Disbursement named by the application id, so a second start is refused by name',
   });
   startDisbursement.addCatch(disbursementStarted, { errors: [JointReviewErrors.disbursementAlreadyStarted], resultPath: '$.error' });
+  failOnAnyError(
+    scope,
+    JointReviewStates.reviewFailed,
+    'The review reserves no quota and books nothing (the Disbursement saga does both): each step writes the application in one transaction, and it stays as last written',
+    [chooseCandidates, askPartners, allocate, startDisbursement],
+  );
 
   const roundOutcome = new Choice(scope, JointReviewStates.roundOutcome)
     .when(Condition.stringEquals('$.outcome', RoundOutcomes.reject), rejected)

@@ -12,6 +12,7 @@ export const JointReviewStates = {
   startDisbursement: 'StartDisbursement',
   disbursementStarted: 'DisbursementStarted',
   rejected: 'Rejected',
+  reviewFailed: 'ReviewFailed',
 } as const;
 
 export type JointReviewStateName = (typeof JointReviewStates)[keyof typeof JointReviewStates];

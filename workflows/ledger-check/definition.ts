@@ -3,6 +3,7 @@ import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { failOnAnyError } from '../failure-paths.ts';
 import { transientLambdaRetry } from '../lambda-tasks.ts';
 import { LedgerCheckStates } from './states.ts';
 
@@ -63,6 +64,7 @@ export function ledgerCheckDefinition(scope: Construct, tasks: LedgerCheckTasks)
     comment: 'Input { businessDate?, scheduledTime?, shards: [shard results] }',
   });
   recordReport.addRetry(transientLambdaRetry);
+  failOnAnyError(scope, LedgerCheckStates.checkFailed, 'The check reads the books only and writes its report whole; a new start checks the date again', [verifyShards, recordReport]);
 
   return prepareShards.next(verifyShards).next(recordReport);
 }

@@ -6,6 +6,7 @@ export const LedgerCheckStates = {
   verifyShards: 'VerifyShards',
   verifyShard: 'VerifyShard',
   recordReport: 'RecordReport',
+  checkFailed: 'CheckFailed',
 } as const;
 
 export type LedgerCheckStateName = (typeof LedgerCheckStates)[keyof typeof LedgerCheckStates];

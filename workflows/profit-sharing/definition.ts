@@ -2,6 +2,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Choice, Condition, Fail, JsonPath, Map as MapState, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { failOnAnyError } from '../failure-paths.ts';
 import { directInvoke } from '../lambda-tasks.ts';
 import { ProfitSharingStates } from './states.ts';
 
@@ -60,7 +61,10 @@ export function profitSharingDefinition(scope: Construct, tasks: ProfitSharingTa
     resultPath: JsonPath.DISCARD,
     comment: 'Records why the run stopped; the period can be run again',
   });
-  failRun.next(new Fail(scope, ProfitSharingStates.failed, { causePath: '$.error.Cause', errorPath: '$.error.Error' }));
+  const failed = new Fail(scope, ProfitSharingStates.failed, { causePath: '$.error.Cause', errorPath: '$.error.Error' });
+  failRun.next(failed);
+  // OpenRun writes the run last: when it fails, the period holds no run of this attempt to mark.
+  openRun.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
   for (const task of [bookShards, statements, closeRun]) task.addCatch(failRun, { errors: ['States.ALL'], resultPath: '$.error' });
   const skipped = new Succeed(scope, ProfitSharingStates.skipped, { comment: 'A period done already or being run (a scheduled run)' });
   const oneRun = openRun.next(
@@ -73,5 +77,11 @@ export function profitSharingDefinition(scope: Construct, tasks: ProfitSharingTa
     resultPath: '$.runs',
   });
   runs.itemProcessor(oneRun);
+  failOnAnyError(
+    scope,
+    ProfitSharingStates.runsFailed,
+    'PlanRuns only reads; a run that failed was recorded FAILED by its FailRun (or was never opened), so the period can be run again',
+    [planRuns, runs],
+  );
   return planRuns.next(runs);
 }

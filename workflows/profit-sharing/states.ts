@@ -12,6 +12,7 @@ export const ProfitSharingStates = {
   closeRun: 'CloseRun',
   failRun: 'FailRun',
   failed: 'Failed',
+  runsFailed: 'RunsFailed',
 } as const;
 
 export type ProfitSharingStateName = (typeof ProfitSharingStates)[keyof typeof ProfitSharingStates];

@@ -2,6 +2,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { JsonPath, Map as MapState, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { failOnAnyError } from '../failure-paths.ts';
 import { directInvoke } from '../lambda-tasks.ts';
 import { ReconciliationStates } from './states.ts';
 
@@ -42,5 +43,11 @@ export function reconciliationDefinition(scope: Construct, tasks: Reconciliation
     resultPath: JsonPath.DISCARD,
   });
   each.itemProcessor(reconcile);
+  failOnAnyError(
+    scope,
+    ReconciliationStates.failed,
+    'Plan only reads; a file whose reconciliation failed was recorded FAILED by FailReconciliation, or stays as it was when even that failed, and is planned again by the next start',
+    [plan, each],
+  );
   return plan.next(each).next(new Succeed(scope, ReconciliationStates.done));
 }

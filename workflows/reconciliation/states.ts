@@ -7,6 +7,7 @@ export const ReconciliationStates = {
   reconcile: 'Reconcile',
   failReconciliation: 'FailReconciliation',
   done: 'Done',
+  failed: 'Failed',
 } as const;
 
 export type ReconciliationStateName = (typeof ReconciliationStates)[keyof typeof ReconciliationStates];

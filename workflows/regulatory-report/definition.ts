@@ -47,7 +47,10 @@ export function regulatoryReportDefinition(scope: Construct, tasks: RegulatoryRe
     resultPath: JsonPath.DISCARD,
     comment: 'Records why the attempt stopped; the date can be run again',
   });
-  failRun.next(new Fail(scope, RegulatoryReportStates.failed, { causePath: '$.error.Cause', errorPath: '$.error.Error' }));
+  const failed = new Fail(scope, RegulatoryReportStates.failed, { causePath: '$.error.Cause', errorPath: '$.error.Error' });
+  failRun.next(failed);
+  // OpenRun writes the run last: when it fails, the date holds no run of this attempt to mark.
+  openRun.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
   for (const task of [measureShards, recordReport]) task.addCatch(failRun, { errors: ['States.ALL'], resultPath: '$.error' });
   const skipped = new Succeed(scope, RegulatoryReportStates.skipped, { comment: 'A date reported already or being reported (a scheduled run)' });
   return openRun.next(new Choice(scope, 'OpenedOrSkipped').when(Condition.booleanEquals('$.skipped', true), skipped).otherwise(measureShards.next(recordReport)));

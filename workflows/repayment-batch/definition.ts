@@ -2,7 +2,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Map as MapState } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { directInvoke } from '../lambda-tasks.ts';
+import { failOnAnyError } from '../failure-paths.ts';
+import { directInvoke, expressLambdaRetry } from '../lambda-tasks.ts';
 import { RepaymentBatchStates, RepaymentBatchSteps } from './states.ts';
 
 export interface RepaymentBatchTasks {
@@ -29,10 +30,12 @@ export function repaymentBatchDefinition(scope: Construct, tasks: RepaymentBatch
   const groupByLoan = directInvoke(scope, RepaymentBatchStates.groupByLoan, {
     fn: tasks.batch,
     payload: { step: RepaymentBatchSteps.group, 'repayments.$': '$.repayments' },
+    retries: [expressLambdaRetry],
     comment: 'Output { rows, groups: [{ loanId, rows: [{ index, repayment }] }], refused: [{ index, repaymentId, result }] }',
   });
   const bookLoanGroup = directInvoke(scope, RepaymentBatchStates.bookLoanGroup, {
     fn: tasks.bookLoanGroup,
+    retries: [expressLambdaRetry],
     comment: 'Input { loanId, rows }, output { loanId, results: [{ index, repaymentId, result }] }',
   });
   const bookLoans = new MapState(scope, RepaymentBatchStates.bookLoans, {
@@ -44,7 +47,14 @@ export function repaymentBatchDefinition(scope: Construct, tasks: RepaymentBatch
   const report = directInvoke(scope, RepaymentBatchStates.report, {
     fn: tasks.batch,
     payload: { step: RepaymentBatchSteps.report, 'rows.$': '$.rows', 'refused.$': '$.refused', 'booked.$': '$.booked' },
+    retries: [expressLambdaRetry],
     comment: 'Output { results (in the batch order), report }',
   });
+  failOnAnyError(
+    scope,
+    RepaymentBatchStates.batchFailed,
+    'Each repayment is booked in its own transaction keyed by its repaymentId: the same batch sent again answers those booked with their first booking and books the rest',
+    [groupByLoan, bookLoans, report],
+  );
   return groupByLoan.next(bookLoans).next(report);
 }

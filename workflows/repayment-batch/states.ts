@@ -6,6 +6,7 @@ export const RepaymentBatchStates = {
   bookLoans: 'BookLoans',
   bookLoanGroup: 'BookLoanGroup',
   report: 'Report',
+  batchFailed: 'BatchFailed',
 } as const;
 
 /** The steps of the batch function: which one a Task state runs. */

@@ -2,6 +2,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { JsonPath, Map as MapState, Pass, Result } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { failOnAnyError } from '../failure-paths.ts';
 import { directInvoke } from '../lambda-tasks.ts';
 import { RiskUpdateStates } from './states.ts';
 
@@ -42,5 +43,11 @@ export function riskUpdateDefinition(scope: Construct, tasks: RiskUpdateTasks): 
   assessShards.itemProcessor(new Pass(scope, 'ShardPayload', { inputPath: '$.payload' }).next(assessShard));
   const markReport = new Pass(scope, 'ReportStep', { result: Result.fromString(RiskUpdateStates.recordReport), resultPath: '$.step' });
   const recordReport = directInvoke(scope, RiskUpdateStates.recordReport, { fn: tasks.riskSteps, comment: 'Writes the report of the business date' });
+  failOnAnyError(
+    scope,
+    RiskUpdateStates.updateFailed,
+    "Each loan's change (class, compensation, write-off) is its own idempotent transaction; a new start of the date completes the loans not done",
+    [assessShards, recordReport],
+  );
   return prepareShards.next(assessShards).next(markReport).next(recordReport);
 }

@@ -6,6 +6,7 @@ export const RiskUpdateStates = {
   assessShards: 'AssessShards',
   assessShard: 'AssessShard',
   recordReport: 'RecordReport',
+  updateFailed: 'UpdateFailed',
 } as const;
 
 export type RiskUpdateStateName = (typeof RiskUpdateStates)[keyof typeof RiskUpdateStates];

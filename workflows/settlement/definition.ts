@@ -108,7 +108,10 @@ export function settlementDefinition(scope: Construct, tasks: SettlementTasks): 
     resultPath: JsonPath.DISCARD,
     comment: 'Records why the run stopped; the date can be run again',
   });
-  failRun.next(new Fail(scope, SettlementStates.failed, { causePath: '$.error.Cause', errorPath: '$.error.Error' }));
+  const failed = new Fail(scope, SettlementStates.failed, { causePath: '$.error.Cause', errorPath: '$.error.Error' });
+  failRun.next(failed);
+  // OpenRun writes the run last: when it fails, the date holds no run of this attempt to mark.
+  openRun.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
   for (const task of [gatherShards, instruct, writeFiles, closeRun]) task.addCatch(failRun, { errors: ['States.ALL'], resultPath: '$.error' });
   const skipped = new Succeed(scope, SettlementStates.skipped, { comment: 'Not a business day of any calendar, or a date already settled (a scheduled run)' });
   return openRun.next(

@@ -60,8 +60,11 @@ export function synthesizeReviewTemplate(): CfnTemplate {
   return app.synth().getStackArtifact(stack.artifactId).template as CfnTemplate;
 }
 
-/** Builds the runtime; `handlers` is read at each invocation, so tests may swap handlers between runs. */
-export function reviewWorkflows(handlers: Record<ReviewFunction, TestHandler>): ReviewWorkflows {
+/**
+ * Builds the runtime; `handlers` is read at each invocation, so tests may swap handlers between
+ * runs. `journal` keeps the running executions in a file, as the local stack does with `--persist`.
+ */
+export function reviewWorkflows(handlers: Record<ReviewFunction, TestHandler>, options: { journal?: string } = {}): ReviewWorkflows {
   const resolver = new TemplateResolver(synthesizeReviewTemplate());
   const fns = functionsFromTemplate(resolver);
   const folderOf = (url: string): ReviewFunction | undefined =>
@@ -81,7 +84,7 @@ export function reviewWorkflows(handlers: Record<ReviewFunction, TestHandler>): 
     return found;
   };
   return {
-    runtime: new StepFunctionsRuntime({ machines, functions: host }),
+    runtime: new StepFunctionsRuntime({ machines, functions: host, ...options }),
     jointReview: find('JointReviewStateMachine'),
     disbursement: find('DisbursementStateMachine'),
     arnOf: (fn) => {

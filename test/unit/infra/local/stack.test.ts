@@ -183,7 +183,14 @@ describe('the local stack on a synthesized template', () => {
 
   it('keeps persisted tables and their items across a restart, and leaves no emulator behind', async () => {
     const endpoint = stack.dynamodbEndpoint;
+    // An execution waiting for two answers when the stack stops: resumed by the next start.
+    registry.askedTokens = [];
+    const approvalArn = stack.stepFunctions.stateMachines.find((machine) => machine.logicalId.startsWith('Approval'))?.arn ?? '';
+    const waiting = stack.stepFunctions.startExecution({ stateMachineArn: approvalArn, name: 'loan-L2', input: '{"loanId":"L2"}' });
+    await expect.poll(() => registry.askedTokens?.length).toBe(2);
     await stack.stop();
+    expect(stack.stepFunctions.describeExecution(waiting.executionArn).status).toBe('ABORTED');
+    registry.askedTokens = [];
     await expect(fetch(endpoint, { method: 'POST', body: '{}' })).rejects.toThrow();
     stack = await startLocalStack({ template, persistDir, runSchedules: false, log: (line) => logs.push(line) });
     expect(stack.tables.created).toEqual([]);
@@ -192,5 +199,15 @@ describe('the local stack on a synthesized template', () => {
     dynamo = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
     const { Item } = await dynamo.send(new GetItemCommand({ TableName: idOf('AWS::DynamoDB::Table', 'Items'), Key: { pk: { S: 'kept' }, sk: { S: 'item' } } }));
     expect(Item?.pk?.S).toBe('kept');
+
+    expect(logs).toContainEqual(expect.stringMatching(/^resumed Approval[0-9A-F]{8} loan-L2 \(started .+\), from its first state$/));
+    await expect.poll(() => registry.askedTokens?.length).toBe(2);
+    for (const asked of registry.askedTokens ?? []) stack.stepFunctions.sendTaskSuccess(asked.token, JSON.stringify({ lenderId: asked.lenderId, approved: true }));
+    const resumed = await stack.stepFunctions.waitForExecution(waiting.executionArn);
+    expect(resumed.status).toBe('SUCCEEDED');
+    expect(JSON.parse(resumed.output ?? '')).toEqual([
+      { loanId: 'L2', decisionBankA: { lenderId: 'BankA', approved: true } },
+      { loanId: 'L2', decisionBankB: { lenderId: 'BankB', approved: true } },
+    ]);
   });
 });
