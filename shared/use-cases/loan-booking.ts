@@ -4,6 +4,7 @@ import { applyEntry, openPosition } from '../domain/ledger.ts';
 import { bookLoan as decideBooking, type BookLoanRequest, type Loan } from '../domain/loan.ts';
 import type { Program } from '../domain/program.ts';
 import { loanSchedules } from '../domain/schedule.ts';
+import { checkLoanBookingSize } from '../domain/transaction-size.ts';
 import type { Seal } from '../ports/stores.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationChange, type ExposureStore, type LenderStore, type LoanStore, type ProgramStore } from '../ports/stores.ts';
 
@@ -59,12 +60,20 @@ export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program
     const exposureBefore = await deps.exposure.borrowerExposure(loan.borrower.borrowerId);
     const exposureAfter = addBorrowerExposure(exposureBefore, loan.borrower, loan.principalMinor, loan.fundingPlan, lenders, program.regulatoryProfile);
     const schedules = loanSchedules(loan);
+    const quotaChanges = quotas.flat();
+    checkLoanBookingSize({
+      lenders: loan.fundingPlan.length,
+      quotaShards: quotaChanges.length,
+      reservations: reserved.size,
+      idempotency: options.seal !== null,
+      applicationStep: options.applicationChange !== null,
+    });
     try {
       await deps.loans.book({
         booked,
         positions: loan.fundingPlan.map((part) => applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry)),
         schedules,
-        quotas: quotas.flat(),
+        quotas: quotaChanges,
         exposure: { before: exposureBefore, after: exposureAfter },
         idempotency: options.seal ? options.seal(201, loanView(loan, null)) : null,
         usedReservations: [...reserved.values()].map((r) => ({ ...r, state: 'USED', at: now })),

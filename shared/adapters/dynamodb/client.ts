@@ -10,6 +10,8 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { WriteConflict } from '../../ports/stores.ts';
+import { invariant } from '../../domain/errors.ts';
+import { MAX_TRANSACTION_ITEMS } from '../../domain/transaction-size.ts';
 import type { Item } from './codec.ts';
 
 export interface Tables {
@@ -67,6 +69,8 @@ export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems
  * times, since the other writer's outcome decides ours.
  */
 export async function transactWrite(doc: DynamoDBDocumentClient, items: TransactItems, entities: readonly string[], attempts = 8): Promise<void> {
+  // The use cases measure their writes first (shared/domain/transaction-size.ts); one that did not is a defect, not a request to send.
+  invariant(items.length <= MAX_TRANSACTION_ITEMS, 'a transaction holds at most 100 items', { items: items.length, entities: [...new Set(entities)].join(',') });
   for (let attempt = 1; ; attempt++) {
     try {
       await doc.send(new TransactWriteCommand({ TransactItems: items }));
