@@ -1,4 +1,3 @@
-import type { LedgerDifference } from '../domain/ledger-check.ts';
 import type { Account, JournalEntry, Position } from '../domain/ledger.ts';
 import type { Lender } from '../domain/lender.ts';
 import type { BookedLoan, Loan } from '../domain/loan.ts';
@@ -171,10 +170,10 @@ export interface RiskRunReport {
   readonly loansAssessed: number;
   readonly byClass: Readonly<Record<string, number>>;
   readonly reclassified: number;
-  readonly compensated: readonly string[];
-  readonly writtenOff: readonly string[];
-  /** Loans the run could not assess or act on, with the reason. */
-  readonly held: readonly { readonly loanId: string; readonly code: string; readonly message: string }[];
+  /** How many loans were compensated, written off, and held (not assessed or acted on, with the reason); which ones is stored with the run (`RunDetailStore`) and read a page at a time. */
+  readonly compensated: number;
+  readonly writtenOff: number;
+  readonly held: number;
   readonly completedAt: string;
 }
 
@@ -189,8 +188,7 @@ export interface LedgerCheckReport {
   readonly status: 'BALANCED' | 'DIFFERENCES';
   readonly loansChecked: number;
   readonly entriesChecked: number;
-  /** The first differences found (at most 1000); `differenceCount` counts them all. */
-  readonly differences: readonly LedgerDifference[];
+  /** Every difference found is stored with the run (`RunDetailStore`) and read a page at a time. */
   readonly differenceCount: number;
   readonly completedAt: string;
 }
@@ -521,6 +519,27 @@ export interface Page<T> {
   readonly items: readonly T[];
   readonly cursor: string | null;
 }
+
+/** Which page of a listing: at most `limit` items, from the previous page's cursor (absent: the first page). */
+export interface PageRequest {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+/**
+ * What the parts of a run found when it is more than a workflow's state may carry (256 KiB): a
+ * ledger check's differences, a risk update's held and changed loans. A step stores its part's
+ * details here and passes counts on; readers page through them.
+ */
+export interface RunDetailStore {
+  /** Replaces what part `part` of run `run` found: a retry or a rerun writes the same items and removes those no longer found. */
+  replace(run: string, part: number, details: readonly RunDetail[]): Promise<void>;
+  /** The run's details, part by part in the order stored, a page at a time. */
+  page(run: string, request: PageRequest): Promise<Page<RunDetail>>;
+}
+
+/** One detail of a run: plain data (strings, numbers, booleans), decoded by its reader. */
+export type RunDetail = Readonly<Record<string, string | number | boolean | null>>;
 
 export interface BreakQuery {
   /** Absent: open and investigating first, then resolved and accepted. */

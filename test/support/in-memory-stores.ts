@@ -15,12 +15,16 @@ import type { Ask } from '../../shared/domain/review.ts';
 import type { LenderSchedule, Schedule } from '../../shared/domain/schedule.ts';
 import { emptyLedger, inOrder, type BookedItem, type BookedLoanEvent, type EffectKey, type RepaymentLedger } from '../../shared/domain/repayment-booking.ts';
 import { compareEvents } from '../../shared/domain/loan-account.ts';
-import { loanShard } from '../../shared/adapters/dynamodb/state-keys.ts';
+import { loanShard, stateKeys } from '../../shared/adapters/dynamodb/state-keys.ts';
+import { TABLE_KEY, decodeCursor, encodeCursor } from '../../shared/adapters/dynamodb/cursor.ts';
 import {
   WriteConflict,
   type ProfitRun,
   type ProfitRunStore,
   type RegulatoryFiguresStore,
+  type PageRequest,
+  type RunDetail,
+  type RunDetailStore,
   type RegulatoryReportRun,
   type RegulatoryReportShard,
   type RegulatoryReportStore,
@@ -514,6 +518,36 @@ export class InMemoryRiskRunStore implements RiskRunStore {
   }
 }
 
+/**
+ * A page as DynamoDB gives it: the items of partition `pk` in key order after the cursor's key,
+ * `limit` at most, and a cursor (the last key given, by the adapters' codec) whenever the page is
+ * full, even when nothing follows.
+ */
+export function pageOf<T>(pk: string, items: readonly T[], skOf: (item: T) => string, request: PageRequest): Page<T> {
+  const after = decodeCursor(request.cursor, { attributes: TABLE_KEY, where: { pk } });
+  const sorted = [...items].sort((a, b) => (skOf(a) < skOf(b) ? -1 : skOf(a) > skOf(b) ? 1 : 0));
+  const rest = after === undefined ? sorted : sorted.filter((item) => skOf(item) > (after.sk ?? ''));
+  const page = rest.slice(0, request.limit);
+  const last = page.at(-1);
+  return { items: page.map(copy), cursor: page.length === request.limit && last !== undefined ? encodeCursor({ pk, sk: skOf(last) }) : null };
+}
+
+export class InMemoryRunDetailStore implements RunDetailStore {
+  readonly parts = new Map<string, Map<number, RunDetail[]>>();
+
+  async replace(run: string, part: number, details: readonly RunDetail[]): Promise<void> {
+    const parts = this.parts.get(run) ?? new Map<number, RunDetail[]>();
+    parts.set(part, copy([...details]));
+    this.parts.set(run, parts);
+  }
+
+  async page(run: string, request: PageRequest): Promise<Page<RunDetail>> {
+    const keyed = [...(this.parts.get(run) ?? new Map<number, RunDetail[]>()).entries()].flatMap(([part, details]) => details.map((detail, seq) => ({ sk: stateKeys.runDetail(run, part, seq).sk, detail })));
+    const page = pageOf(stateKeys.runDetailPartition(run), keyed, (d) => d.sk, request);
+    return { items: page.items.map((d) => d.detail), cursor: page.cursor };
+  }
+}
+
 export class InMemoryLedgerCheckStore implements LedgerCheckStore {
   constructor(private readonly db: InMemoryDb) {}
 
@@ -763,6 +797,7 @@ export function createInMemoryStores(at: string = NOW) {
     loans: new InMemoryLoanStore(db),
     ledger: new InMemoryLedgerStore(db),
     ledgerChecks: new InMemoryLedgerCheckStore(db),
+    runDetails: new InMemoryRunDetailStore(),
     applications: new InMemoryApplicationStore(db),
     exposure: new InMemoryExposureStore(db),
     repayments: new InMemoryRepaymentStore(db),

@@ -1,6 +1,8 @@
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
   DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
@@ -46,6 +48,19 @@ export async function* queryPages(doc: DynamoDBDocumentClient, input: QueryComma
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
 }
+
+/** Puts and deletes, 25 a call, unprocessed ones sent again (not atomic: for items each written whole and idempotently). */
+export async function batchWriteAll(doc: DynamoDBDocumentClient, table: string, requests: readonly BatchWriteRequest[]): Promise<void> {
+  for (let i = 0; i < requests.length; i += 25) {
+    let pending: BatchWriteRequest[] | undefined = requests.slice(i, i + 25);
+    for (let attempt = 1; pending && pending.length > 0; attempt++) {
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * Math.min(1000, 20 * 2 ** attempt))));
+      const out: BatchWriteCommandOutput = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = out.UnprocessedItems?.[table] as BatchWriteRequest[] | undefined;
+    }
+  }
+}
+export type BatchWriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
 
 /** Every item of `keys` that exists, read consistently 100 at a time, unprocessed keys asked again. */
 export async function batchGetAll(doc: DynamoDBDocumentClient, table: string, keys: readonly Record<string, unknown>[]): Promise<Item[]> {
