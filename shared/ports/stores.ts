@@ -61,7 +61,10 @@ export interface IdempotencyStore {
 export interface LenderStore {
   get(lenderId: string): Promise<Lender | null>;
   getMany(lenderIds: readonly string[]): Promise<Map<string, Lender>>;
+  /** Every lender, for the runs that need them all (they are tens to hundreds). */
   list(): Promise<Lender[]>;
+  /** A page of the lenders in id order (`GET /v1/lenders`). */
+  page(request: PageRequest): Promise<Page<Lender>>;
   create(lender: Lender, idempotency: IdempotencyRecord): Promise<void>;
 }
 
@@ -70,6 +73,12 @@ export interface ProgramStore {
   get(programId: string, version: number | null): Promise<Program | null>;
   /** Every version of every program. */
   list(): Promise<Program[]>;
+  /**
+   * A page of the programs' latest versions, the highest program id first: read newest version
+   * first, so the first version of a program a page meets is its latest; a page that continues
+   * within a program skips its older versions (a page may hold fewer than `limit`).
+   */
+  pageLatest(request: PageRequest): Promise<Page<Program>>;
   /** Writes a new version; refuses (WriteConflict ALREADY_EXISTS) if that version exists. */
   createVersion(program: Program, idempotency: IdempotencyRecord): Promise<void>;
 }
@@ -248,11 +257,12 @@ export type ApplicationRecord = ApplicationState<Application>;
 export interface ApplicationStore {
   create(record: ApplicationRecord, change: ApplicationChange, idempotency: IdempotencyRecord): Promise<void>;
   get(applicationId: string): Promise<ApplicationRecord | null>;
-  listByStatus(status: string): Promise<ApplicationRecord[]>;
+  /** A page of the applications in a status, oldest first. */
+  listByStatus(status: string, request: PageRequest): Promise<Page<ApplicationRecord>>;
   asks(applicationId: string): Promise<Ask[]>;
   ask(applicationId: string, lenderId: string): Promise<(Ask & { readonly taskToken: string | null }) | null>;
-  /** Applications whose ask to this lender is still open. */
-  awaiting(lenderId: string): Promise<string[]>;
+  /** A page of the applications whose ask to this lender is still open, the earliest deadline first. */
+  awaiting(lenderId: string, request: PageRequest): Promise<Page<string>>;
   /** Applies a step's change once; false when that step was applied before. New asks go with it. */
   change(applicationId: string, change: ApplicationChange, newAsks?: readonly Ask[]): Promise<boolean>;
   setAskToken(applicationId: string, lenderId: string, taskToken: string): Promise<void>;
@@ -365,8 +375,8 @@ export type ListedSettlementRun = Omit<SettlementRun, 'files'>;
 
 /** The settlement runs of a range of dates, newest first (S25's index, docs/console.md). */
 export interface SettlementRunIndex {
-  /** At most `limit` runs dated from `from` to `to` (each bound optional, inclusive), the latest first. */
-  latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<ListedSettlementRun[]>;
+  /** A page of the runs dated from `from` to `to` (each bound optional, inclusive), the latest first. */
+  latestRuns(range: { readonly from?: string; readonly to?: string }, request: PageRequest): Promise<Page<ListedSettlementRun>>;
   /** The settlement items of a settled run's shards (S26), every shard's in one list; read eventually consistent, for a settled run's never change. */
   settledItems(businessDate: string): Promise<SettlementItem[]>;
 }
@@ -660,6 +670,8 @@ export interface ReconciliationStore {
   put(reconciliation: Reconciliation, expectedVersion: number): Promise<void>;
   /** A date's reconciliations, oldest first within each type and counterparty. */
   ofDate(businessDate: string): Promise<Reconciliation[]>;
+  /** A page of a date's reconciliations in index order (type, counterparty, id). */
+  pageOfDate(businessDate: string, request: PageRequest): Promise<Page<Reconciliation>>;
   /** The latest settings of a counterparty; null when none were set. */
   settings(counterparty: string): Promise<ReconciliationSettings | null>;
   /** A new version (`WriteConflict` when that version exists). */

@@ -27,6 +27,8 @@ import type {
   StoredInstruction,
   UploadUrls,
   WorkflowStarter,
+  Page,
+  PageRequest,
 } from '../ports/stores.ts';
 import { statementPath } from '../adapters/files/settlement-files.ts';
 import { bankFormat, type BankFormatDeps } from './bank-formats.ts';
@@ -633,8 +635,16 @@ function visible(principal: Principal, r: Reconciliation): boolean {
   return own === null || r.lenderId === own;
 }
 
-export async function reconciliationsOfDate(deps: Pick<ReconciliationDeps, 'reconciliations'>, principal: Principal, businessDate: string, lenderId?: string): Promise<Reconciliation[]> {
-  return (await deps.reconciliations.ofDate(businessDate)).filter((r) => visible(principal, r) && (lenderId === undefined || r.lenderId === lenderId));
+/** A page of a date's reconciliations the caller may see (one read, filtered: a page may hold fewer than the limit). */
+export async function reconciliationsOfDate(
+  deps: Pick<ReconciliationDeps, 'reconciliations'>,
+  principal: Principal,
+  businessDate: string,
+  lenderId: string | undefined,
+  page: PageRequest,
+): Promise<Page<Reconciliation>> {
+  const found = await deps.reconciliations.pageOfDate(businessDate, page);
+  return { items: found.items.filter((r) => visible(principal, r) && (lenderId === undefined || r.lenderId === lenderId)), cursor: found.cursor };
 }
 
 /** A page of breaks; a partner (or a lender's finance team) sees only its own lender's. */

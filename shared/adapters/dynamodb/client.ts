@@ -11,7 +11,8 @@ import {
   type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { WriteConflict } from '../../ports/stores.ts';
+import { WriteConflict, type PageRequest } from '../../ports/stores.ts';
+import { decodeCursor, encodeCursor, type CursorShape } from './cursor.ts';
 import { invariant } from '../../domain/errors.ts';
 import { MAX_TRANSACTION_ITEMS } from '../../domain/transaction-size.ts';
 import type { Item } from './codec.ts';
@@ -47,6 +48,18 @@ export async function* queryPages(doc: DynamoDBDocumentClient, input: QueryComma
     yield (page.Items ?? []) as Item[];
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
+}
+
+/**
+ * One page of a query: one request of at most `request.limit` items from the cursor's key, and the
+ * cursor of the next page (DynamoDB's last key, absent when the query is exhausted). The cursor is
+ * checked against `shape` before anything is read. A filtered query may answer fewer items than
+ * the limit and still a cursor: a page is one bounded read, never a loop to fill it.
+ */
+export async function queryPage(doc: DynamoDBDocumentClient, input: QueryCommandInput, request: PageRequest, shape: CursorShape): Promise<{ items: Item[]; cursor: string | null }> {
+  const ExclusiveStartKey = decodeCursor(request.cursor, shape);
+  const out = await doc.send(new QueryCommand({ ...input, Limit: request.limit, ...(ExclusiveStartKey === undefined ? {} : { ExclusiveStartKey }) }));
+  return { items: (out.Items ?? []) as Item[], cursor: encodeCursor(out.LastEvaluatedKey) };
 }
 
 /** Puts and deletes, 25 a call, unprocessed ones sent again (not atomic: for items each written whole and idempotently). */

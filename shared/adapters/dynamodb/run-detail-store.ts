@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageRequest, RunDetail, RunDetailStore } from '../../ports/stores.ts';
-import { batchWriteAll, type Tables } from './client.ts';
+import { batchWriteAll, queryPage, type Tables } from './client.ts';
 import type { Item } from './codec.ts';
-import { TABLE_KEY, decodeCursor, encodeCursor } from './cursor.ts';
+import { TABLE_KEY } from './cursor.ts';
 import { stateKeys } from './state-keys.ts';
 
 /**
@@ -34,15 +34,10 @@ export class DynamoRunDetailStore implements RunDetailStore {
 
   async page(run: string, request: PageRequest): Promise<Page<RunDetail>> {
     const partition = stateKeys.runDetailPartition(run);
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tables.state,
-        KeyConditionExpression: 'pk = :p',
-        ExpressionAttributeValues: { ':p': partition },
-        Limit: request.limit,
-        ExclusiveStartKey: decodeCursor(request.cursor, { attributes: TABLE_KEY, where: { pk: partition } }),
-      }),
-    );
-    return { items: (out.Items ?? []).map((i) => i.detail as RunDetail), cursor: encodeCursor(out.LastEvaluatedKey) };
+    const page = await queryPage(this.doc, { TableName: this.tables.state, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': partition } }, request, {
+      attributes: TABLE_KEY,
+      where: { pk: partition },
+    });
+    return { items: page.items.map((i) => i.detail as RunDetail), cursor: page.cursor };
   }
 }
