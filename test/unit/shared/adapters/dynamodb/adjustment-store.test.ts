@@ -114,3 +114,41 @@ describe('DynamoBreakStore: a break changed with the idempotency record of the r
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 });
+
+describe('DynamoBreakStore.list: a page across the states, one query per state at most', () => {
+  const breaks = new DynamoBreakStore(doc, TABLES);
+  const stored = (breakId: string, state: string) => ({ pk: `BREAK#${breakId}`, sk: 'BREAK', gsi1pk: `BREAKS#${state}`, gsi1sk: `${PARTNER_A}#2025-03-03#${breakId}`, entityType: 'ReconciliationBreak', ...aBreak({ breakId, state: state as 'OPEN' }), oursMinor: '2700', theirsMinor: '2550', differenceMinor: '-150' });
+
+  it('fills the page from the open breaks, then the investigating ones, and goes on from the last key in the state it stopped in', async () => {
+    const lastKey = { pk: 'BREAK#B-3', sk: 'BREAK', gsi1pk: 'BREAKS#INVESTIGATING', gsi1sk: `${PARTNER_A}#2025-03-03#B-3` };
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [stored('B-1', 'OPEN'), stored('B-2', 'OPEN')] })
+      .resolvesOnce({ Items: [stored('B-3', 'INVESTIGATING')], LastEvaluatedKey: lastKey })
+      .resolves({ Items: [] });
+    const page = await breaks.list({ limit: 3 });
+    expect(page.items.map((b) => b.breakId)).toEqual(['B-1', 'B-2', 'B-3']);
+    const inputs = () => ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(inputs().map((i) => [i.ExpressionAttributeValues?.[':p'], i.Limit])).toEqual([
+      ['BREAKS#OPEN', 3],
+      ['BREAKS#INVESTIGATING', 1],
+    ]);
+    const next = await breaks.list({ limit: 3, cursor: page.cursor! });
+    expect(next).toEqual({ items: [], cursor: null });
+    // It goes on in INVESTIGATING from the last key, then reads RESOLVED and ACCEPTED, never OPEN again.
+    expect(inputs().slice(2).map((i) => [i.ExpressionAttributeValues?.[':p'], i.ExclusiveStartKey])).toEqual([
+      ['BREAKS#INVESTIGATING', lastKey],
+      ['BREAKS#RESOLVED', undefined],
+      ['BREAKS#ACCEPTED', undefined],
+    ]);
+  });
+
+  it("refuses a cursor of a state the listing does not read, or of another lender's breaks, without reading", async () => {
+    const cursor = (key: object) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const resolved = cursor({ pk: 'BREAK#B-9', sk: 'BREAK', gsi1pk: 'BREAKS#RESOLVED', gsi1sk: `${PARTNER_A}#2025-03-03#B-9` });
+    expect((await rejectedBy(ValidationError, () => breaks.list({ state: 'OPEN', limit: 3, cursor: resolved }))).details).toEqual({ path: 'cursor', rule: 'cursor' });
+    const otherLender = cursor({ pk: 'BREAK#B-9', sk: 'BREAK', gsi1pk: 'BREAKS#OPEN', gsi1sk: 'PARTNER-B#2025-03-03#B-9' });
+    expect((await rejectedBy(ValidationError, () => breaks.list({ lenderId: PARTNER_A, limit: 3, cursor: otherLender }))).details).toEqual({ path: 'cursor', rule: 'cursor' });
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+});
