@@ -704,8 +704,8 @@ export interface UploadUrls {
 export interface BankFormatStore {
   /** Every stored version of a bank's mapping, in no particular order. */
   versions(bankId: string): Promise<BankFormatVersion[]>;
-  /** Every stored version of every bank's mapping (banks are few, and so are their versions). */
-  all(): Promise<BankFormatVersion[]>;
+  /** A page of the latest stored version of each bank's mapping, the highest bank id first (as `ProgramStore.pageLatest`). */
+  pageLatest(request: PageRequest): Promise<Page<BankFormatVersion>>;
   /** Writes a new version, with the write's idempotency record; a version that exists is refused (WriteConflict ALREADY_EXISTS) and nothing changes. */
   put(format: BankFormatVersion, idempotency: IdempotencyRecord): Promise<void>;
 }

@@ -261,8 +261,12 @@ export class InMemoryBankFormatStore implements BankFormatStore {
     return [...this.db.bankFormats.values()].filter((f) => f.bankId === bankId).map(copy);
   }
 
-  async all(): Promise<BankFormatVersion[]> {
-    return [...this.db.bankFormats.values()].map(copy);
+  async pageLatest(request: PageRequest): Promise<Page<BankFormatVersion>> {
+    const latest = new Map<string, BankFormatVersion>();
+    for (const f of this.db.bankFormats.values()) if ((latest.get(f.bankId)?.version ?? 0) < f.version) latest.set(f.bankId, f);
+    const descending = [...latest.values()].sort((a, b) => (a.bankId < b.bankId ? 1 : -1));
+    const position = new Map(descending.map((f, i) => [f.bankId, String(i).padStart(8, '0')]));
+    return pageOf('BANKFORMATS', descending, (f) => position.get(f.bankId) ?? '', request);
   }
 
   async put(format: BankFormatVersion, idempotency: IdempotencyRecord): Promise<void> {

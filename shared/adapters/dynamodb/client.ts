@@ -12,7 +12,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { WriteConflict, type PageRequest } from '../../ports/stores.ts';
-import { decodeCursor, encodeCursor, type CursorShape } from './cursor.ts';
+import { GSI1_KEY, decodeCursor, encodeCursor, type CursorShape } from './cursor.ts';
 import { invariant } from '../../domain/errors.ts';
 import { MAX_TRANSACTION_ITEMS } from '../../domain/transaction-size.ts';
 import type { Item } from './codec.ts';
@@ -60,6 +60,26 @@ export async function queryPage(doc: DynamoDBDocumentClient, input: QueryCommand
   const ExclusiveStartKey = decodeCursor(request.cursor, shape);
   const out = await doc.send(new QueryCommand({ ...input, Limit: request.limit, ...(ExclusiveStartKey === undefined ? {} : { ExclusiveStartKey }) }));
   return { items: (out.Items ?? []) as Item[], cursor: encodeCursor(out.LastEvaluatedKey) };
+}
+
+/**
+ * A page of the latest version of each item of an index partition that lists every version
+ * newest first under its item's `pk` (programs, bank formats): the first version a page meets of
+ * an item is its latest, and a page that goes on within an item (the cursor's `pk`) skips its
+ * older versions, so a page may hold fewer than the limit.
+ */
+export async function latestVersionsPage(doc: DynamoDBDocumentClient, table: string, partition: string, request: PageRequest): Promise<{ items: Item[]; cursor: string | null }> {
+  const shape = { attributes: GSI1_KEY, where: { gsi1pk: partition } };
+  const from = decodeCursor(request.cursor, shape);
+  const page = await queryPage(doc, { TableName: table, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': partition }, ScanIndexForward: false }, request, shape);
+  const seen = new Set(from === undefined ? [] : [from.pk]);
+  const latest = page.items.filter((item) => {
+    const pk = String(item.pk);
+    if (seen.has(pk)) return false;
+    seen.add(pk);
+    return true;
+  });
+  return { items: latest, cursor: page.cursor };
 }
 
 /** Puts and deletes, 25 a call, unprocessed ones sent again (not atomic: for items each written whole and idempotently). */

@@ -20,8 +20,8 @@ import type {
   RiskRunStore,
 } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
-import { batchGetAll, queryAll, queryPage, queryPages, transactWrite, type Tables, type TransactItems } from './client.ts';
-import { GSI1_KEY, decodeCursor } from './cursor.ts';
+import { batchGetAll, latestVersionsPage, queryAll, queryPage, queryPages, transactWrite, type Tables, type TransactItems } from './client.ts';
+import { GSI1_KEY } from './cursor.ts';
 import { headItem, headOf, holderItem } from './loan-head.ts';
 import { entryItem, entryOf } from './entry-codec.ts';
 import { emptyLedger } from '../../domain/repayment-booking.ts';
@@ -147,23 +147,8 @@ export class DynamoProgramStore implements ProgramStore {
   }
 
   async pageLatest(request: PageRequest): Promise<Page<Program>> {
-    const partition = stateKeys.programsPartition;
-    const shape = { attributes: GSI1_KEY, where: { gsi1pk: partition } };
-    const from = decodeCursor(request.cursor, shape);
-    const page = await queryPage(
-      this.doc,
-      { TableName: this.tables.state, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': partition }, ScanIndexForward: false },
-      request,
-      shape,
-    );
-    const seen = new Set(from === undefined ? [] : [from.pk]);
-    const latest: Program[] = [];
-    for (const item of page.items) {
-      if (seen.has(String(item.pk))) continue;
-      seen.add(String(item.pk));
-      latest.push(fromItem<Program>(item) as Program);
-    }
-    return { items: latest, cursor: page.cursor };
+    const page = await latestVersionsPage(this.doc, this.tables.state, stateKeys.programsPartition, request);
+    return { items: page.items.map((item) => fromItem<Program>(item) as Program), cursor: page.cursor };
   }
 
   async createVersion(program: Program, idempotency: IdempotencyRecord): Promise<void> {
