@@ -27,7 +27,10 @@ export const handler = apiHandler(
     },
     'GET /v1/applications': async (req) => ({
       statusCode: 200,
-      body: await listApplications(deps, callerOf(req), validate(applicationsQuery, req.query).status),
+      body: await (async () => {
+        const { status, ...page } = validate(applicationsQuery, req.query);
+        return listApplications(deps, callerOf(req), status, page);
+      })(),
     }),
     'GET /v1/applications/{applicationId}': async (req) => ({
       statusCode: 200,

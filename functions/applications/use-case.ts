@@ -14,7 +14,7 @@ import {
   type TaskResumer,
   type WorkflowStarter,
 } from '../../shared/ports/stores.ts';
-import type { Seal } from '../../shared/ports/stores.ts';
+import type { PageRequest, Seal } from '../../shared/ports/stores.ts';
 import type { CreateApplicationRequest, DecisionRequest, DisbursementRequest } from '../../shared/contracts/schemas.ts';
 import { programOf } from '../../shared/use-cases/loan-booking.ts';
 
@@ -135,16 +135,21 @@ export async function getApplication(deps: Pick<ApplicationDeps, 'applications'>
   return partnerView(record, asks, only);
 }
 
-/** The lead's applications in one status (pending reviews by default); a partner's open asks. */
-export async function listApplications(deps: Pick<ApplicationDeps, 'applications'>, principal: Principal, status: string | undefined) {
+/** A page of the lead's applications in one status (pending reviews by default), oldest first; a partner's open asks, the earliest deadline first. */
+export async function listApplications(deps: Pick<ApplicationDeps, 'applications'>, principal: Principal, status: string | undefined, page: PageRequest) {
   const only = restrictedTo(principal);
   if (only === null) {
-    const records = await deps.applications.listByStatus(status ?? 'IN_REVIEW');
-    return { applications: records.map((r) => ({ applicationId: r.application.applicationId, status: r.status, amountMinor: r.application.amountMinor, createdAt: r.application.createdAt })) };
+    const records = await deps.applications.listByStatus(status ?? 'IN_REVIEW', page);
+    return {
+      applications: records.items.map((r) => ({ applicationId: r.application.applicationId, status: r.status, amountMinor: r.application.amountMinor, createdAt: r.application.createdAt })),
+      cursor: records.cursor,
+    };
   }
-  const ids = await deps.applications.awaiting(only);
-  const asks = await Promise.all(ids.map((id) => deps.applications.ask(id, only)));
+  if (status !== undefined && status !== 'IN_REVIEW') return { applications: [], cursor: null };
+  const ids = await deps.applications.awaiting(only, page);
+  const asks = await Promise.all(ids.items.map((id) => deps.applications.ask(id, only)));
   return {
+    cursor: ids.cursor,
     applications: asks
       .filter((a): a is NonNullable<typeof a> => a !== null && a.state === 'PENDING' && (status === undefined || status === 'IN_REVIEW'))
       .map((a) => ({ applicationId: a.applicationId, askedAmountMinor: a.askedAmountMinor, minimumAmountMinor: a.minimumAmountMinor, deadline: a.deadline })),

@@ -5,6 +5,7 @@ import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../share
 import { validate } from '../../shared/contracts/validate.ts';
 import { versionQuery } from '../../shared/contracts/schemas.ts';
 import { bankFormatPath, type BankFormatRequest } from '../../shared/contracts/bank-formats.ts';
+import { pageQuery } from '../../shared/contracts/paging.ts';
 import { bankFormat, listBankFormats, loadBankFormat } from '../../shared/use-cases/bank-formats.ts';
 
 const logger = new Logger();
@@ -25,7 +26,7 @@ export const handler = apiHandler(
       const { version } = validate(versionQuery, req.query);
       return { statusCode: 200, body: await bankFormat(deps, validate(bankFormatPath, req.pathParameters).bankId, version ?? null) };
     },
-    'GET /v1/bank-formats': async () => ({ statusCode: 200, body: { bankFormats: await listBankFormats(deps) } }),
+    'GET /v1/bank-formats': async (req) => ({ statusCode: 200, body: await listBankFormats(deps, validate(pageQuery, req.query)) }),
   },
   logger,
 );

@@ -1,14 +1,6 @@
 import { z } from 'zod';
 
-const difference = z.object({
-  loanId: z.string(),
-  kind: z.enum(['ENTRY_UNBALANCED', 'NEGATIVE_PRINCIPAL', 'POSITION_MISMATCH', 'POSITION_MISSING', 'POSITION_WITHOUT_ENTRIES']),
-  lenderId: z.string().nullable(),
-  entryId: z.string().nullable(),
-  detail: z.string(),
-});
-
-/** Input of the RecordReport task: the date (or the scheduler's time) and every shard's result. */
+/** Input of the RecordReport task: the date (or the scheduler's time) and every shard's counts. */
 export const recordReportInput = z
   .object({
     businessDate: z.iso.date().optional(),
@@ -19,7 +11,6 @@ export const recordReportInput = z
         loansChecked: z.number().int(),
         entriesChecked: z.number().int(),
         differenceCount: z.number().int(),
-        differences: z.array(difference),
       }),
     ),
   })

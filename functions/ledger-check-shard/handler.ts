@@ -7,4 +7,4 @@ import { verifyShard } from './use-case.ts';
 
 const deps = createStores(createDocumentClient(), tablesFromEnv());
 
-export const handler = middy<unknown, ShardResult>().handler((event) => verifyShard(deps, validate(verifyShardInput, event).shard));
+export const handler = middy<unknown, ShardResult>().handler((event) => verifyShard(deps, validate(verifyShardInput, event)));

@@ -6,6 +6,7 @@ import { StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
 import { apiHandler, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { businessDatePath } from '../../shared/contracts/schemas.ts';
+import { pageQuery } from '../../shared/contracts/paging.ts';
 import { getLedgerCheck, startLedgerCheck } from './use-case.ts';
 
 const logger = new Logger();
@@ -19,7 +20,7 @@ export const handler = apiHandler(
       idempotentWrite(platformOnly(req, 'ledger checks'), deps, (seal) => startLedgerCheck(deps, (req.body as { businessDate: string }).businessDate, req.idempotencyKey ?? '', seal)),
     'GET /v1/ledger-checks/{businessDate}': async (req) => ({
       statusCode: 200,
-      body: await getLedgerCheck(deps, validate(businessDatePath, platformOnly(req, 'ledger checks').pathParameters).businessDate),
+      body: await getLedgerCheck(deps, validate(businessDatePath, platformOnly(req, 'ledger checks').pathParameters).businessDate, validate(pageQuery, req.query)),
     }),
   },
   logger,

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { pageQuery } from '../../shared/contracts/paging.ts';
 import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { lenderPath, regulatoryFiguresPath, type CreateLenderRequest, type RegulatoryFiguresRequest } from '../../shared/contracts/schemas.ts';
@@ -14,7 +15,7 @@ const deps = { ...stores, clock: systemClock };
 export const handler = apiHandler(
   {
     'POST /v1/lenders': (req) => idempotentWrite(req, deps, (seal, now) => createLender(deps, req.body as CreateLenderRequest, seal, now)),
-    'GET /v1/lenders': async (req) => ({ statusCode: 200, body: await listLenders(deps, callerOf(req)) }),
+    'GET /v1/lenders': async (req) => ({ statusCode: 200, body: await listLenders(deps, callerOf(req), validate(pageQuery, req.query)) }),
     'GET /v1/lenders/{lenderId}': async (req) => ({ statusCode: 200, body: await getLender(deps, callerOf(req), pathParam(req, 'lenderId')) }),
     'PUT /v1/lenders/{lenderId}/regulatory-figures/{effectiveDate}': (req) => {
       const { lenderId, effectiveDate } = validate(regulatoryFiguresPath, req.pathParameters);

@@ -1,7 +1,7 @@
 import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { lenderView, validateLender, type Lender } from '../../shared/domain/lender.ts';
 import { NotFound } from '../../shared/domain/errors.ts';
-import type { LenderStore, Seal } from '../../shared/ports/stores.ts';
+import type { LenderStore, PageRequest, Seal } from '../../shared/ports/stores.ts';
 import type { CreateLenderRequest } from '../../shared/contracts/schemas.ts';
 
 export interface LenderDeps {
@@ -13,10 +13,12 @@ export async function createLender(deps: LenderDeps, input: CreateLenderRequest,
   await deps.lenders.create(lender, seal(201, lenderView(lender)));
 }
 
-export async function listLenders(deps: LenderDeps, principal: Principal): Promise<{ lenders: ReturnType<typeof lenderView>[] }> {
+/** A page of the lenders in id order; a lender's callers see their own lender alone, on one page. */
+export async function listLenders(deps: LenderDeps, principal: Principal, page: PageRequest): Promise<{ lenders: ReturnType<typeof lenderView>[]; cursor: string | null }> {
   const only = restrictedTo(principal);
-  const lenders = only === null ? await deps.lenders.list() : [await deps.lenders.get(only)].filter((l): l is Lender => l !== null);
-  return { lenders: lenders.sort((a, b) => a.lenderId.localeCompare(b.lenderId)).map(lenderView) };
+  if (only !== null) return { lenders: [await deps.lenders.get(only)].filter((l): l is Lender => l !== null).map(lenderView), cursor: null };
+  const found = await deps.lenders.page(page);
+  return { lenders: found.items.map(lenderView), cursor: found.cursor };
 }
 
 /** Another lender's record answers 404, exactly as a lender that does not exist. */

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { pageQuery } from '../../shared/contracts/paging.ts';
 import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { versionQuery, type CreateProgramRequest } from '../../shared/contracts/schemas.ts';
@@ -13,7 +14,7 @@ const deps = { ...stores, clock: systemClock };
 export const handler = apiHandler(
   {
     'POST /v1/programs': (req) => idempotentWrite(req, deps, (seal, now) => createProgram(deps, req.body as CreateProgramRequest, seal, now)),
-    'GET /v1/programs': async (req) => ({ statusCode: 200, body: await listPrograms(deps, callerOf(req)) }),
+    'GET /v1/programs': async (req) => ({ statusCode: 200, body: await listPrograms(deps, callerOf(req), validate(pageQuery, req.query)) }),
     'GET /v1/programs/{programId}': async (req) => {
       const { version } = validate(versionQuery, req.query);
       return { statusCode: 200, body: await getProgram(deps, callerOf(req), pathParam(req, 'programId'), version ?? null) };

@@ -3,7 +3,7 @@ import { RuleViolation, NotFound } from '../../shared/domain/errors.ts';
 import { REGULATORY_PROFILES, REGULATORY_PROFILE_IDS, type RegulatoryProfileId } from '../../shared/domain/regulatory-profile.ts';
 import { DEFAULT_WATERFALL, validateProgram, type Program, type ProgramTerms } from '../../shared/domain/program.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type LenderStore, type ProgramStore } from '../../shared/ports/stores.ts';
-import type { Seal } from '../../shared/ports/stores.ts';
+import type { PageRequest, Seal } from '../../shared/ports/stores.ts';
 import type { CreateProgramRequest } from '../../shared/contracts/schemas.ts';
 
 export interface ProgramDeps {
@@ -46,15 +46,14 @@ function visibleTo(principal: Principal, program: Program): boolean {
   return only === null || program.participants.some((p) => p.lenderId === only);
 }
 
-/** The latest version of each program the caller takes part in (every program for the lead). */
-export async function listPrograms(deps: ProgramDeps, principal: Principal): Promise<{ programs: Program[] }> {
-  const latest = new Map<string, Program>();
-  for (const program of await deps.programs.list()) {
-    const seen = latest.get(program.programId);
-    if (!seen || seen.version < program.version) latest.set(program.programId, program);
-  }
-  const programs = [...latest.values()].filter((p) => visibleTo(principal, p)).sort((a, b) => a.programId.localeCompare(b.programId));
-  return { programs };
+/**
+ * A page of the latest version of each program the caller takes part in (every program for the
+ * lead), the highest program id first; a partner's page may hold fewer than the limit, since it
+ * is one read filtered to the programs it takes part in.
+ */
+export async function listPrograms(deps: ProgramDeps, principal: Principal, page: PageRequest): Promise<{ programs: Program[]; cursor: string | null }> {
+  const found = await deps.programs.pageLatest(page);
+  return { programs: found.items.filter((p) => visibleTo(principal, p)), cursor: found.cursor };
 }
 
 export async function getProgram(deps: ProgramDeps, principal: Principal, programId: string, version: number | null): Promise<Program> {

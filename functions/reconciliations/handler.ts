@@ -69,8 +69,9 @@ export const handler = apiHandler(
       return idempotentWrite(req, deps, (seal) => startReconciliation(deps, callerOf(req), body, seal));
     },
     'GET /v1/reconciliations': async (req) => {
-      const { businessDate, lender } = validate(reconciliationsQuery, req.query);
-      return { statusCode: 200, body: { businessDate, reconciliations: await reconciliationsOfDate(deps, callerOf(req), businessDate, lender) } };
+      const { businessDate, lender, ...page } = validate(reconciliationsQuery, req.query);
+      const found = await reconciliationsOfDate(deps, callerOf(req), businessDate, lender, page);
+      return { statusCode: 200, body: { businessDate, reconciliations: found.items, cursor: found.cursor } };
     },
     'GET /v1/reconciliations/{reconciliationId}': async (req) => ({
       statusCode: 200,

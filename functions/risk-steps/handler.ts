@@ -6,6 +6,6 @@ import { riskStepInput } from './schema.ts';
 import { runRiskStep } from './use-case.ts';
 
 const stores = createStores(createDocumentClient(), tablesFromEnv());
-const deps = { loans: stores.loans, repayments: stores.repayments, riskRuns: stores.riskRuns, programPools: stores.programPools, clock: systemClock };
+const deps = { loans: stores.loans, repayments: stores.repayments, riskRuns: stores.riskRuns, programPools: stores.programPools, runDetails: stores.runDetails, clock: systemClock };
 
 export const handler = middy<unknown, unknown>().handler((event) => runRiskStep(deps, validate(riskStepInput, event)));

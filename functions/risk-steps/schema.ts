@@ -11,9 +11,10 @@ const shardResult = z.object({
   loansAssessed: z.number().int(),
   byClass: z.record(z.string(), z.number().int()),
   reclassified: z.number().int(),
-  compensated: z.array(z.string()),
-  writtenOff: z.array(z.string()),
-  held: z.array(z.object({ loanId: z.string(), code: z.string(), message: z.string() })),
+  /** How many loans were compensated, written off or held; which ones is stored with the run (`RunDetailStore`), not passed on. */
+  compensated: z.number().int().min(0),
+  writtenOff: z.number().int().min(0),
+  held: z.number().int().min(0),
   /** The lenders' principal outstanding of each program's loans of the shard, minor units as strings. */
   outstandingByProgram: z.record(z.string(), z.string().regex(/^\d+$/)),
   /** The principal disbursed of each program's loans of the shard. */

@@ -2,7 +2,8 @@ import { DomainError, InvariantViolation } from '../../shared/domain/errors.ts';
 import { businessDateClosedAt } from '../../shared/domain/business-date.ts';
 import { assessLoan, type RiskAssessment, type Room } from '../../shared/domain/risk.ts';
 import { endOf } from '../../shared/domain/repayment-booking.ts';
-import type { Clock, LoanStore, ProgramPoolStore, RepaymentStore, RiskRunReport, RiskRunStore } from '../../shared/ports/stores.ts';
+import type { Clock, LoanStore, ProgramPoolStore, RepaymentStore, RiskRunReport, RiskRunStore, RunDetailStore } from '../../shared/ports/stores.ts';
+import { riskRun, type RiskLoanOutcome } from '../../shared/contracts/risk-update.ts';
 import { commitLedgerChange, firstLossRoom, guaranteeRoom, poolUse, type PoolRoom } from '../../shared/use-cases/ledger-writer.ts';
 import type { RiskShardResult, RiskStepInput } from './schema.ts';
 
@@ -12,6 +13,7 @@ export interface RiskDeps {
   readonly repayments: RepaymentStore;
   readonly riskRuns: RiskRunStore;
   readonly programPools: ProgramPoolStore;
+  readonly runDetails: RunDetailStore;
   readonly clock: Clock;
 }
 
@@ -28,18 +30,28 @@ export async function runRiskStep(deps: RiskDeps, input: RiskStepInput): Promise
  * `AssessShard`: every loan of the shard assessed at the business date, each in its own change
  * of the loan's ledger (classification, and compensation or write-off when the program calls for
  * it). A loan already assessed for the date is left as it is, so a retried shard changes nothing.
+ * The loans compensated, written off or held can be every loan of the shard (the first run under
+ * a capped guarantee holds them all), more than a workflow's state holds: they are stored with
+ * the run, replacing what an earlier attempt stored, and only their counts are passed on.
  */
 export async function assessShard(deps: RiskDeps, shard: number, businessDate: string): Promise<RiskShardResult> {
+  const outcomes: RiskLoanOutcome[] = [];
   const result = {
     shard,
     loansAssessed: 0,
     byClass: {} as Record<string, number>,
     reclassified: 0,
-    compensated: [] as string[],
-    writtenOff: [] as string[],
-    held: [] as RiskShardResult['held'],
+    compensated: 0,
+    writtenOff: 0,
+    held: 0,
     outstandingByProgram: {} as Record<string, string>,
     disbursedByProgram: {} as Record<string, string>,
+  };
+  const add = (outcome: RiskLoanOutcome) => {
+    outcomes.push(outcome);
+    if (outcome.outcome === 'COMPENSATED') result.compensated += 1;
+    else if (outcome.outcome === 'WRITTEN_OFF') result.writtenOff += 1;
+    else result.held += 1;
   };
   for (const loanId of await deps.loans.loanIdsOfShard(shard)) {
     const loan = await deps.loans.get(loanId);
@@ -62,16 +74,17 @@ export async function assessShard(deps: RiskDeps, shard: number, businessDate: s
       const classification = assessment.risk?.classification ?? 'NORMAL';
       result.byClass[classification] = (result.byClass[classification] ?? 0) + 1;
       if (outcome.reclassified) result.reclassified += 1;
-      if (assessment.compensated) result.compensated.push(loanId);
-      if (assessment.writtenOff) result.writtenOff.push(loanId);
-      if (assessment.held !== null) result.held.push({ loanId, code: assessment.held, message: HELD[assessment.held] ?? 'the program calls for an action the run could not take' });
+      if (assessment.compensated) add({ loanId, outcome: 'COMPENSATED', code: null, message: null });
+      if (assessment.writtenOff) add({ loanId, outcome: 'WRITTEN_OFF', code: null, message: null });
+      if (assessment.held !== null) add({ loanId, outcome: 'HELD', code: assessment.held, message: HELD[assessment.held] ?? 'the program calls for an action the run could not take' });
       result.outstandingByProgram[loan.programId] = (BigInt(result.outstandingByProgram[loan.programId] ?? '0') + assessment.outstandingMinor).toString();
       result.disbursedByProgram[loan.programId] = (BigInt(result.disbursedByProgram[loan.programId] ?? '0') + loan.principalMinor).toString();
     } catch (error) {
       if (!(error instanceof DomainError) || error instanceof InvariantViolation) throw error;
-      result.held.push({ loanId, code: error.code, message: error.message });
+      add({ loanId, outcome: 'HELD', code: error.code, message: error.message });
     }
   }
+  await deps.runDetails.replace(riskRun(businessDate), shard, outcomes);
   return result;
 }
 
@@ -98,9 +111,9 @@ export async function recordReport(deps: Pick<RiskDeps, 'riskRuns' | 'programPoo
     loansAssessed: shards.reduce((n, s) => n + s.loansAssessed, 0),
     byClass,
     reclassified: shards.reduce((n, s) => n + s.reclassified, 0),
-    compensated: shards.flatMap((s) => s.compensated).sort(),
-    writtenOff: shards.flatMap((s) => s.writtenOff).sort(),
-    held: shards.flatMap((s) => s.held),
+    compensated: shards.reduce((n, s) => n + s.compensated, 0),
+    writtenOff: shards.reduce((n, s) => n + s.writtenOff, 0),
+    held: shards.reduce((n, s) => n + s.held, 0),
     completedAt: deps.clock.now(),
   };
   await deps.riskRuns.put(report);

@@ -6,6 +6,7 @@ import { StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
 import { apiHandler, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { businessDatePath } from '../../shared/contracts/schemas.ts';
+import { pageQuery } from '../../shared/contracts/paging.ts';
 import { getRiskUpdate, startRiskUpdate } from './use-case.ts';
 
 const logger = new Logger();
@@ -19,7 +20,7 @@ export const handler = apiHandler(
       idempotentWrite(platformOnly(req, 'risk updates'), deps, (seal) => startRiskUpdate(deps, (req.body as { businessDate: string }).businessDate, req.idempotencyKey ?? '', seal)),
     'GET /v1/risk-updates/{businessDate}': async (req) => ({
       statusCode: 200,
-      body: await getRiskUpdate(deps, validate(businessDatePath, platformOnly(req, 'risk updates').pathParameters).businessDate),
+      body: await getRiskUpdate(deps, validate(businessDatePath, platformOnly(req, 'risk updates').pathParameters).businessDate, validate(pageQuery, req.query)),
     }),
   },
   logger,

@@ -1,10 +1,12 @@
 import { NotFound } from '../../shared/domain/errors.ts';
-import type { IdempotencyStore, RiskRunReport, RiskRunStore, WorkflowStarter } from '../../shared/ports/stores.ts';
+import { riskRun, type RiskLoanOutcome } from '../../shared/contracts/risk-update.ts';
+import type { IdempotencyStore, PageRequest, RiskRunReport, RiskRunStore, RunDetailStore, WorkflowStarter } from '../../shared/ports/stores.ts';
 import type { Seal } from '../../shared/ports/stores.ts';
 import { startDailyRun } from '../../shared/use-cases/daily-runs.ts';
 
 export interface RiskUpdateDeps {
   readonly riskRuns: RiskRunStore;
+  readonly runDetails: RunDetailStore;
   readonly idempotency: IdempotencyStore;
   readonly workflow: WorkflowStarter;
 }
@@ -17,8 +19,14 @@ export async function startRiskUpdate(deps: RiskUpdateDeps, businessDate: string
   await startDailyRun(deps, 'risk-update', businessDate, idempotencyKey, seal);
 }
 
-export async function getRiskUpdate(deps: Pick<RiskUpdateDeps, 'riskRuns'>, businessDate: string): Promise<RiskRunReport> {
+/** The report of a date with a page of the loans it compensated, wrote off or held (shard by shard) and the next page's cursor. */
+export async function getRiskUpdate(
+  deps: Pick<RiskUpdateDeps, 'riskRuns' | 'runDetails'>,
+  businessDate: string,
+  page: PageRequest,
+): Promise<RiskRunReport & { loans: RiskLoanOutcome[]; cursor: string | null }> {
   const report = await deps.riskRuns.get(businessDate);
   if (!report) throw new NotFound('riskUpdate', businessDate);
-  return report;
+  const loans = await deps.runDetails.page(riskRun(businessDate), page);
+  return { ...report, loans: loans.items as RiskLoanOutcome[], cursor: loans.cursor };
 }

@@ -17,7 +17,8 @@ export const settlementStepInput = z.discriminatedUnion('step', [
     businessDate: isoDate,
     instructions: z.number().int().min(0),
     entries: z.number().int().min(0),
-    files: z.array(z.object({ lenderId: z.string(), name: z.string(), records: z.number().int().min(0), sha256: z.string() })),
+    /** How many files WriteFiles wrote; the list itself is kept on the run. */
+    files: z.number().int().min(0),
   }),
   z.object({ step: z.literal('FailRun'), businessDate: isoDate, error: stepError }),
 ]);

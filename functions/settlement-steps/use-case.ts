@@ -11,10 +11,15 @@ export async function runSettlementStep(deps: SettlementDeps, input: SettlementS
       return gatherShard(deps, input.businessDate, input.shard);
     case 'Instruct':
       return instruct(deps, input.businessDate);
-    case 'WriteFiles':
-      return writeFiles(deps, input.businessDate);
-    case 'CloseRun':
-      return closeRun(deps, input.businessDate, input);
+    case 'WriteFiles': {
+      // The list of files stays on the run; the workflow carries its count (a state holds 256 KiB).
+      const { files } = await writeFiles(deps, input.businessDate);
+      return { files: files.length };
+    }
+    case 'CloseRun': {
+      const run = await closeRun(deps, input.businessDate, { instructions: input.instructions, entries: input.entries });
+      return { businessDate: run.businessDate, status: run.status, attempt: run.attempt, entries: run.entries, instructions: run.instructions, files: run.files.length };
+    }
     case 'FailRun': {
       await failRun(deps, input.businessDate, failureOf(input.error));
       return { businessDate: input.businessDate, status: 'FAILED' };

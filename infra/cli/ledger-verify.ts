@@ -1,8 +1,8 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, createStores, type Tables } from '../../shared/adapters/dynamodb/index.ts';
 import { LOAN_SHARDS } from '../../shared/adapters/dynamodb/state-keys.ts';
-import type { ShardResult } from '../../shared/contracts/ledger-check.ts';
-import { verifyShard } from '../../functions/ledger-check-shard/use-case.ts';
+import type { LedgerDifference } from '../../shared/domain/ledger-check.ts';
+import { checkShard } from '../../functions/ledger-check-shard/use-case.ts';
 
 export interface VerifyOptions {
   /** A DynamoDB endpoint (DynamoDB Local under `npm start`); AWS when absent. */
@@ -14,7 +14,7 @@ export interface VerifyOptions {
 export interface VerifyReport {
   readonly loansChecked: number;
   readonly entriesChecked: number;
-  readonly differences: ShardResult['differences'];
+  readonly differences: readonly LedgerDifference[];
   readonly differenceCount: number;
 }
 
@@ -44,8 +44,8 @@ export async function verifyLedger(options: VerifyOptions): Promise<VerifyReport
   try {
     const tables = options.tables ?? (await findTables(client));
     const stores = createStores(createDocumentClient(client), tables);
-    const results: ShardResult[] = [];
-    for (let shard = 0; shard < LOAN_SHARDS; shard++) results.push(await verifyShard(stores, shard));
+    const results: Awaited<ReturnType<typeof checkShard>>[] = [];
+    for (let shard = 0; shard < LOAN_SHARDS; shard++) results.push(await checkShard(stores, shard));
     return {
       loansChecked: results.reduce((n, r) => n + r.loansChecked, 0),
       entriesChecked: results.reduce((n, r) => n + r.entriesChecked, 0),

@@ -124,8 +124,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   },
   'ledger-check-shard': {
     id: 'LedgerCheckShardFunction',
-    description: 'Verifies the ledger of one check shard',
-    stateTable: 'read',
+    description: "Verifies the ledger of one check shard and stores the shard's differences",
+    stateTable: 'readWrite',
     ledgerTable: 'read',
     timeout: Duration.minutes(5),
   },

@@ -1,7 +1,7 @@
 import type { Lender } from '../domain/lender.ts';
 import type { Program } from '../domain/program.ts';
 import type { LoadedCalendarYear } from '../domain/calendar.ts';
-import type { CalendarStore, IdempotencyRecord, LenderStore, ProgramStore } from '../ports/stores.ts';
+import type { CalendarStore, IdempotencyRecord, LenderStore, Page, PageRequest, ProgramStore } from '../ports/stores.ts';
 
 /**
  * Reference data a warm function keeps instead of reading it at every step of a review.
@@ -34,6 +34,10 @@ export class CachedPrograms implements ProgramStore {
 
   list(): Promise<Program[]> {
     return this.store.list();
+  }
+
+  pageLatest(request: PageRequest): Promise<Page<Program>> {
+    return this.store.pageLatest(request);
   }
 
   createVersion(program: Program, idempotency: IdempotencyRecord): Promise<void> {
@@ -88,6 +92,10 @@ export class CachedLenders implements LenderStore {
 
   list(): Promise<Lender[]> {
     return this.store.list();
+  }
+
+  page(request: PageRequest): Promise<Page<Lender>> {
+    return this.store.page(request);
   }
 
   create(lender: Lender, idempotency: IdempotencyRecord): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageParams } from './paging.ts';
 import { ADJUSTMENT_DIRECTIONS, ADJUSTMENT_STATES, MAX_ADJUSTMENT_MINOR } from '../domain/adjustment.ts';
 import { SETTLEMENT_COMPONENTS } from '../domain/ledger.ts';
 import { BREAK_ACTIONS } from '../domain/reconciliation-break.ts';
@@ -46,7 +47,6 @@ export type AdjustmentDecisionRequestBody = z.output<typeof adjustmentDecisionRe
 /** `GET /v1/adjustments`: one state at a time (the proposed ones by default), a page at a time. */
 export const adjustmentsQuery = z.strictObject({
   state: z.enum(ADJUSTMENT_STATES).default('PROPOSED'),
-  cursor: z.string().min(1).max(2048).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  ...pageParams(50, 100),
 });
 export type AdjustmentsQuery = z.output<typeof adjustmentsQuery>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageParams } from './paging.ts';
 import { BREAK_KINDS, BREAK_STATES, RECONCILIATION_TYPES } from '../domain/reconciliation-break.ts';
 import { id, isoDate, nonNegativeMinor } from './schemas.ts';
 
@@ -28,15 +29,14 @@ export const startReconciliationRequest = z.strictObject({
 export type StartReconciliationRequestBody = z.output<typeof startReconciliationRequest>;
 
 export const reconciliationPath = z.object({ reconciliationId: z.string().regex(/^RC-\d{8}-[A-Z_]+-[A-Za-z0-9_.:-]{1,64}-[0-9a-f]{12}$/, 'a reconciliation id RC-...') });
-export const reconciliationsQuery = z.strictObject({ businessDate: isoDate, lender: id.optional() });
+export const reconciliationsQuery = z.strictObject({ businessDate: isoDate, lender: id.optional(), ...pageParams() });
 export const exportQuery = z.strictObject({ format: z.enum(['csv', 'xlsx']).default('csv') });
 
 export const breaksQuery = z.strictObject({
   lender: id.optional(),
   state: z.enum(BREAK_STATES).optional(),
   kind: z.enum(BREAK_KINDS).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().regex(/^[A-Za-z0-9_=#|.:-]{1,2000}$/, 'a cursor from a previous page').optional(),
+  ...pageParams(100, 500),
 });
 export const breaksExportQuery = breaksQuery.omit({ limit: true, cursor: true }).extend({ format: z.enum(['csv', 'xlsx']).default('csv') });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cursorParam, pageParams } from './paging.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import { REGULATORY_PROFILE_IDS } from '../domain/regulatory-profile.ts';
 
@@ -248,6 +249,7 @@ export type DisbursementRequest = z.output<typeof disbursementRequest>;
 
 export const applicationsQuery = z.strictObject({
   status: z.enum(['IN_REVIEW', 'PLANNED', 'AWAITING_DISBURSEMENT', 'BOOKED', 'REJECTED', 'DISBURSEMENT_FAILED', 'CANCELLED', 'EXPIRED']).optional(),
+  ...pageParams(),
 });
 
 export const REPAYMENT_CHANNELS = ['AUTO_DEBIT', 'BANK_TRANSFER', 'COUNTER', 'THIRD_PARTY', 'OTHER'] as const;
@@ -325,7 +327,7 @@ export const startSettlementRequest = z.strictObject({ businessDate: isoDate, re
 export type StartSettlementRequest = z.output<typeof startSettlementRequest>;
 
 /** `GET /v1/settlement-runs`: the latest `limit` runs (1-62, 62 by default) dated from `from` to `to`, both optional and inclusive. */
-export const settlementRunsQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional(), limit: z.coerce.number().int().min(1).max(62).optional() });
+export const settlementRunsQuery = z.strictObject({ from: isoDate.optional(), to: isoDate.optional(), limit: z.coerce.number().int().min(1).max(62).optional(), cursor: cursorParam.optional() });
 
 export const instructionPath = z.object({ businessDate: isoDate, instructionId: z.string().regex(/^SI-[A-Za-z0-9_.:-]{1,200}$/, 'an instruction id SI-...') });
 

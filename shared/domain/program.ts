@@ -3,6 +3,7 @@ import { RuleViolation, ValidationError } from './errors.ts';
 import { assertRole, type Lender } from './lender.ts';
 import { checkFeeRules, type FeeTerms } from './fee-rules.ts';
 import { checkBuybackTerms, type BuybackTerms } from './buyback.ts';
+import { checkFundingParticipants } from './transaction-size.ts';
 import { REGULATORY_PROFILES, RULES, formatBps, type RegulatoryProfileId } from './regulatory-profile.ts';
 
 export type RepaymentMethod = 'EQUAL_INSTALLMENT' | 'EQUAL_PRINCIPAL' | 'INTEREST_ONLY' | 'BULLET';
@@ -174,6 +175,7 @@ export function validateProgram(terms: ProgramTerms, lenders: ReadonlyMap<string
   if (!terms.participants.some((p) => p.role === 'PARTNER')) {
     throw new ValidationError('a co-lending program needs at least one PARTNER', { path: 'participants', rule: 'has-partner' });
   }
+  checkFundingParticipants(terms.participants.filter(isFunding).length);
   checkShares(terms);
   checkParties(terms, seen);
   checkFeeRules(terms);

@@ -1,4 +1,3 @@
-import type { LedgerDifference } from '../domain/ledger-check.ts';
 import type { Account, JournalEntry, Position } from '../domain/ledger.ts';
 import type { Lender } from '../domain/lender.ts';
 import type { BookedLoan, Loan } from '../domain/loan.ts';
@@ -62,7 +61,10 @@ export interface IdempotencyStore {
 export interface LenderStore {
   get(lenderId: string): Promise<Lender | null>;
   getMany(lenderIds: readonly string[]): Promise<Map<string, Lender>>;
+  /** Every lender, for the runs that need them all (they are tens to hundreds). */
   list(): Promise<Lender[]>;
+  /** A page of the lenders in id order (`GET /v1/lenders`). */
+  page(request: PageRequest): Promise<Page<Lender>>;
   create(lender: Lender, idempotency: IdempotencyRecord): Promise<void>;
 }
 
@@ -71,6 +73,12 @@ export interface ProgramStore {
   get(programId: string, version: number | null): Promise<Program | null>;
   /** Every version of every program. */
   list(): Promise<Program[]>;
+  /**
+   * A page of the programs' latest versions, the highest program id first: read newest version
+   * first, so the first version of a program a page meets is its latest; a page that continues
+   * within a program skips its older versions (a page may hold fewer than `limit`).
+   */
+  pageLatest(request: PageRequest): Promise<Page<Program>>;
   /** Writes a new version; refuses (WriteConflict ALREADY_EXISTS) if that version exists. */
   createVersion(program: Program, idempotency: IdempotencyRecord): Promise<void>;
 }
@@ -173,10 +181,10 @@ export interface RiskRunReport {
   readonly loansAssessed: number;
   readonly byClass: Readonly<Record<string, number>>;
   readonly reclassified: number;
-  readonly compensated: readonly string[];
-  readonly writtenOff: readonly string[];
-  /** Loans the run could not assess or act on, with the reason. */
-  readonly held: readonly { readonly loanId: string; readonly code: string; readonly message: string }[];
+  /** How many loans were compensated, written off, and held (not assessed or acted on, with the reason); which ones is stored with the run (`RunDetailStore`) and read a page at a time. */
+  readonly compensated: number;
+  readonly writtenOff: number;
+  readonly held: number;
   readonly completedAt: string;
 }
 
@@ -191,8 +199,7 @@ export interface LedgerCheckReport {
   readonly status: 'BALANCED' | 'DIFFERENCES';
   readonly loansChecked: number;
   readonly entriesChecked: number;
-  /** The first differences found (at most 1000); `differenceCount` counts them all. */
-  readonly differences: readonly LedgerDifference[];
+  /** Every difference found is stored with the run (`RunDetailStore`) and read a page at a time. */
   readonly differenceCount: number;
   readonly completedAt: string;
 }
@@ -252,11 +259,12 @@ export type ApplicationRecord = ApplicationState<Application>;
 export interface ApplicationStore {
   create(record: ApplicationRecord, change: ApplicationChange, idempotency: IdempotencyRecord): Promise<void>;
   get(applicationId: string): Promise<ApplicationRecord | null>;
-  listByStatus(status: string): Promise<ApplicationRecord[]>;
+  /** A page of the applications in a status, oldest first. */
+  listByStatus(status: string, request: PageRequest): Promise<Page<ApplicationRecord>>;
   asks(applicationId: string): Promise<Ask[]>;
   ask(applicationId: string, lenderId: string): Promise<(Ask & { readonly taskToken: string | null }) | null>;
-  /** Applications whose ask to this lender is still open. */
-  awaiting(lenderId: string): Promise<string[]>;
+  /** A page of the applications whose ask to this lender is still open, the earliest deadline first. */
+  awaiting(lenderId: string, request: PageRequest): Promise<Page<string>>;
   /** Applies a step's change once; false when that step was applied before. New asks go with it. */
   change(applicationId: string, change: ApplicationChange, newAsks?: readonly Ask[]): Promise<boolean>;
   setAskToken(applicationId: string, lenderId: string, taskToken: string): Promise<void>;
@@ -373,8 +381,8 @@ export type ListedSettlementRun = Omit<SettlementRun, 'files'>;
 
 /** The settlement runs of a range of dates, newest first (S25's index, docs/console.md). */
 export interface SettlementRunIndex {
-  /** At most `limit` runs dated from `from` to `to` (each bound optional, inclusive), the latest first. */
-  latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<ListedSettlementRun[]>;
+  /** A page of the runs dated from `from` to `to` (each bound optional, inclusive), the latest first. */
+  latestRuns(range: { readonly from?: string; readonly to?: string }, request: PageRequest): Promise<Page<ListedSettlementRun>>;
   /** The settlement items of a settled run's shards (S26), every shard's in one list; read eventually consistent, for a settled run's never change. */
   settledItems(businessDate: string): Promise<SettlementItem[]>;
 }
@@ -528,6 +536,27 @@ export interface Page<T> {
   readonly cursor: string | null;
 }
 
+/** Which page of a listing: at most `limit` items, from the previous page's cursor (absent: the first page). */
+export interface PageRequest {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+/**
+ * What the parts of a run found when it is more than a workflow's state may carry (256 KiB): a
+ * ledger check's differences, a risk update's held and changed loans. A step stores its part's
+ * details here and passes counts on; readers page through them.
+ */
+export interface RunDetailStore {
+  /** Replaces what part `part` of run `run` found: a retry or a rerun writes the same items and removes those no longer found. */
+  replace(run: string, part: number, details: readonly RunDetail[]): Promise<void>;
+  /** The run's details, part by part in the order stored, a page at a time. */
+  page(run: string, request: PageRequest): Promise<Page<RunDetail>>;
+}
+
+/** One detail of a run: plain data (strings, numbers, booleans), decoded by its reader. */
+export type RunDetail = Readonly<Record<string, string | number | boolean | null>>;
+
 export interface BreakQuery {
   /** Absent: open and investigating first, then resolved and accepted. */
   readonly state?: BreakState;
@@ -647,6 +676,8 @@ export interface ReconciliationStore {
   put(reconciliation: Reconciliation, expectedVersion: number): Promise<void>;
   /** A date's reconciliations, oldest first within each type and counterparty. */
   ofDate(businessDate: string): Promise<Reconciliation[]>;
+  /** A page of a date's reconciliations in index order (type, counterparty, id). */
+  pageOfDate(businessDate: string, request: PageRequest): Promise<Page<Reconciliation>>;
   /** The latest settings of a counterparty; null when none were set. */
   settings(counterparty: string): Promise<ReconciliationSettings | null>;
   /** A new version (`WriteConflict` when that version exists). */
@@ -679,8 +710,8 @@ export interface UploadUrls {
 export interface BankFormatStore {
   /** Every stored version of a bank's mapping, in no particular order. */
   versions(bankId: string): Promise<BankFormatVersion[]>;
-  /** Every stored version of every bank's mapping (banks are few, and so are their versions). */
-  all(): Promise<BankFormatVersion[]>;
+  /** A page of the latest stored version of each bank's mapping, the highest bank id first (as `ProgramStore.pageLatest`). */
+  pageLatest(request: PageRequest): Promise<Page<BankFormatVersion>>;
   /** Writes a new version, with the write's idempotency record; a version that exists is refused (WriteConflict ALREADY_EXISTS) and nothing changes. */
   put(format: BankFormatVersion, idempotency: IdempotencyRecord): Promise<void>;
 }

@@ -5,7 +5,7 @@ import {
   type BankStatementMappingInput,
 } from '../domain/counterpart-records.ts';
 import { NotFound } from '../domain/errors.ts';
-import type { BankFormatStore, Seal } from '../ports/stores.ts';
+import type { BankFormatStore, PageRequest, Seal } from '../ports/stores.ts';
 import { writeNextVersion } from './versions.ts';
 
 /**
@@ -41,12 +41,16 @@ export async function bankFormat(deps: BankFormatDeps, bankId: string, version: 
   return found;
 }
 
-/** The latest version of every bank's mapping, the built-in one included, by bank id. */
-export async function listBankFormats(deps: BankFormatDeps): Promise<BankFormatVersion[]> {
-  const latest = new Map<string, BankFormatVersion>();
-  for (const format of [...BUILT_IN_BANK_FORMATS, ...(await deps.bankFormats.all())]) {
-    const seen = latest.get(format.bankId);
-    if (!seen || seen.version < format.version) latest.set(format.bankId, format);
+/**
+ * A page of the latest version of every bank's mapping, the highest bank id first; the first page
+ * starts with the built-in ones no bank has loaded a version of (a loaded version is listed in its
+ * place among the stored ones).
+ */
+export async function listBankFormats(deps: BankFormatDeps, page: PageRequest): Promise<{ bankFormats: BankFormatVersion[]; cursor: string | null }> {
+  const stored = await deps.bankFormats.pageLatest(page);
+  const builtIn = [];
+  if (page.cursor === undefined) {
+    for (const format of BUILT_IN_BANK_FORMATS) if ((await deps.bankFormats.versions(format.bankId)).length === 0) builtIn.push(format);
   }
-  return [...latest.values()].sort((a, b) => (a.bankId < b.bankId ? -1 : a.bankId > b.bankId ? 1 : 0));
+  return { bankFormats: [...builtIn, ...stored.items], cursor: stored.cursor };
 }

@@ -3,6 +3,7 @@ import { RuleViolation, StateConflict } from '../domain/errors.ts';
 import { outstandingMoveOf } from '../domain/exposure.ts';
 import { applyEntries, openPosition, type JournalEntry, type Position } from '../domain/ledger.ts';
 import type { Loan } from '../domain/loan.ts';
+import { MAX_TRANSACTION_ITEMS } from '../domain/transaction-size.ts';
 import { REGULATORY_PROFILES } from '../domain/regulatory-profile.ts';
 import type { BookedItem, EffectKey, RepaymentLedger } from '../domain/repayment-booking.ts';
 import { WriteConflict, type Clock, type ProgramPool, type ProgramPoolStore, type RepaymentRecord, type RepaymentStore, type RepaymentWrite } from '../ports/stores.ts';
@@ -20,8 +21,6 @@ import { WriteConflict, type Clock, type ProgramPool, type ProgramPoolStore, typ
  */
 export const REPAYMENT_ATTEMPTS = 200;
 
-/** A transaction holds at most 100 items; the ledger, a record and the positions take their share. */
-const MAX_TRANSACTION_ITEMS = 100;
 
 
 /** A change of a loan's book, decided on the book as read: done already, or to be written. */

@@ -8,6 +8,7 @@ import type { Program } from '../domain/program.ts';
 import { checkJointLoanLimits } from '../domain/regulatory-checks.ts';
 import { REGULATORY_PROFILES } from '../domain/regulatory-profile.ts';
 import { loanSchedules } from '../domain/schedule.ts';
+import { checkLoanBookingSize } from '../domain/transaction-size.ts';
 import type { Seal } from '../ports/stores.ts';
 import { borrowerNow, quotaUsageNow } from './outstanding.ts';
 import { lendersOnDate, type FiguresDeps } from './regulatory-figures.ts';
@@ -70,12 +71,20 @@ export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program
     const exposureBefore = borrower.booked;
     const exposureAfter = addBorrowerExposure(exposureBefore, borrower.moved, loan.borrower, loan.principalMinor, loan.fundingPlan, lenders, program.regulatoryProfile);
     const schedules = loanSchedules(loan);
+    const quotaChanges = quotas.flat();
+    checkLoanBookingSize({
+      lenders: loan.fundingPlan.length,
+      quotaShards: quotaChanges.length,
+      reservations: reserved.size,
+      idempotency: options.seal !== null,
+      applicationStep: options.applicationChange !== null,
+    });
     try {
       await deps.loans.book({
         booked,
         positions: loan.fundingPlan.map((part) => applyEntry(openPosition(part.lenderId, loan.loanId, loan.currency), entry)),
         schedules,
-        quotas: quotas.flat(),
+        quotas: quotaChanges,
         exposure: { before: exposureBefore, after: exposureAfter },
         idempotency: options.seal ? options.seal(201, loanView(loan, null)) : null,
         usedReservations: [...reserved.values()].map((r) => ({ ...r, state: 'USED', at: now })),

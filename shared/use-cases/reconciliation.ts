@@ -27,6 +27,8 @@ import type {
   StoredInstruction,
   UploadUrls,
   WorkflowStarter,
+  Page,
+  PageRequest,
 } from '../ports/stores.ts';
 import { statementPath } from '../adapters/files/settlement-files.ts';
 import { bankFormat, type BankFormatDeps } from './bank-formats.ts';
@@ -633,8 +635,16 @@ function visible(principal: Principal, r: Reconciliation): boolean {
   return own === null || r.lenderId === own;
 }
 
-export async function reconciliationsOfDate(deps: Pick<ReconciliationDeps, 'reconciliations'>, principal: Principal, businessDate: string, lenderId?: string): Promise<Reconciliation[]> {
-  return (await deps.reconciliations.ofDate(businessDate)).filter((r) => visible(principal, r) && (lenderId === undefined || r.lenderId === lenderId));
+/** A page of a date's reconciliations the caller may see (one read, filtered: a page may hold fewer than the limit). */
+export async function reconciliationsOfDate(
+  deps: Pick<ReconciliationDeps, 'reconciliations'>,
+  principal: Principal,
+  businessDate: string,
+  lenderId: string | undefined,
+  page: PageRequest,
+): Promise<Page<Reconciliation>> {
+  const found = await deps.reconciliations.pageOfDate(businessDate, page);
+  return { items: found.items.filter((r) => visible(principal, r) && (lenderId === undefined || r.lenderId === lenderId)), cursor: found.cursor };
 }
 
 /** A page of breaks; a partner (or a lender's finance team) sees only its own lender's. */
@@ -650,16 +660,31 @@ export async function listBreaks(
   return { items: page.items.filter((b) => query.kind === undefined || b.kind === query.kind), cursor: page.cursor };
 }
 
-/** Every break a listing would page through, for the exports. */
+/** The most breaks one export holds: 10 reads of 500, so a request never reads a partition to its end. */
+export const MAX_EXPORTED_BREAKS = 5_000;
+const EXPORT_PAGE = 500;
+
+/**
+ * Every break a listing would page through, for the exports, at most MAX_EXPORTED_BREAKS of them
+ * (10 bounded reads); more than that is refused before any file is written, naming the maximum,
+ * so a narrower filter (a lender, a state, a kind) or the paged listing is used instead.
+ */
 export async function allBreaks(deps: Pick<ReconciliationDeps, 'breaks'>, principal: Principal, query: { lender?: string; state?: ReconciliationBreak['state']; kind?: ReconciliationBreak['kind'] }): Promise<ReconciliationBreak[]> {
   const all: ReconciliationBreak[] = [];
   let cursor: string | undefined;
-  do {
-    const page = await listBreaks(deps, principal, { ...query, limit: 500, ...(cursor === undefined ? {} : { cursor }) });
+  for (let read = 0; read < MAX_EXPORTED_BREAKS / EXPORT_PAGE; read++) {
+    const page = await listBreaks(deps, principal, { ...query, limit: EXPORT_PAGE, ...(cursor === undefined ? {} : { cursor }) });
     all.push(...page.items);
     cursor = page.cursor ?? undefined;
-  } while (cursor !== undefined);
-  return all;
+    if (cursor === undefined) return all;
+  }
+  const more = await listBreaks(deps, principal, { ...query, limit: 1, ...(cursor === undefined ? {} : { cursor }) });
+  if (more.items.length === 0 && more.cursor === null) return all;
+  throw new RuleViolation('EXPORT_TOO_LARGE', `an export holds at most ${MAX_EXPORTED_BREAKS} breaks and this filter has more; export by lender, state or kind, or page through GET /v1/breaks`, {
+    path: 'state',
+    rule: 'EXPORT_TOO_LARGE',
+    maxBreaks: MAX_EXPORTED_BREAKS,
+  });
 }
 
 /** A counterparty's tolerances as a new version, with who set them. */

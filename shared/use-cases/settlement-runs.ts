@@ -36,32 +36,33 @@ export interface SettlementRunSummary {
 export interface SettlementRunList {
   /** Oldest first. */
   readonly runs: readonly SettlementRunSummary[];
-  /** More runs in the range than listed: the earliest were left out; ask again with `to` before the first listed. */
+  /** More runs in the range than listed: the earliest were left out; `cursor` asks for them. */
   readonly truncated: boolean;
+  /** The next (earlier) page's cursor; null on the last page. */
+  readonly cursor: string | null;
 }
 
 /** The latest `limit` runs (at most 62) dated from `from` to `to`, each bound optional and inclusive. */
 export async function settlementRuns(
   deps: SettlementRunsDeps,
   principal: Principal,
-  query: { readonly from?: string; readonly to?: string; readonly limit?: number },
+  query: { readonly from?: string; readonly to?: string; readonly limit?: number; readonly cursor?: string | undefined },
 ): Promise<SettlementRunList> {
-  const { limit = MAX_LISTED_RUNS, ...range } = query;
+  const { limit = MAX_LISTED_RUNS, cursor, ...range } = query;
   if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
     throw new ValidationError(`from (${range.from}) is after to (${range.to})`, { path: 'from', rule: 'from-not-after-to', from: range.from, to: range.to });
   }
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LISTED_RUNS) {
     throw new ValidationError(`limit must be a whole number from 1 to ${MAX_LISTED_RUNS}, got ${limit}`, { path: 'limit', rule: 'runs-per-answer' });
   }
-  const found = await deps.settlements.latestRuns(range, limit + 1);
-  const truncated = found.length > limit;
-  const runs = found.slice(0, limit).reverse();
+  const found = await deps.settlements.latestRuns(range, { limit, ...(cursor === undefined ? {} : { cursor }) });
+  const runs = [...found.items].reverse();
   const only = restrictedTo(principal);
   const summaries: SettlementRunSummary[] = [];
   for (let i = 0; i < runs.length; i += READ_CONCURRENCY) {
     summaries.push(...(await Promise.all(runs.slice(i, i + READ_CONCURRENCY).map((run) => summaryOf(deps, run, only)))));
   }
-  return { runs: summaries, truncated };
+  return { runs: summaries, truncated: found.cursor !== null, cursor: found.cursor };
 }
 
 async function summaryOf(deps: SettlementRunsDeps, run: ListedSettlementRun, only: string | null): Promise<SettlementRunSummary> {

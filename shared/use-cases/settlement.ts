@@ -719,6 +719,8 @@ export async function writeFiles(deps: SettlementDeps, businessDate: string): Pr
     });
     written.push(...(await writeLenderFiles(deps, facts, lenderId, lines)));
   }
+  // Nine files a lender: the list grows with the lenders past what a workflow's state holds, so it is kept on the run, not passed on.
+  await deps.settlements.putRun({ ...run, files: written }, run.attempt);
   return { files: written };
 }
 
@@ -783,11 +785,11 @@ async function writeMerged(deps: SettlementDeps, facts: DateFacts, lenderId: str
   }
 }
 
-/** Marks the run settled with what it wrote. */
-export async function closeRun(deps: SettlementDeps, businessDate: string, done: { instructions: number; entries: number; files: readonly SettlementFile[] }): Promise<SettlementRun> {
+/** Marks the run settled with what it wrote (the files `writeFiles` kept on the run, unless given). */
+export async function closeRun(deps: SettlementDeps, businessDate: string, done: { instructions: number; entries: number; files?: readonly SettlementFile[] }): Promise<SettlementRun> {
   const run = await runningRun(deps, businessDate);
   const now = deps.clock.now();
-  const settled: SettlementRun = { ...run, status: 'SETTLED', settledAt: now, firstSettledAt: run.firstSettledAt ?? now, entries: done.entries, instructions: done.instructions, files: done.files };
+  const settled: SettlementRun = { ...run, status: 'SETTLED', settledAt: now, firstSettledAt: run.firstSettledAt ?? now, entries: done.entries, instructions: done.instructions, files: done.files ?? run.files };
   await deps.settlements.putRun({ ...settled, attempt: run.attempt }, run.attempt);
   return settled;
 }

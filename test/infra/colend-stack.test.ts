@@ -278,7 +278,7 @@ describe('least privilege', () => {
     applications: { ledger: 'read', state: 'readWrite' },
     'ledger-checks': { ledger: 'none', state: 'readWrite' },
     openapi: { ledger: 'none', state: 'none' },
-    'ledger-check-shard': { ledger: 'read', state: 'read' },
+    'ledger-check-shard': { ledger: 'read', state: 'readWrite' },
     'ledger-check-report': { ledger: 'none', state: 'readWrite' },
     'review-steps': { ledger: 'none', state: 'readWrite' },
     'review-ask': { ledger: 'none', state: 'readWrite' },

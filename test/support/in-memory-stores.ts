@@ -15,12 +15,16 @@ import type { Ask } from '../../shared/domain/review.ts';
 import type { LenderSchedule, Schedule } from '../../shared/domain/schedule.ts';
 import { emptyLedger, inOrder, type BookedItem, type BookedLoanEvent, type EffectKey, type RepaymentLedger } from '../../shared/domain/repayment-booking.ts';
 import { compareEvents } from '../../shared/domain/loan-account.ts';
-import { loanShard } from '../../shared/adapters/dynamodb/state-keys.ts';
+import { loanShard, stateKeys } from '../../shared/adapters/dynamodb/state-keys.ts';
+import { TABLE_KEY, decodeCursor, encodeCursor } from '../../shared/adapters/dynamodb/cursor.ts';
 import {
   WriteConflict,
   type ProfitRun,
   type ProfitRunStore,
   type RegulatoryFiguresStore,
+  type PageRequest,
+  type RunDetail,
+  type RunDetailStore,
   type RegulatoryReportRun,
   type RegulatoryReportShard,
   type RegulatoryReportStore,
@@ -281,8 +285,12 @@ export class InMemoryBankFormatStore implements BankFormatStore {
     return [...this.db.bankFormats.values()].filter((f) => f.bankId === bankId).map(copy);
   }
 
-  async all(): Promise<BankFormatVersion[]> {
-    return [...this.db.bankFormats.values()].map(copy);
+  async pageLatest(request: PageRequest): Promise<Page<BankFormatVersion>> {
+    const latest = new Map<string, BankFormatVersion>();
+    for (const f of this.db.bankFormats.values()) if ((latest.get(f.bankId)?.version ?? 0) < f.version) latest.set(f.bankId, f);
+    const descending = [...latest.values()].sort((a, b) => (a.bankId < b.bankId ? 1 : -1));
+    const position = new Map(descending.map((f, i) => [f.bankId, String(i).padStart(8, '0')]));
+    return pageOf('BANKFORMATS', descending, (f) => position.get(f.bankId) ?? '', request);
   }
 
   async put(format: BankFormatVersion, idempotency: IdempotencyRecord): Promise<void> {
@@ -315,6 +323,10 @@ export class InMemoryLenderStore implements LenderStore {
     return [...this.db.lenders.values()].sort((a, b) => (a.lenderId < b.lenderId ? -1 : 1)).map(copy);
   }
 
+  async page(request: PageRequest): Promise<Page<Lender>> {
+    return pageOf('LENDERS', [...this.db.lenders.values()], (l) => l.lenderId, request);
+  }
+
   async create(lender: Lender, idempotency: IdempotencyRecord): Promise<void> {
     this.db.transact([this.db.idempotencyItem(idempotency), { entity: 'lender', fails: this.db.lenders.has(lender.lenderId) }], () => {
       this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
@@ -334,6 +346,15 @@ export class InMemoryProgramStore implements ProgramStore {
 
   async list(): Promise<Program[]> {
     return [...this.db.programs.values()].map(copy);
+  }
+
+  /** The latest versions, the highest program id first, as the DynamoDB store gives them. */
+  async pageLatest(request: PageRequest): Promise<Page<Program>> {
+    const latest = new Map<string, Program>();
+    for (const p of this.db.programs.values()) if ((latest.get(p.programId)?.version ?? 0) < p.version) latest.set(p.programId, p);
+    const descending = [...latest.values()].sort((a, b) => (a.programId < b.programId ? 1 : -1));
+    const position = new Map(descending.map((p, i) => [p.programId, String(i).padStart(8, '0')]));
+    return pageOf('PROGRAMS', descending, (p) => position.get(p.programId) ?? '', request);
   }
 
   async createVersion(program: Program, idempotency: IdempotencyRecord): Promise<void> {
@@ -539,6 +560,36 @@ export class InMemoryRiskRunStore implements RiskRunStore {
   }
 }
 
+/**
+ * A page as DynamoDB gives it: the items of partition `pk` in key order after the cursor's key,
+ * `limit` at most, and a cursor (the last key given, by the adapters' codec) whenever the page is
+ * full, even when nothing follows.
+ */
+export function pageOf<T>(pk: string, items: readonly T[], skOf: (item: T) => string, request: PageRequest): Page<T> {
+  const after = decodeCursor(request.cursor, { attributes: TABLE_KEY, where: { pk } });
+  const sorted = [...items].sort((a, b) => (skOf(a) < skOf(b) ? -1 : skOf(a) > skOf(b) ? 1 : 0));
+  const rest = after === undefined ? sorted : sorted.filter((item) => skOf(item) > (after.sk ?? ''));
+  const page = rest.slice(0, request.limit);
+  const last = page.at(-1);
+  return { items: page.map(copy), cursor: page.length === request.limit && last !== undefined ? encodeCursor({ pk, sk: skOf(last) }) : null };
+}
+
+export class InMemoryRunDetailStore implements RunDetailStore {
+  readonly parts = new Map<string, Map<number, RunDetail[]>>();
+
+  async replace(run: string, part: number, details: readonly RunDetail[]): Promise<void> {
+    const parts = this.parts.get(run) ?? new Map<number, RunDetail[]>();
+    parts.set(part, copy([...details]));
+    this.parts.set(run, parts);
+  }
+
+  async page(run: string, request: PageRequest): Promise<Page<RunDetail>> {
+    const keyed = [...(this.parts.get(run) ?? new Map<number, RunDetail[]>()).entries()].flatMap(([part, details]) => details.map((detail, seq) => ({ sk: stateKeys.runDetail(run, part, seq).sk, detail })));
+    const page = pageOf(stateKeys.runDetailPartition(run), keyed, (d) => d.sk, request);
+    return { items: page.items.map((d) => d.detail), cursor: page.cursor };
+  }
+}
+
 export class InMemoryLedgerCheckStore implements LedgerCheckStore {
   constructor(private readonly db: InMemoryDb) {}
 
@@ -576,13 +627,9 @@ export class InMemoryApplicationStore implements ApplicationStore {
   }
 
   /** In the index order: created at, then application id. */
-  async listByStatus(status: string): Promise<ApplicationRecord[]> {
+  async listByStatus(status: string, request: PageRequest): Promise<Page<ApplicationRecord>> {
     const key = (r: ApplicationRecord) => `${r.application.createdAt}#${r.application.applicationId}`;
-    return [...this.db.applications.values()]
-      .map((s) => s.record)
-      .filter((r) => r.status === status)
-      .sort((a, b) => (key(a) < key(b) ? -1 : 1))
-      .map(copy);
+    return pageOf(`APPSTATUS#${status}`, [...this.db.applications.values()].map((s) => s.record).filter((r) => r.status === status), key, request);
   }
 
   async asks(applicationId: string): Promise<Ask[]> {
@@ -595,12 +642,10 @@ export class InMemoryApplicationStore implements ApplicationStore {
   }
 
   /** Open asks only: the awaiting index entry goes once the ask is decided or timed out. */
-  async awaiting(lenderId: string): Promise<string[]> {
+  async awaiting(lenderId: string, request: PageRequest = { limit: 100 }): Promise<Page<string>> {
     const key = (a: Ask) => `${a.deadline}#${a.applicationId}`;
-    return [...this.db.asks.values()]
-      .filter((a) => a.lenderId === lenderId && a.state === 'PENDING')
-      .sort((a, b) => (key(a) < key(b) ? -1 : 1))
-      .map((a) => a.applicationId);
+    const page = pageOf(`AWAITING#${lenderId}`, [...this.db.asks.values()].filter((a) => a.lenderId === lenderId && a.state === 'PENDING'), key, request);
+    return { items: page.items.map((a) => a.applicationId), cursor: page.cursor };
   }
 
   async change(applicationId: string, change: ApplicationChange, newAsks: readonly Ask[] = []): Promise<boolean> {
@@ -800,6 +845,7 @@ export function createInMemoryStores(at: string = NOW) {
     loans: new InMemoryLoanStore(db),
     ledger: new InMemoryLedgerStore(db),
     ledgerChecks: new InMemoryLedgerCheckStore(db),
+    runDetails: new InMemoryRunDetailStore(),
     applications: new InMemoryApplicationStore(db),
     exposure: new InMemoryExposureStore(db),
     repayments: new InMemoryRepaymentStore(db),
@@ -895,16 +941,17 @@ export class InMemorySettlementStore implements SettlementStore, SettlementBooks
     return run ? copy(run) : null;
   }
 
-  async latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<ListedSettlementRun[]> {
-    const dates = [...this.runs.keys()].filter((d) => (range.from === undefined || d >= range.from) && (range.to === undefined || d <= range.to));
-    return dates
-      .sort()
-      .reverse()
-      .slice(0, limit)
-      .map((d) => {
+  async latestRuns(range: { readonly from?: string; readonly to?: string }, request: PageRequest): Promise<Page<ListedSettlementRun>> {
+    const dates = [...this.runs.keys()].filter((d) => (range.from === undefined || d >= range.from) && (range.to === undefined || d <= range.to)).sort().reverse();
+    const position = new Map(dates.map((d, i) => [d, String(i).padStart(8, '0')]));
+    const page = pageOf('SETTLEMENTRUNS', dates, (d) => position.get(d) ?? '', request);
+    return {
+      items: page.items.map((d) => {
         const { files: _files, ...listed } = copy(this.runs.get(d)!);
         return listed;
-      });
+      }),
+      cursor: page.cursor,
+    };
   }
 
   async settledItems(businessDate: string): Promise<SettlementItem[]> {
@@ -1073,10 +1120,7 @@ export class InMemoryBreakStore implements BreakStore {
     const all = [...this.breaks.values()]
       .filter((b) => (query.state === undefined || b.state === query.state) && (query.lenderId === undefined || b.lenderId === query.lenderId))
       .sort((a, b) => (order(a) < order(b) ? -1 : 1));
-    const start = query.cursor === undefined ? 0 : all.findIndex((b) => order(b) > query.cursor!);
-    const items = start < 0 ? [] : all.slice(start, start + query.limit);
-    const last = items.at(-1);
-    return { items: items.map(copy), cursor: last !== undefined && start + query.limit < all.length ? order(last) : null };
+    return pageOf(`BREAKS#${query.state ?? ''}#${query.lenderId ?? ''}`, all, order, query);
   }
 }
 
@@ -1109,6 +1153,10 @@ export class InMemoryReconciliationStore implements ReconciliationStore {
 
   async ofDate(businessDate: string): Promise<Reconciliation[]> {
     return [...this.reconciliations.values()].filter((r) => r.businessDate === businessDate).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0)).map(copy);
+  }
+
+  async pageOfDate(businessDate: string, request: PageRequest): Promise<Page<Reconciliation>> {
+    return pageOf(`RECONS#${businessDate}`, [...this.reconciliations.values()].filter((r) => r.businessDate === businessDate), (r) => `${r.type}#${r.counterparty}#${r.reconciliationId}`, request);
   }
 
   async settings(counterparty: string): Promise<ReconciliationSettings | null> {
@@ -1146,9 +1194,7 @@ export class InMemoryAdjustmentStore implements AdjustmentStore {
     const order = (a: Adjustment): string => `${a.proposedAt}#${a.adjustmentId}`;
     const all = [...this.adjustments.values()]
       .filter((a) => a.state === query.state && (query.lenderId === null || a.lenderId === query.lenderId || a.counterparty === query.lenderId))
-      .sort((a, b) => (order(a) < order(b) ? -1 : 1))
-      .filter((a) => query.cursor === undefined || order(a) > query.cursor);
-    const items = all.slice(0, query.limit);
-    return { items: items.map(copy), cursor: all.length > query.limit ? order(items.at(-1)!) : null };
+      .sort((a, b) => (order(a) < order(b) ? -1 : 1));
+    return pageOf(`ADJUSTMENTS#${query.state}#${query.lenderId ?? ''}`, all, order, query);
   }
 }

@@ -6,6 +6,18 @@ import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
 import { LedgerCheckStates, TRANSIENT_LAMBDA_ERRORS } from '../../workflows/ledger-check/states.ts';
+import { verifyShard } from '../../functions/ledger-check-shard/use-case.ts';
+import { verifyShardInput } from '../../functions/ledger-check-shard/schema.ts';
+import { recordReport } from '../../functions/ledger-check-report/use-case.ts';
+import { recordReportInput } from '../../functions/ledger-check-report/schema.ts';
+import { getLedgerCheck } from '../../functions/ledger-checks/use-case.ts';
+import { validate } from '../../shared/contracts/validate.ts';
+import type { JournalEntry, Position } from '../../shared/domain/ledger.ts';
+import type { LedgerStore, LoanStore } from '../../shared/ports/stores.ts';
+import { createInMemoryStores } from '../support/in-memory-stores.ts';
+import { STATE_DATA_LIMIT_BYTES, jsonBytes, runMeasured, type JSONValue } from './support/state-sizes.ts';
+
+const toJsonValue = (value: unknown): JSONValue => JSON.parse(JSON.stringify(value)) as JSONValue;
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 type Json = { [key: string]: JsonValue };
@@ -190,5 +202,69 @@ describe('ledger-check data flow (local engine)', () => {
       }),
     ).rejects.toThrow();
     expect(calls).toBe(1);
+  });
+});
+
+describe('ledger check of books with 20,000 differences (local engine, real steps)', () => {
+  /** 16 shards of 625 loans, each loan with two stored positions and no entries behind them: 20,000 differences. */
+  const LOANS_PER_SHARD = 625;
+  const loanIdsOf = (shard: number) => Array.from({ length: LOANS_PER_SHARD }, (_, i) => `LN-${String(shard).padStart(2, '0')}-${String(i).padStart(6, '0')}`);
+  const orphans = (loanId: string): Position[] =>
+    ['LENDER-WITH-A-LONG-NAME-A', 'LENDER-WITH-A-LONG-NAME-B'].map((lenderId) => ({ lenderId, loanId, currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: 100_000n }, version: 1 }));
+  const loans = { loanIdsOfShard: async (shard: number) => loanIdsOf(shard) } as unknown as LoanStore;
+  const ledger = { loanLedger: async (loanId: string) => ({ entries: [] as JournalEntry[], positions: orphans(loanId) }) } as unknown as LedgerStore;
+
+  it('keeps every state under 256 KiB, stores all 20,000 and reports the count; the differences page through the report', async () => {
+    const stores = createInMemoryStores('2025-04-01T01:00:00.000Z');
+    const machine = new StateMachine(runnableDefinition());
+    const { result, sizes, largest } = await runMeasured(
+      machine,
+      { businessDate: '2025-03-31' },
+      {
+        overrides: {
+          taskResourceLocalHandlers: {
+            VerifyShard: async (payload) => (await verifyShard({ loans, ledger, runDetails: stores.runDetails }, validate(verifyShardInput, payload))) as unknown as JSONValue,
+            RecordReport: async (payload) => toJsonValue(await recordReport(stores, validate(recordReportInput, payload))),
+          },
+        },
+      },
+    );
+    expect(result).toEqual({
+      businessDate: '2025-03-31',
+      status: 'DIFFERENCES',
+      loansChecked: 10_000,
+      entriesChecked: 0,
+      differenceCount: 20_000,
+      completedAt: '2025-04-01T01:00:00.000Z',
+    });
+    // Every state's input and output, each Map iteration's too, measured as JSON.
+    expect(sizes.filter((s) => s.state === 'VerifyShard' && s.side === 'output')).toHaveLength(16);
+    expect(largest.bytes).toBeLessThan(STATE_DATA_LIMIT_BYTES);
+    expect(largest.bytes).toBeLessThan(4 * 1024);
+    expect([...stores.runDetails.parts.get('LEDGERCHECK#2025-03-31')!.values()].reduce((n, d) => n + d.length, 0)).toBe(20_000);
+
+    // The report's differences, 100 a page, every one once, in shard order.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await getLedgerCheck(stores, '2025-03-31', { limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+      expect(page.differences.length).toBeLessThanOrEqual(100);
+      seen.push(...page.differences.map((d) => `${d.loanId}/${d.lenderId}`));
+      cursor = page.cursor ?? undefined;
+      pages += 1;
+    } while (cursor !== undefined);
+    expect(seen).toHaveLength(20_000);
+    expect(new Set(seen).size).toBe(20_000);
+    expect(pages).toBe(201);
+    expect(seen[0]).toBe('LN-00-000000/LENDER-WITH-A-LONG-NAME-A');
+  }, 60_000);
+
+  it('before: the same books put each shard result and the report input far over 256 KiB', () => {
+    // What the steps carried when each shard passed its first 1,000 differences on: measured, not assumed.
+    const differences = loanIdsOf(0).flatMap((loanId) => orphans(loanId).map((p) => ({ loanId, kind: 'POSITION_WITHOUT_ENTRIES', lenderId: p.lenderId, entryId: null, detail: 'a stored position has no entries behind it' })));
+    const shardResult = { shard: 0, loansChecked: LOANS_PER_SHARD, entriesChecked: 0, differenceCount: 1_250, differences: differences.slice(0, 1_000) };
+    expect(jsonBytes(shardResult)).toBeGreaterThan(100 * 1024);
+    expect(jsonBytes({ businessDate: '2025-03-31', shards: Array.from({ length: 16 }, () => shardResult) })).toBeGreaterThan(STATE_DATA_LIMIT_BYTES * 6);
   });
 });

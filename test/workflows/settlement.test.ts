@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { settlementStepInput } from '../../functions/settlement-steps/schema.ts';
 import { runSettlementStep } from '../../functions/settlement-steps/use-case.ts';
 import { FolderFileStore } from '../../shared/adapters/files/file-store.ts';
+import { STATE_DATA_LIMIT_BYTES, jsonBytes, runMeasured } from './support/state-sizes.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import type { JournalEntry } from '../../shared/domain/ledger.ts';
 import { businessCalendar } from '../../shared/use-cases/calendars.ts';
@@ -167,6 +168,32 @@ describe('Settlement data flow (local engine, the inline Map)', () => {
       '2025-03-04|PARTNER-A|LN-B|REPAYMENT|R-LN-B|2025-03-04|2025-03-04|CNY|100.00|10.00|0.00|0.00|0.00|0.00|0.00|110.00|',
       '',
     ]);
+  });
+
+  it("passes counts, not the lenders' file lists, between the steps: the files are kept on the run, and nine a lender would pass 256 KiB at about 200 lenders", async () => {
+    const outputs: Record<string, JsonValue> = {};
+    const text = JSON.stringify(asl('INLINE')).replace(/\{"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]\}/g, (_, id: string) => `"arn:aws:lambda:cn-north-1:123456789012:function:${id}"`);
+    const handlers = Object.fromEntries([
+      ['ReconcileDate', async (): Promise<JsonValue> => ({})],
+      ...['OpenRun', 'GatherShard', 'Instruct', 'WriteFiles', 'CloseRun', 'FailRun'].map((state) => [
+        state,
+        async (payload: JsonValue): Promise<JsonValue> => {
+          const out = JSON.parse(JSON.stringify(await runSettlementStep(deps, validate(settlementStepInput, payload)))) as JsonValue;
+          outputs[state] = out;
+          return out;
+        },
+      ]),
+    ]);
+    const { result, largest } = await runMeasured(new StateMachine(JSON.parse(text) as StateMachineDefinition), { businessDate: DATE }, { overrides: { taskResourceLocalHandlers: handlers } });
+    const run = (await stores.settlements.getRun(DATE))!;
+    expect(run.files).toHaveLength(27);
+    expect(outputs['WriteFiles']).toEqual({ files: 27 });
+    expect(outputs['CloseRun']).toEqual({ businessDate: DATE, status: 'SETTLED', attempt: 1, entries: 2, instructions: 3, files: 27 });
+    expect(result).toBeDefined();
+    expect(largest.bytes).toBeLessThan(4 * 1024);
+    // Before: the list itself went from WriteFiles to CloseRun and out as the execution's output.
+    const perLender = jsonBytes(run.files) / 3;
+    expect(perLender * 200).toBeGreaterThan(STATE_DATA_LIMIT_BYTES);
   });
 
   it('writes the same manifest and the same files when the date is run again', async () => {

@@ -1,24 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Adjustment } from '../../domain/adjustment.ts';
-import { ValidationError } from '../../domain/errors.ts';
 import { WriteConflict, type AdjustmentQuery, type AdjustmentStore, type Page } from '../../ports/stores.ts';
-import type { Tables } from './client.ts';
+import { queryPage, type Tables } from './client.ts';
+import { GSI1_KEY } from './cursor.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { stateKeys } from './state-keys.ts';
-
-/** A listing's cursor: the index key it stopped at, as URL-safe text. */
-const cursorOf = (key: Record<string, unknown>): string => Buffer.from(JSON.stringify(key)).toString('base64url');
-
-function keyOf(cursor: string): Record<string, unknown> {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (key !== null && typeof key === 'object' && !Array.isArray(key)) return key as Record<string, unknown>;
-  } catch {
-    // refused below
-  }
-  throw new ValidationError('cursor is not one a listing of adjustments gave', { path: 'cursor', rule: 'cursor' });
-}
 
 /**
  * The adjustments of reconciliation in the StateTable (R5): one item per adjustment, written on its
@@ -60,28 +47,22 @@ export class DynamoAdjustmentStore implements AdjustmentStore {
     }
   }
 
+  /** One read of the state's index (filtered to the lender's two parties when bound to one): a page may hold fewer than `limit` and still a cursor. */
   async list(query: AdjustmentQuery): Promise<Page<Adjustment>> {
-    const items: Adjustment[] = [];
-    let startKey = query.cursor === undefined ? undefined : keyOf(query.cursor);
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tables.state,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :p',
-          ...(query.lenderId === null
-            ? { ExpressionAttributeValues: { ':p': stateKeys.adjustmentsPartition(query.state) } }
-            : {
-                FilterExpression: 'lenderId = :l OR counterparty = :l',
-                ExpressionAttributeValues: { ':p': stateKeys.adjustmentsPartition(query.state), ':l': query.lenderId },
-              }),
-          Limit: query.limit - items.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) items.push(decode<Adjustment>(stripKeys(item)));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined && items.length < query.limit);
-    return { items, cursor: startKey === undefined ? null : cursorOf(startKey) };
+    const partition = stateKeys.adjustmentsPartition(query.state);
+    const page = await queryPage(
+      this.doc,
+      {
+        TableName: this.tables.state,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p',
+        ...(query.lenderId === null
+          ? { ExpressionAttributeValues: { ':p': partition } }
+          : { FilterExpression: 'lenderId = :l OR counterparty = :l', ExpressionAttributeValues: { ':p': partition, ':l': query.lenderId } }),
+      },
+      query,
+      { attributes: GSI1_KEY, where: { gsi1pk: partition } },
+    );
+    return { items: page.items.map((item) => decode<Adjustment>(stripKeys(item))), cursor: page.cursor };
   }
 }

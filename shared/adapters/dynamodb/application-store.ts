@@ -1,9 +1,10 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { noBorrowerExposure, noBorrowerPrincipal, type BorrowerExposure, type BorrowerPrincipal, type PrincipalShard, type QuotaChange, type QuotaShard, type Reservation } from '../../domain/exposure.ts';
 import type { Ask } from '../../domain/review.ts';
-import { WriteConflict, type ApplicationChange, type ApplicationRecord, type ApplicationStore, type ExposureStore, type IdempotencyRecord } from '../../ports/stores.ts';
+import { WriteConflict, type ApplicationChange, type ApplicationRecord, type ApplicationStore, type ExposureStore, type IdempotencyRecord, type Page, type PageRequest } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
-import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
+import { queryAll, queryPage, transactWrite, type Tables, type TransactItems } from './client.ts';
+import { GSI1_KEY } from './cursor.ts';
 import { borrowerPrincipalOf, principalShardOf } from './outstanding-items.ts';
 import { stateKeys } from './state-keys.ts';
 
@@ -117,17 +118,17 @@ export class DynamoApplicationStore implements ApplicationStore {
     return decode<ApplicationRecord>(rest);
   }
 
-  async listByStatus(status: string): Promise<ApplicationRecord[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tables.state,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': stateKeys.applicationStatusPartition(status) },
+  async listByStatus(status: string, request: PageRequest): Promise<Page<ApplicationRecord>> {
+    const partition = stateKeys.applicationStatusPartition(status);
+    const page = await queryPage(this.doc, { TableName: this.tables.state, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': partition } }, request, {
+      attributes: GSI1_KEY,
+      where: { gsi1pk: partition },
     });
-    return items.map((item) => {
+    const items = page.items.map((item) => {
       const { steps: _s, disbursementTaskToken: _t, ...rest } = stripKeys(item);
       return decode<ApplicationRecord>(rest);
     });
+    return { items, cursor: page.cursor };
   }
 
   async asks(applicationId: string): Promise<Ask[]> {
@@ -148,14 +149,13 @@ export class DynamoApplicationStore implements ApplicationStore {
     return out.Item ? askFields(out.Item as Item) : null;
   }
 
-  async awaiting(lenderId: string): Promise<string[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tables.state,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': stateKeys.awaitingPartition(lenderId) },
+  async awaiting(lenderId: string, request: PageRequest): Promise<Page<string>> {
+    const partition = stateKeys.awaitingPartition(lenderId);
+    const page = await queryPage(this.doc, { TableName: this.tables.state, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': partition } }, request, {
+      attributes: GSI1_KEY,
+      where: { gsi1pk: partition },
     });
-    return items.map((i) => String(i.applicationId));
+    return { items: page.items.map((i) => String(i.applicationId)), cursor: page.cursor };
   }
 
   /**

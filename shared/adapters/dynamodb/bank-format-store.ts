@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BankFormatVersion } from '../../domain/counterpart-records.ts';
-import type { BankFormatStore, IdempotencyRecord } from '../../ports/stores.ts';
-import { queryAll, transactWrite, type Tables } from './client.ts';
+import type { BankFormatStore, IdempotencyRecord, Page, PageRequest } from '../../ports/stores.ts';
+import { latestVersionsPage, queryAll, transactWrite, type Tables } from './client.ts';
 import { stateKeys } from './state-keys.ts';
 import { fromItem, idempotencyPut, toItem } from './stores.ts';
 
@@ -26,14 +26,9 @@ export class DynamoBankFormatStore implements BankFormatStore {
     return items.map((item) => fromItem<BankFormatVersion>(item) as BankFormatVersion);
   }
 
-  async all(): Promise<BankFormatVersion[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tables.state,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': stateKeys.bankFormatsPartition },
-    });
-    return items.map((item) => fromItem<BankFormatVersion>(item) as BankFormatVersion);
+  async pageLatest(request: PageRequest): Promise<Page<BankFormatVersion>> {
+    const page = await latestVersionsPage(this.doc, this.tables.state, stateKeys.bankFormatsPartition, request);
+    return { items: page.items.map((item) => fromItem<BankFormatVersion>(item) as BankFormatVersion), cursor: page.cursor };
   }
 
   async put(format: BankFormatVersion, idempotency: IdempotencyRecord): Promise<void> {

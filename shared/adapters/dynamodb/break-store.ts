@@ -1,30 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BREAK_STATES, breakFoundAgain, type BreakState, type ReconciliationBreak } from '../../domain/reconciliation-break.ts';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BREAK_STATES, breakFoundAgain, type ReconciliationBreak } from '../../domain/reconciliation-break.ts';
 import { WriteConflict, type BreakQuery, type BreakStore, type IdempotencyRecord, type Page } from '../../ports/stores.ts';
-import { batchGetAll, transactWrite, type Tables } from './client.ts';
+import { batchGetAll, queryPage, transactWrite, type Tables } from './client.ts';
+import { GSI1_KEY, decodeCursor } from './cursor.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { stateKeys } from './state-keys.ts';
 import { idempotencyPut } from './stores.ts';
-
-/** Where a listing stopped: the state it was reading and the last key of that state's index. */
-interface BreakCursor {
-  readonly state: BreakState;
-  readonly key: Record<string, unknown>;
-}
-
-export function encodeCursor(cursor: BreakCursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-export function decodeCursor(text: string): BreakCursor | null {
-  try {
-    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as BreakCursor;
-    return BREAK_STATES.includes(parsed.state) && typeof parsed.key === 'object' && parsed.key !== null ? parsed : null;
-  } catch {
-    return null;
-  }
-}
 
 /** The breaks of reconciliation in the StateTable (R2): one item per break, indexed by state and lender. */
 export class DynamoBreakStore implements BreakStore {
@@ -98,36 +80,35 @@ export class DynamoBreakStore implements BreakStore {
     }
   }
 
+  /**
+   * A page of the breaks in a state (of one lender: `begins_with`), or in every state in order:
+   * `limit` items at most, read state by state (one Query each, at most the four states), and the
+   * cursor is the last key read, whose index partition says which state to go on with.
+   */
   async list(query: BreakQuery): Promise<Page<ReconciliationBreak>> {
-    const from = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    const states = query.state === undefined ? BREAK_STATES : [query.state];
-    const start = from === null ? 0 : Math.max(0, states.indexOf(from.state));
+    const partitions = (query.state === undefined ? BREAK_STATES : [query.state]).map((state) => stateKeys.breaksPartition(state));
+    const lenderPrefix = query.lenderId === undefined ? undefined : stateKeys.breaksOfLenderPrefix(query.lenderId);
+    const shape = {
+      attributes: GSI1_KEY,
+      where: { gsi1pk: (p: string) => partitions.includes(p), ...(lenderPrefix === undefined ? {} : { gsi1sk: (sk: string) => sk.startsWith(lenderPrefix) }) },
+    };
+    const from = decodeCursor(query.cursor, shape);
+    const first = from === undefined ? 0 : partitions.indexOf(from.gsi1pk ?? '');
     const items: ReconciliationBreak[] = [];
-    for (let i = start; i < states.length; i++) {
-      const state = states[i]!;
-      let exclusiveStartKey = from !== null && i === start && Object.keys(from.key).length > 0 ? from.key : undefined;
-      do {
-        const out = await this.doc.send(
-          new QueryCommand({
-            TableName: this.tables.state,
-            IndexName: 'gsi1',
-            KeyConditionExpression: query.lenderId === undefined ? 'gsi1pk = :p' : 'gsi1pk = :p AND begins_with(gsi1sk, :l)',
-            ExpressionAttributeValues: {
-              ':p': stateKeys.breaksPartition(state),
-              ...(query.lenderId === undefined ? {} : { ':l': stateKeys.breaksOfLenderPrefix(query.lenderId) }),
-            },
-            Limit: query.limit - items.length,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        );
-        for (const item of out.Items ?? []) items.push(decode<ReconciliationBreak>(stripKeys(item)));
-        exclusiveStartKey = out.LastEvaluatedKey;
-        if (items.length >= query.limit) {
-          if (exclusiveStartKey !== undefined) return { items, cursor: encodeCursor({ state, key: exclusiveStartKey }) };
-          const nextState = states[i + 1];
-          return { items, cursor: nextState === undefined ? null : encodeCursor({ state: nextState, key: {} }) };
-        }
-      } while (exclusiveStartKey !== undefined);
+    for (let i = first; i < partitions.length && items.length < query.limit; i++) {
+      const page = await queryPage(
+        this.doc,
+        {
+          TableName: this.tables.state,
+          IndexName: 'gsi1',
+          KeyConditionExpression: lenderPrefix === undefined ? 'gsi1pk = :p' : 'gsi1pk = :p AND begins_with(gsi1sk, :l)',
+          ExpressionAttributeValues: { ':p': partitions[i], ...(lenderPrefix === undefined ? {} : { ':l': lenderPrefix }) },
+        },
+        { limit: query.limit - items.length, ...(i === first && query.cursor !== undefined ? { cursor: query.cursor } : {}) },
+        shape,
+      );
+      items.push(...page.items.map((item) => decode<ReconciliationBreak>(stripKeys(item))));
+      if (page.cursor !== null) return { items, cursor: page.cursor };
     }
     return { items, cursor: null };
   }

@@ -1,6 +1,8 @@
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
   DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
@@ -9,7 +11,10 @@ import {
   type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { WriteConflict } from '../../ports/stores.ts';
+import { WriteConflict, type PageRequest } from '../../ports/stores.ts';
+import { GSI1_KEY, decodeCursor, encodeCursor, type CursorShape } from './cursor.ts';
+import { invariant } from '../../domain/errors.ts';
+import { MAX_TRANSACTION_ITEMS } from '../../domain/transaction-size.ts';
 import type { Item } from './codec.ts';
 
 export interface Tables {
@@ -45,6 +50,51 @@ export async function* queryPages(doc: DynamoDBDocumentClient, input: QueryComma
   } while (ExclusiveStartKey);
 }
 
+/**
+ * One page of a query: one request of at most `request.limit` items from the cursor's key, and the
+ * cursor of the next page (DynamoDB's last key, absent when the query is exhausted). The cursor is
+ * checked against `shape` before anything is read. A filtered query may answer fewer items than
+ * the limit and still a cursor: a page is one bounded read, never a loop to fill it.
+ */
+export async function queryPage(doc: DynamoDBDocumentClient, input: QueryCommandInput, request: PageRequest, shape: CursorShape): Promise<{ items: Item[]; cursor: string | null }> {
+  const ExclusiveStartKey = decodeCursor(request.cursor, shape);
+  const out = await doc.send(new QueryCommand({ ...input, Limit: request.limit, ...(ExclusiveStartKey === undefined ? {} : { ExclusiveStartKey }) }));
+  return { items: (out.Items ?? []) as Item[], cursor: encodeCursor(out.LastEvaluatedKey) };
+}
+
+/**
+ * A page of the latest version of each item of an index partition that lists every version
+ * newest first under its item's `pk` (programs, bank formats): the first version a page meets of
+ * an item is its latest, and a page that goes on within an item (the cursor's `pk`) skips its
+ * older versions, so a page may hold fewer than the limit.
+ */
+export async function latestVersionsPage(doc: DynamoDBDocumentClient, table: string, partition: string, request: PageRequest): Promise<{ items: Item[]; cursor: string | null }> {
+  const shape = { attributes: GSI1_KEY, where: { gsi1pk: partition } };
+  const from = decodeCursor(request.cursor, shape);
+  const page = await queryPage(doc, { TableName: table, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': partition }, ScanIndexForward: false }, request, shape);
+  const seen = new Set(from === undefined ? [] : [from.pk]);
+  const latest = page.items.filter((item) => {
+    const pk = String(item.pk);
+    if (seen.has(pk)) return false;
+    seen.add(pk);
+    return true;
+  });
+  return { items: latest, cursor: page.cursor };
+}
+
+/** Puts and deletes, 25 a call, unprocessed ones sent again (not atomic: for items each written whole and idempotently). */
+export async function batchWriteAll(doc: DynamoDBDocumentClient, table: string, requests: readonly BatchWriteRequest[]): Promise<void> {
+  for (let i = 0; i < requests.length; i += 25) {
+    let pending: BatchWriteRequest[] | undefined = requests.slice(i, i + 25);
+    for (let attempt = 1; pending && pending.length > 0; attempt++) {
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * Math.min(1000, 20 * 2 ** attempt))));
+      const out: BatchWriteCommandOutput = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = out.UnprocessedItems?.[table] as BatchWriteRequest[] | undefined;
+    }
+  }
+}
+export type BatchWriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
+
 /** Every item of `keys` that exists, read consistently 100 at a time, unprocessed keys asked again. */
 export async function batchGetAll(doc: DynamoDBDocumentClient, table: string, keys: readonly Record<string, unknown>[]): Promise<Item[]> {
   const items: Item[] = [];
@@ -67,6 +117,8 @@ export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems
  * times, since the other writer's outcome decides ours.
  */
 export async function transactWrite(doc: DynamoDBDocumentClient, items: TransactItems, entities: readonly string[], attempts = 8): Promise<void> {
+  // The use cases measure their writes first (shared/domain/transaction-size.ts); one that did not is a defect, not a request to send.
+  invariant(items.length <= MAX_TRANSACTION_ITEMS, 'a transaction holds at most 100 items', { items: items.length, entities: [...new Set(entities)].join(',') });
   for (let attempt = 1; ; attempt++) {
     try {
       await doc.send(new TransactWriteCommand({ TransactItems: items }));

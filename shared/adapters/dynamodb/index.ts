@@ -10,6 +10,7 @@ import { DynamoProfitRunStore } from './profit-store.ts';
 import { DynamoRegulatoryFiguresStore, DynamoRegulatoryReportStore } from './regulatory-store.ts';
 import { DynamoProgramPoolStore, DynamoRepaymentStore } from './repayment-store.ts';
 import { DynamoSettlementStore } from './settlement-store.ts';
+import { DynamoRunDetailStore } from './run-detail-store.ts';
 import { DynamoIdempotencyStore, DynamoRiskRunStore, DynamoLedgerCheckStore, DynamoLedgerStore, DynamoLenderStore, DynamoLoanStore, DynamoProgramStore } from './stores.ts';
 
 export { createDocumentClient, tablesFromEnv } from './client.ts';
@@ -24,6 +25,7 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
     loans: new DynamoLoanStore(doc, tables),
     ledger: new DynamoLedgerStore(doc, tables),
     ledgerChecks: new DynamoLedgerCheckStore(doc, tables),
+    runDetails: new DynamoRunDetailStore(doc, tables),
     applications: new DynamoApplicationStore(doc, tables),
     exposure: new DynamoExposureStore(doc, tables),
     repayments: new DynamoRepaymentStore(doc, tables),

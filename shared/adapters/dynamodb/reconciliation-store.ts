@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { WriteConflict, type Reconciliation, type ReconciliationSettings, type ReconciliationStore, type ReconciliationUpload } from '../../ports/stores.ts';
-import { queryAll, type Tables } from './client.ts';
+import { WriteConflict, type Page, type PageRequest, type Reconciliation, type ReconciliationSettings, type ReconciliationStore, type ReconciliationUpload } from '../../ports/stores.ts';
+import { queryAll, queryPage, type Tables } from './client.ts';
+import { GSI1_KEY } from './cursor.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { stateKeys } from './state-keys.ts';
 
@@ -47,6 +48,15 @@ export class DynamoReconciliationStore implements ReconciliationStore {
       ExpressionAttributeValues: { ':p': stateKeys.reconciliationsPartition(businessDate) },
     });
     return items.map((item) => decode<Reconciliation>(stripKeys(item))).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  }
+
+  async pageOfDate(businessDate: string, request: PageRequest): Promise<Page<Reconciliation>> {
+    const partition = stateKeys.reconciliationsPartition(businessDate);
+    const page = await queryPage(this.doc, { TableName: this.tables.state, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': partition } }, request, {
+      attributes: GSI1_KEY,
+      where: { gsi1pk: partition },
+    });
+    return { items: page.items.map((item) => decode<Reconciliation>(stripKeys(item))), cursor: page.cursor };
   }
 
   async settings(counterparty: string): Promise<ReconciliationSettings | null> {

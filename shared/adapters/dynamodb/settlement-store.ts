@@ -6,6 +6,8 @@ import {
   type LenderBalances,
   type ListedSettlementRun,
   type LoanHeadView,
+  type Page,
+  type PageRequest,
   type SettlementBooks,
   type SettlementRun,
   type SettlementRunIndex,
@@ -14,7 +16,8 @@ import {
   type StoredInstruction,
 } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
-import { batchGetAll, queryAll, type Tables } from './client.ts';
+import { batchGetAll, queryAll, queryPage, type Tables } from './client.ts';
+import { GSI1_KEY } from './cursor.ts';
 import { ledgerKeys } from './ledger-keys.ts';
 import { headOf } from './loan-head.ts';
 import { stateKeys } from './state-keys.ts';
@@ -52,8 +55,8 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks, 
     return found ? this.getRun(String(found.businessDate)) : null;
   }
 
-  /** The runs of a range of dates from the runs' index (S25), newest first, page by page until `limit`; their files left out. */
-  async latestRuns(range: { readonly from?: string; readonly to?: string }, limit: number): Promise<ListedSettlementRun[]> {
+  /** A page of the runs of a range of dates from the runs' index (S25), newest first, in one read; their files left out. */
+  async latestRuns(range: { readonly from?: string; readonly to?: string }, request: PageRequest): Promise<Page<ListedSettlementRun>> {
     const bounds =
       range.from !== undefined && range.to !== undefined
         ? { condition: ' AND gsi1sk BETWEEN :from AND :to', values: { ':from': range.from, ':to': range.to } }
@@ -62,26 +65,22 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks, 
           : range.to !== undefined
             ? { condition: ' AND gsi1sk <= :to', values: { ':to': range.to } }
             : { condition: '', values: {} };
-    const runs: ListedSettlementRun[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tables.state,
-          IndexName: 'gsi1',
-          KeyConditionExpression: `gsi1pk = :p${bounds.condition}`,
-          ExpressionAttributeValues: { ':p': stateKeys.settlementRunsPartition, ...bounds.values },
-          ProjectionExpression: LISTED_RUN_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
-          ExpressionAttributeNames: Object.fromEntries(LISTED_RUN_ATTRIBUTES.map((name, i) => [`#a${i}`, name])),
-          ScanIndexForward: false,
-          Limit: limit - runs.length,
-          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-        }),
-      );
-      for (const item of out.Items ?? []) runs.push(decode<ListedSettlementRun>(item));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined && runs.length < limit);
-    return runs;
+    const partition = stateKeys.settlementRunsPartition;
+    const page = await queryPage(
+      this.doc,
+      {
+        TableName: this.tables.state,
+        IndexName: 'gsi1',
+        KeyConditionExpression: `gsi1pk = :p${bounds.condition}`,
+        ExpressionAttributeValues: { ':p': partition, ...bounds.values },
+        ProjectionExpression: LISTED_RUN_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(LISTED_RUN_ATTRIBUTES.map((name, i) => [`#a${i}`, name])),
+        ScanIndexForward: false,
+      },
+      request,
+      { attributes: GSI1_KEY, where: { gsi1pk: partition } },
+    );
+    return { items: page.items.map((item) => decode<ListedSettlementRun>(item)), cursor: page.cursor };
   }
 
   /** A settled run's items: its shards' `items` only, eventually consistent (half the read units of `shards`). */

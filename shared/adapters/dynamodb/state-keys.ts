@@ -98,6 +98,10 @@ export const stateKeys = {
   bankFormatVersionPrefix: 'V#',
   bankFormatIndex: (bankId: string, version: number) => ({ gsi1pk: 'BANKFORMATS', gsi1sk: `${bankId}#V#${pad(version, 6)}` }),
   bankFormatsPartition: 'BANKFORMATS',
+  /** S37: what one part (a shard) of a run found, one item each, too many to pass between workflow steps; S38: how many a part holds. */
+  runDetail: (run: string, part: number, seq: number) => ({ pk: `DETAIL#${run}`, sk: `${pad(part, 3)}#${pad(seq, 7)}` }),
+  runDetailPartition: (run: string) => `DETAIL#${run}`,
+  runDetailHead: (run: string, part: number) => ({ pk: `DETAILHEAD#${run}`, sk: pad(part, 3) }),
 };
 
 function loanShardKey(shard: number): string {

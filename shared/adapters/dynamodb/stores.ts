@@ -13,12 +13,15 @@ import type {
   LenderStore,
   LoanBooking,
   LoanStore,
+  Page,
+  PageRequest,
   ProgramStore,
   RiskRunReport,
   RiskRunStore,
 } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
-import { batchGetAll, queryAll, queryPages, transactWrite, type Tables, type TransactItems } from './client.ts';
+import { batchGetAll, latestVersionsPage, queryAll, queryPage, queryPages, transactWrite, type Tables, type TransactItems } from './client.ts';
+import { GSI1_KEY } from './cursor.ts';
 import { headItem, headOf, holderItem } from './loan-head.ts';
 import { entryItem, entryOf } from './entry-codec.ts';
 import { emptyLedger } from '../../domain/repayment-booking.ts';
@@ -90,6 +93,15 @@ export class DynamoLenderStore implements LenderStore {
     return items.map((i) => fromItem<Lender>(i) as Lender);
   }
 
+  async page(request: PageRequest): Promise<Page<Lender>> {
+    const partition = stateKeys.lendersPartition;
+    const page = await queryPage(this.doc, { TableName: this.tables.state, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': partition } }, request, {
+      attributes: GSI1_KEY,
+      where: { gsi1pk: partition },
+    });
+    return { items: page.items.map((i) => fromItem<Lender>(i) as Lender), cursor: page.cursor };
+  }
+
   async create(lender: Lender, idempotency: IdempotencyRecord): Promise<void> {
     const item = toItem('Lender', { ...stateKeys.lender(lender.lenderId), ...stateKeys.lenderIndex(lender.lenderId) }, lender);
     await transactWrite(
@@ -132,6 +144,11 @@ export class DynamoProgramStore implements ProgramStore {
       ExpressionAttributeValues: { ':p': stateKeys.programsPartition },
     });
     return items.map((i) => fromItem<Program>(i) as Program);
+  }
+
+  async pageLatest(request: PageRequest): Promise<Page<Program>> {
+    const page = await latestVersionsPage(this.doc, this.tables.state, stateKeys.programsPartition, request);
+    return { items: page.items.map((item) => fromItem<Program>(item) as Program), cursor: page.cursor };
   }
 
   async createVersion(program: Program, idempotency: IdempotencyRecord): Promise<void> {

@@ -118,7 +118,7 @@ describe('GET /v1/applications and /v1/applications/{applicationId}', () => {
   it("lists the lead's applications in review by default, from the status index", async () => {
     ddb.on(QueryCommand, { IndexName: 'gsi1' }).resolves({ Items: [applicationItem(anApplicationRecord())] });
     const result = await call('GET /v1/applications', { claims: claimsOf(leadOps) });
-    expect(bodyOf(result)).toEqual({ applications: [{ applicationId: APPLICATION_ID, status: 'IN_REVIEW', amountMinor: '1000000', createdAt: NOW }] });
+    expect(bodyOf(result)).toEqual({ applications: [{ applicationId: APPLICATION_ID, status: 'IN_REVIEW', amountMinor: '1000000', createdAt: NOW }], cursor: null });
     expect(ddb.commandCalls(QueryCommand, { IndexName: 'gsi1' })[0]?.args[0].input.ExpressionAttributeValues).toEqual({ ':p': 'APPSTATUS#IN_REVIEW' });
     await call('GET /v1/applications', { claims: claimsOf(leadOps), query: { status: 'AWAITING_DISBURSEMENT' } });
     expect(ddb.commandCalls(QueryCommand, { IndexName: 'gsi1' })[1]?.args[0].input.ExpressionAttributeValues).toEqual({ ':p': 'APPSTATUS#AWAITING_DISBURSEMENT' });
@@ -128,7 +128,7 @@ describe('GET /v1/applications and /v1/applications/{applicationId}', () => {
     ddb.on(QueryCommand, { IndexName: 'gsi1' }).resolves({ Items: [askItem(anAsk())] });
     ddb.on(GetCommand, { Key: askKey(PARTNER_A) }).resolves({ Item: askItem(anAsk(), 'token-a') });
     const result = await call('GET /v1/applications', { claims: claimsOf(partnerOf(PARTNER_A)) });
-    expect(bodyOf(result)).toEqual({ applications: [{ applicationId: APPLICATION_ID, askedAmountMinor: '300000', minimumAmountMinor: '300000', deadline: '2025-03-02T02:00:00.000Z' }] });
+    expect(bodyOf(result)).toEqual({ applications: [{ applicationId: APPLICATION_ID, askedAmountMinor: '300000', minimumAmountMinor: '300000', deadline: '2025-03-02T02:00:00.000Z' }], cursor: null });
     expect(ddb.commandCalls(QueryCommand, { IndexName: 'gsi1' })[0]?.args[0].input.ExpressionAttributeValues).toEqual({ ':p': `AWAITING#${PARTNER_A}` });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { RuleViolation, StateConflict, NotFound } from '../../../../shared/domain/errors.ts';
+import { RuleViolation, StateConflict, NotFound, ValidationError } from '../../../../shared/domain/errors.ts';
 import type { PlanLine } from '../../../../shared/domain/allocation.ts';
 import { validate } from '../../../../shared/contracts/validate.ts';
 import { createApplicationRequest, decisionRequest, disbursementRequest } from '../../../../shared/contracts/schemas.ts';
@@ -206,26 +206,40 @@ describe('listApplications', () => {
 
   it("lists the lead's applications in review by default, or in the status asked", async () => {
     const stores = several();
-    expect(await listApplications(stores, leadOps, undefined)).toEqual({
+    expect(await listApplications(stores, leadOps, undefined, { limit: 50 })).toEqual({
       applications: [
         { applicationId: APPLICATION_ID, status: 'IN_REVIEW', amountMinor: 1_000_000n, createdAt: NOW },
         { applicationId: 'APP-3', status: 'IN_REVIEW', amountMinor: 1_000_000n, createdAt: LATER },
       ],
+      cursor: null,
     });
-    expect((await listApplications(stores, leadOps, 'PLANNED')).applications.map((a) => a.applicationId)).toEqual(['APP-2']);
-    expect((await listApplications(stores, leadOps, 'BOOKED')).applications).toEqual([]);
+    expect((await listApplications(stores, leadOps, 'PLANNED', { limit: 50 })).applications.map((a) => a.applicationId)).toEqual(['APP-2']);
+    expect((await listApplications(stores, leadOps, 'BOOKED', { limit: 50 })).applications).toEqual([]);
+  });
+
+  it('pages the lead\'s applications and a partner\'s open asks, one a page, each once', async () => {
+    const stores = several();
+    const lead = await listApplications(stores, leadOps, undefined, { limit: 1 });
+    const leadNext = await listApplications(stores, leadOps, undefined, { limit: 1, cursor: lead.cursor ?? '' });
+    expect([...lead.applications, ...leadNext.applications].map((a) => a.applicationId)).toEqual([APPLICATION_ID, 'APP-3']);
+    const partner = await listApplications(stores, partnerOf(PARTNER_A), undefined, { limit: 1 });
+    const partnerNext = await listApplications(stores, partnerOf(PARTNER_A), undefined, { limit: 1, cursor: partner.cursor ?? '' });
+    expect([...partner.applications, ...partnerNext.applications].map((a) => a.applicationId)).toEqual(['APP-3', APPLICATION_ID]);
+    const other = await rejectedBy(ValidationError, () => listApplications(stores, partnerOf(PARTNER_B), undefined, { limit: 1, cursor: partner.cursor ?? '' }));
+    expect(other.details).toEqual({ path: 'cursor', rule: 'cursor' });
   });
 
   it('lists for a partner what awaits its decision, soonest deadline first, and nothing already decided', async () => {
     const stores = several();
-    expect(await listApplications(stores, partnerOf(PARTNER_A), undefined)).toEqual({
+    expect(await listApplications(stores, partnerOf(PARTNER_A), undefined, { limit: 50 })).toEqual({
       applications: [
         { applicationId: 'APP-3', askedAmountMinor: 300_000n, minimumAmountMinor: 300_000n, deadline: '2025-03-01T12:00:00.000Z' },
         { applicationId: APPLICATION_ID, askedAmountMinor: 300_000n, minimumAmountMinor: 300_000n, deadline: REVIEW_DEADLINE },
       ],
+      cursor: null,
     });
-    expect((await listApplications(stores, partnerOf(PARTNER_B), undefined)).applications).toEqual([]);
-    expect((await listApplications(stores, partnerOf(PARTNER_A), 'PLANNED')).applications).toEqual([]);
+    expect((await listApplications(stores, partnerOf(PARTNER_B), undefined, { limit: 50 })).applications).toEqual([]);
+    expect((await listApplications(stores, partnerOf(PARTNER_A), 'PLANNED', { limit: 50 })).applications).toEqual([]);
   });
 });
 
@@ -251,7 +265,7 @@ describe('decide', () => {
     });
     const record = stores.db.idempotency.get('decide-scope');
     expect([record?.statusCode, JSON.parse(record?.responseBody ?? '{}').state]).toEqual([201, 'APPROVED']);
-    expect(await stores.applications.awaiting(PARTNER_A)).toEqual([]);
+    expect((await stores.applications.awaiting(PARTNER_A)).items).toEqual([]);
   });
 
   it('stores a decline with its reason codes', async () => {

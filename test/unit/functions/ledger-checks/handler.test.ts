@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { LedgerCheckReport } from '../../../../shared/ports/stores.ts';
 import { NOW, PARTNER_A, financeOf, leadOps, partnerOf, platformFinance, startLedgerCheckBody } from '../../../support/builders.ts';
@@ -20,7 +20,7 @@ const EXECUTION = `ledger-check-2025-02-28-${createHash('sha256').update(KEY).di
 const EXECUTION_ARN = `arn:aws-cn:states:cn-north-1:123456789012:execution:LedgerCheck:${EXECUTION}`;
 const call = (routeKey: string, options: EventOptions) => handler(apiEvent(routeKey, options), lambdaContext());
 
-const report: LedgerCheckReport = { businessDate: '2025-02-28', status: 'BALANCED', loansChecked: 12, entriesChecked: 12, differences: [], differenceCount: 0, completedAt: NOW };
+const report: LedgerCheckReport = { businessDate: '2025-02-28', status: 'BALANCED', loansChecked: 12, entriesChecked: 12, differenceCount: 0, completedAt: NOW };
 
 beforeEach(() => {
   ddb.on(GetCommand).resolves({});
@@ -68,9 +68,24 @@ describe('POST /v1/ledger-checks', () => {
 describe('GET /v1/ledger-checks/{businessDate}', () => {
   it('answers the report', async () => {
     ddb.on(GetCommand, { Key: { pk: 'LEDGERCHECK#2025-02-28', sk: 'REPORT' } }).resolves({ Item: ledgerCheckItem(report) });
+    ddb.on(QueryCommand).resolves({ Items: [] });
     const result = await call('GET /v1/ledger-checks/{businessDate}', { claims: claimsOf(leadOps), pathParameters: { businessDate: '2025-02-28' } });
     expect(result.statusCode).toBe(200);
-    expect(bodyOf(result)).toEqual(report);
+    expect(bodyOf(result)).toEqual({ ...report, differences: [], cursor: null });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'DETAIL#LEDGERCHECK#2025-02-28' }, Limit: 50 });
+  });
+
+  it('refuses a limit above 100 and a tampered cursor with 400 naming the field, reading nothing', async () => {
+    ddb.on(GetCommand).resolves({ Item: ledgerCheckItem(report) });
+    const tooMany = await call('GET /v1/ledger-checks/{businessDate}', { claims: claimsOf(leadOps), pathParameters: { businessDate: '2025-02-28' }, query: { limit: '101' } });
+    expect([tooMany.statusCode, bodyOf(tooMany).details]).toEqual([400, expect.objectContaining({ path: 'limit' })]);
+    const tampered = await call('GET /v1/ledger-checks/{businessDate}', {
+      claims: claimsOf(leadOps),
+      pathParameters: { businessDate: '2025-02-28' },
+      query: { cursor: Buffer.from(JSON.stringify({ pk: 'LEDGERCHECK#2025-02-28', sk: 'REPORT' })).toString('base64url') },
+    });
+    expect([tampered.statusCode, bodyOf(tampered).details]).toEqual([400, { path: 'cursor', rule: 'cursor' }]);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
   it('answers 404 for a date without a report and 400 for a malformed date', async () => {

@@ -91,11 +91,12 @@ describe('POST /v1/lenders', () => {
 
 describe('GET /v1/lenders and /v1/lenders/{lenderId}', () => {
   it('lists lenders to lead operations', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [lenderItem(aLender({ lenderId: PARTNER_B })), lenderItem(aLender({ lenderId: LEAD_ID, roles: ['LEAD'] }))] });
+    ddb.on(QueryCommand).resolves({ Items: [lenderItem(aLender({ lenderId: LEAD_ID, roles: ['LEAD'] })), lenderItem(aLender({ lenderId: PARTNER_B }))] });
     const result = await call('GET /v1/lenders', { claims: claimsOf(leadOps) });
     expect(result.statusCode).toBe(200);
-    const { lenders } = bodyOf(result) as { lenders: { lenderId: string; limits: { perBorrowerCapMinor: string } }[] };
-    expect(lenders.map((l) => l.lenderId)).toEqual([LEAD_ID, PARTNER_B]);
+    const { lenders, cursor } = bodyOf(result) as { lenders: { lenderId: string; limits: { perBorrowerCapMinor: string } }[]; cursor: string | null };
+    expect([lenders.map((l) => l.lenderId), cursor]).toEqual([[LEAD_ID, PARTNER_B], null]);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ IndexName: 'gsi1', ExpressionAttributeValues: { ':p': 'LENDERS' }, Limit: 50 });
     expect(lenders[0]?.limits.perBorrowerCapMinor).toBe('50000000');
   });
 

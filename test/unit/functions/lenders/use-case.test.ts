@@ -12,6 +12,8 @@ import { createInMemoryStores, sealFor, seed } from '../../../support/in-memory-
 const SCOPE = 'createLender#lead-ops-client#key-0001';
 const SECRET = 'whsec-partner-a-0123456789abcdef0123456789';
 
+const PAGE = { limit: 50 };
+
 describe('createLender', () => {
   it('stores the lender stamped with the time, and its response with it', async () => {
     const stores = createInMemoryStores();
@@ -72,18 +74,28 @@ describe('listLenders and getLender', () => {
     return stores;
   }
 
+  it('pages the lenders in id order: 2 a page, then the rest with the cursor, then none; a tampered cursor is a 400 naming it', async () => {
+    const stores = seeded();
+    const first = await listLenders(stores, leadOps, { limit: 2 });
+    expect([first.lenders.map((l) => l.lenderId), first.cursor === null]).toEqual([[LEAD_ID, PARTNER_A], false]);
+    const second = await listLenders(stores, leadOps, { limit: 2, cursor: first.cursor ?? '' });
+    expect([second.lenders.map((l) => l.lenderId), second.cursor]).toEqual([[PARTNER_B], null]);
+    const tampered = Buffer.from(JSON.stringify({ pk: 'PROGRAMS', sk: 'A' })).toString('base64url');
+    expect((await rejectedBy(ValidationError, () => listLenders(stores, leadOps, { limit: 2, cursor: tampered }))).details).toEqual({ path: 'cursor', rule: 'cursor' });
+  });
+
   it('lists every lender, by id, to lead operations and platform finance', async () => {
     const stores = seeded();
     for (const principal of [leadOps, platformFinance]) {
-      expect((await listLenders(stores, principal)).lenders.map((l) => l.lenderId)).toEqual([LEAD_ID, PARTNER_A, PARTNER_B]);
+      expect((await listLenders(stores, principal, PAGE)).lenders.map((l) => l.lenderId)).toEqual([LEAD_ID, PARTNER_A, PARTNER_B]);
     }
   });
 
   it("lists only a partner's or a lender finance team's own lender", async () => {
     const stores = seeded();
-    expect((await listLenders(stores, partnerOf(PARTNER_B))).lenders.map((l) => l.lenderId)).toEqual([PARTNER_B]);
-    expect((await listLenders(stores, financeOf(PARTNER_A))).lenders.map((l) => l.lenderId)).toEqual([PARTNER_A]);
-    expect((await listLenders(stores, partnerOf('PARTNER-GONE'))).lenders).toEqual([]);
+    expect((await listLenders(stores, partnerOf(PARTNER_B), PAGE)).lenders.map((l) => l.lenderId)).toEqual([PARTNER_B]);
+    expect((await listLenders(stores, financeOf(PARTNER_A), PAGE)).lenders.map((l) => l.lenderId)).toEqual([PARTNER_A]);
+    expect((await listLenders(stores, partnerOf('PARTNER-GONE'), PAGE)).lenders).toEqual([]);
   });
 
   it('gets a lender the caller may see', async () => {
@@ -96,12 +108,12 @@ describe('listLenders and getLender', () => {
     const stores = createInMemoryStores();
     const webhook = { url: 'https://partner-a.example/colend/reviews', secret: SECRET };
     seed(stores, { lenders: [aLeadLender(), aPartnerLender(PARTNER_A, { webhook }), aPartnerLender(PARTNER_B)] });
-    const listed = await listLenders(stores, leadOps);
+    const listed = await listLenders(stores, leadOps, PAGE);
     expect(listed.lenders.map((l) => l.webhook)).toEqual([null, { url: webhook.url, secretConfigured: true }, null]);
     const own = await getLender(stores, partnerOf(PARTNER_A), PARTNER_A);
     expect(own.webhook).toEqual({ url: webhook.url, secretConfigured: true });
     expect(toJson([listed, own])).not.toContain(SECRET);
-    expect((await listLenders(stores, partnerOf(PARTNER_A))).lenders[0]?.webhook).toEqual({ url: webhook.url, secretConfigured: true });
+    expect((await listLenders(stores, partnerOf(PARTNER_A), PAGE)).lenders[0]?.webhook).toEqual({ url: webhook.url, secretConfigured: true });
   });
 
   it("answers 404 for another lender's record exactly as for a lender that does not exist", async () => {

@@ -74,9 +74,13 @@ describe('GET /v1/programs and /v1/programs/{programId}', () => {
   });
 
   it('lists the latest versions', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [programItem(aProgram({ version: 1 })), programItem(aProgram({ version: 2 }))] });
+    // The index read newest version first: a program's first version met is its latest.
+    ddb.on(QueryCommand).resolves({ Items: [programItem(aProgram({ version: 2 })), programItem(aProgram({ version: 1 }))] });
     const result = await call('GET /v1/programs', { claims: claimsOf(leadOps) });
     expect((bodyOf(result).programs as { version: number }[]).map((p) => p.version)).toEqual([2]);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ ScanIndexForward: false, Limit: 50 });
+    const tooMany = await call('GET /v1/programs', { claims: claimsOf(leadOps), query: { limit: '101' } });
+    expect([tooMany.statusCode, (bodyOf(tooMany).details as { path: string }).path]).toEqual([400, 'limit']);
   });
 
   it('answers 500 INTERNAL_ERROR when DynamoDB fails', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RuleViolation, NotFound } from '../../../../shared/domain/errors.ts';
+import { RuleViolation, NotFound, ValidationError } from '../../../../shared/domain/errors.ts';
 import { DEFAULT_WATERFALL, type Program } from '../../../../shared/domain/program.ts';
 import { validate } from '../../../../shared/contracts/validate.ts';
 import { createProgramRequest } from '../../../../shared/contracts/schemas.ts';
@@ -34,6 +34,8 @@ function withLenders(lenders = defaultLenders()): InMemoryStores {
 async function create(stores: InMemoryStores, body: JsonBody = createProgramBody(), key = 'key', now = NOW): Promise<void> {
   await createProgram(stores, validate(createProgramRequest, body), sealFor(`createProgram#lead#${key}`, now), now);
 }
+
+const PAGE = { limit: 50 };
 
 describe('createProgram', () => {
   it('writes version 1 with the CN-2021 profile of CNY and the default waterfall', async () => {
@@ -144,20 +146,32 @@ describe('listPrograms and getProgram', () => {
     return stores;
   }
 
-  it('lists the latest version of each program, by id', async () => {
-    const { programs } = await listPrograms(seeded(), leadOps);
+  it('lists the latest version of each program, the highest id first', async () => {
+    const { programs } = await listPrograms(seeded(), leadOps, PAGE);
     expect(programs.map((p) => [p.programId, p.version, p.name])).toEqual([
-      ['A-BUSINESS', 1, 'Consumer co-lending 2025'],
       [PROGRAM_ID, 2, 'v2'],
+      ['A-BUSINESS', 1, 'Consumer co-lending 2025'],
     ]);
+  });
+
+  it('pages the latest versions, one a page, each program once; a cursor of another listing is a 400 naming it', async () => {
+    const stores = seeded();
+    const first = await listPrograms(stores, leadOps, { limit: 1 });
+    expect(first.programs.map((p) => [p.programId, p.version])).toEqual([[PROGRAM_ID, 2]]);
+    const second = await listPrograms(stores, leadOps, { limit: 1, cursor: first.cursor ?? '' });
+    expect(second.programs.map((p) => [p.programId, p.version])).toEqual([['A-BUSINESS', 1]]);
+    const last = await listPrograms(stores, leadOps, { limit: 1, cursor: second.cursor ?? '' });
+    expect([last.programs, last.cursor]).toEqual([[], null]);
+    const lenders = Buffer.from(JSON.stringify({ pk: 'LENDERS', sk: 'A' })).toString('base64url');
+    expect((await rejectedBy(ValidationError, () => listPrograms(stores, leadOps, { limit: 1, cursor: lenders }))).details).toEqual({ path: 'cursor', rule: 'cursor' });
   });
 
   it('lists to a partner only the programs it takes part in', async () => {
     const stores = seeded();
-    expect((await listPrograms(stores, partnerOf(PARTNER_B))).programs.map((p) => p.programId)).toEqual([PROGRAM_ID]);
-    expect((await listPrograms(stores, financeOf(PARTNER_A))).programs.map((p) => p.programId)).toEqual(['A-BUSINESS', PROGRAM_ID]);
-    expect((await listPrograms(stores, platformFinance)).programs).toHaveLength(2);
-    expect((await listPrograms(stores, partnerOf('OUTSIDER'))).programs).toEqual([]);
+    expect((await listPrograms(stores, partnerOf(PARTNER_B), PAGE)).programs.map((p) => p.programId)).toEqual([PROGRAM_ID]);
+    expect((await listPrograms(stores, financeOf(PARTNER_A), PAGE)).programs.map((p) => p.programId)).toEqual([PROGRAM_ID, 'A-BUSINESS']);
+    expect((await listPrograms(stores, platformFinance, PAGE)).programs).toHaveLength(2);
+    expect((await listPrograms(stores, partnerOf('OUTSIDER'), PAGE)).programs).toEqual([]);
   });
 
   it('gets the latest version or a given one', async () => {

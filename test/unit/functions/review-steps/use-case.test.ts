@@ -76,7 +76,7 @@ describe('chooseRound', () => {
     const record = await stores.applications.get(APPLICATION_ID);
     expect([record?.status, record?.round, record?.dropped]).toEqual(['IN_REVIEW', 1, []]);
     expect(record?.timeline.at(-1)).toEqual({ at: NOW, step: 'ChooseCandidates#1', event: 'PARTNERS_ASKED', detail: { round: 1, lenderIds: [PARTNER_A, PARTNER_B], deadline: REVIEW_DEADLINE } });
-    expect(await stores.applications.awaiting(PARTNER_A)).toEqual([APPLICATION_ID]);
+    expect((await stores.applications.awaiting(PARTNER_A)).items).toEqual([APPLICATION_ID]);
   });
 
   it('run again for the same round, returns the same asks and writes nothing more', async () => {
@@ -190,7 +190,7 @@ describe('recordTimeout', () => {
       event: 'PARTNER_TIMED_OUT',
       detail: { lenderId: PARTNER_B, round: 1 },
     });
-    expect(await stores.applications.awaiting(PARTNER_B)).toEqual([]);
+    expect((await stores.applications.awaiting(PARTNER_B)).items).toEqual([]);
   });
 
   it('keeps a decision that arrived before the timeout was recorded', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bookWith } from '../../../../shared/use-cases/loan-booking.ts';
 import { assessShard, recordReport } from '../../../../functions/risk-steps/use-case.ts';
+import { getRiskUpdate } from '../../../../functions/risk-updates/use-case.ts';
 import { splitAndBook } from '../../../../shared/use-cases/loan-changes.ts';
 import { loanShard } from '../../../../shared/adapters/dynamodb/state-keys.ts';
 import type { Program } from '../../../../shared/domain/program.ts';
@@ -52,7 +53,9 @@ async function world(loans: readonly string[]): Promise<{ stores: InMemoryStores
   return { stores, program };
 }
 
-const deps = (stores: InMemoryStores) => ({ loans: stores.loans, repayments: stores.repayments, riskRuns: stores.riskRuns, programPools: stores.programPools, clock: stores.clock });
+const deps = (stores: InMemoryStores) => ({ loans: stores.loans, repayments: stores.repayments, riskRuns: stores.riskRuns, programPools: stores.programPools, runDetails: stores.runDetails, clock: stores.clock });
+/** The loans a date's run compensated, wrote off or held, as its shards stored them. */
+const outcomes = (stores: InMemoryStores, businessDate: string) => [...(stores.runDetails.parts.get(`RISKRUN#${businessDate}`)?.values() ?? [])].flat();
 
 describe('assessShard under a capped guarantee (IN-2025: 5% of loans outstanding)', () => {
   it('holds a compensation while no run has measured the cap, then pays within it and records what was paid', async () => {
@@ -60,15 +63,15 @@ describe('assessShard under a capped guarantee (IN-2025: 5% of loans outstanding
     const shard = loanShard('IN-1');
     // Nothing paid since 2025-01-10: 90 days past due on 2025-05-11 (first due 2025-02-10).
     const first = await assessShard(deps(stores), shard, '2025-05-11');
-    expect(first.compensated).toEqual([]);
-    expect(first.held.map((h) => h.code)).toEqual(['GUARANTEE_CAP_UNKNOWN']);
+    expect([first.compensated, first.held]).toEqual([0, 1]);
+    expect(outcomes(stores, '2025-05-11')).toEqual([{ loanId: 'IN-1', outcome: 'HELD', code: 'GUARANTEE_CAP_UNKNOWN', message: expect.stringContaining('none has measured it yet') }]);
     expect(first.outstandingByProgram).toEqual({ 'MSME-2025': '1000000' });
     // The base is set by the report: 5% of 1,000,000 is 50,000, short of the 1,000,000 claim.
     await recordReport(deps(stores), '2025-05-11', [first]);
     expect(await stores.programPools.get('MSME-2025', 'GUARANTEE')).toMatchObject({ baseMinor: 1_000_000n, usedMinor: 0n, version: 1 });
     const second = await assessShard(deps(stores), shard, '2025-05-12');
-    expect(second.held.map((h) => h.code)).toEqual(['GUARANTEE_CAP_REACHED']);
-    expect(second.compensated).toEqual([]);
+    expect(outcomes(stores, '2025-05-12').map((h) => h.code)).toEqual(['GUARANTEE_CAP_REACHED']);
+    expect([second.compensated, second.held]).toEqual([0, 1]);
   });
 
   it('compensates while the claim fits under the cap, in the same write as the pool', async () => {
@@ -80,12 +83,37 @@ describe('assessShard under a capped guarantee (IN-2025: 5% of loans outstanding
     expect((await stores.programPools.get('MSME-2025', 'GUARANTEE'))?.baseMinor).toBe(20_000_000n);
     const results = [];
     for (const s of Array.from(new Set(loans.map(loanShard))).sort((a, b) => a - b)) results.push(await assessShard(deps(stores), s, '2025-05-11'));
-    const compensated = results.flatMap((r) => r.compensated);
-    const held = results.flatMap((r) => r.held);
-    expect(compensated).toHaveLength(1);
-    expect(held).toHaveLength(19);
-    expect(new Set(held.map((h) => h.code))).toEqual(new Set(['GUARANTEE_CAP_REACHED']));
+    expect(results.reduce((n, r) => n + r.compensated, 0)).toBe(1);
+    expect(results.reduce((n, r) => n + r.held, 0)).toBe(19);
+    const stored = outcomes(stores, '2025-05-11');
+    expect(stored.filter((o) => o.outcome === 'COMPENSATED')).toHaveLength(1);
+    expect(new Set(stored.filter((o) => o.outcome === 'HELD').map((h) => h.code))).toEqual(new Set(['GUARANTEE_CAP_REACHED']));
     expect(await stores.programPools.get('MSME-2025', 'GUARANTEE')).toMatchObject({ usedMinor: 1_000_000n, version: 2 });
+  });
+});
+
+describe('what AssessShard passes on when every loan of a shard is held', () => {
+  it('is counts, the same few hundred bytes for 60 held loans as for one; the loans are stored with the run and page through the report', async () => {
+    const loans = Array.from({ length: 60 }, (_, i) => `IN-H-${String(i).padStart(3, '0')}`);
+    const { stores } = await world(loans);
+    const shards = [...new Set(loans.map(loanShard))].sort((a, b) => a - b);
+    // 90 days past due and no run has measured the guarantee's cap yet: every loan is held.
+    const results = [];
+    for (const s of shards) results.push(await assessShard(deps(stores), s, '2025-05-11'));
+    expect(results.reduce((n, r) => n + r.held, 0)).toBe(60);
+    for (const result of results) expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThan(400);
+    const report = await recordReport(deps(stores), '2025-05-11', results);
+    expect([report.held, report.compensated, report.writtenOff]).toEqual([60, 0, 0]);
+    expect(Buffer.byteLength(JSON.stringify(report))).toBeLessThan(400);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await getRiskUpdate(stores, '2025-05-11', { limit: 25, ...(cursor === undefined ? {} : { cursor }) });
+      expect(page.loans.length).toBeLessThanOrEqual(25);
+      seen.push(...page.loans.map((l) => `${l.loanId}:${l.outcome}:${l.code ?? ''}`));
+      cursor = page.cursor ?? undefined;
+    } while (cursor !== undefined);
+    expect(seen.sort()).toEqual(loans.map((l) => `${l}:HELD:GUARANTEE_CAP_UNKNOWN`).sort());
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Lender } from '../../../../shared/domain/lender.ts';
 import type { Program } from '../../../../shared/domain/program.ts';
 import { CachedCalendars, CachedLenders, CachedPrograms, referenceCacheTtlMs, withCachedReferences } from '../../../../shared/adapters/reference-cache.ts';
-import { WriteConflict, type IdempotencyRecord, type LenderStore, type ProgramStore } from '../../../../shared/ports/stores.ts';
+import { WriteConflict, type IdempotencyRecord, type LenderStore, type Page, type ProgramStore } from '../../../../shared/ports/stores.ts';
 import { createInMemoryStores } from '../../../support/in-memory-stores.ts';
 import { loadedYear } from '../../../support/calendar-years.ts';
 import { PARTNER_A, PROGRAM_ID, aLeadLender, aPartnerLender, aProgram } from '../../../support/builders.ts';
@@ -17,6 +17,9 @@ class CountingPrograms implements ProgramStore {
   }
   async list(): Promise<Program[]> {
     return this.programs;
+  }
+  async pageLatest(): Promise<Page<Program>> {
+    return { items: this.programs, cursor: null };
   }
   async createVersion(_program: Program, _idempotency: IdempotencyRecord): Promise<void> {}
 }
@@ -34,6 +37,9 @@ class CountingLenders implements LenderStore {
   }
   async list(): Promise<Lender[]> {
     return this.lenders;
+  }
+  async page(): Promise<Page<Lender>> {
+    return { items: this.lenders, cursor: null };
   }
   async create(_lender: Lender, _idempotency: IdempotencyRecord): Promise<void> {}
 }

@@ -248,9 +248,12 @@ describe('joint review requests', () => {
   });
 
   it('lists applications by a known status only', () => {
-    expect(validate(applicationsQuery, {})).toEqual({});
-    expect(validate(applicationsQuery, { status: 'PLANNED' })).toEqual({ status: 'PLANNED' });
+    expect(validate(applicationsQuery, {})).toEqual({ limit: 50 });
+    expect(validate(applicationsQuery, { status: 'PLANNED', limit: '100' })).toEqual({ status: 'PLANNED', limit: 100 });
     expect(refusedPath(() => validate(applicationsQuery, { status: 'LOST' }))).toBe('status');
+    expect(refusedPath(() => validate(applicationsQuery, { limit: '101' }))).toBe('limit');
+    expect(refusedPath(() => validate(applicationsQuery, { limit: '0' }))).toBe('limit');
+    expect(refusedPath(() => validate(applicationsQuery, { cursor: 'a+b' }))).toBe('cursor');
   });
 });
 

@@ -55,11 +55,25 @@ describe('bank formats', () => {
     await loadBankFormat(stores, 'ICBC', input, 'finance-client', seal, NOW);
     const own = await loadBankFormat(stores, GENERIC_BANK_ID, { ...GENERIC_BANK_MAPPING, thousandsSeparator: false }, 'finance-client', seal, NOW);
     expect(own.version).toBe(1);
-    expect((await listBankFormats(stores)).map((f) => [f.bankId, f.version])).toEqual([
-      [GENERIC_BANK_ID, 1],
+    expect((await listBankFormats(stores, { limit: 50 })).bankFormats.map((f) => [f.bankId, f.version])).toEqual([
       ['ICBC', 2],
+      [GENERIC_BANK_ID, 1],
     ]);
     expect(await bankFormat(stores, GENERIC_BANK_ID, 0)).toEqual(BUILT_IN_BANK_FORMATS[0]);
+  });
+
+  it('pages the latest of each bank, one a page, the built-in one first while no bank has loaded its id; a cursor of another listing is a 400', async () => {
+    const stores = createInMemoryStores();
+    await loadBankFormat(stores, 'ICBC', input, 'finance-client', seal, NOW);
+    await loadBankFormat(stores, 'ABC', input, 'finance-client', seal, NOW);
+    const first = await listBankFormats(stores, { limit: 1 });
+    expect(first.bankFormats.map((f) => [f.bankId, f.version])).toEqual([[GENERIC_BANK_ID, 0], ['ICBC', 1]]);
+    const second = await listBankFormats(stores, { limit: 1, cursor: first.cursor ?? '' });
+    expect(second.bankFormats.map((f) => [f.bankId, f.version])).toEqual([['ABC', 1]]);
+    const last = await listBankFormats(stores, { limit: 1, cursor: second.cursor ?? '' });
+    expect([last.bankFormats, last.cursor]).toEqual([[], null]);
+    const programs = Buffer.from(JSON.stringify({ pk: 'PROGRAMS', sk: '1' })).toString('base64url');
+    expect((await rejectedBy(ValidationError, () => listBankFormats(stores, { limit: 1, cursor: programs }))).details).toEqual({ path: 'cursor', rule: 'cursor' });
   });
 
   it('answers NOT_FOUND for a bank or a version never loaded', async () => {

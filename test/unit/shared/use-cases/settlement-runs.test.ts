@@ -106,14 +106,21 @@ describe('the settlement runs of a range of dates', () => {
     expect(list.truncated).toBe(true);
     expect(list.runs.length).toBe(MAX_LISTED_RUNS);
     expect([list.runs[0]?.businessDate, list.runs.at(-1)?.businessDate]).toEqual(['2026-01-04', addDays('2026-01-01', MAX_LISTED_RUNS + 2)]);
+    // The earlier ones are the next page: its cursor goes on from the last run listed.
+    const earlier = await settlementRuns({ settlements }, platformFinance, { cursor: list.cursor ?? '' });
+    expect([earlier.truncated, earlier.runs.map((r) => r.businessDate)]).toEqual([false, ['2026-01-01', '2026-01-02', '2026-01-03']]);
+    // A full page always has a cursor, as DynamoDB gives a last key; the page after it is empty.
     const exact = await settlementRuns({ settlements }, platformFinance, { from: '2026-01-04' });
-    expect([exact.truncated, exact.runs.length]).toEqual([false, MAX_LISTED_RUNS]);
+    expect(exact.runs.length).toBe(MAX_LISTED_RUNS);
+    expect(await settlementRuns({ settlements }, platformFinance, { from: '2026-01-04', cursor: exact.cursor ?? '' })).toEqual({ runs: [], truncated: false, cursor: null });
+    const tampered = Buffer.from(JSON.stringify({ pk: 'x', sk: 'y' })).toString('base64url');
+    expect((await rejectedBy(ValidationError, () => settlementRuns({ settlements }, platformFinance, { cursor: tampered }))).details).toEqual({ path: 'cursor', rule: 'cursor' });
   });
 
   it('lists as many of the latest runs as asked for, up to 62', async () => {
     const latestTwo = await settlementRuns({ settlements: await store() }, platformFinance, { to: '2026-12-01', limit: 2 });
     expect([latestTwo.truncated, latestTwo.runs.map((r) => r.businessDate)]).toEqual([true, ['2026-11-30', '2026-12-01']]);
-    const all = await settlementRuns({ settlements: await store() }, platformFinance, { limit: 3 });
+    const all = await settlementRuns({ settlements: await store() }, platformFinance, { limit: 4 });
     expect([all.truncated, all.runs.length]).toEqual([false, 3]);
     for (const limit of [0, 63, 1.5]) {
       const error = await rejectedBy(ValidationError, () => settlementRuns({ settlements: new InMemorySettlementStore() }, platformFinance, { limit }));

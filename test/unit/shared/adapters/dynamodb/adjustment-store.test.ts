@@ -51,35 +51,30 @@ describe('DynamoAdjustmentStore (docs/reconciliation.md R5)', () => {
     expect(await store.get('ADJ-2')).toBeNull();
   });
 
-  it("lists a state's partition a page at a time; a lender's listing filters on the two parties until the page is full", async () => {
-    const second = { ...item, adjustmentId: 'ADJ-2', gsi1sk: `${NOW}#ADJ-2` };
-    ddb
-      .on(QueryCommand)
-      .resolvesOnce({ Items: [item], LastEvaluatedKey: { pk: 'ADJUSTMENT#ADJ-1' } })
-      .resolvesOnce({ Items: [second], LastEvaluatedKey: { pk: 'ADJUSTMENT#ADJ-2' } });
+  it("lists a state's partition a page at a time, one query a request; a lender's listing filters on the two parties and may answer fewer than the limit", async () => {
+    const lastKey = { pk: 'ADJUSTMENT#ADJ-1', sk: 'ADJUSTMENT', gsi1pk: 'ADJUSTMENTS#PROPOSED', gsi1sk: `${NOW}#ADJ-1` };
+    ddb.on(QueryCommand).resolvesOnce({ Items: [item], LastEvaluatedKey: lastKey }).resolves({ Items: [] });
     const page = await store.list({ state: 'PROPOSED', lenderId: PARTNER_A, limit: 2 });
-    expect(page.items.map((a) => a.adjustmentId)).toEqual(['ADJ-1', 'ADJ-2']);
-    const inputs = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
-    expect(inputs[0]).toEqual({
-      TableName: TABLES.state,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :p',
-      FilterExpression: 'lenderId = :l OR counterparty = :l',
-      ExpressionAttributeValues: { ':p': 'ADJUSTMENTS#PROPOSED', ':l': PARTNER_A },
-      Limit: 2,
-    });
-    expect([inputs[1]?.Limit, inputs[1]?.ExclusiveStartKey]).toEqual([1, { pk: 'ADJUSTMENT#ADJ-1' }]);
-    ddb.reset();
-    ddb.on(QueryCommand).resolves({ Items: [] });
-    await store.list({ state: 'APPROVED', lenderId: null, limit: 10, cursor: page.cursor! });
-    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
-      TableName: TABLES.state,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': 'ADJUSTMENTS#APPROVED' },
-      Limit: 10,
-      ExclusiveStartKey: { pk: 'ADJUSTMENT#ADJ-2' },
-    });
+    expect(page.items.map((a) => a.adjustmentId)).toEqual(['ADJ-1']);
+    expect(page.cursor).not.toBeNull();
+    const inputs = () => ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(inputs()).toEqual([
+      {
+        TableName: TABLES.state,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p',
+        FilterExpression: 'lenderId = :l OR counterparty = :l',
+        ExpressionAttributeValues: { ':p': 'ADJUSTMENTS#PROPOSED', ':l': PARTNER_A },
+        Limit: 2,
+      },
+    ]);
+    const next = await store.list({ state: 'PROPOSED', lenderId: PARTNER_A, limit: 2, cursor: page.cursor! });
+    expect(next).toEqual({ items: [], cursor: null });
+    expect(inputs()[1]?.ExclusiveStartKey).toEqual(lastKey);
+    // A cursor of the proposed ones is not a cursor of the approved ones.
+    const error = await rejectedBy(ValidationError, () => store.list({ state: 'APPROVED', lenderId: null, limit: 10, cursor: page.cursor! }));
+    expect(error.details).toEqual({ path: 'cursor', rule: 'cursor' });
+    expect(inputs()).toHaveLength(2);
   });
 
   it('refuses a cursor no listing gave, naming it', async () => {
@@ -117,5 +112,43 @@ describe('DynamoBreakStore: a break changed with the idempotency record of the r
     ddb.on(PutCommand).rejects(conditionFailed());
     expect((await rejectedBy(WriteConflict, () => breaks.put(changed, 1))).reason).toBe('VERSION');
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+});
+
+describe('DynamoBreakStore.list: a page across the states, one query per state at most', () => {
+  const breaks = new DynamoBreakStore(doc, TABLES);
+  const stored = (breakId: string, state: string) => ({ pk: `BREAK#${breakId}`, sk: 'BREAK', gsi1pk: `BREAKS#${state}`, gsi1sk: `${PARTNER_A}#2025-03-03#${breakId}`, entityType: 'ReconciliationBreak', ...aBreak({ breakId, state: state as 'OPEN' }), oursMinor: '2700', theirsMinor: '2550', differenceMinor: '-150' });
+
+  it('fills the page from the open breaks, then the investigating ones, and goes on from the last key in the state it stopped in', async () => {
+    const lastKey = { pk: 'BREAK#B-3', sk: 'BREAK', gsi1pk: 'BREAKS#INVESTIGATING', gsi1sk: `${PARTNER_A}#2025-03-03#B-3` };
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [stored('B-1', 'OPEN'), stored('B-2', 'OPEN')] })
+      .resolvesOnce({ Items: [stored('B-3', 'INVESTIGATING')], LastEvaluatedKey: lastKey })
+      .resolves({ Items: [] });
+    const page = await breaks.list({ limit: 3 });
+    expect(page.items.map((b) => b.breakId)).toEqual(['B-1', 'B-2', 'B-3']);
+    const inputs = () => ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(inputs().map((i) => [i.ExpressionAttributeValues?.[':p'], i.Limit])).toEqual([
+      ['BREAKS#OPEN', 3],
+      ['BREAKS#INVESTIGATING', 1],
+    ]);
+    const next = await breaks.list({ limit: 3, cursor: page.cursor! });
+    expect(next).toEqual({ items: [], cursor: null });
+    // It goes on in INVESTIGATING from the last key, then reads RESOLVED and ACCEPTED, never OPEN again.
+    expect(inputs().slice(2).map((i) => [i.ExpressionAttributeValues?.[':p'], i.ExclusiveStartKey])).toEqual([
+      ['BREAKS#INVESTIGATING', lastKey],
+      ['BREAKS#RESOLVED', undefined],
+      ['BREAKS#ACCEPTED', undefined],
+    ]);
+  });
+
+  it("refuses a cursor of a state the listing does not read, or of another lender's breaks, without reading", async () => {
+    const cursor = (key: object) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const resolved = cursor({ pk: 'BREAK#B-9', sk: 'BREAK', gsi1pk: 'BREAKS#RESOLVED', gsi1sk: `${PARTNER_A}#2025-03-03#B-9` });
+    expect((await rejectedBy(ValidationError, () => breaks.list({ state: 'OPEN', limit: 3, cursor: resolved }))).details).toEqual({ path: 'cursor', rule: 'cursor' });
+    const otherLender = cursor({ pk: 'BREAK#B-9', sk: 'BREAK', gsi1pk: 'BREAKS#OPEN', gsi1sk: 'PARTNER-B#2025-03-03#B-9' });
+    expect((await rejectedBy(ValidationError, () => breaks.list({ lenderId: PARTNER_A, limit: 3, cursor: otherLender }))).details).toEqual({ path: 'cursor', rule: 'cursor' });
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
   });
 });

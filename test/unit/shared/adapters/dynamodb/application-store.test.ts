@@ -116,14 +116,14 @@ describe('DynamoApplicationStore reads', () => {
 
   it('lists applications of a status from gsi1', async () => {
     ddb.on(QueryCommand).resolves({ Items: [storedApplication] });
-    const listed = await stores.applications.listByStatus('IN_REVIEW');
-    expect(listed.map((r) => [r.application.applicationId, r.application.amountMinor])).toEqual([[APPLICATION_ID, 1_000_000n]]);
+    const listed = await stores.applications.listByStatus('IN_REVIEW', { limit: 10 });
+    expect(listed.items.map((r) => [r.application.applicationId, r.application.amountMinor])).toEqual([[APPLICATION_ID, 1_000_000n]]);
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
       TableName: TABLES.state,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :p',
       ExpressionAttributeValues: { ':p': 'APPSTATUS#IN_REVIEW' },
-      ExclusiveStartKey: undefined,
+      Limit: 10,
     });
   });
 
@@ -149,8 +149,8 @@ describe('DynamoApplicationStore reads', () => {
 
   it("lists what awaits a partner's decision from gsi1", async () => {
     ddb.on(QueryCommand).resolves({ Items: [storedAsk, { ...storedAsk, applicationId: 'APP-2' }] });
-    expect(await stores.applications.awaiting(PARTNER_A)).toEqual([APPLICATION_ID, 'APP-2']);
-    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': `AWAITING#${PARTNER_A}` } });
+    expect(await stores.applications.awaiting(PARTNER_A, { limit: 2 })).toEqual({ items: [APPLICATION_ID, 'APP-2'], cursor: null });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': `AWAITING#${PARTNER_A}` }, Limit: 2 });
   });
 });
 

@@ -41,9 +41,9 @@ describe('DynamoBankFormatStore (docs/access-patterns.md S34)', () => {
   it("reads a bank's versions from its partition, consistently, and every bank's from the index", async () => {
     ddb.on(QueryCommand).resolves({ Items: [{ pk: 'BANKFORMAT#ICBC', sk: 'V#000001', gsi1pk: 'BANKFORMATS', gsi1sk: 'ICBC#V#000001', entityType: 'BankFormat', ...format(1) }] });
     expect(await store.versions('ICBC')).toEqual([format(1)]);
-    expect(await store.all()).toEqual([format(1)]);
+    expect(await store.pageLatest({ limit: 10 })).toEqual({ items: [format(1)], cursor: null });
     const [one, all] = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
     expect(one).toEqual({ TableName: TABLES.state, KeyConditionExpression: 'pk = :p AND begins_with(sk, :v)', ExpressionAttributeValues: { ':p': 'BANKFORMAT#ICBC', ':v': 'V#' }, ConsistentRead: true });
-    expect(all).toEqual({ TableName: TABLES.state, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': 'BANKFORMATS' } });
+    expect(all).toEqual({ TableName: TABLES.state, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': 'BANKFORMATS' }, ScanIndexForward: false, Limit: 10 });
   });
 });

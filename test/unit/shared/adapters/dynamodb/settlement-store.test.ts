@@ -39,19 +39,23 @@ describe("settlement's books in DynamoDB", () => {
     expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': 'SETTLEMENT#2025-03-03', ':s': 'BALANCES#' } });
   });
 
-  it('reads the runs of a range from the runs index, newest first, page by page up to the limit', async () => {
+  it('reads a page of the runs of a range from the runs index, newest first, in one query, and its cursor goes on from the last key', async () => {
     // What the projection reads of a run: its files are left out.
     const runItem = (businessDate: string) => ({ businessDate, status: 'SETTLED', attempt: 1 });
+    const lastKey = { pk: 'SETTLEMENT#2025-03-03', sk: 'RUN', gsi1pk: 'SETTLEMENTRUNS', gsi1sk: '2025-03-03' };
     ddb
       .on(QueryCommand)
-      .resolvesOnce({ Items: [runItem('2025-03-05'), runItem('2025-03-04')], LastEvaluatedKey: { pk: 'SETTLEMENT#2025-03-04' } })
-      .resolvesOnce({ Items: [runItem('2025-03-03')] });
-    const runs = await store.latestRuns({ from: '2025-03-01', to: '2025-03-05' }, 3);
-    expect(runs).toEqual([
+      .resolvesOnce({ Items: [runItem('2025-03-05'), runItem('2025-03-04'), runItem('2025-03-03')], LastEvaluatedKey: lastKey })
+      .resolvesOnce({ Items: [runItem('2025-03-02')] });
+    const page = await store.latestRuns({ from: '2025-03-01', to: '2025-03-05' }, { limit: 3 });
+    expect(page.items).toEqual([
       { businessDate: '2025-03-05', status: 'SETTLED', attempt: 1 },
       { businessDate: '2025-03-04', status: 'SETTLED', attempt: 1 },
       { businessDate: '2025-03-03', status: 'SETTLED', attempt: 1 },
     ]);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
+    const next = await store.latestRuns({ from: '2025-03-01', to: '2025-03-05' }, { limit: 3, cursor: page.cursor ?? '' });
+    expect(next).toEqual({ items: [{ businessDate: '2025-03-02', status: 'SETTLED', attempt: 1 }], cursor: null });
     const calls = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
     expect(calls[0]).toEqual({
       TableName: TABLES.state,
@@ -75,14 +79,14 @@ describe("settlement's books in DynamoDB", () => {
       ScanIndexForward: false,
       Limit: 3,
     });
-    expect(calls[1]).toMatchObject({ Limit: 1, ExclusiveStartKey: { pk: 'SETTLEMENT#2025-03-04' } });
+    expect(calls[1]).toMatchObject({ Limit: 3, ExclusiveStartKey: lastKey });
   });
 
   it('takes either bound of a range alone, or none', async () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
-    await store.latestRuns({ from: '2025-03-01' }, 62);
-    await store.latestRuns({ to: '2025-03-05' }, 62);
-    await store.latestRuns({}, 62);
+    await store.latestRuns({ from: '2025-03-01' }, { limit: 62 });
+    await store.latestRuns({ to: '2025-03-05' }, { limit: 62 });
+    await store.latestRuns({}, { limit: 62 });
     expect(ddb.commandCalls(QueryCommand).map((c) => [c.args[0].input.KeyConditionExpression, c.args[0].input.ExpressionAttributeValues])).toEqual([
       ['gsi1pk = :p AND gsi1sk >= :from', { ':p': 'SETTLEMENTRUNS', ':from': '2025-03-01' }],
       ['gsi1pk = :p AND gsi1sk <= :to', { ':p': 'SETTLEMENTRUNS', ':to': '2025-03-05' }],

@@ -632,7 +632,6 @@ describe('DynamoLedgerCheckStore', () => {
     status: 'DIFFERENCES',
     loansChecked: 2,
     entriesChecked: 2,
-    differences: [{ loanId: 'LN-1', kind: 'POSITION_MISSING', lenderId: 'A', entryId: null, detail: 'd' }],
     differenceCount: 1,
     completedAt: NOW,
   };
