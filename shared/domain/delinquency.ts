@@ -238,7 +238,7 @@ export function classify(dpd: number, profile: RegulatoryProfile): Classificatio
  *   observation months; it then takes the floor of its DPD again.
  */
 export function classifyAt(facts: ClassificationFacts, profile: RegulatoryProfile): LoanClass {
-  const { dpd, arrearsMinor, previous } = facts;
+  const { dpd, arrearsMinor } = facts;
   const asOf = parseIsoDate(facts.asOf, 'asOf');
   const floor = classify(dpd, profile);
   if (typeof arrearsMinor !== 'bigint' || arrearsMinor < 0n || (dpd > 0 && arrearsMinor === 0n)) {
@@ -247,7 +247,7 @@ export function classifyAt(facts: ClassificationFacts, profile: RegulatoryProfil
       rule: 'arrears-with-dpd',
     });
   }
-  if (previous !== null) checkPrevious(previous, asOf);
+  const previous = historyAsOf(facts.previous, asOf);
   const clearSince = arrearsMinor > 0n ? undefined : (previous?.clearSince ?? asOf);
   const held = previous !== null && isNonPerforming(previous.classification, profile) ? previous : null;
   let classification: Classification;
@@ -271,15 +271,18 @@ export function classifyAt(facts: ClassificationFacts, profile: RegulatoryProfil
   };
 }
 
-function checkPrevious(previous: LoanClass, asOf: string): void {
+/**
+ * The history that is a fact as of `asOf`: a previous class dated after it (an assessment of a later
+ * date, or a wrong one) says nothing about `asOf`, and the class is decided as at a first assessment.
+ */
+function historyAsOf(previous: LoanClass | null, asOf: string): LoanClass | null {
+  if (previous === null) return null;
   checkClassification(previous.classification);
   for (const field of ['since', 'clearSince', 'nonPerformingSince'] as const) {
     const date = previous[field];
-    if (date === undefined) continue;
-    if (compareIsoDates(parseIsoDate(date, `previous.${field}`), asOf) > 0) {
-      throw new ValidationError(`previous.${field} ${date} is after asOf ${asOf}`, { path: `previous.${field}`, rule: 'not-after-as-of' });
-    }
+    if (date !== undefined && compareIsoDates(parseIsoDate(date, `previous.${field}`), asOf) > 0) return null;
   }
+  return previous;
 }
 
 /** Whether a loan clear of arrears since `clearSince` has waited out the profile's observation. */

@@ -342,7 +342,7 @@ function assertSchedule(schedule: Schedule, principalMinor: bigint): void {
   });
 }
 
-/** Each lender's part of one instalment, in the order of the funding plan. */
+/** One lender's part of one instalment. */
 interface InstalmentParts {
   readonly principalMinor: bigint;
   readonly interestMinor: bigint;

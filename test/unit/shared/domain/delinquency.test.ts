@@ -300,11 +300,17 @@ describe('classifyAt', () => {
     expect(classifyAt(facts('2025-04-15', 280, sub), CN)).toEqual({ classification: 'DOUBTFUL', since: '2025-04-15', nonPerformingSince: '2025-04-01' });
   });
 
-  it('refuses facts that contradict each other and unknown or future history, naming the field', () => {
+  it('decides from the facts as of the date: a class dated after it is no history of it', () => {
+    const later: LoanClass = { classification: 'LOSS', since: '9999-12-31', nonPerformingSince: '9999-12-31' };
+    expect(classifyAt(facts('2025-05-01', 0, later), CN)).toEqual({ classification: 'NORMAL', since: '2025-05-01', clearSince: '2025-05-01' });
+    expect(classifyAt(facts('2025-05-01', 95, later), IN)).toEqual({ classification: 'SUBSTANDARD', since: '2025-05-01', nonPerformingSince: '2025-04-27' });
+  });
+
+  it('refuses facts that contradict each other and an unknown or malformed history, naming the field', () => {
     expectField(() => classifyAt(facts('2025-05-01', 3, null, 0n), CN), 'arrearsMinor', 'arrears-with-dpd');
     expectField(() => classifyAt(facts('2025-05-01', 0, null, -1n), CN), 'arrearsMinor', 'arrears-with-dpd');
     expectField(() => classifyAt(facts('2025-05-01', 0, { classification: 'WATCH' as Classification, since: '2025-04-01' }), CN), 'classification', 'classification');
-    expectField(() => classifyAt(facts('2025-05-01', 0, { classification: 'NORMAL', since: '2025-05-02' }), CN), 'previous.since', 'not-after-as-of');
+    expectField(() => classifyAt(facts('2025-05-01', 0, { classification: 'NORMAL', since: '2025-05-0x' }), CN), 'previous.since');
     expectField(() => classifyAt(facts('2025-05-32', 0, null), CN), 'asOf');
     expectField(() => classifyAt(facts('2025-05-01', -1, null), CN), 'dpd', 'non-negative-integer');
   });
