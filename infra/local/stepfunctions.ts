@@ -55,6 +55,12 @@ export interface StepFunctionsRuntimeOptions {
   /** DynamoDB client for DynamoDB service integrations, created on first use. */
   dynamodb?: () => DynamoDBClient;
   log?: (line: string) => void;
+  /**
+   * Validate each definition against the ASL schema (default true). The local stack leaves it out
+   * for a template it validated on an earlier start: the check costs seconds and its answer
+   * depends on the definitions alone.
+   */
+  validateDefinitions?: boolean;
 }
 
 /** Execution names: 1 to 80 characters, none of them whitespace, brackets, wildcards, punctuation or control characters. */
@@ -104,7 +110,8 @@ export class StepFunctionsRuntime {
     for (const machine of options.machines) {
       this.machines.set(machine.arn, machine);
       const definition = engineDefinition(machine.definition) as unknown as StateMachineDefinition;
-      this.engines.set(machine.arn, new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } }));
+      const validationOptions = options.validateDefinitions === false ? { noValidate: true } : { checkArn: true, checkPaths: true };
+      this.engines.set(machine.arn, new StateMachine(definition, { validationOptions }));
       const byState = new Map<string, TaskBinding>();
       for (const { stateName, state } of taskStates(machine)) {
         byState.set(stateName, bindTaskState(state, options.functions) as TaskBinding);
