@@ -31,7 +31,7 @@ import { createTables, tableSpecsFromTemplate } from './tables.ts';
 import type { CreateTablesResult } from './tables.ts';
 import { LOCAL_REGION, TemplateResolver } from './template.ts';
 import { cachedTemplate, markValidated, type CachedTemplate } from './template-cache.ts';
-import { newLocalToken, readLocalStackState, removeLocalStackState, stateFilePath, writeLocalStackState } from './state-file.ts';
+import { newLocalToken, readLocalStackState, StackAlreadyRunningError, removeLocalStackState, stateFilePath, writeLocalStackState } from './state-file.ts';
 import type { CfnTemplate } from './template.ts';
 
 /**
@@ -198,7 +198,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const java = requireJava();
     if (options.stateFile) {
       const running = readLocalStackState();
-      if (running !== null) throw new Error(`a local stack of this checkout already runs at ${running.baseUrl} (process ${running.pid}, ${stateFilePath()}); stop it first`);
+      if (running !== null) throw new StackAlreadyRunningError(running, stateFilePath());
     }
     // 2-3. DynamoDB Local starts while the template is synthesized.
     const [database, synthesized] = await Promise.allSettled([

@@ -10,7 +10,7 @@ import { missingBrowser } from './browser.ts';
 import { LOCAL_USERS } from './users.ts';
 import { startLocalStack } from './stack.ts';
 import { consoleUrl } from './console-site.ts';
-import { stateFilePath } from './state-file.ts';
+import { StackAlreadyRunningError, stateFilePath } from './state-file.ts';
 import type { LocalStack, SeedContext } from './stack.ts';
 
 /**
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   try {
     stack = await startLocalStack({ port, persistDir, log, seed: data?.seed, clockStart, longRunning: true, stateFile: true });
   } catch (error) {
-    if (error instanceof JavaRuntimeError) {
+    if (error instanceof JavaRuntimeError || error instanceof StackAlreadyRunningError) {
       console.error(error.message);
       process.exit(1);
     }

@@ -22,6 +22,14 @@ export interface LocalStackState {
   readonly startedAt: string;
 }
 
+/** A second `npm start` in a checkout whose stack runs: said in one line, not as a crash. */
+export class StackAlreadyRunningError extends Error {
+  override name = 'StackAlreadyRunningError';
+  constructor(state: LocalStackState, path: string) {
+    super(`a local stack of this checkout already runs at ${state.baseUrl} (process ${state.pid}, ${path}); stop it first, or start this one with another COLEND_HOME`);
+  }
+}
+
 /** The header that carries the local token to `/local/*` endpoints. */
 export const LOCAL_TOKEN_HEADER = 'x-colend-local-token';
 /** The cookie the console's sign-in carries it in (set by the console URL the banner prints). */

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newLocalToken, readLocalStackState, removeLocalStackState, sameToken, writeLocalStackState, type LocalStackState } from '../../../../infra/local/state-file.ts';
+import { startLocalStack } from '../../../../infra/local/stack.ts';
+import { newLocalToken, readLocalStackState, removeLocalStackState, sameToken, StackAlreadyRunningError, stateFilePath, writeLocalStackState, type LocalStackState } from '../../../../infra/local/state-file.ts';
 
 let dir: string;
 let path: string;
@@ -46,6 +47,22 @@ describe('the local stack state file', () => {
     expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid });
     removeLocalStackState(path, process.pid);
     expect(readLocalStackState(path)).toBeNull();
+  });
+});
+
+describe('a second npm start in the same checkout', () => {
+  it('is refused, naming the running stack, before anything starts', async () => {
+    const previous = process.env.COLEND_HOME;
+    process.env.COLEND_HOME = join(dir, 'home');
+    try {
+      writeLocalStackState(state(process.pid), stateFilePath());
+      const started = startLocalStack({ stateFile: true, template: { Resources: {} } });
+      await expect(started).rejects.toThrow(StackAlreadyRunningError);
+      await expect(started).rejects.toThrow(`a local stack of this checkout already runs at http://127.0.0.1:3000 (process ${process.pid}, ${join(dir, 'home', 'local-stack.json')})`);
+    } finally {
+      if (previous === undefined) delete process.env.COLEND_HOME;
+      else process.env.COLEND_HOME = previous;
+    }
   });
 });
 
