@@ -15,6 +15,8 @@ import type { CfnTemplate } from './template.ts';
 /** What the template is synthesized from: the CDK app and everything it imports, its packages and settings. */
 export const TEMPLATE_SOURCE_DIRS = ['infra', 'functions', 'workflows', 'shared'] as const;
 export const TEMPLATE_SOURCE_FILES = ['package.json', 'package-lock.json', 'cdk.json', 'tsconfig.json'] as const;
+/** Pages beside the code: prose never reaches the template. */
+const PROSE = /\.md$/;
 
 function filesUnder(rootDir: string, dir: string): string[] {
   const absolute = join(rootDir, dir);
@@ -23,7 +25,7 @@ function filesUnder(rootDir: string, dir: string): string[] {
   for (const entry of readdirSync(absolute, { withFileTypes: true })) {
     const path = `${dir}/${entry.name}`;
     if (entry.isDirectory()) found.push(...filesUnder(rootDir, path));
-    else if (entry.isFile()) found.push(path);
+    else if (entry.isFile() && !PROSE.test(entry.name)) found.push(path);
   }
   return found;
 }

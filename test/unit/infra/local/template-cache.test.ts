@@ -50,6 +50,12 @@ describe('the synthesized template kept between starts', () => {
     expect(synth.runs()).toBe(3);
   });
 
+  it('keeps the template when only a page of prose beside the code changes', () => {
+    const before = templateSourcesHash(root);
+    writeFileSync(join(root, 'infra', 'stacks', 'README.md'), '# Stacks\n');
+    expect(templateSourcesHash(root)).toBe(before);
+  });
+
   it('synthesizes again over a damaged copy', async () => {
     const synth = counting();
     const { path } = await cachedTemplate(root, synth.synthesize, cache);
