@@ -236,7 +236,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => stepFunctions.stop());
     cleanups.push(() => setLocalTime(null));
     const ownTime = stackClock(options.clockStart);
-    setLocalTime(ownTime());
+    // Only a stack with a clock of its own sets it: another stack of the process keeps the time it was given.
+    if (options.clockStart !== undefined) setLocalTime(ownTime());
     phase('functions and state machines bound');
 
     // 6. The Step Functions endpoint, then the environment handlers see, set before any
