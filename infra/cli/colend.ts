@@ -1,7 +1,9 @@
 /**
  * `colend`, the command line of finance and operations.
  *   npm run colend -- ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]
- *     Under `npm start`, pass the DynamoDB Local endpoint the banner prints.
+ *     Without --endpoint: the DynamoDB Local of the stack `npm start` runs in this checkout (its
+ *     state file, .colend/local-stack.json), else AWS in AWS_REGION.
+ *   Commands that call the API take --api, else COLEND_API_URL, else the running local stack's.
  *   npm run colend -- profit <lenderId> --month YYYY-MM [--endpoint <url>] [--ledger-table <name> --state-table <name>]
  *     The lender's profit of the month, as GET /v1/lenders/{lenderId}/profit gives it.
  *   npm run colend -- import-collections <file> [--api <url>] [--token <jwt>]
@@ -38,6 +40,7 @@ import { formatReconcile, reconcile } from './reconcile.ts';
 import { runSimulation } from './simulate.ts';
 import { formatProfitRun, profitRun } from './profit-run.ts';
 import { formatRegulatoryReport, regulatoryReport, reportIsClean } from './regulatory-report.ts';
+import { apiUrlOf, currentTarget, NO_API, NO_TOKEN, tableTarget } from './stack-target.ts';
 import { actOnBreak, decideAdjustment, formatAdjustment, formatBreak, proposeAdjustmentFile } from './adjustments.ts';
 
 const USAGE = [
@@ -167,10 +170,10 @@ async function workOn(command: WorkCommand, target: string, values: Values): Pro
 
 /** The API and token of a command that calls the API, or the usage problem. */
 function apiOptions(values: Values): { apiUrl: string; token: string } | string {
-  const apiUrl = values.api ?? process.env.COLEND_API_URL;
+  const apiUrl = apiUrlOf(values.api, currentTarget());
   const token = values.token ?? process.env.COLEND_TOKEN;
-  if (!apiUrl) return 'the API URL is missing: pass --api <url> or set COLEND_API_URL';
-  if (!token) return 'the token is missing: pass --token <jwt> or set COLEND_TOKEN';
+  if (!apiUrl) return NO_API;
+  if (!token) return NO_TOKEN;
   return { apiUrl, token };
 }
 
@@ -251,18 +254,21 @@ async function reconcileFile(file: string, values: Values): Promise<number> {
   return answer.view?.status === 'REPORTED' ? 0 : 1;
 }
 
-/** Where the tables are: an endpoint (local credentials then) and their names, if given. */
+/** Where the tables are: an endpoint (local credentials then), the running local stack's, or AWS; and their names, if given. */
 function tableOptions(values: Values): { endpoint?: string; tables?: { ledger: string; state: string } } | string {
   const ledger = values['ledger-table'];
   const state = values['state-table'];
   if ((ledger === undefined) !== (state === undefined)) return '--ledger-table and --state-table go together';
-  if (values.endpoint !== undefined) {
+  const target = tableTarget(values.endpoint, currentTarget());
+  if (typeof target === 'string') return target;
+  if (target.kind === 'endpoint') {
+    if (target.from === 'local stack') console.error(`the local stack's DynamoDB Local: ${target.endpoint}`);
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
   }
   return {
-    ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
+    ...(target.kind === 'endpoint' ? { endpoint: target.endpoint } : {}),
     ...(ledger !== undefined && state !== undefined ? { tables: { ledger, state } } : {}),
   };
 }
@@ -287,11 +293,9 @@ async function ledgerVerify(values: Values): Promise<number> {
 }
 
 async function importCollectionFile(file: string, values: Values): Promise<number> {
-  const apiUrl = values.api ?? process.env.COLEND_API_URL;
-  const token = values.token ?? process.env.COLEND_TOKEN;
-  if (!apiUrl) return usage('the API URL is missing: pass --api <url> or set COLEND_API_URL');
-  if (!token) return usage('the token is missing: pass --token <jwt> or set COLEND_TOKEN');
-  const report = await importCollections({ file, apiUrl, token });
+  const api = apiOptions(values);
+  if (typeof api === 'string') return usage(api);
+  const report = await importCollections({ file, ...api });
   for (const line of formatImportReport(report)) console.log(line);
   return report.counts.refused === 0 && report.counts.invalid === 0 ? 0 : 1;
 }

@@ -4,6 +4,7 @@ import type { ConsoleConfig } from '../console/config.ts';
 import { jsonResponse, type ApiResponse } from './api-event.ts';
 import { readJsonBody } from './http-api.ts';
 import { DEFAULT_TOKEN_TTL_SECONDS, mintToken } from './issuer.ts';
+import { LOCAL_TOKEN_COOKIE, sameToken } from './state-file.ts';
 import { LOCAL_USERS, localUser } from './users.ts';
 
 /**
@@ -13,6 +14,9 @@ import { LOCAL_USERS, localUser } from './users.ts';
  *   GET  /local/console/users   the local users (infra/local/users.ts)
  *   POST /local/console/token   {"username"} → a token of the local issuer for that user
  * In AWS the same page sends its users to the Cognito hosted login instead (its config.json says which).
+ * Those endpoints are local-only (`/local/*`): they take the stack's local token, which the console
+ * URL the banner prints carries once (`/console/?local-token=...`): the server answers it with the
+ * token in a same-site, script-proof cookie for `/local/` and sends the browser on to `/console/`.
  */
 
 export const CONSOLE_PATH = '/console/';
@@ -33,8 +37,21 @@ function file(f: Pick<ConsoleFile, 'contentType' | 'body'>): ApiResponse {
 
 export type LocalHandler = (request: IncomingMessage, url: URL) => Promise<ApiResponse | undefined>;
 
+/** The query parameter of the console URL that carries the local token once. */
+export const CONSOLE_TOKEN_PARAMETER = 'local-token';
+
+/** The console's address with the local token, as the banner prints it. */
+export function consoleUrl(baseUrl: string, localToken: string): string {
+  return `${baseUrl}${CONSOLE_PATH}?${CONSOLE_TOKEN_PARAMETER}=${encodeURIComponent(localToken)}`;
+}
+
+function tokenCookie(presented: string): ApiResponse {
+  const cookie = `${LOCAL_TOKEN_COOKIE}=${presented}; Path=/local/; HttpOnly; SameSite=Strict`;
+  return { statusCode: 302, headers: [['location', CONSOLE_PATH], ['set-cookie', cookie], ['cache-control', 'no-store']], body: Buffer.alloc(0) };
+}
+
 /** The console's files and local sign-in, as a local handler of the HTTP server. */
-export function consoleSite(log: (line: string) => void = () => undefined): LocalHandler {
+export function consoleSite(log: (line: string) => void = () => undefined, localToken?: string): LocalHandler {
   let built: ConsoleFile[] | undefined;
   const files = (): ConsoleFile[] => {
     if (built === undefined) {
@@ -47,6 +64,13 @@ export function consoleSite(log: (line: string) => void = () => undefined): Loca
   return async (request, url) => {
     const path = url.pathname;
     if (path === '/console' && request.method === 'GET') return { statusCode: 302, headers: [['location', CONSOLE_PATH]], body: Buffer.alloc(0) };
+    const presented = url.searchParams.get(CONSOLE_TOKEN_PARAMETER);
+    if (path === CONSOLE_PATH && request.method === 'GET' && presented !== null) {
+      if (localToken === undefined || !sameToken(localToken, presented)) {
+        return jsonResponse(401, { code: 'LOCAL_TOKEN_REQUIRED', message: 'this console link is not the running stack\'s: open the one npm start printed', details: { path: CONSOLE_TOKEN_PARAMETER } });
+      }
+      return tokenCookie(presented);
+    }
     if (path.startsWith(CONSOLE_PATH) && request.method === 'GET') {
       const name = path.slice(CONSOLE_PATH.length) || 'index.html';
       if (name === 'config.json') return jsonResponse(200, LOCAL_CONFIG, [['cache-control', 'no-store']]);

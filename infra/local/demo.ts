@@ -8,6 +8,15 @@ export interface SeedContext {
   readonly mintToken: (options: { scopes: ('lead' | 'partner' | 'finance')[]; lenderId?: string }) => Promise<string>;
 }
 
+/**
+ * The demo's business date: the stack's clock under `npm start` starts here (10:00 in Beijing on
+ * Tuesday 2026-12-01, the morning after the demo story's last settled day) and runs on, so the
+ * demo loan (first instalment due 2026-12-02) is current, the README's dates (2026-11-20 to
+ * 2026-11-30) are in its past and 2026-11-30 is closed and can be settled, whatever today is.
+ */
+export const DEMO_BUSINESS_DATE = '2026-12-01';
+export const DEMO_CLOCK_START = `${DEMO_BUSINESS_DATE}T02:00:00.000Z`;
+
 const account = (bankName: string, accountNumber: string, accountName: string) => ({ bankName, accountName, accountNumber });
 
 export const DEMO_LENDERS = [

@@ -1,10 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { findFreePort, LOOPBACK } from './free-port.ts';
+import { localCacheDir } from './local-cache.ts';
 
 /**
  * DynamoDB Local: the official emulator (shipped by the `amplify-dynamodb-simulator` package),
@@ -95,18 +100,57 @@ const WATCHDOG = [
   'wait "$jvm"',
 ].join('\n');
 
-function javaArgs(port: number, dbPath: string | undefined, longRunning: boolean): string[] {
+/** The main class that binds DynamoDB Local to the loopback interface (its own binds every interface). */
+const LAUNCHER_SOURCE = fileURLToPath(new URL('./java/LoopbackDynamoDbLocal.java', import.meta.url));
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+/** Browsers may not call DynamoDB Local from any page (its default is every origin). */
+export const DYNAMODB_CORS_ORIGINS = 'http://127.0.0.1';
+
+/** How the JVM starts DynamoDB Local: the loopback main class on a class path, or the emulator's own jar. */
+export type Launcher = { kind: 'loopback'; classPath: string } | { kind: 'jar'; reason: string };
+
+/**
+ * The loopback main class, compiled once per source and emulator into the checkout's cache by the
+ * runtime's own compiler (`jdk.compiler`); a runtime without one gets the emulator's own main
+ * class, which listens on every interface, and the reason.
+ */
+export async function loopbackLauncher(javaCommand: string): Promise<Launcher> {
+  const dir = emulatorDir();
+  const jar = join(dir, 'DynamoDBLocal.jar');
+  const key = createHash('sha256').update(readFileSync(LAUNCHER_SOURCE)).update(jar).update(javaCommand).digest('hex').slice(0, 16);
+  const classes = join(localCacheDir(), `dynamodb-launcher-${key}`);
+  if (!existsSync(join(classes, `${LAUNCHER_CLASS}.class`))) {
+    const building = `${classes}.${process.pid}.${randomUUID()}.tmp`;
+    await mkdir(building, { recursive: true });
+    try {
+      await promisify(execFile)(javaCommand, ['-m', 'jdk.compiler/com.sun.tools.javac.Main', '-nowarn', '-d', building, '-cp', `${jar}${delimiter}${join(dir, 'DynamoDBLocal_lib', '*')}`, LAUNCHER_SOURCE], { timeout: 120_000 });
+      await rename(building, classes).catch(async (error: unknown) => {
+        // Another start compiled the same class first: keep its copy.
+        if (!existsSync(join(classes, `${LAUNCHER_CLASS}.class`))) throw error;
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      return { kind: 'jar', reason: `this Java cannot compile the loopback launcher (${message}); install a full JDK ${MIN_JAVA_VERSION}+ to keep DynamoDB Local off the network` };
+    } finally {
+      await rm(building, { recursive: true, force: true });
+    }
+  }
+  return { kind: 'loopback', classPath: `${classes}${delimiter}${jar}` };
+}
+
+export function javaArgs(port: number, dbPath: string | undefined, longRunning: boolean, launcher: Launcher): string[] {
   const dir = emulatorDir();
   return [
     ...(longRunning ? [] : ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC']),
     '-Xshare:auto',
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    join(dir, 'DynamoDBLocal.jar'),
+    ...(launcher.kind === 'loopback' ? [`-Dcolend.dynamodb.host=${LOOPBACK}`, '-cp', launcher.classPath, LAUNCHER_CLASS] : ['-jar', join(dir, 'DynamoDBLocal.jar')]),
     '-port',
     String(port),
     '-sharedDb',
     '-disableTelemetry',
+    '-cors',
+    DYNAMODB_CORS_ORIGINS,
     ...(dbPath ? ['-dbPath', dbPath] : ['-inMemory']),
   ];
 }
@@ -139,10 +183,11 @@ async function launchOnce(
   javaCommand: string,
   dbPath: string | undefined,
   options: DynamoDbLocalOptions,
+  launcher: Launcher,
 ): Promise<DynamoDbLocal | 'port-taken'> {
   const port = await findFreePort();
   const endpoint = `http://${LOOPBACK}:${port}`;
-  const child = spawnEmulator(javaCommand, javaArgs(port, dbPath, options.longRunning ?? false), dbPath ?? tmpdir());
+  const child = spawnEmulator(javaCommand, javaArgs(port, dbPath, options.longRunning ?? false, launcher), dbPath ?? tmpdir());
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -203,13 +248,15 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-/** Starts DynamoDB Local on a free loopback port and waits until it answers. */
+/** Starts DynamoDB Local on a free port of the loopback interface, and only there, and waits until it answers. */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const javaCommand = options.javaCommand ?? requireJava().command;
   const dbPath = options.persistDir ? join(options.persistDir, 'dynamodb') : undefined;
   if (dbPath) mkdirSync(dbPath, { recursive: true });
+  const launcher = await loopbackLauncher(javaCommand);
+  if (launcher.kind === 'jar') options.log?.(`warning: DynamoDB Local listens on every interface: ${launcher.reason}`);
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const started = await launchOnce(javaCommand, dbPath, options);
+    const started = await launchOnce(javaCommand, dbPath, options, launcher);
     if (started !== 'port-taken') return started;
   }
   throw new Error('DynamoDB Local could not bind a free port after three attempts');

@@ -13,6 +13,7 @@ import type { ApiResponse, JwtAuthorizerContext } from './api-event.ts';
 import { LOOPBACK } from './free-port.ts';
 import type { FunctionHost } from './functions.ts';
 import { JWKS_PATH, localJwks, OPENID_CONFIGURATION_PATH, openIdConfiguration, verifyLocalToken } from './issuer.ts';
+import { LOCAL_TOKEN_COOKIE, LOCAL_TOKEN_HEADER, sameToken } from './state-file.ts';
 import { asRecord, asString, functionNameFromArn } from './template.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -207,7 +208,40 @@ export interface HttpApiOptions {
   localHandlers?: Array<(request: IncomingMessage, url: URL) => Promise<ApiResponse | undefined> | ApiResponse | undefined>;
   isReady: () => boolean;
   baseUrl: () => string;
+  /**
+   * The secret of the local-only endpoints: with it set, `/local/*` answers 401 unless the request
+   * carries it (header `x-colend-local-token`, or the console's cookie); uploads under
+   * `/local/uploads/` are let through to their own signature check instead.
+   */
+  localToken?: string;
 }
+
+const LOCAL_PREFIX = '/local/';
+const SIGNED_LOCAL_PREFIXES = ['/local/uploads/'];
+
+/** The value of one cookie of a request's `cookie` header. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+/** Whether a request may reach a local-only endpoint: it names the stack's local token. */
+export function localAccessGranted(request: IncomingMessage, pathname: string, localToken: string | undefined): boolean {
+  if (localToken === undefined || !pathname.startsWith(LOCAL_PREFIX)) return true;
+  if (SIGNED_LOCAL_PREFIXES.some((prefix) => pathname.startsWith(prefix))) return true;
+  const header = request.headers[LOCAL_TOKEN_HEADER];
+  const presented = typeof header === 'string' ? header : cookieValue(request.headers.cookie, LOCAL_TOKEN_COOKIE);
+  return sameToken(localToken, presented);
+}
+
+const LOCAL_UNAUTHORIZED = jsonResponse(401, {
+  code: 'LOCAL_TOKEN_REQUIRED',
+  message: `local-only endpoints need the header ${LOCAL_TOKEN_HEADER} with the localToken of the running stack's state file (.colend/local-stack.json)`,
+  details: { path: `headers.${LOCAL_TOKEN_HEADER}` },
+});
 
 /** Past this much, an oversized body is no longer drained: the connection is dropped. */
 const MAX_DRAIN_BYTES = 10 * MAX_BODY_BYTES;
@@ -261,6 +295,11 @@ export function createApiRequestHandler(options: HttpApiOptions) {
     }
     if (request.method === 'GET' && url.pathname === OPENID_CONFIGURATION_PATH) {
       write(response, jsonResponse(200, openIdConfiguration(options.baseUrl())), requestId);
+      return;
+    }
+    if (!localAccessGranted(request, url.pathname, options.localToken)) {
+      request.resume();
+      write(response, LOCAL_UNAUTHORIZED, requestId);
       return;
     }
     for (const local of options.localHandlers ?? []) {

@@ -30,6 +30,8 @@ import { StepFunctionsRuntime } from './stepfunctions.ts';
 import { createTables, tableSpecsFromTemplate } from './tables.ts';
 import type { CreateTablesResult } from './tables.ts';
 import { LOCAL_REGION, TemplateResolver } from './template.ts';
+import { cachedTemplate, markValidated, type CachedTemplate } from './template-cache.ts';
+import { newLocalToken, readLocalStackState, StackAlreadyRunningError, removeLocalStackState, stateFilePath, writeLocalStackState } from './state-file.ts';
 import type { CfnTemplate } from './template.ts';
 
 /**
@@ -59,6 +61,11 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** Run this template instead of synthesizing the app (tests of the local stack itself). */
   template?: CfnTemplate;
+  /**
+   * The stack's own clock starts at this instant and runs on from there (the demo's dates, which
+   * the README's walk-through uses); the machine's clock when absent. `setTime(null)` returns to it.
+   */
+  clockStart?: string;
   /** Fire schedules at their times (default true); tests fire them with `scheduler.fire`. */
   runSchedules?: boolean;
   /** The repository root that `colend:entry` paths are relative to. */
@@ -69,6 +76,12 @@ export interface LocalStackOptions {
   meterDynamoDb?: boolean;
   /** Where the files S3 holds in AWS are kept: `<persistDir>/files` when persisting, a new temporary folder otherwise. */
   filesDir?: string;
+  /**
+   * Write the state file (`.colend/local-stack.json`: endpoints and the local token) once ready,
+   * and remove it on stop, so the command line finds the stack (`npm start`); refuses to start when
+   * a live stack of this checkout already wrote one.
+   */
+  stateFile?: boolean;
 }
 
 export interface LocalStack {
@@ -91,10 +104,13 @@ export interface LocalStack {
   readonly tables: CreateTablesResult;
   /** Milliseconds from the call to ready. */
   readonly startupMs: number;
+  /** The secret `/local/*` endpoints ask for (header `x-colend-local-token`); new for every start. */
+  readonly localToken: string;
   readonly mintToken: typeof mintToken;
   /**
    * Moves every handler's clock to an instant, running on from there (a story on other dates than
-   * today); null returns to the machine's clock. Schedules keep the machine's time.
+   * today); null returns to the stack's own clock (`clockStart` running on, else the machine's).
+   * Schedules keep the machine's time.
    */
   setTime(instant: string | null): void;
   /** Invocations per function logical id since start. */
@@ -125,6 +141,23 @@ export async function synthesizeAppTemplate(rootDir: string = REPOSITORY_ROOT): 
   return (await module.synthesizeTemplate({ bundling: false })) as CfnTemplate;
 }
 
+/** The app's template: the one synthesized before from the same sources, or synthesized now and kept. */
+async function appTemplate(rootDir: string, log: (line: string) => void): Promise<CachedTemplate> {
+  const started = Date.now();
+  const found = await cachedTemplate(rootDir, () => synthesizeAppTemplate(rootDir));
+  log(`template ${found.cached ? 'of unchanged sources reused' : 'synthesized'} in ${Date.now() - started} ms (${found.path})`);
+  return found;
+}
+
+/** The stack's own time: from `clockStart`, running on with the machine's clock; null (the machine's) without it. */
+export function stackClock(clockStart: string | undefined, nowMs: () => number = Date.now): () => string | null {
+  if (clockStart === undefined) return () => null;
+  const atMs = Date.parse(clockStart);
+  if (Number.isNaN(atMs)) throw new RangeError(`clockStart is not an ISO instant: ${clockStart}`);
+  const sinceMs = nowMs();
+  return () => new Date(atMs + (nowMs() - sinceMs)).toISOString();
+}
+
 /** Sets variables and returns how to put the previous values back. */
 function applyEnvironment(variables: Record<string, string>): () => void {
   const previous = new Map<string, string | undefined>();
@@ -150,6 +183,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const phase = (name: string): void => log(`${name} (${Date.now() - startedAt} ms)`);
   const rootDir = options.rootDir ?? REPOSITORY_ROOT;
   const cleanups: Cleanup[] = [];
+  const localToken = newLocalToken();
   let ready = false;
   let stopped = false;
 
@@ -169,16 +203,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     // 1. Java first: without it nothing else starts.
     const java = requireJava();
+    if (options.stateFile) {
+      const running = readLocalStackState();
+      if (running !== null) throw new StackAlreadyRunningError(running, stateFilePath());
+    }
     // 2-3. DynamoDB Local starts while the template is synthesized.
     const [database, synthesized] = await Promise.allSettled([
       startDynamoDbLocal({ persistDir: options.persistDir, log, javaCommand: java.command, longRunning: options.longRunning ?? false }),
-      options.template ? Promise.resolve(options.template) : synthesizeAppTemplate(rootDir),
+      options.template ? Promise.resolve(undefined) : appTemplate(rootDir, log),
     ]);
     if (database.status === 'fulfilled') cleanups.push(() => database.value.stop());
     if (database.status === 'rejected') throw database.reason;
     if (synthesized.status === 'rejected') throw synthesized.reason;
     const dynamo: DynamoDbLocal = database.value;
-    const template = synthesized.value;
+    const kept = synthesized.value;
+    const template = options.template ?? (kept as CachedTemplate).template;
     phase('DynamoDB Local and template ready');
     const resolver = new TemplateResolver(template);
     log(`DynamoDB Local on ${dynamo.endpoint}${options.persistDir ? ` (data in ${join(options.persistDir, 'dynamodb')})` : ' (in memory)'}`);
@@ -187,6 +226,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     cleanups.push(() => client.destroy());
     const tables = await createTables(client, tableSpecsFromTemplate(resolver));
+    phase('tables ready');
     log(`Tables: ${[...tables.created.map((t) => `${t.tableName} (created)`), ...tables.existing.map((t) => `${t.tableName} (kept)`)].join(', ') || 'none'}`);
 
     // 5. Functions and state machines: every Task state bound, or the stack refuses to start.
@@ -199,9 +239,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // With --persist, the executions running at a stop are resumed by the next start (IN_FLIGHT_JOURNAL).
       ...(options.persistDir ? { journal: join(options.persistDir, IN_FLIGHT_JOURNAL) } : {}),
       dynamodb: () => new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+      validateDefinitions: kept?.validated !== true,
     });
+    if (kept !== undefined && !kept.validated) await markValidated(kept.path);
     cleanups.push(() => stepFunctions.stop());
     cleanups.push(() => setLocalTime(null));
+    const ownTime = stackClock(options.clockStart);
+    // Only a stack with a clock of its own sets it: another stack of the process keeps the time it was given.
+    if (options.clockStart !== undefined) setLocalTime(ownTime());
+    phase('functions and state machines bound');
 
     // 6. The Step Functions endpoint, then the environment handlers see, set before any
     //    handler module is imported.
@@ -252,16 +298,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // 7. The HTTP API, answering 503 on /health until ready.
     let baseUrl = '';
-    const localHandlers = [testHooks(scheduler, functions, stepFunctions, events), localUploads(filesDir), consoleSite(log)];
+    const localHandlers = [testHooks(scheduler, functions, stepFunctions, events), localUploads(filesDir, localToken), consoleSite(log, localToken)];
     const routes = routesFromTemplate(resolver, functions);
     const http: HttpApiServer = await startHttpApi(
-      { routes, functions, log, localHandlers, isReady: () => ready, baseUrl: () => baseUrl },
+      { routes, functions, log, localHandlers, isReady: () => ready, baseUrl: () => baseUrl, localToken },
       options.port ?? 0,
     );
     cleanups.push(() => http.close());
     baseUrl = `http://127.0.0.1:${http.port}`;
     // Upload URLs name the server's own address, known only now that it listens.
-    cleanups.push(applyEnvironment({ LOCAL_UPLOAD_URL: `${baseUrl}${LOCAL_UPLOAD_PATH}` }));
+    cleanups.push(applyEnvironment({ LOCAL_UPLOAD_URL: `${baseUrl}${LOCAL_UPLOAD_PATH}`, LOCAL_UPLOAD_SECRET: localToken }));
 
     // 8. Seed data through the API, as a client would.
     if (options.seed) await options.seed({ baseUrl, mintToken });
@@ -283,6 +329,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const execution of inFlight.resumed) log(`resumed ${execution.stateMachine} ${execution.name} (started ${execution.startDate}), from its first state`);
     for (const execution of inFlight.notResumed) log(`warning: not resumed: ${execution.stateMachine} ${execution.name} (started ${execution.startDate}): ${execution.reason}`);
     if (options.runSchedules ?? true) scheduler.start();
+    if (options.stateFile) {
+      writeLocalStackState({
+        pid: process.pid,
+        baseUrl,
+        dynamodbEndpoint: dynamo.endpoint,
+        sfnEndpoint: sfnEndpoint.endpoint,
+        eventsEndpoint: eventsEndpoint.endpoint,
+        filesDir,
+        localToken,
+        startedAt: new Date(startedAt).toISOString(),
+      });
+      cleanups.push(() => removeLocalStackState());
+    }
     ready = true;
     const startupMs = Date.now() - startedAt;
     return {
@@ -299,8 +358,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       functions,
       tables,
       startupMs,
+      localToken,
       mintToken,
-      setTime: (instant) => setLocalTime(instant),
+      setTime: (instant) => setLocalTime(instant ?? ownTime()),
       invocationCounts: () => functions.invocationCounts(),
       dynamoDbCounts: () => meter?.counts() ?? null,
       streams: streamPoller,

@@ -9,6 +9,8 @@ import { simulate } from './simulator.ts';
 import { missingBrowser } from './browser.ts';
 import { LOCAL_USERS } from './users.ts';
 import { startLocalStack } from './stack.ts';
+import { consoleUrl } from './console-site.ts';
+import { StackAlreadyRunningError, stateFilePath } from './state-file.ts';
 import type { LocalStack, SeedContext } from './stack.ts';
 
 /**
@@ -23,19 +25,20 @@ const log = (line: string): void => console.log(`[local] ${line}`);
 
 interface DemoModule {
   seedDemo?: (ctx: SeedContext) => Promise<void>;
+  DEMO_CLOCK_START?: string;
 }
 
-/** The demo data of `./demo.ts`, when that module exists. */
-async function demoSeed(): Promise<((ctx: SeedContext) => Promise<void>) | undefined> {
+/** The demo data of `./demo.ts` and the instant its clock starts, when that module exists. */
+async function demo(): Promise<{ seed: (ctx: SeedContext) => Promise<void>; clockStart: string | undefined } | undefined> {
   const url = new URL('./demo.ts', import.meta.url);
   if (!existsSync(fileURLToPath(url))) return undefined;
   const module = (await import(url.href)) as DemoModule;
   if (typeof module.seedDemo !== 'function') throw new Error('infra/local/demo.ts does not export seedDemo(ctx)');
-  return module.seedDemo;
+  return { seed: module.seedDemo, clockStart: module.DEMO_CLOCK_START };
 }
 
 function usage(message: string): never {
-  console.error(`${message}\nUsage: npm start [-- --persist <dir>] [-- --no-story]   (PORT sets the API port, default 3000)`);
+  console.error(`${message}\nUsage: npm start [-- --persist <dir>] [-- --no-story] [-- --machine-clock]   (PORT sets the API port, default 3000)`);
   process.exit(2);
 }
 
@@ -46,16 +49,20 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-function banner(stack: LocalStack, persistDir: string | undefined): string {
+function banner(stack: LocalStack, persistDir: string | undefined, clockStart: string | undefined): string {
+  const clock = clockStart === undefined ? "the machine's" : `the demo's: from ${clockStart} on (business date ${clockStart.slice(0, 10)}); --machine-clock for the machine's`;
   return [
     '',
-    `Colend is running at ${stack.baseUrl}  (ready in ${stack.startupMs} ms)`,
+    `Colend is running at ${stack.baseUrl}  (ready ${Math.round(performance.now())} ms after the command started; the stack itself took ${stack.startupMs} ms)`,
     `  API:             ${stack.baseUrl}/v1/...   health: ${stack.baseUrl}/health`,
     `  DynamoDB Local:  ${stack.dynamodbEndpoint}${persistDir ? `  (data kept in ${persistDir})` : '  (in memory)'}`,
     `  Step Functions:  ${stack.sfnEndpoint}`,
     `  EventBridge:     ${stack.eventsEndpoint}   events put so far: ${stack.baseUrl}/local/events`,
     `  Files:           ${stack.filesDir}   (settlement files: statements/{lenderId}/{YYYYMMDD}/)`,
-    `  Console:         ${stack.baseUrl}/console/   (sign in as ${LOCAL_USERS.map((u) => u.username).join(', ')})`,
+    `  Console:         ${consoleUrl(stack.baseUrl, stack.localToken)}`,
+    `                   (this link signs the browser in to the local sign-in; then pick ${LOCAL_USERS.map((u) => u.username).join(', ')})`,
+    `  Clock:           ${clock}`,
+    `  State file:      ${stateFilePath()}   (where \`npm run colend\` finds this stack; /local/* endpoints take its localToken)`,
     '',
     'Access tokens (signed by the local issuer, key in ' + issuerKeyPath() + '):',
     '  npm run -s token -- --scope lead',
@@ -93,25 +100,27 @@ async function playStory(stack: LocalStack, stopping: () => boolean): Promise<vo
 async function main(): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { persist: { type: 'string' }, 'no-story': { type: 'boolean' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ options: { persist: { type: 'string' }, 'no-story': { type: 'boolean' }, 'machine-clock': { type: 'boolean' } }, strict: true, allowPositionals: false }));
   } catch (error) {
     usage(error instanceof Error ? error.message : String(error));
   }
   const persistDir = values.persist !== undefined ? resolve(values.persist) : undefined;
   const port = parsePort(process.env.PORT);
 
+  const data = await demo();
+  const clockStart = values['machine-clock'] === true ? undefined : data?.clockStart;
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ port, persistDir, log, seed: await demoSeed(), longRunning: true });
+    stack = await startLocalStack({ port, persistDir, log, seed: data?.seed, clockStart, longRunning: true, stateFile: true });
   } catch (error) {
-    if (error instanceof JavaRuntimeError) {
+    if (error instanceof JavaRuntimeError || error instanceof StackAlreadyRunningError) {
       console.error(error.message);
       process.exit(1);
     }
     console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     process.exit(1);
   }
-  console.log(banner(stack, persistDir));
+  console.log(banner(stack, persistDir, clockStart));
   const browser = missingBrowser();
   if (browser !== null) log(`the console works in any browser; its tests in npm test need Chromium and a Chinese font. ${browser}`);
   let stopping = false;

@@ -57,6 +57,12 @@ export interface StepFunctionsRuntimeOptions {
   dynamodb?: () => DynamoDBClient;
   log?: (line: string) => void;
   /**
+   * Validate each definition against the ASL schema (default true). The local stack leaves it out
+   * for a template it validated on an earlier start: the check costs seconds and its answer
+   * depends on the definitions alone.
+   */
+  validateDefinitions?: boolean;
+  /**
    * A file that lists the Standard executions running, rewritten as each starts and ends and
    * kept as it is when the runtime stops, so that the next runtime on the same file (a restart
    * with `--persist`) can resume them (`resumeInFlight`).
@@ -144,7 +150,8 @@ export class StepFunctionsRuntime {
     for (const machine of options.machines) {
       this.machines.set(machine.arn, machine);
       const definition = engineDefinition(machine.definition) as unknown as StateMachineDefinition;
-      this.engines.set(machine.arn, new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } }));
+      const validationOptions = options.validateDefinitions === false ? { noValidate: true } : { checkArn: true, checkPaths: true };
+      this.engines.set(machine.arn, new StateMachine(definition, { validationOptions }));
       const byState = new Map<string, TaskBinding>();
       for (const { stateName, state } of taskStates(machine)) {
         const binding = bindTaskState(state, options.functions) as TaskBinding;

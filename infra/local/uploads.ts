@@ -3,6 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { localUploadSignatureValid } from '../../shared/adapters/files/upload-urls.ts';
 import { jsonResponse, type ApiResponse } from './api-event.ts';
 
 /** Where uploads go: the local stand-in for the files bucket's presigned PUT URLs. */
@@ -10,10 +11,11 @@ export const LOCAL_UPLOAD_PATH = '/local/uploads/';
 const UPLOAD = /^\/local\/uploads\/(reconciliation-uploads\/UP-[A-Za-z0-9-]{1,80})$/;
 
 /**
- * `PUT /local/uploads/reconciliation-uploads/{uploadId}`: the bytes of an upload, streamed into the
- * files folder as the bucket would take them (whole, or not at all), whatever their size.
+ * `PUT /local/uploads/reconciliation-uploads/{uploadId}?expires=&signature=`: the bytes of an upload,
+ * streamed into the files folder as the bucket would take them (whole, or not at all), whatever
+ * their size; only at a URL the stack signed (`LocalUploadUrls`) and before it expires, else 403.
  */
-export function localUploads(filesDir: string) {
+export function localUploads(filesDir: string, secret: string) {
   const root = resolve(filesDir);
   return async (request: IncomingMessage, url: URL): Promise<ApiResponse | undefined> => {
     if (!url.pathname.startsWith(LOCAL_UPLOAD_PATH)) return undefined;
@@ -21,6 +23,10 @@ export function localUploads(filesDir: string) {
     if (match === null || request.method !== 'PUT') {
       request.resume();
       return jsonResponse(404, { message: 'uploads are PUT to the URL POST /v1/reconciliation-uploads answered' });
+    }
+    if (!localUploadSignatureValid(secret, match[1]!, url.searchParams.get('expires'), url.searchParams.get('signature'), Date.now())) {
+      request.resume();
+      return jsonResponse(403, { code: 'UPLOAD_URL_INVALID', message: 'the upload URL is not one the stack signed, or it has expired: ask POST /v1/reconciliation-uploads for a new one', details: { path: 'signature' } });
     }
     const target = join(root, match[1]!);
     const partial = `${target}.partial`;

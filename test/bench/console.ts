@@ -5,6 +5,7 @@ import { buildConsole, consoleSizes } from '../../infra/console/build.ts';
 import { principalOf } from '../../infra/console/caller.ts';
 import { simulate } from '../../infra/local/simulator.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { LOCAL_TOKEN_HEADER } from '../../infra/local/state-file.ts';
 import { launchBrowser, viewOf } from '../support/browser.ts';
 import { formatMs, percentile } from './stats.ts';
 
@@ -43,7 +44,7 @@ export async function benchConsole(stack: LocalStack, end = process.env.BENCH_CO
   }
   const date = summary.settledDates.at(-1);
   if (date === undefined) throw new Error(`the demo story settled no date up to ${end}`);
-  const signIn = await fetch(`${stack.baseUrl}/local/console/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'fin.wang' }) });
+  const signIn = await fetch(`${stack.baseUrl}/local/console/token`, { method: 'POST', headers: { 'content-type': 'application/json', [LOCAL_TOKEN_HEADER]: stack.localToken }, body: JSON.stringify({ username: 'fin.wang' }) });
   const { accessToken, expiresIn } = (await signIn.json()) as { accessToken: string; expiresIn: number };
   const session = { accessToken, expiresAt: Date.now() + expiresIn * 1000, principal: principalOf(accessToken) };
   const run = (await (await fetch(`${stack.baseUrl}/v1/settlement-runs/${date}`, { headers: { authorization: `Bearer ${accessToken}` } })).json()) as { instructions: unknown[]; run: { files: unknown[] } };

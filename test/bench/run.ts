@@ -7,7 +7,8 @@
  *   1000000) set the run sizes; BENCH_CONSOLE_END (default 2026-08-31) how far the demo story is
  *   played before the finance console is opened. BENCH_PHASE=settlement runs the settlement alone
  *   (BENCH_SETTLEMENT_METERED=1: on the metered stack), BENCH_PHASE=counterpart-read the reading of
- *   counterpart files alone, BENCH_PHASE=reconciliation the reconciliation of a million rows alone.
+ *   counterpart files alone, BENCH_PHASE=reconciliation the reconciliation of a million rows alone,
+ *   BENCH_PHASE=startup the time from `npm start` to /health alone (BENCH_STARTS starts, default 3).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ import { benchReview, printReview } from './review.ts';
 import { benchSettlement, printSettlement } from './settlement.ts';
 import { reconciliationBench } from './reconciliation.ts';
 import { benchSplit } from './split.ts';
-import { benchStartup, printStartup } from './startup.ts';
+import { benchStartup, printStartup, startupBench } from './startup.ts';
 
 const loansPerClient = Number(process.env.BENCH_LOANS_PER_CLIENT ?? '100');
 const applications = Number(process.env.BENCH_APPLICATIONS ?? '100');
@@ -53,6 +54,8 @@ if (phase === 'all') {
   await settlementRun();
 } else if (phase === 'reconciliation') {
   await reconciliationBench();
+} else if (phase === 'startup') {
+  await startupBench();
 } else if (phase === 'counterpart-read') {
   counterpartRead();
 } else if (phase === 'console') {

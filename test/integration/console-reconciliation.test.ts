@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../infra/local/issuer.ts';
+import { consoleUrl } from '../../infra/local/console-site.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { viewOf } from '../support/browser.ts';
 import { apiCall, bookAndRepay, startConsoleStack } from './support/console-world.ts';
@@ -64,6 +65,7 @@ beforeAll(async () => {
   stack.setTime('2026-12-03T02:00:00.000Z'); // Thursday, 10:00 in Beijing
   mkdirSync(SCREENSHOTS, { recursive: true });
   page = await browser.newPage({ viewport: { width: 1280, height: 1400 }, acceptDownloads: true });
+  await page.goto(consoleUrl(stack.baseUrl, stack.localToken)); // the link npm start prints: the local sign-in's cookie
   await page.clock.setFixedTime(new Date('2026-12-03T02:00:00.000Z'));
 }, 240_000);
 

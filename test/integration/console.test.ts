@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../infra/local/issuer.ts';
+import { consoleUrl } from '../../infra/local/console-site.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { viewOf } from '../support/browser.ts';
 import { apiCall, bookAndRepay, startConsoleStack } from './support/console-world.ts';
@@ -38,6 +39,7 @@ beforeAll(async () => {
   for (let i = 0; i < 600 && (await call<RunView>('GET', `/v1/settlement-runs/${DATE}`, finance)).json?.run?.status !== 'SETTLED'; i++) await new Promise((r) => setTimeout(r, 100));
   mkdirSync(SCREENSHOTS, { recursive: true });
   page = await browser.newPage({ viewport: { width: 1280, height: 1100 }, acceptDownloads: true });
+  await page.goto(consoleUrl(stack.baseUrl, stack.localToken)); // the link npm start prints: the local sign-in's cookie
 }, 180_000);
 
 afterAll(async () => {

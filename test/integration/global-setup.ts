@@ -13,6 +13,8 @@ declare module 'vitest' {
     sfnEndpoint: string;
     /** The synthesized template the stack runs. */
     localTemplate: CfnTemplate;
+    /** The secret of the stack's local-only endpoints (`/local/*`). */
+    localToken: string;
   }
 }
 
@@ -45,6 +47,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('dynamodbEndpoint', stack.dynamodbEndpoint);
   project.provide('sfnEndpoint', stack.sfnEndpoint);
   project.provide('localTemplate', stack.template);
+  project.provide('localToken', stack.localToken);
 }
 
 export async function teardown(): Promise<void> {

@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { UploadUrls } from '../../ports/stores.ts';
@@ -14,12 +15,36 @@ export class S3UploadUrls implements UploadUrls {
   }
 }
 
-/** On the local stack: the local server's upload path (LOCAL_UPLOAD_URL, set once it listens), which writes into the files folder. */
+/** The signature of a local upload URL: what a presigned URL's signature is to S3, keyed by the stack's secret. */
+export function localUploadSignature(secret: string, path: string, expiresEpochSeconds: number): string {
+  return createHmac('sha256', secret).update(`PUT\n${path}\n${expiresEpochSeconds}`).digest('base64url');
+}
+
+/** Whether a local upload's `expires` and `signature` are the stack's own for that path, and not expired at `nowMs`. */
+export function localUploadSignatureValid(secret: string, path: string, expires: string | null, signature: string | null, nowMs: number): boolean {
+  if (expires === null || signature === null || !/^\d{1,12}$/.test(expires)) return false;
+  if (Number(expires) * 1000 < nowMs) return false;
+  const expected = Buffer.from(localUploadSignature(secret, path, Number(expires)));
+  const presented = Buffer.from(signature);
+  return expected.length === presented.length && timingSafeEqual(expected, presented);
+}
+
+/**
+ * On the local stack: the local server's upload path (LOCAL_UPLOAD_URL, set once it listens), which
+ * writes into the files folder, signed with LOCAL_UPLOAD_SECRET and valid for the given time, as a
+ * presigned URL is: the server takes no upload it did not hand out.
+ */
 export class LocalUploadUrls implements UploadUrls {
-  async putUrl(path: string): Promise<string> {
+  constructor(private readonly nowMs: () => number = Date.now) {}
+
+  async putUrl(path: string, expiresSeconds: number): Promise<string> {
     const base = process.env.LOCAL_UPLOAD_URL;
+    const secret = process.env.LOCAL_UPLOAD_SECRET;
     if (base === undefined || base === '') throw new Error('LOCAL_UPLOAD_URL is set by the local stack once its server listens');
-    return `${base.replace(/\/+$/, '')}/${path}`;
+    if (secret === undefined || secret === '') throw new Error('LOCAL_UPLOAD_SECRET is set by the local stack once its server listens');
+    const expires = Math.floor(this.nowMs() / 1000) + expiresSeconds;
+    const query = new URLSearchParams({ expires: String(expires), signature: localUploadSignature(secret, path, expires) });
+    return `${base.replace(/\/+$/, '')}/${path}?${query.toString()}`;
   }
 }
 

@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { mintToken } from '../../../infra/local/issuer.ts';
 import type { LocalScope, MintTokenOptions } from '../../../infra/local/issuer.ts';
 import { LOCAL_CREDENTIALS } from '../../../infra/local/stack.ts';
+import { LOCAL_TOKEN_HEADER } from '../../../infra/local/state-file.ts';
 import { LOCAL_REGION } from '../../../infra/local/template.ts';
 import type { CfnTemplate } from '../../../infra/local/template.ts';
 
@@ -11,7 +12,7 @@ import type { CfnTemplate } from '../../../infra/local/template.ts';
  * Helpers for tests against the one local stack that test/integration/global-setup.ts starts.
  */
 
-function provided<K extends 'baseUrl' | 'dynamodbEndpoint' | 'sfnEndpoint' | 'localTemplate'>(key: K) {
+function provided<K extends 'baseUrl' | 'dynamodbEndpoint' | 'sfnEndpoint' | 'localTemplate' | 'localToken'>(key: K) {
   const value = inject(key);
   if (value === undefined) {
     throw new Error(`The local stack is not running (no ${key}): integration tests need test/integration/global-setup.ts`);
@@ -24,6 +25,8 @@ export const dynamodbEndpoint = (): string => provided('dynamodbEndpoint');
 export const sfnEndpoint = (): string => provided('sfnEndpoint');
 /** The template the local stack runs. */
 export const localTemplate = (): CfnTemplate => provided('localTemplate');
+/** The header local-only endpoints (`/local/*`) ask for. */
+const localAccess = (): Record<string, string> => ({ [LOCAL_TOKEN_HEADER]: provided('localToken') });
 
 /** An access token of the local issuer (the same key file as the stack and `npm run token`). */
 export function token(options: MintTokenOptions): Promise<string>;
@@ -52,7 +55,7 @@ export interface ApiResult<T = unknown> {
 
 /** Calls the local HTTP API. */
 export async function api<T = unknown>(path: string, options: ApiOptions = {}): Promise<ApiResult<T>> {
-  const headers: Record<string, string> = { ...options.headers };
+  const headers: Record<string, string> = { ...(path.startsWith('/local/') ? localAccess() : {}), ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   let body: string | Uint8Array | undefined;
   if (options.body !== undefined) {
@@ -88,7 +91,7 @@ export function sfnClient(): SFNClient {
 export async function fireSchedule(scheduleLogicalId: string, isoTime: string): Promise<{ executionArn?: string; scheduledTime: string }> {
   const response = await fetch(`${baseUrl()}/local/schedules/${encodeURIComponent(scheduleLogicalId)}/fire`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...localAccess() },
     body: JSON.stringify({ time: isoTime }),
   });
   const json = (await response.json()) as { executionArn?: string; scheduledTime: string; message?: string };
@@ -98,6 +101,6 @@ export async function fireSchedule(scheduleLogicalId: string, isoTime: string): 
 
 /** Function invocations and state transitions since the stack started (for benchmarks). */
 export async function invocationCounts(): Promise<{ functions: Record<string, number>; stateTransitions: Record<string, number> }> {
-  const response = await fetch(`${baseUrl()}/local/invocations`);
+  const response = await fetch(`${baseUrl()}/local/invocations`, { headers: localAccess() });
   return (await response.json()) as { functions: Record<string, number>; stateTransitions: Record<string, number> };
 }

@@ -279,7 +279,9 @@ describe('colend import-collections', () => {
   function colend(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const { COLEND_API_URL: _url, COLEND_TOKEN: _token, ...inherited } = process.env;
     return new Promise((resolve) => {
-      execFile(join(REPOSITORY_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPOSITORY_ROOT, 'infra', 'cli', 'colend.ts'), ...args], { env: { ...inherited, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
+      // A home of its own: a stack `npm start` runs in this checkout is not the one these runs talk to.
+      const home = { COLEND_HOME: join(tmpdir(), `colend-cli-home-${process.pid}`) };
+      execFile(join(REPOSITORY_ROOT, 'node_modules', '.bin', 'tsx'), [join(REPOSITORY_ROOT, 'infra', 'cli', 'colend.ts'), ...args], { env: { ...inherited, ...home, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
       );
     });

@@ -3,7 +3,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JavaRuntimeError, parseJavaMajorVersion, requireJava } from '../../../../infra/local/dynamodb.ts';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { JavaRuntimeError, loopbackLauncher, parseJavaMajorVersion, requireJava, startDynamoDbLocal } from '../../../../infra/local/dynamodb.ts';
 import { REPOSITORY_ROOT } from '../../../../infra/local/issuer.ts';
 
 describe('the Java check', () => {
@@ -52,4 +54,42 @@ describe('the Java check', () => {
       expect(result.stdout).not.toMatch(/DynamoDB Local on/);
     });
   });
+});
+
+/** How a TCP connection to host:port ends: 'connected', or the error's code. */
+function tryConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 3_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve('timeout');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+describe('DynamoDB Local', () => {
+  it('listens on the loopback interface only, and answers no web page of another origin', async () => {
+    const java = requireJava().command;
+    expect((await loopbackLauncher(java)).kind).toBe('loopback');
+    const db = await startDynamoDbLocal({ javaCommand: java });
+    try {
+      expect(db.endpoint).toBe(`http://127.0.0.1:${db.port}`);
+      expect(await tryConnect('127.0.0.1', db.port)).toBe('connected');
+      const others = Object.values(networkInterfaces())
+        .flat()
+        .filter((address) => address !== undefined && !address.internal && address.family === 'IPv4')
+        .map((address) => address!.address);
+      for (const address of others) expect([address, await tryConnect(address, db.port)]).toEqual([address, 'ECONNREFUSED']);
+      const preflight = await fetch(db.endpoint, { method: 'OPTIONS', headers: { origin: 'https://pages.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-amz-target' } });
+      await preflight.arrayBuffer();
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await db.stop();
+    }
+  }, 180_000);
 });

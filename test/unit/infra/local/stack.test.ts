@@ -6,6 +6,7 @@ import { DescribeExecutionCommand, SendTaskSuccessCommand, SFNClient, StartExecu
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, startLocalStack } from '../../../../infra/local/stack.ts';
 import type { LocalStack } from '../../../../infra/local/stack.ts';
+import { LOCAL_TOKEN_HEADER } from '../../../../infra/local/state-file.ts';
 import { stateMachinesFromTemplate, unboundTaskStates } from '../../../../infra/local/state-machines.ts';
 import { comparableSpec, listTableNames, tableSpecFromDescription, tableSpecsFromTemplate } from '../../../../infra/local/tables.ts';
 import { TemplateResolver } from '../../../../infra/local/template.ts';
@@ -48,6 +49,7 @@ afterAll(async () => {
 async function call(path: string, init: RequestInit & { token?: string } = {}) {
   const headers = new Headers(init.headers);
   if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+  if (path.startsWith('/local/')) headers.set(LOCAL_TOKEN_HEADER, stack.localToken);
   const response = await fetch(`${stack.baseUrl}${path}`, { ...init, headers });
   const text = await response.text();
   return { status: response.status, headers: response.headers, json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
