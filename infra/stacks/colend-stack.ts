@@ -10,7 +10,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { FilterCriteria, FilterRule, StartingPosition, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -76,6 +76,9 @@ export type FunctionName = ApiFunctionName | WorkflowFunctionName;
 /** The workflows an API function may start; it gets the ARN in its environment. */
 type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate' | 'settlement' | 'profitSharing' | 'regulatoryReport' | 'reconciliation';
 
+/** The workflows with callback Task states (a task token waits for an answer). */
+type AnsweredWorkflow = 'jointReview' | 'disbursement';
+
 interface FunctionSpec {
   /** Construct id; never renamed once deployed. */
   readonly id: string;
@@ -84,8 +87,8 @@ interface FunctionSpec {
   readonly ledgerTable?: TableAccess;
   /** The workflow it starts (StartExecution on it, its ARN in the environment). */
   readonly starts?: StartedWorkflow;
-  /** Resumes or fails the waiting Task states of the review workflows (SendTaskSuccess/Failure). */
-  readonly answersReviewTasks?: boolean;
+  /** The workflows whose waiting Task states it answers, and how: `states:SendTask{Success,Failure}`, nothing else. */
+  readonly answersTasks?: { readonly of: readonly AnsweredWorkflow[]; readonly with: readonly ('Success' | 'Failure')[] };
   /** Publishes Colend's events to the event bus (EVENT_BUS_NAME). */
   readonly publishesEvents?: boolean;
   /** The settlement files (statements, partner files): read, or read and written. */
@@ -105,7 +108,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     stateTable: 'readWrite',
     ledgerTable: 'read',
     starts: 'jointReview',
-    answersReviewTasks: true,
+    // A partner's decision resumes AskPartner; the disbursement confirmation resumes AwaitDisbursement.
+    answersTasks: { of: ['jointReview', 'disbursement'], with: ['Success', 'Failure'] },
   },
   'ledger-checks': {
     id: 'LedgerChecksFunction',
@@ -146,6 +150,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: "Asks a partner for its decision: stores the task token, publishes the event, calls the partner's webhook",
     stateTable: 'readWrite',
     publishesEvents: true,
+    // A decision that arrived before the ask kept its token resumes AskPartner from here.
+    answersTasks: { of: ['jointReview'], with: ['Success'] },
     timeout: Duration.minutes(1),
   },
   'disbursement-steps': {
@@ -461,12 +467,9 @@ export class ColendStack extends Stack {
       const fn = addFunction(name, started === undefined ? {} : { [started.variable]: started.workflow.stateMachineArn });
       if (started?.workflow.isExpress === true) started.workflow.grantStartSyncExecution(fn);
       else started?.workflow.grantStartExecution(fn);
-      if (spec.answersReviewTasks === true) {
-        this.jointReview.grantTaskResponse(fn);
-        this.disbursement.grantTaskResponse(fn);
-      }
     }
     this.functions = functions;
+    for (const [name, fn] of functions) this.grantTaskAnswers(name, fn);
 
     this.console = new ConsoleSite(this, 'Console', {
       logRetention: props.config.logRetention,
@@ -530,6 +533,27 @@ export class ColendStack extends Stack {
     if (spec.publishesEvents === true) this.eventBus.grantPutEventsTo(fn);
     if (spec.files !== undefined) fn.grantFiles(this.filesBucket, spec.files);
     return fn;
+  }
+
+  /**
+   * The task-token answers a function sends, on the workflows it answers. In a policy of its own,
+   * not the role's default policy: review-ask is invoked by the joint review it resumes, and the
+   * function waits for its default policy, so a grant there would make the function, its policy
+   * and the state machine wait for each other.
+   */
+  private grantTaskAnswers(name: FunctionName, fn: ColendFunction): void {
+    const answers = FUNCTIONS[name].answersTasks;
+    if (answers === undefined || fn.role === undefined) return;
+    const workflows: Record<AnsweredWorkflow, ColendWorkflow> = { jointReview: this.jointReview, disbursement: this.disbursement };
+    new Policy(this, `${FUNCTIONS[name].id}TaskAnswers`, {
+      roles: [fn.role],
+      statements: [
+        new PolicyStatement({
+          actions: answers.with.map((outcome) => `states:SendTask${outcome}`),
+          resources: answers.of.map((workflow) => workflows[workflow].stateMachineArn),
+        }),
+      ],
+    });
   }
 
   private createApi(): [HttpApi, HttpStage] {

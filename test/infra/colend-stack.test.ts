@@ -128,7 +128,8 @@ function grantsOf(action: string): Record<string, string[]> {
   for (const [roleId] of ofType(resources, 'AWS::IAM::Role')) {
     const targets = statementsOf(roleId)
       .filter((statement) => statement.Effect === 'Allow' && actionsOf(statement).includes(action))
-      .map((statement) => refOf(statement.Resource) ?? getAttArnOf(statement.Resource) ?? JSON.stringify(statement.Resource));
+      .flatMap((statement) => (Array.isArray(statement.Resource) ? (statement.Resource as unknown[]) : [statement.Resource]))
+      .map((resource) => refOf(resource) ?? getAttArnOf(resource) ?? JSON.stringify(resource));
     if (targets.length > 0) grants[roleId] = targets.sort();
   }
   return grants;
@@ -359,11 +360,12 @@ describe('least privilege', () => {
     });
   });
 
-  it('lets only applications answer the task tokens of the review workflows', () => {
-    const review = [stateMachine('DisbursementStateMachine')[0], stateMachine('JointReviewStateMachine')[0]].sort();
-    for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']) {
-      expect(grantsOf(action), action).toEqual({ [roleOf('applications')]: review });
-    }
+  it('lets applications answer the task tokens of both review workflows, and review-ask resume its own ask in the joint review', () => {
+    const disbursementId = stateMachine('DisbursementStateMachine')[0];
+    const jointReviewId = stateMachine('JointReviewStateMachine')[0];
+    expect(grantsOf('states:SendTaskSuccess')).toEqual({ [roleOf('applications')]: [disbursementId, jointReviewId].sort(), [roleOf('review-ask')]: [jointReviewId] });
+    expect(grantsOf('states:SendTaskFailure')).toEqual({ [roleOf('applications')]: [disbursementId, jointReviewId].sort() });
+    expect(grantsOf('states:SendTaskHeartbeat')).toEqual({});
   });
 
   it('lets only review-ask, repayment-publish and break-escalation publish events, and only to the bus', () => {
