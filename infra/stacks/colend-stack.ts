@@ -27,12 +27,13 @@ import { regulatoryReportDefinition } from '../../workflows/regulatory-report/de
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { jointReviewDefinition } from '../../workflows/joint-review/definition.ts';
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
-import type { StageConfig } from '../config.ts';
+import { LOCAL_STAGE, type StageConfig } from '../config.ts';
 import { ColendFunction } from '../constructs/colend-function.ts';
 import type { TableAccess } from '../constructs/colend-function.ts';
 import { ColendTable } from '../constructs/colend-table.ts';
 import { ColendWorkflow } from '../constructs/colend-workflow.ts';
 import { ConsoleSite } from '../constructs/console-site.ts';
+import { UploadCors } from '../constructs/upload-cors.ts';
 import { Identity, scopeName } from './identity.ts';
 import { API_ROUTES } from './routes.ts';
 import type { ApiFunctionName } from './routes.ts';
@@ -51,6 +52,7 @@ export const ENV = {
   reconciliationStateMachineArn: 'RECONCILIATION_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
   filesBucket: 'FILES_BUCKET',
+  webhooksRequireHttps: 'WEBHOOKS_REQUIRE_HTTPS',
 } as const;
 
 /** The functions behind Task states of the workflows. */
@@ -91,6 +93,8 @@ interface FunctionSpec {
   readonly answersTasks?: { readonly of: readonly AnsweredWorkflow[]; readonly with: readonly ('Success' | 'Failure')[] };
   /** Publishes Colend's events to the event bus (EVENT_BUS_NAME). */
   readonly publishesEvents?: boolean;
+  /** Posts to partners' webhooks: only over https outside the local stage (WEBHOOKS_REQUIRE_HTTPS). */
+  readonly deliversWebhooks?: boolean;
   /** The settlement files (statements, partner files): read, or read and written. */
   readonly files?: 'read' | 'readWrite';
   readonly timeout?: Duration;
@@ -150,6 +154,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: "Asks a partner for its decision: stores the task token, publishes the event, calls the partner's webhook",
     stateTable: 'readWrite',
     publishesEvents: true,
+    deliversWebhooks: true,
     // A decision that arrived before the ask kept its token resumes AskPartner from here.
     answersTasks: { of: ['jointReview'], with: ['Success'] },
     timeout: Duration.minutes(1),
@@ -473,8 +478,11 @@ export class ColendStack extends Stack {
 
     this.console = new ConsoleSite(this, 'Console', {
       logRetention: props.config.logRetention,
-      connectSources: [`https://*.execute-api.${Aws.REGION}.${this.urlSuffix}`, `https://*.auth.${Aws.REGION}.amazoncognito.com`],
+      // The API, the hosted login, and the files bucket that an upload PUTs to (a presigned URL, regional, virtual-hosted).
+      connectSources: [`https://*.execute-api.${Aws.REGION}.${this.urlSuffix}`, `https://*.auth.${Aws.REGION}.amazoncognito.com`, `https://${this.filesBucket.bucketRegionalDomainName}`],
     });
+    // A counterpart file is uploaded from the console straight to the bucket; only the console's origin may, and only PUT.
+    new UploadCors(this, 'FilesBucketUploadCors', { bucket: this.filesBucket, origin: this.console.origin, logRetention: props.config.logRetention });
     this.identity = new Identity(this, 'Identity', {
       stageName: props.config.stageName,
       clients: props.config.clients,
@@ -525,6 +533,7 @@ export class ColendStack extends Stack {
         [ENV.stateTable]: this.stateTable.tableName,
         ...(spec.publishesEvents === true ? { [ENV.eventBusName]: this.eventBus.eventBusName } : {}),
         ...(spec.files !== undefined ? { [ENV.filesBucket]: this.filesBucket.bucketName } : {}),
+        ...(spec.deliversWebhooks === true ? { [ENV.webhooksRequireHttps]: String(this.config.stageName !== LOCAL_STAGE) } : {}),
         ...extraEnvironment,
       },
     });
