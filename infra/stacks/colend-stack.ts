@@ -8,7 +8,9 @@ import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus } from 'aws-cdk-lib/aws-events';
+import type { Archive } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, FilterRule, StartingPosition, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -35,6 +37,7 @@ import { ColendWorkflow } from '../constructs/colend-workflow.ts';
 import { ConsoleSite } from '../constructs/console-site.ts';
 import { UploadCors } from '../constructs/upload-cors.ts';
 import { Identity, scopeName } from './identity.ts';
+import { EVENT_SOURCE, REVIEW_REQUESTED } from '../../shared/adapters/notifier.ts';
 import { API_ROUTES } from './routes.ts';
 import type { ApiFunctionName } from './routes.ts';
 
@@ -55,6 +58,9 @@ export const ENV = {
   webhooksRequireHttps: 'WEBHOOKS_REQUIRE_HTTPS',
 } as const;
 
+/** How many times the webhooks rule tries a delivery again before its dead-letter queue. */
+export const WEBHOOK_RETRY_ATTEMPTS = 8;
+
 /** The functions behind Task states of the workflows. */
 export type WorkflowFunctionName =
   | 'ledger-check-shard'
@@ -71,7 +77,8 @@ export type WorkflowFunctionName =
   | 'profit-steps'
   | 'regulatory-report-steps'
   | 'reconciliation-steps'
-  | 'break-escalation';
+  | 'break-escalation'
+  | 'webhook-delivery';
 
 export type FunctionName = ApiFunctionName | WorkflowFunctionName;
 
@@ -154,7 +161,6 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: "Asks a partner for its decision: stores the task token, publishes the event, calls the partner's webhook",
     stateTable: 'readWrite',
     publishesEvents: true,
-    deliversWebhooks: true,
     // A decision that arrived before the ask kept its token resumes AskPartner from here.
     answersTasks: { of: ['jointReview'], with: ['Success'] },
     timeout: Duration.minutes(1),
@@ -262,6 +268,13 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     publishesEvents: true,
     timeout: Duration.minutes(5),
   },
+  'webhook-delivery': {
+    id: 'WebhookDeliveryFunction',
+    description: "Target of the bus's webhooks rule: posts each review request to its lender's webhook, signed",
+    stateTable: 'read',
+    deliversWebhooks: true,
+    timeout: Duration.seconds(15),
+  },
   'disbursement-book': {
     id: 'DisbursementBookFunction',
     description: 'Books a disbursed loan from its funding plan',
@@ -308,6 +321,11 @@ export class ColendStack extends Stack {
   readonly filesBucket: Bucket;
   readonly jointReview: ColendWorkflow;
   readonly eventBus: EventBus;
+  /** Every event on the bus, kept for replay. */
+  readonly eventArchive: Archive;
+  /** Review requests → the webhook delivery function, retried, then kept in its dead-letter queue. */
+  readonly webhooksRule: Rule;
+  readonly webhookDeadLetters: Queue;
   readonly identity: Identity;
   /** The finance console: its page behind CloudFront, calling the API with its users' tokens. */
   readonly console: ConsoleSite;
@@ -475,6 +493,12 @@ export class ColendStack extends Stack {
     }
     this.functions = functions;
     for (const [name, fn] of functions) this.grantTaskAnswers(name, fn);
+    this.eventArchive = this.eventBus.archive('EventArchive', {
+      description: "Every event of Colend's, kept a year so that any can be replayed",
+      eventPattern: { source: [EVENT_SOURCE] },
+      retention: Duration.days(365),
+    });
+    [this.webhooksRule, this.webhookDeadLetters] = this.routeWebhooks(this.functionOf('webhook-delivery'));
 
     this.console = new ConsoleSite(this, 'Console', {
       logRetention: props.config.logRetention,
@@ -661,6 +685,23 @@ export class ColendStack extends Stack {
       }),
     );
     return deadLetters;
+  }
+
+  /**
+   * The bus's consumer of partners' webhooks: review requests go to `webhook-delivery`. A delivery
+   * that fails (the webhook answered an error or nothing) is tried again by the rule for up to a
+   * day, backing off, and what still fails is kept in the rule's own dead-letter queue for 14 days.
+   */
+  private routeWebhooks(fn: ColendFunction): [Rule, Queue] {
+    const deadLetters = new Queue(this, 'WebhookDeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: "It is itself the dead-letter queue: where the webhooks rule keeps a delivery that failed after its retries" });
+    const rule = new Rule(this, 'WebhooksRule', {
+      description: "Review requests to the partners' webhooks",
+      eventBus: this.eventBus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [REVIEW_REQUESTED] },
+      targets: [new LambdaFunction(fn, { deadLetterQueue: deadLetters, retryAttempts: WEBHOOK_RETRY_ATTEMPTS, maxEventAge: Duration.hours(24) })],
+    });
+    return [rule, deadLetters];
   }
 
   /**

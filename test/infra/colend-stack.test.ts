@@ -59,6 +59,7 @@ const FUNCTION_IDS = {
   breaks: 'BreaksFunction',
   adjustments: 'AdjustmentsFunction',
   'break-escalation': 'BreakEscalationFunction',
+  'webhook-delivery': 'WebhookDeliveryFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
 
@@ -219,7 +220,8 @@ describe('functions', () => {
     const extras: Partial<Record<FunctionFolder, Record<string, string>>> = {
       'ledger-checks': { LEDGER_CHECK_STATE_MACHINE_ARN: stateMachine('LedgerCheckStateMachine')[0] },
       applications: { JOINT_REVIEW_STATE_MACHINE_ARN: stateMachine('JointReviewStateMachine')[0] },
-      'review-ask': { EVENT_BUS_NAME: eventBus()[0], WEBHOOKS_REQUIRE_HTTPS: 'true' },
+      'review-ask': { EVENT_BUS_NAME: eventBus()[0] },
+      'webhook-delivery': { WEBHOOKS_REQUIRE_HTTPS: 'true' },
       repayments: { REPAYMENT_BATCH_STATE_MACHINE_ARN: stateMachine('RepaymentBatchStateMachine')[0] },
       'risk-updates': { RISK_UPDATE_STATE_MACHINE_ARN: stateMachine('RiskUpdateStateMachine')[0] },
       'repayment-publish': { EVENT_BUS_NAME: eventBus()[0] },
@@ -310,6 +312,8 @@ describe('least privilege', () => {
     // An approved adjustment is booked through the ledger writer: entry, head and positions.
     adjustments: { ledger: 'readWrite', state: 'readWrite' },
     'break-escalation': { ledger: 'none', state: 'readWrite' },
+    // The lender's webhook.
+    'webhook-delivery': { ledger: 'none', state: 'read' },
   };
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
@@ -742,6 +746,41 @@ describe('event bus', () => {
     expect(bus.Properties?.['Name']).toMatch(/^ColendEventBus[0-9A-F]{8}$/);
     expect(bus.Properties?.['Policy']).toBeUndefined();
   });
+
+  it("archives every event of Colend's for a year", () => {
+    const archives = ofType(resources, 'AWS::Events::Archive');
+    expect(archives).toHaveLength(1);
+    expect(archives[0]![1].Properties).toMatchObject({
+      SourceArn: { 'Fn::GetAtt': [eventBus()[0], 'Arn'] },
+      EventPattern: { source: ['colend'] },
+      RetentionDays: 365,
+    });
+  });
+
+  it("routes review requests to webhook-delivery, retried 8 times within a day, then to the rule's own dead-letter queue", () => {
+    const rules = ofType(resources, 'AWS::Events::Rule');
+    expect(rules.map(([id]) => id)).toEqual([expect.stringMatching(/^WebhooksRule[0-9A-F]{8}$/)]);
+    const props = rules[0]![1].Properties ?? {};
+    expect(refOf(props['EventBusName'])).toBe(eventBus()[0]);
+    expect(props['EventPattern']).toEqual({ source: ['colend'], 'detail-type': ['colend.review.requested'] });
+    expect(props['State']).toBe('ENABLED');
+    const [queueId, queue] = byConstructId(resources, 'AWS::SQS::Queue', 'WebhookDeadLetters');
+    expect(props['Targets']).toEqual([
+      {
+        Id: 'Target0',
+        Arn: { 'Fn::GetAtt': [fn('webhook-delivery')[0], 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 },
+      },
+    ]);
+    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    // Only the rule may invoke the function, and only the rule may send to the queue.
+    const permissions = ofType(resources, 'AWS::Lambda::Permission').filter(([, p]) => getAttArnOf(p.Properties?.['FunctionName']) === fn('webhook-delivery')[0]);
+    expect(permissions.map(([, p]) => [p.Properties?.['Principal'], getAttArnOf(p.Properties?.['SourceArn'])])).toEqual([['events.amazonaws.com', rules[0]![0]]]);
+    const [, queuePolicy] = ofType(resources, 'AWS::SQS::QueuePolicy').find(([, p]) => JSON.stringify(p.Properties?.['Queues']).includes(queueId)) ?? [];
+    const sends = (queuePolicy?.Properties?.['PolicyDocument'] as { Statement: { Action: string; Condition?: unknown; Principal?: unknown }[] }).Statement.filter((st) => st.Action === 'sqs:SendMessage');
+    expect(sends).toEqual([expect.objectContaining({ Principal: { Service: 'events.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rules[0]![0], 'Arn'] } } } })]);
+  });
 });
 
 describe('daily ledger check schedule', () => {
@@ -827,7 +866,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-L1$/,
       /^AwsSolutions-COG[38]$/,
       /^AwsSolutions-APIG4$/,
-      // The publishing function's dead-letter queue is itself a dead-letter queue.
+      // The publishing function's and the webhooks rule's dead-letter queues are themselves dead-letter queues.
       /^AwsSolutions-SQS3$/,
       /^AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,
