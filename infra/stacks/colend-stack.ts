@@ -31,7 +31,7 @@ import { jointReviewDefinition } from '../../workflows/joint-review/definition.t
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
 import { LOCAL_STAGE, type StageConfig } from '../config.ts';
 import { ColendFunction } from '../constructs/colend-function.ts';
-import type { TableAccess } from '../constructs/colend-function.ts';
+import type { FileAction, TableAccess } from '../constructs/colend-function.ts';
 import { ColendTable } from '../constructs/colend-table.ts';
 import { ColendWorkflow } from '../constructs/colend-workflow.ts';
 import { ConsoleSite } from '../constructs/console-site.ts';
@@ -102,8 +102,8 @@ interface FunctionSpec {
   readonly publishesEvents?: boolean;
   /** Posts to partners' webhooks: only over https outside the local stage (WEBHOOKS_REQUIRE_HTTPS). */
   readonly deliversWebhooks?: boolean;
-  /** The settlement files (statements, partner files): read, or read and written. */
-  readonly files?: 'read' | 'readWrite';
+  /** The settlement files (statements, partner files): the S3 actions its file store sends. */
+  readonly files?: readonly FileAction[];
   readonly timeout?: Duration;
 }
 
@@ -211,14 +211,15 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Settlement API: start a run, read it, record executed transfers, serve statements',
     stateTable: 'readWrite',
     starts: 'settlement',
-    files: 'read',
+    files: ['GetObject', 'ListBucket'],
   },
   'settlement-steps': {
     id: 'SettlementStepsFunction',
     description: 'Daily settlement steps: open the run, gather a shard, instruct, write the files, close',
     stateTable: 'readWrite',
     ledgerTable: 'read',
-    files: 'readWrite',
+    // Work files and statements written in parts; the shards' work files listed.
+    files: ['GetObject', 'ListBucket', 'PutObject', 'AbortMultipartUpload'],
     timeout: Duration.minutes(15),
   },
   'profit-runs': {
@@ -240,14 +241,14 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     stateTable: 'readWrite',
     starts: 'reconciliation',
     // It signs the upload URLs: a presigned PUT carries its permission to write the bucket.
-    files: 'readWrite',
+    files: ['GetObject', 'ListBucket', 'PutObject'],
   },
   'reconciliation-steps': {
     id: 'ReconciliationStepsFunction',
     description: 'Reconciliation steps: plan the files of a run, reconcile one (read, spool, match, breaks, report), record a failure',
     stateTable: 'readWrite',
     ledgerTable: 'read',
-    files: 'readWrite',
+    files: ['GetObject', 'PutObject'],
     timeout: Duration.minutes(15),
   },
   breaks: {

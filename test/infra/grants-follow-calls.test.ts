@@ -8,8 +8,14 @@ import type { FunctionCalls } from './support/sdk-calls.ts';
 import { getAttArnOf, ofType, refOf, resourcesOf } from './support/template.ts';
 import type { Resources } from './support/template.ts';
 
-/** The IAM action each SDK command of a service other than DynamoDB needs. */
+/** The IAM action each SDK command needs (a transaction of Puts and Updates: PutItem and UpdateItem, both granted with writing). */
 const ACTION_OF_COMMAND: Readonly<Record<string, string>> = {
+  Get: 'dynamodb:GetItem',
+  BatchGet: 'dynamodb:BatchGetItem',
+  Query: 'dynamodb:Query',
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  TransactWrite: 'dynamodb:PutItem',
   SendTaskSuccess: 'states:SendTaskSuccess',
   SendTaskFailure: 'states:SendTaskFailure',
   StartExecution: 'states:StartExecution',
@@ -33,7 +39,7 @@ const READ_BUT_NOT_CALLED: Partial<Record<FunctionName, { readonly actions: read
 };
 
 /** The services whose grants must be exactly what the code calls: a grant nothing calls is a finding. */
-const EXACT_SERVICES = ['states:', 'events:'];
+const EXACT_SERVICES = ['states:', 'events:', 's3:'];
 
 let resources: Resources;
 let calls: Map<string, FunctionCalls>;
@@ -66,9 +72,10 @@ function neededActions(name: FunctionName): string[] {
 
 describe('grants follow the calls (a static reading of each function)', () => {
   it('reads the calls of the review functions as they are written', () => {
-    expect(neededActions('review-ask')).toEqual(['events:PutEvents', 'states:SendTaskSuccess']);
-    expect(neededActions('applications')).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess', 'states:StartExecution']);
+    expect(neededActions('review-ask')).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', 'states:SendTaskSuccess']);
+    expect(neededActions('applications').filter((action) => !action.startsWith('dynamodb:'))).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess', 'states:StartExecution']);
     expect(neededActions('openapi')).toEqual([]);
+    expect(neededActions('positions')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
   });
 
   it('keeps no exception the reading no longer needs', () => {
@@ -78,13 +85,13 @@ describe('grants follow the calls (a static reading of each function)', () => {
     }
   });
 
-  it.each(names)('%s is granted every Step Functions, EventBridge and S3 action its code calls', (name) => {
+  it.each(names)('%s is granted every DynamoDB, Step Functions, EventBridge and S3 action its code calls', (name) => {
     const allowed = allowedActions(name);
     const missing = neededActions(name).filter((needed) => !allowed.some((granted) => matches(granted, needed)));
     expect(missing).toEqual([]);
   });
 
-  it.each(names)('%s is granted no Step Functions or EventBridge action its code never calls', (name) => {
+  it.each(names)('%s is granted no Step Functions, EventBridge or S3 action its code never calls', (name) => {
     const needed = neededActions(name);
     const unused = allowedActions(name).filter((granted) => EXACT_SERVICES.some((service) => granted.startsWith(service)) && !needed.some((action) => matches(granted, action)));
     expect(unused).toEqual([]);
