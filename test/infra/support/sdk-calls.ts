@@ -4,9 +4,8 @@ import ts from 'typescript';
 import { REPOSITORY_ROOT } from '../../../infra/constructs/repository.ts';
 
 /**
- * The AWS SDK commands a function can send and the table keys it can build, found by reading its
- * code: every `new …Command(…)` of an `@aws-sdk/*` package and every builder of a keys module
- * (`stateKeys.lender`, `ledgerKeys.entry`) reachable from its handler module. Reachable means: the top-level
+ * The AWS SDK commands a function can send, found by reading its code: every `new …Command(…)`
+ * of an `@aws-sdk/*` package reachable from its handler module. Reachable means: the top-level
  * declarations of ours that the handler names, followed through imports and re-exports; for a
  * class that is reached, its constructor and fields, and each of its methods whose name is called
  * anywhere in what is reachable. A presigned URL counts as the command it signs. The stack's
@@ -18,14 +17,9 @@ export function callsByFunction(folders: readonly string[]): Map<string, Functio
   return new Map(folders.map((folder) => [folder, new Reachability(modules).callsFrom(join(REPOSITORY_ROOT, 'functions', folder, 'handler.ts'))]));
 }
 
-/** The key modules: the builders of each table's keys (docs/access-patterns.md). */
-const KEY_MODULES: Readonly<Record<string, 'state' | 'ledger'>> = { stateKeys: 'state', ledgerKeys: 'ledger' };
-
 export interface FunctionCalls {
   /** SDK commands without the `Command` suffix: `GetObject`, `SendTaskSuccess`, `TransactWrite`. */
   readonly commands: ReadonlySet<string>;
-  /** The key builders it reaches, per table: `state` → `lender`, `ledger` → `entry`. */
-  readonly keyBuilders: { readonly state: ReadonlySet<string>; readonly ledger: ReadonlySet<string> };
 }
 
 type Binding = { readonly kind: 'node'; readonly file: string; readonly node: ts.Node } | { readonly kind: 'sdk'; readonly name: string };
@@ -113,14 +107,13 @@ class Reachability {
   private readonly calledNames = new Set<string>();
   private readonly classes: { file: string; node: ts.ClassDeclaration }[] = [];
   private readonly commands = new Set<string>();
-  private readonly keyBuilders = { state: new Set<string>(), ledger: new Set<string>() };
 
   constructor(private readonly modules: ModuleCache) {}
 
   callsFrom(handler: string): FunctionCalls {
     for (const statement of this.modules.get(handler).source.statements) this.push(handler, statement);
     for (let item = this.work.pop(); item !== undefined; item = this.work.pop()) this.walk(item.file, item.node);
-    return { commands: this.commands, keyBuilders: this.keyBuilders };
+    return { commands: this.commands };
   }
 
   private push(file: string, node: ts.Node): void {
@@ -160,8 +153,6 @@ class Reachability {
       }
       if (ts.isPropertyAccessExpression(child) || ts.isPropertyAccessChain(child)) {
         this.called(child.name.text);
-        const table = ts.isIdentifier(child.expression) ? KEY_MODULES[child.expression.text] : undefined;
-        if (table !== undefined) this.keyBuilders[table].add(child.name.text);
         visit(child.expression);
         return;
       }
