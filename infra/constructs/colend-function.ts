@@ -1,6 +1,6 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnTable, ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
@@ -35,6 +35,9 @@ export interface ColendFunctionProps {
 }
 
 export type TableAccess = 'read' | 'readWrite';
+
+/** What a function does with the files bucket, as S3 actions: ListBucket on the bucket, the others on its objects. */
+export type FileAction = 'GetObject' | 'ListBucket' | 'PutObject' | 'AbortMultipartUpload';
 
 /**
  * Our defaults for a Lambda function: Node.js 22 on arm64, one ESM bundle built locally by
@@ -103,33 +106,32 @@ export class ColendFunction extends NodejsFunction {
   }
 
   /**
-   * Grants access to the settlement files: reading (objects and the listing of a lender's date),
-   * or reading and putting new objects; never deleting (a put of an existing key adds a version).
+   * Grants access to the settlement files, as the file store uses them: reading objects, listing
+   * a lender's date, putting new objects (in one request or in parts), aborting an interrupted
+   * upload; never deleting (a put of an existing key adds a version).
    */
-  grantFiles(bucket: IBucket, access: 'read' | 'readWrite'): void {
-    bucket.grantRead(this);
-    if (access === 'readWrite') bucket.grantPut(this);
-    const bucketLogicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnBucket);
+  grantFiles(bucket: IBucket, actions: readonly FileAction[]): void {
     const role = this.role ?? this;
-    const findings: [string, string][] = [
-      ['Action::s3:GetObject*', 'Reads the settlement files of the bucket (objects and their versions); only that bucket.'],
-      ['Action::s3:GetBucket*', "Reads the files bucket's own settings that listing and versioned reads need; only that bucket."],
-      ['Action::s3:List*', "Lists a lender's files of a date; only the files bucket."],
-      [`Resource::<${bucketLogicalId}.Arn>/*`, 'Files are keyed by lender and date (statements/{lender}/{date}/...), known only at run time; the grant covers only the files bucket.'],
-      ...(access === 'readWrite' ? [['Action::s3:Abort*', 'A large file is written in parts; an interrupted upload is aborted. Only the files bucket.'] as [string, string]] : []),
-    ];
-    for (const [id, reason] of findings) {
-      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${id}]`, reason });
-    }
+    if (actions.includes('ListBucket')) this.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+    const onObjects = actions.filter((action) => action !== 'ListBucket').map((action) => `s3:${action}`);
+    if (onObjects.length > 0) this.addToRolePolicy(new PolicyStatement({ actions: onObjects, resources: [bucket.arnForObjects('*')] }));
+    const bucketLogicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnBucket);
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/*]`,
+      reason: 'Files are keyed by lender and date (statements/{lender}/{date}/...), known only at run time; the grant covers only the files bucket.',
+    });
   }
 
-  /** Grants item access to a table and its indexes (queries on gsi1 need the index ARN). */
+  /**
+   * Grants item access to a table and its indexes (queries on gsi1 need the index ARN): the item
+   * actions Colend's adapters send and no others. Reading is GetItem, BatchGetItem and Query;
+   * writing adds PutItem and UpdateItem (what a TransactWriteItems of Puts and Updates needs).
+   * Never Scan, DeleteItem or BatchWriteItem: no request path scans, and nothing is deleted, the
+   * ledger least of all.
+   */
   grantTable(table: ITable, access: TableAccess): void {
-    if (access === 'read') {
-      table.grantReadData(this);
-    } else {
-      table.grantReadWriteData(this);
-    }
+    const actions = access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS];
+    table.grant(this, ...actions.map((action) => `dynamodb:${action}`));
     const tableLogicalId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnTable);
     Validations.of(this.role ?? this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
@@ -137,3 +139,8 @@ export class ColendFunction extends NodejsFunction {
     });
   }
 }
+
+/** The item actions of reading a table, as the adapters read: by key, by keys, by partition. */
+export const TABLE_READ_ACTIONS = ['GetItem', 'BatchGetItem', 'Query'] as const;
+/** The item actions of writing, as the adapters write: put, update, and transactions of both. */
+export const TABLE_WRITE_ACTIONS = ['PutItem', 'UpdateItem'] as const;

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { asRecord, asString, LOCAL_ACCOUNT, LOCAL_REGION } from './template.ts';
 import type { TemplateResolver } from './template.ts';
 import { readAwsBody, sendAwsError, sendAwsJson, serveAwsJson, type AwsJsonEndpoint } from './aws-json.ts';
+import { matchesPattern } from './streams.ts';
 
 /**
  * A local EventBridge endpoint speaking the AWS JSON 1.1 protocol for `PutEvents`, so handlers
@@ -60,10 +61,40 @@ function entryTime(value: unknown, now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** A rule of the template with a function target: the bus it listens on, its pattern, and its retries. */
+export interface LocalEventRule {
+  readonly logicalId: string;
+  readonly busName: string;
+  readonly pattern: unknown;
+  readonly functionLogicalId: string;
+  readonly retryAttempts: number;
+}
+
+/** The template's `AWS::Events::Rule`s whose targets are functions of the template (`Fn::GetAtt [fn, Arn]`). */
+export function eventRulesFromTemplate(resolver: TemplateResolver): LocalEventRule[] {
+  return resolver.resourcesOfType('AWS::Events::Rule').flatMap(([logicalId, resource]) => {
+    const props = resource.Properties ?? {};
+    const busName = props.EventBusName === undefined ? DEFAULT_EVENT_BUS : String(resolver.ref(asString(asRecord(props.EventBusName)?.Ref) ?? ''));
+    const targets = Array.isArray(props.Targets) ? props.Targets : [];
+    return targets.flatMap((target: unknown) => {
+      const getAtt = asRecord(asRecord(target)?.Arn)?.['Fn::GetAtt'];
+      if (!Array.isArray(getAtt) || getAtt[1] !== 'Arn') return [];
+      const retries = asRecord(asRecord(target)?.RetryPolicy)?.MaximumRetryAttempts;
+      return [{ logicalId, busName, pattern: props.EventPattern, functionLogicalId: String(getAtt[0]), retryAttempts: typeof retries === 'number' ? retries : 185 }];
+    });
+  });
+}
+
 /** The buses of the template and the account's `default` bus, and every event put on them. */
 export class LocalEventBus {
   private readonly buses: Set<string>;
   private readonly events: LocalEvent[] = [];
+  private readonly listeners: ((event: LocalEvent) => void)[] = [];
+
+  /** Called with every event kept, after it is kept (the rules of the template, locally). */
+  onEvent(listener: (event: LocalEvent) => void): void {
+    this.listeners.push(listener);
+  }
 
   constructor(busNames: readonly string[] = []) {
     this.buses = new Set([DEFAULT_EVENT_BUS, ...busNames]);
@@ -135,6 +166,7 @@ export class LocalEventBus {
       eventBusName,
     };
     this.events.push(event);
+    for (const listener of this.listeners) listener(event);
     return { EventId: event.id };
   }
 
@@ -200,4 +232,29 @@ export type EventsEndpoint = AwsJsonEndpoint;
 /** Serves the bus on a loopback port (0 = any free port). */
 export function startEventsEndpoint(bus: LocalEventBus, options: { port?: number; log?: (line: string) => void } = {}): Promise<EventsEndpoint> {
   return serveAwsJson(handleEventsRequest(bus, options.log), { version: '1.1', internalCode: 'InternalException', label: 'EventBridge', ...options });
+}
+
+/**
+ * Hands each event to the targets of the rules it matches, as EventBridge does: asynchronously,
+ * the event as the target receives it, retried on an error up to the rule's retry attempts (a
+ * short pause between, locally), then logged as a dead letter.
+ */
+export function routeEventRules(bus: LocalEventBus, rules: readonly LocalEventRule[], deps: { invoke: (logicalId: string, event: unknown) => Promise<unknown>; log: (line: string) => void; retryDelayMs?: number }): void {
+  bus.onEvent((event) => {
+    const { eventBusName, ...delivered } = event;
+    for (const rule of rules) {
+      if (rule.busName !== eventBusName || !matchesPattern(delivered, rule.pattern)) continue;
+      void (async () => {
+        for (let attempt = 0; attempt <= rule.retryAttempts; attempt++) {
+          try {
+            await deps.invoke(rule.functionLogicalId, delivered);
+            return;
+          } catch (error) {
+            if (attempt === rule.retryAttempts) deps.log(`events: ${rule.logicalId} dead letter ${event.id}: ${error instanceof Error ? error.message : String(error)}`);
+            else await new Promise((resolve) => setTimeout(resolve, deps.retryDelayMs ?? 200));
+          }
+        }
+      })();
+    }
+  });
 }

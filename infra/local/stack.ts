@@ -12,7 +12,7 @@ import { jsonResponse } from './api-event.ts';
 import type { ApiResponse } from './api-event.ts';
 import { requireJava, startDynamoDbLocal } from './dynamodb.ts';
 import type { DynamoDbLocal } from './dynamodb.ts';
-import { eventBusNamesFromTemplate, LocalEventBus, startEventsEndpoint } from './eventbridge.ts';
+import { eventBusNamesFromTemplate, eventRulesFromTemplate, LocalEventBus, routeEventRules, startEventsEndpoint } from './eventbridge.ts';
 import type { EventsEndpoint } from './eventbridge.ts';
 import { FunctionHost, functionsFromTemplate } from './functions.ts';
 import { StreamPoller, streamSourcesFromTemplate } from './streams.ts';
@@ -324,6 +324,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     streamPoller.start();
     cleanups.push(() => streamPoller.stop());
+    // 10. The bus's rules, handing events to the functions that are their targets in AWS.
+    routeEventRules(events, eventRulesFromTemplate(resolver), { invoke: (logicalId, event) => functions.invoke(logicalId, event), log });
 
     const inFlight = stepFunctions.resumeInFlight();
     for (const execution of inFlight.resumed) log(`resumed ${execution.stateMachine} ${execution.name} (started ${execution.startDate}), from its first state`);

@@ -8,9 +8,11 @@ import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus } from 'aws-cdk-lib/aws-events';
+import type { Archive } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, FilterRule, StartingPosition, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -27,13 +29,15 @@ import { regulatoryReportDefinition } from '../../workflows/regulatory-report/de
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { jointReviewDefinition } from '../../workflows/joint-review/definition.ts';
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
-import type { StageConfig } from '../config.ts';
+import { LOCAL_STAGE, type StageConfig } from '../config.ts';
 import { ColendFunction } from '../constructs/colend-function.ts';
-import type { TableAccess } from '../constructs/colend-function.ts';
+import type { FileAction, TableAccess } from '../constructs/colend-function.ts';
 import { ColendTable } from '../constructs/colend-table.ts';
 import { ColendWorkflow } from '../constructs/colend-workflow.ts';
 import { ConsoleSite } from '../constructs/console-site.ts';
+import { UploadCors } from '../constructs/upload-cors.ts';
 import { Identity, scopeName } from './identity.ts';
+import { EVENT_SOURCE, REVIEW_REQUESTED } from '../../shared/adapters/notifier.ts';
 import { API_ROUTES } from './routes.ts';
 import type { ApiFunctionName } from './routes.ts';
 
@@ -51,7 +55,11 @@ export const ENV = {
   reconciliationStateMachineArn: 'RECONCILIATION_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
   filesBucket: 'FILES_BUCKET',
+  webhooksRequireHttps: 'WEBHOOKS_REQUIRE_HTTPS',
 } as const;
+
+/** How many times the webhooks rule tries a delivery again before its dead-letter queue. */
+export const WEBHOOK_RETRY_ATTEMPTS = 8;
 
 /** The functions behind Task states of the workflows. */
 export type WorkflowFunctionName =
@@ -69,12 +77,16 @@ export type WorkflowFunctionName =
   | 'profit-steps'
   | 'regulatory-report-steps'
   | 'reconciliation-steps'
-  | 'break-escalation';
+  | 'break-escalation'
+  | 'webhook-delivery';
 
 export type FunctionName = ApiFunctionName | WorkflowFunctionName;
 
 /** The workflows an API function may start; it gets the ARN in its environment. */
 type StartedWorkflow = 'ledgerCheck' | 'jointReview' | 'repaymentBatch' | 'riskUpdate' | 'settlement' | 'profitSharing' | 'regulatoryReport' | 'reconciliation';
+
+/** The workflows with callback Task states (a task token waits for an answer). */
+type AnsweredWorkflow = 'jointReview' | 'disbursement';
 
 interface FunctionSpec {
   /** Construct id; never renamed once deployed. */
@@ -84,12 +96,14 @@ interface FunctionSpec {
   readonly ledgerTable?: TableAccess;
   /** The workflow it starts (StartExecution on it, its ARN in the environment). */
   readonly starts?: StartedWorkflow;
-  /** Resumes or fails the waiting Task states of the review workflows (SendTaskSuccess/Failure). */
-  readonly answersReviewTasks?: boolean;
+  /** The workflows whose waiting Task states it answers, and how: `states:SendTask{Success,Failure}`, nothing else. */
+  readonly answersTasks?: { readonly of: readonly AnsweredWorkflow[]; readonly with: readonly ('Success' | 'Failure')[] };
   /** Publishes Colend's events to the event bus (EVENT_BUS_NAME). */
   readonly publishesEvents?: boolean;
-  /** The settlement files (statements, partner files): read, or read and written. */
-  readonly files?: 'read' | 'readWrite';
+  /** Posts to partners' webhooks: only over https outside the local stage (WEBHOOKS_REQUIRE_HTTPS). */
+  readonly deliversWebhooks?: boolean;
+  /** The settlement files (statements, partner files): the S3 actions its file store sends. */
+  readonly files?: readonly FileAction[];
   readonly timeout?: Duration;
 }
 
@@ -105,7 +119,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     stateTable: 'readWrite',
     ledgerTable: 'read',
     starts: 'jointReview',
-    answersReviewTasks: true,
+    // A partner's decision resumes AskPartner; the disbursement confirmation resumes AwaitDisbursement.
+    answersTasks: { of: ['jointReview', 'disbursement'], with: ['Success', 'Failure'] },
   },
   'ledger-checks': {
     id: 'LedgerChecksFunction',
@@ -146,6 +161,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: "Asks a partner for its decision: stores the task token, publishes the event, calls the partner's webhook",
     stateTable: 'readWrite',
     publishesEvents: true,
+    // A decision that arrived before the ask kept its token resumes AskPartner from here.
+    answersTasks: { of: ['jointReview'], with: ['Success'] },
     timeout: Duration.minutes(1),
   },
   'disbursement-steps': {
@@ -194,14 +211,15 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Settlement API: start a run, read it, record executed transfers, serve statements',
     stateTable: 'readWrite',
     starts: 'settlement',
-    files: 'read',
+    files: ['GetObject', 'ListBucket'],
   },
   'settlement-steps': {
     id: 'SettlementStepsFunction',
     description: 'Daily settlement steps: open the run, gather a shard, instruct, write the files, close',
     stateTable: 'readWrite',
     ledgerTable: 'read',
-    files: 'readWrite',
+    // Work files and statements written in parts; the shards' work files listed.
+    files: ['GetObject', 'ListBucket', 'PutObject', 'AbortMultipartUpload'],
     timeout: Duration.minutes(15),
   },
   'profit-runs': {
@@ -223,14 +241,14 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     stateTable: 'readWrite',
     starts: 'reconciliation',
     // It signs the upload URLs: a presigned PUT carries its permission to write the bucket.
-    files: 'readWrite',
+    files: ['GetObject', 'ListBucket', 'PutObject'],
   },
   'reconciliation-steps': {
     id: 'ReconciliationStepsFunction',
     description: 'Reconciliation steps: plan the files of a run, reconcile one (read, spool, match, breaks, report), record a failure',
     stateTable: 'readWrite',
     ledgerTable: 'read',
-    files: 'readWrite',
+    files: ['GetObject', 'PutObject'],
     timeout: Duration.minutes(15),
   },
   breaks: {
@@ -250,6 +268,13 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     stateTable: 'readWrite',
     publishesEvents: true,
     timeout: Duration.minutes(5),
+  },
+  'webhook-delivery': {
+    id: 'WebhookDeliveryFunction',
+    description: "Target of the bus's webhooks rule: posts each review request to its lender's webhook, signed",
+    stateTable: 'read',
+    deliversWebhooks: true,
+    timeout: Duration.seconds(15),
   },
   'disbursement-book': {
     id: 'DisbursementBookFunction',
@@ -297,6 +322,11 @@ export class ColendStack extends Stack {
   readonly filesBucket: Bucket;
   readonly jointReview: ColendWorkflow;
   readonly eventBus: EventBus;
+  /** Every event on the bus, kept for replay. */
+  readonly eventArchive: Archive;
+  /** Review requests → the webhook delivery function, retried, then kept in its dead-letter queue. */
+  readonly webhooksRule: Rule;
+  readonly webhookDeadLetters: Queue;
   readonly identity: Identity;
   /** The finance console: its page behind CloudFront, calling the API with its users' tokens. */
   readonly console: ConsoleSite;
@@ -470,17 +500,23 @@ export class ColendStack extends Stack {
       const fn = addFunction(name, started === undefined ? {} : { [started.variable]: started.workflow.stateMachineArn });
       if (started?.workflow.isExpress === true) started.workflow.grantStartSyncExecution(fn);
       else started?.workflow.grantStartExecution(fn);
-      if (spec.answersReviewTasks === true) {
-        this.jointReview.grantTaskResponse(fn);
-        this.disbursement.grantTaskResponse(fn);
-      }
     }
     this.functions = functions;
+    for (const [name, fn] of functions) this.grantTaskAnswers(name, fn);
+    this.eventArchive = this.eventBus.archive('EventArchive', {
+      description: "Every event of Colend's, kept a year so that any can be replayed",
+      eventPattern: { source: [EVENT_SOURCE] },
+      retention: Duration.days(365),
+    });
+    [this.webhooksRule, this.webhookDeadLetters] = this.routeWebhooks(this.functionOf('webhook-delivery'));
 
     this.console = new ConsoleSite(this, 'Console', {
       logRetention: props.config.logRetention,
-      connectSources: [`https://*.execute-api.${Aws.REGION}.${this.urlSuffix}`, `https://*.auth.${Aws.REGION}.amazoncognito.com`],
+      // The API, the hosted login, and the files bucket that an upload PUTs to (a presigned URL, regional, virtual-hosted).
+      connectSources: [`https://*.execute-api.${Aws.REGION}.${this.urlSuffix}`, `https://*.auth.${Aws.REGION}.amazoncognito.com`, `https://${this.filesBucket.bucketRegionalDomainName}`],
     });
+    // A counterpart file is uploaded from the console straight to the bucket; only the console's origin may, and only PUT.
+    new UploadCors(this, 'FilesBucketUploadCors', { bucket: this.filesBucket, origin: this.console.origin, logRetention: props.config.logRetention });
     this.identity = new Identity(this, 'Identity', {
       stageName: props.config.stageName,
       clients: props.config.clients,
@@ -531,6 +567,7 @@ export class ColendStack extends Stack {
         [ENV.stateTable]: this.stateTable.tableName,
         ...(spec.publishesEvents === true ? { [ENV.eventBusName]: this.eventBus.eventBusName } : {}),
         ...(spec.files !== undefined ? { [ENV.filesBucket]: this.filesBucket.bucketName } : {}),
+        ...(spec.deliversWebhooks === true ? { [ENV.webhooksRequireHttps]: String(this.config.stageName !== LOCAL_STAGE) } : {}),
         ...extraEnvironment,
       },
     });
@@ -539,6 +576,27 @@ export class ColendStack extends Stack {
     if (spec.publishesEvents === true) this.eventBus.grantPutEventsTo(fn);
     if (spec.files !== undefined) fn.grantFiles(this.filesBucket, spec.files);
     return fn;
+  }
+
+  /**
+   * The task-token answers a function sends, on the workflows it answers. In a policy of its own,
+   * not the role's default policy: review-ask is invoked by the joint review it resumes, and the
+   * function waits for its default policy, so a grant there would make the function, its policy
+   * and the state machine wait for each other.
+   */
+  private grantTaskAnswers(name: FunctionName, fn: ColendFunction): void {
+    const answers = FUNCTIONS[name].answersTasks;
+    if (answers === undefined || fn.role === undefined) return;
+    const workflows: Record<AnsweredWorkflow, ColendWorkflow> = { jointReview: this.jointReview, disbursement: this.disbursement };
+    new Policy(this, `${FUNCTIONS[name].id}TaskAnswers`, {
+      roles: [fn.role],
+      statements: [
+        new PolicyStatement({
+          actions: answers.with.map((outcome) => `states:SendTask${outcome}`),
+          resources: answers.of.map((workflow) => workflows[workflow].stateMachineArn),
+        }),
+      ],
+    });
   }
 
   private createApi(): [HttpApi, HttpStage] {
@@ -637,6 +695,23 @@ export class ColendStack extends Stack {
       }),
     );
     return deadLetters;
+  }
+
+  /**
+   * The bus's consumer of partners' webhooks: review requests go to `webhook-delivery`. A delivery
+   * that fails (the webhook answered an error or nothing) is tried again by the rule for up to a
+   * day, backing off, and what still fails is kept in the rule's own dead-letter queue for 14 days.
+   */
+  private routeWebhooks(fn: ColendFunction): [Rule, Queue] {
+    const deadLetters = new Queue(this, 'WebhookDeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: "It is itself the dead-letter queue: where the webhooks rule keeps a delivery that failed after its retries" });
+    const rule = new Rule(this, 'WebhooksRule', {
+      description: "Review requests to the partners' webhooks",
+      eventBus: this.eventBus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [REVIEW_REQUESTED] },
+      targets: [new LambdaFunction(fn, { deadLetterQueue: deadLetters, retryAttempts: WEBHOOK_RETRY_ATTEMPTS, maxEventAge: Duration.hours(24) })],
+    });
+    return [rule, deadLetters];
   }
 
   /**

@@ -29,59 +29,84 @@ export async function putEvents(events: EventBridgeClient, busName: string, batc
   return batch.length;
 }
 
-/** `X-Colend-Signature: sha256=<hex>` over `<timestamp>.<body>`, so a replayed body with a new time fails. */
-export function webhookSignature(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+/** The header that carries a webhook's signature (docs/webhooks.md). */
+export const SIGNATURE_HEADER = 'colend-signature';
+
+/**
+ * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with the lender's secret: the time is
+ * signed with the body, so a partner refuses a replay older than its tolerance.
+ */
+export function webhookSignature(secret: string, unixSeconds: number, body: string): string {
+  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
 }
 
 export interface WebhookOptions {
-  readonly attempts: number;
-  readonly firstDelayMs: number;
   readonly timeoutMs: number;
   readonly now: () => string;
   readonly log: (message: string, detail: Record<string, unknown>) => void;
+  /** Outside the local stage a webhook is posted only over https. */
+  readonly requireHttps: boolean;
+}
+
+/** What became of one delivery; a failure that may pass (an error status, no answer) throws, so it is tried again. */
+export type WebhookOutcome = 'DELIVERED' | 'NOT_HTTPS' | 'REDIRECTED';
+
+/** A webhook answered with an error or not at all: the delivery is tried again by its rule's retry policy. */
+export class WebhookDeliveryFailed extends Error {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+  ) {
+    super(`webhook ${url}: ${reason}`);
+    this.name = 'WebhookDeliveryFailed';
+  }
 }
 
 /**
- * Every review request goes to the event bus (the record partners can always rely on) and, for a
- * lender with a webhook, is posted to it signed with HMAC-SHA256, retried with exponential
- * backoff. A webhook that keeps failing is logged, not fatal: the partner can still list what
- * awaits its decision.
+ * Posts a body to a partner's webhook once, signed with HMAC-SHA256 over the time and the body.
+ * A redirect is never followed, and a webhook that is not https outside the local stage is never
+ * called: the signed body goes only to the address the lender registered, and neither case is
+ * tried again. An error status or no answer throws WebhookDeliveryFailed.
+ */
+export async function postWebhook(webhook: { url: string; secret: string }, body: string, deliveryId: string, options: WebhookOptions): Promise<WebhookOutcome> {
+  if (options.requireHttps && !webhook.url.startsWith('https://')) {
+    options.log('webhook not called: only https outside the local stage', { url: webhook.url, deliveryId });
+    return 'NOT_HTTPS';
+  }
+  const unixSeconds = Math.floor(Date.parse(options.now()) / 1000);
+  let response: Response;
+  try {
+    response = await fetch(webhook.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: webhookSignature(webhook.secret, unixSeconds, body), 'colend-delivery': deliveryId },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+  } catch (error) {
+    throw new WebhookDeliveryFailed(webhook.url, `unreachable: ${(error as Error).message}`);
+  }
+  if (response.ok) return 'DELIVERED';
+  if (response.status >= 300 && response.status < 400) {
+    options.log('webhook answered with a redirect, not followed', { url: webhook.url, status: response.status, deliveryId });
+    return 'REDIRECTED';
+  }
+  throw new WebhookDeliveryFailed(webhook.url, `answered ${response.status}`);
+}
+
+/**
+ * Every review request goes to the event bus, the record partners can always rely on. The bus's
+ * webhooks rule hands each one to `webhook-delivery`, which posts it to the lender's webhook
+ * (docs/webhooks.md); a delivery that keeps failing ends in the rule's dead-letter queue, and the
+ * partner can still list what awaits its decision.
  */
 export class EventBridgeNotifier implements PartnerNotifier {
   constructor(
     private readonly events: EventBridgeClient,
     private readonly busName: string,
-    private readonly options: WebhookOptions,
   ) {}
 
-  async reviewRequested(lender: Lender, request: ReviewRequested): Promise<void> {
-    const body = toJson({ type: REVIEW_REQUESTED, ...request });
-    await putEvent(this.events, this.busName, REVIEW_REQUESTED, body);
-    if (lender.webhook) await this.post(lender.webhook, body, request);
-  }
-
-  private async post(webhook: { url: string; secret: string }, body: string, request: ReviewRequested): Promise<void> {
-    for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
-      const timestamp = this.options.now();
-      try {
-        const response = await fetch(webhook.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-colend-timestamp': timestamp,
-            'x-colend-signature': webhookSignature(webhook.secret, timestamp, body),
-            'x-colend-delivery': `${request.applicationId}:${request.lenderId}:${request.round}`,
-          },
-          body,
-          signal: AbortSignal.timeout(this.options.timeoutMs),
-        });
-        if (response.ok) return;
-        this.options.log('webhook answered with an error', { url: webhook.url, status: response.status, attempt });
-      } catch (error) {
-        this.options.log('webhook unreachable', { url: webhook.url, attempt, error: (error as Error).message });
-      }
-      if (attempt < this.options.attempts) await new Promise((r) => setTimeout(r, this.options.firstDelayMs * 2 ** (attempt - 1)));
-    }
+  async reviewRequested(_lender: Lender, request: ReviewRequested): Promise<void> {
+    await putEvent(this.events, this.busName, REVIEW_REQUESTED, toJson({ type: REVIEW_REQUESTED, ...request }));
   }
 }

@@ -313,7 +313,7 @@ export interface ReviewRequested {
 }
 
 export interface PartnerNotifier {
-  /** Publishes the request; the lender's webhook is called too when it has one. */
+  /** Publishes the request on the bus; the bus hands it to the lender's webhook when it has one (docs/webhooks.md). */
   reviewRequested(lender: Lender, request: ReviewRequested): Promise<void>;
 }
 

@@ -59,6 +59,7 @@ const FUNCTION_IDS = {
   breaks: 'BreaksFunction',
   adjustments: 'AdjustmentsFunction',
   'break-escalation': 'BreakEscalationFunction',
+  'webhook-delivery': 'WebhookDeliveryFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
 
@@ -128,7 +129,8 @@ function grantsOf(action: string): Record<string, string[]> {
   for (const [roleId] of ofType(resources, 'AWS::IAM::Role')) {
     const targets = statementsOf(roleId)
       .filter((statement) => statement.Effect === 'Allow' && actionsOf(statement).includes(action))
-      .map((statement) => refOf(statement.Resource) ?? getAttArnOf(statement.Resource) ?? JSON.stringify(statement.Resource));
+      .flatMap((statement) => (Array.isArray(statement.Resource) ? (statement.Resource as unknown[]) : [statement.Resource]))
+      .map((resource) => refOf(resource) ?? getAttArnOf(resource) ?? JSON.stringify(resource));
     if (targets.length > 0) grants[roleId] = targets.sort();
   }
   return grants;
@@ -187,9 +189,9 @@ describe('tables', () => {
 });
 
 describe('functions', () => {
-  it('is one function per folder, each bound to its handler module; the only other is the CDK\'s deployment of the console', () => {
+  it('is one function per folder, each bound to its handler module; the only others are the CDK\'s deployment of the console and the custom resource putting the upload CORS rule', () => {
     const [ours, others] = [ofType(resources, 'AWS::Lambda::Function').filter(([, r]) => r.Metadata?.['colend:entry'] !== undefined), ofType(resources, 'AWS::Lambda::Function').filter(([, r]) => r.Metadata?.['colend:entry'] === undefined)];
-    expect(others.map(([id]) => id)).toEqual([expect.stringMatching(/^CustomCDKBucketDeployment[0-9A-F]{32}256MiB[0-9A-F]{8}$/)]);
+    expect(others.map(([id]) => id).sort()).toEqual([expect.stringMatching(/^AWS679f53fac002430cb0da5b7982bd2287[0-9A-F]{8}$/), expect.stringMatching(/^CustomCDKBucketDeployment[0-9A-F]{32}256MiB[0-9A-F]{8}$/)]);
     const entries = ours.map(([, resource]) => entryOf(resource));
     expect(entries.sort()).toEqual(Object.keys(FUNCTION_IDS).map((folder) => `functions/${folder}/handler.ts`).sort());
     for (const entry of entries) expect(repositoryFileExists(entry), entry).toBe(true);
@@ -219,6 +221,7 @@ describe('functions', () => {
       'ledger-checks': { LEDGER_CHECK_STATE_MACHINE_ARN: stateMachine('LedgerCheckStateMachine')[0] },
       applications: { JOINT_REVIEW_STATE_MACHINE_ARN: stateMachine('JointReviewStateMachine')[0] },
       'review-ask': { EVENT_BUS_NAME: eventBus()[0] },
+      'webhook-delivery': { WEBHOOKS_REQUIRE_HTTPS: 'true' },
       repayments: { REPAYMENT_BATCH_STATE_MACHINE_ARN: stateMachine('RepaymentBatchStateMachine')[0] },
       'risk-updates': { RISK_UPDATE_STATE_MACHINE_ARN: stateMachine('RiskUpdateStateMachine')[0] },
       'repayment-publish': { EVENT_BUS_NAME: eventBus()[0] },
@@ -242,7 +245,7 @@ describe('functions', () => {
       expect(Object.keys(variables).sort(), folder).toEqual(
         ['LEDGER_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'STATE_TABLE', ...Object.keys(extra)].sort(),
       );
-      for (const [name, logicalId] of Object.entries(extra)) expect(refOf(variables[name]), `${folder} ${name}`).toBe(logicalId);
+      for (const [name, logicalId] of Object.entries(extra)) expect(refOf(variables[name]) ?? variables[name], `${folder} ${name}`).toBe(logicalId);
     }
   });
 
@@ -309,6 +312,8 @@ describe('least privilege', () => {
     // An approved adjustment is booked through the ledger writer: entry, head and positions.
     adjustments: { ledger: 'readWrite', state: 'readWrite' },
     'break-escalation': { ledger: 'none', state: 'readWrite' },
+    // The lender's webhook.
+    'webhook-delivery': { ledger: 'none', state: 'read' },
   };
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
@@ -359,11 +364,12 @@ describe('least privilege', () => {
     });
   });
 
-  it('lets only applications answer the task tokens of the review workflows', () => {
-    const review = [stateMachine('DisbursementStateMachine')[0], stateMachine('JointReviewStateMachine')[0]].sort();
-    for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']) {
-      expect(grantsOf(action), action).toEqual({ [roleOf('applications')]: review });
-    }
+  it('lets applications answer the task tokens of both review workflows, and review-ask resume its own ask in the joint review', () => {
+    const disbursementId = stateMachine('DisbursementStateMachine')[0];
+    const jointReviewId = stateMachine('JointReviewStateMachine')[0];
+    expect(grantsOf('states:SendTaskSuccess')).toEqual({ [roleOf('applications')]: [disbursementId, jointReviewId].sort(), [roleOf('review-ask')]: [jointReviewId] });
+    expect(grantsOf('states:SendTaskFailure')).toEqual({ [roleOf('applications')]: [disbursementId, jointReviewId].sort() });
+    expect(grantsOf('states:SendTaskHeartbeat')).toEqual({});
   });
 
   it('lets only review-ask, repayment-publish and break-escalation publish events, and only to the bus', () => {
@@ -741,6 +747,41 @@ describe('event bus', () => {
     expect(bus.Properties?.['Name']).toMatch(/^ColendEventBus[0-9A-F]{8}$/);
     expect(bus.Properties?.['Policy']).toBeUndefined();
   });
+
+  it("archives every event of Colend's for a year", () => {
+    const archives = ofType(resources, 'AWS::Events::Archive');
+    expect(archives).toHaveLength(1);
+    expect(archives[0]![1].Properties).toMatchObject({
+      SourceArn: { 'Fn::GetAtt': [eventBus()[0], 'Arn'] },
+      EventPattern: { source: ['colend'] },
+      RetentionDays: 365,
+    });
+  });
+
+  it("routes review requests to webhook-delivery, retried 8 times within a day, then to the rule's own dead-letter queue", () => {
+    const rules = ofType(resources, 'AWS::Events::Rule');
+    expect(rules.map(([id]) => id)).toEqual([expect.stringMatching(/^WebhooksRule[0-9A-F]{8}$/)]);
+    const props = rules[0]![1].Properties ?? {};
+    expect(refOf(props['EventBusName'])).toBe(eventBus()[0]);
+    expect(props['EventPattern']).toEqual({ source: ['colend'], 'detail-type': ['colend.review.requested'] });
+    expect(props['State']).toBe('ENABLED');
+    const [queueId, queue] = byConstructId(resources, 'AWS::SQS::Queue', 'WebhookDeadLetters');
+    expect(props['Targets']).toEqual([
+      {
+        Id: 'Target0',
+        Arn: { 'Fn::GetAtt': [fn('webhook-delivery')[0], 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 },
+      },
+    ]);
+    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    // Only the rule may invoke the function, and only the rule may send to the queue.
+    const permissions = ofType(resources, 'AWS::Lambda::Permission').filter(([, p]) => getAttArnOf(p.Properties?.['FunctionName']) === fn('webhook-delivery')[0]);
+    expect(permissions.map(([, p]) => [p.Properties?.['Principal'], getAttArnOf(p.Properties?.['SourceArn'])])).toEqual([['events.amazonaws.com', rules[0]![0]]]);
+    const [, queuePolicy] = ofType(resources, 'AWS::SQS::QueuePolicy').find(([, p]) => JSON.stringify(p.Properties?.['Queues']).includes(queueId)) ?? [];
+    const sends = (queuePolicy?.Properties?.['PolicyDocument'] as { Statement: { Action: string; Condition?: unknown; Principal?: unknown }[] }).Statement.filter((st) => st.Action === 'sqs:SendMessage');
+    expect(sends).toEqual([expect.objectContaining({ Principal: { Service: 'events.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rules[0]![0], 'Arn'] } } } })]);
+  });
 });
 
 describe('daily ledger check schedule', () => {
@@ -826,7 +867,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-L1$/,
       /^AwsSolutions-COG[38]$/,
       /^AwsSolutions-APIG4$/,
-      // The publishing function's dead-letter queue is itself a dead-letter queue.
+      // The publishing function's and the webhooks rule's dead-letter queues are themselves dead-letter queues.
       /^AwsSolutions-SQS3$/,
       /^AwsSolutions-IAM5\[Resource::\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,

@@ -20,6 +20,7 @@ const one = (type: string): [string, CfnResource] => {
   expect(found, type).toHaveLength(1);
   return found[0]!;
 };
+const filesBucketId = () => byConstructId(resources, 'AWS::S3::Bucket', 'FilesBucket')[0];
 const distributionDomain = () => ({ 'Fn::GetAtt': [one('AWS::CloudFront::Distribution')[0], 'DomainName'] });
 const consoleUrl = () => ({ 'Fn::Join': ['', ['https://', distributionDomain(), '/console/']] });
 
@@ -54,13 +55,17 @@ describe('the console distribution', () => {
     expect(String(one('AWS::CloudFront::Function')[1].Properties?.['FunctionCode'])).toContain("request.uri = '/console/index.html'");
   });
 
-  it('sends security headers: the page may call only itself, the API and the hosted login', () => {
+  it('sends security headers: the page may call only itself, the API, the hosted login and the files bucket it uploads to', () => {
     expect(one('AWS::CloudFront::Distribution')[1].Properties?.['DistributionConfig']).toMatchObject({ DefaultCacheBehavior: { ResponseHeadersPolicyId: { Ref: one('AWS::CloudFront::ResponseHeadersPolicy')[0] } } });
     const headers = (one('AWS::CloudFront::ResponseHeadersPolicy')[1].Properties?.['ResponseHeadersPolicyConfig'] as { SecurityHeadersConfig: Record<string, Record<string, unknown>> }).SecurityHeadersConfig;
     const join = (headers['ContentSecurityPolicy']?.['ContentSecurityPolicy'] as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-    const csp = join.map((part) => (typeof part === 'string' ? part : `{${refOf(part)}}`)).join('');
+    const regional = (part: unknown) => {
+      const getAtt = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+      return getAtt === undefined ? undefined : `${getAtt[0] === filesBucketId() ? 'FilesBucket' : getAtt[0]}.${getAtt[1]}`;
+    };
+    const csp = join.map((part) => (typeof part === 'string' ? part : `{${refOf(part) ?? regional(part)}}`)).join('');
     expect(csp).toBe(
-      "default-src 'self'; connect-src 'self' https://*.execute-api.{AWS::Region}.{AWS::URLSuffix} https://*.auth.{AWS::Region}.amazoncognito.com; img-src 'self' data: blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+      "default-src 'self'; connect-src 'self' https://*.execute-api.{AWS::Region}.{AWS::URLSuffix} https://*.auth.{AWS::Region}.amazoncognito.com https://{FilesBucket.RegionalDomainName}; img-src 'self' data: blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
     );
     expect(headers['StrictTransportSecurity']).toMatchObject({ AccessControlMaxAgeSec: 31_536_000, IncludeSubdomains: true });
     expect(headers['FrameOptions']).toMatchObject({ FrameOption: 'DENY' });
@@ -132,5 +137,26 @@ describe("the console's sign-in", () => {
     });
     template.hasOutput('ConsoleUrl', { Value: consoleUrl() });
     template.hasResourceProperties('AWS::Cognito::UserPoolDomain', Match.objectLike({ UserPoolId: { Ref: byConstructId(resources, 'AWS::Cognito::UserPool', 'IdentityUserPool')[0] } }));
+  });
+});
+
+describe('uploads from the console (in AWS, a presigned PUT to the files bucket)', () => {
+  it("lets only the console's origin PUT to the files bucket, with a content type, once the bucket and the distribution exist", () => {
+    const [bucketId, bucket] = byConstructId(resources, 'AWS::S3::Bucket', 'FilesBucket');
+    // On the bucket itself it would make the bucket, the distribution and its headers wait for each other.
+    expect(bucket.Properties?.['CorsConfiguration']).toBeUndefined();
+    const [, rule] = one('Custom::AWS');
+    const create = rule.Properties?.['Create'] as { 'Fn::Join': [string, unknown[]] };
+    const text = create['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
+    expect(text).toBe(
+      `{"service":"S3","action":"putBucketCors","parameters":{"Bucket":"${JSON.stringify({ Ref: bucketId })}","CORSConfiguration":{"CORSRules":[{"AllowedOrigins":["https://${JSON.stringify(distributionDomain())}"],"AllowedMethods":["PUT"],"AllowedHeaders":["content-type"],"MaxAgeSeconds":3600}]}},"physicalResourceId":{"id":"files-bucket-upload-cors"}}`,
+    );
+    expect(rule.Properties?.['Update']).toEqual(rule.Properties?.['Create']);
+    const role = getAttArnOf(ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('AWS679f53fac002430cb0da5b7982bd2287'))?.[1].Properties?.['Role']);
+    const statements = ofType(resources, 'AWS::IAM::Policy')
+      .filter(([, policy]) => JSON.stringify(policy.Properties?.['Roles']).includes(`"${role}"`))
+      .flatMap(([, policy]) => (policy.Properties?.['PolicyDocument'] as { Statement: { Action: unknown; Resource: unknown }[] }).Statement);
+    expect(statements.map((s) => s.Action)).toContain('s3:PutBucketCORS');
+    expect(statements.find((s) => s.Action === 's3:PutBucketCORS')?.Resource).toEqual({ 'Fn::GetAtt': [bucketId, 'Arn'] });
   });
 });

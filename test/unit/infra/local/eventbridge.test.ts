@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventBusNamesFromTemplate, LocalEventBus, startEventsEndpoint } from '../../../../infra/local/eventbridge.ts';
+import { eventBusNamesFromTemplate, eventRulesFromTemplate, LocalEventBus, routeEventRules, startEventsEndpoint } from '../../../../infra/local/eventbridge.ts';
 import type { EventsEndpoint } from '../../../../infra/local/eventbridge.ts';
 import { TemplateResolver } from '../../../../infra/local/template.ts';
 
@@ -157,5 +157,48 @@ describe('the local EventBridge endpoint', () => {
     expect(await putEvents(endpoint.endpoint, '{oops')).toMatchObject({ status: 400, errorType: 'SerializationException' });
     expect(await putEvents(endpoint.endpoint, {}, 'AWSEvents.ListRules')).toMatchObject({ status: 400, errorType: 'UnknownOperationException' });
     expect(await putEvents(endpoint.endpoint, {}, 'AWSStepFunctions.StartExecution')).toMatchObject({ status: 400, errorType: 'UnknownOperationException' });
+  });
+});
+
+describe("the template's rules, locally", () => {
+  const template = {
+    Resources: {
+      ColendEventBus12DFFDD0: { Type: 'AWS::Events::EventBus', Properties: { Name: BUS } },
+      WebhooksRule1234ABCD: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          EventBusName: { Ref: 'ColendEventBus12DFFDD0' },
+          EventPattern: { source: ['colend'], 'detail-type': ['colend.review.requested'] },
+          Targets: [{ Id: 'Target0', Arn: { 'Fn::GetAtt': ['WebhookDeliveryFunction1234ABCD', 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } }],
+        },
+      },
+    },
+  };
+
+  it('reads each rule with its bus, pattern, target function and retries', () => {
+    expect(eventRulesFromTemplate(new TemplateResolver(template))).toEqual([
+      { logicalId: 'WebhooksRule1234ABCD', busName: BUS, pattern: { source: ['colend'], 'detail-type': ['colend.review.requested'] }, functionLogicalId: 'WebhookDeliveryFunction1234ABCD', retryAttempts: 2 },
+    ]);
+  });
+
+  it('hands a matching event to the target as EventBridge delivers it, retries an error, and logs a dead letter after the last retry', async () => {
+    const bus = new LocalEventBus([BUS]);
+    const invoked: unknown[] = [];
+    const logged: string[] = [];
+    routeEventRules(bus, eventRulesFromTemplate(new TemplateResolver(template)), {
+      invoke: async (logicalId, event) => {
+        invoked.push([logicalId, (event as { detail: unknown }).detail]);
+        if ((event as { detail: { fail?: boolean } }).detail.fail === true) throw new Error('webhook answered 503');
+        return null;
+      },
+      log: (line) => logged.push(line),
+      retryDelayMs: 1,
+    });
+    bus.putEvents({ Entries: [{ ...entry('colend.review.requested', { n: 1 }), Source: 'colend' }, { ...entry('colend.break.escalated', { n: 2 }), Source: 'colend' }] });
+    await vi.waitFor(() => expect(invoked).toEqual([['WebhookDeliveryFunction1234ABCD', { n: 1 }]]));
+    bus.putEvents({ Entries: [{ ...entry('colend.review.requested', { fail: true }), Source: 'colend' }] });
+    await vi.waitFor(() => expect(logged).toHaveLength(1));
+    expect(invoked).toHaveLength(4);
+    expect(logged[0]).toMatch(/^events: WebhooksRule1234ABCD dead letter [0-9a-f-]{36}: webhook answered 503$/);
   });
 });

@@ -1,10 +1,10 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { EVENT_SOURCE, EventBridgeNotifier, REVIEW_REQUESTED, webhookSignature, type WebhookOptions } from '../../../../shared/adapters/notifier.ts';
+import { EVENT_SOURCE, EventBridgeNotifier, REVIEW_REQUESTED, SIGNATURE_HEADER, postWebhook, webhookSignature, WebhookDeliveryFailed, type WebhookOptions } from '../../../../shared/adapters/notifier.ts';
 import type { ReviewRequested } from '../../../../shared/ports/stores.ts';
 import { APPLICATION_ID, NOW, PARTNER_A, REVIEW_DEADLINE, aPartnerLender } from '../../../support/builders.ts';
 
@@ -42,6 +42,7 @@ function webhookServer(statuses: readonly number[]): Promise<{ url: string; rece
     req.on('end', () => {
       received.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       res.statusCode = statuses[Math.min(received.length, statuses.length) - 1] ?? 200;
+      if (res.statusCode >= 300 && res.statusCode < 400) res.setHeader('location', '/elsewhere');
       res.end();
     });
   });
@@ -53,21 +54,29 @@ function webhookServer(statuses: readonly number[]): Promise<{ url: string; rece
   });
 }
 
-/** A clock that gives each attempt its own instant, and a log that keeps what it is told. */
-function options(attempts: number) {
-  let tick = 0;
+/** A clock at NOW, and a log that keeps what it is told. */
+function options(requireHttps = false) {
   const logged: { message: string; detail: Record<string, unknown> }[] = [];
-  const opts: WebhookOptions = {
-    attempts,
-    firstDelayMs: 1,
-    timeoutMs: 5_000,
-    now: () => new Date(Date.parse(NOW) + 1_000 * tick++).toISOString(),
-    log: (message, detail) => logged.push({ message, detail }),
-  };
+  const opts: WebhookOptions = { timeoutMs: 5_000, now: () => NOW, log: (message, detail) => logged.push({ message, detail }), requireHttps };
   return { opts, logged };
 }
 
-const hmac = (timestamp: string, body: string) => `sha256=${createHmac('sha256', SECRET).update(`${timestamp}.${body}`).digest('hex')}`;
+const DELIVERY = `${APPLICATION_ID}:${PARTNER_A}:1`;
+const WEBHOOK = (url: string) => ({ url, secret: SECRET });
+
+/** NOW in unix seconds. */
+const T0 = 1_740_794_400;
+const hmac = (t: number, body: string) => `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.${body}`).digest('hex')}`;
+
+/** What a partner does (docs/webhooks.md): split the header, recompute, compare in constant time, refuse an old time. */
+function verify(header: string, body: string, nowSeconds: number, toleranceSeconds = 300): boolean {
+  const parts = Object.fromEntries(header.split(',').map((part) => part.split('=') as [string, string]));
+  const t = Number(parts['t']);
+  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds) return false;
+  const expected = Buffer.from(createHmac('sha256', SECRET).update(`${t}.${body}`).digest('hex'));
+  const given = Buffer.from(parts['v1'] ?? '');
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
 
 beforeEach(() => {
   events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
@@ -75,108 +84,111 @@ beforeEach(() => {
 afterEach(() => events.reset());
 
 describe('webhookSignature', () => {
-  it('is HMAC-SHA256 in hex over `<timestamp>.<body>`, prefixed sha256=', () => {
-    expect(webhookSignature(SECRET, NOW, BODY)).toBe(hmac(NOW, BODY));
-    expect(webhookSignature(SECRET, NOW, BODY)).toMatch(/^sha256=[0-9a-f]{64}$/);
-    expect(webhookSignature(SECRET, '2025-03-01T02:00:01.000Z', BODY)).not.toBe(webhookSignature(SECRET, NOW, BODY));
+  it('is `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`', () => {
+    expect(Date.parse(NOW) / 1000).toBe(T0);
+    expect(webhookSignature(SECRET, T0, BODY)).toBe(hmac(T0, BODY));
+    expect(webhookSignature(SECRET, T0, BODY)).toMatch(/^t=1740794400,v1=[0-9a-f]{64}$/);
+    expect(webhookSignature(SECRET, T0 + 1, BODY)).not.toBe(webhookSignature(SECRET, T0, BODY));
+  });
+
+  it("verifies as the partners' page says, and fails on another body, another time, another secret or an old time", () => {
+    const header = webhookSignature(SECRET, T0, BODY);
+    expect(verify(header, BODY, T0 + 10)).toBe(true);
+    expect(verify(header, BODY.replace('300000', '300001'), T0)).toBe(false);
+    expect(verify(header.replace(`t=${T0}`, `t=${T0 + 1}`), BODY, T0)).toBe(false);
+    expect(verify(webhookSignature(`${SECRET}x`, T0, BODY), BODY, T0)).toBe(false);
+    expect(verify(header, BODY, T0 + 301)).toBe(false);
   });
 });
 
 describe('EventBridgeNotifier', () => {
-  it('publishes the review request to the bus, amounts as strings; a lender without webhook gets nothing more', async () => {
-    const { opts, logged } = options(3);
-    await new EventBridgeNotifier(new EventBridgeClient({ region: 'cn-north-1' }), BUS, opts).reviewRequested(aPartnerLender(PARTNER_A), request);
-    expect(events.commandCalls(PutEventsCommand).map((c) => c.args[0].input)).toEqual([
-      { Entries: [{ EventBusName: BUS, Source: EVENT_SOURCE, DetailType: REVIEW_REQUESTED, Detail: BODY }] },
-    ]);
-    expect([EVENT_SOURCE, REVIEW_REQUESTED]).toEqual(['colend', 'colend.review.requested']);
-    expect(logged).toEqual([]);
-  });
-
-  it('posts the same body to the webhook, signed over its timestamp with the lender secret', async () => {
+  it('publishes the review request to the bus, amounts as strings, and calls no webhook itself', async () => {
     const hook = await webhookServer([200]);
     try {
-      const { opts, logged } = options(3);
       const lender = aPartnerLender(PARTNER_A, { webhook: { url: hook.url, secret: SECRET } });
-      await new EventBridgeNotifier(new EventBridgeClient({ region: 'cn-north-1' }), BUS, opts).reviewRequested(lender, request);
+      await new EventBridgeNotifier(new EventBridgeClient({ region: 'cn-north-1' }), BUS).reviewRequested(lender, request);
+      expect(events.commandCalls(PutEventsCommand).map((c) => c.args[0].input)).toEqual([
+        { Entries: [{ EventBusName: BUS, Source: EVENT_SOURCE, DetailType: REVIEW_REQUESTED, Detail: BODY }] },
+      ]);
+      expect([EVENT_SOURCE, REVIEW_REQUESTED]).toEqual(['colend', 'colend.review.requested']);
+      expect(hook.received).toEqual([]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('fails when the bus refuses the entry', async () => {
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
+    await expect(new EventBridgeNotifier(new EventBridgeClient({ region: 'cn-north-1' }), BUS).reviewRequested(aPartnerLender(), request)).rejects.toThrow(
+      'the event bus refused colend.review.requested: try again',
+    );
+  });
+
+  it('lets an error of the bus through', async () => {
+    const error = new Error('throttled');
+    events.on(PutEventsCommand).rejects(error);
+    await expect(new EventBridgeNotifier(new EventBridgeClient({ region: 'cn-north-1' }), BUS).reviewRequested(aPartnerLender(), request)).rejects.toBe(error);
+  });
+});
+
+describe('postWebhook', () => {
+  it('posts the body once, signed over the time and the body with the lender secret, with the delivery id', async () => {
+    const hook = await webhookServer([200]);
+    try {
+      const { opts, logged } = options();
+      await expect(postWebhook(WEBHOOK(hook.url), BODY, DELIVERY, opts)).resolves.toBe('DELIVERED');
       expect(hook.received).toHaveLength(1);
       const [only] = hook.received;
       expect([only?.method, only?.url, only?.body]).toEqual(['POST', '/colend/reviews', BODY]);
-      expect(only?.headers).toMatchObject({
-        'content-type': 'application/json',
-        'x-colend-timestamp': NOW,
-        'x-colend-signature': hmac(NOW, BODY),
-        'x-colend-delivery': `${APPLICATION_ID}:${PARTNER_A}:1`,
-      });
+      expect(only?.headers).toMatchObject({ 'content-type': 'application/json', 'colend-signature': hmac(T0, BODY), 'colend-delivery': DELIVERY });
+      expect(only?.headers['x-colend-timestamp']).toBeUndefined();
+      expect(SIGNATURE_HEADER).toBe('colend-signature');
+      expect(verify(String(only?.headers['colend-signature']), only?.body ?? '', T0 + 1)).toBe(true);
       expect(logged).toEqual([]);
     } finally {
       await hook.close();
     }
   });
 
-  it('retries a webhook that answers 500, each attempt signed over its own timestamp, until it succeeds', async () => {
-    const hook = await webhookServer([500, 503, 204]);
+  it('throws on an error status, so the rule tries again', async () => {
+    const hook = await webhookServer([503]);
     try {
-      const { opts, logged } = options(5);
-      const lender = aPartnerLender(PARTNER_A, { webhook: { url: hook.url, secret: SECRET } });
-      await new EventBridgeNotifier(new EventBridgeClient({ region: 'cn-north-1' }), BUS, opts).reviewRequested(lender, request);
-      expect(hook.received).toHaveLength(3);
-      for (const r of hook.received) expect(r.headers['x-colend-signature']).toBe(hmac(String(r.headers['x-colend-timestamp']), r.body));
-      expect(hook.received.map((r) => r.headers['x-colend-timestamp'])).toEqual(['2025-03-01T02:00:00.000Z', '2025-03-01T02:00:01.000Z', '2025-03-01T02:00:02.000Z']);
-      expect(logged).toEqual([
-        { message: 'webhook answered with an error', detail: { url: hook.url, status: 500, attempt: 1 } },
-        { message: 'webhook answered with an error', detail: { url: hook.url, status: 503, attempt: 2 } },
-      ]);
+      const failure = await postWebhook(WEBHOOK(hook.url), BODY, DELIVERY, options().opts).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(WebhookDeliveryFailed);
+      expect((failure as Error).message).toBe(`webhook ${hook.url}: answered 503`);
+      expect(hook.received).toHaveLength(1);
     } finally {
       await hook.close();
     }
   });
 
-  it('gives up after the last attempt without failing: the request stays on the bus', async () => {
-    const hook = await webhookServer([500]);
-    try {
-      const { opts, logged } = options(3);
-      const lender = aPartnerLender(PARTNER_A, { webhook: { url: hook.url, secret: SECRET } });
-      await expect(new EventBridgeNotifier(new EventBridgeClient({ region: 'cn-north-1' }), BUS, opts).reviewRequested(lender, request)).resolves.toBeUndefined();
-      expect(hook.received).toHaveLength(3);
-      expect(logged.map((l) => l.detail.attempt)).toEqual([1, 2, 3]);
-      expect(events.commandCalls(PutEventsCommand)).toHaveLength(1);
-    } finally {
-      await hook.close();
-    }
-  });
-
-  it('logs an unreachable webhook and goes on', async () => {
+  it('throws when nothing answers', async () => {
     const hook = await webhookServer([200]);
     await hook.close(); // nothing listens on that port any more
-    const { opts, logged } = options(2);
-    const lender = aPartnerLender(PARTNER_A, { webhook: { url: hook.url, secret: SECRET } });
-    await new EventBridgeNotifier(new EventBridgeClient({ region: 'cn-north-1' }), BUS, opts).reviewRequested(lender, request);
-    expect(logged.map((l) => [l.message, l.detail.attempt])).toEqual([
-      ['webhook unreachable', 1],
-      ['webhook unreachable', 2],
-    ]);
+    await expect(postWebhook(WEBHOOK(hook.url), BODY, DELIVERY, options().opts)).rejects.toThrow(/^webhook http:\/\/127\.0\.0\.1:\d+\/colend\/reviews: unreachable: /);
   });
 
-  it('fails, before any webhook, when the bus refuses the entry', async () => {
-    events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
-    const hook = await webhookServer([200]);
+  it('never follows a redirect: the signed body goes only to the registered address, once, and is not tried again', async () => {
+    const hook = await webhookServer([307]);
     try {
-      const { opts } = options(3);
-      const lender = aPartnerLender(PARTNER_A, { webhook: { url: hook.url, secret: SECRET } });
-      await expect(new EventBridgeNotifier(new EventBridgeClient({ region: 'cn-north-1' }), BUS, opts).reviewRequested(lender, request)).rejects.toThrow(
-        'the event bus refused colend.review.requested: try again',
-      );
-      expect(hook.received).toHaveLength(0);
+      const { opts, logged } = options();
+      await expect(postWebhook(WEBHOOK(hook.url), BODY, DELIVERY, opts)).resolves.toBe('REDIRECTED');
+      expect(hook.received.map((r) => r.url)).toEqual(['/colend/reviews']);
+      expect(logged).toEqual([{ message: 'webhook answered with a redirect, not followed', detail: { url: hook.url, status: 307, deliveryId: DELIVERY } }]);
     } finally {
       await hook.close();
     }
   });
 
-  it('lets an error of the bus through', async () => {
-    const error = new Error('throttled');
-    events.on(PutEventsCommand).rejects(error);
-    const { opts } = options(1);
-    await expect(new EventBridgeNotifier(new EventBridgeClient({ region: 'cn-north-1' }), BUS, opts).reviewRequested(aPartnerLender(), request)).rejects.toBe(error);
+  it('calls no http:// webhook outside the local stage', async () => {
+    const hook = await webhookServer([200]);
+    try {
+      const { opts, logged } = options(true);
+      await expect(postWebhook(WEBHOOK(hook.url), BODY, DELIVERY, opts)).resolves.toBe('NOT_HTTPS');
+      expect(hook.received).toEqual([]);
+      expect(logged).toEqual([{ message: 'webhook not called: only https outside the local stage', detail: { url: hook.url, deliveryId: DELIVERY } }]);
+    } finally {
+      await hook.close();
+    }
   });
 });

@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.ts';
+import { REPOSITORY_ROOT } from '../../infra/constructs/repository.ts';
+import { FUNCTIONS } from '../../infra/stacks/colend-stack.ts';
+import type { FunctionName } from '../../infra/stacks/colend-stack.ts';
+import { allowedStatementsOf } from './support/policies.ts';
+import type { AllowedStatement } from './support/policies.ts';
+import { byConstructId, getAttArnOf, resourcesOf } from './support/template.ts';
+import type { Resources } from './support/template.ts';
+
+/**
+ * The reviewed allow-list: per function, every statement its role allows (actions, resources by
+ * construct id, conditions). A change of any function's permissions, wider or narrower, fails here
+ * until the list is changed with it, in the same review.
+ */
+export const ALLOW_LIST_FILE = 'test/infra/permissions.allow.json';
+const allowList = JSON.parse(readFileSync(join(REPOSITORY_ROOT, ALLOW_LIST_FILE), 'utf8')) as Record<string, AllowedStatement[]>;
+
+let resources: Resources;
+const names = (Object.keys(FUNCTIONS) as FunctionName[]).sort();
+
+beforeAll(() => {
+  const { stack } = buildApp({ bundling: false });
+  resources = resourcesOf(Template.fromStack(stack));
+}, 120_000);
+
+const synthesized = (name: FunctionName): AllowedStatement[] =>
+  allowedStatementsOf(resources, getAttArnOf(byConstructId(resources, 'AWS::Lambda::Function', FUNCTIONS[name].id)[1].Properties?.['Role']) ?? '');
+
+describe('every function allows exactly what the reviewed allow-list says', () => {
+  it('lists every function, and no other', () => {
+    expect(Object.keys(allowList).sort()).toEqual(names);
+  });
+
+  it.each(names)('%s', (name) => {
+    expect(synthesized(name)).toEqual(allowList[name]);
+  });
+
+  it('never allows a scan, a delete or a batch write of a table, nor any wildcard action but the tracing of X-Ray', () => {
+    for (const name of names) {
+      for (const { actions } of allowList[name] ?? []) {
+        expect(actions.filter((action) => /^dynamodb:(Scan|DeleteItem|BatchWriteItem|\*)$/.test(action)), name).toEqual([]);
+        expect(actions.filter((action) => action.includes('*')), name).toEqual([]);
+      }
+    }
+  });
+});
