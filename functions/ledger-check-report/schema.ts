@@ -1,3 +1,4 @@
+import { calendarDate } from '../../shared/contracts/dates.ts';
 import { z } from 'zod';
 
 const difference = z.object({
@@ -11,7 +12,7 @@ const difference = z.object({
 /** Input of the RecordReport task: the date (or the scheduler's time) and every shard's result. */
 export const recordReportInput = z
   .object({
-    businessDate: z.iso.date().optional(),
+    businessDate: calendarDate.optional(),
     scheduledTime: z.iso.datetime({ offset: true }).optional(),
     shards: z.array(
       z.object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../domain/ids.ts';
 import { REGULATORY_PROFILE_IDS } from '../domain/regulatory-profile.ts';
+import { calendarDate, pastDate } from './dates.ts';
 
 /**
  * The API contract. The same schemas validate requests and generate the OpenAPI document.
@@ -28,7 +29,8 @@ export const rate = z
   .regex(/^(0|[1-9]\d{0,2})(\.\d{1,12})?$/, 'must be a decimal string such as "0.0725"')
   .describe('annual rate as a decimal string, 0.0725 = 7.25%');
 export const bps = z.number().int().min(0).max(10_000).describe('basis points, 10000 = 100%');
-export const isoDate = z.iso.date('must be a date YYYY-MM-DD');
+/** Every date a client names is checked by the one validator of shared/contracts/dates.ts. */
+export const isoDate = calendarDate;
 const currency = z.enum(['CNY', 'INR']);
 const text = (max: number) => z.string().trim().min(1).max(max);
 const region = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,6})?$|^NATIONAL$/, 'a region code such as CN-44, or NATIONAL');
@@ -203,7 +205,7 @@ export const bookLoanRequest = z.strictObject({
   annualRate: rate,
   termMonths,
   repaymentMethod,
-  disbursementDate: isoDate,
+  disbursementDate: pastDate,
   disbursementReference: text(64),
   fundingPlan: z.array(z.strictObject({ lenderId: id, amountMinor: positiveMinor })).min(1).max(20),
 });
@@ -240,7 +242,7 @@ export const decisionRequest = z.strictObject({
 export type DecisionRequest = z.output<typeof decisionRequest>;
 
 export const disbursementRequest = z.discriminatedUnion('outcome', [
-  z.strictObject({ outcome: z.literal('DISBURSED'), disbursementReference: text(64), disbursementDate: isoDate }),
+  z.strictObject({ outcome: z.literal('DISBURSED'), disbursementReference: text(64), disbursementDate: pastDate }),
   z.strictObject({ outcome: z.literal('FAILED'), reason: text(200) }),
   z.strictObject({ outcome: z.literal('CANCELLED'), reason: text(200) }),
 ]);
@@ -285,7 +287,7 @@ export const transferRequest = z.strictObject({
   fromLenderId: id,
   toLenderId: id,
   principalMinor: positiveMinor,
-  valueDate: isoDate,
+  valueDate: pastDate,
   reason: text(200).default('Share transfer'),
 });
 export type TransferRequestBody = z.output<typeof transferRequest>;
@@ -299,7 +301,7 @@ export const buybackRequest = z.strictObject({
   buybackId: id,
   sellerLenderId: id,
   buyerId: id,
-  valueDate: isoDate,
+  valueDate: pastDate,
   expectedPriceMinor: positiveMinor.optional(),
   reason: text(200).default('Buyback'),
 });
@@ -308,20 +310,20 @@ export type BuybackRequestBody = z.output<typeof buybackRequest>;
 /** `POST /v1/loans/{loanId}/write-off`: the write-off id is the idempotency key. */
 export const writeOffRequest = z.strictObject({
   writeOffId: id,
-  valueDate: isoDate,
+  valueDate: pastDate,
   reason: text(200),
 });
 export type WriteOffRequestBody = z.output<typeof writeOffRequest>;
 
 /** The body of a request that starts a run of a business date. */
-const businessDateRequest = z.strictObject({ businessDate: isoDate });
+const businessDateRequest = z.strictObject({ businessDate: pastDate });
 export const startLedgerCheckRequest = businessDateRequest;
 export const startRiskUpdateRequest = businessDateRequest;
 
 export const businessDatePath = z.object({ businessDate: isoDate });
 
 /** `POST /v1/settlement-runs`: the date to settle; `restart` runs a date whose run stopped midway again. */
-export const startSettlementRequest = z.strictObject({ businessDate: isoDate, restart: z.boolean().optional() });
+export const startSettlementRequest = z.strictObject({ businessDate: pastDate, restart: z.boolean().optional() });
 export type StartSettlementRequest = z.output<typeof startSettlementRequest>;
 
 /** `GET /v1/settlement-runs`: the latest `limit` runs (1-62, 62 by default) dated from `from` to `to`, both optional and inclusive. */
@@ -378,7 +380,7 @@ export const lenderPath = z.object({ lenderId: id });
 export const regulatoryFiguresPath = z.object({ lenderId: id, effectiveDate: isoDate });
 
 /** `POST /v1/regulatory-reports`: the date to report; `restart` runs a date whose run stopped midway again. */
-export const startRegulatoryReportRequest = z.strictObject({ businessDate: isoDate, restart: z.boolean().optional() });
+export const startRegulatoryReportRequest = z.strictObject({ businessDate: pastDate, restart: z.boolean().optional() });
 export type StartRegulatoryReportRequest = z.output<typeof startRegulatoryReportRequest>;
 export const regulatoryReportQuery = z.strictObject({ format: z.enum(['json', 'csv', 'xlsx']).optional().describe('json (the default), or the report as a CSV or XLSX file') });
 

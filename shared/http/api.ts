@@ -10,6 +10,8 @@ import { parseIdempotencyKey, runIdempotent } from './idempotency.ts';
 import type { Seal } from '../ports/stores.ts';
 import type { Clock, IdempotencyStore } from '../ports/stores.ts';
 import { principalFromClaims } from './principal.ts';
+import { systemClock } from '../adapters/clock.ts';
+import { businessDateAt, PLATFORM_CALENDAR } from '../domain/business-date.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -65,10 +67,10 @@ interface ApiContext extends Context {
  * `{code, message, details}` with its status; the inner layer finds the route, checks who calls,
  * and parses and validates the body; the handler calls the route and serializes its answer.
  */
-export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, logger: Logger) {
+export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, logger: Logger, clock: Clock = systemClock) {
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(errorResponses(logger))
-    .use(routeRequests(routes))
+    .use(routeRequests(routes, clock))
     .handler(async (_event, context) => {
       if (!context.routed) throw new Error('the request layer did not run');
       const response = await context.routed.handle(context.routed.request);
@@ -89,18 +91,18 @@ function errorResponses(logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResult
 }
 
 /** The inner layer: route, caller, Idempotency-Key and body, or a refusal before any work. */
-function routeRequests(routes: Partial<Record<RouteKey, RouteHandler>>): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+function routeRequests(routes: Partial<Record<RouteKey, RouteHandler>>, clock: Clock): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
   return {
     before: (request) => {
       const spec = routeSpec(request.event.routeKey);
       const handle = spec ? routes[spec.routeKey as RouteKey] : undefined;
       if (!spec || !handle) throw new HttpError(404, 'NOT_FOUND', `no route ${request.event.routeKey}`);
-      request.context.routed = { request: parseRequest(spec, request.event), handle };
+      request.context.routed = { request: parseRequest(spec, request.event, clock), handle };
     },
   };
 }
 
-function parseRequest(spec: RouteSpec, event: ApiEvent): ApiRequest {
+function parseRequest(spec: RouteSpec, event: ApiEvent, clock: Clock): ApiRequest {
   const principal = spec.roles.length === 0 ? null : principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
   if (principal && !spec.roles.includes(principal.role)) {
     throw new HttpError(403, 'FORBIDDEN', `${spec.routeKey} is not open to ${principal.role}`, { allowedRoles: spec.roles });
@@ -108,7 +110,8 @@ function parseRequest(spec: RouteSpec, event: ApiEvent): ApiRequest {
   const headers = lowerCase(event.headers ?? {});
   const idempotencyKey = spec.idempotent ? parseIdempotencyKey(headers['idempotency-key']) : null;
   const rawBody = spec.requestSchema ? parseJsonBody(event) : undefined;
-  const body = spec.requestSchema ? validate(spec.requestSchema, rawBody) : undefined;
+  // Dates of things done (a run's business date, a disbursement) may not be after the platform's today.
+  const body = spec.requestSchema ? validate(spec.requestSchema, rawBody, { today: businessDateAt(clock.now(), PLATFORM_CALENDAR) }) : undefined;
   return {
     route: spec,
     principal,
