@@ -4,6 +4,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { restrictedTo, type Principal } from '../domain/access.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 import { validate } from '../contracts/validate.ts';
+import { pathParameters, queryParameters, type PathParameterName } from '../contracts/parameters.ts';
 import { toJson } from '../json.ts';
 import { MAX_BODY_BYTES, routeSpec, type RouteKey, type RouteSpec } from './routes.ts';
 import { parseIdempotencyKey, runIdempotent } from './idempotency.ts';
@@ -85,9 +86,15 @@ function errorResponses(logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResult
     onError: (request) => {
       const { statusCode, body, unexpected } = toErrorResponse(request.error);
       if (unexpected) logger.error('request failed', { routeKey: request.event.routeKey, error: request.error as Error });
-      request.response = respond(statusCode, body);
+      request.response = respond(statusCode, body.code === 'INTERNAL_ERROR' ? { ...body, message: unexpectedMessage(routeSpec(request.event.routeKey)) } : body);
     },
   };
+}
+
+/** What a client may do after an unexpected error: a read is retried as it is; a write with the key that makes it once. */
+function unexpectedMessage(spec: RouteSpec | undefined): string {
+  const retry = spec?.idempotent ? 'retrying with the same Idempotency-Key is safe' : spec?.keyInBody ? `retrying with the same ${spec.keyInBody} is safe` : 'retrying is safe';
+  return `an unexpected error occurred; ${retry}`;
 }
 
 /** The inner layer: route, caller, Idempotency-Key and body, or a refusal before any work. */
@@ -107,6 +114,8 @@ function parseRequest(spec: RouteSpec, event: ApiEvent, clock: Clock): ApiReques
   if (principal && !spec.roles.includes(principal.role)) {
     throw new HttpError(403, 'FORBIDDEN', `${spec.routeKey} is not open to ${principal.role}`, { allowedRoles: spec.roles });
   }
+  const pathValues = validate(pathParameters(pathParameterNames(spec)), event.pathParameters ?? {});
+  const query = validate(queryParameters, event.queryStringParameters ?? {});
   const headers = lowerCase(event.headers ?? {});
   const idempotencyKey = spec.idempotent ? parseIdempotencyKey(headers['idempotency-key']) : null;
   const rawBody = spec.requestSchema ? parseJsonBody(event) : undefined;
@@ -117,10 +126,15 @@ function parseRequest(spec: RouteSpec, event: ApiEvent, clock: Clock): ApiReques
     principal,
     body,
     rawBody,
-    pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
-    query: (event.queryStringParameters ?? {}) as Record<string, string>,
+    pathParameters: pathValues,
+    query,
     idempotencyKey,
   };
+}
+
+/** The names in the route's path, `{loanId}` and the like; each is bounded by PATH_PARAMETERS. */
+export function pathParameterNames(spec: Pick<RouteSpec, 'routeKey'>): PathParameterName[] {
+  return [...spec.routeKey.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1] as PathParameterName);
 }
 
 function lowerCase(headers: Record<string, string | undefined>): Record<string, string | undefined> {
