@@ -10,6 +10,13 @@ import { calendarDate, pastDate } from './dates.ts';
  */
 const MINOR_MESSAGE = 'must be a whole number of minor units (fen), as a string of digits';
 
+/**
+ * The largest amount any field takes: 10^15 minor units (10 trillion yuan), above any loan, quota
+ * or bank's capital the platform books. A larger amount is refused with AMOUNT_TOO_LARGE, the
+ * field, the amount and this maximum (docs/architecture.md, Requests).
+ */
+export const MAX_AMOUNT_MINOR = 10n ** 15n;
+
 function minorInput(sign: 'non-negative' | 'positive') {
   return z
     .union([z.string().regex(/^-?\d{1,30}$/, MINOR_MESSAGE), z.number().int(MINOR_MESSAGE).safe(MINOR_MESSAGE)], { error: MINOR_MESSAGE })
@@ -17,10 +24,21 @@ function minorInput(sign: 'non-negative' | 'positive') {
     .meta({ [MINOR_AMOUNT]: sign });
 }
 
+/** An amount no larger than MAX_AMOUNT_MINOR, with the figures when it is. */
+function atMostMaximum(amount: bigint, ctx: z.RefinementCtx): void {
+  if (amount <= MAX_AMOUNT_MINOR) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be at most ${MAX_AMOUNT_MINOR} minor units, got ${amount}`,
+    params: { code: 'AMOUNT_TOO_LARGE', rule: 'max-amount', amount: amount.toString(), maximum: MAX_AMOUNT_MINOR.toString() },
+  });
+}
+
 /** Marks amount schemas so the OpenAPI document publishes exactly what is accepted (see openapi.ts). */
 export const MINOR_AMOUNT = 'x-minor-amount';
-export const nonNegativeMinor = minorInput('non-negative').pipe(z.bigint().nonnegative('must not be negative'));
-export const positiveMinor = minorInput('positive').pipe(z.bigint().positive('must be positive'));
+/** The one amount schema of the API: every amount field is one of these two. */
+export const nonNegativeMinor = minorInput('non-negative').pipe(z.bigint().nonnegative('must not be negative').superRefine(atMostMaximum));
+export const positiveMinor = minorInput('positive').pipe(z.bigint().positive('must be positive').superRefine(atMostMaximum));
 export const minorOut = z.string().regex(/^-?\d+$/).describe('minor units (fen), as a string of digits');
 
 export const id = z.string().regex(ID_PATTERN, "1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
@@ -136,6 +154,8 @@ export const createProgramRequest = z.strictObject({
       excess: z.enum(['SUSPENSE', 'PREPAY']).default('SUSPENSE'),
       /** After a partial early repayment: fewer instalments of the same size, or as many, smaller. */
       reschedule: z.enum(['SHORTER_TERM', 'LOWER_INSTALMENT']).default('LOWER_INSTALMENT'),
+      /** How far a payment may exceed what the loan can owe, in basis points of its principal (10% when not set). */
+      overpaymentToleranceBps: bps.optional(),
     })
     .prefault({}),
   /** Who may buy a partner's remaining share back (回购), and the price rule (docs/repayment-booking.md). */
