@@ -1,9 +1,10 @@
+import { calendarDate } from '../../shared/contracts/dates.ts';
 import { z } from 'zod';
 
 /** Input of the RecordReport task: the date (or the scheduler's time) and every shard's counts. */
 export const recordReportInput = z
   .object({
-    businessDate: z.iso.date().optional(),
+    businessDate: calendarDate.optional(),
     scheduledTime: z.iso.datetime({ offset: true }).optional(),
     shards: z.array(
       z.object({

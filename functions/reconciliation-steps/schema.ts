@@ -1,3 +1,4 @@
+import { calendarDate } from '../../shared/contracts/dates.ts';
 import { z } from 'zod';
 import { stepError } from '../../shared/contracts/step-failure.ts';
 
@@ -7,7 +8,7 @@ const reconciliationId = z.string().min(1).max(200);
 export const reconciliationStepInput = z.discriminatedUnion('step', [
   z.object({
     step: z.literal('Plan'),
-    input: z.object({ reconciliationIds: z.array(reconciliationId).max(100).optional(), businessDate: z.iso.date().optional() }).loose(),
+    input: z.object({ reconciliationIds: z.array(reconciliationId).max(100).optional(), businessDate: calendarDate.optional() }).loose(),
   }),
   z.object({ step: z.literal('Reconcile'), reconciliationId }),
   z.object({ step: z.literal('FailReconciliation'), reconciliationId, error: stepError }),

@@ -1,14 +1,14 @@
+import { calendarDate } from '../../shared/contracts/dates.ts';
 import { z } from 'zod';
 import { stepError } from '../../shared/contracts/step-failure.ts';
 
-const isoDate = z.iso.date();
-const run = { businessDate: isoDate, attempt: z.number().int().min(1) };
+const run = { businessDate: calendarDate, attempt: z.number().int().min(1) };
 
 /** Input of the RegulatoryReport workflow's Task states: `step` says which (workflows/regulatory-report/states.ts). */
 export const reportStepInput = z.discriminatedUnion('step', [
   z.object({
     step: z.literal('OpenRun'),
-    input: z.object({ businessDate: isoDate.optional(), scheduledTime: z.iso.datetime({ offset: true }).optional(), attempt: z.number().int().min(1).optional() }).loose(),
+    input: z.object({ businessDate: calendarDate.optional(), scheduledTime: z.iso.datetime({ offset: true }).optional(), attempt: z.number().int().min(1).optional() }).loose(),
   }),
   z.object({ step: z.literal('MeasureShard'), ...run, shard: z.number().int().min(0).max(255) }),
   z.object({ step: z.literal('RecordReport'), ...run }),

@@ -1,8 +1,9 @@
+import { calendarDate } from '../../shared/contracts/dates.ts';
 import { z } from 'zod';
 
 /** The date to assess: given, or the day that closed before the scheduler's time. */
 const when = {
-  businessDate: z.iso.date().optional(),
+  businessDate: calendarDate.optional(),
   scheduledTime: z.iso.datetime({ offset: true }).optional(),
 };
 

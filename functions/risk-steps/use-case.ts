@@ -57,9 +57,9 @@ export async function assessShard(deps: RiskDeps, shard: number, businessDate: s
     const loan = await deps.loans.get(loanId);
     if (loan === null || loan.disbursementDate > businessDate) continue;
     try {
-      const outcome = await commitLedgerChange<{ assessment: RiskAssessment; reclassified: boolean }>(deps, loan, endOf(businessDate), async (ledger, _today, now) => {
+      const outcome = await commitLedgerChange<{ assessment: RiskAssessment; reclassified: boolean }>(deps, loan, endOf(businessDate), async (ledger, today, now) => {
         const [guarantee, firstLoss] = await Promise.all([guaranteeRoom(deps.programPools, loan), firstLossRoom(deps.programPools, loan)]);
-        const assessment = assessLoan(loan, ledger, businessDate, now, { guarantee: asRoom(guarantee), firstLoss: asRoom(firstLoss) });
+        const assessment = assessLoan(loan, ledger, businessDate, today, now, { guarantee: asRoom(guarantee), firstLoss: asRoom(firstLoss) });
         const reclassified = ledger.risk !== undefined && assessment.risk !== null && ledger.risk.classification !== assessment.risk.classification;
         const done = { assessment, reclassified };
         if (assessment.ledger === null) return { done };

@@ -1,25 +1,25 @@
+import { calendarDate } from '../../shared/contracts/dates.ts';
 import { stepError } from '../../shared/contracts/step-failure.ts';
 import { z } from 'zod';
 
-const isoDate = z.iso.date();
 
 /** Input of the Settlement workflow's Task states: `step` says which (workflows/settlement/states.ts). */
 export const settlementStepInput = z.discriminatedUnion('step', [
   z.object({
     step: z.literal('OpenRun'),
-    input: z.object({ businessDate: isoDate.optional(), scheduledTime: z.iso.datetime({ offset: true }).optional(), attempt: z.number().int().min(1).optional() }).loose(),
+    input: z.object({ businessDate: calendarDate.optional(), scheduledTime: z.iso.datetime({ offset: true }).optional(), attempt: z.number().int().min(1).optional() }).loose(),
   }),
-  z.object({ step: z.literal('GatherShard'), businessDate: isoDate, shard: z.number().int().min(0).max(255) }),
-  z.object({ step: z.literal('Instruct'), businessDate: isoDate }),
-  z.object({ step: z.literal('WriteFiles'), businessDate: isoDate }),
+  z.object({ step: z.literal('GatherShard'), businessDate: calendarDate, shard: z.number().int().min(0).max(255) }),
+  z.object({ step: z.literal('Instruct'), businessDate: calendarDate }),
+  z.object({ step: z.literal('WriteFiles'), businessDate: calendarDate }),
   z.object({
     step: z.literal('CloseRun'),
-    businessDate: isoDate,
+    businessDate: calendarDate,
     instructions: z.number().int().min(0),
     entries: z.number().int().min(0),
     /** How many files WriteFiles wrote; the list itself is kept on the run. */
     files: z.number().int().min(0),
   }),
-  z.object({ step: z.literal('FailRun'), businessDate: isoDate, error: stepError }),
+  z.object({ step: z.literal('FailRun'), businessDate: calendarDate, error: stepError }),
 ]);
 export type SettlementStepInput = z.output<typeof settlementStepInput>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pageParams } from './paging.ts';
 import { BREAK_KINDS, BREAK_STATES, RECONCILIATION_TYPES } from '../domain/reconciliation-break.ts';
 import { id, isoDate, nonNegativeMinor } from './schemas.ts';
+import { pastDate } from './dates.ts';
 
 /** The API contract of reconciliation (docs/reconciliation.md). */
 
@@ -22,7 +23,7 @@ const uploadId = z.string().regex(/^UP-[A-Za-z0-9-]{1,80}$/, 'an upload id UP-..
 export const startReconciliationRequest = z.strictObject({
   uploadId,
   type: z.enum(RECONCILIATION_TYPES),
-  businessDate: isoDate,
+  businessDate: pastDate,
   lenderId: id.optional(),
   bankFormat: id.optional(),
 });

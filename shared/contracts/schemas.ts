@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cursorParam, pageParams } from './paging.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import { REGULATORY_PROFILE_IDS } from '../domain/regulatory-profile.ts';
+import { calendarDate, pastDate } from './dates.ts';
 
 /**
  * The API contract. The same schemas validate requests and generate the OpenAPI document.
@@ -10,6 +11,13 @@ import { REGULATORY_PROFILE_IDS } from '../domain/regulatory-profile.ts';
  */
 const MINOR_MESSAGE = 'must be a whole number of minor units (fen), as a string of digits';
 
+/**
+ * The largest amount any field takes: 10^15 minor units (10 trillion yuan), above any loan, quota
+ * or bank's capital the platform books. A larger amount is refused with AMOUNT_TOO_LARGE, the
+ * field, the amount and this maximum (docs/architecture.md, Requests).
+ */
+export const MAX_AMOUNT_MINOR = 10n ** 15n;
+
 function minorInput(sign: 'non-negative' | 'positive') {
   return z
     .union([z.string().regex(/^-?\d{1,30}$/, MINOR_MESSAGE), z.number().int(MINOR_MESSAGE).safe(MINOR_MESSAGE)], { error: MINOR_MESSAGE })
@@ -17,10 +25,21 @@ function minorInput(sign: 'non-negative' | 'positive') {
     .meta({ [MINOR_AMOUNT]: sign });
 }
 
+/** An amount no larger than MAX_AMOUNT_MINOR, with the figures when it is. */
+function atMostMaximum(amount: bigint, ctx: z.RefinementCtx): void {
+  if (amount <= MAX_AMOUNT_MINOR) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be at most ${MAX_AMOUNT_MINOR} minor units, got ${amount}`,
+    params: { code: 'AMOUNT_TOO_LARGE', rule: 'max-amount', amount: amount.toString(), maximum: MAX_AMOUNT_MINOR.toString() },
+  });
+}
+
 /** Marks amount schemas so the OpenAPI document publishes exactly what is accepted (see openapi.ts). */
 export const MINOR_AMOUNT = 'x-minor-amount';
-export const nonNegativeMinor = minorInput('non-negative').pipe(z.bigint().nonnegative('must not be negative'));
-export const positiveMinor = minorInput('positive').pipe(z.bigint().positive('must be positive'));
+/** The one amount schema of the API: every amount field is one of these two. */
+export const nonNegativeMinor = minorInput('non-negative').pipe(z.bigint().nonnegative('must not be negative').superRefine(atMostMaximum));
+export const positiveMinor = minorInput('positive').pipe(z.bigint().positive('must be positive').superRefine(atMostMaximum));
 export const minorOut = z.string().regex(/^-?\d+$/).describe('minor units (fen), as a string of digits');
 
 export const id = z.string().regex(ID_PATTERN, "1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
@@ -29,7 +48,8 @@ export const rate = z
   .regex(/^(0|[1-9]\d{0,2})(\.\d{1,12})?$/, 'must be a decimal string such as "0.0725"')
   .describe('annual rate as a decimal string, 0.0725 = 7.25%');
 export const bps = z.number().int().min(0).max(10_000).describe('basis points, 10000 = 100%');
-export const isoDate = z.iso.date('must be a date YYYY-MM-DD');
+/** Every date a client names is checked by the one validator of shared/contracts/dates.ts. */
+export const isoDate = calendarDate;
 const currency = z.enum(['CNY', 'INR']);
 const text = (max: number) => z.string().trim().min(1).max(max);
 const region = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,6})?$|^NATIONAL$/, 'a region code such as CN-44, or NATIONAL');
@@ -135,6 +155,8 @@ export const createProgramRequest = z.strictObject({
       excess: z.enum(['SUSPENSE', 'PREPAY']).default('SUSPENSE'),
       /** After a partial early repayment: fewer instalments of the same size, or as many, smaller. */
       reschedule: z.enum(['SHORTER_TERM', 'LOWER_INSTALMENT']).default('LOWER_INSTALMENT'),
+      /** How far a payment may exceed what the loan can owe, in basis points of its principal (10% when not set). */
+      overpaymentToleranceBps: bps.optional(),
     })
     .prefault({}),
   /** Who may buy a partner's remaining share back (回购), and the price rule (docs/repayment-booking.md). */
@@ -204,7 +226,7 @@ export const bookLoanRequest = z.strictObject({
   annualRate: rate,
   termMonths,
   repaymentMethod,
-  disbursementDate: isoDate,
+  disbursementDate: pastDate,
   disbursementReference: text(64),
   fundingPlan: z.array(z.strictObject({ lenderId: id, amountMinor: positiveMinor })).min(1).max(20),
 });
@@ -241,7 +263,7 @@ export const decisionRequest = z.strictObject({
 export type DecisionRequest = z.output<typeof decisionRequest>;
 
 export const disbursementRequest = z.discriminatedUnion('outcome', [
-  z.strictObject({ outcome: z.literal('DISBURSED'), disbursementReference: text(64), disbursementDate: isoDate }),
+  z.strictObject({ outcome: z.literal('DISBURSED'), disbursementReference: text(64), disbursementDate: pastDate }),
   z.strictObject({ outcome: z.literal('FAILED'), reason: text(200) }),
   z.strictObject({ outcome: z.literal('CANCELLED'), reason: text(200) }),
 ]);
@@ -287,7 +309,7 @@ export const transferRequest = z.strictObject({
   fromLenderId: id,
   toLenderId: id,
   principalMinor: positiveMinor,
-  valueDate: isoDate,
+  valueDate: pastDate,
   reason: text(200).default('Share transfer'),
 });
 export type TransferRequestBody = z.output<typeof transferRequest>;
@@ -301,7 +323,7 @@ export const buybackRequest = z.strictObject({
   buybackId: id,
   sellerLenderId: id,
   buyerId: id,
-  valueDate: isoDate,
+  valueDate: pastDate,
   expectedPriceMinor: positiveMinor.optional(),
   reason: text(200).default('Buyback'),
 });
@@ -310,20 +332,20 @@ export type BuybackRequestBody = z.output<typeof buybackRequest>;
 /** `POST /v1/loans/{loanId}/write-off`: the write-off id is the idempotency key. */
 export const writeOffRequest = z.strictObject({
   writeOffId: id,
-  valueDate: isoDate,
+  valueDate: pastDate,
   reason: text(200),
 });
 export type WriteOffRequestBody = z.output<typeof writeOffRequest>;
 
 /** The body of a request that starts a run of a business date. */
-const businessDateRequest = z.strictObject({ businessDate: isoDate });
+const businessDateRequest = z.strictObject({ businessDate: pastDate });
 export const startLedgerCheckRequest = businessDateRequest;
 export const startRiskUpdateRequest = businessDateRequest;
 
 export const businessDatePath = z.object({ businessDate: isoDate });
 
 /** `POST /v1/settlement-runs`: the date to settle; `restart` runs a date whose run stopped midway again. */
-export const startSettlementRequest = z.strictObject({ businessDate: isoDate, restart: z.boolean().optional() });
+export const startSettlementRequest = z.strictObject({ businessDate: pastDate, restart: z.boolean().optional() });
 export type StartSettlementRequest = z.output<typeof startSettlementRequest>;
 
 /** `GET /v1/settlement-runs`: the latest `limit` runs (1-62, 62 by default) dated from `from` to `to`, both optional and inclusive. */
@@ -380,7 +402,7 @@ export const lenderPath = z.object({ lenderId: id });
 export const regulatoryFiguresPath = z.object({ lenderId: id, effectiveDate: isoDate });
 
 /** `POST /v1/regulatory-reports`: the date to report; `restart` runs a date whose run stopped midway again. */
-export const startRegulatoryReportRequest = z.strictObject({ businessDate: isoDate, restart: z.boolean().optional() });
+export const startRegulatoryReportRequest = z.strictObject({ businessDate: pastDate, restart: z.boolean().optional() });
 export type StartRegulatoryReportRequest = z.output<typeof startRegulatoryReportRequest>;
 export const regulatoryReportQuery = z.strictObject({ format: z.enum(['json', 'csv', 'xlsx']).optional().describe('json (the default), or the report as a CSV or XLSX file') });
 

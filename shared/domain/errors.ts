@@ -18,8 +18,8 @@ export class DomainError extends Error {
 /** Input that breaks a rule of shape or range; `details.path` names the field. */
 export class ValidationError extends DomainError {
   override readonly name = 'ValidationError';
-  constructor(message: string, details: ErrorDetails & { path: string }) {
-    super('VALIDATION_FAILED', message, details);
+  constructor(message: string, details: ErrorDetails & { path: string }, code = 'VALIDATION_FAILED') {
+    super(code, message, details);
   }
 }
 

@@ -45,7 +45,12 @@ export interface Participant {
 export interface PrepaymentTerms {
   readonly excess: 'SUSPENSE' | 'PREPAY';
   readonly reschedule: 'SHORTER_TERM' | 'LOWER_INSTALMENT';
+  /** How far a payment may exceed what the loan can owe, in basis points of its principal; DEFAULT_OVERPAYMENT_TOLERANCE_BPS when absent. */
+  readonly overpaymentToleranceBps?: number;
 }
+
+/** A payment may exceed what the loan can owe by 10% of its principal unless the program says otherwise (docs/repayments.md, Bounds). */
+export const DEFAULT_OVERPAYMENT_TOLERANCE_BPS = 1000;
 
 export const DEFAULT_PREPAYMENT: PrepaymentTerms = Object.freeze({ excess: 'SUSPENSE', reschedule: 'LOWER_INSTALMENT' });
 

@@ -1,8 +1,9 @@
 import { checkExpectedPrice, priceOfLegs } from './buyback.ts';
-import { RuleViolation, StateConflict, invariant } from './errors.ts';
+import { RuleViolation, StateConflict, ValidationError, invariant } from './errors.ts';
+import { DEFAULT_OVERPAYMENT_TOLERANCE_BPS } from './program.ts';
 import { assertBalanced, entryIdOf, type JournalEntry, type Leg } from './ledger.ts';
 import type { Loan } from './loan.ts';
-import { compareIsoDates } from './money/index.ts';
+import { Decimal, compareIsoDates, daysBetween, toExactFraction } from './money/index.ts';
 import {
   LoanAccount,
   checkValueDate,
@@ -197,6 +198,7 @@ export function decideRepayment(loan: Loan, ledger: RepaymentLedger, request: Re
   const known = ledger.repayments.find((r) => r.repaymentId === request.repaymentId);
   if (known !== undefined) return repaymentReplayOf(known, request);
   checkRequest(loan, request, today);
+  checkAmountOwed(loan, request);
   const seq = ledger.nextSeq;
   const event: RepaymentEvent = { repaymentId: request.repaymentId, valueDate: request.valueDate, amountMinor: request.amountMinor, kind: request.kind, seq };
   const folded = foldWindow(loan, ledger, [...ledger.repayments.map(itemOf), { kind: 'REPAYMENT', event, active: true }, ...(ledger.events ?? []).map(eventItemOf)]);
@@ -586,6 +588,45 @@ function checkRequest(loan: Loan, request: RepaymentRequest, today: string): voi
     });
   }
   checkDate(loan, request.valueDate, today);
+}
+
+/**
+ * The most the loan could owe on a value date, from its terms alone (so that whether a payment is
+ * taken never depends on the order payments arrive in): its principal, interest on the whole
+ * principal for every day of the term (31 days a month, 360 a year: above any schedule's
+ * interest), and penalty on both at the program's penalty rate for every day since disbursement,
+ * as if nothing had ever been paid.
+ */
+export function mostOwedMinor(loan: Loan, valueDate: string): bigint {
+  const rate = toExactFraction(new Decimal(loan.annualRate));
+  const penaltyRate = toExactFraction(new Decimal(loan.annualRate).times(loan.terms.penaltyRateMultiplier));
+  const termDays = BigInt(loan.termMonths * 31);
+  const interestMinor = ceilDiv(loan.principalMinor * rate.numerator * termDays, rate.denominator * 360n);
+  const days = BigInt(Math.max(0, daysBetween(loan.disbursementDate, valueDate)));
+  const penaltyMinor = ceilDiv((loan.principalMinor + interestMinor) * penaltyRate.numerator * days, penaltyRate.denominator * 360n);
+  return loan.principalMinor + interestMinor + penaltyMinor;
+}
+
+function ceilDiv(numerator: bigint, denominator: bigint): bigint {
+  return (numerator + denominator - 1n) / denominator;
+}
+
+/**
+ * A payment is at most what the loan can owe plus the program's overpayment tolerance (a share of
+ * the loan's principal, `prepayment.overpaymentToleranceBps`, 10% unless set): a payment beyond
+ * it is a mistake to send back, not an amount to hold in suspense.
+ */
+function checkAmountOwed(loan: Loan, request: RepaymentRequest): void {
+  const toleranceBps = BigInt(loan.terms.prepayment?.overpaymentToleranceBps ?? DEFAULT_OVERPAYMENT_TOLERANCE_BPS);
+  const owedMinor = mostOwedMinor(loan, request.valueDate);
+  const toleranceMinor = (loan.principalMinor * toleranceBps) / 10_000n;
+  const maximumMinor = owedMinor + toleranceMinor;
+  if (request.amountMinor <= maximumMinor) return;
+  throw new ValidationError(
+    `amountMinor: ${request.amountMinor} is more than loan ${loan.loanId} could owe on ${request.valueDate} (${owedMinor}) plus the program's overpayment tolerance (${toleranceMinor}): at most ${maximumMinor}`,
+    { path: 'amountMinor', field: 'amountMinor', rule: 'at-most-owed', amount: request.amountMinor.toString(), maximum: maximumMinor.toString(), owedMinor: owedMinor.toString(), toleranceMinor: toleranceMinor.toString() },
+    'AMOUNT_ABOVE_OWED',
+  );
 }
 
 /** A value date from the disbursement to today. */

@@ -1,4 +1,5 @@
 import { classifyAt } from './delinquency.ts';
+import { RuleViolation } from './errors.ts';
 import type { JournalEntry } from './ledger.ts';
 import { LoanAccount, type AccountSummary } from './loan-account.ts';
 import type { Loan } from './loan.ts';
@@ -45,12 +46,25 @@ export interface RiskAssessment {
   readonly outstandingMinor: bigint;
 }
 
-export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: string, now: string, rooms: RiskRooms = UNCAPPED): RiskAssessment {
+/**
+ * `today` is the loan's calendar date when the run assesses it: a business date after it is
+ * refused (nothing has happened on it yet), and an assessment held for a date after it, left by a
+ * run of a date that had not come, is no fact: the class is derived again from the loan's facts
+ * as of the business date, as if that assessment had never been made.
+ */
+export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: string, today: string, now: string, rooms: RiskRooms = UNCAPPED): RiskAssessment {
+  if (businessDate > today) {
+    throw new RuleViolation('DATE_OUT_OF_WINDOW', `businessDate ${businessDate} is after today, ${today}: a date is assessed once it has come`, {
+      path: 'businessDate',
+      field: 'businessDate',
+      to: today,
+    });
+  }
   const { guarantee, firstLoss } = rooms;
-  const before = ledger.risk ?? null;
+  const before = heldAssessment(ledger.risk ?? null, today);
   const account = ledger.state === null ? new LoanAccount(loan) : LoanAccount.restore(loan, ledger.state);
   const summary = account.summary(businessDate);
-  if (before?.asOf === businessDate || (before !== null && before.asOf > businessDate)) {
+  if (before !== null && before.asOf >= businessDate) {
     return {
       ledger: null,
       entries: [],
@@ -87,7 +101,7 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
       loan,
       next,
       { type: 'COMPENSATION', eventId: `RISK-${businessDate}`, valueDate: businessDate, reason: `${dpd} days past due, trigger ${guaranteeTriggerDpd}`, transfer: null, leadFirstLossCapMinor: null },
-      businessDate,
+      today,
       now,
     );
     if (decision.kind === 'BOOK') {
@@ -119,7 +133,7 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
         transfer: null,
         leadFirstLossCapMinor: firstLoss.kind === 'CAPPED' && lendersLose ? firstLoss.remainingMinor : null,
       },
-      businessDate,
+      today,
       now,
     );
     if (decision.kind === 'BOOK') {
@@ -143,6 +157,11 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
     leadFirstLossMinor,
     outstandingMinor: compensated || writtenOff ? 0n : summary.outstandingPrincipalMinor,
   };
+}
+
+/** The assessment a loan's class builds on: none when the one held is of a date after today. */
+function heldAssessment(risk: LoanRisk | null, today: string): LoanRisk | null {
+  return risk !== null && risk.asOf > today ? null : risk;
 }
 
 /** The last write of each item: a write-off after a compensation restates what the compensation wrote. */

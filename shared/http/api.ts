@@ -4,12 +4,15 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { restrictedTo, type Principal } from '../domain/access.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 import { validate } from '../contracts/validate.ts';
+import { pathParameters, queryParameters, type PathParameterName } from '../contracts/parameters.ts';
 import { toJson } from '../json.ts';
 import { MAX_BODY_BYTES, routeSpec, type RouteKey, type RouteSpec } from './routes.ts';
 import { parseIdempotencyKey, runIdempotent } from './idempotency.ts';
 import type { Seal } from '../ports/stores.ts';
 import type { Clock, IdempotencyStore } from '../ports/stores.ts';
 import { principalFromClaims } from './principal.ts';
+import { systemClock } from '../adapters/clock.ts';
+import { businessDateAt, PLATFORM_CALENDAR } from '../domain/business-date.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -65,10 +68,10 @@ interface ApiContext extends Context {
  * `{code, message, details}` with its status; the inner layer finds the route, checks who calls,
  * and parses and validates the body; the handler calls the route and serializes its answer.
  */
-export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, logger: Logger) {
+export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, logger: Logger, clock: Clock = systemClock) {
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(errorResponses(logger))
-    .use(routeRequests(routes))
+    .use(routeRequests(routes, clock))
     .handler(async (_event, context) => {
       if (!context.routed) throw new Error('the request layer did not run');
       const response = await context.routed.handle(context.routed.request);
@@ -83,41 +86,55 @@ function errorResponses(logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResult
     onError: (request) => {
       const { statusCode, body, unexpected } = toErrorResponse(request.error);
       if (unexpected) logger.error('request failed', { routeKey: request.event.routeKey, error: request.error as Error });
-      request.response = respond(statusCode, body);
+      request.response = respond(statusCode, body.code === 'INTERNAL_ERROR' ? { ...body, message: unexpectedMessage(routeSpec(request.event.routeKey)) } : body);
     },
   };
 }
 
+/** What a client may do after an unexpected error: a read is retried as it is; a write with the key that makes it once. */
+function unexpectedMessage(spec: RouteSpec | undefined): string {
+  const retry = spec?.idempotent ? 'retrying with the same Idempotency-Key is safe' : spec?.keyInBody ? `retrying with the same ${spec.keyInBody} is safe` : 'retrying is safe';
+  return `an unexpected error occurred; ${retry}`;
+}
+
 /** The inner layer: route, caller, Idempotency-Key and body, or a refusal before any work. */
-function routeRequests(routes: Partial<Record<RouteKey, RouteHandler>>): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+function routeRequests(routes: Partial<Record<RouteKey, RouteHandler>>, clock: Clock): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
   return {
     before: (request) => {
       const spec = routeSpec(request.event.routeKey);
       const handle = spec ? routes[spec.routeKey as RouteKey] : undefined;
       if (!spec || !handle) throw new HttpError(404, 'NOT_FOUND', `no route ${request.event.routeKey}`);
-      request.context.routed = { request: parseRequest(spec, request.event), handle };
+      request.context.routed = { request: parseRequest(spec, request.event, clock), handle };
     },
   };
 }
 
-function parseRequest(spec: RouteSpec, event: ApiEvent): ApiRequest {
+function parseRequest(spec: RouteSpec, event: ApiEvent, clock: Clock): ApiRequest {
   const principal = spec.roles.length === 0 ? null : principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
   if (principal && !spec.roles.includes(principal.role)) {
     throw new HttpError(403, 'FORBIDDEN', `${spec.routeKey} is not open to ${principal.role}`, { allowedRoles: spec.roles });
   }
+  const pathValues = validate(pathParameters(pathParameterNames(spec)), event.pathParameters ?? {});
+  const query = validate(queryParameters, event.queryStringParameters ?? {});
   const headers = lowerCase(event.headers ?? {});
   const idempotencyKey = spec.idempotent ? parseIdempotencyKey(headers['idempotency-key']) : null;
   const rawBody = spec.requestSchema ? parseJsonBody(event) : undefined;
-  const body = spec.requestSchema ? validate(spec.requestSchema, rawBody) : undefined;
+  // Dates of things done (a run's business date, a disbursement) may not be after the platform's today.
+  const body = spec.requestSchema ? validate(spec.requestSchema, rawBody, { today: businessDateAt(clock.now(), PLATFORM_CALENDAR) }) : undefined;
   return {
     route: spec,
     principal,
     body,
     rawBody,
-    pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
-    query: (event.queryStringParameters ?? {}) as Record<string, string>,
+    pathParameters: pathValues,
+    query,
     idempotencyKey,
   };
+}
+
+/** The names in the route's path, `{loanId}` and the like; each is bounded by PATH_PARAMETERS. */
+export function pathParameterNames(spec: Pick<RouteSpec, 'routeKey'>): PathParameterName[] {
+  return [...spec.routeKey.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1] as PathParameterName);
 }
 
 function lowerCase(headers: Record<string, string | undefined>): Record<string, string | undefined> {

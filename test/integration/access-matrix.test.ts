@@ -194,11 +194,12 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     expect: leadWrite,
   },
   'GET /v1/lenders/{lenderId}/regulatory-figures': { path: (w) => `/v1/lenders/${w.bankA}/regulatory-figures`, expect: ownData },
-  // A date still open: the platform's teams are let in and told so; nothing runs on the shared stack.
+  // A date that has not come: every FINANCE or LEAD caller is refused it at the edge (DATE_OUT_OF_WINDOW), before the
+  // route's platform-only check (a lender's finance team is refused that with 403 in the handler's tests); nothing runs.
   'POST /v1/regulatory-reports': {
     path: () => '/v1/regulatory-reports',
     body: () => ({ businessDate: '2099-01-01' }),
-    expect: { none: 401, lead: 422, partner: 403, otherPartner: 403, finance: 422, lenderFinance: 403 },
+    expect: { none: 401, lead: 400, partner: 403, otherPartner: 403, finance: 400, lenderFinance: 400 },
   },
   // Reported before the matrix runs; it covers every bank, so a partner's callers are refused.
   'GET /v1/regulatory-reports/{businessDate}': {

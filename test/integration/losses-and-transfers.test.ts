@@ -78,6 +78,16 @@ describe('daily risk update', () => {
     expect(paidToLenders.map((l) => l.counterparty)).toEqual([w.guarantor, w.guarantor, w.guarantor]);
     expect(paidToLenders.reduce((s, l) => s + BigInt(l.amountMinor), 0n)).toBe(BigInt(claim!.amountMinor));
 
+    // A date that has not come is refused before any run starts: the book stays as it is.
+    const untouched = await entryIdsOf(loanId);
+    for (const [businessDate, code] of [['9999-12-31', 'DATE_OUT_OF_WINDOW'], ['0000-01-01', 'VALIDATION_FAILED']] as const) {
+      const refused = await post('/v1/risk-updates', w.tokens.lead, { businessDate });
+      expect([refused.status, (refused.json as { code: string }).code, (refused.json as { details: { path: string } }).details.path]).toEqual([400, code, 'businessDate']);
+    }
+    // Outside the platform window even to read: no report of it can exist.
+    expect((await api('/v1/risk-updates/9999-12-31', { token: w.tokens.finance })).status).toBe(400);
+    expect(await entryIdsOf(loanId)).toEqual(untouched);
+
     // Run again for the same date: nothing changes.
     const before = await entryIdsOf(loanId);
     expect((await post('/v1/risk-updates', w.tokens.finance, { businessDate: '2026-11-28' })).status).toBe(202);

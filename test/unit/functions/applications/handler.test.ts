@@ -183,7 +183,7 @@ describe('POST /v1/applications/{applicationId}/decisions', () => {
 
 describe('POST /v1/applications/{applicationId}/disbursement', () => {
   const awaiting = applicationItem(anApplicationRecord({ status: 'AWAITING_DISBURSEMENT' }), ['Submitted', 'AwaitDisbursement'], 'token-d');
-  const disbursed = { outcome: 'DISBURSED', disbursementReference: 'DISB-20250303-0042', disbursementDate: '2025-03-03' };
+  const disbursed = { outcome: 'DISBURSED', disbursementReference: 'DISB-20250303-0042', disbursementDate: '2025-02-28' };
 
   it('resumes the saga with the disbursement and answers 202', async () => {
     ddb.on(GetCommand, { Key: APP_KEY }).resolves({ Item: awaiting });
@@ -191,7 +191,7 @@ describe('POST /v1/applications/{applicationId}/disbursement', () => {
     expect([result.statusCode, bodyOf(result)]).toEqual([202, { applicationId: APPLICATION_ID, outcome: 'DISBURSED', acceptedAt: NOW }]);
     expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
       taskToken: 'token-d',
-      output: `{"applicationId":"${APPLICATION_ID}","disbursementReference":"DISB-20250303-0042","disbursementDate":"2025-03-03"}`,
+      output: `{"applicationId":"${APPLICATION_ID}","disbursementReference":"DISB-20250303-0042","disbursementDate":"2025-02-28"}`,
     });
     expect(ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.map((i) => i.Put?.Item?.pk)).toEqual([`IDEM#confirmDisbursement#${leadOps.clientId}#${KEY}`]);
   });

@@ -34,6 +34,8 @@ function inProgram(): Program {
   return aProgram({ ...terms, programId: 'MSME-2025' });
 }
 
+const AFTER_THE_RUNS = '2026-01-01T02:00:00.000Z';
+
 async function world(loans: readonly string[]): Promise<{ stores: InMemoryStores; program: Program }> {
   const stores = createInMemoryStores();
   const program = inProgram();
@@ -50,6 +52,8 @@ async function world(loans: readonly string[]): Promise<{ stores: InMemoryStores
     });
     await bookWith(stores, request, program, NOW, { seal: null, reservations: [], applicationChange: null });
   }
+  // The runs below assess dates up to the end of 2025: the clock reads a day after them.
+  stores.clock.set(AFTER_THE_RUNS);
   return { stores, program };
 }
 
@@ -159,5 +163,38 @@ describe("the lead's first-loss cap across a program (LEAD_FIRST_LOSS, a share o
       [PARTNER_B, '300000'],
     ]);
     expect(await stores.programPools.get(PROGRAM_ID, 'FIRST_LOSS')).toMatchObject({ usedMinor: 200_000n });
+  });
+});
+
+describe('the business date of a risk update (docs/risk-update.md, A wrong date)', () => {
+  it('refuses to assess a date after today: every loan is held with DATE_OUT_OF_WINDOW and nothing is written', async () => {
+    const { stores } = await world(['IN-F']);
+    stores.clock.set('2025-05-11T02:00:00.000Z');
+    const before = await stores.repayments.load('IN-F', 'ALL');
+    const result = await assessShard(deps(stores), loanShard('IN-F'), '9999-12-31');
+    expect(result.held).toBe(1);
+    expect(outcomes(stores, '9999-12-31')).toEqual([{ outcome: 'HELD', loanId: 'IN-F', code: 'DATE_OUT_OF_WINDOW', message: 'businessDate 9999-12-31 is after today, 2025-05-11: a date is assessed once it has come' }]);
+    expect([result.loansAssessed, result.compensated, result.writtenOff]).toEqual([0, 0, 0]);
+    const after = await stores.repayments.load('IN-F', 'ALL');
+    expect(after.ledger.version).toBe(before.ledger.version);
+    expect(after.ledger.risk).toBeUndefined();
+  });
+
+  it('derives the class again from the facts of the right date when an earlier run assessed a date that had not come', async () => {
+    const { stores } = await world(['IN-L']);
+    // A run of 9999-12-31 as the API took it before dates were bounded: the clock read that year.
+    stores.clock.set('9999-12-31T12:00:00.000Z');
+    // IN-2025 reaches no loss by days: an NPA for over 12 months is doubtful.
+    expect((await assessShard(deps(stores), loanShard('IN-L'), '9999-12-31')).byClass).toEqual({ DOUBTFUL: 1 });
+    // Back to the real today: nothing paid since 2025-01-10, the first due 2025-02-10, 19 days past due on 2025-03-01.
+    stores.clock.set('2025-03-02T02:00:00.000Z');
+    const corrected = await assessShard(deps(stores), loanShard('IN-L'), '2025-03-01');
+    expect([corrected.loansAssessed, corrected.byClass, corrected.reclassified]).toEqual([1, { SMA_0: 1 }, 1]);
+    const { ledger } = await stores.repayments.load('IN-L', 'ALL');
+    expect(ledger.risk).toEqual({ asOf: '2025-03-01', dpd: 19, classification: 'SMA_0', since: '2025-03-01' });
+    // A rerun of the date changes nothing, as before.
+    const again = await assessShard(deps(stores), loanShard('IN-L'), '2025-03-01');
+    expect([again.byClass, again.reclassified]).toEqual([{ SMA_0: 1 }, 0]);
+    expect((await stores.repayments.load('IN-L', 'ALL')).ledger.version).toBe(ledger.version);
   });
 });

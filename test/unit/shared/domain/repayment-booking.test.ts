@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { RuleViolation, StateConflict } from '../../../../shared/domain/errors.ts';
+import { RuleViolation, StateConflict, ValidationError } from '../../../../shared/domain/errors.ts';
 import { ESCROW, foldEntries, imbalances, type JournalEntry, type Leg } from '../../../../shared/domain/ledger.ts';
 import { disbursementEntry } from '../../../../shared/domain/loan.ts';
 import {
   decideRepayment,
   decideReversal,
   emptyLedger,
+  mostOwedMinor,
   type BookingPlan,
   type RepaymentDecision,
   type RepaymentLedger,
@@ -311,5 +312,29 @@ describe('decideReversal', () => {
     expect(plan.entries.map((e) => e.entryId)).toEqual(['REPAYMENT#R-2']);
     expect(plan.entries[0]?.legs).toEqual(R2_LATE_LEGS);
     expectLedgerConsistent(plan.ledger, [...entries, ...reversed.entries, ...plan.entries]);
+  });
+});
+
+describe('the most a repayment may be (docs/repayments.md, Bounds)', () => {
+  // By hand: interest on the whole principal for 12 × 31 days: 1,000,000 × 0.0725 × 372 / 360 = 74,916.67 → 74,917;
+  // penalty on both for the 61 days from 2025-03-01 to 2025-05-01: 1,074,917 × 0.10875 × 61 / 360 = 19,807.3 → 19,808;
+  // the loan could owe 1,094,725, and the tolerance is 10% of the principal, 100,000: at most 1,194,725.
+  it('could owe principal, interest for the whole term and penalty since disbursement, from the terms alone', () => {
+    expect(mostOwedMinor(loan, '2025-05-01')).toBe(1_094_725n);
+    expect(mostOwedMinor(loan, '2025-03-01')).toBe(1_074_917n);
+  });
+
+  it('books a payment of the maximum, and refuses one fen more with AMOUNT_ABOVE_OWED and the figures', () => {
+    expect(decideRepayment(loan, emptyLedger(LOAN_ID), request('R-MAX', '2025-05-01', 1_194_725n), TODAY, BOOKED_AT).kind).toBe('BOOK');
+    const error = thrownBy(ValidationError, () => decideRepayment(loan, emptyLedger(LOAN_ID), request('R-MAX', '2025-05-01', 1_194_726n), TODAY, BOOKED_AT));
+    expect(error.code).toBe('AMOUNT_ABOVE_OWED');
+    expect(error.details).toEqual({ path: 'amountMinor', field: 'amountMinor', rule: 'at-most-owed', amount: '1194726', maximum: '1194725', owedMinor: '1094725', toleranceMinor: '100000' });
+  });
+
+  it("takes the program's tolerance: none at 0 bps, and refuses 10^30 fen whatever it is", () => {
+    const strict = aLoan({}, { prepayment: { excess: 'SUSPENSE', reschedule: 'LOWER_INSTALMENT', overpaymentToleranceBps: 0 } });
+    expect(decideRepayment(strict, emptyLedger(LOAN_ID), request('R-0', '2025-05-01', 1_094_725n), TODAY, BOOKED_AT).kind).toBe('BOOK');
+    expect(thrownBy(ValidationError, () => decideRepayment(strict, emptyLedger(LOAN_ID), request('R-0', '2025-05-01', 1_094_726n), TODAY, BOOKED_AT)).details['maximum']).toBe('1094725');
+    expect(thrownBy(ValidationError, () => decideRepayment(loan, emptyLedger(LOAN_ID), request('R-BIG', '2025-05-01', 10n ** 30n), TODAY, BOOKED_AT)).code).toBe('AMOUNT_ABOVE_OWED');
   });
 });

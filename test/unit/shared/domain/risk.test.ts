@@ -31,7 +31,7 @@ function payUp(loan: Loan, ledger: RepaymentLedger, date: string): RepaymentLedg
 }
 
 function assess(loan: Loan, ledger: RepaymentLedger, date: string): RepaymentLedger {
-  const assessment = assessLoan(loan, ledger, date, NOW);
+  const assessment = assessLoan(loan, ledger, date, date, NOW);
   if (assessment.ledger === null) throw new Error(`expected an assessment on ${date}`);
   return assessment.ledger;
 }

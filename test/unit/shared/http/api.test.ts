@@ -99,7 +99,8 @@ describe('apiHandler: the request body', () => {
     expect(request?.idempotencyKey).toBe(KEY);
     expect((request?.body as { principalMinor: bigint }).principalMinor).toBe(1_000_000n);
     expect((request?.rawBody as { principalMinor: string }).principalMinor).toBe('1000000');
-    expect(request?.pathParameters).toEqual({ x: '1' });
+    // Only the route's own path parameters reach it (POST /v1/loans has none).
+    expect(request?.pathParameters).toEqual({});
     expect(request?.query).toEqual({ q: 'v' });
     expect(request?.route.operationId).toBe('bookLoan');
   });
@@ -186,7 +187,8 @@ describe('apiHandler: errors of the route', () => {
     });
     const result = await call('GET /v1/lenders', { claims: lead });
     expect(result.statusCode).toBe(500);
-    expect(bodyOf(result)).toEqual({ code: 'INTERNAL_ERROR', message: 'an unexpected error occurred; retrying with the same Idempotency-Key is safe', details: {} });
+    // A read takes no Idempotency-Key: the message says it may simply be retried.
+    expect(bodyOf(result)).toEqual({ code: 'INTERNAL_ERROR', message: 'an unexpected error occurred; retrying is safe', details: {} });
     expect(loggedError).toHaveBeenCalledWith('request failed', { routeKey: 'GET /v1/lenders', error: failure });
   });
 

@@ -12,6 +12,7 @@ import {
   isoDate,
   nonNegativeMinor,
   positiveMinor,
+  MAX_AMOUNT_MINOR,
   rate,
   startLedgerCheckRequest,
   versionQuery,
@@ -29,14 +30,27 @@ describe('amounts (minor units)', () => {
     ['100', 100n],
     [100, 100n],
     ['000123', 123n],
-    ['123456789012345678901234567890', 123456789012345678901234567890n],
-    [Number.MAX_SAFE_INTEGER, 9_007_199_254_740_991n],
+    ['1000000000000000', MAX_AMOUNT_MINOR],
+    [1e15, MAX_AMOUNT_MINOR],
   ])('accepts %j as a positive amount', (input, expected) => {
     expect(validate(positiveMinor, input)).toBe(expected);
   });
 
   it.each(['1.5', 1.5, '-1', -1, '1e3', 1e-3, 2 ** 60, '0', 0, '', ' 100', '0x10', '1_000', null, true, '1'.repeat(31)])('refuses %j as a positive amount', (input) => {
     expect(() => validate(positiveMinor, input)).toThrow(ValidationError);
+  });
+
+  it.each([
+    ['1000000000000001', '1000000000000001'],
+    ['123456789012345678901234567890', '123456789012345678901234567890'],
+    [Number.MAX_SAFE_INTEGER, '9007199254740991'],
+  ])('refuses %j, above the maximum amount, with AMOUNT_TOO_LARGE and the figures', (input, amount) => {
+    for (const schema of [positiveMinor, nonNegativeMinor]) {
+      const error = thrownBy(ValidationError, () => validate(schema, input));
+      expect(error.code).toBe('AMOUNT_TOO_LARGE');
+      expect(error.message).toBe(`body: must be at most 1000000000000000 minor units, got ${amount}`);
+      expect(error.details).toMatchObject({ path: 'body', field: 'body', rule: 'max-amount', amount, maximum: '1000000000000000' });
+    }
   });
 
   it('accepts zero but not a negative as a non-negative amount', () => {

@@ -543,6 +543,8 @@ const REFUSALS = new Set([
   'PARTNER_MIN_SHARE',
   'LENDER_MIN_SHARE',
   'VALIDATION_FAILED',
+  // a payment above what the loan can owe plus the program's tolerance
+  'AMOUNT_ABOVE_OWED',
   'LOAN_CLOSED',
   'BUYBACK_BUYER_NOT_ALLOWED',
   'BUYBACK_BUYER_IS_SELLER',
