@@ -67,7 +67,7 @@ function render(): void {
     h(
       'nav',
       {},
-      session === null ? null : h('span', { id: 'who' }, `${session.principal.userId} · ${t(`role.${session.principal.role}`)} · ${restrictedTo(session.principal) ?? t('user.platform')}`),
+      session === null ? null : h('span', { id: 'who' }, `${session.principal.userId} · ${session.principal.roles.map((role) => t(`role.${role}`)).join(' + ')} · ${restrictedTo(session.principal) ?? t('user.platform')}`),
       h('button', { id: 'language', attrs: { 'aria-label': t('language.switchLabel') }, on: { click: () => switchLanguage() } }, t('language.switch')),
       session === null ? null : h('button', { id: 'sign-out', on: { click: () => signOut(null) } }, t('signOut')),
     ),

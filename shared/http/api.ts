@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { restrictedTo, type Principal } from '../domain/access.ts';
+import { holdsAnyOf, restrictedTo, type Principal } from '../domain/access.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 import { validate } from '../contracts/validate.ts';
 import { toJson } from '../json.ts';
@@ -102,8 +102,8 @@ function routeRequests(routes: Partial<Record<RouteKey, RouteHandler>>): middy.M
 
 function parseRequest(spec: RouteSpec, event: ApiEvent): ApiRequest {
   const principal = spec.roles.length === 0 ? null : principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
-  if (principal && !spec.roles.includes(principal.role)) {
-    throw new HttpError(403, 'FORBIDDEN', `${spec.routeKey} is not open to ${principal.role}`, { allowedRoles: spec.roles });
+  if (principal && !holdsAnyOf(principal, spec.roles)) {
+    throw new HttpError(403, 'FORBIDDEN', `${spec.routeKey} is not open to ${principal.roles.join(', ')}`, { allowedRoles: spec.roles, roles: principal.roles });
   }
   const headers = lowerCase(event.headers ?? {});
   const idempotencyKey = spec.idempotent ? parseIdempotencyKey(headers['idempotency-key']) : null;

@@ -55,7 +55,7 @@ describe('apiHandler: routing and access', () => {
     const { call } = serve({ 'POST /v1/lenders': route });
     const result = await call('POST /v1/lenders', { claims: claimsOf(partnerOf()), body: '{not json', idempotencyKey: KEY });
     expect(result.statusCode).toBe(403);
-    expect(bodyOf(result)).toEqual({ code: 'FORBIDDEN', message: 'POST /v1/lenders is not open to PARTNER', details: { allowedRoles: ['LEAD'] } });
+    expect(bodyOf(result)).toEqual({ code: 'FORBIDDEN', message: 'POST /v1/lenders is not open to PARTNER', details: { allowedRoles: ['LEAD'], roles: ['PARTNER'] } });
     expect(requests).toEqual([]);
   });
 
@@ -65,6 +65,27 @@ describe('apiHandler: routing and access', () => {
     expect((await call('GET /v1/ledger-checks/{businessDate}', { ...options, claims: claimsOf(financeOf(PARTNER_A)) })).statusCode).toBe(200);
     expect((await call('GET /v1/ledger-checks/{businessDate}', { ...options, claims: lead })).statusCode).toBe(200);
     expect((await call('GET /v1/ledger-checks/{businessDate}', { ...options, claims: claimsOf(partnerOf()) })).statusCode).toBe(403);
+  });
+
+  it('lets a client holding several roles into each route by the one it needs: a bank that is partner and guarantor, with its finance team', async () => {
+    // The bank funds loans as a partner and guarantees others (its lender roles PARTNER and GUARANTOR);
+    // its one client decides reviews (colend/partner) and reads its reconciliation (colend/finance).
+    const bank = { scope: 'colend/partner colend/finance', client_id: 'bank-client', sub: 'bank-client', lender_id: PARTNER_A };
+    const decide = recording({ statusCode: 201, body: {} });
+    const formats = recording();
+    const { call } = serve({ 'POST /v1/applications/{applicationId}/decisions': decide.route, 'GET /v1/bank-formats': formats.route, 'POST /v1/lenders': recording().route });
+    const decision = await call('POST /v1/applications/{applicationId}/decisions', {
+      claims: bank,
+      pathParameters: { applicationId: 'APP-1' },
+      body: { decision: 'DECLINE', reasonCodes: ['POLICY'] },
+      idempotencyKey: KEY,
+    });
+    expect(decision.statusCode).toBe(201);
+    expect(decide.requests[0]?.principal).toEqual({ roles: ['PARTNER', 'FINANCE'], clientId: 'bank-client', userId: 'bank-client', lenderId: PARTNER_A });
+    expect((await call('GET /v1/bank-formats', { claims: bank })).statusCode).toBe(200);
+    const lenders = await call('POST /v1/lenders', { claims: bank, body: createLenderBody(), idempotencyKey: KEY });
+    expect(lenders.statusCode).toBe(403);
+    expect(bodyOf(lenders)).toEqual({ code: 'FORBIDDEN', message: 'POST /v1/lenders is not open to PARTNER, FINANCE', details: { allowedRoles: ['LEAD'], roles: ['PARTNER', 'FINANCE'] } });
   });
 
   it('answers 403 to a token without a colend scope', async () => {
@@ -95,7 +116,7 @@ describe('apiHandler: the request body', () => {
     const response = await result;
     expect(response).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json' }, body: '{"principalMinor":"1000000"}' });
     const [request] = requests;
-    expect(request?.principal).toEqual({ role: 'LEAD', clientId: leadOps.clientId, userId: leadOps.userId, lenderId: leadOps.lenderId });
+    expect(request?.principal).toEqual({ roles: ['LEAD'], clientId: leadOps.clientId, userId: leadOps.userId, lenderId: leadOps.lenderId });
     expect(request?.idempotencyKey).toBe(KEY);
     expect((request?.body as { principalMinor: bigint }).principalMinor).toBe(1_000_000n);
     expect((request?.rawBody as { principalMinor: string }).principalMinor).toBe('1000000');

@@ -24,8 +24,8 @@ import { aLeg as leg, LEAD_ID, PARTNER_A, PARTNER_B } from '../../../support/bui
 import { createInMemoryStores, InMemoryBreakStore, InMemoryReconciliationStore, RecordingWorkflowStarter, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 
 const DATE = '2025-03-03';
-const FINANCE: Principal = { role: 'FINANCE', clientId: 'fin-platform', userId: 'fin.wang', lenderId: null };
-const PARTNER: Principal = { role: 'PARTNER', clientId: 'partner-a', userId: 'partner-a', lenderId: PARTNER_A };
+const FINANCE: Principal = { roles: ['FINANCE'], clientId: 'fin-platform', userId: 'fin.wang', lenderId: null };
+const PARTNER: Principal = { roles: ['PARTNER'], clientId: 'partner-a', userId: 'partner-a', lenderId: PARTNER_A };
 
 let dir: string;
 let stores: InMemoryStores;
@@ -195,7 +195,7 @@ describe('a partner repayment file', () => {
     const a = await start(PARTNER, { uploadId: 'UP-a', type: 'PARTNER_REPAYMENTS', businessDate: DATE });
     const b = await start(PARTNER, { uploadId: 'UP-b', type: 'PARTNER_REPAYMENTS', businessDate: DATE });
     expect(b).toBe(a);
-    const other: Principal = { role: 'PARTNER', clientId: 'partner-b', userId: 'partner-b', lenderId: PARTNER_B };
+    const other: Principal = { roles: ['PARTNER'], clientId: 'partner-b', userId: 'partner-b', lenderId: PARTNER_B };
     await expect(reconciliationView(deps, other, a)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(start(other, { uploadId: 'UP-a', type: 'PARTNER_REPAYMENTS', businessDate: DATE })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(start(PARTNER, { uploadId: 'UP-a', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_B })).rejects.toMatchObject({ code: 'NOT_FOUND' });
