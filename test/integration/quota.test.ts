@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../shared/http/idempotency.ts';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -127,7 +128,7 @@ describe('steps retried after a crash between two writes', () => {
     await stores.applications.create(
       record,
       { step: 'Submitted', at: frozen.now(), event: 'SUBMITTED', detail: {}, set: {} },
-      { scopeKey: `test#${applicationId}`, requestHash: 'x', statusCode: 202, responseBody: '{}', createdAt: frozen.now() },
+      { scopeKey: `test#${applicationId}`, requestHash: 'x', statusCode: 202, responseBody: '{}', createdAt: frozen.now(), expiresAtEpochSeconds: expiresAtEpochSeconds(frozen.now()) },
     );
   }
 

@@ -2,12 +2,12 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
-import { apiHandler, callerOf, idempotentWrite, pathParam, type ApiRequest, type RouteHandler } from '../../../../shared/http/api.ts';
+import { apiHandler, callerOf, idempotentWrite, pathParam, recordedWrite, type ApiRequest, type RouteHandler } from '../../../../shared/http/api.ts';
 import { validate } from '../../../../shared/contracts/validate.ts';
 import { HttpError } from '../../../../shared/http/errors.ts';
 import type { Seal } from '../../../../shared/ports/stores.ts';
 import { routeSpec, type RouteKey } from '../../../../shared/http/routes.ts';
-import { PARTNER_A, bookLoanBody, createLenderBody, financeOf, leadOps, partnerOf } from '../../../support/builders.ts';
+import { PARTNER_A, bookLoanBody, createLenderBody, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
 import { createInMemoryStores } from '../../../support/in-memory-stores.ts';
@@ -28,11 +28,12 @@ function serve(routes: Partial<Record<RouteKey, RouteHandler>>) {
   return { call, loggedError: error };
 }
 
+/** A route that records what it was given and answers `response`, as a write does: recorded under its key. */
 function recording(response: { statusCode: number; body: unknown } = { statusCode: 200, body: { ok: true } }) {
   const requests: ApiRequest[] = [];
   const route: RouteHandler = async (request) => {
     requests.push(request);
-    return response;
+    return { ...response, idempotency: 'RECORDED' };
   };
   return { route, requests };
 }
@@ -272,11 +273,42 @@ describe('callerOf, pathParam and idempotentWrite', () => {
       await stores.idempotency.put(seal(201, { created: now }));
     });
     const first = await idempotentWrite(request(), stores, write);
-    expect(first).toEqual({ statusCode: 201, body: `{"created":"${stores.clock.now()}"}`, headers: {} });
+    expect(first).toEqual({ statusCode: 201, body: `{"created":"${stores.clock.now()}"}`, headers: {}, idempotency: 'RECORDED' });
     const again = await idempotentWrite(request(), stores, write);
-    expect(again).toEqual({ statusCode: 201, body: first.body, headers: { 'idempotent-replayed': 'true' } });
+    expect(again).toEqual({ statusCode: 201, body: first.body, headers: { 'idempotent-replayed': 'true' }, idempotency: 'REPLAYED' });
     expect(write).toHaveBeenCalledTimes(1);
     expect([...stores.db.idempotency.keys()]).toEqual([`createLender#${leadOps.clientId}#${KEY}`]);
+  });
+
+  it('idempotentWrite keys the record by the user of a user token, and covers the path: another path with the same key and body is refused', async () => {
+    const stores = createInMemoryStores();
+    const wang = { ...platformFinance, userId: 'fin.wang' };
+    const path = routeSpec('POST /v1/adjustments/{adjustmentId}/approval')!;
+    const approve = (adjustmentId: string) =>
+      idempotentWrite(request({ route: path, principal: wang, rawBody: { reason: 'Checked' }, pathParameters: { adjustmentId } }), stores, async (seal) => {
+        await stores.idempotency.put(seal(200, { adjustmentId }));
+      });
+    expect(await approve('ADJ-1')).toEqual({ statusCode: 200, body: '{"adjustmentId":"ADJ-1"}', headers: {}, idempotency: 'RECORDED' });
+    expect([...stores.db.idempotency.keys()]).toEqual([`approveAdjustment#${platformFinance.clientId}#fin.wang#${KEY}`]);
+    const other = await approve('ADJ-2').catch((error: unknown) => error);
+    expect(other).toMatchObject({ statusCode: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+  });
+
+  it('recordedWrite runs a write idempotent by its business id, records its answer, and replays it with its status', async () => {
+    const stores = createInMemoryStores();
+    const write = vi.fn(async () => ({ statusCode: 201, body: { status: 'BOOKED', amountMinor: 100n } }));
+    const first = await recordedWrite(request(), stores, write);
+    expect(first).toEqual({ statusCode: 201, body: '{"status":"BOOKED","amountMinor":"100"}', headers: {}, idempotency: 'RECORDED' });
+    const again = await recordedWrite(request(), stores, write);
+    expect(again).toEqual({ statusCode: 201, body: first.body, headers: { 'idempotent-replayed': 'true' }, idempotency: 'REPLAYED' });
+    expect(write).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses to answer a write route whose answer was not recorded under its key: 500, logged', async () => {
+    const { call, loggedError } = serve({ 'POST /v1/lenders': async () => ({ statusCode: 201, body: {} }) });
+    const result = await call('POST /v1/lenders', { claims: lead, body: createLenderBody(), idempotencyKey: KEY });
+    expect([result.statusCode, bodyOf(result).code, bodyOf(result).message]).toEqual([500, 'INVARIANT_VIOLATED', 'POST /v1/lenders answered without recording its answer under the Idempotency-Key']);
+    expect(loggedError).toHaveBeenCalledOnce();
   });
 
   it('idempotentWrite refuses a request without a key', async () => {

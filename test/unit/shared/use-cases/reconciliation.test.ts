@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../../../shared/http/idempotency.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +79,7 @@ async function upload(uploadId: string, body: Uint8Array | string, lenderId: str
 }
 
 let key = 0;
-const seal = (statusCode: number, body: unknown): IdempotencyRecord => ({ scopeKey: `k${++key}`, requestHash: 'h', statusCode, responseBody: JSON.stringify(body), createdAt: now });
+const seal = (statusCode: number, body: unknown): IdempotencyRecord => ({ scopeKey: `k${++key}`, requestHash: 'h', statusCode, responseBody: JSON.stringify(body), createdAt: now, expiresAtEpochSeconds: expiresAtEpochSeconds(now) });
 
 async function start(principal: Principal, request: Parameters<typeof startReconciliation>[2]): Promise<string> {
   await startReconciliation({ ...deps, ...extra }, principal, request, seal);
