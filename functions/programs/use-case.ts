@@ -1,4 +1,4 @@
-import { restrictedTo, type Principal } from '../../shared/domain/access.ts';
+import { ownTerms, restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { RuleViolation, NotFound } from '../../shared/domain/errors.ts';
 import { REGULATORY_PROFILES, REGULATORY_PROFILE_IDS, type RegulatoryProfileId } from '../../shared/domain/regulatory-profile.ts';
 import { DEFAULT_WATERFALL, validateProgram, type Program, type ProgramTerms } from '../../shared/domain/program.ts';
@@ -46,7 +46,7 @@ function visibleTo(principal: Principal, program: Program): boolean {
   return only === null || program.participants.some((p) => p.lenderId === only);
 }
 
-/** The latest version of each program the caller takes part in (every program for the lead). */
+/** The latest version of each program the caller takes part in (every program for the lead), each with only the caller's own participation. */
 export async function listPrograms(deps: ProgramDeps, principal: Principal): Promise<{ programs: Program[] }> {
   const latest = new Map<string, Program>();
   for (const program of await deps.programs.list()) {
@@ -54,11 +54,11 @@ export async function listPrograms(deps: ProgramDeps, principal: Principal): Pro
     if (!seen || seen.version < program.version) latest.set(program.programId, program);
   }
   const programs = [...latest.values()].filter((p) => visibleTo(principal, p)).sort((a, b) => a.programId.localeCompare(b.programId));
-  return { programs };
+  return { programs: programs.map((p) => ownTerms(p, restrictedTo(principal))) };
 }
 
 export async function getProgram(deps: ProgramDeps, principal: Principal, programId: string, version: number | null): Promise<Program> {
   const program = await deps.programs.get(programId, version);
   if (!program || !visibleTo(principal, program)) throw new NotFound('program', version === null ? programId : `${programId} version ${version}`);
-  return program;
+  return ownTerms(program, restrictedTo(principal));
 }

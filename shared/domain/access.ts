@@ -48,6 +48,16 @@ export function canSeeLender(principal: Principal, lenderId: string): boolean {
 }
 
 /**
+ * The terms (of a program, or copied onto a loan) as a caller restricted to one lender sees them:
+ * its own participation only. Another lender's share, priority and yield rate are that lender's
+ * agreement, not this one's; the terms every party signed (split rules, fees, loss sharing,
+ * settlement) stay whole. Unrestricted callers see every participant.
+ */
+export function ownTerms<T extends { readonly participants: readonly { readonly lenderId: string }[] }>(terms: T, only: string | null): T {
+  return only === null ? terms : { ...terms, participants: terms.participants.filter((p) => p.lenderId === only) };
+}
+
+/**
  * The person or system behind a call, as recorded on what it decides (a break's history, an
  * adjustment's maker and checker): the token's user (its client for a client-credentials token),
  * so two people signed in to one console are two actors.

@@ -1,3 +1,4 @@
+import { ownTerms } from '../domain/access.ts';
 import { RuleViolation, invariant } from '../domain/errors.ts';
 import { addBorrowerExposure, commitQuota, quotaUsageOf, type Reservation } from '../domain/exposure.ts';
 import { applyEntry, openPosition } from '../domain/ledger.ts';
@@ -84,6 +85,6 @@ export function loanView(loan: Loan, onlyLender: string | null): Loan {
   return {
     ...loan,
     fundingPlan: loan.fundingPlan.filter((p) => p.lenderId === onlyLender),
-    terms: { ...loan.terms, participants: loan.terms.participants.filter((p) => p.lenderId === onlyLender) },
+    terms: ownTerms(loan.terms, onlyLender),
   };
 }
