@@ -3,7 +3,7 @@ import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { adjustmentPath, adjustmentsQuery, type AdjustmentDecisionRequestBody, type AdjustmentRequestBody } from '../../shared/contracts/adjustments.ts';
 import { validate } from '../../shared/contracts/validate.ts';
-import { apiHandler, callerOf, idempotentWrite, platformOnly, type ApiRequest } from '../../shared/http/api.ts';
+import { apiHandler, callerOf, idempotentWrite, platformOnly, recordedWrite, type ApiRequest } from '../../shared/http/api.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { getAdjustment, listAdjustments, postAdjustment, postApproval, postRejection } from './use-case.ts';
 
@@ -24,7 +24,10 @@ const adjustmentIdOf = (req: ApiRequest): string => validate(adjustmentPath, pla
 
 export const handler = apiHandler(
   {
-    'POST /v1/adjustments': (req) => postAdjustment(deps, callerOf(platformOnly(req, 'adjustments')), req.body as AdjustmentRequestBody),
+    'POST /v1/adjustments': (req) => {
+      const maker = callerOf(platformOnly(req, 'adjustments'));
+      return recordedWrite(req, deps, () => postAdjustment(deps, maker, req.body as AdjustmentRequestBody));
+    },
     'GET /v1/adjustments': async (req) => ({ statusCode: 200, body: await listAdjustments(deps, callerOf(req), validate(adjustmentsQuery, req.query)) }),
     'GET /v1/adjustments/{adjustmentId}': async (req) => ({
       statusCode: 200,

@@ -16,9 +16,7 @@ export const handler = apiHandler(
   {
     'PUT /v1/bank-formats/{bankId}': (req) => {
       const { bankId } = validate(bankFormatPath, platformOnly(req, 'bank formats').pathParameters);
-      // The bank is in the path, not the body: the same key and body for another bank is another request.
-      const keyed = { ...req, rawBody: { bankId, body: req.rawBody } };
-      return idempotentWrite(keyed, deps, async (seal, now) => {
+      return idempotentWrite(req, deps, async (seal, now) => {
         await loadBankFormat(deps, bankId, req.body as BankFormatRequest, callerOf(req).clientId, seal, now);
       });
     },

@@ -14,9 +14,7 @@ export const handler = apiHandler(
   {
     'PUT /v1/calendars/{calendar}/years/{year}': (req) => {
       const { calendar, year } = validate(calendarYearPath, platformOnly(req, 'calendars').pathParameters);
-      // The year is in the path, not the body: the same key and body for another year is another request.
-      const keyed = { ...req, rawBody: { calendar, year, body: req.rawBody } };
-      return idempotentWrite(keyed, deps, async (seal, now) => {
+      return idempotentWrite(req, deps, async (seal, now) => {
         await loadCalendarYear(deps, { calendar, year, ...(req.body as LoadCalendarYearRequest) }, callerOf(req).userId, seal, now);
       });
     },

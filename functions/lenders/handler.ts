@@ -19,9 +19,7 @@ export const handler = apiHandler(
     'GET /v1/lenders/{lenderId}': async (req) => ({ statusCode: 200, body: await getLender(deps, callerOf(req), pathParam(req, 'lenderId')) }),
     'PUT /v1/lenders/{lenderId}/regulatory-figures/{effectiveDate}': (req) => {
       const { lenderId, effectiveDate } = validate(regulatoryFiguresPath, req.pathParameters);
-      // The lender and the date are in the path: the same key and body for another lender or date is another request.
-      const keyed = { ...req, rawBody: { lenderId, effectiveDate, body: req.rawBody } };
-      return idempotentWrite(keyed, deps, async (seal, now) => {
+      return idempotentWrite(req, deps, async (seal, now) => {
         await setRegulatoryFigures(deps, { lenderId, effectiveDate, figures: req.body as RegulatoryFiguresRequest }, callerOf(req).clientId, seal, now);
       });
     },

@@ -1,4 +1,4 @@
-import { restrictedTo, type Principal } from '../../shared/domain/access.ts';
+import { ownTerms, restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { RuleViolation, NotFound } from '../../shared/domain/errors.ts';
 import { REGULATORY_PROFILES, REGULATORY_PROFILE_IDS, type RegulatoryProfileId } from '../../shared/domain/regulatory-profile.ts';
 import { DEFAULT_WATERFALL, validateProgram, type Program, type ProgramTerms } from '../../shared/domain/program.ts';
@@ -49,15 +49,15 @@ function visibleTo(principal: Principal, program: Program): boolean {
 /**
  * A page of the latest version of each program the caller takes part in (every program for the
  * lead), the highest program id first; a partner's page may hold fewer than the limit, since it
- * is one read filtered to the programs it takes part in.
+ * is one read filtered to the programs it takes part in; each with only the caller's own participation.
  */
 export async function listPrograms(deps: ProgramDeps, principal: Principal, page: PageRequest): Promise<{ programs: Program[]; cursor: string | null }> {
   const found = await deps.programs.pageLatest(page);
-  return { programs: found.items.filter((p) => visibleTo(principal, p)), cursor: found.cursor };
+  return { programs: found.items.filter((p) => visibleTo(principal, p)).map((p) => ownTerms(p, restrictedTo(principal))), cursor: found.cursor };
 }
 
 export async function getProgram(deps: ProgramDeps, principal: Principal, programId: string, version: number | null): Promise<Program> {
   const program = await deps.programs.get(programId, version);
   if (!program || !visibleTo(principal, program)) throw new NotFound('program', version === null ? programId : `${programId} version ${version}`);
-  return program;
+  return ownTerms(program, restrictedTo(principal));
 }

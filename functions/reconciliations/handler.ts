@@ -91,8 +91,7 @@ export const handler = apiHandler(
     },
     'PUT /v1/reconciliation-settings/{counterparty}': (req) => {
       const { counterparty } = validate(counterpartyPath, platformOnly(req, 'reconciliation settings').pathParameters);
-      const keyed = { ...req, rawBody: { counterparty, body: req.rawBody } };
-      return idempotentWrite(keyed, deps, (seal) => putSettings(deps, callerOf(req), counterparty, req.body as ReconciliationSettingsRequest, seal));
+      return idempotentWrite(req, deps, (seal) => putSettings(deps, callerOf(req), counterparty, req.body as ReconciliationSettingsRequest, seal));
     },
     'GET /v1/reconciliation-settings/{counterparty}': async (req) => ({
       statusCode: 200,

@@ -3,7 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { StepFunctionsSyncRunner } from '../../shared/adapters/stepfunctions.ts';
-import { apiHandler, callerOf, pathParam } from '../../shared/http/api.ts';
+import { apiHandler, callerOf, pathParam, recordedWrite } from '../../shared/http/api.ts';
 import type { BuybackRequestBody, PostRepaymentsRequestBody, ReversalRequestBody, TransferRequestBody, WriteOffRequestBody } from '../../shared/contracts/schemas.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { getLoanRepayments, getRepayment, postLoanEvent, postRepayments, postReversal } from './use-case.ts';
@@ -16,28 +16,27 @@ const deps = {
   loan: cachedLoans(stores.loans),
   repayments: stores.repayments,
   programPools: stores.programPools,
+  idempotency: stores.idempotency,
   clock: systemClock,
 };
 
 export const handler = apiHandler(
   {
-    'POST /v1/repayments': async (req) => ({ statusCode: 200, body: await postRepayments(deps, req.body as PostRepaymentsRequestBody) }),
-    'POST /v1/repayments/{repaymentId}/reversal': async (req) => ({
-      statusCode: 200,
-      body: await postReversal(deps, pathParam(req, 'repaymentId'), req.body as ReversalRequestBody),
-    }),
+    'POST /v1/repayments': (req) => recordedWrite(req, deps, async () => ({ statusCode: 200, body: await postRepayments(deps, req.body as PostRepaymentsRequestBody) })),
+    'POST /v1/repayments/{repaymentId}/reversal': (req) =>
+      recordedWrite(req, deps, async () => ({ statusCode: 200, body: await postReversal(deps, pathParam(req, 'repaymentId'), req.body as ReversalRequestBody) })),
     'GET /v1/repayments/{repaymentId}': async (req) => ({ statusCode: 200, body: await getRepayment(deps, callerOf(req), pathParam(req, 'repaymentId')) }),
-    'POST /v1/loans/{loanId}/transfers': async (req) => {
+    'POST /v1/loans/{loanId}/transfers': (req) => {
       const { transferId, ...transfer } = req.body as TransferRequestBody;
-      return postLoanEvent(deps, pathParam(req, 'loanId'), { type: 'TRANSFER', eventId: transferId, ...transfer });
+      return recordedWrite(req, deps, () => postLoanEvent(deps, pathParam(req, 'loanId'), { type: 'TRANSFER', eventId: transferId, ...transfer }));
     },
-    'POST /v1/loans/{loanId}/buybacks': async (req) => {
+    'POST /v1/loans/{loanId}/buybacks': (req) => {
       const { buybackId, expectedPriceMinor, ...buyback } = req.body as BuybackRequestBody;
-      return postLoanEvent(deps, pathParam(req, 'loanId'), { type: 'BUYBACK', eventId: buybackId, expectedPriceMinor: expectedPriceMinor ?? null, ...buyback });
+      return recordedWrite(req, deps, () => postLoanEvent(deps, pathParam(req, 'loanId'), { type: 'BUYBACK', eventId: buybackId, expectedPriceMinor: expectedPriceMinor ?? null, ...buyback }));
     },
-    'POST /v1/loans/{loanId}/write-off': async (req) => {
+    'POST /v1/loans/{loanId}/write-off': (req) => {
       const { writeOffId, ...writeOff } = req.body as WriteOffRequestBody;
-      return postLoanEvent(deps, pathParam(req, 'loanId'), { type: 'WRITE_OFF', eventId: writeOffId, ...writeOff });
+      return recordedWrite(req, deps, () => postLoanEvent(deps, pathParam(req, 'loanId'), { type: 'WRITE_OFF', eventId: writeOffId, ...writeOff }));
     },
     'GET /v1/loans/{loanId}/repayments': async (req) => ({ statusCode: 200, body: await getLoanRepayments(deps, callerOf(req), pathParam(req, 'loanId')) }),
   },

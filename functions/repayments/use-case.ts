@@ -114,5 +114,6 @@ async function visibleLoan(deps: RepaymentsDeps, principal: Principal, loanId: s
 function onlyOwnPart(view: RepaymentView, only: string | null): RepaymentView {
   if (only === null) return view;
   const recovery = view.split.recovery === null ? null : { ...view.split.recovery, parties: view.split.recovery.parties.filter((p) => p.partyId === only) };
-  return { ...view, split: { lenders: view.split.lenders.filter((l) => l.lenderId === only), suspenseMinor: '0', recovery } };
+  // Suspense is the collection account's, not a lender's: a lender's caller is told it is not shown (null), never a made-up 0.
+  return { ...view, split: { lenders: view.split.lenders.filter((l) => l.lenderId === only), suspenseMinor: null, recovery } };
 }

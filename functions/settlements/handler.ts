@@ -6,7 +6,7 @@ import { fileStoreFromEnv } from '../../shared/adapters/files/index.ts';
 import { StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
 import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
 import { businessCalendar } from '../../shared/use-cases/calendars.ts';
-import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
+import { apiHandler, callerOf, idempotentWrite, platformOnly, recordedWrite } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { businessDatePath, instructionPath, settlementRunsQuery, statementFilePath, statementsPath, type ExecutedRequest, type StartSettlementRequest } from '../../shared/contracts/schemas.ts';
 import { executionRecorded, lenderStatementFile, lenderStatements, runList, runView, startSettlement } from './use-case.ts';
@@ -25,9 +25,9 @@ export const handler = apiHandler(
       statusCode: 200,
       body: await runView(deps, validate(businessDatePath, platformOnly(req, 'settlement runs').pathParameters).businessDate),
     }),
-    'POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed': async (req) => {
+    'POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed': (req) => {
       const { businessDate, instructionId } = validate(instructionPath, platformOnly(req, 'settlement runs').pathParameters);
-      return { statusCode: 200, body: await executionRecorded(deps, businessDate, instructionId, req.body as ExecutedRequest, callerOf(req).userId) };
+      return recordedWrite(req, deps, async () => ({ statusCode: 200, body: await executionRecorded(deps, businessDate, instructionId, req.body as ExecutedRequest, callerOf(req).userId) }));
     },
     'GET /v1/lenders/{lenderId}/statements/{businessDate}': async (req) => {
       const { lenderId, businessDate } = validate(statementsPath, req.pathParameters);

@@ -17,9 +17,11 @@ export function decisionKey(what: string, id: string, body: unknown): string {
   return `${what}:${id}:${sha256(canonicalJson(body)).slice(0, 32)}`;
 }
 
-/** Proposes the adjustment of a JSON file (the body of `POST /v1/adjustments`); its adjustment id is its key. */
+/** Proposes the adjustment of a JSON file (the body of `POST /v1/adjustments`); its key is its adjustment id and a digest of what it says. */
 export async function proposeAdjustmentFile(api: CommandApi & { readonly file: string }): Promise<ApiAnswer> {
-  return callApi(api, 'POST', '/v1/adjustments', await readJsonFile(api.file));
+  const body = await readJsonFile(api.file);
+  const adjustmentId = typeof body === 'object' && body !== null && 'adjustmentId' in body ? String(body.adjustmentId) : '';
+  return callApi(api, 'POST', '/v1/adjustments', body, decisionKey('proposal', adjustmentId, body));
 }
 
 export function decideAdjustment(api: CommandApi & { readonly adjustmentId: string; readonly decision: 'approval' | 'rejection'; readonly reason: string }): Promise<ApiAnswer> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseCollectionFile, type CollectionFileFormat, type CollectionLineError, type CollectionRepayment } from '../../shared/adapters/files/collection-file.ts';
 import { MAX_REPAYMENTS_PER_CALL } from '../../shared/contracts/schemas.ts';
@@ -10,6 +11,12 @@ export interface ImportOptions {
   /** A bearer token of the lead. */
   readonly token: string;
   readonly fetch?: typeof fetch;
+  /**
+   * This run of the command; each call's Idempotency-Key is `import:{runId}:{call}`, so a call
+   * retried within the run replays its first answer. A fresh id by default: importing the file
+   * again is a new request, and each repayment id still books once.
+   */
+  readonly runId?: string;
 }
 
 export type ImportOutcome = 'BOOKED' | 'REPLAYED' | 'REFUSED' | 'INVALID';
@@ -46,18 +53,20 @@ export interface ImportReport {
 /**
  * `colend import-collections <file>`: parses the lead's collection file and posts its valid lines
  * to `POST /v1/repayments`, at most `MAX_REPAYMENTS_PER_CALL` a call, in the order of the file.
- * A line refused by the file is never sent. Each repayment id is its own idempotency key, so the
- * same file can be imported again: what was booked comes back REPLAYED.
+ * A line refused by the file is never sent. Each call carries an Idempotency-Key of this run; each
+ * repayment id books once whatever the key, so the same file can be imported again: what was
+ * booked comes back REPLAYED.
  */
 export async function importCollections(options: ImportOptions): Promise<ImportReport> {
   const parsed = parseCollectionFile(await readUtf8(options.file));
   const send = options.fetch ?? fetch;
   const url = `${options.apiUrl.replace(/\/+$/, '')}/v1/repayments`;
+  const runId = options.runId ?? randomUUID();
 
   const lines: ImportedLine[] = invalidLines(parsed.errors);
   for (let start = 0; start < parsed.repayments.length; start += MAX_REPAYMENTS_PER_CALL) {
     const batch = parsed.repayments.slice(start, start + MAX_REPAYMENTS_PER_CALL);
-    lines.push(...(await postBatch(send, url, options.token, batch)));
+    lines.push(...(await postBatch(send, url, options.token, `import:${runId}:${start / MAX_REPAYMENTS_PER_CALL}`, batch)));
   }
   lines.sort((a, b) => a.line - b.line);
   const count = (outcome: ImportOutcome) => lines.filter((l) => l.outcome === outcome).length;
@@ -105,12 +114,12 @@ function refusedLine(r: CollectionRepayment, error: ImportLineError): ImportedLi
   return { line: r.line, repaymentId: r.request.repaymentId, outcome: 'REFUSED', error, errors: [error] };
 }
 
-async function postBatch(send: typeof fetch, url: string, token: string, batch: readonly CollectionRepayment[]): Promise<ImportedLine[]> {
+async function postBatch(send: typeof fetch, url: string, token: string, key: string, batch: readonly CollectionRepayment[]): Promise<ImportedLine[]> {
   let response: Response;
   try {
     response = await send(url, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
       body: toJson({ repayments: batch.map((r) => r.request) }),
     });
   } catch (error) {

@@ -67,7 +67,7 @@ function render(): void {
     h(
       'nav',
       {},
-      session === null ? null : h('span', { id: 'who' }, `${session.principal.userId} · ${t(`role.${session.principal.role}`)} · ${restrictedTo(session.principal) ?? t('user.platform')}`),
+      session === null ? null : h('span', { id: 'who' }, `${session.principal.userId} · ${session.principal.roles.map((role) => t(`role.${role}`)).join(' + ')} · ${restrictedTo(session.principal) ?? t('user.platform')}`),
       h('button', { id: 'language', attrs: { 'aria-label': t('language.switchLabel') }, on: { click: () => switchLanguage() } }, t('language.switch')),
       session === null ? null : h('button', { id: 'sign-out', on: { click: () => signOut(null) } }, t('signOut')),
     ),
@@ -324,7 +324,7 @@ const actions: ConsoleActions = {
     }
   },
   actOnBreak: (breakId, action, reason) => acting(() => api.post(`/v1/breaks/${encodeURIComponent(breakId)}/actions`, { action, reason }, crypto.randomUUID())),
-  proposeAdjustment: (body: ProposalBody) => acting(() => api.post('/v1/adjustments', body)),
+  proposeAdjustment: (body: ProposalBody) => acting(() => api.post('/v1/adjustments', body, crypto.randomUUID())),
   showAdjustments: (state) => void adjustmentsShown(state, false),
   moreAdjustments: () => void adjustmentsShown(data.recon?.adjustments.state ?? 'PROPOSED', true),
   decideAdjustment: (adjustmentId, decision, reason) => acting(() => api.post(`/v1/adjustments/${encodeURIComponent(adjustmentId)}/${decision}`, { reason }, crypto.randomUUID())),
@@ -343,7 +343,7 @@ async function recordExecuted(instructionId: string, bankReference: string, exec
   const date = data.date;
   if (date === null) return;
   try {
-    await api.post(`/v1/settlement-runs/${date}/instructions/${encodeURIComponent(instructionId)}/executed`, { bankReference, executedAt });
+    await api.post(`/v1/settlement-runs/${date}/instructions/${encodeURIComponent(instructionId)}/executed`, { bankReference, executedAt }, crypto.randomUUID());
   } catch (error) {
     throw new Error(describe(error), { cause: error });
   }

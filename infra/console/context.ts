@@ -1,5 +1,5 @@
 import type { Principal } from '../../shared/domain/access.ts';
-import { restrictedTo } from '../../shared/domain/access.ts';
+import { holdsAnyOf, restrictedTo } from '../../shared/domain/access.ts';
 import type { AdjustmentState } from '../../shared/domain/adjustment.ts';
 import type { BreakKind, BreakState } from '../../shared/domain/reconciliation-break.ts';
 import type { AdjustmentView, ApiClient, BreakView, ReconciliationView, RunList, RunView, Statements } from './api.ts';
@@ -86,4 +86,4 @@ export interface ConsoleActions {
 export const isPlatform = (principal: Principal): boolean => restrictedTo(principal) === null;
 
 /** Who may record an executed transfer's bank reference: the route's roles, on the platform's side. */
-export const mayRecordExecution = (principal: Principal): boolean => isPlatform(principal) && (principal.role === 'LEAD' || principal.role === 'FINANCE');
+export const mayRecordExecution = (principal: Principal): boolean => isPlatform(principal) && holdsAnyOf(principal, ['LEAD', 'FINANCE']);

@@ -1,4 +1,4 @@
-import { actorOf, type Principal } from '../../shared/domain/access.ts';
+import { actorOf, hasRole, holdsAnyOf, type Principal } from '../../shared/domain/access.ts';
 import { ADJUSTABLE_COMPONENTS, type AdjustmentDirection } from '../../shared/domain/adjustment.ts';
 import { ESCROW, type SettlementComponent } from '../../shared/domain/ledger.ts';
 import { AGE_BANDS, ageBandOf, ageInDays, OPEN_BREAK_STATES, type AgeBand, type BreakState } from '../../shared/domain/reconciliation-break.ts';
@@ -12,10 +12,10 @@ import { isPlatform } from './context.ts';
  */
 
 /** Acting on breaks (investigate, accept): the platform's lead operations and finance team. */
-export const mayActOnBreaks = (principal: Principal): boolean => isPlatform(principal) && (principal.role === 'LEAD' || principal.role === 'FINANCE');
+export const mayActOnBreaks = (principal: Principal): boolean => isPlatform(principal) && holdsAnyOf(principal, ['LEAD', 'FINANCE']);
 
 /** Proposing, approving and rejecting adjustments: the platform's finance team only. */
-export const mayAdjust = (principal: Principal): boolean => isPlatform(principal) && principal.role === 'FINANCE';
+export const mayAdjust = (principal: Principal): boolean => isPlatform(principal) && hasRole(principal, 'FINANCE');
 
 /** The escrow statement covers every lender: the platform's teams reconcile it; a lender its own records. */
 export const mayReconcileEscrow = (principal: Principal): boolean => isPlatform(principal);

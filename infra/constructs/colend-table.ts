@@ -7,12 +7,14 @@ export const GSI1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1s
 /**
  * Our defaults for a table (docs/architecture.md, Tables): string keys `pk`/`sk`, one general
  * index `gsi1`, on-demand, point-in-time recovery, deletion protection, AWS-managed encryption,
- * and retained when the stack is deleted. No physical name. A stream when asked for.
+ * and retained when the stack is deleted. No physical name. A stream when asked for, and a
+ * time-to-live attribute when the table holds items that expire.
  */
 export class ColendTable extends Table {
-  constructor(scope: Construct, id: string, options: { readonly stream?: StreamViewType } = {}) {
+  constructor(scope: Construct, id: string, options: { readonly stream?: StreamViewType; readonly timeToLiveAttribute?: string } = {}) {
     super(scope, id, {
       ...(options.stream === undefined ? {} : { stream: options.stream }),
+      ...(options.timeToLiveAttribute === undefined ? {} : { timeToLiveAttribute: options.timeToLiveAttribute }),
       partitionKey: { name: 'pk', type: AttributeType.STRING },
       sortKey: { name: 'sk', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,

@@ -33,6 +33,7 @@ import { LOCAL_STAGE, type StageConfig } from '../config.ts';
 import { ColendFunction } from '../constructs/colend-function.ts';
 import type { FileAction, TableAccess } from '../constructs/colend-function.ts';
 import { ColendTable } from '../constructs/colend-table.ts';
+import { STATE_TIME_TO_LIVE_ATTRIBUTE } from '../../shared/adapters/dynamodb/state-keys.ts';
 import { ColendWorkflow } from '../constructs/colend-workflow.ts';
 import { ConsoleSite } from '../constructs/console-site.ts';
 import { UploadCors } from '../constructs/upload-cors.ts';
@@ -348,7 +349,8 @@ export class ColendStack extends Stack {
 
     // Its stream carries every committed change of a loan's book to the event bus.
     this.ledgerTable = new ColendTable(this, 'LedgerTable', { stream: StreamViewType.NEW_AND_OLD_IMAGES });
-    this.stateTable = new ColendTable(this, 'StateTable');
+    // Idempotency records expire after their replay window (docs/architecture.md, Requests).
+    this.stateTable = new ColendTable(this, 'StateTable', { timeToLiveAttribute: STATE_TIME_TO_LIVE_ATTRIBUTE });
     this.filesBucket = new Bucket(this, 'FilesBucket', {
       versioned: true,
       objectLockEnabled: true,

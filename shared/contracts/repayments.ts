@@ -58,7 +58,8 @@ export interface RepaymentView {
       readonly feeMinor: string;
       readonly spreadMinor: string;
     }[];
-    readonly suspenseMinor: string;
+    /** What went to suspense; null in the view of a lender's caller, which is not entitled to the collection account's figures. */
+    readonly suspenseMinor: string | null;
     /** On a compensated or written-off loan: what each party recovered, and on which account. */
     readonly recovery: { readonly account: string; readonly parties: readonly { readonly partyId: string; readonly amountMinor: string }[] } | null;
   };

@@ -1,12 +1,13 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { restrictedTo, type Principal } from '../domain/access.ts';
+import { holdsAnyOf, restrictedTo, type Principal } from '../domain/access.ts';
 import { HttpError, toErrorResponse } from './errors.ts';
 import { validate } from '../contracts/validate.ts';
 import { pathParameters, queryParameters, type PathParameterName } from '../contracts/parameters.ts';
 import { toJson } from '../json.ts';
-import { MAX_BODY_BYTES, routeSpec, type RouteKey, type RouteSpec } from './routes.ts';
+import { MAX_BODY_BYTES, isWrite, routeSpec, type RouteKey, type RouteSpec } from './routes.ts';
+import { invariant } from '../domain/errors.ts';
 import { parseIdempotencyKey, runIdempotent } from './idempotency.ts';
 import type { Seal } from '../ports/stores.ts';
 import type { Clock, IdempotencyStore } from '../ports/stores.ts';
@@ -36,7 +37,16 @@ export interface ApiResponse {
   readonly headers?: Readonly<Record<string, string>>;
   /** A binary body (an XLSX export), sent base64-encoded as API Gateway's payload format 2.0 says. */
   readonly isBase64Encoded?: boolean;
+  /**
+   * How a write's answer came about: first given and recorded under its Idempotency-Key, or
+   * replayed from that record. Only `idempotentWrite` and `recordedWrite` set it, and every write
+   * route's answer must carry it.
+   */
+  readonly idempotency?: 'RECORDED' | 'REPLAYED';
 }
+
+/** The header that marks a replayed answer. */
+export const REPLAYED_HEADER = 'idempotent-replayed';
 
 export type RouteHandler = (request: ApiRequest) => Promise<ApiResponse>;
 
@@ -74,7 +84,10 @@ export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, logg
     .use(routeRequests(routes, clock))
     .handler(async (_event, context) => {
       if (!context.routed) throw new Error('the request layer did not run');
+      const { route } = context.routed.request;
       const response = await context.routed.handle(context.routed.request);
+      // One rule for every write: its answer is recorded under its Idempotency-Key, or it is not sent.
+      invariant(!isWrite(route) || response.idempotency !== undefined, `${route.routeKey} answered without recording its answer under the Idempotency-Key`, { routeKey: route.routeKey });
       const result = respond(response.statusCode, response.body, response.headers);
       return response.isBase64Encoded === true ? { ...result, isBase64Encoded: true } : result;
     });
@@ -111,8 +124,8 @@ function routeRequests(routes: Partial<Record<RouteKey, RouteHandler>>, clock: C
 
 function parseRequest(spec: RouteSpec, event: ApiEvent, clock: Clock): ApiRequest {
   const principal = spec.roles.length === 0 ? null : principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
-  if (principal && !spec.roles.includes(principal.role)) {
-    throw new HttpError(403, 'FORBIDDEN', `${spec.routeKey} is not open to ${principal.role}`, { allowedRoles: spec.roles });
+  if (principal && !holdsAnyOf(principal, spec.roles)) {
+    throw new HttpError(403, 'FORBIDDEN', `${spec.routeKey} is not open to ${principal.roles.join(', ')}`, { allowedRoles: spec.roles, roles: principal.roles });
   }
   const pathValues = validate(pathParameters(pathParameterNames(spec)), event.pathParameters ?? {});
   const query = validate(queryParameters, event.queryStringParameters ?? {});
@@ -166,7 +179,11 @@ function respond(statusCode: number, body: unknown, headers: Readonly<Record<str
   };
 }
 
-/** A write route: at most once per Idempotency-Key, the first response replayed for repeats. */
+/**
+ * A write route: at most once per Idempotency-Key of the caller (its client and user), the first
+ * response, status and body, replayed for repeats with the header `idempotent-replayed: true`.
+ * The write seals its answer into the record it stores in its own transaction.
+ */
 export async function idempotentWrite(
   request: ApiRequest,
   deps: { idempotency: IdempotencyStore; clock: Clock },
@@ -177,8 +194,36 @@ export async function idempotentWrite(
   const now = deps.clock.now();
   const stored = await runIdempotent(
     deps.idempotency,
-    { operation: request.route.operationId, clientId: principal.clientId, key: request.idempotencyKey, body: request.rawBody, now },
+    { operation: request.route.operationId, clientId: principal.clientId, userId: principal.userId, key: request.idempotencyKey, body: requestOf(request), now },
     (seal) => write(seal, now),
   );
-  return { statusCode: stored.statusCode, body: stored.body, headers: stored.replayed ? { 'idempotent-replayed': 'true' } : {} };
+  return stored.replayed
+    ? { statusCode: stored.statusCode, body: stored.body, headers: { [REPLAYED_HEADER]: 'true' }, idempotency: 'REPLAYED' }
+    : { statusCode: stored.statusCode, body: stored.body, headers: {}, idempotency: 'RECORDED' };
+}
+
+/**
+ * What the same key must find again to replay: the body and, for a route with path parameters,
+ * those too (the same key and body for another adjustment, calendar year or loan is another
+ * request, refused as a reuse of the key, never answered with the first one's answer).
+ */
+function requestOf(request: ApiRequest): unknown {
+  return Object.keys(request.pathParameters).length === 0 ? request.rawBody : { ...request.pathParameters, body: request.rawBody };
+}
+
+/**
+ * A write that is idempotent by its own business id (a repayment's, a transfer's, an adjustment's)
+ * and writes no record itself: it runs, and its answer is then recorded under the Idempotency-Key,
+ * so a repeat answers exactly the first answer. Should the record be lost to a crash in between,
+ * the repeat runs the write again, which its business id makes book nothing twice.
+ */
+export function recordedWrite(
+  request: ApiRequest,
+  deps: { idempotency: IdempotencyStore; clock: Clock },
+  write: (now: string) => Promise<{ readonly statusCode: number; readonly body: unknown }>,
+): Promise<ApiResponse> {
+  return idempotentWrite(request, deps, async (seal, now) => {
+    const answer = await write(now);
+    await deps.idempotency.put(seal(answer.statusCode, answer.body));
+  });
 }

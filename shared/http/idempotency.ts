@@ -11,6 +11,37 @@ export interface StoredResponse {
 
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{8,128}$/;
 
+/**
+ * How long a write's answer is kept for replay: longer than any client retries a request (the
+ * CLI's and the partners' retries give up within hours; a batch re-sent the next business day is
+ * still inside the window). DynamoDB's time to live deletes the record some time after this (up
+ * to a few days later); until then it is still replayed.
+ */
+export const IDEMPOTENCY_WINDOW_SECONDS = 7 * 24 * 60 * 60;
+
+/** Who sent a write: its client and, for a user token, its user (two users of one console never share a key). */
+export interface IdempotencyScope {
+  readonly operation: string;
+  readonly clientId: string;
+  readonly userId: string;
+  readonly key: string;
+}
+
+/**
+ * The record's key: `{operation}#{clientId}#{key}` for a client acting for itself (a
+ * client-credentials token, whose user is its client), `{operation}#{clientId}#{userId}#{key}`
+ * for a user of a client. The key itself never holds a `#`.
+ */
+export function idempotencyScopeKey(scope: IdempotencyScope): string {
+  const who = scope.userId === scope.clientId ? [scope.clientId] : [scope.clientId, scope.userId];
+  return [scope.operation, ...who, scope.key].join('#');
+}
+
+/** The time (seconds since the epoch, as DynamoDB's time to live reads it) after which a record written at `now` may go. */
+export function expiresAtEpochSeconds(now: string): number {
+  return Math.floor(Date.parse(now) / 1000) + IDEMPOTENCY_WINDOW_SECONDS;
+}
+
 export function parseIdempotencyKey(header: string | undefined): string {
   if (header === undefined || header === '') {
     throw new HttpError(400, 'IDEMPOTENCY_KEY_REQUIRED', 'every write takes an Idempotency-Key header', { path: 'headers.Idempotency-Key', rule: 'required' });
@@ -25,22 +56,23 @@ export function parseIdempotencyKey(header: string | undefined): string {
 }
 
 /**
- * Runs a write at most once per (operation, client, key). The same key and body returns the first
- * response unchanged; the same key with another body is refused and changes nothing. The record
- * is written in the same transaction as the business write, so a crash cannot separate them.
+ * Runs a write at most once per (operation, client, user, key). The same key and body returns the
+ * first response unchanged, status included; the same key with another body is refused and
+ * changes nothing. The record is written in the same transaction as the business write, so a
+ * crash cannot separate them, or, for a write idempotent by its own business id, right after it.
  */
 export async function runIdempotent(
   store: IdempotencyStore,
-  scope: { operation: string; clientId: string; key: string; body: unknown; now: string },
+  scope: IdempotencyScope & { body: unknown; now: string },
   write: (seal: Seal) => Promise<void>,
 ): Promise<StoredResponse> {
-  const scopeKey = `${scope.operation}#${scope.clientId}#${scope.key}`;
+  const scopeKey = idempotencyScopeKey(scope);
   const requestHash = sha256(canonicalJson(scope.body));
   const earlier = await store.get(scopeKey);
   if (earlier) return replay(earlier, requestHash);
   let sealed: IdempotencyRecord | undefined;
   const seal: Seal = (statusCode, body) => {
-    sealed = { scopeKey, requestHash, statusCode, responseBody: toJson(body), createdAt: scope.now };
+    sealed = { scopeKey, requestHash, statusCode, responseBody: toJson(body), createdAt: scope.now, expiresAtEpochSeconds: expiresAtEpochSeconds(scope.now) };
     return sealed;
   };
   try {
@@ -58,7 +90,7 @@ export async function runIdempotent(
 
 function replay(record: IdempotencyRecord, requestHash: string): StoredResponse {
   if (record.requestHash !== requestHash) {
-    throw new HttpError(409, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body; nothing was changed', {
+    throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request body; nothing was changed', {
       path: 'headers.Idempotency-Key',
       rule: 'same-key-same-body',
     });

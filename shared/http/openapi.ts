@@ -7,9 +7,9 @@ const ERRORS: Readonly<Record<string, string>> = {
   '401': 'No valid token',
   '403': 'The token does not grant this route',
   '404': 'Not found, or not visible to the caller',
-  '409': 'Idempotency-Key reused with another body, or the item already exists',
+  '409': 'The item already exists, or is in a state that refuses the request',
   '413': 'Body too large',
-  '422': 'A business or regulatory rule refused the request (details name the rule and figures)',
+  '422': 'A business or regulatory rule refused the request (details name the rule and figures), or the Idempotency-Key was used with another request (IDEMPOTENCY_KEY_REUSED)',
 };
 
 /** An amount is published as the string form it takes: digits, positive or not negative. */
@@ -45,7 +45,7 @@ export function openApiDocument(): Record<string, unknown> {
       operationId: route.operationId,
       summary: route.summary,
       'x-colend-roles': route.roles,
-      ...(route.keyInBody === undefined ? {} : { 'x-colend-idempotency-key': route.keyInBody }),
+      ...(route.keyInBody === undefined ? {} : { 'x-colend-business-id': route.keyInBody }),
       parameters: [
         ...params,
         ...queryParameters(route.querySchema),

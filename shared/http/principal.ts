@@ -1,28 +1,28 @@
 import { ROLE_SCOPES, type Principal, type PrincipalRole } from '../domain/access.ts';
 import { HttpError } from './errors.ts';
 
-const SCOPE_ROLES: Readonly<Record<string, PrincipalRole>> = Object.fromEntries(Object.entries(ROLE_SCOPES).map(([role, scope]) => [scope, role as PrincipalRole]));
+const ROLES = Object.keys(ROLE_SCOPES) as PrincipalRole[];
 
 /**
- * The caller, from the claims the JWT authorizer verified. A token grants one role; a partner
- * token without a lender is refused, since it could not be scoped to any data. A user token
- * names its user; a client-credentials token's user is its client.
+ * The caller, from the claims the JWT authorizer verified. A token grants every role whose scope
+ * it carries (at least one); a token with the partner scope but no lender is refused, since it
+ * could not be scoped to any data. A user token names its user; a client-credentials token's
+ * user is its client.
  */
 export function principalFromClaims(claims: Readonly<Record<string, unknown>> | undefined): Principal {
   const scopes = String(claims?.scope ?? '').split(' ').filter(Boolean);
-  const roles = [...new Set(scopes.map((s) => SCOPE_ROLES[s]).filter((r): r is PrincipalRole => r !== undefined))];
+  const roles = ROLES.filter((role) => scopes.includes(ROLE_SCOPES[role]));
   const clientId = String(claims?.client_id ?? claims?.sub ?? '');
   const userId = userOf(claims) ?? clientId;
   const lenderClaim = claims?.lender_id;
   const lenderId = typeof lenderClaim === 'string' && lenderClaim !== '' ? lenderClaim : null;
-  const [role] = roles;
-  if (roles.length !== 1 || role === undefined || clientId === '') {
-    throw new HttpError(403, 'FORBIDDEN', 'the token must carry exactly one of the scopes colend/lead, colend/partner, colend/finance', { scopes });
+  if (roles.length === 0 || clientId === '') {
+    throw new HttpError(403, 'FORBIDDEN', 'the token must carry at least one of the scopes colend/lead, colend/partner, colend/finance', { scopes });
   }
-  if (role === 'PARTNER' && lenderId === null) {
+  if (roles.includes('PARTNER') && lenderId === null) {
     throw new HttpError(403, 'FORBIDDEN', 'a partner token must name its lender (claim lender_id)', {});
   }
-  return { role, clientId, userId, lenderId };
+  return { roles, clientId, userId, lenderId };
 }
 
 /**

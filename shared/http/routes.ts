@@ -68,9 +68,12 @@ export interface RouteSpec {
   readonly roles: readonly PrincipalRole[];
   readonly requestSchema?: z.ZodType;
   readonly querySchema?: z.ZodType;
-  /** Writes take an Idempotency-Key header. */
+  /** Every write (POST, PUT, PATCH, DELETE) takes an Idempotency-Key header; reads do not. */
   readonly idempotent: boolean;
-  /** Writes whose idempotency key is a business id in the body (a repayment's id) name that field instead. */
+  /**
+   * Writes whose business item carries its own id in the body (a repayment's id) name that field:
+   * the same id books once whatever the header, and the same id with other content is refused.
+   */
   readonly keyInBody?: string;
   readonly successStatus: number;
 }
@@ -91,12 +94,12 @@ export const ROUTES = [
   { routeKey: 'GET /v1/loans/{loanId}', function: 'loans', operationId: 'getLoan', summary: "A loan; a partner sees only its own part", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/loans/{loanId}/schedule', function: 'loans', operationId: 'getLoanSchedule', summary: "The borrower's schedule and each lender's sub-schedule, the plan (what each lender receives when every instalment is paid in full on its due date; what was paid is in the repayments); a partner sees its own", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/loans/{loanId}/repayments', function: 'repayments', operationId: 'getLoanRepayments', summary: "The loan's repayment account: dues, days past due, each lender's outstanding, every repayment; a partner sees its own part", roles: ALL, idempotent: false, successStatus: 200 },
-  { routeKey: 'POST /v1/loans/{loanId}/transfers', function: 'repayments', operationId: 'transferShare', summary: "A lender sells some or all of its part of a loan to another funding participant from a value date; refused if a regulatory minimum would break", roles: ['LEAD'], requestSchema: transferRequest, idempotent: false, keyInBody: 'transferId', successStatus: 201 },
-  { routeKey: 'POST /v1/loans/{loanId}/buybacks', function: 'repayments', operationId: 'buyBackShare', summary: "The lead or the guarantor buys a partner's whole remaining share of a loan from a value date at the program's price (回购); refused, booking nothing, if expectedPriceMinor is not that price", roles: ['LEAD'], requestSchema: buybackRequest, idempotent: false, keyInBody: 'buybackId', successStatus: 201 },
-  { routeKey: 'POST /v1/loans/{loanId}/write-off', function: 'repayments', operationId: 'writeOffLoan', summary: "Write a loan off: each lender's outstanding principal (or the guarantor's claim) becomes a loss, shared per the program", roles: ['LEAD'], requestSchema: writeOffRequest, idempotent: false, keyInBody: 'writeOffId', successStatus: 201 },
-  { routeKey: 'POST /v1/repayments', function: 'repayments', operationId: 'postRepayments', summary: 'Book repayments (1 to 100); each repaymentId is its idempotency key, answered one by one in order', roles: ['LEAD'], requestSchema: postRepaymentsRequest, idempotent: false, keyInBody: 'repayments[].repaymentId', successStatus: 200 },
+  { routeKey: 'POST /v1/loans/{loanId}/transfers', function: 'repayments', operationId: 'transferShare', summary: "A lender sells some or all of its part of a loan to another funding participant from a value date; refused if a regulatory minimum would break", roles: ['LEAD'], requestSchema: transferRequest, idempotent: true, keyInBody: 'transferId', successStatus: 201 },
+  { routeKey: 'POST /v1/loans/{loanId}/buybacks', function: 'repayments', operationId: 'buyBackShare', summary: "The lead or the guarantor buys a partner's whole remaining share of a loan from a value date at the program's price (回购); refused, booking nothing, if expectedPriceMinor is not that price", roles: ['LEAD'], requestSchema: buybackRequest, idempotent: true, keyInBody: 'buybackId', successStatus: 201 },
+  { routeKey: 'POST /v1/loans/{loanId}/write-off', function: 'repayments', operationId: 'writeOffLoan', summary: "Write a loan off: each lender's outstanding principal (or the guarantor's claim) becomes a loss, shared per the program", roles: ['LEAD'], requestSchema: writeOffRequest, idempotent: true, keyInBody: 'writeOffId', successStatus: 201 },
+  { routeKey: 'POST /v1/repayments', function: 'repayments', operationId: 'postRepayments', summary: 'Book repayments (1 to 100); each repaymentId is its idempotency key, answered one by one in order', roles: ['LEAD'], requestSchema: postRepaymentsRequest, idempotent: true, keyInBody: 'repayments[].repaymentId', successStatus: 200 },
   { routeKey: 'GET /v1/repayments/{repaymentId}', function: 'repayments', operationId: 'getRepayment', summary: 'A repayment as booked now, with its split; a partner sees its own part', roles: ALL, idempotent: false, successStatus: 200 },
-  { routeKey: 'POST /v1/repayments/{repaymentId}/reversal', function: 'repayments', operationId: 'reverseRepayment', summary: 'Reverse a bounced or mistaken repayment: the exact negative of its booking, as its own entry', roles: ['LEAD'], requestSchema: reversalRequest, idempotent: false, keyInBody: 'reversalId', successStatus: 200 },
+  { routeKey: 'POST /v1/repayments/{repaymentId}/reversal', function: 'repayments', operationId: 'reverseRepayment', summary: 'Reverse a bounced or mistaken repayment: the exact negative of its booking, as its own entry', roles: ['LEAD'], requestSchema: reversalRequest, idempotent: true, keyInBody: 'reversalId', successStatus: 200 },
   { routeKey: 'POST /v1/applications', function: 'applications', operationId: 'createApplication', summary: 'Submit an application for joint review', roles: ['LEAD'], requestSchema: createApplicationRequest, idempotent: true, successStatus: 202 },
   { routeKey: 'GET /v1/applications', function: 'applications', operationId: 'listApplications', summary: "A page of the lead's applications by status (pending reviews by default), oldest first; for a partner, what awaits its decision, the earliest deadline first (?limit=, 1-100, 50 by default; ?cursor= from the previous page)", roles: ALL, querySchema: applicationsQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/applications/{applicationId}', function: 'applications', operationId: 'getApplication', summary: 'State, decisions, plan, reasons and timeline of an application', roles: ALL, idempotent: false, successStatus: 200 },
@@ -108,7 +111,7 @@ export const ROUTES = [
   { routeKey: 'POST /v1/settlement-runs', function: 'settlements', operationId: 'startSettlement', summary: 'Settle a business date (again): instructions, files, statements; the schedule does it after each cut-off', roles: ['LEAD', 'FINANCE'], requestSchema: startSettlementRequest, idempotent: true, successStatus: 202 },
   { routeKey: 'GET /v1/settlement-runs', function: 'settlements', operationId: 'listSettlementRuns', summary: "A page of the latest settlement runs (?limit=, at most 62, 62 by default; ?cursor= from the previous page for earlier ones) of a range of dates (?from=&to=) with each lender's collections of the day; a lender's callers see only their own lender's figures", roles: ALL, querySchema: settlementRunsQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/settlement-runs/{businessDate}', function: 'settlements', operationId: 'getSettlementRun', summary: 'The settlement run of a date: status, shards gathered, instructions, files', roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
-  { routeKey: 'POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed', function: 'settlements', operationId: 'recordInstructionExecuted', summary: "Record the bank's reference of an executed payout instruction (once)", roles: ['LEAD', 'FINANCE'], requestSchema: executedRequest, idempotent: false, keyInBody: 'bankReference', successStatus: 200 },
+  { routeKey: 'POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed', function: 'settlements', operationId: 'recordInstructionExecuted', summary: "Record the bank's reference of an executed payout instruction (once)", roles: ['LEAD', 'FINANCE'], requestSchema: executedRequest, idempotent: true, keyInBody: 'bankReference', successStatus: 200 },
   { routeKey: 'GET /v1/lenders/{lenderId}/statements/{businessDate}', function: 'settlements', operationId: 'listStatements', summary: "A lender's settlement files of a date; a partner sees only its own", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/lenders/{lenderId}/statements/{businessDate}/{fileName}', function: 'settlements', operationId: 'getStatementFile', summary: "One of a lender's settlement files; a partner gets only its own", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/profit-runs', function: 'profit-runs', operationId: 'startProfitRun', summary: "Share a program's profit of a period that ended (a month or a quarter): book its period fees once, store each party's statement; the schedule does it at each period's end", roles: ['LEAD', 'FINANCE'], requestSchema: startProfitRunRequest, idempotent: true, successStatus: 202 },
@@ -135,7 +138,7 @@ export const ROUTES = [
   { routeKey: 'GET /v1/reconciliation-settings/{counterparty}', function: 'reconciliations', operationId: 'getReconciliationSettings', summary: "A counterparty's reconciliation settings in force (the defaults when none were set)", roles: ['LEAD', 'FINANCE'], idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/breaks/{breakId}', function: 'breaks', operationId: 'getBreak', summary: "A reconciliation break: kind, amounts, owner, state, history; a partner sees only its own lender's", roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/breaks/{breakId}/actions', function: 'breaks', operationId: 'actOnBreak', summary: "Investigate a break, accept it without money moving (a reason required) or assign its owner; the platform's lead operations and finance only", roles: ['LEAD', 'FINANCE'], requestSchema: breakActionRequest, idempotent: true, successStatus: 200 },
-  { routeKey: 'POST /v1/adjustments', function: 'adjustments', operationId: 'proposeAdjustment', summary: "Propose an adjustment (the maker): money between a lender and a counterparty for one component of a loan, booked only once another finance user approves it", roles: ['FINANCE'], requestSchema: adjustmentRequest, idempotent: false, keyInBody: 'adjustmentId', successStatus: 201 },
+  { routeKey: 'POST /v1/adjustments', function: 'adjustments', operationId: 'proposeAdjustment', summary: "Propose an adjustment (the maker): money between a lender and a counterparty for one component of a loan, booked only once another finance user approves it", roles: ['FINANCE'], requestSchema: adjustmentRequest, idempotent: true, keyInBody: 'adjustmentId', successStatus: 201 },
   { routeKey: 'GET /v1/adjustments', function: 'adjustments', operationId: 'listAdjustments', summary: "The adjustments in a state (proposed by default), oldest first, a page at a time; a partner sees those its lender is a party to", roles: ALL, querySchema: adjustmentsQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/adjustments/{adjustmentId}', function: 'adjustments', operationId: 'getAdjustment', summary: 'An adjustment: the proposal, its maker, its approval (checker, time, reason, entry) or rejection', roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/adjustments/{adjustmentId}/approval', function: 'adjustments', operationId: 'approveAdjustment', summary: "Approve an adjustment (the checker, never the maker): its entry is booked once and flows into the next settlement run, its break is resolved; approving again answers the approval", roles: ['FINANCE'], requestSchema: adjustmentDecisionRequest, idempotent: true, successStatus: 200 },
@@ -143,6 +146,13 @@ export const ROUTES = [
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteKey = (typeof ROUTES)[number]['routeKey'];
+
+const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Whether a route writes: every such route takes an Idempotency-Key and answers a repeat with its first answer. */
+export function isWrite(route: Pick<RouteSpec, 'routeKey'>): boolean {
+  return WRITE_METHODS.has(route.routeKey.split(' ')[0] ?? '');
+}
 
 export function routeSpec(routeKey: string): RouteSpec | undefined {
   return ROUTES.find((r) => r.routeKey === routeKey);

@@ -19,7 +19,7 @@ import type { Adjustment, AdjustmentState } from '../domain/adjustment.ts';
 
 /** The stored outcome of a write, kept with the write itself so a replay returns it unchanged. */
 export interface IdempotencyRecord {
-  /** `{operation}#{clientId}#{Idempotency-Key}` */
+  /** `{operation}#{clientId}#{Idempotency-Key}`, or `{operation}#{clientId}#{userId}#{Idempotency-Key}` for a user of a client */
   readonly scopeKey: string;
   /** SHA-256 of the canonical request body. */
   readonly requestHash: string;
@@ -27,6 +27,8 @@ export interface IdempotencyRecord {
   /** The response body exactly as first sent. */
   readonly responseBody: string;
   readonly createdAt: string;
+  /** When the record may be deleted (the table's time-to-live attribute): `createdAt` plus the replay window. */
+  readonly expiresAtEpochSeconds: number;
 }
 
 /**

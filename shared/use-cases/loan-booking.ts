@@ -1,3 +1,4 @@
+import { ownTerms } from '../domain/access.ts';
 import { RuleViolation, invariant } from '../domain/errors.ts';
 import { businessDateAt } from '../domain/business-date.ts';
 import { addBorrowerExposure, commitQuota, lenderOutstanding, type QuotaUsage, type Reservation } from '../domain/exposure.ts';
@@ -122,6 +123,6 @@ export function loanView(loan: Loan, onlyLender: string | null): Loan {
   return {
     ...loan,
     fundingPlan: loan.fundingPlan.filter((p) => p.lenderId === onlyLender),
-    terms: { ...loan.terms, participants: loan.terms.participants.filter((p) => p.lenderId === onlyLender) },
+    terms: ownTerms(loan.terms, onlyLender),
   };
 }

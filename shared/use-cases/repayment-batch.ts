@@ -56,7 +56,8 @@ export function batchReport(rows: number, refused: GroupedBatch['refused'], book
       results[index] = { repaymentId: repayment.repaymentId, status: result.status === 'REPLAYED' ? 'REPLAYED' : 'BOOKED', repayment };
       if (result.status === 'REPLAYED') replayed += 1;
       else bookedCount += 1;
-      if (result.status !== 'REPLAYED' && repayment.split.suspenseMinor !== '0') suspense.push({ repaymentId: repayment.repaymentId, loanId: repayment.loanId, suspenseMinor: repayment.split.suspenseMinor });
+      const { suspenseMinor } = repayment.split;
+      if (result.status !== 'REPLAYED' && suspenseMinor !== null && suspenseMinor !== '0') suspense.push({ repaymentId: repayment.repaymentId, loanId: repayment.loanId, suspenseMinor });
     }
   }
   const missing = results.findIndex((r) => r === undefined);

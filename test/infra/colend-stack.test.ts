@@ -834,6 +834,11 @@ describe('daily break escalation schedule', () => {
 });
 
 describe('events from what was committed (docs/adr/0004)', () => {
+  it('lets the state table expire idempotency records by their expiresAtEpochSeconds, and nothing of the ledger', () => {
+    expect(table('StateTable')[1].Properties?.['TimeToLiveSpecification']).toEqual({ AttributeName: 'expiresAtEpochSeconds', Enabled: true });
+    expect(table('LedgerTable')[1].Properties?.['TimeToLiveSpecification']).toBeUndefined();
+  });
+
   it("streams the ledger table's new and old images to the publishing function, only the items of loans' books, retried from the first failure, with a dead-letter queue", () => {
     const [ledgerId, ledger] = table('LedgerTable');
     expect(ledger.Properties?.['StreamSpecification']).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });

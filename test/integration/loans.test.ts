@@ -81,7 +81,7 @@ describe('POST /v1/loans', () => {
     const key = uniqueKey('reuse');
     expect((await post('/v1/loans', w.tokens.lead, loanBody(w, loanId), key)).status).toBe(201);
     const other = await post('/v1/loans', w.tokens.lead, loanBody(w, `${loanId}-OTHER`), key);
-    expect(other.status).toBe(409);
+    expect(other.status).toBe(422);
     expect((other.json as { code: string }).code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect((await api(`/v1/loans/${loanId}-OTHER`, { token: w.tokens.lead })).status).toBe(404);
   });

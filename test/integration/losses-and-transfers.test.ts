@@ -98,6 +98,7 @@ describe('daily risk update', () => {
     // A later payment recovers the guarantor's claim.
     const paid = await api<{ results: { status: string; repayment: { split: { recovery: unknown } } }[] }>('/v1/repayments', {
       method: 'POST',
+      headers: { 'idempotency-key': uniqueKey('w') },
       token: w.tokens.lead,
       body: { repayments: [{ repaymentId: `RK-${w.suffix}-1-R`, loanId, amountMinor: '50000', currency: 'CNY', valueDate: '2026-11-29', channel: 'BANK_TRANSFER' }] },
     });
@@ -111,14 +112,14 @@ describe('POST /v1/loans/{loanId}/write-off', () => {
     const loanId = `WO-${w.suffix}-1`;
     await bookLoan(loanId, w.programId, '2026-03-02');
     const body = { writeOffId: `WO-${w.suffix}-1`, valueDate: '2026-11-20', reason: 'Borrower deceased, no estate' };
-    const res = await api<{ status: string; event: Account['events'][number] }>(`/v1/loans/${loanId}/write-off`, { method: 'POST', token: w.tokens.lead, body });
+    const res = await api<{ status: string; event: Account['events'][number] }>(`/v1/loans/${loanId}/write-off`, { method: 'POST', headers: { 'idempotency-key': uniqueKey('w') }, token: w.tokens.lead, body });
     expect(res.status).toBe(201);
     expect(res.json.event.legs.filter((l) => l.account === 'LOSSES').map((l) => [l.lenderId, l.amountMinor])).toEqual([
       [w.lead, '400001'],
       [w.bankA, '300001'],
       [w.bankB, '300001'],
     ]);
-    const again = await api<{ status: string }>(`/v1/loans/${loanId}/write-off`, { method: 'POST', token: w.tokens.lead, body });
+    const again = await api<{ status: string }>(`/v1/loans/${loanId}/write-off`, { method: 'POST', headers: { 'idempotency-key': uniqueKey('w') }, token: w.tokens.lead, body });
     expect(again.status).toBe(200);
     expect(again.json.status).toBe('REPLAYED');
     expect((await accountOf(loanId)).status).toBe('WRITTEN_OFF');
@@ -130,6 +131,7 @@ describe('POST /v1/loans/{loanId}/write-off', () => {
     await bookLoan(loanId, programId, '2026-03-02');
     const refused = await api<{ code: string }>(`/v1/loans/${loanId}/write-off`, {
       method: 'POST',
+      headers: { 'idempotency-key': uniqueKey('w') },
       token: w.tokens.lead,
       body: { writeOffId: `WO-${w.suffix}-2`, valueDate: '2026-11-20', reason: 'Fraud confirmed' },
     });
@@ -140,6 +142,7 @@ describe('POST /v1/loans/{loanId}/write-off', () => {
     await riskReport('2026-11-21');
     const res = await api<{ event: Account['events'][number] }>(`/v1/loans/${loanId}/write-off`, {
       method: 'POST',
+      headers: { 'idempotency-key': uniqueKey('w') },
       token: w.tokens.lead,
       body: { writeOffId: `WO-${w.suffix}-2`, valueDate: '2026-11-20', reason: 'Fraud confirmed' },
     });
@@ -167,6 +170,7 @@ describe('POST /v1/loans/{loanId}/transfers', () => {
     await bookLoan(loanId, w.programId, '2026-10-02');
     const res = await api<{ status: string; event: Account['events'][number] }>(`/v1/loans/${loanId}/transfers`, {
       method: 'POST',
+      headers: { 'idempotency-key': uniqueKey('w') },
       token: w.tokens.lead,
       body: { transferId: `TR-${w.suffix}-1`, fromLenderId: w.lead, toLenderId: w.bankA, principalMinor: '100000', valueDate: '2026-10-20' },
     });
@@ -192,6 +196,7 @@ describe('POST /v1/loans/{loanId}/transfers', () => {
     await bookLoan(loanId, w.programId, '2026-10-02');
     const res = await api<{ code: string; details: { rule: string; lenderId: string; minimumBps: number } }>(`/v1/loans/${loanId}/transfers`, {
       method: 'POST',
+      headers: { 'idempotency-key': uniqueKey('w') },
       token: w.tokens.lead,
       body: { transferId: uniqueKey('TR'), fromLenderId: w.bankA, toLenderId: w.lead, principalMinor: '1', valueDate: '2026-10-20' },
     });
@@ -209,7 +214,7 @@ describe('POST /v1/loans/{loanId}/buybacks', () => {
     details: Record<string, unknown>;
     event: { entryId: string; buyback: { price: Record<string, string> } };
   }
-  const buyback = (loanId: string, body: Record<string, unknown>) => api<Answer>(`/v1/loans/${loanId}/buybacks`, { method: 'POST', token: w.tokens.lead, body });
+  const buyback = (loanId: string, body: Record<string, unknown>) => api<Answer>(`/v1/loans/${loanId}/buybacks`, { method: 'POST', headers: { 'idempotency-key': uniqueKey('w') }, token: w.tokens.lead, body });
 
   it("has the guarantor buy a partner's share at the program's discounted price, once, refusing what the program does not allow and a price that is not its own", async () => {
     const programId = await programWith('BB', { fees: { guarantorLenderId: w.guarantor }, buyback: { buyers: ['GUARANTOR'], price: { premiumRate: '-0.01' } } });

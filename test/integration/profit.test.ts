@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api } from './support/stack.ts';
-import { createWorld, loanBody, post, type World } from './support/world.ts';
+import { createWorld, loanBody, post, uniqueKey, type World } from './support/world.ts';
 import { cutoffDayAt } from '../../shared/domain/business-date.ts';
 import { monthRange } from '../../shared/domain/profit.ts';
 
@@ -22,12 +22,14 @@ beforeAll(async () => {
   // Instalment 1 on its due date: 79,289 principal, 9,000 interest (3,600 / 2,700 / 2,700).
   const paid = await api<{ results: { status: string }[] }>('/v1/repayments', {
     method: 'POST',
+    headers: { 'idempotency-key': uniqueKey('w') },
     token: w.tokens.lead,
     body: { repayments: [{ repaymentId: `PF-${w.suffix}-R1`, loanId: loanId(), amountMinor: '88289', currency: 'CNY', valueDate: '2026-02-05', channel: 'AUTO_DEBIT' }] },
   });
   expect(paid.json.results[0]?.status).toBe('BOOKED');
   const writeOff = await api(`/v1/loans/${loanId()}/write-off`, {
     method: 'POST',
+    headers: { 'idempotency-key': uniqueKey('w') },
     token: w.tokens.lead,
     body: { writeOffId: `PF-${w.suffix}-W`, valueDate: '2026-03-20', reason: 'Fraud confirmed' },
   });

@@ -13,7 +13,7 @@ import { LOCAL_CREDENTIALS } from '../../infra/local/stack.ts';
 import { StreamPoller, streamSourcesFromTemplate } from '../../infra/local/streams.ts';
 import { LOCAL_REGION, TemplateResolver } from '../../infra/local/template.ts';
 import { api, dynamodbEndpoint, localTemplate } from './support/stack.ts';
-import { createWorld, expectLedgerBalanced, loanBody, post, type World } from './support/world.ts';
+import { createWorld, expectLedgerBalanced, loanBody, post, uniqueKey, type World } from './support/world.ts';
 
 /*
  * Events come from what was committed (docs/adr/0004): a second reader of the ledger table's
@@ -83,7 +83,7 @@ describe('events from what was committed', () => {
     loans.set(loanId, decode<Loan>(booked.json));
     const repayment = { repaymentId: `EV-R-${w.suffix}`, loanId, amountMinor: '88289', currency: 'CNY', valueDate: '2026-02-05', channel: 'AUTO_DEBIT' };
     for (let delivery = 0; delivery < 2; delivery++) {
-      const res = await api<{ results: { status: string }[] }>('/v1/repayments', { method: 'POST', token: w.tokens.lead, body: { repayments: [repayment] } });
+      const res = await api<{ results: { status: string }[] }>('/v1/repayments', { method: 'POST', headers: { 'idempotency-key': uniqueKey('w') }, token: w.tokens.lead, body: { repayments: [repayment] } });
       expect(res.json.results[0]?.status).toBe(delivery === 0 ? 'BOOKED' : 'REPLAYED');
     }
     poller.start();
@@ -100,6 +100,7 @@ describe('events from what was committed', () => {
     const repaymentId = `EV2-R-${w.suffix}`;
     const res = await api<{ results: { status: string }[] }>('/v1/repayments', {
       method: 'POST',
+      headers: { 'idempotency-key': uniqueKey('w') },
       token: w.tokens.lead,
       body: { repayments: [{ repaymentId, loanId, amountMinor: '88289', currency: 'CNY', valueDate: '2026-02-05', channel: 'AUTO_DEBIT' }] },
     });

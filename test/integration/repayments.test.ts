@@ -3,7 +3,7 @@ import { decode } from '../../shared/adapters/dynamodb/codec.ts';
 import { foldRepayments } from '../../shared/domain/loan-account.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import { api } from './support/stack.ts';
-import { allJournalEntries, createWorld, expectLedgerBalanced, loanBody, post, type World } from './support/world.ts';
+import { allJournalEntries, createWorld, expectLedgerBalanced, loanBody, post, uniqueKey, type World } from './support/world.ts';
 
 let w: World;
 
@@ -38,7 +38,7 @@ function repayment(loanId: string, repaymentId: string, valueDate: string, amoun
 }
 
 async function postRepayments(items: unknown[]) {
-  const res = await api<{ results: Answer[] }>('/v1/repayments', { method: 'POST', token: w.tokens.lead, body: { repayments: items } });
+  const res = await api<{ results: Answer[] }>('/v1/repayments', { method: 'POST', headers: { 'idempotency-key': uniqueKey('w') }, token: w.tokens.lead, body: { repayments: items } });
   return res;
 }
 
@@ -156,6 +156,7 @@ describe('POST /v1/repayments', () => {
     await bookOne(repayment(loanId, `R-${w.suffix}-6b`, '2026-03-05', '88289'));
     const res = await api<{ status: string; repayment: View }>(`/v1/repayments/R-${w.suffix}-6a/reversal`, {
       method: 'POST',
+      headers: { 'idempotency-key': uniqueKey('w') },
       token: w.tokens.lead,
       body: { reversalId: `REV-${w.suffix}-6`, reason: 'BOUNCED' },
     });
@@ -165,6 +166,7 @@ describe('POST /v1/repayments', () => {
     expect(res.json.repayment.rebooked).toEqual([`R-${w.suffix}-6b`]);
     const again = await api<{ status: string }>(`/v1/repayments/R-${w.suffix}-6a/reversal`, {
       method: 'POST',
+      headers: { 'idempotency-key': uniqueKey('w') },
       token: w.tokens.lead,
       body: { reversalId: `REV-${w.suffix}-6`, reason: 'BOUNCED' },
     });
@@ -188,6 +190,7 @@ describe('POST /v1/repayments', () => {
     ] as const) {
       const res = await api<{ code: string; details: { path: string } ; message: string }>('/v1/repayments', {
         method: 'POST',
+        headers: { 'idempotency-key': uniqueKey('w') },
         token: w.tokens.lead,
         body: { repayments: [repayment(loanId, `R-${w.suffix}-7x`, '2026-02-05', amountMinor)] },
       });

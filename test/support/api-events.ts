@@ -5,7 +5,7 @@ import type { ApiEvent, ApiResult } from '../../shared/http/api.ts';
 
 export type Claims = Record<string, string | number | boolean | string[]>;
 
-const SCOPES: Readonly<Record<Principal['role'], string>> = { LEAD: 'colend/lead', PARTNER: 'colend/partner', FINANCE: 'colend/finance' };
+const SCOPES: Readonly<Record<Principal['roles'][number], string>> = { LEAD: 'colend/lead', PARTNER: 'colend/partner', FINANCE: 'colend/finance' };
 
 /** The claims the authorizer passes for a principal's token: a user token when its user is not its client. */
 export function claimsOf(principal: Principal): Claims {
@@ -14,7 +14,7 @@ export function claimsOf(principal: Principal): Claims {
     sub: principal.userId,
     client_id: principal.clientId,
     ...user,
-    scope: SCOPES[principal.role],
+    scope: principal.roles.map((role) => SCOPES[role]).join(' '),
     token_use: 'access',
     ...(principal.lenderId === null ? {} : { lender_id: principal.lenderId }),
   };

@@ -250,15 +250,15 @@ export function aPartnerDecision(overrides: Partial<PartnerDecision> = {}): Part
 
 // Principals -----------------------------------------------------------------------------------
 
-export const leadOps: Principal = { role: 'LEAD', clientId: 'lead-ops-client', userId: 'lead-ops-client', lenderId: LEAD_ID };
-export const platformFinance: Principal = { role: 'FINANCE', clientId: 'platform-finance-client', userId: 'platform-finance-client', lenderId: null };
+export const leadOps: Principal = { roles: ['LEAD'], clientId: 'lead-ops-client', userId: 'lead-ops-client', lenderId: LEAD_ID };
+export const platformFinance: Principal = { roles: ['FINANCE'], clientId: 'platform-finance-client', userId: 'platform-finance-client', lenderId: null };
 
 export function partnerOf(lenderId: string = PARTNER_A): Principal {
-  return { role: 'PARTNER', clientId: `${lenderId.toLowerCase()}-client`, userId: `${lenderId.toLowerCase()}-client`, lenderId };
+  return { roles: ['PARTNER'], clientId: `${lenderId.toLowerCase()}-client`, userId: `${lenderId.toLowerCase()}-client`, lenderId };
 }
 
 export function financeOf(lenderId: string): Principal {
-  return { role: 'FINANCE', clientId: `${lenderId.toLowerCase()}-finance-client`, userId: `${lenderId.toLowerCase()}-finance-client`, lenderId };
+  return { roles: ['FINANCE'], clientId: `${lenderId.toLowerCase()}-finance-client`, userId: `${lenderId.toLowerCase()}-finance-client`, lenderId };
 }
 
 // Request bodies (JSON as a client sends it: amounts are strings of digits) --------------------

@@ -6,6 +6,7 @@
  * `transactWrite` reports it) and nothing is written. Values are copied on the way in and out, as a
  * real store serializes them.
  */
+import { expiresAtEpochSeconds } from '../../shared/http/idempotency.ts';
 import { applyEntry, openPosition, type JournalEntry, type Position } from '../../shared/domain/ledger.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
 import { disbursementEntry, type Loan } from '../../shared/domain/loan.ts';
@@ -907,7 +908,7 @@ export function seedApplication(stores: InMemoryStores, record: ApplicationRecor
 
 /** A seal as runIdempotent makes it, for calling a use case directly. */
 export function sealFor(scopeKey: string, createdAt: string = NOW, requestHash = 'f'.repeat(64)) {
-  return (statusCode: number, body: unknown): IdempotencyRecord => ({ scopeKey, requestHash, statusCode, responseBody: toJson(body), createdAt });
+  return (statusCode: number, body: unknown): IdempotencyRecord => ({ scopeKey, requestHash, statusCode, responseBody: toJson(body), createdAt, expiresAtEpochSeconds: expiresAtEpochSeconds(createdAt) });
 }
 
 /** Settlement runs, shards, instructions and closing balances, kept as the adapter keeps them; loan heads read from the book. */

@@ -1,4 +1,5 @@
 import { shardOf } from '../../domain/shard.ts';
+import type { IdempotencyRecord } from '../../ports/stores.ts';
 
 /** Keys of the StateTable; see docs/access-patterns.md (S1-S34, R1-R6). The only place they are built. */
 export const LOAN_SHARDS = 16;
@@ -112,3 +113,9 @@ function loanShardKey(shard: number): string {
 export function loanShard(loanId: string): number {
   return shardOf(loanId, LOAN_SHARDS);
 }
+
+/**
+ * The state table's time-to-live attribute (seconds since the epoch): an idempotency record's
+ * `expiresAtEpochSeconds`, after which DynamoDB deletes it. No other item carries it.
+ */
+export const STATE_TIME_TO_LIVE_ATTRIBUTE = 'expiresAtEpochSeconds' satisfies keyof IdempotencyRecord;

@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../../shared/http/idempotency.ts';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
@@ -88,7 +89,7 @@ export async function plannedApplication(stores: Stores, t: QuotaWorld, applicat
   await stores.applications.create(
     record,
     { step: 'Submitted', at: frozenClock.now(), event: 'SUBMITTED', detail: {}, set: {} },
-    { scopeKey: `test#${applicationId}`, requestHash: 'x', statusCode: 202, responseBody: '{}', createdAt: frozenClock.now() },
+    { scopeKey: `test#${applicationId}`, requestHash: 'x', statusCode: 202, responseBody: '{}', createdAt: frozenClock.now(), expiresAtEpochSeconds: expiresAtEpochSeconds(frozenClock.now()) },
   );
 }
 

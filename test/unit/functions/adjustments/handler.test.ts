@@ -26,7 +26,7 @@ const proposedItem: Item = {
   ...(encode(proposeAdjustment(aProposal(), platformFinance.clientId, NOW)) as Item),
 };
 const call = (routeKey: string, options: EventOptions) => handler(apiEvent(routeKey, options), lambdaContext());
-const propose = (body: unknown, principal = platformFinance) => call('POST /v1/adjustments', { claims: claimsOf(principal), body });
+const propose = (body: unknown, principal = platformFinance, idempotencyKey = 'proposal-0001') => call('POST /v1/adjustments', { claims: claimsOf(principal), body, idempotencyKey });
 const decide = (decision: 'approval' | 'rejection', principal = checker, body: unknown = { reason: 'Matches the bank statement' }) =>
   call(`POST /v1/adjustments/{adjustmentId}/${decision}`, { claims: claimsOf(principal), body, idempotencyKey: `${decision}-0001`, pathParameters: { adjustmentId: 'ADJ-1' } });
 

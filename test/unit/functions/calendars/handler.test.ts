@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../../../shared/http/idempotency.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -58,13 +59,13 @@ describe('PUT /v1/calendars/{calendar}/years/{year}', () => {
   it('replays the first answer for the same key, body and year; refuses the key for another year', async () => {
     const first = '{"calendar":"CN","year":2027,"version":1}';
     const scopeKey = `loadCalendarYear#${platformFinance.clientId}#${KEY}`;
-    const requestHash = sha256(canonicalJson({ calendar: 'CN', year: 2027, body: CN_2027_TABLE }));
-    ddb.on(GetCommand, { Key: { pk: `IDEM#${scopeKey}`, sk: 'IDEM' } }).resolves({ Item: idempotencyItem({ scopeKey, requestHash, statusCode: 201, responseBody: first, createdAt: NOW }) });
+    const requestHash = sha256(canonicalJson({ calendar: 'CN', year: '2027', body: CN_2027_TABLE }));
+    ddb.on(GetCommand, { Key: { pk: `IDEM#${scopeKey}`, sk: 'IDEM' } }).resolves({ Item: idempotencyItem({ scopeKey, requestHash, statusCode: 201, responseBody: first, createdAt: NOW, expiresAtEpochSeconds: expiresAtEpochSeconds(NOW) }) });
 
     const again = await put();
     expect(again).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' }, body: first });
     const otherYear = await put({ year: '2028' });
-    expect([otherYear.statusCode, bodyOf(otherYear).code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
+    expect([otherYear.statusCode, bodyOf(otherYear).code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 

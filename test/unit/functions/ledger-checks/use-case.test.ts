@@ -14,7 +14,7 @@ const KEY_HASH = createHash('sha256').update(KEY).digest('hex').slice(0, 16);
 const EXECUTION = `ledger-check-2025-02-28-${KEY_HASH}`;
 
 function start(stores: InMemoryStores, businessDate: string, key = KEY) {
-  return runIdempotent(stores.idempotency, { operation: 'startLedgerCheck', clientId: 'fin', key, body: { businessDate }, now: NOW }, (seal) =>
+  return runIdempotent(stores.idempotency, { operation: 'startLedgerCheck', clientId: 'fin', userId: 'fin', key, body: { businessDate }, now: NOW }, (seal) =>
     startLedgerCheck(stores, businessDate, key, seal),
   );
 }
@@ -54,7 +54,7 @@ describe('startLedgerCheck', () => {
     const stores = createInMemoryStores();
     await start(stores, '2025-02-28');
     const error = await rejectedBy(HttpError, () => start(stores, '2025-03-01'));
-    expect([error.statusCode, error.code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
+    expect([error.statusCode, error.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
     expect(stores.workflow.starts).toHaveLength(1);
   });
 });

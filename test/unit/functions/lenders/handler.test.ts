@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../../../shared/http/idempotency.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -61,7 +62,7 @@ describe('POST /v1/lenders', () => {
 
   it('replays the stored response for the same key and body', async () => {
     const body = createLenderBody();
-    const record = { scopeKey: `createLender#${leadOps.clientId}#${KEY}`, requestHash: sha256(canonicalJson(body)), statusCode: 201, responseBody: '{"lenderId":"PARTNER-A"}', createdAt: NOW };
+    const record = { scopeKey: `createLender#${leadOps.clientId}#${KEY}`, requestHash: sha256(canonicalJson(body)), statusCode: 201, responseBody: '{"lenderId":"PARTNER-A"}', createdAt: NOW, expiresAtEpochSeconds: expiresAtEpochSeconds(NOW) };
     ddb.on(GetCommand, { Key: { pk: `IDEM#${record.scopeKey}`, sk: 'IDEM' } }).resolves({ Item: idempotencyItem(record) });
     const result = await call('POST /v1/lenders', { claims: claimsOf(leadOps), body, idempotencyKey: KEY });
     expect(result).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' }, body: '{"lenderId":"PARTNER-A"}' });

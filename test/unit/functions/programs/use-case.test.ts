@@ -174,6 +174,21 @@ describe('listPrograms and getProgram', () => {
     expect((await listPrograms(stores, partnerOf('OUTSIDER'), PAGE)).programs).toEqual([]);
   });
 
+  it("shows a lender's callers only their own participation: no other lender's share, priority or yield rate", async () => {
+    const stores = seeded();
+    const full = await getProgram(stores, leadOps, PROGRAM_ID, null);
+    expect(full.participants.map((p) => p.lenderId)).toEqual([LEAD_ID, PARTNER_A, PARTNER_B]);
+    for (const principal of [partnerOf(PARTNER_A), financeOf(PARTNER_A)]) {
+      const seen = await getProgram(stores, principal, PROGRAM_ID, null);
+      expect(seen.participants).toEqual(full.participants.filter((p) => p.lenderId === PARTNER_A));
+      // The terms every party signed stay whole.
+      expect([seen.split, seen.lossSharing, seen.settlement, seen.leadLenderId]).toEqual([full.split, full.lossSharing, full.settlement, full.leadLenderId]);
+      const listed = (await listPrograms(stores, principal, PAGE)).programs.find((p) => p.programId === PROGRAM_ID);
+      expect(listed?.participants.map((p) => p.lenderId)).toEqual([PARTNER_A]);
+    }
+    expect((await getProgram(stores, platformFinance, PROGRAM_ID, null)).participants).toEqual(full.participants);
+  });
+
   it('gets the latest version or a given one', async () => {
     const stores = seeded();
     expect((await getProgram(stores, leadOps, PROGRAM_ID, null)).version).toBe(2);

@@ -164,11 +164,14 @@ describe('getRepayment', () => {
     }
   });
 
-  it('shows a partner only its own row of the split, and no suspense', async () => {
+  it('shows a partner only its own row of the split, and says suspense is not shown to it (null) rather than 0', async () => {
     const deps = await bookedLoan();
     const view = await getRepayment(deps, partnerOf(PARTNER_A), 'R-2');
     expect(view.split.lenders).toEqual([lender(PARTNER_A, '24326', '1667')]);
-    expect(view.split.suspenseMinor).toBe('0');
+    // R-2 put 3,358 fen in suspense: the lead sees it, a partner is told nothing about it.
+    expect(view.split.suspenseMinor).toBeNull();
+    expect((await getRepayment(deps, leadOps, 'R-2')).split.suspenseMinor).toBe('3358');
+    expect((await getLoanRepayments(deps, partnerOf(PARTNER_A), LOAN_ID)).repayments.map((r) => r.split.suspenseMinor)).toEqual([null, null]);
     expect((await getRepayment(deps, financeOf(PARTNER_B), 'R-1')).split.lenders).toEqual([lender(PARTNER_B, '24180', '1813')]);
   });
 
@@ -222,8 +225,8 @@ describe('getLoanRepayments', () => {
     const account = await getLoanRepayments(deps, partnerOf(PARTNER_A), LOAN_ID);
     expect(account).toMatchObject({ outstandingPrincipalMinor: null, suspenseMinor: null, instalments: null, lenders: [{ lenderId: PARTNER_A, outstandingPrincipalMinor: 251_494n }] });
     expect(account.repayments.map((r) => r.split)).toEqual([
-      expect.objectContaining({ lenders: [lender(PARTNER_A, '24180', '1813')], suspenseMinor: '0' }),
-      expect.objectContaining({ lenders: [lender(PARTNER_A, '24326', '1667')], suspenseMinor: '0' }),
+      expect.objectContaining({ lenders: [lender(PARTNER_A, '24180', '1813')], suspenseMinor: null }),
+      expect.objectContaining({ lenders: [lender(PARTNER_A, '24326', '1667')], suspenseMinor: null }),
     ]);
   });
 

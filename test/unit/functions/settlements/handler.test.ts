@@ -79,6 +79,7 @@ describe('POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/e
       claims: claimsOf(user),
       pathParameters: { businessDate: '2026-11-30', instructionId },
       body: { bankReference: 'CMB-0001', executedAt: '2026-12-01T02:00:00Z' },
+      idempotencyKey: 'executed-CMB-0001',
     });
     expect(result.statusCode).toBe(200);
     expect((bodyOf(result) as { executed: { recordedBy: string } }).executed.recordedBy).toBe('fin.wang');

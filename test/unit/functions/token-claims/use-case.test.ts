@@ -90,7 +90,7 @@ describe("a console user's token", () => {
     // The access token as Cognito issues it after the trigger: the requested scopes, less those suppressed, plus those added.
     const scopes = ['openid', 'colend/lead', 'colend/partner', 'colend/finance'].filter((s) => !details.scopesToSuppress!.includes(s));
     const claims = { scope: [...new Set([...scopes, ...details.scopesToAdd!])].join(' '), client_id: 'console-client', username: 'fin.wang', sub: '7f3c2a9e', ...details.claimsToAddOrOverride };
-    expect(principalFromClaims(claims)).toEqual({ role: 'FINANCE', clientId: 'console-client', userId: 'fin.wang', lenderId: 'JN_RCB' });
+    expect(principalFromClaims(claims)).toEqual({ roles: ['FINANCE'], clientId: 'console-client', userId: 'fin.wang', lenderId: 'JN_RCB' });
   });
 
   it('refuses a sign-in of a user in no Colend group or in several, naming what it found', () => {

@@ -24,13 +24,13 @@ const adjustment = {
 };
 
 describe('colend adjustment', () => {
-  it('proposes the file as it is, keyed by its adjustment id (no header)', async () => {
+  it('proposes the file as it is, with a key of its adjustment id and what it says', async () => {
     const file = join(dir, 'adj-1.json');
     const body = { adjustmentId: 'ADJ-1', loanId: 'LN-1', lenderId: 'BANK-A', counterparty: 'ESCROW', currency: 'CNY', component: 'INTEREST', direction: 'COUNTERPARTY_OWES_LENDER', amountMinor: '1234', reason: 'Short' };
     writeFileSync(file, JSON.stringify(body));
     const api = fakeApi(201, adjustment);
     const answer = await proposeAdjustmentFile({ apiUrl: API, token: 't', fetch: api.fetch, file });
-    expect(api.calls).toEqual([{ url: `${API}/v1/adjustments`, method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, body }]);
+    expect(api.calls).toEqual([{ url: `${API}/v1/adjustments`, method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/json', 'idempotency-key': decisionKey('proposal', 'ADJ-1', body) }, body }]);
     expect(formatAdjustment(answer)).toEqual(['PROPOSED ADJ-1: ESCROW owes BANK-A 1234 CNY minor units of INTEREST, proposed by finance-maker']);
   });
 

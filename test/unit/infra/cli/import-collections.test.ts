@@ -57,13 +57,13 @@ describe('importCollections', () => {
   it('posts the valid lines with the token, amounts as strings of digits, and reports each line', async () => {
     const api = fakeApi();
     const file = fileWith([HEADER, row(1, '1234.5'), 'R-0002,L-2,0.01,CNY,20260302,COUNTER,PREPAYMENT']);
-    const report = await importCollections({ file, apiUrl: API, token: TOKEN, fetch: api.fetch });
+    const report = await importCollections({ file, apiUrl: API, token: TOKEN, fetch: api.fetch, runId: 'run-0001' });
 
     expect(api.calls).toHaveLength(1);
     expect(api.calls[0]).toEqual({
       url: 'https://api.colend.test/v1/repayments',
       method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'idempotency-key': 'import:run-0001:0' },
       body: {
         repayments: [
           { repaymentId: 'R-0001', loanId: 'L-1', amountMinor: '123450', currency: 'CNY', valueDate: '2026-03-01', channel: 'AUTO_DEBIT', kind: 'REGULAR' },

@@ -6,7 +6,7 @@ import { COMPONENT_ORDER, DEFAULT_LANGUAGE, DICTIONARY, label, LANGUAGES } from 
 import { SETTLEMENT_COMPONENTS } from '../../../../shared/domain/ledger.ts';
 import { collectionSeries } from '../../../../infra/console/series.ts';
 import { routeSpec } from '../../../../shared/http/routes.ts';
-import type { PrincipalRole } from '../../../../shared/domain/access.ts';
+import { holdsAnyOf } from '../../../../shared/domain/access.ts';
 import { financeOf, leadOps, PARTNER_A, partnerOf, platformFinance } from '../../../support/builders.ts';
 
 describe("the console's labels", () => {
@@ -77,15 +77,16 @@ describe("the console's caller", () => {
   const token = (claims: Record<string, unknown>) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
   it('reads the caller from the token as the API does, and nothing from a token the API would refuse', () => {
-    expect(principalOf(token({ scope: 'colend/finance', client_id: 'local-console', username: '王芳', lender_id: 'JN_RCB' }))).toEqual({ role: 'FINANCE', clientId: 'local-console', userId: '王芳', lenderId: 'JN_RCB' });
-    expect(principalOf(token({ scope: 'colend/lead colend/finance', client_id: 'x' }))).toBeNull();
+    expect(principalOf(token({ scope: 'colend/finance', client_id: 'local-console', username: '王芳', lender_id: 'JN_RCB' }))).toEqual({ roles: ['FINANCE'], clientId: 'local-console', userId: '王芳', lenderId: 'JN_RCB' });
+    expect(principalOf(token({ scope: 'colend/lead colend/finance', client_id: 'x' }))).toEqual({ roles: ['LEAD', 'FINANCE'], clientId: 'x', userId: 'x', lenderId: null });
+    expect(principalOf(token({ scope: 'openid', client_id: 'x' }))).toBeNull();
     expect(principalOf('not a token')).toBeNull();
   });
 
   it('offers to record a bank reference exactly to the platform callers the route lets in', () => {
     const route = routeSpec('POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed')!;
     for (const principal of [leadOps, platformFinance, financeOf(PARTNER_A), partnerOf(PARTNER_A)]) {
-      expect(mayRecordExecution(principal), `${principal.role} ${principal.lenderId}`).toBe(route.roles.includes(principal.role as PrincipalRole) && isPlatform(principal));
+      expect(mayRecordExecution(principal), `${principal.roles.join()} ${principal.lenderId}`).toBe(holdsAnyOf(principal, route.roles) && isPlatform(principal));
     }
     expect([leadOps, platformFinance, financeOf(PARTNER_A), partnerOf(PARTNER_A)].map(mayRecordExecution)).toEqual([true, true, false, false]);
   });

@@ -60,9 +60,9 @@ describe('the local issuer', () => {
     const claims = decodeJwt(await mintToken({ scopes: ['finance'], username: 'fin.wang' }));
     expect(claims).toMatchObject({ iss: LOCAL_ISSUER, sub: 'fin.wang', username: 'fin.wang', client_id: LOCAL_CONSOLE_CLIENT_ID, scope: 'colend/finance', token_use: 'access' });
     expect(claims).not.toHaveProperty('lender_id');
-    expect(principalFromClaims(claims)).toEqual({ role: 'FINANCE', clientId: LOCAL_CONSOLE_CLIENT_ID, userId: 'fin.wang', lenderId: null });
+    expect(principalFromClaims(claims)).toEqual({ roles: ['FINANCE'], clientId: LOCAL_CONSOLE_CLIENT_ID, userId: 'fin.wang', lenderId: null });
     const bank = decodeJwt(await mintToken({ scopes: ['finance'], username: 'jn.chen', lenderId: 'JN_RCB' }));
-    expect(principalFromClaims(bank)).toEqual({ role: 'FINANCE', clientId: LOCAL_CONSOLE_CLIENT_ID, userId: 'jn.chen', lenderId: 'JN_RCB' });
+    expect(principalFromClaims(bank)).toEqual({ roles: ['FINANCE'], clientId: LOCAL_CONSOLE_CLIENT_ID, userId: 'jn.chen', lenderId: 'JN_RCB' });
   });
 
   it('verifies its tokens against the JWKS it serves, so they survive a restart', async () => {

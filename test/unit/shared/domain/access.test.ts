@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canSeeLender, restrictedTo, type Principal } from '../../../../shared/domain/access.ts';
+import { canSeeLender, ownTerms, restrictedTo, type Principal } from '../../../../shared/domain/access.ts';
 import { LEAD_ID, PARTNER_A, PARTNER_B, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
 
 describe('restrictedTo', () => {
@@ -30,5 +30,15 @@ describe('canSeeLender', () => {
   ];
   it.each(cases)('%s', (_name, principal, lenderId, visible) => {
     expect(canSeeLender(principal, lenderId)).toBe(visible);
+  });
+});
+
+describe('ownTerms', () => {
+  const terms = { split: 'PRO_RATA', participants: [{ lenderId: LEAD_ID, yieldRate: null }, { lenderId: PARTNER_A, yieldRate: '0.06' }, { lenderId: PARTNER_B, yieldRate: '0.065' }] };
+  it("keeps only a restricted caller's own participation, and everything for the platform's callers", () => {
+    expect(ownTerms(terms, PARTNER_A)).toEqual({ split: 'PRO_RATA', participants: [{ lenderId: PARTNER_A, yieldRate: '0.06' }] });
+    expect(ownTerms(terms, 'NOT_IN_IT').participants).toEqual([]);
+    expect(ownTerms(terms, null)).toBe(terms);
+    expect(ownTerms(terms, restrictedTo(leadOps))).toBe(terms);
   });
 });

@@ -2,12 +2,12 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
-import { apiHandler, callerOf, idempotentWrite, pathParam, type ApiRequest, type RouteHandler } from '../../../../shared/http/api.ts';
+import { apiHandler, callerOf, idempotentWrite, pathParam, recordedWrite, type ApiRequest, type RouteHandler } from '../../../../shared/http/api.ts';
 import { validate } from '../../../../shared/contracts/validate.ts';
 import { HttpError } from '../../../../shared/http/errors.ts';
 import type { Seal } from '../../../../shared/ports/stores.ts';
 import { routeSpec, type RouteKey } from '../../../../shared/http/routes.ts';
-import { PARTNER_A, bookLoanBody, createLenderBody, financeOf, leadOps, partnerOf } from '../../../support/builders.ts';
+import { PARTNER_A, bookLoanBody, createLenderBody, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
 import { createInMemoryStores } from '../../../support/in-memory-stores.ts';
@@ -28,11 +28,12 @@ function serve(routes: Partial<Record<RouteKey, RouteHandler>>) {
   return { call, loggedError: error };
 }
 
+/** A route that records what it was given and answers `response`, as a write does: recorded under its key. */
 function recording(response: { statusCode: number; body: unknown } = { statusCode: 200, body: { ok: true } }) {
   const requests: ApiRequest[] = [];
   const route: RouteHandler = async (request) => {
     requests.push(request);
-    return response;
+    return { ...response, idempotency: 'RECORDED' };
   };
   return { route, requests };
 }
@@ -55,7 +56,7 @@ describe('apiHandler: routing and access', () => {
     const { call } = serve({ 'POST /v1/lenders': route });
     const result = await call('POST /v1/lenders', { claims: claimsOf(partnerOf()), body: '{not json', idempotencyKey: KEY });
     expect(result.statusCode).toBe(403);
-    expect(bodyOf(result)).toEqual({ code: 'FORBIDDEN', message: 'POST /v1/lenders is not open to PARTNER', details: { allowedRoles: ['LEAD'] } });
+    expect(bodyOf(result)).toEqual({ code: 'FORBIDDEN', message: 'POST /v1/lenders is not open to PARTNER', details: { allowedRoles: ['LEAD'], roles: ['PARTNER'] } });
     expect(requests).toEqual([]);
   });
 
@@ -65,6 +66,27 @@ describe('apiHandler: routing and access', () => {
     expect((await call('GET /v1/ledger-checks/{businessDate}', { ...options, claims: claimsOf(financeOf(PARTNER_A)) })).statusCode).toBe(200);
     expect((await call('GET /v1/ledger-checks/{businessDate}', { ...options, claims: lead })).statusCode).toBe(200);
     expect((await call('GET /v1/ledger-checks/{businessDate}', { ...options, claims: claimsOf(partnerOf()) })).statusCode).toBe(403);
+  });
+
+  it('lets a client holding several roles into each route by the one it needs: a bank that is partner and guarantor, with its finance team', async () => {
+    // The bank funds loans as a partner and guarantees others (its lender roles PARTNER and GUARANTOR);
+    // its one client decides reviews (colend/partner) and reads its reconciliation (colend/finance).
+    const bank = { scope: 'colend/partner colend/finance', client_id: 'bank-client', sub: 'bank-client', lender_id: PARTNER_A };
+    const decide = recording({ statusCode: 201, body: {} });
+    const formats = recording();
+    const { call } = serve({ 'POST /v1/applications/{applicationId}/decisions': decide.route, 'GET /v1/bank-formats': formats.route, 'POST /v1/lenders': recording().route });
+    const decision = await call('POST /v1/applications/{applicationId}/decisions', {
+      claims: bank,
+      pathParameters: { applicationId: 'APP-1' },
+      body: { decision: 'DECLINE', reasonCodes: ['POLICY'] },
+      idempotencyKey: KEY,
+    });
+    expect(decision.statusCode).toBe(201);
+    expect(decide.requests[0]?.principal).toEqual({ roles: ['PARTNER', 'FINANCE'], clientId: 'bank-client', userId: 'bank-client', lenderId: PARTNER_A });
+    expect((await call('GET /v1/bank-formats', { claims: bank })).statusCode).toBe(200);
+    const lenders = await call('POST /v1/lenders', { claims: bank, body: createLenderBody(), idempotencyKey: KEY });
+    expect(lenders.statusCode).toBe(403);
+    expect(bodyOf(lenders)).toEqual({ code: 'FORBIDDEN', message: 'POST /v1/lenders is not open to PARTNER, FINANCE', details: { allowedRoles: ['LEAD'], roles: ['PARTNER', 'FINANCE'] } });
   });
 
   it('answers 403 to a token without a colend scope', async () => {
@@ -95,7 +117,7 @@ describe('apiHandler: the request body', () => {
     const response = await result;
     expect(response).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json' }, body: '{"principalMinor":"1000000"}' });
     const [request] = requests;
-    expect(request?.principal).toEqual({ role: 'LEAD', clientId: leadOps.clientId, userId: leadOps.userId, lenderId: leadOps.lenderId });
+    expect(request?.principal).toEqual({ roles: ['LEAD'], clientId: leadOps.clientId, userId: leadOps.userId, lenderId: leadOps.lenderId });
     expect(request?.idempotencyKey).toBe(KEY);
     expect((request?.body as { principalMinor: bigint }).principalMinor).toBe(1_000_000n);
     expect((request?.rawBody as { principalMinor: string }).principalMinor).toBe('1000000');
@@ -253,11 +275,42 @@ describe('callerOf, pathParam and idempotentWrite', () => {
       await stores.idempotency.put(seal(201, { created: now }));
     });
     const first = await idempotentWrite(request(), stores, write);
-    expect(first).toEqual({ statusCode: 201, body: `{"created":"${stores.clock.now()}"}`, headers: {} });
+    expect(first).toEqual({ statusCode: 201, body: `{"created":"${stores.clock.now()}"}`, headers: {}, idempotency: 'RECORDED' });
     const again = await idempotentWrite(request(), stores, write);
-    expect(again).toEqual({ statusCode: 201, body: first.body, headers: { 'idempotent-replayed': 'true' } });
+    expect(again).toEqual({ statusCode: 201, body: first.body, headers: { 'idempotent-replayed': 'true' }, idempotency: 'REPLAYED' });
     expect(write).toHaveBeenCalledTimes(1);
     expect([...stores.db.idempotency.keys()]).toEqual([`createLender#${leadOps.clientId}#${KEY}`]);
+  });
+
+  it('idempotentWrite keys the record by the user of a user token, and covers the path: another path with the same key and body is refused', async () => {
+    const stores = createInMemoryStores();
+    const wang = { ...platformFinance, userId: 'fin.wang' };
+    const path = routeSpec('POST /v1/adjustments/{adjustmentId}/approval')!;
+    const approve = (adjustmentId: string) =>
+      idempotentWrite(request({ route: path, principal: wang, rawBody: { reason: 'Checked' }, pathParameters: { adjustmentId } }), stores, async (seal) => {
+        await stores.idempotency.put(seal(200, { adjustmentId }));
+      });
+    expect(await approve('ADJ-1')).toEqual({ statusCode: 200, body: '{"adjustmentId":"ADJ-1"}', headers: {}, idempotency: 'RECORDED' });
+    expect([...stores.db.idempotency.keys()]).toEqual([`approveAdjustment#${platformFinance.clientId}#fin.wang#${KEY}`]);
+    const other = await approve('ADJ-2').catch((error: unknown) => error);
+    expect(other).toMatchObject({ statusCode: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+  });
+
+  it('recordedWrite runs a write idempotent by its business id, records its answer, and replays it with its status', async () => {
+    const stores = createInMemoryStores();
+    const write = vi.fn(async () => ({ statusCode: 201, body: { status: 'BOOKED', amountMinor: 100n } }));
+    const first = await recordedWrite(request(), stores, write);
+    expect(first).toEqual({ statusCode: 201, body: '{"status":"BOOKED","amountMinor":"100"}', headers: {}, idempotency: 'RECORDED' });
+    const again = await recordedWrite(request(), stores, write);
+    expect(again).toEqual({ statusCode: 201, body: first.body, headers: { 'idempotent-replayed': 'true' }, idempotency: 'REPLAYED' });
+    expect(write).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses to answer a write route whose answer was not recorded under its key: 500, logged', async () => {
+    const { call, loggedError } = serve({ 'POST /v1/lenders': async () => ({ statusCode: 201, body: {} }) });
+    const result = await call('POST /v1/lenders', { claims: lead, body: createLenderBody(), idempotencyKey: KEY });
+    expect([result.statusCode, bodyOf(result).code, bodyOf(result).message]).toEqual([500, 'INVARIANT_VIOLATED', 'POST /v1/lenders answered without recording its answer under the Idempotency-Key']);
+    expect(loggedError).toHaveBeenCalledOnce();
   });
 
   it('idempotentWrite refuses a request without a key', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HttpError } from '../../../../shared/http/errors.ts';
-import { parseIdempotencyKey, runIdempotent } from '../../../../shared/http/idempotency.ts';
+import { IDEMPOTENCY_WINDOW_SECONDS, idempotencyScopeKey, parseIdempotencyKey, runIdempotent, expiresAtEpochSeconds } from '../../../../shared/http/idempotency.ts';
 import type { Seal } from '../../../../shared/ports/stores.ts';
 import { canonicalJson, sha256 } from '../../../../shared/json.ts';
 import { WriteConflict } from '../../../../shared/ports/stores.ts';
@@ -17,7 +17,7 @@ function setup() {
 }
 
 function scope(body: unknown, key = KEY) {
-  return { operation: 'bookLoan', clientId: 'lead-ops', key, body, now: NOW };
+  return { operation: 'bookLoan', clientId: 'lead-ops', userId: 'lead-ops', key, body, now: NOW };
 }
 
 /** A write that stores its record through the store, as the real writes do in their transaction. */
@@ -62,6 +62,8 @@ describe('runIdempotent', () => {
       statusCode: 201,
       responseBody: '{"loanId":"LN-1","principalMinor":"1000000"}',
       createdAt: NOW,
+      // Seven days after NOW, in seconds since the epoch: the table's time to live.
+      expiresAtEpochSeconds: Date.parse(NOW) / 1000 + 604_800,
     });
   });
 
@@ -75,31 +77,48 @@ describe('runIdempotent', () => {
     expect(again).not.toHaveBeenCalled();
   });
 
-  it('refuses the same key with another body with 409 IDEMPOTENCY_KEY_REUSED, and does not write', async () => {
+  it('refuses the same key with another body with 422 IDEMPOTENCY_KEY_REUSED, and does not write', async () => {
     const { db, store } = setup();
     await runIdempotent(store, scope({ principalMinor: '1000000' }), writeThrough(store, { n: 1 }));
     const stored = db.idempotency.get(SCOPE_KEY);
     const second = writeThrough(store, { n: 2 });
     const error = await rejectedBy(HttpError, () => runIdempotent(store, scope({ principalMinor: '1000001' }), second));
-    expect([error.statusCode, error.code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
+    expect([error.statusCode, error.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
     expect(error.details).toEqual({ path: 'headers.Idempotency-Key', rule: 'same-key-same-body' });
     expect(second).not.toHaveBeenCalled();
     expect(db.idempotency.get(SCOPE_KEY)).toEqual(stored);
   });
 
-  it('scopes keys by operation and client', async () => {
-    const { store } = setup();
+  it('scopes keys by operation, client and user', async () => {
+    const { db, store } = setup();
     await runIdempotent(store, scope({ a: 1 }), writeThrough(store, { n: 1 }));
-    const other = await runIdempotent(store, { ...scope({ a: 2 }), clientId: 'another-client' }, writeThrough(store, { n: 2 }));
+    const other = await runIdempotent(store, { ...scope({ a: 2 }), clientId: 'another-client', userId: 'another-client' }, writeThrough(store, { n: 2 }));
     expect(other).toEqual({ statusCode: 201, body: '{"n":2}', replayed: false });
     const otherOperation = await runIdempotent(store, { ...scope({ a: 3 }), operation: 'createLender' }, writeThrough(store, { n: 3 }));
     expect(otherOperation.replayed).toBe(false);
+    // Two users of one console client, the same key: two writes, each replayed to its own user only.
+    const wang = { ...scope({ a: 4 }), clientId: 'console', userId: 'fin.wang' };
+    const li = { ...scope({ a: 5 }), clientId: 'console', userId: 'fin.li' };
+    expect(await runIdempotent(store, wang, writeThrough(store, { by: 'wang' }))).toEqual({ statusCode: 201, body: '{"by":"wang"}', replayed: false });
+    expect(await runIdempotent(store, li, writeThrough(store, { by: 'li' }))).toEqual({ statusCode: 201, body: '{"by":"li"}', replayed: false });
+    expect(await runIdempotent(store, wang, writeThrough(store, { by: 'never' }))).toEqual({ statusCode: 201, body: '{"by":"wang"}', replayed: true });
+    expect([...db.idempotency.keys()]).toEqual([SCOPE_KEY, `bookLoan#another-client#${KEY}`, `createLender#lead-ops#${KEY}`, `bookLoan#console#fin.wang#${KEY}`, `bookLoan#console#fin.li#${KEY}`]);
+  });
+
+  it('names the record by client alone for a client acting for itself, and by client and user for a user', () => {
+    expect(idempotencyScopeKey({ operation: 'op', clientId: 'c', userId: 'c', key: 'k' })).toBe('op#c#k');
+    expect(idempotencyScopeKey({ operation: 'op', clientId: 'c', userId: 'u', key: 'k' })).toBe('op#c#u#k');
+  });
+
+  it('keeps a record seven days: longer than any retry', () => {
+    expect(IDEMPOTENCY_WINDOW_SECONDS).toBe(7 * 86_400);
+    expect(expiresAtEpochSeconds('2026-11-20T08:00:00.000Z')).toBe(Date.parse('2026-11-27T08:00:00.000Z') / 1000);
   });
 
   it('replays the winner when it loses the race for the key', async () => {
     const { db, store } = setup();
     const body = { loanId: 'LN-1' };
-    const winner = { scopeKey: SCOPE_KEY, requestHash: sha256(canonicalJson(body)), statusCode: 201, responseBody: '{"winner":true}', createdAt: NOW };
+    const winner = { scopeKey: SCOPE_KEY, requestHash: sha256(canonicalJson(body)), statusCode: 201, responseBody: '{"winner":true}', createdAt: NOW, expiresAtEpochSeconds: expiresAtEpochSeconds(NOW) };
     const loser = vi.fn(async (seal: Seal) => {
       seal(201, { winner: false });
       db.idempotency.set(SCOPE_KEY, winner); // the other request committed in between
@@ -108,9 +127,9 @@ describe('runIdempotent', () => {
     expect(await runIdempotent(store, scope(body), loser)).toEqual({ statusCode: 201, body: '{"winner":true}', replayed: true });
   });
 
-  it('refuses with 409 when the winner of the race had another body', async () => {
+  it('refuses with 422 when the winner of the race had another body', async () => {
     const { db, store } = setup();
-    const winner = { scopeKey: SCOPE_KEY, requestHash: sha256(canonicalJson({ loanId: 'LN-2' })), statusCode: 201, responseBody: '{}', createdAt: NOW };
+    const winner = { scopeKey: SCOPE_KEY, requestHash: sha256(canonicalJson({ loanId: 'LN-2' })), statusCode: 201, responseBody: '{}', createdAt: NOW, expiresAtEpochSeconds: expiresAtEpochSeconds(NOW) };
     const loser = async () => {
       db.idempotency.set(SCOPE_KEY, winner);
       throw new WriteConflict('IDEMPOTENCY_KEY', 'idempotency');

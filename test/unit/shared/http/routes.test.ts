@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES, ROUTES, routeSpec, type RouteSpec } from '../../../../shared/http/routes.ts';
+import { MAX_BODY_BYTES, ROUTES, routeSpec, type RouteSpec, isWrite } from '../../../../shared/http/routes.ts';
 
 describe('ROUTES', () => {
   it('holds each route once, each operation id once, all under /v1', () => {
@@ -8,13 +8,15 @@ describe('ROUTES', () => {
     for (const route of ROUTES) expect(route.routeKey).toMatch(/^(GET|POST|PUT) \/v1\//);
   });
 
-  it('makes every POST and PUT an idempotent write with a request schema, keyed by a header or by a business id in its body, and no GET', () => {
+  it('makes every POST and PUT an idempotent write by its Idempotency-Key, with a request schema, and no GET; some also carry a business id', () => {
     for (const route of ROUTES as readonly RouteSpec[]) {
       const post = !route.routeKey.startsWith('GET ');
-      expect(route.idempotent || route.keyInBody !== undefined, route.routeKey).toBe(post);
-      expect(route.idempotent && route.keyInBody !== undefined, route.routeKey).toBe(false);
+      expect(isWrite(route), route.routeKey).toBe(post);
+      expect(route.idempotent, route.routeKey).toBe(post);
+      expect(route.keyInBody === undefined || post, route.routeKey).toBe(true);
       expect('requestSchema' in route).toBe(post);
     }
+    expect(['PATCH /v1/x', 'DELETE /v1/x', 'PUT /v1/x', 'POST /v1/x', 'GET /v1/x'].map((routeKey) => isWrite({ routeKey }))).toEqual([true, true, true, true, false]);
     expect(routeSpec('POST /v1/repayments')?.keyInBody).toBe('repayments[].repaymentId');
     expect(routeSpec('POST /v1/repayments/{repaymentId}/reversal')?.keyInBody).toBe('reversalId');
   });

@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../../../shared/http/idempotency.ts';
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_BANK_FORMATS, GENERIC_BANK_ID, GENERIC_BANK_MAPPING, type BankStatementMappingInput } from '../../../../shared/domain/counterpart-records.ts';
 import { NotFound, ValidationError } from '../../../../shared/domain/errors.ts';
@@ -7,7 +8,7 @@ import { NOW } from '../../../support/builders.ts';
 import { createInMemoryStores } from '../../../support/in-memory-stores.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
 
-const seal: Seal = (statusCode, body) => ({ scopeKey: `k#${JSON.stringify(body).length}#${Math.random()}`, requestHash: 'h', statusCode, responseBody: JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), createdAt: NOW });
+const seal: Seal = (statusCode, body) => ({ scopeKey: `k#${JSON.stringify(body).length}#${Math.random()}`, requestHash: 'h', statusCode, responseBody: JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), createdAt: NOW, expiresAtEpochSeconds: expiresAtEpochSeconds(NOW) });
 const input: Omit<BankStatementMappingInput, 'bankId'> = {
   name: '工商银行 对公流水',
   format: { kind: 'XLSX', sheet: '明细' },

@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../../../shared/http/idempotency.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +25,8 @@ import { aLeg as leg, LEAD_ID, PARTNER_A, PARTNER_B } from '../../../support/bui
 import { createInMemoryStores, InMemoryBreakStore, InMemoryReconciliationStore, RecordingWorkflowStarter, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 
 const DATE = '2025-03-03';
-const FINANCE: Principal = { role: 'FINANCE', clientId: 'fin-platform', userId: 'fin.wang', lenderId: null };
-const PARTNER: Principal = { role: 'PARTNER', clientId: 'partner-a', userId: 'partner-a', lenderId: PARTNER_A };
+const FINANCE: Principal = { roles: ['FINANCE'], clientId: 'fin-platform', userId: 'fin.wang', lenderId: null };
+const PARTNER: Principal = { roles: ['PARTNER'], clientId: 'partner-a', userId: 'partner-a', lenderId: PARTNER_A };
 
 let dir: string;
 let stores: InMemoryStores;
@@ -78,7 +79,7 @@ async function upload(uploadId: string, body: Uint8Array | string, lenderId: str
 }
 
 let key = 0;
-const seal = (statusCode: number, body: unknown): IdempotencyRecord => ({ scopeKey: `k${++key}`, requestHash: 'h', statusCode, responseBody: JSON.stringify(body), createdAt: now });
+const seal = (statusCode: number, body: unknown): IdempotencyRecord => ({ scopeKey: `k${++key}`, requestHash: 'h', statusCode, responseBody: JSON.stringify(body), createdAt: now, expiresAtEpochSeconds: expiresAtEpochSeconds(now) });
 
 async function start(principal: Principal, request: Parameters<typeof startReconciliation>[2]): Promise<string> {
   await startReconciliation({ ...deps, ...extra }, principal, request, seal);
@@ -195,7 +196,7 @@ describe('a partner repayment file', () => {
     const a = await start(PARTNER, { uploadId: 'UP-a', type: 'PARTNER_REPAYMENTS', businessDate: DATE });
     const b = await start(PARTNER, { uploadId: 'UP-b', type: 'PARTNER_REPAYMENTS', businessDate: DATE });
     expect(b).toBe(a);
-    const other: Principal = { role: 'PARTNER', clientId: 'partner-b', userId: 'partner-b', lenderId: PARTNER_B };
+    const other: Principal = { roles: ['PARTNER'], clientId: 'partner-b', userId: 'partner-b', lenderId: PARTNER_B };
     await expect(reconciliationView(deps, other, a)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(start(other, { uploadId: 'UP-a', type: 'PARTNER_REPAYMENTS', businessDate: DATE })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(start(PARTNER, { uploadId: 'UP-a', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_B })).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../../../../shared/http/idempotency.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -86,7 +87,7 @@ describe('DynamoAdjustmentStore (docs/reconciliation.md R5)', () => {
 
 describe('DynamoBreakStore: a break changed with the idempotency record of the request', () => {
   const breaks = new DynamoBreakStore(doc, TABLES);
-  const record: IdempotencyRecord = { scopeKey: 'actOnBreak#finance-user#key-0001', requestHash: 'a'.repeat(64), statusCode: 200, responseBody: '{}', createdAt: NOW };
+  const record: IdempotencyRecord = { scopeKey: 'actOnBreak#finance-user#key-0001', requestHash: 'a'.repeat(64), statusCode: 200, responseBody: '{}', createdAt: NOW, expiresAtEpochSeconds: expiresAtEpochSeconds(NOW) };
   const changed = { ...aBreak(), state: 'INVESTIGATING' as const, version: 2 };
 
   it('writes both in one transaction: the record once, the break on its version', async () => {

@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../../../../shared/http/idempotency.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -18,7 +19,7 @@ const STEP_ONCE = 'attribute_exists(pk) AND NOT contains(#steps, :step)';
 const APP_KEY = { pk: `APP#${APPLICATION_ID}`, sk: 'APP' };
 const ASK_KEY = { pk: `APP#${APPLICATION_ID}`, sk: `ASK#${PARTNER_A}` };
 
-const rec: IdempotencyRecord = { scopeKey: 'createApplication#lead-ops#key-0001', requestHash: 'a'.repeat(64), statusCode: 202, responseBody: '{}', createdAt: NOW };
+const rec: IdempotencyRecord = { scopeKey: 'createApplication#lead-ops#key-0001', requestHash: 'a'.repeat(64), statusCode: 202, responseBody: '{}', createdAt: NOW, expiresAtEpochSeconds: expiresAtEpochSeconds(NOW) };
 const idempotencyPut = { Put: { TableName: TABLES.state, Item: { pk: `IDEM#${rec.scopeKey}`, sk: 'IDEM', entityType: 'Idempotency', ...rec }, ConditionExpression: NOT_EXISTS } };
 
 function cancelled(codes: readonly string[]): TransactionCanceledException {

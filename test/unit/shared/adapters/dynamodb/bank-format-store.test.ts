@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../../../../shared/http/idempotency.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -13,7 +14,7 @@ const TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test' };
 const store = new DynamoBankFormatStore(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES);
 afterEach(() => ddb.reset());
 
-const record: IdempotencyRecord = { scopeKey: 'loadBankFormat#finance-client#key-0001', requestHash: 'a'.repeat(64), statusCode: 201, responseBody: '{}', createdAt: '2026-11-20T08:00:00.000Z' };
+const record: IdempotencyRecord = { scopeKey: 'loadBankFormat#finance-client#key-0001', requestHash: 'a'.repeat(64), statusCode: 201, responseBody: '{}', createdAt: '2026-11-20T08:00:00.000Z', expiresAtEpochSeconds: expiresAtEpochSeconds('2026-11-20T08:00:00.000Z') };
 const format = (version: number): BankFormatVersion => ({ bankId: 'ICBC', version, mapping: { ...GENERIC_BANK_MAPPING, bankId: 'ICBC' }, loadedBy: 'finance-client', loadedAt: '2026-11-20T08:00:00.000Z' });
 
 describe('DynamoBankFormatStore (docs/access-patterns.md S34)', () => {

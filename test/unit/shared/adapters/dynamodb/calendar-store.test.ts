@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../../../../shared/http/idempotency.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -13,7 +14,7 @@ const TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test' };
 const store = new DynamoCalendarStore(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES);
 afterEach(() => ddb.reset());
 
-const record: IdempotencyRecord = { scopeKey: 'loadCalendarYear#finance-client#key-0001', requestHash: 'a'.repeat(64), statusCode: 201, responseBody: '{}', createdAt: '2026-11-20T08:00:00.000Z' };
+const record: IdempotencyRecord = { scopeKey: 'loadCalendarYear#finance-client#key-0001', requestHash: 'a'.repeat(64), statusCode: 201, responseBody: '{}', createdAt: '2026-11-20T08:00:00.000Z', expiresAtEpochSeconds: expiresAtEpochSeconds('2026-11-20T08:00:00.000Z') };
 
 describe('DynamoCalendarStore (docs/access-patterns.md S23)', () => {
   it('writes a version on attribute_not_exists, with its idempotency record in the same transaction', async () => {

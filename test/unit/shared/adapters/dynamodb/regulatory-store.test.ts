@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../../../../shared/http/idempotency.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -26,7 +27,7 @@ const FIGURES: RegulatoryFigures = {
   setBy: 'lead-ops',
   setAt: '2025-03-16T02:00:00.000Z',
 };
-const RECORD: IdempotencyRecord = { scopeKey: 'setRegulatoryFigures#lead-ops#k1', requestHash: 'a'.repeat(64), statusCode: 201, responseBody: '{}', createdAt: '2025-03-16T02:00:00.000Z' };
+const RECORD: IdempotencyRecord = { scopeKey: 'setRegulatoryFigures#lead-ops#k1', requestHash: 'a'.repeat(64), statusCode: 201, responseBody: '{}', createdAt: '2025-03-16T02:00:00.000Z', expiresAtEpochSeconds: expiresAtEpochSeconds('2025-03-16T02:00:00.000Z') };
 const STORED = { ...FIGURES, netTier1CapitalMinor: '123456789012345678901', totalLoansMinor: '900000000' };
 
 describe('DynamoRegulatoryFiguresStore (docs/access-patterns.md S31)', () => {

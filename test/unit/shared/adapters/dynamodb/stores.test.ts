@@ -1,3 +1,4 @@
+import { expiresAtEpochSeconds } from '../../../../../shared/http/idempotency.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -22,7 +23,7 @@ afterEach(() => ddb.reset());
 const NOT_EXISTS = 'attribute_not_exists(pk)';
 
 function record(scopeKey: string, responseBody = '{}'): IdempotencyRecord {
-  return { scopeKey, requestHash: 'a'.repeat(64), statusCode: 201, responseBody, createdAt: NOW };
+  return { scopeKey, requestHash: 'a'.repeat(64), statusCode: 201, responseBody, createdAt: NOW, expiresAtEpochSeconds: expiresAtEpochSeconds(NOW) };
 }
 
 function idempotencyPut(rec: IdempotencyRecord) {
