@@ -1,7 +1,7 @@
 import { ValidationError } from '../domain/errors.ts';
 import { parsingOn } from './dates.ts';
 
-interface Issue {
+export interface Issue {
   readonly path: readonly PropertyKey[];
   readonly message: string;
   readonly code: string;
@@ -27,7 +27,8 @@ export function validate<T>(schema: Schema<T>, value: unknown, options: { readon
   throw new ValidationError(`${first.path}: ${first.message}`, details, typeof code === 'string' ? code : undefined);
 }
 
-function ruleOf(issue: Issue): string {
+/** The rule an issue breaks: a refinement's own (`params.rule`), or zod's code. */
+export function ruleOf(issue: Issue): string {
   const rule = issue.params?.['rule'];
   return typeof rule === 'string' ? rule : issue.code;
 }

@@ -3,6 +3,7 @@ import { describeValue } from '../../domain/money/describe-value.ts';
 import { parseMajorText } from '../../domain/money/major-text.ts';
 import type { FileLineError } from '../../domain/counterpart-records.ts';
 import { repaymentRequest, type RepaymentRequestBody } from '../../contracts/schemas.ts';
+import { ruleOf } from '../../contracts/validate.ts';
 import { separatorOf, splitDelimited, type DelimitedProblem, type DelimitedRecord } from './delimited-records.ts';
 
 /**
@@ -145,7 +146,7 @@ function readDataLine(item: Item, columns: readonly Column[], seen: Map<string, 
       const path = issue.path.map(String).join('.') || 'line';
       if (path === 'amountMinor' && amountMinor === undefined) continue; // the amount's own problem is already listed
       const given = raw[path as Field];
-      problems.push({ path, rule: issue.code, message: given === undefined ? issue.message : `${issue.message} (got ${describeValue(given)})` });
+      problems.push({ path, rule: ruleOf(issue), message: given === undefined ? issue.message : `${issue.message} (got ${describeValue(given)})` });
     }
   }
 

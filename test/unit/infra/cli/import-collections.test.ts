@@ -112,9 +112,9 @@ describe('importCollections', () => {
         line: 9,
         repaymentId: null,
         outcome: 'INVALID',
-        error: { code: 'invalid_format', path: 'valueDate', message: 'must be a date YYYY-MM-DD (got "2026-02-30")' },
+        error: { code: 'iso-date', path: 'valueDate', message: 'must be a calendar date YYYY-MM-DD (got "2026-02-30")' },
         errors: [
-          { code: 'invalid_format', path: 'valueDate', message: 'must be a date YYYY-MM-DD (got "2026-02-30")' },
+          { code: 'iso-date', path: 'valueDate', message: 'must be a calendar date YYYY-MM-DD (got "2026-02-30")' },
           { code: 'invalid_value', path: 'channel', message: 'Invalid option: expected one of "AUTO_DEBIT"|"BANK_TRANSFER"|"COUNTER"|"THIRD_PARTY"|"OTHER" (got "ATM")' },
         ],
       },
@@ -122,7 +122,7 @@ describe('importCollections', () => {
     expect(report.counts).toEqual({ lines: 101, booked: 99, replayed: 0, refused: 0, invalid: 2 });
     expect(formatImportReport(report)).toEqual([
       'line 6 INVALID amountMinor: must be positive (got "-3.00")',
-      'line 9 INVALID valueDate: must be a date YYYY-MM-DD (got "2026-02-30"); channel: Invalid option: expected one of "AUTO_DEBIT"|"BANK_TRANSFER"|"COUNTER"|"THIRD_PARTY"|"OTHER" (got "ATM")',
+      'line 9 INVALID valueDate: must be a calendar date YYYY-MM-DD (got "2026-02-30"); channel: Invalid option: expected one of "AUTO_DEBIT"|"BANK_TRANSFER"|"COUNTER"|"THIRD_PARTY"|"OTHER" (got "ATM")',
       'lines: 101, booked: 99, replayed: 0, refused: 0, invalid: 2',
     ]);
   });

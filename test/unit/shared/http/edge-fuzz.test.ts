@@ -17,7 +17,8 @@ import { frozenClock } from '../../../support/in-memory-stores.ts';
 const calls: ApiRequest[] = [];
 const record: RouteHandler = async (request) => {
   calls.push(request);
-  return { statusCode: 200, body: { ok: true } };
+  // A write's answer is recorded under its Idempotency-Key, as every write route's is.
+  return { statusCode: 200, body: { ok: true }, idempotency: 'RECORDED' };
 };
 const handler = apiHandler(
   Object.fromEntries(ROUTES.map((r) => [r.routeKey, record])) as Record<RouteKey, RouteHandler>,
@@ -176,7 +177,7 @@ const BODIES: Partial<Record<RouteKey, BodyCase>> = {
     amounts: { amountToleranceMinor: 'nonNegative' },
   },
   'POST /v1/adjustments': {
-    body: { adjustmentId: 'ADJ-1', loanId: 'LN-1', lenderId: PARTNER_A, counterparty: 'ESCROW', currency: 'CNY', component: 'PRINCIPAL', direction: 'COUNTERPARTY_OWES_LENDER', amountMinor: '100', reason: 'bank fee' },
+    body: { adjustmentId: 'ADJ-1', loanId: 'LN-1', lenderId: PARTNER_A, counterparty: 'ESCROW', currency: 'CNY', component: 'FEE', direction: 'COUNTERPARTY_OWES_LENDER', amountMinor: '100', reason: 'bank fee' },
     amounts: { amountMinor: 'positive' },
   },
 };

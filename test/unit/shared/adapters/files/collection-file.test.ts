@@ -176,8 +176,8 @@ describe('amounts: major units to minor units, exactly', () => {
     ['0.01', 1n],
     ['0.1', 10n],
     ['007.07', 707n],
-    ['90071992547409.93', 9007199254740993n],
-    ['123456789012345678901234567.89', 12345678901234567890123456789n],
+    ['9999999999999.99', 999_999_999_999_999n],
+    ['10000000000000.00', 1_000_000_000_000_000n],
   ])('amount %s is %s fen', (amount, expected) => {
     expect(amountOf(csv(`R-1,L-1,${amount},CNY,2026-03-01,OTHER,`))).toBe(expected);
   });
@@ -185,7 +185,7 @@ describe('amounts: major units to minor units, exactly', () => {
   it.each([
     ['1', 1n],
     ['000123', 123n],
-    ['9007199254740993', 9007199254740993n],
+    ['1000000000000000', 1_000_000_000_000_000n],
   ])('amount_minor %s is %s fen', (amountMinor, expected) => {
     expect(amountOf(`repayment_id,loan_id,amount_minor,currency,value_date,channel\nR-1,L-1,${amountMinor},CNY,2026-03-01,OTHER\n`)).toBe(expected);
   });
@@ -229,9 +229,9 @@ describe('amounts: major units to minor units, exactly', () => {
 
 describe('line validation with the API schema', () => {
   it.each([
-    ['an impossible date', 'R-1,L-1,1,CNY,2026-02-30,OTHER,', 'valueDate', 'invalid_format', 'must be a date YYYY-MM-DD (got "2026-02-30")'],
-    ['an impossible compact date', 'R-1,L-1,1,CNY,20260230,OTHER,', 'valueDate', 'invalid_format', 'must be a date YYYY-MM-DD (got "20260230")'],
-    ['a date in another form', 'R-1,L-1,1,CNY,01/03/2026,OTHER,', 'valueDate', 'invalid_format', 'must be a date YYYY-MM-DD (got "01/03/2026")'],
+    ['an impossible date', 'R-1,L-1,1,CNY,2026-02-30,OTHER,', 'valueDate', 'iso-date', 'must be a calendar date YYYY-MM-DD (got "2026-02-30")'],
+    ['an impossible compact date', 'R-1,L-1,1,CNY,20260230,OTHER,', 'valueDate', 'iso-date', 'must be a calendar date YYYY-MM-DD (got "20260230")'],
+    ['a date in another form', 'R-1,L-1,1,CNY,01/03/2026,OTHER,', 'valueDate', 'iso-date', 'must be a calendar date YYYY-MM-DD (got "01/03/2026")'],
     ['an unknown channel', 'R-1,L-1,1,CNY,2026-03-01,ATM,', 'channel', 'invalid_value', 'Invalid option: expected one of "AUTO_DEBIT"|"BANK_TRANSFER"|"COUNTER"|"THIRD_PARTY"|"OTHER" (got "ATM")'],
     ['a lower-case channel', 'R-1,L-1,1,CNY,2026-03-01,counter,', 'channel', 'invalid_value', 'Invalid option: expected one of "AUTO_DEBIT"|"BANK_TRANSFER"|"COUNTER"|"THIRD_PARTY"|"OTHER" (got "counter")'],
     ['an unknown kind', 'R-1,L-1,1,CNY,2026-03-01,OTHER,EARLY', 'kind', 'invalid_value', 'Invalid option: expected one of "REGULAR"|"PREPAYMENT" (got "EARLY")'],
@@ -242,11 +242,17 @@ describe('line validation with the API schema', () => {
     expect(parseCollectionFile(csv(row))).toEqual({ format: 'CSV', repayments: [], errors: [{ line: 2, path, rule, message }] });
   });
 
+  it('refuses an amount above the largest the platform books, with the figures', () => {
+    expect(parseCollectionFile(csv('R-1,L-1,10000000000000.01,CNY,2026-03-01,OTHER,')).errors).toEqual([
+      { line: 2, path: 'amountMinor', rule: 'max-amount', message: 'must be at most 1000000000000000 minor units, got 1000000000000001 (got "10000000000000.01")' },
+    ]);
+  });
+
   it('lists every problem of a line, in the order of the request fields', () => {
     expect(where(csv('R-1,L 1,-1,CNY,2026-13-01,ATM,'))).toEqual([
       { line: 2, path: 'loanId', rule: 'invalid_format' },
       { line: 2, path: 'amountMinor', rule: 'too_small' },
-      { line: 2, path: 'valueDate', rule: 'invalid_format' },
+      { line: 2, path: 'valueDate', rule: 'iso-date' },
       { line: 2, path: 'channel', rule: 'invalid_value' },
     ]);
   });
