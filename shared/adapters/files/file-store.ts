@@ -56,9 +56,13 @@ export class FolderFileStore implements FileStore {
     const target = join(this.root, checkPath(path));
     await mkdir(dirname(target), { recursive: true });
     const partial = `${target}.${randomUUID()}.partial`;
+    const out = createWriteStream(partial);
     try {
-      await pipeline(body, createWriteStream(partial));
+      await pipeline(body, out);
     } catch (error) {
+      // A source that fails at once can fail before the file is even opened: remove it once the
+      // stream has closed, or the open that was still pending would create it after the removal.
+      if (!out.closed) await new Promise<void>((closed) => out.once('close', () => closed()));
       await rm(partial, { force: true });
       throw error;
     }
