@@ -39,16 +39,17 @@ export async function getLoanSchedule(
 ): Promise<{ loanId: string; borrower: Schedule | null; lenders: LenderSchedule[] }> {
   const { ledger: head, positions } = await deps.repayments.load(loanId, HEAD_ONLY);
   const loan = await visibleLoan(deps, principal, loanId, positions.map((p) => p.lenderId));
-  // A lender that sold its whole share holds nothing: a buyback may have moved its rows.
-  const sold = (head.state?.books ?? []).some((b) => b.heldMinor === 0n);
-  const schedules = (head.state?.reschedules ?? 0) > 0 || sold ? await rebuiltSchedules(deps.repayments, loan) : await deps.loans.schedules(loanId);
+  // A transfer or a buyback leaves some lender holding other than it funded: the rows after it are divided again.
+  const funded = new Map(loan.fundingPlan.map((part) => [part.lenderId, part.amountMinor]));
+  const moved = (head.state?.books ?? []).some((b) => b.heldMinor !== (funded.get(b.lenderId) ?? 0n));
+  const schedules = (head.state?.reschedules ?? 0) > 0 || moved ? await rebuiltSchedules(deps.repayments, loan) : await deps.loans.schedules(loanId);
   if (!schedules) throw new NotFound('schedule', loanId);
   const only = restrictedTo(principal);
   if (only === null) return { loanId, ...schedules };
   return { loanId, borrower: null, lenders: schedules.lenders.filter((s) => s.lenderId === only) };
 }
 
-/** After an early repayment or a buyback the schedule is the whole book's fold. */
+/** After an early repayment, a transfer or a buyback the schedule is the whole book's fold. */
 async function rebuiltSchedules(repayments: Pick<RepaymentStore, 'load'>, loan: Loan): Promise<ReturnType<LoanAccount['schedules']>> {
   const { ledger } = await repayments.load(loan.loanId, 'ALL');
   return foldRepayments(loan, effective(ledger), loanEvents(ledger)).account.schedules();

@@ -468,7 +468,7 @@ export class LoanAccount {
     });
     invariant(opening === 0n, 'the rows repay the principal exactly', { loanId: this.loan.loanId });
     const borrower: Schedule = { method: this.loan.repaymentMethod, instalments, totalPrincipalMinor: this.loan.principalMinor, totalInterestMinor };
-    return { borrower, lenders: loanLenderSchedules(this.loan, borrower, this.events.buybacks) };
+    return { borrower, lenders: loanLenderSchedules(this.loan, borrower, this.events.shareMoves) };
   }
 
   /** Days from the due date of the oldest instalment not fully paid and due before `asOf`. */

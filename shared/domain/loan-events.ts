@@ -9,7 +9,7 @@ import { isFunding } from './program.ts';
 import { REGULATORY_PROFILES, RULES, formatBps } from './regulatory-profile.ts';
 import { NOTHING_COVERED, totalCovered, type Covered } from './repayment-waterfall.ts';
 import type { LenderRepaymentParts, Recovery, RepaymentSplit } from './repayment-split.ts';
-import { scheduleRemainderRule } from './schedule.ts';
+import { scheduleRemainderRule, type ShareMove } from './schedule.ts';
 
 /**
  * Losses and transfers on a loan's account: the guarantor's compensation of the lenders, the
@@ -119,8 +119,8 @@ export class LoanEvents {
   private writtenOff: { readonly lossByParty: ReadonlyMap<string, bigint>; remainingMinor: bigint } | null = null;
   /** Interest of a period owed to a seller for its days (transfers under ACTUALS), by instalment number. */
   private interestOwed: { readonly number: number; buyer: string; readonly seller: string; remainingMinor: bigint }[] = [];
-  /** The buybacks applied by this fold, in order of effect: the sub-schedules follow them (not kept in the state). */
-  private readonly bought: { readonly sellerLenderId: string; readonly buyerId: string; readonly valueDate: string }[] = [];
+  /** The transfers and buybacks applied by this fold, in order of effect: the sub-schedules follow them (not kept in the state). */
+  private readonly moved: ShareMove[] = [];
 
   constructor(private readonly account: AccountAccess) {}
 
@@ -155,9 +155,9 @@ export class LoanEvents {
     }
   }
 
-  /** The buybacks this fold applied, in order of effect. */
-  get buybacks(): readonly { readonly sellerLenderId: string; readonly buyerId: string; readonly valueDate: string }[] {
-    return this.bought;
+  /** The transfers and buybacks this fold applied, in order of effect. */
+  get shareMoves(): readonly ShareMove[] {
+    return this.moved;
   }
 
   /** Whether payments now recover a claim or losses instead of paying the lenders' dues. */
@@ -352,6 +352,7 @@ export class LoanEvents {
     buyer.heldMinor += principalMinor;
     this.checkMinimums();
     if (this.loan.terms.transfers?.interest === 'ACTUALS') this.oweSellerInterest(event, buyer);
+    this.moved.push({ sellerLenderId: fromLenderId, buyerId: toLenderId, valueDate: event.valueDate, principalMinor });
     const legs: Leg[] = [];
     pushLeg(legs, fromLenderId, 'SETTLEMENT_CLEARING', 'DEBIT', principalMinor, toLenderId);
     pushLeg(legs, fromLenderId, 'PRINCIPAL_RECEIVABLE', 'CREDIT', principalMinor, null);
@@ -407,7 +408,7 @@ export class LoanEvents {
       owed.buyer = buyerId;
       if (owed.seller === buyerId) owed.remainingMinor = 0n;
     }
-    this.bought.push({ sellerLenderId, buyerId, valueDate: event.valueDate });
+    this.moved.push({ sellerLenderId, buyerId, valueDate: event.valueDate });
     return buybackLegs(sellerLenderId, buyerId, price);
   }
 

@@ -357,6 +357,8 @@ export interface ShareMove {
   readonly sellerLenderId: string;
   readonly buyerId: string;
   readonly valueDate: string;
+  /** A share transfer's principal; absent for a buyback, which moves the seller's whole share. */
+  readonly principalMinor?: bigint;
 }
 
 /**
@@ -408,9 +410,11 @@ function subSchedules(schedule: Schedule, fundingPlan: readonly ScheduleFunding[
       const seller = holders.indexOf(move.sellerLenderId);
       const buyer = holders.indexOf(move.buyerId);
       invariant(seller >= 0, 'a share moves from a holder', { lenderId: move.sellerLenderId });
-      outstanding[buyer] = outstanding[buyer]! + outstanding[seller]!;
-      outstanding[seller] = 0n;
-      holding[seller] = false;
+      // The plan's holding may be below what was sold when the loan was paid ahead of it: never more than held.
+      const moved = move.principalMinor === undefined || move.principalMinor > outstanding[seller]! ? outstanding[seller]! : move.principalMinor;
+      outstanding[buyer] = outstanding[buyer]! + moved;
+      outstanding[seller] = outstanding[seller]! - moved;
+      holding[seller] = outstanding[seller]! > 0n;
       holding[buyer] = true;
     }
     invariant(outstanding.reduce((sum, amount) => sum + amount, 0n) === row.openingPrincipalMinor, 'lenders do not hold the opening principal', {

@@ -171,6 +171,36 @@ describe('sub-schedules, splits and profit statements agree', () => {
     }
   });
 
+  it.each(INTEREST_BASES)('after a partial share transfer (%s) every lender is planned what the split pays it from the next due date on', (basis) => {
+    const base = aLoan();
+    const loan: Loan = {
+      ...base,
+      terms: {
+        ...base.terms,
+        participants: base.terms.participants.map((p) => (p.role === 'PARTNER' && basis === 'LENDER_RATE' ? { ...p, yieldRate: p.lenderId === 'PARTNER-A' ? '0.045' : '0.04' } : p)),
+        split: { ...base.terms.split, interestBasis: basis },
+      },
+    };
+    const account = new LoanAccount(loan);
+    const rows = loanSchedules(loan).borrower.instalments;
+    const paid = new Map<number, ReadonlyMap<string, { interestMinor: bigint; spreadMinor: bigint; principalMinor: bigint }>>();
+    paid.set(1, account.apply({ repaymentId: 'R1', valueDate: rows[0]!.dueDate, amountMinor: rows[0]!.totalMinor, kind: 'REGULAR', seq: 1 }).split.perLender);
+    // The lead sells PARTNER-A 50,000 of the 367,760 it holds after instalment 1, on 2025-04-11.
+    account.applyEvent({ type: 'TRANSFER', eventId: 'T-1', valueDate: '2025-04-11', seq: 2, fromLenderId: LEAD_ID, toLenderId: 'PARTNER-A', principalMinor: 50_000n });
+    rows.slice(1).forEach((row, i) => paid.set(row.number, account.apply({ repaymentId: `R${row.number}`, valueDate: row.dueDate, amountMinor: row.totalMinor, kind: 'REGULAR', seq: 3 + i }).split.perLender));
+    const { lenders } = account.schedules();
+    for (const lender of lenders) {
+      expect(lender.instalments.map((i) => i.number)).toEqual(rows.map((r) => r.number));
+      for (const line of lender.instalments) {
+        const got = paid.get(line.number)!.get(lender.lenderId)!;
+        expect([lender.lenderId, line.number, got.principalMinor, got.interestMinor, got.spreadMinor]).toEqual([lender.lenderId, line.number, line.principalMinor, line.interestMinor, line.spreadMinor]);
+      }
+    }
+    const total = (id: string) => lenders.find((l) => l.lenderId === id)!.totalPrincipalMinor;
+    // Each is repaid what it held: the lead its 400,000 less the 50,000 sold, PARTNER-A its 300,000 and what it bought.
+    expect([total(LEAD_ID), total('PARTNER-A'), total('PARTNER-B')]).toEqual([350_000n, 350_000n, 300_000n]);
+  });
+
   it('paying every instalment on time, each lender receives exactly its sub-schedule line, and the lines sum to the borrower row', () => {
     fc.assert(
       fc.property(loanCase, ({ loan }) => {
