@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { businessDateAt, PLATFORM_CALENDAR } from '../domain/business-date.ts';
 import { toCivilDate } from '../domain/money/calendar.ts';
 
 /**
@@ -72,3 +73,17 @@ export const calendarDate = dateIn('PLATFORM');
  * a parse without one (a workflow step re-reading what the edge accepted) checks the platform window.
  */
 export const pastDate = dateIn('NOT_AFTER_TODAY');
+
+/**
+ * An instant of something done (a lead's approval, a bank's execution of a transfer): an ISO date
+ * and time with its offset, whose date on the platform's calendar is inside the window of
+ * `pastDate`: never after today, nor before EARLIEST_DATE.
+ */
+export const pastInstant = z.iso.datetime({ offset: true }).superRefine((value, ctx) => {
+  const date = businessDateAt(value, PLATFORM_CALENDAR);
+  const to = today ?? LATEST_DATE;
+  if (date < EARLIEST_DATE || date > to) {
+    const when = to === today ? ' (today)' : '';
+    ctx.addIssue({ code: 'custom', message: `must be on a date from ${EARLIEST_DATE} to ${to}${when}, got ${value}`, params: { code: DATE_OUT_OF_WINDOW, rule: 'date-window', from: EARLIEST_DATE, to } });
+  }
+});

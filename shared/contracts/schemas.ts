@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cursorParam, pageParams } from './paging.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import { REGULATORY_PROFILE_IDS } from '../domain/regulatory-profile.ts';
-import { calendarDate, pastDate } from './dates.ts';
+import { calendarDate, pastDate, pastInstant } from './dates.ts';
 
 /**
  * The API contract. The same schemas validate requests and generate the OpenAPI document.
@@ -246,7 +246,7 @@ export const createApplicationRequest = z.strictObject({
   leadApproval: z.strictObject({
     approved: z.literal(true, 'the lead approves its own part before asking partners'),
     reference: text(64),
-    approvedAt: z.iso.datetime({ offset: true }),
+    approvedAt: pastInstant,
   }),
 });
 export type CreateApplicationRequest = z.output<typeof createApplicationRequest>;
@@ -354,7 +354,7 @@ export const settlementRunsQuery = z.strictObject({ from: isoDate.optional(), to
 export const instructionPath = z.object({ businessDate: isoDate, instructionId: z.string().regex(/^SI-[A-Za-z0-9_.:-]{1,200}$/, 'an instruction id SI-...') });
 
 /** The bank's confirmation of an executed transfer. */
-export const executedRequest = z.strictObject({ bankReference: z.string().regex(/^[A-Za-z0-9_.:/-]{1,64}$/, "1-64 letters, digits, '_', '.', ':', '/' or '-'"), executedAt: z.iso.datetime({ offset: true }) });
+export const executedRequest = z.strictObject({ bankReference: z.string().regex(/^[A-Za-z0-9_.:/-]{1,64}$/, "1-64 letters, digits, '_', '.', ':', '/' or '-'"), executedAt: pastInstant });
 export type ExecutedRequest = z.output<typeof executedRequest>;
 
 export const statementsPath = z.object({ lenderId: id, businessDate: isoDate });

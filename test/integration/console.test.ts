@@ -138,7 +138,8 @@ describe('the finance console', () => {
   it("records an executed transfer's bank reference as the signed-in user", async () => {
     const row = page.locator('#instructions tr[data-instruction="SI-20261202-CONSOLE_PROG-JN_RCB-ESCROW"]');
     await row.locator('input[name="bankReference"]').fill('CMB-20261203-0001');
-    await row.locator('input[name="executedAt"]').fill('2026-12-03T10:00:00');
+    // Executed that afternoon: an execution is a thing done, never recorded for a day that has not come.
+    await row.locator('input[name="executedAt"]').fill('2026-12-02T13:00:00');
     await row.locator('button[type="submit"]').click();
     await page.waitForSelector('#instructions tr[data-instruction="SI-20261202-CONSOLE_PROG-JN_RCB-ESCROW"] .executed');
     expect(await page.locator('#instructions tr[data-instruction="SI-20261202-CONSOLE_PROG-JN_RCB-ESCROW"] .executed strong').innerText()).toBe('CMB-20261203-0001');
@@ -149,7 +150,7 @@ describe('the finance console', () => {
     await signIn('fin.li');
     expect(await page.locator('#who').innerText()).toBe('fin.li · 财务 · 平台');
     const recorded = page.locator('#instructions tr[data-instruction="SI-20261202-CONSOLE_PROG-JN_RCB-ESCROW"]');
-    expect(await recorded.locator('.executed').innerText()).toMatch(/^CMB-20261203-0001 fin\.wang 于 2026-12-03 \d\d:00:00 登记$/);
+    expect(await recorded.locator('.executed').innerText()).toMatch(/^CMB-20261203-0001 fin\.wang 于 2026-12-02 \d\d:00:00 登记$/);
     expect(await recorded.locator('form').count()).toBe(0);
     expect(await page.locator('#instructions form.record').count()).toBe(2);
   });

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { ValidationError } from '../../../../shared/domain/errors.ts';
-import { EARLIEST_DATE, LATEST_DATE, calendarDate, pastDate } from '../../../../shared/contracts/dates.ts';
+import { EARLIEST_DATE, LATEST_DATE, calendarDate, pastDate, pastInstant } from '../../../../shared/contracts/dates.ts';
 import { validate } from '../../../../shared/contracts/validate.ts';
-import { startRiskUpdateRequest } from '../../../../shared/contracts/schemas.ts';
+import { executedRequest, startRiskUpdateRequest } from '../../../../shared/contracts/schemas.ts';
 import { addDays } from '../../../../shared/domain/money/calendar.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
 
@@ -59,5 +59,20 @@ describe('the one validator of the dates clients send', () => {
   it('checks the platform window alone when no today is given (a workflow step re-reading what the edge took)', () => {
     expect(validate(body, { businessDate: LATEST_DATE })).toEqual({ businessDate: LATEST_DATE });
     expect(thrownBy(ValidationError, () => validate(body, { businessDate: '2100-01-01' })).code).toBe('DATE_OUT_OF_WINDOW');
+  });
+
+  it("takes an instant of something done up to the end of today on the platform's calendar, and refuses a later one or one before the window", () => {
+    const executed = (executedAt: string) => validate(executedRequest, { bankReference: 'BR-1', executedAt }, { today: TODAY });
+    // 2026-12-06 23:59 in Beijing is still today; 16:00 UTC that day is 00:00 on the 7th there.
+    expect(executed('2026-12-06T23:59:59+08:00').executedAt).toBe('2026-12-06T23:59:59+08:00');
+    expect(executed('2026-12-06T15:59:59Z').executedAt).toBe('2026-12-06T15:59:59Z');
+    const tomorrow = thrownBy(ValidationError, () => executed('2026-12-06T16:00:00Z'));
+    expect([tomorrow.code, tomorrow.details['field'], tomorrow.details['to']]).toEqual(['DATE_OUT_OF_WINDOW', 'executedAt', TODAY]);
+    expect(tomorrow.message).toBe(`executedAt: must be on a date from ${EARLIEST_DATE} to ${TODAY} (today), got 2026-12-06T16:00:00Z`);
+    expect(thrownBy(ValidationError, () => executed('9999-12-31T00:00:00Z')).code).toBe('DATE_OUT_OF_WINDOW');
+    expect(thrownBy(ValidationError, () => executed('1969-12-31T00:00:00Z')).details).toMatchObject({ field: 'executedAt', from: EARLIEST_DATE });
+    expect(thrownBy(ValidationError, () => executed('2026-12-06 10:00')).details).toMatchObject({ path: 'executedAt', rule: 'invalid_format' });
+    // Without a today (a step re-reading what the edge took) the platform window bounds it.
+    expect(pastInstant.safeParse('2099-12-31T00:00:00Z').success).toBe(true);
   });
 });
