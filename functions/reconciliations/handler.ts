@@ -17,7 +17,7 @@ import {
   type StartReconciliationRequestBody,
 } from '../../shared/contracts/reconciliation-schemas.ts';
 import { validate } from '../../shared/contracts/validate.ts';
-import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
+import { apiHandler, attachment, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
 import { sha256 } from '../../shared/json.ts';
 import {
   allBreaks,
@@ -44,15 +44,6 @@ const deps = {
   lenderExists: async (lenderId: string) => (await stores.lenders.get(lenderId)) !== null,
 };
 
-const attachment = (name: string, format: 'csv' | 'xlsx', body: Buffer) => ({
-  statusCode: 200,
-  body: body.toString('base64'),
-  isBase64Encoded: true,
-  headers: {
-    'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-    'content-disposition': `attachment; filename="${name}.${format}"`,
-  },
-});
 
 export const handler = apiHandler(
   {
@@ -81,13 +72,13 @@ export const handler = apiHandler(
       const { reconciliationId } = validate(reconciliationPath, req.pathParameters);
       const { format } = validate(exportQuery, req.query);
       const file = await reconciliationExport(deps, callerOf(req), reconciliationId, format);
-      return attachment(file.name, format, file.body);
+      return attachment(`${file.name}.${format}`, file.body);
     },
     'GET /v1/breaks': async (req) => ({ statusCode: 200, body: await listBreaks(deps, callerOf(req), validate(breaksQuery, req.query)) }),
     'GET /v1/breaks/export': async (req) => {
       const { format, ...query } = validate(breaksExportQuery, req.query);
       const file = await breaksExport(await allBreaks(deps, callerOf(req), query), deps.clock.now().slice(0, 10), format);
-      return attachment(file.name, format, file.body);
+      return attachment(`${file.name}.${format}`, file.body);
     },
     'PUT /v1/reconciliation-settings/{counterparty}': (req) => {
       const { counterparty } = validate(counterpartyPath, platformOnly(req, 'reconciliation settings').pathParameters);

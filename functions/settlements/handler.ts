@@ -6,10 +6,11 @@ import { fileStoreFromEnv } from '../../shared/adapters/files/index.ts';
 import { StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
 import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
 import { businessCalendar } from '../../shared/use-cases/calendars.ts';
-import { apiHandler, callerOf, idempotentWrite, platformOnly, recordedWrite } from '../../shared/http/api.ts';
+import { apiHandler, attachment, callerOf, idempotentWrite, platformOnly, recordedWrite } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { businessDatePath, instructionPath, settlementRunsQuery, statementFilePath, statementsPath, type ExecutedRequest, type StartSettlementRequest } from '../../shared/contracts/schemas.ts';
 import { executionRecorded, lenderStatementFile, lenderStatements, runList, runView, startSettlement } from './use-case.ts';
+import { HUMAN_COPIES } from '../../shared/use-cases/settlement.ts';
 
 const logger = new Logger();
 const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv()));
@@ -37,6 +38,10 @@ export const handler = apiHandler(
       const { lenderId, businessDate, fileName } = validate(statementFilePath, req.pathParameters);
       const body = await lenderStatementFile(deps, callerOf(req), lenderId, businessDate, fileName);
       return { statusCode: 200, body: Buffer.from(body).toString('utf8'), headers: { 'content-type': 'text/plain; charset=utf-8', 'content-disposition': `attachment; filename="${fileName}"` } };
+    },
+    'GET /v1/lenders/{lenderId}/statements/{businessDate}/human/{fileName}': async (req) => {
+      const { lenderId, businessDate, fileName } = validate(statementFilePath, req.pathParameters);
+      return attachment(fileName, await lenderStatementFile(deps, callerOf(req), lenderId, businessDate, `${HUMAN_COPIES}/${fileName}`));
     },
   },
   logger,

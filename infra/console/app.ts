@@ -311,7 +311,9 @@ const adjustmentsShown = (state: AdjustmentState, next: boolean) =>
 const actions: ConsoleActions = {
   selectDate: (d) => void selectDate(d),
   recordExecuted,
-  download: (lenderId, fileName) => save(`/v1/lenders/${encodeURIComponent(lenderId)}/statements/${data.date ?? ''}/${encodeURIComponent(fileName)}`, fileName),
+  // A copy for people is `human/{name}`, served under that path: each segment encoded on its own.
+  download: (lenderId, fileName) =>
+    save(`/v1/lenders/${encodeURIComponent(lenderId)}/statements/${data.date ?? ''}/${fileName.split('/').map(encodeURIComponent).join('/')}`, fileName.slice(fileName.lastIndexOf('/') + 1)),
   save,
   reconcileFile,
   filterBreaks: (filter) => void breaksShown(filter, false),

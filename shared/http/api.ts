@@ -48,6 +48,24 @@ export interface ApiResponse {
 /** The header that marks a replayed answer. */
 export const REPLAYED_HEADER = 'idempotent-replayed';
 
+/** The content types of the files the API hands out, by extension. */
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/** A CSV or XLSX file as a download, its bytes sent base64-encoded (an XLSX is not text). */
+export function attachment(fileName: string, body: Uint8Array): ApiResponse {
+  const contentType = CONTENT_TYPES[fileName.slice(fileName.lastIndexOf('.') + 1)];
+  invariant(contentType !== undefined, 'a file handed out is a CSV or an XLSX', { fileName });
+  return {
+    statusCode: 200,
+    body: Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+    headers: { 'content-type': contentType, 'content-disposition': `attachment; filename="${fileName}"` },
+  };
+}
+
 export type RouteHandler = (request: ApiRequest) => Promise<ApiResponse>;
 
 /** The parsed caller of a route that requires one. */

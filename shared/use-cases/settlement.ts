@@ -750,12 +750,15 @@ async function writeLenderFiles(deps: SettlementDeps, facts: DateFacts, lenderId
   return [...data, control, done].map((f) => ({ lenderId, name: f.name, records: f.records, sha256: f.sha256 }));
 }
 
+/** The folder of a lender's date that holds the copies for people, served by their own route. */
+export const HUMAN_COPIES = 'human';
+
 /** The CSV and XLSX copies for people of a file that has them (`COPY_SHEETS`), written to `human/` as its rows come. */
 async function copiesFor(deps: SettlementDeps, businessDate: string, lenderId: string, layout: FileLayout): Promise<RowSink[]> {
   const sheet = COPY_SHEETS[layout.prefix];
   if (sheet === undefined) return [];
   const name = fileName(layout, businessDate);
-  const sink = (copy: string) => (body: AsyncIterable<Uint8Array>) => deps.files.putStream(statementPath(lenderId, businessDate, `human/${copy}`), body);
+  const sink = (copy: string) => (body: AsyncIterable<Uint8Array>) => deps.files.putStream(statementPath(lenderId, businessDate, `${HUMAN_COPIES}/${copy}`), body);
   return [await csvCopyWriter(layout, sink(copyName(name, 'csv'))), xlsxCopyWriter(layout, businessDate, sheet, sink(copyName(name, 'xlsx')))];
 }
 

@@ -445,6 +445,7 @@ describe('HTTP API', () => {
     ['POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/executed', 'settlements', ['colend/lead', 'colend/finance']],
     ['GET /v1/lenders/{lenderId}/statements/{businessDate}', 'settlements', ANY],
     ['GET /v1/lenders/{lenderId}/statements/{businessDate}/{fileName}', 'settlements', ANY],
+    ['GET /v1/lenders/{lenderId}/statements/{businessDate}/human/{fileName}', 'settlements', ANY],
     ['POST /v1/profit-runs', 'profit-runs', ['colend/lead', 'colend/finance']],
     ['GET /v1/profit-runs/{programId}/{period}', 'profit-runs', ['colend/lead', 'colend/finance']],
     ['GET /v1/lenders/{lenderId}/profit-statements/{period}', 'profit-runs', ANY],

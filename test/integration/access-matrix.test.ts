@@ -161,6 +161,10 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     path: (w) => `/v1/lenders/${w.bankA}/statements/2026-11-01/control_20261101.txt`,
     expect: { none: 401, lead: 404, partner: 404, otherPartner: 404, guarantor: 404, servicePartner: 404, finance: 404, lenderFinance: 404 },
   },
+  'GET /v1/lenders/{lenderId}/statements/{businessDate}/human/{fileName}': {
+    path: (w) => `/v1/lenders/${w.bankA}/statements/2026-11-01/human/trial_balance_20261101.xlsx`,
+    expect: { none: 401, lead: 404, partner: 404, otherPartner: 404, guarantor: 404, servicePartner: 404, finance: 404, lenderFinance: 404 },
+  },
   // October is shared before the matrix runs (the world's program bills no fees: nothing is booked): a second start is refused.
   'POST /v1/profit-runs': {
     path: () => '/v1/profit-runs',

@@ -102,6 +102,14 @@ describe('the Settlement workflow', () => {
       'trial_balance_20261202.txt',
     ]);
     expect((await call('GET', `/v1/lenders/${ids.bankA}/statements/2026-12-02`, tokens.bankB)).status).toBe(404);
+    // The copies for people are served under `human/`: a CSV as text, an XLSX as its bytes; another lender's not at all.
+    const copy = await fetch(`${stack.baseUrl}/v1/lenders/${ids.bankA}/statements/2026-12-02/human/trial_balance_20261202.xlsx`, { headers: { authorization: `Bearer ${tokens.bankA}` } });
+    expect([copy.status, copy.headers.get('content-type')]).toEqual([200, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']);
+    expect(Buffer.from(await copy.arrayBuffer()).subarray(0, 2).toString('latin1')).toBe('PK');
+    const csvCopy = await call('GET', `/v1/lenders/${ids.bankA}/statements/2026-12-02/human/loan_master_20261202.csv`, tokens.bankA);
+    expect([csvCopy.status, csvCopy.text.length > 0]).toEqual([200, true]);
+    expect((await call('GET', `/v1/lenders/${ids.bankA}/statements/2026-12-02/human/loan_master_20261202.csv`, tokens.bankB)).status).toBe(404);
+    expect((await call('GET', `/v1/lenders/${ids.bankA}/statements/2026-12-02/human/loan_master_20261202.txt`, tokens.bankA)).status).toBe(404);
     expect((await call('GET', `/v1/lenders/${ids.bankA}/statements/2026-12-02/control_20261202.txt`, tokens.bankB)).status).toBe(404);
     const detail = await call('GET', `/v1/lenders/${ids.bankA}/statements/2026-12-02/repayment_detail_20261202.txt`, tokens.bankA);
     expect(detail.text.split('\n')[1]).toBe('2026-12-02|S_BANKA|S-LOAN-1|REPAYMENT|S-R-1|2026-12-02|2026-12-02|CNY|237.87|27.00|0.00|0.00|0.00|0.00|0.00|264.87|');

@@ -151,8 +151,7 @@ export function filesPanel(ctx: ViewContext): HTMLElement {
     if (view !== null && view !== 'NOT_FOUND') for (const f of view.run.files) byLender.set(f.lenderId, [...(byLender.get(f.lenderId) ?? []), { name: f.name, records: f.records }]);
   } else {
     const own = ctx.data.statements;
-    // The copies for people (human/...) are not served through the API yet: only the files it serves are listed.
-    if (own !== null && own !== 'NOT_FOUND') byLender.set(own.lenderId, own.files.filter((name) => !name.includes('/')).map((name) => ({ name, records: null })));
+    if (own !== null && own !== 'NOT_FOUND') byLender.set(own.lenderId, own.files.map((name) => ({ name, records: null })));
   }
   if (byLender.size === 0) {
     section.append(h('p', { class: 'empty' }, ctx.t('files.none')));
