@@ -213,7 +213,9 @@ describe('a partner repayment file', () => {
     await fc.assert(
       fc.asyncProperty(fc.uniqueArray(fc.nat({ max: 39 }), { minLength: 1, maxLength: 6 }), fc.array(perturbation, { minLength: 6, maxLength: 6 }), fc.boolean(), async (targets, changes, gbk) => {
         run++;
+        // The same file twice is the same reconciliation, already reported: each run starts from empty stores.
         (deps.breaks as InMemoryBreakStore).breaks.clear();
+        (deps.reconciliations as InMemoryReconciliationStore).reconciliations.clear();
         const touched = new Map(targets.map((t, i) => [t, changes[i]!]));
         const lines: string[] = [gbk ? REPAYMENT_HEADER.replace('loan_id', '借据号').replace('event_id', '事件编号') : REPAYMENT_HEADER];
         ours.forEach((row, i) => {
