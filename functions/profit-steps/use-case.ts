@@ -10,13 +10,13 @@ export async function runProfitStep(deps: ProfitSharingDeps, input: ProfitStepIn
     case 'OpenRun':
       return openRun(deps, { programId: input.programId, period: input.period, attempt: input.attempt });
     case 'BookShard':
-      return bookShard(deps, input.programId, input.period, input.shard);
+      return bookShard(deps, input.programId, input.period, input.attempt, input.shard);
     case 'Statements':
-      return statements(deps, input.programId, input.period);
+      return statements(deps, input.programId, input.period, input.attempt);
     case 'CloseRun':
-      return closeRun(deps, input.programId, input.period, input);
+      return closeRun(deps, input.programId, input.period, input.attempt, input);
     case 'FailRun': {
-      await failRun(deps, input.programId, input.period, failureOf(input.error));
+      await failRun(deps, input.programId, input.period, input.attempt, failureOf(input.error));
       return { programId: input.programId, period: input.period, status: 'FAILED' };
     }
   }

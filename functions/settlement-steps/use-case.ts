@@ -8,20 +8,20 @@ export async function runSettlementStep(deps: SettlementDeps, input: SettlementS
     case 'OpenRun':
       return openRun(deps, input.input);
     case 'GatherShard':
-      return gatherShard(deps, input.businessDate, input.shard);
+      return gatherShard(deps, input.businessDate, input.attempt, input.shard);
     case 'Instruct':
-      return instruct(deps, input.businessDate);
+      return instruct(deps, input.businessDate, input.attempt);
     case 'WriteFiles': {
       // The list of files stays on the run; the workflow carries its count (a state holds 256 KiB).
-      const { files } = await writeFiles(deps, input.businessDate);
+      const { files } = await writeFiles(deps, input.businessDate, input.attempt);
       return { files: files.length };
     }
     case 'CloseRun': {
-      const run = await closeRun(deps, input.businessDate, { instructions: input.instructions, entries: input.entries });
+      const run = await closeRun(deps, input.businessDate, input.attempt, { instructions: input.instructions, entries: input.entries });
       return { businessDate: run.businessDate, status: run.status, attempt: run.attempt, entries: run.entries, instructions: run.instructions, files: run.files.length };
     }
     case 'FailRun': {
-      await failRun(deps, input.businessDate, failureOf(input.error));
+      await failRun(deps, input.businessDate, input.attempt, failureOf(input.error));
       return { businessDate: input.businessDate, status: 'FAILED' };
     }
   }

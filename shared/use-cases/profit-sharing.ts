@@ -133,9 +133,16 @@ export async function openRun(deps: ProfitSharingDeps, input: PlannedRun): Promi
   return { programId, period, attempt, skipped: false, shards: Array.from({ length: deps.shardCount }, (_, shard) => ({ shard })) };
 }
 
-async function runningRun(deps: Pick<ProfitSharingDeps, 'profitRuns'>, programId: string, period: string): Promise<ProfitRun> {
+/**
+ * The run of the program and period, running, of the attempt the step belongs to. A step of an
+ * earlier attempt (an execution still going after the next one was opened) stops here and changes nothing.
+ */
+async function runningRun(deps: Pick<ProfitSharingDeps, 'profitRuns'>, programId: string, period: string, attempt: number): Promise<ProfitRun> {
   const run = await deps.profitRuns.getRun(programId, period);
   if (run === null) throw new NotFound('profitRun', `${programId}/${period}`);
+  if (run.attempt !== attempt) {
+    throw new StateConflict('PROFIT_RUN_CHANGED', `attempt ${attempt} of ${programId} ${period} was replaced by attempt ${run.attempt}`, { path: 'period', attempt, current: run.attempt });
+  }
   if (run.status !== 'RUNNING') throw new StateConflict('PROFIT_RUN_NOT_RUNNING', `the run of ${programId} ${period} is ${run.status}`, { programId, period });
   return run;
 }
@@ -151,8 +158,8 @@ export interface ShardBooked {
 const LOANS_IN_FLIGHT = 8;
 
 /** Books the period fees of every loan of the program in one loan shard, each once. */
-export async function bookShard(deps: ProfitSharingDeps, programId: string, period: string, shard: number): Promise<ShardBooked> {
-  await runningRun(deps, programId, period);
+export async function bookShard(deps: ProfitSharingDeps, programId: string, period: string, attempt: number, shard: number): Promise<ShardBooked> {
+  await runningRun(deps, programId, period, attempt);
   const loanIds = await deps.loans.loanIdsOfShard(shard);
   let loans = 0;
   let booked = 0;
@@ -197,8 +204,8 @@ async function entriesOfPeriod(deps: ProfitSharingDeps, programId: string, perio
  * period (`lenderProfit`): a guarantor's fee income is its guarantee fees, a service partner's its
  * share, fees paid to a guarantor the payer's guarantee cost. Each is written whole.
  */
-export async function statements(deps: ProfitSharingDeps, programId: string, period: string): Promise<{ parties: string[] }> {
-  const run = await runningRun(deps, programId, period);
+export async function statements(deps: ProfitSharingDeps, programId: string, period: string, attempt: number): Promise<{ parties: string[] }> {
+  const run = await runningRun(deps, programId, period, attempt);
   const versions = await versionsOf(deps, programId);
   const parties = statementParties(versions);
   const guarantors = new Set(parties.filter((p) => p.role === 'GUARANTOR').map((p) => p.lenderId));
@@ -212,18 +219,18 @@ export async function statements(deps: ProfitSharingDeps, programId: string, per
 }
 
 /** Marks the run done with what it booked and the parties it stated. */
-export async function closeRun(deps: ProfitSharingDeps, programId: string, period: string, done: { shards: readonly ShardBooked[]; parties: readonly string[] }): Promise<ProfitRun> {
-  const run = await runningRun(deps, programId, period);
+export async function closeRun(deps: ProfitSharingDeps, programId: string, period: string, attempt: number, done: { shards: readonly ShardBooked[]; parties: readonly string[] }): Promise<ProfitRun> {
+  const run = await runningRun(deps, programId, period, attempt);
   const sum = (field: 'loans' | 'booked' | 'replayed') => done.shards.reduce((total, s) => total + s[field], 0);
   const closed: ProfitRun = { ...run, status: 'DONE', doneAt: deps.clock.now(), loans: sum('loans'), booked: sum('booked'), replayed: sum('replayed'), parties: [...done.parties] };
   await deps.profitRuns.putRun(closed, run.attempt);
   return closed;
 }
 
-/** Records why the run stopped; the period can be run again. */
-export async function failRun(deps: Pick<ProfitSharingDeps, 'profitRuns'>, programId: string, period: string, failure: { code: string; message: string }): Promise<void> {
+/** Records why the attempt stopped; the period can be run again. Another attempt's run is left as it is. */
+export async function failRun(deps: Pick<ProfitSharingDeps, 'profitRuns'>, programId: string, period: string, attempt: number, failure: { code: string; message: string }): Promise<void> {
   const run = await deps.profitRuns.getRun(programId, period);
-  if (run === null || run.status !== 'RUNNING') return;
+  if (run === null || run.status !== 'RUNNING' || run.attempt !== attempt) return;
   await deps.profitRuns.putRun({ ...run, status: 'FAILED', failure }, run.attempt);
 }
 

@@ -192,11 +192,20 @@ export async function openRun(
   return { businessDate, attempt, skipped: false, shards, manifest: manifestPath(businessDate) };
 }
 
-async function runningRun(deps: { readonly settlements: SettlementStore }, businessDate: string): Promise<SettlementRun> {
+/**
+ * The run of the date, running, of the attempt the step belongs to. A step of an earlier attempt
+ * (an execution still going after a restart opened the next one) stops here and changes nothing.
+ */
+async function runningRun(deps: { readonly settlements: SettlementStore }, businessDate: string, attempt: number): Promise<SettlementRun> {
   const run = await deps.settlements.getRun(businessDate);
   if (run === null) throw new NotFound('settlementRun', businessDate);
+  if (run.attempt !== attempt) throw runChanged(businessDate, attempt, run.attempt);
   if (run.status !== 'RUNNING') throw new StateConflict('SETTLEMENT_NOT_RUNNING', `the run of ${businessDate} is ${run.status}`, { businessDate });
   return run;
+}
+
+function runChanged(businessDate: string, attempt: number, current: number): StateConflict {
+  return new StateConflict('SETTLEMENT_RUN_CHANGED', `attempt ${attempt} of ${businessDate} was replaced by attempt ${current}`, { businessDate, attempt, current });
 }
 
 /** Reads the program version an entry was booked under (or its loan's, for entries from before it was recorded). */
@@ -387,8 +396,8 @@ function loanReader(deps: Pick<SettlementDeps, 'loans'>): (loanId: string) => Pr
  * come a page at a time in loan order and each row goes to its lender's work file as it is made,
  * so a gather holds a page of entries, not the shard. Written whole each time.
  */
-export async function gatherShard(deps: SettlementDeps, businessDate: string, shard: number): Promise<{ shard: number; entries: number }> {
-  const run = await runningRun(deps, businessDate);
+export async function gatherShard(deps: SettlementDeps, businessDate: string, attempt: number, shard: number): Promise<{ shard: number; entries: number }> {
+  const run = await runningRun(deps, businessDate, attempt);
   const loanMasterKept = (await deps.files.get(loansIndexPath(businessDate, shard))) !== null;
   const items = new SettlementItems();
   const accounts = new AccountMovements();
@@ -577,8 +586,8 @@ async function runItems(deps: SettlementDeps, run: SettlementRun): Promise<{ ite
  * paid T + N business days. What they move per party is checked against what the items say it
  * is owed before anything is written; an instruction already written (a re-run) must be the same.
  */
-export async function instruct(deps: SettlementDeps, businessDate: string): Promise<{ instructions: number; entries: number }> {
-  const run = await runningRun(deps, businessDate);
+export async function instruct(deps: SettlementDeps, businessDate: string, attempt: number): Promise<{ instructions: number; entries: number }> {
+  const run = await runningRun(deps, businessDate, attempt);
   const { items, entries } = await runItems(deps, run);
   const programs = new Map((await latestPrograms(deps)).map((p) => [p.programId, p]));
   const terms = new Map<string, ProgramSettlementTerms>();
@@ -683,8 +692,8 @@ interface DateFacts {
  * lender's trial balance is checked before any file is written. The same run gives the same
  * bytes for every pipe-delimited file.
  */
-export async function writeFiles(deps: SettlementDeps, businessDate: string): Promise<{ files: SettlementFile[] }> {
-  const run = await runningRun(deps, businessDate);
+export async function writeFiles(deps: SettlementDeps, businessDate: string, attempt: number): Promise<{ files: SettlementFile[] }> {
+  const run = await runningRun(deps, businessDate, attempt);
   const { items } = await runItems(deps, run);
   // Bank references recorded before the date was first settled; later ones never change its files.
   const instructions = (await deps.settlements.instructions(businessDate)).map((i) =>
@@ -789,18 +798,18 @@ async function writeMerged(deps: SettlementDeps, facts: DateFacts, lenderId: str
 }
 
 /** Marks the run settled with what it wrote (the files `writeFiles` kept on the run, unless given). */
-export async function closeRun(deps: SettlementDeps, businessDate: string, done: { instructions: number; entries: number; files?: readonly SettlementFile[] }): Promise<SettlementRun> {
-  const run = await runningRun(deps, businessDate);
+export async function closeRun(deps: SettlementDeps, businessDate: string, attempt: number, done: { instructions: number; entries: number; files?: readonly SettlementFile[] }): Promise<SettlementRun> {
+  const run = await runningRun(deps, businessDate, attempt);
   const now = deps.clock.now();
   const settled: SettlementRun = { ...run, status: 'SETTLED', settledAt: now, firstSettledAt: run.firstSettledAt ?? now, entries: done.entries, instructions: done.instructions, files: done.files ?? run.files };
   await deps.settlements.putRun({ ...settled, attempt: run.attempt }, run.attempt);
   return settled;
 }
 
-/** Records why the run stopped; the date can be run again. */
-export async function failRun(deps: SettlementDeps, businessDate: string, failure: { code: string; message: string }): Promise<void> {
+/** Records why the attempt stopped; the date can be run again. Another attempt's run is left as it is. */
+export async function failRun(deps: SettlementDeps, businessDate: string, attempt: number, failure: { code: string; message: string }): Promise<void> {
   const run = await deps.settlements.getRun(businessDate);
-  if (run === null || run.status !== 'RUNNING') return;
+  if (run === null || run.status !== 'RUNNING' || run.attempt !== attempt) return;
   await deps.settlements.putRun({ ...run, status: 'FAILED', failure }, run.attempt);
 }
 

@@ -151,6 +151,19 @@ describe('ProfitSharing data flow (local engine)', () => {
     expect(feeEntries('2025-03')).toHaveLength(2);
   });
 
+  it('lets no step of a replaced attempt touch the run: a restart while the first execution still goes on', async () => {
+    const step = (input: Json) => runProfitStep(deps, validate(profitStepInput, input));
+    await step({ step: 'OpenRun', programId: PROGRAM_ID, period: '2025-03', attempt: 1 });
+    await step({ step: 'OpenRun', programId: PROGRAM_ID, period: '2025-03', attempt: 2 });
+    await expect(step({ step: 'BookShard', programId: PROGRAM_ID, period: '2025-03', attempt: 1, shard: 0 })).rejects.toMatchObject({
+      code: 'PROFIT_RUN_CHANGED',
+      details: { attempt: 1, current: 2 },
+    });
+    await step({ step: 'FailRun', programId: PROGRAM_ID, period: '2025-03', attempt: 1, error: { Error: 'StateConflict', Cause: 'replaced' } });
+    expect(await stores.profitRuns.getRun(PROGRAM_ID, '2025-03')).toMatchObject({ status: 'RUNNING', attempt: 2, failure: null });
+    expect(feeEntries('2025-03')).toHaveLength(0);
+  });
+
   it('refuses a period whose last day is still open, writing nothing', async () => {
     const before = stores.db.entries.size;
     await expect(run({ programId: PROGRAM_ID, period: '2025-04', attempt: 1 })).rejects.toThrow(/PERIOD_NOT_ENDED|cut-off/);

@@ -72,7 +72,7 @@ describe('Settlement ASL', () => {
       Next: 'Instruct',
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'FailRun' }],
       ResultPath: null,
-      ItemSelector: { 'businessDate.$': '$.businessDate', 'shard.$': '$$.Map.Item.Value.shard' },
+      ItemSelector: { 'businessDate.$': '$.businessDate', 'attempt.$': '$.attempt', 'shard.$': '$$.Map.Item.Value.shard' },
       ItemProcessor: expect.objectContaining({ ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } }) as JsonValue,
       ItemReader: {
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:::s3:getObject']] },
@@ -85,7 +85,7 @@ describe('Settlement ASL', () => {
 
   it('on the local stage, iterates the shards OpenRun returns inline: its engine runs no Distributed Map', () => {
     const map = states(asl('INLINE'))['GatherShards']!;
-    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.shards', MaxConcurrency: 4, ResultPath: null, ItemSelector: { 'businessDate.$': '$.businessDate', 'shard.$': '$$.Map.Item.Value.shard' } });
+    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.shards', MaxConcurrency: 4, ResultPath: null, ItemSelector: { 'businessDate.$': '$.businessDate', 'attempt.$': '$.attempt', 'shard.$': '$$.Map.Item.Value.shard' } });
     expect(map['ItemReader']).toBeUndefined();
     expect((map['ItemProcessor'] as Json)['ProcessorConfig']).toEqual({ Mode: 'INLINE' });
   });

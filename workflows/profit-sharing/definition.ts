@@ -22,6 +22,8 @@ export interface ProfitSharingTasks {
 export function profitSharingDefinition(scope: Construct, tasks: ProfitSharingTasks): IChainable {
   const fn = tasks.profitSteps;
   const run = { 'programId.$': '$.programId', 'period.$': '$.period' };
+  // Every step after OpenRun names the attempt it opened: a step of a replaced attempt changes nothing.
+  const opened = { ...run, 'attempt.$': '$.attempt' };
   const planRuns = directInvoke(scope, ProfitSharingStates.planRuns, {
     fn,
     payload: { step: ProfitSharingStates.planRuns, 'input.$': '$' },
@@ -29,35 +31,35 @@ export function profitSharingDefinition(scope: Construct, tasks: ProfitSharingTa
   });
   const openRun = directInvoke(scope, ProfitSharingStates.openRun, {
     fn,
-    payload: { step: ProfitSharingStates.openRun, ...run, 'attempt.$': '$.attempt' },
+    payload: { step: ProfitSharingStates.openRun, ...opened },
     comment: 'Opens the run of the program and period: refused when done or not ended; a failed one runs again',
   });
   const bookShard = directInvoke(scope, ProfitSharingStates.bookShard, {
     fn,
-    payload: { step: ProfitSharingStates.bookShard, ...run, 'shard.$': '$.shard' },
+    payload: { step: ProfitSharingStates.bookShard, ...opened, 'shard.$': '$.shard' },
     comment: "The period fees of the program's loans in one loan shard, each booked once",
   });
   const bookShards = new MapState(scope, ProfitSharingStates.bookShards, {
     itemsPath: '$.shards',
     maxConcurrency: tasks.maxConcurrency ?? 4,
-    itemSelector: { 'programId.$': '$.programId', 'period.$': '$.period', 'shard.$': '$$.Map.Item.Value.shard' },
+    itemSelector: { 'programId.$': '$.programId', 'period.$': '$.period', 'attempt.$': '$.attempt', 'shard.$': '$$.Map.Item.Value.shard' },
     resultPath: '$.booked',
   });
   bookShards.itemProcessor(bookShard);
   const statements = directInvoke(scope, ProfitSharingStates.statements, {
     fn,
-    payload: { step: ProfitSharingStates.statements, ...run },
+    payload: { step: ProfitSharingStates.statements, ...opened },
     resultPath: '$.stated',
     comment: "Each party's statement of the period from the entries booked in it, stored per party",
   });
   const closeRun = directInvoke(scope, ProfitSharingStates.closeRun, {
     fn,
-    payload: { step: ProfitSharingStates.closeRun, ...run, 'shards.$': '$.booked', 'parties.$': '$.stated.parties' },
+    payload: { step: ProfitSharingStates.closeRun, ...opened, 'shards.$': '$.booked', 'parties.$': '$.stated.parties' },
     comment: 'Marks the run done with what it booked and stated',
   });
   const failRun = directInvoke(scope, ProfitSharingStates.failRun, {
     fn,
-    payload: { step: ProfitSharingStates.failRun, ...run, 'error.$': '$.error' },
+    payload: { step: ProfitSharingStates.failRun, ...opened, 'error.$': '$.error' },
     resultPath: JsonPath.DISCARD,
     comment: 'Records why the run stopped; the period can be run again',
   });

@@ -41,7 +41,7 @@ class WorkManifestReader extends S3JsonItemReader {
 function gatherShardsState(scope: Construct, tasks: SettlementTasks, gatherShard: IChainable): MapState | DistributedMap {
   const props = {
     maxConcurrency: tasks.maxConcurrency ?? 4,
-    itemSelector: { 'businessDate.$': '$.businessDate', 'shard.$': '$$.Map.Item.Value.shard' },
+    itemSelector: { 'businessDate.$': '$.businessDate', 'attempt.$': '$.attempt', 'shard.$': '$$.Map.Item.Value.shard' },
     resultPath: JsonPath.DISCARD,
   };
   if (tasks.shardMap === 'INLINE') return new MapState(scope, SettlementStates.gatherShards, { ...props, itemsPath: '$.shards' }).itemProcessor(gatherShard);
@@ -61,7 +61,8 @@ function gatherShardsState(scope: Construct, tasks: SettlementTasks, gatherShard
  */
 export function settlementDefinition(scope: Construct, tasks: SettlementTasks): IChainable {
   const fn = tasks.settlementSteps;
-  const date = { 'businessDate.$': '$.businessDate' };
+  // Every step after OpenRun names the attempt it belongs to: a step of a replaced attempt changes nothing.
+  const date = { 'businessDate.$': '$.businessDate', 'attempt.$': '$.attempt' };
   const openRun = directInvoke(scope, SettlementStates.openRun, {
     fn,
     payload: { step: SettlementStates.openRun, 'input.$': '$' },

@@ -42,9 +42,9 @@ afterEach(async () => {
 async function settle(businessDate: string) {
   stores.clock.set(`${businessDate}T15:00:00.000Z`);
   const opened = await openRun(settlement, { businessDate });
-  for (const { shard } of opened.shards) await gatherShard(settlement, businessDate, shard);
-  const instructed = await instruct(settlement, businessDate);
-  const run = await closeRun(settlement, businessDate, { ...instructed, ...(await writeFiles(settlement, businessDate)) });
+  for (const { shard } of opened.shards) await gatherShard(settlement, businessDate, opened.attempt, shard);
+  const instructed = await instruct(settlement, businessDate, opened.attempt);
+  const run = await closeRun(settlement, businessDate, opened.attempt, { ...instructed, ...(await writeFiles(settlement, businessDate, opened.attempt)) });
   const instructions = await stores.settlements.instructions(businessDate);
   return { run, instructions: instructions.map((i) => [i.payer, i.payee, i.amountMinor, i.netted, i.componentsMinor]) };
 }

@@ -46,10 +46,10 @@ async function bookMonday(): Promise<void> {
 
 async function settle(businessDate: string): Promise<void> {
   const opened = await openRun(deps, { businessDate });
-  for (const { shard } of opened.shards) await gatherShard(deps, businessDate, shard);
-  const instructed = await instruct(deps, businessDate);
-  const { files } = await writeFiles(deps, businessDate);
-  await closeRun(deps, businessDate, { ...instructed, files });
+  for (const { shard } of opened.shards) await gatherShard(deps, businessDate, opened.attempt, shard);
+  const instructed = await instruct(deps, businessDate, opened.attempt);
+  const { files } = await writeFiles(deps, businessDate, opened.attempt);
+  await closeRun(deps, businessDate, opened.attempt, { ...instructed, files });
 }
 
 const instructionsOf = async (date: string) => (await stores.settlements.instructions(date)).map((i) => [i.instructionId, i.payer, i.payee, i.amountMinor, i.componentsMinor]);

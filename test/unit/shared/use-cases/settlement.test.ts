@@ -10,7 +10,7 @@ import { foldEntries, type JournalEntry } from '../../../../shared/domain/ledger
 import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
 import { businessCalendar } from '../../../../shared/use-cases/calendars.ts';
-import { closeRun, gatherShard, instruct, openRun, recordExecution, statementFile, statements, trialBalance, writeFiles, type SettlementDeps } from '../../../../shared/use-cases/settlement.ts';
+import { closeRun, failRun, gatherShard, instruct, openRun, recordExecution, statementFile, statements, trialBalance, writeFiles, type SettlementDeps } from '../../../../shared/use-cases/settlement.ts';
 import { aLeg as leg, aLoan, aProgram, GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B, PROGRAM_ID } from '../../../support/builders.ts';
 import { createInMemoryStores, seed, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
@@ -109,10 +109,10 @@ function seedTuesday(): void {
 
 async function settle(businessDate: string, attempt?: number) {
   const opened = await openRun(deps, { businessDate, ...(attempt === undefined ? {} : { attempt }) });
-  for (const { shard } of opened.shards) await gatherShard(deps, businessDate, shard);
-  const instructed = await instruct(deps, businessDate);
-  const { files } = await writeFiles(deps, businessDate);
-  return closeRun(deps, businessDate, { ...instructed, files });
+  for (const { shard } of opened.shards) await gatherShard(deps, businessDate, opened.attempt, shard);
+  const instructed = await instruct(deps, businessDate, opened.attempt);
+  const { files } = await writeFiles(deps, businessDate, opened.attempt);
+  return closeRun(deps, businessDate, opened.attempt, { ...instructed, files });
 }
 
 beforeEach(async () => {
@@ -208,11 +208,28 @@ describe('the settlement of a business date', () => {
     deps = { ...stores, files: new FolderFileStore(dir), calendar: (id) => businessCalendar(stores, id), shardCount: SHARDS };
     seedBook();
     const opened = await openRun(deps, { businessDate: '2025-03-03' });
-    for (const { shard } of opened.shards.slice(0, 8)) await gatherShard(deps, '2025-03-03', shard);
-    await expect(instruct(deps, '2025-03-03')).rejects.toThrow('every shard of the run is gathered before its instructions');
+    for (const { shard } of opened.shards.slice(0, 8)) await gatherShard(deps, '2025-03-03', opened.attempt, shard);
+    await expect(instruct(deps, '2025-03-03', opened.attempt)).rejects.toThrow('every shard of the run is gathered before its instructions');
     const resumed = await settle('2025-03-03', 2);
     expect(resumed.files).toEqual(uninterrupted.files);
     expect(await Promise.all(resumed.files.map(async (f) => [f.name, Buffer.from(await statementFile(deps, f.lenderId, '2025-03-03', f.name)).toString('hex')]))).toEqual(files);
+  });
+
+  it('lets no step of a replaced attempt touch the run: a restart while the first execution still goes on', async () => {
+    const first = await openRun(deps, { businessDate: '2025-03-03' });
+    // The operator restarts the date while the first execution is still going (restart: true).
+    const second = await openRun(deps, { businessDate: '2025-03-03', attempt: 2 });
+    expect(second.attempt).toBe(2);
+    await expect(gatherShard(deps, '2025-03-03', first.attempt, 0)).rejects.toMatchObject({ code: 'SETTLEMENT_RUN_CHANGED', details: { businessDate: '2025-03-03', attempt: 1, current: 2 } });
+    await expect(instruct(deps, '2025-03-03', first.attempt)).rejects.toMatchObject({ code: 'SETTLEMENT_RUN_CHANGED' });
+    await expect(closeRun(deps, '2025-03-03', first.attempt, { instructions: 0, entries: 0 })).rejects.toMatchObject({ code: 'SETTLEMENT_RUN_CHANGED' });
+    // The first execution's FailRun, caught from those refusals, leaves the second attempt running.
+    await failRun(deps, '2025-03-03', first.attempt, { code: 'SETTLEMENT_RUN_CHANGED', message: 'replaced' });
+    expect(await stores.settlements.getRun('2025-03-03')).toMatchObject({ status: 'RUNNING', attempt: 2, failure: null });
+    for (const { shard } of second.shards) await gatherShard(deps, '2025-03-03', second.attempt, shard);
+    const instructed = await instruct(deps, '2025-03-03', second.attempt);
+    const { files } = await writeFiles(deps, '2025-03-03', second.attempt);
+    expect(await closeRun(deps, '2025-03-03', second.attempt, { ...instructed, files })).toMatchObject({ status: 'SETTLED', attempt: 2 });
   });
 
   it('settles a correction of a settled date in the run of the day it is booked, naming what it corrects', async () => {
