@@ -17,6 +17,9 @@ const deps = {
   repayments: stores.repayments,
   programPools: stores.programPools,
   idempotency: stores.idempotency,
+  lenders: stores.lenders,
+  exposure: stores.exposure,
+  regulatoryFigures: stores.regulatoryFigures,
   clock: systemClock,
 };
 

@@ -9,8 +9,9 @@ import type { BatchReport, LoanEventRequestBody, LoanEventView, RepaymentView } 
 import { businessDateAt } from '../../shared/domain/business-date.ts';
 import { bookLoanEvent, eventViewOf, reverseRepayment, splitAndBook, viewOf, type RepaymentBookDeps } from '../../shared/use-cases/loan-changes.ts';
 import { batchReport } from '../../shared/use-cases/repayment-batch.ts';
+import { checkTransferLimits, type TransferLimitsDeps } from '../../shared/use-cases/outstanding.ts';
 
-export interface RepaymentsDeps extends RepaymentBookDeps {
+export interface RepaymentsDeps extends RepaymentBookDeps, TransferLimitsDeps {
   /** The RepaymentBatch workflow, started synchronously. */
   readonly batch: SyncWorkflow;
   readonly loans: Pick<LoanStore, 'get'>;
@@ -28,9 +29,17 @@ export async function postRepayments(deps: RepaymentsDeps, body: PostRepaymentsR
   return batchReport(1, [], [{ loanId: repayment.loanId, results: [{ index: 0, repaymentId: repayment.repaymentId, result }] }]);
 }
 
-/** `POST /v1/loans/{loanId}/transfers`, `.../buybacks` and `.../write-off`: one change of the loan's book; a refusal is an error. */
+/**
+ * `POST /v1/loans/{loanId}/transfers`, `.../buybacks` and `.../write-off`: one change of the loan's
+ * book; a refusal is an error. A transfer's buyer is held to its limits first, as a booking's
+ * lenders are; a buyback is the agreement's obligation and is not.
+ */
 export async function postLoanEvent(deps: RepaymentsDeps, loanId: string, event: LoanEventRequestBody): Promise<{ statusCode: number; body: { status: string; event: LoanEventView } }> {
-  if ((await deps.loans.get(loanId)) === null) throw new NotFound('loan', loanId);
+  const loan = await deps.loans.get(loanId);
+  if (loan === null) throw new NotFound('loan', loanId);
+  if (event.type === 'TRANSFER' && (await deps.repayments.loanEvent(loanId, 'TRANSFER', event.eventId)) === null) {
+    await checkTransferLimits(deps, loan, event, businessDateAt(deps.clock.now(), loan.terms.settlement.calendar));
+  }
   const result = await bookLoanEvent(deps, loanId, event);
   return { statusCode: result.status === 'BOOKED' ? 201 : 200, body: { status: result.status, event: result.event } };
 }

@@ -4,7 +4,7 @@ import { split } from './money/index.ts';
 import { shardOf } from './shard.ts';
 import type { Lender } from './lender.ts';
 import type { Borrower, FundingShare, Loan } from './loan.ts';
-import { checkUnsecuredPersonalCap } from './regulatory-checks.ts';
+import { checkJointLoanLimits, checkUnsecuredPersonalCap } from './regulatory-checks.ts';
 import { REGULATORY_PROFILES, type RegulatoryProfileId } from './regulatory-profile.ts';
 
 /**
@@ -135,20 +135,60 @@ function roomOf(usage: QuotaUsage, s: QuotaShard): bigint {
   return s.allotmentMinor - s.committedMinor - s.reservedMinor - moved;
 }
 
-/** Takes `amountMinor` from the shards, starting at the key's shard; refuses when the quota is short. */
-export function takeQuota(lender: Lender, usage: QuotaUsage, amountMinor: bigint, key: string): QuotaTake[] {
-  const remaining = usage.shards.reduce((n, s) => n + roomOf(usage, s), 0n);
-  if (amountMinor > remaining) {
-    const held = lenderOutstanding(usage);
-    throw new RuleViolation('EXPOSURE_QUOTA', `lender ${lender.lenderId} has ${remaining} of its exposure quota left, not ${amountMinor}`, {
-      lenderId: lender.lenderId,
-      rule: 'EXPOSURE_QUOTA',
-      quotaMinor: lender.limits.exposureQuotaMinor.toString(),
-      outstandingMinor: held.outstandingMinor.toString(),
-      reservedMinor: held.reservedMinor.toString(),
-      requestedMinor: amountMinor.toString(),
+/** What the quota leaves a lender now: its allotments less what is outstanding and reserved. */
+function quotaRoom(usage: QuotaUsage): bigint {
+  return usage.shards.reduce((n, s) => n + roomOf(usage, s), 0n);
+}
+
+function quotaShort(lender: Lender, usage: QuotaUsage, remaining: bigint, amountMinor: bigint, path?: string): RuleViolation {
+  const held = lenderOutstanding(usage);
+  return new RuleViolation('EXPOSURE_QUOTA', `lender ${lender.lenderId} has ${remaining} of its exposure quota left, not ${amountMinor}`, {
+    ...(path === undefined ? {} : { path }),
+    lenderId: lender.lenderId,
+    rule: 'EXPOSURE_QUOTA',
+    quotaMinor: lender.limits.exposureQuotaMinor.toString(),
+    outstandingMinor: held.outstandingMinor.toString(),
+    reservedMinor: held.reservedMinor.toString(),
+    requestedMinor: amountMinor.toString(),
+  });
+}
+
+/**
+ * The buyer of a share transfer takes on principal as a booking would give it: within its exposure
+ * quota, its cap per borrower and, for a partner, the ratio rules of the program's profile, all on
+ * what it holds outstanding now. The seller only gives room back. Refuses naming `principalMinor`.
+ */
+export function checkTransferBuyer(
+  buyer: Lender,
+  role: FundingShare['role'],
+  usage: QuotaUsage,
+  borrower: { readonly borrowerId: string; readonly owed: BorrowerOutstanding },
+  principalMinor: bigint,
+  leadLenderId: string,
+  profileId: RegulatoryProfileId,
+): void {
+  const path = 'principalMinor';
+  const room = quotaRoom(usage);
+  if (principalMinor > room) throw quotaShort(buyer, usage, room, principalMinor, path);
+  const existing = borrower.owed.perLenderMinor[buyer.lenderId] ?? 0n;
+  if (existing + principalMinor > buyer.limits.perBorrowerCapMinor) {
+    throw new RuleViolation('PER_BORROWER_CAP', `lender ${buyer.lenderId} lends at most ${buyer.limits.perBorrowerCapMinor} to one borrower; it has ${existing} with ${borrower.borrowerId} and the transfer adds ${principalMinor}`, {
+      path,
+      rule: 'PER_BORROWER_CAP',
+      capMinor: buyer.limits.perBorrowerCapMinor.toString(),
+      existingMinor: existing.toString(),
+      requestedMinor: principalMinor.toString(),
     });
   }
+  if (role !== 'PARTNER') return;
+  const held = lenderOutstanding(usage);
+  checkJointLoanLimits(REGULATORY_PROFILES[profileId], buyer, leadLenderId, { withLeadMinor: held.byLeadMinor[leadLenderId] ?? 0n, totalMinor: held.outstandingMinor }, principalMinor, path);
+}
+
+/** Takes `amountMinor` from the shards, starting at the key's shard; refuses when the quota is short. */
+export function takeQuota(lender: Lender, usage: QuotaUsage, amountMinor: bigint, key: string): QuotaTake[] {
+  const remaining = quotaRoom(usage);
+  if (amountMinor > remaining) throw quotaShort(lender, usage, remaining, amountMinor);
   const takes: QuotaTake[] = [];
   let needed = amountMinor;
   const start = shardOf(key, QUOTA_SHARDS);

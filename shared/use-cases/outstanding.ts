@@ -1,6 +1,8 @@
-import { borrowerOutstanding, lenderOutstanding, quotaUsageOf, type BorrowerExposure, type BorrowerOutstanding, type BorrowerPrincipal, type LenderOutstanding, type QuotaUsage } from '../domain/exposure.ts';
+import { borrowerOutstanding, checkTransferBuyer, lenderOutstanding, quotaUsageOf, type BorrowerExposure, type BorrowerOutstanding, type BorrowerPrincipal, type LenderOutstanding, type QuotaUsage } from '../domain/exposure.ts';
 import type { Lender } from '../domain/lender.ts';
-import type { ExposureStore } from '../ports/stores.ts';
+import type { Loan } from '../domain/loan.ts';
+import type { ExposureStore, LenderStore } from '../ports/stores.ts';
+import { lendersOnDate, type FiguresDeps } from './regulatory-figures.ts';
 
 /**
  * The one read of the outstanding principal that every limit is judged by (docs/allocation.md):
@@ -31,4 +33,23 @@ export async function lenderOutstandingNow(deps: OutstandingDeps, lenderId: stri
 export async function borrowerNow(deps: OutstandingDeps, borrowerId: string): Promise<{ booked: BorrowerExposure; moved: BorrowerPrincipal; owed: BorrowerOutstanding }> {
   const [booked, moved] = await Promise.all([deps.exposure.borrowerExposure(borrowerId), deps.exposure.borrowerPrincipal(borrowerId)]);
   return { booked, moved, owed: borrowerOutstanding(booked, moved) };
+}
+
+export interface TransferLimitsDeps extends OutstandingDeps, FiguresDeps {
+  readonly lenders: Pick<LenderStore, 'getMany'>;
+}
+
+/**
+ * A share transfer's buyer, judged as a booking judges a lender (docs/allocation.md): its quota,
+ * its cap per borrower and the ratio rules with its figures in force on `today`, on what it holds
+ * now. Read before the change is booked: a booking of the same buyer at the same moment is not
+ * serialized with it (the transfer writes no quota shard), so both may pass on the same room.
+ */
+export async function checkTransferLimits(deps: TransferLimitsDeps, loan: Loan, transfer: { toLenderId: string; principalMinor: bigint }, today: string): Promise<void> {
+  const participant = loan.terms.participants.find((p) => p.lenderId === transfer.toLenderId);
+  if (participant === undefined || (participant.role !== 'LEAD' && participant.role !== 'PARTNER')) return; // refused by the book as no funding participant
+  const buyer = (await lendersOnDate(deps, [transfer.toLenderId], today)).get(transfer.toLenderId);
+  if (buyer === undefined) return;
+  const [usage, borrower] = await Promise.all([quotaUsageNow(deps, buyer), borrowerNow(deps, loan.borrower.borrowerId)]);
+  checkTransferBuyer(buyer, participant.role, usage, { borrowerId: loan.borrower.borrowerId, owed: borrower.owed }, transfer.principalMinor, loan.terms.leadLenderId, loan.terms.regulatoryProfile);
 }

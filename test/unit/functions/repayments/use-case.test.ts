@@ -8,9 +8,9 @@ import { RuleViolation, StateConflict, NotFound } from '../../../../shared/domai
 import type { RepaymentRequestBody } from '../../../../shared/contracts/schemas.ts';
 import type { SyncWorkflow } from '../../../../shared/ports/stores.ts';
 import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
-import { GUARANTOR_ID, LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aLoan, aParticipant, defaultParticipants, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
+import { GUARANTOR_ID, LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aLender, aLimits, aLoan, aParticipant, defaultParticipants, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
-import { createInMemoryStores, seedBookedLoan, type InMemoryStores } from '../../../support/in-memory-stores.ts';
+import { createInMemoryStores, seed, seedBookedLoan, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 
 const AT = '2025-05-05T02:00:00.000Z';
 
@@ -47,7 +47,17 @@ function seeded(): InMemoryStores {
 }
 
 function depsWith(batch: SyncWorkflow, stores: InMemoryStores = seeded()): RepaymentsDeps {
-  return { batch, loans: stores.loans, loan: (id) => stores.loans.get(id), repayments: stores.repayments, programPools: stores.programPools, clock: stores.clock };
+  return {
+    batch,
+    loans: stores.loans,
+    loan: (id) => stores.loans.get(id),
+    repayments: stores.repayments,
+    programPools: stores.programPools,
+    lenders: stores.lenders,
+    exposure: stores.exposure,
+    regulatoryFigures: stores.regulatoryFigures,
+    clock: stores.clock,
+  };
 }
 
 describe('postRepayments', () => {
@@ -115,6 +125,32 @@ describe('postReversal and postLoanEvent', () => {
     expect((await postLoanEvent(deps, LOAN_ID, transfer)).statusCode).toBe(200);
     expect((await rejectedBy(NotFound, () => postLoanEvent(deps, 'LN-NONE', transfer))).code).toBe('NOT_FOUND');
     await rejectedBy(RuleViolation, () => postLoanEvent(deps, LOAN_ID, { ...transfer, eventId: 'T-2', principalMinor: 10_000_000n }));
+  });
+
+  it("holds a transfer's buyer to its exposure quota and its cap per borrower, as a booking would, and books nothing when refused", async () => {
+    const transfer = { type: 'TRANSFER' as const, eventId: 'T-1', valueDate: '2025-04-02', reason: 'sale', fromLenderId: LEAD_ID, toLenderId: PARTNER_A, principalMinor: 10_000n };
+    const quota = seeded();
+    seed(quota, { lenders: [aLender({ lenderId: PARTNER_A, limits: aLimits({ exposureQuotaMinor: 9_999n }) })] });
+    const short = await rejectedBy(RuleViolation, () => postLoanEvent(depsWith(noWorkflow, quota), LOAN_ID, transfer));
+    expect([short.code, short.details]).toEqual([
+      'EXPOSURE_QUOTA',
+      { path: 'principalMinor', lenderId: PARTNER_A, rule: 'EXPOSURE_QUOTA', quotaMinor: '9999', outstandingMinor: '0', reservedMinor: '0', requestedMinor: '10000' },
+    ]);
+    expect(quota.db.transactions).toBe(0);
+
+    const capped = seeded();
+    seed(capped, { lenders: [aLender({ lenderId: PARTNER_A, limits: aLimits({ perBorrowerCapMinor: 9_999n }) })] });
+    const cap = await rejectedBy(RuleViolation, () => postLoanEvent(depsWith(noWorkflow, capped), LOAN_ID, transfer));
+    expect([cap.code, cap.details]).toEqual(['PER_BORROWER_CAP', { path: 'principalMinor', rule: 'PER_BORROWER_CAP', capMinor: '9999', existingMinor: '0', requestedMinor: '10000' }]);
+    expect(capped.db.transactions).toBe(0);
+
+    // Within both, it is booked; sent again after the room is gone, it answers as booked, not refused.
+    const room = seeded();
+    seed(room, { lenders: [aLender({ lenderId: PARTNER_A, limits: aLimits({ exposureQuotaMinor: 10_000n }) })] });
+    const deps = depsWith(noWorkflow, room);
+    expect((await postLoanEvent(deps, LOAN_ID, transfer)).statusCode).toBe(201);
+    room.db.lenders.set(PARTNER_A, aLender({ lenderId: PARTNER_A, limits: aLimits({ exposureQuotaMinor: 0n }) }));
+    expect((await postLoanEvent(deps, LOAN_ID, transfer)).statusCode).toBe(200);
   });
 
   it('books a buyback in the function (201, then 200 for the same again), and a stated price that is not the price is a 409 conflict', async () => {
