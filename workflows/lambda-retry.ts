@@ -46,3 +46,15 @@ export const COMPENSATION_RETRY = {
   backoffRate: 2,
   maxAttempts: 4,
 } as const;
+
+/**
+ * Errors of Step Functions itself when a workflow starts another: the account's limit of open
+ * executions, or a call that never reached the service. A start named by its business key is
+ * idempotent (a second start of the same name is refused by name and caught), so it is retried.
+ */
+export const TRANSIENT_START_RETRY = {
+  errors: ['StepFunctions.ExecutionLimitExceededException', 'StepFunctions.SdkClientException'],
+  intervalSeconds: 2,
+  backoffRate: 2,
+  maxAttempts: 6,
+} as const;

@@ -4,7 +4,7 @@ import { IntegrationPattern, JitterType, JsonPath, TaskInput, Timeout } from 'aw
 import type { RetryProps } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { COMPENSATION_RETRY, EXPRESS_LAMBDA_RETRY, TRANSIENT_LAMBDA_RETRY } from './lambda-retry.ts';
+import { COMPENSATION_RETRY, EXPRESS_LAMBDA_RETRY, TRANSIENT_LAMBDA_RETRY, TRANSIENT_START_RETRY } from './lambda-retry.ts';
 
 interface RetryPolicy {
   readonly errors: readonly string[];
@@ -28,6 +28,9 @@ export const transientLambdaRetry: RetryProps = retryProps(TRANSIENT_LAMBDA_RETR
 
 /** The same errors with a budget that fits an Express workflow's timeout (see EXPRESS_LAMBDA_RETRY). */
 export const expressLambdaRetry: RetryProps = retryProps(EXPRESS_LAMBDA_RETRY);
+
+/** The retry of a state that starts another workflow by its business key (see TRANSIENT_START_RETRY). */
+export const transientStartRetry: RetryProps = retryProps(TRANSIENT_START_RETRY);
 
 /** After the transient retry, any error again: for compensation steps only (see COMPENSATION_RETRY). */
 export const compensationRetry: RetryProps = retryProps(COMPENSATION_RETRY);

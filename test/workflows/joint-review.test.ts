@@ -173,13 +173,14 @@ describe('JointReview ASL', () => {
     });
   });
 
-  it('starts Disbursement named by the application id, fire and forget, a duplicate caught', () => {
+  it('starts Disbursement named by the application id, fire and forget, retried while Step Functions cannot take it, a duplicate caught', () => {
     expect(states()['StartDisbursement']).toEqual({
       Type: 'Task',
       Comment: expect.any(String),
       Resource: 'arn:aws:states:::states:startExecution',
       Parameters: { StateMachineArn: workflows.disbursement.arn, 'Name.$': '$.applicationId', Input: { 'applicationId.$': '$.applicationId' } },
       ResultPath: '$.disbursement',
+      Retry: [{ ErrorEquals: ['StepFunctions.ExecutionLimitExceededException', 'StepFunctions.SdkClientException'], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' }],
       Catch: [{ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], ResultPath: '$.error', Next: 'DisbursementStarted' }, ...TO_REVIEW_FAILED],
       Next: 'DisbursementStarted',
     });

@@ -55,6 +55,7 @@ describe('Settlement ASL', () => {
         Type: 'Task',
         Parameters: { Input: { 'businessDate.$': '$.businessDate' }, 'Name.$': "States.Format('reconcile-{}-settled-{}', $.businessDate, $.attempt)" },
         ResultPath: null,
+        Retry: [{ ErrorEquals: ['StepFunctions.ExecutionLimitExceededException', 'StepFunctions.SdkClientException'], IntervalSeconds: 2, BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' }],
         Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.reconcileError', Next: 'Settled' }],
         Next: 'Settled',
       });

@@ -4,7 +4,7 @@ import type { IChainable, IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { failOnAnyError } from '../failure-paths.ts';
-import { callbackInvoke, directInvoke } from '../lambda-tasks.ts';
+import { callbackInvoke, directInvoke, transientStartRetry } from '../lambda-tasks.ts';
 import { AllocationOutcomes, JointReviewErrors, JointReviewStates, ReviewSteps, RoundOutcomes } from './states.ts';
 
 export interface JointReviewTasks {
@@ -87,6 +87,7 @@ export function jointReviewDefinition(scope: Construct, tasks: JointReviewTasks)
     resultPath: '$.disbursement',
     comment: 'Starts Disbursement named by the application id, so a second start is refused by name',
   });
+  startDisbursement.addRetry(transientStartRetry);
   startDisbursement.addCatch(disbursementStarted, { errors: [JointReviewErrors.disbursementAlreadyStarted], resultPath: '$.error' });
   failOnAnyError(
     scope,

@@ -7,7 +7,7 @@ import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { SETTLEMENT_WORK_PREFIX } from '../../shared/adapters/files/work-files.ts';
-import { directInvoke } from '../lambda-tasks.ts';
+import { directInvoke, transientStartRetry } from '../lambda-tasks.ts';
 import { SettlementStates, type ShardMap } from './states.ts';
 
 export interface SettlementTasks {
@@ -101,6 +101,7 @@ export function settlementDefinition(scope: Construct, tasks: SettlementTasks): 
     resultPath: JsonPath.DISCARD,
     comment: 'Reconciles the counterpart files of the date that wait for its settlement, or were matched against an earlier run of it; named by the run, so one start per run',
   });
+  reconcileDate.addRetry(transientStartRetry);
   // The date is settled whatever happens to the start: a reconciliation can always be started on demand.
   reconcileDate.addCatch(settled, { errors: ['States.ALL'], resultPath: '$.reconcileError' });
   const failRun = directInvoke(scope, SettlementStates.failRun, {
