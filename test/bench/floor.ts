@@ -7,13 +7,18 @@ import { cpuMeter, cpuText } from './stats.ts';
 /**
  * The local write floor: what DynamoDB Local itself takes, with the same SDK and 8 clients, before
  * any of Colend's work. Single PutItems of one item the size of a repayment's, and
- * TransactWriteItems of as many items as a repayment writes (head, event, entry, record), each
- * under 1 KB. A repayment end to end is measured against the second. Prints; asserts nothing.
+ * TransactWriteItems of as many items, of the same kinds, as the bench's repayments write: the
+ * head, event, entry and record (conditional Puts under 1 KB) and, as each repays principal to
+ * the loan's 3 lenders, the outstanding principal of each lender and of the borrower (Updates
+ * with ADD). A repayment end to end is measured against the second. Prints; asserts nothing.
  */
 
 const CLIENTS = 8;
-/** A repayment writes four items in one transaction. */
-const ITEMS_PER_REPAYMENT = 4;
+/** The head, the event, the entry and the record. */
+const BOOK_ITEMS = 4;
+/** The outstanding principal of the bench loans' 3 lenders and of the borrower (docs/access-patterns.md, S35 and S36). */
+const OUTSTANDING_ITEMS = 4;
+const ITEMS_PER_REPAYMENT = BOOK_ITEMS + OUTSTANDING_ITEMS;
 
 function item(pk: string, sk: string): Record<string, AttributeValue> {
   return { pk: { S: pk }, sk: { S: sk }, entityType: { S: 'Floor' }, payload: { S: 'x'.repeat(800) } };
@@ -39,9 +44,19 @@ export async function benchWriteFloor(stack: LocalStack, perClient = 250) {
     const transactionsPerSecond = await rate(CLIENTS, perClient, (c, i) =>
       client.send(
         new TransactWriteItemsCommand({
-          TransactItems: Array.from({ length: ITEMS_PER_REPAYMENT }, (_, k) => ({
-            Put: { TableName: table, Item: item(`FLOOR#${run}#${c}#${i}`, `T#${k}`), ConditionExpression: 'attribute_not_exists(pk)' },
-          })),
+          TransactItems: [
+            ...Array.from({ length: BOOK_ITEMS }, (_, k) => ({
+              Put: { TableName: table, Item: item(`FLOOR#${run}#${c}#${i}`, `T#${k}`), ConditionExpression: 'attribute_not_exists(pk)' },
+            })),
+            ...Array.from({ length: OUTSTANDING_ITEMS }, (_, k) => ({
+              Update: {
+                TableName: table,
+                Key: { pk: { S: `FLOOR#${run}#${c}#${i}` }, sk: { S: `O#${k}` } },
+                UpdateExpression: 'SET entityType = :t ADD movedMinor :m',
+                ExpressionAttributeValues: { ':t': { S: 'Floor' }, ':m': { N: '-12345' } },
+              },
+            })),
+          ],
         }),
       ),
     );
@@ -58,7 +73,7 @@ export type WriteFloor = Awaited<ReturnType<typeof benchWriteFloor>>;
 export function printWriteFloor(floor: WriteFloor): void {
   console.log(
     `local write floor, ${CLIENTS} clients on DynamoDB Local: ${floor.putsPerSecond.toFixed(1)} PutItem/s, ` +
-      `${floor.transactionsPerSecond.toFixed(1)} TransactWriteItems/s of ${ITEMS_PER_REPAYMENT} items (a repayment's)`,
+      `${floor.transactionsPerSecond.toFixed(1)} TransactWriteItems/s of ${ITEMS_PER_REPAYMENT} items (a repayment's: ${BOOK_ITEMS} Puts, ${OUTSTANDING_ITEMS} ADDs)`,
   );
   console.log(`  CPU per transaction: ${cpuText(floor.cpuPerTransaction)}`);
 }
