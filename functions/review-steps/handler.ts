@@ -4,11 +4,11 @@ import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/
 import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { reviewStepInput } from './schema.ts';
-import { allocateRound, chooseRound, recordTimeout } from './use-case.ts';
+import { allocateRound, chooseRound, recordFailure, recordTimeout } from './use-case.ts';
 
 const deps = { ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv())), clock: systemClock };
 
-/** The JointReview steps that read and write the application (ChooseCandidates, RecordTimeout, Allocate). */
+/** The JointReview steps that read and write the application (ChooseCandidates, RecordTimeout, Allocate, RecordFailure). */
 export const handler = middy<unknown, unknown>().handler(async (event) => {
   const input = validate(reviewStepInput, event);
   switch (input.step) {
@@ -18,5 +18,7 @@ export const handler = middy<unknown, unknown>().handler(async (event) => {
       return recordTimeout(deps, input.applicationId, input.lenderId, input.round);
     case 'Allocate':
       return allocateRound(deps, input.applicationId, input.round);
+    case 'RecordFailure':
+      return recordFailure(deps, input.applicationId, input.error);
   }
 });

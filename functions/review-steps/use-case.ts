@@ -3,7 +3,8 @@ import type { Application } from '../../shared/domain/application.ts';
 import { invariant } from '../../shared/domain/errors.ts';
 import type { Lender } from '../../shared/domain/lender.ts';
 import type { Program } from '../../shared/domain/program.ts';
-import { outcomeOf, type Ask } from '../../shared/domain/review.ts';
+import { FINAL_STATUSES, outcomeOf, type Ask, type ApplicationStatus } from '../../shared/domain/review.ts';
+import { failureOf, type StepError } from '../../shared/contracts/step-failure.ts';
 import type { ApplicationRecord, ApplicationStore, Clock, ExposureStore, LenderStore, ProgramStore, RegulatoryFiguresStore } from '../../shared/ports/stores.ts';
 import { businessDateAt } from '../../shared/domain/business-date.ts';
 import { lendersOnDate } from '../../shared/use-cases/regulatory-figures.ts';
@@ -174,4 +175,20 @@ export async function allocateRound(deps: ReviewDeps, applicationId: string, rou
   }
   await deps.applications.change(applicationId, { step, at, event: 'REJECTED', detail: { round }, set: { status: 'REJECTED', reasons: result.reasons } });
   return { applicationId, outcome: 'REJECT', round };
+}
+
+/** Statuses a failed review leaves as they are: final ones, and a plan whose disbursement has started (its saga owns it). */
+const OUT_OF_REVIEW: readonly ApplicationStatus[] = [...FINAL_STATUSES, 'AWAITING_DISBURSEMENT'];
+
+/**
+ * The review stopped on an error no step expected: the application says so (REVIEW_FAILED, with
+ * the error's code and message), instead of staying IN_REVIEW for ever. The review reserved no
+ * quota and booked nothing, so nothing is given back; a new application starts a new review.
+ */
+export async function recordFailure(deps: Pick<ReviewDeps, 'applications' | 'clock'>, applicationId: string, error: StepError): Promise<{ applicationId: string; status: ApplicationStatus }> {
+  const record = await deps.applications.get(applicationId);
+  if (record === null || OUT_OF_REVIEW.includes(record.status)) return { applicationId, status: record?.status ?? 'REVIEW_FAILED' };
+  const failure = failureOf(error);
+  await deps.applications.change(applicationId, { step: 'ReviewFailed', at: deps.clock.now(), event: 'REVIEW_FAILED', detail: { error: failure }, set: { status: 'REVIEW_FAILED' } });
+  return { applicationId, status: 'REVIEW_FAILED' };
 }

@@ -270,7 +270,7 @@ export const disbursementRequest = z.discriminatedUnion('outcome', [
 export type DisbursementRequest = z.output<typeof disbursementRequest>;
 
 export const applicationsQuery = z.strictObject({
-  status: z.enum(['IN_REVIEW', 'PLANNED', 'AWAITING_DISBURSEMENT', 'BOOKED', 'REJECTED', 'DISBURSEMENT_FAILED', 'CANCELLED', 'EXPIRED']).optional(),
+  status: z.enum(['IN_REVIEW', 'PLANNED', 'AWAITING_DISBURSEMENT', 'BOOKED', 'REJECTED', 'DISBURSEMENT_FAILED', 'REVIEW_FAILED', 'CANCELLED', 'EXPIRED']).optional(),
   ...pageParams(),
 });
 

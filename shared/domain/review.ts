@@ -9,10 +9,11 @@ export type ApplicationStatus =
   | 'BOOKED'
   | 'REJECTED'
   | 'DISBURSEMENT_FAILED'
+  | 'REVIEW_FAILED'
   | 'CANCELLED'
   | 'EXPIRED';
 
-export const FINAL_STATUSES: readonly ApplicationStatus[] = ['BOOKED', 'REJECTED', 'DISBURSEMENT_FAILED', 'CANCELLED', 'EXPIRED'];
+export const FINAL_STATUSES: readonly ApplicationStatus[] = ['BOOKED', 'REJECTED', 'DISBURSEMENT_FAILED', 'REVIEW_FAILED', 'CANCELLED', 'EXPIRED'];
 
 export interface TimelineEvent {
   readonly at: string;

@@ -52,6 +52,7 @@ type Workflow = (typeof WORKFLOWS)[number];
 /** The compensations themselves: they have no catch, because they are what a catch leads to. Each retries on its own. */
 const COMPENSATIONS: Partial<Record<Workflow, Record<string, string>>> = {
   Disbursement: { Release: 'gives back every reservation still held; retried on any error, since each release is conditional on the reservation being RESERVED' },
+  JointReview: { RecordFailure: 'records the application REVIEW_FAILED with the error, so that it does not stay IN_REVIEW; the review holds nothing to give back' },
   Settlement: { FailRun: 'records the run FAILED so that the date can be run again' },
   ProfitSharing: { FailRun: 'records the run FAILED so that the period can be run again' },
   RegulatoryReport: { FailRun: 'records the attempt FAILED so that the date can be run again' },
@@ -62,7 +63,7 @@ const COMPENSATIONS: Partial<Record<Workflow, Record<string, string>>> = {
 const NOTHING_TO_UNDO: Record<Workflow, readonly string[]> = {
   LedgerCheck: ['VerifyShards', 'RecordReport'],
   Disbursement: [],
-  JointReview: ['ChooseCandidates', 'AskPartners', 'Allocate', 'StartDisbursement'],
+  JointReview: [],
   RepaymentBatch: ['GroupByLoan', 'BookLoans', 'Report'],
   RiskUpdate: ['AssessShards', 'RecordReport'],
   Reconciliation: ['Plan', 'ReconcileEach'],

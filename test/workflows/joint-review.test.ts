@@ -14,6 +14,8 @@ interface Script {
   rounds: Record<number, { outcome: 'ASK' | 'REJECT'; asks: Array<{ lenderId: string; timeoutSeconds: number }> }>;
   allocations: Record<number, AllocateResult['outcome']>;
   reserveFails?: boolean;
+  /** Allocate throws an error no step expects. */
+  allocateThrows?: boolean;
 }
 
 const scripts = new Map<string, Script>();
@@ -42,10 +44,13 @@ const reviewSteps: TestHandler = async (event) => {
       return decision;
     }
     case ReviewSteps.allocate: {
+      if (script.allocateThrows === true) throw new TypeError('the lender store answered nothing');
       const outcome = script.allocations[round] ?? AllocationOutcomes.reject;
       const result: AllocateResult = { applicationId, outcome, round: outcome === AllocationOutcomes.needMore ? round + 1 : round };
       return result;
     }
+    case ReviewSteps.recordFailure:
+      return { applicationId, status: 'REVIEW_FAILED' };
     default:
       throw new Error(`Unknown step ${String(event.step)}`);
   }
@@ -82,13 +87,13 @@ function states(): Record<string, AslState> {
   return allStates(workflows.jointReview.definition);
 }
 
-const TO_REVIEW_FAILED = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ReviewFailed' }];
+const TO_REVIEW_FAILED = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }];
 
 describe('JointReview ASL', () => {
   it('has exactly the states of docs/joint-review.md and starts at ChooseCandidates', () => {
     expect(workflows.jointReview.definition.StartAt).toBe('ChooseCandidates');
     expect(Object.keys(workflows.jointReview.definition.States).sort()).toEqual(
-      ['Allocate', 'AllocationOutcome', 'AskPartners', 'ChooseCandidates', 'DisbursementStarted', 'Rejected', 'ReviewFailed', 'RoundOutcome', 'StartDisbursement'].sort(),
+      ['Allocate', 'AllocationOutcome', 'AskPartners', 'ChooseCandidates', 'DisbursementStarted', 'RecordFailure', 'Rejected', 'ReviewFailed', 'RoundOutcome', 'StartDisbursement'].sort(),
     );
     expect(Object.values(JointReviewStates).sort()).toEqual(Object.keys(states()).sort());
   });
@@ -192,7 +197,7 @@ describe('JointReview ASL', () => {
     const text = JSON.stringify(workflows.jointReview.definition);
     expect(text).not.toContain('States.TaskFailed');
     const lambdaTasks = Object.entries(states()).filter(([stateName, state]) => state.Type === 'Task' && stateName !== 'StartDisbursement');
-    expect(lambdaTasks.map(([stateName]) => stateName).sort()).toEqual(['Allocate', 'AskPartner', 'ChooseCandidates', 'RecordTimeout']);
+    expect(lambdaTasks.map(([stateName]) => stateName).sort()).toEqual(['Allocate', 'AskPartner', 'ChooseCandidates', 'RecordFailure', 'RecordTimeout']);
     for (const [stateName, state] of lambdaTasks) expect(state.Retry, stateName).toEqual(TRANSIENT_RETRY);
   });
 });
@@ -255,6 +260,15 @@ describe('JointReview run (local engine)', () => {
     expect(workflows.runtime.describeExecution(disbursementArn)).toMatchObject({ name: 'APP-1', input: '{"applicationId":"APP-1"}' });
     await eventually(() => disbursementCalls.find((call) => call.applicationId === 'APP-1' && call.step === 'AwaitDisbursement'));
     workflows.runtime.stopExecution({ executionArn: disbursementArn });
+  });
+
+  it('on an error no step expects, records the failure on the application and fails with that error', async () => {
+    scripts.set('APP-ERR', { rounds: { 1: { outcome: 'ASK', asks: [{ lenderId: 'BANK_A', timeoutSeconds: 1 }] } }, allocations: {}, allocateThrows: true });
+    const record = await workflows.runtime.waitForExecution(start('APP-ERR'));
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toBe('TypeError');
+    const recorded = calls.filter((call) => call.applicationId === 'APP-ERR' && call.step === 'RecordFailure');
+    expect(recorded).toEqual([{ step: 'RecordFailure', applicationId: 'APP-ERR', error: { Error: 'TypeError', Cause: expect.stringContaining('the lender store answered nothing') } }]);
   });
 
   it('ends cleanly when the Disbursement of the application was already started', async () => {

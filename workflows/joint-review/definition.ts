@@ -1,9 +1,8 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Choice, Condition, IntegrationPattern, JsonPath, Map as MapState, Succeed, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
+import { Choice, Condition, Fail, IntegrationPattern, JsonPath, Map as MapState, Succeed, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IChainable, IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { failOnAnyError } from '../failure-paths.ts';
 import { callbackInvoke, directInvoke, transientStartRetry } from '../lambda-tasks.ts';
 import { AllocationOutcomes, JointReviewErrors, JointReviewStates, ReviewSteps, RoundOutcomes } from './states.ts';
 
@@ -89,12 +88,21 @@ export function jointReviewDefinition(scope: Construct, tasks: JointReviewTasks)
   });
   startDisbursement.addRetry(transientStartRetry);
   startDisbursement.addCatch(disbursementStarted, { errors: [JointReviewErrors.disbursementAlreadyStarted], resultPath: '$.error' });
-  failOnAnyError(
-    scope,
-    JointReviewStates.reviewFailed,
-    'The review reserves no quota and books nothing (the Disbursement saga does both): each step writes the application in one transaction, and it stays as last written',
-    [chooseCandidates, askPartners, allocate, startDisbursement],
-  );
+  // The review reserves no quota and books nothing (the Disbursement saga does both): on any error
+  // the application records REVIEW_FAILED with it, and the execution fails with the same error.
+  const reviewFailed = new Fail(scope, JointReviewStates.reviewFailed, {
+    comment: 'The application says REVIEW_FAILED (unless its review had ended); the execution fails with the error that stopped it',
+    errorPath: '$.error.Error',
+    causePath: '$.error.Cause',
+  });
+  const recordFailure = directInvoke(scope, JointReviewStates.recordFailure, {
+    fn: tasks.reviewSteps,
+    payload: { step: ReviewSteps.recordFailure, applicationId: APPLICATION_ID, 'error.$': '$.error' },
+    resultPath: JsonPath.DISCARD,
+    comment: 'Marks the application REVIEW_FAILED with the error, unless it is final or its disbursement started',
+  });
+  recordFailure.next(reviewFailed);
+  for (const state of [chooseCandidates, askPartners, allocate, startDisbursement]) state.addCatch(recordFailure, { errors: ['States.ALL'], resultPath: '$.error' });
 
   const roundOutcome = new Choice(scope, JointReviewStates.roundOutcome)
     .when(Condition.stringEquals('$.outcome', RoundOutcomes.reject), rejected)

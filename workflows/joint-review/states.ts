@@ -12,6 +12,7 @@ export const JointReviewStates = {
   startDisbursement: 'StartDisbursement',
   disbursementStarted: 'DisbursementStarted',
   rejected: 'Rejected',
+  recordFailure: 'RecordFailure',
   reviewFailed: 'ReviewFailed',
 } as const;
 
@@ -22,6 +23,7 @@ export const ReviewSteps = {
   chooseCandidates: 'ChooseCandidates',
   recordTimeout: 'RecordTimeout',
   allocate: 'Allocate',
+  recordFailure: 'RecordFailure',
 } as const;
 
 export type ReviewStep = (typeof ReviewSteps)[keyof typeof ReviewSteps];

@@ -4,7 +4,7 @@ import { validate } from '../../../../shared/contracts/validate.ts';
 import { createApplicationRequest, decisionRequest } from '../../../../shared/contracts/schemas.ts';
 import type { Lender } from '../../../../shared/domain/lender.ts';
 import { createApplication, decide, getApplication } from '../../../../functions/applications/use-case.ts';
-import { allocateRound, chooseRound, recordTimeout } from '../../../../functions/review-steps/use-case.ts';
+import { allocateRound, chooseRound, recordFailure, recordTimeout } from '../../../../functions/review-steps/use-case.ts';
 import {
   APPLICATION_ID,
   LEAD_ID,
@@ -288,5 +288,32 @@ describe('allocateRound', () => {
     expect(await allocateRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, outcome: 'PLAN', round: 1 });
     expect(stores.db.transactions).toBe(writes);
     expect(await stores.applications.get(APPLICATION_ID)).toEqual(record);
+  });
+});
+
+describe('recordFailure', () => {
+  const error = { Error: 'Lambda.Unknown', Cause: JSON.stringify({ errorType: 'TypeError', errorMessage: 'the lender store answered nothing' }) };
+
+  it('marks an application the review stopped on IN_REVIEW as REVIEW_FAILED with the error, once', async () => {
+    const stores = await submitted();
+    await chooseRound(stores, APPLICATION_ID, 1);
+    expect(await recordFailure(stores, APPLICATION_ID, error)).toEqual({ applicationId: APPLICATION_ID, status: 'REVIEW_FAILED' });
+    const record = await stores.applications.get(APPLICATION_ID);
+    expect(record?.status).toBe('REVIEW_FAILED');
+    expect(record?.timeline.at(-1)).toEqual({ at: NOW, step: 'ReviewFailed', event: 'REVIEW_FAILED', detail: { error: { code: 'TypeError', message: 'the lender store answered nothing' } } });
+    const events = record?.timeline.length;
+    await recordFailure(stores, APPLICATION_ID, error);
+    expect((await stores.applications.get(APPLICATION_ID))?.timeline.length).toBe(events);
+  });
+
+  it('leaves an application whose review had ended as it is', async () => {
+    const stores = await submitted();
+    await chooseRound(stores, APPLICATION_ID, 1);
+    await answer(stores, PARTNER_A, declineBody());
+    await answer(stores, PARTNER_B, declineBody());
+    await allocateRound(stores, APPLICATION_ID, 1);
+    expect((await stores.applications.get(APPLICATION_ID))?.status).toBe('REJECTED');
+    expect(await recordFailure(stores, APPLICATION_ID, error)).toEqual({ applicationId: APPLICATION_ID, status: 'REJECTED' });
+    expect((await stores.applications.get(APPLICATION_ID))?.timeline.at(-1)?.event).toBe('REJECTED');
   });
 });

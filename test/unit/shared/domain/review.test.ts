@@ -101,6 +101,6 @@ describe('outcomeOf', () => {
 
 describe('FINAL_STATUSES', () => {
   it('are the statuses an application never leaves', () => {
-    expect([...FINAL_STATUSES].sort()).toEqual(['BOOKED', 'CANCELLED', 'DISBURSEMENT_FAILED', 'EXPIRED', 'REJECTED']);
+    expect([...FINAL_STATUSES].sort()).toEqual(['BOOKED', 'CANCELLED', 'DISBURSEMENT_FAILED', 'EXPIRED', 'REJECTED', 'REVIEW_FAILED']);
   });
 });
