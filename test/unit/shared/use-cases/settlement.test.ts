@@ -638,6 +638,22 @@ describe("the profit lines a run keeps of each closed day, and a month's profit 
     expect(await stores.settlements.lenderProfitDays(LEAD_ID, '2025-03-01', '2025-03-31')).toEqual(before);
   });
 
+  it('keeps no line of a day a shard read before it closed: that day is read live, to the same figures', async () => {
+    await openRun(deps, { businessDate: '2025-03-03' });
+    // Shard 0 is gathered at 21:00 in Beijing, before Monday's cut-off; the others after it.
+    stores.clock.set('2025-03-03T13:00:00.000Z');
+    await gatherShard(deps, '2025-03-03', 0);
+    stores.clock.set('2025-03-03T15:00:00.000Z');
+    for (let shard = 1; shard < SHARDS; shard++) await gatherShard(deps, '2025-03-03', shard);
+    const instructed = await instruct(deps, '2025-03-03');
+    const { files } = await writeFiles(deps, '2025-03-03');
+    await closeRun(deps, '2025-03-03', { ...instructed, files });
+    expect(await stores.settlements.profitDaysKept('2025-03')).toEqual(['2025-03-01', '2025-03-02']);
+    const a = await monthProfit(PARTNER_A, '2025-03');
+    expect([a.keptThrough, a.byCurrency[0]?.interestIncomeMinor, a.byCurrency[0]?.entries]).toEqual(['2025-03-02', 4_200n, 4]);
+    expect(a.byCurrency).toEqual(a.reference);
+  });
+
   it('reads a month with nothing settled whole from the date index, to the same figures', async () => {
     const a = await monthProfit(PARTNER_B, '2025-03');
     expect([a.keptThrough, a.byCurrency[0]?.interestIncomeMinor]).toEqual([null, 4_200n]);
