@@ -1,61 +1,113 @@
 import { NotFound } from '../../shared/domain/errors.ts';
 import { canSeeLender, type Principal } from '../../shared/domain/access.ts';
 import { outstandingPrincipalMinor, type Balances } from '../../shared/domain/ledger.ts';
-import { lenderProfit, periodDays, type ProfitReport } from '../../shared/domain/profit.ts';
-import type { LedgerStore, LenderStore } from '../../shared/ports/stores.ts';
+import { addProfitLine, monthRange, profitFigures, profitLineOf, type MonthProfitLine, type ProfitLine } from '../../shared/domain/profit.ts';
+import { cutoffDayAt } from '../../shared/domain/business-date.ts';
+import { latestVersions } from '../../shared/domain/program.ts';
+import type { Clock, LedgerStore, LenderStore, PageRequest, ProgramStore, SettlementBooks } from '../../shared/ports/stores.ts';
 
 export interface PositionDeps {
   readonly lenders: LenderStore;
   readonly ledger: LedgerStore;
 }
 
-export interface LenderPositions {
+export interface LenderPosition {
+  readonly loanId: string;
+  readonly currency: string;
+  readonly outstandingPrincipalMinor: bigint;
+  readonly balancesMinor: Balances;
+}
+
+/** A page of a lender's positions, and the cursor of the next page (null on the last). */
+export interface LenderPositionsPage {
   readonly lenderId: string;
-  readonly positions: readonly {
-    readonly loanId: string;
-    readonly currency: string;
-    readonly outstandingPrincipalMinor: bigint;
-    readonly balancesMinor: Balances;
-  }[];
-  readonly totals: readonly { readonly currency: string; readonly loans: number; readonly outstandingPrincipalMinor: bigint }[];
+  readonly positions: readonly LenderPosition[];
+  readonly cursor: string | null;
 }
-
-/** Per-loan positions and their total per currency; the total is summed here, never stored. */
-export async function getLenderPositions(deps: PositionDeps, principal: Principal, lenderId: string): Promise<LenderPositions> {
-  const lender = canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
-  if (!lender) throw new NotFound('lender', lenderId);
-  const stored = await deps.ledger.positionsOfLender(lenderId);
-  const positions = stored
-    .map((p) => ({ loanId: p.loanId, currency: p.currency, outstandingPrincipalMinor: outstandingPrincipalMinor(p), balancesMinor: p.balancesMinor }))
-    .sort((a, b) => a.loanId.localeCompare(b.loanId));
-  const totals = new Map<string, { currency: string; loans: number; outstandingPrincipalMinor: bigint }>();
-  for (const p of positions) {
-    const t = totals.get(p.currency) ?? { currency: p.currency, loans: 0, outstandingPrincipalMinor: 0n };
-    totals.set(p.currency, { ...t, loans: t.loans + 1, outstandingPrincipalMinor: t.outstandingPrincipalMinor + p.outstandingPrincipalMinor });
-  }
-  return { lenderId, positions, totals: [...totals.values()].sort((a, b) => a.currency.localeCompare(b.currency)) };
-}
-
-/** Days of a month read at the same time. */
-const DAYS_IN_FLIGHT = 8;
 
 /**
- * `GET /v1/lenders/{lenderId}/profit?month=YYYY-MM`: the lender's profit statement of the period
- * (a month, or a quarter YYYY-Qn), per currency, from its legs of the period's entries (by
- * business date). A lender that only guarantees reports its fee income as guarantee fees, a
- * service partner as its share; fees a lender paid to a guarantor are its guarantee cost.
+ * `GET /v1/lenders/{lenderId}/positions`: a page of the lender's positions, one per loan it holds
+ * or held, in loan id order. A page is one bounded read (docs/access-patterns.md, Listings); a
+ * lender's total over its loans is the sum over the pages, added up by whoever reads them all.
  */
-export async function getLenderProfit(deps: PositionDeps, principal: Principal | null, lenderId: string, month: string): Promise<ProfitReport> {
-  const { days } = periodDays(month);
+export async function getLenderPositions(deps: PositionDeps, principal: Principal, lenderId: string, page: PageRequest): Promise<LenderPositionsPage> {
+  const lender = canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
+  if (!lender) throw new NotFound('lender', lenderId);
+  const found = await deps.ledger.positionsOfLender(lenderId, page);
+  const positions = found.items.map((p) => ({ loanId: p.loanId, currency: p.currency, outstandingPrincipalMinor: outstandingPrincipalMinor(p), balancesMinor: p.balancesMinor }));
+  return { lenderId, positions, cursor: found.cursor };
+}
+
+/** What the monthly profit reads. */
+export interface ProfitDeps {
+  readonly lenders: Pick<LenderStore, 'get' | 'list'>;
+  readonly ledger: Pick<LedgerStore, 'entryPageOfDays'>;
+  readonly settlements: Pick<SettlementBooks, 'profitDaysKept' | 'lenderProfitDays'>;
+  readonly programs: Pick<ProgramStore, 'list'>;
+  readonly clock: Clock;
+}
+
+/** Entries one page of the days not kept yet reads at most. */
+export const PROFIT_PAGE_ENTRIES = 1_000;
+
+/**
+ * A part of a lender's profit of a month: the first page holds the days the daily settlement kept
+ * (every day from the 1st through `keptThrough`) and the first entries of the days after it; each
+ * next page (from `cursor`) the next entries. The month's figures are the sum of its pages'.
+ */
+export interface MonthProfitPage {
+  readonly lenderId: string;
+  readonly month: string;
+  readonly from: string;
+  readonly to: string;
+  /** The last day of the kept days this page adds up (null: none, or not the first page). */
+  readonly keptThrough: string | null;
+  readonly byCurrency: readonly MonthProfitLine[];
+  readonly cursor: string | null;
+}
+
+/**
+ * `GET /v1/lenders/{lenderId}/profit?month=YYYY-MM`: the lender's profit of the month, per
+ * currency, from its legs of the entries booked in the month (by settlement day), in bounded
+ * reads: the lines the daily settlement kept per lender and closed day (S39, one Query of at most
+ * 31 items, after the month's marks, S40), then the entries of the days not kept yet, up to the
+ * last day any program is booking in, a page at a time (at most 16 queries and 1,000 entries).
+ * A lender that only guarantees reports its fee income as guarantee fees, a service partner as its
+ * share; fees a lender paid to a guarantor are its guarantee cost. docs/profit-sharing.md.
+ */
+export async function getLenderProfit(deps: ProfitDeps, principal: Principal | null, lenderId: string, month: string, cursor?: string): Promise<MonthProfitPage> {
+  const { from, to, days } = monthRange(month);
   const lender = principal === null || canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
   if (!lender) throw new NotFound('lender', lenderId);
-  const entries = [];
-  for (let i = 0; i < days.length; i += DAYS_IN_FLIGHT) {
-    const batch = await Promise.all(days.slice(i, i + DAYS_IN_FLIGHT).map((day) => deps.ledger.entriesOfDate(day)));
-    entries.push(...batch.flat());
-  }
   const funds = lender.roles.includes('LEAD') || lender.roles.includes('PARTNER');
-  const guarantorOnly = lender.roles.includes('GUARANTOR') && !funds;
   const guarantors = new Set((await deps.lenders.list()).filter((l) => l.roles.includes('GUARANTOR')).map((l) => l.lenderId));
-  return lenderProfit(lenderId, month, entries, () => (guarantorOnly ? lenderId : null), { guarantors, servicePartner: lender.roles.includes('SERVICE_PARTNER') && !funds });
+  const roles = { guarantorOnly: lender.roles.includes('GUARANTOR') && !funds, servicePartner: lender.roles.includes('SERVICE_PARTNER') && !funds, guarantors };
+  const lastOpen = await lastDayBooking(deps);
+  const open = days.filter((day) => lastOpen !== null && day <= lastOpen);
+  const lines = new Map<string, ProfitLine>();
+  let keptThrough: string | null = null;
+  let live = open;
+  if (cursor === undefined) {
+    const kept = new Set(await deps.settlements.profitDaysKept(month));
+    const firstNotKept = days.findIndex((day) => !kept.has(day));
+    keptThrough = firstNotKept === 0 ? null : (days[(firstNotKept === -1 ? days.length : firstNotKept) - 1] ?? null);
+    if (keptThrough !== null) {
+      for (const day of await deps.settlements.lenderProfitDays(lenderId, from, keptThrough)) for (const line of day.lines) addProfitLine(lines, line);
+      const after = keptThrough;
+      live = open.filter((day) => day > after);
+    }
+  }
+  const page = live.length === 0 && cursor === undefined ? { items: [], cursor: null } : await deps.ledger.entryPageOfDays(live, { limit: PROFIT_PAGE_ENTRIES, cursor });
+  for (const entry of page.items) {
+    const line = profitLineOf(lenderId, entry);
+    if (line !== null) addProfitLine(lines, line);
+  }
+  return { lenderId, month, from, to, keptThrough, byCurrency: profitFigures(lines.values(), roles), cursor: page.cursor };
+}
+
+/** The latest settlement day any program books in now (its cut-off passed, the next day): no entry is in a later day's index. */
+async function lastDayBooking(deps: Pick<ProfitDeps, 'programs' | 'clock'>): Promise<string | null> {
+  const now = deps.clock.now();
+  const days = latestVersions(await deps.programs.list()).map((p) => cutoffDayAt(now, p.settlement));
+  return days.length === 0 ? null : days.reduce((a, b) => (a > b ? a : b));
 }

@@ -5,7 +5,7 @@
  *     state file, .colend/local-stack.json), else AWS in AWS_REGION.
  *   Commands that call the API take --api, else COLEND_API_URL, else the running local stack's.
  *   npm run colend -- profit <lenderId> --month YYYY-MM [--endpoint <url>] [--ledger-table <name> --state-table <name>]
- *     The lender's profit of the month, as GET /v1/lenders/{lenderId}/profit gives it.
+ *     The lender's profit of the month, as GET /v1/lenders/{lenderId}/profit gives it, every page of it added up.
  *   npm run colend -- import-collections <file> [--api <url>] [--token <jwt>]
  *     Posts the lead's collection file (CSV or pipe-delimited, see docs/files.md) to the API;
  *     --api and --token default to COLEND_API_URL and COLEND_TOKEN.

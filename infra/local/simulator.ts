@@ -175,10 +175,18 @@ async function play(scenario: Scenario, stack: LocalStack, out: string, log: (li
   }
   const lenders: Record<string, SimulationSummary['lenders'][string]> = {};
   for (const lenderId of lenderIds) {
-    const positions = (await must(`positions of ${lenderId}`, finance.call('GET', `/v1/lenders/${lenderId}/positions`), [200])) as { totals: { currency: string; outstandingPrincipalMinor: string }[] };
+    // Every page of the lender's positions, its outstanding principal added up over them.
+    let outstandingPrincipalMinor = 0n;
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? '?limit=100' : `?limit=100&cursor=${cursor}`;
+      const page = (await must(`positions of ${lenderId}`, finance.call('GET', `/v1/lenders/${encodeURIComponent(lenderId)}/positions${query}`), [200])) as PositionsPage;
+      for (const p of page.positions) outstandingPrincipalMinor += BigInt(p.outstandingPrincipalMinor);
+      cursor = page.cursor;
+    } while (cursor !== null);
     const byComponent = settled.get(lenderId) ?? new Map<string, bigint>();
     lenders[lenderId] = {
-      outstandingPrincipalMinor: positions.totals.reduce((sum, t) => sum + BigInt(t.outstandingPrincipalMinor), 0n).toString(),
+      outstandingPrincipalMinor: outstandingPrincipalMinor.toString(),
       settledByComponentMinor: Object.fromEntries([...byComponent].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, v]) => [c, v.toString()])),
       settledNetMinor: [...byComponent.values()].reduce((s, v) => s + v, 0n).toString(),
     };
@@ -186,6 +194,12 @@ async function play(scenario: Scenario, stack: LocalStack, out: string, log: (li
   const result: SimulationSummary = { scenario: scenario.name, start: scenario.start, end: scenario.end, ...summary, lenders };
   await writeFile(join(out, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;
+}
+
+/** A page of `GET /v1/lenders/{lenderId}/positions`. */
+interface PositionsPage {
+  positions: { outstandingPrincipalMinor: string }[];
+  cursor: string | null;
 }
 
 interface RunView {

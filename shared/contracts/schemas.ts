@@ -370,7 +370,8 @@ export type StartProfitRunRequest = z.output<typeof startProfitRunRequest>;
 export const profitRunPath = z.object({ programId: id, period: profitPeriod });
 export const profitStatementPath = z.object({ lenderId: id, period: profitPeriod });
 
-export const profitQuery = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM') });
+/** A month's profit, a page at a time: the first without `cursor`, each next with the previous page's. */
+export const profitQuery = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM'), cursor: cursorParam.optional() });
 
 export const versionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
 

@@ -131,3 +131,136 @@ export function lenderProfit(
     }));
   return { lenderId, month, from, to, byCurrency };
 }
+
+/**
+ * What a lender's legs of some entries add up to in one currency, whoever the parties are: the
+ * figures of a profit statement before the lender's roles divide its fee income, and the fees it
+ * cleared with each counterparty, of which those cleared with a guarantor are its guarantee cost.
+ * Every figure is a sum, so the lines of the days of a period add up to the period's: what the
+ * daily settlement keeps per lender and settlement day (docs/profit-sharing.md, Monthly profit).
+ */
+export interface ProfitLine {
+  readonly currency: string;
+  /** Credits less debits on INTEREST_INCOME, PENALTY_INCOME and FEE_INCOME. */
+  readonly interestIncomeMinor: bigint;
+  readonly penaltyIncomeMinor: bigint;
+  readonly feeIncomeMinor: bigint;
+  /** Debits less credits on FEE_EXPENSE and LOSSES. */
+  readonly feesPaidMinor: bigint;
+  readonly lossesMinor: bigint;
+  /** Credits less debits of its other legs of component FEE naming a counterparty, per counterparty. */
+  readonly feeClearingMinor: Readonly<Record<string, bigint>>;
+  /** Entries with a leg of the lender. */
+  readonly entries: number;
+}
+
+const emptyLine = (currency: string): ProfitLine => ({ currency, interestIncomeMinor: 0n, penaltyIncomeMinor: 0n, feeIncomeMinor: 0n, feesPaidMinor: 0n, lossesMinor: 0n, feeClearingMinor: {}, entries: 0 });
+
+/** The lender's line of one entry in its currency, or null when no leg is the lender's. */
+export function profitLineOf(lenderId: string, entry: JournalEntry): ProfitLine | null {
+  const legs = entry.legs.filter((leg) => leg.lenderId === lenderId);
+  if (legs.length === 0) return null;
+  let interest = 0n;
+  let penalty = 0n;
+  let fee = 0n;
+  let paid = 0n;
+  let losses = 0n;
+  const clearing: Record<string, bigint> = {};
+  for (const leg of legs) {
+    const credit = leg.side === 'CREDIT' ? leg.amountMinor : -leg.amountMinor;
+    const kind = INCOME[leg.account];
+    if (kind === 'interest') interest += credit;
+    else if (kind === 'penalty') penalty += credit;
+    else if (kind === 'fee') fee += credit;
+    else if (leg.account === 'FEE_EXPENSE') paid -= credit;
+    else if (leg.account === 'LOSSES') losses -= credit;
+    else if (leg.component === 'FEE' && leg.counterparty !== null) clearing[leg.counterparty] = (clearing[leg.counterparty] ?? 0n) + credit;
+  }
+  return { currency: entry.currency, interestIncomeMinor: interest, penaltyIncomeMinor: penalty, feeIncomeMinor: fee, feesPaidMinor: paid, lossesMinor: losses, feeClearingMinor: clearing, entries: 1 };
+}
+
+/** Two lines of one currency added up. */
+export function addProfitLines(a: ProfitLine, b: ProfitLine): ProfitLine {
+  if (a.currency !== b.currency) throw new RangeError(`profit lines of ${a.currency} and ${b.currency} do not add up`);
+  const clearing: Record<string, bigint> = { ...a.feeClearingMinor };
+  for (const [counterparty, amount] of Object.entries(b.feeClearingMinor)) clearing[counterparty] = (clearing[counterparty] ?? 0n) + amount;
+  return {
+    currency: a.currency,
+    interestIncomeMinor: a.interestIncomeMinor + b.interestIncomeMinor,
+    penaltyIncomeMinor: a.penaltyIncomeMinor + b.penaltyIncomeMinor,
+    feeIncomeMinor: a.feeIncomeMinor + b.feeIncomeMinor,
+    feesPaidMinor: a.feesPaidMinor + b.feesPaidMinor,
+    lossesMinor: a.lossesMinor + b.lossesMinor,
+    feeClearingMinor: clearing,
+    entries: a.entries + b.entries,
+  };
+}
+
+/** Lines per currency, one more added in. */
+export function addProfitLine(lines: Map<string, ProfitLine>, line: ProfitLine): void {
+  const before = lines.get(line.currency);
+  lines.set(line.currency, before === undefined ? addProfitLines(emptyLine(line.currency), line) : addProfitLines(before, line));
+}
+
+/** What a lender is, for the figures that depend on it (`GET /v1/lenders/{id}/profit`). */
+export interface ProfitRoles {
+  /** It guarantees and funds nothing: its fee income is guarantee fees. */
+  readonly guarantorOnly: boolean;
+  /** It is a service partner and funds nothing: its fee income is its share. */
+  readonly servicePartner: boolean;
+  /** Every guarantor: fees cleared with one are the guarantee cost. */
+  readonly guarantors: ReadonlySet<string>;
+}
+
+/** A line of the monthly profit: a statement's line without the count of loans, which no sum of days can give. */
+export type MonthProfitLine = Omit<LenderProfit, 'loans'>;
+
+/** The statement's figures of a period's lines (one per currency, in any order), as `lenderProfit` gives them from the entries. */
+export function profitFigures(lines: Iterable<ProfitLine>, roles: ProfitRoles): MonthProfitLine[] {
+  return [...lines]
+    .filter((l) => l.entries > 0)
+    .sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0))
+    .map((l) => {
+      const guaranteeCost = Object.entries(l.feeClearingMinor).reduce((sum, [counterparty, amount]) => (roles.guarantors.has(counterparty) ? sum + amount : sum), 0n);
+      return {
+        currency: l.currency,
+        interestIncomeMinor: l.interestIncomeMinor,
+        penaltyIncomeMinor: l.penaltyIncomeMinor,
+        feeIncomeMinor: roles.guarantorOnly || roles.servicePartner ? 0n : l.feeIncomeMinor,
+        guaranteeFeesMinor: roles.guarantorOnly ? l.feeIncomeMinor : 0n,
+        servicePartnerShareMinor: !roles.guarantorOnly && roles.servicePartner ? l.feeIncomeMinor : 0n,
+        feesPaidMinor: l.feesPaidMinor,
+        guaranteeCostMinor: guaranteeCost,
+        lossesMinor: l.lossesMinor,
+        netMinor: l.interestIncomeMinor + l.penaltyIncomeMinor + l.feeIncomeMinor - l.feesPaidMinor - l.lossesMinor,
+        entries: l.entries,
+      };
+    });
+}
+
+/** Two parts of a month's profit (pages of `GET /v1/lenders/{id}/profit`) added up, per currency. */
+export function addMonthProfit(a: readonly MonthProfitLine[], b: readonly MonthProfitLine[]): MonthProfitLine[] {
+  const sums = new Map<string, MonthProfitLine>(a.map((l) => [l.currency, l]));
+  for (const l of b) {
+    const s = sums.get(l.currency);
+    sums.set(
+      l.currency,
+      s === undefined
+        ? l
+        : {
+            currency: l.currency,
+            interestIncomeMinor: s.interestIncomeMinor + l.interestIncomeMinor,
+            penaltyIncomeMinor: s.penaltyIncomeMinor + l.penaltyIncomeMinor,
+            feeIncomeMinor: s.feeIncomeMinor + l.feeIncomeMinor,
+            guaranteeFeesMinor: s.guaranteeFeesMinor + l.guaranteeFeesMinor,
+            servicePartnerShareMinor: s.servicePartnerShareMinor + l.servicePartnerShareMinor,
+            feesPaidMinor: s.feesPaidMinor + l.feesPaidMinor,
+            guaranteeCostMinor: s.guaranteeCostMinor + l.guaranteeCostMinor,
+            lossesMinor: s.lossesMinor + l.lossesMinor,
+            netMinor: s.netMinor + l.netMinor,
+            entries: s.entries + l.entries,
+          },
+    );
+  }
+  return [...sums.values()].sort((x, y) => (x.currency < y.currency ? -1 : x.currency > y.currency ? 1 : 0));
+}

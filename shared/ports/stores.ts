@@ -10,7 +10,7 @@ import type { BookedItem, BookedLoanEvent, EffectKey, LoanRisk, RepaymentLedger 
 import type { PayoutInstruction, SettlementItem } from '../domain/settlement.ts';
 import type { LoadedCalendarYear } from '../domain/calendar.ts';
 import type { BankFormatVersion } from '../domain/counterpart-records.ts';
-import type { ProfitReport } from '../domain/profit.ts';
+import type { ProfitLine, ProfitReport } from '../domain/profit.ts';
 import type { RegulatoryFigures } from '../domain/regulatory-figures.ts';
 import type { JointLoanMeasures, RegulatoryReport } from '../domain/regulatory-report.ts';
 import type { BreakFinding, MatchRecord } from '../domain/reconciliation.ts';
@@ -95,7 +95,12 @@ export interface LoanStore {
 }
 
 export interface LedgerStore {
-  positionsOfLender(lenderId: string): Promise<Position[]>;
+  /**
+   * A page of a lender's positions, one per loan it holds or held, in loan id order: one bounded
+   * read of its holdings (L4) from the cursor, then the heads of those loans. A holding whose head
+   * carries no position of the lender gives none, so a page may hold fewer than `limit`.
+   */
+  positionsOfLender(lenderId: string, request: PageRequest): Promise<Page<Position>>;
   loanLedger(loanId: string): Promise<{ entries: JournalEntry[]; positions: Position[] }>;
   /** Every entry booked in a settlement day, all loans (the date index, shard by shard). */
   entriesOfDate(businessDate: string): Promise<JournalEntry[]>;
@@ -103,7 +108,16 @@ export interface LedgerStore {
   entriesOfDayShard(day: string, shard: number): Promise<JournalEntry[]>;
   /** The same, a page at a time (by loan id, then entry id), each read when the one before is done with. */
   entryPagesOfDayShard(day: string, shard: number): AsyncIterable<JournalEntry[]>;
+  /**
+   * One bounded page of the entries of some settlement days (`days`, in order), shard by shard of
+   * each day's date index, from the cursor: at most `MAX_DAY_SHARD_QUERIES` queries and
+   * `request.limit` entries; the cursor of where it stopped, null when every day is read.
+   */
+  entryPageOfDays(days: readonly string[], request: PageRequest): Promise<Page<JournalEntry>>;
 }
+
+/** The queries one page of `entryPageOfDays` makes at most: a day's shards when they are empty. */
+export const MAX_DAY_SHARD_QUERIES = 16;
 
 /** A repayment id taken: its loan, where it sits on the loan's book, and what the API first answered. */
 export interface RepaymentRecord {
@@ -451,6 +465,22 @@ export interface SettlementBooks {
   putLenderBalances(balances: LenderBalances): Promise<void>;
   /** Every lender's closing balances of a date. */
   lenderBalances(businessDate: string): Promise<LenderBalances[]>;
+  /**
+   * A closed settlement day's profit lines, every lender's (S39), then the day's mark (S40), each
+   * written whole: a re-run of a date writes the same (docs/profit-sharing.md, Monthly profit).
+   */
+  putProfitDay(day: string, lenders: readonly LenderProfitDay[]): Promise<void>;
+  /** The days of a month `YYYY-MM` whose profit lines are kept, in order (S40). */
+  profitDaysKept(month: string): Promise<string[]>;
+  /** A lender's kept profit lines of the days from `from` to `to`, in day order (S39); a day it had no entry in has none. */
+  lenderProfitDays(lenderId: string, from: string, to: string): Promise<LenderProfitDay[]>;
+}
+
+/** A lender's profit lines of one settlement day, one per currency. */
+export interface LenderProfitDay {
+  readonly day: string;
+  readonly lenderId: string;
+  readonly lines: readonly ProfitLine[];
 }
 
 /** The state of a run that goes loan shard by loan shard (a profit-sharing period, a regulatory report date). */

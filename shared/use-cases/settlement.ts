@@ -4,6 +4,7 @@ import { addDays } from '../domain/money/index.ts';
 import { ACCOUNTS, ESCROW, balancesBefore, type Account, type JournalEntry, type Leg } from '../domain/ledger.ts';
 import type { Loan } from '../domain/loan.ts';
 import { latestVersions, type Program } from '../domain/program.ts';
+import { addProfitLine, profitLineOf, type ProfitLine } from '../domain/profit.ts';
 import {
   detailMovements,
   movementsOf,
@@ -55,6 +56,7 @@ import {
   type Clock,
   type FileStore,
   type LedgerStore,
+  type LenderProfitDay,
   type LoanStore,
   type ProgramStore,
   type SettlementBooks,
@@ -235,12 +237,18 @@ function programReader(deps: Pick<SettlementDeps, 'programs' | 'loans'>) {
  * The entries a run settles on one shard, with the program each is settled under, a batch at a
  * time: the days' pages of the date index merged in index order (loan, then entry).
  */
-async function* entriesOfShard(deps: SettlementDeps, run: SettlementRun, shard: number): AsyncGenerator<{ entry: JournalEntry; program: Program }[]> {
+async function* entriesOfShard(
+  deps: SettlementDeps,
+  run: SettlementRun,
+  shard: number,
+  everyEntry: (day: string, entry: JournalEntry) => void,
+): AsyncGenerator<{ entry: JournalEntry; program: Program }[]> {
   const programOf = programReader(deps);
   const days = union(run.daysByCalendar).map((day) => pagesOfDay(deps, day, shard));
   for await (const batch of mergeSorted(days, ({ entry }) => `${entry.loanId}#${entry.entryId}`)) {
     const settled: { entry: JournalEntry; program: Program }[] = [];
     for (const { day, entry } of batch) {
+      everyEntry(day, entry);
       const program = await programOf(entry);
       if ((run.daysByCalendar[program.settlement.calendar] ?? []).includes(day)) settled.push({ entry, program });
     }
@@ -283,6 +291,81 @@ interface AccountMovement {
 interface ShardIndex {
   readonly accounts: readonly AccountMovement[];
   readonly files: Readonly<Record<string, Readonly<Record<string, RowTotals>>>>;
+  /** Per settlement day of the run closed for every program when the gather began, each lender's profit lines of the day's entries on the shard (all of them, whichever calendar settles them). */
+  readonly profitDays?: readonly ProfitDayOfShard[];
+}
+
+interface ProfitDayOfShard {
+  readonly day: string;
+  readonly lenders: readonly LenderProfitDay[];
+}
+
+/**
+ * The days of a run whose date index is final: closed for every program (their cut-off passed,
+ * `cutoffDayAt`), so no entry is booked in them any more. The last run that reads a day always
+ * finds it closed: it is a business day of every calendar still to settle it, and the run opens
+ * after the cut-off of every program settling its date.
+ */
+function closedDays(days: readonly string[], programs: readonly Program[], now: string): string[] {
+  return days.filter((day) => programs.every((p) => cutoffDayAt(now, p.settlement) > day));
+}
+
+/** Each lender's profit lines of the entries of the closed days, per day (docs/profit-sharing.md, Monthly profit). */
+class ProfitDays {
+  private readonly days = new Map<string, Map<string, Map<string, ProfitLine>>>();
+
+  constructor(closed: readonly string[]) {
+    for (const day of closed) this.days.set(day, new Map());
+  }
+
+  add(day: string, entry: JournalEntry): void {
+    const ofDay = this.days.get(day);
+    if (ofDay === undefined) return;
+    for (const lenderId of new Set(entry.legs.map((leg) => leg.lenderId))) {
+      const line = profitLineOf(lenderId, entry);
+      if (line === null) continue;
+      let lines = ofDay.get(lenderId);
+      if (lines === undefined) {
+        lines = new Map();
+        ofDay.set(lenderId, lines);
+      }
+      addProfitLine(lines, line);
+    }
+  }
+
+  list(): ProfitDayOfShard[] {
+    return [...this.days].map(([day, ofDay]) => ({ day, lenders: linesByLender(day, ofDay) }));
+  }
+}
+
+function linesByLender(day: string, ofDay: ReadonlyMap<string, ReadonlyMap<string, ProfitLine>>): LenderProfitDay[] {
+  return [...ofDay]
+    .sort(([a], [b]) => byText(a, b))
+    .map(([lenderId, lines]) => ({ day, lenderId, lines: [...lines.values()].sort((a, b) => byText(a.currency, b.currency)) }));
+}
+
+/**
+ * The days every shard found closed, each lender's lines added up over the shards: what the run
+ * keeps of each day's profit. A day a shard gathered before it closed is left to a later run.
+ */
+function profitDaysOfRun(shards: readonly ShardIndex[]): ProfitDayOfShard[] {
+  const found = new Map<string, { shards: number; lenders: Map<string, Map<string, ProfitLine>> }>();
+  for (const shard of shards) {
+    for (const { day, lenders } of shard.profitDays ?? []) {
+      const ofDay = found.get(day) ?? { shards: 0, lenders: new Map() };
+      ofDay.shards += 1;
+      for (const { lenderId, lines } of lenders) {
+        const sum = ofDay.lenders.get(lenderId) ?? new Map<string, ProfitLine>();
+        for (const line of lines) addProfitLine(sum, line);
+        ofDay.lenders.set(lenderId, sum);
+      }
+      found.set(day, ofDay);
+    }
+  }
+  return [...found]
+    .filter(([, ofDay]) => ofDay.shards === shards.length)
+    .sort(([a], [b]) => byText(a, b))
+    .map(([day, ofDay]) => ({ day, lenders: linesByLender(day, ofDay.lenders) }));
 }
 
 /** Adds up an entry's legs per lender, currency and account (a map per currency and lender, so a leg makes no key of its own). */
@@ -399,6 +482,7 @@ function loanReader(deps: Pick<SettlementDeps, 'loans'>): (loanId: string) => Pr
 export async function gatherShard(deps: SettlementDeps, businessDate: string, attempt: number, shard: number): Promise<{ shard: number; entries: number }> {
   const run = await runningRun(deps, businessDate, attempt);
   const loanMasterKept = (await deps.files.get(loansIndexPath(businessDate, shard))) !== null;
+  const profitDays = new ProfitDays(closedDays(union(run.daysByCalendar), await latestPrograms(deps), deps.clock.now()));
   const items = new SettlementItems();
   const accounts = new AccountMovements();
   const work = new WorkFiles(deps.files, (layout, lenderId) => workPath(businessDate, shard, layout, lenderId));
@@ -408,7 +492,7 @@ export async function gatherShard(deps: SettlementDeps, businessDate: string, at
   let entries = 0;
   let files: Record<string, Record<string, RowTotals>>;
   try {
-    for await (const batch of entriesOfShard(deps, run, shard)) {
+    for await (const batch of entriesOfShard(deps, run, shard, (day, entry) => profitDays.add(day, entry))) {
       for (const { entry, program } of batch) {
         entries += 1;
         const movements = movementsOf(entry);
@@ -438,7 +522,7 @@ export async function gatherShard(deps: SettlementDeps, businessDate: string, at
     throw error;
   }
   if (!loanMasterKept) await writeLoanMaster(deps, run, shard, touched, loanOf);
-  const index: ShardIndex = { accounts: accounts.list(), files };
+  const index: ShardIndex = { accounts: accounts.list(), files, profitDays: profitDays.list() };
   await deps.files.put(workIndexPath(businessDate, shard), toJson(index));
   await deps.settlements.putShard({ businessDate, shard, entries, items: items.list() });
   return { shard, entries };
@@ -631,7 +715,7 @@ async function shardIndexes(deps: SettlementDeps, run: SettlementRun): Promise<S
       const [work, loans] = await Promise.all([deps.files.get(workIndexPath(run.businessDate, shard)), deps.files.get(loansIndexPath(run.businessDate, shard))]);
       invariant(work !== null && loans !== null, 'every shard of the run is gathered before its files', { businessDate: run.businessDate, shard });
       const index = fromJson<ShardIndex>(work);
-      return { accounts: index.accounts, files: { ...index.files, [LOAN_MASTER.prefix]: fromJson<{ lenders: Record<string, RowTotals> }>(loans).lenders } };
+      return { ...index, files: { ...index.files, [LOAN_MASTER.prefix]: fromJson<{ lenders: Record<string, RowTotals> }>(loans).lenders } };
     }),
   );
 }
@@ -728,6 +812,8 @@ export async function writeFiles(deps: SettlementDeps, businessDate: string, att
     });
     written.push(...(await writeLenderFiles(deps, facts, lenderId, lines)));
   }
+  // Each closed day's profit lines, every lender's before the day's mark.
+  for (const { day, lenders: ofDay } of profitDaysOfRun(shards)) await deps.settlements.putProfitDay(day, ofDay);
   // Nine files a lender: the list grows with the lenders past what a workflow's state holds, so it is kept on the run, not passed on.
   await deps.settlements.putRun({ ...run, files: written }, run.attempt);
   return { files: written };

@@ -13,7 +13,7 @@ afterEach(expectLedgerBalanced);
 async function positionsOf(lenderId: string, tokenValue: string) {
   const res = await api(`/v1/lenders/${lenderId}/positions`, { token: tokenValue });
   expect(res.status).toBe(200);
-  return res.json as { positions: { loanId: string; outstandingPrincipalMinor: string }[]; totals: { currency: string; loans: number; outstandingPrincipalMinor: string }[] };
+  return res.json as { positions: { loanId: string; outstandingPrincipalMinor: string }[]; cursor: string | null };
 }
 
 describe('POST /v1/loans', () => {

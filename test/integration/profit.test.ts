@@ -36,36 +36,68 @@ beforeAll(async () => {
   expect(writeOff.status).toBe(201);
 });
 
-interface Profit {
+type Line = { currency: string; interestIncomeMinor: string; penaltyIncomeMinor: string; feeIncomeMinor: string; guaranteeFeesMinor: string; servicePartnerShareMinor: string; feesPaidMinor: string; guaranteeCostMinor: string; lossesMinor: string; netMinor: string; entries: number };
+
+interface ProfitPage {
   lenderId: string;
+  month: string;
   from: string;
   to: string;
-  byCurrency: { currency: string; interestIncomeMinor: string; penaltyIncomeMinor: string; feeIncomeMinor: string; guaranteeFeesMinor: string; servicePartnerShareMinor: string; feesPaidMinor: string; guaranteeCostMinor: string; lossesMinor: string; netMinor: string; loans: number; entries: number }[];
+  keptThrough: string | null;
+  byCurrency: Line[];
+  cursor: string | null;
+}
+
+/** Every page of a lender's profit of a month, added up per currency, and how many pages it took. */
+async function profitOf(lenderId: string, of: string, token: string) {
+  const first = await api<ProfitPage>(`/v1/lenders/${lenderId}/profit?month=${of}`, { token });
+  expect(first.status).toBe(200);
+  const sums = new Map<string, Line>();
+  let page = first.json;
+  let pages = 0;
+  for (;;) {
+    pages += 1;
+    for (const line of page.byCurrency) {
+      const sum = sums.get(line.currency);
+      if (sum === undefined) sums.set(line.currency, line);
+      else {
+        const added = Object.fromEntries(Object.entries(line).map(([k, v]) => [k, k === 'currency' ? v : k === 'entries' ? sum.entries + line.entries : (BigInt(sum[k as keyof Line]) + BigInt(v)).toString()]));
+        sums.set(line.currency, added as Line);
+      }
+    }
+    if (page.cursor === null) break;
+    const next = await api<ProfitPage>(`/v1/lenders/${lenderId}/profit?month=${of}&cursor=${page.cursor}`, { token });
+    expect(next.status).toBe(200);
+    page = next.json;
+  }
+  const { cursor: _cursor, byCurrency: _first, ...head } = first.json;
+  return { ...head, byCurrency: [...sums.values()], pages };
 }
 
 describe('GET /v1/lenders/{lenderId}/profit', () => {
   it('gives a partner its interest and its losses of the month they were booked in, and nothing for the month they are valued in', async () => {
-    const booked = await api<Profit>(`/v1/lenders/${w.bankA}/profit?month=${month}`, { token: w.tokens.bankA });
-    expect(booked.status).toBe(200);
+    const booked = await profitOf(w.bankA, month, w.tokens.bankA);
     const { from, to } = monthRange(month);
     // Interest 2,700; written off: what partner A still held, 300,001 - 23,787; three entries with the disbursement.
-    expect(booked.json).toEqual({
+    expect(booked).toMatchObject({
       lenderId: w.bankA,
       month,
       from,
       to,
       byCurrency: [
-        { currency: 'CNY', interestIncomeMinor: '2700', penaltyIncomeMinor: '0', feeIncomeMinor: '0', guaranteeFeesMinor: '0', servicePartnerShareMinor: '0', feesPaidMinor: '0', guaranteeCostMinor: '0', lossesMinor: '276214', netMinor: '-273514', loans: 1, entries: 3 },
+        { currency: 'CNY', interestIncomeMinor: '2700', penaltyIncomeMinor: '0', feeIncomeMinor: '0', guaranteeFeesMinor: '0', servicePartnerShareMinor: '0', feesPaidMinor: '0', guaranteeCostMinor: '0', lossesMinor: '276214', netMinor: '-273514', entries: 3 },
       ],
     });
-    const valued = await api<Profit>(`/v1/lenders/${w.bankA}/profit?month=2026-02`, { token: w.tokens.lead });
-    expect(valued.json.byCurrency).toEqual([]);
+    const valued = await profitOf(w.bankA, '2026-02', w.tokens.lead);
+    expect(valued.byCurrency).toEqual([]);
   });
 
   it('refuses a malformed month and hides another lender', async () => {
     const bad = await api<{ code: string; details: { path: string } }>(`/v1/lenders/${w.bankA}/profit?month=2026-13`, { token: w.tokens.lead });
     expect(bad.status).toBe(400);
     expect(bad.json.details.path).toBe('month');
+    const tampered = await api<{ code: string; details: { path: string } }>(`/v1/lenders/${w.bankA}/profit?month=${month}&cursor=${Buffer.from('{"pk":"x"}').toString('base64url')}`, { token: w.tokens.lead });
+    expect([tampered.status, tampered.json.details.path]).toEqual([400, 'cursor']);
     expect((await api(`/v1/lenders/${w.bankA}/profit?month=2026-02`, { token: w.tokens.outsider })).status).toBe(404);
   });
 
@@ -80,7 +112,7 @@ describe('GET /v1/lenders/{lenderId}/profit', () => {
     // The lead: interest 3,600; written off, what it still held: 400,001 - 31,715.
     expect(run.stdout).toBe(
       `profit of ${w.lead}, ${from} to ${to}\n` +
-        'CNY: interest 36.00, penalty 0.00, fees and spread 0.00, guarantee fees 0.00, service partner share 0.00, fees paid 0.00 (guarantee cost 0.00), losses 3682.86, net -3646.86 (1 loans, 3 entries)\n',
+        'CNY: interest 36.00, penalty 0.00, fees and spread 0.00, guarantee fees 0.00, service partner share 0.00, fees paid 0.00 (guarantee cost 0.00), losses 3682.86, net -3646.86 (3 entries)\n',
     );
   });
 });

@@ -37,6 +37,7 @@ import {
   type SettlementRunIndex,
   type ListedSettlementRun,
   type LenderBalances,
+  type LenderProfitDay,
   type LoanHeadView,
   type StoredInstruction,
   type ApplicationChange,
@@ -431,8 +432,10 @@ export class InMemoryLoanStore implements LoanStore {
 export class InMemoryLedgerStore implements LedgerStore {
   constructor(private readonly db: InMemoryDb) {}
 
-  async positionsOfLender(lenderId: string): Promise<Position[]> {
-    return [...this.db.positions.values()].filter((p) => p.lenderId === lenderId).map(copy);
+  /** A page of the lender's positions in loan id order, as its holdings index (L4) gives them. */
+  async positionsOfLender(lenderId: string, request: PageRequest): Promise<Page<Position>> {
+    const held = [...this.db.positions.values()].filter((p) => p.lenderId === lenderId).sort((a, b) => (a.loanId < b.loanId ? -1 : a.loanId > b.loanId ? 1 : 0));
+    return pageOf(`LENDER#${lenderId}`, held, (p) => `LOAN#${p.loanId}`, request);
   }
 
   async loanLedger(loanId: string): Promise<{ entries: JournalEntry[]; positions: Position[] }> {
@@ -447,6 +450,13 @@ export class InMemoryLedgerStore implements LedgerStore {
 
   async entriesOfDayShard(day: string, shard: number): Promise<JournalEntry[]> {
     return (await this.entriesOfDate(day)).filter((e) => loanShard(e.loanId) === shard).sort((a, b) => (`${a.loanId}#${a.entryId}` < `${b.loanId}#${b.entryId}` ? -1 : 1));
+  }
+
+  /** The days' entries in index order (day, shard, loan, entry), a page as DynamoDB gives it. */
+  async entryPageOfDays(days: readonly string[], request: PageRequest): Promise<Page<JournalEntry>> {
+    const keyOf = (e: JournalEntry) => `${e.bookedOn ?? e.businessDate}#${String(loanShard(e.loanId)).padStart(2, '0')}#${e.loanId}#${e.entryId}`;
+    const wanted = new Set(days);
+    return pageOf(`ENTRYDAYS#${days.at(-1) ?? ''}`, [...this.db.entries.values()].filter((e) => wanted.has(e.bookedOn ?? e.businessDate)), keyOf, request);
   }
 
   /** Pages of two entries, so that readers meet a page boundary in every test with a few entries. */
@@ -935,6 +945,23 @@ export class InMemorySettlementStore implements SettlementStore, SettlementBooks
 
   async lenderBalances(businessDate: string): Promise<LenderBalances[]> {
     return [...this.balances.values()].filter((b) => b.businessDate === businessDate).sort((a, b) => (a.lenderId < b.lenderId ? -1 : 1)).map(copy);
+  }
+
+  /** Each lender's profit lines of a kept day, by `{day}#{lenderId}`, and the days kept. */
+  readonly profitDays = new Map<string, LenderProfitDay>();
+  readonly daysKept = new Set<string>();
+
+  async putProfitDay(day: string, lenders: readonly LenderProfitDay[]): Promise<void> {
+    for (const l of lenders) this.profitDays.set(`${day}#${l.lenderId}`, copy({ ...l, day }));
+    this.daysKept.add(day);
+  }
+
+  async profitDaysKept(month: string): Promise<string[]> {
+    return [...this.daysKept].filter((day) => day.startsWith(`${month}-`)).sort();
+  }
+
+  async lenderProfitDays(lenderId: string, from: string, to: string): Promise<LenderProfitDay[]> {
+    return [...this.profitDays.values()].filter((d) => d.lenderId === lenderId && d.day >= from && d.day <= to).sort((a, b) => (a.day < b.day ? -1 : 1)).map(copy);
   }
 
   async getRun(businessDate: string): Promise<SettlementRun | null> {

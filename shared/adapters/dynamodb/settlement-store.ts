@@ -4,6 +4,7 @@ import { executedOn, type PayoutInstruction, type SettlementItem } from '../../d
 import {
   WriteConflict,
   type LenderBalances,
+  type LenderProfitDay,
   type ListedSettlementRun,
   type LoanHeadView,
   type Page,
@@ -16,7 +17,7 @@ import {
   type StoredInstruction,
 } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
-import { batchGetAll, queryAll, queryPage, type Tables } from './client.ts';
+import { batchGetAll, batchWriteAll, queryAll, queryPage, type Tables } from './client.ts';
 import { GSI1_KEY } from './cursor.ts';
 import { ledgerKeys } from './ledger-keys.ts';
 import { headOf } from './loan-head.ts';
@@ -200,6 +201,38 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks, 
 
   async lenderBalances(businessDate: string): Promise<LenderBalances[]> {
     return (await this.partition(businessDate, stateKeys.lenderBalancesPrefix)).map((item) => decode<LenderBalances>(stripKeys(item)));
+  }
+
+  /** Every lender's line of the day, 25 a BatchWrite, then the day's mark: a mark is only ever read with its lines all written. */
+  async putProfitDay(day: string, lenders: readonly LenderProfitDay[]): Promise<void> {
+    await batchWriteAll(
+      this.doc,
+      this.tables.state,
+      lenders.map((l) => ({ PutRequest: { Item: { ...stateKeys.lenderProfitDay(l.lenderId, day), entityType: 'LenderProfitDay', ...(encode({ ...l, day }) as Item) } } })),
+    );
+    await this.doc.send(new PutCommand({ TableName: this.tables.state, Item: { ...stateKeys.profitDayKept(day), entityType: 'ProfitDayKept', day } }));
+  }
+
+  /** One Query of at most 31 marks. */
+  async profitDaysKept(month: string): Promise<string[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      KeyConditionExpression: 'pk = :p',
+      ExpressionAttributeValues: { ':p': stateKeys.profitDaysPartition(month) },
+      ConsistentRead: true,
+    });
+    return items.map((item) => String(item.day));
+  }
+
+  /** One Query of at most a day's line per day of the range. */
+  async lenderProfitDays(lenderId: string, from: string, to: string): Promise<LenderProfitDay[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      KeyConditionExpression: 'pk = :p AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':p': stateKeys.lenderPartition(lenderId), ':from': stateKeys.lenderProfitDay(lenderId, from).sk, ':to': stateKeys.lenderProfitDay(lenderId, to).sk },
+      ConsistentRead: true,
+    });
+    return items.map((item) => decode<LenderProfitDay>(stripKeys(item)));
   }
 
   /** The items of a run of one kind (shards, instructions), in key order. */

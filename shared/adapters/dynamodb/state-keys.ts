@@ -61,6 +61,11 @@ export const stateKeys = {
   /** A lender's closing balances of a settled date: the next date's opening (S28). */
   lenderBalances: (businessDate: string, lenderId: string) => ({ pk: `SETTLEMENT#${businessDate}`, sk: `BALANCES#${lenderId}` }),
   lenderBalancesPrefix: 'BALANCES#',
+  /** A lender's profit lines of a closed settlement day (S39), and the mark of a day kept, per month (S40). */
+  lenderProfitDay: (lenderId: string, day: string) => ({ pk: `LENDER#${lenderId}`, sk: `PROFITDAY#${day}` }),
+  lenderProfitDayPrefix: 'PROFITDAY#',
+  profitDayKept: (day: string) => ({ pk: `PROFITDAYS#${day.slice(0, 7)}`, sk: day }),
+  profitDaysPartition: (month: string) => `PROFITDAYS#${month}`,
   calendarYear: (calendar: string, year: number, version: number) => ({ pk: `CALENDAR#${calendar}`, sk: `YEAR#${pad(year, 4)}#V#${pad(version, 6)}` }),
   calendarPartition: (calendar: string) => `CALENDAR#${calendar}`,
   calendarYearPrefix: 'YEAR#',

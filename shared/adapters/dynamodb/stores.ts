@@ -19,9 +19,11 @@ import type {
   RiskRunReport,
   RiskRunStore,
 } from '../../ports/stores.ts';
+import { MAX_DAY_SHARD_QUERIES } from '../../ports/stores.ts';
+import { ValidationError } from '../../domain/errors.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { batchGetAll, latestVersionsPage, queryAll, queryPage, queryPages, transactWrite, type Tables, type TransactItems } from './client.ts';
-import { GSI1_KEY } from './cursor.ts';
+import { GSI1_KEY, decodeCursor, encodeCursor } from './cursor.ts';
 import { headItem, headOf, holderItem } from './loan-head.ts';
 import { entryItem, entryOf } from './entry-codec.ts';
 import { emptyLedger } from '../../domain/repayment-booking.ts';
@@ -248,17 +250,25 @@ export class DynamoLedgerStore implements LedgerStore {
     private readonly tables: Tables,
   ) {}
 
-  /** The lender's holdings (its index, L4), then each loan's head for its position there, 100 at a time. */
-  async positionsOfLender(lenderId: string): Promise<Position[]> {
-    const holdings = await queryAll(this.doc, {
-      TableName: this.tables.ledger,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': ledgerKeys.lenderPartition(lenderId) },
+  /**
+   * A page of the lender's holdings (its index, L4, in loan id order) from the cursor, then the
+   * heads of those loans for its position in each, in one batch (a page is at most 100 holdings).
+   */
+  async positionsOfLender(lenderId: string, request: PageRequest): Promise<Page<Position>> {
+    const partition = ledgerKeys.lenderPartition(lenderId);
+    const holdings = await queryPage(
+      this.doc,
+      { TableName: this.tables.ledger, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p', ExpressionAttributeValues: { ':p': partition } },
+      request,
+      { attributes: GSI1_KEY, where: { gsi1pk: partition } },
+    );
+    const loanIds = [...new Set(holdings.items.map((i) => String(i.loanId)))];
+    const heads = new Map((await batchGetAll(this.doc, this.tables.ledger, loanIds.map((loanId) => ledgerKeys.head(loanId)))).map((item) => [String(item.loanId), item]));
+    const positions = loanIds.flatMap((loanId) => {
+      const head = heads.get(loanId);
+      return head === undefined ? [] : headOf(loanId, head).positions.filter((p) => p.lenderId === lenderId);
     });
-    const loanIds = [...new Set(holdings.map((i) => String(i.loanId)))];
-    const heads = await batchGetAll(this.doc, this.tables.ledger, loanIds.map((loanId) => ledgerKeys.head(loanId)));
-    return heads.flatMap((item) => headOf(String(item.loanId), item).positions.filter((p) => p.lenderId === lenderId));
+    return { items: positions, cursor: holdings.cursor };
   }
 
   async loanLedger(loanId: string): Promise<{ entries: JournalEntry[]; positions: Position[] }> {
@@ -291,6 +301,41 @@ export class DynamoLedgerStore implements LedgerStore {
       ExpressionAttributeValues: { ':p': ledgerKeys.entryDatePartition(day, shard) },
     });
     for await (const items of pages) yield items.map(entryOf);
+  }
+
+  /**
+   * A page of the days' entries: their date index partitions (each day's 16 shards, in order) read
+   * from the cursor, at most `MAX_DAY_SHARD_QUERIES` queries and `request.limit` entries. Where a
+   * page stops at the end of a partition, its cursor is the next partition's with an empty table
+   * key: read from its start.
+   */
+  async entryPageOfDays(days: readonly string[], request: PageRequest): Promise<Page<JournalEntry>> {
+    const partitions = days.flatMap((day) => Array.from({ length: LOAN_SHARDS }, (_, shard) => ledgerKeys.entryDatePartition(day, shard)));
+    const from = decodeCursor(request.cursor, { attributes: GSI1_KEY, where: { gsi1pk: (value) => partitions.includes(value) } });
+    const atStart = from !== undefined && from.pk === '' && from.sk === '' && from.gsi1sk === '';
+    if (from !== undefined && !atStart && (from.pk === '' || from.sk === '' || from.gsi1sk === '')) {
+      throw new ValidationError('cursor is not one this listing gave: not a key of this listing; pass the cursor of the previous page unchanged, or none for the first page', { path: 'cursor', rule: 'cursor' });
+    }
+    let at = from === undefined ? 0 : partitions.indexOf(from.gsi1pk!);
+    let start: Record<string, unknown> | undefined = from === undefined || atStart ? undefined : from;
+    const entries: JournalEntry[] = [];
+    for (let queries = 0; queries < MAX_DAY_SHARD_QUERIES && at < partitions.length && entries.length < request.limit; queries++) {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tables.ledger,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': partitions[at] },
+          Limit: request.limit - entries.length,
+          ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+        }),
+      );
+      entries.push(...((out.Items ?? []) as Item[]).map(entryOf));
+      start = out.LastEvaluatedKey;
+      if (start === undefined) at += 1;
+    }
+    if (at >= partitions.length) return { items: entries, cursor: null };
+    return { items: entries, cursor: encodeCursor(start ?? { pk: '', sk: '', gsi1pk: partitions[at], gsi1sk: '' }) };
   }
 }
 

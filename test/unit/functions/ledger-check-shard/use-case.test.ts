@@ -54,7 +54,8 @@ describe('verifyShard', () => {
       Array.from({ length: 600 }, (_, i) => ({ lenderId: `L${i}`, loanId, currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: 1n }, version: 1 }));
     const loans: Pick<LoanStore, 'loanIdsOfShard'> = { loanIdsOfShard: async () => ['LN-A', 'LN-B'] };
     const ledger: LedgerStore = {
-      positionsOfLender: async () => [],
+      positionsOfLender: async () => ({ items: [], cursor: null }),
+      entryPageOfDays: async () => ({ items: [], cursor: null }),
       loanLedger: async (loanId) => ({ entries: [] as JournalEntry[], positions: orphans(loanId) }),
       entriesOfDate: async () => [],
       entriesOfDayShard: async () => [],

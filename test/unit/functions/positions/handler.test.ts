@@ -25,19 +25,42 @@ beforeEach(() => {
 afterEach(() => ddb.reset());
 
 describe(ROUTE, () => {
-  it("answers a partner's positions with exact totals", async () => {
-    ddb.on(QueryCommand).resolves({ Items: [holderItem('LN-2', PARTNER_A), holderItem('LN-1', PARTNER_A)] });
+  it("answers a page of a partner's positions, exact, in loan id order, with the next page's cursor", async () => {
+    const lastKey = { pk: 'LOAN#LN-2', sk: `HOLDER#${PARTNER_A}`, gsi1pk: `LENDER#${PARTNER_A}`, gsi1sk: 'LOAN#LN-2' };
+    ddb.on(QueryCommand).resolves({ Items: [holderItem('LN-1', PARTNER_A), holderItem('LN-2', PARTNER_A)], LastEvaluatedKey: lastKey });
     ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_TABLES.ledger]: [head('LN-2', 300_000n), head('LN-1', 9_007_199_254_740_993n)] } });
-    const result = await call({ claims: claimsOf(partnerOf(PARTNER_A)), pathParameters: { lenderId: PARTNER_A } });
+    const result = await call({ claims: claimsOf(partnerOf(PARTNER_A)), pathParameters: { lenderId: PARTNER_A }, query: { limit: '2' } });
     expect(result.statusCode).toBe(200);
+    const cursor = Buffer.from(JSON.stringify(lastKey)).toString('base64url');
     expect(bodyOf(result)).toEqual({
       lenderId: PARTNER_A,
       positions: [
         { loanId: 'LN-1', currency: 'CNY', outstandingPrincipalMinor: '9007199254740993', balancesMinor: { PRINCIPAL_RECEIVABLE: '9007199254740993', SETTLEMENT_CLEARING: '-9007199254740993' } },
         { loanId: 'LN-2', currency: 'CNY', outstandingPrincipalMinor: '300000', balancesMinor: { PRINCIPAL_RECEIVABLE: '300000', SETTLEMENT_CLEARING: '-300000' } },
       ],
-      totals: [{ currency: 'CNY', loans: 2, outstandingPrincipalMinor: '9007199255040993' }],
+      cursor,
     });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ IndexName: 'gsi1', ExpressionAttributeValues: { ':p': `LENDER#${PARTNER_A}` }, Limit: 2 });
+    ddb.resetHistory();
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const next = await call({ claims: claimsOf(partnerOf(PARTNER_A)), pathParameters: { lenderId: PARTNER_A }, query: { limit: '2', cursor } });
+    expect(bodyOf(next)).toEqual({ lenderId: PARTNER_A, positions: [], cursor: null });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(lastKey);
+  });
+
+  it('reads 50 holdings by default; refuses a limit above 100 or below 1 naming limit, and a cursor of another lender naming cursor, before reading', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    await call({ claims: claimsOf(leadOps), pathParameters: { lenderId: PARTNER_A } });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.Limit).toBe(50);
+    ddb.resetHistory();
+    for (const limit of ['101', '0', 'ten']) {
+      const refused = await call({ claims: claimsOf(leadOps), pathParameters: { lenderId: PARTNER_A }, query: { limit } });
+      expect([refused.statusCode, bodyOf(refused).code, (bodyOf(refused).details as { path: string }).path]).toEqual([400, 'VALIDATION_FAILED', 'limit']);
+    }
+    const ofB = Buffer.from(JSON.stringify({ pk: 'LOAN#LN-1', sk: `HOLDER#${PARTNER_B}`, gsi1pk: `LENDER#${PARTNER_B}`, gsi1sk: 'LOAN#LN-1' })).toString('base64url');
+    const foreign = await call({ claims: claimsOf(leadOps), pathParameters: { lenderId: PARTNER_A }, query: { cursor: ofB } });
+    expect([foreign.statusCode, bodyOf(foreign).code, bodyOf(foreign).details]).toEqual([400, 'VALIDATION_FAILED', { path: 'cursor', rule: 'cursor' }]);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
   it("answers 404 for another lender's positions without reading them", async () => {
@@ -51,5 +74,21 @@ describe(ROUTE, () => {
     const result = await call({ claims: claimsOf(leadOps), pathParameters: { lenderId: PARTNER_A } });
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result).code).toBe('INTERNAL_ERROR');
+  });
+});
+
+describe('GET /v1/lenders/{lenderId}/profit', () => {
+  const profit = (options: EventOptions) => handler(apiEvent('GET /v1/lenders/{lenderId}/profit', options), lambdaContext());
+
+  it('refuses a malformed month naming month, and a cursor that is not one naming cursor, before reading the ledger', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const month = await profit({ claims: claimsOf(leadOps), pathParameters: { lenderId: PARTNER_A }, query: { month: '2026-13' } });
+    expect([month.statusCode, (bodyOf(month).details as { path: string }).path]).toEqual([400, 'month']);
+    const text = await profit({ claims: claimsOf(leadOps), pathParameters: { lenderId: PARTNER_A }, query: { month: '2026-11', cursor: '%%%' } });
+    expect([text.statusCode, (bodyOf(text).details as { path: string }).path]).toEqual([400, 'cursor']);
+    const foreign = Buffer.from(JSON.stringify({ pk: 'LOAN#LN-1', sk: 'ENTRY#X', gsi1pk: 'ENTRYDATE#2026-10-31#01', gsi1sk: 'LN-1#X' })).toString('base64url');
+    const other = await profit({ claims: claimsOf(leadOps), pathParameters: { lenderId: PARTNER_A }, query: { month: '2026-11', cursor: foreign } });
+    expect([other.statusCode, bodyOf(other).details]).toEqual([400, { path: 'cursor', rule: 'cursor' }]);
+    expect(ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.TableName === TEST_TABLES.ledger)).toHaveLength(0);
   });
 });

@@ -1,4 +1,4 @@
-import { NotFound } from '../../../../shared/domain/errors.ts';
+import { NotFound, ValidationError } from '../../../../shared/domain/errors.ts';
 import { describe, expect, it } from 'vitest';
 import type { Position } from '../../../../shared/domain/ledger.ts';
 import { getLenderPositions } from '../../../../functions/positions/use-case.ts';
@@ -24,9 +24,11 @@ function seeded() {
   return stores;
 }
 
+const FIRST = { limit: 50 };
+
 describe('getLenderPositions', () => {
-  it('lists each loan by id and totals the principal per currency, exactly', async () => {
-    const result = await getLenderPositions(seeded(), leadOps, PARTNER_A);
+  it('lists each loan by id with its exact outstanding principal and balances', async () => {
+    const result = await getLenderPositions(seeded(), leadOps, PARTNER_A, FIRST);
     expect(result.lenderId).toBe(PARTNER_A);
     expect(result.positions.map((p) => [p.loanId, p.currency, p.outstandingPrincipalMinor])).toEqual([
       ['LN-1', 'CNY', 9_007_199_254_740_993n],
@@ -35,26 +37,39 @@ describe('getLenderPositions', () => {
       ['LN-4', 'CNY', 1n],
     ]);
     expect(result.positions[0]?.balancesMinor).toEqual({ PRINCIPAL_RECEIVABLE: 9_007_199_254_740_993n, SETTLEMENT_CLEARING: -9_007_199_254_740_993n });
-    expect(result.totals).toEqual([
-      { currency: 'CNY', loans: 3, outstandingPrincipalMinor: 9_007_199_255_040_994n },
-      { currency: 'INR', loans: 1, outstandingPrincipalMinor: 12_345n },
-    ]);
+    expect(result.cursor).toBeNull();
+  });
+
+  it('pages past the first page: 4 positions in pages of 3, each once, the last page without a cursor', async () => {
+    const stores = seeded();
+    const first = await getLenderPositions(stores, leadOps, PARTNER_A, { limit: 3 });
+    expect(first.positions.map((p) => p.loanId)).toEqual(['LN-1', 'LN-2', 'LN-3']);
+    expect(first.cursor).not.toBeNull();
+    const second = await getLenderPositions(stores, leadOps, PARTNER_A, { limit: 3, cursor: first.cursor ?? undefined });
+    expect(second).toEqual({ lenderId: PARTNER_A, positions: [{ loanId: 'LN-4', currency: 'CNY', outstandingPrincipalMinor: 1n, balancesMinor: { PRINCIPAL_RECEIVABLE: 1n, SETTLEMENT_CLEARING: -1n } }], cursor: null });
+  });
+
+  it("refuses another lender's cursor with 400 naming cursor, before reading", async () => {
+    const stores = seeded();
+    const ofB = await getLenderPositions(stores, leadOps, PARTNER_B, { limit: 1 });
+    expect(ofB.cursor).not.toBeNull();
+    const error = await rejectedBy(ValidationError, () => getLenderPositions(stores, leadOps, PARTNER_A, { limit: 1, cursor: ofB.cursor ?? undefined }));
+    expect(error.details).toEqual({ path: 'cursor', rule: 'cursor' });
   });
 
   it('shows a partner its own positions', async () => {
-    const result = await getLenderPositions(seeded(), partnerOf(PARTNER_B), PARTNER_B);
-    expect(result.positions.map((p) => p.loanId)).toEqual(['LN-1']);
-    expect(result.totals).toEqual([{ currency: 'CNY', loans: 1, outstandingPrincipalMinor: 999n }]);
+    const result = await getLenderPositions(seeded(), partnerOf(PARTNER_B), PARTNER_B, FIRST);
+    expect(result.positions.map((p) => [p.loanId, p.outstandingPrincipalMinor])).toEqual([['LN-1', 999n]]);
   });
 
-  it('answers a lender without positions with no totals', async () => {
-    expect(await getLenderPositions(seeded(), financeOf('LEAD-BANK'), 'LEAD-BANK')).toEqual({ lenderId: 'LEAD-BANK', positions: [], totals: [] });
+  it('answers a lender without positions with an empty last page', async () => {
+    expect(await getLenderPositions(seeded(), financeOf('LEAD-BANK'), 'LEAD-BANK', FIRST)).toEqual({ lenderId: 'LEAD-BANK', positions: [], cursor: null });
   });
 
   it("answers 404 for another lender's positions and for a lender that does not exist", async () => {
-    const hidden = await rejectedBy(NotFound, () => getLenderPositions(seeded(), partnerOf(PARTNER_B), PARTNER_A));
+    const hidden = await rejectedBy(NotFound, () => getLenderPositions(seeded(), partnerOf(PARTNER_B), PARTNER_A, FIRST));
     expect([hidden.message]).toEqual([`lender ${PARTNER_A} was not found`]);
-    const missing = await rejectedBy(NotFound, () => getLenderPositions(seeded(), leadOps, 'NOBODY'));
+    const missing = await rejectedBy(NotFound, () => getLenderPositions(seeded(), leadOps, 'NOBODY', FIRST));
     expect([missing.message]).toEqual(['lender NOBODY was not found']);
   });
 });

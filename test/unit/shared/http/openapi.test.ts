@@ -88,7 +88,11 @@ describe('openApiDocument', () => {
   });
 
   it('lists path parameters and the roles of each route', () => {
-    expect(operation('GET /v1/lenders/{lenderId}/positions').parameters).toEqual([{ name: 'lenderId', in: 'path', required: true, schema: { type: 'string' } }]);
+    expect(operation('GET /v1/lenders/{lenderId}/positions').parameters?.map((p) => [p.name, p.in, p.required])).toEqual([
+      ['lenderId', 'path', true],
+      ['limit', 'query', false],
+      ['cursor', 'query', false],
+    ]);
     expect(operation('POST /v1/loans')['x-colend-roles']).toEqual(['LEAD']);
     expect(operation('POST /v1/loans').security).toEqual([{ oauth2: ['colend/lead'] }]);
     expect(operation('GET /v1/ledger-checks/{businessDate}').security).toEqual([{ oauth2: ['colend/lead', 'colend/finance'] }]);

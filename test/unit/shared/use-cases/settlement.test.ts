@@ -11,10 +11,12 @@ import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
 import { businessCalendar } from '../../../../shared/use-cases/calendars.ts';
 import { closeRun, failRun, gatherShard, instruct, openRun, recordExecution, statementFile, statements, trialBalance, writeFiles, type SettlementDeps } from '../../../../shared/use-cases/settlement.ts';
-import { aLeg as leg, aLoan, aProgram, GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B, PROGRAM_ID } from '../../../support/builders.ts';
+import { aLeg as leg, aLender, aLoan, aProgram, defaultLenders, GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B, PROGRAM_ID } from '../../../support/builders.ts';
 import { createInMemoryStores, seed, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
 import { DomainError } from '../../../../shared/domain/errors.ts';
+import { addMonthProfit, lenderProfit, monthRange } from '../../../../shared/domain/profit.ts';
+import { getLenderProfit } from '../../../../functions/positions/use-case.ts';
 
 async function expectDomainError(action: Promise<unknown>, code: string): Promise<void> {
   expect((await rejectedBy(DomainError, () => action)).code).toBe(code);
@@ -600,5 +602,78 @@ describe("a lender's whole file set", () => {
     const summary = new ExcelJS.Workbook();
     await summary.xlsx.load(Uint8Array.from(await statementFile(deps, PARTNER_A, '2025-03-03', 'human/settlement_summary_20250303.xlsx')).buffer);
     expect(summary.worksheets[0]!.rowCount).toBe(1 + (await rowsOf(PARTNER_A, '2025-03-03', 'settlement_summary_20250303.txt')).length);
+  });
+});
+
+describe("the profit lines a run keeps of each closed day, and a month's profit read from them", () => {
+  beforeEach(() => seed(stores, { lenders: [...defaultLenders(), aLender({ lenderId: GUARANTOR_ID, roles: ['GUARANTOR'] })] }));
+
+  /** Every page of a lender's profit of a month, added up; the month's entries read whole give the reference. */
+  async function monthProfit(lenderId: string, month: string) {
+    const profitDeps = { ...stores, clock: stores.clock };
+    const first = await getLenderProfit(profitDeps, null, lenderId, month);
+    let byCurrency = first.byCurrency;
+    for (let cursor = first.cursor; cursor !== null; ) {
+      const page = await getLenderProfit(profitDeps, null, lenderId, month, cursor);
+      byCurrency = addMonthProfit(byCurrency, page.byCurrency);
+      cursor = page.cursor;
+    }
+    const { days } = monthRange(month);
+    const entries = (await Promise.all(days.map((day) => stores.ledger.entriesOfDate(day)))).flat();
+    const lender = (await stores.lenders.get(lenderId))!;
+    const guarantorOnly = lender.roles.includes('GUARANTOR') && !lender.roles.includes('LEAD') && !lender.roles.includes('PARTNER');
+    const reference = lenderProfit(lenderId, month, entries, () => (guarantorOnly ? lenderId : null), { guarantors: new Set([GUARANTOR_ID]) });
+    return { keptThrough: first.keptThrough, byCurrency, reference: reference.byCurrency.map(({ loans: _loans, ...line }) => line) };
+  }
+
+  it("keeps every lender's line of Saturday to Monday once Monday is settled, and reads Tuesday's entries live", async () => {
+    await settle('2025-03-03');
+    expect(await stores.settlements.profitDaysKept('2025-03')).toEqual(['2025-03-01', '2025-03-02', '2025-03-03']);
+    const monday = await stores.settlements.lenderProfitDays(PARTNER_A, '2025-03-03', '2025-03-03');
+    expect(monday).toEqual([
+      { day: '2025-03-03', lenderId: PARTNER_A, lines: [{ currency: 'CNY', interestIncomeMinor: 2_700n, penaltyIncomeMinor: 0n, feeIncomeMinor: 0n, feesPaidMinor: 0n, lossesMinor: 0n, feeClearingMinor: {}, entries: 1 }] },
+    ]);
+    expect((await stores.settlements.lenderProfitDays(PARTNER_A, '2025-03-01', '2025-03-02')).map((d) => [d.day, d.lines[0]?.entries, d.lines[0]?.interestIncomeMinor])).toEqual([['2025-03-01', 1, 0n]]);
+    // Kept Saturday to Monday (the disbursement and 27.00 of interest), Tuesday read live (10.00 and 5.00 of interest): 42.00 in four entries.
+    const a = await monthProfit(PARTNER_A, '2025-03');
+    expect(a.keptThrough).toBe('2025-03-03');
+    expect(a.byCurrency).toEqual([
+      { currency: 'CNY', interestIncomeMinor: 4_200n, penaltyIncomeMinor: 0n, feeIncomeMinor: 0n, guaranteeFeesMinor: 0n, servicePartnerShareMinor: 0n, feesPaidMinor: 0n, guaranteeCostMinor: 0n, lossesMinor: 0n, netMinor: 4_200n, entries: 4 },
+    ]);
+    expect(a.byCurrency).toEqual(a.reference);
+    for (const lenderId of [LEAD_ID, PARTNER_B, GUARANTOR_ID]) {
+      const found = await monthProfit(lenderId, '2025-03');
+      expect(found.byCurrency).toEqual(found.reference);
+    }
+    expect((await monthProfit(LEAD_ID, '2025-03')).byCurrency[0]?.interestIncomeMinor).toBe(5_100n);
+  });
+
+  it('re-runs a date with the same lines kept', async () => {
+    await settle('2025-03-03');
+    const before = await stores.settlements.lenderProfitDays(LEAD_ID, '2025-03-01', '2025-03-31');
+    await settle('2025-03-03', 2);
+    expect(await stores.settlements.lenderProfitDays(LEAD_ID, '2025-03-01', '2025-03-31')).toEqual(before);
+  });
+
+  it('keeps no line of a day a shard read before it closed: that day is read live, to the same figures', async () => {
+    const { attempt } = await openRun(deps, { businessDate: '2025-03-03' });
+    // Shard 0 is gathered at 21:00 in Beijing, before Monday's cut-off; the others after it.
+    stores.clock.set('2025-03-03T13:00:00.000Z');
+    await gatherShard(deps, '2025-03-03', attempt, 0);
+    stores.clock.set('2025-03-03T15:00:00.000Z');
+    for (let shard = 1; shard < SHARDS; shard++) await gatherShard(deps, '2025-03-03', attempt, shard);
+    const instructed = await instruct(deps, '2025-03-03', attempt);
+    const { files } = await writeFiles(deps, '2025-03-03', attempt);
+    await closeRun(deps, '2025-03-03', attempt, { ...instructed, files });
+    expect(await stores.settlements.profitDaysKept('2025-03')).toEqual(['2025-03-01', '2025-03-02']);
+    const a = await monthProfit(PARTNER_A, '2025-03');
+    expect([a.keptThrough, a.byCurrency[0]?.interestIncomeMinor, a.byCurrency[0]?.entries]).toEqual(['2025-03-02', 4_200n, 4]);
+    expect(a.byCurrency).toEqual(a.reference);
+  });
+
+  it('reads a month with nothing settled whole from the date index, to the same figures', async () => {
+    const a = await monthProfit(PARTNER_B, '2025-03');
+    expect([a.keptThrough, a.byCurrency[0]?.interestIncomeMinor]).toEqual([null, 4_200n]);
+    expect(a.byCurrency).toEqual(a.reference);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../../../shared/adapters/dynamodb/index.ts';
 import { headItem } from '../../../../../shared/adapters/dynamodb/loan-head.ts';
 import { DynamoSettlementStore } from '../../../../../shared/adapters/dynamodb/settlement-store.ts';
@@ -37,6 +37,32 @@ describe("settlement's books in DynamoDB", () => {
     ddb.on(QueryCommand).resolves({ Items: [ddb.commandCalls(PutCommand)[0]!.args[0].input.Item!] });
     expect(await store.lenderBalances('2025-03-03')).toEqual([balances]);
     expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toMatchObject({ KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': 'SETTLEMENT#2025-03-03', ':s': 'BALANCES#' } });
+  });
+
+  it("keeps a closed day's profit lines, every lender's before the day's mark, and reads a lender's of a month in one query", async () => {
+    ddb.on(BatchWriteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    const line = { currency: 'CNY', interestIncomeMinor: 2_700n, penaltyIncomeMinor: 0n, feeIncomeMinor: 0n, feesPaidMinor: 363n, lossesMinor: 0n, feeClearingMinor: { 'LEAD-BANK': 363n }, entries: 2 };
+    const day = { day: '2025-03-03', lenderId: PARTNER_A, lines: [line] };
+    await store.putProfitDay('2025-03-03', [day]);
+    const stored = {
+      pk: 'LENDER#PARTNER-A',
+      sk: 'PROFITDAY#2025-03-03',
+      entityType: 'LenderProfitDay',
+      day: '2025-03-03',
+      lenderId: PARTNER_A,
+      lines: [{ currency: 'CNY', interestIncomeMinor: '2700', penaltyIncomeMinor: '0', feeIncomeMinor: '0', feesPaidMinor: '363', lossesMinor: '0', feeClearingMinor: { 'LEAD-BANK': '363' }, entries: 2 }],
+    };
+    expect(ddb.commandCalls(BatchWriteCommand)[0]!.args[0].input).toEqual({ RequestItems: { [TABLES.state]: [{ PutRequest: { Item: stored } }] } });
+    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({ TableName: TABLES.state, Item: { pk: 'PROFITDAYS#2025-03', sk: '2025-03-03', entityType: 'ProfitDayKept', day: '2025-03-03' } });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': 'PROFITDAYS#2025-03' } }).resolves({ Items: [{ pk: 'PROFITDAYS#2025-03', sk: '2025-03-03', day: '2025-03-03' }] });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': 'LENDER#PARTNER-A', ':from': 'PROFITDAY#2025-03-01', ':to': 'PROFITDAY#2025-03-03' } }).resolves({ Items: [stored] });
+    expect(await store.profitDaysKept('2025-03')).toEqual(['2025-03-03']);
+    expect(await store.lenderProfitDays(PARTNER_A, '2025-03-01', '2025-03-03')).toEqual([day]);
+    expect(ddb.commandCalls(QueryCommand).map((c) => [c.args[0].input.KeyConditionExpression, c.args[0].input.ConsistentRead])).toEqual([
+      ['pk = :p', true],
+      ['pk = :p AND sk BETWEEN :from AND :to', true],
+    ]);
   });
 
   it('reads a page of the runs of a range from the runs index, newest first, in one query, and its cursor goes on from the last key', async () => {

@@ -12,6 +12,7 @@ import { loanSchedules } from '../../../../../shared/domain/schedule.ts';
 import { WriteConflict, type IdempotencyRecord, type LedgerCheckReport, type LoanBooking } from '../../../../../shared/ports/stores.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, PROGRAM_ID, aBookLoanRequest, aLender, aProgram, lenderMap } from '../../../../support/builders.ts';
 import { rejectedBy } from '../../../../support/expect-error.ts';
+import { ValidationError } from '../../../../../shared/domain/errors.ts';
 import { headItem, holderItem } from '../../../../../shared/adapters/dynamodb/loan-head.ts';
 import { emptyLedger } from '../../../../../shared/domain/repayment-booking.ts';
 
@@ -600,14 +601,74 @@ describe('DynamoLedgerStore', () => {
     expect((await pages.next()).done).toBe(true);
   });
 
-  it("reads a lender's holdings from gsi1, then its position on each loan's head", async () => {
-    ddb.on(QueryCommand).resolves({ Items: [holderItem('LN-1', 'A'), holderItem('LN-2', 'A')] });
-    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLES.ledger]: [head('LN-1'), head('LN-2')] } });
-    expect(await stores.ledger.positionsOfLender('A')).toEqual([position('LN-1', 'A', 5n), position('LN-2', 'A', 5n)]);
-    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ TableName: TABLES.ledger, IndexName: 'gsi1', ExpressionAttributeValues: { ':p': 'LENDER#A' } });
+  it("reads a page of some days' entries shard by shard, at most 16 queries, and goes on from where it stopped", async () => {
+    const keyOf = (n: number) => ({ pk: `LOAN#LN-${n}`, sk: `ENTRY#DISBURSEMENT#LN-${n}`, gsi1pk: 'ENTRYDATE#2025-03-03#01', gsi1sk: `LN-${n}#DISBURSEMENT#LN-${n}` });
+    const item = (n: number) => ({ ...entryItem, pk: `LOAN#LN-${n}`, entryId: `DISBURSEMENT#LN-${n}` });
+    // Shard 00 of 03-03 is empty; shard 01 fills the page of 2 and has more.
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': 'ENTRYDATE#2025-03-03#00' } }).resolves({ Items: [] });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': 'ENTRYDATE#2025-03-03#01' } }).resolves({ Items: [item(1), item(2)], LastEvaluatedKey: keyOf(2) });
+    const first = await stores.ledger.entryPageOfDays(['2025-03-03', '2025-03-04'], { limit: 2 });
+    expect(first.items.map((e) => e.entryId)).toEqual(['DISBURSEMENT#LN-1', 'DISBURSEMENT#LN-2']);
+    expect(first.cursor).toBe(Buffer.from(JSON.stringify(keyOf(2))).toString('base64url'));
+    expect(ddb.commandCalls(QueryCommand).map((c) => [c.args[0].input.ExpressionAttributeValues?.[':p'], c.args[0].input.Limit, c.args[0].input.ExclusiveStartKey])).toEqual([
+      ['ENTRYDATE#2025-03-03#00', 2, undefined],
+      ['ENTRYDATE#2025-03-03#01', 2, undefined],
+    ]);
+    // The rest of shard 01, then 14 empty shards: 15 queries of the 16; the 16th, shard 00 of 03-04, is empty too, and the page stops there.
+    ddb.reset();
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': 'ENTRYDATE#2025-03-03#01' } }).resolves({ Items: [item(3)] });
+    const second = await stores.ledger.entryPageOfDays(['2025-03-03', '2025-03-04'], { limit: 2, cursor: first.cursor ?? undefined });
+    expect(second.items.map((e) => e.entryId)).toEqual(['DISBURSEMENT#LN-3']);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(16);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(keyOf(2));
+    // Stopped after shard 00 of 03-04: the cursor reads shard 01 of 03-04 from its start.
+    expect(second.cursor).toBe(Buffer.from(JSON.stringify({ pk: '', sk: '', gsi1pk: 'ENTRYDATE#2025-03-04#01', gsi1sk: '' })).toString('base64url'));
+    ddb.resetHistory();
+    const last = await stores.ledger.entryPageOfDays(['2025-03-03', '2025-03-04'], { limit: 2, cursor: second.cursor ?? undefined });
+    expect(last).toEqual({ items: [], cursor: null });
+    expect(ddb.commandCalls(QueryCommand).map((c) => [c.args[0].input.ExpressionAttributeValues?.[':p'], c.args[0].input.ExclusiveStartKey])[0]).toEqual(['ENTRYDATE#2025-03-04#01', undefined]);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(15);
+  });
+
+  it("refuses a cursor of a day not read, or a half-empty key, naming cursor, before reading", async () => {
+    const cursorOf = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    for (const key of [
+      { pk: '', sk: '', gsi1pk: 'ENTRYDATE#2025-02-28#01', gsi1sk: '' },
+      { pk: 'LOAN#LN-1', sk: '', gsi1pk: 'ENTRYDATE#2025-03-03#01', gsi1sk: '' },
+      { pk: 'LOAN#LN-1', sk: 'ENTRY#X', gsi1pk: 'ENTRYDATE#2025-03-03#16', gsi1sk: 'LN-1#X' },
+    ]) {
+      const error = await rejectedBy(ValidationError, () => stores.ledger.entryPageOfDays(['2025-03-03'], { limit: 2, cursor: cursorOf(key) }));
+      expect(error.details).toEqual({ path: 'cursor', rule: 'cursor' });
+    }
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it("reads a page of a lender's holdings from gsi1 from the cursor, then its position on each of those loans' heads, in holding order", async () => {
+    const lastKey = { pk: 'LOAN#LN-2', sk: 'HOLDER#A', gsi1pk: 'LENDER#A', gsi1sk: 'LOAN#LN-2' };
+    ddb.on(QueryCommand).resolves({ Items: [holderItem('LN-1', 'A'), holderItem('LN-2', 'A')], LastEvaluatedKey: lastKey });
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLES.ledger]: [head('LN-2'), head('LN-1')] } });
+    const from = { pk: 'LOAN#LN-0', sk: 'HOLDER#A', gsi1pk: 'LENDER#A', gsi1sk: 'LOAN#LN-0' };
+    const page = await stores.ledger.positionsOfLender('A', { limit: 2, cursor: Buffer.from(JSON.stringify(from)).toString('base64url') });
+    expect(page).toEqual({ items: [position('LN-1', 'A', 5n), position('LN-2', 'A', 5n)], cursor: Buffer.from(JSON.stringify(lastKey)).toString('base64url') });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLES.ledger,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': 'LENDER#A' },
+      Limit: 2,
+      ExclusiveStartKey: from,
+    });
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
     expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input).toEqual({
       RequestItems: { [TABLES.ledger]: { Keys: [{ pk: 'LOAN#LN-1', sk: 'HEAD' }, { pk: 'LOAN#LN-2', sk: 'HEAD' }], ConsistentRead: true } },
     });
+  });
+
+  it('answers an empty last page without reading a head', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    expect(await stores.ledger.positionsOfLender('A', { limit: 50 })).toEqual({ items: [], cursor: null });
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(0);
   });
 });
 
