@@ -113,6 +113,8 @@ const feeRule = z.strictObject({
 export const createProgramRequest = z.strictObject({
   programId: id,
   name: text(200),
+  /** The first date of the program's business; the creation date on the program's calendar when absent. */
+  startDate: calendarDate.optional(),
   currency,
   regulatoryProfile: z.enum(REGULATORY_PROFILE_IDS as [string, ...string[]]).optional(),
   leadLenderId: id,

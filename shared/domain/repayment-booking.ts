@@ -1,6 +1,6 @@
 import { checkExpectedPrice, priceOfLegs } from './buyback.ts';
 import { RuleViolation, StateConflict, ValidationError, invariant } from './errors.ts';
-import { DEFAULT_OVERPAYMENT_TOLERANCE_BPS } from './program.ts';
+import { DEFAULT_OVERPAYMENT_TOLERANCE_BPS, checkNotBeforeStart } from './program.ts';
 import { assertBalanced, entryIdOf, type JournalEntry, type Leg } from './ledger.ts';
 import type { Loan } from './loan.ts';
 import { Decimal, compareIsoDates, daysBetween, toExactFraction } from './money/index.ts';
@@ -629,8 +629,12 @@ function checkAmountOwed(loan: Loan, request: RepaymentRequest): void {
   );
 }
 
-/** A value date from the disbursement to today. */
+/**
+ * A value date from the disbursement to today, and never before the program's start (a loan
+ * booked before programs had a start keeps its disbursement as the bound).
+ */
 function checkDate(loan: Loan, valueDate: string, today: string): void {
+  if (loan.terms.startDate !== undefined) checkNotBeforeStart('valueDate', valueDate, loan.terms.startDate, today);
   checkValueDate(loan, valueDate);
   if (compareIsoDates(valueDate, today) > 0) {
     throw new RuleViolation('VALUE_DATE_IN_FUTURE', `value date ${valueDate} is after today, ${today}`, { path: 'valueDate', valueDate, today });

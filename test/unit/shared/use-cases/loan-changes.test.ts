@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { cachedLoans } from '../../../../shared/use-cases/loan-cache.ts';
 import type { LoanEventRequestBody, RepaymentStepInput, RepaymentStepResult, RepaymentView } from '../../../../shared/contracts/repayments.ts';
 import { bookLoanEvent, eventViewOf, splitAndBook, type RepaymentBookDeps } from '../../../../shared/use-cases/loan-changes.ts';
-import { StateConflict } from '../../../../shared/domain/errors.ts';
+import { StateConflict, ValidationError } from '../../../../shared/domain/errors.ts';
 import { verifyLoanLedger } from '../../../../shared/domain/ledger-check.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
 import { REPAYMENT_ATTEMPTS, positionsAfter } from '../../../../shared/use-cases/ledger-writer.ts';
@@ -485,5 +485,51 @@ describe('bookLoanEvent: BUYBACK', () => {
     expectLedgerVerifies(stores);
     // The same buyback delivered again is still the one booked, whatever its price became.
     expect((await bookLoanEvent(deps, LOAN_ID, buyback('2025-04-11', { expectedPriceMinor: 302_369n }))).status).toBe('REPLAYED');
+  });
+});
+
+describe("nothing before the program's start", () => {
+  /** The test loan under a program that started on its disbursement date, 2025-03-01. */
+  function startedSetup(): { stores: InMemoryStores; deps: RepaymentBookDeps } {
+    const stores = createInMemoryStores(BOOKED_AT);
+    seedLoan(stores, aLoan({}, { startDate: '2025-03-01' }));
+    return { stores, deps: { loan: (id) => stores.loans.get(id), repayments: stores.repayments, programPools: stores.programPools, clock: stores.clock } };
+  }
+
+  const beforeStart = { path: 'valueDate', field: 'valueDate', rule: 'program-start', from: '2025-03-01', to: '2025-05-05' };
+
+  it('refuses a repayment valued before the start with DATE_OUT_OF_WINDOW, from the start to today, and writes nothing', async () => {
+    const { stores, deps } = startedSetup();
+    const result = await splitAndBook(deps, repayment('R-1', '2025-02-28', 86_642n));
+    expect(result).toEqual({
+      status: 'REFUSED',
+      error: { code: 'DATE_OUT_OF_WINDOW', message: "valueDate: must be from 2025-03-01 (the program's start) to 2025-05-05, got 2025-02-28", details: beforeStart },
+    });
+    expect(stores.db.transactions).toBe(0);
+    expect((await splitAndBook(deps, repayment('R-1', '2025-03-01', 1_000n))).status).toBe('BOOKED');
+  });
+
+  it('refuses a transfer, a buyback and a write-off valued before the start the same way', async () => {
+    const { stores, deps } = startedSetup();
+    const events: LoanEventRequestBody[] = [
+      { type: 'TRANSFER', eventId: 'T-1', valueDate: '2025-02-28', reason: 'Sale', fromLenderId: PARTNER_A, toLenderId: PARTNER_B, principalMinor: 1_000n },
+      { type: 'BUYBACK', eventId: 'B-1', valueDate: '2025-02-28', reason: 'Partner exit', sellerLenderId: PARTNER_A, buyerId: LEAD_ID, expectedPriceMinor: null },
+      { type: 'WRITE_OFF', eventId: 'W-1', valueDate: '2025-02-28', reason: 'Fraud' },
+    ];
+    for (const event of events) {
+      const refused = await rejectedBy(ValidationError, () => bookLoanEvent(deps, LOAN_ID, event));
+      expect([refused.code, refused.details]).toEqual(['DATE_OUT_OF_WINDOW', beforeStart]);
+    }
+    expect(stores.db.transactions).toBe(0);
+  });
+
+  it('keeps the disbursement as the bound of a loan booked before programs had a start', async () => {
+    const stores = createInMemoryStores(BOOKED_AT);
+    const booked = aLoan();
+    const { startDate: _none, ...terms } = booked.terms;
+    seedLoan(stores, { ...booked, terms });
+    const deps = { loan: (id: string) => stores.loans.get(id), repayments: stores.repayments, programPools: stores.programPools, clock: stores.clock };
+    const result = await splitAndBook(deps, repayment('R-1', '2025-02-28', 86_642n));
+    expect(result).toMatchObject({ status: 'REFUSED', error: { code: 'VALUE_DATE_BEFORE_DISBURSEMENT', details: { path: 'valueDate' } } });
   });
 });
