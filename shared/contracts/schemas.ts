@@ -339,6 +339,19 @@ export const writeOffRequest = z.strictObject({
 });
 export type WriteOffRequestBody = z.output<typeof writeOffRequest>;
 
+/**
+ * `POST /v1/loans/{loanId}/loss-events/{eventId}/reversal`: which loss event of that id (a risk
+ * run books its compensation and write-off of a date under one id), and why; the reversal id books
+ * it once.
+ */
+export const lossEventReversalRequest = z.strictObject({
+  reversalId: id,
+  type: z.enum(['COMPENSATION', 'WRITE_OFF']),
+  reason: z.enum(['WRONG_DATE', 'MISTAKEN', 'OTHER']),
+  comment: text(500).nullable().default(null),
+});
+export type LossEventReversalRequestBody = z.output<typeof lossEventReversalRequest>;
+
 /** The body of a request that starts a run of a business date. */
 const businessDateRequest = z.strictObject({ businessDate: pastDate });
 export const startLedgerCheckRequest = businessDateRequest;
