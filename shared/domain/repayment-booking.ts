@@ -18,6 +18,7 @@ import {
 import type { Classification } from './regulatory-profile.ts';
 import { encodeAccountState } from './account-state.ts';
 import { repaymentEntry, reversalEntry } from './repayment-entry.ts';
+import { withEventComponents } from './settlement.ts';
 import type { FeeDeduction, LenderRepaymentParts, RepaymentSplit } from './repayment-split.ts';
 
 /**
@@ -430,7 +431,8 @@ function rebook(
     invariant(outcome !== undefined || isReversed(booked), 'every event in effect has an outcome', { eventId: booked.eventId });
     if (outcome !== undefined && !sameLegs(booked.legs, outcome.legs)) {
       const generation = booked.generation + 1;
-      const entry = restatement(loan, `${booked.type}-${booked.eventId}#${generation}`, booked.valueDate, booked.legs, outcome.legs, now);
+      // A REBOOK's type says nothing of what moves between two parties: its clearing legs name it.
+      const entry = restatement(loan, `${booked.type}-${booked.eventId}#${generation}`, booked.valueDate, withEventComponents(booked.type, booked.legs), withEventComponents(booked.type, outcome.legs), now);
       entries.push(entry);
       rebooked.push(booked.eventId);
       next = { ...next, generation, entryId: entry.entryId, legs: outcome.legs };
@@ -540,7 +542,7 @@ export function decideLossEventReversal(loan: Loan, ledger: RepaymentLedger, req
     loanId: loan.loanId,
     currency: loan.currency,
     businessDate: today,
-    legs: target.legs.map((leg): Leg => ({ ...leg, side: leg.side === 'DEBIT' ? 'CREDIT' : 'DEBIT' })),
+    legs: withEventComponents(target.type, target.legs).map((leg): Leg => ({ ...leg, side: leg.side === 'DEBIT' ? 'CREDIT' : 'DEBIT' })),
     createdAt: now,
     reverses: target.entryId,
   });

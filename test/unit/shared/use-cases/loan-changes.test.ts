@@ -5,6 +5,7 @@ import type { LoanEventRequestBody, RepaymentStepInput, RepaymentStepResult, Rep
 import { bookLoanEvent, eventViewOf, reverseLossEvent, splitAndBook, type RepaymentBookDeps } from '../../../../shared/use-cases/loan-changes.ts';
 import { RuleViolation, StateConflict, ValidationError } from '../../../../shared/domain/errors.ts';
 import { verifyLoanLedger } from '../../../../shared/domain/ledger-check.ts';
+import { movementsOf } from '../../../../shared/domain/settlement.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
 import { REPAYMENT_ATTEMPTS, positionsAfter } from '../../../../shared/use-cases/ledger-writer.ts';
 import { ESCROW, applyEntry, foldEntries, openPosition, type JournalEntry, type Position } from '../../../../shared/domain/ledger.ts';
@@ -576,9 +577,11 @@ describe('reverseLossEvent', () => {
 
   const nonZero = (amounts: Record<string, bigint>) => Object.fromEntries(Object.entries(amounts).filter(([, v]) => v !== 0n));
 
+  /** The book verifies, and settlement can attribute every entry's movements (each clearing leg between lenders has its component). */
   function expectVerifies(stores: InMemoryStores): void {
     expect(verifyLoanLedger(LOAN_ID, loanEntries(stores, LOAN_ID), loanPositions(stores, LOAN_ID))).toEqual([]);
     expectPositionsAreTheFold(stores, LOAN_ID);
+    for (const entry of loanEntries(stores, LOAN_ID)) expect(() => movementsOf(entry), entry.entryId).not.toThrow();
   }
 
   const DISBURSED = {
@@ -608,7 +611,9 @@ describe('reverseLossEvent', () => {
     const original = stores.db.entries.get(`${LOAN_ID}#COMPENSATION#RISK-2025-03-15`)!;
     const mirror = stores.db.entries.get(`${LOAN_ID}#REVERSAL#REV-C-1`)!;
     expect(mirror).toMatchObject({ eventType: 'REVERSAL', eventId: 'REV-C-1', reverses: 'COMPENSATION#RISK-2025-03-15', businessDate: '2025-05-05' });
-    expect(mirror.legs).toEqual(original.legs.map((leg) => ({ ...leg, side: leg.side === 'DEBIT' ? 'CREDIT' : 'DEBIT' })));
+    expect(mirror.legs.map(({ component: _c, ...leg }) => leg)).toEqual(original.legs.map((leg) => ({ ...leg, side: leg.side === 'DEBIT' ? 'CREDIT' : 'DEBIT' })));
+    // Its clearing between the guarantor and the lenders names what it settles, as the compensation's type told settlement.
+    expect(new Set(mirror.legs.filter((leg) => leg.account === 'SETTLEMENT_CLEARING').map((leg) => leg.component))).toEqual(new Set(['GUARANTEE']));
     expectVerifies(stores);
     // The account is the loan's as if never compensated: a payment is split to the lenders again, not recovered.
     const paid = await splitAndBook(deps, repayment('R-1', '2025-04-01', 86_642n));
