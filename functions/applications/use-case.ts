@@ -2,6 +2,8 @@ import { restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { borrowerNow } from '../../shared/use-cases/outstanding.ts';
 import { validateApplication, type Application } from '../../shared/domain/application.ts';
 import { RuleViolation, StateConflict, NotFound } from '../../shared/domain/errors.ts';
+import { businessDateAt } from '../../shared/domain/business-date.ts';
+import { checkNotBeforeStart, programStartDate } from '../../shared/domain/program.ts';
 import { decideAsk, outcomeOf, type Ask, type TimelineEvent } from '../../shared/domain/review.ts';
 import {
   WriteConflict,
@@ -199,6 +201,18 @@ export async function resumeReview(deps: Pick<ApplicationDeps, 'applications' | 
 
 const FAILURES = { FAILED: 'DisbursementFailed', CANCELLED: 'DisbursementCancelled' } as const;
 
+/**
+ * A disbursement dated before its program's start is refused here, with 400 DATE_OUT_OF_WINDOW,
+ * before the saga is resumed: booked by the saga, it would only fail the plan.
+ */
+async function checkDisbursedFromStart(deps: Pick<ApplicationDeps, 'applications' | 'programs'>, applicationId: string, disbursementDate: string, now: string): Promise<void> {
+  const record = await deps.applications.get(applicationId);
+  if (record === null) throw new NotFound('application', applicationId);
+  const program = await deps.programs.get(record.application.programId, record.application.programVersion);
+  if (program === null) return;
+  checkNotBeforeStart('disbursementDate', disbursementDate, programStartDate(program), businessDateAt(now, program.settlement.calendar));
+}
+
 /** The lead reports the disbursement of a planned loan, its failure, or cancels it. */
 export async function reportDisbursement(deps: ApplicationDeps, applicationId: string, input: DisbursementRequest, seal: Seal, now: string): Promise<void> {
   // The token is there only while the saga waits; the application itself is read only to say why not.
@@ -211,6 +225,7 @@ export async function reportDisbursement(deps: ApplicationDeps, applicationId: s
       status: record.status,
     });
   }
+  if (input.outcome === 'DISBURSED') await checkDisbursedFromStart(deps, applicationId, input.disbursementDate, now);
   const resumed =
     input.outcome === 'DISBURSED'
       ? await deps.tasks.succeed(token, { applicationId, disbursementReference: input.disbursementReference, disbursementDate: input.disbursementDate })

@@ -1,7 +1,8 @@
 import { ownTerms, restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { RuleViolation, NotFound } from '../../shared/domain/errors.ts';
 import { REGULATORY_PROFILES, REGULATORY_PROFILE_IDS, type RegulatoryProfileId } from '../../shared/domain/regulatory-profile.ts';
-import { DEFAULT_WATERFALL, validateProgram, type Program, type ProgramTerms } from '../../shared/domain/program.ts';
+import { DEFAULT_WATERFALL, programStartDate, validateProgram, type Program, type ProgramTerms } from '../../shared/domain/program.ts';
+import { businessDateAt } from '../../shared/domain/business-date.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type LenderStore, type ProgramStore } from '../../shared/ports/stores.ts';
 import type { PageRequest, Seal } from '../../shared/ports/stores.ts';
 import type { CreateProgramRequest } from '../../shared/contracts/schemas.ts';
@@ -25,7 +26,12 @@ function profileFor(input: CreateProgramRequest): RegulatoryProfileId {
  */
 export async function createProgram(deps: ProgramDeps, input: CreateProgramRequest, seal: Seal, now: string): Promise<void> {
   const { programId, ...rest } = input;
-  const terms: ProgramTerms = { ...rest, regulatoryProfile: profileFor(input), waterfall: input.waterfall ?? DEFAULT_WATERFALL };
+  const terms: ProgramTerms = {
+    ...rest,
+    startDate: input.startDate ?? businessDateAt(now, input.settlement.calendar),
+    regulatoryProfile: profileFor(input),
+    waterfall: input.waterfall ?? DEFAULT_WATERFALL,
+  };
   const lenders = await deps.lenders.getMany(terms.participants.map((p) => p.lenderId));
   validateProgram(terms, lenders);
   // Two new versions written at once race for the same number; the loser takes the next one.
@@ -53,11 +59,16 @@ function visibleTo(principal: Principal, program: Program): boolean {
  */
 export async function listPrograms(deps: ProgramDeps, principal: Principal, page: PageRequest): Promise<{ programs: Program[]; cursor: string | null }> {
   const found = await deps.programs.pageLatest(page);
-  return { programs: found.items.filter((p) => visibleTo(principal, p)).map((p) => ownTerms(p, restrictedTo(principal))), cursor: found.cursor };
+  return { programs: found.items.filter((p) => visibleTo(principal, p)).map((p) => ownTerms(withStart(p), restrictedTo(principal))), cursor: found.cursor };
 }
 
 export async function getProgram(deps: ProgramDeps, principal: Principal, programId: string, version: number | null): Promise<Program> {
   const program = await deps.programs.get(programId, version);
   if (!program || !visibleTo(principal, program)) throw new NotFound('program', version === null ? programId : `${programId} version ${version}`);
-  return ownTerms(program, restrictedTo(principal));
+  return ownTerms(withStart(program), restrictedTo(principal));
+}
+
+/** A program as shown: with its start, also when stored before programs had one (its creation date). */
+function withStart(program: Program): Program {
+  return program.startDate === undefined ? { ...program, startDate: programStartDate(program) } : program;
 }

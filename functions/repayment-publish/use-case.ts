@@ -6,8 +6,8 @@ import { eventViewOf, viewOf } from '../../shared/use-cases/loan-changes.ts';
 
 /**
  * The business events of what was committed to a loan's book, read from the ledger table's
- * stream: a payment or event item written for the first time is booked; a payment item that gains
- * its reversal is reversed; an item whose generation grew was rebooked. An item rewritten only
+ * stream: a payment or event item written for the first time is booked; a payment, compensation
+ * or write-off item that gains its reversal is reversed; an item whose generation grew was rebooked. An item rewritten only
  * because its state after it moved says nothing new. A change that rolled back wrote nothing, so
  * it has no event; a committed one always has its record on the stream. docs/adr/0004.
  */
@@ -21,6 +21,7 @@ export const LOAN_LEDGER_EVENTS = {
   TRANSFER: 'colend.loan.share-transferred',
   BUYBACK: 'colend.loan.bought-back',
   restated: 'colend.loan.event-restated',
+  lossReversed: 'colend.loan.loss-reversed',
 } as const;
 
 /** One item of a loan's book as the stream shows its change. */
@@ -67,6 +68,8 @@ export function eventsOf(loan: Loan, change: CommittedChange): BusEvent[] {
   const was = before?.kind === 'EVENT' ? before.booked : null;
   if (was === null) return [event(`${after.booked.type}#${after.booked.eventId}`, LOAN_LEDGER_EVENTS[after.booked.type], { event: view })];
   if (after.booked.generation > was.generation) return [event(after.booked.entryId, LOAN_LEDGER_EVENTS.restated, { event: view })];
+  const reversal = after.booked.reversal;
+  if (reversal !== undefined && reversal !== null && (was.reversal === undefined || was.reversal === null)) return [event(reversal.entryId, LOAN_LEDGER_EVENTS.lossReversed, { event: view })];
   return [];
 }
 

@@ -3,10 +3,10 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { StepFunctionsSyncRunner } from '../../shared/adapters/stepfunctions.ts';
-import { apiHandler, callerOf, pathParam, recordedWrite } from '../../shared/http/api.ts';
-import type { BuybackRequestBody, PostRepaymentsRequestBody, ReversalRequestBody, TransferRequestBody, WriteOffRequestBody } from '../../shared/contracts/schemas.ts';
+import { apiHandler, callerOf, pathParam, platformOnly, recordedWrite } from '../../shared/http/api.ts';
+import type { BuybackRequestBody, LossEventReversalRequestBody, PostRepaymentsRequestBody, ReversalRequestBody, TransferRequestBody, WriteOffRequestBody } from '../../shared/contracts/schemas.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
-import { getLoanRepayments, getRepayment, postLoanEvent, postRepayments, postReversal } from './use-case.ts';
+import { getLoanRepayments, getRepayment, postLoanEvent, postLossEventReversal, postRepayments, postReversal } from './use-case.ts';
 
 const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
@@ -41,6 +41,11 @@ export const handler = apiHandler(
       const { writeOffId, ...writeOff } = req.body as WriteOffRequestBody;
       return recordedWrite(req, deps, () => postLoanEvent(deps, pathParam(req, 'loanId'), { type: 'WRITE_OFF', eventId: writeOffId, ...writeOff }));
     },
+    'POST /v1/loans/{loanId}/loss-events/{eventId}/reversal': (req) =>
+      recordedWrite(platformOnly(req, 'reversals of losses'), deps, async () => ({
+        statusCode: 200,
+        body: await postLossEventReversal(deps, pathParam(req, 'loanId'), pathParam(req, 'eventId'), req.body as LossEventReversalRequestBody),
+      })),
     'GET /v1/loans/{loanId}/repayments': async (req) => ({ statusCode: 200, body: await getLoanRepayments(deps, callerOf(req), pathParam(req, 'loanId')) }),
   },
   logger,

@@ -3,11 +3,11 @@ import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/
 import { foldRepayments } from '../../shared/domain/loan-account.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import { HEAD_ONLY, effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
-import type { PostRepaymentsRequestBody, ReversalRequestBody } from '../../shared/contracts/schemas.ts';
+import type { LossEventReversalRequestBody, PostRepaymentsRequestBody, ReversalRequestBody } from '../../shared/contracts/schemas.ts';
 import type { LoanStore, SyncWorkflow } from '../../shared/ports/stores.ts';
 import type { BatchReport, LoanEventRequestBody, LoanEventView, RepaymentView } from '../../shared/contracts/repayments.ts';
 import { businessDateAt } from '../../shared/domain/business-date.ts';
-import { bookLoanEvent, eventViewOf, reverseRepayment, splitAndBook, viewOf, type RepaymentBookDeps } from '../../shared/use-cases/loan-changes.ts';
+import { bookLoanEvent, eventViewOf, reverseLossEvent, reverseRepayment, splitAndBook, viewOf, type RepaymentBookDeps } from '../../shared/use-cases/loan-changes.ts';
 import { batchReport } from '../../shared/use-cases/repayment-batch.ts';
 import { checkTransferLimits, type TransferLimitsDeps } from '../../shared/use-cases/outstanding.ts';
 
@@ -50,6 +50,14 @@ export async function postReversal(deps: RepaymentsDeps, repaymentId: string, re
   if (record === null) throw new NotFound('repayment', repaymentId);
   const { status, repayment } = await reverseRepayment(deps, record.loanId, repaymentId, reversal);
   return { status, repayment };
+}
+
+/** `POST /v1/loans/{loanId}/loss-events/{eventId}/reversal`: one change of the loan's book; a refusal is an error. */
+export async function postLossEventReversal(deps: RepaymentsDeps, loanId: string, eventId: string, body: LossEventReversalRequestBody): Promise<{ status: string; event: LoanEventView }> {
+  if ((await deps.loans.get(loanId)) === null) throw new NotFound('loan', loanId);
+  if ((await deps.repayments.loanEvent(loanId, body.type, eventId)) === null) throw new NotFound('event', `${body.type} ${eventId}`);
+  const { status, event } = await reverseLossEvent(deps, loanId, { ...body, eventId });
+  return { status, event };
 }
 
 /** A repayment as booked now; a partner sees it only on a loan it funds, and only its own part. */

@@ -69,6 +69,7 @@ export const DEMO_LENDERS = [
 export const DEMO_PROGRAM = {
   programId: 'CONSUMER_2026',
   name: 'Consumer instalment loans 2026',
+  startDate: '2026-01-01',
   currency: 'CNY',
   regulatoryProfile: 'CN-2021',
   leadLenderId: 'LEAD_CO',

@@ -13,6 +13,7 @@ export const PATH_PARAMETERS = {
   programId: id,
   loanId: id,
   repaymentId: id,
+  eventId: id,
   applicationId: id,
   adjustmentId: id,
   bankId: id,

@@ -100,10 +100,12 @@ export interface LoanEventView {
   readonly generation: number;
   readonly legs: readonly { readonly lenderId: string; readonly account: string; readonly side: string; readonly amountMinor: string; readonly counterparty: string | null }[];
   readonly rebooked: readonly string[];
+  /** A compensation or write-off reversed: its reversal (absent while the event is in effect). */
+  readonly reversal?: { readonly reversalId: string; readonly reason: string; readonly comment: string | null; readonly reversedAt: string; readonly entryId: string };
 }
 
 export type RepaymentChangeResult = { readonly status: 'BOOKED' | 'REVERSED' | 'REPLAYED'; readonly repayment: RepaymentView; readonly entryIds: readonly string[] };
-export type LoanEventResult = { readonly status: 'BOOKED' | 'REPLAYED'; readonly event: LoanEventView; readonly entryIds: readonly string[] };
+export type LoanEventResult = { readonly status: 'BOOKED' | 'REVERSED' | 'REPLAYED'; readonly event: LoanEventView; readonly entryIds: readonly string[] };
 /** A domain refusal as an answer: the rule's code, its message and the figures (the edge maps the code to a status). */
 export type Refusal = { readonly status: 'REFUSED'; readonly error: { readonly code: string; readonly message: string; readonly details: Readonly<Record<string, unknown>> } };
 

@@ -113,6 +113,8 @@ const feeRule = z.strictObject({
 export const createProgramRequest = z.strictObject({
   programId: id,
   name: text(200),
+  /** The first date of the program's business; the creation date on the program's calendar when absent. */
+  startDate: calendarDate.optional(),
   currency,
   regulatoryProfile: z.enum(REGULATORY_PROFILE_IDS as [string, ...string[]]).optional(),
   leadLenderId: id,
@@ -336,6 +338,19 @@ export const writeOffRequest = z.strictObject({
   reason: text(200),
 });
 export type WriteOffRequestBody = z.output<typeof writeOffRequest>;
+
+/**
+ * `POST /v1/loans/{loanId}/loss-events/{eventId}/reversal`: which loss event of that id (a risk
+ * run books its compensation and write-off of a date under one id), and why; the reversal id books
+ * it once.
+ */
+export const lossEventReversalRequest = z.strictObject({
+  reversalId: id,
+  type: z.enum(['COMPENSATION', 'WRITE_OFF']),
+  reason: z.enum(['WRONG_DATE', 'MISTAKEN', 'OTHER']),
+  comment: text(500).nullable().default(null),
+});
+export type LossEventReversalRequestBody = z.output<typeof lossEventReversalRequest>;
 
 /** The body of a request that starts a run of a business date. */
 const businessDateRequest = z.strictObject({ businessDate: pastDate });

@@ -1,9 +1,9 @@
-import { cutoffDayAt } from './business-date.ts';
+import { businessDateAt, cutoffDayAt } from './business-date.ts';
 import { RuleViolation, ValidationError, invariant } from './errors.ts';
 import { ESCROW, assertBalanced, entryIdOf, type JournalEntry, type Leg } from './ledger.ts';
 import type { Lender } from './lender.ts';
 import { shareOf } from './allocation-model.ts';
-import { checkRequestedTerms, isFunding, type Participant, type Program, type ProgramTerms, type RepaymentMethod } from './program.ts';
+import { checkNotBeforeStart, checkRequestedTerms, isFunding, programStartDate, type Participant, type Program, type ProgramTerms, type RepaymentMethod } from './program.ts';
 import { checkBulletTerm, checkLocalBankRegion } from './regulatory-checks.ts';
 import { REGULATORY_PROFILES, RULES, formatBps, type RegulatoryProfile } from './regulatory-profile.ts';
 
@@ -71,6 +71,7 @@ export interface BookedLoan {
  */
 export function bookLoan(request: BookLoanRequest, program: Program, lenders: ReadonlyMap<string, Lender>, now: string): BookedLoan {
   checkAgainstProgram(request, program);
+  checkNotBeforeStart('disbursementDate', request.disbursementDate, programStartDate(program), businessDateAt(now, program.settlement.calendar));
   const fundingPlan = checkFundingPlan(request, program, lenders);
   checkRegulatory(request, program, fundingPlan, lenders);
   const loan: Loan = {
@@ -93,9 +94,10 @@ export function bookLoan(request: BookLoanRequest, program: Program, lenders: Re
   return { loan, entry: disbursementEntry(loan, now) };
 }
 
+/** The program's terms as the loan keeps them, with the program's start (its creation date when it has none). */
 function termsOf(program: Program): ProgramTerms {
   const { programId: _id, version: _v, createdAt: _c, ...terms } = program;
-  return terms;
+  return { ...terms, startDate: programStartDate(program) };
 }
 
 /** Each lender's book: its part of the principal is receivable, paid out through escrow. */

@@ -5,6 +5,7 @@ import { checkFeeRules, type FeeTerms } from './fee-rules.ts';
 import { checkBuybackTerms, type BuybackTerms } from './buyback.ts';
 import { checkFundingParticipants } from './transaction-size.ts';
 import { REGULATORY_PROFILES, RULES, formatBps, type RegulatoryProfileId } from './regulatory-profile.ts';
+import { businessDateAt } from './business-date.ts';
 
 export type RepaymentMethod = 'EQUAL_INSTALLMENT' | 'EQUAL_PRINCIPAL' | 'INTEREST_ONLY' | 'BULLET';
 export type ParticipantRole = 'LEAD' | 'PARTNER' | 'GUARANTOR' | 'SERVICE_PARTNER';
@@ -56,6 +57,12 @@ export const DEFAULT_PREPAYMENT: PrepaymentTerms = Object.freeze({ excess: 'SUSP
 
 export interface ProgramTerms {
   readonly name: string;
+  /**
+   * The first date of the program's business: nothing of it (a disbursement, a value date) is
+   * dated before it. Absent on programs created before programs had a start, and on loans booked
+   * under them: such a program starts on its creation date on its own calendar (`programStartDate`).
+   */
+  readonly startDate?: string;
   readonly currency: string;
   readonly regulatoryProfile: RegulatoryProfileId;
   readonly leadLenderId: string;
@@ -123,6 +130,25 @@ export interface Program extends ProgramTerms {
   readonly programId: string;
   readonly version: number;
   readonly createdAt: string;
+}
+
+/** The program's start: its `startDate`, or (stored before programs had one) its creation date on its own calendar. */
+export function programStartDate(program: Pick<Program, 'startDate' | 'createdAt' | 'settlement'>): string {
+  return program.startDate ?? businessDateAt(program.createdAt, program.settlement.calendar);
+}
+
+/**
+ * Refuses a date of a program's business before the program's start, as the edge refuses a date
+ * outside the platform's window: `DATE_OUT_OF_WINDOW`, details `{ field, from, to }` (from the
+ * start to `to`, today). docs/calendar.md, Dates clients send.
+ */
+export function checkNotBeforeStart(field: string, value: string, startDate: string, to: string): void {
+  if (value >= startDate) return;
+  throw new ValidationError(
+    `${field}: must be from ${startDate} (the program's start) to ${to}, got ${value}`,
+    { path: field, field, rule: 'program-start', from: startDate, to },
+    'DATE_OUT_OF_WINDOW',
+  );
 }
 
 /** The latest version of each program, by program id: the terms in force now (cut-off, calendar, participants). */

@@ -1,6 +1,6 @@
 import { checkExpectedPrice, priceOfLegs } from './buyback.ts';
 import { RuleViolation, StateConflict, ValidationError, invariant } from './errors.ts';
-import { DEFAULT_OVERPAYMENT_TOLERANCE_BPS } from './program.ts';
+import { DEFAULT_OVERPAYMENT_TOLERANCE_BPS, checkNotBeforeStart } from './program.ts';
 import { assertBalanced, entryIdOf, type JournalEntry, type Leg } from './ledger.ts';
 import type { Loan } from './loan.ts';
 import { Decimal, compareIsoDates, daysBetween, toExactFraction } from './money/index.ts';
@@ -18,6 +18,7 @@ import {
 import type { Classification } from './regulatory-profile.ts';
 import { encodeAccountState } from './account-state.ts';
 import { repaymentEntry, reversalEntry } from './repayment-entry.ts';
+import { withEventComponents } from './settlement.ts';
 import type { FeeDeduction, LenderRepaymentParts, RepaymentSplit } from './repayment-split.ts';
 
 /**
@@ -107,8 +108,20 @@ export interface BookedLoanEvent {
   readonly generation: number;
   readonly entryId: string;
   readonly legs: readonly Leg[];
-  /** The account after it in order of effect. */
+  /** The account after it in order of effect (reversed: the account where it sits, nothing of it applied). */
   readonly stateAfter: AccountState;
+  /** COMPENSATION and WRITE_OFF: its reversal, once reversed (absent or null: in effect). */
+  readonly reversal?: LossEventReversal | null;
+}
+
+/** The types of loan event an operator can reverse: the losses a risk run (or an operator) booked. */
+export const REVERSIBLE_LOAN_EVENTS = ['COMPENSATION', 'WRITE_OFF'] as const;
+export type ReversibleLoanEvent = (typeof REVERSIBLE_LOAN_EVENTS)[number];
+
+/** The reversal of a compensation or write-off: its id (the key of its entry), why, and when. */
+export interface LossEventReversal extends ReversalRequest {
+  readonly reversedAt: string;
+  readonly entryId: string;
 }
 
 /** The loan's risk as the daily update last set it: the same class for every lender. */
@@ -152,7 +165,7 @@ export interface RepaymentLedger {
 /** A booked payment or event whose item is written by a change (new, rebooked, reversed, or its state after moved). */
 export type BookedItem = { readonly kind: 'REPAYMENT'; readonly booked: BookedRepayment } | { readonly kind: 'EVENT'; readonly booked: BookedLoanEvent };
 
-export type LoanEventRequest = Omit<BookedLoanEvent, 'seq' | 'bookedAt' | 'generation' | 'entryId' | 'legs' | 'stateAfter'>;
+export type LoanEventRequest = Omit<BookedLoanEvent, 'seq' | 'bookedAt' | 'generation' | 'entryId' | 'legs' | 'stateAfter' | 'reversal'>;
 
 export type LoanEventDecision =
   | { readonly kind: 'REPLAY'; readonly booked: BookedLoanEvent }
@@ -300,12 +313,13 @@ export function effective(ledger: Pick<RepaymentLedger, 'repayments'>): Repaymen
 /** One event of a window as the fold takes it: a payment (applied unless reversed) or another event. */
 type WindowItem =
   | { readonly kind: 'REPAYMENT'; readonly event: RepaymentEvent; readonly active: boolean }
-  | { readonly kind: 'EVENT'; readonly event: LoanEvent };
+  | { readonly kind: 'EVENT'; readonly event: LoanEvent; readonly active: boolean };
 
 interface WindowFold {
   readonly outcomes: ReadonlyMap<string, RepaymentOutcome>;
   readonly eventOutcomes: ReadonlyMap<string, LoanEventOutcome>;
-  /** The account after each item, by `repaymentKey` / `eventKey`; a reversed payment's is the account where it sits. */
+  /** By `eventKey` (a risk run's compensation and write-off of one date share their id). */
+  /** The account after each item, by `repaymentKey` / `eventKey`; a reversed payment's or event's is the account where it sits. */
   readonly states: ReadonlyMap<string, AccountState>;
   /** The account after the whole window: the state after its last item (the base when it is empty). */
   readonly final: AccountState;
@@ -319,7 +333,12 @@ function itemOf(r: BookedRepayment): WindowItem {
 }
 
 function eventItemOf(e: BookedLoanEvent): WindowItem {
-  return { kind: 'EVENT', event: loanEventOf(e) };
+  return { kind: 'EVENT', event: loanEventOf(e), active: !isReversed(e) };
+}
+
+/** Whether a compensation or write-off was reversed: the fold skips it, as it skips a reversed payment. */
+export function isReversed(e: Pick<BookedLoanEvent, 'reversal'>): boolean {
+  return e.reversal !== undefined && e.reversal !== null;
 }
 
 /**
@@ -338,7 +357,7 @@ function foldWindow(loan: Loan, ledger: Pick<RepaymentLedger, 'base'>, items: re
       final = account.state();
       states.set(repaymentKey(item.event.repaymentId), final);
     } else {
-      eventOutcomes.set(item.event.eventId, account.applyEvent(item.event));
+      if (item.active) eventOutcomes.set(eventKey(item.event.type, item.event.eventId), account.applyEvent(item.event));
       final = account.state();
       states.set(eventKey(item.event.type, item.event.eventId), final);
     }
@@ -407,12 +426,13 @@ function rebook(
   });
   const events = (ledger.events ?? []).map((booked) => {
     const stateAfter = stateOf(folded, eventKey(booked.type, booked.eventId));
-    const outcome = folded.eventOutcomes.get(booked.eventId);
-    invariant(outcome !== undefined, 'every event of the window has an outcome', { eventId: booked.eventId });
     let next: BookedLoanEvent = sameState(booked.stateAfter, stateAfter) ? booked : { ...booked, stateAfter };
-    if (!sameLegs(booked.legs, outcome.legs)) {
+    const outcome = folded.eventOutcomes.get(eventKey(booked.type, booked.eventId));
+    invariant(outcome !== undefined || isReversed(booked), 'every event in effect has an outcome', { eventId: booked.eventId });
+    if (outcome !== undefined && !sameLegs(booked.legs, outcome.legs)) {
       const generation = booked.generation + 1;
-      const entry = restatement(loan, `${booked.type}-${booked.eventId}#${generation}`, booked.valueDate, booked.legs, outcome.legs, now);
+      // A REBOOK's type says nothing of what moves between two parties: its clearing legs name it.
+      const entry = restatement(loan, `${booked.type}-${booked.eventId}#${generation}`, booked.valueDate, withEventComponents(booked.type, booked.legs), withEventComponents(booked.type, outcome.legs), now);
       entries.push(entry);
       rebooked.push(booked.eventId);
       next = { ...next, generation, entryId: entry.entryId, legs: outcome.legs };
@@ -434,8 +454,8 @@ export function decideLoanEvent(loan: Loan, ledger: RepaymentLedger, request: Lo
   checkDate(loan, request.valueDate, today);
   const seq = ledger.nextSeq;
   const event = loanEventOf({ ...request, seq });
-  const folded = foldWindow(loan, ledger, [...ledger.repayments.map(itemOf), ...(ledger.events ?? []).map(eventItemOf), { kind: 'EVENT', event }]);
-  const outcome = folded.eventOutcomes.get(request.eventId);
+  const folded = foldWindow(loan, ledger, [...ledger.repayments.map(itemOf), ...(ledger.events ?? []).map(eventItemOf), { kind: 'EVENT', event, active: true }]);
+  const outcome = folded.eventOutcomes.get(eventKey(request.type, request.eventId));
   invariant(outcome !== undefined, 'the new event is applied', { eventId: request.eventId });
   // A stated price is the caller's agreement: checked when the buyback is booked, never when a later change restates it.
   if (request.buyback !== undefined) checkExpectedPrice(priceOfLegs(outcome.legs, request.buyback.sellerLenderId, request.buyback.buyerId), request.buyback.expectedPriceMinor);
@@ -470,6 +490,89 @@ export function decideLoanEvent(loan: Loan, ledger: RepaymentLedger, request: Lo
   };
 }
 
+/** What an operator names to reverse a compensation or a write-off. */
+export interface LossEventReversalRequest extends ReversalRequest {
+  readonly type: ReversibleLoanEvent;
+  readonly eventId: string;
+}
+
+export type LossEventReversalDecision =
+  | { readonly kind: 'REPLAY'; readonly booked: BookedLoanEvent }
+  | {
+      readonly kind: 'BOOK';
+      readonly ledger: RepaymentLedger;
+      readonly entries: readonly JournalEntry[];
+      readonly booked: BookedLoanEvent;
+      readonly rebooked: readonly string[];
+      readonly writes: readonly BookedItem[];
+      /**
+       * What the event took from its program's pool, given back: a compensation's claim (the
+       * guarantee's cap), a write-off's first loss of the lead (the first-loss cap).
+       */
+      readonly releasedMinor: bigint;
+    };
+
+/**
+ * Decides the reversal of a compensation or a write-off (docs/risk-update.md, Undoing a loss):
+ * `REVERSAL#<reversalId>`, the exact mirror of the legs of the event's booking in effect, naming
+ * it (`reverses`), booked on today's date; the event stays on the book, marked reversed, and the
+ * account is folded again without it, so every later payment or event whose split or legs change
+ * is rebooked, as after a payment's reversal. The same reversal id again answers the first;
+ * another reversal of a reversed event is refused (`ALREADY_REVERSED`).
+ */
+export function decideLossEventReversal(loan: Loan, ledger: RepaymentLedger, request: LossEventReversalRequest, today: string, now: string): LossEventReversalDecision {
+  const events = ledger.events ?? [];
+  const target = events.find((e) => e.type === request.type && e.eventId === request.eventId);
+  if (target === undefined) {
+    throw new RuleViolation('LOSS_EVENT_NOT_FOUND', `loan ${loan.loanId} has no ${request.type} ${request.eventId}`, { path: 'eventId', type: request.type, eventId: request.eventId });
+  }
+  const other = events.find((e) => e !== target && e.reversal?.reversalId === request.reversalId);
+  if (other !== undefined) {
+    throw new StateConflict('REVERSAL_ID_REUSED', `reversal ${request.reversalId} already reversed ${other.type} ${other.eventId}`, { path: 'reversalId', type: other.type, eventId: other.eventId });
+  }
+  if (target.reversal !== undefined && target.reversal !== null) {
+    if (target.reversal.reversalId === request.reversalId) return { kind: 'REPLAY', booked: target };
+    throw new StateConflict('ALREADY_REVERSED', `${target.type} ${target.eventId} was reversed by ${target.reversal.reversalId}`, { path: 'reversalId', reversalId: target.reversal.reversalId });
+  }
+  const releasedMinor = takenFromPool(loan, ledger, target);
+  const entry = assertBalanced({
+    entryId: entryIdOf('REVERSAL', request.reversalId),
+    eventType: 'REVERSAL',
+    eventId: request.reversalId,
+    loanId: loan.loanId,
+    currency: loan.currency,
+    businessDate: today,
+    legs: withEventComponents(target.type, target.legs).map((leg): Leg => ({ ...leg, side: leg.side === 'DEBIT' ? 'CREDIT' : 'DEBIT' })),
+    createdAt: now,
+    reverses: target.entryId,
+  });
+  const { type: _type, eventId: _eventId, ...reversal } = request;
+  const marked: BookedLoanEvent = { ...target, reversal: { ...reversal, reversedAt: now, entryId: entry.entryId } };
+  const withMarked = events.map((e) => (e === target ? marked : e));
+  const folded = foldWindow(loan, ledger, [...ledger.repayments.map(itemOf), ...withMarked.map(eventItemOf)]);
+  const reversed: BookedLoanEvent = { ...marked, stateAfter: stateOf(folded, eventKey(target.type, target.eventId)) };
+  const rebooking = rebook(loan, { ...ledger, events: withMarked.map((e) => (e === marked ? reversed : e)) }, ledger.repayments, folded, now);
+  const writes = rebooking.writes.some((w) => w.kind === 'EVENT' && w.booked === reversed) ? rebooking.writes : [{ kind: 'EVENT' as const, booked: reversed }, ...rebooking.writes];
+  return {
+    kind: 'BOOK',
+    ledger: after(ledger, folded, null, rebooking.repayments, rebooking.events),
+    entries: [entry, ...rebooking.entries],
+    booked: reversed,
+    rebooked: rebooking.rebooked,
+    writes,
+    releasedMinor,
+  };
+}
+
+/** What a compensation or write-off took from its program's pool as it stands: the claim it gave the guarantor, or the lead's first loss. */
+function takenFromPool(loan: Loan, ledger: RepaymentLedger, target: BookedLoanEvent): bigint {
+  if (target.type === 'COMPENSATION') {
+    return target.legs.filter((leg) => leg.account === 'GUARANTEE_RECEIVABLE' && leg.side === 'DEBIT').reduce((sum, leg) => sum + leg.amountMinor, 0n);
+  }
+  const folded = foldWindow(loan, ledger, [...ledger.repayments.map(itemOf), ...(ledger.events ?? []).map(eventItemOf)]);
+  return folded.eventOutcomes.get(eventKey(target.type, target.eventId))?.leadFirstLossMinor ?? 0n;
+}
+
 /** An event id booked before: the same content is a replay; other content is refused. */
 export function replayOf(known: BookedLoanEvent, request: LoanEventRequest): LoanEventDecision {
   if (known.valueDate === request.valueDate && sameTransfer(known.transfer, request.transfer) && sameBuyback(known.buyback, request.buyback)) return { kind: 'REPLAY', booked: known };
@@ -478,7 +581,7 @@ export function replayOf(known: BookedLoanEvent, request: LoanEventRequest): Loa
 
 /** The events in effect, as the account applies them. */
 export function loanEvents(ledger: Pick<RepaymentLedger, 'events'>): LoanEvent[] {
-  return (ledger.events ?? []).map((e) => loanEventOf(e));
+  return (ledger.events ?? []).filter((e) => !isReversed(e)).map((e) => loanEventOf(e));
 }
 
 function loanEventOf(e: Pick<BookedLoanEvent, 'type' | 'eventId' | 'valueDate' | 'seq' | 'transfer' | 'buyback'> & { readonly leadFirstLossCapMinor?: bigint | null }): LoanEvent {
@@ -629,8 +732,12 @@ function checkAmountOwed(loan: Loan, request: RepaymentRequest): void {
   );
 }
 
-/** A value date from the disbursement to today. */
+/**
+ * A value date from the disbursement to today, and never before the program's start (a loan
+ * booked before programs had a start keeps its disbursement as the bound).
+ */
 function checkDate(loan: Loan, valueDate: string, today: string): void {
+  if (loan.terms.startDate !== undefined) checkNotBeforeStart('valueDate', valueDate, loan.terms.startDate, today);
   checkValueDate(loan, valueDate);
   if (compareIsoDates(valueDate, today) > 0) {
     throw new RuleViolation('VALUE_DATE_IN_FUTURE', `value date ${valueDate} is after today, ${today}`, { path: 'valueDate', valueDate, today });

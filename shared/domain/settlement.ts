@@ -32,6 +32,17 @@ const COMPONENT_OF_EVENT: Readonly<Partial<Record<JournalEntry['eventType'], Set
 };
 
 /**
+ * The legs of an event of `eventType` with the component settlement reads from that type named on
+ * each clearing leg between two parties that names none: what a REBOOK or a REVERSAL of the event
+ * books, whose own type says nothing of what moves.
+ */
+export function withEventComponents(eventType: JournalEntry['eventType'], legs: readonly Leg[]): Leg[] {
+  const component = COMPONENT_OF_EVENT[eventType];
+  if (component === undefined) return [...legs];
+  return legs.map((leg) => (leg.account === 'SETTLEMENT_CLEARING' && leg.component === undefined && leg.counterparty !== null && leg.counterparty !== ESCROW ? { ...leg, component } : leg));
+}
+
+/**
  * Money one entry moves between a lender and a counterparty (another lender, or ESCROW, the
  * collection account), for one component. `amountMinor` is signed from the lender's side:
  * positive, the counterparty owes the lender; negative, the lender owes the counterparty. Between

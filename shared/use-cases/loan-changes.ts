@@ -3,6 +3,7 @@ import { DomainError, InvariantViolation, RuleViolation, StateConflict, invarian
 import type { Loan } from '../domain/loan.ts';
 import {
   decideLoanEvent,
+  decideLossEventReversal,
   decideRepayment,
   decideReversal,
   endOf,
@@ -11,6 +12,7 @@ import {
   type BookedLoanEvent,
   type EffectKey,
   type LoanEventRequest,
+  type LossEventReversalRequest,
   type BookedRepayment,
   type RepaymentDecision,
   type RepaymentLedger,
@@ -19,7 +21,7 @@ import {
 } from '../domain/repayment-booking.ts';
 import { toJson } from '../json.ts';
 import { WriteConflict, type Clock, type ProgramPoolStore, type RepaymentStore } from '../ports/stores.ts';
-import { commitLedgerChange, firstLossRoom, poolUse } from './ledger-writer.ts';
+import { commitLedgerChange, firstLossRoom, guaranteeRoom, poolUse } from './ledger-writer.ts';
 import type {
   GroupResult,
   LoanEventRequestBody,
@@ -167,6 +169,45 @@ export async function bookLoanEvent(deps: RepaymentBookDeps, loanId: string, req
   });
 }
 
+/**
+ * A compensation or write-off reversed (docs/risk-update.md, Undoing a loss): the mirror of its
+ * legs in effect as `REVERSAL#<reversalId>`, the later events folded again without it, and what it
+ * took from its program's pool given back, in one change of the loan's book; a refusal is a
+ * DomainError.
+ */
+export async function reverseLossEvent(deps: RepaymentBookDeps, loanId: string, request: LossEventReversalRequest): Promise<LoanEventResult> {
+  const loan = await loanOf(deps, loanId);
+  const known = await deps.repayments.loanEvent(loan.loanId, request.type, request.eventId);
+  if (known === null) {
+    throw new RuleViolation('LOSS_EVENT_NOT_FOUND', `loan ${loan.loanId} has no ${request.type} ${request.eventId}`, { path: 'eventId', type: request.type, eventId: request.eventId });
+  }
+  try {
+    return await commitLedgerChange<LoanEventResult>(deps, loan, { valueDate: known.valueDate, seq: known.seq }, async (ledger, today, now) => {
+      const decision = decideLossEventReversal(loan, ledger, request, today, now);
+      if (decision.kind === 'REPLAY') return { done: { status: 'REPLAYED', event: eventViewOf(loan, decision.booked, []), entryIds: [] } };
+      const room = request.type === 'COMPENSATION' ? await guaranteeRoom(deps.programPools, loan) : await firstLossRoom(deps.programPools, loan);
+      const pool = room.kind === 'CAPPED' ? room.pool : null;
+      // Never below nothing used: a pool's use is what the program's losses took, each given back once.
+      const released = pool === null ? 0n : decision.releasedMinor < pool.usedMinor ? decision.releasedMinor : pool.usedMinor;
+      return {
+        ledger: decision.ledger,
+        items: decision.writes,
+        entries: decision.entries,
+        rebooked: decision.rebooked.length,
+        record: null,
+        result: { status: 'REVERSED', event: eventViewOf(loan, decision.booked, decision.rebooked), entryIds: decision.entries.map((e) => e.entryId) },
+        ...poolUse(pool, -released),
+      };
+    });
+  } catch (error) {
+    // The reversal's entry is keyed by its id: taken means another event or repayment of the loan was reversed by it.
+    if (error instanceof WriteConflict && error.entity === 'entry') {
+      throw new StateConflict('REVERSAL_ID_REUSED', `reversal ${request.reversalId} already reversed another event of the loan`, { path: 'reversalId' });
+    }
+    throw error;
+  }
+}
+
 /** What the API shows of a compensation, write-off, transfer or buyback. */
 export function eventViewOf(loan: Loan, booked: BookedLoanEvent, rebooked: readonly string[]): LoanEventView {
   const buyback = booked.buyback;
@@ -199,6 +240,7 @@ export function eventViewOf(loan: Loan, booked: BookedLoanEvent, rebooked: reado
     generation: booked.generation,
     legs: booked.legs.map((leg) => ({ ...leg, amountMinor: leg.amountMinor.toString() })),
     rebooked: [...rebooked],
+    ...(booked.reversal === undefined || booked.reversal === null ? {} : { reversal: { ...booked.reversal } }),
   };
 }
 

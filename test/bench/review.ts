@@ -72,6 +72,7 @@ export async function benchReview(stack: LocalStack, applications: number, concu
   }
   const programId = `RPROG_${run}`;
   const program = {
+    startDate: '2024-01-01',
     programId,
     name: 'Bench review',
     currency: 'CNY',

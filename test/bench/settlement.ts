@@ -109,6 +109,7 @@ export async function benchSettlement(stack: LocalStack, loans: number) {
     if ((await call(stack, lead, 'POST', '/v1/lenders', benchLender(id, [i === 0 ? 'LEAD' : 'PARTNER']))).status !== 201) throw new Error('bench setup: lender');
   }
   const program = {
+    startDate: '2024-01-01',
     programId: PROGRAM,
     name: 'Bench settlement',
     currency: 'CNY',

@@ -72,6 +72,7 @@ export async function setUpProgram(stack: LocalStack, token: string, run: string
   }
   const programId = `${prefix}PROG_${run}`;
   const program = {
+    startDate: '2024-01-01',
     programId,
     name: 'Bench',
     currency: 'CNY',

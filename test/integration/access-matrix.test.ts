@@ -63,6 +63,12 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     body: (w, n) => ({ writeOffId: `MXW-${w.suffix}-${n}`, valueDate: '2026-11-10', reason: 'Fraud confirmed' }),
     expect: { none: 401, lead: 201, partner: 403, otherPartner: 403, guarantor: 403, servicePartner: 403, finance: 403, lenderFinance: 403 },
   },
+  // Only the lead's call reaches the book and reverses the write-off; the platform's finance team then finds it reversed.
+  'POST /v1/loans/{loanId}/loss-events/{eventId}/reversal': {
+    path: (w) => `/v1/loans/MX-${w.suffix}-LR/loss-events/MXLW-${w.suffix}/reversal`,
+    body: (w, n) => ({ reversalId: `MXLR-${w.suffix}-${n}`, type: 'WRITE_OFF', reason: 'WRONG_DATE' }),
+    expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, guarantor: 403, servicePartner: 403, finance: 409, lenderFinance: 403 },
+  },
   'POST /v1/repayments': {
     path: () => '/v1/repayments',
     body: (w, n) => ({ repayments: [matrixRepayment(w, `MXR-${w.suffix}-${n}`)] }),
@@ -308,7 +314,9 @@ beforeAll(async () => {
   servicePartnerToken = await token({ scopes: ['partner'], lenderId: servicePartner });
   loanId = `MX-${w.suffix}-LOAN`;
   expect((await post('/v1/loans', w.tokens.lead, loanBody(w, loanId))).status).toBe(201);
-  for (const other of ['TR', 'WO', 'BB']) expect((await post('/v1/loans', w.tokens.lead, loanBody(w, `MX-${w.suffix}-${other}`))).status).toBe(201);
+  for (const other of ['TR', 'WO', 'BB', 'LR']) expect((await post('/v1/loans', w.tokens.lead, loanBody(w, `MX-${w.suffix}-${other}`))).status).toBe(201);
+  const writtenOff = await post(`/v1/loans/MX-${w.suffix}-LR/write-off`, w.tokens.lead, { writeOffId: `MXLW-${w.suffix}`, valueDate: '2026-11-10', reason: 'Fraud confirmed' });
+  expect(writtenOff.status).toBe(201);
   for (const id of ['READ', 'REVERSE']) {
     const booked = await post('/v1/repayments', w.tokens.lead, { repayments: [matrixRepayment(w, `MXR-${w.suffix}-${id}`)] });
     expect((booked.json as { results: { status: string }[] }).results[0]?.status).toBe('BOOKED');

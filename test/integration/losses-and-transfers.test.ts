@@ -107,6 +107,34 @@ describe('daily risk update', () => {
   });
 });
 
+describe('POST /v1/loans/{loanId}/loss-events/{eventId}/reversal', () => {
+  it('undoes a write-off: the mirror of its entry, each lender holding its principal again, once', async () => {
+    const loanId = `LR-${w.suffix}-1`;
+    await bookLoan(loanId, w.programId, '2026-03-02');
+    const before = (await accountOf(loanId)).lenders.map((l) => [l.lenderId, l.outstandingPrincipalMinor]);
+    const writeOffId = `LRW-${w.suffix}-1`;
+    expect((await post(`/v1/loans/${loanId}/write-off`, w.tokens.lead, { writeOffId, valueDate: '2026-11-20', reason: 'Wrong loan' })).status).toBe(201);
+    expect((await accountOf(loanId)).status).toBe('WRITTEN_OFF');
+
+    const body = { reversalId: `LRV-${w.suffix}-1`, type: 'WRITE_OFF', reason: 'MISTAKEN', comment: 'written off the wrong loan' };
+    const key = uniqueKey('lr');
+    const res = await post(`/v1/loans/${loanId}/loss-events/${writeOffId}/reversal`, w.tokens.finance, body, key);
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.json).toMatchObject({ status: 'REVERSED', event: { type: 'WRITE_OFF', eventId: writeOffId, reversal: { reversalId: body.reversalId, entryId: `REVERSAL#${body.reversalId}` } } });
+    const account = await accountOf(loanId);
+    expect(account.status).toBe('ACTIVE');
+    expect(account.lenders.map((l) => [l.lenderId, l.outstandingPrincipalMinor])).toEqual(before);
+    expect(await entryIdsOf(loanId)).toEqual([`DISBURSEMENT#${loanId}`, `REVERSAL#${body.reversalId}`, `WRITE_OFF#${writeOffId}`]);
+
+    const replayed = await post(`/v1/loans/${loanId}/loss-events/${writeOffId}/reversal`, w.tokens.finance, body, key);
+    expect([replayed.status, replayed.json]).toEqual([200, res.json]);
+    const second = await post(`/v1/loans/${loanId}/loss-events/${writeOffId}/reversal`, w.tokens.lead, { ...body, reversalId: `LRV-${w.suffix}-2` });
+    expect([second.status, (second.json as { code: string }).code]).toEqual([409, 'ALREADY_REVERSED']);
+    const unknown = await post(`/v1/loans/${loanId}/loss-events/${writeOffId}/reversal`, w.tokens.lead, { ...body, type: 'COMPENSATION' });
+    expect(unknown.status).toBe(404);
+  });
+});
+
 describe('POST /v1/loans/{loanId}/write-off', () => {
   it('writes each lender off pro rata by what it holds, once', async () => {
     const loanId = `WO-${w.suffix}-1`;

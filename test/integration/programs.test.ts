@@ -75,4 +75,28 @@ describe('programs', () => {
     const loanSchema = doc.paths['/v1/loans']?.post?.requestBody?.content['application/json']?.schema;
     expect(Object.keys(loanSchema?.properties ?? {})).toContain('fundingPlan');
   });
+
+  it("refuses over HTTP a disbursement and a value date before the program's start, and shows the start", async () => {
+    const programId = `START_${w.suffix}`;
+    expect((await post('/v1/programs', w.tokens.lead, programBody({ ...w, programId }, { startDate: '2026-06-01' }))).status).toBe(201);
+    const program = (await api(`/v1/programs/${programId}`, { token: w.tokens.lead })).json as { startDate: string };
+    expect(program.startDate).toBe('2026-06-01');
+
+    const early = await post('/v1/loans', w.tokens.lead, loanBody({ ...w, programId }, `ST-${w.suffix}-0`, { disbursementDate: '2026-05-31' }));
+    expect(early.status).toBe(400);
+    expect(early.json).toMatchObject({
+      code: 'DATE_OUT_OF_WINDOW',
+      details: { path: 'disbursementDate', field: 'disbursementDate', rule: 'program-start', from: '2026-06-01' },
+    });
+    const loanId = `ST-${w.suffix}-1`;
+    expect((await post('/v1/loans', w.tokens.lead, loanBody({ ...w, programId }, loanId, { disbursementDate: '2026-06-01' }))).status).toBe(201);
+    const repayment = { repaymentId: `STR-${w.suffix}-1`, loanId, amountMinor: '1000', currency: 'CNY', valueDate: '2026-05-31', channel: 'BANK_TRANSFER' };
+    const answer = await post('/v1/repayments', w.tokens.lead, { repayments: [repayment] });
+    expect(answer.status).toBe(200);
+    expect((answer.json as { results: unknown[] }).results).toMatchObject([
+      { status: 'REFUSED', error: { code: 'DATE_OUT_OF_WINDOW', details: { path: 'valueDate', field: 'valueDate', rule: 'program-start', from: '2026-06-01' } } },
+    ]);
+    const write = await post(`/v1/loans/${loanId}/write-off`, w.tokens.lead, { writeOffId: `STW-${w.suffix}-1`, valueDate: '2026-05-31', reason: 'Fraud confirmed' });
+    expect([write.status, (write.json as { code: string }).code]).toEqual([400, 'DATE_OUT_OF_WINDOW']);
+  });
 });

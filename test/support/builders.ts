@@ -87,6 +87,7 @@ export function defaultParticipants(): Participant[] {
 export function aProgramTerms(overrides: Partial<ProgramTerms> = {}): ProgramTerms {
   return {
     name: 'Consumer co-lending 2025',
+    startDate: '2020-01-01',
     currency: 'CNY',
     regulatoryProfile: 'CN-2021',
     leadLenderId: LEAD_ID,

@@ -48,6 +48,7 @@ export function programBody(w: Pick<World, 'programId' | 'lead' | 'bankA' | 'ban
   return {
     programId: w.programId,
     name: 'Integration program',
+    startDate: '2024-01-01',
     currency: 'CNY',
     leadLenderId: w.lead,
     amountRange: { minMinor: '100000', maxMinor: '20000000' },

@@ -389,6 +389,18 @@ describe('reportDisbursement', () => {
     expect([failed.tasks.succeeded, cancelled.tasks.succeeded]).toEqual([[], []]);
   });
 
+  it("refuses a disbursement dated before the program's start with 400 DATE_OUT_OF_WINDOW, resuming nothing and recording nothing", async () => {
+    const stores = createInMemoryStores();
+    seed(stores, { lenders: defaultLenders(), programs: [aProgram({ startDate: '2025-03-01' })] });
+    seedApplication(stores, anApplicationRecord({ status: 'AWAITING_DISBURSEMENT' }));
+    stores.db.applications.get(APPLICATION_ID)!.disbursementTaskToken = 'token-d';
+    const error = await rejectedBy(ValidationError, () =>
+      reportDisbursement(stores, APPLICATION_ID, report({ outcome: 'DISBURSED', disbursementReference: 'DISB-1', disbursementDate: '2025-02-28' }), sealFor('s'), LATER),
+    );
+    expect([error.code, error.details]).toEqual(['DATE_OUT_OF_WINDOW', { path: 'disbursementDate', field: 'disbursementDate', rule: 'program-start', from: '2025-03-01', to: '2025-03-01' }]);
+    expect([stores.tasks.succeeded, stores.db.idempotency.has('s')]).toEqual([[], false]);
+  });
+
   it('refuses an application not awaiting its disbursement with 409 NOT_AWAITING_DISBURSEMENT, and records nothing', async () => {
     const stores = awaiting('PLANNED');
     const error = await rejectedBy(StateConflict, () =>

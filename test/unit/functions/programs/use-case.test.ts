@@ -42,12 +42,31 @@ describe('createProgram', () => {
     const stores = withLenders();
     await create(stores);
     const program = stores.db.programs.get(`${PROGRAM_ID}#1`);
-    expect(program).toEqual(aProgram({ version: 1, createdAt: NOW }));
+    // No start in the request: the program starts on its creation date, 2025-03-01 in Shanghai.
+    expect(program).toEqual(aProgram({ version: 1, createdAt: NOW, startDate: '2025-03-01' }));
     expect(program?.regulatoryProfile).toBe('CN-2021');
     expect(program?.waterfall).toEqual(DEFAULT_WATERFALL);
     const record = stores.db.idempotency.get('createProgram#lead#key');
     expect(record?.statusCode).toBe(201);
     expect(JSON.parse(record?.responseBody ?? '')).toMatchObject({ programId: PROGRAM_ID, version: 1, amountRange: { minMinor: '100000', maxMinor: '50000000' } });
+  });
+
+  it("keeps a start the request names, and takes the creation date on the program's own calendar when it names none", async () => {
+    const stores = withLenders();
+    await create(stores, createProgramBody({ startDate: '2024-07-01' }), 'k1');
+    expect(stores.db.programs.get(`${PROGRAM_ID}#1`)?.startDate).toBe('2024-07-01');
+    // 17:30 UTC on 2025-03-01 is 2025-03-02 in Shanghai (CN) and 2025-03-01 23:00 in Kolkata (IN).
+    await create(stores, createProgramBody(), 'k2', '2025-03-01T17:30:00.000Z');
+    expect(stores.db.programs.get(`${PROGRAM_ID}#2`)?.startDate).toBe('2025-03-02');
+    await create(stores, createProgramBody({ settlement: { calendar: 'IN' } }), 'k3', '2025-03-01T17:30:00.000Z');
+    expect(stores.db.programs.get(`${PROGRAM_ID}#3`)?.startDate).toBe('2025-03-01');
+  });
+
+  it('refuses a start that is not a calendar date, naming the field, and writes nothing', async () => {
+    const stores = withLenders();
+    const refused = await rejectedBy(ValidationError, () => create(stores, createProgramBody({ startDate: '2025-02-30' })));
+    expect([refused.code, refused.details.path]).toEqual(['VALIDATION_FAILED', 'startDate']);
+    expect(stores.db.programs.size).toBe(0);
   });
 
   it('numbers new versions 1, 2, 3 and never changes an earlier one', async () => {
@@ -187,6 +206,14 @@ describe('listPrograms and getProgram', () => {
       expect(listed?.participants.map((p) => p.lenderId)).toEqual([PARTNER_A]);
     }
     expect((await getProgram(stores, platformFinance, PROGRAM_ID, null)).participants).toEqual(full.participants);
+  });
+
+  it('shows a program stored before programs had a start with its creation date as its start', async () => {
+    const stores = createInMemoryStores();
+    const { startDate: _none, ...old } = aProgram({ createdAt: '2025-02-28T17:00:00.000Z' });
+    seed(stores, { programs: [old] });
+    expect((await getProgram(stores, leadOps, PROGRAM_ID, null)).startDate).toBe('2025-03-01');
+    expect((await listPrograms(stores, leadOps, PAGE)).programs.map((p) => p.startDate)).toEqual(['2025-03-01']);
   });
 
   it('gets the latest version or a given one', async () => {

@@ -62,6 +62,28 @@ describe('eventsOf: what a committed change of a loan book means', () => {
     expect(eventsOf(loan, change(null, { kind: 'EVENT', booked: transfer })).map((e) => [e.id, e.detailType])).toEqual([['TRANSFER#T-1', LOAN_LEDGER_EVENTS.TRANSFER]]);
   });
 
+  it('a compensation or write-off that gains its reversal is published as a loss reversed, under the reversal entry', () => {
+    const writeOff: BookedLoanEvent = {
+      type: 'WRITE_OFF',
+      eventId: 'RISK-2025-04-02',
+      valueDate: '2025-04-02',
+      seq: 2,
+      bookedAt: AT,
+      transfer: null,
+      reason: '90 days past due',
+      leadFirstLossCapMinor: null,
+      generation: 0,
+      entryId: 'WRITE_OFF#RISK-2025-04-02',
+      legs: [],
+      stateAfter: state,
+    };
+    const reversed: BookedLoanEvent = { ...writeOff, reversal: { reversalId: 'LR-1', reason: 'WRONG_DATE', comment: null, reversedAt: AT, entryId: 'REVERSAL#LR-1' } };
+    const events = eventsOf(loan, change({ kind: 'EVENT', booked: writeOff }, { kind: 'EVENT', booked: reversed }));
+    expect(events.map((e) => [e.id, e.detailType])).toEqual([['REVERSAL#LR-1', 'colend.loan.loss-reversed']]);
+    expect(JSON.parse(events[0]!.detail)).toMatchObject({ event: { eventId: 'RISK-2025-04-02', reversal: { reversalId: 'LR-1', entryId: 'REVERSAL#LR-1' } } });
+    expect(eventsOf(loan, change({ kind: 'EVENT', booked: reversed }, { kind: 'EVENT', booked: { ...reversed, stateAfter: { ...state, suspenseMinor: 5n } } }))).toEqual([]);
+  });
+
   it('a buyback is published as bought back, with its parties and its price read from its legs', () => {
     const legs = buybackLegs(PARTNER_A, LEAD_ID, { principalMinor: 300_000n, interestMinor: 846n, penaltyMinor: 0n, premiumMinor: 0n, priceMinor: 300_846n });
     const buyback: BookedLoanEvent = {

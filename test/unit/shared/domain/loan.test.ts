@@ -300,6 +300,24 @@ describe('bookLoan: the request against the program', () => {
   });
 });
 
+describe("bookLoan: nothing before the program's start", () => {
+  it('refuses a disbursement before the start with DATE_OUT_OF_WINDOW, from the start to today, and keeps the start on the loan', () => {
+    const started = aProgram({ startDate: '2025-03-01' });
+    const error = thrownBy(ValidationError, () => book(aBookLoanRequest({ disbursementDate: '2025-02-28' }), started));
+    expect([error.code, error.message]).toEqual(['DATE_OUT_OF_WINDOW', "disbursementDate: must be from 2025-03-01 (the program's start) to 2025-03-01, got 2025-02-28"]);
+    expect(error.details).toEqual({ path: 'disbursementDate', field: 'disbursementDate', rule: 'program-start', from: '2025-03-01', to: '2025-03-01' });
+    expect(book(aBookLoanRequest({ disbursementDate: '2025-03-01' }), started).loan.terms.startDate).toBe('2025-03-01');
+  });
+
+  it('starts a program stored without a start on its creation date in its own calendar', () => {
+    const { startDate: _none, ...terms } = aProgram();
+    // 2025-02-28T17:00Z is already 2025-03-01 in Shanghai.
+    const old: Program = { ...terms, createdAt: '2025-02-28T17:00:00.000Z' };
+    expect(thrownBy(ValidationError, () => book(aBookLoanRequest({ disbursementDate: '2025-02-28' }), old)).details).toMatchObject({ from: '2025-03-01' });
+    expect(book(aBookLoanRequest({ disbursementDate: '2025-03-01' }), old).loan.terms.startDate).toBe('2025-03-01');
+  });
+});
+
 describe('disbursement entry: property', () => {
   /** 1..20 positive parts summing to a principal of up to 10^13 fen. */
   const fundingPlans = fc.integer({ min: 1, max: 20 }).chain((lenderCount) =>

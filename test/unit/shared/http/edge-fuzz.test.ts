@@ -42,6 +42,7 @@ const SAMPLE_PATH: Readonly<Record<string, string>> = {
   programId: 'CONSUMER-2025',
   loanId: 'LN-1',
   repaymentId: 'R-1',
+  eventId: 'W-1',
   applicationId: 'APP-1',
   adjustmentId: 'ADJ-1',
   bankId: 'GENERIC-CN',
@@ -148,6 +149,7 @@ const BODIES: Partial<Record<RouteKey, BodyCase>> = {
     dates: { valueDate: 'pastDate' },
     amounts: { expectedPriceMinor: 'positive' },
   },
+  'POST /v1/loans/{loanId}/loss-events/{eventId}/reversal': { body: { reversalId: 'LR-1', type: 'WRITE_OFF', reason: 'WRONG_DATE' }, path: { loanId: 'LN-1', eventId: 'W-1' } },
   'POST /v1/loans/{loanId}/write-off': { body: { writeOffId: 'W-1', valueDate: DAY, reason: 'Fraud confirmed' }, path: { loanId: 'LN-1' }, dates: { valueDate: 'pastDate' } },
   'POST /v1/repayments': {
     body: { repayments: [{ repaymentId: 'R-1', loanId: 'LN-1', amountMinor: '100', currency: 'CNY', valueDate: DAY, channel: 'AUTO_DEBIT' }] },

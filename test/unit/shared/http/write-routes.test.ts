@@ -53,6 +53,11 @@ const PROBES: Readonly<Record<string, WriteProbe>> = {
     other: { principalMinor: '101' },
   },
   'POST /v1/loans/{loanId}/buybacks': { pathParameters: { loanId: LOAN }, body: { buybackId: 'BB-0001', sellerLenderId: PARTNER_A, buyerId: 'LEAD', valueDate: DATE }, other: { valueDate: '2026-11-03' } },
+  'POST /v1/loans/{loanId}/loss-events/{eventId}/reversal': {
+    pathParameters: { loanId: LOAN, eventId: 'WO-0001' },
+    body: { reversalId: 'LR-0001', type: 'WRITE_OFF', reason: 'WRONG_DATE' },
+    other: { reason: 'MISTAKEN' },
+  },
   'POST /v1/loans/{loanId}/write-off': { pathParameters: { loanId: LOAN }, body: { writeOffId: 'WO-0001', valueDate: DATE, reason: 'Fraud confirmed' }, other: { reason: 'Borrower deceased' } },
   'POST /v1/repayments': {
     body: { repayments: [{ repaymentId: 'R-0001', loanId: LOAN, amountMinor: '100', currency: 'CNY', valueDate: DATE, channel: 'BANK_TRANSFER' }] },
