@@ -4,9 +4,10 @@ import { outstandingPrincipalMinor, type Balances } from '../../shared/domain/le
 import { addProfitLine, monthRange, profitFigures, profitLineOf, type MonthProfitLine, type ProfitLine } from '../../shared/domain/profit.ts';
 import { cutoffDayAt } from '../../shared/domain/business-date.ts';
 import { latestVersions } from '../../shared/domain/program.ts';
+import { lenderOutstandingNow, type OutstandingDeps } from '../../shared/use-cases/outstanding.ts';
 import type { Clock, LedgerStore, LenderStore, PageRequest, ProgramStore, SettlementBooks } from '../../shared/ports/stores.ts';
 
-export interface PositionDeps {
+export interface PositionDeps extends OutstandingDeps {
   readonly lenders: LenderStore;
   readonly ledger: LedgerStore;
 }
@@ -21,21 +22,28 @@ export interface LenderPosition {
 /** A page of a lender's positions, and the cursor of the next page (null on the last). */
 export interface LenderPositionsPage {
   readonly lenderId: string;
+  /**
+   * On every page, the lender's principal outstanding over all its loans and its quota reserved
+   * for plans not booked yet: the measure its limits are judged by, equal to the sum of
+   * `outstandingPrincipalMinor` over every page (docs/allocation.md).
+   */
+  readonly outstanding: { readonly currency: string; readonly principalMinor: bigint; readonly reservedMinor: bigint };
   readonly positions: readonly LenderPosition[];
   readonly cursor: string | null;
 }
 
 /**
  * `GET /v1/lenders/{lenderId}/positions`: a page of the lender's positions, one per loan it holds
- * or held, in loan id order. A page is one bounded read (docs/access-patterns.md, Listings); a
- * lender's total over its loans is the sum over the pages, added up by whoever reads them all.
+ * or held, in loan id order. A page is one bounded read (docs/access-patterns.md, Listings), with
+ * the lender's outstanding principal over all its loans from the measure its limits use.
  */
 export async function getLenderPositions(deps: PositionDeps, principal: Principal, lenderId: string, page: PageRequest): Promise<LenderPositionsPage> {
   const lender = canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
   if (!lender) throw new NotFound('lender', lenderId);
-  const found = await deps.ledger.positionsOfLender(lenderId, page);
+  const [found, held] = await Promise.all([deps.ledger.positionsOfLender(lenderId, page), lenderOutstandingNow(deps, lenderId)]);
   const positions = found.items.map((p) => ({ loanId: p.loanId, currency: p.currency, outstandingPrincipalMinor: outstandingPrincipalMinor(p), balancesMinor: p.balancesMinor }));
-  return { lenderId, positions, cursor: found.cursor };
+  const outstanding = { currency: lender.currency, principalMinor: held.outstandingMinor, reservedMinor: held.reservedMinor };
+  return { lenderId, outstanding, positions, cursor: found.cursor };
 }
 
 /** What the monthly profit reads. */

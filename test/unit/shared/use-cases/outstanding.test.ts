@@ -11,6 +11,7 @@ import { measureJointLoans } from '../../../../shared/domain/regulatory-report.t
 import { bookWith } from '../../../../shared/use-cases/loan-booking.ts';
 import { splitAndBook, type RepaymentBookDeps } from '../../../../shared/use-cases/loan-changes.ts';
 import { borrowerNow, lenderOutstandingNow } from '../../../../shared/use-cases/outstanding.ts';
+import { getLenderPositions } from '../../../../functions/positions/use-case.ts';
 import {
   LEAD_ID,
   NOW,
@@ -24,6 +25,7 @@ import {
   aPartnerLender,
   aProgram,
   aParticipant,
+  partnerOf,
   plan,
 } from '../../../support/builders.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
@@ -97,6 +99,26 @@ describe('a partner repaid is lent to again', () => {
     const selection = chooseCandidates(PROGRAM, anApplication({ applicationId: 'APP-2' }), new Map(quotaOf500k.map((l) => [l.lenderId, l])), exposure, new Set());
     expect(selection.dropped).toEqual([]);
     expect(selection.candidates.find((c) => c.lenderId === PARTNER_A)?.figures).toMatchObject({ askedMinor: '300000', maximumMinor: '500000', maximumRule: 'EXPOSURE_QUOTA' });
+  });
+});
+
+describe("a lender's positions, a page at a time", () => {
+  it('carry on every page its principal outstanding over all its loans, equal to the sum of the pages', async () => {
+    const stores = storesWith([aLeadLender(), aPartnerLender(PARTNER_A), aPartnerLender(PARTNER_B)]);
+    for (const n of [1, 2, 3]) await book(stores, aBookLoanRequest({ loanId: `LN-${n}`, borrower: aBorrower({ borrowerId: `BRW-000${n}` }) }));
+    stores.clock.set(LATER);
+    await repayInFull(stores, 'LN-2', 1_000_000n);
+    let cursor: string | null = null;
+    let summed = 0n;
+    const totals: bigint[] = [];
+    do {
+      const page: Awaited<ReturnType<typeof getLenderPositions>> = await getLenderPositions(stores, partnerOf(PARTNER_A), PARTNER_A, { limit: 2, ...(cursor === null ? {} : { cursor }) });
+      summed += page.positions.reduce((n, p) => n + p.outstandingPrincipalMinor, 0n);
+      totals.push(page.outstanding.principalMinor);
+      expect(page.outstanding).toEqual({ currency: 'CNY', principalMinor: 600_000n, reservedMinor: 0n });
+      cursor = page.cursor;
+    } while (cursor !== null);
+    expect([summed, totals.length]).toEqual([600_000n, 2]);
   });
 });
 
