@@ -108,10 +108,6 @@ export class CachedLenders implements LenderStore {
     return this.store.setWebhook(lenderId, expectedSecretVersion, webhook, idempotency);
   }
 
-  plainWebhookSecrets(): Promise<PlainWebhookSecret[]> {
-    return this.store.plainWebhookSecrets();
-  }
-
   plainWebhookSecret(lenderId: string): Promise<PlainWebhookSecret | null> {
     return this.store.plainWebhookSecret(lenderId);
   }

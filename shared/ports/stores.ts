@@ -74,9 +74,7 @@ export interface LenderStore {
    * With an idempotency record, both in one transaction. A lost condition is a StateConflict.
    */
   setWebhook(lenderId: string, expectedSecretVersion: number, webhook: LenderWebhook, idempotency: IdempotencyRecord | null): Promise<void>;
-  /** The lenders whose record still holds a plain webhook secret, from before secrets were kept apart (docs/webhooks.md, Moving stored secrets). */
-  plainWebhookSecrets(): Promise<PlainWebhookSecret[]>;
-  /** One lender's plain webhook secret still on its record; null when it holds none. */
+  /** One lender's plain webhook secret still on its record, from before secrets were kept apart (docs/webhooks.md, Moving stored secrets); null when it holds none. */
   plainWebhookSecret(lenderId: string): Promise<PlainWebhookSecret | null>;
 }
 

@@ -5,7 +5,7 @@ import type { LenderStore, PlainWebhookSecret } from '../ports/stores.ts';
 import type { WebhookSecrets } from '../ports/webhook-secrets.ts';
 
 export interface WebhookSecretDeps {
-  readonly lenders: Pick<LenderStore, 'setWebhook' | 'plainWebhookSecret' | 'plainWebhookSecrets'>;
+  readonly lenders: Pick<LenderStore, 'setWebhook'>;
   readonly webhookSecrets: WebhookSecrets;
 }
 
@@ -18,13 +18,6 @@ export async function moveWebhookSecret(deps: WebhookSecretDeps, plain: PlainWeb
   const set = await deps.webhookSecrets.put(plain.lenderId, plain.secret, now);
   await deps.lenders.setWebhook(plain.lenderId, 0, { url: plain.url, secretVersion: set.current.version }, null);
   return set.current.version;
-}
-
-/** The one-off move of every secret still on a record (docs/webhooks.md, Moving stored secrets): the lenders moved. */
-export async function moveAllWebhookSecrets(deps: WebhookSecretDeps, now: string): Promise<{ lenderId: string; secretVersion: number }[]> {
-  const moved: { lenderId: string; secretVersion: number }[] = [];
-  for (const plain of await deps.lenders.plainWebhookSecrets()) moved.push({ lenderId: plain.lenderId, secretVersion: await moveWebhookSecret(deps, plain, now) });
-  return moved;
 }
 
 /**

@@ -353,10 +353,6 @@ export class InMemoryLenderStore implements LenderStore {
     });
   }
 
-  async plainWebhookSecrets(): Promise<PlainWebhookSecret[]> {
-    return [...this.db.plainWebhookSecrets.values()].sort((a, b) => (a.lenderId < b.lenderId ? -1 : 1)).map(copy);
-  }
-
   async plainWebhookSecret(lenderId: string): Promise<PlainWebhookSecret | null> {
     const plain = this.db.plainWebhookSecrets.get(lenderId);
     return plain === undefined ? null : copy(plain);

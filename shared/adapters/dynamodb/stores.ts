@@ -137,18 +137,6 @@ export class DynamoLenderStore implements LenderStore {
     }
   }
 
-  async plainWebhookSecrets(): Promise<PlainWebhookSecret[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tables.state,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :p',
-      FilterExpression: 'attribute_exists(webhook.#secret)',
-      ExpressionAttributeNames: { '#secret': 'secret' },
-      ExpressionAttributeValues: { ':p': stateKeys.lendersPartition },
-    });
-    return items.map((item) => plainSecretOf(item)).filter((plain): plain is PlainWebhookSecret => plain !== null);
-  }
-
   async plainWebhookSecret(lenderId: string): Promise<PlainWebhookSecret | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.lender(lenderId), ConsistentRead: true }));
     return out.Item === undefined ? null : plainSecretOf(out.Item);
@@ -164,7 +152,7 @@ function plainSecretOf(item: Item): PlainWebhookSecret | null {
 /**
  * A lender read from its item. A record from before secrets were kept apart still holds a plain
  * secret: it is read as secret version 0 (none in the secret store yet), and the secret itself
- * never leaves this adapter but to be moved (`plainWebhookSecrets`).
+ * never leaves this adapter but to be signed with or moved (`plainWebhookSecret`).
  */
 function lenderOf(item: Item | undefined): Lender | null {
   const lender = fromItem<Lender & { webhook: (LenderWebhook & { secret?: string }) | null }>(item);

@@ -43,9 +43,6 @@ class CountingLenders implements LenderStore {
   }
   async create(_lender: Lender, _idempotency: IdempotencyRecord): Promise<void> {}
   async setWebhook(): Promise<void> {}
-  async plainWebhookSecrets(): Promise<PlainWebhookSecret[]> {
-    return [];
-  }
   async plainWebhookSecret(): Promise<PlainWebhookSecret | null> {
     return null;
   }
