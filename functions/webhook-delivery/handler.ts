@@ -3,9 +3,10 @@ import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { postWebhook } from '../../shared/adapters/notifier.ts';
+import { webhookSecretsFromEnv } from '../../shared/adapters/webhook-secrets/index.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { webhookEvent } from './schema.ts';
-import { deliverWebhook } from './use-case.ts';
+import { deliverWebhook, type DeliveryDeps } from './use-case.ts';
 
 const logger = new Logger();
 const options = {
@@ -14,9 +15,11 @@ const options = {
   log: (message: string, detail: Record<string, unknown>) => logger.warn(message, detail),
   requireHttps: process.env.WEBHOOKS_REQUIRE_HTTPS !== 'false',
 };
-const deps = {
+const deps: DeliveryDeps = {
   lenders: createStores(createDocumentClient(), tablesFromEnv()).lenders,
-  post: (webhook: { url: string; secret: string }, body: string, deliveryId: string) => postWebhook(webhook, body, deliveryId, options),
+  webhookSecrets: webhookSecretsFromEnv(),
+  now: systemClock.now,
+  post: (webhook, body, deliveryId) => postWebhook(webhook, body, deliveryId, options),
 };
 
 /** The target of the bus's webhooks rule: an error is retried by the rule, then kept in its dead-letter queue. */

@@ -1,21 +1,28 @@
+import type { WebhookKey } from '../../shared/domain/webhook-secret.ts';
 import type { WebhookOutcome } from '../../shared/adapters/notifier.ts';
 import type { LenderStore } from '../../shared/ports/stores.ts';
+import type { WebhookSecrets } from '../../shared/ports/webhook-secrets.ts';
+import { webhookKeysOf } from '../../shared/use-cases/webhook-secrets.ts';
 import type { WebhookEvent } from './schema.ts';
 
 export interface DeliveryDeps {
-  readonly lenders: Pick<LenderStore, 'get'>;
-  /** Posts the body once, signed; throws when it may pass, so the rule tries again. */
-  readonly post: (webhook: { url: string; secret: string }, body: string, deliveryId: string) => Promise<WebhookOutcome>;
+  readonly lenders: Pick<LenderStore, 'get' | 'plainWebhookSecret'>;
+  readonly webhookSecrets: Pick<WebhookSecrets, 'get'>;
+  readonly now: () => string;
+  /** Posts the body once, signed with each key; throws when it may pass, so the rule tries again. */
+  readonly post: (webhook: { url: string; keys: readonly WebhookKey[] }, body: string, deliveryId: string) => Promise<WebhookOutcome>;
 }
 
 /**
  * Delivers one event to the webhook of the lender it names. The body is the event's detail as it
  * was published, and the delivery id names the ask and its round, the same on every retry, so a
- * partner that receives it twice handles it once.
+ * partner that receives it twice handles it once. It is signed with the lender's secret in force,
+ * and during a rotation's overlap with the replaced one too, read from the secret store.
  */
 export async function deliverWebhook(deps: DeliveryDeps, event: WebhookEvent): Promise<WebhookOutcome | 'NO_WEBHOOK'> {
   const { lenderId, applicationId, round } = event.detail;
   const lender = await deps.lenders.get(lenderId);
   if (lender?.webhook == null) return 'NO_WEBHOOK';
-  return deps.post(lender.webhook, event.body, `${applicationId}:${lenderId}:${round}`);
+  const keys = await webhookKeysOf(deps, lender, deps.now());
+  return deps.post({ url: lender.webhook.url, keys }, event.body, `${applicationId}:${lenderId}:${round}`);
 }

@@ -21,7 +21,9 @@ import type { ModuleLoader } from './functions.ts';
 import { readJsonBody, routesFromTemplate, startHttpApi } from './http-api.ts';
 import { consoleSite } from './console-site.ts';
 import type { HttpApiServer } from './http-api.ts';
-import { mintToken, REPOSITORY_ROOT } from './issuer.ts';
+import { colendHome, mintToken, REPOSITORY_ROOT } from './issuer.ts';
+import { randomUUID } from 'node:crypto';
+import { WEBHOOK_SECRETS_ENV } from '../../shared/adapters/webhook-secrets/index.ts';
 import { LocalScheduler, schedulesFromTemplate } from './scheduler.ts';
 import { resolveSyncHostPrefix, startSfnEndpoint } from './sfn-endpoint.ts';
 import type { SfnEndpoint } from './sfn-endpoint.ts';
@@ -158,6 +160,15 @@ export function stackClock(clockStart: string | undefined, nowMs: () => number =
   return () => new Date(atMs + (nowMs() - sinceMs)).toISOString();
 }
 
+/**
+ * The file that stands in for Secrets Manager (docs/webhooks.md): in the state folder, readable by
+ * its owner only. A stack that keeps its tables keeps its secrets in `webhook-secrets.json`; one
+ * whose tables are in memory has a file of its own run, removed when it stops.
+ */
+export function localWebhookSecretsFile(persisted: boolean): string {
+  return persisted ? join(colendHome(), 'webhook-secrets.json') : join(colendHome(), 'webhook-secrets', `run-${process.pid}-${randomUUID()}.json`);
+}
+
 /** Sets variables and returns how to put the previous values back. */
 function applyEnvironment(variables: Record<string, string>): () => void {
   const previous = new Map<string, string | undefined>();
@@ -262,6 +273,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await mkdir(filesDir, { recursive: true });
     if (options.filesDir === undefined && options.persistDir === undefined) cleanups.push(() => rm(filesDir, { recursive: true, force: true }));
     if (meter) cleanups.push(() => meter.close());
+    const webhookSecretsFile = localWebhookSecretsFile(options.persistDir !== undefined);
+    if (options.persistDir === undefined) cleanups.push(() => rm(webhookSecretsFile, { force: true }));
     const restoreEnvironment = applyEnvironment(
       functions.environment({
         AWS_REGION: LOCAL_REGION,
@@ -272,6 +285,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         AWS_ENDPOINT_URL_SFN: sfnEndpoint.endpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint.endpoint,
         FILES_DIR: filesDir,
+        [WEBHOOK_SECRETS_ENV.file]: webhookSecretsFile,
       }),
     );
     cleanups.push(restoreEnvironment);

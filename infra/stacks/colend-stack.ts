@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { StackProps } from 'aws-cdk-lib';
@@ -57,7 +57,11 @@ export const ENV = {
   eventBusName: 'EVENT_BUS_NAME',
   filesBucket: 'FILES_BUCKET',
   webhooksRequireHttps: 'WEBHOOKS_REQUIRE_HTTPS',
+  webhookSecretsPrefix: 'WEBHOOK_SECRETS_PREFIX',
 } as const;
+
+/** The name prefix of a stage's webhook secrets in Secrets Manager: one secret per lender beneath it. */
+export const webhookSecretsPrefix = (stageName: string): string => `colend/${stageName}/webhook/`;
 
 /** How many times the webhooks rule tries a delivery again before its dead-letter queue. */
 export const WEBHOOK_RETRY_ATTEMPTS = 8;
@@ -103,6 +107,11 @@ interface FunctionSpec {
   readonly publishesEvents?: boolean;
   /** Posts to partners' webhooks: only over https outside the local stage (WEBHOOKS_REQUIRE_HTTPS). */
   readonly deliversWebhooks?: boolean;
+  /**
+   * The stage's webhook secrets (WEBHOOK_SECRETS_PREFIX): `read` signs with them (GetSecretValue),
+   * `write` also creates and rotates them (CreateSecret, PutSecretValue).
+   */
+  readonly webhookSecrets?: 'read' | 'write';
   /** The settlement files (statements, partner files): the S3 actions its file store sends. */
   readonly files?: readonly FileAction[];
   readonly timeout?: Duration;
@@ -110,7 +119,7 @@ interface FunctionSpec {
 
 /** Each function, its construct id and the least access it needs. */
 export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
-  lenders: { id: 'LendersFunction', description: 'Lenders API', stateTable: 'readWrite' },
+  lenders: { id: 'LendersFunction', description: 'Lenders API', stateTable: 'readWrite', webhookSecrets: 'write' },
   programs: { id: 'ProgramsFunction', description: 'Co-lending programs API', stateTable: 'readWrite' },
   loans: { id: 'LoansFunction', description: 'Loans API', stateTable: 'readWrite', ledgerTable: 'readWrite' },
   positions: { id: 'PositionsFunction', description: "A lender's positions", stateTable: 'read', ledgerTable: 'read' },
@@ -275,6 +284,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: "Target of the bus's webhooks rule: posts each review request to its lender's webhook, signed",
     stateTable: 'read',
     deliversWebhooks: true,
+    webhookSecrets: 'read',
     timeout: Duration.seconds(15),
   },
   'disbursement-book': {
@@ -570,14 +580,37 @@ export class ColendStack extends Stack {
         ...(spec.publishesEvents === true ? { [ENV.eventBusName]: this.eventBus.eventBusName } : {}),
         ...(spec.files !== undefined ? { [ENV.filesBucket]: this.filesBucket.bucketName } : {}),
         ...(spec.deliversWebhooks === true ? { [ENV.webhooksRequireHttps]: String(this.config.stageName !== LOCAL_STAGE) } : {}),
+        ...(spec.webhookSecrets !== undefined ? { [ENV.webhookSecretsPrefix]: webhookSecretsPrefix(this.config.stageName) } : {}),
         ...extraEnvironment,
       },
     });
+    if (spec.webhookSecrets !== undefined) this.grantWebhookSecrets(fn, spec.webhookSecrets);
     if (spec.stateTable !== undefined) fn.grantTable(this.stateTable, spec.stateTable);
     if (spec.ledgerTable !== undefined) fn.grantTable(this.ledgerTable, spec.ledgerTable);
     if (spec.publishesEvents === true) this.eventBus.grantPutEventsTo(fn);
     if (spec.files !== undefined) fn.grantFiles(this.filesBucket, spec.files);
     return fn;
+  }
+
+  /**
+   * The stage's webhook secrets and no other secret: the resource is the stage's name prefix (a
+   * secret's ARN ends in its name and six random characters, hence the wildcard after the prefix).
+   */
+  private grantWebhookSecrets(fn: ColendFunction, access: 'read' | 'write'): void {
+    const prefix = webhookSecretsPrefix(this.config.stageName);
+    const secrets = this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: access === 'read' ? ['secretsmanager:GetSecretValue'] : ['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        resources: [secrets],
+      }),
+    );
+    if (fn.role !== undefined) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
+        reason: "One secret per lender, created as lenders register: the grant covers the stage's webhook secrets only, by their name prefix.",
+      });
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Lender } from '../domain/lender.ts';
+import type { WebhookKey } from '../domain/webhook-secret.ts';
 import type { PartnerNotifier, ReviewRequested } from '../ports/stores.ts';
 import { toJson } from '../json.ts';
 
@@ -31,6 +32,8 @@ export async function putEvents(events: EventBridgeClient, busName: string, batc
 
 /** The header that carries a webhook's signature (docs/webhooks.md). */
 export const SIGNATURE_HEADER = 'colend-signature';
+/** The header that names the version of the secret in force, the one the first `v1` is signed with. */
+export const KEY_VERSION_HEADER = 'colend-key-version';
 
 /**
  * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with the lender's secret: the time is
@@ -38,6 +41,15 @@ export const SIGNATURE_HEADER = 'colend-signature';
  */
 export function webhookSignature(secret: string, unixSeconds: number, body: string): string {
   return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
+}
+
+/**
+ * `t=<unix seconds>,v1=<signature>[,v1=<signature>]`: one `v1` per key, the secret in force first,
+ * then, during a rotation's overlap window, the replaced one (docs/webhooks.md, Rotation).
+ */
+export function webhookSignatures(keys: readonly WebhookKey[], unixSeconds: number, body: string): string {
+  if (keys.length === 0) throw new Error('a webhook is signed with at least one key');
+  return [`t=${unixSeconds}`, ...keys.map((key) => webhookSignature(key.secret, unixSeconds, body).split(',')[1])].join(',');
 }
 
 export interface WebhookOptions {
@@ -63,12 +75,18 @@ export class WebhookDeliveryFailed extends Error {
 }
 
 /**
- * Posts a body to a partner's webhook once, signed with HMAC-SHA256 over the time and the body.
+ * Posts a body to a partner's webhook once, signed with HMAC-SHA256 over the time and the body,
+ * under each of the keys (the secret in force first).
  * A redirect is never followed, and a webhook that is not https outside the local stage is never
  * called: the signed body goes only to the address the lender registered, and neither case is
  * tried again. An error status or no answer throws WebhookDeliveryFailed.
  */
-export async function postWebhook(webhook: { url: string; secret: string }, body: string, deliveryId: string, options: WebhookOptions): Promise<WebhookOutcome> {
+export async function postWebhook(
+  webhook: { readonly url: string; readonly keys: readonly WebhookKey[] },
+  body: string,
+  deliveryId: string,
+  options: WebhookOptions,
+): Promise<WebhookOutcome> {
   if (options.requireHttps && !webhook.url.startsWith('https://')) {
     options.log('webhook not called: only https outside the local stage', { url: webhook.url, deliveryId });
     return 'NOT_HTTPS';
@@ -78,7 +96,12 @@ export async function postWebhook(webhook: { url: string; secret: string }, body
   try {
     response = await fetch(webhook.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: webhookSignature(webhook.secret, unixSeconds, body), 'colend-delivery': deliveryId },
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: webhookSignatures(webhook.keys, unixSeconds, body),
+        [KEY_VERSION_HEADER]: String(webhook.keys[0]?.version),
+        'colend-delivery': deliveryId,
+      },
       body,
       redirect: 'manual',
       signal: AbortSignal.timeout(options.timeoutMs),

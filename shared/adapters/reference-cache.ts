@@ -1,15 +1,15 @@
-import type { Lender } from '../domain/lender.ts';
+import type { Lender, LenderWebhook } from '../domain/lender.ts';
 import type { Program } from '../domain/program.ts';
 import type { LoadedCalendarYear } from '../domain/calendar.ts';
-import type { CalendarStore, IdempotencyRecord, LenderStore, Page, PageRequest, ProgramStore } from '../ports/stores.ts';
+import type { CalendarStore, IdempotencyRecord, LenderStore, Page, PageRequest, PlainWebhookSecret, ProgramStore } from '../ports/stores.ts';
 
 /**
  * Reference data a warm function keeps instead of reading it at every step of a review.
  *
  * A program version, once written, never changes (a change is a new version), so a version read
  * once is kept for the life of the function. "The latest version" is not kept: a new version may
- * have been written since. Lenders are written once (there is no update path); each is kept for
- * `lenderTtlMs` all the same, so that a lender changed outside the API is seen within that time.
+ * have been written since. A lender's record changes only when its webhook secret is rotated; each
+ * is kept for `lenderTtlMs`, so that a lender changed outside the API is seen within that time.
  * A lender or version that does not exist is never kept.
  */
 export class CachedPrograms implements ProgramStore {
@@ -100,6 +100,16 @@ export class CachedLenders implements LenderStore {
 
   create(lender: Lender, idempotency: IdempotencyRecord): Promise<void> {
     return this.store.create(lender, idempotency);
+  }
+
+  /** A write through this store drops what it kept of the lender, so the function that wrote reads its own write. */
+  setWebhook(lenderId: string, expectedSecretVersion: number, webhook: LenderWebhook, idempotency: IdempotencyRecord | null): Promise<void> {
+    this.kept.delete(lenderId);
+    return this.store.setWebhook(lenderId, expectedSecretVersion, webhook, idempotency);
+  }
+
+  plainWebhookSecret(lenderId: string): Promise<PlainWebhookSecret | null> {
+    return this.store.plainWebhookSecret(lenderId);
   }
 }
 

@@ -42,6 +42,8 @@ export const nonNegativeMinor = minorInput('non-negative').pipe(z.bigint().nonne
 export const positiveMinor = minorInput('positive').pipe(z.bigint().positive('must be positive').superRefine(atMostMaximum));
 export const minorOut = z.string().regex(/^-?\d+$/).describe('minor units (fen), as a string of digits');
 
+const webhookSecret = z.string().min(32, 'a signing secret has at least 32 characters').max(256);
+
 export const id = z.string().regex(ID_PATTERN, "1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
 export const rate = z
   .string()
@@ -75,12 +77,16 @@ export const createLenderRequest = z.strictObject({
   webhook: z
     .strictObject({
       url: z.url({ protocol: /^https?$/ }).refine((u) => u.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(u), 'must be https (http only for localhost)'),
-      secret: z.string().min(32, 'a signing secret has at least 32 characters').max(256),
+      secret: webhookSecret,
     })
     .nullable()
     .default(null),
 });
 export type CreateLenderRequest = z.output<typeof createLenderRequest>;
+
+/** `POST /v1/lenders/{lenderId}/webhook-secret`: the new signing secret (docs/webhooks.md, Rotation). */
+export const rotateWebhookSecretRequest = z.strictObject({ secret: webhookSecret });
+export type RotateWebhookSecretRequest = z.output<typeof rotateWebhookSecretRequest>;
 
 const repaymentMethod = z.enum(['EQUAL_INSTALLMENT', 'EQUAL_PRINCIPAL', 'INTEREST_ONLY', 'BULLET']);
 const waterfallComponent = z.enum(['PENALTY', 'OVERDUE_INTEREST', 'OVERDUE_PRINCIPAL', 'CURRENT_INTEREST', 'CURRENT_PRINCIPAL', 'FEES']);

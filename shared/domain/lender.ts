@@ -33,14 +33,23 @@ export interface Lender {
   /** Figures of the regulatory ratios (net tier-1 capital, total loans), for banks. */
   readonly netTier1CapitalMinor: bigint | null;
   readonly totalLoansMinor: bigint | null;
-  /** Where review requests are posted, signed with HMAC-SHA256 under the secret; none when null. */
-  readonly webhook: { readonly url: string; readonly secret: string } | null;
+  /** Where review requests are posted, signed with HMAC-SHA256 under the lender's secret; none when null. */
+  readonly webhook: LenderWebhook | null;
   readonly createdAt: string;
 }
 
-/** A lender as the API shows it: the webhook's signing secret never leaves Colend. */
-export function lenderView(lender: Lender): Omit<Lender, 'webhook'> & { webhook: { url: string; secretConfigured: true } | null } {
-  return { ...lender, webhook: lender.webhook ? { url: lender.webhook.url, secretConfigured: true } : null };
+/**
+ * A lender's webhook as its record keeps it: the address and the version of the signing secret in
+ * force. The secret itself is kept in the webhook secret store, never on the record (docs/webhooks.md).
+ */
+export interface LenderWebhook {
+  readonly url: string;
+  readonly secretVersion: number;
+}
+
+/** A lender as the API shows it: the address and the secret's version, never a secret. */
+export function lenderView(lender: Lender): Omit<Lender, 'webhook'> & { webhook: { url: string; secretConfigured: true; secretVersion: number } | null } {
+  return { ...lender, webhook: lender.webhook ? { url: lender.webhook.url, secretConfigured: true, secretVersion: lender.webhook.secretVersion } : null };
 }
 
 export function validateLender(lender: Lender): Lender {

@@ -1,5 +1,5 @@
 import type { Account, JournalEntry, Position } from '../domain/ledger.ts';
-import type { Lender } from '../domain/lender.ts';
+import type { Lender, LenderWebhook } from '../domain/lender.ts';
 import type { BookedLoan, Loan } from '../domain/loan.ts';
 import type { Program } from '../domain/program.ts';
 import type { BorrowerExposure, BorrowerPrincipal, OutstandingMove, PrincipalShard, QuotaChange, QuotaShard, Reservation } from '../domain/exposure.ts';
@@ -68,6 +68,21 @@ export interface LenderStore {
   /** A page of the lenders in id order (`GET /v1/lenders`). */
   page(request: PageRequest): Promise<Page<Lender>>;
   create(lender: Lender, idempotency: IdempotencyRecord): Promise<void>;
+  /**
+   * Sets the lender's webhook (its url and the secret's version in force), over the version read:
+   * `expectedSecretVersion` 0 is a record that still holds a plain secret, which the write removes.
+   * With an idempotency record, both in one transaction. A lost condition is a StateConflict.
+   */
+  setWebhook(lenderId: string, expectedSecretVersion: number, webhook: LenderWebhook, idempotency: IdempotencyRecord | null): Promise<void>;
+  /** One lender's plain webhook secret still on its record, from before secrets were kept apart (docs/webhooks.md, Moving stored secrets); null when it holds none. */
+  plainWebhookSecret(lenderId: string): Promise<PlainWebhookSecret | null>;
+}
+
+/** A webhook secret found on a lender's record, to be moved to the secret store. */
+export interface PlainWebhookSecret {
+  readonly lenderId: string;
+  readonly url: string;
+  readonly secret: string;
 }
 
 export interface ProgramStore {

@@ -221,7 +221,8 @@ describe('functions', () => {
       'ledger-checks': { LEDGER_CHECK_STATE_MACHINE_ARN: stateMachine('LedgerCheckStateMachine')[0] },
       applications: { JOINT_REVIEW_STATE_MACHINE_ARN: stateMachine('JointReviewStateMachine')[0] },
       'review-ask': { EVENT_BUS_NAME: eventBus()[0] },
-      'webhook-delivery': { WEBHOOKS_REQUIRE_HTTPS: 'true' },
+      'webhook-delivery': { WEBHOOKS_REQUIRE_HTTPS: 'true', WEBHOOK_SECRETS_PREFIX: 'colend/dev/webhook/' },
+      lenders: { WEBHOOK_SECRETS_PREFIX: 'colend/dev/webhook/' },
       repayments: { REPAYMENT_BATCH_STATE_MACHINE_ARN: stateMachine('RepaymentBatchStateMachine')[0] },
       'risk-updates': { RISK_UPDATE_STATE_MACHINE_ARN: stateMachine('RiskUpdateStateMachine')[0] },
       'repayment-publish': { EVENT_BUS_NAME: eventBus()[0] },
@@ -399,6 +400,7 @@ describe('HTTP API', () => {
     ['POST /v1/lenders', 'lenders', LEAD],
     ['GET /v1/lenders', 'lenders', ANY],
     ['GET /v1/lenders/{lenderId}', 'lenders', ANY],
+    ['POST /v1/lenders/{lenderId}/webhook-secret', 'lenders', ['colend/lead', 'colend/partner']],
     ['POST /v1/programs', 'programs', LEAD],
     ['GET /v1/programs', 'programs', ANY],
     ['GET /v1/programs/{programId}', 'programs', ANY],
@@ -882,6 +884,8 @@ describe('cdk-nag (AWS Solutions)', () => {
       // The files bucket: its objects are keyed by lender and date; reads and puts of that bucket only.
       /^AwsSolutions-IAM5\[Action::s3:(GetObject|GetBucket|List|Abort)\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/\*\]$/,
+      // One webhook secret per lender, created as lenders register: the stage's name prefix only (docs/webhooks.md).
+      /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:colend\/[a-z0-9-]+\/webhook\/\*\]$/,
       // The settlement's Distributed Map: the manifest among the work files, and its own child executions.
       /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/settlement-work\/\*\]$/,
       /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:\{"Fn::Select":\[6,\{"Fn::Split":\[":",\{"Ref":"SettlementStateMachine[0-9A-F]{8}"\}\]\}\]\}(\/\*)?:\*\]$/,

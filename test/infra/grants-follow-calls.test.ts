@@ -28,6 +28,9 @@ const ACTION_OF_COMMAND: Readonly<Record<string, string>> = {
   UploadPart: 's3:PutObject',
   CompleteMultipartUpload: 's3:PutObject',
   AbortMultipartUpload: 's3:AbortMultipartUpload',
+  GetSecretValue: 'secretsmanager:GetSecretValue',
+  CreateSecret: 'secretsmanager:CreateSecret',
+  PutSecretValue: 'secretsmanager:PutSecretValue',
 };
 
 /**
@@ -39,7 +42,7 @@ const READ_BUT_NOT_CALLED: Partial<Record<FunctionName, { readonly actions: read
 };
 
 /** The services whose grants must be exactly what the code calls: a grant nothing calls is a finding. */
-const EXACT_SERVICES = ['states:', 'events:', 's3:'];
+const EXACT_SERVICES = ['states:', 'events:', 's3:', 'secretsmanager:'];
 
 let resources: Resources;
 let calls: Map<string, FunctionCalls>;
@@ -76,6 +79,8 @@ describe('grants follow the calls (a static reading of each function)', () => {
     expect(neededActions('applications').filter((action) => !action.startsWith('dynamodb:'))).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess', 'states:StartExecution']);
     expect(neededActions('openapi')).toEqual([]);
     expect(neededActions('positions')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect(neededActions('webhook-delivery').filter((action) => action.startsWith('secretsmanager:'))).toEqual(['secretsmanager:GetSecretValue']);
+    expect(neededActions('lenders').filter((action) => action.startsWith('secretsmanager:'))).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
   });
 
   it('keeps no exception the reading no longer needs', () => {
@@ -85,13 +90,13 @@ describe('grants follow the calls (a static reading of each function)', () => {
     }
   });
 
-  it.each(names)('%s is granted every DynamoDB, Step Functions, EventBridge and S3 action its code calls', (name) => {
+  it.each(names)('%s is granted every DynamoDB, Step Functions, EventBridge, S3 and Secrets Manager action its code calls', (name) => {
     const allowed = allowedActions(name);
     const missing = neededActions(name).filter((needed) => !allowed.some((granted) => matches(granted, needed)));
     expect(missing).toEqual([]);
   });
 
-  it.each(names)('%s is granted no Step Functions, EventBridge or S3 action its code never calls', (name) => {
+  it.each(names)('%s is granted no Step Functions, EventBridge, S3 or Secrets Manager action its code never calls', (name) => {
     const needed = neededActions(name);
     const unused = allowedActions(name).filter((granted) => EXACT_SERVICES.some((service) => granted.startsWith(service)) && !needed.some((action) => matches(granted, action)));
     expect(unused).toEqual([]);

@@ -37,6 +37,12 @@ const MATRIX: Readonly<Record<string, Probe>> = {
   'POST /v1/lenders': { path: () => '/v1/lenders', body: (w, n) => lenderBody(`NEW_${w.suffix}_${n}`, ['PARTNER']), expect: leadWrite },
   'GET /v1/lenders': { path: () => '/v1/lenders', expect: anyReader },
   'GET /v1/lenders/{lenderId}': { path: (w) => `/v1/lenders/${w.bankA}`, expect: ownData },
+  // Bank A registered no webhook: the lead and bank A itself reach the rule, another lender's callers learn nothing.
+  'POST /v1/lenders/{lenderId}/webhook-secret': {
+    path: (w) => `/v1/lenders/${w.bankA}/webhook-secret`,
+    body: () => ({ secret: 'whsec-matrix-0123456789abcdef0123456789ab' }),
+    expect: { none: 401, lead: 422, partner: 422, otherPartner: 404, guarantor: 404, servicePartner: 404, finance: 403, lenderFinance: 403 },
+  },
   'GET /v1/lenders/{lenderId}/positions': { path: (w) => `/v1/lenders/${w.bankA}/positions`, expect: ownData },
   'GET /v1/lenders/{lenderId}/profit': { path: (w) => `/v1/lenders/${w.bankA}/profit?month=2026-11`, expect: ownData },
   'POST /v1/programs': { path: () => '/v1/programs', body: (w) => programBody(w), expect: leadWrite },

@@ -15,6 +15,8 @@ declare module 'vitest' {
     localTemplate: CfnTemplate;
     /** The secret of the stack's local-only endpoints (`/local/*`). */
     localToken: string;
+    /** The local EventBridge endpoint of the same stack (PutEvents, routed to the rules' targets). */
+    eventsEndpoint: string;
   }
 }
 
@@ -48,6 +50,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('sfnEndpoint', stack.sfnEndpoint);
   project.provide('localTemplate', stack.template);
   project.provide('localToken', stack.localToken);
+  project.provide('eventsEndpoint', stack.eventsEndpoint);
 }
 
 export async function teardown(): Promise<void> {

@@ -3,6 +3,7 @@ export const TEST_TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test
 export const TEST_STATE_MACHINE_ARN = 'arn:aws-cn:states:cn-north-1:123456789012:stateMachine:LedgerCheck';
 export const TEST_REVIEW_STATE_MACHINE_ARN = 'arn:aws-cn:states:cn-north-1:123456789012:stateMachine:JointReview';
 export const TEST_EVENT_BUS = 'colend-events-test';
+export const TEST_WEBHOOK_SECRETS_PREFIX = 'colend/test/webhook/';
 
 export function setHandlerEnv(): void {
   process.env.LEDGER_TABLE = TEST_TABLES.ledger;
@@ -15,4 +16,5 @@ export function setHandlerEnv(): void {
   process.env.AWS_REGION = 'cn-north-1';
   // Each test hands a handler its own lenders and programs: nothing is kept from one test to the next.
   process.env.REFERENCE_CACHE_TTL_MS = '0';
+  process.env.WEBHOOK_SECRETS_PREFIX = TEST_WEBHOOK_SECRETS_PREFIX;
 }

@@ -1,3 +1,6 @@
+import { NotFound, StateConflict } from '../../shared/domain/errors.ts';
+import { registered, rotated, type WebhookSecretSet } from '../../shared/domain/webhook-secret.ts';
+import type { WebhookSecrets } from '../../shared/ports/webhook-secrets.ts';
 /**
  * In-memory implementations of every port in shared/ports/stores.ts, with the conflict semantics
  * of the DynamoDB adapter: a write is one atomic group whose items are checked in the order the
@@ -8,7 +11,7 @@
  */
 import { expiresAtEpochSeconds } from '../../shared/http/idempotency.ts';
 import { applyEntry, openPosition, type JournalEntry, type Position } from '../../shared/domain/ledger.ts';
-import type { Lender } from '../../shared/domain/lender.ts';
+import type { Lender, LenderWebhook } from '../../shared/domain/lender.ts';
 import { disbursementEntry, type Loan } from '../../shared/domain/loan.ts';
 import type { Program } from '../../shared/domain/program.ts';
 import { noBorrowerExposure, noBorrowerPrincipal, type BorrowerExposure, type BorrowerPrincipal, type OutstandingMove, type PrincipalShard, type QuotaChange, type QuotaShard, type Reservation } from '../../shared/domain/exposure.ts';
@@ -53,6 +56,7 @@ import {
   type LedgerCheckStore,
   type LedgerStore,
   type LenderStore,
+  type PlainWebhookSecret,
   type LoanBooking,
   type LoanStore,
   type PartnerNotifier,
@@ -109,6 +113,8 @@ export type StoredAsk = Ask & { readonly taskToken: string | null };
 export class InMemoryDb {
   readonly idempotency = new Map<string, IdempotencyRecord>();
   readonly lenders = new Map<string, Lender>();
+  /** Secrets still on lenders' records from before they were kept apart (their webhook has secret version 0). */
+  readonly plainWebhookSecrets = new Map<string, PlainWebhookSecret>();
   /** `{programId}#{version}` */
   readonly programs = new Map<string, Program>();
   readonly loans = new Map<string, Loan>();
@@ -334,6 +340,23 @@ export class InMemoryLenderStore implements LenderStore {
       this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
       this.db.lenders.set(lender.lenderId, copy(lender));
     });
+  }
+
+  /** `webhook.secretVersion = :expected`, or for 0 `attribute_exists(webhook.secret)`; the plain secret goes with the write. */
+  async setWebhook(lenderId: string, expectedSecretVersion: number, webhook: LenderWebhook, idempotency: IdempotencyRecord | null): Promise<void> {
+    const stored = this.db.lenders.get(lenderId);
+    const holds = expectedSecretVersion === 0 ? this.db.plainWebhookSecrets.has(lenderId) : stored?.webhook?.secretVersion === expectedSecretVersion;
+    if (stored === undefined || !holds) throw new StateConflict('WEBHOOK_CHANGED', `the webhook of lender ${lenderId} changed meanwhile (expected secret version ${expectedSecretVersion}); read it again`, { lenderId, expectedSecretVersion });
+    this.db.transact(idempotency === null ? [] : [this.db.idempotencyItem(idempotency)], () => {
+      if (idempotency !== null) this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
+      this.db.lenders.set(lenderId, { ...stored, webhook: { url: webhook.url, secretVersion: webhook.secretVersion } });
+      this.db.plainWebhookSecrets.delete(lenderId);
+    });
+  }
+
+  async plainWebhookSecret(lenderId: string): Promise<PlainWebhookSecret | null> {
+    const plain = this.db.plainWebhookSecrets.get(lenderId);
+    return plain === undefined ? null : copy(plain);
   }
 }
 
@@ -846,6 +869,35 @@ export class RecordingNotifier implements PartnerNotifier {
   }
 }
 
+/** The webhook secret store in memory: the same sets the adapters keep, by lender id. */
+export class InMemoryWebhookSecrets implements WebhookSecrets {
+  readonly sets = new Map<string, WebhookSecretSet>();
+  writes = 0;
+
+  async get(lenderId: string): Promise<WebhookSecretSet | null> {
+    const set = this.sets.get(lenderId);
+    return set === undefined ? null : copy(set);
+  }
+
+  async put(lenderId: string, secret: string, now: string): Promise<WebhookSecretSet> {
+    return this.keep(lenderId, registered(this.sets.get(lenderId) ?? null, secret, now));
+  }
+
+  async rotate(lenderId: string, secret: string, now: string): Promise<WebhookSecretSet> {
+    const stored = this.sets.get(lenderId);
+    if (stored === undefined) throw new NotFound('webhookSecret', lenderId);
+    return this.keep(lenderId, rotated(stored, secret, now));
+  }
+
+  private keep(lenderId: string, set: WebhookSecretSet): WebhookSecretSet {
+    if (this.sets.get(lenderId) !== set) {
+      this.sets.set(lenderId, set);
+      this.writes++;
+    }
+    return copy(set);
+  }
+}
+
 export function createInMemoryStores(at: string = NOW) {
   const db = new InMemoryDb();
   return {
@@ -874,6 +926,7 @@ export function createInMemoryStores(at: string = NOW) {
     review: new RecordingWorkflowStarter('arn:aws:states:cn-north-1:123456789012:stateMachine:JointReview'),
     tasks: new RecordingTaskResumer(),
     notifier: new RecordingNotifier(),
+    webhookSecrets: new InMemoryWebhookSecrets(),
     clock: frozenClock(at),
   };
 }

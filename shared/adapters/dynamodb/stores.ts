@@ -1,6 +1,9 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { JournalEntry, Position } from '../../domain/ledger.ts';
-import type { Lender } from '../../domain/lender.ts';
+import type { Lender, LenderWebhook } from '../../domain/lender.ts';
+import { StateConflict } from '../../domain/errors.ts';
+import { WriteConflict } from '../../ports/stores.ts';
 import type { Loan } from '../../domain/loan.ts';
 import type { LenderSchedule, Schedule } from '../../domain/schedule.ts';
 import type { Program } from '../../domain/program.ts';
@@ -15,6 +18,7 @@ import type {
   LoanStore,
   Page,
   PageRequest,
+  PlainWebhookSecret,
   ProgramStore,
   RiskRunReport,
   RiskRunStore,
@@ -76,12 +80,12 @@ export class DynamoLenderStore implements LenderStore {
 
   async get(lenderId: string): Promise<Lender | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.lender(lenderId), ConsistentRead: true }));
-    return fromItem<Lender>(out.Item as Item | undefined);
+    return lenderOf(out.Item as Item | undefined);
   }
 
   async getMany(lenderIds: readonly string[]): Promise<Map<string, Lender>> {
     const items = await batchGetAll(this.doc, this.tables.state, [...new Set(lenderIds)].map((id) => stateKeys.lender(id)));
-    const lenders = items.map((item) => fromItem<Lender>(item)).filter((l): l is Lender => l !== null);
+    const lenders = items.map((item) => lenderOf(item)).filter((l): l is Lender => l !== null);
     return new Map(lenders.map((l) => [l.lenderId, l]));
   }
 
@@ -92,7 +96,7 @@ export class DynamoLenderStore implements LenderStore {
       KeyConditionExpression: 'gsi1pk = :p',
       ExpressionAttributeValues: { ':p': stateKeys.lendersPartition },
     });
-    return items.map((i) => fromItem<Lender>(i) as Lender);
+    return items.map((i) => lenderOf(i) as Lender);
   }
 
   async page(request: PageRequest): Promise<Page<Lender>> {
@@ -101,7 +105,7 @@ export class DynamoLenderStore implements LenderStore {
       attributes: GSI1_KEY,
       where: { gsi1pk: partition },
     });
-    return { items: page.items.map((i) => fromItem<Lender>(i) as Lender), cursor: page.cursor };
+    return { items: page.items.map((i) => lenderOf(i) as Lender), cursor: page.cursor };
   }
 
   async create(lender: Lender, idempotency: IdempotencyRecord): Promise<void> {
@@ -112,6 +116,51 @@ export class DynamoLenderStore implements LenderStore {
       ['idempotency', 'lender'],
     );
   }
+
+  async setWebhook(lenderId: string, expectedSecretVersion: number, webhook: LenderWebhook, idempotency: IdempotencyRecord | null): Promise<void> {
+    const update = {
+      TableName: this.tables.state,
+      Key: stateKeys.lender(lenderId),
+      UpdateExpression: 'SET webhook = :webhook',
+      ConditionExpression: expectedSecretVersion === 0 ? 'attribute_exists(webhook.#secret)' : 'webhook.secretVersion = :expected',
+      ...(expectedSecretVersion === 0 ? { ExpressionAttributeNames: { '#secret': 'secret' } } : {}),
+      ExpressionAttributeValues: { ':webhook': { url: webhook.url, secretVersion: webhook.secretVersion }, ...(expectedSecretVersion === 0 ? {} : { ':expected': expectedSecretVersion }) },
+    };
+    const changed = new StateConflict('WEBHOOK_CHANGED', `the webhook of lender ${lenderId} changed meanwhile (expected secret version ${expectedSecretVersion}); read it again`, {
+      lenderId,
+      expectedSecretVersion,
+    });
+    try {
+      if (idempotency === null) await this.doc.send(new UpdateCommand(update));
+      else await transactWrite(this.doc, [idempotencyPut(this.tables, idempotency), { Update: update }], ['idempotency', 'lenderWebhook']);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || (error instanceof WriteConflict && error.entity === 'lenderWebhook')) throw changed;
+      throw error;
+    }
+  }
+
+  async plainWebhookSecret(lenderId: string): Promise<PlainWebhookSecret | null> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.lender(lenderId), ConsistentRead: true }));
+    return out.Item === undefined ? null : plainSecretOf(out.Item);
+  }
+}
+
+function plainSecretOf(item: Item): PlainWebhookSecret | null {
+  const webhook = item.webhook as { url?: unknown; secret?: unknown } | null | undefined;
+  if (typeof webhook?.url !== 'string' || typeof webhook.secret !== 'string') return null;
+  return { lenderId: item.lenderId as string, url: webhook.url, secret: webhook.secret };
+}
+
+/**
+ * A lender read from its item. A record from before secrets were kept apart still holds a plain
+ * secret: it is read as secret version 0 (none in the secret store yet), and the secret itself
+ * never leaves this adapter but to be signed with or moved (`plainWebhookSecret`).
+ */
+function lenderOf(item: Item | undefined): Lender | null {
+  const lender = fromItem<Lender & { webhook: (LenderWebhook & { secret?: string }) | null }>(item);
+  if (lender === null || lender.webhook === null) return lender;
+  const { url, secretVersion } = lender.webhook;
+  return { ...lender, webhook: { url, secretVersion: secretVersion ?? 0 } };
 }
 
 export class DynamoProgramStore implements ProgramStore {

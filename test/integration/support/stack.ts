@@ -12,7 +12,7 @@ import type { CfnTemplate } from '../../../infra/local/template.ts';
  * Helpers for tests against the one local stack that test/integration/global-setup.ts starts.
  */
 
-function provided<K extends 'baseUrl' | 'dynamodbEndpoint' | 'sfnEndpoint' | 'localTemplate' | 'localToken'>(key: K) {
+function provided<K extends 'baseUrl' | 'dynamodbEndpoint' | 'sfnEndpoint' | 'localTemplate' | 'localToken' | 'eventsEndpoint'>(key: K) {
   const value = inject(key);
   if (value === undefined) {
     throw new Error(`The local stack is not running (no ${key}): integration tests need test/integration/global-setup.ts`);
@@ -23,6 +23,8 @@ function provided<K extends 'baseUrl' | 'dynamodbEndpoint' | 'sfnEndpoint' | 'lo
 export const baseUrl = (): string => provided('baseUrl');
 export const dynamodbEndpoint = (): string => provided('dynamodbEndpoint');
 export const sfnEndpoint = (): string => provided('sfnEndpoint');
+/** The local EventBridge endpoint: an event put there reaches the targets of the template's rules. */
+export const eventsEndpoint = (): string => provided('eventsEndpoint');
 /** The template the local stack runs. */
 export const localTemplate = (): CfnTemplate => provided('localTemplate');
 /** The header local-only endpoints (`/local/*`) ask for. */

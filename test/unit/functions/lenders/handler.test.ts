@@ -7,10 +7,13 @@ import { canonicalJson, sha256 } from '../../../../shared/json.ts';
 import { LEAD_ID, NOW, PARTNER_A, PARTNER_B, aLender, createLenderBody, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
 import { idempotencyItem, lenderItem } from '../../../support/dynamo-items.ts';
-import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
+import { TEST_TABLES, TEST_WEBHOOK_SECRETS_PREFIX, setHandlerEnv } from '../../../support/handler-env.ts';
+import { CreateSecretCommand, GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { versionToken } from '../../../../shared/adapters/webhook-secrets/secrets-manager.ts';
 
 setHandlerEnv();
 const ddb = mockClient(DynamoDBDocumentClient);
+const secrets = mockClient(SecretsManagerClient);
 const { handler } = await import('../../../../functions/lenders/handler.ts');
 
 const KEY = 'create-partner-a-0001';
@@ -24,6 +27,7 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
   ddb.reset();
+  secrets.reset();
 });
 
 describe('POST /v1/lenders', () => {
@@ -40,15 +44,27 @@ describe('POST /v1/lenders', () => {
     expect(items[0]?.Put?.Item?.responseBody).toBe(result.body);
   });
 
-  it('stores the webhook with its secret, and answers only its url', async () => {
+  it("stores the webhook's secret in the stage's Secrets Manager secret, the record naming its version only, and answers only its url", async () => {
     ddb.on(TransactWriteCommand).resolves({});
+    secrets.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: 'not found', $metadata: {} }));
+    secrets.on(CreateSecretCommand).resolves({});
     const webhook = { url: 'https://partner-a.example/colend/reviews', secret: SECRET };
     const result = await call('POST /v1/lenders', { claims: claimsOf(leadOps), body: createLenderBody({ webhook }), idempotencyKey: KEY });
     expect(result.statusCode).toBe(201);
-    expect(bodyOf(result).webhook).toEqual({ url: webhook.url, secretConfigured: true });
+    expect(bodyOf(result).webhook).toEqual({ url: webhook.url, secretConfigured: true, secretVersion: 1 });
     expect(result.body).not.toContain(SECRET);
+    const name = `${TEST_WEBHOOK_SECRETS_PREFIX}${PARTNER_A}`;
+    expect(secrets.commandCalls(CreateSecretCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        Name: name,
+        Description: `Webhook signing secrets of lender ${PARTNER_A}`,
+        SecretString: JSON.stringify({ current: { version: 1, secret: SECRET, since: NOW }, previous: null }),
+        ClientRequestToken: versionToken(name, 1),
+      },
+    ]);
     const [idem, lender] = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(lender?.Put?.Item?.webhook).toEqual(webhook);
+    expect(lender?.Put?.Item?.webhook).toEqual({ url: webhook.url, secretVersion: 1 });
+    expect(JSON.stringify(ddb.calls().map((c) => c.args[0].input))).not.toContain(SECRET);
     expect(String(idem?.Put?.Item?.responseBody)).not.toContain(SECRET);
   });
 
@@ -111,14 +127,15 @@ describe('GET /v1/lenders and /v1/lenders/{lenderId}', () => {
     expect(bodyOf(other)).toEqual({ code: 'NOT_FOUND', message: `lender ${PARTNER_A} was not found`, details: { lenderId: PARTNER_A } });
   });
 
-  it('never answers the webhook secret of a stored lender', async () => {
+  it('never answers the webhook secret still on a record from before secrets were kept apart: its version reads 0', async () => {
     const webhook = { url: 'https://partner-a.example/colend/reviews', secret: SECRET };
-    ddb.on(GetCommand, { Key: { pk: `LENDER#${PARTNER_A}`, sk: 'LENDER' } }).resolves({ Item: lenderItem(aLender({ webhook })) });
-    ddb.on(QueryCommand).resolves({ Items: [lenderItem(aLender({ webhook }))] });
+    const legacy = { ...lenderItem(aLender()), webhook };
+    ddb.on(GetCommand, { Key: { pk: `LENDER#${PARTNER_A}`, sk: 'LENDER' } }).resolves({ Item: legacy });
+    ddb.on(QueryCommand).resolves({ Items: [legacy] });
     const one = await call('GET /v1/lenders/{lenderId}', { claims: claimsOf(partnerOf(PARTNER_A)), pathParameters: { lenderId: PARTNER_A } });
     const all = await call('GET /v1/lenders', { claims: claimsOf(leadOps) });
-    expect(bodyOf(one).webhook).toEqual({ url: webhook.url, secretConfigured: true });
-    expect((bodyOf(all) as { lenders: { webhook: unknown }[] }).lenders[0]?.webhook).toEqual({ url: webhook.url, secretConfigured: true });
+    expect(bodyOf(one).webhook).toEqual({ url: webhook.url, secretConfigured: true, secretVersion: 0 });
+    expect((bodyOf(all) as { lenders: { webhook: unknown }[] }).lenders[0]?.webhook).toEqual({ url: webhook.url, secretConfigured: true, secretVersion: 0 });
     expect(`${one.body}${all.body}`).not.toContain(SECRET);
   });
 

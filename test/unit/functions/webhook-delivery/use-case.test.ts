@@ -3,20 +3,31 @@ import { deliverWebhook } from '../../../../functions/webhook-delivery/use-case.
 import { webhookEvent } from '../../../../functions/webhook-delivery/schema.ts';
 import { validate } from '../../../../shared/contracts/validate.ts';
 import type { Lender } from '../../../../shared/domain/lender.ts';
-import { ValidationError } from '../../../../shared/domain/errors.ts';
+import { InvariantViolation, ValidationError } from '../../../../shared/domain/errors.ts';
+import type { WebhookKey } from '../../../../shared/domain/webhook-secret.ts';
+import { createInMemoryStores } from '../../../support/in-memory-stores.ts';
+import { rejectedBy } from '../../../support/expect-error.ts';
 import { APPLICATION_ID, PARTNER_A, aPartnerLender } from '../../../support/builders.ts';
 
 const SECRET = 'whsec-partner-a-0123456789abcdef0123456789';
 const DETAIL_TEXT = `{"type":"colend.review.requested","applicationId":"${APPLICATION_ID}","lenderId":"${PARTNER_A}","round":2,"askedAmountMinor":"300000"}`;
 const event = { version: '0', id: 'ev-1', 'detail-type': 'colend.review.requested', source: 'colend', detail: JSON.parse(DETAIL_TEXT) as unknown };
 
-function deps(lender: Lender | null) {
-  const posted: [{ url: string; secret: string }, string, string][] = [];
+const NEXT = 'whsec-partner-a-rotated-0123456789abcdef01';
+const ROTATED_AT = '2025-03-01T02:00:00.000Z';
+
+function deps(lender: Lender | null, now = '2025-03-01T10:00:00.000Z') {
+  const posted: [{ url: string; keys: readonly WebhookKey[] }, string, string][] = [];
+  const stores = createInMemoryStores();
+  if (lender !== null) stores.db.lenders.set(lender.lenderId, lender);
   return {
     posted,
+    stores,
     deps: {
-      lenders: { get: async (id: string) => (id === lender?.lenderId ? lender : null) },
-      post: async (webhook: { url: string; secret: string }, body: string, deliveryId: string) => {
+      lenders: stores.lenders,
+      webhookSecrets: stores.webhookSecrets,
+      now: () => now,
+      post: async (webhook: { url: string; keys: readonly WebhookKey[] }, body: string, deliveryId: string) => {
         posted.push([webhook, body, deliveryId]);
         return 'DELIVERED' as const;
       },
@@ -25,10 +36,38 @@ function deps(lender: Lender | null) {
 }
 
 describe('deliverWebhook', () => {
-  it("posts the event's detail, byte for byte as published, to the lender's webhook with the ask's delivery id", async () => {
-    const { deps: d, posted } = deps(aPartnerLender(PARTNER_A, { webhook: { url: 'https://bank-a.example/colend', secret: SECRET } }));
+  it("posts the event's detail, byte for byte as published, to the lender's webhook with the ask's delivery id, signed with the stored secret", async () => {
+    const { deps: d, posted, stores } = deps(aPartnerLender(PARTNER_A, { webhook: { url: 'https://bank-a.example/colend', secretVersion: 1 } }));
+    await stores.webhookSecrets.put(PARTNER_A, SECRET, '2025-02-01T00:00:00.000Z');
     await expect(deliverWebhook(d, validate(webhookEvent, event))).resolves.toBe('DELIVERED');
-    expect(posted).toEqual([[{ url: 'https://bank-a.example/colend', secret: SECRET }, DETAIL_TEXT, `${APPLICATION_ID}:${PARTNER_A}:2`]]);
+    expect(posted).toEqual([[{ url: 'https://bank-a.example/colend', keys: [{ version: 1, secret: SECRET }] }, DETAIL_TEXT, `${APPLICATION_ID}:${PARTNER_A}:2`]]);
+  });
+
+  it('signs with the new secret and the replaced one within 24 hours of a rotation, and with the new one alone from then', async () => {
+    const lender = aPartnerLender(PARTNER_A, { webhook: { url: 'https://bank-a.example/colend', secretVersion: 2 } });
+    const within = deps(lender, '2025-03-02T01:59:59.999Z');
+    await within.stores.webhookSecrets.put(PARTNER_A, SECRET, '2025-02-01T00:00:00.000Z');
+    await within.stores.webhookSecrets.rotate(PARTNER_A, NEXT, ROTATED_AT);
+    await deliverWebhook(within.deps, validate(webhookEvent, event));
+    expect(within.posted[0]?.[0].keys).toEqual([{ version: 2, secret: NEXT }, { version: 1, secret: SECRET }]);
+    const after = deps(lender, '2025-03-02T02:00:00.000Z');
+    after.stores.webhookSecrets.sets.set(PARTNER_A, (await within.stores.webhookSecrets.get(PARTNER_A))!);
+    await deliverWebhook(after.deps, validate(webhookEvent, event));
+    expect(after.posted[0]?.[0].keys).toEqual([{ version: 2, secret: NEXT }]);
+  });
+
+  it('signs with a secret still on the record, as version 0, until it is moved', async () => {
+    const { deps: d, posted, stores } = deps(aPartnerLender(PARTNER_A, { webhook: { url: 'https://bank-a.example/colend', secretVersion: 0 } }));
+    stores.db.plainWebhookSecrets.set(PARTNER_A, { lenderId: PARTNER_A, url: 'https://bank-a.example/colend', secret: SECRET });
+    await deliverWebhook(d, validate(webhookEvent, event));
+    expect(posted[0]?.[0].keys).toEqual([{ version: 0, secret: SECRET }]);
+  });
+
+  it('fails, to be tried again, when a webhook has no secret anywhere, and posts nothing', async () => {
+    const { deps: d, posted } = deps(aPartnerLender(PARTNER_A, { webhook: { url: 'https://bank-a.example/colend', secretVersion: 1 } }));
+    const error = await rejectedBy(InvariantViolation, () => deliverWebhook(d, validate(webhookEvent, event)));
+    expect(error.details).toEqual({ lenderId: PARTNER_A });
+    expect(posted).toEqual([]);
   });
 
   it('posts nothing for a lender without a webhook, or one that does not exist', async () => {

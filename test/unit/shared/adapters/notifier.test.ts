@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { EVENT_SOURCE, EventBridgeNotifier, REVIEW_REQUESTED, SIGNATURE_HEADER, postWebhook, webhookSignature, WebhookDeliveryFailed, type WebhookOptions } from '../../../../shared/adapters/notifier.ts';
+import { EVENT_SOURCE, EventBridgeNotifier, KEY_VERSION_HEADER, REVIEW_REQUESTED, SIGNATURE_HEADER, postWebhook, webhookSignature, webhookSignatures, WebhookDeliveryFailed, type WebhookOptions } from '../../../../shared/adapters/notifier.ts';
 import type { ReviewRequested } from '../../../../shared/ports/stores.ts';
 import { APPLICATION_ID, NOW, PARTNER_A, REVIEW_DEADLINE, aPartnerLender } from '../../../support/builders.ts';
 
@@ -62,20 +62,26 @@ function options(requireHttps = false) {
 }
 
 const DELIVERY = `${APPLICATION_ID}:${PARTNER_A}:1`;
-const WEBHOOK = (url: string) => ({ url, secret: SECRET });
+const WEBHOOK = (url: string) => ({ url, keys: [{ version: 1, secret: SECRET }] });
+const PREVIOUS = 'whsec-partner-a-previous-0123456789abcdef';
 
 /** NOW in unix seconds. */
 const T0 = 1_740_794_400;
 const hmac = (t: number, body: string) => `t=${t},v1=${createHmac('sha256', SECRET).update(`${t}.${body}`).digest('hex')}`;
 
-/** What a partner does (docs/webhooks.md): split the header, recompute, compare in constant time, refuse an old time. */
-function verify(header: string, body: string, nowSeconds: number, toleranceSeconds = 300): boolean {
-  const parts = Object.fromEntries(header.split(',').map((part) => part.split('=') as [string, string]));
-  const t = Number(parts['t']);
-  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds) return false;
-  const expected = Buffer.from(createHmac('sha256', SECRET).update(`${t}.${body}`).digest('hex'));
-  const given = Buffer.from(parts['v1'] ?? '');
-  return expected.length === given.length && timingSafeEqual(expected, given);
+/**
+ * What a partner does (docs/webhooks.md): split the header, keep `t` and every `v1`, refuse an old
+ * time, recompute with each secret it holds, and accept when any pair matches in constant time.
+ */
+function verify(header: string, body: string, nowSeconds: number, secrets: readonly string[] = [SECRET], toleranceSeconds = 300): boolean {
+  const parts = header.split(',').map((part) => [part.slice(0, part.indexOf('=')), part.slice(part.indexOf('=') + 1)] as const);
+  const t = Number(parts.find(([key]) => key === 't')?.[1]);
+  const signatures = parts.filter(([key]) => key === 'v1').map(([, value]) => Buffer.from(value));
+  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > toleranceSeconds || signatures.length === 0) return false;
+  return secrets.some((secret) => {
+    const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.${body}`).digest('hex'));
+    return signatures.some((given) => expected.length === given.length && timingSafeEqual(expected, given));
+  });
 }
 
 beforeEach(() => {
@@ -105,7 +111,7 @@ describe('EventBridgeNotifier', () => {
   it('publishes the review request to the bus, amounts as strings, and calls no webhook itself', async () => {
     const hook = await webhookServer([200]);
     try {
-      const lender = aPartnerLender(PARTNER_A, { webhook: { url: hook.url, secret: SECRET } });
+      const lender = aPartnerLender(PARTNER_A, { webhook: { url: hook.url, secretVersion: 1 } });
       await new EventBridgeNotifier(new EventBridgeClient({ region: 'cn-north-1' }), BUS).reviewRequested(lender, request);
       expect(events.commandCalls(PutEventsCommand).map((c) => c.args[0].input)).toEqual([
         { Entries: [{ EventBusName: BUS, Source: EVENT_SOURCE, DetailType: REVIEW_REQUESTED, Detail: BODY }] },
@@ -140,11 +146,26 @@ describe('postWebhook', () => {
       expect(hook.received).toHaveLength(1);
       const [only] = hook.received;
       expect([only?.method, only?.url, only?.body]).toEqual(['POST', '/colend/reviews', BODY]);
-      expect(only?.headers).toMatchObject({ 'content-type': 'application/json', 'colend-signature': hmac(T0, BODY), 'colend-delivery': DELIVERY });
+      expect(only?.headers).toMatchObject({ 'content-type': 'application/json', 'colend-signature': hmac(T0, BODY), 'colend-key-version': '1', 'colend-delivery': DELIVERY });
       expect(only?.headers['x-colend-timestamp']).toBeUndefined();
       expect(SIGNATURE_HEADER).toBe('colend-signature');
       expect(verify(String(only?.headers['colend-signature']), only?.body ?? '', T0 + 1)).toBe(true);
       expect(logged).toEqual([]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('during a rotation signs with the new secret first and the replaced one after it; a partner holding either verifies, another secret does not', async () => {
+    const hook = await webhookServer([200]);
+    try {
+      await postWebhook({ url: hook.url, keys: [{ version: 2, secret: SECRET }, { version: 1, secret: PREVIOUS }] }, BODY, DELIVERY, options().opts);
+      const header = String(hook.received[0]?.headers['colend-signature']);
+      const previous = createHmac('sha256', PREVIOUS).update(`${T0}.${BODY}`).digest('hex');
+      expect(header).toBe(`${hmac(T0, BODY)},v1=${previous}`);
+      expect(webhookSignatures([{ version: 2, secret: SECRET }, { version: 1, secret: PREVIOUS }], T0, BODY)).toBe(header);
+      expect(hook.received[0]?.headers[KEY_VERSION_HEADER]).toBe('2');
+      expect([verify(header, BODY, T0, [SECRET]), verify(header, BODY, T0, [PREVIOUS]), verify(header, BODY, T0, [PREVIOUS, SECRET]), verify(header, BODY, T0, [`${SECRET}x`])]).toEqual([true, true, true, false]);
     } finally {
       await hook.close();
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Lender } from '../../../../shared/domain/lender.ts';
 import type { Program } from '../../../../shared/domain/program.ts';
 import { CachedCalendars, CachedLenders, CachedPrograms, referenceCacheTtlMs, withCachedReferences } from '../../../../shared/adapters/reference-cache.ts';
-import { WriteConflict, type IdempotencyRecord, type LenderStore, type Page, type ProgramStore } from '../../../../shared/ports/stores.ts';
+import { WriteConflict, type IdempotencyRecord, type LenderStore, type Page, type PlainWebhookSecret, type ProgramStore } from '../../../../shared/ports/stores.ts';
 import { createInMemoryStores } from '../../../support/in-memory-stores.ts';
 import { loadedYear } from '../../../support/calendar-years.ts';
 import { PARTNER_A, PROGRAM_ID, aLeadLender, aPartnerLender, aProgram } from '../../../support/builders.ts';
@@ -42,6 +42,10 @@ class CountingLenders implements LenderStore {
     return { items: this.lenders, cursor: null };
   }
   async create(_lender: Lender, _idempotency: IdempotencyRecord): Promise<void> {}
+  async setWebhook(): Promise<void> {}
+  async plainWebhookSecret(): Promise<PlainWebhookSecret | null> {
+    return null;
+  }
 }
 
 describe('CachedPrograms', () => {

@@ -44,11 +44,10 @@ describe('assertRole', () => {
 });
 
 describe('lenderView', () => {
-  it("shows the webhook's url and that a secret is set, never the secret", () => {
-    const lender = aLender({ webhook: { url: 'https://partner-a.example/hook', secret: 'whsec-0123456789abcdef0123456789abcdef' } });
+  it("shows the webhook's url and the version of its secret in force", () => {
+    const lender = aLender({ webhook: { url: 'https://partner-a.example/hook', secretVersion: 2 } });
     const view = lenderView(lender);
-    expect(view).toEqual({ ...lender, webhook: { url: 'https://partner-a.example/hook', secretConfigured: true } });
-    expect(JSON.stringify(view.webhook)).not.toContain('whsec');
+    expect(view).toEqual({ ...lender, webhook: { url: 'https://partner-a.example/hook', secretConfigured: true, secretVersion: 2 } });
   });
 
   it('shows no webhook as null', () => {

@@ -45,6 +45,11 @@ const LOAN = 'LN-WRITE-0001';
 /** A valid request for every write route; a write route without one fails the walk. */
 const PROBES: Readonly<Record<string, WriteProbe>> = {
   'POST /v1/lenders': { body: createLenderBody(), other: { name: 'Another name' } },
+  'POST /v1/lenders/{lenderId}/webhook-secret': {
+    pathParameters: { lenderId: PARTNER_A },
+    body: { secret: 'whsec-partner-a-rotated-0123456789abcdef01' },
+    other: { secret: 'whsec-partner-a-another-0123456789abcdef01' },
+  },
   'POST /v1/programs': { body: createProgramBody(), other: { name: 'Another name' } },
   'POST /v1/loans': { body: bookLoanBody(), other: { disbursementReference: 'D-OTHER' } },
   'POST /v1/loans/{loanId}/transfers': {
