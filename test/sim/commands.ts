@@ -53,6 +53,8 @@ export type SimCommand =
       readonly approve: boolean;
       readonly fault: Fault;
     }
+  /** The period fees of a loan for a month before today (fee billing, docs/fees.md), `monthsBack` months ago. */
+  | { readonly type: 'BILL_FEES'; readonly loan: number; readonly monthsBack: number; readonly fault: Fault }
   | { readonly type: 'NEXT_DAY'; readonly days: number }
   /** The clock moves to 23:30 in Beijing the same day, past the cut-off: what is booked now is settled tomorrow. */
   | { readonly type: 'EVENING' }
@@ -110,6 +112,7 @@ export const simCommand: fc.Arbitrary<SimCommand> = fc.oneof(
       fault,
     }),
   },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('BILL_FEES' as const), loan: loanRef, monthsBack: fc.integer({ min: 1, max: 7 }), fault }) },
   { weight: 3, arbitrary: fc.record({ type: fc.constant('NEXT_DAY' as const), days: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 1, arbitrary: fc.constant({ type: 'EVENING' as const }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('SETTLE' as const), fault }) },
@@ -123,6 +126,8 @@ export interface ProgramChoice {
   readonly excess: 'SUSPENSE' | 'PREPAY';
   readonly remainderRule: 'ROUNDING_PARTY' | 'LARGEST_REMAINDER';
   readonly netting: boolean;
+  /** A monthly service fee of 1% a year on each partner's outstanding principal, deducted from its interest for the lead. */
+  readonly serviceFee: boolean;
 }
 
 export const programChoice: fc.Arbitrary<ProgramChoice> = fc.record({
@@ -131,6 +136,7 @@ export const programChoice: fc.Arbitrary<ProgramChoice> = fc.record({
   excess: fc.constantFrom('SUSPENSE' as const, 'PREPAY' as const),
   remainderRule: fc.constantFrom('ROUNDING_PARTY' as const, 'LARGEST_REMAINDER' as const),
   netting: fc.boolean(),
+  serviceFee: fc.boolean(),
 });
 
 export interface SimSequence {

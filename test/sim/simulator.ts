@@ -2,6 +2,7 @@ import type { RepaymentStepInput, RepaymentStepResult } from '../../shared/contr
 import { DomainError, InvariantViolation } from '../../shared/domain/errors.ts';
 import { ESCROW } from '../../shared/domain/ledger.ts';
 import { approveAdjustmentOf, proposeAdjustmentOf } from '../../shared/use-cases/adjustments.ts';
+import { bookPeriodFees } from '../../shared/use-cases/period-fees.ts';
 import { compareIsoDates } from '../../shared/domain/money/index.ts';
 import { toJson } from '../../shared/json.ts';
 import { describeCommand, type Fault, type RepaymentAmount, type RepaymentDate, type SimCommand, type SimSequence } from './commands.ts';
@@ -27,7 +28,8 @@ export interface SimOutcome {
 type Accepted =
   | { readonly kind: 'BOOKING'; readonly sent: SentBooking }
   | { readonly kind: 'CHANGE'; readonly sent: SentChange }
-  | { readonly kind: 'APPROVAL'; readonly adjustmentId: string };
+  | { readonly kind: 'APPROVAL'; readonly adjustmentId: string }
+  | { readonly kind: 'FEES'; readonly loanId: string; readonly period: string };
 
 const MAKER = 'finance-maker';
 const CHECKER = 'finance-checker';
@@ -84,6 +86,8 @@ class Simulation {
         return this.redeliver(command.accepted);
       case 'ADJUST':
         return this.adjust(command);
+      case 'BILL_FEES':
+        return this.billFees(command);
       case 'NEXT_DAY':
         this.world.nextDay(command.days);
         return `today ${this.world.today}`;
@@ -270,6 +274,49 @@ class Simulation {
     return `${statusOf(again)} ${label}`;
   }
 
+  // Fee billing --------------------------------------------------------------------------------------
+
+  /** A month's period fees of a loan, with the fault armed in the first booking; billed again, nothing more is booked. */
+  private async billFees(command: Extract<SimCommand, { type: 'BILL_FEES' }>): Promise<string> {
+    const loanId = this.loanAt(command.loan);
+    if (loanId === null) return 'no loan yet';
+    const [year, month] = this.world.today.split('-').map(Number) as [number, number];
+    const index = year * 12 + (month - 1) - command.monthsBack;
+    const period = `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+    const before = this.world.stores.db.transactions;
+    const known = new Set([...this.world.stores.db.entries.values()].filter((e) => e.loanId === loanId).map((e) => e.entryId));
+    this.world.faults.arm(command.fault);
+    let result;
+    let crashed = false;
+    try {
+      result = await (command.fault === 'CONFLICT' ? withoutBackoff(() => bookPeriodFees(this.world.feeDeps, loanId, period)) : bookPeriodFees(this.world.feeDeps, loanId, period));
+    } catch (error) {
+      this.world.faults.disarm();
+      if (!(error instanceof SimCrash)) throw error;
+      crashed = true;
+      result = await bookPeriodFees(this.world.feeDeps, loanId, period);
+    }
+    this.world.faults.disarm();
+    const billed = [...result.booked, ...result.replayed];
+    // Each fee entry is booked once: as many writes as entries new to the book, and every entry billed is on it.
+    const fresh = billed.filter((id) => !known.has(id)).length;
+    if (this.world.stores.db.transactions - before !== fresh) this.violations.push(`fees of ${loanId} for ${period}: ${fresh} new entries billed with ${this.world.stores.db.transactions - before} writes`);
+    for (const id of billed) if (!this.world.stores.db.entries.has(`${loanId}#${id}`)) this.violations.push(`fees of ${loanId} for ${period}: ${id} billed but not on the book`);
+    if (billed.length > 0) {
+      this.accepted.push({ kind: 'FEES', loanId, period });
+      await this.replayFees(loanId, period);
+    }
+    return `${crashed ? 'CRASHED, then ' : ''}BILLED ${period} of ${loanId}: ${billed.join(', ') || 'nothing'}`;
+  }
+
+  /** A period billed again books nothing. */
+  private async replayFees(loanId: string, period: string): Promise<string> {
+    const before = this.world.stores.db.transactions;
+    const again = await bookPeriodFees(this.world.feeDeps, loanId, period);
+    if (again.booked.length > 0 || this.world.stores.db.transactions !== before) this.violations.push(`fees of ${loanId} for ${period} billed again booked ${again.booked.join(', ')}`);
+    return `billed ${period} of ${loanId} again`;
+  }
+
   // Adjustments --------------------------------------------------------------------------------------
 
   /**
@@ -329,6 +376,7 @@ class Simulation {
     if (this.accepted.length === 0) return 'nothing accepted yet';
     const accepted = this.accepted[index % this.accepted.length]!;
     if (accepted.kind === 'APPROVAL') return this.replayApproval(accepted.adjustmentId);
+    if (accepted.kind === 'FEES') return this.replayFees(accepted.loanId, accepted.period);
     if (accepted.kind === 'BOOKING') {
       await this.replayBooking(accepted.sent);
       return `replayed booking ${accepted.sent.request.loanId}`;

@@ -8,6 +8,7 @@ import type { Program } from '../../shared/domain/program.ts';
 import { splitAndBook, type RepaymentBookDeps } from '../../shared/use-cases/loan-changes.ts';
 import type { LoanDeps } from '../../shared/use-cases/loan-booking.ts';
 import type { AdjustmentDeps } from '../../shared/use-cases/adjustments.ts';
+import type { PeriodFeeDeps } from '../../shared/use-cases/period-fees.ts';
 import { businessCalendar } from '../../shared/use-cases/calendars.ts';
 import { closeRun, failRun, gatherShard, instruct, openRun, writeFiles, type SettlementDeps } from '../../shared/use-cases/settlement.ts';
 import type { SettlementRun } from '../../shared/ports/stores.ts';
@@ -41,7 +42,14 @@ export function programOf(choice: ProgramChoice): Program {
       aParticipant(GUARANTOR_ID, 'GUARANTOR', null),
     ],
     split: { interestBasis: choice.interestBasis, penalty: 'PRO_RATA', fees: 'LEAD', remainderRule: choice.remainderRule, roundingParty: null },
-    fees: { serviceFeeRate: null, guaranteeFeeRate: null, guarantorLenderId: GUARANTOR_ID },
+    fees: {
+      serviceFeeRate: null,
+      guaranteeFeeRate: null,
+      guarantorLenderId: GUARANTOR_ID,
+      ...(choice.serviceFee
+        ? { rules: [{ id: 'SERVICE', kind: 'SERVICE', payee: LEAD_ID, base: 'OUTSTANDING_PRINCIPAL', rate: '0.01', amountMinor: null, period: 'MONTHLY', payer: { kind: 'DEDUCTED_FROM_INTEREST', lenders: 'ALL_PARTNERS' } }] }
+        : {}),
+    },
     lossSharing: {
       method: choice.lossMethod,
       leadFirstLossCapBps: choice.lossMethod === 'LEAD_FIRST_LOSS' ? 500 : null,
@@ -77,6 +85,7 @@ export class World {
   readonly changeDeps: RepaymentBookDeps;
   readonly settlementDeps: SettlementDeps;
   readonly adjustmentDeps: AdjustmentDeps;
+  readonly feeDeps: PeriodFeeDeps;
   today = START_DATE;
 
   constructor(
@@ -98,6 +107,7 @@ export class World {
     const loans = new FaultyLoanStore(this.stores.loans, this.faults);
     this.bookingDeps = { ...this.stores, loans };
     this.changeDeps = { loan: (id) => this.stores.loans.get(id), repayments, programPools: this.stores.programPools, clock: this.stores.clock };
+    this.feeDeps = { loan: (id) => this.stores.loans.get(id), repayments, ledger: this.stores.ledger, clock: this.stores.clock };
     this.adjustmentDeps = { adjustments: this.stores.adjustments, breaks: this.stores.breaks, loan: (id) => this.stores.loans.get(id), repayments, ledger: this.stores.ledger, clock: this.stores.clock };
     this.settlementDeps = {
       ...this.stores,
