@@ -31,6 +31,18 @@ const COMPONENT_OF_EVENT: Readonly<Partial<Record<JournalEntry['eventType'], Set
   FEE: 'FEE',
 };
 
+/** Loan events a later change of the book may restate (repayment-booking.ts): `REBOOK#{type}-{eventId}#{n}`. */
+const RESTATED_EVENTS = ['COMPENSATION', 'WRITE_OFF', 'TRANSFER', 'BUYBACK'] as const satisfies readonly JournalEntry['eventType'][];
+
+/**
+ * The event whose money an entry moves: its own, or for the restatement of a loan event the
+ * restated event's, so that a restated compensation settles as a guarantee as the compensation did.
+ */
+export function eventTypeSettled(entry: Pick<JournalEntry, 'eventType' | 'eventId'>): JournalEntry['eventType'] {
+  if (entry.eventType !== 'REBOOK') return entry.eventType;
+  return RESTATED_EVENTS.find((type) => entry.eventId.startsWith(`${type}-`)) ?? 'REBOOK';
+}
+
 /**
  * The legs of an event of `eventType` with the component settlement reads from that type named on
  * each clearing leg between two parties that names none: what a REBOOK or a REVERSAL of the event
@@ -65,7 +77,8 @@ const signed = (leg: Leg): bigint => (leg.side === 'DEBIT' ? leg.amountMinor : -
  *   disbursement's principal); a leg that names its component gives that component.
  * - Between two lenders: each movement is in both books (Dr in one, Cr in the other) and is
  *   counted once, from the debit; its component is the leg's, or the event's (compensation →
- *   GUARANTEE, write-off → LOSS, transfer → PRINCIPAL). The two books must agree.
+ *   GUARANTEE, write-off → LOSS, transfer → PRINCIPAL; a restatement's, the restated event's).
+ *   The two books must agree.
  * Anything else stops with a named invariant: an entry settlement cannot attribute.
  */
 export function movementsOf(entry: JournalEntry): Movement[] {
@@ -100,7 +113,7 @@ export function movementsOf(entry: JournalEntry): Movement[] {
     for (const leg of clearing) {
       const counterparty = leg.counterparty;
       invariant(counterparty !== null && counterparty !== lenderId, 'a clearing leg names another party', { entryId: entry.entryId, lenderId });
-      const component = leg.component ?? (counterparty === ESCROW ? undefined : COMPONENT_OF_EVENT[entry.eventType]);
+      const component = leg.component ?? (counterparty === ESCROW ? undefined : COMPONENT_OF_EVENT[eventTypeSettled(entry)]);
       invariant(component !== undefined, 'a book clearing with more than one party names the component of each clearing leg', {
         entryId: entry.entryId,
         lenderId,
@@ -127,7 +140,7 @@ export function movementsOf(entry: JournalEntry): Movement[] {
 
 /** A buyback, or the restatement of one (`REBOOK#BUYBACK-{eventId}#{n}`, its change). */
 export function isBuyback(entry: Pick<JournalEntry, 'eventType' | 'eventId'>): boolean {
-  return entry.eventType === 'BUYBACK' || (entry.eventType === 'REBOOK' && entry.eventId.startsWith('BUYBACK-'));
+  return eventTypeSettled(entry) === 'BUYBACK';
 }
 
 /**

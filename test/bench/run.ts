@@ -9,6 +9,8 @@
  *   (BENCH_SETTLEMENT_METERED=1: on the metered stack), BENCH_PHASE=counterpart-read the reading of
  *   counterpart files alone, BENCH_PHASE=reconciliation the reconciliation of a million rows alone,
  *   BENCH_PHASE=startup the time from `npm start` to /health alone (BENCH_STARTS starts, default 3).
+ *   BENCH_PHASE=sim plays the money simulator alone: BENCH_SIM_SEQUENCES (default 100000) sequences of
+ *   up to BENCH_SIM_LENGTH (default 12) commands from BENCH_SIM_SEED (default 1), docs/testing.md.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,7 @@ import { NO_COUNTS, benchRepayments, printRepayments } from './repayments.ts';
 import { benchReview, printReview } from './review.ts';
 import { benchSettlement, printSettlement } from './settlement.ts';
 import { reconciliationBench } from './reconciliation.ts';
+import { benchSim, printSim } from './sim.ts';
 import { benchSplit } from './split.ts';
 import { benchStartup, printStartup, startupBench } from './startup.ts';
 
@@ -44,7 +47,7 @@ if (phase === 'all') {
   benchSplit(Number(process.env.BENCH_SPLITS ?? '200000')); // the pure engine, before anything local starts
   printStartup(await benchStartup());
   counterpartRead();
-  for (const next of ['units', 'rates', 'settlement', 'reconciliation', 'console']) {
+  for (const next of ['units', 'rates', 'settlement', 'reconciliation', 'console', 'sim']) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { env: { ...process.env, BENCH_PHASE: next }, stdio: 'inherit' });
     if (child.status !== 0) process.exit(child.status ?? 1);
   }
@@ -60,8 +63,17 @@ if (phase === 'all') {
   counterpartRead();
 } else if (phase === 'console') {
   await consoleLoad();
+} else if (phase === 'sim') {
+  await simulator();
 } else {
   await ratesAndLatencies();
+}
+
+/** The money simulator at volume, in-process (no stack): it fails the bench when a sequence breaks an invariant. */
+async function simulator(): Promise<void> {
+  const result = await benchSim(Number(process.env.BENCH_SIM_SEQUENCES ?? '100000'), Number(process.env.BENCH_SIM_LENGTH ?? '12'), Number(process.env.BENCH_SIM_SEED ?? '1'));
+  printSim(result);
+  if (result.failing > 0) process.exitCode = 1;
 }
 
 /** Reading counterpart files, in a process that loads nothing else, so its memory is the reader's (counterpart-read.ts). */

@@ -75,6 +75,28 @@ describe('movementsOf', () => {
     expect(movementsOf(compensation)).toEqual([{ lenderId: 'GUAR', counterparty: 'P-A', component: 'GUARANTEE', amountMinor: -302_500n }]);
   });
 
+  it("settles the restatement of a compensation as the compensation: what it undoes and what it pays again, as GUARANTEE", () => {
+    // A repayment valued before the compensation restated it: the guarantor paid P-A 300.00, now 150.09.
+    const restated: JournalEntry = {
+      ...entry('REBOOK', [
+        leg('P-A', 'SETTLEMENT_CLEARING', 'C', 30_000n, 'GUAR'),
+        leg('P-A', 'PRINCIPAL_RECEIVABLE', 'D', 30_000n),
+        leg('GUAR', 'GUARANTEE_RECEIVABLE', 'C', 30_000n),
+        leg('GUAR', 'SETTLEMENT_CLEARING', 'D', 30_000n, 'P-A'),
+        leg('P-A', 'SETTLEMENT_CLEARING', 'D', 15_009n, 'GUAR'),
+        leg('P-A', 'PRINCIPAL_RECEIVABLE', 'C', 15_009n),
+        leg('GUAR', 'GUARANTEE_RECEIVABLE', 'D', 15_009n),
+        leg('GUAR', 'SETTLEMENT_CLEARING', 'C', 15_009n, 'P-A'),
+      ]),
+      entryId: 'REBOOK#COMPENSATION-E-2#1',
+      eventId: 'COMPENSATION-E-2#1',
+    };
+    expect(movementsOf(restated)).toEqual([
+      { lenderId: 'GUAR', counterparty: 'P-A', component: 'GUARANTEE', amountMinor: -15_009n },
+      { lenderId: 'GUAR', counterparty: 'P-A', component: 'GUARANTEE', amountMinor: 30_000n },
+    ]);
+  });
+
   it('takes the component a clearing leg names when its book clears with several parties', () => {
     // P-A receives 100.00 interest from the collection account and owes the lead 20.00 of it as a fee.
     const withFee = entry('REPAYMENT', [
