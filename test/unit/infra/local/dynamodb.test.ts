@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { JavaRuntimeError, loopbackLauncher, parseJavaMajorVersion, requireJava, startDynamoDbLocal } from '../../../../infra/local/dynamodb.ts';
+import { JavaRuntimeError, launchDynamoDbLocal, loopbackLauncher, parseJavaMajorVersion, requireJava, startDynamoDbLocal } from '../../../../infra/local/dynamodb.ts';
+import { findFreePort } from '../../../../infra/local/free-port.ts';
 import { REPOSITORY_ROOT } from '../../../../infra/local/issuer.ts';
 
 describe('the Java check', () => {
@@ -91,5 +92,19 @@ describe('DynamoDB Local', () => {
     } finally {
       await db.stop();
     }
+  }, 180_000);
+
+  it('is launched on a port chosen before its JVM starts, whose endpoint is known before it answers', async () => {
+    const port = await findFreePort();
+    const launch = await launchDynamoDbLocal({ port });
+    try {
+      expect(launch.endpoint).toBe(`http://127.0.0.1:${port}`);
+      const db = await launch.ready;
+      expect(db.endpoint).toBe(launch.endpoint);
+      expect(await tryConnect('127.0.0.1', port)).toBe('connected');
+    } finally {
+      await launch.stop();
+    }
+    expect(await tryConnect('127.0.0.1', port)).toBe('ECONNREFUSED');
   }, 180_000);
 });
