@@ -78,6 +78,12 @@ export interface DynamoDbLocalOptions {
    * serial collector, and starts sooner.
    */
   longRunning?: boolean;
+  /**
+   * The loopback port to listen on, chosen before the JVM starts so that clients can be given the
+   * endpoint while it starts (the local stack loads its handlers meanwhile). A free port is chosen
+   * when absent.
+   */
+  port?: number;
 }
 
 export interface DynamoDbLocal {
@@ -86,6 +92,21 @@ export interface DynamoDbLocal {
   /** The process group that holds the JVM. */
   readonly pid: number;
   stop(): Promise<void>;
+}
+
+/** DynamoDB Local while its JVM starts: the endpoint it will answer on is known at once. */
+export interface DynamoDbLaunch {
+  readonly endpoint: string;
+  readonly port: number;
+  /** Resolves once DynamoDB Local answers; rejects when its JVM exits first or does not answer in time. */
+  readonly ready: Promise<DynamoDbLocal>;
+  /** Ends the JVM, whether it answers yet or not. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** The port DynamoDB Local was to listen on was taken by another program before its JVM bound it. */
+export class PortTakenError extends Error {
+  override name = 'PortTakenError';
 }
 
 /*
@@ -162,16 +183,17 @@ function spawnEmulator(javaCommand: string, args: string[], cwd: string): ChildP
   return spawn('sh', ['-c', WATCHDOG, javaCommand, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
 }
 
-async function answers(endpoint: string): Promise<boolean> {
+/** Whether DynamoDB answers on `endpoint`: a reply with its request id, not any program's that holds the port. */
+async function answers(endpoint: string, timeoutMs = 2_000): Promise<boolean> {
   try {
     const response = await fetch(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables' },
       body: '{}',
-      signal: AbortSignal.timeout(2_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     await response.arrayBuffer();
-    return true;
+    return response.headers.has('x-amzn-requestid');
   } catch {
     return false;
   }
@@ -179,15 +201,16 @@ async function answers(endpoint: string): Promise<boolean> {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function launchOnce(
-  javaCommand: string,
-  dbPath: string | undefined,
-  options: DynamoDbLocalOptions,
-  launcher: Launcher,
-): Promise<DynamoDbLocal | 'port-taken'> {
-  const port = await findFreePort();
-  const endpoint = `http://${LOOPBACK}:${port}`;
-  const child = spawnEmulator(javaCommand, javaArgs(port, dbPath, options.longRunning ?? false, launcher), dbPath ?? tmpdir());
+interface Emulator {
+  readonly child: ChildProcess;
+  readonly exit: Promise<number | null>;
+  exited(): boolean;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function runEmulator(javaCommand: string, args: string[], cwd: string): Emulator {
+  const child = spawnEmulator(javaCommand, args, cwd);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -195,48 +218,90 @@ async function launchOnce(
   const exit = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
       exited = true;
+      child.stdin?.end();
       resolve(code);
     });
   });
   child.once('error', (error) => (output += String(error)));
-
-  const stop = async (): Promise<void> => {
-    child.stdin?.end();
-    if (!exited) {
-      const timer = setTimeout(() => killGroup(child), 5_000);
-      await exit;
-      clearTimeout(timer);
-    }
+  return {
+    child,
+    exit,
+    exited: () => exited,
+    output: () => output,
+    stop: async () => {
+      child.stdin?.end();
+      if (!exited) {
+        const timer = setTimeout(() => killGroup(child), 5_000);
+        await exit;
+        clearTimeout(timer);
+      }
+    },
   };
+}
 
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  while (!exited) {
-    if (await answers(endpoint)) break;
+/** Waits until the emulator answers on `endpoint`: 'answers', or 'port-taken' when it could not bind the port. */
+async function answersOrExits(emulator: Emulator, endpoint: string, timeoutMs: number): Promise<'answers' | 'port-taken'> {
+  const deadline = Date.now() + timeoutMs;
+  while (!emulator.exited()) {
+    if (await answers(endpoint)) return 'answers';
+    // A poll can time out only because this process was busy (a synthesis, the handlers' imports
+    // run meanwhile): one unhurried look before giving up.
     if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${options.readyTimeoutMs ?? 60_000} ms\n${output}`);
+      if (await answers(endpoint, 10_000)) return 'answers';
+      await emulator.stop();
+      throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms\n${emulator.output()}`);
     }
     await sleep(50);
   }
-  if (exited) {
-    child.stdin?.end();
-    if (/BindException|Address already in use/i.test(output)) return 'port-taken';
-    throw new Error(`DynamoDB Local exited before it was ready:\n${output}`);
-  }
+  if (/BindException|Address already in use/i.test(emulator.output())) return 'port-taken';
+  throw new Error(`DynamoDB Local exited before it was ready:\n${emulator.output()}`);
+}
+
+/** How often, and how far apart, a JVM that found its port taken is started again on the same port. */
+const BIND_ATTEMPTS = 3;
+const BIND_RETRY_MS = 250;
+
+/**
+ * Starts DynamoDB Local's JVM on a loopback port and returns at once with its endpoint; `ready`
+ * says when it answers. A port found taken when the JVM binds it is tried again a moment later
+ * (another program's probe for a free port holds one for an instant), then PortTakenError.
+ */
+export async function launchDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLaunch> {
+  const javaCommand = options.javaCommand ?? requireJava().command;
+  const dbPath = options.persistDir ? join(options.persistDir, 'dynamodb') : undefined;
+  if (dbPath) mkdirSync(dbPath, { recursive: true });
+  const launcher = await loopbackLauncher(javaCommand);
+  if (launcher.kind === 'jar') options.log?.(`warning: DynamoDB Local listens on every interface: ${launcher.reason}`);
+  const port = options.port ?? (await findFreePort());
+  const endpoint = `http://${LOOPBACK}:${port}`;
+  const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  const start = (): Emulator => runEmulator(javaCommand, javaArgs(port, dbPath, options.longRunning ?? false, launcher), dbPath ?? tmpdir());
+  let emulator = start();
   let stopping = false;
-  void exit.then(() => {
-    child.stdin?.end();
-    if (!stopping) options.log?.(`DynamoDB Local stopped unexpectedly:\n${output.slice(-2_000)}`);
-  });
-  return {
-    endpoint,
-    port,
-    pid: child.pid ?? -1,
-    stop: async () => {
-      stopping = true;
-      await stop();
-    },
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    await emulator.stop();
   };
+
+  const ready = (async (): Promise<DynamoDbLocal> => {
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await answersOrExits(emulator, endpoint, timeoutMs);
+      if (outcome === 'answers') break;
+      if (stopping) throw new Error(`DynamoDB Local was stopped before it answered on ${endpoint}`);
+      if (attempt === BIND_ATTEMPTS) throw new PortTakenError(`DynamoDB Local could not listen on ${endpoint}: another program holds the port`);
+      await sleep(BIND_RETRY_MS);
+      if (stopping) throw new Error(`DynamoDB Local was stopped before it answered on ${endpoint}`);
+      emulator = start();
+    }
+    const running = emulator;
+    void running.exit.then(() => {
+      if (!stopping) options.log?.(`DynamoDB Local stopped unexpectedly:\n${running.output().slice(-2_000)}`);
+    });
+    return { endpoint, port, pid: running.child.pid ?? -1, stop };
+  })();
+  // Awaited by the caller when it needs the database; a failure meanwhile is not an unhandled one.
+  ready.catch(() => undefined);
+  return { endpoint, port, ready, stop };
 }
 
 function killGroup(child: ChildProcess): void {
@@ -248,16 +313,17 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-/** Starts DynamoDB Local on a free port of the loopback interface, and only there, and waits until it answers. */
+/**
+ * Starts DynamoDB Local on the loopback interface, and only there, and waits until it answers: on
+ * `port` when given, else on a free port (another one when a program takes it first).
+ */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
-  const javaCommand = options.javaCommand ?? requireJava().command;
-  const dbPath = options.persistDir ? join(options.persistDir, 'dynamodb') : undefined;
-  if (dbPath) mkdirSync(dbPath, { recursive: true });
-  const launcher = await loopbackLauncher(javaCommand);
-  if (launcher.kind === 'jar') options.log?.(`warning: DynamoDB Local listens on every interface: ${launcher.reason}`);
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    const started = await launchOnce(javaCommand, dbPath, options, launcher);
-    if (started !== 'port-taken') return started;
+  for (let attempt = 1; ; attempt += 1) {
+    const launch = await launchDynamoDbLocal(options);
+    try {
+      return await launch.ready;
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || options.port !== undefined || attempt === 3) throw error;
+    }
   }
-  throw new Error('DynamoDB Local could not bind a free port after three attempts');
 }

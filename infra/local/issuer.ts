@@ -1,8 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { colendHome } from './checkout.ts';
 import { calculateJwkThumbprint, jwtVerify, SignJWT } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
 
@@ -21,13 +21,7 @@ export const RESOURCE_SERVER = 'colend';
 export const LOCAL_SCOPES = ['lead', 'partner', 'finance'] as const;
 export type LocalScope = (typeof LOCAL_SCOPES)[number];
 
-export const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Where the local stack keeps its files: `$COLEND_HOME`, or `.colend` at the repository root. */
-export function colendHome(): string {
-  const fromEnv = process.env.COLEND_HOME;
-  return fromEnv && fromEnv !== '' ? resolve(fromEnv) : join(REPOSITORY_ROOT, '.colend');
-}
+export { colendHome, REPOSITORY_ROOT } from './checkout.ts';
 
 export function issuerKeyPath(): string {
   return join(colendHome(), 'issuer-key.json');

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { REPOSITORY_ROOT } from './issuer.ts';
+import { REPOSITORY_ROOT } from './checkout.ts';
 
 /**
  * What the local stack derives from this checkout's sources and keeps between starts (the

@@ -10,8 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { jsonResponse } from './api-event.ts';
 import type { ApiResponse } from './api-event.ts';
-import { requireJava, startDynamoDbLocal } from './dynamodb.ts';
-import type { DynamoDbLocal } from './dynamodb.ts';
+import { launchDynamoDbLocal, requireJava } from './dynamodb.ts';
+import type { DynamoDbLaunch } from './dynamodb.ts';
 import { eventBusNamesFromTemplate, eventRulesFromTemplate, LocalEventBus, routeEventRules, startEventsEndpoint } from './eventbridge.ts';
 import type { EventsEndpoint } from './eventbridge.ts';
 import { FunctionHost, functionsFromTemplate } from './functions.ts';
@@ -60,6 +60,17 @@ export interface LocalStackOptions {
   longRunning?: boolean;
   /** Runs once everything is up, before the stack reports ready. */
   seed?: (ctx: SeedContext) => Promise<void>;
+  /**
+   * DynamoDB Local already launched by the caller, with this stack's `persistDir` and
+   * `longRunning` (`npm start` launches it before it loads the rest of the stack); the stack stops
+   * it with itself. Launched here when absent.
+   */
+  dynamoDb?: DynamoDbLaunch;
+  /**
+   * The `performance.now()` instant the phases in the log and `startupMs` count from (`npm start`:
+   * 0, the process's start); the call when absent.
+   */
+  startedAt?: number;
   log?: (line: string) => void;
   /** Run this template instead of synthesizing the app (tests of the local stack itself). */
   template?: CfnTemplate;
@@ -104,7 +115,7 @@ export interface LocalStack {
   readonly functions: FunctionHost;
   /** The template's tables: created now, or found from a persisted run. */
   readonly tables: CreateTablesResult;
-  /** Milliseconds from the call to ready. */
+  /** Milliseconds from the call (or `startedAt`) to ready. */
   readonly startupMs: number;
   /** The secret `/local/*` endpoints ask for (header `x-colend-local-token`); new for every start. */
   readonly localToken: string;
@@ -189,9 +200,10 @@ function applyEnvironment(variables: Record<string, string>): () => void {
 type Cleanup = () => Promise<void> | void;
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const startedAt = Date.now();
+  const startedAt = options.startedAt ?? performance.now();
+  const startedAtIso = new Date(performance.timeOrigin + startedAt).toISOString();
   const log = options.log ?? (() => undefined);
-  const phase = (name: string): void => log(`${name} (${Date.now() - startedAt} ms)`);
+  const phase = (name: string): void => log(`${name} (${Math.round(performance.now() - startedAt)} ms)`);
   const rootDir = options.rootDir ?? REPOSITORY_ROOT;
   const cleanups: Cleanup[] = [];
   const localToken = newLocalToken();
@@ -212,35 +224,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
-    // 1. Java first: without it nothing else starts.
-    const java = requireJava();
+    // 1. DynamoDB Local first: its JVM takes longest to start, and everything up to the tables
+    //    runs meanwhile, the handlers included (they are given its endpoint before it answers).
     if (options.stateFile) {
       const running = readLocalStackState();
-      if (running !== null) throw new StackAlreadyRunningError(running, stateFilePath());
+      if (running !== null) {
+        await options.dynamoDb?.stop();
+        throw new StackAlreadyRunningError(running, stateFilePath());
+      }
     }
-    // 2-3. DynamoDB Local starts while the template is synthesized.
-    const [database, synthesized] = await Promise.allSettled([
-      startDynamoDbLocal({ persistDir: options.persistDir, log, javaCommand: java.command, longRunning: options.longRunning ?? false }),
-      options.template ? Promise.resolve(undefined) : appTemplate(rootDir, log),
-    ]);
-    if (database.status === 'fulfilled') cleanups.push(() => database.value.stop());
-    if (database.status === 'rejected') throw database.reason;
-    if (synthesized.status === 'rejected') throw synthesized.reason;
-    const dynamo: DynamoDbLocal = database.value;
-    const kept = synthesized.value;
+    const launch =
+      options.dynamoDb ??
+      (await launchDynamoDbLocal({ persistDir: options.persistDir, log, javaCommand: requireJava().command, longRunning: options.longRunning ?? false }));
+    cleanups.push(() => launch.stop());
+    const dynamoEndpoint = launch.endpoint;
+
+    // 2. The template: the one of unchanged sources, or synthesized now.
+    const kept = options.template ? undefined : await appTemplate(rootDir, log);
     const template = options.template ?? (kept as CachedTemplate).template;
-    phase('DynamoDB Local and template ready');
     const resolver = new TemplateResolver(template);
-    log(`DynamoDB Local on ${dynamo.endpoint}${options.persistDir ? ` (data in ${join(options.persistDir, 'dynamodb')})` : ' (in memory)'}`);
+    phase('template ready');
 
-    // 4. Tables, exactly as the template defines them.
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    cleanups.push(() => client.destroy());
-    const tables = await createTables(client, tableSpecsFromTemplate(resolver));
-    phase('tables ready');
-    log(`Tables: ${[...tables.created.map((t) => `${t.tableName} (created)`), ...tables.existing.map((t) => `${t.tableName} (kept)`)].join(', ') || 'none'}`);
-
-    // 5. Functions and state machines: every Task state bound, or the stack refuses to start.
+    // 3. Functions and state machines: every Task state bound, or the stack refuses to start.
     const functions = new FunctionHost(functionsFromTemplate(resolver), { rootDir, log, loadModule: options.loadModule });
     const machines = stateMachinesFromTemplate(resolver);
     const stepFunctions = new StepFunctionsRuntime({
@@ -249,7 +254,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log,
       // With --persist, the executions running at a stop are resumed by the next start (IN_FLIGHT_JOURNAL).
       ...(options.persistDir ? { journal: join(options.persistDir, IN_FLIGHT_JOURNAL) } : {}),
-      dynamodb: () => new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+      dynamodb: () => new DynamoDBClient({ endpoint: dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
       validateDefinitions: kept?.validated !== true,
     });
     if (kept !== undefined && !kept.validated) await markValidated(kept.path);
@@ -260,7 +265,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.clockStart !== undefined) setLocalTime(ownTime());
     phase('functions and state machines bound');
 
-    // 6. The Step Functions endpoint, then the environment handlers see, set before any
+    // 4. The Step Functions endpoint, then the environment handlers see, set before any
     //    handler module is imported.
     const sfnEndpoint: SfnEndpoint = await startSfnEndpoint(stepFunctions, { log });
     cleanups.push(() => sfnEndpoint.close());
@@ -268,7 +273,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const events = new LocalEventBus(eventBusNamesFromTemplate(resolver));
     const eventsEndpoint: EventsEndpoint = await startEventsEndpoint(events, { log });
     cleanups.push(() => eventsEndpoint.close());
-    const meter = options.meterDynamoDb ? await startDynamoDbMeter(dynamo.endpoint) : null;
+    const meter = options.meterDynamoDb ? await startDynamoDbMeter(dynamoEndpoint) : null;
     const filesDir = options.filesDir ?? (options.persistDir ? join(options.persistDir, 'files') : await mkdtemp(join(tmpdir(), 'colend-files-')));
     await mkdir(filesDir, { recursive: true });
     if (options.filesDir === undefined && options.persistDir === undefined) cleanups.push(() => rm(filesDir, { recursive: true, force: true }));
@@ -281,7 +286,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         AWS_DEFAULT_REGION: LOCAL_REGION,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_DYNAMODB: meter?.endpoint ?? dynamo.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: meter?.endpoint ?? dynamoEndpoint,
         AWS_ENDPOINT_URL_SFN: sfnEndpoint.endpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint.endpoint,
         FILES_DIR: filesDir,
@@ -289,9 +294,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     );
     cleanups.push(restoreEnvironment);
-    phase('environment set');
     await functions.preload();
     phase('handlers loaded');
+
+    // 5. Tables, exactly as the template defines them, once DynamoDB Local answers.
+    const dynamo = await launch.ready;
+    phase(`DynamoDB Local answers on ${dynamo.endpoint}${options.persistDir ? ` (data in ${join(options.persistDir, 'dynamodb')})` : ' (in memory)'}`);
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    cleanups.push(() => client.destroy());
+    const tables = await createTables(client, tableSpecsFromTemplate(resolver));
+    phase('tables ready');
+    log(`Tables: ${[...tables.created.map((t) => `${t.tableName} (created)`), ...tables.existing.map((t) => `${t.tableName} (kept)`)].join(', ') || 'none'}`);
 
     const scheduler = new LocalScheduler(
       schedulesFromTemplate(resolver),
@@ -310,7 +323,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log(`warning: schedule ${unsupported.scheduleId} targets ${unsupported.arn}, which does not run locally`);
     }
 
-    // 7. The HTTP API, answering 503 on /health until ready.
+    // 6. The HTTP API, answering 503 on /health until ready.
     let baseUrl = '';
     const localHandlers = [testHooks(scheduler, functions, stepFunctions, events), localUploads(filesDir, localToken), consoleSite(log, localToken)];
     const routes = routesFromTemplate(resolver, functions);
@@ -323,10 +336,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Upload URLs name the server's own address, known only now that it listens.
     cleanups.push(applyEnvironment({ LOCAL_UPLOAD_URL: `${baseUrl}${LOCAL_UPLOAD_PATH}`, LOCAL_UPLOAD_SECRET: localToken }));
 
-    // 8. Seed data through the API, as a client would.
+    // 7. Seed data through the API, as a client would.
     if (options.seed) await options.seed({ baseUrl, mintToken });
 
-    // 9. The table streams, handed to the functions that read them in AWS.
+    // 8. The table streams, handed to the functions that read them in AWS.
     const streams = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     cleanups.push(() => streams.destroy());
     const streamPoller = new StreamPoller(streamSourcesFromTemplate(resolver), {
@@ -338,7 +351,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     streamPoller.start();
     cleanups.push(() => streamPoller.stop());
-    // 10. The bus's rules, handing events to the functions that are their targets in AWS.
+    // 9. The bus's rules, handing events to the functions that are their targets in AWS.
     routeEventRules(events, eventRulesFromTemplate(resolver), { invoke: (logicalId, event) => functions.invoke(logicalId, event), log });
 
     const inFlight = stepFunctions.resumeInFlight();
@@ -354,12 +367,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         eventsEndpoint: eventsEndpoint.endpoint,
         filesDir,
         localToken,
-        startedAt: new Date(startedAt).toISOString(),
+        startedAt: startedAtIso,
       });
       cleanups.push(() => removeLocalStackState());
     }
     ready = true;
-    const startupMs = Date.now() - startedAt;
+    const startupMs = Math.round(performance.now() - startedAt);
     return {
       baseUrl,
       dynamodbEndpoint: dynamo.endpoint,

@@ -3,22 +3,22 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { JavaRuntimeError } from './dynamodb.ts';
-import { issuerKeyPath } from './issuer.ts';
-import { simulate } from './simulator.ts';
-import { missingBrowser } from './browser.ts';
-import { LOCAL_USERS } from './users.ts';
-import { startLocalStack } from './stack.ts';
-import { consoleUrl } from './console-site.ts';
-import { StackAlreadyRunningError, stateFilePath } from './state-file.ts';
+import { JavaRuntimeError, launchDynamoDbLocal, requireJava } from './dynamodb.ts';
+import type { DynamoDbLaunch } from './dynamodb.ts';
+import { readLocalStackState, StackAlreadyRunningError, stateFilePath } from './state-file.ts';
 import type { LocalStack, SeedContext } from './stack.ts';
 
 /**
- * `npm start`: the whole system on this machine, no AWS account needed, with the demo story
- * (`scenarios/demo.json`, docs/scenario.md) played in the background once the stack is up.
+ * `npm start`: the whole system on this machine, no AWS account needed, with the demo data and
+ * the demo story (`scenarios/demo.json`, docs/scenario.md) written in the background once the
+ * stack is up.
  *   PORT=3000 (default) sets the API port; `--persist <dir>` keeps DynamoDB data in <dir>, and
  *   resumes the reviews and disbursements that were waiting for an answer;
  *   `--no-story` starts without playing the story.
+ *
+ * DynamoDB Local's JVM is the slowest part to start, so it is launched first, from the few
+ * modules imported above; the stack, its handlers and the story load while it starts
+ * (infra/local/README.md, "Time to ready").
  */
 
 const log = (line: string): void => console.log(`[local] ${line}`);
@@ -49,22 +49,44 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
-function banner(stack: LocalStack, persistDir: string | undefined, clockStart: string | undefined): string {
+/** What `npm start` loads while DynamoDB Local starts. */
+async function loadStack() {
+  const [stack, simulator, browser, users, consoleSite, issuer] = await Promise.all([
+    import('./stack.ts'),
+    import('./simulator.ts'),
+    import('./browser.ts'),
+    import('./users.ts'),
+    import('./console-site.ts'),
+    import('./issuer.ts'),
+  ]);
+  return {
+    startLocalStack: stack.startLocalStack,
+    simulate: simulator.simulate,
+    missingBrowser: browser.missingBrowser,
+    localUsers: users.LOCAL_USERS,
+    consoleUrl: consoleSite.consoleUrl,
+    issuerKeyPath: issuer.issuerKeyPath,
+  };
+}
+
+type Loaded = Awaited<ReturnType<typeof loadStack>>;
+
+function banner(loaded: Loaded, stack: LocalStack, persistDir: string | undefined, clockStart: string | undefined): string {
   const clock = clockStart === undefined ? "the machine's" : `the demo's: from ${clockStart} on (business date ${clockStart.slice(0, 10)}); --machine-clock for the machine's`;
   return [
     '',
-    `Colend is running at ${stack.baseUrl}  (ready ${Math.round(performance.now())} ms after the command started; the stack itself took ${stack.startupMs} ms)`,
+    `Colend is running at ${stack.baseUrl}  (ready ${stack.startupMs} ms after the command started)`,
     `  API:             ${stack.baseUrl}/v1/...   health: ${stack.baseUrl}/health`,
     `  DynamoDB Local:  ${stack.dynamodbEndpoint}${persistDir ? `  (data kept in ${persistDir})` : '  (in memory)'}`,
     `  Step Functions:  ${stack.sfnEndpoint}`,
     `  EventBridge:     ${stack.eventsEndpoint}   events put so far: ${stack.baseUrl}/local/events`,
     `  Files:           ${stack.filesDir}   (settlement files: statements/{lenderId}/{YYYYMMDD}/)`,
-    `  Console:         ${consoleUrl(stack.baseUrl, stack.localToken)}`,
-    `                   (this link signs the browser in to the local sign-in; then pick ${LOCAL_USERS.map((u) => u.username).join(', ')})`,
+    `  Console:         ${loaded.consoleUrl(stack.baseUrl, stack.localToken)}`,
+    `                   (this link signs the browser in to the local sign-in; then pick ${loaded.localUsers.map((u) => u.username).join(', ')})`,
     `  Clock:           ${clock}`,
     `  State file:      ${stateFilePath()}   (where \`npm run colend\` finds this stack; /local/* endpoints take its localToken)`,
     '',
-    'Access tokens (signed by the local issuer, key in ' + issuerKeyPath() + '):',
+    'Access tokens (signed by the local issuer, key in ' + loaded.issuerKeyPath() + '):',
     '  npm run -s token -- --scope lead',
     '  npm run -s token -- --scope partner --lender <lenderId>',
     '  npm run -s token -- --scope finance [--lender <lenderId>]',
@@ -81,7 +103,7 @@ function banner(stack: LocalStack, persistDir: string | undefined, clockStart: s
  * `summary.json` beside them at the end. The stack's clock runs on the story's dates meanwhile and
  * returns to the machine's at the end. A story already played (persisted data) is not played again.
  */
-async function playStory(stack: LocalStack, stopping: () => boolean): Promise<void> {
+async function playStory(simulate: Loaded['simulate'], stack: LocalStack, stopping: () => boolean): Promise<void> {
   const summaryPath = join(stack.filesDir, 'summary.json');
   if (existsSync(summaryPath)) {
     log(`the demo story was played before: ${summaryPath}`);
@@ -97,6 +119,35 @@ async function playStory(stack: LocalStack, stopping: () => boolean): Promise<vo
   }
 }
 
+/**
+ * The demo data (`demo.ts`), written through the API right after the stack is ready, then the
+ * story: one after the other, since the story moves the stack's clock.
+ */
+async function writeDemo(
+  loaded: Loaded,
+  stack: LocalStack,
+  seed: ((ctx: SeedContext) => Promise<void>) | undefined,
+  story: boolean,
+  stopping: () => boolean,
+): Promise<void> {
+  if (seed !== undefined) {
+    const started = performance.now();
+    try {
+      await seed({ baseUrl: stack.baseUrl, mintToken: stack.mintToken });
+      log(`demo data written in ${Math.round(performance.now() - started)} ms (${Math.round(performance.now())} ms after the command started)`);
+    } catch (error) {
+      if (!stopping()) log(`the demo data could not be written: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (story && !stopping()) await playStory(loaded.simulate, stack, stopping);
+}
+
+function fail(error: unknown): never {
+  if (error instanceof JavaRuntimeError || error instanceof StackAlreadyRunningError) console.error(error.message);
+  else console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
   let values;
   try {
@@ -107,24 +158,37 @@ async function main(): Promise<void> {
   const persistDir = values.persist !== undefined ? resolve(values.persist) : undefined;
   const port = parsePort(process.env.PORT);
 
-  const data = await demo();
-  const clockStart = values['machine-clock'] === true ? undefined : data?.clockStart;
+  // 1. Java, and no other stack of this checkout running, before anything starts; then the JVM.
+  let launch: DynamoDbLaunch;
+  try {
+    const java = requireJava();
+    const running = readLocalStackState();
+    if (running !== null) throw new StackAlreadyRunningError(running, stateFilePath());
+    launch = await launchDynamoDbLocal({ persistDir, log, javaCommand: java.command, longRunning: true });
+  } catch (error) {
+    fail(error);
+  }
+  log(`DynamoDB Local starting on ${launch.endpoint} (${Math.round(performance.now())} ms)`);
+
+  // 2. The rest of the stack, loaded and started while the JVM starts.
+  let loaded: Loaded;
+  let data: Awaited<ReturnType<typeof demo>>;
+  let clockStart: string | undefined;
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ port, persistDir, log, seed: data?.seed, clockStart, longRunning: true, stateFile: true });
+    [loaded, data] = await Promise.all([loadStack(), demo()]);
+    log(`modules loaded (${Math.round(performance.now())} ms)`);
+    clockStart = values['machine-clock'] === true ? undefined : data?.clockStart;
+    stack = await loaded.startLocalStack({ port, persistDir, log, clockStart, longRunning: true, stateFile: true, dynamoDb: launch, startedAt: 0 });
   } catch (error) {
-    if (error instanceof JavaRuntimeError || error instanceof StackAlreadyRunningError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exit(1);
+    await launch.stop();
+    fail(error);
   }
-  console.log(banner(stack, persistDir, clockStart));
-  const browser = missingBrowser();
-  if (browser !== null) log(`the console works in any browser; its tests in npm test need Chromium and a Chinese font. ${browser}`);
+  console.log(banner(loaded, stack, persistDir, clockStart));
   let stopping = false;
-  if (values['no-story'] !== true) void playStory(stack, () => stopping);
+  void writeDemo(loaded, stack, data?.seed, values['no-story'] !== true, () => stopping);
+  const browser = loaded.missingBrowser();
+  if (browser !== null) log(`the console works in any browser; its tests in npm test need Chromium and a Chinese font. ${browser}`);
 
   const shutdown = (signal: string): void => {
     if (stopping) return;

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { colendHome } from './issuer.ts';
+import { colendHome } from './checkout.ts';
 
 /**
  * The running local stack's state file, `.colend/local-stack.json` (or `$COLEND_HOME/...`): where

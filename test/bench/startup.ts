@@ -8,7 +8,12 @@ import { formatMs } from './stats.ts';
 export interface StartupRun {
   readonly readyMs: number;
   readonly stopMs: number;
+  /** The phases `npm start` logged before ready, each with the milliseconds since it started. */
+  readonly phases: ReadonlyArray<{ readonly name: string; readonly atMs: number }>;
 }
+
+/** A phase line of `npm start`'s log: `[local] <phase> (<ms> ms)`. */
+const PHASE = /^\[local\] (.+) \((\d+) ms\)$/;
 
 /**
  * Time from `npm start` (the same command) to the first 200 of /health, then a clean Ctrl-C. Each
@@ -20,7 +25,19 @@ export async function benchStartup(): Promise<StartupRun> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts', '--no-story'], {
     env: { ...process.env, PORT: String(port), COLEND_HOME: home },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const phases: Array<{ name: string; atMs: number }> = [];
+  let pending = '';
+  let collecting = true;
+  child.stdout.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.startsWith('Colend is running at')) collecting = false;
+      const phase = collecting ? PHASE.exec(line) : null;
+      if (phase) phases.push({ name: phase[1]!, atMs: Number(phase[2]) });
+    }
   });
   let readyMs = Number.NaN;
   const deadline = performance.now() + 600_000;
@@ -41,11 +58,12 @@ export async function benchStartup(): Promise<StartupRun> {
   child.kill('SIGINT');
   await exited;
   rmSync(home, { recursive: true, force: true });
-  return { readyMs, stopMs: performance.now() - stopping };
+  return { readyMs, stopMs: performance.now() - stopping, phases };
 }
 
 export function printStartup(result: StartupRun, what = 'npm start → /health 200'): void {
   console.log(`${what}:  ${formatMs(result.readyMs)}   (Ctrl-C to exit: ${formatMs(result.stopMs)})`);
+  for (const phase of result.phases) console.log(`    ${String(phase.atMs).padStart(6)} ms  ${phase.name}`);
 }
 
 /**

@@ -8,7 +8,7 @@ import org.eclipse.jetty.server.ServerConnector;
 /**
  * DynamoDB Local listening on the loopback interface only. Its own main class binds every
  * interface and has no option to choose one; this builds the same server from the same command
- * line and names the host of its connector before it starts.
+ * line and names the host of its connector before it starts, and exits when it cannot start.
  */
 public final class LoopbackDynamoDbLocal {
   private LoopbackDynamoDbLocal() {}
@@ -22,6 +22,13 @@ public final class LoopbackDynamoDbLocal {
     for (Connector connector : server.getConnectors()) {
       ((ServerConnector) connector).setHost(host);
     }
-    proxy.start();
+    try {
+      proxy.start();
+    } catch (Exception e) {
+      // A port it cannot bind (or any other failed start) ends the JVM, whose server threads
+      // would otherwise keep it running without listening.
+      e.printStackTrace();
+      System.exit(1);
+    }
   }
 }

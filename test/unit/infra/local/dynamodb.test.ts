@@ -3,9 +3,10 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { JavaRuntimeError, loopbackLauncher, parseJavaMajorVersion, requireJava, startDynamoDbLocal } from '../../../../infra/local/dynamodb.ts';
+import { JavaRuntimeError, launchDynamoDbLocal, loopbackLauncher, parseJavaMajorVersion, PortTakenError, requireJava, startDynamoDbLocal } from '../../../../infra/local/dynamodb.ts';
+import { findFreePort } from '../../../../infra/local/free-port.ts';
 import { REPOSITORY_ROOT } from '../../../../infra/local/issuer.ts';
 
 describe('the Java check', () => {
@@ -92,4 +93,34 @@ describe('DynamoDB Local', () => {
       await db.stop();
     }
   }, 180_000);
+
+  it('is launched on a port chosen before its JVM starts, whose endpoint is known before it answers', async () => {
+    const port = await findFreePort();
+    const launch = await launchDynamoDbLocal({ port });
+    try {
+      expect(launch.endpoint).toBe(`http://127.0.0.1:${port}`);
+      const db = await launch.ready;
+      expect(db.endpoint).toBe(launch.endpoint);
+      expect(await tryConnect('127.0.0.1', port)).toBe('connected');
+    } finally {
+      await launch.stop();
+    }
+    expect(await tryConnect('127.0.0.1', port)).toBe('ECONNREFUSED');
+  }, 180_000);
+
+  it('says which port another program holds, when the port chosen is taken for good', async () => {
+    // Another program's server on the port, which hangs up on whoever connects.
+    const holder = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const address = holder.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const launch = await launchDynamoDbLocal({ port });
+      await expect(launch.ready).rejects.toThrow(PortTakenError);
+      await expect(launch.ready).rejects.toThrow(`DynamoDB Local could not listen on http://127.0.0.1:${port}: another program holds the port`);
+      await launch.stop();
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 240_000);
 });

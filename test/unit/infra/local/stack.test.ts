@@ -69,6 +69,14 @@ describe('the local stack on a synthesized template', () => {
     expect(specs[0]?.globalSecondaryIndexes.map((index) => index.indexName)).toEqual(['gsi1', 'byOwner']);
   });
 
+  it('loads the handlers while DynamoDB Local starts, and creates the tables once it answers', () => {
+    const phases = ['template ready', 'functions and state machines bound', 'handlers loaded', 'DynamoDB Local answers on', 'tables ready'];
+    const at = phases.map((name) => logs.findIndex((line) => line.startsWith(name)));
+    expect(at.filter((index) => index < 0)).toEqual([]);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(logs[at[3]!]).toMatch(new RegExp(`^DynamoDB Local answers on ${stack.dynamodbEndpoint} \\(data in .+\\) \\(\\d+ ms\\)$`));
+  });
+
   it('binds every Task state to a handler module', () => {
     expect(unboundTaskStates(stateMachinesFromTemplate(new TemplateResolver(template)), stack.functions)).toEqual([]);
     expect(stack.stepFunctions.stateMachines.map((machine) => machine.logicalId).sort()).toEqual(
