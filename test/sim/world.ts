@@ -164,14 +164,14 @@ export class World {
     for (let tries = 0; ; tries++) {
       const opened = await openRun(deps, { businessDate, ...(next === undefined ? {} : { attempt: next }) });
       try {
-        for (const { shard } of opened.shards) await retried(() => gatherShard(deps, businessDate, shard));
-        const instructed = await retried(() => instruct(deps, businessDate));
-        if (!this.writesFiles) return await closeRun(deps, businessDate, instructed);
-        const { files } = await retried(() => writeFiles(deps, businessDate));
-        return await closeRun(deps, businessDate, { ...instructed, files });
+        for (const { shard } of opened.shards) await retried(() => gatherShard(deps, businessDate, opened.attempt, shard));
+        const instructed = await retried(() => instruct(deps, businessDate, opened.attempt));
+        if (!this.writesFiles) return await closeRun(deps, businessDate, opened.attempt, instructed);
+        const { files } = await retried(() => writeFiles(deps, businessDate, opened.attempt));
+        return await closeRun(deps, businessDate, opened.attempt, { ...instructed, files });
       } catch (error) {
         if (!(error instanceof StepFailure) || tries > 0) throw error;
-        await failRun(deps, businessDate, { code: 'States.Timeout', message: error.message });
+        await failRun(deps, businessDate, opened.attempt, { code: 'States.Timeout', message: error.message });
         next = opened.attempt + 1;
       }
     }
