@@ -11,6 +11,8 @@ import { createWorld, loanBody, post, uniqueKey, type World } from './support/wo
 let w: World;
 let loanId: string;
 let key: string;
+/** The booking's record as the API lists it, read before any command runs (a command blocks this process while the server's idle sockets close). */
+let booked: AuditRecord;
 const today = new Date().toISOString().slice(0, 10);
 
 interface Listing {
@@ -50,6 +52,7 @@ describe('the audit trail of the API', () => {
     const records = (await readAll(w.tokens.lead)).flatMap((p) => p.items).filter((r) => r.action === 'bookLoan' && r.after?.loanId === loanId);
     expect(records).toHaveLength(1);
     const [record] = records as [AuditRecord];
+    booked = record;
     expect(record).toMatchObject({ route: 'POST /v1/loans', status: 201, target: {}, executionId: null, date: today, actor: { kind: 'USER', roles: ['LEAD'] } });
     expect(record.auditKey).toMatch(new RegExp(`^REQ#bookLoan#.+#${key}$`));
     expect(record.lenderIds).toEqual(expect.arrayContaining([w.lead, w.bankA]));
@@ -99,7 +102,6 @@ describe('colend audit verify', () => {
   });
 
   it('names the record changed in the table, and exits 1', async () => {
-    const booked = (await readAll(w.tokens.lead)).flatMap((p) => p.items).find((r) => r.action === 'bookLoan' && r.after?.loanId === loanId) as AuditRecord;
     const itemKey = auditKeys.record(booked.date, booked.chain, booked.seq);
     original = (await doc.send(new GetCommand({ TableName: table, Key: itemKey }))).Item;
     expect(original).toBeDefined();
