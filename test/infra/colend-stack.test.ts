@@ -149,7 +149,7 @@ describe('stack', () => {
 });
 
 describe('tables', () => {
-  it.each(['LedgerTable', 'StateTable'] as const)('%s: pk/sk strings, gsi1, on-demand, PITR, deletion protection, encryption, retained', (id) => {
+  it.each(['LedgerTable', 'StateTable', 'AuditTable'] as const)('%s: pk/sk strings, gsi1, on-demand, PITR, deletion protection, encryption, retained', (id) => {
     const [, resource] = table(id);
     expect(resource.DeletionPolicy).toBe('Retain');
     expect(resource.UpdateReplacePolicy).toBe('Retain');
