@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
-import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { adjustmentPath, adjustmentsQuery, type AdjustmentDecisionRequestBody, type AdjustmentRequestBody } from '../../shared/contracts/adjustments.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { apiHandler, callerOf, idempotentWrite, platformOnly, recordedWrite, type ApiRequest } from '../../shared/http/api.ts';
@@ -43,4 +43,5 @@ export const handler = apiHandler(
     },
   },
   logger,
+  { audit: auditStoreFromEnv() },
 );

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
-import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
 import { StepFunctionsResumer, StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
 import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
@@ -50,4 +50,5 @@ export const handler = apiHandler(
       idempotentWrite(req, deps, (seal, now) => reportDisbursement(deps, pathParam(req, 'applicationId'), req.body as DisbursementRequest, seal, now)),
   },
   logger,
+  { audit: auditStoreFromEnv() },
 );

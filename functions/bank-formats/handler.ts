@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
-import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { versionQuery } from '../../shared/contracts/schemas.ts';
@@ -27,4 +27,5 @@ export const handler = apiHandler(
     'GET /v1/bank-formats': async (req) => ({ statusCode: 200, body: await listBankFormats(deps, validate(pageQuery, req.query)) }),
   },
   logger,
+  { audit: auditStoreFromEnv() },
 );

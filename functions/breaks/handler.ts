@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
-import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { breakPath, type BreakActionRequestBody } from '../../shared/contracts/adjustments.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
@@ -19,4 +19,5 @@ export const handler = apiHandler(
     },
   },
   logger,
+  { audit: auditStoreFromEnv() },
 );

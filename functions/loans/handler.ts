@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
-import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
 import type { BookLoanRequestBody } from '../../shared/contracts/schemas.ts';
 import { bookLoan, getLoan, getLoanSchedule } from './use-case.ts';
@@ -16,4 +16,5 @@ export const handler = apiHandler(
     'GET /v1/loans/{loanId}/schedule': async (req) => ({ statusCode: 200, body: await getLoanSchedule(deps, callerOf(req), pathParam(req, 'loanId')) }),
   },
   logger,
+  { audit: auditStoreFromEnv() },
 );

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
-import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { fileStoreFromEnv } from '../../shared/adapters/files/index.ts';
 import { uploadUrlsFromEnv } from '../../shared/adapters/files/upload-urls.ts';
 import { StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
@@ -90,4 +90,5 @@ export const handler = apiHandler(
     }),
   },
   logger,
+  { audit: auditStoreFromEnv() },
 );

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
-import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
 import { apiHandler, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
@@ -27,4 +27,5 @@ export const handler = apiHandler(
     },
   },
   logger,
+  { audit: auditStoreFromEnv() },
 );

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
-import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
+import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { fileStoreFromEnv } from '../../shared/adapters/files/index.ts';
 import { StepFunctionsStarter } from '../../shared/adapters/stepfunctions.ts';
 import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
@@ -45,4 +45,5 @@ export const handler = apiHandler(
     },
   },
   logger,
+  { audit: auditStoreFromEnv() },
 );

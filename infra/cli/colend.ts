@@ -4,6 +4,9 @@
  *     Without --endpoint: the DynamoDB Local of the stack `npm start` runs in this checkout (its
  *     state file, .colend/local-stack.json), else AWS in AWS_REGION.
  *   Commands that call the API take --api, else COLEND_API_URL, else the running local stack's.
+ *   npm run colend -- audit verify --date YYYY-MM-DD [--endpoint <url>] [--audit-table <name>]
+ *     Recomputes every hash chain of the day's audit records (docs/audit.md) and names the first
+ *     record that does not match; exit status 1 then.
  *   npm run colend -- profit <lenderId> --month YYYY-MM [--endpoint <url>] [--ledger-table <name> --state-table <name>]
  *     The lender's profit of the month, as GET /v1/lenders/{lenderId}/profit gives it, every page of it added up.
  *   npm run colend -- import-collections <file> [--api <url>] [--token <jwt>]
@@ -32,6 +35,7 @@
  */
 import { parseArgs } from 'node:util';
 import { verifyLedger } from './ledger-verify.ts';
+import { formatAuditVerification, verifyAudit } from './audit-verify.ts';
 import { formatImportReport, importCollections } from './import-collections.ts';
 import { formatProfitReport, lenderProfitReport } from './profit.ts';
 import { formatLoad, formatShow, loadCalendarFile, showCalendar } from './calendar.ts';
@@ -45,6 +49,7 @@ import { actOnBreak, decideAdjustment, formatAdjustment, formatBreak, proposeAdj
 
 const USAGE = [
   'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
+  '       colend audit verify --date YYYY-MM-DD [--endpoint <url>] [--audit-table <name>]',
   '       colend profit <lenderId> --month YYYY-MM [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
   '       colend import-collections <file> [--api <url>] [--token <jwt>]   (defaults: COLEND_API_URL, COLEND_TOKEN)',
   '       colend calendar load <file.json> --calendar <id> --year YYYY [--api <url>] [--token <jwt>]',
@@ -63,6 +68,7 @@ const OPTIONS = {
   endpoint: { type: 'string' },
   'ledger-table': { type: 'string' },
   'state-table': { type: 'string' },
+  'audit-table': { type: 'string' },
   api: { type: 'string' },
   token: { type: 'string' },
   month: { type: 'string' },
@@ -89,7 +95,7 @@ type WorkCommand = 'adjustment propose' | 'adjustment approve' | 'adjustment rej
 const WORK_COMMANDS: readonly WorkCommand[] = ['adjustment propose', 'adjustment approve', 'adjustment reject', 'break investigate', 'break accept'];
 
 /** The options each command takes; any other is a usage error. */
-type Command = 'ledger verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run' | 'regulatory-report' | 'reconcile' | WorkCommand;
+type Command = 'ledger verify' | 'audit verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run' | 'regulatory-report' | 'reconcile' | WorkCommand;
 
 /** The command a command line names, from its words (those before the file or id it takes); null when none. */
 function commandOf(positionals: readonly string[]): Command | null {
@@ -97,7 +103,7 @@ function commandOf(positionals: readonly string[]): Command | null {
   const [first, second] = positionals;
   const work = WORK_COMMANDS.find((c) => positionals.length === 3 && `${first} ${second}` === c);
   if (work !== undefined) return work;
-  if (words === 'ledger verify' || words === 'settle' || words === 'profit-run' || words === 'regulatory-report') return words;
+  if (words === 'ledger verify' || words === 'audit verify' || words === 'settle' || words === 'profit-run' || words === 'regulatory-report') return words;
   if ((first === 'import-collections' || first === 'profit' || first === 'simulate' || first === 'reconcile') && positionals.length === 2) return first;
   if (first === 'calendar' && (second === 'load' || second === 'show') && positionals.length === 3) return `calendar ${second}`;
   return null;
@@ -115,6 +121,7 @@ const COMMAND_OPTIONS: Readonly<Record<Command, readonly (keyof typeof OPTIONS)[
   'regulatory-report': ['api', 'token', 'date', 'run', 'restart', 'format', 'out'],
   reconcile: ['api', 'token', 'type', 'date', 'lender', 'bank-format'],
   'ledger verify': ['endpoint', 'ledger-table', 'state-table'],
+  'audit verify': ['endpoint', 'audit-table', 'date'],
   profit: ['endpoint', 'ledger-table', 'state-table', 'month'],
   'import-collections': ['api', 'token'],
   'calendar load': ['api', 'token', 'calendar', 'year'],
@@ -139,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
   const foreign = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => !COMMAND_OPTIONS[command].includes(name));
   if (foreign.length > 0) return usage(`${command} does not take ${foreign.map((name) => `--${name}`).join(', ')}`);
   if (command === 'ledger verify') return ledgerVerify(values);
+  if (command === 'audit verify') return auditVerify(values);
   if (command === 'profit') return profit(positionals[1] as string, values);
   if (command === 'calendar load') return calendarLoad(positionals[2] as string, values);
   if (command === 'calendar show') return calendarShow(positionals[2] as string, values);
@@ -290,6 +298,15 @@ async function ledgerVerify(values: Values): Promise<number> {
   for (const d of report.differences) console.log(`DIFFERENCE ${d.kind} loan ${d.loanId}${d.lenderId ? ` lender ${d.lenderId}` : ''}${d.entryId ? ` entry ${d.entryId}` : ''}: ${d.detail}`);
   console.log(report.differenceCount === 0 ? 'BALANCED: every position equals its entries, every entry balances' : `${report.differenceCount} differences`);
   return report.differenceCount === 0 ? 0 : 1;
+}
+
+async function auditVerify(values: Values): Promise<number> {
+  if (values.date === undefined || !/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.test(values.date)) return usage('--date YYYY-MM-DD is required');
+  const where = tableOptions(values);
+  if (typeof where === 'string') return usage(where);
+  const result = await verifyAudit({ date: values.date, ...(where.endpoint === undefined ? {} : { endpoint: where.endpoint }), ...(values['audit-table'] === undefined ? {} : { table: values['audit-table'] }) });
+  for (const line of formatAuditVerification(result)) console.log(line);
+  return result.firstBreak === null ? 0 : 1;
 }
 
 async function importCollectionFile(file: string, values: Values): Promise<number> {

@@ -1,6 +1,6 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnTable, ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnBucket, IBucket } from 'aws-cdk-lib/aws-s3';
@@ -35,6 +35,9 @@ export interface ColendFunctionProps {
 }
 
 export type TableAccess = 'read' | 'readWrite';
+
+/** What a function does with the audit trail: adds records (reads its chains' heads), or reads a day's records. */
+export type AuditAccess = 'append' | 'read';
 
 /** What a function does with the files bucket, as S3 actions: ListBucket on the bucket, the others on its objects. */
 export type FileAction = 'GetObject' | 'ListBucket' | 'PutObject' | 'AbortMultipartUpload';
@@ -138,7 +141,36 @@ export class ColendFunction extends NodejsFunction {
       reason: `Queries on the gsi1 index of ${table.node.id} need its index ARN; the grant covers only that table's indexes.`,
     });
   }
+
+  /**
+   * The audit trail (docs/audit.md): `append` may Query (a chain's head) and PutItem (a record,
+   * its once-marker and pointers, each conditioned on `attribute_not_exists(pk)` by the adapter);
+   * `read` may Query and BatchGetItem. Whatever it is granted, and whatever any other policy of
+   * the role allows, an explicit Deny refuses every change or removal of an audit item to the
+   * role: UpdateItem, DeleteItem, BatchWriteItem (which deletes), on the table and its indexes.
+   * A Deny wins over any Allow (docs/adr/0008).
+   */
+  grantAudit(table: ITable, access: AuditAccess | undefined): void {
+    if (access !== undefined) {
+      const actions = access === 'append' ? AUDIT_APPEND_ACTIONS : AUDIT_READ_ACTIONS;
+      this.addToRolePolicy(new PolicyStatement({ actions: actions.map((action) => `dynamodb:${action}`), resources: [table.tableArn] }));
+    }
+    this.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.DENY,
+        actions: AUDIT_DENIED_ACTIONS.map((action) => `dynamodb:${action}`),
+        resources: [table.tableArn, `${table.tableArn}/index/*`],
+      }),
+    );
+  }
 }
+
+/** What adding audit records needs: the head of a chain, then conditional puts in one transaction. */
+export const AUDIT_APPEND_ACTIONS = ['PutItem', 'Query'] as const;
+/** What reading a day's audit records needs: a chain or a lender's pointers, then the records by key. */
+export const AUDIT_READ_ACTIONS = ['BatchGetItem', 'Query'] as const;
+/** What no role may ever do to an audit item. */
+export const AUDIT_DENIED_ACTIONS = ['BatchWriteItem', 'DeleteItem', 'UpdateItem'] as const;
 
 /** The item actions of reading a table, as the adapters read: by key, by keys, by partition. */
 export const TABLE_READ_ACTIONS = ['GetItem', 'BatchGetItem', 'Query'] as const;

@@ -31,7 +31,8 @@ import { jointReviewDefinition } from '../../workflows/joint-review/definition.t
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
 import { LOCAL_STAGE, type StageConfig } from '../config.ts';
 import { ColendFunction } from '../constructs/colend-function.ts';
-import type { FileAction, TableAccess } from '../constructs/colend-function.ts';
+import type { AuditAccess, FileAction, TableAccess } from '../constructs/colend-function.ts';
+import { ROUTES, isWrite } from '../../shared/http/routes.ts';
 import { ColendTable } from '../constructs/colend-table.ts';
 import { STATE_TIME_TO_LIVE_ATTRIBUTE } from '../../shared/adapters/dynamodb/state-keys.ts';
 import { ColendWorkflow } from '../constructs/colend-workflow.ts';
@@ -46,6 +47,7 @@ import type { ApiFunctionName } from './routes.ts';
 export const ENV = {
   ledgerTable: 'LEDGER_TABLE',
   stateTable: 'STATE_TABLE',
+  auditTable: 'AUDIT_TABLE',
   ledgerCheckStateMachineArn: 'LEDGER_CHECK_STATE_MACHINE_ARN',
   jointReviewStateMachineArn: 'JOINT_REVIEW_STATE_MACHINE_ARN',
   repaymentBatchStateMachineArn: 'REPAYMENT_BATCH_STATE_MACHINE_ARN',
@@ -99,6 +101,11 @@ interface FunctionSpec {
   readonly description: string;
   readonly stateTable?: TableAccess;
   readonly ledgerTable?: TableAccess;
+  /**
+   * What it does with the audit trail; a function serving a write route appends whatever this
+   * says (its answers are audited at the edge). Every role is denied changing or removing a record.
+   */
+  readonly audit?: AuditAccess;
   /** The workflow it starts (StartExecution on it, its ARN in the environment). */
   readonly starts?: StartedWorkflow;
   /** The workflows whose waiting Task states it answers, and how: `states:SendTask{Success,Failure}`, nothing else. */
@@ -139,6 +146,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     starts: 'ledgerCheck',
   },
   openapi: { id: 'OpenApiFunction', description: 'The OpenAPI document of the API' },
+  audit: { id: 'AuditFunction', description: "Audit trail API: a day's records, a partner's own only", audit: 'read' },
   calendars: { id: 'CalendarsFunction', description: 'Business calendars API: the years each calendar covers, loading a newly published year', stateTable: 'readWrite' },
   'bank-formats': { id: 'BankFormatsFunction', description: "Bank statement mappings API: each bank's mapping by version, loading a new one", stateTable: 'readWrite' },
   'risk-updates': {
@@ -309,6 +317,11 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   },
 };
 
+/** Whether a function serves a write route of the route table: its answers are audited at the edge. */
+export function servesWrites(name: FunctionName): boolean {
+  return ROUTES.some((route) => route.function === name && isWrite(route));
+}
+
 export interface ColendStackProps extends StackProps {
   readonly config: StageConfig;
 }
@@ -318,6 +331,8 @@ export class ColendStack extends Stack {
   readonly config: StageConfig;
   readonly ledgerTable: ColendTable;
   readonly stateTable: ColendTable;
+  /** The audit trail: records added, never changed or removed (docs/audit.md). */
+  readonly auditTable: ColendTable;
   readonly functions: ReadonlyMap<FunctionName, ColendFunction>;
   readonly ledgerCheck: ColendWorkflow;
   readonly disbursement: ColendWorkflow;
@@ -361,6 +376,8 @@ export class ColendStack extends Stack {
     this.ledgerTable = new ColendTable(this, 'LedgerTable', { stream: StreamViewType.NEW_AND_OLD_IMAGES });
     // Idempotency records expire after their replay window (docs/architecture.md, Requests).
     this.stateTable = new ColendTable(this, 'StateTable', { timeToLiveAttribute: STATE_TIME_TO_LIVE_ATTRIBUTE });
+    // Hash-chained per day; no role may update or delete its items (docs/adr/0008).
+    this.auditTable = new ColendTable(this, 'AuditTable');
     this.filesBucket = new Bucket(this, 'FilesBucket', {
       versioned: true,
       objectLockEnabled: true,
@@ -535,6 +552,8 @@ export class ColendStack extends Stack {
       logRetention: props.config.logRetention,
       consoleUrl: this.console.url,
     });
+    // The token trigger touches no table; its role is denied changing the audit trail as every role is.
+    this.identity.tokenClaims.grantAudit(this.auditTable, undefined);
     [this.api, this.apiStage] = this.createApi();
     this.console.publish({ signIn: 'cognito', apiUrl: this.api.apiEndpoint, ...this.identity.consoleSignIn });
     this.dailyLedgerCheck = this.createDailySchedule('DailyLedgerCheck', 'Starts the ledger check of the business date that has just closed', this.ledgerCheck, this.config.ledgerCheck);
@@ -577,6 +596,7 @@ export class ColendStack extends Stack {
       environment: {
         [ENV.ledgerTable]: this.ledgerTable.tableName,
         [ENV.stateTable]: this.stateTable.tableName,
+        [ENV.auditTable]: this.auditTable.tableName,
         ...(spec.publishesEvents === true ? { [ENV.eventBusName]: this.eventBus.eventBusName } : {}),
         ...(spec.files !== undefined ? { [ENV.filesBucket]: this.filesBucket.bucketName } : {}),
         ...(spec.deliversWebhooks === true ? { [ENV.webhooksRequireHttps]: String(this.config.stageName !== LOCAL_STAGE) } : {}),
@@ -587,6 +607,7 @@ export class ColendStack extends Stack {
     if (spec.webhookSecrets !== undefined) this.grantWebhookSecrets(fn, spec.webhookSecrets);
     if (spec.stateTable !== undefined) fn.grantTable(this.stateTable, spec.stateTable);
     if (spec.ledgerTable !== undefined) fn.grantTable(this.ledgerTable, spec.ledgerTable);
+    fn.grantAudit(this.auditTable, servesWrites(name) ? 'append' : spec.audit);
     if (spec.publishesEvents === true) this.eventBus.grantPutEventsTo(fn);
     if (spec.files !== undefined) fn.grantFiles(this.filesBucket, spec.files);
     return fn;

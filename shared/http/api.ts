@@ -14,6 +14,9 @@ import type { Clock, IdempotencyStore } from '../ports/stores.ts';
 import { principalFromClaims } from './principal.ts';
 import { systemClock } from '../adapters/clock.ts';
 import { businessDateAt, PLATFORM_CALENDAR } from '../domain/business-date.ts';
+import type { AuditStore } from '../ports/audit.ts';
+import { recordAudit } from '../use-cases/audit.ts';
+import { requestAuditEvent } from './audit.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -91,21 +94,39 @@ interface ApiContext extends Context {
   routed?: { readonly request: ApiRequest; readonly handle: RouteHandler };
 }
 
+/** What the edge needs besides the routes: its clock, and the audit trail every write route's answer is recorded in. */
+export interface EdgeDeps {
+  readonly clock?: Clock;
+  /** Required when any route served writes. */
+  readonly audit?: AuditStore;
+}
+
 /**
  * One Lambda serves a few routes, as an onion: the outer layer turns every named error into
  * `{code, message, details}` with its status; the inner layer finds the route, checks who calls,
- * and parses and validates the body; the handler calls the route and serializes its answer.
+ * and parses and validates the body; the handler calls the route, writes the audit record of a
+ * write that was answered (docs/audit.md) and serializes its answer.
  */
-export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, logger: Logger, clock: Clock = systemClock) {
+export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, logger: Logger, deps: EdgeDeps = {}) {
+  const clock = deps.clock ?? systemClock;
+  const { audit } = deps;
+  const writes = Object.keys(routes).filter((routeKey) => isWrite({ routeKey }));
+  invariant(writes.length === 0 || audit !== undefined, 'a function serving write routes is given the audit trail', { routes: writes.join(',') });
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(errorResponses(logger))
     .use(routeRequests(routes, clock))
-    .handler(async (_event, context) => {
+    .handler(async (event, context) => {
       if (!context.routed) throw new Error('the request layer did not run');
       const { route } = context.routed.request;
       const response = await context.routed.handle(context.routed.request);
       // One rule for every write: its answer is recorded under its Idempotency-Key, or it is not sent.
       invariant(!isWrite(route) || response.idempotency !== undefined, `${route.routeKey} answered without recording its answer under the Idempotency-Key`, { routeKey: route.routeKey });
+      // A write answered (first or replayed) is audited once; a failed audit write never costs the answer.
+      if (isWrite(route) && audit !== undefined) {
+        const { request } = context.routed;
+        const audited = { ...request, principal: callerOf(request), requestId: event.requestContext.requestId };
+        await recordAudit(audit, requestAuditEvent(audited, response, clock.now()), logger);
+      }
       const result = respond(response.statusCode, response.body, response.headers);
       return response.isBase64Encoded === true ? { ...result, isBase64Encoded: true } : result;
     });

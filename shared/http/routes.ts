@@ -32,6 +32,7 @@ import {
   regulatoryReportQuery,
 } from '../contracts/schemas.ts';
 import { breaksExportQuery, breaksQuery, createUploadRequest, exportQuery, reconciliationSettingsRequest, reconciliationsQuery, startReconciliationRequest } from '../contracts/reconciliation-schemas.ts';
+import { auditQuery } from '../contracts/audit.ts';
 import { adjustmentDecisionRequest, adjustmentRequest, adjustmentsQuery, breakActionRequest } from '../contracts/adjustments.ts';
 
 /**
@@ -58,7 +59,8 @@ export type ApiFunctionName =
   | 'reconciliations'
   | 'bank-formats'
   | 'breaks'
-  | 'adjustments';
+  | 'adjustments'
+  | 'audit';
 
 export interface RouteSpec {
   readonly routeKey: string;
@@ -148,6 +150,7 @@ export const ROUTES = [
   { routeKey: 'GET /v1/adjustments/{adjustmentId}', function: 'adjustments', operationId: 'getAdjustment', summary: 'An adjustment: the proposal, its maker, its approval (checker, time, reason, entry) or rejection', roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/adjustments/{adjustmentId}/approval', function: 'adjustments', operationId: 'approveAdjustment', summary: "Approve an adjustment (the checker, never the maker): its entry is booked once and flows into the next settlement run, its break is resolved; approving again answers the approval", roles: ['FINANCE'], requestSchema: adjustmentDecisionRequest, idempotent: true, successStatus: 200 },
   { routeKey: 'POST /v1/adjustments/{adjustmentId}/rejection', function: 'adjustments', operationId: 'rejectAdjustment', summary: 'Reject a proposed adjustment (a checker), or withdraw it (its maker); nothing is booked', roles: ['FINANCE'], requestSchema: adjustmentDecisionRequest, idempotent: true, successStatus: 200 },
+  { routeKey: 'GET /v1/audit', function: 'audit', operationId: 'listAuditRecords', summary: "A page of a day's audit records (?date=YYYY-MM-DD, the UTC day; ?limit=, 1-100, 50 by default; ?cursor= from the previous page): who did what to which target, when, with what outcome, hash-chained; a partner sees only records about its own lender's data", roles: ALL, querySchema: auditQuery, idempotent: false, successStatus: 200 },
 ] as const satisfies readonly RouteSpec[];
 
 export type RouteKey = (typeof ROUTES)[number]['routeKey'];

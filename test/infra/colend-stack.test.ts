@@ -60,6 +60,7 @@ const FUNCTION_IDS = {
   adjustments: 'AdjustmentsFunction',
   'break-escalation': 'BreakEscalationFunction',
   'webhook-delivery': 'WebhookDeliveryFunction',
+  audit: 'AuditFunction',
 } as const;
 type FunctionFolder = keyof typeof FUNCTION_IDS;
 
@@ -78,7 +79,7 @@ function fn(folder: FunctionFolder): [string, CfnResource] {
   return byConstructId(resources, 'AWS::Lambda::Function', FUNCTION_IDS[folder]);
 }
 
-function table(constructId: 'LedgerTable' | 'StateTable'): [string, CfnResource] {
+function table(constructId: 'LedgerTable' | 'StateTable' | 'AuditTable'): [string, CfnResource] {
   return byConstructId(resources, 'AWS::DynamoDB::Table', constructId);
 }
 
@@ -148,7 +149,7 @@ describe('stack', () => {
 });
 
 describe('tables', () => {
-  it.each(['LedgerTable', 'StateTable'] as const)('%s: pk/sk strings, gsi1, on-demand, PITR, deletion protection, encryption, retained', (id) => {
+  it.each(['LedgerTable', 'StateTable', 'AuditTable'] as const)('%s: pk/sk strings, gsi1, on-demand, PITR, deletion protection, encryption, retained', (id) => {
     const [, resource] = table(id);
     expect(resource.DeletionPolicy).toBe('Retain');
     expect(resource.UpdateReplacePolicy).toBe('Retain');
@@ -183,8 +184,8 @@ describe('tables', () => {
     expect(resource.Properties?.['TableName']).toBeUndefined();
   });
 
-  it('has exactly the two tables', () => {
-    expect(ofType(resources, 'AWS::DynamoDB::Table')).toHaveLength(2);
+  it('has exactly the three tables: the ledger, the state and the audit trail', () => {
+    expect(ofType(resources, 'AWS::DynamoDB::Table').map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['AuditTable', 'LedgerTable', 'StateTable']);
   });
 });
 
@@ -214,9 +215,10 @@ describe('functions', () => {
     expect(variables['POWERTOOLS_SERVICE_NAME']).toBe('colend');
   });
 
-  it('gives every function but the token trigger LEDGER_TABLE and STATE_TABLE, and a workflow ARN or the bus only to the function that uses it', () => {
+  it('gives every function but the token trigger LEDGER_TABLE, STATE_TABLE and AUDIT_TABLE, and a workflow ARN or the bus only to the function that uses it', () => {
     const [ledgerId] = table('LedgerTable');
     const [stateId] = table('StateTable');
+    const [auditId] = table('AuditTable');
     const extras: Partial<Record<FunctionFolder, Record<string, string>>> = {
       'ledger-checks': { LEDGER_CHECK_STATE_MACHINE_ARN: stateMachine('LedgerCheckStateMachine')[0] },
       applications: { JOINT_REVIEW_STATE_MACHINE_ARN: stateMachine('JointReviewStateMachine')[0] },
@@ -242,9 +244,10 @@ describe('functions', () => {
       }
       expect(refOf(variables['LEDGER_TABLE'])).toBe(ledgerId);
       expect(refOf(variables['STATE_TABLE'])).toBe(stateId);
+      expect(refOf(variables['AUDIT_TABLE'])).toBe(auditId);
       const extra = extras[folder] ?? {};
       expect(Object.keys(variables).sort(), folder).toEqual(
-        ['LEDGER_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'STATE_TABLE', ...Object.keys(extra)].sort(),
+        ['AUDIT_TABLE', 'LEDGER_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'STATE_TABLE', ...Object.keys(extra)].sort(),
       );
       for (const [name, logicalId] of Object.entries(extra)) expect(refOf(variables[name]) ?? variables[name], `${folder} ${name}`).toBe(logicalId);
     }
@@ -315,6 +318,8 @@ describe('least privilege', () => {
     'break-escalation': { ledger: 'none', state: 'readWrite' },
     // The lender's webhook.
     'webhook-delivery': { ledger: 'none', state: 'read' },
+    // Only the audit trail (test/infra/audit-permissions.test.ts).
+    audit: { ledger: 'none', state: 'none' },
   };
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
@@ -461,6 +466,7 @@ describe('HTTP API', () => {
     ['POST /v1/adjustments', 'adjustments', ['colend/finance']],
     ['GET /v1/adjustments', 'adjustments', ANY],
     ['GET /v1/adjustments/{adjustmentId}', 'adjustments', ANY],
+    ['GET /v1/audit', 'audit', ANY],
     ['POST /v1/adjustments/{adjustmentId}/approval', 'adjustments', ['colend/finance']],
     ['POST /v1/adjustments/{adjustmentId}/rejection', 'adjustments', ['colend/finance']],
     ['GET /v1/openapi.json', 'openapi', undefined],

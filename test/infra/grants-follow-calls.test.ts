@@ -39,6 +39,7 @@ const ACTION_OF_COMMAND: Readonly<Record<string, string>> = {
  */
 const READ_BUT_NOT_CALLED: Partial<Record<FunctionName, { readonly actions: readonly string[]; readonly why: string }>> = {
   settlements: { actions: ['s3:PutObject'], why: "its only put is the idempotency record's (deps.idempotency.put); it reads statements and writes no file" },
+  audit: { actions: ['dynamodb:PutItem'], why: 'it only lists records (deps.audit.page); the reading sees the audit store\'s append beside it' },
 };
 
 /** The services whose grants must be exactly what the code calls: a grant nothing calls is a finding. */

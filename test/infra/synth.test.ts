@@ -6,7 +6,7 @@ describe('synthesizeTemplate', () => {
     const template = await synthesizeTemplate();
     const resources = template['Resources'] as Record<string, { Type: string; Metadata?: Record<string, unknown> }>;
     const types = Object.values(resources).map((resource) => resource.Type);
-    expect(types.filter((type) => type === 'AWS::DynamoDB::Table')).toHaveLength(2);
+    expect(types.filter((type) => type === 'AWS::DynamoDB::Table')).toHaveLength(3);
     expect(types).toContain('AWS::StepFunctions::StateMachine');
     expect(types).toContain('AWS::ApiGatewayV2::Api');
     const entries = Object.values(resources)

@@ -243,6 +243,8 @@ const MATRIX: Readonly<Record<string, Probe>> = {
     expect: { none: 401, lead: 403, partner: 403, otherPartner: 403, guarantor: 403, servicePartner: 403, finance: 201, lenderFinance: 403 },
   },
   'GET /v1/adjustments': { path: () => '/v1/adjustments', expect: anyReader },
+  // Every caller reads a day's trail; a lender's callers only the records naming their lender (audit.test.ts).
+  'GET /v1/audit': { path: () => `/v1/audit?date=${new Date().toISOString().slice(0, 10)}`, expect: anyReader },
   'GET /v1/adjustments/{adjustmentId}': { path: (w) => `/v1/adjustments/MXJ-${w.suffix}-READ`, expect: ownData },
   // Proposed by another finance user of the platform, so the matrix's finance user is a checker.
   'POST /v1/adjustments/{adjustmentId}/approval': {

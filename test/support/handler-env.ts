@@ -1,5 +1,6 @@
 /** The environment every function gets (docs/architecture.md); set it before importing a handler module. */
 export const TEST_TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test' } as const;
+export const TEST_AUDIT_TABLE = 'AuditTable-test';
 export const TEST_STATE_MACHINE_ARN = 'arn:aws-cn:states:cn-north-1:123456789012:stateMachine:LedgerCheck';
 export const TEST_REVIEW_STATE_MACHINE_ARN = 'arn:aws-cn:states:cn-north-1:123456789012:stateMachine:JointReview';
 export const TEST_EVENT_BUS = 'colend-events-test';
@@ -8,6 +9,7 @@ export const TEST_WEBHOOK_SECRETS_PREFIX = 'colend/test/webhook/';
 export function setHandlerEnv(): void {
   process.env.LEDGER_TABLE = TEST_TABLES.ledger;
   process.env.STATE_TABLE = TEST_TABLES.state;
+  process.env.AUDIT_TABLE = TEST_AUDIT_TABLE;
   process.env.LEDGER_CHECK_STATE_MACHINE_ARN = TEST_STATE_MACHINE_ARN;
   process.env.JOINT_REVIEW_STATE_MACHINE_ARN = TEST_REVIEW_STATE_MACHINE_ARN;
   process.env.EVENT_BUS_NAME = TEST_EVENT_BUS;

@@ -1,5 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
+import { DynamoAuditStore, auditTableFromEnv } from './audit-store.ts';
+import { createDocumentClient } from './client.ts';
 import { DynamoAdjustmentStore } from './adjustment-store.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
 import { DynamoBreakStore } from './break-store.ts';
@@ -43,3 +45,10 @@ export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
   };
 }
 export type Stores = ReturnType<typeof createStores>;
+
+export { DynamoAuditStore, auditTableFromEnv } from './audit-store.ts';
+
+/** The audit trail of the function's environment (AUDIT_TABLE); every function that writes builds one at module scope. */
+export function auditStoreFromEnv(doc: DynamoDBDocumentClient = createDocumentClient(), env: NodeJS.ProcessEnv = process.env): DynamoAuditStore {
+  return new DynamoAuditStore(doc, auditTableFromEnv(env));
+}

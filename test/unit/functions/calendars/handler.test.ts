@@ -6,7 +6,7 @@ import { canonicalJson, sha256 } from '../../../../shared/json.ts';
 import { NOW, PARTNER_A, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
 import { idempotencyItem } from '../../../support/dynamo-items.ts';
-import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
+import { TEST_AUDIT_TABLE, TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
 import { CN_2027_TABLE, loadedYear } from '../../../support/calendar-years.ts';
 
 setHandlerEnv();
@@ -66,7 +66,9 @@ describe('PUT /v1/calendars/{calendar}/years/{year}', () => {
     expect(again).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' }, body: first });
     const otherYear = await put({ year: '2028' });
     expect([otherYear.statusCode, bodyOf(otherYear).code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    // The replay's audit record is written once, to the audit table; nothing else is written.
+    const tables = ddb.commandCalls(TransactWriteCommand).flatMap((c) => (c.args[0].input.TransactItems ?? []).map((item) => item.Put?.TableName ?? item.Update?.TableName));
+    expect(new Set(tables)).toEqual(new Set([TEST_AUDIT_TABLE]));
   });
 
   it('answers 400 naming the field and the rule, and writes nothing', async () => {

@@ -11,6 +11,7 @@ import { PARTNER_A, bookLoanBody, createLenderBody, financeOf, leadOps, partnerO
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
 import { createInMemoryStores } from '../../../support/in-memory-stores.ts';
+import { InMemoryAuditStore } from '../../../support/in-memory-audit.ts';
 
 const KEY = 'request-0001';
 const lead = claimsOf(leadOps);
@@ -23,7 +24,7 @@ function silentLogger() {
 /** A handler serving `routes`, whose route functions record what they were given. */
 function serve(routes: Partial<Record<RouteKey, RouteHandler>>) {
   const { logger, error } = silentLogger();
-  const handler = apiHandler(routes, logger);
+  const handler = apiHandler(routes, logger, { audit: new InMemoryAuditStore() });
   const call = (routeKey: string, options: EventOptions = {}) => handler(apiEvent(routeKey, options), lambdaContext());
   return { call, loggedError: error };
 }

@@ -9,6 +9,7 @@ import type { Principal } from '../../../../shared/domain/access.ts';
 import { LEAD_ID, NOW, PARTNER_A, approveBody, bookLoanBody, createApplicationBody, createLenderBody, createProgramBody, leadOps, partnerOf, platformFinance, type JsonBody } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
 import { frozenClock } from '../../../support/in-memory-stores.ts';
+import { InMemoryAuditStore } from '../../../support/in-memory-audit.ts';
 
 /**
  * The API's edge under hostile input: every route of the route table is served by a route that
@@ -23,7 +24,7 @@ const record: RouteHandler = async (request) => {
 const handler = apiHandler(
   Object.fromEntries(ROUTES.map((r) => [r.routeKey, record])) as Record<RouteKey, RouteHandler>,
   { error: vi.fn() } as unknown as Logger,
-  frozenClock(NOW),
+  { clock: frozenClock(NOW), audit: new InMemoryAuditStore() },
 );
 
 const callerFor = (spec: RouteSpec): Principal | null =>
