@@ -46,7 +46,7 @@ describe('getLenderPositions', () => {
     expect(first.positions.map((p) => p.loanId)).toEqual(['LN-1', 'LN-2', 'LN-3']);
     expect(first.cursor).not.toBeNull();
     const second = await getLenderPositions(stores, leadOps, PARTNER_A, { limit: 3, cursor: first.cursor ?? undefined });
-    expect(second).toEqual({ lenderId: PARTNER_A, positions: [{ loanId: 'LN-4', currency: 'CNY', outstandingPrincipalMinor: 1n, balancesMinor: { PRINCIPAL_RECEIVABLE: 1n, SETTLEMENT_CLEARING: -1n } }], cursor: null });
+    expect(second).toEqual({ lenderId: PARTNER_A, outstanding: { currency: 'CNY', principalMinor: 0n, reservedMinor: 0n }, positions: [{ loanId: 'LN-4', currency: 'CNY', outstandingPrincipalMinor: 1n, balancesMinor: { PRINCIPAL_RECEIVABLE: 1n, SETTLEMENT_CLEARING: -1n } }], cursor: null });
   });
 
   it("refuses another lender's cursor with 400 naming cursor, before reading", async () => {
@@ -63,7 +63,7 @@ describe('getLenderPositions', () => {
   });
 
   it('answers a lender without positions with an empty last page', async () => {
-    expect(await getLenderPositions(seeded(), financeOf('LEAD-BANK'), 'LEAD-BANK', FIRST)).toEqual({ lenderId: 'LEAD-BANK', positions: [], cursor: null });
+    expect(await getLenderPositions(seeded(), financeOf('LEAD-BANK'), 'LEAD-BANK', FIRST)).toEqual({ lenderId: 'LEAD-BANK', outstanding: { currency: 'CNY', principalMinor: 0n, reservedMinor: 0n }, positions: [], cursor: null });
   });
 
   it("answers 404 for another lender's positions and for a lender that does not exist", async () => {
