@@ -7,9 +7,10 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { lenderPath, regulatoryFiguresPath, type CreateLenderRequest, type RegulatoryFiguresRequest } from '../../shared/contracts/schemas.ts';
 import { listRegulatoryFigures, setRegulatoryFigures } from '../../shared/use-cases/regulatory-figures.ts';
 import { createLender, getLender, listLenders } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { ...stores, clock: systemClock };
 
 export const handler = apiHandler(

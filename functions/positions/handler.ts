@@ -4,9 +4,10 @@ import { apiHandler, callerOf, pathParam } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { profitQuery } from '../../shared/contracts/schemas.ts';
 import { getLenderPositions, getLenderProfit } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const deps = createStores(createDocumentClient(), tablesFromEnv());
+const deps = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 
 export const handler = apiHandler(
   {

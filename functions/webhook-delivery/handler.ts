@@ -6,6 +6,7 @@ import { postWebhook } from '../../shared/adapters/notifier.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { webhookEvent } from './schema.ts';
 import { deliverWebhook } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
 const options = {
@@ -15,7 +16,7 @@ const options = {
   requireHttps: process.env.WEBHOOKS_REQUIRE_HTTPS !== 'false',
 };
 const deps = {
-  lenders: createStores(createDocumentClient(), tablesFromEnv()).lenders,
+  lenders: createStores(createDocumentClient(), tablesFromEnv(), STORES).lenders,
   post: (webhook: { url: string; secret: string }, body: string, deliveryId: string) => postWebhook(webhook, body, deliveryId, options),
 };
 

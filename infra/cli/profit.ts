@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient, createStores, type Tables } from '../../shared/adapters/dynamodb/index.ts';
+import { createDocumentClient, ALL_STORES, createStores, type Tables } from '../../shared/adapters/dynamodb/index.ts';
 import type { ProfitReport } from '../../shared/domain/profit.ts';
 import { getLenderProfit } from '../../functions/positions/use-case.ts';
 import { findTables } from './ledger-verify.ts';
@@ -16,7 +16,7 @@ export interface ProfitOptions {
 export async function lenderProfitReport(options: ProfitOptions): Promise<ProfitReport> {
   const client = new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
   try {
-    const stores = createStores(createDocumentClient(client), options.tables ?? (await findTables(client)));
+    const stores = createStores(createDocumentClient(client), options.tables ?? (await findTables(client)), ALL_STORES);
     return await getLenderProfit(stores, null, options.lenderId, options.month);
   } finally {
     client.destroy();
