@@ -6,9 +6,10 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { apiHandler, callerOf, idempotentWrite, platformOnly, recordedWrite, type ApiRequest } from '../../shared/http/api.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { getAdjustment, listAdjustments, postAdjustment, postApproval, postRejection } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = {
   adjustments: stores.adjustments,
   breaks: stores.breaks,

@@ -8,11 +8,12 @@ import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/h
 import { validate } from '../../shared/contracts/validate.ts';
 import { applicationsQuery, type CreateApplicationRequest, type DecisionRequest, type DisbursementRequest } from '../../shared/contracts/schemas.ts';
 import { createApplication, decide, getApplication, listApplications, reportDisbursement, resumeReview, startReview, type StoredDecision } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
 const sfn = new SFNClient({});
 const deps = {
-  ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv())),
+  ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES)),
   review: new StepFunctionsStarter(sfn, process.env.JOINT_REVIEW_STATE_MACHINE_ARN ?? ''),
   tasks: new StepFunctionsResumer(sfn),
   clock: systemClock,

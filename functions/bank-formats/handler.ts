@@ -7,9 +7,10 @@ import { versionQuery } from '../../shared/contracts/schemas.ts';
 import { bankFormatPath, type BankFormatRequest } from '../../shared/contracts/bank-formats.ts';
 import { pageQuery } from '../../shared/contracts/paging.ts';
 import { bankFormat, listBankFormats, loadBankFormat } from '../../shared/use-cases/bank-formats.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { ...stores, clock: systemClock };
 
 export const handler = apiHandler(

@@ -7,10 +7,11 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { settingsReader } from '../../shared/use-cases/reconciliation.ts';
 import { escalationInput } from './schema.ts';
 import { runEscalation } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const events = new EventBridgeClient({});
 const busName = process.env.EVENT_BUS_NAME ?? 'default';
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = {
   breaks: stores.breaks,
   settings: settingsReader(stores),

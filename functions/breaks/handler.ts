@@ -5,9 +5,10 @@ import { breakPath, type BreakActionRequestBody } from '../../shared/contracts/a
 import { validate } from '../../shared/contracts/validate.ts';
 import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
 import { getBreak, postBreakAction } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { breaks: stores.breaks, idempotency: stores.idempotency, clock: systemClock };
 
 export const handler = apiHandler(

@@ -5,9 +5,10 @@ import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../share
 import { validate } from '../../shared/contracts/validate.ts';
 import { calendarPath, calendarQuery, calendarYearPath, type LoadCalendarYearRequest } from '../../shared/contracts/schemas.ts';
 import { describeCalendar, loadCalendarYear } from '../../shared/use-cases/calendars.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { ...stores, clock: systemClock };
 
 export const handler = apiHandler(

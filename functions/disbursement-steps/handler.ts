@@ -5,8 +5,9 @@ import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { disbursementStepInput } from './schema.ts';
 import { awaitDisbursement, release, reserve } from './use-case.ts';
+import { STORES } from './stores.ts';
 
-const deps = { ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv())), clock: systemClock };
+const deps = { ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES)), clock: systemClock };
 
 /** The Disbursement saga's steps around the booking: ReserveQuota, AwaitDisbursement, Release. */
 export const handler = middy<unknown, unknown>().handler(async (event) => {

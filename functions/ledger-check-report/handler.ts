@@ -5,7 +5,8 @@ import { validate } from '../../shared/contracts/validate.ts';
 import type { LedgerCheckReport } from '../../shared/ports/stores.ts';
 import { recordReportInput } from './schema.ts';
 import { recordReport } from './use-case.ts';
+import { STORES } from './stores.ts';
 
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 
 export const handler = middy<unknown, LedgerCheckReport>().handler((event) => recordReport({ ...stores, clock: systemClock }, validate(recordReportInput, event)));

@@ -8,9 +8,10 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { businessDatePath } from '../../shared/contracts/schemas.ts';
 import { pageQuery } from '../../shared/contracts/paging.ts';
 import { getLedgerCheck, startLedgerCheck } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.LEDGER_CHECK_STATE_MACHINE_ARN ?? '');
 const deps = { ...stores, workflow, clock: systemClock };
 

@@ -8,9 +8,10 @@ import { lenderPath, regulatoryFiguresPath, type CreateLenderRequest, type Regul
 import { webhookSecretsFromEnv } from '../../shared/adapters/webhook-secrets/index.ts';
 import { listRegulatoryFigures, setRegulatoryFigures } from '../../shared/use-cases/regulatory-figures.ts';
 import { createLender, getLender, listLenders, rotateWebhookSecret } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { ...stores, webhookSecrets: webhookSecretsFromEnv(), clock: systemClock };
 
 export const handler = apiHandler(

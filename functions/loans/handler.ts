@@ -4,9 +4,10 @@ import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } 
 import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
 import type { BookLoanRequestBody } from '../../shared/contracts/schemas.ts';
 import { bookLoan, getLoan, getLoanSchedule } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { ...stores, clock: systemClock };
 
 export const handler = apiHandler(

@@ -6,9 +6,10 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { pageQuery } from '../../shared/contracts/paging.ts';
 import { profitQuery } from '../../shared/contracts/schemas.ts';
 import { getLenderPositions, getLenderProfit } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const deps = { ...createStores(createDocumentClient(), tablesFromEnv()), clock: systemClock };
+const deps = { ...createStores(createDocumentClient(), tablesFromEnv(), STORES), clock: systemClock };
 
 export const handler = apiHandler(
   {

@@ -8,9 +8,10 @@ import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../share
 import { validate } from '../../shared/contracts/validate.ts';
 import { profitRunPath, profitStatementPath, type StartProfitRunRequest } from '../../shared/contracts/schemas.ts';
 import { lenderProfitStatements, runView, startProfitRun } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv()));
+const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES));
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.PROFIT_SHARING_STATE_MACHINE_ARN ?? '');
 const deps = { ...stores, workflow, clock: systemClock };
 

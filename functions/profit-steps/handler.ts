@@ -7,8 +7,9 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { profitStepInput } from './schema.ts';
 import { runProfitStep } from './use-case.ts';
+import { STORES } from './stores.ts';
 
-const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv()));
+const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES));
 // The loan shards: every loan of the program is gone through.
 const deps = { ...stores, loan: cachedLoans(stores.loans), clock: systemClock, shardCount: LOAN_SHARDS };
 

@@ -6,9 +6,10 @@ import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/h
 import { validate } from '../../shared/contracts/validate.ts';
 import { versionQuery, type CreateProgramRequest } from '../../shared/contracts/schemas.ts';
 import { createProgram, getProgram, listPrograms } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { ...stores, clock: systemClock };
 
 export const handler = apiHandler(

@@ -9,11 +9,12 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { latestMapping, type ReconciliationDeps } from '../../shared/use-cases/reconciliation.ts';
 import { reconciliationStepInput } from './schema.ts';
 import { runReconciliationStep } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 /** Partitions of a reconciliation's spool: a million rows are matched about 60,000 at a time. */
 const SPOOL_PARTITIONS = 16;
 
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps: ReconciliationDeps = {
   ...stores,
   files: fileStoreFromEnv(),

@@ -31,9 +31,10 @@ import {
   startReconciliation,
 } from '../../shared/use-cases/reconciliation.ts';
 import { breaksExport, reconciliationExport } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = {
   ...stores,
   files: fileStoreFromEnv(),

@@ -7,8 +7,9 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { reportStepInput } from './schema.ts';
 import { runReportStep } from './use-case.ts';
+import { STORES } from './stores.ts';
 
-const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv()));
+const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES));
 // The loan shards: every loan is measured.
 const deps = { ...stores, loan: cachedLoans(stores.loans), clock: systemClock, shardCount: LOAN_SHARDS };
 

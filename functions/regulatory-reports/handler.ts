@@ -8,9 +8,10 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { businessDatePath, regulatoryReportQuery, type StartRegulatoryReportRequest } from '../../shared/contracts/schemas.ts';
 import { startReportRun } from '../../shared/use-cases/regulatory-report.ts';
 import { reportExport, reportView } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.REGULATORY_REPORT_STATE_MACHINE_ARN ?? '');
 const deps = { ...stores, workflow, clock: systemClock };
 

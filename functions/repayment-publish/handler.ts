@@ -9,10 +9,11 @@ import { bookedOf } from '../../shared/adapters/dynamodb/repayment-store.ts';
 import { putEvents } from '../../shared/adapters/notifier.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { publishCommitted, type CommittedChange } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const events = new EventBridgeClient({});
 const busName = process.env.EVENT_BUS_NAME ?? 'default';
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { loan: cachedLoans(stores.loans), publish: (batch: Parameters<typeof putEvents>[2]) => putEvents(events, busName, batch) };
 
 const BOOK_ITEMS = new Set(['BookedRepayment', 'BookedLoanEvent']);

@@ -7,9 +7,10 @@ import { apiHandler, callerOf, pathParam, platformOnly, recordedWrite } from '..
 import type { BuybackRequestBody, LossEventReversalRequestBody, PostRepaymentsRequestBody, ReversalRequestBody, TransferRequestBody, WriteOffRequestBody } from '../../shared/contracts/schemas.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { getLoanRepayments, getRepayment, postLoanEvent, postLossEventReversal, postRepayments, postReversal } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = {
   batch: new StepFunctionsSyncRunner(new SFNClient({}), process.env.REPAYMENT_BATCH_STATE_MACHINE_ARN ?? ''),
   loans: stores.loans,

@@ -8,8 +8,9 @@ import { StepFunctionsResumer } from '../../shared/adapters/stepfunctions.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { askPartnerInput } from './schema.ts';
 import { askPartner } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const notifier = new EventBridgeNotifier(new EventBridgeClient({}), process.env.EVENT_BUS_NAME ?? 'default');
-const deps = { ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv())), notifier, tasks: new StepFunctionsResumer(new SFNClient({})) };
+const deps = { ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES)), notifier, tasks: new StepFunctionsResumer(new SFNClient({})) };
 
 export const handler = middy<unknown, void>().handler((event) => askPartner(deps, validate(askPartnerInput, event)));

@@ -5,8 +5,9 @@ import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { reviewStepInput } from './schema.ts';
 import { allocateRound, chooseRound, recordFailure, recordTimeout } from './use-case.ts';
+import { STORES } from './stores.ts';
 
-const deps = { ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv())), clock: systemClock };
+const deps = { ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES)), clock: systemClock };
 
 /** The JointReview steps that read and write the application (ChooseCandidates, RecordTimeout, Allocate, RecordFailure). */
 export const handler = middy<unknown, unknown>().handler(async (event) => {

@@ -4,8 +4,9 @@ import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/
 import { validate } from '../../shared/contracts/validate.ts';
 import { riskStepInput } from './schema.ts';
 import { runRiskStep } from './use-case.ts';
+import { STORES } from './stores.ts';
 
-const stores = createStores(createDocumentClient(), tablesFromEnv());
+const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { loans: stores.loans, repayments: stores.repayments, riskRuns: stores.riskRuns, programPools: stores.programPools, runDetails: stores.runDetails, clock: systemClock };
 
 export const handler = middy<unknown, unknown>().handler((event) => runRiskStep(deps, validate(riskStepInput, event)));

@@ -8,8 +8,9 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { businessCalendar } from '../../shared/use-cases/calendars.ts';
 import { settlementStepInput } from './schema.ts';
 import { runSettlementStep } from './use-case.ts';
+import { STORES } from './stores.ts';
 
-const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv()));
+const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES));
 const deps = {
   ...stores,
   files: fileStoreFromEnv(),

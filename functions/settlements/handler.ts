@@ -11,9 +11,10 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { businessDatePath, instructionPath, settlementRunsQuery, statementFilePath, statementsPath, type ExecutedRequest, type StartSettlementRequest } from '../../shared/contracts/schemas.ts';
 import { executionRecorded, lenderStatementFile, lenderStatements, runList, runView, startSettlement } from './use-case.ts';
 import { HUMAN_COPIES } from '../../shared/use-cases/settlement.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
-const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv()));
+const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES));
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.SETTLEMENT_STATE_MACHINE_ARN ?? '');
 const deps = { ...stores, workflow, files: fileStoreFromEnv(), clock: systemClock, calendar: (id: string) => businessCalendar(stores, id) };
 

@@ -7,6 +7,7 @@ import { webhookSecretsFromEnv } from '../../shared/adapters/webhook-secrets/ind
 import { validate } from '../../shared/contracts/validate.ts';
 import { webhookEvent } from './schema.ts';
 import { deliverWebhook, type DeliveryDeps } from './use-case.ts';
+import { STORES } from './stores.ts';
 
 const logger = new Logger();
 const options = {
@@ -16,7 +17,7 @@ const options = {
   requireHttps: process.env.WEBHOOKS_REQUIRE_HTTPS !== 'false',
 };
 const deps: DeliveryDeps = {
-  lenders: createStores(createDocumentClient(), tablesFromEnv()).lenders,
+  lenders: createStores(createDocumentClient(), tablesFromEnv(), STORES).lenders,
   webhookSecrets: webhookSecretsFromEnv(),
   now: systemClock.now,
   post: (webhook, body, deliveryId) => postWebhook(webhook, body, deliveryId, options),

@@ -1,5 +1,5 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient, createStores, type Tables } from '../../shared/adapters/dynamodb/index.ts';
+import { createDocumentClient, ALL_STORES, createStores, type Tables } from '../../shared/adapters/dynamodb/index.ts';
 import { LOAN_SHARDS } from '../../shared/adapters/dynamodb/state-keys.ts';
 import type { LedgerDifference } from '../../shared/domain/ledger-check.ts';
 import { checkShard } from '../../functions/ledger-check-shard/use-case.ts';
@@ -43,7 +43,7 @@ export async function verifyLedger(options: VerifyOptions): Promise<VerifyReport
   const client = new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
   try {
     const tables = options.tables ?? (await findTables(client));
-    const stores = createStores(createDocumentClient(client), tables);
+    const stores = createStores(createDocumentClient(client), tables, ALL_STORES);
     const results: Awaited<ReturnType<typeof checkShard>>[] = [];
     for (let shard = 0; shard < LOAN_SHARDS; shard++) results.push(await checkShard(stores, shard));
     return {

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient, createStores, type Tables } from '../../shared/adapters/dynamodb/index.ts';
+import { createDocumentClient, ALL_STORES, createStores, type Tables } from '../../shared/adapters/dynamodb/index.ts';
 import { addMonthProfit, type MonthProfitLine } from '../../shared/domain/profit.ts';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { getLenderProfit } from '../../functions/positions/use-case.ts';
@@ -17,7 +17,7 @@ export interface ProfitOptions {
 export async function lenderProfitReport(options: ProfitOptions): Promise<MonthProfit> {
   const client = new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
   try {
-    const stores = createStores(createDocumentClient(client), options.tables ?? (await findTables(client)));
+    const stores = createStores(createDocumentClient(client), options.tables ?? (await findTables(client)), ALL_STORES);
     const deps = { ...stores, clock: systemClock };
     const first = await getLenderProfit(deps, null, options.lenderId, options.month);
     let byCurrency = first.byCurrency;

@@ -8,6 +8,7 @@ import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-l
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { GSI1 } from './colend-table.ts';
 import { handlerEntry, REPOSITORY_ROOT, repositoryFile } from './repository.ts';
 
 /**
@@ -126,20 +127,26 @@ export class ColendFunction extends NodejsFunction {
   }
 
   /**
-   * Grants item access to a table and its indexes (queries on gsi1 need the index ARN): the item
-   * actions Colend's adapters send and no others. Reading is GetItem, BatchGetItem and Query;
-   * writing adds PutItem and UpdateItem (what a TransactWriteItems of Puts and Updates needs).
-   * Never Scan, DeleteItem or BatchWriteItem: no request path scans, and nothing is deleted, the
-   * ledger least of all.
+   * Grants item access to a table, each action only on the partition keys of the families the
+   * function's stores declare (`dynamodb:LeadingKeys`, every value of the request in a family):
+   * reading (GetItem, BatchGetItem, Query) on the families read, writing (PutItem, UpdateItem,
+   * alone or as items of a TransactWriteItems, each item authorized as its own action) on the
+   * families written (none where the function only reads), and Query of the gsi1 index on the index
+   * families queried, where the key a request names is the index's partition key. Never Scan,
+   * DeleteItem or BatchWriteItem: no request path scans, and nothing is deleted, the ledger least
+   * of all. A Scan names no partition key, and `ForAllValues` holds for a request without one, so
+   * a granted Scan would escape the condition.
    */
-  grantTable(table: ITable, access: TableAccess): void {
-    const actions = access === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS];
-    table.grant(this, ...actions.map((action) => `dynamodb:${action}`));
-    const tableLogicalId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnTable);
-    Validations.of(this.role ?? this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
-      reason: `Queries on the gsi1 index of ${table.node.id} need its index ARN; the grant covers only that table's indexes.`,
-    });
+  grantTable(table: ITable, families: TableFamilies): void {
+    const statement = (actions: readonly string[], resource: string, patterns: readonly string[]): PolicyStatement =>
+      new PolicyStatement({
+        actions: actions.map((action) => `dynamodb:${action}`),
+        resources: [resource],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns] } },
+      });
+    if (families.reads.length > 0) this.addToRolePolicy(statement(TABLE_READ_ACTIONS, table.tableArn, families.reads));
+    if (families.writes.length > 0) this.addToRolePolicy(statement(TABLE_WRITE_ACTIONS, table.tableArn, families.writes));
+    if (families.queries.length > 0) this.addToRolePolicy(statement(['Query'], `${table.tableArn}/index/${GSI1.indexName}`, families.queries));
   }
 
   /**
@@ -171,6 +178,13 @@ export const AUDIT_APPEND_ACTIONS = ['PutItem', 'Query'] as const;
 export const AUDIT_READ_ACTIONS = ['BatchGetItem', 'Query'] as const;
 /** What no role may ever do to an audit item. */
 export const AUDIT_DENIED_ACTIONS = ['BatchWriteItem', 'DeleteItem', 'UpdateItem'] as const;
+
+/** The partition-key patterns of one table a function touches, each way (`patternsOf`, shared/adapters/dynamodb/key-families.ts). */
+export interface TableFamilies {
+  readonly reads: readonly string[];
+  readonly queries: readonly string[];
+  readonly writes: readonly string[];
+}
 
 /** The item actions of reading a table, as the adapters read: by key, by keys, by partition. */
 export const TABLE_READ_ACTIONS = ['GetItem', 'BatchGetItem', 'Query'] as const;

@@ -35,6 +35,9 @@ import type { AuditAccess, FileAction, TableAccess } from '../constructs/colend-
 import { ROUTES, isWrite } from '../../shared/http/routes.ts';
 import { ColendTable } from '../constructs/colend-table.ts';
 import { STATE_TIME_TO_LIVE_ATTRIBUTE } from '../../shared/adapters/dynamodb/state-keys.ts';
+import { keysOfStore, type StoreUse } from '../../shared/adapters/dynamodb/index.ts';
+import { patternsOf, unionOf, type FamilyTable, type StoreKeys } from '../../shared/adapters/dynamodb/key-families.ts';
+import { FUNCTION_STORES } from './function-stores.ts';
 import { ColendWorkflow } from '../constructs/colend-workflow.ts';
 import { ConsoleSite } from '../constructs/console-site.ts';
 import { UploadCors } from '../constructs/upload-cors.ts';
@@ -133,8 +136,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   applications: {
     id: 'ApplicationsFunction',
     description: 'Applications API: submission, joint review, partner decisions, disbursement',
+    // What a borrower owes is read from the state table (S17, S36): none of its stores reads the ledger.
     stateTable: 'readWrite',
-    ledgerTable: 'read',
     starts: 'jointReview',
     // A partner's decision resumes AskPartner; the disbursement confirmation resumes AwaitDisbursement.
     answersTasks: { of: ['jointReview', 'disbursement'], with: ['Success', 'Failure'] },
@@ -320,6 +323,31 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
 /** Whether a function serves a write route of the route table: its answers are audited at the edge. */
 export function servesWrites(name: FunctionName): boolean {
   return ROUTES.some((route) => route.function === name && isWrite(route));
+}
+
+/** The stores each function builds; a function absent from `FUNCTION_STORES` builds none. */
+const STORES_OF: Readonly<Partial<Record<FunctionName, readonly StoreUse[]>>> = FUNCTION_STORES;
+
+/** The key families a function's stores touch: its role's `dynamodb:LeadingKeys`, table by table. */
+export function keysOfFunction(name: FunctionName): StoreKeys {
+  return unionOf((STORES_OF[name] ?? []).map(keysOfStore));
+}
+
+/**
+ * The partition-key patterns a function may touch on a table, each way. The spec's access is the
+ * reviewed bound on actions (a table not granted is not touched; a table granted `read` is not
+ * written, whatever its stores could write); the stores the function builds bound the keys. A
+ * table granted that none of its stores touches, or writing granted where none writes, is an error
+ * of the stack, not a policy.
+ */
+export function familiesOf(name: FunctionName, table: FamilyTable): { reads: string[]; queries: string[]; writes: string[] } | undefined {
+  const access = table === 'state' ? FUNCTIONS[name].stateTable : FUNCTIONS[name].ledgerTable;
+  if (access === undefined) return undefined;
+  const keys = keysOfFunction(name);
+  const families = { reads: patternsOf(keys.reads, table), queries: patternsOf(keys.queries, table), writes: access === 'readWrite' ? patternsOf(keys.writes, table) : [] };
+  if (families.reads.length + families.queries.length + families.writes.length === 0) throw new Error(`${name} is granted the ${table} table, which none of its stores touches`);
+  if (access === 'readWrite' && families.writes.length === 0) throw new Error(`${name} is granted writing the ${table} table, which none of its stores writes`);
+  return families;
 }
 
 export interface ColendStackProps extends StackProps {
@@ -605,8 +633,10 @@ export class ColendStack extends Stack {
       },
     });
     if (spec.webhookSecrets !== undefined) this.grantWebhookSecrets(fn, spec.webhookSecrets);
-    if (spec.stateTable !== undefined) fn.grantTable(this.stateTable, spec.stateTable);
-    if (spec.ledgerTable !== undefined) fn.grantTable(this.ledgerTable, spec.ledgerTable);
+    const stateFamilies = familiesOf(name, 'state');
+    const ledgerFamilies = familiesOf(name, 'ledger');
+    if (spec.stateTable !== undefined && stateFamilies !== undefined) fn.grantTable(this.stateTable, stateFamilies);
+    if (spec.ledgerTable !== undefined && ledgerFamilies !== undefined) fn.grantTable(this.ledgerTable, ledgerFamilies);
     fn.grantAudit(this.auditTable, servesWrites(name) ? 'append' : spec.audit);
     if (spec.publishesEvents === true) this.eventBus.grantPutEventsTo(fn);
     if (spec.files !== undefined) fn.grantFiles(this.filesBucket, spec.files);

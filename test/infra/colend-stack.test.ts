@@ -282,7 +282,7 @@ describe('least privilege', () => {
     programs: { ledger: 'none', state: 'readWrite' },
     loans: { ledger: 'readWrite', state: 'readWrite' },
     positions: { ledger: 'read', state: 'read' },
-    applications: { ledger: 'read', state: 'readWrite' },
+    applications: { ledger: 'none', state: 'readWrite' },
     'ledger-checks': { ledger: 'none', state: 'readWrite' },
     openapi: { ledger: 'none', state: 'none' },
     'ledger-check-shard': { ledger: 'read', state: 'readWrite' },

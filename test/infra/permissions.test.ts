@@ -4,7 +4,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
 import { REPOSITORY_ROOT } from '../../infra/constructs/repository.ts';
-import { FUNCTIONS } from '../../infra/stacks/colend-stack.ts';
+import { FUNCTIONS, keysOfFunction } from '../../infra/stacks/colend-stack.ts';
+import { patternsOf, type FamilyTable } from '../../shared/adapters/dynamodb/key-families.ts';
 import type { FunctionName } from '../../infra/stacks/colend-stack.ts';
 import { allowedStatementsOf } from './support/policies.ts';
 import type { AllowedStatement } from './support/policies.ts';
@@ -37,6 +38,24 @@ describe('every function allows exactly what the reviewed allow-list says', () =
 
   it.each(names)('%s', (name) => {
     expect(synthesized(name)).toEqual(allowList[name]);
+  });
+
+  it.each(names)('%s touches a table only on the partition keys of its stores\' families (dynamodb:LeadingKeys on every statement)', (name) => {
+    const keys = keysOfFunction(name);
+    const onItems = (s: AllowedStatement): boolean => s.resources.some((target) => /^(StateTable|LedgerTable)\.Arn(\/|$)/.test(target));
+    for (const { actions, resources: targets, condition } of synthesized(name).filter(onItems)) {
+      expect(targets, name).toHaveLength(1);
+      const [target = ''] = targets;
+      const table: FamilyTable = target.startsWith('StateTable.Arn') ? 'state' : 'ledger';
+      const onIndex = target.endsWith('/index/gsi1');
+      const patterns = (condition as Record<string, Record<string, string[]>> | undefined)?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+      expect(condition, `${name} ${actions.join(',')} on ${target}`).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns } });
+      expect(patterns?.length, `${name} on ${target}`).toBeGreaterThan(0);
+      // Each pattern is one of the function's own families, for what the statement allows.
+      const families = onIndex ? keys.queries : actions.some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem') ? keys.writes : keys.reads;
+      expect(patterns?.filter((pattern) => !patternsOf(families, table).includes(pattern)), `${name} ${actions.join(',')} on ${target}`).toEqual([]);
+      if (onIndex) expect(actions, name).toEqual(['dynamodb:Query']);
+    }
   });
 
   it('never allows a scan, a delete or a batch write of a table, nor any wildcard action but the tracing of X-Ray', () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitAndBook, type RepaymentBookDeps } from '../../shared/use-cases/loan-changes.ts';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { decode } from '../../shared/adapters/dynamodb/codec.ts';
-import { createDocumentClient, createStores } from '../../shared/adapters/dynamodb/index.ts';
+import { createDocumentClient, ALL_STORES, createStores } from '../../shared/adapters/dynamodb/index.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import { findTables, verifyLedger } from '../../infra/cli/ledger-verify.ts';
 import { startDynamoDbMeter, type DynamoDbCounts } from '../../infra/local/dynamodb-meter.ts';
@@ -66,7 +66,7 @@ describe('a 30-year loan of 1,000 events', () => {
     expect(booked.status, JSON.stringify(booked.json)).toBe(201);
     const loan = decode<Loan>(booked.json);
     const tables = await findTables(client);
-    const stores = createStores(createDocumentClient(client), tables);
+    const stores = createStores(createDocumentClient(client), tables, ALL_STORES);
     const deps: RepaymentBookDeps = { loan: async () => loan, repayments: stores.repayments, programPools: stores.programPools, clock: systemClock };
 
     const steps = longLoanSteps(loan);

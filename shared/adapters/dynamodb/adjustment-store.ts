@@ -5,7 +5,8 @@ import { WriteConflict, type AdjustmentQuery, type AdjustmentStore, type Page } 
 import { queryPage, type Tables } from './client.ts';
 import { GSI1_KEY } from './cursor.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
-import { stateKeys } from './state-keys.ts';
+import { stateFamilies, stateKeys } from './state-keys.ts';
+import type { StoreKeys } from './key-families.ts';
 
 /**
  * The adjustments of reconciliation in the StateTable (R5): one item per adjustment, written on its
@@ -13,6 +14,9 @@ import { stateKeys } from './state-keys.ts';
  * the two parties (adjustments are few: a finance team's work queue).
  */
 export class DynamoAdjustmentStore implements AdjustmentStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.adjustment], queries: [stateFamilies.adjustments], writes: [stateFamilies.adjustment] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,

@@ -6,7 +6,8 @@ import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, queryPage, transactWrite, type Tables, type TransactItems } from './client.ts';
 import { GSI1_KEY } from './cursor.ts';
 import { borrowerPrincipalOf, principalShardOf } from './outstanding-items.ts';
-import { stateKeys } from './state-keys.ts';
+import { stateFamilies, stateKeys } from './state-keys.ts';
+import type { StoreKeys } from './key-families.ts';
 
 type Op = TransactItems[number];
 
@@ -93,6 +94,9 @@ function idempotencyOp(tables: Tables, record: IdempotencyRecord): Op {
 }
 
 export class DynamoApplicationStore implements ApplicationStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.application], queries: [stateFamilies.applicationStatuses, stateFamilies.awaiting], writes: [stateFamilies.application, stateFamilies.idempotency] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
@@ -260,6 +264,9 @@ export class DynamoApplicationStore implements ApplicationStore {
 }
 
 export class DynamoExposureStore implements ExposureStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.quota, stateFamilies.application, stateFamilies.borrower], queries: [], writes: [stateFamilies.application, stateFamilies.quota] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,

@@ -2,8 +2,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BankFormatVersion } from '../../domain/counterpart-records.ts';
 import type { BankFormatStore, IdempotencyRecord, Page, PageRequest } from '../../ports/stores.ts';
 import { latestVersionsPage, queryAll, transactWrite, type Tables } from './client.ts';
-import { stateKeys } from './state-keys.ts';
+import { stateFamilies, stateKeys } from './state-keys.ts';
 import { fromItem, idempotencyPut, toItem } from './stores.ts';
+import type { StoreKeys } from './key-families.ts';
 
 /**
  * The versions of each bank's statement mapping in the StateTable (docs/access-patterns.md S34):
@@ -11,6 +12,9 @@ import { fromItem, idempotencyPut, toItem } from './stores.ts';
  * the write's idempotency record, and indexed on gsi1 so every bank's versions are one query.
  */
 export class DynamoBankFormatStore implements BankFormatStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.bankFormat], queries: [stateFamilies.bankFormats], writes: [stateFamilies.bankFormat, stateFamilies.idempotency] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,

@@ -5,11 +5,15 @@ import { WriteConflict, type BreakQuery, type BreakStore, type IdempotencyRecord
 import { batchGetAll, queryPage, transactWrite, type Tables } from './client.ts';
 import { GSI1_KEY, decodeCursor } from './cursor.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
-import { stateKeys } from './state-keys.ts';
+import { stateFamilies, stateKeys } from './state-keys.ts';
 import { idempotencyPut } from './stores.ts';
+import type { StoreKeys } from './key-families.ts';
 
 /** The breaks of reconciliation in the StateTable (R2): one item per break, indexed by state and lender. */
 export class DynamoBreakStore implements BreakStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.reconciliationBreak], queries: [stateFamilies.breaks], writes: [stateFamilies.reconciliationBreak, stateFamilies.idempotency] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,

@@ -3,7 +3,8 @@ import type { LoadedCalendarYear } from '../../domain/calendar.ts';
 import type { CalendarStore, IdempotencyRecord } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
-import { stateKeys } from './state-keys.ts';
+import { stateFamilies, stateKeys } from './state-keys.ts';
+import type { StoreKeys } from './key-families.ts';
 
 const notExists = 'attribute_not_exists(pk)';
 
@@ -13,6 +14,9 @@ const notExists = 'attribute_not_exists(pk)';
  * (a calendar holds a few versions of a few years).
  */
 export class DynamoCalendarStore implements CalendarStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.calendar], queries: [], writes: [stateFamilies.calendar, stateFamilies.idempotency] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,

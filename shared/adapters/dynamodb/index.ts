@@ -2,6 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tables } from './client.ts';
 import { DynamoAuditStore, auditTableFromEnv } from './audit-store.ts';
 import { createDocumentClient } from './client.ts';
+import { guardKeys } from './key-guard.ts';
+import type { StoreKeys } from './key-families.ts';
 import { DynamoAdjustmentStore } from './adjustment-store.ts';
 import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
 import { DynamoBreakStore } from './break-store.ts';
@@ -17,35 +19,66 @@ import { DynamoIdempotencyStore, DynamoRiskRunStore, DynamoLedgerCheckStore, Dyn
 
 export { createDocumentClient, tablesFromEnv } from './client.ts';
 export type { Tables } from './client.ts';
+export type { KeyFamily, StoreKeys } from './key-families.ts';
 
-/** Every store over one document client; handlers build this once at module scope. */
-export function createStores(doc: DynamoDBDocumentClient, tables: Tables) {
-  return {
-    idempotency: new DynamoIdempotencyStore(doc, tables),
-    lenders: new DynamoLenderStore(doc, tables),
-    programs: new DynamoProgramStore(doc, tables),
-    loans: new DynamoLoanStore(doc, tables),
-    ledger: new DynamoLedgerStore(doc, tables),
-    ledgerChecks: new DynamoLedgerCheckStore(doc, tables),
-    runDetails: new DynamoRunDetailStore(doc, tables),
-    applications: new DynamoApplicationStore(doc, tables),
-    exposure: new DynamoExposureStore(doc, tables),
-    repayments: new DynamoRepaymentStore(doc, tables),
-    riskRuns: new DynamoRiskRunStore(doc, tables),
-    programPools: new DynamoProgramPoolStore(doc, tables),
-    settlements: new DynamoSettlementStore(doc, tables),
-    calendars: new DynamoCalendarStore(doc, tables),
-    profitRuns: new DynamoProfitRunStore(doc, tables),
-    regulatoryFigures: new DynamoRegulatoryFiguresStore(doc, tables),
-    regulatoryReports: new DynamoRegulatoryReportStore(doc, tables),
-    reconciliations: new DynamoReconciliationStore(doc, tables),
-    breaks: new DynamoBreakStore(doc, tables),
-    bankFormats: new DynamoBankFormatStore(doc, tables),
-    adjustments: new DynamoAdjustmentStore(doc, tables),
-  };
+/** Every store a function may build, by the name it has in a function's wiring. */
+const STORE_CLASSES = {
+  idempotency: DynamoIdempotencyStore,
+  lenders: DynamoLenderStore,
+  programs: DynamoProgramStore,
+  loans: DynamoLoanStore,
+  ledger: DynamoLedgerStore,
+  ledgerChecks: DynamoLedgerCheckStore,
+  runDetails: DynamoRunDetailStore,
+  applications: DynamoApplicationStore,
+  exposure: DynamoExposureStore,
+  repayments: DynamoRepaymentStore,
+  riskRuns: DynamoRiskRunStore,
+  programPools: DynamoProgramPoolStore,
+  settlements: DynamoSettlementStore,
+  calendars: DynamoCalendarStore,
+  profitRuns: DynamoProfitRunStore,
+  regulatoryFigures: DynamoRegulatoryFiguresStore,
+  regulatoryReports: DynamoRegulatoryReportStore,
+  reconciliations: DynamoReconciliationStore,
+  breaks: DynamoBreakStore,
+  bankFormats: DynamoBankFormatStore,
+  adjustments: DynamoAdjustmentStore,
+} as const;
+
+export type StoreName = keyof typeof STORE_CLASSES;
+export type Stores = { readonly [N in StoreName]: InstanceType<(typeof STORE_CLASSES)[N]> };
+
+/** Every store's name: for tools and tests that work on the whole data set. */
+export const ALL_STORES = Object.keys(STORE_CLASSES) as readonly StoreName[];
+
+/** A store as a function's wiring names it: `loans` to read and write, `loans:read` to read only. */
+export type StoreUse = StoreName | `${StoreName}:read`;
+type NameOf<U extends StoreUse> = U extends `${infer N extends StoreName}:read` ? N : U;
+
+const READ_ONLY = ':read';
+// Not `replace`: the static reading of each function's calls follows methods by name, and a store has one.
+const nameOf = <U extends StoreUse>(use: U): NameOf<U> => (use.endsWith(READ_ONLY) ? use.slice(0, -READ_ONLY.length) : use) as NameOf<U>;
+
+/**
+ * The stores a function builds, and only those, over one document client; handlers build them
+ * once at module scope. Each store sends through its own key guard: only the key families it
+ * declares, and none written when the function uses it to read only (`keysOfStore`), which is all
+ * its functions' roles allow in AWS.
+ */
+export function createStores<const U extends StoreUse>(doc: DynamoDBDocumentClient, tables: Tables, uses: readonly U[]): Pick<Stores, NameOf<U>> {
+  const built = uses.map((use) => {
+    const name = nameOf(use);
+    return [name, new STORE_CLASSES[name](guardKeys(doc, tables, keysOfStore(use), use), tables)] as const;
+  });
+  return Object.fromEntries(built) as unknown as Pick<Stores, NameOf<U>>;
 }
-export type Stores = ReturnType<typeof createStores>;
 
+/** The key families a store reads, queries and writes, as a function uses it (`:read`: nothing written). */
+export function keysOfStore(use: StoreUse): StoreKeys {
+  const { keys } = STORE_CLASSES[nameOf(use)];
+  return use.endsWith(READ_ONLY) ? { ...keys, writes: [] } : keys;
+}
 export { DynamoAuditStore, auditTableFromEnv } from './audit-store.ts';
 
 /** The audit trail of the function's environment (AUDIT_TABLE); every function that writes builds one at module scope. */

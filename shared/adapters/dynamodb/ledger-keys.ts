@@ -1,3 +1,4 @@
+import { indexFamily, tableFamily } from './key-families.ts';
 import { loanShard } from './state-keys.ts';
 
 /** Keys of the LedgerTable; see docs/access-patterns.md (L1-L5). The only place they are built. */
@@ -30,3 +31,11 @@ export const ledgerKeys = {
   /** A compensation, write-off or transfer by its id: where it sits on the book. */
   eventRef: (loanId: string, type: string, eventId: string) => ({ pk: `LOAN#${loanId}`, sk: `REF#${type}#${eventId}` }),
 };
+
+/** The families of the LedgerTable's partition keys (docs/access-patterns.md#key-families). */
+export const ledgerFamilies = {
+  loan: tableFamily('ledger', 'LOAN#*'),
+  /** gsi1 partitions: a lender's holdings, a settlement day's entries. */
+  holdings: indexFamily('ledger', 'LENDER#*'),
+  entryDates: indexFamily('ledger', 'ENTRYDATE#*'),
+} as const;

@@ -2,10 +2,14 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import type { ProfitRun, ProfitRunStore, StoredProfitStatement } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { putAttempt, queryAll, type Tables } from './client.ts';
-import { stateKeys } from './state-keys.ts';
+import { stateFamilies, stateKeys } from './state-keys.ts';
+import type { StoreKeys } from './key-families.ts';
 
 /** Profit-sharing runs and the parties' statements in the StateTable (docs/access-patterns.md S28-S29). */
 export class DynamoProfitRunStore implements ProfitRunStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.profitRun, stateFamilies.lender], queries: [], writes: [stateFamilies.profitRun, stateFamilies.lender] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,

@@ -4,10 +4,14 @@ import { WriteConflict, type Page, type PageRequest, type Reconciliation, type R
 import { queryAll, queryPage, type Tables } from './client.ts';
 import { GSI1_KEY } from './cursor.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
-import { stateKeys } from './state-keys.ts';
+import { stateFamilies, stateKeys } from './state-keys.ts';
+import type { StoreKeys } from './key-families.ts';
 
 /** Reconciliations, uploads and counterparty settings in the StateTable (R1, R3, R4). */
 export class DynamoReconciliationStore implements ReconciliationStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.upload, stateFamilies.reconciliation, stateFamilies.reconciliationSettings], queries: [stateFamilies.reconciliations], writes: [stateFamilies.upload, stateFamilies.reconciliation, stateFamilies.reconciliationSettings] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,

@@ -3,8 +3,9 @@ import type { RegulatoryFigures } from '../../domain/regulatory-figures.ts';
 import type { IdempotencyRecord, RegulatoryFiguresStore, RegulatoryReportRun, RegulatoryReportShard, RegulatoryReportStore } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { putAttempt, queryAll, transactWrite, type Tables } from './client.ts';
-import { stateKeys } from './state-keys.ts';
+import { stateFamilies, stateKeys } from './state-keys.ts';
 import { idempotencyPut } from './stores.ts';
+import type { StoreKeys } from './key-families.ts';
 
 /**
  * A bank's dated regulatory figures in the StateTable (docs/access-patterns.md S31): one item per
@@ -12,6 +13,9 @@ import { idempotencyPut } from './stores.ts';
  * once (a bank holds a few versions a quarter).
  */
 export class DynamoRegulatoryFiguresStore implements RegulatoryFiguresStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.lender], queries: [], writes: [stateFamilies.lender, stateFamilies.idempotency] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
@@ -39,6 +43,9 @@ export class DynamoRegulatoryFiguresStore implements RegulatoryFiguresStore {
 
 /** The regulatory report run of a date and its shards' measures (docs/access-patterns.md S32-S33). */
 export class DynamoRegulatoryReportStore implements RegulatoryReportStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.regulatoryReport], queries: [], writes: [stateFamilies.regulatoryReport] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,

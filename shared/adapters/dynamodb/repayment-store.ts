@@ -14,11 +14,12 @@ import type { FeeDeduction, LenderRepaymentParts, Recovery, RepaymentSplit } fro
 import type { ProgramPool, ProgramPoolKind, ProgramPoolStore, RepaymentRecord, RepaymentStore, RepaymentWrite } from '../../ports/stores.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, transactWrite, type Tables, type TransactItems } from './client.ts';
-import { ledgerKeys } from './ledger-keys.ts';
+import { ledgerFamilies, ledgerKeys } from './ledger-keys.ts';
 import { headItem, headOf, holderItem } from './loan-head.ts';
 import { entryItem } from './entry-codec.ts';
 import { outstandingOps } from './outstanding-items.ts';
-import { stateKeys } from './state-keys.ts';
+import { stateFamilies, stateKeys } from './state-keys.ts';
+import type { StoreKeys } from './key-families.ts';
 
 /** A split as stored: its lenders as a list in lender id order. */
 interface StoredSplit {
@@ -44,6 +45,9 @@ type StoredLoanEvent = Omit<BookedLoanEvent, 'stateAfter'> & { readonly stateAft
  * positions, and the repayment records (StateTable S20). docs/repayment-booking.md.
  */
 export class DynamoRepaymentStore implements RepaymentStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [ledgerFamilies.loan, stateFamilies.repayment], queries: [], writes: [ledgerFamilies.loan, stateFamilies.program, stateFamilies.repayment, stateFamilies.quota, stateFamilies.borrower] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
@@ -196,6 +200,9 @@ export function bookedOf(item: Item): BookedItem {
 
 /** The programs' capped pools (StateTable S22). */
 export class DynamoProgramPoolStore implements ProgramPoolStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.program], queries: [], writes: [stateFamilies.program] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,

@@ -3,7 +3,8 @@ import type { Page, PageRequest, RunDetail, RunDetailStore } from '../../ports/s
 import { batchWriteAll, queryPage, type Tables } from './client.ts';
 import type { Item } from './codec.ts';
 import { TABLE_KEY } from './cursor.ts';
-import { stateKeys } from './state-keys.ts';
+import { stateFamilies, stateKeys } from './state-keys.ts';
+import type { StoreKeys } from './key-families.ts';
 
 /**
  * A run's details in the StateTable (S37, S38): one item per detail under the run, keyed by part
@@ -12,6 +13,9 @@ import { stateKeys } from './state-keys.ts';
  * lowering its head.
  */
 export class DynamoRunDetailStore implements RunDetailStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.runDetail, stateFamilies.runDetailHead], queries: [], writes: [stateFamilies.runDetail, stateFamilies.runDetailHead] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,

@@ -19,9 +19,10 @@ import {
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { batchGetAll, batchWriteAll, queryAll, queryPage, type Tables } from './client.ts';
 import { GSI1_KEY } from './cursor.ts';
-import { ledgerKeys } from './ledger-keys.ts';
+import { ledgerFamilies, ledgerKeys } from './ledger-keys.ts';
 import { headOf } from './loan-head.ts';
-import { stateKeys } from './state-keys.ts';
+import { stateFamilies, stateKeys } from './state-keys.ts';
+import type { StoreKeys } from './key-families.ts';
 
 /** What a run's list reads of each run: everything but its files (a run writes tens of them per lender). */
 const LISTED_RUN_ATTRIBUTES = ['businessDate', 'status', 'attempt', 'daysByCalendar', 'shardCount', 'startedAt', 'settledAt', 'firstSettledAt', 'entries', 'instructions', 'failure'] as const satisfies readonly (keyof ListedSettlementRun)[];
@@ -31,6 +32,9 @@ const LISTED_RUN_ATTRIBUTES = ['businessDate', 'status', 'attempt', 'daysByCalen
  * (docs/access-patterns.md S24-S28); the loans' heads it reads from the LedgerTable (L6).
  */
 export class DynamoSettlementStore implements SettlementStore, SettlementBooks, SettlementRunIndex {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.settlement, ledgerFamilies.loan], queries: [stateFamilies.settlementRuns, stateFamilies.instructions], writes: [stateFamilies.settlement] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,

@@ -1,5 +1,6 @@
 import { shardOf } from '../../domain/shard.ts';
 import type { IdempotencyRecord } from '../../ports/stores.ts';
+import { indexFamily, tableFamily } from './key-families.ts';
 
 /** Keys of the StateTable; see docs/access-patterns.md (S1-S34, R1-R6). The only place they are built. */
 export const LOAN_SHARDS = 16;
@@ -109,6 +110,48 @@ export const stateKeys = {
   runDetailPartition: (run: string) => `DETAIL#${run}`,
   runDetailHead: (run: string, part: number) => ({ pk: `DETAILHEAD#${run}`, sk: pad(part, 3) }),
 };
+
+/**
+ * The families of the StateTable's partition keys (docs/access-patterns.md#key-families): every
+ * key built above belongs to exactly one. Stores declare which they read, query and write; the
+ * stack grants each function those of the stores it builds, as `dynamodb:LeadingKeys`.
+ */
+export const stateFamilies = {
+  lender: tableFamily('state', 'LENDER#*'),
+  program: tableFamily('state', 'PROGRAM#*'),
+  loan: tableFamily('state', 'LOAN#*'),
+  idempotency: tableFamily('state', 'IDEM#*'),
+  ledgerCheck: tableFamily('state', 'LEDGERCHECK#*'),
+  riskRun: tableFamily('state', 'RISKRUN#*'),
+  application: tableFamily('state', 'APP#*'),
+  quota: tableFamily('state', 'QUOTA#*'),
+  borrower: tableFamily('state', 'BORROWER#*'),
+  repayment: tableFamily('state', 'REPAYMENT#*'),
+  settlement: tableFamily('state', 'SETTLEMENT#*'),
+  calendar: tableFamily('state', 'CALENDAR#*'),
+  profitRun: tableFamily('state', 'PROFITRUN#*'),
+  regulatoryReport: tableFamily('state', 'REGREPORT#*'),
+  reconciliation: tableFamily('state', 'RECON#*'),
+  reconciliationBreak: tableFamily('state', 'BREAK#*'),
+  upload: tableFamily('state', 'UPLOAD#*'),
+  reconciliationSettings: tableFamily('state', 'RECONSETTINGS#*'),
+  adjustment: tableFamily('state', 'ADJUSTMENT#*'),
+  bankFormat: tableFamily('state', 'BANKFORMAT#*'),
+  runDetail: tableFamily('state', 'DETAIL#*'),
+  runDetailHead: tableFamily('state', 'DETAILHEAD#*'),
+  /** gsi1 partitions. */
+  lenders: indexFamily('state', 'LENDERS'),
+  programs: indexFamily('state', 'PROGRAMS'),
+  loanShards: indexFamily('state', 'LOANSHARD#*'),
+  applicationStatuses: indexFamily('state', 'APPSTATUS#*'),
+  awaiting: indexFamily('state', 'AWAITING#*'),
+  settlementRuns: indexFamily('state', 'SETTLEMENTRUNS'),
+  instructions: indexFamily('state', 'INSTR#*'),
+  reconciliations: indexFamily('state', 'RECONS#*'),
+  breaks: indexFamily('state', 'BREAKS#*'),
+  adjustments: indexFamily('state', 'ADJUSTMENTS#*'),
+  bankFormats: indexFamily('state', 'BANKFORMATS'),
+} as const;
 
 function loanShardKey(shard: number): string {
   return `LOANSHARD#${pad(shard, 2)}`;

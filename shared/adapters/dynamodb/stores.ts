@@ -31,9 +31,10 @@ import { GSI1_KEY, decodeCursor, encodeCursor } from './cursor.ts';
 import { headItem, headOf, holderItem } from './loan-head.ts';
 import { entryItem, entryOf } from './entry-codec.ts';
 import { emptyLedger } from '../../domain/repayment-booking.ts';
-import { ledgerKeys } from './ledger-keys.ts';
+import { ledgerFamilies, ledgerKeys } from './ledger-keys.ts';
 import { applicationChangeOp, exposureOp, quotaOp, reservationStateOp } from './application-store.ts';
-import { LOAN_SHARDS, stateKeys } from './state-keys.ts';
+import { LOAN_SHARDS, stateFamilies, stateKeys } from './state-keys.ts';
+import type { StoreKeys } from './key-families.ts';
 
 const notExists = 'attribute_not_exists(pk)';
 
@@ -57,6 +58,9 @@ export function idempotencyPut(tables: Tables, record: IdempotencyRecord): Trans
 }
 
 export class DynamoIdempotencyStore implements IdempotencyStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.idempotency], queries: [], writes: [stateFamilies.idempotency] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
@@ -73,6 +77,9 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
 }
 
 export class DynamoLenderStore implements LenderStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.lender], queries: [stateFamilies.lenders], writes: [stateFamilies.lender, stateFamilies.idempotency] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
@@ -164,6 +171,9 @@ function lenderOf(item: Item | undefined): Lender | null {
 }
 
 export class DynamoProgramStore implements ProgramStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.program], queries: [stateFamilies.programs], writes: [stateFamilies.program, stateFamilies.idempotency] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
@@ -213,6 +223,9 @@ export class DynamoProgramStore implements ProgramStore {
 }
 
 export class DynamoLoanStore implements LoanStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.loan], queries: [stateFamilies.loanShards], writes: [stateFamilies.idempotency, stateFamilies.loan, stateFamilies.quota, stateFamilies.borrower, stateFamilies.application, ledgerFamilies.loan] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
@@ -294,6 +307,9 @@ export class DynamoLoanStore implements LoanStore {
 }
 
 export class DynamoLedgerStore implements LedgerStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [ledgerFamilies.loan], queries: [ledgerFamilies.holdings, ledgerFamilies.entryDates], writes: [] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
@@ -389,6 +405,9 @@ export class DynamoLedgerStore implements LedgerStore {
 }
 
 export class DynamoLedgerCheckStore implements LedgerCheckStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.ledgerCheck], queries: [], writes: [stateFamilies.ledgerCheck] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,
@@ -405,6 +424,9 @@ export class DynamoLedgerCheckStore implements LedgerCheckStore {
 }
 
 export class DynamoRiskRunStore implements RiskRunStore {
+  /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
+  static readonly keys: StoreKeys = { reads: [stateFamilies.riskRun], queries: [], writes: [stateFamilies.riskRun] };
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: Tables,

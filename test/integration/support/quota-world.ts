@@ -2,7 +2,7 @@ import { expiresAtEpochSeconds } from '../../../shared/http/idempotency.ts';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
-import { createStores, type Stores } from '../../../shared/adapters/dynamodb/index.ts';
+import { ALL_STORES, createStores, type Stores } from '../../../shared/adapters/dynamodb/index.ts';
 import { quotaTotals } from '../../../shared/domain/exposure.ts';
 import type { ApplicationRecord } from '../../../shared/ports/stores.ts';
 import { dynamodbEndpoint } from './stack.ts';
@@ -20,7 +20,7 @@ export async function stackStores(): Promise<Stores> {
   const client = new DynamoDBClient({ endpoint: dynamodbEndpoint(), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const { TableNames = [] } = await client.send(new ListTablesCommand({}));
   const table = (prefix: string) => TableNames.find((t) => t.startsWith(prefix)) ?? '';
-  return createStores(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), { ledger: table('LedgerTable'), state: table('StateTable') });
+  return createStores(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), { ledger: table('LedgerTable'), state: table('StateTable') }, ALL_STORES);
 }
 
 export interface QuotaWorld {

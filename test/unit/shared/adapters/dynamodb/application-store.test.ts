@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
+import { createDocumentClient, ALL_STORES, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
 import type { QuotaChange, QuotaShard, Reservation } from '../../../../../shared/domain/exposure.ts';
 import { WriteConflict, type ApplicationChange, type IdempotencyRecord } from '../../../../../shared/ports/stores.ts';
 import { APPLICATION_ID, LEAD_ID, NOW, PARTNER_A, PARTNER_B, REVIEW_DEADLINE, aPartnerDecision, anApplication, anApplicationRecord, anAsk } from '../../../../support/builders.ts';
@@ -11,7 +11,7 @@ import { rejectedBy } from '../../../../support/expect-error.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test' };
-const stores = createStores(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES);
+const stores = createStores(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES, ALL_STORES);
 afterEach(() => ddb.reset());
 
 const NOT_EXISTS = 'attribute_not_exists(pk)';

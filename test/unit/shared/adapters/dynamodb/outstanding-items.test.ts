@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { createDocumentClient, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
+import { createDocumentClient, ALL_STORES, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
 import { borrowerPrincipalOp, exactMinor, outstandingOps, principalShardOp } from '../../../../../shared/adapters/dynamodb/outstanding-items.ts';
 import { InvariantViolation } from '../../../../../shared/domain/errors.ts';
 import { LEAD_ID, PARTNER_A, PARTNER_B } from '../../../../support/builders.ts';
@@ -11,7 +11,7 @@ import { thrownBy } from '../../../../support/expect-error.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test' };
-const stores = createStores(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES);
+const stores = createStores(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES, ALL_STORES);
 afterEach(() => ddb.reset());
 
 /** What the document client hands back for a number attribute: the default unmarshalling of the SDK. */

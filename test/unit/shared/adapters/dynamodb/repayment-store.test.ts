@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
+import { createDocumentClient, ALL_STORES, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
 import type { JournalEntry, Position } from '../../../../../shared/domain/ledger.ts';
 import { emptyLedger, type BookedLoanEvent, type BookedRepayment, type RepaymentLedger } from '../../../../../shared/domain/repayment-booking.ts';
 import { encodeAccountState } from '../../../../../shared/domain/account-state.ts';
@@ -15,7 +15,7 @@ import { rejectedBy } from '../../../../support/expect-error.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test' };
-const stores = createStores(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES);
+const stores = createStores(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES, ALL_STORES);
 afterEach(() => ddb.reset());
 
 const NOT_EXISTS = 'attribute_not_exists(pk)';

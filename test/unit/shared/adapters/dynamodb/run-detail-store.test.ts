@@ -2,13 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
+import { createDocumentClient, ALL_STORES, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
 import { ValidationError } from '../../../../../shared/domain/errors.ts';
 import { rejectedBy } from '../../../../support/expect-error.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test' };
-const stores = createStores(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES);
+const stores = createStores(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES, ALL_STORES);
 const RUN = 'LEDGERCHECK#2025-02-28';
 
 afterEach(() => ddb.reset());

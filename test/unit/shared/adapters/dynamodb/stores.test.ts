@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
+import { createDocumentClient, ALL_STORES, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
 import { decode, stripKeys, type Item } from '../../../../../shared/adapters/dynamodb/codec.ts';
 import { addBorrowerExposure, commitQuota, noBorrowerExposure, noBorrowerPrincipal, quotaUsageOf, type QuotaShard, type QuotaTake, type Reservation } from '../../../../../shared/domain/exposure.ts';
 import { applyEntry, openPosition } from '../../../../../shared/domain/ledger.ts';
@@ -18,7 +18,7 @@ import { emptyLedger } from '../../../../../shared/domain/repayment-booking.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test' };
-const stores = createStores(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES);
+const stores = createStores(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), TABLES, ALL_STORES);
 afterEach(() => ddb.reset());
 
 const NOT_EXISTS = 'attribute_not_exists(pk)';

@@ -1,0 +1,7 @@
+import type { StoreUse } from '../../shared/adapters/dynamodb/index.ts';
+
+/**
+ * The stores this function builds (`:read`: to read only): its role may touch their key families
+ * and no others (docs/architecture.md#permissions).
+ */
+export const STORES = ['programs', 'lenders:read', 'idempotency'] as const satisfies readonly StoreUse[];
