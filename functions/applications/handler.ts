@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
@@ -9,7 +8,6 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { applicationsQuery, type CreateApplicationRequest, type DecisionRequest, type DisbursementRequest } from '../../shared/contracts/schemas.ts';
 import { createApplication, decide, getApplication, listApplications, reportDisbursement, resumeReview, startReview, type StoredDecision } from './use-case.ts';
 
-const logger = new Logger();
 const sfn = new SFNClient({});
 const deps = {
   ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv())),
@@ -49,5 +47,4 @@ export const handler = apiHandler(
     'POST /v1/applications/{applicationId}/disbursement': (req) =>
       idempotentWrite(req, deps, (seal, now) => reportDisbursement(deps, pathParam(req, 'applicationId'), req.body as DisbursementRequest, seal, now)),
   },
-  logger,
 );

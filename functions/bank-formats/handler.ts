@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
@@ -8,7 +7,6 @@ import { bankFormatPath, type BankFormatRequest } from '../../shared/contracts/b
 import { pageQuery } from '../../shared/contracts/paging.ts';
 import { bankFormat, listBankFormats, loadBankFormat } from '../../shared/use-cases/bank-formats.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
 const deps = { ...stores, clock: systemClock };
 
@@ -26,5 +24,4 @@ export const handler = apiHandler(
     },
     'GET /v1/bank-formats': async (req) => ({ statusCode: 200, body: await listBankFormats(deps, validate(pageQuery, req.query)) }),
   },
-  logger,
 );

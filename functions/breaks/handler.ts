@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { breakPath, type BreakActionRequestBody } from '../../shared/contracts/adjustments.ts';
@@ -6,7 +5,6 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
 import { getBreak, postBreakAction } from './use-case.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
 const deps = { breaks: stores.breaks, idempotency: stores.idempotency, clock: systemClock };
 
@@ -18,5 +16,4 @@ export const handler = apiHandler(
       return idempotentWrite(req, deps, (seal) => postBreakAction(deps, callerOf(req), breakId, req.body as BreakActionRequestBody, seal));
     },
   },
-  logger,
 );

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
@@ -6,7 +5,6 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { calendarPath, calendarQuery, calendarYearPath, type LoadCalendarYearRequest } from '../../shared/contracts/schemas.ts';
 import { describeCalendar, loadCalendarYear } from '../../shared/use-cases/calendars.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
 const deps = { ...stores, clock: systemClock };
 
@@ -23,5 +21,4 @@ export const handler = apiHandler(
       return { statusCode: 200, body: await describeCalendar(deps, validate(calendarPath, req.pathParameters).calendar, year ?? null) };
     },
   },
-  logger,
 );

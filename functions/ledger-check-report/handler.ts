@@ -1,11 +1,11 @@
-import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import type { LedgerCheckReport } from '../../shared/ports/stores.ts';
 import { recordReportInput } from './schema.ts';
 import { recordReport } from './use-case.ts';
+import { eventHandler } from '../../shared/adapters/telemetry/index.ts';
 
 const stores = createStores(createDocumentClient(), tablesFromEnv());
 
-export const handler = middy<unknown, LedgerCheckReport>().handler((event) => recordReport({ ...stores, clock: systemClock }, validate(recordReportInput, event)));
+export const handler = eventHandler<unknown, LedgerCheckReport>((event) => recordReport({ ...stores, clock: systemClock }, validate(recordReportInput, event)));

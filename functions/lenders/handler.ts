@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { pageQuery } from '../../shared/contracts/paging.ts';
@@ -8,7 +7,6 @@ import { lenderPath, regulatoryFiguresPath, type CreateLenderRequest, type Regul
 import { listRegulatoryFigures, setRegulatoryFigures } from '../../shared/use-cases/regulatory-figures.ts';
 import { createLender, getLender, listLenders } from './use-case.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
 const deps = { ...stores, clock: systemClock };
 
@@ -28,5 +26,4 @@ export const handler = apiHandler(
       body: await listRegulatoryFigures(deps, callerOf(req), validate(lenderPath, req.pathParameters).lenderId, deps.clock.now()),
     }),
   },
-  logger,
 );

@@ -1,11 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
 import type { BookLoanRequestBody } from '../../shared/contracts/schemas.ts';
 import { bookLoan, getLoan, getLoanSchedule } from './use-case.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
 const deps = { ...stores, clock: systemClock };
 
@@ -15,5 +13,4 @@ export const handler = apiHandler(
     'GET /v1/loans/{loanId}': async (req) => ({ statusCode: 200, body: await getLoan(deps, callerOf(req), pathParam(req, 'loanId')) }),
     'GET /v1/loans/{loanId}/schedule': async (req) => ({ statusCode: 200, body: await getLoanSchedule(deps, callerOf(req), pathParam(req, 'loanId')) }),
   },
-  logger,
 );

@@ -1,11 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { apiHandler, callerOf, pathParam } from '../../shared/http/api.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { profitQuery } from '../../shared/contracts/schemas.ts';
 import { getLenderPositions, getLenderProfit } from './use-case.ts';
 
-const logger = new Logger();
 const deps = createStores(createDocumentClient(), tablesFromEnv());
 
 export const handler = apiHandler(
@@ -19,5 +17,4 @@ export const handler = apiHandler(
       body: await getLenderProfit(deps, callerOf(req), pathParam(req, 'lenderId'), validate(profitQuery, req.query).month),
     }),
   },
-  logger,
 );

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
@@ -9,7 +8,6 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { profitRunPath, profitStatementPath, type StartProfitRunRequest } from '../../shared/contracts/schemas.ts';
 import { lenderProfitStatements, runView, startProfitRun } from './use-case.ts';
 
-const logger = new Logger();
 const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv()));
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.PROFIT_SHARING_STATE_MACHINE_ARN ?? '');
 const deps = { ...stores, workflow, clock: systemClock };
@@ -26,5 +24,4 @@ export const handler = apiHandler(
       return { statusCode: 200, body: await lenderProfitStatements(deps, callerOf(req), lenderId, period) };
     },
   },
-  logger,
 );

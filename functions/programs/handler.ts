@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { pageQuery } from '../../shared/contracts/paging.ts';
@@ -7,7 +6,6 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { versionQuery, type CreateProgramRequest } from '../../shared/contracts/schemas.ts';
 import { createProgram, getProgram, listPrograms } from './use-case.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
 const deps = { ...stores, clock: systemClock };
 
@@ -20,5 +18,4 @@ export const handler = apiHandler(
       return { statusCode: 200, body: await getProgram(deps, callerOf(req), pathParam(req, 'programId'), version ?? null) };
     },
   },
-  logger,
 );

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
@@ -32,7 +31,6 @@ import {
 } from '../../shared/use-cases/reconciliation.ts';
 import { breaksExport, reconciliationExport } from './use-case.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
 const deps = {
   ...stores,
@@ -89,5 +87,4 @@ export const handler = apiHandler(
       body: await settingsView(deps, validate(counterpartyPath, platformOnly(req, 'reconciliation settings').pathParameters).counterparty),
     }),
   },
-  logger,
 );

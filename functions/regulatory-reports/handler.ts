@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
@@ -9,7 +8,6 @@ import { businessDatePath, regulatoryReportQuery, type StartRegulatoryReportRequ
 import { startReportRun } from '../../shared/use-cases/regulatory-report.ts';
 import { reportExport, reportView } from './use-case.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.REGULATORY_REPORT_STATE_MACHINE_ARN ?? '');
 const deps = { ...stores, workflow, clock: systemClock };
@@ -26,5 +24,4 @@ export const handler = apiHandler(
       return { statusCode: 200, body: file.body, headers: { 'content-type': file.contentType, 'content-disposition': `attachment; filename="${file.name}"` } };
     },
   },
-  logger,
 );

@@ -1,13 +1,13 @@
-import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { loanGroup } from '../../shared/contracts/repayments.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
-import { bookLoanGroup } from '../../shared/use-cases/loan-changes.ts';
+import { bookCountedLoanGroup } from '../../shared/use-cases/booking-metrics.ts';
+import { eventHandler, metrics } from '../../shared/adapters/telemetry/index.ts';
 
 const stores = createStores(createDocumentClient(), tablesFromEnv());
-const deps = { loan: cachedLoans(stores.loans), repayments: stores.repayments, programPools: stores.programPools, clock: systemClock };
+const deps = { loan: cachedLoans(stores.loans), repayments: stores.repayments, programPools: stores.programPools, clock: systemClock, metrics };
 
 /** `BookLoanGroup` of the RepaymentBatch workflow: one loan's rows, booked in order. */
-export const handler = middy<unknown, unknown>().handler((event) => bookLoanGroup(deps, validate(loanGroup, event)));
+export const handler = eventHandler<unknown, unknown>((event) => bookCountedLoanGroup(deps, validate(loanGroup, event)));

@@ -1,14 +1,13 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { StepFunctionsSyncRunner } from '../../shared/adapters/stepfunctions.ts';
+import { metrics } from '../../shared/adapters/telemetry/index.ts';
 import { apiHandler, callerOf, pathParam, recordedWrite } from '../../shared/http/api.ts';
 import type { BuybackRequestBody, PostRepaymentsRequestBody, ReversalRequestBody, TransferRequestBody, WriteOffRequestBody } from '../../shared/contracts/schemas.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { getLoanRepayments, getRepayment, postLoanEvent, postRepayments, postReversal } from './use-case.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
 const deps = {
   batch: new StepFunctionsSyncRunner(new SFNClient({}), process.env.REPAYMENT_BATCH_STATE_MACHINE_ARN ?? ''),
@@ -18,6 +17,7 @@ const deps = {
   programPools: stores.programPools,
   idempotency: stores.idempotency,
   clock: systemClock,
+  metrics,
 };
 
 export const handler = apiHandler(
@@ -40,5 +40,4 @@ export const handler = apiHandler(
     },
     'GET /v1/loans/{loanId}/repayments': async (req) => ({ statusCode: 200, body: await getLoanRepayments(deps, callerOf(req), pathParam(req, 'loanId')) }),
   },
-  logger,
 );

@@ -9,8 +9,9 @@ import type { BatchReport, LoanEventRequestBody, LoanEventView, RepaymentView } 
 import { businessDateAt } from '../../shared/domain/business-date.ts';
 import { bookLoanEvent, eventViewOf, reverseRepayment, splitAndBook, viewOf, type RepaymentBookDeps } from '../../shared/use-cases/loan-changes.ts';
 import { batchReport } from '../../shared/use-cases/repayment-batch.ts';
+import { countBooked, type BookingMetricsDeps } from '../../shared/use-cases/booking-metrics.ts';
 
-export interface RepaymentsDeps extends RepaymentBookDeps {
+export interface RepaymentsDeps extends RepaymentBookDeps, BookingMetricsDeps {
   /** The RepaymentBatch workflow, started synchronously. */
   readonly batch: SyncWorkflow;
   readonly loans: Pick<LoanStore, 'get'>;
@@ -25,7 +26,10 @@ export async function postRepayments(deps: RepaymentsDeps, body: PostRepaymentsR
   if (body.repayments.length > 1) return (await deps.batch.run({ repayments: body.repayments })) as BatchReport;
   const repayment = body.repayments[0]!;
   const result = await splitAndBook(deps, { action: 'BOOK', repayment });
-  return batchReport(1, [], [{ loanId: repayment.loanId, results: [{ index: 0, repaymentId: repayment.repaymentId, result }] }]);
+  const group = { loanId: repayment.loanId, results: [{ index: 0, repaymentId: repayment.repaymentId, result }] };
+  // A batch's rows are counted where the workflow books them; a single one here.
+  await countBooked(deps, [group], 'API');
+  return batchReport(1, [], [group]);
 }
 
 /** `POST /v1/loans/{loanId}/transfers`, `.../buybacks` and `.../write-off`: one change of the loan's book; a refusal is an error. */

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
@@ -9,7 +8,6 @@ import { businessDatePath } from '../../shared/contracts/schemas.ts';
 import { pageQuery } from '../../shared/contracts/paging.ts';
 import { getRiskUpdate, startRiskUpdate } from './use-case.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv());
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.RISK_UPDATE_STATE_MACHINE_ARN ?? '');
 const deps = { ...stores, workflow, clock: systemClock };
@@ -23,5 +21,4 @@ export const handler = apiHandler(
       body: await getRiskUpdate(deps, validate(businessDatePath, platformOnly(req, 'risk updates').pathParameters).businessDate, validate(pageQuery, req.query)),
     }),
   },
-  logger,
 );

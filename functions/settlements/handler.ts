@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
@@ -12,7 +11,6 @@ import { businessDatePath, instructionPath, settlementRunsQuery, statementFilePa
 import { executionRecorded, lenderStatementFile, lenderStatements, runList, runView, startSettlement } from './use-case.ts';
 import { HUMAN_COPIES } from '../../shared/use-cases/settlement.ts';
 
-const logger = new Logger();
 const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv()));
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.SETTLEMENT_STATE_MACHINE_ARN ?? '');
 const deps = { ...stores, workflow, files: fileStoreFromEnv(), clock: systemClock, calendar: (id: string) => businessCalendar(stores, id) };
@@ -44,5 +42,4 @@ export const handler = apiHandler(
       return attachment(fileName, await lenderStatementFile(deps, callerOf(req), lenderId, businessDate, `${HUMAN_COPIES}/${fileName}`));
     },
   },
-  logger,
 );

@@ -1,13 +1,11 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { postWebhook } from '../../shared/adapters/notifier.ts';
+import { eventHandler, logger, metrics } from '../../shared/adapters/telemetry/index.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { webhookEvent } from './schema.ts';
 import { deliverWebhook } from './use-case.ts';
 
-const logger = new Logger();
 const options = {
   timeoutMs: 5_000,
   now: systemClock.now,
@@ -17,7 +15,8 @@ const options = {
 const deps = {
   lenders: createStores(createDocumentClient(), tablesFromEnv()).lenders,
   post: (webhook: { url: string; secret: string }, body: string, deliveryId: string) => postWebhook(webhook, body, deliveryId, options),
+  metrics,
 };
 
 /** The target of the bus's webhooks rule: an error is retried by the rule, then kept in its dead-letter queue. */
-export const handler = middy<unknown, unknown>().handler((event) => deliverWebhook(deps, validate(webhookEvent, event)));
+export const handler = eventHandler((event) => deliverWebhook(deps, validate(webhookEvent, event)));

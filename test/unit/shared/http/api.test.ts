@@ -17,7 +17,7 @@ const lead = claimsOf(leadOps);
 
 function silentLogger() {
   const error = vi.fn();
-  return { logger: { error } as unknown as Logger, error };
+  return { logger: { error, resetKeys: vi.fn(), addContext: vi.fn(), appendKeys: vi.fn() } as unknown as Logger, error };
 }
 
 /** A handler serving `routes`, whose route functions record what they were given. */

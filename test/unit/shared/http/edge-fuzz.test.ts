@@ -22,7 +22,7 @@ const record: RouteHandler = async (request) => {
 };
 const handler = apiHandler(
   Object.fromEntries(ROUTES.map((r) => [r.routeKey, record])) as Record<RouteKey, RouteHandler>,
-  { error: vi.fn() } as unknown as Logger,
+  { error: vi.fn(), resetKeys: vi.fn(), addContext: vi.fn(), appendKeys: vi.fn() } as unknown as Logger,
   frozenClock(NOW),
 );
 
