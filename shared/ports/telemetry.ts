@@ -5,6 +5,9 @@
  * where its fact happens; the sink decides how it is written.
  */
 
+/** The service every log line and metric names (Powertools `service`; the EMF dimension). */
+export const SERVICE_NAME = 'colend';
+
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 
 export interface MetricDefinition {

@@ -1,15 +1,12 @@
 /**
  * The correlation ids a log line carries (docs/operations.md, Observability): the API request,
- * the Step Functions execution, and the loan, repayment and business date an event names. They
- * are read from where each kind of event holds them; a value that is not a short string is left out.
+ * and the loan, repayment and business date an event names. They are read from where each kind
+ * of event holds them; a value that is not a short string is left out.
  */
 
-export const CORRELATION_KEYS = ['requestId', 'executionId', 'loanId', 'repaymentId', 'businessDate'] as const;
+export const CORRELATION_KEYS = ['requestId', 'loanId', 'repaymentId', 'businessDate'] as const;
 export type CorrelationKey = (typeof CORRELATION_KEYS)[number];
 export type CorrelationIds = Partial<Record<CorrelationKey, string>>;
-
-/** The field a Task state's payload carries the execution's ARN in (`$$.Execution.Id`). */
-export const EXECUTION_ID_FIELD = 'executionId';
 
 const MAX_LENGTH = 256;
 
@@ -51,13 +48,8 @@ export function apiCorrelation(event: { requestContext?: { requestId?: unknown }
   };
 }
 
-/** A workflow step's ids: the execution its payload names, and the business ids of its input (or of `input`, the execution's input). */
+/** A workflow step's ids: the business ids of its payload, or of `input` (the execution's input an opening step is handed). */
 export function stepCorrelation(event: unknown): CorrelationIds {
   const fields = record(event);
-  const executionId = text(fields?.[EXECUTION_ID_FIELD]);
-  return {
-    ...businessIds(record(fields?.input)),
-    ...businessIds(fields),
-    ...(executionId === undefined ? {} : { executionId }),
-  };
+  return { ...businessIds(record(fields?.input)), ...businessIds(fields) };
 }

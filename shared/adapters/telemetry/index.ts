@@ -4,8 +4,8 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { MetricsSink } from '../../ports/telemetry.ts';
-import { EXECUTION_ID_FIELD, stepCorrelation, type CorrelationIds } from './correlation.ts';
+import { SERVICE_NAME, type MetricsSink } from '../../ports/telemetry.ts';
+import { stepCorrelation, type CorrelationIds } from './correlation.ts';
 import { EmfMetrics, METRICS_NAMESPACE } from './emf-metrics.ts';
 import { PrometheusRegistry } from './prometheus-registry.ts';
 
@@ -15,8 +15,6 @@ import { PrometheusRegistry } from './prometheus-registry.ts';
  * the function runs in Lambda with tracing on; metrics are EMF documents in Lambda and, in the
  * local stack's single process, samples of the registry that `GET /metrics` serves.
  */
-
-export const SERVICE_NAME = 'colend';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
@@ -47,17 +45,9 @@ export function appendCorrelation(ids: CorrelationIds): void {
   if (Object.keys(ids).length > 0) logger.appendKeys({ ...ids });
 }
 
-/** The event without the execution id a Task state adds to its payload, so the step's own schema sees only its input. */
-export function withoutExecutionId(event: unknown): unknown {
-  if (typeof event !== 'object' || event === null || Array.isArray(event) || !(EXECUTION_ID_FIELD in event)) return event;
-  const { [EXECUTION_ID_FIELD]: _executionId, ...rest } = event as Record<string, unknown>;
-  return rest;
-}
-
 /**
  * The handler of a function invoked by a workflow, a schedule, a rule or a stream: traced, its
- * log lines carrying the execution and business ids of its event, the event handed on without
- * the execution id.
+ * log lines carrying the business ids of its event.
  */
 export function eventHandler<TEvent, TResult>(handle: (event: TEvent, context: Context) => Promise<TResult> | TResult) {
   return middy<TEvent, TResult>()
@@ -65,5 +55,5 @@ export function eventHandler<TEvent, TResult>(handle: (event: TEvent, context: C
     .use({
       before: (request) => beginInvocation(request.context, stepCorrelation(request.event)),
     })
-    .handler((event, context) => handle(withoutExecutionId(event) as TEvent, context));
+    .handler((event, context) => handle(event, context));
 }

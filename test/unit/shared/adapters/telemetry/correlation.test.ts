@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { apiCorrelation, stepCorrelation } from '../../../../../shared/adapters/telemetry/correlation.ts';
-import { withoutExecutionId } from '../../../../../shared/adapters/telemetry/index.ts';
-
-const EXECUTION = 'arn:aws:states:cn-north-1:123456789012:execution:Settlement:2025-03-04';
 
 describe('correlation ids', () => {
   it("an API request: API Gateway's request id, the ids of its path, then those of its body", () => {
@@ -22,17 +19,10 @@ describe('correlation ids', () => {
     expect(apiCorrelation({}, { loanId: 'x'.repeat(257) })).toEqual({});
   });
 
-  it("a workflow step: the execution its payload names and the business ids of its input or of the execution's", () => {
-    expect(stepCorrelation({ step: 'CloseRun', businessDate: '2025-03-04', executionId: EXECUTION })).toEqual({ businessDate: '2025-03-04', executionId: EXECUTION });
-    expect(stepCorrelation({ step: 'OpenRun', input: { businessDate: '2025-03-04' }, executionId: EXECUTION })).toEqual({ businessDate: '2025-03-04', executionId: EXECUTION });
+  it("a workflow step: the business ids of its payload, or of the execution's input it is handed", () => {
+    expect(stepCorrelation({ step: 'CloseRun', businessDate: '2025-03-04' })).toEqual({ businessDate: '2025-03-04' });
+    expect(stepCorrelation({ step: 'OpenRun', input: { businessDate: '2025-03-04' } })).toEqual({ businessDate: '2025-03-04' });
     expect(stepCorrelation({ loanId: 'LN-1', rows: [] })).toEqual({ loanId: 'LN-1' });
     expect(stepCorrelation(null)).toEqual({});
-  });
-
-  it('hands a step its payload without the execution id, and any other event as it is', () => {
-    expect(withoutExecutionId({ step: 'CloseRun', businessDate: '2025-03-04', executionId: EXECUTION })).toEqual({ step: 'CloseRun', businessDate: '2025-03-04' });
-    const event = { Records: [] };
-    expect(withoutExecutionId(event)).toBe(event);
-    expect(withoutExecutionId([1])).toEqual([1]);
   });
 });
