@@ -12,7 +12,7 @@ import type { EscalationInput } from './schema.ts';
 export async function runEscalation(deps: EscalationDeps & { readonly metrics: MetricsSink }, input: EscalationInput): Promise<EscalationReport> {
   const today = input.businessDate ?? businessDateAt(input.scheduledTime ?? deps.clock.now(), PLATFORM_CALENDAR);
   const report = await escalateBreaks(deps, today);
-  for (const [age, count] of Object.entries(report.openByAge)) deps.metrics.record('breaksOpen', count, { age });
-  deps.metrics.record('oldestOpenBreakAgeDays', report.oldestOpenAgeDays);
+  for (const [age, count] of Object.entries(report.openByAge)) deps.metrics.measure('breaksOpen', count, { age });
+  deps.metrics.measure('oldestOpenBreakAgeDays', report.oldestOpenAgeDays);
   return report;
 }

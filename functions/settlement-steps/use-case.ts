@@ -21,7 +21,7 @@ export async function runSettlementStep(deps: SettlementDeps & { readonly metric
     case 'CloseRun': {
       const run = await closeRun(deps, input.businessDate, { instructions: input.instructions, entries: input.entries });
       // The run's duration, from opening to settled, measured once: a CloseRun again finds it settled and is refused.
-      if (run.settledAt !== null) deps.metrics.record('settlementDuration', (Date.parse(run.settledAt) - Date.parse(run.startedAt)) / 1000);
+      if (run.settledAt !== null) deps.metrics.measure('settlementDuration', (Date.parse(run.settledAt) - Date.parse(run.startedAt)) / 1000);
       return { businessDate: run.businessDate, status: run.status, attempt: run.attempt, entries: run.entries, instructions: run.instructions, files: run.files.length };
     }
     case 'FailRun': {

@@ -23,7 +23,7 @@ export async function deliverWebhook(deps: DeliveryDeps, event: WebhookEvent): P
   try {
     return await deps.post(lender.webhook, event.body, `${applicationId}:${lenderId}:${round}`);
   } catch (error) {
-    deps.metrics.record('webhookFailures', 1);
+    deps.metrics.measure('webhookFailures', 1);
     throw error;
   }
 }

@@ -79,7 +79,7 @@ export const METRICS = {
 
 export type MetricId = keyof typeof METRICS;
 
-/** Where metrics are recorded: a counter adds the value, a gauge sets it, a histogram observes it. */
+/** Where metrics are measured: a counter adds the value, a gauge sets it, a histogram observes it. */
 export interface MetricsSink {
-  record(metric: MetricId, value: number, labels?: Readonly<Record<string, string>>): void;
+  measure(metric: MetricId, value: number, labels?: Readonly<Record<string, string>>): void;
 }

@@ -21,7 +21,7 @@ export async function countBooked(deps: BookingMetricsDeps, groups: readonly Gro
     const booked = group.results.filter(({ result }) => result.status === 'BOOKED' && 'repayment' in result).length;
     if (booked === 0) continue;
     const loan = await deps.loan(group.loanId);
-    deps.metrics.record('repaymentsBooked', booked, { source: intake, program: loan?.programId ?? 'unknown' });
+    deps.metrics.measure('repaymentsBooked', booked, { source: intake, program: loan?.programId ?? 'unknown' });
   }
 }
 

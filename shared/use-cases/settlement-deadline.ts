@@ -31,7 +31,7 @@ export async function checkSettlementDeadline(deps: DeadlineDeps, input: { busin
   const businessDate = input.businessDate ?? businessDateClosedAt(input.scheduledTime ?? deps.clock.now(), programs[0]?.settlement.calendar ?? 'CN');
   const status = await deadlineStatus(deps, programs.map((p) => p.settlement.calendar), businessDate);
   const late = status !== 'SETTLED' && status !== 'NOTHING_TO_SETTLE';
-  deps.metrics.record('settlementLate', late ? 1 : 0);
+  deps.metrics.measure('settlementLate', late ? 1 : 0);
   return { businessDate, status, late };
 }
 

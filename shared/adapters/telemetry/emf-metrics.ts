@@ -12,7 +12,7 @@ export const METRICS_NAMESPACE = 'Colend';
 export class EmfMetrics implements MetricsSink {
   constructor(private readonly metrics: Metrics) {}
 
-  record(metric: MetricId, value: number, labels: Readonly<Record<string, string>> = {}): void {
+  measure(metric: MetricId, value: number, labels: Readonly<Record<string, string>> = {}): void {
     const definition: MetricDefinition = METRICS[metric];
     const single = this.metrics.singleMetric();
     const dimensions = Object.fromEntries(definition.labels.map((name) => [name, labels[name] ?? '']));

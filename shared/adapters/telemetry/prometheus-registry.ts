@@ -19,7 +19,7 @@ export class PrometheusRegistry implements MetricsSink {
   private readonly values = new Map<MetricId, Map<string, number>>();
   private readonly histograms = new Map<MetricId, Map<string, HistogramState>>();
 
-  record(metric: MetricId, value: number, labels: Readonly<Record<string, string>> = {}): void {
+  measure(metric: MetricId, value: number, labels: Readonly<Record<string, string>> = {}): void {
     const definition: MetricDefinition = METRICS[metric];
     if (!Number.isFinite(value)) throw new RangeError(`${definition.prometheusName}: ${value} is not a finite number`);
     if (definition.kind === 'counter' && value < 0) throw new RangeError(`${definition.prometheusName}: a counter only goes up, ${value} was given`);
@@ -109,12 +109,12 @@ function sorted<V>(samples: Map<string, V> | undefined): [string, V][] {
 
 /** Label values escape backslash, double quote and line feed. */
 function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
 }
 
 /** HELP text escapes backslash and line feed. */
 function escapeHelp(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+  return text.replaceAll('\\', '\\\\').replaceAll('\n', '\\n');
 }
 
 function formatNumber(value: number): string {

@@ -23,9 +23,9 @@ describe('PrometheusRegistry', () => {
 
   it('adds a counter per label set, sorted by labels, in the catalog order of the labels', () => {
     const registry = new PrometheusRegistry();
-    registry.record('repaymentsBooked', 2, { program: 'P-2', source: 'BATCH' });
-    registry.record('repaymentsBooked', 1, { source: 'API', program: 'P-1' });
-    registry.record('repaymentsBooked', 3, { source: 'BATCH', program: 'P-2' });
+    registry.measure('repaymentsBooked', 2, { program: 'P-2', source: 'BATCH' });
+    registry.measure('repaymentsBooked', 1, { source: 'API', program: 'P-1' });
+    registry.measure('repaymentsBooked', 3, { source: 'BATCH', program: 'P-2' });
     expect(linesOf(registry, 'colend_repayments_booked_total{')).toEqual([
       'colend_repayments_booked_total{source="API",program="P-1"} 1',
       'colend_repayments_booked_total{source="BATCH",program="P-2"} 5',
@@ -34,14 +34,14 @@ describe('PrometheusRegistry', () => {
 
   it('sets a gauge to the last value recorded', () => {
     const registry = new PrometheusRegistry();
-    registry.record('settlementLate', 1);
-    registry.record('settlementLate', 0);
+    registry.measure('settlementLate', 1);
+    registry.measure('settlementLate', 0);
     expect(linesOf(registry, 'colend_settlement_late ')).toEqual(['colend_settlement_late 0']);
   });
 
   it('counts a histogram into cumulative buckets, with +Inf, sum and count', () => {
     const registry = new PrometheusRegistry();
-    for (const seconds of [0.5, 30, 4000]) registry.record('settlementDuration', seconds);
+    for (const seconds of [0.5, 30, 4000]) registry.measure('settlementDuration', seconds);
     expect(linesOf(registry, 'colend_settlement_duration_seconds_')).toEqual([
       'colend_settlement_duration_seconds_bucket{le="1"} 1',
       'colend_settlement_duration_seconds_bucket{le="5"} 1',
@@ -61,17 +61,17 @@ describe('PrometheusRegistry', () => {
 
   it('escapes backslash, double quote and line feed in a label value', () => {
     const registry = new PrometheusRegistry();
-    registry.record('repaymentsBooked', 1, { source: 'API', program: 'a"b\\c\nd' });
+    registry.measure('repaymentsBooked', 1, { source: 'API', program: 'a"b\\c\nd' });
     expect(linesOf(registry, 'colend_repayments_booked_total{')).toEqual(['colend_repayments_booked_total{source="API",program="a\\"b\\\\c\\nd"} 1']);
   });
 
   it('refuses a label the metric does not have, a label missing, a counter going down and a value that is not a number, recording nothing', () => {
     const registry = new PrometheusRegistry();
     const before = registry.render();
-    expect(() => registry.record('webhookFailures', 1, { lender: 'X' })).toThrow('colend_webhook_failures_total has no label lender; its labels are: none');
-    expect(() => registry.record('repaymentsBooked', 1, { source: 'API' })).toThrow('colend_repayments_booked_total needs the label program');
-    expect(() => registry.record('webhookFailures', -1)).toThrow('colend_webhook_failures_total: a counter only goes up, -1 was given');
-    expect(() => registry.record('settlementDuration', Number.NaN)).toThrow('colend_settlement_duration_seconds: NaN is not a finite number');
+    expect(() => registry.measure('webhookFailures', 1, { lender: 'X' })).toThrow('colend_webhook_failures_total has no label lender; its labels are: none');
+    expect(() => registry.measure('repaymentsBooked', 1, { source: 'API' })).toThrow('colend_repayments_booked_total needs the label program');
+    expect(() => registry.measure('webhookFailures', -1)).toThrow('colend_webhook_failures_total: a counter only goes up, -1 was given');
+    expect(() => registry.measure('settlementDuration', Number.NaN)).toThrow('colend_settlement_duration_seconds: NaN is not a finite number');
     expect(registry.render()).toBe(before);
   });
 
@@ -80,8 +80,8 @@ describe('PrometheusRegistry', () => {
       fc.property(fc.array(fc.integer({ min: 0, max: 1_000 }), { maxLength: 30 }), (values) => {
         const registry = new PrometheusRegistry();
         for (const value of values) {
-          registry.record('webhookFailures', value);
-          registry.record('settlementDuration', value);
+          registry.measure('webhookFailures', value);
+          registry.measure('settlementDuration', value);
         }
         const total = values.reduce((a, b) => a + b, 0);
         expect(linesOf(registry, 'colend_webhook_failures_total ')).toEqual(values.length === 0 ? [] : [`colend_webhook_failures_total ${total}`]);
