@@ -58,6 +58,19 @@ export interface ApiThrottleSettings {
   readonly burstLimit: number;
 }
 
+/**
+ * Tracing, dashboard and alarms (docs/operations.md, Observability). `tracing` (`colend:tracing`,
+ * on unless `false`) turns X-Ray on for every function and state machine. The settlement deadline
+ * is a daily check: when it fires, the run of the business date that closed must be SETTLED.
+ */
+export interface ObservabilitySettings {
+  readonly tracing: boolean;
+  /** When the deadline check runs, in `timeZone`: the settlement of the date that closed must be done by then. */
+  readonly settlementDeadline: Pick<LedgerCheckSettings, 'scheduleExpression' | 'timeZone'>;
+  /** An open break older than this many days raises the breaks alarm (`colend:breakAlarmDays`). */
+  readonly breakAlarmDays: number;
+}
+
 export interface StageConfig {
   readonly stageName: string;
   readonly ledgerCheck: LedgerCheckSettings;
@@ -86,11 +99,16 @@ export interface StageConfig {
   readonly logRetention: RetentionDays;
   /** What the state machines log (`colend:workflowLogs`); ERROR without data unless a stage asks for more. */
   readonly workflowLogs: WorkflowLogSettings;
+  readonly observability: ObservabilitySettings;
 }
 
 export const CLIENTS_CONTEXT_KEY = 'colend:clients';
 export const STAGE_CONTEXT_KEY = 'colend:stage';
 export const WORKFLOW_LOGS_CONTEXT_KEY = 'colend:workflowLogs';
+export const TRACING_CONTEXT_KEY = 'colend:tracing';
+export const BREAK_ALARM_DAYS_CONTEXT_KEY = 'colend:breakAlarmDays';
+/** Breaks open longer than this alarm unless a stage says otherwise. */
+export const DEFAULT_BREAK_ALARM_DAYS = 30;
 /** The stage the local stack synthesizes (infra/synth.ts): the same stack, with what its engines run. */
 export const LOCAL_STAGE = 'local';
 
@@ -139,6 +157,23 @@ export function parseWorkflowLogs(raw: unknown): WorkflowLogSettings {
     throw new Error(`Invalid ${WORKFLOW_LOGS_CONTEXT_KEY}: ${JSON.stringify(raw)} is not one of ${WORKFLOW_LOG_LEVELS.join(', ')}`);
   }
   return parsed.data === 'ALL_WITH_DATA' ? { level: 'ALL', includeExecutionData: true } : { level: parsed.data, includeExecutionData: false };
+}
+
+/** Reads `colend:tracing`: absent or true means on; `false` (or the string from `-c`) off. */
+export function parseTracing(raw: unknown): boolean {
+  if (raw === undefined || raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new Error(`Invalid ${TRACING_CONTEXT_KEY}: ${JSON.stringify(raw)} is not true or false`);
+}
+
+/** Reads `colend:breakAlarmDays`: a whole number of days from 1 to 365; absent means 30. */
+export function parseBreakAlarmDays(raw: unknown): number {
+  if (raw === undefined) return DEFAULT_BREAK_ALARM_DAYS;
+  const days = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 365) {
+    throw new Error(`Invalid ${BREAK_ALARM_DAYS_CONTEXT_KEY}: ${JSON.stringify(raw)} is not a whole number of days from 1 to 365`);
+  }
+  return days;
 }
 
 /** Looks a context value up; `app.node.tryGetContext` fits. */
@@ -205,5 +240,11 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
     api: { throttle: { rateLimit: 50, burstLimit: 100 } },
     logRetention: RetentionDays.THREE_MONTHS,
     workflowLogs: parseWorkflowLogs(readContext(WORKFLOW_LOGS_CONTEXT_KEY)),
+    observability: {
+      tracing: parseTracing(readContext(TRACING_CONTEXT_KEY)),
+      // 07:00 every day in Beijing time: the settlement of the date that closed (started at 23:00) is done.
+      settlementDeadline: { scheduleExpression: 'cron(0 7 * * ? *)', timeZone: PLATFORM_ZONE },
+      breakAlarmDays: parseBreakAlarmDays(readContext(BREAK_ALARM_DAYS_CONTEXT_KEY)),
+    },
   };
 }

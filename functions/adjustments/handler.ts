@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { adjustmentPath, adjustmentsQuery, type AdjustmentDecisionRequestBody, type AdjustmentRequestBody } from '../../shared/contracts/adjustments.ts';
@@ -8,7 +7,6 @@ import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { getAdjustment, listAdjustments, postAdjustment, postApproval, postRejection } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = {
   adjustments: stores.adjustments,
@@ -43,6 +41,5 @@ export const handler = apiHandler(
       return idempotentWrite(req, deps, (seal) => postRejection(deps, callerOf(req), adjustmentId, (req.body as AdjustmentDecisionRequestBody).reason, seal));
     },
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

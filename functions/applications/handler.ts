@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
@@ -10,7 +9,6 @@ import { applicationsQuery, type CreateApplicationRequest, type DecisionRequest,
 import { createApplication, decide, getApplication, listApplications, reportDisbursement, resumeReview, startReview, type StoredDecision } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const sfn = new SFNClient({});
 const deps = {
   ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES)),
@@ -50,6 +48,5 @@ export const handler = apiHandler(
     'POST /v1/applications/{applicationId}/disbursement': (req) =>
       idempotentWrite(req, deps, (seal, now) => reportDisbursement(deps, pathParam(req, 'applicationId'), req.body as DisbursementRequest, seal, now)),
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
@@ -9,7 +8,6 @@ import { pageQuery } from '../../shared/contracts/paging.ts';
 import { bankFormat, listBankFormats, loadBankFormat } from '../../shared/use-cases/bank-formats.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { ...stores, clock: systemClock };
 
@@ -27,6 +25,5 @@ export const handler = apiHandler(
     },
     'GET /v1/bank-formats': async (req) => ({ statusCode: 200, body: await listBankFormats(deps, validate(pageQuery, req.query)) }),
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

@@ -1,5 +1,4 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { putEvent } from '../../shared/adapters/notifier.ts';
@@ -8,6 +7,7 @@ import { settingsReader } from '../../shared/use-cases/reconciliation.ts';
 import { escalationInput } from './schema.ts';
 import { runEscalation } from './use-case.ts';
 import { STORES } from './stores.ts';
+import { eventHandler, metrics } from '../../shared/adapters/telemetry/index.ts';
 
 const events = new EventBridgeClient({});
 const busName = process.env.EVENT_BUS_NAME ?? 'default';
@@ -17,7 +17,8 @@ const deps = {
   settings: settingsReader(stores),
   publish: (detailType: string, detail: string) => putEvent(events, busName, detailType, detail),
   clock: systemClock,
+  metrics,
 };
 
 /** Invoked by the daily schedule (EventBridge Scheduler) with the time it fired. */
-export const handler = middy<unknown, unknown>().handler((event) => runEscalation(deps, validate(escalationInput, event)));
+export const handler = eventHandler<unknown, unknown>((event) => runEscalation(deps, validate(escalationInput, event)));

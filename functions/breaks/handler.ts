@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { breakPath, type BreakActionRequestBody } from '../../shared/contracts/adjustments.ts';
@@ -7,7 +6,6 @@ import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../share
 import { getBreak, postBreakAction } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { breaks: stores.breaks, idempotency: stores.idempotency, clock: systemClock };
 
@@ -19,6 +17,5 @@ export const handler = apiHandler(
       return idempotentWrite(req, deps, (seal) => postBreakAction(deps, callerOf(req), breakId, req.body as BreakActionRequestBody, seal));
     },
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

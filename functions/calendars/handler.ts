@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { apiHandler, callerOf, idempotentWrite, platformOnly } from '../../shared/http/api.ts';
@@ -7,7 +6,6 @@ import { calendarPath, calendarQuery, calendarYearPath, type LoadCalendarYearReq
 import { describeCalendar, loadCalendarYear } from '../../shared/use-cases/calendars.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { ...stores, clock: systemClock };
 
@@ -24,6 +22,5 @@ export const handler = apiHandler(
       return { statusCode: 200, body: await describeCalendar(deps, validate(calendarPath, req.pathParameters).calendar, year ?? null) };
     },
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

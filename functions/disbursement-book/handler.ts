@@ -1,4 +1,3 @@
-import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
@@ -6,7 +5,8 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { bookFromApplicationInput } from './schema.ts';
 import { bookFromApplication } from './use-case.ts';
 import { STORES } from './stores.ts';
+import { eventHandler } from '../../shared/adapters/telemetry/index.ts';
 
 const deps = { ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES)), clock: systemClock };
 
-export const handler = middy<unknown, unknown>().handler((event) => bookFromApplication(deps, validate(bookFromApplicationInput, event)));
+export const handler = eventHandler<unknown, unknown>((event) => bookFromApplication(deps, validate(bookFromApplicationInput, event)));

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
@@ -10,7 +9,6 @@ import { pageQuery } from '../../shared/contracts/paging.ts';
 import { getLedgerCheck, startLedgerCheck } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.LEDGER_CHECK_STATE_MACHINE_ARN ?? '');
 const deps = { ...stores, workflow, clock: systemClock };
@@ -24,6 +22,5 @@ export const handler = apiHandler(
       body: await getLedgerCheck(deps, validate(businessDatePath, platformOnly(req, 'ledger checks').pathParameters).businessDate, validate(pageQuery, req.query)),
     }),
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { pageQuery } from '../../shared/contracts/paging.ts';
@@ -10,7 +9,6 @@ import { listRegulatoryFigures, setRegulatoryFigures } from '../../shared/use-ca
 import { createLender, getLender, listLenders, rotateWebhookSecret } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { ...stores, webhookSecrets: webhookSecretsFromEnv(), clock: systemClock };
 
@@ -32,6 +30,5 @@ export const handler = apiHandler(
       body: await listRegulatoryFigures(deps, callerOf(req), validate(lenderPath, req.pathParameters).lenderId, deps.clock.now()),
     }),
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

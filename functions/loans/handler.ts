@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/http/api.ts';
@@ -6,7 +5,6 @@ import type { BookLoanRequestBody } from '../../shared/contracts/schemas.ts';
 import { bookLoan, getLoan, getLoanSchedule } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { ...stores, clock: systemClock };
 
@@ -16,6 +14,5 @@ export const handler = apiHandler(
     'GET /v1/loans/{loanId}': async (req) => ({ statusCode: 200, body: await getLoan(deps, callerOf(req), pathParam(req, 'loanId')) }),
     'GET /v1/loans/{loanId}/schedule': async (req) => ({ statusCode: 200, body: await getLoanSchedule(deps, callerOf(req), pathParam(req, 'loanId')) }),
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

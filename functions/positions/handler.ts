@@ -8,7 +8,6 @@ import { profitQuery } from '../../shared/contracts/schemas.ts';
 import { getLenderPositions, getLenderProfit } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const deps = { ...createStores(createDocumentClient(), tablesFromEnv(), STORES), clock: systemClock };
 
 export const handler = apiHandler(
@@ -22,5 +21,4 @@ export const handler = apiHandler(
       return { statusCode: 200, body: await getLenderProfit(deps, callerOf(req), pathParam(req, 'lenderId'), month, cursor) };
     },
   },
-  logger,
 );

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
@@ -10,7 +9,6 @@ import { profitRunPath, profitStatementPath, type StartProfitRunRequest } from '
 import { lenderProfitStatements, runView, startProfitRun } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES));
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.PROFIT_SHARING_STATE_MACHINE_ARN ?? '');
 const deps = { ...stores, workflow, clock: systemClock };
@@ -27,6 +25,5 @@ export const handler = apiHandler(
       return { statusCode: 200, body: await lenderProfitStatements(deps, callerOf(req), lenderId, period) };
     },
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

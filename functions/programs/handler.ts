@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { pageQuery } from '../../shared/contracts/paging.ts';
@@ -8,7 +7,6 @@ import { versionQuery, type CreateProgramRequest } from '../../shared/contracts/
 import { createProgram, getProgram, listPrograms } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = { ...stores, clock: systemClock };
 
@@ -21,6 +19,5 @@ export const handler = apiHandler(
       return { statusCode: 200, body: await getProgram(deps, callerOf(req), pathParam(req, 'programId'), version ?? null) };
     },
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

@@ -1,4 +1,3 @@
-import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { LOAN_SHARDS } from '../../shared/adapters/dynamodb/state-keys.ts';
@@ -10,6 +9,7 @@ import { latestMapping, type ReconciliationDeps } from '../../shared/use-cases/r
 import { reconciliationStepInput } from './schema.ts';
 import { runReconciliationStep } from './use-case.ts';
 import { STORES } from './stores.ts';
+import { eventHandler } from '../../shared/adapters/telemetry/index.ts';
 
 /** Partitions of a reconciliation's spool: a million rows are matched about 60,000 at a time. */
 const SPOOL_PARTITIONS = 16;
@@ -25,4 +25,4 @@ const deps: ReconciliationDeps = {
   shardCount: LOAN_SHARDS,
 };
 
-export const handler = middy<unknown, unknown>().handler((event) => runReconciliationStep(deps, validate(reconciliationStepInput, event)));
+export const handler = eventHandler<unknown, unknown>((event) => runReconciliationStep(deps, validate(reconciliationStepInput, event)));

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
@@ -33,7 +32,6 @@ import {
 import { breaksExport, reconciliationExport } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = {
   ...stores,
@@ -90,6 +88,5 @@ export const handler = apiHandler(
       body: await settingsView(deps, validate(counterpartyPath, platformOnly(req, 'reconciliation settings').pathParameters).counterparty),
     }),
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

@@ -1,4 +1,3 @@
-import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { LOAN_SHARDS } from '../../shared/adapters/dynamodb/state-keys.ts';
@@ -8,9 +7,10 @@ import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { reportStepInput } from './schema.ts';
 import { runReportStep } from './use-case.ts';
 import { STORES } from './stores.ts';
+import { eventHandler } from '../../shared/adapters/telemetry/index.ts';
 
 const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES));
 // The loan shards: every loan is measured.
 const deps = { ...stores, loan: cachedLoans(stores.loans), clock: systemClock, shardCount: LOAN_SHARDS };
 
-export const handler = middy<unknown, unknown>().handler((event) => runReportStep(deps, validate(reportStepInput, event)));
+export const handler = eventHandler<unknown, unknown>((event) => runReportStep(deps, validate(reportStepInput, event)));

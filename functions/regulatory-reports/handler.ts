@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
@@ -10,7 +9,6 @@ import { startReportRun } from '../../shared/use-cases/regulatory-report.ts';
 import { reportExport, reportView } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.REGULATORY_REPORT_STATE_MACHINE_ARN ?? '');
 const deps = { ...stores, workflow, clock: systemClock };
@@ -27,6 +25,5 @@ export const handler = apiHandler(
       return { statusCode: 200, body: file.body, headers: { 'content-type': file.contentType, 'content-disposition': `attachment; filename="${file.name}"` } };
     },
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

@@ -1,5 +1,4 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import middy from '@middy/core';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -10,6 +9,7 @@ import { putEvents } from '../../shared/adapters/notifier.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { publishCommitted, type CommittedChange } from './use-case.ts';
 import { STORES } from './stores.ts';
+import { eventHandler } from '../../shared/adapters/telemetry/index.ts';
 
 const events = new EventBridgeClient({});
 const busName = process.env.EVENT_BUS_NAME ?? 'default';
@@ -29,7 +29,7 @@ function itemOf(image: Record<string, AttributeValue> | undefined) {
  * fails part way reports the first change not published; the stream hands it again, with what
  * follows, so nothing committed is lost (docs/adr/0004).
  */
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>().handler(async (event) => {
+export const handler = eventHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>(async (event) => {
   const changes: CommittedChange[] = event.Records.flatMap((record) => {
     const keys = record.dynamodb?.Keys as Record<string, AttributeValue> | undefined;
     const pk = keys?.pk?.S;

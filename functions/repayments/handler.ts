@@ -1,15 +1,14 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { StepFunctionsSyncRunner } from '../../shared/adapters/stepfunctions.ts';
 import { apiHandler, callerOf, pathParam, platformOnly, recordedWrite } from '../../shared/http/api.ts';
 import type { BuybackRequestBody, LossEventReversalRequestBody, PostRepaymentsRequestBody, ReversalRequestBody, TransferRequestBody, WriteOffRequestBody } from '../../shared/contracts/schemas.ts';
+import { metrics } from '../../shared/adapters/telemetry/index.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { getLoanRepayments, getRepayment, postLoanEvent, postLossEventReversal, postRepayments, postReversal } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = {
   batch: new StepFunctionsSyncRunner(new SFNClient({}), process.env.REPAYMENT_BATCH_STATE_MACHINE_ARN ?? ''),
@@ -22,6 +21,7 @@ const deps = {
   exposure: stores.exposure,
   regulatoryFigures: stores.regulatoryFigures,
   clock: systemClock,
+  metrics,
 };
 
 export const handler = apiHandler(
@@ -49,6 +49,5 @@ export const handler = apiHandler(
       })),
     'GET /v1/loans/{loanId}/repayments': async (req) => ({ statusCode: 200, body: await getLoanRepayments(deps, callerOf(req), pathParam(req, 'loanId')) }),
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

@@ -10,8 +10,9 @@ import { businessDateAt } from '../../shared/domain/business-date.ts';
 import { bookLoanEvent, eventViewOf, reverseLossEvent, reverseRepayment, splitAndBook, viewOf, type RepaymentBookDeps } from '../../shared/use-cases/loan-changes.ts';
 import { batchReport } from '../../shared/use-cases/repayment-batch.ts';
 import { checkTransferLimits, type TransferLimitsDeps } from '../../shared/use-cases/outstanding.ts';
+import { countBooked, type BookingMetricsDeps } from '../../shared/use-cases/booking-metrics.ts';
 
-export interface RepaymentsDeps extends RepaymentBookDeps, TransferLimitsDeps {
+export interface RepaymentsDeps extends RepaymentBookDeps, TransferLimitsDeps, BookingMetricsDeps {
   /** The RepaymentBatch workflow, started synchronously. */
   readonly batch: SyncWorkflow;
   readonly loans: Pick<LoanStore, 'get'>;
@@ -26,7 +27,10 @@ export async function postRepayments(deps: RepaymentsDeps, body: PostRepaymentsR
   if (body.repayments.length > 1) return (await deps.batch.run({ repayments: body.repayments })) as BatchReport;
   const repayment = body.repayments[0]!;
   const result = await splitAndBook(deps, { action: 'BOOK', repayment });
-  return batchReport(1, [], [{ loanId: repayment.loanId, results: [{ index: 0, repaymentId: repayment.repaymentId, result }] }]);
+  const group = { loanId: repayment.loanId, results: [{ index: 0, repaymentId: repayment.repaymentId, result }] };
+  // A batch's rows are counted where the workflow books them; a single one here.
+  await countBooked(deps, [group], 'API');
+  return batchReport(1, [], [group]);
 }
 
 /**

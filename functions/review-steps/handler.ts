@@ -1,4 +1,3 @@
-import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { withCachedReferences } from '../../shared/adapters/reference-cache.ts';
@@ -6,11 +5,12 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { reviewStepInput } from './schema.ts';
 import { allocateRound, chooseRound, recordFailure, recordTimeout } from './use-case.ts';
 import { STORES } from './stores.ts';
+import { eventHandler } from '../../shared/adapters/telemetry/index.ts';
 
 const deps = { ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES)), clock: systemClock };
 
 /** The JointReview steps that read and write the application (ChooseCandidates, RecordTimeout, Allocate, RecordFailure). */
-export const handler = middy<unknown, unknown>().handler(async (event) => {
+export const handler = eventHandler(async (event) => {
   const input = validate(reviewStepInput, event);
   switch (input.step) {
     case 'ChooseCandidates':

@@ -1,4 +1,3 @@
-import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { LOAN_SHARDS } from '../../shared/adapters/dynamodb/state-keys.ts';
@@ -9,6 +8,7 @@ import { businessCalendar } from '../../shared/use-cases/calendars.ts';
 import { settlementStepInput } from './schema.ts';
 import { runSettlementStep } from './use-case.ts';
 import { STORES } from './stores.ts';
+import { eventHandler, metrics } from '../../shared/adapters/telemetry/index.ts';
 
 const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES));
 const deps = {
@@ -18,6 +18,7 @@ const deps = {
   calendar: (id: string) => businessCalendar(stores, id),
   // The date index's shards: every shard of the loans is gathered.
   shardCount: LOAN_SHARDS,
+  metrics,
 };
 
-export const handler = middy<unknown, unknown>().handler((event) => runSettlementStep(deps, validate(settlementStepInput, event)));
+export const handler = eventHandler<unknown, unknown>((event) => runSettlementStep(deps, validate(settlementStepInput, event)));

@@ -24,5 +24,7 @@ export const settlementStepInput = z.discriminatedUnion('step', [
     files: z.number().int().min(0),
   }),
   z.object({ step: z.literal('FailRun'), businessDate: calendarDate, attempt, error: stepError }),
+  /** Not a Task state: the daily deadline schedule's check that the date that closed is settled. */
+  z.object({ step: z.literal('CheckDeadline'), scheduledTime: z.iso.datetime({ offset: true }).optional(), businessDate: calendarDate.optional() }),
 ]);
 export type SettlementStepInput = z.output<typeof settlementStepInput>;

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { auditStoreFromEnv, createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
@@ -13,7 +12,6 @@ import { executionRecorded, lenderStatementFile, lenderStatements, runList, runV
 import { HUMAN_COPIES } from '../../shared/use-cases/settlement.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const stores = withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES));
 const workflow = new StepFunctionsStarter(new SFNClient({}), process.env.SETTLEMENT_STATE_MACHINE_ARN ?? '');
 const deps = { ...stores, workflow, files: fileStoreFromEnv(), clock: systemClock, calendar: (id: string) => businessCalendar(stores, id) };
@@ -45,6 +43,5 @@ export const handler = apiHandler(
       return attachment(fileName, await lenderStatementFile(deps, callerOf(req), lenderId, businessDate, `${HUMAN_COPIES}/${fileName}`));
     },
   },
-  logger,
   { audit: auditStoreFromEnv() },
 );

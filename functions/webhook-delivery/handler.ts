@@ -1,15 +1,13 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import middy from '@middy/core';
 import { systemClock } from '../../shared/adapters/clock.ts';
 import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/adapters/dynamodb/index.ts';
 import { postWebhook } from '../../shared/adapters/notifier.ts';
 import { webhookSecretsFromEnv } from '../../shared/adapters/webhook-secrets/index.ts';
+import { eventHandler, logger, metrics } from '../../shared/adapters/telemetry/index.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { webhookEvent } from './schema.ts';
 import { deliverWebhook, type DeliveryDeps } from './use-case.ts';
 import { STORES } from './stores.ts';
 
-const logger = new Logger();
 const options = {
   timeoutMs: 5_000,
   now: systemClock.now,
@@ -21,7 +19,8 @@ const deps: DeliveryDeps = {
   webhookSecrets: webhookSecretsFromEnv(),
   now: systemClock.now,
   post: (webhook, body, deliveryId) => postWebhook(webhook, body, deliveryId, options),
+  metrics,
 };
 
 /** The target of the bus's webhooks rule: an error is retried by the rule, then kept in its dead-letter queue. */
-export const handler = middy<unknown, unknown>().handler((event) => deliverWebhook(deps, validate(webhookEvent, event)));
+export const handler = eventHandler((event) => deliverWebhook(deps, validate(webhookEvent, event)));

@@ -3,6 +3,7 @@ import type { WebhookOutcome } from '../../shared/adapters/notifier.ts';
 import type { LenderStore } from '../../shared/ports/stores.ts';
 import type { WebhookSecrets } from '../../shared/ports/webhook-secrets.ts';
 import { webhookKeysOf } from '../../shared/use-cases/webhook-secrets.ts';
+import type { MetricsSink } from '../../shared/ports/telemetry.ts';
 import type { WebhookEvent } from './schema.ts';
 
 export interface DeliveryDeps {
@@ -11,6 +12,8 @@ export interface DeliveryDeps {
   readonly now: () => string;
   /** Posts the body once, signed with each key; throws when it may pass, so the rule tries again. */
   readonly post: (webhook: { url: string; keys: readonly WebhookKey[] }, body: string, deliveryId: string) => Promise<WebhookOutcome>;
+  /** Counts each failed delivery (WebhookFailures), then the error goes on to the rule's retry. */
+  readonly metrics: MetricsSink;
 }
 
 /**
@@ -24,5 +27,10 @@ export async function deliverWebhook(deps: DeliveryDeps, event: WebhookEvent): P
   const lender = await deps.lenders.get(lenderId);
   if (lender?.webhook == null) return 'NO_WEBHOOK';
   const keys = await webhookKeysOf(deps, lender, deps.now());
-  return deps.post({ url: lender.webhook.url, keys }, event.body, `${applicationId}:${lenderId}:${round}`);
+  try {
+    return await deps.post({ url: lender.webhook.url, keys }, event.body, `${applicationId}:${lenderId}:${round}`);
+  } catch (error) {
+    deps.metrics.measure('webhookFailures', 1);
+    throw error;
+  }
 }

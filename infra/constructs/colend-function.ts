@@ -10,6 +10,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { GSI1 } from './colend-table.ts';
 import { handlerEntry, REPOSITORY_ROOT, repositoryFile } from './repository.ts';
+import { SERVICE_NAME } from '../../shared/ports/telemetry.ts';
 
 /**
  * Metadata on every function resource: the handler module relative to the repository root.
@@ -17,7 +18,7 @@ import { handlerEntry, REPOSITORY_ROOT, repositoryFile } from './repository.ts';
  */
 export const ENTRY_METADATA_KEY = 'colend:entry';
 
-export const SERVICE_NAME = 'colend';
+export { SERVICE_NAME };
 
 /** Lets bundled CommonJS dependencies call `require` inside the ESM bundle. */
 const REQUIRE_SHIM =
@@ -33,6 +34,8 @@ export interface ColendFunctionProps {
   readonly memorySize?: number;
   /** Only where a physical name cannot be avoided (a trigger its own caller must name). */
   readonly functionName?: string;
+  /** X-Ray active tracing (the stage's `observability.tracing`); on when absent. */
+  readonly tracing?: boolean;
 }
 
 export type TableAccess = 'read' | 'readWrite';
@@ -45,7 +48,7 @@ export type FileAction = 'GetObject' | 'ListBucket' | 'PutObject' | 'AbortMultip
 
 /**
  * Our defaults for a Lambda function: Node.js 22 on arm64, one ESM bundle built locally by
- * esbuild (never in a container), active tracing, JSON logs in a log group with retention,
+ * esbuild (never in a container), active tracing unless the stage turns it off, JSON logs in a log group with retention,
  * its own role that only writes to that log group until grants are added.
  */
 export class ColendFunction extends NodejsFunction {
@@ -60,6 +63,7 @@ export class ColendFunction extends NodejsFunction {
       description: `Runs functions/${props.name}`,
     });
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention });
+    const tracing = props.tracing ?? true;
     super(scope, id, {
       entry: repositoryFile(entryPath),
       handler: 'handler',
@@ -72,11 +76,13 @@ export class ColendFunction extends NodejsFunction {
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
-      tracing: Tracing.ACTIVE,
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       projectRoot: REPOSITORY_ROOT,
       depsLockFilePath: repositoryFile('package-lock.json'),
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        // The tracer records nothing when the function is not traced.
+        POWERTOOLS_TRACE_ENABLED: String(tracing),
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },

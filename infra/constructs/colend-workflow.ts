@@ -19,13 +19,15 @@ export interface ColendWorkflowProps {
   readonly timeout?: Duration;
   /** EXPRESS for high-volume short work whose steps are idempotent; STANDARD otherwise. */
   readonly type?: StateMachineType;
+  /** X-Ray tracing (the stage's `observability.tracing`); on when absent. */
+  readonly tracing?: boolean;
 }
 
 /**
  * Our defaults for a workflow: a Standard state machine (money and anything that waits) unless
  * the caller asks for Express, its own log group at the stage's level (failures only, without the
  * executions' data, unless the stage asks for more: inputs and outputs carry borrower data),
- * X-Ray tracing on. No physical name.
+ * X-Ray tracing on unless the stage turns it off. No physical name.
  */
 export class ColendWorkflow extends StateMachine {
   readonly isExpress: boolean;
@@ -37,10 +39,13 @@ export class ColendWorkflow extends StateMachine {
       stateMachineType: props.type ?? StateMachineType.STANDARD,
       comment: props.description,
       timeout: props.timeout ?? (props.type === StateMachineType.EXPRESS ? Duration.minutes(1) : Duration.hours(1)),
-      tracingEnabled: true,
+      tracingEnabled: props.tracing ?? true,
       logs: { destination: logGroup, level: props.logs.level === 'ALL' ? LogLevel.ALL : LogLevel.ERROR, includeExecutionData: props.logs.includeExecutionData },
     });
     this.isExpress = props.type === StateMachineType.EXPRESS;
+    if (props.tracing === false) {
+      Validations.of(this).acknowledge({ id: 'AwsSolutions-SF2', reason: 'The stage turned tracing off (colend:tracing=false); every other stage traces each execution with X-Ray.' });
+    }
     if (props.logs.level !== 'ALL') {
       Validations.of(this).acknowledge({
         id: 'AwsSolutions-SF1',

@@ -15,6 +15,8 @@ import type { FunctionHost } from './functions.ts';
 import { JWKS_PATH, localJwks, OPENID_CONFIGURATION_PATH, openIdConfiguration, verifyLocalToken } from './issuer.ts';
 import { LOCAL_TOKEN_COOKIE, LOCAL_TOKEN_HEADER, sameToken } from './state-file.ts';
 import { asRecord, asString, functionNameFromArn } from './template.ts';
+import { localMetrics } from '../../shared/adapters/telemetry/index.ts';
+import { PROMETHEUS_CONTENT_TYPE } from '../../shared/adapters/telemetry/prometheus-registry.ts';
 import type { TemplateResolver } from './template.ts';
 
 /**
@@ -23,6 +25,9 @@ import type { TemplateResolver } from './template.ts';
  */
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Where a Prometheus server scrapes the local stack's metrics; in AWS they are CloudWatch's. */
+export const METRICS_PATH = '/metrics';
 
 export interface LocalRoute {
   apiId: string;
@@ -287,6 +292,11 @@ export function createApiRequestHandler(options: HttpApiOptions) {
     if (url.pathname === '/health') {
       const ready = options.isReady();
       write(response, jsonResponse(ready ? 200 : 503, { status: ready ? 'ok' : 'starting' }), requestId);
+      return;
+    }
+    // The business metrics the handlers of this process recorded, in Prometheus text (docs/operations.md).
+    if (request.method === 'GET' && url.pathname === METRICS_PATH) {
+      write(response, { statusCode: 200, headers: [['content-type', PROMETHEUS_CONTENT_TYPE]], body: Buffer.from(localMetrics.render(), 'utf8') }, requestId);
       return;
     }
     if (request.method === 'GET' && url.pathname === JWKS_PATH) {

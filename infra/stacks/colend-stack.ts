@@ -40,6 +40,7 @@ import { patternsOf, unionOf, type FamilyTable, type StoreKeys } from '../../sha
 import { FUNCTION_STORES } from './function-stores.ts';
 import { ColendWorkflow } from '../constructs/colend-workflow.ts';
 import { ConsoleSite } from '../constructs/console-site.ts';
+import { Monitoring } from '../constructs/monitoring.ts';
 import { UploadCors } from '../constructs/upload-cors.ts';
 import { Identity, scopeName } from './identity.ts';
 import { EVENT_SOURCE, REVIEW_REQUESTED } from '../../shared/adapters/notifier.ts';
@@ -381,6 +382,10 @@ export class ColendStack extends Stack {
   /** Review requests → the webhook delivery function, retried, then kept in its dead-letter queue. */
   readonly webhooksRule: Rule;
   readonly webhookDeadLetters: Queue;
+  /** The daily check that the date that closed is settled by the deadline (SettlementLate). */
+  readonly settlementDeadlineCheck: Schedule;
+  /** The dashboard, the alarm topic and the alarms. */
+  readonly monitoring: Monitoring;
   readonly identity: Identity;
   /** The finance console: its page behind CloudFront, calling the API with its users' tokens. */
   readonly console: ConsoleSite;
@@ -442,6 +447,7 @@ export class ColendStack extends Stack {
       }),
       invokedFunctions: [verifyShard, recordReport],
       logRetention: props.config.logRetention,
+      tracing: props.config.observability.tracing,
       logs: props.config.workflowLogs,
     });
 
@@ -452,6 +458,7 @@ export class ColendStack extends Stack {
       definition: disbursementDefinition(new Construct(this, 'Disbursement'), { disbursementSteps, disbursementBook }),
       invokedFunctions: [disbursementSteps, disbursementBook],
       logRetention: props.config.logRetention,
+      tracing: props.config.observability.tracing,
       logs: props.config.workflowLogs,
       timeout: props.config.reviewWorkflows.disbursementTimeout,
     });
@@ -463,6 +470,7 @@ export class ColendStack extends Stack {
       definition: jointReviewDefinition(new Construct(this, 'JointReview'), { reviewSteps, reviewAsk, disbursement: this.disbursement }),
       invokedFunctions: [reviewSteps, reviewAsk],
       logRetention: props.config.logRetention,
+      tracing: props.config.observability.tracing,
       logs: props.config.workflowLogs,
       timeout: props.config.reviewWorkflows.jointReviewTimeout,
     });
@@ -474,6 +482,7 @@ export class ColendStack extends Stack {
       definition: repaymentBatchDefinition(new Construct(this, 'RepaymentBatch'), { batch, bookLoanGroup, maxConcurrency: props.config.repaymentBatch.maxConcurrency }),
       invokedFunctions: [batch, bookLoanGroup],
       logRetention: props.config.logRetention,
+      tracing: props.config.observability.tracing,
       logs: props.config.workflowLogs,
       type: StateMachineType.EXPRESS,
     });
@@ -489,6 +498,7 @@ export class ColendStack extends Stack {
       }),
       invokedFunctions: [riskSteps],
       logRetention: props.config.logRetention,
+      tracing: props.config.observability.tracing,
       logs: props.config.workflowLogs,
     });
 
@@ -498,6 +508,7 @@ export class ColendStack extends Stack {
       definition: reconciliationDefinition(new Construct(this, 'Reconciliation'), { reconciliationSteps, maxConcurrency: props.config.reconciliation.maxConcurrency }),
       invokedFunctions: [reconciliationSteps],
       logRetention: props.config.logRetention,
+      tracing: props.config.observability.tracing,
       logs: props.config.workflowLogs,
     });
 
@@ -513,6 +524,7 @@ export class ColendStack extends Stack {
       }),
       invokedFunctions: [settlementSteps],
       logRetention: props.config.logRetention,
+      tracing: props.config.observability.tracing,
       logs: props.config.workflowLogs,
     });
     if (props.config.settlement.shardMap === 'DISTRIBUTED') {
@@ -528,6 +540,7 @@ export class ColendStack extends Stack {
       definition: profitSharingDefinition(new Construct(this, 'ProfitSharing'), { profitSteps, maxConcurrency: props.config.profitSharing.maxConcurrency }),
       invokedFunctions: [profitSteps],
       logRetention: props.config.logRetention,
+      tracing: props.config.observability.tracing,
       logs: props.config.workflowLogs,
     });
 
@@ -537,6 +550,7 @@ export class ColendStack extends Stack {
       definition: regulatoryReportDefinition(new Construct(this, 'RegulatoryReport'), { reportSteps, maxConcurrency: props.config.regulatoryReport.maxConcurrency }),
       invokedFunctions: [reportSteps],
       logRetention: props.config.logRetention,
+      tracing: props.config.observability.tracing,
       logs: props.config.workflowLogs,
     });
 
@@ -578,6 +592,7 @@ export class ColendStack extends Stack {
       stageName: props.config.stageName,
       clients: props.config.clients,
       logRetention: props.config.logRetention,
+      tracing: props.config.observability.tracing,
       consoleUrl: this.console.url,
     });
     // The token trigger touches no table; its role is denied changing the audit trail as every role is.
@@ -590,6 +605,20 @@ export class ColendStack extends Stack {
     this.dailyProfitSharing = this.createDailySchedule('DailyProfitSharing', "Starts the profit sharing of every program's periods that have just ended", this.profitSharing, this.config.profitSharing);
     this.dailyRegulatoryReport = this.createDailySchedule('DailyRegulatoryReport', 'Starts the regulatory report of the business date that has just closed', this.regulatoryReport, this.config.regulatoryReport);
     this.dailyBreakEscalation = this.createDailyInvocation('DailyBreakEscalation', 'Escalates the reconciliation breaks open longer than their counterparty allows', this.functionOf('break-escalation'), this.config.breakEscalation);
+    this.settlementDeadlineCheck = this.createDailyInvocation(
+      'SettlementDeadlineCheck',
+      'Checks that the settlement of the business date that closed is done by the deadline',
+      this.functionOf('settlement-steps'),
+      this.config.observability.settlementDeadline,
+      { step: 'CheckDeadline' },
+    );
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      functions: new Map<string, ColendFunction>([...this.functions, ['token-claims', this.identity.tokenClaims]]),
+      workflows: new Map([this.ledgerCheck, this.jointReview, this.disbursement, this.repaymentBatch, this.riskUpdate, this.settlement, this.profitSharing, this.regulatoryReport, this.reconciliation].map((workflow) => [workflow.node.id, workflow] as const)),
+      deadLetterQueues: new Map([this.publishDeadLetters, this.webhookDeadLetters].map((queue) => [queue.node.id, queue] as const)),
+      api: this.api,
+      breakAlarmDays: this.config.observability.breakAlarmDays,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.apiStage.url });
     new CfnOutput(this, 'TokenEndpoint', { value: this.identity.tokenEndpoint });
@@ -606,6 +635,7 @@ export class ColendStack extends Stack {
     new CfnOutput(this, 'ReconciliationStateMachineArn', { value: this.reconciliation.stateMachineArn });
     new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
   }
 
   /** The function of a folder; throws when the stack has none. */
@@ -620,6 +650,7 @@ export class ColendStack extends Stack {
       name,
       description: spec.description,
       logRetention: this.config.logRetention,
+      tracing: this.config.observability.tracing,
       timeout: spec.timeout,
       environment: {
         [ENV.ledgerTable]: this.ledgerTable.tableName,
@@ -804,7 +835,7 @@ export class ColendStack extends Stack {
    * A daily EventBridge Scheduler schedule that invokes one function with the scheduler's time:
    * for a run that is one step, with no workflow around it. Its role may invoke only that function.
    */
-  private createDailyInvocation(id: string, description: string, fn: ColendFunction, settings: { scheduleExpression: string; timeZone: string }): Schedule {
+  private createDailyInvocation(id: string, description: string, fn: ColendFunction, settings: { scheduleExpression: string; timeZone: string }, input: Readonly<Record<string, string>> = {}): Schedule {
     const role = new Role(this, `${id}Role`, {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
     });
@@ -817,7 +848,7 @@ export class ColendStack extends Stack {
       schedule: ScheduleExpression.expression(settings.scheduleExpression, TimeZone.of(settings.timeZone)),
       target: new LambdaInvoke(fn, {
         role,
-        input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
+        input: ScheduleTargetInput.fromObject({ ...input, scheduledTime: ContextAttribute.scheduledTime }),
         retryAttempts: 3,
         maxEventAge: Duration.hours(6),
       }),

@@ -47,6 +47,8 @@ export interface IdentityProps {
   readonly stageName: string;
   readonly clients: readonly AppClientConfig[];
   readonly logRetention: RetentionDays;
+  /** X-Ray tracing of the token-claims function, as every function of the stage. */
+  readonly tracing: boolean;
   /** The finance console's address (`https://{domain}/console/`): its users sign in there and come back to it. */
   readonly consoleUrl: string;
 }
@@ -178,6 +180,7 @@ export class Identity extends Construct {
       description: "Adds lender_id to the access tokens of clients that belong to a lender; scopes a console user's token by its group",
       functionName: tokenClaimsName,
       logRetention: props.logRetention,
+      tracing: props.tracing,
       memorySize: 256,
       timeout: Duration.seconds(5),
       environment: { [CLIENT_LENDERS_ENV]: stack.toJsonString(clientLenders) },

@@ -17,6 +17,9 @@ import { businessDateAt, PLATFORM_CALENDAR } from '../domain/business-date.ts';
 import type { AuditStore } from '../ports/audit.ts';
 import { recordAudit } from '../use-cases/audit.ts';
 import { requestAuditEvent } from './audit.ts';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { apiCorrelation } from '../adapters/telemetry/correlation.ts';
+import { logger as sharedLogger, tracer } from '../adapters/telemetry/index.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -94,27 +97,32 @@ interface ApiContext extends Context {
   routed?: { readonly request: ApiRequest; readonly handle: RouteHandler };
 }
 
-/** What the edge needs besides the routes: its clock, and the audit trail every write route's answer is recorded in. */
+/** What the edge needs besides the routes: its logger and clock (the shared ones by default), and the audit trail every write route's answer is recorded in. */
 export interface EdgeDeps {
+  readonly logger?: Logger;
   readonly clock?: Clock;
   /** Required when any route served writes. */
   readonly audit?: AuditStore;
 }
 
 /**
- * One Lambda serves a few routes, as an onion: the outer layer turns every named error into
- * `{code, message, details}` with its status; the inner layer finds the route, checks who calls,
- * and parses and validates the body; the handler calls the route, writes the audit record of a
- * write that was answered (docs/audit.md) and serializes its answer.
+ * One Lambda serves a few routes, as an onion: tracing and the log context outermost (the
+ * request's correlation ids on every line, docs/operations.md); then a layer that turns every
+ * named error into `{code, message, details}` with its status; the inner layer finds the route,
+ * checks who calls, and parses and validates the body; the handler calls the route, writes the
+ * audit record of a write that was answered (docs/audit.md) and serializes its answer.
  */
-export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, logger: Logger, deps: EdgeDeps = {}) {
+export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, deps: EdgeDeps = {}) {
   const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? sharedLogger;
   const { audit } = deps;
   const writes = Object.keys(routes).filter((routeKey) => isWrite({ routeKey }));
   invariant(writes.length === 0 || audit !== undefined, 'a function serving write routes is given the audit trail', { routes: writes.join(',') });
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
+    .use(captureLambdaHandler(tracer))
+    .use(logContext(logger))
     .use(errorResponses(logger))
-    .use(routeRequests(routes, clock))
+    .use(routeRequests(routes, clock, logger))
     .handler(async (event, context) => {
       if (!context.routed) throw new Error('the request layer did not run');
       const { route } = context.routed.request;
@@ -130,6 +138,17 @@ export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, logg
       const result = respond(response.statusCode, response.body, response.headers);
       return response.isBase64Encoded === true ? { ...result, isBase64Encoded: true } : result;
     });
+}
+
+/** The log context of a request: the Lambda context and the request's ids, those of the previous request dropped. */
+function logContext(logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+  return {
+    before: (request) => {
+      logger.resetKeys();
+      logger.addContext(request.context);
+      logger.appendKeys({ ...apiCorrelation(request.event, undefined) });
+    },
+  };
 }
 
 /** The outer layer: a named error becomes its status and body; anything else a logged 500. */
@@ -150,13 +169,16 @@ function unexpectedMessage(spec: RouteSpec | undefined): string {
 }
 
 /** The inner layer: route, caller, Idempotency-Key and body, or a refusal before any work. */
-function routeRequests(routes: Partial<Record<RouteKey, RouteHandler>>, clock: Clock): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+function routeRequests(routes: Partial<Record<RouteKey, RouteHandler>>, clock: Clock, logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
   return {
     before: (request) => {
       const spec = routeSpec(request.event.routeKey);
       const handle = spec ? routes[spec.routeKey as RouteKey] : undefined;
       if (!spec || !handle) throw new HttpError(404, 'NOT_FOUND', `no route ${request.event.routeKey}`);
-      request.context.routed = { request: parseRequest(spec, request.event, clock), handle };
+      const parsed = parseRequest(spec, request.event, clock);
+      // The ids the body names (a loan, a repayment, a business date), now that it is known to be JSON.
+      logger.appendKeys({ ...apiCorrelation(request.event, parsed.rawBody) });
+      request.context.routed = { request: parsed, handle };
     },
   };
 }

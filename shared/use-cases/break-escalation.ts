@@ -1,4 +1,4 @@
-import { ageInDays, OPEN_BREAK_STATES, type ReconciliationBreak } from '../domain/reconciliation-break.ts';
+import { AGE_BANDS, ageBandOf, ageInDays, OPEN_BREAK_STATES, type AgeBand, type ReconciliationBreak } from '../domain/reconciliation-break.ts';
 import { toJson } from '../json.ts';
 import type { BreakStore, Clock, ReconciliationSettingsReader } from '../ports/stores.ts';
 import { changeBreak } from './break-actions.ts';
@@ -36,6 +36,10 @@ export interface EscalationReport {
   readonly checked: number;
   /** The breaks escalated by this run, in the order read. */
   readonly escalated: readonly string[];
+  /** The breaks read, by age band (docs/reconciliation.md), every band named. */
+  readonly openByAge: Readonly<Record<AgeBand, number>>;
+  /** The age in days of the oldest break read; 0 when none is open. */
+  readonly oldestOpenAgeDays: number;
 }
 
 /**
@@ -55,6 +59,8 @@ export async function escalateBreaks(deps: EscalationDeps, today: string): Promi
     return found;
   };
   const escalated: string[] = [];
+  const openByAge = Object.fromEntries(AGE_BANDS.map((b) => [b.band, 0])) as Record<AgeBand, number>;
+  let oldestOpenAgeDays = 0;
   let checked = 0;
   for (const state of OPEN_BREAK_STATES) {
     let cursor: string | undefined;
@@ -62,16 +68,18 @@ export async function escalateBreaks(deps: EscalationDeps, today: string): Promi
       const page = await deps.breaks.list({ state, limit: PAGE, ...(cursor === undefined ? {} : { cursor }) });
       for (const found of page.items) {
         checked += 1;
+        const ageDays = ageInDays(found.openedOn, today);
+        openByAge[ageBandOf(ageDays)] += 1;
+        oldestOpenAgeDays = Math.max(oldestOpenAgeDays, ageDays);
         if (found.escalatedAt !== null) continue;
         const afterDays = await thresholdOf(found.counterparty);
-        const ageDays = ageInDays(found.openedOn, today);
         if (ageDays <= afterDays) continue;
         if (await escalate(deps, found, { today, ageDays, afterDays })) escalated.push(found.breakId);
       }
       cursor = page.cursor ?? undefined;
     } while (cursor !== undefined);
   }
-  return { today, checked, escalated };
+  return { today, checked, escalated, openByAge, oldestOpenAgeDays };
 }
 
 const escalates = (b: ReconciliationBreak | null): b is ReconciliationBreak => b !== null && b.escalatedAt === null && OPEN_BREAK_STATES.includes(b.state);

@@ -239,7 +239,7 @@ describe('functions', () => {
     for (const folder of Object.keys(FUNCTION_IDS) as FunctionFolder[]) {
       const variables = (fn(folder)[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
       if (folder === 'token-claims') {
-        expect(Object.keys(variables).sort()).toEqual(['CLIENT_LENDERS', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
+        expect(Object.keys(variables).sort()).toEqual(['CLIENT_LENDERS', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_TRACE_ENABLED']);
         continue;
       }
       expect(refOf(variables['LEDGER_TABLE'])).toBe(ledgerId);
@@ -247,7 +247,7 @@ describe('functions', () => {
       expect(refOf(variables['AUDIT_TABLE'])).toBe(auditId);
       const extra = extras[folder] ?? {};
       expect(Object.keys(variables).sort(), folder).toEqual(
-        ['AUDIT_TABLE', 'LEDGER_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'STATE_TABLE', ...Object.keys(extra)].sort(),
+        ['AUDIT_TABLE', 'LEDGER_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_TRACE_ENABLED', 'STATE_TABLE', ...Object.keys(extra)].sort(),
       );
       for (const [name, logicalId] of Object.entries(extra)) expect(refOf(variables[name]) ?? variables[name], `${folder} ${name}`).toBe(logicalId);
     }

@@ -20,6 +20,7 @@ import { settlementDefinition } from '../../workflows/settlement/definition.ts';
 import { SettlementStates, type ShardMap } from '../../workflows/settlement/states.ts';
 import { aLeg as leg, aProgram, LEAD_ID, PARTNER_A, PARTNER_B, PROGRAM_ID } from '../support/builders.ts';
 import { createInMemoryStores, seed, type InMemoryStores } from '../support/in-memory-stores.ts';
+import { PrometheusRegistry } from '../../shared/adapters/telemetry/prometheus-registry.ts';
 
 /*
  * Tuesday 2025-03-04, settled after its 22:00 cut-off (23:00 in Beijing): two loans repaid that
@@ -94,7 +95,7 @@ describe('Settlement ASL', () => {
 
 describe('Settlement data flow (local engine, the inline Map)', () => {
   let stores: InMemoryStores;
-  let deps: SettlementDeps;
+  let deps: SettlementDeps & { metrics: PrometheusRegistry };
   let dir: string;
 
   const repaid = (loanId: string, principal: [bigint, bigint], interest: [bigint, bigint]): void => {
@@ -122,7 +123,7 @@ describe('Settlement data flow (local engine, the inline Map)', () => {
     stores = createInMemoryStores(`${DATE}T15:00:00.000Z`);
     seed(stores, { programs: [aProgram()] });
     dir = await mkdtemp(join(tmpdir(), 'settlement-workflow-'));
-    deps = { ...stores, files: new FolderFileStore(dir), calendar: (id) => businessCalendar(stores, id), shardCount: SHARDS };
+    deps = { ...stores, files: new FolderFileStore(dir), calendar: (id) => businessCalendar(stores, id), shardCount: SHARDS, metrics: new PrometheusRegistry() };
     repaid('LN-A', [30_000n, 22_500n], [3_600n, 2_700n]);
     repaid('LN-B', [10_000n, 10_000n], [1_000n, 1_000n]);
   });
@@ -132,7 +133,7 @@ describe('Settlement data flow (local engine, the inline Map)', () => {
   const reconciliationsStarted: JsonValue[] = [];
 
   /** The inline ASL with the function ARN made concrete; every Task state runs the steps' use case. */
-  async function run(input: Json, failAt?: string): Promise<unknown> {
+  async function run(input: Json, failAt?: string, before: Readonly<Record<string, () => void>> = {}): Promise<unknown> {
     const text = JSON.stringify(asl('INLINE')).replace(/\{"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]\}/g, (_, id: string) => `"arn:aws:lambda:cn-north-1:123456789012:function:${id}"`);
     const handlers = Object.fromEntries([
       ['ReconcileDate', async (payload: JsonValue): Promise<JsonValue> => {
@@ -143,6 +144,7 @@ describe('Settlement data flow (local engine, the inline Map)', () => {
         state,
         async (payload: JsonValue): Promise<JsonValue> => {
           if (state === failAt) throw Object.assign(new Error('the state table was unreachable'), { name: 'TableUnreachable' });
+          before[state]?.();
           return JSON.parse(JSON.stringify(await runSettlementStep(deps, validate(settlementStepInput, payload)))) as JsonValue;
         },
       ]),
@@ -195,6 +197,46 @@ describe('Settlement data flow (local engine, the inline Map)', () => {
     // Before: the list itself went from WriteFiles to CloseRun and out as the execution's output.
     const perLender = jsonBytes(run.files) / 3;
     expect(perLender * 200).toBeGreaterThan(STATE_DATA_LIMIT_BYTES);
+  });
+
+  const samples = (prefix: string): string[] => deps.metrics.render().split('\n').filter((line) => line.startsWith(prefix));
+
+  it("measures the run's duration when it closes, from opening to settled, by the run's clock", async () => {
+    // Opened at 15:00:00Z; the clock moves 7 min 30 s before CloseRun marks it settled.
+    await run({ businessDate: DATE }, undefined, { CloseRun: () => stores.clock.set(`${DATE}T15:07:30.000Z`) });
+    expect(samples('colend_settlement_duration_seconds_')).toEqual([
+      'colend_settlement_duration_seconds_bucket{le="1"} 0',
+      'colend_settlement_duration_seconds_bucket{le="5"} 0',
+      'colend_settlement_duration_seconds_bucket{le="15"} 0',
+      'colend_settlement_duration_seconds_bucket{le="30"} 0',
+      'colend_settlement_duration_seconds_bucket{le="60"} 0',
+      'colend_settlement_duration_seconds_bucket{le="120"} 0',
+      'colend_settlement_duration_seconds_bucket{le="300"} 0',
+      'colend_settlement_duration_seconds_bucket{le="600"} 1',
+      'colend_settlement_duration_seconds_bucket{le="1800"} 1',
+      'colend_settlement_duration_seconds_bucket{le="3600"} 1',
+      'colend_settlement_duration_seconds_bucket{le="+Inf"} 1',
+      'colend_settlement_duration_seconds_sum 450',
+      'colend_settlement_duration_seconds_count 1',
+    ]);
+  });
+
+  it('at the deadline, finds the date that closed late until its run is settled, and a failed run late', async () => {
+    const check = (scheduledTime: string) => runSettlementStep(deps, validate(settlementStepInput, { step: 'CheckDeadline', scheduledTime }));
+    // 07:00 in Beijing on the 5th: the date that closed is the 4th, not settled yet.
+    expect(await check('2025-03-04T23:00:00Z')).toEqual({ businessDate: DATE, status: 'NOT_STARTED', late: true });
+    expect(samples('colend_settlement_late ')).toEqual(['colend_settlement_late 1']);
+    await expect(run({ businessDate: DATE }, 'Instruct')).rejects.toThrow('the state table was unreachable');
+    expect(await check('2025-03-04T23:00:00Z')).toEqual({ businessDate: DATE, status: 'FAILED', late: true });
+    await run({ businessDate: DATE, attempt: 2 });
+    expect(await check('2025-03-04T23:00:00Z')).toEqual({ businessDate: DATE, status: 'SETTLED', late: false });
+    expect(samples('colend_settlement_late ')).toEqual(['colend_settlement_late 0']);
+  });
+
+  it('at the deadline after a day no calendar settles, finds nothing to settle and nothing late', async () => {
+    // 2025-03-08 is a Saturday: the CN calendar settles nothing on it.
+    expect(await runSettlementStep(deps, validate(settlementStepInput, { step: 'CheckDeadline', businessDate: '2025-03-08' }))).toEqual({ businessDate: '2025-03-08', status: 'NOTHING_TO_SETTLE', late: false });
+    expect(samples('colend_settlement_late ')).toEqual(['colend_settlement_late 0']);
   });
 
   it('writes the same manifest and the same files when the date is run again', async () => {

@@ -11,6 +11,7 @@ import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
 import { GUARANTOR_ID, LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aLender, aLimits, aLoan, aParticipant, defaultParticipants, financeOf, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
 import { createInMemoryStores, seed, seedBookedLoan, type InMemoryStores } from '../../../support/in-memory-stores.ts';
+import { PrometheusRegistry } from '../../../../shared/adapters/telemetry/prometheus-registry.ts';
 
 const AT = '2025-05-05T02:00:00.000Z';
 
@@ -46,7 +47,7 @@ function seeded(): InMemoryStores {
   return stores;
 }
 
-function depsWith(batch: SyncWorkflow, stores: InMemoryStores = seeded()): RepaymentsDeps {
+function depsWith(batch: SyncWorkflow, stores: InMemoryStores = seeded(), metrics = new PrometheusRegistry()): RepaymentsDeps {
   return {
     batch,
     loans: stores.loans,
@@ -57,8 +58,11 @@ function depsWith(batch: SyncWorkflow, stores: InMemoryStores = seeded()): Repay
     exposure: stores.exposure,
     regulatoryFigures: stores.regulatoryFigures,
     clock: stores.clock,
+    metrics,
   };
 }
+
+const bookedSamples = (metrics: PrometheusRegistry): string[] => metrics.render().split('\n').filter((line) => line.startsWith('colend_repayments_booked_total{'));
 
 describe('postRepayments', () => {
   it('books a single repayment in the function, without the workflow, and answers it with the report', async () => {
@@ -68,6 +72,17 @@ describe('postRepayments', () => {
     expect(answer.report).toEqual({ rows: 1, booked: 1, replayed: 0, refused: 0, loans: 1, suspense: [], refusedByCode: {} });
     expect(stores.db.transactions).toBe(1);
     expect(noWorkflow.inputs).toEqual([]);
+  });
+
+  it('counts a single repayment booked under its program, once: the same repayment again is answered, not counted', async () => {
+    const stores = seeded();
+    const metrics = new PrometheusRegistry();
+    const deps = depsWith(noWorkflow, stores, metrics);
+    await postRepayments(deps, { repayments: [repayment('R-1', '2025-04-01', 86_642n)] });
+    await postRepayments(deps, { repayments: [repayment('R-1', '2025-04-01', 86_642n)] });
+    expect(bookedSamples(metrics)).toEqual([`colend_repayments_booked_total{source="API",program="${aLoan().programId}"} 1`]);
+    await postRepayments(deps, { repayments: [repayment('R-9', '2025-02-01', 1_000n)] });
+    expect(bookedSamples(metrics)).toEqual([`colend_repayments_booked_total{source="API",program="${aLoan().programId}"} 1`]);
   });
 
   it('answers a single refused repayment as a refused row with the rule, and books nothing', async () => {

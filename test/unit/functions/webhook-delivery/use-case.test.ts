@@ -8,6 +8,8 @@ import type { WebhookKey } from '../../../../shared/domain/webhook-secret.ts';
 import { createInMemoryStores } from '../../../support/in-memory-stores.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
 import { APPLICATION_ID, PARTNER_A, aPartnerLender } from '../../../support/builders.ts';
+import { WebhookDeliveryFailed } from '../../../../shared/adapters/notifier.ts';
+import { PrometheusRegistry } from '../../../../shared/adapters/telemetry/prometheus-registry.ts';
 
 const SECRET = 'whsec-partner-a-0123456789abcdef0123456789';
 const DETAIL_TEXT = `{"type":"colend.review.requested","applicationId":"${APPLICATION_ID}","lenderId":"${PARTNER_A}","round":2,"askedAmountMinor":"300000"}`;
@@ -16,24 +18,30 @@ const event = { version: '0', id: 'ev-1', 'detail-type': 'colend.review.requeste
 const NEXT = 'whsec-partner-a-rotated-0123456789abcdef01';
 const ROTATED_AT = '2025-03-01T02:00:00.000Z';
 
-function deps(lender: Lender | null, now = '2025-03-01T10:00:00.000Z') {
+function deps(lender: Lender | null, now = '2025-03-01T10:00:00.000Z', failure?: Error) {
   const posted: [{ url: string; keys: readonly WebhookKey[] }, string, string][] = [];
   const stores = createInMemoryStores();
+  const metrics = new PrometheusRegistry();
   if (lender !== null) stores.db.lenders.set(lender.lenderId, lender);
   return {
     posted,
     stores,
+    metrics,
     deps: {
       lenders: stores.lenders,
       webhookSecrets: stores.webhookSecrets,
       now: () => now,
       post: async (webhook: { url: string; keys: readonly WebhookKey[] }, body: string, deliveryId: string) => {
         posted.push([webhook, body, deliveryId]);
+        if (failure !== undefined) throw failure;
         return 'DELIVERED' as const;
       },
+      metrics,
     },
   };
 }
+
+const failures = (metrics: PrometheusRegistry): string | undefined => metrics.render().split('\n').find((line) => line.startsWith('colend_webhook_failures_total '));
 
 describe('deliverWebhook', () => {
   it("posts the event's detail, byte for byte as published, to the lender's webhook with the ask's delivery id, signed with the stored secret", async () => {
@@ -68,6 +76,18 @@ describe('deliverWebhook', () => {
     const error = await rejectedBy(InvariantViolation, () => deliverWebhook(d, validate(webhookEvent, event)));
     expect(error.details).toEqual({ lenderId: PARTNER_A });
     expect(posted).toEqual([]);
+  });
+
+  it('counts a failed delivery once and hands its error on, so the rule tries again; a delivery counts nothing', async () => {
+    const webhook = { url: 'https://bank-a.example/colend', secretVersion: 1 };
+    const failing = deps(aPartnerLender(PARTNER_A, { webhook }), undefined, new WebhookDeliveryFailed(webhook.url, 'answered 503'));
+    await failing.stores.webhookSecrets.put(PARTNER_A, SECRET, '2025-02-01T00:00:00.000Z');
+    await expect(deliverWebhook(failing.deps, validate(webhookEvent, event))).rejects.toThrow('webhook https://bank-a.example/colend: answered 503');
+    expect(failures(failing.metrics)).toBe('colend_webhook_failures_total 1');
+    const delivered = deps(aPartnerLender(PARTNER_A, { webhook }));
+    await delivered.stores.webhookSecrets.put(PARTNER_A, SECRET, '2025-02-01T00:00:00.000Z');
+    await deliverWebhook(delivered.deps, validate(webhookEvent, event));
+    expect(failures(delivered.metrics)).toBeUndefined();
   });
 
   it('posts nothing for a lender without a webhook, or one that does not exist', async () => {

@@ -18,13 +18,13 @@ const lead = claimsOf(leadOps);
 
 function silentLogger() {
   const error = vi.fn();
-  return { logger: { error } as unknown as Logger, error };
+  return { logger: { error, resetKeys: vi.fn(), addContext: vi.fn(), appendKeys: vi.fn() } as unknown as Logger, error };
 }
 
 /** A handler serving `routes`, whose route functions record what they were given. */
 function serve(routes: Partial<Record<RouteKey, RouteHandler>>) {
   const { logger, error } = silentLogger();
-  const handler = apiHandler(routes, logger, { audit: new InMemoryAuditStore() });
+  const handler = apiHandler(routes, { logger, audit: new InMemoryAuditStore() });
   const call = (routeKey: string, options: EventOptions = {}) => handler(apiEvent(routeKey, options), lambdaContext());
   return { call, loggedError: error };
 }

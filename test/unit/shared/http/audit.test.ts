@@ -25,7 +25,7 @@ function edge() {
       await stores.idempotency.put(seal(201, { applicationId: req.pathParameters.applicationId, lenderId: PARTNER_A, decision: 'APPROVE', status: 'IN_REVIEW', plan: [{ lenderId: 'LEAD-BANK' }] }));
     });
   const read: RouteHandler = async () => ({ statusCode: 200, body: { ok: true } });
-  const handler = apiHandler({ 'POST /v1/applications/{applicationId}/decisions': decide, 'GET /v1/applications/{applicationId}': read }, { error } as unknown as Logger, { clock: frozenClock(NOW), audit });
+  const handler = apiHandler({ 'POST /v1/applications/{applicationId}/decisions': decide, 'GET /v1/applications/{applicationId}': read }, { logger: { error, warn: vi.fn(), resetKeys: vi.fn(), addContext: vi.fn(), appendKeys: vi.fn() } as unknown as Logger, clock: frozenClock(NOW), audit });
   const call = (routeKey: string, key = 'decide-0001') =>
     handler(apiEvent(routeKey, { claims: claimsOf(partnerOf()), pathParameters: { applicationId: 'APP-1' }, body: approveBody(), idempotencyKey: key }), lambdaContext());
   return { audit, error, call, writes: () => writes };
@@ -82,8 +82,8 @@ describe('the edge audits every write it answered', () => {
 
   it('refuses to serve write routes without the audit trail', () => {
     const write: RouteHandler = async () => ({ statusCode: 201, body: {}, idempotency: 'RECORDED' });
-    expect(thrownBy(InvariantViolation, () => apiHandler({ 'POST /v1/lenders': write }, {} as Logger)).message).toBe('a function serving write routes is given the audit trail');
-    expect(() => apiHandler({ 'GET /v1/lenders': write }, {} as Logger)).not.toThrow();
+    expect(thrownBy(InvariantViolation, () => apiHandler({ 'POST /v1/lenders': write })).message).toBe('a function serving write routes is given the audit trail');
+    expect(() => apiHandler({ 'GET /v1/lenders': write })).not.toThrow();
   });
 });
 

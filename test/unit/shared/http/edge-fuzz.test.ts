@@ -23,8 +23,7 @@ const record: RouteHandler = async (request) => {
 };
 const handler = apiHandler(
   Object.fromEntries(ROUTES.map((r) => [r.routeKey, record])) as Record<RouteKey, RouteHandler>,
-  { error: vi.fn() } as unknown as Logger,
-  { clock: frozenClock(NOW), audit: new InMemoryAuditStore() },
+  { logger: { error: vi.fn(), resetKeys: vi.fn(), addContext: vi.fn(), appendKeys: vi.fn() } as unknown as Logger, clock: frozenClock(NOW), audit: new InMemoryAuditStore() },
 );
 
 const callerFor = (spec: RouteSpec): Principal | null =>

@@ -27,14 +27,16 @@ beforeEach(() => {
 const put = (...breaks: ReturnType<typeof aBreak>[]) => {
   for (const b of breaks) stores.breaks.breaks.set(b.breakId, b);
 };
+/** The report's measure of one break read at `ageDays` old. */
+const oneOpen = (band: string, ageDays: number) => ({ openByAge: { '0-1': 0, '2-3': 0, '4-7': 0, '8-30': 0, '31+': 0, [band]: 1 }, oldestOpenAgeDays: ageDays });
 const idOf = (n: number) => `BK-20250303-PR-${n.toString(16).padStart(20, '0')}`;
 
 describe('escalateBreaks', () => {
   it('escalates a break older than 3 days once: the event, then escalatedAt on the next version', async () => {
     put(aBreak());
-    expect(await escalateBreaks(deps, '2025-03-06')).toEqual({ today: '2025-03-06', checked: 1, escalated: [] });
+    expect(await escalateBreaks(deps, '2025-03-06')).toEqual({ today: '2025-03-06', checked: 1, escalated: [], ...oneOpen('2-3', 3) });
     expect(published).toEqual([]);
-    expect(await escalateBreaks(deps, '2025-03-07')).toEqual({ today: '2025-03-07', checked: 1, escalated: [BREAK_ID] });
+    expect(await escalateBreaks(deps, '2025-03-07')).toEqual({ today: '2025-03-07', checked: 1, escalated: [BREAK_ID], ...oneOpen('4-7', 4) });
     expect(published).toEqual([
       {
         detailType: 'colend.break.escalated',
@@ -60,13 +62,13 @@ describe('escalateBreaks', () => {
       },
     ]);
     expect(await stores.breaks.get(BREAK_ID)).toEqual({ ...aBreak(), escalatedAt: FIRED, version: 2 });
-    expect(await escalateBreaks(deps, '2025-03-08')).toEqual({ today: '2025-03-08', checked: 1, escalated: [] });
+    expect(await escalateBreaks(deps, '2025-03-08')).toEqual({ today: '2025-03-08', checked: 1, escalated: [], ...oneOpen('4-7', 5) });
     expect(published).toHaveLength(1);
   });
 
   it('escalates investigating breaks too, never resolved or accepted ones', async () => {
     put(aBreak({ breakId: idOf(1), state: 'INVESTIGATING' }), aBreak({ breakId: idOf(2), state: 'RESOLVED' }), aBreak({ breakId: idOf(3), state: 'ACCEPTED' }));
-    expect(await escalateBreaks(deps, '2025-03-10')).toEqual({ today: '2025-03-10', checked: 1, escalated: [idOf(1)] });
+    expect(await escalateBreaks(deps, '2025-03-10')).toEqual({ today: '2025-03-10', checked: 1, escalated: [idOf(1)], ...oneOpen('4-7', 7) });
   });
 
   it("uses each counterparty's own limit, read once per counterparty", async () => {
@@ -110,7 +112,7 @@ describe('a break changed after its page was read', () => {
       get: (id: string) => stores.breaks.get(id),
       put: (changed, expected) => stores.breaks.put(changed, expected),
     };
-    expect(await escalateBreaks({ ...deps, breaks: accepting }, '2025-03-07')).toEqual({ today: '2025-03-07', checked: 1, escalated: [] });
+    expect(await escalateBreaks({ ...deps, breaks: accepting }, '2025-03-07')).toEqual({ today: '2025-03-07', checked: 1, escalated: [], ...oneOpen('4-7', 4) });
     expect(published).toEqual([]);
   });
 });
