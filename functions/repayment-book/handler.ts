@@ -3,7 +3,6 @@ import { createDocumentClient, createStores, tablesFromEnv } from '../../shared/
 import { loanGroup } from '../../shared/contracts/repayments.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
-import { bookLoanGroup } from '../../shared/use-cases/loan-changes.ts';
 import { STORES } from './stores.ts';
 
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);

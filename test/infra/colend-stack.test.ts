@@ -416,6 +416,7 @@ describe('HTTP API', () => {
     ['POST /v1/loans/{loanId}/transfers', 'repayments', LEAD],
     ['POST /v1/loans/{loanId}/buybacks', 'repayments', LEAD],
     ['POST /v1/loans/{loanId}/write-off', 'repayments', LEAD],
+    ['POST /v1/loans/{loanId}/loss-events/{eventId}/reversal', 'repayments', ['colend/lead', 'colend/finance']],
     ['POST /v1/repayments', 'repayments', LEAD],
     ['GET /v1/repayments/{repaymentId}', 'repayments', ANY],
     ['POST /v1/repayments/{repaymentId}/reversal', 'repayments', LEAD],

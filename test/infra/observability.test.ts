@@ -68,7 +68,7 @@ describe('alarms', () => {
 
   it('watches the errors and the throttles of every function, ten to an alarm', () => {
     const functionIds = ownFunctions(resources).map(([id]) => id);
-    expect(functionIds).toHaveLength(34);
+    expect(functionIds).toHaveLength(35);
     for (const metric of ['Errors', 'Throttles']) {
       const watched = [1, 2, 3, 4].flatMap((group) =>
         statsOf(alarm(`Function${metric}${group}`)).map((stat) => {

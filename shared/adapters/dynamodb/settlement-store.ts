@@ -33,7 +33,11 @@ const LISTED_RUN_ATTRIBUTES = ['businessDate', 'status', 'attempt', 'daysByCalen
  */
 export class DynamoSettlementStore implements SettlementStore, SettlementBooks, SettlementRunIndex {
   /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
-  static readonly keys: StoreKeys = { reads: [stateFamilies.settlement, ledgerFamilies.loan], queries: [stateFamilies.settlementRuns, stateFamilies.instructions], writes: [stateFamilies.settlement] };
+  static readonly keys: StoreKeys = {
+    reads: [stateFamilies.settlement, ledgerFamilies.loan, stateFamilies.lender, stateFamilies.profitDaysKept],
+    queries: [stateFamilies.settlementRuns, stateFamilies.instructions],
+    writes: [stateFamilies.settlement, stateFamilies.lender, stateFamilies.profitDaysKept],
+  };
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,

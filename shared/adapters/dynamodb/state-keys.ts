@@ -139,6 +139,8 @@ export const stateFamilies = {
   bankFormat: tableFamily('state', 'BANKFORMAT#*'),
   runDetail: tableFamily('state', 'DETAIL#*'),
   runDetailHead: tableFamily('state', 'DETAILHEAD#*'),
+  /** S40: the days of a month whose profit lines are kept (S39 lives under `LENDER#`). */
+  profitDaysKept: tableFamily('state', 'PROFITDAYS#*'),
   /** gsi1 partitions. */
   lenders: indexFamily('state', 'LENDERS'),
   programs: indexFamily('state', 'PROGRAMS'),
