@@ -1,6 +1,7 @@
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoAuditStore, createDocumentClient } from '../../shared/adapters/dynamodb/index.ts';
 import { verifyAuditDay, type AuditVerification } from '../../shared/use-cases/audit.ts';
+import { tablesNamed } from './ledger-verify.ts';
 
 export interface AuditVerifyOptions {
   readonly date: string;
@@ -12,16 +13,7 @@ export interface AuditVerifyOptions {
 
 /** The audit table of the endpoint, found by its construct id's prefix. */
 export async function findAuditTable(client: DynamoDBClient): Promise<string> {
-  const names: string[] = [];
-  let ExclusiveStartTableName: string | undefined;
-  do {
-    const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName }));
-    names.push(...(page.TableNames ?? []));
-    ExclusiveStartTableName = page.LastEvaluatedTableName;
-  } while (ExclusiveStartTableName);
-  const found = names.filter((n) => n.startsWith('AuditTable') || n.includes('-AuditTable'));
-  if (found.length !== 1) throw new Error(`expected one AuditTable table, found ${found.length === 0 ? 'none' : found.join(', ')}; name it with --audit-table`);
-  return found[0] as string;
+  return (await tablesNamed(client, ['AuditTable'], '--audit-table')).AuditTable;
 }
 
 /** `colend audit verify --date`: every chain of the day recomputed, the first record that does not match named. */

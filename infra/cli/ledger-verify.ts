@@ -18,8 +18,11 @@ export interface VerifyReport {
   readonly differenceCount: number;
 }
 
-/** The ledger and state tables of the endpoint, found by their construct ids' prefixes. */
-export async function findTables(client: DynamoDBClient): Promise<Tables> {
+/**
+ * The endpoint's tables named after each construct id, by prefix (the local stack's) or by the
+ * stack's `-{id}` part (AWS's): exactly one each, or an error naming the flag that names it.
+ */
+export async function tablesNamed<const Id extends string>(client: DynamoDBClient, ids: readonly Id[], flag: string): Promise<Record<Id, string>> {
   const names: string[] = [];
   let ExclusiveStartTableName: string | undefined;
   do {
@@ -27,12 +30,18 @@ export async function findTables(client: DynamoDBClient): Promise<Tables> {
     names.push(...(page.TableNames ?? []));
     ExclusiveStartTableName = page.LastEvaluatedTableName;
   } while (ExclusiveStartTableName);
-  const pick = (id: string): string => {
+  const pick = (id: Id): [Id, string] => {
     const found = names.filter((n) => n.startsWith(id) || n.includes(`-${id}`));
-    if (found.length !== 1) throw new Error(`expected one ${id} table, found ${found.length === 0 ? 'none' : found.join(', ')}; name it with --ledger-table/--state-table`);
-    return found[0] as string;
+    if (found.length !== 1) throw new Error(`expected one ${id} table, found ${found.length === 0 ? 'none' : found.join(', ')}; name it with ${flag}`);
+    return [id, found[0] as string];
   };
-  return { ledger: pick('LedgerTable'), state: pick('StateTable') };
+  return Object.fromEntries(ids.map(pick)) as Record<Id, string>;
+}
+
+/** The ledger and state tables of the endpoint, found by their construct ids. */
+export async function findTables(client: DynamoDBClient): Promise<Tables> {
+  const found = await tablesNamed(client, ['LedgerTable', 'StateTable'], '--ledger-table/--state-table');
+  return { ledger: found.LedgerTable, state: found.StateTable };
 }
 
 /**

@@ -167,18 +167,22 @@ export type BookedItem = { readonly kind: 'REPAYMENT'; readonly booked: BookedRe
 
 export type LoanEventRequest = Omit<BookedLoanEvent, 'seq' | 'bookedAt' | 'generation' | 'entryId' | 'legs' | 'stateAfter' | 'reversal'>;
 
-export type LoanEventDecision =
+/** A loan event decided: its first answer again, or what to book, with what the kind of event adds. */
+type EventDecision<Extra> =
   | { readonly kind: 'REPLAY'; readonly booked: BookedLoanEvent }
-  | {
+  | ({
       readonly kind: 'BOOK';
       readonly ledger: RepaymentLedger;
       readonly entries: readonly JournalEntry[];
       readonly booked: BookedLoanEvent;
       readonly rebooked: readonly string[];
       readonly writes: readonly BookedItem[];
-      /** WRITE_OFF under LEAD_FIRST_LOSS: the lead's first loss taken (0 otherwise). */
-      readonly leadFirstLossMinor: bigint;
-    };
+    } & Extra);
+
+export type LoanEventDecision = EventDecision<{
+  /** WRITE_OFF under LEAD_FIRST_LOSS: the lead's first loss taken (0 otherwise). */
+  readonly leadFirstLossMinor: bigint;
+}>;
 
 export interface BookingPlan {
   readonly ledger: RepaymentLedger;
@@ -496,21 +500,13 @@ export interface LossEventReversalRequest extends ReversalRequest {
   readonly eventId: string;
 }
 
-export type LossEventReversalDecision =
-  | { readonly kind: 'REPLAY'; readonly booked: BookedLoanEvent }
-  | {
-      readonly kind: 'BOOK';
-      readonly ledger: RepaymentLedger;
-      readonly entries: readonly JournalEntry[];
-      readonly booked: BookedLoanEvent;
-      readonly rebooked: readonly string[];
-      readonly writes: readonly BookedItem[];
-      /**
-       * What the event took from its program's pool, given back: a compensation's claim (the
-       * guarantee's cap), a write-off's first loss of the lead (the first-loss cap).
-       */
-      readonly releasedMinor: bigint;
-    };
+export type LossEventReversalDecision = EventDecision<{
+  /**
+   * What the event took from its program's pool, given back: a compensation's claim (the
+   * guarantee's cap), a write-off's first loss of the lead (the first-loss cap).
+   */
+  readonly releasedMinor: bigint;
+}>;
 
 /**
  * Decides the reversal of a compensation or a write-off (docs/risk-update.md, Undoing a loss):
