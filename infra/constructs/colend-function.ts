@@ -138,9 +138,10 @@ export class ColendFunction extends NodejsFunction {
    * reading (GetItem, BatchGetItem, Query) on the families read, writing (PutItem, UpdateItem,
    * alone or as items of a TransactWriteItems, each item authorized as its own action) on the
    * families written (none where the function only reads), and Query of the gsi1 index on the index
-   * families queried, where the key a request names is the index's partition key. Never Scan,
-   * DeleteItem or BatchWriteItem: no request path scans, and nothing is deleted, the ledger least
-   * of all. A Scan names no partition key, and `ForAllValues` holds for a request without one, so
+   * families queried, where the key a request names is the index's partition key; BatchWriteItem
+   * only on the families a store replaces whole (a run's details, S37: a new attempt's details
+   * put, the earlier attempt's left over deleted, each item in its family). Never Scan or
+   * DeleteItem: no request path scans, and nothing else is deleted, the ledger least of all. A Scan names no partition key, and `ForAllValues` holds for a request without one, so
    * a granted Scan would escape the condition.
    */
   grantTable(table: ITable, families: TableFamilies): void {
@@ -153,6 +154,7 @@ export class ColendFunction extends NodejsFunction {
     if (families.reads.length > 0) this.addToRolePolicy(statement(TABLE_READ_ACTIONS, table.tableArn, families.reads));
     if (families.writes.length > 0) this.addToRolePolicy(statement(TABLE_WRITE_ACTIONS, table.tableArn, families.writes));
     if (families.queries.length > 0) this.addToRolePolicy(statement(['Query'], `${table.tableArn}/index/${GSI1.indexName}`, families.queries));
+    if (families.replaces.length > 0) this.addToRolePolicy(statement(['BatchWriteItem'], table.tableArn, families.replaces));
   }
 
   /**
@@ -190,6 +192,8 @@ export interface TableFamilies {
   readonly reads: readonly string[];
   readonly queries: readonly string[];
   readonly writes: readonly string[];
+  /** Written whole in batches, puts and deletes: a run's details, which a new attempt replaces. */
+  readonly replaces: readonly string[];
 }
 
 /** The item actions of reading a table, as the adapters read: by key, by keys, by partition. */

@@ -341,11 +341,17 @@ export function keysOfFunction(name: FunctionName): StoreKeys {
  * table granted that none of its stores touches, or writing granted where none writes, is an error
  * of the stack, not a policy.
  */
-export function familiesOf(name: FunctionName, table: FamilyTable): { reads: string[]; queries: string[]; writes: string[] } | undefined {
+export function familiesOf(name: FunctionName, table: FamilyTable): { reads: string[]; queries: string[]; writes: string[]; replaces: string[] } | undefined {
   const access = table === 'state' ? FUNCTIONS[name].stateTable : FUNCTIONS[name].ledgerTable;
   if (access === undefined) return undefined;
   const keys = keysOfFunction(name);
-  const families = { reads: patternsOf(keys.reads, table), queries: patternsOf(keys.queries, table), writes: access === 'readWrite' ? patternsOf(keys.writes, table) : [] };
+  const writing = access === 'readWrite';
+  const families = {
+    reads: patternsOf(keys.reads, table),
+    queries: patternsOf(keys.queries, table),
+    writes: writing ? patternsOf(keys.writes, table) : [],
+    replaces: writing ? patternsOf(keys.replaces ?? [], table) : [],
+  };
   if (families.reads.length + families.queries.length + families.writes.length === 0) throw new Error(`${name} is granted the ${table} table, which none of its stores touches`);
   if (access === 'readWrite' && families.writes.length === 0) throw new Error(`${name} is granted writing the ${table} table, which none of its stores writes`);
   return families;

@@ -52,16 +52,24 @@ describe('every function allows exactly what the reviewed allow-list says', () =
       expect(condition, `${name} ${actions.join(',')} on ${target}`).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns } });
       expect(patterns?.length, `${name} on ${target}`).toBeGreaterThan(0);
       // Each pattern is one of the function's own families, for what the statement allows.
-      const families = onIndex ? keys.queries : actions.some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem') ? keys.writes : keys.reads;
+      const families = onIndex
+        ? keys.queries
+        : actions.includes('dynamodb:BatchWriteItem')
+          ? (keys.replaces ?? [])
+          : actions.some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem')
+            ? keys.writes
+            : keys.reads;
+      if (actions.includes('dynamodb:BatchWriteItem')) expect(actions, name).toEqual(['dynamodb:BatchWriteItem']);
       expect(patterns?.filter((pattern) => !patternsOf(families, table).includes(pattern)), `${name} ${actions.join(',')} on ${target}`).toEqual([]);
       if (onIndex) expect(actions, name).toEqual(['dynamodb:Query']);
     }
   });
 
-  it('never allows a scan, a delete or a batch write of a table, nor any wildcard action but the tracing of X-Ray', () => {
+  it('never allows a scan or a delete of a table, a batch write but of a run\'s details, nor any wildcard action but the tracing of X-Ray', () => {
     for (const name of names) {
-      for (const { actions } of allowList[name] ?? []) {
-        expect(actions.filter((action) => /^dynamodb:(Scan|DeleteItem|BatchWriteItem|\*)$/.test(action)), name).toEqual([]);
+      for (const { actions, condition } of allowList[name] ?? []) {
+        expect(actions.filter((action) => /^dynamodb:(Scan|DeleteItem|\*)$/.test(action)), name).toEqual([]);
+        if (actions.includes('dynamodb:BatchWriteItem')) expect(condition, name).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DETAIL#*'] } });
         expect(actions.filter((action) => action.includes('*')), name).toEqual([]);
       }
     }

@@ -77,7 +77,7 @@ export function createStores<const U extends StoreUse>(doc: DynamoDBDocumentClie
 /** The key families a store reads, queries and writes, as a function uses it (`:read`: nothing written). */
 export function keysOfStore(use: StoreUse): StoreKeys {
   const { keys } = STORE_CLASSES[nameOf(use)];
-  return use.endsWith(READ_ONLY) ? { ...keys, writes: [] } : keys;
+  return use.endsWith(READ_ONLY) ? { ...keys, writes: [], replaces: [] } : keys;
 }
 export { DynamoAuditStore, auditTableFromEnv } from './audit-store.ts';
 

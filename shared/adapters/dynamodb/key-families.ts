@@ -37,6 +37,8 @@ export interface StoreKeys {
   readonly reads: readonly KeyFamily[];
   readonly queries: readonly KeyFamily[];
   readonly writes: readonly KeyFamily[];
+  /** Families a store writes whole in batches, puts and deletes (`BatchWriteItem`): a run's details, which a new attempt replaces. */
+  readonly replaces?: readonly KeyFamily[];
 }
 
 /** The families of a table touched one way, as sorted unique patterns: what a condition lists. */
@@ -50,5 +52,6 @@ export function unionOf(keys: readonly StoreKeys[]): StoreKeys {
     reads: keys.flatMap((k) => k.reads),
     queries: keys.flatMap((k) => k.queries),
     writes: keys.flatMap((k) => k.writes),
+    replaces: keys.flatMap((k) => k.replaces ?? []),
   };
 }

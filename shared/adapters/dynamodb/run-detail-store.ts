@@ -14,7 +14,12 @@ import type { StoreKeys } from './key-families.ts';
  */
 export class DynamoRunDetailStore implements RunDetailStore {
   /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
-  static readonly keys: StoreKeys = { reads: [stateFamilies.runDetail, stateFamilies.runDetailHead], queries: [], writes: [stateFamilies.runDetail, stateFamilies.runDetailHead] };
+  static readonly keys: StoreKeys = {
+    reads: [stateFamilies.runDetail, stateFamilies.runDetailHead],
+    queries: [],
+    writes: [stateFamilies.runDetail, stateFamilies.runDetailHead],
+    replaces: [stateFamilies.runDetail],
+  };
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,

@@ -66,7 +66,9 @@ describe('a store declares its families', () => {
   });
 
   it('used to read only, it writes nothing and reads what it reads', () => {
-    expect(keysOfStore('loans:read')).toEqual({ ...keysOfStore('loans'), writes: [] });
+    expect(keysOfStore('loans:read')).toEqual({ ...keysOfStore('loans'), writes: [], replaces: [] });
+    expect(keysOfStore('runDetails:read')).toEqual({ ...keysOfStore('runDetails'), writes: [], replaces: [] });
+    expect(patternsOf(keysOfStore('runDetails').replaces ?? [], 'state')).toEqual(['DETAIL#*']);
     expect(patternsOf(keysOfStore('loans').writes, 'ledger')).toEqual(['LOAN#*']);
     expect(patternsOf(keysOfStore('loans').writes, 'state')).toEqual(['APP#*', 'BORROWER#*', 'IDEM#*', 'LOAN#*', 'QUOTA#*']);
   });
