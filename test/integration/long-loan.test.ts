@@ -47,7 +47,7 @@ function costOf(before: DynamoDbCounts, after: DynamoDbCounts): Cost {
 describe('a 30-year loan of 1,000 events', () => {
   it('books every event at a cost that does not grow with the loan, and passes ledger verify', { timeout: 300_000 }, async () => {
     const programId = `LONG_${w.suffix}`;
-    const program = await post('/v1/programs', w.tokens.lead, programBody({ ...w, programId }, { termMonthsRange: { min: 3, max: 360 }, repaymentMethods: ['EQUAL_INSTALLMENT'] }));
+    const program = await post('/v1/programs', w.tokens.lead, programBody({ ...w, programId }, { startDate: '1996-01-01', termMonthsRange: { min: 3, max: 360 }, repaymentMethods: ['EQUAL_INSTALLMENT'] }));
     expect(program.status).toBe(201);
     const loanId = `LONG-${w.suffix}`;
     const booked = await post(

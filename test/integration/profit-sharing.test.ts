@@ -81,8 +81,16 @@ describe('profit-sharing workflow on the local stack', () => {
     expect((await api(`/v1/lenders/${w.guarantor}/profit-statements/2026-10`, { token: w.tokens.finance })).status).toBe(200);
     expect((await api(`/v1/lenders/${w.bankA}/profit-statements/2026-09`, { token: w.tokens.lead })).status).toBe(404);
     const month = cutoffDayAt(new Date().toISOString(), { cutoffTime: '22:00', calendar: 'CN' }).slice(0, 7);
-    const booked = await api<{ byCurrency: Record<string, string>[] }>(`/v1/lenders/${w.bankA}/profit?month=${month}`, { token: w.tokens.bankA });
-    expect(booked.json.byCurrency[0]).toMatchObject({ feesPaidMinor: '387', guaranteeCostMinor: '129', netMinor: '-387' });
+    // The month is the sum of its pages (docs/profit-sharing.md, Monthly profit).
+    const summed: Record<string, bigint> = { feesPaidMinor: 0n, guaranteeCostMinor: 0n, netMinor: 0n };
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+      const page: { json: { byCurrency: Record<string, string>[]; cursor: string | null } } = await api(`/v1/lenders/${w.bankA}/profit?month=${month}${query}`, { token: w.tokens.bankA });
+      for (const line of page.json.byCurrency) for (const field of Object.keys(summed)) summed[field] = (summed[field] ?? 0n) + BigInt(line[field] ?? '0');
+      cursor = page.json.cursor;
+    } while (cursor !== null);
+    expect(summed).toEqual({ feesPaidMinor: 387n, guaranteeCostMinor: 129n, netMinor: -387n });
   });
 
   it('refuses a malformed period, a period not ended, an unknown program and a partner, changing nothing', async () => {

@@ -19,4 +19,6 @@ export function setHandlerEnv(): void {
   // Each test hands a handler its own lenders and programs: nothing is kept from one test to the next.
   process.env.REFERENCE_CACHE_TTL_MS = '0';
   process.env.WEBHOOK_SECRETS_PREFIX = TEST_WEBHOOK_SECRETS_PREFIX;
+  // A local stack started earlier in the same worker names its secrets file; handlers under test keep theirs in Secrets Manager.
+  delete process.env.WEBHOOK_SECRETS_FILE;
 }
