@@ -40,7 +40,9 @@ export interface LenderPositionsPage {
 export async function getLenderPositions(deps: PositionDeps, principal: Principal, lenderId: string, page: PageRequest): Promise<LenderPositionsPage> {
   const lender = canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
   if (!lender) throw new NotFound('lender', lenderId);
-  const [found, held] = await Promise.all([deps.ledger.positionsOfLender(lenderId, page), lenderOutstandingNow(deps, lenderId)]);
+  // The page first: a cursor refused is refused before anything else is read.
+  const found = await deps.ledger.positionsOfLender(lenderId, page);
+  const held = await lenderOutstandingNow(deps, lenderId);
   const positions = found.items.map((p) => ({ loanId: p.loanId, currency: p.currency, outstandingPrincipalMinor: outstandingPrincipalMinor(p), balancesMinor: p.balancesMinor }));
   const outstanding = { currency: lender.currency, principalMinor: held.outstandingMinor, reservedMinor: held.reservedMinor };
   return { lenderId, outstanding, positions, cursor: found.cursor };

@@ -13,6 +13,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const { handler } = await import('../../../../functions/positions/handler.ts');
 
 const ROUTE = 'GET /v1/lenders/{lenderId}/positions';
+const NONE_OUTSTANDING = { currency: 'CNY', principalMinor: '0', reservedMinor: '0' };
 const call = (options: EventOptions) => handler(apiEvent(ROUTE, options), lambdaContext());
 const position = (loanId: string, lenderId: string, amount: bigint) => ({ lenderId, loanId, currency: 'CNY', balancesMinor: { PRINCIPAL_RECEIVABLE: amount, SETTLEMENT_CLEARING: -amount }, version: 1 });
 /** A loan's head: the partner's position and another lender's, which the partner never sees. */
@@ -20,6 +21,8 @@ const head = (loanId: string, amount: bigint) => headWithPositions(loanId, [posi
 
 beforeEach(() => {
   ddb.on(GetCommand).resolves({});
+  // The lender's quota and principal shards (its outstanding principal on every page): none here.
+  ddb.on(QueryCommand, { TableName: TEST_TABLES.state }).resolves({ Items: [] });
   ddb.on(GetCommand, { Key: { pk: `LENDER#${PARTNER_A}`, sk: 'LENDER' } }).resolves({ Item: lenderItem(aLender()) });
 });
 afterEach(() => ddb.reset());
@@ -27,13 +30,14 @@ afterEach(() => ddb.reset());
 describe(ROUTE, () => {
   it("answers a page of a partner's positions, exact, in loan id order, with the next page's cursor", async () => {
     const lastKey = { pk: 'LOAN#LN-2', sk: `HOLDER#${PARTNER_A}`, gsi1pk: `LENDER#${PARTNER_A}`, gsi1sk: 'LOAN#LN-2' };
-    ddb.on(QueryCommand).resolves({ Items: [holderItem('LN-1', PARTNER_A), holderItem('LN-2', PARTNER_A)], LastEvaluatedKey: lastKey });
+    ddb.on(QueryCommand, { TableName: TEST_TABLES.ledger }).resolves({ Items: [holderItem('LN-1', PARTNER_A), holderItem('LN-2', PARTNER_A)], LastEvaluatedKey: lastKey });
     ddb.on(BatchGetCommand).resolves({ Responses: { [TEST_TABLES.ledger]: [head('LN-2', 300_000n), head('LN-1', 9_007_199_254_740_993n)] } });
     const result = await call({ claims: claimsOf(partnerOf(PARTNER_A)), pathParameters: { lenderId: PARTNER_A }, query: { limit: '2' } });
     expect(result.statusCode).toBe(200);
     const cursor = Buffer.from(JSON.stringify(lastKey)).toString('base64url');
     expect(bodyOf(result)).toEqual({
       lenderId: PARTNER_A,
+      outstanding: NONE_OUTSTANDING,
       positions: [
         { loanId: 'LN-1', currency: 'CNY', outstandingPrincipalMinor: '9007199254740993', balancesMinor: { PRINCIPAL_RECEIVABLE: '9007199254740993', SETTLEMENT_CLEARING: '-9007199254740993' } },
         { loanId: 'LN-2', currency: 'CNY', outstandingPrincipalMinor: '300000', balancesMinor: { PRINCIPAL_RECEIVABLE: '300000', SETTLEMENT_CLEARING: '-300000' } },
@@ -42,14 +46,14 @@ describe(ROUTE, () => {
     });
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ IndexName: 'gsi1', ExpressionAttributeValues: { ':p': `LENDER#${PARTNER_A}` }, Limit: 2 });
     ddb.resetHistory();
-    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(QueryCommand, { TableName: TEST_TABLES.ledger }).resolves({ Items: [] });
     const next = await call({ claims: claimsOf(partnerOf(PARTNER_A)), pathParameters: { lenderId: PARTNER_A }, query: { limit: '2', cursor } });
-    expect(bodyOf(next)).toEqual({ lenderId: PARTNER_A, positions: [], cursor: null });
+    expect(bodyOf(next)).toEqual({ lenderId: PARTNER_A, outstanding: NONE_OUTSTANDING, positions: [], cursor: null });
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.ExclusiveStartKey).toEqual(lastKey);
   });
 
   it('reads 50 holdings by default; refuses a limit above 100 or below 1 naming limit, and a cursor of another lender naming cursor, before reading', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(QueryCommand, { TableName: TEST_TABLES.ledger }).resolves({ Items: [] });
     await call({ claims: claimsOf(leadOps), pathParameters: { lenderId: PARTNER_A } });
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.Limit).toBe(50);
     ddb.resetHistory();
@@ -81,7 +85,7 @@ describe('GET /v1/lenders/{lenderId}/profit', () => {
   const profit = (options: EventOptions) => handler(apiEvent('GET /v1/lenders/{lenderId}/profit', options), lambdaContext());
 
   it('refuses a malformed month naming month, and a cursor that is not one naming cursor, before reading the ledger', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(QueryCommand, { TableName: TEST_TABLES.ledger }).resolves({ Items: [] });
     const month = await profit({ claims: claimsOf(leadOps), pathParameters: { lenderId: PARTNER_A }, query: { month: '2026-13' } });
     expect([month.statusCode, (bodyOf(month).details as { path: string }).path]).toEqual([400, 'month']);
     const text = await profit({ claims: claimsOf(leadOps), pathParameters: { lenderId: PARTNER_A }, query: { month: '2026-11', cursor: '%%%' } });
