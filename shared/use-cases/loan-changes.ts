@@ -18,6 +18,8 @@ import {
   type RepaymentLedger,
   type RepaymentRequest,
   type ReversalRequest,
+  type LoanEventDecision,
+  type LossEventReversalDecision,
 } from '../domain/repayment-booking.ts';
 import { toJson } from '../json.ts';
 import { WriteConflict, type Clock, type ProgramPoolStore, type RepaymentStore } from '../ports/stores.ts';
@@ -158,12 +160,7 @@ export async function bookLoanEvent(deps: RepaymentBookDeps, loanId: string, req
     const decision = known === null ? decideLoanEvent(loan, ledger, event, today, now) : replayOf(known, event);
     if (decision.kind === 'REPLAY') return { done: { status: 'REPLAYED', event: eventViewOf(loan, decision.booked, []), entryIds: [] } };
     return {
-      ledger: decision.ledger,
-      items: decision.writes,
-      entries: decision.entries,
-      rebooked: decision.rebooked.length,
-      record: null,
-      result: { status: 'BOOKED', event: eventViewOf(loan, decision.booked, decision.rebooked), entryIds: decision.entries.map((e) => e.entryId) },
+      ...eventChange(loan, decision, 'BOOKED'),
       ...poolUse(firstLoss?.kind === 'CAPPED' ? firstLoss.pool : null, decision.leadFirstLossMinor),
     };
   });
@@ -190,12 +187,7 @@ export async function reverseLossEvent(deps: RepaymentBookDeps, loanId: string, 
       // Never below nothing used: a pool's use is what the program's losses took, each given back once.
       const released = pool === null ? 0n : decision.releasedMinor < pool.usedMinor ? decision.releasedMinor : pool.usedMinor;
       return {
-        ledger: decision.ledger,
-        items: decision.writes,
-        entries: decision.entries,
-        rebooked: decision.rebooked.length,
-        record: null,
-        result: { status: 'REVERSED', event: eventViewOf(loan, decision.booked, decision.rebooked), entryIds: decision.entries.map((e) => e.entryId) },
+        ...eventChange(loan, decision, 'REVERSED'),
         ...poolUse(pool, -released),
       };
     });
@@ -206,6 +198,18 @@ export async function reverseLossEvent(deps: RepaymentBookDeps, loanId: string, 
     }
     throw error;
   }
+}
+
+/** A decided loan event as one change of the book: its writes, its entries and the answer it gives. */
+function eventChange(loan: Loan, decision: Extract<LoanEventDecision | LossEventReversalDecision, { kind: 'BOOK' }>, status: 'BOOKED' | 'REVERSED') {
+  return {
+    ledger: decision.ledger,
+    items: decision.writes,
+    entries: decision.entries,
+    rebooked: decision.rebooked.length,
+    record: null,
+    result: { status, event: eventViewOf(loan, decision.booked, decision.rebooked), entryIds: decision.entries.map((e) => e.entryId) },
+  };
 }
 
 /** What the API shows of a compensation, write-off, transfer or buyback. */
