@@ -44,7 +44,7 @@ async function postRepayments(items: unknown[]) {
 
 async function bookOne(item: ReturnType<typeof repayment>): Promise<Answer> {
   const res = await postRepayments([item]);
-  expect(res.status).toBe(200);
+  expect(res.status, JSON.stringify(res.json)).toBe(200);
   return res.json.results[0]!;
 }
 

@@ -1,5 +1,6 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { decodeAccountState, encodeAccountState } from '../../domain/account-state.ts';
+import { StateConflict } from '../../domain/errors.ts';
 import type { Position } from '../../domain/ledger.ts';
 import type { AccountState } from '../../domain/loan-account.ts';
 import {
@@ -37,6 +38,9 @@ interface StoredRecovery {
   readonly parts: readonly { readonly partyId: string; readonly amountMinor: bigint }[];
 }
 
+/** How often a loan's book is read again when a change landed between the head and the window; each retry means another write landed. */
+const LOAD_ATTEMPTS = 50;
+
 type StoredRepayment = Omit<BookedRepayment, 'split' | 'stateAfter'> & { readonly split: StoredSplit; readonly stateAfter: string };
 type StoredLoanEvent = Omit<BookedLoanEvent, 'stateAfter'> & { readonly stateAfter: string };
 
@@ -54,13 +58,29 @@ export class DynamoRepaymentStore implements RepaymentStore {
   ) {}
 
   async load(loanId: string, from: EffectKey | 'ALL'): Promise<{ ledger: RepaymentLedger; positions: Position[] }> {
+    let head = await this.head(loanId);
+    for (let read = 1; ; read++) {
+      const { ledger, positions } = headOf(loanId, head);
+      if (from !== 'ALL' && inOrder(ledger, from)) return { ledger, positions };
+      const [base, window] = await Promise.all([from === 'ALL' ? Promise.resolve(null) : this.stateBefore(loanId, from), this.eventsFrom(loanId, from)]);
+      // The head and the window are read apart: a change that landed in between shows as a newer
+      // head, and the window read with the older one may hold its events; it is read again.
+      const again = await this.head(loanId);
+      if (headOf(loanId, again).ledger.version === ledger.version) {
+        const repayments = window.filter((w) => w.kind === 'REPAYMENT').map((w) => w.booked);
+        const events = window.filter((w) => w.kind === 'EVENT').map((w) => w.booked);
+        return { ledger: { ...ledger, base, repayments, events }, positions };
+      }
+      if (read >= LOAD_ATTEMPTS) {
+        throw new StateConflict('LOAN_BUSY', `loan ${loanId} changed ${LOAD_ATTEMPTS} times while its book was read; ask again`, { path: 'loanId', loanId, attempts: LOAD_ATTEMPTS });
+      }
+      head = again;
+    }
+  }
+
+  private async head(loanId: string): Promise<Item | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tables.ledger, Key: ledgerKeys.head(loanId), ConsistentRead: true }));
-    const { ledger, positions } = headOf(loanId, out.Item as Item | undefined);
-    if (from !== 'ALL' && inOrder(ledger, from)) return { ledger, positions };
-    const [base, window] = await Promise.all([from === 'ALL' ? Promise.resolve(null) : this.stateBefore(loanId, from), this.eventsFrom(loanId, from)]);
-    const repayments = window.filter((w) => w.kind === 'REPAYMENT').map((w) => w.booked);
-    const events = window.filter((w) => w.kind === 'EVENT').map((w) => w.booked);
-    return { ledger: { ...ledger, base, repayments, events }, positions };
+    return out.Item as Item | undefined;
   }
 
   /** The state after the last event before `key`; null when none is (the loan as disbursed). */

@@ -179,6 +179,32 @@ describe('DynamoRepaymentStore.load', () => {
     expect(split.perLender.get(PARTNER_A)?.interestMinor).toBe(1_813n);
   });
 
+  it('reads the window again when a change landed between the head and the window, so the events read belong to the head read', async () => {
+    // Version 3 is read, then R-2 (seq 3) lands as version 4 before the window is read.
+    const r2Item = { ...r1Item, sk: 'EV#2025-04-02#000000003', repaymentId: 'R-2', valueDate: '2025-04-02', seq: 3, entryId: 'REPAYMENT#R-2' };
+    const headV4 = { ...headItem, version: 4, nextSeq: 4, lastKey: { valueDate: '2025-04-02', seq: 3 } };
+    ddb.on(GetCommand).resolvesOnce({ Item: headItem }).resolves({ Item: headV4 });
+    ddb.on(QueryCommand, { ScanIndexForward: false }).resolves({ Items: [r0Item] });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':p': LOAN_PK, ':from': 'EV#2025-03-25#999999999', ':to': 'EV#\uffff' } }).resolves({ Items: [r1Item, r2Item] });
+    const loaded = await stores.repayments.load(LOAN_ID, { valueDate: '2025-03-25', seq: 999_999_999 });
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(3);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(4);
+    expect(loaded.ledger.version).toBe(4);
+    expect(loaded.ledger.nextSeq).toBe(4);
+    expect(loaded.ledger.repayments.map((r) => [r.repaymentId, r.seq])).toEqual([
+      ['R-1', 2],
+      ['R-2', 3],
+    ]);
+  });
+
+  it('a book that changes on every read is refused as busy, naming the loan', async () => {
+    let version = 3;
+    ddb.on(GetCommand).callsFake(() => ({ Item: { ...headItem, version: version++ } }));
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    await expect(stores.repayments.load(LOAN_ID, { valueDate: '2025-03-25', seq: 999_999_999 })).rejects.toMatchObject({ code: 'LOAN_BUSY', details: { loanId: LOAN_ID, attempts: 50 } });
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(51);
+  });
+
   it('the whole book: every event from the loan as disbursed, in arrival order, every page followed', async () => {
     ddb.on(GetCommand).resolves({ Item: headItem });
     ddb
