@@ -67,9 +67,9 @@ export function printStartup(result: StartupRun, what = 'npm start → /health 2
 }
 
 /**
- * BENCH_PHASE=startup: `npm start` to /health, BENCH_STARTS times (default 3). The first start
- * after a change of the sources synthesizes the template; the others reuse it, as a developer's
- * next start does.
+ * BENCH_PHASE=startup: `npm start` to /health, BENCH_STARTS times (default 3). A start reuses the
+ * template `npm install` prepared (infra/local/prepare.ts); the first start after a change of the
+ * sources synthesizes it, and the others reuse it, as a developer's next start does.
  */
 export async function startupBench(starts = Number(process.env.BENCH_STARTS ?? '3')): Promise<void> {
   console.log(`npm start to /health, ${starts} starts, Node ${process.version}`);

@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +11,8 @@ import type { LocalScope } from '../../infra/local/issuer.ts';
 import { stateMachinesFromTemplate, taskStates, unboundTaskStates } from '../../infra/local/state-machines.ts';
 import { comparableSpec, listTableNames, tableSpecFromDescription, tableSpecsFromTemplate } from '../../infra/local/tables.ts';
 import { TemplateResolver } from '../../infra/local/template.ts';
+import { localCacheDir } from '../../infra/local/local-cache.ts';
+import { templateSourcesHash } from '../../infra/local/template-cache.ts';
 import { api, dynamoDbClient, localTemplate, token } from './support/stack.ts';
 
 /** The local stack runs what the synthesized template defines, and guards it as API Gateway does. */
@@ -83,4 +89,17 @@ describe('the local stack', () => {
     const res = await api('/v1/no-such-route', { token: await token('lead') });
     expect(res).toMatchObject({ status: 404, json: { message: 'Not Found' } });
   });
+});
+
+describe('npm install', () => {
+  it('prepares the template a first start reuses: synthesized into the cache under its sources, its state machines checked', async () => {
+    const script = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'package.json'), 'utf8')).scripts.postinstall as string;
+    expect(script).toBe('tsx infra/local/prepare.ts');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'infra', 'local', 'prepare.ts')], { cwd: REPOSITORY_ROOT, timeout: 120_000 });
+    // The stack of this run already synthesized and checked the template of these sources.
+    expect(stdout).toMatch(/^local stack: template already prepared \(\d+ ms\)$/m);
+    const path = join(localCacheDir(REPOSITORY_ROOT), `template-${templateSourcesHash(REPOSITORY_ROOT).slice(0, 32)}.json`);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(localTemplate());
+    expect(existsSync(`${path}.validated`)).toBe(true);
+  }, 130_000);
 });
