@@ -17,9 +17,8 @@ import { businessDateAt, PLATFORM_CALENDAR } from '../domain/business-date.ts';
 import type { AuditStore } from '../ports/audit.ts';
 import { recordAudit } from '../use-cases/audit.ts';
 import { requestAuditEvent } from './audit.ts';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { apiCorrelation } from '../adapters/telemetry/correlation.ts';
-import { logger as sharedLogger, tracer } from '../adapters/telemetry/index.ts';
+import { logger as sharedLogger, tracing } from '../adapters/telemetry/index.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -119,7 +118,7 @@ export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, deps
   const writes = Object.keys(routes).filter((routeKey) => isWrite({ routeKey }));
   invariant(writes.length === 0 || audit !== undefined, 'a function serving write routes is given the audit trail', { routes: writes.join(',') });
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
-    .use(captureLambdaHandler(tracer))
+    .use(tracing)
     .use(logContext(logger))
     .use(errorResponses(logger))
     .use(routeRequests(routes, clock, logger))

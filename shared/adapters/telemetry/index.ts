@@ -1,7 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { SERVICE_NAME, type MetricsSink } from '../../ports/telemetry.ts';
@@ -18,7 +16,6 @@ import { PrometheusRegistry } from './prometheus-registry.ts';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
-export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 
 /** The metrics of this process: what the local stack serves at `GET /metrics`. */
 export const localMetrics = new PrometheusRegistry();
@@ -26,6 +23,24 @@ export const localMetrics = new PrometheusRegistry();
 /** Whether this process is a Lambda function's (the runtime names the function). */
 export function runsInLambda(env: NodeJS.ProcessEnv = process.env): boolean {
   return (env.AWS_LAMBDA_FUNCTION_NAME ?? '') !== '';
+}
+
+/**
+ * Whether this process traces: a Lambda function with active tracing. The X-Ray SDK is loaded only
+ * then: loading it hooks every promise of the process (about four times the cost of an `await`),
+ * which the local stack, where every function shares one process, would pay on every call of all
+ * of them for traces that go nowhere.
+ */
+export function traces(env: NodeJS.ProcessEnv = process.env): boolean {
+  return runsInLambda(env) && env.POWERTOOLS_TRACE_ENABLED !== 'false';
+}
+
+/** The handler's trace segment (Powertools Tracer) where the function traces; no middleware elsewhere. */
+export const tracing: middy.MiddlewareObj[] = traces() ? [await lambdaTracing()] : [];
+
+async function lambdaTracing(): Promise<middy.MiddlewareObj> {
+  const [{ Tracer }, { captureLambdaHandler }] = await Promise.all([import('@aws-lambda-powertools/tracer'), import('@aws-lambda-powertools/tracer/middleware')]);
+  return captureLambdaHandler(new Tracer({ serviceName: SERVICE_NAME })) as middy.MiddlewareObj;
 }
 
 export const metrics: MetricsSink = runsInLambda() ? new EmfMetrics(new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME })) : localMetrics;
@@ -51,7 +66,7 @@ export function appendCorrelation(ids: CorrelationIds): void {
  */
 export function eventHandler<TEvent, TResult>(handle: (event: TEvent, context: Context) => Promise<TResult> | TResult) {
   return middy<TEvent, TResult>()
-    .use(captureLambdaHandler(tracer))
+    .use(tracing)
     .use({
       before: (request) => beginInvocation(request.context, stepCorrelation(request.event)),
     })
