@@ -205,7 +205,7 @@ export function formatReplay(report: ReplayReport, dryRun: boolean): string {
       ? `${report.queue}: no dead letters`
       : dryRun
         ? `${report.queue}: ${count('would redrive')} would be redriven, ${count('kept')} not understood (dry run: nothing redriven or deleted)`
-        : `${report.queue}: ${count('redriven')} redriven and deleted, ${count('failed')} failed, ${count('kept')} not understood (both kept)`;
+        : `${report.queue}: ${count('redriven')} redriven and deleted, ${count('failed')} failed, ${count('kept')} not understood${count('failed') + count('kept') > 0 ? ' (those stay in the queue)' : ''}`;
   return [...lines, summary].join('\n');
 }
 

@@ -121,7 +121,7 @@ describe('colend replay, through the Lambda, Step Functions and stream clients',
     expect(payloadOf(0)).toEqual(reviewEvent);
     expect(queue.deleted).toEqual(['receipt-m1']);
     expect(replayIsClean(first)).toBe(false);
-    expect(formatReplay(first, false).split('\n').at(-1)).toBe('TestDeadLetters: 1 redriven and deleted, 1 failed, 0 not understood (both kept)');
+    expect(formatReplay(first, false).split('\n').at(-1)).toBe('TestDeadLetters: 1 redriven and deleted, 1 failed, 0 not understood (those stay in the queue)');
 
     queue.reset();
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: answer(null) });
@@ -133,6 +133,7 @@ describe('colend replay, through the Lambda, Step Functions and stream clients',
     expect(third.lines).toEqual([]);
     expect(formatReplay(third, false)).toBe('TestDeadLetters: no dead letters');
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(3);
+    expect(formatReplay(second, false)).toBe(`m2  redriven: ${second.lines[0]!.what}\nTestDeadLetters: 1 redriven and deleted, 0 failed, 0 not understood`);
   });
 
   it('with --dry-run says what it would do and calls and deletes nothing; --max stops after that many', async () => {
