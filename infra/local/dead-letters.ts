@@ -199,6 +199,7 @@ async function readText(request: IncomingMessage): Promise<string> {
  * The local endpoints `colend replay` uses (behind the local token, like every `/local/*`):
  * - `GET /local/dead-letters` lists the queues and their depths;
  * - `GET /local/dead-letters/{queue}?max=N` reads a queue's first messages (construct or logical id);
+ * - `POST /local/dead-letters/{queue}` with `{body, attributes?}` puts one in (SQS's SendMessage);
  * - `DELETE /local/dead-letters/{queue}/{messageId}` removes one;
  * - `POST /local/lambda/2015-03-31/functions/{name}/invocations` is Lambda's Invoke (RequestResponse),
  *   so the command line redrives through the real Lambda client, as in AWS.
@@ -229,6 +230,22 @@ export function localDeadLetterEndpoints(deadLetters: LocalDeadLetters, invoke: 
     if (path === null) return undefined;
     const queue = deadLetters.resolve(decodeURIComponent(path[1] as string));
     if (queue === undefined) return jsonResponse(404, { message: `no dead-letter queue ${path[1]} (known: ${deadLetters.depths().map((d) => d.queue).join(', ') || 'none'})` });
+    if (path[2] === undefined && request.method === 'POST') {
+      // SendMessage: an operator putting back a message it took out, or a test placing one.
+      let sent: unknown;
+      try {
+        sent = JSON.parse(await readText(request));
+      } catch {
+        sent = undefined;
+      }
+      const message = asRecord(sent);
+      const body = asString(message?.body);
+      const attributes = asRecord(message?.attributes) ?? {};
+      if (body === undefined || !Object.values(attributes).every((value) => typeof value === 'string')) {
+        return jsonResponse(400, { message: 'body: a string is required; attributes: an object of strings' });
+      }
+      return jsonResponse(201, { queue, messageId: deadLetters.send(queue, body, attributes as Record<string, string>).messageId });
+    }
     if (path[2] === undefined && request.method === 'GET') {
       const max = Number(url.searchParams.get('max') ?? '10');
       return jsonResponse(200, { queue, messages: deadLetters.receive(queue, Number.isSafeInteger(max) && max > 0 ? max : 10) });
