@@ -22,5 +22,5 @@ const deps: DeliveryDeps = {
   metrics,
 };
 
-/** The target of the bus's webhooks rule: an error is retried by the rule, then kept in its dead-letter queue. */
+/** The target of the bus's webhooks rule: an error is run again by Lambda, then kept in WebhookDeadLetters (docs/operations.md, Dead letters). */
 export const handler = eventHandler((event) => deliverWebhook(deps, validate(webhookEvent, event)));

@@ -12,7 +12,7 @@ export interface DeliveryDeps {
   readonly now: () => string;
   /** Posts the body once, signed with each key; throws when it may pass, so the rule tries again. */
   readonly post: (webhook: { url: string; keys: readonly WebhookKey[] }, body: string, deliveryId: string) => Promise<WebhookOutcome>;
-  /** Counts each failed delivery (WebhookFailures), then the error goes on to the rule's retry. */
+  /** Counts each failed delivery (WebhookFailures), then the error goes on to Lambda's retries of the invocation. */
   readonly metrics: MetricsSink;
 }
 

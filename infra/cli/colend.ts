@@ -31,6 +31,10 @@
  *   npm run colend -- adjustment propose <adjustment.json> | adjustment approve|reject <adjustmentId> --reason <text> [--api <url>] [--token <jwt>]
  *   npm run colend -- break investigate|accept <breakId> [--reason <text>] [--owner <who>] [--api <url>] [--token <jwt>]
  *     A finance user's work on adjustments (maker-checker) and breaks (docs/reconciliation.md); the token says who.
+ *   npm run colend -- replay <queue> [--dry-run] [--max N] [--queue-url <url>] [--stack <name>]
+ *     Redrives the dead letters of a queue (PublishDeadLetters, WebhookDeadLetters, ScheduleDeadLetters,
+ *     InvocationDeadLetters) to their targets, deleting each once redriven (docs/operations.md): the
+ *     local stack's when `npm start` runs in this checkout, else the stack's queue in AWS_REGION.
  * Exit status: 0 when all is well, 1 when differences or refused lines were found, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
@@ -46,6 +50,8 @@ import { formatProfitRun, profitRun } from './profit-run.ts';
 import { formatRegulatoryReport, regulatoryReport, reportIsClean } from './regulatory-report.ts';
 import { apiUrlOf, currentTarget, NO_API, NO_TOKEN, tableTarget } from './stack-target.ts';
 import { actOnBreak, decideAdjustment, formatAdjustment, formatBreak, proposeAdjustmentFile } from './adjustments.ts';
+import { formatReplay, replay, replayIsClean } from './replay.ts';
+import { replayOn, type ReplayStack } from './replay-targets.ts';
 
 const USAGE = [
   'usage: colend ledger verify [--endpoint <url>] [--ledger-table <name> --state-table <name>]',
@@ -62,6 +68,7 @@ const USAGE = [
   '       colend adjustment propose <adjustment.json> [--api <url>] [--token <jwt>]',
   '       colend adjustment approve|reject <adjustmentId> --reason <text> [--api <url>] [--token <jwt>]',
   '       colend break investigate|accept <breakId> [--reason <text>] [--owner <who>] [--api <url>] [--token <jwt>]',
+  '       colend replay PublishDeadLetters|WebhookDeadLetters|ScheduleDeadLetters|InvocationDeadLetters [--dry-run] [--max N] [--queue-url <url>] [--stack <name>]',
 ].join('\n');
 
 const OPTIONS = {
@@ -86,6 +93,10 @@ const OPTIONS = {
   'bank-format': { type: 'string' },
   reason: { type: 'string' },
   owner: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  max: { type: 'string' },
+  'queue-url': { type: 'string' },
+  stack: { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -95,7 +106,7 @@ type WorkCommand = 'adjustment propose' | 'adjustment approve' | 'adjustment rej
 const WORK_COMMANDS: readonly WorkCommand[] = ['adjustment propose', 'adjustment approve', 'adjustment reject', 'break investigate', 'break accept'];
 
 /** The options each command takes; any other is a usage error. */
-type Command = 'ledger verify' | 'audit verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run' | 'regulatory-report' | 'reconcile' | WorkCommand;
+type Command = 'ledger verify' | 'audit verify' | 'import-collections' | 'profit' | 'calendar load' | 'calendar show' | 'settle' | 'simulate' | 'profit-run' | 'regulatory-report' | 'reconcile' | 'replay' | WorkCommand;
 
 /** The command a command line names, from its words (those before the file or id it takes); null when none. */
 function commandOf(positionals: readonly string[]): Command | null {
@@ -104,7 +115,7 @@ function commandOf(positionals: readonly string[]): Command | null {
   const work = WORK_COMMANDS.find((c) => positionals.length === 3 && `${first} ${second}` === c);
   if (work !== undefined) return work;
   if (words === 'ledger verify' || words === 'audit verify' || words === 'settle' || words === 'profit-run' || words === 'regulatory-report') return words;
-  if ((first === 'import-collections' || first === 'profit' || first === 'simulate' || first === 'reconcile') && positionals.length === 2) return first;
+  if ((first === 'import-collections' || first === 'profit' || first === 'simulate' || first === 'reconcile' || first === 'replay') && positionals.length === 2) return first;
   if (first === 'calendar' && (second === 'load' || second === 'show') && positionals.length === 3) return `calendar ${second}`;
   return null;
 }
@@ -126,6 +137,7 @@ const COMMAND_OPTIONS: Readonly<Record<Command, readonly (keyof typeof OPTIONS)[
   'import-collections': ['api', 'token'],
   'calendar load': ['api', 'token', 'calendar', 'year'],
   'calendar show': ['api', 'token', 'year'],
+  replay: ['dry-run', 'max', 'queue-url', 'stack'],
 };
 
 function usage(problem?: string): number {
@@ -155,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'profit-run') return shareProfit(values);
   if (command === 'regulatory-report') return reportDate(values);
   if (command === 'reconcile') return reconcileFile(positionals[1] as string, values);
+  if (command === 'replay') return replayQueue(positionals[1] as string, values);
   const work = WORK_COMMANDS.find((c) => c === command);
   if (work !== undefined) return workOn(work, positionals[2] as string, values);
   return importCollectionFile(positionals[1] as string, values);
@@ -307,6 +320,39 @@ async function auditVerify(values: Values): Promise<number> {
   const result = await verifyAudit({ date: values.date, ...(where.endpoint === undefined ? {} : { endpoint: where.endpoint }), ...(values['audit-table'] === undefined ? {} : { table: values['audit-table'] }) });
   for (const line of formatAuditVerification(result)) console.log(line);
   return result.firstBreak === null ? 0 : 1;
+}
+
+/** The stack's dead-letter queues, by construct id (docs/operations.md, Dead letters). */
+const DEAD_LETTER_QUEUES = ['PublishDeadLetters', 'WebhookDeadLetters', 'ScheduleDeadLetters', 'InvocationDeadLetters'] as const;
+/** A replay reads at most this many messages unless told otherwise. */
+const DEFAULT_REPLAY_MAX = 100;
+
+async function replayQueue(queue: string, values: Values): Promise<number> {
+  if (!(DEAD_LETTER_QUEUES as readonly string[]).includes(queue)) return usage(`<queue> must be one of ${DEAD_LETTER_QUEUES.join(', ')}; got ${queue}`);
+  const max = values.max === undefined ? DEFAULT_REPLAY_MAX : Number(values.max);
+  if (!/^[1-9]\d{0,5}$/.test(values.max ?? '1') || !Number.isSafeInteger(max)) return usage(`--max must be a whole number from 1 to 999999; got ${values.max ?? ''}`);
+  const target = currentTarget();
+  const region = target.env.AWS_REGION || target.env.AWS_DEFAULT_REGION;
+  let stack: ReplayStack;
+  if (target.localStack !== null && values['queue-url'] === undefined) {
+    const { baseUrl, localToken, sfnEndpoint, dynamodbEndpoint } = target.localStack;
+    stack = { kind: 'local', baseUrl, localToken, sfnEndpoint, dynamodbEndpoint };
+    console.error(`the local stack of this checkout: ${baseUrl}`);
+  } else if (region) {
+    // The app's stack id names its queues; loaded only here, as it brings the CDK with it.
+    const stackName = values.stack ?? (await import('../app.ts')).STACK_ID;
+    stack = { kind: 'aws', region, stackName, ...(values['queue-url'] !== undefined ? { queueUrl: values['queue-url'] } : {}) };
+  } else {
+    return usage('no queue to read: no local stack runs in this checkout (npm start) and no AWS region is set (AWS_REGION)');
+  }
+  const dryRun = values['dry-run'] === true;
+  let clean = true;
+  await replayOn(stack, queue, async (deadLetters, targets) => {
+    const report = await replay(deadLetters, targets, { dryRun, max });
+    console.log(formatReplay(report, dryRun));
+    clean = replayIsClean(report);
+  });
+  return clean ? 0 : 1;
 }
 
 async function importCollectionFile(file: string, values: Values): Promise<number> {

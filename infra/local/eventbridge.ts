@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { asRecord, asString, LOCAL_ACCOUNT, LOCAL_REGION } from './template.ts';
+import { asRecord, asString, functionArn, LOCAL_ACCOUNT, LOCAL_REGION } from './template.ts';
 import type { TemplateResolver } from './template.ts';
 import { readAwsBody, sendAwsError, sendAwsJson, serveAwsJson, type AwsJsonEndpoint } from './aws-json.ts';
 import { matchesPattern } from './streams.ts';
@@ -68,6 +68,8 @@ export interface LocalEventRule {
   readonly pattern: unknown;
   readonly functionLogicalId: string;
   readonly retryAttempts: number;
+  /** The target's dead-letter queue (logical id): where an event the rule could not hand to the function goes. */
+  readonly deadLetterQueue?: string;
 }
 
 /** The template's `AWS::Events::Rule`s whose targets are functions of the template (`Fn::GetAtt [fn, Arn]`). */
@@ -80,7 +82,18 @@ export function eventRulesFromTemplate(resolver: TemplateResolver): LocalEventRu
       const getAtt = asRecord(asRecord(target)?.Arn)?.['Fn::GetAtt'];
       if (!Array.isArray(getAtt) || getAtt[1] !== 'Arn') return [];
       const retries = asRecord(asRecord(target)?.RetryPolicy)?.MaximumRetryAttempts;
-      return [{ logicalId, busName, pattern: props.EventPattern, functionLogicalId: String(getAtt[0]), retryAttempts: typeof retries === 'number' ? retries : 185 }];
+      const dlq = asRecord(asRecord(asRecord(target)?.DeadLetterConfig)?.Arn)?.['Fn::GetAtt'];
+      const deadLetterQueue = Array.isArray(dlq) && dlq[1] === 'Arn' ? String(dlq[0]) : undefined;
+      return [
+        {
+          logicalId,
+          busName,
+          pattern: props.EventPattern,
+          functionLogicalId: String(getAtt[0]),
+          retryAttempts: typeof retries === 'number' ? retries : 185,
+          ...(deadLetterQueue !== undefined ? { deadLetterQueue } : {}),
+        },
+      ];
     });
   });
 }
@@ -237,9 +250,17 @@ export function startEventsEndpoint(bus: LocalEventBus, options: { port?: number
 /**
  * Hands each event to the targets of the rules it matches, as EventBridge does: asynchronously,
  * the event as the target receives it, retried on an error up to the rule's retry attempts (a
- * short pause between, locally), then logged as a dead letter.
+ * short pause between, locally), then put in the target's dead-letter queue with the attributes
+ * EventBridge gives it (when the rule names one) and logged. On the local stack `invoke` is the
+ * function's asynchronous invocation (infra/local/dead-letters.ts): it fails only when the
+ * function cannot take the event, and a failure of the function itself follows the function's
+ * own retries and on-failure destination, as in AWS.
  */
-export function routeEventRules(bus: LocalEventBus, rules: readonly LocalEventRule[], deps: { invoke: (logicalId: string, event: unknown) => Promise<unknown>; log: (line: string) => void; retryDelayMs?: number }): void {
+export function routeEventRules(
+  bus: LocalEventBus,
+  rules: readonly LocalEventRule[],
+  deps: { invoke: (logicalId: string, event: unknown) => Promise<unknown>; log: (line: string) => void; retryDelayMs?: number; deadLetter?: (queue: string, body: unknown, attributes: Record<string, string>) => void },
+): void {
   bus.onEvent((event) => {
     const { eventBusName, ...delivered } = event;
     for (const rule of rules) {
@@ -250,7 +271,18 @@ export function routeEventRules(bus: LocalEventBus, rules: readonly LocalEventRu
             await deps.invoke(rule.functionLogicalId, delivered);
             return;
           } catch (error) {
-            if (attempt === rule.retryAttempts) deps.log(`events: ${rule.logicalId} dead letter ${event.id}: ${error instanceof Error ? error.message : String(error)}`);
+            if (attempt === rule.retryAttempts) {
+              const message = error instanceof Error ? error.message : String(error);
+              if (rule.deadLetterQueue !== undefined) {
+                deps.deadLetter?.(rule.deadLetterQueue, delivered, {
+                  RULE_ARN: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${eventBusName}/${rule.logicalId}`,
+                  TARGET_ARN: functionArn(rule.functionLogicalId),
+                  ERROR_CODE: error instanceof Error ? error.name : 'Error',
+                  ERROR_MESSAGE: message,
+                });
+              }
+              deps.log(`events: ${rule.logicalId} dead letter ${event.id}: ${message}`);
+            }
             else await new Promise((resolve) => setTimeout(resolve, deps.retryDelayMs ?? 200));
           }
         }

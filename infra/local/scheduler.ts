@@ -20,6 +20,8 @@ export interface LocalSchedule {
   startDate?: Date;
   endDate?: Date;
   target: { arn: string; input?: string };
+  /** The target's dead-letter queue (logical id): where a start or an invocation the schedule could not make goes. */
+  deadLetterQueue?: string;
 }
 
 export function schedulesFromTemplate(resolver: TemplateResolver): LocalSchedule[] {
@@ -31,6 +33,8 @@ export function schedulesFromTemplate(resolver: TemplateResolver): LocalSchedule
     const startDate = date(props.StartDate);
     const endDate = date(props.EndDate);
     const input = asString(target.Input);
+    // The properties come resolved: the queue's ARN ends in its logical id.
+    const deadLetterQueue = asString(asRecord(target.DeadLetterConfig)?.Arn)?.split(':').pop();
     return {
       logicalId,
       expression,
@@ -40,6 +44,7 @@ export function schedulesFromTemplate(resolver: TemplateResolver): LocalSchedule
       ...(startDate ? { startDate } : {}),
       ...(endDate ? { endDate } : {}),
       target: { arn: String(target.Arn), ...(input !== undefined ? { input } : {}) },
+      ...(deadLetterQueue !== undefined ? { deadLetterQueue } : {}),
     };
   });
 }
@@ -90,7 +95,12 @@ export class LocalScheduler {
   constructor(
     schedules: LocalSchedule[],
     private readonly targets: ScheduleTargets,
-    private readonly options: { log?: (line: string) => void; now?: () => Date } = {},
+    private readonly options: {
+      log?: (line: string) => void;
+      now?: () => Date;
+      /** Puts what the schedule could not start in its dead-letter queue, with the attributes EventBridge Scheduler gives it. */
+      deadLetter?: (queue: string, body: string, attributes: Record<string, string>) => void;
+    } = {},
   ) {
     for (const schedule of schedules) this.schedules.set(schedule.logicalId, schedule);
   }
@@ -134,11 +144,17 @@ export class LocalScheduler {
     const logicalId = schedule.logicalId;
     const time = new Date(isoTime);
     if (Number.isNaN(time.getTime())) throw new Error(`${isoTime} is not an ISO time`);
-    const input = renderTargetInput(schedule, time, randomUUID());
+    const executionId = randomUUID();
+    const input = renderTargetInput(schedule, time, executionId);
     const result: FireResult = { scheduleId: logicalId, scheduledTime: scheduledTimeText(time) };
     const { arn } = schedule.target;
     if (stateMachineIdFromArn(arn)) {
-      result.executionArn = this.targets.startExecution({ stateMachineArn: arn, input }).executionArn;
+      try {
+        result.executionArn = this.targets.startExecution({ stateMachineArn: arn, input }).executionArn;
+      } catch (error) {
+        this.deadLetter(schedule, input, executionId, error);
+        throw error;
+      }
     } else if (UNIVERSAL_START_EXECUTION.test(arn)) {
       const request = asRecord(JSON.parse(input)) ?? {};
       const inner = request.Input;
@@ -157,6 +173,20 @@ export class LocalScheduler {
     }
     this.options.log?.(`Schedule ${logicalId} fired for ${result.scheduledTime}${result.executionArn ? ` → ${result.executionArn}` : ''}`);
     return result;
+  }
+
+  /** A start the schedule could not make, kept in its dead-letter queue: the input as the body, the rest in attributes. */
+  private deadLetter(schedule: LocalSchedule, input: string, executionId: string, error: unknown): void {
+    if (schedule.deadLetterQueue === undefined) return;
+    this.options.deadLetter?.(schedule.deadLetterQueue, input, {
+      ERROR_CODE: error instanceof Error ? error.name : 'Error',
+      ERROR_MESSAGE: error instanceof Error ? error.message : String(error),
+      EXECUTION_ID: executionId,
+      SCHEDULE_ARN: scheduleArn(schedule.logicalId),
+      TARGET_ARN: schedule.target.arn,
+      RETRY_ATTEMPTS: '0',
+    });
+    this.options.log?.(`Schedule ${schedule.logicalId}: could not start its target, kept in ${schedule.deadLetterQueue}`);
   }
 
   /** Arms a timer for every enabled schedule. */

@@ -25,6 +25,7 @@ import { colendHome, mintToken, REPOSITORY_ROOT } from './issuer.ts';
 import { randomUUID } from 'node:crypto';
 import { WEBHOOK_SECRETS_ENV } from '../../shared/adapters/webhook-secrets/index.ts';
 import { LocalScheduler, schedulesFromTemplate } from './scheduler.ts';
+import { asyncInvokeConfigsFromTemplate, asyncInvoker, DEAD_LETTERS_FILE, deadLetterQueuesFromTemplate, FunctionNotFound, localDeadLetterEndpoints, LocalDeadLetters } from './dead-letters.ts';
 import { resolveSyncHostPrefix, startSfnEndpoint } from './sfn-endpoint.ts';
 import type { SfnEndpoint } from './sfn-endpoint.ts';
 import { stateMachinesFromTemplate } from './state-machines.ts';
@@ -132,6 +133,8 @@ export interface LocalStack {
   dynamoDbCounts(): DynamoDbCounts | null;
   /** The table streams' readers: `settled()` waits until every committed change was handed on. */
   streams: StreamPoller;
+  /** What the stream, the bus and the schedules could not deliver after their retries (`colend replay` redrives it). */
+  readonly deadLetters: LocalDeadLetters;
   /** Stops everything: servers closed, executions aborted, the JVM ended. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -306,17 +309,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     phase('tables ready');
     log(`Tables: ${[...tables.created.map((t) => `${t.tableName} (created)`), ...tables.existing.map((t) => `${t.tableName} (kept)`)].join(', ') || 'none'}`);
 
+    // What the stream, the bus and the schedules could not deliver after their retries (with --persist, kept across restarts).
+    const deadLetters = new LocalDeadLetters(deadLetterQueuesFromTemplate(resolver), options.persistDir ? join(options.persistDir, DEAD_LETTERS_FILE) : undefined);
+    const invokeAsync = asyncInvoker({ invoke: (logicalId, payload) => functions.invoke(logicalId, payload), configs: asyncInvokeConfigsFromTemplate(resolver), deadLetters, log });
+    const pendingAsync = new Set<Promise<void>>();
+    /** Lambda's asynchronous invocation: accepted at once (refused only for a function that is not there), run in the background. */
+    const acceptAsync = (nameOrArn: string, payload: unknown): Promise<void> => {
+      const fn = functions.resolve(nameOrArn);
+      if (!fn) return Promise.reject(new FunctionNotFound(`No function ${nameOrArn}`));
+      const run = invokeAsync(fn.logicalId, payload);
+      pendingAsync.add(run);
+      void run.finally(() => pendingAsync.delete(run));
+      return Promise.resolve();
+    };
+    cleanups.push(async () => {
+      await Promise.all([...pendingAsync]);
+    });
     const scheduler = new LocalScheduler(
       schedulesFromTemplate(resolver),
       {
         startExecution: (request) => stepFunctions.startExecution(request),
-        invokeFunction: async (nameOrArn, payload) => {
-          const fn = functions.resolve(nameOrArn);
-          if (!fn) throw new Error(`No function ${nameOrArn}`);
-          return functions.invoke(fn.logicalId, payload);
-        },
+        invokeFunction: acceptAsync,
       },
-      { log },
+      { log, deadLetter: (queue, body, attributes) => deadLetters.send(queue, body, attributes) },
     );
     cleanups.push(() => scheduler.stop());
     for (const unsupported of scheduler.unsupportedTargets()) {
@@ -325,7 +340,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // 6. The HTTP API, answering 503 on /health until ready.
     let baseUrl = '';
-    const localHandlers = [testHooks(scheduler, functions, stepFunctions, events), localUploads(filesDir, localToken), consoleSite(log, localToken)];
+    const invokeNow = async (nameOrArn: string, payload: unknown): Promise<unknown> => {
+      const fn = functions.resolve(nameOrArn);
+      if (!fn) throw new FunctionNotFound(`Function not found: ${nameOrArn}`);
+      return functions.invoke(fn.logicalId, payload);
+    };
+    const localHandlers = [
+      testHooks(scheduler, functions, stepFunctions, events),
+      localDeadLetterEndpoints(deadLetters, invokeNow),
+      localUploads(filesDir, localToken),
+      consoleSite(log, localToken),
+    ];
     const routes = routesFromTemplate(resolver, functions);
     const http: HttpApiServer = await startHttpApi(
       { routes, functions, log, localHandlers, isReady: () => ready, baseUrl: () => baseUrl, localToken },
@@ -348,11 +373,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName: (logicalId) => [...tables.created, ...tables.existing].find((t) => t.logicalId === logicalId)?.tableName ?? logicalId,
       invoke: (logicalId, event) => functions.invoke(logicalId, event),
       log,
+      deadLetter: (queue, body) => deadLetters.send(queue, body),
     });
     streamPoller.start();
     cleanups.push(() => streamPoller.stop());
     // 9. The bus's rules, handing events to the functions that are their targets in AWS.
-    routeEventRules(events, eventRulesFromTemplate(resolver), { invoke: (logicalId, event) => functions.invoke(logicalId, event), log });
+    routeEventRules(events, eventRulesFromTemplate(resolver), { invoke: acceptAsync, log, deadLetter: (queue, body, attributes) => deadLetters.send(queue, body, attributes) });
 
     const inFlight = stepFunctions.resumeInFlight();
     for (const execution of inFlight.resumed) log(`resumed ${execution.stateMachine} ${execution.name} (started ${execution.startDate}), from its first state`);
@@ -393,6 +419,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       invocationCounts: () => functions.invocationCounts(),
       dynamoDbCounts: () => meter?.counts() ?? null,
       streams: streamPoller,
+      deadLetters,
       stop,
     };
   } catch (error) {

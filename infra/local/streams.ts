@@ -1,13 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type DynamoDBStreamsClient, type _Record } from '@aws-sdk/client-dynamodb-streams';
-import { LOCAL_REGION, asRecord, asString, type TemplateResolver } from './template.ts';
+import { LOCAL_REGION, asRecord, asString, functionArn, type TemplateResolver } from './template.ts';
 
 /**
  * The template's DynamoDB stream event sources, run locally as Lambda runs them in AWS: each
  * table stream is read shard by shard from its oldest record, the template's filter patterns keep
  * the records the function asks for, and the function gets them in batches. A batch that fails
  * (the handler throws, or reports its first failed record) is handed again from that record, up
- * to the mapping's retry attempts; what still fails is kept as dead letters and logged.
+ * to the mapping's retry attempts; what still fails goes, as Lambda's on-failure record (the
+ * batch's shard and sequence numbers), to the mapping's on-failure queue (infra/local/dead-letters.ts),
+ * and is logged.
  */
 
 export interface LocalStreamSource {
@@ -18,6 +21,8 @@ export interface LocalStreamSource {
   readonly retryAttempts: number;
   readonly reportBatchItemFailures: boolean;
   readonly patterns: readonly unknown[];
+  /** The queue (logical id) of the mapping's on-failure destination. */
+  readonly deadLetterQueue?: string;
 }
 
 /** The stream event sources of the template (`AWS::Lambda::EventSourceMapping` on a table's `StreamArn`). */
@@ -28,6 +33,8 @@ export function streamSourcesFromTemplate(resolver: TemplateResolver): LocalStre
     const fn = asString(asRecord(props.FunctionName)?.Ref);
     if (!Array.isArray(source) || source[1] !== 'StreamArn' || fn === undefined) return [];
     const filters = (asRecord(props.FilterCriteria)?.Filters ?? []) as { Pattern?: string }[];
+    const onFailure = asRecord(asRecord(asRecord(props.DestinationConfig)?.OnFailure)?.Destination)?.['Fn::GetAtt'];
+    const deadLetterQueue = Array.isArray(onFailure) && onFailure[1] === 'Arn' ? String(onFailure[0]) : undefined;
     return [
       {
         logicalId,
@@ -37,6 +44,7 @@ export function streamSourcesFromTemplate(resolver: TemplateResolver): LocalStre
         retryAttempts: typeof props.MaximumRetryAttempts === 'number' ? props.MaximumRetryAttempts : 10,
         reportBatchItemFailures: Array.isArray(props.FunctionResponseTypes) && props.FunctionResponseTypes.includes('ReportBatchItemFailures'),
         patterns: filters.flatMap((f) => (f.Pattern === undefined ? [] : [JSON.parse(f.Pattern) as unknown])),
+        ...(deadLetterQueue !== undefined ? { deadLetterQueue } : {}),
       },
     ];
   });
@@ -62,6 +70,31 @@ export interface StreamPollerDeps {
   readonly tableName: (logicalId: string) => string;
   readonly invoke: (functionLogicalId: string, event: unknown) => Promise<unknown>;
   readonly log: (line: string) => void;
+  /** Puts a message in a dead-letter queue (logical id). */
+  readonly deadLetter?: (queue: string, body: unknown) => void;
+}
+
+/** What Lambda puts in a stream mapping's on-failure destination: the batch's bounds in the stream, not its records. */
+export function streamFailureRecord(source: LocalStreamSource, streamArn: string, shardId: string, records: readonly _Record[], attempts: number, error: string): Record<string, unknown> {
+  const first = records[0];
+  const last = records[records.length - 1];
+  const arrival = (record: _Record | undefined): string | undefined => record?.dynamodb?.ApproximateCreationDateTime?.toISOString();
+  return {
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    requestContext: { requestId: randomUUID(), functionArn: functionArn(source.functionLogicalId), condition: 'RetryAttemptsExhausted', approximateInvokeCount: attempts },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    errorMessage: error,
+    DDBStreamBatchInfo: {
+      shardId,
+      startSequenceNumber: first?.dynamodb?.SequenceNumber,
+      endSequenceNumber: last?.dynamodb?.SequenceNumber,
+      approximateArrivalOfFirstRecord: arrival(first),
+      approximateArrivalOfLastRecord: arrival(last),
+      batchSize: records.length,
+      streamArn,
+    },
+  };
 }
 
 interface Shard {
@@ -269,7 +302,10 @@ export class StreamPoller {
     if (shard.attempts > source.retryAttempts) {
       const [record, ...rest] = shard.pending;
       this.deadLetters.push({ source: source.logicalId, record, error });
-      this.deps.log(`stream: ${source.logicalId} gave up on record ${record?.dynamodb?.SequenceNumber ?? '?'} after ${source.retryAttempts} retries: ${error}`);
+      if (record !== undefined && source.deadLetterQueue !== undefined) this.deps.deadLetter?.(source.deadLetterQueue, streamFailureRecord(source, arn, shard.shardId, [record], source.retryAttempts + 1, error));
+      this.deps.log(
+        `stream: ${source.logicalId} gave up on record ${record?.dynamodb?.SequenceNumber ?? '?'} after ${source.retryAttempts} retries${source.deadLetterQueue !== undefined ? `, kept in ${source.deadLetterQueue}` : ''}: ${error}`,
+      );
       shard.pending = rest;
       shard.attempts = 0;
     }

@@ -14,6 +14,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FilterCriteria, FilterRule, StartingPosition, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -69,8 +70,30 @@ export const ENV = {
 /** The name prefix of a stage's webhook secrets in Secrets Manager: one secret per lender beneath it. */
 export const webhookSecretsPrefix = (stageName: string): string => `colend/${stageName}/webhook/`;
 
-/** How many times the webhooks rule tries a delivery again before its dead-letter queue. */
+/** How many times the webhooks rule tries again to hand an event to webhook-delivery (throttled, or the service failed). */
 export const WEBHOOK_RETRY_ATTEMPTS = 8;
+
+/**
+ * How many times Lambda runs an asynchronous invocation again after the function failed (the
+ * webhooks rule's and the schedules' invocations): at most 2 in Lambda, about 1 and 2 minutes
+ * apart; then the invocation goes to the function's on-failure destination.
+ */
+export const ASYNC_RETRY_ATTEMPTS = 2;
+
+/** How many times a schedule tries again to start its workflow or invoke its function, within 6 hours. */
+export const SCHEDULE_RETRY_ATTEMPTS = 3;
+
+/** How long a dead-letter queue keeps a message: SQS's longest. */
+export const DEAD_LETTER_RETENTION_DAYS = 14;
+
+/** The functions some path invokes asynchronously: their failed invocations go to this queue (construct id). */
+export const ASYNC_INVOKED: Readonly<Partial<Record<WorkflowFunctionName, 'WebhookDeadLetters' | 'InvocationDeadLetters'>>> = {
+  // The webhooks rule: a partner's webhook that fails is kept with the rule's own dead letters.
+  'webhook-delivery': 'WebhookDeadLetters',
+  // The DailyBreakEscalation and SettlementDeadlineCheck schedules.
+  'break-escalation': 'InvocationDeadLetters',
+  'settlement-steps': 'InvocationDeadLetters',
+};
 
 /** The functions behind Task states of the workflows. */
 export type WorkflowFunctionName =
@@ -388,6 +411,10 @@ export class ColendStack extends Stack {
   /** Review requests → the webhook delivery function, retried, then kept in its dead-letter queue. */
   readonly webhooksRule: Rule;
   readonly webhookDeadLetters: Queue;
+  /** What a schedule could not start or invoke after its retries (every schedule's dead letters). */
+  readonly scheduleDeadLetters: Queue;
+  /** The asynchronous invocations by a schedule that failed after Lambda's retries. */
+  readonly invocationDeadLetters: Queue;
   /** The daily check that the date that closed is settled by the deadline (SettlementLate). */
   readonly settlementDeadlineCheck: Schedule;
   /** The dashboard, the alarm topic and the alarms. */
@@ -586,6 +613,16 @@ export class ColendStack extends Stack {
       retention: Duration.days(365),
     });
     [this.webhooksRule, this.webhookDeadLetters] = this.routeWebhooks(this.functionOf('webhook-delivery'));
+    this.invocationDeadLetters = this.deadLetterQueue('InvocationDeadLetters', "the on-failure destination of the functions that schedules invoke asynchronously");
+    this.scheduleDeadLetters = this.deadLetterQueue('ScheduleDeadLetters', 'the dead-letter queue of every schedule');
+    const asyncDeadLetters = { WebhookDeadLetters: this.webhookDeadLetters, InvocationDeadLetters: this.invocationDeadLetters };
+    for (const [name, queueId] of Object.entries(ASYNC_INVOKED) as [WorkflowFunctionName, keyof typeof asyncDeadLetters][]) {
+      this.functionOf(name).configureAsyncInvoke({
+        retryAttempts: ASYNC_RETRY_ATTEMPTS,
+        maxEventAge: Duration.hours(6),
+        onFailure: new SqsDestination(asyncDeadLetters[queueId]),
+      });
+    }
 
     this.console = new ConsoleSite(this, 'Console', {
       logRetention: props.config.logRetention,
@@ -621,7 +658,7 @@ export class ColendStack extends Stack {
     this.monitoring = new Monitoring(this, 'Monitoring', {
       functions: new Map<string, ColendFunction>([...this.functions, ['token-claims', this.identity.tokenClaims]]),
       workflows: new Map([this.ledgerCheck, this.jointReview, this.disbursement, this.repaymentBatch, this.riskUpdate, this.settlement, this.profitSharing, this.regulatoryReport, this.reconciliation].map((workflow) => [workflow.node.id, workflow] as const)),
-      deadLetterQueues: new Map([this.publishDeadLetters, this.webhookDeadLetters].map((queue) => [queue.node.id, queue] as const)),
+      deadLetterQueues: new Map([this.publishDeadLetters, this.webhookDeadLetters, this.scheduleDeadLetters, this.invocationDeadLetters].map((queue) => [queue.node.id, queue] as const)),
       api: this.api,
       breakAlarmDays: this.config.observability.breakAlarmDays,
     });
@@ -795,15 +832,7 @@ export class ColendStack extends Stack {
    * retries is kept in a dead-letter queue.
    */
   private publishCommitted(fn: ColendFunction): Queue {
-    const deadLetters = new Queue(this, 'PublishDeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: "It is itself the dead-letter queue: the on-failure destination of the publishing function's stream source",
-    });
+    const deadLetters = this.deadLetterQueue('PublishDeadLetters', "the on-failure destination of the publishing function's stream source");
     fn.addEventSource(
       new DynamoEventSource(this.ledgerTable, {
         startingPosition: StartingPosition.TRIM_HORIZON,
@@ -821,13 +850,22 @@ export class ColendStack extends Stack {
   }
 
   /**
+   * A dead-letter queue (docs/operations.md, Dead letters): encrypted, TLS only, its messages kept
+   * 14 days; an alarm fires when it holds one (Monitoring), and `colend replay` redrives them.
+   */
+  private deadLetterQueue(id: string, role: string): Queue {
+    const queue = new Queue(this, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS) });
+    Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: `It is itself a dead-letter queue: ${role}` });
+    return queue;
+  }
+
+  /**
    * The bus's consumer of partners' webhooks: review requests go to `webhook-delivery`. A delivery
    * that fails (the webhook answered an error or nothing) is tried again by the rule for up to a
    * day, backing off, and what still fails is kept in the rule's own dead-letter queue for 14 days.
    */
   private routeWebhooks(fn: ColendFunction): [Rule, Queue] {
-    const deadLetters = new Queue(this, 'WebhookDeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: "It is itself the dead-letter queue: where the webhooks rule keeps a delivery that failed after its retries" });
+    const deadLetters = this.deadLetterQueue('WebhookDeadLetters', "where the webhooks rule, and webhook-delivery's failed invocations, keep a delivery that failed after its retries");
     const rule = new Rule(this, 'WebhooksRule', {
       description: "Review requests to the partners' webhooks",
       eventBus: this.eventBus,
@@ -855,8 +893,9 @@ export class ColendStack extends Stack {
       target: new LambdaInvoke(fn, {
         role,
         input: ScheduleTargetInput.fromObject({ ...input, scheduledTime: ContextAttribute.scheduledTime }),
-        retryAttempts: 3,
+        retryAttempts: SCHEDULE_RETRY_ATTEMPTS,
         maxEventAge: Duration.hours(6),
+        deadLetterQueue: this.scheduleDeadLetters,
       }),
     });
   }
@@ -868,8 +907,9 @@ export class ColendStack extends Stack {
       schedule: ScheduleExpression.expression(settings.scheduleExpression, TimeZone.of(settings.timeZone)),
       target: new StepFunctionsStartExecution(workflow, {
         input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
-        retryAttempts: 3,
+        retryAttempts: SCHEDULE_RETRY_ATTEMPTS,
         maxEventAge: Duration.hours(6),
+        deadLetterQueue: this.scheduleDeadLetters,
       }),
     });
   }

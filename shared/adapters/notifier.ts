@@ -63,7 +63,7 @@ export interface WebhookOptions {
 /** What became of one delivery; a failure that may pass (an error status, no answer) throws, so it is tried again. */
 export type WebhookOutcome = 'DELIVERED' | 'NOT_HTTPS' | 'REDIRECTED';
 
-/** A webhook answered with an error or not at all: the delivery is tried again by its rule's retry policy. */
+/** A webhook answered with an error or not at all: the delivery is run again by Lambda's retries of the invocation, then kept in WebhookDeadLetters. */
 export class WebhookDeliveryFailed extends Error {
   constructor(
     readonly url: string,

@@ -839,7 +839,53 @@ describe('daily break escalation schedule', () => {
     const [functionId] = fn('break-escalation');
     const arn = { 'Fn::GetAtt': [functionId, 'Arn'] };
     const role = getAttArnOf(target.RoleArn) ?? '';
-    expect(statementsOf(role).map((st) => [st.Action, st.Resource])).toEqual([['lambda:InvokeFunction', [arn, { 'Fn::Join': ['', [arn, ':*']] }]]]);
+    const [queueId] = byConstructId(resources, 'AWS::SQS::Queue', 'ScheduleDeadLetters');
+    // It may invoke only the function, and put what it could not invoke in the schedules' dead-letter queue.
+    expect(statementsOf(role).map((st) => [st.Action, st.Resource])).toEqual([
+      ['lambda:InvokeFunction', [arn, { 'Fn::Join': ['', [arn, ':*']] }]],
+      ['sqs:SendMessage', { 'Fn::GetAtt': [queueId, 'Arn'] }],
+    ]);
+  });
+});
+
+describe('dead letters of every asynchronous path (docs/operations.md, Dead letters)', () => {
+  const queueArn = (constructId: string) => ({ 'Fn::GetAtt': [byConstructId(resources, 'AWS::SQS::Queue', constructId)[0], 'Arn'] });
+
+  it('has four dead-letter queues, each encrypted, TLS only and keeping its messages 14 days', () => {
+    const queues = ofType(resources, 'AWS::SQS::Queue');
+    expect(queues.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['InvocationDeadLetters', 'PublishDeadLetters', 'ScheduleDeadLetters', 'WebhookDeadLetters']);
+    for (const [queueId, queue] of queues) {
+      expect(queue.Properties, queueId).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+      const [, policy] = ofType(resources, 'AWS::SQS::QueuePolicy').find(([, p]) => JSON.stringify(p.Properties?.['Queues']).includes(queueId)) ?? [];
+      const statements = (policy?.Properties?.['PolicyDocument'] as { Statement: { Effect: string; Condition?: unknown }[] }).Statement;
+      expect(statements, queueId).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    }
+  });
+
+  it('gives every schedule 3 retries within 6 hours, then the schedules\' dead-letter queue', () => {
+    const schedules = ofType(resources, 'AWS::Scheduler::Schedule');
+    expect(schedules).toHaveLength(7);
+    for (const [scheduleId, schedule] of schedules) {
+      const target = schedule.Properties?.['Target'] as { RetryPolicy: unknown; DeadLetterConfig: unknown };
+      expect(target.RetryPolicy, scheduleId).toEqual({ MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 21_600 });
+      expect(target.DeadLetterConfig, scheduleId).toEqual({ Arn: queueArn('ScheduleDeadLetters') });
+    }
+  });
+
+  it('sends the failed asynchronous invocations of webhook-delivery, break-escalation and settlement-steps, after 2 retries, to a dead-letter queue', () => {
+    const configs = ofType(resources, 'AWS::Lambda::EventInvokeConfig').map(([, c]) => [refOf(c.Properties?.['FunctionName']), c.Properties]);
+    expect(Object.fromEntries(configs)).toEqual({
+      [fn('webhook-delivery')[0]]: { FunctionName: { Ref: fn('webhook-delivery')[0] }, Qualifier: '$LATEST', MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21_600, DestinationConfig: { OnFailure: { Destination: queueArn('WebhookDeadLetters') } } },
+      [fn('break-escalation')[0]]: { FunctionName: { Ref: fn('break-escalation')[0] }, Qualifier: '$LATEST', MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21_600, DestinationConfig: { OnFailure: { Destination: queueArn('InvocationDeadLetters') } } },
+      [fn('settlement-steps')[0]]: { FunctionName: { Ref: fn('settlement-steps')[0] }, Qualifier: '$LATEST', MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21_600, DestinationConfig: { OnFailure: { Destination: queueArn('InvocationDeadLetters') } } },
+    });
+  });
+
+  it('invokes asynchronously only the functions that have a dead-letter queue: the targets of the rule and of the schedules', () => {
+    const ruleTargets = ofType(resources, 'AWS::Events::Rule').flatMap(([, r]) => (r.Properties?.['Targets'] as { Arn: unknown }[]).map((t) => getAttArnOf(t.Arn)));
+    const scheduleTargets = ofType(resources, 'AWS::Scheduler::Schedule').map(([, s]) => getAttArnOf((s.Properties?.['Target'] as { Arn: unknown }).Arn)).filter((id) => ofType(resources, 'AWS::Lambda::Function').some(([fnId]) => fnId === id));
+    const withConfig = ofType(resources, 'AWS::Lambda::EventInvokeConfig').map(([, c]) => refOf(c.Properties?.['FunctionName']));
+    expect([...new Set([...ruleTargets, ...scheduleTargets])].sort()).toEqual([...withConfig].sort());
   });
 });
 

@@ -40,7 +40,7 @@ const topicRef = (): unknown => {
 describe('alarms', () => {
   it('sends every alarm to the one alarm topic, encrypted with a rotated key that CloudWatch may use', () => {
     const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(22);
+    expect(alarms).toHaveLength(24);
     for (const a of alarms) expect((a.Properties as { AlarmActions: unknown[] }).AlarmActions).toEqual([topicRef()]);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::KMS::Key', {
@@ -58,8 +58,10 @@ describe('alarms', () => {
     }
   });
 
-  it('raises on a message in either dead-letter queue', () => {
-    for (const queue of ['PublishDeadLetters', 'WebhookDeadLetters']) {
+  it('raises on a message in any dead-letter queue, every queue of the stack being one', () => {
+    const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue').map(([id]) => id.replace(/[0-9A-F]{8}$/, ''));
+    expect(queues.sort()).toEqual(['InvocationDeadLetters', 'PublishDeadLetters', 'ScheduleDeadLetters', 'WebhookDeadLetters']);
+    for (const queue of queues) {
       const props = alarm(`${queue}NotEmpty`);
       expect(props.Threshold).toBe(1);
       expect(statsOf(props)).toMatchObject([{ Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' }, Stat: 'Maximum', Period: 300 }]);
