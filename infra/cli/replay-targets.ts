@@ -1,4 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { DeleteMessageCommand, ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { GetRecordsCommand, GetShardIteratorCommand, type DynamoDBStreamsClient, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import type { DeadLetter, DeadLetterQueue, RedriveTargets, StreamRecordRange } from './replay.ts';
@@ -115,24 +116,6 @@ export function localDeadLetterQueue(baseUrl: string, localToken: string, name: 
   };
 }
 
-/** The calls of the SQS client `colend replay` makes (`@aws-sdk/client-sqs`). */
-interface SqsModule {
-  SQSClient: new (config: Record<string, unknown>) => { send(command: unknown): Promise<Record<string, unknown>>; destroy(): void };
-  ListQueuesCommand: new (input: Record<string, unknown>) => unknown;
-  ReceiveMessageCommand: new (input: Record<string, unknown>) => unknown;
-  DeleteMessageCommand: new (input: Record<string, unknown>) => unknown;
-}
-
-/** SQS's client, loaded when a replay reads a queue in AWS. */
-async function loadSqs(): Promise<SqsModule> {
-  const specifier = '@aws-sdk/client-sqs';
-  try {
-    return (await import(specifier)) as SqsModule;
-  } catch {
-    throw new Error(`reading a queue in AWS needs the package ${specifier} (npm install ${specifier})`);
-  }
-}
-
 /** How long a received message stays hidden from other readers while its redrive runs. */
 const VISIBILITY_TIMEOUT_SECONDS = 300;
 
@@ -141,11 +124,10 @@ const VISIBILITY_TIMEOUT_SECONDS = 300;
  * `<stack>-<construct id><hash>-<suffix>`).
  */
 export async function sqsDeadLetterQueue(name: string, options: { readonly queueUrl?: string; readonly stackName: string; readonly region?: string }): Promise<DeadLetterQueue & { close(): void }> {
-  const sqs = await loadSqs();
-  const client = new sqs.SQSClient(options.region !== undefined ? { region: options.region } : {});
+  const client = new SQSClient(options.region !== undefined ? { region: options.region } : {});
   let queueUrl = options.queueUrl;
   if (queueUrl === undefined) {
-    const listed = await client.send(new sqs.ListQueuesCommand({ QueueNamePrefix: `${options.stackName}-${name}` }));
+    const listed = await client.send(new ListQueuesCommand({ QueueNamePrefix: `${options.stackName}-${name}` }));
     const urls = (listed.QueueUrls as string[] | undefined) ?? [];
     if (urls.length !== 1) throw new Error(`expected one queue named ${options.stackName}-${name}…, found ${urls.length === 0 ? 'none' : urls.join(', ')}; name it with --queue-url`);
     queueUrl = urls[0];
@@ -154,9 +136,9 @@ export async function sqsDeadLetterQueue(name: string, options: { readonly queue
     name,
     async receive(max, { peek }) {
       const out = await client.send(
-        new sqs.ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 1, VisibilityTimeout: peek ? 0 : VISIBILITY_TIMEOUT_SECONDS, MessageAttributeNames: ['All'] }),
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 1, VisibilityTimeout: peek ? 0 : VISIBILITY_TIMEOUT_SECONDS, MessageAttributeNames: ['All'] }),
       );
-      const messages = (out.Messages as { MessageId?: string; ReceiptHandle?: string; Body?: string; MessageAttributes?: Record<string, { StringValue?: string }> }[] | undefined) ?? [];
+      const messages = out.Messages ?? [];
       return messages.map((message) => ({
         messageId: message.MessageId ?? '',
         receipt: message.ReceiptHandle ?? '',
@@ -165,7 +147,7 @@ export async function sqsDeadLetterQueue(name: string, options: { readonly queue
       }));
     },
     async delete(letter) {
-      await client.send(new sqs.DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: letter.receipt }));
+      await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: letter.receipt }));
     },
     close: () => client.destroy(),
   };

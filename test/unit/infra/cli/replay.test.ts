@@ -4,7 +4,8 @@ import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { executionNameOf, formatReplay, redriveOf, replay, replayIsClean, type DeadLetter, type DeadLetterQueue } from '../../../../infra/cli/replay.ts';
-import { redriveTargets } from '../../../../infra/cli/replay-targets.ts';
+import { redriveTargets, sqsDeadLetterQueue } from '../../../../infra/cli/replay-targets.ts';
+import { DeleteMessageCommand, ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 const WEBHOOK_FN = 'arn:aws:lambda:cn-north-1:111122223333:function:Colend-WebhookDeliveryFunction-abc';
 const PUBLISH_FN = 'arn:aws:lambda:cn-north-1:111122223333:function:Colend-RepaymentPublishFunction-def';
@@ -217,5 +218,32 @@ describe('colend replay, through the Lambda, Step Functions and stream clients',
     ]);
     expect(queue.deleted).toEqual(['receipt-good']);
     expect(replayIsClean(report)).toBe(false);
+  });
+});
+
+describe('a dead-letter queue in AWS, through the SQS client', () => {
+  const sqs = mockClient(SQSClient);
+  afterEach(() => sqs.reset());
+
+  it('finds the stack\'s queue by its construct id, receives hidden for the redrive (or visible in a dry run) and deletes by receipt', async () => {
+    const url = 'https://sqs.cn-north-1.amazonaws.com.cn/111122223333/Colend-WebhookDeadLetters1A2B-xyz';
+    sqs.on(ListQueuesCommand, { QueueNamePrefix: 'Colend-WebhookDeadLetters' }).resolves({ QueueUrls: [url] });
+    sqs.on(ReceiveMessageCommand).resolves({ Messages: [{ MessageId: 'm-1', ReceiptHandle: 'h-1', Body: '{"a":1}', MessageAttributes: { TARGET_ARN: { StringValue: SETTLEMENT_SM, DataType: 'String' } } }] });
+    sqs.on(DeleteMessageCommand).resolves({});
+    const queue = await sqsDeadLetterQueue('WebhookDeadLetters', { stackName: 'Colend', region: 'cn-north-1' });
+    expect(await queue.receive(10, { peek: false })).toEqual([{ messageId: 'm-1', receipt: 'h-1', body: '{"a":1}', attributes: { TARGET_ARN: SETTLEMENT_SM } }]);
+    await queue.receive(5, { peek: true });
+    await queue.delete({ messageId: 'm-1', receipt: 'h-1', body: '', attributes: {} });
+    queue.close();
+    expect(sqs.commandCalls(ReceiveMessageCommand).map((c) => [c.args[0].input.QueueUrl, c.args[0].input.MaxNumberOfMessages, c.args[0].input.VisibilityTimeout])).toEqual([
+      [url, 10, 300],
+      [url, 5, 0],
+    ]);
+    expect(sqs.commandCalls(DeleteMessageCommand).map((c) => c.args[0].input)).toEqual([{ QueueUrl: url, ReceiptHandle: 'h-1' }]);
+  });
+
+  it('refuses to guess between several queues or none, and asks for --queue-url', async () => {
+    sqs.on(ListQueuesCommand).resolves({ QueueUrls: [] });
+    await expect(sqsDeadLetterQueue('WebhookDeadLetters', { stackName: 'Colend', region: 'cn-north-1' })).rejects.toThrow('expected one queue named Colend-WebhookDeadLetters…, found none; name it with --queue-url');
   });
 });
