@@ -107,7 +107,8 @@ interface FunctionSpec {
   readonly ledgerTable?: TableAccess;
   /**
    * What it does with the audit trail; a function serving a write route appends whatever this
-   * says (its answers are audited at the edge). Every role is denied changing or removing a record.
+   * says (its answers are audited at the edge), and a workflow step that records its actions
+   * appends (docs/audit.md, In workflow steps). Every role is denied changing or removing a record.
    */
   readonly audit?: AuditAccess;
   /** The workflow it starts (StartExecution on it, its ARN in the environment). */
@@ -170,12 +171,14 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     id: 'LedgerCheckReportFunction',
     description: 'Records the ledger-check report of a business date',
     stateTable: 'readWrite',
+    audit: 'append',
     timeout: Duration.minutes(1),
   },
   'review-steps': {
     id: 'ReviewStepsFunction',
     description: 'Joint-review steps: choose candidates, record a timed-out ask, allocate',
     stateTable: 'readWrite',
+    audit: 'append',
     timeout: Duration.minutes(1),
   },
   'review-ask': {
@@ -226,6 +229,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Daily risk update steps: assess a shard of loans (DPD, class, compensation, write-off), record the report',
     stateTable: 'readWrite',
     ledgerTable: 'readWrite',
+    audit: 'append',
     timeout: Duration.minutes(5),
   },
   settlements: {
@@ -242,6 +246,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     ledgerTable: 'read',
     // Work files and statements written in parts; the shards' work files listed.
     files: ['GetObject', 'ListBucket', 'PutObject', 'AbortMultipartUpload'],
+    audit: 'append',
     timeout: Duration.minutes(15),
   },
   'profit-runs': {
@@ -255,6 +260,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: "Profit-sharing steps: plan the runs, open one, book a shard's period fees, store the statements, close",
     stateTable: 'readWrite',
     ledgerTable: 'readWrite',
+    audit: 'append',
     timeout: Duration.minutes(15),
   },
   reconciliations: {
@@ -271,6 +277,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     stateTable: 'readWrite',
     ledgerTable: 'read',
     files: ['GetObject', 'PutObject'],
+    audit: 'append',
     timeout: Duration.minutes(15),
   },
   breaks: {
@@ -304,6 +311,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Books a disbursed loan from its funding plan',
     stateTable: 'readWrite',
     ledgerTable: 'readWrite',
+    audit: 'append',
     timeout: Duration.minutes(1),
   },
   'regulatory-reports': {
@@ -317,6 +325,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: "Regulatory report steps: open the run, measure a loan shard's joint loans at the end of the date, record the report",
     stateTable: 'readWrite',
     ledgerTable: 'read',
+    audit: 'append',
     timeout: Duration.minutes(15),
   },
 };
