@@ -107,8 +107,8 @@ interface FunctionSpec {
   readonly ledgerTable?: TableAccess;
   /**
    * What it does with the audit trail; a function serving a write route appends whatever this
-   * says (its answers are audited at the edge), and a workflow step that records its actions
-   * appends (docs/audit.md, In workflow steps). Every role is denied changing or removing a record.
+   * says (its answers are audited at the edge), and a workflow step (or the scheduled break
+   * escalation) that records its actions appends (docs/audit.md, In workflow steps). Every role is denied changing or removing a record.
    */
   readonly audit?: AuditAccess;
   /** The workflow it starts (StartExecution on it, its ARN in the environment). */
@@ -296,6 +296,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: "Daily escalation: publishes each break open longer than its counterparty's limit, once",
     stateTable: 'readWrite',
     publishesEvents: true,
+    audit: 'append',
     timeout: Duration.minutes(5),
   },
   'webhook-delivery': {
@@ -619,7 +620,10 @@ export class ColendStack extends Stack {
     this.dailySettlement = this.createDailySchedule('DailySettlement', "Starts the settlement of the business date whose cut-off has just passed", this.settlement, this.config.settlement);
     this.dailyProfitSharing = this.createDailySchedule('DailyProfitSharing', "Starts the profit sharing of every program's periods that have just ended", this.profitSharing, this.config.profitSharing);
     this.dailyRegulatoryReport = this.createDailySchedule('DailyRegulatoryReport', 'Starts the regulatory report of the business date that has just closed', this.regulatoryReport, this.config.regulatoryReport);
-    this.dailyBreakEscalation = this.createDailyInvocation('DailyBreakEscalation', 'Escalates the reconciliation breaks open longer than their counterparty allows', this.functionOf('break-escalation'), this.config.breakEscalation);
+    // The scheduler's execution id names the run in each escalated break's audit record (a retried invocation keeps it).
+    this.dailyBreakEscalation = this.createDailyInvocation('DailyBreakEscalation', 'Escalates the reconciliation breaks open longer than their counterparty allows', this.functionOf('break-escalation'), this.config.breakEscalation, {
+      executionId: ContextAttribute.executionId,
+    });
     this.settlementDeadlineCheck = this.createDailyInvocation(
       'SettlementDeadlineCheck',
       'Checks that the settlement of the business date that closed is done by the deadline',

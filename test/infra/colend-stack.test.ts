@@ -677,7 +677,7 @@ describe('audited workflow steps (docs/audit.md, In workflow steps)', () => {
   });
 
   it('grants each step function that records its actions appending to the audit trail', () => {
-    for (const name of ['settlement-steps', 'review-steps', 'disbursement-book', 'risk-steps', 'profit-steps', 'reconciliation-steps', 'regulatory-report-steps', 'ledger-check-report'] as const) {
+    for (const name of ['settlement-steps', 'review-steps', 'disbursement-book', 'risk-steps', 'profit-steps', 'reconciliation-steps', 'regulatory-report-steps', 'ledger-check-report', 'break-escalation'] as const) {
       expect(FUNCTIONS[name].audit, name).toBe('append');
     }
   });
@@ -877,7 +877,7 @@ describe('daily break escalation schedule', () => {
     expect(schedule.Properties?.['ScheduleExpressionTimezone']).toBe('Asia/Shanghai');
     const target = schedule.Properties?.['Target'] as { Arn: unknown; Input: string; RoleArn: unknown };
     expect(getAttArnOf(target.Arn)).toBe(fn('break-escalation')[0]);
-    expect(JSON.parse(target.Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+    expect(JSON.parse(target.Input)).toEqual({ executionId: '<aws.scheduler.execution-id>', scheduledTime: '<aws.scheduler.scheduled-time>' });
     const [functionId] = fn('break-escalation');
     const arn = { 'Fn::GetAtt': [functionId, 'Arn'] };
     const role = getAttArnOf(target.RoleArn) ?? '';
