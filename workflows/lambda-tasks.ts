@@ -35,6 +35,12 @@ export const transientStartRetry: RetryProps = retryProps(TRANSIENT_START_RETRY)
 /** After the transient retry, any error again: for compensation steps only (see COMPENSATION_RETRY). */
 export const compensationRetry: RetryProps = retryProps(COMPENSATION_RETRY);
 
+/**
+ * The field an audited Task state's payload adds: the execution's id (`$$.Execution.Id`), which
+ * the step's audit record and its log lines name (docs/audit.md, In workflow steps).
+ */
+export const EXECUTION_ID = { 'executionId.$': '$$.Execution.Id' } as const;
+
 export interface DirectInvokeProps {
   readonly fn: IFunction;
   /** The payload template (`field.$` for paths); the whole state input when absent. */

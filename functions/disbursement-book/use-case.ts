@@ -2,6 +2,7 @@ import { DomainError, invariant } from '../../shared/domain/errors.ts';
 import type { Clock } from '../../shared/ports/stores.ts';
 import { WriteConflict, type ApplicationStore, type ExposureStore } from '../../shared/ports/stores.ts';
 import { bookWith, type LoanDeps } from '../../shared/use-cases/loan-booking.ts';
+import { auditStep, type StepAuditDeps } from '../../shared/use-cases/audit.ts';
 
 export interface BookFromApplicationDeps extends LoanDeps {
   readonly applications: ApplicationStore;
@@ -67,4 +68,28 @@ export async function bookFromApplication(
     if (error instanceof DomainError && error.name !== 'InvariantViolation') throw new BookingRefused(`${error.code}: ${error.message}`);
     throw error;
   }
+}
+
+export type BookLoanStepDeps = BookFromApplicationDeps & StepAuditDeps;
+
+/**
+ * The Disbursement saga's BookLoan: the loan booked (or found booked by a retry), then recorded in
+ * the audit trail once per execution, naming every lender of its funding plan.
+ */
+export async function bookLoanStep(
+  deps: BookLoanStepDeps,
+  input: { applicationId: string; disbursementReference: string; disbursementDate: string; executionId?: string | undefined },
+): Promise<{ applicationId: string; loanId: string; status: 'BOOKED' }> {
+  const booked = await bookFromApplication(deps, input);
+  if (input.executionId !== undefined) {
+    const record = await deps.applications.get(input.applicationId);
+    await auditStep(deps, input.executionId, {
+      workflow: 'Disbursement',
+      step: 'BookLoan',
+      target: { loanId: booked.loanId },
+      after: { applicationId: booked.applicationId, status: booked.status, disbursementReference: input.disbursementReference, disbursementDate: input.disbursementDate },
+      lenderIds: (record?.plan ?? []).map((l) => l.lenderId),
+    });
+  }
+  return booked;
 }

@@ -1,11 +1,13 @@
 import { calendarDate } from '../../shared/contracts/dates.ts';
 import { z } from 'zod';
+import { executionId } from '../../shared/contracts/execution.ts';
 
 /** Input of the RecordReport task: the date (or the scheduler's time) and every shard's counts. */
 export const recordReportInput = z
   .object({
     businessDate: calendarDate.optional(),
     scheduledTime: z.iso.datetime({ offset: true }).optional(),
+    executionId,
     shards: z.array(
       z.object({
         shard: z.number().int(),

@@ -1,6 +1,7 @@
 import { calendarDate } from '../../shared/contracts/dates.ts';
 import { z } from 'zod';
 import { stepError } from '../../shared/contracts/step-failure.ts';
+import { inExecution } from '../../shared/contracts/execution.ts';
 
 const reconciliationId = z.string().min(1).max(200);
 
@@ -10,7 +11,7 @@ export const reconciliationStepInput = z.discriminatedUnion('step', [
     step: z.literal('Plan'),
     input: z.object({ reconciliationIds: z.array(reconciliationId).max(100).optional(), businessDate: calendarDate.optional() }).loose(),
   }),
-  z.object({ step: z.literal('Reconcile'), reconciliationId }),
-  z.object({ step: z.literal('FailReconciliation'), reconciliationId, error: stepError }),
+  z.object({ step: z.literal('Reconcile'), reconciliationId, ...inExecution }),
+  z.object({ step: z.literal('FailReconciliation'), reconciliationId, error: stepError, ...inExecution }),
 ]);
 export type ReconciliationStepInput = z.output<typeof reconciliationStepInput>;

@@ -9,6 +9,8 @@ import type { ApplicationRecord, ApplicationStore, Clock, ExposureStore, LenderS
 import { businessDateAt } from '../../shared/domain/business-date.ts';
 import { lendersOnDate } from '../../shared/use-cases/regulatory-figures.ts';
 import { borrowerNow, lenderOutstandingNow } from '../../shared/use-cases/outstanding.ts';
+import { auditStep, type StepAuditDeps } from '../../shared/use-cases/audit.ts';
+import type { ReviewStepInput } from './schema.ts';
 
 export interface ReviewDeps {
   readonly applications: ApplicationStore;
@@ -191,4 +193,51 @@ export async function recordFailure(deps: Pick<ReviewDeps, 'applications' | 'clo
   const failure = failureOf(error);
   await deps.applications.change(applicationId, { step: 'ReviewFailed', at: deps.clock.now(), event: 'REVIEW_FAILED', detail: { error: failure }, set: { status: 'REVIEW_FAILED' } });
   return { applicationId, status: 'REVIEW_FAILED' };
+}
+
+/** The workflow its records name as their actor. */
+const WORKFLOW = 'JointReview';
+
+export type ReviewStepDeps = ReviewDeps & StepAuditDeps;
+
+/** The review's outcome as the audit trail records it: the application's status, and every lender asked or in the plan. */
+async function auditOutcome(deps: ReviewStepDeps, executionId: string | undefined, step: string, applicationId: string, round: number | null): Promise<void> {
+  if (executionId === undefined) return;
+  const [record, asks] = await Promise.all([deps.applications.get(applicationId), deps.applications.asks(applicationId)]);
+  const planned = record?.plan ?? [];
+  await auditStep(deps, executionId, {
+    workflow: WORKFLOW,
+    step,
+    target: { applicationId },
+    after: { status: record?.status ?? null, round, ...(record?.loanId == null ? {} : { loanId: record.loanId }) },
+    lenderIds: [...asks.map((a) => a.lenderId), ...planned.map((l) => l.lenderId)],
+  });
+}
+
+/**
+ * One JointReview step that reads and writes the application. Its outcome, when the review ends
+ * (planned: approved; rejected: declined; REVIEW_FAILED: failed), is recorded in the audit trail
+ * once per execution; asking another round is not an outcome.
+ */
+export async function runReviewStep(deps: ReviewStepDeps, input: ReviewStepInput) {
+  switch (input.step) {
+    case 'ChooseCandidates': {
+      const chosen = await chooseRound(deps, input.applicationId, input.round);
+      if (chosen.outcome === 'REJECT') await auditOutcome(deps, input.executionId, 'ChooseCandidates', input.applicationId, input.round);
+      return chosen;
+    }
+    case 'RecordTimeout':
+      return recordTimeout(deps, input.applicationId, input.lenderId, input.round);
+    case 'Allocate': {
+      const allocated = await allocateRound(deps, input.applicationId, input.round);
+      if (allocated.outcome !== 'NEED_MORE') await auditOutcome(deps, input.executionId, 'Allocate', input.applicationId, allocated.round);
+      return allocated;
+    }
+    case 'RecordFailure': {
+      const failed = await recordFailure(deps, input.applicationId, input.error);
+      // An application out of review already (final, or its disbursement started) keeps its outcome.
+      if (failed.status === 'REVIEW_FAILED') await auditOutcome(deps, input.executionId, 'RecordFailure', input.applicationId, null);
+      return failed;
+    }
+  }
 }

@@ -1,10 +1,12 @@
 import { calendarDate } from '../../shared/contracts/dates.ts';
 import { z } from 'zod';
+import { inExecution } from '../../shared/contracts/execution.ts';
 
 /** The date to assess: given, or the day that closed before the scheduler's time. */
 const when = {
   businessDate: calendarDate.optional(),
   scheduledTime: z.iso.datetime({ offset: true }).optional(),
+  ...inExecution,
 };
 
 const shardResult = z.object({

@@ -6,6 +6,7 @@ import type { Clock, LoanStore, ProgramPoolStore, RepaymentStore, RiskRunReport,
 import { riskRun, type RiskLoanOutcome } from '../../shared/contracts/risk-update.ts';
 import { commitLedgerChange, firstLossRoom, guaranteeRoom, poolUse, type PoolRoom } from '../../shared/use-cases/ledger-writer.ts';
 import type { RiskShardResult, RiskStepInput } from './schema.ts';
+import { auditStep, type StepAuditDeps } from '../../shared/use-cases/audit.ts';
 
 
 export interface RiskDeps {
@@ -21,9 +22,33 @@ function asRoom(room: PoolRoom): Room {
   return room.kind === 'CAPPED' ? { kind: 'CAPPED', remainingMinor: room.roomMinor } : room;
 }
 
-export async function runRiskStep(deps: RiskDeps, input: RiskStepInput): Promise<RiskShardResult | RiskRunReport> {
+/** What a shard's assessment changed on one loan: its class, a compensation, a write-off. */
+export interface RiskLoanChange {
+  readonly loanId: string;
+  readonly lenderIds: readonly string[];
+  readonly classification: string;
+  readonly dpd: number;
+  readonly reclassified: boolean;
+  readonly compensated: boolean;
+  readonly writtenOff: boolean;
+}
+
+/**
+ * A RiskUpdate step. Each loan whose assessment changed it (a new class, a compensation, a
+ * write-off) is recorded in the audit trail once per execution, naming the loan's lenders.
+ */
+export async function runRiskStep(deps: RiskDeps & StepAuditDeps, input: RiskStepInput): Promise<RiskShardResult | RiskRunReport> {
   const businessDate = input.businessDate ?? businessDateClosedAt(input.scheduledTime ?? '');
-  return input.step === 'AssessShard' ? assessShard(deps, input.shard, businessDate) : recordReport(deps, businessDate, input.shards);
+  if (input.step === 'RecordReport') return recordReport(deps, businessDate, input.shards);
+  return assessShard(deps, input.shard, businessDate, (change) =>
+    auditStep(deps, input.executionId, {
+      workflow: 'RiskUpdate',
+      step: 'AssessShard',
+      target: { loanId: change.loanId, businessDate },
+      after: { classification: change.classification, dpd: change.dpd, reclassified: change.reclassified, compensated: change.compensated, writtenOff: change.writtenOff },
+      lenderIds: change.lenderIds,
+    }),
+  );
 }
 
 /**
@@ -34,7 +59,7 @@ export async function runRiskStep(deps: RiskDeps, input: RiskStepInput): Promise
  * a capped guarantee holds them all), more than a workflow's state holds: they are stored with
  * the run, replacing what an earlier attempt stored, and only their counts are passed on.
  */
-export async function assessShard(deps: RiskDeps, shard: number, businessDate: string): Promise<RiskShardResult> {
+export async function assessShard(deps: RiskDeps, shard: number, businessDate: string, changed: (change: RiskLoanChange) => Promise<unknown> = async () => undefined): Promise<RiskShardResult> {
   const outcomes: RiskLoanOutcome[] = [];
   const result = {
     shard,
@@ -77,6 +102,18 @@ export async function assessShard(deps: RiskDeps, shard: number, businessDate: s
       if (assessment.compensated) add({ loanId, outcome: 'COMPENSATED', code: null, message: null });
       if (assessment.writtenOff) add({ loanId, outcome: 'WRITTEN_OFF', code: null, message: null });
       if (assessment.held !== null) add({ loanId, outcome: 'HELD', code: assessment.held, message: HELD[assessment.held] ?? 'the program calls for an action the run could not take' });
+      if (outcome.reclassified || assessment.compensated || assessment.writtenOff) {
+        await changed({
+          loanId,
+          // A compensation concerns the guarantor too: the claim moves to it.
+          lenderIds: [...loan.fundingPlan.map((f) => f.lenderId), ...(assessment.compensated && loan.terms.fees.guarantorLenderId !== null ? [loan.terms.fees.guarantorLenderId] : [])],
+          classification,
+          dpd: assessment.risk?.dpd ?? 0,
+          reclassified: outcome.reclassified,
+          compensated: assessment.compensated,
+          writtenOff: assessment.writtenOff,
+        });
+      }
       result.outstandingByProgram[loan.programId] = (BigInt(result.outstandingByProgram[loan.programId] ?? '0') + assessment.outstandingMinor).toString();
       result.disbursedByProgram[loan.programId] = (BigInt(result.disbursedByProgram[loan.programId] ?? '0') + loan.principalMinor).toString();
     } catch (error) {

@@ -130,7 +130,8 @@ interface FunctionSpec {
   readonly ledgerTable?: TableAccess;
   /**
    * What it does with the audit trail; a function serving a write route appends whatever this
-   * says (its answers are audited at the edge). Every role is denied changing or removing a record.
+   * says (its answers are audited at the edge), and a workflow step (or the scheduled break
+   * escalation) that records its actions appends (docs/audit.md, In workflow steps). Every role is denied changing or removing a record.
    */
   readonly audit?: AuditAccess;
   /** The workflow it starts (StartExecution on it, its ARN in the environment). */
@@ -193,12 +194,14 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     id: 'LedgerCheckReportFunction',
     description: 'Records the ledger-check report of a business date',
     stateTable: 'readWrite',
+    audit: 'append',
     timeout: Duration.minutes(1),
   },
   'review-steps': {
     id: 'ReviewStepsFunction',
     description: 'Joint-review steps: choose candidates, record a timed-out ask, allocate',
     stateTable: 'readWrite',
+    audit: 'append',
     timeout: Duration.minutes(1),
   },
   'review-ask': {
@@ -249,6 +252,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Daily risk update steps: assess a shard of loans (DPD, class, compensation, write-off), record the report',
     stateTable: 'readWrite',
     ledgerTable: 'readWrite',
+    audit: 'append',
     timeout: Duration.minutes(5),
   },
   settlements: {
@@ -265,6 +269,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     ledgerTable: 'read',
     // Work files and statements written in parts; the shards' work files listed.
     files: ['GetObject', 'ListBucket', 'PutObject', 'AbortMultipartUpload'],
+    audit: 'append',
     timeout: Duration.minutes(15),
   },
   'profit-runs': {
@@ -278,6 +283,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: "Profit-sharing steps: plan the runs, open one, book a shard's period fees, store the statements, close",
     stateTable: 'readWrite',
     ledgerTable: 'readWrite',
+    audit: 'append',
     timeout: Duration.minutes(15),
   },
   reconciliations: {
@@ -294,6 +300,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     stateTable: 'readWrite',
     ledgerTable: 'read',
     files: ['GetObject', 'PutObject'],
+    audit: 'append',
     timeout: Duration.minutes(15),
   },
   breaks: {
@@ -312,6 +319,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: "Daily escalation: publishes each break open longer than its counterparty's limit, once",
     stateTable: 'readWrite',
     publishesEvents: true,
+    audit: 'append',
     timeout: Duration.minutes(5),
   },
   'webhook-delivery': {
@@ -327,6 +335,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Books a disbursed loan from its funding plan',
     stateTable: 'readWrite',
     ledgerTable: 'readWrite',
+    audit: 'append',
     timeout: Duration.minutes(1),
   },
   'regulatory-reports': {
@@ -340,6 +349,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: "Regulatory report steps: open the run, measure a loan shard's joint loans at the end of the date, record the report",
     stateTable: 'readWrite',
     ledgerTable: 'read',
+    audit: 'append',
     timeout: Duration.minutes(15),
   },
 };
@@ -647,7 +657,10 @@ export class ColendStack extends Stack {
     this.dailySettlement = this.createDailySchedule('DailySettlement', "Starts the settlement of the business date whose cut-off has just passed", this.settlement, this.config.settlement);
     this.dailyProfitSharing = this.createDailySchedule('DailyProfitSharing', "Starts the profit sharing of every program's periods that have just ended", this.profitSharing, this.config.profitSharing);
     this.dailyRegulatoryReport = this.createDailySchedule('DailyRegulatoryReport', 'Starts the regulatory report of the business date that has just closed', this.regulatoryReport, this.config.regulatoryReport);
-    this.dailyBreakEscalation = this.createDailyInvocation('DailyBreakEscalation', 'Escalates the reconciliation breaks open longer than their counterparty allows', this.functionOf('break-escalation'), this.config.breakEscalation);
+    // The scheduler's execution id names the run in each escalated break's audit record (a retried invocation keeps it).
+    this.dailyBreakEscalation = this.createDailyInvocation('DailyBreakEscalation', 'Escalates the reconciliation breaks open longer than their counterparty allows', this.functionOf('break-escalation'), this.config.breakEscalation, {
+      executionId: ContextAttribute.executionId,
+    });
     this.settlementDeadlineCheck = this.createDailyInvocation(
       'SettlementDeadlineCheck',
       'Checks that the settlement of the business date that closed is done by the deadline',

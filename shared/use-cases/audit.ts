@@ -1,7 +1,7 @@
-import { AUDIT_CHAINS, describeBreak, verifyChain, type AuditActor, type AuditEvent, type AuditRecord, type ChainBreak } from '../domain/audit.ts';
 import type { Principal } from '../domain/access.ts';
+import { AUDIT_CHAINS, MAX_AUDIT_LENDERS, describeBreak, verifyChain, type AuditActor, type AuditEvent, type AuditRecord, type ChainBreak } from '../domain/audit.ts';
 import type { AuditStore } from '../ports/audit.ts';
-import type { Page, PageRequest } from '../ports/stores.ts';
+import type { Clock, Page, PageRequest } from '../ports/stores.ts';
 
 /** Where an audit record that could not be written goes: the function's log, at error level. */
 export interface AuditFailureLog {
@@ -68,6 +68,40 @@ export function stepEvent(audit: StepAudit): AuditEvent {
     after: audit.after,
     lenderIds: audit.lenderIds,
   };
+}
+
+/** What a workflow step needs to record its action: the trail, the clock of the record, and the log a record not written goes to. */
+export interface StepAuditDeps {
+  readonly audit: AuditStore;
+  readonly clock: Clock;
+  readonly auditLog: AuditFailureLog;
+}
+
+/** A step's action, before its execution and instant are known. */
+export type StepAction = Omit<StepAudit, 'executionId' | 'at'>;
+
+/**
+ * Records a workflow step's action after its business write, once per execution, step and target
+ * (docs/audit.md, In workflow steps). A step invoked without an execution id (an execution started
+ * under a definition that did not pass one, still running across a deployment) records nothing
+ * rather than failing the business step. More lenders than one record may name are written as
+ * parts (`part` of the target: 1, 2, ...), each naming at most MAX_AUDIT_LENDERS of them, so every
+ * lender still reads the action that concerns it.
+ */
+export async function auditStep(deps: StepAuditDeps, executionId: string | undefined, action: StepAction): Promise<number> {
+  if (executionId === undefined) return 0;
+  const lenderIds = [...new Set(action.lenderIds)].sort();
+  const at = deps.clock.now();
+  if (lenderIds.length <= MAX_AUDIT_LENDERS) {
+    await recordAudit(deps.audit, stepEvent({ ...action, lenderIds, executionId, at }), deps.auditLog);
+    return 1;
+  }
+  const parts = Math.ceil(lenderIds.length / MAX_AUDIT_LENDERS);
+  for (let part = 0; part < parts; part++) {
+    const named = lenderIds.slice(part * MAX_AUDIT_LENDERS, (part + 1) * MAX_AUDIT_LENDERS);
+    await recordAudit(deps.audit, stepEvent({ ...action, target: { ...action.target, part: String(part + 1) }, lenderIds: named, executionId, at }), deps.auditLog);
+  }
+  return parts;
 }
 
 /** A day's trail checked: every chain recomputed, and the first record that does not match. */

@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
 import type { ColendStack } from '../../infra/stacks/colend-stack.ts';
+import { FUNCTIONS } from '../../infra/stacks/colend-stack.ts';
 import {
   arnMarkerOf,
   byConstructId,
@@ -610,10 +611,13 @@ describe('ledger-check workflow', () => {
     const { asl } = definition();
     const states = asl['States'] as Record<string, Record<string, unknown>>;
     expect(asl['StartAt']).toBe('PrepareShards');
-    expect(Object.keys(states).sort()).toEqual(['CheckFailed', 'PrepareShards', 'RecordReport', 'VerifyShards']);
+    expect(Object.keys(states).sort()).toEqual(['CheckFailed', 'PrepareShards', 'RecordReport', 'ReportExecution', 'ReportPayload', 'VerifyShards']);
     expect(states['CheckFailed']).toEqual(expect.objectContaining({ Type: 'Fail' }));
     expect(states['PrepareShards']).toEqual(expect.objectContaining({ Type: 'Pass', Next: 'VerifyShards' }));
-    expect(states['VerifyShards']).toEqual(expect.objectContaining({ Type: 'Map', MaxConcurrency: 4, Next: 'RecordReport' }));
+    expect(states['VerifyShards']).toEqual(expect.objectContaining({ Type: 'Map', MaxConcurrency: 4, Next: 'ReportExecution' }));
+    // The report's payload is the state with the execution's id added, for its audit record.
+    expect(states['ReportExecution']).toEqual({ Type: 'Pass', Parameters: { 'executionId.$': '$$.Execution.Id' }, ResultPath: '$.execution', Next: 'ReportPayload' });
+    expect(states['ReportPayload']).toEqual({ Type: 'Pass', Parameters: { 'payload.$': 'States.JsonMerge($, $.execution, false)' }, OutputPath: '$.payload', Next: 'RecordReport' });
     const processor = states['VerifyShards']?.['ItemProcessor'] as { StartAt: string; States: Record<string, Record<string, unknown>> };
     expect(processor.StartAt).toBe('VerifyShard');
     expect(Object.keys(processor.States)).toEqual(['VerifyShard']);
@@ -640,6 +644,44 @@ describe('ledger-check workflow', () => {
 });
 
 type Asl = { StartAt: string; States: Record<string, Record<string, unknown>> };
+
+/** Every state of a definition, those of its Maps' processors included, by name. */
+function allStates(states: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  const nested = Object.values(states).flatMap((state) => {
+    const processor = (state['ItemProcessor'] ?? state['Iterator']) as { States: Record<string, Record<string, unknown>> } | undefined;
+    return processor === undefined ? [] : Object.entries(allStates(processor.States));
+  });
+  return { ...states, ...Object.fromEntries(nested) };
+}
+
+describe('audited workflow steps (docs/audit.md, In workflow steps)', () => {
+  const EXECUTION_ID = { 'executionId.$': '$$.Execution.Id' };
+  const audited: Readonly<Record<Exclude<WorkflowId, 'RepaymentBatchStateMachine' | 'LedgerCheckStateMachine' | 'RiskUpdateStateMachine'>, readonly string[]>> = {
+    SettlementStateMachine: ['Instruct', 'WriteFiles', 'CloseRun', 'FailRun'],
+    JointReviewStateMachine: ['ChooseCandidates', 'Allocate', 'RecordFailure'],
+    DisbursementStateMachine: ['BookLoan'],
+    ProfitSharingStateMachine: ['CloseRun', 'FailRun'],
+    ReconciliationStateMachine: ['Reconcile', 'FailReconciliation'],
+    RegulatoryReportStateMachine: ['RecordReport', 'FailRun'],
+  };
+
+  it.each(Object.entries(audited))("%s: each audited Task state's payload carries the execution's id", (constructId, names) => {
+    const states = allStates(aslOf(constructId as WorkflowId).States);
+    for (const name of names) expect(states[name]?.['Parameters'], name).toEqual(expect.objectContaining(EXECUTION_ID));
+  });
+
+  it("RiskUpdate: each shard's payload is the execution's input, its shard and the execution's id", () => {
+    const states = aslOf('RiskUpdateStateMachine').States;
+    expect(states['AssessShards']?.['ItemSelector']).toEqual({ 'payload.$': 'States.JsonMerge($$.Execution.Input, $$.Map.Item.Value, false)', execution: EXECUTION_ID });
+    expect(allStates(states)['ShardPayload']).toEqual({ Type: 'Pass', Parameters: { 'payload.$': 'States.JsonMerge($.payload, $.execution, false)' }, OutputPath: '$.payload', Next: 'AssessShard' });
+  });
+
+  it('grants each step function that records its actions appending to the audit trail', () => {
+    for (const name of ['settlement-steps', 'review-steps', 'disbursement-book', 'risk-steps', 'profit-steps', 'reconciliation-steps', 'regulatory-report-steps', 'ledger-check-report', 'break-escalation'] as const) {
+      expect(FUNCTIONS[name].audit, name).toBe('append');
+    }
+  });
+});
 
 function aslOf(constructId: WorkflowId): Asl {
   return parseDefinition(stateMachine(constructId)[1].Properties?.['DefinitionString']) as unknown as Asl;
@@ -835,7 +877,7 @@ describe('daily break escalation schedule', () => {
     expect(schedule.Properties?.['ScheduleExpressionTimezone']).toBe('Asia/Shanghai');
     const target = schedule.Properties?.['Target'] as { Arn: unknown; Input: string; RoleArn: unknown };
     expect(getAttArnOf(target.Arn)).toBe(fn('break-escalation')[0]);
-    expect(JSON.parse(target.Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+    expect(JSON.parse(target.Input)).toEqual({ executionId: '<aws.scheduler.execution-id>', scheduledTime: '<aws.scheduler.scheduled-time>' });
     const [functionId] = fn('break-escalation');
     const arn = { 'Fn::GetAtt': [functionId, 'Arn'] };
     const role = getAttArnOf(target.RoleArn) ?? '';

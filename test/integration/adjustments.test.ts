@@ -159,8 +159,15 @@ describe('adjustments with maker-checker on the local stack', () => {
     expect(escalated().map((e) => e.detail)).toEqual([expect.objectContaining({ breakId: OLD_BREAK, ageDays: 8, escalateAfterDays: 3, lenderId: ids.bankA })]);
     for (let i = 0; i < 200 && (await breaks.get(OLD_BREAK))?.escalatedAt === null; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await breaks.get(OLD_BREAK))?.escalatedAt).not.toBeNull();
+    // The escalation is in the audit trail, read by the partner the break concerns.
+    const day = (await breaks.get(OLD_BREAK))!.escalatedAt!.slice(0, 10);
+    type Listing = { items: { action: string; target: Record<string, string>; lenderIds: string[]; executionId: string | null }[] };
+    const recorded = async () => (await call<Listing>('GET', `/v1/audit?date=${day}&limit=100`, tokens.bankA)).json.items.filter((r) => r.action === 'BreakEscalation.Escalate' && r.target.breakId === OLD_BREAK);
+    for (let i = 0; i < 200 && (await recorded()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await recorded()).map((r) => [r.target, r.lenderIds, typeof r.executionId])).toEqual([[{ breakId: OLD_BREAK }, [ids.bankA], 'string']]);
     await stack.scheduler.fire('DailyBreakEscalation', '2026-12-04T00:30:00Z');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(escalated()).toHaveLength(1);
+    expect(await recorded()).toHaveLength(1);
   });
 });

@@ -94,6 +94,14 @@ describe('daily risk update', () => {
     await new Promise((r) => setTimeout(r, 500));
     await riskReport('2026-11-28');
     expect(await entryIdsOf(loanId)).toEqual(before);
+    // The compensation is in the audit trail once, in the execution that made it, naming the guarantor with the lenders.
+    const today = new Date().toISOString().slice(0, 10);
+    const listing = await api<{ items: { action: string; target: Record<string, string>; after: Record<string, unknown>; lenderIds: string[]; executionId: string | null }[] }>(`/v1/audit?date=${today}&limit=100`, { token: w.tokens.bankA });
+    const records = listing.json.items.filter((r) => r.action === 'RiskUpdate.AssessShard' && r.target.loanId === loanId);
+    expect(records.map((r) => [r.target, r.after, r.lenderIds])).toEqual([
+      [{ loanId, businessDate: '2026-11-28' }, { classification: 'SUBSTANDARD', dpd: 118, reclassified: false, compensated: true, writtenOff: false }, [w.bankA, w.bankB, w.guarantor, w.lead].sort()],
+    ]);
+    expect(records[0]?.executionId).toMatch(/^arn:aws:states:[a-z0-9-]+:\d+:execution:RiskUpdateStateMachine[A-Za-z0-9]*:/);
 
     // A later payment recovers the guarantor's claim.
     const paid = await api<{ results: { status: string; repayment: { split: { recovery: unknown } } }[] }>('/v1/repayments', {

@@ -101,7 +101,7 @@ describe('Disbursement ASL', () => {
       Type: 'Task',
       Comment: expect.any(String),
       Resource: workflows.arnOf('disbursement-book'),
-      Parameters: { 'applicationId.$': '$.applicationId', 'disbursementReference.$': '$.disbursementReference', 'disbursementDate.$': '$.disbursementDate' },
+      Parameters: { 'applicationId.$': '$.applicationId', 'disbursementReference.$': '$.disbursementReference', 'disbursementDate.$': '$.disbursementDate', 'executionId.$': '$$.Execution.Id' },
       Retry: TRANSIENT_RETRY,
       Catch: caughtBy(['BookingRefused']),
       Next: 'Booked',
@@ -157,7 +157,7 @@ describe('Disbursement run (local engine)', () => {
     workflows.runtime.sendTaskSuccess(wait.taskToken, JSON.stringify(confirmation));
     const record = await workflows.runtime.waitForExecution(executionArn);
     expect(record).toMatchObject({ status: 'SUCCEEDED', output: '{"loanId":"LOAN-APP-OK"}' });
-    expect(bookings.filter((event) => event.applicationId === 'APP-OK')).toEqual([confirmation]);
+    expect(bookings.filter((event) => event.applicationId === 'APP-OK')).toEqual([{ ...confirmation, executionId: executionArn }]);
     expect(stepsOf('APP-OK').map((event) => event.step)).toEqual(['ReserveQuota', 'AwaitDisbursement']);
   });
 

@@ -104,7 +104,7 @@ describe('JointReview ASL', () => {
       Type: 'Task',
       Comment: expect.any(String),
       Resource: reviewStepsArn,
-      Parameters: { step: 'ChooseCandidates', 'applicationId.$': '$.applicationId', 'round.$': '$.round' },
+      Parameters: { step: 'ChooseCandidates', 'applicationId.$': '$.applicationId', 'round.$': '$.round', 'executionId.$': '$$.Execution.Id' },
       Retry: TRANSIENT_RETRY,
       Catch: TO_REVIEW_FAILED,
       Next: 'RoundOutcome',
@@ -121,7 +121,7 @@ describe('JointReview ASL', () => {
       Type: 'Task',
       Comment: expect.any(String),
       Resource: reviewStepsArn,
-      Parameters: { step: 'Allocate', 'applicationId.$': '$.applicationId', 'round.$': '$.round' },
+      Parameters: { step: 'Allocate', 'applicationId.$': '$.applicationId', 'round.$': '$.round', 'executionId.$': '$$.Execution.Id' },
       Retry: TRANSIENT_RETRY,
       Catch: TO_REVIEW_FAILED,
       Next: 'AllocationOutcome',
@@ -203,6 +203,8 @@ describe('JointReview ASL', () => {
 });
 
 describe('JointReview run (local engine)', () => {
+  /** The execution's id, which the steps that record the review's outcome are handed. */
+  const executionOf = (applicationId: string): string => `arn:aws:states:us-east-1:000000000000:execution:${workflows.jointReview.logicalId}:${applicationId}`;
   const start = (applicationId: string): string =>
     workflows.runtime.startExecution({
       stateMachineArn: workflows.jointReview.arn,
@@ -215,7 +217,7 @@ describe('JointReview run (local engine)', () => {
     const record = await workflows.runtime.waitForExecution(start('APP-REJ'));
     expect(record.status).toBe('SUCCEEDED');
     expect(JSON.parse(record.output ?? '')).toMatchObject({ applicationId: 'APP-REJ', outcome: 'REJECT' });
-    expect(calls.filter((call) => call.applicationId === 'APP-REJ')).toEqual([{ step: 'ChooseCandidates', applicationId: 'APP-REJ', round: 1 }]);
+    expect(calls.filter((call) => call.applicationId === 'APP-REJ')).toEqual([{ step: 'ChooseCandidates', applicationId: 'APP-REJ', round: 1, executionId: executionOf('APP-REJ') }]);
     expect(asks.filter((ask) => ask.applicationId === 'APP-REJ')).toEqual([]);
   });
 
@@ -247,11 +249,11 @@ describe('JointReview run (local engine)', () => {
     const record = await workflows.runtime.waitForExecution(executionArn);
     expect(record.status).toBe('SUCCEEDED');
     expect(calls.filter((call) => call.applicationId === 'APP-1')).toEqual([
-      { step: 'ChooseCandidates', applicationId: 'APP-1', round: 1 },
+      { step: 'ChooseCandidates', applicationId: 'APP-1', round: 1, executionId: executionOf('APP-1') },
       { step: 'RecordTimeout', applicationId: 'APP-1', lenderId: 'BANK_B', round: 1 },
-      { step: 'Allocate', applicationId: 'APP-1', round: 1 },
-      { step: 'ChooseCandidates', applicationId: 'APP-1', round: 2 },
-      { step: 'Allocate', applicationId: 'APP-1', round: 2 },
+      { step: 'Allocate', applicationId: 'APP-1', round: 1, executionId: executionOf('APP-1') },
+      { step: 'ChooseCandidates', applicationId: 'APP-1', round: 2, executionId: executionOf('APP-1') },
+      { step: 'Allocate', applicationId: 'APP-1', round: 2, executionId: executionOf('APP-1') },
     ]);
     const output = JSON.parse(record.output ?? '') as { applicationId: string; outcome: string; disbursement: { ExecutionArn: string } };
     expect(output).toMatchObject({ applicationId: 'APP-1', outcome: 'PLAN', round: 2 });
@@ -268,7 +270,7 @@ describe('JointReview run (local engine)', () => {
     expect(record.status).toBe('FAILED');
     expect(record.error).toBe('TypeError');
     const recorded = calls.filter((call) => call.applicationId === 'APP-ERR' && call.step === 'RecordFailure');
-    expect(recorded).toEqual([{ step: 'RecordFailure', applicationId: 'APP-ERR', error: { Error: 'TypeError', Cause: expect.stringContaining('the lender store answered nothing') } }]);
+    expect(recorded).toEqual([{ step: 'RecordFailure', applicationId: 'APP-ERR', error: { Error: 'TypeError', Cause: expect.stringContaining('the lender store answered nothing') }, executionId: executionOf('APP-ERR') }]);
   });
 
   it('ends cleanly when the Disbursement of the application was already started', async () => {

@@ -8,13 +8,14 @@ import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.t
 import { LedgerCheckStates, TRANSIENT_LAMBDA_ERRORS } from '../../workflows/ledger-check/states.ts';
 import { verifyShard } from '../../functions/ledger-check-shard/use-case.ts';
 import { verifyShardInput } from '../../functions/ledger-check-shard/schema.ts';
-import { recordReport } from '../../functions/ledger-check-report/use-case.ts';
+import { recordReportStep } from '../../functions/ledger-check-report/use-case.ts';
 import { recordReportInput } from '../../functions/ledger-check-report/schema.ts';
 import { getLedgerCheck } from '../../functions/ledger-checks/use-case.ts';
 import { validate } from '../../shared/contracts/validate.ts';
 import type { JournalEntry, Position } from '../../shared/domain/ledger.ts';
 import type { LedgerStore, LoanStore } from '../../shared/ports/stores.ts';
 import { createInMemoryStores } from '../support/in-memory-stores.ts';
+import { InMemoryAuditStore } from '../support/in-memory-audit.ts';
 import { STATE_DATA_LIMIT_BYTES, jsonBytes, runMeasured, type JSONValue } from './support/state-sizes.ts';
 
 const toJsonValue = (value: unknown): JSONValue => JSON.parse(JSON.stringify(value)) as JSONValue;
@@ -23,6 +24,7 @@ type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string
 type Json = { [key: string]: JsonValue };
 
 const SHARD_COUNT = 16;
+const EXECUTION = 'arn:aws:states:cn-north-1:123456789012:execution:LedgerCheckStateMachine:ledger-check-2025-03-31';
 
 let stack: Stack;
 let asl: Json;
@@ -70,7 +72,7 @@ describe('ledger-check ASL', () => {
         MaxConcurrency: 4,
         ResultPath: '$.shards',
         ItemSelector: { 'payload.$': 'States.JsonMerge($$.Execution.Input, $$.Map.Item.Value, false)' },
-        Next: 'RecordReport',
+        Next: 'ReportExecution',
       }),
     );
     const processor = mapState()['ItemProcessor'] as { StartAt: string; ProcessorConfig: Json; States: Record<string, Json> };
@@ -129,6 +131,7 @@ async function run(input: Record<string, string>, verifyShard?: (payload: Json) 
   let maxInFlight = 0;
   const machine = new StateMachine(runnableDefinition());
   const execution = machine.run(input, {
+    context: { Execution: { Id: EXECUTION } },
     overrides: {
       retryIntervalOverrides: { VerifyShard: 0, RecordReport: 0 },
       taskResourceLocalHandlers: {
@@ -167,6 +170,8 @@ describe('ledger-check data flow (local engine)', () => {
     expect(outcome.reportInput).toEqual({
       businessDate: '2025-03-31',
       shards: Array.from({ length: SHARD_COUNT }, (_, shard) => ({ shard, loans: 1, mismatches: 0 })),
+      execution: { executionId: EXECUTION },
+      executionId: EXECUTION,
     });
     expect(outcome.maxInFlight).toBeLessThanOrEqual(4);
   });
@@ -176,7 +181,7 @@ describe('ledger-check data flow (local engine)', () => {
     for (const payload of outcome.shardInputs) {
       expect(payload).toEqual({ scheduledTime: '2025-03-31T17:00:00Z', shard: payload['shard'] });
     }
-    expect(Object.keys(outcome.reportInput ?? {}).sort()).toEqual(['scheduledTime', 'shards']);
+    expect(Object.keys(outcome.reportInput ?? {}).sort()).toEqual(['execution', 'executionId', 'scheduledTime', 'shards']);
   });
 
   it('retries a throttled shard and fails the execution on an error of the handler itself', async () => {
@@ -216,15 +221,17 @@ describe('ledger check of books with 20,000 differences (local engine, real step
 
   it('keeps every state under 256 KiB, stores all 20,000 and reports the count; the differences page through the report', async () => {
     const stores = createInMemoryStores('2025-04-01T01:00:00.000Z');
+    const audit = new InMemoryAuditStore();
     const machine = new StateMachine(runnableDefinition());
     const { result, sizes, largest } = await runMeasured(
       machine,
       { businessDate: '2025-03-31' },
       {
+        context: { Execution: { Id: EXECUTION } },
         overrides: {
           taskResourceLocalHandlers: {
             VerifyShard: async (payload) => (await verifyShard({ loans, ledger, runDetails: stores.runDetails }, validate(verifyShardInput, payload))) as unknown as JSONValue,
-            RecordReport: async (payload) => toJsonValue(await recordReport(stores, validate(recordReportInput, payload))),
+            RecordReport: async (payload) => toJsonValue(await recordReportStep({ ...stores, audit, auditLog: { error: (message) => expect.fail(message) } }, validate(recordReportInput, payload))),
           },
         },
       },
@@ -242,6 +249,10 @@ describe('ledger check of books with 20,000 differences (local engine, real step
     expect(largest.bytes).toBeLessThan(STATE_DATA_LIMIT_BYTES);
     expect(largest.bytes).toBeLessThan(4 * 1024);
     expect([...stores.runDetails.parts.get('LEDGERCHECK#2025-03-31')!.values()].reduce((n, d) => n + d.length, 0)).toBe(20_000);
+    // The report is recorded in the audit trail once, as the check's execution's RecordReport.
+    expect(audit.all('2025-04-01').map((r) => [r.action, r.target, r.after, r.lenderIds, r.executionId])).toEqual([
+      ['LedgerCheck.RecordReport', { businessDate: '2025-03-31' }, { status: 'DIFFERENCES', loansChecked: 10_000, entriesChecked: 0, differenceCount: 20_000 }, [], EXECUTION],
+    ]);
 
     // The report's differences, 100 a page, every one once, in shard order.
     const seen: string[] = [];

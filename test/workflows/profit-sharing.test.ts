@@ -15,6 +15,8 @@ import { profitSharingDefinition } from '../../workflows/profit-sharing/definiti
 import { ProfitSharingStates } from '../../workflows/profit-sharing/states.ts';
 import { GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B, PROGRAM_ID, aLoan, aParticipant, aProgram, defaultParticipants } from '../support/builders.ts';
 import { createInMemoryStores, seed, seedBookedLoan, type InMemoryStores } from '../support/in-memory-stores.ts';
+import { InMemoryAuditStore } from '../support/in-memory-audit.ts';
+import type { StepAuditDeps } from '../../shared/use-cases/audit.ts';
 
 /*
  * The test loan: 1,000,000 fen disbursed 2025-03-01 (booked that day), PARTNER-A and PARTNER-B
@@ -31,13 +33,14 @@ import { createInMemoryStores, seed, seedBookedLoan, type InMemoryStores } from 
 
 const SHARDS = 16;
 const MARCH_RUN_AT = '2025-04-02T04:00:00.000Z';
+const EXECUTION = 'arn:aws:states:cn-north-1:123456789012:execution:ProfitSharingStateMachine:profit-2025-03';
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 type Json = { [key: string]: JsonValue };
 
 let asl: Json;
 let stores: InMemoryStores;
-let deps: ProfitSharingDeps;
+let deps: ProfitSharingDeps & StepAuditDeps & { audit: InMemoryAuditStore };
 let loan: Loan;
 
 function program(): Program {
@@ -67,7 +70,7 @@ beforeEach(() => {
   seed(stores, { programs: [terms] });
   const { programId: _p, version: _v, createdAt: _c, ...programTerms } = terms;
   loan = seedBookedLoan(stores, aLoan({}, programTerms));
-  deps = { ...stores, loan: (id) => stores.loans.get(id), shardCount: SHARDS };
+  deps = { ...stores, loan: (id) => stores.loans.get(id), shardCount: SHARDS, audit: new InMemoryAuditStore(), auditLog: { error: (message) => expect.fail(message) } };
 });
 
 /** The ASL with the function ARN made concrete; every Task state runs the steps' use case on the in-memory stores. */
@@ -86,7 +89,7 @@ async function run(input: Json, failAt?: { state: string; times: number }): Prom
     ]),
   );
   const machine = new StateMachine(JSON.parse(text) as StateMachineDefinition);
-  return machine.run(input, { overrides: { retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((s) => [s, 0])), taskResourceLocalHandlers: handlers } }).result;
+  return machine.run(input, { overrides: { retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((s) => [s, 0])), taskResourceLocalHandlers: handlers }, context: { Execution: { Id: EXECUTION } } }).result;
 }
 
 const feeEntries = (period: string): JournalEntry[] =>
@@ -132,6 +135,10 @@ describe('ProfitSharing data flow (local engine)', () => {
       expect.objectContaining({ programId: PROGRAM_ID, period: '2025-03', role: 'PARTNER', attempt: 1, from: '2025-03-01', to: '2025-03-31', byCurrency: [{ currency: 'CNY', ...zeros, loans: 1, entries: 1 }] }),
     ]);
     expect((await stores.profitRuns.statements(GUARANTOR_ID, '2025-03'))[0]?.byCurrency).toEqual([]);
+    // The distribution closed is recorded once, naming every party it was booked for.
+    expect(deps.audit.all('2025-04-02').map((r) => [r.action, r.target, r.after, r.lenderIds, r.executionId])).toEqual([
+      ['ProfitSharing.CloseRun', { programId: PROGRAM_ID, period: '2025-03' }, { attempt: 1, status: 'DONE', loans: 1, booked: 2, replayed: 0 }, [GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B].sort(), EXECUTION],
+    ]);
   });
 
   it('refuses a period done, and books nothing twice', async () => {
@@ -145,6 +152,7 @@ describe('ProfitSharing data flow (local engine)', () => {
   it('records a failed run, and runs it again without booking its fees twice', async () => {
     await expect(run({ programId: PROGRAM_ID, period: '2025-03', attempt: 1 }, { state: 'Statements', times: 1 })).rejects.toThrow();
     expect(await stores.profitRuns.getRun(PROGRAM_ID, '2025-03')).toMatchObject({ status: 'FAILED', attempt: 1, booked: 0, failure: { code: 'TableUnreachable', message: 'the ledger table was unreachable' } });
+    expect(deps.audit.all('2025-04-02').map((r) => [r.action, r.after])).toEqual([['ProfitSharing.FailRun', { attempt: 1, status: 'FAILED', code: 'TableUnreachable' }]]);
     expect(feeEntries('2025-03')).toHaveLength(2);
     await run({ programId: PROGRAM_ID, period: '2025-03', attempt: 2 });
     expect(await stores.profitRuns.getRun(PROGRAM_ID, '2025-03')).toMatchObject({ status: 'DONE', attempt: 2, loans: 1, booked: 0, replayed: 2 });

@@ -12,6 +12,8 @@ import { regulatoryReportDefinition } from '../../workflows/regulatory-report/de
 import { RegulatoryReportStates } from '../../workflows/regulatory-report/states.ts';
 import { LEAD_ID, PARTNER_A, aLeadLender, aLoan, aPartnerLender, aProgram, PARTNER_B } from '../support/builders.ts';
 import { createInMemoryStores, seed, seedBookedLoan, type InMemoryStores } from '../support/in-memory-stores.ts';
+import { InMemoryAuditStore } from '../support/in-memory-audit.ts';
+import type { StepAuditDeps } from '../../shared/use-cases/audit.ts';
 
 /*
  * One loan of 10,000.00 (the lead 4,000.00, A and B 3,000.00 each) booked on 2025-03-01; the run
@@ -21,13 +23,14 @@ import { createInMemoryStores, seed, seedBookedLoan, type InMemoryStores } from 
 
 const SHARDS = 16;
 const SCHEDULED = '2025-03-01T16:45:00.000Z';
+const EXECUTION = 'arn:aws:states:cn-north-1:123456789012:execution:RegulatoryReportStateMachine:regulatory-report-2025-03-01-1';
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 type Json = { [key: string]: JsonValue };
 
 let asl: Json;
 let stores: InMemoryStores;
-let deps: RegulatoryReportDeps;
+let deps: RegulatoryReportDeps & StepAuditDeps & { audit: InMemoryAuditStore };
 
 beforeEach(() => {
   const stack = new Stack(new App(), 'WorkflowTest');
@@ -37,7 +40,7 @@ beforeEach(() => {
   stores = createInMemoryStores(SCHEDULED);
   seed(stores, { lenders: [aLeadLender(), aPartnerLender(PARTNER_A), aPartnerLender(PARTNER_B)], programs: [aProgram()] });
   seedBookedLoan(stores, aLoan());
-  deps = { ...stores, loan: (id) => stores.loans.get(id), shardCount: SHARDS };
+  deps = { ...stores, loan: (id) => stores.loans.get(id), shardCount: SHARDS, audit: new InMemoryAuditStore(), auditLog: { error: (message) => expect.fail(message) } };
 });
 
 /** The ASL with the function ARN made concrete; every Task state runs the steps' use case on the in-memory stores. */
@@ -56,7 +59,7 @@ async function run(input: Json, failAt?: { state: string; times: number }): Prom
     ]),
   );
   const machine = new StateMachine(JSON.parse(text) as StateMachineDefinition);
-  return machine.run(input, { overrides: { retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((s) => [s, 0])), taskResourceLocalHandlers: handlers } }).result;
+  return machine.run(input, { overrides: { retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((s) => [s, 0])), taskResourceLocalHandlers: handlers }, context: { Execution: { Id: EXECUTION } } }).result;
 }
 
 describe('RegulatoryReport ASL', () => {
@@ -86,6 +89,10 @@ describe('RegulatoryReport data flow (local engine)', () => {
       [LEAD_ID, PARTNER_A, 400_000n, 'OK'],
       [LEAD_ID, PARTNER_B, 400_000n, 'OK'],
       [LEAD_ID, null, 400_000n, 'OK'],
+    ]);
+    // The report is recorded once, naming every bank it measures.
+    expect(deps.audit.all('2025-03-01').map((r) => [r.action, r.target, r.after, r.lenderIds, r.executionId])).toEqual([
+      ['RegulatoryReport.RecordReport', { businessDate: '2025-03-01' }, { attempt: 1, status: 'DONE', loans: 1 }, [LEAD_ID, PARTNER_A, PARTNER_B].sort(), EXECUTION],
     ]);
     expect(await run({ scheduledTime: SCHEDULED })).toEqual({ businessDate: '2025-03-01', attempt: 1, skipped: true, shards: [] });
     expect((await stores.regulatoryReports.getRun('2025-03-01'))?.attempt).toBe(1);

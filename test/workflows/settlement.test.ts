@@ -15,12 +15,14 @@ import { STATE_DATA_LIMIT_BYTES, jsonBytes, runMeasured } from './support/state-
 import { validate } from '../../shared/contracts/validate.ts';
 import type { JournalEntry } from '../../shared/domain/ledger.ts';
 import { businessCalendar } from '../../shared/use-cases/calendars.ts';
-import { statementFile, type SettlementDeps } from '../../shared/use-cases/settlement.ts';
+import { statementFile } from '../../shared/use-cases/settlement.ts';
 import { settlementDefinition } from '../../workflows/settlement/definition.ts';
 import { SettlementStates, type ShardMap } from '../../workflows/settlement/states.ts';
 import { aLeg as leg, aProgram, LEAD_ID, PARTNER_A, PARTNER_B, PROGRAM_ID } from '../support/builders.ts';
 import { createInMemoryStores, seed, type InMemoryStores } from '../support/in-memory-stores.ts';
 import { PrometheusRegistry } from '../../shared/adapters/telemetry/prometheus-registry.ts';
+import type { SettlementStepDeps } from '../../functions/settlement-steps/use-case.ts';
+import { InMemoryAuditStore } from '../support/in-memory-audit.ts';
 
 /*
  * Tuesday 2025-03-04, settled after its 22:00 cut-off (23:00 in Beijing): two loans repaid that
@@ -32,6 +34,7 @@ import { PrometheusRegistry } from '../../shared/adapters/telemetry/prometheus-r
 
 const SHARDS = 16;
 const DATE = '2025-03-04';
+const EXECUTION = `arn:aws:states:cn-north-1:123456789012:execution:SettlementStateMachine:settle-${DATE}-1`;
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 type Json = { [key: string]: JsonValue };
 
@@ -95,7 +98,7 @@ describe('Settlement ASL', () => {
 
 describe('Settlement data flow (local engine, the inline Map)', () => {
   let stores: InMemoryStores;
-  let deps: SettlementDeps & { metrics: PrometheusRegistry };
+  let deps: SettlementStepDeps & { metrics: PrometheusRegistry; audit: InMemoryAuditStore };
   let dir: string;
 
   const repaid = (loanId: string, principal: [bigint, bigint], interest: [bigint, bigint]): void => {
@@ -123,7 +126,15 @@ describe('Settlement data flow (local engine, the inline Map)', () => {
     stores = createInMemoryStores(`${DATE}T15:00:00.000Z`);
     seed(stores, { programs: [aProgram()] });
     dir = await mkdtemp(join(tmpdir(), 'settlement-workflow-'));
-    deps = { ...stores, files: new FolderFileStore(dir), calendar: (id) => businessCalendar(stores, id), shardCount: SHARDS, metrics: new PrometheusRegistry() };
+    deps = {
+      ...stores,
+      files: new FolderFileStore(dir),
+      calendar: (id) => businessCalendar(stores, id),
+      shardCount: SHARDS,
+      metrics: new PrometheusRegistry(),
+      audit: new InMemoryAuditStore(),
+      auditLog: { error: (message) => expect.fail(message) },
+    };
     repaid('LN-A', [30_000n, 22_500n], [3_600n, 2_700n]);
     repaid('LN-B', [10_000n, 10_000n], [1_000n, 1_000n]);
   });
@@ -133,7 +144,7 @@ describe('Settlement data flow (local engine, the inline Map)', () => {
   const reconciliationsStarted: JsonValue[] = [];
 
   /** The inline ASL with the function ARN made concrete; every Task state runs the steps' use case. */
-  async function run(input: Json, failAt?: string, before: Readonly<Record<string, () => void>> = {}): Promise<unknown> {
+  async function run(input: Json, failAt?: string, before: Readonly<Record<string, () => void | Promise<void>>> = {}, executionId = EXECUTION): Promise<unknown> {
     const text = JSON.stringify(asl('INLINE')).replace(/\{"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]\}/g, (_, id: string) => `"arn:aws:lambda:cn-north-1:123456789012:function:${id}"`);
     const handlers = Object.fromEntries([
       ['ReconcileDate', async (payload: JsonValue): Promise<JsonValue> => {
@@ -144,13 +155,13 @@ describe('Settlement data flow (local engine, the inline Map)', () => {
         state,
         async (payload: JsonValue): Promise<JsonValue> => {
           if (state === failAt) throw Object.assign(new Error('the state table was unreachable'), { name: 'TableUnreachable' });
-          before[state]?.();
+          await before[state]?.();
           return JSON.parse(JSON.stringify(await runSettlementStep(deps, validate(settlementStepInput, payload)))) as JsonValue;
         },
       ]),
     ]);
     const machine = new StateMachine(JSON.parse(text) as StateMachineDefinition);
-    return machine.run(input, { overrides: { taskResourceLocalHandlers: handlers } }).result;
+    return machine.run(input, { overrides: { taskResourceLocalHandlers: handlers }, context: { Execution: { Id: executionId } } }).result;
   }
 
   const manifest = async (): Promise<string> => Buffer.from((await deps.files.get(`settlement-work/${DATE}/manifest.json`))!).toString('utf8');
@@ -187,7 +198,7 @@ describe('Settlement data flow (local engine, the inline Map)', () => {
         },
       ]),
     ]);
-    const { result, largest } = await runMeasured(new StateMachine(JSON.parse(text) as StateMachineDefinition), { businessDate: DATE }, { overrides: { taskResourceLocalHandlers: handlers } });
+    const { result, largest } = await runMeasured(new StateMachine(JSON.parse(text) as StateMachineDefinition), { businessDate: DATE }, { overrides: { taskResourceLocalHandlers: handlers }, context: { Execution: { Id: EXECUTION } } });
     const run = (await stores.settlements.getRun(DATE))!;
     expect(run.files).toHaveLength(27);
     expect(outputs['WriteFiles']).toEqual({ files: 27 });
@@ -245,6 +256,34 @@ describe('Settlement data flow (local engine, the inline Map)', () => {
     await run({ businessDate: DATE, attempt: 2 });
     expect(await stores.settlements.getRun(DATE)).toMatchObject({ status: 'SETTLED', attempt: 2 });
     expect({ manifest: await manifest(), files: (await stores.settlements.getRun(DATE))!.files }).toEqual(first);
+  });
+
+  it("records each action in the audit trail once per execution: an instruction per payee, each lender's files, the run closed", async () => {
+    // Instruct and WriteFiles run again in the same execution before CloseRun, as a retry after a crash runs them: nothing new is recorded.
+    const again = async () => {
+      for (const step of ['Instruct', 'WriteFiles'] as const) await runSettlementStep(deps, validate(settlementStepInput, { step, businessDate: DATE, attempt: 1, executionId: EXECUTION }));
+    };
+    await run({ businessDate: DATE }, undefined, { CloseRun: again });
+    const records = deps.audit.all(DATE).sort((a, b) => (a.auditKey < b.auditKey ? -1 : 1));
+    const at = `${DATE}T15:00:00.000Z`;
+    expect(records.map((r) => [r.action, r.target, r.lenderIds, r.after])).toEqual([
+      ['Settlement.CloseRun', { businessDate: DATE }, [LEAD_ID, PARTNER_A, PARTNER_B], { attempt: 1, status: 'SETTLED', entries: 2, instructions: 3, files: 27 }],
+      ...[[LEAD_ID, '44600'], [PARTNER_A, '36200'], [PARTNER_B, '36200']].map(([payee, amountMinor]) => [
+        'Settlement.Instruct',
+        { instructionId: `SI-20250304-${PROGRAM_ID}-ESCROW-${payee}` },
+        [payee],
+        { businessDate: DATE, attempt: 1, valueDate: '2025-03-05', currency: 'CNY', payer: 'ESCROW', payee, amountMinor },
+      ]),
+      ...[LEAD_ID, PARTNER_A, PARTNER_B].map((lenderId) => ['Settlement.WriteFiles', { businessDate: DATE, lenderId }, [lenderId], { attempt: 1, files: 9, records: expect.any(Number) }]),
+    ]);
+    for (const r of records) expect([r.executionId, r.at, r.actor, r.route, r.status, r.auditKey.startsWith(`STEP#${EXECUTION}#`)]).toEqual([EXECUTION, at, { kind: 'WORKFLOW', principalId: 'Settlement', clientId: 'Settlement', roles: [] }, null, null, true]);
+  });
+
+  it('records a failed run once, as the FailRun of its execution', async () => {
+    await expect(run({ businessDate: DATE }, 'Instruct')).rejects.toThrow();
+    expect(deps.audit.all(DATE).map((r) => [r.action, r.target, r.after, r.executionId])).toEqual([
+      ['Settlement.FailRun', { businessDate: DATE }, { attempt: 1, status: 'FAILED', code: 'TableUnreachable' }, EXECUTION],
+    ]);
   });
 
   it('records the run FAILED with the step\'s error when a gather fails, and leaves no lender a file', async () => {

@@ -2,7 +2,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Choice, Condition, Fail, JsonPath, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { callbackInvoke, compensationRetry, directInvoke, transientLambdaRetry } from '../lambda-tasks.ts';
+import { EXECUTION_ID, callbackInvoke, compensationRetry, directInvoke, transientLambdaRetry } from '../lambda-tasks.ts';
 import { CAUGHT_ERRORS, DisbursementErrors, DisbursementStates, DisbursementSteps } from './states.ts';
 
 export interface DisbursementTasks {
@@ -78,6 +78,7 @@ export function disbursementDefinition(scope: Construct, tasks: DisbursementTask
       applicationId: APPLICATION_ID,
       disbursementReference: JsonPath.stringAt('$.disbursementReference'),
       disbursementDate: JsonPath.stringAt('$.disbursementDate'),
+      ...EXECUTION_ID,
     },
     comment: 'Books the loan, its entries and schedules, and turns the reservations into committed quota',
   });

@@ -3,7 +3,7 @@ import { Choice, Condition, Fail, IntegrationPattern, JsonPath, Map as MapState,
 import type { IChainable, IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { callbackInvoke, directInvoke, transientStartRetry } from '../lambda-tasks.ts';
+import { EXECUTION_ID, callbackInvoke, directInvoke, transientStartRetry } from '../lambda-tasks.ts';
 import { AllocationOutcomes, JointReviewErrors, JointReviewStates, ReviewSteps, RoundOutcomes } from './states.ts';
 
 export interface JointReviewTasks {
@@ -34,7 +34,7 @@ export function jointReviewDefinition(scope: Construct, tasks: JointReviewTasks)
 
   const chooseCandidates = directInvoke(scope, JointReviewStates.chooseCandidates, {
     fn: tasks.reviewSteps,
-    payload: { step: ReviewSteps.chooseCandidates, applicationId: APPLICATION_ID, round: ROUND },
+    payload: { step: ReviewSteps.chooseCandidates, applicationId: APPLICATION_ID, round: ROUND, ...EXECUTION_ID },
     comment: 'Output { applicationId, round, asks: [{ applicationId, lenderId, round, timeoutSeconds }], outcome: ASK | REJECT }',
   });
 
@@ -71,7 +71,7 @@ export function jointReviewDefinition(scope: Construct, tasks: JointReviewTasks)
 
   const allocate = directInvoke(scope, JointReviewStates.allocate, {
     fn: tasks.reviewSteps,
-    payload: { step: ReviewSteps.allocate, applicationId: APPLICATION_ID, round: ROUND },
+    payload: { step: ReviewSteps.allocate, applicationId: APPLICATION_ID, round: ROUND, ...EXECUTION_ID },
     comment: 'Output { applicationId, outcome: PLAN | NEED_MORE | REJECT, round } (the next round with NEED_MORE)',
   });
 
@@ -97,7 +97,7 @@ export function jointReviewDefinition(scope: Construct, tasks: JointReviewTasks)
   });
   const recordFailure = directInvoke(scope, JointReviewStates.recordFailure, {
     fn: tasks.reviewSteps,
-    payload: { step: ReviewSteps.recordFailure, applicationId: APPLICATION_ID, 'error.$': '$.error' },
+    payload: { step: ReviewSteps.recordFailure, applicationId: APPLICATION_ID, 'error.$': '$.error', ...EXECUTION_ID },
     resultPath: JsonPath.DISCARD,
     comment: 'Marks the application REVIEW_FAILED with the error, unless it is final or its disbursement started',
   });

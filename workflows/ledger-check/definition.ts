@@ -4,7 +4,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { failOnAnyError } from '../failure-paths.ts';
-import { transientLambdaRetry } from '../lambda-tasks.ts';
+import { EXECUTION_ID, transientLambdaRetry } from '../lambda-tasks.ts';
 import { LedgerCheckStates } from './states.ts';
 
 export interface LedgerCheckTasks {
@@ -21,7 +21,9 @@ export interface LedgerCheckTasks {
  * The input may carry `businessDate`, `scheduledTime` or both. A JSONPath reference to an absent
  * field fails an execution, so fields are never picked one by one: each shard's payload is the
  * execution input merged with its `{ "shard": n }` item, and RecordReport receives the input with
- * `shards` replaced by the shard results. Absent fields stay absent.
+ * `shards` replaced by the shard results and the execution's id added (`executionId`, which its
+ * audit record names; an intrinsic merges objects, so the id is put in one first). Absent fields
+ * stay absent.
  *
  * Task states call Lambda directly (`Resource` = the function ARN, payload in, result out), so
  * the local engine binds each Task state to one handler module.
@@ -66,5 +68,7 @@ export function ledgerCheckDefinition(scope: Construct, tasks: LedgerCheckTasks)
   recordReport.addRetry(transientLambdaRetry);
   failOnAnyError(scope, LedgerCheckStates.checkFailed, 'The check reads the books only and writes its report whole; a new start checks the date again', [verifyShards, recordReport]);
 
-  return prepareShards.next(verifyShards).next(recordReport);
+  const reportExecution = new Pass(scope, 'ReportExecution', { parameters: { ...EXECUTION_ID }, resultPath: '$.execution' });
+  const reportPayload = new Pass(scope, 'ReportPayload', { parameters: { 'payload.$': 'States.JsonMerge($, $.execution, false)' }, outputPath: '$.payload' });
+  return prepareShards.next(verifyShards).next(reportExecution).next(reportPayload).next(recordReport);
 }

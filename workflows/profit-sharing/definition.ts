@@ -3,7 +3,7 @@ import { Choice, Condition, Fail, JsonPath, Map as MapState, Succeed } from 'aws
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { failOnAnyError } from '../failure-paths.ts';
-import { directInvoke } from '../lambda-tasks.ts';
+import { EXECUTION_ID, directInvoke } from '../lambda-tasks.ts';
 import { ProfitSharingStates } from './states.ts';
 
 export interface ProfitSharingTasks {
@@ -54,12 +54,12 @@ export function profitSharingDefinition(scope: Construct, tasks: ProfitSharingTa
   });
   const closeRun = directInvoke(scope, ProfitSharingStates.closeRun, {
     fn,
-    payload: { step: ProfitSharingStates.closeRun, ...opened, 'shards.$': '$.booked', 'parties.$': '$.stated.parties' },
+    payload: { step: ProfitSharingStates.closeRun, ...opened, 'shards.$': '$.booked', 'parties.$': '$.stated.parties', ...EXECUTION_ID },
     comment: 'Marks the run done with what it booked and stated',
   });
   const failRun = directInvoke(scope, ProfitSharingStates.failRun, {
     fn,
-    payload: { step: ProfitSharingStates.failRun, ...opened, 'error.$': '$.error' },
+    payload: { step: ProfitSharingStates.failRun, ...opened, 'error.$': '$.error', ...EXECUTION_ID },
     resultPath: JsonPath.DISCARD,
     comment: 'Records why the run stopped; the period can be run again',
   });

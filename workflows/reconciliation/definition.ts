@@ -3,7 +3,7 @@ import { JsonPath, Map as MapState, Succeed } from 'aws-cdk-lib/aws-stepfunction
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { failOnAnyError } from '../failure-paths.ts';
-import { directInvoke } from '../lambda-tasks.ts';
+import { EXECUTION_ID, directInvoke } from '../lambda-tasks.ts';
 import { ReconciliationStates } from './states.ts';
 
 export interface ReconciliationTasks {
@@ -27,12 +27,12 @@ export function reconciliationDefinition(scope: Construct, tasks: Reconciliation
   });
   const reconcile = directInvoke(scope, ReconciliationStates.reconcile, {
     fn,
-    payload: { step: ReconciliationStates.reconcile, 'reconciliationId.$': '$.reconciliationId' },
+    payload: { step: ReconciliationStates.reconcile, 'reconciliationId.$': '$.reconciliationId', ...EXECUTION_ID },
     comment: 'Reads the file to the end, spools both sides, matches partition by partition, writes the breaks and the report; WAITING while the date is not settled',
   });
   const failOne = directInvoke(scope, ReconciliationStates.failReconciliation, {
     fn,
-    payload: { step: ReconciliationStates.failReconciliation, 'reconciliationId.$': '$.reconciliationId', 'error.$': '$.error' },
+    payload: { step: ReconciliationStates.failReconciliation, 'reconciliationId.$': '$.reconciliationId', 'error.$': '$.error', ...EXECUTION_ID },
     comment: 'Records why this file stopped; the others go on, and it is planned again by the next settlement of its date or a new start',
   });
   reconcile.addCatch(failOne, { errors: ['States.ALL'], resultPath: '$.error' });

@@ -2,7 +2,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Choice, Condition, Fail, JsonPath, Map as MapState, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { directInvoke } from '../lambda-tasks.ts';
+import { EXECUTION_ID, directInvoke } from '../lambda-tasks.ts';
 import { RegulatoryReportStates } from './states.ts';
 
 export interface RegulatoryReportTasks {
@@ -38,12 +38,12 @@ export function regulatoryReportDefinition(scope: Construct, tasks: RegulatoryRe
   measureShards.itemProcessor(measureShard);
   const recordReport = directInvoke(scope, RegulatoryReportStates.recordReport, {
     fn,
-    payload: { step: RegulatoryReportStates.recordReport, ...run },
+    payload: { step: RegulatoryReportStates.recordReport, ...run, ...EXECUTION_ID },
     comment: "Every bank's rows against its figures in force on the date; the report stored with the run",
   });
   const failRun = directInvoke(scope, RegulatoryReportStates.failRun, {
     fn,
-    payload: { step: RegulatoryReportStates.failRun, ...run, 'error.$': '$.error' },
+    payload: { step: RegulatoryReportStates.failRun, ...run, 'error.$': '$.error', ...EXECUTION_ID },
     resultPath: JsonPath.DISCARD,
     comment: 'Records why the attempt stopped; the date can be run again',
   });

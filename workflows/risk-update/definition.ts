@@ -3,7 +3,7 @@ import { JsonPath, Map as MapState, Pass, Result } from 'aws-cdk-lib/aws-stepfun
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { failOnAnyError } from '../failure-paths.ts';
-import { directInvoke } from '../lambda-tasks.ts';
+import { EXECUTION_ID, directInvoke } from '../lambda-tasks.ts';
 import { RiskUpdateStates } from './states.ts';
 
 export interface RiskUpdateTasks {
@@ -17,7 +17,8 @@ export interface RiskUpdateTasks {
  *
  * The input carries `businessDate`, the scheduler's `scheduledTime`, or both; as in the ledger
  * check, fields are never picked one by one (an absent one would fail the execution): each
- * shard's payload is the execution input merged with `{ step, shard }`, and RecordReport gets the
+ * shard's payload is the execution input merged with `{ step, shard }` and the execution's id
+ * (`executionId`, which its audit records name), and RecordReport gets the
  * input with `step` set and `shards` replaced by the shard results.
  */
 export function riskUpdateDefinition(scope: Construct, tasks: RiskUpdateTasks): IChainable {
@@ -37,10 +38,12 @@ export function riskUpdateDefinition(scope: Construct, tasks: RiskUpdateTasks): 
   const assessShards = new MapState(scope, RiskUpdateStates.assessShards, {
     itemsPath: '$.shards',
     maxConcurrency: tasks.maxConcurrency ?? 4,
-    itemSelector: { payload: JsonPath.jsonMerge(JsonPath.executionInput, JsonPath.objectAt('$$.Map.Item.Value')) },
+    itemSelector: { payload: JsonPath.jsonMerge(JsonPath.executionInput, JsonPath.objectAt('$$.Map.Item.Value')), execution: { ...EXECUTION_ID } },
     resultPath: '$.shards',
   });
-  assessShards.itemProcessor(new Pass(scope, 'ShardPayload', { inputPath: '$.payload' }).next(assessShard));
+  // The shard's payload with the execution's id added (an intrinsic merges two objects, not three).
+  const shardPayload = new Pass(scope, 'ShardPayload', { parameters: { 'payload.$': 'States.JsonMerge($.payload, $.execution, false)' }, outputPath: '$.payload' });
+  assessShards.itemProcessor(shardPayload.next(assessShard));
   const markReport = new Pass(scope, 'ReportStep', { result: Result.fromString(RiskUpdateStates.recordReport), resultPath: '$.step' });
   const recordReport = directInvoke(scope, RiskUpdateStates.recordReport, { fn: tasks.riskSteps, comment: 'Writes the report of the business date' });
   failOnAnyError(

@@ -7,7 +7,7 @@ import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { SETTLEMENT_WORK_PREFIX } from '../../shared/adapters/files/work-files.ts';
-import { directInvoke, transientStartRetry } from '../lambda-tasks.ts';
+import { EXECUTION_ID, directInvoke, transientStartRetry } from '../lambda-tasks.ts';
 import { SettlementStates, type ShardMap } from './states.ts';
 
 export interface SettlementTasks {
@@ -76,19 +76,19 @@ export function settlementDefinition(scope: Construct, tasks: SettlementTasks): 
   const gatherShards = gatherShardsState(scope, tasks, gatherShard);
   const instruct = directInvoke(scope, SettlementStates.instruct, {
     fn,
-    payload: { step: SettlementStates.instruct, ...date },
+    payload: { step: SettlementStates.instruct, ...date, ...EXECUTION_ID },
     resultPath: '$.instructed',
     comment: 'Payout instructions from every shard, netted or gross per program, each written once',
   });
   const writeFiles = directInvoke(scope, SettlementStates.writeFiles, {
     fn,
-    payload: { step: SettlementStates.writeFiles, ...date },
+    payload: { step: SettlementStates.writeFiles, ...date, ...EXECUTION_ID },
     resultPath: '$.written',
     comment: "Every lender's file set of the date, the .ok marker last",
   });
   const closeRun = directInvoke(scope, SettlementStates.closeRun, {
     fn,
-    payload: { step: SettlementStates.closeRun, ...date, 'instructions.$': '$.instructed.instructions', 'entries.$': '$.instructed.entries', 'files.$': '$.written.files' },
+    payload: { step: SettlementStates.closeRun, ...date, 'instructions.$': '$.instructed.instructions', 'entries.$': '$.instructed.entries', 'files.$': '$.written.files', ...EXECUTION_ID },
     resultPath: '$.closed',
     comment: 'Marks the run settled with what it wrote',
   });
@@ -106,7 +106,7 @@ export function settlementDefinition(scope: Construct, tasks: SettlementTasks): 
   reconcileDate.addCatch(settled, { errors: ['States.ALL'], resultPath: '$.reconcileError' });
   const failRun = directInvoke(scope, SettlementStates.failRun, {
     fn,
-    payload: { step: SettlementStates.failRun, ...date, 'error.$': '$.error' },
+    payload: { step: SettlementStates.failRun, ...date, 'error.$': '$.error', ...EXECUTION_ID },
     resultPath: JsonPath.DISCARD,
     comment: 'Records why the run stopped; the date can be run again',
   });

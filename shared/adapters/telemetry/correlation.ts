@@ -1,10 +1,10 @@
 /**
- * The correlation ids a log line carries (docs/operations.md, Observability): the API request,
- * and the loan, repayment and business date an event names. They are read from where each kind
+ * The correlation ids a log line carries (docs/operations.md, Observability): the API request or
+ * the workflow execution, and the loan, repayment and business date an event names. They are read from where each kind
  * of event holds them; a value that is not a short string is left out.
  */
 
-export const CORRELATION_KEYS = ['requestId', 'loanId', 'repaymentId', 'businessDate'] as const;
+export const CORRELATION_KEYS = ['requestId', 'executionId', 'loanId', 'repaymentId', 'businessDate'] as const;
 export type CorrelationKey = (typeof CORRELATION_KEYS)[number];
 export type CorrelationIds = Partial<Record<CorrelationKey, string>>;
 
@@ -48,8 +48,13 @@ export function apiCorrelation(event: { requestContext?: { requestId?: unknown }
   };
 }
 
-/** A workflow step's ids: the business ids of its payload, or of `input` (the execution's input an opening step is handed). */
+/**
+ * A workflow step's ids: the execution's id (`executionId`, which each Task state's payload
+ * carries from `$$.Execution.Id`), then the business ids of its payload, or of `input` (the
+ * execution's input an opening step is handed).
+ */
 export function stepCorrelation(event: unknown): CorrelationIds {
   const fields = record(event);
-  return { ...businessIds(record(fields?.input)), ...businessIds(fields) };
+  const executionId = text(fields?.executionId);
+  return { ...(executionId === undefined ? {} : { executionId }), ...businessIds(record(fields?.input)), ...businessIds(fields) };
 }

@@ -6,6 +6,9 @@ import { defaultReconciliationSettings } from '../../../../shared/use-cases/brea
 import { aBreak, BREAK_ID } from '../../../support/adjustments.ts';
 import { createInMemoryStores } from '../../../support/in-memory-stores.ts';
 import { PrometheusRegistry } from '../../../../shared/adapters/telemetry/prometheus-registry.ts';
+import { InMemoryAuditStore } from '../../../support/in-memory-audit.ts';
+
+const trail = () => ({ audit: new InMemoryAuditStore(), auditLog: { error: (message: string) => expect.fail(message) } });
 
 describe('the escalation function', () => {
   it("ages breaks in the platform's calendar at the schedule's time, or on the date given", async () => {
@@ -13,7 +16,7 @@ describe('the escalation function', () => {
     stores.breaks.breaks.set(BREAK_ID, aBreak());
     const published: string[] = [];
     const metrics = new PrometheusRegistry();
-    const deps = { breaks: stores.breaks, settings: defaultReconciliationSettings, publish: async (type: string) => void published.push(type), clock: stores.clock, metrics };
+    const deps = { breaks: stores.breaks, settings: defaultReconciliationSettings, publish: async (type: string) => void published.push(type), clock: stores.clock, metrics, ...trail() };
     // 00:30 in Beijing on the 6th: the break of the 3rd is 3 days old, not escalated.
     expect(await runEscalation(deps, { scheduledTime: '2025-03-05T16:30:00Z' })).toMatchObject({ today: '2025-03-06', checked: 1, escalated: [] });
     expect((await runEscalation(deps, { businessDate: '2025-03-05' })).today).toBe('2025-03-05');
@@ -25,7 +28,7 @@ describe('the escalation function', () => {
     const stores = createInMemoryStores('2025-03-07T00:30:00.000Z');
     stores.breaks.breaks.set(BREAK_ID, aBreak());
     const metrics = new PrometheusRegistry();
-    const deps = { breaks: stores.breaks, settings: defaultReconciliationSettings, publish: async () => undefined, clock: stores.clock, metrics };
+    const deps = { breaks: stores.breaks, settings: defaultReconciliationSettings, publish: async () => undefined, clock: stores.clock, metrics, ...trail() };
     await runEscalation(deps, { businessDate: '2025-03-20' });
     const samples = metrics.render().split('\n').filter((line) => line.startsWith('colend_breaks_'));
     expect(samples).toEqual([
@@ -35,6 +38,20 @@ describe('the escalation function', () => {
       'colend_breaks_open{age="4-7"} 0',
       'colend_breaks_open{age="8-30"} 1',
       'colend_breaks_oldest_open_age_days 17',
+    ]);
+  });
+
+  it('records each break it escalates once per scheduled run, naming the lender it concerns', async () => {
+    const stores = createInMemoryStores('2025-03-07T00:30:00.000Z');
+    stores.breaks.breaks.set(BREAK_ID, aBreak());
+    const deps = { breaks: stores.breaks, settings: defaultReconciliationSettings, publish: async () => undefined, clock: stores.clock, metrics: new PrometheusRegistry(), ...trail() };
+    const executionId = 'c3e3a0d4-7a3e-4b1e-9d3b-2f6c1b8a9e01';
+    expect(await runEscalation(deps, { businessDate: '2025-03-07', executionId })).toMatchObject({ escalated: [BREAK_ID] });
+    // The same run retried by the scheduler escalates nothing more and records nothing more.
+    expect(await runEscalation(deps, { businessDate: '2025-03-07', executionId })).toMatchObject({ escalated: [] });
+    const escalated = await stores.breaks.get(BREAK_ID);
+    expect(deps.audit.all('2025-03-07').map((r) => [r.auditKey, r.action, r.target, r.after, r.lenderIds, r.actor.kind])).toEqual([
+      [`STEP#${executionId}#Escalate#breakId=${BREAK_ID}`, 'BreakEscalation.Escalate', { breakId: BREAK_ID }, { today: '2025-03-07', state: escalated?.state, escalatedAt: '2025-03-07T00:30:00.000Z', reconciliationId: escalated?.reconciliationId }, [escalated?.lenderId], 'WORKFLOW'],
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlanLine } from '../../../../shared/domain/allocation.ts';
-import { BookingRefused, bookFromApplication } from '../../../../functions/disbursement-book/use-case.ts';
+import { BookingRefused, bookFromApplication, bookLoanStep } from '../../../../functions/disbursement-book/use-case.ts';
+import { InMemoryAuditStore } from '../../../support/in-memory-audit.ts';
 import { reserve } from '../../../../functions/disbursement-steps/use-case.ts';
 import type { QuotaShard } from '../../../../shared/domain/exposure.ts';
 import { APPLICATION_ID, LEAD_ID, PARTNER_A, SHARD_ALLOTMENT_MINOR, aProgram, aQuotaShard, anApplicationRecord, defaultLenders } from '../../../support/builders.ts';
@@ -132,5 +133,34 @@ describe('bookFromApplication', () => {
     expect(await stores.loans.get(APPLICATION_ID)).toBeNull();
     expect((await stores.exposure.reservations(APPLICATION_ID)).map((r) => r.state)).toEqual(['RESERVED', 'RESERVED']);
     expect((await stores.applications.get(APPLICATION_ID))?.status).toBe('AWAITING_DISBURSEMENT');
+  });
+});
+
+describe('bookLoanStep', () => {
+  const EXECUTION = `arn:aws:states:cn-north-1:123456789012:execution:DisbursementStateMachine:${APPLICATION_ID}`;
+
+  it('records the loan booked once per execution, naming every lender of the plan; a retry records nothing new', async () => {
+    const stores = await awaiting();
+    const deps = { ...stores, audit: new InMemoryAuditStore(), auditLog: { error: (message: string) => expect.fail(message) } };
+    expect(await bookLoanStep(deps, { ...input, executionId: EXECUTION })).toEqual({ applicationId: APPLICATION_ID, loanId: APPLICATION_ID, status: 'BOOKED' });
+    await bookLoanStep(deps, { ...input, executionId: EXECUTION });
+    expect(deps.audit.all(BOOKED_AT.slice(0, 10)).map((r) => [r.auditKey, r.action, r.target, r.after, r.lenderIds, r.at])).toEqual([
+      [
+        `STEP#${EXECUTION}#BookLoan#loanId=${APPLICATION_ID}`,
+        'Disbursement.BookLoan',
+        { loanId: APPLICATION_ID },
+        { applicationId: APPLICATION_ID, status: 'BOOKED', disbursementReference: 'DISB-20250303-0042', disbursementDate: '2025-03-03' },
+        [LEAD_ID, PARTNER_A],
+        BOOKED_AT,
+      ],
+    ]);
+  });
+
+  it('records nothing when the booking is refused', async () => {
+    const stores = await awaiting();
+    seed(stores, { exposures: [{ borrowerId: 'BRW-0001', unsecuredPersonalOutstandingMinor: 19_500_000n, totalOutstandingMinor: 19_500_000n, perLenderMinor: {}, version: 4 }] });
+    const deps = { ...stores, audit: new InMemoryAuditStore(), auditLog: { error: (message: string) => expect.fail(message) } };
+    await rejectedBy(BookingRefused, () => bookLoanStep(deps, { ...input, executionId: EXECUTION }));
+    expect(deps.audit.all(BOOKED_AT.slice(0, 10))).toEqual([]);
   });
 });

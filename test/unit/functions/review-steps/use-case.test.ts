@@ -4,7 +4,9 @@ import { validate } from '../../../../shared/contracts/validate.ts';
 import { createApplicationRequest, decisionRequest } from '../../../../shared/contracts/schemas.ts';
 import type { Lender } from '../../../../shared/domain/lender.ts';
 import { createApplication, decide, getApplication } from '../../../../functions/applications/use-case.ts';
-import { allocateRound, chooseRound, recordFailure, recordTimeout } from '../../../../functions/review-steps/use-case.ts';
+import { allocateRound, chooseRound, recordFailure, recordTimeout, runReviewStep } from '../../../../functions/review-steps/use-case.ts';
+import { reviewStepInput } from '../../../../functions/review-steps/schema.ts';
+import { InMemoryAuditStore } from '../../../support/in-memory-audit.ts';
 import {
   APPLICATION_ID,
   LEAD_ID,
@@ -315,5 +317,68 @@ describe('recordFailure', () => {
     expect((await stores.applications.get(APPLICATION_ID))?.status).toBe('REJECTED');
     expect(await recordFailure(stores, APPLICATION_ID, error)).toEqual({ applicationId: APPLICATION_ID, status: 'REJECTED' });
     expect((await stores.applications.get(APPLICATION_ID))?.timeline.at(-1)?.event).toBe('REJECTED');
+  });
+});
+
+describe('runReviewStep: the review\'s outcome in the audit trail', () => {
+  const EXECUTION = 'arn:aws:states:cn-north-1:123456789012:execution:JointReviewStateMachine:APP-1';
+  const withAudit = (stores: InMemoryStores) => ({ ...stores, audit: new InMemoryAuditStore(), auditLog: { error: (message: string) => expect.fail(message) } });
+  const step = (deps: ReturnType<typeof withAudit>, input: Record<string, unknown>) => runReviewStep(deps, validate(reviewStepInput, { applicationId: APPLICATION_ID, executionId: EXECUTION, ...input }));
+  const recorded = (deps: ReturnType<typeof withAudit>) => deps.audit.all(NOW.slice(0, 10)).map((r) => [r.action, r.target, r.after, r.lenderIds, r.executionId]);
+
+  it('records the application approved once, naming every lender asked or in the plan; an ask and a retry record nothing', async () => {
+    const deps = withAudit(await submitted());
+    await step(deps, { step: 'ChooseCandidates', round: 1 });
+    expect(recorded(deps)).toEqual([]);
+    await answer(deps, PARTNER_A, approveBody('300000'));
+    await answer(deps, PARTNER_B, declineBody());
+    expect(await step(deps, { step: 'Allocate', round: 1 })).toEqual({ applicationId: APPLICATION_ID, outcome: 'PLAN', round: 1 });
+    await step(deps, { step: 'Allocate', round: 1 });
+    expect(recorded(deps)).toEqual([['JointReview.Allocate', { applicationId: APPLICATION_ID }, { status: 'PLANNED', round: 1 }, [LEAD_ID, PARTNER_A, PARTNER_B], EXECUTION]]);
+  });
+
+  it('records the application declined by its partners, and the asking of another round not at all', async () => {
+    const deps = withAudit(await submitted({ withPartnerC: true }));
+    await step(deps, { step: 'ChooseCandidates', round: 1 });
+    await answer(deps, PARTNER_A, declineBody());
+    await answer(deps, PARTNER_B, declineBody());
+    expect(await step(deps, { step: 'Allocate', round: 1 })).toMatchObject({ outcome: 'NEED_MORE' });
+    expect(recorded(deps)).toEqual([]);
+    await step(deps, { step: 'ChooseCandidates', round: 2 });
+    await decide(deps, partnerOf(PARTNER_C), APPLICATION_ID, validate(decisionRequest, declineBody()), sealFor('decide-c'), DECIDED_AT);
+    expect(await step(deps, { step: 'Allocate', round: 2 })).toMatchObject({ outcome: 'REJECT' });
+    expect(recorded(deps)).toEqual([['JointReview.Allocate', { applicationId: APPLICATION_ID }, { status: 'REJECTED', round: 2 }, [PARTNER_A, PARTNER_B, PARTNER_C], EXECUTION]]);
+  });
+
+  it('records an application with no candidate rejected at ChooseCandidates, naming no lender', async () => {
+    const short = aLimits({ exposureQuotaMinor: 100_000n, perBorrowerCapMinor: 100_000n });
+    const deps = withAudit(await submitted({ lenders: [defaultLenders()[0] as Lender, aPartnerLender(PARTNER_A, { limits: short }), aPartnerLender(PARTNER_B, { limits: short })] }));
+    await step(deps, { step: 'ChooseCandidates', round: 1 });
+    expect(recorded(deps)).toEqual([['JointReview.ChooseCandidates', { applicationId: APPLICATION_ID }, { status: 'REJECTED', round: 1 }, [], EXECUTION]]);
+  });
+
+  it('records a failed review once, and nothing for an application whose review had ended', async () => {
+    const error = { Error: 'TypeError', Cause: 'the lender store answered nothing' };
+    const deps = withAudit(await submitted());
+    await step(deps, { step: 'ChooseCandidates', round: 1 });
+    await step(deps, { step: 'RecordFailure', error });
+    await step(deps, { step: 'RecordFailure', error });
+    expect(recorded(deps)).toEqual([['JointReview.RecordFailure', { applicationId: APPLICATION_ID }, { status: 'REVIEW_FAILED', round: null }, [PARTNER_A, PARTNER_B], EXECUTION]]);
+    const ended = withAudit(await submitted());
+    await step(ended, { step: 'ChooseCandidates', round: 1 });
+    await answer(ended, PARTNER_A, declineBody());
+    await answer(ended, PARTNER_B, declineBody());
+    await allocateRound(ended, APPLICATION_ID, 1);
+    await step(ended, { step: 'RecordFailure', error });
+    expect(recorded(ended)).toEqual([]);
+  });
+
+  it('records nothing for a step of an execution that passed no id', async () => {
+    const deps = withAudit(await submitted());
+    await runReviewStep(deps, validate(reviewStepInput, { step: 'ChooseCandidates', applicationId: APPLICATION_ID, round: 1 }));
+    await answer(deps, PARTNER_A, approveBody('300000'));
+    await answer(deps, PARTNER_B, approveBody('300000'));
+    expect(await runReviewStep(deps, validate(reviewStepInput, { step: 'Allocate', applicationId: APPLICATION_ID, round: 1 }))).toMatchObject({ outcome: 'PLAN' });
+    expect(recorded(deps)).toEqual([]);
   });
 });

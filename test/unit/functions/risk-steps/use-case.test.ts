@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bookWith } from '../../../../shared/use-cases/loan-booking.ts';
-import { assessShard, recordReport } from '../../../../functions/risk-steps/use-case.ts';
+import { assessShard, recordReport, runRiskStep } from '../../../../functions/risk-steps/use-case.ts';
+import { riskStepInput } from '../../../../functions/risk-steps/schema.ts';
+import { validate } from '../../../../shared/contracts/validate.ts';
+import { InMemoryAuditStore } from '../../../support/in-memory-audit.ts';
 import { getRiskUpdate } from '../../../../functions/risk-updates/use-case.ts';
 import { splitAndBook } from '../../../../shared/use-cases/loan-changes.ts';
 import { loanShard } from '../../../../shared/adapters/dynamodb/state-keys.ts';
@@ -196,5 +199,42 @@ describe('the business date of a risk update (docs/risk-update.md, A wrong date)
     const again = await assessShard(deps(stores), loanShard('IN-L'), '2025-03-01');
     expect([again.byClass, again.reclassified]).toEqual([{ SMA_0: 1 }, 0]);
     expect((await stores.repayments.load('IN-L', 'ALL')).ledger.version).toBe(ledger.version);
+  });
+});
+
+describe('runRiskStep: what a shard changed, in the audit trail', () => {
+  const EXECUTION = 'arn:aws:states:cn-north-1:123456789012:execution:RiskUpdateStateMachine:risk-2025-02-11';
+  const withAudit = (stores: InMemoryStores) => ({ ...deps(stores), audit: new InMemoryAuditStore(), auditLog: { error: (message: string) => expect.fail(message) } });
+  const assess = (d: ReturnType<typeof withAudit>, shard: number, businessDate: string, executionId = EXECUTION) =>
+    runRiskStep(d, validate(riskStepInput, { step: 'AssessShard', shard, businessDate, executionId }));
+  const recorded = (d: ReturnType<typeof withAudit>) => d.audit.all(AFTER_THE_RUNS.slice(0, 10)).map((r) => [r.action, r.target, r.after, r.lenderIds, r.executionId]);
+
+  it('records a loan reclassified once per execution, naming its lenders; a loan classified as it was records nothing', async () => {
+    const { stores } = await world(['IN-1']);
+    const d = withAudit(stores);
+    const shard = loanShard('IN-1');
+    // Before its first due date (2025-02-10) the loan is classified for the first time, as it starts: not a change.
+    await assess(d, shard, '2025-02-09', `${EXECUTION}-0`);
+    expect(recorded(d)).toEqual([]);
+    // One day past due: special mention (SMA-0), the first change of its class.
+    expect(await assess(d, shard, '2025-02-11')).toMatchObject({ loansAssessed: 1, reclassified: 1 });
+    await assess(d, shard, '2025-02-11');
+    expect(recorded(d)).toEqual([
+      ['RiskUpdate.AssessShard', { loanId: 'IN-1', businessDate: '2025-02-11' }, { classification: 'SMA_0', dpd: 1, reclassified: true, compensated: false, writtenOff: false }, [LEAD_ID, PARTNER_A], EXECUTION],
+    ]);
+  });
+
+  it('records a compensation naming the guarantor with the lenders', async () => {
+    const loans = Array.from({ length: 20 }, (_, i) => `IN-${String(i).padStart(2, '0')}`);
+    const { stores } = await world(loans);
+    const d = withAudit(stores);
+    const shardsOf = Array.from(new Set(loans.map(loanShard))).sort((a, b) => a - b);
+    await recordReport(d, '2025-02-09', await Promise.all(shardsOf.map((s) => assessShard(deps(stores), s, '2025-02-09'))));
+    for (const s of shardsOf) await assess(d, s, '2025-05-11');
+    const compensated = outcomes(stores, '2025-05-11').find((o) => o.outcome === 'COMPENSATED')!.loanId;
+    const records = recorded(d).filter(([, , after]) => (after as { compensated: boolean }).compensated);
+    expect(records).toEqual([
+      ['RiskUpdate.AssessShard', { loanId: compensated, businessDate: '2025-05-11' }, expect.objectContaining({ compensated: true, writtenOff: false, dpd: 90 }), [GUARANTOR_ID, LEAD_ID, PARTNER_A].sort(), EXECUTION],
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { verifyAuditDay, stepEvent, recordAudit, AUDIT_NOT_WRITTEN } from '../../../../shared/use-cases/audit.ts';
+import { verifyAuditDay, stepEvent, recordAudit, auditStep, AUDIT_NOT_WRITTEN } from '../../../../shared/use-cases/audit.ts';
 import { listAuditRecords } from '../../../../functions/audit/use-case.ts';
-import { recordHash, type AuditEvent } from '../../../../shared/domain/audit.ts';
+import { MAX_AUDIT_LENDERS, recordHash, type AuditEvent } from '../../../../shared/domain/audit.ts';
 import { InMemoryAuditStore } from '../../../support/in-memory-audit.ts';
 import { PARTNER_A, PARTNER_B, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
 
@@ -39,6 +39,52 @@ describe('stepEvent', () => {
   it('is once per execution, step and target, and names the workflow as its actor', () => {
     const e = event(1, [PARTNER_A]);
     expect(e).toMatchObject({ auditKey: `STEP#arn:exec:1#CloseRun#businessDate=${DATE}`, action: 'Settlement.CloseRun', executionId: 'arn:exec:1', requestId: null, status: null, route: null, actor: { kind: 'WORKFLOW', principalId: 'Settlement', clientId: 'Settlement', roles: [] } });
+  });
+});
+
+describe('auditStep', () => {
+  const clock = { now: () => `${DATE}T03:00:00.000Z` };
+  const noLog = { error: () => undefined };
+  const action = { workflow: 'Settlement', step: 'Instruct', target: { instructionId: 'I-1' }, after: { amountMinor: '100' }, lenderIds: [PARTNER_B, PARTNER_A, PARTNER_B] };
+
+  it('records the step once per execution, step and target, its lenders sorted once each', async () => {
+    const audit = new InMemoryAuditStore();
+    expect(await auditStep({ audit, clock, auditLog: noLog }, 'arn:exec:1', action)).toBe(1);
+    await auditStep({ audit, clock, auditLog: noLog }, 'arn:exec:1', action);
+    await auditStep({ audit, clock, auditLog: noLog }, 'arn:exec:2', action);
+    expect(audit.all(DATE).map((r) => [r.auditKey, r.action, r.executionId, r.at, r.lenderIds])).toEqual(
+      expect.arrayContaining([
+        ['STEP#arn:exec:1#Instruct#instructionId=I-1', 'Settlement.Instruct', 'arn:exec:1', `${DATE}T03:00:00.000Z`, [PARTNER_A, PARTNER_B]],
+        ['STEP#arn:exec:2#Instruct#instructionId=I-1', 'Settlement.Instruct', 'arn:exec:2', `${DATE}T03:00:00.000Z`, [PARTNER_A, PARTNER_B]],
+      ]),
+    );
+    expect(audit.all(DATE)).toHaveLength(2);
+  });
+
+  it('records nothing for a step invoked without an execution id', async () => {
+    const audit = new InMemoryAuditStore();
+    expect(await auditStep({ audit, clock, auditLog: noLog }, undefined, action)).toBe(0);
+    expect(audit.all(DATE)).toEqual([]);
+  });
+
+  it('writes more lenders than a record names as parts, each lender in exactly one', async () => {
+    const audit = new InMemoryAuditStore();
+    const lenderIds = Array.from({ length: MAX_AUDIT_LENDERS + 3 }, (_, n) => `L-${String(n).padStart(3, '0')}`);
+    expect(await auditStep({ audit, clock, auditLog: noLog }, 'arn:exec:1', { ...action, lenderIds })).toBe(2);
+    const records = audit.all(DATE).sort((a, b) => (a.target.part! < b.target.part! ? -1 : 1));
+    expect(records.map((r) => [r.target, r.lenderIds.length])).toEqual([
+      [{ instructionId: 'I-1', part: '1' }, MAX_AUDIT_LENDERS],
+      [{ instructionId: 'I-1', part: '2' }, 3],
+    ]);
+    expect(records.flatMap((r) => r.lenderIds)).toEqual(lenderIds);
+  });
+
+  it('keeps the step going when the trail refuses, logging the record', async () => {
+    const audit = new InMemoryAuditStore();
+    audit.failNext = 1;
+    const logged: string[] = [];
+    expect(await auditStep({ audit, clock, auditLog: { error: (m) => logged.push(m) } }, 'arn:exec:1', action)).toBe(1);
+    expect([logged, audit.all(DATE)]).toEqual([[AUDIT_NOT_WRITTEN], []]);
   });
 });
 

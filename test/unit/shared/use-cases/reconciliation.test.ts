@@ -22,6 +22,10 @@ import {
   type ReconciliationDeps,
 } from '../../../../shared/use-cases/reconciliation.ts';
 import { aLeg as leg, LEAD_ID, PARTNER_A, PARTNER_B } from '../../../support/builders.ts';
+import { runReconciliationStep } from '../../../../functions/reconciliation-steps/use-case.ts';
+import { reconciliationStepInput } from '../../../../functions/reconciliation-steps/schema.ts';
+import { validate } from '../../../../shared/contracts/validate.ts';
+import { InMemoryAuditStore } from '../../../support/in-memory-audit.ts';
 import { createInMemoryStores, InMemoryBreakStore, InMemoryReconciliationStore, RecordingWorkflowStarter, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 
 const DATE = '2025-03-03';
@@ -110,6 +114,23 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+
+describe('the Reconcile step in the audit trail (functions/reconciliation-steps)', () => {
+  const EXECUTION = 'arn:aws:states:cn-north-1:123456789012:execution:ReconciliationStateMachine:reconcile-1';
+
+  it("records the file's reconciliation once per execution, its breaks counted, naming the lender whose file it is", async () => {
+    const theirs: Row[] = [{ ...ROWS[0]!, interest: 2_999 }, ROWS[1]!, ROWS[2]!];
+    await upload('UP-audit', repaymentFile(PARTNER_A, theirs), PARTNER_A);
+    const id = await start(PARTNER, { uploadId: 'UP-audit', type: 'PARTNER_REPAYMENTS', businessDate: DATE });
+    const audited = { ...deps, audit: new InMemoryAuditStore(), auditLog: { error: (message: string) => expect.fail(message) } };
+    const step = () => runReconciliationStep(audited, validate(reconciliationStepInput, { step: 'Reconcile', reconciliationId: id, executionId: EXECUTION }));
+    expect(await step()).toEqual({ reconciliationId: id, status: 'REPORTED' });
+    await step();
+    expect(audited.audit.all(now.slice(0, 10)).map((r) => [r.action, r.target, r.after, r.lenderIds, r.executionId])).toEqual([
+      ['Reconciliation.Reconcile', { reconciliationId: id }, { businessDate: DATE, status: 'REPORTED', settlementAttempt: 1, matched: 2, breaks: 1 }, [PARTNER_A], EXECUTION],
+    ]);
+  });
 });
 
 describe('a partner repayment file', () => {

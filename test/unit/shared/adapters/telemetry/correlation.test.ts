@@ -25,4 +25,11 @@ describe('correlation ids', () => {
     expect(stepCorrelation({ loanId: 'LN-1', rows: [] })).toEqual({ loanId: 'LN-1' });
     expect(stepCorrelation(null)).toEqual({});
   });
+
+  it("a workflow step: its execution's id, with the business ids beside it", () => {
+    const executionId = 'arn:aws:states:cn-north-1:000000000000:execution:Settlement:settle-2025-03-04';
+    expect(stepCorrelation({ step: 'CloseRun', executionId, businessDate: '2025-03-04' })).toEqual({ executionId, businessDate: '2025-03-04' });
+    expect(stepCorrelation({ step: 'AssessShard', executionId, shard: 3, input: { businessDate: '2025-03-04' } })).toEqual({ executionId, businessDate: '2025-03-04' });
+    expect(stepCorrelation({ executionId: 7, loanId: 'LN-1' })).toEqual({ loanId: 'LN-1' });
+  });
 });
