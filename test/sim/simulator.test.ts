@@ -15,7 +15,7 @@ const seed = process.env.SIM_SEED === undefined ? undefined : Number(process.env
 const path = process.env.SIM_PATH;
 
 describe('the money simulator', () => {
-  it(`keeps the money sound over ${runs} random sequences of bookings, repayments, reversals, transfers, buybacks, compensations, write-offs, fee billing, adjustments and settlements, with faults`, async () => {
+  it(`keeps the money sound over ${runs} random sequences of bookings, applications and partner decisions, repayments, reversals, transfers, buybacks, compensations, write-offs, fee billing, profit-sharing runs, adjustments and settlements, with faults`, async () => {
     await fc.assert(
       fc.asyncProperty(simSequence(length), async (sequence) => {
         const outcome = await runSequence(sequence);
