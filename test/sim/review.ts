@@ -364,13 +364,11 @@ export class ReviewPlayer {
 
   /** The lead's report on one application awaiting its disbursement (or its wait expiring), and the saga's step after it. */
   private async disburseOne(applicationId: string, outcome: Extract<SimCommand, { type: 'DISBURSE' }>['outcome'], daysAgo: number, fault: Fault): Promise<string> {
-    const command = { outcome, daysAgo, fault };
-    const fired = '';
-    if (command.outcome === 'EXPIRED') return `${fired}${await this.release(applicationId, CAUSES.EXPIRED, command.fault)}`;
+    if (outcome === 'EXPIRED') return this.release(applicationId, CAUSES.EXPIRED, fault);
     const input: DisbursementRequest =
-      command.outcome === 'DISBURSED'
-        ? { outcome: 'DISBURSED', disbursementReference: `DISB-${applicationId}`, disbursementDate: addDays(this.world.today, -command.daysAgo) }
-        : { outcome: command.outcome, reason: 'Reported by the lead' };
+      outcome === 'DISBURSED'
+        ? { outcome: 'DISBURSED', disbursementReference: `DISB-${applicationId}`, disbursementDate: addDays(this.world.today, -daysAgo) }
+        : { outcome, reason: 'Reported by the lead' };
     const sent: SentRequest = { operation: 'reportDisbursement', clientId: 'lead-ops-client', key: `disburse-${applicationId}`, body: jsonOf(input) };
     const write = (seal: Parameters<Parameters<typeof runIdempotent>[2]>[0]) => reportDisbursement(this.world.applicationDeps, applicationId, input, seal, this.world.stores.clock.now());
     const before = this.writes();
@@ -379,11 +377,11 @@ export class ReviewPlayer {
     } catch (error) {
       if (!(error instanceof DomainError) || error instanceof InvariantViolation) throw error;
       if (this.writes() !== before) this.ctx.violations.push(`disbursement of ${applicationId} was refused (${error.code}) but wrote`);
-      return `${fired}REFUSED ${error.code}`;
+      return `REFUSED ${error.code}`;
     }
     this.ctx.again(`disbursement report of ${applicationId}`, () => this.resend(sent, write, `disbursement report of ${applicationId}`));
-    if (input.outcome !== 'DISBURSED') return `${fired}${input.outcome}, ${await this.release(applicationId, CAUSES[input.outcome], command.fault)}`;
-    return `${fired}${await this.bookLoan(applicationId, input.disbursementReference, input.disbursementDate, command.fault)}`;
+    if (input.outcome !== 'DISBURSED') return `${input.outcome}, ${await this.release(applicationId, CAUSES[input.outcome], fault)}`;
+    return this.bookLoan(applicationId, input.disbursementReference, input.disbursementDate, fault);
   }
 
   /** BookLoan with the fault in its booking: a lost race decides again, a crash after the commit runs the step again. */
