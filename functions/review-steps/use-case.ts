@@ -5,7 +5,7 @@ import type { Lender } from '../../shared/domain/lender.ts';
 import type { Program } from '../../shared/domain/program.ts';
 import { FINAL_STATUSES, outcomeOf, type Ask, type ApplicationStatus } from '../../shared/domain/review.ts';
 import { failureOf, type StepError } from '../../shared/contracts/step-failure.ts';
-import type { ApplicationRecord, ApplicationStore, Clock, ExposureStore, LenderStore, ProgramStore, RegulatoryFiguresStore } from '../../shared/ports/stores.ts';
+import type { ApplicationChange, ApplicationRecord, ApplicationStore, Clock, ExposureStore, LenderStore, ProgramStore, RegulatoryFiguresStore } from '../../shared/ports/stores.ts';
 import { businessDateAt } from '../../shared/domain/business-date.ts';
 import { lendersOnDate } from '../../shared/use-cases/regulatory-figures.ts';
 import { borrowerNow, lenderOutstandingNow } from '../../shared/use-cases/outstanding.ts';
@@ -162,21 +162,44 @@ export async function recordTimeout(deps: ReviewDeps, applicationId: string, len
   return outcomeOf(ask);
 }
 
-/** After a round: a plan, another round, or a refusal, each with its reasons. */
-export async function allocateRound(deps: ReviewDeps, applicationId: string, round: number): Promise<{ applicationId: string; outcome: AllocationResult['outcome']; round: number }> {
-  const { result } = await assess(deps, applicationId);
+type Allocated = { applicationId: string; outcome: AllocationResult['outcome']; round: number };
+
+const OUTCOME_OF_EVENT: Readonly<Record<string, AllocationResult['outcome']>> = { PLANNED: 'PLAN', MORE_PARTNERS_NEEDED: 'NEED_MORE', REJECTED: 'REJECT' };
+
+/** What the round's Allocate recorded, if it ran: the answer it gave then. */
+function recordedAllocation(record: ApplicationRecord | null, applicationId: string, round: number): Allocated | null {
+  const event = record?.timeline.find((e) => e.step === `Allocate#${round}`);
+  const outcome = event === undefined ? undefined : OUTCOME_OF_EVENT[event.event];
+  if (outcome === undefined) return null;
+  return { applicationId, outcome, round: outcome === 'NEED_MORE' ? round + 1 : round };
+}
+
+/**
+ * After a round: a plan, another round, or a refusal, each with its reasons. Run again (a retry
+ * whose first answer was lost, after other bookings moved the limits), it answers what it
+ * recorded, not a new decision: the workflow must take the path the application says it took.
+ */
+export async function allocateRound(deps: ReviewDeps, applicationId: string, round: number): Promise<Allocated> {
+  const { record, result } = await assess(deps, applicationId);
+  const recorded = recordedAllocation(record, applicationId, round);
+  if (recorded !== null) return recorded;
   const at = deps.clock.now();
   const step = `Allocate#${round}`;
+  let change: ApplicationChange;
+  let allocated: Allocated;
   if (result.outcome === 'PLAN') {
-    await deps.applications.change(applicationId, { step, at, event: 'PLANNED', detail: { round, plan: result.plan }, set: { status: 'PLANNED', plan: result.plan, reasons: result.reasons } });
-    return { applicationId, outcome: 'PLAN', round };
+    change = { step, at, event: 'PLANNED', detail: { round, plan: result.plan }, set: { status: 'PLANNED', plan: result.plan, reasons: result.reasons } };
+    allocated = { applicationId, outcome: 'PLAN', round };
+  } else if (result.outcome === 'NEED_MORE') {
+    change = { step, at, event: 'MORE_PARTNERS_NEEDED', detail: { round, shortfallMinor: result.shortfallMinor }, set: { reasons: result.reasons } };
+    allocated = { applicationId, outcome: 'NEED_MORE', round: round + 1 };
+  } else {
+    change = { step, at, event: 'REJECTED', detail: { round }, set: { status: 'REJECTED', reasons: result.reasons } };
+    allocated = { applicationId, outcome: 'REJECT', round };
   }
-  if (result.outcome === 'NEED_MORE') {
-    await deps.applications.change(applicationId, { step, at, event: 'MORE_PARTNERS_NEEDED', detail: { round, shortfallMinor: result.shortfallMinor }, set: { reasons: result.reasons } });
-    return { applicationId, outcome: 'NEED_MORE', round: round + 1 };
-  }
-  await deps.applications.change(applicationId, { step, at, event: 'REJECTED', detail: { round }, set: { status: 'REJECTED', reasons: result.reasons } });
-  return { applicationId, outcome: 'REJECT', round };
+  if (await deps.applications.change(applicationId, change)) return allocated;
+  // Another run of this step recorded its answer between the read and the write: that answer stands.
+  return recordedAllocation(await deps.applications.get(applicationId), applicationId, round) ?? allocated;
 }
 
 /** Statuses a failed review leaves as they are: final ones, and a plan whose disbursement has started (its saga owns it). */

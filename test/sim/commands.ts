@@ -20,6 +20,13 @@ export type RepaymentAmount =
   | { readonly kind: 'PAYOFF'; readonly extraPermille: number }
   | { readonly kind: 'TINY'; readonly minor: number };
 
+/** A partner's answer to its ask. */
+export interface Answer {
+  readonly kind: 'APPROVE' | 'APPROVE_MIN' | 'APPROVE_PART' | 'DECLINE' | 'TIMEOUT' | 'LATE';
+  /** For APPROVE_PART: where between the minimum and the amount asked. */
+  readonly permille: number;
+}
+
 export type SimCommand =
   | {
       readonly type: 'BOOK';
@@ -53,6 +60,35 @@ export type SimCommand =
       readonly approve: boolean;
       readonly fault: Fault;
     }
+  /**
+   * The lead applies for a joint loan: the application, then the review's first round asks the
+   * partners. Partners may answer at once (`answers`, as DECIDE), and the lead may report the
+   * disbursement at once (`disbursement`, as DISBURSE); what is left open waits for later commands.
+   */
+  | {
+      readonly type: 'APPLY';
+      readonly amountMinor: bigint;
+      readonly termMonths: number;
+      readonly method: 'EQUAL_INSTALLMENT' | 'EQUAL_PRINCIPAL' | 'INTEREST_ONLY' | 'BULLET';
+      readonly borrower: number;
+      readonly answers: readonly Answer[];
+      readonly disbursement: 'DISBURSED' | 'FAILED' | 'CANCELLED' | 'EXPIRED' | null;
+      /** The fault of the application's own write. */
+      readonly fault: Fault;
+      /** The fault of the saga's writes that follow at once: the reservation, the booking or the release. */
+      readonly sagaFault: Fault;
+    }
+  /**
+   * Partners answer open asks of an application in review, one answer each from the ask named by
+   * `partner` on: the whole amount asked, its minimum, a part between them, a decline; or the ask
+   * times out, and a decision sent after that is refused. When the round is over, Allocate runs,
+   * then the saga reserves the quota.
+   */
+  | { readonly type: 'DECIDE'; readonly application: number; readonly partner: number; readonly answers: readonly Answer[]; readonly fault: Fault }
+  /** The lead reports a planned loan disbursed (`daysAgo` days ago), failed or cancelled, or its wait expires. */
+  | { readonly type: 'DISBURSE'; readonly application: number; readonly outcome: 'DISBURSED' | 'FAILED' | 'CANCELLED' | 'EXPIRED'; readonly daysAgo: number; readonly fault: Fault }
+  /** The profit-sharing run of a month before today, as the schedule asks for it (docs/profit-sharing.md). */
+  | { readonly type: 'PROFIT_RUN'; readonly monthsBack: number; readonly fault: Fault }
   /** The period fees of a loan for a month before today (fee billing, docs/fees.md), `monthsBack` months ago. */
   | { readonly type: 'BILL_FEES'; readonly loan: number; readonly monthsBack: number; readonly fault: Fault }
   | { readonly type: 'NEXT_DAY'; readonly days: number }
@@ -80,11 +116,18 @@ const repaymentAmount: fc.Arbitrary<RepaymentAmount> = fc.oneof(
 
 const loanRef = fc.nat({ max: 7 });
 
+const method = fc.constantFrom('EQUAL_INSTALLMENT' as const, 'EQUAL_PRINCIPAL' as const, 'INTEREST_ONLY' as const, 'BULLET' as const);
+
+const answer: fc.Arbitrary<Answer> = fc.record({
+  kind: fc.constantFrom<Answer['kind']>('APPROVE', 'APPROVE', 'APPROVE', 'APPROVE', 'APPROVE_MIN', 'APPROVE_PART', 'DECLINE', 'TIMEOUT', 'LATE'),
+  permille: fc.integer({ min: 0, max: 1_000 }),
+});
+
 const booking: fc.Arbitrary<Extract<SimCommand, { type: 'BOOK' }>> = fc.record({
   type: fc.constant('BOOK' as const),
   principalMinor: fc.bigInt({ min: 100_000n, max: 20_000_000n }),
   termMonths: fc.integer({ min: 1, max: 12 }),
-  method: fc.constantFrom('EQUAL_INSTALLMENT' as const, 'EQUAL_PRINCIPAL' as const, 'INTEREST_ONLY' as const, 'BULLET' as const),
+  method,
   daysAgo: fc.integer({ min: 0, max: 200 }),
   borrower: fc.nat({ max: 3 }),
   fault,
@@ -112,6 +155,41 @@ export const simCommand: fc.Arbitrary<SimCommand> = fc.oneof(
       fault,
     }),
   },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      type: fc.constant('APPLY' as const),
+      amountMinor: fc.bigInt({ min: 100_000n, max: 20_000_000n }),
+      termMonths: fc.integer({ min: 1, max: 12 }),
+      method,
+      borrower: fc.nat({ max: 3 }),
+      answers: fc.oneof({ weight: 1, arbitrary: fc.constant([]) }, { weight: 3, arbitrary: fc.array(answer, { minLength: 2, maxLength: 2 }) }),
+      disbursement: fc.constantFrom('DISBURSED' as const, 'DISBURSED' as const, 'FAILED' as const, 'CANCELLED' as const, 'EXPIRED' as const, null, null, null),
+      fault,
+      sagaFault: fault,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant('DECIDE' as const),
+      application: fc.nat({ max: 3 }),
+      partner: fc.nat({ max: 1 }),
+      answers: fc.array(answer, { minLength: 1, maxLength: 2 }),
+      fault,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant('DISBURSE' as const),
+      application: fc.nat({ max: 3 }),
+      outcome: fc.constantFrom('DISBURSED' as const, 'DISBURSED' as const, 'DISBURSED' as const, 'FAILED' as const, 'CANCELLED' as const, 'EXPIRED' as const),
+      daysAgo: fc.integer({ min: 0, max: 20 }),
+      fault,
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant('PROFIT_RUN' as const), monthsBack: fc.integer({ min: 1, max: 7 }), fault }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('BILL_FEES' as const), loan: loanRef, monthsBack: fc.integer({ min: 1, max: 7 }), fault }) },
   { weight: 3, arbitrary: fc.record({ type: fc.constant('NEXT_DAY' as const), days: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 1, arbitrary: fc.constant({ type: 'EVENING' as const }) },
@@ -128,6 +206,8 @@ export interface ProgramChoice {
   readonly netting: boolean;
   /** A monthly service fee of 1% a year on each partner's outstanding principal, deducted from its interest for the lead. */
   readonly serviceFee: boolean;
+  /** Partner B's exposure quota is tight (TIGHT_QUOTA_MINOR): plans and bookings find it short. */
+  readonly tightQuota: boolean;
 }
 
 export const programChoice: fc.Arbitrary<ProgramChoice> = fc.record({
@@ -137,6 +217,7 @@ export const programChoice: fc.Arbitrary<ProgramChoice> = fc.record({
   remainderRule: fc.constantFrom('ROUNDING_PARTY' as const, 'LARGEST_REMAINDER' as const),
   netting: fc.boolean(),
   serviceFee: fc.boolean(),
+  tightQuota: fc.constantFrom(false, false, false, true),
 });
 
 export interface SimSequence {

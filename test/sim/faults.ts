@@ -1,4 +1,13 @@
-import { WriteConflict, type LoanBooking, type LoanStore, type RepaymentStore, type RepaymentWrite, type SettlementStore } from '../../shared/ports/stores.ts';
+import {
+  WriteConflict,
+  type ApplicationStore,
+  type ExposureStore,
+  type LoanBooking,
+  type LoanStore,
+  type RepaymentStore,
+  type RepaymentWrite,
+  type SettlementStore,
+} from '../../shared/ports/stores.ts';
 import type { PayoutInstruction } from '../../shared/domain/settlement.ts';
 import type { Fault } from './commands.ts';
 
@@ -22,21 +31,28 @@ export class StepFailure extends Error {
   override readonly name = 'StepFailure';
 }
 
-/** The fault the next write fires, and how many fired. */
+/** The kinds of write a fault can be armed in. */
+export type WriteKind = 'CHANGE' | 'BOOKING' | 'QUOTA' | 'APPLICATION' | 'SETTLEMENT';
+
+/** The fault the next write fires (of the kinds it is armed in, any by default), and how many fired. */
 export class FaultPlan {
   private armed: Fault = 'NONE';
+  private kinds: ReadonlySet<WriteKind> | null = null;
   fired = 0;
 
-  arm(fault: Fault): void {
+  /** Arms the fault in the next write of one of `kinds` (of any kind when none is named). */
+  arm(fault: Fault, kinds: readonly WriteKind[] | null = null): void {
     this.armed = fault;
+    this.kinds = kinds === null ? null : new Set(kinds);
   }
 
   disarm(): void {
     this.armed = 'NONE';
   }
 
-  /** The armed fault, taken: the next write finds none. */
-  take(): Fault {
+  /** The armed fault, taken by a write of this kind: the next write finds none. A write of another kind finds none and leaves it armed. */
+  take(kind: WriteKind): Fault {
+    if (this.kinds !== null && !this.kinds.has(kind)) return 'NONE';
     const fault = this.armed;
     this.armed = 'NONE';
     if (fault !== 'NONE') this.fired++;
@@ -57,7 +73,7 @@ export class FaultyRepaymentStore implements RepaymentStore {
   loanEvent: RepaymentStore['loanEvent'] = (loanId, type, eventId) => this.inner.loanEvent(loanId, type, eventId);
 
   async write(change: RepaymentWrite): Promise<void> {
-    const fault = this.faults.take();
+    const fault = this.faults.take('CHANGE');
     if (fault === 'CONFLICT') throw new WriteConflict('VERSION', 'repayment-ledger');
     await this.inner.write(change);
     if (fault === 'CRASH') throw new SimCrash(`the change of loan ${change.ledger.loanId}`);
@@ -76,11 +92,56 @@ export class FaultyLoanStore implements LoanStore {
   loanIdsOfShard: LoanStore['loanIdsOfShard'] = (shard) => this.inner.loanIdsOfShard(shard);
 
   async book(booking: LoanBooking): Promise<void> {
-    const fault = this.faults.take();
+    const fault = this.faults.take('BOOKING');
     if (fault === 'CONFLICT') throw new WriteConflict('VERSION', 'exposure');
     await this.inner.book(booking);
     if (fault === 'CRASH') throw new SimCrash(`the booking of loan ${booking.booked.loan.loanId}`);
   }
+}
+
+/**
+ * Quota whose shards another plan or booking moved since they were read (the write fails on their
+ * versions, nothing written), or a reservation or release that commits and then dies.
+ */
+export class FaultyExposureStore implements ExposureStore {
+  constructor(
+    private readonly inner: ExposureStore,
+    private readonly faults: FaultPlan,
+  ) {}
+
+  quotaShards: ExposureStore['quotaShards'] = (lenderId) => this.inner.quotaShards(lenderId);
+  reservations: ExposureStore['reservations'] = (applicationId) => this.inner.reservations(applicationId);
+  borrowerExposure: ExposureStore['borrowerExposure'] = (borrowerId) => this.inner.borrowerExposure(borrowerId);
+  principalShards: ExposureStore['principalShards'] = (lenderId) => this.inner.principalShards(lenderId);
+  borrowerPrincipal: ExposureStore['borrowerPrincipal'] = (borrowerId) => this.inner.borrowerPrincipal(borrowerId);
+
+  reserve: ExposureStore['reserve'] = (reservation, changes) => this.faulty(`the reservation of ${reservation.lenderId} for ${reservation.applicationId}`, () => this.inner.reserve(reservation, changes));
+  release: ExposureStore['release'] = (reservation, changes) => this.faulty(`the release of ${reservation.lenderId} for ${reservation.applicationId}`, () => this.inner.release(reservation, changes));
+
+  private async faulty(what: string, write: () => Promise<void>): Promise<void> {
+    const fault = this.faults.take('QUOTA');
+    if (fault === 'CONFLICT') throw new WriteConflict('VERSION', 'quota');
+    await write();
+    if (fault === 'CRASH') throw new SimCrash(what);
+  }
+}
+
+/** Applications whose creation or a partner's decision commits and then dies before the client hears of it. */
+export function faultyApplications<S extends ApplicationStore>(inner: S, faults: FaultPlan): S {
+  const create = inner.create.bind(inner);
+  const decide = inner.decide.bind(inner);
+  return Object.assign(Object.create(inner) as S, {
+    async create(...args: Parameters<ApplicationStore['create']>) {
+      const fault = faults.take('APPLICATION');
+      await create(...args);
+      if (fault === 'CRASH') throw new SimCrash(`the application ${args[0].application.applicationId}`);
+    },
+    async decide(...args: Parameters<ApplicationStore['decide']>) {
+      const fault = faults.take('APPLICATION');
+      await decide(...args);
+      if (fault === 'CRASH') throw new SimCrash(`the decision of ${args[0].lenderId} on ${args[0].applicationId}`);
+    },
+  });
 }
 
 /**
@@ -94,11 +155,11 @@ export function faultySettlements<S extends Pick<SettlementStore, 'putInstructio
   return Object.assign(Object.create(inner) as S, {
     async putInstructions(instructions: readonly PayoutInstruction[]) {
       const stored = await putInstructions(instructions);
-      if (faults.take() === 'CRASH') throw new SimCrash(`the instructions of ${instructions[0]?.businessDate ?? 'a date'}`);
+      if (faults.take('SETTLEMENT') === 'CRASH') throw new SimCrash(`the instructions of ${instructions[0]?.businessDate ?? 'a date'}`);
       return stored;
     },
     async putShard(shard: Parameters<SettlementStore['putShard']>[0]) {
-      if (faults.take() === 'CONFLICT') throw new StepFailure(`gathering shard ${shard.shard} of ${shard.businessDate} timed out`);
+      if (faults.take('SETTLEMENT') === 'CONFLICT') throw new StepFailure(`gathering shard ${shard.shard} of ${shard.businessDate} timed out`);
       return putShard(shard);
     },
   });

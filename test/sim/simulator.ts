@@ -7,9 +7,12 @@ import { compareIsoDates } from '../../shared/domain/money/index.ts';
 import { toJson } from '../../shared/json.ts';
 import { describeCommand, type Fault, type RepaymentAmount, type RepaymentDate, type SimCommand, type SimSequence } from './commands.ts';
 import { SimCrash, withoutBackoff } from './faults.ts';
-import { moneyViolations, type OutstandingFigures, type SettledDate } from './invariants.ts';
+import { moneyViolations, type OutstandingFigures, type SettledDate, type StatedProfit } from './invariants.ts';
 import { borrowerNow, lenderOutstandingNow } from '../../shared/use-cases/outstanding.ts';
 import { PARTIES, PARTNERS, START_DATE, World, bookingOf, type SentBooking, type SentChange } from './world.ts';
+import { ReviewPlayer } from './review.ts';
+import { ProfitRunPlayer } from './profit-runs.ts';
+import { GUARANTOR_ID, PROGRAM_ID } from '../support/builders.ts';
 
 /*
  * The money simulator (docs/testing.md): a sequence of commands played through the real use
@@ -29,9 +32,12 @@ type Accepted =
   | { readonly kind: 'BOOKING'; readonly sent: SentBooking }
   | { readonly kind: 'CHANGE'; readonly sent: SentChange }
   | { readonly kind: 'APPROVAL'; readonly adjustmentId: string }
-  | { readonly kind: 'FEES'; readonly loanId: string; readonly period: string };
+  | { readonly kind: 'FEES'; readonly loanId: string; readonly period: string }
+  /** A request or a workflow step of the joint review or a profit run, delivered or run again later. */
+  | { readonly kind: 'AGAIN'; readonly label: string; readonly replay: () => Promise<void> };
 
 const MAKER = 'finance-maker';
+const GUARANTORS: ReadonlySet<string> = new Set([GUARANTOR_ID]);
 const CHECKER = 'finance-checker';
 
 class Simulation {
@@ -50,9 +56,24 @@ class Simulation {
   private readonly firstFiles = new Map<string, string>();
   private settledThrough: string | null = null;
   private sent = 0;
+  private readonly review: ReviewPlayer;
+  private readonly profit: ProfitRunPlayer;
 
   constructor(sequence: SimSequence) {
     this.world = new World(sequence.program, sequence.files);
+    const again = (label: string, replay: () => Promise<void>): void => {
+      this.accepted.push({ kind: 'AGAIN', label, replay });
+    };
+    this.review = new ReviewPlayer({
+      world: this.world,
+      violations: this.violations,
+      again,
+      booked: (loanId, principalMinor) => {
+        this.loans.push(loanId);
+        this.disbursedMinor += principalMinor;
+      },
+    });
+    this.profit = new ProfitRunPlayer({ world: this.world, violations: this.violations, billsServiceFee: sequence.program.serviceFee, again });
   }
 
   async step(command: SimCommand): Promise<void> {
@@ -88,6 +109,14 @@ class Simulation {
         return this.adjust(command);
       case 'BILL_FEES':
         return this.billFees(command);
+      case 'APPLY':
+        return this.review.apply(command);
+      case 'DECIDE':
+        return this.review.decideOne(command);
+      case 'DISBURSE':
+        return this.review.disburse(command);
+      case 'PROFIT_RUN':
+        return this.profit.run(command);
       case 'NEXT_DAY':
         this.world.nextDay(command.days);
         return `today ${this.world.today}`;
@@ -150,7 +179,7 @@ class Simulation {
   private async repay(command: Extract<SimCommand, { type: 'REPAY' }>): Promise<string> {
     const loanId = this.loanAt(command.loan);
     if (loanId === null) return 'no loan yet';
-    const loan = (await this.world.stores.loans.get(loanId))!;
+    const loan = (await this.world.changeDeps.loan(loanId))!;
     const schedules = (await this.world.stores.loans.schedules(loanId))!;
     const valueDate = this.valueDateOf(command.date, loan.disbursementDate, schedules.borrower.instalments.map((i) => i.dueDate));
     const amountMinor = this.amountOf(command.amount, loan.principalMinor, valueDate, schedules.borrower.instalments);
@@ -377,6 +406,10 @@ class Simulation {
     const accepted = this.accepted[index % this.accepted.length]!;
     if (accepted.kind === 'APPROVAL') return this.replayApproval(accepted.adjustmentId);
     if (accepted.kind === 'FEES') return this.replayFees(accepted.loanId, accepted.period);
+    if (accepted.kind === 'AGAIN') {
+      await accepted.replay();
+      return `again: ${accepted.label}`;
+    }
     if (accepted.kind === 'BOOKING') {
       await this.replayBooking(accepted.sent);
       return `replayed booking ${accepted.sent.request.loanId}`;
@@ -441,8 +474,24 @@ class Simulation {
       cash: { collectedMinor: [...this.inEffect.values()].reduce((s, a) => s + a, 0n), disbursedMinor: this.disbursedMinor, adjustedMinor: this.adjustedMinor },
       settled: this.settled,
       outstanding: await this.outstanding(),
+      quota: {
+        shards: [...db.quotas.values()],
+        reservations: [...db.reservations.values()],
+        applications: [...db.applications.values()].map(({ record }) => ({ applicationId: record.application.applicationId, status: record.status, plan: record.plan, loanId: record.loanId })),
+        loans: [...db.loans.values()],
+      },
+      adjustments: [...this.world.stores.adjustments.adjustments.values()],
+      stated: this.stated(),
+      guarantors: GUARANTORS,
     });
     for (const v of found) this.violations.push(`after step ${this.sent}: ${v}`);
+  }
+
+  /** The statements of every period shared, each with whether its party guarantees. */
+  private stated(): StatedProfit[] {
+    const profitRuns = this.world.stores.profitRuns;
+    const done = new Set([...profitRuns.runs.values()].filter((r) => r.status === 'DONE' && r.programId === PROGRAM_ID).map((r) => r.period));
+    return [...profitRuns.stored.values()].filter((s) => done.has(s.period)).map((statement) => ({ statement, guarantor: GUARANTORS.has(statement.lenderId) }));
   }
 
   /** The outstanding principal as the limits read it (shared/use-cases/outstanding.ts), for every party and borrower. */

@@ -9,14 +9,20 @@ import { splitAndBook, type RepaymentBookDeps } from '../../shared/use-cases/loa
 import type { LoanDeps } from '../../shared/use-cases/loan-booking.ts';
 import type { AdjustmentDeps } from '../../shared/use-cases/adjustments.ts';
 import type { PeriodFeeDeps } from '../../shared/use-cases/period-fees.ts';
+import type { ProfitSharingDeps } from '../../shared/use-cases/profit-sharing.ts';
+import type { ApplicationDeps } from '../../functions/applications/use-case.ts';
+import type { ReviewDeps } from '../../functions/review-steps/use-case.ts';
+import type { DisbursementDeps } from '../../functions/disbursement-steps/use-case.ts';
+import type { BookFromApplicationDeps } from '../../functions/disbursement-book/use-case.ts';
 import { businessCalendar } from '../../shared/use-cases/calendars.ts';
+import { cachedLoans } from '../../shared/use-cases/loan-cache.ts';
 import { closeRun, failRun, gatherShard, instruct, openRun, writeFiles, type SettlementDeps } from '../../shared/use-cases/settlement.ts';
 import type { SettlementRun } from '../../shared/ports/stores.ts';
-import { GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B, PROGRAM_ID, aLeadLender, aLender, aParticipant, aPartnerLender, aProgram, defaultPlan } from '../support/builders.ts';
+import { GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B, PROGRAM_ID, aLeadLender, aLender, aLimits, aParticipant, aPartnerLender, aProgram, defaultPlan } from '../support/builders.ts';
 import { InMemoryFileStore } from '../support/in-memory-files.ts';
 import { createInMemoryStores, seed, type InMemoryStores } from '../support/in-memory-stores.ts';
 import type { ProgramChoice } from './commands.ts';
-import { FaultPlan, FaultyLoanStore, FaultyRepaymentStore, SimCrash, StepFailure, faultySettlements } from './faults.ts';
+import { FaultPlan, FaultyExposureStore, FaultyLoanStore, FaultyRepaymentStore, SimCrash, StepFailure, faultyApplications, faultySettlements } from './faults.ts';
 
 /*
  * The world of the money simulator: one program with a lead, two partners and a guarantor, the
@@ -31,6 +37,8 @@ export const START_DATE = '2025-03-03';
 const NOON_UTC = 'T04:00:00.000Z';
 export const PARTIES = [LEAD_ID, PARTNER_A, PARTNER_B, GUARANTOR_ID] as const;
 export const PARTNERS = [PARTNER_A, PARTNER_B] as const;
+/** A tight quota for partner B in some sequences: a few loans use it up, so plans and bookings find it short. */
+export const TIGHT_QUOTA_MINOR = 8_000_000n;
 
 export function programOf(choice: ProgramChoice): Program {
   const lenderRate = choice.interestBasis === 'LENDER_RATE';
@@ -86,6 +94,12 @@ export class World {
   readonly settlementDeps: SettlementDeps;
   readonly adjustmentDeps: AdjustmentDeps;
   readonly feeDeps: PeriodFeeDeps;
+  /** The joint review and its saga: the application API, the review's steps, the disbursement's steps and its BookLoan. */
+  readonly applicationDeps: ApplicationDeps;
+  readonly reviewDeps: ReviewDeps;
+  readonly disbursementDeps: DisbursementDeps;
+  readonly bookFromApplicationDeps: BookFromApplicationDeps;
+  readonly profitDeps: ProfitSharingDeps;
   today = START_DATE;
 
   constructor(
@@ -96,7 +110,12 @@ export class World {
     this.stores = createInMemoryStores(`${START_DATE}${NOON_UTC}`);
     this.program = programOf(choice);
     seed(this.stores, {
-      lenders: [aLeadLender(), aPartnerLender(PARTNER_A), aPartnerLender(PARTNER_B), aLender({ lenderId: GUARANTOR_ID, roles: ['GUARANTOR'], institutionType: 'NON_BANK' })],
+      lenders: [
+        aLeadLender(),
+        aPartnerLender(PARTNER_A),
+        aPartnerLender(PARTNER_B, choice.tightQuota ? { limits: aLimits({ exposureQuotaMinor: TIGHT_QUOTA_MINOR }) } : {}),
+        aLender({ lenderId: GUARANTOR_ID, roles: ['GUARANTOR'], institutionType: 'NON_BANK' }),
+      ],
       programs: [this.program],
     });
     // The program's pools as a risk update measured them: the lead's first losses are capped at 5% of a large book.
@@ -106,9 +125,18 @@ export class World {
     const repayments = new FaultyRepaymentStore(this.stores.repayments, this.faults);
     const loans = new FaultyLoanStore(this.stores.loans, this.faults);
     this.bookingDeps = { ...this.stores, loans };
-    this.changeDeps = { loan: (id) => this.stores.loans.get(id), repayments, programPools: this.stores.programPools, clock: this.stores.clock };
-    this.feeDeps = { loan: (id) => this.stores.loans.get(id), repayments, ledger: this.stores.ledger, clock: this.stores.clock };
-    this.adjustmentDeps = { adjustments: this.stores.adjustments, breaks: this.stores.breaks, loan: (id) => this.stores.loans.get(id), repayments, ledger: this.stores.ledger, clock: this.stores.clock };
+    // A loan by id as the functions read it: remembered once read (a booked loan's terms never change).
+    const loan = cachedLoans(this.stores.loans);
+    this.changeDeps = { loan, repayments, programPools: this.stores.programPools, clock: this.stores.clock };
+    this.feeDeps = { loan, repayments, ledger: this.stores.ledger, clock: this.stores.clock };
+    this.adjustmentDeps = { adjustments: this.stores.adjustments, breaks: this.stores.breaks, loan, repayments, ledger: this.stores.ledger, clock: this.stores.clock };
+    const exposure = new FaultyExposureStore(this.stores.exposure, this.faults);
+    const applications = faultyApplications(this.stores.applications, this.faults);
+    this.applicationDeps = { ...this.stores, applications, exposure };
+    this.reviewDeps = { ...this.stores, applications, exposure };
+    this.disbursementDeps = { ...this.stores, applications, exposure };
+    this.bookFromApplicationDeps = { ...this.stores, applications, exposure, loans };
+    this.profitDeps = { ...this.stores, loan, repayments, shardCount: LOAN_SHARDS };
     this.settlementDeps = {
       ...this.stores,
       settlements: faultySettlements(this.stores.settlements, this.faults),

@@ -14,6 +14,7 @@ import {
   PARTNER_A,
   PARTNER_B,
   REVIEW_DEADLINE,
+  SHARD_ALLOTMENT_MINOR,
   aLimits,
   aParticipant,
   aPartnerLender,
@@ -290,6 +291,36 @@ describe('allocateRound', () => {
     expect(await allocateRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, outcome: 'PLAN', round: 1 });
     expect(stores.db.transactions).toBe(writes);
     expect(await stores.applications.get(APPLICATION_ID)).toEqual(record);
+  });
+
+  it('run again after the limits moved (a retry after other bookings landed), answers the plan it recorded, not a new decision', async () => {
+    const stores = await submitted();
+    await chooseRound(stores, APPLICATION_ID, 1);
+    await answer(stores, PARTNER_A, approveBody('300000'));
+    await answer(stores, PARTNER_B, approveBody('300000'));
+    expect(await allocateRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, outcome: 'PLAN', round: 1 });
+    // Other loans took every fen of both partners' quota since: decided now, the review would find no partner left.
+    seed(stores, {
+      quotas: [PARTNER_A, PARTNER_B].flatMap((lenderId) =>
+        Array.from({ length: 8 }, (_, shard) => aQuotaShard({ lenderId, shard, committedMinor: SHARD_ALLOTMENT_MINOR, committedByLeadMinor: { [LEAD_ID]: SHARD_ALLOTMENT_MINOR }, version: 2 })),
+      ),
+    });
+    const writes = stores.db.transactions;
+    const record = await stores.applications.get(APPLICATION_ID);
+    expect(await allocateRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, outcome: 'PLAN', round: 1 });
+    expect(stores.db.transactions).toBe(writes);
+    expect(await stores.applications.get(APPLICATION_ID)).toEqual(record);
+  });
+
+  it('run again after it asked for more partners, answers the next round it recorded', async () => {
+    const stores = await submitted({ withPartnerC: true });
+    await chooseRound(stores, APPLICATION_ID, 1);
+    await answer(stores, PARTNER_A, declineBody());
+    stores.clock.set(REVIEW_DEADLINE);
+    await recordTimeout(stores, APPLICATION_ID, PARTNER_B, 1);
+    expect(await allocateRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, outcome: 'NEED_MORE', round: 2 });
+    seed(stores, { quotas: Array.from({ length: 8 }, (_, shard) => aQuotaShard({ lenderId: PARTNER_C, shard, committedMinor: SHARD_ALLOTMENT_MINOR, version: 2 })) });
+    expect(await allocateRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, outcome: 'NEED_MORE', round: 2 });
   });
 });
 
