@@ -107,6 +107,8 @@ describe.each([
     }
     const allNumbers = Object.fromEntries(DUES_FIELDS.map((field) => [field, 1])) as unknown as Dues;
     expect(thrownBy(ValidationError, () => waterfall(1n, allNumbers)).details).toEqual({ path: 'dues.penaltyMinor', rule: 'non-negative' });
+    const allNegative = Object.fromEntries(DUES_FIELDS.map((field) => [field, -1n])) as unknown as Dues;
+    expect(thrownBy(ValidationError, () => waterfall(1n, allNegative)).details).toEqual({ path: 'dues.penaltyMinor', rule: 'non-negative' });
     const two = thrownBy(ValidationError, () => waterfall(1n, { ...EVERY_DUE, currentInterestMinor: -2n, feesMinor: -1n }));
     expect(two.details).toEqual({ path: 'dues.currentInterestMinor', rule: 'non-negative' });
   });
