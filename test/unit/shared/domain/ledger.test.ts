@@ -151,6 +151,20 @@ describe('assertBalanced: the number path and its fallback to bigint', () => {
       books: [{ lenderId: LEAD_ID, debitMinor: '13510798882111485', creditMinor: '13510798882111484' }],
     });
   });
+
+  it('refuses the same rounding below -2^52, credits first', () => {
+    const credits = [LIMIT - 1n, LIMIT - 1n, LIMIT - 1n];
+    const debits = [LIMIT - 1n, LIMIT - 1n, LIMIT - 2n];
+    const rounded = entry([
+      ...credits.map((amount) => leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', amount, ESCROW)),
+      ...debits.map((amount) => leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', amount)),
+    ]);
+    expect([...credits.map((c) => -c), ...debits].reduce((sum, amount) => sum + Number(amount), 0)).toBe(0);
+    expect(thrownBy(InvariantViolation, () => assertBalanced(rounded)).details).toEqual({
+      entryId: `DISBURSEMENT#${LOAN_ID}`,
+      books: [{ lenderId: LEAD_ID, debitMinor: '13510798882111484', creditMinor: '13510798882111485' }],
+    });
+  });
 });
 
 describe('imbalances', () => {
