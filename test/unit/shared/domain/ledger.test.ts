@@ -3,6 +3,7 @@ import { InvariantViolation } from '../../../../shared/domain/errors.ts';
 import {
   ACCOUNTS,
   ESCROW,
+  applyEntries,
   applyEntry,
   applyLegs,
   balancesBefore,
@@ -78,8 +79,10 @@ describe('assertBalanced', () => {
     ]);
   });
 
-  it('refuses an empty entry', () => {
-    expect(thrownBy(InvariantViolation, () => assertBalanced(entry([]))).message).toBe('a journal entry has at least one leg');
+  it('refuses an empty entry, naming it', () => {
+    const error = thrownBy(InvariantViolation, () => assertBalanced(entry([])));
+    expect(error.message).toBe('a journal entry has at least one leg');
+    expect(error.details).toEqual({ entryId: `DISBURSEMENT#${LOAN_ID}` });
   });
 
   it('refuses a zero or negative leg, even when the books balance', () => {
@@ -89,6 +92,78 @@ describe('assertBalanced', () => {
     expect(zeroError.details).toEqual({ entryId: `DISBURSEMENT#${LOAN_ID}`, leg: 'PRINCIPAL_RECEIVABLE', lenderId: LEAD_ID });
     const negative = entry([leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', -5n), leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'DEBIT', 5n)]);
     expect(thrownBy(InvariantViolation, () => assertBalanced(negative)).message).toBe('every leg amount is positive');
+  });
+});
+
+/**
+ * assertBalanced adds up each run of one book's legs as numbers while that is exact and otherwise
+ * settles the entry in bigint, book by book: each case below would be decided wrongly by a number
+ * sum that went on past the limit, or by a quick answer taken from the last run alone.
+ */
+describe('assertBalanced: the number path and its fallback to bigint', () => {
+  const LIMIT = 2n ** 52n;
+
+  it('returns a balanced entry whose books interleave, each run not netting to zero', () => {
+    const interleaved = entry([
+      leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 400_000n),
+      leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 600_000n),
+      leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', 400_000n, ESCROW),
+      leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'CREDIT', 600_000n, ESCROW),
+    ]);
+    expect(assertBalanced(interleaved)).toBe(interleaved);
+  });
+
+  it('refuses an entry whose first book is off even though its last book balances', () => {
+    const firstOff = entry([
+      leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 400_001n),
+      leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', 400_000n, ESCROW),
+      leg(PARTNER_A, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 600_000n),
+      leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'CREDIT', 600_000n, ESCROW),
+    ]);
+    expect(thrownBy(InvariantViolation, () => assertBalanced(firstOff)).details).toEqual({
+      entryId: `DISBURSEMENT#${LOAN_ID}`,
+      books: [{ lenderId: LEAD_ID, debitMinor: '400001', creditMinor: '400000' }],
+    });
+  });
+
+  it('refuses amounts at or over 2^52 that differ by one fen, and returns them when they balance', () => {
+    const off = entry([leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', LIMIT), leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', LIMIT + 1n, ESCROW)]);
+    expect(thrownBy(InvariantViolation, () => assertBalanced(off)).details).toEqual({
+      entryId: `DISBURSEMENT#${LOAN_ID}`,
+      books: [{ lenderId: LEAD_ID, debitMinor: '4503599627370496', creditMinor: '4503599627370497' }],
+    });
+    const even = entry([leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', LIMIT + 1n), leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', LIMIT + 1n, ESCROW)]);
+    expect(assertBalanced(even)).toBe(even);
+  });
+
+  it('refuses legs under 2^52 whose running sum passes it and rounds to zero as a number', () => {
+    // As doubles, three debits of 2^52 - 1 add up to 3 * 2^52 - 4 (the sum is odd past 2^53): the
+    // credits below bring that to exactly 0, though the debits exceed the credits by one fen.
+    const debits = [LIMIT - 1n, LIMIT - 1n, LIMIT - 1n];
+    const credits = [LIMIT - 1n, LIMIT - 1n, LIMIT - 2n];
+    const rounded = entry([
+      ...debits.map((amount) => leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', amount)),
+      ...credits.map((amount) => leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', amount, ESCROW)),
+    ]);
+    expect([...debits, ...credits.map((c) => -c)].reduce((sum, amount) => sum + Number(amount), 0)).toBe(0);
+    expect(thrownBy(InvariantViolation, () => assertBalanced(rounded)).details).toEqual({
+      entryId: `DISBURSEMENT#${LOAN_ID}`,
+      books: [{ lenderId: LEAD_ID, debitMinor: '13510798882111485', creditMinor: '13510798882111484' }],
+    });
+  });
+
+  it('refuses the same rounding below -2^52, credits first', () => {
+    const credits = [LIMIT - 1n, LIMIT - 1n, LIMIT - 1n];
+    const debits = [LIMIT - 1n, LIMIT - 1n, LIMIT - 2n];
+    const rounded = entry([
+      ...credits.map((amount) => leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', amount, ESCROW)),
+      ...debits.map((amount) => leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', amount)),
+    ]);
+    expect([...credits.map((c) => -c), ...debits].reduce((sum, amount) => sum + Number(amount), 0)).toBe(0);
+    expect(thrownBy(InvariantViolation, () => assertBalanced(rounded)).details).toEqual({
+      entryId: `DISBURSEMENT#${LOAN_ID}`,
+      books: [{ lenderId: LEAD_ID, debitMinor: '13510798882111484', creditMinor: '13510798882111485' }],
+    });
   });
 });
 
@@ -132,6 +207,7 @@ describe('applyLegs and applyEntry', () => {
 
   it('refuses an entry without legs for the lender', () => {
     const error = thrownBy(InvariantViolation, () => applyEntry(openPosition('PARTNER-B', LOAN_ID, 'CNY'), disbursement));
+    expect(error.message).toBe('an entry only changes the positions of lenders it has legs for');
     expect(error.details).toEqual({ entryId: `DISBURSEMENT#${LOAN_ID}`, lenderId: 'PARTNER-B' });
   });
 
@@ -139,6 +215,11 @@ describe('applyLegs and applyEntry', () => {
     const error = thrownBy(InvariantViolation, () => applyEntry(openPosition(LEAD_ID, LOAN_ID, 'CNY'), repayment));
     expect(error.message).toBe('no lender principal is ever negative');
     expect(error.details).toEqual({ entryId: 'REPAYMENT#LN-2025-000001-P1', lenderId: LEAD_ID });
+  });
+
+  it('applies no entries as no change: the same balances and version', () => {
+    const position = applyEntry(openPosition(LEAD_ID, LOAN_ID, 'CNY'), disbursement);
+    expect(applyEntries(position, [])).toEqual(position);
   });
 
   it('reads the outstanding principal, zero for an empty position', () => {
