@@ -8,12 +8,14 @@ import { validate } from '../../shared/contracts/validate.ts';
 import { applicationsQuery, type CreateApplicationRequest, type DecisionRequest, type DisbursementRequest } from '../../shared/contracts/schemas.ts';
 import { createApplication, decide, getApplication, listApplications, reportDisbursement, resumeReview, startReview, type StoredDecision } from './use-case.ts';
 import { STORES } from './stores.ts';
+import { deployedKms, personalDataCipherFromEnv } from '../../shared/adapters/personal-data/index.ts';
 
 const sfn = new SFNClient({});
 const deps = {
   ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES)),
   review: new StepFunctionsStarter(sfn, process.env.JOINT_REVIEW_STATE_MACHINE_ARN ?? ''),
   tasks: new StepFunctionsResumer(sfn),
+  personalData: personalDataCipherFromEnv(process.env, deployedKms),
   clock: systemClock,
 };
 

@@ -19,6 +19,9 @@ import {
 import type { PageRequest, Seal } from '../../shared/ports/stores.ts';
 import type { CreateApplicationRequest, DecisionRequest, DisbursementRequest } from '../../shared/contracts/schemas.ts';
 import { programOf } from '../../shared/use-cases/loan-booking.ts';
+import type { PersonalDataCipher } from '../../shared/ports/personal-data.ts';
+import { borrowerSubject } from '../../shared/domain/personal-data.ts';
+import { borrowerViewFor, borrowerViewOf, sealBorrower, type BorrowerView } from '../../shared/use-cases/personal-data.ts';
 
 export interface ApplicationDeps {
   readonly applications: ApplicationStore;
@@ -28,10 +31,15 @@ export interface ApplicationDeps {
   readonly review: WorkflowStarter;
   readonly tasks: TaskResumer;
   readonly idempotency: IdempotencyStore;
+  readonly personalData: PersonalDataCipher;
 }
 
-/** What an application looks like to a caller; a partner sees its own ask and plan line only. */
-export interface ApplicationView extends ApplicationRecord {
+/**
+ * What an application looks like to a caller; a partner sees its own ask and plan line only, and
+ * the borrower's personal data in clear only when the program entitles it (docs/personal-data.md).
+ */
+export interface ApplicationView extends Omit<ApplicationRecord, 'application'> {
+  readonly application: Omit<Application, 'borrower'> & { readonly borrower: BorrowerView };
   readonly asks: readonly Ask[];
 }
 
@@ -47,14 +55,18 @@ export async function createApplication(deps: ApplicationDeps, input: CreateAppl
   }
   const lead = await deps.lenders.get(program.leadLenderId);
   if (!lead) throw new RuleViolation('UNKNOWN_LENDER', `the program's lead ${program.leadLenderId} does not exist`, { path: 'programId' });
-  const { currency: _currency, ...fields } = input;
-  const application: Application = { ...fields, programVersion: program.version, createdAt: now };
+  const { currency: _currency, borrower: { personalData: clear, ...borrower }, ...fields } = input;
+  const checked: Application = { ...fields, borrower, programVersion: program.version, createdAt: now };
   // The caps count what the borrower owes now: what its loans were booked at, less what was repaid since.
   const { owed } = await borrowerNow(deps, input.borrower.borrowerId);
-  const assessment = validateApplication(application, program, lead, owed);
+  const assessment = validateApplication(checked, program, lead, owed);
+  // Sealed once the application is accepted, so a refused one costs no encryption.
+  const application: Application = { ...checked, borrower: await sealBorrower(deps.personalData, input.borrower) };
   const record: ApplicationRecord = { application, status: 'IN_REVIEW', round: 0, plan: null, reasons: [], dropped: [], timeline: [], loanId: null };
   const detail = { programId: program.programId, programVersion: program.version, amountMinor: input.amountMinor, tags: assessment.tags };
-  await deps.applications.create(record, { step: 'Submitted', at: now, event: 'SUBMITTED', detail, set: {} }, seal(202, { ...record, asks: [] }));
+  // The answer is kept in the idempotency record, so it shows the personal data masked, to every caller.
+  const answer: ApplicationView = { ...record, application: { ...application, borrower: borrowerViewOf(application.borrower, clear ?? null, 'MASKED') }, asks: [] };
+  await deps.applications.create(record, { step: 'Submitted', at: now, event: 'SUBMITTED', detail, set: {} }, seal(202, answer));
 }
 
 /** Starts (or finds) the review of an application; safe to call after every request. */
@@ -62,7 +74,7 @@ export async function startReview(deps: Pick<ApplicationDeps, 'review'>, applica
   await deps.review.start(applicationId, { applicationId, round: 1 });
 }
 
-function partnerView(record: ApplicationRecord, asks: readonly Ask[], lenderId: string): ApplicationView {
+function partnerView(record: ApplicationView, asks: readonly Ask[], lenderId: string): ApplicationView {
   return {
     ...record,
     plan: record.plan?.filter((line) => line.lenderId === lenderId) ?? null,
@@ -126,15 +138,26 @@ export function timelineWithDecisions(timeline: readonly TimelineEvent[], asks: 
 }
 
 /** The lead and the platform see everything; a partner only an application it was asked about. */
-export async function getApplication(deps: Pick<ApplicationDeps, 'applications'>, principal: Principal, applicationId: string): Promise<ApplicationView> {
+export async function getApplication(deps: Pick<ApplicationDeps, 'applications' | 'programs' | 'personalData'>, principal: Principal, applicationId: string): Promise<ApplicationView> {
   const stored = await deps.applications.get(applicationId);
   if (!stored) throw new NotFound('application', applicationId);
   const asks = await deps.applications.asks(applicationId);
-  const record = { ...stored, timeline: timelineWithDecisions(stored.timeline, asks) };
   const only = restrictedTo(principal);
-  if (only === null) return { ...record, asks };
-  if (!asks.some((a) => a.lenderId === only)) throw new NotFound('application', applicationId);
-  return partnerView(record, asks, only);
+  if (only !== null && !asks.some((a) => a.lenderId === only)) throw new NotFound('application', applicationId);
+  const record: ApplicationView = {
+    ...stored,
+    application: { ...stored.application, borrower: await shownBorrower(deps, principal, stored.application) },
+    timeline: timelineWithDecisions(stored.timeline, asks),
+    asks,
+  };
+  return only === null ? record : partnerView(record, asks, only);
+}
+
+/** The borrower as this caller may see it, by the rule of the application's program version. */
+async function shownBorrower(deps: Pick<ApplicationDeps, 'programs' | 'personalData'>, principal: Principal, application: Application): Promise<BorrowerView> {
+  if (application.borrower.personalData === undefined) return borrowerViewOf(application.borrower, null, 'MASKED');
+  const program = await programOf(deps, application.programId, application.programVersion);
+  return borrowerViewFor(deps.personalData, principal, borrowerSubject(program), application.borrower);
 }
 
 /** A page of the lead's applications in one status (pending reviews by default), oldest first; a partner's open asks, the earliest deadline first. */

@@ -8,9 +8,10 @@ import { webhookSecretsFromEnv } from '../../shared/adapters/webhook-secrets/ind
 import { listRegulatoryFigures, setRegulatoryFigures } from '../../shared/use-cases/regulatory-figures.ts';
 import { createLender, getLender, listLenders, rotateWebhookSecret } from './use-case.ts';
 import { STORES } from './stores.ts';
+import { deployedKms, personalDataCipherFromEnv } from '../../shared/adapters/personal-data/index.ts';
 
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
-const deps = { ...stores, webhookSecrets: webhookSecretsFromEnv(), clock: systemClock };
+const deps = { ...stores, webhookSecrets: webhookSecretsFromEnv(), personalData: personalDataCipherFromEnv(process.env, deployedKms), clock: systemClock };
 
 export const handler = apiHandler(
   {

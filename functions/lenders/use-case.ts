@@ -6,11 +6,18 @@ import { WriteConflict, type LenderStore, type PageRequest, type Seal } from '..
 import type { WebhookSecrets } from '../../shared/ports/webhook-secrets.ts';
 import type { CreateLenderRequest, RotateWebhookSecretRequest } from '../../shared/contracts/schemas.ts';
 import { moveWebhookSecret } from '../../shared/use-cases/webhook-secrets.ts';
+import type { PersonalDataCipher } from '../../shared/ports/personal-data.ts';
+import { maskAccountNumber, personalDataVisibility } from '../../shared/domain/personal-data.ts';
+import { openAccountNumber, sealAccountNumber } from '../../shared/use-cases/personal-data.ts';
 
 export interface LenderDeps {
   readonly lenders: LenderStore;
   readonly webhookSecrets: WebhookSecrets;
+  readonly personalData: PersonalDataCipher;
 }
+
+/** A lender as the API shows it. */
+export type LenderView = ReturnType<typeof lenderView>;
 
 /**
  * Registers a lender. Its webhook secret goes to the secret store first, and the record names only
@@ -21,9 +28,12 @@ export async function createLender(deps: LenderDeps, input: CreateLenderRequest,
   const { webhook, ...rest } = input;
   const draft = validateLender({ ...rest, webhook: webhook === null ? null : { url: webhook.url, secretVersion: 1 }, createdAt: now });
   if ((await deps.lenders.get(draft.lenderId)) !== null) throw new WriteConflict('ALREADY_EXISTS', 'lender');
+  const { accountNumber } = input.settlementAccount;
+  const sealed: Lender = { ...draft, settlementAccount: { ...draft.settlementAccount, accountNumber: await sealAccountNumber(deps.personalData, draft.lenderId, accountNumber) } };
   const lender: Lender =
-    webhook === null ? draft : { ...draft, webhook: { url: webhook.url, secretVersion: (await deps.webhookSecrets.put(draft.lenderId, webhook.secret, now)).current.version } };
-  await deps.lenders.create(lender, seal(201, lenderView(lender)));
+    webhook === null ? sealed : { ...sealed, webhook: { url: webhook.url, secretVersion: (await deps.webhookSecrets.put(draft.lenderId, webhook.secret, now)).current.version } };
+  // The answer is kept in the idempotency record, so it shows the account number masked.
+  await deps.lenders.create(lender, seal(201, lenderView(lender, maskAccountNumber(accountNumber))));
 }
 
 /** What a rotation answers: the version now signing, and until when the replaced one signs beside it. */
@@ -56,16 +66,24 @@ export async function rotateWebhookSecret(deps: LenderDeps, principal: Principal
 }
 
 /** A page of the lenders in id order; a lender's callers see their own lender alone, on one page. */
-export async function listLenders(deps: Pick<LenderDeps, 'lenders'>, principal: Principal, page: PageRequest): Promise<{ lenders: ReturnType<typeof lenderView>[]; cursor: string | null }> {
+export async function listLenders(deps: Pick<LenderDeps, 'lenders' | 'personalData'>, principal: Principal, page: PageRequest): Promise<{ lenders: LenderView[]; cursor: string | null }> {
   const only = restrictedTo(principal);
-  if (only !== null) return { lenders: [await deps.lenders.get(only)].filter((l): l is Lender => l !== null).map(lenderView), cursor: null };
+  const show = (lender: Lender) => shownLender(deps, principal, lender);
+  if (only !== null) return { lenders: await Promise.all([await deps.lenders.get(only)].filter((l): l is Lender => l !== null).map(show)), cursor: null };
   const found = await deps.lenders.page(page);
-  return { lenders: found.items.map(lenderView), cursor: found.cursor };
+  return { lenders: await Promise.all(found.items.map(show)), cursor: found.cursor };
 }
 
 /** Another lender's record answers 404, exactly as a lender that does not exist. */
-export async function getLender(deps: Pick<LenderDeps, 'lenders'>, principal: Principal, lenderId: string): Promise<ReturnType<typeof lenderView>> {
+export async function getLender(deps: Pick<LenderDeps, 'lenders' | 'personalData'>, principal: Principal, lenderId: string): Promise<LenderView> {
   const lender = canSeeLender(principal, lenderId) ? await deps.lenders.get(lenderId) : null;
   if (!lender) throw new NotFound('lender', lenderId);
-  return lenderView(lender);
+  return shownLender(deps, principal, lender);
+}
+
+/** A lender with its settlement account number in clear to lead operations and its own callers, masked to others (docs/personal-data.md). */
+async function shownLender(deps: Pick<LenderDeps, 'personalData'>, principal: Principal, lender: Lender): Promise<LenderView> {
+  const accountNumber = await openAccountNumber(deps.personalData, lender);
+  const visibility = personalDataVisibility(principal, { kind: 'LENDER', lenderId: lender.lenderId });
+  return lenderView(lender, visibility === 'CLEAR' ? accountNumber : maskAccountNumber(accountNumber));
 }

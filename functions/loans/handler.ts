@@ -4,9 +4,10 @@ import { apiHandler, callerOf, idempotentWrite, pathParam } from '../../shared/h
 import type { BookLoanRequestBody } from '../../shared/contracts/schemas.ts';
 import { bookLoan, getLoan, getLoanSchedule } from './use-case.ts';
 import { STORES } from './stores.ts';
+import { deployedKms, personalDataCipherFromEnv } from '../../shared/adapters/personal-data/index.ts';
 
 const stores = createStores(createDocumentClient(), tablesFromEnv(), STORES);
-const deps = { ...stores, clock: systemClock };
+const deps = { ...stores, personalData: personalDataCipherFromEnv(process.env, deployedKms), clock: systemClock };
 
 export const handler = apiHandler(
   {

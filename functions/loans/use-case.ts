@@ -8,11 +8,27 @@ import { foldRepayments, type LoanAccount } from '../../shared/domain/loan-accou
 import { HEAD_ONLY, effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
 import type { Seal } from '../../shared/ports/stores.ts';
 import type { BookLoanRequestBody } from '../../shared/contracts/schemas.ts';
+import type { PersonalDataCipher } from '../../shared/ports/personal-data.ts';
+import { borrowerSubject } from '../../shared/domain/personal-data.ts';
+import { borrowerViewFor, borrowerViewOf, sealBorrower, type BorrowerView } from '../../shared/use-cases/personal-data.ts';
 
-/** `POST /v1/loans`: a loan booked with an explicit funding plan. */
-export async function bookLoan(deps: LoanDeps, input: BookLoanRequestBody, seal: Seal, now: string): Promise<void> {
+export interface LoansDeps extends LoanDeps {
+  readonly personalData: PersonalDataCipher;
+}
+
+/** A loan as the API shows it: the borrower's personal data in clear or masked (docs/personal-data.md). */
+export type LoanView = Omit<Loan, 'borrower'> & { readonly borrower: BorrowerView };
+
+/**
+ * `POST /v1/loans`: a loan booked with an explicit funding plan. The borrower's personal data is
+ * sealed before the booking; the answer, kept in the idempotency record, shows it masked.
+ */
+export async function bookLoan(deps: LoansDeps, input: BookLoanRequestBody, seal: Seal, now: string): Promise<void> {
   const program = await programOf(deps, input.programId, input.programVersion);
-  await bookWith(deps, input, program, now, { seal, reservations: [], applicationChange: null });
+  const clear = input.borrower.personalData ?? null;
+  const request = { ...input, borrower: await sealBorrower(deps.personalData, input.borrower) };
+  const answer = (loan: Loan): LoanView => ({ ...loanView(loan, null), borrower: borrowerViewOf(loan.borrower, clear, 'MASKED') });
+  await bookWith(deps, request, program, now, { seal, reservations: [], applicationChange: null, answer });
 }
 
 
@@ -22,9 +38,13 @@ async function visibleLoan(deps: Pick<LoanDeps, 'loans'>, principal: Principal, 
   return loan;
 }
 
-/** A loan the caller has no part in answers 404, exactly as a loan that does not exist. */
-export async function getLoan(deps: Pick<LoanDeps, 'loans'>, principal: Principal, loanId: string): Promise<Loan> {
-  return loanView(await visibleLoan(deps, principal, loanId), restrictedTo(principal));
+/**
+ * A loan the caller has no part in answers 404, exactly as a loan that does not exist; its
+ * borrower's personal data in clear only to whom the loan's terms entitle.
+ */
+export async function getLoan(deps: Pick<LoansDeps, 'loans' | 'personalData'>, principal: Principal, loanId: string): Promise<LoanView> {
+  const loan = await visibleLoan(deps, principal, loanId);
+  return { ...loanView(loan, restrictedTo(principal)), borrower: await borrowerViewFor(deps.personalData, principal, borrowerSubject(loan.terms), loan.borrower) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { withoutPersonalData } from '../../shared/use-cases/personal-data.ts';
 import { invariant } from '../../shared/domain/errors.ts';
 import { outcomeOf } from '../../shared/domain/review.ts';
 import type { ApplicationStore, LenderStore, PartnerNotifier, TaskResumer } from '../../shared/ports/stores.ts';
@@ -36,7 +37,8 @@ export async function askPartner(deps: AskDeps, input: { applicationId: string; 
     application: {
       programId: application.programId,
       programVersion: application.programVersion,
-      borrower: application.borrower,
+      // Personal data never leaves in a review request, not even sealed: an entitled partner reads it through the API.
+      borrower: withoutPersonalData(application.borrower),
       amountMinor: application.amountMinor,
       termMonths: application.termMonths,
       repaymentMethod: application.repaymentMethod,

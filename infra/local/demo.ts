@@ -86,12 +86,20 @@ export const DEMO_PROGRAM = {
   split: { interestBasis: 'LENDER_RATE', remainderRule: 'ROUNDING_PARTY' },
   fees: { guaranteeFeeRate: '0.01', guarantorLenderId: 'GUARANTOR_CO' },
   lossSharing: { method: 'PRO_RATA', guaranteeTriggerDpd: 90 },
+  // Bank A sees the borrowers' personal data in clear; Bank B sees it masked (docs/personal-data.md).
+  personalData: { entitledLenderIds: ['BANK_A'] },
 };
 
 export const DEMO_LOAN = {
   loanId: 'DEMO-LOAN-0001',
   programId: 'CONSUMER_2026',
-  borrower: { borrowerId: 'B-310101-0001', type: 'INDIVIDUAL', region: 'CN-31' },
+  borrower: {
+    borrowerId: 'B-310101-0001',
+    type: 'INDIVIDUAL',
+    region: 'CN-31',
+    // Made up, valid by every rule (the identity number's GB 11643 check digit included); stored sealed.
+    personalData: { name: '王小明', identityNumber: '310101198506154324', mobile: '13900001234', repaymentAccountNumber: '6217000012345678' },
+  },
   currency: 'CNY',
   principalMinor: '5000000',
   annualRate: '0.1080',

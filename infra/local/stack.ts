@@ -24,6 +24,7 @@ import type { HttpApiServer } from './http-api.ts';
 import { colendHome, mintToken, REPOSITORY_ROOT } from './issuer.ts';
 import { randomUUID } from 'node:crypto';
 import { WEBHOOK_SECRETS_ENV } from '../../shared/adapters/webhook-secrets/index.ts';
+import { PERSONAL_DATA_ENV, ensureLocalKeyFile } from '../../shared/adapters/personal-data/index.ts';
 import { LocalScheduler, schedulesFromTemplate } from './scheduler.ts';
 import { asyncInvokeConfigsFromTemplate, asyncInvoker, DEAD_LETTERS_FILE, deadLetterQueuesFromTemplate, FunctionNotFound, localDeadLetterEndpoints, LocalDeadLetters } from './dead-letters.ts';
 import { resolveSyncHostPrefix, startSfnEndpoint } from './sfn-endpoint.ts';
@@ -183,6 +184,16 @@ export function localWebhookSecretsFile(persisted: boolean): string {
   return persisted ? join(colendHome(), 'webhook-secrets.json') : join(colendHome(), 'webhook-secrets', `run-${process.pid}-${randomUUID()}.json`);
 }
 
+/**
+ * The key file that stands in for KMS (docs/personal-data.md): in the state folder, never in a
+ * table, readable by its owner only, created on first start. A stack that keeps its tables keeps
+ * its keys in `personal-data-keys.json` (the sealed values need them); one whose tables are in
+ * memory has keys of its own run, removed when it stops.
+ */
+export function localPersonalDataKeyFile(persisted: boolean): string {
+  return persisted ? join(colendHome(), 'personal-data-keys.json') : join(colendHome(), 'personal-data-keys', `run-${process.pid}-${randomUUID()}.json`);
+}
+
 /** Sets variables and returns how to put the previous values back. */
 function applyEnvironment(variables: Record<string, string>): () => void {
   const previous = new Map<string, string | undefined>();
@@ -283,6 +294,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (meter) cleanups.push(() => meter.close());
     const webhookSecretsFile = localWebhookSecretsFile(options.persistDir !== undefined);
     if (options.persistDir === undefined) cleanups.push(() => rm(webhookSecretsFile, { force: true }));
+    const personalDataKeyFile = localPersonalDataKeyFile(options.persistDir !== undefined);
+    ensureLocalKeyFile(personalDataKeyFile);
+    if (options.persistDir === undefined) cleanups.push(() => rm(personalDataKeyFile, { force: true }));
     const restoreEnvironment = applyEnvironment(
       functions.environment({
         AWS_REGION: LOCAL_REGION,
@@ -294,6 +308,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint.endpoint,
         FILES_DIR: filesDir,
         [WEBHOOK_SECRETS_ENV.file]: webhookSecretsFile,
+        [PERSONAL_DATA_ENV.file]: personalDataKeyFile,
       }),
     );
     cleanups.push(restoreEnvironment);

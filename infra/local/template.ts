@@ -252,6 +252,8 @@ export class TemplateResolver {
         return `${tableArn(logicalId)}/stream/local`;
       case 'AWS::IAM::Role.Arn':
         return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${logicalId}`;
+      case 'AWS::KMS::Key.Arn':
+        return `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/${logicalId}`;
       case 'AWS::ApiGatewayV2::Api.ApiEndpoint':
         return `http://${logicalId.toLowerCase()}.execute-api.localhost`;
       case 'AWS::ApiGatewayV2::Api.ApiId':

@@ -17,6 +17,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
@@ -65,6 +66,8 @@ export const ENV = {
   filesBucket: 'FILES_BUCKET',
   webhooksRequireHttps: 'WEBHOOKS_REQUIRE_HTTPS',
   webhookSecretsPrefix: 'WEBHOOK_SECRETS_PREFIX',
+  personalDataKeyId: 'PERSONAL_DATA_KEY_ID',
+  personalDataHashKeyId: 'PERSONAL_DATA_HASH_KEY_ID',
 } as const;
 
 /** The name prefix of a stage's webhook secrets in Secrets Manager: one secret per lender beneath it. */
@@ -147,6 +150,11 @@ interface FunctionSpec {
    * `write` also creates and rotates them (CreateSecret, PutSecretValue).
    */
   readonly webhookSecrets?: 'read' | 'write';
+  /**
+   * Seals and opens personal data (docs/personal-data.md): GenerateDataKey and Decrypt on the
+   * personal-data key, GenerateMac on the hash key, their ARNs in the environment.
+   */
+  readonly personalData?: boolean;
   /** The settlement files (statements, partner files): the S3 actions its file store sends. */
   readonly files?: readonly FileAction[];
   readonly timeout?: Duration;
@@ -154,9 +162,9 @@ interface FunctionSpec {
 
 /** Each function, its construct id and the least access it needs. */
 export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
-  lenders: { id: 'LendersFunction', description: 'Lenders API', stateTable: 'readWrite', webhookSecrets: 'write' },
+  lenders: { id: 'LendersFunction', description: 'Lenders API', stateTable: 'readWrite', webhookSecrets: 'write', personalData: true },
   programs: { id: 'ProgramsFunction', description: 'Co-lending programs API', stateTable: 'readWrite' },
-  loans: { id: 'LoansFunction', description: 'Loans API', stateTable: 'readWrite', ledgerTable: 'readWrite' },
+  loans: { id: 'LoansFunction', description: 'Loans API', stateTable: 'readWrite', ledgerTable: 'readWrite', personalData: true },
   positions: { id: 'PositionsFunction', description: "A lender's positions", stateTable: 'read', ledgerTable: 'read' },
   applications: {
     id: 'ApplicationsFunction',
@@ -166,6 +174,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     starts: 'jointReview',
     // A partner's decision resumes AskPartner; the disbursement confirmation resumes AwaitDisbursement.
     answersTasks: { of: ['jointReview', 'disbursement'], with: ['Success', 'Failure'] },
+    personalData: true,
   },
   'ledger-checks': {
     id: 'LedgerChecksFunction',
@@ -401,6 +410,10 @@ export class ColendStack extends Stack {
   readonly stateTable: ColendTable;
   /** The audit trail: records added, never changed or removed (docs/audit.md). */
   readonly auditTable: ColendTable;
+  /** Encrypts the data keys of personal data (envelope encryption), rotated yearly by KMS (docs/personal-data.md). */
+  readonly personalDataKey: Key;
+  /** The HMAC key of personal data's keyed hashes (matching without decrypting), apart from the encryption key. */
+  readonly personalDataHashKey: Key;
   readonly functions: ReadonlyMap<FunctionName, ColendFunction>;
   readonly ledgerCheck: ColendWorkflow;
   readonly disbursement: ColendWorkflow;
@@ -454,6 +467,18 @@ export class ColendStack extends Stack {
     this.stateTable = new ColendTable(this, 'StateTable', { timeToLiveAttribute: STATE_TIME_TO_LIVE_ATTRIBUTE });
     // Hash-chained per day; no role may update or delete its items (docs/adr/0008).
     this.auditTable = new ColendTable(this, 'AuditTable');
+    // Customer-managed, retained: a key deleted would leave every sealed value unreadable (docs/adr/0010).
+    this.personalDataKey = new Key(this, 'PersonalDataKey', {
+      description: "Colend personal data: encrypts the data keys of borrowers' and lenders' personal data",
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.personalDataHashKey = new Key(this, 'PersonalDataHashKey', {
+      description: 'Colend personal data: HMAC key of the keyed hashes that match identity numbers',
+      keySpec: KeySpec.HMAC_256,
+      keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.filesBucket = new Bucket(this, 'FilesBucket', {
       versioned: true,
       objectLockEnabled: true,
@@ -716,10 +741,12 @@ export class ColendStack extends Stack {
         ...(spec.files !== undefined ? { [ENV.filesBucket]: this.filesBucket.bucketName } : {}),
         ...(spec.deliversWebhooks === true ? { [ENV.webhooksRequireHttps]: String(this.config.stageName !== LOCAL_STAGE) } : {}),
         ...(spec.webhookSecrets !== undefined ? { [ENV.webhookSecretsPrefix]: webhookSecretsPrefix(this.config.stageName) } : {}),
+        ...(spec.personalData === true ? { [ENV.personalDataKeyId]: this.personalDataKey.keyArn, [ENV.personalDataHashKeyId]: this.personalDataHashKey.keyArn } : {}),
         ...extraEnvironment,
       },
     });
     if (spec.webhookSecrets !== undefined) this.grantWebhookSecrets(fn, spec.webhookSecrets);
+    if (spec.personalData === true) this.grantPersonalData(fn);
     const stateFamilies = familiesOf(name, 'state');
     const ledgerFamilies = familiesOf(name, 'ledger');
     if (spec.stateTable !== undefined && stateFamilies !== undefined) fn.grantTable(this.stateTable, stateFamilies);
@@ -728,6 +755,12 @@ export class ColendStack extends Stack {
     if (spec.publishesEvents === true) this.eventBus.grantPutEventsTo(fn);
     if (spec.files !== undefined) fn.grantFiles(this.filesBucket, spec.files);
     return fn;
+  }
+
+  /** The two personal-data keys, each for what the cipher sends with it and nothing else (no Encrypt, no key administration). */
+  private grantPersonalData(fn: ColendFunction): void {
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.personalDataKey.keyArn] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['kms:GenerateMac'], resources: [this.personalDataHashKey.keyArn] }));
   }
 
   /**

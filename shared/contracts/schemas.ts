@@ -3,6 +3,7 @@ import { cursorParam, pageParams } from './paging.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import { REGULATORY_PROFILE_IDS } from '../domain/regulatory-profile.ts';
 import { calendarDate, pastDate, pastInstant } from './dates.ts';
+import { accountNumberProblem, identityNumberProblem, mobileProblem, type Problem } from '../domain/personal-data.ts';
 
 /**
  * The API contract. The same schemas validate requests and generate the OpenAPI document.
@@ -209,17 +210,40 @@ export const createProgramRequest = z.strictObject({
   reviewTimeoutSeconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
   /** How long the plan waits for the lead's disbursement; capped by the profile (IN-2025: 15 days). */
   disbursementTimeoutSeconds: z.number().int().min(1).max(30 * 86_400).default(7 * 86_400),
+  /** The participants besides the lead that see borrowers' personal data in clear (docs/personal-data.md). */
+  personalData: z.strictObject({ entitledLenderIds: z.array(id).max(20) }).optional(),
 });
 export type CreateProgramRequest = z.output<typeof createProgramRequest>;
 
 /** The program version a request is made under; the latest when null. */
 const programVersion = z.number().int().min(1).nullable().default(null);
 
+/** A value checked by a rule of the domain: a refused one names the rule, and never echoes the value (docs/personal-data.md). */
+const checkedBy = (problem: (value: string) => Problem | null) =>
+  z.string().superRefine((value, ctx) => {
+    const found = problem(value);
+    if (found !== null) ctx.addIssue({ code: 'custom', message: found.message, params: { rule: found.rule } });
+  });
+
+/**
+ * A borrower's personal data (docs/personal-data.md): optional, each field too, at least one when
+ * given. Stored encrypted, shown masked unless the program entitles the caller.
+ */
+export const borrowerPersonalData = z
+  .strictObject({
+    name: text(100).optional(),
+    identityNumber: checkedBy(identityNumberProblem).optional().describe('PRC resident identity number, 18 characters with the GB 11643 check digit'),
+    mobile: checkedBy(mobileProblem).optional().describe('mainland China mobile number, 11 digits'),
+    repaymentAccountNumber: checkedBy(accountNumberProblem).optional().describe('the bank account or card the borrower repays from, 8-32 digits'),
+  })
+  .refine((data) => Object.keys(data).length > 0, { message: 'must give at least one field', params: { rule: 'not-empty' } });
+
 const borrower = z.strictObject({
   borrowerId: id,
   type: z.enum(['INDIVIDUAL', 'BUSINESS']),
   region,
   secured: z.boolean().default(false),
+  personalData: borrowerPersonalData.optional(),
 });
 
 const termMonths = z.number().int().min(1).max(360);

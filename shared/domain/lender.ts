@@ -1,4 +1,5 @@
 import { RuleViolation, ValidationError } from './errors.ts';
+import type { SealedValue } from './personal-data.ts';
 
 export type LenderRole = 'LEAD' | 'PARTNER' | 'GUARANTOR' | 'SERVICE_PARTNER';
 /** LOCAL_BANK lends online only inside its region under CN-2021; INTERNET_BANK is exempt. */
@@ -7,7 +8,8 @@ export type InstitutionType = 'NATIONAL_BANK' | 'LOCAL_BANK' | 'INTERNET_BANK' |
 export interface SettlementAccount {
   readonly bankName: string;
   readonly accountName: string;
-  readonly accountNumber: string;
+  /** Sealed (docs/personal-data.md); a record stored before sealing holds it in clear until it is written again. */
+  readonly accountNumber: string | SealedValue;
 }
 
 export interface LenderLimits {
@@ -47,9 +49,16 @@ export interface LenderWebhook {
   readonly secretVersion: number;
 }
 
-/** A lender as the API shows it: the address and the secret's version, never a secret. */
-export function lenderView(lender: Lender): Omit<Lender, 'webhook'> & { webhook: { url: string; secretConfigured: true; secretVersion: number } | null } {
-  return { ...lender, webhook: lender.webhook ? { url: lender.webhook.url, secretConfigured: true, secretVersion: lender.webhook.secretVersion } : null };
+/** A lender as the API shows it: the address and the secret's version, never a secret; its account number as the caller may see it (clear or masked). */
+export function lenderView(
+  lender: Lender,
+  shownAccountNumber: string,
+): Omit<Lender, 'webhook' | 'settlementAccount'> & { settlementAccount: SettlementAccount & { accountNumber: string }; webhook: { url: string; secretConfigured: true; secretVersion: number } | null } {
+  return {
+    ...lender,
+    settlementAccount: { ...lender.settlementAccount, accountNumber: shownAccountNumber },
+    webhook: lender.webhook ? { url: lender.webhook.url, secretConfigured: true, secretVersion: lender.webhook.secretVersion } : null,
+  };
 }
 
 export function validateLender(lender: Lender): Lender {

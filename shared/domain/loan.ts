@@ -4,6 +4,7 @@ import { ESCROW, assertBalanced, entryIdOf, type JournalEntry, type Leg } from '
 import type { Lender } from './lender.ts';
 import { shareOf } from './allocation-model.ts';
 import { checkNotBeforeStart, checkRequestedTerms, isFunding, programStartDate, type Participant, type Program, type ProgramTerms, type RepaymentMethod } from './program.ts';
+import type { SealedPersonalData } from './personal-data.ts';
 import { checkBulletTerm, checkLocalBankRegion } from './regulatory-checks.ts';
 import { REGULATORY_PROFILES, RULES, formatBps, type RegulatoryProfile } from './regulatory-profile.ts';
 
@@ -15,6 +16,8 @@ export interface Borrower {
   readonly region: string;
   /** Unsecured credit counts against the per-borrower cap of unsecured personal loans. */
   readonly secured: boolean;
+  /** Name, identity number, mobile and repayment account, sealed (docs/personal-data.md); absent when none was given. */
+  readonly personalData?: SealedPersonalData;
 }
 
 export interface FundingPart {

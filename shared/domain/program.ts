@@ -124,6 +124,11 @@ export interface ProgramTerms {
   };
   readonly reviewTimeoutSeconds: number;
   readonly disbursementTimeoutSeconds: number;
+  /**
+   * The participants besides the lead that see borrowers' personal data in clear
+   * (docs/personal-data.md); none when absent.
+   */
+  readonly personalData?: { readonly entitledLenderIds: readonly string[] };
 }
 
 export interface Program extends ProgramTerms {
@@ -211,6 +216,7 @@ export function validateProgram(terms: ProgramTerms, lenders: ReadonlyMap<string
   checkParties(terms, seen);
   checkFeeRules(terms);
   checkBuybackTerms(terms.buyback);
+  checkPersonalDataEntitlements(terms, seen);
 }
 
 function checkRanges(terms: ProgramTerms): void {
@@ -341,4 +347,17 @@ export function checkRequestedTerms(
 /** Compares two decimal strings exactly, without floats. */
 export function compareDecimal(a: string, b: string): number {
   return new Decimal(a).cmp(new Decimal(b));
+}
+
+/** The lenders a program entitles to borrowers' personal data are its participants, each listed once. */
+function checkPersonalDataEntitlements(terms: ProgramTerms, participants: ReadonlySet<string>): void {
+  const listed = new Set<string>();
+  (terms.personalData?.entitledLenderIds ?? []).forEach((lenderId, i) => {
+    const path = `personalData.entitledLenderIds.${i}`;
+    if (!participants.has(lenderId)) {
+      throw new ValidationError(`lender ${lenderId} is entitled to personal data but is not a participant of the program`, { path, rule: 'entitled-participant', lenderId });
+    }
+    if (listed.has(lenderId)) throw new ValidationError(`lender ${lenderId} is listed twice`, { path, rule: 'unique' });
+    listed.add(lenderId);
+  });
 }

@@ -42,6 +42,8 @@ export interface BookingOptions {
   /** Reservations of the plan being booked (bookings from an application). */
   readonly reservations: readonly Reservation[];
   readonly applicationChange: ((loan: Loan) => { applicationId: string; change: ApplicationChange }) | null;
+  /** The answer sealed into the idempotency record; the loan as the lead sees it unless set. */
+  readonly answer?: (loan: Loan) => unknown;
 }
 
 /**
@@ -87,7 +89,7 @@ export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program
         schedules,
         quotas: quotaChanges,
         exposure: { before: exposureBefore, after: exposureAfter },
-        idempotency: options.seal ? options.seal(201, loanView(loan, null)) : null,
+        idempotency: options.seal ? options.seal(201, options.answer ? options.answer(loan) : loanView(loan, null)) : null,
         usedReservations: [...reserved.values()].map((r) => ({ ...r, state: 'USED', at: now })),
         applicationChange: options.applicationChange ? options.applicationChange(loan) : null,
       });

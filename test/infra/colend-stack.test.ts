@@ -220,12 +220,18 @@ describe('functions', () => {
     const [ledgerId] = table('LedgerTable');
     const [stateId] = table('StateTable');
     const [auditId] = table('AuditTable');
+    // Only the functions that seal or open personal data name its keys (docs/personal-data.md).
+    const personalData = {
+      PERSONAL_DATA_KEY_ID: byConstructId(resources, 'AWS::KMS::Key', 'PersonalDataKey')[0],
+      PERSONAL_DATA_HASH_KEY_ID: byConstructId(resources, 'AWS::KMS::Key', 'PersonalDataHashKey')[0],
+    };
     const extras: Partial<Record<FunctionFolder, Record<string, string>>> = {
       'ledger-checks': { LEDGER_CHECK_STATE_MACHINE_ARN: stateMachine('LedgerCheckStateMachine')[0] },
-      applications: { JOINT_REVIEW_STATE_MACHINE_ARN: stateMachine('JointReviewStateMachine')[0] },
+      applications: { JOINT_REVIEW_STATE_MACHINE_ARN: stateMachine('JointReviewStateMachine')[0], ...personalData },
       'review-ask': { EVENT_BUS_NAME: eventBus()[0] },
       'webhook-delivery': { WEBHOOKS_REQUIRE_HTTPS: 'true', WEBHOOK_SECRETS_PREFIX: 'colend/dev/webhook/' },
-      lenders: { WEBHOOK_SECRETS_PREFIX: 'colend/dev/webhook/' },
+      lenders: { WEBHOOK_SECRETS_PREFIX: 'colend/dev/webhook/', ...personalData },
+      loans: personalData,
       repayments: { REPAYMENT_BATCH_STATE_MACHINE_ARN: stateMachine('RepaymentBatchStateMachine')[0] },
       'risk-updates': { RISK_UPDATE_STATE_MACHINE_ARN: stateMachine('RiskUpdateStateMachine')[0] },
       'repayment-publish': { EVENT_BUS_NAME: eventBus()[0] },
@@ -250,7 +256,7 @@ describe('functions', () => {
       expect(Object.keys(variables).sort(), folder).toEqual(
         ['AUDIT_TABLE', 'LEDGER_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_TRACE_ENABLED', 'STATE_TABLE', ...Object.keys(extra)].sort(),
       );
-      for (const [name, logicalId] of Object.entries(extra)) expect(refOf(variables[name]) ?? variables[name], `${folder} ${name}`).toBe(logicalId);
+      for (const [name, logicalId] of Object.entries(extra)) expect(refOf(variables[name]) ?? getAttArnOf(variables[name]) ?? variables[name], `${folder} ${name}`).toBe(logicalId);
     }
   });
 
@@ -1006,5 +1012,16 @@ describe('cdk-nag (AWS Solutions)', () => {
       expect(allowed.some((pattern) => pattern.test(id)), `${id} at ${path}`).toBe(true);
       expect(reason.length, `${id} at ${path}`).toBeGreaterThanOrEqual(40);
     }
+  });
+});
+
+describe('personal-data keys', () => {
+  it('are customer-managed and retained: the encryption key rotated yearly by KMS, the hash key an HMAC_256 key apart from it', () => {
+    const [, key] = byConstructId(resources, 'AWS::KMS::Key', 'PersonalDataKey');
+    const [, hashKey] = byConstructId(resources, 'AWS::KMS::Key', 'PersonalDataHashKey');
+    expect(key.Properties).toMatchObject({ EnableKeyRotation: true });
+    expect(key.Properties?.['KeySpec']).toBeUndefined();
+    expect(hashKey.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    for (const k of [key, hashKey]) expect([k.DeletionPolicy, k.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
   });
 });

@@ -1,12 +1,11 @@
 import { LOAN_SHARDS } from '../../shared/adapters/dynamodb/state-keys.ts';
 import { runIdempotent, type StoredResponse } from '../../shared/http/idempotency.ts';
-import { bookLoan } from '../../functions/loans/use-case.ts';
+import { bookLoan, type LoansDeps } from '../../functions/loans/use-case.ts';
 import type { BookLoanRequestBody } from '../../shared/contracts/schemas.ts';
 import type { RepaymentStepInput, RepaymentStepResult } from '../../shared/contracts/repayments.ts';
 import { addDays } from '../../shared/domain/money/index.ts';
 import type { Program } from '../../shared/domain/program.ts';
 import { splitAndBook, type RepaymentBookDeps } from '../../shared/use-cases/loan-changes.ts';
-import type { LoanDeps } from '../../shared/use-cases/loan-booking.ts';
 import type { AdjustmentDeps } from '../../shared/use-cases/adjustments.ts';
 import type { PeriodFeeDeps } from '../../shared/use-cases/period-fees.ts';
 import type { ProfitSharingDeps } from '../../shared/use-cases/profit-sharing.ts';
@@ -89,7 +88,7 @@ export class World {
   readonly files = new InMemoryFileStore();
   readonly faults = new FaultPlan();
   readonly program: Program;
-  readonly bookingDeps: LoanDeps;
+  readonly bookingDeps: LoansDeps;
   readonly changeDeps: RepaymentBookDeps;
   readonly settlementDeps: SettlementDeps;
   readonly adjustmentDeps: AdjustmentDeps;

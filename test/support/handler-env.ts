@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 /** The environment every function gets (docs/architecture.md); set it before importing a handler module. */
 export const TEST_TABLES = { ledger: 'LedgerTable-test', state: 'StateTable-test' } as const;
 export const TEST_AUDIT_TABLE = 'AuditTable-test';
@@ -5,6 +8,9 @@ export const TEST_STATE_MACHINE_ARN = 'arn:aws-cn:states:cn-north-1:123456789012
 export const TEST_REVIEW_STATE_MACHINE_ARN = 'arn:aws-cn:states:cn-north-1:123456789012:stateMachine:JointReview';
 export const TEST_EVENT_BUS = 'colend-events-test';
 export const TEST_WEBHOOK_SECRETS_PREFIX = 'colend/test/webhook/';
+
+/** The key file of the tests' personal-data cipher: the local stack's real cipher, its keys made once per test process. */
+export const TEST_KEY_FILE = join(tmpdir(), 'colend-test-keys', `personal-data-keys-${process.pid}.json`);
 
 export function setHandlerEnv(): void {
   process.env.LEDGER_TABLE = TEST_TABLES.ledger;
@@ -21,4 +27,6 @@ export function setHandlerEnv(): void {
   process.env.WEBHOOK_SECRETS_PREFIX = TEST_WEBHOOK_SECRETS_PREFIX;
   // A local stack started earlier in the same worker names its secrets file; handlers under test keep theirs in Secrets Manager.
   delete process.env.WEBHOOK_SECRETS_FILE;
+  // Handlers under test seal personal data with the local key file's cipher (docs/personal-data.md).
+  process.env.PERSONAL_DATA_KEY_FILE = TEST_KEY_FILE;
 }

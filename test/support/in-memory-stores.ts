@@ -10,6 +10,8 @@ import type { WebhookSecrets } from '../../shared/ports/webhook-secrets.ts';
  * real store serializes them.
  */
 import { expiresAtEpochSeconds } from '../../shared/http/idempotency.ts';
+import { LocalKeyFileCipher } from '../../shared/adapters/personal-data/index.ts';
+import { TEST_KEY_FILE } from './handler-env.ts';
 import { applyEntry, openPosition, type JournalEntry, type Position } from '../../shared/domain/ledger.ts';
 import type { Lender, LenderWebhook } from '../../shared/domain/lender.ts';
 import { disbursementEntry, type Loan } from '../../shared/domain/loan.ts';
@@ -927,6 +929,7 @@ export function createInMemoryStores(at: string = NOW) {
     tasks: new RecordingTaskResumer(),
     notifier: new RecordingNotifier(),
     webhookSecrets: new InMemoryWebhookSecrets(),
+    personalData: new LocalKeyFileCipher(TEST_KEY_FILE),
     clock: frozenClock(at),
   };
 }

@@ -35,13 +35,16 @@ describe('POST /v1/lenders', () => {
     ddb.on(TransactWriteCommand).resolves({});
     const result = await call('POST /v1/lenders', { claims: claimsOf(leadOps), body: createLenderBody(), idempotencyKey: KEY });
     expect(result.statusCode).toBe(201);
-    expect(bodyOf(result)).toEqual({ ...createLenderBody(), webhook: null, createdAt: NOW });
+    const body = createLenderBody();
+    // The answer is kept in the idempotency record: the account number is masked in it (docs/personal-data.md).
+    expect(bodyOf(result)).toEqual({ ...body, settlementAccount: { ...(body['settlementAccount'] as object), accountNumber: '****2222' }, webhook: null, createdAt: NOW });
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items.map((i) => [i.Put?.TableName, i.Put?.Item?.pk])).toEqual([
       [TEST_TABLES.state, `IDEM#createLender#${leadOps.clientId}#${KEY}`],
       [TEST_TABLES.state, `LENDER#${PARTNER_A}`],
     ]);
     expect(items[0]?.Put?.Item?.responseBody).toBe(result.body);
+    expect(JSON.stringify(items)).not.toContain('6222000011112222');
   });
 
   it("stores the webhook's secret in the stage's Secrets Manager secret, the record naming its version only, and answers only its url", async () => {

@@ -19,6 +19,9 @@ describe('createLender', () => {
     const stores = createInMemoryStores();
     await createLender(stores, validate(createLenderRequest, createLenderBody()), sealFor(SCOPE), NOW);
     const lender = stores.db.lenders.get(PARTNER_A);
+    const sealed = lender?.settlementAccount.accountNumber;
+    expect(sealed).toMatchObject({ alg: 'AES-256-GCM', keyId: 'local', keyVersion: 'v1' });
+    expect(JSON.stringify(sealed)).not.toContain('6222000011112222');
     expect(lender).toEqual({
       lenderId: PARTNER_A,
       name: 'Partner A Bank',
@@ -26,7 +29,7 @@ describe('createLender', () => {
       institutionType: 'NATIONAL_BANK',
       region: 'NATIONAL',
       currency: 'CNY',
-      settlementAccount: { bankName: 'Partner A Bank', accountName: 'Partner A co-lending clearing', accountNumber: '6222000011112222' },
+      settlementAccount: { bankName: 'Partner A Bank', accountName: 'Partner A co-lending clearing', accountNumber: sealed },
       limits: { exposureQuotaMinor: 100_000_000_000n, perBorrowerCapMinor: 50_000_000n, minShareBps: 0, maxShareBps: 10_000 },
       netTier1CapitalMinor: 50_000_000_000_000n,
       totalLoansMinor: 400_000_000_000_000n,
@@ -36,6 +39,9 @@ describe('createLender', () => {
     const record = stores.db.idempotency.get(SCOPE);
     expect(record?.statusCode).toBe(201);
     expect(JSON.parse(record?.responseBody ?? '')).toMatchObject({ lenderId: PARTNER_A, limits: { exposureQuotaMinor: '100000000000' }, createdAt: NOW });
+    // The answer is kept in a table: the account number in it is masked.
+    expect(JSON.parse(record?.responseBody ?? '')).toMatchObject({ settlementAccount: { accountNumber: '****2222' } });
+    expect(record?.responseBody).not.toContain('6222000011112222');
   });
 
   it("keeps the webhook's signing secret in the secret store, the record naming its version only, and never answers it", async () => {

@@ -3,6 +3,7 @@ import { InvariantViolation } from '../../../../shared/domain/errors.ts';
 import type { Lender } from '../../../../shared/domain/lender.ts';
 import type { PartnerNotifier, ReviewRequested } from '../../../../shared/ports/stores.ts';
 import { askPartner } from '../../../../functions/review-ask/use-case.ts';
+import { sealBorrower } from '../../../../shared/use-cases/personal-data.ts';
 import {
   APPLICATION_ID,
   NOW,
@@ -65,6 +66,17 @@ describe('askPartner', () => {
       },
     ]);
     expect(stores.tasks.succeeded).toEqual([]);
+  });
+
+  it("sends no personal data, not even sealed: an entitled partner reads it through the API", async () => {
+    const stores = createInMemoryStores();
+    seed(stores, { lenders: defaultLenders() });
+    const borrower = await sealBorrower(stores.personalData, { ...aBorrower(), personalData: { name: '张三', identityNumber: '110105199001011232' } });
+    expect(borrower.personalData).toBeDefined();
+    const record = anApplicationRecord();
+    seedApplication(stores, { ...record, application: { ...record.application, borrower } }, [{ ...anAsk(), taskToken: null }]);
+    await askPartner(stores, input);
+    expect(stores.notifier.sent.map((s) => s.request.application.borrower)).toEqual([aBorrower()]);
   });
 
   it('resumes the review at once, without notifying, when the decision arrived before the token was kept', async () => {

@@ -46,11 +46,15 @@ describe('assertRole', () => {
 describe('lenderView', () => {
   it("shows the webhook's url and the version of its secret in force", () => {
     const lender = aLender({ webhook: { url: 'https://partner-a.example/hook', secretVersion: 2 } });
-    const view = lenderView(lender);
-    expect(view).toEqual({ ...lender, webhook: { url: 'https://partner-a.example/hook', secretConfigured: true, secretVersion: 2 } });
+    const view = lenderView(lender, '****2222');
+    expect(view).toEqual({
+      ...lender,
+      settlementAccount: { ...lender.settlementAccount, accountNumber: '****2222' },
+      webhook: { url: 'https://partner-a.example/hook', secretConfigured: true, secretVersion: 2 },
+    });
   });
 
   it('shows no webhook as null', () => {
-    expect(lenderView(aLender()).webhook).toBeNull();
+    expect(lenderView(aLender(), '6222000011112222').webhook).toBeNull();
   });
 });
