@@ -71,6 +71,16 @@ export interface ObservabilitySettings {
   readonly breakAlarmDays: number;
 }
 
+/**
+ * How the stage encrypts its data at rest (docs/deploy.md, Stage options). `customerManagedKeys`
+ * (`colend:customerManagedKeys`, off unless `true`): one customer-managed KMS key of the stage,
+ * rotated yearly and retained, encrypts the tables, the buckets and the log groups; off, AWS-owned
+ * and AWS-managed keys do (DynamoDB's AWS-managed key, S3-managed keys, CloudWatch Logs' own).
+ */
+export interface EncryptionSettings {
+  readonly customerManagedKeys: boolean;
+}
+
 export interface StageConfig {
   readonly stageName: string;
   readonly ledgerCheck: LedgerCheckSettings;
@@ -100,6 +110,7 @@ export interface StageConfig {
   /** What the state machines log (`colend:workflowLogs`); ERROR without data unless a stage asks for more. */
   readonly workflowLogs: WorkflowLogSettings;
   readonly observability: ObservabilitySettings;
+  readonly encryption: EncryptionSettings;
 }
 
 export const CLIENTS_CONTEXT_KEY = 'colend:clients';
@@ -107,6 +118,7 @@ export const STAGE_CONTEXT_KEY = 'colend:stage';
 export const WORKFLOW_LOGS_CONTEXT_KEY = 'colend:workflowLogs';
 export const TRACING_CONTEXT_KEY = 'colend:tracing';
 export const BREAK_ALARM_DAYS_CONTEXT_KEY = 'colend:breakAlarmDays';
+export const CUSTOMER_MANAGED_KEYS_CONTEXT_KEY = 'colend:customerManagedKeys';
 /** Breaks open longer than this alarm unless a stage says otherwise. */
 export const DEFAULT_BREAK_ALARM_DAYS = 30;
 /** The stage the local stack synthesizes (infra/synth.ts): the same stack, with what its engines run. */
@@ -161,9 +173,19 @@ export function parseWorkflowLogs(raw: unknown): WorkflowLogSettings {
 
 /** Reads `colend:tracing`: absent or true means on; `false` (or the string from `-c`) off. */
 export function parseTracing(raw: unknown): boolean {
-  if (raw === undefined || raw === true || raw === 'true') return true;
+  return parseSwitch(TRACING_CONTEXT_KEY, raw, true);
+}
+
+/** Reads `colend:customerManagedKeys`: absent or false means AWS-managed encryption; `true` (or the string from `-c`) the stage's own key. */
+export function parseCustomerManagedKeys(raw: unknown): boolean {
+  return parseSwitch(CUSTOMER_MANAGED_KEYS_CONTEXT_KEY, raw, false);
+}
+
+function parseSwitch(key: string, raw: unknown, absent: boolean): boolean {
+  if (raw === undefined) return absent;
+  if (raw === true || raw === 'true') return true;
   if (raw === false || raw === 'false') return false;
-  throw new Error(`Invalid ${TRACING_CONTEXT_KEY}: ${JSON.stringify(raw)} is not true or false`);
+  throw new Error(`Invalid ${key}: ${JSON.stringify(raw)} is not true or false`);
 }
 
 /** Reads `colend:breakAlarmDays`: a whole number of days from 1 to 365; absent means 30. */
@@ -246,5 +268,6 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
       settlementDeadline: { scheduleExpression: 'cron(0 7 * * ? *)', timeZone: PLATFORM_ZONE },
       breakAlarmDays: parseBreakAlarmDays(readContext(BREAK_ALARM_DAYS_CONTEXT_KEY)),
     },
+    encryption: { customerManagedKeys: parseCustomerManagedKeys(readContext(CUSTOMER_MANAGED_KEYS_CONTEXT_KEY)) },
   };
 }

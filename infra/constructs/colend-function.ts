@@ -9,6 +9,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { GSI1 } from './colend-table.ts';
+import { logGroupSettings } from './data-key.ts';
 import { handlerEntry, REPOSITORY_ROOT, repositoryFile } from './repository.ts';
 import { SERVICE_NAME } from '../../shared/ports/telemetry.ts';
 
@@ -62,7 +63,7 @@ export class ColendFunction extends NodejsFunction {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs functions/${props.name}`,
     });
-    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention });
+    const logGroup = new LogGroup(scope, `${id}Logs`, logGroupSettings(scope, props.logRetention));
     const tracing = props.tracing ?? true;
     super(scope, id, {
       entry: repositoryFile(entryPath),

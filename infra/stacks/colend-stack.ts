@@ -1,5 +1,7 @@
 import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
+import type { Key } from 'aws-cdk-lib/aws-kms';
+import { bucketEncryptionSettings, createDataKey, DATA_KEY_READ_ACTIONS, DATA_KEY_WRITE_ACTIONS, logGroupSettings } from '../constructs/data-key.ts';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -364,6 +366,8 @@ export interface ColendStackProps extends StackProps {
 /** The whole system in one stack, so the local stack reads one template (docs/adr/0001). */
 export class ColendStack extends Stack {
   readonly config: StageConfig;
+  /** The stage's customer-managed key (`colend:customerManagedKeys`); undefined when AWS-managed keys encrypt. */
+  readonly dataKey: Key | undefined;
   readonly ledgerTable: ColendTable;
   readonly stateTable: ColendTable;
   /** The audit trail: records added, never changed or removed (docs/audit.md). */
@@ -410,6 +414,8 @@ export class ColendStack extends Stack {
       ...props,
     });
     this.config = props.config;
+    // First, so that every table, bucket and log group below finds it (infra/constructs/data-key.ts).
+    this.dataKey = props.config.encryption.customerManagedKeys ? createDataKey(this) : undefined;
 
     // Its stream carries every committed change of a loan's book to the event bus.
     this.ledgerTable = new ColendTable(this, 'LedgerTable', { stream: StreamViewType.NEW_AND_OLD_IMAGES });
@@ -424,7 +430,7 @@ export class ColendStack extends Stack {
       objectLockDefaultRetention: ObjectLockRetention.governance(Duration.days(5 * 365)),
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      encryption: BucketEncryption.S3_MANAGED,
+      ...bucketEncryptionSettings(this),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.filesBucket).acknowledge({
@@ -534,6 +540,8 @@ export class ColendStack extends Stack {
       logs: props.config.workflowLogs,
     });
     if (props.config.settlement.shardMap === 'DISTRIBUTED') {
+      // The Distributed Map reads its manifest from the files bucket itself.
+      this.dataKey?.grant(this.settlement, ...DATA_KEY_READ_ACTIONS);
       Validations.of(this.settlement.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.filesBucket.node.defaultChild as CfnBucket)}.Arn>/settlement-work/*]`,
         reason: "The gather's Distributed Map reads the manifest of a run's shards, keyed by its business date; the grant covers the settlement's work files only.",
@@ -677,7 +685,21 @@ export class ColendStack extends Stack {
     fn.grantAudit(this.auditTable, servesWrites(name) ? 'append' : spec.audit);
     if (spec.publishesEvents === true) this.eventBus.grantPutEventsTo(fn);
     if (spec.files !== undefined) fn.grantFiles(this.filesBucket, spec.files);
+    this.grantDataKey(name, spec, fn);
     return fn;
+  }
+
+  /**
+   * The stage's key, to what reads or writes data it encrypts: a function that writes a table or
+   * puts files encrypts and decrypts with it, one that only reads decrypts (the table's stream
+   * included); a function that touches neither is not granted it.
+   */
+  private grantDataKey(name: FunctionName, spec: FunctionSpec, fn: ColendFunction): void {
+    if (this.dataKey === undefined) return;
+    const writes = spec.stateTable === 'readWrite' || spec.ledgerTable === 'readWrite' || servesWrites(name) || spec.audit === 'append' || spec.files?.includes('PutObject') === true;
+    const reads = spec.stateTable !== undefined || spec.ledgerTable !== undefined || spec.audit !== undefined || spec.files !== undefined;
+    if (writes) this.dataKey.grant(fn, ...DATA_KEY_WRITE_ACTIONS);
+    else if (reads) this.dataKey.grant(fn, ...DATA_KEY_READ_ACTIONS);
   }
 
   /**
@@ -734,7 +756,7 @@ export class ColendStack extends Stack {
         maxAge: Duration.hours(1),
       },
     });
-    const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', { retention: this.config.logRetention });
+    const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', logGroupSettings(this, this.config.logRetention));
     const stage = api.addStage('DefaultStage', {
       autoDeploy: true,
       throttle: this.config.api.throttle,
