@@ -159,6 +159,20 @@ export class ColendFunction extends NodejsFunction {
   }
 
   /**
+   * The request counters of the API's edge (S44, docs/limits.md): UpdateItem only, on the
+   * counters' partition keys only. One write per request, never a read.
+   */
+  grantRequestCounting(table: ITable, pattern: string): void {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [pattern] } },
+      }),
+    );
+  }
+
+  /**
    * The audit trail (docs/audit.md): `append` may Query (a chain's head) and PutItem (a record,
    * its once-marker and pointers, each conditioned on `attribute_not_exists(pk)` by the adapter);
    * `read` may Query and BatchGetItem. Whatever it is granted, and whatever any other policy of

@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import type { Key } from 'aws-cdk-lib/aws-kms';
 import { bucketEncryptionSettings, createDataKey, DATA_KEY_READ_ACTIONS, DATA_KEY_WRITE_ACTIONS, logGroupSettings } from '../constructs/data-key.ts';
@@ -31,10 +31,12 @@ import { regulatoryReportDefinition } from '../../workflows/regulatory-report/de
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { jointReviewDefinition } from '../../workflows/joint-review/definition.ts';
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
-import { LOCAL_STAGE, type StageConfig } from '../config.ts';
+import { CONSOLE_ORIGIN, LOCAL_STAGE, type StageConfig } from '../config.ts';
 import { ColendFunction } from '../constructs/colend-function.ts';
 import type { AuditAccess, FileAction, TableAccess } from '../constructs/colend-function.ts';
 import { ROUTES, isWrite } from '../../shared/http/routes.ts';
+import { CLIENT_LIMITS_ENV, type LimitSettings } from '../../shared/http/request-limits.ts';
+import { stateFamilies as stateKeyFamilies } from '../../shared/adapters/dynamodb/state-keys.ts';
 import { ColendTable } from '../constructs/colend-table.ts';
 import { STATE_TIME_TO_LIVE_ATTRIBUTE } from '../../shared/adapters/dynamodb/state-keys.ts';
 import { keysOfStore, type StoreUse } from '../../shared/adapters/dynamodb/index.ts';
@@ -66,6 +68,7 @@ export const ENV = {
   filesBucket: 'FILES_BUCKET',
   webhooksRequireHttps: 'WEBHOOKS_REQUIRE_HTTPS',
   webhookSecretsPrefix: 'WEBHOOK_SECRETS_PREFIX',
+  apiClientLimits: CLIENT_LIMITS_ENV,
 } as const;
 
 /** The name prefix of a stage's webhook secrets in Secrets Manager: one secret per lender beneath it. */
@@ -322,6 +325,11 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeout: Duration.minutes(15),
   },
 };
+
+/** Whether a function serves a route that needs a token: it counts each client's requests against its limits (docs/limits.md). */
+export function servesClients(name: FunctionName): boolean {
+  return ROUTES.some((route) => route.function === name && route.roles.length > 0);
+}
 
 /** Whether a function serves a write route of the route table: its answers are audited at the edge. */
 export function servesWrites(name: FunctionName): boolean {
@@ -674,9 +682,11 @@ export class ColendStack extends Stack {
         ...(spec.files !== undefined ? { [ENV.filesBucket]: this.filesBucket.bucketName } : {}),
         ...(spec.deliversWebhooks === true ? { [ENV.webhooksRequireHttps]: String(this.config.stageName !== LOCAL_STAGE) } : {}),
         ...(spec.webhookSecrets !== undefined ? { [ENV.webhookSecretsPrefix]: webhookSecretsPrefix(this.config.stageName) } : {}),
+        ...(servesClients(name) ? { [ENV.apiClientLimits]: this.clientLimits() } : {}),
         ...extraEnvironment,
       },
     });
+    if (servesClients(name)) fn.grantRequestCounting(this.stateTable, stateKeyFamilies.clientRequests.pattern);
     if (spec.webhookSecrets !== undefined) this.grantWebhookSecrets(fn, spec.webhookSecrets);
     const stateFamilies = familiesOf(name, 'state');
     const ledgerFamilies = familiesOf(name, 'ledger');
@@ -696,10 +706,31 @@ export class ColendStack extends Stack {
    */
   private grantDataKey(name: FunctionName, spec: FunctionSpec, fn: ColendFunction): void {
     if (this.dataKey === undefined) return;
-    const writes = spec.stateTable === 'readWrite' || spec.ledgerTable === 'readWrite' || servesWrites(name) || spec.audit === 'append' || spec.files?.includes('PutObject') === true;
+    // A function serving clients counts their requests in the state table (S44): it writes.
+    const writes = spec.stateTable === 'readWrite' || spec.ledgerTable === 'readWrite' || servesWrites(name) || servesClients(name) || spec.audit === 'append' || spec.files?.includes('PutObject') === true;
     const reads = spec.stateTable !== undefined || spec.ledgerTable !== undefined || spec.audit !== undefined || spec.files !== undefined;
     if (writes) this.dataKey.grant(fn, ...DATA_KEY_WRITE_ACTIONS);
     else if (reads) this.dataKey.grant(fn, ...DATA_KEY_READ_ACTIONS);
+  }
+
+  /**
+   * The limits of each app client as the functions read them (CLIENT_LIMITS_ENV): the stage's
+   * default, and each client with limits of its own by the id its tokens carry, known once the
+   * identity exists (hence lazy: the functions are made first).
+   */
+  private clientLimits(): string {
+    return Lazy.string({
+      produce: () => {
+        const settings: LimitSettings = {
+          default: this.config.api.clientLimits,
+          clients: this.config.clients.flatMap((client) => {
+            const appClient = this.identity.clients.get(client.name);
+            return client.limits === undefined || appClient === undefined ? [] : [{ clientId: appClient.userPoolClientId, ...client.limits }];
+          }),
+        };
+        return this.toJsonString(settings);
+      },
+    });
   }
 
   /**
@@ -748,13 +779,18 @@ export class ColendStack extends Stack {
     const api = new HttpApi(this, 'HttpApi', {
       description: 'Colend API (/v1)',
       createDefaultStage: false,
-      // The finance console calls it from its own origin, with a bearer token (no cookies).
-      corsPreflight: {
-        allowOrigins: [this.console.origin],
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT],
-        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
-        maxAge: Duration.hours(1),
-      },
+      // Closed unless the stage lists origins (colend:corsOrigins); the finance console calls from
+      // its own origin (`console`), with a bearer token (no cookies).
+      ...(this.config.api.corsOrigins.length === 0
+        ? {}
+        : {
+            corsPreflight: {
+              allowOrigins: this.config.api.corsOrigins.map((origin) => (origin === CONSOLE_ORIGIN ? this.console.origin : origin)),
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT],
+              allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+              maxAge: Duration.hours(1),
+            },
+          }),
     });
     const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', logGroupSettings(this, this.config.logRetention));
     const stage = api.addStage('DefaultStage', {
