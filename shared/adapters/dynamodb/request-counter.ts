@@ -28,6 +28,8 @@ interface CounterItem {
 export class DynamoRequestCounter implements RequestCounter {
   /** The last second this instance counted, per client: the guess of the next write. */
   private readonly lastSecond = new Map<string, number>();
+  /** A second this instance is opening, per client: concurrent requests wait for it and add to it, instead of racing to open it too. */
+  private readonly opening = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -35,8 +37,29 @@ export class DynamoRequestCounter implements RequestCounter {
   ) {}
 
   async count(clientId: string, limits: ClientLimits, instant: string): Promise<LimitRefusal | null> {
-    let windows = limitWindows(instant);
-    let attempt: Attempt = this.lastSecond.get(clientId) === windows.epochSecond ? 'same' : 'open';
+    const windows = limitWindows(instant);
+    const opened = this.opening.get(`${clientId}#${windows.epochSecond}`);
+    if (opened !== undefined) await opened;
+    const attempt: Attempt = this.lastSecond.get(clientId) === windows.epochSecond ? 'same' : 'open';
+    if (attempt === 'open') return this.open(clientId, limits, windows);
+    return this.countFrom(clientId, limits, windows, attempt);
+  }
+
+  /** The first request of a second on this instance: the others of that second wait for its write. */
+  private async open(clientId: string, limits: ClientLimits, windows: LimitWindows): Promise<LimitRefusal | null> {
+    const key = `${clientId}#${windows.epochSecond}`;
+    const counted = this.countFrom(clientId, limits, windows, 'open');
+    this.opening.set(key, counted.catch(() => undefined));
+    try {
+      return await counted;
+    } finally {
+      this.opening.delete(key);
+    }
+  }
+
+  private async countFrom(clientId: string, limits: ClientLimits, startWindows: LimitWindows, firstAttempt: Attempt): Promise<LimitRefusal | null> {
+    let windows = startWindows;
+    let attempt = firstAttempt;
     for (let tries = 0; tries < MAX_ATTEMPTS; tries += 1) {
       const found = await this.countOnce(clientId, limits, windows, attempt);
       if (found === 'COUNTED') {

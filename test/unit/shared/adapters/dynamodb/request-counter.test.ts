@@ -53,6 +53,14 @@ describe('DynamoRequestCounter', () => {
     expect(updates()).toEqual([openInput, sameInput]);
   });
 
+  it('lets concurrent requests of a second wait for the one opening it, then add to it: no write races to open it', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    const requests = counter();
+    const answers = await Promise.all([requests.count('client-a', LIMITS, AT), requests.count('client-a', LIMITS, AT)]);
+    expect(answers).toEqual([null, null]);
+    expect(updates()).toEqual([openInput, sameInput]);
+  });
+
   it('refuses the request over the second’s limit after one failed write, which counted nothing', async () => {
     ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(failedWith({ requests: 2, second: SECOND, inSecond: 2 }));
     const requests = counter();
