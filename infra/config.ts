@@ -3,6 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import type { ShardMap } from '../workflows/settlement/states.ts';
+import { checkLimits, type ClientLimits } from '../shared/domain/request-limits.ts';
 
 /** The scopes of the `colend` resource server; a client's scopes decide what its tokens may do. */
 export const CLIENT_SCOPES = ['lead', 'partner', 'finance'] as const;
@@ -15,6 +16,21 @@ export interface AppClientConfig {
   readonly scopes: readonly ClientScope[];
   /** The lender the client belongs to; its tokens carry it as the `lender_id` claim. */
   readonly lenderId?: string;
+  /** Its own limits (docs/limits.md); the stage's default limits when absent. */
+  readonly limits?: ClientLimits;
+}
+
+/**
+ * The API's edge (docs/limits.md): API Gateway's stage throttle is the ceiling of all clients
+ * together; each app client has its own requests per second and per day, counted by the
+ * functions (`colend:apiLimits` sets the default, a client's `limits` its own). CORS is closed
+ * unless `colend:corsOrigins` lists origins: then exactly those may call from a browser
+ * (`console` stands for the stack's finance console).
+ */
+export interface ApiSettings {
+  readonly throttle: ApiThrottleSettings;
+  readonly clientLimits: ClientLimits;
+  readonly corsOrigins: readonly string[];
 }
 
 export interface LedgerCheckSettings {
@@ -71,6 +87,16 @@ export interface ObservabilitySettings {
   readonly breakAlarmDays: number;
 }
 
+/**
+ * How the stage encrypts its data at rest (docs/deploy.md, Stage options). `customerManagedKeys`
+ * (`colend:customerManagedKeys`, off unless `true`): one customer-managed KMS key of the stage,
+ * rotated yearly and retained, encrypts the tables, the buckets and the log groups; off, AWS-owned
+ * and AWS-managed keys do (DynamoDB's AWS-managed key, S3-managed keys, CloudWatch Logs' own).
+ */
+export interface EncryptionSettings {
+  readonly customerManagedKeys: boolean;
+}
+
 export interface StageConfig {
   readonly stageName: string;
   readonly ledgerCheck: LedgerCheckSettings;
@@ -94,12 +120,13 @@ export interface StageConfig {
   /** A collection batch: how many loans' groups are booked side by side. */
   readonly repaymentBatch: { readonly maxConcurrency: number };
   readonly clients: readonly AppClientConfig[];
-  readonly api: { readonly throttle: ApiThrottleSettings };
+  readonly api: ApiSettings;
   /** How long function, workflow and access logs are kept. */
   readonly logRetention: RetentionDays;
   /** What the state machines log (`colend:workflowLogs`); ERROR without data unless a stage asks for more. */
   readonly workflowLogs: WorkflowLogSettings;
   readonly observability: ObservabilitySettings;
+  readonly encryption: EncryptionSettings;
 }
 
 export const CLIENTS_CONTEXT_KEY = 'colend:clients';
@@ -107,6 +134,22 @@ export const STAGE_CONTEXT_KEY = 'colend:stage';
 export const WORKFLOW_LOGS_CONTEXT_KEY = 'colend:workflowLogs';
 export const TRACING_CONTEXT_KEY = 'colend:tracing';
 export const BREAK_ALARM_DAYS_CONTEXT_KEY = 'colend:breakAlarmDays';
+export const CUSTOMER_MANAGED_KEYS_CONTEXT_KEY = 'colend:customerManagedKeys';
+export const API_LIMITS_CONTEXT_KEY = 'colend:apiLimits';
+export const CORS_ORIGINS_CONTEXT_KEY = 'colend:corsOrigins';
+/** In `colend:corsOrigins`: the origin of the stack's own finance console (its CloudFront domain). */
+export const CONSOLE_ORIGIN = 'console';
+
+/**
+ * Each client's limits unless the stage or the client says otherwise: below the stage's ceiling
+ * (50 requests a second), so that no one client takes all of it.
+ */
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = { requestsPerSecond: 25, requestsPerDay: 500_000 };
+/**
+ * The local stage's: the benchmarks and the integration tests drive one client at hundreds of
+ * requests a second through the same handlers, which count them the same way.
+ */
+export const LOCAL_CLIENT_LIMITS: ClientLimits = { requestsPerSecond: 1_000, requestsPerDay: 10_000_000 };
 /** Breaks open longer than this alarm unless a stage says otherwise. */
 export const DEFAULT_BREAK_ALARM_DAYS = 30;
 /** The stage the local stack synthesizes (infra/synth.ts): the same stack, with what its engines run. */
@@ -121,11 +164,19 @@ const clientName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{1,62}$/, 'a client name is lowercase letters, digits and dashes, starting with a letter');
 
+const limitsSchema = z
+  .strictObject({ requestsPerSecond: z.number(), requestsPerDay: z.number() })
+  .superRefine((limits, context) => {
+    const problem = checkLimits(limits);
+    if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+  });
+
 const appClientSchema = z
   .strictObject({
     name: clientName,
     scopes: z.array(z.enum(CLIENT_SCOPES)).min(1),
     lenderId: z.string().min(1).optional(),
+    limits: limitsSchema.optional(),
   })
   .refine((client) => !client.scopes.includes('partner') || client.lenderId !== undefined, {
     message: 'a client with the partner scope must name its lenderId',
@@ -149,6 +200,29 @@ export function parseClients(raw: unknown): AppClientConfig[] {
   return parsed.data;
 }
 
+/** A context value given as JSON text (from `-c`) or as a value (from cdk.json or a test). */
+const jsonContext = (raw: unknown): unknown => (typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw);
+
+/** Reads `colend:apiLimits`: `{"requestsPerSecond": n, "requestsPerDay": m}`; absent means the stage's default. */
+export function parseApiLimits(raw: unknown, stageName: string): ClientLimits {
+  if (raw === undefined) return stageName === LOCAL_STAGE ? LOCAL_CLIENT_LIMITS : DEFAULT_CLIENT_LIMITS;
+  const parsed = limitsSchema.safeParse(jsonContext(raw));
+  if (!parsed.success) throw new Error(`Invalid ${API_LIMITS_CONTEXT_KEY}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+const corsOriginsSchema = z.array(
+  z.union([z.literal(CONSOLE_ORIGIN), z.string().regex(/^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/, 'an origin is https://host[:port], without a path or a wildcard')]),
+);
+
+/** Reads `colend:corsOrigins`: a list of origins (`console` for the stack's console); absent or empty means no browser origin may call. */
+export function parseCorsOrigins(raw: unknown): string[] {
+  if (raw === undefined) return [];
+  const parsed = corsOriginsSchema.safeParse(jsonContext(raw));
+  if (!parsed.success) throw new Error(`Invalid ${CORS_ORIGINS_CONTEXT_KEY}: ${z.prettifyError(parsed.error)}`);
+  return [...new Set(parsed.data)];
+}
+
 /** Reads `colend:workflowLogs`: absent means ERROR without data. */
 export function parseWorkflowLogs(raw: unknown): WorkflowLogSettings {
   if (raw === undefined) return { level: 'ERROR', includeExecutionData: false };
@@ -161,9 +235,19 @@ export function parseWorkflowLogs(raw: unknown): WorkflowLogSettings {
 
 /** Reads `colend:tracing`: absent or true means on; `false` (or the string from `-c`) off. */
 export function parseTracing(raw: unknown): boolean {
-  if (raw === undefined || raw === true || raw === 'true') return true;
+  return parseSwitch(TRACING_CONTEXT_KEY, raw, true);
+}
+
+/** Reads `colend:customerManagedKeys`: absent or false means AWS-managed encryption; `true` (or the string from `-c`) the stage's own key. */
+export function parseCustomerManagedKeys(raw: unknown): boolean {
+  return parseSwitch(CUSTOMER_MANAGED_KEYS_CONTEXT_KEY, raw, false);
+}
+
+function parseSwitch(key: string, raw: unknown, absent: boolean): boolean {
+  if (raw === undefined) return absent;
+  if (raw === true || raw === 'true') return true;
   if (raw === false || raw === 'false') return false;
-  throw new Error(`Invalid ${TRACING_CONTEXT_KEY}: ${JSON.stringify(raw)} is not true or false`);
+  throw new Error(`Invalid ${key}: ${JSON.stringify(raw)} is not true or false`);
 }
 
 /** Reads `colend:breakAlarmDays`: a whole number of days from 1 to 365; absent means 30. */
@@ -237,7 +321,11 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
     },
     repaymentBatch: { maxConcurrency: 8 },
     clients: rawClients === undefined ? [...DEFAULT_CLIENTS] : parseClients(rawClients),
-    api: { throttle: { rateLimit: 50, burstLimit: 100 } },
+    api: {
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      clientLimits: parseApiLimits(readContext(API_LIMITS_CONTEXT_KEY), stageName),
+      corsOrigins: parseCorsOrigins(readContext(CORS_ORIGINS_CONTEXT_KEY)),
+    },
     logRetention: RetentionDays.THREE_MONTHS,
     workflowLogs: parseWorkflowLogs(readContext(WORKFLOW_LOGS_CONTEXT_KEY)),
     observability: {
@@ -246,5 +334,6 @@ export function loadStageConfig(readContext: ContextReader): StageConfig {
       settlementDeadline: { scheduleExpression: 'cron(0 7 * * ? *)', timeZone: PLATFORM_ZONE },
       breakAlarmDays: parseBreakAlarmDays(readContext(BREAK_ALARM_DAYS_CONTEXT_KEY)),
     },
+    encryption: { customerManagedKeys: parseCustomerManagedKeys(readContext(CUSTOMER_MANAGED_KEYS_CONTEXT_KEY)) },
   };
 }

@@ -9,6 +9,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { GSI1 } from './colend-table.ts';
+import { logGroupSettings } from './data-key.ts';
 import { handlerEntry, REPOSITORY_ROOT, repositoryFile } from './repository.ts';
 import { SERVICE_NAME } from '../../shared/ports/telemetry.ts';
 
@@ -62,7 +63,7 @@ export class ColendFunction extends NodejsFunction {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs functions/${props.name}`,
     });
-    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention });
+    const logGroup = new LogGroup(scope, `${id}Logs`, logGroupSettings(scope, props.logRetention));
     const tracing = props.tracing ?? true;
     super(scope, id, {
       entry: repositoryFile(entryPath),
@@ -155,6 +156,20 @@ export class ColendFunction extends NodejsFunction {
     if (families.writes.length > 0) this.addToRolePolicy(statement(TABLE_WRITE_ACTIONS, table.tableArn, families.writes));
     if (families.queries.length > 0) this.addToRolePolicy(statement(['Query'], `${table.tableArn}/index/${GSI1.indexName}`, families.queries));
     if (families.replaces.length > 0) this.addToRolePolicy(statement(['BatchWriteItem'], table.tableArn, families.replaces));
+  }
+
+  /**
+   * The request counters of the API's edge (S44, docs/limits.md): UpdateItem only, on the
+   * counters' partition keys only. One write per request, never a read.
+   */
+  grantRequestCounting(table: ITable, pattern: string): void {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [pattern] } },
+      }),
+    );
   }
 
   /**

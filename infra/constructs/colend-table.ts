@@ -1,12 +1,13 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, type StreamViewType } from 'aws-cdk-lib/aws-dynamodb';
+import { tableEncryptionSettings } from './data-key.ts';
 import type { Construct } from 'constructs';
 
 export const GSI1 = { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
 
 /**
  * Our defaults for a table (docs/architecture.md, Tables): string keys `pk`/`sk`, one general
- * index `gsi1`, on-demand, point-in-time recovery, deletion protection, AWS-managed encryption,
+ * index `gsi1`, on-demand, point-in-time recovery, deletion protection, AWS-managed encryption (the stage's customer-managed key when it has one),
  * and retained when the stack is deleted. No physical name. A stream when asked for, and a
  * time-to-live attribute when the table holds items that expire.
  */
@@ -20,7 +21,7 @@ export class ColendTable extends Table {
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
-      encryption: TableEncryption.AWS_MANAGED,
+      ...tableEncryptionSettings(scope),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.addGlobalSecondaryIndex({

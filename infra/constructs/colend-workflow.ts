@@ -7,6 +7,7 @@ import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IChainable } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { WorkflowLogSettings } from '../config.ts';
+import { logGroupSettings } from './data-key.ts';
 
 export interface ColendWorkflowProps {
   readonly definition: IChainable;
@@ -33,7 +34,7 @@ export class ColendWorkflow extends StateMachine {
   readonly isExpress: boolean;
 
   constructor(scope: Construct, id: string, props: ColendWorkflowProps) {
-    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention });
+    const logGroup = new LogGroup(scope, `${id}Logs`, logGroupSettings(scope, props.logRetention));
     super(scope, id, {
       definitionBody: DefinitionBody.fromChainable(props.definition),
       stateMachineType: props.type ?? StateMachineType.STANDARD,

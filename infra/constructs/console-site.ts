@@ -19,6 +19,7 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { logGroupSettings } from './data-key.ts';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { buildConsole, CONSOLE_SOURCE } from '../console/build.ts';
@@ -64,6 +65,9 @@ export class ConsoleSite extends Construct {
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
+      // S3-managed even on a stage with its own key: it holds the built page that every browser
+      // downloads through the distribution, no data; a customer-managed key would need a key
+      // policy that trusts every distribution of the account at the first deployment.
       encryption: BucketEncryption.S3_MANAGED,
       // Built from the repository at every deployment: nothing in it is kept only there.
       removalPolicy: RemovalPolicy.DESTROY,
@@ -129,7 +133,7 @@ export class ConsoleSite extends Construct {
    * distribution. The deployment's function gets a role of its own with its own log group.
    */
   publish(config: CognitoConfig): BucketDeployment {
-    const logGroup = new LogGroup(this, 'DeployLogs', { retention: this.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new LogGroup(this, 'DeployLogs', { ...logGroupSettings(this, this.logRetention), removalPolicy: RemovalPolicy.DESTROY });
     const role = new Role(this, 'DeployRole', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: 'Deploys the finance console to its bucket' });
     logGroup.grantWrite(role);
     const files = Source.asset(CONSOLE_SOURCE, {

@@ -4,6 +4,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { logGroupSettings } from './data-key.ts';
 
 export interface UploadCorsProps {
   readonly bucket: IBucket;
@@ -26,7 +27,7 @@ export class UploadCors extends Construct {
   constructor(scope: Construct, id: string, props: UploadCorsProps) {
     super(scope, id);
     const role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: "Puts the files bucket's CORS rule for the console's uploads" });
-    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new LogGroup(this, 'Logs', { ...logGroupSettings(this, props.logRetention), removalPolicy: RemovalPolicy.DESTROY });
     logGroup.grantWrite(role);
     const put = {
       service: 'S3',

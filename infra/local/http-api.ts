@@ -18,6 +18,7 @@ import { asRecord, asString, functionNameFromArn } from './template.ts';
 import { localMetrics } from '../../shared/adapters/telemetry/index.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../../shared/adapters/telemetry/prometheus-registry.ts';
 import type { TemplateResolver } from './template.ts';
+import { bodyLimitOf, routeSpec } from '../../shared/http/routes.ts';
 
 /**
  * The HTTP API of the template served by node:http: the same routes as API Gateway, the same
@@ -25,6 +26,66 @@ import type { TemplateResolver } from './template.ts';
  */
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The largest body a route of the route table accepts (docs/limits.md): the same limit as its
+ * function's, enforced here before the body is read (by its declared length, then as it arrives);
+ * a route of another template gets API Gateway's 10 MB.
+ */
+export function routeBodyLimit(routeKey: string): number {
+  const spec = routeSpec(routeKey);
+  return spec === undefined ? MAX_BODY_BYTES : bodyLimitOf(spec);
+}
+
+/** The CORS settings of the template's HTTP API (`CorsConfiguration`); none: no browser origin is answered. */
+export interface LocalCors {
+  readonly allowOrigins: readonly string[];
+  readonly allowMethods: readonly string[];
+  readonly allowHeaders: readonly string[];
+  readonly maxAgeSeconds?: number;
+}
+
+/** The CORS configuration of the template's HTTP API, resolved; undefined when it has none (closed). */
+export function corsFromTemplate(resolver: TemplateResolver): LocalCors | undefined {
+  const apis = resolver.resourcesOfType('AWS::ApiGatewayV2::Api');
+  const config = apis.map(([id]) => asRecord(resolver.properties(id).CorsConfiguration)).find((found) => found !== undefined);
+  if (config === undefined) return undefined;
+  const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+  return {
+    allowOrigins: list(config.AllowOrigins),
+    allowMethods: list(config.AllowMethods).map((method) => method.toUpperCase()),
+    allowHeaders: list(config.AllowHeaders).map((header) => header.toLowerCase()),
+    ...(typeof config.MaxAge === 'number' ? { maxAgeSeconds: config.MaxAge } : {}),
+  };
+}
+
+/**
+ * The CORS headers API Gateway adds for a request from `origin`: none unless the API lists that
+ * origin exactly (no wildcard is ever configured, docs/limits.md).
+ */
+export function corsHeaders(cors: LocalCors | undefined, origin: string | undefined): Array<[string, string]> {
+  if (cors === undefined || origin === undefined || !cors.allowOrigins.includes(origin)) return [];
+  return [
+    ['access-control-allow-origin', origin],
+    ['vary', 'origin'],
+  ];
+}
+
+/** The answer to a preflight (`OPTIONS` with `Access-Control-Request-Method`) of an allowed origin and method; undefined otherwise. */
+export function preflightResponse(cors: LocalCors | undefined, origin: string | undefined, requestMethod: string | undefined): ApiResponse | undefined {
+  if (cors === undefined || origin === undefined || requestMethod === undefined) return undefined;
+  if (!cors.allowOrigins.includes(origin) || !cors.allowMethods.includes(requestMethod.toUpperCase())) return undefined;
+  return {
+    statusCode: 204,
+    headers: [
+      ...corsHeaders(cors, origin),
+      ['access-control-allow-methods', cors.allowMethods.join(',')],
+      ['access-control-allow-headers', cors.allowHeaders.join(',')],
+      ...(cors.maxAgeSeconds === undefined ? [] : ([['access-control-max-age', String(cors.maxAgeSeconds)]] as Array<[string, string]>)),
+    ],
+    body: Buffer.alloc(0),
+  };
+}
 
 /** Where a Prometheus server scrapes the local stack's metrics; in AWS they are CloudWatch's. */
 export const METRICS_PATH = '/metrics';
@@ -181,6 +242,7 @@ const UNAUTHORIZED = (description?: string): ApiResponse =>
   ]);
 const FORBIDDEN = jsonResponse(403, { message: 'Forbidden' });
 const NOT_FOUND = jsonResponse(404, { message: 'Not Found' });
+/** API Gateway's own refusal of a body over its 10 MB, for a route outside the route table. */
 const TOO_LARGE = jsonResponse(413, { message: 'Request Entity Too Large' });
 
 /** The JWT authorizer: 401 for a missing, invalid or expired token; 403 when no route scope is granted. */
@@ -213,6 +275,8 @@ export interface HttpApiOptions {
   localHandlers?: Array<(request: IncomingMessage, url: URL) => Promise<ApiResponse | undefined> | ApiResponse | undefined>;
   isReady: () => boolean;
   baseUrl: () => string;
+  /** The API's CORS settings from the template; absent: closed, as the API in AWS. */
+  cors?: LocalCors;
   /**
    * The secret of the local-only endpoints: with it set, `/local/*` answers 401 unless the request
    * carries it (header `x-colend-local-token`, or the console's cookie); uploads under
@@ -252,21 +316,49 @@ const LOCAL_UNAUTHORIZED = jsonResponse(401, {
 const MAX_DRAIN_BYTES = 10 * MAX_BODY_BYTES;
 
 /**
- * The request body, or undefined when it is over the limit. An oversized body is read to its
- * end and dropped, so the client receives the 413 instead of a reset connection.
+ * The request body, or undefined when it is over `maxBytes`: refused by its declared length
+ * before a byte is read, or as soon as what arrived passes the limit (nothing past it is kept).
+ * The rest of an oversized body is drained, up to a point, so the client receives the 413
+ * instead of a reset connection.
  */
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+async function readBody(request: IncomingMessage, maxBytes: number = MAX_BODY_BYTES): Promise<Buffer | undefined> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    drain(request);
+    return undefined;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_DRAIN_BYTES) {
-      request.destroy();
+    if (size > maxBytes) {
+      drain(request);
       return undefined;
     }
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    chunks.push(chunk);
   }
-  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+/** Reads and drops what is left of a refused body, up to MAX_DRAIN_BYTES; past that the connection is dropped. */
+function drain(request: IncomingMessage): void {
+  let drained = 0;
+  request.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > MAX_DRAIN_BYTES) request.destroy();
+  });
+  request.resume();
+}
+
+/** The 413 of a route's function, given before its body is read (the same code, limit and details); API Gateway's own for another route. */
+function tooLarge(routeKey: string, maxBytes: number, declaredBytes: number | undefined): ApiResponse {
+  if (routeSpec(routeKey) === undefined) return TOO_LARGE;
+  const size = declaredBytes === undefined || !Number.isFinite(declaredBytes) ? 'larger than that' : `${declaredBytes} bytes`;
+  return jsonResponse(413, {
+    code: 'PAYLOAD_TOO_LARGE',
+    message: `the body is ${size}; at most ${maxBytes} are accepted on ${routeKey}`,
+    details: { maxBytes, ...(declaredBytes !== undefined && Number.isFinite(declaredBytes) ? { bytes: declaredBytes } : {}) },
+  });
 }
 
 function write(response: ServerResponse, result: ApiResponse, requestId: string, closeConnection = false): void {
@@ -321,20 +413,32 @@ export function createApiRequestHandler(options: HttpApiOptions) {
     }
     const rawUrl = request.url ?? '/';
     const rawPath = rawUrl.split('?')[0] ?? '/';
+    const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
+    const requestedMethod = request.headers['access-control-request-method'];
+    if (request.method === 'OPTIONS') {
+      const preflight = preflightResponse(options.cors, origin, typeof requestedMethod === 'string' ? requestedMethod : undefined);
+      if (preflight) {
+        request.resume();
+        write(response, preflight, requestId);
+        return;
+      }
+    }
+    const cors = corsHeaders(options.cors, origin);
     const match = matchRoute(options.routes, request.method ?? 'GET', rawPath);
     if (!match) {
       request.resume();
-      write(response, NOT_FOUND, requestId);
+      write(response, withHeaders(NOT_FOUND, cors), requestId);
       return;
     }
-    const body = await readBody(request);
+    const maxBytes = routeBodyLimit(match.route.routeKey);
+    const body = await readBody(request, maxBytes);
     if (body === undefined) {
-      write(response, TOO_LARGE, requestId, true);
+      write(response, withHeaders(tooLarge(match.route.routeKey, maxBytes, Number(request.headers['content-length'])), cors), requestId, true);
       return;
     }
     const authorizer = await authorize(match.route, request.headers.authorization);
     if (authorizer && 'statusCode' in authorizer) {
-      write(response, authorizer, requestId);
+      write(response, withHeaders(authorizer, cors), requestId);
       return;
     }
     const event = buildHttpApiEvent(
@@ -359,8 +463,12 @@ export function createApiRequestHandler(options: HttpApiOptions) {
       );
       result = INTERNAL_SERVER_ERROR;
     }
-    write(response, result, requestId);
+    write(response, withHeaders(result, cors), requestId);
   };
+}
+
+function withHeaders(result: ApiResponse, headers: Array<[string, string]>): ApiResponse {
+  return headers.length === 0 ? result : { ...result, headers: [...result.headers, ...headers] };
 }
 
 export interface HttpApiServer {

@@ -18,7 +18,7 @@ import { FunctionHost, functionsFromTemplate } from './functions.ts';
 import { StreamPoller, streamSourcesFromTemplate } from './streams.ts';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { ModuleLoader } from './functions.ts';
-import { readJsonBody, routesFromTemplate, startHttpApi } from './http-api.ts';
+import { corsFromTemplate, readJsonBody, routesFromTemplate, startHttpApi } from './http-api.ts';
 import { consoleSite } from './console-site.ts';
 import type { HttpApiServer } from './http-api.ts';
 import { colendHome, mintToken, REPOSITORY_ROOT } from './issuer.ts';
@@ -368,7 +368,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ];
     const routes = routesFromTemplate(resolver, functions);
     const http: HttpApiServer = await startHttpApi(
-      { routes, functions, log, localHandlers, isReady: () => ready, baseUrl: () => baseUrl, localToken },
+      { routes, functions, log, localHandlers, isReady: () => ready, baseUrl: () => baseUrl, localToken, cors: corsFromTemplate(resolver) },
       options.port ?? 0,
     );
     cleanups.push(() => http.close());

@@ -1,5 +1,6 @@
-import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
+import { ArnFormat, Aws, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { BlockPublicAccess, Bucket, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
+import { bucketEncryptionSettings, createDataKey, DATA_KEY_READ_ACTIONS, DATA_KEY_WRITE_ACTIONS, logGroupSettings } from '../constructs/data-key.ts';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -31,10 +32,12 @@ import { regulatoryReportDefinition } from '../../workflows/regulatory-report/de
 import { StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { jointReviewDefinition } from '../../workflows/joint-review/definition.ts';
 import { ledgerCheckDefinition } from '../../workflows/ledger-check/definition.ts';
-import { LOCAL_STAGE, type StageConfig } from '../config.ts';
+import { CONSOLE_ORIGIN, LOCAL_STAGE, type StageConfig } from '../config.ts';
 import { ColendFunction } from '../constructs/colend-function.ts';
 import type { AuditAccess, FileAction, TableAccess } from '../constructs/colend-function.ts';
 import { ROUTES, isWrite } from '../../shared/http/routes.ts';
+import { CLIENT_LIMITS_ENV, type LimitSettings } from '../../shared/http/request-limits.ts';
+import { stateFamilies as stateKeyFamilies } from '../../shared/adapters/dynamodb/state-keys.ts';
 import { ColendTable } from '../constructs/colend-table.ts';
 import { STATE_TIME_TO_LIVE_ATTRIBUTE } from '../../shared/adapters/dynamodb/state-keys.ts';
 import { keysOfStore, type StoreUse } from '../../shared/adapters/dynamodb/index.ts';
@@ -68,6 +71,7 @@ export const ENV = {
   webhookSecretsPrefix: 'WEBHOOK_SECRETS_PREFIX',
   personalDataKeyId: 'PERSONAL_DATA_KEY_ID',
   personalDataHashKeyId: 'PERSONAL_DATA_HASH_KEY_ID',
+  apiClientLimits: CLIENT_LIMITS_ENV,
 } as const;
 
 /** The name prefix of a stage's webhook secrets in Secrets Manager: one secret per lender beneath it. */
@@ -363,6 +367,11 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   },
 };
 
+/** Whether a function serves a route that needs a token: it counts each client's requests against its limits (docs/limits.md). */
+export function servesClients(name: FunctionName): boolean {
+  return ROUTES.some((route) => route.function === name && route.roles.length > 0);
+}
+
 /** Whether a function serves a write route of the route table: its answers are audited at the edge. */
 export function servesWrites(name: FunctionName): boolean {
   return ROUTES.some((route) => route.function === name && isWrite(route));
@@ -406,6 +415,8 @@ export interface ColendStackProps extends StackProps {
 /** The whole system in one stack, so the local stack reads one template (docs/adr/0001). */
 export class ColendStack extends Stack {
   readonly config: StageConfig;
+  /** The stage's customer-managed key (`colend:customerManagedKeys`); undefined when AWS-managed keys encrypt. */
+  readonly dataKey: Key | undefined;
   readonly ledgerTable: ColendTable;
   readonly stateTable: ColendTable;
   /** The audit trail: records added, never changed or removed (docs/audit.md). */
@@ -460,6 +471,8 @@ export class ColendStack extends Stack {
       ...props,
     });
     this.config = props.config;
+    // First, so that every table, bucket and log group below finds it (infra/constructs/data-key.ts).
+    this.dataKey = props.config.encryption.customerManagedKeys ? createDataKey(this) : undefined;
 
     // Its stream carries every committed change of a loan's book to the event bus.
     this.ledgerTable = new ColendTable(this, 'LedgerTable', { stream: StreamViewType.NEW_AND_OLD_IMAGES });
@@ -486,7 +499,7 @@ export class ColendStack extends Stack {
       objectLockDefaultRetention: ObjectLockRetention.governance(Duration.days(5 * 365)),
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      encryption: BucketEncryption.S3_MANAGED,
+      ...bucketEncryptionSettings(this),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.filesBucket).acknowledge({
@@ -596,6 +609,8 @@ export class ColendStack extends Stack {
       logs: props.config.workflowLogs,
     });
     if (props.config.settlement.shardMap === 'DISTRIBUTED') {
+      // The Distributed Map reads its manifest from the files bucket itself.
+      this.dataKey?.grant(this.settlement, ...DATA_KEY_READ_ACTIONS);
       Validations.of(this.settlement.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.filesBucket.node.defaultChild as CfnBucket)}.Arn>/settlement-work/*]`,
         reason: "The gather's Distributed Map reads the manifest of a run's shards, keyed by its business date; the grant covers the settlement's work files only.",
@@ -742,9 +757,11 @@ export class ColendStack extends Stack {
         ...(spec.deliversWebhooks === true ? { [ENV.webhooksRequireHttps]: String(this.config.stageName !== LOCAL_STAGE) } : {}),
         ...(spec.webhookSecrets !== undefined ? { [ENV.webhookSecretsPrefix]: webhookSecretsPrefix(this.config.stageName) } : {}),
         ...(spec.personalData === true ? { [ENV.personalDataKeyId]: this.personalDataKey.keyArn, [ENV.personalDataHashKeyId]: this.personalDataHashKey.keyArn } : {}),
+        ...(servesClients(name) ? { [ENV.apiClientLimits]: this.clientLimits() } : {}),
         ...extraEnvironment,
       },
     });
+    if (servesClients(name)) fn.grantRequestCounting(this.stateTable, stateKeyFamilies.clientRequests.pattern);
     if (spec.webhookSecrets !== undefined) this.grantWebhookSecrets(fn, spec.webhookSecrets);
     if (spec.personalData === true) this.grantPersonalData(fn);
     const stateFamilies = familiesOf(name, 'state');
@@ -754,6 +771,7 @@ export class ColendStack extends Stack {
     fn.grantAudit(this.auditTable, servesWrites(name) ? 'append' : spec.audit);
     if (spec.publishesEvents === true) this.eventBus.grantPutEventsTo(fn);
     if (spec.files !== undefined) fn.grantFiles(this.filesBucket, spec.files);
+    this.grantDataKey(name, spec, fn);
     return fn;
   }
 
@@ -761,6 +779,40 @@ export class ColendStack extends Stack {
   private grantPersonalData(fn: ColendFunction): void {
     fn.addToRolePolicy(new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.personalDataKey.keyArn] }));
     fn.addToRolePolicy(new PolicyStatement({ actions: ['kms:GenerateMac'], resources: [this.personalDataHashKey.keyArn] }));
+  }
+
+  /**
+   * The stage's key, to what reads or writes data it encrypts: a function that writes a table or
+   * puts files encrypts and decrypts with it, one that only reads decrypts (the table's stream
+   * included); a function that touches neither is not granted it.
+   */
+  private grantDataKey(name: FunctionName, spec: FunctionSpec, fn: ColendFunction): void {
+    if (this.dataKey === undefined) return;
+    // A function serving clients counts their requests in the state table (S44): it writes.
+    const writes = spec.stateTable === 'readWrite' || spec.ledgerTable === 'readWrite' || servesWrites(name) || servesClients(name) || spec.audit === 'append' || spec.files?.includes('PutObject') === true;
+    const reads = spec.stateTable !== undefined || spec.ledgerTable !== undefined || spec.audit !== undefined || spec.files !== undefined;
+    if (writes) this.dataKey.grant(fn, ...DATA_KEY_WRITE_ACTIONS);
+    else if (reads) this.dataKey.grant(fn, ...DATA_KEY_READ_ACTIONS);
+  }
+
+  /**
+   * The limits of each app client as the functions read them (CLIENT_LIMITS_ENV): the stage's
+   * default, and each client with limits of its own by the id its tokens carry, known once the
+   * identity exists (hence lazy: the functions are made first).
+   */
+  private clientLimits(): string {
+    return Lazy.string({
+      produce: () => {
+        const settings: LimitSettings = {
+          default: this.config.api.clientLimits,
+          clients: this.config.clients.flatMap((client) => {
+            const appClient = this.identity.clients.get(client.name);
+            return client.limits === undefined || appClient === undefined ? [] : [{ clientId: appClient.userPoolClientId, ...client.limits }];
+          }),
+        };
+        return this.toJsonString(settings);
+      },
+    });
   }
 
   /**
@@ -809,15 +861,20 @@ export class ColendStack extends Stack {
     const api = new HttpApi(this, 'HttpApi', {
       description: 'Colend API (/v1)',
       createDefaultStage: false,
-      // The finance console calls it from its own origin, with a bearer token (no cookies).
-      corsPreflight: {
-        allowOrigins: [this.console.origin],
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT],
-        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
-        maxAge: Duration.hours(1),
-      },
+      // Closed unless the stage lists origins (colend:corsOrigins); the finance console calls from
+      // its own origin (`console`), with a bearer token (no cookies).
+      ...(this.config.api.corsOrigins.length === 0
+        ? {}
+        : {
+            corsPreflight: {
+              allowOrigins: this.config.api.corsOrigins.map((origin) => (origin === CONSOLE_ORIGIN ? this.console.origin : origin)),
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT],
+              allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+              maxAge: Duration.hours(1),
+            },
+          }),
     });
-    const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', { retention: this.config.logRetention });
+    const accessLogs = new LogGroup(this, 'HttpApiAccessLogs', logGroupSettings(this, this.config.logRetention));
     const stage = api.addStage('DefaultStage', {
       autoDeploy: true,
       throttle: this.config.api.throttle,

@@ -6,7 +6,8 @@ import { HttpError, toErrorResponse } from './errors.ts';
 import { validate } from '../contracts/validate.ts';
 import { pathParameters, queryParameters, type PathParameterName } from '../contracts/parameters.ts';
 import { toJson } from '../json.ts';
-import { MAX_BODY_BYTES, isWrite, routeSpec, type RouteKey, type RouteSpec } from './routes.ts';
+import { bodyLimitOf, isWrite, routeSpec, type RouteKey, type RouteSpec } from './routes.ts';
+import { admit, limiterFromEnv, type EdgeLimiter } from './request-limits.ts';
 import { invariant } from '../domain/errors.ts';
 import { parseIdempotencyKey, runIdempotent } from './idempotency.ts';
 import type { Seal } from '../ports/stores.ts';
@@ -102,6 +103,11 @@ export interface EdgeDeps {
   readonly clock?: Clock;
   /** Required when any route served writes. */
   readonly audit?: AuditStore;
+  /**
+   * Where each client's requests are counted against its limits (docs/limits.md); by default the
+   * stage's, from the environment (none when the environment names no limits). `null`: none.
+   */
+  readonly limiter?: EdgeLimiter | null;
 }
 
 /**
@@ -115,13 +121,14 @@ export function apiHandler(routes: Partial<Record<RouteKey, RouteHandler>>, deps
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? sharedLogger;
   const { audit } = deps;
+  const limiter = deps.limiter === undefined ? limiterFromEnv() : (deps.limiter ?? undefined);
   const writes = Object.keys(routes).filter((routeKey) => isWrite({ routeKey }));
   invariant(writes.length === 0 || audit !== undefined, 'a function serving write routes is given the audit trail', { routes: writes.join(',') });
   return middy<ApiEvent, ApiResult, Error, ApiContext>()
     .use(tracing)
     .use(logContext(logger))
     .use(errorResponses(logger))
-    .use(routeRequests(routes, clock, logger))
+    .use(routeRequests(routes, clock, logger, limiter))
     .handler(async (event, context) => {
       if (!context.routed) throw new Error('the request layer did not run');
       const { route } = context.routed.request;
@@ -154,9 +161,9 @@ function logContext(logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResult, Er
 function errorResponses(logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
   return {
     onError: (request) => {
-      const { statusCode, body, unexpected } = toErrorResponse(request.error);
+      const { statusCode, body, unexpected, headers } = toErrorResponse(request.error);
       if (unexpected) logger.error('request failed', { routeKey: request.event.routeKey, error: request.error as Error });
-      request.response = respond(statusCode, body.code === 'INTERNAL_ERROR' ? { ...body, message: unexpectedMessage(routeSpec(request.event.routeKey)) } : body);
+      request.response = respond(statusCode, body.code === 'INTERNAL_ERROR' ? { ...body, message: unexpectedMessage(routeSpec(request.event.routeKey)) } : body, headers);
     },
   };
 }
@@ -167,14 +174,21 @@ function unexpectedMessage(spec: RouteSpec | undefined): string {
   return `an unexpected error occurred; ${retry}`;
 }
 
-/** The inner layer: route, caller, Idempotency-Key and body, or a refusal before any work. */
-function routeRequests(routes: Partial<Record<RouteKey, RouteHandler>>, clock: Clock, logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
+/**
+ * The inner layer: route, caller, the caller's limits, the body's size, then Idempotency-Key and
+ * body, or a refusal before any work. A client over its limits is refused before anything else
+ * is read or written; an oversized body before it is decoded or parsed.
+ */
+function routeRequests(routes: Partial<Record<RouteKey, RouteHandler>>, clock: Clock, logger: Logger, limiter: EdgeLimiter | undefined): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
   return {
-    before: (request) => {
+    before: async (request) => {
       const spec = routeSpec(request.event.routeKey);
       const handle = spec ? routes[spec.routeKey as RouteKey] : undefined;
       if (!spec || !handle) throw new HttpError(404, 'NOT_FOUND', `no route ${request.event.routeKey}`);
-      const parsed = parseRequest(spec, request.event, clock);
+      const principal = principalOf(spec, request.event);
+      if (principal !== null && limiter !== undefined) await admit(limiter, principal.clientId, clock.now());
+      refuseOversized(spec, request.event);
+      const parsed = parseRequest(spec, request.event, clock, principal);
       // The ids the body names (a loan, a repayment, a business date), now that it is known to be JSON.
       logger.appendKeys({ ...apiCorrelation(request.event, parsed.rawBody) });
       request.context.routed = { request: parsed, handle };
@@ -182,11 +196,27 @@ function routeRequests(routes: Partial<Record<RouteKey, RouteHandler>>, clock: C
   };
 }
 
-function parseRequest(spec: RouteSpec, event: ApiEvent, clock: Clock): ApiRequest {
+/** The caller of a route that requires one, holding one of its roles; null on public routes. */
+function principalOf(spec: RouteSpec, event: ApiEvent): Principal | null {
   const principal = spec.roles.length === 0 ? null : principalFromClaims(event.requestContext.authorizer?.jwt?.claims);
   if (principal && !holdsAnyOf(principal, spec.roles)) {
     throw new HttpError(403, 'FORBIDDEN', `${spec.routeKey} is not open to ${principal.roles.join(', ')}`, { allowedRoles: spec.roles, roles: principal.roles });
   }
+  return principal;
+}
+
+/** A body over the route's limit is refused with 413 by its size alone: never decoded, never parsed. */
+function refuseOversized(spec: RouteSpec, event: ApiEvent): void {
+  if (event.body === undefined) return;
+  const maxBytes = bodyLimitOf(spec);
+  // A base64 body decodes to at most three bytes of every four characters; exact for the limit's purpose once padding is counted.
+  const bytes = event.isBase64Encoded ? Buffer.byteLength(event.body, 'base64') : Buffer.byteLength(event.body, 'utf8');
+  if (bytes > maxBytes) {
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the body is ${bytes} bytes; at most ${maxBytes} are accepted on ${spec.routeKey}`, { maxBytes, bytes });
+  }
+}
+
+function parseRequest(spec: RouteSpec, event: ApiEvent, clock: Clock, principal: Principal | null): ApiRequest {
   const pathValues = validate(pathParameters(pathParameterNames(spec)), event.pathParameters ?? {});
   const query = validate(queryParameters, event.queryStringParameters ?? {});
   const headers = lowerCase(event.headers ?? {});
@@ -216,10 +246,6 @@ function lowerCase(headers: Record<string, string | undefined>): Record<string, 
 
 function parseJsonBody(event: ApiEvent): unknown {
   const text = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_BODY_BYTES) {
-    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the body is ${bytes} bytes; at most ${MAX_BODY_BYTES} are accepted`, { maxBytes: MAX_BODY_BYTES, bytes });
-  }
   if (text.trim() === '') throw new HttpError(400, 'MALFORMED_JSON', 'the request needs a JSON body', { path: 'body' });
   try {
     return JSON.parse(text) as unknown;

@@ -9,6 +9,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details: Record<string, unknown> = {},
+    /** Headers the refusal carries (`Retry-After` of a 429). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
@@ -22,8 +24,11 @@ export interface ErrorBody {
 }
 
 /** Maps every named error to a status and the `{code, message, details}` body; anything else is a 500. */
-export function toErrorResponse(error: unknown): { statusCode: number; body: ErrorBody; unexpected: boolean } {
-  if (error instanceof HttpError) return { statusCode: error.statusCode, body: bodyOf(error.code, error.message, error.details), unexpected: false };
+export function toErrorResponse(error: unknown): { statusCode: number; body: ErrorBody; unexpected: boolean; headers?: Readonly<Record<string, string>> } {
+  if (error instanceof HttpError) {
+    const refusal = { statusCode: error.statusCode, body: bodyOf(error.code, error.message, error.details), unexpected: false };
+    return Object.keys(error.headers).length === 0 ? refusal : { ...refusal, headers: error.headers };
+  }
   if (error instanceof NotFound) return { statusCode: 404, body: bodyOf(error.code, error.message, error.details), unexpected: false };
   if (error instanceof ValidationError) return { statusCode: 400, body: bodyOf(error.code, error.message, error.details), unexpected: false };
   if (error instanceof StateConflict) return { statusCode: 409, body: bodyOf(error.code, error.message, error.details), unexpected: false };

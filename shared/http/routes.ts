@@ -80,6 +80,8 @@ export interface RouteSpec {
    */
   readonly keyInBody?: string;
   readonly successStatus: number;
+  /** The largest body the route accepts, in bytes; MAX_BODY_BYTES when absent (docs/limits.md). */
+  readonly maxBodyBytes?: number;
 }
 
 const ALL: readonly PrincipalRole[] = ['LEAD', 'PARTNER', 'FINANCE'];
@@ -166,5 +168,14 @@ export function routeSpec(routeKey: string): RouteSpec | undefined {
   return ROUTES.find((r) => r.routeKey === routeKey);
 }
 
-/** Largest request body accepted; anything larger is refused before it is parsed. */
+/**
+ * Largest request body a route accepts unless it says otherwise; anything larger is refused with
+ * 413 before it is decoded or parsed, by the function and by the local server before it reads the
+ * body. No route takes a file inline: files go to the bucket by a presigned URL.
+ */
 export const MAX_BODY_BYTES = 256 * 1024;
+
+/** The largest body a route accepts, in bytes. */
+export function bodyLimitOf(spec: Pick<RouteSpec, 'maxBodyBytes'>): number {
+  return spec.maxBodyBytes ?? MAX_BODY_BYTES;
+}

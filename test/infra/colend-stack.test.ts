@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
 import type { ColendStack } from '../../infra/stacks/colend-stack.ts';
 import { FUNCTIONS } from '../../infra/stacks/colend-stack.ts';
+import { ROUTES } from '../../shared/http/routes.ts';
 import {
   arnMarkerOf,
   byConstructId,
@@ -243,6 +244,8 @@ describe('functions', () => {
       'reconciliation-steps': { FILES_BUCKET: filesBucket() },
       'break-escalation': { EVENT_BUS_NAME: eventBus()[0] },
     };
+    // The stage's default limits for every client (the dev stage: 25 a second, 500,000 a day); no client here has its own.
+    const limitsJson = JSON.stringify({ default: { requestsPerSecond: 25, requestsPerDay: 500_000 }, clients: [] });
     for (const folder of Object.keys(FUNCTION_IDS) as FunctionFolder[]) {
       const variables = (fn(folder)[1].Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
       if (folder === 'token-claims') {
@@ -252,7 +255,8 @@ describe('functions', () => {
       expect(refOf(variables['LEDGER_TABLE'])).toBe(ledgerId);
       expect(refOf(variables['STATE_TABLE'])).toBe(stateId);
       expect(refOf(variables['AUDIT_TABLE'])).toBe(auditId);
-      const extra = extras[folder] ?? {};
+      const servesClients = ROUTES.some((route) => route.function === folder && route.roles.length > 0);
+      const extra = { ...extras[folder], ...(servesClients ? { API_CLIENT_LIMITS: limitsJson } : {}) };
       expect(Object.keys(variables).sort(), folder).toEqual(
         ['AUDIT_TABLE', 'LEDGER_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_TRACE_ENABLED', 'STATE_TABLE', ...Object.keys(extra)].sort(),
       );
@@ -270,13 +274,28 @@ describe('functions', () => {
 
 type Access = 'none' | 'read' | 'readWrite';
 
-/** What a function's role may do on a table, read from its policies. */
-function tableAccess(functionLogicalId: string, tableLogicalId: string): Access {
+interface TableStatement {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: { 'ForAllValues:StringLike'?: { 'dynamodb:LeadingKeys'?: string[] } };
+}
+
+/** The request counters of the API's edge (S44, docs/limits.md): a statement of their own, told apart from the data's. */
+const isRequestCounting = (statement: TableStatement): boolean => JSON.stringify(statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']) === '["CLIENTREQUESTS#*"]';
+
+/** A function role's statements on a table. */
+function tableStatements(functionLogicalId: string, tableLogicalId: string): TableStatement[] {
   const roleId = getAttArnOf(resources[functionLogicalId]?.Properties?.['Role']);
-  const actions = ofType(resources, 'AWS::IAM::Policy')
+  return ofType(resources, 'AWS::IAM::Policy')
     .filter(([, policy]) => (policy.Properties?.['Roles'] as unknown[]).some((role) => refOf(role) === roleId))
-    .flatMap(([, policy]) => (policy.Properties?.['PolicyDocument'] as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement)
-    .filter((statement) => JSON.stringify(statement.Resource).includes(`"${tableLogicalId}"`))
+    .flatMap(([, policy]) => (policy.Properties?.['PolicyDocument'] as { Statement: TableStatement[] }).Statement)
+    .filter((statement) => JSON.stringify(statement.Resource).includes(`"${tableLogicalId}"`));
+}
+
+/** What a function's role may do on a table's data, read from its policies (the request counters apart). */
+function tableAccess(functionLogicalId: string, tableLogicalId: string): Access {
+  const actions = tableStatements(functionLogicalId, tableLogicalId)
+    .filter((statement) => !isRequestCounting(statement))
     .flatMap((statement) => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]));
   if (actions.length === 0) return 'none';
   if (actions.some((action) => action === '*' || action === 'dynamodb:*')) throw new Error('Wildcard table access');
@@ -328,6 +347,14 @@ describe('least privilege', () => {
     // Only the audit trail (test/infra/audit-permissions.test.ts).
     audit: { ledger: 'none', state: 'none' },
   };
+
+  it.each(Object.keys(FUNCTION_IDS) as FunctionFolder[])('%s counts its callers\' requests (UpdateItem on the counters only) exactly when it serves a route that needs a token', (folder) => {
+    const [functionId] = fn(folder);
+    const counting = tableStatements(functionId, table('StateTable')[0]).filter(isRequestCounting);
+    const servesClients = ROUTES.some((route) => route.function === folder && route.roles.length > 0);
+    expect(counting.map((statement) => statement.Action)).toEqual(servesClients ? ['dynamodb:UpdateItem'] : []);
+    expect(tableStatements(functionId, table('LedgerTable')[0]).filter(isRequestCounting)).toEqual([]);
+  });
 
   it.each(Object.keys(expected) as FunctionFolder[])('%s reaches the tables it needs and no more', (folder) => {
     const [functionId] = fn(folder);

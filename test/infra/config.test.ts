@@ -64,3 +64,28 @@ describe('stage config', () => {
     expect(() => loadStageConfig(contextOf({ [STAGE_CONTEXT_KEY]: 'Prod!' }))).toThrow(/colend:stage/);
   });
 });
+
+describe('stage options of the edges', () => {
+  const load = (context: Record<string, unknown>) => loadStageConfig((key) => context[key]);
+
+  it('encrypts with AWS-managed keys unless colend:customerManagedKeys is true (a value or the text of -c)', () => {
+    expect(load({}).encryption).toEqual({ customerManagedKeys: false });
+    expect(load({ 'colend:customerManagedKeys': true }).encryption).toEqual({ customerManagedKeys: true });
+    expect(load({ 'colend:customerManagedKeys': 'true' }).encryption).toEqual({ customerManagedKeys: true });
+    expect(load({ 'colend:customerManagedKeys': 'false' }).encryption).toEqual({ customerManagedKeys: false });
+    expect(() => load({ 'colend:customerManagedKeys': 'yes' })).toThrow('Invalid colend:customerManagedKeys: "yes" is not true or false');
+  });
+
+  it('gives each client the stage default limits, the local stage higher ones, and reads colend:apiLimits as JSON text too', () => {
+    expect(load({}).api.clientLimits).toEqual({ requestsPerSecond: 25, requestsPerDay: 500_000 });
+    expect(load({ [STAGE_CONTEXT_KEY]: LOCAL_STAGE }).api.clientLimits).toEqual({ requestsPerSecond: 1_000, requestsPerDay: 10_000_000 });
+    expect(load({ 'colend:apiLimits': '{"requestsPerSecond":5,"requestsPerDay":5000}' }).api.clientLimits).toEqual({ requestsPerSecond: 5, requestsPerDay: 5_000 });
+    expect(() => load({ 'colend:apiLimits': { requestsPerSecond: 5 } })).toThrow(/Invalid colend:apiLimits/);
+  });
+
+  it('lists no CORS origin unless colend:corsOrigins does, each once', () => {
+    expect(load({}).api.corsOrigins).toEqual([]);
+    expect(load({ 'colend:corsOrigins': '["console","https://ops.example.com:8443","console"]' }).api.corsOrigins).toEqual(['console', 'https://ops.example.com:8443']);
+    expect(() => load({ 'colend:corsOrigins': ['https://ops.example.com/app'] })).toThrow(/an origin is https:\/\/host\[:port\], without a path or a wildcard/);
+  });
+});

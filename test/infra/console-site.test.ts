@@ -10,7 +10,8 @@ let template: Template;
 let resources: Resources;
 
 beforeAll(() => {
-  ({ stack } = buildApp({ bundling: false }));
+  // The stage lets the console call the API (colend:corsOrigins); closed otherwise (test/infra/edges.test.ts).
+  ({ stack } = buildApp({ bundling: false, context: { 'colend:corsOrigins': ['console'] } }));
   template = Template.fromStack(stack);
   resources = resourcesOf(template);
 });

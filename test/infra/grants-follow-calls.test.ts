@@ -40,6 +40,7 @@ const ACTION_OF_COMMAND: Readonly<Record<string, string>> = {
 const READ_BUT_NOT_CALLED: Partial<Record<FunctionName, { readonly actions: readonly string[]; readonly why: string }>> = {
   settlements: { actions: ['s3:PutObject'], why: "its only put is the idempotency record's (deps.idempotency.put); it reads statements and writes no file" },
   audit: { actions: ['dynamodb:PutItem'], why: 'it only lists records (deps.audit.page); the reading sees the audit store\'s append beside it' },
+  openapi: { actions: ['dynamodb:UpdateItem'], why: "it serves only the public document: no caller, so no request is counted (docs/limits.md); the reading sees the edge's request counter" },
 };
 
 /** The services whose grants must be exactly what the code calls: a grant nothing calls is a finding. */
@@ -79,7 +80,8 @@ describe('grants follow the calls (a static reading of each function)', () => {
     expect(neededActions('review-ask')).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'events:PutEvents', 'states:SendTaskSuccess']);
     expect(neededActions('applications').filter((action) => !action.startsWith('dynamodb:'))).toEqual(['states:SendTaskFailure', 'states:SendTaskSuccess', 'states:StartExecution']);
     expect(neededActions('openapi')).toEqual([]);
-    expect(neededActions('positions')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    // Reads, and the edge's count of its callers' requests (docs/limits.md).
+    expect(neededActions('positions')).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(neededActions('webhook-delivery').filter((action) => action.startsWith('secretsmanager:'))).toEqual(['secretsmanager:GetSecretValue']);
     expect(neededActions('lenders').filter((action) => action.startsWith('secretsmanager:'))).toEqual(['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
   });

@@ -4,7 +4,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
 import { REPOSITORY_ROOT } from '../../infra/constructs/repository.ts';
-import { FUNCTIONS, keysOfFunction } from '../../infra/stacks/colend-stack.ts';
+import { FUNCTIONS, keysOfFunction, servesClients } from '../../infra/stacks/colend-stack.ts';
+import { stateFamilies } from '../../shared/adapters/dynamodb/state-keys.ts';
 import { patternsOf, type FamilyTable } from '../../shared/adapters/dynamodb/key-families.ts';
 import type { FunctionName } from '../../infra/stacks/colend-stack.ts';
 import { allowedStatementsOf } from './support/policies.ts';
@@ -41,7 +42,9 @@ describe('every function allows exactly what the reviewed allow-list says', () =
   });
 
   it.each(names)('%s touches a table only on the partition keys of its stores\' families (dynamodb:LeadingKeys on every statement)', (name) => {
-    const keys = keysOfFunction(name);
+    const stores = keysOfFunction(name);
+    // A function serving clients also counts their requests at the edge (S44, docs/limits.md).
+    const keys = servesClients(name) ? { ...stores, writes: [...stores.writes, stateFamilies.clientRequests] } : stores;
     const onItems = (s: AllowedStatement): boolean => s.resources.some((target) => /^(StateTable|LedgerTable)\.Arn(\/|$)/.test(target));
     for (const { actions, resources: targets, condition } of synthesized(name).filter(onItems)) {
       expect(targets, name).toHaveLength(1);

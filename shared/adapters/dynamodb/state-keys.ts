@@ -109,6 +109,8 @@ export const stateKeys = {
   runDetail: (run: string, part: number, seq: number) => ({ pk: `DETAIL#${run}`, sk: `${pad(part, 3)}#${pad(seq, 7)}` }),
   runDetailPartition: (run: string) => `DETAIL#${run}`,
   runDetailHead: (run: string, part: number) => ({ pk: `DETAILHEAD#${run}`, sk: pad(part, 3) }),
+  /** S44: an app client's requests of a UTC day, and of the second it last counted (docs/limits.md). */
+  clientRequests: (clientId: string, day: string) => ({ pk: `CLIENTREQUESTS#${clientId}`, sk: `DAY#${day}` }),
 };
 
 /**
@@ -141,6 +143,8 @@ export const stateFamilies = {
   runDetailHead: tableFamily('state', 'DETAILHEAD#*'),
   /** S40: the days of a month whose profit lines are kept (S39 lives under `LENDER#`). */
   profitDaysKept: tableFamily('state', 'PROFITDAYS#*'),
+  /** S44: the request counters of the API's edge, written by every API function (docs/limits.md). */
+  clientRequests: tableFamily('state', 'CLIENTREQUESTS#*'),
   /** gsi1 partitions. */
   lenders: indexFamily('state', 'LENDERS'),
   programs: indexFamily('state', 'PROGRAMS'),
@@ -166,6 +170,7 @@ export function loanShard(loanId: string): number {
 
 /**
  * The state table's time-to-live attribute (seconds since the epoch): an idempotency record's
- * `expiresAtEpochSeconds`, after which DynamoDB deletes it. No other item carries it.
+ * `expiresAtEpochSeconds`, after which DynamoDB deletes it; a client's request counter (S44)
+ * carries it too, a day after its day ends. No other item carries it.
  */
 export const STATE_TIME_TO_LIVE_ATTRIBUTE = 'expiresAtEpochSeconds' satisfies keyof IdempotencyRecord;

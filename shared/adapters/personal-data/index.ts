@@ -1,3 +1,4 @@
+import { DecryptCommand, GenerateDataKeyCommand, GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { PersonalDataCipher } from '../../ports/personal-data.ts';
 import { KMS_CIPHER_DEFAULTS, KmsEnvelopeCipher, type KmsOperations } from './kms.ts';
 import { LocalKeyFileCipher } from './local-key-file.ts';
@@ -33,12 +34,11 @@ export function personalDataCipherFromEnv(env: NodeJS.ProcessEnv, kms: () => Kms
   return new KmsEnvelopeCipher(kms(), { keyId, hashKeyId, hashKeyVersion: HASH_KEY_VERSION, ...KMS_CIPHER_DEFAULTS });
 }
 
-/**
- * The KMS client of a deployed stage. The AWS SDK's KMS client is not yet a dependency of the
- * project, so a deployed function refuses personal data with this error until it is added and
- * bound here (docs/personal-data.md, Status); requests without personal data are not affected.
- */
-export function deployedKms(): KmsOperations {
-  const missing = (): Promise<never> => Promise.reject(new Error('the KMS client (@aws-sdk/client-kms) is not bundled: personal data cannot be sealed or opened on this stage'));
-  return { generateDataKey: missing, decrypt: missing, generateMac: missing };
+/** The KMS client of a deployed stage: the three operations the cipher sends, and nothing else. */
+export function deployedKms(client: KMSClient = new KMSClient({})): KmsOperations {
+  return {
+    generateDataKey: (input) => client.send(new GenerateDataKeyCommand(input)),
+    decrypt: (input) => client.send(new DecryptCommand(input)),
+    generateMac: (input) => client.send(new GenerateMacCommand(input)),
+  };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionHost } from '../../../../infra/local/functions.ts';
 import { authorize, matchRoute, parseRouteKey, startHttpApi } from '../../../../infra/local/http-api.ts';
-import type { HttpApiServer, LocalRoute } from '../../../../infra/local/http-api.ts';
+import type { HttpApiServer, LocalCors, LocalRoute } from '../../../../infra/local/http-api.ts';
 import { JWKS_PATH, mintToken, REPOSITORY_ROOT } from '../../../../infra/local/issuer.ts';
 import { functionArn } from '../../../../infra/local/template.ts';
 
@@ -141,5 +141,90 @@ describe('the HTTP server', () => {
     expect(boom.status).toBe(500);
     expect(await boom.json()).toEqual({ message: 'Internal Server Error' });
     expect(logged.some((line) => line.includes('handler exploded'))).toBe(true);
+  });
+});
+
+describe('the HTTP server at the edge: body limits per route and CORS', () => {
+  const invoked: string[] = [];
+  const functions = new FunctionHost(
+    [{ logicalId: 'Echo', entry: `${FIXTURES}/echo-handler.ts`, arn: functionArn('Echo'), environment: {}, timeoutSeconds: 3, memoryMb: 128 }],
+    {
+      rootDir: REPOSITORY_ROOT,
+      loadModule: async () => ({
+        handler: async (event: { rawPath: string }) => {
+          invoked.push(event.rawPath);
+          return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{}' };
+        },
+      }),
+    },
+  );
+  const servers: HttpApiServer[] = [];
+  const serve = async (cors?: LocalCors): Promise<string> => {
+    const server = await startHttpApi({ routes: [route('POST /v1/loans'), route('GET /v1/lenders')], functions, isReady: () => true, baseUrl: () => '', ...(cors ? { cors } : {}) }, 0);
+    servers.push(server);
+    return `http://127.0.0.1:${server.port}`;
+  };
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+  });
+
+  it("refuses a body over the route's limit with its function's 413, by the declared length, before the function runs", async () => {
+    const baseUrl = await serve();
+    const over = await fetch(`${baseUrl}/v1/loans`, { method: 'POST', body: new Uint8Array(262_145).fill(32), headers: { 'content-type': 'application/json' } });
+    expect(over.status).toBe(413);
+    expect(await over.json()).toEqual({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'the body is 262145 bytes; at most 262144 are accepted on POST /v1/loans',
+      details: { maxBytes: 262_144, bytes: 262_145 },
+    });
+    expect(invoked).toEqual([]);
+    const exact = await fetch(`${baseUrl}/v1/loans`, { method: 'POST', body: new Uint8Array(262_144).fill(32), headers: { 'content-type': 'application/json' } });
+    expect(exact.status).toBe(200);
+    expect(invoked).toEqual(['/v1/loans']);
+  });
+
+  it('refuses a body sent without a declared length as soon as it passes the limit', async () => {
+    const baseUrl = await serve();
+    invoked.length = 0;
+    const chunks = [new Uint8Array(200_000).fill(32), new Uint8Array(200_000).fill(32)];
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    const over = await fetch(`${baseUrl}/v1/loans`, { method: 'POST', body, duplex: 'half' } as RequestInit);
+    expect(over.status).toBe(413);
+    expect(await over.json()).toEqual({ code: 'PAYLOAD_TOO_LARGE', message: 'the body is larger than that; at most 262144 are accepted on POST /v1/loans', details: { maxBytes: 262_144 } });
+    expect(invoked).toEqual([]);
+  });
+
+  it('answers no Access-Control-Allow-Origin and no preflight when the API has no CORS configuration', async () => {
+    const baseUrl = await serve();
+    const read = await fetch(`${baseUrl}/v1/lenders`, { headers: { origin: 'https://console.example.com' } });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await fetch(`${baseUrl}/v1/lenders`, { method: 'OPTIONS', headers: { origin: 'https://console.example.com', 'access-control-request-method': 'GET' } });
+    expect(preflight.status).toBe(404);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers exactly the configured origins, their preflights included, and no other', async () => {
+    const baseUrl = await serve({ allowOrigins: ['https://console.example.com'], allowMethods: ['GET', 'POST', 'PUT'], allowHeaders: ['authorization', 'content-type', 'idempotency-key'], maxAgeSeconds: 3600 });
+    const allowed = await fetch(`${baseUrl}/v1/lenders`, { headers: { origin: 'https://console.example.com' } });
+    expect([allowed.headers.get('access-control-allow-origin'), allowed.headers.get('vary')]).toEqual(['https://console.example.com', 'origin']);
+    const other = await fetch(`${baseUrl}/v1/lenders`, { headers: { origin: 'https://elsewhere.example.com' } });
+    expect([other.status, other.headers.get('access-control-allow-origin')]).toEqual([200, null]);
+    const preflight = await fetch(`${baseUrl}/v1/loans`, { method: 'OPTIONS', headers: { origin: 'https://console.example.com', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(Object.fromEntries([...preflight.headers].filter(([name]) => name.startsWith('access-control-')))).toEqual({
+      'access-control-allow-origin': 'https://console.example.com',
+      'access-control-allow-methods': 'GET,POST,PUT',
+      'access-control-allow-headers': 'authorization,content-type,idempotency-key',
+      'access-control-max-age': '3600',
+    });
+    const refused = await fetch(`${baseUrl}/v1/loans`, { method: 'OPTIONS', headers: { origin: 'https://elsewhere.example.com', 'access-control-request-method': 'POST' } });
+    expect([refused.status, refused.headers.get('access-control-allow-origin')]).toEqual([404, null]);
   });
 });

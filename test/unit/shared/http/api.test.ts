@@ -157,7 +157,7 @@ describe('apiHandler: the request body', () => {
     expect(tooLarge.statusCode).toBe(413);
     expect(bodyOf(tooLarge)).toEqual({
       code: 'PAYLOAD_TOO_LARGE',
-      message: 'the body is 262145 bytes; at most 262144 are accepted',
+      message: 'the body is 262145 bytes; at most 262144 are accepted on POST /v1/loans',
       details: { maxBytes: 262_144, bytes: 262_145 },
     });
     const exact = '{"pad":"' + 'x'.repeat(262_144 - 10) + '"}';
