@@ -1,5 +1,6 @@
 import { LOCAL_UPLOAD_PATH, localUploads } from './uploads.ts';
 import { startDynamoDbMeter, type DynamoDbCounts } from './dynamodb-meter.ts';
+import { startDynamoDbFaults, type DynamoDbFaultCounts, type DynamoDbFaults } from './dynamodb-faults.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { setLocalTime } from '../../shared/adapters/clock.ts';
@@ -87,6 +88,12 @@ export interface LocalStackOptions {
   loadModule?: ModuleLoader;
   /** Route handlers' DynamoDB calls through a counting proxy (benchmarks). */
   meterDynamoDb?: boolean;
+  /**
+   * Route handlers' DynamoDB calls through a proxy that throttles some, cancels some transactions
+   * as conflicting and lets a competing write land before some conditioned writes, seeded
+   * (`infra/local/dynamodb-faults.ts`, docs/testing.md); none when absent.
+   */
+  dynamoDbFaults?: DynamoDbFaults;
   /** Where the files S3 holds in AWS are kept: `<persistDir>/files` when persisting, a new temporary folder otherwise. */
   filesDir?: string;
   /**
@@ -130,6 +137,8 @@ export interface LocalStack {
   invocationCounts(): Record<string, number>;
   /** Handlers' DynamoDB work since start, when `meterDynamoDb` was asked for; null otherwise. */
   dynamoDbCounts(): DynamoDbCounts | null;
+  /** The faults injected into handlers' DynamoDB calls since start, when `dynamoDbFaults` was given; null otherwise. */
+  dynamoDbFaultCounts(): DynamoDbFaultCounts | null;
   /** The table streams' readers: `settled()` waits until every committed change was handed on. */
   streams: StreamPoller;
   /** Stops everything: servers closed, executions aborted, the JVM ended. Safe to call twice. */
@@ -274,6 +283,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const eventsEndpoint: EventsEndpoint = await startEventsEndpoint(events, { log });
     cleanups.push(() => eventsEndpoint.close());
     const meter = options.meterDynamoDb ? await startDynamoDbMeter(dynamoEndpoint) : null;
+    const faults = options.dynamoDbFaults ? await startDynamoDbFaults(meter?.endpoint ?? dynamoEndpoint, options.dynamoDbFaults) : null;
+    if (faults) {
+      cleanups.push(() => faults.close());
+      log(`DynamoDB faults injected into the handlers' calls: ${JSON.stringify(options.dynamoDbFaults)}`);
+    }
     const filesDir = options.filesDir ?? (options.persistDir ? join(options.persistDir, 'files') : await mkdtemp(join(tmpdir(), 'colend-files-')));
     await mkdir(filesDir, { recursive: true });
     if (options.filesDir === undefined && options.persistDir === undefined) cleanups.push(() => rm(filesDir, { recursive: true, force: true }));
@@ -286,7 +300,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         AWS_DEFAULT_REGION: LOCAL_REGION,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_DYNAMODB: meter?.endpoint ?? dynamoEndpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: faults?.endpoint ?? meter?.endpoint ?? dynamoEndpoint,
         AWS_ENDPOINT_URL_SFN: sfnEndpoint.endpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint.endpoint,
         FILES_DIR: filesDir,
@@ -325,7 +339,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // 6. The HTTP API, answering 503 on /health until ready.
     let baseUrl = '';
-    const localHandlers = [testHooks(scheduler, functions, stepFunctions, events), localUploads(filesDir, localToken), consoleSite(log, localToken)];
+    const localHandlers = [testHooks(scheduler, functions, stepFunctions, events, () => faults?.counts() ?? null), localUploads(filesDir, localToken), consoleSite(log, localToken)];
     const routes = routesFromTemplate(resolver, functions);
     const http: HttpApiServer = await startHttpApi(
       { routes, functions, log, localHandlers, isReady: () => ready, baseUrl: () => baseUrl, localToken },
@@ -392,6 +406,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       setTime: (instant) => setLocalTime(instant ?? ownTime()),
       invocationCounts: () => functions.invocationCounts(),
       dynamoDbCounts: () => meter?.counts() ?? null,
+      dynamoDbFaultCounts: () => faults?.counts() ?? null,
       streams: streamPoller,
       stop,
     };
@@ -405,9 +420,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
  * Local-only endpoints for tests and benchmarks that run in other processes:
  * `POST /local/schedules/{id}/fire` with `{"time": "<ISO time>"}` fires a schedule;
  * `GET /local/invocations` reports function invocations and state transitions;
- * `GET /local/events[?detailType=...]` lists the events put on the local buses, oldest first.
+ * `GET /local/events[?detailType=...]` lists the events put on the local buses, oldest first;
+ * `GET /local/dynamodb-faults` counts the faults injected (`dynamoDbFaults`), null without them.
  */
-function testHooks(scheduler: LocalScheduler, functions: FunctionHost, stepFunctions: StepFunctionsRuntime, events: LocalEventBus) {
+function testHooks(scheduler: LocalScheduler, functions: FunctionHost, stepFunctions: StepFunctionsRuntime, events: LocalEventBus, faultCounts: () => DynamoDbFaultCounts | null) {
   return async (request: IncomingMessage, url: URL): Promise<ApiResponse | undefined> => {
     if (!url.pathname.startsWith('/local/')) return undefined;
     const fire = /^\/local\/schedules\/([^/]+)\/fire$/.exec(url.pathname);
@@ -427,6 +443,7 @@ function testHooks(scheduler: LocalScheduler, functions: FunctionHost, stepFunct
       const detailType = url.searchParams.get('detailType') ?? undefined;
       return jsonResponse(200, { events: events.list({ detailType }) });
     }
+    if (url.pathname === '/local/dynamodb-faults' && request.method === 'GET') return jsonResponse(200, { faults: faultCounts() });
     return undefined;
   };
 }
