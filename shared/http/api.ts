@@ -155,9 +155,13 @@ function logContext(logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResult, Er
 function errorResponses(logger: Logger): middy.MiddlewareObj<ApiEvent, ApiResult, Error, ApiContext> {
   return {
     onError: (request) => {
-      const { statusCode, body, unexpected } = toErrorResponse(request.error);
+      const { statusCode, body, unexpected, retryAfterSeconds } = toErrorResponse(request.error);
       if (unexpected) logger.error('request failed', { routeKey: request.event.routeKey, error: request.error as Error });
-      request.response = respond(statusCode, body.code === 'INTERNAL_ERROR' ? { ...body, message: unexpectedMessage(routeSpec(request.event.routeKey)) } : body);
+      request.response = respond(
+        statusCode,
+        body.code === 'INTERNAL_ERROR' ? { ...body, message: unexpectedMessage(routeSpec(request.event.routeKey)) } : body,
+        retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
+      );
     },
   };
 }
