@@ -195,8 +195,11 @@ export async function openRun(
   try {
     await deps.settlements.putRun(run, existing?.attempt ?? 0);
   } catch (error) {
-    if (error instanceof WriteConflict) throw new StateConflict('SETTLEMENT_RUNNING', `another run of ${businessDate} started at the same time`, { businessDate });
-    throw error;
+    if (!(error instanceof WriteConflict)) throw error;
+    // The same step of the same attempt landed first (a task delivered twice): the attempt is open, as this step was to open it.
+    const landed = input.attempt === undefined ? null : await deps.settlements.getRun(businessDate);
+    if (landed?.attempt === attempt && landed.status === 'RUNNING') return { businessDate, attempt, skipped: false, shards, manifest: manifestPath(businessDate) };
+    throw new StateConflict('SETTLEMENT_RUNNING', `another run of ${businessDate} started at the same time`, { businessDate });
   }
   return { businessDate, attempt, skipped: false, shards, manifest: manifestPath(businessDate) };
 }

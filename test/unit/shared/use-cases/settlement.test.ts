@@ -232,6 +232,18 @@ describe('the settlement of a business date', () => {
     await expect(openRun(deps, { businessDate: '2025-03-03', attempt: 1 })).rejects.toMatchObject({ code: 'SETTLEMENT_RUN_CHANGED' });
   });
 
+  it('opens an attempt once when its OpenRun is delivered twice at once: both answer it open, a start without an attempt is refused', async () => {
+    const [a, b] = await Promise.all([openRun(deps, { businessDate: '2025-03-03', attempt: 1 }), openRun(deps, { businessDate: '2025-03-03', attempt: 1 })]);
+    expect(a).toEqual(b);
+    expect(await stores.settlements.getRun('2025-03-03')).toMatchObject({ status: 'RUNNING', attempt: 1 });
+    stores = createInMemoryStores('2025-03-03T15:00:00.000Z');
+    seed(stores, { programs: [aProgram()] });
+    deps = { ...stores, files: new FolderFileStore(dir), calendar: (id) => businessCalendar(stores, id), shardCount: SHARDS };
+    const scheduled = await Promise.allSettled([openRun(deps, { businessDate: '2025-03-03' }), openRun(deps, { businessDate: '2025-03-03' })]);
+    expect(scheduled.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(scheduled.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'SETTLEMENT_RUNNING' } });
+  });
+
   it('lets no step of a replaced attempt touch the run: a restart while the first execution still goes on', async () => {
     const first = await openRun(deps, { businessDate: '2025-03-03' });
     // The operator restarts the date while the first execution is still going (restart: true).
