@@ -49,6 +49,9 @@ export interface RunResult {
   readonly dir: string;
 }
 
+/** How long the settlement may show no change, the stack up, before the run is called stuck. */
+const STALL_MS = 240_000;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A token of the stack whose home is `home` (its issuer key). */
@@ -174,6 +177,7 @@ export async function faultRun(options: RunOptions): Promise<RunResult> {
     let request = 0;
     let runProgress = 0;
     let lastSeen = '';
+    let stalledSince = performance.now();
     const settle = async (): Promise<void> => {
       let life = -1;
       let lastStart = -1;
@@ -183,6 +187,10 @@ export async function faultRun(options: RunOptions): Promise<RunResult> {
         if (seen !== lastSeen) {
           lastSeen = seen;
           runProgress++;
+          stalledSince = performance.now();
+        } else if (performance.now() - stalledSince > STALL_MS) {
+          // Nothing drives the run any more (an execution failed and left it RUNNING): a defect, not a wait.
+          throw new Error(`the settlement run of ${BUSINESS_DATE} is stuck: ${seen} for ${STALL_MS / 1000} s with the stack up`);
         }
         const startsNow = settling.startMs.length;
         if (run?.status === 'SETTLED' && kills + killer2.kills >= options.kills) {
@@ -215,9 +223,13 @@ export async function faultRun(options: RunOptions): Promise<RunResult> {
         await sleep(100);
       }
     };
-    const settlement = settle();
-    if (options.kills > 0) await killer2.run('settlement', options.kills - kills, () => runProgress, () => settled);
+    let failure: unknown = null;
+    const settlement = settle().catch((error: unknown) => {
+      failure = error;
+    });
+    if (options.kills > 0) await killer2.run('settlement', options.kills - kills, () => runProgress, () => settled || failure !== null);
     await settlement;
+    if (failure !== null) throw failure;
     kills += killer2.kills;
     points.push(...killer2.points);
     outcome = await readOutcome(settling, scenario, join(dir, 'persist', 'files'), finance);
