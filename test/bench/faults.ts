@@ -15,7 +15,7 @@ export async function faultsBench(): Promise<boolean> {
   const spec = `seed=${seed},${process.env.BENCH_FAULT_DYNAMODB ?? 'throttle=0.05,conflict=0.05,race=0.1'}`;
   console.log(`fault injection, seed ${seed}: ${kills} kills of npm start, then --dynamodb-faults ${spec}`);
   const cpuBefore = process.cpuUsage();
-  const [reference, killed] = await Promise.all([faultRun({ seed, kills: 0 }), faultRun({ seed, kills, maxKillDelayMs: 2_000 })]);
+  const [reference, killed] = await Promise.all([faultRun({ seed, kills: 0 }), faultRun({ seed, kills, maxKillDelayMs: 2_000, log: (line) => (/^kill \d*0 /.test(line) || /stuck|failed start/.test(line) ? console.log(`    ${line}`) : undefined) })]);
   const faulted = await faultRun({ seed, kills: 0, stackArgs: ['--dynamodb-faults', spec] });
   let ok = true;
   try {
