@@ -1,5 +1,6 @@
 import { LOCAL_UPLOAD_PATH, localUploads } from './uploads.ts';
 import { startDynamoDbMeter, type DynamoDbCounts } from './dynamodb-meter.ts';
+import { startDynamoDbFaults, type DynamoDbFaultCounts, type DynamoDbFaults } from './dynamodb-faults.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { setLocalTime } from '../../shared/adapters/clock.ts';
@@ -89,6 +90,12 @@ export interface LocalStackOptions {
   loadModule?: ModuleLoader;
   /** Route handlers' DynamoDB calls through a counting proxy (benchmarks). */
   meterDynamoDb?: boolean;
+  /**
+   * Route handlers' DynamoDB calls through a proxy that throttles some, cancels some transactions
+   * as conflicting and lets a competing write land before some conditioned writes, seeded
+   * (`infra/local/dynamodb-faults.ts`, docs/testing.md); none when absent.
+   */
+  dynamoDbFaults?: DynamoDbFaults;
   /** Where the files S3 holds in AWS are kept: `<persistDir>/files` when persisting, a new temporary folder otherwise. */
   filesDir?: string;
   /**
@@ -132,6 +139,8 @@ export interface LocalStack {
   invocationCounts(): Record<string, number>;
   /** Handlers' DynamoDB work since start, when `meterDynamoDb` was asked for; null otherwise. */
   dynamoDbCounts(): DynamoDbCounts | null;
+  /** The faults injected into handlers' DynamoDB calls since start, when `dynamoDbFaults` was given; null otherwise. */
+  dynamoDbFaultCounts(): DynamoDbFaultCounts | null;
   /** The table streams' readers: `settled()` waits until every committed change was handed on. */
   streams: StreamPoller;
   /** What the stream, the bus and the schedules could not deliver after their retries (`colend replay` redrives it). */
@@ -288,6 +297,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const eventsEndpoint: EventsEndpoint = await startEventsEndpoint(events, { log });
     cleanups.push(() => eventsEndpoint.close());
     const meter = options.meterDynamoDb ? await startDynamoDbMeter(dynamoEndpoint) : null;
+    const faults = options.dynamoDbFaults ? await startDynamoDbFaults(meter?.endpoint ?? dynamoEndpoint, options.dynamoDbFaults) : null;
+    if (faults) {
+      cleanups.push(() => faults.close());
+      log(`DynamoDB faults injected into the handlers' calls: ${JSON.stringify(options.dynamoDbFaults)}`);
+    }
     const filesDir = options.filesDir ?? (options.persistDir ? join(options.persistDir, 'files') : await mkdtemp(join(tmpdir(), 'colend-files-')));
     await mkdir(filesDir, { recursive: true });
     if (options.filesDir === undefined && options.persistDir === undefined) cleanups.push(() => rm(filesDir, { recursive: true, force: true }));
@@ -303,7 +317,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         AWS_DEFAULT_REGION: LOCAL_REGION,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_DYNAMODB: meter?.endpoint ?? dynamoEndpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: faults?.endpoint ?? meter?.endpoint ?? dynamoEndpoint,
         AWS_ENDPOINT_URL_SFN: sfnEndpoint.endpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint.endpoint,
         FILES_DIR: filesDir,
@@ -361,7 +375,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return functions.invoke(fn.logicalId, payload);
     };
     const localHandlers = [
-      testHooks(scheduler, functions, stepFunctions, events),
+      testHooks(scheduler, functions, stepFunctions, events, () => faults?.counts() ?? null),
       localDeadLetterEndpoints(deadLetters, invokeNow),
       localUploads(filesDir, localToken),
       consoleSite(log, localToken),
@@ -433,6 +447,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       setTime: (instant) => setLocalTime(instant ?? ownTime()),
       invocationCounts: () => functions.invocationCounts(),
       dynamoDbCounts: () => meter?.counts() ?? null,
+      dynamoDbFaultCounts: () => faults?.counts() ?? null,
       streams: streamPoller,
       deadLetters,
       stop,
@@ -447,9 +462,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
  * Local-only endpoints for tests and benchmarks that run in other processes:
  * `POST /local/schedules/{id}/fire` with `{"time": "<ISO time>"}` fires a schedule;
  * `GET /local/invocations` reports function invocations and state transitions;
- * `GET /local/events[?detailType=...]` lists the events put on the local buses, oldest first.
+ * `GET /local/events[?detailType=...]` lists the events put on the local buses, oldest first;
+ * `GET /local/dynamodb-faults` counts the faults injected (`dynamoDbFaults`), null without them.
  */
-function testHooks(scheduler: LocalScheduler, functions: FunctionHost, stepFunctions: StepFunctionsRuntime, events: LocalEventBus) {
+function testHooks(scheduler: LocalScheduler, functions: FunctionHost, stepFunctions: StepFunctionsRuntime, events: LocalEventBus, faultCounts: () => DynamoDbFaultCounts | null) {
   return async (request: IncomingMessage, url: URL): Promise<ApiResponse | undefined> => {
     if (!url.pathname.startsWith('/local/')) return undefined;
     const fire = /^\/local\/schedules\/([^/]+)\/fire$/.exec(url.pathname);
@@ -469,6 +485,7 @@ function testHooks(scheduler: LocalScheduler, functions: FunctionHost, stepFunct
       const detailType = url.searchParams.get('detailType') ?? undefined;
       return jsonResponse(200, { events: events.list({ detailType }) });
     }
+    if (url.pathname === '/local/dynamodb-faults' && request.method === 'GET') return jsonResponse(200, { faults: faultCounts() });
     return undefined;
   };
 }

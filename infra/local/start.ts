@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { JavaRuntimeError, launchDynamoDbLocal, requireJava } from './dynamodb.ts';
 import type { DynamoDbLaunch } from './dynamodb.ts';
+import { parseDynamoDbFaults, type DynamoDbFaults } from './dynamodb-faults.ts';
 import { readLocalStackState, StackAlreadyRunningError, stateFilePath } from './state-file.ts';
 import type { LocalStack, SeedContext } from './stack.ts';
 
@@ -14,7 +15,10 @@ import type { LocalStack, SeedContext } from './stack.ts';
  * stack is up.
  *   PORT=3000 (default) sets the API port; `--persist <dir>` keeps DynamoDB data in <dir>, and
  *   resumes the reviews and disbursements that were waiting for an answer;
- *   `--no-story` starts without playing the story.
+ *   `--no-story` starts without playing the story; `--clock <ISO instant>` starts the stack's clock
+ *   at that instant (every start with it starts there again, so a stack restarted on persisted
+ *   data sees the same business date); `--dynamodb-faults seed=7,throttle=0.05,conflict=0.05,race=0.05`
+ *   injects DynamoDB's faults into the handlers' calls (docs/testing.md, "Fault injection").
  *
  * DynamoDB Local's JVM is the slowest part to start, so it is launched first, from the few
  * modules imported above; the stack, its handlers and the story load while it starts
@@ -38,7 +42,7 @@ async function demo(): Promise<{ seed: (ctx: SeedContext) => Promise<void>; cloc
 }
 
 function usage(message: string): never {
-  console.error(`${message}\nUsage: npm start [-- --persist <dir>] [-- --no-story] [-- --machine-clock]   (PORT sets the API port, default 3000)`);
+  console.error(`${message}\nUsage: npm start [-- --persist <dir>] [-- --no-story] [-- --machine-clock | --clock <ISO instant>] [-- --dynamodb-faults seed=<n>,throttle=<p>,conflict=<p>,race=<p>]   (PORT sets the API port, default 3000)`);
   process.exit(2);
 }
 
@@ -71,8 +75,11 @@ async function loadStack() {
 
 type Loaded = Awaited<ReturnType<typeof loadStack>>;
 
-function banner(loaded: Loaded, stack: LocalStack, persistDir: string | undefined, clockStart: string | undefined): string {
-  const clock = clockStart === undefined ? "the machine's" : `the demo's: from ${clockStart} on (business date ${clockStart.slice(0, 10)}); --machine-clock for the machine's`;
+function banner(loaded: Loaded, stack: LocalStack, persistDir: string | undefined, clockStart: string | undefined, given: boolean): string {
+  const clock =
+    clockStart === undefined
+      ? "the machine's"
+      : `${given ? 'from --clock' : "the demo's"}: from ${clockStart} on (business date ${clockStart.slice(0, 10)}); --machine-clock for the machine's`;
   return [
     '',
     `Colend is running at ${stack.baseUrl}  (ready ${stack.startupMs} ms after the command started)`,
@@ -151,7 +158,15 @@ function fail(error: unknown): never {
 async function main(): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { persist: { type: 'string' }, 'no-story': { type: 'boolean' }, 'machine-clock': { type: 'boolean' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ options: { persist: { type: 'string' }, 'no-story': { type: 'boolean' }, 'machine-clock': { type: 'boolean' }, clock: { type: 'string' }, 'dynamodb-faults': { type: 'string' } }, strict: true, allowPositionals: false }));
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
+  }
+  if (values.clock !== undefined && values['machine-clock'] === true) usage('--clock and --machine-clock exclude each other');
+  if (values.clock !== undefined && Number.isNaN(Date.parse(values.clock))) usage(`--clock ${values.clock} is not an ISO instant (e.g. 2026-12-01T15:30:00Z)`);
+  let dynamoDbFaults: DynamoDbFaults | undefined;
+  try {
+    dynamoDbFaults = values['dynamodb-faults'] !== undefined ? parseDynamoDbFaults(values['dynamodb-faults']) : undefined;
   } catch (error) {
     usage(error instanceof Error ? error.message : String(error));
   }
@@ -178,13 +193,13 @@ async function main(): Promise<void> {
   try {
     [loaded, data] = await Promise.all([loadStack(), demo()]);
     log(`modules loaded (${Math.round(performance.now())} ms)`);
-    clockStart = values['machine-clock'] === true ? undefined : data?.clockStart;
-    stack = await loaded.startLocalStack({ port, persistDir, log, clockStart, longRunning: true, stateFile: true, dynamoDb: launch, startedAt: 0 });
+    clockStart = values.clock ?? (values['machine-clock'] === true ? undefined : data?.clockStart);
+    stack = await loaded.startLocalStack({ port, persistDir, log, clockStart, longRunning: true, stateFile: true, dynamoDb: launch, startedAt: 0, dynamoDbFaults });
   } catch (error) {
     await launch.stop();
     fail(error);
   }
-  console.log(banner(loaded, stack, persistDir, clockStart));
+  console.log(banner(loaded, stack, persistDir, clockStart, values.clock !== undefined));
   let stopping = false;
   void writeDemo(loaded, stack, data?.seed, values['no-story'] !== true, () => stopping);
   const browser = loaded.missingBrowser();

@@ -163,12 +163,19 @@ export async function openRun(
     if (input.businessDate === undefined) return skip; // the schedule fires every day; a holiday settles nothing
     throw notABusinessDay(businessDate);
   }
+  // The shards to gather, for the Map that reads them from the file store; the same bytes every time.
+  const shards = Array.from({ length: deps.shardCount }, (_, shard) => ({ shard }));
+  if (input.attempt !== undefined && existing?.attempt === input.attempt && existing.status === 'RUNNING') {
+    // This attempt's OpenRun ran before and committed, but its answer was lost (the step is run
+    // again: a Lambda that timed out after its write, a retried task). An attempt has one
+    // execution (named by it), so this is that execution: answer as the first time did.
+    await deps.files.put(manifestPath(businessDate), Buffer.from(JSON.stringify(shards), 'utf8'));
+    return { businessDate, attempt: input.attempt, skipped: false, shards, manifest: manifestPath(businessDate) };
+  }
   const attempt = (existing?.attempt ?? 0) + 1;
   if (input.attempt !== undefined && input.attempt !== attempt) {
     throw new StateConflict('SETTLEMENT_RUN_CHANGED', `run ${attempt - 1} of ${businessDate} changed since this attempt was started`, { businessDate, attempt: input.attempt });
   }
-  // The shards to gather, for the Map that reads them from the file store; the same bytes every time.
-  const shards = Array.from({ length: deps.shardCount }, (_, shard) => ({ shard }));
   await deps.files.put(manifestPath(businessDate), Buffer.from(JSON.stringify(shards), 'utf8'));
   const now = deps.clock.now();
   const run: SettlementRun = {
@@ -188,8 +195,11 @@ export async function openRun(
   try {
     await deps.settlements.putRun(run, existing?.attempt ?? 0);
   } catch (error) {
-    if (error instanceof WriteConflict) throw new StateConflict('SETTLEMENT_RUNNING', `another run of ${businessDate} started at the same time`, { businessDate });
-    throw error;
+    if (!(error instanceof WriteConflict)) throw error;
+    // The same step of the same attempt landed first (a task delivered twice): the attempt is open, as this step was to open it.
+    const landed = input.attempt === undefined ? null : await deps.settlements.getRun(businessDate);
+    if (landed?.attempt === attempt && landed.status === 'RUNNING') return { businessDate, attempt, skipped: false, shards, manifest: manifestPath(businessDate) };
+    throw new StateConflict('SETTLEMENT_RUNNING', `another run of ${businessDate} started at the same time`, { businessDate });
   }
   return { businessDate, attempt, skipped: false, shards, manifest: manifestPath(businessDate) };
 }

@@ -11,6 +11,9 @@
  *   BENCH_PHASE=startup the time from `npm start` to /health alone (BENCH_STARTS starts, default 3).
  *   BENCH_PHASE=sim plays the money simulator alone: BENCH_SIM_SEQUENCES (default 100000) sequences of
  *   up to BENCH_SIM_LENGTH (default 12) commands from BENCH_SIM_SEED (default 1), docs/testing.md.
+ *   BENCH_PHASE=faults kills `npm start` BENCH_FAULT_KILLS times (default 100) during a burst of
+ *   repayments and a settlement, then injects DynamoDB's faults (BENCH_FAULT_SEED, default 1;
+ *   BENCH_FAULT_DYNAMODB), docs/testing.md, "Fault injection"; not part of the default phases.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +27,7 @@ import { benchReview, printReview } from './review.ts';
 import { benchSettlement, printSettlement } from './settlement.ts';
 import { reconciliationBench } from './reconciliation.ts';
 import { benchSim, printSim } from './sim.ts';
+import { faultsBench } from './faults.ts';
 import { benchSplit } from './split.ts';
 import { benchStartup, printStartup, startupBench } from './startup.ts';
 
@@ -65,6 +69,8 @@ if (phase === 'all') {
   await consoleLoad();
 } else if (phase === 'sim') {
   await simulator();
+} else if (phase === 'faults') {
+  if (!(await faultsBench())) process.exitCode = 1;
 } else {
   await ratesAndLatencies();
 }

@@ -37,7 +37,8 @@ export class FolderFileStore implements FileStore {
   async put(path: string, body: Uint8Array): Promise<void> {
     const target = join(this.root, checkPath(path));
     await mkdir(dirname(target), { recursive: true });
-    const partial = `${target}.partial`;
+    // A partial file of its own: two writers of the same file (a step delivered twice) never share one.
+    const partial = `${target}.${randomUUID()}.partial`;
     await writeFile(partial, body);
     await rename(partial, target);
   }

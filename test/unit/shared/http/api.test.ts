@@ -215,6 +215,23 @@ describe('apiHandler: errors of the route', () => {
     expect(loggedError).toHaveBeenCalledWith('request failed', { routeKey: 'GET /v1/lenders', error: failure });
   });
 
+  it("answers DynamoDB's throttling 503 RETRY_LATER with Retry-After, unlogged; other answers carry no Retry-After", async () => {
+    const { call, loggedError } = serve({
+      'GET /v1/lenders': async () => {
+        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ThrottlingException' });
+      },
+      'GET /v1/programs': async () => {
+        throw new RuleViolation('SOMETHING_REFUSED', 'refused', {});
+      },
+    });
+    const result = await call('GET /v1/lenders', { claims: lead });
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.['retry-after']).toBe('1');
+    expect(bodyOf(result)).toEqual({ code: 'RETRY_LATER', message: 'the database is throttling requests; retry with the same Idempotency-Key', details: {} });
+    expect(loggedError).not.toHaveBeenCalled();
+    expect((await call('GET /v1/programs', { claims: lead })).headers?.['retry-after']).toBeUndefined();
+  });
+
   it('passes a body the route already serialized through unchanged, with its headers', async () => {
     const { call } = serve({ 'GET /v1/lenders': async () => ({ statusCode: 200, body: '{"b":1,"a":2}', headers: { 'x-extra': 'y' } }) });
     expect(await call('GET /v1/lenders', { claims: lead })).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json', 'x-extra': 'y' }, body: '{"b":1,"a":2}' });

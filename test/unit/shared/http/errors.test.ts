@@ -52,6 +52,26 @@ describe('toErrorResponse', () => {
     expect(response.body.code).toBe('RETRY_LATER');
     expect(response.body.details).toEqual({});
     expect(response.unexpected).toBe(false);
+    expect(response.headers).toEqual({ 'retry-after': '1' });
+  });
+
+  it("DynamoDB's throttling, once the SDK gave up retrying it, is a 503 with Retry-After, not a logged 500", () => {
+    const named = (name: string, extra: Record<string, unknown> = {}): Error => Object.assign(new Error('throttled'), { name, ...extra });
+    for (const error of [
+      named('ProvisionedThroughputExceededException'),
+      named('ThrottlingException'),
+      named('RequestLimitExceeded'),
+      named('TransactionCanceledException', { CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }] }),
+    ]) {
+      expect(toErrorResponse(error)).toEqual({
+        statusCode: 503,
+        body: { code: 'RETRY_LATER', message: 'the database is throttling requests; retry with the same Idempotency-Key', details: {} },
+        unexpected: false,
+        headers: { 'retry-after': '1' },
+      });
+    }
+    // A transaction cancelled by a condition is not a throttle.
+    expect(toErrorResponse(named('TransactionCanceledException', { CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] })).statusCode).toBe(500);
   });
 
   it('a broken invariant is a 500 that is logged', () => {

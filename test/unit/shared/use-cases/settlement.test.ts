@@ -217,6 +217,33 @@ describe('the settlement of a business date', () => {
     expect(await Promise.all(resumed.files.map(async (f) => [f.name, Buffer.from(await statementFile(deps, f.lenderId, '2025-03-03', f.name)).toString('hex')]))).toEqual(files);
   });
 
+  it('answers an OpenRun run again after its write (its answer lost) as the first time, and the attempt settles', async () => {
+    const first = await openRun(deps, { businessDate: '2025-03-03', attempt: 1 });
+    const run = await stores.settlements.getRun('2025-03-03');
+    // The step is run again with the same input: the run of its attempt is kept, not replaced, and the execution goes on.
+    const again = await openRun(deps, { businessDate: '2025-03-03', attempt: 1 });
+    expect(again).toEqual(first);
+    expect(await stores.settlements.getRun('2025-03-03')).toEqual(run);
+    for (const { shard } of again.shards) await gatherShard(deps, '2025-03-03', again.attempt, shard);
+    const instructed = await instruct(deps, '2025-03-03', again.attempt);
+    const { files } = await writeFiles(deps, '2025-03-03', again.attempt);
+    expect(await closeRun(deps, '2025-03-03', again.attempt, { ...instructed, files })).toMatchObject({ status: 'SETTLED', attempt: 1 });
+    // An OpenRun of a finished attempt is still refused: the date's next run is another attempt.
+    await expect(openRun(deps, { businessDate: '2025-03-03', attempt: 1 })).rejects.toMatchObject({ code: 'SETTLEMENT_RUN_CHANGED' });
+  });
+
+  it('opens an attempt once when its OpenRun is delivered twice at once: both answer it open, a start without an attempt is refused', async () => {
+    const [a, b] = await Promise.all([openRun(deps, { businessDate: '2025-03-03', attempt: 1 }), openRun(deps, { businessDate: '2025-03-03', attempt: 1 })]);
+    expect(a).toEqual(b);
+    expect(await stores.settlements.getRun('2025-03-03')).toMatchObject({ status: 'RUNNING', attempt: 1 });
+    stores = createInMemoryStores('2025-03-03T15:00:00.000Z');
+    seed(stores, { programs: [aProgram()] });
+    deps = { ...stores, files: new FolderFileStore(dir), calendar: (id) => businessCalendar(stores, id), shardCount: SHARDS };
+    const scheduled = await Promise.allSettled([openRun(deps, { businessDate: '2025-03-03' }), openRun(deps, { businessDate: '2025-03-03' })]);
+    expect(scheduled.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(scheduled.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'SETTLEMENT_RUNNING' } });
+  });
+
   it('lets no step of a replaced attempt touch the run: a restart while the first execution still goes on', async () => {
     const first = await openRun(deps, { businessDate: '2025-03-03' });
     // The operator restarts the date while the first execution is still going (restart: true).

@@ -48,6 +48,13 @@ describe('files in a folder', () => {
     expect(await store.list('settlement-work/')).toEqual(['settlement-work/2025-03-03/loans-00.jsonl']);
   });
 
+  it('takes two writes of the same file at once (a step delivered twice): one wins whole, no partial file is left', async () => {
+    const path = 'settlement-work/2025-03-03/manifest.json';
+    await Promise.all([store.put(path, Buffer.from('[{"shard":0}]')), store.put(path, Buffer.from('[{"shard":0}]'))]);
+    expect(Buffer.from((await store.get(path))!).toString('utf8')).toBe('[{"shard":0}]');
+    expect(await store.list('settlement-work/')).toEqual([path]);
+  });
+
   it('reads no stream of a file that is not there', async () => {
     expect(await store.getStream('statements/LENDER-A/20250303/control_20250303.txt')).toBeNull();
   });
