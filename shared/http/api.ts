@@ -221,11 +221,11 @@ function parseJsonBody(event: ApiEvent): unknown {
   if (bytes > MAX_BODY_BYTES) {
     throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `the body is ${bytes} bytes; at most ${MAX_BODY_BYTES} are accepted`, { maxBytes: MAX_BODY_BYTES, bytes });
   }
-  if (text.trim() === '') throw new HttpError(400, 'MALFORMED_JSON', 'the request needs a JSON body', { path: 'body' });
+  if (text.trim() === '') throw new HttpError(400, 'MALFORMED_JSON', 'the request needs a JSON body', { path: 'body', rule: 'required' });
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new HttpError(400, 'MALFORMED_JSON', `the body is not valid JSON: ${(error as Error).message}`, { path: 'body' });
+    throw new HttpError(400, 'MALFORMED_JSON', `the body is not valid JSON: ${(error as Error).message}`, { path: 'body', rule: 'json' });
   }
 }
 

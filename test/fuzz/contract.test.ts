@@ -108,10 +108,21 @@ async function runAll(route: RouteSpec, cases: Numbered[], check: (n: Numbered, 
   return problems;
 }
 
-/** What every answer must be: no 5xx; a 4xx leaves no write behind. */
+/** Whether a 400's body names the field and the rule it broke (`details.path`, `details.rule`). */
+function namesFieldAndRule(text: string): boolean {
+  try {
+    const details = (JSON.parse(text) as { details?: { path?: unknown; rule?: unknown } }).details;
+    return typeof details?.path === 'string' && details.path !== '' && typeof details.rule === 'string' && details.rule !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** What every answer must be: no 5xx; a 4xx leaves no write behind; a 400 names the field and the rule. */
 function common(n: Numbered, a: Answer): string | null {
   if (a.status >= 500) return `a ${a.status} answer`;
   if (a.status >= 400 && a.writes.length > 0) return `refused with ${a.status}, yet it wrote`;
+  if (a.status === 400 && !namesFieldAndRule(a.text)) return 'a 400 that does not name the field and the rule';
   return null;
 }
 
@@ -144,7 +155,21 @@ async function createWorld(): Promise<void> {
   const maker = await mintToken({ scopes: ['finance'], clientId: 'fuzz-maker' });
   await post('/v1/adjustments', maker, { adjustmentId: w.adjustmentId, loanId: w.loanId, lenderId: w.bankA, counterparty: 'ESCROW', currency: 'CNY', component: 'INTEREST', direction: 'COUNTERPARTY_OWES_LENDER', amountMinor: '1', reason: 'Fuzz world' });
   await post('/v1/applications', lead, applicationBody(w.programId, w.applicationId, { leadApproval: { approved: true, reference: 'LA-FZ', approvedAt: '2026-11-19T08:00:00Z' } }));
-  await fuzz.stack.streams.settled();
+  await quiesce();
+}
+
+/**
+ * Waits until the world stands still: what the setup started (the stream's events, the review
+ * asking its partners) has run, and two fingerprints a moment apart agree.
+ */
+async function quiesce(): Promise<void> {
+  for (let attempt = 0; attempt < 60; attempt++) {
+    await fuzz.stack.streams.settled();
+    const before = await fuzz.fingerprint();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (differences(before, await fuzz.fingerprint()).length === 0) return;
+  }
+  throw new Error('the fuzz world did not come to rest within 30 s of its setup');
 }
 
 beforeAll(async () => {
