@@ -19,14 +19,15 @@ import { BODIES, FUZZ_CLOCK, FUZZ_WORLD as w, QUERY_VALUES } from './support/pro
 
 const CASES = Number(process.env.FUZZ_CASES ?? 1000);
 const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
-const ONLY_ROUTE = process.env.FUZZ_ROUTE;
+/** One route key, or several separated by commas. */
+const ONLY_ROUTES = process.env.FUZZ_ROUTE?.split(',').map((key) => key.trim());
 const ONLY_CASE = process.env.FUZZ_CASE !== undefined ? Number(process.env.FUZZ_CASE) : undefined;
 /** Requests in flight at once: enough to keep DynamoDB Local busy on the other core. */
 const CONCURRENCY = 8;
 /** A route's cases on a loaded machine; a hang is still caught. */
 const ROUTE_TIMEOUT_MS = 600_000;
 
-const routes = ROUTES.filter((r) => ONLY_ROUTE === undefined || r.routeKey === ONLY_ROUTE) as readonly RouteSpec[];
+const routes = ROUTES.filter((r) => ONLY_ROUTES === undefined || ONLY_ROUTES.includes(r.routeKey)) as readonly RouteSpec[];
 
 /** Each route's cases come from the run's seed and the route, so one route's cases do not move when another's change. */
 function routeSeed(route: RouteSpec): number {
@@ -180,6 +181,8 @@ beforeAll(async () => {
     none: undefined,
     // A token of the right shape whose signature is not the issuer's.
     garbage: `${lead.slice(0, -8)}AAAAAAAA`,
+    // Lead operations' token, expired two minutes ago.
+    expired: await mintToken({ scopes: ['lead'], ttlSeconds: -120 }),
     lead,
     partnerA: await mintToken({ scopes: ['partner'], lenderId: w.bankA }),
     partnerC: await mintToken({ scopes: ['partner'], lenderId: w.bankC }),

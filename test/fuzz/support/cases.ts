@@ -15,13 +15,14 @@ import { BODIES, PATH_VALUES, QUERY_VALUES, REQUIRED_QUERY } from './probes.ts';
  */
 
 /** Who calls: each a token of the local issuer, or none, or one the authorizer must refuse. */
-export const CALLERS = ['none', 'garbage', 'lead', 'partnerA', 'partnerC', 'guarantor', 'finance', 'financeA'] as const;
+export const CALLERS = ['none', 'garbage', 'expired', 'lead', 'partnerA', 'partnerC', 'guarantor', 'finance', 'financeA'] as const;
 export type Caller = (typeof CALLERS)[number];
 
 /** The roles each caller's token carries (the garbage token carries none the API accepts). */
 export const CALLER_ROLES: Record<Caller, readonly PrincipalRole[]> = {
   none: [],
   garbage: [],
+  expired: [],
   lead: ['LEAD'],
   partnerA: ['PARTNER'],
   partnerC: ['PARTNER'],
@@ -191,7 +192,7 @@ export function bodyBytes(c: FuzzCase): Buffer | undefined {
  */
 export function refusalOf(route: RouteSpec, c: FuzzCase, today: string): string | null {
   if (route.roles.length > 0) {
-    if (c.caller === 'none' || c.caller === 'garbage') return 'no valid token';
+    if (CALLER_ROLES[c.caller].length === 0) return 'no valid token';
     if (!route.roles.some((role) => CALLER_ROLES[c.caller].includes(role))) return `role ${CALLER_ROLES[c.caller].join(',')}`;
   }
   for (const [name, value] of Object.entries(c.pathValues)) {
