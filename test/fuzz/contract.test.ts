@@ -237,6 +237,8 @@ describe('the contract fuzzer', () => {
       it(route.routeKey, async () => {
         const open = casesOf(route).filter((n) => n.refusal === null);
         const problems = await runAll(route, open, common);
+        // The runs a route started (202) finish before the next route's requests, which they would otherwise slow past their timeout.
+        if (route.successStatus === 202) await quiesce();
         expect(problems.slice(0, 5).join('\n\n'), `${problems.length} problems, seed ${SEED}`).toBe('');
       }, ROUTE_TIMEOUT_MS);
     }
