@@ -80,6 +80,9 @@ export const pastDate = dateIn('NOT_AFTER_TODAY');
  * `pastDate`: never after today, nor before EARLIEST_DATE.
  */
 export const pastInstant = z.iso.datetime({ offset: true }).superRefine((value, ctx) => {
+  // zod runs this refinement after a failed format check too: a text that is no instant at all is
+  // that check's refusal (its issue comes first), never an exception of the window's reckoning.
+  if (Number.isNaN(Date.parse(value))) return;
   const date = businessDateAt(value, PLATFORM_CALENDAR);
   const to = today ?? LATEST_DATE;
   if (date < EARLIEST_DATE || date > to) {

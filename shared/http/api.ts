@@ -246,11 +246,11 @@ function lowerCase(headers: Record<string, string | undefined>): Record<string, 
 
 function parseJsonBody(event: ApiEvent): unknown {
   const text = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (text.trim() === '') throw new HttpError(400, 'MALFORMED_JSON', 'the request needs a JSON body', { path: 'body' });
+  if (text.trim() === '') throw new HttpError(400, 'MALFORMED_JSON', 'the request needs a JSON body', { path: 'body', rule: 'required' });
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new HttpError(400, 'MALFORMED_JSON', `the body is not valid JSON: ${(error as Error).message}`, { path: 'body' });
+    throw new HttpError(400, 'MALFORMED_JSON', `the body is not valid JSON: ${(error as Error).message}`, { path: 'body', rule: 'json' });
   }
 }
 

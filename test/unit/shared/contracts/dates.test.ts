@@ -72,6 +72,11 @@ describe('the one validator of the dates clients send', () => {
     expect(thrownBy(ValidationError, () => executed('9999-12-31T00:00:00Z')).code).toBe('DATE_OUT_OF_WINDOW');
     expect(thrownBy(ValidationError, () => executed('1969-12-31T00:00:00Z')).details).toMatchObject({ field: 'executedAt', from: EARLIEST_DATE });
     expect(thrownBy(ValidationError, () => executed('2026-12-06 10:00')).details).toMatchObject({ path: 'executedAt', rule: 'invalid_format' });
+    // Found by the contract fuzzer: a text no clock reads was an unexpected error (500), not a refusal naming the field.
+    for (const text of ['x'.repeat(2000), 'not a time', '', '2026-12-06T10:00:00Zjunk']) {
+      const error = thrownBy(ValidationError, () => executed(text));
+      expect([error.code, error.details['path'], error.details['rule']]).toEqual(['VALIDATION_FAILED', 'executedAt', 'invalid_format']);
+    }
     // Without a today (a step re-reading what the edge took) the platform window bounds it.
     expect(pastInstant.safeParse('2099-12-31T00:00:00Z').success).toBe(true);
   });

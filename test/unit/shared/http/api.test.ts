@@ -140,13 +140,13 @@ describe('apiHandler: the request body', () => {
     expect(requests[0]?.idempotencyKey).toBe('upper-case-key');
   });
 
-  it('answers 400 MALFORMED_JSON for a body that is not JSON, and for no body', async () => {
+  it('answers 400 MALFORMED_JSON naming the body and the rule for a body that is not JSON, and for no body', async () => {
     const bad = await post({ body: '{"loanId": ' }).result;
     expect(bad.statusCode).toBe(400);
-    expect(bodyOf(bad)).toMatchObject({ code: 'MALFORMED_JSON', details: { path: 'body' } });
+    expect(bodyOf(bad)).toMatchObject({ code: 'MALFORMED_JSON', details: { path: 'body', rule: 'json' } });
     expect(String(bodyOf(bad).message).startsWith('the body is not valid JSON: ')).toBe(true);
     const none = await post({}).result;
-    expect(bodyOf(none)).toEqual({ code: 'MALFORMED_JSON', message: 'the request needs a JSON body', details: { path: 'body' } });
+    expect(bodyOf(none)).toEqual({ code: 'MALFORMED_JSON', message: 'the request needs a JSON body', details: { path: 'body', rule: 'required' } });
   });
 
   it('answers 413 for a body over 256 KiB, counting bytes, and reads one of exactly 256 KiB', async () => {
