@@ -83,7 +83,7 @@ function report(route: RouteSpec, n: Numbered, answer: Answer, problem: string):
   const shown = bytes === undefined ? '(none)' : bytes.length > 400 ? `${bytes.subarray(0, 400).toString('utf8')}… (${bytes.length} bytes)` : bytes.toString('utf8');
   return [
     `${problem}`,
-    `  replay: FUZZ_SEED=${SEED} FUZZ_ROUTE='${route.routeKey}' FUZZ_CASE=${n.index} npx vitest run test/fuzz`,
+    `  replay: FUZZ_SEED=${SEED} FUZZ_ROUTE='${route.routeKey}' FUZZ_CASE=${n.index} npm run test:fuzz`,
     `  request: ${route.routeKey.split(' ')[0]} ${pathOf(route, n.case)}${n.case.query === '' ? '' : `?${n.case.query.slice(0, 300)}`} as ${n.case.caller}, Idempotency-Key ${JSON.stringify(n.case.idempotencyKey)}, content-type ${n.case.contentType}`,
     `  body: ${shown}`,
     `  contract: ${n.refusal === null ? 'may be answered' : `refused (${n.refusal})`}`,
