@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { InternalServerError } from '@aws-sdk/client-dynamodb';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
@@ -34,7 +34,7 @@ const call = (routeKey: string, options: EventOptions) => handler(apiEvent(route
 const path = { applicationId: APPLICATION_ID };
 const APP_KEY = { pk: `APP#${APPLICATION_ID}`, sk: 'APP' };
 const askKey = (lenderId: string) => ({ pk: `APP#${APPLICATION_ID}`, sk: `ASK#${lenderId}` });
-const throughput = () => new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} });
+const throughput = () => new InternalServerError({ message: 'throughput exceeded', $metadata: {} });
 
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date(NOW), toFake: ['Date'] });

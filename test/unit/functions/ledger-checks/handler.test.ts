@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { InternalServerError } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { LedgerCheckReport } from '../../../../shared/ports/stores.ts';
@@ -57,7 +57,7 @@ describe('POST /v1/ledger-checks', () => {
   });
 
   it('answers 500 INTERNAL_ERROR when DynamoDB fails', async () => {
-    ddb.on(GetCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} }));
+    ddb.on(GetCommand).rejects(new InternalServerError({ message: 'throughput exceeded', $metadata: {} }));
     const result = await call('POST /v1/ledger-checks', { claims: claimsOf(leadOps), body: startLedgerCheckBody(), idempotencyKey: KEY });
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result).code).toBe('INTERNAL_ERROR');
@@ -96,7 +96,7 @@ describe('GET /v1/ledger-checks/{businessDate}', () => {
   });
 
   it('answers 500 INTERNAL_ERROR when DynamoDB fails', async () => {
-    ddb.on(GetCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} }));
+    ddb.on(GetCommand).rejects(new InternalServerError({ message: 'throughput exceeded', $metadata: {} }));
     const result = await call('GET /v1/ledger-checks/{businessDate}', { claims: claimsOf(leadOps), pathParameters: { businessDate: '2025-02-28' } });
     expect(result.statusCode).toBe(500);
   });

@@ -1,7 +1,7 @@
 import { expiresAtEpochSeconds } from '../../../../shared/http/idempotency.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { InternalServerError, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson, sha256 } from '../../../../shared/json.ts';
 import { LEAD_ID, NOW, PARTNER_A, PARTNER_B, aLender, createLenderBody, leadOps, partnerOf, platformFinance } from '../../../support/builders.ts';
@@ -143,7 +143,7 @@ describe('GET /v1/lenders and /v1/lenders/{lenderId}', () => {
   });
 
   it('answers 500 INTERNAL_ERROR when DynamoDB fails', async () => {
-    ddb.on(GetCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} }));
+    ddb.on(GetCommand).rejects(new InternalServerError({ message: 'throughput exceeded', $metadata: {} }));
     const result = await call('GET /v1/lenders/{lenderId}', { claims: claimsOf(leadOps), pathParameters: { lenderId: PARTNER_A } });
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result)).toMatchObject({ code: 'INTERNAL_ERROR', details: {} });

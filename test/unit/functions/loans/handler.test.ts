@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { InternalServerError } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { bookLoan } from '../../../../shared/domain/loan.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
@@ -123,7 +123,7 @@ describe('POST /v1/loans', () => {
   });
 
   it('answers 500 INTERNAL_ERROR when the write fails', async () => {
-    ddb.on(TransactWriteCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} }));
+    ddb.on(TransactWriteCommand).rejects(new InternalServerError({ message: 'throughput exceeded', $metadata: {} }));
     const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: bookLoanBody(), idempotencyKey: KEY });
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result)).toEqual({ code: 'INTERNAL_ERROR', message: 'an unexpected error occurred; retrying with the same Idempotency-Key is safe', details: {} });
@@ -147,7 +147,7 @@ describe('GET /v1/loans/{loanId}', () => {
   });
 
   it('answers 500 INTERNAL_ERROR when the read fails', async () => {
-    ddb.on(GetCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} }));
+    ddb.on(GetCommand).rejects(new InternalServerError({ message: 'throughput exceeded', $metadata: {} }));
     expect((await call('GET /v1/loans/{loanId}', { claims: claimsOf(leadOps), pathParameters: { loanId: LOAN_ID } })).statusCode).toBe(500);
   });
 });
@@ -184,7 +184,7 @@ describe('GET /v1/loans/{loanId}/schedule', () => {
   });
 
   it('answers 500 INTERNAL_ERROR when the query fails', async () => {
-    ddb.on(QueryCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} }));
+    ddb.on(QueryCommand).rejects(new InternalServerError({ message: 'throughput exceeded', $metadata: {} }));
     expect((await call('GET /v1/loans/{loanId}/schedule', { claims: claimsOf(leadOps), pathParameters: { loanId: LOAN_ID } })).statusCode).toBe(500);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { InternalServerError } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { PARTNER_A, PARTNER_B, aLender, leadOps, partnerOf } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
@@ -74,7 +74,7 @@ describe(ROUTE, () => {
   });
 
   it('answers 500 INTERNAL_ERROR when DynamoDB fails', async () => {
-    ddb.on(QueryCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} }));
+    ddb.on(QueryCommand).rejects(new InternalServerError({ message: 'throughput exceeded', $metadata: {} }));
     const result = await call({ claims: claimsOf(leadOps), pathParameters: { lenderId: PARTNER_A } });
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result).code).toBe('INTERNAL_ERROR');

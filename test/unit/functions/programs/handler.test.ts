@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { InternalServerError } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { LEAD_ID, NOW, PARTNER_A, PARTNER_B, PROGRAM_ID, aProgram, createProgramBody, defaultLenders, leadOps, partnerOf } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
@@ -84,7 +84,7 @@ describe('GET /v1/programs and /v1/programs/{programId}', () => {
   });
 
   it('answers 500 INTERNAL_ERROR when DynamoDB fails', async () => {
-    ddb.on(QueryCommand).rejects(new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata: {} }));
+    ddb.on(QueryCommand).rejects(new InternalServerError({ message: 'throughput exceeded', $metadata: {} }));
     const result = await call('GET /v1/programs', { claims: claimsOf(leadOps) });
     expect(result.statusCode).toBe(500);
     expect(bodyOf(result).code).toBe('INTERNAL_ERROR');
