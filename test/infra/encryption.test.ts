@@ -27,8 +27,8 @@ const actionsOf = (statement: { Action: string | string[] }): string[] => (Array
 
 describe('encryption at rest: AWS-managed unless the stage asks for its own key', () => {
   it('off (the default): no key of the stage; tables on the AWS-managed key, the files bucket S3-managed, log groups on CloudWatch Logs’ own', () => {
-    // The alarm topic's key is the only one (docs/operations.md).
-    expect(keyIdsOf(managed).map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(['MonitoringAlarmTopicKey']);
+    // The alarm topic's key and the personal-data keys are the only ones (docs/operations.md, docs/personal-data.md).
+    expect(keyIdsOf(managed).map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['MonitoringAlarmTopicKey', 'PersonalDataHashKey', 'PersonalDataKey']);
     const tables = ofType(managed, 'AWS::DynamoDB::Table');
     expect(tables).toHaveLength(3);
     for (const [, table] of tables) expect(props(table)['SSESpecification']).toEqual({ SSEEnabled: true });
