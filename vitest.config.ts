@@ -16,5 +16,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['test/integration/global-setup.ts'],
+    setupFiles: ['test/support/worker-env.ts'],
   },
 });

@@ -27,6 +27,8 @@ export function setHandlerEnv(): void {
   process.env.WEBHOOK_SECRETS_PREFIX = TEST_WEBHOOK_SECRETS_PREFIX;
   // A local stack started earlier in the same worker names its secrets file; handlers under test keep theirs in Secrets Manager.
   delete process.env.WEBHOOK_SECRETS_FILE;
+  // Nor do they count a client's requests (docs/limits.md), unless a test sets the limits itself.
+  delete process.env.API_CLIENT_LIMITS;
   // Handlers under test seal personal data with the local key file's cipher (docs/personal-data.md).
   process.env.PERSONAL_DATA_KEY_FILE = TEST_KEY_FILE;
 }
