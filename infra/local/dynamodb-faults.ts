@@ -55,8 +55,8 @@ export function parseDynamoDbFaults(spec: string): DynamoDbFaults {
   return { seed: values.seed, throttle: values.throttle ?? 0, conflict: values.conflict ?? 0, race: values.race ?? 0 };
 }
 
-/** mulberry32: a small seeded generator. */
-function seeded(seed: number): () => number {
+/** A small seeded generator (mulberry32): the same seed, the same run. */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -142,7 +142,7 @@ function competitor(operation: string, body: Body): Buffer {
 
 export async function startDynamoDbFaults(target: string, faults: DynamoDbFaults): Promise<{ endpoint: string; counts(): DynamoDbFaultCounts; close(): Promise<void> }> {
   const upstream = new URL(target);
-  const random = seeded(faults.seed);
+  const random = seededRandom(faults.seed);
   let requests = 0;
   let throttled = 0;
   let conflicts = 0;

@@ -5,7 +5,8 @@ import { findFreePort } from '../../infra/local/free-port.ts';
 import { mintToken } from '../../infra/local/issuer.ts';
 import { newHeard, runClients, sendUntilAnswered, type Heard } from './clients.ts';
 import { readOutcome, type Outcome } from './outcome.ts';
-import { BOOKING_CLOCK, BUSINESS_DATE, faultScenario, seededRandom, SETTLEMENT_CLOCK, type Call, type Scenario } from './scenario.ts';
+import { seededRandom } from '../../infra/local/dynamodb-faults.ts';
+import { BOOKING_CLOCK, BUSINESS_DATE, faultScenario, SETTLEMENT_CLOCK, type Call, type Scenario } from './scenario.ts';
 import { StackProcess } from './stack-process.ts';
 
 /**

@@ -1,3 +1,5 @@
+import { seededRandom } from '../../infra/local/dynamodb-faults.ts';
+
 /**
  * The data of a fault-injection run, a pure function of its seed: a lead, two partner banks and
  * a guarantor, one program, and for each client its own loans and the repayments it sends, in
@@ -12,18 +14,6 @@ export const PROGRAM_ID = 'FK_PROGRAM';
 export const BOOKING_CLOCK = '2026-12-01T02:00:00.000Z';
 export const SETTLEMENT_CLOCK = '2026-12-01T15:30:00.000Z';
 export const BUSINESS_DATE = '2026-12-01';
-
-/** A small seeded generator (mulberry32): the same seed, the same run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export interface Call {
   readonly method: 'POST';
