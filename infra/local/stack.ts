@@ -36,6 +36,7 @@ import { createTables, tableSpecsFromTemplate } from './tables.ts';
 import type { CreateTablesResult } from './tables.ts';
 import { LOCAL_REGION, TemplateResolver } from './template.ts';
 import { cachedTemplate, markValidated, type CachedTemplate } from './template-cache.ts';
+import { removeLeftPartialFiles } from '../../shared/adapters/files/file-store.ts';
 import { newLocalToken, readLocalStackState, StackAlreadyRunningError, removeLocalStackState, stateFilePath, writeLocalStackState } from './state-file.ts';
 import type { CfnTemplate } from './template.ts';
 
@@ -305,6 +306,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const filesDir = options.filesDir ?? (options.persistDir ? join(options.persistDir, 'files') : await mkdtemp(join(tmpdir(), 'colend-files-')));
     await mkdir(filesDir, { recursive: true });
     if (options.filesDir === undefined && options.persistDir === undefined) cleanups.push(() => rm(filesDir, { recursive: true, force: true }));
+    else {
+      // A process killed in the middle of a write leaves its partial file; nothing reads one, and the folder should hold what a bucket would.
+      void removeLeftPartialFiles(filesDir, new Date()).then(
+        (removed) => (removed > 0 ? log(`removed ${removed} partial files that writes stopped in the middle left in ${filesDir}`) : undefined),
+        (error: unknown) => log(`warning: partial files left in ${filesDir} were not removed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }
     if (meter) cleanups.push(() => meter.close());
     const webhookSecretsFile = localWebhookSecretsFile(options.persistDir !== undefined);
     if (options.persistDir === undefined) cleanups.push(() => rm(webhookSecretsFile, { force: true }));

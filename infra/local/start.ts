@@ -15,7 +15,8 @@ import type { LocalStack, SeedContext } from './stack.ts';
  * stack is up.
  *   PORT=3000 (default) sets the API port; `--persist <dir>` keeps DynamoDB data in <dir>, and
  *   resumes the reviews and disbursements that were waiting for an answer;
- *   `--no-story` starts without playing the story; `--clock <ISO instant>` starts the stack's clock
+ *   `--no-story` starts without playing the story; `--no-demo` without the demo data or the story
+ *   (an empty stack, for data of one's own); `--clock <ISO instant>` starts the stack's clock
  *   at that instant (every start with it starts there again, so a stack restarted on persisted
  *   data sees the same business date); `--dynamodb-faults seed=7,throttle=0.05,conflict=0.05,race=0.05`
  *   injects DynamoDB's faults into the handlers' calls (docs/testing.md, "Fault injection").
@@ -42,7 +43,7 @@ async function demo(): Promise<{ seed: (ctx: SeedContext) => Promise<void>; cloc
 }
 
 function usage(message: string): never {
-  console.error(`${message}\nUsage: npm start [-- --persist <dir>] [-- --no-story] [-- --machine-clock | --clock <ISO instant>] [-- --dynamodb-faults seed=<n>,throttle=<p>,conflict=<p>,race=<p>]   (PORT sets the API port, default 3000)`);
+  console.error(`${message}\nUsage: npm start [-- --persist <dir>] [-- --no-story | --no-demo] [-- --machine-clock | --clock <ISO instant>] [-- --dynamodb-faults seed=<n>,throttle=<p>,conflict=<p>,race=<p>]   (PORT sets the API port, default 3000)`);
   process.exit(2);
 }
 
@@ -158,7 +159,7 @@ function fail(error: unknown): never {
 async function main(): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { persist: { type: 'string' }, 'no-story': { type: 'boolean' }, 'machine-clock': { type: 'boolean' }, clock: { type: 'string' }, 'dynamodb-faults': { type: 'string' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ options: { persist: { type: 'string' }, 'no-story': { type: 'boolean' }, 'no-demo': { type: 'boolean' }, 'machine-clock': { type: 'boolean' }, clock: { type: 'string' }, 'dynamodb-faults': { type: 'string' } }, strict: true, allowPositionals: false }));
   } catch (error) {
     usage(error instanceof Error ? error.message : String(error));
   }
@@ -193,7 +194,8 @@ async function main(): Promise<void> {
   try {
     [loaded, data] = await Promise.all([loadStack(), demo()]);
     log(`modules loaded (${Math.round(performance.now())} ms)`);
-    clockStart = values.clock ?? (values['machine-clock'] === true ? undefined : data?.clockStart);
+    // Without the demo, the demo's clock means nothing: the machine's, unless --clock names one.
+    clockStart = values.clock ?? (values['machine-clock'] === true || values['no-demo'] === true ? undefined : data?.clockStart);
     stack = await loaded.startLocalStack({ port, persistDir, log, clockStart, longRunning: true, stateFile: true, dynamoDb: launch, startedAt: 0, dynamoDbFaults });
   } catch (error) {
     await launch.stop();
@@ -201,7 +203,7 @@ async function main(): Promise<void> {
   }
   console.log(banner(loaded, stack, persistDir, clockStart, values.clock !== undefined));
   let stopping = false;
-  void writeDemo(loaded, stack, data?.seed, values['no-story'] !== true, () => stopping);
+  if (values['no-demo'] !== true) void writeDemo(loaded, stack, data?.seed, values['no-story'] !== true, () => stopping);
   const browser = loaded.missingBrowser();
   if (browser !== null) log(`the console works in any browser; its tests in npm test need Chromium and a Chinese font. ${browser}`);
 

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seedFrom } from '../support/seed.ts';
 import { compareRuns } from './compare.ts';
 import { faultRun, type RunResult } from './kill-run.ts';
 
@@ -10,7 +11,7 @@ import { faultRun, type RunResult } from './kill-run.ts';
  * before their conditioned writes, against the same scenario run without faults.
  * FAULT_SEED=<seed> plays the same data and the same sequence of decisions again.
  */
-const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const seed = seedFrom('FAULT_SEED', 1490085560);
 const spec = `seed=${seed},throttle=0.05,conflict=0.05,race=0.1`;
 const runs: RunResult[] = [];
 

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seedFrom } from '../support/seed.ts';
 import { compareRuns } from './compare.ts';
 import { faultRun, type RunResult } from './kill-run.ts';
 
@@ -10,19 +11,22 @@ import { faultRun, type RunResult } from './kill-run.ts';
  * the same scenario run once without a kill. FAULT_SEED=<seed> plays the same data and the same
  * kill delays again.
  */
-const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const seed = seedFrom('FAULT_SEED', 1718446350);
 const kills = Number(process.env.FAULT_KILLS ?? '20');
+/** FAULT_KEEP=1 keeps each run's folder (state, files, logs) to read after a failure. */
+const keep = process.env.FAULT_KEEP === '1';
 const runs: RunResult[] = [];
 
 afterAll(() => {
-  for (const run of runs) rmSync(run.dir, { recursive: true, force: true });
+  if (keep) for (const run of runs) console.log(`kept ${run.dir}`);
+  else for (const run of runs) rmSync(run.dir, { recursive: true, force: true });
 });
 
 describe(`npm start killed ${kills} times (FAULT_SEED=${seed})`, () => {
   it('books every repayment once, settles the date with the same files, and the ledger verifies', { timeout: 1_800_000 }, async () => {
     console.log(`fault injection: FAULT_SEED=${seed} FAULT_KILLS=${kills}`);
     const log = (line: string): void => console.log(`[faults ${seed}] ${line}`);
-    const [reference, run] = await Promise.all([faultRun({ seed, kills: 0 }), faultRun({ seed, kills, log })]);
+    const [reference, run] = await Promise.all([faultRun({ seed, kills: 0, keep }), faultRun({ seed, kills, log, keep })]);
     runs.push(reference, run);
     const compared = compareRuns(run, reference);
     console.log(

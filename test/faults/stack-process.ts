@@ -92,7 +92,7 @@ export class StackProcess {
     const started = performance.now();
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'infra/local/start.ts', '--persist', this.options.persistDir, '--no-story', '--clock', this.options.clock, ...(this.options.args ?? [])],
+      ['--import', 'tsx', 'infra/local/start.ts', '--persist', this.options.persistDir, '--no-demo', '--clock', this.options.clock, ...(this.options.args ?? [])],
       { cwd: REPOSITORY_ROOT, env: { ...process.env, PORT: String(this.options.port), COLEND_HOME: this.options.home }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     this.child = child;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -24,6 +24,38 @@ function checkPath(path: string): string {
     throw new RangeError(`not a file path of the store: ${path}`);
   }
   return path;
+}
+
+/**
+ * Removes the partial files a process killed in the middle of a write left in a folder store:
+ * only those last written before `before` (the start of the process that calls it), so a write
+ * begun since, under a partial name of its own, is never touched. Nothing lists or reads a partial
+ * file; removing them keeps the folder what a bucket would hold. Answers how many it removed.
+ */
+export async function removeLeftPartialFiles(root: string, before: Date): Promise<number> {
+  let removed = 0;
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.name.endsWith('.partial')) {
+        const info = await stat(full).catch(() => null);
+        if (info !== null && info.mtime < before) {
+          await rm(full, { force: true });
+          removed += 1;
+        }
+      }
+    }
+  };
+  await walk(resolve(root));
+  return removed;
 }
 
 /** Files in a folder (the local stack's stand-in for the bucket); a file appears whole or not at all. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,7 +14,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FolderFileStore, S3FileStore } from '../../../../../shared/adapters/files/file-store.ts';
+import { FolderFileStore, S3FileStore, removeLeftPartialFiles } from '../../../../../shared/adapters/files/file-store.ts';
 
 async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield Buffer.from(part, 'utf8');
@@ -64,6 +64,24 @@ describe('files in a folder', () => {
     await expect(store.putStream('statements/A/20250303/x.txt', failingAfter('half'))).rejects.toThrow('the source broke');
     expect(await readdir(join(dir, 'statements/A/20250303'))).toEqual(['x.txt']);
     expect(await text(await store.getStream('statements/A/20250303/x.txt'))).toBe('before');
+  });
+
+  it('removes the partial files a killed write left before the given instant, and nothing else', async () => {
+    const before = new Date('2026-12-01T02:00:00Z');
+    await mkdir(join(dir, 'statements/A/20261201'), { recursive: true });
+    await store.put('statements/A/20261201/x.txt', Buffer.from('whole'));
+    const left = join(dir, 'statements/A/20261201/x.txt.0b7c.partial');
+    const leftAtRoot = join(dir, 'manifest.json.9f1e.partial');
+    const since = join(dir, 'statements/A/20261201/y.txt.77aa.partial');
+    for (const path of [left, leftAtRoot, since]) await writeFile(path, 'half');
+    const old = new Date('2026-12-01T01:59:59Z');
+    await utimes(left, old, old);
+    await utimes(leftAtRoot, old, old);
+    await utimes(join(dir, 'statements/A/20261201/x.txt'), old, old);
+    expect(await removeLeftPartialFiles(dir, before)).toBe(2);
+    expect((await readdir(join(dir, 'statements/A/20261201'))).sort()).toEqual(['x.txt', 'y.txt.77aa.partial']);
+    expect(await readdir(dir)).toEqual(['statements']);
+    expect(await removeLeftPartialFiles(join(dir, 'nothing-here'), before)).toBe(0);
   });
 
   it('refuses a path outside the store', async () => {
