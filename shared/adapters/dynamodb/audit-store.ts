@@ -24,20 +24,49 @@ export function auditTableFromEnv(env: NodeJS.ProcessEnv = process.env): string 
  * are denied both (docs/adr/0008).
  */
 export class DynamoAuditStore implements AuditStore {
+  /**
+   * Per chain of a day: the last record this store wrote there (undefined when not known: read the
+   * head) and the end of the queue of its appends. Appends of one process to one chain go one after
+   * the other, each from the head the one before wrote, so they neither read the head nor lose a
+   * seq to each other; a seq lost to another process clears the known head and reads it again.
+   */
+  private readonly chains = new Map<string, { head: ChainHead | null | undefined; tail: Promise<unknown> }>();
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
-  async append(event: AuditEvent): Promise<AuditRecord | null> {
+  append(event: AuditEvent): Promise<AuditRecord | null> {
     const date = auditDate(event.at);
     const chain = chainOf(event.auditKey);
+    const slotKey = `${date}#${chain}`;
+    let slot = this.chains.get(slotKey);
+    if (slot === undefined) {
+      // Chains of days gone by are not written again from here: keep today's.
+      for (const key of this.chains.keys()) if (!key.startsWith(`${date}#`)) this.chains.delete(key);
+      slot = { head: undefined, tail: Promise.resolve() };
+      this.chains.set(slotKey, slot);
+    }
+    const known = slot;
+    const run = known.tail.then(() => this.appendInOrder(event, date, chain, known));
+    known.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendInOrder(event: AuditEvent, date: string, chain: number, slot: { head: ChainHead | null | undefined }): Promise<AuditRecord | null> {
     for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
-      const record = chainRecord(event, await this.head(date, chain));
+      const head = slot.head !== undefined ? slot.head : await this.head(date, chain);
+      const record = chainRecord(event, head);
       const outcome = await this.write(record);
-      if (outcome === 'WRITTEN') return record;
+      if (outcome === 'WRITTEN') {
+        slot.head = { seq: record.seq, hash: record.hash };
+        return record;
+      }
+      slot.head = head;
       if (outcome === 'ALREADY_RECORDED') return null;
-      // Another writer took this seq, or its transaction was in flight on ours: read the head again.
+      // Another process took this seq, or its transaction was in flight on ours: read the head again.
+      slot.head = undefined;
       await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * Math.min(200, 5 * 2 ** attempt))));
     }
     throw new WriteConflict('BUSY', `audit chain ${chain} of ${date}`);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -10,7 +10,12 @@ import { ValidationError } from '../../../../../shared/domain/errors.ts';
 import { rejectedBy } from '../../../../support/expect-error.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
-const store = new DynamoAuditStore(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), 'Audit');
+const newStore = (): DynamoAuditStore => new DynamoAuditStore(createDocumentClient(new DynamoDBClient({ region: 'cn-north-1' })), 'Audit');
+/** A store of its own per test: a store knows the heads it wrote. */
+let store = newStore();
+beforeEach(() => {
+  store = newStore();
+});
 afterEach(() => ddb.reset());
 
 const EVENT: AuditEvent = {
@@ -28,6 +33,8 @@ const EVENT: AuditEvent = {
   lenderIds: ['PARTNER-A', 'LEAD-BANK'],
 };
 const CHAIN = chainOf(EVENT.auditKey);
+/** Another request's audit key on the same chain as EVENT's. */
+const AGAIN = Array.from({ length: 100 }, (_, i) => `${EVENT.auditKey}-${i}`).find((k) => chainOf(k) === CHAIN) as string;
 
 function cancelled(...codes: string[]): TransactionCanceledException {
   return new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
@@ -65,6 +72,36 @@ describe('DynamoAuditStore.append', () => {
     ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None', 'None'));
     expect(await store.append(EVENT)).toBeNull();
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('follows the record it wrote last on a chain without reading the head again', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ seq: 6, hash: 'b'.repeat(64) }] });
+    ddb.on(TransactWriteCommand).resolves({});
+    const first = await store.append(EVENT);
+    const second = await store.append({ ...EVENT, auditKey: AGAIN, at: '2025-03-01T02:00:01.000Z' });
+    expect(second).toMatchObject({ chain: CHAIN, seq: 8, prevHash: first?.hash });
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
+  });
+
+  it('writes appends of one chain made at once one after the other: consecutive seqs, one read of the head, no seq lost', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    ddb.on(TransactWriteCommand).resolves({});
+    const keys = Array.from({ length: 200 }, (_, i) => `REQ#bookLoan#c#k-${i}`).filter((k) => chainOf(k) === CHAIN).slice(0, 5);
+    const records = await Promise.all(keys.map((auditKey) => store.append({ ...EVENT, auditKey })));
+    expect(records.map((r) => r?.seq)).toEqual([1, 2, 3, 4, 5]);
+    for (let i = 1; i < records.length; i++) expect(records[i]?.prevHash).toBe(records[i - 1]?.hash);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(5);
+  });
+
+  it('reads the head again after another process took the seq it expected to follow', async () => {
+    ddb.on(QueryCommand).resolvesOnce({ Items: [] }).resolves({ Items: [{ seq: 4, hash: 'c'.repeat(64) }] });
+    ddb.on(TransactWriteCommand).resolvesOnce({}).rejectsOnce(cancelled('None', 'ConditionalCheckFailed', 'None', 'None')).resolves({});
+    await store.append(EVENT);
+    const later = await store.append({ ...EVENT, auditKey: AGAIN });
+    expect(later).toMatchObject({ seq: 5, prevHash: 'c'.repeat(64) });
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(2);
+    expect(ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems?.[1]?.Put?.Item?.sk)).toEqual(['SEQ#000000000001', 'SEQ#000000000002', 'SEQ#000000000005']);
   });
 
   it('starts a chain at the genesis hash', async () => {
