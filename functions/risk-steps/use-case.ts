@@ -40,7 +40,7 @@ export interface RiskLoanChange {
 export async function runRiskStep(deps: RiskDeps & StepAuditDeps, input: RiskStepInput): Promise<RiskShardResult | RiskRunReport> {
   const businessDate = input.businessDate ?? businessDateClosedAt(input.scheduledTime ?? '');
   if (input.step === 'RecordReport') return recordReport(deps, businessDate, input.shards);
-  return assessShard(deps, input.shard, businessDate, (change) =>
+  return assessShard(deps, input.shard, businessDate, input.executionId ?? null, (change) =>
     auditStep(deps, input.executionId, {
       workflow: 'RiskUpdate',
       step: 'AssessShard',
@@ -54,12 +54,22 @@ export async function runRiskStep(deps: RiskDeps & StepAuditDeps, input: RiskSte
 /**
  * `AssessShard`: every loan of the shard assessed at the business date, each in its own change
  * of the loan's ledger (classification, and compensation or write-off when the program calls for
- * it). A loan already assessed for the date is left as it is, so a retried shard changes nothing.
+ * it). A loan already assessed for the date is left as it is, so a retried shard changes nothing;
+ * what that assessment did is kept on the loan's risk (`outcome`, with the run that did it), so the
+ * same run's shard retried after it committed a loan (and crashed before its audit record or its
+ * result) reports and records the loan as a shard that never stopped would have; the audit's
+ * once-marker keeps it one record. Another run of the date reports nothing of it.
  * The loans compensated, written off or held can be every loan of the shard (the first run under
  * a capped guarantee holds them all), more than a workflow's state holds: they are stored with
  * the run, replacing what an earlier attempt stored, and only their counts are passed on.
  */
-export async function assessShard(deps: RiskDeps, shard: number, businessDate: string, changed: (change: RiskLoanChange) => Promise<unknown> = async () => undefined): Promise<RiskShardResult> {
+export async function assessShard(
+  deps: RiskDeps,
+  shard: number,
+  businessDate: string,
+  runId: string | null = null,
+  changed: (change: RiskLoanChange) => Promise<unknown> = async () => undefined,
+): Promise<RiskShardResult> {
   const outcomes: RiskLoanOutcome[] = [];
   const result = {
     shard,
@@ -82,11 +92,10 @@ export async function assessShard(deps: RiskDeps, shard: number, businessDate: s
     const loan = await deps.loans.get(loanId);
     if (loan === null || loan.disbursementDate > businessDate) continue;
     try {
-      const outcome = await commitLedgerChange<{ assessment: RiskAssessment; reclassified: boolean }>(deps, loan, endOf(businessDate), async (ledger, today, now) => {
+      const outcome = await commitLedgerChange<{ assessment: RiskAssessment }>(deps, loan, endOf(businessDate), async (ledger, today, now) => {
         const [guarantee, firstLoss] = await Promise.all([guaranteeRoom(deps.programPools, loan), firstLossRoom(deps.programPools, loan)]);
-        const assessment = assessLoan(loan, ledger, businessDate, today, now, { guarantee: asRoom(guarantee), firstLoss: asRoom(firstLoss) });
-        const reclassified = ledger.risk !== undefined && assessment.risk !== null && ledger.risk.classification !== assessment.risk.classification;
-        const done = { assessment, reclassified };
+        const assessment = assessLoan(loan, ledger, businessDate, today, now, { guarantee: asRoom(guarantee), firstLoss: asRoom(firstLoss) }, runId);
+        const done = { assessment };
         if (assessment.ledger === null) return { done };
         const pool =
           assessment.guaranteePaidMinor > 0n
@@ -98,18 +107,18 @@ export async function assessShard(deps: RiskDeps, shard: number, businessDate: s
       result.loansAssessed += 1;
       const classification = assessment.risk?.classification ?? 'NORMAL';
       result.byClass[classification] = (result.byClass[classification] ?? 0) + 1;
-      if (outcome.reclassified) result.reclassified += 1;
+      if (assessment.reclassified) result.reclassified += 1;
       if (assessment.compensated) add({ loanId, outcome: 'COMPENSATED', code: null, message: null });
       if (assessment.writtenOff) add({ loanId, outcome: 'WRITTEN_OFF', code: null, message: null });
       if (assessment.held !== null) add({ loanId, outcome: 'HELD', code: assessment.held, message: HELD[assessment.held] ?? 'the program calls for an action the run could not take' });
-      if (outcome.reclassified || assessment.compensated || assessment.writtenOff) {
+      if (assessment.reclassified || assessment.compensated || assessment.writtenOff) {
         await changed({
           loanId,
           // A compensation concerns the guarantor too: the claim moves to it.
           lenderIds: [...loan.fundingPlan.map((f) => f.lenderId), ...(assessment.compensated && loan.terms.fees.guarantorLenderId !== null ? [loan.terms.fees.guarantorLenderId] : [])],
           classification,
           dpd: assessment.risk?.dpd ?? 0,
-          reclassified: outcome.reclassified,
+          reclassified: assessment.reclassified,
           compensated: assessment.compensated,
           writtenOff: assessment.writtenOff,
         });

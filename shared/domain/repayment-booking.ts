@@ -135,6 +135,23 @@ export interface LoanRisk {
   readonly clearSince?: string;
   /** The date the loan became non-performing, while it is. */
   readonly nonPerformingSince?: string;
+  /**
+   * What the assessment of `asOf` did to the loan, and the run that made it. That run, retried
+   * after it committed the loan (a shard that crashed before its report or its audit record),
+   * finds the loan assessed and reports and records this as if it had not stopped; another run of
+   * the date did nothing to the loan and reports nothing of it.
+   */
+  readonly outcome?: RiskOutcome;
+}
+
+/** What one date's assessment did to a loan: its class changed, a compensation or a write-off booked, an action held and why. */
+export interface RiskOutcome {
+  /** The run (its workflow execution) that assessed the loan; null when it had no id. */
+  readonly runId: string | null;
+  readonly reclassified: boolean;
+  readonly compensated: boolean;
+  readonly writtenOff: boolean;
+  readonly held: string | null;
 }
 
 /**

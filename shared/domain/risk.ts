@@ -34,6 +34,8 @@ export interface RiskAssessment {
   readonly writes: readonly BookedItem[];
   readonly risk: LoanRisk | null;
   readonly status: string;
+  /** The loan had a class and this assessment gave it another. */
+  readonly reclassified: boolean;
   readonly compensated: boolean;
   readonly writtenOff: boolean;
   /** Why an action the program calls for was not taken (e.g. the guarantee cap is reached). */
@@ -52,7 +54,7 @@ export interface RiskAssessment {
  * run of a date that had not come, is no fact: the class is derived again from the loan's facts
  * as of the business date, as if that assessment had never been made.
  */
-export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: string, today: string, now: string, rooms: RiskRooms = UNCAPPED): RiskAssessment {
+export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: string, today: string, now: string, rooms: RiskRooms = UNCAPPED, runId: string | null = null): RiskAssessment {
   if (businessDate > today) {
     throw new RuleViolation('DATE_OUT_OF_WINDOW', `businessDate ${businessDate} is after today, ${today}: a date is assessed once it has come`, {
       path: 'businessDate',
@@ -65,15 +67,18 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
   const account = ledger.state === null ? new LoanAccount(loan) : LoanAccount.restore(loan, ledger.state);
   const summary = account.summary(businessDate);
   if (before !== null && before.asOf >= businessDate) {
+    // Assessed for this date already: by this run (retried after it committed the loan), what it did; by another, nothing of this run's.
+    const done = runId !== null && before.asOf === businessDate && before.outcome?.runId === runId ? before.outcome : undefined;
     return {
       ledger: null,
       entries: [],
       writes: [],
       risk: before,
       status: summary.status,
-      compensated: false,
-      writtenOff: false,
-      held: null,
+      reclassified: done?.reclassified ?? false,
+      compensated: done?.compensated ?? false,
+      writtenOff: done?.writtenOff ?? false,
+      held: done?.held ?? null,
       guaranteePaidMinor: 0n,
       leadFirstLossMinor: 0n,
       outstandingMinor: summary.outstandingPrincipalMinor,
@@ -144,12 +149,15 @@ export function assessLoan(loan: Loan, ledger: RepaymentLedger, businessDate: st
       leadFirstLossMinor = decision.leadFirstLossMinor;
     }
   }
+  const reclassified = ledger.risk !== undefined && ledger.risk.classification !== risk.classification;
+  const assessed: LoanRisk = { ...risk, outcome: { runId, reclassified, compensated, writtenOff, held } };
   return {
-    ledger: { ...next, version: ledger.version + 1, risk },
+    ledger: { ...next, version: ledger.version + 1, risk: assessed },
     entries,
     writes: latestOfEach(writes),
-    risk,
+    risk: assessed,
     status: writtenOff ? 'WRITTEN_OFF' : compensated ? 'COMPENSATED' : summary.status,
+    reclassified,
     compensated,
     writtenOff,
     held,

@@ -194,7 +194,13 @@ describe('the business date of a risk update (docs/risk-update.md, A wrong date)
     const corrected = await assessShard(deps(stores), loanShard('IN-L'), '2025-03-01');
     expect([corrected.loansAssessed, corrected.byClass, corrected.reclassified]).toEqual([1, { SMA_0: 1 }, 1]);
     const { ledger } = await stores.repayments.load('IN-L', 'ALL');
-    expect(ledger.risk).toEqual({ asOf: '2025-03-01', dpd: 19, classification: 'SMA_0', since: '2025-03-01' });
+    expect(ledger.risk).toEqual({
+      asOf: '2025-03-01',
+      dpd: 19,
+      classification: 'SMA_0',
+      since: '2025-03-01',
+      outcome: { runId: null, reclassified: true, compensated: false, writtenOff: false, held: null },
+    });
     // A rerun of the date changes nothing, as before.
     const again = await assessShard(deps(stores), loanShard('IN-L'), '2025-03-01');
     expect([again.byClass, again.reclassified]).toEqual([{ SMA_0: 1 }, 0]);
@@ -222,6 +228,26 @@ describe('runRiskStep: what a shard changed, in the audit trail', () => {
     expect(recorded(d)).toEqual([
       ['RiskUpdate.AssessShard', { loanId: 'IN-1', businessDate: '2025-02-11' }, { classification: 'SMA_0', dpd: 1, reclassified: true, compensated: false, writtenOff: false }, [LEAD_ID, PARTNER_A], EXECUTION],
     ]);
+  });
+
+  it('records a loan whose shard crashed after committing it and before its record, once, when the shard is retried', async () => {
+    const { stores } = await world(['IN-1']);
+    const d = withAudit(stores);
+    const shard = loanShard('IN-1');
+    await assess(d, shard, '2025-02-09', `${EXECUTION}-0`);
+    // The loan is committed SMA-0, then the process dies before the audit record is written.
+    const crash = new Error('the process died');
+    await expect(assessShard(deps(stores), shard, '2025-02-11', EXECUTION, () => Promise.reject(crash))).rejects.toBe(crash);
+    expect(recorded(d)).toEqual([]);
+    // Step Functions retries the step in the same execution: the loan is found assessed, and reported and recorded as it was.
+    expect(await assess(d, shard, '2025-02-11')).toMatchObject({ loansAssessed: 1, reclassified: 1, compensated: 0 });
+    await assess(d, shard, '2025-02-11');
+    expect(recorded(d)).toEqual([
+      ['RiskUpdate.AssessShard', { loanId: 'IN-1', businessDate: '2025-02-11' }, { classification: 'SMA_0', dpd: 1, reclassified: true, compensated: false, writtenOff: false }, [LEAD_ID, PARTNER_A], EXECUTION],
+    ]);
+    // Another execution of the date changed nothing and records nothing.
+    expect(await assess(d, shard, '2025-02-11', `${EXECUTION}-rerun`)).toMatchObject({ loansAssessed: 1, reclassified: 0 });
+    expect(recorded(d)).toHaveLength(1);
   });
 
   it('records a compensation naming the guarantor with the lenders', async () => {
