@@ -1,4 +1,7 @@
 import { DescribeExecutionCommand, ListExecutionsCommand, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StartSyncExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionHost } from '../../../../infra/local/functions.ts';
 import type { LocalFunction } from '../../../../infra/local/functions.ts';
@@ -619,5 +622,52 @@ describe('callbacks, timeouts, named errors and child executions', () => {
     await expect.poll(() => asked.length).toBe(1);
     await client.send(new SendTaskSuccessCommand({ taskToken: tokenOf('HOLD-1'), output: '{}' }));
     expect((await settled(childArn)).status).toBe('SUCCEEDED');
+  });
+});
+
+describe('executions running when the runtime stops, with a journal (--persist)', () => {
+  /** Two steps that may each run again: work that takes 300 ms, then work that doubles. */
+  const steps = (resumesFromFirstState: boolean): LocalStateMachine => ({
+    ...machine(resumesFromFirstState ? 'Resumable' : 'Plain', {
+      StartAt: 'Slow',
+      States: {
+        Slow: { Type: 'Task', Resource: fnArn('Work'), Parameters: { 'value.$': '$.value', sleepMs: 300 }, ResultPath: null, Next: 'Double' },
+        Double: { Type: 'Task', Resource: fnArn('Work'), Parameters: { 'value.$': '$.value' }, End: true },
+      },
+    }),
+    resumesFromFirstState,
+  });
+  const arnOf = (m: LocalStateMachine, name: string) => `arn:aws:states:us-east-1:000000000000:execution:${m.logicalId}:${name}`;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'colend-resume-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('starts again, from the first state with the same name and input, an execution of a state machine marked resumable; leaves the others stopped with the reason', async () => {
+    const journal = join(dir, 'executions.json');
+    const [resumable, plain] = [steps(true), steps(false)];
+    const first = new StepFunctionsRuntime({ machines: [resumable, plain], functions, journal });
+    first.startExecution({ stateMachineArn: resumable.arn, name: 'settle-1', input: '{"value":21}' });
+    first.startExecution({ stateMachineArn: plain.arn, name: 'plain-1', input: '{"value":4}' });
+    await first.stop(); // in the middle of Slow: both are aborted and stay in the journal
+    expect(first.describeExecution(arnOf(resumable, 'settle-1')).status).toBe('ABORTED');
+    const journaled = (JSON.parse(readFileSync(journal, 'utf8')) as { executions: { name: string }[] }).executions.map((e) => e.name);
+    expect(journaled.sort()).toEqual(['plain-1', 'settle-1']);
+
+    const second = new StepFunctionsRuntime({ machines: [resumable, plain], functions, journal });
+    const { resumed, notResumed } = second.resumeInFlight();
+    expect(resumed.map((e) => [e.stateMachine, e.name, e.input])).toEqual([['Resumable', 'settle-1', '{"value":21}']]);
+    expect(notResumed.map((e) => [e.name, e.reason])).toEqual([
+      [
+        'plain-1',
+        'it was stopped in the middle of its work, and only workflows that wait for a partner or the lead, or whose steps may all run again (the settlement), are resumed: start it again (a daily run: with "restart": true)',
+      ],
+    ]);
+    const done = await second.waitForExecution(arnOf(resumable, 'settle-1'));
+    expect([done.status, done.output, done.input]).toEqual(['SUCCEEDED', '{"doubled":42}', '{"value":21}']);
+    // Ended, it leaves the journal; the one not resumed is dropped from it too (named once, in the log).
+    expect(JSON.parse(readFileSync(journal, 'utf8'))).toEqual({ executions: [] });
+    await second.stop();
   });
 });
