@@ -13,13 +13,14 @@ import {
   MAX_TIMER_SECONDS,
   TASK_TIMEOUT_CONTEXT_PATH,
   taskStates,
+  stateMachinesFromTemplate,
   taskTiming,
   TIMING_ENVELOPE,
   unboundTaskStates,
 } from '../../../../infra/local/state-machines.ts';
 import type { AslDefinition, LocalStateMachine } from '../../../../infra/local/state-machines.ts';
 import { startExecutionErrorName, StepFunctionsRuntime } from '../../../../infra/local/stepfunctions.ts';
-import { functionArn, stateMachineArn } from '../../../../infra/local/template.ts';
+import { functionArn, stateMachineArn, TemplateResolver } from '../../../../infra/local/template.ts';
 import { REPOSITORY_ROOT } from '../../../../infra/local/issuer.ts';
 
 const FIXTURES = 'test/unit/infra/local/fixtures';
@@ -643,6 +644,23 @@ describe('executions running when the runtime stops, with a journal (--persist)'
     dir = mkdtempSync(join(tmpdir(), 'colend-resume-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a state machine as resumable only from its metadata colend:resume = FROM_FIRST_STATE', () => {
+    const definition = JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } });
+    const resource = (metadata?: Record<string, unknown>) => ({ Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: definition }, ...(metadata ? { Metadata: metadata } : {}) });
+    const template = {
+      Resources: {
+        Marked: resource({ 'colend:resume': 'FROM_FIRST_STATE' }),
+        OtherValue: resource({ 'colend:resume': 'YES' }),
+        Unmarked: resource(),
+      },
+    };
+    expect(stateMachinesFromTemplate(new TemplateResolver(template)).map((m) => [m.logicalId, m.resumesFromFirstState])).toEqual([
+      ['Marked', true],
+      ['OtherValue', false],
+      ['Unmarked', false],
+    ]);
+  });
 
   it('starts again, from the first state with the same name and input, an execution of a state machine marked resumable; leaves the others stopped with the reason', async () => {
     const journal = join(dir, 'executions.json');
