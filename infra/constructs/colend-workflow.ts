@@ -22,7 +22,20 @@ export interface ColendWorkflowProps {
   readonly type?: StateMachineType;
   /** X-Ray tracing (the stage's `observability.tracing`); on when absent. */
   readonly tracing?: boolean;
+  /**
+   * Every step may run again with the effect of running once, from the first state with the same
+   * name and input: the local stack then starts an execution of it again after a `--persist`
+   * restart (`RESUME_METADATA_KEY`, infra/local/README.md). AWS keeps executions itself.
+   */
+  readonly resumesFromFirstState?: boolean;
 }
+
+/**
+ * Metadata of a state machine whose executions the local stack starts again, from the first state,
+ * after a restart with `--persist` (read by infra/local/state-machines.ts).
+ */
+export const RESUME_METADATA_KEY = 'colend:resume';
+export const RESUME_FROM_FIRST_STATE = 'FROM_FIRST_STATE';
 
 /**
  * Our defaults for a workflow: a Standard state machine (money and anything that waits) unless
@@ -44,6 +57,7 @@ export class ColendWorkflow extends StateMachine {
       logs: { destination: logGroup, level: props.logs.level === 'ALL' ? LogLevel.ALL : LogLevel.ERROR, includeExecutionData: props.logs.includeExecutionData },
     });
     this.isExpress = props.type === StateMachineType.EXPRESS;
+    if (props.resumesFromFirstState === true) (this.node.defaultChild as CfnStateMachine).addMetadata(RESUME_METADATA_KEY, RESUME_FROM_FIRST_STATE);
     if (props.tracing === false) {
       Validations.of(this).acknowledge({ id: 'AwsSolutions-SF2', reason: 'The stage turned tracing off (colend:tracing=false); every other stage traces each execution with X-Ray.' });
     }

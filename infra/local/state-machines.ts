@@ -24,7 +24,17 @@ export interface LocalStateMachine {
   arn: string;
   type: 'STANDARD' | 'EXPRESS';
   definition: AslDefinition;
+  /**
+   * Its metadata `colend:resume` is `FROM_FIRST_STATE`: every step may run again with the effect
+   * of running once, so an execution running when the stack stopped is started again after a
+   * `--persist` restart (infra/constructs/colend-workflow.ts sets it).
+   */
+  resumesFromFirstState?: boolean;
 }
+
+/** The metadata key and value of a resumable state machine (infra/constructs/colend-workflow.ts, `RESUME_METADATA_KEY`). */
+export const RESUME_METADATA_KEY = 'colend:resume';
+export const RESUME_FROM_FIRST_STATE = 'FROM_FIRST_STATE';
 
 function parseDefinition(logicalId: string, props: Record<string, unknown>): AslDefinition {
   let text: string | undefined;
@@ -48,13 +58,14 @@ function parseDefinition(logicalId: string, props: Record<string, unknown>): Asl
 }
 
 export function stateMachinesFromTemplate(resolver: TemplateResolver): LocalStateMachine[] {
-  return resolver.resourcesOfType('AWS::StepFunctions::StateMachine').map(([logicalId]) => {
+  return resolver.resourcesOfType('AWS::StepFunctions::StateMachine').map(([logicalId, resource]) => {
     const props = resolver.properties(logicalId);
     return {
       logicalId,
       arn: stateMachineArn(logicalId),
       type: asString(props.StateMachineType) === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
       definition: parseDefinition(logicalId, props),
+      resumesFromFirstState: resource.Metadata?.[RESUME_METADATA_KEY] === RESUME_FROM_FIRST_STATE,
     };
   });
 }

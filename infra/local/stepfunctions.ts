@@ -502,11 +502,12 @@ export class StepFunctionsRuntime {
   /**
    * Starts again, with the same name and input, each execution the journal says was running when
    * the previous runtime stopped, if its state machine waits for task tokens (a joint review
-   * waiting for a partner, a disbursement waiting for the lead): the engine keeps an execution's
-   * position in memory only, so it restarts from the first state, and every step of those
-   * workflows may run again with the effect of running once (docs/joint-review.md). Its waits
-   * start again in full, with new task tokens, and each partner or lead is asked again. The
-   * executions of other state machines are left stopped, each with the reason.
+   * waiting for a partner, a disbursement waiting for the lead) or is marked as resumable from its
+   * first state (`colend:resume`, the daily settlement): the engine keeps an execution's position
+   * in memory only, so it restarts from the first state, and every step of those workflows may run
+   * again with the effect of running once (docs/joint-review.md, docs/settlement.md). Waits start
+   * again in full, with new task tokens, and each partner or lead is asked again. The executions
+   * of other state machines are left stopped, each with the reason.
    */
   resumeInFlight(): ResumedExecutions {
     const path = this.options.journal;
@@ -517,10 +518,10 @@ export class StepFunctionsRuntime {
       const machine = [...this.machines.values()].find((candidate) => candidate.logicalId === execution.stateMachine);
       if (machine === undefined) {
         notResumed.push({ ...execution, reason: 'its state machine is not in the template any more' });
-      } else if (!this.waitsForTokens.has(machine.arn)) {
+      } else if (!this.waitsForTokens.has(machine.arn) && machine.resumesFromFirstState !== true) {
         notResumed.push({
           ...execution,
-          reason: 'it was stopped in the middle of its work, and only workflows that wait for a partner or the lead are resumed: start it again (a daily run: with "restart": true)',
+          reason: 'it was stopped in the middle of its work, and only workflows that wait for a partner or the lead, or whose steps may all run again (the settlement), are resumed: start it again (a daily run: with "restart": true)',
         });
       } else {
         this.startExecution({ stateMachineArn: machine.arn, name: execution.name, input: execution.input });

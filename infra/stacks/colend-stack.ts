@@ -607,6 +607,8 @@ export class ColendStack extends Stack {
       logRetention: props.config.logRetention,
       tracing: props.config.observability.tracing,
       logs: props.config.workflowLogs,
+      // Each step runs again with the effect of running once (docs/settlement.md): a run the local stack was stopped in finishes after a --persist restart.
+      resumesFromFirstState: true,
     });
     if (props.config.settlement.shardMap === 'DISTRIBUTED') {
       // The Distributed Map reads its manifest from the files bucket itself.

@@ -14,6 +14,11 @@
  *   BENCH_PHASE=faults kills `npm start` BENCH_FAULT_KILLS times (default 100) during a burst of
  *   repayments and a settlement, then injects DynamoDB's faults (BENCH_FAULT_SEED, default 1;
  *   BENCH_FAULT_DYNAMODB), docs/testing.md, "Fault injection"; not part of the default phases.
+ *   BENCH_PHASE=soak holds SOAK_RATE repayments a second (default 100, open loop) for SOAK_MINUTES
+ *   (default 10) on SOAK_LOANS loans (default 3000), settling a business date every
+ *   SOAK_SETTLE_EVERY_S seconds (default 120), and prints a line a minute (docs/testing.md, "The
+ *   soak"); not part of the default phases: it takes its minutes whatever the machine, and wants a
+ *   quiet one.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +33,7 @@ import { benchSettlement, printSettlement } from './settlement.ts';
 import { reconciliationBench } from './reconciliation.ts';
 import { benchSim, printSim } from './sim.ts';
 import { faultsBench } from './faults.ts';
+import { benchSoak, soakOptionsFromEnv } from './soak.ts';
 import { benchSplit } from './split.ts';
 import { benchStartup, printStartup, startupBench } from './startup.ts';
 
@@ -71,6 +77,8 @@ if (phase === 'all') {
   await simulator();
 } else if (phase === 'faults') {
   if (!(await faultsBench())) process.exitCode = 1;
+} else if (phase === 'soak') {
+  await soak();
 } else {
   await ratesAndLatencies();
 }
@@ -80,6 +88,18 @@ async function simulator(): Promise<void> {
   const result = await benchSim(Number(process.env.BENCH_SIM_SEQUENCES ?? '100000'), Number(process.env.BENCH_SIM_LENGTH ?? '12'), Number(process.env.BENCH_SIM_SEED ?? '1'));
   printSim(result);
   if (result.failing > 0) process.exitCode = 1;
+}
+
+/** The soak on a stack of its own: exit status 1 when a repayment failed, a run did not settle or the ledger does not verify. */
+async function soak(): Promise<void> {
+  const soakOptions = soakOptionsFromEnv();
+  console.log(`Colend soak, Node ${process.version}, ${new Date().toISOString()}: ${JSON.stringify(soakOptions)}`);
+  const stack = await startLocalStack({ ...options, meterDynamoDb: false });
+  try {
+    if (!(await benchSoak(stack, soakOptions))) process.exitCode = 1;
+  } finally {
+    await stack.stop();
+  }
 }
 
 /** Reading counterpart files, in a process that loads nothing else, so its memory is the reader's (counterpart-read.ts). */

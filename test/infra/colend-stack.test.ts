@@ -625,6 +625,16 @@ describe('identity', () => {
   });
 });
 
+describe('workflows the local stack resumes after a --persist restart', () => {
+  it('marks the settlement alone as resumable from its first state; the review workflows are resumed for their task tokens, the others not', () => {
+    const marked = ofType(resources, 'AWS::StepFunctions::StateMachine')
+      .filter(([, resource]) => resource.Metadata?.['colend:resume'] !== undefined)
+      .map(([logicalId, resource]) => [logicalId.replace(/[0-9A-F]{8}$/, ''), resource.Metadata?.['colend:resume']]);
+    expect(marked).toEqual([['SettlementStateMachine', 'FROM_FIRST_STATE']]);
+    expect(stateMachine('SettlementStateMachine')[1].Metadata?.['colend:resume']).toBe('FROM_FIRST_STATE');
+  });
+});
+
 describe('ledger-check workflow', () => {
   function definition(): { resource: CfnResource; asl: Record<string, unknown> } {
     const [, resource] = byConstructId(resources, 'AWS::StepFunctions::StateMachine', 'LedgerCheckStateMachine');

@@ -1,4 +1,7 @@
 import { DescribeExecutionCommand, ListExecutionsCommand, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StartSyncExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionHost } from '../../../../infra/local/functions.ts';
 import type { LocalFunction } from '../../../../infra/local/functions.ts';
@@ -10,13 +13,14 @@ import {
   MAX_TIMER_SECONDS,
   TASK_TIMEOUT_CONTEXT_PATH,
   taskStates,
+  stateMachinesFromTemplate,
   taskTiming,
   TIMING_ENVELOPE,
   unboundTaskStates,
 } from '../../../../infra/local/state-machines.ts';
 import type { AslDefinition, LocalStateMachine } from '../../../../infra/local/state-machines.ts';
 import { startExecutionErrorName, StepFunctionsRuntime } from '../../../../infra/local/stepfunctions.ts';
-import { functionArn, stateMachineArn } from '../../../../infra/local/template.ts';
+import { functionArn, stateMachineArn, TemplateResolver } from '../../../../infra/local/template.ts';
 import { REPOSITORY_ROOT } from '../../../../infra/local/issuer.ts';
 
 const FIXTURES = 'test/unit/infra/local/fixtures';
@@ -619,5 +623,69 @@ describe('callbacks, timeouts, named errors and child executions', () => {
     await expect.poll(() => asked.length).toBe(1);
     await client.send(new SendTaskSuccessCommand({ taskToken: tokenOf('HOLD-1'), output: '{}' }));
     expect((await settled(childArn)).status).toBe('SUCCEEDED');
+  });
+});
+
+describe('executions running when the runtime stops, with a journal (--persist)', () => {
+  /** Two steps that may each run again: work that takes 300 ms, then work that doubles. */
+  const steps = (resumesFromFirstState: boolean): LocalStateMachine => ({
+    ...machine(resumesFromFirstState ? 'Resumable' : 'Plain', {
+      StartAt: 'Slow',
+      States: {
+        Slow: { Type: 'Task', Resource: fnArn('Work'), Parameters: { 'value.$': '$.value', sleepMs: 300 }, ResultPath: null, Next: 'Double' },
+        Double: { Type: 'Task', Resource: fnArn('Work'), Parameters: { 'value.$': '$.value' }, End: true },
+      },
+    }),
+    resumesFromFirstState,
+  });
+  const arnOf = (m: LocalStateMachine, name: string) => `arn:aws:states:us-east-1:000000000000:execution:${m.logicalId}:${name}`;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'colend-resume-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a state machine as resumable only from its metadata colend:resume = FROM_FIRST_STATE', () => {
+    const definition = JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } });
+    const resource = (metadata?: Record<string, unknown>) => ({ Type: 'AWS::StepFunctions::StateMachine', Properties: { DefinitionString: definition }, ...(metadata ? { Metadata: metadata } : {}) });
+    const template = {
+      Resources: {
+        Marked: resource({ 'colend:resume': 'FROM_FIRST_STATE' }),
+        OtherValue: resource({ 'colend:resume': 'YES' }),
+        Unmarked: resource(),
+      },
+    };
+    expect(stateMachinesFromTemplate(new TemplateResolver(template)).map((m) => [m.logicalId, m.resumesFromFirstState])).toEqual([
+      ['Marked', true],
+      ['OtherValue', false],
+      ['Unmarked', false],
+    ]);
+  });
+
+  it('starts again, from the first state with the same name and input, an execution of a state machine marked resumable; leaves the others stopped with the reason', async () => {
+    const journal = join(dir, 'executions.json');
+    const [resumable, plain] = [steps(true), steps(false)];
+    const first = new StepFunctionsRuntime({ machines: [resumable, plain], functions, journal });
+    first.startExecution({ stateMachineArn: resumable.arn, name: 'settle-1', input: '{"value":21}' });
+    first.startExecution({ stateMachineArn: plain.arn, name: 'plain-1', input: '{"value":4}' });
+    await first.stop(); // in the middle of Slow: both are aborted and stay in the journal
+    expect(first.describeExecution(arnOf(resumable, 'settle-1')).status).toBe('ABORTED');
+    const journaled = (JSON.parse(readFileSync(journal, 'utf8')) as { executions: { name: string }[] }).executions.map((e) => e.name);
+    expect(journaled.sort()).toEqual(['plain-1', 'settle-1']);
+
+    const second = new StepFunctionsRuntime({ machines: [resumable, plain], functions, journal });
+    const { resumed, notResumed } = second.resumeInFlight();
+    expect(resumed.map((e) => [e.stateMachine, e.name, e.input])).toEqual([['Resumable', 'settle-1', '{"value":21}']]);
+    expect(notResumed.map((e) => [e.name, e.reason])).toEqual([
+      [
+        'plain-1',
+        'it was stopped in the middle of its work, and only workflows that wait for a partner or the lead, or whose steps may all run again (the settlement), are resumed: start it again (a daily run: with "restart": true)',
+      ],
+    ]);
+    const done = await second.waitForExecution(arnOf(resumable, 'settle-1'));
+    expect([done.status, done.output, done.input]).toEqual(['SUCCEEDED', '{"doubled":42}', '{"value":21}']);
+    // Ended, it leaves the journal; the one not resumed is dropped from it too (named once, in the log).
+    expect(JSON.parse(readFileSync(journal, 'utf8'))).toEqual({ executions: [] });
+    await second.stop();
   });
 });
