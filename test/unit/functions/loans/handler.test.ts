@@ -4,7 +4,7 @@ import { InternalServerError } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { bookLoan } from '../../../../shared/domain/loan.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
-import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aBookLoanRequest, aProgram, aQuotaShard, bookLoanBody, defaultLenders, leadOps, lenderMap, partnerOf } from '../../../support/builders.ts';
+import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aBookLoanRequest, aProgram, aQuotaShard, bookLoanBody, defaultLenders, financeOf, leadOps, lenderMap, partnerOf } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
 import { borrowerScheduleItem, lenderItem, lenderScheduleItem, loanItem, programItem, quotaShardItem, exposureItem } from '../../../support/dynamo-items.ts';
 import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
@@ -186,5 +186,40 @@ describe('GET /v1/loans/{loanId}/schedule', () => {
   it('answers 500 INTERNAL_ERROR when the query fails', async () => {
     ddb.on(QueryCommand).rejects(new InternalServerError({ message: 'throughput exceeded', $metadata: {} }));
     expect((await call('GET /v1/loans/{loanId}/schedule', { claims: claimsOf(leadOps), pathParameters: { loanId: LOAN_ID } })).statusCode).toBe(500);
+  });
+});
+
+describe('POST /v1/borrower-lookups', () => {
+  const NUMBER = '11010519491231002X';
+
+  it('refuses a partner with 403 before reading anything', async () => {
+    const result = await call('POST /v1/borrower-lookups', { claims: claimsOf(partnerOf(PARTNER_A)), body: { identityNumber: NUMBER } });
+    expect([result.statusCode, bodyOf(result).code]).toEqual([403, 'FORBIDDEN']);
+    expect(ddb.commandCalls(QueryCommand).length + ddb.commandCalls(BatchGetCommand).length).toBe(0);
+  });
+
+  it("refuses a partner's finance team with 403: it is not a lead", async () => {
+    ddb.on(GetCommand, { Key: { pk: `LENDER#${PARTNER_A}`, sk: 'LENDER' } }).resolves({ Item: lenderItem(defaultLenders()[1]!) });
+    const result = await call('POST /v1/borrower-lookups', { claims: claimsOf(financeOf(PARTNER_A)), body: { identityNumber: NUMBER } });
+    expect([result.statusCode, bodyOf(result).code]).toEqual([403, 'FORBIDDEN']);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it('refuses a bad number with 400 naming the field and the rule, never echoing it, and writes nothing', async () => {
+    const bad = '110105194912310021';
+    const result = await call('POST /v1/borrower-lookups', { claims: claimsOf(leadOps), body: { identityNumber: bad } });
+    expect([result.statusCode, bodyOf(result).code, bodyOf(result).details]).toMatchObject([400, 'VALIDATION_FAILED', { path: 'identityNumber', rule: 'identity-number-check-digit' }]);
+    expect(result.body).not.toContain(bad);
+    expect(ddb.commandCalls(TransactWriteCommand).length + ddb.commandCalls(QueryCommand).length).toBe(0);
+  });
+
+  it('answers lead operations with the page of the person found by its hash, keeps no idempotency record, and audits the hash only', async () => {
+    const result = await call('POST /v1/borrower-lookups', { claims: claimsOf(leadOps), body: { identityNumber: NUMBER, limit: 10 } });
+    expect([result.statusCode, bodyOf(result)]).toEqual([200, { borrowerIds: [], applications: [], loans: [], cursor: null }]);
+    const query = ddb.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect([query?.Limit, String(query?.ExpressionAttributeValues?.[':p'])]).toEqual([10, expect.stringMatching(/^BORROWER#PERSON#hmac-sha256:/)]);
+    const written = JSON.stringify(ddb.calls().map((c) => c.args[0].input));
+    expect(written).not.toContain(NUMBER);
+    expect(written).not.toContain('IDEM#');
   });
 });

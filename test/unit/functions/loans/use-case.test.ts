@@ -174,6 +174,7 @@ describe('bookLoan', () => {
       release: (r, changes) => stores.exposure.release(r, changes),
       principalShards: (id) => stores.exposure.principalShards(id),
       borrowerPrincipal: (id) => stores.exposure.borrowerPrincipal(id),
+      person: (identityHash) => stores.exposure.person(identityHash),
     };
     return { exposure, reads: () => reads };
   }
@@ -356,5 +357,102 @@ describe('loanView', () => {
     expect(loanView(loan, null)).toBe(loan);
     expect(loanView(loan, 'OUTSIDER').fundingPlan).toEqual([]);
     expect(loan.fundingPlan).toHaveLength(3);
+  });
+});
+
+describe('bookLoan, one person under several borrower ids', () => {
+  const ID_NUMBER = '11010519491231002X';
+  const asPerson = (loanId: string, borrowerId: string, identityNumber: string | null, principal = '1000000') =>
+    bookLoanBody({
+      loanId,
+      principalMinor: principal,
+      borrower: { borrowerId, type: 'INDIVIDUAL', region: 'CN-44', ...(identityNumber === null ? {} : { personalData: { identityNumber } }) },
+      fundingPlan: [
+        { lenderId: LEAD_ID, amountMinor: String((BigInt(principal) * 4n) / 10n) },
+        { lenderId: PARTNER_A, amountMinor: String((BigInt(principal) * 3n) / 10n) },
+        { lenderId: PARTNER_B, amountMinor: String(BigInt(principal) - (BigInt(principal) * 4n) / 10n - (BigInt(principal) * 3n) / 10n) },
+      ],
+    });
+
+  it("holds a second borrower id of the same identity number to the person's per-borrower cap, and names both ids", async () => {
+    const stores = seeded();
+    seed(stores, { lenders: [aPartnerLender(PARTNER_A, { limits: aLimits({ perBorrowerCapMinor: 500_000n }) })] });
+    await book(stores, asPerson('LN-P1', 'BRW-APP', ID_NUMBER), 'scope-1');
+    const error = await rejectedBy(RuleViolation, () => book(stores, asPerson('LN-P2', 'BRW-WEB', ID_NUMBER), 'scope-2'));
+    expect([error.code, error.details]).toEqual([
+      'PER_BORROWER_CAP',
+      { path: 'fundingPlan.1.amountMinor', rule: 'PER_BORROWER_CAP', capMinor: '500000', existingMinor: '300000', requestedMinor: '300000', borrowerIds: ['BRW-WEB', 'BRW-APP'] },
+    ]);
+    expect(error.message).toContain('BRW-WEB (one person with BRW-APP)');
+    expect(stores.db.loans.has('LN-P2')).toBe(false);
+    // Another person (no identity number) under its own id is measured alone and books.
+    await book(stores, asPerson('LN-P3', 'BRW-WEB', null), 'scope-3');
+    expect(stores.db.loans.has('LN-P3')).toBe(true);
+  });
+
+  it('counts the unsecured personal cap over every id of the person', async () => {
+    const stores = seeded();
+    await book(stores, asPerson('LN-U1', 'BRW-APP', ID_NUMBER, '10000000'), 'scope-1');
+    await book(stores, asPerson('LN-U2', 'BRW-WEB', ID_NUMBER, '10000000'), 'scope-2');
+    const error = await rejectedBy(RuleViolation, () => book(stores, asPerson('LN-U3', 'BRW-H5', ID_NUMBER, '1000000'), 'scope-3'));
+    expect([error.code, error.details.existingMinor, error.details.requestedMinor, error.details.capMinor, error.details.borrowerIds]).toEqual([
+      'UNSECURED_PERSONAL_CAP',
+      '20000000',
+      '1000000',
+      '20000000',
+      ['BRW-H5', 'BRW-APP', 'BRW-WEB'],
+    ]);
+  });
+
+  it('links each id to the person and lists each loan under it, in the booking, and keeps the hash on the exposure', async () => {
+    const stores = seeded();
+    await book(stores, asPerson('LN-L1', 'BRW-APP', ID_NUMBER), 'scope-1');
+    await book(stores, asPerson('LN-L2', 'BRW-WEB', ID_NUMBER), 'scope-2');
+    expect(stores.db.transactions).toBe(2);
+    const [hash] = [...stores.db.persons.keys()];
+    expect(hash).toMatch(/^hmac-sha256:[a-z0-9]+:[0-9a-f]{64}$/);
+    expect(stores.db.persons.get(hash ?? '')).toEqual({ identityHash: hash, borrowerIds: ['BRW-APP', 'BRW-WEB'], version: 2 });
+    expect([...stores.db.personRefs.values()].map((r) => [r.kind, r.id, r.borrowerId, r.programId])).toEqual([
+      ['LOAN', 'LN-L1', 'BRW-APP', PROGRAM_ID],
+      ['LOAN', 'LN-L2', 'BRW-WEB', PROGRAM_ID],
+    ]);
+    expect((await stores.exposure.borrowerExposure('BRW-WEB')).identityHash).toBe(hash);
+  });
+
+  it('measures a later booking of a linked id without an identity number as the person still', async () => {
+    const stores = seeded();
+    seed(stores, { lenders: [aPartnerLender(PARTNER_A, { limits: aLimits({ perBorrowerCapMinor: 800_000n }) })] });
+    await book(stores, asPerson('LN-S1', 'BRW-APP', ID_NUMBER), 'scope-1');
+    await book(stores, asPerson('LN-S2', 'BRW-WEB', ID_NUMBER), 'scope-2');
+    const error = await rejectedBy(RuleViolation, () => book(stores, asPerson('LN-S3', 'BRW-WEB', null), 'scope-3'));
+    expect([error.code, error.details.existingMinor, error.details.borrowerIds]).toEqual(['PER_BORROWER_CAP', '600000', ['BRW-WEB', 'BRW-APP']]);
+  });
+
+  it('decides again when another booking of the person wrote it since it was read', async () => {
+    const stores = seeded();
+    seed(stores, { lenders: [aPartnerLender(PARTNER_A, { limits: aLimits({ perBorrowerCapMinor: 500_000n }) })] });
+    let raced = false;
+    const exposure: ExposureStore = {
+      ...stores.exposure,
+      quotaShards: (id) => stores.exposure.quotaShards(id),
+      reservations: (id) => stores.exposure.reservations(id),
+      reserve: (r, c) => stores.exposure.reserve(r, c),
+      release: (r, c) => stores.exposure.release(r, c),
+      borrowerExposure: (id) => stores.exposure.borrowerExposure(id),
+      principalShards: (id) => stores.exposure.principalShards(id),
+      borrowerPrincipal: (id) => stores.exposure.borrowerPrincipal(id),
+      person: async (identityHash) => {
+        const read = await stores.exposure.person(identityHash);
+        if (!raced) {
+          raced = true;
+          // Another channel books the same person under its own id right after this read.
+          await bookLoan(stores, validate(bookLoanRequest, asPerson('LN-R1', 'BRW-APP', ID_NUMBER)), sealFor('scope-race'), NOW);
+        }
+        return read;
+      },
+    };
+    const error = await rejectedBy(RuleViolation, () => bookLoan({ ...stores, exposure }, validate(bookLoanRequest, asPerson('LN-R2', 'BRW-WEB', ID_NUMBER)), sealFor('scope-2'), NOW));
+    expect([error.code, error.details.existingMinor]).toEqual(['PER_BORROWER_CAP', '300000']);
+    expect([stores.db.loans.has('LN-R1'), stores.db.loans.has('LN-R2')]).toEqual([true, false]);
   });
 });
