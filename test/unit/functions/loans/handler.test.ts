@@ -223,3 +223,28 @@ describe('POST /v1/borrower-lookups', () => {
     expect(written).not.toContain('IDEM#');
   });
 });
+
+describe('POST /v1/loans with an identity number', () => {
+  /** The requests and transaction items of one booking, by command. */
+  async function booking(borrower: Record<string, unknown>, key: string): Promise<{ gets: number; queries: number; batches: number; items: string[] }> {
+    ddb.resetHistory();
+    ddb.on(TransactWriteCommand).resolves({});
+    const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: bookLoanBody({ borrower }), idempotencyKey: key });
+    expect(result.statusCode, String(result.body)).toBe(201);
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    return {
+      gets: ddb.commandCalls(GetCommand).length,
+      queries: ddb.commandCalls(QueryCommand).length,
+      batches: ddb.commandCalls(BatchGetCommand).length,
+      items: items.map((i) => String(i.Put?.Item?.sk ?? i.Update?.Key?.sk)),
+    };
+  }
+
+  it("costs one more read (the person) and two more items of the one transaction (the person at its version, the loan's listing)", async () => {
+    const plain = await booking({ borrowerId: 'BRW-0001', type: 'INDIVIDUAL', region: 'CN-44' }, 'book-plain-0001');
+    const person = await booking({ borrowerId: 'BRW-0001', type: 'INDIVIDUAL', region: 'CN-44', personalData: { identityNumber: '11010519491231002X' } }, 'book-person-0001');
+    expect([person.gets - plain.gets, person.queries - plain.queries, person.batches - plain.batches]).toEqual([1, 0, 0]);
+    expect(person.items.length - plain.items.length).toBe(2);
+    expect(person.items.slice(-2)).toEqual(['PERSON', `REF#LOAN#${LOAN_ID}`]);
+  });
+});
