@@ -30,6 +30,8 @@ import {
   type ProfitRunStore,
   type RegulatoryFiguresStore,
   type PageRequest,
+  type PersonLoan,
+  type PersonStore,
   type RunDetail,
   type RunDetailStore,
   type RegulatoryReportRun,
@@ -834,6 +836,38 @@ export class InMemoryExposureStore implements ExposureStore {
   }
 }
 
+/** A person's items (S41, S42) and the loans and applications they list, as DynamoPersonStore reads them. */
+export class InMemoryPersonStore implements PersonStore {
+  constructor(private readonly db: InMemoryDb) {}
+
+  async person(identityHash: string): Promise<Person> {
+    return copy(this.db.persons.get(identityHash) ?? noPerson(identityHash));
+  }
+
+  /** In key order: `REF#APP#…` before `REF#LOAN#…`, each by id. */
+  async refsOfPerson(identityHash: string, request: PageRequest): Promise<Page<PersonRef>> {
+    const key = (r: PersonRef) => `REF#${r.kind === 'LOAN' ? 'LOAN' : 'APP'}#${r.id}`;
+    return pageOf(`BORROWER#PERSON#${identityHash}`, [...this.db.personRefs.values()].filter((r) => r.identityHash === identityHash), key, request);
+  }
+
+  async loansOfPerson(loanIds: readonly string[]): Promise<PersonLoan[]> {
+    return loanIds.flatMap((loanId) => {
+      const loan = this.db.loans.get(loanId);
+      if (loan === undefined) return [];
+      const principalOutstandingMinor = [...this.db.positions.values()].filter((p) => p.loanId === loanId).reduce((n, p) => n + (p.balancesMinor.PRINCIPAL_RECEIVABLE ?? 0n), 0n);
+      const state = this.db.repaymentLedgers.get(loanId)?.state ?? null;
+      return [{ loan: copy(loan), principalOutstandingMinor, writtenOff: state?.writtenOff != null, compensated: state?.compensated === true }];
+    });
+  }
+
+  async applicationsOfPerson(applicationIds: readonly string[]): Promise<ApplicationRecord[]> {
+    return applicationIds.flatMap((id) => {
+      const stored = this.db.applications.get(id);
+      return stored === undefined ? [] : [copy(stored.record)];
+    });
+  }
+}
+
 /** A clock that stands still until a test moves it. */
 export interface FrozenClock extends Clock {
   set(instant: string): void;
@@ -935,6 +969,7 @@ export function createInMemoryStores(at: string = NOW) {
     runDetails: new InMemoryRunDetailStore(),
     applications: new InMemoryApplicationStore(db),
     exposure: new InMemoryExposureStore(db),
+    people: new InMemoryPersonStore(db),
     repayments: new InMemoryRepaymentStore(db),
     riskRuns: new InMemoryRiskRunStore(db),
     programPools: new InMemoryProgramPoolStore(db),

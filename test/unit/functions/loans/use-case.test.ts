@@ -4,7 +4,10 @@ import { quotaTotals, type QuotaShard } from '../../../../shared/domain/exposure
 import { validate } from '../../../../shared/contracts/validate.ts';
 import { bookLoanRequest } from '../../../../shared/contracts/schemas.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ExposureStore } from '../../../../shared/ports/stores.ts';
-import { bookLoan, getLoan, getLoanSchedule } from '../../../../functions/loans/use-case.ts';
+import { bookLoan, getLoan, getLoanSchedule, lookUpBorrower, lookupAuditEvent } from '../../../../functions/loans/use-case.ts';
+import { Forbidden } from '../../../../shared/domain/errors.ts';
+import { borrowerLookupRequest, createApplicationRequest } from '../../../../shared/contracts/schemas.ts';
+import { createApplication } from '../../../../functions/applications/use-case.ts';
 import { loanView } from '../../../../shared/use-cases/loan-booking.ts';
 import { bookLoanEvent } from '../../../../shared/use-cases/loan-changes.ts';
 import {
@@ -15,7 +18,9 @@ import {
   PARTNER_B,
   PROGRAM_ID,
   SHARD_ALLOTMENT_MINOR,
+  aLeadLender,
   aLimits,
+  createApplicationBody,
   aPartnerLender,
   aProgram,
   aQuotaShard,
@@ -454,5 +459,61 @@ describe('bookLoan, one person under several borrower ids', () => {
     const error = await rejectedBy(RuleViolation, () => bookLoan({ ...stores, exposure }, validate(bookLoanRequest, asPerson('LN-R2', 'BRW-WEB', ID_NUMBER)), sealFor('scope-2'), NOW));
     expect([error.code, error.details.existingMinor]).toEqual(['PER_BORROWER_CAP', '300000']);
     expect([stores.db.loans.has('LN-R1'), stores.db.loans.has('LN-R2')]).toEqual([true, false]);
+  });
+});
+
+describe('lookUpBorrower', () => {
+  const NUMBER = '11010519491231002X';
+  const withNumber = (borrowerId: string) => ({ borrowerId, type: 'INDIVIDUAL', region: 'CN-44', personalData: { identityNumber: NUMBER } });
+
+  /** The person booked under two ids and applying under a third; another person under its own id. */
+  async function world(): Promise<InMemoryStores> {
+    const stores = seeded();
+    seed(stores, { lenders: [aLeadLender({ lenderId: 'LEAD-2' })] });
+    await book(stores, bookLoanBody({ loanId: 'LN-A', borrower: withNumber('BRW-APP') }), 'scope-a');
+    await book(stores, bookLoanBody({ loanId: 'LN-B', borrower: withNumber('BRW-WEB') }), 'scope-b');
+    await book(stores, bookLoanBody({ loanId: 'LN-C', borrower: { borrowerId: 'BRW-OTHER', type: 'INDIVIDUAL', region: 'CN-44', personalData: { identityNumber: '44030519900101123X' } } }), 'scope-c');
+    await createApplication(stores, validate(createApplicationRequest, createApplicationBody({ applicationId: 'APP-H5', borrower: withNumber('BRW-H5') })), sealFor('scope-h5'), NOW);
+    return stores;
+  }
+  const ask = (body: JsonBody) => validate(borrowerLookupRequest, body);
+
+  it("answers lead operations every id, application and loan of the person, with each loan's principal outstanding, and nothing of another person", async () => {
+    const stores = await world();
+    const { answer, identityHash } = await lookUpBorrower(stores, leadOps, ask({ identityNumber: NUMBER }));
+    expect(identityHash).toMatch(/^hmac-sha256:/);
+    expect(answer).toEqual({
+      borrowerIds: ['BRW-APP', 'BRW-H5', 'BRW-WEB'],
+      applications: [{ applicationId: 'APP-H5', borrowerId: 'BRW-H5', programId: PROGRAM_ID, programVersion: 2, state: 'IN_REVIEW', amountMinor: 1_000_000n, loanId: null }],
+      loans: [
+        { loanId: 'LN-A', borrowerId: 'BRW-APP', programId: PROGRAM_ID, programVersion: 2, state: 'ACTIVE', principalMinor: 1_000_000n, principalOutstandingMinor: 1_000_000n },
+        { loanId: 'LN-B', borrowerId: 'BRW-WEB', programId: PROGRAM_ID, programVersion: 2, state: 'ACTIVE', principalMinor: 1_000_000n, principalOutstandingMinor: 1_000_000n },
+      ],
+      cursor: null,
+    });
+    expect(JSON.stringify(lookupAuditEvent(leadOps, identityHash, answer, NOW))).not.toContain(NUMBER);
+    expect(lookupAuditEvent(leadOps, identityHash, answer, NOW)).toMatchObject({ action: 'lookUpBorrower', target: { identityHash }, before: null, after: { borrowerIds: 3, loans: 2, applications: 1 } });
+  });
+
+  it('pages the applications and the loans, each once, in key order', async () => {
+    const stores = await world();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const { answer }: { answer: { applications: readonly { applicationId: string }[]; loans: readonly { loanId: string }[]; cursor: string | null } } = await lookUpBorrower(stores, leadOps, ask({ identityNumber: NUMBER, limit: 1, ...(cursor === null ? {} : { cursor }) }));
+      seen.push(...answer.applications.map((a) => a.applicationId), ...answer.loans.map((l) => l.loanId));
+      cursor = answer.cursor;
+    } while (cursor !== null);
+    expect(seen).toEqual(['APP-H5', 'LN-A', 'LN-B']);
+  });
+
+  it("shows the platform's finance team all, a lead's finance team its programs only, and refuses another lender's finance team", async () => {
+    const stores = await world();
+    expect((await lookUpBorrower(stores, platformFinance, ask({ identityNumber: NUMBER }))).answer.loans).toHaveLength(2);
+    expect((await lookUpBorrower(stores, financeOf(LEAD_ID), ask({ identityNumber: NUMBER }))).answer.loans).toHaveLength(2);
+    const other = (await lookUpBorrower(stores, financeOf('LEAD-2'), ask({ identityNumber: NUMBER }))).answer;
+    expect([other.loans, other.applications]).toEqual([[], []]);
+    const refused = await rejectedBy(Forbidden, () => lookUpBorrower(stores, financeOf(PARTNER_A), ask({ identityNumber: NUMBER })));
+    expect([refused.code, refused.details]).toEqual(['FORBIDDEN', { lenderId: PARTNER_A }]);
   });
 });
