@@ -11,8 +11,10 @@ import { STORES } from './stores.ts';
 import { deployedKms, personalDataCipherFromEnv } from '../../shared/adapters/personal-data/index.ts';
 
 const sfn = new SFNClient({});
+// Taking an application may write its borrower's person (S41, S42): the intake store's grant.
+const { applicationIntake, ...stores } = createStores(createDocumentClient(), tablesFromEnv(), STORES);
 const deps = {
-  ...withCachedReferences(createStores(createDocumentClient(), tablesFromEnv(), STORES)),
+  ...withCachedReferences({ ...stores, applications: applicationIntake }),
   review: new StepFunctionsStarter(sfn, process.env.JOINT_REVIEW_STATE_MACHINE_ARN ?? ''),
   tasks: new StepFunctionsResumer(sfn),
   personalData: personalDataCipherFromEnv(process.env, deployedKms),

@@ -1,5 +1,6 @@
 import { restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { borrowerNow } from '../../shared/use-cases/outstanding.ts';
+import { personRef } from '../../shared/domain/person.ts';
 import { validateApplication, type Application } from '../../shared/domain/application.ts';
 import { RuleViolation, StateConflict, NotFound } from '../../shared/domain/errors.ts';
 import { businessDateAt } from '../../shared/domain/business-date.ts';
@@ -21,7 +22,7 @@ import type { CreateApplicationRequest, DecisionRequest, DisbursementRequest } f
 import { programOf } from '../../shared/use-cases/loan-booking.ts';
 import type { PersonalDataCipher } from '../../shared/ports/personal-data.ts';
 import { borrowerSubject } from '../../shared/domain/personal-data.ts';
-import { borrowerViewFor, borrowerViewOf, sealBorrower, type BorrowerView } from '../../shared/use-cases/personal-data.ts';
+import { borrowerViewFor, borrowerViewOf, identityHashOf, sealBorrower, type BorrowerView } from '../../shared/use-cases/personal-data.ts';
 
 export interface ApplicationDeps {
   readonly applications: ApplicationStore;
@@ -57,16 +58,20 @@ export async function createApplication(deps: ApplicationDeps, input: CreateAppl
   if (!lead) throw new RuleViolation('UNKNOWN_LENDER', `the program's lead ${program.leadLenderId} does not exist`, { path: 'programId' });
   const { currency: _currency, borrower: { personalData: clear, ...borrower }, ...fields } = input;
   const checked: Application = { ...fields, borrower, programVersion: program.version, createdAt: now };
-  // The caps count what the borrower owes now: what its loans were booked at, less what was repaid since.
-  const { owed } = await borrowerNow(deps, input.borrower.borrowerId);
+  // The identity number's keyed hash names the person whose loans the caps count, under every borrower id.
+  const identityHash = clear?.identityNumber === undefined ? null : await identityHashOf(deps.personalData, clear.identityNumber);
+  // The caps count what the person owes now: what its loans were booked at, less what was repaid since.
+  const { owed } = await borrowerNow(deps, { borrowerId: borrower.borrowerId, personalData: { identityHash } });
   const assessment = validateApplication(checked, program, lead, owed);
   // Sealed once the application is accepted, so a refused one costs no encryption.
-  const application: Application = { ...checked, borrower: await sealBorrower(deps.personalData, input.borrower) };
+  const sealed = await sealBorrower(deps.personalData, input.borrower);
+  const application: Application = { ...checked, borrower: sealed };
+  const person = identityHash === null ? null : personRef(identityHash, 'APPLICATION', application.applicationId, sealed.borrowerId, program.programId, now);
   const record: ApplicationRecord = { application, status: 'IN_REVIEW', round: 0, plan: null, reasons: [], dropped: [], timeline: [], loanId: null };
   const detail = { programId: program.programId, programVersion: program.version, amountMinor: input.amountMinor, tags: assessment.tags };
   // The answer is kept in the idempotency record, so it shows the personal data masked, to every caller.
   const answer: ApplicationView = { ...record, application: { ...application, borrower: borrowerViewOf(application.borrower, clear ?? null, 'MASKED') }, asks: [] };
-  await deps.applications.create(record, { step: 'Submitted', at: now, event: 'SUBMITTED', detail, set: {} }, seal(202, answer));
+  await deps.applications.create(record, { step: 'Submitted', at: now, event: 'SUBMITTED', detail, set: {} }, seal(202, answer), person);
 }
 
 /** Starts (or finds) the review of an application; safe to call after every request. */

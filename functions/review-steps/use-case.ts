@@ -33,7 +33,7 @@ interface Review {
 
 /** What each funding lender owes now (outstanding principal, not what was ever committed), from its quota and principal shards and the borrower's figures. */
 async function exposuresOf(deps: ReviewDeps, program: Program, application: Application, lenderIds: readonly string[]): Promise<Map<string, LenderExposure>> {
-  const borrowerRead = borrowerNow(deps, application.borrower.borrowerId);
+  const borrowerRead = borrowerNow(deps, application.borrower);
   const entries = await Promise.all(
     lenderIds.map(async (lenderId): Promise<[string, LenderExposure]> => {
       const held = await lenderOutstandingNow(deps, lenderId);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorParam, pageParams } from './paging.ts';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, cursorParam, pageParams } from './paging.ts';
 import { ID_PATTERN } from '../domain/ids.ts';
 import { REGULATORY_PROFILE_IDS } from '../domain/regulatory-profile.ts';
 import { calendarDate, pastDate, pastInstant } from './dates.ts';
@@ -237,6 +237,19 @@ export const borrowerPersonalData = z
     repaymentAccountNumber: checkedBy(accountNumberProblem).optional().describe('the bank account or card the borrower repays from, 8-32 digits'),
   })
   .refine((data) => Object.keys(data).length > 0, { message: 'must give at least one field', params: { rule: 'not-empty' } });
+
+/**
+ * `POST /v1/borrower-lookups`: a person looked up by its identity number, sent in the body so it
+ * never appears in a URL or an access log; refused by the same rules as when it is given with a
+ * borrower, never echoed. The page's `limit` and `cursor` travel in the body too: the cursor names
+ * the person's key.
+ */
+export const borrowerLookupRequest = z.strictObject({
+  identityNumber: checkedBy(identityNumberProblem).describe('PRC resident identity number, 18 characters with the GB 11643 check digit'),
+  limit: z.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT).describe(`loans and applications a page, 1-${MAX_PAGE_LIMIT}, ${DEFAULT_PAGE_LIMIT} by default`),
+  cursor: cursorParam.optional(),
+});
+export type BorrowerLookupRequest = z.output<typeof borrowerLookupRequest>;
 
 const borrower = z.strictObject({
   borrowerId: id,

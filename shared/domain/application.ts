@@ -31,6 +31,8 @@ export interface BorrowerExposure {
   readonly unsecuredPersonalOutstandingMinor: bigint;
   /** All credit to the borrower, outstanding. */
   readonly totalOutstandingMinor: bigint;
+  /** Every borrower id counted when the borrower was measured as one person (its identity number given). */
+  readonly borrowerIds?: readonly string[];
 }
 
 export type ApplicationTag = 'INCLUSIVE_SMALL_BUSINESS';
@@ -72,7 +74,7 @@ export function validateApplication(
   checkLead(input, program, lead);
   checkRequestedTerms(input, program, { amountPath: 'amountMinor', amountNoun: 'amount' });
   checkBulletTerm(profile, input.repaymentMethod, input.termMonths);
-  checkUnsecuredPersonalCap(profile, input.borrower, borrowerExposure.unsecuredPersonalOutstandingMinor, input.amountMinor, 'amountMinor');
+  checkUnsecuredPersonalCap(profile, { ...input.borrower, ...(borrowerExposure.borrowerIds === undefined ? {} : { borrowerIds: borrowerExposure.borrowerIds }) }, borrowerExposure.unsecuredPersonalOutstandingMinor, input.amountMinor, 'amountMinor');
   checkLocalBankRegion(profile, lead, input.borrower.region);
   const borrowerTotalCreditMinor = borrowerExposure.totalOutstandingMinor + input.amountMinor;
   const tags: ApplicationTag[] = [];

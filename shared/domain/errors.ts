@@ -52,6 +52,14 @@ export class StateConflict extends DomainError {
 }
 
 /** What was asked for does not exist, or the caller may not see it (and must not learn which). */
+/** The caller holds a role the route is open to, but not the standing the action needs (a partner's finance team asking for a person). */
+export class Forbidden extends DomainError {
+  override readonly name = 'Forbidden';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('FORBIDDEN', message, details);
+  }
+}
+
 export class NotFound extends DomainError {
   override readonly name = 'NotFound';
   constructor(what: string, id: string) {

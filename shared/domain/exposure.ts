@@ -172,7 +172,7 @@ export function checkTransferBuyer(
   if (principalMinor > room) throw quotaShort(buyer, usage, room, principalMinor, path);
   const existing = borrower.owed.perLenderMinor[buyer.lenderId] ?? 0n;
   if (existing + principalMinor > buyer.limits.perBorrowerCapMinor) {
-    throw new RuleViolation('PER_BORROWER_CAP', `lender ${buyer.lenderId} lends at most ${buyer.limits.perBorrowerCapMinor} to one borrower; it has ${existing} with ${borrower.borrowerId} and the transfer adds ${principalMinor}`, {
+    throw new RuleViolation('PER_BORROWER_CAP', `lender ${buyer.lenderId} lends at most ${buyer.limits.perBorrowerCapMinor} to one borrower; it has ${existing} with ${measuredWho(borrower.owed)} and the transfer adds ${principalMinor}`, {
       path,
       rule: 'PER_BORROWER_CAP',
       capMinor: buyer.limits.perBorrowerCapMinor.toString(),
@@ -255,6 +255,11 @@ export interface BorrowerExposure {
   readonly totalOutstandingMinor: bigint;
   readonly perLenderMinor: Readonly<Record<string, bigint>>;
   readonly version: number;
+  /**
+   * The person this borrower id was last booked as (the keyed hash of its identity number, S43):
+   * a later booking or application of the id without an identity number is still measured per person.
+   */
+  readonly identityHash?: string;
 }
 
 export const noBorrowerExposure = (borrowerId: string): BorrowerExposure => ({
@@ -282,6 +287,8 @@ export const noBorrowerPrincipal = (borrowerId: string): BorrowerPrincipal => ({
 /** What a borrower owes the lenders now: what its bookings added plus what changes moved since. */
 export interface BorrowerOutstanding {
   readonly borrowerId: string;
+  /** When measured for a person: every borrower id of the person counted, this one first (docs/personal-data.md). */
+  readonly borrowerIds?: readonly string[];
   readonly unsecuredPersonalOutstandingMinor: bigint;
   readonly totalOutstandingMinor: bigint;
   readonly perLenderMinor: Readonly<Record<string, bigint>>;
@@ -299,6 +306,44 @@ export function borrowerOutstanding(booked: BorrowerExposure, moved: BorrowerPri
   };
 }
 
+/**
+ * What one person owes now across every borrower id the lead gave it: the sum of each id's
+ * figures, named by the borrower id being judged. With no other id it is that id's own figures.
+ */
+export function personOwed(own: BorrowerOutstanding, others: readonly BorrowerOutstanding[]): BorrowerOutstanding {
+  const counted = others.filter((o) => o.borrowerId !== own.borrowerId);
+  if (counted.length === 0) return own;
+  const perLender: Record<string, bigint> = { ...own.perLenderMinor };
+  let unsecured = own.unsecuredPersonalOutstandingMinor;
+  let total = own.totalOutstandingMinor;
+  for (const other of counted) {
+    unsecured += other.unsecuredPersonalOutstandingMinor;
+    total += other.totalOutstandingMinor;
+    for (const [lenderId, amount] of Object.entries(other.perLenderMinor)) perLender[lenderId] = (perLender[lenderId] ?? 0n) + amount;
+  }
+  return {
+    borrowerId: own.borrowerId,
+    borrowerIds: [own.borrowerId, ...counted.map((o) => o.borrowerId)],
+    unsecuredPersonalOutstandingMinor: unsecured,
+    totalOutstandingMinor: total,
+    perLenderMinor: perLender,
+  };
+}
+
+/** Whom a borrower's caps count besides its own id: the person's other ids and what each owes now, and the person's hash to keep on its exposure. */
+export interface PersonMeasure {
+  readonly identityHash: string | null;
+  readonly others: readonly BorrowerOutstanding[];
+}
+
+export const OWN_ID_ONLY: PersonMeasure = { identityHash: null, others: [] };
+
+/** How a refusal names whom it measured: the borrower id, and the person's other ids when there are any. */
+export function measuredWho(owed: BorrowerOutstanding): string {
+  const others = (owed.borrowerIds ?? []).filter((id) => id !== owed.borrowerId);
+  return others.length === 0 ? owed.borrowerId : `${owed.borrowerId} (one person with ${others.join(', ')})`;
+}
+
 const isUnsecuredPersonal = (borrower: Pick<Borrower, 'type' | 'secured'>): boolean => borrower.type === 'INDIVIDUAL' && !borrower.secured;
 
 /**
@@ -314,32 +359,36 @@ export function addBorrowerExposure(
   plan: readonly FundingShare[],
   lenders: ReadonlyMap<string, Lender>,
   profileId: RegulatoryProfileId,
+  person: PersonMeasure = OWN_ID_ONLY,
 ): BorrowerExposure {
   const profile = REGULATORY_PROFILES[profileId];
-  const owed = borrowerOutstanding(before, moved);
-  checkUnsecuredPersonalCap(profile, borrower, owed.unsecuredPersonalOutstandingMinor, principalMinor, 'principalMinor');
+  const owed = personOwed(borrowerOutstanding(before, moved), person.others);
+  checkUnsecuredPersonalCap(profile, { ...borrower, ...(owed.borrowerIds === undefined ? {} : { borrowerIds: owed.borrowerIds }) }, owed.unsecuredPersonalOutstandingMinor, principalMinor, 'principalMinor');
   const perLender: Record<string, bigint> = { ...before.perLenderMinor };
   plan.forEach((part, i) => {
     const lender = lenders.get(part.lenderId);
     invariant(lender, 'plan lenders are loaded', { lenderId: part.lenderId });
     const existing = owed.perLenderMinor[part.lenderId] ?? 0n;
     if (existing + part.amountMinor > lender.limits.perBorrowerCapMinor) {
-      throw new RuleViolation('PER_BORROWER_CAP', `lender ${part.lenderId} lends at most ${lender.limits.perBorrowerCapMinor} to one borrower; it has ${existing} with ${borrower.borrowerId} and the plan adds ${part.amountMinor}`, {
+      throw new RuleViolation('PER_BORROWER_CAP', `lender ${part.lenderId} lends at most ${lender.limits.perBorrowerCapMinor} to one borrower; it has ${existing} with ${measuredWho(owed)} and the plan adds ${part.amountMinor}`, {
         path: `fundingPlan.${i}.amountMinor`,
         rule: 'PER_BORROWER_CAP',
         capMinor: lender.limits.perBorrowerCapMinor.toString(),
         existingMinor: existing.toString(),
         requestedMinor: part.amountMinor.toString(),
+        ...(owed.borrowerIds === undefined ? {} : { borrowerIds: owed.borrowerIds }),
       });
     }
     perLender[part.lenderId] = (perLender[part.lenderId] ?? 0n) + part.amountMinor;
   });
+  const identityHash = person.identityHash ?? before.identityHash;
   return {
     borrowerId: borrower.borrowerId,
     unsecuredPersonalOutstandingMinor: before.unsecuredPersonalOutstandingMinor + (isUnsecuredPersonal(borrower) ? principalMinor : 0n),
     totalOutstandingMinor: before.totalOutstandingMinor + principalMinor,
     perLenderMinor: perLender,
     version: before.version + 1,
+    ...(identityHash === undefined ? {} : { identityHash }),
   };
 }
 

@@ -45,11 +45,12 @@ export function checkLocalBankRegion(profile: RegulatoryProfile, lender: Lender,
 
 /**
  * Unsecured credit to an individual counts across all the borrower's loans: what it owes unsecured
- * now plus this amount stays within the profile's cap.
+ * now plus this amount stays within the profile's cap. When the borrower was measured as a person
+ * (its identity number given), `borrowerIds` names every id counted, and the refusal names them.
  */
 export function checkUnsecuredPersonalCap(
   profile: RegulatoryProfile,
-  borrower: { readonly borrowerId: string; readonly type: string; readonly secured: boolean },
+  borrower: { readonly borrowerId: string; readonly type: string; readonly secured: boolean; readonly borrowerIds?: readonly string[] },
   existingMinor: bigint,
   requestedMinor: bigint,
   path: string,
@@ -58,15 +59,18 @@ export function checkUnsecuredPersonalCap(
   if (cap === null || borrower.type !== 'INDIVIDUAL' || borrower.secured) return;
   const total = existingMinor + requestedMinor;
   if (total <= cap) return;
+  const others = (borrower.borrowerIds ?? []).filter((id) => id !== borrower.borrowerId);
+  const who = others.length === 0 ? borrower.borrowerId : `${borrower.borrowerId} (one person with ${others.join(', ')})`;
   throw new RuleViolation(
     RULES.unsecuredPersonalCap,
     `under ${profile.id} unsecured personal credit is at most ${cap} per borrower across all its loans; ` +
-      `borrower ${borrower.borrowerId} owes ${existingMinor} and asks for ${requestedMinor}, ${total} in all`,
+      `borrower ${who} owes ${existingMinor} and asks for ${requestedMinor}, ${total} in all`,
     {
       path,
       rule: RULES.unsecuredPersonalCap,
       profile: profile.id,
       borrowerId: borrower.borrowerId,
+      ...(others.length === 0 ? {} : { borrowerIds: [borrower.borrowerId, ...others] }),
       existingMinor: existingMinor.toString(),
       requestedMinor: requestedMinor.toString(),
       totalMinor: total.toString(),

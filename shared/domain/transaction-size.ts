@@ -19,21 +19,26 @@ export interface LoanBookingSize {
   readonly idempotency: boolean;
   /** The application's step (a booking from a reviewed application). */
   readonly applicationStep: boolean;
+  /** The borrower's person and the loan's link to it (S41, S42), when an identity number names one. */
+  readonly person?: boolean;
 }
 
 /** The loan, its disbursement entry, its head, the borrower schedule and the borrower's exposure. */
 const FIXED_BOOKING_ITEMS = 5;
 
+/** The person (S41, at its version) and the loan listed under it (S42). */
+const PERSON_ITEMS = 2;
+
 export function loanBookingItems(size: LoanBookingSize): number {
-  return FIXED_BOOKING_ITEMS + (size.idempotency ? 1 : 0) + (size.applicationStep ? 1 : 0) + 2 * size.lenders + size.quotaShards + size.reservations;
+  return FIXED_BOOKING_ITEMS + (size.idempotency ? 1 : 0) + (size.applicationStep ? 1 : 0) + (size.person === true ? PERSON_ITEMS : 0) + 2 * size.lenders + size.quotaShards + size.reservations;
 }
 
 /**
  * The most lenders one loan can have: each writes at least four items when booked from a reviewed
- * application (holder, sub-schedule, one quota shard, its reservation), besides the fixed ones and
- * the application's step. 23 with a limit of 100.
+ * application (holder, sub-schedule, one quota shard, its reservation), besides the fixed ones, the
+ * application's step and the borrower's person. 23 with a limit of 100.
  */
-export const MAX_LOAN_LENDERS = Math.floor((MAX_TRANSACTION_ITEMS - FIXED_BOOKING_ITEMS - 1) / 4);
+export const MAX_LOAN_LENDERS = Math.floor((MAX_TRANSACTION_ITEMS - FIXED_BOOKING_ITEMS - 1 - PERSON_ITEMS) / 4);
 
 /** Refuses a booking whose one transaction would pass the limit, naming the lenders, the items and the maxima. */
 export function checkLoanBookingSize(size: LoanBookingSize): void {

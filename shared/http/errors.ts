@@ -1,4 +1,4 @@
-import { DomainError, InvariantViolation, NotFound, RuleViolation, StateConflict, ValidationError } from '../domain/errors.ts';
+import { DomainError, Forbidden, InvariantViolation, NotFound, RuleViolation, StateConflict, ValidationError } from '../domain/errors.ts';
 import { WriteConflict } from '../ports/stores.ts';
 
 /** An HTTP-level refusal (not found, forbidden, malformed request) with the same error shape. */
@@ -52,6 +52,7 @@ export function toErrorResponse(error: unknown): { statusCode: number; body: Err
     const refusal = { statusCode: error.statusCode, body: bodyOf(error.code, error.message, error.details), unexpected: false };
     return Object.keys(error.headers).length === 0 ? refusal : { ...refusal, headers: error.headers };
   }
+  if (error instanceof Forbidden) return { statusCode: 403, body: bodyOf(error.code, error.message, error.details), unexpected: false };
   if (error instanceof NotFound) return { statusCode: 404, body: bodyOf(error.code, error.message, error.details), unexpected: false };
   if (error instanceof ValidationError) return { statusCode: 400, body: bodyOf(error.code, error.message, error.details), unexpected: false };
   if (error instanceof StateConflict) return { statusCode: 409, body: bodyOf(error.code, error.message, error.details), unexpected: false };

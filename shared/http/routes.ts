@@ -5,6 +5,7 @@ import { pageQuery } from '../contracts/paging.ts';
 import {
   applicationsQuery,
   bookLoanRequest,
+  borrowerLookupRequest,
   calendarQuery,
   createApplicationRequest,
   createLenderRequest,
@@ -79,6 +80,11 @@ export interface RouteSpec {
    * the same id books once whatever the header, and the same id with other content is refused.
    */
   readonly keyInBody?: string;
+  /**
+   * A read sent as POST, because its body holds what must never be in a URL or an access log (an
+   * identity number): it takes no Idempotency-Key, keeps no answer and is not audited as a write.
+   */
+  readonly readOnly?: boolean;
   readonly successStatus: number;
   /** The largest body the route accepts, in bytes; MAX_BODY_BYTES when absent (docs/limits.md). */
   readonly maxBodyBytes?: number;
@@ -108,6 +114,7 @@ export const ROUTES = [
   { routeKey: 'POST /v1/repayments', function: 'repayments', operationId: 'postRepayments', summary: 'Book repayments (1 to 100); each repaymentId is its idempotency key, answered one by one in order', roles: ['LEAD'], requestSchema: postRepaymentsRequest, idempotent: true, keyInBody: 'repayments[].repaymentId', successStatus: 200 },
   { routeKey: 'GET /v1/repayments/{repaymentId}', function: 'repayments', operationId: 'getRepayment', summary: 'A repayment as booked now, with its split; a partner sees its own part', roles: ALL, idempotent: false, successStatus: 200 },
   { routeKey: 'POST /v1/repayments/{repaymentId}/reversal', function: 'repayments', operationId: 'reverseRepayment', summary: 'Reverse a bounced or mistaken repayment: the exact negative of its booking, as its own entry', roles: ['LEAD'], requestSchema: reversalRequest, idempotent: true, keyInBody: 'reversalId', successStatus: 200 },
+  { routeKey: 'POST /v1/borrower-lookups', function: 'loans', operationId: 'lookUpBorrower', summary: "A person's borrower ids, loans and applications, matched on the keyed hash of the identity number in the body (never in the URL), with each loan's state and principal outstanding, a page at a time (limit, 1-100, 50 by default; cursor from the previous page, in the body); lead operations and the lead's finance team only", roles: ['LEAD', 'FINANCE'], requestSchema: borrowerLookupRequest, idempotent: false, readOnly: true, successStatus: 200 },
   { routeKey: 'POST /v1/applications', function: 'applications', operationId: 'createApplication', summary: 'Submit an application for joint review', roles: ['LEAD'], requestSchema: createApplicationRequest, idempotent: true, successStatus: 202 },
   { routeKey: 'GET /v1/applications', function: 'applications', operationId: 'listApplications', summary: "A page of the lead's applications by status (pending reviews by default), oldest first; for a partner, what awaits its decision, the earliest deadline first (?limit=, 1-100, 50 by default; ?cursor= from the previous page)", roles: ALL, querySchema: applicationsQuery, idempotent: false, successStatus: 200 },
   { routeKey: 'GET /v1/applications/{applicationId}', function: 'applications', operationId: 'getApplication', summary: 'State, decisions, plan, reasons and timeline of an application', roles: ALL, idempotent: false, successStatus: 200 },
@@ -159,9 +166,9 @@ export type RouteKey = (typeof ROUTES)[number]['routeKey'];
 
 const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Whether a route writes: every such route takes an Idempotency-Key and answers a repeat with its first answer. */
+/** Whether a route writes: every such route takes an Idempotency-Key and answers a repeat with its first answer. A read sent as POST does not. */
 export function isWrite(route: Pick<RouteSpec, 'routeKey'>): boolean {
-  return WRITE_METHODS.has(route.routeKey.split(' ')[0] ?? '');
+  return WRITE_METHODS.has(route.routeKey.split(' ')[0] ?? '') && routeSpec(route.routeKey)?.readOnly !== true;
 }
 
 export function routeSpec(routeKey: string): RouteSpec | undefined {

@@ -2,6 +2,7 @@ import type { Account, JournalEntry, Position } from '../domain/ledger.ts';
 import type { Lender, LenderWebhook } from '../domain/lender.ts';
 import type { BookedLoan, Loan } from '../domain/loan.ts';
 import type { Program } from '../domain/program.ts';
+import type { Person, PersonRef } from '../domain/person.ts';
 import type { BorrowerExposure, BorrowerPrincipal, OutstandingMove, PrincipalShard, QuotaChange, QuotaShard, Reservation } from '../domain/exposure.ts';
 import type { ApplicationState, Ask } from '../domain/review.ts';
 import type { Application } from '../domain/application.ts';
@@ -267,6 +268,7 @@ export interface ApplicationChange {
 }
 
 export type { BorrowerExposure, BorrowerPrincipal, PrincipalShard, QuotaChange, QuotaShard, QuotaUsage, Reservation } from '../domain/exposure.ts';
+export type { Person, PersonRef } from '../domain/person.ts';
 
 /**
  * A booking: the loan and its disbursement entry, each lender's new position and sub-schedule,
@@ -280,6 +282,8 @@ export interface LoanBooking {
   /** The quota shards the booking takes from or commits on. */
   readonly quotas: readonly QuotaChange[];
   readonly exposure: { readonly before: BorrowerExposure; readonly after: BorrowerExposure };
+  /** The borrower's person (S41, at the version read) and the loan's link to it (S42); null when no identity number names one. */
+  readonly person: PersonBooking | null;
   readonly idempotency: IdempotencyRecord | null;
   readonly usedReservations: readonly Reservation[];
   readonly applicationChange: { readonly applicationId: string; readonly change: ApplicationChange } | null;
@@ -287,8 +291,16 @@ export interface LoanBooking {
 
 export type ApplicationRecord = ApplicationState<Application>;
 
+/** A booking's change of the borrower's person: written only if it is still at the version read. */
+export interface PersonBooking {
+  readonly before: Person;
+  readonly after: Person;
+  readonly ref: PersonRef;
+}
+
 export interface ApplicationStore {
-  create(record: ApplicationRecord, change: ApplicationChange, idempotency: IdempotencyRecord): Promise<void>;
+  /** Stores a new application; with `person`, its borrower id is linked to the person (S41) and the application listed under it (S42), in the same write. */
+  create(record: ApplicationRecord, change: ApplicationChange, idempotency: IdempotencyRecord, person?: PersonRef | null): Promise<void>;
   get(applicationId: string): Promise<ApplicationRecord | null>;
   /** A page of the applications in a status, oldest first. */
   listByStatus(status: string, request: PageRequest): Promise<Page<ApplicationRecord>>;
@@ -323,6 +335,28 @@ export interface ExposureStore {
   principalShards(lenderId: string): Promise<PrincipalShard[]>;
   /** What changes of the borrower's loans moved since booking; nothing moved when never written. */
   borrowerPrincipal(borrowerId: string): Promise<BorrowerPrincipal>;
+  /** A person by the keyed hash of its identity number (S41); version 0 and no borrower id when never written. */
+  person(identityHash: string): Promise<Person>;
+}
+
+/** A loan of a person as the lookup shows it: read from the loan (S6) and its head (L6). */
+export interface PersonLoan {
+  readonly loan: Loan;
+  /** The lenders' principal outstanding in the loan now: the sum of their `PRINCIPAL_RECEIVABLE`. */
+  readonly principalOutstandingMinor: bigint;
+  readonly writtenOff: boolean;
+  readonly compensated: boolean;
+}
+
+/** What the lookup of a person reads (docs/personal-data.md, matching one person). */
+export interface PersonStore {
+  person(identityHash: string): Promise<Person>;
+  /** A page of the person's loans and applications (S42): applications first, then loans, each in id order. */
+  refsOfPerson(identityHash: string, request: PageRequest): Promise<Page<PersonRef>>;
+  /** The loans named, with their heads, in one batch each; a loan not found is left out. */
+  loansOfPerson(loanIds: readonly string[]): Promise<PersonLoan[]>;
+  /** The applications named, in one batch; one not found is left out. */
+  applicationsOfPerson(applicationIds: readonly string[]): Promise<ApplicationRecord[]>;
 }
 
 /** Resumes a workflow waiting on a task token (a partner's decision, the lead's disbursement). */

@@ -10,7 +10,8 @@ import { checkJointLoanLimits } from '../domain/regulatory-checks.ts';
 import { REGULATORY_PROFILES } from '../domain/regulatory-profile.ts';
 import { loanSchedules } from '../domain/schedule.ts';
 import { checkLoanBookingSize } from '../domain/transaction-size.ts';
-import type { Seal } from '../ports/stores.ts';
+import type { PersonBooking, Seal } from '../ports/stores.ts';
+import { bookPerson, personRef, type Person } from '../domain/person.ts';
 import { borrowerNow, quotaUsageNow } from './outstanding.ts';
 import { lendersOnDate, type FiguresDeps } from './regulatory-figures.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ApplicationChange, type ExposureStore, type LenderStore, type LoanStore, type ProgramStore } from '../ports/stores.ts';
@@ -70,9 +71,11 @@ export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program
         return commitQuota(lender, usage, part, program.leadLenderId, reservation, loan.loanId);
       }),
     );
-    const borrower = await borrowerNow(deps, loan.borrower.borrowerId);
+    // The caps count the person (every borrower id of its identity number), not the id alone.
+    const borrower = await borrowerNow(deps, loan.borrower);
     const exposureBefore = borrower.booked;
-    const exposureAfter = addBorrowerExposure(exposureBefore, borrower.moved, loan.borrower, loan.principalMinor, loan.fundingPlan, lenders, program.regulatoryProfile);
+    const exposureAfter = addBorrowerExposure(exposureBefore, borrower.moved, loan.borrower, loan.principalMinor, loan.fundingPlan, lenders, program.regulatoryProfile, borrower.measure);
+    const person = borrower.person === null ? null : personBooking(borrower.person, loan, now);
     const schedules = loanSchedules(loan);
     const quotaChanges = quotas.flat();
     checkLoanBookingSize({
@@ -81,6 +84,7 @@ export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program
       reservations: reserved.size,
       idempotency: options.seal !== null,
       applicationStep: options.applicationChange !== null,
+      person: person !== null,
     });
     try {
       await deps.loans.book({
@@ -89,16 +93,22 @@ export async function bookWith(deps: LoanDeps, request: BookLoanRequest, program
         schedules,
         quotas: quotaChanges,
         exposure: { before: exposureBefore, after: exposureAfter },
+        person,
         idempotency: options.seal ? options.seal(201, options.answer ? options.answer(loan) : loanView(loan, null)) : null,
         usedReservations: [...reserved.values()].map((r) => ({ ...r, state: 'USED', at: now })),
         applicationChange: options.applicationChange ? options.applicationChange(loan) : null,
       });
       return loan;
     } catch (error) {
-      const stale = error instanceof WriteConflict && (error.reason === 'BUSY' || error.entity === 'quota' || error.entity === 'exposure');
+      const stale = error instanceof WriteConflict && (error.reason === 'BUSY' || error.entity === 'quota' || error.entity === 'exposure' || error.entity === 'person');
       if (!stale || attempt >= OPTIMISTIC_ATTEMPTS) throw error;
     }
   }
+}
+
+/** The person after this booking (its version raised, the id linked) and the loan listed under it. */
+function personBooking(before: Person, loan: Loan, now: string): PersonBooking {
+  return { before, after: bookPerson(before, loan.borrower.borrowerId), ref: personRef(before.identityHash, 'LOAN', loan.loanId, loan.borrower.borrowerId, loan.programId, now) };
 }
 
 /**

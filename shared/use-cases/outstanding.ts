@@ -1,6 +1,7 @@
-import { borrowerOutstanding, checkTransferBuyer, lenderOutstanding, quotaUsageOf, type BorrowerExposure, type BorrowerOutstanding, type BorrowerPrincipal, type LenderOutstanding, type QuotaUsage } from '../domain/exposure.ts';
+import { borrowerOutstanding, checkTransferBuyer, lenderOutstanding, personOwed, quotaUsageOf, type BorrowerExposure, type BorrowerOutstanding, type BorrowerPrincipal, type LenderOutstanding, type PersonMeasure, type QuotaUsage } from '../domain/exposure.ts';
 import type { Lender } from '../domain/lender.ts';
 import type { Loan } from '../domain/loan.ts';
+import { otherBorrowerIds, personHashOf, type Person } from '../domain/person.ts';
 import type { ExposureStore, LenderStore } from '../ports/stores.ts';
 import { lendersOnDate, type FiguresDeps } from './regulatory-figures.ts';
 
@@ -10,7 +11,7 @@ import { lendersOnDate, type FiguresDeps } from './regulatory-figures.ts';
  * The review, the reservation of a plan, a booking and an application's admission all read here.
  */
 export interface OutstandingDeps {
-  readonly exposure: Pick<ExposureStore, 'quotaShards' | 'principalShards' | 'borrowerExposure' | 'borrowerPrincipal'>;
+  readonly exposure: Pick<ExposureStore, 'quotaShards' | 'principalShards' | 'borrowerExposure' | 'borrowerPrincipal' | 'person'>;
 }
 
 async function readQuota(deps: OutstandingDeps, lenderId: string): Promise<Pick<QuotaUsage, 'shards' | 'moves'>> {
@@ -29,10 +30,45 @@ export async function lenderOutstandingNow(deps: OutstandingDeps, lenderId: stri
   return lenderOutstanding(await readQuota(deps, lenderId));
 }
 
-/** A borrower's exposure item as bookings wrote it, what changes moved since, and what it owes now. */
-export async function borrowerNow(deps: OutstandingDeps, borrowerId: string): Promise<{ booked: BorrowerExposure; moved: BorrowerPrincipal; owed: BorrowerOutstanding }> {
-  const [booked, moved] = await Promise.all([deps.exposure.borrowerExposure(borrowerId), deps.exposure.borrowerPrincipal(borrowerId)]);
-  return { booked, moved, owed: borrowerOutstanding(booked, moved) };
+/** What the caps of a borrower are judged on: its own items, its person, and what the person owes now across all its ids. */
+export interface BorrowerNow {
+  /** The borrower id's exposure item as bookings wrote it (S17). */
+  readonly booked: BorrowerExposure;
+  /** What changes of the id's loans moved since (S36). */
+  readonly moved: BorrowerPrincipal;
+  /** The person the id is measured as (S41), at the version read; null when no identity hash names one. */
+  readonly person: Person | null;
+  /** The person's other ids and what each owes now, for `addBorrowerExposure`. */
+  readonly measure: PersonMeasure;
+  /** What the borrower owes now: the person's sum over its ids, or the id's own when there is no person. */
+  readonly owed: BorrowerOutstanding;
+}
+
+/**
+ * A borrower's figures now (docs/personal-data.md, matching one person): its own exposure and
+ * principal, and, when the request carries an identity hash or the id was booked with one, the
+ * person's other borrower ids, each read the same way and added. Without a person this is the
+ * two reads it always was; with one, one more read for the person and two per other id.
+ */
+export async function borrowerNow(deps: OutstandingDeps, borrower: string | { readonly borrowerId: string; readonly personalData?: { readonly identityHash: string | null } | undefined }): Promise<BorrowerNow> {
+  const subject = typeof borrower === 'string' ? { borrowerId: borrower } : borrower;
+  const requested = subject.personalData?.identityHash ?? null;
+  const [booked, moved, requestedPerson] = await Promise.all([
+    deps.exposure.borrowerExposure(subject.borrowerId),
+    deps.exposure.borrowerPrincipal(subject.borrowerId),
+    requested === null ? Promise.resolve(null) : deps.exposure.person(requested),
+  ]);
+  const own = borrowerOutstanding(booked, moved);
+  const identityHash = personHashOf(subject, booked);
+  if (identityHash === null) return { booked, moved, person: null, measure: { identityHash: null, others: [] }, owed: own };
+  const person = requestedPerson ?? (await deps.exposure.person(identityHash));
+  const others = await Promise.all(
+    otherBorrowerIds(person, subject.borrowerId).map(async (borrowerId) => {
+      const [b, m] = await Promise.all([deps.exposure.borrowerExposure(borrowerId), deps.exposure.borrowerPrincipal(borrowerId)]);
+      return borrowerOutstanding(b, m);
+    }),
+  );
+  return { booked, moved, person, measure: { identityHash, others }, owed: personOwed(own, others) };
 }
 
 export interface TransferLimitsDeps extends OutstandingDeps, FiguresDeps {
@@ -50,6 +86,6 @@ export async function checkTransferLimits(deps: TransferLimitsDeps, loan: Loan, 
   if (participant === undefined || (participant.role !== 'LEAD' && participant.role !== 'PARTNER')) return; // refused by the book as no funding participant
   const buyer = (await lendersOnDate(deps, [transfer.toLenderId], today)).get(transfer.toLenderId);
   if (buyer === undefined) return;
-  const [usage, borrower] = await Promise.all([quotaUsageNow(deps, buyer), borrowerNow(deps, loan.borrower.borrowerId)]);
+  const [usage, borrower] = await Promise.all([quotaUsageNow(deps, buyer), borrowerNow(deps, loan.borrower)]);
   checkTransferBuyer(buyer, participant.role, usage, { borrowerId: loan.borrower.borrowerId, owed: borrower.owed }, transfer.principalMinor, loan.terms.leadLenderId, loan.terms.regulatoryProfile);
 }

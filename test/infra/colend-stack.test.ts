@@ -444,6 +444,7 @@ describe('HTTP API', () => {
     ['GET /v1/programs', 'programs', ANY],
     ['GET /v1/programs/{programId}', 'programs', ANY],
     ['POST /v1/loans', 'loans', LEAD],
+    ['POST /v1/borrower-lookups', 'loans', ['colend/lead', 'colend/finance']],
     ['GET /v1/loans/{loanId}', 'loans', ANY],
     ['GET /v1/loans/{loanId}/schedule', 'loans', ANY],
     ['GET /v1/loans/{loanId}/repayments', 'repayments', ANY],

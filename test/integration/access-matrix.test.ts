@@ -51,6 +51,12 @@ const MATRIX: Readonly<Record<string, Probe>> = {
   'GET /v1/programs/{programId}': { path: (w) => `/v1/programs/${w.programId}`, expect: { ...ownData, guarantor: 200 } },
   'POST /v1/loans': { path: () => '/v1/loans', body: (w, n) => loanBody(w, `MX-${w.suffix}-${n}`), expect: leadWrite },
   'GET /v1/loans/{loanId}': { path: (_w, loanId) => `/v1/loans/${loanId}`, expect: ownData },
+  // A read sent as POST: lead operations and the platform's finance team; a partner, or a partner's finance team, is refused.
+  'POST /v1/borrower-lookups': {
+    path: () => '/v1/borrower-lookups',
+    body: () => ({ identityNumber: '11010519491231002X' }),
+    expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, guarantor: 403, servicePartner: 403, finance: 200, lenderFinance: 403 },
+  },
   'GET /v1/loans/{loanId}/schedule': { path: (_w, loanId) => `/v1/loans/${loanId}/schedule`, expect: ownData },
   'GET /v1/loans/{loanId}/repayments': { path: (_w, loanId) => `/v1/loans/${loanId}/repayments`, expect: ownData },
   'POST /v1/loans/{loanId}/transfers': {

@@ -104,6 +104,13 @@ describe('personal data through the API of the local stack', () => {
     expect((await api(`/v1/loans/${refusedLoan}`, { token: w.tokens.lead })).status).toBe(404);
   });
 
+  it('looks the person of the booked loan up by its identity number, keeping no clear value: no idempotency record, an audit record of the hash', async () => {
+    const res = await api('/v1/borrower-lookups', { method: 'POST', token: w.tokens.lead, body: { identityNumber: loanPerson.identityNumber } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toMatchObject({ borrowerIds: [`BR-${loanId}`], loans: [{ loanId, borrowerId: `BR-${loanId}`, principalOutstandingMinor: expect.any(String) }] });
+    expect(res.text).not.toContain(loanPerson.identityNumber);
+  });
+
   it('leaves none of the clear values anywhere in any attribute of any table', async () => {
     const { text, tables, items } = await everyItemText();
     expect(tables).toBeGreaterThanOrEqual(3);

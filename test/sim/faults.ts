@@ -114,6 +114,7 @@ export class FaultyExposureStore implements ExposureStore {
   borrowerExposure: ExposureStore['borrowerExposure'] = (borrowerId) => this.inner.borrowerExposure(borrowerId);
   principalShards: ExposureStore['principalShards'] = (lenderId) => this.inner.principalShards(lenderId);
   borrowerPrincipal: ExposureStore['borrowerPrincipal'] = (borrowerId) => this.inner.borrowerPrincipal(borrowerId);
+  person: ExposureStore['person'] = (identityHash) => this.inner.person(identityHash);
 
   reserve: ExposureStore['reserve'] = (reservation, changes) => this.faulty(`the reservation of ${reservation.lenderId} for ${reservation.applicationId}`, () => this.inner.reserve(reservation, changes));
   release: ExposureStore['release'] = (reservation, changes) => this.faulty(`the release of ${reservation.lenderId} for ${reservation.applicationId}`, () => this.inner.release(reservation, changes));

@@ -16,6 +16,7 @@ import { applyEntry, openPosition, type JournalEntry, type Position } from '../.
 import type { Lender, LenderWebhook } from '../../shared/domain/lender.ts';
 import { disbursementEntry, type Loan } from '../../shared/domain/loan.ts';
 import type { Program } from '../../shared/domain/program.ts';
+import { noPerson, type Person, type PersonRef } from '../../shared/domain/person.ts';
 import { noBorrowerExposure, noBorrowerPrincipal, type BorrowerExposure, type BorrowerPrincipal, type OutstandingMove, type PrincipalShard, type QuotaChange, type QuotaShard, type Reservation } from '../../shared/domain/exposure.ts';
 import type { Ask } from '../../shared/domain/review.ts';
 import type { LenderSchedule, Schedule } from '../../shared/domain/schedule.ts';
@@ -29,6 +30,8 @@ import {
   type ProfitRunStore,
   type RegulatoryFiguresStore,
   type PageRequest,
+  type PersonLoan,
+  type PersonStore,
   type RunDetail,
   type RunDetailStore,
   type RegulatoryReportRun,
@@ -140,6 +143,10 @@ export class InMemoryDb {
   readonly principalShards = new Map<string, PrincipalShard>();
   /** What changes moved of each borrower's principal, as `BORROWER#{borrowerId}` / `PRINCIPAL`. */
   readonly borrowerPrincipals = new Map<string, BorrowerPrincipal>();
+  /** A person by the keyed hash of its identity number (S41): `version` 0 while only applications named it. */
+  readonly persons = new Map<string, Person>();
+  /** A person's loans and applications (S42), by `{identityHash}#{REF#APP#id | REF#LOAN#id}`. */
+  readonly personRefs = new Map<string, PersonRef>();
   /** Each loan's head: version, next arrival, latest key, state and risk (no window). */
   readonly repaymentLedgers = new Map<string, RepaymentLedger>();
   /** The events of the loans' books, by `{loanId}#{valueDate}#{seq, 9 digits}`. */
@@ -156,6 +163,14 @@ export class InMemoryDb {
   readonly bankFormats = new Map<string, BankFormatVersion>();
   /** Atomic writes that succeeded. */
   transactions = 0;
+
+  /** Adds the borrower id to its person (S41) and lists the loan or application under it (S42); a booking sets the version, an application keeps it. */
+  linkPerson(ref: PersonRef, version: number | null): void {
+    const before = this.persons.get(ref.identityHash) ?? noPerson(ref.identityHash);
+    const borrowerIds = [...new Set([...before.borrowerIds, ref.borrowerId])].sort();
+    this.persons.set(ref.identityHash, { identityHash: ref.identityHash, borrowerIds, version: version ?? before.version });
+    this.personRefs.set(`${ref.identityHash}#REF#${ref.kind === 'LOAN' ? 'LOAN' : 'APP'}#${ref.id}`, copy(ref));
+  }
 
   /** A loan's whole book: its head and every event, in arrival order; undefined before its first event. */
   book(loanId: string): RepaymentLedger | undefined {
@@ -419,6 +434,7 @@ export class InMemoryLoanStore implements LoanStore {
       ...booking.schedules.lenders.map((s) => ({ entity: 'schedule', fails: db.lenderSchedules.has(pairKey(loan.loanId, s.lenderId)) })),
       ...db.quotaShards(booking.quotas),
       db.versioned('exposure', db.exposures.get(booking.exposure.after.borrowerId), booking.exposure.before),
+      ...(booking.person ? [{ entity: 'person', fails: (db.persons.get(booking.person.before.identityHash)?.version ?? 0) !== booking.person.before.version }] : []),
       ...booking.usedReservations.map((r) => db.reservationIn(r, 'RESERVED')),
       ...(booking.applicationChange ? [db.applicationStep(booking.applicationChange.applicationId, booking.applicationChange.change)] : []),
     ];
@@ -433,6 +449,9 @@ export class InMemoryLoanStore implements LoanStore {
       for (const s of booking.schedules.lenders) db.lenderSchedules.set(pairKey(loan.loanId, s.lenderId), copy(s));
       db.setQuotaShards(booking.quotas);
       db.exposures.set(booking.exposure.after.borrowerId, copy(booking.exposure.after));
+      if (booking.person) {
+        db.linkPerson(booking.person.ref, booking.person.after.version);
+      }
       for (const r of booking.usedReservations) db.setReservationState(r);
       if (booking.applicationChange) db.applyChange(booking.applicationChange.applicationId, booking.applicationChange.change);
     });
@@ -648,10 +667,11 @@ const withoutToken = (ask: StoredAsk): Ask => {
 export class InMemoryApplicationStore implements ApplicationStore {
   constructor(private readonly db: InMemoryDb) {}
 
-  async create(record: ApplicationRecord, change: ApplicationChange, idempotency: IdempotencyRecord): Promise<void> {
+  async create(record: ApplicationRecord, change: ApplicationChange, idempotency: IdempotencyRecord, person: PersonRef | null = null): Promise<void> {
     const { applicationId } = record.application;
     this.db.transact([this.db.idempotencyItem(idempotency), { entity: 'application', fails: this.db.applications.has(applicationId) }], () => {
       this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
+      if (person !== null) this.db.linkPerson(person, null);
       const event = { at: change.at, step: change.step, event: change.event, detail: copy(change.detail) };
       this.db.applications.set(applicationId, { record: { ...copy(record), timeline: [event] }, steps: new Set([change.step]), disbursementTaskToken: null });
     });
@@ -810,6 +830,42 @@ export class InMemoryExposureStore implements ExposureStore {
   async borrowerPrincipal(borrowerId: string): Promise<BorrowerPrincipal> {
     return copy(this.db.borrowerPrincipals.get(borrowerId) ?? noBorrowerPrincipal(borrowerId));
   }
+
+  async person(identityHash: string): Promise<Person> {
+    return copy(this.db.persons.get(identityHash) ?? noPerson(identityHash));
+  }
+}
+
+/** A person's items (S41, S42) and the loans and applications they list, as DynamoPersonStore reads them. */
+export class InMemoryPersonStore implements PersonStore {
+  constructor(private readonly db: InMemoryDb) {}
+
+  async person(identityHash: string): Promise<Person> {
+    return copy(this.db.persons.get(identityHash) ?? noPerson(identityHash));
+  }
+
+  /** In key order: `REF#APP#…` before `REF#LOAN#…`, each by id. */
+  async refsOfPerson(identityHash: string, request: PageRequest): Promise<Page<PersonRef>> {
+    const key = (r: PersonRef) => `REF#${r.kind === 'LOAN' ? 'LOAN' : 'APP'}#${r.id}`;
+    return pageOf(`BORROWER#PERSON#${identityHash}`, [...this.db.personRefs.values()].filter((r) => r.identityHash === identityHash), key, request);
+  }
+
+  async loansOfPerson(loanIds: readonly string[]): Promise<PersonLoan[]> {
+    return loanIds.flatMap((loanId) => {
+      const loan = this.db.loans.get(loanId);
+      if (loan === undefined) return [];
+      const principalOutstandingMinor = [...this.db.positions.values()].filter((p) => p.loanId === loanId).reduce((n, p) => n + (p.balancesMinor.PRINCIPAL_RECEIVABLE ?? 0n), 0n);
+      const state = this.db.repaymentLedgers.get(loanId)?.state ?? null;
+      return [{ loan: copy(loan), principalOutstandingMinor, writtenOff: state?.writtenOff != null, compensated: state?.compensated === true }];
+    });
+  }
+
+  async applicationsOfPerson(applicationIds: readonly string[]): Promise<ApplicationRecord[]> {
+    return applicationIds.flatMap((id) => {
+      const stored = this.db.applications.get(id);
+      return stored === undefined ? [] : [copy(stored.record)];
+    });
+  }
 }
 
 /** A clock that stands still until a test moves it. */
@@ -913,6 +969,7 @@ export function createInMemoryStores(at: string = NOW) {
     runDetails: new InMemoryRunDetailStore(),
     applications: new InMemoryApplicationStore(db),
     exposure: new InMemoryExposureStore(db),
+    people: new InMemoryPersonStore(db),
     repayments: new InMemoryRepaymentStore(db),
     riskRuns: new InMemoryRiskRunStore(db),
     programPools: new InMemoryProgramPoolStore(db),

@@ -6,6 +6,8 @@ import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { queryAll, queryPage, transactWrite, type Tables, type TransactItems } from './client.ts';
 import { GSI1_KEY } from './cursor.ts';
 import { borrowerPrincipalOf, principalShardOf } from './outstanding-items.ts';
+import { personApplicationOp, personOf, personRefOp } from './person-items.ts';
+import type { Person, PersonRef } from '../../domain/person.ts';
 import { stateFamilies, stateKeys } from './state-keys.ts';
 import type { StoreKeys } from './key-families.ts';
 
@@ -102,7 +104,7 @@ export class DynamoApplicationStore implements ApplicationStore {
     private readonly tables: Tables,
   ) {}
 
-  async create(record: ApplicationRecord, change: ApplicationChange, idempotency: IdempotencyRecord): Promise<void> {
+  async create(record: ApplicationRecord, change: ApplicationChange, idempotency: IdempotencyRecord, person: PersonRef | null = null): Promise<void> {
     const { application } = record;
     const item: Item = {
       ...stateKeys.application(application.applicationId),
@@ -112,7 +114,8 @@ export class DynamoApplicationStore implements ApplicationStore {
       timeline: [{ at: change.at, step: change.step, event: change.event, detail: encode(change.detail) }],
       steps: new Set([change.step]),
     };
-    await transactWrite(this.doc, [idempotencyOp(this.tables, idempotency), putOp(this.tables.state, item)], ['idempotency', 'application']);
+    const personOps = person === null ? [] : [personApplicationOp(this.tables, person), personRefOp(this.tables, person)];
+    await transactWrite(this.doc, [idempotencyOp(this.tables, idempotency), putOp(this.tables.state, item), ...personOps], ['idempotency', 'application', ...personOps.map(() => 'person')]);
   }
 
   async get(applicationId: string): Promise<ApplicationRecord | null> {
@@ -263,6 +266,16 @@ export class DynamoApplicationStore implements ApplicationStore {
 
 }
 
+/**
+ * The applications as the function that takes new ones uses them: an application whose borrower
+ * gave an identity number links its id to the person and is listed under it (S41, S42) in the same
+ * write, so only this use may write a person's items; the review and disbursement steps, which
+ * build the plain store, may not.
+ */
+export class DynamoApplicationIntakeStore extends DynamoApplicationStore {
+  static override readonly keys: StoreKeys = { ...DynamoApplicationStore.keys, writes: [...DynamoApplicationStore.keys.writes, stateFamilies.borrower] };
+}
+
 export class DynamoExposureStore implements ExposureStore {
   /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
   static readonly keys: StoreKeys = { reads: [stateFamilies.quota, stateFamilies.application, stateFamilies.borrower], queries: [], writes: [stateFamilies.application, stateFamilies.quota] };
@@ -321,6 +334,11 @@ export class DynamoExposureStore implements ExposureStore {
   async borrowerPrincipal(borrowerId: string): Promise<BorrowerPrincipal> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.borrowerPrincipal(borrowerId), ConsistentRead: true }));
     return out.Item ? borrowerPrincipalOf(out.Item as Item) : noBorrowerPrincipal(borrowerId);
+  }
+
+  async person(identityHash: string): Promise<Person> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.person(identityHash), ConsistentRead: true }));
+    return personOf(identityHash, out.Item as Item | undefined);
   }
 }
 

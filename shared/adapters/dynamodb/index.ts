@@ -5,8 +5,9 @@ import { createDocumentClient } from './client.ts';
 import { guardKeys } from './key-guard.ts';
 import type { StoreKeys } from './key-families.ts';
 import { DynamoAdjustmentStore } from './adjustment-store.ts';
-import { DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
+import { DynamoApplicationIntakeStore, DynamoApplicationStore, DynamoExposureStore } from './application-store.ts';
 import { DynamoBreakStore } from './break-store.ts';
+import { DynamoPersonStore } from './person-store.ts';
 import { DynamoBankFormatStore } from './bank-format-store.ts';
 import { DynamoCalendarStore } from './calendar-store.ts';
 import { DynamoReconciliationStore } from './reconciliation-store.ts';
@@ -31,6 +32,8 @@ const STORE_CLASSES = {
   ledgerChecks: DynamoLedgerCheckStore,
   runDetails: DynamoRunDetailStore,
   applications: DynamoApplicationStore,
+  applicationIntake: DynamoApplicationIntakeStore,
+  people: DynamoPersonStore,
   exposure: DynamoExposureStore,
   repayments: DynamoRepaymentStore,
   riskRuns: DynamoRiskRunStore,

@@ -42,6 +42,11 @@ export const stateKeys = {
   borrowerExposure: (borrowerId: string) => ({ pk: `BORROWER#${borrowerId}`, sk: 'EXPOSURE' }),
   /** The lenders' principal in a borrower's loans moved since booking (S36). */
   borrowerPrincipal: (borrowerId: string) => ({ pk: `BORROWER#${borrowerId}`, sk: 'PRINCIPAL' }),
+  /** A person by the keyed hash of its identity number: its borrower ids and version (S41), its loans and applications (S42); a borrower id holds no '#', so no id's partition is a person's. */
+  person: (identityHash: string) => ({ pk: `BORROWER#PERSON#${identityHash}`, sk: 'PERSON' }),
+  personPartition: (identityHash: string) => `BORROWER#PERSON#${identityHash}`,
+  personRef: (identityHash: string, kind: 'APPLICATION' | 'LOAN', id: string) => ({ pk: `BORROWER#PERSON#${identityHash}`, sk: `REF#${kind === 'LOAN' ? 'LOAN' : 'APP'}#${id}` }),
+  personRefPrefix: 'REF#',
   borrowerSchedule: (loanId: string) => ({ pk: `LOAN#${loanId}`, sk: 'SCHEDULE#BORROWER' }),
   lenderSchedule: (loanId: string, lenderId: string) => ({ pk: `LOAN#${loanId}`, sk: `SCHEDULE#LENDER#${lenderId}` }),
   schedulePrefix: 'SCHEDULE#',

@@ -33,6 +33,7 @@ import { entryItem, entryOf } from './entry-codec.ts';
 import { emptyLedger } from '../../domain/repayment-booking.ts';
 import { ledgerFamilies, ledgerKeys } from './ledger-keys.ts';
 import { applicationChangeOp, exposureOp, quotaOp, reservationStateOp } from './application-store.ts';
+import { personBookingOp, personRefOp } from './person-items.ts';
 import { LOAN_SHARDS, stateFamilies, stateKeys } from './state-keys.ts';
 import type { StoreKeys } from './key-families.ts';
 
@@ -284,6 +285,12 @@ export class DynamoLoanStore implements LoanStore {
       })),
       ...booking.quotas.map((q) => ({ op: quotaOp(this.tables, q), entity: 'quota' })),
       { op: exposureOp(this.tables, booking.exposure.before, booking.exposure.after), entity: 'exposure' },
+      ...(booking.person === null
+        ? []
+        : [
+            { op: personBookingOp(this.tables, booking.person.before, booking.person.after, booking.person.ref.borrowerId), entity: 'person' },
+            { op: personRefOp(this.tables, booking.person.ref), entity: 'person-ref' },
+          ]),
       ...booking.usedReservations.map((r) => ({ op: reservationStateOp(this.tables, r, 'RESERVED'), entity: 'reservation' })),
       ...(booking.applicationChange
         ? [{ op: applicationChangeOp(this.tables, booking.applicationChange.applicationId, booking.applicationChange.change), entity: 'application-step' }]

@@ -140,6 +140,10 @@ export const BODIES: Partial<Record<RouteKey, fc.Arbitrary<unknown>>> = {
   }),
   'POST /v1/repayments': fc.array(repayment, { minLength: 1, maxLength: 3 }).map((repayments) => ({ repayments })),
   'POST /v1/repayments/{repaymentId}/reversal': fc.record({ reversalId: n.map((i) => `FZ-V-${i}`), reason: fc.constantFrom('BOUNCED', 'MISTAKEN', 'DUPLICATE', 'OTHER') }),
+  // A read sent as POST: well-formed identity numbers (GB 11643 check characters), a page's size, no cursor or one of nothing.
+  'POST /v1/borrower-lookups': fc
+    .tuple(fc.constantFrom('11010519491231002X', '44030519900101123X', '310101198001010018'), fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }))
+    .map(([identityNumber, limit]) => (limit === undefined ? { identityNumber } : { identityNumber, limit })),
   'POST /v1/applications': n.map((i) => applicationBody(w.programId, `FZ-A-${i}`, { leadApproval: { approved: true, reference: `LA-${i}`, approvedAt: '2026-11-19T08:00:00Z' } })),
   'POST /v1/applications/{applicationId}/decisions': fc.oneof(
     fc.constant({ decision: 'DECLINE', reasonCodes: ['POLICY'] }),

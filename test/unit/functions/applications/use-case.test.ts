@@ -29,6 +29,7 @@ import {
   type JsonBody,
 } from '../../../support/builders.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
+import { identityHashOf } from '../../../../shared/use-cases/personal-data.ts';
 import { createInMemoryStores, sealFor, seed, seedApplication, type InMemoryStores } from '../../../support/in-memory-stores.ts';
 
 const SCOPE = 'createApplication#lead-ops-client#key-0001';
@@ -125,6 +126,35 @@ describe('createApplication', () => {
     const conflict = await rejectedBy(WriteConflict, () => create(stores, createApplicationBody({ amountMinor: '2000000' }), 'another-scope'));
     expect([conflict.reason, conflict.entity]).toEqual(['ALREADY_EXISTS', 'application']);
     expect((await stores.applications.get(APPLICATION_ID))?.application.amountMinor).toBe(1_000_000n);
+  });
+});
+
+describe('createApplication, one person under several borrower ids', () => {
+  const ID_NUMBER = '11010519491231002X';
+  const withId = (applicationId: string, borrowerId: string, amountMinor = '1000000') =>
+    createApplicationBody({ applicationId, amountMinor, borrower: { borrowerId, type: 'INDIVIDUAL', region: 'CN-44', personalData: { identityNumber: ID_NUMBER } } });
+
+  it("refuses an application under a new id when the person's loans under another id fill the unsecured cap, and stores nothing", async () => {
+    const stores = seeded();
+    const hash = await identityHashOf(stores.personalData, ID_NUMBER);
+    seed(stores, { exposures: [{ borrowerId: 'BRW-APP', unsecuredPersonalOutstandingMinor: 19_500_000n, totalOutstandingMinor: 19_500_000n, perLenderMinor: {}, version: 1, identityHash: hash }] });
+    stores.db.persons.set(hash, { identityHash: hash, borrowerIds: ['BRW-APP'], version: 1 });
+    const error = await rejectedBy(RuleViolation, () => create(stores, withId('APP-P2', 'BRW-WEB')));
+    expect([error.code, error.details.existingMinor, error.details.requestedMinor, error.details.borrowerIds]).toEqual(['UNSECURED_PERSONAL_CAP', '19500000', '1000000', ['BRW-WEB', 'BRW-APP']]);
+    expect([stores.db.applications.size, stores.db.idempotency.size, stores.db.personRefs.size, stores.db.transactions]).toEqual([0, 0, 0, 0]);
+    expect(stores.db.persons.get(hash)).toEqual({ identityHash: hash, borrowerIds: ['BRW-APP'], version: 1 });
+    // Within the cap, the same application is taken, its id linked to the person and listed under it, without raising the version.
+    await create(stores, withId('APP-P3', 'BRW-WEB', '500000'), 'scope-3');
+    expect(stores.db.persons.get(hash)).toEqual({ identityHash: hash, borrowerIds: ['BRW-APP', 'BRW-WEB'], version: 1 });
+    expect([...stores.db.personRefs.values()]).toEqual([{ identityHash: hash, kind: 'APPLICATION', id: 'APP-P3', borrowerId: 'BRW-WEB', programId: PROGRAM_ID, at: NOW }]);
+  });
+
+  it('keeps nothing of the identity number in clear: the person and its list hold the hash only', async () => {
+    const stores = seeded();
+    await create(stores, withId('APP-P1', 'BRW-APP'));
+    const stored = JSON.stringify([...stores.db.persons.values(), ...stores.db.personRefs.values()], (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    expect(stored).not.toContain(ID_NUMBER);
+    expect(stored).toContain('hmac-sha256:');
   });
 });
 

@@ -156,6 +156,7 @@ describe('reserve', () => {
       borrowerExposure: (id) => stores.exposure.borrowerExposure(id),
       principalShards: (id) => stores.exposure.principalShards(id),
       borrowerPrincipal: (id) => stores.exposure.borrowerPrincipal(id),
+      person: (identityHash) => stores.exposure.person(identityHash),
     };
     return { exposure, reads: () => reads };
   }

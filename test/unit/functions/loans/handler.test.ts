@@ -4,7 +4,7 @@ import { InternalServerError } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { bookLoan } from '../../../../shared/domain/loan.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
-import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aBookLoanRequest, aProgram, aQuotaShard, bookLoanBody, defaultLenders, leadOps, lenderMap, partnerOf } from '../../../support/builders.ts';
+import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aBookLoanRequest, aProgram, aQuotaShard, bookLoanBody, defaultLenders, financeOf, leadOps, lenderMap, partnerOf } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
 import { borrowerScheduleItem, lenderItem, lenderScheduleItem, loanItem, programItem, quotaShardItem, exposureItem } from '../../../support/dynamo-items.ts';
 import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
@@ -186,5 +186,65 @@ describe('GET /v1/loans/{loanId}/schedule', () => {
   it('answers 500 INTERNAL_ERROR when the query fails', async () => {
     ddb.on(QueryCommand).rejects(new InternalServerError({ message: 'throughput exceeded', $metadata: {} }));
     expect((await call('GET /v1/loans/{loanId}/schedule', { claims: claimsOf(leadOps), pathParameters: { loanId: LOAN_ID } })).statusCode).toBe(500);
+  });
+});
+
+describe('POST /v1/borrower-lookups', () => {
+  const NUMBER = '11010519491231002X';
+
+  it('refuses a partner with 403 before reading anything', async () => {
+    const result = await call('POST /v1/borrower-lookups', { claims: claimsOf(partnerOf(PARTNER_A)), body: { identityNumber: NUMBER } });
+    expect([result.statusCode, bodyOf(result).code]).toEqual([403, 'FORBIDDEN']);
+    expect(ddb.commandCalls(QueryCommand).length + ddb.commandCalls(BatchGetCommand).length).toBe(0);
+  });
+
+  it("refuses a partner's finance team with 403: it is not a lead", async () => {
+    ddb.on(GetCommand, { Key: { pk: `LENDER#${PARTNER_A}`, sk: 'LENDER' } }).resolves({ Item: lenderItem(defaultLenders()[1]!) });
+    const result = await call('POST /v1/borrower-lookups', { claims: claimsOf(financeOf(PARTNER_A)), body: { identityNumber: NUMBER } });
+    expect([result.statusCode, bodyOf(result).code]).toEqual([403, 'FORBIDDEN']);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it('refuses a bad number with 400 naming the field and the rule, never echoing it, and writes nothing', async () => {
+    const bad = '110105194912310021';
+    const result = await call('POST /v1/borrower-lookups', { claims: claimsOf(leadOps), body: { identityNumber: bad } });
+    expect([result.statusCode, bodyOf(result).code, bodyOf(result).details]).toMatchObject([400, 'VALIDATION_FAILED', { path: 'identityNumber', rule: 'identity-number-check-digit' }]);
+    expect(result.body).not.toContain(bad);
+    expect(ddb.commandCalls(TransactWriteCommand).length + ddb.commandCalls(QueryCommand).length).toBe(0);
+  });
+
+  it('answers lead operations with the page of the person found by its hash, keeps no idempotency record, and audits the hash only', async () => {
+    const result = await call('POST /v1/borrower-lookups', { claims: claimsOf(leadOps), body: { identityNumber: NUMBER, limit: 10 } });
+    expect([result.statusCode, bodyOf(result)]).toEqual([200, { borrowerIds: [], applications: [], loans: [], cursor: null }]);
+    const query = ddb.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect([query?.Limit, String(query?.ExpressionAttributeValues?.[':p'])]).toEqual([10, expect.stringMatching(/^BORROWER#PERSON#hmac-sha256:/)]);
+    const written = JSON.stringify(ddb.calls().map((c) => c.args[0].input));
+    expect(written).not.toContain(NUMBER);
+    expect(written).not.toContain('IDEM#');
+  });
+});
+
+describe('POST /v1/loans with an identity number', () => {
+  /** The requests and transaction items of one booking, by command. */
+  async function booking(borrower: Record<string, unknown>, key: string): Promise<{ gets: number; queries: number; batches: number; items: string[] }> {
+    ddb.resetHistory();
+    ddb.on(TransactWriteCommand).resolves({});
+    const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: bookLoanBody({ borrower }), idempotencyKey: key });
+    expect(result.statusCode, String(result.body)).toBe(201);
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    return {
+      gets: ddb.commandCalls(GetCommand).length,
+      queries: ddb.commandCalls(QueryCommand).length,
+      batches: ddb.commandCalls(BatchGetCommand).length,
+      items: items.map((i) => String(i.Put?.Item?.sk ?? i.Update?.Key?.sk)),
+    };
+  }
+
+  it("costs one more read (the person) and two more items of the one transaction (the person at its version, the loan's listing)", async () => {
+    const plain = await booking({ borrowerId: 'BRW-0001', type: 'INDIVIDUAL', region: 'CN-44' }, 'book-plain-0001');
+    const person = await booking({ borrowerId: 'BRW-0001', type: 'INDIVIDUAL', region: 'CN-44', personalData: { identityNumber: '11010519491231002X' } }, 'book-person-0001');
+    expect([person.gets - plain.gets, person.queries - plain.queries, person.batches - plain.batches]).toEqual([1, 0, 0]);
+    expect(person.items.length - plain.items.length).toBe(2);
+    expect(person.items.slice(-2)).toEqual(['PERSON', `REF#LOAN#${LOAN_ID}`]);
   });
 });

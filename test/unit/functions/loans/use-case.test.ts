@@ -4,7 +4,10 @@ import { quotaTotals, type QuotaShard } from '../../../../shared/domain/exposure
 import { validate } from '../../../../shared/contracts/validate.ts';
 import { bookLoanRequest } from '../../../../shared/contracts/schemas.ts';
 import { OPTIMISTIC_ATTEMPTS, WriteConflict, type ExposureStore } from '../../../../shared/ports/stores.ts';
-import { bookLoan, getLoan, getLoanSchedule } from '../../../../functions/loans/use-case.ts';
+import { bookLoan, getLoan, getLoanSchedule, lookUpBorrower, lookupAuditEvent } from '../../../../functions/loans/use-case.ts';
+import { Forbidden } from '../../../../shared/domain/errors.ts';
+import { borrowerLookupRequest, createApplicationRequest } from '../../../../shared/contracts/schemas.ts';
+import { createApplication } from '../../../../functions/applications/use-case.ts';
 import { loanView } from '../../../../shared/use-cases/loan-booking.ts';
 import { bookLoanEvent } from '../../../../shared/use-cases/loan-changes.ts';
 import {
@@ -15,7 +18,9 @@ import {
   PARTNER_B,
   PROGRAM_ID,
   SHARD_ALLOTMENT_MINOR,
+  aLeadLender,
   aLimits,
+  createApplicationBody,
   aPartnerLender,
   aProgram,
   aQuotaShard,
@@ -174,6 +179,7 @@ describe('bookLoan', () => {
       release: (r, changes) => stores.exposure.release(r, changes),
       principalShards: (id) => stores.exposure.principalShards(id),
       borrowerPrincipal: (id) => stores.exposure.borrowerPrincipal(id),
+      person: (identityHash) => stores.exposure.person(identityHash),
     };
     return { exposure, reads: () => reads };
   }
@@ -356,5 +362,158 @@ describe('loanView', () => {
     expect(loanView(loan, null)).toBe(loan);
     expect(loanView(loan, 'OUTSIDER').fundingPlan).toEqual([]);
     expect(loan.fundingPlan).toHaveLength(3);
+  });
+});
+
+describe('bookLoan, one person under several borrower ids', () => {
+  const ID_NUMBER = '11010519491231002X';
+  const asPerson = (loanId: string, borrowerId: string, identityNumber: string | null, principal = '1000000') =>
+    bookLoanBody({
+      loanId,
+      principalMinor: principal,
+      borrower: { borrowerId, type: 'INDIVIDUAL', region: 'CN-44', ...(identityNumber === null ? {} : { personalData: { identityNumber } }) },
+      fundingPlan: [
+        { lenderId: LEAD_ID, amountMinor: String((BigInt(principal) * 4n) / 10n) },
+        { lenderId: PARTNER_A, amountMinor: String((BigInt(principal) * 3n) / 10n) },
+        { lenderId: PARTNER_B, amountMinor: String(BigInt(principal) - (BigInt(principal) * 4n) / 10n - (BigInt(principal) * 3n) / 10n) },
+      ],
+    });
+
+  it("holds a second borrower id of the same identity number to the person's per-borrower cap, and names both ids", async () => {
+    const stores = seeded();
+    seed(stores, { lenders: [aPartnerLender(PARTNER_A, { limits: aLimits({ perBorrowerCapMinor: 500_000n }) })] });
+    await book(stores, asPerson('LN-P1', 'BRW-APP', ID_NUMBER), 'scope-1');
+    const error = await rejectedBy(RuleViolation, () => book(stores, asPerson('LN-P2', 'BRW-WEB', ID_NUMBER), 'scope-2'));
+    expect([error.code, error.details]).toEqual([
+      'PER_BORROWER_CAP',
+      { path: 'fundingPlan.1.amountMinor', rule: 'PER_BORROWER_CAP', capMinor: '500000', existingMinor: '300000', requestedMinor: '300000', borrowerIds: ['BRW-WEB', 'BRW-APP'] },
+    ]);
+    expect(error.message).toContain('BRW-WEB (one person with BRW-APP)');
+    expect(stores.db.loans.has('LN-P2')).toBe(false);
+    // Another person (no identity number) under its own id is measured alone and books.
+    await book(stores, asPerson('LN-P3', 'BRW-WEB', null), 'scope-3');
+    expect(stores.db.loans.has('LN-P3')).toBe(true);
+  });
+
+  it('counts the unsecured personal cap over every id of the person', async () => {
+    const stores = seeded();
+    await book(stores, asPerson('LN-U1', 'BRW-APP', ID_NUMBER, '10000000'), 'scope-1');
+    await book(stores, asPerson('LN-U2', 'BRW-WEB', ID_NUMBER, '10000000'), 'scope-2');
+    const error = await rejectedBy(RuleViolation, () => book(stores, asPerson('LN-U3', 'BRW-H5', ID_NUMBER, '1000000'), 'scope-3'));
+    expect([error.code, error.details.existingMinor, error.details.requestedMinor, error.details.capMinor, error.details.borrowerIds]).toEqual([
+      'UNSECURED_PERSONAL_CAP',
+      '20000000',
+      '1000000',
+      '20000000',
+      ['BRW-H5', 'BRW-APP', 'BRW-WEB'],
+    ]);
+  });
+
+  it('links each id to the person and lists each loan under it, in the booking, and keeps the hash on the exposure', async () => {
+    const stores = seeded();
+    await book(stores, asPerson('LN-L1', 'BRW-APP', ID_NUMBER), 'scope-1');
+    await book(stores, asPerson('LN-L2', 'BRW-WEB', ID_NUMBER), 'scope-2');
+    expect(stores.db.transactions).toBe(2);
+    const [hash] = [...stores.db.persons.keys()];
+    expect(hash).toMatch(/^hmac-sha256:[a-z0-9]+:[0-9a-f]{64}$/);
+    expect(stores.db.persons.get(hash ?? '')).toEqual({ identityHash: hash, borrowerIds: ['BRW-APP', 'BRW-WEB'], version: 2 });
+    expect([...stores.db.personRefs.values()].map((r) => [r.kind, r.id, r.borrowerId, r.programId])).toEqual([
+      ['LOAN', 'LN-L1', 'BRW-APP', PROGRAM_ID],
+      ['LOAN', 'LN-L2', 'BRW-WEB', PROGRAM_ID],
+    ]);
+    expect((await stores.exposure.borrowerExposure('BRW-WEB')).identityHash).toBe(hash);
+  });
+
+  it('measures a later booking of a linked id without an identity number as the person still', async () => {
+    const stores = seeded();
+    seed(stores, { lenders: [aPartnerLender(PARTNER_A, { limits: aLimits({ perBorrowerCapMinor: 800_000n }) })] });
+    await book(stores, asPerson('LN-S1', 'BRW-APP', ID_NUMBER), 'scope-1');
+    await book(stores, asPerson('LN-S2', 'BRW-WEB', ID_NUMBER), 'scope-2');
+    const error = await rejectedBy(RuleViolation, () => book(stores, asPerson('LN-S3', 'BRW-WEB', null), 'scope-3'));
+    expect([error.code, error.details.existingMinor, error.details.borrowerIds]).toEqual(['PER_BORROWER_CAP', '600000', ['BRW-WEB', 'BRW-APP']]);
+  });
+
+  it('decides again when another booking of the person wrote it since it was read', async () => {
+    const stores = seeded();
+    seed(stores, { lenders: [aPartnerLender(PARTNER_A, { limits: aLimits({ perBorrowerCapMinor: 500_000n }) })] });
+    let raced = false;
+    const exposure: ExposureStore = {
+      ...stores.exposure,
+      quotaShards: (id) => stores.exposure.quotaShards(id),
+      reservations: (id) => stores.exposure.reservations(id),
+      reserve: (r, c) => stores.exposure.reserve(r, c),
+      release: (r, c) => stores.exposure.release(r, c),
+      borrowerExposure: (id) => stores.exposure.borrowerExposure(id),
+      principalShards: (id) => stores.exposure.principalShards(id),
+      borrowerPrincipal: (id) => stores.exposure.borrowerPrincipal(id),
+      person: async (identityHash) => {
+        const read = await stores.exposure.person(identityHash);
+        if (!raced) {
+          raced = true;
+          // Another channel books the same person under its own id right after this read.
+          await bookLoan(stores, validate(bookLoanRequest, asPerson('LN-R1', 'BRW-APP', ID_NUMBER)), sealFor('scope-race'), NOW);
+        }
+        return read;
+      },
+    };
+    const error = await rejectedBy(RuleViolation, () => bookLoan({ ...stores, exposure }, validate(bookLoanRequest, asPerson('LN-R2', 'BRW-WEB', ID_NUMBER)), sealFor('scope-2'), NOW));
+    expect([error.code, error.details.existingMinor]).toEqual(['PER_BORROWER_CAP', '300000']);
+    expect([stores.db.loans.has('LN-R1'), stores.db.loans.has('LN-R2')]).toEqual([true, false]);
+  });
+});
+
+describe('lookUpBorrower', () => {
+  const NUMBER = '11010519491231002X';
+  const withNumber = (borrowerId: string) => ({ borrowerId, type: 'INDIVIDUAL', region: 'CN-44', personalData: { identityNumber: NUMBER } });
+
+  /** The person booked under two ids and applying under a third; another person under its own id. */
+  async function world(): Promise<InMemoryStores> {
+    const stores = seeded();
+    seed(stores, { lenders: [aLeadLender({ lenderId: 'LEAD-2' })] });
+    await book(stores, bookLoanBody({ loanId: 'LN-A', borrower: withNumber('BRW-APP') }), 'scope-a');
+    await book(stores, bookLoanBody({ loanId: 'LN-B', borrower: withNumber('BRW-WEB') }), 'scope-b');
+    await book(stores, bookLoanBody({ loanId: 'LN-C', borrower: { borrowerId: 'BRW-OTHER', type: 'INDIVIDUAL', region: 'CN-44', personalData: { identityNumber: '44030519900101123X' } } }), 'scope-c');
+    await createApplication(stores, validate(createApplicationRequest, createApplicationBody({ applicationId: 'APP-H5', borrower: withNumber('BRW-H5') })), sealFor('scope-h5'), NOW);
+    return stores;
+  }
+  const ask = (body: JsonBody) => validate(borrowerLookupRequest, body);
+
+  it("answers lead operations every id, application and loan of the person, with each loan's principal outstanding, and nothing of another person", async () => {
+    const stores = await world();
+    const { answer, identityHash } = await lookUpBorrower(stores, leadOps, ask({ identityNumber: NUMBER }));
+    expect(identityHash).toMatch(/^hmac-sha256:/);
+    expect(answer).toEqual({
+      borrowerIds: ['BRW-APP', 'BRW-H5', 'BRW-WEB'],
+      applications: [{ applicationId: 'APP-H5', borrowerId: 'BRW-H5', programId: PROGRAM_ID, programVersion: 2, state: 'IN_REVIEW', amountMinor: 1_000_000n, loanId: null }],
+      loans: [
+        { loanId: 'LN-A', borrowerId: 'BRW-APP', programId: PROGRAM_ID, programVersion: 2, state: 'ACTIVE', principalMinor: 1_000_000n, principalOutstandingMinor: 1_000_000n },
+        { loanId: 'LN-B', borrowerId: 'BRW-WEB', programId: PROGRAM_ID, programVersion: 2, state: 'ACTIVE', principalMinor: 1_000_000n, principalOutstandingMinor: 1_000_000n },
+      ],
+      cursor: null,
+    });
+    expect(JSON.stringify(lookupAuditEvent(leadOps, identityHash, answer, NOW))).not.toContain(NUMBER);
+    expect(lookupAuditEvent(leadOps, identityHash, answer, NOW)).toMatchObject({ action: 'lookUpBorrower', target: { identityHash }, before: null, after: { borrowerIds: 3, loans: 2, applications: 1 } });
+  });
+
+  it('pages the applications and the loans, each once, in key order', async () => {
+    const stores = await world();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const { answer }: { answer: { applications: readonly { applicationId: string }[]; loans: readonly { loanId: string }[]; cursor: string | null } } = await lookUpBorrower(stores, leadOps, ask({ identityNumber: NUMBER, limit: 1, ...(cursor === null ? {} : { cursor }) }));
+      seen.push(...answer.applications.map((a) => a.applicationId), ...answer.loans.map((l) => l.loanId));
+      cursor = answer.cursor;
+    } while (cursor !== null);
+    expect(seen).toEqual(['APP-H5', 'LN-A', 'LN-B']);
+  });
+
+  it("shows the platform's finance team all, a lead's finance team its programs only, and refuses another lender's finance team", async () => {
+    const stores = await world();
+    expect((await lookUpBorrower(stores, platformFinance, ask({ identityNumber: NUMBER }))).answer.loans).toHaveLength(2);
+    expect((await lookUpBorrower(stores, financeOf(LEAD_ID), ask({ identityNumber: NUMBER }))).answer.loans).toHaveLength(2);
+    const other = (await lookUpBorrower(stores, financeOf('LEAD-2'), ask({ identityNumber: NUMBER }))).answer;
+    expect([other.loans, other.applications]).toEqual([[], []]);
+    const refused = await rejectedBy(Forbidden, () => lookUpBorrower(stores, financeOf(PARTNER_A), ask({ identityNumber: NUMBER })));
+    expect([refused.code, refused.details]).toEqual(['FORBIDDEN', { lenderId: PARTNER_A }]);
   });
 });

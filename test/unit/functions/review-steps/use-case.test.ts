@@ -30,6 +30,7 @@ import {
   type JsonBody,
 } from '../../../support/builders.ts';
 import { createInMemoryStores, sealFor, seed, type InMemoryStores } from '../../../support/in-memory-stores.ts';
+import { identityHashOf } from '../../../../shared/use-cases/personal-data.ts';
 
 const PARTNER_C = 'PARTNER-C';
 const DECIDED_AT = '2025-03-01T09:00:00.000Z';
@@ -142,6 +143,23 @@ describe('chooseRound', () => {
     expect(record?.timeline.at(-1)?.event).toBe('REJECTED');
     expect(stores.db.asks.size).toBe(0);
     expect(await chooseRound(stores, APPLICATION_ID, 1)).toEqual({ applicationId: APPLICATION_ID, round: 1, asks: [], outcome: 'REJECT' });
+  });
+});
+
+describe('chooseRound, one person under several borrower ids', () => {
+  it("drops a partner whose cap per borrower the person's loans under another id use up", async () => {
+    const stores = createInMemoryStores();
+    seed(stores, { lenders: [...defaultLenders(), aPartnerLender(PARTNER_C)], programs: [aProgram()] });
+    const identityNumber = '11010519491231002X';
+    const hash = await identityHashOf(stores.personalData, identityNumber);
+    // Under BRW-APP the person owes partner A 49,800,000 of its 50,000,000 cap (secured, so no unsecured cap is near).
+    seed(stores, { exposures: [{ borrowerId: 'BRW-APP', unsecuredPersonalOutstandingMinor: 0n, totalOutstandingMinor: 49_800_000n, perLenderMinor: { [PARTNER_A]: 49_800_000n }, version: 1, identityHash: hash }] });
+    stores.db.persons.set(hash, { identityHash: hash, borrowerIds: ['BRW-APP'], version: 1 });
+    const body = createApplicationBody({ borrower: { borrowerId: 'BRW-WEB', type: 'INDIVIDUAL', region: 'CN-44', personalData: { identityNumber } } });
+    await createApplication(stores, validate(createApplicationRequest, body), sealFor('create'), NOW);
+    await chooseRound(stores, APPLICATION_ID, 1);
+    const dropped = (await stores.applications.get(APPLICATION_ID))?.dropped ?? [];
+    expect(dropped.map((d) => [d.lenderId, d.rule])).toEqual([[PARTNER_A, 'PER_BORROWER_CAP']]);
   });
 });
 

@@ -11,14 +11,20 @@ describe('ROUTES', () => {
   it('makes every POST and PUT an idempotent write by its Idempotency-Key, with a request schema, and no GET; some also carry a business id', () => {
     for (const route of ROUTES as readonly RouteSpec[]) {
       const post = !route.routeKey.startsWith('GET ');
-      expect(isWrite(route), route.routeKey).toBe(post);
-      expect(route.idempotent, route.routeKey).toBe(post);
-      expect(route.keyInBody === undefined || post, route.routeKey).toBe(true);
+      const write = post && route.readOnly !== true;
+      expect(isWrite(route), route.routeKey).toBe(write);
+      expect(route.idempotent, route.routeKey).toBe(write);
+      expect(route.keyInBody === undefined || write, route.routeKey).toBe(true);
       expect('requestSchema' in route).toBe(post);
     }
     expect(['PATCH /v1/x', 'DELETE /v1/x', 'PUT /v1/x', 'POST /v1/x', 'GET /v1/x'].map((routeKey) => isWrite({ routeKey }))).toEqual([true, true, true, true, false]);
     expect(routeSpec('POST /v1/repayments')?.keyInBody).toBe('repayments[].repaymentId');
     expect(routeSpec('POST /v1/repayments/{repaymentId}/reversal')?.keyInBody).toBe('reversalId');
+  });
+
+  it('sends the lookup of a person as a POST that reads: its identity number stays out of the URL, and it keeps no answer', () => {
+    const reads = (ROUTES as readonly RouteSpec[]).filter((r) => r.readOnly === true);
+    expect(reads.map((r) => [r.routeKey, r.function, r.roles, r.idempotent, isWrite(r)])).toEqual([['POST /v1/borrower-lookups', 'loans', ['LEAD', 'FINANCE'], false, false]]);
   });
 
   it('opens writes of lenders, programs and loans to lead operations only', () => {

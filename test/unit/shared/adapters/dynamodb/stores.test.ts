@@ -248,6 +248,7 @@ describe('DynamoLoanStore.book', () => {
     schedules,
     quotas: directQuotas,
     exposure: { before: exposureBefore, after: exposureAfter },
+    person: null,
     idempotency: rec,
     usedReservations: [],
     applicationChange: null,
