@@ -737,3 +737,68 @@ describe('split: long lists and the exact refusals', () => {
     expect(asObject(split(2n ** 61n, huge, LARGEST_REMAINDER))).toEqual({ A: 2n ** 60n, B: 2n ** 60n });
   });
 });
+
+describe('splitAmountsInBigint: the reference gives every worked example to the fen', () => {
+  const parts = (spec: string): SplitPart[] =>
+    spec.split(' ').map((item) => {
+      const [id, weight, priority, cap] = item.split(':');
+      const part = { id: id!, weight: BigInt(weight!), priority: Number(priority) };
+      return cap === undefined ? part : { ...part, cap: BigInt(cap) };
+    });
+  const lenders = 'LEAD:3000000:0 BANK-A:5000000:1 BANK-B:2000000:2';
+  const equal = 'LEAD:1:0 BANK-A:1:1 BANK-B:1:2';
+  const lead2 = 'LEAD:2:0 A:1:1 B:1:2';
+  const party = (mode: RoundingMode, named?: string): RemainderRule =>
+    named === undefined ? { kind: 'ROUNDING_PARTY', mode } : { kind: 'ROUNDING_PARTY', party: named, mode };
+  // [total, parts, rule, amounts in the parts' order]
+  const examples: [bigint, string, RemainderRule, bigint[]][] = [
+    [1_000_001n, lenders, party('HALF_UP', 'LEAD'), [300_000n, 500_001n, 200_000n]],
+    [1_000_001n, lenders, party('HALF_EVEN', 'LEAD'), [300_001n, 500_000n, 200_000n]],
+    [1_000_001n, lenders, party('DOWN', 'LEAD'), [300_001n, 500_000n, 200_000n]],
+    [1n, equal, party('HALF_UP', 'LEAD'), [1n, 0n, 0n]],
+    [1n, lenders, party('HALF_UP', 'LEAD'), [0n, 1n, 0n]],
+    [1n, lenders, party('HALF_EVEN', 'LEAD'), [1n, 0n, 0n]],
+    [6n, lead2, party('HALF_UP', 'LEAD'), [2n, 2n, 2n]],
+    [6n, lead2, party('DOWN', 'LEAD'), [4n, 1n, 1n]],
+    [10n, lead2, party('HALF_UP', 'LEAD'), [4n, 3n, 3n]],
+    [10n, lead2, party('HALF_EVEN', 'LEAD'), [6n, 2n, 2n]],
+    [1n, lenders, party('DOWN'), [0n, 1n, 0n]],
+    [1n, 'Z:5:1 Y:5:2 X:1:0', party('DOWN'), [1n, 0n, 0n]],
+    [1n, 'N:5:1 M:5:1', party('DOWN'), [0n, 1n]],
+    [1n, 'LEAD:0:0 A:2:1 B:1:2', party('DOWN', 'LEAD'), [0n, 1n, 0n]],
+    [2n, 'A:1:0 B:1:0 C:1:0 D:1:0', party('HALF_UP', 'A'), [0n, 1n, 1n, 0n]],
+    [2n, 'A:1:0 B:1:9 C:1:1 D:1:1', party('HALF_UP', 'A'), [0n, 0n, 1n, 1n]],
+    [1_000_001n, lenders, LARGEST_REMAINDER, [300_000n, 500_001n, 200_000n]],
+    [1_000_009n, lenders, LARGEST_REMAINDER, [300_003n, 500_004n, 200_002n]],
+    [2n, 'BANK-B:1:2 BANK-A:1:1 LEAD:1:0', LARGEST_REMAINDER, [0n, 1n, 1n]],
+    [1n, 'b:1:1 a:1:1 c:1:0', LARGEST_REMAINDER, [0n, 0n, 1n]],
+    [2n, 'b:1:1 a:1:1 c:1:0', LARGEST_REMAINDER, [0n, 1n, 1n]],
+    [4n, 'b:1:1 a:1:1 c:1:0', LARGEST_REMAINDER, [1n, 1n, 2n]],
+    [1n, 'a:1:0 B:1:0', LARGEST_REMAINDER, [0n, 1n]],
+    [100n, 'A:1:0:10 B:1:1 C:2:2', LARGEST_REMAINDER, [10n, 30n, 60n]],
+    [100n, 'A:1:0:10 B:1:1 C:2:2', party('HALF_UP', 'C'), [10n, 30n, 60n]],
+    [120n, 'A:1:0:10 B:1:1:40 C:1:2', LARGEST_REMAINDER, [10n, 40n, 70n]],
+    [600n, 'LEAD:100:0:100 A:201:1:201 B:300:2:300', party('DOWN', 'LEAD'), [100n, 201n, 299n]],
+    [2n, 'LEAD:1:0:1 B:1:1:1 A:1:2:1', party('DOWN', 'LEAD'), [1n, 1n, 0n]],
+    [2n, 'LEAD:1:1:1 B:1:1:1 A:1:1:1', party('DOWN', 'LEAD'), [1n, 0n, 1n]],
+    [1000n, 'LEAD:333:0:333 A:333:1:333 B:334:2:334', party('HALF_UP', 'LEAD'), [333n, 333n, 334n]],
+    [1000n, 'LEAD:333:0:333 A:333:1:333 B:334:2:334', LARGEST_REMAINDER, [333n, 333n, 334n]],
+    [10n, 'LEAD:5:0:2 A:3:1 B:2:2', party('HALF_UP', 'LEAD'), [2n, 5n, 3n]],
+    [7n, 'A:5:0:0 B:5:1', LARGEST_REMAINDER, [0n, 7n]],
+    [7n, 'A:0:0 B:3:1 C:0:2', party('HALF_UP', 'A'), [0n, 7n, 0n]],
+    [0n, 'A:0:0 B:0:1', LARGEST_REMAINDER, [0n, 0n]],
+  ];
+
+  it('gives the same amounts as the number path', () => {
+    for (const [total, spec, rule, amounts] of examples) {
+      expect(splitAmountsInBigint(total, parts(spec), rule)).toEqual(amounts);
+      expect(splitAmounts(total, parts(spec), rule)).toEqual(amounts);
+    }
+  });
+
+  it('refuses as the number path does', () => {
+    const error = expectDomainError(() => splitAmountsInBigint(31n, parts('A:1:0:10 B:1:1:20'), LARGEST_REMAINDER), RuleViolation, 'SPLIT_EXCEEDS_CAPS');
+    expect(error.details).toEqual({ total: '31', capacity: '30' });
+    expectValidation(() => splitAmountsInBigint(5n, parts('A:0:0'), LARGEST_REMAINDER), 'parts', 'positive-weight');
+  });
+});
