@@ -622,3 +622,42 @@ describe('splitRepayment: refusals', () => {
     );
   });
 });
+
+describe('splitRepayment: what the mutants of the first measure left unpinned', () => {
+  it('splits interest and penalty above the outstanding principal: only principal is capped by it', () => {
+    // 1 fen outstanding each; interest 5: BANK-A's 2.5 rounds HALF_UP to 3, the lead 2; penalty 7: 3.5 -> 4, the lead 3.
+    const holdings = [holding('LEAD', 1n, null, 0), holding('BANK-A', 1n, null, 1)];
+    expectSplit(
+      terms(),
+      holdings,
+      covered({ currentInterestMinor: 5n, penaltyMinor: 7n }),
+      null,
+      expected(
+        [
+          ['BANK-A', [0n, 3n, 4n, 0n, 0n]],
+          ['LEAD', [0n, 2n, 3n, 0n, 0n]],
+        ],
+        12n,
+      ),
+    );
+  });
+
+  it('books an excess alone when no lender has anything outstanding, on PRO_RATA too', () => {
+    const repaid = THREE.map((h) => ({ ...h, outstandingPrincipalMinor: 0n }));
+    const nothing: Parts = [0n, 0n, 0n, 0n, 0n];
+    expectSplit(terms(), repaid, covered({ excessMinor: 5n }), null, expected([['BANK-A', nothing], ['BANK-B', nothing], ['LEAD', nothing]], 5n, 5n));
+  });
+
+  it('accrues in bigint past 2^52 with the yield’s own numerator', () => {
+    // 10^15 fen at 6.5% for 31 days ACT/360: 10^15 x 65 x 31 / 360,000 = 5,597,222,222,222.22
+    const large = [holding('LEAD', 1n, null, 0), holding('BANK-A', 10n ** 15n, '0.065', 1)];
+    expect(lenderRateEntitlements(LENDER_RATE, large, PERIOD).get('BANK-A')).toBe(5_597_222_222_222n);
+  });
+
+  it('names a covered due that is wrong under covered', () => {
+    for (const t of [terms(), LENDER_RATE]) {
+      const error = refusalOf(() => splitRepayment(t, THREE, covered({ penaltyMinor: -1n }), PERIOD)) as { details: unknown };
+      expect(error.details).toEqual({ path: 'covered.penaltyMinor', rule: 'non-negative' });
+    }
+  });
+});
