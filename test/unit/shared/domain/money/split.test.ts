@@ -648,6 +648,19 @@ describe('splitWholeNumbers: the number path for callers holding plain numbers',
     expect(run(0, [5, 1], [1, 1], toLead('HALF_UP', 'A'))).toEqual({ done: true, amounts: [0, 0, 99] });
   });
 
+  it('chooses the rounding party among equal weights by priority, then id, wherever the parts stand', () => {
+    const noParty: RemainderRule = { kind: 'ROUNDING_PARTY', mode: 'DOWN' };
+    // 1 over two equal weights: each exact 0.5 rounds DOWN to 0, the party takes 1
+    expect(run(1, [5, 5], none(2), noParty, [2, 1])).toEqual({ done: true, amounts: [0, 1, 99] }); // B: lower priority number
+    expect(run(1, [5, 5], none(2), noParty, [1, 1])).toEqual({ done: true, amounts: [1, 0, 99] }); // A: lower id
+    expect(run(5, [3], none(1), noParty)).toEqual({ done: true, amounts: [5, 99] }); // one part takes all
+    for (const splitter of [splitAmounts, splitAmountsInBigint]) {
+      expect(splitter(1n, [{ id: 'A', weight: 5n, priority: 2 }, { id: 'B', weight: 5n, priority: 1 }], noParty)).toEqual([0n, 1n]);
+      expect(splitter(1n, [{ id: 'A', weight: 5n, priority: 1 }, { id: 'B', weight: 5n, priority: 1 }], noParty)).toEqual([1n, 0n]);
+      expect(splitter(5n, [{ id: 'A', weight: 3n, priority: 0 }], noParty)).toEqual([5n]);
+    }
+  });
+
   it('leaves to the bigint split what is not simple, writing nothing the caller uses', () => {
     const declined = (total: number, weights: number[], caps: number[], rule: RemainderRule = LARGEST_REMAINDER): boolean =>
       run(total, weights, caps, rule).done;
