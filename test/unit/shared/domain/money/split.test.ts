@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { InvariantViolation, RuleViolation } from '../../../../../shared/domain/errors.ts';
 import type { RemainderRule, RoundingMode, SplitPart } from '../../../../../shared/domain/money/index.ts';
 import { ROUNDING_MODES, divRound, split, splitAmounts } from '../../../../../shared/domain/money/index.ts';
-import { splitAmountsInBigint } from '../../../../../shared/domain/money/split.ts';
+import { NO_CAP, splitAmountsInBigint, splitWholeNumbers } from '../../../../../shared/domain/money/split.ts';
 import { expectDomainError, expectValidation } from './expect-domain-error.ts';
 
 const LARGEST_REMAINDER: RemainderRule = { kind: 'LARGEST_REMAINDER' };
@@ -602,5 +602,216 @@ describe('split: the number path', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('splitWholeNumbers: the number path for callers holding plain numbers', () => {
+  function run(total: number, weights: number[], caps: number[], rule: RemainderRule, priorities = weights.map((_, i) => i)): { done: boolean; amounts: number[] } {
+    const count = weights.length;
+    const amounts = new Float64Array(count + 1).fill(99);
+    const parts = {
+      ids: weights.map((_, i) => 'ABCDEFGH'[i]!),
+      priorities: Float64Array.from(priorities),
+      weights: Float64Array.from(weights),
+      caps: Float64Array.from(caps),
+    };
+    const done = splitWholeNumbers(total, count, parts, rule, amounts);
+    return { done, amounts: [...amounts] };
+  }
+  const none = (count: number): number[] => new Array<number>(count).fill(NO_CAP);
+
+  it('splits a simple split itself, writing every amount', () => {
+    // 10 over 1:1:1: floors 3 each, the leftover unit to the lowest priority number
+    expect(run(10, [1, 1, 1], none(3), LARGEST_REMAINDER)).toEqual({ done: true, amounts: [4, 3, 3, 99] });
+    // 10 over 2:1:1, B the rounding party: A 5, C 2.5 -> 3, B 2
+    expect(run(10, [2, 1, 1], none(3), toLead('HALF_UP', 'B'))).toEqual({ done: true, amounts: [5, 2, 3, 99] });
+    expect(run(10, [2, 1, 1], none(3), toLead('DOWN', 'B'))).toEqual({ done: true, amounts: [5, 3, 2, 99] });
+    // HALF_EVEN: C's 2.5 goes to the even 2, B takes 3
+    expect(run(10, [2, 1, 1], none(3), toLead('HALF_EVEN', 'B'))).toEqual({ done: true, amounts: [5, 3, 2, 99] });
+    // no party named: the largest weight, A, takes the rest: B and C 2.5 -> 3 each, A 4
+    expect(run(10, [2, 1, 1], none(3), { kind: 'ROUNDING_PARTY', mode: 'HALF_UP' })).toEqual({ done: true, amounts: [4, 3, 3, 99] });
+    // a part of weight 0 gets 0
+    expect(run(7, [0, 3, 4], none(3), LARGEST_REMAINDER)).toEqual({ done: true, amounts: [0, 3, 4, 99] });
+  });
+
+  it('gives a capped part its cap and the rest to the others, in one pass', () => {
+    expect(run(10, [1, 1], [2, NO_CAP], LARGEST_REMAINDER)).toEqual({ done: true, amounts: [2, 8, 99] });
+    expect(run(10, [1, 1], [2, NO_CAP], toLead('HALF_UP', 'B'))).toEqual({ done: true, amounts: [2, 8, 99] });
+    // every part at its cap: the total is the caps
+    expect(run(9, [1, 2], [4, 5], toLead('HALF_UP', 'A'))).toEqual({ done: true, amounts: [4, 5, 99] });
+    // a cap not reached is no limit: 6 over 1:2 with caps 4 and 5 gives 2 and 4
+    expect(run(6, [1, 2], [4, 5], LARGEST_REMAINDER)).toEqual({ done: true, amounts: [2, 4, 99] });
+  });
+
+  it('splits zero as zeros, with or without a positive weight', () => {
+    expect(run(0, [0, 0], none(2), LARGEST_REMAINDER)).toEqual({ done: true, amounts: [0, 0, 99] });
+    expect(run(0, [5, 1], [1, 1], toLead('HALF_UP', 'A'))).toEqual({ done: true, amounts: [0, 0, 99] });
+  });
+
+  it('chooses the rounding party among equal weights by priority, then id, wherever the parts stand', () => {
+    const noParty: RemainderRule = { kind: 'ROUNDING_PARTY', mode: 'DOWN' };
+    // 1 over two equal weights: each exact 0.5 rounds DOWN to 0, the party takes 1
+    expect(run(1, [5, 5], none(2), noParty, [2, 1])).toEqual({ done: true, amounts: [0, 1, 99] }); // B: lower priority number
+    expect(run(1, [5, 5], none(2), noParty, [1, 1])).toEqual({ done: true, amounts: [1, 0, 99] }); // A: lower id
+    expect(run(5, [3], none(1), noParty)).toEqual({ done: true, amounts: [5, 99] }); // one part takes all
+    for (const splitter of [splitAmounts, splitAmountsInBigint]) {
+      expect(splitter(1n, [{ id: 'A', weight: 5n, priority: 2 }, { id: 'B', weight: 5n, priority: 1 }], noParty)).toEqual([0n, 1n]);
+      expect(splitter(1n, [{ id: 'A', weight: 5n, priority: 1 }, { id: 'B', weight: 5n, priority: 1 }], noParty)).toEqual([1n, 0n]);
+      expect(splitter(5n, [{ id: 'A', weight: 3n, priority: 0 }], noParty)).toEqual([5n]);
+    }
+  });
+
+  it('leaves to the bigint split what is not simple, writing nothing the caller uses', () => {
+    const declined = (total: number, weights: number[], caps: number[], rule: RemainderRule = LARGEST_REMAINDER): boolean =>
+      run(total, weights, caps, rule).done;
+    const limit = 2 ** 52;
+    expect(declined(5, [1, Number.NaN], none(2))).toBe(false); // a weight that is not a number
+    expect(declined(5, [1, -1], none(2))).toBe(false); // a negative weight
+    expect(declined(-1, [1], none(1))).toBe(false); // a negative total
+    expect(declined(limit, [1], none(1))).toBe(false); // a total not exact
+    expect(declined(limit - 1, [1], none(1))).toBe(true); // the largest exact total, alone
+    expect(declined(1, [limit / 2, limit / 2], none(2))).toBe(false); // weights adding up to 2^52
+    expect(declined(1, [limit / 2, limit / 2 - 1], none(2))).toBe(true);
+    expect(declined(1, [1, 1], [limit / 2, limit / 2])).toBe(false); // caps adding up to 2^52
+    expect(declined(5, [0, 0], none(2))).toBe(false); // no positive weight
+    expect(declined(10, [1, 1], [4, 5])).toBe(false); // a total above the caps
+    expect(declined(2 ** 26, [2 ** 25, 2 ** 25], none(2))).toBe(false); // total x weights = 2^52
+    expect(declined(2 ** 26 - 1, [2 ** 25, 2 ** 25], none(2))).toBe(true);
+    expect(declined(1, [2 ** 20, 2 ** 20], [2 ** 31, NO_CAP])).toBe(false); // cap x weights = 2^52
+    expect(declined(1, [2 ** 20, 2 ** 20], [2 ** 31 - 1, NO_CAP])).toBe(true);
+    // rounding that pushes the party below zero: 2 over four equal parts, HALF_UP, the others 1 each
+    expect(declined(2, [1, 1, 1, 1], none(4), toLead('HALF_UP', 'A'))).toBe(false);
+    // rounding that pushes the party above its cap: 600 over 100/201/300 DOWN, the party would take 101
+    expect(declined(600, [100, 201, 300], [100, 201, 300], toLead('DOWN', 'A'))).toBe(false);
+    expect(declined(599, [100, 201, 300], [100, 201, 300], toLead('DOWN', 'A'))).toBe(true);
+  });
+});
+
+describe('split: long lists and the exact refusals', () => {
+  it('finds an id listed twice among more than sixteen parts', () => {
+    const parts: SplitPart[] = Array.from({ length: 20 }, (_, i) => ({ id: `P${i}`, weight: 1n, priority: i }));
+    expect(split(20n, parts, LARGEST_REMAINDER).get('P19')).toBe(1n);
+    const twice = [...parts.slice(0, 19), { id: 'P3', weight: 1n, priority: 19 }];
+    const error = expectValidation(() => split(20n, twice, LARGEST_REMAINDER), 'parts[19].id', 'unique-id');
+    expect(error.message).toBe('parts[19].id "P3" appears more than once');
+  });
+
+  it('names the field, the rule and the value in each refusal', () => {
+    const message = (action: () => unknown, path: string, rule: string): string => expectValidation(action, path, rule).message;
+    const one: SplitPart[] = [{ id: 'A', weight: 1n, priority: 0 }];
+    expect(message(() => split(-3n, one, LARGEST_REMAINDER), 'total', 'non-negative')).toBe(
+      'total must be a bigint of zero or more minor units, got -3',
+    );
+    expect(message(() => split(5n, [{ id: '', weight: 1n, priority: 0 }], LARGEST_REMAINDER), 'parts[0].id', 'id')).toBe(
+      'parts[0].id must be a non-empty string',
+    );
+    expect(message(() => split(5n, [{ id: 'A', weight: -2n, priority: 0 }], LARGEST_REMAINDER), 'parts[0].weight', 'non-negative')).toBe(
+      'parts[0].weight must be a bigint of zero or more, got -2',
+    );
+    expect(message(() => split(5n, [{ id: 'A', weight: 1n, priority: Infinity }], LARGEST_REMAINDER), 'parts[0].priority', 'finite')).toBe(
+      'parts[0].priority must be a finite number, got Infinity',
+    );
+    expect(message(() => split(5n, [{ id: 'A', weight: 1n, priority: 0, cap: -4n }], LARGEST_REMAINDER), 'parts[0].cap', 'non-negative')).toBe(
+      'parts[0].cap must be a bigint of zero or more, got -4',
+    );
+    expect(message(() => split(5n, [{ id: 'A', weight: 0n, priority: 0 }], LARGEST_REMAINDER), 'parts', 'positive-weight')).toBe(
+      'parts: splitting 5 needs at least one part with a positive weight',
+    );
+    expect(message(() => split(5n, one, toLead('HALF_UP', 'GHOST')), 'rule.party', 'known-party')).toBe('rule.party "GHOST" is not one of the parts');
+    expect(message(() => split(5n, one, { kind: 'ROUNDING_PARTY', party: 7 as unknown as string, mode: 'DOWN' }), 'rule.party', 'known-party')).toBe(
+      'rule.party must be a part id, got 7',
+    );
+    expect(message(() => split(5n, one, { kind: 'PRO_RATA' } as unknown as RemainderRule), 'rule.kind', 'remainder-rule')).toBe(
+      'rule.kind must be ROUNDING_PARTY or LARGEST_REMAINDER, got "PRO_RATA"',
+    );
+    // the id of the part goes with a refusal of its weight, priority or cap
+    const weight = expectValidation(() => split(5n, [one[0]!, { id: 'B', weight: -1n, priority: 1 }], LARGEST_REMAINDER), 'parts[1].weight');
+    expect(weight.details).toEqual({ path: 'parts[1].weight', rule: 'non-negative', id: 'B' });
+    const priority = expectValidation(() => split(5n, [{ id: 'B', weight: 1n, priority: Number.NaN }], LARGEST_REMAINDER), 'parts[0].priority');
+    expect(priority.details).toEqual({ path: 'parts[0].priority', rule: 'finite', id: 'B' });
+    const cap = expectValidation(() => split(5n, [{ id: 'B', weight: 1n, priority: 0, cap: 3 as unknown as bigint }], LARGEST_REMAINDER), 'parts[0].cap');
+    expect(cap.details).toEqual({ path: 'parts[0].cap', rule: 'non-negative', id: 'B' });
+    expect(cap.message).toBe('parts[0].cap must be a bigint of zero or more, got 3');
+  });
+
+  it('says what the caps allow when the total is above them, on the number path and past it', () => {
+    const parts: SplitPart[] = [
+      { id: 'A', weight: 1n, priority: 0, cap: 10n },
+      { id: 'B', weight: 1n, priority: 1, cap: 20n },
+    ];
+    const error = expectDomainError(() => split(31n, parts, LARGEST_REMAINDER), RuleViolation, 'SPLIT_EXCEEDS_CAPS');
+    expect(error.message).toBe("cannot split 31: the parts' caps allow at most 30");
+    const huge: SplitPart[] = [
+      { id: 'A', weight: 1n, priority: 0, cap: 2n ** 60n },
+      { id: 'B', weight: 1n, priority: 1, cap: 2n ** 60n },
+    ];
+    const past = expectDomainError(() => split(2n ** 61n + 1n, huge, LARGEST_REMAINDER), RuleViolation, 'SPLIT_EXCEEDS_CAPS');
+    expect(past.details).toEqual({ total: String(2n ** 61n + 1n), capacity: String(2n ** 61n) });
+    expect(asObject(split(2n ** 61n, huge, LARGEST_REMAINDER))).toEqual({ A: 2n ** 60n, B: 2n ** 60n });
+  });
+});
+
+describe('splitAmountsInBigint: the reference gives every worked example to the fen', () => {
+  const parts = (spec: string): SplitPart[] =>
+    spec.split(' ').map((item) => {
+      const [id, weight, priority, cap] = item.split(':');
+      const part = { id: id!, weight: BigInt(weight!), priority: Number(priority) };
+      return cap === undefined ? part : { ...part, cap: BigInt(cap) };
+    });
+  const lenders = 'LEAD:3000000:0 BANK-A:5000000:1 BANK-B:2000000:2';
+  const equal = 'LEAD:1:0 BANK-A:1:1 BANK-B:1:2';
+  const lead2 = 'LEAD:2:0 A:1:1 B:1:2';
+  const party = (mode: RoundingMode, named?: string): RemainderRule =>
+    named === undefined ? { kind: 'ROUNDING_PARTY', mode } : { kind: 'ROUNDING_PARTY', party: named, mode };
+  // [total, parts, rule, amounts in the parts' order]
+  const examples: [bigint, string, RemainderRule, bigint[]][] = [
+    [1_000_001n, lenders, party('HALF_UP', 'LEAD'), [300_000n, 500_001n, 200_000n]],
+    [1_000_001n, lenders, party('HALF_EVEN', 'LEAD'), [300_001n, 500_000n, 200_000n]],
+    [1_000_001n, lenders, party('DOWN', 'LEAD'), [300_001n, 500_000n, 200_000n]],
+    [1n, equal, party('HALF_UP', 'LEAD'), [1n, 0n, 0n]],
+    [1n, lenders, party('HALF_UP', 'LEAD'), [0n, 1n, 0n]],
+    [1n, lenders, party('HALF_EVEN', 'LEAD'), [1n, 0n, 0n]],
+    [6n, lead2, party('HALF_UP', 'LEAD'), [2n, 2n, 2n]],
+    [6n, lead2, party('DOWN', 'LEAD'), [4n, 1n, 1n]],
+    [10n, lead2, party('HALF_UP', 'LEAD'), [4n, 3n, 3n]],
+    [10n, lead2, party('HALF_EVEN', 'LEAD'), [6n, 2n, 2n]],
+    [1n, lenders, party('DOWN'), [0n, 1n, 0n]],
+    [1n, 'Z:5:1 Y:5:2 X:1:0', party('DOWN'), [1n, 0n, 0n]],
+    [1n, 'N:5:1 M:5:1', party('DOWN'), [0n, 1n]],
+    [1n, 'LEAD:0:0 A:2:1 B:1:2', party('DOWN', 'LEAD'), [0n, 1n, 0n]],
+    [2n, 'A:1:0 B:1:0 C:1:0 D:1:0', party('HALF_UP', 'A'), [0n, 1n, 1n, 0n]],
+    [2n, 'A:1:0 B:1:9 C:1:1 D:1:1', party('HALF_UP', 'A'), [0n, 0n, 1n, 1n]],
+    [1_000_001n, lenders, LARGEST_REMAINDER, [300_000n, 500_001n, 200_000n]],
+    [1_000_009n, lenders, LARGEST_REMAINDER, [300_003n, 500_004n, 200_002n]],
+    [2n, 'BANK-B:1:2 BANK-A:1:1 LEAD:1:0', LARGEST_REMAINDER, [0n, 1n, 1n]],
+    [1n, 'b:1:1 a:1:1 c:1:0', LARGEST_REMAINDER, [0n, 0n, 1n]],
+    [2n, 'b:1:1 a:1:1 c:1:0', LARGEST_REMAINDER, [0n, 1n, 1n]],
+    [4n, 'b:1:1 a:1:1 c:1:0', LARGEST_REMAINDER, [1n, 1n, 2n]],
+    [1n, 'a:1:0 B:1:0', LARGEST_REMAINDER, [0n, 1n]],
+    [100n, 'A:1:0:10 B:1:1 C:2:2', LARGEST_REMAINDER, [10n, 30n, 60n]],
+    [100n, 'A:1:0:10 B:1:1 C:2:2', party('HALF_UP', 'C'), [10n, 30n, 60n]],
+    [120n, 'A:1:0:10 B:1:1:40 C:1:2', LARGEST_REMAINDER, [10n, 40n, 70n]],
+    [600n, 'LEAD:100:0:100 A:201:1:201 B:300:2:300', party('DOWN', 'LEAD'), [100n, 201n, 299n]],
+    [2n, 'LEAD:1:0:1 B:1:1:1 A:1:2:1', party('DOWN', 'LEAD'), [1n, 1n, 0n]],
+    [2n, 'LEAD:1:1:1 B:1:1:1 A:1:1:1', party('DOWN', 'LEAD'), [1n, 0n, 1n]],
+    [1000n, 'LEAD:333:0:333 A:333:1:333 B:334:2:334', party('HALF_UP', 'LEAD'), [333n, 333n, 334n]],
+    [1000n, 'LEAD:333:0:333 A:333:1:333 B:334:2:334', LARGEST_REMAINDER, [333n, 333n, 334n]],
+    [10n, 'LEAD:5:0:2 A:3:1 B:2:2', party('HALF_UP', 'LEAD'), [2n, 5n, 3n]],
+    [7n, 'A:5:0:0 B:5:1', LARGEST_REMAINDER, [0n, 7n]],
+    [7n, 'A:0:0 B:3:1 C:0:2', party('HALF_UP', 'A'), [0n, 7n, 0n]],
+    [0n, 'A:0:0 B:0:1', LARGEST_REMAINDER, [0n, 0n]],
+  ];
+
+  it('gives the same amounts as the number path', () => {
+    for (const [total, spec, rule, amounts] of examples) {
+      expect(splitAmountsInBigint(total, parts(spec), rule)).toEqual(amounts);
+      expect(splitAmounts(total, parts(spec), rule)).toEqual(amounts);
+    }
+  });
+
+  it('refuses as the number path does', () => {
+    const error = expectDomainError(() => splitAmountsInBigint(31n, parts('A:1:0:10 B:1:1:20'), LARGEST_REMAINDER), RuleViolation, 'SPLIT_EXCEEDS_CAPS');
+    expect(error.details).toEqual({ total: '31', capacity: '30' });
+    expectValidation(() => splitAmountsInBigint(5n, parts('A:0:0'), LARGEST_REMAINDER), 'parts', 'positive-weight');
   });
 });
