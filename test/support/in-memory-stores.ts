@@ -52,7 +52,9 @@ import {
   type CalendarStore,
   type Clock,
   type ExposureStore,
+  type IdempotencyEntry,
   type IdempotencyRecord,
+  type IdempotencyReservation,
   type IdempotencyStore,
   type LedgerCheckReport,
   type LedgerCheckStore,
@@ -114,6 +116,8 @@ export type StoredAsk = Ask & { readonly taskToken: string | null };
 /** The tables, keyed as the DynamoDB items are. */
 export class InMemoryDb {
   readonly idempotency = new Map<string, IdempotencyRecord>();
+  /** Keys reserved by writes under way (the same items as the records in the adapter's table). */
+  readonly keyReservations = new Map<string, IdempotencyReservation>();
   readonly lenders = new Map<string, Lender>();
   /** Secrets still on lenders' records from before they were kept apart (their webhook has secret version 0). */
   readonly plainWebhookSecrets = new Map<string, PlainWebhookSecret>();
@@ -179,7 +183,7 @@ export class InMemoryDb {
   }
 
   idempotencyItem(record: IdempotencyRecord): Guard {
-    return { entity: 'idempotency', fails: this.idempotency.has(record.scopeKey) };
+    return { entity: 'idempotency', fails: this.idempotency.has(record.scopeKey) || this.keyReservations.has(record.scopeKey) };
   }
 
   /** `attribute_exists(pk) AND NOT contains(#steps, :step)` on the application item. */
@@ -258,13 +262,32 @@ export class ConditionalCheckFailed extends Error {
 export class InMemoryIdempotencyStore implements IdempotencyStore {
   constructor(private readonly db: InMemoryDb) {}
 
-  async get(scopeKey: string): Promise<IdempotencyRecord | null> {
-    const record = this.db.idempotency.get(scopeKey);
-    return record ? copy(record) : null;
+  async get(scopeKey: string): Promise<IdempotencyEntry | null> {
+    const entry = this.db.idempotency.get(scopeKey) ?? this.db.keyReservations.get(scopeKey);
+    return entry ? copy(entry) : null;
   }
 
+  /** On a free key, over a reservation of the same request, or over one that lapsed, as the adapter's condition says. */
   async put(record: IdempotencyRecord): Promise<void> {
-    this.db.transact([this.db.idempotencyItem(record)], () => this.db.idempotency.set(record.scopeKey, copy(record)));
+    const held = this.db.keyReservations.get(record.scopeKey);
+    const nowEpochSeconds = Math.floor(Date.parse(record.createdAt) / 1000);
+    const free = !this.db.idempotency.has(record.scopeKey) && (held === undefined || held.requestHash === record.requestHash || held.reservedUntilEpochSeconds < nowEpochSeconds);
+    if (!free) throw new WriteConflict('IDEMPOTENCY_KEY', 'idempotency');
+    this.db.keyReservations.delete(record.scopeKey);
+    this.db.idempotency.set(record.scopeKey, copy(record));
+  }
+
+  async reserve(reservation: IdempotencyReservation, nowEpochSeconds: number): Promise<void> {
+    const held = this.db.keyReservations.get(reservation.scopeKey);
+    if (this.db.idempotency.has(reservation.scopeKey) || (held !== undefined && held.reservedUntilEpochSeconds >= nowEpochSeconds)) throw new WriteConflict('IDEMPOTENCY_KEY', 'idempotency');
+    this.db.keyReservations.set(reservation.scopeKey, copy(reservation));
+  }
+
+  async release(reservation: IdempotencyReservation, nowEpochSeconds: number): Promise<void> {
+    const held = this.db.keyReservations.get(reservation.scopeKey);
+    if (held !== undefined && held.requestHash === reservation.requestHash && held.reservedAt === reservation.reservedAt) {
+      this.db.keyReservations.set(reservation.scopeKey, { ...held, reservedUntilEpochSeconds: 0, expiresAtEpochSeconds: nowEpochSeconds });
+    }
   }
 }
 
