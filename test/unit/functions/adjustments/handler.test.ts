@@ -49,14 +49,18 @@ describe('POST /v1/adjustments', () => {
     const result = await propose(proposal);
     expect(result.statusCode).toBe(201);
     expect(bodyOf(result)).toMatchObject({ adjustmentId: 'ADJ-1', state: 'PROPOSED', proposedBy: platformFinance.clientId, amountMinor: '150', breakId: BREAK_ID });
-    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({ TableName: TEST_TABLES.state, Item: { pk: 'ADJUSTMENT#ADJ-1' }, ConditionExpression: 'attribute_not_exists(pk)' });
-    // Then its answer, recorded under the key in one PutItem.
-    expect(ddb.commandCalls(PutCommand)[1]?.args[0].input.Item).toMatchObject({ pk: `IDEM#proposeAdjustment#${platformFinance.clientId}#proposal-0001`, statusCode: 201 });
+    const key = `IDEM#proposeAdjustment#${platformFinance.clientId}#proposal-0001`;
+    const puts = () => ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+    // The key reserved right before the proposal is written, then the answer over the reservation.
+    expect(puts()[0]).toMatchObject({ Item: { pk: key, state: 'IN_PROGRESS' }, ConditionExpression: 'attribute_not_exists(pk) OR (#state = :inProgress AND reservedUntilEpochSeconds < :now)' });
+    expect(puts()[1]).toMatchObject({ TableName: TEST_TABLES.state, Item: { pk: 'ADJUSTMENT#ADJ-1' }, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(puts()[2]?.Item).toMatchObject({ pk: key, statusCode: 201 });
+    expect(puts()[2]?.Item?.state).toBeUndefined();
     ddb.on(GetCommand, { Key: { pk: 'ADJUSTMENT#ADJ-1', sk: 'ADJUSTMENT' } }).resolves({ Item: proposedItem });
     const again = await propose(proposal);
     expect([again.statusCode, bodyOf(again).proposedAt]).toEqual([200, NOW]);
-    // The adjustment is not written again: only the second request's answer is recorded.
-    expect(ddb.commandCalls(PutCommand).map((c) => (c.args[0].input.Item?.pk as string).split('#')[0])).toEqual(['ADJUSTMENT', 'IDEM', 'IDEM']);
+    // Found stored, the proposal is not written again (nor the key reserved): only the answer is recorded.
+    expect(puts().slice(3).map((p) => [p.Item?.pk, p.Item?.state])).toEqual([[key, undefined]]);
   });
 
   it.each([
