@@ -26,7 +26,7 @@ export interface RepaymentsDeps extends RepaymentBookDeps, TransferLimitsDeps, B
 export async function postRepayments(deps: RepaymentsDeps, body: PostRepaymentsRequestBody): Promise<BatchReport> {
   if (body.repayments.length > 1) {
     // The workflow writes; the request's Idempotency-Key is taken before it starts.
-    await deps.beforeWrite?.();
+    await deps.keyReservation?.take();
     return (await deps.batch.run({ repayments: body.repayments })) as BatchReport;
   }
   const repayment = body.repayments[0]!;

@@ -1,4 +1,4 @@
-import type { IdempotencyEntry, IdempotencyReservation, IdempotencyStore, Reserve, Seal } from '../ports/stores.ts';
+import type { IdempotencyEntry, IdempotencyReservation, IdempotencyStore, KeyReservation, Seal } from '../ports/stores.ts';
 import { isReservation, WriteConflict } from '../ports/stores.ts';
 import type { IdempotencyRecord } from '../ports/stores.ts';
 import { HttpError } from './errors.ts';
@@ -71,8 +71,8 @@ export function parseIdempotencyKey(header: string | undefined): string {
  * first response unchanged, status included; the same key with another body is refused and
  * changes nothing. The record is written in the same transaction as the business write, so a
  * crash cannot separate them, or, for a write idempotent by its own business id, right after it:
- * such a write first reserves the key (`reserve`, a conditional put of the request's hash) before
- * it writes anything, so of two requests under one key at once only one writes; the other is
+ * such a write first reserves the key (a conditional put of the request's hash, alone or in its
+ * own transaction) before or as it writes anything, so of two requests under one key at once only one writes; the other is
  * answered 409 `REQUEST_IN_PROGRESS` (the same body: send it again after `Retry-After`) or 422
  * (another body). A write that fails releases its reservation; one whose function died leaves it
  * until it lapses (`RESERVATION_SECONDS`), and the same request then runs again, which its
@@ -81,7 +81,7 @@ export function parseIdempotencyKey(header: string | undefined): string {
 export async function runIdempotent(
   store: IdempotencyStore,
   scope: IdempotencyScope & { body: unknown; now: string },
-  write: (seal: Seal, reserve: Reserve) => Promise<void>,
+  write: (seal: Seal, reservation: KeyReservation) => Promise<void>,
 ): Promise<StoredResponse> {
   const scopeKey = idempotencyScopeKey(scope);
   const requestHash = sha256(canonicalJson(scope.body));
@@ -94,21 +94,29 @@ export async function runIdempotent(
     return sealed;
   };
   let reservation: IdempotencyReservation | undefined;
-  const reserve: Reserve = async () => {
-    if (reservation) return;
-    const taking: IdempotencyReservation = {
-      scopeKey,
-      requestHash,
-      state: 'IN_PROGRESS',
-      reservedAt: scope.now,
-      reservedUntilEpochSeconds: nowEpochSeconds + RESERVATION_SECONDS,
-      expiresAtEpochSeconds: expiresAtEpochSeconds(scope.now),
-    };
-    await store.reserve(taking, nowEpochSeconds);
-    reservation = taking;
+  const taking = (): IdempotencyReservation => ({
+    scopeKey,
+    requestHash,
+    state: 'IN_PROGRESS',
+    reservedAt: scope.now,
+    reservedUntilEpochSeconds: nowEpochSeconds + RESERVATION_SECONDS,
+    expiresAtEpochSeconds: expiresAtEpochSeconds(scope.now),
+  });
+  const keyReservation: KeyReservation = {
+    async take() {
+      if (reservation) return;
+      const taken = taking();
+      await store.reserve(taken, nowEpochSeconds);
+      reservation = taken;
+    },
+    // Written by the write's transaction, or not at all: released below only if it is there.
+    inTransaction() {
+      reservation ??= taking();
+      return reservation;
+    },
   };
   try {
-    await write(seal, reserve);
+    await write(seal, keyReservation);
   } catch (error) {
     // Nothing to answer: the key is free again. Should the release fail too, the reservation lapses.
     if (reservation) await store.release(reservation, nowEpochSeconds).catch(() => undefined);

@@ -78,11 +78,16 @@ export function isReservation(entry: IdempotencyEntry): entry is IdempotencyRese
 }
 
 /**
- * Takes a key for the write that runs under it before it writes anything; throws the
- * WriteConflict `IDEMPOTENCY_KEY` when another request holds the key (its answer, or its live
- * reservation). Taken once per request, however often it is called.
+ * The reservation of a request's key, for the write that runs under it, taken before it writes
+ * anything: in a conditional PutItem of its own (`take`), or as an item of the write's own
+ * transaction (`inTransaction`), so that a transaction that fails, and a refusal decided after it,
+ * leave no reservation behind. A key another request holds (its answer, or its live reservation)
+ * is a WriteConflict `IDEMPOTENCY_KEY`.
  */
-export type Reserve = () => Promise<void>;
+export interface KeyReservation {
+  take(): Promise<void>;
+  inTransaction(): IdempotencyReservation;
+}
 
 export interface IdempotencyStore {
   get(scopeKey: string): Promise<IdempotencyEntry | null>;
@@ -201,6 +206,8 @@ export interface RepaymentWrite {
   readonly programPool?: { readonly pool: ProgramPool; readonly expectedVersion: number };
   /** The outstanding principal the change moves (one principal shard per lender it moved, the borrower's figures), added atomically. */
   readonly outstanding?: OutstandingMove;
+  /** An API request's Idempotency-Key, reserved in the same transaction (on a free key, or over a reservation that lapsed). */
+  readonly reservation?: IdempotencyReservation;
 }
 
 /**

@@ -182,6 +182,13 @@ export class InMemoryDb {
     this.transactions++;
   }
 
+  /** A reservation's condition: a free key, or one held by a reservation that lapsed. */
+  reservationItem(reservation: IdempotencyReservation): Guard {
+    const held = this.keyReservations.get(reservation.scopeKey);
+    const nowEpochSeconds = Math.floor(Date.parse(reservation.reservedAt) / 1000);
+    return { entity: 'idempotency', fails: this.idempotency.has(reservation.scopeKey) || (held !== undefined && held.reservedUntilEpochSeconds >= nowEpochSeconds) };
+  }
+
   idempotencyItem(record: IdempotencyRecord): Guard {
     return { entity: 'idempotency', fails: this.idempotency.has(record.scopeKey) || this.keyReservations.has(record.scopeKey) };
   }
@@ -567,8 +574,10 @@ export class InMemoryRepaymentStore implements RepaymentStore {
         ? [{ entity: 'program-pool', fails: db.programPools.get(pairKey(change.programPool.pool.programId, change.programPool.pool.kind))?.version !== change.programPool.expectedVersion }]
         : []),
       ...(change.record ? [{ entity: 'repayment-record', fails: db.repaymentRecords.has(change.record.repaymentId) }] : []),
+      ...(change.reservation ? [db.reservationItem(change.reservation)] : []),
     ];
     db.transact(guards, () => {
+      if (change.reservation) db.keyReservations.set(change.reservation.scopeKey, copy(change.reservation));
       db.repaymentLedgers.set(ledger.loanId, { ...copy(ledger), base: null, repayments: [], events: [] });
       for (const item of change.items) {
         db.bookItems.set(bookKey(ledger.loanId, item.booked), copy(item));

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HttpError } from '../../../../shared/http/errors.ts';
 import { IDEMPOTENCY_WINDOW_SECONDS, RESERVATION_SECONDS, idempotencyScopeKey, parseIdempotencyKey, runIdempotent, expiresAtEpochSeconds } from '../../../../shared/http/idempotency.ts';
-import type { Reserve, Seal } from '../../../../shared/ports/stores.ts';
+import type { KeyReservation, Seal } from '../../../../shared/ports/stores.ts';
 import { canonicalJson, sha256 } from '../../../../shared/json.ts';
 import { WriteConflict } from '../../../../shared/ports/stores.ts';
 import { NOW } from '../../../support/builders.ts';
@@ -153,9 +153,9 @@ describe('runIdempotent', () => {
     const later = (seconds: number) => new Date(Date.parse(NOW) + seconds * 1000).toISOString();
     /** A write idempotent by its own id: it reserves the key, "books" (a call counted), then records its answer. */
     function booking(store: InMemoryIdempotencyStore, booked: string[], id: string, during?: () => Promise<void>) {
-      return async (seal: Seal, reserve: Reserve) => {
-        await reserve();
-        await reserve(); // taken once per request, however often asked
+      return async (seal: Seal, reservation: KeyReservation) => {
+        await reservation.take();
+        await reservation.take(); // taken once per request, however often asked
         booked.push(id);
         await during?.();
         await store.put(seal(200, { id }));
@@ -216,8 +216,8 @@ describe('runIdempotent', () => {
       const booked: string[] = [];
       const body = { repaymentId: 'RP-1' };
       // The function dies after the booking, before its answer is recorded: it never comes back.
-      void runIdempotent(store, scope(body), async (_, reserve) => {
-        await reserve();
+      void runIdempotent(store, scope(body), async (_, reservation) => {
+        await reservation.take();
         booked.push('RP-1');
         await new Promise(() => undefined);
       });
@@ -237,14 +237,27 @@ describe('runIdempotent', () => {
       const { db, store } = setup();
       const body = { repaymentId: 'RP-1' };
       const boom = new Error('throttled');
-      await expect(runIdempotent(store, scope(body), async (_, reserve) => {
-        await reserve();
+      await expect(runIdempotent(store, scope(body), async (_, reservation) => {
+        await reservation.take();
         throw boom;
       })).rejects.toBe(boom);
       // Lapsed at once, and soon gone by the table's time to live.
       expect(db.keyReservations.get(SCOPE_KEY)).toMatchObject({ reservedUntilEpochSeconds: 0, expiresAtEpochSeconds: Date.parse(NOW) / 1000 });
       expect((await runIdempotent(store, scope(body), booking(store, [], 'RP-1'))).replayed).toBe(false);
       expect(db.keyReservations.size).toBe(0);
+    });
+
+    it('a reservation that goes in the write\'s own transaction is there only if the transaction is; a refusal after a lost one leaves nothing', async () => {
+      const { db, store } = setup();
+      const body = { reversalId: 'RV-2' };
+      const refused = new HttpError(409, 'ALREADY_REVERSED', 'reversed by RV-1');
+      await expect(runIdempotent(store, scope(body), async (_, reservation) => {
+        const item = reservation.inTransaction();
+        expect(item).toMatchObject({ scopeKey: SCOPE_KEY, requestHash: sha256(canonicalJson(body)), state: 'IN_PROGRESS', reservedAt: NOW });
+        expect(reservation.inTransaction()).toBe(item); // one reservation per request
+        throw refused; // its transaction lost to another change, and the change refused on the new head
+      })).rejects.toBe(refused);
+      expect([db.keyReservations.size, db.idempotency.size]).toEqual([0, 0]);
     });
 
     it('a write that refuses before it reserves leaves nothing behind', async () => {
