@@ -38,7 +38,12 @@ describe('POST /v1/ledger-checks', () => {
     expect(result.statusCode).toBe(202);
     expect(bodyOf(result)).toEqual({ businessDate: '2025-02-28', executionArn: EXECUTION_ARN, status: 'STARTED' });
     expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({ stateMachineArn: TEST_STATE_MACHINE_ARN, name: EXECUTION, input: '{"businessDate":"2025-02-28"}' });
-    expect(ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.pk)).toEqual([`IDEM#startLedgerCheck#${platformFinance.clientId}#${KEY}`]);
+    // The key reserved before the start, then the answer over the reservation.
+    const key = `IDEM#startLedgerCheck#${platformFinance.clientId}#${KEY}`;
+    expect(ddb.commandCalls(PutCommand).map((c) => [c.args[0].input.Item?.pk, c.args[0].input.Item?.state])).toEqual([
+      [key, 'IN_PROGRESS'],
+      [key, undefined],
+    ]);
   });
 
   it("answers 403 to a lender's own finance team and to a partner, starting nothing", async () => {
