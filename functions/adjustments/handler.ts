@@ -25,7 +25,8 @@ export const handler = apiHandler(
   {
     'POST /v1/adjustments': (req) => {
       const maker = callerOf(platformOnly(req, 'adjustments'));
-      return recordedWrite(req, deps, () => postAdjustment(deps, maker, req.body as AdjustmentRequestBody));
+      // The proposal reserves the request's Idempotency-Key right before it is written.
+      return recordedWrite(req, deps, (_, keyReservation) => postAdjustment({ ...deps, keyReservation }, maker, req.body as AdjustmentRequestBody));
     },
     'GET /v1/adjustments': async (req) => ({ statusCode: 200, body: await listAdjustments(deps, callerOf(req), validate(adjustmentsQuery, req.query)) }),
     'GET /v1/adjustments/{adjustmentId}': async (req) => ({

@@ -16,7 +16,7 @@ const deps = { ...stores, workflow, clock: systemClock };
 export const handler = apiHandler(
   {
     'POST /v1/ledger-checks': (req) =>
-      idempotentWrite(platformOnly(req, 'ledger checks'), deps, (seal) => startLedgerCheck(deps, (req.body as { businessDate: string }).businessDate, req.idempotencyKey ?? '', seal)),
+      idempotentWrite(platformOnly(req, 'ledger checks'), deps, (seal, _, reservation) => startLedgerCheck(deps, (req.body as { businessDate: string }).businessDate, req.idempotencyKey ?? '', seal, reservation)),
     'GET /v1/ledger-checks/{businessDate}': async (req) => ({
       statusCode: 200,
       body: await getLedgerCheck(deps, validate(businessDatePath, platformOnly(req, 'ledger checks').pathParameters).businessDate, validate(pageQuery, req.query)),

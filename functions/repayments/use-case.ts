@@ -24,7 +24,11 @@ export interface RepaymentsDeps extends RepaymentBookDeps, TransferLimitsDeps, B
  * Every row is answered in request order, with the batch's report.
  */
 export async function postRepayments(deps: RepaymentsDeps, body: PostRepaymentsRequestBody): Promise<BatchReport> {
-  if (body.repayments.length > 1) return (await deps.batch.run({ repayments: body.repayments })) as BatchReport;
+  if (body.repayments.length > 1) {
+    // The workflow writes; the request's Idempotency-Key is taken before it starts.
+    await deps.keyReservation?.take();
+    return (await deps.batch.run({ repayments: body.repayments })) as BatchReport;
+  }
   const repayment = body.repayments[0]!;
   const result = await splitAndBook(deps, { action: 'BOOK', repayment });
   const group = { loanId: repayment.loanId, results: [{ index: 0, repaymentId: repayment.repaymentId, result }] };

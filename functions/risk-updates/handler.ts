@@ -16,7 +16,7 @@ const deps = { ...stores, workflow, clock: systemClock };
 export const handler = apiHandler(
   {
     'POST /v1/risk-updates': (req) =>
-      idempotentWrite(platformOnly(req, 'risk updates'), deps, (seal) => startRiskUpdate(deps, (req.body as { businessDate: string }).businessDate, req.idempotencyKey ?? '', seal)),
+      idempotentWrite(platformOnly(req, 'risk updates'), deps, (seal, _, reservation) => startRiskUpdate(deps, (req.body as { businessDate: string }).businessDate, req.idempotencyKey ?? '', seal, reservation)),
     'GET /v1/risk-updates/{businessDate}': async (req) => ({
       statusCode: 200,
       body: await getRiskUpdate(deps, validate(businessDatePath, platformOnly(req, 'risk updates').pathParameters).businessDate, validate(pageQuery, req.query)),

@@ -19,7 +19,7 @@ const deps = { ...stores, workflow, files: fileStoreFromEnv(), clock: systemCloc
 export const handler = apiHandler(
   {
     'POST /v1/settlement-runs': (req) =>
-      idempotentWrite(platformOnly(req, 'settlement runs'), deps, (seal) => startSettlement(deps, req.body as StartSettlementRequest, seal)),
+      idempotentWrite(platformOnly(req, 'settlement runs'), deps, (seal, _, reservation) => startSettlement(deps, req.body as StartSettlementRequest, seal, reservation)),
     'GET /v1/settlement-runs': async (req) => ({ statusCode: 200, body: await runList(deps, callerOf(req), validate(settlementRunsQuery, req.query)) }),
     'GET /v1/settlement-runs/{businessDate}': async (req) => ({
       statusCode: 200,

@@ -1,6 +1,6 @@
 import { canSeeLender, type Principal } from '../../shared/domain/access.ts';
 import { NotFound, StateConflict } from '../../shared/domain/errors.ts';
-import type { Clock, FileStore, IdempotencyStore, ProgramStore, Seal, SettlementRunIndex, SettlementStore, WorkflowStarter } from '../../shared/ports/stores.ts';
+import type { Clock, FileStore, IdempotencyStore, KeyReservation, ProgramStore, Seal, SettlementRunIndex, SettlementStore, WorkflowStarter } from '../../shared/ports/stores.ts';
 import { settlementRuns } from '../../shared/use-cases/settlement-runs.ts';
 import { notABusinessDay, recordExecution, settleableDays, settlementView, statementFile, statements, type SettlementCalendar } from '../../shared/use-cases/settlement.ts';
 
@@ -20,7 +20,7 @@ export interface SettlementsDeps {
  * at once, with the reason OpenRun would give. A date whose run is still going is refused
  * unless `restart` says the run stopped (a machine died) and is to be run again.
  */
-export async function startSettlement(deps: SettlementsDeps, request: { businessDate: string; restart?: boolean }, seal: Seal): Promise<void> {
+export async function startSettlement(deps: SettlementsDeps, request: { businessDate: string; restart?: boolean }, seal: Seal, reservation?: KeyReservation): Promise<void> {
   const run = await deps.settlements.getRun(request.businessDate);
   if (run?.status === 'RUNNING' && request.restart !== true) {
     throw new StateConflict('SETTLEMENT_RUNNING', `the run of ${request.businessDate} (attempt ${run.attempt}) has not finished; ask again with "restart": true if it stopped`, {
@@ -30,6 +30,8 @@ export async function startSettlement(deps: SettlementsDeps, request: { business
   }
   if ((await settleableDays(deps, request.businessDate, run)) === 'NOT_A_BUSINESS_DAY') throw notABusinessDay(request.businessDate);
   const attempt = (run?.attempt ?? 0) + 1;
+  // The request's key is reserved before the run starts, after every refusal: two requests under one key with other dates never both start one.
+  await reservation?.take();
   const { executionArn } = await deps.workflow.start(`settlement-${request.businessDate}-${attempt}`, { businessDate: request.businessDate, attempt });
   await deps.idempotency.put(seal(202, { businessDate: request.businessDate, attempt, executionArn, status: 'STARTED' }));
 }

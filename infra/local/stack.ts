@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { setLocalTime } from '../../shared/adapters/clock.ts';
 import { tmpdir } from 'node:os';
 import type { IncomingMessage } from 'node:http';
+import { CLIENT_LIMITS_ENV } from '../../shared/http/request-limits.ts';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -91,6 +92,12 @@ export interface LocalStackOptions {
   loadModule?: ModuleLoader;
   /** Route handlers' DynamoDB calls through a counting proxy (benchmarks). */
   meterDynamoDb?: boolean;
+  /**
+   * Count each client's requests against the stage's limits (docs/limits.md; default true). The
+   * contract fuzzer turns it off: the count is a write every request makes, refused or not, by
+   * design, while the fuzzer checks that a refused request writes nothing else.
+   */
+  countClientRequests?: boolean;
   /**
    * Route handlers' DynamoDB calls through a proxy that throttles some, cancels some transactions
    * as conflicting and lets a competing write land before some conditioned writes, seeded
@@ -319,20 +326,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const personalDataKeyFile = localPersonalDataKeyFile(options.persistDir !== undefined);
     ensureLocalKeyFile(personalDataKeyFile);
     if (options.persistDir === undefined) cleanups.push(() => rm(personalDataKeyFile, { force: true }));
-    const restoreEnvironment = applyEnvironment(
-      functions.environment({
-        AWS_REGION: LOCAL_REGION,
-        AWS_DEFAULT_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        AWS_ENDPOINT_URL_DYNAMODB: faults?.endpoint ?? meter?.endpoint ?? dynamoEndpoint,
-        AWS_ENDPOINT_URL_SFN: sfnEndpoint.endpoint,
-        AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint.endpoint,
-        FILES_DIR: filesDir,
-        [WEBHOOK_SECRETS_ENV.file]: webhookSecretsFile,
-        [PERSONAL_DATA_ENV.file]: personalDataKeyFile,
-      }),
-    );
+    const environment = functions.environment({
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: faults?.endpoint ?? meter?.endpoint ?? dynamoEndpoint,
+      AWS_ENDPOINT_URL_SFN: sfnEndpoint.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventsEndpoint.endpoint,
+      FILES_DIR: filesDir,
+      [WEBHOOK_SECRETS_ENV.file]: webhookSecretsFile,
+      [PERSONAL_DATA_ENV.file]: personalDataKeyFile,
+    });
+    if (options.countClientRequests === false) delete environment[CLIENT_LIMITS_ENV];
+    const restoreEnvironment = applyEnvironment(environment);
     cleanups.push(restoreEnvironment);
     await functions.preload();
     phase('handlers loaded');

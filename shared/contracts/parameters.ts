@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { breakId } from './adjustments.ts';
 import { reconciliationPath } from './reconciliation-schemas.ts';
-import { id, isoDate, profitPeriod, instructionPath, statementFilePath } from './schemas.ts';
+import { id, isoDate, lenderId, profitPeriod, instructionPath, statementFilePath } from './schemas.ts';
 
 /**
  * The bounds of every path and query parameter of the API, checked by the HTTP edge before a
@@ -9,7 +9,7 @@ import { id, isoDate, profitPeriod, instructionPath, statementFilePath } from '.
  * a 400 naming the parameter, never a key DynamoDB refuses.
  */
 export const PATH_PARAMETERS = {
-  lenderId: id,
+  lenderId,
   programId: id,
   loanId: id,
   repaymentId: id,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, cursorParam, pageParams } from './paging.ts';
-import { ID_PATTERN } from '../domain/ids.ts';
+import { ID_PATTERN, LENDER_ID_PATTERN } from '../domain/ids.ts';
 import { REGULATORY_PROFILE_IDS } from '../domain/regulatory-profile.ts';
 import { calendarDate, pastDate, pastInstant } from './dates.ts';
 import { accountNumberProblem, identityNumberProblem, mobileProblem, type Problem } from '../domain/personal-data.ts';
@@ -46,6 +46,8 @@ export const minorOut = z.string().regex(/^-?\d+$/).describe('minor units (fen),
 const webhookSecret = z.string().min(32, 'a signing secret has at least 32 characters').max(256);
 
 export const id = z.string().regex(ID_PATTERN, "1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit");
+/** A lender's own id, where a lender is created or named in a path: no `:`, as it names the lender's folder of files. */
+export const lenderId = z.string().regex(LENDER_ID_PATTERN, "a lender id: 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit (no ':')");
 export const rate = z
   .string()
   .regex(/^(0|[1-9]\d{0,2})(\.\d{1,12})?$/, 'must be a decimal string such as "0.0725"')
@@ -60,7 +62,7 @@ const region = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,6})?$|^NATIONAL$/, 'a reg
 export const lenderRole = z.enum(['LEAD', 'PARTNER', 'GUARANTOR', 'SERVICE_PARTNER']);
 
 export const createLenderRequest = z.strictObject({
-  lenderId: id,
+  lenderId,
   name: text(200),
   roles: z.array(lenderRole).min(1).max(4),
   institutionType: z.enum(['NATIONAL_BANK', 'LOCAL_BANK', 'INTERNET_BANK', 'NON_BANK']),
@@ -415,8 +417,8 @@ export const instructionPath = z.object({ businessDate: isoDate, instructionId: 
 export const executedRequest = z.strictObject({ bankReference: z.string().regex(/^[A-Za-z0-9_.:/-]{1,64}$/, "1-64 letters, digits, '_', '.', ':', '/' or '-'"), executedAt: pastInstant });
 export type ExecutedRequest = z.output<typeof executedRequest>;
 
-export const statementsPath = z.object({ lenderId: id, businessDate: isoDate });
-export const statementFilePath = z.object({ lenderId: id, businessDate: isoDate, fileName: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'a file name') });
+export const statementsPath = z.object({ lenderId, businessDate: isoDate });
+export const statementFilePath = z.object({ lenderId, businessDate: isoDate, fileName: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'a file name') });
 
 /** A profit-sharing period: a month `YYYY-MM` or a quarter `YYYY-Qn`. */
 export const profitPeriod = z.string().regex(/^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$/, 'must be a month YYYY-MM or a quarter YYYY-Qn');
@@ -426,7 +428,7 @@ export const startProfitRunRequest = z.strictObject({ programId: id, period: pro
 export type StartProfitRunRequest = z.output<typeof startProfitRunRequest>;
 
 export const profitRunPath = z.object({ programId: id, period: profitPeriod });
-export const profitStatementPath = z.object({ lenderId: id, period: profitPeriod });
+export const profitStatementPath = z.object({ lenderId, period: profitPeriod });
 
 /** A month's profit, a page at a time: the first without `cursor`, each next with the previous page's. */
 export const profitQuery = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM'), cursor: cursorParam.optional() });
@@ -457,8 +459,8 @@ export const regulatoryFiguresRequest = z.strictObject({
   source: text(500).describe("where the figures come from, e.g. the quarter's regulatory report"),
 });
 export type RegulatoryFiguresRequest = z.output<typeof regulatoryFiguresRequest>;
-export const lenderPath = z.object({ lenderId: id });
-export const regulatoryFiguresPath = z.object({ lenderId: id, effectiveDate: isoDate });
+export const lenderPath = z.object({ lenderId });
+export const regulatoryFiguresPath = z.object({ lenderId, effectiveDate: isoDate });
 
 /** `POST /v1/regulatory-reports`: the date to report; `restart` runs a date whose run stopped midway again. */
 export const startRegulatoryReportRequest = z.strictObject({ businessDate: pastDate, restart: z.boolean().optional() });

@@ -10,7 +10,7 @@ import { bodyLimitOf, isWrite, routeSpec, type RouteKey, type RouteSpec } from '
 import { admit, limiterFromEnv, type EdgeLimiter } from './request-limits.ts';
 import { invariant } from '../domain/errors.ts';
 import { parseIdempotencyKey, runIdempotent } from './idempotency.ts';
-import type { Seal } from '../ports/stores.ts';
+import type { KeyReservation, Seal } from '../ports/stores.ts';
 import type { Clock, IdempotencyStore } from '../ports/stores.ts';
 import { principalFromClaims } from './principal.ts';
 import { systemClock } from '../adapters/clock.ts';
@@ -273,7 +273,7 @@ function respond(statusCode: number, body: unknown, headers: Readonly<Record<str
 export async function idempotentWrite(
   request: ApiRequest,
   deps: { idempotency: IdempotencyStore; clock: Clock },
-  write: (seal: Seal, now: string) => Promise<void>,
+  write: (seal: Seal, now: string, reservation: KeyReservation) => Promise<void>,
 ): Promise<ApiResponse> {
   const principal = callerOf(request);
   if (request.idempotencyKey === null) throw new HttpError(400, 'IDEMPOTENCY_KEY_REQUIRED', 'every write takes an Idempotency-Key header');
@@ -281,7 +281,7 @@ export async function idempotentWrite(
   const stored = await runIdempotent(
     deps.idempotency,
     { operation: request.route.operationId, clientId: principal.clientId, userId: principal.userId, key: request.idempotencyKey, body: requestOf(request), now },
-    (seal) => write(seal, now),
+    (seal, reservation) => write(seal, now, reservation),
   );
   return stored.replayed
     ? { statusCode: stored.statusCode, body: stored.body, headers: { [REPLAYED_HEADER]: 'true' }, idempotency: 'REPLAYED' }
@@ -300,16 +300,21 @@ function requestOf(request: ApiRequest): unknown {
 /**
  * A write that is idempotent by its own business id (a repayment's, a transfer's, an adjustment's)
  * and writes no record itself: it runs, and its answer is then recorded under the Idempotency-Key,
- * so a repeat answers exactly the first answer. Should the record be lost to a crash in between,
- * the repeat runs the write again, which its business id makes book nothing twice.
+ * so a repeat answers exactly the first answer. Before or as it writes anything it reserves the
+ * key (`reservation`, handed to the write: taken right before its first write, or written in the
+ * write's own transaction), so two requests under one key at once never both write: the other is
+ * answered 409 `REQUEST_IN_PROGRESS` or 422. A write that reserves nothing (a refusal answered 200)
+ * records its answer on the free key, under the same condition. Should the function die between
+ * the write and the record, the reservation lapses and the repeat runs the write again, which its
+ * business id makes book nothing twice.
  */
 export function recordedWrite(
   request: ApiRequest,
   deps: { idempotency: IdempotencyStore; clock: Clock },
-  write: (now: string) => Promise<{ readonly statusCode: number; readonly body: unknown }>,
+  write: (now: string, reservation: KeyReservation) => Promise<{ readonly statusCode: number; readonly body: unknown }>,
 ): Promise<ApiResponse> {
-  return idempotentWrite(request, deps, async (seal, now) => {
-    const answer = await write(now);
+  return idempotentWrite(request, deps, async (seal, now, reservation) => {
+    const answer = await write(now, reservation);
     await deps.idempotency.put(seal(answer.statusCode, answer.body));
   });
 }

@@ -55,10 +55,56 @@ export class WriteConflict extends Error {
  */
 export const OPTIMISTIC_ATTEMPTS = 25;
 
+/**
+ * A key held by a write that has not answered yet: its request's hash, when it was taken, and until
+ * when (seconds since the epoch) it holds the key. A reservation whose owner died (a crash between
+ * the write and its answer) frees the key when it lapses; one that was kept stays until the answer
+ * replaces it.
+ */
+export interface IdempotencyReservation {
+  readonly scopeKey: string;
+  readonly requestHash: string;
+  readonly state: 'IN_PROGRESS';
+  /** The reserving request's instant: which reservation is whose. */
+  readonly reservedAt: string;
+  readonly reservedUntilEpochSeconds: number;
+  readonly expiresAtEpochSeconds: number;
+}
+
+/** What an Idempotency-Key holds: the answer of a write, or the reservation of a write under way. */
+export type IdempotencyEntry = IdempotencyRecord | IdempotencyReservation;
+
+export function isReservation(entry: IdempotencyEntry): entry is IdempotencyReservation {
+  return 'state' in entry && entry.state === 'IN_PROGRESS';
+}
+
+/**
+ * The reservation of a request's key, for the write that runs under it, taken before it writes
+ * anything: in a conditional PutItem of its own (`take`), or as an item of the write's own
+ * transaction (`inTransaction`), so that a transaction that fails, and a refusal decided after it,
+ * leave no reservation behind. A key another request holds (its answer, or its live reservation)
+ * is a WriteConflict `IDEMPOTENCY_KEY`.
+ */
+export interface KeyReservation {
+  take(): Promise<void>;
+  inTransaction(): IdempotencyReservation;
+}
+
 export interface IdempotencyStore {
-  get(scopeKey: string): Promise<IdempotencyRecord | null>;
-  /** For writes whose effect is idempotent by itself (a named execution): the record alone. */
+  get(scopeKey: string): Promise<IdempotencyEntry | null>;
+  /**
+   * The answer of a write whose effect is idempotent by itself (a named execution, a business id):
+   * the record alone, on a free key or over a reservation of the same request. A key held by
+   * another request is a WriteConflict `IDEMPOTENCY_KEY`.
+   */
   put(record: IdempotencyRecord): Promise<void>;
+  /**
+   * A conditional put of the reservation: on a free key, or over a reservation that lapsed before
+   * `nowEpochSeconds`. A key held otherwise is a WriteConflict `IDEMPOTENCY_KEY`.
+   */
+  reserve(reservation: IdempotencyReservation, nowEpochSeconds: number): Promise<void>;
+  /** Frees a key this reservation still holds (its write failed, nothing to answer): it lapses at once. A key held otherwise is left as it is. */
+  release(reservation: IdempotencyReservation, nowEpochSeconds: number): Promise<void>;
 }
 
 export interface LenderStore {
@@ -161,6 +207,8 @@ export interface RepaymentWrite {
   readonly programPool?: { readonly pool: ProgramPool; readonly expectedVersion: number };
   /** The outstanding principal the change moves (one principal shard per lender it moved, the borrower's figures), added atomically. */
   readonly outstanding?: OutstandingMove;
+  /** An API request's Idempotency-Key, reserved in the same transaction (on a free key, or over a reservation that lapsed). */
+  readonly reservation?: IdempotencyReservation;
 }
 
 /**

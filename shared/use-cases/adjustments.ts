@@ -18,7 +18,7 @@ import { NotFound, RuleViolation, StateConflict, invariant } from '../domain/err
 import type { Loan } from '../domain/loan.ts';
 import { resolveByAdjustment } from '../domain/reconciliation-break.ts';
 import { HEAD_ONLY } from '../domain/repayment-booking.ts';
-import { OPTIMISTIC_ATTEMPTS, WriteConflict, type AdjustmentStore, type BreakStore, type Clock, type LedgerStore, type Page, type RepaymentStore } from '../ports/stores.ts';
+import { OPTIMISTIC_ATTEMPTS, WriteConflict, type AdjustmentStore, type BreakStore, type Clock, type LedgerStore, type Page, type RepaymentStore, type KeyReservation } from '../ports/stores.ts';
 import { changeBreak } from './break-actions.ts';
 import { commitLedgerChange } from './ledger-writer.ts';
 
@@ -35,6 +35,8 @@ export interface AdjustmentDeps {
   readonly repayments: RepaymentStore;
   readonly ledger: Pick<LedgerStore, 'loanLedger'>;
   readonly clock: Clock;
+  /** An API request's Idempotency-Key, reserved right before a proposal is written. */
+  readonly keyReservation?: KeyReservation;
 }
 
 /** A proposal: the adjustment as stored, and whether this call created it (false: the same proposal again). */
@@ -58,6 +60,7 @@ export async function proposeAdjustmentOf(deps: AdjustmentDeps, proposal: Adjust
   const { positions } = await deps.repayments.load(loan.loanId, HEAD_ONLY);
   checkParties(proposal, loan, new Set(positions.map((p) => p.lenderId)));
   if (proposal.breakId !== null) checkBreak(proposal, await breakOf(deps, proposal.breakId));
+  await deps.keyReservation?.take();
   try {
     await deps.adjustments.create(adjustment);
   } catch (error) {

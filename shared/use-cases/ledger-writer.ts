@@ -6,7 +6,7 @@ import type { Loan } from '../domain/loan.ts';
 import { MAX_TRANSACTION_ITEMS } from '../domain/transaction-size.ts';
 import { REGULATORY_PROFILES } from '../domain/regulatory-profile.ts';
 import type { BookedItem, EffectKey, RepaymentLedger } from '../domain/repayment-booking.ts';
-import { WriteConflict, type Clock, type ProgramPool, type ProgramPoolStore, type RepaymentRecord, type RepaymentStore, type RepaymentWrite } from '../ports/stores.ts';
+import { WriteConflict, type Clock, type KeyReservation, type ProgramPool, type ProgramPoolStore, type RepaymentRecord, type RepaymentStore, type RepaymentWrite } from '../ports/stores.ts';
 
 /**
  * The one way a loan's book changes, for every function that changes it (repayments, reversals,
@@ -41,10 +41,11 @@ export type PlannedChange<R> =
  * risk): read the head, the positions and the window of events from where the change takes
  * effect, plan, and write the head, the events, the entries, the positions they change and the
  * record in one transaction conditioned on the head's version; a plan that lost the race is made
- * again on the new head.
+ * again on the new head. An API request's Idempotency-Key (`keyReservation`) is reserved in the
+ * same transaction.
  */
 export async function commitLedgerChange<R>(
-  deps: { readonly repayments: RepaymentStore; readonly clock: Clock },
+  deps: { readonly repayments: RepaymentStore; readonly clock: Clock; readonly keyReservation?: KeyReservation },
   loan: Loan,
   from: EffectKey,
   plan: (ledger: RepaymentLedger, today: string, now: string) => Promise<PlannedChange<R>> | PlannedChange<R>,
@@ -70,6 +71,8 @@ export async function commitLedgerChange<R>(
         restated: planned.items.length - 1,
       });
     }
+    // An API request's Idempotency-Key is reserved in the change's own transaction: a change that fails, or is refused after, leaves none (docs/architecture.md#requests).
+    const reservation = deps.keyReservation?.inTransaction();
     try {
       await deps.repayments.write({
         ledger: planned.ledger,
@@ -79,6 +82,7 @@ export async function commitLedgerChange<R>(
         record: planned.record,
         ...(planned.programPool === undefined ? {} : { programPool: planned.programPool }),
         outstanding,
+        ...(reservation === undefined ? {} : { reservation }),
       });
       return planned.result;
     } catch (error) {

@@ -22,7 +22,7 @@ import {
   type LossEventReversalDecision,
 } from '../domain/repayment-booking.ts';
 import { toJson } from '../json.ts';
-import { WriteConflict, type Clock, type ProgramPoolStore, type RepaymentStore } from '../ports/stores.ts';
+import { WriteConflict, type Clock, type ProgramPoolStore, type RepaymentStore, type KeyReservation } from '../ports/stores.ts';
 import { commitLedgerChange, firstLossRoom, guaranteeRoom, poolUse } from './ledger-writer.ts';
 import type {
   GroupResult,
@@ -48,6 +48,8 @@ export interface RepaymentBookDeps {
   readonly repayments: RepaymentStore;
   readonly programPools: Pick<ProgramPoolStore, 'get'>;
   readonly clock: Clock;
+  /** An API request's Idempotency-Key, reserved in the change's own transaction. */
+  readonly keyReservation?: KeyReservation;
 }
 
 /** One change of a loan's book (a repayment, a reversal, a compensation, write-off or transfer); a domain refusal is an answer, not a failure. */

@@ -59,4 +59,54 @@ describe('Idempotency-Key on the writes of a loan', () => {
     expect([byWang.status, byLi.status, byLi.headers.get('idempotent-replayed')]).toEqual([201, 201, null]);
     expect([(byWang.json as { loanId: string }).loanId, (byLi.json as { loanId: string }).loanId]).toEqual([`IK-${w.suffix}-WANG`, `IK-${w.suffix}-LI`]);
   });
+
+  describe('two requests under one key at the same instant', () => {
+    type Answer = { results?: { repaymentId: string; status: string }[]; code?: string };
+    const repaymentOf = (loanId: string, repaymentId: string) => ({ repaymentId, loanId, amountMinor: '100', currency: 'CNY', valueDate: '2026-11-10', channel: 'BANK_TRANSFER' });
+    const bookedOn = async (loanId: string) =>
+      (await api<{ repayments: { repaymentId: string }[] }>(`/v1/loans/${loanId}/repayments`, { token: w.tokens.lead })).json.repayments.map((r) => r.repaymentId);
+
+    it('with different bodies: one books and answers 200, the other is refused with 422 and books nothing', async () => {
+      for (let pair = 0; pair < 4; pair++) {
+        const loanId = `IK-${w.suffix}-C${pair}`;
+        expect((await post('/v1/loans', w.tokens.lead, loanBody(w, loanId))).status).toBe(201);
+        const key = uniqueKey('concurrent');
+        const ids = [`IKC-${w.suffix}-${pair}-A`, `IKC-${w.suffix}-${pair}-B`];
+        const answers = await Promise.all(ids.map((id) => send('/v1/repayments', w.tokens.lead, { repayments: [repaymentOf(loanId, id)] }, key)));
+        const won = answers.findIndex((a) => a.status === 200);
+        const lost = 1 - won;
+        expect(answers.map((a) => a.status).sort()).toEqual([200, 422]);
+        expect((answers[won]?.json as Answer).results).toEqual([expect.objectContaining({ repaymentId: ids[won], status: 'BOOKED' })]);
+        expect((answers[lost]?.json as Answer).code).toBe('IDEMPOTENCY_KEY_REUSED');
+        expect(await bookedOn(loanId)).toEqual([ids[won]]);
+        expect((await api(`/v1/repayments/${ids[lost]}`, { token: w.tokens.lead })).status).toBe(404);
+        // The key answers the winner's request, byte for byte, and still refuses the other.
+        const again = await send('/v1/repayments', w.tokens.lead, { repayments: [repaymentOf(loanId, ids[won] as string)] }, key);
+        expect([again.status, again.headers.get('idempotent-replayed'), again.text]).toEqual([200, 'true', answers[won]?.text]);
+        expect((await send('/v1/repayments', w.tokens.lead, { repayments: [repaymentOf(loanId, ids[lost] as string)] }, key)).status).toBe(422);
+      }
+    });
+
+    it('with the same body: it books once; the other is its replay, or 409 REQUEST_IN_PROGRESS with Retry-After and then its replay', async () => {
+      for (let pair = 0; pair < 4; pair++) {
+        const loanId = `IK-${w.suffix}-S${pair}`;
+        expect((await post('/v1/loans', w.tokens.lead, loanBody(w, loanId))).status).toBe(201);
+        const key = uniqueKey('concurrent');
+        const body = { repayments: [repaymentOf(loanId, `IKS-${w.suffix}-${pair}`)] };
+        const answers = await Promise.all([0, 1].map(() => send('/v1/repayments', w.tokens.lead, body, key)));
+        const first = answers.find((a) => a.status === 200 && a.headers.get('idempotent-replayed') === null);
+        expect(first, answers.map((a) => `${a.status} ${a.text}`).join('\n')).toBeDefined();
+        expect((first?.json as Answer).results?.[0]?.status).toBe('BOOKED');
+        const other = answers.find((a) => a !== first);
+        if (other?.status === 409) {
+          expect([(other.json as Answer).code, other.headers.get('retry-after')]).toEqual(['REQUEST_IN_PROGRESS', '1']);
+        } else {
+          expect([other?.status, other?.headers.get('idempotent-replayed'), other?.text]).toEqual([200, 'true', first?.text]);
+        }
+        const retried = await send('/v1/repayments', w.tokens.lead, body, key);
+        expect([retried.status, retried.headers.get('idempotent-replayed'), retried.text]).toEqual([200, 'true', first?.text]);
+        expect(await bookedOn(loanId)).toEqual([`IKS-${w.suffix}-${pair}`]);
+      }
+    });
+  });
 });

@@ -55,7 +55,9 @@ import {
   type CalendarStore,
   type Clock,
   type ExposureStore,
+  type IdempotencyEntry,
   type IdempotencyRecord,
+  type IdempotencyReservation,
   type IdempotencyStore,
   type LedgerCheckReport,
   type LedgerCheckStore,
@@ -117,6 +119,8 @@ export type StoredAsk = Ask & { readonly taskToken: string | null };
 /** The tables, keyed as the DynamoDB items are. */
 export class InMemoryDb {
   readonly idempotency = new Map<string, IdempotencyRecord>();
+  /** Keys reserved by writes under way (the same items as the records in the adapter's table). */
+  readonly keyReservations = new Map<string, IdempotencyReservation>();
   readonly lenders = new Map<string, Lender>();
   /** Secrets still on lenders' records from before they were kept apart (their webhook has secret version 0). */
   readonly plainWebhookSecrets = new Map<string, PlainWebhookSecret>();
@@ -193,8 +197,15 @@ export class InMemoryDb {
     this.transactions++;
   }
 
+  /** A reservation's condition: a free key, or one held by a reservation that lapsed. */
+  reservationItem(reservation: IdempotencyReservation): Guard {
+    const held = this.keyReservations.get(reservation.scopeKey);
+    const nowEpochSeconds = Math.floor(Date.parse(reservation.reservedAt) / 1000);
+    return { entity: 'idempotency', fails: this.idempotency.has(reservation.scopeKey) || (held !== undefined && held.reservedUntilEpochSeconds >= nowEpochSeconds) };
+  }
+
   idempotencyItem(record: IdempotencyRecord): Guard {
-    return { entity: 'idempotency', fails: this.idempotency.has(record.scopeKey) };
+    return { entity: 'idempotency', fails: this.idempotency.has(record.scopeKey) || this.keyReservations.has(record.scopeKey) };
   }
 
   /** `attribute_exists(pk) AND NOT contains(#steps, :step)` on the application item. */
@@ -273,13 +284,32 @@ export class ConditionalCheckFailed extends Error {
 export class InMemoryIdempotencyStore implements IdempotencyStore {
   constructor(private readonly db: InMemoryDb) {}
 
-  async get(scopeKey: string): Promise<IdempotencyRecord | null> {
-    const record = this.db.idempotency.get(scopeKey);
-    return record ? copy(record) : null;
+  async get(scopeKey: string): Promise<IdempotencyEntry | null> {
+    const entry = this.db.idempotency.get(scopeKey) ?? this.db.keyReservations.get(scopeKey);
+    return entry ? copy(entry) : null;
   }
 
+  /** On a free key, over a reservation of the same request, or over one that lapsed, as the adapter's condition says. */
   async put(record: IdempotencyRecord): Promise<void> {
-    this.db.transact([this.db.idempotencyItem(record)], () => this.db.idempotency.set(record.scopeKey, copy(record)));
+    const held = this.db.keyReservations.get(record.scopeKey);
+    const nowEpochSeconds = Math.floor(Date.parse(record.createdAt) / 1000);
+    const free = !this.db.idempotency.has(record.scopeKey) && (held === undefined || held.requestHash === record.requestHash || held.reservedUntilEpochSeconds < nowEpochSeconds);
+    if (!free) throw new WriteConflict('IDEMPOTENCY_KEY', 'idempotency');
+    this.db.keyReservations.delete(record.scopeKey);
+    this.db.idempotency.set(record.scopeKey, copy(record));
+  }
+
+  async reserve(reservation: IdempotencyReservation, nowEpochSeconds: number): Promise<void> {
+    const held = this.db.keyReservations.get(reservation.scopeKey);
+    if (this.db.idempotency.has(reservation.scopeKey) || (held !== undefined && held.reservedUntilEpochSeconds >= nowEpochSeconds)) throw new WriteConflict('IDEMPOTENCY_KEY', 'idempotency');
+    this.db.keyReservations.set(reservation.scopeKey, copy(reservation));
+  }
+
+  async release(reservation: IdempotencyReservation, nowEpochSeconds: number): Promise<void> {
+    const held = this.db.keyReservations.get(reservation.scopeKey);
+    if (held !== undefined && held.requestHash === reservation.requestHash && held.reservedAt === reservation.reservedAt) {
+      this.db.keyReservations.set(reservation.scopeKey, { ...held, reservedUntilEpochSeconds: 0, expiresAtEpochSeconds: nowEpochSeconds });
+    }
   }
 }
 
@@ -563,8 +593,10 @@ export class InMemoryRepaymentStore implements RepaymentStore {
         ? [{ entity: 'program-pool', fails: db.programPools.get(pairKey(change.programPool.pool.programId, change.programPool.pool.kind))?.version !== change.programPool.expectedVersion }]
         : []),
       ...(change.record ? [{ entity: 'repayment-record', fails: db.repaymentRecords.has(change.record.repaymentId) }] : []),
+      ...(change.reservation ? [db.reservationItem(change.reservation)] : []),
     ];
     db.transact(guards, () => {
+      if (change.reservation) db.keyReservations.set(change.reservation.scopeKey, copy(change.reservation));
       db.repaymentLedgers.set(ledger.loanId, { ...copy(ledger), base: null, repayments: [], events: [] });
       for (const item of change.items) {
         db.bookItems.set(bookKey(ledger.loanId, item.booked), copy(item));

@@ -50,7 +50,7 @@ type StoredLoanEvent = Omit<BookedLoanEvent, 'stateAfter'> & { readonly stateAft
  */
 export class DynamoRepaymentStore implements RepaymentStore {
   /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
-  static readonly keys: StoreKeys = { reads: [ledgerFamilies.loan, stateFamilies.repayment], queries: [], writes: [ledgerFamilies.loan, stateFamilies.program, stateFamilies.repayment, stateFamilies.quota, stateFamilies.borrower] };
+  static readonly keys: StoreKeys = { reads: [ledgerFamilies.loan, stateFamilies.repayment], queries: [], writes: [ledgerFamilies.loan, stateFamilies.program, stateFamilies.repayment, stateFamilies.quota, stateFamilies.borrower, stateFamilies.idempotency] };
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -128,7 +128,7 @@ export class DynamoRepaymentStore implements RepaymentStore {
 
   async write(change: RepaymentWrite): Promise<void> {
     const { ledger } = change;
-    const put = (table: string, item: Item, entity: string, condition?: { ConditionExpression: string; ExpressionAttributeValues?: Item }) => ({
+    const put = (table: string, item: Item, entity: string, condition?: { ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item }) => ({
       op: { Put: { TableName: table, Item: item, ...condition } },
       entity,
     });
@@ -168,6 +168,16 @@ export class DynamoRepaymentStore implements RepaymentStore {
             }),
           ]),
       ...outstandingOps(this.tables, change.outstanding),
+      // An API request's Idempotency-Key, reserved with the change (docs/architecture.md#requests): on a free key or over a reservation that lapsed.
+      ...(change.reservation === undefined
+        ? []
+        : [
+            put(this.tables.state, { ...stateKeys.idempotency(change.reservation.scopeKey), entityType: 'Idempotency', ...(encode(change.reservation) as Item) }, 'idempotency', {
+              ConditionExpression: 'attribute_not_exists(pk) OR (#state = :inProgress AND reservedUntilEpochSeconds < :now)',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':now': Math.floor(Date.parse(change.reservation.reservedAt) / 1000) },
+            }),
+          ]),
     ];
     await transactWrite(
       this.doc,

@@ -8,7 +8,9 @@ import type { Loan } from '../../domain/loan.ts';
 import type { LenderSchedule, Schedule } from '../../domain/schedule.ts';
 import type { Program } from '../../domain/program.ts';
 import type {
+  IdempotencyEntry,
   IdempotencyRecord,
+  IdempotencyReservation,
   IdempotencyStore,
   LedgerCheckReport,
   LedgerCheckStore,
@@ -67,13 +69,56 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     private readonly tables: Tables,
   ) {}
 
-  async get(scopeKey: string): Promise<IdempotencyRecord | null> {
+  async get(scopeKey: string): Promise<IdempotencyEntry | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tables.state, Key: stateKeys.idempotency(scopeKey), ConsistentRead: true }));
-    return fromItem<IdempotencyRecord>(out.Item as Item | undefined);
+    return fromItem<IdempotencyEntry>(out.Item as Item | undefined);
   }
 
+  /** One PutItem (1 WCU): on a free key, over a reservation of the same request, or over one that lapsed. */
   async put(record: IdempotencyRecord): Promise<void> {
-    await transactWrite(this.doc, [idempotencyPut(this.tables, record)], ['idempotency']);
+    await this.conditionalPut(
+      toItem('Idempotency', stateKeys.idempotency(record.scopeKey), record),
+      'attribute_not_exists(pk) OR (#state = :inProgress AND (requestHash = :hash OR reservedUntilEpochSeconds < :now))',
+      { ':inProgress': 'IN_PROGRESS', ':hash': record.requestHash, ':now': Math.floor(Date.parse(record.createdAt) / 1000) },
+    );
+  }
+
+  /** One PutItem (1 WCU): on a free key or over a reservation that lapsed. */
+  async reserve(reservation: IdempotencyReservation, nowEpochSeconds: number): Promise<void> {
+    await this.conditionalPut(toItem('Idempotency', stateKeys.idempotency(reservation.scopeKey), reservation), 'attribute_not_exists(pk) OR (#state = :inProgress AND reservedUntilEpochSeconds < :now)', {
+      ':inProgress': 'IN_PROGRESS',
+      ':now': nowEpochSeconds,
+    });
+  }
+
+  /**
+   * One UpdateItem, only of this very reservation: it lapses now (and the table's time to live
+   * takes it soon), so the key is free. Never a DeleteItem: no function's role deletes.
+   */
+  async release(reservation: IdempotencyReservation, nowEpochSeconds: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.state,
+          Key: stateKeys.idempotency(reservation.scopeKey),
+          UpdateExpression: 'SET reservedUntilEpochSeconds = :lapsed, expiresAtEpochSeconds = :now',
+          ConditionExpression: '#state = :inProgress AND requestHash = :hash AND reservedAt = :reservedAt',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':hash': reservation.requestHash, ':reservedAt': reservation.reservedAt, ':lapsed': 0, ':now': nowEpochSeconds },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private async conditionalPut(item: Item, condition: string, values: Record<string, unknown>): Promise<void> {
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tables.state, Item: item, ConditionExpression: condition, ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: values }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new WriteConflict('IDEMPOTENCY_KEY', 'idempotency');
+      throw error;
+    }
   }
 }
 

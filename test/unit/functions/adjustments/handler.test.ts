@@ -49,11 +49,18 @@ describe('POST /v1/adjustments', () => {
     const result = await propose(proposal);
     expect(result.statusCode).toBe(201);
     expect(bodyOf(result)).toMatchObject({ adjustmentId: 'ADJ-1', state: 'PROPOSED', proposedBy: platformFinance.clientId, amountMinor: '150', breakId: BREAK_ID });
-    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({ TableName: TEST_TABLES.state, Item: { pk: 'ADJUSTMENT#ADJ-1' }, ConditionExpression: 'attribute_not_exists(pk)' });
+    const key = `IDEM#proposeAdjustment#${platformFinance.clientId}#proposal-0001`;
+    const puts = () => ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+    // The key reserved right before the proposal is written, then the answer over the reservation.
+    expect(puts()[0]).toMatchObject({ Item: { pk: key, state: 'IN_PROGRESS' }, ConditionExpression: 'attribute_not_exists(pk) OR (#state = :inProgress AND reservedUntilEpochSeconds < :now)' });
+    expect(puts()[1]).toMatchObject({ TableName: TEST_TABLES.state, Item: { pk: 'ADJUSTMENT#ADJ-1' }, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(puts()[2]?.Item).toMatchObject({ pk: key, statusCode: 201 });
+    expect(puts()[2]?.Item?.state).toBeUndefined();
     ddb.on(GetCommand, { Key: { pk: 'ADJUSTMENT#ADJ-1', sk: 'ADJUSTMENT' } }).resolves({ Item: proposedItem });
     const again = await propose(proposal);
     expect([again.statusCode, bodyOf(again).proposedAt]).toEqual([200, NOW]);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+    // Found stored, the proposal is not written again (nor the key reserved): only the answer is recorded.
+    expect(puts().slice(3).map((p) => [p.Item?.pk, p.Item?.state])).toEqual([[key, undefined]]);
   });
 
   it.each([
@@ -101,16 +108,19 @@ describe('POST /v1/adjustments/{adjustmentId}/approval', () => {
     expect(result.statusCode).toBe(200);
     expect(bodyOf(result)).toMatchObject({ state: 'APPROVED', approval: { by: checker.clientId, entryId: 'ADJUSTMENT#ADJ-1', bookedOn: '2025-03-01' } });
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
-    expect(puts.map((p) => [p.Item?.pk, p.Item?.state, p.ConditionExpression, p.ExpressionAttributeValues])).toEqual([
+    expect(puts.slice(0, 3).map((p) => [p.Item?.pk, p.Item?.state, p.ConditionExpression, p.ExpressionAttributeValues])).toEqual([
       ['ADJUSTMENT#ADJ-1', 'PROPOSED', 'version = :v', { ':v': 1 }],
       ['ADJUSTMENT#ADJ-1', 'APPROVED', 'version = :v', { ':v': 2 }],
       [`BREAK#${BREAK_ID}`, 'RESOLVED', 'version = :v', { ':v': 1 }],
     ]);
-    const [ledgerWrite, idempotency] = ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+    const [ledgerWrite, ...others] = ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems ?? []);
+    expect(others).toEqual([]);
+    const idempotency = puts[3];
     const entry = ledgerWrite?.find((i) => i.Put?.Item?.sk === 'ENTRY#ADJUSTMENT#ADJ-1');
     expect(entry?.Put).toMatchObject({ TableName: TEST_TABLES.ledger, ConditionExpression: 'attribute_not_exists(pk)', Item: { eventType: 'ADJUSTMENT', bookedOn: '2025-03-01' } });
     expect(entry?.Put?.Item?.legs).toEqual([`${PARTNER_A} SETTLEMENT_CLEARING D 150 ESCROW INTEREST`, `${PARTNER_A} INTEREST_INCOME C 150 `]);
-    expect(idempotency?.[0]?.Put?.Item).toMatchObject({ pk: `IDEM#approveAdjustment#${checker.clientId}#approval-0001`, responseBody: result.body });
+    expect(puts).toHaveLength(4);
+    expect(idempotency?.Item).toMatchObject({ pk: `IDEM#approveAdjustment#${checker.clientId}#approval-0001`, responseBody: result.body });
   });
 
   it('answers 404 for an adjustment that does not exist, 403 to a lender of its own', async () => {
@@ -128,7 +138,8 @@ describe('POST /v1/adjustments/{adjustmentId}/rejection and reading', () => {
   it('lets the maker withdraw: 200 REJECTED, nothing booked', async () => {
     const result = await decide('rejection', platformFinance, { reason: 'Wrong loan' });
     expect([result.statusCode, bodyOf(result).state, bodyOf(result).rejection]).toEqual([200, 'REJECTED', { by: platformFinance.clientId, at: NOW, reason: 'Wrong loan', withdrawn: true }]);
-    expect(ddb.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems?.[0]?.Put?.Item?.pk)).toEqual([`IDEM#rejectAdjustment#${platformFinance.clientId}#rejection-0001`]);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.pk).filter((pk) => (pk as string).startsWith('IDEM#'))).toEqual([`IDEM#rejectAdjustment#${platformFinance.clientId}#rejection-0001`]);
     const noReason = await decide('rejection', checker, {});
     expect([noReason.statusCode, (bodyOf(noReason).details as { path: string }).path]).toEqual([400, 'reason']);
   });

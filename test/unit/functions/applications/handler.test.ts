@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { InternalServerError } from '@aws-sdk/client-dynamodb';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   APPLICATION_ID,
   LEAD_ID,
@@ -193,7 +193,7 @@ describe('POST /v1/applications/{applicationId}/disbursement', () => {
       taskToken: 'token-d',
       output: `{"applicationId":"${APPLICATION_ID}","disbursementReference":"DISB-20250303-0042","disbursementDate":"2025-02-28"}`,
     });
-    expect(ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.map((i) => i.Put?.Item?.pk)).toEqual([`IDEM#confirmDisbursement#${leadOps.clientId}#${KEY}`]);
+    expect(ddb.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.pk)).toEqual([`IDEM#confirmDisbursement#${leadOps.clientId}#${KEY}`]);
   });
 
   it('fails the wait with DisbursementFailed for a failed disbursement', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { InternalServerError } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { LedgerCheckReport } from '../../../../shared/ports/stores.ts';
 import { NOW, PARTNER_A, financeOf, leadOps, partnerOf, platformFinance, startLedgerCheckBody } from '../../../support/builders.ts';
@@ -24,7 +24,7 @@ const report: LedgerCheckReport = { businessDate: '2025-02-28', status: 'BALANCE
 
 beforeEach(() => {
   ddb.on(GetCommand).resolves({});
-  ddb.on(TransactWriteCommand).resolves({});
+  ddb.on(PutCommand).resolves({});
   sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date(NOW) });
 });
 afterEach(() => {
@@ -38,8 +38,12 @@ describe('POST /v1/ledger-checks', () => {
     expect(result.statusCode).toBe(202);
     expect(bodyOf(result)).toEqual({ businessDate: '2025-02-28', executionArn: EXECUTION_ARN, status: 'STARTED' });
     expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({ stateMachineArn: TEST_STATE_MACHINE_ARN, name: EXECUTION, input: '{"businessDate":"2025-02-28"}' });
-    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items.map((i) => i.Put?.Item?.pk)).toEqual([`IDEM#startLedgerCheck#${platformFinance.clientId}#${KEY}`]);
+    // The key reserved before the start, then the answer over the reservation.
+    const key = `IDEM#startLedgerCheck#${platformFinance.clientId}#${KEY}`;
+    expect(ddb.commandCalls(PutCommand).map((c) => [c.args[0].input.Item?.pk, c.args[0].input.Item?.state])).toEqual([
+      [key, 'IN_PROGRESS'],
+      [key, undefined],
+    ]);
   });
 
   it("answers 403 to a lender's own finance team and to a partner, starting nothing", async () => {

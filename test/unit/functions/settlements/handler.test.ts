@@ -85,3 +85,16 @@ describe('POST /v1/settlement-runs/{businessDate}/instructions/{instructionId}/e
     expect((bodyOf(result) as { executed: { recordedBy: string } }).executed.recordedBy).toBe('fin.wang');
   });
 });
+
+describe('GET /v1/lenders/{lenderId}/statements/{businessDate}/human/{fileName} and its plain twin', () => {
+  it("refuse a lender id with ':' with 400 naming lenderId and its rule, before any read (a lender's id names its folder of files)", async () => {
+    for (const routeKey of ['GET /v1/lenders/{lenderId}/statements/{businessDate}/human/{fileName}', 'GET /v1/lenders/{lenderId}/statements/{businessDate}/{fileName}']) {
+      const answer = await call(routeKey, { claims: claimsOf(platformFinance), pathParameters: { lenderId: 'BANK:A', businessDate: '2026-11-30', fileName: 'statement.csv' } });
+      expect([answer.statusCode, bodyOf(answer)], routeKey).toEqual([
+        400,
+        expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ path: 'lenderId', rule: 'invalid_format' }) }),
+      ]);
+    }
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HttpError } from '../../../../shared/http/errors.ts';
-import { IDEMPOTENCY_WINDOW_SECONDS, idempotencyScopeKey, parseIdempotencyKey, runIdempotent, expiresAtEpochSeconds } from '../../../../shared/http/idempotency.ts';
-import type { Seal } from '../../../../shared/ports/stores.ts';
+import { IDEMPOTENCY_WINDOW_SECONDS, RESERVATION_SECONDS, idempotencyScopeKey, parseIdempotencyKey, runIdempotent, expiresAtEpochSeconds } from '../../../../shared/http/idempotency.ts';
+import type { KeyReservation, Seal } from '../../../../shared/ports/stores.ts';
 import { canonicalJson, sha256 } from '../../../../shared/json.ts';
 import { WriteConflict } from '../../../../shared/ports/stores.ts';
 import { NOW } from '../../../support/builders.ts';
@@ -147,6 +147,124 @@ describe('runIdempotent', () => {
     expect([exists.reason, exists.entity]).toEqual(['ALREADY_EXISTS', 'loan']);
     const boom = new Error('network');
     await expect(runIdempotent(store, scope({ a: 1 }), () => Promise.reject(boom))).rejects.toBe(boom);
+  });
+
+  describe('a write that reserves its key before it writes (recorded after, by its business id)', () => {
+    const later = (seconds: number) => new Date(Date.parse(NOW) + seconds * 1000).toISOString();
+    /** A write idempotent by its own id: it reserves the key, "books" (a call counted), then records its answer. */
+    function booking(store: InMemoryIdempotencyStore, booked: string[], id: string, during?: () => Promise<void>) {
+      return async (seal: Seal, reservation: KeyReservation) => {
+        await reservation.take();
+        await reservation.take(); // taken once per request, however often asked
+        booked.push(id);
+        await during?.();
+        await store.put(seal(200, { id }));
+      };
+    }
+
+    it('stores the reservation (hash, instant, lapse) before the write, then the answer over it', async () => {
+      const { db, store } = setup();
+      const body = { repaymentId: 'RP-1' };
+      let seen: unknown;
+      const result = await runIdempotent(store, scope(body), booking(store, [], 'RP-1', async () => {
+        seen = db.keyReservations.get(SCOPE_KEY);
+      }));
+      expect(seen).toEqual({
+        scopeKey: SCOPE_KEY,
+        requestHash: sha256(canonicalJson(body)),
+        state: 'IN_PROGRESS',
+        reservedAt: NOW,
+        reservedUntilEpochSeconds: Date.parse(NOW) / 1000 + RESERVATION_SECONDS,
+        expiresAtEpochSeconds: Date.parse(NOW) / 1000 + 604_800,
+      });
+      expect(result).toEqual({ statusCode: 200, body: '{"id":"RP-1"}', replayed: false });
+      expect(db.keyReservations.size).toBe(0);
+      expect(db.idempotency.get(SCOPE_KEY)?.responseBody).toBe('{"id":"RP-1"}');
+    });
+
+    it('a request with another body under a key reserved by one under way is refused with 422 and writes nothing', async () => {
+      const { db, store } = setup();
+      const booked: string[] = [];
+      let second: Promise<unknown> | undefined;
+      await runIdempotent(store, scope({ repaymentId: 'RP-1' }), booking(store, booked, 'RP-1', async () => {
+        second = runIdempotent(store, scope({ repaymentId: 'RP-2' }), booking(store, booked, 'RP-2')).catch((e: unknown) => e);
+        await second;
+      }));
+      const error = (await second) as HttpError;
+      expect([error.statusCode, error.code, error.details]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED', { path: 'headers.Idempotency-Key', rule: 'same-key-same-body' }]);
+      expect(booked).toEqual(['RP-1']);
+      expect(db.idempotency.get(SCOPE_KEY)?.responseBody).toBe('{"id":"RP-1"}');
+    });
+
+    it('the same request under way is answered 409 REQUEST_IN_PROGRESS with Retry-After, then replayed once answered', async () => {
+      const { store } = setup();
+      const booked: string[] = [];
+      let during: unknown;
+      const body = { repaymentId: 'RP-1' };
+      await runIdempotent(store, scope(body), booking(store, booked, 'RP-1', async () => {
+        during = await runIdempotent(store, scope(body), booking(store, booked, 'RP-1')).catch((e: unknown) => e);
+      }));
+      const error = during as HttpError;
+      expect([error.statusCode, error.code, error.headers]).toEqual([409, 'REQUEST_IN_PROGRESS', { 'retry-after': '1' }]);
+      expect(error.details).toEqual({ path: 'headers.Idempotency-Key', rule: 'one-request-at-a-time', retryAfterSeconds: 1 });
+      expect(await runIdempotent(store, scope(body), booking(store, booked, 'RP-1'))).toEqual({ statusCode: 200, body: '{"id":"RP-1"}', replayed: true });
+      expect(booked).toEqual(['RP-1']);
+    });
+
+    it('a reservation left by a crash holds the key until it lapses; then the same request runs again', async () => {
+      const { db, store } = setup();
+      const booked: string[] = [];
+      const body = { repaymentId: 'RP-1' };
+      // The function dies after the booking, before its answer is recorded: it never comes back.
+      void runIdempotent(store, scope(body), async (_, reservation) => {
+        await reservation.take();
+        booked.push('RP-1');
+        await new Promise(() => undefined);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(db.keyReservations.get(SCOPE_KEY)?.reservedUntilEpochSeconds).toBe(Date.parse(NOW) / 1000 + RESERVATION_SECONDS);
+      const held = await rejectedBy(HttpError, () => runIdempotent(store, { ...scope(body), now: later(RESERVATION_SECONDS) }, booking(store, booked, 'RP-1')));
+      expect([held.statusCode, held.code]).toEqual([409, 'REQUEST_IN_PROGRESS']);
+      const other = await rejectedBy(HttpError, () => runIdempotent(store, { ...scope({ repaymentId: 'RP-9' }), now: later(RESERVATION_SECONDS) }, booking(store, booked, 'RP-9')));
+      expect([other.statusCode, other.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+      const retried = await runIdempotent(store, { ...scope(body), now: later(RESERVATION_SECONDS + 1) }, booking(store, booked, 'RP-1'));
+      expect(retried).toEqual({ statusCode: 200, body: '{"id":"RP-1"}', replayed: false });
+      expect(booked).toEqual(['RP-1', 'RP-1']);
+      expect(db.keyReservations.size).toBe(0);
+    });
+
+    it('a write that fails releases its reservation, so the same request may be sent again at once', async () => {
+      const { db, store } = setup();
+      const body = { repaymentId: 'RP-1' };
+      const boom = new Error('throttled');
+      await expect(runIdempotent(store, scope(body), async (_, reservation) => {
+        await reservation.take();
+        throw boom;
+      })).rejects.toBe(boom);
+      // Lapsed at once, and soon gone by the table's time to live.
+      expect(db.keyReservations.get(SCOPE_KEY)).toMatchObject({ reservedUntilEpochSeconds: 0, expiresAtEpochSeconds: Date.parse(NOW) / 1000 });
+      expect((await runIdempotent(store, scope(body), booking(store, [], 'RP-1'))).replayed).toBe(false);
+      expect(db.keyReservations.size).toBe(0);
+    });
+
+    it('a reservation that goes in the write\'s own transaction is there only if the transaction is; a refusal after a lost one leaves nothing', async () => {
+      const { db, store } = setup();
+      const body = { reversalId: 'RV-2' };
+      const refused = new HttpError(409, 'ALREADY_REVERSED', 'reversed by RV-1');
+      await expect(runIdempotent(store, scope(body), async (_, reservation) => {
+        const item = reservation.inTransaction();
+        expect(item).toMatchObject({ scopeKey: SCOPE_KEY, requestHash: sha256(canonicalJson(body)), state: 'IN_PROGRESS', reservedAt: NOW });
+        expect(reservation.inTransaction()).toBe(item); // one reservation per request
+        throw refused; // its transaction lost to another change, and the change refused on the new head
+      })).rejects.toBe(refused);
+      expect([db.keyReservations.size, db.idempotency.size]).toEqual([0, 0]);
+    });
+
+    it('a write that refuses before it reserves leaves nothing behind', async () => {
+      const { db, store } = setup();
+      await expect(runIdempotent(store, scope({ a: 1 }), () => Promise.reject(new HttpError(404, 'NOT_FOUND', 'no loan')))).rejects.toThrow('no loan');
+      expect([db.keyReservations.size, db.idempotency.size]).toEqual([0, 0]);
+    });
   });
 
   it('refuses a write that does not seal its response', async () => {

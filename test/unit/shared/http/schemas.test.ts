@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ValidationError } from '../../../../shared/domain/errors.ts';
 import { validate } from '../../../../shared/contracts/validate.ts';
 import {
@@ -8,6 +9,7 @@ import {
   createLenderRequest,
   createProgramRequest,
   decisionRequest,
+  id,
   disbursementRequest,
   isoDate,
   nonNegativeMinor,
@@ -162,7 +164,15 @@ describe('createLenderRequest', () => {
     expect(refusedPath(() => validate(createLenderRequest, createLenderBody({ settlementAccount: { bankName: 'B', accountName: 'A', accountNumber: '12' } })))).toBe('settlementAccount.accountNumber');
     expect(refusedPath(() => validate(createLenderRequest, createLenderBody({ name: '   ' })))).toBe('name');
   });
+
+  it("refuses a lender id with ':' (it names the lender's folder of files); other ids keep it", () => {
+    expect(refusedPath(() => validate(createLenderRequest, createLenderBody({ lenderId: 'BANK:A' })))).toBe('lenderId');
+    expect(validate(createLenderRequest, createLenderBody({ lenderId: 'BANK_A.1-x' })).lenderId).toBe('BANK_A.1-x');
+    expect(validate(createLoanIdProbe, { loanId: 'LN:2026:1' }).loanId).toBe('LN:2026:1');
+  });
 });
+
+const createLoanIdProbe = z.object({ loanId: id });
 
 describe('createProgramRequest', () => {
   it('fills every default of a program', () => {

@@ -41,7 +41,7 @@ describe('actOnBreak', () => {
     expect(after).toEqual(expected);
     expect(await stores.breaks.get(BREAK_ID)).toEqual(expected);
     const record = await stores.idempotency.get(`actOnBreak#${USER}#k-1`);
-    expect(JSON.parse(record!.responseBody)).toMatchObject({ breakId: BREAK_ID, state: 'INVESTIGATING', version: 2, differenceMinor: '-150' });
+    expect(JSON.parse((record as { responseBody: string }).responseBody)).toMatchObject({ breakId: BREAK_ID, state: 'INVESTIGATING', version: 2, differenceMinor: '-150' });
   });
 
   it('assigns an owner, keeping the state; refuses an assignment without one', async () => {

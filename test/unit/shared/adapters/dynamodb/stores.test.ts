@@ -1,15 +1,15 @@
 import { expiresAtEpochSeconds } from '../../../../../shared/http/idempotency.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, ALL_STORES, createStores } from '../../../../../shared/adapters/dynamodb/index.ts';
 import { decode, stripKeys, type Item } from '../../../../../shared/adapters/dynamodb/codec.ts';
 import { addBorrowerExposure, commitQuota, noBorrowerExposure, noBorrowerPrincipal, quotaUsageOf, type QuotaShard, type QuotaTake, type Reservation } from '../../../../../shared/domain/exposure.ts';
 import { applyEntry, openPosition } from '../../../../../shared/domain/ledger.ts';
 import { bookLoan } from '../../../../../shared/domain/loan.ts';
 import { loanSchedules } from '../../../../../shared/domain/schedule.ts';
-import { WriteConflict, type IdempotencyRecord, type LedgerCheckReport, type LoanBooking } from '../../../../../shared/ports/stores.ts';
+import { WriteConflict, type IdempotencyRecord, type IdempotencyReservation, type LedgerCheckReport, type LoanBooking } from '../../../../../shared/ports/stores.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, PROGRAM_ID, aBookLoanRequest, aLender, aProgram, lenderMap } from '../../../../support/builders.ts';
 import { rejectedBy } from '../../../../support/expect-error.ts';
 import { ValidationError } from '../../../../../shared/domain/errors.ts';
@@ -674,18 +674,66 @@ describe('DynamoLedgerStore', () => {
 });
 
 describe('DynamoIdempotencyStore', () => {
-  it('gets a record consistently, and puts one conditionally', async () => {
+  const nowEpochSeconds = Date.parse(NOW) / 1000;
+  const reservation: IdempotencyReservation = {
+    scopeKey: 'postRepayments#lead-ops#key-0005',
+    requestHash: 'b'.repeat(64),
+    state: 'IN_PROGRESS',
+    reservedAt: NOW,
+    reservedUntilEpochSeconds: nowEpochSeconds + 60,
+    expiresAtEpochSeconds: expiresAtEpochSeconds(NOW),
+  };
+  const failed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+  it('gets a record consistently, and puts one on a free key, over a reservation of the same request or over one that lapsed, in one PutItem', async () => {
     const rec = record('startLedgerCheck#fin#key-0004', '{"status":"STARTED"}');
     ddb.on(GetCommand, { TableName: TABLES.state, Key: { pk: `IDEM#${rec.scopeKey}`, sk: 'IDEM' }, ConsistentRead: true }).resolves({ Item: idempotencyPut(rec).Put.Item });
-    ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
     expect(await stores.idempotency.get(rec.scopeKey)).toEqual(rec);
     await stores.idempotency.put(rec);
-    expect(transactItems()).toEqual([idempotencyPut(rec)]);
+    expect(ddb.commandCalls(PutCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        TableName: TABLES.state,
+        Item: { pk: `IDEM#${rec.scopeKey}`, sk: 'IDEM', entityType: 'Idempotency', ...rec },
+        ConditionExpression: 'attribute_not_exists(pk) OR (#state = :inProgress AND (requestHash = :hash OR reservedUntilEpochSeconds < :now))',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':hash': rec.requestHash, ':now': nowEpochSeconds },
+      },
+    ]);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
-  it('a record already there is IDEMPOTENCY_KEY', async () => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed']));
+  it('a key held by another request is IDEMPOTENCY_KEY, for the record and for a reservation', async () => {
+    ddb.on(PutCommand).rejects(failed());
     expect((await rejectedBy(WriteConflict, () => stores.idempotency.put(record('k')))).reason).toBe('IDEMPOTENCY_KEY');
+    expect((await rejectedBy(WriteConflict, () => stores.idempotency.reserve(reservation, nowEpochSeconds))).reason).toBe('IDEMPOTENCY_KEY');
+  });
+
+  it('reserves a key in one conditional PutItem: free, or held by a reservation that lapsed', async () => {
+    ddb.on(PutCommand).resolves({});
+    await stores.idempotency.reserve(reservation, nowEpochSeconds);
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLES.state,
+      Item: { pk: `IDEM#${reservation.scopeKey}`, sk: 'IDEM', entityType: 'Idempotency', ...reservation },
+      ConditionExpression: 'attribute_not_exists(pk) OR (#state = :inProgress AND reservedUntilEpochSeconds < :now)',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':now': nowEpochSeconds },
+    });
+  });
+
+  it('releases only its own reservation, in one UpdateItem that lets it lapse now (never a DeleteItem); a key held otherwise is left as it is', async () => {
+    ddb.on(UpdateCommand).resolvesOnce({}).rejects(failed());
+    await stores.idempotency.release(reservation, nowEpochSeconds + 5);
+    await stores.idempotency.release(reservation, nowEpochSeconds + 5);
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLES.state,
+      Key: { pk: `IDEM#${reservation.scopeKey}`, sk: 'IDEM' },
+      UpdateExpression: 'SET reservedUntilEpochSeconds = :lapsed, expiresAtEpochSeconds = :now',
+      ConditionExpression: '#state = :inProgress AND requestHash = :hash AND reservedAt = :reservedAt',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':inProgress': 'IN_PROGRESS', ':hash': reservation.requestHash, ':reservedAt': NOW, ':lapsed': 0, ':now': nowEpochSeconds + 5 },
+    });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(2);
   });
 });
 
