@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvariantViolation, RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
-import { LoanAccount, foldRepayments, type AccountInstalment, type RepaymentEvent, type RepaymentKind } from '../../../../shared/domain/loan-account.ts';
+import { LoanAccount, compareEvents, foldRepayments, type AccountInstalment, type RepaymentEvent, type RepaymentKind } from '../../../../shared/domain/loan-account.ts';
 import type { Loan } from '../../../../shared/domain/loan.ts';
 import { NOTHING_COVERED, type Covered, type Dues, type LenderRepaymentParts } from '../../../../shared/domain/repayment.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
@@ -643,5 +643,58 @@ describe('accruals', () => {
       ['PARTNER-A', 2_368n, 78n],
       ['PARTNER-B', 2_368n, 78n],
     ]);
+  });
+});
+
+describe('LoanAccount refusals, exactly: code, message and details', () => {
+  it('an amount that is not a positive bigint names the field, the rule and what was given', () => {
+    for (const [amount, got] of [[0n, '0'], [-1n, '-1'], [1_000 as unknown as bigint, '1000']] as const) {
+      const error = thrownBy(ValidationError, () => new LoanAccount(loan).apply(ev('R-1', '2025-04-01', amount, 1)));
+      expect([error.code, error.message, error.details]).toEqual([
+        'VALIDATION_FAILED',
+        `amountMinor must be a positive whole number of minor units, got ${got}`,
+        { path: 'amountMinor', rule: 'positive' },
+      ]);
+    }
+    // 1 fen is a payment: on the due date it pays 1 fen of the current interest
+    expect(new LoanAccount(loan).apply(ev('R-1', '2025-04-01', 1n, 1)).covered).toEqual(covered({ currentInterestMinor: 1n }));
+  });
+
+  it('a value date the day before the disbursement names the loan, both dates and the path, for payments and events alike', () => {
+    const message = `value date 2025-02-28 is before the disbursement of loan ${loan.loanId} on 2025-03-01`;
+    const details = { path: 'valueDate', valueDate: '2025-02-28', disbursementDate: '2025-03-01' };
+    const payment = thrownBy(RuleViolation, () => new LoanAccount(loan).apply(ev('R-1', '2025-02-28', 1_000n, 1)));
+    expect([payment.code, payment.message, payment.details]).toEqual(['VALUE_DATE_BEFORE_DISBURSEMENT', message, details]);
+    const account = new LoanAccount(loan);
+    const event = thrownBy(RuleViolation, () => account.applyEvent({ type: 'WRITE_OFF', eventId: 'W-1', valueDate: '2025-02-28', seq: 1 }));
+    expect([event.code, event.message, event.details]).toEqual(['VALUE_DATE_BEFORE_DISBURSEMENT', message, details]);
+    // nothing was entered: the same account still takes a payment at seq 1
+    expect(account.apply(ev('R-1', '2025-03-01', 1_000n, 1)).split.suspenseMinor).toBe(1_000n);
+  });
+
+  it('an event out of order of effect names the last event applied and the next one', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ev('R-2', '2025-05-01', 1_000n, 2));
+    for (const [id, date, seq] of [['R-1', '2025-04-01', 9], ['R-0', '2025-05-01', 1], ['R-2', '2025-05-01', 2]] as const) {
+      const error = thrownBy(InvariantViolation, () => account.apply(ev(id, date, 1_000n, seq)));
+      expect([error.code, error.message, error.details]).toEqual(['INVARIANT_VIOLATED', 'events are applied in order of effect', { last: 'R-2', next: id }]);
+    }
+    // a later arrival on the same value date is in order
+    expect(account.apply(ev('R-3', '2025-05-01', 1_000n, 3)).valueDate).toBe('2025-05-01');
+  });
+
+  it('the order of effect: value date first, then arrival', () => {
+    expect(compareEvents({ valueDate: '2025-04-01', seq: 9 }, { valueDate: '2025-04-02', seq: 1 })).toBe(-1);
+    expect(compareEvents({ valueDate: '2025-04-02', seq: 1 }, { valueDate: '2025-04-01', seq: 9 })).toBe(1);
+    expect(compareEvents({ valueDate: '2025-04-01', seq: 2 }, { valueDate: '2025-04-01', seq: 5 })).toBe(-3);
+    expect(compareEvents({ valueDate: '2025-04-01', seq: 5 }, { valueDate: '2025-04-01', seq: 2 })).toBe(3);
+    expect(compareEvents({ valueDate: '2025-04-01', seq: 5 }, { valueDate: '2025-04-01', seq: 5 })).toBe(0);
+  });
+
+  it('a restored account has no whole schedule to give', () => {
+    const whole = new LoanAccount(loan);
+    whole.apply(ON_TIME);
+    const error = thrownBy(InvariantViolation, () => LoanAccount.restore(loan, whole.state()).schedules());
+    expect([error.message, error.details]).toEqual(['the whole schedule comes from the whole fold, not from a restored state', { loanId: loan.loanId }]);
   });
 });
