@@ -698,3 +698,66 @@ describe('LoanAccount refusals, exactly: code, message and details', () => {
     expect([error.message, error.details]).toEqual(['the whole schedule comes from the whole fold, not from a restored state', { loanId: loan.loanId }]);
   });
 });
+
+describe('the account state', () => {
+  const standing = { claim: null, compensated: false, writtenOff: null, interestOwed: [] };
+  const book = (lenderId: string, role: string, minor: bigint, interestByInstalment: [number, bigint][] = []) => ({
+    lenderId,
+    role,
+    outstandingMinor: minor,
+    heldMinor: minor,
+    interestByInstalment,
+  });
+
+  it('before any event: nothing applied, accrued through the disbursement, no open rows', () => {
+    expect(new LoanAccount(lenderRateLoan()).state()).toEqual({
+      last: null,
+      accruedThrough: '2025-03-01',
+      penaltyOutstandingMinor: 0n,
+      suspenseMinor: 0n,
+      reschedules: 0,
+      books: [book(LEAD_ID, 'LEAD', 400_000n), book(PARTNER_A, 'PARTNER', 300_000n), book(PARTNER_B, 'PARTNER', 300_000n)],
+      openRows: [],
+      basis: null,
+      ...standing,
+    });
+  });
+
+  it('keeps the rows due and not fully paid, and the interest received of each instalment still open, nothing else', () => {
+    const lenderRate = lenderRateLoan();
+    const account = new LoanAccount(lenderRate);
+    // 2,000 of instalment 1's 6,042 interest on its due date: PARTNER-A 909, PARTNER-B 1,091 (as above)
+    account.apply(ev('R-1', '2025-04-01', 2_000n, 1));
+    const first = account.state();
+    expect(first).toEqual({
+      last: { id: 'R-1', valueDate: '2025-04-01', seq: 1 },
+      accruedThrough: '2025-04-01',
+      penaltyOutstandingMinor: 0n,
+      suspenseMinor: 0n,
+      reschedules: 0,
+      books: [book(LEAD_ID, 'LEAD', 400_000n), book(PARTNER_A, 'PARTNER', 300_000n, [[1, 909n]]), book(PARTNER_B, 'PARTNER', 300_000n, [[1, 1_091n]])],
+      openRows: [{ number: 1, dueDate: '2025-04-01', periodStart: '2025-03-01', principalMinor: I1.principal, interestMinor: I1.interest, paidPrincipalMinor: 0n, paidInterestMinor: 2_000n, prepayment: false }],
+      basis: null,
+      ...standing,
+    });
+    // On 2025-05-01 the rest of instalment 1 (30 days late) and instalment 2 on its due date:
+    // penalty 80,600 x 0.10875 x 30 / 360 = 730.44 -> 730, compound 4,042 x 0.10875 x 30 / 360 = 36.63 -> 37;
+    // 767 + 4,042 + 80,600 + 5,555 + 81,087 = 172,051
+    const second = ev('R-2', '2025-05-01', 172_051n, 2);
+    const restored = LoanAccount.restore(lenderRate, first);
+    expect(restored.apply(second)).toEqual(account.apply(second));
+    // both rows paid: none is open, and no instalment's interest is kept (instalment 2 is due on the cut, not after it)
+    const paid = account.state();
+    expect(paid).toMatchObject({ last: { id: 'R-2', valueDate: '2025-05-01', seq: 2 }, accruedThrough: '2025-05-01', penaltyOutstandingMinor: 0n, openRows: [] });
+    expect(paid.books.map((b) => [b.lenderId, b.outstandingMinor, b.interestByInstalment])).toEqual([
+      [LEAD_ID, 400_000n - 64_675n, []],
+      [PARTNER_A, 300_000n - 48_506n, []],
+      [PARTNER_B, 300_000n - 48_506n, []],
+    ]);
+    expect(restored.state()).toEqual(paid);
+    // the next instalment on its due date, from the restored account and the whole fold alike
+    const third = ev('R-3', '2025-06-01', LEVEL, 3);
+    expect(restored.apply(third)).toEqual(account.apply(third));
+    expect(restored.summary('2025-06-01')).toEqual(account.summary('2025-06-01'));
+  });
+});
