@@ -761,3 +761,60 @@ describe('the account state', () => {
     expect(restored.summary('2025-06-01')).toEqual(account.summary('2025-06-01'));
   });
 });
+
+describe('schedules() after a share transfer', () => {
+  it('a transfer on a due date passes on the rows due after it; a share the borrower fell behind on moves only what the plan holds', () => {
+    // Nothing paid; on 2025-06-01, the due date of instalment 3, PARTNER-B sells its whole book (300,000) to PARTNER-A.
+    const account = new LoanAccount(loan);
+    account.applyEvent({ type: 'TRANSFER', eventId: 'T-1', valueDate: '2025-06-01', seq: 1, fromLenderId: PARTNER_B, toLenderId: PARTNER_A, principalMinor: 300_000n });
+    const { borrower, lenders } = account.schedules();
+    // instalment 3: interest 838,313 x 0.0725 / 12 = 5,064.81 -> 5,065, principal 86,642 - 5,065 = 81,577
+    expect(borrower.instalments.slice(0, 3).map((r) => r.principalMinor)).toEqual([80_600n, 81_087n, 81_577n]);
+    const b = lenders.find((l) => l.lenderId === PARTNER_B)!;
+    const a = lenders.find((l) => l.lenderId === PARTNER_A)!;
+    // PARTNER-B keeps the rows due up to and on the value date: 30% of each principal, 24,180 + 24,326 + 24,473
+    expect(b.instalments.map((i) => [i.number, i.principalMinor, i.closingPrincipalMinor])).toEqual([
+      [1, 24_180n, 275_820n],
+      [2, 24_326n, 251_494n],
+      [3, 24_473n, 227_021n],
+    ]);
+    expect(b.totalPrincipalMinor).toBe(72_979n);
+    // the plan holds 227,021 of PARTNER-B's share then, not the 300,000 sold: PARTNER-A takes that on
+    expect(a.instalments.map((i) => i.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(a.instalments[2]!.closingPrincipalMinor).toBe(227_021n);
+    // instalment 4: interest 756,736 x 0.0725 / 12 = 4,571.95 -> 4,572, principal 82,070; PARTNER-A holds
+    // 454,042 of the 756,736 left: 82,070 x 454,042 / 756,736 = 49,242.00004 -> 49,242
+    expect(a.instalments[3]!.principalMinor).toBe(49_242n);
+    expect(a.totalPrincipalMinor).toBe(300_000n + 227_021n);
+    expect(a.instalments[11]!.closingPrincipalMinor).toBe(0n);
+  });
+});
+
+describe('summary: the status', () => {
+  it('stays ACTIVE while penalty is owed, every row paid and every lender repaid; PAID_OFF once the penalty is paid', () => {
+    // One month, penalty last in the waterfall: 1,000,000 + 6,042 due 2025-04-01, paid 10 days late.
+    const oneMonth = aLoan({ termMonths: 1 }, { waterfall: ['OVERDUE_INTEREST', 'OVERDUE_PRINCIPAL', 'CURRENT_INTEREST', 'CURRENT_PRINCIPAL', 'PENALTY', 'FEES'] });
+    const account = new LoanAccount(oneMonth);
+    const outcome = account.apply(ev('R-1', '2025-04-11', 1_006_042n, 1));
+    // penalty 1,000,000 x 0.10875 x 10 / 360 = 3,020.83 -> 3,021, compound 6,042 x 0.10875 x 10 / 360 = 18.25 -> 18
+    expect(outcome.dues).toEqual(dues({ penaltyMinor: 3_039n, overdueInterestMinor: 6_042n, overduePrincipalMinor: 1_000_000n }));
+    expect(outcome.covered).toEqual(covered({ overdueInterestMinor: 6_042n, overduePrincipalMinor: 1_000_000n }));
+    expect(outcome.dpdBefore).toBe(10);
+    const owing = account.summary('2025-04-11');
+    expect([owing.status, owing.outstandingPrincipalMinor, owing.penaltyOutstandingMinor]).toEqual(['ACTIVE', 0n, 3_039n]);
+    // nothing overdue is left to accrue penalty on, and no day past due
+    expect(account.summary('2025-05-11').penaltyOutstandingMinor).toBe(3_039n);
+    expect(account.daysPastDue('2025-05-11')).toBe(0);
+    account.apply(ev('R-2', '2025-05-11', 3_039n, 2));
+    const paid = account.summary('2025-05-11');
+    expect([paid.status, paid.outstandingPrincipalMinor, paid.penaltyOutstandingMinor, paid.suspenseMinor]).toEqual(['PAID_OFF', 0n, 0n, 0n]);
+  });
+
+  it('stays ACTIVE while a row is unpaid', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ON_TIME);
+    expect(account.summary('2025-04-01').status).toBe('ACTIVE');
+    expect(account.daysPastDue('2025-05-01')).toBe(0);
+    expect(account.daysPastDue('2025-05-02')).toBe(1);
+  });
+});
