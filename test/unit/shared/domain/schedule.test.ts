@@ -8,6 +8,7 @@ import {
   borrowerSchedule,
   lenderSchedules,
   levelPaymentMinor,
+  loanLenderSchedules,
   loanSchedules,
   scheduleDueDates,
   scheduleRemainderRule,
@@ -480,5 +481,16 @@ describe('funding plan refusals, exactly', () => {
       'fundingPlan sums to 1000001, the schedule repays 1000000',
       { path: 'fundingPlan', rule: 'plan-sums-to-principal' },
     );
+  });
+});
+
+describe('loanLenderSchedules with share moves', () => {
+  it('stops with an invariant violation on a move from a lender that holds no part of the loan', () => {
+    const { loan } = bookLoan(aBookLoanRequest(), aProgram(), lenderMap(), NOW);
+    const { borrower } = loanSchedules(loan);
+    const error = thrownBy(InvariantViolation, () =>
+      loanLenderSchedules(loan, borrower, [{ sellerLenderId: 'NOBODY', buyerId: PARTNER_A, valueDate: '2025-04-11' }]),
+    );
+    expect([error.message, error.details]).toEqual(['a share moves from a holder', { lenderId: 'NOBODY' }]);
   });
 });
