@@ -818,3 +818,50 @@ describe('summary: the status', () => {
     expect(account.daysPastDue('2025-05-02')).toBe(1);
   });
 });
+
+describe('accruals: the edges', () => {
+  it('on the disbursement date nothing has accrued and no lender has a part', () => {
+    const accruals = new LoanAccount(loan).accruals('2025-03-01');
+    expect(accruals.interestDueMinor + accruals.interestAccruedMinor + accruals.penaltyMinor).toBe(0n);
+    expect(accruals.byLender.size).toBe(0);
+  });
+
+  it('after the last due date nothing accrues on principal not yet due: the unpaid interest and the penalty only', () => {
+    const account = new LoanAccount(aLoan({ termMonths: 1 }));
+    const accruals = account.accruals('2025-04-11');
+    // 6,042 due 2025-04-01; penalty 3,021 + compound 18 (as in the status test)
+    expect([accruals.interestDueMinor, accruals.interestAccruedMinor, accruals.penaltyMinor]).toEqual([6_042n, 0n, 3_039n]);
+    // interest 6,042 x 0.3 = 1,812.6 -> 1,813 per partner, lead 2,416; penalty 3,039 x 0.3 = 911.7 -> 912, lead 1,215
+    expect([...accruals.byLender].map(([id, p]) => [id, p.interestMinor, p.penaltyMinor])).toEqual([
+      [LEAD_ID, 2_416n, 1_215n],
+      [PARTNER_A, 1_813n, 912n],
+      [PARTNER_B, 1_813n, 912n],
+    ]);
+  });
+
+  it('LENDER_RATE: each partner accrues its yield over the days of the period, the lead the spread, and nothing is recorded', () => {
+    const account = new LoanAccount(lenderRateLoan());
+    const accruals = account.accruals('2025-03-11');
+    // 2,014 accrued (as under PRO_RATA); PARTNER-A 300,000 x 0.05 x 10 / 360 = 416.67 -> 417,
+    // PARTNER-B 300,000 x 0.06 x 10 / 360 = 500; the lead's spread 2,014 - 917 = 1,097
+    expect(accruals.interestAccruedMinor).toBe(2_014n);
+    expect([...accruals.byLender].map(([id, p]) => [id, p.interestMinor, p.spreadMinor])).toEqual([
+      [LEAD_ID, 0n, 1_097n],
+      [PARTNER_A, 417n, 0n],
+      [PARTNER_B, 500n, 0n],
+    ]);
+    // the instalment paid on its due date still gives each partner its whole entitlement
+    expect(account.apply(ON_TIME).split.perLender).toEqual(perLender(parts(32_240n, 0n, 0n, 3_200n), parts(24_180n, 1_292n), parts(24_180n, 1_550n)));
+  });
+});
+
+describe('early repayment: the edges', () => {
+  it('a PREPAYMENT after the last due date has nothing to prepay: its excess is suspense', () => {
+    const account = new LoanAccount(aLoan({ termMonths: 1 }));
+    // 3,039 penalty + 6,042 + 1,000,000 + 5,000 more
+    const outcome = account.apply(ev('R-1', '2025-04-11', 1_014_081n, 1, 'PREPAYMENT'));
+    expect(outcome.covered).toEqual(covered({ penaltyMinor: 3_039n, overdueInterestMinor: 6_042n, overduePrincipalMinor: 1_000_000n, excessMinor: 5_000n }));
+    expect([outcome.prepaidPrincipalMinor, outcome.prepaidInterestMinor, outcome.split.suspenseMinor]).toEqual([0n, 0n, 5_000n]);
+    expect(account.summary('2025-04-11')).toMatchObject({ status: 'PAID_OFF', reschedules: 0, suspenseMinor: 5_000n });
+  });
+});
