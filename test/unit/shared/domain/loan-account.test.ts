@@ -865,3 +865,14 @@ describe('early repayment: the edges', () => {
     expect(account.summary('2025-04-11')).toMatchObject({ status: 'PAID_OFF', reschedules: 0, suspenseMinor: 5_000n });
   });
 });
+
+describe('foldRepayments: typed events', () => {
+  it('folds a payment typed REPAYMENT as a payment, beside a loan event', () => {
+    const typed: RepaymentEvent = { ...ON_TIME, type: 'REPAYMENT' };
+    const { outcomes, eventOutcomes, account } = foldRepayments(loan, [typed], [{ type: 'WRITE_OFF', eventId: 'W-1', valueDate: '2025-06-01', seq: 2 }]);
+    expect([...outcomes.keys()]).toEqual(['R-1']);
+    expect(outcomes.get('R-1')!.covered).toEqual(covered({ currentInterestMinor: I1.interest, currentPrincipalMinor: I1.principal }));
+    expect([...eventOutcomes.keys()]).toEqual(['W-1']);
+    expect(account.summary('2025-06-01').status).toBe('WRITTEN_OFF');
+  });
+});
