@@ -494,3 +494,17 @@ describe('loanLenderSchedules with share moves', () => {
     expect([error.message, error.details]).toEqual(['a share moves from a holder', { lenderId: 'NOBODY' }]);
   });
 });
+
+describe('the entry points check what the monthly rows would not', () => {
+  it('BULLET: the term is checked though no monthly due date is computed', () => {
+    expectRefusal(() => borrowerSchedule(terms({ method: 'BULLET', termMonths: 601 })), 'termMonths must be a whole number from 1 to 600, got 601', { path: 'termMonths', rule: 'term-range' });
+    expectRefusal(() => borrowerSchedule(terms({ method: 'BULLET', termMonths: 0 })), 'termMonths must be a whole number from 1 to 600, got 0', { path: 'termMonths', rule: 'term-range' });
+  });
+
+  it('a booked loan: no first due date key unless one is given, and a borrower schedule of another principal is refused', () => {
+    const { loan } = bookLoan(aBookLoanRequest(), aProgram(), lenderMap(), NOW);
+    expect(Object.keys(scheduleTermsOf(loan))).not.toContain('firstDueDate');
+    const other = borrowerSchedule({ ...scheduleTermsOf(loan), principalMinor: 999_999n });
+    expectRefusal(() => loanLenderSchedules(loan, other), 'fundingPlan sums to 1000000, the schedule repays 999999', { path: 'fundingPlan', rule: 'plan-sums-to-principal' });
+  });
+});
