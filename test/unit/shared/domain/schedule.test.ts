@@ -508,3 +508,29 @@ describe('the entry points check what the monthly rows would not', () => {
     expectRefusal(() => loanLenderSchedules(loan, other), 'fundingPlan sums to 1000000, the schedule repays 999999', { path: 'fundingPlan', rule: 'plan-sums-to-principal' });
   });
 });
+
+describe('loanLenderSchedules: moves given directly', () => {
+  it('takes the moves in order of value date, and a buyer that is no participant as a partner ranked last', () => {
+    const { loan } = bookLoan(aBookLoanRequest(), aProgram(), lenderMap(), NOW);
+    const { borrower } = loanSchedules(loan);
+    // given out of order: PARTNER-B's whole share to PARTNER-A on 2025-04-11, then PARTNER-A's whole share to OUTSIDER on 2025-06-11
+    const lenders = loanLenderSchedules(loan, borrower, [
+      { sellerLenderId: PARTNER_A, buyerId: 'OUTSIDER', valueDate: '2025-06-11' },
+      { sellerLenderId: PARTNER_B, buyerId: PARTNER_A, valueDate: '2025-04-11' },
+    ]);
+    const of = (id: string) => lenders.find((l) => l.lenderId === id)!;
+    expect(lenders.map((l) => l.lenderId)).toEqual([LEAD_ID, PARTNER_A, PARTNER_B, 'OUTSIDER']);
+    expect(of(PARTNER_B).instalments.map((i) => i.number)).toEqual([1]);
+    expect(of(PARTNER_A).instalments.map((i) => i.number)).toEqual([1, 2, 3]);
+    expect(of('OUTSIDER').instalments.map((i) => i.number)).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    // PARTNER-A holds 275,820 + 275,820 = 551,640 of 919,400 (60%) after instalment 1:
+    // instalment 2 81,087 x 0.6 = 48,652.2 -> 48,652; instalment 3 81,577 x 502,988 / 838,313 = 48,946.2 -> 48,946
+    expect(of(PARTNER_A).instalments.map((i) => [i.principalMinor, i.closingPrincipalMinor])).toEqual([
+      [24_180n, 275_820n],
+      [48_652n, 502_988n],
+      [48_946n, 454_042n],
+    ]);
+    expect(of('OUTSIDER').totalPrincipalMinor).toBe(454_042n);
+    expect(lenders.reduce((sum, l) => sum + l.totalPrincipalMinor, 0n)).toBe(1_000_000n);
+  });
+});
