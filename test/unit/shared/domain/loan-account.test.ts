@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvariantViolation, RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
-import { LoanAccount, foldRepayments, type AccountInstalment, type RepaymentEvent, type RepaymentKind } from '../../../../shared/domain/loan-account.ts';
+import { LoanAccount, compareEvents, foldRepayments, type AccountInstalment, type RepaymentEvent, type RepaymentKind } from '../../../../shared/domain/loan-account.ts';
 import type { Loan } from '../../../../shared/domain/loan.ts';
 import { NOTHING_COVERED, type Covered, type Dues, type LenderRepaymentParts } from '../../../../shared/domain/repayment.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
@@ -643,5 +643,236 @@ describe('accruals', () => {
       ['PARTNER-A', 2_368n, 78n],
       ['PARTNER-B', 2_368n, 78n],
     ]);
+  });
+});
+
+describe('LoanAccount refusals, exactly: code, message and details', () => {
+  it('an amount that is not a positive bigint names the field, the rule and what was given', () => {
+    for (const [amount, got] of [[0n, '0'], [-1n, '-1'], [1_000 as unknown as bigint, '1000']] as const) {
+      const error = thrownBy(ValidationError, () => new LoanAccount(loan).apply(ev('R-1', '2025-04-01', amount, 1)));
+      expect([error.code, error.message, error.details]).toEqual([
+        'VALIDATION_FAILED',
+        `amountMinor must be a positive whole number of minor units, got ${got}`,
+        { path: 'amountMinor', rule: 'positive' },
+      ]);
+    }
+    // 1 fen is a payment: on the due date it pays 1 fen of the current interest
+    expect(new LoanAccount(loan).apply(ev('R-1', '2025-04-01', 1n, 1)).covered).toEqual(covered({ currentInterestMinor: 1n }));
+  });
+
+  it('a value date the day before the disbursement names the loan, both dates and the path, for payments and events alike', () => {
+    const message = `value date 2025-02-28 is before the disbursement of loan ${loan.loanId} on 2025-03-01`;
+    const details = { path: 'valueDate', valueDate: '2025-02-28', disbursementDate: '2025-03-01' };
+    const payment = thrownBy(RuleViolation, () => new LoanAccount(loan).apply(ev('R-1', '2025-02-28', 1_000n, 1)));
+    expect([payment.code, payment.message, payment.details]).toEqual(['VALUE_DATE_BEFORE_DISBURSEMENT', message, details]);
+    const account = new LoanAccount(loan);
+    const event = thrownBy(RuleViolation, () => account.applyEvent({ type: 'WRITE_OFF', eventId: 'W-1', valueDate: '2025-02-28', seq: 1 }));
+    expect([event.code, event.message, event.details]).toEqual(['VALUE_DATE_BEFORE_DISBURSEMENT', message, details]);
+    // nothing was entered: the same account still takes a payment at seq 1
+    expect(account.apply(ev('R-1', '2025-03-01', 1_000n, 1)).split.suspenseMinor).toBe(1_000n);
+  });
+
+  it('an event out of order of effect names the last event applied and the next one', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ev('R-2', '2025-05-01', 1_000n, 2));
+    for (const [id, date, seq] of [['R-1', '2025-04-01', 9], ['R-0', '2025-05-01', 1], ['R-2', '2025-05-01', 2]] as const) {
+      const error = thrownBy(InvariantViolation, () => account.apply(ev(id, date, 1_000n, seq)));
+      expect([error.code, error.message, error.details]).toEqual(['INVARIANT_VIOLATED', 'events are applied in order of effect', { last: 'R-2', next: id }]);
+    }
+    // a later arrival on the same value date is in order
+    expect(account.apply(ev('R-3', '2025-05-01', 1_000n, 3)).valueDate).toBe('2025-05-01');
+  });
+
+  it('the order of effect: value date first, then arrival', () => {
+    expect(compareEvents({ valueDate: '2025-04-01', seq: 9 }, { valueDate: '2025-04-02', seq: 1 })).toBe(-1);
+    expect(compareEvents({ valueDate: '2025-04-02', seq: 1 }, { valueDate: '2025-04-01', seq: 9 })).toBe(1);
+    expect(compareEvents({ valueDate: '2025-04-01', seq: 2 }, { valueDate: '2025-04-01', seq: 5 })).toBe(-3);
+    expect(compareEvents({ valueDate: '2025-04-01', seq: 5 }, { valueDate: '2025-04-01', seq: 2 })).toBe(3);
+    expect(compareEvents({ valueDate: '2025-04-01', seq: 5 }, { valueDate: '2025-04-01', seq: 5 })).toBe(0);
+  });
+
+  it('a restored account has no whole schedule to give', () => {
+    const whole = new LoanAccount(loan);
+    whole.apply(ON_TIME);
+    const error = thrownBy(InvariantViolation, () => LoanAccount.restore(loan, whole.state()).schedules());
+    expect([error.message, error.details]).toEqual(['the whole schedule comes from the whole fold, not from a restored state', { loanId: loan.loanId }]);
+  });
+});
+
+describe('the account state', () => {
+  const standing = { claim: null, compensated: false, writtenOff: null, interestOwed: [] };
+  const book = (lenderId: string, role: string, minor: bigint, interestByInstalment: [number, bigint][] = []) => ({
+    lenderId,
+    role,
+    outstandingMinor: minor,
+    heldMinor: minor,
+    interestByInstalment,
+  });
+
+  it('before any event: nothing applied, accrued through the disbursement, no open rows', () => {
+    expect(new LoanAccount(lenderRateLoan()).state()).toEqual({
+      last: null,
+      accruedThrough: '2025-03-01',
+      penaltyOutstandingMinor: 0n,
+      suspenseMinor: 0n,
+      reschedules: 0,
+      books: [book(LEAD_ID, 'LEAD', 400_000n), book(PARTNER_A, 'PARTNER', 300_000n), book(PARTNER_B, 'PARTNER', 300_000n)],
+      openRows: [],
+      basis: null,
+      ...standing,
+    });
+  });
+
+  it('keeps the rows due and not fully paid, and the interest received of each instalment still open, nothing else', () => {
+    const lenderRate = lenderRateLoan();
+    const account = new LoanAccount(lenderRate);
+    // 2,000 of instalment 1's 6,042 interest on its due date: PARTNER-A 909, PARTNER-B 1,091 (as above)
+    account.apply(ev('R-1', '2025-04-01', 2_000n, 1));
+    const first = account.state();
+    expect(first).toEqual({
+      last: { id: 'R-1', valueDate: '2025-04-01', seq: 1 },
+      accruedThrough: '2025-04-01',
+      penaltyOutstandingMinor: 0n,
+      suspenseMinor: 0n,
+      reschedules: 0,
+      books: [book(LEAD_ID, 'LEAD', 400_000n), book(PARTNER_A, 'PARTNER', 300_000n, [[1, 909n]]), book(PARTNER_B, 'PARTNER', 300_000n, [[1, 1_091n]])],
+      openRows: [{ number: 1, dueDate: '2025-04-01', periodStart: '2025-03-01', principalMinor: I1.principal, interestMinor: I1.interest, paidPrincipalMinor: 0n, paidInterestMinor: 2_000n, prepayment: false }],
+      basis: null,
+      ...standing,
+    });
+    // On 2025-05-01 the rest of instalment 1 (30 days late) and instalment 2 on its due date:
+    // penalty 80,600 x 0.10875 x 30 / 360 = 730.44 -> 730, compound 4,042 x 0.10875 x 30 / 360 = 36.63 -> 37;
+    // 767 + 4,042 + 80,600 + 5,555 + 81,087 = 172,051
+    const second = ev('R-2', '2025-05-01', 172_051n, 2);
+    const restored = LoanAccount.restore(lenderRate, first);
+    expect(restored.apply(second)).toEqual(account.apply(second));
+    // both rows paid: none is open, and no instalment's interest is kept (instalment 2 is due on the cut, not after it)
+    const paid = account.state();
+    expect(paid).toMatchObject({ last: { id: 'R-2', valueDate: '2025-05-01', seq: 2 }, accruedThrough: '2025-05-01', penaltyOutstandingMinor: 0n, openRows: [] });
+    expect(paid.books.map((b) => [b.lenderId, b.outstandingMinor, b.interestByInstalment])).toEqual([
+      [LEAD_ID, 400_000n - 64_675n, []],
+      [PARTNER_A, 300_000n - 48_506n, []],
+      [PARTNER_B, 300_000n - 48_506n, []],
+    ]);
+    expect(restored.state()).toEqual(paid);
+    // the next instalment on its due date, from the restored account and the whole fold alike
+    const third = ev('R-3', '2025-06-01', LEVEL, 3);
+    expect(restored.apply(third)).toEqual(account.apply(third));
+    expect(restored.summary('2025-06-01')).toEqual(account.summary('2025-06-01'));
+  });
+});
+
+describe('schedules() after a share transfer', () => {
+  it('a transfer on a due date passes on the rows due after it; a share the borrower fell behind on moves only what the plan holds', () => {
+    // Nothing paid; on 2025-06-01, the due date of instalment 3, PARTNER-B sells its whole book (300,000) to PARTNER-A.
+    const account = new LoanAccount(loan);
+    account.applyEvent({ type: 'TRANSFER', eventId: 'T-1', valueDate: '2025-06-01', seq: 1, fromLenderId: PARTNER_B, toLenderId: PARTNER_A, principalMinor: 300_000n });
+    const { borrower, lenders } = account.schedules();
+    // instalment 3: interest 838,313 x 0.0725 / 12 = 5,064.81 -> 5,065, principal 86,642 - 5,065 = 81,577
+    expect(borrower.instalments.slice(0, 3).map((r) => r.principalMinor)).toEqual([80_600n, 81_087n, 81_577n]);
+    const b = lenders.find((l) => l.lenderId === PARTNER_B)!;
+    const a = lenders.find((l) => l.lenderId === PARTNER_A)!;
+    // PARTNER-B keeps the rows due up to and on the value date: 30% of each principal, 24,180 + 24,326 + 24,473
+    expect(b.instalments.map((i) => [i.number, i.principalMinor, i.closingPrincipalMinor])).toEqual([
+      [1, 24_180n, 275_820n],
+      [2, 24_326n, 251_494n],
+      [3, 24_473n, 227_021n],
+    ]);
+    expect(b.totalPrincipalMinor).toBe(72_979n);
+    // the plan holds 227,021 of PARTNER-B's share then, not the 300,000 sold: PARTNER-A takes that on
+    expect(a.instalments.map((i) => i.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(a.instalments[2]!.closingPrincipalMinor).toBe(227_021n);
+    // instalment 4: interest 756,736 x 0.0725 / 12 = 4,571.95 -> 4,572, principal 82,070; PARTNER-A holds
+    // 454,042 of the 756,736 left: 82,070 x 454,042 / 756,736 = 49,242.00004 -> 49,242
+    expect(a.instalments[3]!.principalMinor).toBe(49_242n);
+    expect(a.totalPrincipalMinor).toBe(300_000n + 227_021n);
+    expect(a.instalments[11]!.closingPrincipalMinor).toBe(0n);
+  });
+});
+
+describe('summary: the status', () => {
+  it('stays ACTIVE while penalty is owed, every row paid and every lender repaid; PAID_OFF once the penalty is paid', () => {
+    // One month, penalty last in the waterfall: 1,000,000 + 6,042 due 2025-04-01, paid 10 days late.
+    const oneMonth = aLoan({ termMonths: 1 }, { waterfall: ['OVERDUE_INTEREST', 'OVERDUE_PRINCIPAL', 'CURRENT_INTEREST', 'CURRENT_PRINCIPAL', 'PENALTY', 'FEES'] });
+    const account = new LoanAccount(oneMonth);
+    const outcome = account.apply(ev('R-1', '2025-04-11', 1_006_042n, 1));
+    // penalty 1,000,000 x 0.10875 x 10 / 360 = 3,020.83 -> 3,021, compound 6,042 x 0.10875 x 10 / 360 = 18.25 -> 18
+    expect(outcome.dues).toEqual(dues({ penaltyMinor: 3_039n, overdueInterestMinor: 6_042n, overduePrincipalMinor: 1_000_000n }));
+    expect(outcome.covered).toEqual(covered({ overdueInterestMinor: 6_042n, overduePrincipalMinor: 1_000_000n }));
+    expect(outcome.dpdBefore).toBe(10);
+    const owing = account.summary('2025-04-11');
+    expect([owing.status, owing.outstandingPrincipalMinor, owing.penaltyOutstandingMinor]).toEqual(['ACTIVE', 0n, 3_039n]);
+    // nothing overdue is left to accrue penalty on, and no day past due
+    expect(account.summary('2025-05-11').penaltyOutstandingMinor).toBe(3_039n);
+    expect(account.daysPastDue('2025-05-11')).toBe(0);
+    account.apply(ev('R-2', '2025-05-11', 3_039n, 2));
+    const paid = account.summary('2025-05-11');
+    expect([paid.status, paid.outstandingPrincipalMinor, paid.penaltyOutstandingMinor, paid.suspenseMinor]).toEqual(['PAID_OFF', 0n, 0n, 0n]);
+  });
+
+  it('stays ACTIVE while a row is unpaid', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ON_TIME);
+    expect(account.summary('2025-04-01').status).toBe('ACTIVE');
+    expect(account.daysPastDue('2025-05-01')).toBe(0);
+    expect(account.daysPastDue('2025-05-02')).toBe(1);
+  });
+});
+
+describe('accruals: the edges', () => {
+  it('on the disbursement date nothing has accrued and no lender has a part', () => {
+    const accruals = new LoanAccount(loan).accruals('2025-03-01');
+    expect(accruals.interestDueMinor + accruals.interestAccruedMinor + accruals.penaltyMinor).toBe(0n);
+    expect(accruals.byLender.size).toBe(0);
+  });
+
+  it('after the last due date nothing accrues on principal not yet due: the unpaid interest and the penalty only', () => {
+    const account = new LoanAccount(aLoan({ termMonths: 1 }));
+    const accruals = account.accruals('2025-04-11');
+    // 6,042 due 2025-04-01; penalty 3,021 + compound 18 (as in the status test)
+    expect([accruals.interestDueMinor, accruals.interestAccruedMinor, accruals.penaltyMinor]).toEqual([6_042n, 0n, 3_039n]);
+    // interest 6,042 x 0.3 = 1,812.6 -> 1,813 per partner, lead 2,416; penalty 3,039 x 0.3 = 911.7 -> 912, lead 1,215
+    expect([...accruals.byLender].map(([id, p]) => [id, p.interestMinor, p.penaltyMinor])).toEqual([
+      [LEAD_ID, 2_416n, 1_215n],
+      [PARTNER_A, 1_813n, 912n],
+      [PARTNER_B, 1_813n, 912n],
+    ]);
+  });
+
+  it('LENDER_RATE: each partner accrues its yield over the days of the period, the lead the spread, and nothing is recorded', () => {
+    const account = new LoanAccount(lenderRateLoan());
+    const accruals = account.accruals('2025-03-11');
+    // 2,014 accrued (as under PRO_RATA); PARTNER-A 300,000 x 0.05 x 10 / 360 = 416.67 -> 417,
+    // PARTNER-B 300,000 x 0.06 x 10 / 360 = 500; the lead's spread 2,014 - 917 = 1,097
+    expect(accruals.interestAccruedMinor).toBe(2_014n);
+    expect([...accruals.byLender].map(([id, p]) => [id, p.interestMinor, p.spreadMinor])).toEqual([
+      [LEAD_ID, 0n, 1_097n],
+      [PARTNER_A, 417n, 0n],
+      [PARTNER_B, 500n, 0n],
+    ]);
+    // the instalment paid on its due date still gives each partner its whole entitlement
+    expect(account.apply(ON_TIME).split.perLender).toEqual(perLender(parts(32_240n, 0n, 0n, 3_200n), parts(24_180n, 1_292n), parts(24_180n, 1_550n)));
+  });
+});
+
+describe('early repayment: the edges', () => {
+  it('a PREPAYMENT after the last due date has nothing to prepay: its excess is suspense', () => {
+    const account = new LoanAccount(aLoan({ termMonths: 1 }));
+    // 3,039 penalty + 6,042 + 1,000,000 + 5,000 more
+    const outcome = account.apply(ev('R-1', '2025-04-11', 1_014_081n, 1, 'PREPAYMENT'));
+    expect(outcome.covered).toEqual(covered({ penaltyMinor: 3_039n, overdueInterestMinor: 6_042n, overduePrincipalMinor: 1_000_000n, excessMinor: 5_000n }));
+    expect([outcome.prepaidPrincipalMinor, outcome.prepaidInterestMinor, outcome.split.suspenseMinor]).toEqual([0n, 0n, 5_000n]);
+    expect(account.summary('2025-04-11')).toMatchObject({ status: 'PAID_OFF', reschedules: 0, suspenseMinor: 5_000n });
+  });
+});
+
+describe('foldRepayments: typed events', () => {
+  it('folds a payment typed REPAYMENT as a payment, beside a loan event', () => {
+    const typed: RepaymentEvent = { ...ON_TIME, type: 'REPAYMENT' };
+    const { outcomes, eventOutcomes, account } = foldRepayments(loan, [typed], [{ type: 'WRITE_OFF', eventId: 'W-1', valueDate: '2025-06-01', seq: 2 }]);
+    expect([...outcomes.keys()]).toEqual(['R-1']);
+    expect(outcomes.get('R-1')!.covered).toEqual(covered({ currentInterestMinor: I1.interest, currentPrincipalMinor: I1.principal }));
+    expect([...eventOutcomes.keys()]).toEqual(['W-1']);
+    expect(account.summary('2025-06-01').status).toBe('WRITTEN_OFF');
   });
 });

@@ -8,6 +8,7 @@ import {
   borrowerSchedule,
   lenderSchedules,
   levelPaymentMinor,
+  loanLenderSchedules,
   loanSchedules,
   scheduleDueDates,
   scheduleRemainderRule,
@@ -23,6 +24,7 @@ import {
   aProgramTerms,
   lenderMap,
 } from '../../../support/builders.ts';
+import { thrownBy } from '../../../support/expect-error.ts';
 import { expectValidation } from './money/expect-domain-error.ts';
 
 function terms(overrides: Partial<ScheduleTerms> = {}): ScheduleTerms {
@@ -326,5 +328,209 @@ describe('a booked loan', () => {
     expect(scheduleRemainderRule(named)).toEqual({ kind: 'ROUNDING_PARTY', party: PARTNER_A, mode: 'HALF_EVEN' });
     const largest = aProgramTerms({ split: { ...aProgramTerms().split, remainderRule: 'LARGEST_REMAINDER' } });
     expect(scheduleRemainderRule(largest)).toEqual({ kind: 'LARGEST_REMAINDER' });
+  });
+});
+
+/** Expects a 400-class refusal: code VALIDATION_FAILED, the exact message, path and rule. */
+function expectRefusal(action: () => unknown, message: string, details: Record<string, unknown>): void {
+  const error = thrownBy(ValidationError, action);
+  expect(error.code).toBe('VALIDATION_FAILED');
+  expect(error.message).toBe(message);
+  expect(error.details).toEqual(details);
+}
+
+describe('refusals, exactly: message, path and rule', () => {
+  it('principal: a positive bigint, 1 fen the least', () => {
+    expectRefusal(() => borrowerSchedule(terms({ principalMinor: 0n })), 'principalMinor must be a positive bigint, got 0', { path: 'principalMinor', rule: 'positive' });
+    expectRefusal(() => borrowerSchedule(terms({ principalMinor: -1n })), 'principalMinor must be a positive bigint, got -1', { path: 'principalMinor', rule: 'positive' });
+    expectRefusal(() => borrowerSchedule(terms({ principalMinor: 5 as unknown as bigint })), 'principalMinor must be a positive bigint, got 5', { path: 'principalMinor', rule: 'positive' });
+    expectRefusal(() => levelPaymentMinor(0n, '0.12', 12, 'HALF_UP'), 'principalMinor must be a positive bigint, got 0', { path: 'principalMinor', rule: 'positive' });
+    // 1 fen over 1 month at 12%: interest 0.01 x 1% = 0.0001 -> 0
+    expect(figures(borrowerSchedule(terms({ principalMinor: 1n, termMonths: 1 })))).toEqual([[1n, 0n, 1n, 0n]]);
+  });
+
+  it('term: a whole number of months from 1 to 600, in every entry point', () => {
+    const term = (got: string) => `termMonths must be a whole number from 1 to 600, got ${got}`;
+    const details = { path: 'termMonths', rule: 'term-range' };
+    expectRefusal(() => borrowerSchedule(terms({ termMonths: 0 })), term('0'), details);
+    expectRefusal(() => borrowerSchedule(terms({ termMonths: 601 })), term('601'), details);
+    expectRefusal(() => borrowerSchedule(terms({ termMonths: 1.5 })), term('1.5'), details);
+    expectRefusal(() => borrowerSchedule(terms({ termMonths: 2 ** 53 })), term('9007199254740992'), details);
+    expectRefusal(() => scheduleDueDates('2024-01-15', 0), term('0'), details);
+    expectRefusal(() => scheduleDueDates('2024-01-15', 601), term('601'), details);
+    expectRefusal(() => levelPaymentMinor(100n, '0.12', 0, 'HALF_UP'), term('0'), details);
+    expectRefusal(() => levelPaymentMinor(100n, '0.12', 601, 'HALF_UP'), term('601'), details);
+    expect(scheduleDueDates('2024-01-15', 1)).toEqual(['2024-02-15']);
+    const longest = scheduleDueDates('2024-01-15', 600);
+    expect([longest.length, longest[599]]).toEqual([600, '2074-01-15']);
+  });
+
+  it('level payment: the rate and the rounding mode are named by their own paths', () => {
+    expectValidation(() => levelPaymentMinor(100n, '-0.12', 12, 'HALF_UP'), 'annualRate', 'non-negative');
+    expectValidation(() => levelPaymentMinor(100n, '0.12', 12, 'UP' as 'DOWN'), 'mode', 'rounding-mode');
+  });
+
+  it('method: one of the four, named in the message', () => {
+    expectRefusal(
+      () => borrowerSchedule(terms({ method: 'BALLOON' as RepaymentMethod })),
+      'method must be one of EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, INTEREST_ONLY, BULLET, got BALLOON',
+      { path: 'method', rule: 'repayment-method' },
+    );
+  });
+
+  it('first due date: after the disbursement date, the next day the earliest', () => {
+    const details = { path: 'firstDueDate', rule: 'after-disbursement' };
+    expectRefusal(() => borrowerSchedule(terms({ firstDueDate: '2024-01-15' })), 'firstDueDate 2024-01-15 must be after the disbursement date 2024-01-15', details);
+    expectRefusal(() => borrowerSchedule(terms({ firstDueDate: '2024-01-14' })), 'firstDueDate 2024-01-14 must be after the disbursement date 2024-01-15', details);
+    expectValidation(() => borrowerSchedule(terms({ firstDueDate: '2024-01-32' })), 'firstDueDate', 'iso-date');
+    // one day at 12% ACT/365 on 10,000.00: 1,000,000 x 0.12 / 365 = 328.77 -> 329
+    const schedule = borrowerSchedule(terms({ termMonths: 2, firstDueDate: '2024-01-16' }));
+    expect(schedule.instalments[0]).toMatchObject({ periodStart: '2024-01-15', dueDate: '2024-01-16', days: 1, interestMinor: 329n });
+  });
+});
+
+describe('given due dates (a schedule rebuilt after an early repayment)', () => {
+  const given = ['2024-02-20', '2024-03-20', '2024-04-20'];
+
+  it('pays on exactly the dates given, the first period odd when it is not one month long', () => {
+    const schedule = borrowerSchedule(terms({ principalMinor: 300_000n, termMonths: 3, method: 'EQUAL_PRINCIPAL', dueDates: given }));
+    expect(schedule.instalments.map((i) => [i.periodStart, i.dueDate, i.days])).toEqual([
+      ['2024-01-15', '2024-02-20', 36],
+      ['2024-02-20', '2024-03-20', 29],
+      ['2024-03-20', '2024-04-20', 31],
+    ]);
+    // 36 days: 300,000 x 0.12 x 36 / 365 = 3,550.68 -> 3,551; then 1% a month of 200,000 and 100,000
+    expect(figures(schedule)).toEqual([
+      [100_000n, 3_551n, 103_551n, 200_000n],
+      [100_000n, 2_000n, 102_000n, 100_000n],
+      [100_000n, 1_000n, 101_000n, 0n],
+    ]);
+  });
+
+  it('a first given date one month after the disbursement is a regular period', () => {
+    const schedule = borrowerSchedule(terms({ principalMinor: 300_000n, termMonths: 2, method: 'INTEREST_ONLY', dueDates: ['2024-02-15', '2024-03-20'] }));
+    expect(schedule.instalments.map((i) => i.interestMinor)).toEqual([3_000n, 3_000n]);
+  });
+
+  it('BULLET matures on the last date given', () => {
+    const schedule = borrowerSchedule(terms({ principalMinor: 365_000n, termMonths: 3, method: 'BULLET', dueDates: given }));
+    // 96 days: 365,000 x 0.12 x 96 / 365 = 11,520 exactly
+    expect(schedule.instalments).toEqual([
+      {
+        number: 1,
+        dueDate: '2024-04-20',
+        periodStart: '2024-01-15',
+        periodEnd: '2024-04-20',
+        days: 96,
+        principalMinor: 365_000n,
+        interestMinor: 11_520n,
+        totalMinor: 376_520n,
+        openingPrincipalMinor: 365_000n,
+        closingPrincipalMinor: 0n,
+      },
+    ]);
+  });
+
+  it('refuses one date too few or too many, naming the term', () => {
+    const details = { path: 'dueDates', rule: 'one-per-month' };
+    expectRefusal(() => borrowerSchedule(terms({ termMonths: 3, dueDates: given.slice(0, 2) })), 'dueDates must hold one date per month of the term (3), got 2', details);
+    expectRefusal(() => borrowerSchedule(terms({ termMonths: 3, dueDates: [...given, '2024-05-20'] })), 'dueDates must hold one date per month of the term (3), got 4', details);
+  });
+
+  it('refuses a date not after the one before it (the disbursement for the first), naming its index', () => {
+    expectRefusal(
+      () => borrowerSchedule(terms({ termMonths: 3, dueDates: ['2024-01-15', '2024-02-15', '2024-03-15'] })),
+      'dueDates.0 2024-01-15 must come after 2024-01-15',
+      { path: 'dueDates.0', rule: 'increasing' },
+    );
+    expectRefusal(
+      () => borrowerSchedule(terms({ termMonths: 3, dueDates: ['2024-02-20', '2024-02-20', '2024-03-20'] })),
+      'dueDates.1 2024-02-20 must come after 2024-02-20',
+      { path: 'dueDates.1', rule: 'increasing' },
+    );
+    // each date is compared with the one before it, not with the disbursement
+    expectRefusal(
+      () => borrowerSchedule(terms({ termMonths: 3, dueDates: ['2024-03-20', '2024-02-20', '2024-04-20'] })),
+      'dueDates.1 2024-02-20 must come after 2024-03-20',
+      { path: 'dueDates.1', rule: 'increasing' },
+    );
+    expectValidation(() => borrowerSchedule(terms({ termMonths: 3, dueDates: ['2024-02-20', '2024-02-30', '2024-04-20'] })), 'dueDates.1', 'iso-date');
+  });
+});
+
+describe('funding plan refusals, exactly', () => {
+  const schedule = borrowerSchedule(terms());
+
+  it('names the empty plan, the bad id, amount and priority by index, and the sum', () => {
+    expectRefusal(() => lenderSchedules(schedule, [], TO_LEAD), 'fundingPlan needs at least one lender', { path: 'fundingPlan', rule: 'non-empty' });
+    const id = { path: 'fundingPlan.1.lenderId', rule: 'unique-id' };
+    const idMessage = 'fundingPlan.1.lenderId must be a non-empty id that appears once';
+    expectRefusal(() => lenderSchedules(schedule, [THREE[0]!, { ...THREE[1]!, lenderId: 'LEAD' }, THREE[2]!], TO_LEAD), idMessage, id);
+    expectRefusal(() => lenderSchedules(schedule, [THREE[0]!, { ...THREE[1]!, lenderId: '' }, THREE[2]!], TO_LEAD), idMessage, id);
+    expectRefusal(() => lenderSchedules(schedule, [THREE[0]!, { ...THREE[1]!, lenderId: 7 as unknown as string }, THREE[2]!], TO_LEAD), idMessage, id);
+    const amount = { path: 'fundingPlan.2.amountMinor', rule: 'non-negative' };
+    const amountMessage = 'fundingPlan.2.amountMinor must be a bigint of zero or more';
+    expectRefusal(() => lenderSchedules(schedule, [THREE[0]!, THREE[1]!, { ...THREE[2]!, amountMinor: -1n }], TO_LEAD), amountMessage, amount);
+    expectRefusal(() => lenderSchedules(schedule, [THREE[0]!, THREE[1]!, { ...THREE[2]!, amountMinor: 200_000 as unknown as bigint }], TO_LEAD), amountMessage, amount);
+    const priority = { path: 'fundingPlan.1.priority', rule: 'finite' };
+    const priorityMessage = 'fundingPlan.1.priority must be a finite number';
+    expectRefusal(() => lenderSchedules(schedule, [THREE[0]!, { ...THREE[1]!, priority: Number.POSITIVE_INFINITY }, THREE[2]!], TO_LEAD), priorityMessage, priority);
+    expectRefusal(() => lenderSchedules(schedule, [THREE[0]!, { ...THREE[1]!, priority: '1' as unknown as number }, THREE[2]!], TO_LEAD), priorityMessage, priority);
+    expectRefusal(
+      () => lenderSchedules(schedule, [{ lenderId: 'LEAD', amountMinor: 1_000_001n }], TO_LEAD),
+      'fundingPlan sums to 1000001, the schedule repays 1000000',
+      { path: 'fundingPlan', rule: 'plan-sums-to-principal' },
+    );
+  });
+});
+
+describe('loanLenderSchedules with share moves', () => {
+  it('stops with an invariant violation on a move from a lender that holds no part of the loan', () => {
+    const { loan } = bookLoan(aBookLoanRequest(), aProgram(), lenderMap(), NOW);
+    const { borrower } = loanSchedules(loan);
+    const error = thrownBy(InvariantViolation, () =>
+      loanLenderSchedules(loan, borrower, [{ sellerLenderId: 'NOBODY', buyerId: PARTNER_A, valueDate: '2025-04-11' }]),
+    );
+    expect([error.message, error.details]).toEqual(['a share moves from a holder', { lenderId: 'NOBODY' }]);
+  });
+});
+
+describe('the entry points check what the monthly rows would not', () => {
+  it('BULLET: the term is checked though no monthly due date is computed', () => {
+    expectRefusal(() => borrowerSchedule(terms({ method: 'BULLET', termMonths: 601 })), 'termMonths must be a whole number from 1 to 600, got 601', { path: 'termMonths', rule: 'term-range' });
+    expectRefusal(() => borrowerSchedule(terms({ method: 'BULLET', termMonths: 0 })), 'termMonths must be a whole number from 1 to 600, got 0', { path: 'termMonths', rule: 'term-range' });
+  });
+
+  it('a booked loan: no first due date key unless one is given, and a borrower schedule of another principal is refused', () => {
+    const { loan } = bookLoan(aBookLoanRequest(), aProgram(), lenderMap(), NOW);
+    expect(Object.keys(scheduleTermsOf(loan))).not.toContain('firstDueDate');
+    const other = borrowerSchedule({ ...scheduleTermsOf(loan), principalMinor: 999_999n });
+    expectRefusal(() => loanLenderSchedules(loan, other), 'fundingPlan sums to 1000000, the schedule repays 999999', { path: 'fundingPlan', rule: 'plan-sums-to-principal' });
+  });
+});
+
+describe('loanLenderSchedules: moves given directly', () => {
+  it('takes the moves in order of value date, and a buyer that is no participant as a partner ranked last', () => {
+    const { loan } = bookLoan(aBookLoanRequest(), aProgram(), lenderMap(), NOW);
+    const { borrower } = loanSchedules(loan);
+    // given out of order: PARTNER-B's whole share to PARTNER-A on 2025-04-11, then PARTNER-A's whole share to OUTSIDER on 2025-06-11
+    const lenders = loanLenderSchedules(loan, borrower, [
+      { sellerLenderId: PARTNER_A, buyerId: 'OUTSIDER', valueDate: '2025-06-11' },
+      { sellerLenderId: PARTNER_B, buyerId: PARTNER_A, valueDate: '2025-04-11' },
+    ]);
+    const of = (id: string) => lenders.find((l) => l.lenderId === id)!;
+    expect(lenders.map((l) => l.lenderId)).toEqual([LEAD_ID, PARTNER_A, PARTNER_B, 'OUTSIDER']);
+    expect(of(PARTNER_B).instalments.map((i) => i.number)).toEqual([1]);
+    expect(of(PARTNER_A).instalments.map((i) => i.number)).toEqual([1, 2, 3]);
+    expect(of('OUTSIDER').instalments.map((i) => i.number)).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    // PARTNER-A holds 275,820 + 275,820 = 551,640 of 919,400 (60%) after instalment 1:
+    // instalment 2 81,087 x 0.6 = 48,652.2 -> 48,652; instalment 3 81,577 x 502,988 / 838,313 = 48,946.2 -> 48,946
+    expect(of(PARTNER_A).instalments.map((i) => [i.principalMinor, i.closingPrincipalMinor])).toEqual([
+      [24_180n, 275_820n],
+      [48_652n, 502_988n],
+      [48_946n, 454_042n],
+    ]);
+    expect(of('OUTSIDER').totalPrincipalMinor).toBe(454_042n);
+    expect(lenders.reduce((sum, l) => sum + l.totalPrincipalMinor, 0n)).toBe(1_000_000n);
   });
 });
