@@ -15,7 +15,7 @@ const deps = { ...stores, workflow, clock: systemClock };
 
 export const handler = apiHandler(
   {
-    'POST /v1/profit-runs': (req) => idempotentWrite(platformOnly(req, 'profit-sharing runs'), deps, (seal) => startProfitRun(deps, req.body as StartProfitRunRequest, seal)),
+    'POST /v1/profit-runs': (req) => idempotentWrite(platformOnly(req, 'profit-sharing runs'), deps, (seal, _, reservation) => startProfitRun(deps, req.body as StartProfitRunRequest, seal, reservation)),
     'GET /v1/profit-runs/{programId}/{period}': async (req) => {
       const { programId, period } = validate(profitRunPath, platformOnly(req, 'profit-sharing runs').pathParameters);
       return { statusCode: 200, body: await runView(deps, programId, period) };

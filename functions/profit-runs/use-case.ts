@@ -1,6 +1,6 @@
 import { canSeeLender, type Principal } from '../../shared/domain/access.ts';
 import { NotFound, StateConflict } from '../../shared/domain/errors.ts';
-import type { Clock, IdempotencyStore, ProfitRunStore, ProgramStore, Seal, StoredProfitStatement, WorkflowStarter } from '../../shared/ports/stores.ts';
+import type { Clock, IdempotencyStore, KeyReservation, ProfitRunStore, ProgramStore, Seal, StoredProfitStatement, WorkflowStarter } from '../../shared/ports/stores.ts';
 import { assertPeriodEnded, profitRunView } from '../../shared/use-cases/profit-sharing.ts';
 
 export interface ProfitRunsDeps {
@@ -20,7 +20,7 @@ const executionName = (programId: string, period: string, attempt: number): stri
  * does not exist, a period not ended, a period done (409), or one whose run is still going unless
  * `restart` says it stopped. A failed period is run again.
  */
-export async function startProfitRun(deps: ProfitRunsDeps, request: { programId: string; period: string; restart?: boolean }, seal: Seal): Promise<void> {
+export async function startProfitRun(deps: ProfitRunsDeps, request: { programId: string; period: string; restart?: boolean }, seal: Seal, reservation?: KeyReservation): Promise<void> {
   const { programId, period } = request;
   const program = await deps.programs.get(programId, null);
   if (program === null) throw new NotFound('program', programId);
@@ -36,6 +36,8 @@ export async function startProfitRun(deps: ProfitRunsDeps, request: { programId:
     });
   }
   const attempt = (run?.attempt ?? 0) + 1;
+  // The request's key is reserved before the run starts, after every refusal: two requests under one key never both start one.
+  await reservation?.take();
   const { executionArn } = await deps.workflow.start(executionName(programId, period, attempt), { programId, period, attempt });
   await deps.idempotency.put(seal(202, { programId, period, attempt, executionArn, status: 'STARTED' }));
 }

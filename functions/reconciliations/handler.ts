@@ -47,16 +47,16 @@ const deps = {
 export const handler = apiHandler(
   {
     'POST /v1/reconciliation-uploads': (req) =>
-      idempotentWrite(req, deps, (seal) => {
+      idempotentWrite(req, deps, (seal, _, reservation) => {
         // The upload's id comes from the client and its key, so a replay names the same upload.
         const uploadId = sha256(`${callerOf(req).clientId}#${req.idempotencyKey}`).slice(0, 32);
-        return createUpload({ ...deps, newId: () => uploadId }, callerOf(req), req.body as CreateUploadRequest, seal);
+        return createUpload({ ...deps, newId: () => uploadId }, callerOf(req), req.body as CreateUploadRequest, seal, reservation);
       }),
     'POST /v1/reconciliations': (req) => {
       const body = req.body as StartReconciliationRequestBody;
       // The escrow statement covers every lender's money: the platform's teams reconcile it.
       if (body.type === 'ESCROW_STATEMENT') platformOnly(req, 'escrow statement reconciliations');
-      return idempotentWrite(req, deps, (seal) => startReconciliation(deps, callerOf(req), body, seal));
+      return idempotentWrite(req, deps, (seal, _, reservation) => startReconciliation(deps, callerOf(req), body, seal, reservation));
     },
     'GET /v1/reconciliations': async (req) => {
       const { businessDate, lender, ...page } = validate(reconciliationsQuery, req.query);
@@ -81,7 +81,7 @@ export const handler = apiHandler(
     },
     'PUT /v1/reconciliation-settings/{counterparty}': (req) => {
       const { counterparty } = validate(counterpartyPath, platformOnly(req, 'reconciliation settings').pathParameters);
-      return idempotentWrite(req, deps, (seal) => putSettings(deps, callerOf(req), counterparty, req.body as ReconciliationSettingsRequest, seal));
+      return idempotentWrite(req, deps, (seal, _, reservation) => putSettings(deps, callerOf(req), counterparty, req.body as ReconciliationSettingsRequest, seal, reservation));
     },
     'GET /v1/reconciliation-settings/{counterparty}': async (req) => ({
       statusCode: 200,

@@ -16,7 +16,7 @@ const deps = { ...stores, workflow, clock: systemClock };
 export const handler = apiHandler(
   {
     'POST /v1/regulatory-reports': (req) =>
-      idempotentWrite(platformOnly(req, 'regulatory reports'), deps, (seal) => startReportRun(deps, req.body as StartRegulatoryReportRequest, seal)),
+      idempotentWrite(platformOnly(req, 'regulatory reports'), deps, (seal, _, reservation) => startReportRun(deps, req.body as StartRegulatoryReportRequest, seal, reservation)),
     'GET /v1/regulatory-reports/{businessDate}': async (req) => {
       const { businessDate } = validate(businessDatePath, platformOnly(req, 'regulatory reports').pathParameters);
       const { format = 'json' } = validate(regulatoryReportQuery, req.query);

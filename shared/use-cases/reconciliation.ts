@@ -16,6 +16,7 @@ import type {
   EscrowBalanceCheck,
   FileStore,
   IdempotencyStore,
+  KeyReservation,
   LedgerStore,
   MatchSpool,
   Reconciliation,
@@ -75,9 +76,12 @@ export async function createUpload(
   principal: Principal,
   request: { fileName: string },
   seal: Seal,
+  reservation?: KeyReservation,
 ): Promise<void> {
   const uploadId = `UP-${deps.newId()}`;
   const path = `reconciliation-uploads/${uploadId}`;
+  // The request's key is reserved before anything is written: two requests under one key never both make an upload.
+  await reservation?.take();
   await deps.reconciliations.putUpload({ uploadId, fileName: request.fileName, path, createdBy: actorOf(principal), lenderId: principal.lenderId, createdAt: deps.clock.now() });
   const url = await deps.uploads.putUrl(path, UPLOAD_URL_SECONDS);
   const expiresAt = new Date(Date.parse(deps.clock.now()) + UPLOAD_URL_SECONDS * 1000).toISOString();
@@ -110,6 +114,7 @@ export async function startReconciliation(
   principal: Principal,
   request: StartReconciliationRequest,
   seal: Seal,
+  reservation?: KeyReservation,
 ): Promise<void> {
   const upload = await deps.reconciliations.getUpload(request.uploadId);
   const own = restrictedTo(principal);
@@ -136,6 +141,8 @@ export async function startReconciliation(
   const reconciliationId = reconciliationIdOf(request.type, request.businessDate, counterparty, sha);
   const now = deps.clock.now();
   const existing = await deps.reconciliations.get(reconciliationId);
+  // The request's key is reserved before anything is written or started, after every refusal.
+  await reservation?.take();
   let current = existing;
   if (existing === null) {
     current = receivedReconciliation({
@@ -694,9 +701,12 @@ export async function putSettings(
   counterparty: string,
   request: { amountToleranceMinor: bigint; dateToleranceDays: number; escalateAfterDays: number },
   seal: Seal,
+  reservation?: KeyReservation,
 ): Promise<void> {
   const latest = await deps.reconciliations.settings(counterparty);
   const settings: ReconciliationSettings = { counterparty, ...request, version: (latest?.version ?? 0) + 1, setBy: actorOf(principal), setAt: deps.clock.now() };
+  // The request's key is reserved before the version is written: two requests under one key never both set one.
+  await reservation?.take();
   await deps.reconciliations.putSettings(settings);
   await deps.idempotency.put(seal(201, settings));
 }

@@ -4,7 +4,7 @@ import { outstandingPrincipalMinor } from '../domain/ledger.ts';
 import type { Loan } from '../domain/loan.ts';
 import { latestVersions, type Program } from '../domain/program.ts';
 import { NO_MEASURES, addMeasures, measureJointLoans, regulatoryReport, type LoanPrincipals } from '../domain/regulatory-report.ts';
-import { WriteConflict, type IdempotencyStore, type LenderStore, type RegulatoryReportRun, type RegulatoryReportStore, type Seal, type WorkflowStarter } from '../ports/stores.ts';
+import { WriteConflict, type IdempotencyStore, type KeyReservation, type LenderStore, type RegulatoryReportRun, type RegulatoryReportStore, type Seal, type WorkflowStarter } from '../ports/stores.ts';
 import { positionsAtEndOf, type PositionsAtDeps } from './positions-at.ts';
 import { figuresInForceOf, type FiguresDeps } from './regulatory-figures.ts';
 
@@ -142,7 +142,7 @@ export interface StartReportDeps {
  * date still open, or a run not finished unless `restart` says it stopped. A date done is
  * reported again (its figures may have been corrected since): the new report replaces it.
  */
-export async function startReportRun(deps: StartReportDeps, request: { businessDate: string; restart?: boolean }, seal: Seal): Promise<void> {
+export async function startReportRun(deps: StartReportDeps, request: { businessDate: string; restart?: boolean }, seal: Seal, reservation?: KeyReservation): Promise<void> {
   const { businessDate } = request;
   assertDateClosed(await deps.programs.list(), businessDate, deps.clock.now());
   const run = await deps.regulatoryReports.getRun(businessDate);
@@ -153,6 +153,8 @@ export async function startReportRun(deps: StartReportDeps, request: { businessD
     });
   }
   const attempt = (run?.attempt ?? 0) + 1;
+  // The request's key is reserved before the run starts, after every refusal: two requests under one key never both start one.
+  await reservation?.take();
   const { executionArn } = await deps.workflow.start(`regulatory-report-${businessDate}-${attempt}`, { businessDate, attempt });
   await deps.idempotency.put(seal(202, { businessDate, attempt, executionArn, status: 'STARTED' }));
 }
