@@ -26,7 +26,7 @@ export async function faultsBench(): Promise<boolean> {
       const compared = compareRuns(run, reference);
       console.log(
         `  ${what}: ${run.kills} kills, ${run.scenario.repaymentIds.length} repayments: ${compared.accepted} accepted, ${compared.booked} booked once, ${compared.duplicated} duplicated; ` +
-          `${compared.lostAnswers} repayments and ${run.heard.lostCalls.size} calls lost an answer, ${run.heard.retried503} answers 503; files ${run.outcome.files.size}; ` +
+          `${compared.lostAnswers} repayments and ${run.heard.lostCalls.size} calls lost an answer, ${run.heard.retried503} answers 503, ${run.heard.retriedInProgress} 409 REQUEST_IN_PROGRESS; files ${run.outcome.files.size}; ` +
           `DynamoDB faults ${JSON.stringify(run.dynamoDbFaults)}; ${(run.elapsedMs / 1000).toFixed(1)} s`,
       );
       if (run.startMs.length > 0) {

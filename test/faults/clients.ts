@@ -14,6 +14,8 @@ export interface Heard {
   serverErrors: string[];
   /** 503 answers, retried after their Retry-After. */
   retried503: number;
+  /** 409 REQUEST_IN_PROGRESS answers (the key held by the same call sent before a kill), retried after their Retry-After. */
+  retriedInProgress: number;
   /** Every repayment's result as answered (the first 2xx answer of its call). */
   readonly results: Map<string, { status: string; repayment?: unknown; error?: unknown }>;
   /** Repayments whose call got no answer at least once before it got one. */
@@ -22,7 +24,7 @@ export interface Heard {
   readonly lostCalls: Set<string>;
 }
 
-export const newHeard = (): Heard => ({ answered: 0, unanswered: 0, serverErrors: [], retried503: 0, results: new Map(), lostAnswer: new Set(), lostCalls: new Set() });
+export const newHeard = (): Heard => ({ answered: 0, unanswered: 0, serverErrors: [], retried503: 0, retriedInProgress: 0, results: new Map(), lostAnswer: new Set(), lostCalls: new Set() });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -58,6 +60,14 @@ export async function sendUntilAnswered(baseUrl: () => string, token: string, ca
       continue;
     }
     const json = text === '' ? undefined : (JSON.parse(text) as unknown);
+    if (res.status === 409 && (json as { code?: string } | undefined)?.code === 'REQUEST_IN_PROGRESS') {
+      // The key is held by this same call sent before a kill: its booking may be written, its answer not. Sent again after
+      // Retry-After, it gets the answer, or runs again once the dead request's reservation has lapsed.
+      heard.retriedInProgress++;
+      const after = Number(res.headers.get('retry-after') ?? '1');
+      await sleep(Math.min(Number.isFinite(after) ? after * 1000 : 1000, 2_000));
+      continue;
+    }
     if (res.status >= 500) {
       heard.serverErrors.push(`${call.method} ${call.path} (${call.key}): ${res.status} ${text.slice(0, 300)}`);
       await sleep(100);

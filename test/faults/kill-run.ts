@@ -154,9 +154,13 @@ export async function faultRun(options: RunOptions): Promise<RunResult> {
     const killer1 = new Killer(booking, options.seed, maxDelay, log);
     let burstDone = false;
     const burst = (async () => {
-      await runClients(() => booking.baseUrl, lead, [scenario.setup], heard);
-      await runClients(() => booking.baseUrl, lead, scenario.clients, heard);
-      burstDone = true;
+      try {
+        await runClients(() => booking.baseUrl, lead, [scenario.setup], heard);
+        await runClients(() => booking.baseUrl, lead, scenario.clients, heard);
+      } finally {
+        // A client that failed ends the burst too: the kills stop, and the failure is thrown below.
+        burstDone = true;
+      }
     })();
     // The burst takes about two thirds of the kills, the settlement the rest (and more if the burst ends first).
     if (options.kills > 0) await killer1.run('burst', Math.ceil((options.kills * 2) / 3), () => heard.answered, () => burstDone);

@@ -31,7 +31,7 @@ describe(`npm start killed ${kills} times (FAULT_SEED=${seed})`, () => {
     const compared = compareRuns(run, reference);
     console.log(
       `FAULT_SEED=${seed}: ${run.kills} kills (${run.killPoints.join(', ')}); ${compared.accepted} repayments accepted, ${compared.booked} booked once, ${compared.duplicated} duplicated; ` +
-        `${compared.lostAnswers} repayments and ${run.heard.lostCalls.size} calls lost an answer; ${run.heard.retried503} answers 503; ` +
+        `${compared.lostAnswers} repayments and ${run.heard.lostCalls.size} calls lost an answer; ${run.heard.retried503} answers 503, ${run.heard.retriedInProgress} answers 409 REQUEST_IN_PROGRESS; ` +
         `${(run.elapsedMs / 1000).toFixed(1)} s with kills, ${(reference.elapsedMs / 1000).toFixed(1)} s without; starts to /health ${run.startMs.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s`,
     );
     for (const failed of [...reference.failedStarts, ...run.failedStarts]) console.log(`a start failed and was made again: ${failed}`);
