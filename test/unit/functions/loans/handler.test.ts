@@ -7,7 +7,7 @@ import { loanSchedules } from '../../../../shared/domain/schedule.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, aBookLoanRequest, aProgram, aQuotaShard, bookLoanBody, defaultLenders, financeOf, leadOps, lenderMap, partnerOf } from '../../../support/builders.ts';
 import { apiEvent, bodyOf, claimsOf, lambdaContext, type EventOptions } from '../../../support/api-events.ts';
 import { borrowerScheduleItem, lenderItem, lenderScheduleItem, loanItem, programItem, quotaShardItem, exposureItem } from '../../../support/dynamo-items.ts';
-import { TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
+import { TEST_AUDIT_TABLE, TEST_TABLES, setHandlerEnv } from '../../../support/handler-env.ts';
 
 setHandlerEnv();
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -234,7 +234,8 @@ describe('POST /v1/loans with an identity number', () => {
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     return {
       gets: ddb.commandCalls(GetCommand).length,
-      queries: ddb.commandCalls(QueryCommand).length,
+      // The audit record's chain head is read only by a function that did not write the chain's last record: not the booking's.
+      queries: ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.TableName !== TEST_AUDIT_TABLE).length,
       batches: ddb.commandCalls(BatchGetCommand).length,
       items: items.map((i) => String(i.Put?.Item?.sk ?? i.Update?.Key?.sk)),
     };
