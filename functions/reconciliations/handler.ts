@@ -56,7 +56,7 @@ export const handler = apiHandler(
       const body = req.body as StartReconciliationRequestBody;
       // The escrow statement covers every lender's money: the platform's teams reconcile it.
       if (body.type === 'ESCROW_STATEMENT') platformOnly(req, 'escrow statement reconciliations');
-      return idempotentWrite(req, deps, (seal, _, reservation) => startReconciliation(deps, callerOf(req), body, seal, reservation));
+      return idempotentWrite(req, deps, (seal) => startReconciliation(deps, callerOf(req), body, seal));
     },
     'GET /v1/reconciliations': async (req) => {
       const { businessDate, lender, ...page } = validate(reconciliationsQuery, req.query);
@@ -81,7 +81,7 @@ export const handler = apiHandler(
     },
     'PUT /v1/reconciliation-settings/{counterparty}': (req) => {
       const { counterparty } = validate(counterpartyPath, platformOnly(req, 'reconciliation settings').pathParameters);
-      return idempotentWrite(req, deps, (seal, _, reservation) => putSettings(deps, callerOf(req), counterparty, req.body as ReconciliationSettingsRequest, seal, reservation));
+      return idempotentWrite(req, deps, (seal) => putSettings(deps, callerOf(req), counterparty, req.body as ReconciliationSettingsRequest, seal));
     },
     'GET /v1/reconciliation-settings/{counterparty}': async (req) => ({
       statusCode: 200,

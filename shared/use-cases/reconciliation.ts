@@ -114,7 +114,6 @@ export async function startReconciliation(
   principal: Principal,
   request: StartReconciliationRequest,
   seal: Seal,
-  reservation?: KeyReservation,
 ): Promise<void> {
   const upload = await deps.reconciliations.getUpload(request.uploadId);
   const own = restrictedTo(principal);
@@ -141,8 +140,6 @@ export async function startReconciliation(
   const reconciliationId = reconciliationIdOf(request.type, request.businessDate, counterparty, sha);
   const now = deps.clock.now();
   const existing = await deps.reconciliations.get(reconciliationId);
-  // The request's key is reserved before anything is written or started, after every refusal.
-  await reservation?.take();
   let current = existing;
   if (existing === null) {
     current = receivedReconciliation({
@@ -701,12 +698,9 @@ export async function putSettings(
   counterparty: string,
   request: { amountToleranceMinor: bigint; dateToleranceDays: number; escalateAfterDays: number },
   seal: Seal,
-  reservation?: KeyReservation,
 ): Promise<void> {
   const latest = await deps.reconciliations.settings(counterparty);
   const settings: ReconciliationSettings = { counterparty, ...request, version: (latest?.version ?? 0) + 1, setBy: actorOf(principal), setAt: deps.clock.now() };
-  // The request's key is reserved before the version is written: two requests under one key never both set one.
-  await reservation?.take();
   await deps.reconciliations.putSettings(settings);
   await deps.idempotency.put(seal(201, settings));
 }
