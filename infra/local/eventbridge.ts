@@ -7,9 +7,13 @@ import { matchesPattern } from './streams.ts';
 
 /**
  * A local EventBridge endpoint speaking the AWS JSON 1.1 protocol for `PutEvents`, so handlers
- * publish through the real SDK client (or any client of the protocol), unchanged. Every event
- * is kept in memory, in the order it was put, for tests to read (`GET /local/events`).
+ * publish through the real SDK client (or any client of the protocol), unchanged. The most recent
+ * events (at least `KEPT_EVENTS`) are kept in memory, in the order they were put, for tests to read
+ * (`GET /local/events`): a stack that runs for hours does not keep every event it ever put.
  */
+
+/** How many of the latest events the local bus keeps at least; it drops the older ones in batches. */
+export const KEPT_EVENTS = 10_000;
 
 const TARGET_PREFIX = 'AWSEvents.';
 /** PutEvents takes at most 10 entries and 256 KiB in total. */
@@ -102,6 +106,7 @@ export function eventRulesFromTemplate(resolver: TemplateResolver): LocalEventRu
 export class LocalEventBus {
   private readonly buses: Set<string>;
   private readonly events: LocalEvent[] = [];
+  private putInAll = 0;
   private readonly listeners: ((event: LocalEvent) => void)[] = [];
 
   /** Called with every event kept, after it is kept (the rules of the template, locally). */
@@ -179,11 +184,18 @@ export class LocalEventBus {
       eventBusName,
     };
     this.events.push(event);
+    this.putInAll += 1;
+    if (this.events.length >= 2 * KEPT_EVENTS) this.events.splice(0, this.events.length - KEPT_EVENTS);
     for (const listener of this.listeners) listener(event);
     return { EventId: event.id };
   }
 
-  /** Every event put so far, oldest first; only those of one detail type, source or bus when asked. */
+  /** How many events were put since the start (or the last `clear`), the ones no longer kept included. */
+  count(): number {
+    return this.putInAll;
+  }
+
+  /** The events kept (the latest, at least `KEPT_EVENTS`), oldest first; only those of one detail type, source or bus when asked. */
   list(filter: { detailType?: string; source?: string; eventBusName?: string } = {}): LocalEvent[] {
     return this.events
       .filter((event) => filter.detailType === undefined || event['detail-type'] === filter.detailType)
@@ -195,6 +207,7 @@ export class LocalEventBus {
   /** Forgets every event (tests that want a clean slate). */
   clear(): void {
     this.events.length = 0;
+    this.putInAll = 0;
   }
 }
 

@@ -477,7 +477,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
  * Local-only endpoints for tests and benchmarks that run in other processes:
  * `POST /local/schedules/{id}/fire` with `{"time": "<ISO time>"}` fires a schedule;
  * `GET /local/invocations` reports function invocations and state transitions;
- * `GET /local/events[?detailType=...]` lists the events put on the local buses, oldest first;
+ * `GET /local/events[?detailType=...]` lists the latest events put on the local buses (at least
+ * the last 10,000), oldest first, and how many were put in all;
  * `GET /local/dynamodb-faults` counts the faults injected (`dynamoDbFaults`), null without them.
  */
 function testHooks(scheduler: LocalScheduler, functions: FunctionHost, stepFunctions: StepFunctionsRuntime, events: LocalEventBus, faultCounts: () => DynamoDbFaultCounts | null) {
@@ -498,7 +499,7 @@ function testHooks(scheduler: LocalScheduler, functions: FunctionHost, stepFunct
     }
     if (url.pathname === '/local/events' && request.method === 'GET') {
       const detailType = url.searchParams.get('detailType') ?? undefined;
-      return jsonResponse(200, { events: events.list({ detailType }) });
+      return jsonResponse(200, { events: events.list({ detailType }), put: events.count() });
     }
     if (url.pathname === '/local/dynamodb-faults' && request.method === 'GET') return jsonResponse(200, { faults: faultCounts() });
     return undefined;

@@ -154,7 +154,7 @@ export async function startFuzzStack(clockStart: string): Promise<FuzzStack> {
       await hashFiles(stack.filesDir, files);
       if (secretsFile !== undefined && existsSync(secretsFile)) files.set('webhook-secrets', hash(await readFile(secretsFile)));
       const executions = Object.values(stack.stepFunctions.transitionCounts()).reduce((a, b) => a + b, 0);
-      return { items, files, executions, events: stack.events.list().length };
+      return { items, files, executions, events: stack.events.count() };
     },
     async stop() {
       client.destroy();

@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventBusNamesFromTemplate, eventRulesFromTemplate, LocalEventBus, routeEventRules, startEventsEndpoint } from '../../../../infra/local/eventbridge.ts';
+import { eventBusNamesFromTemplate, eventRulesFromTemplate, KEPT_EVENTS, LocalEventBus, routeEventRules, startEventsEndpoint } from '../../../../infra/local/eventbridge.ts';
 import type { EventsEndpoint } from '../../../../infra/local/eventbridge.ts';
 import { TemplateResolver } from '../../../../infra/local/template.ts';
 
@@ -58,6 +58,20 @@ describe('the local event bus', () => {
       ['b', 'default'],
     ]);
     expect(bus.list({ eventBusName: BUS }).map((event) => event['detail-type'])).toEqual(['a']);
+  });
+
+  it('keeps the latest events, at least KEPT_EVENTS, and counts every one put', () => {
+    const bus = new LocalEventBus([BUS]);
+    const put = 2 * KEPT_EVENTS + 5;
+    for (let i = 0; i < put; i += 10) bus.putEvents({ Entries: Array.from({ length: Math.min(10, put - i) }, (_, j) => entry(`e${i + j}`, {})) });
+    const kept = bus.list().map((event) => event['detail-type']);
+    expect(bus.count()).toBe(put);
+    expect(kept.length).toBeGreaterThanOrEqual(KEPT_EVENTS);
+    expect(kept.length).toBeLessThan(2 * KEPT_EVENTS);
+    expect(kept.at(-1)).toBe(`e${put - 1}`);
+    expect(kept[0]).toBe(`e${put - kept.length}`);
+    bus.clear();
+    expect([bus.count(), bus.list()]).toEqual([0, []]);
   });
 
   it('refuses bad entries one by one and keeps the good ones', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { ProgramTerms } from '../../../../shared/domain/program.ts';
 import {
   lenderRateEntitlements,
   scheduleRemainderRule,
@@ -12,6 +11,7 @@ import {
   type RepaymentTerms,
 } from '../../../../shared/domain/repayment-split.ts';
 import type { Covered } from '../../../../shared/domain/repayment-waterfall.ts';
+import { LENDER_RATE, THREE, holding, terms } from '../../../support/repayment-terms.ts';
 
 /**
  * The repayment split on its own: exact parts for every component and setting, on the number path
@@ -20,29 +20,6 @@ import type { Covered } from '../../../../shared/domain/repayment-waterfall.ts';
  */
 
 const PERIOD: InterestPeriod = { start: '2025-03-15', end: '2025-04-15' }; // 31 days
-
-function terms(split: Partial<ProgramTerms['split']> = {}, overrides: Partial<RepaymentTerms> = {}): RepaymentTerms {
-  return {
-    leadLenderId: 'LEAD',
-    split: { interestBasis: 'PRO_RATA', penalty: 'PRO_RATA', fees: 'LEAD', remainderRule: 'ROUNDING_PARTY', roundingParty: null, ...split },
-    dayCount: 'ACT/360',
-    roundingMode: 'HALF_UP',
-    ...overrides,
-  };
-}
-
-const LENDER_RATE = terms({ interestBasis: 'LENDER_RATE' });
-
-function holding(lenderId: string, outstandingPrincipalMinor: bigint, yieldRate: string | null, priority: number, extra: Partial<LenderHolding> = {}): LenderHolding {
-  return { lenderId, role: lenderId === 'LEAD' ? 'LEAD' : 'PARTNER', outstandingPrincipalMinor, yieldRate, priority, ...extra };
-}
-
-/** 100,000.00 outstanding: the lead 40%, BANK-A 30% at 6.5%, BANK-B 30% at 7.25%. */
-const THREE: readonly LenderHolding[] = [
-  holding('LEAD', 4_000_000n, null, 0),
-  holding('BANK-A', 3_000_000n, '0.065', 1),
-  holding('BANK-B', 3_000_000n, '0.0725', 2),
-];
 
 function covered(overrides: Partial<Covered> = {}): Covered {
   return {

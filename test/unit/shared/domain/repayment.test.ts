@@ -3,7 +3,7 @@ import { InvariantViolation, RuleViolation, ValidationError } from '../../../../
 import { applyLegs, entryIdOf, foldEntries, imbalances, type Balances, type JournalEntry } from '../../../../shared/domain/ledger.ts';
 import { bookLoan } from '../../../../shared/domain/loan.ts';
 import { Decimal, accrueInterest } from '../../../../shared/domain/money/index.ts';
-import type { ProgramTerms, WaterfallComponent } from '../../../../shared/domain/program.ts';
+import type { WaterfallComponent } from '../../../../shared/domain/program.ts';
 import { DEFAULT_WATERFALL } from '../../../../shared/domain/program.ts';
 import { NOTHING_COVERED, type Covered, type Dues, type LenderHolding, type RepaymentSplit, type RepaymentTerms } from '../../../../shared/domain/repayment.ts';
 import {
@@ -25,32 +25,10 @@ import {
   lenderMap,
 } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
+import { LENDER_RATE, THREE, holding, terms } from '../../../support/repayment-terms.ts';
 
 const PERIOD = { start: '2025-03-15', end: '2025-04-15' } as const;
 const VALUE_DATE = '2025-04-15';
-
-function terms(split: Partial<ProgramTerms['split']> = {}, overrides: Partial<RepaymentTerms> = {}): RepaymentTerms {
-  return {
-    leadLenderId: 'LEAD',
-    split: { interestBasis: 'PRO_RATA', penalty: 'PRO_RATA', fees: 'LEAD', remainderRule: 'ROUNDING_PARTY', roundingParty: null, ...split },
-    dayCount: 'ACT/360',
-    roundingMode: 'HALF_UP',
-    ...overrides,
-  };
-}
-
-const LENDER_RATE = terms({ interestBasis: 'LENDER_RATE' });
-
-function holding(lenderId: string, outstandingPrincipalMinor: bigint, yieldRate: string | null, priority: number, extra: Partial<LenderHolding> = {}): LenderHolding {
-  return { lenderId, role: lenderId === 'LEAD' ? 'LEAD' : 'PARTNER', outstandingPrincipalMinor, yieldRate, priority, ...extra };
-}
-
-/** 100,000.00 outstanding: the lead 40%, BANK-A 30% at 6.5%, BANK-B 30% at 7.25%. */
-const THREE: readonly LenderHolding[] = [
-  holding('LEAD', 4_000_000n, null, 0),
-  holding('BANK-A', 3_000_000n, '0.065', 1),
-  holding('BANK-B', 3_000_000n, '0.0725', 2),
-];
 
 function dues(overrides: Partial<Dues> = {}): Dues {
   const { excessMinor: _excess, ...nothing } = NOTHING_COVERED;
