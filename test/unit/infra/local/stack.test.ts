@@ -180,7 +180,7 @@ describe('the local stack on a synthesized template', () => {
       { applicationId: 'APP-1', lenderId: 'BANK_B' },
     ]);
     expect(events[0]).toMatchObject({ source: 'colend.test', 'detail-type': 'echo.published', eventBusName: busName, account: '000000000000', region: 'us-east-1' });
-    expect((await call('/local/events?detailType=nothing')).json).toEqual({ events: [] });
+    expect((await call('/local/events?detailType=nothing')).json).toEqual({ events: [], put: 2 });
     expect(((await call('/local/events')).json as { events: unknown[] }).events).toHaveLength(2);
   });
 
