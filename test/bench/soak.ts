@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { verifyLedger } from '../../infra/cli/ledger-verify.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { calendarOf } from '../../shared/domain/calendar.ts';
 import { call, setUpProgram } from './setup.ts';
-import { percentile } from './stats.ts';
+import { groupProcesses, percentile } from './stats.ts';
 
 /**
  * The soak (`BENCH_PHASE=soak npm run bench`, docs/testing.md): SOAK_RATE repayments a second
@@ -84,20 +84,12 @@ const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 /** Resident memory of every process of a group (DynamoDB Local's JVM), from /proc; null where there is no /proc. */
 export function groupRssBytes(processGroup: number): number | null {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return null;
-  }
+  const processes = groupProcesses(processGroup);
+  if (processes === null) return null;
   let kib = 0;
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const { pid } of processes) {
     try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      if (Number(fields[2]) !== processGroup) continue;
-      const rss = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'));
-      kib += Number(rss?.[1] ?? 0);
+      kib += Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
     } catch {
       // The process ended while it was read.
     }

@@ -16,27 +16,36 @@ export function formatMs(ms: number): string {
 const TICKS_PER_SECOND = 100;
 
 /**
- * CPU time (user + system, ms) of every process of a process group, from /proc; null where there
- * is no /proc. The local DynamoDB runs in a group of its own.
+ * The processes of a process group (the local DynamoDB runs in a group of its own), from /proc:
+ * each one's pid and the fields of its `stat` after the command's closing parenthesis (state ppid
+ * pgrp ...); null where there is no /proc. A process that ends while it is read is left out.
  */
-export function groupCpuMs(processGroup: number): number | null {
+export function groupProcesses(processGroup: number): { pid: string; fields: string[] }[] | null {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
     return null;
   }
-  let ticks = 0;
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
+  const found: { pid: string; fields: string[] }[] = [];
+  for (const pid of entries) {
+    if (!/^\d+$/.test(pid)) continue;
     try {
-      // Fields after the command's closing parenthesis: state ppid pgrp ... utime (12th) stime (13th).
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      if (Number(fields[2]) === processGroup) ticks += Number(fields[11]) + Number(fields[12]);
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      if (Number(fields[2]) === processGroup) found.push({ pid, fields });
     } catch {
       // The process ended while it was read.
     }
   }
+  return found;
+}
+
+/** CPU time (user + system, ms) of every process of a process group; null where there is no /proc. */
+export function groupCpuMs(processGroup: number): number | null {
+  const processes = groupProcesses(processGroup);
+  if (processes === null) return null;
+  // utime and stime: the 12th and 13th fields after the command.
+  const ticks = processes.reduce((sum, { fields }) => sum + Number(fields[11]) + Number(fields[12]), 0);
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
 

@@ -10,7 +10,7 @@ import {
   type RepaymentSplit,
   type RepaymentTerms,
 } from '../../../../shared/domain/repayment-split.ts';
-import type { Covered } from '../../../../shared/domain/repayment-waterfall.ts';
+import { NOTHING_COVERED, type Covered } from '../../../../shared/domain/repayment-waterfall.ts';
 import { LENDER_RATE, THREE, holding, terms } from '../../../support/repayment-terms.ts';
 
 /**
@@ -22,16 +22,7 @@ import { LENDER_RATE, THREE, holding, terms } from '../../../support/repayment-t
 const PERIOD: InterestPeriod = { start: '2025-03-15', end: '2025-04-15' }; // 31 days
 
 function covered(overrides: Partial<Covered> = {}): Covered {
-  return {
-    penaltyMinor: 0n,
-    overdueInterestMinor: 0n,
-    overduePrincipalMinor: 0n,
-    currentInterestMinor: 0n,
-    currentPrincipalMinor: 0n,
-    feesMinor: 0n,
-    excessMinor: 0n,
-    ...overrides,
-  };
+  return { ...NOTHING_COVERED, ...overrides };
 }
 
 type Parts = [principal: bigint, interest: bigint, penalty: bigint, fee: bigint, spread: bigint];
