@@ -63,7 +63,9 @@ export async function commitLedgerChange<R>(
     // The limits are measured on outstanding principal: what the change moves is added to it in the same write.
     const outstanding = outstandingMoveOf(loan, entries);
     const measures = outstanding.lenders.length + (outstanding.borrower === null ? 0 : 1);
-    const items = 1 + planned.items.length + entries.length + opened + (planned.record === null ? 0 : 1) + (planned.programPool === undefined ? 0 : 1) + measures;
+    // The head, the events, the entries, new positions, the record, the pool, the outstanding measures and the request's key reservation.
+    const items =
+      1 + planned.items.length + entries.length + opened + (planned.record === null ? 0 : 1) + (planned.programPool === undefined ? 0 : 1) + measures + (deps.keyReservation === undefined ? 0 : 1);
     if (items > MAX_TRANSACTION_ITEMS) {
       throw new RuleViolation('TOO_MANY_REBOOKINGS', `this change would restate ${planned.items.length - 1} later events of loan ${loan.loanId} in one step`, {
         path: 'valueDate',

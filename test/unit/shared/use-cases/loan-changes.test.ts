@@ -7,10 +7,11 @@ import { RuleViolation, StateConflict, ValidationError } from '../../../../share
 import { verifyLoanLedger } from '../../../../shared/domain/ledger-check.ts';
 import { movementsOf } from '../../../../shared/domain/settlement.ts';
 import { rejectedBy } from '../../../support/expect-error.ts';
-import { REPAYMENT_ATTEMPTS, positionsAfter } from '../../../../shared/use-cases/ledger-writer.ts';
+import { REPAYMENT_ATTEMPTS, commitLedgerChange, positionsAfter } from '../../../../shared/use-cases/ledger-writer.ts';
 import { ESCROW, applyEntry, foldEntries, openPosition, type JournalEntry, type Position } from '../../../../shared/domain/ledger.ts';
 import { disbursementEntry, type Loan } from '../../../../shared/domain/loan.ts';
 import type { RepaymentRequestBody } from '../../../../shared/contracts/schemas.ts';
+import type { BookedItem } from '../../../../shared/domain/repayment-booking.ts';
 import { toJson } from '../../../../shared/json.ts';
 import { WriteConflict, type RepaymentStore, type RepaymentWrite } from '../../../../shared/ports/stores.ts';
 import { GUARANTOR_ID, LEAD_ID, LOAN_ID, NOW, PARTNER_A, PARTNER_B, PROGRAM_ID, aLoan, aParticipant, defaultParticipants } from '../../../support/builders.ts';
@@ -282,6 +283,44 @@ describe('splitAndBook: REVERSE', () => {
     expect(unknown).toMatchObject({ status: 'REFUSED', error: { code: 'REPAYMENT_NOT_FOUND', details: { path: 'repaymentId', repaymentId: 'R-9' } } });
     expect(stores.db.transactions).toBe(2);
     expectPositionsAreTheFold(stores, LOAN_ID);
+  });
+});
+
+describe('commitLedgerChange: one transaction of at most 100 items', () => {
+  const reservation = { scopeKey: 'CLIENT#K', requestHash: 'h', state: 'IN_PROGRESS' as const, reservedAt: BOOKED_AT, reservedUntilEpochSeconds: 1, expiresAtEpochSeconds: 2 };
+
+  /** A change writing the head and 99 event items, nothing else: 100 items without a key reservation. */
+  async function commitHundred(withKey: boolean): Promise<RepaymentWrite[]> {
+    const stores = createInMemoryStores(BOOKED_AT);
+    const loan = seedLoan(stores);
+    const writes: RepaymentWrite[] = [];
+    const repayments = writingThrough(stores, async (change) => {
+      writes.push(change);
+    });
+    const keyReservation = { take: async () => {}, inTransaction: () => reservation };
+    await commitLedgerChange({ repayments, clock: stores.clock, ...(withKey ? { keyReservation } : {}) }, loan, { valueDate: '2025-04-01', seq: 1 }, (ledger) => ({
+      ledger,
+      items: Array.from({ length: 99 }, () => ({}) as BookedItem),
+      entries: [],
+      rebooked: 98,
+      record: null,
+      result: 'written',
+    }));
+    return writes;
+  }
+
+  it('writes a change of exactly 100 items', async () => {
+    const writes = await commitHundred(false);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.items).toHaveLength(99);
+    expect(writes[0]!.reservation).toBeUndefined();
+  });
+
+  it("counts an API request's key reservation among them: the same change under a key is refused, nothing written", async () => {
+    const writes: RepaymentWrite[] = [];
+    const refusal = await rejectedBy(RuleViolation, async () => writes.push(...(await commitHundred(true))));
+    expect([refusal.code, refusal.details]).toEqual(['TOO_MANY_REBOOKINGS', { path: 'valueDate', rebooked: 98, restated: 98 }]);
+    expect(writes).toEqual([]);
   });
 });
 
