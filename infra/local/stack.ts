@@ -38,6 +38,8 @@ import type { CreateTablesResult } from './tables.ts';
 import { LOCAL_REGION, TemplateResolver } from './template.ts';
 import { cachedTemplate, markValidated, type CachedTemplate } from './template-cache.ts';
 import { removeLeftPartialFiles } from '../../shared/adapters/files/file-store.ts';
+import { createDocumentClient, tablesFromEnv } from '../../shared/adapters/dynamodb/client.ts';
+import { lapseReservationsOfEarlierRun } from './reservations.ts';
 import { newLocalToken, readLocalStackState, StackAlreadyRunningError, removeLocalStackState, stateFilePath, writeLocalStackState } from './state-file.ts';
 import type { CfnTemplate } from './template.ts';
 
@@ -352,6 +354,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tables = await createTables(client, tableSpecsFromTemplate(resolver));
     phase('tables ready');
     log(`Tables: ${[...tables.created.map((t) => `${t.tableName} (created)`), ...tables.existing.map((t) => `${t.tableName} (kept)`)].join(', ') || 'none'}`);
+    // The app's template names its tables to the functions; a template without them (a fixture) has no keys to lapse.
+    if (tables.existing.length > 0 && environment.STATE_TABLE !== undefined) {
+      const lapsed = await lapseReservationsOfEarlierRun(createDocumentClient(client), tablesFromEnv(environment), new Date(ownTime() ?? Date.now()));
+      if (lapsed > 0) log(`${lapsed} Idempotency-Key reservations of requests the last run never answered lapsed: the same requests sent again run now`);
+    }
 
     // What the stream, the bus and the schedules could not deliver after their retries (with --persist, kept across restarts).
     const deadLetters = new LocalDeadLetters(deadLetterQueuesFromTemplate(resolver), options.persistDir ? join(options.persistDir, DEAD_LETTERS_FILE) : undefined);
