@@ -56,7 +56,7 @@ export const handler = apiHandler(
       const body = req.body as StartReconciliationRequestBody;
       // The escrow statement covers every lender's money: the platform's teams reconcile it.
       if (body.type === 'ESCROW_STATEMENT') platformOnly(req, 'escrow statement reconciliations');
-      return idempotentWrite(req, deps, (seal) => startReconciliation(deps, callerOf(req), body, seal));
+      return idempotentWrite(req, deps, (seal, _, reservation) => startReconciliation(deps, callerOf(req), body, seal, reservation));
     },
     'GET /v1/reconciliations': async (req) => {
       const { businessDate, lender, ...page } = validate(reconciliationsQuery, req.query);

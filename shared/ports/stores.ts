@@ -809,8 +809,12 @@ export interface ReconciliationStore {
   pageOfDate(businessDate: string, request: PageRequest): Promise<Page<Reconciliation>>;
   /** The latest settings of a counterparty; null when none were set. */
   settings(counterparty: string): Promise<ReconciliationSettings | null>;
-  /** A new version (`WriteConflict` when that version exists). */
-  putSettings(settings: ReconciliationSettings): Promise<void>;
+  /**
+   * A new version with the answer of the request that set it, in one transaction: a WriteConflict
+   * when that version exists, or `IDEMPOTENCY_KEY` when the request's key holds another answer
+   * (then nothing is written).
+   */
+  putSettings(settings: ReconciliationSettings, idempotency: IdempotencyRecord): Promise<void>;
 }
 
 export type SpoolSide = 'OURS' | 'THEIRS';

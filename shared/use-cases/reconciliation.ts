@@ -10,6 +10,7 @@ import { countBreaks, sumCounts, differenceOf, matchRecords, reconciliationIdOf,
 import { breakIdFrom, breakIdentityText, type ReconciliationBreak, type ReconciliationType } from '../domain/reconciliation-break.ts';
 import { entryMovement, escrowEffectMinor, expectedRecord, instructionMovement, loanRowRecord, repaymentRowRecord, statementRecord } from '../domain/reconciliation-records.ts';
 import { sha256 } from '../json.ts';
+import { WriteConflict } from '../ports/stores.ts';
 import type {
   BreakStore,
   Clock,
@@ -114,6 +115,7 @@ export async function startReconciliation(
   principal: Principal,
   request: StartReconciliationRequest,
   seal: Seal,
+  reservation?: KeyReservation,
 ): Promise<void> {
   const upload = await deps.reconciliations.getUpload(request.uploadId);
   const own = restrictedTo(principal);
@@ -139,10 +141,12 @@ export async function startReconciliation(
   if (sha === null) throw new RuleViolation('UPLOAD_EMPTY', `nothing was uploaded for ${upload.uploadId}: PUT the file to its URL first`, { path: 'uploadId' });
   const reconciliationId = reconciliationIdOf(request.type, request.businessDate, counterparty, sha);
   const now = deps.clock.now();
-  const existing = await deps.reconciliations.get(reconciliationId);
-  let current = existing;
-  if (existing === null) {
-    current = receivedReconciliation({
+  // Everything that refuses a request is decided: the key is reserved before the first write, so
+  // of two requests under one key only one writes. What follows refuses nothing: a start that
+  // loses the record's write to another start of the same file takes the record that won.
+  await reservation?.take();
+  const started = await recordReceived(deps, reconciliationId, () =>
+    receivedReconciliation({
       reconciliationId,
       type: request.type,
       businessDate: request.businessDate,
@@ -154,15 +158,32 @@ export async function startReconciliation(
       fileSha256: sha,
       createdBy: actorOf(principal),
       createdAt: now,
-    });
-    await deps.reconciliations.put(current, 0);
-  } else if (existing.status === 'FAILED') {
-    current = { ...existing, status: 'RECEIVED', failure: null, updatedAt: now, runs: existing.runs + 1, version: existing.version + 1 };
-    await deps.reconciliations.put(current, existing.version);
-  }
-  const started = current!;
+    }),
+  );
   const { executionArn } = await deps.workflow.start(executionName(reconciliationId, started.runs), { reconciliationIds: [reconciliationId] });
   await deps.idempotency.put(seal(202, { reconciliationId, status: started.status, executionArn }));
+}
+
+/** How often a start reads the record again after another start of the same file wrote it first. */
+const RECORD_ATTEMPTS = 5;
+
+/**
+ * The reconciliation to start: recorded RECEIVED when new, RECEIVED again (its next run) when it
+ * failed, else as it stands. A write lost to another start of the same file at the same instant
+ * is read again and taken as it now stands.
+ */
+async function recordReceived(deps: Pick<ReconciliationDeps, 'reconciliations' | 'clock'>, reconciliationId: string, received: () => Reconciliation): Promise<Reconciliation> {
+  for (let attempt = 1; ; attempt++) {
+    const existing = await deps.reconciliations.get(reconciliationId);
+    if (existing !== null && existing.status !== 'FAILED') return existing;
+    const next = existing === null ? received() : { ...existing, status: 'RECEIVED' as const, failure: null, updatedAt: deps.clock.now(), runs: existing.runs + 1, version: existing.version + 1 };
+    try {
+      await deps.reconciliations.put(next, existing?.version ?? 0);
+      return next;
+    } catch (error) {
+      if (!(error instanceof WriteConflict) || attempt >= RECORD_ATTEMPTS) throw error;
+    }
+  }
 }
 
 /** A reconciliation as it is first recorded: RECEIVED, nothing matched yet. */
@@ -693,7 +714,7 @@ export async function allBreaks(deps: Pick<ReconciliationDeps, 'breaks'>, princi
 
 /** A counterparty's tolerances as a new version, with who set them. */
 export async function putSettings(
-  deps: Pick<ReconciliationDeps, 'reconciliations' | 'clock'> & { idempotency: IdempotencyStore },
+  deps: Pick<ReconciliationDeps, 'reconciliations' | 'clock'>,
   principal: Principal,
   counterparty: string,
   request: { amountToleranceMinor: bigint; dateToleranceDays: number; escalateAfterDays: number },
@@ -701,8 +722,8 @@ export async function putSettings(
 ): Promise<void> {
   const latest = await deps.reconciliations.settings(counterparty);
   const settings: ReconciliationSettings = { counterparty, ...request, version: (latest?.version ?? 0) + 1, setBy: actorOf(principal), setAt: deps.clock.now() };
-  await deps.reconciliations.putSettings(settings);
-  await deps.idempotency.put(seal(201, settings));
+  // The version and the answer in one transaction: a request refused under its key sets nothing.
+  await deps.reconciliations.putSettings(settings, seal(201, settings));
 }
 
 export async function settingsView(deps: Pick<ReconciliationDeps, 'reconciliations'>, counterparty: string): Promise<ReconciliationSettings | (typeof DEFAULT_SETTINGS & { counterparty: string; version: 0 })> {

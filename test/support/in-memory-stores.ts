@@ -1299,6 +1299,9 @@ export class InMemoryBreakStore implements BreakStore {
 
 /** R1, R3, R4 in memory, with the DynamoDB store's conditions. */
 export class InMemoryReconciliationStore implements ReconciliationStore {
+  /** The database whose idempotency records a settings version is written with. */
+  constructor(private readonly db: InMemoryDb = new InMemoryDb()) {}
+
   readonly uploads = new Map<string, ReconciliationUpload>();
   readonly reconciliations = new Map<string, Reconciliation>();
   /** `{counterparty}#{version}` */
@@ -1337,10 +1340,12 @@ export class InMemoryReconciliationStore implements ReconciliationStore {
     return all[0] ? copy(all[0]) : null;
   }
 
-  async putSettings(settings: ReconciliationSettings): Promise<void> {
+  async putSettings(settings: ReconciliationSettings, idempotency: IdempotencyRecord): Promise<void> {
     const key = `${settings.counterparty}#${settings.version}`;
-    if (this.settingsVersions.has(key)) throw new WriteConflict('ALREADY_EXISTS', 'reconciliation-settings');
-    this.settingsVersions.set(key, copy(settings));
+    this.db.transact([{ entity: 'reconciliation-settings', fails: this.settingsVersions.has(key) }, this.db.idempotencyItem(idempotency)], () => {
+      this.settingsVersions.set(key, copy(settings));
+      this.db.idempotency.set(idempotency.scopeKey, copy(idempotency));
+    });
   }
 }
 

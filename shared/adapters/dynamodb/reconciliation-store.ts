@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { WriteConflict, type Page, type PageRequest, type Reconciliation, type ReconciliationSettings, type ReconciliationStore, type ReconciliationUpload } from '../../ports/stores.ts';
-import { queryAll, queryPage, type Tables } from './client.ts';
+import { WriteConflict, type IdempotencyRecord, type Page, type PageRequest, type Reconciliation, type ReconciliationSettings, type ReconciliationStore, type ReconciliationUpload } from '../../ports/stores.ts';
+import { queryAll, queryPage, transactWrite, type Tables } from './client.ts';
+import { idempotencyPut } from './stores.ts';
 import { GSI1_KEY } from './cursor.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { stateFamilies, stateKeys } from './state-keys.ts';
@@ -78,11 +79,13 @@ export class DynamoReconciliationStore implements ReconciliationStore {
     return item ? decode<ReconciliationSettings>(stripKeys(item)) : null;
   }
 
-  async putSettings(settings: ReconciliationSettings): Promise<void> {
-    await this.conditionalPut(
-      { ...stateKeys.reconciliationSettings(settings.counterparty, settings.version), entityType: 'ReconciliationSettings', ...(encode(settings) as Item) },
-      0,
-      'reconciliation-settings',
+  /** One transaction of two items: the version (`attribute_not_exists`) and the request's answer (S8). */
+  async putSettings(settings: ReconciliationSettings, idempotency: IdempotencyRecord): Promise<void> {
+    const item = { ...stateKeys.reconciliationSettings(settings.counterparty, settings.version), entityType: 'ReconciliationSettings', ...(encode(settings) as Item) };
+    await transactWrite(
+      this.doc,
+      [{ Put: { TableName: this.tables.state, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }, idempotencyPut(this.tables, idempotency)],
+      ['reconciliation-settings', 'idempotency'],
     );
   }
 

@@ -1,4 +1,5 @@
 import { expiresAtEpochSeconds } from '../../../../shared/http/idempotency.ts';
+import { toJson } from '../../../../shared/json.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +15,13 @@ import type { JournalEntry } from '../../../../shared/domain/ledger.ts';
 import type { PayoutInstruction } from '../../../../shared/domain/settlement.ts';
 import type { IdempotencyRecord, SettlementRun } from '../../../../shared/ports/stores.ts';
 import {
+  executionName,
   listBreaks,
   planReconciliations,
+  putSettings,
   reconcileOne,
   reconciliationView,
+  settingsView,
   startReconciliation,
   type ReconciliationDeps,
 } from '../../../../shared/use-cases/reconciliation.ts';
@@ -96,7 +100,7 @@ beforeEach(async () => {
   stores = createInMemoryStores();
   now = '2025-03-04T02:00:00.000Z';
   deps = {
-    reconciliations: new InMemoryReconciliationStore(),
+    reconciliations: new InMemoryReconciliationStore(stores.db),
     breaks: new InMemoryBreakStore(),
     settlements: stores.settlements,
     ledger: stores.ledger,
@@ -222,6 +226,54 @@ describe('a partner repayment file', () => {
     await expect(start(other, { uploadId: 'UP-a', type: 'PARTNER_REPAYMENTS', businessDate: DATE })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(start(PARTNER, { uploadId: 'UP-a', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_B })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(start(PARTNER, { uploadId: 'UP-a', type: 'ESCROW_STATEMENT', businessDate: DATE })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it("reserves the request's key after every refusal, right before the first write", async () => {
+    const taken: string[] = [];
+    const reservation = { take: async () => void taken.push('taken'), inTransaction: () => { throw new Error('not in a transaction'); } };
+    const startWith = (request: Parameters<typeof startReconciliation>[2]) => startReconciliation({ ...deps, ...extra }, FINANCE, request, seal, reservation);
+    await expect(startWith({ uploadId: 'UP-none', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await deps.reconciliations.putUpload({ uploadId: 'UP-empty', fileName: 'empty.txt', path: 'reconciliation-uploads/UP-empty', createdBy: 'fin-platform', lenderId: null, createdAt: now });
+    await expect(startWith({ uploadId: 'UP-empty', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A })).rejects.toMatchObject({ code: 'UPLOAD_EMPTY' });
+    expect(taken).toEqual([]);
+    await upload('UP-k', repaymentFile(PARTNER_A, ROWS));
+    await startWith({ uploadId: 'UP-k', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A });
+    expect(taken).toEqual(['taken']);
+  });
+
+  it('two starts of one file at once: the one whose record lost the write takes the record that won, and starts the same execution', async () => {
+    await upload('UP-1', repaymentFile(PARTNER_A, ROWS));
+    await upload('UP-2', repaymentFile(PARTNER_A, ROWS));
+    const first = await start(FINANCE, { uploadId: 'UP-1', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A });
+    // The second read the record before the first wrote it.
+    const store = deps.reconciliations;
+    let stale = true;
+    const racing = Object.assign(Object.create(store) as typeof store, {
+      get: async (id: string) => {
+        if (stale) {
+          stale = false;
+          return null;
+        }
+        return store.get(id);
+      },
+    });
+    deps = { ...deps, reconciliations: racing };
+    const second = await start(FINANCE, { uploadId: 'UP-2', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A });
+    expect(second).toBe(first);
+    expect(stale).toBe(false);
+    expect(extra.workflow.starts.map((s) => s.name)).toEqual([executionName(first, 1), executionName(first, 1)]);
+    expect((await store.get(first))?.version).toBe(1);
+  });
+
+  it("a counterparty's settings refused under a key that holds another answer write nothing", async () => {
+    const request = { amountToleranceMinor: 100n, dateToleranceDays: 1, escalateAfterDays: 5 };
+    const sealed = (statusCode: number, body: unknown): IdempotencyRecord => ({ ...seal(statusCode, null), responseBody: toJson(body) });
+    await putSettings(deps, FINANCE, PARTNER_A, request, sealed);
+    const taken = [...stores.db.idempotency.values()].at(-1)!;
+    expect(JSON.parse(taken.responseBody)).toMatchObject({ counterparty: PARTNER_A, version: 1, amountToleranceMinor: '100' });
+    const reused = (statusCode: number, body: unknown): IdempotencyRecord => ({ ...sealed(statusCode, body), scopeKey: taken.scopeKey });
+    await expect(putSettings(deps, FINANCE, PARTNER_A, { ...request, escalateAfterDays: 9 }, reused)).rejects.toMatchObject({ reason: 'IDEMPOTENCY_KEY', entity: 'idempotency' });
+    expect(await settingsView(deps, PARTNER_A)).toMatchObject({ version: 1, escalateAfterDays: 5, amountToleranceMinor: 100n });
   });
 
   const perturbation = fc.constantFrom('DROP', 'AMOUNT', 'DATE', 'DUPLICATE');
