@@ -5,6 +5,7 @@ import type { RemainderRule, RoundingMode, SplitPart } from '../../../../../shar
 import { ROUNDING_MODES, divRound, split, splitAmounts } from '../../../../../shared/domain/money/index.ts';
 import { NO_CAP, splitAmountsInBigint, splitWholeNumbers } from '../../../../../shared/domain/money/split.ts';
 import { expectDomainError, expectValidation } from './expect-domain-error.ts';
+import { propertyRuns } from '../../../../support/property-runs.ts';
 
 const LARGEST_REMAINDER: RemainderRule = { kind: 'LARGEST_REMAINDER' };
 const toLead = (mode: RoundingMode, party = 'LEAD'): RemainderRule => ({ kind: 'ROUNDING_PARTY', party, mode });
@@ -438,7 +439,7 @@ describe('split: properties', () => {
       fc.property(uncapped, ({ total, parts, rule }) => {
         expectWellFormed(split(total, parts, rule), total, parts);
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -450,7 +451,7 @@ describe('split: properties', () => {
           expect(asObject(split(total, shuffled, rule))).toEqual(first);
           expect(asObject(split(total, parts, rule))).toEqual(first);
         }),
-        { numRuns: 300 },
+        { numRuns: propertyRuns(300) },
       );
     }
   });
@@ -466,7 +467,7 @@ describe('split: properties', () => {
           expect((gap < 0n ? -gap : gap) < weight).toBe(true);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -495,7 +496,7 @@ describe('split: properties', () => {
           }
         }
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -512,7 +513,7 @@ describe('split: properties', () => {
           }
         }
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -528,7 +529,7 @@ describe('split: properties', () => {
         expectWellFormed(result, total, parts);
         expect(asObject(split(total, shuffled, rule))).toEqual(asObject(result));
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 });
@@ -584,7 +585,7 @@ describe('split: the number path', () => {
         const usable: RemainderRule = known ? remainder : { kind: 'LARGEST_REMAINDER' };
         expect(outcome(() => splitAmounts(total, drawn, usable))).toEqual(outcome(() => splitAmountsInBigint(total, drawn, usable)));
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 
@@ -600,7 +601,7 @@ describe('split: the number path', () => {
           expect(outcome(() => splitAmounts(paid, lenders, usable))).toEqual(outcome(() => splitAmountsInBigint(paid, lenders, usable)));
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: propertyRuns(1000) },
     );
   });
 });
