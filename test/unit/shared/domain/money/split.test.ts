@@ -990,6 +990,11 @@ describe('splitWholeNumbers: what the measure with the property tests left unpin
     });
   });
 
+  it('splits itself a rounding party left with exactly nothing', () => {
+    // 2 over 1:1:1, HALF_UP: B and C round 0.67 up to 1 each, the party A takes 0
+    expect(run(2, [1, 1, 1], none(3), toLead('HALF_UP', 'A'))).toEqual({ done: true, amounts: [0, 1, 1, 99] });
+  });
+
   it('fixes a part whose exact share equals its cap before choosing the rounding party', () => {
     // as in the bigint split: 6 over 6:5:1, A's exact share is its cap 3
     expect(run(6, [6, 5, 1], [3, NO_CAP, NO_CAP], toLead('HALF_UP', 'A'))).toEqual({ done: true, amounts: [3, 2, 1, 99] });
