@@ -5,6 +5,7 @@ import type { RemainderRule, RoundingMode, SplitPart } from '../../../../../shar
 import { ROUNDING_MODES, divRound, split, splitAmounts } from '../../../../../shared/domain/money/index.ts';
 import { NO_CAP, splitAmountsInBigint, splitWholeNumbers } from '../../../../../shared/domain/money/split.ts';
 import { expectDomainError, expectValidation } from './expect-domain-error.ts';
+import { propertyRuns } from '../../../../support/property-runs.ts';
 
 const LARGEST_REMAINDER: RemainderRule = { kind: 'LARGEST_REMAINDER' };
 const toLead = (mode: RoundingMode, party = 'LEAD'): RemainderRule => ({ kind: 'ROUNDING_PARTY', party, mode });
@@ -438,7 +439,7 @@ describe('split: properties', () => {
       fc.property(uncapped, ({ total, parts, rule }) => {
         expectWellFormed(split(total, parts, rule), total, parts);
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -450,7 +451,7 @@ describe('split: properties', () => {
           expect(asObject(split(total, shuffled, rule))).toEqual(first);
           expect(asObject(split(total, parts, rule))).toEqual(first);
         }),
-        { numRuns: 300 },
+        { numRuns: propertyRuns(300) },
       );
     }
   });
@@ -466,7 +467,7 @@ describe('split: properties', () => {
           expect((gap < 0n ? -gap : gap) < weight).toBe(true);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -495,7 +496,7 @@ describe('split: properties', () => {
           }
         }
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -512,7 +513,7 @@ describe('split: properties', () => {
           }
         }
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -528,7 +529,7 @@ describe('split: properties', () => {
         expectWellFormed(result, total, parts);
         expect(asObject(split(total, shuffled, rule))).toEqual(asObject(result));
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 });
@@ -584,7 +585,7 @@ describe('split: the number path', () => {
         const usable: RemainderRule = known ? remainder : { kind: 'LARGEST_REMAINDER' };
         expect(outcome(() => splitAmounts(total, drawn, usable))).toEqual(outcome(() => splitAmountsInBigint(total, drawn, usable)));
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 
@@ -600,7 +601,7 @@ describe('split: the number path', () => {
           expect(outcome(() => splitAmounts(paid, lenders, usable))).toEqual(outcome(() => splitAmountsInBigint(paid, lenders, usable)));
         },
       ),
-      { numRuns: 1000 },
+      { numRuns: propertyRuns(1000) },
     );
   });
 });
@@ -813,5 +814,189 @@ describe('splitAmountsInBigint: the reference gives every worked example to the 
     const error = expectDomainError(() => splitAmountsInBigint(31n, parts('A:1:0:10 B:1:1:20'), LARGEST_REMAINDER), RuleViolation, 'SPLIT_EXCEEDS_CAPS');
     expect(error.details).toEqual({ total: '31', capacity: '30' });
     expectValidation(() => splitAmountsInBigint(5n, parts('A:0:0'), LARGEST_REMAINDER), 'parts', 'positive-weight');
+  });
+});
+
+describe('split: what the measure with the property tests left unpinned', () => {
+  const both = (total: bigint, parts: readonly SplitPart[], rule: RemainderRule): bigint[][] => [
+    splitAmounts(total, parts, rule),
+    splitAmountsInBigint(total, parts, rule),
+  ];
+
+  it('reads no party from a LARGEST_REMAINDER rule, even one that carries a stray party', () => {
+    const stray = { kind: 'LARGEST_REMAINDER', party: 'GHOST' } as unknown as RemainderRule;
+    expect(both(1_000_001n, THREE_LENDERS, stray)).toEqual([
+      [300_000n, 500_001n, 200_000n],
+      [300_000n, 500_001n, 200_000n],
+    ]);
+  });
+
+  it('refuses an id that is not a string', () => {
+    const error = expectValidation(() => split(5n, [{ id: 7 as unknown as string, weight: 1n, priority: 0 }], LARGEST_REMAINDER), 'parts[0].id', 'id');
+    expect(error.message).toBe('parts[0].id must be a non-empty string');
+  });
+
+  it('fixes a part at its cap in a later round, once the first round has fixed another', () => {
+    // 120 over 1:1:1: A (40 > 10) is fixed first; then 110 over B and C is 55 each, above B's 45
+    const parts: SplitPart[] = [
+      { id: 'A', weight: 1n, priority: 0, cap: 10n },
+      { id: 'B', weight: 1n, priority: 1, cap: 45n },
+      { id: 'C', weight: 1n, priority: 2 },
+    ];
+    expect(both(120n, parts, LARGEST_REMAINDER)).toEqual([
+      [10n, 45n, 65n],
+      [10n, 45n, 65n],
+    ]);
+    expect(both(120n, parts, toLead('HALF_UP', 'C'))).toEqual([
+      [10n, 45n, 65n],
+      [10n, 45n, 65n],
+    ]);
+  });
+
+  it('fixes a part whose exact share equals its cap, so another part becomes the rounding party', () => {
+    // 6 over 6:5:1: X's exact share is 3, its cap; the other 3 go 5:1 to B 2.5 and C 0.5.
+    // X fixed at 3, B (largest weight left) takes what C's rounded 1 leaves: 2. Were X the
+    // rounding party instead, B would round to 3, C to 1 and X take 2.
+    const parts: SplitPart[] = [
+      { id: 'X', weight: 6n, priority: 0, cap: 3n },
+      { id: 'B', weight: 5n, priority: 1 },
+      { id: 'C', weight: 1n, priority: 2 },
+    ];
+    expect(both(6n, parts, toLead('HALF_UP', 'X'))).toEqual([
+      [3n, 2n, 1n],
+      [3n, 2n, 1n],
+    ]);
+  });
+
+  it('breaks a remainder tie by id whichever part comes first', () => {
+    const ab: SplitPart[] = [
+      { id: 'a', weight: 1n, priority: 0 },
+      { id: 'b', weight: 1n, priority: 0 },
+    ];
+    expect(both(1n, ab, LARGEST_REMAINDER)).toEqual([
+      [1n, 0n],
+      [1n, 0n],
+    ]);
+    expect(both(1n, [ab[1]!, ab[0]!], LARGEST_REMAINDER)).toEqual([
+      [0n, 1n],
+      [0n, 1n],
+    ]);
+  });
+
+  it('splits among many more parts than any split before it, counting the caps of all of them', () => {
+    // 2,000 over 300 parts of weight 1, each capped at 10 (3,000 in all): 6.67 each, floors of 6 and
+    // the 200 units left to the 200 lowest priority numbers
+    const parts: SplitPart[] = Array.from({ length: 300 }, (_, i) => ({ id: `P${i}`, weight: 1n, priority: i, cap: 10n }));
+    const expected = parts.map((_, i) => (i < 200 ? 7n : 6n));
+    expect(both(2000n, parts, LARGEST_REMAINDER)).toEqual([expected, expected]);
+  });
+
+  it('hands the excess over the rounding party cap to a part without a cap', () => {
+    // 600 over LEAD 100 (cap 100), A 201 (no cap), B 300 (cap 300), DOWN: A 200.67 -> 200,
+    // B 299.50 -> 299, LEAD would take 101: the extra fen goes to A, the larger remainder
+    const parts: SplitPart[] = [
+      { id: 'LEAD', weight: 100n, priority: 0, cap: 100n },
+      { id: 'A', weight: 201n, priority: 1 },
+      { id: 'B', weight: 300n, priority: 2, cap: 300n },
+    ];
+    expect(both(600n, parts, toLead('DOWN'))).toEqual([
+      [100n, 201n, 299n],
+      [100n, 201n, 299n],
+    ]);
+  });
+
+  it('hands the excess to the larger remainder even when the other part has the lower priority number', () => {
+    // A 299.50 -> 299, B 200.67 -> 200: the extra fen goes to B (.67 > .50) though A has priority 1
+    const parts: SplitPart[] = [
+      { id: 'LEAD', weight: 100n, priority: 0, cap: 100n },
+      { id: 'A', weight: 300n, priority: 1, cap: 300n },
+      { id: 'B', weight: 201n, priority: 2, cap: 201n },
+    ];
+    expect(both(600n, parts, toLead('DOWN'))).toEqual([
+      [100n, 299n, 201n],
+      [100n, 299n, 201n],
+    ]);
+  });
+
+  it('hands the excess by remainder, not by the smaller amount', () => {
+    // 998 over LEAD 100 (cap 100), A 600, B 300, DOWN: A 598.8 -> 598, B 299.4 -> 299, LEAD would
+    // take 101: the extra fen goes to A, the larger remainder though the larger amount
+    const parts: SplitPart[] = [
+      { id: 'LEAD', weight: 100n, priority: 0, cap: 100n },
+      { id: 'A', weight: 600n, priority: 1 },
+      { id: 'B', weight: 300n, priority: 2 },
+    ];
+    expect(both(998n, parts, toLead('DOWN'))).toEqual([
+      [100n, 599n, 299n],
+      [100n, 599n, 299n],
+    ]);
+  });
+
+  it('takes back what rounding overshot from a part at its cap as from any other', () => {
+    // 2 over four equal parts, HALF_UP: B, C and D round up to 1, A would take -1; D gives back
+    // first (last in tie-break order) although its 1 is its cap
+    const parts: SplitPart[] = [
+      { id: 'A', weight: 1n, priority: 0 },
+      { id: 'B', weight: 1n, priority: 0 },
+      { id: 'C', weight: 1n, priority: 0 },
+      { id: 'D', weight: 1n, priority: 0, cap: 1n },
+    ];
+    expect(both(2n, parts, toLead('HALF_UP', 'A'))).toEqual([
+      [0n, 1n, 1n, 0n],
+      [0n, 1n, 1n, 0n],
+    ]);
+  });
+});
+
+describe('splitWholeNumbers: what the measure with the property tests left unpinned', () => {
+  function run(total: number, weights: number[], caps: number[], rule: RemainderRule): { done: boolean; amounts: number[] } {
+    const count = weights.length;
+    const amounts = new Float64Array(count + 1).fill(99);
+    const parts = {
+      ids: weights.map((_, i) => 'ABCDEFGH'[i]!),
+      priorities: Float64Array.from(weights.map((_, i) => i)),
+      weights: Float64Array.from(weights),
+      caps: Float64Array.from(caps),
+    };
+    const done = splitWholeNumbers(total, count, parts, rule, amounts);
+    return { done, amounts: [...amounts] };
+  }
+  const none = (count: number): number[] => new Array<number>(count).fill(NO_CAP);
+  const limit = 2 ** 52;
+
+  it('declines a negative weight even when the weights still add up to more than zero', () => {
+    expect(run(5, [2, -1], none(2), LARGEST_REMAINDER).done).toBe(false);
+  });
+
+  it('declines a split of zero when the weights or the caps add up past 2^52', () => {
+    expect(run(0, [limit / 2, limit / 2], none(2), LARGEST_REMAINDER).done).toBe(false);
+    expect(run(0, [1, 1], [limit / 2, limit / 2], LARGEST_REMAINDER).done).toBe(false);
+    expect(run(0, [limit / 2, limit / 2 - 1], [limit / 2, limit / 2 - 1], LARGEST_REMAINDER)).toEqual({ done: true, amounts: [0, 0, 99] });
+  });
+
+  it('counts no cap of a part of weight 0', () => {
+    expect(run(1, [1, 0], [NO_CAP, limit], LARGEST_REMAINDER)).toEqual({ done: true, amounts: [1, 0, 99] });
+  });
+
+  it('splits LARGEST_REMAINDER by remainders, not as a rounding party would', () => {
+    // 7 over 1:2:2: 1.4, 2.8, 2.8 -> floors 1, 2, 2 and the two units left to B and C
+    expect(run(7, [1, 2, 2], none(3), LARGEST_REMAINDER)).toEqual({ done: true, amounts: [1, 3, 3, 99] });
+  });
+
+  it('leaves a rounding mode it does not know to the bigint split, writing nothing', () => {
+    expect(run(10, [2, 1, 1], none(3), { kind: 'ROUNDING_PARTY', party: 'A', mode: 'UP' as RoundingMode })).toEqual({
+      done: false,
+      amounts: [99, 99, 99, 99],
+    });
+  });
+
+  it('splits itself a rounding party left with exactly nothing', () => {
+    // 2 over 1:1:1, HALF_UP: B and C round 0.67 up to 1 each, the party A takes 0
+    expect(run(2, [1, 1, 1], none(3), toLead('HALF_UP', 'A'))).toEqual({ done: true, amounts: [0, 1, 1, 99] });
+  });
+
+  it('fixes a part whose exact share equals its cap before choosing the rounding party', () => {
+    // as in the bigint split: 6 over 6:5:1, A's exact share is its cap 3
+    expect(run(6, [6, 5, 1], [3, NO_CAP, NO_CAP], toLead('HALF_UP', 'A'))).toEqual({ done: true, amounts: [3, 2, 1, 99] });
   });
 });
