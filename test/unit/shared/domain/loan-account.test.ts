@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InvariantViolation, RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
+import { priceOfLegs } from '../../../../shared/domain/buyback.ts';
 import { LoanAccount, compareEvents, foldRepayments, type AccountInstalment, type RepaymentEvent, type RepaymentKind } from '../../../../shared/domain/loan-account.ts';
 import type { Loan } from '../../../../shared/domain/loan.ts';
 import { NOTHING_COVERED, type Covered, type Dues, type LenderRepaymentParts } from '../../../../shared/domain/repayment.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
-import { LEAD_ID, PARTNER_A, PARTNER_B, aLoan, aParticipant, aProgramTerms } from '../../../support/builders.ts';
+import { GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B, aLoan, aParticipant, aProgramTerms } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
 
 /*
@@ -874,5 +875,106 @@ describe('foldRepayments: typed events', () => {
     expect(outcomes.get('R-1')!.covered).toEqual(covered({ currentInterestMinor: I1.interest, currentPrincipalMinor: I1.principal }));
     expect([...eventOutcomes.keys()]).toEqual(['W-1']);
     expect(account.summary('2025-06-01').status).toBe('WRITTEN_OFF');
+  });
+});
+
+describe('what the mutants of the loan account left unpinned', () => {
+  it('summary: ACTIVE while a row keeps unpaid interest, though every lender is repaid and no penalty is owed', () => {
+    // One month, principal first in the waterfall: 1,000,000 on the due date repays every lender
+    // and leaves instalment 1's 6,042 of interest unpaid, with no day past due yet.
+    const principalFirst = aLoan({ termMonths: 1 }, { waterfall: ['OVERDUE_PRINCIPAL', 'CURRENT_PRINCIPAL', 'OVERDUE_INTEREST', 'CURRENT_INTEREST', 'PENALTY', 'FEES'] });
+    const account = new LoanAccount(principalFirst);
+    expect(account.apply(ev('R-1', '2025-04-01', 1_000_000n, 1)).covered).toEqual(covered({ currentPrincipalMinor: 1_000_000n }));
+    const summary = account.summary('2025-04-01');
+    expect([summary.status, summary.outstandingPrincipalMinor, summary.penaltyOutstandingMinor]).toEqual(['ACTIVE', 0n, 0n]);
+    expect([summary.instalments[0]!.paidPrincipalMinor, summary.instalments[0]!.paidInterestMinor]).toEqual([1_000_000n, 0n]);
+  });
+
+  it('SHORTER_TERM keeps the term of an INTEREST_ONLY loan: its rows are interest until the last', () => {
+    const interestOnly = aLoan({ repaymentMethod: 'INTEREST_ONLY' }, { prepayment: { excess: 'SUSPENSE', reschedule: 'SHORTER_TERM' } });
+    const account = new LoanAccount(interestOnly);
+    // each month 1,000,000 x 0.0725 / 12 = 6,041.67 -> 6,042 of interest, the principal with the last
+    expect(account.apply(ev('R-1', '2025-04-01', 6_042n, 1)).covered).toEqual(covered({ currentInterestMinor: 6_042n }));
+    // 990,000 prepaid on a due date (nothing accrued): 10,000 left. Its level payment over 2 months
+    // (5,030) is below the old instalment (6,042), yet the 11 rows stay, each 10,000 x 0.0725 / 12
+    // = 60.42 -> 60 of interest, the last with the 10,000.
+    const outcome = account.apply(ev('R-2', '2025-04-01', 990_000n, 2, 'PREPAYMENT'));
+    expect([outcome.prepaidInterestMinor, outcome.prepaidPrincipalMinor]).toEqual([0n, 990_000n]);
+    const { instalments, reschedules } = account.summary('2025-04-01');
+    expect([instalments.length, reschedules]).toEqual([13, 1]);
+    expect(instalments[2]).toEqual(row({ number: 3, dueDate: '2025-05-01', periodStart: '2025-04-01', principalMinor: 0n, interestMinor: 60n }));
+    expect(instalments.slice(2, 12).every((r) => r.principalMinor === 0n && r.interestMinor === 60n)).toBe(true);
+    expect(instalments[12]).toEqual(row({ number: 13, dueDate: '2026-03-01', periodStart: '2026-02-01', principalMinor: 10_000n, interestMinor: 60n }));
+  });
+
+  it('SHORTER_TERM, EQUAL_PRINCIPAL: an early repayment of interest alone keeps the rows left, though the old part needs one more', () => {
+    const ep = aLoan({ repaymentMethod: 'EQUAL_PRINCIPAL' }, { prepayment: { excess: 'SUSPENSE', reschedule: 'SHORTER_TERM' } });
+    const account = new LoanAccount(ep);
+    account.apply(ev('R-1', '2025-04-01', 89_375n, 1));
+    // 2,769 accrued on 916,667 over 15 days (as above), nothing of the principal: 916,667 is left on
+    // 11 rows of 83,333 and a last of 83,337. ⌈916,667 / 83,333⌉ = 12 > 11: the 11 rows stay.
+    const outcome = account.apply(ev('R-2', '2025-04-16', 2_769n, 2, 'PREPAYMENT'));
+    expect([outcome.prepaidInterestMinor, outcome.prepaidPrincipalMinor]).toEqual([2_769n, 0n]);
+    const rows = account.summary('2025-04-16').instalments.slice(2);
+    // 916,667 over 11 months: 83,333 a month, the last 83,337; the first period daily from the value
+    // date, 916,667 x 0.0725 x 15 / 360 = 2,769.1 -> 2,769, then opening x 0.0725 / 12 (833,334 -> 5,035)
+    expect(rows.map((r) => [r.number, r.dueDate, r.principalMinor, r.interestMinor])).toEqual([
+      [3, '2025-05-01', 83_333n, 2_769n],
+      [4, '2025-06-01', 83_333n, 5_035n],
+      [5, '2025-07-01', 83_333n, 4_531n],
+      [6, '2025-08-01', 83_333n, 4_028n],
+      [7, '2025-09-01', 83_333n, 3_524n],
+      [8, '2025-10-01', 83_333n, 3_021n],
+      [9, '2025-11-01', 83_333n, 2_517n],
+      [10, '2025-12-01', 83_333n, 2_014n],
+      [11, '2026-01-01', 83_333n, 1_510n],
+      [12, '2026-02-01', 83_333n, 1_007n],
+      [13, '2026-03-01', 83_337n, 503n],
+    ]);
+  });
+
+  it('a borrower fee paid to a guarantor that holds nothing: its part in lender id order, before the lenders', () => {
+    const guaranteed = aLoan(
+      {},
+      {
+        participants: [...loan.terms.participants, aParticipant(GUARANTOR_ID, 'GUARANTOR', null, { priority: 5 })],
+        fees: {
+          serviceFeeRate: null,
+          guaranteeFeeRate: null,
+          guarantorLenderId: GUARANTOR_ID,
+          rules: [{ id: 'GUARANTEE', kind: 'GUARANTEE', payee: GUARANTOR_ID, base: 'REPAYMENT_INTEREST', rate: '0.1', amountMinor: null, period: 'PER_REPAYMENT', payer: { kind: 'BORROWER' } }],
+        },
+      },
+    );
+    // 10% of instalment 1's 6,042 of interest: 604.2 -> 604, due in the FEES slot: 86,642 + 604
+    const outcome = new LoanAccount(guaranteed).apply(ev('R-1', '2025-04-01', 87_246n, 1));
+    expect(outcome.covered).toEqual(covered({ currentInterestMinor: 6_042n, currentPrincipalMinor: 80_600n, feesMinor: 604n }));
+    expect([...outcome.split.perLender]).toEqual([
+      [GUARANTOR_ID, { principalMinor: 0n, interestMinor: 0n, penaltyMinor: 0n, feeMinor: 604n, spreadMinor: 0n }],
+      [LEAD_ID, parts(32_240n, 2_416n)],
+      [PARTNER_A, parts(24_180n, 1_813n)],
+      [PARTNER_B, parts(24_180n, 1_813n)],
+    ]);
+    expect([outcome.split.paidMinor, outcome.split.suspenseMinor]).toEqual([87_246n, 0n]);
+  });
+  it('LENDER_RATE: a buyback prices the seller\'s yield on the days of the period before it, due and accrued', () => {
+    // PARTNER-A (5%) sells its 300,000 to the lead. On 2025-03-11, 10 days into period 1:
+    // 300,000 x 0.05 x 10 / 360 = 416.67 -> 417 accrued. On 2025-04-11, instalment 1 unpaid: its
+    // whole period's 1,292 (as above) and 10 days of period 2, 417: 1,709.
+    const midPeriod = new LoanAccount(lenderRateLoan()).applyEvent({ type: 'BUYBACK', eventId: 'B-1', valueDate: '2025-03-11', seq: 1, sellerLenderId: PARTNER_A, buyerId: LEAD_ID });
+    expect(priceOfLegs(midPeriod.legs, PARTNER_A, LEAD_ID)).toEqual({ principalMinor: 300_000n, interestMinor: 417n, penaltyMinor: 0n, premiumMinor: 0n, priceMinor: 300_417n });
+    const late = new LoanAccount(lenderRateLoan()).applyEvent({ type: 'BUYBACK', eventId: 'B-1', valueDate: '2025-04-11', seq: 1, sellerLenderId: PARTNER_A, buyerId: LEAD_ID });
+    expect(priceOfLegs(late.legs, PARTNER_A, LEAD_ID)).toEqual({ principalMinor: 300_000n, interestMinor: 1_709n, penaltyMinor: 0n, premiumMinor: 0n, priceMinor: 301_709n });
+  });
+
+  it('LENDER_RATE: the instalments of one payment split on their own periods and merged in lender id order', () => {
+    // as "each instalment covered by one payment is split on its own period" above
+    const outcome = new LoanAccount(lenderRateLoan()).apply(ev('R-1', '2025-05-01', 174_069n, 1));
+    expect([...outcome.split.perLender]).toEqual([
+      [LEAD_ID, parts(64_675n, 0n, 313n, 6_005n)],
+      [PARTNER_A, parts(48_506n, 2_542n, 236n)],
+      [PARTNER_B, parts(48_506n, 3_050n, 236n)],
+    ]);
+    expect([outcome.split.paidMinor, outcome.split.suspenseMinor, outcome.split.suspenseLenderId]).toEqual([174_069n, 0n, LEAD_ID]);
   });
 });
