@@ -879,15 +879,23 @@ describe('foldRepayments: typed events', () => {
 });
 
 describe('what the mutants of the loan account left unpinned', () => {
-  it('summary: ACTIVE while a row keeps unpaid interest, though every lender is repaid and no penalty is owed', () => {
-    // One month, principal first in the waterfall: 1,000,000 on the due date repays every lender
-    // and leaves instalment 1's 6,042 of interest unpaid, with no day past due yet.
-    const principalFirst = aLoan({ termMonths: 1 }, { waterfall: ['OVERDUE_PRINCIPAL', 'CURRENT_PRINCIPAL', 'OVERDUE_INTEREST', 'CURRENT_INTEREST', 'PENALTY', 'FEES'] });
+  it('a row whose interest alone is unpaid keeps the loan ACTIVE, is past due and accrues compound interest', () => {
+    // Two months, principal first in the waterfall. Level payment 504,536: instalment 1 is 6,042 +
+    // 498,494, instalment 2 501,506 x 0.0725 / 12 = 3,029.93 -> 3,030 + 501,506.
+    const principalFirst = aLoan({ termMonths: 2 }, { waterfall: ['OVERDUE_PRINCIPAL', 'CURRENT_PRINCIPAL', 'OVERDUE_INTEREST', 'CURRENT_INTEREST', 'PENALTY', 'FEES'] });
     const account = new LoanAccount(principalFirst);
-    expect(account.apply(ev('R-1', '2025-04-01', 1_000_000n, 1)).covered).toEqual(covered({ currentPrincipalMinor: 1_000_000n }));
-    const summary = account.summary('2025-04-01');
+    account.apply(ev('R-1', '2025-04-01', 504_536n, 1));
+    // on its due date 501,506 repays every lender and leaves instalment 2's 3,030 of interest unpaid
+    expect(account.apply(ev('R-2', '2025-05-01', 501_506n, 2)).covered).toEqual(covered({ currentPrincipalMinor: 501_506n }));
+    const summary = account.summary('2025-05-01');
     expect([summary.status, summary.outstandingPrincipalMinor, summary.penaltyOutstandingMinor]).toEqual(['ACTIVE', 0n, 0n]);
-    expect([summary.instalments[0]!.paidPrincipalMinor, summary.instalments[0]!.paidInterestMinor]).toEqual([1_000_000n, 0n]);
+    expect(summary.instalments.map((r) => [r.paidPrincipalMinor, r.paidInterestMinor])).toEqual([
+      [498_494n, 6_042n],
+      [501_506n, 0n],
+    ]);
+    expect(account.daysPastDue('2025-05-11')).toBe(10);
+    // compound interest 3,030 x 0.10875 x 10 / 360 = 9.15 -> 9
+    expect(account.summary('2025-05-11')).toMatchObject({ status: 'ACTIVE', penaltyOutstandingMinor: 9n });
   });
 
   it('SHORTER_TERM keeps the term of an INTEREST_ONLY loan: its rows are interest until the last', () => {
@@ -976,5 +984,171 @@ describe('what the mutants of the loan account left unpinned', () => {
       [PARTNER_B, parts(48_506n, 3_050n, 236n)],
     ]);
     expect([outcome.split.paidMinor, outcome.split.suspenseMinor, outcome.split.suspenseLenderId]).toEqual([174_069n, 0n, LEAD_ID]);
+  });
+  it('the state: rows with principal or interest left, restored before any event, after a rebuild and after a payoff', () => {
+    // 10,000 on 2025-04-01 pays instalment 1's interest and 3,958 of its principal: the row stays open
+    const partial = new LoanAccount(loan);
+    partial.apply(ev('R-1', '2025-04-01', 10_000n, 1));
+    expect(partial.state().openRows).toEqual([row({ number: 1, dueDate: '2025-04-01', periodStart: '2025-03-01', principalMinor: 80_600n, interestMinor: 6_042n, paidPrincipalMinor: 3_958n, paidInterestMinor: 6_042n })]);
+    // principal first in the waterfall: the row's principal is paid, its interest is not
+    const principalFirst = new LoanAccount(aLoan({}, { waterfall: ['OVERDUE_PRINCIPAL', 'CURRENT_PRINCIPAL', 'OVERDUE_INTEREST', 'CURRENT_INTEREST', 'PENALTY', 'FEES'] }));
+    principalFirst.apply(ev('R-1', '2025-04-01', 80_600n, 1));
+    expect(principalFirst.state().openRows).toEqual([row({ number: 1, dueDate: '2025-04-01', periodStart: '2025-03-01', principalMinor: 80_600n, interestMinor: 6_042n, paidPrincipalMinor: 80_600n })]);
+
+    // before any event: nothing applied, the booked rows
+    const fresh = LoanAccount.restore(loan, new LoanAccount(loan).state());
+    expect(fresh.apply(ON_TIME)).toEqual(new LoanAccount(loan).apply(ON_TIME));
+
+    // after an early repayment the rows not yet due are the rebuilt ones (LOWER_ROWS above)
+    const rebuiltAccount = new LoanAccount(loan);
+    rebuiltAccount.apply(ON_TIME);
+    rebuiltAccount.apply(ev('R-2', '2025-04-16', 300_000n, 2, 'PREPAYMENT'));
+    const afterRebuild = LoanAccount.restore(loan, rebuiltAccount.state());
+    expect(afterRebuild.summary('2025-04-16').instalments).toEqual(rebuilt(LOWER_ROWS, 3));
+    const next = ev('R-3', '2025-05-01', 58_632n, 3);
+    expect(afterRebuild.apply(next).dues).toEqual(dues({ currentInterestMinor: 1_879n, currentPrincipalMinor: 56_753n }));
+    expect(afterRebuild.state()).toEqual((rebuiltAccount.apply(next), rebuiltAccount.state()));
+
+    // after a payoff nothing is left to rebuild: the basis says so, and the restored account has no row
+    const paidOff = new LoanAccount(loan);
+    paidOff.apply(ON_TIME);
+    paidOff.apply(ev('R-2', '2025-04-16', 922_177n, 2, 'PREPAYMENT'));
+    expect(paidOff.state().basis).toEqual({ from: '2025-04-16', principalMinor: 0n, termMonths: 0, firstDueIndex: 0, firstNumber: 3 });
+    expect(LoanAccount.restore(loan, paidOff.state()).summary('2025-04-16')).toMatchObject({ status: 'PAID_OFF', outstandingPrincipalMinor: 0n, instalments: [] });
+  });
+
+  it('the state keeps the interest received of each open instalment in instalment order, whatever order it was received in', () => {
+    // LENDER_RATE, the current interest first in the waterfall. 1,000 on 2025-05-01 pays instalment 2's
+    // interest (30 days: entitlements A 1,250, B 1,500): A 1,000 x 1,250 / 2,750 = 454.5 -> 455, B 545.
+    // 1,000 on 2025-05-02 pays overdue interest, the oldest first, instalment 1's (31 days: A 1,292,
+    // B 1,550): A 1,000 x 1,292 / 2,842 = 454.6 -> 455, B 545.
+    const currentFirst = aLoan({}, { ...lenderRateLoan().terms, waterfall: ['CURRENT_INTEREST', 'OVERDUE_INTEREST', 'PENALTY', 'OVERDUE_PRINCIPAL', 'CURRENT_PRINCIPAL', 'FEES'] });
+    const account = new LoanAccount(currentFirst);
+    expect(account.apply(ev('R-1', '2025-05-01', 1_000n, 1)).covered).toEqual(covered({ currentInterestMinor: 1_000n }));
+    expect(account.apply(ev('R-2', '2025-05-02', 1_000n, 2)).covered).toEqual(covered({ overdueInterestMinor: 1_000n }));
+    expect(account.state().books.map((b) => [b.lenderId, b.interestByInstalment])).toEqual([
+      [LEAD_ID, []],
+      [PARTNER_A, [[1, 455n], [2, 455n]]],
+      [PARTNER_B, [[1, 545n], [2, 545n]]],
+    ]);
+  });
+
+  it('an event is entered in the order of effect: the state names it, and a payment before it is refused', () => {
+    const account = new LoanAccount(loan);
+    account.applyEvent({ type: 'WRITE_OFF', eventId: 'W-1', valueDate: '2025-06-01', seq: 2 });
+    expect(account.state().last).toEqual({ id: 'W-1', valueDate: '2025-06-01', seq: 2 });
+    const error = thrownBy(InvariantViolation, () => account.apply(ev('R-1', '2025-05-01', 1_000n, 1)));
+    expect([error.code, error.message, error.details]).toEqual(['INVARIANT_VIOLATED', 'events are applied in order of effect', { last: 'W-1', next: 'R-1' }]);
+  });
+
+  it('a write-off under LEAD_FIRST_LOSS says how much the lead took first', () => {
+    const firstLoss = aLoan({}, { lossSharing: { method: 'LEAD_FIRST_LOSS', leadFirstLossCapBps: 2000, guaranteeTriggerDpd: null, guaranteeCoversInterest: true, writeOffDpd: null } });
+    const outcome = new LoanAccount(firstLoss).applyEvent({ type: 'WRITE_OFF', eventId: 'W-1', valueDate: '2025-06-01', seq: 1 });
+    // the cap is 20% of 1,000,000 = 200,000, taken first by the lead; 800,000 left, 40/30/30
+    expect(outcome.leadFirstLossMinor).toBe(200_000n);
+    expect(outcome.legs.filter((l) => l.account === 'LOSSES').map((l) => [l.lenderId, l.amountMinor])).toEqual([
+      [LEAD_ID, 520_000n],
+      [PARTNER_A, 240_000n],
+      [PARTNER_B, 240_000n],
+    ]);
+  });
+  it('SHORTER_TERM, EQUAL_INSTALLMENT: a level payment exactly the old instalment is not above it', () => {
+    const shorter = aLoan({}, { prepayment: { excess: 'SUSPENSE', reschedule: 'SHORTER_TERM' } });
+    const account = new LoanAccount(shorter);
+    account.apply(ON_TIME);
+    // 81,084 prepaid on a due date (nothing accrued): 919,400 - 81,084 = 838,316 left, whose level
+    // payment over 10 months is 86,642, the old instalment itself: 10 rows, not 11 (and not the
+    // ⌈838,316 / 81,087⌉ = 11 of the old principal part). Interest 838,316 x 0.0725 / 12 = 5,064.8 -> 5,065.
+    expect(account.apply(ev('R-2', '2025-04-01', 81_084n, 2, 'PREPAYMENT')).prepaidPrincipalMinor).toBe(81_084n);
+    const rows = account.summary('2025-04-01').instalments.slice(2);
+    expect(rows).toHaveLength(10);
+    expect(rows[0]).toEqual(row({ number: 3, dueDate: '2025-05-01', periodStart: '2025-04-01', principalMinor: 81_577n, interestMinor: 5_065n }));
+    expect(rows.slice(0, 9).every((r) => r.principalMinor + r.interestMinor === LEVEL)).toBe(true);
+    expect(rows[9]).toEqual(row({ number: 12, dueDate: '2026-02-01', periodStart: '2026-01-01', principalMinor: 86_127n, interestMinor: 520n }));
+  });
+
+  it('SHORTER_TERM, EQUAL_PRINCIPAL: a principal left of exactly eight old parts takes eight rows', () => {
+    const ep = aLoan({ repaymentMethod: 'EQUAL_PRINCIPAL' }, { prepayment: { excess: 'SUSPENSE', reschedule: 'SHORTER_TERM' } });
+    const account = new LoanAccount(ep);
+    account.apply(ev('R-1', '2025-04-01', 89_375n, 1));
+    // 250,003 prepaid on a due date: 916,667 - 250,003 = 666,664 = 8 x 83,333 left; interest
+    // 666,664 x 0.0725 / 12 = 4,027.8 -> 4,028 first
+    expect(account.apply(ev('R-2', '2025-04-01', 250_003n, 2, 'PREPAYMENT')).prepaidPrincipalMinor).toBe(250_003n);
+    const rows = account.summary('2025-04-01').instalments.slice(2);
+    expect(rows.map((r) => [r.number, r.principalMinor, r.interestMinor])).toEqual([
+      [3, 83_333n, 4_028n],
+      [4, 83_333n, 3_524n],
+      [5, 83_333n, 3_021n],
+      [6, 83_333n, 2_517n],
+      [7, 83_333n, 2_014n],
+      [8, 83_333n, 1_510n],
+      [9, 83_333n, 1_007n],
+      [10, 83_333n, 503n],
+    ]);
+    expect(rows[7]!.dueDate).toBe('2025-12-01');
+  });
+
+  it('borrower fees owed: a payment of them alone pays them, and a restored account still owes them', () => {
+    const guaranteed = aLoan(
+      {},
+      {
+        participants: [...loan.terms.participants, aParticipant(GUARANTOR_ID, 'GUARANTOR', null, { priority: 5 })],
+        fees: {
+          serviceFeeRate: null,
+          guaranteeFeeRate: null,
+          guarantorLenderId: GUARANTOR_ID,
+          rules: [{ id: 'GUARANTEE', kind: 'GUARANTEE', payee: GUARANTOR_ID, base: 'REPAYMENT_INTEREST', rate: '0.1', amountMinor: null, period: 'PER_REPAYMENT', payer: { kind: 'BORROWER' } }],
+        },
+      },
+    );
+    // 87,000 on 2025-04-01 pays instalment 1 (86,642) and 358 of its 604 of fee: 246 owed
+    const account = new LoanAccount(guaranteed);
+    account.apply(ev('R-1', '2025-04-01', 87_000n, 1));
+    expect(account.state().feesOwed).toEqual([['GUARANTEE', 246n]]);
+    const restored = LoanAccount.restore(guaranteed, account.state());
+    // nothing else is due on 2025-04-10: 246 pays the fee owed, nothing to suspense
+    const feeOnly = ev('R-2', '2025-04-10', 246n, 2);
+    const outcome = restored.apply(feeOnly);
+    expect([outcome.dues, outcome.covered]).toEqual([dues({ feesMinor: 246n }), covered({ feesMinor: 246n })]);
+    expect(outcome.split.perLender.get(GUARANTOR_ID)).toEqual({ principalMinor: 0n, interestMinor: 0n, penaltyMinor: 0n, feeMinor: 246n, spreadMinor: 0n });
+    expect(account.apply(feeOnly)).toEqual(outcome);
+    expect([restored.state().feesOwed, account.state().feesOwed]).toEqual([undefined, undefined]);
+  });
+
+  it('a penalty multiplier that is no rate is refused with its path', () => {
+    const broken = { ...loan, terms: { ...loan.terms, penaltyRateMultiplier: 'abc' } };
+    const error = thrownBy(ValidationError, () => new LoanAccount(broken));
+    expect([error.code, error.message, error.details]).toEqual([
+      'VALIDATION_FAILED',
+      'penaltyRateMultiplier must be a decimal string such as "0.0365" (no exponent, no \'+\') or a safe integer, got "abc"',
+      { path: 'penaltyRateMultiplier', rule: 'decimal-format' },
+    ]);
+  });
+
+  it('a buyback with nothing accrued since the period began: on a due date, and after the last one', () => {
+    const price = (l: Loan, valueDate: string) =>
+      priceOfLegs(new LoanAccount(l).applyEvent({ type: 'BUYBACK', eventId: 'B-1', valueDate, seq: 1, sellerLenderId: PARTNER_A, buyerId: LEAD_ID }).legs, PARTNER_A, LEAD_ID);
+    // instalment 1's 6,042 unpaid, PARTNER-A's 30%: 1,812.6 -> 1,813; no day of the next period
+    expect(price(loan, '2025-04-01')).toEqual({ principalMinor: 300_000n, interestMinor: 1_813n, penaltyMinor: 0n, premiumMinor: 0n, priceMinor: 301_813n });
+    // one month, 10 days past its only due date: no row is not yet due; the penalty is not in the price
+    expect(price(aLoan({ termMonths: 1 }), '2025-04-11')).toEqual({ principalMinor: 300_000n, interestMinor: 1_813n, penaltyMinor: 0n, premiumMinor: 0n, priceMinor: 301_813n });
+  });
+
+  it('schedules(): each row totals its principal and interest', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ON_TIME);
+    account.apply(ev('R-2', '2025-04-16', 300_000n, 2, 'PREPAYMENT'));
+    const totals = account.schedules().borrower.instalments.slice(0, 3).map((r) => r.totalMinor);
+    expect(totals).toEqual([LEVEL, PREPAID + ACCRUED, 56_753n + 1_879n]);
+  });
+
+  it('a summary or accruals asked for a date before the last accrual or the disbursement accrue nothing', () => {
+    const account = new LoanAccount(loan);
+    // 1,000 on 2025-04-11 pays the 261 of penalty (as above) and 739 of instalment 1's interest
+    expect(account.apply(ev('R-1', '2025-04-11', 1_000n, 1)).covered).toEqual(covered({ penaltyMinor: 261n, overdueInterestMinor: 739n }));
+    expect(account.summary('2025-04-05').penaltyOutstandingMinor).toBe(0n);
+    // 10 more days from 2025-04-11: 80,600 x 0.10875 x 10 / 360 = 243.5 -> 243, 5,303 x 0.10875 x 10 / 360 = 16.0 -> 16
+    expect(account.summary('2025-04-21').penaltyOutstandingMinor).toBe(259n);
+    expect(new LoanAccount(loan).accruals('2025-02-20')).toEqual({ interestDueMinor: 0n, interestAccruedMinor: 0n, penaltyMinor: 0n, byLender: new Map() });
   });
 });
