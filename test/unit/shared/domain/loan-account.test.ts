@@ -1151,4 +1151,34 @@ describe('what the mutants of the loan account left unpinned', () => {
     expect(account.summary('2025-04-21').penaltyOutstandingMinor).toBe(259n);
     expect(new LoanAccount(loan).accruals('2025-02-20')).toEqual({ interestDueMinor: 0n, interestAccruedMinor: 0n, penaltyMinor: 0n, byLender: new Map() });
   });
+  it('ACTUALS: interest a buyer owes for an instalment moves only with that instalment\'s interest, not with its principal', () => {
+    const actuals = aLoan({}, { transfers: { interest: 'ACTUALS' }, waterfall: ['OVERDUE_PRINCIPAL', 'CURRENT_PRINCIPAL', 'OVERDUE_INTEREST', 'CURRENT_INTEREST', 'PENALTY', 'FEES'] });
+    const account = new LoanAccount(actuals);
+    // The lead sells 50,000 to PARTNER-A on 2025-04-16, 15 days into instalment 2's period:
+    // PARTNER-A owes the lead 50,000 x 0.0725 x 15 / 360 = 151.04 -> 151 of that instalment's interest.
+    account.applyEvent({ type: 'TRANSFER', eventId: 'T-1', valueDate: '2025-04-16', seq: 1, fromLenderId: LEAD_ID, toLenderId: PARTNER_A, principalMinor: 50_000n });
+    // On 2025-05-01, principal first: both instalments' principal and 1,000 of instalment 1's interest.
+    const outcome = account.apply(ev('R-1', '2025-05-01', 80_600n + 81_087n + 1_000n, 2));
+    expect(outcome.covered).toEqual(covered({ overduePrincipalMinor: 80_600n, currentPrincipalMinor: 81_087n, overdueInterestMinor: 1_000n }));
+    // by 350,000 / 350,000 / 300,000: principal 161,687 -> PARTNER-B 48,506.1 -> 48,506, PARTNER-A
+    // 56,590.45 -> 56,590, the lead 56,591; interest 1,000 -> 300, 350, the lead 350. Nothing of
+    // instalment 2's interest is paid, so nothing of the 151 moves.
+    expect([...outcome.split.perLender]).toEqual([
+      [LEAD_ID, parts(56_591n, 350n)],
+      [PARTNER_A, parts(56_590n, 350n)],
+      [PARTNER_B, parts(48_506n, 300n)],
+    ]);
+    expect(account.state().interestOwed).toEqual([{ number: 2, buyer: PARTNER_A, seller: LEAD_ID, remainingMinor: 151n }]);
+  });
+
+  it('a restored book of a lender the program does not name takes its part with no yield and the last priority', () => {
+    const state = new LoanAccount(loan).state();
+    const renamed = { ...state, books: state.books.map((b) => (b.lenderId === PARTNER_B ? { ...b, lenderId: 'PARTNER-Z' } : b)) };
+    const outcome = LoanAccount.restore(loan, renamed).apply(ON_TIME);
+    expect([...outcome.split.perLender]).toEqual([
+      [LEAD_ID, parts(32_240n, 2_416n)],
+      [PARTNER_A, parts(24_180n, 1_813n)],
+      ['PARTNER-Z', parts(24_180n, 1_813n)],
+    ]);
+  });
 });
