@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InvariantViolation, RuleViolation, ValidationError } from '../../../../shared/domain/errors.ts';
+import { priceOfLegs } from '../../../../shared/domain/buyback.ts';
 import { LoanAccount, compareEvents, foldRepayments, type AccountInstalment, type RepaymentEvent, type RepaymentKind } from '../../../../shared/domain/loan-account.ts';
 import type { Loan } from '../../../../shared/domain/loan.ts';
 import { NOTHING_COVERED, type Covered, type Dues, type LenderRepaymentParts } from '../../../../shared/domain/repayment.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
-import { LEAD_ID, PARTNER_A, PARTNER_B, aLoan, aParticipant, aProgramTerms } from '../../../support/builders.ts';
+import { GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B, aLoan, aParticipant, aProgramTerms } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
 
 /*
@@ -874,5 +875,310 @@ describe('foldRepayments: typed events', () => {
     expect(outcomes.get('R-1')!.covered).toEqual(covered({ currentInterestMinor: I1.interest, currentPrincipalMinor: I1.principal }));
     expect([...eventOutcomes.keys()]).toEqual(['W-1']);
     expect(account.summary('2025-06-01').status).toBe('WRITTEN_OFF');
+  });
+});
+
+describe('what the mutants of the loan account left unpinned', () => {
+  it('a row whose interest alone is unpaid keeps the loan ACTIVE, is past due and accrues compound interest', () => {
+    // Two months, principal first in the waterfall. Level payment 504,536: instalment 1 is 6,042 +
+    // 498,494, instalment 2 501,506 x 0.0725 / 12 = 3,029.93 -> 3,030 + 501,506.
+    const principalFirst = aLoan({ termMonths: 2 }, { waterfall: ['OVERDUE_PRINCIPAL', 'CURRENT_PRINCIPAL', 'OVERDUE_INTEREST', 'CURRENT_INTEREST', 'PENALTY', 'FEES'] });
+    const account = new LoanAccount(principalFirst);
+    account.apply(ev('R-1', '2025-04-01', 504_536n, 1));
+    // on its due date 501,506 repays every lender and leaves instalment 2's 3,030 of interest unpaid
+    expect(account.apply(ev('R-2', '2025-05-01', 501_506n, 2)).covered).toEqual(covered({ currentPrincipalMinor: 501_506n }));
+    const summary = account.summary('2025-05-01');
+    expect([summary.status, summary.outstandingPrincipalMinor, summary.penaltyOutstandingMinor]).toEqual(['ACTIVE', 0n, 0n]);
+    expect(summary.instalments.map((r) => [r.paidPrincipalMinor, r.paidInterestMinor])).toEqual([
+      [498_494n, 6_042n],
+      [501_506n, 0n],
+    ]);
+    expect(account.daysPastDue('2025-05-11')).toBe(10);
+    // compound interest 3,030 x 0.10875 x 10 / 360 = 9.15 -> 9
+    expect(account.summary('2025-05-11')).toMatchObject({ status: 'ACTIVE', penaltyOutstandingMinor: 9n });
+  });
+
+  it('SHORTER_TERM keeps the term of an INTEREST_ONLY loan: its rows are interest until the last', () => {
+    const interestOnly = aLoan({ repaymentMethod: 'INTEREST_ONLY' }, { prepayment: { excess: 'SUSPENSE', reschedule: 'SHORTER_TERM' } });
+    const account = new LoanAccount(interestOnly);
+    // each month 1,000,000 x 0.0725 / 12 = 6,041.67 -> 6,042 of interest, the principal with the last
+    expect(account.apply(ev('R-1', '2025-04-01', 6_042n, 1)).covered).toEqual(covered({ currentInterestMinor: 6_042n }));
+    // 990,000 prepaid on a due date (nothing accrued): 10,000 left. Its level payment over 2 months
+    // (5,030) is below the old instalment (6,042), yet the 11 rows stay, each 10,000 x 0.0725 / 12
+    // = 60.42 -> 60 of interest, the last with the 10,000.
+    const outcome = account.apply(ev('R-2', '2025-04-01', 990_000n, 2, 'PREPAYMENT'));
+    expect([outcome.prepaidInterestMinor, outcome.prepaidPrincipalMinor]).toEqual([0n, 990_000n]);
+    const { instalments, reschedules } = account.summary('2025-04-01');
+    expect([instalments.length, reschedules]).toEqual([13, 1]);
+    expect(instalments[2]).toEqual(row({ number: 3, dueDate: '2025-05-01', periodStart: '2025-04-01', principalMinor: 0n, interestMinor: 60n }));
+    expect(instalments.slice(2, 12).every((r) => r.principalMinor === 0n && r.interestMinor === 60n)).toBe(true);
+    expect(instalments[12]).toEqual(row({ number: 13, dueDate: '2026-03-01', periodStart: '2026-02-01', principalMinor: 10_000n, interestMinor: 60n }));
+  });
+
+  it('SHORTER_TERM, EQUAL_PRINCIPAL: an early repayment of interest alone keeps the rows left, though the old part needs one more', () => {
+    const ep = aLoan({ repaymentMethod: 'EQUAL_PRINCIPAL' }, { prepayment: { excess: 'SUSPENSE', reschedule: 'SHORTER_TERM' } });
+    const account = new LoanAccount(ep);
+    account.apply(ev('R-1', '2025-04-01', 89_375n, 1));
+    // 2,769 accrued on 916,667 over 15 days (as above), nothing of the principal: 916,667 is left on
+    // 11 rows of 83,333 and a last of 83,337. ⌈916,667 / 83,333⌉ = 12 > 11: the 11 rows stay.
+    const outcome = account.apply(ev('R-2', '2025-04-16', 2_769n, 2, 'PREPAYMENT'));
+    expect([outcome.prepaidInterestMinor, outcome.prepaidPrincipalMinor]).toEqual([2_769n, 0n]);
+    const rows = account.summary('2025-04-16').instalments.slice(2);
+    // 916,667 over 11 months: 83,333 a month, the last 83,337; the first period daily from the value
+    // date, 916,667 x 0.0725 x 15 / 360 = 2,769.1 -> 2,769, then opening x 0.0725 / 12 (833,334 -> 5,035)
+    expect(rows.map((r) => [r.number, r.dueDate, r.principalMinor, r.interestMinor])).toEqual([
+      [3, '2025-05-01', 83_333n, 2_769n],
+      [4, '2025-06-01', 83_333n, 5_035n],
+      [5, '2025-07-01', 83_333n, 4_531n],
+      [6, '2025-08-01', 83_333n, 4_028n],
+      [7, '2025-09-01', 83_333n, 3_524n],
+      [8, '2025-10-01', 83_333n, 3_021n],
+      [9, '2025-11-01', 83_333n, 2_517n],
+      [10, '2025-12-01', 83_333n, 2_014n],
+      [11, '2026-01-01', 83_333n, 1_510n],
+      [12, '2026-02-01', 83_333n, 1_007n],
+      [13, '2026-03-01', 83_337n, 503n],
+    ]);
+  });
+
+  it('a borrower fee paid to a guarantor that holds nothing: its part in lender id order, before the lenders', () => {
+    const guaranteed = aLoan(
+      {},
+      {
+        participants: [...loan.terms.participants, aParticipant(GUARANTOR_ID, 'GUARANTOR', null, { priority: 5 })],
+        fees: {
+          serviceFeeRate: null,
+          guaranteeFeeRate: null,
+          guarantorLenderId: GUARANTOR_ID,
+          rules: [{ id: 'GUARANTEE', kind: 'GUARANTEE', payee: GUARANTOR_ID, base: 'REPAYMENT_INTEREST', rate: '0.1', amountMinor: null, period: 'PER_REPAYMENT', payer: { kind: 'BORROWER' } }],
+        },
+      },
+    );
+    // 10% of instalment 1's 6,042 of interest: 604.2 -> 604, due in the FEES slot: 86,642 + 604
+    const outcome = new LoanAccount(guaranteed).apply(ev('R-1', '2025-04-01', 87_246n, 1));
+    expect(outcome.covered).toEqual(covered({ currentInterestMinor: 6_042n, currentPrincipalMinor: 80_600n, feesMinor: 604n }));
+    expect([...outcome.split.perLender]).toEqual([
+      [GUARANTOR_ID, { principalMinor: 0n, interestMinor: 0n, penaltyMinor: 0n, feeMinor: 604n, spreadMinor: 0n }],
+      [LEAD_ID, parts(32_240n, 2_416n)],
+      [PARTNER_A, parts(24_180n, 1_813n)],
+      [PARTNER_B, parts(24_180n, 1_813n)],
+    ]);
+    expect([outcome.split.paidMinor, outcome.split.suspenseMinor]).toEqual([87_246n, 0n]);
+  });
+  it('LENDER_RATE: a buyback prices the seller\'s yield on the days of the period before it, due and accrued', () => {
+    // PARTNER-A (5%) sells its 300,000 to the lead. On 2025-03-11, 10 days into period 1:
+    // 300,000 x 0.05 x 10 / 360 = 416.67 -> 417 accrued. On 2025-04-11, instalment 1 unpaid: its
+    // whole period's 1,292 (as above) and 10 days of period 2, 417: 1,709.
+    const midPeriod = new LoanAccount(lenderRateLoan()).applyEvent({ type: 'BUYBACK', eventId: 'B-1', valueDate: '2025-03-11', seq: 1, sellerLenderId: PARTNER_A, buyerId: LEAD_ID });
+    expect(priceOfLegs(midPeriod.legs, PARTNER_A, LEAD_ID)).toEqual({ principalMinor: 300_000n, interestMinor: 417n, penaltyMinor: 0n, premiumMinor: 0n, priceMinor: 300_417n });
+    const late = new LoanAccount(lenderRateLoan()).applyEvent({ type: 'BUYBACK', eventId: 'B-1', valueDate: '2025-04-11', seq: 1, sellerLenderId: PARTNER_A, buyerId: LEAD_ID });
+    expect(priceOfLegs(late.legs, PARTNER_A, LEAD_ID)).toEqual({ principalMinor: 300_000n, interestMinor: 1_709n, penaltyMinor: 0n, premiumMinor: 0n, priceMinor: 301_709n });
+  });
+
+  it('LENDER_RATE: the instalments of one payment split on their own periods and merged in lender id order', () => {
+    // as "each instalment covered by one payment is split on its own period" above
+    const outcome = new LoanAccount(lenderRateLoan()).apply(ev('R-1', '2025-05-01', 174_069n, 1));
+    expect([...outcome.split.perLender]).toEqual([
+      [LEAD_ID, parts(64_675n, 0n, 313n, 6_005n)],
+      [PARTNER_A, parts(48_506n, 2_542n, 236n)],
+      [PARTNER_B, parts(48_506n, 3_050n, 236n)],
+    ]);
+    expect([outcome.split.paidMinor, outcome.split.suspenseMinor, outcome.split.suspenseLenderId]).toEqual([174_069n, 0n, LEAD_ID]);
+  });
+  it('the state: rows with principal or interest left, restored before any event, after a rebuild and after a payoff', () => {
+    // 10,000 on 2025-04-01 pays instalment 1's interest and 3,958 of its principal: the row stays open
+    const partial = new LoanAccount(loan);
+    partial.apply(ev('R-1', '2025-04-01', 10_000n, 1));
+    expect(partial.state().openRows).toEqual([row({ number: 1, dueDate: '2025-04-01', periodStart: '2025-03-01', principalMinor: 80_600n, interestMinor: 6_042n, paidPrincipalMinor: 3_958n, paidInterestMinor: 6_042n })]);
+    // principal first in the waterfall: the row's principal is paid, its interest is not
+    const principalFirst = new LoanAccount(aLoan({}, { waterfall: ['OVERDUE_PRINCIPAL', 'CURRENT_PRINCIPAL', 'OVERDUE_INTEREST', 'CURRENT_INTEREST', 'PENALTY', 'FEES'] }));
+    principalFirst.apply(ev('R-1', '2025-04-01', 80_600n, 1));
+    expect(principalFirst.state().openRows).toEqual([row({ number: 1, dueDate: '2025-04-01', periodStart: '2025-03-01', principalMinor: 80_600n, interestMinor: 6_042n, paidPrincipalMinor: 80_600n })]);
+
+    // before any event: nothing applied, the booked rows
+    const fresh = LoanAccount.restore(loan, new LoanAccount(loan).state());
+    expect(fresh.apply(ON_TIME)).toEqual(new LoanAccount(loan).apply(ON_TIME));
+
+    // after an early repayment the rows not yet due are the rebuilt ones (LOWER_ROWS above)
+    const rebuiltAccount = new LoanAccount(loan);
+    rebuiltAccount.apply(ON_TIME);
+    rebuiltAccount.apply(ev('R-2', '2025-04-16', 300_000n, 2, 'PREPAYMENT'));
+    const afterRebuild = LoanAccount.restore(loan, rebuiltAccount.state());
+    expect(afterRebuild.summary('2025-04-16').instalments).toEqual(rebuilt(LOWER_ROWS, 3));
+    const next = ev('R-3', '2025-05-01', 58_632n, 3);
+    expect(afterRebuild.apply(next).dues).toEqual(dues({ currentInterestMinor: 1_879n, currentPrincipalMinor: 56_753n }));
+    expect(afterRebuild.state()).toEqual((rebuiltAccount.apply(next), rebuiltAccount.state()));
+
+    // after a payoff nothing is left to rebuild: the basis says so, and the restored account has no row
+    const paidOff = new LoanAccount(loan);
+    paidOff.apply(ON_TIME);
+    paidOff.apply(ev('R-2', '2025-04-16', 922_177n, 2, 'PREPAYMENT'));
+    expect(paidOff.state().basis).toEqual({ from: '2025-04-16', principalMinor: 0n, termMonths: 0, firstDueIndex: 0, firstNumber: 3 });
+    expect(LoanAccount.restore(loan, paidOff.state()).summary('2025-04-16')).toMatchObject({ status: 'PAID_OFF', outstandingPrincipalMinor: 0n, instalments: [] });
+  });
+
+  it('the state keeps the interest received of each open instalment in instalment order, whatever order it was received in', () => {
+    // LENDER_RATE, the current interest first in the waterfall. 1,000 on 2025-05-01 pays instalment 2's
+    // interest (30 days: entitlements A 1,250, B 1,500): A 1,000 x 1,250 / 2,750 = 454.5 -> 455, B 545.
+    // 1,000 on 2025-05-02 pays overdue interest, the oldest first, instalment 1's (31 days: A 1,292,
+    // B 1,550): A 1,000 x 1,292 / 2,842 = 454.6 -> 455, B 545.
+    const currentFirst = aLoan({}, { ...lenderRateLoan().terms, waterfall: ['CURRENT_INTEREST', 'OVERDUE_INTEREST', 'PENALTY', 'OVERDUE_PRINCIPAL', 'CURRENT_PRINCIPAL', 'FEES'] });
+    const account = new LoanAccount(currentFirst);
+    expect(account.apply(ev('R-1', '2025-05-01', 1_000n, 1)).covered).toEqual(covered({ currentInterestMinor: 1_000n }));
+    expect(account.apply(ev('R-2', '2025-05-02', 1_000n, 2)).covered).toEqual(covered({ overdueInterestMinor: 1_000n }));
+    expect(account.state().books.map((b) => [b.lenderId, b.interestByInstalment])).toEqual([
+      [LEAD_ID, []],
+      [PARTNER_A, [[1, 455n], [2, 455n]]],
+      [PARTNER_B, [[1, 545n], [2, 545n]]],
+    ]);
+  });
+
+  it('an event is entered in the order of effect: the state names it, and a payment before it is refused', () => {
+    const account = new LoanAccount(loan);
+    account.applyEvent({ type: 'WRITE_OFF', eventId: 'W-1', valueDate: '2025-06-01', seq: 2 });
+    expect(account.state().last).toEqual({ id: 'W-1', valueDate: '2025-06-01', seq: 2 });
+    const error = thrownBy(InvariantViolation, () => account.apply(ev('R-1', '2025-05-01', 1_000n, 1)));
+    expect([error.code, error.message, error.details]).toEqual(['INVARIANT_VIOLATED', 'events are applied in order of effect', { last: 'W-1', next: 'R-1' }]);
+  });
+
+  it('a write-off under LEAD_FIRST_LOSS says how much the lead took first', () => {
+    const firstLoss = aLoan({}, { lossSharing: { method: 'LEAD_FIRST_LOSS', leadFirstLossCapBps: 2000, guaranteeTriggerDpd: null, guaranteeCoversInterest: true, writeOffDpd: null } });
+    const outcome = new LoanAccount(firstLoss).applyEvent({ type: 'WRITE_OFF', eventId: 'W-1', valueDate: '2025-06-01', seq: 1 });
+    // the cap is 20% of 1,000,000 = 200,000, taken first by the lead; 800,000 left, 40/30/30
+    expect(outcome.leadFirstLossMinor).toBe(200_000n);
+    expect(outcome.legs.filter((l) => l.account === 'LOSSES').map((l) => [l.lenderId, l.amountMinor])).toEqual([
+      [LEAD_ID, 520_000n],
+      [PARTNER_A, 240_000n],
+      [PARTNER_B, 240_000n],
+    ]);
+  });
+  it('SHORTER_TERM, EQUAL_INSTALLMENT: a level payment exactly the old instalment is not above it', () => {
+    const shorter = aLoan({}, { prepayment: { excess: 'SUSPENSE', reschedule: 'SHORTER_TERM' } });
+    const account = new LoanAccount(shorter);
+    account.apply(ON_TIME);
+    // 81,084 prepaid on a due date (nothing accrued): 919,400 - 81,084 = 838,316 left, whose level
+    // payment over 10 months is 86,642, the old instalment itself: 10 rows, not 11 (and not the
+    // ⌈838,316 / 81,087⌉ = 11 of the old principal part). Interest 838,316 x 0.0725 / 12 = 5,064.8 -> 5,065.
+    expect(account.apply(ev('R-2', '2025-04-01', 81_084n, 2, 'PREPAYMENT')).prepaidPrincipalMinor).toBe(81_084n);
+    const rows = account.summary('2025-04-01').instalments.slice(2);
+    expect(rows).toHaveLength(10);
+    expect(rows[0]).toEqual(row({ number: 3, dueDate: '2025-05-01', periodStart: '2025-04-01', principalMinor: 81_577n, interestMinor: 5_065n }));
+    expect(rows.slice(0, 9).every((r) => r.principalMinor + r.interestMinor === LEVEL)).toBe(true);
+    expect(rows[9]).toEqual(row({ number: 12, dueDate: '2026-02-01', periodStart: '2026-01-01', principalMinor: 86_127n, interestMinor: 520n }));
+  });
+
+  it('SHORTER_TERM, EQUAL_PRINCIPAL: a principal left of exactly eight old parts takes eight rows', () => {
+    const ep = aLoan({ repaymentMethod: 'EQUAL_PRINCIPAL' }, { prepayment: { excess: 'SUSPENSE', reschedule: 'SHORTER_TERM' } });
+    const account = new LoanAccount(ep);
+    account.apply(ev('R-1', '2025-04-01', 89_375n, 1));
+    // 250,003 prepaid on a due date: 916,667 - 250,003 = 666,664 = 8 x 83,333 left; interest
+    // 666,664 x 0.0725 / 12 = 4,027.8 -> 4,028 first
+    expect(account.apply(ev('R-2', '2025-04-01', 250_003n, 2, 'PREPAYMENT')).prepaidPrincipalMinor).toBe(250_003n);
+    const rows = account.summary('2025-04-01').instalments.slice(2);
+    expect(rows.map((r) => [r.number, r.principalMinor, r.interestMinor])).toEqual([
+      [3, 83_333n, 4_028n],
+      [4, 83_333n, 3_524n],
+      [5, 83_333n, 3_021n],
+      [6, 83_333n, 2_517n],
+      [7, 83_333n, 2_014n],
+      [8, 83_333n, 1_510n],
+      [9, 83_333n, 1_007n],
+      [10, 83_333n, 503n],
+    ]);
+    expect(rows[7]!.dueDate).toBe('2025-12-01');
+  });
+
+  it('borrower fees owed: a payment of them alone pays them, and a restored account still owes them', () => {
+    const guaranteed = aLoan(
+      {},
+      {
+        participants: [...loan.terms.participants, aParticipant(GUARANTOR_ID, 'GUARANTOR', null, { priority: 5 })],
+        fees: {
+          serviceFeeRate: null,
+          guaranteeFeeRate: null,
+          guarantorLenderId: GUARANTOR_ID,
+          rules: [{ id: 'GUARANTEE', kind: 'GUARANTEE', payee: GUARANTOR_ID, base: 'REPAYMENT_INTEREST', rate: '0.1', amountMinor: null, period: 'PER_REPAYMENT', payer: { kind: 'BORROWER' } }],
+        },
+      },
+    );
+    // 87,000 on 2025-04-01 pays instalment 1 (86,642) and 358 of its 604 of fee: 246 owed
+    const account = new LoanAccount(guaranteed);
+    account.apply(ev('R-1', '2025-04-01', 87_000n, 1));
+    expect(account.state().feesOwed).toEqual([['GUARANTEE', 246n]]);
+    const restored = LoanAccount.restore(guaranteed, account.state());
+    // nothing else is due on 2025-04-10: 246 pays the fee owed, nothing to suspense
+    const feeOnly = ev('R-2', '2025-04-10', 246n, 2);
+    const outcome = restored.apply(feeOnly);
+    expect([outcome.dues, outcome.covered]).toEqual([dues({ feesMinor: 246n }), covered({ feesMinor: 246n })]);
+    expect(outcome.split.perLender.get(GUARANTOR_ID)).toEqual({ principalMinor: 0n, interestMinor: 0n, penaltyMinor: 0n, feeMinor: 246n, spreadMinor: 0n });
+    expect(account.apply(feeOnly)).toEqual(outcome);
+    expect([restored.state().feesOwed, account.state().feesOwed]).toEqual([undefined, undefined]);
+  });
+
+  it('a penalty multiplier that is no rate is refused with its path', () => {
+    const broken = { ...loan, terms: { ...loan.terms, penaltyRateMultiplier: 'abc' } };
+    const error = thrownBy(ValidationError, () => new LoanAccount(broken));
+    expect([error.code, error.message, error.details]).toEqual([
+      'VALIDATION_FAILED',
+      'penaltyRateMultiplier must be a decimal string such as "0.0365" (no exponent, no \'+\') or a safe integer, got "abc"',
+      { path: 'penaltyRateMultiplier', rule: 'decimal-format' },
+    ]);
+  });
+
+  it('a buyback with nothing accrued since the period began: on a due date, and after the last one', () => {
+    const price = (l: Loan, valueDate: string) =>
+      priceOfLegs(new LoanAccount(l).applyEvent({ type: 'BUYBACK', eventId: 'B-1', valueDate, seq: 1, sellerLenderId: PARTNER_A, buyerId: LEAD_ID }).legs, PARTNER_A, LEAD_ID);
+    // instalment 1's 6,042 unpaid, PARTNER-A's 30%: 1,812.6 -> 1,813; no day of the next period
+    expect(price(loan, '2025-04-01')).toEqual({ principalMinor: 300_000n, interestMinor: 1_813n, penaltyMinor: 0n, premiumMinor: 0n, priceMinor: 301_813n });
+    // one month, 10 days past its only due date: no row is not yet due; the penalty is not in the price
+    expect(price(aLoan({ termMonths: 1 }), '2025-04-11')).toEqual({ principalMinor: 300_000n, interestMinor: 1_813n, penaltyMinor: 0n, premiumMinor: 0n, priceMinor: 301_813n });
+  });
+
+  it('schedules(): each row totals its principal and interest', () => {
+    const account = new LoanAccount(loan);
+    account.apply(ON_TIME);
+    account.apply(ev('R-2', '2025-04-16', 300_000n, 2, 'PREPAYMENT'));
+    const totals = account.schedules().borrower.instalments.slice(0, 3).map((r) => r.totalMinor);
+    expect(totals).toEqual([LEVEL, PREPAID + ACCRUED, 56_753n + 1_879n]);
+  });
+
+  it('a summary or accruals asked for a date before the last accrual or the disbursement accrue nothing', () => {
+    const account = new LoanAccount(loan);
+    // 1,000 on 2025-04-11 pays the 261 of penalty (as above) and 739 of instalment 1's interest
+    expect(account.apply(ev('R-1', '2025-04-11', 1_000n, 1)).covered).toEqual(covered({ penaltyMinor: 261n, overdueInterestMinor: 739n }));
+    expect(account.summary('2025-04-05').penaltyOutstandingMinor).toBe(0n);
+    // 10 more days from 2025-04-11: 80,600 x 0.10875 x 10 / 360 = 243.5 -> 243, 5,303 x 0.10875 x 10 / 360 = 16.0 -> 16
+    expect(account.summary('2025-04-21').penaltyOutstandingMinor).toBe(259n);
+    expect(new LoanAccount(loan).accruals('2025-02-20')).toEqual({ interestDueMinor: 0n, interestAccruedMinor: 0n, penaltyMinor: 0n, byLender: new Map() });
+  });
+  it('ACTUALS: interest a buyer owes for an instalment moves only with that instalment\'s interest, not with its principal', () => {
+    const actuals = aLoan({}, { transfers: { interest: 'ACTUALS' }, waterfall: ['OVERDUE_PRINCIPAL', 'CURRENT_PRINCIPAL', 'OVERDUE_INTEREST', 'CURRENT_INTEREST', 'PENALTY', 'FEES'] });
+    const account = new LoanAccount(actuals);
+    // The lead sells 50,000 to PARTNER-A on 2025-04-16, 15 days into instalment 2's period:
+    // PARTNER-A owes the lead 50,000 x 0.0725 x 15 / 360 = 151.04 -> 151 of that instalment's interest.
+    account.applyEvent({ type: 'TRANSFER', eventId: 'T-1', valueDate: '2025-04-16', seq: 1, fromLenderId: LEAD_ID, toLenderId: PARTNER_A, principalMinor: 50_000n });
+    // On 2025-05-01, principal first: both instalments' principal and 1,000 of instalment 1's interest.
+    const outcome = account.apply(ev('R-1', '2025-05-01', 80_600n + 81_087n + 1_000n, 2));
+    expect(outcome.covered).toEqual(covered({ overduePrincipalMinor: 80_600n, currentPrincipalMinor: 81_087n, overdueInterestMinor: 1_000n }));
+    // by 350,000 / 350,000 / 300,000: principal 161,687 -> PARTNER-B 48,506.1 -> 48,506, PARTNER-A
+    // 56,590.45 -> 56,590, the lead 56,591; interest 1,000 -> 300, 350, the lead 350. Nothing of
+    // instalment 2's interest is paid, so nothing of the 151 moves.
+    expect([...outcome.split.perLender]).toEqual([
+      [LEAD_ID, parts(56_591n, 350n)],
+      [PARTNER_A, parts(56_590n, 350n)],
+      [PARTNER_B, parts(48_506n, 300n)],
+    ]);
+    expect(account.state().interestOwed).toEqual([{ number: 2, buyer: PARTNER_A, seller: LEAD_ID, remainingMinor: 151n }]);
+  });
+
+  it('a restored book of a lender the program does not name takes its part with no yield and the last priority', () => {
+    const state = new LoanAccount(loan).state();
+    const renamed = { ...state, books: state.books.map((b) => (b.lenderId === PARTNER_B ? { ...b, lenderId: 'PARTNER-Z' } : b)) };
+    const outcome = LoanAccount.restore(loan, renamed).apply(ON_TIME);
+    expect([...outcome.split.perLender]).toEqual([
+      [LEAD_ID, parts(32_240n, 2_416n)],
+      [PARTNER_A, parts(24_180n, 1_813n)],
+      ['PARTNER-Z', parts(24_180n, 1_813n)],
+    ]);
   });
 });
