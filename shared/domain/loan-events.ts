@@ -345,6 +345,14 @@ export class LoanEvents {
         holdingMinor: seller.outstandingMinor.toString(),
       });
     }
+    // Under LENDER_RATE the lead is paid the spread on every payment of the loan, its share or not: it keeps a share while it does.
+    if (seller.role === 'LEAD' && principalMinor === seller.outstandingMinor && this.loan.terms.split.interestBasis === 'LENDER_RATE') {
+      throw new RuleViolation('LEAD_KEEPS_SHARE', `under LENDER_RATE the lead ${fromLenderId} earns the spread on loan ${this.loan.loanId} and keeps a share of it: it can sell at most ${principalMinor - 1n}`, {
+        path: 'principalMinor',
+        rule: 'LEAD_KEEPS_SHARE',
+        holdingMinor: seller.outstandingMinor.toString(),
+      });
+    }
     const buyer = this.bookOf(toLenderId);
     seller.outstandingMinor -= principalMinor;
     buyer.outstandingMinor += principalMinor;

@@ -56,6 +56,26 @@ describe('LoanEvents: transfer', () => {
     ]);
   });
 
+  it("under LENDER_RATE refuses the lead's sale of its whole share: it is paid the spread on every payment and keeps a share; one fen less is sold", () => {
+    const base = aLoan();
+    const rated = { ...base, terms: { ...base.terms, split: { ...base.terms.split, interestBasis: 'LENDER_RATE' as const } } };
+    const refusal = thrownBy(RuleViolation, () => new LoanAccount(rated).applyEvent(transfer(LEAD_ID, PARTNER_A, 400_000n)));
+    expect([refusal.code, refusal.message, refusal.details]).toEqual([
+      'LEAD_KEEPS_SHARE',
+      `under LENDER_RATE the lead ${LEAD_ID} earns the spread on loan ${base.loanId} and keeps a share of it: it can sell at most 399999`,
+      { path: 'principalMinor', rule: 'LEAD_KEEPS_SHARE', holdingMinor: '400000' },
+    ]);
+    const account = new LoanAccount(rated);
+    account.applyEvent(transfer(LEAD_ID, PARTNER_A, 399_999n));
+    expect([...account.summary('2025-03-15').outstandingByLender]).toEqual([
+      [LEAD_ID, 1n],
+      [PARTNER_A, 699_999n],
+      [PARTNER_B, 300_000n],
+    ]);
+    // Under CONTRACT_RATE the lead earns no spread: it may sell all it holds, the profile permitting.
+    expect(() => new LoanAccount(loan).applyEvent(transfer(LEAD_ID, PARTNER_A, 400_000n))).not.toThrow(RuleViolation);
+  });
+
   it('refuses a sale to the seller itself, by a lender holding nothing, or above the holding', () => {
     expect(thrownBy(ValidationError, () => new LoanAccount(loan).applyEvent(transfer(LEAD_ID, LEAD_ID, 1n))).details).toMatchObject({ path: 'toLenderId' });
     expect(thrownBy(RuleViolation, () => new LoanAccount(loan).applyEvent(transfer('NOBODY', LEAD_ID, 1n))).code).toBe('NOT_A_HOLDER');
