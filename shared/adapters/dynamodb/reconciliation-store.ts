@@ -11,7 +11,7 @@ import type { StoreKeys } from './key-families.ts';
 /** Reconciliations, uploads and counterparty settings in the StateTable (R1, R3, R4). */
 export class DynamoReconciliationStore implements ReconciliationStore {
   /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
-  static readonly keys: StoreKeys = { reads: [stateFamilies.upload, stateFamilies.reconciliation, stateFamilies.reconciliationSettings], queries: [stateFamilies.reconciliations], writes: [stateFamilies.upload, stateFamilies.reconciliation, stateFamilies.reconciliationSettings] };
+  static readonly keys: StoreKeys = { reads: [stateFamilies.upload, stateFamilies.reconciliation, stateFamilies.reconciliationSettings], queries: [stateFamilies.reconciliations], writes: [stateFamilies.upload, stateFamilies.reconciliation, stateFamilies.reconciliationSettings, stateFamilies.idempotency] };
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
