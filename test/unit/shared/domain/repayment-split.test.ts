@@ -86,6 +86,27 @@ describe('scheduleRemainderRule', () => {
   });
 });
 
+describe('splitRepayment: the first LENDER_RATE payment of a process', () => {
+  // First in this file: no period has been seen yet when the number path splits.
+  it('splits on the number path before any period was seen, the yields converted by a payment refused first', () => {
+    const paid = covered({ currentInterestMinor: 40_000n });
+    // Refused after the holdings' yields are converted (the number path takes only those) and before any period is.
+    expect(refusalOf(() => splitRepaymentInBigint(LENDER_RATE, THREE, paid, null))).toEqual(
+      validation('period is required when interest is split on the LENDER_RATE basis', 'period', 'required'),
+    );
+    // 16,792 + 18,729 = 35,521 of entitlements; 4,479 of spread.
+    const want = expected(
+      [
+        ['BANK-A', [0n, 16_792n, 0n, 0n, 0n]],
+        ['BANK-B', [0n, 18_729n, 0n, 0n, 0n]],
+        ['LEAD', [0n, 0n, 0n, 0n, 4_479n]],
+      ],
+      40_000n,
+    );
+    expect(shape(splitRepayment(LENDER_RATE, THREE, paid, PERIOD))).toEqual(want);
+  });
+});
+
 describe('splitRepayment: PRO_RATA', () => {
   it('splits principal, interest and penalty 40/30/30, overdue and current together, the lead taking each remainder', () => {
     // principal 100,000 + 200,001 = 300,001: the partners' exact 90,000.3 round to 90,000, the lead 120,001;
@@ -553,6 +574,7 @@ describe('splitRepayment: refusals', () => {
     fees({ party: '' }, 'a value of type object');
     fees({ party: 5 }, 'a value of type object');
     fees(null, 'null');
+    fees(undefined, 'undefined');
     fees('PARTNER', '"PARTNER"');
   });
 
@@ -627,5 +649,80 @@ describe('splitRepayment: what the mutants of the first measure left unpinned', 
       const error = refusalOf(() => splitRepayment(t, THREE, covered({ penaltyMinor: -1n }), PERIOD)) as { details: unknown };
       expect(error.details).toEqual({ path: 'covered.penaltyMinor', rule: 'non-negative' });
     }
+  });
+});
+
+describe('splitRepayment: the number path on its own, and inputs only the reference refuses', () => {
+  it('splits one payment after another on the number path alone, each period and day count read afresh', () => {
+    // Converts the yields (the number path takes only those) over a period none of the steps uses.
+    lenderRateEntitlements(LENDER_RATE, THREE, { start: '2000-01-01', end: '2000-01-02' });
+    // Each step differs from the one before in its start, its end or its day count only.
+    const steps: [string, string, RepaymentTerms['dayCount'], bigint, bigint][] = [
+      ['2025-03-15', '2025-04-15', 'ACT/360', 16_792n, 18_729n],
+      ['2025-03-16', '2025-04-15', 'ACT/360', 16_250n, 18_125n],
+      ['2025-03-16', '2025-04-16', 'ACT/360', 16_792n, 18_729n],
+      ['2025-03-16', '2025-04-16', 'ACT/365', 16_562n, 18_473n],
+    ];
+    for (const [start, end, dayCount, a, b] of steps) {
+      const paid = covered({ currentInterestMinor: a + b + 2n });
+      const want = expected(
+        [
+          ['BANK-A', [0n, a, 0n, 0n, 0n]],
+          ['BANK-B', [0n, b, 0n, 0n, 0n]],
+          ['LEAD', [0n, 0n, 0n, 0n, 2n]],
+        ],
+        a + b + 2n,
+      );
+      expect(shape(splitRepayment(terms({ interestBasis: 'LENDER_RATE' }, { dayCount }), THREE, paid, { start, end }))).toEqual(want);
+    }
+  });
+
+  it('splits on the number path a yield first seen there: the reference converts it, and the next payment reads it', () => {
+    // 3,000,000 x 0.0815 x 31/360 = 21,054.17 -> 21,054; 30,000 - 21,054 = 8,946 of spread. No other test uses this yield.
+    const holdings = [THREE[0]!, holding('BANK-A', 3_000_000n, '0.0815', 1)];
+    const paid = covered({ currentInterestMinor: 30_000n });
+    const want = expected(
+      [
+        ['BANK-A', [0n, 21_054n, 0n, 0n, 0n]],
+        ['LEAD', [0n, 0n, 0n, 0n, 8_946n]],
+      ],
+      30_000n,
+    );
+    expect(shape(splitRepayment(LENDER_RATE, holdings, paid, PERIOD))).toEqual(want);
+    expect(shape(splitRepayment(LENDER_RATE, holdings, paid, PERIOD))).toEqual(want);
+  });
+
+  it('refuses a period that ends before it starts, or a day count it does not know, on a period not seen before', () => {
+    const paid = covered({ currentInterestMinor: 100n });
+    lenderRateEntitlements(LENDER_RATE, THREE, PERIOD);
+    expectRefusal(
+      LENDER_RATE,
+      THREE,
+      paid,
+      { start: '2025-04-15', end: '2025-03-15' },
+      validation('end 2025-03-15 is before start 2025-04-15', 'end', 'not-before-start'),
+    );
+    expectRefusal(
+      terms({ interestBasis: 'LENDER_RATE' }, { dayCount: 'ACT/ACT' as 'ACT/360' }),
+      THREE,
+      paid,
+      PERIOD,
+      validation('dayCount must be one of ACT/360, ACT/365, 30/360, got "ACT/ACT"', 'dayCount', 'day-count'),
+    );
+  });
+
+  it('refuses holdings whose roles are swapped, and holdings without the lead on LARGEST_REMAINDER', () => {
+    const one = covered({ currentPrincipalMinor: 1n });
+    expectRefusal(
+      terms(),
+      [{ ...THREE[0]!, role: 'PARTNER' }, { ...THREE[1]!, role: 'LEAD' }],
+      one,
+      null,
+      validation("holdings[0].role: the program's lead LEAD holds the LEAD role, and only it", 'holdings[0].role', 'program-lead'),
+    );
+    const noLead = validation('holdings must include the lead LEAD exactly once as LEAD', 'holdings', 'one-lead');
+    const largest = terms({ remainderRule: 'LARGEST_REMAINDER' });
+    expectRefusal(largest, [THREE[1]!], one, null, noLead);
+    expectRefusal(largest, [THREE[1]!, THREE[2]!], one, null, noLead);
   });
 });
