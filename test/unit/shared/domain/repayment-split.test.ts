@@ -725,4 +725,26 @@ describe('splitRepayment: the number path on its own, and inputs only the refere
     expectRefusal(largest, [THREE[1]!], one, null, noLead);
     expectRefusal(largest, [THREE[1]!, THREE[2]!], one, null, noLead);
   });
+
+  it('splits a shortfall by the exact entitlements when one partner accrues too much for plain numbers', () => {
+    // BANK-B: 10^12 x 0.0725 x 31/360 = 6,243,055,555.56 -> 6,243,055,556 (its product 10^12 x 725 x 31
+    // is past 2^52); BANK-A 16,792. 10,000 paid: BANK-A's exact share 0.027 rounds to 0, BANK-B (the
+    // largest weight, the lead having none) takes all of it.
+    const holdings = [THREE[0]!, THREE[1]!, holding('BANK-B', 10n ** 12n, '0.0725', 2)];
+    expect(lenderRateEntitlements(LENDER_RATE, holdings, PERIOD).get('BANK-B')).toBe(6_243_055_556n);
+    expectSplit(
+      LENDER_RATE,
+      holdings,
+      covered({ currentInterestMinor: 10_000n }),
+      PERIOD,
+      expected(
+        [
+          ['BANK-A', [0n, 0n, 0n, 0n, 0n]],
+          ['BANK-B', [0n, 10_000n, 0n, 0n, 0n]],
+          ['LEAD', [0n, 0n, 0n, 0n, 0n]],
+        ],
+        10_000n,
+      ),
+    );
+  });
 });
