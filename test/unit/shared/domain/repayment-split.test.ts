@@ -747,4 +747,37 @@ describe('splitRepayment: the number path on its own, and inputs only the refere
       ),
     );
   });
+
+  it('takes no yield of the lead, and refuses a lender listed twice in id order or amounts that are numbers', () => {
+    const lead = { ...THREE[0]!, yieldRate: '0.065' };
+    expectSplit(
+      LENDER_RATE,
+      [lead, THREE[1]!, THREE[2]!],
+      covered({ currentInterestMinor: 40_000n }),
+      PERIOD,
+      expected(
+        [
+          ['BANK-A', [0n, 16_792n, 0n, 0n, 0n]],
+          ['BANK-B', [0n, 18_729n, 0n, 0n, 0n]],
+          ['LEAD', [0n, 0n, 0n, 0n, 4_479n]],
+        ],
+        40_000n,
+      ),
+    );
+    expectRefusal(
+      terms(),
+      [THREE[1]!, THREE[1]!, THREE[0]!],
+      covered(),
+      null,
+      validation('holdings[1].lenderId "BANK-A" is listed twice', 'holdings[1].lenderId', 'unique-id'),
+    );
+    const asNumbers = THREE.map((h) => ({ ...h, outstandingPrincipalMinor: 5 as unknown as bigint }));
+    expectRefusal(
+      terms(),
+      asNumbers,
+      covered(),
+      null,
+      validation('holdings[0].outstandingPrincipalMinor must be a bigint of zero or more, got 5', 'holdings[0].outstandingPrincipalMinor', 'non-negative'),
+    );
+  });
 });
