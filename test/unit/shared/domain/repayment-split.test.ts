@@ -711,7 +711,7 @@ describe('splitRepayment: the number path on its own, and inputs only the refere
     );
   });
 
-  it('refuses holdings whose roles are swapped, and holdings without the lead on LARGEST_REMAINDER', () => {
+  it('refuses swapped roles, holdings without the lead or none on LARGEST_REMAINDER, and a negative penalty to the lead', () => {
     const one = covered({ currentPrincipalMinor: 1n });
     expectRefusal(
       terms(),
@@ -724,6 +724,11 @@ describe('splitRepayment: the number path on its own, and inputs only the refere
     const largest = terms({ remainderRule: 'LARGEST_REMAINDER' });
     expectRefusal(largest, [THREE[1]!], one, null, noLead);
     expectRefusal(largest, [THREE[1]!, THREE[2]!], one, null, noLead);
+    expectRefusal(largest, [], covered(), null, validation("holdings must list the loan's funding lenders", 'holdings', 'non-empty'));
+    // A negative penalty to the lead, everything else zero: refused, not booked.
+    const repaid = THREE.map((h) => ({ ...h, outstandingPrincipalMinor: 0n }));
+    const negative = refusalOf(() => splitRepayment(terms({ penalty: 'LEAD' }), repaid, covered({ penaltyMinor: -1n }), null)) as { name: string; details: unknown };
+    expect([negative.name, negative.details]).toEqual(['ValidationError', { path: 'covered.penaltyMinor', rule: 'non-negative' }]);
   });
 
   it('splits a shortfall by the exact entitlements when one partner accrues too much for plain numbers', () => {
