@@ -785,4 +785,23 @@ describe('splitRepayment: the number path on its own, and inputs only the refere
       validation('holdings[0].outstandingPrincipalMinor must be a bigint of zero or more, got 5', 'holdings[0].outstandingPrincipalMinor', 'non-negative'),
     );
   });
+
+  it('breaks ties by each lender’s own priority when the holdings come out of id order', () => {
+    // 2 fen among three equal holdings on LARGEST_REMAINDER: the equal remainders go by priority, BANK-B (0) and BANK-A (5).
+    const holdings = [holding('LEAD', 1_000n, null, 9), holding('BANK-B', 1_000n, null, 0), holding('BANK-A', 1_000n, null, 5)];
+    expectSplit(
+      terms({ remainderRule: 'LARGEST_REMAINDER' }),
+      holdings,
+      covered({ currentPrincipalMinor: 2n }),
+      null,
+      expected(
+        [
+          ['BANK-A', [1n, 0n, 0n, 0n, 0n]],
+          ['BANK-B', [1n, 0n, 0n, 0n, 0n]],
+          ['LEAD', [0n, 0n, 0n, 0n, 0n]],
+        ],
+        2n,
+      ),
+    );
+  });
 });
