@@ -804,4 +804,26 @@ describe('splitRepayment: the number path on its own, and inputs only the refere
       ),
     );
   });
+
+  it('accrues exactly where principal x yield x days is past 2^54 and not a double', () => {
+    // 49,354,516,464,338 at 100% for 365 days ACT/365 earns itself exactly; x 365 = 18,014,398,509,483,370,
+    // which a double rounds down by 2, one fen less rounded DOWN.
+    const principal = 49_354_516_464_338n;
+    const t = terms({ interestBasis: 'LENDER_RATE' }, { dayCount: 'ACT/365', roundingMode: 'DOWN' });
+    const holdings = [holding('LEAD', 1n, null, 0), holding('BANK-A', principal, '1', 1)];
+    const year = { start: '2025-01-01', end: '2026-01-01' };
+    expectSplit(
+      t,
+      holdings,
+      covered({ currentInterestMinor: principal + 3n }),
+      year,
+      expected(
+        [
+          ['BANK-A', [0n, principal, 0n, 0n, 0n]],
+          ['LEAD', [0n, 0n, 0n, 0n, 3n]],
+        ],
+        principal + 3n,
+      ),
+    );
+  });
 });
