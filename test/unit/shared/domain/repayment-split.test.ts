@@ -826,4 +826,27 @@ describe('splitRepayment: the number path on its own, and inputs only the refere
       ),
     );
   });
+
+  it('splits a shortfall that pushes the rounding party above its entitlement as the reference does', () => {
+    // Entitlements 1, 10 and 10 (100% for 360 days ACT/360); 20 paid, rounded DOWN: BANK-B and BANK-C 9 each
+    // would leave BANK-A 2, above its 1; the unit above goes to BANK-B, the lower priority number.
+    const t = terms({ interestBasis: 'LENDER_RATE', roundingParty: 'BANK-A' }, { roundingMode: 'DOWN' });
+    const holdings = [holding('LEAD', 1n, null, 0), holding('BANK-A', 1n, '1', 1), holding('BANK-B', 10n, '1', 2), holding('BANK-C', 10n, '1', 3)];
+    const year = { start: '2025-01-01', end: '2025-12-27' };
+    expectSplit(
+      t,
+      holdings,
+      covered({ currentInterestMinor: 20n }),
+      year,
+      expected(
+        [
+          ['BANK-A', [0n, 1n, 0n, 0n, 0n]],
+          ['BANK-B', [0n, 10n, 0n, 0n, 0n]],
+          ['BANK-C', [0n, 9n, 0n, 0n, 0n]],
+          ['LEAD', [0n, 0n, 0n, 0n, 0n]],
+        ],
+        20n,
+      ),
+    );
+  });
 });
