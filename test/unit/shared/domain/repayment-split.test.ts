@@ -86,6 +86,27 @@ describe('scheduleRemainderRule', () => {
   });
 });
 
+describe('splitRepayment: the first LENDER_RATE payment of a process', () => {
+  // First in this file: no period has been seen yet when the number path splits.
+  it('splits on the number path before any period was seen, the yields converted by a payment refused first', () => {
+    const paid = covered({ currentInterestMinor: 40_000n });
+    // Refused after the holdings' yields are converted (the number path takes only those) and before any period is.
+    expect(refusalOf(() => splitRepaymentInBigint(LENDER_RATE, THREE, paid, null))).toEqual(
+      validation('period is required when interest is split on the LENDER_RATE basis', 'period', 'required'),
+    );
+    // 16,792 + 18,729 = 35,521 of entitlements; 4,479 of spread.
+    const want = expected(
+      [
+        ['BANK-A', [0n, 16_792n, 0n, 0n, 0n]],
+        ['BANK-B', [0n, 18_729n, 0n, 0n, 0n]],
+        ['LEAD', [0n, 0n, 0n, 0n, 4_479n]],
+      ],
+      40_000n,
+    );
+    expect(shape(splitRepayment(LENDER_RATE, THREE, paid, PERIOD))).toEqual(want);
+  });
+});
+
 describe('splitRepayment: PRO_RATA', () => {
   it('splits principal, interest and penalty 40/30/30, overdue and current together, the lead taking each remainder', () => {
     // principal 100,000 + 200,001 = 300,001: the partners' exact 90,000.3 round to 90,000, the lead 120,001;
@@ -553,6 +574,7 @@ describe('splitRepayment: refusals', () => {
     fees({ party: '' }, 'a value of type object');
     fees({ party: 5 }, 'a value of type object');
     fees(null, 'null');
+    fees(undefined, 'undefined');
     fees('PARTNER', '"PARTNER"');
   });
 
@@ -627,5 +649,204 @@ describe('splitRepayment: what the mutants of the first measure left unpinned', 
       const error = refusalOf(() => splitRepayment(t, THREE, covered({ penaltyMinor: -1n }), PERIOD)) as { details: unknown };
       expect(error.details).toEqual({ path: 'covered.penaltyMinor', rule: 'non-negative' });
     }
+  });
+});
+
+describe('splitRepayment: the number path on its own, and inputs only the reference refuses', () => {
+  it('splits one payment after another on the number path alone, each period and day count read afresh', () => {
+    // Converts the yields (the number path takes only those) over a period none of the steps uses.
+    lenderRateEntitlements(LENDER_RATE, THREE, { start: '2000-01-01', end: '2000-01-02' });
+    // Each step differs from the one before in its start, its end or its day count only.
+    const steps: [string, string, RepaymentTerms['dayCount'], bigint, bigint][] = [
+      ['2025-03-15', '2025-04-15', 'ACT/360', 16_792n, 18_729n],
+      ['2025-03-16', '2025-04-15', 'ACT/360', 16_250n, 18_125n],
+      ['2025-03-16', '2025-04-16', 'ACT/360', 16_792n, 18_729n],
+      ['2025-03-16', '2025-04-16', 'ACT/365', 16_562n, 18_473n],
+    ];
+    for (const [start, end, dayCount, a, b] of steps) {
+      const paid = covered({ currentInterestMinor: a + b + 2n });
+      const want = expected(
+        [
+          ['BANK-A', [0n, a, 0n, 0n, 0n]],
+          ['BANK-B', [0n, b, 0n, 0n, 0n]],
+          ['LEAD', [0n, 0n, 0n, 0n, 2n]],
+        ],
+        a + b + 2n,
+      );
+      expect(shape(splitRepayment(terms({ interestBasis: 'LENDER_RATE' }, { dayCount }), THREE, paid, { start, end }))).toEqual(want);
+    }
+  });
+
+  it('splits on the number path a yield first seen there: the reference converts it, and the next payment reads it', () => {
+    // 3,000,000 x 0.0815 x 31/360 = 21,054.17 -> 21,054; 30,000 - 21,054 = 8,946 of spread. No other test uses this yield.
+    const holdings = [THREE[0]!, holding('BANK-A', 3_000_000n, '0.0815', 1)];
+    const paid = covered({ currentInterestMinor: 30_000n });
+    const want = expected(
+      [
+        ['BANK-A', [0n, 21_054n, 0n, 0n, 0n]],
+        ['LEAD', [0n, 0n, 0n, 0n, 8_946n]],
+      ],
+      30_000n,
+    );
+    expect(shape(splitRepayment(LENDER_RATE, holdings, paid, PERIOD))).toEqual(want);
+    expect(shape(splitRepayment(LENDER_RATE, holdings, paid, PERIOD))).toEqual(want);
+  });
+
+  it('refuses a period that ends before it starts, or a day count it does not know, on a period not seen before', () => {
+    const paid = covered({ currentInterestMinor: 100n });
+    lenderRateEntitlements(LENDER_RATE, THREE, PERIOD);
+    expectRefusal(
+      LENDER_RATE,
+      THREE,
+      paid,
+      { start: '2025-04-15', end: '2025-03-15' },
+      validation('end 2025-03-15 is before start 2025-04-15', 'end', 'not-before-start'),
+    );
+    expectRefusal(
+      terms({ interestBasis: 'LENDER_RATE' }, { dayCount: 'ACT/ACT' as 'ACT/360' }),
+      THREE,
+      paid,
+      PERIOD,
+      validation('dayCount must be one of ACT/360, ACT/365, 30/360, got "ACT/ACT"', 'dayCount', 'day-count'),
+    );
+  });
+
+  it('refuses swapped roles, holdings without the lead or none on LARGEST_REMAINDER, and a negative penalty to the lead', () => {
+    const one = covered({ currentPrincipalMinor: 1n });
+    expectRefusal(
+      terms(),
+      [{ ...THREE[0]!, role: 'PARTNER' }, { ...THREE[1]!, role: 'LEAD' }],
+      one,
+      null,
+      validation("holdings[0].role: the program's lead LEAD holds the LEAD role, and only it", 'holdings[0].role', 'program-lead'),
+    );
+    const noLead = validation('holdings must include the lead LEAD exactly once as LEAD', 'holdings', 'one-lead');
+    const largest = terms({ remainderRule: 'LARGEST_REMAINDER' });
+    expectRefusal(largest, [THREE[1]!], one, null, noLead);
+    expectRefusal(largest, [THREE[1]!, THREE[2]!], one, null, noLead);
+    expectRefusal(largest, [], covered(), null, validation("holdings must list the loan's funding lenders", 'holdings', 'non-empty'));
+    // A negative penalty to the lead, everything else zero: refused, not booked.
+    const repaid = THREE.map((h) => ({ ...h, outstandingPrincipalMinor: 0n }));
+    const negative = refusalOf(() => splitRepayment(terms({ penalty: 'LEAD' }), repaid, covered({ penaltyMinor: -1n }), null)) as { name: string; details: unknown };
+    expect([negative.name, negative.details]).toEqual(['ValidationError', { path: 'covered.penaltyMinor', rule: 'non-negative' }]);
+  });
+
+  it('splits a shortfall by the exact entitlements when one partner accrues too much for plain numbers', () => {
+    // BANK-B: 10^12 x 0.0725 x 31/360 = 6,243,055,555.56 -> 6,243,055,556 (its product 10^12 x 725 x 31
+    // is past 2^52); BANK-A 16,792. 10,000 paid: BANK-A's exact share 0.027 rounds to 0, BANK-B (the
+    // largest weight, the lead having none) takes all of it.
+    const holdings = [THREE[0]!, THREE[1]!, holding('BANK-B', 10n ** 12n, '0.0725', 2)];
+    expect(lenderRateEntitlements(LENDER_RATE, holdings, PERIOD).get('BANK-B')).toBe(6_243_055_556n);
+    expectSplit(
+      LENDER_RATE,
+      holdings,
+      covered({ currentInterestMinor: 10_000n }),
+      PERIOD,
+      expected(
+        [
+          ['BANK-A', [0n, 0n, 0n, 0n, 0n]],
+          ['BANK-B', [0n, 10_000n, 0n, 0n, 0n]],
+          ['LEAD', [0n, 0n, 0n, 0n, 0n]],
+        ],
+        10_000n,
+      ),
+    );
+  });
+
+  it('takes no yield of the lead, and refuses a lender listed twice in id order or amounts that are numbers', () => {
+    const lead = { ...THREE[0]!, yieldRate: '0.065' };
+    expectSplit(
+      LENDER_RATE,
+      [lead, THREE[1]!, THREE[2]!],
+      covered({ currentInterestMinor: 40_000n }),
+      PERIOD,
+      expected(
+        [
+          ['BANK-A', [0n, 16_792n, 0n, 0n, 0n]],
+          ['BANK-B', [0n, 18_729n, 0n, 0n, 0n]],
+          ['LEAD', [0n, 0n, 0n, 0n, 4_479n]],
+        ],
+        40_000n,
+      ),
+    );
+    expectRefusal(
+      terms(),
+      [THREE[1]!, THREE[1]!, THREE[0]!],
+      covered(),
+      null,
+      validation('holdings[1].lenderId "BANK-A" is listed twice', 'holdings[1].lenderId', 'unique-id'),
+    );
+    const asNumbers = THREE.map((h) => ({ ...h, outstandingPrincipalMinor: 5 as unknown as bigint }));
+    expectRefusal(
+      terms(),
+      asNumbers,
+      covered(),
+      null,
+      validation('holdings[0].outstandingPrincipalMinor must be a bigint of zero or more, got 5', 'holdings[0].outstandingPrincipalMinor', 'non-negative'),
+    );
+  });
+
+  it('breaks ties by each lender’s own priority when the holdings come out of id order', () => {
+    // 2 fen among three equal holdings on LARGEST_REMAINDER: the equal remainders go by priority, BANK-B (0) and BANK-A (5).
+    const holdings = [holding('LEAD', 1_000n, null, 9), holding('BANK-B', 1_000n, null, 0), holding('BANK-A', 1_000n, null, 5)];
+    expectSplit(
+      terms({ remainderRule: 'LARGEST_REMAINDER' }),
+      holdings,
+      covered({ currentPrincipalMinor: 2n }),
+      null,
+      expected(
+        [
+          ['BANK-A', [1n, 0n, 0n, 0n, 0n]],
+          ['BANK-B', [1n, 0n, 0n, 0n, 0n]],
+          ['LEAD', [0n, 0n, 0n, 0n, 0n]],
+        ],
+        2n,
+      ),
+    );
+  });
+
+  it('accrues exactly where principal x yield x days is past 2^54 and not a double', () => {
+    // 49,354,516,464,338 at 100% for 365 days ACT/365 earns itself exactly; x 365 = 18,014,398,509,483,370,
+    // which a double rounds down by 2, one fen less rounded DOWN.
+    const principal = 49_354_516_464_338n;
+    const t = terms({ interestBasis: 'LENDER_RATE' }, { dayCount: 'ACT/365', roundingMode: 'DOWN' });
+    const holdings = [holding('LEAD', 1n, null, 0), holding('BANK-A', principal, '1', 1)];
+    const year = { start: '2025-01-01', end: '2026-01-01' };
+    expectSplit(
+      t,
+      holdings,
+      covered({ currentInterestMinor: principal + 3n }),
+      year,
+      expected(
+        [
+          ['BANK-A', [0n, principal, 0n, 0n, 0n]],
+          ['LEAD', [0n, 0n, 0n, 0n, 3n]],
+        ],
+        principal + 3n,
+      ),
+    );
+  });
+
+  it('splits a shortfall that pushes the rounding party above its entitlement as the reference does', () => {
+    // Entitlements 1, 10 and 10 (100% for 360 days ACT/360); 20 paid, rounded DOWN: BANK-B and BANK-C 9 each
+    // would leave BANK-A 2, above its 1; the unit above goes to BANK-B, the lower priority number.
+    const t = terms({ interestBasis: 'LENDER_RATE', roundingParty: 'BANK-A' }, { roundingMode: 'DOWN' });
+    const holdings = [holding('LEAD', 1n, null, 0), holding('BANK-A', 1n, '1', 1), holding('BANK-B', 10n, '1', 2), holding('BANK-C', 10n, '1', 3)];
+    const year = { start: '2025-01-01', end: '2025-12-27' };
+    expectSplit(
+      t,
+      holdings,
+      covered({ currentInterestMinor: 20n }),
+      year,
+      expected(
+        [
+          ['BANK-A', [0n, 1n, 0n, 0n, 0n]],
+          ['BANK-B', [0n, 10n, 0n, 0n, 0n]],
+          ['BANK-C', [0n, 9n, 0n, 0n, 0n]],
+          ['LEAD', [0n, 0n, 0n, 0n, 0n]],
+        ],
+        20n,
+      ),
+    );
   });
 });
