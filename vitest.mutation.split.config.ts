@@ -11,6 +11,6 @@ export default defineConfig({
     testTimeout: 60_000,
     pool: 'forks',
     env: { PROPERTY_RUNS_DIVISOR: '10' },
-    setupFiles: ['test/support/mutation-properties.ts'],
+    setupFiles: ['test/support/fast-check-no-shrink.ts'],
   },
 });
