@@ -878,6 +878,22 @@ describe('foldRepayments: typed events', () => {
   });
 });
 
+/** The test loan with a guarantor that funds nothing, paid by the borrower 10% of each repayment's interest. */
+function guaranteedLoan(): Loan {
+  return aLoan(
+    {},
+    {
+      participants: [...loan.terms.participants, aParticipant(GUARANTOR_ID, 'GUARANTOR', null, { priority: 5 })],
+      fees: {
+        serviceFeeRate: null,
+        guaranteeFeeRate: null,
+        guarantorLenderId: GUARANTOR_ID,
+        rules: [{ id: 'GUARANTEE', kind: 'GUARANTEE', payee: GUARANTOR_ID, base: 'REPAYMENT_INTEREST', rate: '0.1', amountMinor: null, period: 'PER_REPAYMENT', payer: { kind: 'BORROWER' } }],
+      },
+    },
+  );
+}
+
 describe('what the mutants of the loan account left unpinned', () => {
   it('a row whose interest alone is unpaid keeps the loan ACTIVE, is past due and accrues compound interest', () => {
     // Two months, principal first in the waterfall. Level payment 504,536: instalment 1 is 6,042 +
@@ -942,18 +958,7 @@ describe('what the mutants of the loan account left unpinned', () => {
   });
 
   it('a borrower fee paid to a guarantor that holds nothing: its part in lender id order, before the lenders', () => {
-    const guaranteed = aLoan(
-      {},
-      {
-        participants: [...loan.terms.participants, aParticipant(GUARANTOR_ID, 'GUARANTOR', null, { priority: 5 })],
-        fees: {
-          serviceFeeRate: null,
-          guaranteeFeeRate: null,
-          guarantorLenderId: GUARANTOR_ID,
-          rules: [{ id: 'GUARANTEE', kind: 'GUARANTEE', payee: GUARANTOR_ID, base: 'REPAYMENT_INTEREST', rate: '0.1', amountMinor: null, period: 'PER_REPAYMENT', payer: { kind: 'BORROWER' } }],
-        },
-      },
-    );
+    const guaranteed = guaranteedLoan();
     // 10% of instalment 1's 6,042 of interest: 604.2 -> 604, due in the FEES slot: 86,642 + 604
     const outcome = new LoanAccount(guaranteed).apply(ev('R-1', '2025-04-01', 87_246n, 1));
     expect(outcome.covered).toEqual(covered({ currentInterestMinor: 6_042n, currentPrincipalMinor: 80_600n, feesMinor: 604n }));
@@ -1089,18 +1094,7 @@ describe('what the mutants of the loan account left unpinned', () => {
   });
 
   it('borrower fees owed: a payment of them alone pays them, and a restored account still owes them', () => {
-    const guaranteed = aLoan(
-      {},
-      {
-        participants: [...loan.terms.participants, aParticipant(GUARANTOR_ID, 'GUARANTOR', null, { priority: 5 })],
-        fees: {
-          serviceFeeRate: null,
-          guaranteeFeeRate: null,
-          guarantorLenderId: GUARANTOR_ID,
-          rules: [{ id: 'GUARANTEE', kind: 'GUARANTEE', payee: GUARANTOR_ID, base: 'REPAYMENT_INTEREST', rate: '0.1', amountMinor: null, period: 'PER_REPAYMENT', payer: { kind: 'BORROWER' } }],
-        },
-      },
-    );
+    const guaranteed = guaranteedLoan();
     // 87,000 on 2025-04-01 pays instalment 1 (86,642) and 358 of its 604 of fee: 246 owed
     const account = new LoanAccount(guaranteed);
     account.apply(ev('R-1', '2025-04-01', 87_000n, 1));

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { InvariantViolation } from '../../../../shared/domain/errors.ts';
 import type { Loan } from '../../../../shared/domain/loan.ts';
 import type { RemainderRule } from '../../../../shared/domain/money/index.ts';
-import type { Schedule, ScheduleFunding, ScheduleTerms, ShareMove } from '../../../../shared/domain/schedule.ts';
+import type { Schedule, ScheduleFunding, ShareMove } from '../../../../shared/domain/schedule.ts';
 import { borrowerSchedule, lenderSchedules, loanLenderSchedules, loanSchedules } from '../../../../shared/domain/schedule.ts';
 import { LEAD_ID, PARTNER_A, PARTNER_B, aLoan } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
+import { scheduleTerms } from '../../../support/schedule-terms.ts';
 
 /**
  * `lenderSchedules` and `loanLenderSchedules` take the borrower schedule from their caller (a loan
@@ -13,18 +14,7 @@ import { thrownBy } from '../../../support/expect-error.ts';
  * schedule that does not hold together: each is named here by its exact message and details.
  */
 
-function terms(overrides: Partial<ScheduleTerms> = {}): ScheduleTerms {
-  return {
-    principalMinor: 1_000_000n,
-    annualRate: '0.12',
-    termMonths: 12,
-    method: 'EQUAL_INSTALLMENT',
-    disbursementDate: '2024-01-15',
-    dayCount: 'ACT/365',
-    roundingMode: 'HALF_UP',
-    ...overrides,
-  };
-}
+const terms = scheduleTerms;
 
 const THREE: ScheduleFunding[] = [
   { lenderId: 'LEAD', amountMinor: 300_000n, priority: 0 },

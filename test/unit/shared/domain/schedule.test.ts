@@ -3,7 +3,7 @@ import { InvariantViolation, ValidationError } from '../../../../shared/domain/e
 import { bookLoan } from '../../../../shared/domain/loan.ts';
 import type { RemainderRule } from '../../../../shared/domain/money/index.ts';
 import type { RepaymentMethod } from '../../../../shared/domain/program.ts';
-import type { Schedule, ScheduleFunding, ScheduleTerms } from '../../../../shared/domain/schedule.ts';
+import type { Schedule, ScheduleFunding } from '../../../../shared/domain/schedule.ts';
 import {
   borrowerSchedule,
   lenderSchedules,
@@ -25,20 +25,10 @@ import {
   lenderMap,
 } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
+import { scheduleTerms } from '../../../support/schedule-terms.ts';
 import { expectValidation } from './money/expect-domain-error.ts';
 
-function terms(overrides: Partial<ScheduleTerms> = {}): ScheduleTerms {
-  return {
-    principalMinor: 1_000_000n,
-    annualRate: '0.12',
-    termMonths: 12,
-    method: 'EQUAL_INSTALLMENT',
-    disbursementDate: '2024-01-15',
-    dayCount: 'ACT/365',
-    roundingMode: 'HALF_UP',
-    ...overrides,
-  };
-}
+const terms = scheduleTerms;
 
 /** [principal, interest, total, closing] of every instalment. */
 function figures(schedule: Schedule): bigint[][] {
