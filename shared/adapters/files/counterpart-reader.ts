@@ -288,7 +288,12 @@ async function* xlsxRows(bytes: AsyncIterable<Buffer>, sheet: string | number): 
     for await (const worksheet of workbook as AsyncIterable<SheetReader>) {
       position++;
       const chosen = typeof sheet === 'number' ? position === sheet : worksheet.name === sheet;
-      if (!chosen || found) continue;
+      if (!chosen || found) {
+        // Drained all the same: the reader may have spooled the sheet to a temporary file that it
+        // removes as soon as the sheet is handed over, and a sheet left unread would then open it too late.
+        for await (const row of worksheet) void row;
+        continue;
+      }
       found = true;
       for await (const row of worksheet) {
         const values = row.values as unknown[];
