@@ -83,7 +83,7 @@ export interface SettlementDeps {
   readonly settlements: SettlementStore & SettlementBooks;
   readonly ledger: Pick<LedgerStore, 'entriesOfDayShard' | 'entryPagesOfDayShard'>;
   readonly programs: Pick<ProgramStore, 'get' | 'list'>;
-  readonly loans: Pick<LoanStore, 'get' | 'schedules' | 'loanIdsOfShard'>;
+  readonly loans: Pick<LoanStore, 'get' | 'getMany' | 'schedules' | 'loanIdsOfShard'>;
   readonly files: FileStore;
   readonly clock: Clock;
   readonly calendar: (id: string) => Promise<SettlementCalendar>;
@@ -531,7 +531,7 @@ export async function gatherShard(deps: SettlementDeps, businessDate: string, at
     await work.abort(error);
     throw error;
   }
-  if (!loanMasterKept) await writeLoanMaster(deps, run, shard, touched, loanOf);
+  if (!loanMasterKept) await writeLoanMaster(deps, run, shard, touched);
   const index: ShardIndex = { accounts: accounts.list(), files, profitDays: profitDays.list() };
   await deps.files.put(workIndexPath(businessDate, shard), toJson(index));
   await deps.settlements.putShard({ businessDate, shard, entries, items: items.list() });
@@ -621,10 +621,11 @@ const OUTSTANDING_ACCOUNTS: readonly Account[] = ['PRINCIPAL_RECEIVABLE', 'INTER
  * of the date (the head's, less the entries booked after the date: read from the date index of
  * the days since, on the same shard), for every loan it still has something outstanding on or had
  * entries settled on in the run. DPD and class are the head's, from the latest risk update. The
- * heads are read 100 at a time in loan order. Taken once per date and kept (the index is written
- * last), so a re-run writes the same rows whatever was booked since.
+ * heads are read 100 at a time in loan order, and the loans of each hundred in one batch read.
+ * Taken once per date and kept (the index is written last), so a re-run writes the same rows
+ * whatever was booked since.
  */
-async function writeLoanMaster(deps: SettlementDeps, run: SettlementRun, shard: number, touched: ReadonlyMap<string, ReadonlySet<string>>, loanOf: (loanId: string) => Promise<Loan>): Promise<void> {
+async function writeLoanMaster(deps: SettlementDeps, run: SettlementRun, shard: number, touched: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
   const later = await legsBookedAfter(deps, run.businessDate, shard);
   const loanIds = [...(await deps.loans.loanIdsOfShard(shard))].sort(byText);
   const work = new WorkFiles(deps.files, (_layout, lenderId) => loansPath(run.businessDate, shard, lenderId));
@@ -637,9 +638,10 @@ async function writeLoanMaster(deps: SettlementDeps, run: SettlementRun, shard: 
           .map((position) => ({ head, position, balancesMinor: balancesBefore(position.balancesMinor, later.get(`${head.loanId}#${position.lenderId}`) ?? []) }))
           .filter(({ head: h, position, balancesMinor }) => OUTSTANDING_ACCOUNTS.some((a) => (balancesMinor[a] ?? 0n) !== 0n) || (touched.get(h.loanId)?.has(position.lenderId) ?? false)),
       );
-      const loans = await Promise.all(held.map(({ head }) => loanOf(head.loanId)));
-      for (const [j, { head, position, balancesMinor }] of held.entries()) {
-        const loan = loans[j]!;
+      const loans = new Map((await deps.loans.getMany(held.map(({ head }) => head.loanId))).map((loan) => [loan.loanId, loan]));
+      for (const { head, position, balancesMinor } of held) {
+        const loan = loans.get(head.loanId);
+        invariant(loan !== undefined, 'a loan with a head is booked', { loanId: head.loanId });
         await work.write(
           LOAN_MASTER,
           position.lenderId,

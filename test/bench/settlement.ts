@@ -4,11 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { entryItem } from '../../shared/adapters/dynamodb/entry-codec.ts';
-import { assertBalanced, ESCROW, type JournalEntry, type Leg } from '../../shared/domain/ledger.ts';
+import { applyEntries, assertBalanced, ESCROW, openPosition, type JournalEntry, type Leg } from '../../shared/domain/ledger.ts';
+import { bookLoan, type BookLoanRequest } from '../../shared/domain/loan.ts';
+import { createStores } from '../../shared/adapters/dynamodb/index.ts';
+import { bookedLoanItems } from '../../shared/adapters/dynamodb/stores.ts';
+import type { Tables } from '../../shared/adapters/dynamodb/client.ts';
 import { LOCAL_CREDENTIALS, type LocalStack } from '../../infra/local/stack.ts';
 import { LOCAL_REGION } from '../../infra/local/template.ts';
 import { benchLender, call } from './setup.ts';
 import { cpuMeter, cpuText, formatMs } from './stats.ts';
+import { folderStoreRequests } from '../../shared/adapters/files/file-store.ts';
 
 /** The business date settled: a Wednesday. Its bookings are seeded at 10:00 and it is settled at 23:00 Beijing time. */
 const DATE = '2026-12-02';
@@ -43,43 +48,92 @@ function repaymentOf(loanId: string, n: number): JournalEntry {
   });
 }
 
+/** Each loan's principal, 10,000.00 yuan: the lead funds 10%, the three partners 30% each. */
+const LOAN_PRINCIPAL = 1_000_000n;
+const PLAN_BPS = [1_000n, 3_000n, 3_000n, 3_000n];
+
+/** When the loans were booked: a month before the settled date, so their disbursements were settled then. */
+const DISBURSED_AT = '2026-11-02T02:00:00.000Z';
+
+/** A loan as `POST /v1/loans` asks for it, disbursed a month before the settled date. */
+function loanRequest(n: number): BookLoanRequest {
+  return {
+    loanId: `SL-${n}`,
+    programId: PROGRAM,
+    programVersion: null,
+    borrower: { borrowerId: `SB-${n}`, type: 'INDIVIDUAL', region: 'CN', secured: false },
+    currency: 'CNY',
+    principalMinor: LOAN_PRINCIPAL,
+    annualRate: '0.108',
+    termMonths: 12,
+    repaymentMethod: 'EQUAL_INSTALLMENT',
+    disbursementDate: '2026-11-02',
+    disbursementReference: `SD-${n}`,
+    fundingPlan: LENDERS.map((lenderId, i) => ({ lenderId, amountMinor: (LOAN_PRINCIPAL * PLAN_BPS[i]!) / 10_000n })),
+  };
+}
+
 /**
- * Writes the entries of `loans` loans with BatchWriteItem (25 a call, 16 calls at once), through
- * the entry codec the ledger writes with, from a process of its own: the stack's process then
- * holds nothing of the seeding when the run starts, so its memory is the run's.
+ * Seeds `loans` active loans, each with its repayment of the date, with BatchWriteItem (25 items a
+ * call, 16 calls at once) from a process of its own: the stack's process then holds nothing of the
+ * seeding when the run starts, so its memory is the run's. Each loan is booked by the domain's own
+ * booking against the program and lenders the bench created, and written as a booking writes it
+ * (the loan, its disbursement entry, its head and a holder per lender); its head holds the
+ * positions after the repayment, which the loan master reads. Schedules, quotas and exposure are
+ * left out: the settlement of a date without disbursements reads none of them.
  */
-function seedEntries(stack: LocalStack, loans: number): number {
-  const table = [...stack.tables.created, ...stack.tables.existing].find((t) => t.logicalId.startsWith('LedgerTable'))?.tableName;
-  if (table === undefined) throw new Error('bench: no ledger table');
+function seedBook(stack: LocalStack, loans: number): number {
+  const tableOf = (prefix: string) => [...stack.tables.created, ...stack.tables.existing].find((t) => t.logicalId.startsWith(prefix))?.tableName;
+  const ledger = tableOf('LedgerTable');
+  const state = tableOf('StateTable');
+  if (ledger === undefined || state === undefined) throw new Error('bench: no ledger or state table');
   const started = performance.now();
-  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'seed', stack.dynamodbEndpoint, table, String(loans)], { stdio: 'inherit' });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'seed', stack.dynamodbEndpoint, ledger, state, String(loans)], { stdio: 'inherit' });
   if (child.status !== 0) throw new Error(`bench: seeding the book failed (${child.status})`);
   return performance.now() - started;
 }
 
-async function seedInThisProcess(endpoint: string, table: string, loans: number): Promise<void> {
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 10 }));
+async function seedInThisProcess(endpoint: string, tables: Tables, loans: number): Promise<void> {
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 10 }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const stores = createStores(doc, tables, ['programs:read', 'lenders:read']);
+  const program = await stores.programs.get(PROGRAM, null);
+  if (program === null) throw new Error('bench: the program is not there');
+  const lenders = await stores.lenders.getMany(LENDERS);
+  const itemsOf = (n: number) => {
+    const booked = bookLoan(loanRequest(n), program, lenders, DISBURSED_AT);
+    const repayment = repaymentOf(booked.loan.loanId, n);
+    const positions = booked.loan.fundingPlan.map((part) => applyEntries(openPosition(part.lenderId, booked.loan.loanId, booked.loan.currency), [booked.entry, repayment]));
+    return [...bookedLoanItems(tables, booked, positions), { TableName: tables.ledger, Item: entryItem(repayment) }];
+  };
   let next = 0;
   const worker = async () => {
-    while (next < loans) {
-      const from = next;
-      next = Math.min(loans, next + 25);
-      let requests: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> = {
-        [table]: Array.from({ length: next - from }, (_, i) => ({ PutRequest: { Item: entryItem(repaymentOf(`SL-${from + i}`, from + i)) } })),
-      };
+    let pending: { TableName: string; Item: Record<string, unknown> }[] = [];
+    const send = async (items: typeof pending) => {
+      let requests: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> = {};
+      for (const { TableName, Item } of items) (requests[TableName] ??= []).push({ PutRequest: { Item } });
       while (Object.keys(requests).length > 0) {
         const out = await doc.send(new BatchWriteCommand({ RequestItems: requests }));
         requests = (out.UnprocessedItems ?? {}) as typeof requests;
       }
+    };
+    while (next < loans || pending.length > 0) {
+      if (pending.length < 25 && next < loans) {
+        pending.push(...itemsOf(next++));
+        continue;
+      }
+      await send(pending.slice(0, 25));
+      pending = pending.slice(25);
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
   doc.destroy();
 }
 
-// `tsx settlement.ts seed <endpoint> <table> <loans>`: the seeding process.
+// `tsx settlement.ts seed <endpoint> <ledger table> <state table> <loans>`: the seeding process.
 if (process.argv[2] === 'seed' && process.argv[1] === fileURLToPath(import.meta.url)) {
-  await seedInThisProcess(process.argv[3] as string, process.argv[4] as string, Number(process.argv[5]));
+  await seedInThisProcess(process.argv[3] as string, { ledger: process.argv[4] as string, state: process.argv[5] as string }, Number(process.argv[6]));
 }
 
 interface RunView {
@@ -122,13 +176,14 @@ export async function benchSettlement(stack: LocalStack, loans: number) {
   };
   const created = await call(stack, lead, 'POST', '/v1/programs', program);
   if (created.status !== 201) throw new Error(`bench setup: program ${JSON.stringify(created.json)}`);
-  const seedMs = seedEntries(stack, loans);
+  const seedMs = seedBook(stack, loans);
   // The ledger's stream hands the seeded entries to the publishing function (which publishes none
   // of them); in AWS Lambda's pollers read it, here the stack's process does: let it finish first.
   await stack.streams.settled(600_000);
   stack.setTime(`${DATE}T15:00:00.000Z`);
   const finance = await stack.mintToken({ scopes: ['finance'] });
   const before = stack.dynamoDbCounts();
+  const s3Before = { ...folderStoreRequests };
   const transitionsBefore = settlementTransitions(stack);
   const stepsFunction = stack.functions.functions.find((fn) => fn.entry === STEPS_ENTRY);
   if (stepsFunction === undefined) throw new Error(`bench: no function runs ${STEPS_ENTRY}`);
@@ -161,6 +216,7 @@ export async function benchSettlement(stack: LocalStack, loans: number) {
   clearInterval(sampler);
   stopObserving();
   const after = stack.dynamoDbCounts();
+  const s3 = { putClass: folderStoreRequests.putClass - s3Before.putClass, get: folderStoreRequests.get - s3Before.get };
   const ran = await view(stack, finance);
   stack.setTime(null);
   const peak = samples.reduce((max, s) => (s.memory.rss > max.memory.rss ? s : max));
@@ -179,6 +235,7 @@ export async function benchSettlement(stack: LocalStack, loans: number) {
     memoryMb: stepsFunction.memoryMb,
     stateTransitions: settlementTransitions(stack) - transitionsBefore,
     cpu: used,
+    s3,
     perLoan:
       before === null || after === null
         ? null
@@ -266,6 +323,7 @@ export function printSettlement(r: Awaited<ReturnType<typeof benchSettlement>>):
   );
   const perLoan = { nodeMs: r.cpu.nodeMs / r.loans, dynamoDbMs: r.cpu.dynamoDbMs === null ? null : r.cpu.dynamoDbMs / r.loans };
   console.log(`  CPU of the run: ${formatMs(r.cpu.nodeMs)} in the Node process, ${r.cpu.dynamoDbMs === null ? 'DynamoDB Local not measured' : `${formatMs(r.cpu.dynamoDbMs)} in DynamoDB Local`}; per settled loan ${cpuText(perLoan)}`);
+  console.log(`  S3 requests of the run (the files folder counted as the files bucket would be sent them): ${r.s3.putClass} PUT-class, ${r.s3.get} GET`);
   if (r.perLoan !== null) {
     console.log(
       `  DynamoDB per settled loan: ${r.perLoan.reads.toFixed(3)} read requests (${r.perLoan.rcu.toFixed(3)} RCU), ${r.perLoan.writes.toFixed(4)} items written (${r.perLoan.wcu.toFixed(4)} WCU with the index)`,

@@ -268,6 +268,23 @@ export class DynamoProgramStore implements ProgramStore {
   }
 }
 
+/**
+ * The items of a booked loan in the book: the loan, its disbursement entry, its head with each
+ * lender's position and a holder per lender. A booking writes them on the condition that none
+ * exists, in one transaction with the rest of the booking; a bulk load of a book writes them as
+ * they are.
+ */
+export function bookedLoanItems(tables: Tables, booked: LoanBooking['booked'], positions: readonly Position[]): { TableName: string; Item: Item; entity: string }[] {
+  const { loan, entry } = booked;
+  return [
+    { TableName: tables.state, Item: toItem('Loan', { ...stateKeys.loan(loan.loanId), ...stateKeys.loanIndex(loan.loanId) }, loan), entity: 'loan' },
+    { TableName: tables.ledger, Item: entryItem(entry), entity: 'entry' },
+    // The loan's head, with each lender's position after the disbursement; its first change is version 2.
+    { TableName: tables.ledger, Item: headItem({ ...emptyLedger(loan.loanId), version: 1 }, positions), entity: 'position' },
+    ...positions.map((p) => ({ TableName: tables.ledger, Item: holderItem(loan.loanId, p.lenderId), entity: 'position' })),
+  ];
+}
+
 export class DynamoLoanStore implements LoanStore {
   /** The key families it reads, queries on gsi1 and writes (key-families.ts): its functions' roles allow these. */
   static readonly keys: StoreKeys = { reads: [stateFamilies.loan], queries: [stateFamilies.loanShards], writes: [stateFamilies.idempotency, stateFamilies.loan, stateFamilies.quota, stateFamilies.borrower, stateFamilies.application, ledgerFamilies.loan] };
@@ -282,6 +299,11 @@ export class DynamoLoanStore implements LoanStore {
     return fromItem<Loan>(out.Item as Item | undefined);
   }
 
+  async getMany(loanIds: readonly string[]): Promise<Loan[]> {
+    const items = await batchGetAll(this.doc, this.tables.state, [...new Set(loanIds)].map((loanId) => stateKeys.loan(loanId)));
+    return items.map((item) => fromItem<Loan>(item) as Loan);
+  }
+
   async loanIdsOfShard(shard: number): Promise<string[]> {
     const items = await queryAll(this.doc, {
       TableName: this.tables.state,
@@ -294,32 +316,10 @@ export class DynamoLoanStore implements LoanStore {
   }
 
   async book(booking: LoanBooking): Promise<void> {
-    const { loan, entry } = booking.booked;
+    const { loan } = booking.booked;
     const ops: { op: TransactItems[number]; entity: string }[] = [
       ...(booking.idempotency ? [{ op: idempotencyPut(this.tables, booking.idempotency), entity: 'idempotency' }] : []),
-      {
-        op: { Put: { TableName: this.tables.state, Item: toItem('Loan', { ...stateKeys.loan(loan.loanId), ...stateKeys.loanIndex(loan.loanId) }, loan), ConditionExpression: notExists } },
-        entity: 'loan',
-      },
-      {
-        op: {
-          Put: {
-            TableName: this.tables.ledger,
-            Item: entryItem(entry),
-            ConditionExpression: notExists,
-          },
-        },
-        entity: 'entry',
-      },
-      // The loan's head, with each lender's position after the disbursement; its first change is version 2.
-      {
-        op: { Put: { TableName: this.tables.ledger, Item: headItem({ ...emptyLedger(loan.loanId), version: 1 }, booking.positions), ConditionExpression: notExists } },
-        entity: 'position',
-      },
-      ...booking.positions.map((p) => ({
-        op: { Put: { TableName: this.tables.ledger, Item: holderItem(loan.loanId, p.lenderId), ConditionExpression: notExists } },
-        entity: 'position',
-      })),
+      ...bookedLoanItems(this.tables, booking.booked, booking.positions).map(({ TableName, Item, entity }) => ({ op: { Put: { TableName, Item, ConditionExpression: notExists } }, entity })),
       {
         op: { Put: { TableName: this.tables.state, Item: toItem('BorrowerSchedule', stateKeys.borrowerSchedule(loan.loanId), booking.schedules.borrower), ConditionExpression: notExists } },
         entity: 'schedule',

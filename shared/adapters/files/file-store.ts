@@ -58,6 +58,13 @@ export async function removeLeftPartialFiles(root: string, before: Date): Promis
   return removed;
 }
 
+/**
+ * The S3 requests the folder stores of this process stand in for, counted as the S3 store would
+ * send them (a streamed file of a part or more is a multipart upload: its create, each part and its
+ * completion; a listing is a request per 1,000 keys): what the bench reports a run costs in S3.
+ */
+export const folderStoreRequests = { putClass: 0, get: 0 };
+
 /** Files in a folder (the local stack's stand-in for the bucket); a file appears whole or not at all. */
 export class FolderFileStore implements FileStore {
   private readonly root: string;
@@ -73,9 +80,11 @@ export class FolderFileStore implements FileStore {
     const partial = `${target}.${randomUUID()}.partial`;
     await writeFile(partial, body);
     await rename(partial, target);
+    folderStoreRequests.putClass += 1;
   }
 
   async get(path: string): Promise<Uint8Array | null> {
+    folderStoreRequests.get += 1;
     try {
       return await readFile(join(this.root, checkPath(path)));
     } catch (error) {
@@ -90,8 +99,15 @@ export class FolderFileStore implements FileStore {
     await mkdir(dirname(target), { recursive: true });
     const partial = `${target}.${randomUUID()}.partial`;
     const out = createWriteStream(partial);
+    let bytes = 0;
+    const counted = async function* () {
+      for await (const chunk of body) {
+        bytes += chunk.byteLength;
+        yield chunk;
+      }
+    };
     try {
-      await pipeline(body, out);
+      await pipeline(counted, out);
     } catch (error) {
       // A source that fails at once can fail before the file is even opened: remove it once the
       // stream has closed, or the open that was still pending would create it after the removal.
@@ -100,9 +116,11 @@ export class FolderFileStore implements FileStore {
       throw error;
     }
     await rename(partial, target);
+    folderStoreRequests.putClass += bytes < S3_PART_BYTES ? 1 : Math.ceil(bytes / S3_PART_BYTES) + 2;
   }
 
   async getStream(path: string): Promise<AsyncIterable<Uint8Array> | null> {
+    folderStoreRequests.get += 1;
     try {
       const handle = await open(join(this.root, checkPath(path)), 'r');
       return handle.createReadStream();
@@ -135,7 +153,9 @@ export class FolderFileStore implements FileStore {
       }
     };
     await walk(base);
-    return found.filter((p) => p.startsWith(prefix)).sort();
+    const listed = found.filter((p) => p.startsWith(prefix)).sort();
+    folderStoreRequests.putClass += Math.max(1, Math.ceil(listed.length / 1000));
+    return listed;
   }
 }
 

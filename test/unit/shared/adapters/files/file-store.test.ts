@@ -14,7 +14,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FolderFileStore, S3FileStore, removeLeftPartialFiles } from '../../../../../shared/adapters/files/file-store.ts';
+import { FolderFileStore, S3FileStore, S3_PART_BYTES, folderStoreRequests, removeLeftPartialFiles } from '../../../../../shared/adapters/files/file-store.ts';
 
 async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield Buffer.from(part, 'utf8');
@@ -82,6 +82,28 @@ describe('files in a folder', () => {
     expect((await readdir(join(dir, 'statements/A/20261201'))).sort()).toEqual(['x.txt', 'y.txt.77aa.partial']);
     expect(await readdir(dir)).toEqual(['statements']);
     expect(await removeLeftPartialFiles(join(dir, 'nothing-here'), before)).toBe(0);
+  });
+
+  it('counts the S3 requests it stands in for: a put, a get, a listing per 1,000 keys, and a multipart upload of a file of parts', async () => {
+    const before = { ...folderStoreRequests };
+    const counted = () => ({ putClass: folderStoreRequests.putClass - before.putClass, get: folderStoreRequests.get - before.get });
+    await store.put('statements/A/20250303/x.txt', Buffer.from('x'));
+    await store.putStream('statements/A/20250303/y.txt', chunks('small'));
+    expect(counted()).toEqual({ putClass: 2, get: 0 });
+    await store.get('statements/A/20250303/x.txt');
+    await store.getStream('statements/A/20250303/y.txt');
+    await store.get('statements/A/20250303/none.txt');
+    expect(counted()).toEqual({ putClass: 2, get: 3 });
+    await store.list('statements/');
+    expect(counted()).toEqual({ putClass: 3, get: 3 });
+    // Two parts and a half: a create, three parts and a completion.
+    const part = Buffer.alloc(S3_PART_BYTES, 120);
+    await store.putStream('statements/A/20250303/z.txt', (async function* () {
+      yield part;
+      yield part;
+      yield part.subarray(0, S3_PART_BYTES / 2);
+    })());
+    expect(counted()).toEqual({ putClass: 8, get: 3 });
   });
 
   it('refuses a path outside the store', async () => {
