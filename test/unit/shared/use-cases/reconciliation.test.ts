@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENERIC_BANK_ID, GENERIC_BANK_MAPPING } from '../../../../shared/domain/counterpart-records.ts';
 import { readCounterpartBatches } from '../../../../shared/adapters/files/counterpart-reader.ts';
 import { FolderFileStore } from '../../../../shared/adapters/files/file-store.ts';
+import { COLUMN_NAMES_ZH, loanMasterFile, type LoanMasterRow } from '../../../../shared/adapters/files/settlement-files.ts';
 import { DiskMatchSpool } from '../../../../shared/adapters/files/match-spool.ts';
 import type { Principal } from '../../../../shared/domain/access.ts';
 import type { JournalEntry } from '../../../../shared/domain/ledger.ts';
@@ -309,6 +310,95 @@ describe('a partner repayment file', () => {
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('a partner loan master file', () => {
+  const LOAN_MASTER_PATH = `statements/${PARTNER_A}/20250303/loan_master_20250303.txt`;
+  const loan = (loanId: string, fields: Partial<LoanMasterRow>): LoanMasterRow => ({
+    loanId,
+    programId: 'P-1',
+    currency: 'CNY',
+    disbursementDate: '2025-01-10',
+    loanPrincipalMinor: 10_000_000n,
+    fundedMinor: 3_000_000n,
+    balancesMinor: {},
+    dpd: 0,
+    classification: 'NORMAL',
+    riskAsOf: '2025-03-02',
+    ...fields,
+  });
+  const LOANS: LoanMasterRow[] = [
+    loan('LN-1', { balancesMinor: { PRINCIPAL_RECEIVABLE: 2_500_000n, INTEREST_RECEIVABLE: 1_200n, INTEREST_INCOME: -90_000n, FEE_EXPENSE: 4_000n } }),
+    loan('LN-2', { loanPrincipalMinor: 1_000_000n, fundedMinor: 333_333n, balancesMinor: { PRINCIPAL_RECEIVABLE: 200_000n, SUSPENSE: -500n, PENALTY_INCOME: -300n }, dpd: 45, classification: 'SPECIAL_MENTION' }),
+    loan('LN-3', { fundedMinor: 0n, balancesMinor: { GUARANTEE_RECEIVABLE: 50_000n, LOSSES: 10_000n, FEE_INCOME: -77n }, dpd: 95, classification: 'SUBSTANDARD' }),
+    loan('LN-4', { balancesMinor: { PRINCIPAL_RECEIVABLE: 1_000n } }),
+  ];
+  const ours = loanMasterFile(DATE, PARTNER_A, LOANS);
+  const header = ours.table.header;
+  /** Our rows as text, with the cells named changed: the partner's file. */
+  const theirsOf = (rows: readonly (readonly string[])[], head: readonly string[] = header): string => `${[head, ...rows].map((fields) => fields.join('|')).join('\n')}\n`;
+  const row = (loanId: string, changes: Record<string, string> = {}): string[] => {
+    const fields = [...ours.table.rows.find((r) => r[2] === loanId)!];
+    for (const [column, value] of Object.entries(changes)) fields[header.indexOf(column)] = value;
+    return fields;
+  };
+
+  beforeEach(async () => {
+    await deps.files.put(LOAN_MASTER_PATH, ours.body);
+  });
+
+  it('reconciles a clean file with zero breaks; a share written with other decimals and a header in Chinese are no difference', async () => {
+    expect(ours.table.rows.map((r) => r[header.indexOf('funding_share')])).toEqual(['0.300000', '0.333333', '0.000000', '0.300000']);
+    const chinese = header.map((column) => COLUMN_NAMES_ZH[column]!);
+    const text = theirsOf([row('LN-1', { funding_share: '0.3' }), row('LN-2', { funding_share: '0.3333333' }), row('LN-3', { funding_share: '0' }), row('LN-4')], chinese);
+    await upload('UP-loans', iconv.encode(text, 'gbk'), PARTNER_A);
+    const id = await start(PARTNER, { uploadId: 'UP-loans', type: 'PARTNER_LOANS', businessDate: DATE });
+    expect(id).toMatch(/^RC-20250303-PARTNER_LOANS-PARTNER-A-[0-9a-f]{12}$/);
+    expect(await reconcileOne(deps, id)).toEqual({ reconciliationId: id, status: 'REPORTED' });
+    const r = await reconciliationView(deps, PARTNER, id);
+    expect(r.counts).toEqual({ ours: 4, theirs: 4, matched: 4, matchedOnAmount: 0, breaks: 0 });
+    // What the matched loans add up to is their principal balance.
+    expect(r.matchedMinor).toEqual({ CNY: 2_701_000n });
+    expect(r.breaksByKind).toEqual({ MISSING_OURS: 0, MISSING_THEIRS: 0, AMOUNT_MISMATCH: 0, DATE_MISMATCH: 0, DUPLICATE: 0, CLASSIFICATION_MISMATCH: 0 });
+    expect((deps.breaks as InMemoryBreakStore).breaks.size).toBe(0);
+  });
+
+  it('finds each difference of share, funded amount, balance, date, DPD and class as a break of its kind and component, to the fen', async () => {
+    const text = theirsOf([
+      row('LN-1', { funded_amount: '30000.01', funding_share: '0.300001', interest_receivable: '12.01', interest_income: '899.99' }),
+      row('LN-2', { loan_principal: '10000.01', dpd: '46', classification: 'SUBSTANDARD', suspense_balance: '4.99' }),
+      row('LN-3', { disbursement_date: '2025-01-11', loss_amount: '100.01', guarantee_receivable: '499.00' }),
+      row('LN-3'),
+      row('LN-4', { loan_id: 'LN-5', principal_balance: '77.00' }),
+    ]);
+    await upload('UP-loans-diff', text);
+    const id = await start(FINANCE, { uploadId: 'UP-loans-diff', type: 'PARTNER_LOANS', businessDate: DATE, lenderId: PARTNER_A });
+    expect(await reconcileOne(deps, id)).toEqual({ reconciliationId: id, status: 'REPORTED' });
+    const { items } = await listBreaks(deps, FINANCE, { limit: 100 });
+    expect(items.map((b) => [b.type, b.kind, b.component, b.recordKey, b.oursMinor, b.theirsMinor, b.differenceMinor, b.ours, b.theirs, b.lines, b.lenderId]).sort()).toEqual(
+      [
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'FUNDED', 'LN-1', 3_000_000n, 3_000_001n, 1n, null, null, [2], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'SHARE', 'LN-1', null, null, 0n, '0.300000', '0.300001', [2], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'INTEREST_RECEIVABLE', 'LN-1', 1_200n, 1_201n, 1n, null, null, [2], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'INTEREST_INCOME', 'LN-1', 90_000n, 89_999n, -1n, null, null, [2], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'LOAN_PRINCIPAL', 'LN-2', 1_000_000n, 1_000_001n, 1n, null, null, [3], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'SUSPENSE_BALANCE', 'LN-2', 500n, 499n, -1n, null, null, [3], PARTNER_A],
+        ['PARTNER_LOANS', 'CLASSIFICATION_MISMATCH', 'DPD', 'LN-2', null, null, 0n, '45', '46', [3], PARTNER_A],
+        ['PARTNER_LOANS', 'CLASSIFICATION_MISMATCH', 'CLASS', 'LN-2', null, null, 0n, 'SPECIAL_MENTION', 'SUBSTANDARD', [3], PARTNER_A],
+        ['PARTNER_LOANS', 'DATE_MISMATCH', 'DISBURSEMENT_DATE', 'LN-3', 0n, 0n, 0n, '2025-01-10', '2025-01-11', [4], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'LOSS', 'LN-3', 10_000n, 10_001n, 1n, null, null, [4], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'GUARANTEE_RECEIVABLE', 'LN-3', 50_000n, 49_900n, -100n, null, null, [4], PARTNER_A],
+        ['PARTNER_LOANS', 'DUPLICATE', '', 'LN-3', null, 0n, 0n, null, '2 rows', [4, 5], PARTNER_A],
+        ['PARTNER_LOANS', 'MISSING_THEIRS', '', 'LN-4', 1_000n, null, -1_000n, '2025-01-10', null, [], PARTNER_A],
+        ['PARTNER_LOANS', 'MISSING_OURS', '', 'LN-5', null, 7_700n, 7_700n, null, '2025-01-10', [6], PARTNER_A],
+      ].sort(),
+    );
+    const r = (await deps.reconciliations.get(id))!;
+    expect(r.counts).toEqual({ ours: 4, theirs: 5, matched: 0, matchedOnAmount: 0, breaks: 14 });
+    expect(r.breaksByKind).toEqual({ MISSING_OURS: 1, MISSING_THEIRS: 1, AMOUNT_MISMATCH: 8, DATE_MISMATCH: 1, DUPLICATE: 1, CLASSIFICATION_MISMATCH: 2 });
+    // 1 + 1 − 1 + 1 − 1 + 1 − 100 − 1,000 + 7,700: the share, the dates and the classes move no money.
+    expect(r.netDifferenceMinor).toEqual({ CNY: 6_602n });
   });
 });
 
