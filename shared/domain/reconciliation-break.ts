@@ -34,7 +34,10 @@ export interface BreakIdentity {
   /** The partner's lender id, or the bank format of an escrow statement. */
   readonly counterparty: string;
   readonly kind: BreakKind;
-  /** `PRINCIPAL` … `LOSS`, `TOTAL`, `SHARE`, balances, `BALANCE`, `CLASS`, `DPD`, `VALUE_DATE`; empty when the kind says all. */
+  /**
+   * `PRINCIPAL` … `LOSS`, `TOTAL`, `LOAN_PRINCIPAL`, `FUNDED`, `SHARE`, the balances, `BALANCE`,
+   * `EVENT_TYPE`, `CURRENCY`, `CLASS`, `DPD`, `VALUE_DATE`, `DISBURSEMENT_DATE`; empty when the kind says all.
+   */
   readonly component: string;
   /** The record's key: `{loanId}|{eventId}`, `{loanId}`, a flow number or instruction id, `CLOSING|{currency}`. */
   readonly recordKey: string;
@@ -62,7 +65,7 @@ export interface ReconciliationBreak extends BreakIdentity {
   readonly theirsMinor: bigint | null;
   /** theirs − ours, a missing side counting as zero. */
   readonly differenceMinor: bigint;
-  /** Non-amount figures that differ (dates, classes, DPD), as text. */
+  /** Non-amount figures that differ (dates, shares, event types, currencies, classes, DPD), as text. */
   readonly ours: string | null;
   readonly theirs: string | null;
   /** Lines of their file, when the record is in it. */

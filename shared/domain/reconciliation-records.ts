@@ -8,7 +8,11 @@ import type { PayoutInstruction } from './settlement.ts';
  * Partner files and our own files share a layout, so one function reads a row of either.
  */
 
-/** 还款明细: matched on loan and event id, then within the loan on total and value date; every component compared. */
+/**
+ * 还款明细: matched on loan and event id, then within the loan on total and value date; every
+ * component compared, and the event type (the same movement under another type is booked as
+ * something else: an AMOUNT_MISMATCH of `EVENT_TYPE`, docs/reconciliation.md).
+ */
 export function repaymentRowRecord(row: PartnerRepaymentRow): MatchRecord {
   return {
     key: `${row.loanId}|${row.eventId}`,
@@ -17,6 +21,7 @@ export function repaymentRowRecord(row: PartnerRepaymentRow): MatchRecord {
     lenderId: row.lenderId,
     currency: row.currency,
     date: row.valueDate,
+    dateName: 'VALUE_DATE',
     amountsMinor: {
       PRINCIPAL: row.principalMinor,
       INTEREST: row.interestMinor,
@@ -27,11 +32,16 @@ export function repaymentRowRecord(row: PartnerRepaymentRow): MatchRecord {
       LOSS: row.lossMinor,
     },
     totalMinor: row.totalMinor,
-    attributes: { EVENT_TYPE: row.eventType },
+    figures: { EVENT_TYPE: row.eventType },
+    attributes: {},
   };
 }
 
-/** 贷款主文件: matched on the loan; share, balances and income compared, and the class and DPD exactly. */
+/**
+ * 贷款主文件: matched on the loan. The loan's principal, the funded amount, the balances and the
+ * income are compared as amounts, the funding share at its six decimals, the disbursement date
+ * with the date tolerance, and the class and DPD exactly.
+ */
 export function loanRowRecord(row: PartnerLoanRow): MatchRecord {
   return {
     key: row.loanId,
@@ -39,8 +49,10 @@ export function loanRowRecord(row: PartnerLoanRow): MatchRecord {
     line: row.line,
     lenderId: row.lenderId,
     currency: row.currency,
-    date: null,
+    date: row.disbursementDate,
+    dateName: 'DISBURSEMENT_DATE',
     amountsMinor: {
+      LOAN_PRINCIPAL: row.loanPrincipalMinor,
       FUNDED: row.fundedMinor,
       PRINCIPAL_BALANCE: row.principalBalanceMinor,
       INTEREST_RECEIVABLE: row.interestReceivableMinor,
@@ -53,8 +65,21 @@ export function loanRowRecord(row: PartnerLoanRow): MatchRecord {
       LOSS: row.lossMinor,
     },
     totalMinor: row.principalBalanceMinor,
+    figures: { SHARE: shareAtSixDecimals(row.fundingShare) },
     attributes: { CLASS: row.classification, DPD: String(row.dpd) },
   };
+}
+
+/**
+ * A funding share as our files write it: six decimals, half up (`0.3` and `0.3000004` are
+ * `0.300000`), so a partner writing the same share with other decimals is no difference. The text
+ * is a checked share (at most nine decimals, docs/files.md).
+ */
+export function shareAtSixDecimals(share: string): string {
+  const [whole = '0', fraction = ''] = share.split('.');
+  const nano = BigInt(whole) * 1_000_000_000n + BigInt(fraction.padEnd(9, '0').slice(0, 9));
+  const micro = (nano + 500n) / 1_000n;
+  return `${micro / 1_000_000n}.${(micro % 1_000_000n).toString().padStart(6, '0')}`;
 }
 
 /** What Colend expects to see on the collection account: a borrower payment (in) or its reversal (out). */
@@ -99,7 +124,7 @@ export function instructionMovement(instruction: PayoutInstruction, date: string
 }
 
 function movementRecord(direction: string, id: string, lenderId: string, currency: string, date: string, amountMinor: bigint, line: number): MatchRecord {
-  return { key: `${direction}|${id}`, group: direction, line, lenderId, currency, date, amountsMinor: { TOTAL: amountMinor }, totalMinor: amountMinor, attributes: {} };
+  return { key: `${direction}|${id}`, group: direction, line, lenderId, currency, date, dateName: 'VALUE_DATE', amountsMinor: { TOTAL: amountMinor }, totalMinor: amountMinor, figures: {}, attributes: {} };
 }
 
 export function expectedRecord(movement: ExpectedMovement): MatchRecord {

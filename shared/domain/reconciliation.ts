@@ -14,13 +14,20 @@ export interface MatchRecord {
   readonly line: number;
   readonly lenderId: string;
   readonly currency: string;
-  /** Compared with the date tolerance (a value date); null where the record has none. */
+  /** Compared with the date tolerance (a value date, a disbursement date); null where the record has none. */
   readonly date: string | null;
+  /** What the date is, the component of a DATE_MISMATCH: `VALUE_DATE`, `DISBURSEMENT_DATE`. */
+  readonly dateName: string;
   /** Compared component by component with the amount tolerance (minor units). */
   readonly amountsMinor: Readonly<Record<string, bigint>>;
   /** What the second pass compares and the reports add up. */
   readonly totalMinor: bigint;
-  /** Compared exactly: a five-category class, days past due. */
+  /**
+   * Figures compared exactly as text (an event type, a funding share at its six decimals): a
+   * difference is an AMOUNT_MISMATCH of that figure, ours and theirs as text, no money.
+   */
+  readonly figures: Readonly<Record<string, string>>;
+  /** Compared exactly: a five-category class, days past due; a difference is a CLASSIFICATION_MISMATCH. */
   readonly attributes: Readonly<Record<string, string>>;
 }
 
@@ -76,18 +83,21 @@ function compare(ours: MatchRecord, theirs: MatchRecord, tolerances: Tolerances)
   const amountsDiffer = (a: bigint | undefined, b: bigint | undefined): boolean => abs((b ?? 0n) - (a ?? 0n)) > tolerance;
   const components = differingNames(ours.amountsMinor, theirs.amountsMinor, amountsDiffer);
   const apart = datesApart(ours.date, theirs.date);
-  const attributes = differingNames(ours.attributes, theirs.attributes, (a, b) => (a ?? '') !== (b ?? ''));
-  if (components.length === 0 && attributes.length === 0 && ours.currency === theirs.currency && apart <= tolerances.dateToleranceDays) return [];
+  const textDiffers = (a: string | undefined, b: string | undefined): boolean => (a ?? '') !== (b ?? '');
+  const figures = differingNames(ours.figures, theirs.figures, textDiffers);
+  const attributes = differingNames(ours.attributes, theirs.attributes, textDiffers);
+  if (components.length === 0 && figures.length === 0 && attributes.length === 0 && ours.currency === theirs.currency && apart <= tolerances.dateToleranceDays) return [];
   const found: BreakFinding[] = [];
   const base = { recordKey: ours.key, lenderId: ours.lenderId, currency: ours.currency, lines: [theirs.line] };
   for (const component of components) {
     found.push({ ...base, kind: 'AMOUNT_MISMATCH', component, oursMinor: ours.amountsMinor[component] ?? 0n, theirsMinor: theirs.amountsMinor[component] ?? 0n, ours: null, theirs: null });
   }
+  for (const name of figures) found.push({ ...base, kind: 'AMOUNT_MISMATCH', component: name, oursMinor: null, theirsMinor: null, ours: ours.figures[name] ?? '', theirs: theirs.figures[name] ?? '' });
   if (ours.currency !== theirs.currency) {
     found.push({ ...base, kind: 'AMOUNT_MISMATCH', component: 'CURRENCY', oursMinor: null, theirsMinor: null, ours: ours.currency, theirs: theirs.currency });
   }
   if (apart > tolerances.dateToleranceDays) {
-    found.push({ ...base, kind: 'DATE_MISMATCH', component: 'VALUE_DATE', oursMinor: ours.totalMinor, theirsMinor: theirs.totalMinor, ours: ours.date, theirs: theirs.date });
+    found.push({ ...base, kind: 'DATE_MISMATCH', component: ours.dateName, oursMinor: ours.totalMinor, theirsMinor: theirs.totalMinor, ours: ours.date, theirs: theirs.date });
   }
   for (const name of attributes) found.push({ ...base, kind: 'CLASSIFICATION_MISMATCH', component: name, oursMinor: null, theirsMinor: null, ours: ours.attributes[name] ?? '', theirs: theirs.attributes[name] ?? '' });
   return found;

@@ -119,6 +119,37 @@ describe('reconciliation', () => {
     expect(csv.text).toContain('AMOUNT_MISMATCH,INTEREST,RC-LOAN-1|RC-R-1,CNY,27.00,26.99,-0.01');
   });
 
+  it("reconciles bank A's loan master as the settlement wrote it with no break, and finds the class and the share it states otherwise", async () => {
+    const ours = await call('GET', `/v1/lenders/${ids.bankA}/statements/2026-12-02/loan_master_20261202.txt`, tokens.bankA);
+    expect(ours.status).toBe(200);
+    const [header, row, ...more] = ours.text.trimEnd().split('\n');
+    expect(more).toEqual([]);
+    const cells = row!.split('|');
+    const at = (column: string): number => header!.split('|').indexOf(column);
+    expect(cells[at('loan_id')]).toBe('RC-LOAN-1');
+    const clean = await send(tokens.bankA, ours.text, { type: 'PARTNER_LOANS', businessDate: '2026-12-02' });
+    const view = await until(tokens.bankA, clean, 'REPORTED');
+    expect(view.counts).toEqual({ ours: 1, theirs: 1, matched: 1, matchedOnAmount: 0, breaks: 0 });
+    expect(view.matchedMinor).toEqual({ CNY: cells[at('principal_balance')]!.replace('.', '') });
+
+    const share = cells[at('funding_share')]!;
+    const otherShare = `0.${String(Number(share.slice(2)) + 1).padStart(6, '0')}`;
+    cells[at('funding_share')] = otherShare;
+    cells[at('classification')] = 'SUBSTANDARD';
+    const changed = await send(tokens.bankA, `${header}\n${cells.join('|')}\n`, { type: 'PARTNER_LOANS', businessDate: '2026-12-02' });
+    expect((await until(tokens.bankA, changed, 'REPORTED')).counts).toEqual({ ours: 1, theirs: 1, matched: 0, matchedOnAmount: 0, breaks: 2 });
+    const breaks = await call<{ items: { type: string; kind: string; component: string; recordKey: string; ours: string; theirs: string; differenceMinor: string }[] }>('GET', `/v1/breaks?lender=${ids.bankA}&state=OPEN`, tokens.bankA);
+    expect(
+      breaks.json.items
+        .filter((b) => b.type === 'PARTNER_LOANS')
+        .map((b) => [b.kind, b.component, b.recordKey, b.ours, b.theirs, b.differenceMinor])
+        .sort(),
+    ).toEqual([
+      ['AMOUNT_MISMATCH', 'SHARE', 'RC-LOAN-1', share, otherShare, '0'],
+      ['CLASSIFICATION_MISMATCH', 'CLASS', 'RC-LOAN-1', 'NORMAL', 'SUBSTANDARD', '0'],
+    ]);
+  });
+
   it('refuses a malformed file whole, naming the line and the field', async () => {
     const id = await send(tokens.finance, `${HEADER}\n${ROW.replace('|27.00|', '|27.0.0|')}\n`, { type: 'PARTNER_REPAYMENTS', businessDate: '2026-12-02', lenderId: ids.bankA });
     const view = await until(tokens.finance, id, 'REJECTED');

@@ -17,20 +17,20 @@ export function partitionOf(group: string, partitions: number): number {
   return (hash >>> 0) % partitions;
 }
 
-type Row = [string, string, number, string, string, string | null, Record<string, string>, string, Record<string, string>];
+type Row = [string, string, number, string, string, string | null, string, Record<string, string>, string, Record<string, string>, Record<string, string>];
 
 function toLine(r: MatchRecord): string {
   const amounts: Record<string, string> = {};
   for (const [k, v] of Object.entries(r.amountsMinor)) amounts[k] = v.toString();
-  const row: Row = [r.key, r.group, r.line, r.lenderId, r.currency, r.date, amounts, r.totalMinor.toString(), r.attributes as Record<string, string>];
+  const row: Row = [r.key, r.group, r.line, r.lenderId, r.currency, r.date, r.dateName, amounts, r.totalMinor.toString(), r.figures as Record<string, string>, r.attributes as Record<string, string>];
   return JSON.stringify(row);
 }
 
 function fromLine(text: string): MatchRecord {
-  const [key, group, line, lenderId, currency, date, amounts, total, attributes] = JSON.parse(text) as Row;
+  const [key, group, line, lenderId, currency, date, dateName, amounts, total, figures, attributes] = JSON.parse(text) as Row;
   const amountsMinor: Record<string, bigint> = {};
   for (const [k, v] of Object.entries(amounts)) amountsMinor[k] = BigInt(v);
-  return { key, group, line, lenderId, currency, date, amountsMinor, totalMinor: BigInt(total), attributes };
+  return { key, group, line, lenderId, currency, date, dateName, amountsMinor, totalMinor: BigInt(total), figures, attributes };
 }
 
 const minor = (v: bigint | null): string | null => (v === null ? null : v.toString());

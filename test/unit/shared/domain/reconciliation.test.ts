@@ -13,8 +13,10 @@ function repayment(loan: string, event: string, principal: bigint, interest: big
     lenderId: 'JN_RCB',
     currency: 'CNY',
     date,
+    dateName: 'VALUE_DATE',
     amountsMinor: { PRINCIPAL: principal, INTEREST: interest },
     totalMinor: principal + interest,
+    figures: { EVENT_TYPE: 'REPAYMENT' },
     attributes: {},
   };
 }
@@ -37,6 +39,22 @@ describe('matchRecords', () => {
       ['DATE_MISMATCH', 'VALUE_DATE', 10_250n, 10_249n, '2026-03-02', '2026-03-03', [7]],
       ['CLASSIFICATION_MISMATCH', 'CLASS', null, null, 'NORMAL', 'SPECIAL_MENTION', [7]],
     ]);
+  });
+
+  it('reports a figure compared as text (an event type) as an amount mismatch of that figure, with no money in it', () => {
+    const ours = [repayment('L1', 'R1', 10_000n, 250n)];
+    const theirs = [{ ...repayment('L1', 'R1', 10_000n, 250n, '2026-03-02', 4), figures: { EVENT_TYPE: 'REBOOK' } }];
+    const result = matchRecords(ours, theirs, { amountToleranceMinor: 1_000n, dateToleranceDays: 5 });
+    expect(result.matchedCount).toBe(0);
+    expect(result.findings).toEqual([
+      { kind: 'AMOUNT_MISMATCH', component: 'EVENT_TYPE', recordKey: 'L1|R1', lenderId: 'JN_RCB', currency: 'CNY', oursMinor: null, theirsMinor: null, ours: 'REPAYMENT', theirs: 'REBOOK', lines: [4] },
+    ]);
+  });
+
+  it('names a date mismatch after the date the records carry', () => {
+    const loan = (date: string, line: number): MatchRecord => ({ ...repayment('L1', 'L1', 30_000n, 0n, date, line), key: 'L1', dateName: 'DISBURSEMENT_DATE', figures: {} });
+    const result = matchRecords([loan('2026-01-05', 0)], [loan('2026-01-06', 3)], exact);
+    expect(result.findings.map((f) => [f.kind, f.component, f.recordKey, f.ours, f.theirs, f.lines])).toEqual([['DATE_MISMATCH', 'DISBURSEMENT_DATE', 'L1', '2026-01-05', '2026-01-06', [3]]]);
   });
 
   it('lets differences within the tolerances match', () => {
@@ -70,8 +88,8 @@ describe('matchRecords', () => {
       maxLength: 60,
     })
     .map((rows) => rows.map((r) => ({ ...repayment(`L${r.loan}`, `R${r.event}`, r.principal, r.interest, `2026-03-${String(r.day).padStart(2, '0')}`), attributes: { CLASS: 'NORMAL' } })));
-  const perturbation = fc.constantFrom('DROP', 'AMOUNT', 'DATE', 'DUPLICATE', 'CLASS');
-  const expected = { DROP: 'MISSING_THEIRS', AMOUNT: 'AMOUNT_MISMATCH', DATE: 'DATE_MISMATCH', DUPLICATE: 'DUPLICATE', CLASS: 'CLASSIFICATION_MISMATCH' } as const;
+  const perturbation = fc.constantFrom('DROP', 'AMOUNT', 'DATE', 'DUPLICATE', 'CLASS', 'EVENT_TYPE');
+  const expected = { DROP: 'MISSING_THEIRS', AMOUNT: 'AMOUNT_MISMATCH', DATE: 'DATE_MISMATCH', DUPLICATE: 'DUPLICATE', CLASS: 'CLASSIFICATION_MISMATCH', EVENT_TYPE: 'AMOUNT_MISMATCH' } as const;
 
   it('finds every injected perturbation as a break of its kind on its record, and nothing on untouched records', () => {
     fc.assert(
@@ -91,6 +109,7 @@ describe('matchRecords', () => {
           if (change === 'AMOUNT') theirs.push({ ...record, line, amountsMinor: { ...record.amountsMinor, INTEREST: record.amountsMinor.INTEREST! + 1n }, totalMinor: record.totalMinor + 1n });
           else if (change === 'DATE') theirs.push({ ...record, line, date: record.date === '2026-03-28' ? '2026-03-27' : '2026-03-28' });
           else if (change === 'CLASS') theirs.push({ ...record, line, attributes: { CLASS: 'SUBSTANDARD' } });
+          else if (change === 'EVENT_TYPE') theirs.push({ ...record, line, figures: { EVENT_TYPE: 'BUYBACK' } });
           else theirs.push({ ...record, line });
           if (change === 'DUPLICATE') theirs.push({ ...record, line: ++line });
         }

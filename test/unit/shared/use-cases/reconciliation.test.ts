@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENERIC_BANK_ID, GENERIC_BANK_MAPPING } from '../../../../shared/domain/counterpart-records.ts';
 import { readCounterpartBatches } from '../../../../shared/adapters/files/counterpart-reader.ts';
 import { FolderFileStore } from '../../../../shared/adapters/files/file-store.ts';
+import { COLUMN_NAMES_ZH, loanMasterFile, type LoanMasterRow } from '../../../../shared/adapters/files/settlement-files.ts';
 import { DiskMatchSpool } from '../../../../shared/adapters/files/match-spool.ts';
 import type { Principal } from '../../../../shared/domain/access.ts';
 import type { JournalEntry } from '../../../../shared/domain/ledger.ts';
@@ -26,6 +27,8 @@ import {
   type ReconciliationDeps,
 } from '../../../../shared/use-cases/reconciliation.ts';
 import { aLeg as leg, LEAD_ID, PARTNER_A, PARTNER_B } from '../../../support/builders.ts';
+import { propertyRuns } from '../../../support/property-runs.ts';
+import { addDays } from '../../../../shared/domain/money/index.ts';
 import { runReconciliationStep } from '../../../../functions/reconciliation-steps/use-case.ts';
 import { reconciliationStepInput } from '../../../../functions/reconciliation-steps/schema.ts';
 import { validate } from '../../../../shared/contracts/validate.ts';
@@ -275,39 +278,327 @@ describe('a partner repayment file', () => {
     await expect(putSettings(deps, FINANCE, PARTNER_A, { ...request, escalateAfterDays: 9 }, reused)).rejects.toMatchObject({ reason: 'IDEMPOTENCY_KEY', entity: 'idempotency' });
     expect(await settingsView(deps, PARTNER_A)).toMatchObject({ version: 1, escalateAfterDays: 5, amountToleranceMinor: 100n });
   });
+});
 
-  const perturbation = fc.constantFrom('DROP', 'AMOUNT', 'DATE', 'DUPLICATE');
-  const kinds = { DROP: 'MISSING_THEIRS', AMOUNT: 'AMOUNT_MISMATCH', DATE: 'DATE_MISMATCH', DUPLICATE: 'DUPLICATE' } as const;
+describe('a partner loan master file', () => {
+  const LOAN_MASTER_PATH = `statements/${PARTNER_A}/20250303/loan_master_20250303.txt`;
+  const loan = (loanId: string, fields: Partial<LoanMasterRow>): LoanMasterRow => ({
+    loanId,
+    programId: 'P-1',
+    currency: 'CNY',
+    disbursementDate: '2025-01-10',
+    loanPrincipalMinor: 10_000_000n,
+    fundedMinor: 3_000_000n,
+    balancesMinor: {},
+    dpd: 0,
+    classification: 'NORMAL',
+    riskAsOf: '2025-03-02',
+    ...fields,
+  });
+  const LOANS: LoanMasterRow[] = [
+    loan('LN-1', { balancesMinor: { PRINCIPAL_RECEIVABLE: 2_500_000n, INTEREST_RECEIVABLE: 1_200n, INTEREST_INCOME: -90_000n, FEE_EXPENSE: 4_000n } }),
+    loan('LN-2', { loanPrincipalMinor: 1_000_000n, fundedMinor: 333_333n, balancesMinor: { PRINCIPAL_RECEIVABLE: 200_000n, SUSPENSE: -500n, PENALTY_INCOME: -300n }, dpd: 45, classification: 'SPECIAL_MENTION' }),
+    loan('LN-3', { fundedMinor: 0n, balancesMinor: { GUARANTEE_RECEIVABLE: 50_000n, LOSSES: 10_000n, FEE_INCOME: -77n }, dpd: 95, classification: 'SUBSTANDARD' }),
+    loan('LN-4', { balancesMinor: { PRINCIPAL_RECEIVABLE: 1_000n } }),
+  ];
+  const ours = loanMasterFile(DATE, PARTNER_A, LOANS);
+  const header = ours.table.header;
+  /** Our rows as text, with the cells named changed: the partner's file. */
+  const theirsOf = (rows: readonly (readonly string[])[], head: readonly string[] = header): string => `${[head, ...rows].map((fields) => fields.join('|')).join('\n')}\n`;
+  const row = (loanId: string, changes: Record<string, string> = {}): string[] => {
+    const fields = [...ours.table.rows.find((r) => r[2] === loanId)!];
+    for (const [column, value] of Object.entries(changes)) fields[header.indexOf(column)] = value;
+    return fields;
+  };
 
-  it('finds every random perturbation of a clean file (UTF-8 or GBK) as a break of the right kind, and no other', async () => {
-    const ours: Row[] = Array.from({ length: 40 }, (_, i) => ({ loan: `LN-${100 + i}`, event: `R-${i}`, principal: 10_000 + i * 137, interest: 50 + i, valueDate: DATE }));
-    await deps.files.put(`statements/${PARTNER_A}/20250303/repayment_detail_20250303.txt`, Buffer.from(repaymentFile(PARTNER_A, ours)));
+  beforeEach(async () => {
+    await deps.files.put(LOAN_MASTER_PATH, ours.body);
+  });
+
+  it('reconciles a clean file with zero breaks; a share written with other decimals and a header in Chinese are no difference', async () => {
+    expect(ours.table.rows.map((r) => r[header.indexOf('funding_share')])).toEqual(['0.300000', '0.333333', '0.000000', '0.300000']);
+    const chinese = header.map((column) => COLUMN_NAMES_ZH[column]!);
+    const text = theirsOf([row('LN-1', { funding_share: '0.3' }), row('LN-2', { funding_share: '0.3333333' }), row('LN-3', { funding_share: '0' }), row('LN-4')], chinese);
+    await upload('UP-loans', iconv.encode(text, 'gbk'), PARTNER_A);
+    const id = await start(PARTNER, { uploadId: 'UP-loans', type: 'PARTNER_LOANS', businessDate: DATE });
+    expect(id).toMatch(/^RC-20250303-PARTNER_LOANS-PARTNER-A-[0-9a-f]{12}$/);
+    expect(await reconcileOne(deps, id)).toEqual({ reconciliationId: id, status: 'REPORTED' });
+    const r = await reconciliationView(deps, PARTNER, id);
+    expect(r.counts).toEqual({ ours: 4, theirs: 4, matched: 4, matchedOnAmount: 0, breaks: 0 });
+    // What the matched loans add up to is their principal balance.
+    expect(r.matchedMinor).toEqual({ CNY: 2_701_000n });
+    expect(r.breaksByKind).toEqual({ MISSING_OURS: 0, MISSING_THEIRS: 0, AMOUNT_MISMATCH: 0, DATE_MISMATCH: 0, DUPLICATE: 0, CLASSIFICATION_MISMATCH: 0 });
+    expect((deps.breaks as InMemoryBreakStore).breaks.size).toBe(0);
+  });
+
+  it('finds each difference of share, funded amount, balance, date, DPD and class as a break of its kind and component, to the fen', async () => {
+    const text = theirsOf([
+      row('LN-1', { funded_amount: '30000.01', funding_share: '0.300001', interest_receivable: '12.01', interest_income: '899.99' }),
+      row('LN-2', { loan_principal: '10000.01', dpd: '46', classification: 'SUBSTANDARD', suspense_balance: '4.99' }),
+      row('LN-3', { disbursement_date: '2025-01-11', loss_amount: '100.01', guarantee_receivable: '499.00' }),
+      row('LN-3'),
+      row('LN-4', { loan_id: 'LN-5', principal_balance: '77.00' }),
+    ]);
+    await upload('UP-loans-diff', text);
+    const id = await start(FINANCE, { uploadId: 'UP-loans-diff', type: 'PARTNER_LOANS', businessDate: DATE, lenderId: PARTNER_A });
+    expect(await reconcileOne(deps, id)).toEqual({ reconciliationId: id, status: 'REPORTED' });
+    const { items } = await listBreaks(deps, FINANCE, { limit: 100 });
+    expect(items.map((b) => [b.type, b.kind, b.component, b.recordKey, b.oursMinor, b.theirsMinor, b.differenceMinor, b.ours, b.theirs, b.lines, b.lenderId]).sort()).toEqual(
+      [
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'FUNDED', 'LN-1', 3_000_000n, 3_000_001n, 1n, null, null, [2], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'SHARE', 'LN-1', null, null, 0n, '0.300000', '0.300001', [2], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'INTEREST_RECEIVABLE', 'LN-1', 1_200n, 1_201n, 1n, null, null, [2], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'INTEREST_INCOME', 'LN-1', 90_000n, 89_999n, -1n, null, null, [2], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'LOAN_PRINCIPAL', 'LN-2', 1_000_000n, 1_000_001n, 1n, null, null, [3], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'SUSPENSE_BALANCE', 'LN-2', 500n, 499n, -1n, null, null, [3], PARTNER_A],
+        ['PARTNER_LOANS', 'CLASSIFICATION_MISMATCH', 'DPD', 'LN-2', null, null, 0n, '45', '46', [3], PARTNER_A],
+        ['PARTNER_LOANS', 'CLASSIFICATION_MISMATCH', 'CLASS', 'LN-2', null, null, 0n, 'SPECIAL_MENTION', 'SUBSTANDARD', [3], PARTNER_A],
+        ['PARTNER_LOANS', 'DATE_MISMATCH', 'DISBURSEMENT_DATE', 'LN-3', 0n, 0n, 0n, '2025-01-10', '2025-01-11', [4], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'LOSS', 'LN-3', 10_000n, 10_001n, 1n, null, null, [4], PARTNER_A],
+        ['PARTNER_LOANS', 'AMOUNT_MISMATCH', 'GUARANTEE_RECEIVABLE', 'LN-3', 50_000n, 49_900n, -100n, null, null, [4], PARTNER_A],
+        ['PARTNER_LOANS', 'DUPLICATE', '', 'LN-3', null, 0n, 0n, null, '2 rows', [4, 5], PARTNER_A],
+        ['PARTNER_LOANS', 'MISSING_THEIRS', '', 'LN-4', 1_000n, null, -1_000n, '2025-01-10', null, [], PARTNER_A],
+        ['PARTNER_LOANS', 'MISSING_OURS', '', 'LN-5', null, 7_700n, 7_700n, null, '2025-01-10', [6], PARTNER_A],
+      ].sort(),
+    );
+    const r = (await deps.reconciliations.get(id))!;
+    expect(r.counts).toEqual({ ours: 4, theirs: 5, matched: 0, matchedOnAmount: 0, breaks: 14 });
+    expect(r.breaksByKind).toEqual({ MISSING_OURS: 1, MISSING_THEIRS: 1, AMOUNT_MISMATCH: 8, DATE_MISMATCH: 1, DUPLICATE: 1, CLASSIFICATION_MISMATCH: 2 });
+    // 1 + 1 − 1 + 1 − 1 + 1 − 100 − 1,000 + 7,700: the share, the dates and the classes move no money.
+    expect(r.netDifferenceMinor).toEqual({ CNY: 6_602n });
+  });
+});
+
+describe('random perturbations of clean partner files', () => {
+  type Fields = readonly string[];
+  /** A partner file type as the property sees it: our rows and what each perturbation changes and finds. */
+  interface Fixture {
+    readonly type: 'PARTNER_REPAYMENTS' | 'PARTNER_LOANS';
+    readonly path: string;
+    readonly header: readonly string[];
+    readonly rows: readonly Fields[];
+    readonly keyOf: (fields: Fields) => string;
+    /** What a missing row counts for: a repayment's total, a loan's principal balance. */
+    readonly totalColumn: string;
+    /** The amount columns and their components; a repayment's total is kept the sum of its components. */
+    readonly amounts: readonly (readonly [column: string, component: string])[];
+    readonly sumColumn: string | null;
+    readonly date: readonly [column: string, component: string];
+    /** Figures and classes, each changed to another value that is still valid. */
+    readonly labels: readonly (readonly [column: string, kind: 'AMOUNT_MISMATCH' | 'CLASSIFICATION_MISMATCH', component: string, change: (text: string) => string])[];
+    /** The same value written another way (no difference), for untouched rows. */
+    readonly restate: (fields: Fields) => Fields;
+  }
+
+  const major = (fen: bigint): string => `${fen < 0n ? '-' : ''}${(fen < 0n ? -fen : fen) / 100n}.${String((fen < 0n ? -fen : fen) % 100n).padStart(2, '0')}`;
+  const fenOf = (text: string): bigint => BigInt(text.replace('.', ''));
+  const column = (f: Fixture, name: string): number => f.header.indexOf(name);
+
+  const repaymentHeader = REPAYMENT_HEADER.split('|');
+  const REPAYMENT_COMPONENTS = ['principal_amount', 'interest_amount', 'penalty_amount', 'fee_amount', 'suspense_amount', 'guarantee_amount', 'loss_amount'] as const;
+  const repayments: Fixture = {
+    type: 'PARTNER_REPAYMENTS',
+    path: `statements/${PARTNER_A}/20250303/repayment_detail_20250303.txt`,
+    header: repaymentHeader,
+    // Twelve loans of two repayments each, every component different from row to row.
+    rows: Array.from({ length: 24 }, (_, i) => {
+      const parts = [100_000n + BigInt(i) * 1_379n, 500n + BigInt(i) * 71n, BigInt(i) * 3n, 7n + BigInt(i), BigInt(i % 3), BigInt((i * 11) % 50), BigInt((i % 2) * 5)];
+      const loanId = `LN-${100 + Math.floor(i / 2)}`;
+      const valueDate = ['2025-03-01', '2025-03-02', DATE][i % 3]!;
+      return [DATE, PARTNER_A, loanId, 'REPAYMENT', `R-${i}`, valueDate, DATE, 'CNY', ...parts.map(major), major(parts.reduce((a, b) => a + b, 0n)), ''];
+    }),
+    keyOf: (fields) => `${fields[2]}|${fields[4]}`,
+    totalColumn: 'total_amount',
+    amounts: REPAYMENT_COMPONENTS.map((c) => [c, c.replace('_amount', '').toUpperCase()] as const),
+    sumColumn: 'total_amount',
+    date: ['value_date', 'VALUE_DATE'],
+    labels: [['event_type', 'AMOUNT_MISMATCH', 'EVENT_TYPE', () => 'REBOOK']],
+    restate: (fields) => fields,
+  };
+
+  const CLASSES = ['NORMAL', 'SPECIAL_MENTION', 'SUBSTANDARD', 'DOUBTFUL', 'LOSS'];
+  const ourLoans = loanMasterFile(
+    DATE,
+    PARTNER_A,
+    Array.from({ length: 16 }, (_, i): LoanMasterRow => {
+      const principal = 1_000_000n + BigInt(i) * 10_007n;
+      const funded = (principal * BigInt(20 + i)) / 100n;
+      return {
+        loanId: `LN-${200 + i}`,
+        programId: 'P-1',
+        currency: 'CNY',
+        disbursementDate: `2025-01-${String(1 + i).padStart(2, '0')}`,
+        loanPrincipalMinor: principal,
+        fundedMinor: funded,
+        balancesMinor: {
+          PRINCIPAL_RECEIVABLE: funded - BigInt(i) * 100n,
+          INTEREST_RECEIVABLE: BigInt(i) * 13n,
+          GUARANTEE_RECEIVABLE: i % 4 === 0 ? 5_000n : 0n,
+          SUSPENSE: -BigInt(i) * 2n,
+          INTEREST_INCOME: -BigInt(i) * 900n,
+          PENALTY_INCOME: -BigInt(i),
+          FEE_INCOME: -BigInt(i) * 4n,
+          FEE_EXPENSE: BigInt(i) * 40n,
+          LOSSES: i % 5 === 0 ? 300n : 0n,
+        },
+        dpd: (i * 7) % 100,
+        classification: CLASSES[i % CLASSES.length]!,
+        riskAsOf: '2025-03-02',
+      };
+    }),
+  );
+  const nextShare = (share: string): string => {
+    const micro = BigInt(share.replace('.', '')) + 1n;
+    return `${micro / 1_000_000n}.${String(micro % 1_000_000n).padStart(6, '0')}`;
+  };
+  const loans: Fixture = {
+    type: 'PARTNER_LOANS',
+    path: `statements/${PARTNER_A}/20250303/loan_master_20250303.txt`,
+    header: ourLoans.table.header,
+    rows: ourLoans.table.rows,
+    keyOf: (fields) => fields[2]!,
+    totalColumn: 'principal_balance',
+    amounts: [
+      ['loan_principal', 'LOAN_PRINCIPAL'],
+      ['funded_amount', 'FUNDED'],
+      ['principal_balance', 'PRINCIPAL_BALANCE'],
+      ['interest_receivable', 'INTEREST_RECEIVABLE'],
+      ['guarantee_receivable', 'GUARANTEE_RECEIVABLE'],
+      ['suspense_balance', 'SUSPENSE_BALANCE'],
+      ['interest_income', 'INTEREST_INCOME'],
+      ['penalty_income', 'PENALTY_INCOME'],
+      ['fee_income', 'FEE_INCOME'],
+      ['fee_expense', 'FEE_EXPENSE'],
+      ['loss_amount', 'LOSS'],
+    ],
+    sumColumn: null,
+    date: ['disbursement_date', 'DISBURSEMENT_DATE'],
+    labels: [
+      ['classification', 'CLASSIFICATION_MISMATCH', 'CLASS', (c) => (c === 'LOSS' ? 'DOUBTFUL' : 'LOSS')],
+      ['dpd', 'CLASSIFICATION_MISMATCH', 'DPD', (d) => String(Number(d) + 1)],
+      ['funding_share', 'AMOUNT_MISMATCH', 'SHARE', nextShare],
+    ],
+    // 0.250000 written 0.25: the same share.
+    restate: (fields) => fields.map((v, i) => (ourLoans.table.header[i] === 'funding_share' ? v.replace(/0+$/, '').replace(/\.$/, '') : v)),
+  };
+
+  const change = fc.record({
+    kind: fc.constantFrom('DROP', 'DUPLICATE', 'EXTRA', 'AMOUNT', 'DATE', 'LABEL'),
+    pick: fc.nat(),
+    deltaMinor: fc.bigInt({ min: 1n, max: 5_000_000n }),
+    days: fc.constantFrom(-3, -2, -1, 1, 2, 3),
+  });
+  type Change = typeof change extends fc.Arbitrary<infer C> ? C : never;
+  /** A row of their file, and where it came from. */
+  interface Entry {
+    readonly fields: Fields;
+    readonly from: number;
+    readonly role: 'ROW' | 'DUPLICATE' | 'EXTRA';
+  }
+
+  /** Their rows for the changes: our rows, each changed at most once, extra rows after their loan. */
+  function theirRows(f: Fixture, touched: ReadonlyMap<number, Change>, restate: boolean): Entry[] {
+    const entries: Entry[] = [];
+    f.rows.forEach((ours, from) => {
+      const c = touched.get(from);
+      if (c?.kind === 'DROP') return;
+      const fields = [...(c === undefined && restate ? f.restate(ours) : ours)];
+      if (c?.kind === 'AMOUNT') {
+        const [name] = f.amounts[c.pick % f.amounts.length]!;
+        fields[column(f, name)] = major(fenOf(fields[column(f, name)]!) + c.deltaMinor);
+        if (f.sumColumn !== null) fields[column(f, f.sumColumn)] = major(fenOf(fields[column(f, f.sumColumn)]!) + c.deltaMinor);
+      } else if (c?.kind === 'DATE') {
+        fields[column(f, f.date[0])] = addDays(fields[column(f, f.date[0])]!, c.days);
+      } else if (c?.kind === 'LABEL') {
+        const [name, , , to] = f.labels[c.pick % f.labels.length]!;
+        fields[column(f, name)] = to(fields[column(f, name)]!);
+      }
+      entries.push({ fields, from, role: 'ROW' });
+      if (c?.kind === 'DUPLICATE') entries.push({ fields, from, role: 'DUPLICATE' });
+      if (c?.kind === 'EXTRA') entries.push({ fields: fields.map((v, i) => (i === column(f, 'loan_id') ? `${v}X` : v)), from, role: 'EXTRA' });
+    });
+    return entries;
+  }
+
+  /** The breaks the changes must give: record, kind, component, difference, their lines. */
+  function breaksOf(f: Fixture, touched: ReadonlyMap<number, Change>, lineOf: (from: number, role: Entry['role']) => number): string[] {
+    return [...touched].map(([from, c]) => {
+      const ours = f.rows[from]!;
+      const key = f.keyOf(ours);
+      const total = fenOf(ours[column(f, f.totalColumn)]!);
+      const at = (role: Entry['role']): number => lineOf(from, role);
+      const found = (kind: string, component: string, recordKey: string, difference: bigint, lines: number[]): string => JSON.stringify([recordKey, kind, component, String(difference), lines]);
+      switch (c.kind) {
+        case 'DROP':
+          return found('MISSING_THEIRS', '', key, -total, []);
+        case 'DUPLICATE':
+          return found('DUPLICATE', '', key, 0n, [at('ROW'), at('DUPLICATE')].sort((a, b) => a - b));
+        case 'EXTRA':
+          return found('MISSING_OURS', '', f.keyOf(ours.map((v, i) => (i === column(f, 'loan_id') ? `${v}X` : v))), total, [at('EXTRA')]);
+        case 'AMOUNT':
+          return found('AMOUNT_MISMATCH', f.amounts[c.pick % f.amounts.length]![1], key, c.deltaMinor, [at('ROW')]);
+        case 'DATE':
+          return found('DATE_MISMATCH', f.date[1], key, 0n, [at('ROW')]);
+        case 'LABEL': {
+          const [, kind, component] = f.labels[c.pick % f.labels.length]!;
+          return found(kind, component, key, 0n, [at('ROW')]);
+        }
+      }
+    });
+  }
+
+  /** Whether a file's loans come in our order: each loan's rows together, loans ascending. */
+  const inOurOrder = (groups: readonly string[]): boolean => groups.every((g, i) => i === 0 || g === groups[i - 1] || g > groups[i - 1]! && !groups.slice(0, i).includes(g));
+
+  const FIXTURES = { PARTNER_REPAYMENTS: repayments, PARTNER_LOANS: loans };
+  const scenario = fc.constantFrom('PARTNER_REPAYMENTS' as const, 'PARTNER_LOANS' as const).chain((type) =>
+    fc.record({
+      type: fc.constant(type),
+      targets: fc.uniqueArray(fc.nat({ max: FIXTURES[type].rows.length - 1 }), { minLength: 0, maxLength: 6 }),
+      changes: fc.array(change, { minLength: 6, maxLength: 6 }),
+      gbk: fc.boolean(),
+      shuffle: fc.boolean(),
+      sortKeys: fc.array(fc.nat(), { minLength: 40, maxLength: 40 }),
+      restate: fc.boolean(),
+    }),
+  );
+
+  it('finds every perturbation of a clean file (repayment detail or loan master, UTF-8 or GBK, in our order or shuffled) as exactly its break, and matches every untouched row', async () => {
+    await deps.files.put(repayments.path, Buffer.from(`${[repayments.header, ...repayments.rows].map((r) => r.join('|')).join('\n')}\n`));
+    await deps.files.put(loans.path, ourLoans.body);
+    let opens = 0;
+    deps = { ...deps, spool: () => (opens++, DiskMatchSpool.open(4)) };
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.nat({ max: 39 }), { minLength: 1, maxLength: 6 }), fc.array(perturbation, { minLength: 6, maxLength: 6 }), fc.boolean(), async (targets, changes, gbk) => {
+      fc.asyncProperty(scenario, async ({ type, targets, changes, gbk, shuffle, sortKeys, restate }) => {
+        const f = FIXTURES[type];
         run++;
+        opens = 0;
         // The same file twice is the same reconciliation, already reported: each run starts from empty stores.
         (deps.breaks as InMemoryBreakStore).breaks.clear();
         (deps.reconciliations as InMemoryReconciliationStore).reconciliations.clear();
         const touched = new Map(targets.map((t, i) => [t, changes[i]!]));
-        const lines: string[] = [gbk ? REPAYMENT_HEADER.replace('loan_id', '借据号').replace('event_id', '事件编号') : REPAYMENT_HEADER];
-        ours.forEach((row, i) => {
-          const change = touched.get(i);
-          if (change === 'DROP') return;
-          const theirs = change === 'AMOUNT' ? { ...row, principal: row.principal + 1 } : change === 'DATE' ? { ...row, valueDate: '2025-03-02' } : row;
-          lines.push(line(PARTNER_A, theirs));
-          if (change === 'DUPLICATE') lines.push(line(PARTNER_A, theirs));
-        });
-        const text = `${lines.join('\n')}\n`;
+        const entries = theirRows(f, touched, restate);
+        const loanColumn = column(f, 'loan_id');
+        // In our order: by loan (a stable sort keeps a loan's rows in file order); or shuffled.
+        const ordered = shuffle
+          ? entries.map((e, i) => [sortKeys[i]!, e] as const).sort((a, b) => a[0] - b[0]).map(([, e]) => e)
+          : [...entries].sort((a, b) => (a.fields[loanColumn]! < b.fields[loanColumn]! ? -1 : a.fields[loanColumn]! > b.fields[loanColumn]! ? 1 : 0));
+        const header = gbk ? f.header.map((c) => COLUMN_NAMES_ZH[c]!) : f.header;
+        const text = `${[header, ...ordered.map((e) => e.fields)].map((r) => r.join('|')).join('\n')}\n`;
         await upload(`UP-p${run}`, gbk ? iconv.encode(text, 'gbk') : text);
-        const id = await start(FINANCE, { uploadId: `UP-p${run}`, type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A });
-        await reconcileOne(deps, id);
-        const found = [...(deps.breaks as InMemoryBreakStore).breaks.values()].map((b) => `${b.recordKey}:${b.kind}`).sort();
-        const wanted = [...touched].map(([i, change]) => `${ours[i]!.loan}|${ours[i]!.event}:${kinds[change]}`).sort();
-        expect(found).toEqual(wanted);
-        expect((await deps.reconciliations.get(id))!.counts!.matched).toBe(40 - [...touched.values()].filter((c) => c !== 'DUPLICATE').length);
+        const id = await start(FINANCE, { uploadId: `UP-p${run}`, type: f.type, businessDate: DATE, lenderId: PARTNER_A });
+        expect(await reconcileOne(deps, id)).toEqual({ reconciliationId: id, status: 'REPORTED' });
+
+        const lineOf = (from: number, role: Entry['role']): number => 2 + ordered.findIndex((e) => e.from === from && e.role === role);
+        const found = [...(deps.breaks as InMemoryBreakStore).breaks.values()].map((b) => JSON.stringify([b.recordKey, b.kind, b.component, String(b.differenceMinor), b.lines])).sort();
+        expect(found).toEqual(breaksOf(f, touched, lineOf).sort());
+        const moved = [...touched.values()].filter((c) => c.kind !== 'DUPLICATE' && c.kind !== 'EXTRA').length;
+        expect((await deps.reconciliations.get(id))!.counts).toEqual({ ours: f.rows.length, theirs: entries.length, matched: f.rows.length - moved, matchedOnAmount: 0, breaks: touched.size });
+        // A file out of our order is read again through the spool: a second spool.
+        expect(opens).toBe(inOurOrder(ordered.map((e) => e.fields[loanColumn]!)) ? 1 : 2);
       }),
-      { numRuns: 25 },
+      { numRuns: propertyRuns(60) },
     );
   });
 });
