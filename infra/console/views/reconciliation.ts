@@ -7,7 +7,7 @@ import type { AdjustmentView, BreakView, ReconciliationView } from '../api.ts';
 import { isPlatform, type ViewContext } from '../context.ts';
 import { form, h, table } from '../dom.ts';
 import { instant, money } from '../format.ts';
-import type { LabelKey } from '../i18n.ts';
+import { DICTIONARY, type LabelKey } from '../i18n.ts';
 import { ageOf, approvalOf, isOpen, mayActOnBreaks, mayAdjust, mayReconcileEscrow, minorOfInput, proposalFromBreak, type ProposalDraft } from '../reconciliation-model.ts';
 
 /**
@@ -167,7 +167,7 @@ export function breaksPanel(ctx: ViewContext): HTMLElement {
   const headings: LabelKey[] = ['breaks.kind', 'breaks.lender', 'breaks.record', 'breaks.ours', 'breaks.theirs', 'breaks.difference', 'breaks.age', 'breaks.state', 'breaks.owner', 'breaks.actions'];
   const day = today();
   const rows = items.map((b) => [
-    `${ctx.t(`breaks.kind.${b.kind}`)}${b.component === '' ? '' : ` · ${b.component in COMPONENT_LABELS ? ctx.t(COMPONENT_LABELS[b.component]!) : b.component}`}`,
+    `${ctx.t(`breaks.kind.${b.kind}`)}${b.component === '' ? '' : ` · ${componentLabel(ctx, b.component)}`}`,
     b.lenderId,
     h('code', {}, b.recordKey),
     h('span', { class: 'amount', dataset: { amount: 'ours' } }, b.oursMinor === null ? (b.ours ?? '—') : money(b.oursMinor, b.currency)),
@@ -186,6 +186,12 @@ export function breaksPanel(ctx: ViewContext): HTMLElement {
 }
 
 const COMPONENT_LABELS: Readonly<Record<string, LabelKey>> = Object.fromEntries(SETTLEMENT_COMPONENTS.map((c) => [c, `component.${c}` as LabelKey]));
+
+/** A break's component: a settlement component, or a field of a partner's file the reconciliation compares (docs/reconciliation.md); a name it does not know, as it is. */
+function componentLabel(ctx: ViewContext, component: string): string {
+  const key = COMPONENT_LABELS[component] ?? `field.${component}`;
+  return key in DICTIONARY.en ? ctx.t(key as LabelKey) : component;
+}
 
 function breakActions(ctx: ViewContext, b: BreakView, proposal: HTMLElement): HTMLElement {
   const cell = h('div', { class: 'break-actions' });

@@ -4,6 +4,8 @@ import { isPlatform, mayRecordExecution } from '../../../../infra/console/contex
 import { chartValue, money } from '../../../../infra/console/format.ts';
 import { COMPONENT_ORDER, DEFAULT_LANGUAGE, DICTIONARY, label, LANGUAGES } from '../../../../infra/console/i18n.ts';
 import { SETTLEMENT_COMPONENTS } from '../../../../shared/domain/ledger.ts';
+import type { PartnerLoanRow, PartnerRepaymentRow } from '../../../../shared/domain/counterpart-records.ts';
+import { expectedRecord, loanRowRecord, repaymentRowRecord } from '../../../../shared/domain/reconciliation-records.ts';
 import { collectionSeries } from '../../../../infra/console/series.ts';
 import { routeSpec } from '../../../../shared/http/routes.ts';
 import { holdsAnyOf } from '../../../../shared/domain/access.ts';
@@ -25,6 +27,19 @@ describe("the console's labels", () => {
 
   it("names every settlement component, in the ledger's order", () => {
     expect(COMPONENT_ORDER).toEqual([...SETTLEMENT_COMPONENTS]);
+  });
+
+  it('names every field a reconciliation compares, in both languages, so a break never shows a bare column name', () => {
+    const amounts = { principalMinor: 1n, interestMinor: 1n, penaltyMinor: 0n, feeMinor: 0n, suspenseMinor: 0n, guaranteeMinor: 0n, lossMinor: 0n, totalMinor: 2n };
+    const records = [
+      repaymentRowRecord({ line: 1, lenderId: 'A', loanId: 'L', eventId: 'E', eventType: 'REPAYMENT', valueDate: '2026-03-02', currency: 'CNY', ...amounts } as unknown as PartnerRepaymentRow),
+      loanRowRecord({ line: 1, lenderId: 'A', loanId: 'L', currency: 'CNY', disbursementDate: '2026-01-05', fundingShare: '0.3', dpd: 0, classification: 'NORMAL' } as unknown as PartnerLoanRow),
+      expectedRecord({ direction: 'IN', id: 'R-1', line: 1, lenderId: 'A', currency: 'CNY', date: '2026-03-02', amountMinor: 5n } as unknown as Parameters<typeof expectedRecord>[0]),
+    ];
+    const names = new Set(records.flatMap((r) => [r.dateName, ...Object.keys(r.amountsMinor), ...Object.keys(r.figures), ...Object.keys(r.attributes)]));
+    const unnamed = [...names].filter((name) => !(SETTLEMENT_COMPONENTS as readonly string[]).includes(name) && !(`field.${name}` in DICTIONARY.zh && `field.${name}` in DICTIONARY.en));
+    expect(unnamed).toEqual([]);
+    expect(names.size).toBeGreaterThan(18);
   });
 
   it('fills placeholders and leaves unknown ones as they are', () => {
