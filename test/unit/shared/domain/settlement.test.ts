@@ -95,6 +95,25 @@ describe('movementsOf', () => {
     expect(movementsOf(restated)).toEqual([{ lenderId: 'GUAR', counterparty: 'P-A', component: 'GUARANTEE', amountMinor: 14_991n }]);
   });
 
+  it('gives no movement for a pair a restatement leaves as it was', () => {
+    // The restatement undoes the guarantor's 300.00 to P-A and pays the same 300.00 again: nothing is owed.
+    const same: JournalEntry = {
+      ...entry('REBOOK', [
+        leg('P-A', 'SETTLEMENT_CLEARING', 'C', 30_000n, 'GUAR'),
+        leg('P-A', 'PRINCIPAL_RECEIVABLE', 'D', 30_000n),
+        leg('GUAR', 'GUARANTEE_RECEIVABLE', 'C', 30_000n),
+        leg('GUAR', 'SETTLEMENT_CLEARING', 'D', 30_000n, 'P-A'),
+        leg('P-A', 'SETTLEMENT_CLEARING', 'D', 30_000n, 'GUAR'),
+        leg('P-A', 'PRINCIPAL_RECEIVABLE', 'C', 30_000n),
+        leg('GUAR', 'GUARANTEE_RECEIVABLE', 'D', 30_000n),
+        leg('GUAR', 'SETTLEMENT_CLEARING', 'C', 30_000n, 'P-A'),
+      ]),
+      entryId: 'REBOOK#COMPENSATION-E-2#1',
+      eventId: 'COMPENSATION-E-2#1',
+    };
+    expect(movementsOf(same)).toEqual([]);
+  });
+
   it('takes the component a clearing leg names when its book clears with several parties', () => {
     // P-A receives 100.00 interest from the collection account and owes the lead 20.00 of it as a fee.
     const withFee = entry('REPAYMENT', [
