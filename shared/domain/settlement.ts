@@ -79,6 +79,7 @@ const signed = (leg: Leg): bigint => (leg.side === 'DEBIT' ? leg.amountMinor : -
  *   counted once, from the debit; its component is the leg's, or the event's (compensation →
  *   GUARANTEE, write-off → LOSS, transfer → PRINCIPAL; a restatement's, the restated event's).
  *   The two books must agree.
+ * One movement per pair and component: a restatement moves its difference.
  * Anything else stops with a named invariant: an entry settlement cannot attribute.
  */
 export function movementsOf(entry: JournalEntry): Movement[] {
@@ -135,7 +136,22 @@ export function movementsOf(entry: JournalEntry): Movement[] {
   for (const [pair, difference] of betweenLenders) {
     invariant(difference === 0n, 'two lenders book a movement between them alike', { entryId: entry.entryId, pair });
   }
-  return out;
+  return oneMovementPerComponent(out);
+}
+
+/**
+ * An entry moves one amount per pair and component. A restatement undoes what the event moved and
+ * moves it again: only its difference is owed, so without netting it is paid once and not as the
+ * event's whole amount in each direction.
+ */
+function oneMovementPerComponent(movements: readonly Movement[]): Movement[] {
+  const merged = new Map<string, Movement>();
+  for (const m of movements) {
+    const key = `${m.lenderId}|${m.counterparty}|${m.component}`;
+    const seen = merged.get(key);
+    merged.set(key, seen === undefined ? m : { ...seen, amountMinor: seen.amountMinor + m.amountMinor });
+  }
+  return [...merged.values()].filter((m) => m.amountMinor !== 0n);
 }
 
 /** A buyback, or the restatement of one (`REBOOK#BUYBACK-{eventId}#{n}`, its change). */

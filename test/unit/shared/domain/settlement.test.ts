@@ -75,7 +75,7 @@ describe('movementsOf', () => {
     expect(movementsOf(compensation)).toEqual([{ lenderId: 'GUAR', counterparty: 'P-A', component: 'GUARANTEE', amountMinor: -302_500n }]);
   });
 
-  it("settles the restatement of a compensation as the compensation: what it undoes and what it pays again, as GUARANTEE", () => {
+  it("settles the restatement of a compensation as the compensation, as GUARANTEE, and only its difference", () => {
     // A repayment valued before the compensation restated it: the guarantor paid P-A 300.00, now 150.09.
     const restated: JournalEntry = {
       ...entry('REBOOK', [
@@ -91,10 +91,27 @@ describe('movementsOf', () => {
       entryId: 'REBOOK#COMPENSATION-E-2#1',
       eventId: 'COMPENSATION-E-2#1',
     };
-    expect(movementsOf(restated)).toEqual([
-      { lenderId: 'GUAR', counterparty: 'P-A', component: 'GUARANTEE', amountMinor: -15_009n },
-      { lenderId: 'GUAR', counterparty: 'P-A', component: 'GUARANTEE', amountMinor: 30_000n },
-    ]);
+    // P-A gives back 300.00 - 150.09 = 149.91: one movement, so without netting it is not paid as 300.00 one way and 150.09 the other.
+    expect(movementsOf(restated)).toEqual([{ lenderId: 'GUAR', counterparty: 'P-A', component: 'GUARANTEE', amountMinor: 14_991n }]);
+  });
+
+  it('gives no movement for a pair a restatement leaves as it was', () => {
+    // The restatement undoes the guarantor's 300.00 to P-A and pays the same 300.00 again: nothing is owed.
+    const same: JournalEntry = {
+      ...entry('REBOOK', [
+        leg('P-A', 'SETTLEMENT_CLEARING', 'C', 30_000n, 'GUAR'),
+        leg('P-A', 'PRINCIPAL_RECEIVABLE', 'D', 30_000n),
+        leg('GUAR', 'GUARANTEE_RECEIVABLE', 'C', 30_000n),
+        leg('GUAR', 'SETTLEMENT_CLEARING', 'D', 30_000n, 'P-A'),
+        leg('P-A', 'SETTLEMENT_CLEARING', 'D', 30_000n, 'GUAR'),
+        leg('P-A', 'PRINCIPAL_RECEIVABLE', 'C', 30_000n),
+        leg('GUAR', 'GUARANTEE_RECEIVABLE', 'D', 30_000n),
+        leg('GUAR', 'SETTLEMENT_CLEARING', 'C', 30_000n, 'P-A'),
+      ]),
+      entryId: 'REBOOK#COMPENSATION-E-2#1',
+      eventId: 'COMPENSATION-E-2#1',
+    };
+    expect(movementsOf(same)).toEqual([]);
   });
 
   it('takes the component a clearing leg names when its book clears with several parties', () => {

@@ -123,4 +123,19 @@ describe('the settlement of a buyback', () => {
     expect(verifyLoanLedger('LN-1', loanEntries('LN-1'), loanPositions('LN-1'))).toEqual([]);
     expect(loanPositions('LN-1').find((p) => p.lenderId === PARTNER_A)!.balancesMinor.PRINCIPAL_RECEIVABLE).toBe(0n);
   });
+
+  it('without netting, settles the restatement of a buyback as its difference, not the old price back and the new price again', async () => {
+    setup(false);
+    await bookMonday();
+    stores.clock.set('2025-03-17T15:00:00.000Z');
+    await settle('2025-03-17');
+    // The prepayment of the test above, valued 2025-03-10: the price falls from 302,472 to 272,280.
+    stores.clock.set('2025-03-18T03:00:00.000Z');
+    await splitAndBook(book, { action: 'BOOK', repayment: { repaymentId: 'R-P', loanId: 'LN-1', amountMinor: 100_000n, currency: 'CNY', valueDate: '2025-03-10', channel: 'BANK_TRANSFER', kind: 'PREPAYMENT' } });
+    stores.clock.set('2025-03-18T15:00:00.000Z');
+    await settle('2025-03-18');
+    expect((await instructionsOf('2025-03-18')).filter(([, payer, payee]) => payer !== 'ESCROW' && payee !== 'ESCROW')).toEqual([
+      ['SI-20250318-CONSUMER-2025-PARTNER-A-LEAD-BANK', PARTNER_A, LEAD_ID, 30_192n, { PRINCIPAL: 29_456n, INTEREST: 586n, FEE: 150n }],
+    ]);
+  });
 });
