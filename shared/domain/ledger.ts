@@ -105,8 +105,36 @@ export function assertBalanced(entry: JournalEntry): JournalEntry {
   if (legs.length === 0) invariant(false, 'a journal entry has at least one leg', { entryId: entry.entryId });
   // One pass, details built only on failure: every booking of a repayment runs this. Legs of a book
   // usually come together, and when every run of one book's legs nets to zero, every book does.
-  // Runs are added up as numbers while that is exact (every amount and running net under 2^52);
-  // anything else is settled by adding up in bigint, book by book.
+  // Runs are added up in bigint: exact whatever the amounts, and cheaper than converting each
+  // amount to a number. Anything else is settled book by book.
+  let quick = true;
+  let runBook = legs[0]!.lenderId;
+  let runNet = 0n;
+  for (let i = 0; i < legs.length; i++) {
+    const leg = legs[i]!;
+    const amount: unknown = leg.amountMinor;
+    // An amount that is not a bigint (never so when typed) is judged as it always was, as a number.
+    if (typeof amount !== 'bigint') return assertBalancedInNumbers(entry);
+    if (!(amount > 0n)) {
+      invariant(false, 'every leg amount is positive', { entryId: entry.entryId, leg: leg.account, lenderId: leg.lenderId });
+    }
+    if (leg.lenderId !== runBook) {
+      if (runNet !== 0n) quick = false;
+      runBook = leg.lenderId;
+      runNet = 0n;
+    }
+    runNet = leg.side === 'DEBIT' ? runNet + amount : runNet - amount;
+  }
+  if (quick && runNet === 0n) return entry;
+  return assertBooksBalance(entry);
+}
+
+/**
+ * The same check with each amount taken as Number() of it: an amount that is not a bigint is
+ * judged by its number, as it always was.
+ */
+function assertBalancedInNumbers(entry: JournalEntry): JournalEntry {
+  const legs = entry.legs;
   let quick = true;
   let runBook = legs[0]!.lenderId;
   let runNet = 0;
@@ -128,6 +156,10 @@ export function assertBalanced(entry: JournalEntry): JournalEntry {
     if (!(runNet < EXACT_NUMBER_LIMIT && runNet > -EXACT_NUMBER_LIMIT)) quick = false;
   }
   if (quick && runNet === 0) return entry;
+  return assertBooksBalance(entry);
+}
+
+function assertBooksBalance(entry: JournalEntry): JournalEntry {
   const books = imbalances(entry);
   if (books.length > 0) {
     invariant(false, 'a journal entry balances in every book', {

@@ -1,9 +1,8 @@
 import { invariant, RuleViolation, ValidationError } from './errors.ts';
 import { assertBalanced, entryIdOf, ESCROW, type Account, type JournalEntry, type Leg, type SettlementComponent } from './ledger.ts';
 import { assertCurrency, parseIsoDate, plus } from './money/index.ts';
-import { EXACT_NUMBER_LIMIT } from './money/exact-number.ts';
 import { describeValue } from './money/describe-value.ts';
-import type { FeeDeduction, LenderRepaymentParts, RepaymentSplit } from './repayment-split.ts';
+import type { FeeDeduction, RepaymentSplit } from './repayment-split.ts';
 
 /**
  * The journal entries of a repayment and of its reversal. Legs per book are written down in
@@ -16,7 +15,8 @@ import type { FeeDeduction, LenderRepaymentParts, RepaymentSplit } from './repay
  * Cr PRINCIPAL_RECEIVABLE, INTEREST_INCOME, PENALTY_INCOME, and FEE_INCOME (fees and spread). The
  * suspense follows in the lead's book: Dr SETTLEMENT_CLEARING (ESCROW) / Cr SUSPENSE. A recovery
  * follows in each recovering party's book: Dr SETTLEMENT_CLEARING (ESCROW) / Cr the recovered
- * account. Legs of zero are left out.
+ * account. Legs of zero are left out. The sums are bigint: adding two parts costs less than
+ * converting each of them to a plain number (Number() of a bigint calls into the runtime).
  */
 export function repaymentEntry(
   loanId: string,
@@ -30,12 +30,12 @@ export function repaymentEntry(
   if (repayment.deductions !== undefined && repayment.deductions.length > 0) {
     return balancedEntry(loanId, repaymentId, valueDate, currency, legsWithDeductions(repayment, repayment.deductions), now);
   }
-  return balancedEntry(loanId, repaymentId, valueDate, currency, legsInNumbers(repayment) ?? legsInBigint(repayment), now);
+  return balancedEntry(loanId, repaymentId, valueDate, currency, legsInBigint(repayment), now);
 }
 
 /**
  * The same entry with its sums computed in bigint throughout, whatever the size of the amounts:
- * the reference that the number path of `repaymentEntry` must always equal.
+ * the reference that `repaymentEntry` must always equal, whatever path it takes.
  */
 export function repaymentEntryInBigint(
   loanId: string,
@@ -127,104 +127,6 @@ function balancedEntry(
     createdAt: now,
   };
   return assertBalanced(entry);
-}
-
-/**
- * The legs, with the payment's total added up in plain numbers (exact while below
- * EXACT_NUMBER_LIMIT in size), or null when the total is too large for that: the bigint path then
- * books, or refuses, the split. A lender's parts are added up in bigint, skipping
- * zeros, so a sum creates a bigint only where two parts are not zero.
- */
-function legsInNumbers(repayment: RepaymentSplit): Leg[] | null {
-  const suspenseMinor = repayment.suspenseMinor;
-  const building = lenderLegs;
-  building.legs = [];
-  building.clearing = 0;
-  building.exact = true;
-  building.suspenseMinor = suspenseMinor;
-  building.suspenseLenderId = repayment.suspenseLenderId;
-  building.suspenseBooked = suspenseMinor === 0n;
-  // forEach with a function of the module: iterating the entries would allocate a pair for each.
-  repayment.perLender.forEach(addLenderLegs, building);
-  const { legs, exact, suspenseBooked } = building;
-  building.legs = NO_LEGS;
-  let clearing = building.clearing;
-  if (!exact) return null;
-  const recovery = repayment.recovery;
-  if (recovery !== undefined) {
-    for (const [partyId, amountMinor] of recovery.parts) {
-      if (amountMinor === 0n) continue;
-      clearing += Number(amountMinor);
-      if (!(clearing < EXACT_NUMBER_LIMIT && clearing > -EXACT_NUMBER_LIMIT)) return null;
-      legs.push(leg(partyId, 'SETTLEMENT_CLEARING', 'DEBIT', amountMinor, ESCROW));
-      legs.push(leg(partyId, recovery.account, 'CREDIT', amountMinor, null));
-    }
-  }
-  if (!suspenseBooked) {
-    invariant(false, 'suspense is booked in the book of a lender of the split', { suspenseLenderId: building.suspenseLenderId });
-  }
-  // The total is exact and below the limit: it equals the payment exactly when Number() of the payment does.
-  if (clearing !== Number(repayment.paidMinor)) {
-    invariant(false, 'the entry books exactly what the borrower paid', {
-      paidMinor: repayment.paidMinor.toString(),
-      bookedMinor: String(clearing),
-    });
-  }
-  return legs;
-}
-
-/** The state of the number path while it walks the lenders of one split. */
-interface LenderLegs {
-  legs: Leg[];
-  /** What the legs so far take from the clearing account, exact while below EXACT_NUMBER_LIMIT. */
-  clearing: number;
-  /** False once the total is too large: the bigint path then builds the legs. */
-  exact: boolean;
-  suspenseMinor: bigint;
-  suspenseLenderId: string;
-  suspenseBooked: boolean;
-}
-
-const NO_LEGS: Leg[] = [];
-
-/** One state for every entry: an entry's legs are built to their end before the next entry's. */
-const lenderLegs: LenderLegs = {
-  legs: NO_LEGS,
-  clearing: 0,
-  exact: true,
-  suspenseMinor: 0n,
-  suspenseLenderId: '',
-  suspenseBooked: true,
-};
-
-/** One lender's legs: Dr SETTLEMENT_CLEARING for what it receives, Cr each part; the suspense in its book. */
-function addLenderLegs(this: LenderLegs, parts: LenderRepaymentParts, lenderId: string): void {
-  if (!this.exact) return;
-  const { principalMinor, interestMinor, penaltyMinor, feeMinor, spreadMinor } = parts;
-  const incomeMinor = plus(feeMinor, spreadMinor);
-  const receivedMinor = plus(plus(principalMinor, interestMinor), plus(penaltyMinor, incomeMinor));
-  const legs = this.legs;
-  if (receivedMinor !== 0n) {
-    this.clearing += Number(receivedMinor);
-    legs.push(leg(lenderId, 'SETTLEMENT_CLEARING', 'DEBIT', receivedMinor, ESCROW));
-  }
-  if (principalMinor !== 0n) legs.push(leg(lenderId, 'PRINCIPAL_RECEIVABLE', 'CREDIT', principalMinor, null));
-  if (interestMinor !== 0n) legs.push(leg(lenderId, 'INTEREST_INCOME', 'CREDIT', interestMinor, null));
-  if (penaltyMinor !== 0n) legs.push(leg(lenderId, 'PENALTY_INCOME', 'CREDIT', penaltyMinor, null));
-  if (incomeMinor !== 0n) legs.push(leg(lenderId, 'FEE_INCOME', 'CREDIT', incomeMinor, null));
-  if (lenderId === this.suspenseLenderId && !this.suspenseBooked) {
-    const suspenseMinor = this.suspenseMinor;
-    this.clearing += Number(suspenseMinor);
-    legs.push(leg(lenderId, 'SETTLEMENT_CLEARING', 'DEBIT', suspenseMinor, ESCROW));
-    legs.push(leg(lenderId, 'SUSPENSE', 'CREDIT', suspenseMinor, null));
-    this.suspenseBooked = true;
-  }
-  // The total so far is below the limit in size, so a term is exact when the new total is too.
-  if (!(this.clearing < EXACT_NUMBER_LIMIT && this.clearing > -EXACT_NUMBER_LIMIT)) this.exact = false;
-}
-
-function leg(lenderId: string, account: Account, side: Leg['side'], amountMinor: bigint, counterparty: string | null): Leg {
-  return { lenderId, account, side, amountMinor, counterparty };
 }
 
 function legsInBigint(repayment: RepaymentSplit): Leg[] {

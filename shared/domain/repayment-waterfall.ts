@@ -1,7 +1,6 @@
 import { invariant, ValidationError } from './errors.ts';
 import { describeValue } from './money/describe-value.ts';
 import { plus } from './money/index.ts';
-import { bigintOf, EXACT_NUMBER_LIMIT } from './money/exact-number.ts';
 import { DEFAULT_WATERFALL, type WaterfallComponent } from './program.ts';
 
 /**
@@ -52,6 +51,8 @@ export const DUES_FIELDS: readonly DuesField[] = [
  * Covers the dues in `order` (the program's waterfall, by default penalty -> overdue interest ->
  * overdue principal -> current interest -> current principal -> fees): each component takes what
  * is left of the payment up to its due amount; whatever remains after the last one is the excess.
+ * Computed in bigint: a comparison or subtraction of amounts costs less than converting each of
+ * them to a plain number (Number() of a bigint calls into the runtime).
  */
 export function applyWaterfall(
   amountMinor: bigint,
@@ -59,12 +60,12 @@ export function applyWaterfall(
   order: readonly WaterfallComponent[] = DEFAULT_WATERFALL,
 ): Covered {
   checkWaterfall(amountMinor, dues, order);
-  return coverInNumbers(amountMinor, dues, order) ?? coverInBigint(amountMinor, dues, order);
+  return coverInBigint(amountMinor, dues, order);
 }
 
 /**
  * The same waterfall computed in bigint throughout, whatever the size of the amounts: the
- * reference that the number path of `applyWaterfall` must always equal.
+ * reference that `applyWaterfall` must always equal, whatever path it takes.
  */
 export function applyWaterfallInBigint(
   amountMinor: bigint,
@@ -84,77 +85,6 @@ function checkWaterfall(amountMinor: bigint, dues: Dues, order: readonly Waterfa
   }
   checkDues(dues, 'dues');
   checkOrder(order);
-}
-
-/**
- * The waterfall in plain numbers when the payment is below EXACT_NUMBER_LIMIT (null otherwise):
- * what is left is then always exact, and a due above it can only be covered in part. Each
- * component covered in full is its due itself, so a payment creates a bigint only for the one
- * component it covers in part and for its excess.
- */
-function coverInNumbers(amountMinor: bigint, dues: Dues, order: readonly WaterfallComponent[]): Covered | null {
-  const amount = Number(amountMinor);
-  if (!(amount < EXACT_NUMBER_LIMIT)) return null;
-  let left = amount;
-  let taken = 0;
-  let penaltyMinor = 0n;
-  let overdueInterestMinor = 0n;
-  let overduePrincipalMinor = 0n;
-  let currentInterestMinor = 0n;
-  let currentPrincipalMinor = 0n;
-  let feesMinor = 0n;
-  for (let i = 0; i < order.length && left > 0; i++) {
-    const component = order[i]!;
-    const dueMinor = dueOf(dues, component);
-    // Exact below the limit; a due at or above it is larger than what is left.
-    const due = Number(dueMinor);
-    if (due === 0) continue;
-    let take: bigint;
-    if (left >= due) {
-      take = dueMinor;
-      left -= due;
-      taken += due;
-    } else {
-      take = left === amount ? amountMinor : bigintOf(left);
-      taken += left;
-      left = 0;
-    }
-    switch (component) {
-      case 'PENALTY':
-        penaltyMinor = take;
-        break;
-      case 'OVERDUE_INTEREST':
-        overdueInterestMinor = take;
-        break;
-      case 'OVERDUE_PRINCIPAL':
-        overduePrincipalMinor = take;
-        break;
-      case 'CURRENT_INTEREST':
-        currentInterestMinor = take;
-        break;
-      case 'CURRENT_PRINCIPAL':
-        currentPrincipalMinor = take;
-        break;
-      case 'FEES':
-        feesMinor = take;
-        break;
-    }
-  }
-  if (!(taken + left === amount && left >= 0)) {
-    invariant(false, 'the waterfall accounts for the whole payment', {
-      amountMinor: amountMinor.toString(),
-      excessMinor: String(left),
-    });
-  }
-  return {
-    penaltyMinor,
-    overdueInterestMinor,
-    overduePrincipalMinor,
-    currentInterestMinor,
-    currentPrincipalMinor,
-    feesMinor,
-    excessMinor: left === amount ? amountMinor : bigintOf(left),
-  };
 }
 
 function coverInBigint(amountMinor: bigint, dues: Dues, order: readonly WaterfallComponent[]): Covered {

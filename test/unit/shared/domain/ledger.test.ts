@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { InvariantViolation } from '../../../../shared/domain/errors.ts';
 import {
   ACCOUNTS,
@@ -19,6 +20,7 @@ import {
 } from '../../../../shared/domain/ledger.ts';
 import { LEAD_ID, LOAN_ID, NOW, PARTNER_A, aLeg } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
+import { propertyRuns } from '../../../support/property-runs.ts';
 
 const leg = (lenderId: string, account: Leg['account'], side: Leg['side'], amountMinor: bigint, counterparty: string | null = null): Leg => ({
   lenderId,
@@ -164,6 +166,102 @@ describe('assertBalanced: the number path and its fallback to bigint', () => {
       entryId: `DISBURSEMENT#${LOAN_ID}`,
       books: [{ lenderId: LEAD_ID, debitMinor: '13510798882111484', creditMinor: '13510798882111485' }],
     });
+  });
+});
+
+/**
+ * assertBalanced adds up each run of one book's legs in bigint. An amount that is not a bigint
+ * (never so when typed, but an entry may be built from decoded data) is judged by its number, as
+ * it always was; and every entry gets the answer of the plain rule: the first leg that is not
+ * positive is refused, then any book that does not balance, otherwise the entry is returned.
+ */
+describe('assertBalanced: bigint runs and amounts that are not bigints', () => {
+  const LIMIT = 2n ** 52n;
+
+  it('judges an amount that is a number by its number: balanced, it returns the entry', () => {
+    const asNumber = entry([
+      leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 40_000n),
+      leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', 40_000 as unknown as bigint, ESCROW),
+    ]);
+    expect(assertBalanced(asNumber)).toBe(asNumber);
+  });
+
+  it('refuses an amount that is a number and not positive, after bigint legs that are', () => {
+    const zero = entry([
+      leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', 40_000n),
+      leg(PARTNER_A, 'SETTLEMENT_CLEARING', 'CREDIT', 0 as unknown as bigint, ESCROW),
+    ]);
+    const error = thrownBy(InvariantViolation, () => assertBalanced(zero));
+    expect(error.message).toBe('every leg amount is positive');
+    expect(error.details).toEqual({ entryId: `DISBURSEMENT#${LOAN_ID}`, leg: 'SETTLEMENT_CLEARING', lenderId: PARTNER_A });
+  });
+
+  it('refuses a missing amount as not positive', () => {
+    const missing = entry([leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', undefined as unknown as bigint)]);
+    expect(thrownBy(InvariantViolation, () => assertBalanced(missing)).message).toBe('every leg amount is positive');
+  });
+
+  it('returns a book whose run adds up far past 2^64 and nets to zero', () => {
+    const huge = LIMIT ** 2n;
+    const wide = entry([
+      leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', huge),
+      leg(LEAD_ID, 'PRINCIPAL_RECEIVABLE', 'DEBIT', huge),
+      leg(LEAD_ID, 'SETTLEMENT_CLEARING', 'CREDIT', 2n * huge, ESCROW),
+    ]);
+    expect(assertBalanced(wide)).toBe(wide);
+  });
+
+  const BOOKS = [LEAD_ID, PARTNER_A, 'BANK-B'];
+  const amount = fc.oneof(
+    { weight: 8, arbitrary: fc.bigInt({ min: 1n, max: 10n ** 9n }) },
+    { weight: 2, arbitrary: fc.bigInt({ min: LIMIT - 1_000n, max: LIMIT + 1_000n }) },
+    { weight: 1, arbitrary: fc.bigInt({ min: 1n, max: 10n ** 30n }) },
+    { weight: 1, arbitrary: fc.constantFrom(0n, -1n) },
+  );
+  const anyLeg = fc.record({ book: fc.constantFrom(...BOOKS), side: fc.constantFrom('DEBIT', 'CREDIT'), amount });
+  /** Legs that balance in every book: each debit has its credit, and the legs are then shuffled or not. */
+  const balancedLegs = fc
+    .array(fc.record({ book: fc.constantFrom(...BOOKS), amount }), { minLength: 1, maxLength: 6 })
+    .chain((pairs) => {
+      const legs = pairs.flatMap(({ book, amount: a }) => [
+        { book, side: 'DEBIT' as const, amount: a },
+        { book, side: 'CREDIT' as const, amount: a },
+      ]);
+      return fc.oneof(fc.constant(legs), fc.shuffledSubarray(legs, { minLength: legs.length, maxLength: legs.length }));
+    });
+
+  function plainRule(legs: readonly Leg[]): unknown {
+    const bad = legs.find((l) => !(l.amountMinor > 0n));
+    if (bad !== undefined) return { error: 'every leg amount is positive', lenderId: bad.lenderId, leg: bad.account };
+    const books = new Map<string, bigint>();
+    for (const l of legs) books.set(l.lenderId, (books.get(l.lenderId) ?? 0n) + (l.side === 'DEBIT' ? l.amountMinor : -l.amountMinor));
+    const off = [...books].filter(([, net]) => net !== 0n).map(([lenderId]) => lenderId);
+    return off.length > 0 ? { error: 'a journal entry balances in every book', off } : { returned: true };
+  }
+
+  function answer(legs: readonly Leg[]): unknown {
+    const built = entry(legs);
+    try {
+      return assertBalanced(built) === built ? { returned: true } : { returned: false };
+    } catch (error) {
+      if (!(error instanceof InvariantViolation)) throw error;
+      const details = error.details as { lenderId?: string; leg?: string; books?: { lenderId: string }[] };
+      return error.message === 'every leg amount is positive'
+        ? { error: error.message, lenderId: details.lenderId, leg: details.leg }
+        : { error: error.message, off: details.books!.map((b) => b.lenderId) };
+    }
+  }
+
+  it('answers as the plain rule does, for any legs and for legs that balance', () => {
+    const toLegs = (raw: readonly { book: string; side: 'DEBIT' | 'CREDIT'; amount: bigint }[]): Leg[] =>
+      raw.map((r) => leg(r.book, r.side === 'DEBIT' ? 'PRINCIPAL_RECEIVABLE' : 'SETTLEMENT_CLEARING', r.side, r.amount));
+    fc.assert(
+      fc.property(fc.oneof(fc.array(anyLeg, { minLength: 1, maxLength: 10 }), balancedLegs), (raw) => {
+        const legs = toLegs(raw);
+        expect(answer(legs)).toEqual(plainRule(legs));
+      }),
+      { numRuns: propertyRuns(2000) },
+    );
   });
 });
 
