@@ -364,8 +364,12 @@ export class LoanAccount {
    */
   private billFee(event: FeeEvent): LoanEventOutcome {
     invariant(event.amountMinor > 0n, 'a billed fee is positive', { eventId: event.eventId });
-    this.feesOwed.set(event.ruleId, (this.feesOwed.get(event.ruleId) ?? 0n) + event.amountMinor);
-    this.feesOwed = new Map(borrowerRules(this.loan.terms).filter((r) => this.feesOwed.has(r.id)).map((r) => [r.id, this.feesOwed.get(r.id)!]));
+    const rules = borrowerRules(this.loan.terms);
+    invariant(rules.some((r) => r.id === event.ruleId), "a billed fee names a borrower rule of the loan's program", { eventId: event.eventId, ruleId: event.ruleId });
+    const owed = new Map(this.feesOwed);
+    owed.set(event.ruleId, (owed.get(event.ruleId) ?? 0n) + event.amountMinor);
+    // Kept in the program's order, the order payments pay them in, so equal states encode the same.
+    this.feesOwed = new Map(rules.filter((r) => owed.has(r.id)).map((r) => [r.id, owed.get(r.id)!]));
     return { eventId: event.eventId, type: event.type, valueDate: event.valueDate, legs: [] };
   }
 
