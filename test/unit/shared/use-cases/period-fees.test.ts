@@ -8,7 +8,7 @@ import { fromEpochDay, toEpochDay } from '../../../../shared/domain/money/index.
 import { assertBalanced, foldEntries, type JournalEntry, type Position } from '../../../../shared/domain/ledger.ts';
 import type { Loan } from '../../../../shared/domain/loan.ts';
 import { HEAD_ONLY } from '../../../../shared/domain/repayment-booking.ts';
-import { eventViewOf, splitAndBook, type RepaymentBookDeps } from '../../../../shared/use-cases/loan-changes.ts';
+import { bookLoanEvent, eventViewOf, splitAndBook, type RepaymentBookDeps } from '../../../../shared/use-cases/loan-changes.ts';
 import { bookPeriodFees, type PeriodFeeDeps } from '../../../../shared/use-cases/period-fees.ts';
 import { GUARANTOR_ID, LEAD_ID, PARTNER_A, PARTNER_B, aLoan, aParticipant, aProgramTerms } from '../../../support/builders.ts';
 import { thrownBy } from '../../../support/expect-error.ts';
@@ -239,6 +239,21 @@ describe('bookPeriodFees: a period fee the borrower pays', () => {
     expect([feesOf(fee), fee.split.suspenseMinor]).toEqual([[[LEAD_ID, '460']], '0']);
     expect(await owedNow(stores, loan.loanId)).toBeUndefined();
     expect(expectBooksBalance(stores, loan.loanId).get(LEAD_ID)!.balancesMinor.FEE_INCOME).toBe(-460n);
+  });
+
+  it('bills a loan written off in the period for the days it had principal; a recovery goes to the losses, the fee stays owed', async () => {
+    const { stores, fees, book, loan } = borrowerSetup([MONTHLY_SERVICE], '2025-04-16T04:00:00.000Z');
+    await pay(book, loan, 'R-1', '2025-04-01', 86_642n);
+    await bookLoanEvent(book, loan.loanId, { type: 'WRITE_OFF', eventId: 'W-1', valueDate: '2025-04-16', reason: 'Fraud' });
+    stores.clock.set('2025-05-02T04:00:00.000Z');
+    // 919,400 for the 15 days before the write-off: 919,400 × 15 × 0.012 / 360 = 459.7 → 460
+    expect((await bookPeriodFees(fees, loan.loanId, '2025-04')).booked).toEqual([`FEE#SERVICE-B#2025-04#${loan.loanId}`]);
+    expect(await owedNow(stores, loan.loanId)).toEqual([['SERVICE-B', 460n]]);
+    const recovery = await pay(book, loan, 'R-2', '2025-05-02', 1_000n);
+    expect(feesOf(recovery)).toEqual([]);
+    expect(await owedNow(stores, loan.loanId)).toEqual([['SERVICE-B', 460n]]);
+    const lead = expectBooksBalance(stores, loan.loanId).get(LEAD_ID)!;
+    expect(lead.balancesMinor.FEE_INCOME ?? 0n).toBe(0n);
   });
 
   it('rebooks a payment already booked after the period end that now owes the fee first', async () => {
