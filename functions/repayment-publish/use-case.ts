@@ -20,6 +20,7 @@ export const LOAN_LEDGER_EVENTS = {
   WRITE_OFF: 'colend.loan.written-off',
   TRANSFER: 'colend.loan.share-transferred',
   BUYBACK: 'colend.loan.bought-back',
+  FEE: 'colend.loan.fee-billed',
   restated: 'colend.loan.event-restated',
   lossReversed: 'colend.loan.loss-reversed',
 } as const;

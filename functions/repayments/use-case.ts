@@ -1,6 +1,7 @@
 import { NotFound } from '../../shared/domain/errors.ts';
 import { canSeeLender, restrictedTo, type Principal } from '../../shared/domain/access.ts';
 import { foldRepayments } from '../../shared/domain/loan-account.ts';
+import { feeRulesOf } from '../../shared/domain/fee-rules.ts';
 import type { Loan } from '../../shared/domain/loan.ts';
 import { HEAD_ONLY, effective, loanEvents } from '../../shared/domain/repayment-booking.ts';
 import type { LossEventReversalRequestBody, PostRepaymentsRequestBody, ReversalRequestBody } from '../../shared/contracts/schemas.ts';
@@ -80,8 +81,8 @@ export async function getRepayment(deps: RepaymentsDeps, principal: Principal, r
 
 /**
  * `GET /v1/loans/{loanId}/repayments`: the loan's repayment account today: instalments with what
- * is paid, penalty outstanding, days past due, suspense, each lender's outstanding principal and
- * every repayment.
+ * is paid, penalty outstanding, days past due, suspense, the borrower's fees owed by rule, each
+ * lender's outstanding principal and every repayment.
  */
 export async function getLoanRepayments(deps: RepaymentsDeps, principal: Principal, loanId: string) {
   const loan = await visibleLoan(deps, principal, loanId, () => new NotFound('loan', loanId));
@@ -105,6 +106,10 @@ export async function getLoanRepayments(deps: RepaymentsDeps, principal: Princip
     reschedules: summary.reschedules,
     interestDueMinor: accruals.interestDueMinor,
     interestAccruedMinor: accruals.interestAccruedMinor,
+    // What the borrower's fee rules are owed (docs/fees.md); a partner sees those it earns.
+    feesOwed: [...account.feesOwedByRule]
+      .filter(([ruleId]) => only === null || feeRulesOf(loan.terms).some((rule) => rule.id === ruleId && rule.payee === only))
+      .map(([ruleId, amountMinor]) => ({ ruleId, amountMinor })),
     lenders: [...summary.outstandingByLender]
       .filter(([lenderId]) => only === null || lenderId === only)
       .map(([lenderId, outstandingPrincipalMinor]) => {

@@ -74,7 +74,7 @@ export interface RepaymentView {
   } | null;
 }
 
-/** A compensation, write-off, transfer or buyback as the API shows it. */
+/** A compensation, write-off, transfer, buyback or billed fee as the API shows it. */
 export interface LoanEventView {
   readonly type: string;
   readonly eventId: string;
@@ -95,6 +95,8 @@ export interface LoanEventView {
       readonly priceMinor: string;
     };
   };
+  /** FEE only: the borrower period fee billed (it moves no money: no legs, `entryId` empty). */
+  readonly fee?: { readonly ruleId: string; readonly period: string; readonly amountMinor: string };
   readonly bookedAt: string;
   readonly entryId: string;
   readonly generation: number;

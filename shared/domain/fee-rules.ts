@@ -119,7 +119,8 @@ export function checkFeeRules(
       refuse('rate', 'at-most-one', `a fraction of interest is at most 1, not ${rule.rate}`);
     }
     if (rule.payer.kind === 'BORROWER') {
-      if (rule.period !== 'PER_REPAYMENT') refuse('payer', 'period-fee-payer', 'a period fee is billed to lenders, DEDUCTED_FROM_INTEREST');
+      // A period fee billed to the borrower is owed from its period's end, whatever the waterfall's order.
+      if (rule.period !== 'PER_REPAYMENT') return;
       const feesAt = terms.waterfall.indexOf('FEES');
       if (feesAt < terms.waterfall.indexOf('OVERDUE_INTEREST') || feesAt < terms.waterfall.indexOf('CURRENT_INTEREST')) {
         refuse('payer', 'fees-after-interest', 'a borrower fee on the interest a payment pays needs FEES after both interest components of the waterfall');

@@ -30,6 +30,11 @@ export function borrowerInterestRules(terms: FeeProgram): FeeRule[] {
   return feeRulesOf(terms).filter((r) => r.base === 'REPAYMENT_INTEREST' && r.payer.kind === 'BORROWER');
 }
 
+/** Every rule the borrower pays (per repayment or per period), in the program's order: the order fees owed are paid in. */
+export function borrowerRules(terms: FeeProgram): FeeRule[] {
+  return feeRulesOf(terms).filter((r) => r.payer.kind === 'BORROWER');
+}
+
 /** What each borrower per-repayment rule charges on the interest a payment covers, by rule id (zeros left out). */
 export function chargesOnInterest(terms: FeeProgram, interestMinor: bigint): Map<string, bigint> {
   const charges = new Map<string, bigint>();
@@ -49,7 +54,7 @@ export function payOwedFees(terms: FeeProgram, owed: ReadonlyMap<string, bigint>
   let rest = coveredMinor;
   const paid = new Map<string, bigint>();
   const left = new Map<string, bigint>();
-  for (const rule of borrowerInterestRules(terms)) {
+  for (const rule of borrowerRules(terms)) {
     const due = owed.get(rule.id) ?? 0n;
     const take = rest < due ? rest : due;
     rest -= take;
@@ -149,9 +154,24 @@ export function principalDays(entries: readonly JournalEntry[], range: Pick<FeeP
   return { byLender, basis };
 }
 
-/** The period rules of a program billed in a period of this kind, in the program's order. */
+/** The period rules of a program billed in a period of this kind, in the program's order (lenders' and the borrower's). */
 export function periodRules(terms: FeeProgram, kind: 'MONTHLY' | 'QUARTERLY'): FeeRule[] {
-  return feeRulesOf(terms).filter((r) => r.period === kind && r.payer.kind === 'DEDUCTED_FROM_INTEREST');
+  return feeRulesOf(terms).filter((r) => r.period === kind);
+}
+
+/**
+ * What the borrower owes a period rule for one loan: OUTSTANDING_PRINCIPAL, the rate × the loan's
+ * principal-days (every holder's) / basis, rounded once; FLAT, the amount when the loan had
+ * principal outstanding in the period. Zero when it had none.
+ */
+export function borrowerPeriodFee(terms: FeeProgram, rule: FeeRule, days: { byLender: ReadonlyMap<string, bigint>; basis: bigint }): bigint {
+  invariant(rule.payer.kind === 'BORROWER' && rule.period !== 'PER_REPAYMENT', 'a borrower period fee comes from a borrower period rule', { ruleId: rule.id });
+  let principalDays = 0n;
+  for (const sum of days.byLender.values()) principalDays += sum;
+  if (principalDays <= 0n) return 0n;
+  if (rule.base === 'FLAT') return rule.amountMinor!;
+  const { numerator, denominator } = toExactFraction(parseRate(rule.rate, `fees.rules.${rule.id}.rate`));
+  return divRound(principalDays * numerator, denominator * days.basis, terms.roundingMode);
 }
 
 /**
@@ -160,6 +180,7 @@ export function periodRules(terms: FeeProgram, kind: 'MONTHLY' | 'QUARTERLY'): F
  * principal-days with the program's remainder rule. Zeros are left out.
  */
 export function periodFeeByPayer(terms: FeeProgram, rule: FeeRule, days: { byLender: ReadonlyMap<string, bigint>; basis: bigint }, remainder: RemainderRule): Map<string, bigint> {
+  invariant(rule.payer.kind === 'DEDUCTED_FROM_INTEREST', 'lenders pay only the rules deducted from their interest', { ruleId: rule.id });
   const payers = payersOf(rule, terms.participants).filter((id) => (days.byLender.get(id) ?? 0n) > 0n);
   const fees = new Map<string, bigint>();
   if (payers.length === 0) return fees;

@@ -4,11 +4,11 @@ import { compareIsoDates, dayCountFraction, daysBetween, divRound, parseRate, to
 import type { ExactFraction } from './money/index.ts';
 import type { Loan } from './loan.ts';
 import { min, type Book, type HolderRole, type InterestPortion, type Row } from './loan-account-model.ts';
-import { LoanEvents, type LoanEvent, type LoanEventOutcome, type StandingState } from './loan-events.ts';
+import { LoanEvents, type FeeEvent, type LoanEvent, type LoanEventOutcome, type StandingState } from './loan-events.ts';
 import { DEFAULT_PREPAYMENT, DEFAULT_WATERFALL } from './program.ts';
 import { NOTHING_COVERED, applyWaterfall, totalCovered, type Covered, type Dues } from './repayment-waterfall.ts';
 import { splitRepayment, type LenderHolding, type LenderRepaymentParts, type RepaymentSplit } from './repayment-split.ts';
-import { chargesOnInterest, feesByPayee, interestDeductions, payOwedFees } from './fees.ts';
+import { borrowerRules, chargesOnInterest, feesByPayee, interestDeductions, payOwedFees } from './fees.ts';
 import { borrowerSchedule, levelPaymentMinor, loanLenderSchedules, scheduleTermsOf } from './schedule.ts';
 import type { Instalment, LenderSchedule, Schedule } from './schedule.ts';
 
@@ -22,7 +22,7 @@ import type { Instalment, LenderSchedule, Schedule } from './schedule.ts';
  */
 
 // Compensation, write-off and transfer live in loan-events.ts; callers import them with the account.
-export type { BuybackEvent, CompensationEvent, LoanEvent, LoanEventOutcome, StandingState, TransferEvent, WriteOffEvent } from './loan-events.ts';
+export type { BuybackEvent, CompensationEvent, FeeEvent, LoanEvent, LoanEventOutcome, StandingState, TransferEvent, WriteOffEvent } from './loan-events.ts';
 
 export type RepaymentKind = 'REGULAR' | 'PREPAYMENT';
 
@@ -350,10 +350,32 @@ export class LoanAccount {
   applyEvent(event: LoanEvent): LoanEventOutcome {
     checkValueDate(this.loan, event.valueDate);
     this.enter(event.eventId, event);
+    if (event.type === 'FEE') return this.billFee(event);
     this.accrueTo(event.valueDate);
     const { legs, leadFirstLossMinor } = this.events.apply(event);
     const outcome = { eventId: event.eventId, type: event.type, valueDate: event.valueDate, legs };
     return leadFirstLossMinor > 0n ? { ...outcome, leadFirstLossMinor } : outcome;
+  }
+
+  /**
+   * A borrower period fee billed: owed under its rule, on top of what the rule already owes, and
+   * due in the FEES slot of the next payments. Nothing accrues (the next payment accrues penalty
+   * over the whole stretch, as without the bill) and nothing is booked: income is booked when paid.
+   */
+  private billFee(event: FeeEvent): LoanEventOutcome {
+    invariant(event.amountMinor > 0n, 'a billed fee is positive', { eventId: event.eventId });
+    const rules = borrowerRules(this.loan.terms);
+    invariant(rules.some((r) => r.id === event.ruleId), "a billed fee names a borrower rule of the loan's program", { eventId: event.eventId, ruleId: event.ruleId });
+    const owed = new Map(this.feesOwed);
+    owed.set(event.ruleId, (owed.get(event.ruleId) ?? 0n) + event.amountMinor);
+    // Kept in the program's order, the order payments pay them in, so equal states encode the same.
+    this.feesOwed = new Map(rules.filter((r) => owed.has(r.id)).map((r) => [r.id, owed.get(r.id)!]));
+    return { eventId: event.eventId, type: event.type, valueDate: event.valueDate, legs: [] };
+  }
+
+  /** Borrower fees billed or charged and not yet paid, by rule id, in the program's order. */
+  get feesOwedByRule(): ReadonlyMap<string, bigint> {
+    return this.feesOwed;
   }
 
   /** Whether the loan was compensated by its guarantor, and whether it was written off. */
@@ -378,7 +400,7 @@ export class LoanAccount {
     }
     const unpaid = this.rows.some((r) => r.paidPrincipalMinor < r.principalMinor || r.paidInterestMinor < r.interestMinor);
     return {
-      status: this.events.status ?? (!unpaid && outstanding === 0n && this.penaltyOutstandingMinor === 0n ? 'PAID_OFF' : 'ACTIVE'),
+      status: this.events.status ?? (!unpaid && outstanding === 0n && this.penaltyOutstandingMinor === 0n && this.feesOwed.size === 0 ? 'PAID_OFF' : 'ACTIVE'),
       asOf,
       outstandingPrincipalMinor: outstanding,
       outstandingByLender: byLender,

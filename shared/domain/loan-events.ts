@@ -63,8 +63,22 @@ export interface BuybackEvent {
   readonly buyerId: string;
 }
 
+/**
+ * A borrower-paid period fee billed at its period's end (docs/fees.md): owed under its rule from
+ * then on, due in the FEES slot of the next payments. It moves no money, so it has no legs.
+ */
+export interface FeeEvent {
+  readonly type: 'FEE';
+  /** `{ruleId}#{period}#{loanId}`. */
+  readonly eventId: string;
+  readonly valueDate: string;
+  readonly seq: number;
+  readonly ruleId: string;
+  readonly amountMinor: bigint;
+}
+
 /** Every event of a loan's account other than a repayment. */
-export type LoanEvent = CompensationEvent | WriteOffEvent | TransferEvent | BuybackEvent;
+export type LoanEvent = CompensationEvent | WriteOffEvent | TransferEvent | BuybackEvent | FeeEvent;
 
 /** What a compensation, write-off, transfer or buyback did: the legs of its entry. */
 export interface LoanEventOutcome {
@@ -152,6 +166,10 @@ export class LoanEvents {
         return this.transfer(event);
       case 'BUYBACK':
         return this.buyback(event);
+      case 'FEE':
+        // The account bills a fee itself (LoanAccount.applyEvent): nothing of the standing changes.
+        invariant(false, 'a billed fee is applied by the account, not by its losses and transfers', { eventId: event.eventId });
+        return [];
     }
   }
 

@@ -90,7 +90,17 @@ export interface BuybackParties {
   readonly expectedPriceMinor: bigint | null;
 }
 
-/** A compensation, write-off, transfer or buyback booked on the loan, with the legs of its entry in effect. */
+/** A borrower period fee as billed: fixed when billed, whatever a later change of the period's principal. */
+export interface BilledFee {
+  readonly ruleId: string;
+  readonly period: string;
+  readonly amountMinor: bigint;
+}
+
+/**
+ * A compensation, write-off, transfer, buyback or billed fee on the loan, with the legs of its
+ * entry in effect (a billed fee moves no money: no legs, and no entry, `entryId` empty).
+ */
 export interface BookedLoanEvent {
   readonly type: LoanEvent['type'];
   readonly eventId: string;
@@ -101,6 +111,8 @@ export interface BookedLoanEvent {
   readonly transfer: { readonly fromLenderId: string; readonly toLenderId: string; readonly principalMinor: bigint } | null;
   /** BUYBACK only (absent on every other event); its price is read from its legs in effect (`priceOfLegs`). */
   readonly buyback?: BuybackParties;
+  /** FEE only: the borrower period fee billed, its rule, period and amount (docs/fees.md). */
+  readonly fee?: BilledFee;
   /** Why (write-off and compensation: the risk update's reason or the operator's). */
   readonly reason: string;
   /** WRITE_OFF under LEAD_FIRST_LOSS: the room left under the lead's cap in the program when booked. */
@@ -480,22 +492,27 @@ export function decideLoanEvent(loan: Loan, ledger: RepaymentLedger, request: Lo
   invariant(outcome !== undefined, 'the new event is applied', { eventId: request.eventId });
   // A stated price is the caller's agreement: checked when the buyback is booked, never when a later change restates it.
   if (request.buyback !== undefined) checkExpectedPrice(priceOfLegs(outcome.legs, request.buyback.sellerLenderId, request.buyback.buyerId), request.buyback.expectedPriceMinor);
-  const entry = assertBalanced({
-    entryId: entryIdOf(request.type, request.eventId),
-    eventType: request.type,
-    eventId: request.eventId,
-    loanId: loan.loanId,
-    currency: loan.currency,
-    businessDate: request.valueDate,
-    legs: outcome.legs,
-    createdAt: now,
-  });
+  // A billed fee moves no money (income is booked when paid): it is an event of the book with no entry.
+  const entry =
+    request.type === 'FEE'
+      ? null
+      : assertBalanced({
+          entryId: entryIdOf(request.type, request.eventId),
+          eventType: request.type,
+          eventId: request.eventId,
+          loanId: loan.loanId,
+          currency: loan.currency,
+          businessDate: request.valueDate,
+          legs: outcome.legs,
+          createdAt: now,
+        });
+  invariant(entry !== null || outcome.legs.length === 0, 'only an event with no legs books no entry', { eventId: request.eventId });
   const booked: BookedLoanEvent = {
     ...request,
     seq,
     bookedAt: now,
     generation: 0,
-    entryId: entry.entryId,
+    entryId: entry?.entryId ?? '',
     legs: outcome.legs,
     stateAfter: stateOf(folded, eventKey(request.type, request.eventId)),
   };
@@ -503,7 +520,7 @@ export function decideLoanEvent(loan: Loan, ledger: RepaymentLedger, request: Lo
   return {
     kind: 'BOOK',
     ledger: after(ledger, folded, { valueDate: request.valueDate, seq }, rebooking.repayments, [...rebooking.events, booked]),
-    entries: [entry, ...rebooking.entries],
+    entries: entry === null ? rebooking.entries : [entry, ...rebooking.entries],
     booked,
     rebooked: rebooking.rebooked,
     writes: [{ kind: 'EVENT', booked }, ...rebooking.writes],
@@ -588,7 +605,9 @@ function takenFromPool(loan: Loan, ledger: RepaymentLedger, target: BookedLoanEv
 
 /** An event id booked before: the same content is a replay; other content is refused. */
 export function replayOf(known: BookedLoanEvent, request: LoanEventRequest): LoanEventDecision {
-  if (known.valueDate === request.valueDate && sameTransfer(known.transfer, request.transfer) && sameBuyback(known.buyback, request.buyback)) return { kind: 'REPLAY', booked: known };
+  if (known.valueDate === request.valueDate && sameTransfer(known.transfer, request.transfer) && sameBuyback(known.buyback, request.buyback) && sameBill(known.fee, request.fee)) {
+    return { kind: 'REPLAY', booked: known };
+  }
   throw new StateConflict('EVENT_ID_REUSED', `${request.type} ${request.eventId} was booked with other content`, { path: 'eventId', eventId: request.eventId });
 }
 
@@ -597,7 +616,11 @@ export function loanEvents(ledger: Pick<RepaymentLedger, 'events'>): LoanEvent[]
   return (ledger.events ?? []).filter((e) => !isReversed(e)).map((e) => loanEventOf(e));
 }
 
-function loanEventOf(e: Pick<BookedLoanEvent, 'type' | 'eventId' | 'valueDate' | 'seq' | 'transfer' | 'buyback'> & { readonly leadFirstLossCapMinor?: bigint | null }): LoanEvent {
+function loanEventOf(e: Pick<BookedLoanEvent, 'type' | 'eventId' | 'valueDate' | 'seq' | 'transfer' | 'buyback' | 'fee'> & { readonly leadFirstLossCapMinor?: bigint | null }): LoanEvent {
+  if (e.type === 'FEE') {
+    invariant(e.fee !== undefined, 'a billed fee names its rule and amount', { eventId: e.eventId });
+    return { type: 'FEE', eventId: e.eventId, valueDate: e.valueDate, seq: e.seq, ruleId: e.fee.ruleId, amountMinor: e.fee.amountMinor };
+  }
   if (e.type === 'TRANSFER') {
     invariant(e.transfer !== null, 'a transfer names its lenders and amount', { eventId: e.eventId });
     return { type: 'TRANSFER', eventId: e.eventId, valueDate: e.valueDate, seq: e.seq, ...e.transfer };
@@ -620,6 +643,12 @@ function sameState(a: AccountState, b: AccountState): boolean {
 function sameTransfer(a: BookedLoanEvent['transfer'], b: BookedLoanEvent['transfer']): boolean {
   if (a === null || b === null) return a === b;
   return a.fromLenderId === b.fromLenderId && a.toLenderId === b.toLenderId && a.principalMinor === b.principalMinor;
+}
+
+/** A rule's period is billed once: billing it again is the same bill, whatever the amount it would come to now. */
+function sameBill(a: BilledFee | undefined, b: BilledFee | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.ruleId === b.ruleId && a.period === b.period;
 }
 
 function sameBuyback(a: BuybackParties | undefined, b: BuybackParties | undefined): boolean {

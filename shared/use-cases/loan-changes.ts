@@ -241,6 +241,7 @@ export function eventViewOf(loan: Loan, booked: BookedLoanEvent, rebooked: reado
             },
           },
         }),
+    ...(booked.fee === undefined ? {} : { fee: { ruleId: booked.fee.ruleId, period: booked.fee.period, amountMinor: booked.fee.amountMinor.toString() } }),
     bookedAt: booked.bookedAt,
     entryId: booked.entryId,
     generation: booked.generation,

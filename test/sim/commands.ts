@@ -206,6 +206,8 @@ export interface ProgramChoice {
   readonly netting: boolean;
   /** A monthly service fee of 1% a year on each partner's outstanding principal, deducted from its interest for the lead. */
   readonly serviceFee: boolean;
+  /** A monthly guarantee fee of 0.5% a year on the loan's outstanding principal, paid by the borrower to the guarantor. */
+  readonly borrowerFee: boolean;
   /** Partner B's exposure quota is tight (TIGHT_QUOTA_MINOR): plans and bookings find it short. */
   readonly tightQuota: boolean;
 }
@@ -217,6 +219,7 @@ export const programChoice: fc.Arbitrary<ProgramChoice> = fc.record({
   remainderRule: fc.constantFrom('ROUNDING_PARTY' as const, 'LARGEST_REMAINDER' as const),
   netting: fc.boolean(),
   serviceFee: fc.boolean(),
+  borrowerFee: fc.boolean(),
   tightQuota: fc.constantFrom(false, false, false, true),
 });
 

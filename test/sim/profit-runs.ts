@@ -42,6 +42,7 @@ export class ProfitRunPlayer {
     const db = this.world.stores.db;
     const before = db.transactions;
     const entriesBefore = new Set(db.entries.keys());
+    const billsBefore = new Set([...db.bookItems.entries()].filter(([, item]) => item.kind === 'EVENT' && item.booked.type === 'FEE').map(([key]) => key));
     // The loans' books as the run finds them: what the period's principal earned is judged on them.
     const ledgers = this.ledgersOfProgram();
     let opened;
@@ -72,9 +73,17 @@ export class ProfitRunPlayer {
     const { parties } = await statements(deps, PROGRAM_ID, period, attempt);
     const run = await closeRun(deps, PROGRAM_ID, period, attempt, { shards, parties });
     const fresh = [...db.entries.keys()].filter((key) => !entriesBefore.has(key));
-    if (db.transactions - before !== fresh.length) this.ctx.violations.push(`profit run of ${period}: ${fresh.length} new entries with ${db.transactions - before} writes`);
+    // A lenders' period fee is one write of its entry; a borrower's is one write of its bill on the
+    // loan's account, with the rebooking of the payments after it that now pay it (REBOOK entries).
+    const freshFees = fresh.filter((key) => db.entries.get(key)!.eventType === 'FEE').length;
+    const freshBills = [...db.bookItems.entries()].filter(([key, item]) => item.kind === 'EVENT' && item.booked.type === 'FEE' && !billsBefore.has(key)).length;
+    const rebooked = fresh.length - freshFees;
+    if (db.transactions - before !== freshFees + freshBills || (freshBills === 0 && rebooked > 0)) {
+      this.ctx.violations.push(`profit run of ${period}: ${freshFees} new fee entries, ${freshBills} new bills and ${rebooked} other entries with ${db.transactions - before} writes`);
+    }
     // Every fee of the period is counted once, as booked or as found booked (one a crash interrupted is found by the retry).
-    const ofPeriod = [...db.entries.values()].filter((e) => e.eventType === 'FEE' && e.eventId.includes(`#${period}#`)).length;
+    const billsOfPeriod = [...db.bookItems.values()].filter((item) => item.kind === 'EVENT' && item.booked.type === 'FEE' && item.booked.eventId.includes(`#${period}#`)).length;
+    const ofPeriod = [...db.entries.values()].filter((e) => e.eventType === 'FEE' && e.eventId.includes(`#${period}#`)).length + billsOfPeriod;
     if (run.booked + run.replayed !== ofPeriod) this.ctx.violations.push(`profit run of ${period} counts ${run.booked} booked and ${run.replayed} found booked, the period has ${ofPeriod} fees`);
     const found = periodFeesOffPrincipal(period, ledgers, new Set(fresh.map((key) => db.entries.get(key)!.entryId)), [...db.entries.values()], [...PARTNERS], this.ctx.billsServiceFee ? SERVICE_FEE : null);
     for (const v of found) this.ctx.violations.push(`profit run of ${period}: ${v}`);

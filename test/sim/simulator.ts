@@ -9,7 +9,7 @@ import { describeCommand, type Fault, type RepaymentAmount, type RepaymentDate, 
 import { SimCrash, withoutBackoff } from './faults.ts';
 import { moneyViolations, type OutstandingFigures, type SettledDate, type StatedProfit } from './invariants.ts';
 import { borrowerNow, lenderOutstandingNow } from '../../shared/use-cases/outstanding.ts';
-import { PARTIES, PARTNERS, START_DATE, World, bookingOf, type SentBooking, type SentChange } from './world.ts';
+import { BORROWER_FEE, PARTIES, PARTNERS, START_DATE, World, bookingOf, type SentBooking, type SentChange } from './world.ts';
 import { ReviewPlayer } from './review.ts';
 import { ProfitRunPlayer } from './profit-runs.ts';
 import { GUARANTOR_ID, PROGRAM_ID } from '../support/builders.ts';
@@ -314,6 +314,7 @@ class Simulation {
     const period = `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
     const before = this.world.stores.db.transactions;
     const known = new Set([...this.world.stores.db.entries.values()].filter((e) => e.loanId === loanId).map((e) => e.entryId));
+    for (const id of billedFeeIds(this.world, loanId)) known.add(id);
     this.world.faults.arm(command.fault);
     let result;
     let crashed = false;
@@ -327,10 +328,11 @@ class Simulation {
     }
     this.world.faults.disarm();
     const billed = [...result.booked, ...result.replayed];
-    // Each fee entry is booked once: as many writes as entries new to the book, and every entry billed is on it.
+    // Each fee is booked once (a lenders' fee as its entry, the borrower's as its bill on the loan's account): as many writes as fees new to the book, and every fee billed is on it.
     const fresh = billed.filter((id) => !known.has(id)).length;
     if (this.world.stores.db.transactions - before !== fresh) this.violations.push(`fees of ${loanId} for ${period}: ${fresh} new entries billed with ${this.world.stores.db.transactions - before} writes`);
-    for (const id of billed) if (!this.world.stores.db.entries.has(`${loanId}#${id}`)) this.violations.push(`fees of ${loanId} for ${period}: ${id} billed but not on the book`);
+    const onBook = new Set(billedFeeIds(this.world, loanId));
+    for (const id of billed) if (!this.world.stores.db.entries.has(`${loanId}#${id}`) && !onBook.has(id)) this.violations.push(`fees of ${loanId} for ${period}: ${id} billed but not on the book`);
     if (billed.length > 0) {
       this.accepted.push({ kind: 'FEES', loanId, period });
       await this.replayFees(loanId, period);
@@ -485,6 +487,7 @@ class Simulation {
       guarantors: GUARANTORS,
     });
     for (const v of found) this.violations.push(`after step ${this.sent}: ${v}`);
+    for (const v of borrowerFeesOffBooks(this.world)) this.violations.push(`after step ${this.sent}: ${v}`);
   }
 
   /** The statements of every period shared, each with whether its party guarantees. */
@@ -535,4 +538,39 @@ export async function simulate(sequence: SimSequence): Promise<{ outcome: SimOut
     steps++;
   }
   return { outcome: { violations: simulation.violations, trace: simulation.trace, steps }, world: simulation.world };
+}
+
+/** The borrower's period fees billed on a loan's account, as `FEE#{ruleId}#{period}#{loanId}`. */
+export function billedFeeIds(world: World, loanId: string): string[] {
+  return [...world.stores.db.bookItems.entries()].flatMap(([key, item]) => (key.startsWith(`${loanId}#`) && item.kind === 'EVENT' && item.booked.type === 'FEE' ? [`FEE#${item.booked.eventId}`] : []));
+}
+
+/**
+ * The borrower's period fees of each loan: what was billed is what the payee was paid of it (its
+ * fee income in the loan's repayments, rebookings and reversals) plus what is still owed; each
+ * rule's period billed once.
+ */
+function borrowerFeesOffBooks(world: World): string[] {
+  const found: string[] = [];
+  const { db } = world.stores;
+  for (const [loanId, head] of db.repaymentLedgers) {
+    const bills = [...db.bookItems.entries()].filter(([key, item]) => key.startsWith(`${loanId}#`) && item.kind === 'EVENT' && item.booked.type === 'FEE').map(([, item]) => item);
+    if (bills.length === 0) continue;
+    let billedMinor = 0n;
+    const ids = new Set<string>();
+    for (const bill of bills) {
+      if (bill.kind !== 'EVENT' || bill.booked.fee === undefined) continue;
+      billedMinor += bill.booked.fee.amountMinor;
+      ids.add(bill.booked.eventId);
+    }
+    if (ids.size !== bills.length) found.push(`loan ${loanId}: a borrower fee period is billed twice`);
+    let paidMinor = 0n;
+    for (const entry of db.entries.values()) {
+      if (entry.loanId !== loanId || entry.eventType === 'ADJUSTMENT') continue;
+      for (const leg of entry.legs) if (leg.lenderId === BORROWER_FEE.payee && leg.account === 'FEE_INCOME') paidMinor += leg.side === 'CREDIT' ? leg.amountMinor : -leg.amountMinor;
+    }
+    const owedMinor = (head.state?.feesOwed ?? []).reduce((sum, [ruleId, amount]) => (ruleId === BORROWER_FEE.id ? sum + amount : sum), 0n);
+    if (paidMinor + owedMinor !== billedMinor) found.push(`loan ${loanId}: borrower fees billed ${billedMinor}, paid ${paidMinor} and owed ${owedMinor}`);
+  }
+  return found;
 }

@@ -39,6 +39,18 @@ export const PARTNERS = [PARTNER_A, PARTNER_B] as const;
 /** A tight quota for partner B in some sequences: a few loans use it up, so plans and bookings find it short. */
 export const TIGHT_QUOTA_MINOR = 8_000_000n;
 
+/** The guarantee fee the borrower pays in some sequences (ProgramChoice.borrowerFee), billed monthly to the loan's account. */
+export const BORROWER_FEE = {
+  id: 'GUARANTEE-B',
+  kind: 'GUARANTEE',
+  payee: GUARANTOR_ID,
+  base: 'OUTSTANDING_PRINCIPAL',
+  rate: '0.005',
+  amountMinor: null,
+  period: 'MONTHLY',
+  payer: { kind: 'BORROWER' },
+} as const;
+
 export function programOf(choice: ProgramChoice): Program {
   const lenderRate = choice.interestBasis === 'LENDER_RATE';
   return aProgram({
@@ -53,9 +65,12 @@ export function programOf(choice: ProgramChoice): Program {
       serviceFeeRate: null,
       guaranteeFeeRate: null,
       guarantorLenderId: GUARANTOR_ID,
-      ...(choice.serviceFee
-        ? { rules: [{ id: 'SERVICE', kind: 'SERVICE', payee: LEAD_ID, base: 'OUTSTANDING_PRINCIPAL', rate: '0.01', amountMinor: null, period: 'MONTHLY', payer: { kind: 'DEDUCTED_FROM_INTEREST', lenders: 'ALL_PARTNERS' } }] }
-        : {}),
+      rules: [
+        ...(choice.serviceFee
+          ? [{ id: 'SERVICE', kind: 'SERVICE', payee: LEAD_ID, base: 'OUTSTANDING_PRINCIPAL', rate: '0.01', amountMinor: null, period: 'MONTHLY', payer: { kind: 'DEDUCTED_FROM_INTEREST', lenders: 'ALL_PARTNERS' } } as const]
+          : []),
+        ...(choice.borrowerFee ? [BORROWER_FEE] : []),
+      ],
     },
     lossSharing: {
       method: choice.lossMethod,

@@ -112,6 +112,31 @@ describe('eventsOf: what a committed change of a loan book means', () => {
   });
 });
 
+describe('eventsOf: a borrower period fee billed', () => {
+  it('is published as fee billed, with its rule, period and amount, and no legs', () => {
+    const bill: BookedLoanEvent = {
+      type: 'FEE',
+      eventId: `SERVICE-B#2025-03#${LOAN_ID}`,
+      valueDate: '2025-03-31',
+      seq: 1,
+      bookedAt: AT,
+      transfer: null,
+      fee: { ruleId: 'SERVICE-B', period: '2025-03', amountMinor: 1_033n },
+      reason: 'period fee SERVICE-B of 2025-03',
+      leadFirstLossCapMinor: null,
+      generation: 0,
+      entryId: '',
+      legs: [],
+      stateAfter: { ...state, feesOwed: [['SERVICE-B', 1_033n]] },
+    };
+    const [event, ...more] = eventsOf(loan, change(null, { kind: 'EVENT', booked: bill }));
+    expect([event?.id, event?.detailType, more]).toEqual([`FEE#SERVICE-B#2025-03#${LOAN_ID}`, 'colend.loan.fee-billed', []]);
+    expect(JSON.parse(event!.detail).event).toMatchObject({ type: 'FEE', fee: { ruleId: 'SERVICE-B', period: '2025-03', amountMinor: '1033' }, entryId: '', legs: [] });
+    // written again with another state after it (a payment before it arrived late): nothing to publish
+    expect(eventsOf(loan, change({ kind: 'EVENT', booked: bill }, { kind: 'EVENT', booked: { ...bill, stateAfter: state } }))).toEqual([]);
+  });
+});
+
 describe('publishCommitted', () => {
   it('publishes the changes in order and answers null when the bus took all of them', async () => {
     const put: string[] = [];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchReport } from '../../../../shared/contracts/repayments.ts';
 import { splitAndBook } from '../../../../shared/use-cases/loan-changes.ts';
+import { bookPeriodFees } from '../../../../shared/use-cases/period-fees.ts';
 import { getLoanRepayments, getRepayment, postLoanEvent, postRepayments, postReversal, type RepaymentsDeps } from '../../../../functions/repayments/use-case.ts';
 import { applyEntry, openPosition } from '../../../../shared/domain/ledger.ts';
 import { disbursementEntry } from '../../../../shared/domain/loan.ts';
@@ -293,6 +294,21 @@ describe('getLoanRepayments', () => {
     const account = await getLoanRepayments(deps, partnerOf(GUARANTOR_ID), loan.loanId);
     expect(account.lenders).toMatchObject([{ lenderId: GUARANTOR_ID, outstandingPrincipalMinor: 300_000n }]);
     expect(account.events.map((e) => e.legs.every((leg) => leg.lenderId === GUARANTOR_ID))).toEqual([true]);
+  });
+
+  it("shows the borrower's period fees owed by rule: all of them to the lead, to a partner only those it earns", async () => {
+    const stores = createInMemoryStores(AT);
+    const rule = (id: string, payee: string) => ({ id, kind: 'OTHER' as const, payee, base: 'FLAT' as const, rate: null, amountMinor: 1_500n, period: 'MONTHLY' as const, payer: { kind: 'BORROWER' as const } });
+    const loan = seedBookedLoan(
+      stores,
+      aLoan({}, { participants: [...defaultParticipants(), aParticipant(GUARANTOR_ID, 'GUARANTOR', null)], fees: { serviceFeeRate: null, guaranteeFeeRate: null, guarantorLenderId: GUARANTOR_ID, rules: [rule('TO-LEAD', LEAD_ID), rule('TO-GUARANTOR', GUARANTOR_ID)] } }),
+    );
+    const deps = depsWith(noWorkflow, stores);
+    // March billed 1,500 under each rule; 86,642 + 2,000 on 2025-04-01 pays the instalment, then 1,500 to the lead's rule and 500 to the guarantor's
+    expect((await bookPeriodFees({ loan: (id) => stores.loans.get(id), repayments: stores.repayments, ledger: stores.ledger, clock: stores.clock }, loan.loanId, '2025-03')).booked).toHaveLength(2);
+    await postRepayments(deps, { repayments: [{ repaymentId: 'R-1', loanId: loan.loanId, amountMinor: 88_642n, currency: 'CNY', valueDate: '2025-04-01', channel: 'AUTO_DEBIT', kind: 'REGULAR' }] });
+    expect((await getLoanRepayments(deps, leadOps, loan.loanId)).feesOwed).toEqual([{ ruleId: 'TO-GUARANTOR', amountMinor: 1_000n }]);
+    expect((await getLoanRepayments(deps, partnerOf(PARTNER_A), loan.loanId)).feesOwed).toEqual([]);
   });
 
   it('answers 404 to a lender with no part in the loan, as for a loan that does not exist', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../../../shared/domain/errors.ts';
+import { InvariantViolation, ValidationError } from '../../../../shared/domain/errors.ts';
 import type { FeeRule } from '../../../../shared/domain/fee-rules.ts';
-import { periodFeeByPayer, periodFeeEntry, periodRange, periodRules, principalDays } from '../../../../shared/domain/fees.ts';
+import { borrowerPeriodFee, periodFeeByPayer, periodFeeEntry, periodRange, periodRules, principalDays } from '../../../../shared/domain/fees.ts';
 import { assertBalanced, foldEntries, type JournalEntry, type Leg } from '../../../../shared/domain/ledger.ts';
 import { bookLoan } from '../../../../shared/domain/loan.ts';
 import { foldRepayments, type RepaymentEvent } from '../../../../shared/domain/loan-account.ts';
@@ -250,6 +250,24 @@ describe('period fees', () => {
     expect(periodFeeEntry({ loanId: 'L', currency: 'CNY' }, flat, range, new Map(), NOW)).toBeNull();
   });
 
+  it("bills the borrower the rate on the loan's principal-days, rounded once, or the flat amount when it had principal", () => {
+    // 1.2% a year on PARTNER-A 180,000,000 + PARTNER-B 90,000,000 + the lead 120,000,000 fen-days
+    // = 390,000,000: 390,000,000 × 0.012 / 360 = 13,000 fen; at 1.1%, 11,916.67 → 11,917.
+    const days = { byLender: new Map([[PARTNER_A, 180_000_000n], [PARTNER_B, 90_000_000n], [LEAD_ID, 120_000_000n]]), basis: 360n };
+    const monthly = (rate: string) => rule({ id: 'M', base: 'OUTSTANDING_PRINCIPAL', rate, period: 'MONTHLY', payer: { kind: 'BORROWER' } });
+    expect(borrowerPeriodFee(terms, monthly('0.012'), days)).toBe(13_000n);
+    expect(borrowerPeriodFee(terms, monthly('0.011'), days)).toBe(11_917n);
+    // Rounded once for the loan: 3,500 + 3,500 fen-days at 5% / 360 = 0.972 → 1, where rounding per lender gives 0 + 0.
+    const odd = { byLender: new Map([[PARTNER_A, 3_500n], [PARTNER_B, 3_500n]]), basis: 360n };
+    expect(borrowerPeriodFee(terms, monthly('0.05'), odd)).toBe(1n);
+    const flat = rule({ id: 'Q', base: 'FLAT', rate: null, amountMinor: 3_000n, period: 'QUARTERLY', payer: { kind: 'BORROWER' } });
+    expect(borrowerPeriodFee(terms, flat, odd)).toBe(3_000n);
+    expect(borrowerPeriodFee(terms, flat, { byLender: new Map(), basis: 360n })).toBe(0n);
+    expect(borrowerPeriodFee(terms, monthly('0.012'), { byLender: new Map(), basis: 360n })).toBe(0n);
+    expect(() => borrowerPeriodFee(terms, rule({ base: 'FLAT', rate: null, amountMinor: 1n, period: 'MONTHLY' }), days)).toThrow(InvariantViolation);
+    expect(() => periodFeeByPayer(terms, flat, days, scheduleRemainderRule(terms))).toThrow(InvariantViolation);
+  });
+
   it('maps the shorthand fields to monthly rules deducted from the partners', () => {
     const shorthand = aProgramTerms({ fees: { serviceFeeRate: '0.01', guaranteeFeeRate: '0.005', guarantorLenderId: GUARANTOR_ID } });
     expect(periodRules(shorthand, 'MONTHLY').map((r) => [r.id, r.kind, r.payee, r.rate])).toEqual([
@@ -286,11 +304,23 @@ describe('fee rule validation', () => {
     expect(refused([rule({ base: 'FLAT', period: 'MONTHLY', rate: null })])).toMatchObject({ path: 'fees.rules.0.amountMinor', rule: 'required' });
     expect(refused([rule({ payer: { kind: 'DEDUCTED_FROM_INTEREST', lenders: [GUARANTOR_ID] } })])).toMatchObject({ path: 'fees.rules.0.payer.lenders.0', rule: 'funding-participant' });
     expect(refused([rule({ payer: { kind: 'DEDUCTED_FROM_INTEREST', lenders: [PARTNER_A, LEAD_ID] } })])).toMatchObject({ path: 'fees.rules.0.payer.lenders.1', rule: 'not-payee' });
-    expect(refused([rule({ base: 'OUTSTANDING_PRINCIPAL', period: 'MONTHLY', rate: '0.01', payer: { kind: 'BORROWER' } })])).toMatchObject({ path: 'fees.rules.0.payer', rule: 'period-fee-payer' });
     expect(refused([rule({ payer: { kind: 'BORROWER' } })], { waterfall: ['PENALTY', 'FEES', 'OVERDUE_INTEREST', 'OVERDUE_PRINCIPAL', 'CURRENT_INTEREST', 'CURRENT_PRINCIPAL'] })).toMatchObject({
       path: 'fees.rules.0.payer',
       rule: 'fees-after-interest',
     });
+  });
+
+  it('accepts period fees the borrower pays, whatever the place of FEES in the waterfall', () => {
+    const feesFirst: Partial<ProgramTerms> = { waterfall: ['PENALTY', 'FEES', 'OVERDUE_INTEREST', 'OVERDUE_PRINCIPAL', 'CURRENT_INTEREST', 'CURRENT_PRINCIPAL'] };
+    const rules = [
+      rule({ id: 'M', base: 'OUTSTANDING_PRINCIPAL', rate: '0.012', period: 'MONTHLY', payer: { kind: 'BORROWER' } }),
+      rule({ id: 'Q', kind: 'GUARANTEE', payee: GUARANTOR_ID, base: 'FLAT', rate: null, amountMinor: 3_000n, period: 'QUARTERLY', payer: { kind: 'BORROWER' } }),
+    ];
+    for (const overrides of [{}, feesFirst]) {
+      expect(() => validateProgram(aProgramTerms({ participants, fees: { serviceFeeRate: null, guaranteeFeeRate: null, guarantorLenderId: GUARANTOR_ID, rules }, ...overrides }), lenders)).not.toThrow();
+    }
+    // the per-repayment rule beside them still needs FEES after the interest
+    expect(refused([...rules, rule({ id: 'I', payer: { kind: 'BORROWER' } })], feesFirst)).toMatchObject({ path: 'fees.rules.2.payer', rule: 'fees-after-interest', feeRule: 'I' });
   });
 
   it('refuses a service partner that funds and a guarantee fee without a guarantor', () => {

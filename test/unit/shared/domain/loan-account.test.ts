@@ -1176,3 +1176,50 @@ describe('what the mutants of the loan account left unpinned', () => {
     ]);
   });
 });
+
+describe('borrower period fees on the account', () => {
+  it('a borrower period fee billed is owed from its date, paid in the FEES slot, kept through a restored state, and keeps the loan active until paid', () => {
+    // the test loan paying its guarantor a quarterly flat fee of 3,000, billed for 2025-Q1 on 2025-03-31
+    const flat = aLoan(
+      {},
+      {
+        participants: [...loan.terms.participants, aParticipant(GUARANTOR_ID, 'GUARANTOR', null, { priority: 5 })],
+        fees: {
+          serviceFeeRate: null,
+          guaranteeFeeRate: null,
+          guarantorLenderId: GUARANTOR_ID,
+          rules: [{ id: 'GUARANTEE-Q', kind: 'GUARANTEE', payee: GUARANTOR_ID, base: 'FLAT', rate: null, amountMinor: 3_000n, period: 'QUARTERLY', payer: { kind: 'BORROWER' } }],
+        },
+      },
+    );
+    const bill = { type: 'FEE' as const, eventId: 'GUARANTEE-Q#2025-Q1#L', valueDate: '2025-03-31', seq: 1, ruleId: 'GUARANTEE-Q', amountMinor: 3_000n };
+    const account = new LoanAccount(flat);
+    expect(account.applyEvent(bill)).toEqual({ eventId: bill.eventId, type: 'FEE', valueDate: '2025-03-31', legs: [] });
+    expect(account.state().feesOwed).toEqual([['GUARANTEE-Q', 3_000n]]);
+    expect(() => new LoanAccount(flat).applyEvent({ ...bill, ruleId: 'NO-SUCH-RULE' })).toThrow(InvariantViolation);
+    expect(() => new LoanAccount(flat).applyEvent({ ...bill, amountMinor: 0n })).toThrow(InvariantViolation);
+    // nothing accrues at the bill: the penalty of a later late payment is the same as without it
+    const restored = LoanAccount.restore(flat, account.state());
+    const late = ev('R-1', '2025-04-11', 86_642n + 1_000n, 2);
+    const withBill = restored.apply(late);
+    const withoutBill = new LoanAccount(flat).apply({ ...late, seq: 1 });
+    expect(withBill.dues).toEqual({ ...withoutBill.dues, feesMinor: 3_000n });
+    // 10 days late: penalty 80,600 × 0.10875 × 10 / 360 = 243.49 → 243 and compound 6,042 × 0.10875
+    // × 10 / 360 = 18.25 → 18; 87,642 pays the 261, the instalment, then 739 of the fee (FEES last)
+    expect(withBill.dues.penaltyMinor).toBe(261n);
+    expect([withBill.covered.penaltyMinor, withBill.covered.overdueInterestMinor, withBill.covered.overduePrincipalMinor, withBill.covered.feesMinor]).toEqual([261n, 6_042n, 80_600n, 739n]);
+    expect(withBill.split.perLender.get(GUARANTOR_ID)?.feeMinor).toBe(739n);
+    expect(restored.state().feesOwed).toEqual([['GUARANTEE-Q', 2_261n]]);
+    // nothing else is due on 2025-04-12: 200,000 pays the 2,261 owed, the rest to suspense
+    const after = restored.apply(ev('R-2', '2025-04-12', 200_000n, 3));
+    expect([after.covered.feesMinor, after.split.suspenseMinor]).toEqual([2_261n, 197_739n]);
+    expect(after.split.perLender.get(GUARANTOR_ID)).toEqual({ principalMinor: 0n, interestMinor: 0n, penaltyMinor: 0n, feeMinor: 2_261n, spreadMinor: 0n });
+    expect(restored.state().feesOwed).toBeUndefined();
+    // a loan otherwise paid off is ACTIVE while a fee is owed, PAID_OFF once it is paid
+    const short = aLoan({ termMonths: 1 }, flat.terms);
+    const paidOff = foldRepayments(short, [ev('R-1', '2025-04-01', 1_006_042n, 2)], [{ ...bill, seq: 1 }]).account;
+    expect(paidOff.summary('2025-04-01')).toMatchObject({ status: 'ACTIVE', outstandingPrincipalMinor: 0n });
+    paidOff.apply(ev('R-2', '2025-04-02', 3_000n, 3));
+    expect(paidOff.summary('2025-04-02')).toMatchObject({ status: 'PAID_OFF', suspenseMinor: 0n });
+  });
+});

@@ -346,6 +346,34 @@ describe('DynamoRepaymentStore.write', () => {
     expect(items[2]?.Put?.Item).toEqual({ pk: LOAN_PK, sk: 'REF#TRANSFER#T-1', entityType: 'EventRef', valueDate: '2025-04-02', seq: 3 });
   });
 
+  it('a borrower period fee billed is written with its reference, its amount a decimal string, and no entry; read back as billed', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const stateAfter = { ...STATE_R1, feesOwed: [['SERVICE-B', 1_033n] as const] };
+    const bill: BookedLoanEvent = {
+      type: 'FEE',
+      eventId: `SERVICE-B#2025-04#${LOAN_ID}`,
+      valueDate: '2025-04-30',
+      seq: 3,
+      bookedAt: AT,
+      transfer: null,
+      fee: { ruleId: 'SERVICE-B', period: '2025-04', amountMinor: 1_033n },
+      reason: 'period fee SERVICE-B of 2025-04',
+      leadFirstLossCapMinor: null,
+      generation: 0,
+      entryId: '',
+      legs: [],
+      stateAfter,
+    };
+    await stores.repayments.write(change({ ledger: { ...head, version: 4, nextSeq: 4 }, items: [{ kind: 'EVENT', booked: bill }], entries: [], positions: [], record: null }));
+    const items = transactItems();
+    expect(items.map((i) => i.Put?.Item?.sk)).toEqual(['HEAD', 'EV#2025-04-30#000000003', `REF#FEE#SERVICE-B#2025-04#${LOAN_ID}`]);
+    const stored = items[1]!.Put!.Item!;
+    expect([stored.entityType, stored.fee, stored.entryId, stored.legs, stored.stateAfter]).toEqual(['BookedLoanEvent', { ruleId: 'SERVICE-B', period: '2025-04', amountMinor: '1033' }, '', [], encodeAccountState(stateAfter)]);
+    ddb.on(GetCommand, { TableName: TABLES.ledger, Key: { pk: LOAN_PK, sk: `REF#FEE#SERVICE-B#2025-04#${LOAN_ID}` }, ConsistentRead: true }).resolves({ Item: items[2]!.Put!.Item! });
+    ddb.on(GetCommand, { TableName: TABLES.ledger, Key: { pk: LOAN_PK, sk: 'EV#2025-04-30#000000003' }, ConsistentRead: true }).resolves({ Item: stored });
+    expect(await stores.repayments.loanEvent(LOAN_ID, 'FEE', `SERVICE-B#2025-04#${LOAN_ID}`)).toEqual(bill);
+  });
+
   it('a failed condition on item i is a WriteConflict naming that item', async () => {
     // items: 0 head, 1 event, 2 entry, 3 holder, 4 record
     const cases: [number, string][] = [
