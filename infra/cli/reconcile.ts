@@ -46,13 +46,14 @@ async function fileDigest(file: string): Promise<string> {
 export async function reconcile(options: ReconcileOptions): Promise<{ refused: ApiAnswer | null; view: ReconciliationView | null }> {
   const digest = await fileDigest(options.file);
   const key = `reconcile:${options.type}:${options.businessDate}:${options.lenderId ?? options.bankFormat ?? ''}:${digest.slice(0, 32)}`;
-  const upload = await callApi(options, 'POST', '/v1/reconciliation-uploads', { fileName: basename(options.file) }, `${key}:upload`);
+  const upload = await callApi(options, 'POST', '/v1/reconciliation-uploads', { fileName: basename(options.file), sha256: digest }, `${key}:upload`);
   if (upload.status !== 201) return { refused: upload, view: null };
-  const { uploadId, url } = upload.body as { uploadId: string; url: string };
+  const { uploadId, url, headers } = upload.body as { uploadId: string; url: string; headers: Record<string, string> };
   const size = (await stat(options.file)).size;
+  // The URL takes only these bytes, with the checksum header it signs (the files bucket's object lock requires one).
   const put = await (options.fetch ?? fetch)(url, {
     method: 'PUT',
-    headers: { 'content-length': String(size) },
+    headers: { ...headers, 'content-length': String(size) },
     body: Readable.toWeb(createReadStream(options.file)) as ReadableStream,
     duplex: 'half',
   } as RequestInit);

@@ -35,6 +35,8 @@ export interface UploadAnswer {
   readonly uploadId: string;
   readonly method: string;
   readonly url: string;
+  /** Sent with the bytes: the URL signs them (the file's SHA-256 in AWS, which the files bucket's object lock requires). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 export interface Statements {
   readonly lenderId: string;

@@ -13,6 +13,7 @@ import { breaksByAgeChart, collectionsChart } from './views/charts.ts';
 import { adjustmentsPanel, breaksPanel, reconciliationsPanel } from './views/reconciliation.ts';
 import { datePicker, filesPanel, runPanel } from './views/settlement.ts';
 import { signInView } from './views/sign-in.ts';
+import { putUpload, sha256Hex } from './upload.ts';
 
 /**
  * The finance console (docs/console.md): sign in, pick a business date, see its settlement run,
@@ -279,8 +280,9 @@ async function reconcileFile(file: File, request: ReconcileRequest): Promise<str
   if (date === null) throw new Error('no business date');
   let started: { reconciliationId: string; status: string };
   try {
-    const upload = await api.post<UploadAnswer>('/v1/reconciliation-uploads', { fileName: file.name }, crypto.randomUUID());
-    const put = await fetch(upload.url, { method: upload.method, body: file });
+    const bytes = await file.arrayBuffer();
+    const upload = await api.post<UploadAnswer>('/v1/reconciliation-uploads', { fileName: file.name, sha256: await sha256Hex(bytes) }, crypto.randomUUID());
+    const put = await putUpload(upload, bytes);
     if (!put.ok) throw new Error(`${put.status}: ${await put.text()}`);
     started = await api.post('/v1/reconciliations', { uploadId: upload.uploadId, businessDate: date, ...request }, crypto.randomUUID());
     for (let i = 0; i < 50 && (started.status === 'RECEIVED' || started.status === 'RUNNING'); i++) {

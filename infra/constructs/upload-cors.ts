@@ -4,6 +4,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { UPLOAD_CHECKSUM_HEADER } from '../../shared/adapters/files/upload-urls.ts';
 import { logGroupSettings } from './data-key.ts';
 
 export interface UploadCorsProps {
@@ -13,7 +14,10 @@ export interface UploadCorsProps {
   readonly logRetention: RetentionDays;
 }
 
-/** The CORS rule of the files bucket: the console's origin may PUT a file with its content type, nothing else. */
+/**
+ * The CORS rule of the files bucket: the console's origin may PUT a file with its content type and
+ * its SHA-256 (the checksum header the presigned URL signs, docs/reconciliation.md), nothing else.
+ */
 export const UPLOAD_CORS_MAX_AGE_SECONDS = 3600;
 
 /**
@@ -35,7 +39,7 @@ export class UploadCors extends Construct {
       parameters: {
         Bucket: props.bucket.bucketName,
         CORSConfiguration: {
-          CORSRules: [{ AllowedOrigins: [props.origin], AllowedMethods: ['PUT'], AllowedHeaders: ['content-type'], MaxAgeSeconds: UPLOAD_CORS_MAX_AGE_SECONDS }],
+          CORSRules: [{ AllowedOrigins: [props.origin], AllowedMethods: ['PUT'], AllowedHeaders: ['content-type', UPLOAD_CHECKSUM_HEADER], MaxAgeSeconds: UPLOAD_CORS_MAX_AGE_SECONDS }],
         },
       },
       physicalResourceId: PhysicalResourceId.of('files-bucket-upload-cors'),

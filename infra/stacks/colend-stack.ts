@@ -67,6 +67,7 @@ export const ENV = {
   reconciliationStateMachineArn: 'RECONCILIATION_STATE_MACHINE_ARN',
   eventBusName: 'EVENT_BUS_NAME',
   filesBucket: 'FILES_BUCKET',
+  workBucket: 'WORK_BUCKET',
   webhooksRequireHttps: 'WEBHOOKS_REQUIRE_HTTPS',
   webhookSecretsPrefix: 'WEBHOOK_SECRETS_PREFIX',
   personalDataKeyId: 'PERSONAL_DATA_KEY_ID',
@@ -161,6 +162,8 @@ interface FunctionSpec {
   readonly personalData?: boolean;
   /** The settlement files (statements, partner files): the S3 actions its file store sends. */
   readonly files?: readonly FileAction[];
+  /** The work files (`settlement-work/`, `reconciliation-work/`, in the work bucket): the S3 actions its file store sends. */
+  readonly workFiles?: readonly FileAction[];
   readonly timeout?: Duration;
 }
 
@@ -280,8 +283,10 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Daily settlement steps: open the run, gather a shard, instruct, write the files, close',
     stateTable: 'readWrite',
     ledgerTable: 'read',
-    // Work files and statements written in parts; the shards' work files listed.
+    // Statements written in parts, and listed.
     files: ['GetObject', 'ListBucket', 'PutObject', 'AbortMultipartUpload'],
+    // The shards' work files written in parts; the manifest and the kept loan master rows.
+    workFiles: ['GetObject', 'ListBucket', 'PutObject', 'AbortMultipartUpload'],
     audit: 'append',
     timeout: Duration.minutes(15),
   },
@@ -312,7 +317,9 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Reconciliation steps: plan the files of a run, reconcile one (read, spool, match, breaks, report), record a failure',
     stateTable: 'readWrite',
     ledgerTable: 'read',
-    files: ['GetObject', 'PutObject'],
+    files: ['GetObject'],
+    // The ids of the breaks found, written whole each time (reconciliation-work/).
+    workFiles: ['GetObject', 'PutObject'],
     audit: 'append',
     timeout: Duration.minutes(15),
   },
@@ -436,8 +443,10 @@ export class ColendStack extends Stack {
   readonly profitSharing: ColendWorkflow;
   readonly regulatoryReport: ColendWorkflow;
   readonly reconciliation: ColendWorkflow;
-  /** Settlement files: versioned, each object locked against deletion once written. */
+  /** Settlement files and counterpart uploads: versioned, each version locked against deletion for 5 years once written. */
   readonly filesBucket: Bucket;
+  /** The runs' work files: no object lock, not versioned, overwritten by the next run of their date (docs/files.md, The buckets). */
+  readonly workBucket: Bucket;
   readonly jointReview: ColendWorkflow;
   readonly eventBus: EventBus;
   /** Every event on the bus, kept for replay. */
@@ -505,6 +514,20 @@ export class ColendStack extends Stack {
     Validations.of(this.filesBucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'Every object is written by the settlement function and read through the API, whose access log records each request with its client; object versions and object lock keep every file as written.',
+    });
+    // What a run makes and makes again (work files): under the files bucket's default retention
+    // every rewrite would be a version locked for 5 years that nothing could remove.
+    this.workBucket = new Bucket(this, 'WorkBucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      ...bucketEncryptionSettings(this),
+      // A kept loan master snapshot is what a re-run of its date reads: kept with the stack's data.
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    });
+    Validations.of(this.workBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: "Only the settlement and reconciliation steps read and write the work files; each run's files are remade by the next run of its date, and the files people and partners read are in the files bucket.",
     });
     // Holds its physical name from the construct path: AWS::Events::EventBus requires a Name.
     this.eventBus = new EventBus(this, 'EventBus', { description: "Colend's business events (source colend)" });
@@ -600,7 +623,7 @@ export class ColendStack extends Stack {
         settlementSteps,
         reconciliation: this.reconciliation,
         maxConcurrency: props.config.settlement.maxConcurrency,
-        filesBucket: this.filesBucket,
+        workBucket: this.workBucket,
         shardMap: props.config.settlement.shardMap,
       }),
       invokedFunctions: [settlementSteps],
@@ -614,7 +637,7 @@ export class ColendStack extends Stack {
       // The Distributed Map reads its manifest from the files bucket itself.
       this.dataKey?.grant(this.settlement, ...DATA_KEY_READ_ACTIONS);
       Validations.of(this.settlement.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.filesBucket.node.defaultChild as CfnBucket)}.Arn>/settlement-work/*]`,
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.workBucket.node.defaultChild as CfnBucket)}.Arn>/settlement-work/*]`,
         reason: "The gather's Distributed Map reads the manifest of a run's shards, keyed by its business date; the grant covers the settlement's work files only.",
       });
     }
@@ -756,6 +779,7 @@ export class ColendStack extends Stack {
         [ENV.auditTable]: this.auditTable.tableName,
         ...(spec.publishesEvents === true ? { [ENV.eventBusName]: this.eventBus.eventBusName } : {}),
         ...(spec.files !== undefined ? { [ENV.filesBucket]: this.filesBucket.bucketName } : {}),
+        ...(spec.workFiles !== undefined ? { [ENV.workBucket]: this.workBucket.bucketName } : {}),
         ...(spec.deliversWebhooks === true ? { [ENV.webhooksRequireHttps]: String(this.config.stageName !== LOCAL_STAGE) } : {}),
         ...(spec.webhookSecrets !== undefined ? { [ENV.webhookSecretsPrefix]: webhookSecretsPrefix(this.config.stageName) } : {}),
         ...(spec.personalData === true ? { [ENV.personalDataKeyId]: this.personalDataKey.keyArn, [ENV.personalDataHashKeyId]: this.personalDataHashKey.keyArn } : {}),
@@ -773,6 +797,7 @@ export class ColendStack extends Stack {
     fn.grantAudit(this.auditTable, servesWrites(name) ? 'append' : spec.audit);
     if (spec.publishesEvents === true) this.eventBus.grantPutEventsTo(fn);
     if (spec.files !== undefined) fn.grantFiles(this.filesBucket, spec.files);
+    if (spec.workFiles !== undefined) fn.grantFiles(this.workBucket, spec.workFiles);
     this.grantDataKey(name, spec, fn);
     return fn;
   }

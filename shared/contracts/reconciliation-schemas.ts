@@ -14,6 +14,11 @@ export const createUploadRequest = z.strictObject({
     .min(1)
     .max(200)
     .refine((name) => !/[/\\]/.test(name) && [...name].every((c) => c.charCodeAt(0) >= 0x20), 'a file name of 1-200 characters, no path and no control characters'),
+  /** The SHA-256 of the bytes to be sent, hexadecimal: the URL takes only those (docs/reconciliation.md, Inputs). */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'the SHA-256 of the file, 64 hexadecimal digits')
+    .transform((hex) => hex.toLowerCase()),
 });
 export type CreateUploadRequest = z.output<typeof createUploadRequest>;
 

@@ -836,9 +836,19 @@ export interface MatchSpool {
   close(): Promise<void>;
 }
 
-/** Where a client puts the bytes of an upload: a presigned URL in AWS, the local server's path locally. */
+/** Where a client PUTs an upload's bytes, and the headers it must send with them (signed into the URL). */
+export interface UploadTarget {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where a client puts the bytes of an upload: a presigned URL in AWS, the local server's path
+ * locally. The URL takes only the bytes of the SHA-256 it was made for (hexadecimal): the store
+ * checks them on arrival, as the files bucket's object lock requires a checksum of every PUT.
+ */
 export interface UploadUrls {
-  putUrl(path: string, expiresSeconds: number): Promise<string>;
+  putUrl(path: string, expiresSeconds: number, sha256Hex: string): Promise<UploadTarget>;
 }
 
 /** The versions of each bank's statement mapping (docs/files.md, The bank's mapping); the built-in mapping is not stored. */

@@ -75,7 +75,7 @@ const PARTNER_TYPES: readonly ReconciliationType[] = ['PARTNER_REPAYMENTS', 'PAR
 export async function createUpload(
   deps: { reconciliations: ReconciliationStore; uploads: UploadUrls; clock: Clock; idempotency: IdempotencyStore; newId: () => string },
   principal: Principal,
-  request: { fileName: string },
+  request: { fileName: string; sha256: string },
   seal: Seal,
   reservation?: KeyReservation,
 ): Promise<void> {
@@ -84,9 +84,10 @@ export async function createUpload(
   // The request's key is reserved before anything is written: two requests under one key never both make an upload.
   await reservation?.take();
   await deps.reconciliations.putUpload({ uploadId, fileName: request.fileName, path, createdBy: actorOf(principal), lenderId: principal.lenderId, createdAt: deps.clock.now() });
-  const url = await deps.uploads.putUrl(path, UPLOAD_URL_SECONDS);
+  // The URL takes only the bytes of the SHA-256 told, sent with the headers it signs.
+  const { url, headers } = await deps.uploads.putUrl(path, UPLOAD_URL_SECONDS, request.sha256);
   const expiresAt = new Date(Date.parse(deps.clock.now()) + UPLOAD_URL_SECONDS * 1000).toISOString();
-  await deps.idempotency.put(seal(201, { uploadId, method: 'PUT', url, expiresAt }));
+  await deps.idempotency.put(seal(201, { uploadId, method: 'PUT', url, headers, expiresAt }));
 }
 
 export interface StartReconciliationRequest {

@@ -770,8 +770,12 @@ export function trialBalance(lenderId: string, currencies: Iterable<string>, ope
 /** The files with copies for people, by layout prefix, and the sheet each copy is written to. */
 const COPY_SHEETS: Readonly<Record<string, string>> = {
   [SETTLEMENT_SUMMARY.prefix]: '汇总对账 settlement summary',
-  [TRIAL_BALANCE.prefix]: '试算平衡表 trial balance',
+  [REPAYMENT_DETAIL.prefix]: '还款明细 repayment detail',
   [LOAN_MASTER.prefix]: '贷款主文件 loan master',
+  [DISBURSEMENT_DETAIL.prefix]: '放款明细 disbursement detail',
+  [REPAYMENT_SCHEDULE.prefix]: '还款计划 repayment schedule',
+  [COMPENSATION.prefix]: '代偿 compensation',
+  [TRIAL_BALANCE.prefix]: '试算平衡表 trial balance',
 };
 
 /** What every lender's files of the date are made of, besides the work files. */

@@ -109,6 +109,11 @@ function filesBucket(): string {
   return byConstructId(resources, 'AWS::S3::Bucket', 'FilesBucket')[0];
 }
 
+/** The work bucket's logical id. */
+function workBucket(): string {
+  return byConstructId(resources, 'AWS::S3::Bucket', 'WorkBucket')[0];
+}
+
 interface Statement {
   readonly Action: string | string[];
   readonly Effect: string;
@@ -237,11 +242,11 @@ describe('functions', () => {
       'risk-updates': { RISK_UPDATE_STATE_MACHINE_ARN: stateMachine('RiskUpdateStateMachine')[0] },
       'repayment-publish': { EVENT_BUS_NAME: eventBus()[0] },
       settlements: { SETTLEMENT_STATE_MACHINE_ARN: stateMachine('SettlementStateMachine')[0], FILES_BUCKET: filesBucket() },
-      'settlement-steps': { FILES_BUCKET: filesBucket() },
+      'settlement-steps': { FILES_BUCKET: filesBucket(), WORK_BUCKET: workBucket() },
       'profit-runs': { PROFIT_SHARING_STATE_MACHINE_ARN: stateMachine('ProfitSharingStateMachine')[0] },
       'regulatory-reports': { REGULATORY_REPORT_STATE_MACHINE_ARN: stateMachine('RegulatoryReportStateMachine')[0] },
       reconciliations: { RECONCILIATION_STATE_MACHINE_ARN: stateMachine('ReconciliationStateMachine')[0], FILES_BUCKET: filesBucket() },
-      'reconciliation-steps': { FILES_BUCKET: filesBucket() },
+      'reconciliation-steps': { FILES_BUCKET: filesBucket(), WORK_BUCKET: workBucket() },
       'break-escalation': { EVENT_BUS_NAME: eventBus()[0] },
     };
     // The stage's default limits for every client (the dev stage: 25 a second, 500,000 a day); no client here has its own.
@@ -789,7 +794,7 @@ describe('disbursement workflow', () => {
 describe('settlement workflow', () => {
   type MapState = Record<string, unknown> & { ItemProcessor: Asl & { ProcessorConfig?: Record<string, unknown> } };
 
-  it('gathers the shards with a Distributed Map reading the manifest OpenRun writes to the files bucket, 4 at a time, results discarded', () => {
+  it('gathers the shards with a Distributed Map reading the manifest OpenRun writes to the work bucket, 4 at a time, results discarded', () => {
     const { States: states } = aslOf('SettlementStateMachine');
     const map = states['GatherShards'] as MapState;
     expect(map).toMatchObject({
@@ -797,7 +802,7 @@ describe('settlement workflow', () => {
       MaxConcurrency: 4,
       ResultPath: null,
       ItemSelector: { 'businessDate.$': '$.businessDate', 'shard.$': '$$.Map.Item.Value.shard' },
-      ItemReader: { Resource: 'arn:${AWS::Partition}:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: `\${${filesBucket()}}`, 'Key.$': '$.manifest' } },
+      ItemReader: { Resource: 'arn:${AWS::Partition}:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: `\${${workBucket()}}`, 'Key.$': '$.manifest' } },
       Next: 'Instruct',
     });
     expect(map['ItemsPath']).toBeUndefined();
@@ -807,10 +812,10 @@ describe('settlement workflow', () => {
     expect(taskEntry(map.ItemProcessor.States['GatherShard'])).toBe('functions/settlement-steps/handler.ts');
   });
 
-  it('lets the state machine read the work files of the files bucket, not the statements, and run its own child executions', () => {
+  it('lets the state machine read the work files of the work bucket, not the statements, and run its own child executions', () => {
     const role = getAttArnOf(stateMachine('SettlementStateMachine')[1].Properties?.['RoleArn']) ?? '';
     const reads = statementsOf(role).filter((statement) => actionsOf(statement).includes('s3:GetObject'));
-    expect(reads.map((statement) => statement.Resource)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [filesBucket(), 'Arn'] }, '/settlement-work/*']] }]);
+    expect(reads.map((statement) => statement.Resource)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [workBucket(), 'Arn'] }, '/settlement-work/*']] }]);
     expect(statementsOf(role).flatMap(actionsOf).filter((action) => action.startsWith('s3:'))).toEqual(['s3:GetObject']);
     expect(grantsOf('states:DescribeExecution')[role]).toHaveLength(1);
   });
@@ -1020,13 +1025,13 @@ describe('cdk-nag (AWS Solutions)', () => {
       /^AwsSolutions-IAM5\[Resource::<(LedgerTable|StateTable)[0-9A-F]{8}\.Arn>\/index\/\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps|ProfitSteps|RegulatoryReportSteps|ReconciliationSteps)Function[0-9A-F]{8}\.Arn>:\*\]$/,
       /^AwsSolutions-IAM5\[Resource::<(LedgerCheckShard|LedgerCheckReport|ReviewSteps|ReviewAsk|DisbursementSteps|DisbursementBook|RepaymentBatch|RepaymentBook|RepaymentPublish|RiskSteps|SettlementSteps|ProfitSteps|BreakEscalation)Function[0-9A-F]{8}\.Arn>:\*\]$/,
-      // The files bucket: its objects are keyed by lender and date; reads and puts of that bucket only.
+      // The files and work buckets: their objects are keyed by lender and date; reads and puts of those buckets only.
       /^AwsSolutions-IAM5\[Action::s3:(GetObject|GetBucket|List|Abort)\*\]$/,
-      /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<(FilesBucket|WorkBucket)[0-9A-F]{8}\.Arn>\/\*\]$/,
       // One webhook secret per lender, created as lenders register: the stage's name prefix only (docs/webhooks.md).
       /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:colend\/[a-z0-9-]+\/webhook\/\*\]$/,
       // The settlement's Distributed Map: the manifest among the work files, and its own child executions.
-      /^AwsSolutions-IAM5\[Resource::<FilesBucket[0-9A-F]{8}\.Arn>\/settlement-work\/\*\]$/,
+      /^AwsSolutions-IAM5\[Resource::<WorkBucket[0-9A-F]{8}\.Arn>\/settlement-work\/\*\]$/,
       /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:\{"Fn::Select":\[6,\{"Fn::Split":\[":",\{"Ref":"SettlementStateMachine[0-9A-F]{8}"\}\]\}\]\}(\/\*)?:\*\]$/,
       /^AwsSolutions-S1$/,
       // State machines log failures without execution data by default (borrower data): docs/architecture.md, "Failure paths".

@@ -142,7 +142,7 @@ describe("the console's sign-in", () => {
 });
 
 describe('uploads from the console (in AWS, a presigned PUT to the files bucket)', () => {
-  it("lets only the console's origin PUT to the files bucket, with a content type, once the bucket and the distribution exist", () => {
+  it("lets only the console's origin PUT to the files bucket, with a content type and the checksum the URL signs, once the bucket and the distribution exist", () => {
     const [bucketId, bucket] = byConstructId(resources, 'AWS::S3::Bucket', 'FilesBucket');
     // On the bucket itself it would make the bucket, the distribution and its headers wait for each other.
     expect(bucket.Properties?.['CorsConfiguration']).toBeUndefined();
@@ -150,7 +150,7 @@ describe('uploads from the console (in AWS, a presigned PUT to the files bucket)
     const create = rule.Properties?.['Create'] as { 'Fn::Join': [string, unknown[]] };
     const text = create['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
     expect(text).toBe(
-      `{"service":"S3","action":"putBucketCors","parameters":{"Bucket":"${JSON.stringify({ Ref: bucketId })}","CORSConfiguration":{"CORSRules":[{"AllowedOrigins":["https://${JSON.stringify(distributionDomain())}"],"AllowedMethods":["PUT"],"AllowedHeaders":["content-type"],"MaxAgeSeconds":3600}]}},"physicalResourceId":{"id":"files-bucket-upload-cors"}}`,
+      `{"service":"S3","action":"putBucketCors","parameters":{"Bucket":"${JSON.stringify({ Ref: bucketId })}","CORSConfiguration":{"CORSRules":[{"AllowedOrigins":["https://${JSON.stringify(distributionDomain())}"],"AllowedMethods":["PUT"],"AllowedHeaders":["content-type","x-amz-checksum-sha256"],"MaxAgeSeconds":3600}]}},"physicalResourceId":{"id":"files-bucket-upload-cors"}}`,
     );
     expect(rule.Properties?.['Update']).toEqual(rule.Properties?.['Create']);
     const role = getAttArnOf(ofType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('AWS679f53fac002430cb0da5b7982bd2287'))?.[1].Properties?.['Role']);

@@ -49,10 +49,12 @@ describe('encryption at rest: AWS-managed unless the stage asks for its own key'
     const tables = ofType(ownKey, 'AWS::DynamoDB::Table');
     expect(tables).toHaveLength(3);
     for (const [id, table] of tables) expect(props(table)['SSESpecification'], id).toEqual({ KMSMasterKeyId: keyArn, SSEEnabled: true, SSEType: 'KMS' });
-    const [, files] = ofType(ownKey, 'AWS::S3::Bucket').find(([id]) => id.startsWith('FilesBucket')) as [string, CfnResource];
-    expect(props(files)['BucketEncryption']).toEqual({
-      ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { KMSMasterKeyID: keyArn, SSEAlgorithm: 'aws:kms' } }],
-    });
+    for (const bucketId of ['FilesBucket', 'WorkBucket']) {
+      const [, bucket] = ofType(ownKey, 'AWS::S3::Bucket').find(([id]) => id.startsWith(bucketId)) as [string, CfnResource];
+      expect(props(bucket)['BucketEncryption'], bucketId).toEqual({
+        ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { KMSMasterKeyID: keyArn, SSEAlgorithm: 'aws:kms' } }],
+      });
+    }
     const logGroups = ofType(ownKey, 'AWS::Logs::LogGroup');
     expect(logGroups.length).toBe(ofType(managed, 'AWS::Logs::LogGroup').length);
     for (const [id, group] of logGroups) expect(props(group)['KmsKeyId'], id).toEqual(keyArn);
@@ -98,7 +100,7 @@ describe('every bucket blocks all public access and refuses requests without TLS
   ] as const) {
     it(label, () => {
       const buckets = ofType(resources(), 'AWS::S3::Bucket');
-      expect(buckets.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['ConsoleBucket', 'FilesBucket']);
+      expect(buckets.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['ConsoleBucket', 'FilesBucket', 'WorkBucket']);
       const policies = ofType(resources(), 'AWS::S3::BucketPolicy');
       for (const [id, bucket] of buckets) {
         expect(props(bucket)['PublicAccessBlockConfiguration'], id).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../shared/http/routes.ts';
 import { synthesizeTemplate } from '../../infra/synth.ts';
@@ -124,7 +125,7 @@ const MATRIX: Readonly<Record<string, Probe>> = {
   'GET /v1/bank-formats/{bankId}': { path: () => '/v1/bank-formats/GENERIC-CN', expect: { none: 401, lead: 200, partner: 403, otherPartner: 403, guarantor: 403, servicePartner: 403, finance: 200, lenderFinance: 200 } },
   'POST /v1/reconciliation-uploads': {
     path: () => '/v1/reconciliation-uploads',
-    body: (w, n) => ({ fileName: `matrix-${w.suffix}-${n}.txt` }),
+    body: (w, n) => ({ fileName: `matrix-${w.suffix}-${n}.txt`, sha256: createHash('sha256').update(`matrix-${w.suffix}-${n}`).digest('hex') }),
     expect: { none: 401, lead: 201, partner: 201, otherPartner: 201, guarantor: 201, servicePartner: 201, finance: 201, lenderFinance: 201 },
   },
   // An upload never made: every caller let in is told it is not found.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -56,8 +57,10 @@ beforeAll(async () => {
   await bookAndRepay(call, lead, ids, { loanId: 'CR-LOAN-1', repaymentId: 'CR-R-1', valueDate: DATE });
   await settle(DATE);
   // Bank B's records, through the API: a fen of interest more than ours.
-  const upload = await call<{ uploadId: string; url: string }>('POST', '/v1/reconciliation-uploads', finance, { fileName: 'repayment_detail_20261202.txt' });
-  expect((await fetch(upload.json.url, { method: 'PUT', body: `${HEADER}\n${row(ids.bankB, '27.01', '264.88')}\n` })).status).toBe(200);
+  const bankBFile = `${HEADER}\n${row(ids.bankB, '27.01', '264.88')}\n`;
+  const sha256 = createHash('sha256').update(bankBFile).digest('hex');
+  const upload = await call<{ uploadId: string; url: string; headers: Record<string, string> }>('POST', '/v1/reconciliation-uploads', finance, { fileName: 'repayment_detail_20261202.txt', sha256 });
+  expect((await fetch(upload.json.url, { method: 'PUT', headers: upload.json.headers, body: bankBFile })).status).toBe(200);
   const started = await call<{ reconciliationId: string }>('POST', '/v1/reconciliations', finance, { uploadId: upload.json.uploadId, type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: ids.bankB });
   expect(started.status).toBe(202);
   bankBReconciliation = started.json.reconciliationId;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,9 +49,14 @@ interface View {
 
 /** Uploads a file's text and starts its reconciliation; the id. */
 async function send(token: string, text: string, request: Record<string, unknown>): Promise<string> {
-  const upload = await call<{ uploadId: string; url: string; method: string }>('POST', '/v1/reconciliation-uploads', token, { fileName: 'repayment_detail_20261202.txt' });
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  const upload = await call<{ uploadId: string; url: string; method: string; headers: Record<string, string> }>('POST', '/v1/reconciliation-uploads', token, { fileName: 'repayment_detail_20261202.txt', sha256 });
   expect(upload.status).toBe(201);
-  expect((await fetch(upload.json.url, { method: 'PUT', body: text })).status).toBe(200);
+  expect(upload.json.headers).toEqual({ 'x-amz-checksum-sha256': createHash('sha256').update(text).digest('base64') });
+  // The URL takes only these bytes, with the checksum header it signs, as the files bucket's presigned URL does.
+  expect((await fetch(upload.json.url, { method: 'PUT', body: text })).status).toBe(403);
+  expect((await fetch(upload.json.url, { method: 'PUT', headers: upload.json.headers, body: `${text}\n` })).status).toBe(400);
+  expect((await fetch(upload.json.url, { method: 'PUT', headers: upload.json.headers, body: text })).status).toBe(200);
   const started = await call<{ reconciliationId: string }>('POST', '/v1/reconciliations', token, { uploadId: upload.json.uploadId, ...request });
   expect(started.status, started.text).toBe(202);
   return started.json.reconciliationId;

@@ -41,9 +41,9 @@ type Json = { [key: string]: JsonValue };
 function asl(shardMap: ShardMap): Json {
   const stack = new Stack(new App(), 'WorkflowTest');
   const settlementSteps = new LambdaFunction(stack, 'SettlementStepsFn', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('x') });
-  const filesBucket = new Bucket(stack, 'FilesBucket');
+  const workBucket = new Bucket(stack, 'WorkBucket');
   const reconciliation = new CdkStateMachine(stack, 'Reconciliation', { definitionBody: DefinitionBody.fromChainable(new Pass(stack, 'Reconcile')) });
-  const chain = settlementDefinition(stack, { settlementSteps, reconciliation, filesBucket, shardMap });
+  const chain = settlementDefinition(stack, { settlementSteps, reconciliation, workBucket, shardMap });
   return stack.resolve(new StateGraph(chain.startState, 'Settlement').toGraphJson()) as Json;
 }
 
@@ -82,7 +82,7 @@ describe('Settlement ASL', () => {
       ItemReader: {
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:::s3:getObject']] },
         ReaderConfig: { InputType: 'JSON' },
-        Parameters: { Bucket: { Ref: expect.stringMatching(/^FilesBucket/) as unknown as string }, 'Key.$': '$.manifest' },
+        Parameters: { Bucket: { Ref: expect.stringMatching(/^WorkBucket/) as unknown as string }, 'Key.$': '$.manifest' },
       },
       MaxConcurrency: 4,
     });

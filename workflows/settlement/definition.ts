@@ -16,8 +16,8 @@ export interface SettlementTasks {
   readonly reconciliation: IStateMachine;
   /** Shards gathered at the same time. */
   readonly maxConcurrency?: number;
-  /** The files bucket, where OpenRun writes the manifest of the run's shards. */
-  readonly filesBucket: IBucket;
+  /** The work bucket, where OpenRun writes the manifest of the run's shards. */
+  readonly workBucket: IBucket;
   /** A Distributed Map over the manifest (AWS), or an inline Map over OpenRun's shards (the local stack). */
   readonly shardMap: ShardMap;
 }
@@ -35,7 +35,7 @@ class WorkManifestReader extends S3JsonItemReader {
 /**
  * GatherShard once per shard, `maxConcurrency` at a time, results discarded (a gather leaves what
  * it made in the StateTable and the file store). In AWS a Distributed Map reads the shards from
- * the manifest OpenRun wrote (`$.manifest` in the files bucket), each shard a child execution; the
+ * the manifest OpenRun wrote (`$.manifest` in the work bucket), each shard a child execution; the
  * local engine runs no Distributed Map, so there the Map iterates `$.shards` inline (docs/adr/0006).
  */
 function gatherShardsState(scope: Construct, tasks: SettlementTasks, gatherShard: IChainable): MapState | DistributedMap {
@@ -47,7 +47,7 @@ function gatherShardsState(scope: Construct, tasks: SettlementTasks, gatherShard
   if (tasks.shardMap === 'INLINE') return new MapState(scope, SettlementStates.gatherShards, { ...props, itemsPath: '$.shards' }).itemProcessor(gatherShard);
   return new DistributedMap(scope, SettlementStates.gatherShards, {
     ...props,
-    itemReader: new WorkManifestReader({ bucket: tasks.filesBucket, key: JsonPath.stringAt('$.manifest') }),
+    itemReader: new WorkManifestReader({ bucket: tasks.workBucket, key: JsonPath.stringAt('$.manifest') }),
     mapExecutionType: StateMachineType.STANDARD,
   }).itemProcessor(gatherShard);
 }

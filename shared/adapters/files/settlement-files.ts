@@ -555,6 +555,7 @@ export const COLUMN_NAMES_ZH: Readonly<Record<string, string>> = {
   disbursement_reference: '放款流水号',
   instalment_number: '期次',
   due_date: '应还日期',
+  spread_amount: '利差',
   closing_principal: '期末本金余额',
   guarantor_id: '代偿方编号',
   compensated_lender_id: '受偿资金方编号',

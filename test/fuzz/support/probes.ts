@@ -162,7 +162,9 @@ export const BODIES: Partial<Record<RouteKey, fc.Arbitrary<unknown>>> = {
   'PUT /v1/bank-formats/{bankId}': text.map((name) => ({ name, format: { kind: 'CSV' }, columns: { bankReference: '流水号', valueDate: '日期' }, amount: { kind: 'SIGNED', column: '金额' }, currency: { fixed: 'CNY' } })),
   'PUT /v1/lenders/{lenderId}/regulatory-figures/{effectiveDate}': fc.record({ netTier1CapitalMinor: minor(10n ** 14n), totalLoansMinor: minor(10n ** 15n), source: text }),
   'POST /v1/regulatory-reports': fc.record({ businessDate: pastDay, restart: rarelyRestart }, { requiredKeys: ['businessDate'] }),
-  'POST /v1/reconciliation-uploads': fc.constantFrom('partner.txt', 'escrow-20261102.csv', '对账.xlsx').map((fileName) => ({ fileName })),
+  'POST /v1/reconciliation-uploads': fc
+    .tuple(fc.constantFrom('partner.txt', 'escrow-20261102.csv', '对账.xlsx'), hex(64))
+    .map(([fileName, sha256]) => ({ fileName, sha256 })),
   'POST /v1/reconciliations': fc.record(
     { uploadId: fc.constantFrom('UP-none', 'UP-0123456789abcdef'), type: fc.constantFrom(...RECONCILIATION_TYPES), businessDate: pastDay, lenderId: someId(...lenders), bankFormat: someId('GENERIC-CN') },
     { requiredKeys: ['uploadId', 'type', 'businessDate'] },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,34 +88,55 @@ describe('the console link the banner prints', () => {
 
 describe('local uploads', () => {
   const PATH = 'reconciliation-uploads/UP-0001';
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-  it('take the bytes at a URL the stack signed, without the local token', async () => {
-    const url = await new LocalUploadUrls().putUrl(PATH, 900);
-    expect(url).toMatch(new RegExp(`^${base}/local/uploads/${PATH}\\?expires=\\d+&signature=[A-Za-z0-9_-]{43}$`));
-    const answer = await fetch(url, { method: 'PUT', body: 'line 1\n' });
+  it('take the bytes at a URL the stack signed, with the checksum header it names, without the local token', async () => {
+    const target = await new LocalUploadUrls().putUrl(PATH, 900, sha256('line 1\n'));
+    expect(target.url).toMatch(new RegExp(`^${base}/local/uploads/${PATH}\\?expires=\\d+&checksum=[A-Za-z0-9%]+&signature=[A-Za-z0-9_-]{43}$`));
+    expect(target.headers).toEqual({ 'x-amz-checksum-sha256': createHash('sha256').update('line 1\n').digest('base64') });
+    const answer = await fetch(target.url, { method: 'PUT', headers: target.headers, body: 'line 1\n' });
     expect(answer.status).toBe(200);
     expect(readFileSync(join(filesDir, PATH), 'utf8')).toBe('line 1\n');
   });
 
+  it('refuse, as S3 does, bytes sent without the checksum header or other than those the URL was made for, and keep nothing', async () => {
+    const path = PATH.replace('0001', '0006');
+    const target = await new LocalUploadUrls().putUrl(path, 900, sha256('line 1\n'));
+    const bare = await fetch(target.url, { method: 'PUT', body: 'line 1\n' });
+    expect(bare.status).toBe(403);
+    expect(await bare.json()).toMatchObject({ code: 'UPLOAD_HEADER_MISSING', details: { path: 'x-amz-checksum-sha256' } });
+    const other = await fetch(target.url, { method: 'PUT', headers: target.headers, body: 'line 2\n' });
+    expect(other.status).toBe(400);
+    expect(await other.json()).toMatchObject({ code: 'BadDigest' });
+    expect(() => readFileSync(join(filesDir, path))).toThrow();
+    const forged = new URL(target.url);
+    forged.searchParams.set('checksum', createHash('sha256').update('line 2\n').digest('base64'));
+    const tampered = await fetch(forged, { method: 'PUT', headers: { 'x-amz-checksum-sha256': forged.searchParams.get('checksum')! }, body: 'line 2\n' });
+    expect(tampered.status).toBe(403);
+  });
+
   it('refuse an unsigned, tampered or expired URL and write nothing', async () => {
-    const signed = new URL(await new LocalUploadUrls().putUrl(PATH.replace('0001', '0002'), 900));
-    const other = `${base}/local/uploads/${PATH.replace('0001', '0003')}${signed.search}`;
-    const expired = await new LocalUploadUrls(() => Date.now() - 3_600_000).putUrl(PATH.replace('0001', '0004'), 900);
+    const hash = sha256('x');
+    const signed = await new LocalUploadUrls().putUrl(PATH.replace('0001', '0002'), 900, hash);
+    const other = `${base}/local/uploads/${PATH.replace('0001', '0003')}${new URL(signed.url).search}`;
+    const expired = (await new LocalUploadUrls(() => Date.now() - 3_600_000).putUrl(PATH.replace('0001', '0004'), 900, hash)).url;
     for (const url of [`${base}/local/uploads/${PATH.replace('0001', '0005')}`, other, expired]) {
-      const answer = await fetch(url, { method: 'PUT', body: 'x' });
+      const answer = await fetch(url, { method: 'PUT', headers: signed.headers, body: 'x' });
       expect(answer.status).toBe(403);
       expect(await answer.json()).toMatchObject({ code: 'UPLOAD_URL_INVALID', details: { path: 'signature' } });
     }
     expect(() => readFileSync(join(filesDir, PATH.replace('0001', '0003')))).toThrow();
   });
 
-  it('signs the method, the path and the expiry with the secret', () => {
-    const signature = localUploadSignature('s', PATH, 2_000_000_000);
-    expect(localUploadSignatureValid('s', PATH, '2000000000', signature, 1_000)).toBe(true);
-    expect(localUploadSignatureValid('t', PATH, '2000000000', signature, 1_000)).toBe(false);
-    expect(localUploadSignatureValid('s', PATH, '2000000001', signature, 1_000)).toBe(false);
-    expect(localUploadSignatureValid('s', PATH, '2000000000', signature, 2_000_000_001_000)).toBe(false);
-    expect(localUploadSignatureValid('s', PATH, null, signature, 1_000)).toBe(false);
-    expect(localUploadSignatureValid('s', PATH, '2000000000', null, 1_000)).toBe(false);
+  it('signs the method, the path, the expiry and the checksum with the secret', () => {
+    const signature = localUploadSignature('s', PATH, 2_000_000_000, 'c1');
+    expect(localUploadSignatureValid('s', PATH, '2000000000', 'c1', signature, 1_000)).toBe(true);
+    expect(localUploadSignatureValid('t', PATH, '2000000000', 'c1', signature, 1_000)).toBe(false);
+    expect(localUploadSignatureValid('s', PATH, '2000000001', 'c1', signature, 1_000)).toBe(false);
+    expect(localUploadSignatureValid('s', PATH, '2000000000', 'c2', signature, 1_000)).toBe(false);
+    expect(localUploadSignatureValid('s', PATH, '2000000000', null, signature, 1_000)).toBe(false);
+    expect(localUploadSignatureValid('s', PATH, '2000000000', 'c1', signature, 2_000_000_001_000)).toBe(false);
+    expect(localUploadSignatureValid('s', PATH, null, 'c1', signature, 1_000)).toBe(false);
+    expect(localUploadSignatureValid('s', PATH, '2000000000', 'c1', null, 1_000)).toBe(false);
   });
 });

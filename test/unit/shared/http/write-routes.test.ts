@@ -93,7 +93,7 @@ const PROBES: Readonly<Record<string, WriteProbe>> = {
     other: { source: 'Annual report 2025, restated' },
   },
   'POST /v1/regulatory-reports': { body: { businessDate: DATE }, other: { businessDate: '2026-11-03' } },
-  'POST /v1/reconciliation-uploads': { body: { fileName: 'bank-a-20261102.txt' }, other: { fileName: 'bank-a-20261103.txt' } },
+  'POST /v1/reconciliation-uploads': { body: { fileName: 'bank-a-20261102.txt', sha256: '9b0c5a0f0e6d1a5c2e3f4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9' }, other: { fileName: 'bank-a-20261103.txt' } },
   'POST /v1/reconciliations': { body: { uploadId: 'UP-0001', type: 'PARTNER_REPAYMENTS', businessDate: DATE, lenderId: PARTNER_A }, other: { uploadId: 'UP-0002' } },
   'PUT /v1/reconciliation-settings/{counterparty}': { pathParameters: { counterparty: PARTNER_A }, body: { amountToleranceMinor: '0', dateToleranceDays: 0, escalateAfterDays: 3 }, other: { escalateAfterDays: 4 } },
   'POST /v1/breaks/{breakId}/actions': { pathParameters: { breakId: 'BK-20261102-PR-00000000000000000001' }, body: { action: 'ASSIGN', owner: 'reconciliation-desk' }, other: { owner: 'finance-desk' } },

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cutoffDayAt } from '../../../../shared/domain/business-date.ts';
 import { FolderFileStore } from '../../../../shared/adapters/files/file-store.ts';
+import { COLUMN_NAMES_ZH } from '../../../../shared/adapters/files/settlement-files.ts';
 import { foldEntries, type JournalEntry } from '../../../../shared/domain/ledger.ts';
 import { emptyLedger } from '../../../../shared/domain/repayment-booking.ts';
 import { loanSchedules } from '../../../../shared/domain/schedule.ts';
@@ -152,8 +153,16 @@ describe('the settlement of a business date', () => {
       'compensation_20250303.txt',
       'control_20250303.txt',
       'disbursement_detail_20250303.txt',
+      'human/compensation_20250303.csv',
+      'human/compensation_20250303.xlsx',
+      'human/disbursement_detail_20250303.csv',
+      'human/disbursement_detail_20250303.xlsx',
       'human/loan_master_20250303.csv',
       'human/loan_master_20250303.xlsx',
+      'human/repayment_detail_20250303.csv',
+      'human/repayment_detail_20250303.xlsx',
+      'human/repayment_schedule_20250303.csv',
+      'human/repayment_schedule_20250303.xlsx',
       'human/settlement_summary_20250303.csv',
       'human/settlement_summary_20250303.xlsx',
       'human/trial_balance_20250303.csv',
@@ -593,7 +602,9 @@ describe("a lender's whole file set", () => {
     await settle('2025-03-03');
     const names = (await statements(deps, PARTNER_A, '2025-03-03')).filter((n) => !n.startsWith('human/'));
     const before = await Promise.all(names.map((n) => statementFile(deps, PARTNER_A, '2025-03-03', n)));
-    const csvBefore = await text(PARTNER_A, '2025-03-03', 'human/trial_balance_20250303.csv');
+    const csvNames = (await statements(deps, PARTNER_A, '2025-03-03')).filter((n) => n.startsWith('human/') && n.endsWith('.csv'));
+    expect(csvNames).toHaveLength(7);
+    const csvBefore = await Promise.all(csvNames.map((n) => text(PARTNER_A, '2025-03-03', n)));
     stores.clock.set('2025-03-05T15:00:00.000Z');
     book({
       entryId: 'REPAYMENT#R-3',
@@ -607,8 +618,8 @@ describe("a lender's whole file set", () => {
     await settle('2025-03-03', 2);
     const after = await Promise.all(names.map((n) => statementFile(deps, PARTNER_A, '2025-03-03', n)));
     expect(after.map((b) => Buffer.from(b).toString('hex'))).toEqual(before.map((b) => Buffer.from(b).toString('hex')));
-    // The CSV copy is the same too; the XLSX copies are not promised (their zip entries carry the time written).
-    expect(await text(PARTNER_A, '2025-03-03', 'human/trial_balance_20250303.csv')).toBe(csvBefore);
+    // The CSV copies are the same too; the XLSX copies are not promised (their zip entries carry the time written).
+    expect(await Promise.all(csvNames.map((n) => text(PARTNER_A, '2025-03-03', n)))).toEqual(csvBefore);
   });
 
   it('writes CSV and XLSX copies with a Chinese and English header and the same rows', async () => {
@@ -629,6 +640,36 @@ describe("a lender's whole file set", () => {
     const summary = new ExcelJS.Workbook();
     await summary.xlsx.load(Uint8Array.from(await statementFile(deps, PARTNER_A, '2025-03-03', 'human/settlement_summary_20250303.xlsx')).buffer);
     expect(summary.worksheets[0]!.rowCount).toBe(1 + (await rowsOf(PARTNER_A, '2025-03-03', 'settlement_summary_20250303.txt')).length);
+  });
+
+  it('copies every data file with rows per loan for people too: the repayment and disbursement details, the schedule and the compensation file', async () => {
+    await settle('2025-03-03');
+    const copied = [
+      { file: 'repayment_detail_20250303', sheet: '还款明细 repayment detail', first: '业务日期 business_date', last: '冲正原分录 corrects_entry' },
+      { file: 'disbursement_detail_20250303', sheet: '放款明细 disbursement detail', first: '业务日期 business_date', last: '放款流水号 disbursement_reference' },
+      { file: 'repayment_schedule_20250303', sheet: '还款计划 repayment schedule', first: '业务日期 business_date', last: '期末本金余额 closing_principal' },
+      { file: 'compensation_20250303', sheet: '代偿 compensation', first: '业务日期 business_date', last: '合计 total_amount' },
+    ];
+    for (const { file, sheet, first, last } of copied) {
+      const [headerLine, ...lines] = Buffer.from(await statementFile(deps, PARTNER_A, '2025-03-03', `${file}.txt`)).toString('utf8').trimEnd().split('\n');
+      const columns = headerLine!.split('|');
+      const header = columns.map((column) => `${COLUMN_NAMES_ZH[column]} ${column}`);
+      expect([header[0], header.at(-1)], file).toEqual([first, last]);
+      const rows = lines.map((line) => line.split('|'));
+      const csv = await statementFile(deps, PARTNER_A, '2025-03-03', `human/${file}.csv`);
+      expect([...csv.subarray(0, 3)], file).toEqual([0xef, 0xbb, 0xbf]);
+      expect(Buffer.from(csv.subarray(3)).toString('utf8'), file).toBe([header, ...rows].map((r) => r.join(',')).join('\r\n') + '\r\n');
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(Uint8Array.from(await statementFile(deps, PARTNER_A, '2025-03-03', `human/${file}.xlsx`)).buffer);
+      const copy = workbook.worksheets[0]!;
+      expect(copy.name).toBe(sheet);
+      const cells: string[][] = [];
+      copy.eachRow((row) => cells.push((row.values as unknown[]).slice(1).map((v) => (v === undefined || v === null ? '' : String(v)))));
+      expect(cells.map((r) => r.concat(Array<string>(header.length - r.length).fill(''))), file).toEqual([header, ...rows]);
+      expect(copy.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    }
+    // The day's repayment and disbursement are in them: the copies are not empty shells.
+    expect((await rowsOf(PARTNER_A, '2025-03-03', 'repayment_detail_20250303.txt')).length).toBeGreaterThan(0);
   });
 });
 
