@@ -20,8 +20,15 @@ export async function runSimulation(file: string, out: string): Promise<number> 
   try {
     const summary = await simulate(json, { out: resolve(out), log: (line) => console.log(line) });
     console.log(`${summary.scenario}: ${summary.loansBooked} loans, ${summary.repaymentsBooked} repayments, ${summary.eventsPlayed} events, ${summary.settledDates.length} business dates settled`);
+    for (const application of summary.applications) {
+      const answers = application.decisions.map((d) => `${d.lenderId} ${d.state}`).join(', ');
+      console.log(`  application ${application.applicationId}: ${application.status}${answers === '' ? '' : ` (${answers})`}`);
+    }
+    for (const loss of summary.losses) console.log(`  ${loss.type === 'COMPENSATION' ? 'compensated' : 'written off'} ${loss.loanId} (${loss.eventId})`);
     for (const [lenderId, lender] of Object.entries(summary.lenders)) {
-      console.log(`  ${lenderId}: outstanding principal ${lender.outstandingPrincipalMinor}, settled net ${lender.settledNetMinor} (minor units)`);
+      console.log(
+        `  ${lenderId}: outstanding principal ${lender.outstandingPrincipalMinor}, compensated ${lender.compensatedPrincipalMinor}, written off ${lender.writtenOffPrincipalMinor}, settled net ${lender.settledNetMinor} (minor units)`,
+      );
     }
     for (const refused of summary.repaymentsRefused) console.log(`  refused ${refused.repaymentId}: ${refused.status} ${refused.code ?? ''}`.trimEnd());
     console.log(`files and summary.json in ${resolve(out)}`);

@@ -31,9 +31,65 @@ export interface SimulationSummary {
   readonly repaymentsBooked: number;
   readonly repaymentsRefused: readonly { readonly repaymentId: string; readonly status: string; readonly code?: string }[];
   readonly eventsPlayed: number;
+  /** Every application as its review and disbursement left it: booked (its loan bears its id), rejected, cancelled… */
+  readonly applications: readonly ApplicationOutcome[];
+  /** What each risk update of the story did: counts per class, and the loans it compensated, wrote off or held. */
+  readonly riskUpdates: readonly RiskUpdateOutcome[];
+  /** Every compensation (代偿) and write-off booked on the story's loans, by a risk update or a write-off event, with the principal each lender gave up. */
+  readonly losses: readonly LossOutcome[];
   readonly settledDates: readonly string[];
-  /** Per lender: its outstanding principal (from its positions) and what settlement moved, net, per component (minor units). */
-  readonly lenders: Readonly<Record<string, { readonly outstandingPrincipalMinor: string; readonly settledByComponentMinor: Readonly<Record<string, string>>; readonly settledNetMinor: string }>>;
+  /**
+   * Per lender: its outstanding principal (from its positions), the principal a guarantor
+   * compensated it for and the principal written off its books, and what settlement moved, net,
+   * per component (minor units).
+   */
+  readonly lenders: Readonly<
+    Record<
+      string,
+      {
+        readonly outstandingPrincipalMinor: string;
+        readonly compensatedPrincipalMinor: string;
+        readonly writtenOffPrincipalMinor: string;
+        readonly settledByComponentMinor: Readonly<Record<string, string>>;
+        readonly settledNetMinor: string;
+      }
+    >
+  >;
+}
+
+export interface ApplicationOutcome {
+  readonly applicationId: string;
+  readonly on: string;
+  /** BOOKED, REJECTED, CANCELLED, DISBURSEMENT_FAILED, EXPIRED or REVIEW_FAILED. */
+  readonly status: string;
+  readonly loanId: string | null;
+  readonly rounds: number;
+  /** Each partner asked, in the order asked: its answer (APPROVED, DECLINED, TIMED_OUT), what it was asked and what it approved. */
+  readonly decisions: readonly { readonly lenderId: string; readonly round: number; readonly state: string; readonly askedAmountMinor: string; readonly approvedAmountMinor: string | null }[];
+  /** The funding plan, or null when none was made. */
+  readonly plan: readonly { readonly lenderId: string; readonly amountMinor: string }[] | null;
+  /** The rules that rejected it (empty unless rejected). */
+  readonly rejectedBecause: readonly string[];
+}
+
+export interface RiskUpdateOutcome {
+  readonly businessDate: string;
+  readonly byClass: Readonly<Record<string, number>>;
+  readonly compensated: readonly string[];
+  readonly writtenOff: readonly string[];
+  readonly held: readonly { readonly loanId: string; readonly code: string }[];
+}
+
+export interface LossOutcome {
+  readonly loanId: string;
+  readonly type: 'COMPENSATION' | 'WRITE_OFF';
+  readonly eventId: string;
+  /** Per lender, the principal it no longer holds: paid by the guarantor (a compensation) or lost (a write-off of the lenders' principal). */
+  readonly principalByLenderMinor: Readonly<Record<string, string>>;
+  /** Per party, what it lost (LOSSES): a write-off's shares, the guarantor's claim once written off. */
+  readonly lossesByPartyMinor: Readonly<Record<string, string>>;
+  /** A compensation: the claim the guarantor took over (principal and the interest it covered). */
+  readonly guarantorClaimMinor: string | null;
 }
 
 /** 10:00 and 23:00 in Beijing: the day's business, and after its 22:00 cut-off. */
@@ -113,10 +169,33 @@ async function play(scenario: Scenario, stack: LocalStack, out: string, log: (li
 
   const loans = plannedLoans(scenario);
   const lenderIds = scenario.lenders.map((l) => String(l.lenderId));
+  const partners = partnerApis(stack);
   const agenda = new Map<string, { repaymentId: string; loanId: string; amountMinor: string }[]>();
-  const summary = { loansBooked: 0, repaymentsBooked: 0, repaymentsRefused: [] as SimulationSummary['repaymentsRefused'][number][], eventsPlayed: 0, settledDates: [] as string[] };
+  const summary = {
+    loansBooked: 0,
+    repaymentsBooked: 0,
+    repaymentsRefused: [] as SimulationSummary['repaymentsRefused'][number][],
+    eventsPlayed: 0,
+    applications: [] as ApplicationOutcome[],
+    riskUpdates: [] as RiskUpdateOutcome[],
+    settledDates: [] as string[],
+  };
+  const lossLoans = new Set<string>();
   const settled = new Map<string, Map<string, bigint>>();
   let nextLoan = 0;
+  // The repayments a booked loan's schedule calls for, on the days the scenario says it pays them.
+  const scheduleRepayments = async (loanId: string, repay: Scenario['loans'][number]['repay']) => {
+    if (repay.mode === 'NONE') return;
+    const schedule = (await must(`schedule of ${loanId}`, lead.call('GET', `/v1/loans/${loanId}/schedule`), [200])) as { borrower: { instalments: { number: number; dueDate: string; totalMinor: string }[] } };
+    for (const instalment of schedule.borrower.instalments) {
+      if (repay.missed.includes(instalment.number)) continue;
+      const on = addDays(instalment.dueDate, repay.late[String(instalment.number)] ?? 0);
+      if (on > scenario.end) continue;
+      const share = repay.partial[String(instalment.number)];
+      const amountMinor = share === undefined ? instalment.totalMinor : ((BigInt(instalment.totalMinor) * BigInt(share)) / 10_000n).toString();
+      agenda.set(on, [...(agenda.get(on) ?? []), { repaymentId: `${loanId}-I${instalment.number}`, loanId, amountMinor }]);
+    }
+  };
 
   for (let day = scenario.start; day <= scenario.end; day = addDays(day, 1)) {
     stack.setTime(morning(day));
@@ -126,16 +205,16 @@ async function play(scenario: Scenario, stack: LocalStack, out: string, log: (li
       const loanId = String(body.loanId);
       await must(`loan ${loanId}`, lead.call('POST', '/v1/loans', body, `sim-loan-${loanId}`), [201]);
       summary.loansBooked++;
-      if (repay.mode === 'NONE') continue;
-      const schedule = (await must(`schedule of ${loanId}`, lead.call('GET', `/v1/loans/${loanId}/schedule`), [200])) as { borrower: { instalments: { number: number; dueDate: string; totalMinor: string }[] } };
-      for (const instalment of schedule.borrower.instalments) {
-        if (repay.missed.includes(instalment.number)) continue;
-        const on = addDays(instalment.dueDate, repay.late[String(instalment.number)] ?? 0);
-        if (on > scenario.end) continue;
-        const share = repay.partial[String(instalment.number)];
-        const amountMinor = share === undefined ? instalment.totalMinor : ((BigInt(instalment.totalMinor) * BigInt(share)) / 10_000n).toString();
-        agenda.set(on, [...(agenda.get(on) ?? []), { repaymentId: `${loanId}-I${instalment.number}`, loanId, amountMinor }]);
-      }
+      await scheduleRepayments(loanId, repay);
+    }
+    // The day's applications, reviewed side by side; those booked are repaid like the day's loans.
+    const reviewed = await Promise.all(scenario.applications.filter((a) => a.on === day).map((a) => playApplication(a, lead, partners, must)));
+    for (const [outcome, repay] of reviewed) {
+      summary.applications.push(outcome);
+      log(`${day}: application ${outcome.applicationId} ${outcome.status}${outcome.decisions.filter((d) => d.state !== 'APPROVED').map((d) => `, ${d.lenderId} ${d.state}`).join('')}`);
+      if (outcome.loanId === null) continue;
+      summary.loansBooked++;
+      await scheduleRepayments(outcome.loanId, repay);
     }
     // The day's repayments (scheduled and named), then its other events: a reversal finds its repayment booked.
     const events = scenario.events.filter((e) => e.on === day);
@@ -155,6 +234,13 @@ async function play(scenario: Scenario, stack: LocalStack, out: string, log: (li
     for (const event of events.filter((e) => e.type !== 'repayment')) {
       await playEvent(event, lead, finance, must);
       summary.eventsPlayed++;
+      if (event.type === 'writeOff') lossLoans.add(event.loanId);
+      if (event.type === 'riskUpdate') {
+        const report = await riskUpdateOf(finance, event.on);
+        for (const loanId of [...report.compensated, ...report.writtenOff]) lossLoans.add(loanId);
+        summary.riskUpdates.push(report);
+        log(`${day}: risk update compensated ${report.compensated.length}, wrote off ${report.writtenOff.length}, held ${report.held.length}`);
+      }
     }
     // After the cut-off: the day is settled if it is a business day.
     stack.setTime(night(day));
@@ -173,6 +259,8 @@ async function play(scenario: Scenario, stack: LocalStack, out: string, log: (li
       if (error.code !== 'ENOENT') throw error;
     });
   }
+  const losses: LossOutcome[] = [];
+  for (const loanId of [...lossLoans].sort()) losses.push(...(await lossesOf(lead, loanId)));
   const lenders: Record<string, SimulationSummary['lenders'][string]> = {};
   for (const lenderId of lenderIds) {
     // Every page of the lender's positions, its outstanding principal added up over them.
@@ -185,13 +273,16 @@ async function play(scenario: Scenario, stack: LocalStack, out: string, log: (li
       cursor = page.cursor;
     } while (cursor !== null);
     const byComponent = settled.get(lenderId) ?? new Map<string, bigint>();
+    const principalOf = (type: LossOutcome['type']) => losses.filter((l) => l.type === type).reduce((sum, l) => sum + BigInt(l.principalByLenderMinor[lenderId] ?? '0'), 0n);
     lenders[lenderId] = {
       outstandingPrincipalMinor: outstandingPrincipalMinor.toString(),
+      compensatedPrincipalMinor: principalOf('COMPENSATION').toString(),
+      writtenOffPrincipalMinor: principalOf('WRITE_OFF').toString(),
       settledByComponentMinor: Object.fromEntries([...byComponent].sort(([a], [b]) => (a < b ? -1 : 1)).map(([c, v]) => [c, v.toString()])),
       settledNetMinor: [...byComponent.values()].reduce((s, v) => s + v, 0n).toString(),
     };
   }
-  const result: SimulationSummary = { scenario: scenario.name, start: scenario.start, end: scenario.end, ...summary, lenders };
+  const result: SimulationSummary = { scenario: scenario.name, start: scenario.start, end: scenario.end, ...summary, losses, lenders };
   await writeFile(join(out, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }
@@ -254,4 +345,151 @@ async function playEvent(
       await must(`risk update of ${event.on}`, finance.call('POST', '/v1/risk-updates', { businessDate: event.on }, `sim-risk-${event.on}`), [202]);
       return;
   }
+}
+
+type Must = (what: string, answer: Promise<{ status: number; json: unknown }>, ok: number[]) => Promise<unknown>;
+
+/** Each partner's own credentials, minted once: a partner answers for itself only. */
+function partnerApis(stack: LocalStack): (lenderId: string) => Promise<Api> {
+  const apis = new Map<string, Promise<Api>>();
+  return (lenderId) => {
+    let api = apis.get(lenderId);
+    if (api === undefined) {
+      api = stack.mintToken({ scopes: ['partner'], lenderId }).then((token) => apiOf(stack, token));
+      apis.set(lenderId, api);
+    }
+    return api;
+  };
+}
+
+/** `GET /v1/applications/{id}` as the lead sees it. */
+interface ApplicationView {
+  status: string;
+  round: number;
+  plan: { lenderId: string; amountMinor: string }[] | null;
+  reasons: { rule?: string }[];
+  asks: { lenderId: string; round: number; state: string; askedAmountMinor: string; decision: { approvedAmountMinor?: string | null } | null }[];
+  loanId: string | null;
+}
+
+const FINAL_APPLICATION_STATUSES = new Set(['BOOKED', 'REJECTED', 'DISBURSEMENT_FAILED', 'REVIEW_FAILED', 'CANCELLED', 'EXPIRED']);
+const APPLICATION_POLL_MS = 20;
+const APPLICATION_TIMEOUT_MS = 120_000;
+
+/**
+ * One application through the real joint review: submitted by the lead, each partner's ask
+ * answered with the partner's own credentials as the scenario says, the plan's disbursement
+ * confirmed (or cancelled, or failed) by the lead, until the application reaches a final state.
+ * The workflows run in the background; the application is read until it moves.
+ */
+async function playApplication(
+  planned: Scenario['applications'][number],
+  lead: Api,
+  partners: (lenderId: string) => Promise<Api>,
+  must: Must,
+): Promise<[ApplicationOutcome, Scenario['applications'][number]['repay']]> {
+  const applicationId = planned.application.applicationId;
+  const body = {
+    purpose: 'Personal consumption',
+    leadApproval: { approved: true, reference: `LA-${applicationId}`, approvedAt: `${planned.on}T01:00:00.000Z` },
+    ...planned.application,
+  };
+  await must(`application ${applicationId}`, lead.call('POST', '/v1/applications', body, `sim-application-${applicationId}`), [202]);
+  const answered = new Set<string>();
+  let disbursed = false;
+  const started = Date.now();
+  for (;;) {
+    const view = (await must(`application ${applicationId}`, lead.call('GET', `/v1/applications/${applicationId}`), [200])) as ApplicationView;
+    if (FINAL_APPLICATION_STATUSES.has(view.status)) return [outcomeOf(applicationId, planned.on, view), planned.repay];
+    for (const ask of view.asks.filter((a) => a.state === 'PENDING' && !answered.has(`${a.lenderId}#${a.round}`))) {
+      answered.add(`${ask.lenderId}#${ask.round}`);
+      const named = planned.decisions[ask.lenderId] ?? { decision: 'APPROVE' };
+      const decision = named.decision === 'APPROVE' && named.approvedAmountMinor === undefined ? { ...named, approvedAmountMinor: ask.askedAmountMinor } : named;
+      const partner = await partners(ask.lenderId);
+      await must(`decision of ${ask.lenderId} on ${applicationId}`, partner.call('POST', `/v1/applications/${applicationId}/decisions`, decision, `sim-decision-${applicationId}-${ask.lenderId}`), [201]);
+    }
+    if (view.status === 'AWAITING_DISBURSEMENT' && !disbursed) {
+      disbursed = true;
+      const { outcome, reason } = planned.disbursement;
+      const confirmation = outcome === 'DISBURSED' ? { outcome, disbursementReference: `DISB-${applicationId}`, disbursementDate: planned.on } : { outcome, reason };
+      await must(`disbursement of ${applicationId}`, lead.call('POST', `/v1/applications/${applicationId}/disbursement`, confirmation, `sim-disbursement-${applicationId}`), [202]);
+    }
+    if (Date.now() - started > APPLICATION_TIMEOUT_MS) throw new Error(`application ${applicationId}: still ${view.status} after ${APPLICATION_TIMEOUT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, APPLICATION_POLL_MS));
+  }
+}
+
+function outcomeOf(applicationId: string, on: string, view: ApplicationView): ApplicationOutcome {
+  return {
+    applicationId,
+    on,
+    status: view.status,
+    loanId: view.status === 'BOOKED' ? view.loanId : null,
+    rounds: view.round,
+    decisions: view.asks.map((a) => ({ lenderId: a.lenderId, round: a.round, state: a.state, askedAmountMinor: a.askedAmountMinor, approvedAmountMinor: a.state === 'APPROVED' ? (a.decision?.approvedAmountMinor ?? a.askedAmountMinor) : null })),
+    plan: view.plan?.map((p) => ({ lenderId: p.lenderId, amountMinor: p.amountMinor })) ?? null,
+    rejectedBecause: view.status === 'REJECTED' ? [...new Set(view.reasons.flatMap((r) => (r.rule === undefined ? [] : [r.rule])))] : [],
+  };
+}
+
+interface RiskReportPage {
+  byClass: Record<string, number>;
+  loans: { loanId: string; outcome: 'COMPENSATED' | 'WRITTEN_OFF' | 'HELD'; code?: string }[];
+  cursor: string | null;
+}
+
+/** The report of a risk update once its run has recorded it, every page of the loans it acted on. */
+async function riskUpdateOf(finance: Api, businessDate: string): Promise<RiskUpdateOutcome> {
+  const started = Date.now();
+  let read = await finance.call<RiskReportPage>('GET', `/v1/risk-updates/${businessDate}?limit=100`);
+  while (read.status === 404) {
+    if (Date.now() - started > APPLICATION_TIMEOUT_MS) throw new Error(`risk update of ${businessDate} did not end`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    read = await finance.call<RiskReportPage>('GET', `/v1/risk-updates/${businessDate}?limit=100`);
+  }
+  if (read.status !== 200) throw new Error(`risk update of ${businessDate}: the API answered ${read.status} ${JSON.stringify(read.json)}`);
+  const loans = [...read.json.loans];
+  for (let cursor = read.json.cursor; cursor !== null; ) {
+    const page = await finance.call<RiskReportPage>('GET', `/v1/risk-updates/${businessDate}?limit=100&cursor=${encodeURIComponent(cursor)}`);
+    if (page.status !== 200) throw new Error(`risk update of ${businessDate}: the API answered ${page.status} ${JSON.stringify(page.json)}`);
+    loans.push(...page.json.loans);
+    cursor = page.json.cursor;
+  }
+  const of = (outcome: string) => loans.filter((l) => l.outcome === outcome).map((l) => l.loanId).sort();
+  return {
+    businessDate,
+    byClass: read.json.byClass,
+    compensated: of('COMPENSATED'),
+    writtenOff: of('WRITTEN_OFF'),
+    held: loans.filter((l) => l.outcome === 'HELD').map((l) => ({ loanId: l.loanId, code: l.code ?? '' })),
+  };
+}
+
+/** `GET /v1/loans/{loanId}/repayments`: the loan's events with the legs of their entries. */
+interface LoanAccount {
+  events: { type: string; eventId: string; reversal?: unknown; legs: { lenderId: string; account: string; side: 'DEBIT' | 'CREDIT'; amountMinor: string }[] }[];
+}
+
+/** The compensations and write-offs in effect on a loan (a reversed one is left out), from the legs of their entries. */
+async function lossesOf(lead: Api, loanId: string): Promise<LossOutcome[]> {
+  const read = await lead.call<LoanAccount>('GET', `/v1/loans/${loanId}/repayments`);
+  if (read.status !== 200) throw new Error(`account of ${loanId}: the API answered ${read.status} ${JSON.stringify(read.json)}`);
+  const sums = (legs: LoanAccount['events'][number]['legs'], account: string, side: 'DEBIT' | 'CREDIT') => {
+    const byParty = new Map<string, bigint>();
+    for (const leg of legs.filter((l) => l.account === account && l.side === side)) byParty.set(leg.lenderId, (byParty.get(leg.lenderId) ?? 0n) + BigInt(leg.amountMinor));
+    return Object.fromEntries([...byParty].sort(([a], [b]) => (a < b ? -1 : 1)).map(([party, amount]) => [party, amount.toString()]));
+  };
+  return read.json.events
+    .filter((e): e is typeof e & { type: LossOutcome['type'] } => (e.type === 'COMPENSATION' || e.type === 'WRITE_OFF') && (e.reversal === undefined || e.reversal === null))
+    .map((e) => {
+      const claim = Object.values(sums(e.legs, 'GUARANTEE_RECEIVABLE', 'DEBIT')).reduce((s, v) => s + BigInt(v), 0n);
+      return {
+        loanId,
+        type: e.type,
+        eventId: e.eventId,
+        principalByLenderMinor: sums(e.legs, 'PRINCIPAL_RECEIVABLE', 'CREDIT'),
+        lossesByPartyMinor: sums(e.legs, 'LOSSES', 'DEBIT'),
+        guarantorClaimMinor: e.type === 'COMPENSATION' ? claim.toString() : null,
+      };
+    });
 }

@@ -121,7 +121,11 @@ async function playStory(simulate: Loaded['simulate'], stack: LocalStack, stoppi
   log(`playing the demo story (docs/scenario.md): its files appear in ${join(stack.filesDir, 'statements')} as each day is settled`);
   try {
     const summary = await simulate(story, { out: stack.filesDir, stack, copyFiles: false, log: (line) => log(`story ${line}`) });
-    log(`demo story played: ${summary.loansBooked} loans, ${summary.repaymentsBooked} repayments, ${summary.settledDates.length} business dates settled; ${summaryPath}`);
+    const declined = summary.applications.filter((a) => a.status !== 'BOOKED').length;
+    log(
+      `demo story played: ${summary.loansBooked} loans (${summary.applications.length - declined} of ${summary.applications.length} applications booked), ${summary.repaymentsBooked} repayments, ` +
+        `${summary.losses.length} compensations and write-offs, ${summary.settledDates.length} business dates settled; ${summaryPath}`,
+    );
   } catch (error) {
     if (!stopping()) log(`the demo story stopped: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -34,11 +34,11 @@ export interface ConsoleFigures {
 const LOADS = 7;
 
 export async function benchConsole(stack: LocalStack, end = process.env.BENCH_CONSOLE_END ?? '2026-08-31'): Promise<ConsoleFigures> {
-  const story = JSON.parse(await readFile(join(import.meta.dirname, '..', '..', 'infra', 'local', 'scenarios', 'demo.json'), 'utf8')) as { end: string; events: { on: string }[] };
+  const story = JSON.parse(await readFile(join(import.meta.dirname, '..', '..', 'infra', 'local', 'scenarios', 'demo.json'), 'utf8')) as { end: string; applications: { on: string }[]; events: { on: string }[] };
   const out = await mkdtemp(join(tmpdir(), 'colend-bench-console-'));
   let summary;
   try {
-    summary = await simulate({ ...story, end, events: story.events.filter((e) => e.on <= end) }, { out, stack, copyFiles: false });
+    summary = await simulate({ ...story, end, applications: story.applications.filter((a) => a.on <= end), events: story.events.filter((e) => e.on <= end) }, { out, stack, copyFiles: false });
   } finally {
     await rm(out, { recursive: true, force: true });
   }
