@@ -209,6 +209,15 @@ describe('the settlement of a business date', () => {
     expect((await openRun(deps, { businessDate: '2025-03-04' })).skipped).toBe(false);
   });
 
+  it('refuses to settle a date in a year its calendar does not cover, naming the year and how to load it, and opens no run', async () => {
+    stores.clock.set('2027-01-05T15:00:00.000Z');
+    const refusal = await rejectedBy(DomainError, () => openRun(deps, { businessDate: '2027-01-05' }));
+    expect(refusal.code).toBe('CALENDAR_YEAR_NOT_COVERED');
+    expect(refusal.message).toContain('2027');
+    expect(refusal.message).toContain('/v1/calendars/CN/years/2027');
+    expect(await stores.settlements.getRun('2027-01-05')).toBeNull();
+  });
+
   it('gives the same files and instructions when a run stopped midway is run again', async () => {
     const uninterrupted = await settle('2025-03-03');
     const files = await Promise.all(uninterrupted.files.map(async (f) => [f.name, Buffer.from(await statementFile(deps, f.lenderId, '2025-03-03', f.name)).toString('hex')]));
