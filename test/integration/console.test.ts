@@ -163,8 +163,8 @@ describe('the finance console', () => {
     expect(await page.locator('#run > p.muted').innerText()).toBe('付款指令与其他机构的数据仅对平台团队开放。');
     expect(await page.locator('#instructions').count()).toBe(0);
     expect(await page.locator('#files .lender-files').evaluateAll((divs) => divs.map((d) => d.getAttribute('data-lender')))).toEqual([ids.bankA]);
-    // Its 9 files and the CSV and XLSX copies for people of the summary, the trial balance and the loan master.
-    expect(await page.locator(`#files [data-lender="${ids.bankA}"] a`).count()).toBe(15);
+    // Its 9 files and the CSV and XLSX copies for people of its 7 data files (the control file and the marker have none).
+    expect(await page.locator(`#files [data-lender="${ids.bankA}"] a`).count()).toBe(23);
     const [copy] = await Promise.all([page.waitForEvent('download'), page.click(`#files [data-lender="${ids.bankA}"] a[data-file="human/trial_balance_20261202.xlsx"]`)]);
     expect(copy.suggestedFilename()).toBe('trial_balance_20261202.xlsx');
     expect(readFileSync((await copy.path())!).subarray(0, 2).toString('latin1')).toBe('PK');
