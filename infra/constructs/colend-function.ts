@@ -1,4 +1,5 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { Size } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -33,6 +34,8 @@ export interface ColendFunctionProps {
   readonly logRetention: RetentionDays;
   readonly timeout?: Duration;
   readonly memorySize?: number;
+  /** Its /tmp; Lambda's 512 MiB when absent. */
+  readonly ephemeralStorageSize?: Size;
   /** Only where a physical name cannot be avoided (a trigger its own caller must name). */
   readonly functionName?: string;
   /** X-Ray active tracing (the stage's `observability.tracing`); on when absent. */
@@ -74,6 +77,7 @@ export class ColendFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      ephemeralStorageSize: props.ephemeralStorageSize,
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,

@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, CfnOutput, Duration, Lazy, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Duration, Lazy, RemovalPolicy, Size, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, ObjectLockRetention } from 'aws-cdk-lib/aws-s3';
 import { bucketEncryptionSettings, createDataKey, DATA_KEY_READ_ACTIONS, DATA_KEY_WRITE_ACTIONS, logGroupSettings } from '../constructs/data-key.ts';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
@@ -165,6 +165,8 @@ interface FunctionSpec {
   /** The work files (`settlement-work/`, `reconciliation-work/`, in the work bucket): the S3 actions its file store sends. */
   readonly workFiles?: readonly FileAction[];
   readonly timeout?: Duration;
+  /** Its /tmp, where it needs more than Lambda's 512 MiB (a file spooled to disk). */
+  readonly ephemeralStorage?: Size;
 }
 
 /** Each function, its construct id and the least access it needs. */
@@ -322,6 +324,9 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     workFiles: ['GetObject', 'PutObject'],
     audit: 'append',
     timeout: Duration.minutes(15),
+    // A file that is not in our order is spooled to /tmp in 16 partitions before it is matched: a
+    // few hundred bytes a row, hundreds of MiB for a million rows, more than Lambda's 512 MiB.
+    ephemeralStorage: Size.gibibytes(2),
   },
   breaks: {
     id: 'BreaksFunction',
@@ -773,6 +778,7 @@ export class ColendStack extends Stack {
       logRetention: this.config.logRetention,
       tracing: this.config.observability.tracing,
       timeout: spec.timeout,
+      ephemeralStorageSize: spec.ephemeralStorage,
       environment: {
         [ENV.ledgerTable]: this.ledgerTable.tableName,
         [ENV.stateTable]: this.stateTable.tableName,

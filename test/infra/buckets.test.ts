@@ -73,3 +73,14 @@ describe('the work bucket', () => {
     expect(functionsWith('FILES_BUCKET').sort()).toEqual(['reconciliation-steps', 'reconciliations', 'settlement-steps', 'settlements']);
   });
 });
+
+describe("the reconciliation's disk", () => {
+  it('gives the function that spools a counterpart file 2 GiB of /tmp, and every other function Lambda’s 512 MiB', () => {
+    const storage = (Object.keys(FUNCTIONS) as FunctionName[]).flatMap((name) => {
+      const [, fn] = byConstructId(resources, 'AWS::Lambda::Function', FUNCTIONS[name].id);
+      const size = (props(fn)['EphemeralStorage'] as { Size: number } | undefined)?.Size;
+      return size === undefined ? [] : [[name, size]];
+    });
+    expect(storage).toEqual([['reconciliation-steps', 2048]]);
+  });
+});
