@@ -3,28 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatRegulatoryReport, regulatoryReport, reportIsClean } from '../../../../infra/cli/regulatory-report.ts';
+import { fakeApiInTurn as fakeApi, jsonAnswer as json } from '../../../support/fake-api.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'colend-regreport-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-interface Answer {
-  readonly status: number;
-  readonly body: string | Buffer;
-  readonly headers?: Record<string, string>;
-}
-
-/** Answers the calls in order, recording each. */
-function fakeApi(answers: readonly Answer[]) {
-  const calls: { method: string | undefined; url: string; key: string | undefined; body: unknown }[] = [];
-  let next = 0;
-  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    const headers = (init?.headers ?? {}) as Record<string, string>;
-    calls.push({ method: init?.method, url: String(input), key: headers['idempotency-key'], body: init?.body === undefined ? undefined : JSON.parse(String(init.body)) });
-    const answer = answers[Math.min(next++, answers.length - 1)]!;
-    return new Response(answer.body, { status: answer.status, headers: answer.headers ?? {} });
-  }) as typeof globalThis.fetch;
-  return { fetch, calls };
-}
 
 const row = (over: Record<string, unknown>) => ({
   lenderId: 'JN_RCB',
@@ -58,7 +40,6 @@ const VIEW = {
   },
 };
 
-const json = (status: number, body: unknown): Answer => ({ status, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 const API = { apiUrl: 'https://api.colend.test/', token: 't', pollMs: 0 };
 
 describe('colend regulatory-report', () => {

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { formatSettle, settle } from '../../../../infra/cli/settle.ts';
+import { fakeApiInTurn, jsonAnswer } from '../../../support/fake-api.ts';
 
-interface Answer {
-  readonly status: number;
-  readonly body: unknown;
-}
-
-/** Answers the calls in order, recording each. */
-function fakeApi(answers: readonly Answer[]) {
-  const calls: { method: string | undefined; url: string; key: string | undefined; body: unknown }[] = [];
-  let next = 0;
-  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    const headers = (init?.headers ?? {}) as Record<string, string>;
-    calls.push({ method: init?.method, url: String(input), key: headers['idempotency-key'], body: init?.body === undefined ? undefined : JSON.parse(String(init.body)) });
-    const answer = answers[Math.min(next++, answers.length - 1)]!;
-    return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'content-type': 'application/json' } });
-  }) as typeof globalThis.fetch;
-  return { fetch, calls };
-}
+/** The API answering in turn, each body as JSON. */
+const fakeApi = (answers: readonly { status: number; body: unknown }[]) => fakeApiInTurn(answers.map((a) => jsonAnswer(a.status, a.body)));
 
 const API = { apiUrl: 'https://api.colend.test/', token: 't', pollMs: 0 };
 
