@@ -12,13 +12,13 @@ import { CASE_HEADER, differences, startFuzzStack, takeWrites, type FuzzStack } 
 import { BODIES, FUZZ_CLOCK, FUZZ_WORLD as w, QUERY_VALUES } from './support/probes.ts';
 
 /**
- * The contract fuzzer (docs/testing.md): for every route of the API, FUZZ_CASES requests (300 in
+ * The contract fuzzer (docs/testing.md): for every route of the API, FUZZ_CASES requests (150 in
  * the suite, 1,000 from `npm run test:fuzz`) of every shape, from every kind of caller. No answer may be a 5xx; a refused
  * request (4xx) may change nothing: no AWS write is made while it is served, and the stack's
  * whole state is the same after the route's refused requests as before them.
  */
 
-const CASES = Number(process.env.FUZZ_CASES ?? 300);
+const CASES = Number(process.env.FUZZ_CASES ?? 150);
 const SEED = seedFrom('FUZZ_SEED', 20261207);
 /** One route key, or several separated by commas. */
 const ONLY_ROUTES = process.env.FUZZ_ROUTE?.split(',').map((key) => key.trim());

@@ -133,7 +133,8 @@ async function hashFiles(dir: string, into: Map<string, string>, prefix = ''): P
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await hashFiles(path, into, `${prefix}${entry.name}/`);
-    else into.set(`${prefix}${entry.name}`, hash(await readFile(path)));
+    // A partial file is a write under way, renamed when whole: nothing lists or reads it, so it is no part of the state.
+    else if (!entry.name.endsWith('.partial')) into.set(`${prefix}${entry.name}`, hash(await readFile(path)));
   }
 }
 
