@@ -63,6 +63,30 @@ export interface Loan {
   readonly createdAt: string;
 }
 
+/**
+ * What a loan's files need of it and never changes after booking: its program, currency,
+ * principal, disbursement date and each funding lender's amount. Kept beside the loan in an item
+ * of its own, small, which is what the loans of a shard are listed by (docs/access-patterns.md S7).
+ */
+export interface LoanFacts {
+  readonly loanId: string;
+  readonly programId: string;
+  readonly currency: string;
+  readonly principalMinor: bigint;
+  readonly disbursementDate: string;
+  /** Each funding lender's amount, in the funding plan's order. */
+  readonly funded: readonly FundingPart[];
+}
+
+export const loanFacts = (loan: Loan): LoanFacts => ({
+  loanId: loan.loanId,
+  programId: loan.programId,
+  currency: loan.currency,
+  principalMinor: loan.principalMinor,
+  disbursementDate: loan.disbursementDate,
+  funded: loan.fundingPlan.map(({ lenderId, amountMinor }) => ({ lenderId, amountMinor })),
+});
+
 export interface BookedLoan {
   readonly loan: Loan;
   readonly entry: JournalEntry;

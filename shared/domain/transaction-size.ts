@@ -23,8 +23,8 @@ export interface LoanBookingSize {
   readonly person?: boolean;
 }
 
-/** The loan, its disbursement entry, its head, the borrower schedule and the borrower's exposure. */
-const FIXED_BOOKING_ITEMS = 5;
+/** The loan, its facts, its disbursement entry, its head, the borrower schedule and the borrower's exposure. */
+const FIXED_BOOKING_ITEMS = 6;
 
 /** The person (S41, at its version) and the loan listed under it (S42). */
 const PERSON_ITEMS = 2;
@@ -36,7 +36,7 @@ export function loanBookingItems(size: LoanBookingSize): number {
 /**
  * The most lenders one loan can have: each writes at least four items when booked from a reviewed
  * application (holder, sub-schedule, one quota shard, its reservation), besides the fixed ones, the
- * application's step and the borrower's person. 23 with a limit of 100.
+ * application's step and the borrower's person. 22 with a limit of 100.
  */
 export const MAX_LOAN_LENDERS = Math.floor((MAX_TRANSACTION_ITEMS - FIXED_BOOKING_ITEMS - 1 - PERSON_ITEMS) / 4);
 

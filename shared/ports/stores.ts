@@ -1,6 +1,6 @@
 import type { Account, JournalEntry, Position } from '../domain/ledger.ts';
 import type { Lender, LenderWebhook } from '../domain/lender.ts';
-import type { BookedLoan, Loan } from '../domain/loan.ts';
+import type { BookedLoan, Loan, LoanFacts } from '../domain/loan.ts';
 import type { Program } from '../domain/program.ts';
 import type { Person, PersonRef } from '../domain/person.ts';
 import type { BorrowerExposure, BorrowerPrincipal, OutstandingMove, PrincipalShard, QuotaChange, QuotaShard, Reservation } from '../domain/exposure.ts';
@@ -156,6 +156,8 @@ export interface LoanStore {
   schedules(loanId: string): Promise<{ borrower: Schedule; lenders: LenderSchedule[] } | null>;
   /** Loan ids of one check shard. */
   loanIdsOfShard(shard: number): Promise<string[]>;
+  /** The facts of one shard's loans, in loan id order. */
+  factsOfShard(shard: number): Promise<LoanFacts[]>;
 }
 
 export interface LedgerStore {

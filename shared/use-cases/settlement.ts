@@ -83,7 +83,7 @@ export interface SettlementDeps {
   readonly settlements: SettlementStore & SettlementBooks;
   readonly ledger: Pick<LedgerStore, 'entriesOfDayShard' | 'entryPagesOfDayShard'>;
   readonly programs: Pick<ProgramStore, 'get' | 'list'>;
-  readonly loans: Pick<LoanStore, 'get' | 'getMany' | 'schedules' | 'loanIdsOfShard'>;
+  readonly loans: Pick<LoanStore, 'get' | 'schedules' | 'factsOfShard'>;
   readonly files: FileStore;
   readonly clock: Clock;
   readonly calendar: (id: string) => Promise<SettlementCalendar>;
@@ -621,44 +621,43 @@ const OUTSTANDING_ACCOUNTS: readonly Account[] = ['PRINCIPAL_RECEIVABLE', 'INTER
  * of the date (the head's, less the entries booked after the date: read from the date index of
  * the days since, on the same shard), for every loan it still has something outstanding on or had
  * entries settled on in the run. DPD and class are the head's, from the latest risk update. The
- * heads are read 100 at a time in loan order, and the loans of each hundred in one batch read.
+ * shard's loans come with their facts (S7, one Query in loan order), their heads 100 at a time.
  * Taken once per date and kept (the index is written last), so a re-run writes the same rows
  * whatever was booked since.
  */
 async function writeLoanMaster(deps: SettlementDeps, run: SettlementRun, shard: number, touched: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
   const later = await legsBookedAfter(deps, run.businessDate, shard);
-  const loanIds = [...(await deps.loans.loanIdsOfShard(shard))].sort(byText);
+  const facts = (await deps.loans.factsOfShard(shard)).sort((a, b) => byText(a.loanId, b.loanId));
   const work = new WorkFiles(deps.files, (_layout, lenderId) => loansPath(run.businessDate, shard, lenderId));
   let files: Record<string, Record<string, RowTotals>>;
   try {
-    for (let i = 0; i < loanIds.length; i += 100) {
-      const heads = (await deps.settlements.loanHeads(loanIds.slice(i, i + 100))).sort((a, b) => byText(a.loanId, b.loanId));
-      const held = heads.flatMap((head) =>
-        head.positions
-          .map((position) => ({ head, position, balancesMinor: balancesBefore(position.balancesMinor, later.get(`${head.loanId}#${position.lenderId}`) ?? []) }))
-          .filter(({ head: h, position, balancesMinor }) => OUTSTANDING_ACCOUNTS.some((a) => (balancesMinor[a] ?? 0n) !== 0n) || (touched.get(h.loanId)?.has(position.lenderId) ?? false)),
-      );
-      const loans = new Map((await deps.loans.getMany(held.map(({ head }) => head.loanId))).map((loan) => [loan.loanId, loan]));
-      for (const { head, position, balancesMinor } of held) {
-        const loan = loans.get(head.loanId);
-        invariant(loan !== undefined, 'a loan with a head is booked', { loanId: head.loanId });
-        await work.write(
-          LOAN_MASTER,
-          position.lenderId,
-          loan.loanId,
-          loanMasterFileRow(run.businessDate, position.lenderId, {
-            loanId: loan.loanId,
-            programId: loan.programId,
-            currency: position.currency,
-            disbursementDate: loan.disbursementDate,
-            loanPrincipalMinor: loan.principalMinor,
-            fundedMinor: loan.fundingPlan.find((p) => p.lenderId === position.lenderId)?.amountMinor ?? 0n,
-            balancesMinor,
-            dpd: head.risk?.dpd ?? 0,
-            classification: head.risk?.classification ?? 'NORMAL',
-            riskAsOf: head.risk?.asOf ?? null,
-          }),
-        );
+    for (let i = 0; i < facts.length; i += 100) {
+      const page = facts.slice(i, i + 100);
+      const heads = new Map((await deps.settlements.loanHeads(page.map((f) => f.loanId))).map((head) => [head.loanId, head]));
+      for (const loan of page) {
+        const head = heads.get(loan.loanId);
+        if (head === undefined) continue;
+        for (const position of head.positions) {
+          const balancesMinor = balancesBefore(position.balancesMinor, later.get(`${loan.loanId}#${position.lenderId}`) ?? []);
+          if (!OUTSTANDING_ACCOUNTS.some((a) => (balancesMinor[a] ?? 0n) !== 0n) && !(touched.get(loan.loanId)?.has(position.lenderId) ?? false)) continue;
+          await work.write(
+            LOAN_MASTER,
+            position.lenderId,
+            loan.loanId,
+            loanMasterFileRow(run.businessDate, position.lenderId, {
+              loanId: loan.loanId,
+              programId: loan.programId,
+              currency: position.currency,
+              disbursementDate: loan.disbursementDate,
+              loanPrincipalMinor: loan.principalMinor,
+              fundedMinor: loan.funded.find((p) => p.lenderId === position.lenderId)?.amountMinor ?? 0n,
+              balancesMinor,
+              dpd: head.risk?.dpd ?? 0,
+              classification: head.risk?.classification ?? 'NORMAL',
+              riskAsOf: head.risk?.asOf ?? null,
+            }),
+          );
+        }
       }
     }
     files = await work.end();

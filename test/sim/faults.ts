@@ -91,6 +91,7 @@ export class FaultyLoanStore implements LoanStore {
   getMany: LoanStore['getMany'] = (loanIds) => this.inner.getMany(loanIds);
   schedules: LoanStore['schedules'] = (loanId) => this.inner.schedules(loanId);
   loanIdsOfShard: LoanStore['loanIdsOfShard'] = (shard) => this.inner.loanIdsOfShard(shard);
+  factsOfShard: LoanStore['factsOfShard'] = (shard) => this.inner.factsOfShard(shard);
 
   async book(booking: LoanBooking): Promise<void> {
     const fault = this.faults.take('BOOKING');

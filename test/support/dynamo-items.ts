@@ -25,7 +25,7 @@ export const lenderItem = (lender: Lender): Item => item('Lender', { ...stateKey
 export const programItem = (program: Program): Item =>
   item('Program', { ...stateKeys.program(program.programId, program.version), ...stateKeys.programIndex(program.programId, program.version) }, program);
 
-export const loanItem = (loan: Loan): Item => item('Loan', { ...stateKeys.loan(loan.loanId), ...stateKeys.loanIndex(loan.loanId) }, loan);
+export const loanItem = (loan: Loan): Item => item('Loan', stateKeys.loan(loan.loanId), loan);
 
 export { entryItem } from '../../shared/adapters/dynamodb/entry-codec.ts';
 

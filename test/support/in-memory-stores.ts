@@ -14,7 +14,7 @@ import { LocalKeyFileCipher } from '../../shared/adapters/personal-data/index.ts
 import { TEST_KEY_FILE } from './handler-env.ts';
 import { applyEntry, openPosition, type JournalEntry, type Position } from '../../shared/domain/ledger.ts';
 import type { Lender, LenderWebhook } from '../../shared/domain/lender.ts';
-import { disbursementEntry, type Loan } from '../../shared/domain/loan.ts';
+import { disbursementEntry, loanFacts, type Loan, type LoanFacts } from '../../shared/domain/loan.ts';
 import type { Program } from '../../shared/domain/program.ts';
 import { noPerson, type Person, type PersonRef } from '../../shared/domain/person.ts';
 import { noBorrowerExposure, noBorrowerPrincipal, type BorrowerExposure, type BorrowerPrincipal, type OutstandingMove, type PrincipalShard, type QuotaChange, type QuotaShard, type Reservation } from '../../shared/domain/exposure.ts';
@@ -507,6 +507,10 @@ export class InMemoryLoanStore implements LoanStore {
 
   async loanIdsOfShard(shard: number): Promise<string[]> {
     return [...this.db.loans.keys()].filter((id) => loanShard(id) === shard).sort();
+  }
+
+  async factsOfShard(shard: number): Promise<LoanFacts[]> {
+    return (await this.loanIdsOfShard(shard)).map((id) => loanFacts(this.db.loans.get(id)!));
   }
 }
 

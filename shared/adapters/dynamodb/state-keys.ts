@@ -17,6 +17,7 @@ export const stateKeys = {
   programIndex: (programId: string, version: number) => ({ gsi1pk: 'PROGRAMS', gsi1sk: `${programId}#V#${pad(version, 6)}` }),
   programsPartition: 'PROGRAMS',
   loan: (loanId: string) => ({ pk: `LOAN#${loanId}`, sk: 'LOAN' }),
+  loanFacts: (loanId: string) => ({ pk: `LOAN#${loanId}`, sk: 'FACTS' }),
   loanIndex: (loanId: string) => ({ gsi1pk: loanShardKey(loanShard(loanId)), gsi1sk: loanId }),
   loanShardPartition: (shard: number) => loanShardKey(shard),
   idempotency: (scopeKey: string) => ({ pk: `IDEM#${scopeKey}`, sk: 'IDEM' }),

@@ -4,7 +4,7 @@ import type { JournalEntry, Position } from '../../domain/ledger.ts';
 import type { Lender, LenderWebhook } from '../../domain/lender.ts';
 import { StateConflict } from '../../domain/errors.ts';
 import { WriteConflict } from '../../ports/stores.ts';
-import type { Loan } from '../../domain/loan.ts';
+import { loanFacts, type Loan, type LoanFacts } from '../../domain/loan.ts';
 import type { LenderSchedule, Schedule } from '../../domain/schedule.ts';
 import type { Program } from '../../domain/program.ts';
 import type {
@@ -269,20 +269,53 @@ export class DynamoProgramStore implements ProgramStore {
 }
 
 /**
- * The items of a booked loan in the book: the loan, its disbursement entry, its head with each
- * lender's position and a holder per lender. A booking writes them on the condition that none
- * exists, in one transaction with the rest of the booking; a bulk load of a book writes them as
- * they are.
+ * The items of a booked loan in the book: the loan, its facts (listed by shard, S7), its
+ * disbursement entry, its head with each lender's position and a holder per lender. A booking
+ * writes them on the condition that none exists, in one transaction with the rest of the booking;
+ * a bulk load of a book writes them as they are.
  */
 export function bookedLoanItems(tables: Tables, booked: LoanBooking['booked'], positions: readonly Position[]): { TableName: string; Item: Item; entity: string }[] {
   const { loan, entry } = booked;
   return [
-    { TableName: tables.state, Item: toItem('Loan', { ...stateKeys.loan(loan.loanId), ...stateKeys.loanIndex(loan.loanId) }, loan), entity: 'loan' },
+    { TableName: tables.state, Item: toItem('Loan', stateKeys.loan(loan.loanId), loan), entity: 'loan' },
+    { TableName: tables.state, Item: loanFactsItem(loanFacts(loan)), entity: 'loan' },
     { TableName: tables.ledger, Item: entryItem(entry), entity: 'entry' },
     // The loan's head, with each lender's position after the disbursement; its first change is version 2.
     { TableName: tables.ledger, Item: headItem({ ...emptyLedger(loan.loanId), version: 1 }, positions), entity: 'position' },
     ...positions.map((p) => ({ TableName: tables.ledger, Item: holderItem(loan.loanId, p.lenderId), entity: 'position' })),
   ];
+}
+
+/**
+ * A loan's facts as stored: a few flat attributes, the funded amounts in one (`[[lenderId,
+ * amount],…]`), so that listing a shard's loans reads about 200 bytes a loan, not the loan's
+ * terms.
+ */
+export function loanFactsItem(facts: LoanFacts): Item {
+  return {
+    ...stateKeys.loanFacts(facts.loanId),
+    ...stateKeys.loanIndex(facts.loanId),
+    entityType: 'LoanFacts',
+    loanId: facts.loanId,
+    programId: facts.programId,
+    currency: facts.currency,
+    principalMinor: facts.principalMinor.toString(),
+    disbursementDate: facts.disbursementDate,
+    funded: JSON.stringify(facts.funded.map((f) => [f.lenderId, f.amountMinor.toString()])),
+  };
+}
+
+/** The facts of an item listed on S7: a facts item, or a loan listed there itself (as loans booked before the facts item were). */
+function factsOfItem(item: Item): LoanFacts {
+  if (item.entityType === 'Loan') return loanFacts(fromItem<Loan>(item) as Loan);
+  return {
+    loanId: String(item.loanId),
+    programId: String(item.programId),
+    currency: String(item.currency),
+    principalMinor: BigInt(String(item.principalMinor)),
+    disbursementDate: String(item.disbursementDate),
+    funded: (JSON.parse(String(item.funded)) as [string, string][]).map(([lenderId, amount]) => ({ lenderId, amountMinor: BigInt(amount) })),
+  };
 }
 
 export class DynamoLoanStore implements LoanStore {
@@ -302,6 +335,17 @@ export class DynamoLoanStore implements LoanStore {
   async getMany(loanIds: readonly string[]): Promise<Loan[]> {
     const items = await batchGetAll(this.doc, this.tables.state, [...new Set(loanIds)].map((loanId) => stateKeys.loan(loanId)));
     return items.map((item) => fromItem<Loan>(item) as Loan);
+  }
+
+  /** S7, whole: the facts of the shard's loans in loan order, a Query of about 200 bytes a loan. */
+  async factsOfShard(shard: number): Promise<LoanFacts[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.state,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': stateKeys.loanShardPartition(shard) },
+    });
+    return items.map(factsOfItem);
   }
 
   async loanIdsOfShard(shard: number): Promise<string[]> {

@@ -48,6 +48,7 @@ describe('BookLoan task', () => {
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items.map((i) => `${String(i.Put?.Item?.pk ?? i.Update?.Key?.pk)} ${String(i.Put?.Item?.sk ?? i.Update?.Key?.sk)}`)).toEqual([
       `LOAN#${APPLICATION_ID} LOAN`,
+      `LOAN#${APPLICATION_ID} FACTS`,
       `LOAN#${APPLICATION_ID} ENTRY#DISBURSEMENT#${APPLICATION_ID}`,
       `LOAN#${APPLICATION_ID} HEAD`,
       `LOAN#${APPLICATION_ID} HOLDER#${LEAD_ID}`,
@@ -63,7 +64,7 @@ describe('BookLoan task', () => {
       `APP#${APPLICATION_ID} APP`,
     ]);
     expect(items[0]?.Put?.Item).toMatchObject({ disbursementReference: 'DISB-20250303-0042', disbursementDate: '2025-03-03', createdAt: NOW });
-    expect(items[9]?.Put).toEqual({
+    expect(items[10]?.Put).toEqual({
       TableName: TEST_TABLES.state,
       Item: {
         pk: `QUOTA#${PARTNER_A}`,
@@ -86,7 +87,7 @@ describe('BookLoan task', () => {
         ['SHARD#', 'PRINCIPAL#'].map((prefix) => ({ TableName: TEST_TABLES.state, KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)', ExpressionAttributeValues: { ':p': `QUOTA#${lenderId}`, ':s': prefix }, ConsistentRead: true, ExclusiveStartKey: undefined })),
       ),
     );
-    expect(items[13]?.Update?.ExpressionAttributeValues).toMatchObject({ ':step': 'BookLoan', ':g1': 'APPSTATUS#BOOKED' });
+    expect(items[14]?.Update?.ExpressionAttributeValues).toMatchObject({ ':step': 'BookLoan', ':g1': 'APPSTATUS#BOOKED' });
   });
 
   it('answers BOOKED without writing for an application already booked', async () => {

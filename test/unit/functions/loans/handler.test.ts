@@ -29,7 +29,7 @@ afterEach(() => {
 });
 
 describe('POST /v1/loans', () => {
-  it('books the loan: 201 with the loan, in one transaction of 5 + 3 per lender items', async () => {
+  it('books the loan: 201 with the loan, in one transaction of 6 + 3 per lender items', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     const result = await call('POST /v1/loans', { claims: claimsOf(leadOps), body: bookLoanBody(), idempotencyKey: KEY });
     expect(result.statusCode).toBe(201);
@@ -49,6 +49,7 @@ describe('POST /v1/loans', () => {
     expect(items.map((i) => `${i.Put?.TableName} ${String(i.Put?.Item?.pk)} ${String(i.Put?.Item?.sk)}`)).toEqual([
       `${TEST_TABLES.state} IDEM#bookLoan#${leadOps.clientId}#${KEY} IDEM`,
       `${TEST_TABLES.state} LOAN#${LOAN_ID} LOAN`,
+      `${TEST_TABLES.state} LOAN#${LOAN_ID} FACTS`,
       `${TEST_TABLES.ledger} LOAN#${LOAN_ID} ENTRY#DISBURSEMENT#${LOAN_ID}`,
       `${TEST_TABLES.ledger} LOAN#${LOAN_ID} HEAD`,
       `${TEST_TABLES.ledger} LOAN#${LOAN_ID} HOLDER#${LEAD_ID}`,
@@ -65,7 +66,7 @@ describe('POST /v1/loans', () => {
     ]);
     for (const item of items) expect(item.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
     // The loan id starts at shard 3 of each lender's quota, which has room for the whole part.
-    expect(items[12]?.Put?.Item).toEqual({
+    expect(items[13]?.Put?.Item).toEqual({
       pk: `QUOTA#${PARTNER_A}`,
       sk: 'SHARD#03',
       entityType: 'QuotaShard',

@@ -7,29 +7,29 @@ import { LEAD_ID, aLeadLender, aParticipant, aPartnerLender, aProgramTerms, lend
 import { thrownBy } from '../../../support/expect-error.ts';
 
 describe('loanBookingItems', () => {
-  it('counts a 20-lender booking: 86 items from a reviewed application, 66 direct, each lender taking from one quota shard', () => {
-    expect(loanBookingItems({ lenders: 20, quotaShards: 20, reservations: 19, idempotency: false, applicationStep: true })).toBe(85);
-    expect(loanBookingItems({ lenders: 20, quotaShards: 20, reservations: 20, idempotency: false, applicationStep: true })).toBe(86);
-    expect(loanBookingItems({ lenders: 20, quotaShards: 20, reservations: 0, idempotency: true, applicationStep: false })).toBe(66);
+  it('counts a 20-lender booking: 87 items from a reviewed application, 67 direct, each lender taking from one quota shard', () => {
+    expect(loanBookingItems({ lenders: 20, quotaShards: 20, reservations: 19, idempotency: false, applicationStep: true })).toBe(86);
+    expect(loanBookingItems({ lenders: 20, quotaShards: 20, reservations: 20, idempotency: false, applicationStep: true })).toBe(87);
+    expect(loanBookingItems({ lenders: 20, quotaShards: 20, reservations: 0, idempotency: true, applicationStep: false })).toBe(67);
   });
 
-  it('holds 23 lenders at most, each writing four items besides the six fixed ones', () => {
-    expect(MAX_LOAN_LENDERS).toBe(23);
-    expect(loanBookingItems({ lenders: 23, quotaShards: 23, reservations: 23, idempotency: false, applicationStep: true })).toBe(98);
-    expect(loanBookingItems({ lenders: 24, quotaShards: 24, reservations: 24, idempotency: false, applicationStep: true })).toBe(102);
+  it('holds 22 lenders at most, each writing four items besides the seven fixed ones', () => {
+    expect(MAX_LOAN_LENDERS).toBe(22);
+    expect(loanBookingItems({ lenders: 22, quotaShards: 22, reservations: 22, idempotency: false, applicationStep: true, person: true })).toBe(97);
+    expect(loanBookingItems({ lenders: 23, quotaShards: 23, reservations: 23, idempotency: false, applicationStep: true, person: true })).toBe(101);
   });
 });
 
 describe('checkLoanBookingSize', () => {
-  it('refuses 20 lenders whose parts span 35 quota shards (101 items), naming the lenders, the items and the maxima', () => {
-    const error = thrownBy(RuleViolation, () => checkLoanBookingSize({ lenders: 20, quotaShards: 35, reservations: 20, idempotency: false, applicationStep: true }));
+  it('refuses 20 lenders whose parts span 34 quota shards (101 items), naming the lenders, the items and the maxima', () => {
+    const error = thrownBy(RuleViolation, () => checkLoanBookingSize({ lenders: 20, quotaShards: 34, reservations: 20, idempotency: false, applicationStep: true }));
     expect(error.code).toBe('BOOKING_TOO_LARGE');
-    expect(error.details).toEqual({ path: 'fundingPlan', rule: 'BOOKING_TOO_LARGE', lenders: 20, quotaShards: 35, items: 101, maxItems: 100, maxLenders: 23 });
+    expect(error.details).toEqual({ path: 'fundingPlan', rule: 'BOOKING_TOO_LARGE', lenders: 20, quotaShards: 34, items: 101, maxItems: 100, maxLenders: 22 });
     expect(error.message).toContain('20 lenders');
   });
 
   it('accepts exactly 100 items', () => {
-    expect(() => checkLoanBookingSize({ lenders: 20, quotaShards: 34, reservations: 20, idempotency: false, applicationStep: true })).not.toThrow();
+    expect(() => checkLoanBookingSize({ lenders: 20, quotaShards: 33, reservations: 20, idempotency: false, applicationStep: true })).not.toThrow();
   });
 
   it('refuses exactly the bookings over the limit (property)', () => {
@@ -51,18 +51,18 @@ describe('checkLoanBookingSize', () => {
 
 describe('a program with more funding lenders than one booking holds', () => {
   it('is refused at validation with the number of lenders and the maximum', () => {
-    const error = thrownBy(RuleViolation, () => checkFundingParticipants(24));
+    const error = thrownBy(RuleViolation, () => checkFundingParticipants(23));
     expect(error.code).toBe('TOO_MANY_LENDERS');
-    expect(error.details).toEqual({ path: 'participants', rule: 'TOO_MANY_LENDERS', lenders: 24, maxLenders: 23 });
+    expect(error.details).toEqual({ path: 'participants', rule: 'TOO_MANY_LENDERS', lenders: 23, maxLenders: 22 });
   });
 
-  it('validateProgram refuses 24 funding participants before anything else of their shares', () => {
-    const partners = Array.from({ length: 23 }, (_, i) => `P-${String(i).padStart(2, '0')}`);
+  it('validateProgram refuses 23 funding participants before anything else of their shares', () => {
+    const partners = Array.from({ length: 22 }, (_, i) => `P-${String(i).padStart(2, '0')}`);
     const terms = aProgramTerms({
       allocationPolicy: 'PRIORITY_FILL',
       participants: [aParticipant(LEAD_ID, 'LEAD', null, { priority: 0 }), ...partners.map((id, i) => aParticipant(id, 'PARTNER', null, { priority: i + 1 }))],
     });
     const error = thrownBy(RuleViolation, () => validateProgram(terms, lenderMap([aLeadLender(), ...partners.map((id) => aPartnerLender(id))])));
-    expect([error.code, error.details.lenders, error.details.maxLenders]).toEqual(['TOO_MANY_LENDERS', 24, 23]);
+    expect([error.code, error.details.lenders, error.details.maxLenders]).toEqual(['TOO_MANY_LENDERS', 23, 22]);
   });
 });

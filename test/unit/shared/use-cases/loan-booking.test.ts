@@ -36,18 +36,18 @@ const body = bookLoanBody({
 });
 
 describe('booking a loan whose one transaction would pass 100 items', () => {
-  it('books ten lenders whose parts each fit one quota shard (36 items)', async () => {
+  it('books ten lenders whose parts each fit one quota shard (37 items)', async () => {
     const stores = tenLenderStores(100_000n);
     await bookLoan(stores, validate(bookLoanRequest, body), sealFor('bookLoan#lead#k-1'), NOW);
     expect(stores.db.transactions).toBe(1);
     expect(stores.db.loans.get(body.loanId as string)?.fundingPlan).toHaveLength(10);
   });
 
-  it('refuses ten lenders whose parts span all eight quota shards (106 items), naming them, and writes nothing', async () => {
+  it('refuses ten lenders whose parts span all eight quota shards (107 items), naming them, and writes nothing', async () => {
     const stores = tenLenderStores(12_500n);
     const error = await rejectedBy(RuleViolation, () => bookLoan(stores, validate(bookLoanRequest, body), sealFor('bookLoan#lead#k-1'), NOW));
     expect(error.code).toBe('BOOKING_TOO_LARGE');
-    expect(error.details).toEqual({ path: 'fundingPlan', rule: 'BOOKING_TOO_LARGE', lenders: 10, quotaShards: 80, items: 106, maxItems: 100, maxLenders: 23 });
+    expect(error.details).toEqual({ path: 'fundingPlan', rule: 'BOOKING_TOO_LARGE', lenders: 10, quotaShards: 80, items: 107, maxItems: 100, maxLenders: 22 });
     expect(stores.db.transactions).toBe(0);
     expect(stores.db.loans.size).toBe(0);
   });

@@ -300,16 +300,15 @@ describe('DynamoLoanStore.book', () => {
     ddb.on(TransactWriteCommand).resolves({});
     await stores.loans.book(direct);
     const items = transactItems();
-    expect(items).toHaveLength(3 + 4 + 1 + 3 + 3 + 1);
+    expect(items).toHaveLength(4 + 4 + 1 + 3 + 3 + 1);
     expect(items[0]).toEqual(idempotencyPut(rec));
     const loanPut = items[1]?.Put;
     expect(loanPut?.TableName).toBe(TABLES.state);
     expect(loanPut?.ConditionExpression).toBe(NOT_EXISTS);
+    expect(loanPut?.Item).not.toHaveProperty('gsi1pk');
     expect(loanPut?.Item).toMatchObject({
       pk: `LOAN#${LOAN_ID}`,
       sk: 'LOAN',
-      gsi1pk: 'LOANSHARD#11',
-      gsi1sk: LOAN_ID,
       entityType: 'Loan',
       principalMinor: '1000000',
       fundingPlan: [
@@ -319,7 +318,27 @@ describe('DynamoLoanStore.book', () => {
       ],
       terms: { amountRange: { minMinor: '100000', maxMinor: '50000000' } },
     });
-    expect(items[2]).toEqual(
+    // The loan's facts carry the shard's listing (S7), about 200 bytes where the loan is kilobytes.
+    expect(items[2]).toEqual({
+      Put: {
+        TableName: TABLES.state,
+        Item: {
+          pk: `LOAN#${LOAN_ID}`,
+          sk: 'FACTS',
+          gsi1pk: 'LOANSHARD#11',
+          gsi1sk: LOAN_ID,
+          entityType: 'LoanFacts',
+          loanId: LOAN_ID,
+          programId: 'CONSUMER-2025',
+          currency: 'CNY',
+          principalMinor: '1000000',
+          disbursementDate: '2025-03-01',
+          funded: JSON.stringify([[LEAD_ID, '400000'], [PARTNER_A, '300000'], [PARTNER_B, '300000']]),
+        },
+        ConditionExpression: NOT_EXISTS,
+      },
+    });
+    expect(items[3]).toEqual(
       ledgerPut({
         pk: `LOAN#${LOAN_ID}`,
         sk: `ENTRY#DISBURSEMENT#${LOAN_ID}`,
@@ -346,8 +365,8 @@ describe('DynamoLoanStore.book', () => {
         ],
       }),
     );
-    expect(items.slice(3, 7)).toEqual([head, holder(LEAD_ID), holder(PARTNER_A), holder(PARTNER_B)]);
-    expectSchedules(items.slice(7, 11));
+    expect(items.slice(4, 8)).toEqual([head, holder(LEAD_ID), holder(PARTNER_A), holder(PARTNER_B)]);
+    expectSchedules(items.slice(8, 12));
     const shardItem = (lenderId: string, committedMinor: string, version: number) => ({
       pk: `QUOTA#${lenderId}`,
       sk: 'SHARD#03',
@@ -360,12 +379,12 @@ describe('DynamoLoanStore.book', () => {
       committedByLeadMinor: { [LEAD_ID]: committedMinor },
       version,
     });
-    expect(items.slice(11, 14)).toEqual([
+    expect(items.slice(12, 15)).toEqual([
       { Put: { TableName: TABLES.state, Item: shardItem(LEAD_ID, '400000', 1), ConditionExpression: NOT_EXISTS } },
       { Put: { TableName: TABLES.state, Item: shardItem(PARTNER_A, '5300000', 4), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': 3 } } },
       { Put: { TableName: TABLES.state, Item: shardItem(PARTNER_B, '300000', 1), ConditionExpression: NOT_EXISTS } },
     ]);
-    expect(items[14]).toEqual({
+    expect(items[15]).toEqual({
       Put: {
         TableName: TABLES.state,
         Item: {
@@ -388,23 +407,24 @@ describe('DynamoLoanStore.book', () => {
     const nearlyFull = shard(PARTNER_A, 3, { committedMinor: 12_499_900_000n, committedByLeadMinor: { [LEAD_ID]: 12_499_900_000n }, version: 3 });
     await stores.loans.book({ ...direct, quotas: [commit(LEAD_ID, [], null), commit(PARTNER_A, [nearlyFull], null), commit(PARTNER_B, [], null)].flat() });
     const items = transactItems();
-    expect(items).toHaveLength(3 + 4 + 1 + 3 + 4 + 1);
-    expect(items.slice(11, 15).map((i) => [i.Put?.Item?.pk, i.Put?.Item?.sk, i.Put?.Item?.committedMinor, i.Put?.Item?.version, i.Put?.ConditionExpression, i.Put?.ExpressionAttributeValues])).toEqual([
+    expect(items).toHaveLength(4 + 4 + 1 + 3 + 4 + 1);
+    expect(items.slice(12, 16).map((i) => [i.Put?.Item?.pk, i.Put?.Item?.sk, i.Put?.Item?.committedMinor, i.Put?.Item?.version, i.Put?.ConditionExpression, i.Put?.ExpressionAttributeValues])).toEqual([
       [`QUOTA#${LEAD_ID}`, 'SHARD#03', '400000', 1, NOT_EXISTS, undefined],
       [`QUOTA#${PARTNER_A}`, 'SHARD#03', '12500000000', 4, 'version = :v', { ':v': 3 }],
       [`QUOTA#${PARTNER_A}`, 'SHARD#04', '200000', 1, NOT_EXISTS, undefined],
       [`QUOTA#${PARTNER_B}`, 'SHARD#03', '300000', 1, NOT_EXISTS, undefined],
     ]);
-    expect(items[15]?.Put?.Item?.sk).toBe('EXPOSURE');
+    expect(items[16]?.Put?.Item?.sk).toBe('EXPOSURE');
   });
 
   it('booked from an application: no idempotency record; reservations RESERVED → USED and the application step, in the same transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await stores.loans.book(fromApplication);
     const items = transactItems();
-    expect(items).toHaveLength(2 + 4 + 4 + 4 + 1 + 3 + 1);
+    expect(items).toHaveLength(3 + 4 + 4 + 4 + 1 + 3 + 1);
     expect(items.map((i) => String(i.Put?.Item?.sk ?? i.Update?.Key?.sk))).toEqual([
       'LOAN',
+      'FACTS',
       `ENTRY#DISBURSEMENT#${LOAN_ID}`,
       'HEAD',
       `HOLDER#${LEAD_ID}`,
@@ -424,7 +444,7 @@ describe('DynamoLoanStore.book', () => {
       `RESV#${PARTNER_B}`,
       'APP',
     ]);
-    expect(items[11]).toEqual({
+    expect(items[12]).toEqual({
       Put: {
         TableName: TABLES.state,
         Item: {
@@ -443,11 +463,11 @@ describe('DynamoLoanStore.book', () => {
         ExpressionAttributeValues: { ':v': 1 },
       },
     });
-    expect(items.slice(12, 14).map((i) => [i.Put?.Item?.pk, i.Put?.Item?.sk, i.Put?.Item?.reservedMinor, i.Put?.Item?.committedMinor, i.Put?.Item?.version, i.Put?.ExpressionAttributeValues])).toEqual([
+    expect(items.slice(13, 15).map((i) => [i.Put?.Item?.pk, i.Put?.Item?.sk, i.Put?.Item?.reservedMinor, i.Put?.Item?.committedMinor, i.Put?.Item?.version, i.Put?.ExpressionAttributeValues])).toEqual([
       [`QUOTA#${PARTNER_B}`, 'SHARD#05', '0', '100000', 3, { ':v': 2 }],
       [`QUOTA#${PARTNER_B}`, 'SHARD#06', '0', '200000', 2, { ':v': 1 }],
     ]);
-    expect(items.slice(15, 18)).toEqual(
+    expect(items.slice(16, 19)).toEqual(
       [LEAD_ID, PARTNER_A, PARTNER_B].map((lenderId) => ({
         Update: {
           TableName: TABLES.state,
@@ -459,7 +479,7 @@ describe('DynamoLoanStore.book', () => {
         },
       })),
     );
-    expect(items[18]).toEqual({
+    expect(items[19]).toEqual({
       Update: {
         TableName: TABLES.state,
         Key: { pk: `APP#${LOAN_ID}`, sk: 'APP' },
@@ -481,31 +501,32 @@ describe('DynamoLoanStore.book', () => {
   it.each([
     [0, 'IDEMPOTENCY_KEY', 'idempotency'],
     [1, 'ALREADY_EXISTS', 'loan'],
-    [2, 'ALREADY_EXISTS', 'entry'],
-    [3, 'ALREADY_EXISTS', 'position'],
-    [5, 'ALREADY_EXISTS', 'position'],
-    [7, 'ALREADY_EXISTS', 'schedule'],
-    [9, 'ALREADY_EXISTS', 'schedule'],
-    [12, 'ALREADY_EXISTS', 'quota'],
-    [14, 'ALREADY_EXISTS', 'exposure'],
+    [2, 'ALREADY_EXISTS', 'loan'],
+    [3, 'ALREADY_EXISTS', 'entry'],
+    [4, 'ALREADY_EXISTS', 'position'],
+    [6, 'ALREADY_EXISTS', 'position'],
+    [8, 'ALREADY_EXISTS', 'schedule'],
+    [10, 'ALREADY_EXISTS', 'schedule'],
+    [13, 'ALREADY_EXISTS', 'quota'],
+    [15, 'ALREADY_EXISTS', 'exposure'],
   ])('a failed condition on item %i of a direct booking is %s on %s', async (index, reason, entity) => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 15 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
+    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 16 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
     const conflict = await rejectedBy(WriteConflict, () => stores.loans.book(direct));
     expect([conflict.reason, conflict.entity]).toEqual([reason, entity]);
   });
 
   it.each([
-    [13, 'quota'],
-    [15, 'reservation'],
-    [18, 'application-step'],
+    [14, 'quota'],
+    [16, 'reservation'],
+    [19, 'application-step'],
   ])('a failed condition on item %i of a booking from an application is a conflict on %s', async (index, entity) => {
-    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 19 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
+    ddb.on(TransactWriteCommand).rejects(cancelled(Array.from({ length: 20 }, (_, i) => (i === index ? 'ConditionalCheckFailed' : 'None'))));
     const conflict = await rejectedBy(WriteConflict, () => stores.loans.book(fromApplication));
     expect([conflict.reason, conflict.entity]).toEqual(['ALREADY_EXISTS', entity]);
   });
 
   it('retries a transaction in flight and then books', async () => {
-    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'None', 'TransactionConflict', ...Array.from({ length: 12 }, () => 'None')])).resolves({});
+    ddb.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'None', 'TransactionConflict', ...Array.from({ length: 13 }, () => 'None')])).resolves({});
     await stores.loans.book(direct);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
   });
@@ -539,7 +560,7 @@ describe('DynamoLoanStore.book', () => {
     ddb.on(TransactWriteCommand).resolves({});
     await stores.loans.book(direct);
     const scheduleItems = transactItems()
-      .slice(7, 11)
+      .slice(8, 12)
       .map((i) => i.Put?.Item ?? {});
     ddb.on(QueryCommand).resolvesOnce({ Items: scheduleItems }).resolvesOnce({ Items: [] });
     expect(await stores.loans.schedules(LOAN_ID)).toEqual(schedules);
@@ -562,6 +583,31 @@ describe('DynamoLoanStore.book', () => {
       KeyConditionExpression: 'gsi1pk = :p',
       ExpressionAttributeValues: { ':p': 'LOANSHARD#05' },
       ProjectionExpression: 'gsi1sk',
+      ExclusiveStartKey: undefined,
+    });
+  });
+
+  it("lists a shard's loans with their facts: the facts items as booked, and a loan booked before them that is listed itself", async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    await stores.loans.book(direct);
+    const [, loanItem, factsItem] = transactItems().map((i) => i.Put?.Item ?? {});
+    const olderLoan = { ...loanItem, loanId: 'LN-OLD', pk: 'LOAN#LN-OLD', gsi1pk: 'LOANSHARD#11', gsi1sk: 'LN-OLD' };
+    ddb.on(QueryCommand).resolves({ Items: [factsItem!, olderLoan] });
+    const facts = { loanId: LOAN_ID, programId: 'CONSUMER-2025', currency: 'CNY', principalMinor: 1_000_000n, disbursementDate: '2025-03-01' };
+    const funded = [
+      { lenderId: LEAD_ID, amountMinor: 400_000n },
+      { lenderId: PARTNER_A, amountMinor: 300_000n },
+      { lenderId: PARTNER_B, amountMinor: 300_000n },
+    ];
+    expect(await stores.loans.factsOfShard(11)).toEqual([
+      { ...facts, funded },
+      { ...facts, loanId: 'LN-OLD', funded },
+    ]);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLES.state,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': 'LOANSHARD#11' },
       ExclusiveStartKey: undefined,
     });
   });
