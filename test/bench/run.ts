@@ -8,7 +8,7 @@
  *   played before the finance console is opened. BENCH_PHASE=settlement runs the settlement alone
  *   (BENCH_SETTLEMENT_METERED=1: on the metered stack), BENCH_PHASE=counterpart-read the reading of
  *   counterpart files alone, BENCH_PHASE=reconciliation the reconciliation of a million rows alone,
- *   BENCH_PHASE=startup the time from `npm start` to /health alone (BENCH_STARTS starts, default 3).
+ *   BENCH_PHASE=startup the time from `npm start` to /health alone (BENCH_STARTS starts, default 3), then to the demo story's first settled files.
  *   BENCH_PHASE=sim plays the money simulator alone: BENCH_SIM_SEQUENCES (default 100000) sequences of
  *   up to BENCH_SIM_LENGTH (default 12) commands from BENCH_SIM_SEED (default 1), docs/testing.md.
  *   BENCH_PHASE=faults kills `npm start` BENCH_FAULT_KILLS times (default 100) during a burst of
@@ -35,7 +35,7 @@ import { benchSim, printSim } from './sim.ts';
 import { faultsBench } from './faults.ts';
 import { benchSoak, soakOptionsFromEnv } from './soak.ts';
 import { benchSplit } from './split.ts';
-import { benchStartup, printStartup, startupBench } from './startup.ts';
+import { benchFirstFiles, benchStartup, printFirstFiles, printStartup, startupBench } from './startup.ts';
 
 const loansPerClient = Number(process.env.BENCH_LOANS_PER_CLIENT ?? '100');
 const applications = Number(process.env.BENCH_APPLICATIONS ?? '100');
@@ -56,6 +56,7 @@ if (phase === 'all') {
   console.log(`Colend local benchmarks, Node ${process.version}, ${new Date().toISOString()}`);
   benchSplit(Number(process.env.BENCH_SPLITS ?? '200000')); // the pure engine, before anything local starts
   printStartup(await benchStartup());
+  printFirstFiles(await benchFirstFiles());
   counterpartRead();
   for (const next of ['units', 'rates', 'settlement', 'reconciliation', 'console', 'sim']) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], { env: { ...process.env, BENCH_PHASE: next }, stdio: 'inherit' });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../infra/local/free-port.ts';
@@ -61,6 +61,50 @@ export async function benchStartup(): Promise<StartupRun> {
   return { readyMs, stopMs: performance.now() - stopping, phases };
 }
 
+/** The first `.ok` marker under a folder, if any: a lender's files of a settled date are complete. */
+function firstMarker(dir: string): string | undefined {
+  try {
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).find((name) => name.endsWith('.ok'));
+  } catch {
+    return undefined; // not there yet
+  }
+}
+
+/**
+ * Time from `npm start` (the same command, the demo story played) to the first settled date's
+ * files of the story: the first `.ok` marker in the folder the start banner prints as `Files:`,
+ * written after a lender's files of a date. Then a clean Ctrl-C.
+ */
+export async function benchFirstFiles(): Promise<{ readonly firstFilesMs: number; readonly marker: string | undefined }> {
+  const port = await findFreePort();
+  const home = mkdtempSync(join(tmpdir(), 'colend-bench-first-files-'));
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { env: { ...process.env, PORT: String(port), COLEND_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let filesDir: string | undefined;
+  let pending = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString()).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) filesDir ??= /^\s*Files:\s+(\S+)/.exec(line)?.[1];
+  });
+  let firstFilesMs = Number.NaN;
+  let marker: string | undefined;
+  const deadline = performance.now() + 600_000;
+  while (performance.now() < deadline && child.exitCode === null) {
+    marker = filesDir === undefined ? undefined : firstMarker(join(filesDir, 'statements'));
+    if (marker !== undefined) {
+      firstFilesMs = performance.now() - started;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const exited = new Promise<void>((resolve) => (child.exitCode === null ? child.once('exit', () => resolve()) : resolve()));
+  child.kill('SIGINT');
+  await exited;
+  rmSync(home, { recursive: true, force: true });
+  return { firstFilesMs, marker };
+}
+
 export function printStartup(result: StartupRun, what = 'npm start → /health 200'): void {
   console.log(`${what}:  ${formatMs(result.readyMs)}   (Ctrl-C to exit: ${formatMs(result.stopMs)})`);
   for (const phase of result.phases) console.log(`    ${String(phase.atMs).padStart(6)} ms  ${phase.name}`);
@@ -81,4 +125,9 @@ export async function startupBench(starts = Number(process.env.BENCH_STARTS ?? '
   }
   const ready = runs.map((r) => r.readyMs).sort((a, b) => a - b);
   console.log(`npm start → /health 200: median ${formatMs(ready[Math.floor(ready.length / 2)]!)}, best ${formatMs(ready[0]!)}`);
+  printFirstFiles(await benchFirstFiles());
+}
+
+export function printFirstFiles(result: Awaited<ReturnType<typeof benchFirstFiles>>): void {
+  console.log(`npm start → the demo story's first settled files (statements/${result.marker ?? '?'}): ${formatMs(result.firstFilesMs)}`);
 }
