@@ -46,15 +46,6 @@ export function headOf(loanId: string, item: Item | undefined): { ledger: Repaym
   if (item === undefined) return { ledger: emptyLedger(loanId), positions: [] };
   const stored = decode<StoredHead>(stripKeys(item));
   const state = stored.state === null ? null : decodeAccountState(stored.state);
-  const positions = (JSON.parse(stored.positions) as StoredPosition[]).map(
-    ([lenderId, currency, version, balances]): Position => ({
-      lenderId,
-      loanId,
-      currency,
-      balancesMinor: Object.fromEntries(balances.map(([account, amount]) => [account, BigInt(amount)])) as Balances,
-      version,
-    }),
-  );
   return {
     ledger: {
       loanId,
@@ -67,8 +58,29 @@ export function headOf(loanId: string, item: Item | undefined): { ledger: Repaym
       events: [],
       ...(stored.risk === undefined ? {} : { risk: stored.risk }),
     },
-    positions,
+    positions: positionsOf(loanId, stored.positions),
   };
+}
+
+/**
+ * What a reader of positions needs of a head (the loan master, the regulatory figures, a lender's
+ * positions): the positions and the risk, without decoding the account's state.
+ */
+export function headPositions(loanId: string, item: Item): { positions: Position[]; risk: LoanRisk | null } {
+  const risk = item.risk === undefined ? null : decode<LoanRisk>(item.risk);
+  return { positions: positionsOf(loanId, String(item.positions)), risk };
+}
+
+function positionsOf(loanId: string, stored: string): Position[] {
+  return (JSON.parse(stored) as StoredPosition[]).map(
+    ([lenderId, currency, version, balances]): Position => ({
+      lenderId,
+      loanId,
+      currency,
+      balancesMinor: Object.fromEntries(balances.map(([account, amount]) => [account, BigInt(amount)])) as Balances,
+      version,
+    }),
+  );
 }
 
 /** A lender holds a part of the loan: found by the lender's index (L4). */

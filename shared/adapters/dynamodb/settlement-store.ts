@@ -20,7 +20,7 @@ import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { batchGetAll, batchWriteAll, queryAll, queryPage, type Tables } from './client.ts';
 import { GSI1_KEY } from './cursor.ts';
 import { ledgerFamilies, ledgerKeys } from './ledger-keys.ts';
-import { headOf } from './loan-head.ts';
+import { headPositions } from './loan-head.ts';
 import { stateFamilies, stateKeys } from './state-keys.ts';
 import type { StoreKeys } from './key-families.ts';
 
@@ -196,8 +196,7 @@ export class DynamoSettlementStore implements SettlementStore, SettlementBooks, 
     const items = await batchGetAll(this.doc, this.tables.ledger, [...new Set(loanIds)].map((loanId) => ledgerKeys.head(loanId)));
     return items.map((item) => {
       const loanId = String(item.loanId);
-      const { ledger, positions } = headOf(loanId, item);
-      return { loanId, positions, risk: ledger.risk ?? null };
+      return { loanId, ...headPositions(loanId, item) };
     });
   }
 

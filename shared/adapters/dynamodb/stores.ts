@@ -30,7 +30,7 @@ import { ValidationError } from '../../domain/errors.ts';
 import { decode, encode, stripKeys, type Item } from './codec.ts';
 import { batchGetAll, latestVersionsPage, queryAll, queryPage, queryPages, transactWrite, type Tables, type TransactItems } from './client.ts';
 import { GSI1_KEY, decodeCursor, encodeCursor } from './cursor.ts';
-import { headItem, headOf, holderItem } from './loan-head.ts';
+import { headItem, headOf, headPositions, holderItem } from './loan-head.ts';
 import { entryItem, entryOf } from './entry-codec.ts';
 import { emptyLedger } from '../../domain/repayment-booking.ts';
 import { ledgerFamilies, ledgerKeys } from './ledger-keys.ts';
@@ -427,7 +427,7 @@ export class DynamoLedgerStore implements LedgerStore {
     const heads = new Map((await batchGetAll(this.doc, this.tables.ledger, loanIds.map((loanId) => ledgerKeys.head(loanId)))).map((item) => [String(item.loanId), item]));
     const positions = loanIds.flatMap((loanId) => {
       const head = heads.get(loanId);
-      return head === undefined ? [] : headOf(loanId, head).positions.filter((p) => p.lenderId === lenderId);
+      return head === undefined ? [] : headPositions(loanId, head).positions.filter((p) => p.lenderId === lenderId);
     });
     return { items: positions, cursor: holdings.cursor };
   }
