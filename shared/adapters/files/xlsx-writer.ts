@@ -60,7 +60,7 @@ export class XlsxWriter {
   private readonly sheetNames: string[] = [];
   private readonly headerXml: string;
   private readonly columns: ColumnRefs;
-  private readonly bytes = new ByteChunks();
+  private readonly bytes = new ByteChunks((bytes) => this.zip.push(bytes, () => this.bytes.giveBack(bytes)));
   /** Rows in the open sheet, its header included; 0 when no sheet is open. */
   private rowsInSheet = 0;
 
@@ -98,9 +98,10 @@ export class XlsxWriter {
     await this.flush();
   }
 
-  /** Hands the rows turned into bytes so far to the open sheet's entry. */
+  /** Hands the rows turned into bytes so far to the open sheet's entry, and waits while the deflater is far behind. */
   private async flush(): Promise<void> {
-    for (const bytes of this.bytes.take()) await this.zip.write(bytes, () => this.bytes.giveBack(bytes));
+    this.bytes.handOn();
+    await this.zip.caughtUp();
   }
 
   /** Ends the workbook (a sheet of its header alone when no row came) and waits until it is stored whole. */
@@ -145,44 +146,41 @@ const CHUNK_BYTES = 2 * 1024 * 1024;
 const SPARE_CHUNKS = 4;
 
 /**
- * Text encoded as UTF-8 straight into buffers of 1 MiB, each handed on whole: one copy of the
- * bytes, rather than strings joined and then encoded. A buffer comes back once the deflater has
- * read it and is filled again: memory already touched is much cheaper to write than new pages.
+ * Text encoded as UTF-8 straight into buffers of 2 MiB, each handed on as soon as it is full: one
+ * copy of the bytes, rather than strings joined and then encoded, and the deflater can start on a
+ * buffer while the next is filled. A buffer comes back once the deflater has read it and is filled
+ * again: memory already touched is much cheaper to write than new pages.
  */
 class ByteChunks {
   private readonly spare: Buffer[] = [];
   private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
-  private full: Buffer[] = [];
+
+  /** `hand`: takes the bytes of a buffer, a view of it until it is given back. */
+  constructor(private readonly hand: (bytes: Buffer) => void) {}
 
   add(text: string): void {
     // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, two units, is 4).
     const room = text.length * 3;
     if (this.used + room > this.chunk.length) {
-      this.hand();
+      this.handOn();
       if (room > this.chunk.length) this.chunk = Buffer.allocUnsafe(room);
     }
     this.used += this.chunk.write(text, this.used, 'utf8');
   }
 
-  /** The bytes added since the last take, each a view of its buffer until it is given back. */
-  take(): Buffer[] {
-    this.hand();
-    const taken = this.full;
-    this.full = [];
-    return taken;
-  }
-
-  /** Takes back a buffer `take` handed out, once read. */
-  giveBack(bytes: Buffer): void {
-    if (bytes.byteOffset === 0 && bytes.buffer.byteLength === CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(Buffer.from(bytes.buffer, 0, CHUNK_BYTES));
-  }
-
-  private hand(): void {
+  /** Hands on the bytes added since the last buffer was. */
+  handOn(): void {
     if (this.used === 0) return;
-    this.full.push(this.chunk.subarray(0, this.used));
+    const bytes = this.chunk.subarray(0, this.used);
     this.chunk = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
     this.used = 0;
+    this.hand(bytes);
+  }
+
+  /** Takes back a buffer handed on, once read. */
+  giveBack(bytes: Buffer): void {
+    if (bytes.byteOffset === 0 && bytes.buffer.byteLength === CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(Buffer.from(bytes.buffer, 0, CHUNK_BYTES));
   }
 }
 
@@ -404,12 +402,26 @@ class ZipStream {
   }
 
   /** Adds bytes to the open entry; `read`, if given, is called once the deflater is done with them. */
-  async write(bytes: Buffer, read?: () => void): Promise<void> {
-    const { entry, deflate, failed } = this.open();
+  async write(bytes: Buffer): Promise<void> {
+    this.push(bytes);
+    await this.caughtUp();
+  }
+
+  /**
+   * Hands bytes of the open entry to the deflater at once, so it starts on them while the next
+   * are built; `read`, if given, is called once it is done with them.
+   */
+  push(bytes: Buffer, read?: () => void): void {
+    const { entry, deflate } = this.open();
     entry.crc = zlib.crc32(bytes, entry.crc);
     entry.size += bytes.length;
     if (entry.size > ZIP32_MAX) throw new RangeError(`${entry.name.toString()} passes 4 GiB, more than a zip without ZIP64 holds`);
     deflate.write(bytes, read);
+  }
+
+  /** Waits while the deflater (or, behind it, the store) has more than `DEFLATE_BACKLOG` bytes to go. */
+  async caughtUp(): Promise<void> {
+    const { deflate, failed } = this.open();
     if (deflate.writableLength > DEFLATE_BACKLOG) await Promise.race([once(deflate, 'drain'), failed, this.stored]);
   }
 
