@@ -63,6 +63,8 @@ export class XlsxWriter {
   private readonly bytes = new ByteChunks((bytes) => this.zip.push(bytes, () => this.bytes.giveBack(bytes)));
   /** Rows in the open sheet, its header included; 0 when no sheet is open. */
   private rowsInSheet = 0;
+  /** Rows written, all sheets together. */
+  private written = 0;
 
   constructor(
     sink: FileSink,
@@ -84,18 +86,20 @@ export class XlsxWriter {
     this.zip = new ZipStream(this.out, this.stored, dosDate(options.businessDate));
   }
 
+  /**
+   * Takes the next rows. Their XML goes to the deflater a buffer at a time (as one fills, and every
+   * `ROWS_PER_YIELD` rows, however the rows are batched), so small batches do not each make a write.
+   */
   async write(rows: readonly (readonly string[])[]): Promise<void> {
-    let batched = 0;
     for (const fields of rows) {
       if (this.rowsInSheet === 0 || this.rowsInSheet === this.rowsPerSheet) await this.nextSheet();
       this.rowsInSheet += 1;
       this.bytes.add(rowXml(this.columns, this.rowsInSheet, fields));
-      batched += 1;
-      if (batched % ROWS_PER_YIELD !== 0) continue;
+      this.written += 1;
+      if (this.written % ROWS_PER_YIELD !== 0) continue;
       await this.flush();
       await yieldToEventLoop();
     }
-    await this.flush();
   }
 
   /** Hands the rows turned into bytes so far to the open sheet's entry, and waits while the deflater is far behind. */
@@ -237,9 +241,14 @@ function rowXml(columns: ColumnRefs, row: number, fields: readonly string[]): st
   const text = n + CELL_TEXT;
   let xml = '<row r="' + n + '">';
   for (let i = 0; i < fields.length; i += 1) {
-    const field = fields[i];
+    let field = fields[i];
     if (field === undefined || field === '') continue;
-    xml += columns.open(i) + (edgeWhitespace(field) ? n + CELL_TEXT_PRESERVED : text) + (NEEDS_WORK.test(field) ? escapeText(field) : field) + CELL_END;
+    let escaped = field;
+    if (NEEDS_WORK.test(field)) {
+      field = field.replace(FORBIDDEN, '');
+      escaped = field.replace(/[&<>"\r]/g, (c) => ESCAPES[c] ?? c);
+    }
+    xml += columns.open(i) + (edgeWhitespace(field) ? n + CELL_TEXT_PRESERVED : text) + escaped + CELL_END;
   }
   return xml + '</row>';
 }
@@ -251,7 +260,10 @@ function edgeWhitespace(text: string): boolean {
   return first === 0x20 || first === 0x09 || first === 0x0a || first === 0x0d || last === 0x20 || last === 0x09 || last === 0x0a || last === 0x0d;
 }
 
-/** Anything that needs more than copying: markup, characters to drop or to keep by reference, a surrogate (paired or not). */
+/**
+ * Anything that needs more than copying: markup, characters to drop, a surrogate (paired or not),
+ * a CR (written as a reference, since an XML reader turns a literal CR into LF).
+ */
 // eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const NEEDS_WORK = /[&<>"\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 
@@ -260,9 +272,6 @@ const NEEDS_WORK = /[&<>"\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\u
 const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\r': '&#13;' };
-
-/** The text escaped, less the characters XML forbids. A CR is written as a reference, since an XML reader turns a literal CR into LF. */
-const escapeText = (text: string): string => text.replace(FORBIDDEN, '').replace(/[&<>"\r]/g, (c) => ESCAPES[c] ?? c);
 
 /** Text for an attribute value or an element of the package parts. */
 const attr = (text: string): string => text.replace(FORBIDDEN, '').replace(/[&<>"]/g, (c) => ESCAPES[c] ?? c);

@@ -142,6 +142,8 @@ describe('XlsxWriter', () => {
         '<row r="3"><c r="A3" t="inlineStr"><is><t xml:space="preserve">y&#13;</t></is></c><c r="B3" t="inlineStr"><is><t>z</t></is></c></row>',
     );
     expect(sheet).toContain('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>');
+    const dropped = zipEntries(await workbook([['\u0001 x\u0002', 'x']])).find((e) => e.name === 'xl/worksheets/sheet1.xml')!.data.toString('utf8');
+    expect(dropped).toContain('<c r="A2" t="inlineStr"><is><t xml:space="preserve"> x</t></is></c>');
   });
 
   it('goes on in a new sheet when one is full, the header repeated and frozen, every row once in order', async () => {
@@ -301,5 +303,18 @@ describe('the XLSX copy', () => {
     const ws = (await load(Buffer.concat(chunks))).worksheets[0]!;
     expect(ws.rowCount).toBe(5_001);
     expect(ws.getCell('B5001').value).toBe('L-4999');
+  });
+
+  it('yields every 2,000 rows however the rows are batched', async () => {
+    const copy = xlsxCopyWriter({ prefix: 'loan_master', header: ['business_date', 'loan_id'] }, '2026-03-02', 'loans', async (body) => {
+      for await (const chunk of body) void chunk;
+    });
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 0);
+    const started = ticks;
+    for (let i = 0; i < 4_000; i += 1) await copy.write([['2026-03-02', `L-${i}`]]);
+    clearInterval(timer);
+    await copy.end();
+    expect(ticks).toBeGreaterThan(started);
   });
 });
