@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
@@ -242,6 +243,38 @@ describe('XlsxWriter', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('waits while the store is behind, holding a few MiB whatever the rows', async () => {
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let stored = 0;
+    const writer = new XlsxWriter(
+      async (body) => {
+        await released;
+        for await (const chunk of body) stored += chunk.length;
+      },
+      { businessDate: '2026-03-02', sheetName: 's', header: ['h'] },
+    );
+    // Some 60 MiB of XML, about 18 MiB deflated: far more than the writer may hold.
+    const rows = Array.from({ length: 2_000 }, () => [randomBytes(128).toString('hex').repeat(2)]);
+    let batches = 0;
+    const writing = (async () => {
+      for (let i = 0; i < 60; i += 1) {
+        await writer.write(rows);
+        batches += 1;
+      }
+    })();
+    // Until the writer stops taking rows: it must stop long before the 60 batches (1.1 MiB of XML each).
+    for (let seen = -1; seen !== batches; ) {
+      seen = batches;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(batches).toBeLessThan(15);
+    release();
+    await writing;
+    await writer.end();
+    expect(stored).toBeGreaterThan(15_000_000);
   });
 
   it('stops on abort: the store fails with the error', async () => {
