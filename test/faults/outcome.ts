@@ -23,27 +23,6 @@ export interface Outcome {
   readonly runStatus: string;
 }
 
-/**
- * An XLSX (a zip) with the modification time of each member zeroed: the copies for people are
- * zipped with the machine's time of writing (docs/settlement.md: the same bytes, "the XLSX copies
- * aside"), so their members are compared, not their timestamps. Walks the central directory.
- */
-export function withoutZipTimes(bytes: Buffer): Buffer {
-  const copy = Buffer.from(bytes);
-  const end = copy.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (end < 0) return copy;
-  const count = copy.readUInt16LE(end + 10);
-  let at = copy.readUInt32LE(end + 16);
-  for (let i = 0; i < count; i++) {
-    if (copy.readUInt32LE(at) !== 0x02014b50) throw new Error('not a zip central directory entry');
-    copy.writeUInt32LE(0, at + 12); // time and date of the member
-    const local = copy.readUInt32LE(at + 42);
-    if (copy.readUInt32LE(local) === 0x04034b50) copy.writeUInt32LE(0, local + 10);
-    at += 46 + copy.readUInt16LE(at + 28) + copy.readUInt16LE(at + 30) + copy.readUInt16LE(at + 32);
-  }
-  return copy;
-}
-
 function filesUnder(dir: string, root = dir, found = new Map<string, string>()): Map<string, string> {
   if (!existsSync(dir)) return found;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -51,7 +30,7 @@ function filesUnder(dir: string, root = dir, found = new Map<string, string>()):
     if (entry.isDirectory()) filesUnder(path, root, found);
     else {
       const bytes = readFileSync(path);
-      found.set(relative(root, path), createHash('sha256').update(path.endsWith('.xlsx') ? withoutZipTimes(bytes) : bytes).digest('hex'));
+      found.set(relative(root, path), createHash('sha256').update(bytes).digest('hex'));
     }
   }
   return found;

@@ -1,20 +1,14 @@
-import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
 import { COLUMN_NAMES_ZH, LineWriter, type FileLayout, type LineFormat, type RowSink } from './settlement-files.ts';
 import type { FileSink } from './text-writer.ts';
+import { XlsxWriter } from './xlsx-writer.ts';
 
 /**
  * Copies of a lender's files for people (docs/files.md, Copies for people): CSV and XLSX with a
  * header row naming each column in Chinese and English, the rows as in the pipe-delimited file,
- * written as the rows come. The CSV gives the same bytes for the same rows; an XLSX does not (its
- * zip entries carry the time they were written), so neither is in the control file, whose promise
- * covers the data files.
+ * written as the rows come. Both give the same bytes for the same rows; neither is in the control
+ * file, whose promise covers the data files.
  */
-
-/** How many rows are written between two yields to the event loop, so a large sheet never holds it long. */
-export const ROWS_PER_YIELD = 2_000;
 
 /** A small table as its copies need it: its name and its header and rows as written (a report served by the API). */
 type Table = { readonly name: string; readonly table: { readonly header: readonly string[]; readonly rows: readonly (readonly string[])[] } };
@@ -53,47 +47,20 @@ export function csvCopy(file: Table, names?: Readonly<Record<string, string>>): 
   return { name: copyName(file.name, 'csv'), body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]) };
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /**
- * The XLSX copy, written with the streaming writer: one sheet, the bilingual header frozen, every
- * cell text (amounts as written in the file, exact to the fen), each row committed as it comes.
- * Every `ROWS_PER_YIELD` rows it yields to the event loop and waits while the sink is behind, so
- * the compressed sheet flows out instead of piling up. The workbook's created and modified dates
- * are the business date, midnight UTC, so only the zip's own timestamps vary.
+ * The XLSX copy, written with our streaming writer (xlsx-writer.ts, docs/adr/0015): one sheet, the
+ * bilingual header frozen, every cell text (amounts as written in the file, exact to the fen),
+ * the rows turned into XML as they come. Every `ROWS_PER_YIELD` rows it yields to the event loop
+ * and waits while the store is behind, so the compressed sheet flows out instead of piling up. A
+ * sheet past Excel's 1,048,576 rows goes on in `{sheetName} (2)`, the header repeated. The
+ * workbook's dates and its zip entries' are the business date, so the same rows give the same bytes.
  */
 export function xlsxCopyWriter(layout: Pick<FileLayout, 'prefix' | 'header'>, businessDate: string, sheetName: string, sink: FileSink, names?: Readonly<Record<string, string>>): RowSink {
-  const out = new PassThrough();
-  const stored = sink(out);
-  stored.catch(() => undefined); // awaited by `end` and by every wait for the sink
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
-  const day = new Date(`${businessDate}T00:00:00.000Z`);
-  workbook.created = day;
-  workbook.modified = day;
-  workbook.creator = 'Colend';
-  workbook.lastModifiedBy = 'Colend';
-  const sheet = workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.addRow(bilingualHeader(layout, names)).commit();
-  let written = 0;
+  const workbook = new XlsxWriter(sink, { businessDate, sheetName, header: bilingualHeader(layout, names) });
   return {
-    async write(rows) {
-      for (const fields of rows) {
-        sheet.addRow([...fields]).commit();
-        written += 1;
-        if (written % ROWS_PER_YIELD !== 0) continue;
-        await yieldToEventLoop();
-        if (out.writableNeedDrain) await Promise.race([once(out, 'drain'), stored]);
-      }
-    },
-    async end() {
-      sheet.commit();
-      await workbook.commit();
-      await stored;
-    },
-    async abort(error) {
-      out.destroy(error);
-      await stored.catch(() => undefined);
-    },
+    write: (rows) => workbook.write(rows),
+    end: () => workbook.end(),
+    abort: (error) => workbook.abort(error),
   };
 }
 
