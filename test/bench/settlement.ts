@@ -78,7 +78,7 @@ function loanRequest(n: number): BookLoanRequest {
  * call, 16 calls at once) from a process of its own: the stack's process then holds nothing of the
  * seeding when the run starts, so its memory is the run's. Each loan is booked by the domain's own
  * booking against the program and lenders the bench created, and written as a booking writes it
- * (the loan, its disbursement entry, its head and a holder per lender); its head holds the
+ * (the loan, its facts, its disbursement entry, its head and a holder per lender); its head holds the
  * positions after the repayment, which the loan master reads. Schedules, quotas and exposure are
  * left out: the settlement of a date without disbursements reads none of them.
  */

@@ -296,13 +296,14 @@ async function* xlsxRows(bytes: AsyncIterable<Buffer>, sheet: string | number): 
       }
       found = true;
       // A workbook holds no cell for an empty one, so a row ends at its last cell with text (as
-      // Excel writes them, and our copies for people): its missing cells up to the header's width are empty.
+      // Excel writes them, and our copies for people): its missing cells up to the widest row so
+      // far (the header, after any shorter lines above it) are empty.
       let width = 0;
       for await (const row of worksheet) {
         const values = row.values as unknown[];
         const cells: string[] = [];
         for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
-        if (width === 0 && cells.some((cell) => cell.trim() !== '')) width = cells.length;
+        if (cells.some((cell) => cell.trim() !== '')) width = Math.max(width, cells.length);
         while (cells.length < width) cells.push('');
         yield { line: row.number, cells };
       }
