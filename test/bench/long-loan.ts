@@ -34,7 +34,8 @@ async function deliver(stack: LocalStack, token: string, step: LongLoanStep): Pr
 export async function benchLongLoan(stack: LocalStack) {
   const token = await stack.mintToken({ scopes: ['lead'] });
   const run = randomUUID().slice(0, 6).toUpperCase();
-  const setup = await setUpProgram(stack, token, run, 'L', 360);
+  // The loan is disbursed in 1996: its program must have started by then.
+  const setup = await setUpProgram(stack, token, run, 'L', 360, '1996-01-01');
   const loanId = `LL-${run}`;
   const booked = await call(stack, token, 'POST', '/v1/loans', {
     loanId,
@@ -50,7 +51,7 @@ export async function benchLongLoan(stack: LocalStack) {
       { lenderId: setup.b, amountMinor: '4500000' },
     ],
   });
-  if (booked.status !== 201) throw new Error(`bench setup: the long loan answered ${booked.status}`);
+  if (booked.status !== 201) throw new Error(`bench setup: the long loan answered ${booked.status} ${JSON.stringify(booked.json)}`);
   const steps = longLoanSteps(decode<Loan>(booked.json));
   const costs: EventCost[] = [];
   const failures: string[] = [];

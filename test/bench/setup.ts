@@ -65,14 +65,14 @@ export function benchLender(lenderId: string, roles: string[]) {
 }
 
 /** A lead and two partner banks and a program funding 40/30/30, with ids of the run (`prefix` tells benchmarks apart). */
-export async function setUpProgram(stack: LocalStack, token: string, run: string, prefix: string, maxTermMonths = 36) {
+export async function setUpProgram(stack: LocalStack, token: string, run: string, prefix: string, maxTermMonths = 36, startDate = '2024-01-01') {
   const [lead, a, b] = [`${prefix}LEAD_${run}`, `${prefix}BANKA_${run}`, `${prefix}BANKB_${run}`];
   for (const [id, roles] of [[lead, ['LEAD']], [a, ['PARTNER']], [b, ['PARTNER']]] as const) {
     if ((await call(stack, token, 'POST', '/v1/lenders', benchLender(id, [...roles]))).status !== 201) throw new Error('bench setup: lender');
   }
   const programId = `${prefix}PROG_${run}`;
   const program = {
-    startDate: '2024-01-01',
+    startDate,
     programId,
     name: 'Bench',
     currency: 'CNY',
