@@ -393,6 +393,33 @@ describe('escrow statement through a mapping of its own', () => {
     expect((error as unknown as ValidationError).details).toMatchObject({ path: 'memoPatterns.instructionId', rule: 'pattern-groups' });
   });
 
+  it('reads an XLSX row that ends before the header does as empty cells, after a title line shorter than the header', async () => {
+    const sink = new PassThrough();
+    const chunks: Buffer[] = [];
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: sink });
+    const sheet = workbook.addWorksheet('明细');
+    sheet.addRow(['账户明细']).commit();
+    sheet.addRow(['交易日期', '交易流水号', '金额', '摘要']).commit();
+    // No cell for the empty memo: the row has three cells where the header has four.
+    sheet.addRow(['2026-03-02', 'X-1', '12.00']).commit();
+    sheet.commit();
+    await workbook.commit();
+    const mapping: BankStatementMappingInput = {
+      bankId: 'ROWS-END-EARLY',
+      name: 'a workbook without cells for empty fields',
+      format: { kind: 'XLSX' },
+      headerRow: 2,
+      columns: { bankReference: '交易流水号', valueDate: '交易日期', memo: '摘要' },
+      amount: { kind: 'SIGNED', column: '金额', creditIs: 'POSITIVE' },
+      currency: { fixed: 'CNY' },
+    };
+    expect(await read(Buffer.concat(chunks), { type: 'ESCROW_STATEMENT', mapping }, 1000)).toEqual({
+      records: [{ line: 3, bankReference: 'X-1', valueDate: '2026-03-02', direction: 'CREDIT', amountMinor: 1200n, currency: 'CNY' }],
+      error: null,
+    });
+  });
+
   it('reads an XLSX sheet chosen by name: number cells, date cells and text, the sheet row numbers as lines', async () => {
     const sink = new PassThrough();
     const chunks: Buffer[] = [];
