@@ -149,8 +149,6 @@ export interface ProgramStore {
 
 export interface LoanStore {
   get(loanId: string): Promise<Loan | null>;
-  /** The loans of these ids that are booked, in no particular order: read 100 a call. */
-  getMany(loanIds: readonly string[]): Promise<Loan[]>;
   /** Everything a booking changes, in one atomic write (see LoanBooking). */
   book(booking: LoanBooking): Promise<void>;
   schedules(loanId: string): Promise<{ borrower: Schedule; lenders: LenderSchedule[] } | null>;

@@ -88,7 +88,6 @@ export class FaultyLoanStore implements LoanStore {
   ) {}
 
   get: LoanStore['get'] = (loanId) => this.inner.get(loanId);
-  getMany: LoanStore['getMany'] = (loanIds) => this.inner.getMany(loanIds);
   schedules: LoanStore['schedules'] = (loanId) => this.inner.schedules(loanId);
   loanIdsOfShard: LoanStore['loanIdsOfShard'] = (shard) => this.inner.loanIdsOfShard(shard);
   factsOfShard: LoanStore['factsOfShard'] = (shard) => this.inner.factsOfShard(shard);

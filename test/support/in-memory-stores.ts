@@ -446,13 +446,6 @@ export class InMemoryLoanStore implements LoanStore {
     return loan ? copy(loan) : null;
   }
 
-  async getMany(loanIds: readonly string[]): Promise<Loan[]> {
-    return [...new Set(loanIds)].flatMap((loanId) => {
-      const loan = this.db.loans.get(loanId);
-      return loan ? [copy(loan)] : [];
-    });
-  }
-
   /**
    * All or nothing, guarded in the adapter's order: the idempotency record, the loan, the entry,
    * every position and schedule (none may exist), each quota shard and the exposure at the version read,

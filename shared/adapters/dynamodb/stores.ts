@@ -332,10 +332,6 @@ export class DynamoLoanStore implements LoanStore {
     return fromItem<Loan>(out.Item as Item | undefined);
   }
 
-  async getMany(loanIds: readonly string[]): Promise<Loan[]> {
-    const items = await batchGetAll(this.doc, this.tables.state, [...new Set(loanIds)].map((loanId) => stateKeys.loan(loanId)));
-    return items.map((item) => fromItem<Loan>(item) as Loan);
-  }
 
   /** S7, whole: the facts of the shard's loans in loan order, a Query of about 200 bytes a loan. */
   async factsOfShard(shard: number): Promise<LoanFacts[]> {

@@ -545,17 +545,6 @@ describe('DynamoLoanStore.book', () => {
     expect(await stores.loans.get(LOAN_ID)).toEqual(loan);
   });
 
-  it('reads many loans back exactly, once each, in one consistent batch read', async () => {
-    ddb.on(TransactWriteCommand).resolves({});
-    await stores.loans.book(direct);
-    const stored = transactItems()[1]?.Put?.Item;
-    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLES.state]: [stored!] } });
-    expect(await stores.loans.getMany([LOAN_ID, 'LN-NONE', LOAN_ID])).toEqual([loan]);
-    expect(ddb.commandCalls(BatchGetCommand).map((c) => c.args[0].input)).toEqual([
-      { RequestItems: { [TABLES.state]: { Keys: [{ pk: `LOAN#${LOAN_ID}`, sk: 'LOAN' }, { pk: 'LOAN#LN-NONE', sk: 'LOAN' }], ConsistentRead: true } } },
-    ]);
-  });
-
   it("reads the loan's schedules back from its partition, consistently; null before booking", async () => {
     ddb.on(TransactWriteCommand).resolves({});
     await stores.loans.book(direct);
