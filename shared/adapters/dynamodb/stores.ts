@@ -332,27 +332,24 @@ export class DynamoLoanStore implements LoanStore {
     return fromItem<Loan>(out.Item as Item | undefined);
   }
 
-
   /** S7, whole: the facts of the shard's loans in loan order, a Query of about 200 bytes a loan. */
   async factsOfShard(shard: number): Promise<LoanFacts[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tables.state,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': stateKeys.loanShardPartition(shard) },
-    });
-    return items.map(factsOfItem);
+    return (await this.shardListing(shard)).map(factsOfItem);
   }
 
   async loanIdsOfShard(shard: number): Promise<string[]> {
-    const items = await queryAll(this.doc, {
+    return (await this.shardListing(shard, 'gsi1sk')).map((i) => String(i.gsi1sk));
+  }
+
+  /** The items listed on S7, whole or the attributes named. */
+  private shardListing(shard: number, projection?: string): Promise<Item[]> {
+    return queryAll(this.doc, {
       TableName: this.tables.state,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :p',
       ExpressionAttributeValues: { ':p': stateKeys.loanShardPartition(shard) },
-      ProjectionExpression: 'gsi1sk',
+      ...(projection === undefined ? {} : { ProjectionExpression: projection }),
     });
-    return items.map((i) => String(i.gsi1sk));
   }
 
   async book(booking: LoanBooking): Promise<void> {
